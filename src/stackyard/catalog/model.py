@@ -1,0 +1,251 @@
+"""The schema of a component catalog entry.
+
+Every component the platform can run is one YAML file in ``catalog/data`` that must
+match :class:`Component`; a malformed entry fails the test suite, never a user's run.
+Selection is data too: an entry is eligible by edition, role, provider and
+distribution, included by default or only on request, and may be tied to a spec
+choice (``selectedBy``) such as ``networking.cni: cilium``.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from stackyard.spec.model import (
+    DISTRIBUTIONS,
+    PROVIDERS,
+    Distribution,
+    Edition,
+    Provider,
+    Role,
+)
+
+PodSecurityLevel = Literal["privileged", "baseline", "restricted"]
+Lifecycle = Literal["maintained", "deprecated", "retired"]
+
+# What a component can provide or need. A closed vocabulary, so a typo in an entry
+# is a schema error instead of a dependency that silently never resolves.
+Capability = Literal[
+    "access",
+    "alerting",
+    "backup",
+    "certificates",
+    "cloud-controller",
+    "cluster-mesh",
+    "cni",
+    "cost",
+    "dashboards",
+    "dns",
+    "flow-visibility",
+    "gateway-api",
+    "gitops",
+    "ingress",
+    "load-balancer",
+    "logs",
+    "log-agent",
+    "metrics",
+    "metrics-agent",
+    "metrics-store",
+    "object-storage",
+    "policy",
+    "policy-library",
+    "portal",
+    "progressive-delivery",
+    "registry",
+    "runtime-security",
+    "scanning",
+    "secrets",
+    "secrets-sync",
+    "service-mesh",
+    "sso",
+    "storage",
+    "telemetry-pipeline",
+    "traces",
+    "aiops",
+]
+
+_QUANTITY = re.compile(r"^([0-9]+(\.[0-9]+)?)(m|Ki|Mi|Gi|Ti)?$")
+_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+Quantity = Annotated[str, Field(pattern=_QUANTITY.pattern)]
+
+
+class ResourceAmounts(_Strict):
+    """CPU and memory as Kubernetes quantities."""
+
+    cpu: Quantity
+    memory: Quantity
+
+
+class Resources(_Strict):
+    """Default requests and limits of one replica, and where the numbers come from."""
+
+    requests: ResourceAmounts
+    limits: ResourceAmounts
+    source: str = Field(description="Where the numbers come from, e.g. 'seed 004 §11.2'.")
+
+
+class HelmInstall(_Strict):
+    """A Helm chart from a repository (HTTP or OCI) or from a Git path."""
+
+    method: Literal["helm"]
+    repoURL: str = Field(description="Helm repository URL, oci:// URL or Git URL.")
+    chart: str = Field(description="Chart name, or the path inside a Git repository.")
+    version: str = Field(description="Pinned chart version (a Git tag for Git sources).")
+    kubeVersion: str | None = Field(
+        default=None, description="The chart's kubeVersion constraint, if it declares one."
+    )
+    valuesRoot: str | None = Field(
+        default=None,
+        description="Key under which this component's values live when it shares a chart.",
+    )
+
+
+class BuiltinInstall(_Strict):
+    """A component the distribution ships (RKE2 add-on charts)."""
+
+    method: Literal["rke2-builtin"]
+    addon: str = Field(description="RKE2 add-on name, e.g. rke2-canal.")
+
+
+class ManifestInstall(_Strict):
+    """Plain manifests; ``static`` ones are written to the RKE2 server manifests folder."""
+
+    method: Literal["manifest"]
+    static: bool = Field(
+        default=False, description="Installed by the node bootstrap, before any pod runs."
+    )
+    source: str = Field(description="Where the manifests come from (URL or description).")
+
+
+class FeatureInstall(_Strict):
+    """A feature switched on inside another component's chart values."""
+
+    method: Literal["feature"]
+    parent: str = Field(description="The component whose chart carries this feature.")
+    valuesKey: str = Field(description="Dotted values key that switches the feature on.")
+
+
+Install = Annotated[
+    HelmInstall | BuiltinInstall | ManifestInstall | FeatureInstall,
+    Field(discriminator="method"),
+]
+
+
+class Need(_Strict):
+    """A capability a component needs, where, and how hard at run time."""
+
+    capability: Capability
+    scope: Literal["cluster", "platform"] = Field(
+        default="cluster",
+        description="'cluster': on the same cluster; 'platform': anywhere (usually mgmt).",
+    )
+    runtime: Literal["hard", "buffered", "install"] = Field(
+        default="install",
+        description=(
+            "'install': only needed to install or reconcile; 'buffered': needed at run time "
+            "but a local buffer bridges an outage; 'hard': workloads break without it."
+        ),
+    )
+    buffer: str | None = Field(
+        default=None,
+        description="Spec setting that sizes the buffer, e.g. 'secrets.refreshInterval'.",
+    )
+    optional: bool = Field(default=False, description="Used when present, fine without.")
+
+    @model_validator(mode="after")
+    def _buffer_only_when_buffered(self) -> Need:
+        if self.buffer is not None and self.runtime != "buffered":
+            raise ValueError("'buffer' only applies to runtime: buffered")
+        return self
+
+
+class Selector(_Strict):
+    """Ties an entry to a spec choice: included only when the setting has one of these values.
+
+    Booleans are written as the strings "true" and "false".
+    """
+
+    setting: Literal[
+        "networking.cni",
+        "networking.ciliumRoutingMode",
+        "networking.ingress",
+        "networking.loadBalancer",
+        "networking.clusterMesh",
+        "observability.logAgent",
+        "observability.metricsStore",
+        "pki.issuer",
+    ]
+    values: list[str] = Field(min_length=1)
+
+
+class Upstream(_Strict):
+    """The upstream project's status, so plans warn before a dead end ships."""
+
+    lifecycle: Lifecycle = "maintained"
+    since: datetime.date | None = None
+    successor: str | None = Field(default=None, description="Catalog name or product name.")
+    note: str = ""
+
+    @model_validator(mode="after")
+    def _dead_ends_name_a_way_out(self) -> Upstream:
+        if self.lifecycle != "maintained" and not (self.successor and self.since):
+            raise ValueError("a deprecated or retired component needs 'since' and 'successor'")
+        return self
+
+
+class Component(_Strict):
+    """One catalog entry."""
+
+    name: str = Field(pattern=_NAME.pattern, max_length=63)
+    title: str
+    description: str
+    install: Install
+    namespace: str = Field(pattern=_NAME.pattern, max_length=63)
+    podSecurity: PodSecurityLevel = Field(
+        description="Pod Security Admission level its namespace enforces."
+    )
+    provides: list[Capability] = Field(default_factory=list)
+    needs: list[Need] = Field(default_factory=list)
+    conflicts: list[str] = Field(
+        default_factory=list, description="Component names that cannot run beside it."
+    )
+    editions: list[Edition] = Field(min_length=1)
+    roles: list[Role] = Field(min_length=1)
+    providers: list[Provider] = Field(default_factory=lambda: list(PROVIDERS))
+    distributions: list[Distribution] = Field(default_factory=lambda: list(DISTRIBUTIONS))
+    default: bool = Field(
+        default=True, description="Included when eligible; false means only on request."
+    )
+    selectedBy: list[Selector] = Field(
+        default_factory=list, description="Spec choices that must all hold to include it."
+    )
+    syncWave: int = Field(ge=-20, le=20, description="Argo CD sync wave.")
+    workload: Literal["deployment", "statefulset", "daemonset", "none"] = "deployment"
+    replicas: int = Field(default=1, ge=0, le=10)
+    haReplicas: int | None = Field(
+        default=None, ge=2, le=10, description="Replicas when the cluster runs HA."
+    )
+    resources: Resources | None = None
+    storage: str | None = Field(default=None, pattern=_QUANTITY.pattern)
+    upstream: Upstream = Field(default_factory=Upstream)
+    docs: str | None = Field(default=None, description="Upstream documentation URL.")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Component:
+        if self.name in self.conflicts:
+            raise ValueError("a component cannot conflict with itself")
+        if self.workload != "none" and self.install.method != "feature" and not self.resources:
+            raise ValueError("a component that runs pods needs default 'resources'")
+        if self.install.method == "feature" and self.install.parent == self.name:
+            raise ValueError("a feature's parent must be another component")
+        return self

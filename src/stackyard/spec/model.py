@@ -1,0 +1,340 @@
+"""The typed model of ``platform.yaml``.
+
+Field descriptions here are the spec reference: ``stackyard schema`` publishes them as
+JSON Schema for editors and ``docs/spec-reference.md`` is generated from them. Unknown
+keys are errors everywhere, so a typo can never be silently ignored. Settings that the
+planner defaults from edition and provider are written ``auto``.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from stackyard.spec.units import Duration, Quantity, Range
+
+Edition = Literal["community", "standard", "enterprise"]
+Provider = Literal["aws", "onprem", "local"]
+Distribution = Literal["rke2", "kubeadm"]
+Role = Literal["mgmt", "app", "standalone"]
+
+EDITIONS: tuple[Edition, ...] = ("community", "standard", "enterprise")
+PROVIDERS: tuple[Provider, ...] = ("aws", "onprem", "local")
+DISTRIBUTIONS: tuple[Distribution, ...] = ("rke2", "kubeadm")
+ROLES: tuple[Role, ...] = ("mgmt", "app", "standalone")
+
+API_VERSION = "stackyard.dev/v1alpha1"
+_DNS_LABEL = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
+_K8S_VERSION = re.compile(r"^v?(\d+)\.(\d+)(?:\.(\d+))?$")
+
+
+class _Spec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=False)
+
+
+class Kubernetes(_Spec):
+    """The Kubernetes distribution and version every cluster runs."""
+
+    distribution: Distribution = Field(
+        description="rke2 (CSP-independent, air-gap capable) or kubeadm (local VMs)."
+    )
+    version: str = Field(
+        description='Kubernetes minor or patch version, quoted: "1.35" or "1.35.2".'
+    )
+    cloudProvider: Literal["external", "in-tree", "none"] = Field(
+        default="external",
+        description="'external' runs a cloud-controller-manager; in-tree is gone since 1.30.",
+    )
+
+    @field_validator("version", mode="before")
+    @classmethod
+    def _version_is_text(cls, value: object) -> object:
+        if isinstance(value, float):
+            raise ValueError(f"quote the version: YAML reads {value!r} as a number")
+        return value
+
+    @field_validator("version")
+    @classmethod
+    def _version_shape(cls, value: str) -> str:
+        if not _K8S_VERSION.match(value):
+            raise ValueError(f'{value!r} is not a Kubernetes version such as "1.35"')
+        return value
+
+    @property
+    def minor(self) -> tuple[int, int]:
+        """``(major, minor)`` of the version."""
+        match = _K8S_VERSION.match(self.version)
+        assert match is not None  # checked by the validator
+        return int(match.group(1)), int(match.group(2))
+
+    @property
+    def semver(self) -> str:
+        """The version as ``major.minor.patch`` (patch 0 when not given)."""
+        match = _K8S_VERSION.match(self.version)
+        assert match is not None
+        return f"{match.group(1)}.{match.group(2)}.{match.group(3) or 0}"
+
+
+class GitOps(_Spec):
+    """Where the rendered GitOps repository lives, as Argo CD will read it."""
+
+    repoURL: str = Field(min_length=1, description="Git URL Argo CD pulls from.")
+    revision: str = Field(default="main", min_length=1, description="Branch, tag or commit.")
+    path: str = Field(default=".", description="Folder inside the repository.")
+
+    @field_validator("path")
+    @classmethod
+    def _relative_path(cls, value: str) -> str:
+        parts = value.replace("\\", "/").split("/")
+        if value.startswith("/") or ".." in parts:
+            raise ValueError("path must stay inside the repository (no leading / or ..)")
+        return value
+
+
+class NodePool(_Spec):
+    """A group of identical nodes."""
+
+    name: str = Field(pattern=_DNS_LABEL, max_length=40)
+    role: Literal["control-plane", "worker"] = "worker"
+    count: int = Field(ge=1, le=5000)
+    cpu: Quantity = Field(description="vCPUs per node, e.g. 2 or 4.")
+    memory: Quantity = Field(description="Memory per node, e.g. 4Gi.")
+    disk: Quantity | None = Field(default=None, description="Root disk per node, e.g. 40Gi.")
+    schedulable: bool | None = Field(
+        default=None,
+        description="Whether platform pods may run here; default: workers yes, control plane no.",
+    )
+    instanceType: str | None = Field(default=None, description="Cloud instance type, if any.")
+
+    @property
+    def takes_workloads(self) -> bool:
+        """Whether non-DaemonSet pods can be scheduled on these nodes."""
+        return self.schedulable if self.schedulable is not None else self.role == "worker"
+
+
+class ClusterNetwork(_Spec):
+    """A cluster's address plan."""
+
+    nodeRange: Range = Field(description="Node addresses (VPC subnet or VM range).")
+    podCIDR: Range | None = Field(
+        default=None, description="Pod addresses; optional with Cilium ENI (pods use VPC IPs)."
+    )
+    serviceCIDR: Range = Field(description="ClusterIP service addresses.")
+    loadBalancerPool: Range | None = Field(
+        default=None, description="Addresses MetalLB hands to LoadBalancer services."
+    )
+
+
+class ComponentOverride(_Spec):
+    """Turn a catalog component on or off, or layer Helm values over the defaults."""
+
+    enabled: bool | None = Field(default=None, description="Force on (true) or off (false).")
+    values: dict[str, Any] = Field(default_factory=dict, description="Helm values overlay.")
+
+
+class AwsCluster(_Spec):
+    """AWS details of one cluster."""
+
+    region: str | None = Field(default=None, description="Overrides the platform region.")
+    tags: dict[str, str] = Field(
+        default_factory=dict,
+        description="EC2 tags; the external CCM needs kubernetes.io/cluster/<name>: owned.",
+    )
+
+
+class Cluster(_Spec):
+    """One Kubernetes cluster of the platform."""
+
+    name: str = Field(pattern=_DNS_LABEL, max_length=40)
+    role: Role = Field(description="mgmt runs platform services, app runs workloads.")
+    nodePools: list[NodePool] = Field(min_length=1)
+    network: ClusterNetwork
+    labels: dict[str, str] = Field(
+        default_factory=dict, description="Extra labels for the Argo CD cluster secret."
+    )
+    components: dict[str, ComponentOverride] = Field(
+        default_factory=dict, description="Per-cluster overrides, layered over platform ones."
+    )
+    policyMode: Literal["enforce", "audit"] | None = Field(
+        default=None, description="Kyverno failure action here; default from policy.mode."
+    )
+    aws: AwsCluster | None = None
+    ha: bool | None = Field(
+        default=None, description="Run HA replicas; default: true when 3+ control-plane nodes."
+    )
+
+    @field_validator("nodePools")
+    @classmethod
+    def _unique_pools(cls, pools: list[NodePool]) -> list[NodePool]:
+        names = [p.name for p in pools]
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            raise ValueError(f"node pool names must be unique: {', '.join(duplicates)}")
+        if not any(p.role == "control-plane" for p in pools):
+            raise ValueError("a cluster needs a node pool with role: control-plane")
+        return pools
+
+    @property
+    def control_plane_nodes(self) -> int:
+        """How many control-plane nodes the cluster has."""
+        return sum(p.count for p in self.nodePools if p.role == "control-plane")
+
+    @property
+    def node_count(self) -> int:
+        """How many nodes the cluster has."""
+        return sum(p.count for p in self.nodePools)
+
+    @property
+    def is_ha(self) -> bool:
+        """Whether components run their HA replica counts here."""
+        return self.ha if self.ha is not None else self.control_plane_nodes >= 3
+
+
+class Networking(_Spec):
+    """Platform-wide network choices."""
+
+    cni: Literal["auto", "canal", "cilium"] = Field(
+        default="auto", description="auto: Canal for Community on RKE2, Cilium otherwise."
+    )
+    ciliumRoutingMode: Literal["auto", "tunnel", "native", "eni"] = Field(
+        default="auto", description="auto: eni on AWS, tunnel (VXLAN) elsewhere."
+    )
+    ingress: Literal["gateway-api", "ingress-nginx", "none"] = Field(
+        default="gateway-api",
+        description="gateway-api (maintained) or ingress-nginx (retired upstream in 2026).",
+    )
+    loadBalancer: Literal["auto", "aws-lb-controller", "cloud-controller", "metallb", "none"] = (
+        Field(
+            default="auto",
+            description=(
+                "auto: AWS Load Balancer Controller on AWS with Cilium, the CCM with Canal, "
+                "MetalLB elsewhere."
+            ),
+        )
+    )
+    loadBalancerTargetType: Literal["auto", "ip", "instance"] = Field(
+        default="auto", description="NLB target type on AWS; ip needs VPC-routable pod IPs."
+    )
+    clusterMesh: Literal["auto", "on", "off"] = Field(
+        default="auto", description="Cilium Cluster Mesh; auto: on with Cilium and 2+ clusters."
+    )
+
+
+class Observability(_Spec):
+    """Metrics, logs and traces choices."""
+
+    metricsStore: Literal["thanos", "mimir"] = Field(
+        default="mimir", description="Long-term metrics store on the mgmt cluster."
+    )
+    logAgent: Literal["alloy", "promtail"] = Field(
+        default="alloy", description="Log shipper; promtail is deprecated upstream for alloy."
+    )
+    walRetention: Duration = Field(
+        default="2h40m",
+        description="Prometheus Agent WAL buffer on app clusters (contract C2, ~2.7 h).",
+    )
+
+
+class Secrets(_Spec):
+    """Secret delivery settings."""
+
+    refreshInterval: Duration = Field(
+        default="1h",
+        description="External Secrets refresh interval; its cache bridges Vault outages (C3).",
+    )
+
+
+class Pki(_Spec):
+    """How cluster certificates are issued."""
+
+    issuer: Literal["vault", "self-signed", "acme"] = Field(
+        default="vault", description="The ClusterIssuer platform certificates come from."
+    )
+    bootstrap: Literal["two-phase", "direct"] = Field(
+        default="two-phase",
+        description="two-phase: self-signed first, then Vault (contract C5).",
+    )
+
+
+class Policy(_Spec):
+    """Policy-as-code settings."""
+
+    mode: Literal["enforce", "audit"] = Field(
+        default="enforce", description="Kyverno failure action on app clusters."
+    )
+
+
+class Slo(_Spec):
+    """The service-level objectives the platform is held to."""
+
+    availability: float = Field(
+        default=99.0, gt=0, lt=100, description="Availability target in percent, e.g. 99.9."
+    )
+    rto: Duration = Field(default="1h", description="Recovery time objective.")
+    rpo: Duration = Field(default="24h", description="Recovery point objective.")
+
+
+class Host(_Spec):
+    """The machine that runs local VMs (provider local)."""
+
+    cpu: int = Field(ge=1, description="Physical cores.")
+    memory: Quantity = Field(description="Physical memory, e.g. 64Gi.")
+    systemReserved: Quantity = Field(
+        default="8Gi", description="Memory kept for the host OS (seed 004: 64 GB → 56 usable)."
+    )
+    externalServices: Quantity = Field(
+        default="0", description="Memory of services beside the VMs (seed 004: Harbor, Nexus 6GB)."
+    )
+    reserve: Quantity = Field(
+        default="0", description="Memory deliberately left free as a buffer (seed 004: 24GB)."
+    )
+
+
+class Tenant(_Spec):
+    """A tenant: its own namespaces, quota and policies (Enterprise multi-tenancy)."""
+
+    name: str = Field(pattern=_DNS_LABEL, max_length=40)
+    clusters: list[str] = Field(min_length=1, description="Clusters the tenant runs on.")
+    namespaces: list[str] = Field(default_factory=list, description="Default: the tenant name.")
+    quota: dict[Literal["cpu", "memory"], Quantity] = Field(default_factory=dict)
+
+
+class Aws(_Spec):
+    """AWS settings shared by every cluster."""
+
+    region: str = Field(min_length=1)
+
+
+class Platform(_Spec):
+    """A whole platform: one ``platform.yaml``."""
+
+    apiVersion: Literal["stackyard.dev/v1alpha1"] = Field(description="Spec format version.")
+    kind: Literal["Platform"]
+    name: str = Field(pattern=_DNS_LABEL, max_length=40, description="Platform name.")
+    edition: Edition
+    provider: Provider
+    kubernetes: Kubernetes
+    gitops: GitOps
+    domain: str = Field(
+        pattern=r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,63}$",
+        description="Base DNS domain for platform endpoints.",
+    )
+    clusters: list[Cluster] = Field(min_length=1)
+    networking: Networking = Field(default_factory=Networking)
+    observability: Observability = Field(default_factory=Observability)
+    secrets: Secrets = Field(default_factory=Secrets)
+    pki: Pki = Field(default_factory=Pki)
+    policy: Policy = Field(default_factory=Policy)
+    slo: Slo = Field(default_factory=Slo)
+    tenants: list[Tenant] = Field(default_factory=list)
+    host: Host | None = Field(default=None, description="Required for provider local.")
+    aws: Aws | None = Field(default=None, description="Required for provider aws.")
+    components: dict[str, ComponentOverride] = Field(
+        default_factory=dict, description="Platform-wide component overrides."
+    )
+
+    def cluster(self, name: str) -> Cluster:
+        """The cluster called ``name``."""
+        return next(c for c in self.clusters if c.name == name)
