@@ -27,6 +27,7 @@ ROLES: tuple[Role, ...] = ("mgmt", "app", "standalone")
 
 API_VERSION = "stackyard.dev/v1alpha1"
 _DNS_LABEL = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
+_DOMAIN = re.compile(r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,63}$")
 _K8S_VERSION = re.compile(r"^v?(\d+)\.(\d+)(?:\.(\d+))?$")
 
 
@@ -52,7 +53,7 @@ class Kubernetes(_Spec):
     @classmethod
     def _version_is_text(cls, value: object) -> object:
         if isinstance(value, float):
-            raise ValueError(f"quote the version: YAML reads {value!r} as a number")
+            raise ValueError(f'quote the version, e.g. "1.35": unquoted YAML reads the number {value!r}')
         return value
 
     @field_validator("version")
@@ -118,6 +119,10 @@ class ClusterNetwork(_Spec):
     """A cluster's address plan."""
 
     nodeRange: Range = Field(description="Node addresses (VPC subnet or VM range).")
+    nodeSubnet: Range | None = Field(
+        default=None,
+        description="The L2 network around the nodes; a MetalLB pool must lie inside it.",
+    )
     podCIDR: Range | None = Field(
         default=None, description="Pod addresses; optional with Cilium ENI (pods use VPC IPs)."
     )
@@ -249,8 +254,9 @@ class Secrets(_Spec):
 class Pki(_Spec):
     """How cluster certificates are issued."""
 
-    issuer: Literal["vault", "self-signed", "acme"] = Field(
-        default="vault", description="The ClusterIssuer platform certificates come from."
+    issuer: Literal["auto", "vault", "self-signed", "acme"] = Field(
+        default="auto",
+        description="ClusterIssuer for platform certificates; auto: vault where Vault runs.",
     )
     bootstrap: Literal["two-phase", "direct"] = Field(
         default="two-phase",
@@ -317,10 +323,7 @@ class Platform(_Spec):
     provider: Provider
     kubernetes: Kubernetes
     gitops: GitOps
-    domain: str = Field(
-        pattern=r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,63}$",
-        description="Base DNS domain for platform endpoints.",
-    )
+    domain: str = Field(description="Base DNS domain for platform endpoints.")
     clusters: list[Cluster] = Field(min_length=1)
     networking: Networking = Field(default_factory=Networking)
     observability: Observability = Field(default_factory=Observability)
@@ -334,6 +337,13 @@ class Platform(_Spec):
     components: dict[str, ComponentOverride] = Field(
         default_factory=dict, description="Platform-wide component overrides."
     )
+
+    @field_validator("domain")
+    @classmethod
+    def _dns_domain(cls, value: str) -> str:
+        if not _DOMAIN.match(value) or len(value) > 253:
+            raise ValueError(f"{value!r} is not a DNS domain such as platform.example.com")
+        return value
 
     def cluster(self, name: str) -> Cluster:
         """The cluster called ``name``."""

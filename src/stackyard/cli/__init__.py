@@ -1,0 +1,1 @@
+"""The ``stackyard`` command line: thin shells over the packages below it."""

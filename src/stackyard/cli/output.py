@@ -1,0 +1,53 @@
+"""Shared output helpers: the ``--output`` option, JSON printing, finding tables."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterable
+from enum import Enum
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from stackyard.plan import Finding
+
+
+class OutputFormat(str, Enum):
+    """How a reporting command prints its result."""
+
+    text = "text"
+    json = "json"
+
+
+def console() -> Console:
+    """A console on stdout; no colour codes when stdout is not a terminal."""
+    return Console(file=sys.stdout, highlight=False, soft_wrap=False, width=None)
+
+
+def print_json(data: Any) -> None:
+    """Print ``data`` as stable, indented JSON."""
+    sys.stdout.write(json.dumps(data, indent=2, sort_keys=False, default=str) + "\n")
+
+
+_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
+
+
+def findings_table(findings: Iterable[Finding]) -> Table:
+    """A table of findings: severity, check id, location, message and hint."""
+    table = Table(title="Findings", show_lines=False, expand=False)
+    table.add_column("severity")
+    table.add_column("check")
+    table.add_column("where", overflow="fold")
+    table.add_column("problem", overflow="fold")
+    table.add_column("fix", overflow="fold")
+    for finding in findings:
+        table.add_row(
+            f"[{_STYLE[finding.severity]}]{finding.severity}[/]",
+            finding.check,
+            f"{finding.location}" + (f"\n{finding.field}" if finding.field else ""),
+            finding.message,
+            finding.hint,
+        )
+    return table

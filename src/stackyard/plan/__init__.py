@@ -1,0 +1,16 @@
+"""The planner: which component runs where and why, in what order, and what is wrong."""
+
+from stackyard.plan.build import make_plan
+from stackyard.plan.checks import ALL_CHECKS
+from stackyard.plan.model import ClusterPlan, Decision, Finding, Plan, PlannedComponent, Setting
+
+__all__ = [
+    "ALL_CHECKS",
+    "ClusterPlan",
+    "Decision",
+    "Finding",
+    "Plan",
+    "PlannedComponent",
+    "Setting",
+    "make_plan",
+]

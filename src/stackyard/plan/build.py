@@ -1,0 +1,85 @@
+"""spec × catalog → plan: the straight line every other command stands on.
+
+1. resolve the spec's ``auto`` settings;
+2. decide per cluster which components run, with reasons;
+3. match needs to providers and order installation into waves;
+4. run every static check and sort the findings.
+"""
+
+from __future__ import annotations
+
+from stackyard.catalog import Catalog, Component, load_catalog
+from stackyard.plan.checks import ALL_CHECKS, CheckContext
+from stackyard.plan.graph import compute_waves, resolve_needs
+from stackyard.plan.model import SEVERITY_ORDER, ClusterPlan, Plan, PlannedComponent
+from stackyard.plan.select import decide
+from stackyard.plan.settings import resolve_settings
+from stackyard.spec import Cluster, LoadedSpec
+
+
+def make_plan(spec: LoadedSpec, catalog: Catalog | None = None) -> Plan:
+    """Plan ``spec`` against ``catalog`` (the shipped one by default)."""
+    catalog = catalog or load_catalog()
+    platform = spec.platform
+    settings = resolve_settings(platform)
+
+    decisions = {
+        cluster.name: decide(platform, index, catalog, settings)
+        for index, cluster in enumerate(platform.clusters)
+    }
+    running = {
+        name: {c for c, d in per_cluster.items() if d.included}
+        for name, per_cluster in decisions.items()
+    }
+    roles = {cluster.name: cluster.role for cluster in platform.clusters}
+    edges, unmet = resolve_needs(running, roles, catalog)
+    all_running = sorted(set().union(*running.values())) if running else []
+    waves = compute_waves(all_running, edges, catalog)
+
+    clusters = []
+    for index, cluster in enumerate(platform.clusters):
+        per_cluster = decisions[cluster.name]
+        components = tuple(
+            PlannedComponent(
+                component=catalog[name],
+                decision=per_cluster[name],
+                wave=waves.waves[name],
+                pods=_pods(catalog[name], cluster),
+            )
+            for name in sorted(running[cluster.name], key=lambda n: (waves.waves[n], n))
+        )
+        excluded = tuple(d for name, d in sorted(per_cluster.items()) if not d.included)
+        clusters.append(ClusterPlan(cluster, index, components, excluded))
+
+    context = CheckContext(
+        spec=spec,
+        catalog=catalog,
+        settings=settings,
+        clusters=tuple(clusters),
+        edges=tuple(edges),
+        unmet=tuple(unmet),
+        waves=waves,
+    )
+    findings = [finding for check in ALL_CHECKS for finding in check.run(context)]
+    findings.sort(
+        key=lambda f: (SEVERITY_ORDER[f.severity], f.location.line, f.location.column, f.check)
+    )
+    return Plan(
+        spec=spec,
+        settings=settings,
+        clusters=tuple(clusters),
+        edges=tuple(edges),
+        waves=waves.waves,
+        wave_reasons=waves.reasons,
+        findings=tuple(findings),
+    )
+
+
+def _pods(component: Component, cluster: Cluster) -> int:
+    if component.workload == "none" or component.install.method == "feature":
+        return 0
+    if component.workload == "daemonset":
+        return cluster.node_count
+    if cluster.is_ha and component.haReplicas:
+        return component.haReplicas
+    return component.replicas

@@ -1,0 +1,38 @@
+"""The static checks, in the order they run and are documented.
+
+The registry is this explicit tuple: adding a check is writing it in one of the
+modules and listing it here.
+"""
+
+from stackyard.plan.checks import budget, compatibility, contracts, network, placement
+from stackyard.plan.checks.base import Check, CheckContext, FunctionCheck, check
+
+ALL_CHECKS: tuple[Check, ...] = (
+    network.overlap_within_cluster,
+    network.overlap_across_clusters,
+    network.pool_in_node_network,
+    budget.cluster_budget_fits,
+    budget.host_budget_fits,
+    compatibility.chart_kube_version,
+    compatibility.no_in_tree_cloud_provider,
+    compatibility.aws_external_ccm,
+    compatibility.aws_cluster_tag,
+    compatibility.ip_mode_needs_routable_pods,
+    placement.known_overrides,
+    placement.forced_outside_eligibility,
+    placement.no_conflicts,
+    placement.dependencies_met,
+    placement.no_cycles,
+    placement.upstream_lifecycle,
+    placement.topology,
+    placement.tenants_need_enterprise,
+    placement.edition_minimum_nodes,
+    contracts.app_clusters_stand_alone,
+    contracts.agent_wal_buffer,
+    contracts.secrets_cache,
+    contracts.kyverno_not_on_mgmt,
+    contracts.two_phase_pki,
+    contracts.local_cilium_tunnel,
+)
+
+__all__ = ["ALL_CHECKS", "Check", "CheckContext", "FunctionCheck", "check"]

@@ -1,0 +1,209 @@
+"""Checks on what the plan places where: overrides, editions, conflicts, dependencies."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+from stackyard.plan.checks.base import CheckContext, Emit, check
+from stackyard.plan.model import Finding, SpecPath
+
+MGMT_ROLES = ("mgmt", "standalone")
+
+
+@check("SY501", "Override names an unknown component", "error")
+def known_overrides(context: CheckContext, emit: Emit) -> Iterable[Finding]:
+    """Every key under ``components`` (platform or cluster) must be a catalog entry;
+    an unknown one would otherwise be ignored silently."""
+    names = list(context.catalog.components)
+    places: list[tuple[SpecPath, Iterable[str]]] = [(("components",), context.platform.components)]
+    for index, cluster in enumerate(context.platform.clusters):
+        places.append((("clusters", index, "components"), cluster.components))
+    for prefix, overrides in places:
+        for name in overrides:
+            if name in context.catalog:
+                continue
+            close = difflib.get_close_matches(name, names, n=1, cutoff=0.6)
+            yield emit(
+                f"unknown component {name!r}",
+                (*prefix, name),
+                key=True,
+                hint=f"did you mean {close[0]!r}?" if close else "see `stackyard catalog`",
+            )
+
+
+@check("SY502", "Component forced on outside its edition, provider or distribution", "error")
+def forced_outside_eligibility(context: CheckContext, emit: Emit) -> Iterable[Finding]:
+    """An override can force a component on, but not into an edition that does not
+    license it (Teleport in Community), a provider it cannot run on, or a distribution
+    that does not ship it. Outside its usual cluster roles it is only a warning."""
+    platform = context.platform
+    for plan in context.clusters:
+        for planned in plan.components:
+            decision, component = planned.decision, planned.component
+            if not decision.forced:
+                continue
+            problems = []
+            if platform.edition not in component.editions:
+                problems.append(f"the {platform.edition} edition (it is {', '.join(component.editions)})")
+            if platform.provider not in component.providers:
+                problems.append(f"provider {platform.provider}")
+            if platform.kubernetes.distribution not in component.distributions:
+                problems.append(f"{platform.kubernetes.distribution}")
+            if problems:
+                yield emit(
+                    f"{component.name} is not available for {' or '.join(problems)}",
+                    decision.path,
+                    hint=f"remove the override or change the {'edition' if 'edition' in problems[0] else 'spec'}",
+                    cluster=plan.name,
+                )
+            elif plan.cluster.role not in component.roles:
+                yield emit(
+                    f"{component.name} usually runs on {', '.join(component.roles)} clusters, "
+                    f"not {plan.cluster.role}",
+                    decision.path,
+                    severity="warning",
+                    cluster=plan.name,
+                )
+
+
+@check("SY503", "Conflicting components on one cluster", "error")
+def no_conflicts(context: CheckContext, emit: Emit) -> Iterable[Finding]:
+    """Components that cannot run side by side (two CNIs, two log agents, two metrics
+    stores) must not be planned on the same cluster."""
+    for plan in context.clusters:
+        names = {p.name for p in plan.components}
+        for planned in plan.components:
+            for other in planned.component.conflicts:
+                if other in names and planned.name < other:
+                    decision = planned.decision if planned.decision.forced else plan.decision(other)
+                    path = decision.path if decision and decision.path else ("clusters", plan.index)
+                    yield emit(
+                        f"{planned.name} and {other} cannot both run on {plan.name}",
+                        path,
+                        hint=f"disable one of {planned.name} and {other}",
+                        cluster=plan.name,
+                    )
+
+
+@check("SY504", "Unmet dependency", "error")
+def dependencies_met(context: CheckContext, emit: Emit) -> Iterable[Finding]:
+    """Every need of a planned component must be provided on its cluster (scope
+    ``cluster``) or on the platform's mgmt cluster (scope ``platform``)."""
+    for unmet in context.unmet:
+        plan = next(p for p in context.clusters if p.name == unmet.cluster)
+        decision = plan.decision(unmet.consumer)
+        path = decision.path if decision and decision.path else ("clusters", plan.index)
+        candidates = ", ".join(unmet.candidates) or "nothing in the catalog"
+        yield emit(
+            f"{unmet.consumer} on {unmet.cluster} needs {unmet.capability}, "
+            "which no planned component provides",
+            path,
+            hint=f"enable one of: {candidates}; or disable {unmet.consumer}",
+            cluster=unmet.cluster,
+        )
+
+
+@check("SY505", "Dependency cycle", "error")
+def no_cycles(context: CheckContext, emit: Emit) -> Iterable[Finding]:
+    """Components that need each other cannot be installed in any order."""
+    if context.waves.cycle:
+        yield emit(
+            "components need each other: " + " -> ".join(context.waves.cycle),
+            (),
+            hint="break the cycle (for cert-manager and Vault: pki.bootstrap: two-phase)",
+        )
+
+
+@check("SY506", "Deprecated or retired upstream component", "warning")
+def upstream_lifecycle(context: CheckContext, emit: Emit) -> Iterable[Finding]:
+    """A component whose upstream is deprecated or retired gets no fixes; the plan names
+    the successor. Seed choices may keep one on purpose, with this warning showing."""
+    seen: set[str] = set()
+    for plan in context.clusters:
+        for planned in plan.components:
+            upstream = planned.component.upstream
+            if upstream.lifecycle == "maintained" or planned.name in seen:
+                continue
+            seen.add(planned.name)
+            decision = planned.decision
+            path = decision.path or _setting_path(context, planned.component.selectedBy)
+            yield emit(
+                f"{planned.name} is {upstream.lifecycle} upstream since {upstream.since}"
+                + (f": {upstream.note}" if upstream.note else ""),
+                path,
+                hint=f"move to {upstream.successor}",
+                cluster=plan.name,
+            )
+
+
+def _setting_path(context: CheckContext, selectors: Iterable[object]) -> SpecPath:
+    for selector in selectors:
+        setting = context.settings[getattr(selector, "setting")]
+        if setting.path:
+            return setting.path
+    return ()
+
+
+@check("SY507", "Cluster topology", "error")
+def topology(context: CheckContext, emit: Emit) -> Iterable[Finding]:
+    """App clusters are managed from exactly one mgmt cluster (Argo CD, Vault and the
+    observability backends run there); a standalone cluster stands alone."""
+    clusters = context.platform.clusters
+    roles = [c.role for c in clusters]
+    mgmt = [i for i, c in enumerate(clusters) if c.role == "mgmt"]
+    if "app" in roles and not mgmt:
+        first_app = roles.index("app")
+        yield emit(
+            "app clusters need a mgmt cluster to run Argo CD and platform services",
+            ("clusters", first_app, "role"),
+            hint="add a cluster with role: mgmt",
+        )
+    for index in mgmt[1:]:
+        yield emit(
+            "only one mgmt cluster is supported",
+            ("clusters", index, "role"),
+            hint="make this an app cluster or a separate platform",
+        )
+    if "standalone" in roles and len(clusters) > 1:
+        yield emit(
+            "a standalone cluster is the whole platform; split mgmt and app roles instead",
+            ("clusters", roles.index("standalone"), "role"),
+            hint="use role: mgmt for the first cluster and app for the others",
+        )
+
+
+@check("SY508", "Tenants outside the Enterprise edition", "error")
+def tenants_need_enterprise(context: CheckContext, emit: Emit) -> Iterable[Finding]:
+    """Multi-tenancy isolation (namespace per tenant, L7 policy, quotas, Kyverno) is an
+    Enterprise capability (seed 002 §12)."""
+    if context.platform.tenants and context.platform.edition != "enterprise":
+        yield emit(
+            f"tenants need the enterprise edition, not {context.platform.edition}",
+            ("tenants",),
+            hint="set edition: enterprise or remove tenants",
+        )
+
+
+@check("SY509", "Cluster size below the edition's minimum", "warning")
+def edition_minimum_nodes(context: CheckContext, emit: Emit) -> Iterable[Finding]:
+    """Seed 002 sizes editions at 3 (Community), 5 (Standard) and 10+ (Enterprise) nodes;
+    fewer works for a trial but not for the edition's production promise. An even
+    number of control-plane nodes adds no etcd fault tolerance."""
+    minimum = {"community": 3, "standard": 5, "enterprise": 10}[context.platform.edition]
+    total = sum(c.node_count for c in context.platform.clusters)
+    if total < minimum:
+        yield emit(
+            f"{total} nodes in all; the {context.platform.edition} edition is sized for {minimum}+",
+            ("clusters",),
+            hint="fine for a trial; add nodes for production",
+        )
+    for index, cluster in enumerate(context.platform.clusters):
+        control_plane = cluster.control_plane_nodes
+        if control_plane % 2 == 0:
+            yield emit(
+                f"{control_plane} control-plane nodes tolerate no more failures than {control_plane - 1}",
+                ("clusters", index, "nodePools"),
+                hint="use an odd number of control-plane nodes (1, 3 or 5)",
+                cluster=cluster.name,
+            )

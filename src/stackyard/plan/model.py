@@ -1,0 +1,214 @@
+"""The values a plan is made of: decisions, findings, per-cluster component sets.
+
+All frozen dataclasses: a plan is computed once and then only read (rendered, diffed,
+printed, simulated). ``as_dict`` gives the JSON shape ``plan --output json`` prints.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from stackyard.catalog import Component
+from stackyard.errors import Location
+from stackyard.spec import Cluster, LoadedSpec
+
+Severity = Literal["error", "warning", "info"]
+SEVERITY_ORDER: Mapping[str, int] = {"error": 0, "warning": 1, "info": 2}
+
+SpecPath = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One resolved platform choice and why it has its value."""
+
+    name: str
+    value: str
+    reason: str
+    path: SpecPath = ()
+
+
+@dataclass(frozen=True)
+class Decision:
+    """Why a component is in or out of one cluster."""
+
+    component: str
+    included: bool
+    reason: str
+    path: SpecPath = ()
+    forced: bool = False
+
+
+@dataclass(frozen=True)
+class Edge:
+    """``consumer`` on ``cluster`` gets ``capability`` from ``provider`` on ``provider_cluster``."""
+
+    cluster: str
+    consumer: str
+    capability: str
+    provider: str
+    provider_cluster: str
+    runtime: str
+    buffer: str | None = None
+
+
+@dataclass(frozen=True)
+class PlannedComponent:
+    """A component that will run on a cluster, with its sizing."""
+
+    component: Component
+    decision: Decision
+    wave: int
+    pods: int
+
+    @property
+    def name(self) -> str:
+        """The catalog name."""
+        return self.component.name
+
+
+@dataclass(frozen=True)
+class Finding:
+    """The result of one static check at one place."""
+
+    check: str
+    severity: Severity
+    message: str
+    location: Location
+    field: str = ""
+    hint: str = ""
+    cluster: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON shape."""
+        return {
+            "check": self.check,
+            "severity": self.severity,
+            "message": self.message,
+            "file": self.location.file,
+            "line": self.location.line,
+            "column": self.location.column,
+            "field": self.field,
+            "hint": self.hint,
+            "cluster": self.cluster,
+        }
+
+
+@dataclass(frozen=True)
+class ClusterPlan:
+    """What runs on one cluster and why; what does not and why not."""
+
+    cluster: Cluster
+    index: int
+    components: tuple[PlannedComponent, ...]
+    excluded: tuple[Decision, ...]
+
+    @property
+    def name(self) -> str:
+        """The cluster name."""
+        return self.cluster.name
+
+    def has(self, name: str) -> bool:
+        """Whether component ``name`` runs here."""
+        return any(p.name == name for p in self.components)
+
+    def get(self, name: str) -> PlannedComponent | None:
+        """The planned component ``name``, if it runs here."""
+        return next((p for p in self.components if p.name == name), None)
+
+    def decision(self, name: str) -> Decision | None:
+        """The inclusion or exclusion decision for ``name``."""
+        planned = self.get(name)
+        if planned:
+            return planned.decision
+        return next((d for d in self.excluded if d.component == name), None)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The whole plan of a platform."""
+
+    spec: LoadedSpec
+    settings: Mapping[str, Setting]
+    clusters: tuple[ClusterPlan, ...]
+    edges: tuple[Edge, ...]
+    waves: Mapping[str, int]
+    wave_reasons: Mapping[str, str]
+    findings: tuple[Finding, ...] = field(default=())
+
+    @property
+    def errors(self) -> list[Finding]:
+        """Findings of error severity."""
+        return [f for f in self.findings if f.severity == "error"]
+
+    def cluster(self, name: str) -> ClusterPlan:
+        """The plan of cluster ``name``."""
+        return next(c for c in self.clusters if c.name == name)
+
+    def setting(self, name: str) -> str:
+        """The resolved value of setting ``name``."""
+        return self.settings[name].value
+
+    def install_order(self) -> list[tuple[int, list[str]]]:
+        """Waves in order, each with the components that sync in it."""
+        by_wave: dict[int, set[str]] = {}
+        for cluster in self.clusters:
+            for planned in cluster.components:
+                by_wave.setdefault(planned.wave, set()).add(planned.name)
+        return [(wave, sorted(names)) for wave, names in sorted(by_wave.items())]
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON shape of ``stackyard plan --output json``."""
+        platform = self.spec.platform
+        return {
+            "platform": platform.name,
+            "edition": platform.edition,
+            "provider": platform.provider,
+            "kubernetes": {
+                "distribution": platform.kubernetes.distribution,
+                "version": platform.kubernetes.version,
+            },
+            "settings": {
+                name: {"value": s.value, "reason": s.reason} for name, s in self.settings.items()
+            },
+            "clusters": [_cluster_dict(c) for c in self.clusters],
+            "waves": [{"wave": w, "components": names} for w, names in self.install_order()],
+            "dependencies": [
+                {
+                    "cluster": e.cluster,
+                    "consumer": e.consumer,
+                    "capability": e.capability,
+                    "provider": e.provider,
+                    "providerCluster": e.provider_cluster,
+                    "runtime": e.runtime,
+                    "buffer": e.buffer,
+                }
+                for e in self.edges
+            ],
+            "findings": [f.as_dict() for f in self.findings],
+            "summary": {
+                severity: sum(1 for f in self.findings if f.severity == severity)
+                for severity in ("error", "warning", "info")
+            },
+        }
+
+
+def _cluster_dict(plan: ClusterPlan) -> dict[str, Any]:
+    return {
+        "name": plan.name,
+        "role": plan.cluster.role,
+        "components": [
+            {
+                "name": p.name,
+                "namespace": p.component.namespace,
+                "wave": p.wave,
+                "pods": p.pods,
+                "reason": p.decision.reason,
+                "lifecycle": p.component.upstream.lifecycle,
+            }
+            for p in plan.components
+        ],
+        "excluded": [{"name": d.component, "reason": d.reason} for d in plan.excluded],
+    }

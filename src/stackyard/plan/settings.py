@@ -1,0 +1,103 @@
+"""Resolve the spec's ``auto`` choices into concrete settings, each with its reason.
+
+The defaults encode the source documents' lessons: Canal only where RKE2 ships it for
+Community; Cilium ENI on AWS so NLB IP mode works (seed 002 §9); VXLAN tunnel on local
+VMs (seed 004 ADR-005); the AWS Load Balancer Controller only with VPC-routable pods.
+Catalog entries select on these names (``selectedBy``).
+"""
+
+from __future__ import annotations
+
+from stackyard.plan.model import Setting
+from stackyard.spec import Platform
+
+
+def resolve_settings(platform: Platform) -> dict[str, Setting]:
+    """Every setting a catalog selector or a check can ask for."""
+    settings: dict[str, Setting] = {}
+
+    def put(name: str, value: str, reason: str, path: tuple[str, ...] = ()) -> None:
+        settings[name] = Setting(name, value, reason, path)
+
+    net = platform.networking
+    explicit = net.model_fields_set
+    edition, provider = platform.edition, platform.provider
+    distribution = platform.kubernetes.distribution
+
+    if net.cni != "auto":
+        put("networking.cni", net.cni, "set in the spec", ("networking", "cni"))
+    elif edition == "community" and distribution == "rke2":
+        put("networking.cni", "canal", "Community on RKE2 uses the built-in Canal (seed 002 §12)")
+    elif edition == "community":
+        put("networking.cni", "cilium", "kubeadm ships no CNI; Cilium is the platform's CNI")
+    else:
+        put("networking.cni", "cilium", f"{edition} edition runs Cilium (seed 002 §12)")
+    cni = settings["networking.cni"].value
+
+    if net.ciliumRoutingMode != "auto":
+        put(
+            "networking.ciliumRoutingMode",
+            net.ciliumRoutingMode,
+            "set in the spec",
+            ("networking", "ciliumRoutingMode"),
+        )
+    elif cni != "cilium":
+        put("networking.ciliumRoutingMode", "none", "Cilium does not run")
+    elif provider == "aws":
+        put("networking.ciliumRoutingMode", "eni", "ENI mode gives pods VPC IPs on AWS")
+    else:
+        put("networking.ciliumRoutingMode", "tunnel", "VXLAN tunnel off-cloud (seed 004 ADR-005)")
+
+    source = "set in the spec" if "ingress" in explicit else "default: Gateway API (maintained)"
+    put("networking.ingress", net.ingress, source, ("networking", "ingress"))
+
+    if net.loadBalancer != "auto":
+        put(
+            "networking.loadBalancer",
+            net.loadBalancer,
+            "set in the spec",
+            ("networking", "loadBalancer"),
+        )
+    elif provider == "aws" and cni == "cilium":
+        put("networking.loadBalancer", "aws-lb-controller", "AWS with VPC-routable pods: ALBC")
+    elif provider == "aws":
+        put("networking.loadBalancer", "cloud-controller", "AWS with an overlay CNI: CCM")
+    else:
+        put("networking.loadBalancer", "metallb", f"{provider}: MetalLB gives LoadBalancer IPs")
+    balancer = settings["networking.loadBalancer"].value
+
+    if net.loadBalancerTargetType != "auto":
+        put(
+            "networking.loadBalancerTargetType",
+            net.loadBalancerTargetType,
+            "set in the spec",
+            ("networking", "loadBalancerTargetType"),
+        )
+    elif balancer == "aws-lb-controller":
+        put("networking.loadBalancerTargetType", "ip", "ALBC targets pod IPs directly")
+    elif balancer == "cloud-controller":
+        put("networking.loadBalancerTargetType", "instance", "the CCM targets node ports")
+    else:
+        put("networking.loadBalancerTargetType", "none", "no cloud load balancer")
+
+    if net.clusterMesh != "auto":
+        value = "true" if net.clusterMesh == "on" else "false"
+        put("networking.clusterMesh", value, "set in the spec", ("networking", "clusterMesh"))
+    elif cni == "cilium" and len(platform.clusters) > 1:
+        put("networking.clusterMesh", "true", "Cilium with several clusters")
+    else:
+        put("networking.clusterMesh", "false", "one cluster or no Cilium")
+
+    obs = platform.observability
+    for key in ("metricsStore", "logAgent"):
+        how = "set in the spec" if key in obs.model_fields_set else "default"
+        put(f"observability.{key}", getattr(obs, key), how, ("observability", key))
+
+    pki = platform.pki
+    if pki.issuer != "auto":
+        put("pki.issuer", pki.issuer, "set in the spec", ("pki", "issuer"))
+    elif edition == "community":
+        put("pki.issuer", "self-signed", "Community has no Vault")
+    else:
+        put("pki.issuer", "vault", f"{edition} runs Vault as the platform CA")
+    return settings
