@@ -67,7 +67,15 @@ def build_catalog(entries: Iterable[tuple[str, str]]) -> Catalog:
 
 
 def _cross_check(components: Mapping[str, Component]) -> None:
+    levels: dict[str, tuple[str, str]] = {}
     for component in components.values():
+        # One namespace carries one Pod Security label, so entries sharing it must agree.
+        first = levels.setdefault(component.namespace, (component.podSecurity, component.name))
+        if first[0] != component.podSecurity:
+            raise CatalogError(
+                f"{component.name}: namespace {component.namespace!r} is {component.podSecurity}, "
+                f"but {first[1]} says {first[0]}"
+            )
         for other in component.conflicts:
             if other not in components:
                 raise CatalogError(f"{component.name}: conflicts with unknown {other!r}")

@@ -149,11 +149,13 @@ class Need(_Strict):
         default="cluster",
         description="'cluster': on the same cluster; 'platform': anywhere (usually mgmt).",
     )
-    runtime: Literal["hard", "buffered", "install"] = Field(
+    runtime: Literal["install", "soft", "buffered", "hard"] = Field(
         default="install",
         description=(
-            "'install': only needed to install or reconcile; 'buffered': needed at run time "
-            "but a local buffer bridges an outage; 'hard': workloads break without it."
+            "'install': only needed to install or reconcile; 'soft': the component degrades "
+            "without it but the cluster's workloads run on; 'buffered': needed at run time, "
+            "a local buffer bridges an outage; 'hard': the cluster's workloads break without "
+            "it (contract C1 forbids that across clusters)."
         ),
     )
     buffer: str | None = Field(

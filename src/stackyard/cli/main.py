@@ -8,9 +8,14 @@ from typing import Annotated
 import typer
 
 from stackyard import __version__
+from stackyard.cli.commands.diff import diff_command
+from stackyard.cli.commands.init import init_command
 from stackyard.cli.commands.plan import plan_command
+from stackyard.cli.commands.schema import schema_command
 from stackyard.cli.errors import exit_codes
 from stackyard.cli.output import OutputFormat
+from stackyard.spec import Edition, Provider
+from stackyard.spec.starter import Topology
 
 app = typer.Typer(
     name="stackyard",
@@ -39,6 +44,39 @@ def plan(
 ) -> int:
     """Show which component runs where and why, the install waves, and every problem."""
     return plan_command(spec, output, why)
+
+
+@app.command("diff")
+@exit_codes
+def diff(
+    old: Annotated[Path, typer.Argument(help="The current spec.", show_default=False)],
+    new: Annotated[Path, typer.Argument(help="The proposed spec.", show_default=False)],
+    output: OutputOption = OutputFormat.text,
+) -> int:
+    """Show components and settings added, removed or changed, and which are disruptive."""
+    return diff_command(old, new, output)
+
+
+@app.command("init")
+@exit_codes
+def init(
+    edition: Annotated[Edition, typer.Option(help="community, standard or enterprise.")] = "standard",
+    provider: Annotated[Provider, typer.Option(help="aws, onprem or local.")] = "local",
+    topology: Annotated[Topology, typer.Option(help="single cluster, or mgmt + two app clusters.")] = "multi",
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write here instead of stdout.")
+    ] = None,
+    force: Annotated[bool, typer.Option(help="Overwrite an existing file.")] = False,
+) -> int:
+    """Write a commented starter platform.yaml that plans without errors."""
+    return init_command(edition, provider, topology, output, force)
+
+
+@app.command("schema")
+@exit_codes
+def schema() -> int:
+    """Print the JSON Schema of platform.yaml (for editor completion)."""
+    return schema_command()
 
 
 @app.command("version")

@@ -3,7 +3,9 @@
 Precedence, first match wins:
 
 1. an ``enabled`` override on the cluster, then on the platform (``forced``: the user
-   asked, so eligibility rules become findings instead of silent exclusions);
+   asked, so eligibility rules become findings instead of silent exclusions). A
+   platform-wide ``enabled: true`` still respects cluster roles: it means "wherever
+   the component belongs", while a cluster's own override places it there regardless;
 2. eligibility by edition, provider, distribution and cluster role;
 3. the entry's ``selectedBy`` spec choices;
 4. opt-in entries (``default: false``) stay out;
@@ -12,7 +14,7 @@ Precedence, first match wins:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 from stackyard.catalog import Catalog, Component
 from stackyard.plan.model import Decision, Setting
@@ -51,13 +53,24 @@ def _decide_one(
     settings: Mapping[str, Setting],
 ) -> Decision:
     name = component.name
-    override = _override(cluster.components.get(name), ("clusters", index, "components", name))
-    override = override or _override(platform.components.get(name), ("components", name))
-    if override is not None:
-        enabled, path = override
-        where = "this cluster's" if path[0] == "clusters" else "the platform's"
+    local = _override(cluster.components.get(name), ("clusters", index, "components", name))
+    if local is not None:
+        enabled, path = local
         verb = "enabled" if enabled else "disabled"
-        return Decision(name, enabled, f"{verb} by {where} override", path, forced=True)
+        return Decision(name, enabled, f"{verb} by this cluster's override", path, forced=True)
+    shared = _override(platform.components.get(name), ("components", name))
+    if shared is not None:
+        enabled, path = shared
+        if not enabled:
+            return Decision(name, False, "disabled by the platform's override", path, forced=True)
+        if cluster.role not in component.roles:  # platform-wide means "where it belongs"
+            return Decision(
+                name,
+                False,
+                f"enabled platform-wide, but runs on {_list(component.roles)} clusters only",
+                path,
+            )
+        return Decision(name, True, "enabled by the platform's override", path, forced=True)
 
     if platform.edition not in component.editions:
         return Decision(name, False, f"not in the {platform.edition} edition ({_list(component.editions)})")
@@ -94,5 +107,5 @@ def _override(
     return override.enabled, (*path, "enabled")
 
 
-def _list(values: object) -> str:
-    return ", ".join(str(v) for v in values)  # type: ignore[attr-defined]
+def _list(values: Iterable[str]) -> str:
+    return ", ".join(values)

@@ -137,6 +137,8 @@ class AddressRange:
 
 
 def _duration(value: object) -> str:
+    if value == 0 and not isinstance(value, bool):
+        return "0"  # zero needs no unit
     if isinstance(value, int | float) and not isinstance(value, bool):
         raise ValueError("write a duration with its unit, e.g. 1h or 90s, not a bare number")
     if not isinstance(value, str):

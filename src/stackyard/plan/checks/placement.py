@@ -127,7 +127,7 @@ def upstream_lifecycle(context: CheckContext, emit: Emit) -> Iterable[Finding]:
                 continue
             seen.add(planned.name)
             decision = planned.decision
-            path = decision.path or _setting_path(context, planned.component.selectedBy)
+            path = decision.path or _setting_path(context, planned.component.selectedBy) or ("edition",)
             yield emit(
                 f"{planned.name} is {upstream.lifecycle} upstream since {upstream.since}"
                 + (f": {upstream.note}" if upstream.note else ""),
