@@ -122,8 +122,11 @@ def catalog_reference() -> str:
                 ),
             ),
             ("conflicts", ", ".join(component.conflicts)),
-            ("workload", f"{component.workload}, {component.replicas} replica(s)"
-             + (f", {component.haReplicas} when HA" if component.haReplicas else "")),
+            (
+                "workload",
+                f"{component.workload}, {component.replicas} replica(s)"
+                + (f", {component.haReplicas} when HA" if component.haReplicas else ""),
+            ),
             ("resources", _resources(component)),
             ("storage", component.storage or ""),
             ("upstream", _upstream(component)),
@@ -180,7 +183,14 @@ def checks_reference() -> str:
     lines += [f"| [{c.id}](#{c.id.lower()}) | {c.severity} | {c.title} |" for c in ALL_CHECKS]
     lines.append("")
     for check in ALL_CHECKS:
-        lines += [f"## {check.id}", "", f"**{check.title}** ({check.severity}).", "", check.explanation, ""]
+        lines += [
+            f"## {check.id}",
+            "",
+            f"**{check.title}** ({check.severity}).",
+            "",
+            check.explanation,
+            "",
+        ]
     return "\n".join(lines).rstrip() + "\n"
 
 

@@ -30,7 +30,9 @@ def test_overlapping_pod_cidrs_across_meshed_clusters_are_rejected(plan_text: Pl
     assert finding.severity == "error"
     assert "Cluster Mesh" in finding.message
     assert finding.cluster == "app1"
-    assert finding.location.line == line_of(text, "podCIDR: 10.100.0.0/16", line_of(text, "name: app1"))
+    assert finding.location.line == line_of(
+        text, "podCIDR: 10.100.0.0/16", line_of(text, "name: app1")
+    )
 
 
 def test_overlapping_ranges_within_a_cluster_are_rejected(plan_text: PlanText) -> None:
@@ -131,7 +133,9 @@ def test_aws_without_the_ccm_is_rejected(plan_text: PlanText) -> None:
 
 
 def test_aws_cluster_tag_must_match_the_cluster_name(plan_text: PlanText) -> None:
-    text = AWS.replace("kubernetes.io/cluster/prod: owned", "kubernetes.io/cluster/production: owned")
+    text = AWS.replace(
+        "kubernetes.io/cluster/prod: owned", "kubernetes.io/cluster/production: owned"
+    )
     (finding,) = findings(plan_text(text), "SY403")
     assert "must match" in finding.hint
 
@@ -181,7 +185,9 @@ def test_two_cnis_conflict(plan_text: PlanText) -> None:
 
 
 def test_disabling_a_needed_provider_is_an_unmet_dependency(plan_text: PlanText) -> None:
-    text = LOCAL.replace("  keycloak: {enabled: false}", "  keycloak: {enabled: false}\n  vault: {enabled: false}")
+    text = LOCAL.replace(
+        "  keycloak: {enabled: false}", "  keycloak: {enabled: false}\n  vault: {enabled: false}"
+    )
     found = findings(plan_text(text), "SY504")
     assert any("external-secrets" in f.message and "secrets" in f.message for f in found)
 

@@ -60,7 +60,9 @@ def test_local_follows_the_seed_network_choices(example_plans: dict[str, Plan]) 
     assert plan.setting("networking.ciliumRoutingMode") == "tunnel"
     assert plan.setting("networking.clusterMesh") == "true"
     for cluster in plan.clusters:
-        assert cluster.has("cilium") and cluster.has("metallb") and cluster.has("cilium-gateway-api")
+        assert (
+            cluster.has("cilium") and cluster.has("metallb") and cluster.has("cilium-gateway-api")
+        )
         assert not cluster.has("canal")
 
 

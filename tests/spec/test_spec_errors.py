@@ -76,7 +76,10 @@ def test_backwards_range_is_refused(minimal_text: str) -> None:
 
 
 def test_bad_quantity_and_duration_are_explained(minimal_text: str) -> None:
-    text = minimal_text.replace("memory: 32Gi}", "memory: 32GB}", 1) + "secrets:\n  refreshInterval: 60\n"
+    text = (
+        minimal_text.replace("memory: 32Gi}", "memory: 32GB}", 1)
+        + "secrets:\n  refreshInterval: 60\n"
+    )
     problems = problems_of(text)
     fields = {p.field: p.message for p in problems}
     assert "not a quantity" in fields["clusters[0].nodePools[0].memory"]
@@ -112,7 +115,9 @@ def test_provider_aws_requires_region(minimal_text: str) -> None:
 
 
 def test_gitops_path_cannot_escape_the_repository(minimal_text: str) -> None:
-    text = minimal_text.replace("  repoURL: https://git.example.com/p.git", "  repoURL: x\n  path: ../../etc")
+    text = minimal_text.replace(
+        "  repoURL: https://git.example.com/p.git", "  repoURL: x\n  path: ../../etc"
+    )
     (problem,) = problems_of(text)
     assert problem.field == "gitops.path"
 

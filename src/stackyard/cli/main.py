@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from stackyard import __version__
+from stackyard.cli.commands.catalog import catalog_command
 from stackyard.cli.commands.diff import diff_command
 from stackyard.cli.commands.init import init_command
 from stackyard.cli.commands.plan import plan_command
@@ -60,9 +61,13 @@ def diff(
 @app.command("init")
 @exit_codes
 def init(
-    edition: Annotated[Edition, typer.Option(help="community, standard or enterprise.")] = "standard",
+    edition: Annotated[
+        Edition, typer.Option(help="community, standard or enterprise.")
+    ] = "standard",
     provider: Annotated[Provider, typer.Option(help="aws, onprem or local.")] = "local",
-    topology: Annotated[Topology, typer.Option(help="single cluster, or mgmt + two app clusters.")] = "multi",
+    topology: Annotated[
+        Topology, typer.Option(help="single cluster, or mgmt + two app clusters.")
+    ] = "multi",
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write here instead of stdout.")
     ] = None,
@@ -77,6 +82,13 @@ def init(
 def schema() -> int:
     """Print the JSON Schema of platform.yaml (for editor completion)."""
     return schema_command()
+
+
+@app.command("catalog")
+@exit_codes
+def catalog(output: OutputOption = OutputFormat.text) -> int:
+    """List the components Stackyard can plan, with placement and upstream status."""
+    return catalog_command(output)
 
 
 @app.command("version")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Iterable
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 from rich.console import Console
@@ -14,7 +14,7 @@ from rich.table import Table
 from stackyard.plan import Finding
 
 
-class OutputFormat(str, Enum):
+class OutputFormat(StrEnum):
     """How a reporting command prints its result."""
 
     text = "text"

@@ -68,13 +68,27 @@ def diff_plans(old: Plan, new: Plan) -> list[Change]:
     new_clusters = {c.name: c for c in new.clusters}
     for name in sorted(old_clusters.keys() - new_clusters.keys()):
         changes.append(
-            Change("cluster", name, old_clusters[name].cluster.role, None, True,
-                   "the cluster and everything on it is removed", name)
+            Change(
+                "cluster",
+                name,
+                old_clusters[name].cluster.role,
+                None,
+                True,
+                "the cluster and everything on it is removed",
+                name,
+            )
         )
     for name in sorted(new_clusters.keys() - old_clusters.keys()):
         changes.append(
-            Change("cluster", name, None, new_clusters[name].cluster.role, False,
-                   "a new cluster is added", name)
+            Change(
+                "cluster",
+                name,
+                None,
+                new_clusters[name].cluster.role,
+                False,
+                "a new cluster is added",
+                name,
+            )
         )
     for name in sorted(old_clusters.keys() & new_clusters.keys()):
         changes += _cluster_changes(old_clusters[name], new_clusters[name])
@@ -93,25 +107,55 @@ def _platform_changes(old: Plan, new: Plan) -> list[Change]:
         )
         changes.append(Change("platform", "edition", a.edition, b.edition, cni_changes, reason))
     if a.provider != b.provider:
-        changes.append(Change("platform", "provider", a.provider, b.provider, True,
-                              "moving provider means building new clusters"))
+        changes.append(
+            Change(
+                "platform",
+                "provider",
+                a.provider,
+                b.provider,
+                True,
+                "moving provider means building new clusters",
+            )
+        )
     ka, kb = a.kubernetes, b.kubernetes
     if ka.distribution != kb.distribution:
-        changes.append(Change("platform", "kubernetes.distribution", ka.distribution,
-                              kb.distribution, True, "a new distribution means new clusters"))
+        changes.append(
+            Change(
+                "platform",
+                "kubernetes.distribution",
+                ka.distribution,
+                kb.distribution,
+                True,
+                "a new distribution means new clusters",
+            )
+        )
     if ka.minor != kb.minor or ka.semver != kb.semver:
         downgrade = kb.minor < ka.minor
-        reason = "Kubernetes cannot be downgraded in place" if downgrade else "rolling upgrade, one minor at a time"
+        reason = (
+            "Kubernetes cannot be downgraded in place"
+            if downgrade
+            else "rolling upgrade, one minor at a time"
+        )
         if not downgrade and kb.minor[1] - ka.minor[1] > 1:
             reason = "upgrade through every minor version in turn"
-        changes.append(Change("platform", "kubernetes.version", ka.version, kb.version, downgrade, reason))
+        changes.append(
+            Change("platform", "kubernetes.version", ka.version, kb.version, downgrade, reason)
+        )
     for name, setting in new.settings.items():
         before = old.settings.get(name)
         if before is None or before.value == setting.value:
             continue
         why = _DISRUPTIVE_SETTINGS.get(name)
-        changes.append(Change("setting", name, before.value, setting.value, why is not None,
-                              why or "applied by an Argo CD sync"))
+        changes.append(
+            Change(
+                "setting",
+                name,
+                before.value,
+                setting.value,
+                why is not None,
+                why or "applied by an Argo CD sync",
+            )
+        )
     return changes
 
 
@@ -119,8 +163,17 @@ def _cluster_changes(old: ClusterPlan, new: ClusterPlan) -> list[Change]:
     name = new.name
     changes: list[Change] = []
     if old.cluster.role != new.cluster.role:
-        changes.append(Change("cluster", "role", old.cluster.role, new.cluster.role, True,
-                              "platform services move between clusters", name))
+        changes.append(
+            Change(
+                "cluster",
+                "role",
+                old.cluster.role,
+                new.cluster.role,
+                True,
+                "platform services move between clusters",
+                name,
+            )
+        )
     changes += _network_changes(old.cluster, new.cluster)
     changes += _node_changes(old.cluster, new.cluster)
     before = {p.name: p for p in old.components}
@@ -147,8 +200,17 @@ def _cluster_changes(old: ClusterPlan, new: ClusterPlan) -> list[Change]:
         was = old_overrides.get(component)
         now = new.cluster.components.get(component)
         if (was.values if was else {}) != (now.values if now else {}):
-            changes.append(Change("component", f"{component} values", "old", "new", False,
-                                  "values change applied by an Argo CD sync", name))
+            changes.append(
+                Change(
+                    "component",
+                    f"{component} values",
+                    "old",
+                    "new",
+                    False,
+                    "values change applied by an Argo CD sync",
+                    name,
+                )
+            )
     return changes
 
 
@@ -160,7 +222,9 @@ def _network_changes(old: Cluster, new: Cluster) -> list[Change]:
             continue
         if key == "loadBalancerPool":
             grows = was is not None and now is not None and now.contains(was)
-            reason = "the pool only grows" if grows else "LoadBalancer services may get new addresses"
+            reason = (
+                "the pool only grows" if grows else "LoadBalancer services may get new addresses"
+            )
             disruptive = not grows
         else:
             reason, disruptive = f"changing the {key} means rebuilding the cluster", True
@@ -179,21 +243,49 @@ def _node_changes(old: Cluster, new: Cluster) -> list[Change]:
         if a is None or b is None:
             removed = b is None
             control_plane = (a or b).role == "control-plane"  # type: ignore[union-attr]
-            changes.append(Change("nodes", pool, "present" if a else None, "present" if b else None,
-                                  removed and control_plane,
-                                  "control-plane nodes removed" if removed and control_plane
-                                  else "workloads move as nodes are drained" if removed else "nodes added",
-                                  new.name))
+            changes.append(
+                Change(
+                    "nodes",
+                    pool,
+                    "present" if a else None,
+                    "present" if b else None,
+                    removed and control_plane,
+                    "control-plane nodes removed"
+                    if removed and control_plane
+                    else "workloads move as nodes are drained"
+                    if removed
+                    else "nodes added",
+                    new.name,
+                )
+            )
             continue
         if (a.cpu, a.memory, a.disk, a.role) != (b.cpu, b.memory, b.disk, b.role):
-            changes.append(Change("nodes", pool, f"{a.count}x {a.cpu}cpu/{a.memory}",
-                                  f"{b.count}x {b.cpu}cpu/{b.memory}", a.role != b.role,
-                                  "nodes are replaced one at a time" if a.role == b.role
-                                  else "changing a pool's role rebuilds it", new.name))
+            changes.append(
+                Change(
+                    "nodes",
+                    pool,
+                    f"{a.count}x {a.cpu}cpu/{a.memory}",
+                    f"{b.count}x {b.cpu}cpu/{b.memory}",
+                    a.role != b.role,
+                    "nodes are replaced one at a time"
+                    if a.role == b.role
+                    else "changing a pool's role rebuilds it",
+                    new.name,
+                )
+            )
         elif a.count != b.count:
             shrink_cp = a.role == "control-plane" and b.count < a.count
-            changes.append(Change("nodes", pool, str(a.count), str(b.count), shrink_cp,
-                                  "etcd members are removed" if shrink_cp else "scaled", new.name))
+            changes.append(
+                Change(
+                    "nodes",
+                    pool,
+                    str(a.count),
+                    str(b.count),
+                    shrink_cp,
+                    "etcd members are removed" if shrink_cp else "scaled",
+                    new.name,
+                )
+            )
     return changes
 
 

@@ -31,4 +31,4 @@ def kube_version_allowed(constraint: str, version: str) -> bool:
         ValueError: the constraint cannot be parsed.
     """
     spec = semantic_version.NpmSpec(normalise_constraint(constraint))
-    return spec.match(semantic_version.Version(version))
+    return bool(spec.match(semantic_version.Version(version)))

@@ -73,14 +73,20 @@ def _decide_one(
         return Decision(name, True, "enabled by the platform's override", path, forced=True)
 
     if platform.edition not in component.editions:
-        return Decision(name, False, f"not in the {platform.edition} edition ({_list(component.editions)})")
+        return Decision(
+            name, False, f"not in the {platform.edition} edition ({_list(component.editions)})"
+        )
     if platform.provider not in component.providers:
-        return Decision(name, False, f"not for provider {platform.provider} ({_list(component.providers)})")
+        return Decision(
+            name, False, f"not for provider {platform.provider} ({_list(component.providers)})"
+        )
     distribution = platform.kubernetes.distribution
     if distribution not in component.distributions:
         return Decision(name, False, f"not for {distribution} ({_list(component.distributions)})")
     if cluster.role not in component.roles:
-        return Decision(name, False, f"runs on {_list(component.roles)} clusters, not {cluster.role}")
+        return Decision(
+            name, False, f"runs on {_list(component.roles)} clusters, not {cluster.role}"
+        )
     for selector in component.selectedBy:
         setting = settings[selector.setting]
         if setting.value not in selector.values:

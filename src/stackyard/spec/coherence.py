@@ -22,7 +22,8 @@ def coherence_problems(platform: Platform, document: LocatedDocument) -> list[Pr
                 Problem(
                     document.locate(("clusters", index, "name")),
                     f"clusters[{index}].name",
-                    f"cluster name {cluster.name!r} is already used by clusters[{seen[cluster.name]}]",
+                    f"cluster name {cluster.name!r} is already used by "
+                    f"clusters[{seen[cluster.name]}]",
                     "every cluster needs its own name",
                 )
             )

@@ -53,7 +53,9 @@ class Kubernetes(_Spec):
     @classmethod
     def _version_is_text(cls, value: object) -> object:
         if isinstance(value, float):
-            raise ValueError(f'quote the version, e.g. "1.35": unquoted YAML reads the number {value!r}')
+            raise ValueError(
+                f'quote the version, e.g. "1.35": unquoted YAML reads the number {value!r}'
+            )
         return value
 
     @field_validator("version")
@@ -97,9 +99,11 @@ class GitOps(_Spec):
 class NodePool(_Spec):
     """A group of identical nodes."""
 
-    name: str = Field(pattern=_DNS_LABEL, max_length=40)
-    role: Literal["control-plane", "worker"] = "worker"
-    count: int = Field(ge=1, le=5000)
+    name: str = Field(pattern=_DNS_LABEL, max_length=40, description="Pool name (a DNS label).")
+    role: Literal["control-plane", "worker"] = Field(
+        default="worker", description="control-plane nodes run etcd and the API server."
+    )
+    count: int = Field(ge=1, le=5000, description="How many nodes.")
     cpu: Quantity = Field(description="vCPUs per node, e.g. 2 or 4.")
     memory: Quantity = Field(description="Memory per node, e.g. 4Gi.")
     disk: Quantity | None = Field(default=None, description="Root disk per node, e.g. 40Gi.")
@@ -152,10 +156,14 @@ class AwsCluster(_Spec):
 class Cluster(_Spec):
     """One Kubernetes cluster of the platform."""
 
-    name: str = Field(pattern=_DNS_LABEL, max_length=40)
+    name: str = Field(
+        pattern=_DNS_LABEL,
+        max_length=40,
+        description="Cluster name (a DNS label); AWS tags use it.",
+    )
     role: Role = Field(description="mgmt runs platform services, app runs workloads.")
-    nodePools: list[NodePool] = Field(min_length=1)
-    network: ClusterNetwork
+    nodePools: list[NodePool] = Field(min_length=1, description="Groups of identical nodes.")
+    network: ClusterNetwork = Field(description="The cluster's address plan.")
     labels: dict[str, str] = Field(
         default_factory=dict, description="Extra labels for the Argo CD cluster secret."
     )
@@ -165,7 +173,7 @@ class Cluster(_Spec):
     policyMode: Literal["enforce", "audit"] | None = Field(
         default=None, description="Kyverno failure action here; default from policy.mode."
     )
-    aws: AwsCluster | None = None
+    aws: AwsCluster | None = Field(default=None, description="AWS details of this cluster.")
     ha: bool | None = Field(
         default=None, description="Run HA replicas; default: true when 3+ control-plane nodes."
     )
@@ -301,37 +309,43 @@ class Host(_Spec):
 class Tenant(_Spec):
     """A tenant: its own namespaces, quota and policies (Enterprise multi-tenancy)."""
 
-    name: str = Field(pattern=_DNS_LABEL, max_length=40)
+    name: str = Field(pattern=_DNS_LABEL, max_length=40, description="Tenant name (a DNS label).")
     clusters: list[str] = Field(min_length=1, description="Clusters the tenant runs on.")
     namespaces: list[str] = Field(default_factory=list, description="Default: the tenant name.")
-    quota: dict[Literal["cpu", "memory"], Quantity] = Field(default_factory=dict)
+    quota: dict[Literal["cpu", "memory"], Quantity] = Field(
+        default_factory=dict, description="ResourceQuota totals: cpu and memory."
+    )
 
 
 class Aws(_Spec):
     """AWS settings shared by every cluster."""
 
-    region: str = Field(min_length=1)
+    region: str = Field(min_length=1, description="AWS region, e.g. ap-northeast-2.")
 
 
 class Platform(_Spec):
     """A whole platform: one ``platform.yaml``."""
 
     apiVersion: Literal["stackyard.dev/v1alpha1"] = Field(description="Spec format version.")
-    kind: Literal["Platform"]
+    kind: Literal["Platform"] = Field(description="Always Platform.")
     name: str = Field(pattern=_DNS_LABEL, max_length=40, description="Platform name.")
-    edition: Edition
-    provider: Provider
-    kubernetes: Kubernetes
-    gitops: GitOps
+    edition: Edition = Field(description="Which component bundle (seed 002 §12).")
+    provider: Provider = Field(description="Where the clusters run.")
+    kubernetes: Kubernetes = Field(description="Distribution and version.")
+    gitops: GitOps = Field(description="The Git repository Argo CD reads.")
     domain: str = Field(description="Base DNS domain for platform endpoints.")
-    clusters: list[Cluster] = Field(min_length=1)
-    networking: Networking = Field(default_factory=Networking)
-    observability: Observability = Field(default_factory=Observability)
-    secrets: Secrets = Field(default_factory=Secrets)
-    pki: Pki = Field(default_factory=Pki)
-    policy: Policy = Field(default_factory=Policy)
-    slo: Slo = Field(default_factory=Slo)
-    tenants: list[Tenant] = Field(default_factory=list)
+    clusters: list[Cluster] = Field(min_length=1, description="Every cluster of the platform.")
+    networking: Networking = Field(default_factory=Networking, description="Network choices.")
+    observability: Observability = Field(
+        default_factory=Observability, description="Metrics and logs choices."
+    )
+    secrets: Secrets = Field(default_factory=Secrets, description="Secret delivery.")
+    pki: Pki = Field(default_factory=Pki, description="Certificate issuing.")
+    policy: Policy = Field(default_factory=Policy, description="Policy as code.")
+    slo: Slo = Field(default_factory=Slo, description="Service-level objectives.")
+    tenants: list[Tenant] = Field(
+        default_factory=list, description="Tenants (Enterprise multi-tenancy)."
+    )
     host: Host | None = Field(default=None, description="Required for provider local.")
     aws: Aws | None = Field(default=None, description="Required for provider aws.")
     components: dict[str, ComponentOverride] = Field(

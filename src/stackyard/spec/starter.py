@@ -29,7 +29,11 @@ class _Pool:
     schedulable: bool | None = None
 
     def render(self) -> str:
-        extra = f", schedulable: {str(self.schedulable).lower()}" if self.schedulable is not None else ""
+        extra = (
+            f", schedulable: {str(self.schedulable).lower()}"
+            if self.schedulable is not None
+            else ""
+        )
         return (
             f"      - {{name: {self.name}, role: {self.role}, count: {self.count}, "
             f"cpu: {self.cpu}, memory: {self.memory}, disk: {self.disk}{extra}}}"
@@ -39,7 +43,10 @@ class _Pool:
 def _pools(edition: Edition, provider: Provider, role: str) -> list[_Pool]:
     if provider == "local":  # VMs on one workstation (seed 004 sizes, a little larger)
         if role == "app":
-            return [_Pool("cp", "control-plane", 1, 2, "3Gi", "30Gi", True), _Pool("worker", "worker", 1, 2, "6Gi", "40Gi")]
+            return [
+                _Pool("cp", "control-plane", 1, 2, "3Gi", "30Gi", True),
+                _Pool("worker", "worker", 1, 2, "6Gi", "40Gi"),
+            ]
         workers = {"community": 1, "standard": 2, "enterprise": 2}[edition]
         return [
             _Pool("cp", "control-plane", 1, 2, "4Gi", "40Gi", True),
@@ -67,16 +74,16 @@ def _network(provider: Provider, index: int, cilium_eni: bool) -> list[str]:
         return [
             f"      nodeSubnet: 10.10.{index}.0/24",
             f"      nodeRange: 10.10.{index}.10-10.10.{index}.99",
-            f"      podCIDR: 10.{100 + index}.0.0/16             # unique per cluster (Cluster Mesh)",
+            f"      podCIDR: 10.{100 + index}.0.0/16  # unique per cluster (Cluster Mesh)",
             f"      serviceCIDR: 10.{96 + index}.0.0/16",
-            f"      loadBalancerPool: 10.10.{index}.200-10.10.{index}.250   # MetalLB, inside nodeSubnet",
+            f"      loadBalancerPool: 10.10.{index}.200-10.10.{index}.250  # MetalLB",
         ]
     first = 10 + index * 10
     pool = 200 + index * 11
     return [
         "      nodeSubnet: 192.168.64.0/24                # the Multipass bridge network",
         f"      nodeRange: 192.168.64.{first}-192.168.64.{first + 9}",
-        f"      podCIDR: 10.{100 + index}.0.0/16             # unique per cluster (Cluster Mesh)",
+        f"      podCIDR: 10.{100 + index}.0.0/16  # unique per cluster (Cluster Mesh)",
         f"      serviceCIDR: 10.{96 + index}.0.0/16",
         f"      loadBalancerPool: 192.168.64.{pool}-192.168.64.{pool + 10}",
     ]
@@ -87,15 +94,20 @@ def starter_spec(edition: Edition, provider: Provider, topology: Topology) -> st
     distribution = "kubeadm" if provider == "local" else "rke2"
     name = f"{edition}-{provider}-{topology}"
     cilium_eni = provider == "aws" and not (edition == "community" and distribution == "rke2")
-    roles = [("platform", "standalone")] if topology == "single" else [
-        ("mgmt", "mgmt"),
-        ("app1", "app"),
-        ("app2", "app"),
-    ]
+    roles = (
+        [("platform", "standalone")]
+        if topology == "single"
+        else [
+            ("mgmt", "mgmt"),
+            ("app1", "app"),
+            ("app2", "app"),
+        ]
+    )
     out = [
         f"# Stackyard platform spec: {edition} edition on {provider}, {topology}-cluster topology.",
         "# Plan it with `stackyard plan platform.yaml`; explain one component with",
-        "# `stackyard plan platform.yaml --why <component>`; `stackyard schema` gives the JSON Schema.",
+        "# `stackyard plan platform.yaml --why <component>`;",
+        "# `stackyard schema` prints the JSON Schema for editor completion.",
         f"apiVersion: {API_VERSION}",
         "kind: Platform",
         f"name: {name}",
@@ -104,7 +116,12 @@ def starter_spec(edition: Edition, provider: Provider, topology: Topology) -> st
         "kubernetes:",
         f"  distribution: {distribution}  # rke2 | kubeadm",
         '  version: "1.35"                # quoted: YAML would read 1.35 as a number',
-        "  cloudProvider: " + ("external       # AWS needs the external CCM (no in-tree provider since 1.30)" if provider == "aws" else "none"),
+        "  cloudProvider: "
+        + (
+            "external       # AWS needs the external CCM (no in-tree provider since 1.30)"
+            if provider == "aws"
+            else "none"
+        ),
         "gitops:                          # where Argo CD reads the rendered repository",
         f"  repoURL: https://git.example.com/platform/{name}.git",
         "  revision: main",
@@ -151,7 +168,7 @@ def starter_spec(edition: Edition, provider: Provider, topology: Topology) -> st
             "tenants:                         # Enterprise: namespace, quota and policy per tenant",
             "  - name: team-a",
             f"    clusters: [{', '.join(apps)}]",
-            "    quota: {cpu: \"8\", memory: 16Gi}",
+            '    quota: {cpu: "8", memory: 16Gi}',
         ]
     return "\n".join(_align_comments(line) for line in out) + "\n"
 

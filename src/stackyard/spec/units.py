@@ -55,7 +55,7 @@ def parse_duration(text: str) -> float:
 
 def format_duration(seconds: float) -> str:
     """The shortest Go-style spelling of a whole number of seconds."""
-    whole = int(round(seconds))
+    whole = round(seconds)
     if whole == 0:
         return "0s"
     parts = []
@@ -111,7 +111,7 @@ class AddressRange:
             raise ValueError(
                 f"{text!r} is not a CIDR (10.0.0.0/16) or range (10.0.0.10-10.0.0.19): {e}"
             ) from e
-        if first.version != last.version or last < first:
+        if first.version != last.version or int(last) < int(first):
             raise ValueError(f"{text!r}: the range must run upwards within one IP version")
         return cls(first, last, text)
 
@@ -124,13 +124,13 @@ class AddressRange:
         """Whether the two ranges share at least one address."""
         if self.first.version != other.first.version:
             return False
-        return self.first <= other.last and other.first <= self.last
+        return int(self.first) <= int(other.last) and int(other.first) <= int(self.last)
 
     def contains(self, other: AddressRange) -> bool:
         """Whether every address of ``other`` is inside this range."""
         if self.first.version != other.first.version:
             return False
-        return self.first <= other.first and other.last <= self.last
+        return int(self.first) <= int(other.first) and int(other.last) <= int(self.last)
 
     def __str__(self) -> str:
         return self.text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from rich.table import Table
 
@@ -45,7 +46,9 @@ def _print_plan(plan: Plan) -> None:
             table.add_column(column, overflow="fold")
         for planned in cluster.components:
             status = planned.component.upstream.lifecycle
-            name = planned.name if status == "maintained" else f"{planned.name} [yellow]({status})[/]"
+            name = (
+                planned.name if status == "maintained" else f"{planned.name} [yellow]({status})[/]"
+            )
             table.add_row(
                 str(planned.wave),
                 name,
@@ -69,7 +72,7 @@ def _explain(plan: Plan, name: str, output: OutputFormat) -> int:
         hint = f" (did you mean {close[0]!r}?)" if close else ""
         console().print(f"error: unknown component {name!r}{hint}")
         return BAD_INPUT
-    rows = []
+    rows: list[dict[str, Any]] = []
     for cluster in plan.clusters:
         decision = cluster.decision(name)
         assert decision is not None
@@ -83,7 +86,11 @@ def _explain(plan: Plan, name: str, output: OutputFormat) -> int:
                 "waveReason": plan.wave_reasons.get(name, ""),
                 "source": str(location) if location else "",
                 "needs": [
-                    {"capability": e.capability, "provider": e.provider, "cluster": e.provider_cluster}
+                    {
+                        "capability": e.capability,
+                        "provider": e.provider,
+                        "cluster": e.provider_cluster,
+                    }
                     for e in plan.edges
                     if e.consumer == name and e.cluster == cluster.name
                 ],
@@ -108,7 +115,11 @@ def _explain(plan: Plan, name: str, output: OutputFormat) -> int:
         if row["included"]:
             out.print(f"    wave {row['wave']} {row['waveReason']}".rstrip())
             for need in row["needs"]:
-                out.print(f"    needs {need['capability']} from {need['provider']} on {need['cluster']}")
+                out.print(
+                    f"    needs {need['capability']} from {need['provider']} on {need['cluster']}"
+                )
             for user in row["neededBy"]:
-                out.print(f"    provides {user['capability']} to {user['component']} on {user['cluster']}")
+                out.print(
+                    f"    provides {user['capability']} to {user['component']} on {user['cluster']}"
+                )
     return OK

@@ -49,10 +49,25 @@ class CheckContext:
 class Check(Protocol):
     """A static check over a plan."""
 
-    id: str
-    title: str
-    severity: Severity
-    explanation: str
+    @property
+    def id(self) -> str:
+        """Stable identifier, e.g. ``SY101`` or ``C4``."""
+        ...
+
+    @property
+    def title(self) -> str:
+        """One line saying what is wrong when it fires."""
+        ...
+
+    @property
+    def severity(self) -> Severity:
+        """Default severity of its findings."""
+        ...
+
+    @property
+    def explanation(self) -> str:
+        """Why it matters, for the checks reference."""
+        ...
 
     def run(self, context: CheckContext) -> Iterable[Finding]:
         """Yield a finding for every violation."""
@@ -103,7 +118,9 @@ def check(
     """Turn a generator function into a :class:`FunctionCheck`; its docstring explains it."""
 
     def wrap(function: Callable[[CheckContext, Emit], Iterable[Finding]]) -> FunctionCheck:
-        explanation = " ".join((function.__doc__ or "").split())
+        # The docstring's first paragraph repeats the title; the rest explains the check.
+        _, _, body = (function.__doc__ or "").partition("\n\n")
+        explanation = " ".join(body.split())
         return FunctionCheck(check_id, title, severity, explanation, function)
 
     return wrap

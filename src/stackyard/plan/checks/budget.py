@@ -15,9 +15,12 @@ CPU_OVERCOMMIT = 2.0
 
 @check("SY201", "Component requests exceed what the nodes can allocate", "error")
 def cluster_budget_fits(context: CheckContext, emit: Emit) -> Iterable[Finding]:
-    """The sum of the planned components' CPU and memory requests (replicas included,
+    """Component requests exceed what the nodes can allocate.
+
+    The sum of the planned components' CPU and memory requests (replicas included,
     DaemonSets once per schedulable node) must fit the allocatable capacity of the nodes
-    that take workloads. Above 85 % it is a warning: workloads need room too."""
+    that take workloads. Above 85 % it is a warning: workloads need room too.
+    """
     for plan in context.clusters:
         budget = cluster_budget(plan)
         path = ("clusters", plan.index, "nodePools")
@@ -54,10 +57,13 @@ def cluster_budget_fits(context: CheckContext, emit: Emit) -> Iterable[Finding]:
 
 @check("SY202", "Local VMs exceed the host", "error")
 def host_budget_fits(context: CheckContext, emit: Emit) -> Iterable[Finding]:
-    """For provider local, the memory of every VM plus the services beside them, the
+    """Local VMs exceed the host.
+
+    For provider local, the memory of every VM plus the services beside them, the
     deliberate reserve and the host OS share must fit the host's memory (seed 004 §3.2:
     64 GB host, 56 usable, 24 GB reserve). vCPUs may be overcommitted up to twice the
-    cores before it is flagged."""
+    cores before it is flagged.
+    """
     platform = context.platform
     host = platform.host
     if platform.provider != "local" or host is None:

@@ -14,8 +14,11 @@ CLUSTER_TAG_VALUES = ("owned", "shared")
 
 @check("SY301", "Chart does not support the Kubernetes version", "error")
 def chart_kube_version(context: CheckContext, emit: Emit) -> Iterable[Finding]:
-    """A chart whose ``kubeVersion`` constraint excludes the spec's Kubernetes version
-    fails ``helm install`` (Helm checks the constraint before rendering)."""
+    """Chart does not support the Kubernetes version.
+
+    A chart whose ``kubeVersion`` constraint excludes the spec's Kubernetes version
+    fails ``helm install`` (Helm checks the constraint before rendering).
+    """
     kubernetes = context.platform.kubernetes
     reported: set[str] = set()
     for plan in context.clusters:
@@ -38,8 +41,11 @@ def chart_kube_version(context: CheckContext, emit: Emit) -> Iterable[Finding]:
 
 @check("SY401", "In-tree cloud provider on Kubernetes 1.30 or later", "error")
 def no_in_tree_cloud_provider(context: CheckContext, emit: Emit) -> Iterable[Finding]:
-    """Kubernetes 1.30 removed the last in-tree cloud providers; nodes on a cloud need an
-    external cloud-controller-manager (``cloud-provider: external``)."""
+    """In-tree cloud provider on Kubernetes 1.30 or later.
+
+    Kubernetes 1.30 removed the last in-tree cloud providers; nodes on a cloud need an
+    external cloud-controller-manager (``cloud-provider: external``).
+    """
     kubernetes = context.platform.kubernetes
     if kubernetes.cloudProvider == "in-tree" and kubernetes.minor >= (1, 30):
         yield emit(
@@ -51,10 +57,13 @@ def no_in_tree_cloud_provider(context: CheckContext, emit: Emit) -> Iterable[Fin
 
 @check("SY402", "AWS without the external CCM as a static manifest", "error")
 def aws_external_ccm(context: CheckContext, emit: Emit) -> Iterable[Finding]:
-    """On AWS every node stays tainted ``node.cloudprovider.kubernetes.io/uninitialized``
+    """AWS without the external CCM as a static manifest.
+
+    On AWS every node stays tainted ``node.cloudprovider.kubernetes.io/uninitialized``
     until the external CCM runs, but the CCM is a pod: shipped through Argo CD it can
     never schedule. It must run as a static manifest of the node bootstrap with
-    ``cloud-provider: external`` (seed 002 §3)."""
+    ``cloud-provider: external`` (seed 002 §3).
+    """
     platform = context.platform
     if platform.provider != "aws":
         return
@@ -87,9 +96,12 @@ def aws_external_ccm(context: CheckContext, emit: Emit) -> Iterable[Finding]:
 
 @check("SY403", "AWS cluster without its kubernetes.io/cluster tag", "error")
 def aws_cluster_tag(context: CheckContext, emit: Emit) -> Iterable[Finding]:
-    """The AWS CCM finds a cluster's instances, subnets and security groups by the tag
+    """AWS cluster without its kubernetes.io/cluster tag.
+
+    The AWS CCM finds a cluster's instances, subnets and security groups by the tag
     ``kubernetes.io/cluster/<cluster name>`` = ``owned`` (or ``shared``); the name must
-    match exactly or load balancers and node lifecycle silently fail."""
+    match exactly or load balancers and node lifecycle silently fail.
+    """
     if context.platform.provider != "aws":
         return
     for index, cluster in enumerate(context.platform.clusters):
@@ -111,15 +123,20 @@ def aws_cluster_tag(context: CheckContext, emit: Emit) -> Iterable[Finding]:
 
 @check("SY404", "Load-balancer IP mode with an overlay CNI", "error")
 def ip_mode_needs_routable_pods(context: CheckContext, emit: Emit) -> Iterable[Finding]:
-    """NLB IP targets must be VPC-routable pod addresses. Canal (VXLAN, pods on
+    """Load-balancer IP mode with an overlay CNI.
+
+    NLB IP targets must be VPC-routable pod addresses. Canal (VXLAN, pods on
     10.42.x.x) and Cilium in tunnel mode hide pods behind an overlay, so IP mode cannot
     work; the CCM route controller is no fix (VPC route tables cap at 50 routes). Use
-    Cilium ENI mode, or instance mode (seed 002 §4–§9)."""
+    Cilium ENI mode, or instance mode (seed 002 §4–§9).
+    """
     if context.setting("networking.loadBalancerTargetType") != "ip":
         return
     cni = context.setting("networking.cni")
     mode = context.setting("networking.ciliumRoutingMode")
-    if cni == "canal" or (cni == "cilium" and mode in ("tunnel", "native") and context.platform.provider == "aws"):
+    if cni == "canal" or (
+        cni == "cilium" and mode in ("tunnel", "native") and context.platform.provider == "aws"
+    ):
         overlay = "Canal (VXLAN overlay)" if cni == "canal" else f"Cilium in {mode} mode"
         yield emit(
             f"load-balancer IP mode needs VPC-routable pod IPs, but pods run on {overlay}",

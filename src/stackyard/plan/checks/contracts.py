@@ -24,10 +24,13 @@ def _buffer_seconds(context: CheckContext, setting: str) -> float:
 
 @check("C1", "App cluster with a hard runtime dependency on another cluster", "error")
 def app_clusters_stand_alone(context: CheckContext, emit: Emit) -> Iterable[Finding]:
-    """App-cluster workloads must keep running while mgmt is down. A need served from
+    """App cluster with a hard runtime dependency on another cluster.
+
+    App-cluster workloads must keep running while mgmt is down. A need served from
     another cluster is acceptable only if it is install-time or buffered by a non-zero
     buffer (cache interval, WAL, disk); a hard need, or a buffer set to zero, makes mgmt
-    a runtime dependency of the app cluster."""
+    a runtime dependency of the app cluster.
+    """
     for edge in context.edges:
         if edge.provider_cluster == edge.cluster:
             continue
@@ -38,7 +41,11 @@ def app_clusters_stand_alone(context: CheckContext, emit: Emit) -> Iterable[Find
         if edge.runtime == "buffered" and edge.buffer:
             hard = _buffer_seconds(context, edge.buffer) == 0
         if hard:
-            why = f"its buffer {edge.buffer} is 0" if edge.buffer and not edge.runtime == "hard" else "a hard runtime need"
+            why = (
+                f"its buffer {edge.buffer} is 0"
+                if edge.buffer and edge.runtime != "hard"
+                else "a hard runtime need"
+            )
             yield emit(
                 f"{edge.consumer} on {edge.cluster} needs {edge.capability} from "
                 f"{edge.provider} on {edge.provider_cluster} at run time ({why})",
@@ -50,9 +57,12 @@ def app_clusters_stand_alone(context: CheckContext, emit: Emit) -> Iterable[Find
 
 @check("C2", "Prometheus Agent without a WAL buffer", "error")
 def agent_wal_buffer(context: CheckContext, emit: Emit) -> Iterable[Finding]:
-    """App clusters ship metrics with Prometheus Agent, whose write-ahead log buffers
+    """Prometheus Agent without a WAL buffer.
+
+    App clusters ship metrics with Prometheus Agent, whose write-ahead log buffers
     samples while the metrics store on mgmt is unreachable (~2.7 h in seed 004). Zero
-    retention loses metrics at once; under an hour is a warning."""
+    retention loses metrics at once; under an hour is a warning.
+    """
     wal = parse_duration(context.platform.observability.walRetention)
     if wal >= MIN_WAL:
         return
@@ -69,13 +79,18 @@ def agent_wal_buffer(context: CheckContext, emit: Emit) -> Iterable[Finding]:
 
 @check("C3", "External Secrets refresh shorter than the cache contract", "error")
 def secrets_cache(context: CheckContext, emit: Emit) -> Iterable[Finding]:
-    """External Secrets keeps the last synced Secret while Vault is down; with a
+    """External Secrets refresh shorter than the cache contract.
+
+    External Secrets keeps the last synced Secret while Vault is down; with a
     refresh interval of at least 1 h the cache, not Vault, serves workloads. A shorter
-    interval turns every Vault blip into sync errors, zero disables refresh."""
+    interval turns every Vault blip into sync errors, zero disables refresh.
+    """
     refresh = parse_duration(context.platform.secrets.refreshInterval)
     if refresh >= MIN_REFRESH:
         return
-    users = [p.name for p in context.clusters if p.has("external-secrets") and p.cluster.role == "app"]
+    users = [
+        p.name for p in context.clusters if p.has("external-secrets") and p.cluster.role == "app"
+    ]
     if not users:
         return
     yield emit(
@@ -88,8 +103,11 @@ def secrets_cache(context: CheckContext, emit: Emit) -> Iterable[Finding]:
 
 @check("C4", "Kyverno enforcing on a mgmt cluster", "error")
 def kyverno_not_on_mgmt(context: CheckContext, emit: Emit) -> Iterable[Finding]:
-    """Kyverno enforces workload policy on app clusters only (ADR-003): an enforcing
-    webhook on mgmt can block the platform services that would repair it."""
+    """Kyverno enforcing on a mgmt cluster.
+
+    Kyverno enforces workload policy on app clusters only (ADR-003): an enforcing
+    webhook on mgmt can block the platform services that would repair it.
+    """
     platform = context.platform
     for plan in context.clusters:
         if plan.cluster.role != "mgmt" or not plan.has("kyverno"):
@@ -109,9 +127,12 @@ def kyverno_not_on_mgmt(context: CheckContext, emit: Emit) -> Iterable[Finding]:
 
 @check("C5", "Vault issuer without two-phase PKI", "error")
 def two_phase_pki(context: CheckContext, emit: Emit) -> Iterable[Finding]:
-    """Vault's own TLS certificate cannot come from a Vault issuer that needs Vault
+    """Vault issuer without two-phase PKI.
+
+    Vault's own TLS certificate cannot come from a Vault issuer that needs Vault
     running: cert-manager and Vault wait on each other forever. Bootstrap with a
-    self-signed issuer first, then switch to the Vault issuer (ADR-004)."""
+    self-signed issuer first, then switch to the Vault issuer (ADR-004).
+    """
     pki = context.platform.pki
     if context.setting("pki.issuer") == "vault" and pki.bootstrap != "two-phase":
         yield emit(
@@ -123,8 +144,11 @@ def two_phase_pki(context: CheckContext, emit: Emit) -> Iterable[Finding]:
 
 @check("C6", "Cilium not tunnelling on local VMs", "error")
 def local_cilium_tunnel(context: CheckContext, emit: Emit) -> Iterable[Finding]:
-    """On local VMs (Multipass) nothing routes pod CIDRs between nodes, so Cilium must
-    run in tunnel (VXLAN) mode (ADR-005); ENI mode exists only on AWS."""
+    """Cilium not tunnelling on local VMs.
+
+    On local VMs (Multipass) nothing routes pod CIDRs between nodes, so Cilium must
+    run in tunnel (VXLAN) mode (ADR-005); ENI mode exists only on AWS.
+    """
     platform = context.platform
     if context.setting("networking.cni") != "cilium":
         return

@@ -18,7 +18,9 @@ _LABELS = {
 }
 
 
-def _ranges(cluster: Cluster, index: int, eni: bool) -> Iterator[tuple[str, AddressRange, SpecPath]]:
+def _ranges(
+    cluster: Cluster, index: int, eni: bool
+) -> Iterator[tuple[str, AddressRange, SpecPath]]:
     network = cluster.network
     for key in ("nodeRange", "podCIDR", "serviceCIDR", "loadBalancerPool"):
         value = getattr(network, key)
@@ -29,8 +31,11 @@ def _ranges(cluster: Cluster, index: int, eni: bool) -> Iterator[tuple[str, Addr
 
 @check("SY101", "Address ranges overlap within a cluster", "error")
 def overlap_within_cluster(context: CheckContext, emit: Emit) -> Iterable[Finding]:
-    """Node, pod and service ranges and the load-balancer pool of one cluster must be
-    disjoint: an overlap makes routes ambiguous and services unreachable."""
+    """Address ranges overlap within a cluster.
+
+    Node, pod and service ranges and the load-balancer pool of one cluster must be
+    disjoint: an overlap makes routes ambiguous and services unreachable.
+    """
     eni = context.setting("networking.ciliumRoutingMode") == "eni"
     for index, cluster in enumerate(context.platform.clusters):
         ranges = list(_ranges(cluster, index, eni))
@@ -46,10 +51,13 @@ def overlap_within_cluster(context: CheckContext, emit: Emit) -> Iterable[Findin
 
 @check("SY102", "Address ranges overlap across clusters", "error")
 def overlap_across_clusters(context: CheckContext, emit: Emit) -> Iterable[Finding]:
-    """Clusters share one network: node ranges and load-balancer pools must be disjoint
+    """Address ranges overlap across clusters.
+
+    Clusters share one network: node ranges and load-balancer pools must be disjoint
     across clusters, and pod CIDRs too wherever they could meet — Cilium Cluster Mesh
     routes pod to pod and needs every pod CIDR unique. Service CIDRs are cluster-local
-    and may repeat."""
+    and may repeat.
+    """
     mesh = context.setting("networking.clusterMesh") == "true"
     eni = context.setting("networking.ciliumRoutingMode") == "eni"
     clusters = list(enumerate(context.platform.clusters))
@@ -60,7 +68,9 @@ def overlap_across_clusters(context: CheckContext, emit: Emit) -> Iterable[Findi
                     continue
                 if key_a == key_b == "podCIDR" and not mesh:
                     continue
-                why = " (Cluster Mesh needs unique pod CIDRs)" if key_a == key_b == "podCIDR" else ""
+                why = (
+                    " (Cluster Mesh needs unique pod CIDRs)" if key_a == key_b == "podCIDR" else ""
+                )
                 yield emit(
                     f"{_LABELS[key_b]} {range_b} of {b.name} overlaps the "
                     f"{_LABELS[key_a]} {range_a} of {a.name}{why}",
@@ -72,9 +82,12 @@ def overlap_across_clusters(context: CheckContext, emit: Emit) -> Iterable[Findi
 
 @check("SY103", "Load-balancer pool outside the node network", "error")
 def pool_in_node_network(context: CheckContext, emit: Emit) -> Iterable[Finding]:
-    """MetalLB in L2 mode answers ARP for pool addresses on the nodes' segment, so the
+    """Load-balancer pool outside the node network.
+
+    MetalLB in L2 mode answers ARP for pool addresses on the nodes' segment, so the
     pool must lie inside the node subnet (``nodeSubnet``), and must not take addresses
-    of the node range itself."""
+    of the node range itself.
+    """
     if context.setting("networking.loadBalancer") != "metallb":
         return
     for index, cluster in enumerate(context.platform.clusters):
@@ -100,7 +113,8 @@ def pool_in_node_network(context: CheckContext, emit: Emit) -> Iterable[Finding]
             )
         elif not subnet.contains(pool):
             yield emit(
-                f"pool {pool} is outside the node subnet {subnet}; L2 announcements cannot reach it",
+                f"pool {pool} is outside the node subnet {subnet}; "
+                "L2 announcements cannot reach it",
                 path,
                 hint=f"pick pool addresses inside {subnet}",
                 cluster=cluster.name,

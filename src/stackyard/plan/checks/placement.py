@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable
 
+from stackyard.catalog.model import Selector
 from stackyard.plan.checks.base import CheckContext, Emit, check
 from stackyard.plan.model import Finding, SpecPath
 
@@ -13,8 +14,11 @@ MGMT_ROLES = ("mgmt", "standalone")
 
 @check("SY501", "Override names an unknown component", "error")
 def known_overrides(context: CheckContext, emit: Emit) -> Iterable[Finding]:
-    """Every key under ``components`` (platform or cluster) must be a catalog entry;
-    an unknown one would otherwise be ignored silently."""
+    """Override names an unknown component.
+
+    Every key under ``components`` (platform or cluster) must be a catalog entry;
+    an unknown one would otherwise be ignored silently.
+    """
     names = list(context.catalog.components)
     places: list[tuple[SpecPath, Iterable[str]]] = [(("components",), context.platform.components)]
     for index, cluster in enumerate(context.platform.clusters):
@@ -34,9 +38,12 @@ def known_overrides(context: CheckContext, emit: Emit) -> Iterable[Finding]:
 
 @check("SY502", "Component forced on outside its edition, provider or distribution", "error")
 def forced_outside_eligibility(context: CheckContext, emit: Emit) -> Iterable[Finding]:
-    """An override can force a component on, but not into an edition that does not
+    """Component forced on outside its edition, provider or distribution.
+
+    An override can force a component on, but not into an edition that does not
     license it (Teleport in Community), a provider it cannot run on, or a distribution
-    that does not ship it. Outside its usual cluster roles it is only a warning."""
+    that does not ship it. Outside its usual cluster roles it is only a warning.
+    """
     platform = context.platform
     for plan in context.clusters:
         for planned in plan.components:
@@ -45,7 +52,9 @@ def forced_outside_eligibility(context: CheckContext, emit: Emit) -> Iterable[Fi
                 continue
             problems = []
             if platform.edition not in component.editions:
-                problems.append(f"the {platform.edition} edition (it is {', '.join(component.editions)})")
+                problems.append(
+                    f"the {platform.edition} edition (it is {', '.join(component.editions)})"
+                )
             if platform.provider not in component.providers:
                 problems.append(f"provider {platform.provider}")
             if platform.kubernetes.distribution not in component.distributions:
@@ -54,7 +63,7 @@ def forced_outside_eligibility(context: CheckContext, emit: Emit) -> Iterable[Fi
                 yield emit(
                     f"{component.name} is not available for {' or '.join(problems)}",
                     decision.path,
-                    hint=f"remove the override or change the {'edition' if 'edition' in problems[0] else 'spec'}",
+                    hint="remove the override, or change the spec to one that offers it",
                     cluster=plan.name,
                 )
             elif plan.cluster.role not in component.roles:
@@ -69,8 +78,11 @@ def forced_outside_eligibility(context: CheckContext, emit: Emit) -> Iterable[Fi
 
 @check("SY503", "Conflicting components on one cluster", "error")
 def no_conflicts(context: CheckContext, emit: Emit) -> Iterable[Finding]:
-    """Components that cannot run side by side (two CNIs, two log agents, two metrics
-    stores) must not be planned on the same cluster."""
+    """Conflicting components on one cluster.
+
+    Components that cannot run side by side (two CNIs, two log agents, two metrics
+    stores) must not be planned on the same cluster.
+    """
     for plan in context.clusters:
         names = {p.name for p in plan.components}
         for planned in plan.components:
@@ -88,8 +100,11 @@ def no_conflicts(context: CheckContext, emit: Emit) -> Iterable[Finding]:
 
 @check("SY504", "Unmet dependency", "error")
 def dependencies_met(context: CheckContext, emit: Emit) -> Iterable[Finding]:
-    """Every need of a planned component must be provided on its cluster (scope
-    ``cluster``) or on the platform's mgmt cluster (scope ``platform``)."""
+    """Unmet dependency.
+
+    Every need of a planned component must be provided on its cluster (scope
+    ``cluster``) or on the platform's mgmt cluster (scope ``platform``).
+    """
     for unmet in context.unmet:
         plan = next(p for p in context.clusters if p.name == unmet.cluster)
         decision = plan.decision(unmet.consumer)
@@ -106,7 +121,10 @@ def dependencies_met(context: CheckContext, emit: Emit) -> Iterable[Finding]:
 
 @check("SY505", "Dependency cycle", "error")
 def no_cycles(context: CheckContext, emit: Emit) -> Iterable[Finding]:
-    """Components that need each other cannot be installed in any order."""
+    """Dependency cycle.
+
+    Components that need each other cannot be installed in any order.
+    """
     if context.waves.cycle:
         yield emit(
             "components need each other: " + " -> ".join(context.waves.cycle),
@@ -117,8 +135,11 @@ def no_cycles(context: CheckContext, emit: Emit) -> Iterable[Finding]:
 
 @check("SY506", "Deprecated or retired upstream component", "warning")
 def upstream_lifecycle(context: CheckContext, emit: Emit) -> Iterable[Finding]:
-    """A component whose upstream is deprecated or retired gets no fixes; the plan names
-    the successor. Seed choices may keep one on purpose, with this warning showing."""
+    """Deprecated or retired upstream component.
+
+    A component whose upstream is deprecated or retired gets no fixes; the plan names
+    the successor. Seed choices may keep one on purpose, with this warning showing.
+    """
     seen: set[str] = set()
     for plan in context.clusters:
         for planned in plan.components:
@@ -127,7 +148,11 @@ def upstream_lifecycle(context: CheckContext, emit: Emit) -> Iterable[Finding]:
                 continue
             seen.add(planned.name)
             decision = planned.decision
-            path = decision.path or _setting_path(context, planned.component.selectedBy) or ("edition",)
+            path = (
+                decision.path
+                or _setting_path(context, planned.component.selectedBy)
+                or ("edition",)
+            )
             yield emit(
                 f"{planned.name} is {upstream.lifecycle} upstream since {upstream.since}"
                 + (f": {upstream.note}" if upstream.note else ""),
@@ -137,9 +162,9 @@ def upstream_lifecycle(context: CheckContext, emit: Emit) -> Iterable[Finding]:
             )
 
 
-def _setting_path(context: CheckContext, selectors: Iterable[object]) -> SpecPath:
+def _setting_path(context: CheckContext, selectors: Iterable[Selector]) -> SpecPath:
     for selector in selectors:
-        setting = context.settings[getattr(selector, "setting")]
+        setting = context.settings[selector.setting]
         if setting.path:
             return setting.path
     return ()
@@ -147,8 +172,11 @@ def _setting_path(context: CheckContext, selectors: Iterable[object]) -> SpecPat
 
 @check("SY507", "Cluster topology", "error")
 def topology(context: CheckContext, emit: Emit) -> Iterable[Finding]:
-    """App clusters are managed from exactly one mgmt cluster (Argo CD, Vault and the
-    observability backends run there); a standalone cluster stands alone."""
+    """Cluster topology.
+
+    App clusters are managed from exactly one mgmt cluster (Argo CD, Vault and the
+    observability backends run there); a standalone cluster stands alone.
+    """
     clusters = context.platform.clusters
     roles = [c.role for c in clusters]
     mgmt = [i for i, c in enumerate(clusters) if c.role == "mgmt"]
@@ -175,8 +203,11 @@ def topology(context: CheckContext, emit: Emit) -> Iterable[Finding]:
 
 @check("SY508", "Tenants outside the Enterprise edition", "error")
 def tenants_need_enterprise(context: CheckContext, emit: Emit) -> Iterable[Finding]:
-    """Multi-tenancy isolation (namespace per tenant, L7 policy, quotas, Kyverno) is an
-    Enterprise capability (seed 002 §12)."""
+    """Tenants outside the Enterprise edition.
+
+    Multi-tenancy isolation (namespace per tenant, L7 policy, quotas, Kyverno) is an
+    Enterprise capability (seed 002 §12).
+    """
     if context.platform.tenants and context.platform.edition != "enterprise":
         yield emit(
             f"tenants need the enterprise edition, not {context.platform.edition}",
@@ -187,9 +218,12 @@ def tenants_need_enterprise(context: CheckContext, emit: Emit) -> Iterable[Findi
 
 @check("SY509", "Cluster size below the edition's minimum", "warning")
 def edition_minimum_nodes(context: CheckContext, emit: Emit) -> Iterable[Finding]:
-    """Seed 002 sizes editions at 3 (Community), 5 (Standard) and 10+ (Enterprise) nodes;
+    """Cluster size below the edition's minimum.
+
+    Seed 002 sizes editions at 3 (Community), 5 (Standard) and 10+ (Enterprise) nodes;
     fewer works for a trial but not for the edition's production promise. An even
-    number of control-plane nodes adds no etcd fault tolerance."""
+    number of control-plane nodes adds no etcd fault tolerance.
+    """
     minimum = {"community": 3, "standard": 5, "enterprise": 10}[context.platform.edition]
     total = sum(c.node_count for c in context.platform.clusters)
     if total < minimum:
@@ -202,7 +236,8 @@ def edition_minimum_nodes(context: CheckContext, emit: Emit) -> Iterable[Finding
         control_plane = cluster.control_plane_nodes
         if control_plane % 2 == 0:
             yield emit(
-                f"{control_plane} control-plane nodes tolerate no more failures than {control_plane - 1}",
+                f"{control_plane} control-plane nodes tolerate no more etcd failures "
+                f"than {control_plane - 1}",
                 ("clusters", index, "nodePools"),
                 hint="use an odd number of control-plane nodes (1, 3 or 5)",
                 cluster=cluster.name,

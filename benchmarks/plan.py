@@ -1,0 +1,92 @@
+"""Benchmark: load and plan the reference example and generated fleets.
+
+Usage: python benchmarks/plan.py [--clusters 200] [--repeat 5]
+
+Prints wall time (best of N) and peak memory for each case; results are recorded by
+hand in docs/benchmarks.md. Not part of the test suite: timings belong here, never in
+unit tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+import tracemalloc
+from collections.abc import Callable
+from pathlib import Path
+
+from stackyard.catalog import load_catalog
+from stackyard.plan import make_plan
+from stackyard.spec import load_spec, load_spec_text
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def fleet_spec(app_clusters: int) -> str:
+    """A valid on-premises Enterprise spec: one mgmt cluster and ``app_clusters`` apps."""
+    lines = [
+        "apiVersion: stackyard.dev/v1alpha1",
+        "kind: Platform",
+        "name: fleet",
+        "edition: enterprise",
+        "provider: onprem",
+        "kubernetes: {distribution: rke2, version: '1.35'}",
+        "gitops: {repoURL: https://git.example.com/fleet.git}",
+        "domain: fleet.example.com",
+        "clusters:",
+    ]
+    for index in range(app_clusters + 1):
+        name, role = ("mgmt", "mgmt") if index == 0 else (f"app{index}", "app")
+        second, third = divmod(index, 250)
+        lines += [
+            f"  - name: {name}",
+            f"    role: {role}",
+            "    nodePools:",
+            "      - {name: cp, role: control-plane, count: 3, cpu: 4, memory: 16Gi}",
+            "      - {name: w, count: 4, cpu: 16, memory: 64Gi}",
+            "    network:",
+            f"      nodeSubnet: 172.{16 + second}.{third}.0/24",
+            f"      nodeRange: 172.{16 + second}.{third}.10-172.{16 + second}.{third}.99",
+            f"      podCIDR: 10.{index // 16}.{(index % 16) * 16}.0/20",
+            "      serviceCIDR: 192.168.0.0/20",
+            f"      loadBalancerPool: 172.{16 + second}.{third}.200-172.{16 + second}.{third}.250",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def measure(label: str, work: Callable[[], object], repeat: int) -> None:
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        work()
+        best = min(best, time.perf_counter() - start)
+    tracemalloc.start()
+    work()
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    print(f"{label:<44} best {best * 1000:8.1f} ms   peak {peak / 2**20:6.1f} MiB")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--clusters", type=int, default=200)
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    load_catalog()  # loaded once per process; not part of each plan
+    example = ROOT / "examples" / "local-multicluster.yaml"
+
+    def plan_example() -> None:
+        make_plan(load_spec(example))
+
+    measure("local-multicluster: load + plan", plan_example, args.repeat)
+    text = fleet_spec(args.clusters)
+
+    def plan_fleet() -> None:
+        plan = make_plan(load_spec_text(text, "fleet.yaml"))
+        assert not plan.errors, plan.errors[:3]
+
+    measure(f"fleet of {args.clusters} app clusters: load + plan", plan_fleet, args.repeat)
+
+
+if __name__ == "__main__":
+    main()
