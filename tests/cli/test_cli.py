@@ -192,3 +192,46 @@ def test_python_dash_m_works() -> None:
         [sys.executable, "-m", "stackyard", "version"], capture_output=True, text=True, check=False
     )
     assert result.returncode == 0 and result.stdout.strip()
+
+
+LOCAL = example_text("local-multicluster")
+AWS = example_text("aws-standard")
+MGMT_KYVERNO = "  - name: mgmt\n    role: mgmt\n    components:\n      kyverno: {enabled: true}\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "check", "needle"),
+    [
+        (
+            LOCAL.replace("podCIDR: 10.101.0.0/16", "podCIDR: 10.100.0.0/16"),
+            "SY102",
+            "podCIDR: 10.100.0.0/16",
+        ),
+        (
+            AWS.replace("  cni: cilium", "  cni: canal").replace("  ciliumRoutingMode: eni", ""),
+            "SY404",
+            "loadBalancerTargetType: ip",
+        ),
+        (
+            LOCAL.replace("  - name: mgmt\n    role: mgmt\n", MGMT_KYVERNO),
+            "C4",
+            "kyverno: {enabled: true}",
+        ),
+        (LOCAL.replace("cpu: 2, memory: 6Gi", "cpu: 2, memory: 1Gi"), "SY201", "nodePools:"),
+    ],
+    ids=["overlapping-cidrs", "ip-mode-on-canal", "kyverno-enforce-on-mgmt", "budget-overflow"],
+)
+def test_rejected_plans_exit_one_and_name_the_line(
+    cli: Cli, tmp_path: Path, text: str, check: str, needle: str
+) -> None:
+    spec = tmp_path / "platform.yaml"
+    spec.write_text(text, encoding="utf-8")
+    result = cli("plan", str(spec), "-o", "json")
+    assert result.exit_code == 1
+    errors = [f for f in json.loads(result.stdout)["findings"] if f["severity"] == "error"]
+    found = [f for f in errors if f["check"] == check]
+    assert found, errors
+    lines = text.splitlines()
+    assert any(needle in lines[f["line"] - 1] for f in found), found
+    text_result = cli("plan", str(spec))
+    assert text_result.exit_code == 1 and check in text_result.stdout

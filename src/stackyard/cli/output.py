@@ -23,7 +23,7 @@ class OutputFormat(StrEnum):
 
 def console() -> Console:
     """A console on stdout; no colour codes when stdout is not a terminal."""
-    return Console(file=sys.stdout, highlight=False, soft_wrap=False, width=None)
+    return Console(file=sys.stdout, highlight=False, soft_wrap=True)
 
 
 def print_json(data: Any) -> None:

@@ -12,6 +12,7 @@ from stackyard.catalog import Catalog, Component, load_catalog
 from stackyard.plan.checks import ALL_CHECKS, CheckContext
 from stackyard.plan.graph import compute_waves, resolve_needs
 from stackyard.plan.model import SEVERITY_ORDER, ClusterPlan, Plan, PlannedComponent
+from stackyard.plan.resources import cluster_budget
 from stackyard.plan.select import decide
 from stackyard.plan.settings import resolve_settings
 from stackyard.spec import Cluster, LoadedSpec
@@ -49,7 +50,8 @@ def make_plan(spec: LoadedSpec, catalog: Catalog | None = None) -> Plan:
             for name in sorted(running[cluster.name], key=lambda n: (waves.waves[n], n))
         )
         excluded = tuple(d for name, d in sorted(per_cluster.items()) if not d.included)
-        clusters.append(ClusterPlan(cluster, index, components, excluded))
+        budget = cluster_budget(cluster, ((p.component, p.pods) for p in components))
+        clusters.append(ClusterPlan(cluster, index, components, excluded, budget))
 
     context = CheckContext(
         spec=spec,

@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 from stackyard.catalog import Component
 from stackyard.errors import Location
+from stackyard.plan.resources import GIB, Budget
 from stackyard.spec import Cluster, LoadedSpec
 
 Severity = Literal["error", "warning", "info"]
@@ -104,6 +105,7 @@ class ClusterPlan:
     index: int
     components: tuple[PlannedComponent, ...]
     excluded: tuple[Decision, ...]
+    budget: Budget
 
     @property
     def name(self) -> str:
@@ -211,4 +213,11 @@ def _cluster_dict(plan: ClusterPlan) -> dict[str, Any]:
             for p in plan.components
         ],
         "excluded": [{"name": d.component, "reason": d.reason} for d in plan.excluded],
+        "budget": {
+            "schedulableNodes": plan.budget.schedulable_nodes,
+            "cpuRequested": round(plan.budget.cpu_requested, 3),
+            "cpuAllocatable": round(plan.budget.cpu_allocatable, 3),
+            "memoryRequestedGiB": round(plan.budget.memory_requested / GIB, 3),
+            "memoryAllocatableGiB": round(plan.budget.memory_allocatable / GIB, 3),
+        },
     }

@@ -10,9 +10,11 @@ requests of the control plane's static pods (kubeadm's manifests: kube-apiserver
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from stackyard.plan.model import ClusterPlan
+from stackyard.catalog import Component
+from stackyard.spec import Cluster
 from stackyard.spec.units import parse_quantity
 
 MIB = 1024.0**2
@@ -57,11 +59,16 @@ class Budget:
     schedulable_nodes: int
 
 
-def cluster_budget(plan: ClusterPlan) -> Budget:
-    """Capacity of the nodes that take workloads against the plan's requests."""
+def cluster_budget(cluster: Cluster, running: Iterable[tuple[Component, int]]) -> Budget:
+    """Capacity of the nodes that take workloads against the requests of ``running``.
+
+    Args:
+        cluster: the cluster's spec.
+        running: each planned component with its pod count.
+    """
     cpu = memory = 0.0
     schedulable = 0
-    for pool in plan.cluster.nodePools:
+    for pool in cluster.nodePools:
         if not pool.takes_workloads:
             continue
         node_cpu, node_memory = parse_quantity(pool.cpu), parse_quantity(pool.memory)
@@ -74,11 +81,11 @@ def cluster_budget(plan: ClusterPlan) -> Budget:
         memory += max(free_memory, 0.0) * pool.count
         schedulable += pool.count
     cpu_requested = memory_requested = 0.0
-    for planned in plan.components:
-        resources = planned.component.resources
-        if resources is None or planned.pods == 0:
+    for component, planned_pods in running:
+        resources = component.resources
+        if resources is None or planned_pods == 0:
             continue
-        pods = schedulable if planned.component.workload == "daemonset" else planned.pods
+        pods = schedulable if component.workload == "daemonset" else planned_pods
         cpu_requested += parse_quantity(resources.requests.cpu) * pods
         memory_requested += parse_quantity(resources.requests.memory) * pods
     return Budget(cpu, memory, cpu_requested, memory_requested, schedulable)

@@ -11,6 +11,7 @@ from stackyard.catalog import load_catalog
 from stackyard.cli.errors import BAD_INPUT, FINDINGS, OK
 from stackyard.cli.output import OutputFormat, console, findings_table, print_json
 from stackyard.plan import Plan, make_plan
+from stackyard.plan.resources import GIB
 from stackyard.spec import load_spec
 
 
@@ -57,6 +58,12 @@ def _print_plan(plan: Plan) -> None:
                 planned.decision.reason,
             )
         out.print(table)
+        budget = cluster.budget
+        out.print(
+            f"  requests: {budget.cpu_requested:.2f} of {budget.cpu_allocatable:.2f} CPU, "
+            f"{budget.memory_requested / GIB:.2f} of {budget.memory_allocatable / GIB:.2f} GiB "
+            f"allocatable on {budget.schedulable_nodes} schedulable nodes"
+        )
     if plan.findings:
         out.print(findings_table(plan.findings))
     counts = {s: sum(1 for f in plan.findings if f.severity == s) for s in ("error", "warning")}

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 from stackyard.plan.checks.base import CheckContext, Emit, check
 from stackyard.plan.model import Finding
-from stackyard.plan.resources import GIB, cluster_budget
+from stackyard.plan.resources import GIB
 from stackyard.spec.units import parse_quantity
 
 WARN_SHARE = 0.85
@@ -22,7 +22,7 @@ def cluster_budget_fits(context: CheckContext, emit: Emit) -> Iterable[Finding]:
     that take workloads. Above 85 % it is a warning: workloads need room too.
     """
     for plan in context.clusters:
-        budget = cluster_budget(plan)
+        budget = plan.budget
         path = ("clusters", plan.index, "nodePools")
         if budget.schedulable_nodes == 0:
             yield emit(
@@ -30,6 +30,7 @@ def cluster_budget_fits(context: CheckContext, emit: Emit) -> Iterable[Finding]:
                 path,
                 hint="add a worker pool or set schedulable: true on the control plane",
                 cluster=plan.name,
+                key=True,
             )
             continue
         for what, asked, free, unit in (
@@ -43,6 +44,7 @@ def cluster_budget_fits(context: CheckContext, emit: Emit) -> Iterable[Finding]:
                     path,
                     hint="add or enlarge nodes, or disable components on this cluster",
                     cluster=plan.name,
+                    key=True,
                 )
             elif asked > free * WARN_SHARE:
                 yield emit(
@@ -52,6 +54,7 @@ def cluster_budget_fits(context: CheckContext, emit: Emit) -> Iterable[Finding]:
                     severity="warning",
                     hint="plan more capacity for workloads",
                     cluster=plan.name,
+                    key=True,
                 )
 
 
