@@ -120,6 +120,11 @@ class ClusterPlan:
         """The planned component ``name``, if it runs here."""
         return next((p for p in self.components if p.name == name), None)
 
+    def source(self, name: str) -> SpecPath:
+        """Where the spec decided about ``name`` here: its override, else the cluster."""
+        decision = self.decision(name)
+        return decision.path if decision and decision.path else ("clusters", self.index)
+
     def decision(self, name: str) -> Decision | None:
         """The inclusion or exclusion decision for ``name``."""
         planned = self.get(name)

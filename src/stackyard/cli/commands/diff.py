@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from rich.table import Table
-
 from stackyard.cli.errors import OK
 from stackyard.cli.output import OutputFormat, console, print_json
 from stackyard.plan import make_plan
@@ -29,19 +27,17 @@ def diff_command(old: Path, new: Path, output: OutputFormat) -> int:
     if not changes:
         out.print("no changes")
         return OK
-    table = Table(title=f"{old} → {new}", expand=False)
-    for column in ("cluster", "kind", "subject", "old", "new", "disruptive", "why"):
-        table.add_column(column, overflow="fold")
+    out.print(f"[bold]{old} → {new}[/]")
+    current: str | None = ""
     for change in changes:
-        table.add_row(
-            change.cluster or "(platform)",
-            change.kind,
-            change.subject,
-            change.old or "",
-            change.new or "",
-            "[bold red]yes[/]" if change.disruptive else "no",
-            change.reason,
-        )
-    out.print(table)
+        if change.cluster != current:
+            current = change.cluster
+            out.print(f"[bold]{current or 'platform'}[/]")
+        mark = "+" if change.old is None else "-" if change.new is None else "~"
+        values = ""
+        if change.old is not None and change.new is not None:
+            values = f": {change.old} → {change.new}"
+        flag = " [bold red]DISRUPTIVE[/]" if change.disruptive else ""
+        out.print(f"  {mark} {change.kind} {change.subject}{values}{flag} — {change.reason}")
     out.print(f"{len(changes)} changes, {disruptive} disruptive")
     return OK

@@ -76,8 +76,7 @@ def aws_external_ccm(context: CheckContext, emit: Emit) -> Iterable[Finding]:
     for plan in context.clusters:
         planned = plan.get(CCM)
         if planned is None:
-            decision = plan.decision(CCM)
-            path = decision.path if decision and decision.path else ("clusters", plan.index)
+            path = plan.source(CCM)
             yield emit(
                 f"{plan.name} runs on AWS without the external cloud-controller-manager",
                 path,

@@ -115,8 +115,7 @@ def kyverno_not_on_mgmt(context: CheckContext, emit: Emit) -> Iterable[Finding]:
         mode = plan.cluster.policyMode or platform.policy.mode
         if mode != "enforce":
             continue
-        decision = plan.decision("kyverno")
-        path = decision.path if decision and decision.path else ("clusters", plan.index)
+        path = plan.source("kyverno")
         yield emit(
             f"Kyverno enforces on mgmt cluster {plan.name}",
             path,

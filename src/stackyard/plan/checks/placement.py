@@ -88,8 +88,8 @@ def no_conflicts(context: CheckContext, emit: Emit) -> Iterable[Finding]:
         for planned in plan.components:
             for other in planned.component.conflicts:
                 if other in names and planned.name < other:
-                    decision = planned.decision if planned.decision.forced else plan.decision(other)
-                    path = decision.path if decision and decision.path else ("clusters", plan.index)
+                    forced = planned.name if planned.decision.forced else other
+                    path = plan.source(forced)
                     yield emit(
                         f"{planned.name} and {other} cannot both run on {plan.name}",
                         path,
@@ -107,8 +107,7 @@ def dependencies_met(context: CheckContext, emit: Emit) -> Iterable[Finding]:
     """
     for unmet in context.unmet:
         plan = next(p for p in context.clusters if p.name == unmet.cluster)
-        decision = plan.decision(unmet.consumer)
-        path = decision.path if decision and decision.path else ("clusters", plan.index)
+        path = plan.source(unmet.consumer)
         candidates = ", ".join(unmet.candidates) or "nothing in the catalog"
         yield emit(
             f"{unmet.consumer} on {unmet.cluster} needs {unmet.capability}, "
