@@ -68,6 +68,16 @@ def test_bad_spec_exits_two_with_a_located_message(
     assert "Traceback" not in result.stderr + result.stdout
 
 
+def test_unknown_component_override_exits_two(cli: Cli, tmp_path: Path) -> None:
+    spec = tmp_path / "platform.yaml"
+    spec.write_text(example_text("community-poc") + "components:\n  harbour: {enabled: false}\n")
+    result = cli("plan", str(spec))
+    assert result.exit_code == 2
+    assert (
+        "unknown component 'harbour'" in result.stderr and "did you mean 'harbor'" in result.stderr
+    )
+
+
 def test_alias_bomb_exits_two(cli: Cli, tmp_path: Path) -> None:
     lines = ['a: &a ["x","x","x","x","x","x","x","x","x"]']
     for i in range(1, 9):

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
+
+from stackyard.errors import SpecError
 from stackyard.plan import Finding, Plan
 from tests.plan.conftest import example_text
 
@@ -172,11 +175,14 @@ def test_teleport_forced_into_community_is_rejected(plan_text: PlanText) -> None
     assert found[0].location.line == line_of(text, "teleport: {enabled: true}")
 
 
-def test_unknown_override_suggests_the_component(plan_text: PlanText) -> None:
+def test_unknown_override_is_bad_input_with_a_suggestion(plan_text: PlanText) -> None:
     text = POC + "components:\n  longhron: {enabled: false}\n"
-    (finding,) = findings(plan_text(text), "SY501")
-    assert finding.hint == "did you mean 'longhorn'?"
-    assert (finding.location.line, finding.location.column) == (line_of(text, "longhron"), 3)
+    with pytest.raises(SpecError) as info:
+        plan_text(text)
+    (problem,) = info.value.problems
+    assert problem.hint == "did you mean 'longhorn'?"
+    assert problem.field == "components.longhron"
+    assert (problem.location.line, problem.location.column) == (line_of(text, "longhron"), 3)
 
 
 def test_two_cnis_conflict(plan_text: PlanText) -> None:

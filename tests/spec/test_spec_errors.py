@@ -143,3 +143,24 @@ def test_several_documents_in_a_spec_are_refused(write_file: Callable[[str, str]
     path = write_file("platform.yaml", "a: 1\n---\nb: 2\n")
     with pytest.raises(SpecError, match="one document"):
         load_spec(path)
+
+
+@pytest.mark.parametrize(
+    "label",
+    ["{bad key: x}", "{team: 'has space'}", "{Example.COM/x: y}", "{x: " + "a" * 64 + "}"],
+)
+def test_cluster_labels_must_be_kubernetes_labels(minimal_text: str, label: str) -> None:
+    text = minimal_text.replace(
+        "    role: standalone\n", f"    role: standalone\n    labels: {label}\n"
+    )
+    (problem,) = problems_of(text)
+    assert problem.field == "clusters[0].labels"
+    assert problem.location.line == line_of(text, "labels:")
+
+
+def test_valid_cluster_labels_load(minimal_text: str) -> None:
+    text = minimal_text.replace(
+        "    role: standalone\n",
+        "    role: standalone\n    labels: {example.com/tier: gold, env: prod}\n",
+    )
+    assert load_spec_text(text, "platform.yaml").platform.clusters[0].labels["env"] == "prod"

@@ -8,20 +8,29 @@
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
+
 from stackyard.catalog import Catalog, Component, load_catalog
+from stackyard.errors import Problem, SpecError
 from stackyard.plan.checks import ALL_CHECKS, CheckContext
 from stackyard.plan.graph import compute_waves, resolve_needs
 from stackyard.plan.model import SEVERITY_ORDER, ClusterPlan, Plan, PlannedComponent
 from stackyard.plan.resources import cluster_budget
 from stackyard.plan.select import decide
 from stackyard.plan.settings import resolve_settings
-from stackyard.spec import Cluster, LoadedSpec
+from stackyard.spec import Cluster, LoadedSpec, field_path
 
 
 def make_plan(spec: LoadedSpec, catalog: Catalog | None = None) -> Plan:
-    """Plan ``spec`` against ``catalog`` (the shipped one by default)."""
+    """Plan ``spec`` against ``catalog`` (the shipped one by default).
+
+    Raises:
+        SpecError: an override names a component the catalog does not have.
+    """
     catalog = catalog or load_catalog()
     platform = spec.platform
+    _check_override_names(spec, catalog)
     settings = resolve_settings(platform)
 
     decisions = {
@@ -75,6 +84,32 @@ def make_plan(spec: LoadedSpec, catalog: Catalog | None = None) -> Plan:
         wave_reasons=waves.reasons,
         findings=tuple(findings),
     )
+
+
+def _check_override_names(spec: LoadedSpec, catalog: Catalog) -> None:
+    """Component override keys are spec keys: an unknown one is bad input, not a finding."""
+    known = list(catalog.components)
+    places: list[tuple[tuple[str | int, ...], Iterable[str]]] = [
+        (("components",), spec.platform.components)
+    ]
+    for index, cluster in enumerate(spec.platform.clusters):
+        places.append((("clusters", index, "components"), cluster.components))
+    problems = []
+    for prefix, names in places:
+        for name in names:
+            if name in catalog:
+                continue
+            close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+            problems.append(
+                Problem(
+                    spec.document.locate((*prefix, name), key=True),
+                    field_path((*prefix, name)),
+                    f"unknown component {name!r}",
+                    f"did you mean {close[0]!r}?" if close else "see `stackyard catalog`",
+                )
+            )
+    if problems:
+        raise SpecError(problems)
 
 
 def _pods(component: Component, cluster: Cluster) -> int:

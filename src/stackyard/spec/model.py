@@ -28,6 +28,9 @@ ROLES: tuple[Role, ...] = ("mgmt", "app", "standalone")
 API_VERSION = "stackyard.dev/v1alpha1"
 _DNS_LABEL = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
 _DOMAIN = re.compile(r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,63}$")
+# Kubernetes label syntax: optional DNS-subdomain prefix, then a 63-character name.
+_LABEL_NAME = re.compile(r"^(?=.{1,63}$)[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$")
+_DOMAIN_PREFIX = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 _K8S_VERSION = re.compile(r"^v?(\d+)\.(\d+)(?:\.(\d+))?$")
 
 
@@ -177,6 +180,19 @@ class Cluster(_Spec):
     ha: bool | None = Field(
         default=None, description="Run HA replicas; default: true when 3+ control-plane nodes."
     )
+
+    @field_validator("labels")
+    @classmethod
+    def _kubernetes_labels(cls, labels: dict[str, str]) -> dict[str, str]:
+        for key, value in labels.items():
+            prefix, _, name = key.rpartition("/")
+            if prefix and (len(prefix) > 253 or not _DOMAIN_PREFIX.match(prefix)):
+                raise ValueError(f"label key {key!r}: prefix must be a DNS subdomain")
+            if not _LABEL_NAME.match(name):
+                raise ValueError(f"label key {key!r} is not a valid Kubernetes label name")
+            if value and not _LABEL_NAME.match(value):
+                raise ValueError(f"label {key}={value!r}: value is not a valid label value")
+        return labels
 
     @field_validator("nodePools")
     @classmethod

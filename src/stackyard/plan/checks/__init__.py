@@ -18,7 +18,6 @@ ALL_CHECKS: tuple[Check, ...] = (
     compatibility.aws_external_ccm,
     compatibility.aws_cluster_tag,
     compatibility.ip_mode_needs_routable_pods,
-    placement.known_overrides,
     placement.forced_outside_eligibility,
     placement.no_conflicts,
     placement.dependencies_met,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 
 from stackyard.catalog.model import Selector
@@ -10,30 +9,6 @@ from stackyard.plan.checks.base import CheckContext, Emit, check
 from stackyard.plan.model import Finding, SpecPath
 
 MGMT_ROLES = ("mgmt", "standalone")
-
-
-@check("SY501", "Override names an unknown component", "error")
-def known_overrides(context: CheckContext, emit: Emit) -> Iterable[Finding]:
-    """Override names an unknown component.
-
-    Every key under ``components`` (platform or cluster) must be a catalog entry;
-    an unknown one would otherwise be ignored silently.
-    """
-    names = list(context.catalog.components)
-    places: list[tuple[SpecPath, Iterable[str]]] = [(("components",), context.platform.components)]
-    for index, cluster in enumerate(context.platform.clusters):
-        places.append((("clusters", index, "components"), cluster.components))
-    for prefix, overrides in places:
-        for name in overrides:
-            if name in context.catalog:
-                continue
-            close = difflib.get_close_matches(name, names, n=1, cutoff=0.6)
-            yield emit(
-                f"unknown component {name!r}",
-                (*prefix, name),
-                key=True,
-                hint=f"did you mean {close[0]!r}?" if close else "see `stackyard catalog`",
-            )
 
 
 @check("SY502", "Component forced on outside its edition, provider or distribution", "error")
