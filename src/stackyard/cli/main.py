@@ -12,6 +12,7 @@ from stackyard.cli.commands.catalog import catalog_command
 from stackyard.cli.commands.diff import diff_command
 from stackyard.cli.commands.init import init_command
 from stackyard.cli.commands.plan import plan_command
+from stackyard.cli.commands.render import render_command
 from stackyard.cli.commands.schema import schema_command
 from stackyard.cli.errors import exit_codes
 from stackyard.cli.output import OutputFormat
@@ -45,6 +46,18 @@ def plan(
 ) -> int:
     """Show which component runs where and why, the install waves, and every problem."""
     return plan_command(spec, output, why)
+
+
+@app.command("render")
+@exit_codes
+def render(
+    spec: SpecArgument,
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="Directory of the GitOps repository.")
+    ],
+) -> int:
+    """Render the Argo CD GitOps repository for a platform (atomic, deterministic)."""
+    return render_command(spec, output)
 
 
 @app.command("diff")

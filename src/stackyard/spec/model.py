@@ -9,7 +9,7 @@ planner defaults from edition and provider are written ``auto``.
 from __future__ import annotations
 
 import re
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -327,7 +327,9 @@ class Tenant(_Spec):
 
     name: str = Field(pattern=_DNS_LABEL, max_length=40, description="Tenant name (a DNS label).")
     clusters: list[str] = Field(min_length=1, description="Clusters the tenant runs on.")
-    namespaces: list[str] = Field(default_factory=list, description="Default: the tenant name.")
+    namespaces: list[Annotated[str, Field(pattern=_DNS_LABEL, max_length=63)]] = Field(
+        default_factory=list, description="Namespaces of the tenant; default: its name."
+    )
     quota: dict[Literal["cpu", "memory"], Quantity] = Field(
         default_factory=dict, description="ResourceQuota totals: cpu and memory."
     )
