@@ -1,0 +1,526 @@
+"""Derive the validation reference data shipped in ``stackyard/validate/data``.
+
+``stackyard validate`` checks the Helm values and custom resources Stackyard writes against
+the upstream charts and CRDs. Neither the package nor its tests may read the collected
+upstream files (``../shared``) at run time, so this development script reads them once and
+commits compact JSON into the package:
+
+- ``charts/<chart>-<version>.json``: the key tree of each catalog chart's ``values.yaml``
+  (format documented in ``stackyard.validate.chartkeys``), keyed by the catalog's chart
+  name and pinned version, not by the (often placeholder) ``Chart.yaml`` version;
+- ``charts/<chart>-<version>.schema.json`` and ``.defaults.json``: the chart's
+  ``values.schema.json`` verbatim and its defaults, because Helm validates the schema
+  against the defaults coalesced with the user's values;
+- ``charts/index.json``: chart → version → files and provenance, plus the charts that
+  have no key tree and why;
+- ``crds/<group>/<Kind>-<version>.json``: ``openAPIV3Schema`` of every served version
+  of every CRD, descriptions stripped; ``crds/index.json`` maps ``group/version/Kind``
+  to its file, scope and provenance.
+
+The output is deterministic: files are rewritten whole with sorted keys, and stale files
+are removed. Run it again after changing the catalog or ``../shared``.
+
+Usage: python scripts/build_reference_data.py [--shared ../shared] [--check]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from stackyard.catalog import load_catalog
+from stackyard.catalog.model import HelmInstall
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "src" / "stackyard" / "validate" / "data"
+
+ANY = "*"  # the key tree's "anything goes here" marker, and its "other keys" member
+
+# Catalog chart name -> directory in ../shared/charts when they differ.
+CHART_DIRS = {
+    "loki": "loki-grafana-community",
+    "deploy/chart/local-path-provisioner": "local-path-provisioner",
+}
+
+# Charts the catalog pins but ../shared/charts lacks; validation reports them as unchecked.
+# The search index holds older, mismatched versions only (13.4.x for teleport-cluster,
+# 5.7.0 for mimir-distributed), which would be wrong keys under the pinned version.
+NO_KEY_TREE = {
+    "teleport-cluster": "values.yaml not collected: the repository is over the fetch limit "
+    "and the indexed copy is a 13.4.x development build, not the pinned version",
+    "mimir-distributed": "values.yaml not collected: the repository is over the fetch limit "
+    "and the indexed copy is chart 5.7.0, not the pinned version",
+}
+
+# Istio charts nest every default under this key; users set the children at the top level.
+ISTIO_WRAPPER = "_internal_defaults_do_not_set"
+
+# Top-level keys a chart accepts under another name (alias -> canonical key).
+KEY_ALIASES = {"alloy": {"agent": "alloy"}}  # grafana-agent compatibility, per values.yaml
+
+
+def passes_through(name: str) -> bool:
+    """Whether a key conventionally holds a Kubernetes object the chart copies verbatim.
+
+    Charts render these with ``toYaml``, so any field of the Kubernetes type is accepted
+    even when ``values.yaml`` shows only a few defaults (``securityContext``, probes,
+    ``resources.limits``...). Checking their children against the defaults would report
+    valid Kubernetes fields as unknown.
+    """
+    key = name.lower()
+    suffixes = ("annotations", "labels", "nodeselector", "selector", "affinity")
+    suffixes += ("tolerations", "securitycontext", "resources", "strategy")
+    exact = ("lifecycle", "dnsconfig", "env", "grafana.ini", "limits", "requests")
+    return (
+        key.endswith(suffixes)
+        or key in exact
+        or key.startswith("extraenv")
+        or (key.endswith("probe") and len(key) > len("probe"))
+    )
+
+
+class _CrdLoader(yaml.CSafeLoader):
+    """Safe loader that reads YAML 1.1's bare ``=`` as a string, as YAML 1.2 does.
+
+    prometheus-operator's AlertmanagerConfig lists ``- =`` as a matcher type, which
+    PyYAML otherwise refuses as the ``tag:yaml.org,2002:value`` tag.
+    """
+
+
+_CrdLoader.add_constructor(
+    "tag:yaml.org,2002:value",
+    lambda loader, node: loader.construct_scalar(node),  # type: ignore[arg-type]
+)
+
+
+def _key(key: object) -> str:
+    """A YAML key as Helm sees it (Go YAML turns booleans into ``true``/``false``)."""
+    if isinstance(key, bool):
+        return "true" if key else "false"
+    return str(key)
+
+
+# --- INDEX.md provenance ------------------------------------------------------------------
+
+_SHA = re.compile(r"\b[0-9a-f]{40}\b")
+
+
+def _table_rows(text: str) -> Iterator[list[str]]:
+    for line in text.splitlines():
+        if line.startswith("| ") and not line.startswith("|---"):
+            yield [cell.strip() for cell in line.strip().strip("|").split("|")]
+
+
+def chart_provenance(shared: Path) -> dict[str, dict[str, str]]:
+    """Per chart directory: upstream repository and path, and the snapshot commit."""
+    rows: dict[str, dict[str, str]] = {}
+    for cells in _table_rows((shared / "charts" / "INDEX.md").read_text(encoding="utf-8")):
+        if len(cells) != 7 or cells[0].startswith("dir "):
+            continue
+        directory = cells[0].split()[0]
+        commit = _SHA.search(cells[6])
+        rows[directory] = {
+            "upstream": cells[3].replace("`", ""),
+            "commit": commit.group(0) if commit else "",
+            "snapshot": cells[6],
+        }
+    return rows
+
+
+def crd_provenance(shared: Path) -> dict[str, dict[str, str]]:
+    """Per CRD project directory: upstream repository, ref and commit."""
+    rows: dict[str, dict[str, str]] = {}
+    text = (shared / "crds" / "INDEX.md").read_text(encoding="utf-8")
+    for cells in _table_rows(text.split("\n## ", 2)[1]):  # the summary table only
+        if len(cells) != 6 or cells[0] == "project":
+            continue
+        ref, _, commit = cells[3].rpartition(" @ ")
+        rows[cells[0]] = {
+            "upstream": cells[1],
+            "ref": ref.strip(),
+            "commit": commit.strip("` "),
+        }
+    return rows
+
+
+# --- chart key trees ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SchemaNode:
+    """What a values.schema.json node says about one values key."""
+
+    properties: Mapping[str, Any]
+    open: bool  # other keys allowed (additionalProperties true/schema, patternProperties)
+    kind: str  # "object", "array", "scalar" or "unknown"
+
+
+class ChartSchema:
+    """Read the structure of a chart's values.schema.json, following local ``$ref``."""
+
+    def __init__(self, document: Mapping[str, Any]) -> None:
+        """Keep the document to resolve ``#/...`` references in."""
+        self.document = document
+
+    def resolve(self, node: Any, depth: int = 0) -> Mapping[str, Any]:
+        """Follow a chain of local references to a schema object."""
+        while isinstance(node, Mapping) and isinstance(node.get("$ref"), str) and depth < 32:
+            target: Any = self.document
+            for part in node["$ref"].lstrip("#").strip("/").split("/"):
+                if part:
+                    target = target[part.replace("~1", "/").replace("~0", "~")]
+            node = {**target, **{k: v for k, v in node.items() if k != "$ref"}}
+            depth += 1
+        return node if isinstance(node, Mapping) else {}
+
+    def describe(self, raw: Any) -> SchemaNode:
+        """Merge a node with its ``allOf``/``anyOf``/``oneOf`` branches."""
+        node = self.resolve(raw)
+        properties: dict[str, Any] = {}
+        types: set[str] = set()
+        opened = False
+        closed = False
+        for part in [
+            node,
+            *(self.resolve(b) for k in ("allOf", "anyOf", "oneOf") for b in node.get(k, [])),
+        ]:
+            properties.update(part.get("properties") or {})
+            declared = part.get("type")
+            types.update([declared] if isinstance(declared, str) else declared or [])
+            extra = part.get("additionalProperties")
+            opened |= extra is True or isinstance(extra, Mapping) or "patternProperties" in part
+            closed |= extra is False
+        if properties or "object" in types:
+            kind = "object"
+        elif types == {"array"}:
+            kind = "array"
+        elif types and types <= {"string", "integer", "number", "boolean", "null"}:
+            kind = "scalar"
+        else:
+            kind = "unknown"
+        # An object schema that names no properties and does not forbid extras allows any key.
+        opened |= kind == "object" and not properties and not closed
+        return SchemaNode(properties=properties, open=opened, kind=kind)
+
+
+def union(a: Any, b: Any) -> Any:
+    """Merge two key trees: a key either tree knows is known."""
+    if a == b:
+        return a
+    if isinstance(a, dict) and isinstance(b, dict):
+        merged = dict(a)
+        for key, value in b.items():
+            merged[key] = union(merged[key], value) if key in merged else value
+        return ANY if merged.get(ANY) == ANY and len(merged) == 1 else merged
+    if a is None and isinstance(b, dict):  # a null default documented as an object
+        return b
+    if b is None and isinstance(a, dict):
+        return a
+    return ANY  # the chart accepts more than one shape here
+
+
+def from_schema(schema: ChartSchema, raw: Any, name: str) -> Any:
+    """Key tree of a key that only values.schema.json documents."""
+    node = schema.describe(raw)
+    if passes_through(name) and node.kind != "array":
+        return ANY
+    if node.kind == "array":
+        return []
+    if node.kind == "scalar":
+        return None
+    if node.kind == "unknown" or (node.open and not node.properties):
+        return ANY
+    tree: dict[str, Any] = {k: from_schema(schema, v, k) for k, v in node.properties.items()}
+    if node.open:
+        tree[ANY] = ANY
+    return tree
+
+
+def key_tree(value: Any, schema: ChartSchema | None, raw: Any, name: str) -> Any:
+    """Key tree of one values.yaml node, refined by its schema node when there is one."""
+    node = schema.describe(raw) if schema is not None and raw is not None else None
+    if passes_through(name) and not isinstance(value, list):
+        return ANY
+    if isinstance(value, list):
+        return []
+    if isinstance(value, dict):
+        if not value and (node is None or not node.properties):
+            return ANY  # `{}` default: a map of the user's own keys
+        if node is not None and node.open and not node.properties:
+            return ANY  # the schema lets any key in, whatever the defaults show
+        tree: dict[str, Any] = {}
+        for key, child in value.items():
+            k = _key(key)
+            if k == ANY:
+                raise SystemExit(f"values key {k!r} collides with the key tree's marker")
+            sub = node.properties.get(k) if node else None
+            tree[k] = key_tree(child, schema, sub, k)
+        if node is not None and schema is not None:
+            for k, sub in node.properties.items():
+                tree[k] = (
+                    union(tree[k], from_schema(schema, sub, k))
+                    if k in tree
+                    else from_schema(schema, sub, k)
+                )
+            if node.open:
+                tree[ANY] = ANY
+        return tree
+    if value is None:  # a placeholder; only the schema can say what belongs here
+        return from_schema(schema, raw, name) if node is not None and schema is not None else ANY
+    if node is not None and schema is not None and node.kind == "object":
+        return from_schema(schema, raw, name)
+    return None
+
+
+def subchart_keys(chart_dir: Path, shared: Path, tree: dict[str, Any]) -> None:
+    """Open (or fill in) the keys a chart hands to its subcharts.
+
+    Helm passes ``<name or alias>:`` to the subchart. When ../shared holds that subchart at
+    exactly the dependency's version its key tree is merged in; otherwise the parent's
+    keys stay checked and any other key is allowed. ``global`` reaches every chart.
+    """
+    chart = _chart_yaml(chart_dir)
+    for dependency in chart.get("dependencies") or []:
+        key = dependency.get("alias") or dependency["name"]
+        local = shared / "charts" / dependency["name"]
+        sub: Any = ANY
+        if local.is_dir() and str(_chart_yaml(local).get("version")) == str(
+            dependency.get("version")
+        ):
+            sub = _values_tree(local, shared)
+        if dependency["name"] == "common" and key not in tree:
+            continue  # Bitnami-style library chart: no values of its own
+        current = tree.get(key)
+        if sub == ANY and isinstance(current, dict):
+            current[ANY] = ANY
+        else:
+            tree[key] = union(current, sub) if key in tree else sub
+    tree.setdefault("global", ANY)
+
+
+def _chart_yaml(chart_dir: Path) -> dict[str, Any]:
+    text = (chart_dir / "Chart.yaml").read_text(encoding="utf-8")
+    # rancher stamps these at release time; the raw `%` is not valid YAML.
+    text = text.replace("%VERSION%", "0.0.0").replace("%APP_VERSION%", "0.0.0")
+    documents = [d for d in yaml.safe_load_all(text) if d]  # cloud-provider-aws ends in `---`
+    return dict(documents[0])
+
+
+def _values(chart_dir: Path) -> dict[str, Any]:
+    values = yaml.safe_load((chart_dir / "values.yaml").read_text(encoding="utf-8")) or {}
+    if ISTIO_WRAPPER in values:
+        inner = values.pop(ISTIO_WRAPPER) or {}
+        values = {**inner, **values}
+    return dict(values)
+
+
+def _schema(chart_dir: Path) -> dict[str, Any] | None:
+    path = chart_dir / "values.schema.json"
+    return dict(json.loads(path.read_text(encoding="utf-8"))) if path.is_file() else None
+
+
+def _values_tree(chart_dir: Path, shared: Path) -> dict[str, Any]:
+    document = _schema(chart_dir)
+    schema = ChartSchema(document) if document is not None else None
+    tree = key_tree(_values(chart_dir), schema, document, "")
+    if not isinstance(tree, dict):
+        raise SystemExit(f"{chart_dir}: values.yaml is not a mapping")
+    tree.pop(ISTIO_WRAPPER, None)
+    subchart_keys(chart_dir, shared, tree)
+    for alias, canonical in KEY_ALIASES.get(chart_dir.name, {}).items():
+        tree.setdefault(alias, tree[canonical])
+    return tree
+
+
+def build_charts(shared: Path) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Key trees, schemas and defaults of every catalog chart, and their index."""
+    files: dict[str, Any] = {}
+    charts: dict[str, dict[str, Any]] = {}
+    missing: dict[str, dict[str, Any]] = {}
+    provenance = chart_provenance(shared)
+    pins = sorted(
+        {
+            (c.install.chart, c.install.version)
+            for c in load_catalog()
+            if isinstance(c.install, HelmInstall)
+        }
+    )
+    for chart, version in pins:
+        if chart in NO_KEY_TREE:
+            missing.setdefault(chart, {})[version] = NO_KEY_TREE[chart]
+            continue
+        directory = CHART_DIRS.get(chart, chart)
+        chart_dir = shared / "charts" / directory
+        if not (chart_dir / "values.yaml").is_file():
+            raise SystemExit(
+                f"{chart} {version}: no {chart_dir}/values.yaml; add it to NO_KEY_TREE"
+            )
+        stem = f"{chart.rsplit('/', 1)[-1]}-{version}"
+        files[f"charts/{stem}.json"] = _values_tree(chart_dir, shared)
+        source_version = str(_chart_yaml(chart_dir).get("version"))
+        entry: dict[str, Any] = {
+            "keys": f"{stem}.json",
+            "schema": None,
+            "defaults": None,
+            "sourceDir": directory,
+            "sourceChartVersion": source_version,
+            "exactVersion": source_version.lstrip("v") == version.lstrip("v"),
+            **provenance.get(directory, {}),
+        }
+        schema = _schema(chart_dir)
+        if schema is not None:
+            entry["schema"] = f"{stem}.schema.json"
+            entry["defaults"] = f"{stem}.defaults.json"
+            files[f"charts/{stem}.schema.json"] = schema
+            files[f"charts/{stem}.defaults.json"] = _json_safe(_values(chart_dir))
+        charts.setdefault(chart, {})[version] = entry
+    index = {"charts": charts, "noKeyTree": missing}
+    return files, index
+
+
+def _json_safe(value: Any) -> Any:
+    """YAML values as JSON: string keys, timestamps as ISO text."""
+    if isinstance(value, dict):
+        return {_key(k): _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_json_safe(v) for v in value]
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)
+
+
+# --- CRD schemas --------------------------------------------------------------------------
+
+
+def strip_descriptions(node: Any) -> Any:
+    """A schema node without prose: ``description`` keywords and examples go, names stay."""
+    if isinstance(node, list):
+        return [strip_descriptions(n) for n in node]
+    if not isinstance(node, dict):
+        return node
+    out: dict[str, Any] = {}
+    for key, value in node.items():
+        if key in ("description", "example"):
+            continue
+        if key == "properties":
+            out[key] = {name: strip_descriptions(sub) for name, sub in value.items()}
+        elif key in ("default", "enum", "required", "x-kubernetes-validations"):
+            out[key] = value  # data, not schema: a property called "description" stays
+        else:
+            out[key] = strip_descriptions(value)
+    return out
+
+
+def build_crds(shared: Path) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Served schemas of every CRD under ../shared/crds, and their index."""
+    files: dict[str, Any] = {}
+    index: dict[str, dict[str, Any]] = {}
+    provenance = crd_provenance(shared)
+    root = shared / "crds"
+    paths = sorted(p for p in root.rglob("*") if p.suffix in (".yaml", ".yml"))
+    # Gateway API's standard channel is what Stackyard installs; experimental comes second.
+    paths.sort(key=lambda p: "experimental" in p.relative_to(root).parts)
+    for path in paths:
+        relative = path.relative_to(root)
+        project = relative.parts[0]
+        experimental = "experimental" in relative.parts
+        for crd in yaml.load_all(path.read_text(encoding="utf-8"), Loader=_CrdLoader):
+            if not crd or crd.get("kind") != "CustomResourceDefinition":
+                continue
+            spec = crd["spec"]
+            group, kind = spec["group"], spec["names"]["kind"]
+            for version in spec["versions"]:
+                if not version.get("served", False):
+                    continue
+                schema = strip_descriptions(version["schema"]["openAPIV3Schema"])
+                key = f"{group}/{version['name']}/{kind}"
+                name = f"{kind}-{version['name']}.json"
+                entry = index.get(key)
+                if entry is not None and not experimental:
+                    raise SystemExit(f"{relative}: {key} defined twice")
+                if entry is not None:
+                    if files[f"crds/{entry['file']}"] != schema:
+                        entry["experimental"] = f"{group}/experimental/{name}"
+                        files[f"crds/{group}/experimental/{name}"] = schema
+                    continue
+                folder = f"{group}/experimental" if experimental else group
+                files[f"crds/{folder}/{name}"] = schema
+                index[key] = {
+                    "file": f"{folder}/{name}",
+                    "scope": spec["scope"],
+                    "storage": bool(version.get("storage")),
+                    "deprecated": bool(version.get("deprecated")),
+                    "project": project,
+                    "source": str(relative),
+                    **({"channel": "experimental"} if experimental else {}),
+                    **provenance.get(project, {}),
+                }
+    return files, dict(sorted(index.items()))
+
+
+# --- output -------------------------------------------------------------------------------
+
+
+def render(shared: Path) -> dict[str, str]:
+    """Every output file's path (under the data folder) and its exact text."""
+    chart_files, chart_index = build_charts(shared)
+    crd_files, crd_index = build_crds(shared)
+    documents = {**chart_files, **crd_files}
+    documents["charts/index.json"] = chart_index
+    documents["crds/index.json"] = crd_index
+    texts: dict[str, str] = {}
+    for name, document in sorted(documents.items()):
+        # Indexes stay readable in review; the bulk is compact.
+        indent = 1 if name.endswith("index.json") else None
+        separators = None if indent else (",", ":")
+        texts[name] = (
+            json.dumps(document, indent=indent, separators=separators, sort_keys=True) + "\n"
+        )
+    return texts
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Write the reference data, or with ``--check`` report whether it is current."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
+    parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument("--check", action="store_true", help="compare, do not write")
+    args = parser.parse_args(argv)
+    shared = args.shared if args.shared.is_absolute() else (ROOT / args.shared).resolve()
+    texts = render(shared)
+    existing = {
+        p.relative_to(args.out).as_posix()
+        for folder in ("charts", "crds")
+        for p in (args.out / folder).rglob("*.json")
+    }
+    stale = existing - texts.keys()
+    changed = [
+        n
+        for n, t in texts.items()
+        if not (args.out / n).is_file() or (args.out / n).read_text(encoding="utf-8") != t
+    ]
+    if args.check:
+        for name in sorted(stale | set(changed)):
+            print(f"out of date: {name}")
+        return 1 if stale or changed else 0
+    for name in sorted(stale):
+        (args.out / name).unlink()
+    for name in changed:
+        path = args.out / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(texts[name], encoding="utf-8")
+    size = sum(len(t.encode()) for t in texts.values())
+    print(f"{len(texts)} files, {size / 1e6:.1f} MB; {len(changed)} written, {len(stale)} removed")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
