@@ -63,6 +63,21 @@ NO_KEY_TREE = {
 # Istio charts nest every default under this key; users set the children at the top level.
 ISTIO_WRAPPER = "_internal_defaults_do_not_set"
 
+# Keys that hold another program's own configuration, which the chart copies verbatim:
+# their defaults show a few settings of a much larger format. "any" accepts anything below
+# the key; "open" keeps the chart's own keys checked and accepts any other key beside them.
+FREE_FORM: dict[str, dict[str, str]] = {
+    "argo-cd": {  # argocd-cm, argocd-cmd-params-cm and argocd-rbac-cm data, next to `create`
+        "configs.cm": "open",
+        "configs.params": "open",
+        "configs.rbac": "open",
+    },
+    "falco": {"falco": "any"},  # falco.yaml
+    "istiod": {"meshConfig": "any"},  # istio.mesh.v1alpha1.MeshConfig
+    "kube-prometheus-stack": {"alertmanager.config": "any"},  # alertmanager.yml
+    "tempo": {"tempo.receivers": "any"},  # OpenTelemetry receivers
+}
+
 # Top-level keys a chart accepts under another name (alias -> canonical key).
 KEY_ALIASES = {"alloy": {"agent": "alloy"}}  # grafana-agent compatibility, per values.yaml
 
@@ -230,7 +245,7 @@ def union(a: Any, b: Any) -> Any:
 def from_schema(schema: ChartSchema, raw: Any, name: str) -> Any:
     """Key tree of a key that only values.schema.json documents."""
     node = schema.describe(raw)
-    if passes_through(name) and node.kind != "array":
+    if passes_through(name) and node.kind in ("object", "unknown"):
         return ANY
     if node.kind == "array":
         return []
@@ -247,8 +262,8 @@ def from_schema(schema: ChartSchema, raw: Any, name: str) -> Any:
 def key_tree(value: Any, schema: ChartSchema | None, raw: Any, name: str) -> Any:
     """Key tree of one values.yaml node, refined by its schema node when there is one."""
     node = schema.describe(raw) if schema is not None and raw is not None else None
-    if passes_through(name) and not isinstance(value, list):
-        return ANY
+    if passes_through(name) and (value is None or isinstance(value, dict)):
+        return ANY  # a string default (`affinity: |` for tpl) keeps its shape
     if isinstance(value, list):
         return []
     if isinstance(value, dict):
@@ -314,9 +329,9 @@ def _chart_yaml(chart_dir: Path) -> dict[str, Any]:
     return dict(documents[0])
 
 
-def _values(chart_dir: Path) -> dict[str, Any]:
+def _values(chart_dir: Path, *, unwrap: bool = True) -> dict[str, Any]:
     values = yaml.safe_load((chart_dir / "values.yaml").read_text(encoding="utf-8")) or {}
-    if ISTIO_WRAPPER in values:
+    if unwrap and ISTIO_WRAPPER in values:
         inner = values.pop(ISTIO_WRAPPER) or {}
         values = {**inner, **values}
     return dict(values)
@@ -335,6 +350,15 @@ def _values_tree(chart_dir: Path, shared: Path) -> dict[str, Any]:
         raise SystemExit(f"{chart_dir}: values.yaml is not a mapping")
     tree.pop(ISTIO_WRAPPER, None)
     subchart_keys(chart_dir, shared, tree)
+    for dotted, how in FREE_FORM.get(chart_dir.name, {}).items():
+        *parents, last = dotted.split(".")
+        node = tree
+        for part in parents:
+            node = node[part]
+        if how == "any":
+            node[last] = ANY
+        else:
+            node[last][ANY] = ANY
     for alias, canonical in KEY_ALIASES.get(chart_dir.name, {}).items():
         tree.setdefault(alias, tree[canonical])
     return tree
@@ -366,21 +390,29 @@ def build_charts(shared: Path) -> tuple[dict[str, Any], dict[str, Any]]:
         stem = f"{chart.rsplit('/', 1)[-1]}-{version}"
         files[f"charts/{stem}.json"] = _values_tree(chart_dir, shared)
         source_version = str(_chart_yaml(chart_dir).get("version"))
+        origin = provenance.get(directory, {})
         entry: dict[str, Any] = {
             "keys": f"{stem}.json",
             "schema": None,
             "defaults": None,
             "sourceDir": directory,
             "sourceChartVersion": source_version,
+            # False where git carries a placeholder or development version (INDEX.md).
             "exactVersion": source_version.lstrip("v") == version.lstrip("v"),
-            **provenance.get(directory, {}),
+            "upstream": origin.get("upstream", ""),
+            "commit": origin.get("commit", ""),
         }
+        if origin.get("snapshot", "") != entry["commit"]:
+            entry["snapshot"] = origin["snapshot"]  # cilium: packaged release, see INDEX.md
         schema = _schema(chart_dir)
         if schema is not None:
             entry["schema"] = f"{stem}.schema.json"
             entry["defaults"] = f"{stem}.defaults.json"
             files[f"charts/{stem}.schema.json"] = schema
-            files[f"charts/{stem}.defaults.json"] = _json_safe(_values(chart_dir))
+            # Helm checks the schema against the coalesced values as the chart
+            # writes them, so Istio's defaults keep their wrapper here.
+            defaults = _values(chart_dir, unwrap=False)
+            files[f"charts/{stem}.defaults.json"] = _json_safe(defaults)
         charts.setdefault(chart, {})[version] = entry
     index = {"charts": charts, "noKeyTree": missing}
     return files, index
@@ -490,7 +522,12 @@ def render(shared: Path) -> dict[str, str]:
 def main(argv: list[str] | None = None) -> int:
     """Write the reference data, or with ``--check`` report whether it is current."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
+    parser.add_argument(
+        "--shared",
+        type=Path,
+        default=ROOT.parent / "shared",
+        help="the collected upstream files; a relative path is taken from the repository root",
+    )
     parser.add_argument("--out", type=Path, default=OUT)
     parser.add_argument("--check", action="store_true", help="compare, do not write")
     args = parser.parse_args(argv)

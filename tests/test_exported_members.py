@@ -6,7 +6,14 @@ import importlib
 
 import pytest
 
-PACKAGES = ["stackyard.catalog", "stackyard.plan", "stackyard.spec", "stackyard.yamlio"]
+PACKAGES = [
+    "stackyard.catalog",
+    "stackyard.plan",
+    "stackyard.render",
+    "stackyard.spec",
+    "stackyard.validate",
+    "stackyard.yamlio",
+]
 
 
 @pytest.mark.parametrize("name", PACKAGES)

@@ -14,6 +14,7 @@ from stackyard.cli.commands.init import init_command
 from stackyard.cli.commands.plan import plan_command
 from stackyard.cli.commands.render import render_command
 from stackyard.cli.commands.schema import schema_command
+from stackyard.cli.commands.validate import validate_command
 from stackyard.cli.errors import exit_codes
 from stackyard.cli.output import OutputFormat
 from stackyard.spec import Edition, Provider
@@ -58,6 +59,22 @@ def render(
 ) -> int:
     """Render the Argo CD GitOps repository for a platform (atomic, deterministic)."""
     return render_command(spec, output)
+
+
+@app.command("validate")
+@exit_codes
+def validate(
+    directory: Annotated[Path, typer.Argument(help="A rendered GitOps tree.", show_default=False)],
+    output: OutputOption = OutputFormat.text,
+    kubernetes_version: Annotated[
+        str | None,
+        typer.Option(
+            "--kubernetes-version", help="Default: the version the tree was rendered for."
+        ),
+    ] = None,
+) -> int:
+    """Check a tree against Kubernetes and CRD schemas, chart values and GitOps wiring."""
+    return validate_command(directory, output, kubernetes_version)
 
 
 @app.command("diff")

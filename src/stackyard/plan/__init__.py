@@ -2,12 +2,21 @@
 
 from stackyard.plan.build import make_plan
 from stackyard.plan.checks import ALL_CHECKS
-from stackyard.plan.model import ClusterPlan, Decision, Finding, Plan, PlannedComponent, Setting
+from stackyard.plan.model import (
+    ClusterPlan,
+    Decision,
+    Edge,
+    Finding,
+    Plan,
+    PlannedComponent,
+    Setting,
+)
 
 __all__ = [
     "ALL_CHECKS",
     "ClusterPlan",
     "Decision",
+    "Edge",
     "Finding",
     "Plan",
     "PlannedComponent",

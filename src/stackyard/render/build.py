@@ -6,8 +6,10 @@ randomness, so the same spec renders byte-identical output every time.
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 
+from stackyard import __version__
 from stackyard.catalog import Component
 from stackyard.plan import Plan
 from stackyard.render.bootstrap import ALL_BOOTSTRAP
@@ -86,6 +88,21 @@ def render_plan(plan: Plan) -> RenderedTree:
     tree.add_manifests("bootstrap/root-app.yaml", [root_application(context)], header)
     tree.add_text("README.md", readme(context, tree))
     return tree
+
+
+def render_metadata(plan: Plan) -> str:
+    """The marker file's content: what ``stackyard validate`` needs to know about the tree."""
+    platform = plan.spec.platform
+    data = {
+        "renderedBy": f"stackyard {__version__}",
+        "platform": platform.name,
+        "edition": platform.edition,
+        "kubernetesVersion": platform.kubernetes.version,
+        "repoURL": platform.gitops.repoURL,
+        "revision": platform.gitops.revision,
+        "path": platform.gitops.path,
+    }
+    return json.dumps(data, indent=2, sort_keys=True) + "\n"
 
 
 def _running_components(context: RenderContext) -> list[Component]:

@@ -24,8 +24,13 @@ MARKER = ".stackyard-render"
 OVERRIDES = "overrides"
 
 
-def write_tree(tree: RenderedTree, output: Path) -> None:
+def write_tree(tree: RenderedTree, output: Path, marker: str = "") -> None:
     """Replace ``output`` with ``tree``, preserving ``output/overrides``.
+
+    Args:
+        tree: the files to write.
+        output: the directory to replace.
+        marker: content of the marker file (render metadata that ``validate`` reads).
 
     Raises:
         RenderError: ``output`` is a non-empty directory Stackyard did not write, or a
@@ -50,10 +55,7 @@ def write_tree(tree: RenderedTree, output: Path) -> None:
             target = staging / safe_relative_path(path)
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(text, encoding="utf-8")
-        (staging / MARKER).write_text(
-            "This directory is written by `stackyard render`; edit overrides/ only.\n",
-            encoding="utf-8",
-        )
+        (staging / MARKER).write_text(marker or "{}\n", encoding="utf-8")
         _swap(staging, output)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)

@@ -9,7 +9,7 @@ from stackyard.cli.errors import FINDINGS, OK
 from stackyard.cli.output import console, findings_table
 from stackyard.plan import make_plan
 from stackyard.render import write_tree
-from stackyard.render.build import render_plan
+from stackyard.render.build import render_metadata, render_plan
 from stackyard.spec import load_spec
 
 
@@ -23,6 +23,6 @@ def render_command(spec: Path, output: Path) -> int:
         )
         return FINDINGS
     tree = render_plan(plan)
-    write_tree(tree, output)
+    write_tree(tree, output, render_metadata(plan))
     print(f"wrote {len(tree)} files to {output}", file=sys.stderr)
     return OK

@@ -1,0 +1,45 @@
+"""``stackyard validate DIR``: prove a GitOps tree against real schemas and charts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.table import Table
+
+from stackyard.cli.errors import FINDINGS, OK
+from stackyard.cli.output import OutputFormat, console, print_json
+from stackyard.validate.run import validate_directory
+
+
+def validate_command(directory: Path, output: OutputFormat, kubernetes_version: str | None) -> int:
+    """Validate ``directory``; exit 1 when any error finding exists."""
+    report = validate_directory(directory, kubernetes_version)
+    if output is OutputFormat.json:
+        print_json(
+            {
+                "directory": str(report.root),
+                "kubernetesVersion": report.kubernetes_version,
+                "files": report.files,
+                "objects": report.objects,
+                "findings": [f.as_dict() for f in report.findings],
+                "summary": {
+                    "error": len(report.errors),
+                    "warning": len(report.findings) - len(report.errors),
+                },
+            }
+        )
+        return FINDINGS if report.errors else OK
+    out = console()
+    if report.findings:
+        table = Table(title="Validation findings", expand=False)
+        for column in ("where", "check", "severity", "problem"):
+            table.add_column(column, overflow="fold")
+        for finding in report.findings:
+            table.add_row(str(finding.location), finding.check, finding.severity, finding.message)
+        out.print(table)
+    out.print(
+        f"{report.files} YAML files, {report.objects} objects checked against Kubernetes "
+        f"{report.kubernetes_version}: {len(report.errors)} errors, "
+        f"{len(report.findings) - len(report.errors)} warnings"
+    )
+    return FINDINGS if report.errors else OK

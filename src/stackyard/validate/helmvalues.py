@@ -1,0 +1,128 @@
+"""Check the Helm values files a tree feeds to each chart.
+
+For every ApplicationSet with a chart source, each ``$values`` file in the tree is
+checked key by key against the pinned chart's key tree (located at the offending
+key, with the nearest real key as a hint), and for every cluster the Application
+targets, the merged layers (common → edition → cluster → overrides) are checked
+against the chart's ``values.schema.json`` as ``helm install`` would.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from stackyard.validate.chartkeys import (
+    ChartKeys,
+    chart_keys,
+    unknown_keys,
+    values_schema_problems,
+)
+from stackyard.validate.findings import ValidationFinding
+from stackyard.validate.repository import Repository
+from stackyard.validate.topology import (
+    VALUES_REF,
+    ClusterSecret,
+    cluster_secrets,
+    selector_matches,
+)
+from stackyard.yamlio import LocatedDocument
+
+
+def merge(base: dict[str, Any], overlay: Mapping[str, Any]) -> dict[str, Any]:
+    """Helm's merge of values files: maps merge recursively, the rest replaces."""
+    merged = dict(base)
+    for key, value in overlay.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), dict):
+            merged[key] = merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def check_values(repository: Repository) -> Iterator[ValidationFinding]:
+    """Key and schema findings for every values file the tree's charts use."""
+    clusters = cluster_secrets(repository)
+    checked: set[tuple[str, str]] = set()
+    for _, document in repository.objects():
+        data = document.data
+        if not isinstance(data, dict) or data.get("kind") != "ApplicationSet":
+            continue
+        spec = data.get("spec") or {}
+        template = (spec.get("template") or {}).get("spec") or {}
+        selected = [
+            cluster
+            for generator in spec.get("generators") or []
+            if "clusters" in generator
+            for cluster in clusters
+            if selector_matches((generator["clusters"] or {}).get("selector") or {}, cluster.labels)
+        ]
+        for source in template.get("sources") or [template.get("source") or {}]:
+            helm = source.get("helm")
+            if helm is None:
+                continue
+            chart = str(source.get("chart") or source.get("path") or "")
+            keys = chart_keys(chart, str(source.get("targetRevision")))
+            if not isinstance(keys, ChartKeys):
+                yield ValidationFinding(
+                    document.locate(("spec", "template", "spec")),
+                    "values",
+                    f"values of {chart} {keys.version} are not checked: {keys.reason}",
+                    severity="warning",
+                )
+                continue
+            for cluster in selected:
+                files = _value_files(repository, helm.get("valueFiles") or [], cluster)
+                for relative, layer in files:
+                    if (relative, chart) not in checked:
+                        checked.add((relative, chart))
+                        yield from _unknown(keys, relative, layer)
+                yield from _schema(keys, files, cluster)
+
+
+def _value_files(
+    repository: Repository, value_files: list[Any], cluster: ClusterSecret
+) -> list[tuple[str, LocatedDocument]]:
+    prefix = repository.repo_prefix
+    layers = []
+    for value_file in value_files:
+        text = str(value_file)
+        if not text.startswith(VALUES_REF):
+            continue
+        relative = text[len(VALUES_REF) :].replace("{{.name}}", cluster.name)
+        if prefix and relative.startswith(prefix):
+            relative = relative[len(prefix) :]
+        documents = repository.files.get(relative)
+        if documents:
+            layers.append((relative, documents[0]))
+    return layers
+
+
+def _unknown(keys: ChartKeys, relative: str, layer: LocatedDocument) -> Iterator[ValidationFinding]:
+    if not isinstance(layer.data, dict):
+        return
+    for unknown in unknown_keys(keys.tree, layer.data):
+        hint = f" (did you mean {unknown.suggestion!r}?)" if unknown.suggestion else ""
+        yield ValidationFinding(
+            layer.locate(unknown.path, key=True),
+            "values",
+            f"{unknown.dotted} is not a key of {keys.chart} {keys.version}{hint}",
+        )
+
+
+def _schema(
+    keys: ChartKeys, files: list[tuple[str, LocatedDocument]], cluster: ClusterSecret
+) -> Iterator[ValidationFinding]:
+    if keys.schema_file is None or not files:
+        return
+    merged: dict[str, Any] = {}
+    for _, layer in files:
+        if isinstance(layer.data, dict):
+            merged = merge(merged, layer.data)
+    last = files[-1][1]
+    for problem in values_schema_problems(keys, merged):
+        yield ValidationFinding(
+            last.locate(()),
+            "values",
+            f"{keys.chart} values for {cluster.name} break values.schema.json: {problem}",
+        )

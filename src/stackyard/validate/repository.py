@@ -1,0 +1,91 @@
+"""Read a GitOps tree from disk: every YAML file, parsed safely with positions.
+
+A tree is usually one ``stackyard render`` wrote (its marker file says which
+Kubernetes version and repository path it targets), but any directory in the same
+layout can be read. Unreadable or hostile YAML becomes a finding, never a crash.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from stackyard.errors import Location, YamlError
+from stackyard.validate.findings import ValidationFinding
+from stackyard.yamlio import LocatedDocument, read_yaml_file
+
+MARKER = ".stackyard-render"
+YAML_SUFFIXES = (".yaml", ".yml")
+# Folders whose YAML documents are Kubernetes objects.
+OBJECT_FOLDERS = ("apps", "bootstrap", "manifests")
+
+
+@dataclass
+class Repository:
+    """The YAML files of a tree, by path relative to its root."""
+
+    root: Path
+    metadata: dict[str, Any]
+    files: dict[str, list[LocatedDocument]] = field(default_factory=dict)
+    problems: list[ValidationFinding] = field(default_factory=list)
+
+    def exists(self, relative: str) -> bool:
+        """Whether ``relative`` is a file or folder of the tree."""
+        return (self.root / relative).exists()
+
+    def objects(self) -> Iterator[tuple[str, LocatedDocument]]:
+        """Every document that should be a Kubernetes object, with its file."""
+        for path, documents in sorted(self.files.items()):
+            top = path.split("/", 1)[0]
+            is_static_manifest = "/server/manifests/" in path and top == "nodes"
+            if top in OBJECT_FOLDERS or is_static_manifest:
+                for document in documents:
+                    if document.data is not None:
+                        yield path, document
+
+    def location(
+        self, path: str, document: LocatedDocument | None = None, at: tuple[str | int, ...] = ()
+    ) -> Location:
+        """Where ``at`` is in ``path`` (the file's first line when unknown)."""
+        if document is None:
+            return Location(str(self.root / path), 1, 1)
+        return document.locate(at)
+
+    @property
+    def kubernetes_version(self) -> str | None:
+        """The Kubernetes version the tree was rendered for, if known."""
+        version = self.metadata.get("kubernetesVersion")
+        return str(version) if version else None
+
+    @property
+    def repo_prefix(self) -> str:
+        """``gitops.path`` the tree was rendered for ('' for the repository root)."""
+        path = str(self.metadata.get("path") or ".").strip("/")
+        return "" if path in (".", "") else path + "/"
+
+
+def read_repository(root: Path) -> Repository:
+    """Load every YAML file under ``root`` (following no symlinks out of it)."""
+    metadata: dict[str, Any] = {}
+    marker = root / MARKER
+    if marker.is_file():
+        try:
+            metadata = json.loads(marker.read_text(encoding="utf-8"))
+        except ValueError:
+            metadata = {}
+    repository = Repository(root=root, metadata=metadata)
+    for path in sorted(root.rglob("*")):
+        if not path.is_file() or path.suffix not in YAML_SUFFIXES or path.is_symlink():
+            continue
+        relative = path.relative_to(root).as_posix()
+        try:
+            repository.files[relative] = read_yaml_file(path)
+        except YamlError as e:
+            for problem in e.problems:
+                repository.problems.append(
+                    ValidationFinding(problem.location, "yaml", problem.message)
+                )
+    return repository

@@ -1,0 +1,64 @@
+"""``validate DIR``: every check over a GitOps tree, in one sorted report.
+
+Checks: YAML safety and syntax; built-in objects against the strict OpenAPI schema
+of the target Kubernetes version; custom resources against their CRD schemas; Helm
+values against the pinned charts; the GitOps wiring (selectors, value files, paths,
+ownership); and a scan for secret values.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from stackyard.errors import InputError, Location, Problem
+from stackyard.validate.findings import ValidationFinding
+from stackyard.validate.helmvalues import check_values
+from stackyard.validate.kube import UnsupportedVersionError, schema_version
+from stackyard.validate.objects import check_objects
+from stackyard.validate.repository import read_repository
+from stackyard.validate.secrets import scan_tree
+from stackyard.validate.topology import check_topology
+
+DEFAULT_VERSION = "1.35"
+
+
+@dataclass(frozen=True)
+class ValidationReport:
+    """Findings of one run and what was checked."""
+
+    root: Path
+    kubernetes_version: str
+    files: int
+    objects: int
+    findings: list[ValidationFinding] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[ValidationFinding]:
+        """Findings of error severity."""
+        return [f for f in self.findings if f.severity == "error"]
+
+
+def validate_directory(root: Path, kubernetes_version: str | None = None) -> ValidationReport:
+    """Run every check over the tree at ``root``.
+
+    Raises:
+        InputError: ``root`` is not a directory, or no schemas exist for the version.
+    """
+    if not root.is_dir():
+        raise InputError([Problem(Location(str(root)), "", "not a directory")])
+    repository = read_repository(root)
+    version = kubernetes_version or repository.kubernetes_version or DEFAULT_VERSION
+    try:
+        schema_version(version)
+    except UnsupportedVersionError as e:
+        raise InputError(
+            [Problem(Location(str(root)), "", f"no Kubernetes schemas for version {version}")]
+        ) from e
+    findings = list(repository.problems)
+    findings += check_objects(repository, version)
+    findings += check_values(repository)
+    findings += check_topology(repository)
+    findings += scan_tree(root)
+    objects = sum(1 for _ in repository.objects())
+    return ValidationReport(root, version, len(repository.files), objects, sorted(findings))

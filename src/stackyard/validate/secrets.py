@@ -1,0 +1,61 @@
+"""Scan a tree for secret values with detect-secrets.
+
+Stackyard never renders a secret, and this scan is how that promise is checked on
+every tree (it works on any repository). detect-secrets' default plugins find private
+keys, cloud and SaaS token shapes, JWTs, high-entropy strings and keyword
+assignments (``password: ...``). One filter is ours: a keyword hit whose value is a
+*reference* — the name of a Secret (``existingSecret: grafana-oauth``), an env or
+template reference (``${VAR}``, ``$oidc.keycloak.clientSecret``, ``{{ ... }}``), a
+placeholder (``<token>``) or empty — is how rendered values must point at secrets,
+so it is not reported.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+from detect_secrets.core.secrets_collection import SecretsCollection
+from detect_secrets.settings import default_settings
+
+from stackyard.errors import Location
+from stackyard.validate.findings import ValidationFinding
+
+# Values that point at a secret rather than contain one.
+_REFERENCE_VALUE = re.compile(r"""^["']?(\$|\{\{|<|["']?$)""")
+# Keys whose value names a Secret, a key in it, or a file holding it.
+_REFERENCE_KEY = re.compile(r"(existing|secretname|secretref|keyref|name$|key$|file$|ref$)", re.I)
+_KEY_VALUE = re.compile(r"""^\s*-?\s*["']?(?P<key>[^:"'=]+)["']?\s*[:=]""")
+
+
+def scan_tree(root: Path) -> Iterator[ValidationFinding]:
+    """Every secret-looking value in the files under ``root``, sorted by file and line."""
+    files = sorted(str(p) for p in root.rglob("*") if p.is_file())
+    collection = SecretsCollection()
+    with default_settings():
+        for file in files:
+            collection.scan_file(file)
+    found: list[ValidationFinding] = []
+    for file, secrets in collection.data.items():
+        lines = Path(file).read_text(encoding="utf-8").splitlines()
+        for secret in secrets:
+            line = secret.line_number or 0
+            text = lines[line - 1] if 0 < line <= len(lines) else ""
+            if secret.type == "Secret Keyword" and _is_reference(text, secret.secret_value or ""):
+                continue
+            found.append(
+                ValidationFinding(
+                    Location(file, line, 1),
+                    "secret",
+                    f"{secret.type.lower()} found; reference a Secret instead of a value",
+                )
+            )
+    yield from sorted(found)
+
+
+def _is_reference(line: str, value: str) -> bool:
+    if _REFERENCE_VALUE.match(value.strip()):
+        return True
+    match = _KEY_VALUE.match(line)
+    return bool(match and _REFERENCE_KEY.search(match.group("key").strip()))

@@ -1,0 +1,222 @@
+"""Check the GitOps wiring itself, the way Argo CD would resolve it.
+
+For every ApplicationSet with a cluster generator: its selector must match at least
+one declarative cluster Secret; for each matched cluster, every ``$values`` file and
+every Git directory it references must exist (files under ``overrides/`` are the
+user's and optional); and no object may be owned by two Applications, counting the
+directories each Application syncs. A ``path`` in the root Application must exist too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from stackyard.validate.findings import ValidationFinding
+from stackyard.validate.repository import Repository
+from stackyard.yamlio import LocatedDocument
+
+CLUSTER_SECRET_LABEL = "argocd.argoproj.io/secret-type"
+VALUES_REF = "$values/"
+
+
+@dataclass(frozen=True)
+class ClusterSecret:
+    """A declarative Argo CD cluster as the generator sees it."""
+
+    name: str
+    server: str
+    labels: Mapping[str, str]
+
+
+def selector_matches(selector: Mapping[str, Any], labels: Mapping[str, str]) -> bool:
+    """Kubernetes label-selector semantics (matchLabels and matchExpressions)."""
+    for key, value in (selector.get("matchLabels") or {}).items():
+        if labels.get(key) != value:
+            return False
+    for expression in selector.get("matchExpressions") or []:
+        key, operator = expression.get("key"), expression.get("operator")
+        values = expression.get("values") or []
+        present = key in labels
+        if operator == "In" and not (present and labels[key] in values):
+            return False
+        if operator == "NotIn" and present and labels[key] in values:
+            return False
+        if operator == "Exists" and not present:
+            return False
+        if operator == "DoesNotExist" and present:
+            return False
+    return True
+
+
+def cluster_secrets(repository: Repository) -> list[ClusterSecret]:
+    """Every Secret labelled as an Argo CD cluster."""
+    clusters = []
+    for _, document in repository.objects():
+        data = document.data
+        if not isinstance(data, dict) or data.get("kind") != "Secret":
+            continue
+        labels = (data.get("metadata") or {}).get("labels") or {}
+        if labels.get(CLUSTER_SECRET_LABEL) != "cluster":
+            continue
+        fields = data.get("stringData") or {}
+        clusters.append(ClusterSecret(str(fields.get("name")), str(fields.get("server")), labels))
+    return sorted(clusters, key=lambda c: c.name)
+
+
+def check_topology(repository: Repository) -> Iterator[ValidationFinding]:
+    """Every wiring problem of the tree."""
+    clusters = cluster_secrets(repository)
+    owners: dict[tuple[str, str, str, str, str], tuple[str, str, LocatedDocument]] = {}
+    for path, document in repository.objects():
+        data = document.data
+        if not isinstance(data, dict):
+            continue
+        if data.get("kind") == "ApplicationSet":
+            yield from _application_set(repository, path, document, clusters, owners)
+        elif data.get("kind") == "Application":
+            yield from _application(repository, path, document)
+
+
+def _application(
+    repository: Repository, path: str, document: LocatedDocument
+) -> Iterator[ValidationFinding]:
+    spec = document.data.get("spec") or {}
+    sources = spec.get("sources") or ([spec["source"]] if spec.get("source") else [])
+    for index, source in enumerate(sources):
+        folder = _own_path(repository, source)
+        if folder is not None and not repository.exists(folder):
+            at = (
+                ("spec", "sources", index, "path")
+                if spec.get("sources")
+                else ("spec", "source", "path")
+            )
+            yield ValidationFinding(
+                document.locate(at), "topology", f"path {folder} does not exist"
+            )
+
+
+def _own_path(repository: Repository, source: Mapping[str, Any]) -> str | None:
+    """The tree-relative folder of a Git source in this repository, else None."""
+    repo = repository.metadata.get("repoURL")
+    if "path" not in source or (repo and source.get("repoURL") != repo):
+        return None
+    path = str(source["path"])
+    prefix = repository.repo_prefix
+    return path[len(prefix) :] if prefix and path.startswith(prefix) else path
+
+
+def _application_set(
+    repository: Repository,
+    path: str,
+    document: LocatedDocument,
+    clusters: list[ClusterSecret],
+    owners: dict[tuple[str, str, str, str, str], tuple[str, str, LocatedDocument]],
+) -> Iterator[ValidationFinding]:
+    data = document.data
+    name = str((data.get("metadata") or {}).get("name"))
+    spec = data.get("spec") or {}
+    template = (spec.get("template") or {}).get("spec") or {}
+    for g_index, generator in enumerate(spec.get("generators") or []):
+        if "clusters" not in generator:
+            continue
+        selector = (generator.get("clusters") or {}).get("selector") or {}
+        selected = [c for c in clusters if selector_matches(selector, c.labels)]
+        if not selected:
+            yield ValidationFinding(
+                document.locate(("spec", "generators", g_index, "clusters", "selector")),
+                "topology",
+                f"ApplicationSet {name} selects no cluster",
+            )
+        destination_ns = str((template.get("destination") or {}).get("namespace") or "")
+        sources = template.get("sources") or (
+            [template["source"]] if template.get("source") else []
+        )
+        key = "sources" if template.get("sources") else "source"
+        for cluster in selected:
+            app = f"{name}-{cluster.name}"
+            for s_index, source in enumerate(sources):
+                at: tuple[str | int, ...] = ("spec", "template", "spec", key) + (
+                    (s_index,) if key == "sources" else ()
+                )
+                for v_index, value_file in enumerate(
+                    (source.get("helm") or {}).get("valueFiles") or []
+                ):
+                    relative = _values_file(repository, str(value_file), cluster)
+                    if (
+                        relative
+                        and not relative.startswith("overrides/")
+                        and not repository.exists(relative)
+                    ):
+                        yield ValidationFinding(
+                            document.locate((*at, "helm", "valueFiles", v_index)),
+                            "topology",
+                            f"{app}: values file {relative} does not exist",
+                        )
+                folder = _own_path(repository, _substitute(source, cluster))
+                if folder is None:
+                    continue
+                if not repository.exists(folder):
+                    yield ValidationFinding(
+                        document.locate((*at, "path")),
+                        "topology",
+                        f"{app}: path {folder} does not exist",
+                    )
+                    continue
+                yield from _claim(repository, folder, cluster.name, destination_ns, app, owners)
+
+
+def _substitute(value: Any, cluster: ClusterSecret) -> Any:
+    if isinstance(value, str):
+        return value.replace("{{.name}}", cluster.name).replace("{{.server}}", cluster.server)
+    if isinstance(value, dict):
+        return {k: _substitute(v, cluster) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_substitute(v, cluster) for v in value]
+    return value
+
+
+def _values_file(repository: Repository, value_file: str, cluster: ClusterSecret) -> str | None:
+    if not value_file.startswith(VALUES_REF):
+        return None
+    path = _substitute(value_file[len(VALUES_REF) :], cluster)
+    prefix = repository.repo_prefix
+    return str(path[len(prefix) :] if prefix and path.startswith(prefix) else path)
+
+
+def _claim(
+    repository: Repository,
+    folder: str,
+    cluster: str,
+    namespace: str,
+    app: str,
+    owners: dict[tuple[str, str, str, str, str], tuple[str, str, LocatedDocument]],
+) -> Iterator[ValidationFinding]:
+    prefix = folder.rstrip("/") + "/"
+    for path, documents in sorted(repository.files.items()):
+        if not path.startswith(prefix):
+            continue
+        for document in documents:
+            data = document.data
+            if not isinstance(data, dict) or "kind" not in data:
+                continue
+            metadata = data.get("metadata") or {}
+            group = str(data.get("apiVersion", "")).rpartition("/")[0]
+            key = (
+                cluster,
+                group,
+                str(data["kind"]),
+                str(metadata.get("namespace") or namespace),
+                str(metadata.get("name")),
+            )
+            previous = owners.get(key)
+            if previous and previous[0] != app:
+                yield ValidationFinding(
+                    document.locate(("metadata", "name")),
+                    "topology",
+                    f"{key[2]} {key[3]}/{key[4]} on {cluster} is owned by both {previous[0]} "
+                    f"({previous[1]}) and {app}",
+                )
+            else:
+                owners[key] = (app, path, document)
