@@ -72,9 +72,22 @@ def validate(
             "--kubernetes-version", help="Default: the version the tree was rendered for."
         ),
     ] = None,
+    hydrate: Annotated[
+        bool, typer.Option("--hydrate", help="Render the charts found in --charts with Helm.")
+    ] = False,
+    charts: Annotated[
+        Path | None, typer.Option("--charts", help="Folder of chart archives or directories.")
+    ] = None,
+    images: Annotated[
+        Path | None, typer.Option("--images", help="Image inventory file (default DIR/images.txt).")
+    ] = None,
 ) -> int:
     """Check a tree against Kubernetes and CRD schemas, chart values and GitOps wiring."""
-    return validate_command(directory, output, kubernetes_version)
+    if hydrate and charts is None:
+        raise typer.BadParameter("--hydrate needs --charts DIR")
+    return validate_command(
+        directory, output, kubernetes_version, charts if hydrate else None, images
+    )
 
 
 @app.command("diff")

@@ -72,7 +72,7 @@ def check_values(repository: Repository) -> Iterator[ValidationFinding]:
                 )
                 continue
             for cluster in selected:
-                files = _value_files(repository, helm.get("valueFiles") or [], cluster)
+                files = value_layers(repository, helm.get("valueFiles") or [], cluster)
                 for relative, layer in files:
                     if (relative, chart) not in checked:
                         checked.add((relative, chart))
@@ -80,9 +80,10 @@ def check_values(repository: Repository) -> Iterator[ValidationFinding]:
                 yield from _schema(keys, files, cluster)
 
 
-def _value_files(
+def value_layers(
     repository: Repository, value_files: list[Any], cluster: ClusterSecret
 ) -> list[tuple[str, LocatedDocument]]:
+    """The ``$values`` files of the tree that exist for ``cluster``, in merge order."""
     prefix = repository.repo_prefix
     layers = []
     for value_file in value_files:

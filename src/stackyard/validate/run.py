@@ -14,6 +14,7 @@ from pathlib import Path
 from stackyard.errors import InputError, Location, Problem
 from stackyard.validate.findings import ValidationFinding
 from stackyard.validate.helmvalues import check_values
+from stackyard.validate.hydrate import Hydration, hydrate
 from stackyard.validate.kube import UnsupportedVersionError, schema_version
 from stackyard.validate.objects import check_objects
 from stackyard.validate.repository import read_repository
@@ -32,6 +33,7 @@ class ValidationReport:
     files: int
     objects: int
     findings: list[ValidationFinding] = field(default_factory=list)
+    hydration: Hydration | None = None
 
     @property
     def errors(self) -> list[ValidationFinding]:
@@ -39,8 +41,10 @@ class ValidationReport:
         return [f for f in self.findings if f.severity == "error"]
 
 
-def validate_directory(root: Path, kubernetes_version: str | None = None) -> ValidationReport:
-    """Run every check over the tree at ``root``.
+def validate_directory(
+    root: Path, kubernetes_version: str | None = None, charts: Path | None = None
+) -> ValidationReport:
+    """Run every check over the tree at ``root``; with ``charts``, hydrate too.
 
     Raises:
         InputError: ``root`` is not a directory, or no schemas exist for the version.
@@ -60,5 +64,13 @@ def validate_directory(root: Path, kubernetes_version: str | None = None) -> Val
     findings += check_values(repository)
     findings += check_topology(repository)
     findings += scan_tree(root)
+    hydration = None
+    if charts is not None:
+        if not charts.is_dir():
+            raise InputError([Problem(Location(str(charts)), "", "charts directory not found")])
+        hydration = hydrate(repository, charts, version)
+        findings += hydration.findings
     objects = sum(1 for _ in repository.objects())
-    return ValidationReport(root, version, len(repository.files), objects, sorted(findings))
+    return ValidationReport(
+        root, version, len(repository.files), objects, sorted(findings), hydration
+    )

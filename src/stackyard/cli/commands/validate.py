@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from rich.table import Table
@@ -11,9 +12,23 @@ from stackyard.cli.output import OutputFormat, console, print_json
 from stackyard.validate.run import validate_directory
 
 
-def validate_command(directory: Path, output: OutputFormat, kubernetes_version: str | None) -> int:
+def validate_command(
+    directory: Path,
+    output: OutputFormat,
+    kubernetes_version: str | None,
+    charts: Path | None,
+    images: Path | None,
+) -> int:
     """Validate ``directory``; exit 1 when any error finding exists."""
-    report = validate_directory(directory, kubernetes_version)
+    report = validate_directory(directory, kubernetes_version, charts)
+    if report.hydration is not None:
+        target = images or directory / "images.txt"
+        target.write_text(report.hydration.inventory(), encoding="utf-8")
+        print(
+            f"hydrated {report.hydration.rendered} releases; "
+            f"{len(report.hydration.images)} images listed in {target}",
+            file=sys.stderr,
+        )
     if output is OutputFormat.json:
         print_json(
             {

@@ -1,0 +1,262 @@
+"""Hydrate Applications with a real Helm engine and validate what the charts render.
+
+With ``--hydrate --charts DIR``, every chart an ApplicationSet installs that is
+present in DIR (a ``.tgz`` archive or an unpacked chart directory, matched by the
+name and version in its ``Chart.yaml``) is rendered offline through helm-python-sdk
+(Helm's Go SDK) with the merged ``$values`` layers of each target cluster, exactly
+the release name and namespace Argo CD would use. The rendered objects go through the
+same schema checks as the tree, custom resources of CRDs the chart itself ships
+included. A chart that fails to render is an error; a chart that is not in DIR is
+reported as not hydrated, never skipped silently. Every container image is collected
+into an inventory (``images.txt``) for mirroring.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import helm_python as helm
+
+from stackyard.errors import Location, YamlError
+from stackyard.validate.crdschemas import check_resource
+from stackyard.validate.findings import ValidationFinding
+from stackyard.validate.helmvalues import merge, value_layers
+from stackyard.validate.kube import UnknownKindError, validate_builtin
+from stackyard.validate.repository import Repository
+from stackyard.validate.schemaerrors import problems_from
+from stackyard.validate.topology import cluster_secrets, selector_matches
+from stackyard.yamlio import load_yaml_documents
+
+POD_SPEC_PATHS: Mapping[str, tuple[str, ...]] = {
+    "Pod": ("spec",),
+    "Deployment": ("spec", "template", "spec"),
+    "StatefulSet": ("spec", "template", "spec"),
+    "DaemonSet": ("spec", "template", "spec"),
+    "ReplicaSet": ("spec", "template", "spec"),
+    "Job": ("spec", "template", "spec"),
+    "CronJob": ("spec", "jobTemplate", "spec", "template", "spec"),
+}
+CONTAINER_LISTS = ("initContainers", "containers", "ephemeralContainers")
+
+
+@dataclass(frozen=True, order=True)
+class Image:
+    """A container image reference split into its parts."""
+
+    reference: str
+    registry: str
+    repository: str
+    tag: str
+    digest: str
+
+    @classmethod
+    def parse(cls, reference: str) -> Image:
+        """Split ``reference`` the way container runtimes resolve it (Docker Hub default)."""
+        rest, _, digest = reference.partition("@")
+        name, tag = rest, ""
+        slash = rest.rfind("/")
+        if rest.rfind(":") > slash:
+            name, _, tag = rest.rpartition(":")
+        first, _, remainder = name.partition("/")
+        if remainder and ("." in first or ":" in first or first == "localhost"):
+            registry, repository = first, remainder
+        else:
+            registry, repository = "docker.io", name if "/" in name else f"library/{name}"
+        if not tag and not digest:
+            tag = "latest"
+        return cls(reference, registry, repository, tag, digest)
+
+
+@dataclass
+class Hydration:
+    """What hydration found: findings, images by reference, charts rendered or missing."""
+
+    findings: list[ValidationFinding] = field(default_factory=list)
+    images: dict[Image, set[str]] = field(default_factory=dict)
+    rendered: int = 0
+
+    def inventory(self) -> str:
+        """``images.txt``: one image a line with registry, repository, tag, digest, users."""
+        lines = ["# image\tregistry\trepository\ttag\tdigest\tused by"]
+        for image in sorted(self.images):
+            users = ",".join(sorted(self.images[image]))
+            lines.append(
+                "\t".join(
+                    (
+                        image.reference,
+                        image.registry,
+                        image.repository,
+                        image.tag or "-",
+                        image.digest or "-",
+                        users,
+                    )
+                )
+            )
+        return "\n".join(lines) + "\n"
+
+
+def local_charts(directory: Path) -> dict[tuple[str, str], Path]:
+    """Charts in ``directory`` by (name, version): archives and unpacked directories."""
+    found: dict[tuple[str, str], Path] = {}
+    candidates = sorted(directory.glob("*.tgz")) + sorted(
+        p for p in directory.iterdir() if (p / "Chart.yaml").is_file()
+    )
+    for path in candidates:
+        try:
+            with helm.Chart.load(path) as chart:
+                found.setdefault((chart.name, chart.version), path)
+        except helm.HelmError:
+            continue  # not a chart; reported only if an Application needs it
+    return found
+
+
+def hydrate(repository: Repository, charts: Path, version: str) -> Hydration:
+    """Render and check every chart of the tree that ``charts`` holds."""
+    result = Hydration()
+    available = local_charts(charts)
+    clusters = cluster_secrets(repository)
+    for _, document in repository.objects():
+        data = document.data
+        if not isinstance(data, dict) or data.get("kind") != "ApplicationSet":
+            continue
+        spec = data.get("spec") or {}
+        template = (spec.get("template") or {}).get("spec") or {}
+        namespace = str((template.get("destination") or {}).get("namespace") or "default")
+        selected = [
+            c
+            for g in spec.get("generators") or []
+            if "clusters" in g
+            for c in clusters
+            if selector_matches((g["clusters"] or {}).get("selector") or {}, c.labels)
+        ]
+        for source in template.get("sources") or [template.get("source") or {}]:
+            helm_source = source.get("helm")
+            if helm_source is None:
+                continue
+            name = str(source.get("chart") or str(source.get("path") or "").rsplit("/", 1)[-1])
+            chart_version = str(source.get("targetRevision") or "").lstrip("v")
+            path = available.get((name, chart_version)) or available.get(
+                (name, "v" + chart_version)
+            )
+            where = document.locate(("spec", "template", "spec"))
+            if path is None:
+                result.findings.append(
+                    ValidationFinding(
+                        where,
+                        "hydrate",
+                        f"chart {name} {chart_version} not in the charts directory: not hydrated",
+                        "warning",
+                    )
+                )
+                continue
+            release = str(helm_source.get("releaseName") or name)
+            for cluster in selected:
+                values: dict[str, Any] = {}
+                for _, layer in value_layers(
+                    repository, helm_source.get("valueFiles") or [], cluster
+                ):
+                    if isinstance(layer.data, dict):
+                        values = merge(values, layer.data)
+                app = f"{data['metadata']['name']}-{cluster.name}"
+                result.findings += _render(
+                    path, values, release, namespace, app, version, where, result
+                )
+    return result
+
+
+def _render(
+    path: Path,
+    values: dict[str, Any],
+    release: str,
+    namespace: str,
+    app: str,
+    version: str,
+    where: Location,
+    result: Hydration,
+) -> Iterator[ValidationFinding]:
+    try:
+        with helm.Chart.load(path) as chart:
+            manifests = chart.render(
+                values=values, name=release, namespace=namespace, is_install=True
+            )
+            shipped_crds = [c.get("data", "") for c in chart.crds]
+    except helm.HelmError as e:
+        yield ValidationFinding(where, "hydrate", f"{app}: chart {path.name} failed to render: {e}")
+        return
+    result.rendered += 1
+    objects: list[tuple[str, dict[str, Any], Any]] = []
+    for template, text in sorted(
+        list(manifests.items()) + [(f"crds/{i}", t) for i, t in enumerate(shipped_crds)]
+    ):
+        if not template.endswith((".yaml", ".yml", ".json")) and not template.startswith("crds/"):
+            continue
+        source = f"{app}:{template}"
+        try:
+            documents = load_yaml_documents(text, source)
+        except YamlError as e:
+            yield ValidationFinding(where, "hydrate", f"{source}: rendered invalid YAML: {e}")
+            continue
+        objects += [(source, d.data, d) for d in documents if isinstance(d.data, dict)]
+    crds = _crd_validators(obj for _, obj, _ in objects)
+    for _source, obj, document in objects:
+        yield from _check(obj, document, crds, version, app)
+        for image in _images(obj):
+            result.images.setdefault(Image.parse(image), set()).add(app)
+
+
+def _check(
+    obj: dict[str, Any], document: Any, crds: Mapping[tuple[str, str], Any], version: str, app: str
+) -> Iterator[ValidationFinding]:
+    kind, api_version = str(obj.get("kind")), str(obj.get("apiVersion"))
+    label = f"{app}: {kind} {(obj.get('metadata') or {}).get('name', '?')}"
+    try:
+        problems = validate_builtin(obj, version)
+        check = "schema"
+    except UnknownKindError:
+        validator = crds.get((api_version, kind))
+        if validator is not None:
+            problems = problems_from(validator.iter_errors(obj))
+        else:
+            result = check_resource(obj)
+            problems = list(result.problems)
+        check = "crd"
+    for problem in problems:
+        yield ValidationFinding(document.locate(()), check, f"{label}: {problem}")  # type: ignore[arg-type]
+
+
+def _crd_validators(objects: Iterator[dict[str, Any]]) -> dict[tuple[str, str], Any]:
+    from jsonschema import Draft4Validator
+
+    from stackyard.validate.crdschemas import openapi_to_jsonschema
+
+    validators: dict[tuple[str, str], Any] = {}
+    for obj in objects:
+        if obj.get("kind") != "CustomResourceDefinition":
+            continue
+        spec = obj.get("spec") or {}
+        group, kind = spec.get("group"), (spec.get("names") or {}).get("kind")
+        for served in spec.get("versions") or []:
+            schema = (served.get("schema") or {}).get("openAPIV3Schema")
+            if schema and served.get("served", True):
+                validators[(f"{group}/{served['name']}", str(kind))] = Draft4Validator(
+                    openapi_to_jsonschema(schema, root=True)
+                )
+    return validators
+
+
+def _images(obj: Mapping[str, Any]) -> Iterator[str]:
+    path = POD_SPEC_PATHS.get(str(obj.get("kind")))
+    if path is None:
+        return
+    node: Any = obj
+    for key in path:
+        node = node.get(key) if isinstance(node, Mapping) else None
+    if not isinstance(node, Mapping):
+        return
+    for key in CONTAINER_LISTS:
+        for container in node.get(key) or []:
+            if isinstance(container, Mapping) and container.get("image"):
+                yield str(container["image"])
