@@ -3,12 +3,32 @@
 A builder returns :class:`Placed` groups: ``base`` files sync first through the
 ``platform-base`` ApplicationSet (namespaces, quotas, network policy); files grouped
 under a component sync with that component's Application, after its CRDs exist.
-The registry is the explicit tuple below.
+The registry is the explicit tuple below, one builder per subject module.
 """
 
-from stackyard.render.manifests.base import Placed, builders_output
+from stackyard.render.manifests.backup import backup_manifests
+from stackyard.render.manifests.base import ManifestBuilder, Placed, builders_output
+from stackyard.render.manifests.etcd_backup import etcd_backup_manifests
+from stackyard.render.manifests.identity import identity_manifests
+from stackyard.render.manifests.loadbalancing import loadbalancing_manifests
 from stackyard.render.manifests.namespaces import namespace_manifests
+from stackyard.render.manifests.network import network_manifests
+from stackyard.render.manifests.observability import observability_manifests
+from stackyard.render.manifests.pki import pki_manifests
+from stackyard.render.manifests.policy import policy_manifests
+from stackyard.render.manifests.secrets import secret_store_manifests
 
-ALL_BUILDERS = (namespace_manifests,)
+ALL_BUILDERS: tuple[ManifestBuilder, ...] = (
+    namespace_manifests,
+    network_manifests,
+    loadbalancing_manifests,
+    pki_manifests,
+    secret_store_manifests,
+    policy_manifests,
+    backup_manifests,
+    etcd_backup_manifests,
+    observability_manifests,
+    identity_manifests,
+)
 
-__all__ = ["ALL_BUILDERS", "Placed", "builders_output"]
+__all__ = ["ALL_BUILDERS", "ManifestBuilder", "Placed", "builders_output"]

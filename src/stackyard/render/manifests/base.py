@@ -7,9 +7,15 @@ from dataclasses import dataclass
 
 from stackyard.plan import ClusterPlan
 from stackyard.render.context import RenderContext
+from stackyard.render.gitops import wave_annotation
 from stackyard.render.tree import Manifest, RenderError
 
 BASE_GROUP = "base"
+# Sync waves inside a component's Application. Custom resources wait until the chart's
+# controllers and admission webhooks are healthy; objects the chart's pods mount (TLS
+# secrets' Certificates, config) go first, or those pods could never become healthy.
+BEFORE_CHART = -1
+AFTER_CHART = 1
 
 
 @dataclass(frozen=True)
@@ -23,6 +29,13 @@ class Placed:
     group: str
     file: str
     manifests: list[Manifest]
+
+
+def in_wave(manifest: Manifest, wave: int) -> Manifest:
+    """``manifest`` with an Argo CD sync-wave annotation added to its metadata."""
+    metadata = manifest["metadata"]
+    metadata["annotations"] = {**metadata.get("annotations", {}), **wave_annotation(wave)}
+    return manifest
 
 
 ManifestBuilder = Callable[[RenderContext, ClusterPlan], Iterable[Placed]]

@@ -1,0 +1,366 @@
+"""RKE2 node configuration: ``config.yaml`` for servers and agents, static manifests.
+
+Policy, setting by setting (RKE2 v1.35 server options):
+
+- ``cni``: ``canal`` where the plan runs Canal; otherwise ``none``, and Cilium comes from
+  a static ``HelmChart`` that Argo CD later adopts (the decision is in ``cilium.py``).
+  ``disable-kube-proxy`` when the Cilium values replace kube-proxy. Canal needs no
+  ``HelmChartConfig``: RKE2 hands it ``cluster-cidr`` itself.
+- ``ingress-controller: none``: ingress is the platform's (``networking.ingress``: the
+  catalog's ingress-nginx, a Gateway API implementation, or deliberately none), never
+  RKE2's bundled one. This option replaced ``disable: [rke2-ingress-nginx]`` and also
+  covers ``rke2-traefik``, RKE2's default from v1.36. Nothing else is disabled: CoreDNS,
+  metrics-server and the snapshot controller have no replacement in the catalog.
+- Cloud provider (when the plan runs the AWS CCM): ``cloud-provider-name: external`` so
+  kubelets wait for the external CCM, ``disable-cloud-controller`` so RKE2's embedded CCM
+  does not initialise nodes with its own ``rke2://`` providerID first, and
+  ``node-name-from-cloud-provider-metadata`` so node names are the EC2 private DNS
+  names the CCM looks up. ``aws-provider-id.sh`` also sets the kubelet providerID
+  ``aws:///<zone>/<instance-id>`` from instance metadata (seed 002 §5 ③).
+- ``tls-san``: the API host and the control-plane addresses (``apiserver.py``).
+- ``node-taint: CriticalAddonsOnly=true:NoExecute`` on servers when the control-plane
+  pools are not schedulable; only add-ons that tolerate it (CNI, CCM) run there.
+- ``kube-apiserver-arg``: OIDC via Keycloak when Keycloak runs (``apiserver.py``).
+- etcd (backup tier L1): ``etcd-snapshot-schedule-cron`` and ``etcd-snapshot-retention``
+  from ``slo.rpo`` (``etcd_schedule.py``: interval never above the RPO). Off-node copies:
+  on AWS to S3 bucket ``<platform>-etcd-snapshots``, folder ``<cluster>``, in the
+  cluster's region, with the server instance profile's credentials (none rendered);
+  elsewhere, when MinIO runs, through ``etcd-s3-config-secret: etcd-s3-secret`` only,
+  because RKE2 ignores that Secret as soon as any other ``etcd-s3-*`` option is set, so
+  endpoint, bucket and keys live in the Secret (the README lists them).
+- Joining: every node reads the cluster token from ``/etc/rancher/rke2/cluster-token``
+  (``token-file``); the token itself is generated and stored by the operator.
+  ``write-kubeconfig-mode: "0600"`` keeps the admin kubeconfig root-only.
+
+Servers share one ``config.yaml``; servers after the first add ``config.yaml.d/10-join.yaml``
+(the registration address). Agents get ``agent-config.yaml``, installed as their
+``/etc/rancher/rke2/config.yaml``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from stackyard.plan import ClusterPlan
+from stackyard.render.bootstrap.apiserver import oidc_args, tls_sans
+from stackyard.render.bootstrap.aws_ccm import CCM, ccm_manifests
+from stackyard.render.bootstrap.base import NodeFile, header, yaml_file
+from stackyard.render.bootstrap.cilium import (
+    UNMANAGED_ANNOTATION,
+    bootstrap_values,
+    helm_chart,
+    replaces_kube_proxy,
+    runs_cilium,
+)
+from stackyard.render.bootstrap.etcd_schedule import SnapshotSchedule, snapshot_schedule
+from stackyard.render.bootstrap.nodes import cluster_nodes, control_plane_schedulable
+from stackyard.render.context import RenderContext
+from stackyard.render.tree import RenderError
+from stackyard.spec.units import AddressRange
+
+TOKEN_FILE = "/etc/rancher/rke2/cluster-token"
+SUPERVISOR_PORT = 9345
+CRITICAL_ADDONS_TAINT = "CriticalAddonsOnly=true:NoExecute"
+ETCD_S3_SECRET = "etcd-s3-secret"
+MINIO = "minio"
+CANAL = "canal"
+
+
+def _cidr(network: AddressRange, field: str, cluster: ClusterPlan) -> str:
+    if "-" in network.text:
+        raise RenderError(
+            f"cluster {cluster.name}: network.{field} {network} must be a CIDR for RKE2"
+        )
+    return network.text
+
+
+def etcd_bucket(context: RenderContext) -> str:
+    """The object-store bucket etcd snapshots are copied to."""
+    return f"{context.platform.name}-etcd-snapshots"
+
+
+def _aws_region(context: RenderContext, cluster: ClusterPlan) -> str:
+    aws = cluster.cluster.aws
+    if aws is not None and aws.region:
+        return aws.region
+    if context.platform.aws is None:
+        raise RenderError(f"cluster {cluster.name}: provider aws needs aws.region")
+    return context.platform.aws.region
+
+
+def _etcd_s3(
+    context: RenderContext, cluster: ClusterPlan, schedule: SnapshotSchedule
+) -> dict[str, Any]:
+    if context.platform.provider == "aws":
+        region = _aws_region(context, cluster)
+        return {
+            "etcd-s3": True,
+            "etcd-s3-endpoint": f"s3.{region}.amazonaws.com",
+            "etcd-s3-region": region,
+            "etcd-s3-bucket": etcd_bucket(context),
+            "etcd-s3-folder": cluster.name,
+            "etcd-s3-retention": schedule.retention,
+        }
+    if context.clusters_running(MINIO):
+        return {"etcd-s3": True, "etcd-s3-config-secret": ETCD_S3_SECRET}
+    return {}
+
+
+def server_config(context: RenderContext, cluster: ClusterPlan) -> dict[str, Any]:
+    """``/etc/rancher/rke2/config.yaml`` of every server of ``cluster``."""
+    network = cluster.cluster.network
+    config: dict[str, Any] = {
+        "token-file": TOKEN_FILE,
+        "write-kubeconfig-mode": "0600",
+        "tls-san": tls_sans(context, cluster),
+        "cni": CANAL if cluster.has(CANAL) else "none",
+    }
+    if runs_cilium(cluster) and replaces_kube_proxy(bootstrap_values(context, cluster)):
+        config["disable-kube-proxy"] = True
+    config["ingress-controller"] = "none"
+    if network.podCIDR is not None:
+        config["cluster-cidr"] = _cidr(network.podCIDR, "podCIDR", cluster)
+    config["service-cidr"] = _cidr(network.serviceCIDR, "serviceCIDR", cluster)
+    config.update(_cloud_provider(cluster))
+    if not control_plane_schedulable(cluster):
+        config["node-taint"] = [CRITICAL_ADDONS_TAINT]
+    args = oidc_args(context)
+    if args:
+        config["kube-apiserver-arg"] = [f"{name}={value}" for name, value in args]
+    schedule = snapshot_schedule(context.platform.slo.rpo)
+    config["etcd-snapshot-schedule-cron"] = schedule.cron
+    config["etcd-snapshot-retention"] = schedule.retention
+    config.update(_etcd_s3(context, cluster, schedule))
+    return config
+
+
+def _cloud_provider(cluster: ClusterPlan) -> dict[str, Any]:
+    if not cluster.has(CCM):
+        return {}
+    return {
+        "cloud-provider-name": "external",
+        "disable-cloud-controller": True,
+        "node-name-from-cloud-provider-metadata": True,
+    }
+
+
+def _has_agents(cluster: ClusterPlan) -> bool:
+    return any(p.role == "worker" for p in cluster.cluster.nodePools)
+
+
+def server_url(context: RenderContext, cluster: ClusterPlan) -> str:
+    """The registration address joining nodes use (the API host, supervisor port)."""
+    return f"https://{context.api_host(cluster)}:{SUPERVISOR_PORT}"
+
+
+def agent_config(context: RenderContext, cluster: ClusterPlan) -> dict[str, Any]:
+    """``/etc/rancher/rke2/config.yaml`` of every agent of ``cluster``."""
+    config: dict[str, Any] = {"server": server_url(context, cluster), "token-file": TOKEN_FILE}
+    if cluster.has(CCM):
+        config["cloud-provider-name"] = "external"
+        config["node-name-from-cloud-provider-metadata"] = True
+    return config
+
+
+PROVIDER_ID_SCRIPT = """\
+#!/bin/sh
+# {header}
+#
+# Run on every node before rke2-server or rke2-agent first starts. Sets the kubelet
+# providerID aws:///<zone>/<instance-id> from instance metadata (IMDSv2), so the AWS
+# cloud-controller-manager maps the node to its EC2 instance (seed 002 section 5).
+set -eu
+imds=http://169.254.169.254/latest
+token=$(curl -sSf -X PUT "$imds/api/token" -H 'X-aws-ec2-metadata-token-ttl-seconds: 300')
+metadata() {{
+  curl -sSf -H "X-aws-ec2-metadata-token: $token" "$imds/meta-data/$1"
+}}
+zone=$(metadata placement/availability-zone)
+id=$(metadata instance-id)
+mkdir -p /etc/rancher/rke2/config.yaml.d
+printf 'kubelet-arg+:\\n  - provider-id=aws:///%s/%s\\n' "$zone" "$id" \\
+  > /etc/rancher/rke2/config.yaml.d/10-provider-id.yaml
+"""
+
+
+def rke2_files(context: RenderContext, cluster: ClusterPlan) -> Iterable[NodeFile]:
+    """Every RKE2 node file of ``cluster`` (none on other distributions)."""
+    if context.platform.kubernetes.distribution != "rke2":
+        return []
+    note = header(cluster)
+    files = [
+        yaml_file(
+            "rke2/config.yaml",
+            [server_config(context, cluster)],
+            header(cluster, "Install as /etc/rancher/rke2/config.yaml on every server."),
+        )
+    ]
+    if cluster.cluster.control_plane_nodes > 1:
+        files.append(
+            yaml_file(
+                "rke2/config.yaml.d/10-join.yaml",
+                [{"server": server_url(context, cluster)}],
+                header(cluster, "Every server but the first: joins the existing cluster."),
+            )
+        )
+    if _has_agents(cluster):
+        files.append(
+            yaml_file(
+                "rke2/agent-config.yaml",
+                [agent_config(context, cluster)],
+                header(cluster, "Install as /etc/rancher/rke2/config.yaml on every agent."),
+            )
+        )
+    if cluster.has(CCM):
+        files.append(
+            yaml_file(
+                "rke2/server/manifests/aws-ccm.yaml",
+                ccm_manifests(context, cluster),
+                header(cluster, "Static manifest: /var/lib/rancher/rke2/server/manifests/."),
+            )
+        )
+        files.append(
+            NodeFile(
+                "rke2/aws-provider-id.sh",
+                PROVIDER_ID_SCRIPT.format(header=note.replace("\n", "\n# ")),
+            )
+        )
+    if runs_cilium(cluster):
+        values = bootstrap_values(context, cluster)
+        files.append(
+            yaml_file(
+                "rke2/server/manifests/cilium.yaml",
+                [helm_chart(context, values)],
+                header(
+                    cluster,
+                    "Static manifest: installs Cilium once; Argo CD adopts the release.\n"
+                    f"After Argo CD's cilium-{cluster.name} Application is Healthy, annotate\n"
+                    f"this HelmChart {UNMANAGED_ANNOTATION}=true (see README.md).",
+                ),
+            )
+        )
+    files.append(NodeFile("README.md", rke2_readme(context, cluster)))
+    return files
+
+
+def rke2_readme(context: RenderContext, cluster: ClusterPlan) -> str:
+    """Which file goes where, and the bootstrap order, for one RKE2 cluster."""
+    platform = context.platform
+    name = cluster.name
+    lines = [
+        f"# Node bootstrap: {name} (RKE2, Kubernetes {platform.kubernetes.version})",
+        "",
+        "These files configure the nodes before RKE2 first starts; Argo CD never reads them.",
+        "Nothing secret is rendered here.",
+        "",
+        "| file | install as | on |",
+        "|---|---|---|",
+        "| `rke2/config.yaml` | `/etc/rancher/rke2/config.yaml` | every server |",
+    ]
+    if cluster.cluster.control_plane_nodes > 1:
+        lines.append(
+            "| `rke2/config.yaml.d/10-join.yaml` | `/etc/rancher/rke2/config.yaml.d/` "
+            "| every server but the first |"
+        )
+    if _has_agents(cluster):
+        lines.append("| `rke2/agent-config.yaml` | `/etc/rancher/rke2/config.yaml` | every agent |")
+    if cluster.has(CCM) or runs_cilium(cluster):
+        lines.append(
+            "| `rke2/server/manifests/*.yaml` | `/var/lib/rancher/rke2/server/manifests/` "
+            "| every server |"
+        )
+    if cluster.has(CCM):
+        lines.append("| `rke2/aws-provider-id.sh` | run once before RKE2 starts | every node |")
+    lines += ["", "## Nodes", "", "| node | pool | role | address |", "|---|---|---|---|"]
+    for node in cluster_nodes(context, cluster):
+        address = str(node.address) if node.address is not None else "DHCP (VPC)"
+        lines.append(f"| `{node.name}` | {node.pool.name} | {node.pool.role} | {address} |")
+    api = context.api_host(cluster)
+    lines += [
+        "",
+        "## Order",
+        "",
+        "1. Generate one join token for the cluster, keep it in your secret store, and write it",
+        f"   to `{TOKEN_FILE}` (mode 0600) on every node.",
+        f"2. Make `{api}` resolve to the servers (DNS, or a load balancer",
+        f"   for ports 6443 and {SUPERVISOR_PORT}).",
+    ]
+    step = 3
+    if cluster.has(CCM):
+        lines += [
+            f"{step}. AWS: tag every instance `kubernetes.io/cluster/{name}=owned` (the CCM runs",
+            f"   with `--cluster-name={name}`; the names must match exactly), give the server",
+            "   instance profile the cloud-controller-manager's EC2 and ELB permissions, and run",
+            "   `sh rke2/aws-provider-id.sh` as root on every node.",
+        ]
+        step += 1
+    start = "Start `rke2-server` on the first server, then on the others"
+    lines.append(
+        f"{step}. {start}, then `rke2-agent`." if _has_agents(cluster) else f"{step}. {start}."
+    )
+    step += 1
+    if runs_cilium(cluster):
+        lines += [
+            f"{step}. Cilium: `cilium.yaml` installs it (`cni: none`, so RKE2's own Cilium stays",
+            "   off) with the values Argo CD renders for this cluster. Once Argo CD runs and the",
+            f"   `cilium-{name}` Application is Healthy, hand the release over to Argo CD:",
+            "",
+            "   ```sh",
+            f"   kubectl -n kube-system annotate helmchart cilium {UNMANAGED_ANNOTATION}=true",
+            "   ```",
+            "",
+            "   Never delete that HelmChart without the annotation: RKE2 would uninstall Cilium.",
+        ]
+    elif cluster.has(CANAL):
+        lines.append(f"{step}. Canal: RKE2 installs it (`cni: canal`); Argo CD does not manage it.")
+    else:
+        lines.append(f"{step}. No CNI is planned: nodes stay NotReady until you install one.")
+    lines += _etcd_readme(context, cluster)
+    if oidc_args(context):
+        lines += [
+            "",
+            "## API login",
+            "",
+            "The API servers accept Keycloak tokens (realm `platform`, client `kubernetes`);",
+            "bind RBAC to `oidc:<user>` and `oidc:<group>`.",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def _etcd_readme(context: RenderContext, cluster: ClusterPlan) -> list[str]:
+    schedule = snapshot_schedule(context.platform.slo.rpo)
+    lines = [
+        "",
+        "## etcd snapshots",
+        "",
+        f"RKE2 snapshots etcd on `{schedule.cron}` (UTC) and keeps {schedule.retention}, so",
+        f"no more than `{context.platform.slo.rpo}` (`slo.rpo`) of cluster state can be lost.",
+    ]
+    s3 = _etcd_s3(context, cluster, schedule)
+    if "etcd-s3-bucket" in s3:
+        lines += [
+            f"Copies go to `s3://{s3['etcd-s3-bucket']}/{s3['etcd-s3-folder']}` in",
+            f"{s3['etcd-s3-region']}; create the bucket and allow the server instance profile",
+            "`s3:PutObject`, `s3:GetObject`, `s3:ListBucket` and `s3:DeleteObject` on it.",
+        ]
+    elif s3:
+        minio_host = f"minio.{context.platform.domain}"
+        lines += [
+            f"Copies go to MinIO through the Secret `{ETCD_S3_SECRET}` in `kube-system`, which",
+            "you create (or let External Secrets create) with these keys:",
+            "",
+            f"- `etcd-s3-endpoint`: `{minio_host}`",
+            f"- `etcd-s3-bucket`: `{etcd_bucket(context)}`",
+            f"- `etcd-s3-folder`: `{cluster.name}`",
+            f"- `etcd-s3-retention`: `{schedule.retention}`",
+            "- `etcd-s3-access-key`, `etcd-s3-secret-key`: from your secret store",
+            "- `etcd-s3-endpoint-ca`: the platform CA, unless MinIO's certificate is public",
+            "",
+            "Until it exists, snapshots stay on the servers only. A restore runs before the API",
+            "server, so pass the same settings as `--etcd-s3-*` flags to `rke2 server",
+            "--cluster-reset`. Where MinIO runs on this cluster, copy the bucket off it too.",
+        ]
+    else:
+        lines.append("No object store is planned: snapshots stay on the servers' disks.")
+    return lines

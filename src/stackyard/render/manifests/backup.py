@@ -1,0 +1,181 @@
+"""Velero backup location and schedules per cluster (seed 004 backup tier L2, seed 001 E1).
+
+Location: one ``default`` BackupStorageLocation through the AWS plugin. With MinIO in the
+plan (local, on premises) it is MinIO's in-cluster Service on the cluster that runs it and
+``https://minio.<domain>`` elsewhere, path-style addressing; on AWS it is S3 in the
+cluster's region; on premises without MinIO, ``https://s3.<domain>``. Every cluster
+writes to the bucket ``<platform>-velero`` under the prefix ``<cluster>``. The credential
+is the Secret ``velero-credentials`` (key ``cloud``, an AWS credentials file) in Velero's
+namespace, referenced by name only and supplied at bootstrap or by External Secrets; on
+AWS there is none, Velero uses the nodes' instance profile (as its chart values say), since
+a reference to a Secret that never exists would fail the location's validation. A
+cluster reaching MinIO through another cluster's gateway trusts the Secret
+``platform-ca-bundle`` (key ``ca.crt``) in Velero's namespace, also supplied at bootstrap.
+
+Schedules, cron from ``slo.rpo`` (the interval between two backups never exceeds it):
+
+- RPO under an hour: every *m* minutes, *m* the largest divisor of 60 not above the RPO;
+- RPO from one hour to under a day: every *h* hours, *h* the largest divisor of 24 not
+  above the RPO in hours (1h gives hourly);
+- RPO of a day or more: daily.
+
+Clusters start at different minutes (ten apart, by spec order) so they do not all hit the
+object store at once. Backups live 30 days (``720h``), enough for a monthly restore drill.
+``platform-resources`` backs up every namespace's objects and the cluster-scoped ones;
+only Events are left out. Where the cluster has a storage provider, ``platform-volumes``
+copies persistent-volume data with file-system backup (Kopia, the node agent), which
+works on local-path and Longhorn alike, no CSI snapshot support needed; it holds only
+Pods, PVCs and PVs, so restore the resources backup first, then the volumes one. etcd
+snapshots (tier L1) are node bootstrap's, not Velero's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from stackyard.plan import ClusterPlan
+from stackyard.render.context import RenderContext
+from stackyard.render.manifests.base import AFTER_CHART, Placed, in_wave
+from stackyard.render.manifests.endpoints import CA_BUNDLE_SECRET, CA_KEY, object_store_url
+from stackyard.render.tree import Manifest
+from stackyard.spec.units import parse_duration
+
+LOCATION = "default"
+CREDENTIAL_SECRET = "velero-credentials"
+CREDENTIAL_KEY = "cloud"
+TTL = "720h0m0s"
+DAILY_HOUR = 2  # UTC, outside office hours in most places
+MINUTE_STEP = 10
+EXCLUDED_RESOURCES = ["events", "events.events.k8s.io"]
+VOLUME_RESOURCES = ["persistentvolumeclaims", "persistentvolumes", "pods"]
+HOUR = 3600
+DAY = 24 * HOUR
+
+
+def _largest_divisor_at_most(total: int, limit: int) -> int:
+    return max(d for d in range(1, total + 1) if total % d == 0 and d <= max(limit, 1))
+
+
+def backup_cron(rpo_seconds: float, offset_minute: int = 0) -> str:
+    """A cron schedule whose interval never exceeds ``rpo_seconds`` (see module docs)."""
+    minute = offset_minute % 60
+    if rpo_seconds < HOUR:
+        step = _largest_divisor_at_most(60, int(rpo_seconds // 60))
+        return "* * * * *" if step == 1 else f"*/{step} * * * *"
+    if rpo_seconds < DAY:
+        step = _largest_divisor_at_most(24, int(rpo_seconds // HOUR))
+        return f"{minute} * * * *" if step == 1 else f"{minute} */{step} * * *"
+    return f"{minute} {DAILY_HOUR} * * *"
+
+
+def bucket(context: RenderContext) -> str:
+    """The bucket every cluster of the platform backs up to."""
+    return f"{context.platform.name}-velero"
+
+
+def _object_store_provider(context: RenderContext, cluster: ClusterPlan) -> str | None:
+    for edge in context.plan.edges:
+        if (
+            edge.cluster == cluster.name
+            and edge.consumer == "velero"
+            and edge.capability == "object-storage"
+        ):
+            return edge.provider
+    return None
+
+
+def storage_location(context: RenderContext, cluster: ClusterPlan) -> Manifest:
+    """The default BackupStorageLocation of ``cluster``."""
+    platform = context.platform
+    provider = _object_store_provider(context, cluster)
+    object_storage: Manifest = {"bucket": bucket(context), "prefix": cluster.name}
+    config: dict[str, str]
+    if provider is not None:
+        url = object_store_url(context, cluster, provider)
+        config = {"region": "minio", "s3ForcePathStyle": "true", "s3Url": url}
+        if url.startswith("https://"):
+            # MinIO behind another cluster's gateway: trust the platform CA bundle.
+            object_storage["caCertRef"] = {"name": CA_BUNDLE_SECRET, "key": CA_KEY}
+    elif platform.provider == "aws":
+        aws = cluster.cluster.aws
+        region = (aws.region if aws else None) or (platform.aws.region if platform.aws else "")
+        config = {"region": region}
+    else:
+        url = f"https://s3.{platform.domain}"
+        config = {"region": "us-east-1", "s3ForcePathStyle": "true", "s3Url": url}
+    spec: Manifest = {
+        "provider": "aws",
+        "default": True,
+        "accessMode": "ReadWrite",
+        "objectStorage": object_storage,
+        "config": config,
+    }
+    if platform.provider != "aws" or provider is not None:
+        spec["credential"] = {"name": CREDENTIAL_SECRET, "key": CREDENTIAL_KEY}
+    return {
+        "apiVersion": "velero.io/v1",
+        "kind": "BackupStorageLocation",
+        "metadata": {"name": LOCATION, "namespace": context.component("velero").namespace},
+        "spec": spec,
+    }
+
+
+def schedule(context: RenderContext, name: str, cron: str, template: Manifest) -> Manifest:
+    """A Velero Schedule writing to the default location."""
+    return {
+        "apiVersion": "velero.io/v1",
+        "kind": "Schedule",
+        "metadata": {"name": name, "namespace": context.component("velero").namespace},
+        "spec": {
+            "schedule": cron,
+            "useOwnerReferencesInBackup": False,  # backups outlive a deleted Schedule
+            "template": {"storageLocation": LOCATION, "ttl": TTL, **template},
+        },
+    }
+
+
+def has_volumes(cluster: ClusterPlan) -> bool:
+    """Whether a storage provider runs, so persistent volumes may exist."""
+    return any("storage" in p.component.provides for p in cluster.components)
+
+
+def schedules(context: RenderContext, cluster: ClusterPlan) -> list[Manifest]:
+    """The resources schedule, and the volume-data one where volumes can exist."""
+    cron = backup_cron(parse_duration(context.platform.slo.rpo), cluster.index * MINUTE_STEP)
+    objects = [
+        schedule(
+            context,
+            "platform-resources",
+            cron,
+            {
+                "includedNamespaces": ["*"],
+                "includeClusterResources": True,
+                "excludedResources": list(EXCLUDED_RESOURCES),
+                "snapshotVolumes": False,
+                "defaultVolumesToFsBackup": False,
+            },
+        )
+    ]
+    if has_volumes(cluster):
+        objects.append(
+            schedule(
+                context,
+                "platform-volumes",
+                cron,
+                {
+                    "includedNamespaces": ["*"],
+                    "includedResources": list(VOLUME_RESOURCES),
+                    "snapshotVolumes": False,
+                    "defaultVolumesToFsBackup": True,
+                },
+            )
+        )
+    return objects
+
+
+def backup_manifests(context: RenderContext, cluster: ClusterPlan) -> Iterable[Placed]:
+    """Velero's location and schedules where Velero runs."""
+    if not cluster.has("velero"):
+        return
+    objects = [storage_location(context, cluster), *schedules(context, cluster)]
+    yield Placed("velero", "backups.yaml", [in_wave(o, AFTER_CHART) for o in objects])

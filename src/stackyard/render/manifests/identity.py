@@ -1,0 +1,135 @@
+"""The Keycloak realm ``platform`` (identity layer 1, seed 002): its OIDC clients as data.
+
+Seed 002 names the clients of realm ``platform``: grafana, harbor, teleport and argocd;
+Backstage joins in Enterprise. A client is rendered for each of those components that the
+plan runs on some cluster, with redirect URIs under ``https://<app>.<domain>``, the name
+the gateway serves it at.
+
+The realm is a ConfigMap ``keycloak-realm-platform`` in Keycloak's namespace, key
+``platform-realm.json``; the Keycloak chart mounts it into ``/opt/keycloak/data/import``
+and starts Keycloak with ``--import-realm``, which imports a realm only if it does not
+exist yet, so changes made later in Keycloak are kept.
+
+Secrets: every client is confidential, and no ``secret`` is in the JSON, so Keycloak
+generates one on import. At bootstrap the operator reads each generated secret (admin
+console or ``kcadm.sh get clients/<id>/client-secret``) and stores it in Vault at
+``secret/keycloak/clients/<client>`` (key ``client-secret``), from where External Secrets
+delivers it to the application. Git never holds a client secret. A ``groups`` claim
+(group names, not paths) lets Argo CD, Grafana and Harbor map the groups
+``platform-admins`` and ``platform-viewers`` to roles.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import NamedTuple
+
+from stackyard.plan import ClusterPlan
+from stackyard.render.context import RenderContext
+from stackyard.render.manifests.base import BEFORE_CHART, Placed, in_wave
+from stackyard.render.manifests.endpoints import public_url
+from stackyard.render.tree import Manifest
+
+REALM = "platform"
+CONFIGMAP = "keycloak-realm-platform"
+REALM_KEY = "platform-realm.json"
+GROUPS = ("platform-admins", "platform-viewers")
+
+
+class OidcClient(NamedTuple):
+    """An application that signs people in through the realm."""
+
+    component: str
+    client_id: str
+    host: str
+    callbacks: tuple[str, ...]
+
+
+# Callback paths are the applications' documented OIDC redirect endpoints.
+CLIENTS = (
+    OidcClient("argo-cd", "argocd", "argocd", ("/auth/callback",)),
+    OidcClient("backstage", "backstage", "backstage", ("/api/auth/oidc/handler/frame",)),
+    OidcClient("grafana", "grafana", "grafana", ("/login/generic_oauth",)),
+    OidcClient("harbor", "harbor", "harbor", ("/c/oidc/callback",)),
+    OidcClient("teleport", "teleport", "teleport", ("/v1/webapi/oidc/callback",)),
+)
+
+
+def planned_clients(context: RenderContext) -> list[OidcClient]:
+    """The clients of the applications the plan runs somewhere."""
+    return [c for c in CLIENTS if context.clusters_running(c.component)]
+
+
+def client(context: RenderContext, oidc: OidcClient) -> Manifest:
+    """One confidential OpenID Connect client, without its secret."""
+    root = public_url(context, oidc.host)
+    return {
+        "clientId": oidc.client_id,
+        "name": oidc.client_id,
+        "enabled": True,
+        "protocol": "openid-connect",
+        "publicClient": False,
+        "clientAuthenticatorType": "client-secret",
+        "standardFlowEnabled": True,
+        "implicitFlowEnabled": False,
+        "directAccessGrantsEnabled": False,
+        "serviceAccountsEnabled": False,
+        "rootUrl": root,
+        "baseUrl": "/",
+        "redirectUris": [f"{root}{path}" for path in oidc.callbacks],
+        "webOrigins": [root],
+        "attributes": {
+            "post.logout.redirect.uris": f"{root}/*",
+            "pkce.code.challenge.method": "S256",
+        },
+        "protocolMappers": [
+            {
+                "name": "groups",
+                "protocol": "openid-connect",
+                "protocolMapper": "oidc-group-membership-mapper",
+                "consentRequired": False,
+                "config": {
+                    "claim.name": "groups",
+                    "full.path": "false",
+                    "id.token.claim": "true",
+                    "access.token.claim": "true",
+                    "userinfo.token.claim": "true",
+                },
+            }
+        ],
+    }
+
+
+def realm(context: RenderContext) -> Manifest:
+    """The realm document Keycloak imports."""
+    return {
+        "realm": REALM,
+        "enabled": True,
+        "displayName": f"{context.platform.name} platform",
+        "sslRequired": "external",
+        "registrationAllowed": False,
+        "loginWithEmailAllowed": True,
+        "bruteForceProtected": True,
+        "groups": [{"name": name} for name in GROUPS],
+        "clients": [client(context, c) for c in planned_clients(context)],
+    }
+
+
+def realm_configmap(context: RenderContext) -> Manifest:
+    """The ConfigMap the Keycloak chart mounts for ``--import-realm``."""
+    document = json.dumps(realm(context), indent=2, sort_keys=True) + "\n"
+    configmap: Manifest = {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": CONFIGMAP, "namespace": context.component("keycloak").namespace},
+        "data": {REALM_KEY: document},
+    }
+    # Keycloak's pods mount it, so it must exist before the chart's StatefulSet.
+    return in_wave(configmap, BEFORE_CHART)
+
+
+def identity_manifests(context: RenderContext, cluster: ClusterPlan) -> Iterable[Placed]:
+    """The platform realm where Keycloak runs."""
+    if cluster.has("keycloak"):
+        yield Placed("keycloak", "realm-platform.yaml", [realm_configmap(context)])

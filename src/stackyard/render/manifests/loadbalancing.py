@@ -1,0 +1,142 @@
+"""How traffic and volumes reach a cluster: MetalLB pools, the Gateway, retained storage.
+
+- MetalLB (where it runs and the cluster has ``network.loadBalancerPool``): one
+  IPAddressPool ``default`` with exactly the spec's pool, announced over L2 (seed 004:
+  MetalLB L2 on the hosts' subnet).
+- Gateway API: where Cilium's Gateway API feature or the Istio gateway runs, one Gateway
+  ``platform`` (class ``cilium`` or ``istio``) with HTTP and HTTPS listeners, accepting
+  routes from every namespace. On the cluster Argo CD runs on (mgmt or standalone) it
+  answers ``*.<domain>``, where the platform's services live (``vault.<domain>``,
+  ``grafana.<domain>``...); on the other clusters ``*.<cluster>.<domain>``, so one name
+  never points at two clusters. cert-manager's gateway-shim issues the wildcard
+  certificate named by the ``cert-manager.io/cluster-issuer`` annotation (the platform
+  issuer of ``pki``) into the Secret ``platform-gateway-tls``.
+- local-path-provisioner: the StorageClass ``local-path-retain`` (reclaim policy Retain)
+  beside the chart's ``local-path`` (Delete, the default); seed 004 puts Vault and MinIO
+  on it, so deleting a claim never deletes their data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from stackyard.plan import ClusterPlan
+from stackyard.render.context import RenderContext
+from stackyard.render.manifests.base import AFTER_CHART, Placed, in_wave
+from stackyard.render.manifests.pki import platform_issuer
+from stackyard.render.tree import Manifest
+from stackyard.spec.units import AddressRange
+
+POOL = "default"
+GATEWAY = "platform"
+GATEWAY_TLS_SECRET = "platform-gateway-tls"
+RETAIN_CLASS = "local-path-retain"
+LOCAL_PATH_PROVISIONER = "rancher.io/local-path"
+# Gateway implementations: component -> GatewayClass. The Gateway lives in the component's
+# namespace (Cilium: its own, kube-system; Istio: the gateway's).
+GATEWAY_CLASSES = {"cilium-gateway-api": "cilium", "istio-gateway": "istio"}
+
+
+def pool_addresses(pool: AddressRange) -> list[str]:
+    """MetalLB's spelling of a spec range: the CIDR as written, or ``first-last`` in full."""
+    if "/" in pool.text:
+        return [pool.text]
+    return [f"{pool.first}-{pool.last}"]
+
+
+def metallb_objects(context: RenderContext, cluster: ClusterPlan) -> list[Manifest]:
+    """An IPAddressPool with the cluster's pool and its L2 announcement."""
+    pool = cluster.cluster.network.loadBalancerPool
+    if pool is None:
+        return []
+    namespace = context.component("metallb").namespace
+    return [
+        {
+            "apiVersion": "metallb.io/v1beta1",
+            "kind": "IPAddressPool",
+            "metadata": {"name": POOL, "namespace": namespace},
+            "spec": {"addresses": pool_addresses(pool), "autoAssign": True},
+        },
+        {
+            "apiVersion": "metallb.io/v1beta1",
+            "kind": "L2Advertisement",
+            "metadata": {"name": POOL, "namespace": namespace},
+            "spec": {"ipAddressPools": [POOL]},
+        },
+    ]
+
+
+def gateway_domain(context: RenderContext, cluster: ClusterPlan) -> str:
+    """The domain the cluster's Gateway answers for (see the module docs)."""
+    domain = context.platform.domain
+    if cluster.name == context.argocd_cluster.name:
+        return domain
+    return f"{cluster.name}.{domain}"
+
+
+def gateway(context: RenderContext, cluster: ClusterPlan, component: str) -> Manifest:
+    """The platform Gateway of ``cluster`` for the implementation ``component``."""
+    hostname = f"*.{gateway_domain(context, cluster)}"
+    every_namespace = {"namespaces": {"from": "All"}}
+    return {
+        "apiVersion": "gateway.networking.k8s.io/v1",
+        "kind": "Gateway",
+        "metadata": {
+            "name": GATEWAY,
+            "namespace": context.component(component).namespace,
+            "annotations": {"cert-manager.io/cluster-issuer": platform_issuer(context, cluster)},
+        },
+        "spec": {
+            "gatewayClassName": GATEWAY_CLASSES[component],
+            "listeners": [
+                {
+                    "name": "http",
+                    "hostname": hostname,
+                    "port": 80,
+                    "protocol": "HTTP",
+                    "allowedRoutes": every_namespace,
+                },
+                {
+                    "name": "https",
+                    "hostname": hostname,
+                    "port": 443,
+                    "protocol": "HTTPS",
+                    "tls": {
+                        "mode": "Terminate",
+                        "certificateRefs": [
+                            {"group": "", "kind": "Secret", "name": GATEWAY_TLS_SECRET}
+                        ],
+                    },
+                    "allowedRoutes": every_namespace,
+                },
+            ],
+        },
+    }
+
+
+def retain_storage_class() -> Manifest:
+    """local-path with reclaim policy Retain, for data that must survive its claim."""
+    return {
+        "apiVersion": "storage.k8s.io/v1",
+        "kind": "StorageClass",
+        "metadata": {"name": RETAIN_CLASS},
+        "provisioner": LOCAL_PATH_PROVISIONER,
+        "reclaimPolicy": "Retain",
+        "volumeBindingMode": "WaitForFirstConsumer",
+    }
+
+
+def loadbalancing_manifests(context: RenderContext, cluster: ClusterPlan) -> Iterable[Placed]:
+    """MetalLB pool, Gateway and retained StorageClass where their components run."""
+    if cluster.has("metallb"):
+        objects = [in_wave(o, AFTER_CHART) for o in metallb_objects(context, cluster)]
+        yield Placed("metallb", "address-pool.yaml", objects)
+    for component in sorted(GATEWAY_CLASSES):
+        if cluster.has(component):
+            # A feature syncs with its parent's Application (cilium for Cilium's Gateway).
+            install = context.component(component).install
+            group = install.parent if install.method == "feature" else component
+            manifest = in_wave(gateway(context, cluster, component), AFTER_CHART)
+            yield Placed(group, "gateway.yaml", [manifest])
+    if cluster.has("local-path-provisioner"):
+        yield Placed("local-path-provisioner", "storage-class.yaml", [retain_storage_class()])

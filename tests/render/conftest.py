@@ -1,0 +1,75 @@
+"""Render fixtures: the shipped examples rendered once, and spec variants rendered on demand."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from stackyard.plan import Plan, make_plan
+from stackyard.render.build import render_plan
+from stackyard.spec import load_spec_text
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+EXAMPLE_NAMES = ["local-multicluster", "aws-standard", "aws-enterprise", "community-poc"]
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A plan and its rendered files."""
+
+    plan: Plan
+    files: dict[str, str]
+
+    def documents(self, path: str) -> list[dict[str, Any]]:
+        """The YAML documents of one rendered file."""
+        return [d for d in yaml.safe_load_all(self.files[path]) if d is not None]
+
+    def objects(self, prefix: str = "manifests/") -> list[tuple[str, dict[str, Any]]]:
+        """Every object in files under ``prefix``, with its path."""
+        return [
+            (path, doc)
+            for path in sorted(self.files)
+            if path.startswith(prefix) and path.endswith(".yaml")
+            for doc in self.documents(path)
+        ]
+
+    def find(self, path: str, kind: str, name: str) -> dict[str, Any]:
+        """The object ``kind``/``name`` in ``path``."""
+        return next(
+            d for d in self.documents(path) if d["kind"] == kind and d["metadata"]["name"] == name
+        )
+
+
+def example_text(name: str) -> str:
+    return (EXAMPLES / f"{name}.yaml").read_text(encoding="utf-8")
+
+
+def render_text(text: str) -> Rendered:
+    plan = make_plan(load_spec_text(text, "platform.yaml"))
+    return Rendered(plan, dict(render_plan(plan)))
+
+
+@pytest.fixture(scope="session")
+def rendered() -> dict[str, Rendered]:
+    """Every shipped example, rendered."""
+    return {name: render_text(example_text(name)) for name in EXAMPLE_NAMES}
+
+
+RenderVariant = Callable[[str, str, str], Rendered]
+
+
+@pytest.fixture
+def render_variant() -> RenderVariant:
+    """Render an example with one piece of its text replaced."""
+
+    def render(name: str, old: str, new: str) -> Rendered:
+        text = example_text(name)
+        assert old in text, old
+        return render_text(text.replace(old, new, 1))
+
+    return render

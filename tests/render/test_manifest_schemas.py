@@ -1,0 +1,43 @@
+"""Every object under manifests/ passes the real schemas: CRDs and Kubernetes built-ins."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from stackyard.validate.crdschemas import check_resource
+from stackyard.validate.kube import UnknownKindError, validate_builtin
+from tests.render.conftest import EXAMPLE_NAMES, Rendered
+
+DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+
+
+@pytest.mark.parametrize("name", EXAMPLE_NAMES)
+def test_every_manifest_matches_its_schema(rendered: dict[str, Rendered], name: str) -> None:
+    result = rendered[name]
+    version = result.plan.spec.platform.kubernetes.version
+    problems = []
+    for path, document in result.objects():
+        try:
+            found = [str(p) for p in validate_builtin(document, version)]
+        except UnknownKindError:
+            check = check_resource(document)
+            found = [] if check.ok else [check.status, *map(str, check.problems)]
+        if found:
+            problems.append((path, document["kind"], document["metadata"]["name"], found))
+    assert problems == []
+
+
+@pytest.mark.parametrize("name", EXAMPLE_NAMES)
+def test_object_names_are_dns_labels(rendered: dict[str, Rendered], name: str) -> None:
+    for path, document in rendered[name].objects():
+        assert DNS_LABEL.match(document["metadata"]["name"]), path
+        assert len(document["metadata"]["name"]) <= 63, path
+
+
+def test_rendering_is_deterministic(rendered: dict[str, Rendered]) -> None:
+    from tests.render.conftest import example_text, render_text
+
+    again = render_text(example_text("local-multicluster"))
+    assert again.files == rendered["local-multicluster"].files
