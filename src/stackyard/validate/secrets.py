@@ -26,6 +26,7 @@ from stackyard.validate.findings import ValidationFinding
 _REFERENCE_VALUE = re.compile(r"""^["']?(\$|\{\{|<|["']?$)""")
 # Keys whose value names a Secret, a key in it, or a file holding it.
 _REFERENCE_KEY = re.compile(r"(existing|secretname|secretref|keyref|name$|key$|file$|ref$)", re.I)
+_OBJECT_NAME = re.compile(r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
 _KEY_VALUE = re.compile(r"""^\s*-?\s*["']?(?P<key>[^:"'=]+)["']?\s*[:=]""")
 
 
@@ -58,4 +59,12 @@ def _is_reference(line: str, value: str) -> bool:
     if _REFERENCE_VALUE.match(value.strip()):
         return True
     match = _KEY_VALUE.match(line)
-    return bool(match and _REFERENCE_KEY.search(match.group("key").strip()))
+    if not match:
+        return False
+    key = match.group("key").strip()
+    if _REFERENCE_KEY.search(key):
+        return True
+    # In Kubernetes configuration a "secret" key holding an object name names a Secret
+    # (etcd-s3-config-secret: etcd-s3-secret) or is a label (.../external-secrets: enabled);
+    # passwords and tokens get no such benefit of the doubt.
+    return "secret" in key.lower() and bool(_OBJECT_NAME.match(value.strip().strip("'\"")))
