@@ -88,7 +88,7 @@ def test_every_application_set_selects_exactly_the_planned_clusters(
     for path, appset in tree.objects("apps/applicationsets/"):
         component = appset["metadata"]["name"]
         selector = appset["spec"]["generators"][0]["clusters"]["selector"]
-        selected = {c for c, l in labels.items() if selector_matches(selector, l)}
+        selected = {c for c, lbls in labels.items() if selector_matches(selector, lbls)}
         if component == "platform-base":
             assert selected == set(labels), path
             continue
