@@ -31,10 +31,22 @@ class Repository:
     metadata: dict[str, Any]
     files: dict[str, list[LocatedDocument]] = field(default_factory=dict)
     problems: list[ValidationFinding] = field(default_factory=list)
+    _by_folder: dict[str, list[str]] | None = field(default=None, repr=False)
 
     def exists(self, relative: str) -> bool:
         """Whether ``relative`` is a file or folder of the tree."""
         return (self.root / relative).exists()
+
+    def files_under(self, folder: str) -> list[str]:
+        """Paths of the YAML files below ``folder``, sorted (indexed once)."""
+        if self._by_folder is None:
+            index: dict[str, list[str]] = {}
+            for path in sorted(self.files):
+                parts = path.split("/")
+                for depth in range(1, len(parts)):
+                    index.setdefault("/".join(parts[:depth]), []).append(path)
+            self._by_folder = index
+        return self._by_folder.get(folder.strip("/"), [])
 
     def objects(self) -> Iterator[tuple[str, LocatedDocument]]:
         """Every document that should be a Kubernetes object, with its file."""

@@ -193,10 +193,8 @@ def _claim(
     app: str,
     owners: dict[tuple[str, str, str, str, str], tuple[str, str, LocatedDocument]],
 ) -> Iterator[ValidationFinding]:
-    prefix = folder.rstrip("/") + "/"
-    for path, documents in sorted(repository.files.items()):
-        if not path.startswith(prefix):
-            continue
+    for path in repository.files_under(folder):
+        documents = repository.files[path]
         for document in documents:
             data = document.data
             if not isinstance(data, dict) or "kind" not in data:
