@@ -28,6 +28,7 @@ class UnsupportedVersionError(Exception):
     """kubernetes-validate has no schemas for this Kubernetes version."""
 
 
+@cache
 def schema_version(version: str) -> str:
     """The newest schema version not newer than ``version`` (``major.minor``).
 

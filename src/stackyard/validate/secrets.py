@@ -12,8 +12,11 @@ so it is not reported.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
 from pathlib import Path
 
 from detect_secrets.core.secrets_collection import SecretsCollection
@@ -40,6 +43,7 @@ PLUGINS = [
     {"name": "PrivateKeyDetector"},
     {"name": "SlackDetector"},
 ]
+PARALLEL_FROM = 400  # files; below this a worker pool costs more than it saves
 _REFERENCE_VALUE = re.compile(r"""^["']?(\$|\{\{|<|["']?$)""")
 # Keys whose value names a Secret, a key in it, or a file holding it.
 _REFERENCE_KEY = re.compile(r"(existing|secretname|secretref|keyref|name$|key$|file$|ref$)", re.I)
@@ -49,7 +53,18 @@ _KEY_VALUE = re.compile(r"""^\s*-?\s*["']?(?P<key>[^:"'=]+)["']?\s*[:=]""")
 
 def scan_tree(root: Path) -> Iterator[ValidationFinding]:
     """Every secret-looking value in the files under ``root``, sorted by file and line."""
-    files = sorted(str(p) for p in root.rglob("*") if p.is_file())
+    files = sorted(str(p) for p in root.rglob("*") if p.is_file() and not p.is_symlink())
+    workers = min(os.cpu_count() or 1, 1 + len(files) // PARALLEL_FROM)
+    if workers > 1:  # detect-secrets is pure Python; a fleet-sized tree needs every core
+        chunks = [files[i::workers] for i in range(workers)]
+        with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
+            found = [f for part in pool.map(_scan_files, chunks) for f in part]
+    else:
+        found = _scan_files(files)
+    yield from sorted(found)
+
+
+def _scan_files(files: list[str]) -> list[ValidationFinding]:
     collection = SecretsCollection()
     with transient_settings({"plugins_used": PLUGINS}):
         for file in files:
@@ -69,7 +84,7 @@ def scan_tree(root: Path) -> Iterator[ValidationFinding]:
                     f"{secret.type.lower()} found; reference a Secret instead of a value",
                 )
             )
-    yield from sorted(found)
+    return found
 
 
 def _is_reference(line: str, value: str) -> bool:
