@@ -1,0 +1,172 @@
+"""The values an assessment is made of, shared by detectors, scoring and every report.
+
+An assessment reads any platform repository and rates it per area of the maturity
+model (data in ``assess/data/maturity.yaml``) on the 1–5 scale of PLATFORM-FACTS §4,
+with an overall level on the CNCF Cloud Native Maturity Model. Every verdict carries
+evidence: file:line spans of what was found, or what was looked for and not found.
+The JSON shape (``Assessment.as_dict``) is versioned by ``SCHEMA_VERSION`` and its ids
+are stable, so CI can compare runs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+SCHEMA_VERSION = "stackyard.dev/assessment/v1"
+
+Status = Literal["achieved", "partial", "missing"]
+Priority = Literal["Essential", "1st", "2nd"]
+CnmmLevel = Literal["Build", "Operate", "Scale", "Improve", "Adapt"]
+CNMM_LEVELS: tuple[CnmmLevel, ...] = ("Build", "Operate", "Scale", "Improve", "Adapt")
+Severity = Literal["error", "warning", "info"]
+
+
+@dataclass(frozen=True, order=True)
+class Evidence:
+    """A span of a file that supports a verdict (lines are 1-based, inclusive)."""
+
+    file: str
+    line: int
+    end_line: int
+    text: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON shape."""
+        return {"file": self.file, "line": self.line, "endLine": self.end_line, "text": self.text}
+
+
+@dataclass(frozen=True)
+class ControlResult:
+    """The verdict on one control of the maturity model."""
+
+    control: str
+    area: str
+    title: str
+    status: Status
+    weight: float
+    level: int
+    evidence: tuple[Evidence, ...] = ()
+    looked_for: str = ""
+    detail: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON shape."""
+        return {
+            "id": self.control,
+            "area": self.area,
+            "title": self.title,
+            "status": self.status,
+            "weight": self.weight,
+            "level": self.level,
+            "detail": self.detail,
+            "lookedFor": self.looked_for,
+            "evidence": [e.as_dict() for e in self.evidence],
+        }
+
+
+@dataclass(frozen=True)
+class AreaResult:
+    """One area's rating (1–5) and the control verdicts behind it."""
+
+    area: str
+    title: str
+    rating: int
+    controls: tuple[ControlResult, ...]
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON shape."""
+        return {
+            "id": self.area,
+            "title": self.title,
+            "rating": self.rating,
+            "controls": [c.as_dict() for c in self.controls],
+        }
+
+
+@dataclass(frozen=True)
+class RoadmapItem:
+    """A gap turned into work, in seed 001's priority classes."""
+
+    priority: Priority
+    area: str
+    control: str
+    title: str
+    reason: str
+    next_step: str
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON shape."""
+        return {
+            "priority": self.priority,
+            "area": self.area,
+            "control": self.control,
+            "title": self.title,
+            "reason": self.reason,
+            "nextStep": self.next_step,
+        }
+
+
+@dataclass(frozen=True)
+class WorkloadFinding:
+    """A per-object check result (Polaris / kube-score style), with a stable id."""
+
+    check: str
+    severity: Severity
+    message: str
+    evidence: Evidence
+    object_ref: str  # kind/namespace/name
+    excepted: bool = False
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON shape."""
+        return {
+            "check": self.check,
+            "severity": self.severity,
+            "message": self.message,
+            "object": self.object_ref,
+            "excepted": self.excepted,
+            "evidence": self.evidence.as_dict(),
+        }
+
+
+@dataclass(frozen=True)
+class Notice:
+    """Something skipped or handled on the way (binary file, invalid YAML, loop...)."""
+
+    file: str
+    message: str
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON shape."""
+        return {"file": self.file, "message": self.message}
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """The whole result of ``stackyard assess``."""
+
+    root: str
+    areas: tuple[AreaResult, ...]
+    level: CnmmLevel
+    roadmap: tuple[RoadmapItem, ...]
+    workload_findings: tuple[WorkloadFinding, ...] = ()
+    notices: tuple[Notice, ...] = ()
+    stats: dict[str, int] = field(default_factory=dict)
+
+    def area(self, area_id: str) -> AreaResult:
+        """The result of area ``area_id``."""
+        return next(a for a in self.areas if a.area == area_id)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The versioned JSON document (``--output json``)."""
+        return {
+            "schema": SCHEMA_VERSION,
+            "root": self.root,
+            "level": self.level,
+            "areas": [a.as_dict() for a in self.areas],
+            "roadmap": [r.as_dict() for r in self.roadmap],
+            "workloadFindings": [w.as_dict() for w in self.workload_findings],
+            "notices": [n.as_dict() for n in self.notices],
+            "stats": dict(sorted(self.stats.items())),
+        }
