@@ -21,11 +21,10 @@ Policy for addresses, so every component agrees with every other:
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any, Literal
 
 from stackyard.plan import ClusterPlan
+from stackyard.render.addresses import endpoint_url, public_host
 from stackyard.render.context import RenderContext
 from stackyard.render.manifests.endpoints import CA_BUNDLE_SECRET, CA_KEY
 from stackyard.render.values import ValueBuilder, Values
@@ -41,55 +40,12 @@ MESH_PORT = 2379
 """Port of the clustermesh-apiserver Service."""
 
 
-@dataclass(frozen=True)
-class Endpoint:
-    """A platform service that components on other clusters reach."""
-
-    component: str
-    host: str
-    service: str
-    port: int
-    path: str = ""
-
-
-ENDPOINTS: Mapping[str, Endpoint] = {
-    "prometheus": Endpoint("prometheus", "prometheus", "prometheus-prometheus", 9090),
-    "thanos-receive": Endpoint(
-        "thanos", "thanos-receive", "thanos-receive", 19291, "/api/v1/receive"
-    ),
-    "thanos-query": Endpoint("thanos", "thanos-query", "thanos-query-frontend", 9090),
-    "mimir-push": Endpoint("mimir", "mimir", "mimir-gateway", 80, "/api/v1/push"),
-    "mimir-query": Endpoint("mimir", "mimir", "mimir-gateway", 80, "/prometheus"),
-    "loki-push": Endpoint("loki", "loki", "loki-gateway", 80, "/loki/api/v1/push"),
-    "loki-query": Endpoint("loki", "loki", "loki-gateway", 80),
-    "tempo-otlp": Endpoint("tempo", "tempo-otlp", "tempo", 4318),
-    "tempo-query": Endpoint("tempo", "tempo", "tempo", 3200),
-}
-"""Services reached across clusters; Service names follow release name = component name."""
-
 _STORE_ENDPOINTS = {
     ("thanos", "push"): "thanos-receive",
     ("thanos", "query"): "thanos-query",
     ("mimir", "push"): "mimir-push",
     ("mimir", "query"): "mimir-query",
 }
-
-
-def public_host(context: RenderContext, name: str, cluster: str | None = None) -> str:
-    """The public DNS name of a platform endpoint; the only place such names are made."""
-    domain = context.platform.domain
-    return f"{name}.{cluster}.{domain}" if cluster else f"{name}.{domain}"
-
-
-def endpoint_url(context: RenderContext, cluster: ClusterPlan, name: str) -> str | None:
-    """URL of endpoint ``name`` as seen from ``cluster``, or None when nothing serves it."""
-    endpoint = ENDPOINTS[name]
-    if cluster.has(endpoint.component):
-        namespace = context.component(endpoint.component).namespace
-        return f"http://{endpoint.service}.{namespace}.svc:{endpoint.port}{endpoint.path}"
-    if context.clusters_running(endpoint.component):
-        return f"https://{public_host(context, endpoint.host)}{endpoint.path}"
-    return None
 
 
 def keycloak_issuer(context: RenderContext) -> str | None:

@@ -16,12 +16,14 @@ from stackyard.render.manifests.network import network_manifests
 from stackyard.render.manifests.observability import observability_manifests
 from stackyard.render.manifests.pki import pki_manifests
 from stackyard.render.manifests.policy import policy_manifests
+from stackyard.render.manifests.routes import route_manifests
 from stackyard.render.manifests.secrets import secret_store_manifests
 
 ALL_BUILDERS: tuple[ManifestBuilder, ...] = (
     namespace_manifests,
     network_manifests,
     loadbalancing_manifests,
+    route_manifests,
     pki_manifests,
     secret_store_manifests,
     policy_manifests,

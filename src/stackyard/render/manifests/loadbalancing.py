@@ -29,6 +29,7 @@ from stackyard.spec.units import AddressRange
 
 POOL = "default"
 GATEWAY = "platform"
+VAULT_LISTENER = "vault-passthrough"
 GATEWAY_TLS_SECRET = "platform-gateway-tls"
 RETAIN_CLASS = "local-path-retain"
 LOCAL_PATH_PROVISIONER = "rancher.io/local-path"
@@ -109,8 +110,21 @@ def gateway(context: RenderContext, cluster: ClusterPlan, component: str) -> Man
                     },
                     "allowedRoutes": every_namespace,
                 },
+                *([vault_listener(context, cluster)] if cluster.has("vault") else []),
             ],
         },
+    }
+
+
+def vault_listener(context: RenderContext, cluster: ClusterPlan) -> Manifest:
+    """The Gateway listener that passes Vault's TLS through (added where Vault runs)."""
+    return {
+        "name": VAULT_LISTENER,
+        "hostname": f"vault.{gateway_domain(context, cluster)}",
+        "port": 443,
+        "protocol": "TLS",
+        "tls": {"mode": "Passthrough"},
+        "allowedRoutes": {"namespaces": {"from": "All"}, "kinds": [{"kind": "TLSRoute"}]},
     }
 
 
