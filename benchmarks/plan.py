@@ -15,43 +15,13 @@ import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
 
+from fleet import fleet_spec
+
 from stackyard.catalog import load_catalog
 from stackyard.plan import make_plan
 from stackyard.spec import load_spec, load_spec_text
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def fleet_spec(app_clusters: int) -> str:
-    """A valid on-premises Enterprise spec: one mgmt cluster and ``app_clusters`` apps."""
-    lines = [
-        "apiVersion: stackyard.dev/v1alpha1",
-        "kind: Platform",
-        "name: fleet",
-        "edition: enterprise",
-        "provider: onprem",
-        "kubernetes: {distribution: rke2, version: '1.35'}",
-        "gitops: {repoURL: https://git.example.com/fleet.git}",
-        "domain: fleet.example.com",
-        "clusters:",
-    ]
-    for index in range(app_clusters + 1):
-        name, role = ("mgmt", "mgmt") if index == 0 else (f"app{index}", "app")
-        second, third = divmod(index, 250)
-        lines += [
-            f"  - name: {name}",
-            f"    role: {role}",
-            "    nodePools:",
-            "      - {name: cp, role: control-plane, count: 3, cpu: 4, memory: 16Gi}",
-            "      - {name: w, count: 4, cpu: 16, memory: 64Gi}",
-            "    network:",
-            f"      nodeSubnet: 172.{16 + second}.{third}.0/24",
-            f"      nodeRange: 172.{16 + second}.{third}.10-172.{16 + second}.{third}.99",
-            f"      podCIDR: 10.{index // 16}.{(index % 16) * 16}.0/20",
-            "      serviceCIDR: 192.168.0.0/20",
-            f"      loadBalancerPool: 172.{16 + second}.{third}.200-172.{16 + second}.{third}.250",
-        ]
-    return "\n".join(lines) + "\n"
 
 
 def measure(label: str, work: Callable[[], object], repeat: int) -> None:

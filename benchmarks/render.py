@@ -9,23 +9,20 @@ render + validate under 2 s; 200-cluster render under 15 s.
 from __future__ import annotations
 
 import argparse
-import sys
 import tempfile
 import time
 import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+from fleet import fleet_spec
 
-from plan import fleet_spec  # noqa: E402
-
-from stackyard.catalog import load_catalog  # noqa: E402
-from stackyard.plan import make_plan  # noqa: E402
-from stackyard.render import write_tree  # noqa: E402
-from stackyard.render.build import render_metadata, render_plan  # noqa: E402
-from stackyard.spec import load_spec, load_spec_text  # noqa: E402
-from stackyard.validate.run import validate_directory  # noqa: E402
+from stackyard.catalog import load_catalog
+from stackyard.plan import make_plan
+from stackyard.render import write_tree
+from stackyard.render.build import render_metadata, render_plan
+from stackyard.spec import load_spec, load_spec_text
+from stackyard.validate.run import validate_directory
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -67,7 +64,8 @@ def main() -> None:
         plan = make_plan(load_spec_text(text, "fleet.yaml"))
         write_tree(render_plan(plan), scratch / "fleet", render_metadata(plan))
 
-    measure(f"fleet of {args.clusters} app clusters: plan + render + write", render_fleet, args.repeat)
+    label = f"fleet of {args.clusters} app clusters: plan + render + write"
+    measure(label, render_fleet, args.repeat)
 
     def validate_fleet() -> None:
         report = validate_directory(scratch / "fleet")
