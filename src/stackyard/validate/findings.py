@@ -17,7 +17,9 @@ class ValidationFinding:
     location: Location
     check: CheckName
     message: str
-    severity: Literal["error", "warning"] = "error"
+    # "unchecked" marks what the validator could not check (no reference data): a gap in
+    # coverage, reported apart from findings about the tree itself.
+    severity: Literal["error", "warning", "unchecked"] = "error"
 
     def as_dict(self) -> dict[str, Any]:
         """JSON shape."""

@@ -68,7 +68,7 @@ def check_values(repository: Repository) -> Iterator[ValidationFinding]:
                     document.locate(("spec", "template", "spec")),
                     "values",
                     f"values of {chart} {keys.version} are not checked: {keys.reason}",
-                    severity="warning",
+                    severity="unchecked",
                 )
                 continue
             for cluster in selected:

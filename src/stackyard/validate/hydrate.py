@@ -148,7 +148,7 @@ def hydrate(repository: Repository, charts: Path, version: str) -> Hydration:
                         where,
                         "hydrate",
                         f"chart {name} {chart_version} not in the charts directory: not hydrated",
-                        "warning",
+                        "unchecked",
                     )
                 )
                 continue

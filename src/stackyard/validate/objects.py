@@ -52,7 +52,7 @@ def check_object(document: LocatedDocument, version: str) -> Iterator[Validation
             "crd",
             f"{data['kind']} {data['metadata'].get('name', '?')}: not checked, no CRD schema "
             f"for {data['apiVersion']}/{data['kind']} (installed by RKE2) in the reference data",
-            severity="warning",
+            severity="unchecked",
         )
         return
     for problem in result.problems:

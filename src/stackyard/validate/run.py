@@ -40,6 +40,16 @@ class ValidationReport:
         """Findings of error severity."""
         return [f for f in self.findings if f.severity == "error"]
 
+    @property
+    def problems(self) -> list[ValidationFinding]:
+        """Errors and warnings: what is wrong with the tree."""
+        return [f for f in self.findings if f.severity != "unchecked"]
+
+    @property
+    def unchecked(self) -> list[ValidationFinding]:
+        """What could not be checked for lack of reference data or local charts."""
+        return [f for f in self.findings if f.severity == "unchecked"]
+
 
 def validate_directory(
     root: Path, kubernetes_version: str | None = None, charts: Path | None = None

@@ -36,25 +36,33 @@ def validate_command(
                 "kubernetesVersion": report.kubernetes_version,
                 "files": report.files,
                 "objects": report.objects,
-                "findings": [f.as_dict() for f in report.findings],
+                "findings": [f.as_dict() for f in report.problems],
+                "unchecked": [f.as_dict() for f in report.unchecked],
                 "summary": {
                     "error": len(report.errors),
-                    "warning": len(report.findings) - len(report.errors),
+                    "warning": len(report.problems) - len(report.errors),
+                    "unchecked": len(report.unchecked),
                 },
             }
         )
         return FINDINGS if report.errors else OK
     out = console()
-    if report.findings:
-        table = Table(title="Validation findings", expand=False)
-        for column in ("where", "check", "severity", "problem"):
+    for title, rows in (
+        ("Validation findings", report.problems),
+        ("Not checked", report.unchecked),
+    ):
+        if not rows:
+            continue
+        table = Table(title=title, expand=False)
+        for column in ("where", "check", "severity", "detail"):
             table.add_column(column, overflow="fold")
-        for finding in report.findings:
+        for finding in rows:
             table.add_row(str(finding.location), finding.check, finding.severity, finding.message)
         out.print(table)
     out.print(
         f"{report.files} YAML files, {report.objects} objects checked against Kubernetes "
         f"{report.kubernetes_version}: {len(report.errors)} errors, "
-        f"{len(report.findings) - len(report.errors)} warnings"
+        f"{len(report.problems) - len(report.errors)} warnings, "
+        f"{len(report.unchecked)} not checked"
     )
     return FINDINGS if report.errors else OK
