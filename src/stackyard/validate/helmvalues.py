@@ -20,12 +20,7 @@ from stackyard.validate.chartkeys import (
 )
 from stackyard.validate.findings import ValidationFinding
 from stackyard.validate.repository import Repository
-from stackyard.validate.topology import (
-    VALUES_REF,
-    ClusterSecret,
-    cluster_secrets,
-    selector_matches,
-)
+from stackyard.validate.topology import VALUES_REF, ClusterSecret, helm_sources
 from stackyard.yamlio import LocatedDocument
 
 
@@ -42,42 +37,26 @@ def merge(base: dict[str, Any], overlay: Mapping[str, Any]) -> dict[str, Any]:
 
 def check_values(repository: Repository) -> Iterator[ValidationFinding]:
     """Key and schema findings for every values file the tree's charts use."""
-    clusters = cluster_secrets(repository)
     checked: set[tuple[str, str]] = set()
-    for _, document in repository.objects():
-        data = document.data
-        if not isinstance(data, dict) or data.get("kind") != "ApplicationSet":
+    for helm in helm_sources(repository):
+        source = helm.source
+        chart = str(source.get("chart") or source.get("path") or "")
+        keys = chart_keys(chart, str(source.get("targetRevision")))
+        if not isinstance(keys, ChartKeys):
+            yield ValidationFinding(
+                helm.document.locate(("spec", "template", "spec")),
+                "values",
+                f"values of {chart} {keys.version} are not checked: {keys.reason}",
+                severity="unchecked",
+            )
             continue
-        spec = data.get("spec") or {}
-        template = (spec.get("template") or {}).get("spec") or {}
-        selected = [
-            cluster
-            for generator in spec.get("generators") or []
-            if "clusters" in generator
-            for cluster in clusters
-            if selector_matches((generator["clusters"] or {}).get("selector") or {}, cluster.labels)
-        ]
-        for source in template.get("sources") or [template.get("source") or {}]:
-            helm = source.get("helm")
-            if helm is None:
-                continue
-            chart = str(source.get("chart") or source.get("path") or "")
-            keys = chart_keys(chart, str(source.get("targetRevision")))
-            if not isinstance(keys, ChartKeys):
-                yield ValidationFinding(
-                    document.locate(("spec", "template", "spec")),
-                    "values",
-                    f"values of {chart} {keys.version} are not checked: {keys.reason}",
-                    severity="unchecked",
-                )
-                continue
-            for cluster in selected:
-                files = value_layers(repository, helm.get("valueFiles") or [], cluster)
-                for relative, layer in files:
-                    if (relative, chart) not in checked:
-                        checked.add((relative, chart))
-                        yield from _unknown(keys, relative, layer)
-                yield from _schema(keys, files, cluster)
+        for cluster in helm.clusters:
+            files = value_layers(repository, source["helm"].get("valueFiles") or [], cluster)
+            for relative, layer in files:
+                if (relative, chart) not in checked:
+                    checked.add((relative, chart))
+                    yield from _unknown(keys, relative, layer)
+            yield from _schema(keys, files, cluster)
 
 
 def value_layers(

@@ -27,7 +27,7 @@ from stackyard.validate.helmvalues import merge, value_layers
 from stackyard.validate.kube import UnknownKindError, validate_builtin
 from stackyard.validate.repository import Repository
 from stackyard.validate.schemaerrors import problems_from
-from stackyard.validate.topology import cluster_secrets, selector_matches
+from stackyard.validate.topology import helm_sources
 from stackyard.yamlio import load_yaml_documents
 
 POD_SPEC_PATHS: Mapping[str, tuple[str, ...]] = {
@@ -117,53 +117,32 @@ def hydrate(repository: Repository, charts: Path, version: str) -> Hydration:
     """Render and check every chart of the tree that ``charts`` holds."""
     result = Hydration()
     available = local_charts(charts)
-    clusters = cluster_secrets(repository)
-    for _, document in repository.objects():
-        data = document.data
-        if not isinstance(data, dict) or data.get("kind") != "ApplicationSet":
-            continue
-        spec = data.get("spec") or {}
-        template = (spec.get("template") or {}).get("spec") or {}
-        namespace = str((template.get("destination") or {}).get("namespace") or "default")
-        selected = [
-            c
-            for g in spec.get("generators") or []
-            if "clusters" in g
-            for c in clusters
-            if selector_matches((g["clusters"] or {}).get("selector") or {}, c.labels)
-        ]
-        for source in template.get("sources") or [template.get("source") or {}]:
-            helm_source = source.get("helm")
-            if helm_source is None:
-                continue
-            name = str(source.get("chart") or str(source.get("path") or "").rsplit("/", 1)[-1])
-            chart_version = str(source.get("targetRevision") or "").lstrip("v")
-            path = available.get((name, chart_version)) or available.get(
-                (name, "v" + chart_version)
+    for helm_source in helm_sources(repository):
+        source, helm_values = helm_source.source, helm_source.source["helm"]
+        name = str(source.get("chart") or str(source.get("path") or "").rsplit("/", 1)[-1])
+        chart_version = str(source.get("targetRevision") or "").lstrip("v")
+        path = available.get((name, chart_version)) or available.get((name, "v" + chart_version))
+        where = helm_source.document.locate(("spec", "template", "spec"))
+        if path is None:
+            result.findings.append(
+                ValidationFinding(
+                    where,
+                    "hydrate",
+                    f"chart {name} {chart_version} not in the charts directory: not hydrated",
+                    "unchecked",
+                )
             )
-            where = document.locate(("spec", "template", "spec"))
-            if path is None:
-                result.findings.append(
-                    ValidationFinding(
-                        where,
-                        "hydrate",
-                        f"chart {name} {chart_version} not in the charts directory: not hydrated",
-                        "unchecked",
-                    )
-                )
-                continue
-            release = str(helm_source.get("releaseName") or name)
-            for cluster in selected:
-                values: dict[str, Any] = {}
-                for _, layer in value_layers(
-                    repository, helm_source.get("valueFiles") or [], cluster
-                ):
-                    if isinstance(layer.data, dict):
-                        values = merge(values, layer.data)
-                app = f"{data['metadata']['name']}-{cluster.name}"
-                result.findings += _render(
-                    path, values, release, namespace, app, version, where, result
-                )
+            continue
+        release = str(helm_values.get("releaseName") or name)
+        for cluster in helm_source.clusters:
+            values: dict[str, Any] = {}
+            for _, layer in value_layers(repository, helm_values.get("valueFiles") or [], cluster):
+                if isinstance(layer.data, dict):
+                    values = merge(values, layer.data)
+            app = f"{helm_source.appset}-{cluster.name}"
+            result.findings += _render(
+                path, values, release, helm_source.namespace, app, version, where, result
+            )
     return result
 
 

@@ -50,6 +50,40 @@ def selector_matches(selector: Mapping[str, Any], labels: Mapping[str, str]) -> 
     return True
 
 
+@dataclass(frozen=True)
+class HelmSource:
+    """A chart source of an ApplicationSet template and the clusters it targets."""
+
+    appset: str
+    document: LocatedDocument
+    source: Mapping[str, Any]
+    namespace: str
+    clusters: tuple[ClusterSecret, ...]
+
+
+def helm_sources(repository: Repository) -> Iterator[HelmSource]:
+    """Every Helm source of every cluster-generator ApplicationSet in the tree."""
+    clusters = cluster_secrets(repository)
+    for _, document in repository.objects():
+        data = document.data
+        if not isinstance(data, dict) or data.get("kind") != "ApplicationSet":
+            continue
+        spec = data.get("spec") or {}
+        template = (spec.get("template") or {}).get("spec") or {}
+        selected = tuple(
+            cluster
+            for generator in spec.get("generators") or []
+            if "clusters" in generator
+            for cluster in clusters
+            if selector_matches((generator["clusters"] or {}).get("selector") or {}, cluster.labels)
+        )
+        namespace = str((template.get("destination") or {}).get("namespace") or "default")
+        name = str((data.get("metadata") or {}).get("name"))
+        for source in template.get("sources") or [template.get("source") or {}]:
+            if source.get("helm") is not None:
+                yield HelmSource(name, document, source, namespace, selected)
+
+
 def cluster_secrets(repository: Repository) -> list[ClusterSecret]:
     """Every Secret labelled as an Argo CD cluster."""
     clusters = []
