@@ -1,7 +1,8 @@
 """Generate the reference pages in docs/ from the code's own data.
 
 The spec reference comes from the JSON Schema of the pydantic model, the catalog
-reference from the catalog entries, the checks reference from the check registry.
+reference from the catalog entries, the checks reference from the check registry,
+the maturity model reference from the assessment model and its detector registry.
 ``tests/test_docs.py`` fails when a committed page differs from what this writes,
 so the reference cannot drift from the code.
 
@@ -14,6 +15,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from stackyard.assess.detectors import detectors_by_name
+from stackyard.assess.maturity import load_model
 from stackyard.catalog import load_catalog
 from stackyard.catalog.model import Component
 from stackyard.cli.commands.schema import platform_schema
@@ -194,10 +197,53 @@ def checks_reference() -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
+def assessment_model_reference() -> str:
+    """Markdown reference of the maturity model: every area, control and detector."""
+    model = load_model()
+    registry = detectors_by_name()
+    lines = [
+        HEADER + "# Maturity model reference",
+        "",
+        "Every area, control and detector of `stackyard assess`, generated from "
+        "`src/stackyard/assess/data/maturity.yaml` and the detector registry. How ratings, "
+        "the overall level and the roadmap are computed: [assessment.md](assessment.md).",
+        "",
+    ]
+    for area in model.areas:
+        lines += [
+            f"## {area.title}",
+            "",
+            f"Id `{area.id}`; expected from the CNCF level **{area.cnmm}**.",
+            "",
+            "| control | level | weight | class | seed 001 | detectors | practice |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        for control in area.controls:
+            detectors = ", ".join(
+                f"`{d.name}`"
+                + (f" (partial counts as {d.partial})" if d.partial != "partial" else "")
+                for d in control.detectors
+            )
+            if len(control.detectors) > 1:
+                detectors += f" ({control.combine})"
+            lines.append(
+                f"| {control.id} | {control.level} | {control.weight:g} | {control.priority} "
+                f"| {control.seed or ''} | {detectors} | {control.title} |"
+            )
+        lines.append("")
+        for control in area.controls:
+            lines += [f"- **{control.id}** — {control.why} *Next step:* {control.next_step}"]
+        lines.append("")
+    lines += ["## Detectors", "", "| detector | looks for |", "|---|---|"]
+    lines += [f"| `{name}` | {registry[name].looks_for} |" for name in sorted(registry)]
+    return "\n".join(lines).rstrip() + "\n"
+
+
 PAGES = {
     "spec-reference.md": spec_reference,
     "catalog.md": catalog_reference,
     "checks.md": checks_reference,
+    "assessment-model.md": assessment_model_reference,
 }
 
 

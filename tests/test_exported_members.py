@@ -7,6 +7,9 @@ import importlib
 import pytest
 
 PACKAGES = [
+    "stackyard.assess",
+    "stackyard.assess.detectors",
+    "stackyard.assess.inputs",
     "stackyard.catalog",
     "stackyard.plan",
     "stackyard.render",

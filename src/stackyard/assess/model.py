@@ -49,6 +49,7 @@ class ControlResult:
     evidence: tuple[Evidence, ...] = ()
     looked_for: str = ""
     detail: str = ""
+    excepted: bool = False  # accepted in an exceptions file; rating unchanged
 
     def as_dict(self) -> dict[str, Any]:
         """JSON shape."""
@@ -61,6 +62,7 @@ class ControlResult:
             "level": self.level,
             "detail": self.detail,
             "lookedFor": self.looked_for,
+            "excepted": self.excepted,
             "evidence": [e.as_dict() for e in self.evidence],
         }
 
@@ -117,6 +119,7 @@ class WorkloadFinding:
     evidence: Evidence
     object_ref: str  # kind/namespace/name
     excepted: bool = False
+    container: str = ""  # empty for pod-level checks; with check and object, the identity
 
     def as_dict(self) -> dict[str, Any]:
         """JSON shape."""
@@ -125,6 +128,7 @@ class WorkloadFinding:
             "severity": self.severity,
             "message": self.message,
             "object": self.object_ref,
+            "container": self.container,
             "excepted": self.excepted,
             "evidence": self.evidence.as_dict(),
         }
@@ -143,6 +147,31 @@ class Notice:
 
 
 @dataclass(frozen=True)
+class ExceptionUse:
+    """One entry of an exceptions file and what became of it in this run."""
+
+    check: str
+    target: str  # the object or file pattern it matches
+    reason: str
+    expires: str  # ISO date; the exception applies up to and including it
+    expired: bool
+    matched: int  # findings and controls it marked as excepted
+    source: Evidence  # where the entry is written
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON shape."""
+        return {
+            "check": self.check,
+            "target": self.target,
+            "reason": self.reason,
+            "expires": self.expires,
+            "expired": self.expired,
+            "matched": self.matched,
+            "source": self.source.as_dict(),
+        }
+
+
+@dataclass(frozen=True)
 class Assessment:
     """The whole result of ``stackyard assess``."""
 
@@ -153,6 +182,7 @@ class Assessment:
     workload_findings: tuple[WorkloadFinding, ...] = ()
     notices: tuple[Notice, ...] = ()
     stats: dict[str, int] = field(default_factory=dict)
+    exceptions: tuple[ExceptionUse, ...] = ()
 
     def area(self, area_id: str) -> AreaResult:
         """The result of area ``area_id``."""
@@ -169,4 +199,5 @@ class Assessment:
             "workloadFindings": [w.as_dict() for w in self.workload_findings],
             "notices": [n.as_dict() for n in self.notices],
             "stats": dict(sorted(self.stats.items())),
+            "exceptions": [x.as_dict() for x in self.exceptions],
         }

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from stackyard import __version__
+from stackyard.cli.commands.assess import AssessOptions, ReportFormat, assess_command
 from stackyard.cli.commands.catalog import catalog_command
 from stackyard.cli.commands.diff import diff_command
 from stackyard.cli.commands.init import init_command
@@ -88,6 +89,37 @@ def validate(
     return validate_command(
         directory, output, kubernetes_version, charts if hydrate else None, images
     )
+
+
+@app.command("assess")
+@exit_codes
+def assess(
+    directory: Annotated[
+        Path, typer.Argument(help="Any platform repository or Git work tree.", show_default=False)
+    ],
+    output: Annotated[
+        ReportFormat, typer.Option("--output", "-o", help="text, json, markdown, html or sarif.")
+    ] = ReportFormat.text,
+    report: Annotated[
+        Path | None, typer.Option("--report", help="Write the report here instead of stdout.")
+    ] = None,
+    charts: Annotated[
+        Path | None, typer.Option("--charts", help="Hydrate Applications with these charts.")
+    ] = None,
+    exceptions: Annotated[
+        Path | None, typer.Option("--exceptions", help="Accepted findings (reason + expiry).")
+    ] = None,
+    fail_under: Annotated[
+        str | None,
+        typer.Option("--fail-under", help="A CNCF level (e.g. Scale) or an area rating 1-5."),
+    ] = None,
+    compare: Annotated[
+        Path | None, typer.Option("--compare", help="An earlier JSON report to compare with.")
+    ] = None,
+) -> int:
+    """Rate a platform repository per maturity area, with evidence and a roadmap."""
+    options = AssessOptions(output, charts, exceptions, fail_under, compare, report)
+    return assess_command(directory, options)
 
 
 @app.command("diff")

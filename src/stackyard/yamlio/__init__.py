@@ -2,9 +2,16 @@
 
 from stackyard.yamlio.loader import (
     LocatedDocument,
+    iter_yaml_documents,
     load_yaml_documents,
     load_yaml_text,
     read_yaml_file,
 )
 
-__all__ = ["LocatedDocument", "load_yaml_documents", "load_yaml_text", "read_yaml_file"]
+__all__ = [
+    "LocatedDocument",
+    "iter_yaml_documents",
+    "load_yaml_documents",
+    "load_yaml_text",
+    "read_yaml_file",
+]

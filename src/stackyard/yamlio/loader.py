@@ -9,16 +9,22 @@ it assesses), so the loader refuses what a careless loader would run into:
   stops "billion laughs" bombs and self-referencing aliases;
 - files over a size cap are refused before they are read.
 
+Callers that read strangers' repositories (``stackyard assess``) may relax one rule:
+``duplicates="keep-last"`` keeps the later value of a duplicate key, as most parsers
+do, and records the duplicate as a warning on the document instead of failing. Tags,
+bombs and depth stay fatal in every mode. ``spans=True`` also records the last line
+of every value, so evidence can cite a whole block (``file:131-143``).
+
 libyaml composes the node tree (fast, C); the small constructor below turns nodes into
 plain Python values and records a line and column for every key and value path.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 
@@ -38,8 +44,16 @@ _SCALAR_TAGS = frozenset(
     _CORE + t for t in ("str", "int", "float", "bool", "null", "timestamp", "binary")
 )
 _MERGE = _CORE + "merge"
+_STR = _CORE + "str"
+# Scalars are built with PyYAML's own safe constructors, called directly: they keep no
+# state, so one instance serves every document.
+_SAFE = yaml.SafeLoader("")
+_SCALAR_CONSTRUCTORS: dict[str, Any] = {
+    tag: yaml.SafeLoader.yaml_constructors[tag].__get__(_SAFE) for tag in _SCALAR_TAGS
+}
 
 PathKey = tuple[str | int, ...]
+Duplicates = Literal["error", "keep-last"]
 
 
 @dataclass(frozen=True)
@@ -51,6 +65,8 @@ class LocatedDocument:
     value_marks: Mapping[PathKey, tuple[int, int]] = field(default_factory=dict)
     key_marks: Mapping[PathKey, tuple[int, int]] = field(default_factory=dict)
     start_line: int = 1
+    end_lines: Mapping[PathKey, int] = field(default_factory=dict)
+    warnings: tuple[Problem, ...] = ()
 
     def locate(self, path: PathKey, *, key: bool = False) -> Location:
         """Where ``path`` is written; falls back to the nearest written ancestor.
@@ -66,6 +82,15 @@ class LocatedDocument:
             if mark:
                 return Location(self.source, mark[0], mark[1])
         return Location(self.source, self.start_line, 1)
+
+    def span(self, path: PathKey) -> tuple[int, int]:
+        """First and last line of ``path``: from its key (if any) to the end of its value.
+
+        The last line is known only for documents loaded with ``spans=True``; otherwise
+        the span is the first line alone.
+        """
+        first = self.locate(path, key=bool(path) and isinstance(path[-1], str)).line
+        return first, max(first, self.end_lines.get(path, first))
 
 
 def read_yaml_file(path: Path, *, max_bytes: int = MAX_FILE_BYTES) -> list[LocatedDocument]:
@@ -101,23 +126,42 @@ def load_yaml_text(text: str, source: str) -> LocatedDocument:
 
 def load_yaml_documents(text: str, source: str) -> list[LocatedDocument]:
     """Load every document of a YAML stream with positions, refusing hostile input."""
+    return list(iter_yaml_documents(text, source))
+
+
+def iter_yaml_documents(
+    text: str, source: str, *, duplicates: Duplicates = "error", spans: bool = False
+) -> Iterator[LocatedDocument]:
+    """Yield the documents of a YAML stream one by one, with positions.
+
+    A stream that breaks in its third document still yields the first two before
+    raising, so a tolerant caller can keep them.
+
+    Args:
+        text: the YAML stream.
+        source: the file name recorded in every position.
+        duplicates: ``"keep-last"`` turns duplicate keys into document warnings.
+        spans: record the last line of every value (``LocatedDocument.span``).
+
+    Raises:
+        YamlError: the text is too large, not YAML, or hostile.
+    """
     if len(text) > MAX_FILE_BYTES:
         raise _error(source, 0, 0, f"text is over {MAX_FILE_BYTES} characters")
-    documents: list[LocatedDocument] = []
     try:
         for node in yaml.compose_all(text, Loader=_Loader):
             if node is None:  # pragma: no cover - compose_all skips empty streams
                 continue
-            builder = _Builder(source)
+            builder = _Builder(source, duplicates=duplicates, spans=spans)
             data = builder.build(node, (), 0)
-            documents.append(
-                LocatedDocument(
-                    source=source,
-                    data=data,
-                    value_marks=builder.value_marks,
-                    key_marks=builder.key_marks,
-                    start_line=node.start_mark.line + 1,
-                )
+            yield LocatedDocument(
+                source=source,
+                data=data,
+                value_marks=builder.value_marks,
+                key_marks=builder.key_marks,
+                start_line=node.start_mark.line + 1,
+                end_lines=builder.end_lines,
+                warnings=tuple(builder.warnings),
             )
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
@@ -128,18 +172,23 @@ def load_yaml_documents(text: str, source: str) -> list[LocatedDocument]:
         raise _error(source, 0, 0, f"invalid YAML: {e}") from e
     except RecursionError as e:
         raise _error(source, 0, 0, "YAML nesting is too deep") from e
-    return documents
 
 
 class _Builder:
     """Turns a composed node tree into Python values, recording positions."""
 
-    def __init__(self, source: str) -> None:
+    def __init__(
+        self, source: str, *, duplicates: Duplicates = "error", spans: bool = False
+    ) -> None:
         self.source = source
         self.nodes = 0
         self.value_marks: dict[PathKey, tuple[int, int]] = {}
         self.key_marks: dict[PathKey, tuple[int, int]] = {}
-        self._scalars = yaml.SafeLoader("")
+        self.end_lines: dict[PathKey, int] = {}
+        self.warnings: list[Problem] = []
+        self._duplicates = duplicates
+        self._spans = spans
+        self._last_line = 0  # the furthest line built so far (documents build in order)
 
     def build(self, node: yaml.Node, path: PathKey, depth: int) -> Any:
         self.nodes += 1
@@ -147,19 +196,36 @@ class _Builder:
             raise self._fail(node, f"document expands to over {MAX_NODES} nodes (alias bomb?)")
         if depth > MAX_DEPTH:
             raise self._fail(node, f"nesting deeper than {MAX_DEPTH} levels")
-        self.value_marks.setdefault(path, _mark(node))
+        mark = node.start_mark
+        self.value_marks.setdefault(path, (mark.line + 1, mark.column + 1))
+        value = self._value(node, path, depth)
+        if self._spans:
+            self._last_line = max(self._last_line, _end_line(node, value))
+            self.end_lines.setdefault(path, self._last_line)
+        return value
+
+    def _value(self, node: yaml.Node, path: PathKey, depth: int) -> Any:
+        if isinstance(node, yaml.ScalarNode):
+            return self._scalar(node)
         if isinstance(node, yaml.MappingNode):
             return self._mapping(node, path, depth)
         if isinstance(node, yaml.SequenceNode):
             if node.tag not in (_CORE + "seq",):
                 raise self._fail(node, f"tag {node.tag!r} is not allowed")
             return [self.build(item, (*path, i), depth + 1) for i, item in enumerate(node.value)]
-        if node.tag not in _SCALAR_TAGS:
-            raise self._fail(node, f"tag {node.tag!r} is not allowed (only plain YAML types)")
+        raise self._fail(node, f"unexpected node {type(node).__name__}")  # pragma: no cover
+
+    def _scalar(self, node: yaml.Node) -> Any:
+        tag = node.tag
+        if tag == _STR:
+            return node.value
+        construct = _SCALAR_CONSTRUCTORS.get(tag)
+        if construct is None:
+            raise self._fail(node, f"tag {tag!r} is not allowed (only plain YAML types)")
         try:
-            return self._scalars.construct_object(node, deep=True)
+            return construct(node)
         except yaml.constructor.ConstructorError as e:
-            raise self._fail(node, f"bad {node.tag.removeprefix(_CORE)} value: {e.problem}") from e
+            raise self._fail(node, f"bad {tag.removeprefix(_CORE)} value: {e.problem}") from e
 
     def _mapping(self, node: yaml.MappingNode, path: PathKey, depth: int) -> dict[Any, Any]:
         if node.tag != _CORE + "map":
@@ -173,16 +239,20 @@ class _Builder:
                 continue
             if not isinstance(key_node, yaml.ScalarNode):
                 raise self._fail(key_node, "mapping keys must be plain scalars")
-            key = self.build(key_node, (*path, "<key>"), depth + 1)
-            if isinstance(key, list | dict):  # pragma: no cover - guarded above
-                raise self._fail(key_node, "mapping keys must be plain scalars")
+            self.nodes += 1
+            key = self._scalar(key_node)
             if key in seen:
                 first = seen[key].start_mark.line + 1
-                raise self._fail(key_node, f"duplicate key {key!r} (first defined on line {first})")
+                message = f"duplicate key {key!r} (first defined on line {first})"
+                if self._duplicates == "error":
+                    raise self._fail(key_node, message)
+                line, column = _mark(key_node)
+                self.warnings.append(Problem(Location(self.source, line, column), "", message))
             seen[key] = key_node
-            self.key_marks[(*path, key)] = _mark(key_node)
-            result[key] = self.build(value_node, (*path, key), depth + 1)
-        self.value_marks.pop((*path, "<key>"), None)
+            child = (*path, key)
+            mark = key_node.start_mark
+            self.key_marks[child] = (mark.line + 1, mark.column + 1)
+            result[key] = self.build(value_node, child, depth + 1)
         for key, value in merged.items():
             result.setdefault(key, value)
         return result
@@ -204,6 +274,21 @@ class _Builder:
 
 def _mark(node: yaml.Node) -> tuple[int, int]:
     return node.start_mark.line + 1, node.start_mark.column + 1
+
+
+def _end_line(node: yaml.Node, value: Any) -> int:
+    """The last line a node's own text occupies (children are tracked by the builder)."""
+    start = node.start_mark.line + 1
+    if isinstance(node, yaml.ScalarNode):
+        if node.style == "|" and isinstance(value, str):
+            # A literal block's content starts below the indicator, one line per line;
+            # end_mark would also count the blank lines that follow it.
+            return start + max(1, value.rstrip("\n").count("\n") + 1)
+        end = node.end_mark.line + (1 if node.end_mark.column else 0)
+        return max(start, end)
+    if getattr(node, "flow_style", False):
+        return max(start, node.end_mark.line + 1)
+    return start
 
 
 def _error(source: str, line: int, column: int, message: str) -> YamlError:

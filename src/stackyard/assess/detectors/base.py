@@ -1,0 +1,154 @@
+"""What a detector is, what it returns, and the small readers most detectors share.
+
+A detector answers one question about a repository ("is Argo CD self-healing?",
+"which CNI runs, overlay or VPC-native?") from the index, never from files, and
+returns a status with evidence: the file:line spans of what it found, or what it
+looked for and where, when it found nothing. Detectors are small registered objects
+(``Detector`` protocol + the explicit tuple in ``registry.py``); the maturity model
+refers to them by name and decides which control each answers.
+
+Statuses: ``achieved`` (the practice is in place), ``partial`` (started, or in place
+for some of what it should cover), ``missing``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from stackyard.assess.inputs import Hit, Located, RepositoryIndex, ValuesStack
+from stackyard.assess.model import Evidence, Status
+
+MAX_EVIDENCE = 12
+
+
+@dataclass(frozen=True)
+class DetectorResult:
+    """A detector's verdict: status, evidence, a one-line detail, what it looked for."""
+
+    status: Status
+    evidence: tuple[Evidence, ...] = ()
+    detail: str = ""
+    looked_for: str = ""
+
+
+class Detector(Protocol):
+    """Answers one question about a repository."""
+
+    @property
+    def name(self) -> str:
+        """Stable name the maturity model refers to (kebab-case)."""
+        ...
+
+    @property
+    def looks_for(self) -> str:
+        """What it looks for and where, said when it finds nothing."""
+        ...
+
+    def detect(self, index: RepositoryIndex) -> DetectorResult:
+        """The verdict on ``index``."""
+        ...
+
+
+@dataclass(frozen=True)
+class FunctionDetector:
+    """A detector written as a function of the index."""
+
+    name: str
+    looks_for: str
+    function: Callable[[RepositoryIndex, str], DetectorResult]
+
+    def detect(self, index: RepositoryIndex) -> DetectorResult:
+        """Run the function; it receives ``looks_for`` to quote when nothing is found."""
+        return self.function(index, self.looks_for)
+
+
+def achieved(evidence: Iterable[Evidence], detail: str = "") -> DetectorResult:
+    """The practice is in place."""
+    return DetectorResult("achieved", cap(evidence), detail)
+
+
+def partial(evidence: Iterable[Evidence], detail: str, looked_for: str = "") -> DetectorResult:
+    """The practice is started or covers part of what it should."""
+    return DetectorResult("partial", cap(evidence), detail, looked_for)
+
+
+def missing(looked_for: str, detail: str = "", evidence: Iterable[Evidence] = ()) -> DetectorResult:
+    """Nothing found; ``evidence`` may cite what was found instead (e.g. a standalone Vault)."""
+    return DetectorResult("missing", cap(evidence), detail or "not found", looked_for)
+
+
+def cap(evidence: Iterable[Evidence]) -> tuple[Evidence, ...]:
+    """Evidence without duplicates, in order, at most ``MAX_EVIDENCE`` spans."""
+    return tuple(dict.fromkeys(evidence))[:MAX_EVIDENCE]
+
+
+def first_set(stacks: Iterable[ValuesStack], *paths: Sequence[str | int]) -> list[Hit]:
+    """Per stack, the winning value of the first of ``paths`` it sets."""
+    hits = []
+    for stack in stacks:
+        for path in paths:
+            hit = stack.get(*path)
+            if hit is not None:
+                hits.append(hit)
+                break
+    return hits
+
+
+def truthy(value: Any) -> bool:
+    """YAML-ish truth: true, "true", "on", "yes", non-zero numbers, non-empty collections."""
+    if isinstance(value, str):
+        return value.strip().lower() in ("true", "on", "yes", "1", "enabled")
+    return bool(value)
+
+
+def component(
+    index: RepositoryIndex,
+    charts: Sequence[str] = (),
+    groups: Sequence[str] = (),
+    kinds: Sequence[str] = (),
+    images: Sequence[str] = (),
+) -> list[Evidence]:
+    """Evidence that a component is deployed: its chart, its custom resources, its images."""
+    found = list(index.chart_uses(*charts))
+    found += [o.evidence(text=f"{o.kind} {o.name}") for o in index.in_group(*groups)]
+    found += [o.evidence(text=f"{o.kind} {o.name}") for o in index.of_kind(*kinds)]
+    if images:
+        for workload in index.workloads:
+            for container in workload.containers:
+                if any(image in container.image for image in images):
+                    found.append(container.image_evidence)
+    return found
+
+
+def file_evidence(path: str, text: str) -> Evidence:
+    """Evidence for a whole file (or folder), cited at its first line."""
+    return Evidence(path, 1, 1, text)
+
+
+def count_phrase(done: int, total: int, noun: str) -> str:
+    """``13 of 13 applications``."""
+    return f"{done} of {total} {noun}"
+
+
+def line_in_string(
+    located: Located, path: Sequence[str | int], pattern: re.Pattern[str]
+) -> Evidence | None:
+    """The line of a multi-line string value (e.g. Vault's HCL ``config: |``) matching ``pattern``.
+
+    For a literal block the exact line is cited; otherwise the line of the key.
+    """
+    value = located.get(*path)
+    if not isinstance(value, str):
+        return None
+    lines = value.rstrip("\n").splitlines()
+    for i, line in enumerate(lines):
+        if pattern.search(line):
+            base = located.evidence(*path)
+            if base.end_line - base.line == len(lines):
+                number = base.line + 1 + i
+                return Evidence(base.file, number, number, line.strip()[:120])
+            return Evidence(base.file, base.line, base.line, line.strip()[:120])
+    return None

@@ -1,0 +1,195 @@
+"""GitOps and infrastructure as code: is the platform declared in Git and reconciled?"""
+
+from __future__ import annotations
+
+from pathlib import PurePosixPath
+
+from stackyard.assess.detectors.base import (
+    Detector,
+    DetectorResult,
+    FunctionDetector,
+    achieved,
+    count_phrase,
+    file_evidence,
+    missing,
+    partial,
+)
+from stackyard.assess.inputs import RepositoryIndex
+
+ARGO_KINDS = ("Application", "ApplicationSet")
+FLUX_KINDS = ("HelmRelease", "Kustomization")
+
+
+def _gitops_controller(index: RepositoryIndex, looks_for: str) -> DetectorResult:
+    argo = [r for r in index.releases if r.kind in ARGO_KINDS]
+    flux = [r for r in index.releases if r.kind in FLUX_KINDS]
+    if not argo and not flux:
+        return missing(looks_for)
+    parents = index.parent_releases()
+    evidence = [r.evidence for r in parents] + [r.evidence for r in argo + flux]
+    parts = []
+    if argo:
+        parts.append(f"{len(argo)} Argo CD Applications/ApplicationSets")
+    if flux:
+        parts.append(f"{len(flux)} Flux HelmReleases/Kustomizations")
+    return achieved(evidence, " and ".join(parts))
+
+
+def _app_of_apps(index: RepositoryIndex, looks_for: str) -> DetectorResult:
+    parents = index.parent_releases()
+    appsets = [r for r in index.releases if r.kind == "ApplicationSet"]
+    flux_tree = [r for r in index.releases if r.kind == "Kustomization"]
+    if parents or appsets or flux_tree:
+        detail = []
+        if parents:
+            detail.append(f"App of Apps: {', '.join(r.name for r in parents)}")
+        if appsets:
+            detail.append(f"{len(appsets)} ApplicationSets")
+        if flux_tree:
+            detail.append(f"{len(flux_tree)} Flux Kustomizations")
+        return achieved([r.evidence for r in parents + appsets + flux_tree], "; ".join(detail))
+    if index.releases:
+        return partial(
+            [r.evidence for r in index.releases],
+            "Applications exist but no parent Application or ApplicationSet manages them",
+            looks_for,
+        )
+    return missing(looks_for)
+
+
+def _self_heal(index: RepositoryIndex, looks_for: str) -> DetectorResult:
+    argo = [r for r in index.releases if r.kind in ARGO_KINDS]
+    flux = [r for r in index.releases if r.kind in FLUX_KINDS]
+    if not argo and not flux:
+        return missing(looks_for)
+    healing = [r for r in argo if r.self_heal is not None]
+    automated = [r for r in argo if r.automated is not None]
+    total = len(argo) + len(flux)
+    done = len(healing) + len(flux)
+    evidence = [r.self_heal.evidence for r in healing if r.self_heal] + [
+        r.automated.evidence for r in flux if r.automated
+    ]
+    detail = f"automated sync with selfHeal on {count_phrase(done, total, 'applications')}"
+    if done == total:
+        return achieved(evidence, detail)
+    if done or automated:
+        unhealed = [r.name for r in argo if r.self_heal is None][:8]
+        return partial(
+            evidence + [r.evidence for r in argo if r.self_heal is None],
+            f"{detail}; without selfHeal: {', '.join(unhealed)}",
+            looks_for,
+        )
+    return missing(
+        looks_for,
+        "Applications sync manually (no syncPolicy.automated)",
+        [r.evidence for r in argo],
+    )
+
+
+def _infrastructure(index: RepositoryIndex, looks_for: str) -> DetectorResult:
+    resources = [b for b in index.terraform if b.block_type in ("resource", "module")]
+    provisioning = index.in_group("cluster.x-k8s.io")
+    pulumi = index.marker_files.get("pulumi.yaml", [])
+    if resources or provisioning or pulumi:
+        evidence = [b.evidence() for b in resources] + [o.evidence() for o in provisioning]
+        evidence += [file_evidence(p, "Pulumi project") for p in pulumi]
+        detail = (
+            f"{len(resources)} Terraform resources/modules in {len(index.terraform_files)} files"
+        )
+        if provisioning:
+            detail += f"; {len(provisioning)} Cluster API objects"
+        return achieved(evidence, detail)
+    if index.node_settings:
+        return partial(
+            [s.evidence for s in index.node_settings],
+            "node bootstrap is declared (RKE2/kubeadm/cloud-init files), "
+            "but no infrastructure provisioning code (Terraform, Pulumi, Cluster API)",
+            looks_for,
+        )
+    return missing(looks_for)
+
+
+def _remote_state(index: RepositoryIndex, looks_for: str) -> DetectorResult:
+    backends = []
+    for block in index.terraform:
+        if block.block_type != "terraform":
+            continue
+        backend = block.attributes.get("backend")
+        kinds = _labels(backend)
+        if any(k != "local" for k in kinds) or "cloud" in block.attributes:
+            backends.append(block.evidence())
+    if backends:
+        return achieved(backends, f"remote Terraform state in {len(backends)} stacks")
+    if index.terraform:
+        return missing(looks_for, "Terraform without a remote backend (local state)")
+    return missing(looks_for)
+
+
+def _golden_image(index: RepositoryIndex, looks_for: str) -> DetectorResult:
+    if index.packer:
+        return achieved(index.packer, f"{len(index.packer)} Packer templates")
+    return missing(looks_for)
+
+
+def _stacks(index: RepositoryIndex, looks_for: str) -> DetectorResult:
+    roots = sorted(
+        {
+            str(PurePosixPath(b.file).parent)
+            for b in index.terraform
+            if b.block_type in ("terraform", "provider")
+        }
+    )
+    if len(roots) >= 3:
+        return achieved(
+            [file_evidence(r, "Terraform stack") for r in roots], f"{len(roots)} Terraform stacks"
+        )
+    if roots:
+        return partial(
+            [file_evidence(r, "Terraform stack") for r in roots],
+            f"{len(roots)} Terraform stacks (one state for everything)",
+            looks_for,
+        )
+    return missing(looks_for)
+
+
+def _labels(value: object) -> list[str]:
+    if isinstance(value, dict):
+        return [str(k) for k in value]
+    if isinstance(value, list):
+        return [label for item in value for label in _labels(item)]
+    return []
+
+
+DETECTORS: tuple[Detector, ...] = (
+    FunctionDetector(
+        "gitops-controller",
+        "Argo CD Application/ApplicationSet or Flux HelmRelease/Kustomization objects",
+        _gitops_controller,
+    ),
+    FunctionDetector(
+        "app-of-apps",
+        "a parent Application whose source folder holds Applications, or ApplicationSets",
+        _app_of_apps,
+    ),
+    FunctionDetector(
+        "auto-sync-self-heal",
+        "syncPolicy.automated.selfHeal: true on every Argo CD Application/ApplicationSet",
+        _self_heal,
+    ),
+    FunctionDetector(
+        "infrastructure-as-code",
+        "Terraform resources/modules (*.tf), Pulumi.yaml or Cluster API objects",
+        _infrastructure,
+    ),
+    FunctionDetector(
+        "terraform-remote-state",
+        'terraform { backend "..." } or a cloud block in *.tf',
+        _remote_state,
+    ),
+    FunctionDetector("golden-image", "Packer templates (*.pkr.hcl, *.pkr.json)", _golden_image),
+    FunctionDetector(
+        "terraform-stacks",
+        "three or more Terraform root folders (terraform/provider blocks)",
+        _stacks,
+    ),
+)

@@ -1,0 +1,251 @@
+"""Networking: which CNI (overlay or VPC-native, eBPF or not), TLS, ingress, L7, encryption.
+
+The CNI is found where it is decided: RKE2's ``cni:`` setting (often inside a
+Terraform ``user_data`` heredoc), the Cilium chart and its values (``ipam.mode: eni``,
+``routingMode: native`` or the default VXLAN tunnel), Calico/Canal charts, the AWS
+VPC CNI image. RKE2 without a ``cni:`` setting runs Canal. Seed 002 explains why an
+overlay is a structural defect on a cloud: pod IPs are not routable in the VPC, so
+NLB IP mode and L7 policy are out of reach.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from stackyard.assess.detectors.base import (
+    Detector,
+    DetectorResult,
+    FunctionDetector,
+    achieved,
+    component,
+    first_set,
+    missing,
+    partial,
+    truthy,
+)
+from stackyard.assess.inputs import RepositoryIndex
+from stackyard.assess.model import Evidence
+
+CLOUD_CHARTS = ("aws-load-balancer-controller", "aws-cloud-controller-manager")
+CLOUD_PROVIDERS = ("aws", "google", "azurerm")
+
+
+@dataclass
+class CniFinding:
+    """The CNIs found, with their routing mode and evidence."""
+
+    modes: dict[str, str] = field(default_factory=dict)  # cni -> routing mode
+    evidence: list[Evidence] = field(default_factory=list)
+
+
+def find_cni(index: RepositoryIndex) -> CniFinding:
+    """Which CNIs the repository configures, and how pods are routed."""
+    found = CniFinding()
+    settings = [s for s in index.settings("cni") if s.value != "none"]
+    for setting in settings:
+        name = "canal" if setting.value == "flannel" else setting.value
+        found.modes.setdefault(name, "overlay" if name == "canal" else "unknown")
+        found.evidence.append(setting.evidence)
+    cilium = index.values("cilium")
+    if cilium or index.chart_uses("cilium"):
+        found.modes["cilium"] = _cilium_routing(index, found)
+        found.evidence += index.chart_uses("cilium")
+    for chart in ("canal", "calico"):
+        uses = index.chart_uses(chart)
+        if uses:
+            found.modes.setdefault(chart, "overlay" if chart == "canal" else "unknown")
+            found.evidence += uses
+    vpc_cni = component(index, images=("amazon-k8s-cni",))
+    vpc_cni += [
+        b.evidence() for b in index.resources("aws_eks_addon") if "vpc-cni" in str(b.attributes)
+    ]
+    if vpc_cni:
+        found.modes["aws-vpc-cni"] = "vpc-native"
+        found.evidence += vpc_cni
+    if not found.modes and _rke2(index):
+        found.modes["canal"] = "overlay (RKE2 default)"
+        found.evidence += [s.evidence for s in index.node_settings][:3]
+    return found
+
+
+def on_cloud(index: RepositoryIndex) -> bool:
+    """Whether the platform runs on a public cloud (Terraform providers, cloud charts)."""
+    if index.chart_uses(*CLOUD_CHARTS):
+        return True
+    if any(s.value in CLOUD_PROVIDERS for s in index.settings("cloud-provider-name")):
+        return True
+    return any(
+        (b.block_type == "provider" and b.labels[:1] and b.labels[0] in CLOUD_PROVIDERS)
+        or (
+            b.block_type == "resource"
+            and b.labels[:1]
+            and b.labels[0].startswith(("aws_", "google_", "azurerm_"))
+        )
+        for b in index.terraform
+    )
+
+
+def _cilium_routing(index: RepositoryIndex, found: CniFinding) -> str:
+    for stack in index.values("cilium"):
+        for hit in first_set([stack], ("ipam", "mode"), ("eni", "enabled")):
+            if hit.value == "eni" or hit.value is True:
+                found.evidence.append(hit.evidence)
+                return "eni"
+        for hit in first_set([stack], ("routingMode",), ("tunnel",), ("tunnelProtocol",)):
+            found.evidence.append(hit.evidence)
+            if hit.value in ("native", "disabled"):
+                return "native"
+            return "overlay"
+    return "overlay (default VXLAN tunnel)"
+
+
+def _cni_declared(index: RepositoryIndex, looks_for: str) -> DetectorResult:
+    cni = find_cni(index)
+    if not cni.modes:
+        return missing(looks_for)
+    names = ", ".join(f"{name} ({mode})" for name, mode in sorted(cni.modes.items()))
+    return achieved(cni.evidence, f"CNI: {names}")
+
+
+def _cni_modern(index: RepositoryIndex, looks_for: str) -> DetectorResult:
+    cni = find_cni(index)
+    if not cni.modes:
+        return missing(looks_for, "no CNI configuration found")
+    cloud = on_cloud(index)
+    names = ", ".join(f"{name} ({mode})" for name, mode in sorted(cni.modes.items()))
+    legacy = [n for n in cni.modes if n in ("canal", "flannel")]
+    if legacy and "cilium" not in cni.modes:
+        return missing(
+            looks_for,
+            f"{names}: overlay pod network (VXLAN); no eBPF dataplane or L7 policy"
+            + ("; pod IPs are not routable in the VPC (no NLB IP mode)" if cloud else ""),
+            cni.evidence,
+        )
+    cilium = cni.modes.get("cilium", "")
+    if cilium in ("eni", "native") and not legacy:
+        return achieved(cni.evidence, f"{names}: eBPF dataplane, VPC-routable pod IPs")
+    if cilium and not legacy and not cloud:
+        return achieved(cni.evidence, f"{names}: eBPF dataplane, L7 policy")
+    detail = f"{names}: " + (
+        "overlay on a cloud; pods are not VPC-routable"
+        if cilium and cloud and not legacy
+        else "not every cluster runs an eBPF, VPC-routable CNI"
+    )
+    return partial(cni.evidence, detail, looks_for)
+
+
+def _tls(index: RepositoryIndex, looks_for: str) -> DetectorResult:
+    found = component(index, charts=("cert-manager",), groups=("cert-manager.io",))
+    return (
+        achieved(found, "certificates are issued and renewed automatically")
+        if found
+        else missing(looks_for)
+    )
+
+
+def _ingress(index: RepositoryIndex, looks_for: str) -> DetectorResult:
+    found = component(
+        index,
+        charts=("ingress-nginx", "traefik", "contour", "kong", "istio-gateway", "haproxy-ingress"),
+        groups=("gateway.networking.k8s.io",),
+    )
+    found += [
+        h.evidence
+        for h in first_set(
+            index.values("cilium"), ("ingressController", "enabled"), ("gatewayAPI", "enabled")
+        )
+        if truthy(h.value)
+    ]
+    return achieved(found, "ingress is managed as code") if found else missing(looks_for)
+
+
+def _flow_visibility(index: RepositoryIndex, looks_for: str) -> DetectorResult:
+    found = [
+        h.evidence
+        for h in first_set(
+            index.values("cilium"), ("hubble", "relay", "enabled"), ("hubble", "enabled")
+        )
+        if truthy(h.value)
+    ]
+    found += component(index, charts=("kiali", "kiali-operator"))
+    return (
+        achieved(found, "network flows are observable (Hubble/Kiali)")
+        if found
+        else missing(looks_for)
+    )
+
+
+def _l7_policy(index: RepositoryIndex, looks_for: str) -> DetectorResult:
+    found = []
+    for policy in index.of_kind("CiliumNetworkPolicy", "CiliumClusterwideNetworkPolicy"):
+        for direction in ("ingress", "egress"):
+            for i, rule in enumerate(policy.get("spec", direction) or []):
+                for j, port in enumerate(
+                    rule.get("toPorts") or [] if isinstance(rule, dict) else []
+                ):
+                    if isinstance(port, dict) and isinstance(port.get("rules"), dict):
+                        found.append(policy.evidence("spec", direction, i, "toPorts", j, "rules"))
+    found += [o.evidence() for o in index.of_kind("AuthorizationPolicy")]
+    return (
+        achieved(found, f"{len(found)} L7 (HTTP/DNS) policy rules") if found else missing(looks_for)
+    )
+
+
+def _encryption(index: RepositoryIndex, looks_for: str) -> DetectorResult:
+    found = [
+        h.evidence
+        for h in first_set(index.values("cilium"), ("encryption", "enabled"))
+        if truthy(h.value)
+    ]
+    found += [
+        o.evidence("spec", "mtls")
+        for o in index.of_kind("PeerAuthentication")
+        if str(o.get("spec", "mtls", "mode")).upper() == "STRICT"
+    ]
+    found += index.chart_uses("linkerd-control-plane", "linkerd2")
+    return achieved(found, "pod-to-pod traffic is encrypted") if found else missing(looks_for)
+
+
+def _gateway_api(index: RepositoryIndex, looks_for: str) -> DetectorResult:
+    found = [
+        o.evidence(text=f"{o.kind} {o.name}") for o in index.in_group("gateway.networking.k8s.io")
+    ]
+    return achieved(found, "Gateway API routes") if found else missing(looks_for)
+
+
+def _rke2(index: RepositoryIndex) -> bool:
+    return bool(index.settings("etcd-snapshot-schedule-cron", "profile", "etcd-s3")) or bool(
+        index.of_kind("HelmChart", "HelmChartConfig")
+    )
+
+
+DETECTORS: tuple[Detector, ...] = (
+    FunctionDetector(
+        "cni-declared",
+        "RKE2/K3s cni setting, a CNI chart (Cilium, Calico, Canal) or the AWS VPC CNI",
+        _cni_declared,
+    ),
+    FunctionDetector(
+        "cni-modern",
+        "Cilium (eBPF) with ENI/native routing on clouds, instead of an overlay CNI",
+        _cni_modern,
+    ),
+    FunctionDetector("tls-automation", "cert-manager chart or cert-manager.io objects", _tls),
+    FunctionDetector(
+        "ingress-controller",
+        "an ingress controller chart, Cilium ingress/Gateway API or Gateway objects",
+        _ingress,
+    ),
+    FunctionDetector("flow-visibility", "Cilium hubble.relay.enabled, or Kiali", _flow_visibility),
+    FunctionDetector(
+        "l7-policy",
+        "CiliumNetworkPolicy toPorts.rules (HTTP/DNS) or Istio AuthorizationPolicy",
+        _l7_policy,
+    ),
+    FunctionDetector(
+        "traffic-encryption",
+        "Cilium encryption.enabled (WireGuard/IPsec), Istio STRICT mTLS or Linkerd",
+        _encryption,
+    ),
+    FunctionDetector("gateway-api", "Gateway / HTTPRoute objects", _gateway_api),
+)

@@ -1,0 +1,257 @@
+"""Observability: metrics, logs, traces, alerting, their correlation, rules and dashboards.
+
+Components are found by chart (and by the sub-charts of kube-prometheus-stack and
+loki-stack), by operator objects and by images. Grafana's datasources are read
+wherever its values are written, so "Loki + Tempo datasources with trace-to-log
+links" cites the ``datasources`` block itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from stackyard.assess.detectors.base import (
+    Detector,
+    DetectorResult,
+    FunctionDetector,
+    achieved,
+    component,
+    first_set,
+    missing,
+    partial,
+    truthy,
+)
+from stackyard.assess.inputs import RepositoryIndex
+from stackyard.assess.model import Evidence
+
+LOG_STORES = ("loki", "loki-stack", "opensearch", "elasticsearch", "eck-stack")
+LOG_AGENTS = ("promtail", "fluent-bit", "fluentd", "alloy", "vector", "grafana-agent", "filebeat")
+LOG_AGENT_IMAGES = ("promtail", "fluent-bit", "fluentd", "grafana/alloy", "timberio/vector")
+DATASOURCE_KEYS = ("datasources", "additionalDataSources")
+LINK_KEYS = frozenset({"tracesToLogs", "tracesToLogsV2", "derivedFields", "tracesToMetrics"})
+
+
+def _metrics(index: RepositoryIndex, looks_for: str) -> DetectorResult:
+    found = component(
+        index,
+        charts=(
+            "kube-prometheus-stack",
+            "prometheus",
+            "mimir",
+            "victoria-metrics-k8s-stack",
+            "thanos",
+        ),
+        kinds=("Prometheus", "ServiceMonitor", "PodMonitor"),
+    )
+    return achieved(found, "metrics are collected (Prometheus)") if found else missing(looks_for)
+
+
+def _grafana(index: RepositoryIndex, looks_for: str) -> DetectorResult:
+    found = index.chart_uses("grafana") + [
+        s.evidence
+        for s in index.values("kube-prometheus-stack")
+        if not (hit := s.get("grafana", "enabled")) or truthy(hit.value)
+    ]
+    found += component(index, groups=("grafana.integreatly.org",))
+    return achieved(found, "Grafana is deployed") if found else missing(looks_for)
+
+
+def _logs(index: RepositoryIndex, looks_for: str) -> DetectorResult:
+    stores = component(index, charts=LOG_STORES, images=("grafana/loki", "opensearch"))
+    agents = component(index, charts=LOG_AGENTS, images=LOG_AGENT_IMAGES)
+    if stores and agents:
+        return achieved(stores + agents, "logs are shipped by an agent to a log store")
+    if stores or agents:
+        what = "a log store without a collecting agent" if stores else "a log agent without a store"
+        return partial(stores + agents, what, looks_for)
+    return missing(looks_for)
+
+
+def alertmanager_present(index: RepositoryIndex) -> list[Evidence]:
+    """Evidence that Alertmanager runs (kube-prometheus-stack enables it by default)."""
+    found = index.chart_uses("alertmanager")
+    for stack in index.values("kube-prometheus-stack"):
+        hit = stack.get("alertmanager", "enabled")
+        if hit is None or truthy(hit.value):
+            found.append(hit.evidence if hit else stack.evidence)
+    found += [o.evidence() for o in index.of_kind("Alertmanager", "AlertmanagerConfig")]
+    return found
+
+
+def _alerting(index: RepositoryIndex, looks_for: str) -> DetectorResult:
+    found = alertmanager_present(index)
+    return achieved(found, "Alertmanager routes alerts") if found else missing(looks_for)
+
+
+def _tracing(index: RepositoryIndex, looks_for: str) -> DetectorResult:
+    found = component(
+        index,
+        charts=("tempo", "jaeger", "zipkin"),
+        kinds=("Jaeger", "TempoStack", "TempoMonolithic"),
+        images=("grafana/tempo", "jaegertracing"),
+    )
+    return achieved(found, "distributed traces are stored") if found else missing(looks_for)
+
+
+def _alertmanager_ha(index: RepositoryIndex, looks_for: str) -> DetectorResult:
+    ha: list[Evidence] = []
+    single: list[Evidence] = []
+    for hit in first_set(
+        index.values("alertmanager"),
+        ("alertmanagerSpec", "replicas"),
+        ("replicaCount",),
+        ("replicas",),
+    ):
+        (ha if isinstance(hit.value, int) and hit.value >= 2 else single).append(hit.evidence)
+    for obj in index.of_kind("Alertmanager"):
+        replicas = obj.hit("spec", "replicas")
+        if replicas is not None:
+            (ha if isinstance(replicas.value, int) and replicas.value >= 2 else single).append(
+                replicas.evidence
+            )
+    if ha:
+        return achieved(ha, "Alertmanager runs more than one replica")
+    present = alertmanager_present(index)
+    if present:
+        return missing(
+            looks_for, "Alertmanager runs one replica (chart default)", single or present
+        )
+    return missing(looks_for)
+
+
+def grafana_datasources(index: RepositoryIndex) -> list[tuple[Evidence, list[Mapping[str, Any]]]]:
+    """Grafana datasource blocks (with where they are written) and their entries."""
+    found = []
+    for stack in index.values("grafana"):
+        for layer in stack.layers:
+            for path, value in layer.walk():
+                if not path or path[-1] not in DATASOURCE_KEYS:
+                    continue
+                entries = _entries(value)
+                if entries:
+                    found.append((layer.evidence(*path), entries))
+    return found
+
+
+def _correlation(index: RepositoryIndex, looks_for: str) -> DetectorResult:
+    linked: list[Evidence] = []
+    unlinked: list[Evidence] = []
+    for evidence, entries in grafana_datasources(index):
+        types = {str(e.get("type", "")).lower() for e in entries}
+        if not {"loki", "tempo"} <= types and not ({"loki", "jaeger"} <= types):
+            continue
+        links = any(LINK_KEYS & set(e.get("jsonData") or {}) for e in entries)
+        (linked if links else unlinked).append(evidence)
+    if linked:
+        return achieved(linked, "Loki and Tempo datasources with trace-to-log links")
+    if unlinked:
+        return partial(unlinked, "Loki and Tempo datasources without trace/log links", looks_for)
+    return missing(looks_for)
+
+
+def _alert_rules(index: RepositoryIndex, looks_for: str) -> DetectorResult:
+    found = [o.evidence(text=f"PrometheusRule {o.name}") for o in index.of_kind("PrometheusRule")]
+    found += [
+        h.evidence
+        for h in first_set(
+            index.values("kube-prometheus-stack"),
+            ("additionalPrometheusRulesMap",),
+            ("additionalPrometheusRules",),
+        )
+        if h.value
+    ]
+    found += [
+        h.evidence
+        for h in first_set(
+            index.values("prometheus"), ("serverFiles", "alerting_rules.yml", "groups")
+        )
+        if h.value
+    ]
+    return achieved(found, f"{len(found)} alert rule sets") if found else missing(looks_for)
+
+
+def _dashboards(index: RepositoryIndex, looks_for: str) -> DetectorResult:
+    found = [
+        c.evidence(text=f"ConfigMap {c.name}")
+        for c in index.of_kind("ConfigMap")
+        if "grafana_dashboard" in c.labels()
+    ]
+    found += [o.evidence() for o in index.of_kind("GrafanaDashboard")]
+    for stack in index.values("grafana"):
+        for key in ("dashboards", "dashboardsConfigMaps"):
+            hit = stack.get(key)
+            if hit is not None and isinstance(hit.value, Mapping) and hit.value:
+                found.append(hit.evidence)
+    return achieved(found, f"{len(found)} dashboards as code") if found else missing(looks_for)
+
+
+def _opentelemetry(index: RepositoryIndex, looks_for: str) -> DetectorResult:
+    found = component(
+        index,
+        charts=("opentelemetry-collector", "opentelemetry-operator", "opentelemetry-kube-stack"),
+        groups=("opentelemetry.io",),
+        images=("opentelemetry-collector",),
+    )
+    return achieved(found, "OpenTelemetry collects telemetry") if found else missing(looks_for)
+
+
+def _entries(value: Any) -> list[Mapping[str, Any]]:
+    """Datasource entries from a list, or a provisioning file mapping (``datasources.yaml``)."""
+    if isinstance(value, list):
+        return [e for e in value if isinstance(e, Mapping) and "type" in e]
+    if isinstance(value, Mapping):
+        entries = []
+        for item in value.values():
+            if isinstance(item, Mapping) and isinstance(item.get("datasources"), list):
+                entries += [
+                    e for e in item["datasources"] if isinstance(e, Mapping) and "type" in e
+                ]
+        return entries
+    return []
+
+
+DETECTORS: tuple[Detector, ...] = (
+    FunctionDetector(
+        "metrics-stack",
+        "kube-prometheus-stack/Prometheus/Mimir charts or Prometheus/ServiceMonitor objects",
+        _metrics,
+    ),
+    FunctionDetector("grafana", "a Grafana chart (also inside kube-prometheus-stack)", _grafana),
+    FunctionDetector(
+        "logs-pipeline",
+        "a log store (Loki, OpenSearch) and a log agent (Promtail, Fluent Bit, Alloy, Vector)",
+        _logs,
+    ),
+    FunctionDetector(
+        "alerting",
+        "Alertmanager (kube-prometheus-stack, its chart, Alertmanager objects)",
+        _alerting,
+    ),
+    FunctionDetector("tracing", "Tempo or Jaeger charts, objects or images", _tracing),
+    FunctionDetector(
+        "alertmanager-ha",
+        "alertmanager.alertmanagerSpec.replicas / replicaCount >= 2, or Alertmanager spec.replicas",
+        _alertmanager_ha,
+    ),
+    FunctionDetector(
+        "grafana-correlation",
+        "Grafana datasources of type loki and tempo with tracesToLogs/derivedFields links",
+        _correlation,
+    ),
+    FunctionDetector(
+        "alert-rules",
+        "PrometheusRule objects or additionalPrometheusRules(Map) / serverFiles alerting rules",
+        _alert_rules,
+    ),
+    FunctionDetector(
+        "dashboards-as-code",
+        "ConfigMaps labelled grafana_dashboard, GrafanaDashboard objects or Grafana dashboards",
+        _dashboards,
+    ),
+    FunctionDetector(
+        "opentelemetry",
+        "OpenTelemetry Collector/Operator charts, opentelemetry.io objects or collector images",
+        _opentelemetry,
+    ),
+)

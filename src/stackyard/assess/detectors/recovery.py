@@ -1,0 +1,170 @@
+"""Disaster recovery: volume backups, etcd snapshots off the node, Velero, alerts, drills.
+
+etcd snapshots are read from RKE2/K3s settings wherever they are written (Terraform
+``user_data`` included) and from ``etcdctl snapshot save`` in scripts and CronJobs.
+RKE2 takes local snapshots by default, on the server nodes themselves: that does not
+survive losing the nodes, so an assessment asks for a schedule *and* an off-node
+(S3) target, as seed 000 recommends (hourly to S3, RPO 1 h).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+from stackyard.assess.detectors.base import (
+    Detector,
+    DetectorResult,
+    FunctionDetector,
+    achieved,
+    component,
+    first_set,
+    missing,
+    partial,
+    truthy,
+)
+from stackyard.assess.inputs import RepositoryIndex
+from stackyard.assess.model import Evidence
+
+_OFFSITE = re.compile(r"\b(aws\s+s3\s+cp|mc\s+cp|rclone|gsutil|az\s+storage)\b")
+_BACKUP_EXPR = re.compile(r"velero_backup|etcd.*snapshot|longhorn_backup|backup_(last|failure)")
+_RESTORE = re.compile(
+    r"\bvelero\s+restore\s+create\b|\betcd-snapshot\s+restore\b|cluster-reset-restore-path"
+)
+
+
+def _volume_backups(index: RepositoryIndex, looks_for: str) -> DetectorResult:
+    found = [
+        h.evidence
+        for h in first_set(
+            index.values("longhorn"),
+            ("defaultSettings", "backupTarget"),
+            ("defaultBackupStore", "backupTarget"),
+        )
+        if h.value
+    ]
+    found += [
+        o.evidence() for o in index.of_kind("BackupTarget", "RecurringJob", group="longhorn.io")
+    ]
+    found += [o.evidence() for o in index.of_kind("VolumeSnapshotClass")]
+    found += [
+        h.evidence
+        for h in first_set(index.values("velero"), ("deployNodeAgent",), ("snapshotsEnabled",))
+        if truthy(h.value)
+    ]
+    return (
+        achieved(found, "persistent volumes are backed up off the cluster")
+        if found
+        else missing(looks_for)
+    )
+
+
+def _etcd_snapshots(index: RepositoryIndex, looks_for: str) -> DetectorResult:
+    disabled = [s for s in index.settings("etcd-disable-snapshots") if truthy(s.value)]
+    if disabled:
+        return missing(looks_for, "etcd snapshots are disabled", [s.evidence for s in disabled])
+    schedule = index.settings("etcd-snapshot-schedule-cron")
+    offsite = [s for s in index.settings("etcd-s3") if truthy(s.value)] + index.settings(
+        "etcd-s3-bucket"
+    )
+    scripted = [s.evidence for s in index.settings("etcdctl-snapshot-save")]
+    scripted += _cronjob_snapshots(index)
+    scripted_offsite = index.text_hits(_OFFSITE, ("script", "user-data"))
+    evidence = [s.evidence for s in [*schedule, *offsite]] + scripted
+    if (schedule and offsite) or (scripted and scripted_offsite):
+        return achieved(
+            evidence + (scripted_offsite if scripted else []),
+            "scheduled etcd snapshots copied off the nodes (S3)",
+        )
+    if schedule or scripted:
+        return partial(
+            evidence, "etcd snapshots are scheduled but stay on the server nodes", looks_for
+        )
+    if offsite:
+        return partial(evidence, "etcd snapshots go to S3 on RKE2's default schedule", looks_for)
+    rke2 = index.settings("cni", "profile", "cloud-provider-name") or index.of_kind(
+        "HelmChart", "HelmChartConfig"
+    )
+    if rke2:
+        return missing(
+            looks_for,
+            "no snapshot schedule or S3 target configured "
+            "(RKE2 keeps only local snapshots on the server nodes)",
+        )
+    return missing(looks_for)
+
+
+def _velero(index: RepositoryIndex, looks_for: str) -> DetectorResult:
+    schedules = [
+        o.evidence(text=f"Schedule {o.name}") for o in index.of_kind("Schedule", group="velero.io")
+    ]
+    schedules += [h.evidence for h in first_set(index.values("velero"), ("schedules",)) if h.value]
+    if schedules:
+        return achieved(schedules, f"{len(schedules)} Velero backup schedules")
+    installed = component(
+        index, charts=("velero",), groups=("velero.io",), images=("velero/velero",)
+    )
+    if installed:
+        return partial(
+            installed, "Velero is installed but no backup Schedule is defined", looks_for
+        )
+    return missing(
+        looks_for, "no Velero: Kubernetes objects (Deployments, Secrets, CRDs) are not backed up"
+    )
+
+
+def _backup_alerts(index: RepositoryIndex, looks_for: str) -> DetectorResult:
+    found = []
+    for rule in index.of_kind("PrometheusRule"):
+        for i, group in enumerate(rule.get("spec", "groups") or []):
+            for j, item in enumerate(
+                group.get("rules") or [] if isinstance(group, Mapping) else []
+            ):
+                if isinstance(item, Mapping) and _BACKUP_EXPR.search(str(item.get("expr", ""))):
+                    found.append(rule.evidence("spec", "groups", i, "rules", j))
+    return achieved(found, f"{len(found)} backup alert rules") if found else missing(looks_for)
+
+
+def _restore_drill(index: RepositoryIndex, looks_for: str) -> DetectorResult:
+    found = [
+        o.evidence(text=f"Restore {o.name}") for o in index.of_kind("Restore", group="velero.io")
+    ]
+    found += index.text_hits(_RESTORE, ("ci", "script", "user-data"))
+    return achieved(found, "restores are rehearsed as code") if found else missing(looks_for)
+
+
+def _cronjob_snapshots(index: RepositoryIndex) -> list[Evidence]:
+    found = []
+    for job in index.of_kind("CronJob"):
+        if "etcdctl" in str(job.get("spec")) and "snapshot" in str(job.get("spec")):
+            found.append(job.evidence(text=f"CronJob {job.name} (etcdctl snapshot)"))
+    return found
+
+
+DETECTORS: tuple[Detector, ...] = (
+    FunctionDetector(
+        "volume-backups",
+        "Longhorn backupTarget, Longhorn RecurringJobs, VolumeSnapshotClasses or Velero node agent",
+        _volume_backups,
+    ),
+    FunctionDetector(
+        "etcd-snapshots",
+        "etcd-snapshot-schedule-cron with etcd-s3 (RKE2/K3s config) or etcdctl snapshot save",
+        _etcd_snapshots,
+    ),
+    FunctionDetector(
+        "velero-schedules",
+        "Velero Schedule objects or velero values schedules",
+        _velero,
+    ),
+    FunctionDetector(
+        "backup-alerts",
+        "PrometheusRule expressions on velero_backup / etcd snapshot / longhorn_backup metrics",
+        _backup_alerts,
+    ),
+    FunctionDetector(
+        "restore-drill",
+        "Velero Restore objects or scripted restores (velero restore create...)",
+        _restore_drill,
+    ),
+)

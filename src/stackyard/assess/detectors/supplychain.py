@@ -1,0 +1,176 @@
+"""Supply chain: a private registry, scanning, pinned images, signing, SBOMs, admission checks.
+
+Harbor ships Trivy and enables it by chart default, so ``trivy.enabled: false`` is
+what seed 001's "Harbor without Trivy" looks like in values. Images are read from
+workload manifests (and rendered charts with ``--charts``) and from ``image.tag``
+values; a tag ``latest``, or no tag at all, is a floating image.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+from stackyard.assess.detectors.base import (
+    Detector,
+    DetectorResult,
+    FunctionDetector,
+    achieved,
+    component,
+    missing,
+    partial,
+    truthy,
+)
+from stackyard.assess.inputs import RepositoryIndex
+from stackyard.assess.model import Evidence
+
+_SCAN = re.compile(
+    r"\b(trivy\s+(image|fs|repo|k8s)|grype|snyk\s+container|anchore|docker\s+scout)\b"
+)
+_SIGN = re.compile(r"\b(cosign\s+(sign|attest)|notation\s+sign|sigstore/cosign-installer)\b")
+_SBOM = re.compile(
+    r"\b(syft|cyclonedx|spdx|--sbom|sbom:\s*true|type=sbom|trivy\s+sbom|anchore/sbom-action)\b"
+)
+
+
+def _registry(index: RepositoryIndex, looks_for: str) -> DetectorResult:
+    found = component(
+        index, charts=("harbor", "docker-registry", "zot", "nexus-repository-manager")
+    )
+    return (
+        achieved(found, "images are served from a private registry")
+        if found
+        else missing(looks_for)
+    )
+
+
+def _scanning(index: RepositoryIndex, looks_for: str) -> DetectorResult:
+    found: list[Evidence] = []
+    disabled: list[Evidence] = []
+    for stack in index.values("harbor"):
+        hit = stack.get("trivy", "enabled")
+        if hit is None:
+            found.append(stack.evidence)  # Harbor's chart enables Trivy by default
+        elif truthy(hit.value):
+            found.append(hit.evidence)
+        else:
+            disabled.append(hit.evidence)
+    found += component(index, charts=("trivy-operator",), kinds=("VulnerabilityReport",))
+    found += index.text_hits(_SCAN)
+    if found:
+        return achieved(found, "images are scanned for vulnerabilities")
+    detail = "Harbor's Trivy scanner is disabled (trivy.enabled: false)" if disabled else ""
+    return missing(looks_for, detail, disabled)
+
+
+def _floating_tags(index: RepositoryIndex, looks_for: str) -> DetectorResult:
+    floating: list[Evidence] = []
+    images = 0
+    for workload in index.workloads:
+        for container in workload.containers:
+            images += 1
+            if _floating(container.image):
+                floating.append(container.image_evidence)
+    for summary in index.summaries():
+        images += summary.image_tags
+        floating += summary.floating_tags
+    if floating:
+        return missing(
+            looks_for, f"{len(floating)} floating image references (:latest or no tag)", floating
+        )
+    return achieved([], f"no :latest or untagged images among {images} image references")
+
+
+def _signing(index: RepositoryIndex, looks_for: str) -> DetectorResult:
+    found = index.text_hits(_SIGN)
+    found += [e for e, _ in _verify_policies(index)]
+    return (
+        achieved(found, "images are signed and/or signatures verified")
+        if found
+        else missing(looks_for)
+    )
+
+
+def _sbom(index: RepositoryIndex, looks_for: str) -> DetectorResult:
+    found = index.text_hits(_SBOM)
+    return achieved(found, "SBOMs are generated") if found else missing(looks_for)
+
+
+def _admission_verify(index: RepositoryIndex, looks_for: str) -> DetectorResult:
+    policies = _verify_policies(index)
+    enforced = [e for e, enforce in policies if enforce]
+    if enforced:
+        return achieved(enforced, "unsigned images are refused at admission")
+    if policies:
+        return partial([e for e, _ in policies], "image verification in audit mode only", looks_for)
+    return missing(looks_for)
+
+
+def _digests(index: RepositoryIndex, looks_for: str) -> DetectorResult:
+    pinned: list[Evidence] = []
+    floating: list[Evidence] = []
+    for workload in index.workloads:
+        for container in workload.containers:
+            (pinned if "@sha256:" in container.image else floating).append(container.image_evidence)
+    if not pinned and not floating:
+        return missing(looks_for, "no container images in manifests to check")
+    detail = f"{len(pinned)} of {len(pinned) + len(floating)} images pinned by digest"
+    if not floating:
+        return achieved(pinned, detail)
+    if pinned:
+        return partial(floating, detail, looks_for)
+    return missing(looks_for, detail, floating)
+
+
+def _verify_policies(index: RepositoryIndex) -> list[tuple[Evidence, bool]]:
+    found = []
+    for policy in index.of_kind("ClusterPolicy", "Policy", group="kyverno.io"):
+        action = str(policy.get("spec", "validationFailureAction") or "Audit").lower()
+        for i, rule in enumerate(policy.get("spec", "rules") or []):
+            if isinstance(rule, Mapping) and rule.get("verifyImages"):
+                found.append(
+                    (policy.evidence("spec", "rules", i, "verifyImages"), action == "enforce")
+                )
+    for policy in index.of_kind("ImageValidatingPolicy"):
+        actions = [str(a).lower() for a in policy.get("spec", "validationActions") or ["deny"]]
+        found.append(
+            (policy.evidence(text=f"ImageValidatingPolicy {policy.name}"), "deny" in actions)
+        )
+    for policy in index.of_kind("ClusterImagePolicy"):
+        mode = str(policy.get("spec", "mode") or "enforce").lower()
+        found.append((policy.evidence(text=f"ClusterImagePolicy {policy.name}"), mode == "enforce"))
+    return found
+
+
+def _floating(image: str) -> bool:
+    if not image or "@sha256:" in image or "{{" in image or "TEMPLATE" in image:
+        return False
+    last = image.rsplit("/", 1)[-1]
+    return ":" not in last or last.endswith(":latest")
+
+
+DETECTORS: tuple[Detector, ...] = (
+    FunctionDetector("private-registry", "Harbor or another registry chart", _registry),
+    FunctionDetector(
+        "image-scanning",
+        "Harbor trivy.enabled (default on), trivy-operator, or trivy/grype in CI",
+        _scanning,
+    ),
+    FunctionDetector(
+        "pinned-image-tags",
+        "image references without a tag or with :latest (manifests and image.tag values)",
+        _floating_tags,
+    ),
+    FunctionDetector(
+        "image-signing",
+        "cosign/notation sign in CI, or Kyverno verifyImages / Sigstore ClusterImagePolicy",
+        _signing,
+    ),
+    FunctionDetector("sbom", "syft, CycloneDX/SPDX or buildx SBOM attestation in CI", _sbom),
+    FunctionDetector(
+        "admission-verify",
+        "Kyverno verifyImages / ImageValidatingPolicy / ClusterImagePolicy in enforce mode",
+        _admission_verify,
+    ),
+    FunctionDetector("image-digests", "container images pinned by @sha256 digest", _digests),
+)

@@ -1,0 +1,286 @@
+"""Accepted findings: a YAML file of exceptions, each with a reason and an expiry date.
+
+Policy:
+
+- An exception names a check: a workload check (``WL007``, or its Polaris or
+  kube-score name) or a maturity-model control id. For workload checks, ``object``
+  (``kind/namespace/name``) and ``file`` are shell-style patterns (``*`` also crosses
+  ``/``) that must both match; left out, they match everything. Control exceptions
+  take no pattern: a control is judged once per repository.
+- ``reason`` and ``expires`` (an ISO date) are mandatory: an accepted risk without a
+  reason is not accepted, and one without an end is forgotten. An exception applies up
+  to and including its expiry date; after it, it stops applying and is reported (a
+  notice, and ``expired: true`` in the assessment's ``exceptions`` list).
+- Excepted findings and controls stay in the report, marked ``excepted``; ratings and
+  the overall level do not change (an accepted gap is still a gap), but excepted
+  controls leave the roadmap and excepted results are suppressed in SARIF.
+- A malformed file is an :class:`~stackyard.errors.InputError` listing every problem
+  with its file:line, so it can be fixed in one pass.
+
+Example::
+
+    exceptions:
+      - check: WL007
+        object: DaemonSet/kube-system/cilium
+        reason: the CNI agent programs the node's network
+        expires: 2026-12-31
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
+from pathlib import Path
+from typing import Any
+
+from stackyard.assess.model import (
+    Assessment,
+    ControlResult,
+    Evidence,
+    ExceptionUse,
+    Notice,
+    WorkloadFinding,
+)
+from stackyard.assess.workloads import WORKLOAD_CHECKS
+from stackyard.errors import InputError, Location, Problem
+from stackyard.yamlio import LocatedDocument, read_yaml_file
+
+_ENTRY_KEYS = frozenset({"check", "object", "file", "reason", "expires"})
+
+
+def _workload_aliases() -> dict[str, frozenset[str]]:
+    """Every name a workload check is known by -> the ``WL`` ids it stands for."""
+    names: dict[str, set[str]] = {}
+    for check in WORKLOAD_CHECKS:
+        for name in (check.id, check.polaris, *check.kube_score):
+            if name:
+                names.setdefault(name, set()).add(check.id)
+    return {name: frozenset(ids) for name, ids in names.items()}
+
+
+WORKLOAD_ALIASES = _workload_aliases()
+
+
+@dataclass(frozen=True)
+class AcceptedFinding:
+    """One entry of an exceptions file."""
+
+    check: str
+    reason: str
+    expires: dt.date
+    location: Location
+    object: str = "*"
+    file: str = "*"
+
+    @property
+    def workload_ids(self) -> frozenset[str]:
+        """The ``WL`` ids it covers; empty when it names a control."""
+        return WORKLOAD_ALIASES.get(self.check, frozenset())
+
+    @property
+    def target(self) -> str:
+        """The patterns it matches, for reports."""
+        if not self.workload_ids:
+            return "(control)"
+        return f"object {self.object}, file {self.file}"
+
+    def expired(self, today: dt.date) -> bool:
+        """Whether it no longer applies on ``today``."""
+        return today > self.expires
+
+    def covers_finding(self, finding: WorkloadFinding) -> bool:
+        """Whether it accepts a workload finding."""
+        return (
+            finding.check in self.workload_ids
+            and fnmatchcase(finding.object_ref, self.object)
+            and fnmatchcase(finding.evidence.file, self.file)
+        )
+
+    def covers_control(self, control: ControlResult) -> bool:
+        """Whether it accepts a control verdict (only gaps can be accepted)."""
+        return (
+            not self.workload_ids and control.control == self.check and control.status != "achieved"
+        )
+
+
+def load_exceptions(path: Path) -> list[AcceptedFinding]:
+    """Read an exceptions file.
+
+    Raises:
+        InputError: the file is unreadable, not YAML, or an entry is malformed (every
+            problem, each with file and line).
+    """
+    documents = read_yaml_file(path)
+    if not documents or documents[0].data is None:
+        return []
+    if len(documents) > 1:
+        where = Location(str(path), documents[1].start_line, 1)
+        raise InputError([Problem(where, "", "expected one YAML document")])
+    return parse_exceptions(documents[0])
+
+
+def parse_exceptions(document: LocatedDocument) -> list[AcceptedFinding]:
+    """Validate a loaded exceptions document; see :func:`load_exceptions`."""
+    data = document.data
+    problems: list[Problem] = []
+    if not isinstance(data, Mapping) or not isinstance(data.get("exceptions"), list):
+        where = document.locate(())
+        raise InputError([Problem(where, "exceptions", "expected a list under `exceptions:`")])
+    for key in data:
+        if key != "exceptions":
+            problems.append(Problem(document.locate((key,), key=True), str(key), "unknown key"))
+    entries: list[AcceptedFinding] = []
+    for index, entry in enumerate(data["exceptions"]):
+        accepted = _entry(document, index, entry, problems)
+        if accepted:
+            entries.append(accepted)
+    if problems:
+        raise InputError(problems)
+    return entries
+
+
+def _entry(
+    document: LocatedDocument, index: int, entry: Any, problems: list[Problem]
+) -> AcceptedFinding | None:
+    path: tuple[str | int, ...] = ("exceptions", index)
+    where = document.locate((*path, "check"), key=True)
+    field = f"exceptions[{index}]"
+    if not isinstance(entry, Mapping):
+        problems.append(Problem(where, field, "expected a mapping with check, reason, expires"))
+        return None
+    before = len(problems)
+    for key in entry:
+        if key not in _ENTRY_KEYS:
+            at = document.locate((*path, key), key=True)
+            allowed = ", ".join(sorted(_ENTRY_KEYS))
+            problems.append(Problem(at, f"{field}.{key}", "unknown key", f"allowed: {allowed}"))
+    texts: dict[str, str] = {}
+    for key in ("check", "reason", "object", "file"):
+        value = entry.get(key)
+        if value is None and key in ("object", "file"):
+            continue
+        if not isinstance(value, str) or not value.strip():
+            at = document.locate((*path, key)) if key in entry else where
+            problems.append(Problem(at, f"{field}.{key}", "must be a non-empty string"))
+            continue
+        texts[key] = value.strip()
+    expires = _date(entry.get("expires"))
+    if expires is None:
+        at = document.locate((*path, "expires")) if "expires" in entry else where
+        hint = "an ISO date such as 2026-12-31"
+        problems.append(Problem(at, f"{field}.expires", "must be a date", hint))
+    check = texts.get("check", "")
+    if check and check not in WORKLOAD_ALIASES:
+        for key in ("object", "file"):
+            if key in entry:
+                at = document.locate((*path, key), key=True)
+                message = f"{key} patterns apply to workload checks only; {check!r} is a control"
+                problems.append(Problem(at, f"{field}.{key}", message))
+    if len(problems) > before or expires is None:
+        return None
+    return AcceptedFinding(
+        check=check,
+        reason=texts["reason"],
+        expires=expires,
+        location=where,
+        object=texts.get("object", "*"),
+        file=texts.get("file", "*"),
+    )
+
+
+def _date(value: Any) -> dt.date | None:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            return None
+    return None
+
+
+def apply_exceptions(
+    assessment: Assessment,
+    exceptions: Sequence[AcceptedFinding],
+    *,
+    today: dt.date | None = None,
+) -> Assessment:
+    """Mark what ``exceptions`` accept; report those that expired.
+
+    Args:
+        assessment: the result to mark (not changed; a new one is returned).
+        exceptions: entries from :func:`load_exceptions`.
+        today: the date expiry is judged on (the local date by default).
+    """
+    today = today or dt.date.today()
+    active = [e for e in exceptions if not e.expired(today)]
+    matched: dict[int, int] = {}
+
+    def first_cover(covers: list[bool]) -> bool:
+        for position, hit in enumerate(covers):
+            if hit:
+                key = id(active[position])
+                matched[key] = matched.get(key, 0) + 1
+                return True
+        return False
+
+    findings = tuple(
+        dataclasses.replace(f, excepted=True)
+        if first_cover([e.covers_finding(f) for e in active])
+        else f
+        for f in assessment.workload_findings
+    )
+    areas = tuple(
+        dataclasses.replace(
+            area,
+            controls=tuple(
+                dataclasses.replace(c, excepted=True)
+                if first_cover([e.covers_control(c) for e in active])
+                else c
+                for c in area.controls
+            ),
+        )
+        for area in assessment.areas
+    )
+    excepted_controls = {c.control for a in areas for c in a.controls if c.excepted}
+    roadmap = tuple(r for r in assessment.roadmap if r.control not in excepted_controls)
+    uses = tuple(_use(e, today, matched.get(id(e), 0)) for e in exceptions)
+    notices = tuple(
+        Notice(e.location.file, f"line {e.location.line}: {_expiry_message(e)}")
+        for e in exceptions
+        if e.expired(today)
+    )
+    return dataclasses.replace(
+        assessment,
+        areas=areas,
+        roadmap=roadmap,
+        workload_findings=findings,
+        notices=assessment.notices + notices,
+        exceptions=assessment.exceptions + uses,
+    )
+
+
+def _use(entry: AcceptedFinding, today: dt.date, matched: int) -> ExceptionUse:
+    line = entry.location.line
+    return ExceptionUse(
+        check=entry.check,
+        target=entry.target,
+        reason=entry.reason,
+        expires=entry.expires.isoformat(),
+        expired=entry.expired(today),
+        matched=matched,
+        source=Evidence(entry.location.file, line, line, f"check: {entry.check}"),
+    )
+
+
+def _expiry_message(entry: AcceptedFinding) -> str:
+    return (
+        f"the exception for {entry.check} ({entry.target}) expired on "
+        f"{entry.expires.isoformat()} and no longer applies; renew it with a new reason "
+        "or fix the findings"
+    )

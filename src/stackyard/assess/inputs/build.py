@@ -1,0 +1,336 @@
+"""Stream a repository into a ``RepositoryIndex``, one file at a time.
+
+One pass over the files reads each one, turns it into facts and lets go of its
+text. Values files cannot always be recognised on the way (an Application read
+later may name them), so plain YAML files are remembered by path only; after the
+pass, the value files that releases name are resolved against those paths
+(``$values/`` refs, chart-relative paths, ``{{.name}}`` cluster templates) and read
+again. Values files named after a known chart (``values/common/grafana.yaml``,
+``vault-values.yaml``, a chart folder's ``values*.yaml``) are kept on the first read;
+those no release claims stay as the chart's orphan values.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path, PurePosixPath
+
+from stackyard.assess.inputs.charts import canonical_chart, chart_from_filename
+from stackyard.assess.inputs.documents import json_documents, yaml_documents
+from stackyard.assess.inputs.hydrate import hydrate_releases
+from stackyard.assess.inputs.index import LocalChart, RepositoryIndex
+from stackyard.assess.inputs.located import Located, as_list
+from stackyard.assess.inputs.nodeconfig import node_settings
+from stackyard.assess.inputs.objects import (
+    SIGHTED_KINDS,
+    KubeObject,
+    is_kept,
+    objects_in,
+    workload_of,
+)
+from stackyard.assess.inputs.releases import (
+    Release,
+    ValuesLayer,
+    kustomize_releases,
+    release_of,
+)
+from stackyard.assess.inputs.terraform import read_terraform
+from stackyard.assess.inputs.texts import ci_system, text_file
+from stackyard.assess.inputs.walk import SourceFile, read_text, walk
+from stackyard.assess.model import Evidence, Notice
+from stackyard.yamlio import LocatedDocument
+
+ObjectObserver = Callable[[KubeObject], None]
+
+MARKER_FILES = frozenset(
+    {"mkdocs.yml", "mkdocs.yaml", "pulumi.yaml", ".sops.yaml", "catalog-info.yaml"}
+)
+_NODE_PATH_HINTS = ("rke2", "k3s", "kubeadm", "cloud-init", "cloudinit", "user-data", "userdata")
+_RKE2_KEYS = frozenset(
+    {
+        "tls-san",
+        "cni",
+        "token",
+        "token-file",
+        "server",
+        "write-kubeconfig-mode",
+        "node-taint",
+        "etcd-snapshot-schedule-cron",
+        "kube-apiserver-arg",
+        "profile",
+        "etcd-s3",
+        "cluster-cidr",
+    }
+)
+_TEMPLATE_SEGMENT = re.compile(r"\{\{[^}]*\}\}")
+
+
+class IndexBuilder:
+    """Feeds files into an index; call ``add`` per file, then ``finish``."""
+
+    def __init__(
+        self,
+        root: Path,
+        notices: list[Notice],
+        observers: Iterable[ObjectObserver] = (),
+        keep_all_values: bool = False,
+    ) -> None:
+        """Start an empty index of ``root``; keep every chart's values to render them."""
+        self.root = root
+        self.index = RepositoryIndex(root=str(root))
+        self.notices = notices
+        self.observers = tuple(observers)
+        self._plain: dict[str, list[str]] = defaultdict(list)  # basename -> paths
+        self._named_values: dict[str, list[ValuesLayer]] = {}
+        self._templates: set[str] = set()
+        self._keep_all_values = keep_all_values
+
+    def add(self, source: SourceFile) -> None:
+        """Read one file into the index."""
+        self.index.stats["files"] += 1
+        name = PurePosixPath(source.relative).name.lower()
+        if name in MARKER_FILES:
+            self.index.marker_files[name].append(source.relative)
+        if source.kind == "packer":
+            self.index.packer.append(Evidence(source.relative, 1, 1, "Packer template"))
+            return
+        text = read_text(source, self.notices)
+        if text is None:
+            self.index.stats["skipped"] += 1
+            return
+        if source.kind == "ci":
+            self.index.texts.append(
+                text_file("ci", ci_system(source.relative), source.relative, text)
+            )
+        elif source.kind == "script":
+            self.index.texts.append(text_file("script", "script", source.relative, text))
+            self.index.node_settings += node_settings(text, source.relative)
+        elif source.kind == "terraform":
+            self._terraform(source.relative, text)
+        elif source.kind == "json":
+            if '"apiVersion"' in text or "realm" in name:
+                self._documents(
+                    source.relative, text, json_documents(text, source.relative, self.notices)
+                )
+        else:
+            self._documents(
+                source.relative, text, yaml_documents(text, source.relative, self.notices)
+            )
+
+    def add_object(self, obj: KubeObject, text: str) -> None:
+        """Index one object (from a file, a List, or a rendered chart) read from ``text``."""
+        self.index.stats["objects"] += 1
+        self.index.kind_counts[obj.kind] += 1
+        for observer in self.observers:
+            observer(obj)
+        workload = workload_of(obj)
+        if workload is not None:
+            self.index.workloads.append(workload)
+        release = release_of(obj, text, self.notices)
+        if release is not None:
+            release.inline = release.absorb(release.inline, self._keep_all_values)
+            self.index.releases.append(release)
+        if is_kept(obj):
+            self.index.keep(obj)
+        elif obj.kind in SIGHTED_KINDS:
+            text = f"{obj.kind} {obj.namespace}/{obj.name}".replace(" /", " ")
+            self.index.sightings[obj.kind].append(obj.evidence(text=text))
+
+    def resolve_values(self) -> None:
+        """Attach the value files releases name; keep unclaimed named values as orphans."""
+        claimed: set[str] = set()
+        for release in self.index.releases:
+            for source in release.sources:
+                for ref in source.value_files:
+                    for path in self._resolve(ref, source.path, release.file):
+                        claimed.add(path)
+                        layers = self._file_layers(path, source.chart, release)
+                        release.file_layers += release.absorb(layers, self._keep_all_values)
+        for path, layers in self._named_values.items():
+            if path not in claimed:
+                self.index.orphan_values += layers
+        self._named_values.clear()
+
+    def finish(self) -> RepositoryIndex:
+        """Group values into stacks; the index is ready for detectors."""
+        self.index.finalize()
+        return self.index
+
+    # -- per file ------------------------------------------------------------------
+
+    def _terraform(self, relative: str, text: str) -> None:
+        parsed = read_terraform(text, relative, self.notices)
+        self.index.terraform += parsed.blocks
+        self.index.terraform_files.append(relative)
+        for heredoc in parsed.heredocs:
+            self.index.texts.append(heredoc)
+            self.index.node_settings += node_settings(
+                "\n".join(heredoc.lines), relative, heredoc.first_line
+            )
+        self._templates.update(parsed.templates)
+
+    def _documents(self, relative: str, text: str, documents: list[LocatedDocument]) -> None:
+        self.index.stats["documents"] += len(documents)
+        if relative in self._templates or _node_config(relative, text, documents):
+            self.index.node_settings += node_settings(text, relative)
+        name = PurePosixPath(relative).name
+        plain = []
+        for doc in documents:
+            data = doc.data
+            if not isinstance(data, Mapping):
+                continue
+            api = str(data.get("apiVersion", ""))
+            if name in ("kustomization.yaml", "kustomization.yml", "Kustomization") or (
+                api.startswith("kustomize.config.k8s.io")
+            ):
+                self._kustomization(Located(doc), text)
+            elif name == "Chart.yaml":
+                self._chart(relative, data)
+            elif "kind" in data and api:
+                for obj in objects_in(doc):
+                    self.add_object(obj, text)
+            elif "realm" in data and isinstance(data.get("clients"), list):
+                self.index.realms.append(Located(doc))
+            else:
+                plain.append(doc)
+        if plain:
+            self._plain_file(relative, plain)
+
+    def _kustomization(self, doc: Located, text: str) -> None:
+        counts = {
+            key: len(as_list(doc.get(key)))
+            for key in ("resources", "patches", "patchesStrategicMerge", "helmCharts")
+        }
+        summary = ", ".join(f"{n} {key}" for key, n in counts.items() if n)
+        self.index.kustomizations.append(doc.evidence(text=f"kustomization: {summary or 'empty'}"))
+        for release in kustomize_releases(doc, text, self.notices):
+            release.inline = release.absorb(release.inline, self._keep_all_values)
+            self.index.releases.append(release)
+
+    def _chart(self, relative: str, data: Mapping[str, object]) -> None:
+        folder = str(PurePosixPath(relative).parent)
+        deps = data.get("dependencies")
+        mapping = {
+            str(d.get("alias") or d["name"]): canonical_chart(str(d["name"]))
+            for d in (deps if isinstance(deps, list) else [])
+            if isinstance(d, Mapping) and d.get("name")
+        }
+        name = canonical_chart(str(data.get("name") or PurePosixPath(folder).name))
+        self.index.local_charts[folder] = LocalChart(name, folder, mapping)
+
+    def _plain_file(self, relative: str, documents: list[LocatedDocument]) -> None:
+        posix = PurePosixPath(relative)
+        self._plain[posix.name].append(relative)
+        chart = self._named_chart(posix)
+        if chart is not None:
+            self._named_values[relative] = [
+                ValuesLayer(Located(d), chart, "", "values file") for d in documents
+            ]
+
+    def _named_chart(self, posix: PurePosixPath) -> str | None:
+        local = self.index.local_charts.get(str(posix.parent))
+        if local is not None and posix.name.startswith("values"):
+            return local.name
+        by_name = chart_from_filename(posix.stem)
+        if by_name is not None:
+            return by_name
+        if posix.name.startswith("values") and len(posix.parts) > 1:
+            return chart_from_filename(posix.parent.name)
+        return None
+
+    # -- value files ---------------------------------------------------------------
+
+    def _resolve(self, ref: str, source_path: str, release_file: str) -> list[str]:
+        """Repository files a ``valueFiles`` entry names (longest matching path suffix)."""
+        clean = re.sub(r"^\$[\w-]+/", "", ref.strip())
+        candidates = [clean]
+        if source_path and not ref.startswith("$"):
+            candidates.insert(0, f"{source_path.rstrip('/')}/{clean}")
+        for candidate in candidates:
+            parts = [
+                _TEMPLATE_SEGMENT.sub("*", p) for p in candidate.split("/") if p not in ("", ".")
+            ]
+            if not parts:
+                continue
+            pool = self._pool(parts[-1])
+            for k in range(len(parts), min(2, len(parts)) - 1, -1):
+                pattern = "/".join(parts[-k:])
+                found = [
+                    p
+                    for p in pool
+                    if p == pattern
+                    or fnmatch.fnmatch(p, "*/" + pattern)
+                    or fnmatch.fnmatch(p, pattern)
+                ]
+                if found:
+                    return sorted(found)
+        return []
+
+    def _pool(self, basename: str) -> list[str]:
+        if "*" in basename or "?" in basename:
+            return [
+                p
+                for name, paths in self._plain.items()
+                if fnmatch.fnmatch(name, basename)
+                for p in paths
+            ]
+        return self._plain.get(basename, [])
+
+    def _file_layers(self, path: str, chart: str, release: Release) -> list[ValuesLayer]:
+        named = self._named_values.get(path)
+        if named is not None:
+            return [ValuesLayer(layer, chart, release.name, "valueFiles") for layer in named]
+        source = SourceFile(str(self.root / path), path, "yaml", 0)
+        text = read_text(source, self.notices)
+        if text is None:
+            return []
+        documents = yaml_documents(text, path, [])
+        return [
+            ValuesLayer(Located(d), chart, release.name, "valueFiles")
+            for d in documents
+            if isinstance(d.data, Mapping)
+        ]
+
+
+def index_repository(
+    root: Path,
+    notices: list[Notice],
+    observers: Iterable[ObjectObserver] = (),
+    charts: Path | None = None,
+) -> RepositoryIndex:
+    """Stream every file under ``root`` into a finished index.
+
+    Args:
+        root: the repository (or any folder) to read.
+        notices: receives a notice for everything skipped or handled specially.
+        observers: called with every Kubernetes object, as it is read.
+        charts: a folder of charts; releases of charts found there are rendered and
+            their objects indexed too.
+    """
+    builder = IndexBuilder(root, notices, observers, keep_all_values=charts is not None)
+    for source in walk(root, notices):
+        builder.add(source)
+    builder.resolve_values()
+    if charts is not None:
+        rendered = hydrate_releases(
+            builder.index.child_releases(), charts, builder.add_object, notices
+        )
+        builder.index.stats["hydrated"] = rendered
+    return builder.finish()
+
+
+def _node_config(relative: str, text: str, documents: list[LocatedDocument]) -> bool:
+    lowered = relative.lower()
+    if any(hint in lowered for hint in _NODE_PATH_HINTS) or text.startswith("#cloud-config"):
+        return True
+    for doc in documents:
+        if isinstance(doc.data, Mapping) and len(_RKE2_KEYS.intersection(doc.data)) >= 2:
+            return True
+        if isinstance(doc.data, Mapping) and str(doc.data.get("apiVersion", "")).startswith(
+            "kubeadm"
+        ):
+            return True
+    return False

@@ -1,0 +1,242 @@
+"""The typed facts of one repository, and the questions detectors ask of them.
+
+The index is what remains after streaming the repository: the objects some detector
+reads, a compact record per workload, every release with its values layers, the
+Terraform blocks, node bootstrap settings and CI/script texts. Detectors never see
+files; they ask the index ("the grafana values, wherever they are written", "every
+NetworkPolicy", "each line of CI that runs cosign") and cite the evidence it returns.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from stackyard.assess.inputs.charts import subcharts
+from stackyard.assess.inputs.located import Hit, Located, PathKey
+from stackyard.assess.inputs.nodeconfig import NodeSetting
+from stackyard.assess.inputs.objects import KubeObject, Workload
+from stackyard.assess.inputs.releases import Release, ValuesLayer
+from stackyard.assess.inputs.summary import ValuesSummary, summarize
+from stackyard.assess.inputs.terraform import TerraformBlock
+from stackyard.assess.inputs.texts import TextFile, TextKind
+from stackyard.assess.model import Evidence
+
+
+@dataclass(frozen=True)
+class ValuesStack:
+    """The values one release gives one chart, lowest precedence first."""
+
+    chart: str
+    release: Release | None
+    layers: tuple[ValuesLayer, ...]
+
+    @property
+    def evidence(self) -> Evidence:
+        """Where the release is declared (or the first values file of an orphan stack)."""
+        if self.release is not None:
+            return self.release.evidence
+        first = self.layers[0]
+        return first.evidence(text=f"{self.chart} values")
+
+    @property
+    def name(self) -> str:
+        """The release's name, or the values file for values no release claims."""
+        return self.release.name if self.release else self.layers[0].file
+
+    def get(self, *path: str | int) -> Hit | None:
+        """The value at ``path`` from the layer that wins (highest precedence)."""
+        for layer in reversed(self.layers):
+            hit = layer.hit(*path)
+            if hit is not None:
+                return hit
+        return None
+
+    def walk(self) -> Iterator[tuple[ValuesLayer, PathKey, Any]]:
+        """Every (layer, path, value) of every layer."""
+        for layer in self.layers:
+            for path, value in layer.walk():
+                yield layer, path, value
+
+
+@dataclass(frozen=True)
+class LocalChart:
+    """A chart kept in the repository (a folder with Chart.yaml)."""
+
+    name: str
+    folder: str
+    subcharts: dict[str, str]
+
+
+@dataclass
+class RepositoryIndex:
+    """Everything the detectors may ask about one repository."""
+
+    root: str
+    objects: dict[str, list[KubeObject]] = field(default_factory=lambda: defaultdict(list))
+    groups: dict[str, list[KubeObject]] = field(default_factory=lambda: defaultdict(list))
+    sightings: dict[str, list[Evidence]] = field(default_factory=lambda: defaultdict(list))
+    kind_counts: Counter[str] = field(default_factory=Counter)
+    workloads: list[Workload] = field(default_factory=list)
+    releases: list[Release] = field(default_factory=list)
+    orphan_values: list[ValuesLayer] = field(default_factory=list)
+    local_charts: dict[str, LocalChart] = field(default_factory=dict)
+    terraform: list[TerraformBlock] = field(default_factory=list)
+    terraform_files: list[str] = field(default_factory=list)
+    packer: list[Evidence] = field(default_factory=list)
+    node_settings: list[NodeSetting] = field(default_factory=list)
+    texts: list[TextFile] = field(default_factory=list)
+    kustomizations: list[Evidence] = field(default_factory=list)
+    realms: list[Located] = field(default_factory=list)  # Keycloak realm exports
+    orphan_summary: ValuesSummary = field(default_factory=ValuesSummary)
+    marker_files: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    stats: Counter[str] = field(default_factory=Counter)
+    _stacks: dict[str, list[ValuesStack]] = field(default_factory=dict)
+    _families: tuple[list[Release], list[Release]] | None = None  # children, parents
+
+    # -- objects -------------------------------------------------------------------
+
+    def of_kind(self, *kinds: str, group: str | None = None) -> list[KubeObject]:
+        """Kept objects of any of ``kinds`` (optionally of one API group)."""
+        return [
+            o
+            for kind in kinds
+            for o in self.objects.get(kind, [])
+            if group is None or o.group == group
+        ]
+
+    def sighted(self, *kinds: str) -> list[Evidence]:
+        """Where objects of ``kinds`` (``SIGHTED_KINDS``: counted, not kept) are written."""
+        return [e for kind in kinds for e in self.sightings.get(kind, [])]
+
+    def in_group(self, *groups: str) -> list[KubeObject]:
+        """Kept objects of any of the API groups."""
+        return [o for group in groups for o in self.groups.get(group, [])]
+
+    def keep(self, obj: KubeObject) -> None:
+        """Keep a whole object for detectors that read its fields."""
+        self.objects[obj.kind].append(obj)
+        self.groups[obj.group].append(obj)
+
+    # -- charts and values ---------------------------------------------------------
+
+    def finalize(self) -> None:
+        """Group values into per-release stacks, including sub-chart views of umbrellas."""
+        stacks: dict[str, list[ValuesStack]] = defaultdict(list)
+        for release in self.releases:
+            for chart in dict.fromkeys(release.charts):
+                own = tuple(layer for layer in release.layers() if layer.chart == chart)
+                stacks[chart].append(ValuesStack(chart, release, own))
+        orphans: dict[str, list[ValuesLayer]] = defaultdict(list)
+        for layer in self.orphan_values:
+            orphans[layer.chart].append(layer)
+        self.orphan_summary = summarize(self.orphan_values)
+        for chart, layers in sorted(orphans.items()):
+            stacks[chart].append(ValuesStack(chart, None, tuple(layers)))
+        for chart, chart_stacks in list(stacks.items()):
+            for key, sub in self._subcharts(chart).items():
+                for stack in chart_stacks:
+                    sub_layers = tuple(
+                        ValuesLayer(layer.child(key), sub, layer.release, f"{layer.origin} {key}:")
+                        for layer in stack.layers
+                        if isinstance(layer.get(key), dict)
+                    )
+                    if sub_layers:
+                        stacks[sub].append(ValuesStack(sub, stack.release, sub_layers))
+        self._stacks = dict(stacks)
+        self._families = None
+        self._families = (self.child_releases(), self.parent_releases())
+
+    def values(self, *charts: str) -> list[ValuesStack]:
+        """Every values stack of the charts (canonical names), wherever written."""
+        return [stack for chart in charts for stack in self._stacks.get(chart, [])]
+
+    def chart_uses(self, *charts: str) -> list[Evidence]:
+        """Where each of the charts is installed or configured."""
+        found: dict[Evidence, None] = {}
+        wanted = set(charts)
+        for release in self.releases:
+            for source in release.sources:
+                if source.chart in wanted:
+                    found[release.evidence] = None
+        for stack in self.values(*charts):
+            found[stack.evidence] = None
+        for chart in self.local_charts.values():
+            if chart.name in wanted:
+                found[Evidence(f"{chart.folder}/Chart.yaml", 1, 1, f"chart {chart.name}")] = None
+        return list(found)
+
+    def _subcharts(self, chart: str) -> dict[str, str]:
+        mapping = dict(subcharts(chart))
+        for local in self.local_charts.values():
+            if local.name == chart:
+                mapping.update(local.subcharts)
+        return mapping
+
+    # -- releases ------------------------------------------------------------------
+
+    def child_releases(self) -> list[Release]:
+        """Releases that install something (App-of-Apps parents left out)."""
+        if self._families is not None:
+            return self._families[0]
+        folders = self._release_folders()
+        return [r for r in self.releases if not _is_parent(r, folders)]
+
+    def parent_releases(self) -> list[Release]:
+        """Applications whose source is a folder of other Applications (App of Apps)."""
+        if self._families is not None:
+            return self._families[1]
+        folders = self._release_folders()
+        return [r for r in self.releases if _is_parent(r, folders)]
+
+    def _release_folders(self) -> set[str]:
+        kinds = ("Application", "ApplicationSet")
+        return {r.directory for r in self.releases if r.kind in kinds}
+
+    # -- node settings and texts ---------------------------------------------------
+
+    def settings(self, *keys: str) -> list[NodeSetting]:
+        """Bootstrap settings with any of ``keys``."""
+        wanted = set(keys)
+        return [s for s in self.node_settings if s.key in wanted]
+
+    def text_hits(
+        self, pattern: re.Pattern[str], kinds: Iterable[TextKind] = ("ci",)
+    ) -> list[Evidence]:
+        """Lines of the texts of ``kinds`` that match ``pattern``."""
+        wanted = set(kinds)
+        return [e for text in self.texts if text.kind in wanted for e in text.search(pattern)]
+
+    def summaries(self) -> list[ValuesSummary]:
+        """The values summary of every release, and of values no release claims."""
+        return [r.summary for r in self.releases] + [self.orphan_summary]
+
+    def ci_files(self) -> list[TextFile]:
+        """The CI pipeline files."""
+        return [t for t in self.texts if t.kind == "ci"]
+
+    def resources(self, *types: str) -> list[TerraformBlock]:
+        """Terraform resources (and data sources) of any of ``types``."""
+        wanted = set(types)
+        return [
+            b
+            for b in self.terraform
+            if b.block_type in ("resource", "data") and b.labels and b.labels[0] in wanted
+        ]
+
+
+def _is_parent(release: Release, folders: set[str]) -> bool:
+    if release.kind not in ("Application", "ApplicationSet") or release.charts:
+        return False
+    for source in release.sources:
+        parts = [p for p in source.path.strip("/").split("/") if p not in ("", ".")]
+        for k in range(len(parts)):
+            tail = "/".join(parts[k:])
+            if any(
+                f == tail or f.startswith(tail + "/") or f.endswith("/" + tail) for f in folders
+            ):
+                return True
+    return False

@@ -1,0 +1,295 @@
+"""Releases declared in Git, and the Helm values they carry inline.
+
+A platform repository installs charts through several front doors; each becomes a
+``Release`` with its sources, sync policy and inline values layers:
+
+- Argo CD ``Application`` and ``ApplicationSet`` (``spec.source`` or ``spec.sources``,
+  ``helm.values`` as a string, ``helm.valuesObject``, ``helm.valueFiles``);
+- Flux ``HelmRelease`` (``spec.values``) and ``Kustomization`` (always reconciled);
+- RKE2 ``HelmChart`` / ``HelmChartConfig`` (``spec.valuesContent`` string);
+- Kustomize ``kustomization.yaml`` ``helmCharts`` (``valuesInline``, ``valuesFile``).
+
+Precedence inside one release follows Argo CD: value files in order, then ``values``,
+then ``valuesObject`` (highest). Value files are only names here; the index resolves
+them against the repository once every file has been seen.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+
+from stackyard.assess.inputs.charts import canonical_chart, is_known_chart
+from stackyard.assess.inputs.located import (
+    Hit,
+    Located,
+    as_list,
+    as_mapping,
+    block_string_documents,
+)
+from stackyard.assess.inputs.objects import KubeObject
+from stackyard.assess.inputs.summary import ValuesSummary, summarize
+from stackyard.assess.model import Evidence, Notice
+from stackyard.errors import YamlError
+
+RELEASE_KINDS = frozenset(
+    {"Application", "ApplicationSet", "HelmRelease", "HelmChart", "HelmChartConfig"}
+)
+
+
+class ValuesLayer(Located):
+    """Helm values for one chart, from one place (a file, an inline block, a sub-chart key)."""
+
+    __slots__ = ("chart", "origin", "release")
+
+    def __init__(self, located: Located, chart: str, release: str, origin: str) -> None:
+        """Values of ``chart`` at ``located``; ``release`` names who installs them."""
+        super().__init__(located.doc, located.base)
+        self.chart = chart
+        self.release = release
+        self.origin = origin
+
+
+@dataclass(frozen=True)
+class ReleaseSource:
+    """One chart or path a release installs."""
+
+    chart: str  # canonical chart name, "" for plain manifests
+    repo_url: str
+    path: str
+    value_files: tuple[str, ...]
+    evidence: Evidence
+
+
+@dataclass
+class Release:
+    """An Application, ApplicationSet, HelmRelease, HelmChart or kustomize helmChart."""
+
+    kind: str
+    name: str
+    file: str
+    evidence: Evidence
+    sources: tuple[ReleaseSource, ...]
+    automated: Hit | None = None
+    self_heal: Hit | None = None
+    inline: list[ValuesLayer] = field(default_factory=list)
+    file_layers: list[ValuesLayer] = field(default_factory=list)
+    namespace: str = ""
+    summary: ValuesSummary = field(default_factory=ValuesSummary)
+
+    @property
+    def key(self) -> str:
+        """Unique name: ``Kind name (file)``."""
+        return f"{self.kind} {self.name} ({self.file})"
+
+    @property
+    def directory(self) -> str:
+        """The folder of the file that declares the release."""
+        return str(PurePosixPath(self.file).parent)
+
+    @property
+    def charts(self) -> tuple[str, ...]:
+        """Canonical names of the charts it installs."""
+        return tuple(s.chart for s in self.sources if s.chart)
+
+    def layers(self) -> list[ValuesLayer]:
+        """Every values layer, lowest precedence first."""
+        return [*self.file_layers, *self.inline]
+
+    def absorb(self, layers: list[ValuesLayer], keep_all: bool) -> list[ValuesLayer]:
+        """Summarise ``layers``; return those worth keeping.
+
+        Kept: values of charts detectors read by name, and of the repository's own charts
+        (installed from a path; they may be umbrellas over known charts). With
+        ``keep_all`` (the releases will be rendered with Helm) every layer is kept.
+        """
+        self.summary = self.summary.merge(summarize(layers))
+        if keep_all:
+            return layers
+        own = {s.chart for s in self.sources if s.path}
+        return [layer for layer in layers if is_known_chart(layer.chart) or layer.chart in own]
+
+
+def release_of(obj: KubeObject, text: str, notices: list[Notice]) -> Release | None:
+    """The release ``obj`` declares, or None when it is not one."""
+    if obj.kind in ("Application", "ApplicationSet") and obj.group == "argoproj.io":
+        return _argo(obj, text, notices)
+    if obj.kind == "HelmRelease":
+        return _flux_helm(obj)
+    if obj.kind == "Kustomization" and obj.group == "kustomize.toolkit.fluxcd.io":
+        return _flux_kustomization(obj)
+    if obj.kind in ("HelmChart", "HelmChartConfig") and obj.group == "helm.cattle.io":
+        return _rke2_chart(obj, text, notices)
+    return None
+
+
+def kustomize_releases(doc: Located, text: str, notices: list[Notice]) -> Iterator[Release]:
+    """Releases of the ``helmCharts`` of a kustomization.yaml."""
+    charts = doc.get("helmCharts")
+    for i, item in enumerate(charts if isinstance(charts, list) else []):
+        if not isinstance(item, Mapping) or not item.get("name"):
+            continue
+        chart = canonical_chart(str(item["name"]))
+        entry = doc.child("helmCharts", i)
+        name = str(item.get("releaseName") or item["name"])
+        files = (str(item["valuesFile"]),) if item.get("valuesFile") else ()
+        release = Release(
+            "kustomize helmChart",
+            name,
+            doc.file,
+            entry.evidence(text=f"helmCharts: {item['name']}"),
+            (ReleaseSource(chart, str(item.get("repo", "")), "", files, entry.evidence()),),
+        )
+        if isinstance(item.get("valuesInline"), Mapping):
+            release.inline.append(
+                ValuesLayer(entry.child("valuesInline"), chart, name, "valuesInline")
+            )
+        yield release
+
+
+def _argo(obj: KubeObject, text: str, notices: list[Notice]) -> Release:
+    spec_path: tuple[str, ...] = (
+        ("spec",) if obj.kind == "Application" else ("spec", "template", "spec")
+    )
+    spec = obj.child(*spec_path)
+    raw_sources = spec.get("sources")
+    if isinstance(raw_sources, list):
+        entries = [(spec.child("sources", i), s) for i, s in enumerate(raw_sources)]
+    else:
+        entries = [(spec.child("source"), spec.get("source"))]
+    sources = []
+    inline: list[ValuesLayer] = []
+    for located, source in entries:
+        if not isinstance(source, Mapping) or (source.get("ref") and not source.get("chart")):
+            continue
+        chart = _chart_name(source)
+        helm = as_mapping(source.get("helm"))
+        files = as_list(helm.get("valueFiles"))
+        sources.append(
+            ReleaseSource(
+                chart,
+                str(source.get("repoURL", "")),
+                str(source.get("path", "") or ""),
+                tuple(str(f) for f in files),
+                located.evidence(
+                    text=f"chart: {source.get('chart')}" if source.get("chart") else ""
+                ),
+            )
+        )
+        if chart:
+            inline += _inline_values(located, chart, obj.name, text, notices)
+    automated = spec.hit("syncPolicy", "automated")
+    self_heal = spec.hit("syncPolicy", "automated", "selfHeal")
+    return Release(
+        obj.kind,
+        obj.name,
+        obj.file,
+        obj.evidence(text=f"{obj.kind} {obj.name}"),
+        tuple(sources),
+        automated if automated is not None and automated.value is not False else None,
+        self_heal if self_heal is not None and self_heal.value is True else None,
+        inline,
+        namespace=str(spec.get("destination", "namespace") or ""),
+    )
+
+
+def _inline_values(
+    source: Located, chart: str, release: str, text: str, notices: list[Notice]
+) -> list[ValuesLayer]:
+    layers = []
+    values = source.get("helm", "values")
+    if isinstance(values, Mapping):
+        layers.append(ValuesLayer(source.child("helm", "values"), chart, release, "helm.values"))
+    elif isinstance(values, str):
+        layers += _string_layers(source, ("helm", "values"), chart, release, text, notices)
+    if isinstance(source.get("helm", "valuesObject"), Mapping):
+        layers.append(
+            ValuesLayer(source.child("helm", "valuesObject"), chart, release, "helm.valuesObject")
+        )
+    return layers
+
+
+def _string_layers(
+    owner: Located,
+    path: tuple[str, ...],
+    chart: str,
+    release: str,
+    text: str,
+    notices: list[Notice],
+) -> list[ValuesLayer]:
+    try:
+        documents = block_string_documents(owner, path, text)
+    except YamlError as e:
+        line = owner.evidence(*path).line
+        notices.append(
+            Notice(
+                owner.file, f"line {line}: inline Helm values are not YAML: {e.problems[0].message}"
+            )
+        )
+        return []
+    return [
+        ValuesLayer(Located(d), chart, release, ".".join(path))
+        for d in documents
+        if isinstance(d.data, Mapping)
+    ]
+
+
+def _flux_helm(obj: KubeObject) -> Release:
+    name = (
+        obj.get("spec", "chart", "spec", "chart") or obj.get("spec", "chartRef", "name") or obj.name
+    )
+    chart = canonical_chart(str(name))
+    release = Release(
+        obj.kind,
+        obj.name,
+        obj.file,
+        obj.evidence(text=f"HelmRelease {obj.name}"),
+        (ReleaseSource(chart, "", "", (), obj.evidence("spec", "chart")),),
+        automated=obj.hit("spec", "interval"),
+        self_heal=obj.hit("spec", "interval"),
+        namespace=str(obj.get("spec", "targetNamespace") or obj.namespace),
+    )
+    if isinstance(obj.get("spec", "values"), Mapping):
+        release.inline.append(
+            ValuesLayer(obj.child("spec", "values"), chart, obj.name, "spec.values")
+        )
+    return release
+
+
+def _flux_kustomization(obj: KubeObject) -> Release:
+    path = str(obj.get("spec", "path") or "")
+    return Release(
+        obj.kind,
+        obj.name,
+        obj.file,
+        obj.evidence(text=f"Kustomization {obj.name}"),
+        (ReleaseSource("", "", path, (), obj.evidence("spec", "path")),),
+        automated=obj.hit("spec", "interval"),
+        self_heal=obj.hit("spec", "prune"),
+    )
+
+
+def _rke2_chart(obj: KubeObject, text: str, notices: list[Notice]) -> Release:
+    name = obj.get("spec", "chart") if obj.kind == "HelmChart" else obj.name
+    chart = canonical_chart(str(name or obj.name))
+    release = Release(
+        obj.kind,
+        obj.name,
+        obj.file,
+        obj.evidence(text=f"{obj.kind} {obj.name}"),
+        (ReleaseSource(chart, str(obj.get("spec", "repo") or ""), "", (), obj.evidence("spec")),),
+        namespace=str(obj.get("spec", "targetNamespace") or obj.namespace),
+    )
+    release.inline += _string_layers(obj, ("spec", "valuesContent"), chart, obj.name, text, notices)
+    return release
+
+
+def _chart_name(source: Mapping[str, object]) -> str:
+    if source.get("chart"):
+        return canonical_chart(str(source["chart"]))
+    path = str(source.get("path", "") or "").rstrip("/")
+    last = path.rsplit("/", 1)[-1]
+    if source.get("helm") is not None or is_known_chart(last):
+        return canonical_chart(last) if last else ""
+    return ""

@@ -1,0 +1,180 @@
+"""Find the files of a repository worth reading, safely, one at a time.
+
+Policy for strangers' trees:
+
+- walk with ``os.scandir`` in sorted order (deterministic reports), yielding files as
+  they are found so memory does not grow with the tree;
+- never leave the root: a symlink is followed only when its target is inside the root,
+  and a directory reached twice (a symlink loop, or a link to a parent) is walked once;
+- skip what is not the platform's own code: ``.git``, ``node_modules``, ``vendor``,
+  ``.terraform`` and friends (a notice names each skipped folder except ``.git``);
+- classify each file by name; files of no interest are counted, never opened;
+- read text only: files over the size cap, with a NUL byte (binary), or not UTF-8 are
+  skipped with a notice.
+
+In each directory ``Chart.yaml`` is yielded first, so a chart's values files are
+known to belong to it when they are read.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from stackyard.assess.model import Notice
+
+MAX_FILE_BYTES = 4 * 1024 * 1024
+SKIPPED_DIRS = frozenset(
+    {".git", ".hg", ".svn", "node_modules", "vendor", ".terraform", ".venv", "__pycache__", ".tox"}
+)
+QUIET_SKIPS = frozenset({".git", ".hg", ".svn", "__pycache__"})
+
+FileKind = Literal["yaml", "json", "terraform", "packer", "script", "ci"]
+
+_SCRIPT_SUFFIXES = (".sh", ".bash", ".tpl", ".tftpl", ".tmpl", ".j2", ".cfg", ".service")
+_CI_NAMES = frozenset(
+    {
+        ".gitlab-ci.yml",
+        "jenkinsfile",
+        "azure-pipelines.yml",
+        "bitbucket-pipelines.yml",
+        ".drone.yml",
+        ".woodpecker.yml",
+        "cloudbuild.yaml",
+        "buildspec.yml",
+    }
+)
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """A file to read: its real path, its path relative to the root (POSIX), its kind."""
+
+    path: str
+    relative: str
+    kind: FileKind
+    size: int
+
+
+def classify(relative: str) -> FileKind | None:
+    """What kind of input a file is, from its path alone (None: not read)."""
+    parts = relative.lower().split("/")
+    name = parts[-1]
+    if name in _CI_NAMES or name.endswith(".gitlab-ci.yml"):
+        return "ci"
+    if ".github" in parts and "workflows" in parts and name.endswith((".yml", ".yaml")):
+        return "ci"
+    if ".circleci" in parts and name == "config.yml":
+        return "ci"
+    if name.endswith((".pkr.hcl", ".pkr.json")):
+        return "packer"
+    if name.endswith(".tf"):
+        return "terraform"
+    if name.endswith((".yaml", ".yml")):
+        return "yaml"
+    if name.endswith(".json"):
+        return "json"
+    if name.endswith(_SCRIPT_SUFFIXES) or name in ("makefile", "user-data", "user_data"):
+        return "script"
+    return None
+
+
+def walk(root: Path, notices: list[Notice]) -> Iterator[SourceFile]:
+    """Yield the files under ``root`` worth reading; append a notice for each skip."""
+    real_root = os.path.realpath(root)
+    seen: set[tuple[int, int]] = set()
+    stack: list[tuple[str, str]] = [(real_root, "")]
+    while stack:
+        directory, prefix = stack.pop()
+        try:
+            info = os.stat(directory)
+        except OSError as e:
+            notices.append(Notice(prefix or ".", f"cannot read folder: {e.strerror or e}"))
+            continue
+        if (info.st_dev, info.st_ino) in seen:
+            notices.append(Notice(prefix or ".", "folder reached twice (symlink loop): skipped"))
+            continue
+        seen.add((info.st_dev, info.st_ino))
+        try:
+            with os.scandir(directory) as scan:
+                entries = sorted(scan, key=_order)
+        except OSError as e:
+            notices.append(Notice(prefix or ".", f"cannot list folder: {e.strerror or e}"))
+            continue
+        subdirs: list[tuple[str, str]] = []
+        for entry in entries:
+            relative = f"{prefix}/{entry.name}" if prefix else entry.name
+            target = _target(entry, real_root, relative, notices)
+            if target is None:
+                continue
+            path, is_dir = target
+            if is_dir:
+                if entry.name in SKIPPED_DIRS:
+                    if entry.name not in QUIET_SKIPS:
+                        notices.append(Notice(relative, "vendored or generated folder: skipped"))
+                    continue
+                subdirs.append((path, relative))
+                continue
+            kind = classify(relative)
+            if kind is None:
+                continue
+            size = _size(entry, path)
+            if size > MAX_FILE_BYTES:
+                notices.append(
+                    Notice(
+                        relative, f"file is {size} bytes, over the {MAX_FILE_BYTES} cap: skipped"
+                    )
+                )
+                continue
+            yield SourceFile(path, relative, kind, size)
+        stack.extend(reversed(subdirs))
+
+
+def read_text(source: SourceFile, notices: list[Notice]) -> str | None:
+    """The file's text, or None (with a notice) when it is binary, not UTF-8 or unreadable."""
+    try:
+        with open(source.path, "rb") as handle:
+            raw = handle.read()
+    except OSError as e:
+        notices.append(Notice(source.relative, f"cannot read file: {e.strerror or e}"))
+        return None
+    if b"\x00" in raw[:8192]:
+        notices.append(Notice(source.relative, "binary file (NUL byte): skipped"))
+        return None
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        line = raw[: e.start].count(b"\n") + 1
+        notices.append(Notice(source.relative, f"not UTF-8 text (line {line}): skipped"))
+        return None
+
+
+def _order(entry: os.DirEntry[str]) -> tuple[int, str]:
+    return (0 if entry.name == "Chart.yaml" else 1, entry.name)
+
+
+def _target(
+    entry: os.DirEntry[str], root: str, relative: str, notices: list[Notice]
+) -> tuple[str, bool] | None:
+    """The real path of an entry and whether it is a folder; None to skip it."""
+    try:
+        if not entry.is_symlink():
+            return entry.path, entry.is_dir(follow_symlinks=False)
+        resolved = str(Path(entry.path).resolve(strict=True))
+    except (OSError, RuntimeError):
+        notices.append(Notice(relative, "broken or looping symlink: skipped"))
+        return None
+    if resolved != root and not resolved.startswith(root.rstrip(os.sep) + os.sep):
+        notices.append(Notice(relative, "symlink points outside the repository: skipped"))
+        return None
+    return resolved, os.path.isdir(resolved)
+
+
+def _size(entry: os.DirEntry[str], path: str) -> int:
+    try:
+        return entry.stat().st_size if path == entry.path else os.stat(path).st_size
+    except OSError:
+        return 0

@@ -1,0 +1,60 @@
+"""Gaps become a roadmap in seed 001's classes: Essential, then 1st, then 2nd.
+
+Every control that is not achieved (and not accepted in an exceptions file) becomes
+one item, carrying why it matters, what the detectors found, and the next concrete
+step from the model. Within a class, items follow seed 001's numbering (E1, E2, E3,
+P1...), then lower levels first (foundations before refinements), then the order of
+the areas in the model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from stackyard.assess.maturity import Control, MaturityModel
+from stackyard.assess.model import AreaResult, ControlResult, Priority, RoadmapItem
+
+PRIORITY_ORDER: dict[Priority, int] = {"Essential": 0, "1st": 1, "2nd": 2}
+
+
+def build_roadmap(model: MaturityModel, areas: Sequence[AreaResult]) -> tuple[RoadmapItem, ...]:
+    """One item per gap, sorted by class, seed item, level and area order."""
+    controls = {c.id: c for area in model.areas for c in area.controls}
+    area_order = {a.id: i for i, a in enumerate(model.areas)}
+    gaps: list[tuple[tuple[int, str, int, int, str], RoadmapItem]] = []
+    for area in areas:
+        for result in area.controls:
+            if result.status == "achieved" or getattr(result, "excepted", False):
+                continue
+            control = controls[result.control]
+            key = (
+                PRIORITY_ORDER[control.priority],
+                _seed_key(control.seed),
+                control.level,
+                area_order[area.area],
+                control.id,
+            )
+            gaps.append((key, _item(control, area, result)))
+    return tuple(item for _, item in sorted(gaps, key=lambda pair: pair[0]))
+
+
+def _item(control: Control, area: AreaResult, result: ControlResult) -> RoadmapItem:
+    found = result.detail if result.detail and result.detail != "not found" else ""
+    if not found and result.looked_for:
+        found = f"looked for {result.looked_for}; none found"
+    seed = f"[{control.seed}] " if control.seed else ""
+    reason = f"{seed}{control.why}"
+    if found:
+        reason += f" Found: {found}."
+    return RoadmapItem(
+        priority=control.priority,
+        area=area.area,
+        control=control.id,
+        title=control.title,
+        reason=reason,
+        next_step=control.next_step,
+    )
+
+
+def _seed_key(seed: str | None) -> str:
+    return seed or "~"

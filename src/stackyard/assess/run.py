@@ -1,0 +1,107 @@
+"""``assess DIR``: read a repository, run every detector, rate every area, write the roadmap.
+
+One streaming pass over the files builds the fact index; each Kubernetes object is
+also handed to the per-object workload checks as it passes. Then every detector the
+model names runs once over the index, controls are judged, areas rated, the overall
+CNCF level computed and the gaps sorted into the roadmap. A detector that fails on
+an unexpected input does not end the assessment: its controls read ``missing`` and a
+notice names the detector, so one odd file never hides the rest of the report.
+
+Reading allocates millions of small, acyclic objects (YAML values and positions);
+with CPython's default thresholds the cyclic garbage collector would rescan them
+hundreds of times. The run collects less often while it reads, and restores the
+thresholds afterwards.
+"""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+
+from stackyard.assess.detectors import DetectorResult, detectors_by_name
+from stackyard.assess.inputs import KubeObject, RepositoryIndex, index_repository
+from stackyard.assess.maturity import MaturityModel, load_model
+from stackyard.assess.model import Assessment, Notice
+from stackyard.assess.roadmap import build_roadmap
+from stackyard.assess.scoring import cnmm_level, score
+from stackyard.assess.workloads import WorkloadScanner
+from stackyard.errors import InputError, Location, Problem
+
+
+def assess_directory(root: Path, charts: Path | None = None) -> Assessment:
+    """Assess the repository at ``root``; with ``charts``, hydrate releases found there.
+
+    Raises:
+        InputError: ``root`` (or ``charts``) is not a directory.
+    """
+    if not root.is_dir():
+        raise InputError([Problem(Location(str(root)), "", "not a directory")])
+    if charts is not None and not charts.is_dir():
+        raise InputError([Problem(Location(str(charts)), "", "charts directory not found")])
+    notices: list[Notice] = []
+    scanner = WorkloadScanner()
+
+    def check(obj: KubeObject) -> None:
+        if obj.origin is None:  # rendered objects have no file of their own to cite
+            scanner.add(obj.data, obj.doc, obj.base)
+
+    with _bulk_allocation():
+        index = index_repository(root, notices, (check,), charts)
+    model = load_model()
+    results = run_detectors(model, index, notices)
+    areas = score(model, results)
+    return Assessment(
+        root=str(root),
+        areas=areas,
+        level=cnmm_level(model, {a.area: a.rating for a in areas}),
+        roadmap=build_roadmap(model, areas),
+        workload_findings=tuple(scanner.findings()),
+        notices=tuple(notices),
+        stats=_stats(index, scanner.workloads),
+    )
+
+
+def run_detectors(
+    model: MaturityModel, index: RepositoryIndex, notices: list[Notice]
+) -> Mapping[str, DetectorResult]:
+    """Run every detector the model names, once each."""
+    registry = detectors_by_name()
+    results: dict[str, DetectorResult] = {}
+    for name in sorted(model.detector_names()):
+        detector = registry[name]
+        try:
+            results[name] = detector.detect(index)
+        except Exception as e:  # one detector must not sink the report
+            notices.append(
+                Notice(
+                    index.root, f"detector {name} failed ({type(e).__name__}: {e}); please report"
+                )
+            )
+            results[name] = DetectorResult("missing", (), "detector failed", detector.looks_for)
+    return results
+
+
+@contextmanager
+def _bulk_allocation() -> Iterator[None]:
+    """Run the cyclic garbage collector less often while the repository is read."""
+    old = gc.get_threshold()
+    gc.set_threshold(max(old[0], 50_000), max(old[1], 20), max(old[2], 20))
+    try:
+        yield
+    finally:
+        gc.set_threshold(*old)
+
+
+def _stats(index: RepositoryIndex, workloads: int) -> dict[str, int]:
+    stats = dict(index.stats)
+    stats.update(
+        {
+            "releases": len(index.releases),
+            "workloads": workloads,
+            "terraformBlocks": len(index.terraform),
+            "ciFiles": len(index.ci_files()),
+        }
+    )
+    return stats

@@ -1,0 +1,221 @@
+"""Checks on the pod as a whole: host namespaces and paths, disruption, spreading, tokens.
+
+Three of them depend on other objects and are decided once every object has been
+seen (see :class:`~stackyard.assess.workloads.base.Candidate`):
+
+- a PodDisruptionBudget covers a workload when it selects the pod template's labels in
+  the same namespace; a manifest without a namespace matches any namespace, because
+  the namespace then comes from the deploying tool (Argo CD, Kustomize, Helm);
+- a workload is multi-replica when it declares ``replicas >= 2`` or a
+  HorizontalPodAutoscaler targets it with ``minReplicas >= 2``;
+- the service-account token is mounted unless the pod, or else its ServiceAccount,
+  sets ``automountServiceAccountToken: false``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from stackyard.assess.workloads.base import (
+    REPLICATED_KINDS,
+    Candidate,
+    Emit,
+    PodDisruptionBudget,
+    Workload,
+    WorkloadContext,
+    check,
+    dig,
+    snippet,
+)
+
+
+@check("WL011", "A hostPath volume is mounted", "warning", polaris="hostPathSet")
+def host_path(workload: Workload, emit: Emit) -> Iterable[Candidate]:
+    """A hostPath volume is mounted.
+
+    A hostPath volume gives the pod the node's files; a writable one lets it change the
+    node, and any one ties the pod to what a particular node happens to hold.
+    """
+    volumes = workload.pod_spec.get("volumes")
+    for index, volume in enumerate(volumes if isinstance(volumes, list) else []):
+        if isinstance(volume, Mapping) and volume.get("hostPath") is not None:
+            path = (*workload.pod_path, "volumes", index, "hostPath")
+            target = dig(volume, ("hostPath", "path")) or "?"
+            yield emit(
+                f"volume {volume.get('name')!r} mounts host path {target}", path, snippet(path, {})
+            )
+
+
+def _host_flag(workload: Workload, emit: Emit, flag: str) -> Iterable[Candidate]:
+    path = (*workload.pod_path, flag)
+    if dig(workload.obj, path) is True:
+        yield emit(f"{flag} is true", path, snippet(path, True))
+
+
+@check("WL012", "Pod shares the host network", "error", polaris="hostNetworkSet")
+def host_network(workload: Workload, emit: Emit) -> Iterable[Candidate]:
+    """Pod shares the host network.
+
+    With ``hostNetwork`` the pod binds the node's interfaces, bypasses network policies
+    and can reach every service listening on the node's loopback.
+    """
+    return _host_flag(workload, emit, "hostNetwork")
+
+
+@check("WL013", "Pod shares the host PID namespace", "error", polaris="hostPIDSet")
+def host_pid(workload: Workload, emit: Emit) -> Iterable[Candidate]:
+    """Pod shares the host PID namespace.
+
+    With ``hostPID`` the pod sees, and with enough rights signals or traces, every
+    process of the node.
+    """
+    return _host_flag(workload, emit, "hostPID")
+
+
+@check("WL014", "Pod shares the host IPC namespace", "error", polaris="hostIPCSet")
+def host_ipc(workload: Workload, emit: Emit) -> Iterable[Candidate]:
+    """Pod shares the host IPC namespace.
+
+    With ``hostIPC`` the pod reads and writes the shared memory of every process of
+    the node.
+    """
+    return _host_flag(workload, emit, "hostIPC")
+
+
+def _replicas_evidence(workload: Workload) -> tuple[tuple[str | int, ...], str]:
+    return workload.first_written(("spec", "replicas"), ("metadata", "name"))
+
+
+def _multi_replica(workload: Workload) -> bool:
+    """Whether the workload could have several replicas (decided with HPAs later)."""
+    return workload.kind in REPLICATED_KINDS
+
+
+@check(
+    "WL017",
+    "Multi-replica workload has no PodDisruptionBudget",
+    "warning",
+    polaris="missingPodDisruptionBudget",
+    kube_score=("deployment-has-poddisruptionbudget", "statefulset-has-poddisruptionbudget"),
+)
+def disruption_budget(workload: Workload, emit: Emit) -> Iterable[Candidate]:
+    """Multi-replica workload has no PodDisruptionBudget.
+
+    Without a PodDisruptionBudget a node drain (an upgrade, an autoscaler scale-down)
+    may evict every replica at once; the point of running several is lost exactly when
+    the platform does maintenance.
+    """
+    if not _multi_replica(workload):
+        return
+    namespace, kind, name = workload.namespace, workload.kind, workload.name
+    declared, labels = workload.replicas, dict(workload.pod_labels)
+
+    def waived(context: WorkloadContext) -> bool:
+        if context.min_replicas(namespace, kind, name, declared) < 2:
+            return True
+        return any(_covers(b, namespace, labels) for b in context.budgets_near(namespace))
+
+    path, text = _replicas_evidence(workload)
+    yield emit("no PodDisruptionBudget selects its pods", path, text, unless=waived)
+
+
+@check(
+    "WL018",
+    "Multi-replica workload has no anti-affinity or topology spread",
+    "warning",
+    polaris="topologySpreadConstraint",
+    kube_score=("deployment-has-host-podantiaffinity", "statefulset-has-host-podantiaffinity"),
+)
+def spreading(workload: Workload, emit: Emit) -> Iterable[Candidate]:
+    """Multi-replica workload has no anti-affinity or topology spread.
+
+    Replicas the scheduler may stack on one node (or one zone) fail together with it.
+    Either a pod anti-affinity term or a topology spread constraint satisfies the check.
+    """
+    if not _multi_replica(workload):
+        return
+    spec = workload.pod_spec
+    anti = dig(spec, ("affinity", "podAntiAffinity"))
+    if spec.get("topologySpreadConstraints") or (isinstance(anti, Mapping) and any(anti.values())):
+        return
+    namespace, kind, name, declared = (
+        workload.namespace,
+        workload.kind,
+        workload.name,
+        workload.replicas,
+    )
+
+    def waived(context: WorkloadContext) -> bool:
+        return context.min_replicas(namespace, kind, name, declared) < 2
+
+    path, text = _replicas_evidence(workload)
+    message = "no podAntiAffinity or topologySpreadConstraints spread its replicas"
+    yield emit(message, path, text, unless=waived)
+
+
+@check(
+    "WL019",
+    "Service-account token is mounted",
+    "warning",
+    polaris="automountServiceAccountToken",
+)
+def token_automount(workload: Workload, emit: Emit) -> Iterable[Candidate]:
+    """Service-account token is mounted.
+
+    Most pods never call the Kubernetes API, yet by default each gets a token that
+    can; set ``automountServiceAccountToken: false`` on the pod or its ServiceAccount
+    unless it needs one.
+    """
+    pod = workload.pod_spec
+    setting = pod.get("automountServiceAccountToken")
+    if setting is False:
+        return
+    namespace = workload.namespace
+    account = str(pod.get("serviceAccountName") or pod.get("serviceAccount") or "default")
+
+    def waived(context: WorkloadContext) -> bool:
+        # The pod's own ``true`` wins over its ServiceAccount's ``false``.
+        return setting is None and context.service_accounts.get((namespace, account)) is False
+
+    path, text = workload.first_written(
+        (*workload.pod_path, "automountServiceAccountToken"),
+        (*workload.pod_path, "serviceAccountName"),
+        workload.pod_path,
+    )
+    yield emit(f"the token of service account {account!r} is mounted", path, text, unless=waived)
+
+
+def selector_matches(selector: Mapping[str, Any] | None, labels: Mapping[str, str]) -> bool:
+    """Whether a Kubernetes label selector selects ``labels``.
+
+    A null selector selects nothing and an empty one everything, as for
+    ``policy/v1`` PodDisruptionBudgets.
+    """
+    if selector is None:
+        return False
+    match_labels = selector.get("matchLabels") or {}
+    if any(labels.get(str(k)) != str(v) for k, v in match_labels.items()):
+        return False
+    for expression in selector.get("matchExpressions") or []:
+        if not isinstance(expression, Mapping):
+            return False
+        key, operator = str(expression.get("key")), expression.get("operator")
+        values = {str(v) for v in expression.get("values") or []}
+        present = key in labels
+        if operator == "In" and not (present and labels[key] in values):
+            return False
+        if operator == "NotIn" and present and labels[key] in values:
+            return False
+        if operator == "Exists" and not present:
+            return False
+        if operator == "DoesNotExist" and present:
+            return False
+        if operator not in ("In", "NotIn", "Exists", "DoesNotExist"):
+            return False
+    return True
+
+
+def _covers(budget: PodDisruptionBudget, namespace: str, labels: Mapping[str, str]) -> bool:
+    same_namespace = not budget.namespace or not namespace or budget.namespace == namespace
+    return same_namespace and selector_matches(budget.selector, labels)

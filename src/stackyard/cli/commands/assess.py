@@ -1,0 +1,160 @@
+"""``stackyard assess DIR``: rate a platform repository and print the roadmap."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections import Counter
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+
+from rich.table import Table
+
+from stackyard.assess import Assessment, assess_directory
+from stackyard.assess.exceptions import apply_exceptions, load_exceptions
+from stackyard.assess.gate import fail_under, parse_threshold
+from stackyard.assess.report.compare import compare, load_previous, render_comparison_markdown
+from stackyard.assess.report.html import render_html
+from stackyard.assess.report.markdown import render_markdown
+from stackyard.assess.report.sarif import to_sarif
+from stackyard.cli.errors import FINDINGS, OK
+from stackyard.cli.output import console
+
+SECOND_CLASS_SHOWN = 10
+NOTICES_SHOWN = 10
+_CLASS_STYLE = {"Essential": "bold red", "1st": "yellow", "2nd": "cyan"}
+
+
+class ReportFormat(StrEnum):
+    """How ``assess`` prints its result."""
+
+    text = "text"
+    json = "json"
+    markdown = "markdown"
+    html = "html"
+    sarif = "sarif"
+
+
+@dataclass(frozen=True)
+class AssessOptions:
+    """Everything ``stackyard assess`` can be asked for besides the directory."""
+
+    output: ReportFormat = ReportFormat.text
+    charts: Path | None = None
+    exceptions: Path | None = None
+    fail_under: str | None = None
+    compare: Path | None = None
+    report: Path | None = None
+
+
+def assess_command(directory: Path, options: AssessOptions) -> int:
+    """Assess ``directory``; exit 1 when ``--fail-under`` is not met or a comparison regressed."""
+    threshold = parse_threshold(options.fail_under) if options.fail_under else None
+    previous = load_previous(options.compare) if options.compare else None
+    assessment = assess_directory(directory, options.charts)
+    if options.exceptions is not None:
+        assessment = apply_exceptions(assessment, load_exceptions(options.exceptions))
+    text = _render(assessment, options.output)
+    if options.report is not None:
+        options.report.write_text(text, encoding="utf-8")
+    elif text:
+        sys.stdout.write(text)
+    regressed = False
+    if previous is not None:
+        comparison = compare(previous, assessment)
+        sys.stderr.write(render_comparison_markdown(comparison))
+        regressed = comparison.has_regressions
+    below = threshold is not None and fail_under(assessment, threshold)
+    if below:
+        print(f"assessment is below --fail-under {options.fail_under}", file=sys.stderr)
+    return FINDINGS if below or regressed else OK
+
+
+def _render(assessment: Assessment, output: ReportFormat) -> str:
+    if output is ReportFormat.json:
+        return json.dumps(assessment.as_dict(), indent=2) + "\n"
+    if output is ReportFormat.markdown:
+        return render_markdown(assessment)
+    if output is ReportFormat.html:
+        return render_html(assessment)
+    if output is ReportFormat.sarif:
+        return json.dumps(to_sarif(assessment), indent=2) + "\n"
+    print_text(assessment)
+    return ""
+
+
+def print_text(assessment: Assessment) -> None:
+    """The terminal report: areas, roadmap, notices and the CNCF level."""
+    out = console()
+    out.print(areas_table(assessment))
+    out.print(roadmap_table(assessment))
+    if assessment.notices:
+        out.print(notices_table(assessment))
+    severities = Counter(f.severity for f in assessment.workload_findings)
+    out.print(
+        f"{assessment.stats.get('files', 0)} files, {assessment.stats.get('objects', 0)} objects, "
+        f"{assessment.stats.get('releases', 0)} releases read; "
+        f"{len(assessment.workload_findings)} workload findings "
+        f"({severities['error']} errors, {severities['warning']} warnings); "
+        f"{len(assessment.notices)} notices"
+    )
+    out.print(f"CNCF Cloud Native Maturity Model level: [bold]{assessment.level}[/]")
+
+
+def areas_table(assessment: Assessment) -> Table:
+    """Areas with their rating and how many controls are achieved, partial, missing."""
+    table = Table(title=f"Platform maturity of {assessment.root}", expand=False)
+    table.add_column("area")
+    table.add_column("rating")
+    for status in ("achieved", "partial", "missing"):
+        table.add_column(status, justify="right")
+    for area in assessment.areas:
+        counts = Counter(c.status for c in area.controls)
+        bar = "█" * area.rating + "░" * (5 - area.rating)
+        table.add_row(
+            area.title,
+            f"{bar} {area.rating}",
+            str(counts["achieved"]),
+            str(counts["partial"]),
+            str(counts["missing"]),
+        )
+    return table
+
+
+def roadmap_table(assessment: Assessment) -> Table:
+    """The roadmap: every Essential and 1st item, the first 2nd-class items."""
+    table = Table(title="Roadmap (Essential, 1st, 2nd)", expand=False)
+    for column in ("class", "control", "gap", "next step"):
+        table.add_column(column, overflow="fold")
+    table.caption = "why each gap matters and what was found: --output json"
+    second = 0
+    for item in assessment.roadmap:
+        if item.priority == "2nd":
+            second += 1
+            if second > SECOND_CLASS_SHOWN:
+                continue
+        table.add_row(
+            f"[{_CLASS_STYLE[item.priority]}]{item.priority}[/]",
+            item.control,
+            item.title,
+            item.next_step,
+        )
+    if second > SECOND_CLASS_SHOWN:
+        table.caption = (
+            f"{second - SECOND_CLASS_SHOWN} more 2nd-class items, and why each gap matters: "
+            "--output json"
+        )
+    return table
+
+
+def notices_table(assessment: Assessment) -> Table:
+    """Files skipped or handled specially, first ones only."""
+    table = Table(title="Notices", expand=False)
+    table.add_column("file", overflow="fold")
+    table.add_column("notice", overflow="fold")
+    for notice in assessment.notices[:NOTICES_SHOWN]:
+        table.add_row(notice.file, notice.message)
+    if len(assessment.notices) > NOTICES_SHOWN:
+        table.caption = f"{len(assessment.notices) - NOTICES_SHOWN} more: --output json"
+    return table

@@ -1,0 +1,46 @@
+"""Maturity-assessment fixtures: the seed 001 repository assessed once, a tree writer."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from stackyard.assess import Assessment, assess_directory
+from stackyard.assess.model import ControlResult
+
+REPOS = Path(__file__).resolve().parents[1] / "repos"
+SEED001 = REPOS / "seed001"
+
+WriteTree = Callable[[dict[str, str | bytes]], Path]
+
+
+@pytest.fixture(scope="session")
+def seed001() -> Assessment:
+    """The hand-written repository that reproduces seed 001, assessed."""
+    return assess_directory(SEED001)
+
+
+@pytest.fixture
+def write_tree(tmp_path: Path) -> WriteTree:
+    """Write files (text or bytes) under a fresh folder and return the folder."""
+
+    def write(files: dict[str, str | bytes]) -> Path:
+        root = tmp_path / "repo"
+        root.mkdir(exist_ok=True)
+        for name, content in files.items():
+            path = root / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(content, bytes):
+                path.write_bytes(content)
+            else:
+                path.write_text(content, encoding="utf-8")
+        return root
+
+    return write
+
+
+def control(assessment: Assessment, control_id: str) -> ControlResult:
+    """The verdict on one control."""
+    return next(c for a in assessment.areas for c in a.controls if c.control == control_id)

