@@ -183,3 +183,17 @@ def test_render_keeps_user_overrides_and_references_them(trees: dict[str, Path],
     files = appset["spec"]["template"]["spec"]["sources"][0]["helm"]["valueFiles"]
     assert "$values/overrides/values/common/grafana.yaml" in files
     assert validate_directory(tree).errors == []
+
+
+def test_a_tree_rendered_under_a_repository_path_validates(tmp_path: Path, cli: Cli) -> None:
+    spec = tmp_path / "platform.yaml"
+    text = (EXAMPLES / "community-poc.yaml").read_text()
+    spec.write_text(text.replace("  path: .", "  path: platform/poc"))
+    out = tmp_path / "repo" / "platform" / "poc"
+    assert cli("render", str(spec), "-o", str(out)).exit_code == 0
+    appset = yaml.safe_load((out / "apps" / "applicationsets" / "grafana.yaml").read_text())
+    files = appset["spec"]["template"]["spec"]["sources"][0]["helm"]["valueFiles"]
+    assert files[0] == "$values/platform/poc/values/common/grafana.yaml"
+    assert not (out / ".github").exists()  # GitHub reads workflows at the repository root only
+    result = cli("validate", str(out), "-o", "json")
+    assert result.exit_code == 0 and json.loads(result.stdout)["findings"] == []
