@@ -24,16 +24,43 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 import yaml
 
 from stackyard.errors import Location, Problem, YamlError
 
 try:  # libyaml is in every PyYAML wheel we pin; the pure parser is the same grammar.
-    from yaml import CSafeLoader as _Loader
+    from yaml import CSafeLoader as _BaseLoader
 except ImportError:  # pragma: no cover
-    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+    from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
+
+_RESOLVED_CACHE_LIMIT = 200_000
+
+
+class _Loader(_BaseLoader):
+    """libyaml's loader with the implicit-tag resolver memoised.
+
+    libyaml composes in C but asks PyYAML's Python resolver for the tag of every plain
+    scalar (a regex match each); repositories repeat the same keys and values endlessly,
+    so the answer is cached per (value, implicit) — the resolver depends on nothing else
+    for scalars. The cache is bounded and shared, being a pure function of its key.
+    """
+
+    _resolved: ClassVar[dict[tuple[str, bool, bool], str]] = {}
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+        if kind is not yaml.ScalarNode or not isinstance(value, str):
+            return super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
+        key = (value, bool(implicit[0]), bool(implicit[1]))
+        tag = self._resolved.get(key)
+        if tag is None:
+            tag = super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
+            if len(self._resolved) >= _RESOLVED_CACHE_LIMIT:
+                self._resolved.clear()
+            self._resolved[key] = tag
+        return tag
+
 
 MAX_FILE_BYTES = 4 * 1024 * 1024
 MAX_NODES = 200_000
@@ -198,7 +225,14 @@ class _Builder:
             raise self._fail(node, f"nesting deeper than {MAX_DEPTH} levels")
         mark = node.start_mark
         self.value_marks.setdefault(path, (mark.line + 1, mark.column + 1))
-        value = self._value(node, path, depth)
+        # Dispatch inline: this runs once per node of every file an assessment reads.
+        kind = type(node)
+        if kind is yaml.ScalarNode:
+            value = node.value if node.tag == _STR else self._scalar(node)
+        elif kind is yaml.MappingNode:
+            value = self._mapping(node, path, depth)  # type: ignore[arg-type]
+        else:
+            value = self._value(node, path, depth)
         if self._spans:
             self._last_line = max(self._last_line, _end_line(node, value))
             self.end_lines.setdefault(path, self._last_line)
@@ -240,7 +274,7 @@ class _Builder:
             if not isinstance(key_node, yaml.ScalarNode):
                 raise self._fail(key_node, "mapping keys must be plain scalars")
             self.nodes += 1
-            key = self._scalar(key_node)
+            key = key_node.value if key_node.tag == _STR else self._scalar(key_node)
             if key in seen:
                 first = seen[key].start_mark.line + 1
                 message = f"duplicate key {key!r} (first defined on line {first})"
