@@ -13,6 +13,10 @@ from dataclasses import dataclass
 from stackyard.plan import ClusterPlan
 from stackyard.render.context import RenderContext
 
+# The Secret (and key) holding mgmt's CA on clusters that reach mgmt's services.
+CA_BUNDLE_SECRET = "platform-ca-bundle"
+CA_KEY = "ca.crt"
+
 
 @dataclass(frozen=True)
 class Endpoint:

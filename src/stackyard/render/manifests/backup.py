@@ -34,9 +34,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from stackyard.plan import ClusterPlan
+from stackyard.render.addresses import CA_BUNDLE_SECRET, CA_KEY
 from stackyard.render.context import RenderContext
 from stackyard.render.manifests.base import AFTER_CHART, Placed, in_wave
-from stackyard.render.manifests.endpoints import CA_BUNDLE_SECRET, CA_KEY, object_store_url
+from stackyard.render.manifests.endpoints import object_store_url
 from stackyard.render.tree import Manifest
 from stackyard.spec.units import parse_duration
 

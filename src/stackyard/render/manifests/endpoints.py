@@ -20,11 +20,10 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from stackyard.plan import ClusterPlan
+from stackyard.render.addresses import CA_BUNDLE_SECRET, CA_KEY
 from stackyard.render.context import RenderContext
 
 ROOT_CA_SECRET = "platform-root-ca"
-CA_BUNDLE_SECRET = "platform-ca-bundle"
-CA_KEY = "ca.crt"
 VAULT_PORT = 8200
 MINIO_PORT = 9000
 

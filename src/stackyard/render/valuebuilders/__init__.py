@@ -1,0 +1,60 @@
+"""Values that depend on the cluster and the plan, computed per component.
+
+Static defaults belong in ``values_data/<component>.yaml``; only what must be derived
+from the spec or plan (cluster names and ids, addresses, remote-write URLs, routing
+modes, sizes from the catalog) is computed here. The registry maps component name to
+builder.
+
+Policy for addresses, so every component agrees with every other:
+
+- Public names are made by :func:`public_host` only: ``<name>.<platform.domain>``, or
+  ``<name>.<cluster>.<domain>`` for per-cluster endpoints. The gateway or ingress routes
+  for them are rendered as manifests.
+- A consumer reaches a platform service through :func:`endpoint_url`: the in-cluster
+  Service when the service runs on the consumer's own cluster, else the public
+  ``https://`` name of the service on mgmt. :data:`ENDPOINTS` lists every such service.
+- Secrets are never values: components name existing Secrets (``existingSecret``,
+  ``secretKeyRef``); the Secrets come from Vault through External Secrets or from the
+  operator.
+
+The builders live in one module per subject (networking, storage, identity,
+observability, policy), each registering its components in its own ``BUILDERS``;
+``provider`` answers what they all ask of the infrastructure provider.
+:data:`VALUE_BUILDERS` joins the subject registries.
+"""
+
+from __future__ import annotations
+
+from stackyard.render.addresses import endpoint_url, public_host
+from stackyard.render.valuebuilders import identity, networking, observability, policy, storage
+from stackyard.render.valuebuilders.identity import REALM, keycloak_issuer
+from stackyard.render.valuebuilders.networking import MESH_PORT
+from stackyard.render.valuebuilders.observability import metrics_store
+from stackyard.render.valuebuilders.storage import RETAIN_STORAGE_CLASS, minio_buckets
+from stackyard.render.values import ValueBuilder
+
+# Each component is registered by exactly one subject module; sorted by name, as the
+# registry has always been listed.
+VALUE_BUILDERS: dict[str, ValueBuilder] = dict(
+    sorted(
+        {
+            **identity.BUILDERS,
+            **networking.BUILDERS,
+            **observability.BUILDERS,
+            **policy.BUILDERS,
+            **storage.BUILDERS,
+        }.items()
+    )
+)
+
+__all__ = [
+    "MESH_PORT",
+    "REALM",
+    "RETAIN_STORAGE_CLASS",
+    "VALUE_BUILDERS",
+    "endpoint_url",
+    "keycloak_issuer",
+    "metrics_store",
+    "minio_buckets",
+    "public_host",
+]

@@ -1,0 +1,150 @@
+"""Values for secrets, sign-in and the portals people use: Vault, Keycloak and its clients.
+
+Keycloak's platform realm is the one OIDC issuer. Argo CD and Backstage here, and Grafana
+in :mod:`.observability`, get it from :func:`keycloak_issuer` and sign in through it when
+Keycloak is planned; otherwise they keep their own login. Keycloak and every portal
+(Argo CD, Backstage, Teleport, Harbor) are served at their :func:`public_host` names.
+Client secrets are named, never given: they come from Secrets (policy in the package
+docstring).
+"""
+
+from __future__ import annotations
+
+from stackyard.plan import ClusterPlan
+from stackyard.render.addresses import public_host
+from stackyard.render.context import RenderContext
+from stackyard.render.valuebuilders.provider import load_balancer_annotations
+from stackyard.render.valuebuilders.storage import retain_class, storage_size
+from stackyard.render.values import ValueBuilder, Values
+
+REALM = "platform"
+"""The Keycloak realm of the platform's own clients (seed 002)."""
+
+
+def keycloak_issuer(context: RenderContext) -> str | None:
+    """The OIDC issuer of the platform realm, or None when Keycloak is not planned."""
+    if not context.clusters_running("keycloak"):
+        return None
+    return f"https://{public_host(context, 'keycloak')}/realms/{REALM}"
+
+
+def _vault(context: RenderContext, cluster: ClusterPlan) -> Values:
+    storage: Values = {"size": storage_size(context, "vault"), **retain_class(context)}
+    values: Values = {"server": {"dataStorage": storage}}
+    replicas = context.component("vault").haReplicas
+    if cluster.cluster.is_ha and replicas:
+        values["server"]["ha"] = {"raft": {"config": _raft_config(context, replicas)}}
+    return values
+
+
+def _raft_config(context: RenderContext, replicas: int) -> str:
+    """Vault's Raft configuration with every peer in retry_join, so replicas join alone."""
+    namespace = context.component("vault").namespace
+    tls = "/vault/userconfig/vault-tls"
+    joins = "".join(
+        "  retry_join {\n"
+        f'    leader_api_addr     = "https://vault-{i}.vault-internal.{namespace}.svc:8200"\n'
+        f'    leader_ca_cert_file = "{tls}/ca.crt"\n'
+        "  }\n"
+        for i in range(replicas)
+    )
+    return (
+        "ui = true\n\n"
+        'listener "tcp" {\n'
+        '  address         = "[::]:8200"\n'
+        '  cluster_address = "[::]:8201"\n'
+        f'  tls_cert_file   = "{tls}/tls.crt"\n'
+        f'  tls_key_file    = "{tls}/tls.key"\n'
+        "}\n\n"
+        'storage "raft" {\n'
+        '  path = "/vault/data"\n'
+        f"{joins}"
+        "}\n\n"
+        'service_registration "kubernetes" {}\n'
+    )
+
+
+def _keycloak(context: RenderContext, cluster: ClusterPlan) -> Values:
+    host = public_host(context, "keycloak")
+    return {"extraEnv": f"- name: KC_HOSTNAME\n  value: https://{host}\n"}
+
+
+def _argo_cd(context: RenderContext, cluster: ClusterPlan) -> Values:
+    host = public_host(context, "argocd")
+    values: Values = {"global": {"domain": host}, "configs": {"cm": {"url": f"https://{host}"}}}
+    issuer = keycloak_issuer(context)
+    if issuer is None:
+        return values
+    values["configs"]["cm"]["oidc.config"] = (
+        "name: Keycloak\n"
+        f"issuer: {issuer}\n"
+        "clientID: argocd\n"
+        "clientSecret: $oidc.keycloak.clientSecret\n"
+        "requestedScopes: [openid, profile, email, groups]\n"
+    )
+    values["configs"]["rbac"] = {
+        "policy.default": "role:readonly",
+        "policy.csv": "g, platform-admins, role:admin\n",
+        "scopes": "[groups]",
+    }
+    values["dex"] = {"enabled": False}
+    return values
+
+
+def _backstage(context: RenderContext, cluster: ClusterPlan) -> Values:
+    url = f"https://{public_host(context, 'backstage')}"
+    app_config: Values = {
+        "app": {"baseUrl": url},
+        "backend": {
+            "baseUrl": url,
+            "database": {
+                "client": "pg",
+                "connection": {
+                    "host": "backstage-postgresql",
+                    "port": 5432,
+                    "user": "backstage",
+                    "password": "${POSTGRES_PASSWORD}",
+                },
+            },
+        },
+    }
+    issuer = keycloak_issuer(context)
+    if issuer is not None:
+        app_config["auth"] = {
+            "environment": "production",
+            "providers": {
+                "oidc": {
+                    "production": {
+                        "metadataUrl": f"{issuer}/.well-known/openid-configuration",
+                        "clientId": "backstage",
+                        "clientSecret": "${AUTH_OIDC_CLIENT_SECRET}",
+                    }
+                }
+            },
+        }
+    return {"backstage": {"appConfig": app_config, "extraEnvVarsSecrets": ["backstage-secrets"]}}
+
+
+def _teleport(context: RenderContext, cluster: ClusterPlan) -> Values:
+    values: Values = {
+        "clusterName": public_host(context, "teleport"),
+        "kubeClusterName": cluster.name,
+    }
+    annotations = load_balancer_annotations(context, cluster, internal=False)
+    if annotations:
+        values["annotations"] = {"service": annotations}
+    return values
+
+
+def _harbor(context: RenderContext, cluster: ClusterPlan) -> Values:
+    return {"externalURL": f"https://{public_host(context, 'harbor')}"}
+
+
+BUILDERS: dict[str, ValueBuilder] = {
+    "argo-cd": _argo_cd,
+    "backstage": _backstage,
+    "harbor": _harbor,
+    "keycloak": _keycloak,
+    "teleport": _teleport,
+    "vault": _vault,
+}

@@ -1,0 +1,97 @@
+"""Where the platform keeps its data: volumes, buckets and object stores; Longhorn and MinIO.
+
+Policy, shared by every builder that stores something:
+
+- Volume sizes come from the catalog entry's ``storage``, not from values files. On
+  provider local, Vault and MinIO use the Retain class (seed 004), so their volumes
+  outlive their claims.
+- A bucket is ``<platform>-<purpose>`` on S3 and MinIO alike. A store on AWS writes to S3;
+  elsewhere to the MinIO on its own cluster, or to its own volume when there is none
+  (Loki always does on provider local).
+- MinIO creates the buckets its consumers use: Velero's, and those of the stores beside it.
+"""
+
+from __future__ import annotations
+
+from stackyard.plan import ClusterPlan
+from stackyard.render.context import RenderContext
+from stackyard.render.valuebuilders.provider import aws_region
+from stackyard.render.values import ValueBuilder, Values
+
+RETAIN_STORAGE_CLASS = "local-path-retain"
+"""Seed 004: the Retain class of provider local, for Vault and MinIO."""
+
+
+def storage_size(context: RenderContext, component: str) -> str:
+    """The volume size the catalog gives ``component``."""
+    storage = context.component(component).storage
+    if storage is None:  # a catalog invariant for the components that ask
+        raise ValueError(f"catalog entry {component} has no storage size")
+    return storage
+
+
+def retain_class(context: RenderContext) -> dict[str, str]:
+    """Values selecting the Retain storage class on provider local, else none."""
+    return {"storageClass": RETAIN_STORAGE_CLASS} if context.platform.provider == "local" else {}
+
+
+def bucket_name(context: RenderContext, purpose: str) -> str:
+    """The platform's bucket for ``purpose``, on S3 or MinIO alike: ``<platform>-<purpose>``."""
+    return f"{context.platform.name}-{purpose}"
+
+
+def object_store(context: RenderContext, cluster: ClusterPlan) -> str:
+    """Where a store on ``cluster`` keeps objects: s3 (AWS), minio (beside it) or filesystem."""
+    if context.platform.provider == "aws":
+        return "s3"
+    return "minio" if cluster.has("minio") else "filesystem"
+
+
+def loki_store(context: RenderContext, cluster: ClusterPlan) -> str:
+    """Loki's chunk store: its own volume on provider local (seed 004: 30Gi), else objects."""
+    return "filesystem" if context.platform.provider == "local" else object_store(context, cluster)
+
+
+def minio_endpoint(context: RenderContext) -> str:
+    """The in-cluster S3 endpoint of MinIO, for stores that keep objects in it."""
+    return f"minio.{context.component('minio').namespace}.svc:9000"
+
+
+def _longhorn(context: RenderContext, cluster: ClusterPlan) -> Values:
+    values: Values = {
+        "persistence": {"defaultClassReplicaCount": min(3, cluster.cluster.node_count)}
+    }
+    region = aws_region(context, cluster)
+    if context.platform.provider == "aws" and region:
+        # No credential Secret: S3 is reached with the node's IAM role, as Loki and Mimir do.
+        target = f"s3://{bucket_name(context, 'longhorn-backups')}@{region}/"
+        values["defaultBackupStore"] = {"backupTarget": target}
+    return values
+
+
+def minio_buckets(context: RenderContext, cluster: ClusterPlan) -> list[str]:
+    """Buckets the platform's consumers use in the MinIO on ``cluster``."""
+    if not cluster.has("minio"):
+        return []
+    # Every cluster's Velero writes to <platform>-velero (manifests/backup.py).
+    buckets = [bucket_name(context, "velero")]
+    for store in ("thanos", "mimir"):
+        if cluster.has(store):
+            buckets.append(bucket_name(context, store))
+    if cluster.has("loki") and loki_store(context, cluster) == "minio":
+        buckets.append(bucket_name(context, "loki"))
+    return buckets
+
+
+def _minio(context: RenderContext, cluster: ClusterPlan) -> Values:
+    persistence: Values = {"size": storage_size(context, "minio"), **retain_class(context)}
+    buckets = [
+        {"name": name, "policy": "none", "purge": False} for name in minio_buckets(context, cluster)
+    ]
+    return {"persistence": persistence, "buckets": buckets}
+
+
+BUILDERS: dict[str, ValueBuilder] = {
+    "longhorn": _longhorn,
+    "minio": _minio,
+}
