@@ -47,19 +47,27 @@ class _Loader(_BaseLoader):
     for scalars. The cache is bounded and shared, being a pure function of its key.
     """
 
-    _resolved: ClassVar[dict[tuple[str, bool, bool], str]] = {}
+    _resolved: ClassVar[dict[tuple[str, Any], str]] = {}
 
     def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
-        if kind is not yaml.ScalarNode or not isinstance(value, str):
-            return super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
-        key = (value, bool(implicit[0]), bool(implicit[1]))
-        tag = self._resolved.get(key)
-        if tag is None:
-            tag = super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
-            if len(self._resolved) >= _RESOLVED_CACHE_LIMIT:
-                self._resolved.clear()
-            self._resolved[key] = tag
-        return tag
+        if kind is yaml.ScalarNode:
+            key = (value, implicit)  # implicit is libyaml's (plain, quoted) pair
+            tag = self._resolved.get(key)
+            if tag is None:
+                tag = super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
+                if len(self._resolved) >= _RESOLVED_CACHE_LIMIT:
+                    self._resolved.clear()
+                self._resolved[key] = tag
+            return tag
+        return super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
+
+    # Path resolvers are never registered on the safe loader, so the composer's
+    # bookkeeping calls around every node can return at once.
+    def descend_resolver(self, current_node: Any, current_index: Any) -> None:
+        return None
+
+    def ascend_resolver(self) -> None:
+        return None
 
 
 MAX_FILE_BYTES = 4 * 1024 * 1024
@@ -234,7 +242,9 @@ class _Builder:
         else:
             value = self._value(node, path, depth)
         if self._spans:
-            self._last_line = max(self._last_line, _end_line(node, value))
+            end = _end_line(node, value)
+            if end > self._last_line:
+                self._last_line = end
             self.end_lines.setdefault(path, self._last_line)
         return value
 
@@ -313,8 +323,8 @@ def _mark(node: yaml.Node) -> tuple[int, int]:
 def _end_line(node: yaml.Node, value: Any) -> int:
     """The last line a node's own text occupies (children are tracked by the builder)."""
     start = node.start_mark.line + 1
-    if isinstance(node, yaml.ScalarNode):
-        if node.style == "|" and isinstance(value, str):
+    if type(node) is yaml.ScalarNode:
+        if node.style == "|" and type(value) is str:
             # A literal block's content starts below the indicator, one line per line;
             # end_mark would also count the blank lines that follow it.
             return start + max(1, value.rstrip("\n").count("\n") + 1)
