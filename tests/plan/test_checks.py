@@ -8,6 +8,7 @@ import pytest
 
 from stackyard.errors import SpecError
 from stackyard.plan import Finding, Plan
+from stackyard.spec import load_spec_text
 from tests.plan.conftest import example_text
 
 PlanText = Callable[[str], Plan]
@@ -206,3 +207,32 @@ def test_app_clusters_without_mgmt_are_rejected(plan_text: PlanText) -> None:
 def test_tenants_need_enterprise(plan_text: PlanText) -> None:
     text = POC + "tenants:\n  - name: t\n    clusters: [poc]\n"
     assert findings(plan_text(text), "SY508")
+
+
+def test_a_node_range_too_small_for_the_nodes_is_rejected(plan_text: PlanText) -> None:
+    text = LOCAL.replace("192.168.64.20-192.168.64.29", "192.168.64.20-192.168.64.20")
+    (finding,) = findings(plan_text(text), "SY104")
+    assert "1 usable addresses for 2 nodes" in finding.message
+    assert finding.cluster == "app1"
+
+
+def test_kubeadm_pod_ranges_must_be_cidrs(plan_text: PlanText) -> None:
+    text = LOCAL.replace("podCIDR: 10.100.0.0/16", "podCIDR: 10.100.0.0-10.100.255.255")
+    (finding,) = findings(plan_text(text), "SY105")
+    assert finding.field == "clusters[0].network.podCIDR"
+
+
+def test_control_plane_pools_must_agree(plan_text: PlanText) -> None:
+    text = AWS.replace(
+        "      - {name: server, role: control-plane, count: 3,",
+        "      - {name: extra, role: control-plane, count: 2, cpu: 4, memory: 16Gi,"
+        " schedulable: true}\n"
+        "      - {name: server, role: control-plane, count: 3,",
+    )
+    (finding,) = findings(plan_text(text), "SY510")
+    assert finding.location.line == line_of(text, "nodePools:")
+
+
+def test_rpo_under_a_minute_is_bad_input() -> None:
+    with pytest.raises(SpecError, match="under a minute"):
+        load_spec_text(LOCAL.replace("rpo: 24h", "rpo: 30s"), "platform.yaml")

@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from stackyard.spec.units import Duration, Quantity, Range
+from stackyard.spec.units import Duration, Quantity, Range, parse_duration
 
 Edition = Literal["community", "standard", "enterprise"]
 Provider = Literal["aws", "onprem", "local"]
@@ -303,7 +303,17 @@ class Slo(_Spec):
         default=99.0, gt=0, lt=100, description="Availability target in percent, e.g. 99.9."
     )
     rto: Duration = Field(default="1h", description="Recovery time objective.")
-    rpo: Duration = Field(default="24h", description="Recovery point objective.")
+    rpo: Duration = Field(
+        default="24h",
+        description="Recovery point objective; at least 1m (snapshots are cron jobs).",
+    )
+
+    @field_validator("rpo")
+    @classmethod
+    def _rpo_at_least_a_minute(cls, value: str) -> str:
+        if parse_duration(value) < 60:
+            raise ValueError(f"{value!r} is under a minute; backups run at most once a minute")
+        return value
 
 
 class Host(_Spec):

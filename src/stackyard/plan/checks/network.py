@@ -125,3 +125,44 @@ def pool_in_node_network(context: CheckContext, emit: Emit) -> Iterable[Finding]
                 ("clusters", index, "network", "nodeRange"),
                 cluster=cluster.name,
             )
+
+
+@check("SY104", "Node range smaller than the cluster", "error")
+def node_range_fits_nodes(context: CheckContext, emit: Emit) -> Iterable[Finding]:
+    """Node range smaller than the cluster.
+
+    Nodes get fixed addresses from ``nodeRange`` in order (control plane first), so the
+    range must hold at least one address per node; a CIDR loses its network and
+    broadcast addresses.
+    """
+    for index, cluster in enumerate(context.platform.clusters):
+        network = cluster.network.nodeRange
+        usable = network.size - (2 if "/" in network.text and network.size > 2 else 0)
+        if usable < cluster.node_count:
+            yield emit(
+                f"node range {network} has {usable} usable addresses for "
+                f"{cluster.node_count} nodes",
+                ("clusters", index, "network", "nodeRange"),
+                hint="widen network.nodeRange",
+                cluster=cluster.name,
+            )
+
+
+@check("SY105", "kubeadm networks written as ranges", "error")
+def kubeadm_needs_cidrs(context: CheckContext, emit: Emit) -> Iterable[Finding]:
+    """Networks written as ranges where kubeadm needs CIDRs.
+
+    kubeadm's ``podSubnet`` and ``serviceSubnet`` take CIDRs only, not first-last ranges.
+    """
+    if context.platform.kubernetes.distribution != "kubeadm":
+        return
+    for index, cluster in enumerate(context.platform.clusters):
+        for key in ("podCIDR", "serviceCIDR"):
+            value = getattr(cluster.network, key)
+            if value is not None and "-" in value.text:
+                yield emit(
+                    f"{key} {value} is a range; kubeadm needs a CIDR",
+                    ("clusters", index, "network", key),
+                    hint="write it as a CIDR, e.g. 10.100.0.0/16",
+                    cluster=cluster.name,
+                )

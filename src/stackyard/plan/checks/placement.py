@@ -216,3 +216,23 @@ def edition_minimum_nodes(context: CheckContext, emit: Emit) -> Iterable[Finding
                 hint="use an odd number of control-plane nodes (1, 3 or 5)",
                 cluster=cluster.name,
             )
+
+
+@check("SY510", "Control-plane pools disagree on taking workloads", "error")
+def control_plane_pools_agree(context: CheckContext, emit: Emit) -> Iterable[Finding]:
+    """Control-plane pools disagree on taking workloads.
+
+    Every control-plane node of a cluster is configured the same way (one RKE2 server
+    config, one kubeadm init configuration), so its pools must agree on
+    ``schedulable``.
+    """
+    for index, cluster in enumerate(context.platform.clusters):
+        answers = {p.takes_workloads for p in cluster.nodePools if p.role == "control-plane"}
+        if len(answers) > 1:
+            yield emit(
+                "control-plane pools disagree on schedulable",
+                ("clusters", index, "nodePools"),
+                key=True,
+                hint="give every control-plane pool the same schedulable value",
+                cluster=cluster.name,
+            )
