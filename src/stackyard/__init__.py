@@ -1,3 +1,3 @@
-"""Stackyard: declare, plan, render, validate, assess and simulate one Kubernetes platform."""
+"""Stackyard: declare, plan, render, validate and assess one Kubernetes platform."""
 
 __version__ = "0.1.0"

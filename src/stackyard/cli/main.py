@@ -23,7 +23,7 @@ from stackyard.spec.starter import Topology
 
 app = typer.Typer(
     name="stackyard",
-    help="Plan, render, validate, assess and simulate one Kubernetes platform.",
+    help="Plan, render, validate and assess one Kubernetes platform.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
