@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
+from stackyard.kube import merge_values
 from stackyard.plan import ClusterPlan, Plan, make_plan
 from stackyard.render.bootstrap import ALL_BOOTSTRAP
 from stackyard.render.bootstrap.aws_ccm import CHART_VERSION, IMAGE, UNINITIALIZED_TAINT
@@ -262,18 +263,8 @@ def test_bootstrap_values_are_the_rendered_values_layers(plans: dict[str, Plan])
         "values/editions/standard/cilium.yaml",
         "values/clusters/prod/cilium.yaml",
     ):
-        layers = _merge(layers, documents(tree[path])[0] or {})
+        layers = merge_values(layers, documents(tree[path])[0] or {})
     assert bootstrap_values(RenderContext(plan), plan.cluster("prod")) == layers
-
-
-def _merge(base: dict[str, Any], overlay: dict[str, Any]) -> dict[str, Any]:
-    merged = dict(base)
-    for key, value in overlay.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = _merge(merged[key], value)
-        else:
-            merged[key] = value
-    return merged
 
 
 def test_kube_proxy_follows_the_cilium_values(plans: dict[str, Plan]) -> None:

@@ -12,12 +12,12 @@ from click.testing import Result
 from typer.testing import CliRunner
 
 from stackyard.cli.main import app
+from stackyard.kube import selector_matches
 from stackyard.plan import make_plan
 from stackyard.render.build import render_plan
 from stackyard.render.context import component_label
 from stackyard.spec import load_spec
 from stackyard.validate.run import validate_directory
-from stackyard.validate.topology import selector_matches
 from tests.render.conftest import EXAMPLE_NAMES, EXAMPLES, Rendered
 
 # Checks the reference data cannot perform yet; anything else is a failure.

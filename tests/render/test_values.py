@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from stackyard.kube import merge_values
 from stackyard.plan import Plan, make_plan
 from stackyard.render.context import RenderContext
 from stackyard.render.manifests.backup import bucket as velero_bucket
@@ -15,7 +16,6 @@ from stackyard.render.valuebuilders import VALUE_BUILDERS, public_host
 from stackyard.render.values import (
     cluster_values,
     common_values,
-    deep_merge,
     edition_values,
     values_data,
 )
@@ -41,9 +41,9 @@ def values(plan: Plan | str, component: str, cluster: str) -> dict[str, Any]:
     plan = _plan(plan) if isinstance(plan, str) else plan
     context = RenderContext(plan)
     entry = context.component(component)
-    merged = deep_merge(common_values(context, entry), edition_values(context, entry))
+    merged = merge_values(common_values(context, entry), edition_values(context, entry))
     layer = cluster_values(context, plan.cluster(cluster), entry, VALUE_BUILDERS)
-    return deep_merge(merged, layer)
+    return merge_values(merged, layer)
 
 
 def at(tree: dict[str, Any], dotted: str) -> Any:

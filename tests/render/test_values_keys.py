@@ -6,10 +6,11 @@ from typing import Any
 
 import pytest
 
+from stackyard.kube import merge_values
 from stackyard.plan import make_plan
 from stackyard.render.context import RenderContext
 from stackyard.render.valuebuilders import VALUE_BUILDERS
-from stackyard.render.values import cluster_values, common_values, deep_merge, edition_values
+from stackyard.render.values import cluster_values, common_values, edition_values
 from stackyard.spec import load_spec
 from stackyard.validate.chartkeys import (
     ChartKeys,
@@ -64,9 +65,9 @@ def test_values_of_every_cluster_fit_the_chart_schema(example: str) -> None:
     for component, _, keys, layers in _layers(example):
         if keys is None:
             continue
-        common = deep_merge(layers[0][1], layers[1][1])
+        common = merge_values(layers[0][1], layers[1][1])
         for layer, values in layers[2:]:
-            merged = deep_merge(common, values)
+            merged = merge_values(common, values)
             problems += [
                 f"{component} [{layer}]: {p}" for p in values_schema_problems(keys, merged)
             ]

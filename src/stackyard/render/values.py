@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from stackyard.catalog import Component
 from stackyard.errors import CatalogError
+from stackyard.kube import merge_values
 from stackyard.plan import ClusterPlan
 from stackyard.render.context import RenderContext
 from stackyard.yamlio import load_yaml_text
@@ -71,17 +72,6 @@ def values_data(name: str) -> ValuesData:
         raise CatalogError(f"{source}: {e}") from e
 
 
-def deep_merge(base: Values, overlay: Mapping[str, Any]) -> Values:
-    """``overlay`` merged into a copy of ``base``; maps merge, everything else replaces."""
-    merged = copy.deepcopy(base)
-    for key, value in overlay.items():
-        if isinstance(value, Mapping) and isinstance(merged.get(key), dict):
-            merged[key] = deep_merge(merged[key], value)
-        else:
-            merged[key] = copy.deepcopy(value)
-    return merged
-
-
 def set_path(values: Values, dotted: str, value: Any) -> None:
     """Set ``a.b.c`` in nested dicts, creating the maps on the way."""
     *parents, last = dotted.split(".")
@@ -108,7 +98,7 @@ def common_values(context: RenderContext, component: Component) -> Values:
         set_path(values, key, component.replicas)
     override = context.platform.components.get(component.name)
     if override is not None:
-        values = deep_merge(values, override.values)
+        values = merge_values(values, override.values)
     return values
 
 
@@ -127,7 +117,7 @@ def cluster_values(
     data = values_data(component.name)
     values = copy.deepcopy(data.roles.get(cluster.cluster.role, {}))
     if cluster.cluster.is_ha:
-        values = deep_merge(values, data.ha)
+        values = merge_values(values, data.ha)
         if component.haReplicas:
             for key in data.keys.replicas:
                 set_path(values, key, component.haReplicas)
@@ -137,8 +127,8 @@ def cluster_values(
             set_path(values, install.valuesKey, cluster.has(feature.name))
     builder = builders.get(component.name)
     if builder is not None:
-        values = deep_merge(values, builder(context, cluster))
+        values = merge_values(values, builder(context, cluster))
     override = cluster.cluster.components.get(component.name)
     if override is not None:
-        values = deep_merge(values, override.values)
+        values = merge_values(values, override.values)
     return values

@@ -9,9 +9,10 @@ against the chart's ``values.schema.json`` as ``helm install`` would.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from typing import Any
 
+from stackyard.kube import merge_values
 from stackyard.validate.chartkeys import (
     ChartKeys,
     chart_keys,
@@ -22,17 +23,6 @@ from stackyard.validate.findings import ValidationFinding
 from stackyard.validate.repository import Repository
 from stackyard.validate.topology import VALUES_REF, ClusterSecret, helm_sources
 from stackyard.yamlio import LocatedDocument
-
-
-def merge(base: dict[str, Any], overlay: Mapping[str, Any]) -> dict[str, Any]:
-    """Helm's merge of values files: maps merge recursively, the rest replaces."""
-    merged = dict(base)
-    for key, value in overlay.items():
-        if isinstance(value, Mapping) and isinstance(merged.get(key), dict):
-            merged[key] = merge(merged[key], value)
-        else:
-            merged[key] = value
-    return merged
 
 
 def check_values(repository: Repository) -> Iterator[ValidationFinding]:
@@ -98,7 +88,7 @@ def _schema(
     merged: dict[str, Any] = {}
     for _, layer in files:
         if isinstance(layer.data, dict):
-            merged = merge(merged, layer.data)
+            merged = merge_values(merged, layer.data)
     last = files[-1][1]
     for problem in values_schema_problems(keys, merged):
         yield ValidationFinding(

@@ -21,24 +21,16 @@ from typing import Any
 import helm_python as helm
 
 from stackyard.errors import Location, YamlError
+from stackyard.kube import merge_values, pod_spec
 from stackyard.validate.crdschemas import check_resource
 from stackyard.validate.findings import ValidationFinding
-from stackyard.validate.helmvalues import merge, value_layers
+from stackyard.validate.helmvalues import value_layers
 from stackyard.validate.kube import UnknownKindError, validate_builtin
 from stackyard.validate.repository import Repository
 from stackyard.validate.schemaerrors import problems_from
 from stackyard.validate.topology import helm_sources
 from stackyard.yamlio import load_yaml_documents
 
-POD_SPEC_PATHS: Mapping[str, tuple[str, ...]] = {
-    "Pod": ("spec",),
-    "Deployment": ("spec", "template", "spec"),
-    "StatefulSet": ("spec", "template", "spec"),
-    "DaemonSet": ("spec", "template", "spec"),
-    "ReplicaSet": ("spec", "template", "spec"),
-    "Job": ("spec", "template", "spec"),
-    "CronJob": ("spec", "jobTemplate", "spec", "template", "spec"),
-}
 CONTAINER_LISTS = ("initContainers", "containers", "ephemeralContainers")
 
 
@@ -138,7 +130,7 @@ def hydrate(repository: Repository, charts: Path, version: str) -> Hydration:
             values: dict[str, Any] = {}
             for _, layer in value_layers(repository, helm_values.get("valueFiles") or [], cluster):
                 if isinstance(layer.data, dict):
-                    values = merge(values, layer.data)
+                    values = merge_values(values, layer.data)
             app = f"{helm_source.appset}-{cluster.name}"
             result.findings += _render(
                 path, values, release, helm_source.namespace, app, version, where, result
@@ -227,13 +219,8 @@ def _crd_validators(objects: Iterator[dict[str, Any]]) -> dict[tuple[str, str], 
 
 
 def _images(obj: Mapping[str, Any]) -> Iterator[str]:
-    path = POD_SPEC_PATHS.get(str(obj.get("kind")))
-    if path is None:
-        return
-    node: Any = obj
-    for key in path:
-        node = node.get(key) if isinstance(node, Mapping) else None
-    if not isinstance(node, Mapping):
+    node = pod_spec(obj)
+    if node is None:
         return
     for key in CONTAINER_LISTS:
         for container in node.get(key) or []:

@@ -23,6 +23,7 @@ from stackyard.assess.inputs.documents import yaml_documents
 from stackyard.assess.inputs.objects import KubeObject, objects_in
 from stackyard.assess.inputs.releases import Release
 from stackyard.assess.model import Notice
+from stackyard.kube import merge_values
 
 AddObject = Callable[[KubeObject, str], None]
 
@@ -61,7 +62,7 @@ def hydrate_releases(
             values: dict[str, Any] = {}
             for layer in release.layers():
                 if layer.chart == chart and isinstance(layer.data, Mapping):
-                    values = merge(values, layer.data)
+                    values = merge_values(values, layer.data)
             if _render(release, chart, path, values, add, notices):
                 rendered += 1
     if missing:
@@ -70,17 +71,6 @@ def hydrate_releases(
             Notice(str(charts), f"not hydrated, chart not in the charts folder: {names}")
         )
     return rendered
-
-
-def merge(base: Mapping[str, Any], layer: Mapping[str, Any]) -> dict[str, Any]:
-    """Helm's values merge: maps merge key by key, everything else is replaced."""
-    result = dict(base)
-    for key, value in layer.items():
-        if isinstance(value, Mapping) and isinstance(result.get(key), Mapping):
-            result[key] = merge(result[key], value)
-        else:
-            result[key] = value
-    return result
 
 
 def _render(

@@ -16,18 +16,9 @@ from typing import Any
 
 from stackyard.assess.inputs.located import Located, as_mapping
 from stackyard.assess.model import Evidence
+from stackyard.kube import POD_SPEC_PATHS
 from stackyard.yamlio import LocatedDocument
 
-POD_SPECS: Mapping[str, tuple[str, ...]] = {
-    "Pod": ("spec",),
-    "Deployment": ("spec", "template", "spec"),
-    "StatefulSet": ("spec", "template", "spec"),
-    "DaemonSet": ("spec", "template", "spec"),
-    "ReplicaSet": ("spec", "template", "spec"),
-    "Job": ("spec", "template", "spec"),
-    "CronJob": ("spec", "jobTemplate", "spec", "template", "spec"),
-    "Rollout": ("spec", "template", "spec"),
-}
 CONTAINER_LISTS = ("initContainers", "containers")
 
 KEPT_KINDS = frozenset(
@@ -211,7 +202,7 @@ class Workload:
 
 def workload_of(obj: KubeObject) -> Workload | None:
     """The workload facts of ``obj``, or None when it runs no pods."""
-    spec_path = POD_SPECS.get(obj.kind)
+    spec_path = POD_SPEC_PATHS.get(obj.kind)
     if spec_path is None:
         return None
     pod = obj.get(*spec_path)

@@ -20,7 +20,6 @@ from typing import Any
 from stackyard.assess.model import WorkloadFinding
 from stackyard.assess.workloads import containers, pods
 from stackyard.assess.workloads.base import (
-    POD_SPEC_PATHS,
     Candidate,
     PathKey,
     PodDisruptionBudget,
@@ -29,7 +28,7 @@ from stackyard.assess.workloads.base import (
     WorkloadContext,
     dig,
 )
-from stackyard.assess.workloads.pods import selector_matches
+from stackyard.kube import POD_SPEC_PATHS, selector_matches
 from stackyard.yamlio import LocatedDocument
 
 WORKLOAD_CHECKS: tuple[WorkloadCheck, ...] = (

@@ -24,18 +24,6 @@ from stackyard.yamlio import LocatedDocument
 
 PathKey = tuple[str | int, ...]
 
-# Where each kind keeps its pod template, from the object root.
-POD_SPEC_PATHS: Mapping[str, PathKey] = {
-    "Pod": ("spec",),
-    "Deployment": ("spec", "template", "spec"),
-    "StatefulSet": ("spec", "template", "spec"),
-    "DaemonSet": ("spec", "template", "spec"),
-    "ReplicaSet": ("spec", "template", "spec"),
-    "ReplicationController": ("spec", "template", "spec"),
-    "Job": ("spec", "template", "spec"),
-    "CronJob": ("spec", "jobTemplate", "spec", "template", "spec"),
-    "Rollout": ("spec", "template", "spec"),  # Argo Rollouts
-}
 # Kinds that keep several interchangeable replicas (PDB and spreading make sense).
 REPLICATED_KINDS = frozenset(
     {"Deployment", "StatefulSet", "ReplicaSet", "ReplicationController", "Rollout"}

@@ -15,7 +15,6 @@ seen (see :class:`~stackyard.assess.workloads.base.Candidate`):
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
 
 from stackyard.assess.workloads.base import (
     REPLICATED_KINDS,
@@ -28,6 +27,7 @@ from stackyard.assess.workloads.base import (
     dig,
     snippet,
 )
+from stackyard.kube import selector_matches
 
 
 @check("WL011", "A hostPath volume is mounted", "warning", polaris="hostPathSet")
@@ -184,36 +184,6 @@ def token_automount(workload: Workload, emit: Emit) -> Iterable[Candidate]:
         workload.pod_path,
     )
     yield emit(f"the token of service account {account!r} is mounted", path, text, unless=waived)
-
-
-def selector_matches(selector: Mapping[str, Any] | None, labels: Mapping[str, str]) -> bool:
-    """Whether a Kubernetes label selector selects ``labels``.
-
-    A null selector selects nothing and an empty one everything, as for
-    ``policy/v1`` PodDisruptionBudgets.
-    """
-    if selector is None:
-        return False
-    match_labels = selector.get("matchLabels") or {}
-    if any(labels.get(str(k)) != str(v) for k, v in match_labels.items()):
-        return False
-    for expression in selector.get("matchExpressions") or []:
-        if not isinstance(expression, Mapping):
-            return False
-        key, operator = str(expression.get("key")), expression.get("operator")
-        values = {str(v) for v in expression.get("values") or []}
-        present = key in labels
-        if operator == "In" and not (present and labels[key] in values):
-            return False
-        if operator == "NotIn" and present and labels[key] in values:
-            return False
-        if operator == "Exists" and not present:
-            return False
-        if operator == "DoesNotExist" and present:
-            return False
-        if operator not in ("In", "NotIn", "Exists", "DoesNotExist"):
-            return False
-    return True
 
 
 def _covers(budget: PodDisruptionBudget, namespace: str, labels: Mapping[str, str]) -> bool:

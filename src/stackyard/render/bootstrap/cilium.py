@@ -41,6 +41,7 @@ from __future__ import annotations
 from typing import Any
 
 from stackyard.catalog import Component
+from stackyard.kube import merge_values
 from stackyard.plan import ClusterPlan
 from stackyard.render.context import RenderContext
 from stackyard.render.tree import Manifest, RenderError
@@ -49,7 +50,6 @@ from stackyard.render.values import (
     Values,
     cluster_values,
     common_values,
-    deep_merge,
     edition_values,
 )
 from stackyard.render.yamlout import dump_yaml
@@ -73,8 +73,8 @@ def cilium_component(context: RenderContext) -> Component:
 def bootstrap_values(context: RenderContext, cluster: ClusterPlan) -> Values:
     """The values Argo CD will use on ``cluster``, without the user's Git overrides."""
     component = cilium_component(context)
-    values = deep_merge(common_values(context, component), edition_values(context, component))
-    return deep_merge(values, cluster_values(context, cluster, component, VALUE_BUILDERS))
+    values = merge_values(common_values(context, component), edition_values(context, component))
+    return merge_values(values, cluster_values(context, cluster, component, VALUE_BUILDERS))
 
 
 def replaces_kube_proxy(values: Values) -> bool:
