@@ -19,66 +19,63 @@ def resolve_settings(platform: Platform) -> dict[str, Setting]:
     def put(name: str, value: str, reason: str, path: tuple[str, ...] = ()) -> None:
         settings[name] = Setting(name, value, reason, path)
 
+    def from_spec(section: str, key: str) -> bool:
+        """Take the spec's value when it is not ``auto``; tell whether it was taken."""
+        value = getattr(getattr(platform, section), key)
+        if value == "auto":
+            return False
+        put(f"{section}.{key}", value, "set in the spec", (section, key))
+        return True
+
     net = platform.networking
     explicit = net.model_fields_set
     edition, provider = platform.edition, platform.provider
     distribution = platform.kubernetes.distribution
 
-    if net.cni != "auto":
-        put("networking.cni", net.cni, "set in the spec", ("networking", "cni"))
-    elif edition == "community" and distribution == "rke2":
-        put("networking.cni", "canal", "Community on RKE2 uses the built-in Canal (seed 002 §12)")
-    elif edition == "community":
-        put("networking.cni", "cilium", "kubeadm ships no CNI; Cilium is the platform's CNI")
-    else:
-        put("networking.cni", "cilium", f"{edition} edition runs Cilium (seed 002 §12)")
+    if not from_spec("networking", "cni"):
+        if edition == "community" and distribution == "rke2":
+            put(
+                "networking.cni",
+                "canal",
+                "Community on RKE2 uses the built-in Canal (seed 002 §12)",
+            )
+        elif edition == "community":
+            put("networking.cni", "cilium", "kubeadm ships no CNI; Cilium is the platform's CNI")
+        else:
+            put("networking.cni", "cilium", f"{edition} edition runs Cilium (seed 002 §12)")
     cni = settings["networking.cni"].value
 
-    if net.ciliumRoutingMode != "auto":
-        put(
-            "networking.ciliumRoutingMode",
-            net.ciliumRoutingMode,
-            "set in the spec",
-            ("networking", "ciliumRoutingMode"),
-        )
-    elif cni != "cilium":
-        put("networking.ciliumRoutingMode", "none", "Cilium does not run")
-    elif provider == "aws":
-        put("networking.ciliumRoutingMode", "eni", "ENI mode gives pods VPC IPs on AWS")
-    else:
-        put("networking.ciliumRoutingMode", "tunnel", "VXLAN tunnel off-cloud (seed 004 ADR-005)")
+    if not from_spec("networking", "ciliumRoutingMode"):
+        if cni != "cilium":
+            put("networking.ciliumRoutingMode", "none", "Cilium does not run")
+        elif provider == "aws":
+            put("networking.ciliumRoutingMode", "eni", "ENI mode gives pods VPC IPs on AWS")
+        else:
+            put(
+                "networking.ciliumRoutingMode",
+                "tunnel",
+                "VXLAN tunnel off-cloud (seed 004 ADR-005)",
+            )
 
     source = "set in the spec" if "ingress" in explicit else "default: Gateway API (maintained)"
     put("networking.ingress", net.ingress, source, ("networking", "ingress"))
 
-    if net.loadBalancer != "auto":
-        put(
-            "networking.loadBalancer",
-            net.loadBalancer,
-            "set in the spec",
-            ("networking", "loadBalancer"),
-        )
-    elif provider == "aws" and cni == "cilium":
-        put("networking.loadBalancer", "aws-lb-controller", "AWS with VPC-routable pods: ALBC")
-    elif provider == "aws":
-        put("networking.loadBalancer", "cloud-controller", "AWS with an overlay CNI: CCM")
-    else:
-        put("networking.loadBalancer", "metallb", f"{provider}: MetalLB gives LoadBalancer IPs")
+    if not from_spec("networking", "loadBalancer"):
+        if provider == "aws" and cni == "cilium":
+            put("networking.loadBalancer", "aws-lb-controller", "AWS with VPC-routable pods: ALBC")
+        elif provider == "aws":
+            put("networking.loadBalancer", "cloud-controller", "AWS with an overlay CNI: CCM")
+        else:
+            put("networking.loadBalancer", "metallb", f"{provider}: MetalLB gives LoadBalancer IPs")
     balancer = settings["networking.loadBalancer"].value
 
-    if net.loadBalancerTargetType != "auto":
-        put(
-            "networking.loadBalancerTargetType",
-            net.loadBalancerTargetType,
-            "set in the spec",
-            ("networking", "loadBalancerTargetType"),
-        )
-    elif balancer == "aws-lb-controller":
-        put("networking.loadBalancerTargetType", "ip", "ALBC targets pod IPs directly")
-    elif balancer == "cloud-controller":
-        put("networking.loadBalancerTargetType", "instance", "the CCM targets node ports")
-    else:
-        put("networking.loadBalancerTargetType", "none", "no cloud load balancer")
+    if not from_spec("networking", "loadBalancerTargetType"):
+        if balancer == "aws-lb-controller":
+            put("networking.loadBalancerTargetType", "ip", "ALBC targets pod IPs directly")
+        elif balancer == "cloud-controller":
+            put("networking.loadBalancerTargetType", "instance", "the CCM targets node ports")
+        else:
+            put("networking.loadBalancerTargetType", "none", "no cloud load balancer")
 
     if net.clusterMesh != "auto":
         value = "true" if net.clusterMesh == "on" else "false"
@@ -93,11 +90,9 @@ def resolve_settings(platform: Platform) -> dict[str, Setting]:
         how = "set in the spec" if key in obs.model_fields_set else "default"
         put(f"observability.{key}", getattr(obs, key), how, ("observability", key))
 
-    pki = platform.pki
-    if pki.issuer != "auto":
-        put("pki.issuer", pki.issuer, "set in the spec", ("pki", "issuer"))
-    elif edition == "community":
-        put("pki.issuer", "self-signed", "Community has no Vault")
-    else:
-        put("pki.issuer", "vault", f"{edition} runs Vault as the platform CA")
+    if not from_spec("pki", "issuer"):
+        if edition == "community":
+            put("pki.issuer", "self-signed", "Community has no Vault")
+        else:
+            put("pki.issuer", "vault", f"{edition} runs Vault as the platform CA")
     return settings
