@@ -20,7 +20,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from stackyard.plan import ClusterPlan
-from stackyard.render.addresses import CA_BUNDLE_SECRET, CA_KEY
+from stackyard.render.addresses import CA_BUNDLE_SECRET, CA_KEY, public_host
 from stackyard.render.context import RenderContext
 
 ROOT_CA_SECRET = "platform-root-ca"
@@ -38,7 +38,7 @@ class SecretKey(NamedTuple):
 
 def public_url(context: RenderContext, host: str) -> str:
     """``https://<host>.<domain>``: a service behind the gateway of the cluster running it."""
-    return f"https://{host}.{context.platform.domain}"
+    return f"https://{public_host(context, host)}"
 
 
 def home_cluster(context: RenderContext, component: str) -> ClusterPlan | None:
