@@ -35,6 +35,11 @@ REALM = "platform"
 CONFIGMAP = "keycloak-realm-platform"
 REALM_KEY = "platform-realm.json"
 GROUPS = ("platform-admins", "platform-viewers")
+# Keycloak's own defaults, written out so the realm states how long a sign-in lasts: an
+# SSO session ends after 30 minutes idle or 10 hours in all. ``stackyard simulate`` reads
+# the maximum as the time people stay signed in while Keycloak is down.
+SSO_SESSION_IDLE_SECONDS = 1800
+SSO_SESSION_MAX_SECONDS = 36000
 
 
 class OidcClient(NamedTuple):
@@ -111,6 +116,8 @@ def realm(context: RenderContext) -> Manifest:
         "registrationAllowed": False,
         "loginWithEmailAllowed": True,
         "bruteForceProtected": True,
+        "ssoSessionIdleTimeout": SSO_SESSION_IDLE_SECONDS,
+        "ssoSessionMaxLifespan": SSO_SESSION_MAX_SECONDS,
         "groups": [{"name": name} for name in GROUPS],
         "clients": [client(context, c) for c in planned_clients(context)],
     }

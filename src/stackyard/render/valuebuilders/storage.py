@@ -8,7 +8,10 @@ Policy, shared by every builder that stores something:
 - A bucket is ``<platform>-<purpose>`` on S3 and MinIO alike. A store on AWS writes to S3;
   elsewhere to the MinIO on its own cluster, or to its own volume when there is none
   (Loki always does on provider local).
-- MinIO creates the buckets its consumers use: Velero's, and those of the stores beside it.
+- MinIO creates the buckets its consumers use: Velero's, and those of the stores beside it,
+  all versioned: backup tier L3 of seed 004 §10.1, so an overwritten or deleted object can be
+  restored up to the last write. Noncurrent versions are kept until an ILM rule expires
+  them (``mc ilm rule add --noncurrent-expire-days``), which the chart cannot set.
 """
 
 from __future__ import annotations
@@ -86,7 +89,8 @@ def minio_buckets(context: RenderContext, cluster: ClusterPlan) -> list[str]:
 def _minio(context: RenderContext, cluster: ClusterPlan) -> Values:
     persistence: Values = {"size": storage_size(context, "minio"), **retain_class(context)}
     buckets = [
-        {"name": name, "policy": "none", "purge": False} for name in minio_buckets(context, cluster)
+        {"name": name, "policy": "none", "purge": False, "versioning": True}
+        for name in minio_buckets(context, cluster)
     ]
     return {"persistence": persistence, "buckets": buckets}
 
