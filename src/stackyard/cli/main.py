@@ -15,6 +15,7 @@ from stackyard.cli.commands.init import init_command
 from stackyard.cli.commands.plan import plan_command
 from stackyard.cli.commands.render import render_command
 from stackyard.cli.commands.schema import schema_command
+from stackyard.cli.commands.simulate import simulate_command
 from stackyard.cli.commands.validate import validate_command
 from stackyard.cli.errors import exit_codes
 from stackyard.cli.output import OutputFormat
@@ -120,6 +121,40 @@ def assess(
     """Rate a platform repository per maturity area, with evidence and a roadmap."""
     options = AssessOptions(output, charts, exceptions, fail_under, compare, report)
     return assess_command(directory, options)
+
+
+@app.command("simulate")
+@exit_codes
+def simulate(
+    spec: SpecArgument,
+    fail: Annotated[
+        str | None,
+        typer.Option(
+            "--fail",
+            help="What fails: a cluster, a component, component@cluster, git or harbor.",
+        ),
+    ] = None,
+    duration: Annotated[str | None, typer.Option("--for", help="How long, e.g. 30m or 3h.")] = None,
+    scenario: Annotated[
+        Path | None, typer.Option("--scenario", help="A multi-step scenario file (YAML).")
+    ] = None,
+    all_single: Annotated[
+        bool,
+        typer.Option(
+            "--all-single-failures", help="Every single cluster and service failure, as a matrix."
+        ),
+    ] = False,
+    output: OutputOption = OutputFormat.text,
+    svg: Annotated[
+        Path | None, typer.Option("--svg", help="Also draw the incident as an SVG chart.")
+    ] = None,
+    strict: Annotated[
+        bool,
+        typer.Option("--strict", help="Exit 1 when a contract clause or an SLO does not hold."),
+    ] = False,
+) -> int:
+    """Simulate failures: what degrades when, which contract clauses and SLOs hold."""
+    return simulate_command(spec, fail, duration, scenario, all_single, output, svg, strict)
 
 
 @app.command("diff")

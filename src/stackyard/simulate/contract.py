@@ -1,0 +1,159 @@
+"""Which of the architecture contract C1–C6 hold during a simulated incident.
+
+C1–C3 depend on the incident and are judged from the simulation; C4–C6 are properties of
+the configuration that an outage cannot change, so their verdict is the plan's static
+check of the same id. Verdicts: ``holds``; ``exceeded`` (the mechanism works but the
+incident outlasts its buffer); ``broken`` (the contract does not hold).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from stackyard.simulate.engine import FunctionOutcome, Simulation
+from stackyard.spec.units import format_duration
+
+Verdict = Literal["holds", "exceeded", "broken"]
+
+STATEMENTS = {
+    "C1": "app-cluster workloads keep running when mgmt is down",
+    "C2": "Prometheus Agent keeps a local WAL buffer",
+    "C3": "External Secrets' cache keeps working while Vault is down",
+    "C4": "Kyverno enforces on app clusters only",
+    "C5": "PKI bootstrap is two-phase (self-signed, then Vault)",
+    "C6": "Cilium runs in tunnel mode on local VMs",
+}
+
+
+@dataclass(frozen=True)
+class ContractVerdict:
+    """One contract clause, its verdict and why."""
+
+    id: str
+    statement: str
+    verdict: Verdict
+    reason: str
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON shape."""
+        return {
+            "id": self.id,
+            "statement": self.statement,
+            "verdict": self.verdict,
+            "reason": self.reason,
+        }
+
+
+def judge_contract(simulation: Simulation) -> list[ContractVerdict]:
+    """C1–C6 for ``simulation``."""
+    return [
+        _c1(simulation),
+        _buffered("C2", simulation, "metrics-shipping", consumer="prometheus-agent"),
+        _c3(simulation),
+        *(_static(simulation, clause) for clause in ("C4", "C5", "C6")),
+    ]
+
+
+def _where(outcomes: list[FunctionOutcome]) -> str:
+    return ", ".join(sorted({o.function.where for o in outcomes}))
+
+
+def _c1(simulation: Simulation) -> ContractVerdict:
+    statement = STATEMENTS["C1"]
+    lost = [
+        o
+        for o in simulation.affected()
+        if o.function.id == "workloads"
+        and any(p.split("@")[-1] != o.function.cluster for p in _causes(o))
+    ]
+    broken_by_buffers = [
+        o
+        for o in simulation.affected()
+        if o.function.text.breaksWorkloads and o.state == "exhausted"
+    ]
+    if lost:
+        return ContractVerdict("C1", statement, "broken", f"workloads on {_where(lost)} stop")
+    if broken_by_buffers:
+        titles = sorted({o.function.text.title for o in broken_by_buffers})
+        return ContractVerdict(
+            "C1",
+            statement,
+            "broken",
+            f"{', '.join(titles)} ran out of buffer on {_where(broken_by_buffers)}",
+        )
+    running = [o for o in simulation.outcomes if o.function.id == "workloads" and not o.periods]
+    down = [o for o in simulation.outcomes if o.function.id == "workloads" and o.periods]
+    reason = f"workloads on {_where(running)} run throughout" if running else "no app cluster"
+    if down:
+        reason += f"; {_where(down)} failed itself"
+    return ContractVerdict("C1", statement, "holds", reason)
+
+
+def _causes(outcome: FunctionOutcome) -> set[str]:
+    return {cause for period in outcome.periods for cause in period.causes}
+
+
+def _buffered(clause: str, simulation: Simulation, function: str, consumer: str) -> ContractVerdict:
+    statement = STATEMENTS[clause]
+    static = _static(simulation, clause)
+    if static.verdict == "broken":
+        return static
+    outcomes = [
+        o
+        for o in simulation.affected()
+        if o.function.id == function and (o.function.consumer or "").startswith(f"{consumer}@")
+    ]
+    if not outcomes:
+        return ContractVerdict(clause, statement, "holds", "not affected by this incident")
+    exhausted = [o for o in outcomes if o.state == "exhausted"]
+    buffer = outcomes[0].function.buffer
+    label = buffer.label if buffer else "?"
+    if exhausted:
+        lost = max(o.lost_seconds for o in exhausted)
+        return ContractVerdict(
+            clause,
+            statement,
+            "exceeded",
+            f"the {label} buffer ran out on {_where(exhausted)}: "
+            f"{format_duration(lost)} of data lost",
+        )
+    return ContractVerdict(
+        clause, statement, "holds", f"the {label} buffer bridged the outage on {_where(outcomes)}"
+    )
+
+
+def _c3(simulation: Simulation) -> ContractVerdict:
+    verdict = _buffered("C3", simulation, "secret-refresh", consumer="external-secrets")
+    if verdict.verdict != "exceeded":
+        return verdict
+    # Synced Secrets are never deleted when Vault is unreachable: the cache holds for the
+    # whole outage; what runs out is freshness, so the clause holds with stale values.
+    outcomes = [
+        o
+        for o in simulation.affected()
+        if o.function.id == "secret-refresh" and o.state == "exhausted"
+    ]
+    stale = max(o.lost_seconds for o in outcomes)
+    return ContractVerdict(
+        "C3",
+        STATEMENTS["C3"],
+        "holds",
+        f"synced Secrets stay on {_where(outcomes)}; refresh lost after the "
+        f"{outcomes[0].function.buffer.label if outcomes[0].function.buffer else '?'} interval, "
+        f"values stale for up to {format_duration(stale)}",
+    )
+
+
+def _static(simulation: Simulation, clause: str) -> ContractVerdict:
+    findings = [
+        f
+        for f in simulation.model.plan.findings
+        if f.check == clause and f.severity in ("error", "warning")
+    ]
+    if findings:
+        first = findings[0]
+        return ContractVerdict(
+            clause, STATEMENTS[clause], "broken", f"{first.message} ({first.location})"
+        )
+    return ContractVerdict(clause, STATEMENTS[clause], "holds", "static check passes")

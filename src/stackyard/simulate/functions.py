@@ -1,0 +1,98 @@
+"""The function catalog: what people and clusters lose when a provider is down (data).
+
+``data/functions.yaml`` holds the words and the buffer of every function; this module
+gives it a schema, so a malformed entry fails the test suite, never a user's run.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib import resources
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from stackyard.errors import CatalogError
+from stackyard.yamlio import load_yaml_text
+
+Impact = Literal["workloads", "delivery", "data", "people"]
+BufferName = Literal[
+    "eso-refresh-interval",
+    "cert-renew-before",
+    "prometheus-wal-retention",
+    "node-log-files",
+    "otel-retry",
+    "keycloak-session",
+    "node-image-cache",
+]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class FunctionText(_Strict):
+    """How a function reads in a timeline: its name and its three states."""
+
+    title: str
+    impact: Impact
+    interrupted: str
+    kept: str = ""
+    exhausted: str = ""
+    buffer: BufferName | None = None
+    breaksWorkloads: bool = False
+    """Exhausting the buffer breaks the cluster's workloads (e.g. expired certificates)."""
+
+
+class NeedFunction(FunctionText):
+    """The function behind a component's run-time need of a capability."""
+
+    id: str
+    capability: str
+    consumers: tuple[str, ...] = ()
+    """Components this entry is for; empty: any consumer."""
+
+
+class ServiceFunction(FunctionText):
+    """A function a component serves people directly."""
+
+    id: str
+    component: str
+
+
+class FunctionCatalog(_Strict):
+    """Every function the simulation knows, by where it comes from."""
+
+    needs: tuple[NeedFunction, ...]
+    services: tuple[ServiceFunction, ...]
+    platform: dict[Literal["workloads", "deploys", "image-pulls", "cluster-control"], FunctionText]
+
+    def for_need(self, consumer: str, capability: str) -> NeedFunction | None:
+        """The first entry for ``consumer``'s need of ``capability``."""
+        return next(
+            (
+                n
+                for n in self.needs
+                if n.capability == capability and (not n.consumers or consumer in n.consumers)
+            ),
+            None,
+        )
+
+    def for_service(self, component: str) -> ServiceFunction | None:
+        """The function ``component`` serves people, if any."""
+        return next((s for s in self.services if s.component == component), None)
+
+
+@cache
+def load_functions() -> FunctionCatalog:
+    """The packaged function catalog.
+
+    Raises:
+        CatalogError: the packaged data breaks its schema (a packaging bug).
+    """
+    text = resources.files("stackyard.simulate").joinpath("data/functions.yaml").read_text()
+    document = load_yaml_text(text, "stackyard/simulate/data/functions.yaml")
+    try:
+        return FunctionCatalog.model_validate(document.data)
+    except ValidationError as e:
+        raise CatalogError(f"simulate/data/functions.yaml: {e}") from e

@@ -1,0 +1,125 @@
+"""The runtime dependency model: services that can fail and the functions that rely on them.
+
+A service is something that can be down: a component on a cluster (``vault@mgmt``), a
+cluster's nodes or control plane (``nodes@app1``, ``control-plane@app1``), or a service
+outside the platform (``git``, an external ``harbor``). A function is something the
+platform does for a cluster or for people; it needs all of its providers and may bridge
+their outage with a buffer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from stackyard.plan import Plan
+from stackyard.simulate.functions import FunctionText
+from stackyard.simulate.settings import Buffer, RenderedSettings
+
+NODES = "nodes"
+CONTROL_PLANE = "control-plane"
+OUTSIDE = -1000
+"""Sync wave of services outside the platform: they come back before anything in it."""
+CLUSTER_BASE = -100
+"""Sync wave of nodes and control planes: before every component."""
+
+
+@dataclass(frozen=True)
+class Service:
+    """Something that can be down."""
+
+    id: str
+    component: str
+    cluster: str | None
+    wave: int
+    description: str
+
+    @property
+    def external(self) -> bool:
+        """Outside every cluster of the platform."""
+        return self.cluster is None
+
+
+@dataclass(frozen=True)
+class FunctionInstance:
+    """One function for one consumer, with the services it needs and its buffer."""
+
+    id: str
+    text: FunctionText
+    cluster: str | None
+    consumer: str | None
+    providers: tuple[str, ...]
+    buffer: Buffer | None
+    why: str
+
+    @property
+    def key(self) -> str:
+        """Unique within a model: the function and where it is consumed or served."""
+        if self.consumer and self.consumer.split("@", 1)[0] not in ("nodes",):
+            return f"{self.id}/{self.consumer}"
+        return f"{self.id}@{self.where}"
+
+    @property
+    def where(self) -> str:
+        """The cluster it serves, or the provider people use."""
+        return self.cluster or self.providers[0]
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON shape."""
+        return {
+            "function": self.id,
+            "title": self.text.title,
+            "impact": self.text.impact,
+            "cluster": self.cluster,
+            "consumer": self.consumer,
+            "providers": list(self.providers),
+            "buffer": buffer_dict(self.buffer),
+            "why": self.why,
+        }
+
+
+@dataclass(frozen=True)
+class RuntimeModel:
+    """Every service and function of one planned, rendered platform."""
+
+    plan: Plan
+    services: Mapping[str, Service]
+    functions: tuple[FunctionInstance, ...]
+    settings: RenderedSettings
+    hard_needs: Mapping[str, tuple[str, ...]]
+    """Services each service cannot run without (its cluster's nodes and CNI, hard edges)."""
+
+    def services_on(self, cluster: str) -> list[str]:
+        """Ids of every service on ``cluster``."""
+        return [s.id for s in self.services.values() if s.cluster == cluster]
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON shape of the dependency model."""
+        return {
+            "services": [
+                {
+                    "id": s.id,
+                    "component": s.component,
+                    "cluster": s.cluster,
+                    "description": s.description,
+                }
+                for s in self.services.values()
+            ],
+            "functions": [f.as_dict() for f in self.functions],
+        }
+
+
+def buffer_dict(buffer: Buffer | None) -> dict[str, Any] | None:
+    """JSON shape of a buffer, shared by every report."""
+    if buffer is None:
+        return None
+    return {
+        "name": buffer.name,
+        "what": buffer.what,
+        "seconds": buffer.seconds,
+        "duration": buffer.label,
+        "source": buffer.evidence.source,
+        "field": buffer.evidence.field,
+        "value": buffer.evidence.value,
+    }

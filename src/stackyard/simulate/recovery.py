@@ -1,0 +1,117 @@
+"""Recovery priorities (seed 004 §9.3) and the order to bring failed services back.
+
+A service's priority follows from what depends on it:
+
+- P0: the registry. Every pod that restarts, including those of the services being
+  recovered, pulls its image from it.
+- P1: what clusters need to keep working and changing: control planes and nodes, the
+  cluster's own infrastructure (CNI, storage, load balancing, certificates), and every
+  provider of a delivery or workload function (Vault, Argo CD, the Git remote).
+- P2: what only people or telemetry need: stores, queries, dashboards, alerting, backups.
+- P3: nothing depends on it at run time.
+
+Targets scale with the spec's RTO: P0 a quarter of it, P1 half, P2 all of it (seed 004:
+15 min, 30 min and 1 h for an RTO of 1 h). Within a priority, services come back in
+install order (external services, then nodes and control plane, then sync waves).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from stackyard.simulate.engine import INFINITY, Simulation
+from stackyard.simulate.model import CONTROL_PLANE, NODES, RuntimeModel, Service
+from stackyard.spec.units import format_duration, parse_duration
+
+Priority = Literal["P0", "P1", "P2", "P3"]
+RTO_SHARE: dict[Priority, float | None] = {"P0": 0.25, "P1": 0.5, "P2": 1.0, "P3": None}
+INFRASTRUCTURE = frozenset(
+    {
+        "cni",
+        "storage",
+        "load-balancer",
+        "certificates",
+        "secrets-sync",
+        "ingress",
+        "gateway-api",
+        "cluster-mesh",
+        "cloud-controller",
+        "dns",
+    }
+)
+
+
+@dataclass(frozen=True)
+class Recovery:
+    """One failed service: its priority, target, and when the scenario brought it back."""
+
+    service: Service
+    priority: Priority
+    reason: str
+    target_seconds: float | None
+    down_seconds: float
+
+    @property
+    def met(self) -> bool | None:
+        """Whether it came back within its target (None: no target)."""
+        if self.target_seconds is None:
+            return None
+        return self.down_seconds <= self.target_seconds
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON shape."""
+        return {
+            "service": self.service.id,
+            "priority": self.priority,
+            "reason": self.reason,
+            "target": None if self.target_seconds is None else format_duration(self.target_seconds),
+            "down": "not recovered"
+            if self.down_seconds == INFINITY
+            else format_duration(self.down_seconds),
+            "met": self.met,
+        }
+
+
+def priority_of(model: RuntimeModel, service: Service) -> tuple[Priority, str]:
+    """The recovery priority of ``service`` and why."""
+    served = [f for f in model.functions if service.id in f.providers]
+    if any(f.id == "image-pulls" for f in served):
+        return "P0", "every restarting pod pulls its image from it"
+    if service.component in (NODES, CONTROL_PLANE):
+        return "P1", "the cluster itself"
+    critical = sorted({f.text.title for f in served if f.text.impact in ("delivery", "workloads")})
+    if critical:
+        return "P1", "needed for " + ", ".join(critical)
+    planned = _component(model, service)
+    if planned is not None and INFRASTRUCTURE & set(planned):
+        return "P1", "cluster infrastructure (" + ", ".join(
+            sorted(INFRASTRUCTURE & set(planned))
+        ) + ")"
+    others = sorted({f.text.title for f in served})
+    if others:
+        return "P2", "needed for " + ", ".join(others)
+    return "P3", "nothing depends on it at run time"
+
+
+def _component(model: RuntimeModel, service: Service) -> tuple[str, ...] | None:
+    if service.cluster is None:
+        return None
+    planned = model.plan.cluster(service.cluster).get(service.component)
+    return tuple(planned.component.provides) if planned else None
+
+
+def recovery_plan(simulation: Simulation) -> list[Recovery]:
+    """Every service the scenario took down, in the order to bring them back."""
+    model = simulation.model
+    rto = parse_duration(model.plan.spec.platform.slo.rto)
+    recoveries = []
+    for service_id, spans in simulation.down.items():
+        service = model.services[service_id]
+        priority, reason = priority_of(model, service)
+        share = RTO_SHARE[priority]
+        down = sum(end - start for start, end in spans)
+        recoveries.append(
+            Recovery(service, priority, reason, None if share is None else rto * share, down)
+        )
+    return sorted(recoveries, key=lambda r: (r.priority, r.service.wave, r.service.id))

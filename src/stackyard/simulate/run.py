@@ -1,0 +1,111 @@
+"""spec → plan → rendered tree → runtime model → simulated incident, with every verdict.
+
+The one entry point the command line uses; the report it returns is plain data that the
+text, JSON and SVG outputs format.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from stackyard.plan import Plan
+from stackyard.render.build import render_plan
+from stackyard.simulate.backups import DisasterRecovery, check_disaster_recovery
+from stackyard.simulate.contract import ContractVerdict, judge_contract
+from stackyard.simulate.dependencies import build_runtime_model
+from stackyard.simulate.engine import INFINITY, Simulation, simulate
+from stackyard.simulate.model import RuntimeModel, buffer_dict
+from stackyard.simulate.recovery import Recovery, recovery_plan
+from stackyard.simulate.scenario import Scenario
+from stackyard.simulate.slo import SloEffect, slo_effects
+from stackyard.spec.units import format_duration
+
+SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True)
+class IncidentReport:
+    """Everything ``stackyard simulate`` says about one scenario."""
+
+    simulation: Simulation
+    contract: tuple[ContractVerdict, ...]
+    recovery: tuple[Recovery, ...]
+    slo: tuple[SloEffect, ...]
+    disaster_recovery: DisasterRecovery
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON document ``simulate --output json`` prints (schema version 1)."""
+        simulation = self.simulation
+        platform = simulation.model.plan.spec.platform
+        return {
+            "schemaVersion": SCHEMA_VERSION,
+            "platform": platform.name,
+            "scenario": {
+                "name": simulation.scenario.name,
+                "steps": [
+                    {
+                        "at": format_duration(s.at),
+                        "action": s.action,
+                        "target": s.target,
+                        "services": sorted(s.services),
+                    }
+                    for s in simulation.scenario.steps
+                ],
+            },
+            "timeline": [
+                {
+                    "at": format_duration(e.at),
+                    "seconds": e.at,
+                    "kind": e.kind,
+                    "subject": e.subject,
+                    "function": e.function,
+                    "where": e.where,
+                    "text": e.text,
+                    "source": e.source,
+                }
+                for e in simulation.events
+            ],
+            "functions": [
+                {
+                    "key": o.function.key,
+                    "function": o.function.id,
+                    "title": o.function.text.title,
+                    "where": o.function.where,
+                    "state": o.state,
+                    "buffer": buffer_dict(o.function.buffer),
+                    "periods": [
+                        {
+                            "start": p.start,
+                            "end": None if p.end == INFINITY else p.end,
+                            "exhaustedAt": p.exhausted_at,
+                            "causes": list(p.causes),
+                        }
+                        for p in o.periods
+                    ],
+                }
+                for o in simulation.affected()
+            ],
+            "contract": [c.as_dict() for c in self.contract],
+            "recovery": [r.as_dict() for r in self.recovery],
+            "slo": [e.as_dict() for e in self.slo],
+            "disasterRecovery": self.disaster_recovery.as_dict(),
+        }
+
+
+def prepare(plan: Plan) -> RuntimeModel:
+    """Render ``plan`` in memory and build its runtime model."""
+    return build_runtime_model(plan, render_plan(plan))
+
+
+def run_scenario(model: RuntimeModel, scenario: Scenario) -> IncidentReport:
+    """Simulate ``scenario`` and judge it against the contract and the SLOs."""
+    simulation = simulate(model, scenario)
+    disaster_recovery = check_disaster_recovery(model)
+    return IncidentReport(
+        simulation,
+        tuple(judge_contract(simulation)),
+        tuple(recovery_plan(simulation)),
+        tuple(slo_effects(simulation, disaster_recovery)),
+        disaster_recovery,
+    )

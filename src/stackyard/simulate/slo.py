@@ -1,0 +1,167 @@
+"""What an incident does to the spec's SLOs: availability budget, RTO and RPO.
+
+- Availability: the error budget of a 30-day month at the spec's target. Application
+  workloads that are down spend it; platform functions that are interrupted (deploys,
+  secret refresh, queries) are reported against it too, since people see them.
+- RTO: how long each failed service stayed down against the spec's RTO.
+- RPO: data the incident loses or puts at risk: telemetry past its buffer, and backups
+  that cannot run while their store or their cluster is down, which stretches the
+  tier's worst case (schedule gap + time without backups) against the spec's RPO.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from stackyard.simulate.backups import DisasterRecovery
+from stackyard.simulate.engine import INFINITY, Simulation
+from stackyard.spec.units import format_duration, parse_duration
+
+MONTH = 30 * 24 * 3600.0
+Verdict = Literal["meets", "exceeds"]
+
+
+@dataclass(frozen=True)
+class SloEffect:
+    """One SLO figure the incident moves."""
+
+    slo: Literal["availability", "rto", "rpo"]
+    subject: str
+    value: str
+    target: str
+    verdict: Verdict
+    note: str
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON shape."""
+        return {
+            "slo": self.slo,
+            "subject": self.subject,
+            "value": self.value,
+            "target": self.target,
+            "verdict": self.verdict,
+            "note": self.note,
+        }
+
+
+def _span(seconds: float) -> str:
+    return "the rest of the incident" if seconds == INFINITY else format_duration(seconds)
+
+
+def slo_effects(simulation: Simulation, recovery: DisasterRecovery) -> list[SloEffect]:
+    """Availability, RTO and RPO effects of ``simulation``."""
+    platform = simulation.model.plan.spec.platform
+    budget = (1 - platform.slo.availability / 100) * MONTH
+    target = f"{platform.slo.availability:g}% ({format_duration(budget)} a month)"
+    effects: list[SloEffect] = []
+    for outcome in simulation.outcomes:
+        if outcome.function.id != "workloads":
+            continue
+        down = outcome.down_seconds
+        effects.append(
+            SloEffect(
+                "availability",
+                f"workloads on {outcome.function.cluster}",
+                f"{_span(down)} down",
+                target,
+                "meets" if down <= budget else "exceeds",
+                f"{down / budget:.0%} of the monthly error budget" if down != INFINITY else "",
+            )
+        )
+    delivery = [
+        o for o in simulation.affected() if o.function.text.impact in ("delivery", "people")
+    ]
+    if delivery:
+        worst = max(delivery, key=lambda o: o.down_seconds)
+        down = worst.down_seconds
+        effects.append(
+            SloEffect(
+                "availability",
+                "platform functions",
+                f"{worst.function.text.title} interrupted {_span(down)}",
+                target,
+                "meets" if down <= budget else "exceeds",
+                f"{down / budget:.0%} of the monthly error budget" if down != INFINITY else "",
+            )
+        )
+    rto = parse_duration(platform.slo.rto)
+    for step_target, longest in _targets_down(simulation).items():
+        effects.append(
+            SloEffect(
+                "rto",
+                step_target,
+                f"down {_span(longest)}",
+                format_duration(rto),
+                "meets" if longest <= rto else "exceeds",
+                "",
+            )
+        )
+    effects.extend(_rpo_effects(simulation, recovery))
+    return effects
+
+
+def _targets_down(simulation: Simulation) -> dict[str, float]:
+    longest: dict[str, float] = {}
+    for step in simulation.scenario.steps:
+        if step.action != "fail":
+            continue
+        spans = [end - start for s in step.services for start, end in simulation.down.get(s, ())]
+        if spans:
+            longest[step.target] = max(longest.get(step.target, 0.0), max(spans))
+    return longest
+
+
+def _rpo_effects(simulation: Simulation, recovery: DisasterRecovery) -> list[SloEffect]:
+    rpo = recovery.rpo_seconds
+    target = format_duration(rpo)
+    effects = []
+    for outcome in simulation.affected():
+        function = outcome.function
+        if function.id == "backups":
+            schedule = recovery.tier_rpo("L2", function.cluster)
+            if schedule is None:
+                continue
+            worst = schedule + outcome.down_seconds
+            effects.append(
+                SloEffect(
+                    "rpo",
+                    f"volume backups of {function.cluster}",
+                    f"up to {_span(worst)} since the last backup",
+                    target,
+                    "meets" if worst <= rpo else "exceeds",
+                    f"schedule gap {format_duration(schedule)} + "
+                    f"{_span(outcome.down_seconds)} without backups",
+                )
+            )
+        elif function.text.impact == "data" and outcome.lost_seconds > 0:
+            effects.append(
+                SloEffect(
+                    "rpo",
+                    f"{function.text.title} from {function.where}",
+                    f"{_span(outcome.lost_seconds)} lost",
+                    target,
+                    "meets",
+                    "telemetry is not covered by the RPO; the gap stays in the central store",
+                )
+            )
+    for service in sorted(simulation.down):
+        component, _, cluster = service.partition("@")
+        if component != "control-plane":
+            continue
+        schedule = recovery.tier_rpo("L1", cluster)
+        spans = simulation.down[service]
+        if schedule is None:
+            continue
+        worst = schedule + max(end - start for start, end in spans)
+        effects.append(
+            SloEffect(
+                "rpo",
+                f"etcd snapshots of {cluster}",
+                f"up to {_span(worst)} since the last snapshot",
+                target,
+                "meets" if worst <= rpo else "exceeds",
+                f"schedule gap {format_duration(schedule)} + time without a control plane",
+            )
+        )
+    return effects
