@@ -60,9 +60,9 @@ def incident_svg(report: IncidentReport) -> str:
         lx = 10 + index * 170
         out.append(f'<rect x="{lx}" y="36" width="14" height="14" fill="{COLOURS[colour]}"/>')
         out.append(f'<text x="{lx + 20}" y="48">{text}</text>')
-    step = next((s for s in STEPS if horizon / s <= MAX_TICKS), STEPS[-1])
-    for tick in range(int(horizon // step) + 1):
-        seconds = float(tick * step)
+    every = next((s for s in STEPS if horizon / s <= MAX_TICKS), STEPS[-1])
+    for tick in range(int(horizon // every) + 1):
+        seconds = float(tick * every)
         x = LABEL + seconds * scale
         out.append(
             f'<line x1="{x:.1f}" y1="{TOP - 8}" x2="{x:.1f}" y2="{TOP + ROW * len(rows)}" '
