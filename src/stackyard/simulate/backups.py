@@ -152,6 +152,7 @@ def _recovery_data() -> _RecoveryData:
         raise CatalogError(f"simulate/data/recovery.yaml: {e}") from e
 
 
+@cache
 def cron_worst_gap(expression: str) -> float:
     """The longest time between two firings of a cron ``expression`` over a year (UTC).
 

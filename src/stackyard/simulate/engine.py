@@ -116,7 +116,11 @@ class Simulation:
 def simulate(model: RuntimeModel, scenario: Scenario) -> Simulation:
     """Run ``scenario`` on ``model``."""
     down = effective_down(model, down_intervals(scenario))
-    outcomes = tuple(_outcome(function, down) for function in model.functions)
+    touched = {i for service in down for i in model.functions_by_service.get(service, ())}
+    outcomes = tuple(
+        _outcome(function, down) if i in touched else FunctionOutcome(function, ())
+        for i, function in enumerate(model.functions)
+    )
     events = sorted(
         [*_step_events(scenario), *(e for o in outcomes for e in _function_events(o))],
         key=lambda e: (e.at, _KIND_ORDER[e.kind]),
@@ -155,16 +159,14 @@ def effective_down(
 ) -> dict[str, tuple[Interval, ...]]:
     """Add the services that are down because something they cannot run without is."""
     down = {service: union(spans) for service, spans in failed.items()}
-    for _ in range(len(model.hard_needs) + 1):
-        changed = False
-        for service, needs in model.hard_needs.items():
-            spans = [*down.get(service, ()), *(s for n in needs for s in down.get(n, ()))]
-            merged = union(spans)
-            if merged and merged != down.get(service, []):
-                down[service] = merged
-                changed = True
-        if not changed:
-            break
+    pending = sorted(down)
+    while pending:
+        service = pending.pop()
+        for dependent in model.hard_dependents.get(service, ()):
+            merged = union([*down.get(dependent, ()), *down[service]])
+            if merged != down.get(dependent):
+                down[dependent] = merged
+                pending.append(dependent)
     return {service: tuple(spans) for service, spans in sorted(down.items())}
 
 

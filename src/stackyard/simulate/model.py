@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from stackyard.plan import Plan
@@ -89,6 +90,25 @@ class RuntimeModel:
     settings: RenderedSettings
     hard_needs: Mapping[str, tuple[str, ...]]
     """Services each service cannot run without (its cluster's nodes and CNI, hard edges)."""
+
+    @cached_property
+    def hard_dependents(self) -> Mapping[str, tuple[str, ...]]:
+        """The reverse of ``hard_needs``: who goes down with each service."""
+        dependents: dict[str, list[str]] = {}
+        for service, needs in self.hard_needs.items():
+            for need in needs:
+                dependents.setdefault(need, []).append(service)
+        return {service: tuple(sorted(d)) for service, d in dependents.items()}
+
+    @cached_property
+    def functions_by_service(self) -> Mapping[str, tuple[int, ...]]:
+        """Indexes of the functions each service provides or consumes."""
+        index: dict[str, list[int]] = {}
+        for position, function in enumerate(self.functions):
+            for service in {*function.providers, function.consumer, f"{NODES}@{function.cluster}"}:
+                if service:
+                    index.setdefault(service, []).append(position)
+        return {service: tuple(i) for service, i in index.items()}
 
     def services_on(self, cluster: str) -> list[str]:
         """Ids of every service on ``cluster``."""
