@@ -7,7 +7,8 @@ A service's priority follows from what depends on it:
 - P1: what clusters need to keep working and changing: control planes and nodes, the
   cluster's own infrastructure (CNI, storage, load balancing, certificates), and every
   provider of a delivery or workload function (Vault, Argo CD, the Git remote).
-- P2: what only people or telemetry need: stores, queries, dashboards, alerting, backups.
+- P2: what only people or telemetry need: stores, queries, dashboards, alerting, backups,
+  and the agents that ship telemetry and backups (they are the function's consumer).
 - P3: nothing depends on it at run time.
 
 Targets scale with the spec's RTO: P0 a quarter of it, P1 half, P2 all of it (seed 004:
@@ -75,11 +76,16 @@ class Recovery:
 
 def priority_of(model: RuntimeModel, service: Service) -> tuple[Priority, str]:
     """The recovery priority of ``service`` and why."""
-    served = [f for f in model.functions if service.id in f.providers]
-    if any(f.id == "image-pulls" for f in served):
-        return "P0", "every restarting pod pulls its image from it"
+    served = [
+        f
+        for f in model.functions
+        if service.id in f.providers
+        or (service.id == f.consumer and f.text.impact in ("delivery", "data"))
+    ]
     if service.component in (NODES, CONTROL_PLANE):
         return "P1", "the cluster itself"
+    if any(f.id == "image-pulls" for f in served):
+        return "P0", "every restarting pod pulls its image from it"
     critical = sorted({f.text.title for f in served if f.text.impact in ("delivery", "workloads")})
     if critical:
         return "P1", "needed for " + ", ".join(critical)
