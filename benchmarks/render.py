@@ -10,12 +10,10 @@ from __future__ import annotations
 
 import argparse
 import tempfile
-import time
-import tracemalloc
-from collections.abc import Callable
 from pathlib import Path
 
 from fleet import fleet_spec
+from timing import measure
 
 from stackyard.catalog import load_catalog
 from stackyard.plan import make_plan
@@ -25,19 +23,6 @@ from stackyard.spec import load_spec, load_spec_text
 from stackyard.validate.run import validate_directory
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def measure(label: str, work: Callable[[], object], repeat: int) -> None:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        work()
-        times.append(time.perf_counter() - start)
-    tracemalloc.start()
-    work()
-    _, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
-    print(f"{label:<52} best {min(times):7.2f} s   peak {peak / 2**20:7.1f} MiB")
 
 
 def main() -> None:

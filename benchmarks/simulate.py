@@ -10,12 +10,10 @@ from the simulation itself, which runs on a built model.
 from __future__ import annotations
 
 import argparse
-import time
-import tracemalloc
-from collections.abc import Callable
 from pathlib import Path
 
 from fleet import fleet_spec
+from timing import measure
 
 from stackyard.catalog import load_catalog
 from stackyard.plan import make_plan
@@ -25,19 +23,6 @@ from stackyard.simulate.scenario import single_failure
 from stackyard.spec import load_spec, load_spec_text
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def measure(label: str, work: Callable[[], object], repeat: int) -> None:
-    best = float("inf")
-    for _ in range(repeat):
-        start = time.perf_counter()
-        work()
-        best = min(best, time.perf_counter() - start)
-    tracemalloc.start()
-    work()
-    _, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
-    print(f"{label:<52} best {best * 1000:9.1f} ms   peak {peak / 2**20:6.1f} MiB")
 
 
 def main() -> None:

@@ -14,17 +14,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
-from importlib import resources
 from typing import Any, Literal
 
 from cronsim import CronSim, CronSimError
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict
 
-from stackyard.errors import CatalogError
+from stackyard.simulate.functions import load_packaged_data
 from stackyard.simulate.model import RuntimeModel
 from stackyard.simulate.settings import Evidence
 from stackyard.spec.units import Duration, format_duration, parse_duration
-from stackyard.yamlio import load_yaml_text
 
 Tier = Literal["L1", "L2", "L3", "L4"]
 Verdict = Literal["meets", "exceeds", "missing"]
@@ -144,12 +142,7 @@ class _RecoveryData(BaseModel):
 
 @cache
 def _recovery_data() -> _RecoveryData:
-    text = resources.files("stackyard.simulate").joinpath("data/recovery.yaml").read_text()
-    document = load_yaml_text(text, "stackyard/simulate/data/recovery.yaml")
-    try:
-        return _RecoveryData.model_validate(document.data)
-    except ValidationError as e:
-        raise CatalogError(f"simulate/data/recovery.yaml: {e}") from e
+    return load_packaged_data("recovery.yaml", _RecoveryData)
 
 
 @cache

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from functools import cache
 from importlib import resources
-from typing import Literal
+from typing import Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from stackyard.errors import CatalogError
 from stackyard.yamlio import load_yaml_text
 
+Data = TypeVar("Data", bound=BaseModel)
 Impact = Literal["workloads", "delivery", "data", "people"]
 BufferName = Literal[
     "eso-refresh-interval",
@@ -83,16 +84,21 @@ class FunctionCatalog(_Strict):
         return next((s for s in self.services if s.component == component), None)
 
 
-@cache
-def load_functions() -> FunctionCatalog:
-    """The packaged function catalog.
+def load_packaged_data(name: str, model: type[Data]) -> Data:
+    """``stackyard/simulate/data/<name>`` checked against ``model``.
 
     Raises:
         CatalogError: the packaged data breaks its schema (a packaging bug).
     """
-    text = resources.files("stackyard.simulate").joinpath("data/functions.yaml").read_text()
-    document = load_yaml_text(text, "stackyard/simulate/data/functions.yaml")
+    text = resources.files("stackyard.simulate").joinpath(f"data/{name}").read_text()
+    document = load_yaml_text(text, f"stackyard/simulate/data/{name}")
     try:
-        return FunctionCatalog.model_validate(document.data)
+        return model.model_validate(document.data)
     except ValidationError as e:
-        raise CatalogError(f"simulate/data/functions.yaml: {e}") from e
+        raise CatalogError(f"simulate/data/{name}: {e}") from e
+
+
+@cache
+def load_functions() -> FunctionCatalog:
+    """The packaged function catalog."""
+    return load_packaged_data("functions.yaml", FunctionCatalog)
