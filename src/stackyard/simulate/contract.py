@@ -84,9 +84,10 @@ def _c1(simulation: Simulation) -> ContractVerdict:
         )
     running = [o for o in simulation.outcomes if o.function.id == "workloads" and not o.periods]
     down = [o for o in simulation.outcomes if o.function.id == "workloads" and o.periods]
-    reason = f"workloads on {_where(running)} run throughout" if running else "no app cluster"
+    parts = [f"workloads on {_where(running)} run throughout"] if running else []
     if down:
-        reason += f"; {_where(down)} failed itself"
+        parts.append(f"{_where(down)} failed itself")
+    reason = "; ".join(parts) or "no app cluster"
     return ContractVerdict("C1", statement, "holds", reason)
 
 
