@@ -13,8 +13,9 @@ from stackyard.simulate import settings
 from stackyard.simulate.functions import BufferName, load_functions, load_packaged_data
 
 
-def test_every_buffer_has_a_reader() -> None:
-    assert set(settings._BUFFERS) == set(get_args(BufferName))
+def test_every_buffer_has_a_default_with_its_source() -> None:
+    assert set(settings.DEFAULTS) == set(get_args(BufferName))
+    assert all(b.evidence.source for b in settings.DEFAULTS.values())
 
 
 def test_function_data_names_real_components_and_capabilities() -> None:

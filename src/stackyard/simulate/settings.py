@@ -16,6 +16,7 @@ from typing import Any
 
 from stackyard.render import RenderedTree
 from stackyard.simulate.functions import BufferName
+from stackyard.spec import field_path
 from stackyard.spec.units import format_duration, parse_duration
 from stackyard.yamlio import LocatedDocument, load_yaml_documents
 
@@ -57,11 +58,71 @@ class Found:
     evidence: Evidence
 
 
-# Upstream defaults, used where the repository has no setting. Each names its source.
-CERT_DEFAULT_DURATION = 2160 * 3600.0
-CERT_DEFAULT_RENEW_BEFORE = CERT_DEFAULT_DURATION / 3
-PROMETHEUS_HEAD_WAL = 2 * 3600.0
-OTEL_RETRY_MAX_ELAPSED = 300.0
+# Upstream defaults, used where the repository has no setting; each names its source.
+DEFAULTS: dict[BufferName, Buffer] = {
+    "eso-refresh-interval": Buffer(
+        "eso-refresh-interval",
+        3600.0,
+        "External Secrets refresh interval",
+        Evidence("1h", "ExternalSecret spec.refreshInterval", "External Secrets default"),
+    ),
+    "prometheus-wal-retention": Buffer(
+        "prometheus-wal-retention",
+        7200.0,
+        "Prometheus WAL retention",
+        Evidence(
+            "2h",
+            "WAL kept for the head block",
+            "Prometheus default (remote write reads the WAL, truncated every 2h)",
+        ),
+    ),
+    "cert-renew-before": Buffer(
+        "cert-renew-before",
+        720 * 3600.0,
+        "certificate renewal window",
+        Evidence(
+            "720h",
+            "Certificate spec.renewBefore",
+            "cert-manager default: 2160h certificates renewed at 2/3 of their life",
+        ),
+    ),
+    "node-log-files": Buffer(
+        "node-log-files",
+        None,
+        "log files on the nodes",
+        Evidence(
+            "containerLogMaxSize 10Mi x containerLogMaxFiles 5",
+            "kubelet log rotation",
+            "kubelet defaults: bounded by log volume, not by time",
+        ),
+    ),
+    "otel-retry": Buffer(
+        "otel-retry",
+        300.0,
+        "span export retries",
+        Evidence(
+            "5m",
+            "exporter retry_on_failure.max_elapsed_time",
+            "OpenTelemetry Collector default",
+        ),
+    ),
+    "keycloak-session": Buffer(
+        "keycloak-session",
+        36000.0,
+        "SSO session maximum lifetime",
+        Evidence("10h", "realm ssoSessionMaxLifespan", "Keycloak default"),
+    ),
+    "node-image-cache": Buffer(
+        "node-image-cache",
+        None,
+        "images cached on the nodes",
+        Evidence(
+            "imageGCHighThresholdPercent 85",
+            "kubelet image garbage collection",
+            "kubelet default: cached images stay until the disk fills",
+        ),
+    ),
+}
 
 
 class RenderedSettings:
@@ -94,7 +155,7 @@ class RenderedSettings:
             value = _get(data, field)
             if value is not None:
                 where = document.locate(field)
-                evidence = Evidence(str(value), _dotted(field), f"{path}:{where.line}")
+                evidence = Evidence(str(value), field_path(field), f"{path}:{where.line}")
                 return Found(value, evidence)
         return None
 
@@ -112,9 +173,13 @@ class RenderedSettings:
         return 0
 
     def buffer(self, name: BufferName, consumer_cluster: str, provider_cluster: str) -> Buffer:
-        """The buffer ``name`` of a consumer on ``consumer_cluster``."""
-        reader = _BUFFERS[name]
-        return reader(self, consumer_cluster, provider_cluster)
+        """The buffer ``name`` of a consumer on ``consumer_cluster``: rendered, else default."""
+        default = DEFAULTS[name]
+        reader = _READERS.get(name)
+        found = reader(self, consumer_cluster, provider_cluster) if reader else None
+        if found is None:
+            return default
+        return Buffer(name, parse_duration(str(found.value)), default.what, found.evidence)
 
 
 def _get(data: Any, field: Path) -> Any:
@@ -128,106 +193,35 @@ def _get(data: Any, field: Path) -> Any:
     return data
 
 
-def _dotted(field: Path) -> str:
-    return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in field).lstrip(".")
-
-
-def _seconds(value: Any) -> float:
-    return parse_duration(str(value))
-
-
-def _eso_refresh(settings: RenderedSettings, cluster: str, _provider: str) -> Buffer:
-    what = "External Secrets refresh interval"
+def _eso_refresh(settings: RenderedSettings, cluster: str, _provider: str) -> Found | None:
     path = f"manifests/{cluster}/external-secrets/cluster-secret-store.yaml"
-    found = settings.find(path, ("spec", "refreshInterval"), kind="ClusterSecretStore")
-    if found:
-        return Buffer("eso-refresh-interval", _seconds(found.value), what, found.evidence)
-    # ExternalSecret's CRD default when no store setting is rendered.
-    evidence = Evidence("1h", "ExternalSecret spec.refreshInterval", "External Secrets default")
-    return Buffer("eso-refresh-interval", 3600.0, what, evidence)
+    return settings.find(path, ("spec", "refreshInterval"), kind="ClusterSecretStore")
 
 
-def _wal_retention(settings: RenderedSettings, cluster: str, _provider: str) -> Buffer:
-    what = "Prometheus WAL retention"
+def _wal_retention(settings: RenderedSettings, cluster: str, _provider: str) -> Found | None:
     path = f"values/clusters/{cluster}/prometheus-agent.yaml"
-    args = settings.find(path, ("prometheus", "prometheusSpec", "additionalArgs"))
-    if args and isinstance(args.value, list):
-        for index, arg in enumerate(args.value):
-            if isinstance(arg, dict) and arg.get("name") == "storage.agent.retention.max-time":
-                field: Path = ("prometheus", "prometheusSpec", "additionalArgs", index, "value")
-                found = settings.find(path, field)
-                if found:
-                    return Buffer(
-                        "prometheus-wal-retention", _seconds(found.value), what, found.evidence
-                    )
-    evidence = Evidence(
-        format_duration(PROMETHEUS_HEAD_WAL),
-        "WAL kept for the head block",
-        "Prometheus default (remote write reads the WAL, truncated every 2h)",
-    )
-    return Buffer("prometheus-wal-retention", PROMETHEUS_HEAD_WAL, what, evidence)
+    args: Path = ("prometheus", "prometheusSpec", "additionalArgs")
+    found = settings.find(path, args)
+    listed = found.value if found and isinstance(found.value, list) else []
+    for index, arg in enumerate(listed):
+        if isinstance(arg, dict) and arg.get("name") == "storage.agent.retention.max-time":
+            return settings.find(path, (*args, index, "value"))
+    return None
 
 
-def _renew_before(settings: RenderedSettings, cluster: str, _provider: str) -> Buffer:
-    what = "certificate renewal window"
-    evidence = Evidence(
-        format_duration(CERT_DEFAULT_RENEW_BEFORE),
-        "Certificate spec.renewBefore",
-        "cert-manager default: 2160h certificates renewed at 2/3 of their life",
-    )
-    return Buffer("cert-renew-before", CERT_DEFAULT_RENEW_BEFORE, what, evidence)
-
-
-def _node_log_files(settings: RenderedSettings, cluster: str, _provider: str) -> Buffer:
-    evidence = Evidence(
-        "containerLogMaxSize 10Mi x containerLogMaxFiles 5",
-        "kubelet log rotation",
-        "kubelet defaults: bounded by log volume, not by time",
-    )
-    return Buffer("node-log-files", None, "log files on the nodes", evidence)
-
-
-def _otel_retry(settings: RenderedSettings, cluster: str, _provider: str) -> Buffer:
-    evidence = Evidence(
-        format_duration(OTEL_RETRY_MAX_ELAPSED),
-        "exporter retry_on_failure.max_elapsed_time",
-        "OpenTelemetry Collector default",
-    )
-    return Buffer("otel-retry", OTEL_RETRY_MAX_ELAPSED, "span export retries", evidence)
-
-
-def _keycloak_session(settings: RenderedSettings, _cluster: str, provider: str) -> Buffer:
-    what = "SSO session maximum lifetime"
+def _keycloak_session(settings: RenderedSettings, _cluster: str, provider: str) -> Found | None:
     path = f"manifests/{provider}/keycloak/realm-platform.yaml"
     found = settings.find(path, ("data", "platform-realm.json"), kind="ConfigMap")
-    if found:
-        realm = json.loads(found.value)
-        if "ssoSessionMaxLifespan" in realm:
-            seconds = float(realm["ssoSessionMaxLifespan"])
-            line = settings.text_line(path, '"ssoSessionMaxLifespan"')
-            evidence = Evidence(
-                format_duration(seconds), "realm ssoSessionMaxLifespan", f"{path}:{line}"
-            )
-            return Buffer("keycloak-session", seconds, what, evidence)
-    evidence = Evidence("10h", "realm ssoSessionMaxLifespan", "Keycloak default")
-    return Buffer("keycloak-session", 36000.0, what, evidence)
+    realm = json.loads(found.value) if found else {}
+    if "ssoSessionMaxLifespan" not in realm:
+        return None
+    value = format_duration(float(realm["ssoSessionMaxLifespan"]))
+    line = settings.text_line(path, '"ssoSessionMaxLifespan"')
+    return Found(value, Evidence(value, "realm ssoSessionMaxLifespan", f"{path}:{line}"))
 
 
-def _node_image_cache(settings: RenderedSettings, cluster: str, _provider: str) -> Buffer:
-    evidence = Evidence(
-        "imageGCHighThresholdPercent 85",
-        "kubelet image garbage collection",
-        "kubelet default: cached images stay until the disk fills",
-    )
-    return Buffer("node-image-cache", None, "images cached on the nodes", evidence)
-
-
-_BUFFERS: dict[BufferName, Callable[[RenderedSettings, str, str], Buffer]] = {
+_READERS: dict[BufferName, Callable[[RenderedSettings, str, str], Found | None]] = {
     "eso-refresh-interval": _eso_refresh,
     "prometheus-wal-retention": _wal_retention,
-    "cert-renew-before": _renew_before,
-    "node-log-files": _node_log_files,
-    "otel-retry": _otel_retry,
     "keycloak-session": _keycloak_session,
-    "node-image-cache": _node_image_cache,
 }
