@@ -28,7 +28,7 @@ from stackyard.simulate.model import (
     RuntimeModel,
     Service,
 )
-from stackyard.simulate.settings import RenderedSettings
+from stackyard.simulate.settings import Buffer, RenderedSettings
 
 GIT = "git"
 REGISTRY = "harbor"
@@ -138,17 +138,15 @@ def _platform_functions(
         registry = _runner(plan, REGISTRY, cluster)
         registry_id = service_id(REGISTRY, registry.name) if registry else REGISTRY
         if registry_id in services:
-            text = catalog.platform["image-pulls"]
-            buffer = settings.buffer("node-image-cache", name, name)
             functions.append(
-                FunctionInstance(
+                _instance(
                     "image-pulls",
-                    text,
+                    catalog.platform["image-pulls"],
                     name,
                     nodes,
                     (registry_id,),
-                    buffer,
                     f"pods on {name} pull from {services[registry_id].description}",
+                    settings.buffer("node-image-cache", name, name),
                 )
             )
         functions.append(
@@ -171,8 +169,9 @@ def _instance(
     consumer: str | None,
     providers: tuple[str, ...],
     why: str,
+    buffer: Buffer | None = None,
 ) -> FunctionInstance:
-    return FunctionInstance(function, text, cluster, consumer, providers, None, why)
+    return FunctionInstance(function, text, cluster, consumer, providers, buffer, why)
 
 
 def _need_functions(plan: Plan, settings: RenderedSettings) -> list[FunctionInstance]:

@@ -13,7 +13,7 @@ from typing import Any
 
 from stackyard.simulate.engine import FunctionOutcome, Simulation, simulate
 from stackyard.simulate.model import RuntimeModel
-from stackyard.simulate.scenario import Scenario, Step
+from stackyard.simulate.scenario import outage
 
 WORKLOADS = "workloads"
 
@@ -105,11 +105,7 @@ def failure_matrix(model: RuntimeModel, duration: float) -> FailureMatrix:
     rows = []
     harmless = []
     for target, services in single_failure_targets(model):
-        scenario = Scenario(
-            f"{target} down",
-            (Step(0.0, "fail", target, services), Step(duration, "recover", target, services)),
-        )
-        simulation = simulate(model, scenario)
+        simulation = simulate(model, outage(f"{target} down", target, services, duration))
         row = _row(target, simulation)
         if row.effects:
             rows.append(row)

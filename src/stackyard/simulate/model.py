@@ -57,7 +57,7 @@ class FunctionInstance:
     @property
     def key(self) -> str:
         """Unique within a model: the function and where it is consumed or served."""
-        if self.consumer and self.consumer.split("@", 1)[0] not in ("nodes",):
+        if self.consumer and not self.consumer.startswith(f"{NODES}@"):
             return f"{self.id}/{self.consumer}"
         return f"{self.id}@{self.where}"
 
@@ -105,9 +105,13 @@ class RuntimeModel:
         """Indexes of the functions each service provides or consumes."""
         index: dict[str, list[int]] = {}
         for position, function in enumerate(self.functions):
-            for service in {*function.providers, function.consumer, f"{NODES}@{function.cluster}"}:
-                if service:
-                    index.setdefault(service, []).append(position)
+            services = set(function.providers)
+            if function.consumer is not None:
+                services.add(function.consumer)
+            if function.cluster is not None:
+                services.add(f"{NODES}@{function.cluster}")
+            for service in services:
+                index.setdefault(service, []).append(position)
         return {service: tuple(i) for service, i in index.items()}
 
     def services_on(self, cluster: str) -> list[str]:

@@ -89,22 +89,21 @@ def priority_of(model: RuntimeModel, service: Service) -> tuple[Priority, str]:
     critical = sorted({f.text.title for f in served if f.text.impact in ("delivery", "workloads")})
     if critical:
         return "P1", "needed for " + ", ".join(critical)
-    planned = _component(model, service)
-    if planned is not None and INFRASTRUCTURE & set(planned):
-        return "P1", "cluster infrastructure (" + ", ".join(
-            sorted(INFRASTRUCTURE & set(planned))
-        ) + ")"
+    infrastructure = sorted(INFRASTRUCTURE.intersection(_provides(model, service)))
+    if infrastructure:
+        return "P1", f"cluster infrastructure ({', '.join(infrastructure)})"
     others = sorted({f.text.title for f in served})
     if others:
         return "P2", "needed for " + ", ".join(others)
     return "P3", "nothing depends on it at run time"
 
 
-def _component(model: RuntimeModel, service: Service) -> tuple[str, ...] | None:
+def _provides(model: RuntimeModel, service: Service) -> tuple[str, ...]:
+    """The capabilities of the planned component behind ``service`` (none for the rest)."""
     if service.cluster is None:
-        return None
+        return ()
     planned = model.plan.cluster(service.cluster).get(service.component)
-    return tuple(planned.component.provides) if planned else None
+    return tuple(planned.component.provides) if planned else ()
 
 
 def recovery_plan(simulation: Simulation) -> list[Recovery]:

@@ -77,6 +77,13 @@ class _ScenarioFile(BaseModel):
     steps: list[_StepFile] = Field(min_length=1, max_length=MAX_STEPS)
 
 
+def outage(name: str, target: str, services: frozenset[str], seconds: float) -> Scenario:
+    """``services`` (named ``target``) down from 0 for ``seconds``."""
+    return Scenario(
+        name, (Step(0.0, "fail", target, services), Step(seconds, "recover", target, services))
+    )
+
+
 def single_failure(model: RuntimeModel, target: str, duration: str) -> Scenario:
     """``target`` down from 0 for ``duration``.
 
@@ -85,10 +92,7 @@ def single_failure(model: RuntimeModel, target: str, duration: str) -> Scenario:
     """
     seconds = _duration(duration, Location("--for"), "--for")
     services = resolve_target(model, target, Location("--fail"))
-    return Scenario(
-        f"{target} down for {duration}",
-        (Step(0.0, "fail", target, services), Step(seconds, "recover", target, services)),
-    )
+    return outage(f"{target} down for {duration}", target, services, seconds)
 
 
 def load_scenario(model: RuntimeModel, path: Path) -> Scenario:

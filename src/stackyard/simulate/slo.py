@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 from stackyard.simulate.backups import DisasterRecovery
 from stackyard.simulate.engine import INFINITY, Simulation
+from stackyard.simulate.model import CONTROL_PLANE
 from stackyard.spec.units import format_duration, parse_duration
 
 MONTH = 30 * 24 * 3600.0
@@ -69,11 +70,11 @@ def slo_effects(simulation: Simulation, recovery: DisasterRecovery) -> list[SloE
                 f"{down / budget:.0%} of the monthly error budget" if down != INFINITY else "",
             )
         )
-    delivery = [
+    platform_functions = [
         o for o in simulation.affected() if o.function.text.impact in ("delivery", "people")
     ]
-    if delivery:
-        worst = max(delivery, key=lambda o: o.down_seconds)
+    if platform_functions:
+        worst = max(platform_functions, key=lambda o: o.down_seconds)
         down = worst.down_seconds
         effects.append(
             SloEffect(
@@ -145,12 +146,13 @@ def _rpo_effects(simulation: Simulation, recovery: DisasterRecovery) -> list[Slo
                     "telemetry is not covered by the RPO; the gap stays in the central store",
                 )
             )
-    for service in sorted(simulation.down):
-        component, _, cluster = service.partition("@")
-        if component != "control-plane":
+    for service_id in sorted(simulation.down):
+        service = simulation.model.services[service_id]
+        if service.component != CONTROL_PLANE or service.cluster is None:
             continue
+        cluster = service.cluster
         schedule = recovery.tier_rpo("L1", cluster)
-        spans = simulation.down[service]
+        spans = simulation.down[service_id]
         if schedule is None:
             continue
         worst = schedule + max(end - start for start, end in spans)

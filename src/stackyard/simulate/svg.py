@@ -2,8 +2,8 @@
 
 One row per failed target and per affected function (grouped over the places where the
 same thing happens), on a shared time axis. Grey: a target is down; amber: a function
-runs on its buffer or cache; red: it is interrupted with nothing kept, or its buffer is
-exhausted. Self-contained (no scripts, no external fonts), deterministic.
+runs on its buffer or cache; red: it is interrupted and has no buffer, or its buffer
+is exhausted. Self-contained (no scripts, no external fonts), deterministic.
 """
 
 from __future__ import annotations

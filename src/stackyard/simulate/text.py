@@ -76,10 +76,7 @@ def _grouped(events: tuple[Event, ...]) -> list[tuple[float, str, str, str, str]
     for (at, kind, text), members in groups.items():
         where = ", ".join(sorted({e.where for e in members if e.where}))
         sources = sorted({e.source for e in members if e.source and kind != "recovered"})
-        source = sources[0] if len(sources) == 1 else (f"{len(sources)} files" if sources else "")
-        if len(sources) > 1:
-            source = "; ".join(sources)
-        lines.append((at, MARKS[kind], text, where, source))
+        lines.append((at, MARKS[kind], text, where, "; ".join(sources)))
     return lines
 
 
