@@ -19,7 +19,7 @@ from stackyard.assess.report.html import render_html
 from stackyard.assess.report.markdown import render_markdown
 from stackyard.assess.report.sarif import to_sarif
 from stackyard.cli.errors import FINDINGS, OK
-from stackyard.cli.output import console
+from stackyard.cli.output import console, write_atomically
 
 SECOND_CLASS_SHOWN = 10
 NOTICES_SHOWN = 10
@@ -57,7 +57,7 @@ def assess_command(directory: Path, options: AssessOptions) -> int:
         assessment = apply_exceptions(assessment, load_exceptions(options.exceptions))
     text = _render(assessment, options.output)
     if options.report is not None:
-        options.report.write_text(text, encoding="utf-8")
+        write_atomically(options.report, text, "--report")
     elif text:
         sys.stdout.write(text)
     regressed = False

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 from stackyard.cli.errors import BAD_INPUT, OK
+from stackyard.cli.output import write_atomically
 from stackyard.spec import Edition, Provider, load_spec_text
 from stackyard.spec.starter import Topology, starter_spec
 
@@ -25,10 +24,6 @@ def init_command(
         print(f"error: {output} exists; pass --force to overwrite it", file=sys.stderr)
         return BAD_INPUT
     output.parent.mkdir(parents=True, exist_ok=True)
-    # Write beside the target and rename, so a crash never leaves half a spec behind.
-    handle, temporary = tempfile.mkstemp(dir=output.parent, prefix=f".{output.name}.")
-    with os.fdopen(handle, "w", encoding="utf-8") as stream:
-        stream.write(text)
-    os.replace(temporary, output)
+    write_atomically(output, text, "--output")
     print(f"wrote {output}", file=sys.stderr)
     return OK

@@ -7,13 +7,17 @@ runtime dependency model and the RPO/RTO check.
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 from stackyard.cli.errors import FINDINGS, OK
-from stackyard.cli.output import OutputFormat, console, findings_table, print_json
+from stackyard.cli.output import (
+    OutputFormat,
+    console,
+    findings_table,
+    print_json,
+    write_atomically,
+)
 from stackyard.errors import InputError, Location, Problem
 from stackyard.plan import make_plan
 from stackyard.simulate.backups import check_disaster_recovery
@@ -68,7 +72,7 @@ def simulate_command(
         incident = single_failure(model, fail, duration)
     report = run_scenario(model, incident)
     if svg is not None:
-        _write_atomically(svg, incident_svg(report))
+        write_atomically(svg, incident_svg(report), "--svg")
     if output is OutputFormat.json:
         print_json(report.as_dict())
     else:
@@ -115,18 +119,3 @@ def _check_usage(
             problems.append(f"--for: {e}")
     if problems:
         raise InputError([Problem(Location("command line"), "", p) for p in problems])
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file, so a failure leaves no half file."""
-    directory = path.parent if str(path.parent) else Path(".")
-    if not directory.is_dir():
-        raise InputError([Problem(Location(str(path)), "--svg", "its directory does not exist")])
-    handle, temporary = tempfile.mkstemp(dir=directory, prefix=".stackyard-", suffix=".svg")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
