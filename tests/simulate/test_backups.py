@@ -60,7 +60,7 @@ def test_rke2_snapshots_are_read_from_the_node_config() -> None:
     assert any(t.tier == "L3" and t.verdict == "missing" for t in recovery.tiers)
 
 
-def test_a_tighter_rpo_fails_the_daily_tiers() -> None:
+def test_a_tighter_rpo_renders_schedules_that_still_meet_it() -> None:
     model = model_from_text(local_text().replace("rpo: 24h", "rpo: 12h"))
     recovery = check_disaster_recovery(model)
     # The render follows the RPO: schedules tighten with it and still meet it.

@@ -68,13 +68,14 @@ def test_deploys_stop_and_no_new_certificates_from_the_start() -> None:
 
 
 def test_recovery_order_brings_the_control_plane_and_vault_before_observability() -> None:
-    order = [r.service.id for r in mgmt_down().recovery]
-    priorities = [r.priority for r in mgmt_down().recovery]
+    recovery = mgmt_down().recovery
+    order = [r.service.id for r in recovery]
+    priorities = [r.priority for r in recovery]
     assert priorities == sorted(priorities)
     assert order.index("control-plane@mgmt") < order.index("vault@mgmt")
     assert order.index("vault@mgmt") < order.index("thanos@mgmt")
     assert order.index("argo-cd@mgmt") < order.index("grafana@mgmt")
-    missed = {r.service.id: r.met for r in mgmt_down().recovery}
+    missed = {r.service.id: r.met for r in recovery}
     assert missed["vault@mgmt"] is False  # 3 h against a 30 min P1 target
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from stackyard.simulate.matrix import FailureMatrix, MatrixRow, failure_matrix
 from stackyard.simulate.recovery import priority_of
+from stackyard.simulate.run import run_scenario
+from stackyard.simulate.scenario import single_failure
 from tests.simulate.conftest import example_model
 
 Statement = tuple[str, str]  # (function id, interrupted | kept)
@@ -108,11 +110,14 @@ def test_recovery_priorities_match_seed_9_3() -> None:
             assert priority_of(model, model.services[service])[0] == priority, service
 
 
-def test_recovery_targets_scale_with_the_spec_rto() -> None:
-    from stackyard.simulate.recovery import RTO_SHARE
-
-    rto = 3600.0  # examples/local-multicluster.yaml slo.rto
-    assert {p: None if s is None else s * rto for p, s in RTO_SHARE.items()} == {
+def test_recovery_targets_follow_the_spec_rto() -> None:
+    model = example_model("local-multicluster")  # slo.rto: 1h
+    targets = {}
+    for service in ("harbor", "vault@mgmt", "thanos@mgmt", "k8sgpt-operator@mgmt"):
+        report = run_scenario(model, single_failure(model, service, "10m"))
+        recovery = next(r for r in report.recovery if r.service.id == service)
+        targets[recovery.priority] = recovery.target_seconds
+    assert targets == {
         "P0": 900.0,  # 15 min
         "P1": 1800.0,  # 30 min
         "P2": 3600.0,  # 1 h
