@@ -24,6 +24,7 @@ BufferName = Literal[
     "node-log-files",
     "otel-retry",
     "keycloak-session",
+    "vault-aws-lease",
     "node-image-cache",
 ]
 

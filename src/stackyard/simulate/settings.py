@@ -112,6 +112,16 @@ DEFAULTS: dict[BufferName, Buffer] = {
         "SSO session maximum lifetime",
         Evidence("10h", "realm ssoSessionMaxLifespan", "Keycloak default"),
     ),
+    "vault-aws-lease": Buffer(
+        "vault-aws-lease",
+        900.0,
+        "AWS STS credential lease",
+        Evidence(
+            "15m",
+            "Vault AWS secrets engine lease",
+            "catalog aws-load-balancer-controller: 15-minute STS credentials (seed 002)",
+        ),
+    ),
     "node-image-cache": Buffer(
         "node-image-cache",
         None,
