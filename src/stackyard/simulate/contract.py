@@ -49,8 +49,8 @@ def judge_contract(simulation: Simulation) -> list[ContractVerdict]:
     """C1–C6 for ``simulation``."""
     return [
         _c1(simulation),
-        _buffered("C2", simulation, "metrics-shipping", consumer="prometheus-agent"),
-        _c3(simulation),
+        _buffered("C2", simulation, "metrics-shipping", "prometheus-agent"),
+        _buffered("C3", simulation, "secret-refresh", "external-secrets", stale_ok=True),
         *(_static(simulation, clause) for clause in ("C4", "C5", "C6")),
     ]
 
@@ -95,7 +95,14 @@ def _causes(outcome: FunctionOutcome) -> set[str]:
     return {cause for period in outcome.periods for cause in period.causes}
 
 
-def _buffered(clause: str, simulation: Simulation, function: str, consumer: str) -> ContractVerdict:
+def _buffered(
+    clause: str, simulation: Simulation, function: str, consumer: str, *, stale_ok: bool = False
+) -> ContractVerdict:
+    """Judge a cache or buffer clause: did ``consumer``'s buffer for ``function`` bridge it?
+
+    With ``stale_ok``, running out of buffer only makes data stale, not lost (External
+    Secrets never deletes synced Secrets when Vault is unreachable), so the clause holds.
+    """
     statement = STATEMENTS[clause]
     static = _static(simulation, clause)
     if static.verdict == "broken":
@@ -107,43 +114,21 @@ def _buffered(clause: str, simulation: Simulation, function: str, consumer: str)
     ]
     if not outcomes:
         return ContractVerdict(clause, statement, "holds", "not affected by this incident")
-    exhausted = [o for o in outcomes if o.state == "exhausted"]
     buffer = outcomes[0].function.buffer
-    label = buffer.label if buffer else "?"
-    if exhausted:
-        lost = max(o.lost_seconds for o in exhausted)
-        return ContractVerdict(
-            clause,
-            statement,
-            "exceeded",
-            f"the {label} buffer ran out on {_where(exhausted)}: "
-            f"{format_duration(lost)} of data lost",
+    label = buffer.label if buffer else "unbounded"
+    exhausted = [o for o in outcomes if o.state == "exhausted"]
+    if not exhausted:
+        reason = f"the {label} buffer bridged the outage on {_where(outcomes)}"
+        return ContractVerdict(clause, statement, "holds", reason)
+    past = format_duration(max(o.lost_seconds for o in exhausted))
+    if stale_ok:
+        reason = (
+            f"synced Secrets stay on {_where(exhausted)}; refresh lost after the {label} "
+            f"interval, values stale for up to {past}"
         )
-    return ContractVerdict(
-        clause, statement, "holds", f"the {label} buffer bridged the outage on {_where(outcomes)}"
-    )
-
-
-def _c3(simulation: Simulation) -> ContractVerdict:
-    verdict = _buffered("C3", simulation, "secret-refresh", consumer="external-secrets")
-    if verdict.verdict != "exceeded":
-        return verdict
-    # Synced Secrets are never deleted when Vault is unreachable: the cache holds for the
-    # whole outage; what runs out is freshness, so the clause holds with stale values.
-    outcomes = [
-        o
-        for o in simulation.affected()
-        if o.function.id == "secret-refresh" and o.state == "exhausted"
-    ]
-    stale = max(o.lost_seconds for o in outcomes)
-    return ContractVerdict(
-        "C3",
-        STATEMENTS["C3"],
-        "holds",
-        f"synced Secrets stay on {_where(outcomes)}; refresh lost after the "
-        f"{outcomes[0].function.buffer.label if outcomes[0].function.buffer else '?'} interval, "
-        f"values stale for up to {format_duration(stale)}",
-    )
+        return ContractVerdict(clause, statement, "holds", reason)
+    reason = f"the {label} buffer ran out on {_where(exhausted)}: {past} of data lost"
+    return ContractVerdict(clause, statement, "exceeded", reason)
 
 
 def _static(simulation: Simulation, clause: str) -> ContractVerdict:
