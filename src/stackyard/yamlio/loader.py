@@ -21,9 +21,10 @@ plain Python values and records a line and column for every key and value path.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
 from pathlib import Path
+from sys import intern
 from typing import Any, ClassVar, Literal
 
 import yaml
@@ -73,6 +74,7 @@ class _Loader(_BaseLoader):
 MAX_FILE_BYTES = 4 * 1024 * 1024
 MAX_NODES = 200_000
 MAX_DEPTH = 64
+_TOO_MANY_NODES = f"document expands to over {MAX_NODES} nodes (alias bomb?)"
 
 _CORE = "tag:yaml.org,2002:"
 _SCALAR_TAGS = frozenset(
@@ -90,6 +92,14 @@ _SCALAR_CONSTRUCTORS: dict[str, Any] = {
 PathKey = tuple[str | int, ...]
 Duplicates = Literal["error", "keep-last"]
 
+# Where one node is written, mirroring the data: (key line, key column — 0 for list
+# items and the root —, value line, value column, last line — 0 unless loaded with
+# spans —, the entries of its children by key or index, or None for a scalar).
+# A tree rather than a table keyed by path: no path tuple per node to build, hold or
+# pass between processes, and looking a path up is one step per key.
+Entry = tuple[int, int, int, int, int, "dict[Any, Entry] | list[Entry] | None"]
+_NOWHERE: Entry = (0, 0, 0, 0, 0, None)
+
 
 @dataclass(frozen=True)
 class LocatedDocument:
@@ -97,10 +107,8 @@ class LocatedDocument:
 
     source: str
     data: Any
-    value_marks: Mapping[PathKey, tuple[int, int]] = field(default_factory=dict)
-    key_marks: Mapping[PathKey, tuple[int, int]] = field(default_factory=dict)
+    positions: Entry = _NOWHERE
     start_line: int = 1
-    end_lines: Mapping[PathKey, int] = field(default_factory=dict)
     warnings: tuple[Problem, ...] = ()
 
     def locate(self, path: PathKey, *, key: bool = False) -> Location:
@@ -110,12 +118,11 @@ class LocatedDocument:
             path: keys and list indexes from the document root.
             key: point at the mapping key rather than its value.
         """
-        for depth in range(len(path), -1, -1):
-            prefix = path[:depth]
-            marks = self.key_marks if key and depth == len(path) else self.value_marks
-            mark = marks.get(prefix) or self.key_marks.get(prefix)
-            if mark:
-                return Location(self.source, mark[0], mark[1])
+        entry, exact = self._find(path)
+        if key and exact and entry[0]:
+            return Location(self.source, entry[0], entry[1])
+        if entry[2]:
+            return Location(self.source, entry[2], entry[3])
         return Location(self.source, self.start_line, 1)
 
     def span(self, path: PathKey) -> tuple[int, int]:
@@ -124,8 +131,64 @@ class LocatedDocument:
         The last line is known only for documents loaded with ``spans=True``; otherwise
         the span is the first line alone.
         """
-        first = self.locate(path, key=bool(path) and isinstance(path[-1], str)).line
-        return first, max(first, self.end_lines.get(path, first))
+        entry, exact = self._find(path)
+        if exact and entry[0] and isinstance(path[-1], str):
+            first = entry[0]  # from the key
+        else:
+            first = entry[2] or self.start_line
+        return first, max(first, entry[4] if exact else first)
+
+    def shifted(self, lines: int, columns: int) -> LocatedDocument:
+        """The same document with every position moved (YAML embedded in another file)."""
+
+        def move(entry: Entry) -> Entry:
+            key_line, key_column, line, column, last, children = entry
+            return (
+                key_line + lines if key_line else 0,
+                key_column + columns if key_line else 0,
+                line + lines,
+                column + columns,
+                last + lines if last else 0,
+                _map_children(children, move),
+            )
+
+        moved = move(self.positions) if self.positions[2] else self.positions
+        return replace(self, positions=moved, start_line=self.start_line + lines)
+
+    def pinned(self, line: int) -> LocatedDocument:
+        """The same document with every position on ``line`` (column 1)."""
+
+        def pin(entry: Entry) -> Entry:
+            key_line = line if entry[0] else 0
+            return (key_line, 1 if key_line else 0, line, 1, line, _map_children(entry[5], pin))
+
+        return replace(self, positions=pin(self.positions), start_line=line)
+
+    def _find(self, path: PathKey) -> tuple[Entry, bool]:
+        """The entry of ``path``, or of its nearest written ancestor (then False)."""
+        entry = self.positions
+        for part in path:
+            children = entry[5]
+            if type(children) is dict:
+                child = children.get(part)
+            elif type(children) is list and type(part) is int and 0 <= part < len(children):
+                child = children[part]
+            else:
+                child = None
+            if child is None:
+                return entry, False
+            entry = child
+        return entry, True
+
+
+def _map_children(
+    children: dict[Any, Entry] | list[Entry] | None, change: Callable[[Entry], Entry]
+) -> dict[Any, Entry] | list[Entry] | None:
+    if type(children) is dict:
+        return {key: change(child) for key, child in children.items()}
+    if type(children) is list:
+        return [change(child) for child in children]
+    return None
 
 
 def read_yaml_file(path: Path, *, max_bytes: int = MAX_FILE_BYTES) -> list[LocatedDocument]:
@@ -188,14 +251,12 @@ def iter_yaml_documents(
             if node is None:  # pragma: no cover - compose_all skips empty streams
                 continue
             builder = _Builder(source, duplicates=duplicates, spans=spans)
-            data = builder.build(node, (), 0)
+            data, positions = builder.build(node, 0, 0, 0)
             yield LocatedDocument(
                 source=source,
                 data=data,
-                value_marks=builder.value_marks,
-                key_marks=builder.key_marks,
+                positions=positions,
                 start_line=node.start_mark.line + 1,
-                end_lines=builder.end_lines,
                 warnings=tuple(builder.warnings),
             )
     except yaml.MarkedYAMLError as e:
@@ -210,54 +271,54 @@ def iter_yaml_documents(
 
 
 class _Builder:
-    """Turns a composed node tree into Python values, recording positions."""
+    """Turns a composed node tree into Python values and their position entries."""
 
     def __init__(
         self, source: str, *, duplicates: Duplicates = "error", spans: bool = False
     ) -> None:
         self.source = source
         self.nodes = 0
-        self.value_marks: dict[PathKey, tuple[int, int]] = {}
-        self.key_marks: dict[PathKey, tuple[int, int]] = {}
-        self.end_lines: dict[PathKey, int] = {}
         self.warnings: list[Problem] = []
         self._duplicates = duplicates
         self._spans = spans
         self._last_line = 0  # the furthest line built so far (documents build in order)
 
-    def build(self, node: yaml.Node, path: PathKey, depth: int) -> Any:
+    def build(
+        self, node: yaml.Node, depth: int, key_line: int, key_column: int
+    ) -> tuple[Any, Entry]:
+        """The value of ``node`` and its entry (with the given key position)."""
         self.nodes += 1
         if self.nodes > MAX_NODES:
-            raise self._fail(node, f"document expands to over {MAX_NODES} nodes (alias bomb?)")
+            raise self._fail(node, _TOO_MANY_NODES)
         if depth > MAX_DEPTH:
             raise self._fail(node, f"nesting deeper than {MAX_DEPTH} levels")
-        mark = node.start_mark
-        self.value_marks.setdefault(path, (mark.line + 1, mark.column + 1))
         # Dispatch inline: this runs once per node of every file an assessment reads.
         kind = type(node)
+        children: dict[Any, Entry] | list[Entry] | None = None
         if kind is yaml.ScalarNode:
             value = node.value if node.tag == _STR else self._scalar(node)
         elif kind is yaml.MappingNode:
-            value = self._mapping(node, path, depth)  # type: ignore[arg-type]
-        else:
-            value = self._value(node, path, depth)
+            value, children = self._mapping(node, depth)  # type: ignore[arg-type]
+        elif kind is yaml.SequenceNode:
+            value, children = self._sequence(node, depth)  # type: ignore[arg-type]
+        else:  # pragma: no cover - the composer makes no other kind
+            raise self._fail(node, f"unexpected node {kind.__name__}")
+        last = 0
         if self._spans:
-            end = _end_line(node, value)
-            if end > self._last_line:
-                self._last_line = end
-            self.end_lines.setdefault(path, self._last_line)
-        return value
+            last = max(_end_line(node, value), self._last_line)
+            self._last_line = last
+        mark = node.start_mark
+        return value, (key_line, key_column, mark.line + 1, mark.column + 1, last, children)
 
-    def _value(self, node: yaml.Node, path: PathKey, depth: int) -> Any:
-        if isinstance(node, yaml.ScalarNode):
-            return self._scalar(node)
-        if isinstance(node, yaml.MappingNode):
-            return self._mapping(node, path, depth)
-        if isinstance(node, yaml.SequenceNode):
-            if node.tag not in (_CORE + "seq",):
-                raise self._fail(node, f"tag {node.tag!r} is not allowed")
-            return [self.build(item, (*path, i), depth + 1) for i, item in enumerate(node.value)]
-        raise self._fail(node, f"unexpected node {type(node).__name__}")  # pragma: no cover
+    def _sequence(self, node: yaml.SequenceNode, depth: int) -> tuple[list[Any], list[Entry]]:
+        if node.tag != _CORE + "seq":
+            raise self._fail(node, f"tag {node.tag!r} is not allowed")
+        values, entries = [], []
+        for item in node.value:
+            value, entry = self.build(item, depth + 1, 0, 0)
+            values.append(value)
+            entries.append(entry)
+        return values, entries
 
     def _scalar(self, node: yaml.Node) -> Any:
         tag = node.tag
@@ -271,45 +332,74 @@ class _Builder:
         except yaml.constructor.ConstructorError as e:
             raise self._fail(node, f"bad {tag.removeprefix(_CORE)} value: {e.problem}") from e
 
-    def _mapping(self, node: yaml.MappingNode, path: PathKey, depth: int) -> dict[Any, Any]:
+    def _mapping(
+        self, node: yaml.MappingNode, depth: int
+    ) -> tuple[dict[Any, Any], dict[Any, Entry]]:
         if node.tag != _CORE + "map":
             raise self._fail(node, f"tag {node.tag!r} is not allowed")
-        result: dict[Any, Any] = {}
-        seen: dict[Any, yaml.Node] = {}
-        merged: dict[Any, Any] = {}
+        values: dict[Any, Any] = {}
+        entries: dict[Any, Entry] = {}
+        merged: list[tuple[dict[Any, Any], dict[Any, Entry]]] = []
+        spans = self._spans
         for key_node, value_node in node.value:
             if key_node.tag == _MERGE:
-                merged.update(self._merge_source(value_node, path, depth))
+                merged += self._merge_sources(value_node, depth)
                 continue
-            if not isinstance(key_node, yaml.ScalarNode):
+            if type(key_node) is not yaml.ScalarNode:
                 raise self._fail(key_node, "mapping keys must be plain scalars")
             self.nodes += 1
-            key = key_node.value if key_node.tag == _STR else self._scalar(key_node)
-            if key in seen:
-                first = seen[key].start_mark.line + 1
-                message = f"duplicate key {key!r} (first defined on line {first})"
-                if self._duplicates == "error":
-                    raise self._fail(key_node, message)
-                line, column = _mark(key_node)
-                self.warnings.append(Problem(Location(self.source, line, column), "", message))
-            seen[key] = key_node
-            child = (*path, key)
+            # Interned: keys repeat in every object, and interned strings are shared by
+            # the data, the positions and anything that pickles them.
+            key = intern(key_node.value) if key_node.tag == _STR else self._scalar(key_node)
+            if key in values:
+                self._duplicate(key_node, key, entries[key][0])
             mark = key_node.start_mark
-            self.key_marks[child] = (mark.line + 1, mark.column + 1)
-            result[key] = self.build(value_node, child, depth + 1)
-        for key, value in merged.items():
-            result.setdefault(key, value)
-        return result
+            key_line, key_column = mark.line + 1, mark.column + 1
+            if (
+                type(value_node) is not yaml.ScalarNode
+                or value_node.tag != _STR
+                or value_node.style == "|"
+                or depth >= MAX_DEPTH
+            ):
+                values[key], entries[key] = self.build(value_node, depth + 1, key_line, key_column)
+                continue
+            # What build() does for a plain string, inlined: most values are one.
+            self.nodes += 1
+            if self.nodes > MAX_NODES:
+                raise self._fail(value_node, _TOO_MANY_NODES)
+            mark = value_node.start_mark
+            line = mark.line + 1
+            last = 0
+            if spans:
+                end = value_node.end_mark
+                last = max(line, end.line + (1 if end.column else 0), self._last_line)
+                self._last_line = last
+            values[key] = value_node.value
+            entries[key] = (key_line, key_column, line, mark.column + 1, last, None)
+        for merged_values, merged_entries in merged:  # explicit keys win, then earlier sources
+            for key, value in merged_values.items():
+                if key not in values:
+                    values[key] = value
+                    entries[key] = merged_entries[key]
+        return values, entries
 
-    def _merge_source(self, node: yaml.Node, path: PathKey, depth: int) -> dict[Any, Any]:
+    def _merge_sources(
+        self, node: yaml.Node, depth: int
+    ) -> list[tuple[dict[Any, Any], dict[Any, Entry]]]:
         sources = node.value if isinstance(node, yaml.SequenceNode) else [node]
-        merged: dict[Any, Any] = {}
+        built = []
         for source in sources:
             if not isinstance(source, yaml.MappingNode):
                 raise self._fail(source, "a merge key (<<) needs a mapping or list of mappings")
-            for key, value in self._mapping(source, path, depth + 1).items():
-                merged.setdefault(key, value)
-        return merged
+            built.append(self._mapping(source, depth + 1))
+        return built
+
+    def _duplicate(self, key_node: yaml.Node, key: Any, first: int) -> None:
+        message = f"duplicate key {key!r} (first defined on line {first})"
+        if self._duplicates == "error":
+            raise self._fail(key_node, message)
+        line, column = _mark(key_node)
+        self.warnings.append(Problem(Location(self.source, line, column), "", message))
 
     def _fail(self, node: yaml.Node, message: str) -> YamlError:
         line, column = _mark(node)

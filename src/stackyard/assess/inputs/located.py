@@ -119,23 +119,10 @@ def embedded_documents(
     Raises:
         YamlError: the content is not YAML or is hostile.
     """
-    offset = first_line - 1
-    documents = []
-    for doc in iter_yaml_documents(text, source, duplicates="keep-last", spans=True):
-        documents.append(
-            LocatedDocument(
-                source=source,
-                data=doc.data,
-                value_marks={
-                    p: (ln + offset, c + indent) for p, (ln, c) in doc.value_marks.items()
-                },
-                key_marks={p: (ln + offset, c + indent) for p, (ln, c) in doc.key_marks.items()},
-                start_line=doc.start_line + offset,
-                end_lines={p: ln + offset for p, ln in doc.end_lines.items()},
-                warnings=doc.warnings,
-            )
-        )
-    return documents
+    return [
+        doc.shifted(first_line - 1, indent)
+        for doc in iter_yaml_documents(text, source, duplicates="keep-last", spans=True)
+    ]
 
 
 def block_string_documents(
@@ -154,13 +141,14 @@ def block_string_documents(
     if not isinstance(value, str):
         return []
     full = (*owner.base, *path)
-    line, column = owner.doc.value_marks.get(full, (owner.doc.start_line, 1))
+    where = owner.doc.locate(full)
+    line, column = where.line, where.column
     lines = source_text.splitlines()
     if 0 < line <= len(lines) and _is_literal(lines, line, column):
         indent = _indent_of(lines, line)
         return embedded_documents(value, owner.file, line + 1, indent)
     documents = embedded_documents(value, owner.file, 1)
-    return [_flatten(d, line) for d in documents]
+    return [d.pinned(line) for d in documents]
 
 
 def _is_literal(lines: list[str], line: int, column: int) -> bool:
@@ -172,18 +160,6 @@ def _indent_of(lines: list[str], line: int) -> int:
         if text.strip():
             return len(text) - len(text.lstrip(" "))
     return 0
-
-
-def _flatten(doc: LocatedDocument, line: int) -> LocatedDocument:
-    return LocatedDocument(
-        source=doc.source,
-        data=doc.data,
-        value_marks={p: (line, 1) for p in doc.value_marks},
-        key_marks={p: (line, 1) for p in doc.key_marks},
-        start_line=line,
-        end_lines={p: line for p in doc.end_lines},
-        warnings=doc.warnings,
-    )
 
 
 def _label(path: PathKey) -> str | int | None:
