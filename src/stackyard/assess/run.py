@@ -30,8 +30,13 @@ from stackyard.assess.workloads import WorkloadScanner
 from stackyard.errors import InputError, Location, Problem
 
 
-def assess_directory(root: Path, charts: Path | None = None) -> Assessment:
+def assess_directory(
+    root: Path, charts: Path | None = None, workers: int | None = None
+) -> Assessment:
     """Assess the repository at ``root``; with ``charts``, hydrate releases found there.
+
+    ``workers`` parse files ahead on large trees (None: one per spare core; 0: none);
+    the result is the same for any number.
 
     Raises:
         InputError: ``root`` (or ``charts``) is not a directory.
@@ -48,7 +53,7 @@ def assess_directory(root: Path, charts: Path | None = None) -> Assessment:
             scanner.add(obj.data, obj.doc, obj.base)
 
     with _bulk_allocation():
-        index = index_repository(root, notices, (check,), charts)
+        index = index_repository(root, notices, (check,), charts, workers)
     model = load_model()
     results = run_detectors(model, index, notices)
     areas = score(model, results)
@@ -58,7 +63,7 @@ def assess_directory(root: Path, charts: Path | None = None) -> Assessment:
         level=cnmm_level(model, {a.area: a.rating for a in areas}),
         roadmap=build_roadmap(model, areas),
         workload_findings=tuple(scanner.findings()),
-        notices=tuple(notices),
+        notices=tuple(sorted(notices, key=lambda n: n.file)),  # read-ahead reorders them
         stats=_stats(index, scanner.workloads),
     )
 

@@ -117,9 +117,18 @@ def assess(
     compare: Annotated[
         Path | None, typer.Option("--compare", help="An earlier JSON report to compare with.")
     ] = None,
+    jobs: Annotated[
+        int | None,
+        typer.Option(
+            "--jobs",
+            min=0,
+            help="Worker processes parsing large trees ahead (default: one per spare core; "
+            "0: none).",
+        ),
+    ] = None,
 ) -> int:
     """Rate a platform repository per maturity area, with evidence and a roadmap."""
-    options = AssessOptions(output, charts, exceptions, fail_under, compare, report)
+    options = AssessOptions(output, charts, exceptions, fail_under, compare, report, jobs)
     return assess_command(directory, options)
 
 

@@ -15,11 +15,11 @@ from __future__ import annotations
 import fnmatch
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path, PurePosixPath
 
 from stackyard.assess.inputs.charts import canonical_chart, chart_from_filename
-from stackyard.assess.inputs.documents import json_documents, yaml_documents
+from stackyard.assess.inputs.documents import yaml_documents
 from stackyard.assess.inputs.hydrate import hydrate_releases
 from stackyard.assess.inputs.index import LocalChart, RepositoryIndex
 from stackyard.assess.inputs.located import Located, as_list
@@ -31,6 +31,7 @@ from stackyard.assess.inputs.objects import (
     objects_in,
     workload_of,
 )
+from stackyard.assess.inputs.reading import ReadFile, read_sources
 from stackyard.assess.inputs.releases import (
     Release,
     ValuesLayer,
@@ -88,16 +89,18 @@ class IndexBuilder:
         self._templates: set[str] = set()
         self._keep_all_values = keep_all_values
 
-    def add(self, source: SourceFile) -> None:
-        """Read one file into the index."""
+    def add(self, read: ReadFile) -> None:
+        """Take one file, as read, into the index."""
+        source = read.source
+        self.notices.extend(read.notices)
         self.index.stats["files"] += 1
-        name = PurePosixPath(source.relative).name.lower()
+        name = _basename(source.relative).lower()
         if name in MARKER_FILES:
             self.index.marker_files[name].append(source.relative)
         if source.kind == "packer":
             self.index.packer.append(Evidence(source.relative, 1, 1, "Packer template"))
             return
-        text = read_text(source, self.notices)
+        text = read.text
         if text is None:
             self.index.stats["skipped"] += 1
             return
@@ -110,15 +113,8 @@ class IndexBuilder:
             self.index.node_settings += node_settings(text, source.relative)
         elif source.kind == "terraform":
             self._terraform(source.relative, text)
-        elif source.kind == "json":
-            if '"apiVersion"' in text or "realm" in name:
-                self._documents(
-                    source.relative, text, json_documents(text, source.relative, self.notices)
-                )
-        else:
-            self._documents(
-                source.relative, text, yaml_documents(text, source.relative, self.notices)
-            )
+        elif read.parsed:
+            self._documents(source.relative, text, read.documents)
 
     def add_object(self, obj: KubeObject, text: str) -> None:
         """Index one object (from a file, a List, or a rendered chart) read from ``text``."""
@@ -172,11 +168,11 @@ class IndexBuilder:
             )
         self._templates.update(parsed.templates)
 
-    def _documents(self, relative: str, text: str, documents: list[LocatedDocument]) -> None:
+    def _documents(self, relative: str, text: str, documents: Sequence[LocatedDocument]) -> None:
         self.index.stats["documents"] += len(documents)
         if relative in self._templates or _node_config(relative, text, documents):
             self.index.node_settings += node_settings(text, relative)
-        name = PurePosixPath(relative).name
+        name = _basename(relative)
         plain = []
         for doc in documents:
             data = doc.data
@@ -221,7 +217,7 @@ class IndexBuilder:
         name = canonical_chart(str(data.get("name") or PurePosixPath(folder).name))
         self.index.local_charts[folder] = LocalChart(name, folder, mapping)
 
-    def _plain_file(self, relative: str, documents: list[LocatedDocument]) -> None:
+    def _plain_file(self, relative: str, documents: Sequence[LocatedDocument]) -> None:
         posix = PurePosixPath(relative)
         self._plain[posix.name].append(relative)
         chart = self._named_chart(posix)
@@ -300,6 +296,7 @@ def index_repository(
     notices: list[Notice],
     observers: Iterable[ObjectObserver] = (),
     charts: Path | None = None,
+    workers: int | None = None,
 ) -> RepositoryIndex:
     """Stream every file under ``root`` into a finished index.
 
@@ -309,10 +306,12 @@ def index_repository(
         observers: called with every Kubernetes object, as it is read.
         charts: a folder of charts; releases of charts found there are rendered and
             their objects indexed too.
+        workers: processes that parse ahead on large trees (None: one per spare
+            core; 0: none).
     """
     builder = IndexBuilder(root, notices, observers, keep_all_values=charts is not None)
-    for source in walk(root, notices):
-        builder.add(source)
+    for read in read_sources(walk(root, notices), workers):
+        builder.add(read)
     builder.resolve_values()
     if charts is not None:
         rendered = hydrate_releases(
@@ -322,7 +321,12 @@ def index_repository(
     return builder.finish()
 
 
-def _node_config(relative: str, text: str, documents: list[LocatedDocument]) -> bool:
+def _basename(relative: str) -> str:
+    # Not PurePosixPath(...).name: this runs for every file, and the path is already POSIX.
+    return relative.rpartition("/")[2]
+
+
+def _node_config(relative: str, text: str, documents: Sequence[LocatedDocument]) -> bool:
     lowered = relative.lower()
     if any(hint in lowered for hint in _NODE_PATH_HINTS) or text.startswith("#cloud-config"):
         return True

@@ -46,13 +46,14 @@ class AssessOptions:
     fail_under: str | None = None
     compare: Path | None = None
     report: Path | None = None
+    jobs: int | None = None
 
 
 def assess_command(directory: Path, options: AssessOptions) -> int:
     """Assess ``directory``; exit 1 when ``--fail-under`` is not met or a comparison regressed."""
     threshold = parse_threshold(options.fail_under) if options.fail_under else None
     previous = load_previous(options.compare) if options.compare else None
-    assessment = assess_directory(directory, options.charts)
+    assessment = assess_directory(directory, options.charts, options.jobs)
     if options.exceptions is not None:
         assessment = apply_exceptions(assessment, load_exceptions(options.exceptions))
     text = _render(assessment, options.output)

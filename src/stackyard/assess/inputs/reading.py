@@ -1,0 +1,165 @@
+"""Read the files a walk yields, parsing YAML on spare cores while the index is built.
+
+Parsing with positions is most of what an assessment of a large repository costs, and
+it depends on nothing but the file. So on a tree of more than ``PARALLEL_FROM`` files,
+worker processes read and parse the files ahead (a bounded window of batches, so
+memory stays flat) while this process turns the parsed documents into facts. Files
+come back in walk order, with the notices their reading raised, so a report is the
+same whatever the number of workers. The first files are always read here: a small
+repository never pays for starting a worker.
+
+A worker that dies (out of memory, killed) costs nothing but time: its batches and
+everything after them are read here, one by one.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import deque
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from itertools import chain, islice
+from multiprocessing import get_all_start_methods, get_context
+from multiprocessing.context import BaseContext
+from pathlib import PurePosixPath
+
+from stackyard.assess.inputs.documents import json_documents, yaml_documents
+from stackyard.assess.inputs.walk import SourceFile, read_text
+from stackyard.assess.model import Notice
+from stackyard.yamlio import LocatedDocument
+
+PARALLEL_FROM = 100  # files read here before workers start; smaller trees never start them
+BATCH = 32  # files per task: large enough that passing results costs little per file
+WINDOW = 4  # batches in flight per worker: keeps workers busy, bounds memory
+
+
+@dataclass(frozen=True)
+class ReadFile:
+    """One file as read: its text, its documents, the notices reading it raised.
+
+    ``text`` is None when the file was skipped (binary, not UTF-8) or is not read
+    (Packer); ``parsed`` says whether it was parsed as documents (YAML, or JSON that
+    may hold objects).
+    """
+
+    source: SourceFile
+    text: str | None
+    parsed: bool
+    documents: tuple[LocatedDocument, ...]
+    notices: tuple[Notice, ...]
+
+
+def read_source(source: SourceFile) -> ReadFile:
+    """Read one file; parse it when it is YAML, or JSON that may hold objects or a realm."""
+    notices: list[Notice] = []
+    text = None if source.kind == "packer" else read_text(source, notices)
+    documents: list[LocatedDocument] = []
+    parsed = text is not None and (
+        source.kind == "yaml" or (source.kind == "json" and _may_hold_objects(source, text))
+    )
+    if parsed and source.kind == "yaml":
+        documents = yaml_documents(text or "", source.relative, notices)
+    elif parsed:
+        documents = json_documents(text or "", source.relative, notices)
+    return ReadFile(source, text, parsed, tuple(documents), tuple(notices))
+
+
+def read_sources(sources: Iterable[SourceFile], workers: int | None = None) -> Iterator[ReadFile]:
+    """Every source read and parsed, in the order given.
+
+    Args:
+        sources: the files to read (usually a walk, consumed lazily).
+        workers: worker processes that parse ahead; None for one per spare core, 0
+            to read everything in this process.
+    """
+    remaining = iter(sources)
+    for source in islice(remaining, PARALLEL_FROM):
+        yield read_source(source)
+    following = next(remaining, None)
+    if following is None:
+        return
+    remaining = chain([following], remaining)
+    count = spare_cores() if workers is None else workers
+    if count < 1:
+        yield from map(read_source, remaining)
+        return
+    yield from _read_in_workers(remaining, count)
+
+
+def spare_cores() -> int:
+    """Cores this process may use, less the one it runs on."""
+    try:
+        usable = len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not on Linux
+        usable = os.cpu_count() or 1
+    return usable - 1
+
+
+class _Batch:
+    """Files handed to a worker; this process reads them itself if it gets there first."""
+
+    def __init__(self, sources: list[SourceFile]) -> None:
+        self.sources = sources
+        self.future: Future[list[ReadFile]] | None = None
+        self.read: list[ReadFile] | None = None
+
+    def steal(self) -> bool:
+        """Read the batch here, if no worker has started on it."""
+        if self.read is not None or self.future is None or not self.future.cancel():
+            return False
+        self.read = _read_batch(self.sources)
+        return True
+
+    def done(self) -> bool:
+        return self.read is not None or self.future is None or self.future.done()
+
+    def result(self) -> list[ReadFile]:
+        """The files read, waiting for the worker if need be."""
+        if self.read is None:
+            self.read = self.future.result() if self.future else _read_batch(self.sources)
+        return self.read
+
+
+def _read_in_workers(remaining: Iterator[SourceFile], workers: int) -> Iterator[ReadFile]:
+    pending: deque[_Batch] = deque()
+    with ProcessPoolExecutor(workers, mp_context=_context()) as pool:
+        try:
+            while True:
+                while len(pending) < WINDOW * (workers + 1):
+                    sources = list(islice(remaining, BATCH))
+                    if not sources:
+                        break
+                    pending.append(_Batch(sources))  # queued before submit: never lost
+                    pending[-1].future = pool.submit(_read_batch, sources)
+                if not pending:
+                    return
+                # While the next batch is not back, read the latest queued ones here.
+                while not pending[0].done() and any(b.steal() for b in reversed(pending)):
+                    pass
+                yield from pending[0].result()
+                pending.popleft()
+        except BrokenProcessPool:
+            # Read what the pool lost (this batch onwards), then the rest, here.
+            for batch in pending:
+                yield from batch.read if batch.read is not None else _read_batch(batch.sources)
+            yield from map(read_source, remaining)
+        finally:
+            for batch in pending:
+                if batch.future is not None:
+                    batch.future.cancel()
+
+
+def _read_batch(batch: list[SourceFile]) -> list[ReadFile]:
+    return [read_source(source) for source in batch]
+
+
+def _context() -> BaseContext:
+    """Fork where the platform has it (a worker then needs no imports); else spawn."""
+    return get_context("fork" if "fork" in get_all_start_methods() else "spawn")
+
+
+def _may_hold_objects(source: SourceFile, text: str) -> bool:
+    """JSON worth parsing: Kubernetes objects, or an exported Keycloak realm."""
+    return '"apiVersion"' in text or "realm" in PurePosixPath(source.relative).name.lower()
