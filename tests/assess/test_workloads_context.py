@@ -51,6 +51,13 @@ def pdb(selector: str, namespace: str = "shop") -> str:
         ("{matchLabels: {app: web, tier: front}}", True),
         ("{matchLabels: {app: api}}", False),
         ("{matchLabels: {app: web, zone: a}}", False),
+        ("{matchLabels: {tier: front}}", True),
+        ("{matchLabels: {zone: a, tier: front}}", False),
+        (
+            "{matchLabels: {tier: front},"
+            " matchExpressions: [{key: app, operator: In, values: [x]}]}",
+            False,
+        ),
         ("{matchExpressions: [{key: app, operator: In, values: [web, api]}]}", True),
         ("{matchExpressions: [{key: app, operator: NotIn, values: [web]}]}", False),
         ("{matchExpressions: [{key: tier, operator: Exists}]}", True),
@@ -67,6 +74,19 @@ def test_pdb_covers_the_pods_its_selector_matches(selector: str, covered: bool) 
 def test_pdb_in_another_namespace_does_not_cover() -> None:
     text = deployment("shop") + pdb("{matchLabels: {app: web}}", namespace="other")
     assert "WL017" in checks(text)
+
+
+def test_a_budget_without_namespace_covers_any_namespace() -> None:
+    text = deployment("shop") + pdb("{matchLabels: {tier: front}}", namespace='""')
+    assert "WL017" not in checks(text)
+
+
+@pytest.mark.parametrize("matching", [True, False])
+def test_the_covering_budget_is_found_among_many(matching: bool) -> None:
+    others = "".join(pdb(f"{{matchLabels: {{app: web-{i}}}}}") for i in range(40))
+    others += "".join(pdb("{matchLabels: {app: web}}", namespace=f"ns-{i}") for i in range(40))
+    last = pdb("{matchLabels: {tier: front, app: web}}") if matching else ""
+    assert ("WL017" not in checks(deployment() + others + last)) is matching
 
 
 def test_manifests_without_namespace_match_any_namespace() -> None:

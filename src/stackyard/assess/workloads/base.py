@@ -134,26 +134,47 @@ class WorkloadContext:
     # (namespace, kind, name) of the scale target -> the autoscaler's minReplicas
     autoscaled: dict[tuple[str, str, str], int] = field(default_factory=dict)
 
-    _by_namespace: dict[str, list[PodDisruptionBudget]] = field(default_factory=dict)
+    # Budgets by (namespace, one of their matchLabels pairs), and the rest by namespace;
+    # built on first use, once every object has been seen.
+    _by_label: dict[tuple[str, str, str], list[PodDisruptionBudget]] = field(
+        default_factory=dict
+    )
+    _unlabelled: dict[str, list[PodDisruptionBudget]] = field(default_factory=dict)
     _indexed: int = -1
 
     def min_replicas(self, namespace: str, kind: str, name: str, declared: int) -> int:
         """Replicas a workload runs at least: its own, or its autoscaler's minimum."""
         return max(declared, self.autoscaled.get((namespace, kind, name), 1))
 
-    def budgets_near(self, namespace: str) -> list[PodDisruptionBudget]:
-        """The budgets that may cover pods of ``namespace`` (all of them when it is empty).
+    def budgets_for(self, namespace: str, labels: Mapping[str, str]) -> list[PodDisruptionBudget]:
+        """The budgets that may cover pods with ``labels`` in ``namespace``.
 
-        Budgets without a namespace are near every namespace.
+        A superset of those that do (the caller still matches selectors), found without
+        scanning every budget: a budget whose selector has ``matchLabels`` can only
+        cover pods carrying its first pair. Budgets without a namespace are near every
+        namespace; pods without one are compared with every budget.
         """
         if not namespace:
             return self.budgets
         if self._indexed != len(self.budgets):
-            self._by_namespace = {}
-            for budget in self.budgets:
-                self._by_namespace.setdefault(budget.namespace, []).append(budget)
-            self._indexed = len(self.budgets)
-        return self._by_namespace.get(namespace, []) + self._by_namespace.get("", [])
+            self._index_budgets()
+        found = self._unlabelled.get(namespace, []) + self._unlabelled.get("", [])
+        for key, value in labels.items():
+            found += self._by_label.get((namespace, key, value), [])
+            found += self._by_label.get(("", key, value), [])
+        return found
+
+    def _index_budgets(self) -> None:
+        self._by_label, self._unlabelled = {}, {}
+        for budget in self.budgets:
+            selector = budget.selector or {}
+            match_labels = selector.get("matchLabels")
+            if isinstance(match_labels, Mapping) and match_labels:
+                key, value = min((str(k), str(v)) for k, v in match_labels.items())
+                self._by_label.setdefault((budget.namespace, key, value), []).append(budget)
+            else:
+                self._unlabelled.setdefault(budget.namespace, []).append(budget)
+        self._indexed = len(self.budgets)
 
 
 Waiver = Callable[[WorkloadContext], bool]

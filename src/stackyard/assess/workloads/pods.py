@@ -114,7 +114,8 @@ def disruption_budget(workload: Workload, emit: Emit) -> Iterable[Candidate]:
     def waived(context: WorkloadContext) -> bool:
         if context.min_replicas(namespace, kind, name, declared) < 2:
             return True
-        return any(_covers(b, namespace, labels) for b in context.budgets_near(namespace))
+        candidates = context.budgets_for(namespace, labels)
+        return any(_covers(b, namespace, labels) for b in candidates)
 
     path, text = _replicas_evidence(workload)
     yield emit("no PodDisruptionBudget selects its pods", path, text, unless=waived)
