@@ -9,8 +9,8 @@ notice names the detector, so one odd file never hides the rest of the report.
 
 Reading allocates millions of small, acyclic objects (YAML values and positions);
 with CPython's default thresholds the cyclic garbage collector would rescan them
-hundreds of times. The run collects less often while it reads, and restores the
-thresholds afterwards.
+hundreds of times. The run collects less often (the facts and findings it keeps are
+long-lived too), and restores the thresholds afterwards.
 """
 
 from __future__ import annotations
@@ -54,18 +54,18 @@ def assess_directory(
 
     with _bulk_allocation():
         index = index_repository(root, notices, (check,), charts, workers)
-    model = load_model()
-    results = run_detectors(model, index, notices)
-    areas = score(model, results)
-    return Assessment(
-        root=str(root),
-        areas=areas,
-        level=cnmm_level(model, {a.area: a.rating for a in areas}),
-        roadmap=build_roadmap(model, areas),
-        workload_findings=tuple(scanner.findings()),
-        notices=tuple(sorted(notices, key=lambda n: n.file)),  # read-ahead reorders them
-        stats=_stats(index, scanner.workloads),
-    )
+        model = load_model()
+        results = run_detectors(model, index, notices)
+        areas = score(model, results)
+        return Assessment(
+            root=str(root),
+            areas=areas,
+            level=cnmm_level(model, {a.area: a.rating for a in areas}),
+            roadmap=build_roadmap(model, areas),
+            workload_findings=tuple(scanner.findings()),
+            notices=tuple(sorted(notices, key=lambda n: n.file)),  # read-ahead reorders them
+            stats=_stats(index, scanner.workloads),
+        )
 
 
 def run_detectors(
@@ -90,7 +90,7 @@ def run_detectors(
 
 @contextmanager
 def _bulk_allocation() -> Iterator[None]:
-    """Run the cyclic garbage collector less often while the repository is read."""
+    """Run the cyclic garbage collector less often while the repository is assessed."""
     old = gc.get_threshold()
     gc.set_threshold(max(old[0], 50_000), max(old[1], 20), max(old[2], 20))
     try:
