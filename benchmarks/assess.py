@@ -2,6 +2,7 @@
 
 Usage: python benchmarks/assess.py [--groups 1000] [--repeat 3] [--skip-checkov]
        [--checkov-venv /tmp/stackyard-bench-checkov]
+       python benchmarks/assess.py --scale 1000,5000,16700
 
 Generates a repository-like corpus in a temporary folder: per application a multi-
 document manifest file (Deployment or StatefulSet or DaemonSet or CronJob, Service,
@@ -10,8 +11,9 @@ Argo CD Application, plus ``kubectl get -A -o yaml`` style List exports. A manif
 one YAML document. Then times, on the same corpus:
 
 - ``stackyard.assess.run.assess_directory`` (the whole assessment), when the engine is
-  installed; and always the workload checks alone (safe, positioned YAML loading plus
-  every ``WL`` check), which is Stackyard's per-object work;
+  installed, in one process (``workers=0``) and as the command runs it (files parsed
+  ahead by a worker per spare core); and always the workload checks alone (safe,
+  positioned YAML loading plus every ``WL`` check), which is Stackyard's per-object work;
 - ``checkov -d`` restricted to its Kubernetes framework, installed in a throw-away
   virtualenv under /tmp (never a project dependency), with downloads disabled;
 - ``yaml.load_all`` with libyaml's ``CSafeLoader`` over every file: the floor, what
@@ -19,6 +21,10 @@ one YAML document. Then times, on the same corpus:
 
 Every timing includes reading the files. Best of ``--repeat`` runs, except checkov,
 which runs once. Results are recorded by hand in docs/benchmarks.md.
+
+``--scale`` instead assesses corpora of each size once, each in a fresh process, and
+prints the wall time and the peak resident memory of the process and of its worker:
+how time and memory grow with the repository (16,700 applications is 50,000 files).
 """
 
 from __future__ import annotations
@@ -313,13 +319,52 @@ def report(label: str, seconds: float, manifests: int) -> float:
     return rate
 
 
+SCALE_RUN = """
+import resource, sys, time
+from pathlib import Path
+from stackyard.assess.run import assess_directory
+start = time.perf_counter()
+assessment = assess_directory(Path(sys.argv[1]))
+seconds = time.perf_counter() - start
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+worker = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024
+print(seconds, len(assessment.workload_findings), peak, worker)
+"""
+
+
+def scaling(sizes: list[int]) -> None:
+    """Assess corpora of growing size, each in a fresh process: time and peak memory."""
+    print(f"{'files':>7} {'manifests':>9} {'time':>8} {'files/s':>8} {'findings':>8} peak RSS")
+    for groups in sizes:
+        with tempfile.TemporaryDirectory(prefix="stackyard-assess-scale-") as scratch:
+            root = Path(scratch) / "corpus"
+            manifests = generate(root, groups)
+            files = len(yaml_files(root))
+            done = subprocess.run(
+                [sys.executable, "-c", SCALE_RUN, str(root)],
+                check=True,
+                capture_output=True,
+                text=True,
+            )
+            seconds, findings, peak, worker = done.stdout.split()
+            print(
+                f"{files:>7,} {manifests:>9,} {float(seconds):>7.2f}s "
+                f"{files / float(seconds):>8,.0f} {int(findings):>8,} "
+                f"{peak} MiB (worker {worker} MiB)"
+            )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--groups", type=int, default=1000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--skip-checkov", action="store_true")
     parser.add_argument("--checkov-venv", type=Path, default=Path("/tmp/stackyard-bench-checkov"))
+    parser.add_argument("--scale", help="comma-separated corpus sizes (applications)")
     args = parser.parse_args()
+    if args.scale:
+        scaling([int(size) for size in args.scale.split(",")])
+        return
     with tempfile.TemporaryDirectory(prefix="stackyard-assess-bench-") as scratch:
         root = Path(scratch) / "corpus"
         manifests = generate(root, args.groups)
@@ -338,8 +383,10 @@ def main() -> None:
         except ImportError:
             print("stackyard assess_directory: engine not installed, timed workload checks only")
         else:
+            seconds, _ = best_of(lambda: run.assess_directory(root, workers=0), args.repeat)
+            report("stackyard assess_directory, one process", seconds, manifests)
             seconds, _ = best_of(lambda: run.assess_directory(root), args.repeat)
-            ours = report("stackyard assess_directory (whole assessment)", seconds, manifests)
+            ours = report("stackyard assess_directory (default: parse ahead)", seconds, manifests)
 
         print(f"stackyard / bare parse: {ours / floor:.2f} (target >= 0.5)")
         if args.skip_checkov:
