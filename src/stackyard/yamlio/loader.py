@@ -16,7 +16,8 @@ bombs and depth stay fatal in every mode. ``spans=True`` also records the last l
 of every value, so evidence can cite a whole block (``file:131-143``).
 
 libyaml composes the node tree (fast, C); the small constructor below turns nodes into
-plain Python values and records a line and column for every key and value path.
+plain Python values and records where every key and value is written, in a tree of
+positions that mirrors the data (``Entry``).
 """
 
 from __future__ import annotations
