@@ -136,9 +136,7 @@ class WorkloadContext:
 
     # Budgets by (namespace, one of their matchLabels pairs), and the rest by namespace;
     # built on first use, once every object has been seen.
-    _by_label: dict[tuple[str, str, str], list[PodDisruptionBudget]] = field(
-        default_factory=dict
-    )
+    _by_label: dict[tuple[str, str, str], list[PodDisruptionBudget]] = field(default_factory=dict)
     _unlabelled: dict[str, list[PodDisruptionBudget]] = field(default_factory=dict)
     _indexed: int = -1
 
