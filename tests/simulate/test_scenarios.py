@@ -57,9 +57,9 @@ def test_steps_run_in_time_order_whatever_the_file_order(write_file: Write) -> N
     ("text", "where", "words"),
     [
         ("name: x\nsteps:\n  - {at: 0s, fail: vualt}\n", ":3:", "did you mean 'vault'"),
-        ("name: x\nsteps:\n  - {at: soon, fail: vault}\n", ":3:", "steps.0.at"),
+        ("name: x\nsteps:\n  - {at: soon, fail: vault}\n", ":3:", "steps[0].at"),
         ("name: x\nsteps:\n  - {at: 0s, fail: vault, recover: vault}\n", ":3:", "exactly one"),
-        ("name: x\nsteps:\n  - {at: 0s, fial: vault}\n", ":3:", "steps.0.fial"),
+        ("name: x\nsteps:\n  - {at: 0s, fial: vault}\n", ":3:", "steps[0].fial"),
         ("name: x\nsteps: []\n", ":2:", "steps"),
         ("- just\n- a list\n", ":1:", "one YAML mapping"),
     ],

@@ -26,6 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from stackyard.errors import InputError, Location, Problem, SpecError
 from stackyard.simulate.model import RuntimeModel
 from stackyard.simulate.targets import resolve_target
+from stackyard.spec import field_path
 from stackyard.spec.units import Duration, parse_duration
 from stackyard.yamlio import LocatedDocument, read_yaml_file
 
@@ -144,5 +145,5 @@ def _duration(text: str, where: Location, field: str) -> float:
 def _problem(document: LocatedDocument, error: object) -> Problem:
     details = error if isinstance(error, dict) else {}
     path = tuple(details.get("loc", ()))
-    field = ".".join(str(p) for p in path) or "(file)"
+    field = field_path(tuple(p for p in path if isinstance(p, str | int))) or "(file)"
     return Problem(document.locate(path), field, str(details.get("msg", error)))
