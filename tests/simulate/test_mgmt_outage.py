@@ -90,5 +90,16 @@ def test_slo_effects_name_the_rto_breach_and_the_stretched_backup_rpo() -> None:
     assert short["rpo", "volume backups of app1"].verdict == "exceeds"  # 24h30m > 24h
 
 
+def test_lost_telemetry_is_not_judged_against_the_rpo() -> None:
+    report = mgmt_down()
+    assert events(report, "exhausted", "metrics-shipping")  # the gap is in the timeline
+    rpo_subjects = {e.subject for e in report.slo if e.slo == "rpo"}
+    assert rpo_subjects == {
+        "volume backups of app1",
+        "volume backups of app2",
+        "etcd snapshots of mgmt",
+    }
+
+
 def test_results_are_deterministic() -> None:
     assert mgmt_down().as_dict() == mgmt_down().as_dict()

@@ -4,9 +4,10 @@
   workloads that are down spend it; platform functions that are interrupted (deploys,
   secret refresh, queries) are reported against it too, since people see them.
 - RTO: how long each failed service stayed down against the spec's RTO.
-- RPO: data the incident loses or puts at risk: telemetry past its buffer, and backups
-  that cannot run while their store or their cluster is down, which stretches the
-  tier's worst case (schedule gap + time without backups) against the spec's RPO.
+- RPO: backups and etcd snapshots that cannot run while their store or their cluster
+  is down, which stretches the tier's worst case (schedule gap + time without backups)
+  against the spec's RPO. Telemetry past its buffer is not platform data the RPO
+  covers: the timeline reports it lost, with the length of the gap.
 """
 
 from __future__ import annotations
@@ -133,17 +134,6 @@ def _rpo_effects(simulation: Simulation, recovery: DisasterRecovery) -> list[Slo
                     "meets" if worst <= rpo else "exceeds",
                     f"schedule gap {format_duration(schedule)} + "
                     f"{_span(outcome.down_seconds)} without backups",
-                )
-            )
-        elif function.text.impact == "data" and outcome.lost_seconds > 0:
-            effects.append(
-                SloEffect(
-                    "rpo",
-                    f"{function.text.title} from {function.where}",
-                    f"{_span(outcome.lost_seconds)} lost",
-                    target,
-                    "meets",
-                    "telemetry is not covered by the RPO; the gap stays in the central store",
                 )
             )
     for service_id in sorted(simulation.down):
