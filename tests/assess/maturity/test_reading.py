@@ -88,6 +88,36 @@ def test_a_dying_worker_costs_time_not_files(
     assert report(odd_repository, 1) == expected
 
 
+class _NoProcesses:
+    """An executor on a machine that refuses new processes (a ulimit, a sandbox)."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        pass
+
+    def __enter__(self) -> _NoProcesses:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def submit(self, *args: object) -> None:
+        raise OSError(11, "Resource temporarily unavailable")
+
+
+def _no_semaphores(*args: object, **kwargs: object) -> None:
+    raise OSError(38, "Function not implemented")  # no /dev/shm
+
+
+@pytest.mark.usefixtures("small_batches")
+@pytest.mark.parametrize("executor", [_NoProcesses, _no_semaphores])
+def test_without_worker_processes_everything_is_read_here(
+    odd_repository: Path, monkeypatch: pytest.MonkeyPatch, executor: object
+) -> None:
+    expected = report(odd_repository, 0)
+    monkeypatch.setattr(reading, "ProcessPoolExecutor", executor)
+    assert report(odd_repository, 2) == expected
+
+
 def test_a_small_repository_never_starts_a_worker(
     odd_repository: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -8,8 +8,8 @@ come back in walk order, with the notices their reading raised, so a report is t
 same whatever the number of workers. The first files are always read here: a small
 repository never pays for starting a worker.
 
-A worker that dies (out of memory, killed) costs nothing but time: its batches and
-everything after them are read here, one by one.
+A worker that dies (out of memory, killed) or cannot be started costs nothing but
+time: its batches and everything after them are read here, one by one.
 """
 
 from __future__ import annotations
@@ -124,7 +124,12 @@ class _Batch:
 
 def _read_in_workers(remaining: Iterator[SourceFile], workers: int) -> Iterator[ReadFile]:
     pending: deque[_Batch] = deque()
-    with ProcessPoolExecutor(workers, mp_context=_context()) as pool:
+    try:
+        pool = ProcessPoolExecutor(workers, mp_context=_context())
+    except (OSError, NotImplementedError):  # no semaphores here (no /dev/shm): read alone
+        yield from map(read_source, remaining)
+        return
+    with pool:
         try:
             while True:
                 while len(pending) < WINDOW * (workers + 1):
@@ -140,8 +145,9 @@ def _read_in_workers(remaining: Iterator[SourceFile], workers: int) -> Iterator[
                     pass
                 yield from pending[0].result()
                 pending.popleft()
-        except BrokenProcessPool:
-            # Read what the pool lost (this batch onwards), then the rest, here.
+        except (BrokenProcessPool, OSError):
+            # A worker died, or none could be started (a process limit): read what the
+            # pool holds (this batch onwards), then the rest, here.
             for batch in pending:
                 yield from batch.read if batch.read is not None else _read_batch(batch.sources)
             yield from map(read_source, remaining)
