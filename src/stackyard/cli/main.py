@@ -122,8 +122,8 @@ def assess(
         typer.Option(
             "--jobs",
             min=0,
-            help="Worker processes parsing large trees ahead (default: one per spare core; "
-            "0: none).",
+            help="Worker processes parsing large trees ahead "
+            "(default: one per spare core, up to 3; 0: none).",
         ),
     ] = None,
 ) -> int:

@@ -33,6 +33,9 @@ from stackyard.yamlio import LocatedDocument
 PARALLEL_FROM = 100  # files read here before workers start; smaller trees never start them
 BATCH = 32  # files per task: large enough that passing results costs little per file
 WINDOW = 4  # batches in flight per worker: keeps workers busy, bounds memory
+# Building the index is about half the work and stays in this process, so beyond a few
+# parsing workers more would wait on it; an explicit ``workers`` may still ask for more.
+DEFAULT_WORKERS_MAX = 3
 
 
 @dataclass(frozen=True)
@@ -71,8 +74,8 @@ def read_sources(sources: Iterable[SourceFile], workers: int | None = None) -> I
 
     Args:
         sources: the files to read (usually a walk, consumed lazily).
-        workers: worker processes that parse ahead; None for one per spare core, 0
-            to read everything in this process.
+        workers: worker processes that parse ahead; None for one per spare core (at
+            most ``DEFAULT_WORKERS_MAX``), 0 to read everything in this process.
     """
     remaining = iter(sources)
     for source in islice(remaining, PARALLEL_FROM):
@@ -81,7 +84,7 @@ def read_sources(sources: Iterable[SourceFile], workers: int | None = None) -> I
     if following is None:
         return
     remaining = chain([following], remaining)
-    count = spare_cores() if workers is None else workers
+    count = min(spare_cores(), DEFAULT_WORKERS_MAX) if workers is None else workers
     if count < 1:
         yield from map(read_source, remaining)
         return
