@@ -32,7 +32,7 @@ from stackyard.yamlio import LocatedDocument
 
 PARALLEL_FROM = 100  # files read here before workers start; smaller trees never start them
 BATCH = 32  # files per task: large enough that passing results costs little per file
-WINDOW = 4  # batches in flight per worker: keeps workers busy, bounds memory
+WINDOW = 4  # batches in flight per process (workers and this one): bounds memory
 # Building the index is about half the work and stays in this process, so beyond a few
 # parsing workers more would wait on it; an explicit ``workers`` may still ask for more.
 DEFAULT_WORKERS_MAX = 3
@@ -58,15 +58,13 @@ def read_source(source: SourceFile) -> ReadFile:
     """Read one file; parse it when it is YAML, or JSON that may hold objects or a realm."""
     notices: list[Notice] = []
     text = None if source.kind == "packer" else read_text(source, notices)
-    documents: list[LocatedDocument] = []
-    parsed = text is not None and (
-        source.kind == "yaml" or (source.kind == "json" and _may_hold_objects(source, text))
-    )
-    if parsed and source.kind == "yaml":
-        documents = yaml_documents(text or "", source.relative, notices)
-    elif parsed:
-        documents = json_documents(text or "", source.relative, notices)
-    return ReadFile(source, text, parsed, tuple(documents), tuple(notices))
+    documents: list[LocatedDocument] | None = None  # None: not parsed
+    if text is not None and source.kind == "yaml":
+        documents = yaml_documents(text, source.relative, notices)
+    elif text is not None and source.kind == "json" and _may_hold_objects(source, text):
+        documents = json_documents(text, source.relative, notices)
+    parsed = documents is not None
+    return ReadFile(source, text, parsed, tuple(documents or ()), tuple(notices))
 
 
 def read_sources(sources: Iterable[SourceFile], workers: int | None = None) -> Iterator[ReadFile]:
