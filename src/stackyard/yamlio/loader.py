@@ -299,9 +299,9 @@ class _Builder:
         if kind is yaml.ScalarNode:
             value = node.value if node.tag == _STR else self._scalar(node)
         elif kind is yaml.MappingNode:
-            value, children = self._mapping(node, depth)  # type: ignore[arg-type]
+            value, children = self._mapping(node, depth)
         elif kind is yaml.SequenceNode:
-            value, children = self._sequence(node, depth)  # type: ignore[arg-type]
+            value, children = self._sequence(node, depth)
         else:  # pragma: no cover - the composer makes no other kind
             raise self._fail(node, f"unexpected node {kind.__name__}")
         last = 0
@@ -311,7 +311,7 @@ class _Builder:
         mark = node.start_mark
         return value, (key_line, key_column, mark.line + 1, mark.column + 1, last, children)
 
-    def _sequence(self, node: yaml.SequenceNode, depth: int) -> tuple[list[Any], list[Entry]]:
+    def _sequence(self, node: yaml.Node, depth: int) -> tuple[list[Any], list[Entry]]:
         if node.tag != _CORE + "seq":
             raise self._fail(node, f"tag {node.tag!r} is not allowed")
         values, entries = [], []
@@ -333,9 +333,7 @@ class _Builder:
         except yaml.constructor.ConstructorError as e:
             raise self._fail(node, f"bad {tag.removeprefix(_CORE)} value: {e.problem}") from e
 
-    def _mapping(
-        self, node: yaml.MappingNode, depth: int
-    ) -> tuple[dict[Any, Any], dict[Any, Entry]]:
+    def _mapping(self, node: yaml.Node, depth: int) -> tuple[dict[Any, Any], dict[Any, Entry]]:
         if node.tag != _CORE + "map":
             raise self._fail(node, f"tag {node.tag!r} is not allowed")
         values: dict[Any, Any] = {}
