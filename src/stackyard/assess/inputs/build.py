@@ -19,7 +19,6 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path, PurePosixPath
 
 from stackyard.assess.inputs.charts import canonical_chart, chart_from_filename
-from stackyard.assess.inputs.documents import yaml_documents
 from stackyard.assess.inputs.hydrate import hydrate_releases
 from stackyard.assess.inputs.index import LocalChart, RepositoryIndex
 from stackyard.assess.inputs.located import Located, as_list
@@ -31,7 +30,7 @@ from stackyard.assess.inputs.objects import (
     objects_in,
     workload_of,
 )
-from stackyard.assess.inputs.reading import ReadFile, read_sources
+from stackyard.assess.inputs.reading import ReadFile, read_source, read_sources
 from stackyard.assess.inputs.releases import (
     Release,
     ValuesLayer,
@@ -40,7 +39,7 @@ from stackyard.assess.inputs.releases import (
 )
 from stackyard.assess.inputs.terraform import read_terraform
 from stackyard.assess.inputs.texts import ci_system, text_file
-from stackyard.assess.inputs.walk import SourceFile, read_text, walk
+from stackyard.assess.inputs.walk import SourceFile, walk
 from stackyard.assess.model import Evidence, Notice
 from stackyard.yamlio import LocatedDocument
 
@@ -279,14 +278,11 @@ class IndexBuilder:
         named = self._named_values.get(path)
         if named is not None:
             return [ValuesLayer(layer, chart, release.name, "valueFiles") for layer in named]
-        source = SourceFile(str(self.root / path), path, "yaml", 0)
-        text = read_text(source, self.notices)
-        if text is None:
-            return []
-        documents = yaml_documents(text, path, [])
+        # Read again (the walk kept only its path); its notices were raised the first time.
+        read = read_source(SourceFile(str(self.root / path), path, "yaml", 0))
         return [
             ValuesLayer(Located(d), chart, release.name, "valueFiles")
-            for d in documents
+            for d in read.documents
             if isinstance(d.data, Mapping)
         ]
 
