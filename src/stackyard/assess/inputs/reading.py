@@ -117,7 +117,7 @@ class _Batch:
         return self.read is not None or self.future is None or self.future.done()
 
     def result(self) -> list[ReadFile]:
-        """The files read, waiting for the worker if need be."""
+        """The files read: by the worker (waited for), or here when it has none."""
         if self.read is None:
             self.read = self.future.result() if self.future else _read_batch(self.sources)
         return self.read
@@ -150,7 +150,8 @@ def _read_in_workers(remaining: Iterator[SourceFile], workers: int) -> Iterator[
             # A worker died, or none could be started (a process limit): read what the
             # pool holds (this batch onwards), then the rest, here.
             for batch in pending:
-                yield from batch.read if batch.read is not None else _read_batch(batch.sources)
+                batch.future = None  # the pool is gone: result() reads the batch here
+                yield from batch.result()
             yield from map(read_source, remaining)
         finally:
             for batch in pending:
