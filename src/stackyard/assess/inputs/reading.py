@@ -2,8 +2,9 @@
 
 Parsing with positions is most of what an assessment of a large repository costs, and
 it depends on nothing but the file. So on a tree of more than ``PARALLEL_FROM`` files,
-worker processes read and parse the files ahead (a bounded window of batches, so
-memory stays flat) while this process turns the parsed documents into facts. Files
+worker processes read and parse batches of files ahead (a bounded window, so memory
+stays flat) while this process turns the parsed documents into facts, and reads the
+following files itself while a worker's batch is not back. Files
 come back in walk order, with the notices their reading raised, so a report is the
 same whatever the number of workers. The first files are always read here: a small
 repository never pays for starting a worker.
@@ -32,7 +33,8 @@ from stackyard.yamlio import LocatedDocument
 
 PARALLEL_FROM = 100  # files read here before workers start; smaller trees never start them
 BATCH = 32  # files per task: large enough that passing results costs little per file
-WINDOW = 4  # batches in flight per process (workers and this one): bounds memory
+WINDOW = 8  # batches held per process (workers and this one): bounds memory
+AHEAD = 2  # batches queued for each worker, so it never waits for this process
 # Building the index is about half the work and stays in this process, so beyond a few
 # parsing workers more would wait on it; an explicit ``workers`` may still ask for more.
 DEFAULT_WORKERS_MAX = 3
@@ -99,22 +101,15 @@ def spare_cores() -> int:
 
 
 class _Batch:
-    """Files handed to a worker; this process reads them itself if it gets there first."""
+    """Files in walk order, handed to a worker (``future``) or read here."""
 
     def __init__(self, sources: list[SourceFile]) -> None:
         self.sources = sources
         self.future: Future[list[ReadFile]] | None = None
         self.read: list[ReadFile] | None = None
 
-    def steal(self) -> bool:
-        """Read the batch here, if no worker has started on it."""
-        if self.read is not None or self.future is None or not self.future.cancel():
-            return False
-        self.read = _read_batch(self.sources)
-        return True
-
     def done(self) -> bool:
-        return self.read is not None or self.future is None or self.future.done()
+        return self.future is None or self.future.done()
 
     def result(self) -> list[ReadFile]:
         """The files read: by the worker (waited for), or here when it has none."""
@@ -124,33 +119,45 @@ class _Batch:
 
 
 def _read_in_workers(remaining: Iterator[SourceFile], workers: int) -> Iterator[ReadFile]:
-    pending: deque[_Batch] = deque()
     try:
         pool = ProcessPoolExecutor(workers, mp_context=_context())
     except (OSError, NotImplementedError):  # no semaphores here (no /dev/shm): read alone
         yield from map(read_source, remaining)
         return
+    pending: deque[_Batch] = deque()  # walk order
+    limit = WINDOW * (workers + 1)  # batches held at most: bounds memory
+
+    def take(size: int = BATCH) -> _Batch | None:
+        sources = list(islice(remaining, size)) if len(pending) < limit else []
+        if not sources:
+            return None
+        pending.append(_Batch(sources))  # queued before submit: never lost
+        return pending[-1]
+
+    def busy() -> int:
+        return sum(1 for b in pending if b.future is not None and not b.future.done())
+
     with pool:
         try:
             while True:
-                while len(pending) < WINDOW * (workers + 1):
-                    sources = list(islice(remaining, BATCH))
-                    if not sources:
-                        break
-                    pending.append(_Batch(sources))  # queued before submit: never lost
-                    pending[-1].future = pool.submit(_read_batch, sources)
+                # Keep every worker supplied, whatever this process is doing.
+                while busy() < AHEAD * workers and (batch := take()):
+                    batch.future = pool.submit(_read_batch, batch.sources)
                 if not pending:
                     return
-                # While the next batch is not back, read the latest queued ones here.
-                while not pending[0].done() and any(b.steal() for b in reversed(pending)):
-                    pass
+                # While the next batch is not back, read the following files here, one at
+                # a time so the worker's batch is taken as soon as it is back. (Taking back
+                # a queued batch with Future.cancel would race CPython 3.11's pool shutdown
+                # when a worker dies.)
+                while not pending[0].done() and (batch := take(1)):
+                    batch.read = _read_batch(batch.sources)
                 yield from pending[0].result()
                 pending.popleft()
         except (BrokenProcessPool, OSError):
             # A worker died, or none could be started (a process limit): read what the
             # pool holds (this batch onwards), then the rest, here.
             for batch in pending:
-                batch.future = None  # the pool is gone: result() reads the batch here
+                batch.future = None
                 yield from batch.result()
             yield from map(read_source, remaining)
         finally:
