@@ -11,6 +11,7 @@ PACKAGES = [
     "stackyard.assess.detectors",
     "stackyard.assess.inputs",
     "stackyard.catalog",
+    "stackyard.fsio",
     "stackyard.kube",
     "stackyard.plan",
     "stackyard.render",
