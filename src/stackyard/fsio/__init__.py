@@ -5,4 +5,10 @@ reading, never trusted from ``st_size``. Writing (``write``): one writer for eve
 output path, which never replaces anything that is not a regular file.
 """
 
-__all__: list[str] = []
+from stackyard.fsio.read import file_kind, read_input_bytes, read_tree_file
+
+__all__: list[str] = [
+    "file_kind",
+    "read_input_bytes",
+    "read_tree_file",
+]
