@@ -39,6 +39,14 @@ def spec_reference() -> str:
         "address ranges are CIDRs (`10.0.0.0/16`) or inclusive ranges "
         "(`192.168.64.10-192.168.64.19`).",
         "",
+        "Text values (names, `domain`, labels, tags, `gitops.repoURL`, `gitops.path`, "
+        "regions) may not start or end with whitespace nor contain control or invisible "
+        "format characters (a newline, a tab, NUL, a zero-width space). Numbers are finite "
+        "(`.inf` and `.nan` are errors). Quantities are never negative and at most `1Ei`; "
+        "node CPU, memory and disk, host memory and tenant quotas are above zero. Durations "
+        "are at most `365d`; `slo.rto` is above zero. Each violation is reported at its "
+        "file:line with the field, and the command exits 2.",
+        "",
     ]
     objects = [("Platform", schema), *sorted(definitions.items())]
     for name, definition in objects:

@@ -106,7 +106,9 @@ def _from_pydantic(document: LocatedDocument, error: Any) -> Problem:
         value = error.get("input")
         message = f"{value!r} is not one of: {', '.join(map(str, allowed))}"
         hint = _suggest(str(value), [str(a) for a in allowed], "")
-    return Problem(document.locate(loc), field_path(loc), message, hint)
+    # pydantic tags a failed mapping key with "[key]": point at the key, not its value.
+    on_key = "[key]" in error["loc"]
+    return Problem(document.locate(loc, key=on_key), field_path(loc), message, hint)
 
 
 def _is_field(part: object) -> bool:

@@ -13,7 +13,15 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from stackyard.spec.units import Duration, Quantity, Range, parse_duration
+from stackyard.spec.text import Text
+from stackyard.spec.units import (
+    Duration,
+    PositiveDuration,
+    PositiveQuantity,
+    Quantity,
+    Range,
+    parse_duration,
+)
 
 Edition = Literal["community", "standard", "enterprise"]
 Provider = Literal["aws", "onprem", "local"]
@@ -44,7 +52,7 @@ class Kubernetes(_Spec):
     distribution: Distribution = Field(
         description="rke2 (CSP-independent, air-gap capable) or kubeadm (local VMs)."
     )
-    version: str = Field(
+    version: Text = Field(
         description='Kubernetes minor or patch version, quoted: "1.35" or "1.35.2".'
     )
     cloudProvider: Literal["external", "in-tree", "none"] = Field(
@@ -86,9 +94,9 @@ class Kubernetes(_Spec):
 class GitOps(_Spec):
     """Where the rendered GitOps repository lives, as Argo CD will read it."""
 
-    repoURL: str = Field(min_length=1, description="Git URL Argo CD pulls from.")
-    revision: str = Field(default="main", min_length=1, description="Branch, tag or commit.")
-    path: str = Field(default=".", description="Folder inside the repository.")
+    repoURL: Text = Field(min_length=1, description="Git URL Argo CD pulls from.")
+    revision: Text = Field(default="main", min_length=1, description="Branch, tag or commit.")
+    path: Text = Field(default=".", description="Folder inside the repository.")
 
     @field_validator("path")
     @classmethod
@@ -102,19 +110,21 @@ class GitOps(_Spec):
 class NodePool(_Spec):
     """A group of identical nodes."""
 
-    name: str = Field(pattern=_DNS_LABEL, max_length=40, description="Pool name (a DNS label).")
+    name: Text = Field(pattern=_DNS_LABEL, max_length=40, description="Pool name (a DNS label).")
     role: Literal["control-plane", "worker"] = Field(
         default="worker", description="control-plane nodes run etcd and the API server."
     )
     count: int = Field(ge=1, le=5000, description="How many nodes.")
-    cpu: Quantity = Field(description="vCPUs per node, e.g. 2 or 4.")
-    memory: Quantity = Field(description="Memory per node, e.g. 4Gi.")
-    disk: Quantity | None = Field(default=None, description="Root disk per node, e.g. 40Gi.")
+    cpu: PositiveQuantity = Field(description="vCPUs per node, e.g. 2 or 4.")
+    memory: PositiveQuantity = Field(description="Memory per node, e.g. 4Gi.")
+    disk: PositiveQuantity | None = Field(
+        default=None, description="Root disk per node, e.g. 40Gi."
+    )
     schedulable: bool | None = Field(
         default=None,
         description="Whether platform pods may run here; default: workers yes, control plane no.",
     )
-    instanceType: str | None = Field(default=None, description="Cloud instance type, if any.")
+    instanceType: Text | None = Field(default=None, description="Cloud instance type, if any.")
 
     @property
     def takes_workloads(self) -> bool:
@@ -149,8 +159,8 @@ class ComponentOverride(_Spec):
 class AwsCluster(_Spec):
     """AWS details of one cluster."""
 
-    region: str | None = Field(default=None, description="Overrides the platform region.")
-    tags: dict[str, str] = Field(
+    region: Text | None = Field(default=None, description="Overrides the platform region.")
+    tags: dict[Text, Text] = Field(
         default_factory=dict,
         description="EC2 tags; the external CCM needs kubernetes.io/cluster/<name>: owned.",
     )
@@ -159,7 +169,7 @@ class AwsCluster(_Spec):
 class Cluster(_Spec):
     """One Kubernetes cluster of the platform."""
 
-    name: str = Field(
+    name: Text = Field(
         pattern=_DNS_LABEL,
         max_length=40,
         description="Cluster name (a DNS label); AWS tags use it.",
@@ -167,7 +177,7 @@ class Cluster(_Spec):
     role: Role = Field(description="mgmt runs platform services, app runs workloads.")
     nodePools: list[NodePool] = Field(min_length=1, description="Groups of identical nodes.")
     network: ClusterNetwork = Field(description="The cluster's address plan.")
-    labels: dict[str, str] = Field(
+    labels: dict[Text, Text] = Field(
         default_factory=dict, description="Extra labels for the Argo CD cluster secret."
     )
     components: dict[str, ComponentOverride] = Field(
@@ -300,9 +310,13 @@ class Slo(_Spec):
     """The service-level objectives the platform is held to."""
 
     availability: float = Field(
-        default=99.0, gt=0, lt=100, description="Availability target in percent, e.g. 99.9."
+        default=99.0,
+        gt=0,
+        lt=100,
+        allow_inf_nan=False,
+        description="Availability target in percent, above 0 and below 100, e.g. 99.9.",
     )
-    rto: Duration = Field(default="1h", description="Recovery time objective.")
+    rto: PositiveDuration = Field(default="1h", description="Recovery time objective.")
     rpo: Duration = Field(
         default="24h",
         description="Recovery point objective; at least 1m (snapshots are cron jobs).",
@@ -319,8 +333,8 @@ class Slo(_Spec):
 class Host(_Spec):
     """The machine that runs local VMs (provider local)."""
 
-    cpu: int = Field(ge=1, description="Physical cores.")
-    memory: Quantity = Field(description="Physical memory, e.g. 64Gi.")
+    cpu: int = Field(ge=1, le=4096, description="Physical cores.")
+    memory: PositiveQuantity = Field(description="Physical memory, e.g. 64Gi.")
     systemReserved: Quantity = Field(
         default="8Gi", description="Memory kept for the host OS (seed 004: 64 GB → 56 usable)."
     )
@@ -335,12 +349,12 @@ class Host(_Spec):
 class Tenant(_Spec):
     """A tenant: its own namespaces, quota and policies (Enterprise multi-tenancy)."""
 
-    name: str = Field(pattern=_DNS_LABEL, max_length=40, description="Tenant name (a DNS label).")
-    clusters: list[str] = Field(min_length=1, description="Clusters the tenant runs on.")
-    namespaces: list[Annotated[str, Field(pattern=_DNS_LABEL, max_length=63)]] = Field(
+    name: Text = Field(pattern=_DNS_LABEL, max_length=40, description="Tenant name (a DNS label).")
+    clusters: list[Text] = Field(min_length=1, description="Clusters the tenant runs on.")
+    namespaces: list[Annotated[Text, Field(pattern=_DNS_LABEL, max_length=63)]] = Field(
         default_factory=list, description="Namespaces of the tenant; default: its name."
     )
-    quota: dict[Literal["cpu", "memory"], Quantity] = Field(
+    quota: dict[Literal["cpu", "memory"], PositiveQuantity] = Field(
         default_factory=dict, description="ResourceQuota totals: cpu and memory."
     )
 
@@ -348,7 +362,7 @@ class Tenant(_Spec):
 class Aws(_Spec):
     """AWS settings shared by every cluster."""
 
-    region: str = Field(min_length=1, description="AWS region, e.g. ap-northeast-2.")
+    region: Text = Field(min_length=1, description="AWS region, e.g. ap-northeast-2.")
 
 
 class Platform(_Spec):
@@ -356,12 +370,12 @@ class Platform(_Spec):
 
     apiVersion: Literal["stackyard.dev/v1alpha1"] = Field(description="Spec format version.")
     kind: Literal["Platform"] = Field(description="Always Platform.")
-    name: str = Field(pattern=_DNS_LABEL, max_length=40, description="Platform name.")
+    name: Text = Field(pattern=_DNS_LABEL, max_length=40, description="Platform name.")
     edition: Edition = Field(description="Which component bundle (seed 002 §12).")
     provider: Provider = Field(description="Where the clusters run.")
     kubernetes: Kubernetes = Field(description="Distribution and version.")
     gitops: GitOps = Field(description="The Git repository Argo CD reads.")
-    domain: str = Field(description="Base DNS domain for platform endpoints.")
+    domain: Text = Field(description="Base DNS domain for platform endpoints.")
     clusters: list[Cluster] = Field(min_length=1, description="Every cluster of the platform.")
     networking: Networking = Field(default_factory=Networking, description="Network choices.")
     observability: Observability = Field(

@@ -4,16 +4,24 @@ They follow the notations platform engineers already type every day: Go duration
 (``1h``, ``2h40m``) as in Kubernetes and Prometheus flags, Kubernetes quantities
 (``500m``, ``4Gi``), and CIDRs or ``first-last`` address ranges as MetalLB accepts them.
 Each parses into a number or an ``ipaddress`` value once, at load time.
+
+Numbers are checked before anything computes with them: a spec is refused when a
+quantity or duration is negative, not finite (``.inf``, ``.nan``, a 400-digit number
+that a float turns into infinity) or beyond :data:`MAX_DURATION` / :data:`MAX_QUANTITY`,
+so no later ``timedelta`` overflows and no budget sums to ``nan``.
 """
 
 from __future__ import annotations
 
 import ipaddress
+import math
 import re
 from dataclasses import dataclass
 from typing import Annotated
 
 from pydantic import BeforeValidator, PlainSerializer, WithJsonSchema
+
+from stackyard.spec.text import check_text, shown
 
 _DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d)")
 _DURATION_UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
@@ -31,13 +39,17 @@ _QUANTITY_FACTORS = {
     "Ti": 1024.0**4,
 }
 GIB = 1024.0**3
+MAX_DURATION = 365 * 86400.0
+"""The longest duration a spec may give (a year): beyond it a value is a typo."""
+MAX_QUANTITY = 1024.0**6
+"""The largest quantity a spec may give (1 Ei): beyond any node, host or quota."""
 
 
 def parse_duration(text: str) -> float:
     """Seconds in a Go-style duration such as ``1h``, ``2h40m`` or ``90s`` (``0`` is zero).
 
     Raises:
-        ValueError: not a duration.
+        ValueError: not a duration, or one too long to be a number of seconds.
     """
     text = text.strip()
     if text == "0":
@@ -50,6 +62,8 @@ def parse_duration(text: str) -> float:
         position = match.end()
     if position != len(text) or not text:
         raise ValueError(f"{text!r} is not a duration; write e.g. 30s, 15m, 1h or 2h40m")
+    if not math.isfinite(total):  # a 400-digit number of hours is a float infinity
+        raise ValueError(f"{shown(text)} is too long to be a duration")
     return total
 
 
@@ -70,16 +84,28 @@ def parse_quantity(text: str | int | float) -> float:
     """The value of a Kubernetes quantity (``500m`` → 0.5, ``4Gi`` → 4294967296).
 
     Raises:
-        ValueError: not a quantity.
+        ValueError: not a quantity, negative, or not a finite number.
     """
     if isinstance(text, bool):
         raise ValueError("a quantity cannot be true or false")
     if isinstance(text, int | float):
-        return float(text)
-    match = _QUANTITY.match(text.strip())
-    if not match:
-        raise ValueError(f"{text!r} is not a quantity; write e.g. 500m, 2, 512Mi or 4Gi")
-    return float(match.group(1)) * _QUANTITY_FACTORS[match.group(2)]
+        try:
+            value = float(text)
+        except OverflowError:  # an int beyond the float range
+            raise ValueError(f"{shown(str(text))} is too large to be a quantity") from None
+    else:
+        match = _QUANTITY.match(text.strip().removeprefix("-"))
+        if not match:
+            raise ValueError(f"{shown(text)} is not a quantity; write e.g. 500m, 2, 512Mi or 4Gi")
+        sign = -1.0 if text.strip().startswith("-") else 1.0
+        value = sign * float(match.group(1)) * _QUANTITY_FACTORS[match.group(2)]
+    if math.isnan(value):
+        raise ValueError("a quantity must be a number, not .nan")
+    if value < 0:
+        raise ValueError(f"{shown(str(text))} is negative; a quantity is 0 or more")
+    if math.isinf(value):
+        raise ValueError(f"{shown(str(text))} is too large to be a quantity")
+    return value
 
 
 @dataclass(frozen=True, order=True)
@@ -143,15 +169,33 @@ def _duration(value: object) -> str:
         raise ValueError("write a duration with its unit, e.g. 1h or 90s, not a bare number")
     if not isinstance(value, str):
         raise ValueError("a duration is text such as 1h or 2h40m")
-    parse_duration(value)
+    check_text(value)
+    if parse_duration(value) > MAX_DURATION:
+        raise ValueError(f"{shown(value)} is over a year (365d); write a shorter duration")
     return value
+
+
+def _positive_duration(value: object) -> str:
+    text = _duration(value)
+    if parse_duration(text) <= 0:
+        raise ValueError(f"{text!r} is zero; write a duration above zero, e.g. 1h")
+    return text
 
 
 def _quantity(value: object) -> str:
     if isinstance(value, bool) or not isinstance(value, str | int | float):
         raise ValueError("a quantity is a number or text such as 500m or 4Gi")
-    parse_quantity(value)
+    check_text(value)
+    if parse_quantity(value) > MAX_QUANTITY:
+        raise ValueError(f"{shown(str(value))} is over 1Ei; write a realistic quantity")
     return str(value)
+
+
+def _positive_quantity(value: object) -> str:
+    text = _quantity(value)
+    if parse_quantity(text) <= 0:
+        raise ValueError(f"{text!r} is zero; write a quantity above zero, e.g. 2 or 4Gi")
+    return text
 
 
 def _address_range(value: object) -> AddressRange:
@@ -162,18 +206,23 @@ def _address_range(value: object) -> AddressRange:
     return AddressRange.parse(value)
 
 
-Duration = Annotated[
-    str,
-    BeforeValidator(_duration),
-    WithJsonSchema({"type": "string", "pattern": r"^(0|(\d+(\.\d+)?(ms|s|m|h|d))+)$"}),
+_DURATION_SCHEMA = {"type": "string", "pattern": r"^(0|(\d+(\.\d+)?(ms|s|m|h|d))+)$"}
+_QUANTITY_SCHEMA = {
+    "anyOf": [{"type": "number", "minimum": 0}, {"type": "string", "pattern": _QUANTITY.pattern}]
+}
+
+Duration = Annotated[str, BeforeValidator(_duration), WithJsonSchema(_DURATION_SCHEMA)]
+"""A Go-style duration from 0 up to a year."""
+PositiveDuration = Annotated[
+    str, BeforeValidator(_positive_duration), WithJsonSchema(_DURATION_SCHEMA)
 ]
-Quantity = Annotated[
-    str,
-    BeforeValidator(_quantity),
-    WithJsonSchema(
-        {"anyOf": [{"type": "number"}, {"type": "string", "pattern": _QUANTITY.pattern}]}
-    ),
+"""A Go-style duration above 0, up to a year."""
+Quantity = Annotated[str, BeforeValidator(_quantity), WithJsonSchema(_QUANTITY_SCHEMA)]
+"""A Kubernetes quantity from 0 up to 1Ei."""
+PositiveQuantity = Annotated[
+    str, BeforeValidator(_positive_quantity), WithJsonSchema(_QUANTITY_SCHEMA)
 ]
+"""A Kubernetes quantity above 0, up to 1Ei."""
 Range = Annotated[
     AddressRange,
     BeforeValidator(_address_range),
