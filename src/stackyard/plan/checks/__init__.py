@@ -4,7 +4,14 @@ The registry is this explicit tuple: adding a check is writing it in one of the
 modules and listing it here.
 """
 
-from stackyard.plan.checks import budget, compatibility, contracts, network, placement
+from stackyard.plan.checks import (
+    budget,
+    compatibility,
+    contracts,
+    network,
+    placement,
+    secrets,
+)
 from stackyard.plan.checks.base import Check, CheckContext, FunctionCheck, check
 
 ALL_CHECKS: tuple[Check, ...] = (
@@ -29,6 +36,7 @@ ALL_CHECKS: tuple[Check, ...] = (
     placement.tenants_need_enterprise,
     placement.edition_minimum_nodes,
     placement.control_plane_pools_agree,
+    secrets.no_secrets_in_spec,
     contracts.app_clusters_stand_alone,
     contracts.agent_wal_buffer,
     contracts.secrets_cache,
