@@ -13,7 +13,7 @@ from stackyard.cli.commands.catalog import catalog_command
 from stackyard.cli.commands.diff import diff_command
 from stackyard.cli.commands.init import init_command
 from stackyard.cli.commands.plan import plan_command
-from stackyard.cli.commands.render import render_command
+from stackyard.cli.commands.render import RenderOptions, render_command
 from stackyard.cli.commands.schema import schema_command
 from stackyard.cli.commands.simulate import simulate_command
 from stackyard.cli.commands.validate import validate_command
@@ -58,9 +58,30 @@ def render(
     output: Annotated[
         Path, typer.Option("--output", "-o", help="Directory of the GitOps repository.")
     ],
+    check: Annotated[
+        bool,
+        typer.Option("--check", help="Write nothing; exit 1 if DIR differs from the render."),
+    ] = False,
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="Overwrite files in DIR that stackyard did not write."),
+    ] = False,
+    commit: Annotated[
+        bool, typer.Option("--commit", help="Record the render as one Git commit.")
+    ] = False,
+    message: Annotated[
+        str | None,
+        typer.Option("--message", "-m", help="Subject of the --commit commit."),
+    ] = None,
 ) -> int:
-    """Render the Argo CD GitOps repository for a platform (atomic, deterministic)."""
-    return render_command(spec, output)
+    """Render the Argo CD GitOps repository into DIR, touching only stackyard's own files."""
+    if check and (force or commit):
+        raise typer.BadParameter(
+            "--check writes nothing; it cannot be combined with --force or --commit"
+        )
+    if message is not None and not commit:
+        raise typer.BadParameter("--message needs --commit")
+    return render_command(spec, output, RenderOptions(check, force, commit, message))
 
 
 @app.command("validate")

@@ -1,20 +1,16 @@
-"""Shared output helpers: the ``--output`` option, JSON printing, finding tables, files."""
+"""Shared output helpers: the ``--output`` option, JSON printing, finding tables."""
 
 from __future__ import annotations
 
 import json
-import os
 import sys
-import tempfile
 from collections.abc import Iterable
 from enum import StrEnum
-from pathlib import Path
 from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 
-from stackyard.errors import InputError, Location, Problem
 from stackyard.plan import Finding
 
 
@@ -55,24 +51,3 @@ def findings_table(findings: Iterable[Finding]) -> Table:
             finding.hint,
         )
     return table
-
-
-def write_atomically(path: Path, text: str, option: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file beside it, then rename.
-
-    A failure leaves the previous file (or none) in place, never half a file.
-
-    Raises:
-        InputError: the directory of ``path`` (given with ``option``) does not exist.
-    """
-    directory = path.parent if str(path.parent) else Path(".")
-    if not directory.is_dir():
-        raise InputError([Problem(Location(str(path)), option, "its directory does not exist")])
-    handle, temporary = tempfile.mkstemp(dir=directory, prefix=".stackyard-")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise

@@ -1,6 +1,16 @@
 """Render a plan into an Argo CD GitOps repository (and node bootstrap files)."""
 
+from stackyard.render.marker import RenderMarker, RenderMetadata, read_marker
 from stackyard.render.tree import RenderedTree
-from stackyard.render.write import write_tree
+from stackyard.render.write import Difference, WriteReport, check_tree, write_tree
 
-__all__ = ["RenderedTree", "write_tree"]
+__all__ = [
+    "Difference",
+    "RenderMarker",
+    "RenderMetadata",
+    "RenderedTree",
+    "WriteReport",
+    "check_tree",
+    "read_marker",
+    "write_tree",
+]

@@ -6,7 +6,6 @@ randomness, so the same spec renders byte-identical output every time.
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 
 from stackyard import __version__
@@ -23,6 +22,7 @@ from stackyard.render.gitops import (
     root_application,
 )
 from stackyard.render.manifests import ALL_BUILDERS, Placed, builders_output
+from stackyard.render.marker import RenderMetadata
 from stackyard.render.readme import readme
 from stackyard.render.tree import RenderedTree
 from stackyard.render.valuebuilders import VALUE_BUILDERS
@@ -115,19 +115,23 @@ def validation_workflow(header: str) -> str:
     return dump_documents([workflow], header)
 
 
-def render_metadata(plan: Plan) -> str:
-    """The marker file's content: what ``stackyard validate`` needs to know about the tree."""
+def render_metadata(plan: Plan, spec_digest: str = "") -> RenderMetadata:
+    """What the marker records: what ``stackyard validate`` needs to know about the tree.
+
+    Args:
+        plan: the rendered plan.
+        spec_digest: ``sha256:<hex>`` of the spec file's bytes, when known.
+    """
     platform = plan.spec.platform
-    data = {
-        "renderedBy": f"stackyard {__version__}",
-        "platform": platform.name,
-        "edition": platform.edition,
-        "kubernetesVersion": platform.kubernetes.version,
-        "repoURL": platform.gitops.repoURL,
-        "revision": platform.gitops.revision,
-        "path": platform.gitops.path,
-    }
-    return json.dumps(data, indent=2, sort_keys=True) + "\n"
+    return RenderMetadata(
+        platform=platform.name,
+        edition=platform.edition,
+        kubernetes_version=platform.kubernetes.version,
+        repo_url=platform.gitops.repoURL,
+        revision=platform.gitops.revision,
+        path=platform.gitops.path,
+        spec_digest=spec_digest,
+    )
 
 
 def _running_components(context: RenderContext) -> list[Component]:

@@ -7,17 +7,16 @@ layout can be read. Unreadable or hostile YAML becomes a finding, never a crash.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from stackyard.errors import Location, YamlError
+from stackyard.render.marker import read_marker
 from stackyard.validate.findings import ValidationFinding
 from stackyard.yamlio import LocatedDocument, read_yaml_file
 
-MARKER = ".stackyard-render"
 YAML_SUFFIXES = (".yaml", ".yml")
 # Folders whose YAML documents are Kubernetes objects.
 OBJECT_FOLDERS = ("apps", "bootstrap", "manifests")
@@ -81,13 +80,8 @@ class Repository:
 
 def read_repository(root: Path) -> Repository:
     """Load every YAML file under ``root`` (following no symlinks out of it)."""
-    metadata: dict[str, Any] = {}
-    marker = root / MARKER
-    if marker.is_file():
-        try:
-            metadata = json.loads(marker.read_text(encoding="utf-8"))
-        except ValueError:
-            metadata = {}
+    marker = read_marker(root)  # a damaged marker is an InputError naming it (exit 2)
+    metadata: dict[str, Any] = marker.metadata.as_json() if marker else {}
     repository = Repository(root=root, metadata=metadata)
     for path in sorted(root.rglob("*")):
         if not path.is_file() or path.suffix not in YAML_SUFFIXES or path.is_symlink():

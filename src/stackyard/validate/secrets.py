@@ -23,6 +23,7 @@ from detect_secrets.core.secrets_collection import SecretsCollection
 from detect_secrets.settings import transient_settings
 
 from stackyard.errors import Location
+from stackyard.render.marker import MARKER
 from stackyard.validate.findings import ValidationFinding
 
 # Values that point at a secret rather than contain one.
@@ -53,7 +54,11 @@ _KEY_VALUE = re.compile(r"""^\s*-?\s*["']?(?P<key>[^:"'=]+)["']?\s*[:=]""")
 
 def scan_tree(root: Path) -> Iterator[ValidationFinding]:
     """Every secret-looking value in the files under ``root``, sorted by file and line."""
-    files = sorted(str(p) for p in root.rglob("*") if p.is_file() and not p.is_symlink())
+    files = sorted(
+        str(p)
+        for p in root.rglob("*")
+        if p.is_file() and not p.is_symlink() and not _is_metadata(p.relative_to(root))
+    )
     workers = min(os.cpu_count() or 1, 1 + len(files) // PARALLEL_FROM)
     if workers > 1:  # detect-secrets is pure Python; a fleet-sized tree needs every core
         chunks = [files[i::workers] for i in range(workers)]
@@ -62,6 +67,15 @@ def scan_tree(root: Path) -> Iterator[ValidationFinding]:
     else:
         found = _scan_files(files)
     yield from sorted(found)
+
+
+def _is_metadata(relative: Path) -> bool:
+    """Whether ``relative`` is Git's store or the render marker: no configuration in them.
+
+    The marker holds only file names and SHA-256 digests (``read_marker`` checks its
+    shape), which the entropy detectors would all report.
+    """
+    return ".git" in relative.parts or relative.as_posix() == MARKER
 
 
 def _scan_files(files: list[str]) -> list[ValidationFinding]:

@@ -19,7 +19,8 @@ from stackyard.assess.report.html import render_html
 from stackyard.assess.report.markdown import render_markdown
 from stackyard.assess.report.sarif import to_sarif
 from stackyard.cli.errors import FINDINGS, OK
-from stackyard.cli.output import console, write_atomically
+from stackyard.cli.output import console
+from stackyard.fsio.write import write_text
 
 SECOND_CLASS_SHOWN = 10
 NOTICES_SHOWN = 10
@@ -58,7 +59,7 @@ def assess_command(directory: Path, options: AssessOptions) -> int:
         assessment = apply_exceptions(assessment, load_exceptions(options.exceptions))
     text = _render(assessment, options.output)
     if options.report is not None:
-        write_atomically(options.report, text, "--report")
+        write_text(options.report, text, option="--report")
     elif text:
         sys.stdout.write(text)
     regressed = False

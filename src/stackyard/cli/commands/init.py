@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
 from stackyard.cli.errors import BAD_INPUT, OK
-from stackyard.cli.output import write_atomically
+from stackyard.fsio.write import make_folders, write_text
 from stackyard.spec import Edition, Provider, load_spec_text
 from stackyard.spec.starter import Topology, starter_spec
 
@@ -20,10 +21,10 @@ def init_command(
     if output is None:
         sys.stdout.write(text)
         return OK
-    if output.exists() and not force:
+    if os.path.lexists(output) and not force:
         print(f"error: {output} exists; pass --force to overwrite it", file=sys.stderr)
         return BAD_INPUT
-    output.parent.mkdir(parents=True, exist_ok=True)
-    write_atomically(output, text, "--output")
+    make_folders(output.parent, "--output")
+    write_text(output, text, option="--output")
     print(f"wrote {output}", file=sys.stderr)
     return OK

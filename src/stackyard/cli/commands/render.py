@@ -1,28 +1,101 @@
-"""``stackyard render SPEC -o DIR``: write the GitOps repository for a platform."""
+"""``stackyard render SPEC -o DIR [--check | --force] [--commit [-m MESSAGE]]``."""
 
 from __future__ import annotations
 
+import hashlib
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 from stackyard.cli.errors import FINDINGS, OK
 from stackyard.cli.output import console, findings_table
+from stackyard.fsio.read import read_input_bytes
 from stackyard.plan import make_plan
-from stackyard.render import write_tree
+from stackyard.render import WriteReport, check_tree, write_tree
 from stackyard.render.build import render_metadata, render_plan
+from stackyard.render.gitwork import commit_message, commit_render, path_mismatch, prepare_commit
+from stackyard.render.marker import MARKER
 from stackyard.spec import load_spec
+from stackyard.spec.load import MAX_SPEC_BYTES
+
+SHOWN_UNKNOWN = 5
 
 
-def render_command(spec: Path, output: Path) -> int:
-    """Plan, refuse on error findings, render in memory, then write atomically."""
+@dataclass(frozen=True)
+class RenderOptions:
+    """How ``render`` writes: check only, overwrite unknown files, commit to Git."""
+
+    check: bool = False
+    force: bool = False
+    commit: bool = False
+    message: str | None = None
+
+
+def _say(text: str) -> None:
+    print(text, file=sys.stderr)
+
+
+def _summary(report: WriteReport, output: Path) -> None:
+    _say(
+        f"wrote {len(report.written)} files to {output} ({report.unchanged} unchanged, "
+        f"{len(report.deleted)} no longer rendered and deleted)"
+    )
+    if report.replaced:
+        _say(f"overwrote {len(report.replaced)} files stackyard did not write (--force)")
+    if report.cleaned:
+        _say(f"removed {len(report.cleaned)} leftovers of an interrupted render")
+    if report.unknown:
+        shown = ", ".join(report.unknown[:SHOWN_UNKNOWN])
+        more = len(report.unknown) - SHOWN_UNKNOWN
+        _say(
+            f"left {len(report.unknown)} files stackyard did not write alone: {shown}"
+            + (f" and {more} more" if more > 0 else "")
+        )
+
+
+def render_command(spec: Path, output: Path, options: RenderOptions) -> int:
+    """Plan, refuse on error findings, render in memory, then write, check or commit."""
     plan = make_plan(load_spec(spec))
     if plan.errors:
         console().print(findings_table(plan.errors))
-        print(
-            f"error: {spec} has {len(plan.errors)} error findings; nothing written", file=sys.stderr
-        )
+        _say(f"error: {spec} has {len(plan.errors)} error findings; nothing written")
         return FINDINGS
+    digest = hashlib.sha256(read_input_bytes(spec, max_bytes=MAX_SPEC_BYTES, what="the spec"))
+    metadata = render_metadata(plan, f"sha256:{digest.hexdigest()}")
     tree = render_plan(plan)
-    write_tree(tree, output, render_metadata(plan))
-    print(f"wrote {len(tree)} files to {output}", file=sys.stderr)
+    if options.check:
+        differences = check_tree(tree, output, metadata)
+        for difference in differences:
+            print(f"{difference.reason}: {difference.path}")
+        if differences:
+            _say(f"{output} differs from what {spec} renders: {len(differences)} paths")
+            return FINDINGS
+        _say(f"{output} is exactly what {spec} renders")
+        return OK
+
+    target = prepare_commit(output) if options.commit else None  # fail before writing
+
+    def commit(report: WriteReport) -> None:
+        if target is None:
+            return
+        present = [path for path, _ in tree] + [MARKER]
+        message = commit_message(metadata, options.message)
+        commit_id = commit_render(target, present, list(report.deleted), message)
+        if commit_id is None:
+            _say("nothing to commit: the render changed no file in Git")
+        else:
+            _say(f"committed the render as {commit_id}")
+
+    report = write_tree(
+        tree,
+        output,
+        metadata,
+        force=options.force,
+        on_wait=lambda: _say(f"waiting for another render of {output.absolute()}"),
+        then=commit,
+    )
+    _summary(report, output)
+    warning = path_mismatch(output, plan.spec.platform.gitops.path)
+    if warning:
+        _say(f"warning: {warning}")
     return OK

@@ -16,9 +16,9 @@ from stackyard.cli.output import (
     console,
     findings_table,
     print_json,
-    write_atomically,
 )
 from stackyard.errors import InputError, Location, Problem
+from stackyard.fsio.write import write_text
 from stackyard.plan import make_plan
 from stackyard.simulate.backups import check_disaster_recovery
 from stackyard.simulate.matrix import failure_matrix
@@ -72,7 +72,7 @@ def simulate_command(
         incident = single_failure(model, fail, duration)
     report = run_scenario(model, incident)
     if svg is not None:
-        write_atomically(svg, incident_svg(report), "--svg")
+        write_text(svg, incident_svg(report), option="--svg")
     if output is OutputFormat.json:
         print_json(report.as_dict())
     else:

@@ -9,6 +9,7 @@ from rich.table import Table
 
 from stackyard.cli.errors import FINDINGS, OK
 from stackyard.cli.output import OutputFormat, console, print_json
+from stackyard.fsio.write import write_text
 from stackyard.validate.run import validate_directory
 
 
@@ -23,7 +24,7 @@ def validate_command(
     report = validate_directory(directory, kubernetes_version, charts)
     if report.hydration is not None:
         target = images or directory / "images.txt"
-        target.write_text(report.hydration.inventory(), encoding="utf-8")
+        write_text(target, report.hydration.inventory(), option="--images")
         print(
             f"hydrated {report.hydration.rendered} releases; "
             f"{len(report.hydration.images)} images listed in {target}",

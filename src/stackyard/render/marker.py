@@ -1,0 +1,204 @@
+"""The render marker: for which platform a tree was rendered, and which files are Stackyard's.
+
+``.stackyard-render`` (JSON, sorted keys, no clock: a re-render of the same spec writes
+the same bytes) sits at the top of every rendered tree. ``validate`` reads its metadata
+(Kubernetes version, repository path); ``render`` reads its file list to know what it
+may replace or delete — everything else in the folder belongs to someone else. Format::
+
+    {"format": 2, "renderedBy": "stackyard 0.1.0", "platform": "…", "edition": "…",
+     "kubernetesVersion": "1.35", "repoURL": "…", "revision": "main", "path": ".",
+     "specDigest": "sha256:…", "files": {"README.md": "<sha256 of the file>", …}}
+
+Markers of earlier versions carry no ``format`` and no ``files``; they are read as
+metadata only. A marker is input like any other: a damaged or edited one (bad JSON, a
+path leaving the tree, a path into ``.git`` or ``overrides/``) is an ``InputError``
+naming the marker, never a crash and never a licence to touch a file outside the tree.
+
+The journal ``.stackyard-render.pending`` lists every file a render in progress may
+touch (the old marker's and the new tree's); it exists only while a render runs, so a
+render killed half-way leaves the next one a complete list of what may be Stackyard's.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from stackyard import __version__
+from stackyard.errors import InputError, Location, Problem, StackyardError
+from stackyard.fsio.read import read_input_bytes
+from stackyard.render.tree import safe_relative_path
+
+MARKER = ".stackyard-render"
+JOURNAL = ".stackyard-render.pending"
+LOCK = ".stackyard-render.lock"
+OVERRIDES = "overrides"
+RESERVED = frozenset({MARKER, JOURNAL, LOCK})
+FORMAT = 2
+# A marker lists every file of a tree; 200 clusters need well under 2 MiB.
+MAX_MARKER_BYTES = 64 * 1024 * 1024
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+_METADATA_KEYS = {
+    "renderedBy": "rendered_by",
+    "platform": "platform",
+    "edition": "edition",
+    "kubernetesVersion": "kubernetes_version",
+    "repoURL": "repo_url",
+    "revision": "revision",
+    "path": "path",
+    "specDigest": "spec_digest",
+}
+
+
+def sha256_text(text: str) -> str:
+    """The hex SHA-256 of ``text`` as written (UTF-8)."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class RenderMetadata:
+    """What a tree was rendered for; every field is a string, '' when unknown."""
+
+    platform: str = ""
+    edition: str = ""
+    kubernetes_version: str = ""
+    repo_url: str = ""
+    revision: str = ""
+    path: str = ""
+    spec_digest: str = ""
+    rendered_by: str = f"stackyard {__version__}"
+
+    def as_json(self) -> dict[str, str]:
+        """The metadata under its JSON keys (empty values left out)."""
+        return {
+            key: getattr(self, name) for key, name in _METADATA_KEYS.items() if getattr(self, name)
+        }
+
+
+@dataclass(frozen=True)
+class RenderMarker:
+    """A parsed marker: metadata and the files Stackyard wrote (path -> SHA-256)."""
+
+    metadata: RenderMetadata
+    files: Mapping[str, str] = field(default_factory=dict)
+    lists_files: bool = True  # False for the marker of an earlier version
+
+    def text(self) -> str:
+        """The marker file's content (deterministic)."""
+        data: dict[str, Any] = {"format": FORMAT, **self.metadata.as_json()}
+        data["files"] = dict(sorted(self.files.items()))
+        return json.dumps(data, indent=1, sort_keys=True) + "\n"
+
+
+def _damaged(source: str, field_name: str, message: str) -> InputError:
+    hint = "restore it from Git, or delete it and render with --force"
+    return InputError([Problem(Location(source), field_name, message, hint)])
+
+
+def owned_path(path: object, source: str, field_name: str) -> str:
+    """``path`` from a marker or journal, checked to be a file Stackyard may own.
+
+    Raises:
+        InputError: not a safe relative path, or inside ``.git`` or ``overrides/``,
+            or one of the marker's own files.
+    """
+    if not isinstance(path, str):
+        raise _damaged(source, field_name, f"{path!r} is not a path")
+    try:
+        safe_relative_path(path)
+    except StackyardError as e:
+        raise _damaged(source, field_name, f"{path!r} is not a path inside the tree") from e
+    parts = path.split("/")
+    if ".git" in parts or parts[0] == OVERRIDES or path in RESERVED:
+        raise _damaged(source, field_name, f"{path!r} can never be a rendered file")
+    return path
+
+
+def _load_json(data: bytes, source: str) -> dict[str, Any]:
+    try:
+        parsed = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError) as e:
+        raise _damaged(source, "", f"is not valid JSON ({type(e).__name__})") from e
+    if not isinstance(parsed, dict):
+        raise _damaged(source, "", "is not a JSON object")
+    return parsed
+
+
+def parse_marker(data: bytes, source: str) -> RenderMarker:
+    """Parse a marker file's bytes.
+
+    Raises:
+        InputError: damaged or edited beyond what Stackyard writes.
+    """
+    parsed = _load_json(data, source)
+    values: dict[str, str] = {}
+    for key, name in _METADATA_KEYS.items():
+        value = parsed.get(key, "")
+        if not isinstance(value, str):
+            raise _damaged(source, key, "must be a string")
+        values[name] = value
+    metadata = RenderMetadata(**values)
+    if "format" not in parsed and "files" not in parsed:
+        return RenderMarker(metadata, {}, lists_files=False)
+    if parsed.get("format") != FORMAT:
+        raise _damaged(source, "format", f"must be {FORMAT} (this is stackyard {__version__})")
+    files = parsed.get("files")
+    if not isinstance(files, dict):
+        raise _damaged(source, "files", "must map each rendered file to its SHA-256")
+    checked: dict[str, str] = {}
+    for path, digest in files.items():
+        owned_path(path, source, "files")
+        if not isinstance(digest, str) or not _SHA256.fullmatch(digest):
+            raise _damaged(source, "files", f"{path!r} has no SHA-256")
+        checked[path] = digest
+    return RenderMarker(metadata, checked)
+
+
+def parse_journal(data: bytes, source: str) -> frozenset[str]:
+    """The paths a killed render listed as possibly its own.
+
+    Raises:
+        InputError: damaged or edited.
+    """
+    files = _load_json(data, source).get("files")
+    if not isinstance(files, list):
+        raise _damaged(source, "files", "must list paths")
+    return frozenset(owned_path(path, source, "files") for path in files)
+
+
+def journal_text(paths: set[str]) -> str:
+    """The journal's content for ``paths``."""
+    return json.dumps({"format": FORMAT, "files": sorted(paths)}, indent=1) + "\n"
+
+
+def _read(folder: Path, name: str) -> bytes | None:
+    path = folder / name
+    if not os.path.lexists(path):
+        return None
+    return read_input_bytes(path, max_bytes=MAX_MARKER_BYTES, what="the render marker")
+
+
+def read_marker(folder: Path) -> RenderMarker | None:
+    """The marker of the tree at ``folder``, or None when it has none.
+
+    Raises:
+        InputError: the marker is unreadable, not a regular file, or damaged.
+    """
+    data = _read(folder, MARKER)
+    return None if data is None else parse_marker(data, str(folder / MARKER))
+
+
+def read_journal(folder: Path) -> frozenset[str]:
+    """The paths listed by an interrupted render's journal (empty when none).
+
+    Raises:
+        InputError: the journal is unreadable or damaged.
+    """
+    data = _read(folder, JOURNAL)
+    return frozenset() if data is None else parse_journal(data, str(folder / JOURNAL))
