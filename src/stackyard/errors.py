@@ -7,7 +7,8 @@ Tree::
 
     StackyardError
     ├── InputError              bad input at a known place (file, line, column, field)
-    │   ├── YamlError           unreadable, unsafe or hostile YAML
+    │   ├── YamlError           unreadable, invalid or hostile YAML
+    │   │   └── HostileYamlError  refused as an attack: a bomb, deep nesting, a foreign tag
     │   └── SpecError           a platform spec that does not match the model
     └── CatalogError            a malformed component catalog entry (a packaging bug)
 """
@@ -62,7 +63,15 @@ class InputError(StackyardError):
 
 
 class YamlError(InputError):
-    """A YAML file that is unreadable, unsafe or hostile."""
+    """A YAML file that is unreadable, invalid or hostile."""
+
+
+class HostileYamlError(YamlError):
+    """YAML refused as an attack rather than a mistake, so nothing in it is trusted.
+
+    An alias or merge bomb, nesting deeper than the limit, a tag outside plain YAML
+    types, or text over the size cap.
+    """
 
 
 class SpecError(InputError):

@@ -92,7 +92,7 @@ def test_alias_bomb_exits_two(cli: Cli, tmp_path: Path) -> None:
 def test_missing_spec_exits_two(cli: Cli, tmp_path: Path) -> None:
     result = cli("plan", str(tmp_path / "nope.yaml"))
     assert result.exit_code == 2
-    assert "cannot read file" in result.stderr
+    assert "nope.yaml: cannot read the spec: No such file or directory" in result.stderr
 
 
 def test_why_explains_inclusion_and_exclusion(cli: Cli) -> None:

@@ -115,7 +115,9 @@ def test_a_missing_file_names_the_cause(tmp_path: Path) -> None:
     assert _refusal(missing, what="the scenario") == (
         "cannot read the scenario: No such file or directory"
     )
-    assert read_tree_file(missing, max_bytes=10) == "No such file or directory; skipped"
+    assert read_tree_file(missing, max_bytes=10) == (
+        "cannot read file: No such file or directory; skipped"
+    )
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root reads files whatever their mode")

@@ -64,7 +64,7 @@ def test_duplicate_keys_are_refused_with_both_lines() -> None:
 def test_oversized_file_is_refused_before_reading(tmp_path: Path) -> None:
     path = tmp_path / "huge.yaml"
     path.write_bytes(b"a: " + b"x" * 2048 + b"\n")
-    with pytest.raises(YamlError, match="limit is 1024"):
+    with pytest.raises(YamlError, match="over 1024 bytes"):
         read_yaml_file(path, max_bytes=1024)
 
 

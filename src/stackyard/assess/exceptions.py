@@ -113,7 +113,7 @@ def load_exceptions(path: Path) -> list[AcceptedFinding]:
         InputError: the file is unreadable, not YAML, or an entry is malformed (every
             problem, each with file and line).
     """
-    documents = read_yaml_file(path)
+    documents = read_yaml_file(path, what="the exceptions file")
     if not documents or documents[0].data is None:
         return []
     if len(documents) > 1:

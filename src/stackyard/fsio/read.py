@@ -42,6 +42,10 @@ class _RefusedError(Exception):
     """Why a file was not read, in words for the user."""
 
 
+class _UnreadableError(_RefusedError):
+    """The system refused to open or read the file (missing, no permission...)."""
+
+
 def file_kind(mode: int) -> str:
     """What a file of this ``st_mode`` is, in words ("a FIFO", "a directory", ...)."""
     if stat.S_ISREG(mode):
@@ -69,13 +73,13 @@ def _read(path: str | Path, max_bytes: int) -> bytes:
     try:
         mode = os.stat(path).st_mode
     except OSError as e:
-        raise _RefusedError(e.strerror or str(e)) from e
+        raise _UnreadableError(e.strerror or str(e)) from e
     if not stat.S_ISREG(mode):
         raise _RefusedError(_not_regular(mode))
     try:
         fd = os.open(path, _OPEN_FLAGS)
     except OSError as e:
-        raise _RefusedError(e.strerror or str(e)) from e
+        raise _UnreadableError(e.strerror or str(e)) from e
     try:
         status = os.fstat(fd)
         if not stat.S_ISREG(status.st_mode):  # replaced after the stat above
@@ -93,7 +97,7 @@ def _read(path: str | Path, max_bytes: int) -> bytes:
                 raise _RefusedError(f"over {max_bytes} bytes")
             want = _CHUNK
     except OSError as e:
-        raise _RefusedError(e.strerror or str(e)) from e
+        raise _UnreadableError(e.strerror or str(e)) from e
     finally:
         os.close(fd)
     return chunks[0] if len(chunks) == 1 else b"".join(chunks)
@@ -122,11 +126,13 @@ def read_tree_file(path: str | Path, *, max_bytes: int) -> bytes | str:
     """Read a file met inside a tree, or say why it was skipped.
 
     Returns:
-        The file's bytes, or a reason in words ending in "skipped" ("a FIFO, not a
-        regular file; skipped", "over 4194304 bytes; skipped") that the caller
-        reports as a notice.
+        The file's bytes, or a reason in words ending in "; skipped" ("a FIFO, not a
+        regular file; skipped", "over 4194304 bytes; skipped", "cannot read file:
+        Permission denied; skipped") that the caller reports as a notice.
     """
     try:
         return _read(path, max_bytes)
+    except _UnreadableError as e:
+        return f"cannot read file: {e}; skipped"
     except _RefusedError as e:
         return f"{e}; skipped"

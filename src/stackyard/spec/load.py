@@ -44,7 +44,7 @@ def load_spec(path: Path) -> LoadedSpec:
         YamlError: the file is not safe, readable YAML.
         SpecError: the YAML does not describe a valid platform.
     """
-    documents = read_yaml_file(path, max_bytes=MAX_SPEC_BYTES)
+    documents = read_yaml_file(path, max_bytes=MAX_SPEC_BYTES, what="the spec")
     if len(documents) != 1:
         raise SpecError(
             [_problem(documents[1] if documents else None, str(path), "expected one document")]

@@ -6,8 +6,29 @@ it assesses), so the loader refuses what a careless loader would run into:
 - only the YAML 1.1 core tags; ``!!python/...`` and other custom tags are errors;
 - duplicate keys are errors (most parsers keep the last one silently);
 - aliases are allowed, but the expanded document is capped in nodes and depth, which
-  stops "billion laughs" bombs and self-referencing aliases;
-- files over a size cap are refused before they are read.
+  stops "billion laughs" bombs and self-referencing aliases; every mapping merged in
+  with ``<<`` counts as a node too, so a merge bomb of empty mappings stops as well;
+- nesting is limited before libyaml composes the document: libyaml's C composer
+  recurses once per level and a few thousand levels of ``[[[[`` or ``- - - -`` exhaust
+  the C stack (the interpreter dies with a segmentation fault, no exception). A cheap
+  upper bound of the possible depth (brackets counted, deep indentation searched for)
+  decides, at C speed, whether a document may nest deeply; only then is the event
+  stream (iterative) walked once to refuse nesting over ``MAX_DEPTH`` at its line;
+- files are read through ``stackyard.fsio`` (regular files only, the byte cap enforced
+  while reading);
+- a scalar that cannot become a value (``2024-02-30``, an integer of 5,000 digits) is a
+  located error, and a number over ``MAX_NUMBER_CHARS`` characters is refused before it
+  is converted (a long sexagesimal number takes quadratic time).
+
+What is refused as an attack (bombs, nesting, foreign tags, size) raises
+``HostileYamlError``; a mistake (a syntax error, a bad date, a duplicate key) raises
+``YamlError``, so callers can say which it was.
+
+Valid but unusual YAML is read as Kubernetes tools read it: the YAML 1.1 value
+indicator ``=`` and a ``<<`` that is not a key are plain strings, and an anchor
+defined twice is legal (a later alias means the later definition). libyaml refuses
+the redefinition, so such a stream is composed again by PyYAML's composer over the
+same C event stream, with redefinition allowed.
 
 Callers that read strangers' repositories (``stackyard assess``) may relax one rule:
 ``duplicates="keep-last"`` keeps the later value of a duplicate key, as most parsers
@@ -22,6 +43,7 @@ positions that mirrors the data (``Entry``).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -30,7 +52,8 @@ from typing import Any, ClassVar, Literal
 
 import yaml
 
-from stackyard.errors import Location, Problem, YamlError
+from stackyard.errors import HostileYamlError, InputError, Location, Problem, YamlError
+from stackyard.fsio import read_input_bytes
 
 try:  # libyaml is in every PyYAML wheel we pin; the pure parser is the same grammar.
     from yaml import CSafeLoader as _BaseLoader
@@ -72,10 +95,44 @@ class _Loader(_BaseLoader):
         return None
 
 
+class _RedefiningLoader(yaml.composer.Composer, _Loader):
+    """PyYAML's composer over libyaml's events, allowing an anchor to be defined again.
+
+    Used only for a stream libyaml refused for a duplicate anchor; the depth of such a
+    stream is checked first, as this composer recurses in Python.
+    """
+
+    def __init__(self, stream: str) -> None:
+        _Loader.__init__(self, stream)  # the parser, constructor and resolver
+        self.anchors: dict[Any, yaml.Node] = {}
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        anchor = getattr(self.peek_event(), "anchor", None)
+        if anchor is not None and not self.check_event(yaml.AliasEvent):
+            self.anchors.pop(anchor, None)  # the later definition wins
+        return super().compose_node(parent, index)
+
+
 MAX_FILE_BYTES = 4 * 1024 * 1024
 MAX_NODES = 200_000
 MAX_DEPTH = 64
-_TOO_MANY_NODES = f"document expands to over {MAX_NODES} nodes (alias bomb?)"
+MAX_NUMBER_CHARS = 1000
+_TOO_MANY_NODES = f"document expands to over {MAX_NODES} nodes (alias bomb or merge bomb?)"
+_TOO_DEEP = f"nesting deeper than {MAX_DEPTH} levels"
+
+# The possible depth of a document is under about a thousand levels — far from where
+# libyaml's composer exhausts an 8 MiB stack (about 20,000 levels here, 2,500 with
+# 1 MiB) — when it has at most _FLOW_OPENERS_SAFE flow brackets (each opens at most
+# one level) and no line starts with _BLOCK_PREFIX_SAFE characters of indentation and
+# indicators (a block collection nested in another starts at a greater column, or at
+# the same column for a sequence in a mapping, so block depth is at most twice the
+# column where the deepest one starts).
+_FLOW_OPENERS_SAFE = 500
+_BLOCK_PREFIX_SAFE = 200
+_DEEP_BLOCK_LINE = re.compile(f"[\n\r\x85\u2028\u2029][ ?:-]{{{_BLOCK_PREFIX_SAFE}}}")
+_DEEP_BLOCK_START = re.compile(f"\ufeff?[ ?:-]{{{_BLOCK_PREFIX_SAFE}}}")
+_COLLECTION_START = (yaml.SequenceStartEvent, yaml.MappingStartEvent)
+_COLLECTION_END = (yaml.SequenceEndEvent, yaml.MappingEndEvent)
 
 _CORE = "tag:yaml.org,2002:"
 _SCALAR_TAGS = frozenset(
@@ -83,6 +140,10 @@ _SCALAR_TAGS = frozenset(
 )
 _MERGE = _CORE + "merge"
 _STR = _CORE + "str"
+_NUMBER_TAGS = frozenset((_CORE + "int", _CORE + "float"))
+# Read as the strings they are written as: YAML 1.1's value indicator ``=`` (Go's YAML
+# libraries, and so Kubernetes tools, know no such type) and a ``<<`` that is a value.
+_PLAIN_STRING_TAGS = frozenset((_CORE + "value", _MERGE))
 # Scalars are built with PyYAML's own safe constructors, called directly: they keep no
 # state, so one instance serves every document.
 _SAFE = yaml.SafeLoader("")
@@ -192,20 +253,25 @@ def _map_children(
     return None
 
 
-def read_yaml_file(path: Path, *, max_bytes: int = MAX_FILE_BYTES) -> list[LocatedDocument]:
+def read_yaml_file(
+    path: Path, *, max_bytes: int = MAX_FILE_BYTES, what: str = ""
+) -> list[LocatedDocument]:
     """Read every document of a YAML file, safely.
 
+    Args:
+        path: the file; only a regular file is read (``stackyard.fsio``).
+        max_bytes: the most bytes read; a longer file is refused.
+        what: what the file is to the user ("the spec"), for messages.
+
     Raises:
-        YamlError: the file is missing, too large, not UTF-8, not YAML, or hostile.
+        YamlError: the file is missing, not a regular file, too large, not UTF-8, not
+            YAML, or hostile (``HostileYamlError``).
     """
     source = str(path)
     try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise _error(source, 0, 0, f"file is {size} bytes; the limit is {max_bytes}")
-        raw = path.read_bytes()
-    except OSError as e:
-        raise _error(source, 0, 0, f"cannot read file: {e.strerror or e}") from e
+        raw = read_input_bytes(path, max_bytes=max_bytes, what=what)
+    except InputError as e:
+        raise YamlError(e.problems) from e
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as e:
@@ -246,29 +312,91 @@ def iter_yaml_documents(
         YamlError: the text is too large, not YAML, or hostile.
     """
     if len(text) > MAX_FILE_BYTES:
-        raise _error(source, 0, 0, f"text is over {MAX_FILE_BYTES} characters")
+        raise _hostile(source, 0, 0, f"text is over {MAX_FILE_BYTES} characters")
+    if _may_nest_deeply(text):
+        _refuse_deep_nesting(text, source)
+    yielded = 0
     try:
-        for node in yaml.compose_all(text, Loader=_Loader):
-            if node is None:  # pragma: no cover - compose_all skips empty streams
-                continue
-            builder = _Builder(source, duplicates=duplicates, spans=spans)
-            data, positions = builder.build(node, 0, 0, 0)
-            yield LocatedDocument(
-                source=source,
-                data=data,
-                positions=positions,
-                start_line=node.start_mark.line + 1,
-                warnings=tuple(builder.warnings),
-            )
+        for document in _documents(text, source, _Loader, duplicates, spans):
+            yielded += 1
+            yield document
     except yaml.MarkedYAMLError as e:
-        mark = e.problem_mark or e.context_mark
-        line, column = (mark.line + 1, mark.column + 1) if mark else (0, 0)
-        message = " ".join(part for part in (e.context, e.problem) if part) or "invalid YAML"
-        raise _error(source, line, column, f"invalid YAML: {message}") from e
+        if not (e.context or "").startswith("found duplicate anchor"):
+            raise _syntax_error(source, e) from e
+        _refuse_deep_nesting(text, source)  # this composer recurses in Python
+        try:
+            for index, document in enumerate(
+                _documents(text, source, _RedefiningLoader, duplicates, spans)
+            ):
+                if index >= yielded:
+                    yield document
+        except yaml.MarkedYAMLError as again:
+            raise _syntax_error(source, again) from again
+        except yaml.YAMLError as again:
+            raise _error(source, 0, 0, f"invalid YAML: {again}") from again
     except yaml.YAMLError as e:
         raise _error(source, 0, 0, f"invalid YAML: {e}") from e
-    except RecursionError as e:
-        raise _error(source, 0, 0, "YAML nesting is too deep") from e
+    except RecursionError as e:  # pragma: no cover - depth is refused before composing
+        raise _hostile(source, 0, 0, "YAML nesting is too deep") from e
+
+
+def _documents(
+    text: str, source: str, loader: type[_Loader], duplicates: Duplicates, spans: bool
+) -> Iterator[LocatedDocument]:
+    for node in yaml.compose_all(text, Loader=loader):
+        if node is None:  # pragma: no cover - compose_all skips empty streams
+            continue
+        builder = _Builder(source, duplicates=duplicates, spans=spans)
+        data, positions = builder.build(node, 0, 0, 0)
+        yield LocatedDocument(
+            source=source,
+            data=data,
+            positions=positions,
+            start_line=node.start_mark.line + 1,
+            warnings=tuple(builder.warnings),
+        )
+
+
+def _may_nest_deeply(text: str) -> bool:
+    """Whether ``text`` may nest deeper than libyaml's composer can safely recurse."""
+    return (
+        text.count("[") + text.count("{") > _FLOW_OPENERS_SAFE
+        or _DEEP_BLOCK_LINE.search(text) is not None
+        or _DEEP_BLOCK_START.match(text) is not None
+    )
+
+
+def _refuse_deep_nesting(text: str, source: str) -> None:
+    """Walk the event stream (libyaml parses without recursion) and refuse deep nesting.
+
+    Nesting is counted as the builder counts it (the root is level 0), so what passes
+    here is refused by the builder at the same level, with the same message. A syntax
+    error ends the walk: composing stops at the same event and reports it.
+    """
+    depth = -1
+    try:
+        for event in yaml.parse(text, Loader=_Loader):
+            if isinstance(event, _COLLECTION_START):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    line, column = _event_mark(event)
+                    raise _hostile(source, line, column, _TOO_DEEP)
+            elif isinstance(event, _COLLECTION_END):
+                depth -= 1
+    except yaml.YAMLError:
+        return
+
+
+def _event_mark(event: yaml.Event) -> tuple[int, int]:
+    mark = event.start_mark
+    return (mark.line + 1, mark.column + 1) if mark else (0, 0)
+
+
+def _syntax_error(source: str, e: yaml.MarkedYAMLError) -> YamlError:
+    mark = e.problem_mark or e.context_mark
+    line, column = (mark.line + 1, mark.column + 1) if mark else (0, 0)
+    message = " ".join(part for part in (e.context, e.problem) if part) or "invalid YAML"
+    return _error(source, line, column, f"invalid YAML: {message}")
 
 
 class _Builder:
@@ -290,9 +418,9 @@ class _Builder:
         """The value of ``node`` and its entry (with the given key position)."""
         self.nodes += 1
         if self.nodes > MAX_NODES:
-            raise self._fail(node, _TOO_MANY_NODES)
+            raise self._hostile(node, _TOO_MANY_NODES)
         if depth > MAX_DEPTH:
-            raise self._fail(node, f"nesting deeper than {MAX_DEPTH} levels")
+            raise self._hostile(node, _TOO_DEEP)
         # Dispatch inline: this runs once per node of every file an assessment reads.
         kind = type(node)
         children: dict[Any, Entry] | list[Entry] | None = None
@@ -313,7 +441,7 @@ class _Builder:
 
     def _sequence(self, node: yaml.Node, depth: int) -> tuple[list[Any], list[Entry]]:
         if node.tag != _CORE + "seq":
-            raise self._fail(node, f"tag {node.tag!r} is not allowed")
+            raise self._hostile(node, f"tag {node.tag!r} is not allowed")
         values, entries = [], []
         for item in node.value:
             value, entry = self.build(item, depth + 1, 0, 0)
@@ -327,15 +455,23 @@ class _Builder:
             return node.value
         construct = _SCALAR_CONSTRUCTORS.get(tag)
         if construct is None:
-            raise self._fail(node, f"tag {tag!r} is not allowed (only plain YAML types)")
+            if tag in _PLAIN_STRING_TAGS:
+                return node.value
+            raise self._hostile(node, f"tag {tag!r} is not allowed (only plain YAML types)")
+        kind = tag.removeprefix(_CORE)
+        if tag in _NUMBER_TAGS and len(node.value) > MAX_NUMBER_CHARS:
+            message = f"bad {kind} value: over {MAX_NUMBER_CHARS} characters"
+            raise self._fail(node, message)
         try:
             return construct(node)
         except yaml.constructor.ConstructorError as e:
-            raise self._fail(node, f"bad {tag.removeprefix(_CORE)} value: {e.problem}") from e
+            raise self._fail(node, f"bad {kind} value: {e.problem}") from e
+        except (ValueError, OverflowError) as e:  # a date that does not exist, a huge int
+            raise self._fail(node, f"bad {kind} value {node.value[:40]!r}: {e}") from e
 
     def _mapping(self, node: yaml.Node, depth: int) -> tuple[dict[Any, Any], dict[Any, Entry]]:
         if node.tag != _CORE + "map":
-            raise self._fail(node, f"tag {node.tag!r} is not allowed")
+            raise self._hostile(node, f"tag {node.tag!r} is not allowed")
         values: dict[Any, Any] = {}
         entries: dict[Any, Entry] = {}
         merged: list[tuple[dict[Any, Any], dict[Any, Entry]]] = []
@@ -390,6 +526,13 @@ class _Builder:
         for source in sources:
             if not isinstance(source, yaml.MappingNode):
                 raise self._fail(source, "a merge key (<<) needs a mapping or list of mappings")
+            # Each merge is work even when the merged mapping is empty: counted as a node,
+            # so a bomb of empty mappings merged into each other stops at the cap.
+            self.nodes += 1
+            if self.nodes > MAX_NODES:
+                raise self._hostile(source, _TOO_MANY_NODES)
+            if depth + 1 > MAX_DEPTH:
+                raise self._hostile(source, _TOO_DEEP)
             built.append(self._mapping(source, depth + 1))
         return built
 
@@ -403,6 +546,10 @@ class _Builder:
     def _fail(self, node: yaml.Node, message: str) -> YamlError:
         line, column = _mark(node)
         return _error(self.source, line, column, message)
+
+    def _hostile(self, node: yaml.Node, message: str) -> HostileYamlError:
+        line, column = _mark(node)
+        return _hostile(self.source, line, column, message)
 
 
 def _mark(node: yaml.Node) -> tuple[int, int]:
@@ -426,3 +573,7 @@ def _end_line(node: yaml.Node, value: Any) -> int:
 
 def _error(source: str, line: int, column: int, message: str) -> YamlError:
     return YamlError([Problem(Location(source, line, column), "", message)])
+
+
+def _hostile(source: str, line: int, column: int, message: str) -> HostileYamlError:
+    return HostileYamlError([Problem(Location(source, line, column), "", message)])

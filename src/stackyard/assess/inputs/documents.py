@@ -4,10 +4,11 @@ The shared loader (``stackyard.yamlio``) is strict on purpose. An assessment mus
 read whatever a repository holds and say what it could not read, so per case:
 
 - duplicate keys: the later value wins (as in most parsers) and a notice names the line;
-- invalid YAML: the documents before the broken one are kept, and a notice says where
-  it broke;
-- alias bombs, over-deep nesting, custom or Python tags: the whole file is skipped with
-  a notice — nothing from a hostile file is trusted;
+- invalid YAML (a syntax error, a date that does not exist): the documents before the
+  broken one are kept, and a notice says where it broke;
+- hostile YAML — alias or merge bombs, over-deep nesting, custom or Python tags, which
+  the loader raises as ``HostileYamlError``: the whole file is skipped with a notice
+  ("unsafe YAML") — nothing from a hostile file is trusted;
 - Helm template syntax (``{{ }}``) that breaks the YAML: template actions are blanked
   (line numbers kept), the file is parsed again, and a notice says the values may be
   incomplete; if it still does not parse, it is skipped with a notice.
@@ -21,10 +22,9 @@ import json
 import re
 
 from stackyard.assess.model import Notice
-from stackyard.errors import YamlError
+from stackyard.errors import HostileYamlError, YamlError
 from stackyard.yamlio import LocatedDocument, iter_yaml_documents
 
-_HOSTILE = ("alias bomb", "not allowed", "nesting")
 _ACTION_LINE = re.compile(r"^\s*\{\{-?.*?-?\}\}\s*$")
 _ACTION = re.compile(r"\{\{-?.*?-?\}\}")
 _COMMENT = re.compile(r"\{\{-?\s*/\*.*?\*/\s*-?\}\}", re.DOTALL)
@@ -117,7 +117,8 @@ def _with_warnings(
 
 
 def _hostile(error: YamlError) -> bool:
-    return any(marker in p.message for p in error.problems for marker in _HOSTILE)
+    # By type, not by words: libyaml's syntax errors say "not allowed" too.
+    return isinstance(error, HostileYamlError)
 
 
 def _first(error: YamlError) -> str:

@@ -9,8 +9,11 @@ Policy for strangers' trees:
 - skip what is not the platform's own code: ``.git``, ``node_modules``, ``vendor``,
   ``.terraform`` and friends (a notice names each skipped folder except ``.git``);
 - classify each file by name; files of no interest are counted, never opened;
-- read text only: files over the size cap, with a NUL byte (binary), or not UTF-8 are
-  skipped with a notice.
+- open regular files only: a FIFO, device or socket with an interesting name (a device
+  called ``zero.yaml``) is skipped with a notice, never opened (``stackyard.fsio``);
+- read text only: files over the size cap (counted while reading, not taken from the
+  size the file announces), with a NUL byte (binary), or not UTF-8 are skipped with a
+  notice.
 
 In each directory ``Chart.yaml`` is yielded first, so a chart's values files are
 known to belong to it when they are read.
@@ -19,12 +22,14 @@ known to belong to it when they are read.
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 from stackyard.assess.model import Notice
+from stackyard.fsio import file_kind, read_tree_file
 
 MAX_FILE_BYTES = 4 * 1024 * 1024
 SKIPPED_DIRS = frozenset(
@@ -121,7 +126,10 @@ def walk(root: Path, notices: list[Notice]) -> Iterator[SourceFile]:
             kind = classify(relative)
             if kind is None:
                 continue
-            size = _size(entry, path)
+            mode, size = _status(entry, path)
+            if not stat.S_ISREG(mode):
+                notices.append(Notice(relative, f"{file_kind(mode)}, not a regular file: skipped"))
+                continue
             if size > MAX_FILE_BYTES:
                 notices.append(
                     Notice(
@@ -135,11 +143,9 @@ def walk(root: Path, notices: list[Notice]) -> Iterator[SourceFile]:
 
 def read_text(source: SourceFile, notices: list[Notice]) -> str | None:
     """The file's text, or None (with a notice) when it is binary, not UTF-8 or unreadable."""
-    try:
-        with open(source.path, "rb") as handle:
-            raw = handle.read()
-    except OSError as e:
-        notices.append(Notice(source.relative, f"cannot read file: {e.strerror or e}"))
+    raw = read_tree_file(source.path, max_bytes=MAX_FILE_BYTES)
+    if isinstance(raw, str):  # why it was not read
+        notices.append(Notice(source.relative, raw.removesuffix("; skipped") + ": skipped"))
         return None
     if b"\x00" in raw[:8192]:
         notices.append(Notice(source.relative, "binary file (NUL byte): skipped"))
@@ -173,8 +179,13 @@ def _target(
     return resolved, os.path.isdir(resolved)
 
 
-def _size(entry: os.DirEntry[str], path: str) -> int:
+def _status(entry: os.DirEntry[str], path: str) -> tuple[int, int]:
+    """The file's mode and size (a symlink's target's); a regular file of 0 when unknown.
+
+    When the status cannot be read, reading the file says why, in a notice.
+    """
     try:
-        return entry.stat().st_size if path == entry.path else os.stat(path).st_size
+        status = entry.stat() if path == entry.path else os.stat(path)
     except OSError:
-        return 0
+        return stat.S_IFREG, 0
+    return status.st_mode, status.st_size

@@ -12,14 +12,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from stackyard.assess.model import SCHEMA_VERSION, Assessment
 from stackyard.assess.report.markdown import cell, code
 from stackyard.errors import InputError, Location, Problem
+from stackyard.fsio import read_input_bytes
 
+# Reports of the largest repositories are a few MiB; the cap only stops runaway input.
+MAX_REPORT_BYTES = 64 * 1024 * 1024
 _STATUS_RANK = {"missing": 0, "partial": 1, "achieved": 2}
 
 FindingKey = tuple[str, str, str]
@@ -105,13 +108,19 @@ def load_previous(path: Path) -> dict[str, Any]:
         InputError: unreadable, not JSON, or not an assessment of this schema.
     """
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as e:
-        raise _error(path, 0, f"cannot read file: {e.strerror or e}") from e
+        raw = read_input_bytes(path, max_bytes=MAX_REPORT_BYTES, what="the earlier report")
+    except InputError as e:
+        raise InputError([replace(p, field="--compare") for p in e.problems]) from e
+    try:
+        data = json.loads(raw.decode("utf-8"))
     except UnicodeDecodeError as e:
         raise _error(path, 0, "file is not valid UTF-8") from e
     except json.JSONDecodeError as e:
         raise _error(path, e.lineno, f"invalid JSON: {e.msg}") from e
+    except ValueError as e:  # a number over Python's digit limit
+        raise _error(path, 0, f"invalid JSON: {e}") from e
+    except RecursionError as e:
+        raise _error(path, 0, "invalid JSON: nesting is too deep") from e
     if not isinstance(data, dict) or data.get("schema") != SCHEMA_VERSION:
         found = data.get("schema") if isinstance(data, dict) else None
         raise _error(path, 1, f"not a {SCHEMA_VERSION} assessment (schema: {found!r})")
