@@ -5,34 +5,43 @@ In between, a function may run on its buffer until the buffer is exhausted.
 Deterministic: only the scenario's times and the model's buffers decide the result.
 A function is affected while any of its providers is down and its consumer is up (a
 consumer that is down itself is reported through what it provides, not twice).
+
+Everything is measured inside the scenario's window, from 0 to ``scenario.end``: a
+service that is still down when it ends is down until the end (and marked so), never
+for an infinite time that no report could print.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from stackyard.simulate.model import NODES, FunctionInstance, RuntimeModel
-from stackyard.simulate.scenario import Scenario
+from stackyard.simulate.scenario import Scenario, Step
 from stackyard.spec.units import format_duration
 
 INFINITY = math.inf
 Interval = tuple[float, float]
 State = Literal["held", "kept", "interrupted", "exhausted"]
-EventKind = Literal["fail", "recover", "interrupted", "exhausted", "recovered"]
+EventKind = Literal["fail", "recover", "interrupted", "exhausted", "recovered", "still-down"]
 
 
 @dataclass(frozen=True)
 class Period:
-    """One stretch in which a function's providers are down."""
+    """One stretch in which a function's providers are down.
+
+    ``recovered`` is False when it lasts until the end of the window: ``end`` is then
+    the end of the window, not a recovery.
+    """
 
     start: float
     end: float
     exhausted_at: float | None
     causes: tuple[str, ...]
     consumer_down: bool = False
+    recovered: bool = True
 
     @property
     def lost_seconds(self) -> float:
@@ -95,13 +104,22 @@ class Simulation:
     model: RuntimeModel
     scenario: Scenario
     down: dict[str, tuple[Interval, ...]]
+    """When each service is down, cut at the end of the window."""
     outcomes: tuple[FunctionOutcome, ...]
     events: tuple[Event, ...]
+    still_down: frozenset[str] = frozenset()
+    """Services still down when the window ends."""
 
     @property
     def end(self) -> float:
-        """When the last step happens."""
+        """When the simulated window ends."""
         return self.scenario.end
+
+    def targets_still_down(self) -> list[str]:
+        """The scenario's failed targets with a service still down when the window ends."""
+        return [
+            step.target for step in _failing_steps(self.scenario) if step.services & self.still_down
+        ]
 
     @property
     def failed(self) -> set[str]:
@@ -116,16 +134,23 @@ class Simulation:
 def simulate(model: RuntimeModel, scenario: Scenario) -> Simulation:
     """Run ``scenario`` on ``model``."""
     down = effective_down(model, down_intervals(scenario))
+    still_down = frozenset(s for s, spans in down.items() if spans and spans[-1][1] == INFINITY)
     touched = {i for service in down for i in model.functions_by_service.get(service, ())}
     outcomes = tuple(
-        _outcome(function, down) if i in touched else FunctionOutcome(function, ())
+        _outcome(function, down, scenario.end) if i in touched else FunctionOutcome(function, ())
         for i, function in enumerate(model.functions)
     )
+    windowed = {service: _cut(spans, scenario.end) for service, spans in down.items()}
+    simulation = Simulation(model, scenario, windowed, outcomes, (), still_down)
     events = sorted(
-        [*_step_events(scenario), *(e for o in outcomes for e in _function_events(o))],
+        [
+            *_step_events(scenario),
+            *(e for o in outcomes for e in _function_events(o)),
+            *_still_down_events(simulation),
+        ],
         key=lambda e: (e.at, _KIND_ORDER[e.kind]),
     )
-    return Simulation(model, scenario, down, outcomes, tuple(events))
+    return replace(simulation, events=tuple(events))
 
 
 _KIND_ORDER: dict[EventKind, int] = {
@@ -134,6 +159,7 @@ _KIND_ORDER: dict[EventKind, int] = {
     "exhausted": 2,
     "recover": 3,
     "recovered": 4,
+    "still-down": 5,
 }
 
 
@@ -197,8 +223,15 @@ def subtract(intervals: list[Interval], removed: list[Interval]) -> list[Interva
     return result
 
 
-def _outcome(function: FunctionInstance, down: dict[str, tuple[Interval, ...]]) -> FunctionOutcome:
-    """Affected while a provider or the consumer is down.
+def _cut(spans: Iterable[Interval], end: float) -> tuple[Interval, ...]:
+    """``spans`` inside the window from 0 to ``end``."""
+    return tuple((start, min(stop, end)) for start, stop in spans if start <= end)
+
+
+def _outcome(
+    function: FunctionInstance, down: dict[str, tuple[Interval, ...]], window: float
+) -> FunctionOutcome:
+    """Affected while a provider or the consumer is down, up to the end of the window.
 
     Not while the consumer's whole cluster is: that shows through what the cluster provides.
     """
@@ -213,18 +246,49 @@ def _outcome(function: FunctionInstance, down: dict[str, tuple[Interval, ...]]) 
     affected = subtract(union([*providers, *consumer]), cluster_down)
     buffer = function.buffer
     periods = []
-    for start, end in affected:
+    for start, stop in affected:
+        if start > window:
+            continue
+        end, recovered = (window, False) if stop == INFINITY else (stop, True)
         if any(s <= start < e for s, e in consumer):
             # The consumer itself is down: nothing is buffered or cached on its behalf.
-            periods.append(Period(start, end, None, (function.consumer or "",), consumer_down=True))
+            cause = (function.consumer or "",)
+            periods.append(Period(start, end, None, cause, True, recovered))
             continue
         causes = tuple(
             p for p in function.providers if any(s <= start < e for s, e in down.get(p, ()))
         )
         seconds = buffer.seconds if buffer is not None and function.text.kept else None
         exhausted = start + seconds if seconds is not None and start + seconds < end else None
-        periods.append(Period(start, end, exhausted, causes))
+        periods.append(Period(start, end, exhausted, causes, recovered=recovered))
     return FunctionOutcome(function, tuple(periods))
+
+
+def _failing_steps(scenario: Scenario) -> list[Step]:
+    """The first ``fail`` step of each target."""
+    seen: dict[str, Step] = {}
+    for step in scenario.steps:
+        if step.action == "fail":
+            seen.setdefault(step.target, step)
+    return list(seen.values())
+
+
+def _still_down_events(simulation: Simulation) -> Iterable[Event]:
+    end = simulation.end
+    for step in _failing_steps(simulation.scenario):
+        left = step.services & simulation.still_down
+        if not left:
+            continue
+        count = len(left)
+        noun = "service" if count == 1 else "services"
+        since = min(simulation.down[service][-1][0] for service in left)  # the open span
+        yield Event(
+            end,
+            "still-down",
+            step.target,
+            f"{step.target} still down when the simulated window ends ({count} {noun}, "
+            f"down for {format_duration(end - since)}, not recovered)",
+        )
 
 
 def _step_events(scenario: Scenario) -> Iterable[Event]:
@@ -250,7 +314,7 @@ def _function_events(outcome: FunctionOutcome) -> Iterable[Event]:
                 function.id,
                 function.where,
             )
-            if period.end != INFINITY:
+            if period.recovered:
                 yield Event(
                     period.end,
                     "recovered",
@@ -284,7 +348,7 @@ def _function_events(outcome: FunctionOutcome) -> Iterable[Event]:
                 function.where,
                 source,
             )
-        if period.end != INFINITY:
+        if period.recovered:
             yield Event(
                 period.end,
                 "recovered",

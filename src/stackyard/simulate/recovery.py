@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from stackyard.simulate.engine import INFINITY, Simulation
+from stackyard.simulate.engine import Simulation
 from stackyard.simulate.model import CONTROL_PLANE, NODES, RuntimeModel, Service
 from stackyard.spec.units import format_duration, parse_duration
 
@@ -45,20 +45,32 @@ INFRASTRUCTURE = frozenset(
 
 @dataclass(frozen=True)
 class Recovery:
-    """One failed service: its priority, target, and when the scenario brought it back."""
+    """One failed service: its priority, target, and when the scenario brought it back.
+
+    ``down_seconds`` counts up to the end of the window; ``recovered`` is False when the
+    service is still down then.
+    """
 
     service: Service
     priority: Priority
     reason: str
     target_seconds: float | None
     down_seconds: float
+    recovered: bool = True
 
     @property
     def met(self) -> bool | None:
-        """Whether it came back within its target (None: no target)."""
+        """Whether it came back within its target.
+
+        None when there is no target, or when it is still down at the end of a window
+        that closed before its target ran out (the scenario does not say).
+        """
         if self.target_seconds is None:
             return None
-        return self.down_seconds <= self.target_seconds
+        if self.recovered:
+            return self.down_seconds <= self.target_seconds
+        # Still down when its target ran out: it cannot have come back in time.
+        return False if self.down_seconds >= self.target_seconds else None
 
     def as_dict(self) -> dict[str, Any]:
         """JSON shape."""
@@ -67,9 +79,8 @@ class Recovery:
             "priority": self.priority,
             "reason": self.reason,
             "target": None if self.target_seconds is None else format_duration(self.target_seconds),
-            "down": "not recovered"
-            if self.down_seconds == INFINITY
-            else format_duration(self.down_seconds),
+            "down": format_duration(self.down_seconds),
+            "recovered": self.recovered,
             "met": self.met,
         }
 
@@ -116,7 +127,7 @@ def recovery_plan(simulation: Simulation) -> list[Recovery]:
         priority, reason = priority_of(model, service)
         share = RTO_SHARE[priority]
         down = sum(end - start for start, end in spans)
-        recoveries.append(
-            Recovery(service, priority, reason, None if share is None else rto * share, down)
-        )
+        target = None if share is None else rto * share
+        recovered = service_id not in simulation.still_down
+        recoveries.append(Recovery(service, priority, reason, target, down, recovered))
     return sorted(recoveries, key=lambda r: (r.priority, r.service.wave, r.service.id))

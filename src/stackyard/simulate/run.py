@@ -14,7 +14,7 @@ from stackyard.render.build import render_plan
 from stackyard.simulate.backups import DisasterRecovery, check_disaster_recovery
 from stackyard.simulate.contract import ContractVerdict, judge_contract
 from stackyard.simulate.dependencies import build_runtime_model
-from stackyard.simulate.engine import INFINITY, Simulation, simulate
+from stackyard.simulate.engine import Simulation, simulate
 from stackyard.simulate.model import RuntimeModel, buffer_dict
 from stackyard.simulate.recovery import Recovery, recovery_plan
 from stackyard.simulate.scenario import Scenario
@@ -43,6 +43,9 @@ class IncidentReport:
             "platform": platform.name,
             "scenario": {
                 "name": simulation.scenario.name,
+                "end": format_duration(simulation.end),
+                "endSeconds": simulation.end,
+                "stillDown": simulation.targets_still_down(),
                 "steps": [
                     {
                         "at": format_duration(s.at),
@@ -77,7 +80,7 @@ class IncidentReport:
                     "periods": [
                         {
                             "start": p.start,
-                            "end": None if p.end == INFINITY else p.end,
+                            "end": p.end if p.recovered else None,
                             "exhaustedAt": p.exhausted_at,
                             "causes": list(p.causes),
                         }

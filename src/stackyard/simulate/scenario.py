@@ -12,12 +12,22 @@ A scenario file is YAML::
 Steps run in time order (file order breaks ties). ``fail`` takes a target down,
 ``recover`` brings it back; a target is a cluster, a component (everywhere it runs),
 ``component@cluster``, or a service outside the platform (``git``, an external
-``harbor``). Everything still down after the last step stays down.
+``harbor``).
+
+The simulated window runs from 0 to ``for:`` when the file gives it, else to the last
+step; a scenario that leaves something down runs on for one RTO past its last step, so
+the report can say the target was not recovered in time. Everything still down when
+the window ends is reported so. No window is longer than ``MAX_WINDOW`` (a year): the
+simulation models nothing longer (the error budget is monthly, the longest buffer is
+the 90-day certificate lifetime, backup gaps are measured over a year), and a longer
+span only costs time.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+import re
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
 
@@ -27,11 +37,18 @@ from stackyard.errors import InputError, Location, Problem, SpecError
 from stackyard.simulate.model import RuntimeModel
 from stackyard.simulate.targets import resolve_target
 from stackyard.spec import field_path
-from stackyard.spec.units import Duration, parse_duration
+from stackyard.spec.units import Duration, format_duration, parse_duration
 from stackyard.yamlio import LocatedDocument, read_yaml_file
 
 MAX_SCENARIO_BYTES = 1024 * 1024
 MAX_STEPS = 1000
+MAX_WINDOW = 365 * 86400.0
+"""The longest simulated window, a year (see the module docstring for why)."""
+MAX_WINDOW_TEXT = "365d"
+MAX_SHOWN = 40
+"""Characters of a rejected value repeated in a message (a 400-digit duration is not)."""
+_DURATION_SYNTAX = re.compile(r"(?:\d+(?:\.\d+)?(?:ms|s|m|h|d))+")
+_VERBS = {"fail": "fails", "recover": "recovers"}
 
 
 @dataclass(frozen=True)
@@ -46,15 +63,11 @@ class Step:
 
 @dataclass(frozen=True)
 class Scenario:
-    """A named sequence of steps, sorted by time."""
+    """A named sequence of steps, sorted by time, simulated from 0 to ``end`` seconds."""
 
     name: str
     steps: tuple[Step, ...]
-
-    @property
-    def end(self) -> float:
-        """When the last step happens."""
-        return max((s.at for s in self.steps), default=0.0)
+    end: float
 
 
 class _StepFile(BaseModel):
@@ -72,16 +85,21 @@ class _StepFile(BaseModel):
 
 
 class _ScenarioFile(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
     name: str = Field(min_length=1, max_length=200)
+    window: Duration | None = Field(
+        default=None, alias="for", description="How long to simulate, from 0, e.g. 6h."
+    )
     steps: list[_StepFile] = Field(min_length=1, max_length=MAX_STEPS)
 
 
 def outage(name: str, target: str, services: frozenset[str], seconds: float) -> Scenario:
     """``services`` (named ``target``) down from 0 for ``seconds``."""
     return Scenario(
-        name, (Step(0.0, "fail", target, services), Step(seconds, "recover", target, services))
+        name,
+        (Step(0.0, "fail", target, services), Step(seconds, "recover", target, services)),
+        seconds,
     )
 
 
@@ -89,9 +107,9 @@ def single_failure(model: RuntimeModel, target: str, duration: str) -> Scenario:
     """``target`` down from 0 for ``duration``.
 
     Raises:
-        InputError: unknown target or a duration that is not positive.
+        InputError: unknown target, or a duration that is not positive or longer than a year.
     """
-    seconds = _duration(duration, Location("--for"), "--for")
+    seconds = window_seconds(duration, Location("command line"), "--for")
     services = resolve_target(model, target, Location("--fail"))
     return outage(f"{target} down for {duration}", target, services, seconds)
 
@@ -100,14 +118,14 @@ def load_scenario(model: RuntimeModel, path: Path) -> Scenario:
     """Read and check a scenario file; every problem names its file, line and field.
 
     Raises:
-        InputError: unreadable or hostile YAML, unknown keys, bad durations or targets.
+        InputError: unreadable or hostile YAML, unknown keys, bad durations or targets,
+            repeated steps, steps after the window.
     """
     documents = read_yaml_file(path, max_bytes=MAX_SCENARIO_BYTES)
     source = str(path)
     if len(documents) != 1 or not isinstance(documents[0].data, dict):
-        raise InputError(
-            [Problem(Location(source, 1, 1), "", "a scenario file is one YAML mapping")]
-        )
+        message = f"a scenario file is one YAML mapping with name and steps; {_found(documents)}"
+        raise InputError([Problem(Location(source, 1, 1), "", message)])
     document = documents[0]
     try:
         parsed = _ScenarioFile.model_validate(document.data)
@@ -116,34 +134,157 @@ def load_scenario(model: RuntimeModel, path: Path) -> Scenario:
     steps: list[Step] = []
     problems: list[Problem] = []
     for index, step in enumerate(parsed.steps):
-        action: Literal["fail", "recover"] = "fail" if step.fail is not None else "recover"
-        target = step.fail if step.fail is not None else step.recover
-        assert target is not None  # the validator guarantees one of them
-        where = document.locate(("steps", index, action))
         try:
-            services = resolve_target(model, target, where)
+            steps.append(_step(model, document, index, step))
         except InputError as e:
             problems.extend(e.problems)
-            continue
-        steps.append(Step(parse_duration(step.at), action, target, services))
+    window = None
+    if parsed.window is not None:
+        try:
+            window = window_seconds(parsed.window, document.locate(("for",)), "for")
+        except InputError as e:
+            problems.extend(e.problems)
     if problems:
         raise InputError(problems)
-    ordered = sorted(enumerate(steps), key=lambda pair: (pair[1].at, pair[0]))
-    return Scenario(parsed.name, tuple(step for _, step in ordered))
+    problems = [*_repeated(document, steps), *_after(document, steps, window)]
+    if problems:
+        raise InputError(problems)
+    ordered = tuple(step for _, step in sorted(enumerate(steps), key=lambda p: (p[1].at, p[0])))
+    return Scenario(parsed.name, ordered, _end(model, ordered) if window is None else window)
 
 
-def _duration(text: str, where: Location, field: str) -> float:
+def window_seconds(text: str, where: Location, field: str) -> float:
+    """Seconds in ``text``, the length of a simulated window: above zero, at most a year.
+
+    Raises:
+        InputError: not a duration, zero, or longer than ``MAX_WINDOW``; the problem
+            names ``field``, the value and the bound.
+    """
+    seconds = _seconds(text, where, field)
+    if seconds <= 0:
+        message = f"{_shown(text)} is not a positive duration; write e.g. 30m, 3h or 2h40m"
+        raise InputError([Problem(where, field, message)])
+    return seconds
+
+
+def _seconds(text: str, where: Location, field: str) -> float:
+    """Seconds in a duration from 0 to ``MAX_WINDOW``."""
+    if text.strip() != "0" and not _DURATION_SYNTAX.fullmatch(text.strip()):
+        message = f"{_shown(text)} is not a duration; write e.g. 30s, 15m, 1h or 2h40m"
+        raise InputError([Problem(where, field, message)])
     try:
         seconds = parse_duration(text)
-    except ValueError as e:
-        raise InputError([Problem(where, field, str(e))]) from None
-    if seconds <= 0:
-        raise InputError([Problem(where, field, f"{text!r} is not a positive duration")])
+    except ValueError:  # well-formed but beyond a float: 400 digits of hours
+        seconds = math.inf
+    if not seconds <= MAX_WINDOW:
+        message = (
+            f"{_shown(text)} is longer than {MAX_WINDOW_TEXT} (a year), the longest window "
+            "stackyard simulates"
+        )
+        raise InputError([Problem(where, field, message)])
     return seconds
+
+
+def _step(model: RuntimeModel, document: LocatedDocument, index: int, step: _StepFile) -> Step:
+    """One checked step; problems name ``steps[index]`` and the field."""
+    action: Literal["fail", "recover"] = "fail" if step.fail is not None else "recover"
+    target = step.fail if step.fail is not None else step.recover
+    assert target is not None  # the validator guarantees one of them
+    at = _seconds(step.at, document.locate(("steps", index, "at")), f"steps[{index}].at")
+    try:
+        services = resolve_target(model, target, document.locate(("steps", index, action)))
+    except InputError as e:
+        field = f"steps[{index}].{action}"
+        raise InputError([replace(p, field=field) for p in e.problems]) from None
+    return Step(at, action, target, services)
+
+
+def _repeated(document: LocatedDocument, steps: list[Step]) -> list[Problem]:
+    """A step that repeats an earlier one, or undoes it at the same instant.
+
+    Both are mistakes (a copied line, a time not changed): at one instant, a target
+    either fails or recovers.
+    """
+    problems = []
+    first: dict[tuple[float, str], int] = {}
+    for index, step in enumerate(steps):
+        earlier = first.setdefault((step.at, step.target), index)
+        if earlier == index:
+            continue
+        other = steps[earlier]
+        when = format_duration(step.at)
+        if other.action == step.action:
+            message = f"repeats steps[{earlier}] ({step.action} {step.target} at {when})"
+        else:
+            message = (
+                f"{_VERBS[step.action]} {step.target!r} at {when}, the instant steps[{earlier}] "
+                f"{_VERBS[other.action]} it; give them different times"
+            )
+        problems.append(Problem(document.locate(("steps", index)), f"steps[{index}]", message))
+    return problems
+
+
+def _after(document: LocatedDocument, steps: list[Step], window: float | None) -> list[Problem]:
+    """Steps later than the window given with ``for:``."""
+    if window is None:
+        return []
+    return [
+        Problem(
+            document.locate(("steps", index, "at")),
+            f"steps[{index}].at",
+            f"{format_duration(step.at)} is after the end of the simulated window "
+            f"(for: {format_duration(window)}); move the step or lengthen 'for'",
+        )
+        for index, step in enumerate(steps)
+        if step.at > window
+    ]
+
+
+def _end(model: RuntimeModel, steps: tuple[Step, ...]) -> float:
+    """The last step; one RTO later when something is still down after it (at most a year)."""
+    last = max((s.at for s in steps), default=0.0)
+    down: set[str] = set()
+    for step in steps:
+        if step.action == "fail":
+            down |= step.services
+        else:
+            down -= step.services
+    if not down:
+        return last
+    rto = parse_duration(model.plan.spec.platform.slo.rto)
+    return max(last, min(last + rto, MAX_WINDOW))
+
+
+def _found(documents: list[LocatedDocument]) -> str:
+    if not documents:
+        return "the file is empty"
+    if len(documents) > 1:
+        return f"found {len(documents)} documents"
+    data = documents[0].data
+    kind = {type(None): "nothing (null)", list: "a list", str: "a string"}.get(
+        type(data), type(data).__name__
+    )
+    return f"found {kind}"
+
+
+def _shown(text: str) -> str:
+    """``text`` quoted for a message, shortened when it is absurdly long."""
+    if len(text) <= MAX_SHOWN:
+        return repr(text)
+    return repr(f"{text[: MAX_SHOWN // 2]}…{text[-10:]}") + f" ({len(text)} characters)"
 
 
 def _problem(document: LocatedDocument, error: object) -> Problem:
     details = error if isinstance(error, dict) else {}
     path = tuple(details.get("loc", ()))
     field = field_path(tuple(p for p in path if isinstance(p, str | int))) or "(file)"
-    return Problem(document.locate(path), field, str(details.get("msg", error)))
+    kind = details.get("type")
+    if kind == "extra_forbidden":
+        known = {"": "name, for, steps", "steps": "at, fail, recover"}
+        message = f"unknown key; valid keys here: {known['steps' if len(path) > 1 else '']}"
+        return Problem(document.locate(path, key=True), field, message)
+    if kind == "model_type":  # pydantic would name the private model class
+        message = "a step is a mapping such as {at: 30m, fail: mgmt}"
+    else:
+        message = str(details.get("msg", error)).removeprefix("Value error, ")
+    return Problem(document.locate(path), field, message)

@@ -8,6 +8,10 @@
   is down, which stretches the tier's worst case (schedule gap + time without backups)
   against the spec's RPO. Telemetry past its buffer is not platform data the RPO
   covers: the timeline reports it lost, with the length of the gap.
+
+Everything is measured up to the end of the simulated window. Something still down
+then has not been recovered: its verdict is ``exceeds`` once its target ran out inside
+the window, ``undecided`` when the window closed before (the scenario does not say).
 """
 
 from __future__ import annotations
@@ -16,12 +20,12 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from stackyard.simulate.backups import DisasterRecovery
-from stackyard.simulate.engine import INFINITY, Simulation
+from stackyard.simulate.engine import FunctionOutcome, Simulation
 from stackyard.simulate.model import CONTROL_PLANE
 from stackyard.spec.units import format_duration, parse_duration
 
 MONTH = 30 * 24 * 3600.0
-Verdict = Literal["meets", "exceeds"]
+Verdict = Literal["meets", "exceeds", "undecided"]
 
 
 @dataclass(frozen=True)
@@ -47,8 +51,23 @@ class SloEffect:
         }
 
 
-def _span(seconds: float) -> str:
-    return "the rest of the incident" if seconds == INFINITY else format_duration(seconds)
+def _open(recovered: bool) -> str:
+    return "" if recovered else ", not recovered when the simulated window ends"
+
+
+def _verdict(seconds: float, target: float, recovered: bool) -> Verdict:
+    """Within ``target``; a span still open at the end exceeds it once it reaches it."""
+    if recovered:
+        return "meets" if seconds <= target else "exceeds"
+    return "exceeds" if seconds >= target else "undecided"
+
+
+def _budget_note(seconds: float, budget: float) -> str:
+    return f"{seconds / budget:.0%} of the monthly error budget" if budget > 0 else ""
+
+
+def _recovered(outcome: FunctionOutcome) -> bool:
+    return all(p.recovered for p in outcome.periods)
 
 
 def slo_effects(simulation: Simulation, recovery: DisasterRecovery) -> list[SloEffect]:
@@ -61,41 +80,46 @@ def slo_effects(simulation: Simulation, recovery: DisasterRecovery) -> list[SloE
         if outcome.function.id != "workloads":
             continue
         down = outcome.down_seconds
+        recovered = _recovered(outcome)
         effects.append(
             SloEffect(
                 "availability",
                 f"workloads on {outcome.function.cluster}",
-                f"{_span(down)} down",
+                f"{format_duration(down)} down{_open(recovered)}",
                 target,
-                "meets" if down <= budget else "exceeds",
-                f"{down / budget:.0%} of the monthly error budget" if down != INFINITY else "",
+                _verdict(down, budget, recovered),
+                _budget_note(down, budget),
             )
         )
     platform_functions = [
         o for o in simulation.affected() if o.function.text.impact in ("delivery", "people")
     ]
     if platform_functions:
-        worst = max(platform_functions, key=lambda o: o.down_seconds)
+        worst = max(platform_functions, key=lambda o: (o.down_seconds, not _recovered(o)))
         down = worst.down_seconds
+        recovered = _recovered(worst)
         effects.append(
             SloEffect(
                 "availability",
                 "platform functions",
-                f"{worst.function.text.title} interrupted {_span(down)}",
+                f"{worst.function.text.title} interrupted "
+                f"{format_duration(down)}{_open(recovered)}",
                 target,
-                "meets" if down <= budget else "exceeds",
-                f"{down / budget:.0%} of the monthly error budget" if down != INFINITY else "",
+                _verdict(down, budget, recovered),
+                _budget_note(down, budget),
             )
         )
     rto = parse_duration(platform.slo.rto)
+    still_down = set(simulation.targets_still_down())
     for step_target, longest in _targets_down(simulation).items():
+        recovered = step_target not in still_down
         effects.append(
             SloEffect(
                 "rto",
                 step_target,
-                f"down {_span(longest)}",
+                f"down {format_duration(longest)}{_open(recovered)}",
                 format_duration(rto),
-                "meets" if longest <= rto else "exceeds",
+                _verdict(longest, rto, recovered),
                 "",
             )
         )
@@ -125,15 +149,16 @@ def _rpo_effects(simulation: Simulation, recovery: DisasterRecovery) -> list[Slo
             if schedule is None:
                 continue
             worst = schedule + outcome.down_seconds
+            recovered = _recovered(outcome)
             effects.append(
                 SloEffect(
                     "rpo",
                     f"volume backups of {function.cluster}",
-                    f"up to {_span(worst)} since the last backup",
+                    f"up to {format_duration(worst)} since the last backup{_open(recovered)}",
                     target,
-                    "meets" if worst <= rpo else "exceeds",
+                    _verdict(worst, rpo, recovered),
                     f"schedule gap {format_duration(schedule)} + "
-                    f"{_span(outcome.down_seconds)} without backups",
+                    f"{format_duration(outcome.down_seconds)} without backups",
                 )
             )
     for service_id in sorted(simulation.down):
@@ -146,13 +171,14 @@ def _rpo_effects(simulation: Simulation, recovery: DisasterRecovery) -> list[Slo
         if schedule is None:
             continue
         worst = schedule + max(end - start for start, end in spans)
+        recovered = service_id not in simulation.still_down
         effects.append(
             SloEffect(
                 "rpo",
                 f"etcd snapshots of {cluster}",
-                f"up to {_span(worst)} since the last snapshot",
+                f"up to {format_duration(worst)} since the last snapshot{_open(recovered)}",
                 target,
-                "meets" if worst <= rpo else "exceeds",
+                _verdict(worst, rpo, recovered),
                 f"schedule gap {format_duration(schedule)} + time without a control plane",
             )
         )

@@ -18,6 +18,7 @@ MARKS = {
     "interrupted": "❌",
     "exhausted": "⛔",
     "recovered": "✅",
+    "still-down": "⏸",
 }
 VERDICT_MARKS = {
     "holds": "✅",
@@ -26,6 +27,7 @@ VERDICT_MARKS = {
     "exceeds": "❌",
     "broken": "❌",
     "missing": "❌",
+    "undecided": "❔",
 }
 
 
@@ -33,7 +35,12 @@ def incident_text(report: IncidentReport) -> str:
     """The timeline, contract, SLO, recovery and DR sections of one incident."""
     simulation = report.simulation
     platform = simulation.model.plan.spec.platform
-    lines = [f"Scenario: {simulation.scenario.name} ({platform.name})", "", "Timeline"]
+    lines = [
+        f"Scenario: {simulation.scenario.name} ({platform.name}), "
+        f"simulated from 0s to {format_duration(simulation.end)}",
+        "",
+        "Timeline",
+    ]
     for at, mark, text, where, source in _grouped(simulation.events):
         place = f"  [{where}]" if where else ""
         lines.append(f"  {format_duration(at):>7}  {mark} {text}{place}")
@@ -58,10 +65,12 @@ def incident_text(report: IncidentReport) -> str:
             if recovery.target_seconds is None
             else f"target {format_duration(recovery.target_seconds)}"
         )
-        met = {True: "met", False: "missed", None: ""}[recovery.met]
+        status = [target, {True: "met", False: "missed", None: ""}[recovery.met]]
+        if not recovery.recovered:
+            status.append("still down when the window ends")
         lines.append(
             f"  {index:>2}. {recovery.priority} {recovery.service.id}: {recovery.reason}"
-            f" ({target}{', ' + met if met else ''})"
+            f" ({', '.join(part for part in status if part)})"
         )
     lines += ["", *dr_text(report.disaster_recovery)]
     return "\n".join(lines) + "\n"

@@ -23,11 +23,12 @@ from stackyard.plan import make_plan
 from stackyard.simulate.backups import check_disaster_recovery
 from stackyard.simulate.matrix import failure_matrix
 from stackyard.simulate.run import IncidentReport, prepare, run_scenario
-from stackyard.simulate.scenario import load_scenario, single_failure
+from stackyard.simulate.scenario import load_scenario, single_failure, window_seconds
 from stackyard.simulate.svg import incident_svg
 from stackyard.simulate.text import dr_text, incident_text, matrix_text, priorities_text
 from stackyard.spec import load_spec
-from stackyard.spec.units import parse_duration
+
+COMMAND_LINE = Location("command line")
 
 
 def simulate_command(
@@ -50,8 +51,7 @@ def simulate_command(
     model = prepare(plan)
     if all_single:
         assert duration is not None
-        seconds = parse_duration(duration)
-        matrix = failure_matrix(model, seconds)
+        matrix = failure_matrix(model, window_seconds(duration, COMMAND_LINE, "--for"))
         if output is OutputFormat.json:
             print_json(matrix.as_dict())
         else:
@@ -105,17 +105,14 @@ def _check_usage(
     problems = []
     if len(modes) > 1:
         problems.append(f"{' and '.join(modes)} cannot be combined; choose one")
-    if (fail is not None or all_single) and duration is None:
+    if scenario is None and (fail is not None or all_single) and duration is None:
         problems.append("--for DURATION is required with --fail and --all-single-failures")
     if duration is not None and fail is None and not all_single:
-        problems.append("--for applies to --fail or --all-single-failures")
+        where = " (a scenario file gives its window as 'for:')" if scenario is not None else ""
+        problems.append(f"--for applies to --fail or --all-single-failures{where}")
     if svg is not None and fail is None and scenario is None:
         problems.append("--svg draws one incident: use it with --fail or --scenario")
-    if duration is not None and not problems:
-        try:
-            if parse_duration(duration) <= 0:
-                problems.append(f"--for {duration!r} is not a positive duration")
-        except ValueError as e:
-            problems.append(f"--for: {e}")
     if problems:
-        raise InputError([Problem(Location("command line"), "", p) for p in problems])
+        raise InputError([Problem(COMMAND_LINE, "", p) for p in problems])
+    if duration is not None:
+        window_seconds(duration, COMMAND_LINE, "--for")  # before the spec is read
