@@ -2,7 +2,9 @@
 
 A tree is usually one ``stackyard render`` wrote (its marker file says which
 Kubernetes version and repository path it targets), but any directory in the same
-layout can be read. Unreadable or hostile YAML becomes a finding, never a crash.
+layout can be read. Unreadable or hostile YAML becomes a finding, never a crash; so
+does a file with a YAML name that is not a regular file (a FIFO, a device, a socket),
+which is never opened.
 """
 
 from __future__ import annotations
@@ -84,7 +86,10 @@ def read_repository(root: Path) -> Repository:
     metadata: dict[str, Any] = marker.metadata.as_json() if marker else {}
     repository = Repository(root=root, metadata=metadata)
     for path in sorted(root.rglob("*")):
-        if not path.is_file() or path.suffix not in YAML_SUFFIXES or path.is_symlink():
+        # Anything with a YAML name that is not a folder or a link is read, and
+        # ``read_yaml_file`` refuses what is not a regular file (a FIFO, or a device
+        # named zero.yaml) without opening it: a finding, never a hang.
+        if path.suffix not in YAML_SUFFIXES or path.is_symlink() or path.is_dir():
             continue
         relative = path.relative_to(root).as_posix()
         try:
