@@ -75,12 +75,6 @@ def render(
     ] = None,
 ) -> int:
     """Render the Argo CD GitOps repository into DIR, touching only stackyard's own files."""
-    if check and (force or commit):
-        raise typer.BadParameter(
-            "--check writes nothing; it cannot be combined with --force or --commit"
-        )
-    if message is not None and not commit:
-        raise typer.BadParameter("--message needs --commit")
     return render_command(spec, output, RenderOptions(check, force, commit, message))
 
 
@@ -144,7 +138,7 @@ def assess(
             "--jobs",
             min=0,
             help="Worker processes parsing large trees ahead "
-            "(default: one per spare core, up to 3; 0: none).",
+            "(default: one per spare core, up to 3; 0: none; never more than the spare cores).",
         ),
     ] = None,
 ) -> int:
@@ -164,7 +158,9 @@ def simulate(
             help="What fails: a cluster, a component, component@cluster, git or harbor.",
         ),
     ] = None,
-    duration: Annotated[str | None, typer.Option("--for", help="How long, e.g. 30m or 3h.")] = None,
+    duration: Annotated[
+        str | None, typer.Option("--for", help="How long, e.g. 30m or 3h (at most 365d).")
+    ] = None,
     scenario: Annotated[
         Path | None, typer.Option("--scenario", help="A multi-step scenario file (YAML).")
     ] = None,

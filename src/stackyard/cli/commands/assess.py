@@ -14,6 +14,7 @@ from rich.table import Table
 from stackyard.assess import Assessment, assess_directory
 from stackyard.assess.exceptions import apply_exceptions, load_exceptions
 from stackyard.assess.gate import fail_under, parse_threshold
+from stackyard.assess.inputs.reading import spare_cores
 from stackyard.assess.report.compare import compare, load_previous, render_comparison_markdown
 from stackyard.assess.report.html import render_html
 from stackyard.assess.report.markdown import render_markdown
@@ -54,7 +55,7 @@ def assess_command(directory: Path, options: AssessOptions) -> int:
     """Assess ``directory``; exit 1 when ``--fail-under`` is not met or a comparison regressed."""
     threshold = parse_threshold(options.fail_under) if options.fail_under else None
     previous = load_previous(options.compare) if options.compare else None
-    assessment = assess_directory(directory, options.charts, options.jobs)
+    assessment = assess_directory(directory, options.charts, capped_jobs(options.jobs))
     if options.exceptions is not None:
         assessment = apply_exceptions(assessment, load_exceptions(options.exceptions))
     text = _render(assessment, options.output)
@@ -71,6 +72,25 @@ def assess_command(directory: Path, options: AssessOptions) -> int:
     if below:
         print(f"assessment is below --fail-under {options.fail_under}", file=sys.stderr)
     return FINDINGS if below or regressed else OK
+
+
+def capped_jobs(jobs: int | None) -> int | None:
+    """``--jobs`` lowered to the spare cores, with a notice when it was more.
+
+    Workers beyond the cores this process may use (``sched_getaffinity``) less the one
+    it runs on would only wait for a core, and each costs a process and its memory:
+    ``--jobs 100000`` must not start a hundred thousand of them.
+    """
+    spare = spare_cores()
+    if jobs is None or jobs <= spare:
+        return jobs
+    alone = " (files are read in this process)" if spare == 0 else ""
+    print(
+        f"notice: --jobs {jobs} lowered to {spare}{alone}: this process may use "
+        f"{spare + 1} {'core' if spare == 0 else 'cores'} and runs on one itself",
+        file=sys.stderr,
+    )
+    return spare
 
 
 def _render(assessment: Assessment, output: ReportFormat) -> str:
