@@ -195,3 +195,28 @@ def test_the_axis_stays_bounded_for_spans_beyond_any_window() -> None:
         assert len(ticks(10.0**exponent)) <= MAX_TICKS + 1
     with pytest.raises(ValueError):
         ticks(float("inf"))
+
+
+def test_a_target_that_fails_twice_is_one_row_with_two_bars(write_file: Write) -> None:
+    model = example_model("local-multicluster")
+    text = "name: x\nsteps:\n  - {at: 0s, fail: vault}\n  - {at: 1h, recover: vault}\n"
+    text += "  - {at: 2h, fail: vault}\n  - {at: 3h, recover: vault}\n"
+    report = run_scenario(model, load_scenario(model, write_file("twice.yaml", text)))
+    root = ElementTree.fromstring(incident_svg(report))
+    assert [t.text for t in root.iter(f"{SVG}text")].count("vault down") == 1
+    bars = [
+        r.findtext(f"{SVG}title")
+        for r in root.iter(f"{SVG}rect")
+        if (r.findtext(f"{SVG}title") or "").startswith("vault down:")
+    ]
+    assert bars == ["vault down: 0s–1h", "vault down: 2h–3h"]
+
+
+def test_control_characters_in_a_scenario_are_refused_at_their_line(write_file: Write) -> None:
+    model = example_model("local-multicluster")
+    path = write_file("ctl.yaml", 'name: "a\\x01b"\nsteps:\n  - {at: 0s, fail: "mgmt\\n"}\n')
+    with pytest.raises(InputError) as raised:
+        load_scenario(model, path)
+    message = str(raised.value)
+    assert f"{path}:1:7: name:" in message and "U+0001" in message
+    assert f"{path}:3:" in message and "steps[0].fail" in message

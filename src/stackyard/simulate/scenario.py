@@ -37,6 +37,7 @@ from stackyard.errors import InputError, Location, Problem, SpecError
 from stackyard.simulate.model import RuntimeModel
 from stackyard.simulate.targets import resolve_target
 from stackyard.spec import field_path
+from stackyard.spec.text import Text
 from stackyard.spec.units import Duration, format_duration, parse_duration
 from stackyard.yamlio import LocatedDocument, read_yaml_file
 
@@ -74,8 +75,8 @@ class _StepFile(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     at: Duration = Field(description="Time from the start of the incident, e.g. 90m.")
-    fail: str | None = Field(default=None, description="Target that goes down.")
-    recover: str | None = Field(default=None, description="Target that comes back.")
+    fail: Text | None = Field(default=None, description="Target that goes down.")
+    recover: Text | None = Field(default=None, description="Target that comes back.")
 
     @model_validator(mode="after")
     def _one_action(self) -> _StepFile:
@@ -87,7 +88,8 @@ class _StepFile(BaseModel):
 class _ScenarioFile(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
-    name: str = Field(min_length=1, max_length=200)
+    # Text: the name is the SVG's title and heading, where a control character is not XML.
+    name: Text = Field(min_length=1, max_length=200)
     window: Duration | None = Field(
         default=None, alias="for", description="How long to simulate, from 0, e.g. 6h."
     )

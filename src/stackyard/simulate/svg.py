@@ -17,7 +17,7 @@ import math
 from collections import defaultdict
 from xml.sax.saxutils import escape
 
-from stackyard.simulate.engine import INFINITY, FunctionOutcome
+from stackyard.simulate.engine import INFINITY, FunctionOutcome, union
 from stackyard.simulate.run import IncidentReport
 from stackyard.spec.units import format_duration
 
@@ -42,17 +42,21 @@ def incident_svg(report: IncidentReport) -> str:
     horizon = _horizon(report)
     still_down = set(simulation.targets_still_down())
     rows: list[tuple[str, list[tuple[float, float, str]]]] = []
-    for step in simulation.scenario.steps:
-        if step.action != "fail":
+    drawn: set[str] = set()
+    for step in simulation.scenario.steps:  # one row per failed target, every span on it
+        if step.action != "fail" or step.target in drawn:
             continue
-        spans = [span for service in step.services for span in simulation.down.get(service, ())]
-        if spans:
-            start = min(s for s, _ in spans)
-            if step.target in still_down:
-                label = f"{step.target} down ({NOT_RECOVERED})"
-                rows.append((label, [(start, INFINITY, "down")]))
-            else:
-                rows.append((f"{step.target} down", [(start, max(e for _, e in spans), "down")]))
+        drawn.add(step.target)
+        spans = union(
+            span for service in step.services for span in simulation.down.get(service, ())
+        )
+        if not spans:
+            continue
+        label = f"{step.target} down"
+        if step.target in still_down:
+            label += f" ({NOT_RECOVERED})"
+            spans[-1] = (spans[-1][0], INFINITY)
+        rows.append((label, [(start, end, "down") for start, end in spans]))
     grouped: dict[tuple[str, str], list[FunctionOutcome]] = defaultdict(list)
     for outcome in simulation.affected():
         grouped[outcome.function.text.title, outcome.state].append(outcome)
