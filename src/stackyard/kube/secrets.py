@@ -164,7 +164,7 @@ def is_secret_env_name(name: str) -> bool:
 def shape_kinds(text: str) -> list[str]:
     """The kinds of secret whose shape appears in ``text`` (detect-secrets' names)."""
     # Most specific first: a service-account key also holds a PEM private key.
-    kinds = ["GCP service account key"] if _is_gcp_key_text(text) else []
+    kinds = ["GCP service account key"] if gcp_service_account_at(text) is not None else []
     kinds += [
         detector.secret_type
         for detector in _SHAPE_DETECTORS
@@ -173,8 +173,12 @@ def shape_kinds(text: str) -> list[str]:
     return kinds
 
 
-def _is_gcp_key_text(text: str) -> bool:
-    return "private_key" in text and bool(_GCP_SERVICE_ACCOUNT.search(text))
+def gcp_service_account_at(text: str) -> int | None:
+    """Where a GCP service-account key (JSON or YAML) starts in ``text``, or None."""
+    if "private_key" not in text:
+        return None
+    match = _GCP_SERVICE_ACCOUNT.search(text)
+    return match.start() if match else None
 
 
 def is_high_entropy(value: str) -> bool:

@@ -1,17 +1,33 @@
-"""Scan a tree for secret values with detect-secrets.
+"""Scan a tree for secret values, line by line, with detect-secrets' plugins.
 
 Stackyard never renders a secret, and this scan is how that promise is checked on
-every tree (it works on any repository). detect-secrets' plugins find private keys,
-cloud and Git-host token shapes, JWTs, basic-auth URLs, high-entropy strings and
-keyword assignments (``password: ...``). One filter is ours: a keyword hit whose value is a
-*reference* — the name of a Secret (``existingSecret: grafana-oauth``), an env or
-template reference (``${VAR}``, ``$oidc.keycloak.clientSecret``, ``{{ ... }}``), a
-placeholder (``<token>``) or empty — is how rendered values must point at secrets,
-so it is not reported.
+every tree (it works on any repository). What is secret is decided by the rules in
+``stackyard.kube.secrets``, shared with the plan's SY601 check, plus detect-secrets'
+line plugins (private keys, cloud and Git-host tokens, JWTs, basic-auth URLs,
+high-entropy strings and keyword assignments such as ``password: ...``).
+
+Policy:
+
+- Every file is read here, through ``stackyard.fsio.read_tree_file``: only regular
+  files, at most :data:`MAX_SCAN_BYTES`; a file it skips is listed as not scanned.
+- The text is scanned as *lines*, never parsed: detect-secrets' own ``scan_file``
+  would run its YAML parser over ``.yaml`` files, which hangs on an alias bomb that
+  Stackyard's loader refused, and drops every comment. Lines cover comments too.
+- Text that is not UTF-8 is decoded as UTF-16 (with a byte-order mark) or latin-1,
+  which never fails, so a secret is not missed for its encoding. A binary file (a NUL
+  byte in its head) is searched for secret *shapes* in its printable runs (a PEM
+  private key inside an archive); keyword and entropy rules would only find noise.
+- Beyond the plugins: literal values under credential keys in any spelling
+  (``ApiKey``, ``api_key``, ``API-KEY``, ``secretKey``, ``clientSecret``) and literal
+  values of environment variables named ``*_PASSWORD`` / ``*_TOKEN`` / ``*_SECRET``.
+- A *reference* (``existingSecret: grafana-oauth``, ``${VAR}``,
+  ``$oidc.keycloak.clientSecret``, ``{{ ... }}``, ``<token>``, empty) is how rendered
+  values must point at secrets, so it is not reported.
 """
 
 from __future__ import annotations
 
+import codecs
 import os
 import re
 from collections.abc import Iterator
@@ -19,14 +35,26 @@ from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
 from pathlib import Path
 
-from detect_secrets.core.secrets_collection import SecretsCollection
+# The line-based entry point of detect-secrets 1.5.0 (pinned): scan_file reads the file
+# itself (UTF-8 only) and runs its YAML transformer; this function is what it calls
+# on the lines afterwards, plugins and filters included.
+from detect_secrets.core.scan import _process_line_based_plugins
 from detect_secrets.settings import transient_settings
 
 from stackyard.errors import Location
+from stackyard.fsio.read import read_tree_file
+from stackyard.kube.secrets import (
+    credential_kind,
+    gcp_service_account_at,
+    is_literal,
+    is_object_name,
+    is_reference_key,
+    is_secret_env_name,
+    shape_kinds,
+)
 from stackyard.render.marker import MARKER
 from stackyard.validate.findings import ValidationFinding
 
-# Values that point at a secret rather than contain one.
 # The detectors that apply to infrastructure repositories. detect-secrets runs every
 # plugin on every line, so dropping SaaS-specific ones (Mailchimp, Stripe, ...) keeps a
 # 200-cluster tree fast; public IPs are expected in platform configuration.
@@ -45,11 +73,22 @@ PLUGINS = [
     {"name": "SlackDetector"},
 ]
 PARALLEL_FROM = 400  # files; below this a worker pool costs more than it saves
-_REFERENCE_VALUE = re.compile(r"""^["']?(\$|\{\{|<|["']?$)""")
-# Keys whose value names a Secret, a key in it, or a file holding it.
-_REFERENCE_KEY = re.compile(r"(existing|secretname|secretref|keyref|name$|key$|file$|ref$)", re.I)
-_OBJECT_NAME = re.compile(r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
-_KEY_VALUE = re.compile(r"""^\s*-?\s*["']?(?P<key>[^:"'=]+)["']?\s*[:=]""")
+MAX_SCAN_BYTES = 16 * 1024 * 1024
+_BINARY_PROBE = 8192
+_PRINTABLE_RUN = re.compile(rb"[\t\x20-\x7e]{16,}")
+# key: value, key = value, "key": "value", - key: value, # key: value (a comment)
+_KEY_VALUE = re.compile(
+    r"""^\s*(?:#+\s*)?(?:-\s+)?["']?(?P<key>[A-Za-z_][\w./\-]*)["']?\s*[:=]\s*(?P<value>.*)$"""
+)
+_ENV_NAME = re.compile(
+    r"""^\s*(?:-\s+)?name\s*:\s*["']?(?P<name>[A-Za-z_][A-Za-z0-9_]*)["']?\s*$"""
+)
+_ENV_VALUE = re.compile(r"""^\s*value\s*:\s*(?P<value>.+)$""")
+_FLOW_ENV = re.compile(
+    r"""name\s*:\s*["']?(?P<name>[A-Za-z_][A-Za-z0-9_]*)["']?\s*,\s*value\s*:\s*(?P<value>[^,}]+)"""
+)
+_ENV_LOOKAHEAD = 3  # lines after "- name: X" in which its "value:" may follow
+_KEYWORD = "Secret Keyword"
 
 
 def scan_tree(root: Path) -> Iterator[ValidationFinding]:
@@ -57,7 +96,8 @@ def scan_tree(root: Path) -> Iterator[ValidationFinding]:
     files = sorted(
         str(p)
         for p in root.rglob("*")
-        if p.is_file() and not p.is_symlink() and not _is_metadata(p.relative_to(root))
+        # FIFOs and devices are listed too: read_tree_file skips them with a reason.
+        if not p.is_symlink() and not p.is_dir() and not _is_metadata(p.relative_to(root))
     )
     workers = min(os.cpu_count() or 1, 1 + len(files) // PARALLEL_FROM)
     if workers > 1:  # detect-secrets is pure Python; a fleet-sized tree needs every core
@@ -79,38 +119,129 @@ def _is_metadata(relative: Path) -> bool:
 
 
 def _scan_files(files: list[str]) -> list[ValidationFinding]:
-    collection = SecretsCollection()
+    found: list[ValidationFinding] = []
     with transient_settings({"plugins_used": PLUGINS}):
         for file in files:
-            collection.scan_file(file)
-    found: list[ValidationFinding] = []
-    for file, secrets in collection.data.items():
-        lines = Path(file).read_text(encoding="utf-8").splitlines()
-        for secret in secrets:
-            line = secret.line_number or 0
-            text = lines[line - 1] if 0 < line <= len(lines) else ""
-            if secret.type == "Secret Keyword" and _is_reference(text, secret.secret_value or ""):
-                continue
-            found.append(
-                ValidationFinding(
-                    Location(file, line, 1),
-                    "secret",
-                    f"{secret.type.lower()} found; reference a Secret instead of a value",
-                )
-            )
+            found += scan_file(file)
     return found
 
 
-def _is_reference(line: str, value: str) -> bool:
-    if _REFERENCE_VALUE.match(value.strip()):
+def scan_file(file: str) -> list[ValidationFinding]:
+    """The secrets in one file, one finding per line (needs the plugin settings active)."""
+    content = read_tree_file(file, max_bytes=MAX_SCAN_BYTES)
+    if isinstance(content, str):
+        return [_finding(file, 0, f"not scanned for secrets: {content}", "unchecked")]
+    if b"\0" in content[:_BINARY_PROBE] and not content.startswith(
+        (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+    ):
+        return _scan_binary(file, content)
+    text = _decode(content)
+    lines = [line.rstrip("\r") for line in text.split("\n")]
+    kinds: dict[int, str] = {}
+    gcp_key = gcp_service_account_at(text)  # spans lines, so judged on the whole text
+    if gcp_key is not None:
+        kinds[text.count("\n", 0, gcp_key) + 1] = "gcp service account key"
+    for number, kind in _plugin_hits(file, lines):
+        kinds.setdefault(number, kind)
+    for number, kind in _key_hits(lines):
+        kinds.setdefault(number, kind)
+    return [
+        _finding(file, number, f"{kind} found; reference a Secret instead of a value")
+        for number, kind in sorted(kinds.items())
+    ]
+
+
+def _decode(content: bytes) -> str:
+    """Text in whatever encoding it is in: UTF-8, UTF-16 with a BOM, else latin-1."""
+    if content.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return content.decode("utf-16", errors="replace")
+    try:
+        return content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return content.decode("latin-1")  # every byte is a character: nothing is lost
+
+
+def _scan_binary(file: str, content: bytes) -> list[ValidationFinding]:
+    found: dict[int, str] = {}
+    for run in _PRINTABLE_RUN.finditer(content):
+        kinds = shape_kinds(run.group().decode("ascii"))
+        if kinds:
+            found.setdefault(content.count(b"\n", 0, run.start()) + 1, kinds[0])
+    return [
+        _finding(file, line, f"{kind.lower()} found in a binary file; keep it out of the tree")
+        for line, kind in sorted(found.items())
+    ]
+
+
+def _plugin_hits(file: str, lines: list[str]) -> Iterator[tuple[int, str]]:
+    for secret in _process_line_based_plugins(list(enumerate(lines, start=1)), filename=file):
+        line = secret.line_number or 0
+        if secret.type == _KEYWORD and _is_reference(lines, line - 1, secret.secret_value or ""):
+            continue
+        yield line, secret.type.lower()
+
+
+def _key_hits(lines: list[str]) -> Iterator[tuple[int, str]]:
+    """Credential keys in any spelling and secret env vars, which the plugins miss."""
+    for index, line in enumerate(lines):
+        match = _KEY_VALUE.match(line)
+        if match:
+            key, value = match.group("key"), _scalar(match.group("value"))
+            kind = credential_kind(key)
+            if kind and is_literal(value) and not _names_a_secret(kind, value, lines, index):
+                yield index + 1, f"literal {kind} under {key!r}"
+        for flow in _FLOW_ENV.finditer(line):
+            if is_secret_env_name(flow.group("name")) and is_literal(_scalar(flow.group("value"))):
+                yield index + 1, f"literal value of the env var {flow.group('name')}"
+        env = _ENV_NAME.match(line)
+        if env and is_secret_env_name(env.group("name")):
+            for ahead in range(index + 1, min(index + 1 + _ENV_LOOKAHEAD, len(lines))):
+                if _ENV_NAME.match(lines[ahead]):
+                    break  # the next list item
+                literal = _ENV_VALUE.match(lines[ahead])
+                if literal and is_literal(_scalar(literal.group("value"))):
+                    yield ahead + 1, f"literal value of the env var {env.group('name')}"
+                    break
+
+
+def _scalar(text: str) -> str:
+    """A YAML-ish scalar without its quotes or trailing comment ('' for a block start)."""
+    text = text.strip()
+    if text[:1] in ("'", '"'):
+        quote = text[0]
+        end = text.find(quote, 1)
+        return text[1:end] if end > 0 else text[1:]
+    text = text.split(" #", 1)[0].strip()
+    return "" if text in ("|", ">", "|-", ">-", "|+", ">+", "{", "[") else text
+
+
+def _names_a_secret(kind: str, value: str, lines: list[str], index: int) -> bool:
+    """Whether a credential key's value names a Secret or one of its keys (see SY601)."""
+    if kind == "secret key":  # External Secrets: secretKey beside remoteRef names a key
+        near = lines[max(0, index - _ENV_LOOKAHEAD) : index + _ENV_LOOKAHEAD + 1]
+        if any("remoteRef" in line for line in near):
+            return True
+    return kind == "secret" and is_object_name(value)
+
+
+def _is_reference(lines: list[str], index: int, value: str) -> bool:
+    """Whether the keyword hit on ``lines[index]`` points at a secret instead of holding one."""
+    if not is_literal(value):
         return True
-    match = _KEY_VALUE.match(line)
+    match = _KEY_VALUE.match(lines[index]) if 0 <= index < len(lines) else None
     if not match:
         return False
-    key = match.group("key").strip()
-    if _REFERENCE_KEY.search(key):
+    key = match.group("key")
+    if is_reference_key(key):
         return True
-    # In Kubernetes configuration a "secret" key holding an object name names a Secret
-    # (etcd-s3-config-secret: etcd-s3-secret) or is a label (.../external-secrets: enabled);
-    # passwords and tokens get no such benefit of the doubt.
-    return "secret" in key.lower() and bool(_OBJECT_NAME.match(value.strip().strip("'\"")))
+    kind = credential_kind(key) or "secret"
+    return _names_a_secret(kind, value.strip().strip("'\""), lines, index)
+
+
+def _finding(file: str, line: int, message: str, severity: str = "error") -> ValidationFinding:
+    return ValidationFinding(
+        Location(file, line, 1 if line else 0),
+        "secret",
+        message,
+        "unchecked" if severity == "unchecked" else "error",
+    )
