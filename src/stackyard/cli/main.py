@@ -75,12 +75,6 @@ def render(
     ] = None,
 ) -> int:
     """Render the Argo CD GitOps repository into DIR, touching only stackyard's own files."""
-    if check and (force or commit):
-        raise typer.BadParameter(
-            "--check writes nothing; it cannot be combined with --force or --commit"
-        )
-    if message is not None and not commit:
-        raise typer.BadParameter("--message needs --commit")
     return render_command(spec, output, RenderOptions(check, force, commit, message))
 
 

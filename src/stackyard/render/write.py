@@ -283,7 +283,8 @@ def _write_locked(
         if path in disk.regular and remove_file(output / path, OPTION):
             deleted.append(path)
         remove_empty_folders((output / path).parent, output)
-    flush_to_disk()
+    if written or deleted:  # the marker must never reach the disk before the files
+        flush_to_disk()
     marker = RenderMarker(metadata, {path: sha256_text(text) for path, text in rendered.items()})
     write_text(output / MARKER, marker.text(), option=OPTION)
     remove_file(output / JOURNAL, OPTION)

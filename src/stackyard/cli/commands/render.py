@@ -9,6 +9,7 @@ from pathlib import Path
 
 from stackyard.cli.errors import FINDINGS, OK
 from stackyard.cli.output import console, findings_table
+from stackyard.errors import InputError, Location, Problem
 from stackyard.fsio.read import read_input_bytes
 from stackyard.plan import make_plan
 from stackyard.render import WriteReport, check_tree, write_tree
@@ -55,6 +56,13 @@ def _summary(report: WriteReport, output: Path) -> None:
 
 def render_command(spec: Path, output: Path, options: RenderOptions) -> int:
     """Plan, refuse on error findings, render in memory, then write, check or commit."""
+    usage = []
+    if options.check and (options.force or options.commit):
+        usage.append("--check writes nothing; it cannot be combined with --force or --commit")
+    if options.message is not None and not options.commit:
+        usage.append("--message needs --commit")
+    if usage:
+        raise InputError([Problem(Location("command line"), "", text) for text in usage])
     plan = make_plan(load_spec(spec))
     if plan.errors:
         console().print(findings_table(plan.errors))

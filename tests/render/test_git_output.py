@@ -1,0 +1,231 @@
+"""``render`` into a real Git work tree: history and unknown files survive, --check, --commit."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import Result
+from typer.testing import CliRunner
+
+from stackyard import __version__
+from stackyard.cli.main import app
+from stackyard.render.marker import MARKER
+from tests.render.conftest import EXAMPLES
+
+SPEC = EXAMPLES / "community-poc.yaml"
+Cli = Callable[..., Result]
+
+IDENTITY = {
+    "GIT_AUTHOR_NAME": "Platform Team",
+    "GIT_AUTHOR_EMAIL": "platform@example.com",
+    "GIT_COMMITTER_NAME": "Platform Team",
+    "GIT_COMMITTER_EMAIL": "platform@example.com",
+}
+
+
+@pytest.fixture(autouse=True)
+def isolated_git(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Git sees no global or system configuration, only an identity from the environment."""
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", "/dev/null")
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    # Never guess an identity from the host name: a missing one must be an error.
+    monkeypatch.setenv("GIT_CONFIG_COUNT", "1")
+    monkeypatch.setenv("GIT_CONFIG_KEY_0", "user.useConfigOnly")
+    monkeypatch.setenv("GIT_CONFIG_VALUE_0", "true")
+    for key, value in IDENTITY.items():
+        monkeypatch.setenv(key, value)
+
+
+@pytest.fixture
+def cli() -> Cli:
+    runner = CliRunner()
+    return lambda *args: runner.invoke(app, [str(a) for a in args], catch_exceptions=False)
+
+
+def git(repo: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", "-C", str(repo), *args], capture_output=True, text=True, check=True
+    ).stdout
+
+
+def new_repo(path: Path) -> Path:
+    path.mkdir(parents=True, exist_ok=True)
+    git(path, "init", "-q", "-b", "main")
+    return path
+
+
+def commits(repo: Path) -> list[str]:
+    return git(repo, "log", "--format=%H").split()
+
+
+def test_a_fresh_git_init_folder_is_rendered_into(cli: Cli, tmp_path: Path) -> None:
+    repo = new_repo(tmp_path / "repo")
+    result = cli("render", SPEC, "-o", repo)
+    assert result.exit_code == 0, result.stderr
+    assert (repo / "bootstrap" / "root-app.yaml").is_file()
+    assert git(repo, "rev-parse", "--git-dir").strip() == ".git"
+
+
+def test_rerendering_a_git_repository_keeps_git_history_and_unknown_files(
+    cli: Cli, tmp_path: Path
+) -> None:
+    repo = new_repo(tmp_path / "repo")
+    (repo / "NOTES.md").write_text("the team's notes\n")
+    (repo / "overrides" / "values" / "common").mkdir(parents=True)
+    (repo / "overrides" / "values" / "common" / "grafana.yaml").write_text("replicas: 2\n")
+    assert cli("render", SPEC, "-o", repo).exit_code == 0
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "first render")
+    history = commits(repo)
+
+    result = cli("render", SPEC, "-o", repo)
+    assert result.exit_code == 0, result.stderr
+    assert commits(repo) == history
+    assert git(repo, "status", "--porcelain") == ""  # identical tree, no lock left behind
+    assert (repo / "NOTES.md").read_text() == "the team's notes\n"
+    assert "left 1 files stackyard did not write alone: NOTES.md" in result.stderr
+
+
+def test_a_subfolder_at_gitops_path_renders_without_a_warning(cli: Cli, tmp_path: Path) -> None:
+    spec = tmp_path / "platform.yaml"
+    spec.write_text(SPEC.read_text().replace("  path: .", "  path: platform/poc"))
+    repo = new_repo(tmp_path / "repo")
+    (repo / "README.md").write_text("the repository's own README\n")
+    result = cli("render", spec, "-o", repo / "platform" / "poc")
+    assert result.exit_code == 0, result.stderr
+    assert "warning" not in result.stderr
+    assert (repo / "README.md").read_text() == "the repository's own README\n"
+
+
+def test_a_folder_elsewhere_in_the_repository_gets_a_warning_naming_both_paths(
+    cli: Cli, tmp_path: Path
+) -> None:
+    repo = new_repo(tmp_path / "repo")
+    result = cli("render", SPEC, "-o", repo / "scratch")
+    assert result.exit_code == 0
+    assert "warning:" in result.stderr
+    assert "'scratch'" in result.stderr and "gitops.path is '.'" in result.stderr
+
+
+def test_an_unknown_file_in_the_way_is_refused_then_forced(cli: Cli, tmp_path: Path) -> None:
+    repo = new_repo(tmp_path / "repo")
+    (repo / "README.md").write_text("# our repository\n")
+    refused = cli("render", SPEC, "-o", repo)
+    assert refused.exit_code == 2
+    assert "README.md" in refused.stderr and "--force" in refused.stderr
+    assert sorted(p.name for p in repo.iterdir()) == [".git", "README.md"]
+    forced = cli("render", SPEC, "-o", repo, "--force")
+    assert forced.exit_code == 0
+    assert "overwrote 1 files" in forced.stderr
+    assert (repo / "README.md").read_text().startswith("# community-poc: GitOps repository")
+
+
+def test_check_exits_zero_when_identical_and_one_with_the_differing_paths(
+    cli: Cli, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    assert cli("render", SPEC, "-o", out, "--check").exit_code == 1  # nothing rendered yet
+    assert not out.exists()
+    cli("render", SPEC, "-o", out)
+    (out / "mine.txt").write_text("unknown files are not a difference\n")
+    assert cli("render", SPEC, "-o", out, "--check").exit_code == 0
+
+    (out / "apps" / "project.yaml").write_text("edited: true\n")
+    (out / "bootstrap" / "root-app.yaml").unlink()
+    stale = out / "apps" / "applicationsets" / "retired.yaml"
+    marker = json.loads((out / MARKER).read_text())
+    marker["files"]["apps/applicationsets/retired.yaml"] = "0" * 64
+    (out / MARKER).write_text(json.dumps(marker))
+    stale.write_text("kind: ApplicationSet\n")
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    result = cli("render", SPEC, "-o", out, "--check")
+    assert result.exit_code == 1
+    assert result.stdout.splitlines() == [
+        "changed: apps/project.yaml",
+        "missing: bootstrap/root-app.yaml",
+        "stale: apps/applicationsets/retired.yaml",
+        f"changed: {MARKER}",
+    ]
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before  # wrote nothing
+
+
+def test_commit_records_exactly_the_render_once(cli: Cli, tmp_path: Path) -> None:
+    repo = new_repo(tmp_path / "repo")
+    (repo / "NOTES.md").write_text("not part of the render\n")
+    (repo / "staged.txt").write_text("staged by the user\n")
+    git(repo, "add", "staged.txt")
+    result = cli("render", SPEC, "-o", repo, "--commit")
+    assert result.exit_code == 0, result.stderr
+    assert len(commits(repo)) == 1
+    digest = hashlib.sha256(SPEC.read_bytes()).hexdigest()
+    message = git(repo, "log", "-1", "--format=%B")
+    assert message.splitlines()[0] == f"Render community-poc from spec sha256:{digest[:12]}"
+    assert f"Spec: sha256:{digest}" in message
+    assert f"Rendered-by: stackyard {__version__}" in message
+    committed = set(git(repo, "ls-tree", "-r", "--name-only", "HEAD").split())
+    owned = set(json.loads((repo / MARKER).read_text())["files"])
+    assert committed == owned | {MARKER}
+    assert git(repo, "status", "--porcelain").splitlines() == ["A  staged.txt", "?? NOTES.md"]
+
+    again = cli("render", SPEC, "-o", repo, "--commit")
+    assert again.exit_code == 0
+    assert "nothing to commit" in again.stderr
+    assert len(commits(repo)) == 1
+
+
+def test_commit_of_a_changed_spec_records_changes_and_deletions(cli: Cli, tmp_path: Path) -> None:
+    repo = new_repo(tmp_path / "repo")
+    assert cli("render", SPEC, "-o", repo, "--commit").exit_code == 0
+    spec = tmp_path / "platform.yaml"
+    spec.write_text(SPEC.read_text().replace("  path: .", "  path: sub"))
+    result = cli("render", spec, "-o", repo, "--commit", "-m", "Move the tree")
+    assert result.exit_code == 0, result.stderr
+    assert len(commits(repo)) == 2
+    assert git(repo, "log", "-1", "--format=%s").strip() == "Move the tree"
+    changed = git(repo, "show", "--name-status", "--format=", "HEAD").splitlines()
+    assert "D\t.github/workflows/stackyard-validate.yaml" in changed  # only rendered at the root
+    assert git(repo, "status", "--porcelain") == ""
+
+
+def test_commit_outside_a_work_tree_is_refused_before_writing(cli: Cli, tmp_path: Path) -> None:
+    out = tmp_path / "plain"
+    result = cli("render", SPEC, "-o", out, "--commit")
+    assert result.exit_code == 2
+    assert "not inside a Git work tree" in result.stderr
+    assert not out.exists()
+
+
+def test_commit_without_an_identity_is_refused_before_writing(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for key in IDENTITY:
+        monkeypatch.delenv(key)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    repo = new_repo(tmp_path / "repo")
+    result = cli("render", SPEC, "-o", repo, "--commit")
+    assert result.exit_code == 2
+    assert "no identity" in result.stderr
+    assert sorted(p.name for p in repo.iterdir()) == [".git"]
+
+
+def test_a_damaged_marker_is_one_line_of_exit_two_for_render_and_validate(
+    cli: Cli, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    cli("render", SPEC, "-o", out)
+    (out / MARKER).write_text('{"format": 2, "files": {"../../etc/passwd": "x"}')
+    for args in (("render", SPEC, "-o", out), ("validate", out)):
+        result = cli(*args)
+        assert result.exit_code == 2, result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1
+        assert str(out / MARKER) in result.stderr
+
+
+def test_check_and_commit_cannot_be_combined(cli: Cli, tmp_path: Path) -> None:
+    result = cli("render", SPEC, "-o", tmp_path, "--check", "--commit")
+    assert result.exit_code == 2 and "cannot be combined" in result.stderr
