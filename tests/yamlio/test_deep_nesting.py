@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from stackyard.errors import HostileYamlError
-from stackyard.yamlio import load_yaml_documents, load_yaml_text
+from stackyard.yamlio import load_yaml_documents, load_yaml_text, loader
 from stackyard.yamlio.loader import MAX_DEPTH
 
 LEVELS = 50_000  # far past where libyaml's composer overflows an 8 MiB stack
@@ -103,3 +103,15 @@ def test_a_syntax_error_after_many_brackets_is_still_a_syntax_error() -> None:
         load_yaml_text(text, "broken.yaml")
     assert not isinstance(info.value, HostileYamlError)
     assert "invalid YAML" in str(info.value)
+
+
+@pytest.mark.parametrize("line_break", ["\n", "\r\n", "\r", "\x85", "\u2028", "\u2029"])
+def test_deep_indentation_after_any_yaml_line_break_is_walked(line_break: str) -> None:
+    # libyaml ends a line at each of these; the cheap bound must see every one of them.
+    lines = [" " * level + "a:" for level in range(300)]
+    text = line_break.join(lines) + line_break
+    with pytest.raises(HostileYamlError) as info:
+        load_yaml_text(text, "deep.yaml")
+    assert info.value.problems[0].location.line == MAX_DEPTH + 2
+    assert loader._may_nest_deeply(text)
+    assert not loader._may_nest_deeply(line_break.join(lines[:150]))
