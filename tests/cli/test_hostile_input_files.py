@@ -198,3 +198,28 @@ def test_simulate_refuses_a_deep_scenario(tmp_path: Path) -> None:
     scenario.write_text("steps: " + "[" * LEVELS, encoding="utf-8")
     run = stackyard("simulate", EXAMPLE, "--scenario", scenario, cwd=tmp_path)
     assert_refused(run, scenario, "nesting deeper than 64")
+
+
+@pytest.mark.parametrize(
+    ("body", "words"),
+    [
+        ('"areas": "x"', "areas is not a list"),
+        ('"areas": [1]', "areas[0] has no id"),
+        ('"areas": [{"id": "a", "rating": "5"}]', "areas[0].rating is not an integer"),
+        ('"areas": [{"id": "a", "rating": 1, "controls": 7}]', "areas[0].controls is not a list"),
+        (
+            '"areas": [{"id": "a", "rating": 1, "controls": [{"id": "c", "status": "?"}]}]',
+            "areas[0].controls[0].status is not one of",
+        ),
+        ('"workloadFindings": 5', "workloadFindings is not a list"),
+        ('"workloadFindings": [{"check": ["x"], "object": "o"}]', "has no check and object"),
+        ('"workloadFindings": [{"check": "c", "object": "o", "evidence": 1}]', "evidence"),
+    ],
+)
+def test_assess_refuses_an_earlier_report_of_the_wrong_shape(
+    cli: Callable[..., Result], tmp_path: Path, body: str, words: str
+) -> None:
+    report = tmp_path / "old.json"
+    report.write_text('{"schema": "stackyard.dev/assessment/v1", ' + body + "}", encoding="utf-8")
+    result = cli("assess", str(tmp_path), "--compare", str(report))
+    assert_refused(_ran(result), report, words)

@@ -124,7 +124,47 @@ def load_previous(path: Path) -> dict[str, Any]:
     if not isinstance(data, dict) or data.get("schema") != SCHEMA_VERSION:
         found = data.get("schema") if isinstance(data, dict) else None
         raise _error(path, 1, f"not a {SCHEMA_VERSION} assessment (schema: {found!r})")
+    problem = _shape_problem(data)
+    if problem:
+        raise _error(path, 0, f"not an assessment report as Stackyard writes it: {problem}")
     return data
+
+
+def _shape_problem(report: Mapping[str, Any]) -> str:
+    """What in an earlier report ``compare`` could not read ('' when nothing).
+
+    A report may have been edited or be hostile; only the parts compared are checked.
+    """
+    areas = report.get("areas", [])
+    if not isinstance(areas, list):
+        return "areas is not a list"
+    for i, area in enumerate(areas):
+        if not (isinstance(area, dict) and isinstance(area.get("id"), str)):
+            return f"areas[{i}] has no id"
+        if type(area.get("rating")) is not int:
+            return f"areas[{i}].rating is not an integer"
+        controls = area.get("controls", [])
+        if not isinstance(controls, list):
+            return f"areas[{i}].controls is not a list"
+        for j, control in enumerate(controls):
+            if not (isinstance(control, dict) and isinstance(control.get("id"), str)):
+                return f"areas[{i}].controls[{j}] has no id"
+            if control.get("status") not in _STATUS_RANK:
+                return f"areas[{i}].controls[{j}].status is not one of {', '.join(_STATUS_RANK)}"
+    findings = report.get("workloadFindings", [])
+    if not isinstance(findings, list):
+        return "workloadFindings is not a list"
+    for k, item in enumerate(findings):
+        texts = ("check", "object") if isinstance(item, dict) else ()
+        if not texts or not all(isinstance(item.get(key), str) for key in texts):
+            return f"workloadFindings[{k}] has no check and object"
+        if not isinstance(item.get("container", ""), str) or not isinstance(
+            item.get("message", ""), str
+        ):
+            return f"workloadFindings[{k}] has a container or message that is not text"
+        if not isinstance(item.get("evidence", {}), dict):
+            return f"workloadFindings[{k}].evidence is not a mapping"
+    return ""
 
 
 def compare(old: Mapping[str, Any], new: Assessment | Mapping[str, Any]) -> Comparison:
