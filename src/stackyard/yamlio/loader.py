@@ -313,7 +313,8 @@ def iter_yaml_documents(
         spans: record the last line of every value (``LocatedDocument.span``).
 
     Raises:
-        YamlError: the text is too large, not YAML, or hostile.
+        YamlError: the text is not YAML or holds a value YAML cannot hold;
+            ``HostileYamlError`` when it is too large, a bomb, too deep or tagged.
     """
     if len(text) > MAX_FILE_BYTES:
         raise _hostile(source, 0, 0, f"text is over {MAX_FILE_BYTES} characters")
