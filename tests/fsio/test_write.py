@@ -162,8 +162,7 @@ def _assert_one_line_exit_two(result: subprocess.CompletedProcess[str], target: 
     assert len(lines) == 1 and str(target) in lines[0], result.stderr
 
 
-# init -o creates missing folders; a file where a folder should be is tested below.
-@pytest.mark.parametrize("case", sorted(set(HOSTILE) - {"missing-parent", "parent-is-file"}))
+@pytest.mark.parametrize("case", sorted(HOSTILE))
 def test_init_output_to_a_hostile_path_exits_two_with_one_line(tmp_path: Path, case: str) -> None:
     target = HOSTILE[case](tmp_path)
     before = _snapshot(tmp_path)
@@ -172,20 +171,17 @@ def test_init_output_to_a_hostile_path_exits_two_with_one_line(tmp_path: Path, c
     assert _snapshot(tmp_path) == before
 
 
-def test_init_output_under_a_file_exits_two(tmp_path: Path) -> None:
-    target = _parent_is_file(tmp_path)
-    result = _run("init", "-o", str(target))
-    assert result.returncode == 2 and "Traceback" not in result.stderr
-    assert (tmp_path / "file").read_text() == "a file\n"
-
-
 @pytest.mark.parametrize("umask", [0o022, 0o077])
 def test_files_and_folders_get_the_users_umask(tmp_path: Path, umask: int) -> None:
-    target = tmp_path / "new" / "deeper" / "platform.yaml"
-    assert _run("init", "-o", str(target), umask=umask).returncode == 0
-    assert stat.S_IMODE(target.stat().st_mode) == 0o666 & ~umask
-    assert stat.S_IMODE(target.parent.stat().st_mode) == 0o777 & ~umask
-    assert stat.S_IMODE((tmp_path / "new").stat().st_mode) == 0o777 & ~umask
+    spec = tmp_path / "platform.yaml"
+    assert _run("init", "-o", str(spec), umask=umask).returncode == 0
+    assert stat.S_IMODE(spec.stat().st_mode) == 0o666 & ~umask
+    out = tmp_path / "new" / "repo"
+    assert _run("render", str(spec), "-o", str(out), umask=umask).returncode == 0
+    for folder in (tmp_path / "new", out, out / "apps" / "applicationsets"):
+        assert stat.S_IMODE(folder.stat().st_mode) == 0o777 & ~umask, folder
+    for file in (out / "README.md", out / "apps" / "project.yaml", out / ".stackyard-render"):
+        assert stat.S_IMODE(file.stat().st_mode) == 0o666 & ~umask, file
 
 
 def _in_own_mount(script: str) -> subprocess.CompletedProcess[str]:

@@ -148,7 +148,10 @@ def test_a_tampered_marker_is_refused_before_anything_is_touched(
     assert (out / "a").exists()
 
 
-@pytest.mark.parametrize("text", ["{", "[]", '{"format": 2, "files": []}', '{"platform": 3}'])
+@pytest.mark.parametrize(
+    "text",
+    ["{", "[]", '{"format": 2, "files": []}', '{"platform": 3}', '{"kubernetesVersion": "9" }'],
+)
 def test_a_garbled_marker_is_a_clear_input_error(tmp_path: Path, text: str) -> None:
     (tmp_path / MARKER).write_text(text)
     with pytest.raises(InputError) as raised:

@@ -44,6 +44,7 @@ FORMAT = 2
 # A marker lists every file of a tree; 200 clusters need well under 2 MiB.
 MAX_MARKER_BYTES = 64 * 1024 * 1024
 _SHA256 = re.compile(r"[0-9a-f]{64}")
+_KUBERNETES_VERSION = re.compile(r"\d{1,4}\.\d{1,4}(\.\d{1,4})?")
 _METADATA_KEYS = {
     "renderedBy": "rendered_by",
     "platform": "platform",
@@ -143,6 +144,10 @@ def parse_marker(data: bytes, source: str) -> RenderMarker:
         if not isinstance(value, str):
             raise _damaged(source, key, "must be a string")
         values[name] = value
+    if values["kubernetes_version"] and not _KUBERNETES_VERSION.fullmatch(
+        values["kubernetes_version"]
+    ):
+        raise _damaged(source, "kubernetesVersion", "must be a version such as 1.35")
     metadata = RenderMetadata(**values)
     if "format" not in parsed and "files" not in parsed:
         return RenderMarker(metadata, {}, lists_files=False)

@@ -266,6 +266,8 @@ def _write_locked(
     for temporary in disk.temporaries:  # a killed render's half-written files
         if remove_file(output / temporary, OPTION):
             cleaned.append(temporary)
+    if interrupted:
+        cleaned.append(JOURNAL)  # replaced below, removed once the marker is written
     rendered = dict(tree)
     write_text(output / JOURNAL, journal_text(owned | set(rendered)), option=OPTION)
 

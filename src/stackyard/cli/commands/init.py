@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from stackyard.cli.errors import BAD_INPUT, OK
-from stackyard.fsio.write import make_folders, write_text
+from stackyard.fsio.write import write_text
 from stackyard.spec import Edition, Provider, load_spec_text
 from stackyard.spec.starter import Topology, starter_spec
 
@@ -24,7 +24,6 @@ def init_command(
     if os.path.lexists(output) and not force:
         print(f"error: {output} exists; pass --force to overwrite it", file=sys.stderr)
         return BAD_INPUT
-    make_folders(output.parent, "--output")
     write_text(output, text, option="--output")
     print(f"wrote {output}", file=sys.stderr)
     return OK
