@@ -171,7 +171,7 @@ def test_init_output_to_a_hostile_path_exits_two_with_one_line(tmp_path: Path, c
     assert _snapshot(tmp_path) == before
 
 
-@pytest.mark.parametrize("umask", [0o022, 0o077])
+@pytest.mark.parametrize("umask", [0o022, 0o077], ids=["umask-022", "umask-077"])
 def test_files_and_folders_get_the_users_umask(tmp_path: Path, umask: int) -> None:
     spec = tmp_path / "platform.yaml"
     assert _run("init", "-o", str(spec), umask=umask).returncode == 0
