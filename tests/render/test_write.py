@@ -238,3 +238,21 @@ def test_renderers_cannot_write_into_overrides(tmp_path: Path) -> None:
     with pytest.raises(RenderError, match="belongs to the user"):
         write_tree(tree(overrides__x="1"), tmp_path / "out", META)
     assert not (tmp_path / "out").exists()
+
+
+def test_check_waits_for_a_render_in_progress_and_creates_no_lock(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    write_tree(tree(a="1"), out, META)
+    assert check_tree(tree(a="1"), out, META) == []
+    assert not (out / LOCK).exists()  # a check never creates the lock file
+    waited = threading.Event()
+    found: list[object] = []
+    with exclusive_lock(out / LOCK, timeout=1, busy="busy"):
+        checker = threading.Thread(
+            target=lambda: found.append(check_tree(tree(a="1"), out, META, on_wait=waited.set))
+        )
+        checker.start()
+        assert waited.wait(5)
+        assert found == []  # still waiting while the render holds the lock
+    checker.join(10)
+    assert found == [[]]

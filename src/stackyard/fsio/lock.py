@@ -6,7 +6,9 @@ stale lock behind. The holder deletes the lock file before releasing it, so noth
 is left in the output after a run; a waiter that then wins the lock on the deleted
 file notices (the path no longer names the inode it locked) and tries again on the
 new file. A second writer waits a bounded time, tells the user once that it waits,
-and then fails with an ``InputError`` rather than hanging forever.
+and then fails with an ``InputError`` rather than hanging forever. A reader that
+must write nothing (``render --check``) takes a shared lock on the file only if it
+exists, so it never reads a tree half-way through a render.
 """
 
 from __future__ import annotations
@@ -72,23 +74,21 @@ def exclusive_lock(
             cannot be created or is not a regular file.
     """
     deadline = time.monotonic() + timeout
-    waited = False
+    said = False
+
+    def waiting() -> None:
+        nonlocal said
+        if not said:
+            on_wait()
+            said = True
+
     while True:
         fd = _open(path)
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+            _wait_for(fd, fcntl.LOCK_EX, path, deadline - time.monotonic(), busy, waiting)
+        except BaseException:
             os.close(fd)
-            if not waited:
-                on_wait()
-                waited = True
-            if time.monotonic() >= deadline:
-                raise _error(path, busy) from None
-            time.sleep(_POLL_SECONDS)
-            continue
-        except OSError as e:  # e.g. no lock support on this file system
-            os.close(fd)
-            raise _error(path, f"cannot lock: {e.strerror or e}") from e
+            raise
         if _still_named(path, fd):
             break
         os.close(fd)  # the holder before us deleted this file: lock the new one
@@ -97,4 +97,52 @@ def exclusive_lock(
     finally:
         with suppress(OSError):
             os.unlink(path)
+        os.close(fd)
+
+
+def _wait_for(
+    fd: int, operation: int, path: Path, timeout: float, busy: str, on_wait: Callable[[], None]
+) -> None:
+    deadline = time.monotonic() + timeout
+    waited = False
+    while True:
+        try:
+            fcntl.flock(fd, operation | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            if not waited:
+                on_wait()
+                waited = True
+            if time.monotonic() >= deadline:
+                raise _error(path, busy) from None
+            time.sleep(_POLL_SECONDS)
+        except OSError as e:
+            raise _error(path, f"cannot lock: {e.strerror or e}") from e
+
+
+@contextmanager
+def shared_lock_if_present(
+    path: Path,
+    *,
+    timeout: float,
+    busy: str,
+    on_wait: Callable[[], None] = lambda: None,
+) -> Iterator[None]:
+    """Wait until no one holds ``path`` exclusively, if it exists; never create it.
+
+    Raises:
+        InputError: the lock stayed busy for ``timeout`` seconds, or it cannot be opened.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(path, flags | getattr(os, "O_NONBLOCK", 0))
+    except FileNotFoundError:
+        yield
+        return
+    except OSError as e:
+        raise _error(path, f"cannot open the lock file: {e.strerror or e}") from e
+    try:
+        _wait_for(fd, fcntl.LOCK_SH, path, timeout, busy, on_wait)
+        yield
+    finally:
         os.close(fd)

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from stackyard.errors import InputError, Location, Problem
-from stackyard.fsio.lock import exclusive_lock
+from stackyard.fsio.lock import exclusive_lock, shared_lock_if_present
 from stackyard.fsio.read import file_kind, read_tree_file
 from stackyard.fsio.write import (
     flush_to_disk,
@@ -209,6 +209,13 @@ def _same_content(path: Path, text: str) -> bool:
     return isinstance(data, bytes) and data == text.encode("utf-8")
 
 
+def _busy(output: Path) -> str:
+    return (
+        f"another render of {output} has held its lock for {LOCK_WAIT_SECONDS:.0f} s; "
+        "try again when it has finished"
+    )
+
+
 def write_tree(
     tree: RenderedTree,
     output: Path,
@@ -238,11 +245,9 @@ def write_tree(
     if os.path.lexists(output) and not output.is_dir():
         raise InputError([Problem(Location(str(output)), OPTION, "exists and is not a folder")])
     make_folders(output, OPTION)
-    busy = (
-        f"another render of {output} has held its lock for {LOCK_WAIT_SECONDS:.0f} s; "
-        "try again when it has finished"
-    )
-    with exclusive_lock(output / LOCK, timeout=LOCK_WAIT_SECONDS, busy=busy, on_wait=on_wait):
+    with exclusive_lock(
+        output / LOCK, timeout=LOCK_WAIT_SECONDS, busy=_busy(output), on_wait=on_wait
+    ):
         report = _write_locked(tree, output, metadata, force)
         if then is not None:
             then(report)
@@ -302,11 +307,17 @@ def _write_locked(
     )
 
 
-def check_tree(tree: RenderedTree, output: Path, metadata: RenderMetadata) -> list[Difference]:
+def check_tree(
+    tree: RenderedTree,
+    output: Path,
+    metadata: RenderMetadata,
+    *,
+    on_wait: Callable[[], None] = lambda: None,
+) -> list[Difference]:
     """How the tree at ``output`` differs from ``tree``; writes nothing.
 
     Files Stackyard did not write (``.git``, ``overrides/``, a team's own files) and the
-    lock file are not differences.
+    lock file are not differences. A render in progress is waited for.
 
     Raises:
         InputError: the marker is damaged.
@@ -314,6 +325,13 @@ def check_tree(tree: RenderedTree, output: Path, metadata: RenderMetadata) -> li
     output = output.absolute()
     if not output.is_dir():
         return [Difference(path, "missing") for path, _ in tree] + [Difference(MARKER, "missing")]
+    with shared_lock_if_present(
+        output / LOCK, timeout=LOCK_WAIT_SECONDS, busy=_busy(output), on_wait=on_wait
+    ):
+        return _differences(tree, output, metadata)
+
+
+def _differences(tree: RenderedTree, output: Path, metadata: RenderMetadata) -> list[Difference]:
     previous = read_marker(output)
     disk = _scan(output)
     rendered = dict(tree)

@@ -71,8 +71,12 @@ def render_command(spec: Path, output: Path, options: RenderOptions) -> int:
     digest = hashlib.sha256(read_input_bytes(spec, max_bytes=MAX_SPEC_BYTES, what="the spec"))
     metadata = render_metadata(plan, f"sha256:{digest.hexdigest()}")
     tree = render_plan(plan)
+
+    def waiting() -> None:
+        _say(f"waiting for another render of {output.absolute()}")
+
     if options.check:
-        differences = check_tree(tree, output, metadata)
+        differences = check_tree(tree, output, metadata, on_wait=waiting)
         for difference in differences:
             print(f"{difference.reason}: {difference.path}")
         if differences:
@@ -99,7 +103,7 @@ def render_command(spec: Path, output: Path, options: RenderOptions) -> int:
         output,
         metadata,
         force=options.force,
-        on_wait=lambda: _say(f"waiting for another render of {output.absolute()}"),
+        on_wait=waiting,
         then=commit,
     )
     _summary(report, output)
