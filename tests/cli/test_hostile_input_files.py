@@ -11,41 +11,24 @@ from __future__ import annotations
 import json
 import os
 import socket
-import subprocess
-import sys
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from click.testing import Result
+
+from tests.processes import Outcome, run_stackyard_process
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "local-multicluster.yaml"
 LIMIT_SECONDS = 60
 LEVELS = 50_000
 
 
-@dataclass(frozen=True)
-class Run:
-    code: int
-    stdout: str
-    stderr: str
+def stackyard(*args: str | Path, cwd: Path) -> Outcome:
+    return run_stackyard_process(*args, cwd=cwd, timeout=LIMIT_SECONDS)
 
 
-def stackyard(*args: str | Path, cwd: Path) -> Run:
-    done = subprocess.run(
-        [sys.executable, "-m", "stackyard", *map(str, args)],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        timeout=LIMIT_SECONDS,
-        check=False,
-        env={**os.environ, "STACKYARD_LOG_DIR": str(cwd / "crash-logs")},
-    )
-    return Run(done.returncode, done.stdout, done.stderr)
-
-
-def assert_refused(run: Run, path: str | Path, words: str) -> None:
+def assert_refused(run: Outcome, path: str | Path, words: str) -> None:
     assert run.code == 2, (run.code, run.stderr[-2000:])
     assert "Traceback" not in run.stderr
     assert f"{path}:" in run.stderr, run.stderr
@@ -90,8 +73,8 @@ def test_a_directory_as_the_spec_is_refused(cli: Callable[..., Result], tmp_path
     assert_refused(_ran(result), tmp_path / "spec.yaml", "a directory, not a regular file")
 
 
-def _ran(result: Result) -> Run:
-    return Run(result.exit_code, result.stdout, result.stderr)
+def _ran(result: Result) -> Outcome:
+    return Outcome(("in-process",), result.exit_code, result.stdout, result.stderr, 0.0)
 
 
 def _merge_bomb() -> str:

@@ -10,19 +10,14 @@ traceback, and — when refused — a message that names the input.
 from __future__ import annotations
 
 import json
-import os
-import resource
-import subprocess
-import sys
-import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from xml.etree import ElementTree
 
 import pytest
 from click.testing import Result
 
+from tests.processes import Outcome, run_stackyard_process
 from tests.simulate.conftest import LOCAL
 
 SECONDS = 60  # generous for a shared CI machine; a hang runs into it anyway
@@ -32,41 +27,14 @@ HUGE = "9" * 400
 Cli = Callable[..., Result]
 
 
-@dataclass(frozen=True)
-class Run:
-    """How one command line ended."""
-
-    code: int
-    stdout: str
-    stderr: str
-    seconds: float
-
-
-def _limits() -> None:  # pragma: no cover - runs in the child before exec
-    resource.setrlimit(resource.RLIMIT_AS, (MEMORY, MEMORY))
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-
-
-def stackyard(tmp_path: Path, *args: str | Path) -> Run:
+def stackyard(tmp_path: Path, *args: str | Path) -> Outcome:
     """Run ``python -m stackyard ARGS`` in ``tmp_path``; crash logs stay there too."""
-    env = {**os.environ, "STACKYARD_LOG_DIR": str(tmp_path / "crash-logs"), "COLUMNS": "200"}
-    started = time.monotonic()
-    done = subprocess.run(
-        [sys.executable, "-m", "stackyard", *map(str, args)],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=SECONDS,
-        preexec_fn=_limits,
-        check=False,
-    )
-    return Run(done.returncode, done.stdout, done.stderr, time.monotonic() - started)
+    return run_stackyard_process(*args, cwd=tmp_path, timeout=SECONDS, memory=MEMORY)
 
 
-def assert_clean(run: Run | Result, code: int, *words: str) -> None:
+def assert_clean(run: Outcome | Result, code: int, *words: str) -> None:
     """Exit ``code``, no traceback or internal error, and every word in stderr."""
-    assert (run.code if isinstance(run, Run) else run.exit_code) == code, run.stderr
+    assert (run.code if isinstance(run, Outcome) else run.exit_code) == code, run.stderr
     for stream in (run.stdout, run.stderr):
         assert "Traceback" not in stream and "internal error" not in stream, stream
     for word in words:

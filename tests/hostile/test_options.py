@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import EXAMPLES
-from tests.hostile.conftest import check_outcome, run_stackyard
 from tests.hostile.payloads import BASE_SPEC, YAML_PAYLOADS
 from tests.hostile.specials import SPECIALS, kind_of
+from tests.processes import check_outcome, run_stackyard
 
 LOCAL = EXAMPLES / "local-multicluster.yaml"
 

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.hostile.conftest import check_outcome, run_stackyard, tree_snapshot
 from tests.hostile.payloads import BASE_SPEC, SPEC_PAYLOADS, YAML_PAYLOADS
+from tests.processes import check_outcome, run_stackyard, tree_snapshot
 
 PAYLOADS = {**YAML_PAYLOADS, **SPEC_PAYLOADS}
 COMMANDS = ["plan", "render", "simulate", "diff"]

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.hostile.conftest import check_outcome, run_stackyard, tree_snapshot
 from tests.hostile.payloads import BASE_SPEC, YAML_PAYLOADS
 from tests.hostile.specials import SPECIALS
+from tests.processes import check_outcome, run_stackyard, tree_snapshot
 
 DEPLOYMENT = """\
 apiVersion: apps/v1

@@ -1,5 +1,8 @@
 """Run Stackyard as a user would, in a child process that a crash or a hang cannot take down.
 
+Shared by every test that must survive what it runs: the hostile-input suite
+(``tests/hostile``) and the command-line tests of inputs that once crashed or hung.
+
 Every hostile case runs Stackyard in its own process (forked from the test process, or
 ``python -m stackyard`` as a fresh interpreter) with a wall-clock limit and an
 address-space limit, so a segfault, a hang or a memory runaway shows as a
@@ -42,8 +45,8 @@ class Outcome:
     seconds: float
 
 
-def _limit_child() -> None:  # pragma: no cover - runs in the child before exec
-    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_BYTES, MEMORY_BYTES))
+def _limit_child(memory: int = MEMORY_BYTES) -> None:  # pragma: no cover - in the child
+    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
 
@@ -114,7 +117,9 @@ def _wait(pid: int, timeout: float, args: tuple[str | Path, ...]) -> int:
         delay = min(delay * 2, 0.05)
 
 
-def run_stackyard_process(*args: str | Path, cwd: Path, timeout: float = CASE_SECONDS) -> Outcome:
+def run_stackyard_process(
+    *args: str | Path, cwd: Path, timeout: float = CASE_SECONDS, memory: int = MEMORY_BYTES
+) -> Outcome:
     """Run ``python -m stackyard ARGS`` as a fresh interpreter, exactly as a user does."""
     command = [sys.executable, "-m", "stackyard", *map(str, args)]
     env = {**os.environ, "STACKYARD_LOG_DIR": str(cwd / ".crash-logs"), "COLUMNS": "200"}
@@ -127,7 +132,7 @@ def run_stackyard_process(*args: str | Path, cwd: Path, timeout: float = CASE_SE
             stdin=subprocess.DEVNULL,
             capture_output=True,
             timeout=timeout,
-            preexec_fn=_limit_child,
+            preexec_fn=lambda: _limit_child(memory),
             check=False,
         )
     except subprocess.TimeoutExpired:
