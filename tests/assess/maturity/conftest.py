@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from stackyard.assess import Assessment, assess_directory
-from stackyard.assess.model import ControlResult
+from stackyard.assess.inputs import RepositoryIndex, index_repository
+from stackyard.assess.model import ControlResult, Notice
 
 REPOS = Path(__file__).resolve().parents[1] / "repos"
 SEED001 = REPOS / "seed001"
@@ -44,3 +45,29 @@ def write_tree(tmp_path: Path) -> WriteTree:
 def control(assessment: Assessment, control_id: str) -> ControlResult:
     """The verdict on one control."""
     return next(c for a in assessment.areas for c in a.controls if c.control == control_id)
+
+
+DEPLOYMENT = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  namespace: shop
+spec:
+  template:
+    spec:
+      containers:
+        - name: app
+          image: nginx:1.27
+"""
+
+
+def index(root: Path) -> tuple[RepositoryIndex, list[Notice]]:
+    """Index ``root`` as assess does; the notices it gave beside."""
+    notices: list[Notice] = []
+    return index_repository(root, notices), notices
+
+
+def messages(notices: list[Notice], file: str) -> list[str]:
+    """The notices about one file."""
+    return [n.message for n in notices if n.file == file]

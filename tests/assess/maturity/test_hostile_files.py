@@ -11,33 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from stackyard.assess.inputs import RepositoryIndex, index_repository, walk
+from stackyard.assess.inputs import walk
 from stackyard.assess.inputs.walk import SourceFile, read_text
 from stackyard.assess.model import Notice
-from tests.assess.maturity.conftest import WriteTree
-
-DEPLOYMENT = """\
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-  namespace: shop
-spec:
-  template:
-    spec:
-      containers:
-        - name: app
-          image: nginx:1.27
-"""
-
-
-def index(root: Path) -> tuple[RepositoryIndex, list[Notice]]:
-    notices: list[Notice] = []
-    return index_repository(root, notices), notices
-
-
-def messages(notices: list[Notice], file: str) -> list[str]:
-    return [n.message for n in notices if n.file == file]
+from tests.assess.maturity.conftest import DEPLOYMENT, WriteTree, index, messages
 
 
 @pytest.fixture

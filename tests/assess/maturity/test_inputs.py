@@ -8,33 +8,10 @@ from pathlib import Path
 import pytest
 
 from stackyard.assess import assess_directory
-from stackyard.assess.inputs import RepositoryIndex, index_repository, walk
-from stackyard.assess.model import Evidence, Notice
+from stackyard.assess.inputs import walk
+from stackyard.assess.model import Evidence
 from stackyard.errors import InputError
-from tests.assess.maturity.conftest import WriteTree
-
-DEPLOYMENT = """\
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-  namespace: shop
-spec:
-  template:
-    spec:
-      containers:
-        - name: app
-          image: nginx:1.27
-"""
-
-
-def index(root: Path) -> tuple[RepositoryIndex, list[Notice]]:
-    notices: list[Notice] = []
-    return index_repository(root, notices), notices
-
-
-def messages(notices: list[Notice], file: str) -> list[str]:
-    return [n.message for n in notices if n.file == file]
+from tests.assess.maturity.conftest import DEPLOYMENT, WriteTree, index, messages
 
 
 def test_a_binary_file_is_skipped_with_a_notice(write_tree: WriteTree) -> None:
