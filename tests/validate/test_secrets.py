@@ -171,3 +171,29 @@ def test_a_gcp_service_account_key_file_is_found_at_its_type_line(tmp_path: Path
     first, *_ = scan(tmp_path)
     assert "gcp service account key" in first.message
     assert first.location.line == 2
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        # Deep indentation and long lines of words before "=": detect-secrets' own
+        # filters backtrack on both (minutes for these files when run on every line).
+        ("deep.yaml", "".join(f"{'  ' * i}k{i}:\n" for i in range(2000)).encode()),
+        ("words.yaml", (b"a " * 499 + b"=\n") * 2000),
+        ("padding.yaml", b"# padding\n" * 400_000),
+    ],
+)
+def test_hostile_line_shapes_are_scanned_in_bounded_time(
+    tmp_path: Path, name: str, content: bytes
+) -> None:
+    (tmp_path / name).write_bytes(content)
+    started = time.monotonic()
+    assert scan(tmp_path) == []
+    assert time.monotonic() - started < 15
+
+
+def test_a_file_over_the_cap_is_listed_as_not_scanned(tmp_path: Path) -> None:
+    (tmp_path / "big.yaml").write_bytes(b"password: hunter2\n" + b"#" * (5 * 1024 * 1024))
+    (finding,) = scan(tmp_path)
+    assert finding.severity == "unchecked"
+    assert "not scanned" in finding.message and "bytes" in finding.message

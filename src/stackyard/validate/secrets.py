@@ -9,7 +9,7 @@ high-entropy strings and keyword assignments such as ``password: ...``).
 Policy:
 
 - Every file is read here, through ``stackyard.fsio.read_tree_file``: only regular
-  files, at most :data:`MAX_SCAN_BYTES`; a file it skips is listed as not scanned.
+  files, at most :data:`MAX_SCAN_BYTES` (4 MiB); a file it skips is listed as not scanned.
 - The text is scanned as *lines*, never parsed: detect-secrets' own ``scan_file``
   would run its YAML parser over ``.yaml`` files, which hangs on an alias bomb that
   Stackyard's loader refused, and drops every comment. Lines cover comments too.
@@ -38,8 +38,10 @@ from pathlib import Path
 # The line-based entry point of detect-secrets 1.5.0 (pinned): scan_file reads the file
 # itself (UTF-8 only) and runs its YAML transformer; this function is what it calls
 # on the lines afterwards, plugins and filters included.
+from detect_secrets.core.potential_secret import PotentialSecret
 from detect_secrets.core.scan import _process_line_based_plugins
-from detect_secrets.settings import transient_settings
+from detect_secrets.filters.heuristic import is_indirect_reference
+from detect_secrets.settings import get_plugins, transient_settings
 
 from stackyard.errors import Location
 from stackyard.fsio.read import read_tree_file
@@ -73,7 +75,7 @@ PLUGINS = [
     {"name": "SlackDetector"},
 ]
 PARALLEL_FROM = 400  # files; below this a worker pool costs more than it saves
-MAX_SCAN_BYTES = 16 * 1024 * 1024
+MAX_SCAN_BYTES = 4 * 1024 * 1024  # as for YAML; a larger file is listed as not scanned
 _BINARY_PROBE = 8192
 _PRINTABLE_RUN = re.compile(rb"[\t\x20-\x7e]{16,}")
 # key: value, key = value, "key": "value", - key: value, # key: value (a comment)
@@ -89,6 +91,10 @@ _FLOW_ENV = re.compile(
 )
 _ENV_LOOKAHEAD = 3  # lines after "- name: X" in which its "value:" may follow
 _KEYWORD = "Secret Keyword"
+_WHITESPACE_RUN = re.compile(r"\s{2,}")
+_INDIRECT_REFERENCE = "detect_secrets.filters.heuristic.is_indirect_reference"
+_INDIRECT_REFERENCE_MAX = 240
+_VERDICT_CACHE = 100_000  # distinct lines remembered per file
 
 
 def scan_tree(root: Path) -> Iterator[ValidationFinding]:
@@ -120,7 +126,10 @@ def _is_metadata(relative: Path) -> bool:
 
 def _scan_files(files: list[str]) -> list[ValidationFinding]:
     found: list[ValidationFinding] = []
-    with transient_settings({"plugins_used": PLUGINS}):
+    with transient_settings({"plugins_used": PLUGINS}) as settings:
+        # Run on every line, this filter backtracks quadratically (a 999-character line
+        # costs 30 ms); it is applied to the few lines with a hit instead (_plugin_hits).
+        settings.disable_filters(_INDIRECT_REFERENCE)
         for file in files:
             found += scan_file(file)
     return found
@@ -174,11 +183,44 @@ def _scan_binary(file: str, content: bytes) -> list[ValidationFinding]:
 
 
 def _plugin_hits(file: str, lines: list[str]) -> Iterator[tuple[int, str]]:
-    for secret in _process_line_based_plugins(list(enumerate(lines, start=1)), filename=file):
-        line = secret.line_number or 0
-        if secret.type == _KEYWORD and _is_reference(lines, line - 1, secret.secret_value or ""):
+    for number, text, secret in _plugin_secrets(file, lines):
+        # detect-secrets' filter for "secret = get_secret()", on short lines only: it is
+        # meant for code, and its regex backtracks on long ones.
+        if len(text) <= _INDIRECT_REFERENCE_MAX and is_indirect_reference(text):
             continue
-        yield line, secret.type.lower()
+        if secret.type == _KEYWORD and _is_reference(lines, number - 1, secret.secret_value or ""):
+            continue
+        yield number, secret.type.lower()
+
+
+def _plugin_secrets(file: str, lines: list[str]) -> Iterator[tuple[int, str, PotentialSecret]]:
+    """detect-secrets' findings per line, plugins and filters applied, in bounded time.
+
+    Its line loop costs ~130 us a line in bookkeeping whatever the line holds, so the
+    plugins first look at each distinct line directly (~25 us, cached: trees repeat
+    lines endlessly); only lines with a match go through the loop, with the line before
+    them as context (for its "pragma: allowlist nextline secret" comments). Runs of
+    whitespace are collapsed first: they hold no secret, and detect-secrets' regexes
+    backtrack over them.
+    """
+    plugins = get_plugins()
+    verdicts: dict[str, bool] = {}
+    previous = ""
+    for number, line in enumerate(lines, start=1):
+        text = _WHITESPACE_RUN.sub(" ", line)
+        matched = verdicts.get(text)
+        if matched is None:
+            if len(verdicts) >= _VERDICT_CACHE:
+                verdicts.clear()
+            matched = verdicts[text] = any(
+                plugin.analyze_line(filename=file, line=text, line_number=number, context=None)
+                for plugin in plugins
+            )
+        if matched:
+            for secret in _process_line_based_plugins([(1, previous), (2, text)], filename=file):
+                if secret.line_number == 2:
+                    yield number, text, secret
+        previous = text
 
 
 def _key_hits(lines: list[str]) -> Iterator[tuple[int, str]]:
