@@ -91,6 +91,7 @@ HUGE = "9" * 400
     [
         ("count: 2,", "count: .inf,", "clusters[0].nodePools[1].count", "finite"),
         ("count: 2,", "count: -1,", "clusters[0].nodePools[1].count", "greater than"),
+        ("count: 2,", "count: true,", "clusters[0].nodePools[1].count", "not true"),
         ("count: 2,", f"count: {HUGE},", "clusters[0].nodePools[1].count", "less than"),
         ("cpu: 8,", "cpu: .nan,", "clusters[0].nodePools[0].cpu", "not .nan"),
         ("cpu: 8,", "cpu: .inf,", "clusters[0].nodePools[0].cpu", "too large"),
@@ -120,6 +121,7 @@ def test_hostile_numbers_in_node_pools_are_refused_at_their_line(
         ("slo:\n  availability: .nan\n", "slo.availability", "finite"),
         ("slo:\n  availability: .inf\n", "slo.availability", "finite"),
         ("slo:\n  availability: 100\n", "slo.availability", "less than 100"),
+        ("slo:\n  availability: true\n", "slo.availability", "not true"),
         ("slo:\n  availability: -5\n", "slo.availability", "greater than 0"),
         ("slo:\n  rto: 0\n", "slo.rto", "zero"),
         (f"slo:\n  rto: {HUGE}h\n", "slo.rto", "too long"),

@@ -15,7 +15,9 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from stackyard.spec.text import Text
 from stackyard.spec.units import (
+    Count,
     Duration,
+    Number,
     PositiveDuration,
     PositiveQuantity,
     Quantity,
@@ -114,7 +116,7 @@ class NodePool(_Spec):
     role: Literal["control-plane", "worker"] = Field(
         default="worker", description="control-plane nodes run etcd and the API server."
     )
-    count: int = Field(ge=1, le=5000, description="How many nodes.")
+    count: Count = Field(ge=1, le=5000, description="How many nodes.")
     cpu: PositiveQuantity = Field(description="vCPUs per node, e.g. 2 or 4.")
     memory: PositiveQuantity = Field(description="Memory per node, e.g. 4Gi.")
     disk: PositiveQuantity | None = Field(
@@ -309,7 +311,7 @@ class Policy(_Spec):
 class Slo(_Spec):
     """The service-level objectives the platform is held to."""
 
-    availability: float = Field(
+    availability: Number = Field(
         default=99.0,
         gt=0,
         lt=100,
@@ -333,7 +335,7 @@ class Slo(_Spec):
 class Host(_Spec):
     """The machine that runs local VMs (provider local)."""
 
-    cpu: int = Field(ge=1, le=4096, description="Physical cores.")
+    cpu: Count = Field(ge=1, le=4096, description="Physical cores.")
     memory: PositiveQuantity = Field(description="Physical memory, e.g. 64Gi.")
     systemReserved: Quantity = Field(
         default="8Gi", description="Memory kept for the host OS (seed 004: 64 GB → 56 usable)."

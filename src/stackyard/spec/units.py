@@ -198,6 +198,13 @@ def _positive_quantity(value: object) -> str:
     return text
 
 
+def _number(value: object) -> object:
+    # YAML reads true as a boolean and Python treats it as 1: count: true is a typo.
+    if isinstance(value, bool):
+        raise ValueError(f"write a number, not {str(value).lower()}")
+    return value
+
+
 def _address_range(value: object) -> AddressRange:
     if isinstance(value, AddressRange):
         return value
@@ -223,6 +230,10 @@ PositiveQuantity = Annotated[
     str, BeforeValidator(_positive_quantity), WithJsonSchema(_QUANTITY_SCHEMA)
 ]
 """A Kubernetes quantity above 0, up to 1Ei."""
+Count = Annotated[int, BeforeValidator(_number)]
+"""A whole number, never a YAML boolean (its bounds are set per field)."""
+Number = Annotated[float, BeforeValidator(_number)]
+"""A real number, never a YAML boolean (bounds and finiteness are set per field)."""
 Range = Annotated[
     AddressRange,
     BeforeValidator(_address_range),
