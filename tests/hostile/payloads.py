@@ -85,6 +85,8 @@ YAML_PAYLOADS: dict[str, bytes] = {
     "huge-float": b"n: 1e99999\n",
     "yaml11-value-equals": b"matchType: =\n",
     "long-line-1mb": b"name: " + b"x" * (1 << 20) + b"\n",
+    "wide-flow-list-1m": b"[" + b"{}," * 1_000_000 + b"]\n",
+    "wide-list-redefined-anchor": b"a: &x 1\nb: &x 2\nc: [" + b"{}," * 1_000_000 + b"]\n",
     "many-keys-100k": b"".join(b"k%d: %d\n" % (i, i) for i in range(100_000)),
     "over-size-cap-5mb": b"# padding\n" * (512 * 1024),
     "control-characters": b"name: \x1b[31mred\x07\n",

@@ -222,3 +222,14 @@ def test_output_paths_that_cannot_be_written(
     assert blocker.read_text() == "keep me\n"
     if where == "directory":
         assert (target / "keep.txt").read_text() == "mine\n"
+
+
+@pytest.mark.parametrize(
+    "version", ["1", "1.35\n", "../x", "abc", "9" * 400, "", "1.35.0.0.0", "v1.35"]
+)
+def test_validate_kubernetes_version_values(tmp_path: Path, spec: Path, version: str) -> None:
+    check_outcome(run_stackyard("render", spec, "-o", "tree", cwd=tmp_path))
+    outcome = run_stackyard(
+        "validate", tmp_path / "tree", "--kubernetes-version", version, cwd=tmp_path
+    )
+    check_outcome(outcome, names="--kubernetes-version")
