@@ -132,6 +132,28 @@ def test_a_stale_file_behind_a_symlinked_folder_is_not_deleted(tmp_path: Path) -
     assert (elsewhere / "a").read_text() == "1\n"
 
 
+def test_a_marker_listing_paths_through_a_planted_symlink_removes_nothing_there(
+    tmp_path: Path,
+) -> None:
+    out = tmp_path / "out"
+    write_tree(tree(a="1"), out, META)
+    (out / ".git" / "refs" / "tags").mkdir(parents=True)
+    (out / ".git" / "HEAD").write_text("ref: refs/heads/main\n")
+    outside = tmp_path / "outside"
+    (outside / "empty").mkdir(parents=True)
+    (outside / "file").write_text("theirs\n")
+    (out / "g").symlink_to(".git")
+    (out / "o").symlink_to(outside)
+    listed = ["a", "g/refs/tags/x", "g/HEAD", "o/empty/x", "o/file"]
+    (out / MARKER).write_text(json.dumps({"format": 2, "files": dict.fromkeys(listed, "0" * 64)}))
+    write_tree(tree(a="1"), out, META)
+    assert (out / ".git" / "refs" / "tags").is_dir()
+    assert (out / ".git" / "HEAD").read_text() == "ref: refs/heads/main\n"
+    assert (outside / "empty").is_dir()
+    assert (outside / "file").read_text() == "theirs\n"
+    assert (out / "g").is_symlink() and (out / "o").is_symlink()
+
+
 @pytest.mark.parametrize(
     "files",
     [{"../../outside": "0" * 64}, {".git/config": "0" * 64}, {"overrides/x": "0" * 64}],

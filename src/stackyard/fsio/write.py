@@ -143,8 +143,37 @@ def make_folders(path: Path, option: str = "") -> None:
         raise _os_error(path, option, e, "cannot create the folder") from e
 
 
-def remove_file(path: Path, option: str = "") -> bool:
+def real_folders_between(stop: Path, folder: Path) -> bool:
+    """Whether ``folder`` and every folder between it and ``stop`` is a real folder.
+
+    Each component below ``stop`` is ``lstat``'ed: a symbolic link anywhere in the middle
+    of a path would make ``unlink`` or ``rmdir`` act on something outside ``stop`` (a
+    planted ``g -> .git`` or ``o -> /elsewhere``), so such a path is never acted on.
+    """
+    if folder == stop:
+        return True
+    if stop not in folder.parents:
+        return False
+    current = stop
+    for part in folder.relative_to(stop).parts:
+        current = current / part
+        try:
+            status = os.lstat(current)
+        except OSError:
+            return False
+        if not stat.S_ISDIR(status.st_mode):
+            return False
+    return True
+
+
+def remove_file(path: Path, option: str = "", *, within: Path | None = None) -> bool:
     """Delete the regular file ``path``; anything else there is left alone.
+
+    Args:
+        path: the file to delete.
+        option: the command-line option that named it, for the message.
+        within: when given, ``path`` is deleted only if every folder between ``within``
+            and it is a real folder (no symbolic link in the middle of the path).
 
     Returns:
         Whether a file was deleted (False when nothing or a non-file was there).
@@ -152,6 +181,8 @@ def remove_file(path: Path, option: str = "") -> bool:
     Raises:
         InputError: the file system refuses.
     """
+    if within is not None and not real_folders_between(within, path.parent):
+        return False
     try:
         status = os.lstat(path)
     except FileNotFoundError:
@@ -170,8 +201,14 @@ def remove_file(path: Path, option: str = "") -> bool:
 
 
 def remove_empty_folders(folder: Path, stop: Path) -> None:
-    """Remove ``folder`` and its parents below ``stop`` while they are empty."""
+    """Remove ``folder`` and its parents below ``stop`` while they are empty.
+
+    Nothing is removed through a symbolic link: each folder is removed only while it
+    and every folder between it and ``stop`` are real folders.
+    """
     while folder != stop and stop in folder.parents:
+        if not real_folders_between(stop, folder):
+            return
         try:
             os.rmdir(folder)
         except OSError:  # not empty, already gone, or not ours to remove: stop here

@@ -204,6 +204,17 @@ def _remove_old_staging(output: Path) -> list[str]:
     return removed
 
 
+def _remove_emptied_folders(path: str, disk: _Disk, output: Path) -> None:
+    """Remove the folders of ``path`` that deleting it emptied.
+
+    Only folders the scan saw as real folders (it never follows a link) are candidates:
+    a marker listing ``g/objects/x`` with a planted ``g -> .git`` must not empty ``.git``.
+    """
+    parent = path.rpartition("/")[0]
+    if parent and parent in disk.folders:
+        remove_empty_folders(output / parent, output)
+
+
 def _same_content(path: Path, text: str) -> bool:
     data = read_tree_file(path, max_bytes=len(text.encode("utf-8")) + 1)
     return isinstance(data, bytes) and data == text.encode("utf-8")
@@ -269,7 +280,7 @@ def _write_locked(
     replaced = _conflicts(tree, disk, owned, force, output)
 
     for temporary in disk.temporaries:  # a killed render's half-written files
-        if remove_file(output / temporary, OPTION):
+        if remove_file(output / temporary, OPTION, within=output):
             cleaned.append(temporary)
     if interrupted:
         cleaned.append(JOURNAL)  # replaced below, removed once the marker is written
@@ -287,9 +298,9 @@ def _write_locked(
     deleted: list[str] = []
     for path in sorted(owned - set(rendered)):
         # Only what the scan saw as a regular file: never through a link to elsewhere.
-        if path in disk.regular and remove_file(output / path, OPTION):
+        if path in disk.regular and remove_file(output / path, OPTION, within=output):
             deleted.append(path)
-        remove_empty_folders((output / path).parent, output)
+        _remove_emptied_folders(path, disk, output)
     if written or deleted:  # the marker must never reach the disk before the files
         flush_to_disk()
     marker = RenderMarker(metadata, {path: sha256_text(text) for path, text in rendered.items()})
