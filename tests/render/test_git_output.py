@@ -192,6 +192,26 @@ def test_commit_of_a_changed_spec_records_changes_and_deletions(cli: Cli, tmp_pa
     assert git(repo, "status", "--porcelain") == ""
 
 
+def test_commit_records_deletions_an_earlier_render_without_commit_made(
+    cli: Cli, tmp_path: Path
+) -> None:
+    repo = new_repo(tmp_path / "repo")
+    (repo / "NOTES.md").write_text("the team's notes\n")
+    git(repo, "add", "NOTES.md")
+    git(repo, "commit", "-q", "-m", "notes")
+    assert cli("render", SPEC, "-o", repo, "--commit").exit_code == 0
+    (repo / "NOTES.md").unlink()  # the user's own deletion is theirs to commit
+    spec = tmp_path / "platform.yaml"
+    spec.write_text(SPEC.read_text().replace("  path: .", "  path: sub"))
+    assert cli("render", spec, "-o", repo).exit_code == 0  # deletes, commits nothing
+    result = cli("render", spec, "-o", repo, "--commit")
+    assert result.exit_code == 0, result.stderr
+    changed = git(repo, "show", "--name-status", "--format=", "HEAD").splitlines()
+    assert "D\t.github/workflows/stackyard-validate.yaml" in changed
+    assert "NOTES.md" not in git(repo, "show", "--name-only", "--format=", "HEAD")
+    assert git(repo, "status", "--porcelain").splitlines() == [" D NOTES.md"]
+
+
 def test_commit_outside_a_work_tree_is_refused_before_writing(cli: Cli, tmp_path: Path) -> None:
     out = tmp_path / "plain"
     result = cli("render", SPEC, "-o", out, "--commit")

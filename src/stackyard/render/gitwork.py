@@ -20,7 +20,7 @@ from pathlib import Path
 
 from stackyard import __version__
 from stackyard.errors import InputError, Location, Problem
-from stackyard.render.marker import RenderMetadata
+from stackyard.render.marker import MARKER, RenderMetadata, parse_marker
 
 _OPTION = "--commit"
 
@@ -155,15 +155,36 @@ def _has_head(target: GitTarget) -> bool:
     return _git(target.output, "rev-parse", "--verify", "-q", "HEAD", check=False).returncode == 0
 
 
+def _marker_files_in_git(target: GitTarget, prefix: str, revision: str) -> set[str]:
+    """The files listed by the marker as Git holds it (``revision`` ``""`` is the index).
+
+    An earlier render without ``--commit`` (or a killed one) may have deleted files that
+    Git still tracks; the marker Git holds says they were Stackyard's. A marker Git does
+    not hold, or one that is damaged, claims nothing.
+    """
+    result = _git(target.output, "show", f"{revision}:{prefix}{MARKER}", check=False)
+    if result.returncode != 0:
+        return set()
+    try:
+        return set(parse_marker(result.stdout, f"{revision}:{prefix}{MARKER}").files)
+    except InputError:
+        return set()
+
+
 def commit_render(
-    target: GitTarget, present: list[str], deleted: list[str], message: str
+    target: GitTarget, present: list[str], released: list[str], message: str
 ) -> str | None:
     """Record the render as one commit of exactly its own files.
+
+    Every file Git tracks under the output that Stackyard owned and no longer renders
+    is recorded as deleted, whichever render deleted it: ``released`` (owned by the
+    marker or journal on disk) and the files the marker in Git lists, when they are
+    gone from disk. Nothing Stackyard never owned is staged.
 
     Args:
         target: where (from ``prepare_commit``).
         present: every file the render owns now, relative to the output (marker too).
-        deleted: the files it deleted, relative to the output.
+        released: the files it owned and no longer renders, relative to the output.
         message: the full commit message.
 
     Returns:
@@ -180,8 +201,16 @@ def commit_render(
     committed = set()
     if _has_head(target):
         committed = _names(_git(here, "ls-tree", "-r", "-z", "--full-name", "--name-only", "HEAD"))
+    owned_before = set(released)
+    for revision in ("", "HEAD"):
+        owned_before |= _marker_files_in_git(target, prefix, revision)
+    deleted = sorted(
+        path
+        for path in owned_before - set(present)
+        if not os.path.lexists(here / path) and prefix + path in indexed | committed
+    )
     gone_indexed = [path for path in deleted if prefix + path in indexed]
-    gone = [path for path in deleted if prefix + path in indexed | committed]
+    gone = deleted
     staged = present + gone_indexed
     _git(
         here,

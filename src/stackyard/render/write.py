@@ -75,6 +75,7 @@ class WriteReport:
     unknown: tuple[str, ...] = ()  # files Stackyard did not write, left alone
     cleaned: tuple[str, ...] = ()  # leftovers of an interrupted render, removed
     replaced: tuple[str, ...] = ()  # files Stackyard did not write, overwritten by force
+    released: tuple[str, ...] = ()  # every owned file no longer rendered (deleted now or before)
 
 
 @dataclass(frozen=True)
@@ -315,6 +316,7 @@ def _write_locked(
         unknown=tuple(unknown),
         cleaned=tuple(cleaned),
         replaced=tuple(replaced),
+        released=tuple(sorted(owned - set(rendered))),
     )
 
 

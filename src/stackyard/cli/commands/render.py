@@ -92,7 +92,8 @@ def render_command(spec: Path, output: Path, options: RenderOptions) -> int:
             return
         present = [path for path, _ in tree] + [MARKER]
         message = commit_message(metadata, options.message)
-        commit_id = commit_render(target, present, list(report.deleted), message)
+        released = sorted(set(report.released) | set(report.deleted))
+        commit_id = commit_render(target, present, released, message)
         if commit_id is None:
             _say("nothing to commit: the render changed no file in Git")
         else:
