@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from stackyard import __version__
 from stackyard.cli.main import app
-from stackyard.render.marker import MARKER
+from stackyard.render.marker import MARKER, read_marker
 from tests.render.conftest import EXAMPLES
 
 SPEC = EXAMPLES / "community-poc.yaml"
@@ -244,6 +244,22 @@ def test_a_damaged_marker_is_one_line_of_exit_two_for_render_and_validate(
         assert result.exit_code == 2, result.stderr
         assert len(result.stderr.strip().splitlines()) == 1
         assert str(out / MARKER) in result.stderr
+
+
+@pytest.mark.parametrize("version", ["v1.35", "v1.35.2", "1.12345"])
+def test_every_version_the_spec_accepts_renders_a_marker_that_reads_back(
+    cli: Cli, tmp_path: Path, version: str
+) -> None:
+    spec = tmp_path / "platform.yaml"
+    spec.write_text(SPEC.read_text().replace('version: "1.35"', f'version: "{version}"'))
+    out = tmp_path / "out"
+    assert cli("render", spec, "-o", out).exit_code == 0
+    assert json.loads((out / MARKER).read_text())["kubernetesVersion"] == version.lstrip("v")
+    for args in (("render", spec, "-o", out), ("render", spec, "-o", out, "--check")):
+        result = cli(*args)
+        assert result.exit_code == 0, result.stderr
+    (out / MARKER).write_text((out / MARKER).read_text().replace('": "1.', '": "v1.'))
+    assert read_marker(out) is not None  # a marker of an earlier version with the "v"
 
 
 def test_check_and_commit_cannot_be_combined(cli: Cli, tmp_path: Path) -> None:

@@ -22,7 +22,7 @@ from stackyard.render.gitops import (
     root_application,
 )
 from stackyard.render.manifests import ALL_BUILDERS, Placed, builders_output
-from stackyard.render.marker import RenderMetadata
+from stackyard.render.marker import RenderMetadata, normal_kubernetes_version
 from stackyard.render.readme import readme
 from stackyard.render.tree import RenderedTree
 from stackyard.render.valuebuilders import VALUE_BUILDERS
@@ -126,7 +126,7 @@ def render_metadata(plan: Plan, spec_digest: str = "") -> RenderMetadata:
     return RenderMetadata(
         platform=platform.name,
         edition=platform.edition,
-        kubernetes_version=platform.kubernetes.version,
+        kubernetes_version=normal_kubernetes_version(platform.kubernetes.version),
         repo_url=platform.gitops.repoURL,
         revision=platform.gitops.revision,
         path=platform.gitops.path,

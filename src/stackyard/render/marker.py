@@ -44,7 +44,9 @@ FORMAT = 2
 # A marker lists every file of a tree; 200 clusters need well under 2 MiB.
 MAX_MARKER_BYTES = 64 * 1024 * 1024
 _SHA256 = re.compile(r"[0-9a-f]{64}")
-_KUBERNETES_VERSION = re.compile(r"\d{1,4}\.\d{1,4}(\.\d{1,4})?")
+# Whatever the spec accepts (spec.model): markers written before versions were
+# normalised may carry the leading "v".
+_KUBERNETES_VERSION = re.compile(r"v?\d+\.\d+(\.\d+)?")
 _METADATA_KEYS = {
     "renderedBy": "rendered_by",
     "platform": "platform",
@@ -55,6 +57,11 @@ _METADATA_KEYS = {
     "path": "path",
     "specDigest": "spec_digest",
 }
+
+
+def normal_kubernetes_version(version: str) -> str:
+    """``version`` as the marker records it: ``"v1.35"`` and ``"1.35"`` are both ``1.35``."""
+    return version.strip().removeprefix("v")
 
 
 def sha256_text(text: str) -> str:
