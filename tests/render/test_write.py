@@ -170,6 +170,28 @@ def test_a_tampered_marker_is_refused_before_anything_is_touched(
     assert (out / "a").exists()
 
 
+@pytest.mark.parametrize("name", [MARKER, JOURNAL])
+def test_a_symlinked_marker_or_journal_is_refused_before_anything_is_written(
+    tmp_path: Path, name: str
+) -> None:
+    out = tmp_path / "out"
+    write_tree(tree(a="1", keep="k"), out, META)
+    elsewhere = tmp_path / "elsewhere"
+    listed = {"format": 2, "files": {"a": "0" * 64, "keep": "0" * 64}}
+    if name == JOURNAL:
+        listed = {"format": 2, "files": ["a", "keep"]}
+    elsewhere.write_text(json.dumps(listed))
+    if name == MARKER:
+        (out / MARKER).unlink()
+    (out / name).symlink_to(elsewhere)
+    with pytest.raises(InputError, match="must be a regular file"):
+        write_tree(tree(b="2"), out, META)
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        [MARKER, "a", "keep"] + ([JOURNAL] if name == JOURNAL else [])
+    )
+    assert (out / name).is_symlink() and (out / "keep").read_text() == "k\n"
+
+
 @pytest.mark.parametrize(
     "text",
     ["{", "[]", '{"format": 2, "files": []}', '{"platform": 3}', '{"kubernetesVersion": "9" }'],

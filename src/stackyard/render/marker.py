@@ -25,6 +25,7 @@ import hashlib
 import json
 import os
 import re
+import stat
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,7 +33,7 @@ from typing import Any
 
 from stackyard import __version__
 from stackyard.errors import InputError, Location, Problem, StackyardError
-from stackyard.fsio.read import read_input_bytes
+from stackyard.fsio.read import file_kind, read_input_bytes
 from stackyard.render.tree import safe_relative_path
 
 MARKER = ".stackyard-render"
@@ -190,9 +191,21 @@ def journal_text(paths: set[str]) -> str:
 
 
 def _read(folder: Path, name: str) -> bytes | None:
+    """The bytes of the marker or journal ``name``; None when there is none.
+
+    Only a regular file is read: a symbolic link there (to another tree's marker, or a
+    file listing paths elsewhere) would hand ownership of files to whoever planted it.
+    """
     path = folder / name
-    if not os.path.lexists(path):
+    try:
+        status = os.lstat(path)
+    except FileNotFoundError:
         return None
+    except OSError as e:
+        raise _damaged(str(path), "", f"cannot be examined: {e.strerror or e}") from e
+    if not stat.S_ISREG(status.st_mode):
+        kind = "a symbolic link" if stat.S_ISLNK(status.st_mode) else file_kind(status.st_mode)
+        raise _damaged(str(path), "", f"is {kind}; it must be a regular file stackyard wrote")
     return read_input_bytes(path, max_bytes=MAX_MARKER_BYTES, what="the render marker")
 
 
