@@ -12,7 +12,15 @@ import pytest
 
 from stackyard.errors import InputError
 from stackyard.fsio.lock import exclusive_lock
-from stackyard.render.marker import JOURNAL, LOCK, MARKER, RenderMetadata, read_marker
+from stackyard.render import write as render_write
+from stackyard.render.marker import (
+    JOURNAL,
+    LOCK,
+    MARKER,
+    RenderMetadata,
+    read_marker,
+    sha256_text,
+)
 from stackyard.render.tree import RenderedTree, RenderError, safe_relative_path
 from stackyard.render.write import check_tree, write_tree
 
@@ -232,11 +240,41 @@ def test_leftovers_of_killed_renders_are_removed(tmp_path: Path) -> None:
 def test_a_journal_makes_the_killed_renders_files_stackyards(tmp_path: Path) -> None:
     out = tmp_path / "out"
     write_tree(tree(a="1"), out, META)
-    (out / "half-done").write_text("written by a render that was killed\n")
-    (out / JOURNAL).write_text(json.dumps({"format": 2, "files": ["a", "half-done"]}))
+    killed = "written by a render that was killed\n"
+    (out / "half-done").write_text(killed)
+    files = {"a": sha256_text("1\n"), "half-done": sha256_text(killed)}
+    (out / JOURNAL).write_text(json.dumps({"format": 2, "files": files}))
     report = write_tree(tree(a="1"), out, META)
     assert report.deleted == ("half-done",)
     assert not (out / JOURNAL).exists()
+
+
+class _Killed(BaseException):
+    """Stands for SIGKILL: nothing after it runs, no clean-up."""
+
+
+def test_a_killed_force_render_never_makes_a_file_it_did_not_reach_stackyards(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "out"
+    write_tree(tree(a="1"), out, META)
+    (out / "zz-team.md").write_text("the team's own file\n")
+    real_write = render_write.write_text
+
+    def killed_after_the_journal(path: Path, text: str, **options: object) -> None:
+        real_write(path, text, **options)  # type: ignore[arg-type]
+        if path.name == JOURNAL:
+            raise _Killed
+
+    monkeypatch.setattr(render_write, "write_text", killed_after_the_journal)
+    with pytest.raises(_Killed):
+        write_tree(tree(a="1", **{"zz-team.md": "rendered"}), out, META, force=True)
+    monkeypatch.undo()
+    assert (out / JOURNAL).exists()
+    report = write_tree(tree(b="2"), out, META)  # another spec
+    assert (out / "zz-team.md").read_text() == "the team's own file\n"
+    assert report.unknown == ("zz-team.md",)
+    assert report.deleted == ("a",)
 
 
 def test_check_reports_changed_missing_and_stale_files_and_ignores_unknown_ones(

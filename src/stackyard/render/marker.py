@@ -15,8 +15,11 @@ path leaving the tree, a path into ``.git`` or ``overrides/``) is an ``InputErro
 naming the marker, never a crash and never a licence to touch a file outside the tree.
 
 The journal ``.stackyard-render.pending`` lists every file a render in progress may
-touch (the old marker's and the new tree's); it exists only while a render runs, so a
-render killed half-way leaves the next one a complete list of what may be Stackyard's.
+touch (the old marker's and the new tree's), each with the SHA-256 of the content the
+render means to leave there; it exists only while a render runs, so a render killed
+half-way leaves the next one a complete list of what may be Stackyard's. A listed file
+counts as Stackyard's only if its content is what the journal or the old marker says:
+a file ``--force`` was about to adopt but never reached is still the user's.
 """
 
 from __future__ import annotations
@@ -173,21 +176,33 @@ def parse_marker(data: bytes, source: str) -> RenderMarker:
     return RenderMarker(metadata, checked)
 
 
-def parse_journal(data: bytes, source: str) -> frozenset[str]:
-    """The paths a killed render listed as possibly its own.
+def parse_journal(data: bytes, source: str) -> dict[str, str]:
+    """What a killed render listed as possibly its own: path -> SHA-256 it meant to leave.
+
+    The digest is of the content the render was about to write (or the old marker's,
+    for a file it was about to delete); a journal of an earlier version lists paths
+    only, read with an empty digest that no file matches.
 
     Raises:
         InputError: damaged or edited.
     """
     files = _load_json(data, source).get("files")
-    if not isinstance(files, list):
-        raise _damaged(source, "files", "must list paths")
-    return frozenset(owned_path(path, source, "files") for path in files)
+    if isinstance(files, list):
+        return {owned_path(path, source, "files"): "" for path in files}
+    if not isinstance(files, dict):
+        raise _damaged(source, "files", "must map paths to SHA-256 digests")
+    checked: dict[str, str] = {}
+    for path, digest in files.items():
+        owned_path(path, source, "files")
+        if not isinstance(digest, str) or not (digest == "" or _SHA256.fullmatch(digest)):
+            raise _damaged(source, "files", f"{path!r} has no SHA-256")
+        checked[path] = digest
+    return checked
 
 
-def journal_text(paths: set[str]) -> str:
-    """The journal's content for ``paths``."""
-    return json.dumps({"format": FORMAT, "files": sorted(paths)}, indent=1) + "\n"
+def journal_text(files: Mapping[str, str]) -> str:
+    """The journal's content for ``files`` (path -> SHA-256 of the content meant)."""
+    return json.dumps({"format": FORMAT, "files": dict(sorted(files.items()))}, indent=1) + "\n"
 
 
 def _read(folder: Path, name: str) -> bytes | None:
@@ -219,11 +234,11 @@ def read_marker(folder: Path) -> RenderMarker | None:
     return None if data is None else parse_marker(data, str(folder / MARKER))
 
 
-def read_journal(folder: Path) -> frozenset[str]:
-    """The paths listed by an interrupted render's journal (empty when none).
+def read_journal(folder: Path) -> dict[str, str]:
+    """An interrupted render's journal: path -> SHA-256 meant (empty when none).
 
     Raises:
         InputError: the journal is unreadable or damaged.
     """
     data = _read(folder, JOURNAL)
-    return frozenset() if data is None else parse_journal(data, str(folder / JOURNAL))
+    return {} if data is None else parse_journal(data, str(folder / JOURNAL))

@@ -15,7 +15,9 @@ Policy:
   parent may be read-only or another repository's work tree), and the file is deleted
   when the render ends, so ``git status`` stays clean.
 - **Crash safe.** Before the first change a journal lists every file that may be
-  Stackyard's (old marker ∪ new tree); every file is replaced atomically; the marker is
+  Stackyard's (old marker ∪ new tree) with the SHA-256 of the content meant for it
+  (a listed file is recovered as Stackyard's only if it holds that content, so a
+  file ``force`` never reached stays the user's); every file is replaced atomically; the marker is
   written last and the journal deleted after it. A render killed at any moment leaves
   no half-written file, and the next render knows every file the killed one may have
   written, so it can finish the job: stale files go, temporary files of the killed run
@@ -25,10 +27,11 @@ Policy:
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import stat
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -62,6 +65,7 @@ from stackyard.render.tree import RenderedTree, RenderError
 OPTION = "--output"
 LOCK_WAIT_SECONDS = 60.0
 MAX_LISTED = 20
+MAX_RECOVERED_BYTES = 16 * 1024 * 1024  # far above any rendered file
 _OLD_STAGING = (".stackyard-new-", ".stackyard-old-")  # sibling folders of earlier versions
 
 
@@ -205,6 +209,25 @@ def _remove_old_staging(output: Path) -> list[str]:
     return removed
 
 
+def _recovered(
+    interrupted: Mapping[str, str], marked: Mapping[str, str], disk: _Disk, output: Path
+) -> set[str]:
+    """The files a killed render's journal lists that are really Stackyard's now.
+
+    A listed file is Stackyard's only if its content is what the journal meant to
+    write or what the old marker recorded: a file ``--force`` was about to adopt, which
+    the killed render never reached, still holds the user's content and stays theirs.
+    """
+    recovered: set[str] = set()
+    for path, digest in interrupted.items():
+        if path in marked or path not in disk.regular:
+            continue
+        data = read_tree_file(output / path, max_bytes=MAX_RECOVERED_BYTES)
+        if isinstance(data, bytes) and hashlib.sha256(data).hexdigest() == digest:
+            recovered.add(path)
+    return recovered
+
+
 def _remove_emptied_folders(path: str, disk: _Disk, output: Path) -> None:
     """Remove the folders of ``path`` that deleting it emptied.
 
@@ -273,11 +296,12 @@ def _write_locked(
     previous = read_marker(output)
     interrupted = read_journal(output)
     disk = _scan(output)
-    owned = set(interrupted)
-    if previous is not None and previous.lists_files:
-        owned |= set(previous.files)
-    elif previous is not None:  # an earlier version replaced the whole folder each time
+    marked = dict(previous.files) if previous is not None else {}
+    owned = set(marked)
+    if previous is not None and not previous.lists_files:
+        # an earlier version replaced the whole folder each time
         owned |= {path for path, _ in tree if path in disk.regular}
+    owned |= _recovered(interrupted, marked, disk, output)
     replaced = _conflicts(tree, disk, owned, force, output)
 
     for temporary in disk.temporaries:  # a killed render's half-written files
@@ -286,7 +310,9 @@ def _write_locked(
     if interrupted:
         cleaned.append(JOURNAL)  # replaced below, removed once the marker is written
     rendered = dict(tree)
-    write_text(output / JOURNAL, journal_text(owned | set(rendered)), option=OPTION)
+    meant = {path: marked.get(path) or interrupted.get(path, "") for path in owned}
+    meant |= {path: sha256_text(text) for path, text in rendered.items()}
+    write_text(output / JOURNAL, journal_text(meant), option=OPTION)
 
     written: list[str] = []
     for path, text in sorted(rendered.items()):
