@@ -246,6 +246,21 @@ def test_a_damaged_marker_is_one_line_of_exit_two_for_render_and_validate(
         assert str(out / MARKER) in result.stderr
 
 
+@pytest.mark.parametrize("name", [MARKER, ".stackyard-render.pending"])
+def test_a_lone_surrogate_in_a_marker_or_journal_path_is_exit_two(
+    cli: Cli, tmp_path: Path, name: str
+) -> None:
+    out = tmp_path / "out"
+    cli("render", SPEC, "-o", out)
+    path = r'"a\ud800/x"'  # JSON for a lone surrogate, which no file name can hold
+    files = f'{{{path}: "{"0" * 64}"}}' if name == MARKER else f"[{path}]"
+    (out / name).write_text(f'{{"format": 2, "files": {files}}}')
+    for _ in range(2):  # and it stays a clear error, never a crash
+        result = cli("render", SPEC, "-o", out)
+        assert result.exit_code == 2, result.stderr
+        assert "is not a file name" in result.stderr and str(out / name) in result.stderr
+
+
 @pytest.mark.parametrize("version", ["v1.35", "v1.35.2", "1.12345"])
 def test_every_version_the_spec_accepts_renders_a_marker_that_reads_back(
     cli: Cli, tmp_path: Path, version: str

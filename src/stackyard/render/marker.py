@@ -117,11 +117,15 @@ def owned_path(path: object, source: str, field_name: str) -> str:
     """``path`` from a marker or journal, checked to be a file Stackyard may own.
 
     Raises:
-        InputError: not a safe relative path, or inside ``.git`` or ``overrides/``,
-            or one of the marker's own files.
+        InputError: not a file name this system can hold, not a safe relative path,
+            or inside ``.git`` or ``overrides/``, or one of the marker's own files.
     """
     if not isinstance(path, str):
         raise _damaged(source, field_name, f"{path!r} is not a path")
+    try:  # JSON can spell a lone surrogate ("\ud800") that no file name can hold
+        os.fsencode(path)
+    except UnicodeError as e:
+        raise _damaged(source, field_name, f"{path!r} is not a file name") from e
     try:
         safe_relative_path(path)
     except StackyardError as e:
