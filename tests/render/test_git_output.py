@@ -212,6 +212,30 @@ def test_commit_records_deletions_an_earlier_render_without_commit_made(
     assert git(repo, "status", "--porcelain").splitlines() == [" D NOTES.md"]
 
 
+def test_commit_adds_rendered_files_a_gitignore_covers_and_nothing_else_ignored(
+    cli: Cli, tmp_path: Path
+) -> None:
+    repo = new_repo(tmp_path / "repo")
+    (repo / ".gitignore").write_text("bootstrap/\n*.log\n")
+    git(repo, "add", ".gitignore")
+    git(repo, "commit", "-q", "-m", "ignore")
+    (repo / "debug.log").write_text("ignored and not the render's\n")
+    result = cli("render", SPEC, "-o", repo, "--commit")
+    assert result.exit_code == 0, result.stderr
+    committed = set(git(repo, "ls-tree", "-r", "--name-only", "HEAD").split())
+    assert "bootstrap/root-app.yaml" in committed
+    assert "debug.log" not in committed
+
+
+def test_a_git_failure_names_its_cause_not_its_advice(cli: Cli, tmp_path: Path) -> None:
+    repo = new_repo(tmp_path / "repo")
+    (repo / ".git" / "index.lock").write_text("")  # as if another git process were running
+    result = cli("render", SPEC, "-o", repo, "--commit")
+    assert result.exit_code == 2
+    assert "git add failed: fatal: Unable to create" in result.stderr
+    assert "index.lock" in result.stderr
+
+
 def test_commit_outside_a_work_tree_is_refused_before_writing(cli: Cli, tmp_path: Path) -> None:
     out = tmp_path / "plain"
     result = cli("render", SPEC, "-o", out, "--commit")

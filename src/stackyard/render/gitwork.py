@@ -46,9 +46,23 @@ def _git(
     except OSError as e:
         raise _failure(folder, f"cannot run git: {e.strerror or e}") from e
     if check and result.returncode != 0:
-        detail = result.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise _failure(folder, f"git {args[0]} failed: {detail[-1] if detail else 'no message'}")
+        raise _failure(folder, f"git {args[0]} failed: {_cause(result.stderr)}")
     return result
+
+
+def _cause(stderr: bytes) -> str:
+    """The line of git's output that says what went wrong.
+
+    Git puts the cause on a ``fatal:`` or ``error:`` line and follows it with ``hint:``
+    lines and advice; the last line alone ("remove the file manually to continue.")
+    does not say what failed.
+    """
+    lines = [line.strip() for line in stderr.decode("utf-8", "replace").splitlines()]
+    lines = [line for line in lines if line]
+    for line in lines:
+        if line.startswith(("fatal:", "error:")):
+            return line
+    return lines[-1] if lines else "no message"
 
 
 def _existing_ancestor(folder: Path) -> Path:
@@ -212,10 +226,13 @@ def commit_render(
     gone_indexed = [path for path in deleted if prefix + path in indexed]
     gone = deleted
     staged = present + gone_indexed
+    # -f: a .gitignore covering a rendered file must not keep the render out of Git;
+    # only the render's own paths are listed, so nothing else ignored is added.
     _git(
         here,
         "add",
         "--all",
+        "--force",
         "--pathspec-from-file=-",
         "--pathspec-file-nul",
         stdin=_nul_list(staged),
