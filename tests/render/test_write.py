@@ -200,6 +200,15 @@ def test_a_symlinked_marker_or_journal_is_refused_before_anything_is_written(
     assert (out / name).is_symlink() and (out / "keep").read_text() == "k\n"
 
 
+def test_a_marker_over_8_mib_is_refused_before_it_is_parsed(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    write_tree(tree(a="1"), out, META)
+    padded = (out / MARKER).read_text().replace("{", "{" + " " * (9 * 1024 * 1024), 1)
+    (out / MARKER).write_text(padded)
+    with pytest.raises(InputError, match=r"over 8388608 bytes"):
+        write_tree(tree(a="1"), out, META)
+
+
 @pytest.mark.parametrize(
     "text",
     ["{", "[]", '{"format": 2, "files": []}', '{"platform": 3}', '{"kubernetesVersion": "9" }'],

@@ -45,8 +45,9 @@ LOCK = ".stackyard-render.lock"
 OVERRIDES = "overrides"
 RESERVED = frozenset({MARKER, JOURNAL, LOCK})
 FORMAT = 2
-# A marker lists every file of a tree; 200 clusters need well under 2 MiB.
-MAX_MARKER_BYTES = 64 * 1024 * 1024
+# A marker lists every file of a tree; 200 clusters need well under 2 MiB. Every
+# render reads it whole, so a padded one must not cost seconds per render.
+MAX_MARKER_BYTES = 8 * 1024 * 1024
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 # Whatever the spec accepts (spec.model): markers written before versions were
 # normalised may carry the leading "v".
