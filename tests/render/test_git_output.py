@@ -91,6 +91,23 @@ def test_rerendering_a_git_repository_keeps_git_history_and_unknown_files(
     assert "left 1 files stackyard did not write alone: NOTES.md" in result.stderr
 
 
+def test_render_warns_about_the_rendered_files_it_overwrites_that_were_edited_by_hand(
+    cli: Cli, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    assert cli("render", SPEC, "-o", out).exit_code == 0
+    owned = sorted(json.loads((out / MARKER).read_text())["files"])
+    for path in owned[:7]:
+        (out / path).write_text("edited: by hand\n")
+    result = cli("render", SPEC, "-o", out)
+    assert result.exit_code == 0, result.stderr
+    expected = ", ".join(owned[:5]) + " and 2 more; put such changes in overrides/"
+    assert (
+        f"warning: overwrote 7 rendered files edited by hand since the last render: {expected}"
+        in result.stderr
+    )
+
+
 def test_a_subfolder_at_gitops_path_renders_without_a_warning(cli: Cli, tmp_path: Path) -> None:
     spec = tmp_path / "platform.yaml"
     spec.write_text(SPEC.read_text().replace("  path: .", "  path: platform/poc"))

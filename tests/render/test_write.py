@@ -101,6 +101,16 @@ def test_force_overwrites_unknown_files_which_then_become_owned(tmp_path: Path) 
     assert not (out / "README.md").exists()
 
 
+def test_rendered_files_edited_by_hand_are_reported_when_overwritten(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    write_tree(tree(a="1", b="1", c="1"), out, META)
+    (out / "a").write_text("edited by hand\n")
+    (out / "b").write_text("edited by hand\n")
+    report = write_tree(tree(a="1", b="2", c="2"), out, META)
+    assert report.edited == ("a", "b")  # c changed only because the spec did
+    assert (out / "a").read_text() == "1\n"
+
+
 @pytest.mark.parametrize("kind", ["directory", "symlink", "fifo"])
 def test_force_never_replaces_what_is_not_a_regular_file(tmp_path: Path, kind: str) -> None:
     out = tmp_path / "out"

@@ -9,6 +9,8 @@ Policy:
   overwritten is a conflict: nothing is written unless the user passes ``force``.
   Nothing but a regular file is ever replaced, ``force`` or not, and no file is written
   through a symbolic link or a file standing where a folder should be.
+  A rendered file edited by hand since the last render (its content is not what the
+  marker records) is still replaced, but reported, so the edit can move to ``overrides/``.
 - **One render at a time.** An exclusive lock (``fsio.lock``) on ``DIR/.stackyard-render.lock``
   serialises renders of one output. The lock file lives inside the output rather than
   beside it: the output is the one folder a render must be able to write anyway (its
@@ -80,6 +82,7 @@ class WriteReport:
     cleaned: tuple[str, ...] = ()  # leftovers of an interrupted render, removed
     replaced: tuple[str, ...] = ()  # files Stackyard did not write, overwritten by force
     released: tuple[str, ...] = ()  # every owned file no longer rendered (deleted now or before)
+    edited: tuple[str, ...] = ()  # Stackyard's files changed by hand since, overwritten
 
 
 @dataclass(frozen=True)
@@ -222,8 +225,7 @@ def _recovered(
     for path, digest in interrupted.items():
         if path in marked or path not in disk.regular:
             continue
-        data = read_tree_file(output / path, max_bytes=MAX_RECOVERED_BYTES)
-        if isinstance(data, bytes) and hashlib.sha256(data).hexdigest() == digest:
+        if _digest(output / path) == digest:
             recovered.add(path)
     return recovered
 
@@ -237,6 +239,12 @@ def _remove_emptied_folders(path: str, disk: _Disk, output: Path) -> None:
     parent = path.rpartition("/")[0]
     if parent and parent in disk.folders:
         remove_empty_folders(output / parent, output)
+
+
+def _digest(path: Path) -> str:
+    """The SHA-256 of the file at ``path`` ('' when it cannot be read whole)."""
+    data = read_tree_file(path, max_bytes=MAX_RECOVERED_BYTES)
+    return hashlib.sha256(data).hexdigest() if isinstance(data, bytes) else ""
 
 
 def _same_content(path: Path, text: str) -> bool:
@@ -315,10 +323,13 @@ def _write_locked(
     write_text(output / JOURNAL, journal_text(meant), option=OPTION)
 
     written: list[str] = []
+    edited: list[str] = []
     for path, text in sorted(rendered.items()):
         target = output / path
         if path in disk.regular and _same_content(target, text):
             continue
+        if path in marked and path in disk.regular and _digest(target) != marked[path]:
+            edited.append(path)
         make_folders(target.parent, OPTION)
         write_text(target, text, option=OPTION, durable=False)
         written.append(path)
@@ -343,6 +354,7 @@ def _write_locked(
         cleaned=tuple(cleaned),
         replaced=tuple(replaced),
         released=tuple(sorted(owned - set(rendered))),
+        edited=tuple(edited),
     )
 
 

@@ -43,6 +43,15 @@ def _summary(report: WriteReport, output: Path) -> None:
     )
     if report.replaced:
         _say(f"overwrote {len(report.replaced)} files stackyard did not write (--force)")
+    if report.edited:
+        shown = ", ".join(report.edited[:SHOWN_UNKNOWN])
+        more = len(report.edited) - SHOWN_UNKNOWN
+        _say(
+            f"warning: overwrote {len(report.edited)} rendered files edited by hand since the "
+            f"last render: {shown}"
+            + (f" and {more} more" if more > 0 else "")
+            + "; put such changes in overrides/"
+        )
     if report.cleaned:
         _say(f"removed {len(report.cleaned)} leftovers of an interrupted render")
     if report.unknown:
