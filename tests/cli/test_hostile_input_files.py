@@ -206,3 +206,34 @@ def test_assess_refuses_an_earlier_report_of_the_wrong_shape(
     report.write_text('{"schema": "stackyard.dev/assessment/v1", ' + body + "}", encoding="utf-8")
     result = cli("assess", str(tmp_path), "--compare", str(report))
     assert_refused(_ran(result), report, words)
+
+
+def _write_flat_lists(folder: Path, items: int) -> None:
+    """A flat list of ``items`` empty mappings, alone and after an anchor defined twice."""
+    folder.mkdir()
+    flat = "[" + ",".join(["{}"] * items) + "]"
+    (folder / "wide.yaml").write_text(flat + "\n", encoding="utf-8")
+    (folder / "anchors.yaml").write_text(f"a: &x 1\nb: &x 2\nc: {flat}\n", encoding="utf-8")
+
+
+def test_assess_skips_huge_flat_files_at_once(tmp_path: Path) -> None:
+    # Composing these two files took 8 and 15 seconds before the node cap came first.
+    _write_flat_lists(tmp_path / "repo", 1_300_000)
+    run = stackyard("assess", tmp_path / "repo", "-o", "json", cwd=tmp_path)
+    assert run.code in (0, 1), run.stderr[-2000:]
+    assert run.seconds < 10, run.seconds
+    notices = {n["file"]: n["message"] for n in json.loads(run.stdout)["notices"]}
+    skipped = "unsafe YAML, file skipped: line {}: document has over 200000 nodes"
+    assert notices == {"wide.yaml": skipped.format(1), "anchors.yaml": skipped.format(3)}
+
+
+def test_validate_reports_huge_flat_files_at_their_line(tmp_path: Path) -> None:
+    # Smaller files: validate also scans every line for secrets, which takes its own time.
+    repo = tmp_path / "repo"
+    _write_flat_lists(repo, 250_000)
+    run = stackyard("validate", repo, cwd=tmp_path)
+    assert run.code == 1, run.stderr[-2000:]
+    assert "Traceback" not in run.stderr
+    listing = "".join(run.stdout.split())  # the table wraps long cells
+    assert f"{repo / 'wide.yaml'}:1:" in listing and f"{repo / 'anchors.yaml'}:3:" in listing
+    assert listing.count("documenthasover200000nodes") == 2

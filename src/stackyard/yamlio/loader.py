@@ -14,6 +14,12 @@ it assesses), so the loader refuses what a careless loader would run into:
   upper bound of the possible depth (brackets counted, deep indentation searched for)
   decides, at C speed, whether a document may nest deeply; only then is the event
   stream (iterative) walked once to refuse nesting over ``MAX_DEPTH`` at its line;
+- the node cap holds before composing too: a flat ``[{},{},…]`` of a million items
+  costs libyaml seconds and hundreds of megabytes to compose. A cheap upper bound of
+  the nodes a text can hold (characters that start or separate nodes, counted at C
+  speed) decides whether the event stream must be walked, once, to refuse a document
+  of over ``MAX_NODES`` written nodes at its line (aliases expand later, in the
+  builder, which counts them);
 - files are read through ``stackyard.fsio`` (regular files only, the byte cap enforced
   while reading);
 - a scalar that cannot become a value (``2024-02-30``, an integer of 5,000 digits) is a
@@ -118,6 +124,7 @@ MAX_NODES = 200_000
 MAX_DEPTH = 64
 MAX_NUMBER_CHARS = 1000
 _TOO_MANY_NODES = f"document expands to over {MAX_NODES} nodes (alias bomb or merge bomb?)"
+_TOO_MANY_WRITTEN = f"document has over {MAX_NODES} nodes"
 _TOO_DEEP = f"nesting deeper than {MAX_DEPTH} levels"
 
 # The possible depth of a document is under about a thousand levels — far from where
@@ -137,6 +144,14 @@ _DEEP_BLOCK_AFTER = tuple(
 _DEEP_BLOCK_START = re.compile(f"\ufeff?[ ?:-]{{{_BLOCK_PREFIX_SAFE}}}")
 _COLLECTION_START = (yaml.SequenceStartEvent, yaml.MappingStartEvent)
 _COLLECTION_END = (yaml.SequenceEndEvent, yaml.MappingEndEvent)
+_NODE_START = (yaml.SequenceStartEvent, yaml.MappingStartEvent, yaml.AliasEvent)
+# Every node after the first of a stream is started or separated from the one before by
+# one of these characters (flow and block indicators, line breaks); one character
+# accounts for at most three nodes — ``[a: b`` opens a sequence, a mapping and a key at
+# its ``[``, ``? a`` opens a mapping, a key and its empty value at its ``?``. Anchors,
+# tags, quotes and spaces start or separate nothing.
+_NODE_MARKS = (",", ":", "-", "?", "[", "{", "\n", "\r", "\x85", "\u2028", "\u2029")
+_NODES_PER_MARK = 3
 
 _CORE = "tag:yaml.org,2002:"
 _SCALAR_TAGS = frozenset(
@@ -318,8 +333,9 @@ def iter_yaml_documents(
     """
     if len(text) > MAX_FILE_BYTES:
         raise _hostile(source, 0, 0, f"text is over {MAX_FILE_BYTES} characters")
-    if _may_nest_deeply(text):
-        _refuse_deep_nesting(text, source)
+    deep, large = _may_nest_deeply(text), _may_hold_too_many_nodes(text)
+    if deep or large:
+        _refuse_hostile_structure(text, source, depth=deep, nodes=large)
     yielded = 0
     try:
         for document in _documents(text, source, _Loader, duplicates, spans):
@@ -328,7 +344,8 @@ def iter_yaml_documents(
     except yaml.MarkedYAMLError as e:
         if not (e.context or "").startswith("found duplicate anchor"):
             raise _syntax_error(source, e) from e
-        _refuse_deep_nesting(text, source)  # this composer recurses in Python
+        # This composer recurses in Python; the node count was checked above.
+        _refuse_hostile_structure(text, source, depth=True, nodes=False)
         try:
             for index, document in enumerate(
                 _documents(text, source, _RedefiningLoader, duplicates, spans)
@@ -371,23 +388,55 @@ def _may_nest_deeply(text: str) -> bool:
     return any(pattern.search(text) is not None for pattern in _DEEP_BLOCK_AFTER)
 
 
-def _refuse_deep_nesting(text: str, source: str) -> None:
-    """Walk the event stream (libyaml parses without recursion) and refuse deep nesting.
+def _may_hold_too_many_nodes(text: str) -> bool:
+    """Whether a document of ``text`` may hold more than ``MAX_NODES`` written nodes."""
+    if len(text) * _NODES_PER_MARK < MAX_NODES:  # most files: not even every character
+        return False
+    marks = sum(text.count(mark) for mark in _NODE_MARKS)
+    return marks * _NODES_PER_MARK + 1 > MAX_NODES
 
-    Nesting is counted as the builder counts it (the root is level 0), so what passes
-    here is refused by the builder at the same level, with the same message. A syntax
-    error ends the walk: composing stops at the same event and reports it.
+
+def _refuse_hostile_structure(text: str, source: str, *, depth: bool, nodes: bool) -> None:
+    """Walk the event stream (libyaml parses without recursion) and refuse what is too big.
+
+    With ``depth``, nesting is counted as the builder counts it (the root is level 0), so
+    what passes here is refused by the builder at the same level, with the same message.
+    With ``nodes``, the written nodes of each document are counted, never more than the
+    builder counts them (a ``<<`` merge key and a list of merged mappings are not nodes
+    to it), so a document refused here is one the builder would refuse after composing.
+    A syntax error ends the walk: composing stops at the same event and reports it.
     """
-    depth = -1
+    level = -1
+    count = 0
+    after_merge_key = False
     try:
         for event in yaml.parse(text, Loader=_Loader):
-            if isinstance(event, _COLLECTION_START):
-                depth += 1
-                if depth > MAX_DEPTH:
+            kind = type(event)
+            if nodes:
+                if isinstance(event, yaml.ScalarEvent):
+                    if event.value == "<<":  # a merge key is no node; a string is one
+                        after_merge_key = True
+                        continue
+                    count += 1
+                elif kind in _NODE_START and not (
+                    after_merge_key and kind is yaml.SequenceStartEvent  # merged mappings
+                ):
+                    count += 1
+                elif kind is yaml.DocumentStartEvent:
+                    count = 0
+                after_merge_key = False
+                if count > MAX_NODES:
+                    line, column = _event_mark(event)
+                    raise _hostile(source, line, column, _TOO_MANY_WRITTEN)
+            if not depth:
+                continue
+            if kind in _COLLECTION_START:
+                level += 1
+                if level > MAX_DEPTH:
                     line, column = _event_mark(event)
                     raise _hostile(source, line, column, _TOO_DEEP)
-            elif isinstance(event, _COLLECTION_END):
-                depth -= 1
+            elif kind in _COLLECTION_END:
+                level -= 1
     except yaml.YAMLError:
         return
 
