@@ -8,10 +8,12 @@ ownership); and a scan for secret values.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from stackyard.errors import InputError, Location, Problem
+from stackyard.render.marker import MARKER
 from stackyard.validate.findings import ValidationFinding
 from stackyard.validate.helmvalues import check_values
 from stackyard.validate.hydrate import Hydration, hydrate
@@ -22,6 +24,10 @@ from stackyard.validate.secrets import scan_tree
 from stackyard.validate.topology import check_topology
 
 DEFAULT_VERSION = "1.35"
+# The versions a spec accepts (``stackyard.spec.model``), matched whole (``$`` would let a
+# trailing line break through) and with parts of at most nine digits, which any real
+# version has and ``int`` always converts.
+_KUBERNETES_VERSION = re.compile(r"v?\d{1,9}\.\d{1,9}(?:\.\d{1,9})?", re.ASCII)
 
 
 @dataclass(frozen=True)
@@ -57,18 +63,26 @@ def validate_directory(
     """Run every check over the tree at ``root``; with ``charts``, hydrate too.
 
     Raises:
-        InputError: ``root`` is not a directory, or no schemas exist for the version.
+        InputError: ``root`` is not a directory, ``kubernetes_version`` is not a version,
+            or no schemas exist for the version.
     """
+    if kubernetes_version is not None:
+        _check_version(kubernetes_version, Location("--kubernetes-version"))
     if not root.is_dir():
         raise InputError([Problem(Location(str(root)), "", "not a directory")])
     repository = read_repository(root)
-    version = kubernetes_version or repository.kubernetes_version or DEFAULT_VERSION
+    # The error names where the version came from: the option, the marker, or the tree.
+    version, source = kubernetes_version, Location("--kubernetes-version")
+    if version is None and repository.kubernetes_version:
+        version, source = repository.kubernetes_version, Location(str(root / MARKER))
+        _check_version(version, source, "kubernetesVersion")  # it allows any digits
+    if version is None:
+        version, source = DEFAULT_VERSION, Location(str(root))
     try:
         schema_version(version)
     except UnsupportedVersionError as e:
-        raise InputError(
-            [Problem(Location(str(root)), "", f"no Kubernetes schemas for version {version}")]
-        ) from e
+        message = f"no Kubernetes schemas for version {version}"
+        raise InputError([Problem(source, "", message)]) from e
     findings = list(repository.problems)
     findings += check_objects(repository, version)
     findings += check_values(repository)
@@ -84,3 +98,12 @@ def validate_directory(
     return ValidationReport(
         root, version, len(repository.files), objects, sorted(findings), hydration
     )
+
+
+def _check_version(version: str, source: Location, field: str = "") -> None:
+    """Refuse a Kubernetes version that is not a version such as ``1.35``."""
+    if _KUBERNETES_VERSION.fullmatch(version):
+        return
+    shown = repr(version[:40]) + ("…" if len(version) > 40 else "")
+    message = f'{shown} is not a Kubernetes version such as "1.35" or "1.35.2"'
+    raise InputError([Problem(source, field, message)])
