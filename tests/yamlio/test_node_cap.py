@@ -94,3 +94,14 @@ def test_the_cheap_bound_covers_every_node(text: str) -> None:
     nodes = sum(isinstance(event, NODE_EVENTS) for event in events)
     marks = sum(text.count(mark) for mark in _NODE_MARKS)
     assert nodes <= marks * _NODES_PER_MARK + 1
+
+
+def test_an_alias_bomb_crossing_the_cap_at_a_string_value_is_hostile() -> None:
+    # Root, m, {k: v} (3 nodes), l and its list: 7 nodes; then 3 per alias. The last
+    # alias's mapping is node 200,000, its key 200,001: the cap is crossed at its value,
+    # a plain string the builder reads inline.
+    aliases = (MAX_NODES - 8) // 3 + 1
+    text = "m: &m {k: v}\nl: [" + ", ".join(["*m"] * aliases) + "]\n"
+    with pytest.raises(HostileYamlError, match="alias bomb") as info:
+        load_yaml_text(text, "bomb.yaml")
+    assert info.value.problems[0].location.line == 1

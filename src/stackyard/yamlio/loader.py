@@ -555,7 +555,7 @@ class _Builder:
             # What build() does for a plain string, inlined: most values are one.
             self.nodes += 1
             if self.nodes > MAX_NODES:
-                raise self._fail(value_node, _TOO_MANY_NODES)
+                raise self._hostile(value_node, _TOO_MANY_NODES)
             mark = value_node.start_mark
             line = mark.line + 1
             last = 0
