@@ -164,3 +164,12 @@ def test_parsers_refuse_what_no_arithmetic_should_see() -> None:
         parse_quantity("-500m")
     assert parse_quantity("500m") == 0.5
     assert parse_duration("2h40m") == 9600
+
+
+@pytest.mark.parametrize("version", ["1." + "9" * 5000, "١.٣٥", "1.1234567890", "1.35.2.1"])
+def test_a_kubernetes_version_is_ascii_with_short_parts(minimal_text: str, version: str) -> None:
+    old = next(line for line in minimal_text.splitlines() if "version:" in line)
+    text = minimal_text.replace(old, f'  version: "{version}"', 1)
+    (problem,) = problems_of(text)
+    assert problem.field == "kubernetes.version"
+    assert problem.location.line == line_of(text, "version:")

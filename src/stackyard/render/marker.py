@@ -38,6 +38,7 @@ from stackyard import __version__
 from stackyard.errors import InputError, Location, Problem, StackyardError
 from stackyard.fsio.read import file_kind, read_input_bytes
 from stackyard.render.tree import safe_relative_path
+from stackyard.spec import KUBERNETES_VERSION
 
 MARKER = ".stackyard-render"
 JOURNAL = ".stackyard-render.pending"
@@ -49,9 +50,6 @@ FORMAT = 2
 # render reads it whole, so a padded one must not cost seconds per render.
 MAX_MARKER_BYTES = 8 * 1024 * 1024
 _SHA256 = re.compile(r"[0-9a-f]{64}")
-# Whatever the spec accepts (spec.model): markers written before versions were
-# normalised may carry the leading "v".
-_KUBERNETES_VERSION = re.compile(r"v?\d+\.\d+(\.\d+)?")
 _METADATA_KEYS = {
     "renderedBy": "rendered_by",
     "platform": "platform",
@@ -160,7 +158,8 @@ def parse_marker(data: bytes, source: str) -> RenderMarker:
         if not isinstance(value, str):
             raise _damaged(source, key, "must be a string")
         values[name] = value
-    if values["kubernetes_version"] and not _KUBERNETES_VERSION.fullmatch(
+    # What the spec accepts: markers written before versions were normalised keep a "v".
+    if values["kubernetes_version"] and not KUBERNETES_VERSION.fullmatch(
         values["kubernetes_version"]
     ):
         raise _damaged(source, "kubernetesVersion", "must be a version such as 1.35")

@@ -41,7 +41,9 @@ _DOMAIN = re.compile(r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,63}$")
 # Kubernetes label syntax: optional DNS-subdomain prefix, then a 63-character name.
 _LABEL_NAME = re.compile(r"^(?=.{1,63}$)[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$")
 _DOMAIN_PREFIX = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
-_K8S_VERSION = re.compile(r"^v?(\d+)\.(\d+)(?:\.(\d+))?$")
+# A Kubernetes version as every layer accepts it (use ``fullmatch``): ASCII digits, at most
+# nine to a part, so ``int()`` of any part is small and cannot fail.
+KUBERNETES_VERSION = re.compile(r"v?(\d{1,9})\.(\d{1,9})(?:\.(\d{1,9}))?", re.ASCII)
 
 
 class _Spec(BaseModel):
@@ -74,21 +76,21 @@ class Kubernetes(_Spec):
     @field_validator("version")
     @classmethod
     def _version_shape(cls, value: str) -> str:
-        if not _K8S_VERSION.match(value):
+        if not KUBERNETES_VERSION.fullmatch(value):
             raise ValueError(f'{value!r} is not a Kubernetes version such as "1.35"')
         return value
 
     @property
     def minor(self) -> tuple[int, int]:
         """``(major, minor)`` of the version."""
-        match = _K8S_VERSION.match(self.version)
+        match = KUBERNETES_VERSION.fullmatch(self.version)
         assert match is not None  # checked by the validator
         return int(match.group(1)), int(match.group(2))
 
     @property
     def semver(self) -> str:
         """The version as ``major.minor.patch`` (patch 0 when not given)."""
-        match = _K8S_VERSION.match(self.version)
+        match = KUBERNETES_VERSION.fullmatch(self.version)
         assert match is not None
         return f"{match.group(1)}.{match.group(2)}.{match.group(3) or 0}"
 

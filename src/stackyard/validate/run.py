@@ -8,12 +8,12 @@ ownership); and a scan for secret values.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from stackyard.errors import InputError, Location, Problem
 from stackyard.render.marker import MARKER
+from stackyard.spec import KUBERNETES_VERSION
 from stackyard.validate.findings import ValidationFinding
 from stackyard.validate.helmvalues import check_values
 from stackyard.validate.hydrate import Hydration, hydrate
@@ -27,7 +27,6 @@ DEFAULT_VERSION = "1.35"
 # The versions a spec accepts (``stackyard.spec.model``), matched whole (``$`` would let a
 # trailing line break through) and with parts of at most nine digits, which any real
 # version has and ``int`` always converts.
-_KUBERNETES_VERSION = re.compile(r"v?\d{1,9}\.\d{1,9}(?:\.\d{1,9})?", re.ASCII)
 
 
 @dataclass(frozen=True)
@@ -102,7 +101,7 @@ def validate_directory(
 
 def _check_version(version: str, source: Location, field: str = "") -> None:
     """Refuse a Kubernetes version that is not a version such as ``1.35``."""
-    if _KUBERNETES_VERSION.fullmatch(version):
+    if KUBERNETES_VERSION.fullmatch(version):
         return
     shown = repr(version[:40]) + ("…" if len(version) > 40 else "")
     message = f'{shown} is not a Kubernetes version such as "1.35" or "1.35.2"'
