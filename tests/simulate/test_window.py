@@ -93,54 +93,6 @@ def test_a_window_that_ends_before_the_rto_leaves_the_verdict_undecided(
     assert grafana.met is None and not grafana.recovered  # target 1h, window 20m
 
 
-@pytest.mark.parametrize(
-    ("text", "where", "words"),
-    [
-        (
-            "name: x\nfor: 1h\nsteps:\n  - {at: 2h, fail: vault}\n",
-            ":4:",
-            "steps[0].at: 2h is after",
-        ),
-        ("name: x\nfor: 0s\nsteps:\n  - {at: 0s, fail: vault}\n", ":2:", "for: '0s' is not a pos"),
-        ("name: x\nfor: 366d\nsteps:\n  - {at: 0s, fail: vault}\n", ":2:", "for: '366d' is over"),
-        (
-            f"name: x\nsteps:\n  - {{at: {'9' * 400}h, fail: vault}}\n",
-            ":3:",
-            "steps[0].at: '999",
-        ),
-        (
-            "name: x\nsteps:\n  - {at: 0s, fail: vault}\n  - {at: 0s, fail: vault}\n",
-            ":4:",
-            "steps[1]: repeats steps[0] (fail vault at 0s)",
-        ),
-        (
-            "name: x\nsteps:\n  - {at: 1h, fail: vault}\n  - {at: 1h, recover: vault}\n",
-            ":4:",
-            "steps[1]: recovers 'vault' at 1h, the instant steps[0] fails it",
-        ),
-        ("name: x\nsteps:\n  - {at: 0s, fail: ''}\n", ":3:", "steps[0].fail: '' is not a"),
-        ("name: x\nsteps:\n  - {at: 0s, fail: välult}\n", ":3:", "steps[0].fail: 'välult'"),
-        ("name: x\nsteps:\n  - 5\n", ":3:", "steps[0]: a step is a mapping"),
-        ("name: x\nextra: 1\nsteps:\n  - {at: 0s, fail: vault}\n", ":2:", "extra: unknown key"),
-        ("", ":1:", "the file is empty"),
-        ("null\n", ":1:", "found nothing (null)"),
-        ("[a, b]\n", ":1:", "found a list"),
-        ("name: a\n---\nname: b\n", ":1:", "found 2 documents"),
-    ],
-)
-def test_bad_scenario_files_name_file_line_and_field(
-    write_file: Write, text: str, where: str, words: str
-) -> None:
-    model = example_model("local-multicluster")
-    path = write_file("bad.yaml", text)
-    with pytest.raises(InputError) as raised:
-        load_scenario(model, path)
-    message = str(raised.value)
-    assert f"{path}{where}" in message, message
-    assert words in message, message
-    assert len(message) < 400, message  # a 400-digit value is not repeated whole
-
-
 def test_a_recovery_the_same_instant_as_another_targets_failure_is_fine(
     write_file: Write,
 ) -> None:

@@ -44,23 +44,23 @@ def _summary(report: WriteReport, output: Path) -> None:
     if report.replaced:
         _say(f"overwrote {len(report.replaced)} files stackyard did not write (--force)")
     if report.edited:
-        shown = ", ".join(report.edited[:SHOWN_UNKNOWN])
-        more = len(report.edited) - SHOWN_UNKNOWN
         _say(
             f"warning: overwrote {len(report.edited)} rendered files edited by hand since the "
-            f"last render: {shown}"
-            + (f" and {more} more" if more > 0 else "")
-            + "; put such changes in overrides/"
+            f"last render: {_first_few(report.edited)}; put such changes in overrides/"
         )
     if report.cleaned:
         _say(f"removed {len(report.cleaned)} leftovers of an interrupted render")
     if report.unknown:
-        shown = ", ".join(report.unknown[:SHOWN_UNKNOWN])
-        more = len(report.unknown) - SHOWN_UNKNOWN
         _say(
-            f"left {len(report.unknown)} files stackyard did not write alone: {shown}"
-            + (f" and {more} more" if more > 0 else "")
+            f"left {len(report.unknown)} files stackyard did not write alone: "
+            f"{_first_few(report.unknown)}"
         )
+
+
+def _first_few(paths: tuple[str, ...]) -> str:
+    """The first paths, and how many more there are: a summary, not a listing."""
+    more = len(paths) - SHOWN_UNKNOWN
+    return ", ".join(paths[:SHOWN_UNKNOWN]) + (f" and {more} more" if more > 0 else "")
 
 
 def render_command(spec: Path, output: Path, options: RenderOptions) -> int:
