@@ -38,7 +38,7 @@ from stackyard import __version__
 from stackyard.errors import InputError, Location, Problem, StackyardError
 from stackyard.fsio.read import file_kind, read_input_bytes
 from stackyard.render.tree import safe_relative_path
-from stackyard.spec import KUBERNETES_VERSION
+from stackyard.spec.model import KUBERNETES_VERSION
 
 MARKER = ".stackyard-render"
 JOURNAL = ".stackyard-render.pending"

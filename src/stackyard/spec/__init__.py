@@ -3,7 +3,6 @@
 from stackyard.spec.load import LoadedSpec, field_path, load_spec, load_spec_text, validate_spec
 from stackyard.spec.model import (
     API_VERSION,
-    KUBERNETES_VERSION,
     Cluster,
     ComponentOverride,
     Distribution,
@@ -15,7 +14,6 @@ from stackyard.spec.model import (
 
 __all__ = [
     "API_VERSION",
-    "KUBERNETES_VERSION",
     "Cluster",
     "ComponentOverride",
     "Distribution",

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from stackyard.errors import InputError, Location, Problem
 from stackyard.render.marker import MARKER
-from stackyard.spec import KUBERNETES_VERSION
+from stackyard.spec.model import KUBERNETES_VERSION
 from stackyard.validate.findings import ValidationFinding
 from stackyard.validate.helmvalues import check_values
 from stackyard.validate.hydrate import Hydration, hydrate
