@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 import stackyard.cli.commands.catalog as catalog_module
-from stackyard.cli.errors import BUG
+from stackyard.cli.errors import BROKEN_PIPE, BUG
 from stackyard.cli.main import app
+from tests.conftest import EXAMPLES
 
 
 def _broken(*_: object) -> int:
@@ -56,3 +60,31 @@ def test_input_errors_keep_exit_two(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["plan", str(tmp_path / "missing.yaml")])
     assert result.exit_code == 2
     assert "missing.yaml" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["plan", str(EXAMPLES / "local-multicluster.yaml")],  # printed by rich
+        ["schema"],  # printed as plain text
+        ["plan", str(EXAMPLES / "local-multicluster.yaml"), "-o", "json"],
+    ],
+    ids=["rich", "plain", "json"],
+)
+def test_a_reader_that_goes_away_ends_the_command_quietly(tmp_path: Path, args: list[str]) -> None:
+    """``stackyard … | head``: no traceback, no "internal error", the shell's SIGPIPE code."""
+    reader, writer = os.pipe()
+    os.close(reader)  # the reader is gone before the first line is written
+    done = subprocess.run(
+        [sys.executable, "-m", "stackyard", *args],
+        stdout=writer,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "STACKYARD_LOG_DIR": str(tmp_path)},
+        check=False,
+        timeout=120,
+    )
+    os.close(writer)
+    assert done.returncode == BROKEN_PIPE, done.stderr
+    assert done.stderr == ""
+    assert list(tmp_path.iterdir()) == []  # no crash log: nothing went wrong

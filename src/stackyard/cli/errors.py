@@ -4,7 +4,9 @@
 usage — the user's to fix, reported as ``file:line:column: field: message (hint)``
 without a traceback. 3: a bug in Stackyard — one readable line on stderr and the
 traceback in a log file to attach to a report (as pre-commit does), never a raw
-traceback on the terminal. 130: interrupted (Ctrl-C).
+traceback on the terminal. 130: interrupted (Ctrl-C). 141: the reader of stdout went
+away (``stackyard … | head``), reported as a shell reports a program ended by SIGPIPE,
+without a message.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ FINDINGS = 1
 BAD_INPUT = 2
 BUG = 3
 INTERRUPTED = 130
+BROKEN_PIPE = 141
 
 P = ParamSpec("P")
 
@@ -50,6 +53,13 @@ def exit_codes(command: Callable[P, int]) -> Callable[P, None]:
         except StackyardError as e:
             print(f"error: {e}", file=sys.stderr)
             raise typer.Exit(BAD_INPUT) from None
+        except BrokenPipeError:
+            # Nobody reads stdout any more: stop quietly, and point stdout at /dev/null so
+            # the interpreter's own flush at exit does not fail a second time.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            os.close(devnull)
+            raise typer.Exit(BROKEN_PIPE) from None
         except KeyboardInterrupt:
             print("interrupted", file=sys.stderr)
             raise typer.Exit(INTERRUPTED) from None

@@ -21,9 +21,19 @@ class OutputFormat(StrEnum):
     json = "json"
 
 
+class _Console(Console):
+    """rich's console, with a closed pipe ending the command as any other write does."""
+
+    def on_broken_pipe(self) -> None:
+        # rich exits 1 on its own, which reads as "findings"; let the one handler in
+        # cli.errors end every command the same way instead.
+        self.quiet = True
+        raise BrokenPipeError
+
+
 def console() -> Console:
     """A console on stdout; no colour codes when stdout is not a terminal."""
-    return Console(file=sys.stdout, highlight=False, soft_wrap=True)
+    return _Console(file=sys.stdout, highlight=False, soft_wrap=True)
 
 
 def print_json(data: Any) -> None:
