@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+import socket
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -21,3 +23,20 @@ def write_file(tmp_path: Path) -> Callable[[str, str], Path]:
         return path
 
     return write
+
+
+@pytest.fixture
+def fifo(tmp_path: Path) -> Path:
+    """A FIFO with a YAML name: whoever opens it for reading without care blocks forever."""
+    path = tmp_path / "fifo.yaml"
+    os.mkfifo(path)
+    return path
+
+
+@pytest.fixture
+def unix_socket(tmp_path: Path) -> Iterator[Path]:
+    """A bound Unix socket with a YAML name, kept bound for the test."""
+    path = tmp_path / "socket.yaml"
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as server:
+        server.bind(str(path))
+        yield path

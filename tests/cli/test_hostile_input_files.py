@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import json
 import os
-import socket
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -33,21 +32,6 @@ def assert_refused(run: Outcome, path: str | Path, words: str) -> None:
     assert "Traceback" not in run.stderr
     assert f"{path}:" in run.stderr, run.stderr
     assert words in run.stderr, run.stderr
-
-
-@pytest.fixture
-def fifo(tmp_path: Path) -> Path:
-    path = tmp_path / "input.yaml"
-    os.mkfifo(path)
-    return path
-
-
-@pytest.fixture
-def unix_socket(tmp_path: Path) -> Iterator[Path]:
-    path = tmp_path / "socket.yaml"
-    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as server:
-        server.bind(str(path))
-        yield path
 
 
 def test_dev_zero_as_the_spec_is_refused_at_once(tmp_path: Path) -> None:

@@ -3,31 +3,14 @@
 from __future__ import annotations
 
 import os
-import socket
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from stackyard.errors import InputError
 from stackyard.fsio import file_kind, read_input_bytes, read_tree_file
-
-
-@pytest.fixture
-def fifo(tmp_path: Path) -> Path:
-    path = tmp_path / "spec.yaml"
-    os.mkfifo(path)
-    return path
-
-
-@pytest.fixture
-def unix_socket(tmp_path: Path) -> Iterator[Path]:
-    path = tmp_path / "s.yaml"
-    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as server:
-        server.bind(str(path))
-        yield path
 
 
 def _refusal(path: Path, **kwargs: object) -> str:
