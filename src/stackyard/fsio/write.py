@@ -69,8 +69,6 @@ def existing_regular_file(path: Path, option: str = "") -> os.stat_result | None
         return None
     except OSError as e:
         raise _os_error(path, option, e) from e
-    if stat.S_ISLNK(status.st_mode):
-        raise write_error(path, option, "is a symbolic link; refusing to replace it")
     if not stat.S_ISREG(status.st_mode):
         raise write_error(path, option, f"is {file_kind(status.st_mode)}; refusing to replace it")
     return status

@@ -223,7 +223,7 @@ def _read(folder: Path, name: str) -> bytes | None:
     except OSError as e:
         raise _damaged(str(path), "", f"cannot be examined: {e.strerror or e}") from e
     if not stat.S_ISREG(status.st_mode):
-        kind = "a symbolic link" if stat.S_ISLNK(status.st_mode) else file_kind(status.st_mode)
+        kind = file_kind(status.st_mode)
         raise _damaged(str(path), "", f"is {kind}; it must be a regular file stackyard wrote")
     return read_input_bytes(path, max_bytes=MAX_MARKER_BYTES, what="the render marker")
 

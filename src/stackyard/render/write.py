@@ -32,7 +32,6 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
-import stat
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -107,7 +106,7 @@ class _Disk:
             return "a regular file"
         if path in self.other:
             mode = self.other[path]
-            return "a symbolic link" if stat.S_ISLNK(mode) else file_kind(mode)
+            return file_kind(mode)
         if path in self.folders:
             return "a directory"
         return None
