@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -103,12 +105,37 @@ def test_a_missing_file_names_the_cause(tmp_path: Path) -> None:
     )
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root reads files whatever their mode")
-def test_an_unreadable_file_names_the_cause(tmp_path: Path) -> None:
-    path = tmp_path / "secret.yaml"
-    path.write_bytes(b"a: 1\n")
-    path.chmod(0)
-    assert _refusal(path) == "cannot read file: Permission denied"
+def test_an_unreadable_file_names_the_cause() -> None:
+    # Beside /tmp rather than in pytest's private folder, so an unprivileged user can
+    # reach the file and is stopped by its own mode, not by a folder on the way.
+    folder = Path(tempfile.mkdtemp())
+    try:
+        folder.chmod(0o755)
+        path = folder / "secret.yaml"
+        path.write_bytes(b"a: 1\n")
+        path.chmod(0)
+        assert _refusal_as_a_user(path) == "cannot read file: Permission denied"
+    finally:
+        shutil.rmtree(folder)
+
+
+def _refusal_as_a_user(path: Path) -> str:
+    """``_refusal(path)``; as root, asked in a child that became the user nobody."""
+    if os.geteuid() != 0:
+        return _refusal(path)
+    reader, writer = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child
+        try:
+            os.setgid(65534)
+            os.setuid(65534)
+            os.write(writer, _refusal(path).encode())
+        finally:
+            os._exit(0)
+    os.close(writer)
+    os.waitpid(pid, 0)
+    with os.fdopen(reader, "rb") as answer:
+        return answer.read().decode()
 
 
 def test_the_cap_holds_for_files_that_announce_no_size() -> None:
