@@ -69,7 +69,9 @@ def test_seed_resource_numbers_are_used() -> None:
     assert vault is not None
     assert (vault.requests.cpu, vault.requests.memory) == ("100m", "256Mi")
     assert (vault.limits.cpu, vault.limits.memory) == ("500m", "512Mi")
-    assert "seed 004" in vault.source
+    assert vault.source == (
+        "the workload resource plan of the reference local multi-cluster architecture"
+    )
 
 
 def test_kyverno_never_runs_on_mgmt_by_default() -> None:

@@ -91,7 +91,10 @@ class Resources(_Strict):
 
     requests: ResourceAmounts
     limits: ResourceAmounts
-    source: str = Field(description="Where the numbers come from, e.g. 'seed 004 §11.2'.")
+    source: str = Field(
+        description="Where the numbers come from, e.g. 'chart default resources' or the "
+        "workload resource plan of the reference local multi-cluster architecture."
+    )
 
 
 class HelmInstall(_Strict):
@@ -205,6 +208,28 @@ class Upstream(_Strict):
         return self
 
 
+class AdmissionWebhook(_Strict):
+    """An admission webhook the component's chart installs, and what it admits.
+
+    With ``failurePolicy: Fail`` the API server rejects what the webhook admits while the
+    component's pods are down; with ``Ignore`` it admits it unchecked. See
+    https://kubernetes.io/docs/reference/access-authn-authz/extensible-admission-controllers/#failure-policy
+    """
+
+    name: str = Field(description="The webhook configuration's name.")
+    admits: str = Field(description="What it admits, in words, e.g. 'cert-manager resources'.")
+    pods: bool = Field(default=False, description="It admits Pods (outage stops rollouts).")
+    failurePolicy: Literal["Fail", "Ignore"] = Field(description="The chart's default.")
+    valuesKey: str | None = Field(
+        default=None,
+        description="Dotted chart value that sets the failure policy; none: fixed in the chart.",
+    )
+    source: str = Field(description="Where the chart's default is documented (URL).")
+
+
+DataPath = Literal["ingress"]
+
+
 class Component(_Strict):
     """One catalog entry."""
 
@@ -238,6 +263,13 @@ class Component(_Strict):
         default=None, ge=2, le=10, description="Replicas when the cluster runs HA."
     )
     resources: Resources | None = None
+    admission: list[AdmissionWebhook] = Field(
+        default_factory=list, description="Admission webhooks its chart installs."
+    )
+    dataPath: list[DataPath] = Field(
+        default_factory=list,
+        description="Traffic that flows through its pods: 'ingress' (requests from outside).",
+    )
     storage: str | None = Field(default=None, pattern=_QUANTITY.pattern)
     upstream: Upstream = Field(default_factory=Upstream)
     docs: str | None = Field(default=None, description="Upstream documentation URL.")
