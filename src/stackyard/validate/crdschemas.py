@@ -25,15 +25,16 @@ it, so the OpenAPI dialect is translated into JSON Schema (Draft 4, whose boolea
   carry a DNS-subdomain ``name`` (or a ``generateName``).
 
 Gateway API resources are checked against the standard channel unless the experimental
-channel is asked for. An ``apiVersion``/``kind`` with no CRD here is reported as
-``unknown``, never as valid.
+channel is asked for. A CRD that the checked tree itself defines (a user's own operator in
+a plain folder) serves its resources the same way. An ``apiVersion``/``kind`` with no CRD
+here is reported as ``unknown``, never as valid.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -145,12 +146,40 @@ def served_versions(group: str, kind: str) -> list[str]:
     return sorted(found)
 
 
-def check_resource(resource: Mapping[str, Any], *, channel: Channel = "standard") -> CrdCheck:
+def crd_schemas_in(documents: Iterable[Mapping[str, Any]]) -> dict[str, Mapping[str, Any]]:
+    """The served schemas of the CRDs among ``documents``, by ``group/version/Kind``."""
+    schemas: dict[str, Mapping[str, Any]] = {}
+    for document in documents:
+        if document.get("kind") != "CustomResourceDefinition":
+            continue
+        if str(document.get("apiVersion")) != "apiextensions.k8s.io/v1":
+            continue
+        spec = document.get("spec")
+        if not isinstance(spec, Mapping) or not isinstance(spec.get("names"), Mapping):
+            continue
+        for version in spec.get("versions") or []:
+            if not isinstance(version, Mapping) or not version.get("served", False):
+                continue
+            schema = (version.get("schema") or {}).get("openAPIV3Schema")
+            if isinstance(schema, Mapping):
+                key = f"{spec.get('group')}/{version.get('name')}/{spec['names'].get('kind')}"
+                schemas[key] = schema
+    return schemas
+
+
+def check_resource(
+    resource: Mapping[str, Any],
+    *,
+    channel: Channel = "standard",
+    defined: Mapping[str, Mapping[str, Any]] | None = None,
+) -> CrdCheck:
     """Validate one custom resource against its CRD schema.
 
     Args:
         resource: the parsed manifest.
         channel: which Gateway API channel's schemas to use where they differ.
+        defined: CRD schemas the checked tree defines (see :func:`crd_schemas_in`), used
+            for kinds the reference data does not hold.
 
     Returns:
         ``valid``; ``invalid`` with one problem per offending field (path such as
@@ -166,6 +195,13 @@ def check_resource(resource: Mapping[str, Any], *, channel: Channel = "standard"
         ]
         return CrdCheck(str(api_version), str(kind), "invalid", tuple(problems), None)
     crd = find_crd(api_version, kind)
+    own = (defined or {}).get(f"{api_version}/{kind}")
+    if crd is None and own is not None:
+        problems = _metadata_problems(resource.get("metadata"))
+        validator = Draft4Validator(openapi_to_jsonschema(own, root=True))
+        problems += problems_from(validator.iter_errors(dict(resource)))
+        status: Status = "invalid" if problems else "valid"
+        return CrdCheck(api_version, kind, status, tuple(sorted(problems)), None)
     if crd is None:
         group = api_version.rpartition("/")[0]
         served = served_versions(group, kind) if group else []
@@ -178,7 +214,7 @@ def check_resource(resource: Mapping[str, Any], *, channel: Channel = "standard"
         return CrdCheck(api_version, kind, "unknown", (problem,), None)
     problems = _metadata_problems(resource.get("metadata"))
     problems += problems_from(_validator(_file(crd, channel)).iter_errors(dict(resource)))
-    status: Status = "invalid" if problems else "valid"
+    status = "invalid" if problems else "valid"
     return CrdCheck(api_version, kind, status, tuple(sorted(problems)), crd)
 
 

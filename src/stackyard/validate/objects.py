@@ -1,18 +1,27 @@
 """Check every Kubernetes object of a tree against its schema.
 
 Built-in kinds use the strict OpenAPI schema of the target Kubernetes version
-(``kube``); everything else must be a custom resource whose CRD schema Stackyard
-ships (``crdschemas``). An object with no schema at all is a finding: unvalidated
-output is exactly what this command exists to prevent.
+(``kube``); everything else must be a custom resource whose CRD schema Stackyard ships
+or the tree itself defines (``crdschemas``). Every object ends in exactly one of three
+verdicts, and only the first counts as checked:
+
+- checked: validated against a schema (its problems, if any, are errors);
+- not checked: a file that carries ``apiVersion`` and ``kind`` but is read by a program
+  rather than served by the API server (kubeadm, kubelet, kustomize...), or a
+  distribution's CRD with no schema in the reference data; listed with the reason;
+- unknown kind: no schema anywhere; an error, because unvalidated output is exactly what
+  this command exists to prevent.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
-from stackyard.validate.crdschemas import check_resource
-from stackyard.validate.findings import ValidationFinding
+from stackyard.errors import Location
+from stackyard.validate.crdschemas import check_resource, crd_schemas_in
+from stackyard.validate.findings import CheckName, ValidationFinding
 from stackyard.validate.kube import UnknownKindError, validate_builtin
 from stackyard.validate.repository import Repository
 from stackyard.yamlio import LocatedDocument
@@ -20,51 +29,138 @@ from stackyard.yamlio import LocatedDocument
 REQUIRED = ("apiVersion", "kind", "metadata")
 # CRDs the Kubernetes distribution itself installs (RKE2's helm-controller), whose
 # schemas the reference data does not hold yet: reported as unchecked, not as invalid.
-DISTRIBUTION_KINDS = frozenset(
-    {("helm.cattle.io/v1", "HelmChart"), ("helm.cattle.io/v1", "HelmChartConfig")}
-)
+DISTRIBUTION_KINDS = {
+    ("helm.cattle.io/v1", "HelmChart"): "installed by RKE2",
+    ("helm.cattle.io/v1", "HelmChartConfig"): "installed by RKE2",
+}
+# API groups of configuration files: they look like objects but a program reads them from
+# disk and the API server never serves them, so Kubernetes publishes no OpenAPI schema.
+CONFIGURATION_GROUPS = {
+    "kubeadm.k8s.io": "a kubeadm configuration file",
+    "kubelet.config.k8s.io": "a kubelet configuration file",
+    "kubeproxy.config.k8s.io": "a kube-proxy configuration file",
+    "apiserver.config.k8s.io": "a kube-apiserver configuration file",
+    "audit.k8s.io": "a kube-apiserver audit policy file",
+    "kustomize.config.k8s.io": "a kustomize file",
+    "config.kubernetes.io": "a kustomize function file",
+}
 
 
-def check_objects(repository: Repository, version: str) -> Iterator[ValidationFinding]:
-    """Schema findings for every object, located at the offending field."""
-    for _, document in repository.objects():
-        yield from check_object(document, version)
+@dataclass(frozen=True)
+class ObjectCheck:
+    """What the object check found and how much of the tree it covered."""
+
+    findings: list[ValidationFinding] = field(default_factory=list)
+    objects: int = 0
+    checked: int = 0
 
 
-def check_object(document: LocatedDocument, version: str) -> Iterator[ValidationFinding]:
-    """Schema findings for one object."""
+def check_objects(repository: Repository, version: str) -> ObjectCheck:
+    """Schema findings for every object, located at the offending field.
+
+    A zero ``checked`` count is itself an error finding: a tree in which nothing was
+    validated must never read as a clean result.
+    """
+    documents = [document for _, document in repository.objects()]
+    defined = crd_schemas_in(d.data for d in documents if isinstance(d.data, Mapping))
+    findings: list[ValidationFinding] = []
+    checked = 0
+    for document in documents:
+        was_checked, found = check_object(document, version, defined)
+        checked += was_checked
+        findings += found
+    if checked == 0:
+        findings.append(
+            ValidationFinding(
+                Location(str(repository.root)),
+                "schema",
+                f"no Kubernetes object was checked: {len(documents)} found, none with a "
+                "schema (a tree without objects validates nothing)",
+            )
+        )
+    return ObjectCheck(findings, len(documents), checked)
+
+
+def check_object(
+    document: LocatedDocument,
+    version: str,
+    defined: Mapping[str, Mapping[str, Any]] | None = None,
+) -> tuple[bool, list[ValidationFinding]]:
+    """Whether one object was checked against a schema, and its findings.
+
+    Args:
+        document: the object's YAML document.
+        version: the target Kubernetes version.
+        defined: CRD schemas the tree defines, by ``group/version/Kind``.
+    """
     data = document.data
     if not isinstance(data, dict) or any(key not in data for key in REQUIRED):
-        yield ValidationFinding(
-            document.locate(()), "schema", "not a Kubernetes object (apiVersion, kind, metadata)"
-        )
-        return
+        if isinstance(data, dict) and _configuration(data) is not None:
+            return False, [_unchecked(document, data, str(_configuration(data)))]
+        message = "not a Kubernetes object (apiVersion, kind, metadata)"
+        return False, [ValidationFinding(document.locate(()), "schema", message)]
+    reason = _configuration(data)
+    if reason is not None:
+        return False, [_unchecked(document, data, reason)]
     try:
-        for problem in validate_builtin(data, version):
-            yield _finding(document, "schema", problem.path, problem.message, data)
-        return
+        problems = validate_builtin(data, version)
     except UnknownKindError:
         pass
-    result = check_resource(data)
-    if result.status == "unknown" and (data["apiVersion"], data["kind"]) in DISTRIBUTION_KINDS:
-        yield ValidationFinding(
-            document.locate(()),
-            "crd",
-            f"{data['kind']} {data['metadata'].get('name', '?')}: not checked, no CRD schema "
-            f"for {data['apiVersion']}/{data['kind']} (installed by RKE2) in the reference data",
-            severity="unchecked",
-        )
-        return
-    for problem in result.problems:
-        yield _finding(document, "crd", problem.path, problem.message, data)
+    else:
+        return True, list(_located(document, "schema", problems, data))
+    result = check_resource(data, defined=defined)
+    if result.status != "unknown":
+        return True, list(_located(document, "crd", result.problems, data))
+    distribution = DISTRIBUTION_KINDS.get((str(data["apiVersion"]), str(data["kind"])))
+    if distribution is not None:
+        reason = f"no CRD schema for {data['apiVersion']}/{data['kind']} ({distribution})"
+        return False, [_unchecked(document, data, f"{reason} in the reference data")]
+    message = (
+        f"unknown kind {data['apiVersion']}/{data['kind']}: no schema in Kubernetes "
+        f"{version} and no CRD schema in the reference data or in the tree"
+    )
+    return False, [
+        ValidationFinding(document.locate(("kind",)), "schema", f"{_name(data)}: {message}")
+    ]
 
 
-def _finding(
-    document: LocatedDocument, check: Any, path: str, message: str, data: dict[str, Any]
+def _configuration(data: Mapping[str, Any]) -> str | None:
+    """Why a configuration file is not checked, or ``None`` if it is not one."""
+    group = str(data.get("apiVersion", "")).rpartition("/")[0]
+    what = CONFIGURATION_GROUPS.get(group)
+    if what is None:
+        return None
+    return f"{what}, read from disk and not served by the API server: no schema to check it"
+
+
+def _unchecked(
+    document: LocatedDocument, data: Mapping[str, Any], reason: str
 ) -> ValidationFinding:
-    kind = f"{data.get('kind')} {(data.get('metadata') or {}).get('name', '?')}"
-    where = f" at {path}" if path else ""
-    return ValidationFinding(document.locate(_parse_path(path)), check, f"{kind}{where}: {message}")
+    return ValidationFinding(
+        document.locate(()), "schema", f"{_name(data)}: not checked, {reason}", severity="unchecked"
+    )
+
+
+def _name(data: Mapping[str, Any]) -> str:
+    """``Kind name``, or the kind alone for a file without ``metadata.name``."""
+    metadata = data.get("metadata")
+    name = metadata.get("name") if isinstance(metadata, Mapping) else None
+    return f"{data.get('kind')} {name}" if name else str(data.get("kind"))
+
+
+def _located(
+    document: LocatedDocument,
+    check: CheckName,
+    problems: Iterable[Any],
+    data: Mapping[str, Any],
+) -> Iterator[ValidationFinding]:
+    for problem in problems:
+        where = f" at {problem.path}" if problem.path else ""
+        yield ValidationFinding(
+            document.locate(_parse_path(problem.path)),
+            check,
+            f"{_name(data)}{where}: {problem.message}",
+        )
 
 
 def _parse_path(path: str) -> tuple[str | int, ...]:

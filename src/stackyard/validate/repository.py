@@ -20,7 +20,9 @@ from stackyard.validate.findings import ValidationFinding
 from stackyard.yamlio import LocatedDocument, read_yaml_file
 
 YAML_SUFFIXES = (".yaml", ".yml")
-# Folders whose YAML documents are Kubernetes objects.
+# Folders where Stackyard writes only Kubernetes objects: every document there must be one.
+# Elsewhere (a plain folder, ``extra/``, ``overrides/``) a document that names an
+# ``apiVersion`` and a ``kind`` is one too, so nothing a user adds escapes the checks.
 OBJECT_FOLDERS = ("apps", "bootstrap", "manifests")
 
 
@@ -50,14 +52,21 @@ class Repository:
         return self._by_folder.get(folder.strip("/"), [])
 
     def objects(self) -> Iterator[tuple[str, LocatedDocument]]:
-        """Every document that should be a Kubernetes object, with its file."""
+        """Every document that is, or in an object folder should be, a Kubernetes object.
+
+        Anywhere in the tree a mapping with both ``apiVersion`` and ``kind`` counts; in
+        Stackyard's object folders every non-empty document does, so one that is not an
+        object is reported rather than skipped.
+        """
         for path, documents in sorted(self.files.items()):
             top = path.split("/", 1)[0]
             is_static_manifest = "/server/manifests/" in path and top == "nodes"
-            if top in OBJECT_FOLDERS or is_static_manifest:
-                for document in documents:
-                    if document.data is not None:
-                        yield path, document
+            in_object_folder = top in OBJECT_FOLDERS or is_static_manifest
+            for document in documents:
+                if document.data is None:
+                    continue
+                if in_object_folder or names_a_kind(document.data):
+                    yield path, document
 
     def location(
         self, path: str, document: LocatedDocument | None = None, at: tuple[str | int, ...] = ()
@@ -78,6 +87,11 @@ class Repository:
         """``gitops.path`` the tree was rendered for ('' for the repository root)."""
         path = str(self.metadata.get("path") or ".").strip("/")
         return "" if path in (".", "") else path + "/"
+
+
+def names_a_kind(data: object) -> bool:
+    """Whether a YAML document declares itself an object: ``apiVersion`` and ``kind``."""
+    return isinstance(data, dict) and "apiVersion" in data and "kind" in data
 
 
 def read_repository(root: Path) -> Repository:

@@ -31,12 +31,18 @@ DEFAULT_VERSION = "1.35"
 
 @dataclass(frozen=True)
 class ValidationReport:
-    """Findings of one run and what was checked."""
+    """Findings of one run and what was checked.
+
+    ``objects`` counts the documents that are (or, in Stackyard's object folders, should
+    be) Kubernetes objects; ``checked`` those validated against a schema. The rest are
+    errors or listed as not checked, never silently passed.
+    """
 
     root: Path
     kubernetes_version: str
     files: int
     objects: int
+    checked: int
     findings: list[ValidationFinding] = field(default_factory=list)
     hydration: Hydration | None = None
 
@@ -83,7 +89,8 @@ def validate_directory(
         message = f"no Kubernetes schemas for version {version}"
         raise InputError([Problem(source, "", message)]) from e
     findings = list(repository.problems)
-    findings += check_objects(repository, version)
+    objects = check_objects(repository, version)
+    findings += objects.findings
     findings += check_values(repository)
     findings += check_topology(repository)
     findings += scan_tree(root)
@@ -93,9 +100,14 @@ def validate_directory(
             raise InputError([Problem(Location(str(charts)), "", "charts directory not found")])
         hydration = hydrate(repository, charts, version)
         findings += hydration.findings
-    objects = sum(1 for _ in repository.objects())
     return ValidationReport(
-        root, version, len(repository.files), objects, sorted(findings), hydration
+        root,
+        version,
+        len(repository.files),
+        objects.objects,
+        objects.checked,
+        sorted(findings),
+        hydration,
     )
 
 
