@@ -1,8 +1,8 @@
 """Resolve the spec's ``auto`` choices into concrete settings, each with its reason.
 
 The defaults encode the source documents' lessons: Canal only where RKE2 ships it for
-Community; Cilium ENI on AWS so NLB IP mode works (seed 002 §9); VXLAN tunnel on local
-VMs (seed 004 ADR-005); the AWS Load Balancer Controller only with VPC-routable pods.
+Community; Cilium ENI on AWS so NLB IP mode works; VXLAN tunnel on local
+VMs (contract C6); the AWS Load Balancer Controller only with VPC-routable pods.
 Catalog entries select on these names (``selectedBy``).
 """
 
@@ -37,12 +37,12 @@ def resolve_settings(platform: Platform) -> dict[str, Setting]:
             put(
                 "networking.cni",
                 "canal",
-                "Community on RKE2 uses the built-in Canal (seed 002 §12)",
+                "Community on RKE2 uses the built-in Canal (the edition table)",
             )
         elif edition == "community":
             put("networking.cni", "cilium", "kubeadm ships no CNI; Cilium is the platform's CNI")
         else:
-            put("networking.cni", "cilium", f"{edition} edition runs Cilium (seed 002 §12)")
+            put("networking.cni", "cilium", f"{edition} edition runs Cilium (the edition table)")
     cni = settings["networking.cni"].value
 
     if not from_spec("networking", "ciliumRoutingMode"):
@@ -54,7 +54,7 @@ def resolve_settings(platform: Platform) -> dict[str, Setting]:
             put(
                 "networking.ciliumRoutingMode",
                 "tunnel",
-                "VXLAN tunnel off-cloud (seed 004 ADR-005)",
+                "VXLAN tunnel off-cloud (contract C6)",
             )
 
     source = "set in the spec" if "ingress" in explicit else "default: Gateway API (maintained)"

@@ -63,9 +63,9 @@ def host_budget_fits(context: CheckContext, emit: Emit) -> Iterable[Finding]:
     """Local VMs exceed the host.
 
     For provider local, the memory of every VM plus the services beside them, the
-    deliberate reserve and the host OS share must fit the host's memory (seed 004 §3.2:
-    64 GB host, 56 usable, 24 GB reserve). vCPUs may be overcommitted up to twice the
-    cores before it is flagged.
+    deliberate reserve and the host OS share must fit the host's memory (the reference
+    local multi-cluster architecture: 64 GB host, 56 usable, 24 GB reserve). vCPUs may be
+    overcommitted up to twice the cores before it is flagged.
     """
     platform = context.platform
     host = platform.host

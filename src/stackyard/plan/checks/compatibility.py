@@ -1,4 +1,4 @@
-"""Version and cloud-integration checks: the dead ends of seed 002, caught before install."""
+"""Version and cloud-integration checks: known AWS and RKE2 dead ends, caught before install."""
 
 from __future__ import annotations
 
@@ -62,7 +62,7 @@ def aws_external_ccm(context: CheckContext, emit: Emit) -> Iterable[Finding]:
     On AWS every node stays tainted ``node.cloudprovider.kubernetes.io/uninitialized``
     until the external CCM runs, but the CCM is a pod: shipped through Argo CD it can
     never schedule. It must run as a static manifest of the node bootstrap with
-    ``cloud-provider: external`` (seed 002 §3).
+    ``cloud-provider: external`` (the CCM bootstrap deadlock).
     """
     platform = context.platform
     if platform.provider != "aws":
@@ -127,7 +127,7 @@ def ip_mode_needs_routable_pods(context: CheckContext, emit: Emit) -> Iterable[F
     NLB IP targets must be VPC-routable pod addresses. Canal (VXLAN, pods on
     10.42.x.x) and Cilium in tunnel mode hide pods behind an overlay, so IP mode cannot
     work; the CCM route controller is no fix (VPC route tables cap at 50 routes). Use
-    Cilium ENI mode, or instance mode (seed 002 §4–§9).
+    Cilium ENI mode, or instance mode.
     """
     if context.setting("networking.loadBalancerTargetType") != "ip":
         return

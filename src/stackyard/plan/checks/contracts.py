@@ -1,4 +1,4 @@
-"""The architecture contract C1–C6 of seed 004, checked on every plan.
+"""The architecture contract C1–C6, checked on every plan.
 
 C1 app workloads survive mgmt loss; C2 Prometheus Agent keeps a WAL buffer; C3 the
 External Secrets cache bridges Vault outages; C4 Kyverno enforces on app clusters
@@ -60,8 +60,9 @@ def agent_wal_buffer(context: CheckContext, emit: Emit) -> Iterable[Finding]:
     """Prometheus Agent without a WAL buffer.
 
     App clusters ship metrics with Prometheus Agent, whose write-ahead log buffers
-    samples while the metrics store on mgmt is unreachable (~2.7 h in seed 004). Zero
-    retention loses metrics at once; under an hour is a warning.
+    samples while the metrics store on mgmt is unreachable (~2.7 h in the reference
+    local multi-cluster architecture). Zero retention loses metrics at once; under an
+    hour is a warning.
     """
     wal = parse_duration(context.platform.observability.walRetention)
     if wal >= MIN_WAL:

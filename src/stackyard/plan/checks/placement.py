@@ -180,7 +180,7 @@ def tenants_need_enterprise(context: CheckContext, emit: Emit) -> Iterable[Findi
     """Tenants outside the Enterprise edition.
 
     Multi-tenancy isolation (namespace per tenant, L7 policy, quotas, Kyverno) is an
-    Enterprise capability (seed 002 §12).
+    Enterprise capability (the edition table).
     """
     if context.platform.tenants and context.platform.edition != "enterprise":
         yield emit(
@@ -194,7 +194,7 @@ def tenants_need_enterprise(context: CheckContext, emit: Emit) -> Iterable[Findi
 def edition_minimum_nodes(context: CheckContext, emit: Emit) -> Iterable[Finding]:
     """Cluster size below the edition's minimum.
 
-    Seed 002 sizes editions at 3 (Community), 5 (Standard) and 10+ (Enterprise) nodes;
+    The edition table sizes editions at 3 (Community), 5 (Standard) and 10+ (Enterprise) nodes;
     fewer works for a trial but not for the edition's production promise. An even
     number of control-plane nodes adds no etcd fault tolerance.
     """
