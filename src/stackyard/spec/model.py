@@ -340,13 +340,13 @@ class Host(_Spec):
     cpu: Count = Field(ge=1, le=4096, description="Physical cores.")
     memory: PositiveQuantity = Field(description="Physical memory, e.g. 64Gi.")
     systemReserved: Quantity = Field(
-        default="8Gi", description="Memory kept for the host OS (seed 004: 64 GB → 56 usable)."
+        default="8Gi", description="Memory kept for the host OS (a 64 GB host leaves 56 usable)."
     )
     externalServices: Quantity = Field(
-        default="0", description="Memory of services beside the VMs (seed 004: Harbor, Nexus 6GB)."
+        default="0", description="Memory of services beside the VMs (e.g. Harbor and Nexus, 6GB)."
     )
     reserve: Quantity = Field(
-        default="0", description="Memory deliberately left free as a buffer (seed 004: 24GB)."
+        default="0", description="Memory deliberately left free as a buffer (e.g. 24GB)."
     )
 
 
@@ -375,7 +375,7 @@ class Platform(_Spec):
     apiVersion: Literal["stackyard.dev/v1alpha1"] = Field(description="Spec format version.")
     kind: Literal["Platform"] = Field(description="Always Platform.")
     name: Text = Field(pattern=_DNS_LABEL, max_length=40, description="Platform name.")
-    edition: Edition = Field(description="Which component bundle (seed 002 §12).")
+    edition: Edition = Field(description="Which component bundle (community/standard/enterprise).")
     provider: Provider = Field(description="Where the clusters run.")
     kubernetes: Kubernetes = Field(description="Distribution and version.")
     gitops: GitOps = Field(description="The Git repository Argo CD reads.")

@@ -2,9 +2,9 @@
 
 A starter is a complete ``platform.yaml`` that plans without errors for its edition,
 provider and topology, written as text so it can carry comments that teach the
-format. Sizes follow the edition table of seed 002 §12 (3 / 5 / 10+ nodes), addresses
-follow seed 004 on local VMs; new specs choose maintained components (Gateway API,
-Alloy) rather than the seeds' retired ones.
+format. Sizes follow the edition table (3 / 5 / 10+ nodes), addresses follow the
+reference local multi-cluster architecture on local VMs; new specs choose maintained
+components (Gateway API, Alloy) rather than the retired ones of the source designs.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ class _Pool:
 
 
 def _pools(edition: Edition, provider: Provider, role: str) -> list[_Pool]:
-    if provider == "local":  # VMs on one workstation (seed 004 sizes, a little larger)
+    if provider == "local":  # VMs on one workstation (reference sizes, a little larger)
         if role == "app":
             return [
                 _Pool("cp", "control-plane", 1, 2, "3Gi", "30Gi", True),
@@ -148,7 +148,7 @@ def starter_spec(edition: Edition, provider: Provider, topology: Topology) -> st
         out += ["aws:", "  region: eu-central-1"]
     if provider == "local":
         out += [
-            "host:                            # the workstation that runs the VMs (seed 004 §3)",
+            "host:                            # the workstation that runs the VMs",
             "  cpu: 10",
             "  memory: 64Gi",
             "  systemReserved: 8Gi",

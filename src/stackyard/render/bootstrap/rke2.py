@@ -16,7 +16,7 @@ Policy, setting by setting (RKE2 v1.35 server options):
   does not initialise nodes with its own ``rke2://`` providerID first, and
   ``node-name-from-cloud-provider-metadata`` so node names are the EC2 private DNS
   names the CCM looks up. ``aws-provider-id.sh`` also sets the kubelet providerID
-  ``aws:///<zone>/<instance-id>`` from instance metadata (seed 002 §5 ③).
+  ``aws:///<zone>/<instance-id>`` from instance metadata (the external CCM's identifier).
 - ``tls-san``: the API host and the control-plane addresses (``apiserver.py``).
 - ``node-taint: CriticalAddonsOnly=true:NoExecute`` on servers when the control-plane
   pools are not schedulable; only add-ons that tolerate it (CNI, CCM) run there.
@@ -169,7 +169,7 @@ PROVIDER_ID_SCRIPT = """\
 #
 # Run on every node before rke2-server or rke2-agent first starts. Sets the kubelet
 # providerID aws:///<zone>/<instance-id> from instance metadata (IMDSv2), so the AWS
-# cloud-controller-manager maps the node to its EC2 instance (seed 002 section 5).
+# cloud-controller-manager maps the node to its EC2 instance.
 set -eu
 imds=http://169.254.169.254/latest
 token=$(curl -sSf -X PUT "$imds/api/token" -H 'X-aws-ec2-metadata-token-ttl-seconds: 300')
