@@ -186,12 +186,31 @@ def simulate(
 @app.command("diff")
 @exit_codes
 def diff(
-    old: Annotated[Path, typer.Argument(help="The current spec.", show_default=False)],
-    new: Annotated[Path, typer.Argument(help="The proposed spec.", show_default=False)],
+    old: Annotated[
+        Path,
+        typer.Argument(help="The current spec, or a rendered folder.", show_default=False),
+    ],
+    new: Annotated[
+        Path,
+        typer.Argument(help="The proposed spec, or a rendered folder.", show_default=False),
+    ],
     output: OutputOption = OutputFormat.text,
+    manifests: Annotated[
+        bool,
+        typer.Option(
+            "--manifests",
+            help="Compare the rendered trees object by object (implied for a folder).",
+        ),
+    ] = False,
+    fail_on_disruptive: Annotated[
+        bool,
+        typer.Option("--fail-on-disruptive", help="Exit 1 when a change is disruptive."),
+    ] = False,
 ) -> int:
-    """Show components and settings added, removed or changed, and which are disruptive."""
-    return diff_command(old, new, output)
+    """Show every spec change, or every rendered object change, and which are disruptive."""
+    return diff_command(
+        old, new, output, manifests=manifests, fail_on_disruptive=fail_on_disruptive
+    )
 
 
 @app.command("init")

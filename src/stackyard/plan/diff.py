@@ -1,21 +1,29 @@
-"""Compare two plans: what is added, removed or changed, and which changes disrupt.
+"""Compare two plans: every spec field that changed, what that does, and what disrupts.
+
+Two kinds of change are listed. Spec changes come from walking the spec model
+(:mod:`stackyard.plan.fieldchanges`), so no field can change unseen; each is judged by
+:mod:`stackyard.plan.disruption`. Effects come from the two plans: a resolved setting
+that moves (an ``auto`` CNI that becomes Canal) and the components a cluster gains or
+loses. A spec field whose effect is a resolved setting is listed once, as the setting.
 
 "Disruptive" means the change cannot be applied by an Argo CD sync and rolling
 updates alone: it needs a cluster redeploy (CNI, routing mode, address plan,
-distribution), loses state (removing a stateful or foundational component), or
-moves addresses clients use. Standard → Enterprise only adds components, so it is
-not disruptive; Community → Standard swaps Canal for Cilium, so it is (seed 002 §12).
+distribution), loses state (removing a stateful or foundational component, a tenant's
+namespaces), or moves addresses and names clients use. Standard → Enterprise only adds
+components, so it is not disruptive; Community → Standard swaps Canal for Cilium, so it is.
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import Any, Literal
+from pathlib import Path
+from typing import Any
 
+from stackyard.plan.build import make_plan
+from stackyard.plan.disruption import ChangeKind, judge, kind_of
+from stackyard.plan.fieldchanges import field_changes, path_text, value_text
 from stackyard.plan.model import ClusterPlan, Plan
-from stackyard.spec import Cluster
-
-ChangeKind = Literal["platform", "setting", "cluster", "network", "nodes", "component"]
+from stackyard.spec import load_spec
 
 # Settings whose change means rebuilding clusters or losing data, and why.
 _DISRUPTIVE_SETTINGS = {
@@ -24,7 +32,13 @@ _DISRUPTIVE_SETTINGS = {
     "networking.loadBalancer": "load balancers are recreated with new addresses",
     "networking.loadBalancerTargetType": "NLB target groups are recreated",
     "observability.metricsStore": "metrics history stays in the old store",
+    "pki.issuer": "certificates are re-issued by another CA; clients that trust only the old fail",
 }
+# Platform fields judged together with the plans (the edition's effect depends on the CNI).
+_JUDGED_WITH_PLANS = frozenset(
+    {"edition", "provider", "kubernetes.distribution", "kubernetes.version"}
+)
+FORMAT = 1
 # Capabilities whose loss breaks running workloads or loses data.
 _FOUNDATIONAL = frozenset(
     {
@@ -55,44 +69,91 @@ class Change:
     disruptive: bool
     reason: str
     cluster: str | None = None
+    path: str = ""
+    """The spec field that changed; empty for an effect (a component added to a cluster)."""
 
     def as_dict(self) -> dict[str, Any]:
         """JSON shape."""
         return asdict(self)
 
 
+@dataclass(frozen=True)
+class SpecDiff:
+    """Everything that changes between two specs: the result of ``stackyard diff``."""
+
+    changes: tuple[Change, ...]
+
+    @property
+    def disruptive(self) -> tuple[Change, ...]:
+        """The changes a sync cannot apply without harm."""
+        return tuple(c for c in self.changes if c.disruptive)
+
+    def fails(self, *, fail_on_disruptive: bool) -> bool:
+        """Whether a CI gate stops here: asked to, and something disrupts."""
+        return fail_on_disruptive and bool(self.disruptive)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON shape of ``stackyard diff --output json``."""
+        return {
+            "format": FORMAT,
+            "changes": [c.as_dict() for c in self.changes],
+            "summary": {"changes": len(self.changes), "disruptive": len(self.disruptive)},
+        }
+
+
+def compare_plans(old: Plan, new: Plan) -> SpecDiff:
+    """The :class:`SpecDiff` from ``old`` to ``new``."""
+    return SpecDiff(tuple(diff_plans(old, new)))
+
+
+def compare_specs(old: Path, new: Path) -> SpecDiff:
+    """Plan both spec files and compare them.
+
+    Raises:
+        InputError: either spec cannot be read or is invalid.
+    """
+    return compare_plans(make_plan(load_spec(old)), make_plan(load_spec(new)))
+
+
 def diff_plans(old: Plan, new: Plan) -> list[Change]:
-    """Every change from ``old`` to ``new``, platform-wide first, then per cluster."""
+    """Every change from ``old`` to ``new``: platform-wide first, then per cluster."""
     changes = _platform_changes(old, new)
+    moved_settings = {c.subject for c in changes if c.kind == "setting"}
+    per_cluster: dict[str, list[Change]] = {}
+    for found in field_changes(old.spec.platform, new.spec.platform):
+        path = path_text(found.path)
+        if path in _JUDGED_WITH_PLANS or path in moved_settings:
+            continue
+        disruptive, reason = judge(path, found.old, found.new, found.owner)
+        if path in new.settings:  # the spec moved, the resolved value did not
+            disruptive = False
+            reason = f"resolves to {new.setting(path)} either way; nothing rendered changes"
+        change = _spec_change(path, found.old, found.new, disruptive, reason)
+        if change.cluster is None:
+            changes.append(change)
+        else:
+            per_cluster.setdefault(change.cluster, []).append(change)
     old_clusters = {c.name: c for c in old.clusters}
-    new_clusters = {c.name: c for c in new.clusters}
-    for name in sorted(old_clusters.keys() - new_clusters.keys()):
-        changes.append(
-            Change(
-                "cluster",
-                name,
-                old_clusters[name].cluster.role,
-                None,
-                True,
-                "the cluster and everything on it is removed",
-                name,
-            )
-        )
-    for name in sorted(new_clusters.keys() - old_clusters.keys()):
-        changes.append(
-            Change(
-                "cluster",
-                name,
-                None,
-                new_clusters[name].cluster.role,
-                False,
-                "a new cluster is added",
-                name,
-            )
-        )
-    for name in sorted(old_clusters.keys() & new_clusters.keys()):
-        changes += _cluster_changes(old_clusters[name], new_clusters[name])
+    for cluster in new.clusters:
+        found_here = per_cluster.pop(cluster.name, [])
+        changes += found_here
+        if cluster.name in old_clusters:
+            changes += _component_changes(old_clusters[cluster.name], cluster)
+    for name in sorted(per_cluster):  # clusters that are gone
+        changes += per_cluster[name]
     return changes
+
+
+def _spec_change(path: str, old: Any, new: Any, disruptive: bool, reason: str) -> Change:
+    kind: ChangeKind = kind_of(path)
+    cluster = None
+    subject = path
+    if path.startswith("clusters["):
+        cluster, _, rest = path[len("clusters[") :].partition("]")
+        subject = rest.lstrip(".") or cluster
+    return Change(
+        kind, subject, value_text(old), value_text(new), disruptive, reason, cluster, path
+    )
 
 
 def _platform_changes(old: Plan, new: Plan) -> list[Change]:
@@ -105,7 +166,9 @@ def _platform_changes(old: Plan, new: Plan) -> list[Change]:
             if cni_changes
             else "components are added or removed; no redeploy"
         )
-        changes.append(Change("platform", "edition", a.edition, b.edition, cni_changes, reason))
+        changes.append(
+            Change("platform", "edition", a.edition, b.edition, cni_changes, reason, path="edition")
+        )
     if a.provider != b.provider:
         changes.append(
             Change(
@@ -115,6 +178,7 @@ def _platform_changes(old: Plan, new: Plan) -> list[Change]:
                 b.provider,
                 True,
                 "moving provider means building new clusters",
+                path="provider",
             )
         )
     ka, kb = a.kubernetes, b.kubernetes
@@ -127,6 +191,7 @@ def _platform_changes(old: Plan, new: Plan) -> list[Change]:
                 kb.distribution,
                 True,
                 "a new distribution means new clusters",
+                path="kubernetes.distribution",
             )
         )
     if ka.minor != kb.minor or ka.semver != kb.semver:
@@ -139,7 +204,15 @@ def _platform_changes(old: Plan, new: Plan) -> list[Change]:
         if not downgrade and kb.minor[1] - ka.minor[1] > 1:
             reason = "upgrade through every minor version in turn"
         changes.append(
-            Change("platform", "kubernetes.version", ka.version, kb.version, downgrade, reason)
+            Change(
+                "platform",
+                "kubernetes.version",
+                ka.version,
+                kb.version,
+                downgrade,
+                reason,
+                path="kubernetes.version",
+            )
         )
     for name, setting in new.settings.items():
         before = old.settings.get(name)
@@ -154,28 +227,15 @@ def _platform_changes(old: Plan, new: Plan) -> list[Change]:
                 setting.value,
                 why is not None,
                 why or "applied by an Argo CD sync",
+                path=name,
             )
         )
     return changes
 
 
-def _cluster_changes(old: ClusterPlan, new: ClusterPlan) -> list[Change]:
-    name = new.name
+def _component_changes(old: ClusterPlan, new: ClusterPlan) -> list[Change]:
+    """Components the cluster gains or loses: the effect of the spec changes above."""
     changes: list[Change] = []
-    if old.cluster.role != new.cluster.role:
-        changes.append(
-            Change(
-                "cluster",
-                "role",
-                old.cluster.role,
-                new.cluster.role,
-                True,
-                "platform services move between clusters",
-                name,
-            )
-        )
-    changes += _network_changes(old.cluster, new.cluster)
-    changes += _node_changes(old.cluster, new.cluster)
     before = {p.name: p for p in old.components}
     after = {p.name: p for p in new.components}
     for component in sorted(before.keys() - after.keys()):
@@ -189,105 +249,14 @@ def _cluster_changes(old: ClusterPlan, new: ClusterPlan) -> list[Change]:
             reason = f"workloads lose {', '.join(lost)}"
         else:
             reason = "removed by an Argo CD sync (prune)"
-        changes.append(Change("component", component, "present", None, disruptive, reason, name))
+        changes.append(
+            Change("component", component, "present", None, disruptive, reason, new.name)
+        )
     for component in sorted(after.keys() - before.keys()):
         entry = after[component].component
         disruptive = "cni" in entry.provides
         reason = "a new CNI needs a redeploy" if disruptive else "added by an Argo CD sync"
-        changes.append(Change("component", component, None, "present", disruptive, reason, name))
-    old_overrides = old.cluster.components
-    for component in sorted(before.keys() & after.keys()):
-        was = old_overrides.get(component)
-        now = new.cluster.components.get(component)
-        if (was.values if was else {}) != (now.values if now else {}):
-            changes.append(
-                Change(
-                    "component",
-                    f"{component} values",
-                    "old",
-                    "new",
-                    False,
-                    "values change applied by an Argo CD sync",
-                    name,
-                )
-            )
+        changes.append(
+            Change("component", component, None, "present", disruptive, reason, new.name)
+        )
     return changes
-
-
-def _network_changes(old: Cluster, new: Cluster) -> list[Change]:
-    changes = []
-    for key in ("nodeRange", "nodeSubnet", "podCIDR", "serviceCIDR", "loadBalancerPool"):
-        was, now = getattr(old.network, key), getattr(new.network, key)
-        if str(was) == str(now):
-            continue
-        if key == "loadBalancerPool":
-            grows = was is not None and now is not None and now.contains(was)
-            reason = (
-                "the pool only grows" if grows else "LoadBalancer services may get new addresses"
-            )
-            disruptive = not grows
-        else:
-            reason, disruptive = f"changing the {key} means rebuilding the cluster", True
-        changes.append(Change("network", key, _text(was), _text(now), disruptive, reason, new.name))
-    return changes
-
-
-def _node_changes(old: Cluster, new: Cluster) -> list[Change]:
-    changes = []
-    was = {p.name: p for p in old.nodePools}
-    now = {p.name: p for p in new.nodePools}
-    for pool in sorted(was.keys() | now.keys()):
-        a, b = was.get(pool), now.get(pool)
-        if a == b:
-            continue
-        if a is None or b is None:
-            removed = b is None
-            control_plane = (a or b).role == "control-plane"  # type: ignore[union-attr]
-            changes.append(
-                Change(
-                    "nodes",
-                    pool,
-                    "present" if a else None,
-                    "present" if b else None,
-                    removed and control_plane,
-                    "control-plane nodes removed"
-                    if removed and control_plane
-                    else "workloads move as nodes are drained"
-                    if removed
-                    else "nodes added",
-                    new.name,
-                )
-            )
-            continue
-        if (a.cpu, a.memory, a.disk, a.role) != (b.cpu, b.memory, b.disk, b.role):
-            changes.append(
-                Change(
-                    "nodes",
-                    pool,
-                    f"{a.count}x {a.cpu}cpu/{a.memory}",
-                    f"{b.count}x {b.cpu}cpu/{b.memory}",
-                    a.role != b.role,
-                    "nodes are replaced one at a time"
-                    if a.role == b.role
-                    else "changing a pool's role rebuilds it",
-                    new.name,
-                )
-            )
-        elif a.count != b.count:
-            shrink_cp = a.role == "control-plane" and b.count < a.count
-            changes.append(
-                Change(
-                    "nodes",
-                    pool,
-                    str(a.count),
-                    str(b.count),
-                    shrink_cp,
-                    "etcd members are removed" if shrink_cp else "scaled",
-                    new.name,
-                )
-            )
-    return changes
-
-
-def _text(value: object) -> str | None:
-    return None if value is None else str(value)

@@ -1,43 +1,92 @@
-"""``stackyard diff OLD NEW``: what changes between two specs, and what disrupts."""
+"""``stackyard diff OLD NEW``: what changes between two specs or two rendered trees.
+
+Two specs are compared field by field through their plans; with ``--manifests``, or when
+either side is a rendered folder, the rendered trees are compared object by object, as
+``kubectl diff`` and ``helm diff`` show manifests. ``--fail-on-disruptive`` makes either
+a CI gate: exit 1 when a change is disruptive.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from stackyard.cli.errors import OK
+from rich.markup import escape
+
+from stackyard.cli.errors import FINDINGS, OK
 from stackyard.cli.output import OutputFormat, console, print_json
-from stackyard.plan import make_plan
-from stackyard.plan.diff import diff_plans
-from stackyard.spec import load_spec
+from stackyard.plan.diff import SpecDiff, compare_specs
+from stackyard.render.treediff import TreeDiff, compare_rendered
+
+_MARK = {"added": "+", "removed": "-", "changed": "~"}
+_DISRUPTIVE = " [bold red]DISRUPTIVE[/]"
 
 
-def diff_command(old: Path, new: Path, output: OutputFormat) -> int:
-    """Plan both specs and print their differences."""
-    changes = diff_plans(make_plan(load_spec(old)), make_plan(load_spec(new)))
-    disruptive = sum(1 for c in changes if c.disruptive)
+def diff_command(
+    old: Path,
+    new: Path,
+    output: OutputFormat,
+    *,
+    manifests: bool = False,
+    fail_on_disruptive: bool = False,
+) -> int:
+    """Compare, print the differences, and exit 1 if asked to gate on disruption."""
+    result: SpecDiff | TreeDiff
+    if manifests or old.is_dir() or new.is_dir():
+        result = compare_rendered(old, new)
+    else:
+        result = compare_specs(old, new)
     if output is OutputFormat.json:
-        print_json(
-            {
-                "changes": [c.as_dict() for c in changes],
-                "summary": {"changes": len(changes), "disruptive": disruptive},
-            }
-        )
-        return OK
+        print_json(result.as_dict())
+    elif isinstance(result, TreeDiff):
+        _print_tree_diff(result, old, new)
+    else:
+        _print_spec_diff(result, old, new)
+    return FINDINGS if result.fails(fail_on_disruptive=fail_on_disruptive) else OK
+
+
+def _print_spec_diff(result: SpecDiff, old: Path, new: Path) -> None:
     out = console()
-    if not changes:
+    if not result.changes:
         out.print("no changes")
-        return OK
-    out.print(f"[bold]{old} → {new}[/]")
+        return
+    out.print(f"[bold]{escape(str(old))} → {escape(str(new))}[/]")
     current: str | None = ""
-    for change in changes:
+    for change in result.changes:
         if change.cluster != current:
             current = change.cluster
-            out.print(f"[bold]{current or 'platform'}[/]")
+            out.print(f"[bold]{escape(current or 'platform')}[/]")
         mark = "+" if change.old is None else "-" if change.new is None else "~"
         values = ""
         if change.old is not None and change.new is not None:
             values = f": {change.old} → {change.new}"
-        flag = " [bold red]DISRUPTIVE[/]" if change.disruptive else ""
-        out.print(f"  {mark} {change.kind} {change.subject}{values}{flag} — {change.reason}")
-    out.print(f"{len(changes)} changes, {disruptive} disruptive")
-    return OK
+        elif change.new is not None and change.new != "present":
+            values = f": {change.new}"
+        flag = _DISRUPTIVE if change.disruptive else ""
+        text = escape(f"  {mark} {change.kind} {change.subject}{values}")
+        out.print(f"{text}{flag} — {escape(change.reason)}")
+    out.print(f"{len(result.changes)} changes, {len(result.disruptive)} disruptive")
+
+
+def _print_tree_diff(result: TreeDiff, old: Path, new: Path) -> None:
+    out = console()
+    for skipped in result.skipped:
+        out.print(escape(f"skipped {skipped}"))
+    if not result.objects and not result.files:
+        out.print("no changes")
+        return
+    out.print(f"[bold]{escape(str(old))} → {escape(str(new))}[/]")
+    for change in result.objects:
+        flag = f"{_DISRUPTIVE} — {escape(change.reason)}" if change.disruptive else ""
+        line = f"  {_MARK[change.status]} {change.identity} ({change.path})"
+        out.print(escape(line) + flag)
+    for file in result.files:
+        out.print(escape(f"  {_MARK[file.status]} file {file.path}"))
+    for text in [c.diff for c in result.objects if c.diff] + [f.diff for f in result.files]:
+        if text:
+            out.print(escape(text), end="")
+    summary = result.as_dict()["summary"]
+    out.print(
+        f"{len(result.objects)} objects and {len(result.files)} files differ: "
+        f"{summary['added']} added, {summary['removed']} removed, {summary['changed']} changed, "
+        f"{summary['disruptive']} disruptive"
+    )

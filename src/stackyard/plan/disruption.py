@@ -1,0 +1,261 @@
+"""Which spec changes disrupt, and why: one rule per field pattern, first match wins.
+
+"Disruptive" means the change cannot be applied by an Argo CD sync and rolling updates
+alone: it rebuilds clusters or nodes, deletes data or namespaces, moves addresses or
+names clients use, or starts refusing what was admitted before. Everything else is
+applied by the next sync. A field no rule names yet (one added to the spec later) is
+treated as disruptive until someone writes its rule: ``diff --fail-on-disruptive`` is a
+gate, and a gate must not wave through what nobody has judged.
+
+Patterns are written as :func:`~stackyard.plan.fieldchanges.path_text` writes paths:
+``*`` matches one segment (a field, a key or a ``[name]``), ``**`` any rest.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+from typing import Any, Literal
+
+from pydantic import BaseModel
+
+from stackyard.spec.units import parse_quantity
+
+ChangeKind = Literal[
+    "platform", "setting", "cluster", "network", "nodes", "component", "tenant", "slo"
+]
+Judge = Callable[[Any, Any, Any], tuple[bool, str]]
+"""``(old, new, owner)``: the owner is the named item (node pool, tenant) holding the field."""
+
+
+@dataclass(frozen=True)
+class Rule:
+    """How to judge changes of the fields ``pattern`` matches."""
+
+    pattern: str
+    judge: Judge
+
+
+def calm(reason: str) -> Judge:
+    """A change an Argo CD sync applies."""
+    return lambda old, new, owner: (False, reason)
+
+
+def disrupts(reason: str) -> Judge:
+    """A change a sync cannot apply without harm."""
+    return lambda old, new, owner: (True, reason)
+
+
+def _added_or_removed(added: str, removed: str) -> Judge:
+    def judge(old: Any, new: Any, owner: Any) -> tuple[bool, str]:
+        return (True, removed) if new is None else (False, added)
+
+    return judge
+
+
+def _list_members(removed: str, added: str) -> Judge:
+    def judge(old: Any, new: Any, owner: Any) -> tuple[bool, str]:
+        gone = set(old or ()) - set(new or ())
+        return (True, removed) if gone else (False, added)
+
+    return judge
+
+
+def _policy_mode(old: Any, new: Any, owner: Any) -> tuple[bool, str]:
+    if new == "enforce":
+        return True, "Kyverno starts refusing pods and changes that break a policy"
+    return False, "Kyverno only reports policy violations (audit)"
+
+
+def _control_plane(owner: Any) -> bool:
+    return isinstance(owner, BaseModel) and getattr(owner, "role", None) == "control-plane"
+
+
+def _node_pool(old: Any, new: Any, owner: Any) -> tuple[bool, str]:
+    if new is not None:
+        return False, "nodes are added"
+    if _control_plane(owner):
+        return True, "control-plane nodes and their etcd members are removed"
+    return False, "workloads move as the nodes are drained"
+
+
+def _node_count(old: Any, new: Any, owner: Any) -> tuple[bool, str]:
+    if isinstance(old, int) and isinstance(new, int) and new < old:
+        if _control_plane(owner):
+            return True, "etcd members are removed"
+        return False, "scaled in: workloads move as the nodes are drained"
+    return False, "scaled"
+
+
+def _pool_grows(old: Any, new: Any, owner: Any) -> tuple[bool, str]:
+    grows = old is not None and new is not None and new.contains(old)
+    if grows:
+        return False, "the pool only grows"
+    return True, "LoadBalancer services may get new addresses"
+
+
+def _quota(old: Any, new: Any, owner: Any) -> tuple[bool, str]:
+    if old is not None and new is not None and parse_quantity(new) < parse_quantity(old):
+        return False, "the quota shrinks: running pods stay, new pods over it are refused"
+    return False, "ResourceQuota updated by a sync"
+
+
+_VALUES = "values overlay: Argo CD syncs it and the chart rolls its pods"
+_ENABLED = "turns the component on or off; what that adds or removes is listed per cluster"
+
+RULES: tuple[Rule, ...] = (
+    Rule(
+        "name",
+        disrupts(
+            "the root Application, AppProject, cluster selector and bucket names carry the "
+            "platform name; renaming recreates them"
+        ),
+    ),
+    Rule(
+        "kubernetes.cloudProvider",
+        disrupts("the kubelet's --cloud-provider is set when a node joins; nodes are re-created"),
+    ),
+    Rule(
+        "gitops.*",
+        calm("re-apply bootstrap/root-app.yaml once; Argo CD then reads the new location"),
+    ),
+    Rule("domain", disrupts("public host names and their certificates change")),
+    Rule(
+        "observability.walRetention",
+        calm("Prometheus Agent's WAL buffer: how long app clusters bridge a store outage"),
+    ),
+    Rule(
+        "secrets.refreshInterval",
+        calm("External Secrets' refresh interval: how long its cache bridges a Vault outage"),
+    ),
+    Rule("pki.bootstrap", calm("changes only how a new cluster's first certificates are issued")),
+    Rule("policy.mode", _policy_mode),
+    Rule("slo.availability", calm("the burn-rate alert thresholds change")),
+    Rule("slo.rpo", calm("backup and etcd snapshot schedules change")),
+    Rule(
+        "slo.rto",
+        calm("the recovery-time objective simulate holds the platform to; no rendered file"),
+    ),
+    Rule(
+        "tenants[*]",
+        _added_or_removed(
+            "the tenant's namespaces, quota and policies are created",
+            "the tenant's namespaces and everything in them are deleted",
+        ),
+    ),
+    Rule(
+        "tenants[*].clusters",
+        _list_members(
+            "the tenant's namespaces on the clusters it leaves are deleted",
+            "the tenant's namespaces are created on the new clusters",
+        ),
+    ),
+    Rule(
+        "tenants[*].namespaces",
+        _list_members(
+            "the namespaces the tenant gives up are deleted with their workloads",
+            "the new namespaces are created",
+        ),
+    ),
+    Rule("tenants[*].quota.*", _quota),
+    Rule("host", calm("the capacity check reads the host; nothing is rendered from it")),
+    Rule("host.*", calm("the capacity check reads the host; nothing is rendered from it")),
+    Rule("aws", disrupts("clusters run in one region; another region means new clusters")),
+    Rule("aws.region", disrupts("clusters run in one region; another region means new clusters")),
+    Rule(
+        "objectStorage.credentialsSecret",
+        calm("the consumers read the other Secret at their next rollout"),
+    ),
+    Rule("objectStorage.pathStyle", calm("the consumers address the same buckets another way")),
+    Rule(
+        "objectStorage**",
+        disrupts(
+            "backups, logs, traces, metrics blocks and snapshots go to another store; "
+            "what was written before stays in the old one"
+        ),
+    ),
+    Rule("components.*.enabled", calm(_ENABLED)),
+    Rule("components.*.values**", calm(_VALUES)),
+    Rule("components.*", calm(_ENABLED)),
+    Rule(
+        "clusters[*]",
+        _added_or_removed("a new cluster is added", "the cluster and everything on it is removed"),
+    ),
+    Rule("clusters[*].role", disrupts("platform services move between clusters")),
+    Rule("clusters[*].network.loadBalancerPool", _pool_grows),
+    Rule("clusters[*].network.*", disrupts("changing the address plan rebuilds the cluster")),
+    Rule("clusters[*].nodePools[*]", _node_pool),
+    Rule("clusters[*].nodePools[*].count", _node_count),
+    Rule("clusters[*].nodePools[*].role", disrupts("changing a pool's role rebuilds it")),
+    Rule("clusters[*].nodePools[*].cpu", calm("nodes are replaced one at a time")),
+    Rule("clusters[*].nodePools[*].memory", calm("nodes are replaced one at a time")),
+    Rule("clusters[*].nodePools[*].disk", calm("nodes are replaced one at a time")),
+    Rule("clusters[*].nodePools[*].instanceType", calm("nodes are replaced one at a time")),
+    Rule(
+        "clusters[*].nodePools[*].schedulable",
+        calm("platform pods are rescheduled onto the nodes that take them"),
+    ),
+    Rule(
+        "clusters[*].labels**",
+        calm("labels of Argo CD's cluster Secret; the ApplicationSets follow them"),
+    ),
+    Rule("clusters[*].components.*.enabled", calm(_ENABLED)),
+    Rule("clusters[*].components.*.values**", calm(_VALUES)),
+    Rule("clusters[*].components.*", calm(_ENABLED)),
+    Rule("clusters[*].policyMode", _policy_mode),
+    Rule("clusters[*].aws.tags**", calm("EC2 tags; the controllers read them")),
+    Rule("clusters[*].aws**", disrupts("another region means a new cluster")),
+    Rule("clusters[*].ha", calm("replica counts change by a sync")),
+)
+
+UNJUDGED = (
+    "no rule judges this field yet, so it counts as disruptive; "
+    "review the rendered change with stackyard diff --manifests"
+)
+
+
+@cache
+def _regex(pattern: str) -> re.Pattern[str]:
+    text = re.escape(pattern).replace(r"\*\*", ".*").replace(r"\*", r"[^.\[]+")
+    # ``[*]`` written in a pattern is a list item whatever its name.
+    text = text.replace(r"\[[^.\[]+\]", r"\[[^\]]+\]")
+    return re.compile(text)
+
+
+def judge(path: str, old: Any, new: Any, owner: Any = None) -> tuple[bool, str]:
+    """Whether the change of the field at ``path`` disrupts, and why.
+
+    Args:
+        path: the field as :func:`~stackyard.plan.fieldchanges.path_text` writes it.
+        old: its value before (None: added).
+        new: its value after (None: removed).
+        owner: the named item holding the field (a node pool, a tenant), if any.
+    """
+    for rule in RULES:
+        if _regex(rule.pattern).fullmatch(path):
+            return rule.judge(old, new, owner)
+    return True, UNJUDGED
+
+
+_CLUSTER_SECTIONS: dict[str, ChangeKind] = {
+    "network": "network",
+    "nodePools": "nodes",
+    "components": "component",
+}
+
+
+def kind_of(path: str) -> ChangeKind:
+    """Which part of the platform a spec path belongs to."""
+    head = re.split(r"[.\[]", path, maxsplit=1)[0]
+    if head == "clusters":
+        rest = path.split("]", 1)[1] if "]" in path else ""
+        return _CLUSTER_SECTIONS.get(re.split(r"[.\[]", rest.lstrip("."), maxsplit=1)[0], "cluster")
+    if head == "tenants":
+        return "tenant"
+    if head == "slo":
+        return "slo"
+    if head == "components":
+        return "component"
+    return "platform"

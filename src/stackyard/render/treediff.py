@@ -1,0 +1,328 @@
+"""Compare two rendered trees object by object, for pull-request review.
+
+A rendered tree is the GitOps repository ``render`` writes (read from disk), or the
+tree a spec renders in memory, so a reviewer can compare two renders, two specs, or the
+tree on disk against the render of a proposed spec. Each YAML file whose documents are
+all Kubernetes objects is compared per object, identified by file, API group, kind,
+namespace and name; every other file (values, README, node bootstrap) is compared as
+text. The render marker, its journal and its lock describe a render, not what Argo CD
+applies, so they are never compared; neither is ``.git``.
+
+An object change is disruptive when applying it deletes data or everything below it, or
+cannot be applied in place:
+
+- removing a Namespace, CustomResourceDefinition (every custom resource of it goes),
+  PersistentVolumeClaim or PersistentVolume (the data), StatefulSet (its pods; its
+  claims stay orphaned), an Argo CD Application or ApplicationSet (Argo CD prunes what
+  it deployed), or an Argo CD cluster Secret (its Applications are removed);
+- changing a field Kubernetes keeps immutable: a workload's ``spec.selector``, a
+  StatefulSet's ``volumeClaimTemplates`` or ``serviceName``, a Service's ``clusterIP``,
+  a claim's ``storageClassName`` or ``accessModes``; the API server refuses the update,
+  so the object must be deleted and recreated.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+from collections.abc import Iterator, Mapping
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Any, Literal
+
+from stackyard.errors import InputError, Location, Problem, YamlError
+from stackyard.fsio.read import read_tree_file
+from stackyard.plan import make_plan
+from stackyard.render.build import render_plan
+from stackyard.render.marker import RESERVED
+from stackyard.render.yamlout import dump_yaml
+from stackyard.spec import load_spec
+from stackyard.yamlio import load_yaml_documents
+
+Status = Literal["added", "removed", "changed"]
+MAX_FILE_BYTES = 4 * 1024 * 1024
+FORMAT = 1
+
+_DELETES_WHAT_IT_HOLDS = {
+    ("", "Namespace"): "every object in the namespace is deleted",
+    ("apiextensions.k8s.io", "CustomResourceDefinition"): "every custom resource of it goes",
+    ("", "PersistentVolumeClaim"): "the volume's data is deleted with the claim",
+    ("", "PersistentVolume"): "the volume's data may be deleted",
+    ("apps", "StatefulSet"): "its pods go and its claims are left behind",
+    ("argoproj.io", "Application"): "Argo CD prunes everything the Application deployed",
+    ("argoproj.io", "ApplicationSet"): "Argo CD deletes the Applications it generated",
+}
+# Fields the API server refuses to update (https://kubernetes.io/docs/concepts/workloads/
+# controllers/deployment/#label-selector-updates, .../statefulset/#limitations,
+# .../services-networking/service/#choosing-your-own-ip-address).
+_IMMUTABLE: Mapping[tuple[str, str], tuple[tuple[str, ...], ...]] = {
+    ("apps", "Deployment"): (("spec", "selector"),),
+    ("apps", "DaemonSet"): (("spec", "selector"),),
+    ("apps", "StatefulSet"): (
+        ("spec", "selector"),
+        ("spec", "volumeClaimTemplates"),
+        ("spec", "serviceName"),
+    ),
+    ("", "Service"): (("spec", "clusterIP"),),
+    ("", "PersistentVolumeClaim"): (("spec", "storageClassName"), ("spec", "accessModes")),
+    ("batch", "Job"): (("spec", "template"), ("spec", "selector")),
+}
+_CLUSTER_SECRET = "argocd.argoproj.io/secret-type"
+
+
+@dataclass(frozen=True)
+class ObjectChange:
+    """A Kubernetes object added, removed or changed, with a unified diff if changed."""
+
+    status: Status
+    path: str
+    group: str
+    kind: str
+    namespace: str
+    name: str
+    disruptive: bool = False
+    reason: str = ""
+    diff: str = ""
+
+    @property
+    def identity(self) -> str:
+        """``group/kind namespace/name`` as kubectl writes objects."""
+        kind = f"{self.group}/{self.kind}" if self.group else self.kind
+        return f"{kind} {self.namespace}/{self.name}" if self.namespace else f"{kind} {self.name}"
+
+
+@dataclass(frozen=True)
+class FileChange:
+    """A file that is not a list of Kubernetes objects, added, removed or changed."""
+
+    status: Status
+    path: str
+    diff: str = ""
+
+
+@dataclass(frozen=True)
+class TreeDiff:
+    """Everything that differs between two rendered trees."""
+
+    objects: tuple[ObjectChange, ...]
+    files: tuple[FileChange, ...]
+    skipped: tuple[str, ...] = ()
+
+    @property
+    def disruptive(self) -> tuple[ObjectChange, ...]:
+        """Object changes that delete data or cannot be applied in place."""
+        return tuple(c for c in self.objects if c.disruptive)
+
+    def fails(self, *, fail_on_disruptive: bool) -> bool:
+        """Whether a CI gate stops here: asked to, and something disrupts."""
+        return fail_on_disruptive and bool(self.disruptive)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON shape of ``stackyard diff --manifests --output json``."""
+        statuses = [c.status for c in self.objects] + [c.status for c in self.files]
+        counts = {status: statuses.count(status) for status in ("added", "removed", "changed")}
+        return {
+            "format": FORMAT,
+            "objects": [asdict(c) for c in self.objects],
+            "files": [asdict(c) for c in self.files],
+            "skipped": list(self.skipped),
+            "summary": {**counts, "disruptive": len(self.disruptive)},
+        }
+
+
+@dataclass
+class _Side:
+    objects: dict[tuple[str, str, str, str, str], dict[str, Any]] = field(default_factory=dict)
+    files: dict[str, str] = field(default_factory=dict)
+
+
+def read_tree(folder: Path) -> tuple[dict[str, str], tuple[str, ...]]:
+    """The text files of a tree on disk by relative path, and what was skipped and why.
+
+    Raises:
+        InputError: ``folder`` is not a readable directory.
+    """
+    if not folder.is_dir():
+        raise _input_error(str(folder), "not a directory")
+    files: dict[str, str] = {}
+    skipped: list[str] = []
+    for top, folders, names in os.walk(folder, onerror=_refuse):
+        folders[:] = sorted(f for f in folders if f != ".git")
+        for name in sorted(names):
+            path = Path(top) / name
+            relative = path.relative_to(folder).as_posix()
+            if relative in RESERVED:
+                continue
+            data = read_tree_file(path, max_bytes=MAX_FILE_BYTES)
+            if isinstance(data, str):
+                skipped.append(f"{relative}: {data}")
+                continue
+            try:
+                files[relative] = data.decode("utf-8")
+            except UnicodeDecodeError:
+                skipped.append(f"{relative}: not UTF-8 text; skipped")
+    return files, tuple(skipped)
+
+
+def _refuse(error: OSError) -> None:
+    raise _input_error(str(error.filename), error.strerror or str(error)) from error
+
+
+def _input_error(where: str, message: str, hint: str = "") -> InputError:
+    return InputError([Problem(Location(where), "", message, hint)])
+
+
+def rendered_tree(source: Path) -> tuple[dict[str, str], tuple[str, ...]]:
+    """The tree to compare: a rendered folder as it is on disk, or what a spec renders.
+
+    Returns:
+        Text by relative path, and the files of a folder that were skipped, with why.
+
+    Raises:
+        InputError: the spec is invalid, or its plan has error findings (it would not
+            render), or the folder cannot be read.
+    """
+    if source.is_dir():
+        return read_tree(source)
+    plan = make_plan(load_spec(source))
+    if plan.errors:  # render refuses such a plan, so there is no tree to compare
+        raise InputError([Problem(f.location, f.field, f.message, f.hint) for f in plan.errors])
+    return dict(render_plan(plan)), ()
+
+
+def compare_rendered(old: Path, new: Path) -> TreeDiff:
+    """Compare two rendered trees, each a folder on disk or the render of a spec file."""
+    old_files, old_skipped = rendered_tree(old)
+    new_files, new_skipped = rendered_tree(new)
+    skipped = tuple(f"{old}: {s}" for s in old_skipped) + tuple(f"{new}: {s}" for s in new_skipped)
+    return compare_trees(old_files, new_files, skipped)
+
+
+def compare_trees(
+    old: Mapping[str, str], new: Mapping[str, str], skipped: tuple[str, ...] = ()
+) -> TreeDiff:
+    """Compare two trees given as text by relative path."""
+    a, b = _split(old), _split(new)
+    objects: list[ObjectChange] = []
+    for identity in sorted(a.objects.keys() | b.objects.keys()):
+        was, now = a.objects.get(identity), b.objects.get(identity)
+        if was == now:
+            continue
+        path, group, kind, namespace, name = identity
+        if now is None:
+            disruptive, reason = _removal(group, kind, was or {})
+            objects.append(
+                ObjectChange("removed", path, group, kind, namespace, name, disruptive, reason)
+            )
+        elif was is None:
+            objects.append(ObjectChange("added", path, group, kind, namespace, name))
+        else:
+            change = ObjectChange("changed", path, group, kind, namespace, name)
+            immutable = _immutable_changed(group, kind, was, now)
+            reason = f"{immutable} cannot be changed in place; recreated" if immutable else ""
+            label = f"{path}: {change.identity}"
+            objects.append(
+                replace(
+                    change,
+                    disruptive=bool(immutable),
+                    reason=reason,
+                    diff=_unified(dump_yaml(was), dump_yaml(now), label),
+                )
+            )
+    files: list[FileChange] = []
+    for path in sorted(a.files.keys() | b.files.keys()):
+        was_text, now_text = a.files.get(path), b.files.get(path)
+        if was_text == now_text:
+            continue
+        if now_text is None:
+            files.append(FileChange("removed", path))
+        elif was_text is None:
+            files.append(FileChange("added", path))
+        else:
+            files.append(FileChange("changed", path, _unified(was_text, now_text, path)))
+    return TreeDiff(tuple(objects), tuple(files), skipped)
+
+
+def _split(tree: Mapping[str, str]) -> _Side:
+    side = _Side()
+    for path, text in tree.items():
+        documents = _objects(path, text) if path.endswith((".yaml", ".yml")) else None
+        if documents is None:
+            side.files[path] = text
+            continue
+        for document in documents:
+            identity = _identity(path, document)
+            count = 2
+            while identity in side.objects:  # the same object twice in a file
+                identity = (*identity[:4], f"{identity[4]}#{count}")
+                count += 1
+            side.objects[identity] = document
+    return side
+
+
+def _objects(path: str, text: str) -> list[dict[str, Any]] | None:
+    """The file's documents if every one is a Kubernetes object, else None (plain text)."""
+    try:
+        documents = [d.data for d in load_yaml_documents(text, path) if d.data is not None]
+    except YamlError:
+        return None
+    if documents and all(_is_object(d) for d in documents):
+        return documents
+    return None
+
+
+def _is_object(document: Any) -> bool:
+    return (
+        isinstance(document, dict)
+        and isinstance(document.get("apiVersion"), str)
+        and isinstance(document.get("kind"), str)
+    )
+
+
+def _identity(path: str, document: dict[str, Any]) -> tuple[str, str, str, str, str]:
+    api_version: str = document["apiVersion"]
+    group = api_version.rpartition("/")[0]
+    metadata = document.get("metadata")
+    metadata = metadata if isinstance(metadata, dict) else {}
+    return (
+        path,
+        group,
+        document["kind"],
+        str(metadata.get("namespace") or ""),
+        str(metadata.get("name") or ""),
+    )
+
+
+def _removal(group: str, kind: str, document: dict[str, Any]) -> tuple[bool, str]:
+    reason = _DELETES_WHAT_IT_HOLDS.get((group, kind))
+    if reason:
+        return True, reason
+    labels = _get(document, ("metadata", "labels"))
+    if kind == "Secret" and isinstance(labels, dict) and labels.get(_CLUSTER_SECRET) == "cluster":
+        return True, "Argo CD forgets the cluster and removes the Applications generated for it"
+    return False, ""
+
+
+def _immutable_changed(group: str, kind: str, old: dict[str, Any], new: dict[str, Any]) -> str:
+    for path in _IMMUTABLE.get((group, kind), ()):
+        if _get(old, path) != _get(new, path):
+            return ".".join(path)
+    return ""
+
+
+def _get(document: Any, path: tuple[str, ...]) -> Any:
+    for part in path:
+        if not isinstance(document, dict):
+            return None
+        document = document.get(part)
+    return document
+
+
+def _unified(old: str, new: str, label: str) -> str:
+    lines: Iterator[str] = difflib.unified_diff(
+        old.splitlines(keepends=True),
+        new.splitlines(keepends=True),
+        fromfile=f"a/{label}",
+        tofile=f"b/{label}",
+    )
+    return "".join(line if line.endswith("\n") else line + "\n" for line in lines)
