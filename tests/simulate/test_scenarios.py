@@ -21,6 +21,8 @@ steps:
   - {at: 30m, recover: nodes@mgmt}
   - {at: 30m, recover: control-plane@mgmt}
   - {at: 30m, recover: cilium@mgmt}
+  - {at: 30m, recover: cilium-gateway-api@mgmt}
+  - {at: 30m, recover: metallb@mgmt}
   - {at: 45m, recover: vault}
   - {at: 2h, recover: thanos}
   - {at: 3h, recover: mgmt}

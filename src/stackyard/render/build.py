@@ -45,9 +45,9 @@ def render_plan(plan: Plan) -> RenderedTree:
     for cluster_name, items in placed.items():
         for item in items:
             groups[item.group].add(cluster_name)
-            tree.add_manifests(
-                f"manifests/{cluster_name}/{item.group}/{item.file}", item.manifests, header
-            )
+            path = f"manifests/{cluster_name}/{item.group}/{item.file}"
+            tree.add_manifests(path, item.manifests, header)
+            tree.settings.record_manifests(path, cluster_name, item.manifests, tree.files[path])
 
     running = _running_components(context)
     for component in running:
@@ -141,10 +141,19 @@ def _running_components(context: RenderContext) -> list[Component]:
 
 def _values(tree: RenderedTree, context: RenderContext, component: Component, header: str) -> None:
     name, edition = component.name, context.platform.edition
-    tree.add_manifests(f"values/common/{name}.yaml", [common_values(context, component)], header)
-    tree.add_manifests(
-        f"values/editions/{edition}/{name}.yaml", [edition_values(context, component)], header
+    running = [cluster.name for cluster in context.clusters_running(name)]
+    layers = (
+        (f"values/common/{name}.yaml", common_values(context, component), running),
+        (f"values/editions/{edition}/{name}.yaml", edition_values(context, component), running),
+        *(
+            (
+                f"values/clusters/{cluster.name}/{name}.yaml",
+                cluster_values(context, cluster, component, VALUE_BUILDERS),
+                [cluster.name],
+            )
+            for cluster in context.clusters_running(name)
+        ),
     )
-    for cluster in context.clusters_running(name):
-        values = cluster_values(context, cluster, component, VALUE_BUILDERS)
-        tree.add_manifests(f"values/clusters/{cluster.name}/{name}.yaml", [values], header)
+    for path, values, clusters in layers:  # Helm's order: later files override earlier ones
+        tree.add_manifests(path, [values], header)
+        tree.settings.record_values(path, clusters, component, values, tree.files[path])

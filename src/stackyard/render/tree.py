@@ -14,6 +14,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from stackyard.errors import StackyardError
+from stackyard.render.settings import RenderSettings
 from stackyard.render.yamlout import dump_documents
 
 Manifest = dict[str, Any]
@@ -46,6 +47,8 @@ class RenderedTree:
     """Files to write, by relative path; each path may be written once."""
 
     files: dict[str, str] = field(default_factory=dict)
+    settings: RenderSettings = field(default_factory=RenderSettings)
+    """The run-time settings written into ``files``, with their file and line."""
 
     def add_text(self, path: str, text: str) -> None:
         """Add a text file.

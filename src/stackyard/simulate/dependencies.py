@@ -8,7 +8,15 @@ Functions come from three places, all listed in ``data/functions.yaml``:
 - what every cluster relies on whatever the catalog says: its workloads need the
   cluster's nodes and CNI; deploys need Argo CD and the Git remote; image pulls need the
   registry (Harbor in the platform, or outside it when the plan does not run it); and
-  scheduling needs the control plane.
+  scheduling needs the control plane;
+- the data path: application ingress needs the cluster's gateway or ingress controller and
+  its in-cluster load balancer (catalog ``dataPath``); name resolution needs CoreDNS, which
+  every distribution runs; a client on another cluster reaches a platform service through
+  the serving cluster's gateway (see ``render.manifests.endpoints``), so that gateway is a
+  provider of every cross-cluster need, and people reach UIs through it too;
+- admission: every webhook or policy the render recorded with ``failurePolicy: Fail``
+  makes the API server reject what it admits while its backend is down (running pods
+  carry on); ``Ignore`` blocks nothing and is not a function.
 
 Edges with runtime ``install`` matter only while installing, and ``hard`` edges make the
 consumer fail with its provider; neither is a function of its own.
@@ -18,9 +26,11 @@ from __future__ import annotations
 
 from stackyard.plan import ClusterPlan, Plan
 from stackyard.render import RenderedTree
-from stackyard.simulate.functions import FunctionText, load_functions
+from stackyard.render.settings import AdmissionRule
+from stackyard.simulate.functions import FunctionText, PlatformFunction, load_functions
 from stackyard.simulate.model import (
     CLUSTER_BASE,
+    CLUSTER_DNS,
     CONTROL_PLANE,
     NODES,
     OUTSIDE,
@@ -41,6 +51,8 @@ def build_runtime_model(plan: Plan, tree: RenderedTree) -> RuntimeModel:
     services = _services(plan)
     functions = [
         *_platform_functions(plan, services, settings),
+        *_data_path_functions(plan, settings),
+        *_admission_functions(plan, settings),
         *_need_functions(plan, settings),
         *_people_functions(plan),
     ]
@@ -54,6 +66,9 @@ def _hard_needs(plan: Plan) -> dict[str, tuple[str, ...]]:
         nodes = service_id(NODES, cluster.name)
         cni = next((p.name for p in cluster.components if "cni" in p.component.provides), None)
         needs[service_id(CONTROL_PLANE, cluster.name)] = [nodes]
+        needs[service_id(CLUSTER_DNS, cluster.name)] = [nodes]
+        if cni is not None:
+            needs[service_id(CLUSTER_DNS, cluster.name)].append(service_id(cni, cluster.name))
         for planned in cluster.components:
             own = [nodes]
             if cni is not None and planned.name != cni:
@@ -83,7 +98,12 @@ def _services(plan: Plan) -> dict[str, Service]:
         )
     for cluster in plan.clusters:
         name = cluster.name
-        for component, what in ((NODES, "nodes"), (CONTROL_PLANE, "API server and etcd")):
+        builtin = (
+            (NODES, "nodes"),
+            (CONTROL_PLANE, "API server and etcd"),
+            (CLUSTER_DNS, "cluster DNS (CoreDNS)"),
+        )
+        for component, what in builtin:
             services[service_id(component, name)] = Service(
                 service_id(component, name), component, name, CLUSTER_BASE, f"{name} {what}"
             )
@@ -131,7 +151,7 @@ def _platform_functions(
                     catalog.platform["deploys"],
                     name,
                     nodes,
-                    (service_id("argo-cd", argo.name), GIT),
+                    (service_id("argo-cd", argo.name), service_id(CLUSTER_DNS, argo.name), GIT),
                     f"Argo CD on {argo.name} syncs {name} from the Git remote",
                 )
             )
@@ -188,13 +208,16 @@ def _need_functions(plan: Plan, settings: RenderedSettings) -> list[FunctionInst
             buffer = settings.buffer(entry.buffer, edge.cluster, edge.provider_cluster)
         provider = service_id(edge.provider, edge.provider_cluster)
         consumer = service_id(edge.consumer, edge.cluster)
+        route: tuple[str, ...] = (service_id(CLUSTER_DNS, edge.cluster),)
+        if edge.provider_cluster != edge.cluster:  # through the serving cluster's gateway
+            route += ingress_path(plan.cluster(edge.provider_cluster))
         functions.append(
             FunctionInstance(
                 entry.id,
                 entry,
                 edge.cluster,
                 consumer,
-                (provider,),
+                (provider, *route),
                 buffer,
                 f"{edge.consumer} on {edge.cluster} needs {edge.capability} from {provider}"
                 f" at run time ({edge.runtime})",
@@ -212,9 +235,146 @@ def _people_functions(plan: Plan) -> list[FunctionInstance]:
             if entry is None:
                 continue
             sid = service_id(planned.name, cluster.name)
+            gateway = ingress_path(cluster) if entry.viaGateway else ()
+            how = f" through {', '.join(gateway)}" if gateway else ""
             functions.append(
                 FunctionInstance(
-                    entry.id, entry, None, None, (sid,), None, f"people use {sid} directly"
+                    entry.id, entry, None, None, (sid, *gateway), None, f"people use {sid}{how}"
                 )
             )
     return functions
+
+
+def ingress_path(cluster: ClusterPlan) -> tuple[str, ...]:
+    """The services requests from outside ``cluster`` pass through: gateway, load balancer."""
+    return tuple(
+        service_id(p.name, cluster.name)
+        for p in cluster.components
+        if "ingress" in p.component.dataPath
+    )
+
+
+def _provider(cluster: ClusterPlan, capability: str) -> str | None:
+    """The service on ``cluster`` that provides ``capability`` (the first in plan order)."""
+    planned = next((p for p in cluster.components if capability in p.component.provides), None)
+    return None if planned is None else service_id(planned.name, cluster.name)
+
+
+def _data_path_functions(plan: Plan, settings: RenderedSettings) -> list[FunctionInstance]:
+    """Ingress, DNS, and the cluster services every application relies on."""
+    texts = load_functions().platform
+    functions: list[FunctionInstance] = []
+    for cluster in plan.clusters:
+        name = cluster.name
+        dns = service_id(CLUSTER_DNS, name)
+        functions.append(
+            _instance(
+                "service-discovery",
+                texts["service-discovery"],
+                name,
+                service_id(NODES, name),
+                (dns,),
+                f"pods on {name} resolve names through CoreDNS",
+            )
+        )
+        issuer = _provider(cluster, "certificates")
+        if issuer is not None and cluster.has("cert-manager"):
+            functions.append(
+                _instance(
+                    "certificate-issuance",
+                    texts["certificate-issuance"],
+                    name,
+                    service_id(NODES, name),
+                    (service_id("cert-manager", name),),
+                    f"cert-manager on {name} issues and renews its certificates",
+                    settings.buffer("cert-renew-before", name, name),
+                )
+            )
+        mesh = [
+            service_id("cilium-clustermesh", other.name)
+            for other in plan.clusters
+            if other.name != name and other.has("cilium-clustermesh")
+        ]
+        if mesh and cluster.has("cilium-clustermesh"):
+            functions.append(
+                _instance(
+                    "cluster-mesh",
+                    texts["cluster-mesh"],
+                    name,
+                    service_id(NODES, name),
+                    tuple(mesh),
+                    f"Cilium on {name} learns remote endpoints from the other clusters' mesh API",
+                )
+            )
+        if cluster.cluster.role not in APP_ROLES:
+            continue
+        gateway = ingress_path(cluster)
+        if gateway:
+            functions.append(
+                _instance(
+                    "application-ingress",
+                    texts["application-ingress"],
+                    name,
+                    service_id(NODES, name),
+                    gateway,
+                    f"requests reach applications on {name} through {', '.join(gateway)}",
+                )
+            )
+        cluster_services: tuple[tuple[PlatformFunction, str], ...] = (
+            ("volume-provisioning", "storage"),
+            ("load-balancer-addresses", "load-balancer"),
+        )
+        for function, capability in cluster_services:
+            provider = _provider(cluster, capability)
+            if provider is not None:
+                functions.append(
+                    _instance(
+                        function,
+                        texts[function],
+                        name,
+                        service_id(NODES, name),
+                        (provider,),
+                        f"applications on {name} get {capability} from {provider}",
+                    )
+                )
+    return functions
+
+
+def _admission_functions(plan: Plan, settings: RenderedSettings) -> list[FunctionInstance]:
+    """One function per cluster and backend whose webhooks or policies fail closed."""
+    functions: list[FunctionInstance] = []
+    for cluster in plan.clusters:
+        by_backend: dict[str, list[AdmissionRule]] = {}
+        for rule in settings.recorded.admission_on(cluster.name):
+            if rule.blocks_when_down and cluster.has(rule.backend):
+                by_backend.setdefault(rule.backend, []).append(rule)
+        for backend, rules in sorted(by_backend.items()):
+            functions.append(_admission_function(cluster.name, backend, rules))
+    return functions
+
+
+def _admission_function(cluster: str, backend: str, rules: list[AdmissionRule]) -> FunctionInstance:
+    admits = " and ".join(dict.fromkeys(rule.admits for rule in rules))
+    names = ", ".join(rule.name for rule in rules)
+    pods = any(rule.pods for rule in rules)
+    kept = (
+        "running pods keep running; no rollouts, scaling or rescheduling there"
+        if pods
+        else "objects already admitted keep working"
+    )
+    text = FunctionText(
+        title=f"admission of {admits}",
+        impact="workloads" if pods else "delivery",
+        interrupted=f"the API server rejects new and changed {admits} (failurePolicy Fail)",
+        kept=kept,
+    )
+    return FunctionInstance(
+        f"{backend}-admission",
+        text,
+        cluster,
+        service_id(NODES, cluster),
+        (service_id(backend, cluster),),
+        None,
+        f"{backend} on {cluster} answers the admission calls of {names}",
+        "; ".join(dict.fromkeys(rule.evidence for rule in rules)),
+    )

@@ -303,7 +303,7 @@ def _function_events(outcome: FunctionOutcome) -> Iterable[Event]:
     function = outcome.function
     text = function.text
     buffer = function.buffer
-    source = str(buffer.evidence) if buffer else None
+    source = str(buffer.evidence) if buffer else function.source
     for period in outcome.periods:
         if period.consumer_down:
             yield Event(

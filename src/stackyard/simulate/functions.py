@@ -29,6 +29,20 @@ BufferName = Literal[
 ]
 
 
+PlatformFunction = Literal[
+    "workloads",
+    "deploys",
+    "image-pulls",
+    "cluster-control",
+    "application-ingress",
+    "service-discovery",
+    "certificate-issuance",
+    "volume-provisioning",
+    "load-balancer-addresses",
+    "cluster-mesh",
+]
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -60,6 +74,8 @@ class ServiceFunction(FunctionText):
 
     id: str
     component: str
+    viaGateway: bool = False
+    """People reach it through its cluster's gateway, which is then a provider too."""
 
 
 class FunctionCatalog(_Strict):
@@ -67,7 +83,7 @@ class FunctionCatalog(_Strict):
 
     needs: tuple[NeedFunction, ...]
     services: tuple[ServiceFunction, ...]
-    platform: dict[Literal["workloads", "deploys", "image-pulls", "cluster-control"], FunctionText]
+    platform: dict[PlatformFunction, FunctionText]
 
     def for_need(self, consumer: str, capability: str) -> NeedFunction | None:
         """The first entry for ``consumer``'s need of ``capability``."""

@@ -20,6 +20,8 @@ from stackyard.simulate.settings import Buffer, RenderedSettings
 
 NODES = "nodes"
 CONTROL_PLANE = "control-plane"
+CLUSTER_DNS = "coredns"
+"""Every distribution runs CoreDNS as the cluster's DNS; the plan does not list it."""
 OUTSIDE = -1000
 """Sync wave of services outside the platform: they come back before anything in it."""
 CLUSTER_BASE = -100
@@ -53,6 +55,8 @@ class FunctionInstance:
     providers: tuple[str, ...]
     buffer: Buffer | None
     why: str
+    source: str | None = None
+    """Where the rendered repository decides this function's behaviour (file and line)."""
 
     @property
     def key(self) -> str:
@@ -77,6 +81,7 @@ class FunctionInstance:
             "providers": list(self.providers),
             "buffer": buffer_dict(self.buffer),
             "why": self.why,
+            "source": self.source,
         }
 
 

@@ -1,26 +1,36 @@
-"""The numbers a simulation runs on, read from the rendered repository with their source.
+"""The numbers a simulation runs on, as the render wrote them, with their file and line.
 
 A buffer is how long a consumer bridges an outage of its provider. Where the rendered
-repository holds the setting, the number is read from that file and line, so the
-simulation follows the spec (a shorter ``observability.walRetention`` renders a shorter
-agent retention, which this module reads back). Where no setting exists, the buffer
-carries the upstream default and names it; a buffer no setting bounds has no seconds.
+repository holds the setting, the render recorded its value, file and line as it wrote
+it (``stackyard.render.settings``), so the simulation follows the spec (a shorter
+``observability.walRetention`` renders a shorter agent retention, which this module
+takes from the render's record, never by re-reading files at paths it would have to
+know). Where no setting exists, the buffer carries the upstream default and names it; a
+buffer no setting bounds has no seconds.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from stackyard.render import RenderedTree
+from stackyard.render.settings import RenderSettings, SettingName
 from stackyard.simulate.functions import BufferName
 from stackyard.spec import field_path
 from stackyard.spec.units import format_duration, parse_duration
 from stackyard.yamlio import LocatedDocument, load_yaml_documents
 
 Path = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class Found:
+    """A value read from one rendered YAML document."""
+
+    value: Any
+    evidence: Evidence
 
 
 @dataclass(frozen=True)
@@ -48,14 +58,6 @@ class Buffer:
     def label(self) -> str:
         """``1h`` or ``unbounded``."""
         return "unbounded" if self.seconds is None else format_duration(self.seconds)
-
-
-@dataclass(frozen=True)
-class Found:
-    """A value read from one rendered YAML document."""
-
-    value: Any
-    evidence: Evidence
 
 
 # Upstream defaults, used where the repository has no setting; each names its source.
@@ -119,7 +121,7 @@ DEFAULTS: dict[BufferName, Buffer] = {
         Evidence(
             "15m",
             "Vault AWS secrets engine lease",
-            "catalog aws-load-balancer-controller: 15-minute STS credentials (seed 002)",
+            "the AWS secrets engine lease the load balancer controller's Vault role is given",
         ),
     ),
     "node-image-cache": Buffer(
@@ -135,14 +137,24 @@ DEFAULTS: dict[BufferName, Buffer] = {
 }
 
 
+# Which setting the render records for each buffer, and whose cluster's copy applies.
+_RENDERED: dict[BufferName, tuple[SettingName, Literal["consumer", "provider"]]] = {
+    "eso-refresh-interval": ("secret-refresh-interval", "consumer"),
+    "prometheus-wal-retention": ("agent-wal-retention", "consumer"),
+    "keycloak-session": ("sso-session-max-lifespan", "provider"),
+}
+
+
 class RenderedSettings:
-    """Typed, located reads of the settings a rendered repository holds."""
+    """The buffers of one render, from the settings it recorded as it wrote them."""
 
     def __init__(self, tree: RenderedTree) -> None:
-        """Read from ``tree``; files are parsed once, on first use."""
+        """Read the settings ``tree`` recorded (see ``stackyard.render.settings``)."""
+        self.recorded: RenderSettings = tree.settings
         self._files = tree.files
         self._parsed: dict[str, list[LocatedDocument]] = {}
 
+    # Backup schedules are still read from the rendered files (see docs/simulation.md).
     def documents(self, path: str) -> list[LocatedDocument]:
         """The YAML documents of rendered file ``path`` (none if it was not rendered)."""
         if path not in self._parsed:
@@ -175,21 +187,19 @@ class RenderedSettings:
             if isinstance(document.data, dict) and document.data.get("kind") == kind:
                 yield document, document.data
 
-    def text_line(self, path: str, needle: str) -> int:
-        """The first line of ``path`` containing ``needle`` (0 when absent)."""
-        for number, line in enumerate(self._files.get(path, "").splitlines(), start=1):
-            if needle in line:
-                return number
-        return 0
-
     def buffer(self, name: BufferName, consumer_cluster: str, provider_cluster: str) -> Buffer:
         """The buffer ``name`` of a consumer on ``consumer_cluster``: rendered, else default."""
         default = DEFAULTS[name]
-        reader = _READERS.get(name)
-        found = reader(self, consumer_cluster, provider_cluster) if reader else None
+        if name not in _RENDERED:
+            return default
+        setting, whose = _RENDERED[name]
+        cluster = consumer_cluster if whose == "consumer" else provider_cluster
+        found = self.recorded.setting(setting, cluster)
         if found is None:
             return default
-        return Buffer(name, parse_duration(str(found.value)), default.what, found.evidence)
+        written = found.written
+        evidence = Evidence(written.value, written.field, f"{written.file}:{written.line}")
+        return Buffer(name, parse_duration(written.value), default.what, evidence)
 
 
 def _get(data: Any, field: Path) -> Any:
@@ -201,37 +211,3 @@ def _get(data: Any, field: Path) -> Any:
             return None
         data = data[part] if isinstance(part, int) else data.get(part)
     return data
-
-
-def _eso_refresh(settings: RenderedSettings, cluster: str, _provider: str) -> Found | None:
-    path = f"manifests/{cluster}/external-secrets/cluster-secret-store.yaml"
-    return settings.find(path, ("spec", "refreshInterval"), kind="ClusterSecretStore")
-
-
-def _wal_retention(settings: RenderedSettings, cluster: str, _provider: str) -> Found | None:
-    path = f"values/clusters/{cluster}/prometheus-agent.yaml"
-    args: Path = ("prometheus", "prometheusSpec", "additionalArgs")
-    found = settings.find(path, args)
-    listed = found.value if found and isinstance(found.value, list) else []
-    for index, arg in enumerate(listed):
-        if isinstance(arg, dict) and arg.get("name") == "storage.agent.retention.max-time":
-            return settings.find(path, (*args, index, "value"))
-    return None
-
-
-def _keycloak_session(settings: RenderedSettings, _cluster: str, provider: str) -> Found | None:
-    path = f"manifests/{provider}/keycloak/realm-platform.yaml"
-    found = settings.find(path, ("data", "platform-realm.json"), kind="ConfigMap")
-    realm = json.loads(found.value) if found else {}
-    if "ssoSessionMaxLifespan" not in realm:
-        return None
-    value = format_duration(float(realm["ssoSessionMaxLifespan"]))
-    line = settings.text_line(path, '"ssoSessionMaxLifespan"')
-    return Found(value, Evidence(value, "realm ssoSessionMaxLifespan", f"{path}:{line}"))
-
-
-_READERS: dict[BufferName, Callable[[RenderedSettings, str, str], Found | None]] = {
-    "eso-refresh-interval": _eso_refresh,
-    "prometheus-wal-retention": _wal_retention,
-    "keycloak-session": _keycloak_session,
-}

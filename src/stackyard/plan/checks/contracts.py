@@ -106,7 +106,7 @@ def secrets_cache(context: CheckContext, emit: Emit) -> Iterable[Finding]:
 def kyverno_not_on_mgmt(context: CheckContext, emit: Emit) -> Iterable[Finding]:
     """Kyverno enforcing on a mgmt cluster.
 
-    Kyverno enforces workload policy on app clusters only (ADR-003): an enforcing
+    Kyverno enforces workload policy on app clusters only: an enforcing
     webhook on mgmt can block the platform services that would repair it.
     """
     platform = context.platform
@@ -131,7 +131,7 @@ def two_phase_pki(context: CheckContext, emit: Emit) -> Iterable[Finding]:
 
     Vault's own TLS certificate cannot come from a Vault issuer that needs Vault
     running: cert-manager and Vault wait on each other forever. Bootstrap with a
-    self-signed issuer first, then switch to the Vault issuer (ADR-004).
+    self-signed issuer first, then switch to the Vault issuer.
     """
     pki = context.platform.pki
     if context.setting("pki.issuer") == "vault" and pki.bootstrap != "two-phase":
@@ -147,7 +147,7 @@ def local_cilium_tunnel(context: CheckContext, emit: Emit) -> Iterable[Finding]:
     """Cilium not tunnelling on local VMs.
 
     On local VMs (Multipass) nothing routes pod CIDRs between nodes, so Cilium must
-    run in tunnel (VXLAN) mode (ADR-005); ENI mode exists only on AWS.
+    run in tunnel (VXLAN) mode; ENI mode exists only on AWS.
     """
     platform = context.platform
     if context.setting("networking.cni") != "cilium":
