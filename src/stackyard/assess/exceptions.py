@@ -45,23 +45,15 @@ from stackyard.assess.model import (
     WorkloadFinding,
 )
 from stackyard.assess.workloads import WORKLOAD_CHECKS
+from stackyard.assess.workloads.exemptions import check_names
 from stackyard.errors import InputError, Location, Problem
 from stackyard.yamlio import LocatedDocument, read_yaml_file
 
 _ENTRY_KEYS = frozenset({"check", "object", "file", "reason", "expires"})
 
 
-def _workload_aliases() -> dict[str, frozenset[str]]:
-    """Every name a workload check is known by -> the ``WL`` ids it stands for."""
-    names: dict[str, set[str]] = {}
-    for check in WORKLOAD_CHECKS:
-        for name in (check.id, check.polaris, *check.kube_score):
-            if name:
-                names.setdefault(name, set()).add(check.id)
-    return {name: frozenset(ids) for name, ids in names.items()}
-
-
-WORKLOAD_ALIASES = _workload_aliases()
+# Every name a workload check is known by -> the ``WL`` ids it stands for.
+WORKLOAD_ALIASES = check_names(WORKLOAD_CHECKS)
 
 
 @dataclass(frozen=True)
@@ -231,8 +223,8 @@ def apply_exceptions(
 
     findings = tuple(
         dataclasses.replace(f, excepted=True)
-        if first_cover([e.covers_finding(f) for e in active])
-        else f
+        if not f.excepted and first_cover([e.covers_finding(f) for e in active])
+        else f  # already excepted by the object's own annotations, or not covered
         for f in assessment.workload_findings
     )
     areas = tuple(

@@ -20,6 +20,7 @@ Priority = Literal["Essential", "1st", "2nd"]
 CnmmLevel = Literal["Build", "Operate", "Scale", "Improve", "Adapt"]
 CNMM_LEVELS: tuple[CnmmLevel, ...] = ("Build", "Operate", "Scale", "Improve", "Adapt")
 Severity = Literal["error", "warning", "info"]
+ExceptionOrigin = Literal["file", "annotation"]
 
 
 @dataclass(frozen=True, order=True)
@@ -118,7 +119,7 @@ class WorkloadFinding:
     message: str
     evidence: Evidence
     object_ref: str  # kind/namespace/name
-    excepted: bool = False
+    excepted: bool = False  # accepted in an exceptions file or by the object's annotations
     container: str = ""  # empty for pod-level checks; with check and object, the identity
 
     def as_dict(self) -> dict[str, Any]:
@@ -148,15 +149,19 @@ class Notice:
 
 @dataclass(frozen=True)
 class ExceptionUse:
-    """One entry of an exceptions file and what became of it in this run."""
+    """One accepted finding (an exceptions-file entry or an object's exemption annotation).
+
+    What became of it in this run: how many findings and controls it matched.
+    """
 
     check: str
     target: str  # the object or file pattern it matches
     reason: str
-    expires: str  # ISO date; the exception applies up to and including it
+    expires: str  # ISO date, through which it applies; empty for annotations (no expiry)
     expired: bool
     matched: int  # findings and controls it marked as excepted
-    source: Evidence  # where the entry is written
+    source: Evidence  # where the entry or annotation is written
+    origin: ExceptionOrigin = "file"
 
     def as_dict(self) -> dict[str, Any]:
         """JSON shape."""
@@ -167,6 +172,7 @@ class ExceptionUse:
             "expires": self.expires,
             "expired": self.expired,
             "matched": self.matched,
+            "origin": self.origin,
             "source": self.source.as_dict(),
         }
 

@@ -63,6 +63,7 @@ def assess_directory(
             level=cnmm_level(model, {a.area: a.rating for a in areas}),
             roadmap=build_roadmap(model, areas),
             workload_findings=tuple(scanner.findings()),
+            exceptions=tuple(scanner.exception_uses()),
             notices=tuple(sorted(notices, key=lambda n: n.file)),  # read-ahead reorders them
             stats=_stats(index, scanner.workloads),
         )

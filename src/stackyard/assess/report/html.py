@@ -246,7 +246,8 @@ def _exceptions(assessment: Assessment) -> str:
         return ""
     rows = "".join(
         f"<tr><td><code>{escape(u.check)}</code></td><td>{escape(u.target)}</td>"
-        f"<td>{escape(u.reason)}</td><td>{'expired ' if u.expired else ''}{escape(u.expires)}"
+        f"<td>{escape(u.reason)}</td><td>{'expired ' if u.expired else ''}"
+        f"{escape(u.expires or 'never')}"
         f'</td><td class="num">{u.matched}</td></tr>'
         for u in assessment.exceptions
     )

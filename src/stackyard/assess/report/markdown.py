@@ -141,7 +141,7 @@ def _exceptions(assessment: Assessment) -> list[str]:
         "|---|---|---|---|---:|",
     ]
     for use in assessment.exceptions:
-        expiry = f"**expired {use.expires}**" if use.expired else use.expires
+        expiry = f"**expired {use.expires}**" if use.expired else use.expires or "never"
         lines.append(
             f"| {code(use.check)} | {cell(use.target)} | {cell(use.reason)} "
             f"| {expiry} | {use.matched} |"

@@ -195,7 +195,7 @@ def _suppression(reason: str) -> dict[str, Any]:
     return {
         "kind": "external",
         "status": "accepted",
-        "justification": reason or "accepted in the exceptions file",
+        "justification": reason or "accepted in the exceptions file or an exemption annotation",
     }
 
 
@@ -205,7 +205,11 @@ def _suppression_reasons(assessment: Assessment) -> dict[str, str]:
     for use in assessment.exceptions:
         if use.expired:
             continue
-        for rule in WORKLOAD_ALIASES.get(use.check, frozenset({use.check})):
+        if use.check == "*":  # an annotation that exempts its object from every check
+            rules = frozenset(c.id for c in WORKLOAD_CHECKS)
+        else:
+            rules = WORKLOAD_ALIASES.get(use.check, frozenset({use.check}))
+        for rule in rules:
             reasons.setdefault(rule, []).append(use.reason)
     return {rule: "; ".join(dict.fromkeys(texts)) for rule, texts in reasons.items()}
 

@@ -10,14 +10,19 @@ minimums and candidate findings are kept, so memory grows with findings, not wit
 repository. Objects owned by a controller (``ownerReferences`` with ``controller:
 true``, as in ``kubectl get -A -o yaml`` exports) are skipped: their owner's template is
 checked instead, and a finding is reported once.
+
+A workload may exempt itself from checks with the annotations Polaris and kube-score
+read (``exemptions``): its findings of those checks stay, marked ``excepted``, and each
+exemption is listed with its reason by :meth:`WorkloadScanner.exception_uses`.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from stackyard.assess.model import WorkloadFinding
+from stackyard.assess.model import ExceptionUse, WorkloadFinding
 from stackyard.assess.workloads import containers, pods
 from stackyard.assess.workloads.base import (
     Candidate,
@@ -28,6 +33,7 @@ from stackyard.assess.workloads.base import (
     WorkloadContext,
     dig,
 )
+from stackyard.assess.workloads.exemptions import Exemption, check_names, exemptions_of
 from stackyard.kube import POD_SPEC_PATHS, selector_matches
 from stackyard.yamlio import LocatedDocument
 
@@ -60,8 +66,11 @@ class WorkloadScanner:
     def __init__(self, checks: Iterable[WorkloadCheck] = WORKLOAD_CHECKS) -> None:
         """Run ``checks`` (all of them by default) on every pod-carrying object."""
         self.checks = tuple(checks)
+        self.names = check_names(self.checks)
         self.context = WorkloadContext()
         self.candidates: list[Candidate] = []
+        self.exemptions: list[Exemption] = []
+        self._exempted_by: dict[int, int] = {}  # candidate position -> exemption position
         self.workloads = 0
         self._document: LocatedDocument | None = None
         self._items: dict[int, int] = {}
@@ -91,13 +100,43 @@ class WorkloadScanner:
             prefix = self._prefix(obj, document)
         workload = Workload(kind, namespace, name, obj, document, prefix, pod_path)
         self.workloads += 1
+        exemptions = exemptions_of(workload, self.names)
+        first = len(self.exemptions)
+        self.exemptions += exemptions
         for workload_check in self.checks:
-            self.candidates.extend(workload_check.run(workload))
+            exempted = next(
+                (first + i for i, e in enumerate(exemptions) if workload_check.id in e.checks),
+                None,
+            )
+            for candidate in workload_check.run(workload):
+                if exempted is not None:
+                    self._exempted_by[len(self.candidates)] = exempted
+                    finding = dataclasses.replace(candidate.finding, excepted=True)
+                    candidate = dataclasses.replace(candidate, finding=finding)
+                self.candidates.append(candidate)
 
     def findings(self) -> list[WorkloadFinding]:
-        """Every finding not waived by the objects seen, by file, line and check."""
-        kept = [c.finding for c in self.candidates if not (c.waived and c.waived(self.context))]
+        """Every finding not waived by the objects seen, by file, line and check.
+
+        Findings a workload's own annotations exempt are kept, marked ``excepted``.
+        """
+        kept = [self.candidates[i].finding for i in self._kept()]
         return sorted(kept, key=lambda f: (f.evidence.file, f.evidence.line, f.check, f.message))
+
+    def exception_uses(self) -> list[ExceptionUse]:
+        """Every exemption annotation (once per check it names), with the findings it accepts."""
+        matched: dict[int, int] = {}
+        for position in self._kept():
+            exemption = self._exempted_by.get(position)
+            if exemption is not None:
+                matched[exemption] = matched.get(exemption, 0) + 1
+        return [e.use(matched.get(i, 0)) for i, e in enumerate(self.exemptions)]
+
+    def _kept(self) -> list[int]:
+        """Positions of the candidates the other objects do not waive."""
+        return [
+            i for i, c in enumerate(self.candidates) if not (c.waived and c.waived(self.context))
+        ]
 
     def _remember(self, kind: str, namespace: str, name: str, obj: Mapping[str, Any]) -> None:
         if kind == "PodDisruptionBudget":

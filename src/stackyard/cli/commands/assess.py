@@ -113,12 +113,14 @@ def print_text(assessment: Assessment) -> None:
     out.print(roadmap_table(assessment))
     if assessment.notices:
         out.print(notices_table(assessment))
-    severities = Counter(f.severity for f in assessment.workload_findings)
+    # Excepted findings are counted apart: an accepted need is not an open error.
+    severities = Counter(f.severity for f in assessment.workload_findings if not f.excepted)
+    excepted = sum(f.excepted for f in assessment.workload_findings)
     out.print(
         f"{assessment.stats.get('files', 0)} files, {assessment.stats.get('objects', 0)} objects, "
         f"{assessment.stats.get('releases', 0)} releases read; "
         f"{len(assessment.workload_findings)} workload findings "
-        f"({severities['error']} errors, {severities['warning']} warnings); "
+        f"({severities['error']} errors, {severities['warning']} warnings, {excepted} excepted); "
         f"{len(assessment.notices)} notices"
     )
     out.print(f"CNCF Cloud Native Maturity Model level: [bold]{assessment.level}[/]")

@@ -26,6 +26,15 @@ values changed:
   carry when the control plane is kept free of workloads;
 - ``resources``: the catalog's numbers for the component.
 
+- ``securityContext``: ``allowPrivilegeEscalation: false`` (the chart sets none; the CCM
+  execs no setuid program, so it loses nothing).
+
+The host network is a need, declared on the DaemonSet in the annotation Polaris reads
+(``polaris.fairwinds.com/hostNetworkSet-exempt``) with its reason, and so is root: the
+upstream image (``go-runner``) runs as root and neither the chart nor upstream runs the
+CCM as another user, so Stackyard does not either. ``stackyard assess`` lists both as
+accepted with their reason (docs/assessment-workloads.md).
+
 The CCM's AWS credentials come from the control-plane instance profile; nothing secret is
 rendered. Its providerID is ``aws:///<zone>/<instance-id>``: the RKE2 renderer writes a
 script that sets it on the kubelet from instance metadata.
@@ -37,7 +46,7 @@ import copy
 from typing import Any
 
 from stackyard.plan import ClusterPlan
-from stackyard.render.context import RenderContext
+from stackyard.render.context import LABEL_PREFIX, RenderContext
 from stackyard.render.tree import Manifest
 
 CCM = "aws-cloud-controller-manager"
@@ -51,6 +60,14 @@ CLUSTER_ROLE = "system:cloud-controller-manager"
 ROLE_BINDING = "cloud-controller-manager:apiserver-authentication-reader"
 AUTH_READER_ROLE = "extension-apiserver-authentication-reader"
 RKE2_CONTROL_PLANE_LABEL = {"node-role.kubernetes.io/control-plane": "true"}
+EXEMPTIONS = {
+    "polaris.fairwinds.com/hostNetworkSet-exempt": "true",
+    "polaris.fairwinds.com/runAsRootAllowed-exempt": "true",
+    f"{LABEL_PREFIX}/exemption-reason": (
+        "the CCM initialises nodes before the CNI runs, so it needs the host network; "
+        "its upstream image runs as root and upstream runs it as no other user"
+    ),
+}
 
 _CORE = ""
 
@@ -169,6 +186,7 @@ def ccm_manifests(context: RenderContext, cluster: ClusterPlan) -> list[Manifest
                 "name": CCM,
                 "labels": {**app_label(), **_chart_labels()},
                 "namespace": namespace,
+                "annotations": dict(EXEMPTIONS),
             },
             "spec": {
                 "selector": {"matchLabels": app_label()},
@@ -188,6 +206,7 @@ def ccm_manifests(context: RenderContext, cluster: ClusterPlan) -> list[Manifest
                                 "image": IMAGE,
                                 "args": ccm_args(cluster),
                                 "resources": resources,
+                                "securityContext": {"allowPrivilegeEscalation": False},
                             }
                         ],
                     },

@@ -14,6 +14,11 @@ read-only for the CA and kubeadm's ``healthcheck-client`` certificate (a client 
 CA), runs as root only to read those 0600 keys, with every capability dropped, a
 read-only root filesystem and no service-account token.
 
+Those three needs (host network, root, host paths) are declared on the CronJob in the
+exemption annotations Polaris reads (``polaris.fairwinds.com/<check>-exempt``), with the
+reason in ``stackyard.dev/exemption-reason``, so ``stackyard assess`` and Polaris report
+them as accepted rather than as defects (docs/assessment-workloads.md).
+
 Image: ``registry.k8s.io/etcd:3.6.6-0``, the etcd kubeadm v1.35.0 deploys. It ships
 ``etcdctl`` and a static bash but no coreutils, so retention is a ring of slots instead
 of deleting old files: snapshot *n* is written to ``etcd-snapshot-<k>.db`` with
@@ -45,6 +50,16 @@ PKI_DIR = "/etc/kubernetes/pki/etcd"
 HOST_BACKUP_DIR = "/var/lib/etcd-backup"
 BACKUP_DIR = "/backup"
 CONTROL_PLANE = "node-role.kubernetes.io/control-plane"
+EXEMPTIONS = {
+    "polaris.fairwinds.com/hostNetworkSet-exempt": "true",
+    "polaris.fairwinds.com/runAsRootAllowed-exempt": "true",
+    "polaris.fairwinds.com/hostPathSet-exempt": "true",
+    f"{LABEL_PREFIX}/exemption-reason": (
+        "etcd listens on the node's 127.0.0.1:2379 only (host network); the snapshot "
+        f"authenticates with kubeadm's etcd client key, readable by root only, from {PKI_DIR} "
+        f"on the node and is written to {HOST_BACKUP_DIR} on the node (host paths)"
+    ),
+}
 
 # bash's EPOCHSECONDS and arithmetic only: the image has no date, ls or rm.
 SCRIPT = """\
@@ -112,7 +127,12 @@ def etcd_snapshot_cronjob(context: RenderContext, cluster: ClusterPlan) -> Manif
     return {
         "apiVersion": "batch/v1",
         "kind": "CronJob",
-        "metadata": {"name": NAME, "namespace": NAMESPACE, "labels": labels},
+        "metadata": {
+            "name": NAME,
+            "namespace": NAMESPACE,
+            "labels": labels,
+            "annotations": dict(EXEMPTIONS),
+        },
         "spec": {
             "schedule": schedule.cron,
             "timeZone": "Etc/UTC",
