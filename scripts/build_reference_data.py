@@ -75,7 +75,10 @@ FREE_FORM: dict[str, dict[str, str]] = {
     "falco": {"falco": "any"},  # falco.yaml
     "istiod": {"meshConfig": "any"},  # istio.mesh.v1alpha1.MeshConfig
     "kube-prometheus-stack": {"alertmanager.config": "any"},  # alertmanager.yml
-    "tempo": {"tempo.receivers": "any"},  # OpenTelemetry receivers
+    "tempo": {  # OpenTelemetry receivers; tempo.yaml's storage.trace backends (s3, gcs, azure)
+        "tempo.receivers": "any",
+        "tempo.storage.trace": "open",
+    },
 }
 
 # Top-level keys a chart accepts under another name (alias -> canonical key).

@@ -12,6 +12,12 @@ from string import Template
 
 from stackyard.plan import ClusterPlan
 from stackyard.render.context import IN_CLUSTER, RenderContext
+from stackyard.render.objectstore import (
+    ENV_ACCESS_KEY,
+    ENV_SECRET_KEY,
+    VELERO_CREDENTIALS_KEY,
+    external_store,
+)
 from stackyard.render.tree import RenderedTree
 
 Needed = Callable[[RenderContext, ClusterPlan], bool]
@@ -29,12 +35,20 @@ def _off_aws(context: RenderContext, cluster: ClusterPlan) -> bool:
     return context.platform.provider != "aws"
 
 
+def _on_minio(context: RenderContext, cluster: ClusterPlan) -> bool:
+    return _off_aws(context, cluster) and external_store(context) is None
+
+
+def _without_external_store(context: RenderContext, cluster: ClusterPlan) -> bool:
+    return external_store(context) is None
+
+
 def _on_prem(context: RenderContext, cluster: ClusterPlan) -> bool:
     return context.platform.provider == "onprem"
 
 
 def _loki_on_minio(context: RenderContext, cluster: ClusterPlan) -> bool:
-    return context.platform.provider == "onprem"
+    return context.platform.provider == "onprem" and external_store(context) is None
 
 
 def _without_vault(context: RenderContext, cluster: ClusterPlan) -> bool:
@@ -56,10 +70,11 @@ REQUIRED_SECRETS: tuple[tuple[str, str, str, str, str, Needed], ...] = (
     ("harbor", "harbor", "harbor-secret-key", "secretKey", "Harbor encryption key", _always),
     ("keycloak", "keycloak", "keycloak-db", "password", "Keycloak's PostgreSQL password", _always),
     ("minio", "minio", "minio-root", "rootUser, rootPassword", "MinIO root credentials", _always),
-    ("velero", "velero", "velero-credentials", "cloud", "S3 credentials for MinIO", _off_aws),
-    ("thanos", "thanos", "thanos-objstore", "objstore.yml", "Thanos object storage", _always),
+    ("velero", "velero", "velero-credentials", "cloud", "S3 credentials for MinIO", _on_minio),
+    ("thanos", "thanos", "thanos-objstore", "objstore.yml", "Thanos object storage",
+     _without_external_store),
     ("loki", "loki", "loki-object-storage", "S3 keys", "Loki's MinIO bucket", _loki_on_minio),
-    ("mimir", "mimir", "mimir-object-storage", "S3 credentials", "Mimir's MinIO bucket", _off_aws),
+    ("mimir", "mimir", "mimir-object-storage", "S3 credentials", "Mimir's MinIO bucket", _on_minio),
     ("backstage", "backstage", "backstage-secrets", "see values", "Backstage backend", _always),
     ("external-dns", "external-dns", "external-dns-rfc2136", "TSIG key",
      "on-premises DNS updates", _on_prem),
@@ -88,6 +103,7 @@ def readme(context: RenderContext, tree: RenderedTree) -> str:
         if clusters:
             namespace = context.component(owner).namespace
             secrets.append(f"| `{namespace}/{name}` | {keys} | {', '.join(clusters)} | {purpose} |")
+    secrets += _object_store_secrets(context)
     return template.substitute(
         name=platform.name,
         edition=platform.edition,
@@ -104,3 +120,26 @@ def readme(context: RenderContext, tree: RenderedTree) -> str:
         secrets="\n".join(secrets) or "| (none) | | | |",
         files=len(tree) + 2,  # this README and the render marker
     )
+
+
+# The consumers that read the external object store's credentials Secret (objectstore.py).
+_OBJECT_STORE_USERS = ("velero", "loki", "tempo", "thanos", "mimir")
+
+
+def _object_store_secrets(context: RenderContext) -> list[str]:
+    store = external_store(context)
+    if store is None or store.credentials_secret is None:
+        return []
+    rows = []
+    for component in _OBJECT_STORE_USERS:
+        clusters = [c.name for c in context.clusters_running(component)]
+        if clusters:
+            namespace = context.component(component).namespace
+            keys = f"{ENV_ACCESS_KEY}, {ENV_SECRET_KEY}"
+            if component == "velero":
+                keys += f", {VELERO_CREDENTIALS_KEY} (a credentials file)"
+            rows.append(
+                f"| `{namespace}/{store.credentials_secret}` | {keys} | {', '.join(clusters)} "
+                "| the external object store |"
+            )
+    return rows

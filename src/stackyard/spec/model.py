@@ -369,6 +369,62 @@ class Aws(_Spec):
     region: Text = Field(min_length=1, description="AWS region, e.g. ap-northeast-2.")
 
 
+_S3_BUCKET = r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$"
+_SECRET_NAME = r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$"
+
+
+class ObjectStorageBuckets(_Spec):
+    """One bucket per use of the object store; each defaults to ``<platform>-<use>``."""
+
+    velero: Text | None = Field(
+        default=None, pattern=_S3_BUCKET, description="Velero backups (every cluster)."
+    )
+    loki: Text | None = Field(default=None, pattern=_S3_BUCKET, description="Loki chunks.")
+    tempo: Text | None = Field(default=None, pattern=_S3_BUCKET, description="Tempo traces.")
+    thanos: Text | None = Field(default=None, pattern=_S3_BUCKET, description="Thanos blocks.")
+    mimir: Text | None = Field(default=None, pattern=_S3_BUCKET, description="Mimir blocks.")
+    etcdSnapshots: Text | None = Field(
+        default=None, pattern=_S3_BUCKET, description="RKE2 etcd snapshot copies."
+    )
+
+
+class ObjectStorage(_Spec):
+    """An S3-compatible object store outside the platform, used instead of MinIO.
+
+    Velero, Loki, Tempo, Thanos, Mimir and RKE2 etcd snapshots write to it. On AWS,
+    leave ``endpoint`` and ``credentialsSecret`` out: S3 itself is reached with the
+    nodes' instance profile or IRSA.
+    """
+
+    endpoint: Text | None = Field(
+        default=None,
+        pattern=r"^https?://[^\s/@]+(:[0-9]{1,5})?/?$",
+        description=("S3 API URL, e.g. https://s3.example.com; omit on AWS for S3 in the region."),
+    )
+    region: Text | None = Field(
+        default=None,
+        min_length=1,
+        description="Bucket region; default: aws.region on AWS, else us-east-1.",
+    )
+    pathStyle: bool | None = Field(
+        default=None,
+        description="Path-style addressing; default: true with an endpoint, false on AWS S3.",
+    )
+    credentialsSecret: Text | None = Field(
+        default=None,
+        pattern=_SECRET_NAME,
+        max_length=253,
+        description=(
+            "Name of the Secret with AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and `cloud`, "
+            "a credentials file, for Velero) in each consumer's namespace; omit to use the "
+            "nodes' IAM role or IRSA."
+        ),
+    )
+    buckets: ObjectStorageBuckets = Field(
+        default_factory=ObjectStorageBuckets, description="Bucket names per use."
+    )
+
+
 class Platform(_Spec):
     """A whole platform: one ``platform.yaml``."""
 
@@ -394,6 +450,10 @@ class Platform(_Spec):
     )
     host: Host | None = Field(default=None, description="Required for provider local.")
     aws: Aws | None = Field(default=None, description="Required for provider aws.")
+    objectStorage: ObjectStorage | None = Field(
+        default=None,
+        description="An external S3-compatible store; without it MinIO (or S3 on AWS) is used.",
+    )
     components: dict[str, ComponentOverride] = Field(
         default_factory=dict, description="Platform-wide component overrides."
     )

@@ -9,6 +9,7 @@ from stackyard.plan.checks import (
     compatibility,
     contracts,
     network,
+    objectstorage,
     placement,
     secrets,
 )
@@ -37,6 +38,9 @@ ALL_CHECKS: tuple[Check, ...] = (
     placement.edition_minimum_nodes,
     placement.control_plane_pools_agree,
     secrets.no_secrets_in_spec,
+    objectstorage.consumers_have_a_store,
+    objectstorage.external_store_complete,
+    objectstorage.minio_unused,
     contracts.app_clusters_stand_alone,
     contracts.agent_wal_buffer,
     contracts.secrets_cache,

@@ -23,11 +23,20 @@ Policy, setting by setting (RKE2 v1.35 server options):
 - ``kube-apiserver-arg``: OIDC via Keycloak when Keycloak runs (``apiserver.py``).
 - etcd (backup tier L1): ``etcd-snapshot-schedule-cron`` and ``etcd-snapshot-retention``
   from ``slo.rpo`` (``etcd_schedule.py``: interval never above the RPO). Off-node copies:
-  on AWS to S3 bucket ``<platform>-etcd-snapshots``, folder ``<cluster>``, in the
-  cluster's region, with the server instance profile's credentials (none rendered);
-  elsewhere, when MinIO runs, through ``etcd-s3-config-secret: etcd-s3-secret`` only,
-  because RKE2 ignores that Secret as soon as any other ``etcd-s3-*`` option is set, so
-  endpoint, bucket and keys live in the Secret (the README lists them).
+  to the spec's external object store when it declares one (``objectStorage``): its
+  host as ``etcd-s3-endpoint``, its ``etcdSnapshots`` bucket, region, folder
+  ``<cluster>``, ``etcd-s3-insecure`` for an ``http://`` endpoint and
+  ``etcd-s3-bucket-lookup-type: path`` for path-style stores; keys, when the store has a
+  credentials Secret, reach ``rke2-server`` as ``AWS_ACCESS_KEY_ID`` and
+  ``AWS_SECRET_ACCESS_KEY`` in ``/etc/default/rke2-server``, the environment variables
+  of ``etcd-s3-access-key`` and ``etcd-s3-secret-key`` (the README says so), never in
+  the rendered file. Without one: on AWS to S3 bucket ``<platform>-etcd-snapshots``,
+  folder ``<cluster>``, in the cluster's region, with the server instance profile's
+  credentials (none rendered); elsewhere, when MinIO runs, through
+  ``etcd-s3-config-secret: etcd-s3-secret`` only, because RKE2 ignores that Secret as
+  soon as any other ``etcd-s3-*`` option is set, so endpoint, bucket and keys live in the
+  Secret (the README lists them). Options: https://docs.rke2.io/reference/server_config
+  and https://docs.rke2.io/datastore/backup_restore#s3-compatible-api-support.
 - Joining: every node reads the cluster token from ``/etc/rancher/rke2/cluster-token``
   (``token-file``); the token itself is generated and stored by the operator.
   ``write-kubeconfig-mode: "0600"`` keeps the admin kubeconfig root-only.
@@ -56,6 +65,7 @@ from stackyard.render.bootstrap.cilium import (
 from stackyard.render.bootstrap.etcd_schedule import SnapshotSchedule, snapshot_schedule
 from stackyard.render.bootstrap.nodes import cluster_nodes, control_plane_schedulable
 from stackyard.render.context import RenderContext
+from stackyard.render.objectstore import ENV_ACCESS_KEY, ENV_SECRET_KEY, external_store
 from stackyard.render.tree import RenderError
 from stackyard.spec.units import AddressRange
 
@@ -92,6 +102,21 @@ def _aws_region(context: RenderContext, cluster: ClusterPlan) -> str:
 def _etcd_s3(
     context: RenderContext, cluster: ClusterPlan, schedule: SnapshotSchedule
 ) -> dict[str, Any]:
+    external = external_store(context)
+    if external is not None:
+        options: dict[str, Any] = {
+            "etcd-s3": True,
+            "etcd-s3-endpoint": external.host,
+            "etcd-s3-region": external.region,
+            "etcd-s3-bucket": external.bucket("etcdSnapshots"),
+            "etcd-s3-folder": cluster.name,
+            "etcd-s3-retention": schedule.retention,
+        }
+        if external.insecure:
+            options["etcd-s3-insecure"] = True
+        if external.path_style:
+            options["etcd-s3-bucket-lookup-type"] = "path"
+        return options
     if context.platform.provider == "aws":
         region = _aws_region(context, cluster)
         return {
@@ -338,12 +363,22 @@ def _etcd_readme(context: RenderContext, cluster: ClusterPlan) -> list[str]:
         f"no more than `{context.platform.slo.rpo}` (`slo.rpo`) of cluster state can be lost.",
     ]
     s3 = _etcd_s3(context, cluster, schedule)
-    if "etcd-s3-bucket" in s3:
+    external = external_store(context)
+    if external is not None and not external.is_aws:
+        lines += [
+            f"Copies go to `{s3['etcd-s3-bucket']}/{s3['etcd-s3-folder']}` on the object store",
+            f"`{s3['etcd-s3-endpoint']}` (`objectStorage` in the spec); create the bucket.",
+        ]
+        if external.credentials_secret is not None:
+            lines += _etcd_keys_readme()
+    elif "etcd-s3-bucket" in s3:
         lines += [
             f"Copies go to `s3://{s3['etcd-s3-bucket']}/{s3['etcd-s3-folder']}` in",
             f"{s3['etcd-s3-region']}; create the bucket and allow the server instance profile",
             "`s3:PutObject`, `s3:GetObject`, `s3:ListBucket` and `s3:DeleteObject` on it.",
         ]
+        if external is not None and external.credentials_secret is not None:
+            lines += ["Or, instead of the instance profile:", *_etcd_keys_readme()]
     elif s3:
         minio_host = f"minio.{context.platform.domain}"
         lines += [
@@ -364,3 +399,11 @@ def _etcd_readme(context: RenderContext, cluster: ClusterPlan) -> list[str]:
     else:
         lines.append("No object store is planned: snapshots stay on the servers' disks.")
     return lines
+
+
+def _etcd_keys_readme() -> list[str]:
+    return [
+        f"Put the store's keys in `/etc/default/rke2-server` as `{ENV_ACCESS_KEY}=` and",
+        f"`{ENV_SECRET_KEY}=` (mode 0600) on every server: RKE2 reads them as",
+        "`etcd-s3-access-key` and `etcd-s3-secret-key`; they are never rendered.",
+    ]

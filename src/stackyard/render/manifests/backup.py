@@ -1,10 +1,14 @@
 """Velero backup location and schedules per cluster (seed 004 backup tier L2, seed 001 E1).
 
-Location: one ``default`` BackupStorageLocation through the AWS plugin. With MinIO in the
-plan (local, on premises) it is MinIO's in-cluster Service on the cluster that runs it and
-``https://minio.<domain>`` elsewhere, path-style addressing; on AWS it is S3 in the
-cluster's region; on premises without MinIO, ``https://s3.<domain>``. Every cluster
-writes to the bucket ``<platform>-velero`` under the prefix ``<cluster>``. The credential
+Location: one ``default`` BackupStorageLocation through the AWS plugin. With an external
+object store in the spec (``objectStorage``) it is that store: its endpoint as ``s3Url``
+(none for AWS S3 itself), its region and addressing, its ``velero`` bucket, and its
+credentials Secret (key ``cloud``) or, without one, the nodes' role or IRSA. Otherwise,
+with MinIO in the plan (local, on premises) it is MinIO's in-cluster Service on the
+cluster that runs it and ``https://minio.<domain>`` elsewhere, path-style addressing; on
+AWS it is S3 in the cluster's region. Without either, the plan stops at check SY701, so
+no endpoint is ever invented. Every cluster writes to the bucket ``<platform>-velero``
+(or the external store's) under the prefix ``<cluster>``. The MinIO credential
 is the Secret ``velero-credentials`` (key ``cloud``, an AWS credentials file) in Velero's
 namespace, referenced by name only and supplied at bootstrap or by External Secrets; on
 AWS there is none, Velero uses the nodes' instance profile (as its chart values say), since
@@ -38,7 +42,8 @@ from stackyard.render.addresses import CA_BUNDLE_SECRET, CA_KEY
 from stackyard.render.context import RenderContext
 from stackyard.render.manifests.base import AFTER_CHART, Placed, in_wave
 from stackyard.render.manifests.endpoints import object_store_url
-from stackyard.render.tree import Manifest
+from stackyard.render.objectstore import VELERO_CREDENTIALS_KEY, ExternalStore, external_store
+from stackyard.render.tree import Manifest, RenderError
 from stackyard.spec.units import parse_duration
 
 LOCATION = "default"
@@ -71,7 +76,21 @@ def backup_cron(rpo_seconds: float, offset_minute: int = 0) -> str:
 
 def bucket(context: RenderContext) -> str:
     """The bucket every cluster of the platform backs up to."""
-    return f"{context.platform.name}-velero"
+    external = external_store(context)
+    return external.bucket("velero") if external else f"{context.platform.name}-velero"
+
+
+def _external_config(external: ExternalStore, spec: Manifest) -> dict[str, str]:
+    # Config keys of the AWS plugin's BackupStorageLocation:
+    # https://github.com/vmware-tanzu/velero-plugin-for-aws/blob/main/backupstoragelocation.md
+    config = {"region": external.region}
+    if external.url is not None:
+        config["s3Url"] = external.url
+    if external.path_style:
+        config["s3ForcePathStyle"] = "true"
+    if external.credentials_secret is not None:
+        spec["credential"] = {"name": external.credentials_secret, "key": VELERO_CREDENTIALS_KEY}
+    return config
 
 
 def _object_store_provider(context: RenderContext, cluster: ClusterPlan) -> str | None:
@@ -90,8 +109,17 @@ def storage_location(context: RenderContext, cluster: ClusterPlan) -> Manifest:
     platform = context.platform
     provider = _object_store_provider(context, cluster)
     object_storage: Manifest = {"bucket": bucket(context), "prefix": cluster.name}
+    spec: Manifest = {
+        "provider": "aws",
+        "default": True,
+        "accessMode": "ReadWrite",
+        "objectStorage": object_storage,
+    }
     config: dict[str, str]
-    if provider is not None:
+    external = external_store(context)
+    if external is not None:
+        config = _external_config(external, spec)
+    elif provider is not None:
         url = object_store_url(context, cluster, provider)
         config = {"region": "minio", "s3ForcePathStyle": "true", "s3Url": url}
         if url.startswith("https://"):
@@ -102,16 +130,13 @@ def storage_location(context: RenderContext, cluster: ClusterPlan) -> Manifest:
         region = (aws.region if aws else None) or (platform.aws.region if platform.aws else "")
         config = {"region": region}
     else:
-        url = f"https://s3.{platform.domain}"
-        config = {"region": "us-east-1", "s3ForcePathStyle": "true", "s3Url": url}
-    spec: Manifest = {
-        "provider": "aws",
-        "default": True,
-        "accessMode": "ReadWrite",
-        "objectStorage": object_storage,
-        "config": config,
-    }
-    if platform.provider != "aws" or provider is not None:
+        # Plan check SY701 refuses this spec; never invent an endpoint for it.
+        raise RenderError(
+            f"cluster {cluster.name}: Velero has no object store "
+            "(run MinIO or declare objectStorage)"
+        )
+    spec["config"] = config
+    if external is None and provider is not None:
         spec["credential"] = {"name": CREDENTIAL_SECRET, "key": CREDENTIAL_KEY}
     return {
         "apiVersion": "velero.io/v1",

@@ -5,7 +5,9 @@ and remote-writes to the one metrics store, Thanos Receive or Mimir, when the pl
 one. Grafana's default datasource is that store, else the local Prometheus; Loki and
 Tempo are linked both ways. Log and trace agents (Promtail, Alloy, the OpenTelemetry
 Collector) push through :func:`endpoint_url`, in-cluster or over the public HTTPS name.
-Loki and Mimir keep objects where :mod:`.storage` says.
+Loki and Mimir keep objects where :mod:`.storage` says; Tempo and Thanos keep theirs in the
+spec's external object store when it declares one (:mod:`stackyard.render.objectstore`),
+else as before: Tempo on its volume, Thanos through the ``thanos-objstore`` Secret.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Any, Literal
 from stackyard.plan import ClusterPlan
 from stackyard.render.addresses import CA_BUNDLE_SECRET, CA_KEY, endpoint_url, public_host
 from stackyard.render.context import RenderContext
+from stackyard.render.objectstore import ExternalStore, credentials_env_from, external_store
 from stackyard.render.valuebuilders.identity import keycloak_issuer
 from stackyard.render.valuebuilders.provider import aws_region
 from stackyard.render.valuebuilders.storage import (
@@ -205,6 +208,22 @@ def _loki(context: RenderContext, cluster: ClusterPlan) -> Values:
         loki["storage"] = {"type": "filesystem"}
         replicas = 1  # the chart refuses more single binaries without object storage
         single["replicas"] = 1
+    elif store == "external":
+        external = _external(context)
+        bucket = external.bucket("loki")
+        s3: Values = {"endpoint": external.host, "region": external.region}
+        if external.path_style:
+            s3["s3ForcePathStyle"] = True
+        if external.insecure:
+            s3["insecure"] = True
+        loki["storage"] = {
+            "type": "s3",
+            "bucketNames": {"chunks": bucket, "ruler": bucket, "admin": bucket},
+            "s3": s3,
+        }
+        env_from = credentials_env_from(external)
+        if env_from:
+            single["extraEnvFrom"] = env_from
     elif store == "s3":
         bucket = bucket_name(context, "loki")
         loki["storage"] = {
@@ -229,19 +248,64 @@ def _loki(context: RenderContext, cluster: ClusterPlan) -> Values:
     return {"loki": loki, "singleBinary": single}
 
 
+def _external(context: RenderContext) -> ExternalStore:
+    store = external_store(context)
+    if store is None:  # callers ask only where object_store() said "external"
+        raise ValueError("no external object store in the spec")
+    return store
+
+
+# The Thanos components that read or write the bucket (Bitnami chart keys).
+_THANOS_BUCKET_USERS = ("receive", "storegateway", "compactor")
+
+
 def _thanos(context: RenderContext, cluster: ClusterPlan) -> Values:
-    return {"receive": {"persistence": {"size": storage_size(context, "thanos")}}}
+    values: Values = {"receive": {"persistence": {"size": storage_size(context, "thanos")}}}
+    external = external_store(context)
+    if external is None:
+        return values
+    # Thanos' S3 client falls back to the AWS credential chain (environment, then the
+    # instance role) when access_key is empty, so the objstore config holds no secret
+    # and the chart may write it: https://thanos.io/tip/thanos/storage.md/#s3
+    config: Values = {
+        "bucket": external.bucket("thanos"),
+        "endpoint": external.host,
+        "region": external.region,
+        "insecure": external.insecure,
+    }
+    if not external.is_aws:
+        config["bucket_lookup_type"] = "path" if external.path_style else "virtual-hosted"
+    values["existingObjstoreSecret"] = ""
+    values["objstoreConfig"] = {"type": "S3", "config": config}
+    if external.credentials_secret is not None:
+        for component in _THANOS_BUCKET_USERS:
+            values.setdefault(component, {})["extraEnvVarsSecret"] = external.credentials_secret
+    return values
 
 
 def _mimir(context: RenderContext, cluster: ClusterPlan) -> Values:
-    if object_store(context, cluster) == "s3":
-        region = aws_region(context, cluster)
+    store = object_store(context, cluster)
+    if store == "external":
+        external = _external(context)
         s3: Values = {
+            "bucket_name": external.bucket("mimir"),
+            "endpoint": external.host,
+            "region": external.region,
+        }
+        if external.insecure:
+            s3["insecure"] = True
+        if not external.is_aws:
+            s3["bucket_lookup_type"] = "path" if external.path_style else "virtual-hosted"
+        env_from = credentials_env_from(external)
+        extra: Values = {"global": {"extraEnvFrom": env_from}} if env_from else {}
+    elif store == "s3":
+        region = aws_region(context, cluster)
+        s3 = {
             "bucket_name": bucket_name(context, "mimir"),
             "endpoint": f"s3.{region}.amazonaws.com",
             "region": region,
         }
-        extra: Values = {}
+        extra = {}
     else:
         s3 = {
             "bucket_name": bucket_name(context, "mimir"),
@@ -263,7 +327,26 @@ def _mimir(context: RenderContext, cluster: ClusterPlan) -> Values:
 
 
 def _tempo(context: RenderContext, cluster: ClusterPlan) -> Values:
-    return {"persistence": {"size": storage_size(context, "tempo")}}
+    values: Values = {"persistence": {"size": storage_size(context, "tempo")}}
+    external = external_store(context)
+    if external is None:
+        return values
+    # Tempo's S3 backend: https://grafana.com/docs/tempo/latest/configuration/hosted-storage/s3/
+    # With no access_key it reads AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY from its
+    # environment, then the instance role or IRSA. The volume stays for the WAL.
+    s3: Values = {
+        "bucket": external.bucket("tempo"),
+        "endpoint": external.host,
+        "region": external.region,
+        "insecure": external.insecure,
+        "forcepathstyle": external.path_style,
+    }
+    tempo: Values = {"storage": {"trace": {"backend": "s3", "s3": s3}}}
+    env_from = credentials_env_from(external)
+    if env_from:
+        tempo["extraEnvFrom"] = env_from
+    values["tempo"] = tempo
+    return values
 
 
 def _promtail(context: RenderContext, cluster: ClusterPlan) -> Values:

@@ -5,9 +5,11 @@ Policy, shared by every builder that stores something:
 - Volume sizes come from the catalog entry's ``storage``, not from values files. On
   provider local, Vault and MinIO use the Retain class (seed 004), so their volumes
   outlive their claims.
-- A bucket is ``<platform>-<purpose>`` on S3 and MinIO alike. A store on AWS writes to S3;
-  elsewhere to the MinIO on its own cluster, or to its own volume when there is none
-  (Loki always does on provider local).
+- A bucket is ``<platform>-<purpose>`` on S3 and MinIO alike. The spec's external object
+  store (``objectStorage``, :mod:`stackyard.render.objectstore`) comes first, with its own
+  bucket names; without one, a store on AWS writes to S3; elsewhere to the MinIO on its
+  own cluster, or to its own volume when there is none (Loki always does on provider
+  local).
 - MinIO creates the buckets its consumers use: Velero's, and those of the stores beside it,
   all versioned: backup tier L3 of seed 004 §10.1, so an overwritten or deleted object can be
   restored up to the last write. Noncurrent versions are kept until an ILM rule expires
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 from stackyard.plan import ClusterPlan
 from stackyard.render.context import RenderContext
+from stackyard.render.objectstore import external_store
 from stackyard.render.valuebuilders.provider import aws_region
 from stackyard.render.values import ValueBuilder, Values
 
@@ -44,15 +47,26 @@ def bucket_name(context: RenderContext, purpose: str) -> str:
 
 
 def object_store(context: RenderContext, cluster: ClusterPlan) -> str:
-    """Where a store on ``cluster`` keeps objects: s3 (AWS), minio (beside it) or filesystem."""
+    """Where a store on ``cluster`` keeps objects.
+
+    ``external`` (the spec's ``objectStorage``), ``s3`` (AWS), ``minio`` (beside it) or
+    ``filesystem``.
+    """
+    if external_store(context) is not None:
+        return "external"
     if context.platform.provider == "aws":
         return "s3"
     return "minio" if cluster.has("minio") else "filesystem"
 
 
 def loki_store(context: RenderContext, cluster: ClusterPlan) -> str:
-    """Loki's chunk store: its own volume on provider local (seed 004: 30Gi), else objects."""
-    return "filesystem" if context.platform.provider == "local" else object_store(context, cluster)
+    """Loki's chunk store: its own volume on local without an external store, else objects.
+
+    Seed 004 gives Loki 30Gi on provider local; a declared external store takes the chunks.
+    """
+    if external_store(context) is None and context.platform.provider == "local":
+        return "filesystem"
+    return object_store(context, cluster)
 
 
 def minio_endpoint(context: RenderContext) -> str:
@@ -74,7 +88,7 @@ def _longhorn(context: RenderContext, cluster: ClusterPlan) -> Values:
 
 def minio_buckets(context: RenderContext, cluster: ClusterPlan) -> list[str]:
     """Buckets the platform's consumers use in the MinIO on ``cluster``."""
-    if not cluster.has("minio"):
+    if not cluster.has("minio") or external_store(context) is not None:
         return []
     # Every cluster's Velero writes to <platform>-velero (manifests/backup.py).
     buckets = [bucket_name(context, "velero")]
