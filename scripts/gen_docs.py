@@ -223,7 +223,7 @@ def assessment_model_reference() -> str:
             "",
             f"Id `{area.id}`; expected from the CNCF level **{area.cnmm}**.",
             "",
-            "| control | level | weight | class | seed 001 | detectors | practice |",
+            "| control | level | weight | class | roadmap item | detectors | practice |",
             "|---|---|---|---|---|---|---|",
         ]
         for control in area.controls:
