@@ -230,6 +230,13 @@ class AdmissionWebhook(_Strict):
 DataPath = Literal["ingress"]
 
 
+class Modes(_Strict):
+    """What one replica and the HA replica count run as, where they differ in kind."""
+
+    single: str = Field(min_length=1, description="The single-replica mode, e.g. standalone.")
+    ha: str = Field(min_length=1, description="The HA mode, e.g. three Raft peers.")
+
+
 class Component(_Strict):
     """One catalog entry."""
 
@@ -261,6 +268,9 @@ class Component(_Strict):
     replicas: int = Field(default=1, ge=0, le=10)
     haReplicas: int | None = Field(
         default=None, ge=2, le=10, description="Replicas when the cluster runs HA."
+    )
+    modes: Modes | None = Field(
+        default=None, description="What the single and HA replica counts run as (plan --why)."
     )
     resources: Resources | None = None
     admission: list[AdmissionWebhook] = Field(

@@ -16,6 +16,7 @@ from stackyard.errors import Problem, SpecError
 from stackyard.plan.checks import ALL_CHECKS, CheckContext
 from stackyard.plan.graph import compute_waves, resolve_needs
 from stackyard.plan.model import SEVERITY_ORDER, ClusterPlan, Plan, PlannedComponent
+from stackyard.plan.replicas import replicas
 from stackyard.plan.resources import cluster_budget
 from stackyard.plan.select import decide
 from stackyard.plan.settings import resolve_settings
@@ -117,6 +118,4 @@ def _pods(component: Component, cluster: Cluster) -> int:
         return 0
     if component.workload == "daemonset":
         return cluster.node_count
-    if cluster.is_ha and component.haReplicas:
-        return component.haReplicas
-    return component.replicas
+    return replicas(component, cluster).count

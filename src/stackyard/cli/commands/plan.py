@@ -11,6 +11,7 @@ from stackyard.catalog import load_catalog
 from stackyard.cli.errors import BAD_INPUT, FINDINGS, OK
 from stackyard.cli.output import OutputFormat, console, findings_table, print_json
 from stackyard.plan import Plan, make_plan
+from stackyard.plan.replicas import replicas
 from stackyard.plan.resources import GIB
 from stackyard.spec import load_spec
 
@@ -84,6 +85,10 @@ def _explain(plan: Plan, name: str, output: OutputFormat) -> int:
         decision = cluster.decision(name)
         assert decision is not None
         location = plan.spec.document.locate(decision.path) if decision.path else None
+        component = catalog[name]
+        # DaemonSets and features have no replica count of their own.
+        sized = component.workload in ("deployment", "statefulset")
+        sizing = replicas(component, cluster.cluster)
         rows.append(
             {
                 "cluster": cluster.name,
@@ -92,6 +97,14 @@ def _explain(plan: Plan, name: str, output: OutputFormat) -> int:
                 "wave": plan.waves.get(name) if decision.included else None,
                 "waveReason": plan.wave_reasons.get(name, ""),
                 "source": str(location) if location else "",
+                "replicas": {
+                    "count": sizing.count,
+                    "ha": sizing.ha,
+                    "mode": sizing.mode,
+                    "reason": sizing.reason,
+                }
+                if sized and component.install.method != "feature"
+                else None,
                 "needs": [
                     {
                         "capability": e.capability,
@@ -121,6 +134,13 @@ def _explain(plan: Plan, name: str, output: OutputFormat) -> int:
             out.print(f"    from {row['source']}")
         if row["included"]:
             out.print(f"    wave {row['wave']} {row['waveReason']}".rstrip())
+            sized = row["replicas"]
+            if sized is not None:
+                plural = "" if sized["count"] == 1 else "s"
+                out.print(
+                    f"    {sized['count']} replica{plural}: {sized['mode']}, "
+                    f"because {sized['reason']}"
+                )
             for need in row["needs"]:
                 out.print(
                     f"    needs {need['capability']} from {need['provider']} on {need['cluster']}"

@@ -11,6 +11,7 @@ docstring).
 from __future__ import annotations
 
 from stackyard.plan import ClusterPlan
+from stackyard.plan.replicas import replicas
 from stackyard.render.addresses import public_host
 from stackyard.render.context import RenderContext
 from stackyard.render.valuebuilders.provider import load_balancer_annotations
@@ -31,9 +32,10 @@ def keycloak_issuer(context: RenderContext) -> str | None:
 def _vault(context: RenderContext, cluster: ClusterPlan) -> Values:
     storage: Values = {"size": storage_size(context, "vault"), **retain_class(context)}
     values: Values = {"server": {"dataStorage": storage}}
-    replicas = context.component("vault").haReplicas
-    if cluster.cluster.is_ha and replicas:
-        values["server"]["ha"] = {"raft": {"config": _raft_config(context, replicas)}}
+    # The same decision as the plan's pod count and `plan --why vault` (plan/replicas.py).
+    planned = replicas(context.component("vault"), cluster.cluster)
+    if planned.ha:
+        values["server"]["ha"] = {"raft": {"config": _raft_config(context, planned.count)}}
     return values
 
 
