@@ -21,6 +21,7 @@ CnmmLevel = Literal["Build", "Operate", "Scale", "Improve", "Adapt"]
 CNMM_LEVELS: tuple[CnmmLevel, ...] = ("Build", "Operate", "Scale", "Improve", "Adapt")
 Severity = Literal["error", "warning", "info"]
 ExceptionOrigin = Literal["file", "annotation"]
+Distribution = Literal["kubeadm", "rke2", "k3s", "talos"]
 
 
 @dataclass(frozen=True, order=True)
@@ -189,6 +190,7 @@ class Assessment:
     notices: tuple[Notice, ...] = ()
     stats: dict[str, int] = field(default_factory=dict)
     exceptions: tuple[ExceptionUse, ...] = ()
+    distributions: tuple[Distribution, ...] = ()  # read from node bootstrap; advice follows
 
     def area(self, area_id: str) -> AreaResult:
         """The result of area ``area_id``."""
@@ -206,4 +208,5 @@ class Assessment:
             "notices": [n.as_dict() for n in self.notices],
             "stats": dict(sorted(self.stats.items())),
             "exceptions": [x.as_dict() for x in self.exceptions],
+            "distributions": list(self.distributions),
         }

@@ -5,20 +5,34 @@ one item, carrying why it matters, what the detectors found, and the next concre
 step from the model. Within a class, items follow seed 001's numbering (E1, E2, E3,
 P1...), then lower levels first (foundations before refinements), then the order of
 the areas in the model.
+
+The next step speaks the repository's own distribution (kubeadm, RKE2, K3s, Talos,
+read from its node bootstrap files) where the model gives one for it, and is
+distribution-neutral when the repository does not say which it runs.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from stackyard.assess.maturity import Control, MaturityModel
-from stackyard.assess.model import AreaResult, ControlResult, Priority, RoadmapItem
+from stackyard.assess.model import AreaResult, ControlResult, Distribution, Priority, RoadmapItem
 
 PRIORITY_ORDER: dict[Priority, int] = {"Essential": 0, "1st": 1, "2nd": 2}
 
 
-def build_roadmap(model: MaturityModel, areas: Sequence[AreaResult]) -> tuple[RoadmapItem, ...]:
-    """One item per gap, sorted by class, seed item, level and area order."""
+def build_roadmap(
+    model: MaturityModel,
+    areas: Sequence[AreaResult],
+    distributions: Collection[Distribution] = (),
+) -> tuple[RoadmapItem, ...]:
+    """One item per gap, sorted by class, seed item, level and area order.
+
+    Args:
+        model: the maturity model the areas were rated on.
+        areas: the rated areas.
+        distributions: the distributions the repository bootstraps, for the next steps.
+    """
     controls = {c.id: c for area in model.areas for c in area.controls}
     area_order = {a.id: i for i, a in enumerate(model.areas)}
     gaps: list[tuple[tuple[int, str, int, int, str], RoadmapItem]] = []
@@ -34,11 +48,16 @@ def build_roadmap(model: MaturityModel, areas: Sequence[AreaResult]) -> tuple[Ro
                 area_order[area.area],
                 control.id,
             )
-            gaps.append((key, _item(control, area, result)))
+            gaps.append((key, _item(control, area, result, distributions)))
     return tuple(item for _, item in sorted(gaps, key=lambda pair: pair[0]))
 
 
-def _item(control: Control, area: AreaResult, result: ControlResult) -> RoadmapItem:
+def _item(
+    control: Control,
+    area: AreaResult,
+    result: ControlResult,
+    distributions: Collection[Distribution],
+) -> RoadmapItem:
     found = result.detail if result.detail and result.detail != "not found" else ""
     if not found and result.looked_for:
         found = f"looked for {result.looked_for}; none found"
@@ -52,7 +71,7 @@ def _item(control: Control, area: AreaResult, result: ControlResult) -> RoadmapI
         control=control.id,
         title=control.title,
         reason=reason,
-        next_step=control.next_step,
+        next_step=control.next_step_on(distributions),
     )
 
 

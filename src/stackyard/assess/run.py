@@ -61,11 +61,12 @@ def assess_directory(
             root=str(root),
             areas=areas,
             level=cnmm_level(model, {a.area: a.rating for a in areas}),
-            roadmap=build_roadmap(model, areas),
+            roadmap=build_roadmap(model, areas, index.distributions()),
             workload_findings=tuple(scanner.findings()),
             exceptions=tuple(scanner.exception_uses()),
             notices=tuple(sorted(notices, key=lambda n: n.file)),  # read-ahead reorders them
             stats=_stats(index, scanner.workloads),
+            distributions=index.distributions(),
         )
 
 

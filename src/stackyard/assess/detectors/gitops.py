@@ -102,7 +102,7 @@ def _infrastructure(index: RepositoryIndex, looks_for: str) -> DetectorResult:
     if index.node_settings:
         return partial(
             [s.evidence for s in index.node_settings],
-            "node bootstrap is declared (RKE2/kubeadm/cloud-init files), "
+            "node bootstrap is declared, "
             "but no infrastructure provisioning code (Terraform, Pulumi, Cluster API)",
             looks_for,
         )

@@ -252,7 +252,7 @@ DETECTORS: tuple[Detector, ...] = (
     ),
     FunctionDetector(
         "kube-api-oidc",
-        "kube-apiserver oidc-issuer-url (RKE2/kubeadm config) or an AuthenticationConfiguration",
+        "kube-apiserver oidc-issuer-url in the node bootstrap or an AuthenticationConfiguration",
         _kube_api_oidc,
     ),
     FunctionDetector(

@@ -214,6 +214,9 @@ def _gateway_api(index: RepositoryIndex, looks_for: str) -> DetectorResult:
 
 
 def _rke2(index: RepositoryIndex) -> bool:
+    distributions = index.distributions()
+    if distributions:  # the bootstrap files say which: only RKE2 defaults to Canal
+        return "rke2" in distributions
     return bool(index.settings("etcd-snapshot-schedule-cron", "profile", "etcd-s3")) or bool(
         index.of_kind("HelmChart", "HelmChartConfig")
     )
@@ -222,7 +225,8 @@ def _rke2(index: RepositoryIndex) -> bool:
 DETECTORS: tuple[Detector, ...] = (
     FunctionDetector(
         "cni-declared",
-        "RKE2/K3s cni setting, a CNI chart (Cilium, Calico, Canal) or the AWS VPC CNI",
+        "a cni setting in the node bootstrap, a CNI chart (Cilium, Calico, Canal) "
+        "or the AWS VPC CNI",
         _cni_declared,
     ),
     FunctionDetector(

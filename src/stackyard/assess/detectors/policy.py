@@ -206,7 +206,7 @@ def _cilium_default_deny(spec: Mapping[str, Any]) -> bool:
 DETECTORS: tuple[Detector, ...] = (
     FunctionDetector(
         "pod-security-admission",
-        "pod-security.kubernetes.io/enforce on Namespaces, RKE2 profile: cis, or a PSA config",
+        "pod-security.kubernetes.io/enforce on Namespaces, a CIS profile or a PSA config",
         _psa,
     ),
     FunctionDetector(

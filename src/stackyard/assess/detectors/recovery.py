@@ -81,15 +81,20 @@ def _etcd_snapshots(index: RepositoryIndex, looks_for: str) -> DetectorResult:
             evidence, "etcd snapshots are scheduled but stay on the server nodes", looks_for
         )
     if offsite:
-        return partial(evidence, "etcd snapshots go to S3 on RKE2's default schedule", looks_for)
-    rke2 = index.settings("cni", "profile", "cloud-provider-name") or index.of_kind(
-        "HelmChart", "HelmChartConfig"
-    )
-    if rke2:
+        return partial(evidence, "etcd snapshots go to S3 on the default schedule", looks_for)
+    distributions = index.distributions()
+    rancher = [d for d in distributions if d in ("rke2", "k3s")]
+    if not distributions and (
+        index.settings("cni", "profile", "cloud-provider-name")
+        or index.of_kind("HelmChart", "HelmChartConfig")
+    ):
+        rancher = ["rke2"]
+    if rancher:
+        name = " and ".join("RKE2" if d == "rke2" else "K3s" for d in rancher)
         return missing(
             looks_for,
-            "no snapshot schedule or S3 target configured "
-            "(RKE2 keeps only local snapshots on the server nodes)",
+            f"no snapshot schedule or S3 target configured "
+            f"({name} keeps only local snapshots on the server nodes)",
         )
     return missing(looks_for)
 
@@ -149,7 +154,8 @@ DETECTORS: tuple[Detector, ...] = (
     ),
     FunctionDetector(
         "etcd-snapshots",
-        "etcd-snapshot-schedule-cron with etcd-s3 (RKE2/K3s config) or etcdctl snapshot save",
+        "scheduled etcd snapshots (etcd-snapshot-schedule-cron, etcdctl snapshot save) "
+        "copied to object storage (etcd-s3, an upload of the snapshot)",
         _etcd_snapshots,
     ),
     FunctionDetector(

@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path, PurePosixPath
 
 from stackyard.assess.inputs.charts import canonical_chart, chart_from_filename
+from stackyard.assess.inputs.distribution import signs_in_document, signs_in_text
 from stackyard.assess.inputs.hydrate import hydrate_releases
 from stackyard.assess.inputs.index import LocalChart, RepositoryIndex
 from stackyard.assess.inputs.located import Located, as_list
@@ -110,6 +111,7 @@ class IndexBuilder:
         elif source.kind == "script":
             self.index.texts.append(text_file("script", "script", source.relative, text))
             self.index.node_settings += node_settings(text, source.relative)
+            self.index.distribution_signs += signs_in_text(text, source.relative)
         elif source.kind == "terraform":
             self._terraform(source.relative, text)
         elif read.parsed:
@@ -162,15 +164,21 @@ class IndexBuilder:
         self.index.terraform_files.append(relative)
         for heredoc in parsed.heredocs:
             self.index.texts.append(heredoc)
-            self.index.node_settings += node_settings(
-                "\n".join(heredoc.lines), relative, heredoc.first_line
-            )
+            joined = "\n".join(heredoc.lines)
+            self.index.node_settings += node_settings(joined, relative, heredoc.first_line)
+            self.index.distribution_signs += signs_in_text(joined, relative, heredoc.first_line)
         self._templates.update(parsed.templates)
 
     def _documents(self, relative: str, text: str, documents: Sequence[LocatedDocument]) -> None:
         self.index.stats["documents"] += len(documents)
-        if relative in self._templates or _node_config(relative, text, documents):
+        node_config = relative in self._templates or _node_config(relative, text, documents)
+        if node_config:
             self.index.node_settings += node_settings(text, relative)
+            self.index.distribution_signs += signs_in_text(text, relative)
+        for doc in documents:
+            self.index.distribution_signs += signs_in_document(
+                doc, relative, node_config=node_config
+            )
         name = _basename(relative)
         plain = []
         for doc in documents:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from stackyard.assess.inputs.charts import subcharts
+from stackyard.assess.inputs.distribution import DistributionSign, ordered
 from stackyard.assess.inputs.located import Hit, Located, PathKey
 from stackyard.assess.inputs.nodeconfig import NodeSetting
 from stackyard.assess.inputs.objects import KubeObject, Workload
@@ -23,7 +24,7 @@ from stackyard.assess.inputs.releases import Release, ValuesLayer
 from stackyard.assess.inputs.summary import ValuesSummary, summarize
 from stackyard.assess.inputs.terraform import TerraformBlock
 from stackyard.assess.inputs.texts import TextFile, TextKind
-from stackyard.assess.model import Evidence
+from stackyard.assess.model import Distribution, Evidence
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,7 @@ class RepositoryIndex:
     terraform_files: list[str] = field(default_factory=list)
     packer: list[Evidence] = field(default_factory=list)
     node_settings: list[NodeSetting] = field(default_factory=list)
+    distribution_signs: list[DistributionSign] = field(default_factory=list)
     texts: list[TextFile] = field(default_factory=list)
     kustomizations: list[Evidence] = field(default_factory=list)
     realms: list[Located] = field(default_factory=list)  # Keycloak realm exports
@@ -202,6 +204,10 @@ class RepositoryIndex:
         """Bootstrap settings with any of ``keys``."""
         wanted = set(keys)
         return [s for s in self.node_settings if s.key in wanted]
+
+    def distributions(self) -> tuple[Distribution, ...]:
+        """The distributions the repository bootstraps (none when it does not say)."""
+        return ordered(self.distribution_signs)
 
     def text_hits(
         self, pattern: re.Pattern[str], kinds: Iterable[TextKind] = ("ci",)
