@@ -44,7 +44,9 @@ def test_json_and_svg_outputs(cli: Cli, tmp_path: Path) -> None:
     labels = [t.text or "" for t in root.iter(f"{SVG}text")]
     assert any(label.startswith("secret refresh from Vault") for label in labels)
     bars = [r for r in root.iter(f"{SVG}rect") if r.find(f"{SVG}title") is not None]
-    assert {r.get("fill") for r in bars} == {"#7f8c8d", "#f0ad4e", "#d9534f"}
+    # Target down, on a buffer, interrupted, and past the buffer (data lost): four colours.
+    assert {r.get("data-state") for r in bars} == {"down", "kept", "interrupted", "lost"}
+    assert len({r.get("fill") for r in bars}) == 4
     assert not list(root.iter(f"{SVG}script"))
     assert not list(tmp_path.glob(".stackyard-*"))
 

@@ -161,7 +161,7 @@ def test_a_target_that_fails_twice_is_one_row_with_two_bars(write_file: Write) -
         for r in root.iter(f"{SVG}rect")
         if (r.findtext(f"{SVG}title") or "").startswith("vault down:")
     ]
-    assert bars == ["vault down: 0s–1h", "vault down: 2h–3h"]
+    assert bars == ["vault down: 0s–1h (target down)", "vault down: 2h–3h (target down)"]
 
 
 def test_control_characters_in_a_scenario_are_refused_at_their_line(write_file: Write) -> None:

@@ -1,4 +1,4 @@
-"""RPO and RTO check: backup tiers (seed 004 §10.1) and recovery scenarios (§10.3) vs the SLOs.
+"""RPO and RTO check: backup tiers and recovery scenarios vs the SLOs.
 
 The tiers are read from the rendered repository.
 

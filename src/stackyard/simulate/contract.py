@@ -3,7 +3,9 @@
 C1–C3 depend on the incident and are judged from the simulation; C4–C6 are properties of
 the configuration that an outage cannot change, so their verdict is the plan's static
 check of the same id. Verdicts: ``holds``; ``exceeded`` (the mechanism works but the
-incident outlasts its buffer); ``broken`` (the contract does not hold).
+incident outlasts its buffer); ``broken`` (the contract does not hold); ``not applicable``
+(the spec has nothing the clause is about: no Kyverno for C4, no Vault issuer for C5, no
+Cilium on local VMs for C6), which is never reported as ``holds``.
 """
 
 from __future__ import annotations
@@ -11,10 +13,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from stackyard.plan import Plan
 from stackyard.simulate.engine import FunctionOutcome, Simulation
 from stackyard.spec.units import format_duration
 
-Verdict = Literal["holds", "exceeded", "broken"]
+Verdict = Literal["holds", "exceeded", "broken", "not applicable"]
 
 STATEMENTS = {
     "C1": "app-cluster workloads keep running when mgmt is down",
@@ -46,13 +49,46 @@ class ContractVerdict:
 
 
 def judge_contract(simulation: Simulation) -> list[ContractVerdict]:
-    """C1–C6 for ``simulation``."""
-    return [
+    """C1–C6 for ``simulation``; a clause the spec gives nothing to is not applicable."""
+    verdicts = [
         _c1(simulation),
         _buffered("C2", simulation, "metrics-shipping", "prometheus-agent"),
         _buffered("C3", simulation, "secret-refresh", "external-secrets", stale_ok=True),
         *(_static(simulation, clause) for clause in ("C4", "C5", "C6")),
     ]
+    return [_unless_inapplicable(simulation.model.plan, verdict) for verdict in verdicts]
+
+
+def applies(plan: Plan, clause: str) -> str | None:
+    """Why ``clause`` does not apply to ``plan``, or None when it does."""
+    platform = plan.spec.platform
+    running = {p.name for cluster in plan.clusters for p in cluster.components}
+    roles = {cluster.cluster.role for cluster in plan.clusters}
+    cni = next(
+        (p.name for c in plan.clusters for p in c.components if "cni" in p.component.provides),
+        "none",
+    )
+    reasons = {
+        "C1": None if {"mgmt", "app"} <= roles else "no mgmt cluster beside app clusters",
+        "C2": None if "prometheus-agent" in running else "no Prometheus Agent runs",
+        "C3": None
+        if {"external-secrets", "vault"} <= running
+        else "no External Secrets reading from Vault",
+        "C4": None if "kyverno" in running else "Kyverno does not run",
+        "C5": None if "vault-issuer" in running else "no Vault issuer (pki.issuer is not vault)",
+        "C6": None
+        if platform.provider == "local" and "cilium" in running
+        else f"no Cilium on local VMs (provider {platform.provider}, CNI {cni})",
+    }
+    return reasons.get(clause)
+
+
+def _unless_inapplicable(plan: Plan, verdict: ContractVerdict) -> ContractVerdict:
+    """A broken clause stays broken; one that holds only vacuously is not applicable."""
+    reason = applies(plan, verdict.id)
+    if reason is None or verdict.verdict == "broken":
+        return verdict
+    return ContractVerdict(verdict.id, verdict.statement, "not applicable", reason)
 
 
 def _where(outcomes: list[FunctionOutcome]) -> str:

@@ -1,8 +1,9 @@
 """``--all-single-failures``: every cluster and every service down alone, as a matrix.
 
-Rows are like seed 004 §9.1: for each failure, the functions it interrupts (with what
-is kept meanwhile and for how long) and the workloads that keep running. Services whose
-failure interrupts nothing are listed once, not as empty rows.
+Rows are like the reference architecture's failure matrix: for each failure, the
+functions it interrupts (with what is kept meanwhile and for how long) and the
+workloads that keep running. Services whose failure interrupts nothing are listed
+once, not as empty rows; docs/simulation.md says why each of them changes nothing.
 """
 
 from __future__ import annotations

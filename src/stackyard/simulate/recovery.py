@@ -1,4 +1,4 @@
-"""Recovery priorities (seed 004 §9.3) and the order to bring failed services back.
+"""Recovery priorities and the order to bring failed services back.
 
 A service's priority follows from what depends on it:
 
@@ -11,9 +11,10 @@ A service's priority follows from what depends on it:
   and the agents that ship telemetry and backups (they are the function's consumer).
 - P3: nothing depends on it at run time.
 
-Targets scale with the spec's RTO: P0 a quarter of it, P1 half, P2 all of it (seed 004:
-15 min, 30 min and 1 h for an RTO of 1 h). Within a priority, services come back in
-install order (external services, then nodes and control plane, then sync waves).
+Targets scale with the spec's RTO: P0 a quarter of it, P1 half, P2 all of it (the
+reference architecture: 15 min, 30 min and 1 h for an RTO of 1 h). Within a priority,
+services come back in install order (external services, then nodes and control plane,
+then sync waves).
 """
 
 from __future__ import annotations

@@ -55,6 +55,19 @@ class IncidentReport:
                     }
                     for s in simulation.scenario.steps
                 ],
+                # When each service is down; an end of null: still down when the window ends.
+                "down": {
+                    service: [
+                        {
+                            "start": start,
+                            "end": None
+                            if service in simulation.still_down and i == len(spans) - 1
+                            else end,
+                        }
+                        for i, (start, end) in enumerate(spans)
+                    ]
+                    for service, spans in simulation.down.items()
+                },
             },
             "timeline": [
                 {

@@ -1,9 +1,13 @@
 """A Gantt-style SVG of an incident: what is down, what runs on a buffer, what is lost.
 
-One row per failed target and per affected function (grouped over the places where the
-same thing happens), on a shared time axis. Grey: a target is down; amber: a function
-runs on its buffer or cache; red: it is interrupted and has no buffer, or its buffer
-is exhausted. Self-contained (no scripts, no external fonts), deterministic.
+One row per failed target and per affected function (functions share a row only when
+their bars are identical), on a shared time axis, drawn from exactly the periods the JSON
+report gives. Dark grey: the whole target is down; light grey: only part of it (a staged
+recovery); amber: a function runs on its buffer or cache; red: it is interrupted; purple:
+its buffer is exhausted and data is lost. Every bar carries ``data-start``, ``data-end``
+(empty: not recovered), ``data-state`` and ``data-functions`` (the function keys), so a
+reader or a test can check it against the JSON. Self-contained (no scripts, no external
+fonts), deterministic.
 
 The axis spans the simulated window and a tenth more; a dashed line marks where the
 window ends, and what is still down then runs on to the edge, marked "not recovered",
@@ -15,9 +19,10 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from itertools import pairwise
 from xml.sax.saxutils import escape
 
-from stackyard.simulate.engine import INFINITY, FunctionOutcome, union
+from stackyard.simulate.engine import INFINITY, FunctionOutcome
 from stackyard.simulate.run import IncidentReport
 from stackyard.spec.units import format_duration
 
@@ -25,7 +30,20 @@ ROW = 26
 LABEL = 420
 CHART = 640
 TOP = 70
-COLOURS = {"down": "#7f8c8d", "kept": "#f0ad4e", "lost": "#d9534f"}
+COLOURS = {
+    "down": "#5d6d7e",
+    "partly-down": "#bfc9ca",
+    "kept": "#f0ad4e",
+    "interrupted": "#d9534f",
+    "lost": "#6c3483",
+}
+LEGEND = {
+    "down": "target down",
+    "partly-down": "target partly down",
+    "kept": "on buffer or cache",
+    "interrupted": "interrupted",
+    "lost": "buffer exhausted, data lost",
+}
 DAY = 86400
 YEAR = 365 * DAY
 STEPS = (
@@ -36,33 +54,88 @@ MAX_TICKS = 8
 NOT_RECOVERED = "not recovered"
 
 
+Bar = tuple[float, float, str]
+"""Start, end (``INFINITY``: still open when the window ends) and state of one span."""
+
+
+def target_bars(report: IncidentReport, target: str) -> list[Bar]:
+    """When ``target`` is down: all of its services (``down``) or only some (``partly down``).
+
+    A staged recovery (nodes and Vault back, the rest still down) shows as partly down
+    from the first service that came back, not as the whole target down.
+    """
+    simulation = report.simulation
+    services = set().union(*(s.services for s in simulation.scenario.steps if s.target == target))
+    open_services = simulation.still_down & services
+    spans = {
+        service: [
+            (start, INFINITY if service in open_services and i == len(found) - 1 else stop)
+            for i, (start, stop) in enumerate(found)
+        ]
+        for service in services
+        if (found := simulation.down.get(service, ()))
+    }
+    if not spans:
+        return []
+    edges = sorted({point for found in spans.values() for span in found for point in span})
+    bars: list[Bar] = []
+    for start, stop in pairwise(edges):
+        count = sum(any(a <= start and stop <= b for a, b in found) for found in spans.values())
+        if count == 0:
+            continue
+        state = "down" if count == len(services) else "partly-down"
+        if bars and bars[-1][1] == start and bars[-1][2] == state:
+            bars[-1] = (bars[-1][0], stop, state)
+        else:
+            bars.append((start, stop, state))
+    return bars
+
+
+def function_bars(outcome: FunctionOutcome) -> list[Bar]:
+    """Coloured spans of one function, exactly its periods; an open one ends at ``INFINITY``."""
+    bars: list[Bar] = []
+    for period in outcome.periods:
+        end = period.end if period.recovered else INFINITY
+        buffered = outcome.function.text.kept and outcome.function.buffer is not None
+        if period.consumer_down or not buffered:
+            bars.append((period.start, end, "interrupted"))
+        elif period.exhausted_at is not None:
+            bars.append((period.start, period.exhausted_at, "kept"))
+            bars.append((period.exhausted_at, end, "lost"))
+        else:
+            bars.append((period.start, end, "kept"))
+    return bars
+
+
+def chart_rows(report: IncidentReport) -> list[tuple[str, tuple[str, ...], list[Bar]]]:
+    """Label, function keys and bars of every row: failed targets, then functions.
+
+    Functions share a row only when their bars are identical, so every bar drawn is the
+    bar of each function the row names.
+    """
+    simulation = report.simulation
+    still_down = set(simulation.targets_still_down())
+    rows: list[tuple[str, tuple[str, ...], list[Bar]]] = []
+    for target in dict.fromkeys(s.target for s in simulation.scenario.steps if s.action == "fail"):
+        bars = target_bars(report, target)
+        if bars:
+            label = f"{target} down" + (f" ({NOT_RECOVERED})" if target in still_down else "")
+            rows.append((label, (), bars))
+    grouped: dict[tuple[str, str, tuple[Bar, ...]], list[FunctionOutcome]] = defaultdict(list)
+    for outcome in simulation.affected():
+        drawn = tuple(function_bars(outcome))
+        grouped[outcome.function.text.title, outcome.state, drawn].append(outcome)
+    for (title, _, drawn), outcomes in grouped.items():
+        where = ", ".join(sorted({o.function.where for o in outcomes}))
+        rows.append((f"{title} [{where}]", tuple(o.function.key for o in outcomes), list(drawn)))
+    return rows
+
+
 def incident_svg(report: IncidentReport) -> str:
     """The chart of ``report`` as an SVG document."""
     simulation = report.simulation
     horizon = _horizon(report)
-    still_down = set(simulation.targets_still_down())
-    rows: list[tuple[str, list[tuple[float, float, str]]]] = []
-    drawn: set[str] = set()
-    for step in simulation.scenario.steps:  # one row per failed target, every span on it
-        if step.action != "fail" or step.target in drawn:
-            continue
-        drawn.add(step.target)
-        spans = union(
-            span for service in step.services for span in simulation.down.get(service, ())
-        )
-        if not spans:
-            continue
-        label = f"{step.target} down"
-        if step.target in still_down:
-            label += f" ({NOT_RECOVERED})"
-            spans[-1] = (spans[-1][0], INFINITY)
-        rows.append((label, [(start, end, "down") for start, end in spans]))
-    grouped: dict[tuple[str, str], list[FunctionOutcome]] = defaultdict(list)
-    for outcome in simulation.affected():
-        grouped[outcome.function.text.title, outcome.state].append(outcome)
-    for (title, _), outcomes in grouped.items():
-        where = ", ".join(sorted({o.function.where for o in outcomes}))
-        rows.append((f"{title} [{where}]", _bars(outcomes[0])))
+    rows = chart_rows(report)
     height = TOP + ROW * len(rows) + 60
     width = LABEL + CHART + 40
     scale = CHART / horizon
@@ -75,10 +148,9 @@ def incident_svg(report: IncidentReport) -> str:
         f"{escape(simulation.scenario.name)} — {escape(simulation.model.plan.spec.platform.name)}"
         "</text>",
     ]
-    legend = [("target down", "down"), ("on buffer or cache", "kept"), ("lost", "lost")]
-    for index, (text, colour) in enumerate(legend):
-        lx = 10 + index * 170
-        out.append(f'<rect x="{lx}" y="36" width="14" height="14" fill="{COLOURS[colour]}"/>')
+    for index, (state, text) in enumerate(LEGEND.items()):
+        lx = 10 + index * 205
+        out.append(f'<rect x="{lx}" y="36" width="14" height="14" fill="{COLOURS[state]}"/>')
         out.append(f'<text x="{lx + 20}" y="48">{text}</text>')
     bottom = TOP + ROW * len(rows)
     for seconds in ticks(horizon):
@@ -96,17 +168,21 @@ def incident_svg(report: IncidentReport) -> str:
         'stroke="#555555" stroke-dasharray="4 3"><title>end of the simulated window: '
         f"{format_duration(simulation.end)}</title></line>"
     )
-    for index, (label, bars) in enumerate(rows):
+    for index, (label, keys, bars) in enumerate(rows):
         y = TOP + index * ROW
         out.append(f'<text x="10" y="{y + 16}">{escape(_clip(label))}</text>')
-        for start, end, colour in bars:
+        functions = escape(" ".join(keys), {'"': "&quot;"})
+        for start, end, state in bars:
             stop = horizon if end == INFINITY else min(end, horizon)
             x = LABEL + start * scale
             w = max(1.0, (stop - start) * scale)
+            until = NOT_RECOVERED if end == INFINITY else format_duration(end)
             out.append(
                 f'<rect x="{x:.1f}" y="{y + 4}" width="{w:.1f}" height="{ROW - 8}" '
-                f'fill="{COLOURS[colour]}"><title>{escape(label)}: {format_duration(start)}'
-                f"–{NOT_RECOVERED if end == INFINITY else format_duration(end)}</title></rect>"
+                f'fill="{COLOURS[state]}" data-state="{state}" data-start="{start:g}" '
+                f'data-end="{"" if end == INFINITY else f"{end:g}"}" data-functions="{functions}">'
+                f"<title>{escape(label)}: {format_duration(start)}–{until}"
+                f" ({LEGEND[state]})</title></rect>"
             )
     out.append("</svg>")
     return "\n".join(out) + "\n"
@@ -130,22 +206,6 @@ def _tick_label(seconds: float) -> str:
     if seconds >= 2 * DAY and seconds % DAY == 0:
         return f"{seconds / DAY:.0f}d"
     return format_duration(seconds)
-
-
-def _bars(outcome: FunctionOutcome) -> list[tuple[float, float, str]]:
-    """Coloured spans; one still open when the window ends has no end (``INFINITY``)."""
-    bars = []
-    for period in outcome.periods:
-        end = period.end if period.recovered else INFINITY
-        buffered = outcome.function.text.kept and outcome.function.buffer is not None
-        if period.consumer_down or not buffered:
-            bars.append((period.start, end, "lost"))
-        elif period.exhausted_at is not None:
-            bars.append((period.start, period.exhausted_at, "kept"))
-            bars.append((period.exhausted_at, end, "lost"))
-        else:
-            bars.append((period.start, end, "kept"))
-    return bars
 
 
 def _horizon(report: IncidentReport) -> float:

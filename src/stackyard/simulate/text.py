@@ -28,6 +28,7 @@ VERDICT_MARKS = {
     "broken": "❌",
     "missing": "❌",
     "undecided": "❔",
+    "not applicable": "➖",
 }
 
 
@@ -113,7 +114,7 @@ def dr_text(recovery: DisasterRecovery) -> list[str]:
 
 
 def matrix_text(matrix: FailureMatrix, model: RuntimeModel) -> str:
-    """Seed 004 §9.1 style: each failure and what it does, then recovery priorities."""
+    """The failure matrix: each failure and what it does, then recovery priorities."""
     lines = [f"Single failures, each lasting {format_duration(matrix.duration)}", ""]
     for row in matrix.rows:
         lines.append(row.target)
@@ -138,7 +139,7 @@ def matrix_text(matrix: FailureMatrix, model: RuntimeModel) -> str:
 
 
 def priorities_text(model: RuntimeModel) -> list[str]:
-    """Seed 004 §9.3 style: recovery priority and RTO target of every service."""
+    """Recovery priority and RTO target of every service."""
     rto = parse_duration(model.plan.spec.platform.slo.rto)
     by_priority: dict[Priority, list[str]] = defaultdict(list)
     for service in sorted(model.services.values(), key=lambda s: (s.wave, s.id)):

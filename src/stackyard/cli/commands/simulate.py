@@ -81,7 +81,7 @@ def simulate_command(
 
 
 def _broken(report: IncidentReport) -> bool:
-    return any(c.verdict != "holds" for c in report.contract) or any(
+    return any(c.verdict not in ("holds", "not applicable") for c in report.contract) or any(
         e.verdict == "exceeds" for e in report.slo
     )
 
