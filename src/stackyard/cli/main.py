@@ -199,7 +199,7 @@ def diff(
         bool,
         typer.Option(
             "--manifests",
-            help="Compare the rendered trees object by object (implied for a folder).",
+            help="Compare the rendered trees object by object (implied for a rendered folder).",
         ),
     ] = False,
     fail_on_disruptive: Annotated[

@@ -34,7 +34,7 @@ from stackyard.errors import InputError, Location, Problem, YamlError
 from stackyard.fsio.read import read_tree_file
 from stackyard.plan import make_plan
 from stackyard.render.build import render_plan
-from stackyard.render.marker import RESERVED
+from stackyard.render.marker import MARKER, RESERVED
 from stackyard.render.yamlout import dump_yaml
 from stackyard.spec import load_spec
 from stackyard.yamlio import load_yaml_documents
@@ -188,6 +188,11 @@ def rendered_tree(source: Path) -> tuple[dict[str, str], tuple[str, ...]]:
     if plan.errors:  # render refuses such a plan, so there is no tree to compare
         raise InputError([Problem(f.location, f.field, f.message, f.hint) for f in plan.errors])
     return dict(render_plan(plan)), ()
+
+
+def is_rendered_tree(path: Path) -> bool:
+    """Whether ``path`` is a folder ``render`` wrote: it holds the render marker."""
+    return path.is_dir() and (path / MARKER).is_file()
 
 
 def compare_rendered(old: Path, new: Path) -> TreeDiff:

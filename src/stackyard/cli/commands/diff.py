@@ -1,9 +1,9 @@
 """``stackyard diff OLD NEW``: what changes between two specs or two rendered trees.
 
-Two specs are compared field by field through their plans; with ``--manifests``, or when
-either side is a rendered folder, the rendered trees are compared object by object, as
-``kubectl diff`` and ``helm diff`` show manifests. ``--fail-on-disruptive`` makes either
-a CI gate: exit 1 when a change is disruptive.
+Two specs are compared field by field through their plans. With ``--manifests``, or when
+either side is a folder ``render`` wrote (it holds the marker), the rendered trees are
+compared object by object, as ``kubectl diff`` and ``helm diff`` show manifests.
+``--fail-on-disruptive`` makes either a CI gate: exit 1 when a change is disruptive.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from rich.markup import escape
 from stackyard.cli.errors import FINDINGS, OK
 from stackyard.cli.output import OutputFormat, console, print_json
 from stackyard.plan.diff import SpecDiff, compare_specs
-from stackyard.render.treediff import TreeDiff, compare_rendered
+from stackyard.render.treediff import TreeDiff, compare_rendered, is_rendered_tree
 
 _MARK = {"added": "+", "removed": "-", "changed": "~"}
 _DISRUPTIVE = " [bold red]DISRUPTIVE[/]"
@@ -31,7 +31,7 @@ def diff_command(
 ) -> int:
     """Compare, print the differences, and exit 1 if asked to gate on disruption."""
     result: SpecDiff | TreeDiff
-    if manifests or old.is_dir() or new.is_dir():
+    if manifests or is_rendered_tree(old) or is_rendered_tree(new):
         result = compare_rendered(old, new)
     else:
         result = compare_specs(old, new)
