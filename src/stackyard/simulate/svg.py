@@ -42,7 +42,7 @@ LEGEND = {
     "partly-down": "target partly down",
     "kept": "on buffer or cache",
     "interrupted": "interrupted",
-    "lost": "buffer exhausted, data lost",
+    "lost": "past the buffer: data lost or stale",
 }
 DAY = 86400
 YEAR = 365 * DAY
