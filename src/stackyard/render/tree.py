@@ -47,7 +47,7 @@ class RenderedTree:
     """Files to write, by relative path; each path may be written once."""
 
     files: dict[str, str] = field(default_factory=dict)
-    settings: RenderSettings = field(default_factory=RenderSettings)
+    settings: RenderSettings = field(default_factory=RenderSettings, compare=False, repr=False)
     """The run-time settings written into ``files``, with their file and line."""
 
     def add_text(self, path: str, text: str) -> None:
