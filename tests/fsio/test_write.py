@@ -178,7 +178,7 @@ def test_files_and_folders_get_the_users_umask(tmp_path: Path, umask: int) -> No
     assert stat.S_IMODE(spec.stat().st_mode) == 0o666 & ~umask
     out = tmp_path / "new" / "repo"
     assert _run("render", str(spec), "-o", str(out), umask=umask).returncode == 0
-    for folder in (tmp_path / "new", out, out / "apps" / "applicationsets"):
+    for folder in (tmp_path / "new", out, out / "apps" / "applications"):
         assert stat.S_IMODE(folder.stat().st_mode) == 0o777 & ~umask, folder
     for file in (out / "README.md", out / "apps" / "project.yaml", out / ".stackyard-render"):
         assert stat.S_IMODE(file.stat().st_mode) == 0o666 & ~umask, file

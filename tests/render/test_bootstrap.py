@@ -240,15 +240,12 @@ def test_rke2_installs_the_release_argo_cd_adopts(plans: dict[str, Plan]) -> Non
     assert config["cni"] == "none"  # RKE2's bundled rke2-cilium stays off
     [chart] = documents(node_files(plan, "prod")["rke2/server/manifests/cilium.yaml"])
     tree = dict(render_plan(plan))
-    [appset] = documents(tree["apps/applicationsets/cilium.yaml"])
-    chart_source = appset["spec"]["template"]["spec"]["sources"][0]
+    [application] = documents(tree["apps/applications/cilium.yaml"])
+    chart_source = application["spec"]["sources"][0]
     assert chart["metadata"]["name"] == chart_source["helm"]["releaseName"]
     assert chart["spec"]["repo"] == chart_source["repoURL"]
     assert chart["spec"]["version"] == chart_source["targetRevision"]
-    assert (
-        chart["spec"]["targetNamespace"]
-        == appset["spec"]["template"]["spec"]["destination"]["namespace"]
-    )
+    assert chart["spec"]["targetNamespace"] == application["spec"]["destination"]["namespace"]
     assert chart["spec"]["bootstrap"] is True
     values = yaml.safe_load(chart["spec"]["valuesContent"])
     assert values == bootstrap_values(RenderContext(plan), plan.cluster("prod"))

@@ -154,18 +154,18 @@ def test_check_exits_zero_when_identical_and_one_with_the_differing_paths(
 
     (out / "apps" / "project.yaml").write_text("edited: true\n")
     (out / "bootstrap" / "root-app.yaml").unlink()
-    stale = out / "apps" / "applicationsets" / "retired.yaml"
+    stale = out / "apps" / "applications" / "retired.yaml"
     marker = json.loads((out / MARKER).read_text())
-    marker["files"]["apps/applicationsets/retired.yaml"] = "0" * 64
+    marker["files"]["apps/applications/retired.yaml"] = "0" * 64
     (out / MARKER).write_text(json.dumps(marker))
-    stale.write_text("kind: ApplicationSet\n")
+    stale.write_text("kind: Application\n")
     before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
     result = cli("render", SPEC, "-o", out, "--check")
     assert result.exit_code == 1
     assert result.stdout.splitlines() == [
         "changed: apps/project.yaml",
         "missing: bootstrap/root-app.yaml",
-        "stale: apps/applicationsets/retired.yaml",
+        "stale: apps/applications/retired.yaml",
         f"changed: {MARKER}",
     ]
     assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before  # wrote nothing

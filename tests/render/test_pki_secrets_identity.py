@@ -14,8 +14,12 @@ ISSUER_FILE = "manifests/{cluster}/vault-issuer/vault-cluster-issuer.yaml"
 
 
 def wave(rendered: Rendered, component: str) -> int:
-    (appset,) = rendered.documents(f"apps/applicationsets/{component}.yaml")
-    return int(appset["metadata"]["annotations"]["argocd.argoproj.io/sync-wave"])
+    waves = {
+        int(application["metadata"]["annotations"]["argocd.argoproj.io/sync-wave"])
+        for application in rendered.documents(f"apps/applications/{component}.yaml")
+    }
+    (only,) = waves  # every cluster's Application of a component is in the same wave
+    return only
 
 
 def test_phase_one_exists_wherever_cert_manager_runs(rendered: dict[str, Rendered]) -> None:

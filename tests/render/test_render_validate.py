@@ -12,7 +12,6 @@ from click.testing import Result
 from typer.testing import CliRunner
 
 from stackyard.cli.main import app
-from stackyard.kube import selector_matches
 from stackyard.plan import make_plan
 from stackyard.render.build import render_plan
 from stackyard.render.context import component_label
@@ -81,22 +80,26 @@ def test_rendering_the_same_spec_to_disk_twice_changes_nothing(
 
 
 @pytest.mark.parametrize("name", EXAMPLE_NAMES)
-def test_every_application_set_selects_exactly_the_planned_clusters(
+def test_every_component_application_targets_exactly_the_planned_clusters(
     rendered: dict[str, Rendered], name: str
 ) -> None:
     tree = rendered[name]
     secrets = [doc for _, doc in tree.objects("apps/clusters/")]
+    servers = {s["stringData"]["server"]: s["stringData"]["name"] for s in secrets}
     labels = {s["stringData"]["name"]: s["metadata"]["labels"] for s in secrets}
-    for path, appset in tree.objects("apps/applicationsets/"):
-        component = appset["metadata"]["name"]
-        selector = appset["spec"]["generators"][0]["clusters"]["selector"]
-        selected = {c for c, lbls in labels.items() if selector_matches(selector, lbls)}
-        if component == "platform-base":
-            assert selected == set(labels), path
-            continue
+    targets: dict[str, set[str]] = {}
+    for path, application in tree.objects("apps/applications/"):
+        component = application["metadata"]["labels"]["stackyard.dev/component"]
+        cluster = servers[application["spec"]["destination"]["server"]]
+        assert application["metadata"]["name"] == f"{component}-{cluster}", path
+        targets.setdefault(component, set()).add(cluster)
+    assert targets.pop("platform-base") == set(labels)
+    targets.pop("gateway-api-crds", None)
+    for component, clusters in targets.items():
         planned = {c.name for c in tree.plan.clusters if c.has(component)}
-        assert selected == planned, (path, selected, planned)
-        assert selector["matchLabels"] == {component_label(component): "enabled"}
+        assert clusters == planned, (component, clusters, planned)
+        # The cluster Secrets' labels say the same, for selectors of the user's own.
+        assert {c for c, lbls in labels.items() if component_label(component) in lbls} == planned
 
 
 @pytest.mark.parametrize("name", ["local-multicluster", "aws-standard", "aws-enterprise"])
@@ -104,15 +107,18 @@ def test_vault_issuer_syncs_after_vault(rendered: dict[str, Rendered], name: str
     tree = rendered[name]
 
     def wave(component: str) -> int:
-        (appset,) = tree.documents(f"apps/applicationsets/{component}.yaml")
-        return int(appset["metadata"]["annotations"]["argocd.argoproj.io/sync-wave"])
+        (only,) = {
+            int(application["metadata"]["annotations"]["argocd.argoproj.io/sync-wave"])
+            for application in tree.documents(f"apps/applications/{component}.yaml")
+        }
+        return only
 
     assert wave("cert-manager") < wave("vault") < wave("vault-issuer")
 
 
 def test_values_layers_are_referenced_in_merge_order(rendered: dict[str, Rendered]) -> None:
-    (appset,) = rendered["local-multicluster"].documents("apps/applicationsets/vault.yaml")
-    files = appset["spec"]["template"]["spec"]["sources"][0]["helm"]["valueFiles"]
+    (application,) = rendered["local-multicluster"].documents("apps/applications/vault.yaml")
+    files = application["spec"]["sources"][0]["helm"]["valueFiles"]
     assert [f.split("/")[1:3] for f in files] == [
         ["values", "common"],
         ["values", "editions"],
@@ -147,8 +153,10 @@ def test_validate_reports_broken_wiring_and_schema_with_lines(
 
     copy = tmp_path / "copy"
     shutil.copytree(trees["community-poc"], copy)
-    appset = copy / "apps" / "applicationsets" / "longhorn.yaml"
-    appset.write_text(appset.read_text().replace("longhorn: enabled", "longhorn: enabeld"))
+    application = copy / "apps" / "applications" / "longhorn.yaml"
+    application.write_text(
+        application.read_text().replace("https://kubernetes.default.svc", "https://nowhere:6443")
+    )
     (copy / "values" / "clusters" / "poc" / "harbor.yaml").unlink()
     base = copy / "manifests" / "poc" / "base" / "namespaces.yaml"
     base.write_text(base.read_text().replace("  labels:", "  lables:", 1))
@@ -156,7 +164,7 @@ def test_validate_reports_broken_wiring_and_schema_with_lines(
     assert result.exit_code == 1
     findings = json.loads(result.stdout)["findings"]
     messages = {(f["check"], Path(f["file"]).name): f for f in findings}
-    assert "selects no cluster" in messages[("topology", "longhorn.yaml")]["message"]
+    assert "no declared cluster" in messages[("topology", "longhorn.yaml")]["message"]
     assert "harbor.yaml does not exist" in messages[("topology", "harbor.yaml")]["message"]
     lables = messages[("schema", "namespaces.yaml")]
     assert "lables" in lables["message"] and lables["line"] > 1
@@ -180,8 +188,8 @@ def test_render_keeps_user_overrides_and_references_them(trees: dict[str, Path],
     result = cli("render", str(EXAMPLES / "community-poc.yaml"), "-o", str(tree))
     assert result.exit_code == 0
     assert mine.read_text() == "replicas: 2\n"
-    appset = yaml.safe_load((tree / "apps" / "applicationsets" / "grafana.yaml").read_text())
-    files = appset["spec"]["template"]["spec"]["sources"][0]["helm"]["valueFiles"]
+    application = yaml.safe_load((tree / "apps" / "applications" / "grafana.yaml").read_text())
+    files = application["spec"]["sources"][0]["helm"]["valueFiles"]
     assert "$values/overrides/values/common/grafana.yaml" in files
     assert validate_directory(tree).errors == []
 
@@ -192,8 +200,8 @@ def test_a_tree_rendered_under_a_repository_path_validates(tmp_path: Path, cli: 
     spec.write_text(text.replace("  path: .", "  path: platform/poc"))
     out = tmp_path / "repo" / "platform" / "poc"
     assert cli("render", str(spec), "-o", str(out)).exit_code == 0
-    appset = yaml.safe_load((out / "apps" / "applicationsets" / "grafana.yaml").read_text())
-    files = appset["spec"]["template"]["spec"]["sources"][0]["helm"]["valueFiles"]
+    application = yaml.safe_load((out / "apps" / "applications" / "grafana.yaml").read_text())
+    files = application["spec"]["sources"][0]["helm"]["valueFiles"]
     assert files[0] == "$values/platform/poc/values/common/grafana.yaml"
     assert not (out / ".github").exists()  # GitHub reads workflows at the repository root only
     result = cli("validate", str(out), "-o", "json")

@@ -52,7 +52,7 @@ def test_a_chart_that_fails_to_render_is_an_error(tree: Path, tmp_path: Path) ->
     report = validate_directory(tree, charts=tmp_path)
     (finding,) = [f for f in report.errors if f.check == "hydrate"]
     assert "grafana-poc" in finding.message and "failed to render" in finding.message
-    assert finding.location.file.endswith("apps/applicationsets/grafana.yaml")
+    assert finding.location.file.endswith("apps/applications/grafana.yaml")
 
 
 def test_invalid_rendered_objects_are_reported(tree: Path, tmp_path: Path) -> None:

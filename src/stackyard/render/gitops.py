@@ -1,16 +1,29 @@
-"""The Argo CD objects: root App-of-Apps, AppProject, ApplicationSets, cluster Secrets.
+"""The Argo CD objects: root App-of-Apps, AppProject, component Applications, cluster Secrets.
 
-Layout decisions (documented for users in the rendered README):
+Layout and ordering decisions (documented for users in the rendered README and in
+docs/rendering.md):
 
 - ``bootstrap/root-app.yaml`` is applied once by hand; it syncs ``apps/``.
-- ``apps/`` holds the AppProject, one ApplicationSet per component and one for each
-  cluster's base manifests, and the declarative cluster Secrets, so adding a cluster
-  is a commit.
-- Each ApplicationSet uses the cluster generator, selecting clusters by the labels
-  on their Secrets: the per-component enable label plus role, edition and provider.
+- ``apps/`` holds the AppProject, the declarative cluster Secrets and one Argo CD
+  Application per component and cluster (``apps/applications/<component>.yaml``, one
+  document per cluster). They are plain resources of the root app, so the root app's
+  sync waves order them: Argo CD applies the next wave only when every resource of the
+  current one is in sync and healthy
+  (https://argo-cd.readthedocs.io/en/stable/user-guide/sync-waves/). An Application's
+  health counts only with the health check Argo CD 1.8 removed and documents how to
+  restore in ``argocd-cm``
+  (https://argo-cd.readthedocs.io/en/stable/operator-manual/health/#argocd-app); the
+  Argo CD values render it (``values_data/argo-cd.yaml``). ApplicationSets are not
+  used for components: an ApplicationSet has no health, and the Applications it
+  generates are not resources of the root app, so nothing would wait.
+- CRDs exist before the objects that use them, by order: a component's own custom
+  resources (``manifests/<cluster>/<component>``) sync in the same Application as the
+  chart that ships their CRDs, in a later wave of it (``manifests.base.AFTER_CHART``);
+  custom resources of another component's CRDs belong to an Application of a later root
+  wave; the Gateway API CRDs, which no chart ships, get their own early Application.
 - Helm Applications are multi-source: the chart, plus this repository as ``$values``
   (common → edition → cluster → the user's overrides), plus, where the component owns
-  custom resources on the cluster, the folder ``manifests/<cluster>/<component>``.
+  objects on the cluster, the folder ``manifests/<cluster>/<component>``.
 - Credentials are never rendered: cluster Secrets carry name, server and labels; the
   connection config is supplied at bootstrap (see the README).
 """
@@ -22,23 +35,30 @@ import json
 from stackyard.catalog import Component
 from stackyard.plan import ClusterPlan
 from stackyard.render.context import (
-    ENABLED,
     IN_CLUSTER,
     LABEL_PREFIX,
     PROJECT,
     RenderContext,
     application_of,
-    component_label,
 )
 from stackyard.render.tree import Manifest, RenderError
 
 BASE = "platform-base"
 BASE_WAVE = -30
-SYNC_OPTIONS = [
-    "ServerSideApply=true",
-    "SkipDryRunOnMissingResource=true",
-    "RespectIgnoreDifferences=true",
-]
+# No SkipDryRunOnMissingResource: a CRD in the same sync makes Argo CD skip the dry run
+# on its own (https://argo-cd.readthedocs.io/en/stable/user-guide/sync-options/
+# #skip-dry-run-for-new-custom-resources-types), and every other CRD comes from an
+# Application of an earlier root wave, so a missing kind is a real error, not a race.
+SYNC_OPTIONS = ["ServerSideApply=true", "RespectIgnoreDifferences=true"]
+RETRY = {"limit": 10, "backoff": {"duration": "10s", "factor": 2, "maxDuration": "5m"}}
+
+# The Gateway API CRDs: no chart in the catalog ships them (Cilium and Istio expect
+# them installed), so they get their own Application before the first component.
+GATEWAY_API = "gateway-api-crds"
+GATEWAY_API_GROUP = "gateway.networking.k8s.io"
+GATEWAY_API_REPO = "https://github.com/kubernetes-sigs/gateway-api.git"
+GATEWAY_API_VERSION = "v1.6.1"  # the CRDs validate checks against (validate/data/crds)
+GATEWAY_API_WAVE = BASE_WAVE + 5
 
 
 def wave_annotation(wave: int) -> dict[str, str]:
@@ -75,6 +95,10 @@ def root_application(context: RenderContext) -> Manifest:
             "syncPolicy": {
                 "automated": {"prune": True, "selfHeal": True},
                 "syncOptions": ["ServerSideApply=true", "RespectIgnoreDifferences=true"],
+                # Automated sync never re-attempts a failed sync of the same commit
+                # unless retry is set (https://argo-cd.readthedocs.io/en/stable/user-guide/
+                # auto_sync/); a wave that fails while a component starts is retried.
+                "retry": {"limit": -1, "backoff": RETRY["backoff"]},
             },
         },
     }
@@ -118,43 +142,32 @@ def cluster_secret(context: RenderContext, cluster: ClusterPlan) -> Manifest:
     }
 
 
-def selector(context: RenderContext, component: Component) -> Manifest:
-    """Cluster-generator selector: the enable label plus role, edition and provider.
-
-    Roles, editions and providers are the catalog's, widened by any cluster an
-    override forced the component onto, so the selector matches exactly the plan.
-    """
-    running = context.clusters_running(component.name)
-    roles = sorted({*component.roles, *(c.cluster.role for c in running)})
-    editions = sorted({*component.editions, context.platform.edition})
-    providers = sorted({*component.providers, context.platform.provider})
-    return {
-        "matchLabels": {component_label(component.name): ENABLED},
-        "matchExpressions": [
-            {"key": f"{LABEL_PREFIX}/role", "operator": "In", "values": roles},
-            {"key": f"{LABEL_PREFIX}/edition", "operator": "In", "values": editions},
-            {"key": f"{LABEL_PREFIX}/provider", "operator": "In", "values": providers},
-        ],
-    }
-
-
-def values_files(context: RenderContext, name: str) -> list[str]:
-    """The ``$values`` files of a component, in merge order (overrides last)."""
+def values_files(context: RenderContext, name: str, cluster: ClusterPlan) -> list[str]:
+    """The ``$values`` files of a component on ``cluster``, in merge order (overrides last)."""
     file = f"{name}.yaml"
     layers = [
         ("values", "common"),
         ("values", "editions", context.platform.edition),
-        ("values", "clusters", "{{.name}}"),
+        ("values", "clusters", cluster.name),
         ("overrides", "values", "common"),
-        ("overrides", "values", "clusters", "{{.name}}"),
+        ("overrides", "values", "clusters", cluster.name),
     ]
     return [f"$values/{context.repo_path(*layer, file)}" for layer in layers]
 
 
-def application_set(
-    context: RenderContext, component: Component, wave: int, has_manifests: bool
+def application_name(unit: str, cluster: ClusterPlan) -> str:
+    """The name of the Application installing ``unit`` (a component, base, CRDs) on a cluster."""
+    return f"{unit}-{cluster.name}"
+
+
+def component_application(
+    context: RenderContext,
+    component: Component,
+    cluster: ClusterPlan,
+    wave: int,
+    has_manifests: bool,
 ) -> Manifest:
-    """One ApplicationSet installing ``component`` on every cluster that enables it."""
+    """The Application installing ``component`` on ``cluster``, in root wave ``wave``."""
     gitops = context.platform.gitops
     install = component.install
     sources: list[Manifest] = []
@@ -166,7 +179,7 @@ def application_set(
             chart_source["chart"] = install.chart
         chart_source["helm"] = {
             "releaseName": component.name,
-            "valueFiles": values_files(context, component.name),
+            "valueFiles": values_files(context, component.name, cluster),
             "ignoreMissingValueFiles": True,
         }
         sources += [
@@ -178,94 +191,105 @@ def application_set(
             {
                 "repoURL": gitops.repoURL,
                 "targetRevision": gitops.revision,
-                "path": context.repo_path("manifests", "{{.name}}", component.name),
+                "path": context.repo_path("manifests", cluster.name, component.name),
                 "directory": {"recurse": True},
             }
         )
     if not sources:
         raise RenderError(f"{component.name}: nothing to install (no chart and no manifests)")
+    return _application(
+        context,
+        component.name,
+        cluster,
+        wave,
+        {
+            "project": PROJECT,
+            "sources": sources,
+            "destination": {"server": context.server(cluster), "namespace": component.namespace},
+            "syncPolicy": {
+                "automated": {"prune": True, "selfHeal": True},
+                "syncOptions": SYNC_OPTIONS,
+                "retry": RETRY,
+            },
+        },
+    )
+
+
+def base_application(context: RenderContext, cluster: ClusterPlan) -> Manifest:
+    """Per-cluster base objects (namespaces, quotas, limits, network policy), first."""
+    gitops = context.platform.gitops
+    return _application(
+        context,
+        BASE,
+        cluster,
+        BASE_WAVE,
+        {
+            "project": PROJECT,
+            "source": {
+                "repoURL": gitops.repoURL,
+                "targetRevision": gitops.revision,
+                "path": context.repo_path("manifests", cluster.name, "base"),
+                "directory": {"recurse": True},
+            },
+            "destination": {"server": context.server(cluster)},
+            "syncPolicy": {
+                # Never prune namespaces: that would delete everything in them.
+                "automated": {"prune": False, "selfHeal": True},
+                "syncOptions": ["ServerSideApply=true"],
+            },
+        },
+    )
+
+
+def gateway_api_application(context: RenderContext, cluster: ClusterPlan) -> Manifest:
+    """The Gateway API CRDs (standard channel) on ``cluster``, before any component."""
+    return _application(
+        context,
+        GATEWAY_API,
+        cluster,
+        GATEWAY_API_WAVE,
+        {
+            "project": PROJECT,
+            "source": {
+                "repoURL": GATEWAY_API_REPO,
+                "targetRevision": GATEWAY_API_VERSION,
+                "path": "config/crd/standard",
+            },
+            "destination": {"server": context.server(cluster)},
+            "syncPolicy": {
+                # Pruning a CRD deletes every object of its kind: never automatic.
+                "automated": {"prune": False, "selfHeal": True},
+                # Some CRDs are too large for the last-applied annotation of client-side apply.
+                "syncOptions": ["ServerSideApply=true"],
+                "retry": RETRY,
+            },
+        },
+    )
+
+
+def needs_gateway_api(cluster: ClusterPlan, manifests: list[Manifest]) -> bool:
+    """Whether ``cluster`` needs the Gateway API CRDs: a provider of it runs, or objects use it."""
+    if any("gateway-api" in planned.component.provides for planned in cluster.components):
+        return True
+    return any(str(m.get("apiVersion", "")).startswith(f"{GATEWAY_API_GROUP}/") for m in manifests)
+
+
+def _application(
+    context: RenderContext, unit: str, cluster: ClusterPlan, wave: int, spec: Manifest
+) -> Manifest:
     return {
         "apiVersion": "argoproj.io/v1alpha1",
-        "kind": "ApplicationSet",
+        "kind": "Application",
         "metadata": {
-            "name": component.name,
+            "name": application_name(unit, cluster),
             "namespace": context.argocd_namespace,
+            "labels": {
+                f"{LABEL_PREFIX}/component": unit,
+                f"{LABEL_PREFIX}/cluster": cluster.name,
+            },
             "annotations": wave_annotation(wave),
         },
-        "spec": {
-            "goTemplate": True,
-            "goTemplateOptions": ["missingkey=error"],
-            "generators": [{"clusters": {"selector": selector(context, component)}}],
-            "template": {
-                "metadata": {
-                    "name": f"{component.name}-{{{{.name}}}}",
-                    "labels": {f"{LABEL_PREFIX}/component": component.name},
-                    "annotations": wave_annotation(wave),
-                },
-                "spec": {
-                    "project": PROJECT,
-                    "sources": sources,
-                    "destination": {"server": "{{.server}}", "namespace": component.namespace},
-                    "syncPolicy": {
-                        "automated": {"prune": True, "selfHeal": True},
-                        "syncOptions": SYNC_OPTIONS,
-                        "retry": {
-                            "limit": 10,
-                            "backoff": {"duration": "10s", "factor": 2, "maxDuration": "5m"},
-                        },
-                    },
-                },
-            },
-        },
-    }
-
-
-def base_application_set(context: RenderContext) -> Manifest:
-    """Per-cluster base manifests (namespaces, quotas, limits, network policy) first."""
-    gitops = context.platform.gitops
-    return {
-        "apiVersion": "argoproj.io/v1alpha1",
-        "kind": "ApplicationSet",
-        "metadata": {
-            "name": BASE,
-            "namespace": context.argocd_namespace,
-            "annotations": wave_annotation(BASE_WAVE),
-        },
-        "spec": {
-            "goTemplate": True,
-            "goTemplateOptions": ["missingkey=error"],
-            "generators": [
-                {
-                    "clusters": {
-                        "selector": {
-                            "matchLabels": {f"{LABEL_PREFIX}/platform": context.platform.name}
-                        }
-                    }
-                }
-            ],
-            "template": {
-                "metadata": {
-                    "name": f"{BASE}-{{{{.name}}}}",
-                    "labels": {f"{LABEL_PREFIX}/component": BASE},
-                    "annotations": wave_annotation(BASE_WAVE),
-                },
-                "spec": {
-                    "project": PROJECT,
-                    "source": {
-                        "repoURL": gitops.repoURL,
-                        "targetRevision": gitops.revision,
-                        "path": context.repo_path("manifests", "{{.name}}", "base"),
-                        "directory": {"recurse": True},
-                    },
-                    "destination": {"server": "{{.server}}"},
-                    "syncPolicy": {
-                        # Never prune namespaces: that would delete everything in them.
-                        "automated": {"prune": False, "selfHeal": True},
-                        "syncOptions": ["ServerSideApply=true"],
-                    },
-                },
-            },
-        },
+        "spec": spec,
     }
 
 

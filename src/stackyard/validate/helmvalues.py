@@ -1,6 +1,6 @@
 """Check the Helm values files a tree feeds to each chart.
 
-For every ApplicationSet with a chart source, each ``$values`` file in the tree is
+For every Application or ApplicationSet with a chart source, each ``$values`` file is
 checked key by key against the pinned chart's key tree (located at the offending
 key, with the nearest real key as a hint), and for every cluster the Application
 targets, the merged layers (common → edition → cluster → overrides) are checked
@@ -34,7 +34,7 @@ def check_values(repository: Repository) -> Iterator[ValidationFinding]:
         keys = chart_keys(chart, str(source.get("targetRevision")))
         if not isinstance(keys, ChartKeys):
             yield ValidationFinding(
-                helm.document.locate(("spec", "template", "spec")),
+                helm.document.locate(helm.at),
                 "values",
                 f"values of {chart} {keys.version} are not checked: {keys.reason}",
                 severity="unchecked",

@@ -1,6 +1,6 @@
 """Hydrate Applications with a real Helm engine and validate what the charts render.
 
-With ``--hydrate --charts DIR``, every chart an ApplicationSet installs that is
+With ``--hydrate --charts DIR``, every chart an Application(Set) installs that is
 present in DIR (a ``.tgz`` archive or an unpacked chart directory, matched by the
 name and version in its ``Chart.yaml``) is rendered offline through helm-python-sdk
 (Helm's Go SDK) with the merged ``$values`` layers of each target cluster, exactly
@@ -114,7 +114,7 @@ def hydrate(repository: Repository, charts: Path, version: str) -> Hydration:
         name = str(source.get("chart") or str(source.get("path") or "").rsplit("/", 1)[-1])
         chart_version = str(source.get("targetRevision") or "").lstrip("v")
         path = available.get((name, chart_version)) or available.get((name, "v" + chart_version))
-        where = helm_source.document.locate(("spec", "template", "spec"))
+        where = helm_source.document.locate(helm_source.at)
         if path is None:
             result.findings.append(
                 ValidationFinding(
@@ -131,7 +131,7 @@ def hydrate(repository: Repository, charts: Path, version: str) -> Hydration:
             for _, layer in value_layers(repository, helm_values.get("valueFiles") or [], cluster):
                 if isinstance(layer.data, dict):
                     values = merge_values(values, layer.data)
-            app = f"{helm_source.appset}-{cluster.name}"
+            app = helm_source.application(cluster)
             result.findings += _render(
                 path, values, release, helm_source.namespace, app, version, where, result
             )

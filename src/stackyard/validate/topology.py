@@ -1,10 +1,11 @@
 """Check the GitOps wiring itself, the way Argo CD would resolve it.
 
 For every ApplicationSet with a cluster generator: its selector must match at least
-one declarative cluster Secret; for each matched cluster, every ``$values`` file and
-every Git directory it references must exist (files under ``overrides/`` are the
-user's and optional); and no object may be owned by two Applications, counting the
-directories each Application syncs. A ``path`` in the root Application must exist too.
+one declarative cluster Secret. For each matched cluster, and for every Application
+whose destination is a declarative cluster: every ``$values`` file and every Git
+directory it references must exist (files under ``overrides/`` are the user's and
+optional); and no object may be owned by two Applications, counting the directories
+each Application syncs. A ``path`` in any other Application (the root) must exist too.
 """
 
 from __future__ import annotations
@@ -33,36 +34,61 @@ class ClusterSecret:
 
 @dataclass(frozen=True)
 class HelmSource:
-    """A chart source of an ApplicationSet template and the clusters it targets."""
+    """A chart source of an Application or ApplicationSet template and the clusters it targets.
+
+    ``at`` is the path of the Application spec in ``document`` (the template's spec for
+    an ApplicationSet), where findings about the source are located.
+    """
 
     appset: str
     document: LocatedDocument
     source: Mapping[str, Any]
     namespace: str
     clusters: tuple[ClusterSecret, ...]
+    at: tuple[str, ...] = ("spec", "template", "spec")
+
+    def application(self, cluster: ClusterSecret) -> str:
+        """The name of the Application that installs the chart on ``cluster``."""
+        return self.appset if self.at == ("spec",) else f"{self.appset}-{cluster.name}"
 
 
 def helm_sources(repository: Repository) -> Iterator[HelmSource]:
-    """Every Helm source of every cluster-generator ApplicationSet in the tree."""
+    """Every Helm source of every cluster-generator ApplicationSet and Application in the tree."""
     clusters = cluster_secrets(repository)
     for _, document in repository.objects():
         data = document.data
-        if not isinstance(data, dict) or data.get("kind") != "ApplicationSet":
+        if not isinstance(data, dict) or data.get("kind") not in ("ApplicationSet", "Application"):
             continue
         spec = data.get("spec") or {}
-        template = (spec.get("template") or {}).get("spec") or {}
-        selected = tuple(
-            cluster
-            for generator in spec.get("generators") or []
-            if "clusters" in generator
-            for cluster in clusters
-            if selector_matches((generator["clusters"] or {}).get("selector") or {}, cluster.labels)
-        )
+        at: tuple[str, ...] = ("spec",)
+        if data["kind"] == "Application":
+            template = spec
+            selected = tuple(destination_clusters(spec, clusters))
+        else:
+            template, at = (spec.get("template") or {}).get("spec") or {}, HelmSource.at
+            selected = tuple(
+                cluster
+                for generator in spec.get("generators") or []
+                if "clusters" in generator
+                for cluster in clusters
+                if selector_matches(
+                    (generator["clusters"] or {}).get("selector") or {}, cluster.labels
+                )
+            )
         namespace = str((template.get("destination") or {}).get("namespace") or "default")
         name = str((data.get("metadata") or {}).get("name"))
         for source in template.get("sources") or [template.get("source") or {}]:
-            if source.get("helm") is not None:
-                yield HelmSource(name, document, source, namespace, selected)
+            if isinstance(source, dict) and source.get("helm") is not None:
+                yield HelmSource(name, document, source, namespace, selected, at)
+
+
+def destination_clusters(
+    spec: Mapping[str, Any], clusters: list[ClusterSecret]
+) -> list[ClusterSecret]:
+    """The declarative cluster an Application's destination names (by server or name)."""
+    destination = spec.get("destination") or {}
+    server, name = destination.get("server"), destination.get("name")
+    return [c for c in clusters if (server and c.server == server) or (name and c.name == name)]
 
 
 def cluster_secrets(repository: Repository) -> list[ClusterSecret]:
@@ -91,7 +117,24 @@ def check_topology(repository: Repository) -> Iterator[ValidationFinding]:
         if data.get("kind") == "ApplicationSet":
             yield from _application_set(repository, path, document, clusters, owners)
         elif data.get("kind") == "Application":
+            spec = data.get("spec") or {}
+            targets = destination_clusters(spec, clusters)
+            name = str((data.get("metadata") or {}).get("name"))
+            if targets:
+                yield from _sources(repository, document, name, spec, ("spec",), targets[0], owners)
+                continue
+            if clusters and _destination(spec):
+                yield ValidationFinding(
+                    document.locate(("spec", "destination")),
+                    "topology",
+                    f"Application {name} targets {_destination(spec)}, no declared cluster",
+                )
             yield from _application(repository, path, document)
+
+
+def _destination(spec: Mapping[str, Any]) -> str:
+    destination = spec.get("destination") or {}
+    return str(destination.get("server") or destination.get("name") or "")
 
 
 def _application(
@@ -144,42 +187,56 @@ def _application_set(
                 "topology",
                 f"ApplicationSet {name} selects no cluster",
             )
-        destination_ns = str((template.get("destination") or {}).get("namespace") or "")
-        sources = template.get("sources") or (
-            [template["source"]] if template.get("source") else []
-        )
-        key = "sources" if template.get("sources") else "source"
         for cluster in selected:
-            app = f"{name}-{cluster.name}"
-            for s_index, source in enumerate(sources):
-                at: tuple[str | int, ...] = ("spec", "template", "spec", key) + (
-                    (s_index,) if key == "sources" else ()
+            yield from _sources(
+                repository,
+                document,
+                f"{name}-{cluster.name}",
+                template,
+                ("spec", "template", "spec"),
+                cluster,
+                owners,
+            )
+
+
+def _sources(
+    repository: Repository,
+    document: LocatedDocument,
+    app: str,
+    spec: Mapping[str, Any],
+    at_spec: tuple[str, ...],
+    cluster: ClusterSecret,
+    owners: dict[tuple[str, str, str, str, str], tuple[str, str, LocatedDocument]],
+) -> Iterator[ValidationFinding]:
+    """Values files and folders of one Application (or generated one) on ``cluster``."""
+    destination_ns = str((spec.get("destination") or {}).get("namespace") or "")
+    sources = spec.get("sources") or ([spec["source"]] if spec.get("source") else [])
+    key = "sources" if spec.get("sources") else "source"
+    for s_index, source in enumerate(sources):
+        if not isinstance(source, dict):
+            continue
+        at: tuple[str | int, ...] = (*at_spec, key) + ((s_index,) if key == "sources" else ())
+        for v_index, value_file in enumerate((source.get("helm") or {}).get("valueFiles") or []):
+            relative = _values_file(repository, str(value_file), cluster)
+            if (
+                relative
+                and not relative.startswith("overrides/")
+                and not repository.exists(relative)
+            ):
+                yield ValidationFinding(
+                    document.locate((*at, "helm", "valueFiles", v_index)),
+                    "topology",
+                    f"{app}: values file {relative} does not exist",
                 )
-                for v_index, value_file in enumerate(
-                    (source.get("helm") or {}).get("valueFiles") or []
-                ):
-                    relative = _values_file(repository, str(value_file), cluster)
-                    if (
-                        relative
-                        and not relative.startswith("overrides/")
-                        and not repository.exists(relative)
-                    ):
-                        yield ValidationFinding(
-                            document.locate((*at, "helm", "valueFiles", v_index)),
-                            "topology",
-                            f"{app}: values file {relative} does not exist",
-                        )
-                folder = _own_path(repository, _substitute(source, cluster))
-                if folder is None:
-                    continue
-                if not repository.exists(folder):
-                    yield ValidationFinding(
-                        document.locate((*at, "path")),
-                        "topology",
-                        f"{app}: path {folder} does not exist",
-                    )
-                    continue
-                yield from _claim(repository, folder, cluster.name, destination_ns, app, owners)
+        folder = _own_path(repository, _substitute(source, cluster))
+        if folder is None:
+            continue
+        if not repository.exists(folder):
+            yield ValidationFinding(
+                document.locate((*at, "path")), "topology", f"{app}: path {folder} does not exist"
+            )
+            continue
+        yield from _claim(repository, folder, cluster.name, destination_ns, app, owners)
 
 
 def _substitute(value: Any, cluster: ClusterSecret) -> Any:
