@@ -26,9 +26,12 @@ Usage: python scripts/build_reference_data.py [--shared ../shared] [--check]
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import re
+import subprocess
 import sys
+import tarfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,6 +41,7 @@ import yaml
 
 from stackyard.catalog import load_catalog
 from stackyard.catalog.model import HelmInstall
+from stackyard.validate.chartsources import add_key, commented_keys, open_key, template_keys
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "src" / "stackyard" / "validate" / "data"
@@ -345,29 +349,168 @@ def _schema(chart_dir: Path) -> dict[str, Any] | None:
     return dict(json.loads(path.read_text(encoding="utf-8"))) if path.is_file() else None
 
 
-def _values_tree(chart_dir: Path, shared: Path) -> dict[str, Any]:
+def _values_tree(
+    chart_dir: Path, shared: Path, templates: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
     document = _schema(chart_dir)
     schema = ChartSchema(document) if document is not None else None
-    tree = key_tree(_values(chart_dir), schema, document, "")
+    tree: Any = key_tree(_values(chart_dir), schema, document, "")
     if not isinstance(tree, dict):
         raise SystemExit(f"{chart_dir}: values.yaml is not a mapping")
     tree.pop(ISTIO_WRAPPER, None)
+    # Keys the chart documents only in comments, and keys its templates read: real keys
+    # values.yaml gives no default (see stackyard.validate.chartsources).
+    text = (chart_dir / "values.yaml").read_text(encoding="utf-8")
+    for path, shape in commented_keys(text):
+        tree = add_key(tree, path[1:] if path[:1] == (ISTIO_WRAPPER,) else path, shape)
+    for path in (templates or {}).get("read", []):
+        tree = add_key(tree, _unwrapped(path), ANY)
+    for path in (templates or {}).get("verbatim", []):
+        tree = open_key(tree, _unwrapped(path))
     subchart_keys(chart_dir, shared, tree)
     for dotted, how in FREE_FORM.get(chart_dir.name, {}).items():
         *parents, last = dotted.split(".")
         node = tree
         for part in parents:
             node = node[part]
+        if node == ANY or node.get(last) == ANY:
+            continue  # the templates already copy it verbatim
         if how == "any":
             node[last] = ANY
         else:
             node[last][ANY] = ANY
     for alias, canonical in KEY_ALIASES.get(chart_dir.name, {}).items():
-        tree.setdefault(alias, tree[canonical])
+        tree[alias] = tree[canonical]  # the templates read it whole, as the canonical key
     return tree
 
 
-def build_charts(shared: Path) -> tuple[dict[str, Any], dict[str, Any]]:
+def _unwrapped(path: list[str]) -> tuple[str, ...]:
+    return tuple(path[1:] if path[:1] == [ISTIO_WRAPPER] else path)
+
+
+# --- chart templates ----------------------------------------------------------------------
+
+
+def _git_dir(sources: Path, repository: str) -> Path | None:
+    """The Git repository of ``owner/name`` under ``sources``, if one is there."""
+    owner, _, name = repository.partition("/")
+    for candidate in (
+        sources / f"{owner}+{name}" / "repo",
+        sources / f"{owner}+{name}",
+        sources / owner / name,
+    ):
+        if candidate.is_dir() and _git(candidate, "rev-parse", "--git-dir") is not None:
+            return candidate
+    return None
+
+
+def _git(repository: Path, *args: str) -> bytes | None:
+    done = subprocess.run(["git", "-C", str(repository), *args], capture_output=True, check=False)
+    return done.stdout if done.returncode == 0 else None
+
+
+def read_templates(sources: Path, upstream: str, commit: str) -> list[str] | None:
+    """The texts of a chart's own ``templates/`` at the snapshot commit, if reachable.
+
+    ``upstream`` is INDEX.md's "owner/name : path" (a packaged ``.tgz`` for cilium).
+    Subcharts' templates are left out: they read their own values.
+    """
+    repository, _, where = upstream.partition(" : ")
+    where = where.strip().split()[0] if where.strip() else ""
+    where = "" if where.startswith("(repo") else where
+    git_dir = _git_dir(sources, repository.strip())
+    if git_dir is None or not commit:
+        return None
+    if where.endswith(".tgz"):
+        archive = _git(git_dir, "show", f"{commit}:{where}")
+        if archive is None:
+            return None
+        texts = []
+        with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+            for member in tar.getmembers():
+                parts = member.name.split("/")
+                if member.isfile() and len(parts) > 2 and parts[1] == "templates":
+                    handle = tar.extractfile(member)
+                    if handle is not None:
+                        texts.append(handle.read().decode("utf-8", "replace"))
+        return texts
+    folder = f"{where}/templates" if where else "templates"
+    listing = _git(git_dir, "ls-tree", "-r", "--name-only", commit, "--", folder)
+    if listing is None:
+        return None
+    texts = []
+    for name in listing.decode().splitlines():
+        blob = _git(git_dir, "show", f"{commit}:{name}")
+        if blob is not None:
+            texts.append(blob.decode("utf-8", "replace"))
+    return texts
+
+
+def skeleton(value: Any) -> Any:
+    """The key structure of a values document: mappings kept, scalars ``null``, lists ``[]``."""
+    if isinstance(value, dict):
+        return {_key(k): skeleton(v) for k, v in value.items()}
+    return [] if isinstance(value, list) else None
+
+
+def upstream_values(sources: Path, upstream: str, commit: str) -> dict[str, Any]:
+    """Key skeletons of the values files a chart's own CI installs it with (``ci/*.yaml``).
+
+    They are real values written by the chart's maintainers, so the key check must accept
+    every key in them; only their structure is kept, never their content.
+    """
+    repository, _, where = upstream.partition(" : ")
+    where = where.strip().split()[0] if where.strip() else ""
+    where = "" if where.startswith("(repo") else where
+    git_dir = _git_dir(sources, repository.strip())
+    if git_dir is None or where.endswith(".tgz"):
+        return {}
+    folder = f"{where}/ci" if where else "ci"
+    listing = _git(git_dir, "ls-tree", "-r", "--name-only", commit, "--", folder) or b""
+    found: dict[str, Any] = {}
+    for name in listing.decode().splitlines():
+        blob = _git(git_dir, "show", f"{commit}:{name}")
+        if not name.endswith((".yaml", ".yml")) or blob is None:
+            continue
+        try:
+            document = yaml.safe_load(blob)
+        except yaml.YAMLError:
+            continue
+        if isinstance(document, dict) and document:
+            found[name.rsplit("/", 1)[-1]] = skeleton(document)
+    return found
+
+
+def template_data(
+    chart_dir: Path, origin: Mapping[str, str], sources: Path | None, previous: Path
+) -> dict[str, Any] | None:
+    """The values paths a chart's templates read, from ``sources`` or the last build.
+
+    The chart folders of ../shared hold no templates, so their keys come from the
+    upstream Git repositories when ``--chart-sources`` gives them, and otherwise from the
+    derived file committed by the last build that had them (``previous``).
+    """
+    if sources is not None:
+        texts = read_templates(sources, origin.get("upstream", ""), origin.get("commit", ""))
+        if texts is not None:
+            # values.yaml carries templates too (a config string run through `tpl`).
+            values = (chart_dir / "values.yaml").read_text(encoding="utf-8")
+            read, verbatim = template_keys([*texts, values])
+            return {
+                "commit": origin.get("commit", ""),
+                "files": len(texts),
+                "read": sorted(list(p) for p in read),
+                "verbatim": sorted(list(p) for p in verbatim),
+            }
+    if previous.is_file():
+        data: dict[str, Any] = json.loads(previous.read_text(encoding="utf-8"))
+        return data
+    return None
+
+
+def build_charts(
+    shared: Path, sources: Path | None = None, out: Path = OUT
+) -> tuple[dict[str, Any], dict[str, Any]]:
     """Key trees, schemas and defaults of every catalog chart, and their index."""
     files: dict[str, Any] = {}
     charts: dict[str, dict[str, Any]] = {}
@@ -391,9 +534,14 @@ def build_charts(shared: Path) -> tuple[dict[str, Any], dict[str, Any]]:
                 f"{chart} {version}: no {chart_dir}/values.yaml; add it to NO_KEY_TREE"
             )
         stem = f"{chart.rsplit('/', 1)[-1]}-{version}"
-        files[f"charts/{stem}.json"] = _values_tree(chart_dir, shared)
-        source_version = str(_chart_yaml(chart_dir).get("version"))
         origin = provenance.get(directory, {})
+        templates = template_data(
+            chart_dir, origin, sources, out / "charts" / f"{stem}.templates.json"
+        )
+        if templates is not None:
+            files[f"charts/{stem}.templates.json"] = templates
+        files[f"charts/{stem}.json"] = _values_tree(chart_dir, shared, templates)
+        source_version = str(_chart_yaml(chart_dir).get("version"))
         entry: dict[str, Any] = {
             "keys": f"{stem}.json",
             "schema": None,
@@ -404,6 +552,7 @@ def build_charts(shared: Path) -> tuple[dict[str, Any], dict[str, Any]]:
             "exactVersion": source_version.lstrip("v") == version.lstrip("v"),
             "upstream": origin.get("upstream", ""),
             "commit": origin.get("commit", ""),
+            "templates": f"{stem}.templates.json" if templates is not None else None,
         }
         if origin.get("snapshot", "") != entry["commit"]:
             entry["snapshot"] = origin["snapshot"]  # cilium: packaged release, see INDEX.md
@@ -504,9 +653,9 @@ def build_crds(shared: Path) -> tuple[dict[str, Any], dict[str, Any]]:
 # --- output -------------------------------------------------------------------------------
 
 
-def render(shared: Path) -> dict[str, str]:
+def render(shared: Path, sources: Path | None = None, out: Path = OUT) -> dict[str, str]:
     """Every output file's path (under the data folder) and its exact text."""
-    chart_files, chart_index = build_charts(shared)
+    chart_files, chart_index = build_charts(shared, sources, out)
     crd_files, crd_index = build_crds(shared)
     documents = {**chart_files, **crd_files}
     documents["charts/index.json"] = chart_index
@@ -522,6 +671,21 @@ def render(shared: Path) -> dict[str, str]:
     return texts
 
 
+def write_upstream_values(shared: Path, sources: Path, target: Path) -> None:
+    """One JSON file per catalog chart with CI values: ``{file: key skeleton}``."""
+    provenance = chart_provenance(shared)
+    _, index = build_charts(shared, None, OUT)
+    target.mkdir(parents=True, exist_ok=True)
+    for chart, versions in index["charts"].items():
+        for version, entry in versions.items():
+            origin = provenance.get(entry["sourceDir"], {})
+            found = upstream_values(sources, origin.get("upstream", ""), entry["commit"])
+            if found:
+                stem = f"{chart.rsplit('/', 1)[-1]}-{version}"
+                text = json.dumps(found, indent=1, sort_keys=True) + "\n"
+                (target / f"{stem}.json").write_text(text, encoding="utf-8")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Write the reference data, or with ``--check`` report whether it is current."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -532,10 +696,24 @@ def main(argv: list[str] | None = None) -> int:
         help="the collected upstream files; a relative path is taken from the repository root",
     )
     parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument(
+        "--chart-sources",
+        type=Path,
+        help="a folder of the charts' upstream Git repositories (owner+name or owner/name), "
+        "to read the values keys their templates use; without it the last build's are kept",
+    )
     parser.add_argument("--check", action="store_true", help="compare, do not write")
+    parser.add_argument(
+        "--upstream-values",
+        type=Path,
+        help="with --chart-sources: write the key skeletons of each chart's ci/*.yaml "
+        "values here (test data for the key check)",
+    )
     args = parser.parse_args(argv)
     shared = args.shared if args.shared.is_absolute() else (ROOT / args.shared).resolve()
-    texts = render(shared)
+    texts = render(shared, args.chart_sources, args.out)
+    if args.upstream_values is not None and args.chart_sources is not None:
+        write_upstream_values(shared, args.chart_sources, args.upstream_values)
     existing = {
         p.relative_to(args.out).as_posix()
         for folder in ("charts", "crds")
