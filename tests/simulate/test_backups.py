@@ -33,7 +33,7 @@ def test_local_tiers_come_from_the_rendered_files() -> None:
     tiers = {(t.tier, t.cluster): t for t in recovery.tiers}
     etcd = tiers["L1", "app1"]
     assert etcd.rpo_seconds == 86400 and etcd.verdict == "meets"
-    assert etcd.evidence and etcd.evidence.source == "manifests/app1/base/etcd-backup.yaml:11"
+    assert etcd.evidence and etcd.evidence.source == "manifests/app1/base/etcd-backup.yaml:16"
     assert etcd.retention == "5 snapshots"
     volumes = tiers["L2", "app2"]
     assert volumes.evidence and volumes.evidence.source.startswith(
