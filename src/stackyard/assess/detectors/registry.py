@@ -8,6 +8,7 @@ from stackyard.assess.detectors import (
     access,
     adoption,
     delivery,
+    fleet,
     gitops,
     identity,
     network,
@@ -34,6 +35,7 @@ ALL_DETECTORS: tuple[Detector, ...] = (
     *policy.DETECTORS,
     *delivery.DETECTORS,
     *tenancy.DETECTORS,
+    *fleet.DETECTORS,
     *adoption.DETECTORS,
 )
 

@@ -1,4 +1,4 @@
-"""Multi-tenancy: a namespace per tenant with quotas, network isolation and scoped access; fleets.
+"""Multi-tenancy: a namespace per tenant with quotas, network isolation and scoped access.
 
 Tenant namespaces are Namespaces labelled with a tenant key (any label whose key
 contains ``tenant``, such as ``stackyard.dev/tenant`` or Capsule's), or Capsule
@@ -76,34 +76,6 @@ def _access(index: RepositoryIndex, looks_for: str) -> DetectorResult:
     return _per_tenant(index, looks_for, "scoped access (RoleBinding/AppProject)", have)
 
 
-def _fleet(index: RepositoryIndex, looks_for: str) -> DetectorResult:
-    clusters = [s.evidence(text=f"cluster {s.name}") for s in index.of_kind("Secret")]
-    generators = [
-        r.evidence
-        for r in index.releases
-        if r.kind == "ApplicationSet" and "clusters" in str(_generators(index, r.name))
-    ]
-    others = [
-        o.evidence()
-        for o in index.of_kind("GitRepo", "Cluster")
-        if o.group in ("fleet.cattle.io", "cluster.x-k8s.io")
-    ]
-    if others or (generators and len(clusters) >= 2):
-        return achieved(
-            clusters + generators + others, f"{len(clusters)} clusters managed as a fleet"
-        )
-    if generators or clusters:
-        return partial(clusters + generators, "fleet tooling for a single cluster", looks_for)
-    return missing(looks_for)
-
-
-def _generators(index: RepositoryIndex, name: str) -> object:
-    for appset in index.of_kind("ApplicationSet"):
-        if appset.name == name:
-            return appset.get("spec", "generators")
-    return None
-
-
 DETECTORS: tuple[Detector, ...] = (
     FunctionDetector(
         "tenant-namespaces",
@@ -120,10 +92,5 @@ DETECTORS: tuple[Detector, ...] = (
         "tenant-access",
         "RoleBindings or AppProject destinations scoped to each tenant namespace",
         _access,
-    ),
-    FunctionDetector(
-        "fleet-management",
-        "ApplicationSet cluster generators over 2+ clusters, Rancher Fleet GitRepos or Cluster API",
-        _fleet,
     ),
 )

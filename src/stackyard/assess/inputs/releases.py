@@ -77,6 +77,9 @@ class Release:
     file_layers: list[ValuesLayer] = field(default_factory=list)
     namespace: str = ""
     summary: ValuesSummary = field(default_factory=ValuesSummary)
+    # The cluster it deploys to, when written: an Argo CD destination server or name,
+    # or the Secret name of a Flux kubeConfig. None means the cluster it runs in.
+    cluster: Hit | None = None
 
     @property
     def key(self) -> str:
@@ -191,6 +194,7 @@ def _argo(obj: KubeObject, text: str, notices: list[Notice]) -> Release:
         self_heal if self_heal is not None and self_heal.value is True else None,
         inline,
         namespace=str(spec.get("destination", "namespace") or ""),
+        cluster=spec.hit("destination", "server") or spec.hit("destination", "name"),
     )
 
 
@@ -249,6 +253,7 @@ def _flux_helm(obj: KubeObject) -> Release:
         automated=obj.hit("spec", "interval"),
         self_heal=obj.hit("spec", "interval"),
         namespace=str(obj.get("spec", "targetNamespace") or obj.namespace),
+        cluster=obj.hit("spec", "kubeConfig", "secretRef", "name"),
     )
     if isinstance(obj.get("spec", "values"), Mapping):
         release.inline.append(
@@ -267,6 +272,7 @@ def _flux_kustomization(obj: KubeObject) -> Release:
         (ReleaseSource("", "", path, (), obj.evidence("spec", "path")),),
         automated=obj.hit("spec", "interval"),
         self_heal=obj.hit("spec", "prune"),
+        cluster=obj.hit("spec", "kubeConfig", "secretRef", "name"),
     )
 
 
