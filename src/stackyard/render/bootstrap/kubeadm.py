@@ -42,6 +42,12 @@ from stackyard.render.bootstrap.cloudinit import (
     cloud_init_files,
     multipass_command,
 )
+from stackyard.render.bootstrap.gateway_api import (
+    argocd_application,
+    crds_version,
+    gateway_api_enabled,
+    kubeadm_commands,
+)
 from stackyard.render.bootstrap.nodes import Node, cluster_nodes, control_plane_schedulable
 from stackyard.render.context import RenderContext
 from stackyard.render.tree import RenderError
@@ -302,9 +308,11 @@ def kubeadm_readme(context: RenderContext, cluster: ClusterPlan) -> str:
             "   (the admin kubeconfig is `/etc/kubernetes/admin.conf` on the first node):",
             "",
             "   ```sh",
+            *(f"   {command}" for command in _gateway_api_first(context, cluster)),
             "   " + helm_install_command(context, cluster).replace("\n", "\n   "),
             "   ```",
             "",
+            *_gateway_api_readme(context, cluster),
             f"   Argo CD's `cilium-{cluster.name}` Application adopts this release (same chart,",
             "   version, values and release name); afterwards change Cilium only through Git.",
         ]
@@ -319,6 +327,25 @@ def kubeadm_readme(context: RenderContext, cluster: ClusterPlan) -> str:
         "(see that file for schedule and retention).",
     ]
     return "\n".join(lines) + "\n"
+
+
+def _gateway_api_first(context: RenderContext, cluster: ClusterPlan) -> list[str]:
+    """The Gateway API CRD commands that must run before ``helm install`` (``gateway_api.py``)."""
+    if not gateway_api_enabled(context, cluster):
+        return []
+    return kubeadm_commands()
+
+
+def _gateway_api_readme(context: RenderContext, cluster: ClusterPlan) -> list[str]:
+    if not gateway_api_enabled(context, cluster):
+        return []
+    return [
+        f"   The first two commands install the Gateway API CRDs ({crds_version()}), which Cilium",
+        "   must find when it starts to serve Gateways; Argo CD's",
+        f"   `{argocd_application(cluster)}` Application manages that same version afterwards.",
+        "   Air-gapped: apply a copy of that file from your mirror instead of the URL.",
+        "",
+    ]
 
 
 def init_command(cluster: ClusterPlan, folder: str, file: str = "init-config.yaml") -> str:

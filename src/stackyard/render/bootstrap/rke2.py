@@ -63,9 +63,18 @@ from stackyard.render.bootstrap.cilium import (
     runs_cilium,
 )
 from stackyard.render.bootstrap.etcd_schedule import SnapshotSchedule, snapshot_schedule
+from stackyard.render.bootstrap.gateway_api import (
+    RKE2_MANIFEST,
+    RKE2_MANIFESTS_DIR,
+    argocd_application,
+    crds_version,
+    gateway_api_enabled,
+    rke2_command,
+)
 from stackyard.render.bootstrap.nodes import cluster_nodes, control_plane_schedulable
 from stackyard.render.context import RenderContext
 from stackyard.render.objectstore import ENV_ACCESS_KEY, ENV_SECRET_KEY, external_store
+from stackyard.render.settings import At, BackupDeclared, StoreDeclared
 from stackyard.render.tree import RenderError
 from stackyard.spec.units import AddressRange
 
@@ -73,6 +82,8 @@ TOKEN_FILE = "/etc/rancher/rke2/cluster-token"
 SUPERVISOR_PORT = 9345
 CRITICAL_ADDONS_TAINT = "CriticalAddonsOnly=true:NoExecute"
 ETCD_S3_SECRET = "etcd-s3-secret"
+SNAPSHOT_DIR = "/var/lib/rancher/rke2/server/db/snapshots"
+"""Where RKE2 writes snapshots unless ``etcd-snapshot-dir`` says otherwise."""
 MINIO = "minio"
 CANAL = "canal"
 
@@ -160,6 +171,25 @@ def server_config(context: RenderContext, cluster: ClusterPlan) -> dict[str, Any
     return config
 
 
+def snapshot_backup(
+    context: RenderContext, cluster: ClusterPlan, config: dict[str, Any]
+) -> BackupDeclared:
+    """What the render records of a server ``config``: schedule, retention, stores."""
+    stores = [StoreDeclared(None, cluster.name, default=f"{SNAPSHOT_DIR} on every server")]
+    if "etcd-s3-endpoint" in config:  # the spec's external store, or S3 on AWS
+        stores.append(StoreDeclared(At(("etcd-s3-endpoint",)), None))
+    elif "etcd-s3-config-secret" in config:  # MinIO, its endpoint in the Secret
+        minio = context.clusters_running(MINIO)[0].name
+        stores.append(StoreDeclared(At(("etcd-s3-config-secret",)), minio, MINIO))
+    return BackupDeclared(
+        "etcd-snapshots",
+        "RKE2 etcd snapshots",
+        At(("etcd-snapshot-schedule-cron",)),
+        At(("etcd-snapshot-retention",)),
+        tuple(stores),
+    )
+
+
 def _cloud_provider(cluster: ClusterPlan) -> dict[str, Any]:
     if not cluster.has(CCM):
         return {}
@@ -214,11 +244,13 @@ def rke2_files(context: RenderContext, cluster: ClusterPlan) -> Iterable[NodeFil
     if context.platform.kubernetes.distribution != "rke2":
         return []
     note = header(cluster)
+    config = server_config(context, cluster)
     files = [
         yaml_file(
             "rke2/config.yaml",
-            [server_config(context, cluster)],
+            [config],
             header(cluster, "Install as /etc/rancher/rke2/config.yaml on every server."),
+            (snapshot_backup(context, cluster, config),),
         )
     ]
     if cluster.cluster.control_plane_nodes > 1:
@@ -320,6 +352,9 @@ def rke2_readme(context: RenderContext, cluster: ClusterPlan) -> str:
             "   `sh rke2/aws-provider-id.sh` as root on every node.",
         ]
         step += 1
+    if gateway_api_enabled(context, cluster):
+        lines += _gateway_api_readme(step)
+        step += 1
     start = "Start `rke2-server` on the first server, then on the others"
     lines.append(
         f"{step}. {start}, then `rke2-agent`." if _has_agents(cluster) else f"{step}. {start}."
@@ -337,6 +372,12 @@ def rke2_readme(context: RenderContext, cluster: ClusterPlan) -> str:
             "",
             "   Never delete that HelmChart without the annotation: RKE2 would uninstall Cilium.",
         ]
+        if gateway_api_enabled(context, cluster):
+            lines += [
+                f"   Once `{argocd_application(cluster)}` is Healthy too, delete",
+                f"   `{RKE2_MANIFEST}` from every server: RKE2 keeps the CRDs of a deleted",
+                "   manifest, and a restart no longer re-applies that version over Argo CD's.",
+            ]
     elif cluster.has(CANAL):
         lines.append(f"{step}. Canal: RKE2 installs it (`cni: canal`); Argo CD does not manage it.")
     else:
@@ -351,6 +392,23 @@ def rke2_readme(context: RenderContext, cluster: ClusterPlan) -> str:
             "bind RBAC to `oidc:<user>` and `oidc:<group>`.",
         ]
     return "\n".join(lines) + "\n"
+
+
+def _gateway_api_readme(step: int) -> list[str]:
+    """Put the Gateway API CRDs first in the manifests folder (``gateway_api.py``)."""
+    return [
+        f"{step}. Gateway API CRDs ({crds_version()}): on every server, before RKE2 first starts,",
+        "   put the release's install file first in the manifests folder (air-gapped: copy",
+        "   it from your mirror):",
+        "",
+        "   ```sh",
+        f"   mkdir -p {RKE2_MANIFESTS_DIR}",
+        f"   {rke2_command()}",
+        "   ```",
+        "",
+        "   RKE2 applies that folder in name order, so the CRDs exist before `cilium.yaml`",
+        "   installs Cilium, which serves Gateways only if it finds them when it starts.",
+    ]
 
 
 def _etcd_readme(context: RenderContext, cluster: ClusterPlan) -> list[str]:
