@@ -199,7 +199,10 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "clusters[*].labels**",
-        calm("labels of Argo CD's cluster Secret; the ApplicationSets follow them"),
+        calm(
+            "labels of Argo CD's cluster Secret, for your own selectors; "
+            "the rendered Applications name their cluster directly"
+        ),
     ),
     Rule("clusters[*].components.*.enabled", calm(_ENABLED)),
     Rule("clusters[*].components.*.values**", calm(_VALUES)),

@@ -4,8 +4,8 @@ Needs are matched to providers: ``cluster`` scope on the same cluster, ``platfor
 scope on the same cluster first, then on a mgmt or standalone cluster. A feature is
 installed with its parent, so edges to or from it count as its parent's.
 
-Waves are global: the root App-of-Apps owns one ApplicationSet per component, and
-Argo CD orders those by sync wave. A component's wave is its catalog wave, raised
+Waves are global: the root App-of-Apps owns one Application per component and cluster,
+and Argo CD orders those by sync wave. A component's wave is its catalog wave, raised
 above every component it needs, so data that orders things wrongly is corrected and
 the correction is explained.
 """

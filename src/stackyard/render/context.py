@@ -102,7 +102,7 @@ class RenderContext:
 def application_of(component: Component) -> str | None:
     """The kind of Argo CD Application that installs ``component``, or None.
 
-    Helm charts and plain manifests get an ApplicationSet; features ride in their
+    Helm charts and plain manifests get an Application per cluster; features ride in their
     parent's values; RKE2 built-ins and static manifests belong to node bootstrap.
     """
     install = component.install

@@ -294,5 +294,5 @@ def _application(
 
 
 def is_synced(component: Component) -> bool:
-    """Whether Argo CD installs ``component`` through an ApplicationSet."""
+    """Whether Argo CD installs ``component`` through an Application of its own."""
     return application_of(component) is not None

@@ -95,7 +95,7 @@ def path_mismatch(output: Path, gitops_path: str) -> str | None:
     """A warning when ``output`` sits in a work tree at another path than ``gitops.path``.
 
     Argo CD reads the tree at ``gitops.path`` of the repository; rendered elsewhere in
-    a repository, the ApplicationSets point at files that are not there. Rendering to a
+    a repository, the Applications point at files that are not there. Rendering to a
     scratch folder inside some other repository is legitimate, so this only warns.
     """
     top = work_tree_top(output)

@@ -1,7 +1,7 @@
 """Per-cluster platform manifests, each kind of object built by a registered builder.
 
 A builder returns :class:`Placed` groups: ``base`` files sync first through the
-``platform-base`` ApplicationSet (namespaces, quotas, network policy); files grouped
+``platform-base`` Application (namespaces, quotas, network policy); files grouped
 under a component sync with that component's Application, after its CRDs exist.
 The registry is the explicit tuple below, one builder per subject module.
 """

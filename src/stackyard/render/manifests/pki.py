@@ -5,7 +5,7 @@ one issuer cannot bootstrap the other. Phase one, synced with cert-manager on ev
 cluster that runs it, needs nothing outside the cluster: a ``selfsigned`` ClusterIssuer
 signs a ``platform-root-ca`` CA certificate, and the ``platform-ca`` ClusterIssuer signs
 with it. Vault's own certificate comes from ``platform-ca`` and stays there, so Vault can
-always restart. Phase two is the ``vault-issuer`` component: its own ApplicationSet in a
+always restart. Phase two is the ``vault-issuer`` component: its own Application in a
 later wave than Vault, holding the ``vault`` ClusterIssuer (Vault's PKI engine at
 ``pki/sign/platform``) and the ServiceAccount whose tokens cert-manager presents to Vault.
 
