@@ -292,3 +292,43 @@ def test_a_failing_detector_becomes_a_notice(
     assessment = assess_directory(write_tree({"a.yaml": "a: 1\n"}))
     assert control(assessment, "OBS-GRAFANA").status == "missing"
     assert any("detector grafana failed (KeyError" in n.message for n in assessment.notices)
+
+
+KPS_DASHBOARDS = """\
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: prometheus
+spec:
+  source:
+    chart: kube-prometheus-stack
+    helm:
+      valuesObject:
+        grafana:
+          enabled: false
+          {force}
+"""
+GRAFANA_SIDECAR = app("grafana", "grafana", "sidecar:\n  dashboards:\n    enabled: true")
+
+
+@pytest.mark.parametrize(
+    ("prometheus", "grafana", "status"),
+    [
+        # The chart's dashboards, deployed for the Grafana beside it, whose sidecar loads them.
+        ("forceDeployDashboards: true", GRAFANA_SIDECAR, "achieved"),
+        # Deployed, but no Grafana sidecar picks them up.
+        ("forceDeployDashboards: true", None, "missing"),
+        # Neither its Grafana nor forced: the chart renders no dashboards.
+        ("forceDeployDashboards: false", GRAFANA_SIDECAR, "missing"),
+    ],
+)
+def test_kube_prometheus_stack_dashboards_count_when_a_grafana_sidecar_loads_them(
+    write_tree: WriteTree, prometheus: str, grafana: str | None, status: Status
+) -> None:
+    files: dict[str, str | bytes] = {"prometheus.yaml": KPS_DASHBOARDS.format(force=prometheus)}
+    if grafana:
+        files["grafana.yaml"] = grafana
+    result = verdict(write_tree, files, "dashboards-as-code")
+    assert result.status == status
+    if status == "achieved":
+        assert ("prometheus.yaml", 12) in {(e.file, e.line) for e in result.evidence}

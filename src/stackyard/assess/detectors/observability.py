@@ -183,7 +183,41 @@ def _dashboards(index: RepositoryIndex, looks_for: str) -> DetectorResult:
             hit = stack.get(key)
             if hit is not None and isinstance(hit.value, Mapping) and hit.value:
                 found.append(hit.evidence)
-    return achieved(found, f"{len(found)} dashboards as code") if found else missing(looks_for)
+    found += _chart_default_dashboards(index)
+    detail = f"dashboards as code in {len(found)} place{'s' if len(found) != 1 else ''}"
+    return achieved(found, detail) if found else missing(looks_for)
+
+
+def _chart_default_dashboards(index: RepositoryIndex) -> list[Evidence]:
+    """kube-prometheus-stack's own dashboards, when a Grafana sidecar loads them.
+
+    The chart renders its dashboards as ConfigMaps labelled ``grafana_dashboard`` when
+    ``grafana.enabled`` (its bundled Grafana, sidecar on) or ``grafana.forceDeployDashboards``
+    (for a Grafana installed beside it) is set, and ``grafana.defaultDashboardsEnabled``
+    is not turned off (templates/grafana/dashboards-1.14/ in
+    https://github.com/prometheus-community/helm-charts/tree/main/charts/kube-prometheus-stack).
+    """
+    sidecar = any(
+        (hit := stack.get("sidecar", "dashboards", "enabled")) is not None and truthy(hit.value)
+        for stack in index.values("grafana")
+    )
+    found = []
+    for stack in index.values("kube-prometheus-stack"):
+        defaults = stack.get("grafana", "defaultDashboardsEnabled")
+        if defaults is not None and not truthy(defaults.value):
+            continue
+        bundled = stack.get("grafana", "enabled")
+        forced = stack.get("grafana", "forceDeployDashboards")
+        if bundled is None or truthy(bundled.value):
+            where = bundled.evidence if bundled else stack.evidence
+        elif forced is not None and truthy(forced.value) and sidecar:
+            where = forced.evidence
+        else:
+            continue
+        found.append(
+            Evidence(where.file, where.line, where.end_line, "kube-prometheus-stack dashboards")
+        )
+    return found
 
 
 def _opentelemetry(index: RepositoryIndex, looks_for: str) -> DetectorResult:
@@ -246,7 +280,8 @@ DETECTORS: tuple[Detector, ...] = (
     ),
     FunctionDetector(
         "dashboards-as-code",
-        "ConfigMaps labelled grafana_dashboard, GrafanaDashboard objects or Grafana dashboards",
+        "ConfigMaps labelled grafana_dashboard, GrafanaDashboard objects, Grafana dashboards "
+        "values, or kube-prometheus-stack dashboards loaded by a Grafana sidecar",
         _dashboards,
     ),
     FunctionDetector(
