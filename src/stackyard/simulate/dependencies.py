@@ -3,7 +3,9 @@
 Functions come from three places, all listed in ``data/functions.yaml``:
 
 - the plan's run-time edges (a component's soft or buffered need of a capability,
-  resolved to the provider on its own cluster or on mgmt);
+  resolved to the provider on its own cluster or on mgmt); Velero's backups need the store
+  the render points its location at (an external store when the spec declares one,
+  even with MinIO running);
 - the components that serve people directly (queries, dashboards, alerting);
 - what every cluster relies on whatever the catalog says: its workloads need the
   cluster's nodes and CNI; deploys need Argo CD and the Git remote; image pulls need the
@@ -26,7 +28,7 @@ from __future__ import annotations
 
 from stackyard.plan import ClusterPlan, Plan
 from stackyard.render import RenderedTree
-from stackyard.render.settings import AdmissionRule
+from stackyard.render.settings import AdmissionRule, BackupStore
 from stackyard.simulate.functions import FunctionText, PlatformFunction, load_functions
 from stackyard.simulate.model import (
     CLUSTER_BASE,
@@ -41,8 +43,11 @@ from stackyard.simulate.model import (
 from stackyard.simulate.settings import Buffer, RenderedSettings
 
 GIT = "git"
+STORE = "object-storage"
 REGISTRY = "harbor"
 APP_ROLES = ("app", "standalone")
+BACKUPS = "backups"
+"""The function of Velero's need of an object store: its backups land where it writes."""
 
 
 def build_runtime_model(plan: Plan, tree: RenderedTree) -> RuntimeModel:
@@ -54,6 +59,7 @@ def build_runtime_model(plan: Plan, tree: RenderedTree) -> RuntimeModel:
         *_data_path_functions(plan, settings),
         *_admission_functions(plan, settings),
         *_need_functions(plan, settings),
+        *_outside_store_functions(plan),
         *_people_functions(plan),
     ]
     return RuntimeModel(plan, services, tuple(functions), settings, _hard_needs(plan))
@@ -206,24 +212,73 @@ def _need_functions(plan: Plan, settings: RenderedSettings) -> list[FunctionInst
         buffer = None
         if entry.buffer is not None:
             buffer = settings.buffer(entry.buffer, edge.cluster, edge.provider_cluster)
-        provider = service_id(edge.provider, edge.provider_cluster)
+        provider: str | None = service_id(edge.provider, edge.provider_cluster)
+        provider_cluster = edge.provider_cluster
+        store = _backup_store(settings, edge.cluster) if entry.id == BACKUPS else None
+        if store is not None:  # where the render sends the backups, not only what runs
+            provider_cluster = store.cluster or edge.cluster
+            provider = service_id(store.component, provider_cluster) if store.component else None
         consumer = service_id(edge.consumer, edge.cluster)
         route: tuple[str, ...] = (service_id(CLUSTER_DNS, edge.cluster),)
-        if edge.provider_cluster != edge.cluster:  # through the serving cluster's gateway
-            route += ingress_path(plan.cluster(edge.provider_cluster))
+        if provider_cluster != edge.cluster:  # through the serving cluster's gateway
+            route += ingress_path(plan.cluster(provider_cluster))
+        source = provider or "the object store outside the platform"
         functions.append(
             FunctionInstance(
                 entry.id,
                 entry,
                 edge.cluster,
                 consumer,
-                (provider, *route),
+                (provider, *route) if provider else route,
                 buffer,
-                f"{edge.consumer} on {edge.cluster} needs {edge.capability} from {provider}"
+                f"{edge.consumer} on {edge.cluster} needs {edge.capability} from {source}"
                 f" at run time ({edge.runtime})",
             )
         )
     return functions
+
+
+def _outside_store_functions(plan: Plan) -> list[FunctionInstance]:
+    """What a consumer of an object store outside the platform still delivers itself.
+
+    With no MinIO in the plan, Velero, Loki, Tempo, Thanos and Mimir write to S3 or the
+    spec's ``objectStorage``: the plan has no edge to it, yet the consumer still runs the
+    uploads, so its own outage stops them (scheduled backups fail while Velero is down).
+    The store itself is not a simulated service.
+    """
+    catalog = load_functions()
+    served = {(edge.cluster, edge.consumer) for edge in plan.edges if edge.capability == STORE}
+    functions: list[FunctionInstance] = []
+    for cluster in plan.clusters:
+        for planned in cluster.components:
+            if (cluster.name, planned.name) in served:
+                continue
+            for need in planned.component.needs:
+                entry = catalog.for_need(planned.name, need.capability)
+                if need.capability != STORE or need.runtime == "install" or entry is None:
+                    continue
+                consumer = service_id(planned.name, cluster.name)
+                functions.append(
+                    FunctionInstance(
+                        entry.id,
+                        entry,
+                        cluster.name,
+                        consumer,
+                        (service_id(CLUSTER_DNS, cluster.name),),
+                        None,
+                        f"{planned.name} on {cluster.name} writes to the object store outside "
+                        "the platform",
+                    )
+                )
+    return functions
+
+
+def _backup_store(settings: RenderedSettings, cluster: str) -> BackupStore | None:
+    """Where the render sends ``cluster``'s volume backups (Velero's location), if recorded."""
+    for backup in settings.recorded.backups(cluster, "volume-backups"):
+        for store in backup.stores:
+            return store
+    return None
 
 
 def _people_functions(plan: Plan) -> list[FunctionInstance]:
