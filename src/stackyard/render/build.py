@@ -50,6 +50,8 @@ def render_plan(plan: Plan) -> RenderedTree:
             path = f"manifests/{cluster_name}/{item.group}/{item.file}"
             tree.add_manifests(path, item.manifests, header)
             tree.settings.record_manifests(path, cluster_name, item.manifests, tree.files[path])
+            if item.backups:
+                tree.settings.record_backups(path, cluster_name, item.backups, tree.files[path])
 
     running = _running_components(context)
     for component in running:
@@ -93,7 +95,12 @@ def render_plan(plan: Plan) -> RenderedTree:
             tree.add_text(f"manifests/{cluster.name}/base/README.md", "No base objects.\n")
         for builder in ALL_BOOTSTRAP:
             for node_file in builder(context, cluster):
-                tree.add_text(f"nodes/{cluster.name}/{node_file.path}", node_file.text)
+                path = f"nodes/{cluster.name}/{node_file.path}"
+                tree.add_text(path, node_file.text)
+                if node_file.backups:
+                    tree.settings.record_backups(
+                        path, cluster.name, node_file.backups, tree.files[path]
+                    )
     repos = sorted(
         {c.install.repoURL for c in running if c.install.method == "helm" and is_synced(c)}
     )

@@ -7,10 +7,16 @@ objects while their backend is down (``failurePolicy: Fail``). Render records th
 as it writes them, so readers such as ``simulate`` get typed values with their location
 instead of re-parsing rendered files at paths they would have to know.
 
+Backups are recorded the same way: the builder that writes an etcd snapshot schedule
+(RKE2's node config, the kubeadm snapshot CronJob) or a Velero Schedule declares, next
+to what it writes, which field is the schedule, which the retention and where the copies
+go (:class:`BackupDeclared`); the record resolves each to its value, file and line. The
+buckets of an in-cluster object store and their versioning come from its values.
+
 Policy: a setting is recognised by what it is (the kind and field of a manifest, the
-flag in a values file), never by the path it is written to. A chart webhook whose failure
-policy the rendered values do not set is recorded with the chart's default, which the
-catalog entry states with its source.
+flag in a values file, the declaration of the builder that wrote it), never by the path
+it is written to. A chart webhook whose failure policy the rendered values do not set is
+recorded with the chart's default, which the catalog entry states with its source.
 """
 
 from __future__ import annotations
@@ -25,12 +31,16 @@ from stackyard.spec import field_path
 from stackyard.spec.units import format_duration
 from stackyard.yamlio import LocatedDocument, load_yaml_documents
 
+BackupKind = Literal["etcd-snapshots", "volume-backups"]
 SettingName = Literal["secret-refresh-interval", "agent-wal-retention", "sso-session-max-lifespan"]
 FailurePolicy = Literal["Fail", "Ignore"]
 KYVERNO_POLICIES = "policies.kyverno.io/"
 KYVERNO_KINDS = ("ValidatingPolicy", "ImageValidatingPolicy")
 WAL_FLAG = "storage.agent.retention.max-time"
 REALM_FIELD = "ssoSessionMaxLifespan"
+OBJECT_STORAGE = "object-storage"
+BUCKETS = "buckets"
+"""The MinIO chart's list of buckets its job creates, each with ``versioning``."""
 Path = tuple[str | int, ...]
 
 
@@ -89,6 +99,85 @@ class AdmissionRule:
         return f"failurePolicy = {self.failure_policy} (chart default, {self.default_source})"
 
 
+@dataclass(frozen=True)
+class At:
+    """A field of a file being written: the document's index in the file, and the field."""
+
+    field: Path
+    document: int = 0
+
+
+@dataclass(frozen=True)
+class StoreDeclared:
+    """Where a builder sends backup copies: the field naming the place, and whose it is.
+
+    ``at`` is ``None`` where the place is the tool's default, not written in the file;
+    ``default`` then says what it is.
+    """
+
+    at: At | None
+    cluster: str | None
+    """The cluster whose loss loses the copies; ``None``: a store outside the platform."""
+    component: str | None = None
+    """The component that must run for copies to land (an in-cluster object store);
+    ``None``: the cluster's own node disks, or a store outside the platform."""
+    default: str = ""
+
+
+@dataclass(frozen=True)
+class BackupDeclared:
+    """A backup a builder writes into a file: what it copies, its schedule and retention."""
+
+    kind: BackupKind
+    method: str
+    """How, in words (``RKE2 etcd snapshots``, ``Velero Schedule platform-volumes``)."""
+    schedule: At
+    """The cron expression (UTC)."""
+    retention: At | None = None
+    """How many copies are kept (a count) or for how long (a duration)."""
+    stores: tuple[StoreDeclared, ...] = ()
+
+
+@dataclass(frozen=True)
+class BackupStore:
+    """A place backup copies are kept, as rendered (or the tool's default, ``default``)."""
+
+    written: Written | None
+    cluster: str | None
+    component: str | None
+    default: str = ""
+
+    @property
+    def outside(self) -> bool:
+        """Whether the copies are kept outside the platform (an external object store)."""
+        return self.cluster is None
+
+
+@dataclass(frozen=True)
+class BackupSchedule:
+    """A rendered backup on one cluster: its cron schedule, retention and stores."""
+
+    cluster: str
+    kind: BackupKind
+    method: str
+    schedule: Written
+    retention: Written | None
+    stores: tuple[BackupStore, ...]
+
+
+@dataclass(frozen=True)
+class Bucket:
+    """A bucket an in-cluster object store creates, and whether it keeps old versions."""
+
+    cluster: str
+    store: str
+    """The object-store component (``minio``)."""
+    name: str
+    versioned: bool
+    written: Written
+    """Its ``versioning`` field, or the bucket's name when versioning is not set."""
+
+
 @dataclass
 class _Chart:
     component: Component
@@ -103,6 +192,8 @@ class RenderSettings:
         self._settings: dict[tuple[SettingName, str], RenderedSetting] = {}
         self._rules: list[AdmissionRule] = []
         self._charts: dict[tuple[str, str], _Chart] = {}
+        self._backups: list[BackupSchedule] = []
+        self._buckets: dict[tuple[str, str], list[Bucket]] = {}
 
     def setting(self, name: SettingName, cluster: str) -> RenderedSetting | None:
         """The setting ``name`` as rendered for ``cluster`` (the most specific file wins)."""
@@ -140,6 +231,52 @@ class RenderSettings:
     def admission_on(self, cluster: str) -> list[AdmissionRule]:
         """The admission rules of ``cluster``."""
         return [rule for rule in self.admission if rule.cluster == cluster]
+
+    def backups(self, cluster: str, kind: BackupKind) -> list[BackupSchedule]:
+        """The rendered backups of ``kind`` on ``cluster``, in the order written."""
+        return [b for b in self._backups if b.cluster == cluster and b.kind == kind]
+
+    @property
+    def buckets(self) -> list[Bucket]:
+        """Every bucket of every in-cluster object store, as its last values file sets them."""
+        return [bucket for _, found in sorted(self._buckets.items()) for bucket in found]
+
+    def record_backups(
+        self, path: str, cluster: str, declared: Iterable[BackupDeclared], text: str
+    ) -> None:
+        """Note the backups a builder declared in the file it wrote to ``path`` as ``text``.
+
+        Raises:
+            ValueError: a declared field is not in the file (a builder bug).
+        """
+        documents = load_yaml_documents(text, path)
+
+        def resolve(at: At) -> Written:
+            document = documents[at.document]
+            value = _get(document.data, at.field)
+            if value is None:
+                raise ValueError(f"{path}: {field_path(at.field)} is declared but not written")
+            return _written(document, path, at.field, value)
+
+        for backup in declared:
+            self._backups.append(
+                BackupSchedule(
+                    cluster,
+                    backup.kind,
+                    backup.method,
+                    resolve(backup.schedule),
+                    resolve(backup.retention) if backup.retention else None,
+                    tuple(
+                        BackupStore(
+                            resolve(store.at) if store.at else None,
+                            store.cluster,
+                            store.component,
+                            store.default,
+                        )
+                        for store in backup.stores
+                    ),
+                )
+            )
 
     def record_manifests(
         self, path: str, cluster: str, manifests: list[dict[str, Any]], text: str
@@ -189,9 +326,15 @@ class RenderSettings:
         wal = _wal_index(values)
         if wal is not None:
             wanted.append(("agent-wal-retention", wal, _get(values, wal)))
-        if not wanted:
+        buckets = values.get(BUCKETS) if OBJECT_STORAGE in component.provides else None
+        if not wanted and not isinstance(buckets, list):
             return
         document = load_yaml_documents(text, path)[0]
+        if isinstance(buckets, list):  # Helm replaces a list an earlier file set
+            for cluster in clusters:
+                self._buckets[cluster, component.name] = _buckets(
+                    document, path, cluster, component.name, buckets
+                )
         for name, key, value in wanted:
             written = _written(document, path, key, value)
             for cluster in clusters:
@@ -249,6 +392,21 @@ def _policy_rule(cluster: str, manifest: Mapping[str, Any], written: Written) ->
     )
 
 
+def _buckets(
+    document: LocatedDocument, path: str, cluster: str, store: str, buckets: list[Any]
+) -> list[Bucket]:
+    found: list[Bucket] = []
+    for index, bucket in enumerate(buckets):
+        if not isinstance(bucket, Mapping) or "name" not in bucket:
+            continue
+        versioning = bucket.get("versioning")
+        field: Path = (BUCKETS, index, "versioning" if versioning is not None else "name")
+        value = versioning if versioning is not None else bucket["name"]
+        written = _written(document, path, field, value)
+        found.append(Bucket(cluster, store, str(bucket["name"]), versioning is True, written))
+    return found
+
+
 def _wal_index(values: Mapping[str, Any]) -> Path | None:
     """The path of the agent's WAL retention flag in Prometheus values, if set."""
     base: Path = ("prometheus", "prometheusSpec", "additionalArgs")
@@ -260,7 +418,8 @@ def _wal_index(values: Mapping[str, Any]) -> Path | None:
 
 
 def _written(document: LocatedDocument, path: str, field: Path, value: Any) -> Written:
-    return Written(str(value), path, document.locate(field).line, field_path(field))
+    text = str(value).lower() if isinstance(value, bool) else str(value)  # as YAML writes it
+    return Written(text, path, document.locate(field).line, field_path(field))
 
 
 def _get(data: Any, field: Path) -> Any:

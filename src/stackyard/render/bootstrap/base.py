@@ -8,6 +8,7 @@ from typing import Any
 
 from stackyard.plan import ClusterPlan
 from stackyard.render.context import RenderContext
+from stackyard.render.settings import BackupDeclared
 from stackyard.render.yamlout import dump_documents
 
 HEADER = (
@@ -18,10 +19,11 @@ HEADER = (
 
 @dataclass(frozen=True)
 class NodeFile:
-    """One file under ``nodes/<cluster>/``."""
+    """One file under ``nodes/<cluster>/``; ``backups``: the backup schedules it sets."""
 
     path: str
     text: str
+    backups: tuple[BackupDeclared, ...] = ()
 
 
 BootstrapBuilder = Callable[[RenderContext, ClusterPlan], Iterable[NodeFile]]
@@ -33,6 +35,8 @@ def header(cluster: ClusterPlan, note: str = "") -> str:
     return f"{text}\n{note}" if note else text
 
 
-def yaml_file(path: str, documents: list[Any], comment: str) -> NodeFile:
+def yaml_file(
+    path: str, documents: list[Any], comment: str, backups: tuple[BackupDeclared, ...] = ()
+) -> NodeFile:
     """A YAML node file: ``comment`` as ``#`` lines, then the documents."""
-    return NodeFile(path, dump_documents(documents, comment))
+    return NodeFile(path, dump_documents(documents, comment), backups)

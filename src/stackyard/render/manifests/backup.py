@@ -37,12 +37,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from stackyard.plan import ClusterPlan
+from stackyard.plan import ClusterPlan, Edge
 from stackyard.render.addresses import CA_BUNDLE_SECRET, CA_KEY
 from stackyard.render.context import RenderContext
 from stackyard.render.manifests.base import AFTER_CHART, Placed, in_wave
 from stackyard.render.manifests.endpoints import object_store_url
 from stackyard.render.objectstore import VELERO_CREDENTIALS_KEY, ExternalStore, external_store
+from stackyard.render.settings import At, BackupDeclared, StoreDeclared
 from stackyard.render.tree import Manifest, RenderError
 from stackyard.spec.units import parse_duration
 
@@ -93,21 +94,22 @@ def _external_config(external: ExternalStore, spec: Manifest) -> dict[str, str]:
     return config
 
 
-def _object_store_provider(context: RenderContext, cluster: ClusterPlan) -> str | None:
+def _object_store_provider(context: RenderContext, cluster: ClusterPlan) -> Edge | None:
     for edge in context.plan.edges:
         if (
             edge.cluster == cluster.name
             and edge.consumer == "velero"
             and edge.capability == "object-storage"
         ):
-            return edge.provider
+            return edge
     return None
 
 
 def storage_location(context: RenderContext, cluster: ClusterPlan) -> Manifest:
     """The default BackupStorageLocation of ``cluster``."""
     platform = context.platform
-    provider = _object_store_provider(context, cluster)
+    edge = _object_store_provider(context, cluster)
+    provider = edge.provider if edge else None
     object_storage: Manifest = {"bucket": bucket(context), "prefix": cluster.name}
     spec: Manifest = {
         "provider": "aws",
@@ -199,9 +201,38 @@ def schedules(context: RenderContext, cluster: ClusterPlan) -> list[Manifest]:
     return objects
 
 
+def location_store(
+    context: RenderContext, cluster: ClusterPlan, location: Manifest
+) -> StoreDeclared:
+    """Where the backups written to ``location`` (document 0) are kept, and whose it is."""
+    spec = location["spec"]
+    named = (
+        ("spec", "config", "s3Url")
+        if "s3Url" in spec["config"]
+        else ("spec", "objectStorage", "bucket")
+    )
+    edge = _object_store_provider(context, cluster)
+    if external_store(context) is None and edge is not None:
+        return StoreDeclared(At(named), edge.provider_cluster, edge.provider)
+    return StoreDeclared(At(named), None)  # the spec's external store, or S3 on AWS
+
+
 def backup_manifests(context: RenderContext, cluster: ClusterPlan) -> Iterable[Placed]:
     """Velero's location and schedules where Velero runs."""
     if not cluster.has("velero"):
         return
-    objects = [storage_location(context, cluster), *schedules(context, cluster)]
-    yield Placed("velero", "backups.yaml", [in_wave(o, AFTER_CHART) for o in objects])
+    location = storage_location(context, cluster)
+    objects = [location, *schedules(context, cluster)]
+    store = location_store(context, cluster, location)
+    declared = tuple(
+        BackupDeclared(
+            "volume-backups",
+            f"Velero Schedule {o['metadata']['name']}",
+            At(("spec", "schedule"), index),
+            At(("spec", "template", "ttl"), index),
+            (store,),
+        )
+        for index, o in enumerate(objects)
+        if o["kind"] == "Schedule"
+    )
+    yield Placed("velero", "backups.yaml", [in_wave(o, AFTER_CHART) for o in objects], declared)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from stackyard.plan import ClusterPlan
 from stackyard.render.context import RenderContext
 from stackyard.render.gitops import wave_annotation
+from stackyard.render.settings import BackupDeclared
 from stackyard.render.tree import Manifest, RenderError
 
 BASE_GROUP = "base"
@@ -23,12 +24,14 @@ class Placed:
     """Objects for one file: ``manifests/<cluster>/<group>/<file>``.
 
     ``group`` is ``base`` or the name of a component running on the cluster, whose
-    Application then owns the objects.
+    Application then owns the objects. ``backups`` declares the backup schedules among
+    them, so the render records their settings (``stackyard.render.settings``).
     """
 
     group: str
     file: str
     manifests: list[Manifest]
+    backups: tuple[BackupDeclared, ...] = ()
 
 
 def in_wave(manifest: Manifest, wave: int) -> Manifest:

@@ -41,6 +41,7 @@ from stackyard.plan import ClusterPlan
 from stackyard.render.bootstrap.etcd_schedule import HOUR, snapshot_schedule
 from stackyard.render.context import LABEL_PREFIX, RenderContext
 from stackyard.render.manifests.base import BASE_GROUP, Placed
+from stackyard.render.settings import At, BackupDeclared, Path, StoreDeclared
 from stackyard.render.tree import Manifest
 
 NAME = "etcd-snapshot"
@@ -152,8 +153,26 @@ def etcd_snapshot_cronjob(context: RenderContext, cluster: ClusterPlan) -> Manif
     }
 
 
+def snapshot_backup(cronjob: Manifest, cluster: ClusterPlan) -> BackupDeclared:
+    """What the render records of ``cronjob``: schedule, retention, the node's directory."""
+    pod: Path = ("spec", "jobTemplate", "spec", "template", "spec")
+    pod_spec = cronjob["spec"]["jobTemplate"]["spec"]["template"]["spec"]
+    env = [e["name"] for e in pod_spec["containers"][0]["env"]]
+    volume = [v["name"] for v in pod_spec["volumes"]].index("backup")
+    return BackupDeclared(
+        "etcd-snapshots",
+        "etcdctl snapshot CronJob",
+        At(("spec", "schedule")),
+        At((*pod, "containers", 0, "env", env.index("SNAPSHOT_RETENTION"), "value")),
+        # hostPath: the snapshots stay on the control-plane node that took them.
+        (StoreDeclared(At((*pod, "volumes", volume, "hostPath", "path")), cluster.name),),
+    )
+
+
 def etcd_backup_manifests(context: RenderContext, cluster: ClusterPlan) -> Iterable[Placed]:
     """The etcd snapshot CronJob on kubeadm clusters (a ``base`` file); nothing elsewhere."""
     if context.platform.kubernetes.distribution != "kubeadm":
         return []
-    return [Placed(BASE_GROUP, "etcd-backup.yaml", [etcd_snapshot_cronjob(context, cluster)])]
+    cronjob = etcd_snapshot_cronjob(context, cluster)
+    backup = snapshot_backup(cronjob, cluster)
+    return [Placed(BASE_GROUP, "etcd-backup.yaml", [cronjob], (backup,))]
