@@ -3,19 +3,21 @@
 Every example is rendered to disk and assessed as any repository would be. The
 privileged objects Stackyard needs (the etcd snapshot job on kubeadm, the AWS CCM) carry
 exemption annotations with a reason; nothing else may be excepted, and no roadmap item
-may name a distribution the tree does not run.
+may name a distribution the tree does not run. A practice Stackyard renders (GitOps,
+the fleet of clusters, backups, policy, dashboards...) is never reported as a gap.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from stackyard.assess import Assessment, assess_directory
 from stackyard.assess.workloads.exemptions import NO_REASON
-from stackyard.plan import make_plan
+from stackyard.plan import Plan, make_plan
 from stackyard.render import write_tree
 from stackyard.render.build import render_metadata, render_plan
 from stackyard.spec import load_spec
@@ -30,14 +32,87 @@ PRIVILEGED = {
 }
 
 
+def components(plan: Plan) -> set[str]:
+    """Every component the plan installs on any cluster."""
+    return {p.component.name for cluster in plan.clusters for p in cluster.components}
+
+
+def having(*names: str) -> Callable[[Plan], bool]:
+    """The plan installs every one of ``names`` somewhere."""
+    return lambda plan: set(names) <= components(plan)
+
+
+def always(plan: Plan) -> bool:
+    """Every render writes it (root app, self-healing Applications, CI, base policies)."""
+    return True
+
+
+# Each control the render itself provides evidence for, and when. Only what the tree
+# truly holds: kubeadm's etcd snapshots stay on the nodes (RKE2's go to S3), Harbor and
+# Mimir values set no resources, tenants get no RoleBindings - those remain gaps.
+RENDERED_PRACTICES: dict[str, Callable[[Plan], bool]] = {
+    "GITOPS-CONTROLLER": always,
+    "GITOPS-APP-OF-APPS": always,
+    "GITOPS-SELF-HEAL": always,
+    "CICD-PIPELINE": always,  # .github/workflows/stackyard-validate.yaml
+    "CICD-CHECKS": always,
+    "POL-CI": always,
+    "POL-PSA": always,  # Pod Security labels on every namespace
+    "POL-DEFAULT-DENY": always,
+    "RM-QUOTAS": always,
+    "RM-REQUESTS-SOME": always,
+    "SC-PINNED-TAGS": always,
+    "CHAOS-SLO": always,  # the SLO recording and burn-rate rules
+    "NET-CNI": always,
+    "NET-TLS": having("cert-manager"),
+    "OBS-METRICS": having("prometheus"),
+    "OBS-ALERTING": having("alertmanager"),
+    "OBS-ALERT-RULES": having("prometheus"),
+    "OBS-GRAFANA": having("grafana"),
+    "OBS-DASHBOARDS": having("prometheus", "grafana"),  # the chart's dashboards, sidecar on
+    "MT-FLEET": lambda plan: len(plan.clusters) >= 2,
+    "DR-PV-BACKUP": having("velero"),
+    "DR-VELERO": having("velero"),
+    "DR-ETCD-SNAPSHOT": lambda plan: plan.spec.platform.kubernetes.distribution == "rke2",
+    "POL-ENGINE": having("kyverno-policies"),
+    "POL-ENFORCE": having("kyverno-policies"),
+    "NET-CNI-MODERN": having("cilium"),
+    "NET-FLOW-VISIBILITY": having("cilium-hubble"),
+    "NET-GATEWAY-API": having("cilium-gateway-api"),
+    "OBS-LOGS": lambda plan: (
+        "loki" in components(plan) and bool({"promtail", "alloy"} & components(plan))
+    ),
+    "OBS-TRACES": having("tempo"),
+    "OBS-OTEL": having("opentelemetry-collector"),
+    "SEC-STORE": having("vault"),
+    "SC-REGISTRY": having("harbor"),
+    "SC-SCANNING": lambda plan: bool({"harbor", "trivy-operator"} & components(plan)),
+    "SSO-IDP": having("keycloak"),
+    "SSO-WIRED": having("keycloak"),
+    "ACC-GATEWAY": having("teleport"),
+    "ACC-SESSION-RECORDING": having("teleport"),
+    "FIN-COST-VISIBILITY": having("opencost"),
+    "DEVP-PORTAL": having("backstage"),
+    "MT-NAMESPACES": lambda plan: bool(plan.spec.platform.tenants),
+    "MT-QUOTAS": lambda plan: bool(plan.spec.platform.tenants),
+    "MT-NETWORK": lambda plan: bool(plan.spec.platform.tenants),
+}
+
+
 @pytest.fixture(scope="module", params=[p.stem for p in EXAMPLE_FILES])
-def rendered(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
-    """(the spec's distribution, the assessment of its rendered tree)."""
-    spec = load_spec(EXAMPLES / f"{request.param}.yaml")
-    plan = make_plan(spec)
+def planned(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """(the plan, the assessment of its tree rendered to disk, assessed as any repository)."""
+    plan = make_plan(load_spec(EXAMPLES / f"{request.param}.yaml"))
     out: Path = tmp_path_factory.mktemp(request.param) / "tree"
     write_tree(render_plan(plan), out, render_metadata(plan))
-    return spec.platform.kubernetes.distribution, assess_directory(out, workers=0)
+    return plan, assess_directory(out, workers=0)
+
+
+@pytest.fixture(scope="module")
+def rendered(planned: tuple[Plan, Assessment]) -> tuple[str, Assessment]:
+    """(the spec's distribution, the assessment of its rendered tree)."""
+    plan, assessment = planned
+    return plan.spec.platform.kubernetes.distribution, assessment
 
 
 def test_no_open_workload_errors(rendered: tuple[str, Assessment]) -> None:
@@ -71,3 +146,14 @@ def test_the_distribution_is_the_specs_and_no_advice_names_another(
         text = f"{item.reason} {item.next_step}".lower()
         named = {d for d in DISTRIBUTION_WORDS if re.search(rf"\b{d}\b", text)}
         assert named <= {distribution}, (item.control, named)
+
+
+def test_no_practice_stackyard_renders_is_reported_as_a_gap(
+    planned: tuple[Plan, Assessment],
+) -> None:
+    plan, assessment = planned
+    provided = {control for control, renders in RENDERED_PRACTICES.items() if renders(plan)}
+    gaps = {item.control for item in assessment.roadmap}
+    assert provided & gaps == set()
+    statuses = {c.control: c.status for area in assessment.areas for c in area.controls}
+    assert {c: statuses[c] for c in provided if statuses[c] != "achieved"} == {}
