@@ -6,7 +6,9 @@ tree on disk against the render of a proposed spec. Each YAML file whose documen
 all Kubernetes objects is compared per object, identified by file, API group, kind,
 namespace and name; every other file (values, README, node bootstrap) is compared as
 text. The render marker, its journal and its lock describe a render, not what Argo CD
-applies, so they are never compared; neither is ``.git``.
+applies, so they are never compared; neither is ``.git``, nor the header comment naming the
+spec file a tree was rendered from (``proposed.yaml`` against ``platform.yaml`` would
+otherwise change every values file).
 
 An object change is disruptive when applying it deletes data or everything below it, or
 cannot be applied in place:
@@ -25,6 +27,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -33,7 +36,7 @@ from typing import Any, Literal
 from stackyard.errors import InputError, Location, Problem, YamlError
 from stackyard.fsio.read import read_tree_file
 from stackyard.plan import make_plan
-from stackyard.render.build import render_plan
+from stackyard.render.build import HEADER, render_plan
 from stackyard.render.marker import MARKER, RESERVED
 from stackyard.render.yamlout import dump_yaml
 from stackyard.spec import load_spec
@@ -68,6 +71,9 @@ _IMMUTABLE: Mapping[tuple[str, str], tuple[tuple[str, ...], ...]] = {
     ("batch", "Job"): (("spec", "template"), ("spec", "selector")),
 }
 _CLUSTER_SECRET = "argocd.argoproj.io/secret-type"
+_HEADER_LINE = re.compile(
+    "# " + ".+".join(re.escape(part) for part in HEADER.split("{spec}")) + r"\n"
+)
 
 
 @dataclass(frozen=True)
@@ -236,7 +242,7 @@ def compare_trees(
             )
     files: list[FileChange] = []
     for path in sorted(a.files.keys() | b.files.keys()):
-        was_text, now_text = a.files.get(path), b.files.get(path)
+        was_text, now_text = _content(a.files.get(path)), _content(b.files.get(path))
         if was_text == now_text:
             continue
         if now_text is None:
@@ -246,6 +252,14 @@ def compare_trees(
         else:
             files.append(FileChange("changed", path, _unified(was_text, now_text, path)))
     return TreeDiff(tuple(objects), tuple(files), skipped)
+
+
+def _content(text: str | None) -> str | None:
+    """``text`` without render's header comment, which names the spec file, not content."""
+    if text is None:
+        return None
+    header = _HEADER_LINE.match(text)
+    return text[header.end() :] if header else text
 
 
 def _split(tree: Mapping[str, str]) -> _Side:
