@@ -237,6 +237,15 @@ class Modes(_Strict):
     ha: str = Field(min_length=1, description="The HA mode, e.g. three Raft peers.")
 
 
+class Spread(_Strict):
+    """HA pods the chart keeps on separate nodes (a required pod anti-affinity per hostname)."""
+
+    pods: int = Field(ge=2, le=10, description="How many pods need a node each in the HA mode.")
+    what: str = Field(
+        min_length=1, description="Which pods, and the chart setting that keeps them apart."
+    )
+
+
 class Component(_Strict):
     """One catalog entry."""
 
@@ -271,6 +280,10 @@ class Component(_Strict):
     )
     modes: Modes | None = Field(
         default=None, description="What the single and HA replica counts run as (plan --why)."
+    )
+    haSpread: list[Spread] = Field(
+        default_factory=list,
+        description="HA pods that each need their own schedulable node (SY511).",
     )
     resources: Resources | None = None
     admission: list[AdmissionWebhook] = Field(

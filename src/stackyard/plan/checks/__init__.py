@@ -12,6 +12,7 @@ from stackyard.plan.checks import (
     objectstorage,
     placement,
     secrets,
+    spread,
 )
 from stackyard.plan.checks.base import Check, CheckContext, FunctionCheck, check
 
@@ -37,6 +38,7 @@ ALL_CHECKS: tuple[Check, ...] = (
     placement.tenants_need_enterprise,
     placement.edition_minimum_nodes,
     placement.control_plane_pools_agree,
+    spread.ha_pods_fit_apart,
     secrets.no_secrets_in_spec,
     objectstorage.consumers_have_a_store,
     objectstorage.external_store_complete,
