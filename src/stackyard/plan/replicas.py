@@ -4,7 +4,9 @@ Policy: a component with an HA replica count runs it on an HA cluster (``ha: tru
 three or more control-plane nodes when ``ha`` is not set, enough for etcd to keep a
 quorum through one loss); everywhere else it runs its single count. The plan's pod counts,
 ``plan --why`` and the rendered values (the values layer ``ha`` and builders such as
-Vault's Raft configuration) all ask this one function, so they cannot disagree.
+Vault's Raft configuration) all ask this one function, so they cannot disagree. Whether
+the HA pods then fit on the cluster's nodes (charts that keep them one per node, the
+catalog's ``haSpread``) is check SY511 (``plan/checks/spread.py``).
 """
 
 from __future__ import annotations
