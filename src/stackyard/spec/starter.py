@@ -54,7 +54,9 @@ def _pools(edition: Edition, provider: Provider, role: str) -> list[_Pool]:
         ]
     if edition == "community":
         return [_Pool("server", "control-plane", 3, 4, "16Gi", "100Gi", True)]
-    workers = {"standard": 2, "enterprise": 7}[edition] if role != "app" else 2
+    # Three servers make the cluster HA, and HA charts keep Vault's Raft peers, the three
+    # Alertmanagers and Argo CD's Redis HA one per node: at least three workers (SY511).
+    workers = {"standard": 3, "enterprise": 7}[edition] if role != "app" else 3
     return [
         _Pool("server", "control-plane", 3, 4, "8Gi", "100Gi"),
         _Pool("worker", "worker", workers, 8, "32Gi", "200Gi"),
