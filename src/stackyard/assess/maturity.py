@@ -3,7 +3,7 @@
 The model is data (``assess/data/maturity.yaml``) checked against the schema below
 when it is loaded; a malformed model is a packaging bug and fails loudly.
 
-Area rating (1–5, the scale of seed 001's scorecard):
+Area rating (1–5, the scale of the maturity scorecard):
 
 - each control's verdict scores ``achieved`` 1, ``partial`` 0.5, ``missing`` 0;
 - a level's score is the weighted mean of the scores of the controls at that level;
@@ -18,7 +18,7 @@ Improve 4, Adapt 5): every area declares the CNMM level from which it is expecte
 (``cnmm``). Level L is *reached* when, over the areas expected at or below L, the
 mean rating is at least L − 0.5 and no such area rates below L − 2. The overall
 level is the highest L such that every level from Operate to L is reached; Build
-otherwise. The assignment of areas to levels follows seed 000's CNCF breakdown
+otherwise. The assignment of areas to levels follows the gap analysis' CNCF breakdown
 (Scale: autoscaling and quotas; Improve: policy as code and supply chain; Adapt:
 FinOps, developer portal, multi-cluster). So FinOps or a developer portal never hold
 back a platform that is still proving it can Operate and Scale, and one area left far

@@ -1,7 +1,7 @@
 """The values an assessment is made of, shared by detectors, scoring and every report.
 
 An assessment reads any platform repository and rates it per area of the maturity
-model (data in ``assess/data/maturity.yaml``) on the 1–5 scale of PLATFORM-FACTS §4,
+model (data in ``assess/data/maturity.yaml``) on the 1–5 scale of the maturity scorecard,
 with an overall level on the CNCF Cloud Native Maturity Model. Every verdict carries
 evidence: file:line spans of what was found, or what was looked for and not found.
 The JSON shape (``Assessment.as_dict``) is versioned by ``SCHEMA_VERSION`` and its ids
@@ -90,7 +90,7 @@ class AreaResult:
 
 @dataclass(frozen=True)
 class RoadmapItem:
-    """A gap turned into work, in seed 001's priority classes."""
+    """A gap turned into work, in a roadmap priority class (Essential, 1st, 2nd)."""
 
     priority: Priority
     area: str

@@ -1,8 +1,8 @@
-"""Gaps become a roadmap in seed 001's classes: Essential, then 1st, then 2nd.
+"""Gaps become a roadmap in its priority classes: Essential, then 1st, then 2nd.
 
 Every control that is not achieved (and not accepted in an exceptions file) becomes
 one item, carrying why it matters, what the detectors found, and the next concrete
-step from the model. Within a class, items follow seed 001's numbering (E1, E2, E3,
+step from the model. Within a class, items follow the classes' numbering (E1, E2, E3,
 P1...), then lower levels first (foundations before refinements), then the order of
 the areas in the model.
 

@@ -1,6 +1,6 @@
-"""The later stages of seed 001's roadmap: FinOps, a developer portal, resilience testing.
+"""The later stages of the roadmap: FinOps, a developer portal, resilience testing.
 
-These areas matter once the platform serves many teams (seed 001 classes them 2nd);
+These areas matter once the platform serves many teams (the roadmap classes them 2nd);
 their detectors look for the tools (OpenCost, Backstage, Chaos Mesh / Litmus) and
 for the practice around them (cost labels and alerts, a catalog and templates,
 scheduled experiments and SLOs as code).

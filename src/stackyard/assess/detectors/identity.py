@@ -1,10 +1,10 @@
 """Identity and SSO: is there an identity provider, and is it *wired* into the services?
 
-A client defined in Keycloak is not SSO: seed 000 counted clients, seed 001 had to
-check which services actually send their users to Keycloak. These detectors look at
-each service's own configuration (Grafana ``grafana.ini`` auth sections, Argo CD
-``oidc.config``/``dex.config``, Harbor ``auth_mode: oidc_auth``, the API server's
-``oidc-issuer-url``) and only call a service wired when it is.
+A client defined in Keycloak is not SSO: the gap analysis counted clients, the corrected
+maturity assessment had to check which services actually send their users to Keycloak.
+These detectors look at each service's own configuration (Grafana ``grafana.ini`` auth
+sections, Argo CD ``oidc.config``/``dex.config``, Harbor ``auth_mode: oidc_auth``, the
+API server's ``oidc-issuer-url``) and only call a service wired when it is.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ etcd snapshots are read from RKE2/K3s settings wherever they are written (Terraf
 ``user_data`` included) and from ``etcdctl snapshot save`` in scripts and CronJobs.
 RKE2 takes local snapshots by default, on the server nodes themselves: that does not
 survive losing the nodes, so an assessment asks for a schedule *and* an off-node
-(S3) target, as seed 000 recommends (hourly to S3, RPO 1 h).
+(S3) target, as the gap analysis recommends (hourly to S3, RPO 1 h).
 """
 
 from __future__ import annotations

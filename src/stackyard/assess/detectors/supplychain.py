@@ -1,7 +1,7 @@
 """Supply chain: a private registry, scanning, pinned images, signing, SBOMs, admission checks.
 
 Harbor ships Trivy and enables it by chart default, so ``trivy.enabled: false`` is
-what seed 001's "Harbor without Trivy" looks like in values. Images are read from
+what the maturity scorecard's "Harbor without Trivy" looks like in values. Images are read from
 workload manifests (and rendered charts with ``--charts``) and from ``image.tag``
 values; a tag ``latest``, or no tag at all, is a floating image.
 """

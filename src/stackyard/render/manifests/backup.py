@@ -1,4 +1,4 @@
-"""Velero backup location and schedules per cluster (seed 004 backup tier L2, seed 001 E1).
+"""Velero backup location and schedules per cluster (backup tier L2, roadmap item E1).
 
 Location: one ``default`` BackupStorageLocation through the AWS plugin. With an external
 object store in the spec (``objectStorage``) it is that store: its endpoint as ``s3Url``

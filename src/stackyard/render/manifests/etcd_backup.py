@@ -2,11 +2,11 @@
 
 RKE2 schedules its own snapshots (``etcd-snapshot-schedule-cron`` in the node config);
 kubeadm's stacked etcd has no schedule, so this CronJob provides one, from the same rule
-(``bootstrap/etcd_schedule.py``: the interval never exceeds ``slo.rpo``; seed 004 sets
-RPO 24 h for this tier).
+(``bootstrap/etcd_schedule.py``: the interval never exceeds ``slo.rpo``; the reference
+local multi-cluster architecture sets RPO 24 h for this tier).
 
 Where it runs: ``kube-system``, which the platform never claims and which Pod Security
-exempts (seed 004's PSA map); the pod needs ``hostNetwork`` (etcd listens on
+exempts (the Pod Security map); the pod needs ``hostNetwork`` (etcd listens on
 ``127.0.0.1:2379``) and ``hostPath`` volumes, which only the privileged level allows. A
 dedicated namespace would have to be privileged too, for no gain. The pod is pinned to
 control-plane nodes and tolerates their taint, mounts ``/etc/kubernetes/pki/etcd``

@@ -1,6 +1,6 @@
-"""The Keycloak realm ``platform`` (identity layer 1, seed 002): its OIDC clients as data.
+"""The Keycloak realm ``platform`` (layer 1 of the identity stack): its OIDC clients as data.
 
-Seed 002 names the clients of realm ``platform``: grafana, harbor, teleport and argocd;
+The identity stack names the clients of realm ``platform``: grafana, harbor, teleport and argocd;
 Backstage joins in Enterprise. A client is rendered for each of those components that the
 plan runs on some cluster, with redirect URIs under ``https://<app>.<domain>``, the name
 the gateway serves it at.

@@ -1,8 +1,8 @@
 """How traffic and volumes reach a cluster: MetalLB pools, the Gateway, retained storage.
 
 - MetalLB (where it runs and the cluster has ``network.loadBalancerPool``): one
-  IPAddressPool ``default`` with exactly the spec's pool, announced over L2 (seed 004:
-  MetalLB L2 on the hosts' subnet).
+  IPAddressPool ``default`` with exactly the spec's pool, announced over L2 (the reference
+  local multi-cluster architecture: MetalLB L2 on the hosts' subnet).
 - Gateway API: where Cilium's Gateway API feature or the Istio gateway runs, one Gateway
   ``platform`` (class ``cilium`` or ``istio``) with HTTP and HTTPS listeners, accepting
   routes from every namespace. On the cluster Argo CD runs on (mgmt or standalone) it
@@ -12,8 +12,9 @@
   certificate named by the ``cert-manager.io/cluster-issuer`` annotation (the platform
   issuer of ``pki``) into the Secret ``platform-gateway-tls``.
 - local-path-provisioner: the StorageClass ``local-path-retain`` (reclaim policy Retain)
-  beside the chart's ``local-path`` (Delete, the default); seed 004 puts Vault and MinIO
-  on it, so deleting a claim never deletes their data.
+  beside the chart's ``local-path`` (Delete, the default); the reference local
+  multi-cluster architecture puts Vault and MinIO on it, so deleting a claim never
+  deletes their data.
 """
 
 from __future__ import annotations

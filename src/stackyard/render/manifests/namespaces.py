@@ -1,6 +1,6 @@
 """Namespaces with Pod Security labels, ResourceQuota and LimitRange, per cluster.
 
-Pod Security follows PLATFORM-FACTS §6: every namespace enforces its catalog level
+Pod Security follows the Pod Security map: every namespace enforces its catalog level
 (baseline by default; privileged only where a component needs host access) and
 audits and warns at ``restricted``, so drift toward stricter is visible. kube-system
 is the cluster's own and is never claimed.

@@ -1,9 +1,10 @@
 """Alert rules for the platform: golden signals, SLO burn rates, contracts C2 and C3.
 
-Seed 001 P4 asks for alert rules; seed 004 sets the SLO. Rules are PrometheusRules in
-the monitoring namespace of the cluster that runs Prometheus in full mode (mgmt or
-standalone), synced with its Application and labelled ``release: prometheus``, which
-kube-prometheus-stack's rule selector picks up. Prometheus Agents cannot evaluate rules.
+Roadmap item P4 asks for alert rules; the spec's ``slo`` sets the SLO. Rules are
+PrometheusRules in the monitoring namespace of the cluster that runs Prometheus in full
+mode (mgmt or standalone), synced with its Application and labelled ``release:
+prometheus``, which kube-prometheus-stack's rule selector picks up. Prometheus Agents
+cannot evaluate rules.
 
 - Golden signals per platform namespace (every cluster's, so the same rules serve a
   fleet-wide ruler): availability (replicas missing, targets down), errors (restarts),

@@ -1,4 +1,4 @@
-"""The two-phase PKI of seed 004 ADR-004 (contract C5): self-signed first, then Vault.
+"""The two-phase PKI (contract C5): self-signed first, then Vault.
 
 Vault needs a TLS certificate before it can serve, and the Vault issuer needs Vault, so
 one issuer cannot bootstrap the other. Phase one, synced with cert-manager on every

@@ -1,8 +1,8 @@
-"""Kyverno workload policies of seed 004 §7.3, on the clusters the plan runs Kyverno on.
+"""The workload policy set (Kyverno), on the clusters the plan runs Kyverno on.
 
 Contract C4 keeps Kyverno off mgmt; this module never decides placement, it follows the
 plan (``cluster.has("kyverno")``). Pod Security Admission is the first layer (namespace
-labels, see ``namespaces``); these policies are the second (ADR-003):
+labels, see ``namespaces``); these policies are the second:
 
 - images only from the platform's Harbor (``harbor.<domain>``), enforced;
 - CPU and memory requests and limits on every container, enforced (LimitRange defaults
@@ -131,7 +131,7 @@ def registry(context: RenderContext) -> str:
 
 
 def workload_policies(context: RenderContext, cluster: ClusterPlan, mode: str) -> list[Manifest]:
-    """The seed 004 §7.3 set: registry, resources, privileged (mode) and labels (audit)."""
+    """The workload policy set: registry, resources, privileged (mode) and labels (audit)."""
     prefix = f"{registry(context)}/"
     images = [{"name": "images", "expression": ALL_IMAGES}]
     return [

@@ -19,7 +19,7 @@ from stackyard.render.valuebuilders.storage import retain_class, storage_size
 from stackyard.render.values import ValueBuilder, Values
 
 REALM = "platform"
-"""The Keycloak realm of the platform's own clients (seed 002)."""
+"""The Keycloak realm of the platform's own clients (the identity stack)."""
 
 
 def keycloak_issuer(context: RenderContext) -> str | None:

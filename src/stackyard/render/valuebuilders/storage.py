@@ -3,15 +3,15 @@
 Policy, shared by every builder that stores something:
 
 - Volume sizes come from the catalog entry's ``storage``, not from values files. On
-  provider local, Vault and MinIO use the Retain class (seed 004), so their volumes
-  outlive their claims.
+  provider local, Vault and MinIO use the Retain class (as in the reference local
+  multi-cluster architecture), so their volumes outlive their claims.
 - A bucket is ``<platform>-<purpose>`` on S3 and MinIO alike. The spec's external object
   store (``objectStorage``, :mod:`stackyard.render.objectstore`) comes first, with its own
   bucket names; without one, a store on AWS writes to S3; elsewhere to the MinIO on its
   own cluster, or to its own volume when there is none (Loki always does on provider
   local).
 - MinIO creates the buckets its consumers use: Velero's, and those of the stores beside it,
-  all versioned: backup tier L3 of seed 004 §10.1, so an overwritten or deleted object can be
+  all versioned: backup tier L3, so an overwritten or deleted object can be
   restored up to the last write. Noncurrent versions are kept until an ILM rule expires
   them (``mc ilm rule add --noncurrent-expire-days``), which the chart cannot set.
 """
