@@ -3,7 +3,7 @@
 Certificate SANs: the API host (``api.<cluster>.<domain>``, what kubeconfigs and Argo CD
 use) plus the fixed addresses of the control-plane nodes where the spec fixes them.
 
-OIDC (seed 002 §8, identity layer 1): when Keycloak runs anywhere on the platform, every
+OIDC (layer 1 of the identity stack): when Keycloak runs anywhere on the platform, every
 cluster's API server accepts its tokens: issuer ``https://keycloak.<domain>/realms/platform``,
 client ``kubernetes``. Users are ``oidc:<preferred_username>`` and groups
 ``oidc:<group>``, so RBAC bindings can never collide with built-in users such as

@@ -1,4 +1,4 @@
-"""The AWS cloud-controller-manager as an RKE2 static manifest (seed 002 §4).
+"""The AWS cloud-controller-manager as an RKE2 static manifest, out of the CCM bootstrap deadlock.
 
 Kubernetes has no in-tree AWS provider, so an external CCM must initialise every node,
 but nodes keep the ``node.cloudprovider.kubernetes.io/uninitialized`` taint until it runs
@@ -13,7 +13,7 @@ commit 63ec440c) with the chart's RBAC rules verbatim, empty fields left out, an
 values changed:
 
 - ``args``: the chart's ``--v=2 --cloud-provider=aws`` plus ``--configure-cloud-routes=false``
-  (seed 002 §5: the route controller is no fix for an overlay and VPC route tables cap
+  (the route controller is no fix for an overlay and VPC route tables cap
   at 50 routes), ``--cluster-name=<cluster>`` (it must match the EC2 tag
   ``kubernetes.io/cluster/<cluster>`` exactly) and, unless ``aws-ccm-load-balancer`` is
   planned, ``--controllers=*,-service`` so the CCM leaves LoadBalancer Services to the

@@ -2,7 +2,7 @@
 
 The deadlock: Argo CD installs Cilium (catalog ``cilium``, chart 1.20.0, values under
 ``values/``), but Argo CD's own pods need a CNI to start, and until a CNI runs every node
-is NotReady. It is the CCM chicken-and-egg of seed 002 §4 again, for the network.
+is NotReady. It is the CCM bootstrap deadlock again, for the network.
 
 Decision: **the node bootstrap installs the very release Argo CD will manage, once, and
 Argo CD adopts it.** Same chart, same version, same values, same release name

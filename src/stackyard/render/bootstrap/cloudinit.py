@@ -1,4 +1,4 @@
-"""cloud-init user-data for local VMs (provider ``local``, seed 004: Multipass, kubeadm).
+"""cloud-init user-data for local VMs (provider ``local``: Multipass, kubeadm).
 
 One ``#cloud-config`` file per node, ``nodes/<cluster>/cloud-init/<node>.yaml``, that turns
 a fresh Ubuntu 24.04 VM into a kubeadm node:

@@ -1,6 +1,6 @@
 """How often etcd is snapshotted and how many snapshots are kept, from ``slo.rpo``.
 
-Backup tier L1 (seed 004 §10.1) is the etcd snapshot; its recovery point objective is
+The first backup tier, L1, is the etcd snapshot; its recovery point objective is
 the spec's ``slo.rpo``. The rule: the interval between two snapshots never exceeds the
 RPO, so a failure just before the next snapshot loses at most one RPO of cluster state.
 The interval is the longest regular cron step that fits:

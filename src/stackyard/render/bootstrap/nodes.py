@@ -1,12 +1,13 @@
 """The nodes of a cluster: names, pools and, where the spec fixes them, addresses.
 
-Naming follows seed 004 (``mgmt-cp``, ``mgmt-worker-0``): ``<cluster>-<pool>`` for a
-control-plane pool of one node, ``<cluster>-<pool>-<i>`` otherwise. Control-plane pools
-come first, then workers, each in spec order.
+Naming follows the reference local multi-cluster architecture (``mgmt-cp``,
+``mgmt-worker-0``): ``<cluster>-<pool>`` for a control-plane pool of one node,
+``<cluster>-<pool>-<i>`` otherwise. Control-plane pools come first, then workers, each in
+spec order.
 
 Addresses: off the cloud (``onprem``, ``local``) nodes take fixed addresses from
 ``network.nodeRange`` in that order, so the first control-plane node gets the first
-address (seed 004: mgmt-cp 192.168.64.10, mgmt-worker-0 .11). A CIDR's network and
+address (there: mgmt-cp 192.168.64.10, mgmt-worker-0 .11). A CIDR's network and
 broadcast addresses are skipped. On AWS the range is the VPC and addresses come from
 DHCP, so they are unknown here.
 """
