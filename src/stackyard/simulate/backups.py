@@ -1,12 +1,19 @@
 """RPO and RTO check: backup tiers and recovery scenarios vs the SLOs.
 
-The tiers are read from the rendered repository.
+The tiers come from what the render recorded as it wrote each backup
+(``stackyard.render.settings``): schedule, retention and where the copies go, each with
+its value, file and line; no rendered file is read again.
 
 Tiers: L1 etcd snapshots (RKE2 ``etcd-snapshot-schedule-cron`` or the kubeadm snapshot
 CronJob), L2 volumes (Velero Schedules), L3 the object store (MinIO bucket versioning),
 L4 configuration (the Git remote Argo CD syncs from). A tier's worst-case RPO is the
 longest gap between two backups its schedule allows (computed from the cron expression
 over a year of firings), or zero for a tier that keeps every write.
+
+Where the copies are kept decides what a loss takes with it: a recovery scenario that
+loses a cluster (or a node) also loses the copies kept there, so a cluster whose backups
+live only on itself (MinIO on mgmt holding mgmt's own backups, snapshots on the only
+control-plane node) has nothing to restore from; copies in an external store survive.
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ from typing import Any, Literal
 from cronsim import CronSim, CronSimError
 from pydantic import BaseModel, ConfigDict
 
+from stackyard.render.settings import BackupSchedule, BackupStore, Bucket, Written
 from stackyard.simulate.functions import load_packaged_data
 from stackyard.simulate.model import RuntimeModel
 from stackyard.simulate.settings import Evidence
@@ -49,6 +57,16 @@ class TierCheck:
     evidence: Evidence | None
     verdict: Verdict
     note: str = ""
+    retention_evidence: Evidence | None = None
+    stores: tuple[BackupStore, ...] = ()
+    """Where the copies are kept, as rendered."""
+    places: tuple[str, ...] = ()
+    """Each store in words (``MinIO on mgmt``), in the order of ``stores``."""
+
+    @property
+    def kept_on(self) -> frozenset[str | None]:
+        """The clusters holding the copies (``None``: outside the platform)."""
+        return frozenset(store.cluster for store in self.stores)
 
     def as_dict(self) -> dict[str, Any]:
         """JSON shape."""
@@ -61,6 +79,16 @@ class TierCheck:
             "worstCaseRpoSeconds": self.rpo_seconds,
             "retention": self.retention,
             "source": str(self.evidence) if self.evidence else None,
+            "retentionSource": str(self.retention_evidence) if self.retention_evidence else None,
+            "keptIn": [
+                {
+                    "where": place,
+                    "cluster": store.cluster,
+                    "component": store.component,
+                    "source": str(_evidence(store.written)) if store.written else None,
+                }
+                for store, place in zip(self.stores, self.places, strict=True)
+            ],
             "verdict": self.verdict,
             "note": self.note,
         }
@@ -76,8 +104,11 @@ class ScenarioCheck:
     tier: Tier
     estimate_seconds: float
     source: str
-    verdict: Literal["meets", "exceeds"]
+    verdict: Verdict
+    """``missing`` when the loss takes the only copies of some cluster with it."""
     data_loss: str
+    unrecoverable: tuple[str, ...] = ()
+    """Clusters this loss leaves without a copy to restore from (kept on what was lost)."""
 
     def as_dict(self) -> dict[str, Any]:
         """JSON shape."""
@@ -90,6 +121,7 @@ class ScenarioCheck:
             "source": self.source,
             "verdict": self.verdict,
             "dataLoss": self.data_loss,
+            "unrecoverable": list(self.unrecoverable),
         }
 
 
@@ -131,6 +163,8 @@ class _RecoveryScenario(BaseModel):
     method: str
     tier: Tier
     estimate: Duration
+    loses: Literal["nothing", "node", "cluster"] = "nothing"
+    """What the loss takes with it: backup copies kept there are gone too."""
 
 
 class _RecoveryData(BaseModel):
@@ -190,6 +224,9 @@ def check_disaster_recovery(model: RuntimeModel) -> DisasterRecovery:
             if worst
             else "unknown: the tier is not backed up"
         )
+        lost = _lost_with(model, scenario, [t for t in tiers if t.tier == scenario.tier])
+        if lost:
+            loss += "; " + "; ".join(text for _, text in lost)
         scenarios.append(
             ScenarioCheck(
                 scenario.id,
@@ -198,11 +235,45 @@ def check_disaster_recovery(model: RuntimeModel) -> DisasterRecovery:
                 scenario.tier,
                 estimate,
                 recovery.source,
-                "meets" if estimate <= rto else "exceeds",
+                "missing" if lost else "meets" if estimate <= rto else "exceeds",
                 loss,
+                tuple(cluster for cluster, _ in lost),
             )
         )
     return DisasterRecovery(rpo, rto, tuple(tiers), tuple(scenarios))
+
+
+def _lost_with(
+    model: RuntimeModel, scenario: _RecoveryScenario, tiers: list[TierCheck]
+) -> list[tuple[str, str]]:
+    """The clusters whose copies of the scenario's tier go with what the scenario loses."""
+    lost: list[tuple[str, str]] = []
+    for tier in tiers:
+        cluster = tier.cluster
+        if cluster is None or not tier.stores or tier.kept_on != {cluster}:
+            continue
+        if scenario.loses == "cluster":
+            others = sorted(
+                t.cluster
+                for t in tiers
+                if t.cluster not in (None, cluster) and t.kept_on == {cluster}
+            )
+            also = f" (and those of {', '.join(others)})" if others else ""
+            lost.append(
+                (cluster, f"{cluster} has no backup left: its copies{also} are kept on {cluster}")
+            )
+        elif (
+            scenario.loses == "node"
+            and all(s.component is None for s in tier.stores)
+            and model.plan.cluster(cluster).cluster.control_plane_nodes == 1
+        ):
+            lost.append(
+                (
+                    cluster,
+                    f"{cluster} has no snapshot left: they are on its only control-plane node",
+                )
+            )
+    return lost
 
 
 def _verdict(seconds: float | None, rpo: float) -> Verdict:
@@ -211,82 +282,113 @@ def _verdict(seconds: float | None, rpo: float) -> Verdict:
     return "meets" if seconds <= rpo else "exceeds"
 
 
+def _evidence(written: Written) -> Evidence:
+    return Evidence(written.value, written.field, f"{written.file}:{written.line}")
+
+
+def _title(model: RuntimeModel, component: str) -> str:
+    """The catalog title of ``component`` (``MinIO``), as the plan runs it."""
+    for cluster in model.plan.clusters:
+        for planned in cluster.components:
+            if planned.name == component:
+                return planned.component.title
+    return component
+
+
+def _place(model: RuntimeModel, store: BackupStore) -> str:
+    if store.outside:
+        where = store.written.value if store.written else "the spec's object store"
+        return f"the object store outside the platform ({where})"
+    if store.component is not None:
+        return f"{_title(model, store.component)} on {store.cluster}"
+    if store.written is not None:
+        return f"{store.written.value} on the control-plane node that took them"
+    return store.default
+
+
+def _kept(model: RuntimeModel, backup: BackupSchedule) -> tuple[tuple[str, ...], str]:
+    """Where the copies of ``backup`` are kept, and a note when its cluster alone keeps them."""
+    places = tuple(_place(model, s) for s in backup.stores)
+    own = [s for s in backup.stores if s.cluster == backup.cluster]
+    if backup.stores and len(own) == len(backup.stores):
+        return places, f"copies kept only on {backup.cluster}: losing the cluster loses them"
+    return places, ""
+
+
 def _etcd_tier(model: RuntimeModel, cluster: str, rpo: float) -> TierCheck:
-    settings = model.settings
-    rke2 = f"nodes/{cluster}/rke2/config.yaml"
-    found = settings.find(rke2, ("etcd-snapshot-schedule-cron",))
-    retention = settings.find(rke2, ("etcd-snapshot-retention",))
-    method = "RKE2 etcd snapshots"
-    if found is None:
-        path = f"manifests/{cluster}/base/etcd-backup.yaml"
-        found = settings.find(path, ("spec", "schedule"), kind="CronJob")
-        retention = _cronjob_env(model, path, "SNAPSHOT_RETENTION")
-        method = "etcdctl snapshot CronJob"
-    if found is None:
+    found = model.settings.recorded.backups(cluster, "etcd-snapshots")
+    if not found:
         return TierCheck("L1", cluster, "none rendered", None, "", None, "missing")
-    gap = cron_worst_gap(str(found.value))
+    backup = max(found, key=lambda b: _worst_gap(b.schedule))
+    gap = _worst_gap(backup.schedule)
+    retention = backup.retention
     kept = f"{retention.value} snapshots" if retention else "unknown"
-    return TierCheck("L1", cluster, method, gap, kept, found.evidence, _verdict(gap, rpo))
+    places, note = _kept(model, backup)
+    return TierCheck(
+        "L1", cluster, f"{backup.method}, kept in {' and '.join(places)}", gap, kept,
+        _evidence(backup.schedule), _verdict(gap, rpo), note,
+        _evidence(retention) if retention else None, backup.stores, places,
+    )  # fmt: skip
 
 
-def _cronjob_env(model: RuntimeModel, path: str, name: str) -> Any:
-    for _, data in model.settings.find_all(path, "CronJob"):
-        spec = data["spec"]["jobTemplate"]["spec"]["template"]["spec"]
-        for c_index, container in enumerate(spec.get("containers", [])):
-            for e_index, env in enumerate(container.get("env", [])):
-                if env.get("name") == name:
-                    field = (
-                        "spec", "jobTemplate", "spec", "template", "spec",
-                        "containers", c_index, "env", e_index, "value",
-                    )  # fmt: skip
-                    return model.settings.find(path, field, kind="CronJob")
-    return None
+def _worst_gap(schedule: Written) -> float:
+    return cron_worst_gap(schedule.value)
 
 
 def _volume_tier(model: RuntimeModel, cluster: str, rpo: float) -> TierCheck:
-    path = f"manifests/{cluster}/velero/backups.yaml"
-    worst: tuple[float, Evidence, str] | None = None
-    for _, data in model.settings.find_all(path, "Schedule"):
-        name = data["metadata"]["name"]
-        found = model.settings.find(path, ("spec", "schedule"), kind="Schedule", name=name)
-        if found is None:
-            continue
-        gap = cron_worst_gap(str(found.value))
-        ttl = str(data["spec"].get("template", {}).get("ttl", "720h0m0s"))
-        if worst is None or gap > worst[0]:
-            worst = (gap, found.evidence, ttl)
-    if worst is None:
+    found = model.settings.recorded.backups(cluster, "volume-backups")
+    if not found:
         return TierCheck("L2", cluster, "no Velero Schedule rendered", None, "", None, "missing")
-    gap, evidence, ttl = worst
-    note = ""
-    if parse_duration(ttl) < gap:
-        note = f"backups expire ({ttl}) before the next one runs"
+    backup = max(found, key=lambda b: _worst_gap(b.schedule))
+    gap = _worst_gap(backup.schedule)
+    ttl = backup.retention
+    notes = []
+    if ttl is not None and parse_duration(ttl.value) < gap:
+        notes.append(f"backups expire ({ttl.value}) before the next one runs")
+    places, kept_note = _kept(model, backup)
+    if kept_note:
+        notes.append(kept_note)
     return TierCheck(
-        "L2", cluster, "Velero Schedules (file-system backup)", gap, f"ttl {ttl}", evidence,
-        _verdict(gap, rpo), note,
+        "L2", cluster, f"Velero Schedules (file-system backup) to {' and '.join(places)}", gap,
+        f"ttl {ttl.value}" if ttl else "unknown", _evidence(backup.schedule),
+        _verdict(gap, rpo), "; ".join(notes), _evidence(ttl) if ttl else None, backup.stores,
+        places,
     )  # fmt: skip
 
 
 def _object_tier(model: RuntimeModel, rpo: float) -> TierCheck:
-    for cluster in model.plan.clusters:
-        path = f"values/clusters/{cluster.name}/minio.yaml"
-        buckets = model.settings.find(path, ("buckets",))
-        if buckets is None or not isinstance(buckets.value, list):
-            continue
-        versioned = [b for b in buckets.value if isinstance(b, dict) and b.get("versioning")]
-        if not versioned or len(versioned) != len(buckets.value):
+    recorded = model.settings.recorded
+    by_store: dict[tuple[str, str], list[Bucket]] = {}
+    for bucket in recorded.buckets:
+        by_store.setdefault((bucket.cluster, bucket.store), []).append(bucket)
+    for (cluster, store), buckets in sorted(by_store.items()):
+        unversioned = [b for b in buckets if not b.versioned]
+        if unversioned:
             return TierCheck(
-                "L3", cluster.name, "MinIO without versioning on every bucket", None, "",
-                buckets.evidence, "missing",
+                "L3", cluster, f"{_title(model, store)} without versioning on every bucket",
+                None, "",
+                _evidence(unversioned[0].written), "missing",
+                f"not versioned: {', '.join(b.name for b in unversioned)}",
             )  # fmt: skip
-        found = model.settings.find(path, ("buckets", 0, "versioning"))
         return TierCheck(
-            "L3", cluster.name, "MinIO bucket versioning", 0.0,
+            "L3", cluster, f"{_title(model, store)} bucket versioning", 0.0,
             "noncurrent versions until an ILM rule expires them",
-            found.evidence if found else buckets.evidence, "meets",
+            _evidence(buckets[0].written), "meets",
         )  # fmt: skip
+    outside = next(
+        (
+            store
+            for c in model.plan.clusters
+            for kind in ("volume-backups", "etcd-snapshots")
+            for backup in recorded.backups(c.name, kind)
+            for store in backup.stores
+            if store.outside and store.written is not None
+        ),
+        None,
+    )
     return TierCheck(
-        "L3", None, "object storage outside the platform", None, "", None, "missing",
+        "L3", None, "object storage outside the platform", None, "",
+        _evidence(outside.written) if outside and outside.written else None, "missing",
         "the object store's own versioning or replication is not in the repository",
     )  # fmt: skip
 

@@ -11,26 +11,13 @@ buffer no setting bounds has no seconds.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
 from stackyard.render import RenderedTree
 from stackyard.render.settings import RenderSettings, SettingName
 from stackyard.simulate.functions import BufferName
-from stackyard.spec import field_path
 from stackyard.spec.units import format_duration, parse_duration
-from stackyard.yamlio import LocatedDocument, load_yaml_documents
-
-Path = tuple[str | int, ...]
-
-
-@dataclass(frozen=True)
-class Found:
-    """A value read from one rendered YAML document."""
-
-    value: Any
-    evidence: Evidence
 
 
 @dataclass(frozen=True)
@@ -151,41 +138,6 @@ class RenderedSettings:
     def __init__(self, tree: RenderedTree) -> None:
         """Read the settings ``tree`` recorded (see ``stackyard.render.settings``)."""
         self.recorded: RenderSettings = tree.settings
-        self._files = tree.files
-        self._parsed: dict[str, list[LocatedDocument]] = {}
-
-    # Backup schedules are still read from the rendered files (see docs/simulation.md).
-    def documents(self, path: str) -> list[LocatedDocument]:
-        """The YAML documents of rendered file ``path`` (none if it was not rendered)."""
-        if path not in self._parsed:
-            text = self._files.get(path)
-            self._parsed[path] = [] if text is None else load_yaml_documents(text, path)
-        return self._parsed[path]
-
-    def find(
-        self, path: str, field: Path, kind: str | None = None, name: str | None = None
-    ) -> Found | None:
-        """The value at ``field`` in the first document of ``path`` matching kind and name."""
-        for document in self.documents(path):
-            data = document.data
-            if not isinstance(data, dict):
-                continue
-            if kind and data.get("kind") != kind:
-                continue
-            if name and (data.get("metadata") or {}).get("name") != name:
-                continue
-            value = _get(data, field)
-            if value is not None:
-                where = document.locate(field)
-                evidence = Evidence(str(value), field_path(field), f"{path}:{where.line}")
-                return Found(value, evidence)
-        return None
-
-    def find_all(self, path: str, kind: str) -> Iterator[tuple[LocatedDocument, dict[str, Any]]]:
-        """Every document of ``kind`` in ``path``."""
-        for document in self.documents(path):
-            if isinstance(document.data, dict) and document.data.get("kind") == kind:
-                yield document, document.data
 
     def buffer(self, name: BufferName, consumer_cluster: str, provider_cluster: str) -> Buffer:
         """The buffer ``name`` of a consumer on ``consumer_cluster``: rendered, else default."""
@@ -200,14 +152,3 @@ class RenderedSettings:
         written = found.written
         evidence = Evidence(written.value, written.field, f"{written.file}:{written.line}")
         return Buffer(name, parse_duration(written.value), default.what, evidence)
-
-
-def _get(data: Any, field: Path) -> Any:
-    for part in field:
-        if isinstance(part, int):
-            if not isinstance(data, list) or part >= len(data):
-                return None
-        elif not isinstance(data, dict):
-            return None
-        data = data[part] if isinstance(part, int) else data.get(part)
-    return data
