@@ -12,7 +12,9 @@ render's files, simulate, assess in every format, catalog, schema, init, --help)
 from __future__ import annotations
 
 import ast
+import io
 import re
+import tokenize
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -26,8 +28,8 @@ PACKAGE = ROOT / "src" / "stackyard"
 EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
 SOURCES_PAGE = ROOT / "docs" / "sources.md"
 
-# "seed 004", "Seed 002 §12", "seeds 000", "§9.1", "ADR-005".
-INTERNAL_REFERENCE = re.compile(r"\bseeds? ?\d|§|\bADR-\d", re.IGNORECASE)
+# "seed 004", "Seed 002 §12", "seeds 000", "§9.1", "ADR-005", "PLATFORM-FACTS".
+INTERNAL_REFERENCE = re.compile(r"\bseeds? ?\d|§|\bADR-\d|\bPLATFORM-FACTS\b", re.IGNORECASE)
 # File paths are names, not prose: the test repository tests/assess/repos/seed001/ and its
 # screenshot may keep their names.
 PATH = re.compile(r"[\w.-]*/[\w./-]*|[\w.-]+\.(?:png|svg|md|yaml|json)\b")
@@ -44,6 +46,8 @@ def leaks(text: str) -> list[str]:
 
 def test_the_pattern_catches_what_it_must() -> None:
     for text in ("seed 004 §9.1", "Seed 002 v1.0", "(seed 001 P2)", "§12", "ADR-005", "seed004"):
+        assert leaks(text), text
+    for text in ("PLATFORM-FACTS covers it", "follows platform-facts"):
         assert leaks(text), text
     for text in ("the failure matrix", "random seed", "contract C6", "repos/seed001/x.md"):
         assert not leaks(text), text
@@ -97,6 +101,34 @@ def shipped_text() -> Iterator[tuple[str, str]]:
 
 def test_shipped_text_names_no_source_document() -> None:
     found = [f"{where}: {line}" for where, text in shipped_text() for line in leaks(text)]
+    assert not found, "\n".join(found)
+
+
+def code_prose(path: Path) -> Iterator[tuple[int, str]]:
+    """The comments and docstrings of a module: what a maintainer reads beside the code."""
+    source = path.read_text(encoding="utf-8")
+    for token in tokenize.generate_tokens(io.StringIO(source).readline):
+        if token.type == tokenize.COMMENT:
+            yield token.start[0], token.string
+    for node in ast.walk(ast.parse(source)):
+        if (
+            isinstance(node, ast.Expr)
+            and isinstance(node.value, ast.Constant)
+            and isinstance(node.value.value, str)
+        ):
+            for offset, line in enumerate(node.value.value.splitlines()):
+                yield node.lineno + offset, line
+
+
+def test_comments_and_docstrings_name_no_source_document() -> None:
+    # Docstrings become --help text and check explanations, and comments are quoted in
+    # reviews: they name the concept too (docs/sources.md maps it back).
+    found = [
+        f"{path.relative_to(ROOT)}:{line}: {text.strip()[:160]}"
+        for path in sorted(PACKAGE.rglob("*.py"))
+        for line, text in code_prose(path)
+        if leaks(text)
+    ]
     assert not found, "\n".join(found)
 
 

@@ -3,9 +3,9 @@
 The CNI is found where it is decided: RKE2's ``cni:`` setting (often inside a
 Terraform ``user_data`` heredoc), the Cilium chart and its values (``ipam.mode: eni``,
 ``routingMode: native`` or the default VXLAN tunnel), Calico/Canal charts, the AWS
-VPC CNI image. RKE2 without a ``cni:`` setting runs Canal. Seed 002 explains why an
-overlay is a structural defect on a cloud: pod IPs are not routable in the VPC, so
-NLB IP mode and L7 policy are out of reach.
+VPC CNI image. RKE2 without a ``cni:`` setting runs Canal. An overlay is a structural
+defect on a cloud: pod IPs are not routable in the VPC, so NLB IP mode and L7 policy are
+out of reach (hence the Cilium ENI design).
 """
 
 from __future__ import annotations

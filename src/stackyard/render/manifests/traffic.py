@@ -1,6 +1,6 @@
 """The traffic a plan implies: default deny per managed namespace plus the allows it needs.
 
-Seed 001 lists "default-deny network policy missing"; this closes it without breaking
+The maturity scorecard lists "default-deny network policy missing"; this closes it without breaking
 what the plan runs. Every platform namespace (those of ``namespaces``; kube-system and
 the other cluster-owned namespaces are never touched) gets:
 

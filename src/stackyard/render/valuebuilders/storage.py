@@ -25,7 +25,7 @@ from stackyard.render.valuebuilders.provider import aws_region
 from stackyard.render.values import ValueBuilder, Values
 
 RETAIN_STORAGE_CLASS = "local-path-retain"
-"""Seed 004: the Retain class of provider local, for Vault and MinIO."""
+"""The Retain class of provider local, for Vault and MinIO (the reference local architecture)."""
 
 
 def storage_size(context: RenderContext, component: str) -> str:
@@ -62,7 +62,8 @@ def object_store(context: RenderContext, cluster: ClusterPlan) -> str:
 def loki_store(context: RenderContext, cluster: ClusterPlan) -> str:
     """Loki's chunk store: its own volume on local without an external store, else objects.
 
-    Seed 004 gives Loki 30Gi on provider local; a declared external store takes the chunks.
+    The workload resource plan gives Loki 30Gi on provider local; a declared external store
+    takes the chunks.
     """
     if external_store(context) is None and context.platform.provider == "local":
         return "filesystem"
