@@ -1,4 +1,4 @@
-"""Shared output helpers: the ``--output`` option, JSON printing, finding tables."""
+"""Shared output helpers: the ``--output`` option, JSON printing, finding tables, counts."""
 
 from __future__ import annotations
 
@@ -34,6 +34,19 @@ class _Console(Console):
 def console() -> Console:
     """A console on stdout; no colour codes when stdout is not a terminal."""
     return _Console(file=sys.stdout, highlight=False, soft_wrap=True)
+
+
+def counted(count: int, noun: str, plural: str | None = None) -> str:
+    """``count`` and ``noun``, in the plural unless the count is exactly one.
+
+    Args:
+        count: how many.
+        noun: the singular ("error", "change", "YAML file").
+        plural: the plural when it is not ``noun`` + "s".
+
+    Examples: ``counted(1, "change")`` is "1 change", ``counted(0, "error")`` "0 errors".
+    """
+    return f"{count} {noun if count == 1 else plural or noun + 's'}"
 
 
 def print_json(data: Any) -> None:

@@ -20,7 +20,7 @@ from stackyard.assess.report.html import render_html
 from stackyard.assess.report.markdown import render_markdown
 from stackyard.assess.report.sarif import to_sarif
 from stackyard.cli.errors import FINDINGS, OK
-from stackyard.cli.output import console
+from stackyard.cli.output import console, counted
 from stackyard.fsio.write import write_text
 
 SECOND_CLASS_SHOWN = 10
@@ -117,11 +117,12 @@ def print_text(assessment: Assessment) -> None:
     severities = Counter(f.severity for f in assessment.workload_findings if not f.excepted)
     excepted = sum(f.excepted for f in assessment.workload_findings)
     out.print(
-        f"{assessment.stats.get('files', 0)} files, {assessment.stats.get('objects', 0)} objects, "
-        f"{assessment.stats.get('releases', 0)} releases read; "
-        f"{len(assessment.workload_findings)} workload findings "
-        f"({severities['error']} errors, {severities['warning']} warnings, {excepted} excepted); "
-        f"{len(assessment.notices)} notices"
+        f"{counted(assessment.stats.get('files', 0), 'file')}, "
+        f"{counted(assessment.stats.get('objects', 0), 'object')}, "
+        f"{counted(assessment.stats.get('releases', 0), 'release')} read; "
+        f"{counted(len(assessment.workload_findings), 'workload finding')} "
+        f"({counted(severities['error'], 'error')}, {counted(severities['warning'], 'warning')}, "
+        f"{excepted} excepted); {counted(len(assessment.notices), 'notice')}"
     )
     out.print(f"CNCF Cloud Native Maturity Model level: [bold]{assessment.level}[/]")
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from rich.markup import escape
 
 from stackyard.cli.errors import FINDINGS, OK
-from stackyard.cli.output import OutputFormat, console, print_json
+from stackyard.cli.output import OutputFormat, console, counted, print_json
 from stackyard.plan.diff import SpecDiff, compare_specs
 from stackyard.render.treediff import TreeDiff, compare_rendered, is_rendered_tree
 
@@ -64,7 +64,7 @@ def _print_spec_diff(result: SpecDiff, old: Path, new: Path) -> None:
         flag = _DISRUPTIVE if change.disruptive else ""
         text = escape(f"  {mark} {change.kind} {change.subject}{values}")
         out.print(f"{text}{flag} — {escape(change.reason)}")
-    out.print(f"{len(result.changes)} changes, {len(result.disruptive)} disruptive")
+    out.print(f"{counted(len(result.changes), 'change')}, {len(result.disruptive)} disruptive")
 
 
 def _print_tree_diff(result: TreeDiff, old: Path, new: Path) -> None:
@@ -86,7 +86,8 @@ def _print_tree_diff(result: TreeDiff, old: Path, new: Path) -> None:
             out.print(escape(text), end="")
     summary = result.as_dict()["summary"]
     out.print(
-        f"{len(result.objects)} objects and {len(result.files)} files differ: "
+        f"{counted(len(result.objects), 'object')} and "
+        f"{counted(len(result.files), 'file')} differ: "
         f"{summary['added']} added, {summary['removed']} removed, {summary['changed']} changed, "
         f"{summary['disruptive']} disruptive"
     )

@@ -9,7 +9,7 @@ from rich.table import Table
 
 from stackyard.catalog import load_catalog
 from stackyard.cli.errors import BAD_INPUT, FINDINGS, OK
-from stackyard.cli.output import OutputFormat, console, findings_table, print_json
+from stackyard.cli.output import OutputFormat, console, counted, findings_table, print_json
 from stackyard.plan import Plan, make_plan
 from stackyard.plan.replicas import replicas
 from stackyard.plan.resources import GIB
@@ -68,7 +68,7 @@ def _print_plan(plan: Plan) -> None:
     if plan.findings:
         out.print(findings_table(plan.findings))
     counts = {s: sum(1 for f in plan.findings if f.severity == s) for s in ("error", "warning")}
-    out.print(f"{counts['error']} errors, {counts['warning']} warnings")
+    out.print(f"{counted(counts['error'], 'error')}, {counted(counts['warning'], 'warning')}")
 
 
 def _explain(plan: Plan, name: str, output: OutputFormat) -> int:

@@ -8,7 +8,7 @@ from pathlib import Path
 from rich.table import Table
 
 from stackyard.cli.errors import FINDINGS, OK
-from stackyard.cli.output import OutputFormat, console, print_json
+from stackyard.cli.output import OutputFormat, console, counted, print_json
 from stackyard.fsio.write import write_text
 from stackyard.validate.run import validate_directory
 
@@ -26,8 +26,8 @@ def validate_command(
         target = images or directory / "images.txt"
         write_text(target, report.hydration.inventory(), option="--images")
         print(
-            f"hydrated {report.hydration.rendered} releases; "
-            f"{len(report.hydration.images)} images listed in {target}",
+            f"hydrated {counted(report.hydration.rendered, 'release')}; "
+            f"{counted(len(report.hydration.images), 'image')} listed in {target}",
             file=sys.stderr,
         )
     if output is OutputFormat.json:
@@ -64,9 +64,10 @@ def validate_command(
     # The counts say how much was proved: objects found, then how many of them a schema
     # checked; a tree where nothing was checked carries an error finding, never a green line.
     out.print(
-        f"{report.files} YAML files, {report.objects} objects, {report.checked} checked "
-        f"against Kubernetes {report.kubernetes_version} and CRD schemas: "
-        f"{len(report.errors)} errors, {len(report.problems) - len(report.errors)} warnings, "
+        f"{counted(report.files, 'manifest file')}, {counted(report.objects, 'object')}, "
+        f"{report.checked} checked against Kubernetes {report.kubernetes_version} and CRD "
+        f"schemas: {counted(len(report.errors), 'error')}, "
+        f"{counted(len(report.problems) - len(report.errors), 'warning')}, "
         f"{len(report.unchecked)} not checked"
     )
     return FINDINGS if report.errors else OK
