@@ -178,6 +178,70 @@ class Bucket:
     """Its ``versioning`` field, or the bucket's name when versioning is not set."""
 
 
+@dataclass(frozen=True)
+class StoreKeys:
+    """Where a chart's values name the object store its uploads go to (chart keys)."""
+
+    backend: Path
+    """The backend the chart writes to (``s3``, or a local ``filesystem``)."""
+    endpoint: Path
+    """The S3 endpoint; absent with an S3 backend: the AWS default endpoint."""
+    default: str = ""
+    """The chart's backend when the values name none; empty: a Secret the operator
+    creates decides, which the render does not see."""
+    source: str = ""
+    """Where the chart documents that default (URL)."""
+
+
+STORE_KEYS: dict[str, StoreKeys] = {
+    "loki": StoreKeys(("loki", "storage", "type"), ("loki", "storage", "s3", "endpoint")),
+    "mimir": StoreKeys(
+        ("mimir", "structuredConfig", "common", "storage", "backend"),
+        ("mimir", "structuredConfig", "common", "storage", "s3", "endpoint"),
+    ),
+    "tempo": StoreKeys(
+        ("tempo", "storage", "trace", "backend"),
+        ("tempo", "storage", "trace", "s3", "endpoint"),
+        "local",
+        "https://github.com/grafana-community/helm-charts/blob/main/charts/tempo/values.yaml",
+    ),
+    # Without objstoreConfig the Bitnami chart reads objstore.yml from the existing Secret.
+    "thanos": StoreKeys(("objstoreConfig", "type"), ("objstoreConfig", "config", "endpoint")),
+}
+"""The object-store consumers whose values render writes, by component (facts of their charts)."""
+
+
+@dataclass(frozen=True)
+class StoreTarget:
+    """Where one consumer's uploads go on one cluster, as its values files set it.
+
+    ``backend`` and ``endpoint`` are the last files' values (``None``: not set); the
+    chart's ``default`` backend applies when neither is set.
+    """
+
+    cluster: str
+    component: str
+    backend: Written | None
+    endpoint: Written | None
+    default: str
+    default_source: str
+
+    @property
+    def local(self) -> bool:
+        """The consumer keeps its data on its own volume: nothing is uploaded."""
+        backend = self.backend.value if self.backend else self.default
+        return self.endpoint is None and backend.lower() in ("filesystem", "local")
+
+    @property
+    def evidence(self) -> str:
+        """Where the store is chosen, for a report."""
+        if self.endpoint is not None:
+            return str(self.endpoint)
+        if self.backend is not None:
+            return str(self.backend)
+        return f"backend = {self.default} (chart default, {self.default_source})"
+
+
 @dataclass
 class _Chart:
     component: Component
@@ -194,6 +258,7 @@ class RenderSettings:
         self._charts: dict[tuple[str, str], _Chart] = {}
         self._backups: list[BackupSchedule] = []
         self._buckets: dict[tuple[str, str], list[Bucket]] = {}
+        self._stores: dict[tuple[str, str], dict[str, Written]] = {}
 
     def setting(self, name: SettingName, cluster: str) -> RenderedSetting | None:
         """The setting ``name`` as rendered for ``cluster`` (the most specific file wins)."""
@@ -235,6 +300,28 @@ class RenderSettings:
     def backups(self, cluster: str, kind: BackupKind) -> list[BackupSchedule]:
         """The rendered backups of ``kind`` on ``cluster``, in the order written."""
         return [b for b in self._backups if b.cluster == cluster and b.kind == kind]
+
+    def store_target(self, cluster: str, component: str) -> StoreTarget | None:
+        """Where ``component``'s uploads go on ``cluster``, as its values files set it.
+
+        ``None``: not a rendered object-store consumer, or one whose store a Secret outside
+        the render decides.
+        """
+        keys = STORE_KEYS.get(component)
+        found = self._stores.get((cluster, component))
+        if keys is None or found is None:
+            return None
+        target = StoreTarget(
+            cluster,
+            component,
+            found.get("backend"),
+            found.get("endpoint"),
+            keys.default,
+            keys.source,
+        )
+        if target.backend is None and target.endpoint is None and not keys.default:
+            return None
+        return target
 
     @property
     def buckets(self) -> list[Bucket]:
@@ -326,8 +413,18 @@ class RenderSettings:
         wal = _wal_index(values)
         if wal is not None:
             wanted.append(("agent-wal-retention", wal, _get(values, wal)))
+        keys = STORE_KEYS.get(component.name)
+        for cluster in clusters if keys else ():
+            self._stores.setdefault((cluster, component.name), {})
+        stores = [
+            (name, key, value)
+            for name, key in (
+                (("backend", keys.backend), ("endpoint", keys.endpoint)) if keys else ()
+            )
+            if (value := _get(values, key)) is not None
+        ]
         buckets = values.get(BUCKETS) if OBJECT_STORAGE in component.provides else None
-        if not wanted and not isinstance(buckets, list):
+        if not wanted and not stores and not isinstance(buckets, list):
             return
         document = load_yaml_documents(text, path)[0]
         if isinstance(buckets, list):  # Helm replaces a list an earlier file set
@@ -342,6 +439,10 @@ class RenderSettings:
                     self._put("agent-wal-retention", cluster, written)
                 else:
                     self._charts[cluster, component.name].hits[name] = written
+        for name, key, value in stores:  # a later file overrides field by field
+            written = _written(document, path, key, value)
+            for cluster in clusters:
+                self._stores[cluster, component.name][name] = written
 
     def _put(self, name: SettingName, cluster: str, written: Written) -> None:
         self._settings[name, cluster] = RenderedSetting(name, cluster, written)

@@ -4,8 +4,9 @@ Functions come from three places, all listed in ``data/functions.yaml``:
 
 - the plan's run-time edges (a component's soft or buffered need of a capability,
   resolved to the provider on its own cluster or on mgmt); Velero's backups need the store
-  the render points its location at (an external store when the spec declares one,
-  even with MinIO running);
+  the render points its location at, and Loki's, Thanos', Tempo's and Mimir's uploads the
+  store their rendered values name (an external store when the spec declares one, even
+  with MinIO running; none when the values keep the data on the store's own volume);
 - the components that serve people directly (queries, dashboards, alerting);
 - what every cluster relies on whatever the catalog says: its workloads need the
   cluster's nodes and CNI; deploys need Argo CD and the Git remote; image pulls need the
@@ -28,7 +29,7 @@ from __future__ import annotations
 
 from stackyard.plan import ClusterPlan, Plan
 from stackyard.render import RenderedTree
-from stackyard.render.settings import AdmissionRule, BackupStore
+from stackyard.render.settings import AdmissionRule, BackupStore, StoreTarget
 from stackyard.simulate.functions import FunctionText, PlatformFunction, load_functions
 from stackyard.simulate.model import (
     CLUSTER_BASE,
@@ -48,6 +49,8 @@ REGISTRY = "harbor"
 APP_ROLES = ("app", "standalone")
 BACKUPS = "backups"
 """The function of Velero's need of an object store: its backups land where it writes."""
+UPLOADS = "object-uploads"
+"""The function of the other stores' need of an object store: uploads go where their values say."""
 
 
 def build_runtime_model(plan: Plan, tree: RenderedTree) -> RuntimeModel:
@@ -59,7 +62,7 @@ def build_runtime_model(plan: Plan, tree: RenderedTree) -> RuntimeModel:
         *_data_path_functions(plan, settings),
         *_admission_functions(plan, settings),
         *_need_functions(plan, settings),
-        *_outside_store_functions(plan),
+        *_outside_store_functions(plan, settings),
         *_people_functions(plan),
     ]
     return RuntimeModel(plan, services, tuple(functions), settings, _hard_needs(plan))
@@ -214,15 +217,27 @@ def _need_functions(plan: Plan, settings: RenderedSettings) -> list[FunctionInst
             buffer = settings.buffer(entry.buffer, edge.cluster, edge.provider_cluster)
         provider: str | None = service_id(edge.provider, edge.provider_cluster)
         provider_cluster = edge.provider_cluster
-        store = _backup_store(settings, edge.cluster) if entry.id == BACKUPS else None
-        if store is not None:  # where the render sends the backups, not only what runs
-            provider_cluster = store.cluster or edge.cluster
-            provider = service_id(store.component, provider_cluster) if store.component else None
+        source = None
+        if entry.id == BACKUPS:  # where the render sends the backups, not only what runs
+            store = _backup_store(settings, edge.cluster)
+            if store is not None:
+                provider_cluster = store.cluster or edge.cluster
+                provider = (
+                    service_id(store.component, provider_cluster) if store.component else None
+                )
+        elif entry.id == UPLOADS:  # where the rendered values send the uploads
+            target = settings.recorded.store_target(edge.cluster, edge.consumer)
+            if target is not None:
+                if target.local:
+                    continue  # it keeps its data on its own volume: nothing to upload
+                provider_cluster = edge.cluster
+                provider = _store_service(plan.cluster(edge.cluster), target)
+                source = target.evidence
         consumer = service_id(edge.consumer, edge.cluster)
         route: tuple[str, ...] = (service_id(CLUSTER_DNS, edge.cluster),)
         if provider_cluster != edge.cluster:  # through the serving cluster's gateway
             route += ingress_path(plan.cluster(provider_cluster))
-        source = provider or "the object store outside the platform"
+        named = provider or "the object store outside the platform"
         functions.append(
             FunctionInstance(
                 entry.id,
@@ -231,20 +246,23 @@ def _need_functions(plan: Plan, settings: RenderedSettings) -> list[FunctionInst
                 consumer,
                 (provider, *route) if provider else route,
                 buffer,
-                f"{edge.consumer} on {edge.cluster} needs {edge.capability} from {source}"
+                f"{edge.consumer} on {edge.cluster} needs {edge.capability} from {named}"
                 f" at run time ({edge.runtime})",
+                source,
+                provider,
             )
         )
     return functions
 
 
-def _outside_store_functions(plan: Plan) -> list[FunctionInstance]:
+def _outside_store_functions(plan: Plan, settings: RenderedSettings) -> list[FunctionInstance]:
     """What a consumer of an object store outside the platform still delivers itself.
 
     With no MinIO in the plan, Velero, Loki, Tempo, Thanos and Mimir write to S3 or the
     spec's ``objectStorage``: the plan has no edge to it, yet the consumer still runs the
     uploads, so its own outage stops them (scheduled backups fail while Velero is down).
-    The store itself is not a simulated service.
+    The store itself is not a simulated service. A consumer whose rendered values keep
+    its data on its own volume (Tempo's chart default) uploads nothing.
     """
     catalog = load_functions()
     served = {(edge.cluster, edge.consumer) for edge in plan.edges if edge.capability == STORE}
@@ -257,6 +275,9 @@ def _outside_store_functions(plan: Plan) -> list[FunctionInstance]:
                 entry = catalog.for_need(planned.name, need.capability)
                 if need.capability != STORE or need.runtime == "install" or entry is None:
                     continue
+                target = settings.recorded.store_target(cluster.name, planned.name)
+                if target is not None and target.local:
+                    continue
                 consumer = service_id(planned.name, cluster.name)
                 functions.append(
                     FunctionInstance(
@@ -268,9 +289,26 @@ def _outside_store_functions(plan: Plan) -> list[FunctionInstance]:
                         None,
                         f"{planned.name} on {cluster.name} writes to the object store outside "
                         "the platform",
+                        target.evidence if target else None,
                     )
                 )
     return functions
+
+
+def _store_service(cluster: ClusterPlan, target: StoreTarget) -> str | None:
+    """The in-cluster store the rendered endpoint names (``minio@mgmt``); ``None``: outside.
+
+    An in-cluster store is addressed by its Service, ``<name>.<namespace>.svc``; any other
+    endpoint, or an S3 backend with none (the AWS default endpoint), is outside the platform.
+    """
+    if target.endpoint is None:
+        return None
+    host = target.endpoint.value.split("://", 1)[-1]
+    for planned in cluster.components:
+        in_cluster = f"{planned.name}.{planned.component.namespace}.svc"
+        if STORE in planned.component.provides and host.startswith(in_cluster):
+            return service_id(planned.name, cluster.name)
+    return None
 
 
 def _backup_store(settings: RenderedSettings, cluster: str) -> BackupStore | None:
