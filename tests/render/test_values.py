@@ -318,10 +318,8 @@ def test_resources_and_replicas_equal_the_catalog(example: str) -> None:
                 block = at(merged, key)
                 assert block["requests"] == entry.resources.requests.model_dump(), key
                 assert block["limits"] == entry.resources.limits.model_dump(), key
-            ha = cluster.cluster.is_ha and entry.haReplicas
-            expected = entry.haReplicas if ha else entry.replicas
-            for key in data.keys.replicas:
-                assert at(merged, key) == expected, (entry.name, key)
+            for key in entry.replicaKeys:
+                assert at(merged, key) == planned.replicas.count, (entry.name, key)
 
 
 def test_host_names_agree_with_the_manifests() -> None:

@@ -278,8 +278,23 @@ class Component(_Strict):
     haReplicas: int | None = Field(
         default=None, ge=2, le=10, description="Replicas when the cluster runs HA."
     )
+    replicaKeys: list[str] = Field(
+        default_factory=list,
+        description="Dotted chart values keys that take the replica count (the chart's "
+        "documented keys); render writes the plan's count there.",
+    )
     modes: Modes | None = Field(
         default=None, description="What the single and HA replica counts run as (plan --why)."
+    )
+    haNeedsObjectStorage: bool = Field(
+        default=False,
+        description="The HA replica count needs an object store; where the component keeps "
+        "its data on its own volume it runs its single count (the chart refuses more).",
+    )
+    localVolume: bool = Field(
+        default=False,
+        description="On provider local without the spec's objectStorage, it keeps its data on "
+        "its own volume rather than in an object store.",
     )
     haSpread: list[Spread] = Field(
         default_factory=list,
@@ -303,6 +318,8 @@ class Component(_Strict):
             raise ValueError("a component cannot conflict with itself")
         if self.workload != "none" and self.install.method != "feature" and not self.resources:
             raise ValueError("a component that runs pods needs default 'resources'")
+        if self.replicaKeys and self.install.method != "helm":
+            raise ValueError("'replicaKeys' are chart values keys: only for helm installs")
         if self.install.method == "feature" and self.install.parent == self.name:
             raise ValueError("a feature's parent must be another component")
         return self

@@ -16,7 +16,7 @@ from stackyard.errors import Problem, SpecError
 from stackyard.plan.checks import ALL_CHECKS, CheckContext
 from stackyard.plan.graph import compute_waves, resolve_needs
 from stackyard.plan.model import SEVERITY_ORDER, ClusterPlan, Plan, PlannedComponent
-from stackyard.plan.replicas import replicas
+from stackyard.plan.replicas import Replicas, replicas
 from stackyard.plan.resources import cluster_budget
 from stackyard.plan.select import decide
 from stackyard.plan.settings import resolve_settings
@@ -50,14 +50,17 @@ def make_plan(spec: LoadedSpec, catalog: Catalog | None = None) -> Plan:
     clusters = []
     for index, cluster in enumerate(platform.clusters):
         per_cluster = decisions[cluster.name]
+        here = running[cluster.name]
+        sizing = {name: replicas(catalog[name], cluster, platform, here) for name in here}
         components = tuple(
             PlannedComponent(
                 component=catalog[name],
                 decision=per_cluster[name],
                 wave=waves.waves[name],
-                pods=_pods(catalog[name], cluster),
+                pods=_pods(catalog[name], cluster, sizing[name]),
+                replicas=sizing[name],
             )
-            for name in sorted(running[cluster.name], key=lambda n: (waves.waves[n], n))
+            for name in sorted(here, key=lambda n: (waves.waves[n], n))
         )
         excluded = tuple(d for name, d in sorted(per_cluster.items()) if not d.included)
         budget = cluster_budget(cluster, ((p.component, p.pods) for p in components))
@@ -113,9 +116,9 @@ def _check_override_names(spec: LoadedSpec, catalog: Catalog) -> None:
         raise SpecError(problems)
 
 
-def _pods(component: Component, cluster: Cluster) -> int:
+def _pods(component: Component, cluster: Cluster, sizing: Replicas) -> int:
     if component.workload == "none" or component.install.method == "feature":
         return 0
     if component.workload == "daemonset":
         return cluster.node_count
-    return replicas(component, cluster).count
+    return sizing.count

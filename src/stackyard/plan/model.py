@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 from stackyard.catalog import Component
 from stackyard.errors import Location
+from stackyard.plan.replicas import Replicas
 from stackyard.plan.resources import GIB, Budget
 from stackyard.spec import Cluster, LoadedSpec
 
@@ -57,12 +58,18 @@ class Edge:
 
 @dataclass(frozen=True)
 class PlannedComponent:
-    """A component that will run on a cluster, with its sizing."""
+    """A component that will run on a cluster, with its sizing.
+
+    ``replicas`` is the one replica decision (:mod:`stackyard.plan.replicas`) that the pod
+    count, ``plan --why`` and the rendered values all read; ``pods`` counts what the
+    cluster runs (every node for a DaemonSet, none for a feature).
+    """
 
     component: Component
     decision: Decision
     wave: int
     pods: int
+    replicas: Replicas
 
     @property
     def name(self) -> str:

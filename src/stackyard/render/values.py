@@ -40,9 +40,6 @@ class ValuesKeys(BaseModel):
     resources: list[str] = Field(
         default_factory=list, description="Keys that take the catalog requests/limits."
     )
-    replicas: list[str] = Field(
-        default_factory=list, description="Keys that take the replica count."
-    )
 
 
 class ValuesData(BaseModel):
@@ -94,7 +91,7 @@ def common_values(context: RenderContext, component: Component) -> Values:
         }
         for key in data.keys.resources:
             set_path(values, key, block)
-    for key in data.keys.replicas:
+    for key in component.replicaKeys:
         set_path(values, key, component.replicas)
     override = context.platform.components.get(component.name)
     if override is not None:
@@ -116,11 +113,17 @@ def cluster_values(
     """The cluster layer: role and HA data, computed settings, the cluster's overrides."""
     data = values_data(component.name)
     values = copy.deepcopy(data.roles.get(cluster.cluster.role, {}))
-    if cluster.cluster.is_ha:
+    # The plan's replica decision (plan/replicas.py): the HA data and count go where it
+    # says the component runs HA, and the cluster's HA data to components without an HA
+    # count of their own (Cilium's operator).
+    planned = cluster.get(component.name)
+    sizing = planned.replicas if planned is not None else None
+    if sizing is not None and sizing.ha:
         values = merge_values(values, data.ha)
-        if component.haReplicas:
-            for key in data.keys.replicas:
-                set_path(values, key, component.haReplicas)
+        for key in component.replicaKeys:
+            set_path(values, key, sizing.count)
+    elif cluster.cluster.is_ha and not component.haReplicas:
+        values = merge_values(values, data.ha)
     for feature in context.catalog:  # features are switches in their parent's values
         install = feature.install
         if install.method == "feature" and install.parent == component.name:

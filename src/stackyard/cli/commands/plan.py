@@ -81,6 +81,7 @@ def _explain(plan: Plan, name: str, output: OutputFormat) -> int:
         console().print(f"error: unknown component {name!r}{hint}")
         return BAD_INPUT
     rows: list[dict[str, Any]] = []
+    platform = plan.spec.platform
     for cluster in plan.clusters:
         decision = cluster.decision(name)
         assert decision is not None
@@ -88,7 +89,12 @@ def _explain(plan: Plan, name: str, output: OutputFormat) -> int:
         component = catalog[name]
         # DaemonSets and features have no replica count of their own.
         sized = component.workload in ("deployment", "statefulset")
-        sizing = replicas(component, cluster.cluster)
+        planned = cluster.get(name)
+        # The plan's own decision where it runs; where it does not, what it would run.
+        here = [p.name for p in cluster.components]
+        sizing = (
+            planned.replicas if planned else replicas(component, cluster.cluster, platform, here)
+        )
         rows.append(
             {
                 "cluster": cluster.name,

@@ -17,7 +17,6 @@ from collections.abc import Iterable
 
 from stackyard.plan.checks.base import CheckContext, Emit, check
 from stackyard.plan.model import ClusterPlan, Finding, SpecPath
-from stackyard.plan.replicas import replicas
 
 
 def schedulable_nodes(plan: ClusterPlan) -> int:
@@ -50,7 +49,7 @@ def ha_pods_fit_apart(context: CheckContext, emit: Emit) -> Iterable[Finding]:
         nodes = schedulable_nodes(plan)
         for planned in plan.components:
             component = planned.component
-            if not component.haSpread or not replicas(component, plan.cluster).ha:
+            if not component.haSpread or not planned.replicas.ha:
                 continue
             for spread in component.haSpread:
                 if spread.pods <= nodes:

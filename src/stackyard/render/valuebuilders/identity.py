@@ -11,7 +11,6 @@ docstring).
 from __future__ import annotations
 
 from stackyard.plan import ClusterPlan
-from stackyard.plan.replicas import replicas
 from stackyard.render.addresses import public_host
 from stackyard.render.context import RenderContext
 from stackyard.render.valuebuilders.provider import load_balancer_annotations
@@ -33,9 +32,10 @@ def _vault(context: RenderContext, cluster: ClusterPlan) -> Values:
     storage: Values = {"size": storage_size(context, "vault"), **retain_class(context)}
     values: Values = {"server": {"dataStorage": storage}}
     # The same decision as the plan's pod count and `plan --why vault` (plan/replicas.py).
-    planned = replicas(context.component("vault"), cluster.cluster)
-    if planned.ha:
-        values["server"]["ha"] = {"raft": {"config": _raft_config(context, planned.count)}}
+    planned = cluster.get("vault")
+    if planned is not None and planned.replicas.ha:
+        config = _raft_config(context, planned.replicas.count)
+        values["server"]["ha"] = {"raft": {"config": config}}
     return values
 
 

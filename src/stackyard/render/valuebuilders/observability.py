@@ -203,11 +203,8 @@ def _loki(context: RenderContext, cluster: ClusterPlan) -> Values:
         "compactor": {"retention_enabled": True, "delete_request_store": backend},
     }
     single: Values = {"persistence": {"size": storage_size(context, "loki")}}
-    replicas = context.component("loki").haReplicas or 1
     if store == "filesystem":
         loki["storage"] = {"type": "filesystem"}
-        replicas = 1  # the chart refuses more single binaries without object storage
-        single["replicas"] = 1
     elif store == "external":
         external = _external(context)
         bucket = external.bucket("loki")
@@ -243,7 +240,10 @@ def _loki(context: RenderContext, cluster: ClusterPlan) -> Values:
             },
         }
         single["extraEnvFrom"] = [{"secretRef": {"name": "loki-object-storage"}}]
-    factor = replicas if cluster.cluster.is_ha else 1
+    # The plan's replica decision (plan/replicas.py), which already holds Loki to one
+    # replica on its own volume: every replica keeps a copy of each stream.
+    planned = cluster.get("loki")
+    factor = planned.replicas.count if planned is not None else 1
     loki["commonConfig"] = {"replication_factor": factor}
     return {"loki": loki, "singleBinary": single}
 

@@ -19,6 +19,8 @@ Policy, shared by every builder that stores something:
 from __future__ import annotations
 
 from stackyard.plan import ClusterPlan
+from stackyard.plan.stores import Store, component_store
+from stackyard.plan.stores import object_store as plan_object_store
 from stackyard.render.context import RenderContext
 from stackyard.render.objectstore import external_store
 from stackyard.render.valuebuilders.provider import aws_region
@@ -46,28 +48,26 @@ def bucket_name(context: RenderContext, purpose: str) -> str:
     return f"{context.platform.name}-{purpose}"
 
 
-def object_store(context: RenderContext, cluster: ClusterPlan) -> str:
-    """Where a store on ``cluster`` keeps objects.
+def object_store(context: RenderContext, cluster: ClusterPlan) -> Store:
+    """Where a store on ``cluster`` keeps objects: the plan's decision.
 
     ``external`` (the spec's ``objectStorage``), ``s3`` (AWS), ``minio`` (beside it) or
-    ``filesystem``.
+    ``filesystem`` (:func:`stackyard.plan.stores.object_store`).
     """
-    if external_store(context) is not None:
-        return "external"
-    if context.platform.provider == "aws":
-        return "s3"
-    return "minio" if cluster.has("minio") else "filesystem"
+    return plan_object_store(context.platform, _running(cluster))
 
 
-def loki_store(context: RenderContext, cluster: ClusterPlan) -> str:
-    """Loki's chunk store: its own volume on local without an external store, else objects.
+def loki_store(context: RenderContext, cluster: ClusterPlan) -> Store:
+    """Loki's chunk store: the decision the plan sized Loki's replicas with.
 
-    The workload resource plan gives Loki 30Gi on provider local; a declared external store
-    takes the chunks.
+    Its own volume on provider local without an external store (the catalog's
+    ``localVolume``), else objects (:func:`stackyard.plan.stores.component_store`).
     """
-    if external_store(context) is None and context.platform.provider == "local":
-        return "filesystem"
-    return object_store(context, cluster)
+    return component_store(context.platform, context.component("loki"), _running(cluster))
+
+
+def _running(cluster: ClusterPlan) -> frozenset[str]:
+    return frozenset(planned.name for planned in cluster.components)
 
 
 def minio_endpoint(context: RenderContext) -> str:

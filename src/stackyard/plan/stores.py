@@ -1,0 +1,38 @@
+"""Where a component that stores objects keeps them: one decision for plan and render.
+
+Policy: the spec's external object store (``objectStorage``) comes first; without one, a
+store on AWS writes to S3 with the nodes' role; elsewhere to the MinIO on its own cluster,
+or to its own volume when there is none. A component whose catalog entry sets
+``localVolume`` keeps its data on its own volume on provider local unless the spec
+declares an external store (Loki's chunks: the workload resource plan of the reference
+local multi-cluster architecture gives it a 30Gi volume). The plan's replica count
+(:mod:`stackyard.plan.replicas`) and the rendered storage values both ask this function,
+so a component the store holds to one replica is planned with one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from typing import Literal
+
+from stackyard.catalog import Component
+from stackyard.spec import Platform
+
+Store = Literal["external", "s3", "minio", "filesystem"]
+
+
+def object_store(platform: Platform, running: Collection[str]) -> Store:
+    """Where a store on a cluster running the components ``running`` keeps objects."""
+    if platform.objectStorage is not None:
+        return "external"
+    if platform.provider == "aws":
+        return "s3"
+    return "minio" if "minio" in running else "filesystem"
+
+
+def component_store(platform: Platform, component: Component, running: Collection[str]) -> Store:
+    """Where ``component`` keeps its data on a cluster running ``running`` (module policy)."""
+    local = platform.provider == "local" and platform.objectStorage is None
+    if component.localVolume and local:
+        return "filesystem"
+    return object_store(platform, running)
