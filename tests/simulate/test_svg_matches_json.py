@@ -121,11 +121,9 @@ def test_every_bar_is_an_interval_of_the_json_report(
     report = run_scenario(model, loaded)
     data = report.as_dict()
     by_function, by_target = drawn(incident_svg(report))
-    # A consumer may need one function from several providers (Grafana's data sources):
-    # those share a key, and each draws its own bars.
-    expected: dict[str, list[Bar]] = {}
-    for function in data["functions"]:
-        expected.setdefault(function["key"], []).extend(expected_function_bars(function))
+    keys = [function["key"] for function in data["functions"]]
+    assert len(keys) == len(set(keys)), "every function of the JSON report has its own key"
+    expected = {function["key"]: expected_function_bars(function) for function in data["functions"]}
     assert set(by_function) == set(expected)
     for key, bars in expected.items():
         assert sorted(by_function[key], key=str) == sorted(bars, key=str), key
@@ -144,3 +142,36 @@ def test_a_staged_recovery_is_drawn_as_partly_down(write_file: Write) -> None:
 
 def test_interrupted_and_data_lost_have_distinct_colours() -> None:
     assert len({COLOURS["interrupted"], COLOURS["lost"], COLOURS["kept"], COLOURS["down"]}) == 4
+
+
+def test_a_consumer_needing_a_function_from_several_providers_names_each() -> None:
+    # Grafana on mgmt reads dashboard data from Prometheus, Thanos and Loki, by name: with
+    # CoreDNS down all three stop at once and share a bar. One key per provider, in the
+    # JSON report and on that bar, never one key repeated.
+    model = example_model("local-multicluster")
+    report = run_scenario(model, single_failure(model, "coredns@mgmt", "1h"))
+    keys = [f["key"] for f in report.as_dict()["functions"]]
+    grafana = sorted(k for k in keys if k.startswith("dashboards-data/grafana@mgmt/"))
+    assert grafana == [
+        "dashboards-data/grafana@mgmt/loki@mgmt",
+        "dashboards-data/grafana@mgmt/prometheus@mgmt",
+        "dashboards-data/grafana@mgmt/thanos@mgmt",
+    ]
+    root = ElementTree.fromstring(incident_svg(report))
+    for rect in root.iter(f"{SVG}rect"):
+        named = (rect.get("data-functions") or "").split()
+        assert len(named) == len(set(named)), named
+    drawn_keys = {
+        key
+        for rect in root.iter(f"{SVG}rect")
+        for key in (rect.get("data-functions") or "").split()
+    }
+    assert set(grafana) <= drawn_keys
+
+
+@pytest.mark.parametrize(
+    "example", ["local-multicluster", "aws-standard", "aws-enterprise", "community-poc"]
+)
+def test_every_function_key_is_unique_in_the_model(example: str) -> None:
+    keys = [f.key for f in example_model(example).functions]
+    assert len(keys) == len(set(keys))

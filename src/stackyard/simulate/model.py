@@ -24,6 +24,8 @@ CLUSTER_DNS = "coredns"
 """Every distribution runs CoreDNS as the cluster's DNS; the plan does not list it."""
 OUTSIDE = -1000
 """Sync wave of services outside the platform: they come back before anything in it."""
+OUTSIDE_PLATFORM = "outside"
+"""How a function key names a provider outside the platform (an external object store)."""
 CLUSTER_BASE = -100
 """Sync wave of nodes and control planes: before every component."""
 
@@ -57,12 +59,21 @@ class FunctionInstance:
     why: str
     source: str | None = None
     """Where the rendered repository decides this function's behaviour (file and line)."""
+    provider: str | None = None
+    """The service a consumer's need is met by (``thanos@mgmt``); ``None``: a store outside
+    the platform, or a function that is not one consumer's need."""
 
     @property
     def key(self) -> str:
-        """Unique within a model: the function and where it is consumed or served."""
+        """Unique within a model: the function, where it is consumed or served, and from whom.
+
+        A consumer may need one function from several providers (Grafana's dashboard data
+        from Thanos, Loki and Tempo), so a consumer's need names its provider too:
+        ``dashboards-data/grafana@mgmt/loki@mgmt``; ``outside`` is a store outside the
+        platform.
+        """
         if self.consumer and not self.consumer.startswith(f"{NODES}@"):
-            return f"{self.id}/{self.consumer}"
+            return f"{self.id}/{self.consumer}/{self.provider or OUTSIDE_PLATFORM}"
         return f"{self.id}@{self.where}"
 
     @property
@@ -77,6 +88,7 @@ class FunctionInstance:
             "title": self.text.title,
             "impact": self.text.impact,
             "cluster": self.cluster,
+            "key": self.key,
             "consumer": self.consumer,
             "providers": list(self.providers),
             "buffer": buffer_dict(self.buffer),
