@@ -28,7 +28,10 @@ def test_function_data_names_real_components_and_capabilities() -> None:
         if entry.buffer is not None:
             assert entry.kept, f"{entry.id}: a buffer keeps something"
     for service in functions.services:
-        assert service.component in catalog.components, service.id
+        if service.capability is not None:
+            assert service.capability in provided, service.id
+        else:
+            assert service.component in catalog.components, service.id
 
 
 def test_broken_packaged_data_is_a_catalog_error() -> None:

@@ -7,7 +7,8 @@ Functions come from three places, all listed in ``data/functions.yaml``:
   the render points its location at, and Loki's, Thanos', Tempo's and Mimir's uploads the
   store their rendered values name (an external store when the spec declares one, even
   with MinIO running; none when the values keep the data on the store's own volume);
-- the components that serve people directly (queries, dashboards, alerting);
+- the components that serve people directly (queries, dashboards, alerting), or their own
+  cluster (the cloud controller initialising nodes, ExternalDNS publishing records, scans);
 - what every cluster relies on whatever the catalog says: its workloads need the
   cluster's nodes and CNI; deploys need Argo CD and the Git remote; image pulls need the
   registry (Harbor in the platform, or outside it when the plan does not run it); and
@@ -63,13 +64,17 @@ def build_runtime_model(plan: Plan, tree: RenderedTree) -> RuntimeModel:
         *_admission_functions(plan, settings),
         *_need_functions(plan, settings),
         *_outside_store_functions(plan, settings),
-        *_people_functions(plan),
+        *_served_functions(plan),
     ]
     return RuntimeModel(plan, services, tuple(functions), settings, _hard_needs(plan))
 
 
 def _hard_needs(plan: Plan) -> dict[str, tuple[str, ...]]:
-    """Pods stop with their nodes, and lose their network with the CNI."""
+    """Pods stop with their nodes and lose their network with the CNI.
+
+    A feature stops with the component whose pods run it (the CCM's service load balancers
+    with the CCM).
+    """
     needs: dict[str, list[str]] = {}
     for cluster in plan.clusters:
         nodes = service_id(NODES, cluster.name)
@@ -82,6 +87,9 @@ def _hard_needs(plan: Plan) -> dict[str, tuple[str, ...]]:
             own = [nodes]
             if cni is not None and planned.name != cni:
                 own.append(service_id(cni, cluster.name))
+            install = planned.component.install
+            if install.method == "feature" and cluster.has(install.parent):
+                own.append(service_id(install.parent, cluster.name))  # runs in its parent's pods
             needs[service_id(planned.name, cluster.name)] = own
     for edge in plan.edges:
         if edge.runtime == "hard":
@@ -319,22 +327,34 @@ def _backup_store(settings: RenderedSettings, cluster: str) -> BackupStore | Non
     return None
 
 
-def _people_functions(plan: Plan) -> list[FunctionInstance]:
+def _served_functions(plan: Plan) -> list[FunctionInstance]:
+    """What components do directly: for people (queries, dashboards) or for their cluster."""
     catalog = load_functions()
     functions: list[FunctionInstance] = []
     for cluster in plan.clusters:
         for planned in cluster.components:
-            entry = catalog.for_service(planned.name)
-            if entry is None:
-                continue
             sid = service_id(planned.name, cluster.name)
-            gateway = ingress_path(cluster) if entry.viaGateway else ()
-            how = f" through {', '.join(gateway)}" if gateway else ""
-            functions.append(
-                FunctionInstance(
-                    entry.id, entry, None, None, (sid, *gateway), None, f"people use {sid}{how}"
+            for entry in catalog.for_service(planned.name, planned.component.provides):
+                if entry.serves == "cluster":
+                    functions.append(
+                        FunctionInstance(
+                            entry.id,
+                            entry,
+                            cluster.name,
+                            service_id(NODES, cluster.name),
+                            (sid,),
+                            None,
+                            f"{planned.name} does this for {cluster.name} while it runs",
+                        )
+                    )
+                    continue
+                gateway = ingress_path(cluster) if entry.viaGateway else ()
+                how = f" through {', '.join(gateway)}" if gateway else ""
+                functions.append(
+                    FunctionInstance(
+                        entry.id, entry, None, None, (sid, *gateway), None, f"people use {sid}{how}"
+                    )
                 )
-            )
     return functions
 
 

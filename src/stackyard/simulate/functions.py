@@ -6,11 +6,12 @@ gives it a schema, so a malformed entry fails the test suite, never a user's run
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from functools import cache
 from importlib import resources
 from typing import Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from stackyard.errors import CatalogError
 from stackyard.yamlio import load_yaml_text
@@ -70,12 +71,30 @@ class NeedFunction(FunctionText):
 
 
 class ServiceFunction(FunctionText):
-    """A function a component serves people directly."""
+    """A function a component serves directly: to people, or to the cluster it runs on.
+
+    It names the component, or a capability (catalog ``provides``) for every component
+    that provides it.
+    """
 
     id: str
-    component: str
+    component: str | None = None
+    capability: str | None = None
+    serves: Literal["people", "cluster"] = "people"
+    """``cluster``: what the component does for its own cluster (node initialisation,
+    DNS records), which stops when the component does, unless the whole cluster is down."""
     viaGateway: bool = False
     """People reach it through its cluster's gateway, which is then a provider too."""
+
+    @model_validator(mode="after")
+    def _names_what_serves_it(self) -> ServiceFunction:
+        if (self.component is None) == (self.capability is None):
+            raise ValueError("a service function names a component or a capability, not both")
+        return self
+
+    def served_by(self, component: str, provides: Collection[str]) -> bool:
+        """Whether ``component``, providing ``provides``, serves this function."""
+        return component == self.component or self.capability in provides
 
 
 class FunctionCatalog(_Strict):
@@ -96,9 +115,9 @@ class FunctionCatalog(_Strict):
             None,
         )
 
-    def for_service(self, component: str) -> ServiceFunction | None:
-        """The function ``component`` serves people, if any."""
-        return next((s for s in self.services if s.component == component), None)
+    def for_service(self, component: str, provides: Collection[str]) -> list[ServiceFunction]:
+        """The functions ``component`` (providing ``provides``) serves directly."""
+        return [s for s in self.services if s.served_by(component, provides)]
 
 
 def load_packaged_data(name: str, model: type[Data]) -> Data:
