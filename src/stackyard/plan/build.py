@@ -20,6 +20,7 @@ from stackyard.plan.replicas import Replicas, replicas
 from stackyard.plan.resources import cluster_budget
 from stackyard.plan.select import decide
 from stackyard.plan.settings import resolve_settings
+from stackyard.plan.stores import writes_to_minio
 from stackyard.spec import Cluster, LoadedSpec, field_path
 
 
@@ -44,6 +45,13 @@ def make_plan(spec: LoadedSpec, catalog: Catalog | None = None) -> Plan:
     }
     roles = {cluster.name: cluster.role for cluster in platform.clusters}
     edges, unmet = resolve_needs(running, roles, catalog)
+    # A consumer whose data never goes to the platform's object store (the spec's external
+    # store replaces it, or the consumer keeps its own volume) does not depend on it.
+    edges = [
+        e
+        for e in edges
+        if e.capability != "object-storage" or writes_to_minio(platform, catalog[e.consumer])
+    ]
     all_running = sorted(set().union(*running.values())) if running else []
     waves = compute_waves(all_running, edges, catalog)
 

@@ -36,3 +36,16 @@ def component_store(platform: Platform, component: Component, running: Collectio
     if component.localVolume and local:
         return "filesystem"
     return object_store(platform, running)
+
+
+def writes_to_minio(platform: Platform, component: Component) -> bool:
+    """Whether ``component`` may keep its objects in the platform's MinIO at all.
+
+    Not when the spec declares an external store (it replaces MinIO for every consumer),
+    nor where the component keeps its data on its own volume (``localVolume`` on provider
+    local). The plan drops the object-storage dependency on MinIO there, so ``plan --why``
+    and the failure model do not claim a MinIO the rendered values never use.
+    """
+    if platform.objectStorage is not None:
+        return False
+    return component_store(platform, component, ("minio",)) == "minio"
