@@ -7,7 +7,8 @@ verdicts, and only the first counts as checked:
 
 - checked: validated against a schema (its problems, if any, are errors);
 - not checked: a file that carries ``apiVersion`` and ``kind`` but is read by a program
-  rather than served by the API server (kubeadm, kubelet, kustomize...), or a
+  rather than served by the API server (kubeadm, kubelet, kustomize...), a file a tool
+  turns into objects (a Helm chart template, a kustomize patch; ``toolinputs``), or a
   distribution's CRD with no schema in the reference data; listed with the reason;
 - unknown kind: no schema anywhere; an error, because unvalidated output is exactly what
   this command exists to prevent.
@@ -24,6 +25,7 @@ from stackyard.validate.crdschemas import check_resource, crd_schemas_in
 from stackyard.validate.findings import CheckName, ValidationFinding
 from stackyard.validate.kube import UnknownKindError, validate_builtin
 from stackyard.validate.repository import Repository
+from stackyard.validate.toolinputs import TEMPLATE_REASON
 from stackyard.yamlio import LocatedDocument
 
 REQUIRED = ("apiVersion", "kind", "metadata")
@@ -63,7 +65,7 @@ def check_objects(repository: Repository, version: str) -> ObjectCheck:
     """
     documents = [document for _, document in repository.objects()]
     defined = crd_schemas_in(d.data for d in documents if isinstance(d.data, Mapping))
-    findings: list[ValidationFinding] = []
+    findings = list(_tool_inputs(repository))
     checked = 0
     for document in documents:
         was_checked, found = check_object(document, version, defined)
@@ -79,6 +81,20 @@ def check_objects(repository: Repository, version: str) -> ObjectCheck:
             )
         )
     return ObjectCheck(findings, len(documents), checked)
+
+
+def _tool_inputs(repository: Repository) -> Iterator[ValidationFinding]:
+    """One "not checked" line per file a tool reads instead of applying it as written."""
+    for path, chart in sorted(repository.templates.items()):
+        where = f"chart {chart}" if chart else "the chart at the root of the tree"
+        reason = f"{TEMPLATE_REASON} ({where}), not applied as written"
+        yield ValidationFinding(
+            repository.location(path), "schema", f"not checked, {reason}", "unchecked"
+        )
+    for path, reason in sorted(repository.tool_inputs.items()):
+        yield ValidationFinding(
+            repository.location(path), "schema", f"not checked, {reason}", "unchecked"
+        )
 
 
 def check_object(

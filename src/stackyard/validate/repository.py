@@ -1,25 +1,41 @@
-"""Read a GitOps tree from disk: every YAML file, parsed safely with positions.
+"""Read a GitOps tree from disk: every manifest file, parsed safely with positions.
 
-A tree is usually one ``stackyard render`` wrote (its marker file says which
-Kubernetes version and repository path it targets), but any directory in the same
-layout can be read. Unreadable or hostile YAML becomes a finding, never a crash; so
-does a file with a YAML name that is not a regular file (a FIFO, a device, a socket),
-which is never opened.
+Manifest files are the ones Argo CD applies from a directory source: ``.yaml``, ``.yml``
+and ``.json`` (https://argo-cd.readthedocs.io/en/stable/user-guide/directory/). A tree is
+usually one ``stackyard render`` wrote (its marker file says which Kubernetes version and
+repository path it targets), but any directory in the same layout can be read.
+Unreadable or hostile YAML or JSON becomes a finding, never a crash; so does a file with
+a manifest name that is not a regular file (a FIFO, a device, a socket), which is never
+opened. A Helm chart's templates are not read as YAML: Helm renders them
+(``toolinputs``).
+
+A ``List`` (``v1`` ``List``, or a typed list such as ``ConfigMapList``) is not an object
+the API server stores: kubectl and Argo CD apply each of its items, so each item is an
+object of its own, located where it is written.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from stackyard.errors import Location, YamlError
 from stackyard.render.marker import read_marker
 from stackyard.validate.findings import ValidationFinding
+from stackyard.validate.jsonfiles import read_json_file
+from stackyard.validate.toolinputs import (
+    KUSTOMIZATION_REASON,
+    chart_roots,
+    in_chart,
+    is_kustomization,
+    kustomize_inputs,
+    template_chart,
+)
 from stackyard.yamlio import LocatedDocument, read_yaml_file
 
-YAML_SUFFIXES = (".yaml", ".yml")
+MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 # Folders where Stackyard writes only Kubernetes objects: every document there must be one.
 # Elsewhere (a plain folder, ``extra/``, ``overrides/``) a document that names an
 # ``apiVersion`` and a ``kind`` is one too, so nothing a user adds escapes the checks.
@@ -28,12 +44,20 @@ OBJECT_FOLDERS = ("apps", "bootstrap", "manifests")
 
 @dataclass
 class Repository:
-    """The YAML files of a tree, by path relative to its root."""
+    """The manifest files of a tree, by path relative to its root.
+
+    ``templates`` are the Helm chart templates (path → chart folder), which are not
+    parsed; ``tool_inputs`` the parsed files a tool reads rather than applies (path →
+    reason), kustomization files and what they name as patches.
+    """
 
     root: Path
     metadata: dict[str, Any]
     files: dict[str, list[LocatedDocument]] = field(default_factory=dict)
     problems: list[ValidationFinding] = field(default_factory=list)
+    templates: dict[str, str] = field(default_factory=dict)
+    tool_inputs: dict[str, str] = field(default_factory=dict)
+    charts: set[str] = field(default_factory=set)
     _by_folder: dict[str, list[str]] | None = field(default=None, repr=False)
 
     def exists(self, relative: str) -> bool:
@@ -56,17 +80,23 @@ class Repository:
 
         Anywhere in the tree a mapping with both ``apiVersion`` and ``kind`` counts; in
         Stackyard's object folders every non-empty document does, so one that is not an
-        object is reported rather than skipped.
+        object is reported rather than skipped. The items of a ``List`` are yielded in
+        its place; files a tool reads rather than applies (``tool_inputs``) are not.
         """
         for path, documents in sorted(self.files.items()):
+            if path in self.tool_inputs:
+                continue
             top = path.split("/", 1)[0]
             is_static_manifest = "/server/manifests/" in path and top == "nodes"
-            in_object_folder = top in OBJECT_FOLDERS or is_static_manifest
+            # A chart's own files (values, Chart.yaml) are Helm's, wherever the chart is.
+            in_object_folder = (top in OBJECT_FOLDERS or is_static_manifest) and not in_chart(
+                path, self.charts
+            )
             for document in documents:
                 if document.data is None:
                     continue
                 if in_object_folder or names_a_kind(document.data):
-                    yield path, document
+                    yield from ((path, item) for item in list_items(document))
 
     def location(
         self, path: str, document: LocatedDocument | None = None, at: tuple[str | int, ...] = ()
@@ -94,23 +124,66 @@ def names_a_kind(data: object) -> bool:
     return isinstance(data, dict) and "apiVersion" in data and "kind" in data
 
 
+def list_items(document: LocatedDocument) -> Iterator[LocatedDocument]:
+    """The objects a document stands for: itself, or the items of a ``List``, flattened.
+
+    A kind ending in ``List`` whose ``items`` is a list is expanded as kubectl and Argo CD
+    do. Items of a typed list (``ConfigMapList``) may omit ``apiVersion`` and ``kind``;
+    like Kubernetes' own list decoding, they take the list's ``apiVersion`` and the kind
+    without ``List``. Each item keeps its own positions, so findings point into it.
+    """
+    data = document.data
+    items = data.get("items") if isinstance(data, dict) else None
+    kind = str(data.get("kind", "")) if isinstance(data, dict) else ""
+    if not names_a_kind(data) or not kind.endswith("List") or not isinstance(items, list):
+        yield document
+        return
+    children = document.positions[5]
+    entry = children.get("items") if isinstance(children, dict) else None
+    entries = entry[5] if entry is not None and isinstance(entry[5], list) else []
+    for index, item in enumerate(items):
+        if isinstance(item, dict) and kind != "List":
+            item = {"apiVersion": data["apiVersion"], "kind": kind[: -len("List")]} | item
+        where = entries[index] if index < len(entries) else document.positions
+        yield replace(document, data=item, positions=where, start_line=where[2] or 1)
+
+
 def read_repository(root: Path) -> Repository:
-    """Load every YAML file under ``root`` (following no symlinks out of it)."""
+    """Load every manifest file under ``root`` (following no symlinks out of it)."""
     marker = read_marker(root)  # a damaged marker is an InputError naming it (exit 2)
     metadata: dict[str, Any] = marker.metadata.as_json() if marker else {}
     repository = Repository(root=root, metadata=metadata)
-    for path in sorted(root.rglob("*")):
-        # Anything with a YAML name that is not a folder or a link is read, and
-        # ``read_yaml_file`` refuses what is not a regular file (a FIFO, or a device
-        # named zero.yaml) without opening it: a finding, never a hang.
-        if path.suffix not in YAML_SUFFIXES or path.is_symlink() or path.is_dir():
+    # Anything with a manifest name that is not a folder or a link is read, and the
+    # readers refuse what is not a regular file (a FIFO, or a device named zero.yaml)
+    # without opening it: a finding, never a hang.
+    paths = {
+        path.relative_to(root).as_posix(): path
+        for path in sorted(root.rglob("*"))
+        if (path.suffix in MANIFEST_SUFFIXES or is_kustomization(path.name))
+        and not path.is_symlink()
+        and not path.is_dir()
+    }
+    repository.charts = chart_roots(paths)
+    for relative, path in paths.items():
+        chart = template_chart(relative, repository.charts)
+        if chart is not None:
+            repository.templates[relative] = chart
             continue
-        relative = path.relative_to(root).as_posix()
         try:
-            repository.files[relative] = read_yaml_file(path)
+            if path.suffix == ".json":
+                repository.files[relative] = read_json_file(path)
+            else:
+                repository.files[relative] = read_yaml_file(path)
         except YamlError as e:
             for problem in e.problems:
                 repository.problems.append(
                     ValidationFinding(problem.location, "yaml", problem.message)
                 )
+    inputs = kustomize_inputs(repository.files)
+    repository.tool_inputs = {
+        path: f"{reason}, named by {by}" for path, (reason, by) in inputs.items()
+    }
+    for name in repository.files:
+        if is_kustomization(name):
+            repository.tool_inputs[name] = KUSTOMIZATION_REASON
     return repository
