@@ -9,6 +9,7 @@ as green without being checked or listed under "not checked".
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -207,3 +208,14 @@ def test_a_kustomize_overlay_lists_its_patches_and_checks_its_resources(
     assert unchecked[name].startswith("not checked, a kustomization file")
     assert unchecked["replicas.yaml"].startswith("not checked, a kustomize patch")
     assert unchecked["image.yaml"].endswith(f"named by apps/web/{name}")
+
+
+def test_hostile_json_is_a_finding_never_a_crash_or_a_hang(tmp_path: Path) -> None:
+    deep = "[" * 100_000 + "]" * 100_000
+    root = _write(tmp_path, {"extra/cm.yaml": VALID_CONFIGMAP, "extra/deep.json": deep})
+    os.mkfifo(root / "extra" / "pipe.json")
+    report = validate_directory(root)
+    found = {Path(f.location.file).name: f.message for f in report.errors}
+    assert "nesting deeper than" in found["deep.json"]
+    assert "FIFO" in found["pipe.json"]
+    assert report.checked == 1
