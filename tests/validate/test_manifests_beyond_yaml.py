@@ -15,35 +15,7 @@ from pathlib import Path
 import pytest
 
 from stackyard.validate.run import ValidationReport, validate_directory
-
-# A replica count that is no number and a misspelt field: two errors a schema catches.
-BROKEN_DEPLOYMENT = """\
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-spec:
-  replicas: three
-  selector:
-    matchLabels: {app: web}
-  template:
-    metadata:
-      labels: {app: web}
-    spec:
-      containers:
-        - name: web
-          image: nginx:1.27
-          imagePullPolicyy: Always
-"""
-
-VALID_CONFIGMAP = """\
-apiVersion: v1
-kind: ConfigMap
-metadata:
-  name: settings
-data:
-  mode: fast
-"""
+from tests.validate.manifests import BROKEN_DEPLOYMENT, VALID_CONFIGMAP
 
 BROKEN_CONFIGMAP_JSON = """\
 {

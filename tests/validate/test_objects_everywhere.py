@@ -15,35 +15,7 @@ from typer.testing import CliRunner
 
 from stackyard.cli.main import app
 from stackyard.validate.run import validate_directory
-
-# Two errors a schema catches: a misspelt field and a replica count that is no number.
-BROKEN_DEPLOYMENT = """\
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-spec:
-  replicas: three
-  selector:
-    matchLabels: {app: web}
-  template:
-    metadata:
-      labels: {app: web}
-    spec:
-      containers:
-        - name: web
-          image: nginx:1.27
-          imagePullPolicyy: Always
-"""
-
-VALID_CONFIGMAP = """\
-apiVersion: v1
-kind: ConfigMap
-metadata:
-  name: settings
-data:
-  mode: fast
-"""
+from tests.validate.manifests import BROKEN_DEPLOYMENT, VALID_CONFIGMAP
 
 WIDGET_CRD = """\
 apiVersion: apiextensions.k8s.io/v1
