@@ -88,7 +88,7 @@ def test_rerendering_a_git_repository_keeps_git_history_and_unknown_files(
     assert commits(repo) == history
     assert git(repo, "status", "--porcelain") == ""  # identical tree, no lock left behind
     assert (repo / "NOTES.md").read_text() == "the team's notes\n"
-    assert "left 1 files stackyard did not write alone: NOTES.md" in result.stderr
+    assert "left 1 file stackyard did not write alone: NOTES.md" in result.stderr
 
 
 def test_render_warns_about_the_rendered_files_it_overwrites_that_were_edited_by_hand(
@@ -138,7 +138,7 @@ def test_an_unknown_file_in_the_way_is_refused_then_forced(cli: Cli, tmp_path: P
     assert sorted(p.name for p in repo.iterdir()) == [".git", "README.md"]
     forced = cli("render", SPEC, "-o", repo, "--force")
     assert forced.exit_code == 0
-    assert "overwrote 1 files" in forced.stderr
+    assert "overwrote 1 file " in forced.stderr
     assert (repo / "README.md").read_text().startswith("# community-poc: GitOps repository")
 
 

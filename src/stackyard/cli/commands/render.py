@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from stackyard.cli.errors import FINDINGS, OK
-from stackyard.cli.output import console, findings_table
+from stackyard.cli.output import console, counted, findings_table
 from stackyard.errors import InputError, Location, Problem
 from stackyard.fsio.read import read_input_bytes
 from stackyard.plan import make_plan
@@ -38,21 +38,21 @@ def _say(text: str) -> None:
 
 def _summary(report: WriteReport, output: Path) -> None:
     _say(
-        f"wrote {len(report.written)} files to {output} ({report.unchanged} unchanged, "
+        f"wrote {counted(len(report.written), 'file')} to {output} ({report.unchanged} unchanged, "
         f"{len(report.deleted)} no longer rendered and deleted)"
     )
     if report.replaced:
-        _say(f"overwrote {len(report.replaced)} files stackyard did not write (--force)")
+        _say(f"overwrote {counted(len(report.replaced), 'file')} stackyard did not write (--force)")
     if report.edited:
         _say(
-            f"warning: overwrote {len(report.edited)} rendered files edited by hand since the "
-            f"last render: {_first_few(report.edited)}; put such changes in overrides/"
+            f"warning: overwrote {counted(len(report.edited), 'rendered file')} edited by hand "
+            f"since the last render: {_first_few(report.edited)}; put such changes in overrides/"
         )
     if report.cleaned:
-        _say(f"removed {len(report.cleaned)} leftovers of an interrupted render")
+        _say(f"removed {counted(len(report.cleaned), 'leftover')} of an interrupted render")
     if report.unknown:
         _say(
-            f"left {len(report.unknown)} files stackyard did not write alone: "
+            f"left {counted(len(report.unknown), 'file')} stackyard did not write alone: "
             f"{_first_few(report.unknown)}"
         )
 
@@ -75,7 +75,7 @@ def render_command(spec: Path, output: Path, options: RenderOptions) -> int:
     plan = make_plan(load_spec(spec))
     if plan.errors:
         console().print(findings_table(plan.errors))
-        _say(f"error: {spec} has {len(plan.errors)} error findings; nothing written")
+        _say(f"error: {spec} has {counted(len(plan.errors), 'error finding')}; nothing written")
         return FINDINGS
     digest = hashlib.sha256(read_input_bytes(spec, max_bytes=MAX_SPEC_BYTES, what="the spec"))
     metadata = render_metadata(plan, f"sha256:{digest.hexdigest()}")

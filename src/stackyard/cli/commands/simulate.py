@@ -14,6 +14,7 @@ from stackyard.cli.errors import FINDINGS, OK
 from stackyard.cli.output import (
     OutputFormat,
     console,
+    counted,
     findings_table,
     print_json,
 )
@@ -46,7 +47,7 @@ def simulate_command(
     plan = make_plan(load_spec(spec))
     if plan.errors:
         console().print(findings_table(plan.errors))
-        print(f"error: {spec} has {len(plan.errors)} error findings", file=sys.stderr)
+        print(f"error: {spec} has {counted(len(plan.errors), 'error finding')}", file=sys.stderr)
         return FINDINGS
     model = prepare(plan)
     if all_single:
