@@ -15,10 +15,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from stackyard.errors import InputError, Location, Problem, YamlError
-from stackyard.fsio import read_input_bytes
+from stackyard.errors import Location, Problem, YamlError
 from stackyard.yamlio import LocatedDocument, load_yaml_documents
-from stackyard.yamlio.loader import MAX_FILE_BYTES
+from stackyard.yamlio.loader import read_text_file
 
 
 def read_json_file(path: Path) -> list[LocatedDocument]:
@@ -29,15 +28,7 @@ def read_json_file(path: Path) -> list[LocatedDocument]:
             valid JSON; located at the offending line and column.
     """
     source = str(path)
-    try:
-        raw = read_input_bytes(path, max_bytes=MAX_FILE_BYTES)
-    except InputError as e:
-        raise YamlError(e.problems) from e
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        line = raw[: e.start].count(b"\n") + 1
-        raise _error(source, line, 0, "file is not valid UTF-8") from e
+    text = read_text_file(path)
     if not text.strip():
         return []
     # First the bounded reader: it refuses bombs, deep nesting and duplicate keys before

@@ -286,17 +286,25 @@ def read_yaml_file(
         YamlError: the file is missing, not a regular file, too large, not UTF-8, not
             YAML, or hostile (``HostileYamlError``).
     """
-    source = str(path)
+    return load_yaml_documents(read_text_file(path, max_bytes=max_bytes, what=what), str(path))
+
+
+def read_text_file(path: Path, *, max_bytes: int = MAX_FILE_BYTES, what: str = "") -> str:
+    """The UTF-8 text of a regular file of at most ``max_bytes``, for a YAML or JSON parser.
+
+    Raises:
+        YamlError: the file is missing, not a regular file, too large or not UTF-8; a bad
+            byte is located at its line.
+    """
     try:
         raw = read_input_bytes(path, max_bytes=max_bytes, what=what)
     except InputError as e:
         raise YamlError(e.problems) from e
     try:
-        text = raw.decode("utf-8-sig")
+        return raw.decode("utf-8-sig")
     except UnicodeDecodeError as e:
         line = raw[: e.start].count(b"\n") + 1
-        raise _error(source, line, 0, "file is not valid UTF-8") from e
-    return load_yaml_documents(text, source)
+        raise _error(str(path), line, 0, "file is not valid UTF-8") from e
 
 
 def load_yaml_text(text: str, source: str) -> LocatedDocument:
