@@ -38,6 +38,15 @@ class Rendered:
             for doc in self.documents(path)
         ]
 
+    def values(self, cluster: str, component: str) -> dict[str, Any]:
+        """The component's values on ``cluster``, layers merged as Argo CD hands them to Helm."""
+        merged: dict[str, Any] = {}
+        edition = self.plan.spec.platform.edition
+        for layer in ("common", f"editions/{edition}", f"clusters/{cluster}"):
+            text = self.files.get(f"values/{layer}/{component}.yaml", "")
+            merged = _merge(merged, yaml.safe_load(text) or {})
+        return merged
+
     def find(self, path: str, kind: str, name: str) -> dict[str, Any]:
         """The object ``kind``/``name`` in ``path``."""
         return next(
@@ -73,3 +82,11 @@ def render_variant() -> RenderVariant:
         return render_text(text.replace(old, new, 1))
 
     return render
+
+
+def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in over.items():
+        both = isinstance(value, dict) and isinstance(out.get(key), dict)
+        out[key] = _merge(out[key], value) if both else value
+    return out

@@ -68,27 +68,6 @@ def variant(request: pytest.FixtureRequest) -> Rendered:
     return render_text(yaml.safe_dump(VARIANTS[request.param], sort_keys=False))
 
 
-def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
-    out = dict(base)
-    for key, value in over.items():
-        both = isinstance(value, dict) and isinstance(out.get(key), dict)
-        out[key] = _merge(out[key], value) if both else value
-    return out
-
-
-def _values(rendered: Rendered, cluster: ClusterPlan, component: str) -> dict[str, Any]:
-    """The component's values on ``cluster``, the layers merged as Argo CD hands them to Helm."""
-    edition = rendered.plan.spec.platform.edition
-    merged: dict[str, Any] = {}
-    for layer in (
-        f"values/common/{component}.yaml",
-        f"values/editions/{edition}/{component}.yaml",
-        f"values/clusters/{cluster.name}/{component}.yaml",
-    ):
-        merged = _merge(merged, yaml.safe_load(rendered.files.get(layer, "")) or {})
-    return merged
-
-
 def _at(values: dict[str, Any], dotted: str) -> Any:
     node: Any = values
     for part in dotted.split("."):
@@ -127,7 +106,7 @@ def test_rendered_replicas_are_the_planned_replicas(variant: Rendered) -> None:
             # The chart runs one replica: the plan must not count more.
             assert component.haReplicas is None and planned.pods == 1, name
             continue
-        values = _values(variant, cluster, name)
+        values = variant.values(cluster.name, name)
         for key in component.replicaKeys:
             if _at(values, key) != planned.replicas.count:
                 wrong.append(
@@ -145,7 +124,7 @@ def test_rendered_requests_are_the_budgeted_requests(variant: Rendered) -> None:
         resources = planned.component.resources
         if resources is None or planned.pods == 0:
             continue
-        values = _values(variant, cluster, name)
+        values = variant.values(cluster.name, name)
         budgeted = {"cpu": resources.requests.cpu, "memory": resources.requests.memory}
         for key in values_data(name).keys.resources:
             rendered = _at(values, key).get("requests")
@@ -160,7 +139,7 @@ def test_loki_on_its_own_volume_runs_one_replica_on_an_ha_cluster() -> None:
     loki = mgmt.get("loki")
     assert loki is not None and mgmt.cluster.is_ha
     assert (loki.pods, loki.replicas.ha) == (1, False)
-    values = _values(rendered, mgmt, "loki")
+    values = rendered.values(mgmt.name, "loki")
     assert values["loki"]["storage"]["type"] == "filesystem"
     assert values["singleBinary"]["replicas"] == 1
     assert values["loki"]["commonConfig"]["replication_factor"] == 1
@@ -174,7 +153,7 @@ def test_loki_with_an_object_store_runs_its_ha_count() -> None:
     loki = mgmt.get("loki")
     assert loki is not None
     assert (loki.pods, loki.replicas.ha) == (3, True)
-    values = _values(rendered, mgmt, "loki")
+    values = rendered.values(mgmt.name, "loki")
     assert values["loki"]["storage"]["type"] == "s3"
     assert values["singleBinary"]["replicas"] == 3
     assert values["loki"]["commonConfig"]["replication_factor"] == 3

@@ -14,7 +14,6 @@ import json
 from typing import Any
 
 import pytest
-import yaml
 from typer.testing import CliRunner
 
 from stackyard.catalog import Component, load_catalog
@@ -32,23 +31,6 @@ def _why(example: str, name: str) -> tuple[dict[str, Any], str]:
     data = runner.invoke(app, ["plan", spec, "--why", name, "--output", "json"]).stdout
     text = runner.invoke(app, ["plan", spec, "--why", name]).stdout
     return json.loads(data), " ".join(text.split())
-
-
-def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
-    out = dict(base)
-    for key, value in over.items():
-        both = isinstance(value, dict) and isinstance(out.get(key), dict)
-        out[key] = _merge(out[key], value) if both else value
-    return out
-
-
-def _values(rendered: Rendered, cluster: str, component: str) -> dict[str, Any]:
-    edition = rendered.plan.spec.platform.edition
-    merged: dict[str, Any] = {}
-    for layer in ("common", f"editions/{edition}", f"clusters/{cluster}"):
-        text = rendered.files.get(f"values/{layer}/{component}.yaml", "")
-        merged = _merge(merged, yaml.safe_load(text) or {})
-    return merged
 
 
 def _at(values: dict[str, Any], dotted: str) -> Any:
@@ -73,7 +55,7 @@ def _check_runs(rendered: Rendered, component: Component, row: dict[str, Any]) -
     cluster = row["cluster"]
     install = component.install
     if install.method == "feature":
-        switched = _at(_values(rendered, cluster, install.parent), install.valuesKey)
+        switched = _at(rendered.values(cluster, install.parent), install.valuesKey)
         assert bool(switched) is row["included"], (cluster, install.valuesKey, switched)
         return
     if not is_synced(component):
@@ -88,7 +70,7 @@ def _check_replicas(rendered: Rendered, component: Component, row: dict[str, Any
     sizing = row["replicas"]
     if not row["included"] or sizing is None:
         return
-    values = _values(rendered, row["cluster"], component.name)
+    values = rendered.values(row["cluster"], component.name)
     for key in component.replicaKeys:
         assert _at(values, key) == sizing["count"], (row["cluster"], key)
     assert sizing["ha"] is (sizing["count"] > component.replicas)
@@ -107,7 +89,7 @@ def _check_object_store(rendered: Rendered, component: Component, row: dict[str,
         ]
         # MinIO creates the consumer's bucket (Thanos reads it through an operator's Secret).
         bucket = f"{rendered.plan.spec.platform.name}-{component.name}"
-        minio = _values(rendered, need["cluster"], need["provider"])
+        minio = rendered.values(need["cluster"], need["provider"])
         creates = bucket in json.dumps(minio)
         mentions = any("minio" in text for text in texts)
         assert mentions or creates, (cluster, "claims MinIO, renders none")
