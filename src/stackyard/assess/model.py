@@ -4,6 +4,10 @@ An assessment reads any platform repository and rates it per area of the maturit
 model (data in ``assess/data/maturity.yaml``) on the 1–5 scale of the maturity scorecard,
 with an overall level on the CNCF Cloud Native Maturity Model. Every verdict carries
 evidence: file:line spans of what was found, or what was looked for and not found.
+What proves a practice (``evidence``) and what proves its absence (``gaps``) are kept
+apart, a coverage count ("13 of 14 applications") lists the units it counted
+(``units``), and nothing is cut: reports may show the first few spans, the JSON holds
+them all.
 The JSON shape (``Assessment.as_dict``) is versioned by ``SCHEMA_VERSION`` and its ids
 are stable, so CI can compare runs.
 """
@@ -39,6 +43,34 @@ class Evidence:
 
 
 @dataclass(frozen=True)
+class Unit:
+    """One thing a coverage count counts ("13 of 14 applications": one application).
+
+    ``counted`` says whether it has the practice; ``evidence`` cites what proves it
+    (the ``resources:`` key of its values) or, when it is not counted, the unit itself.
+    """
+
+    name: str
+    counted: bool
+    evidence: tuple[Evidence, ...] = ()
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON shape."""
+        return {
+            "name": self.name,
+            "counted": self.counted,
+            "evidence": [e.as_dict() for e in self.evidence],
+        }
+
+
+def covered(units: tuple[Unit, ...]) -> float | None:
+    """The fraction of ``units`` counted; None when there are none."""
+    if not units:
+        return None
+    return sum(u.counted for u in units) / len(units)
+
+
+@dataclass(frozen=True)
 class ControlResult:
     """The verdict on one control of the maturity model."""
 
@@ -48,10 +80,13 @@ class ControlResult:
     status: Status
     weight: float
     level: int
-    evidence: tuple[Evidence, ...] = ()
+    evidence: tuple[Evidence, ...] = ()  # what proves the practice is in place
     looked_for: str = ""
     detail: str = ""
     excepted: bool = False  # accepted in an exceptions file; rating unchanged
+    gaps: tuple[Evidence, ...] = ()  # what proves it is not (a release without requests)
+    units: tuple[Unit, ...] = ()  # what a coverage count counted, each counted or not
+    coverage: float | None = None  # counted fraction of ``units``, for coverage controls
 
     def as_dict(self) -> dict[str, Any]:
         """JSON shape."""
@@ -66,6 +101,9 @@ class ControlResult:
             "lookedFor": self.looked_for,
             "excepted": self.excepted,
             "evidence": [e.as_dict() for e in self.evidence],
+            "gaps": [e.as_dict() for e in self.gaps],
+            "units": [u.as_dict() for u in self.units],
+            "coverage": self.coverage,
         }
 
 

@@ -28,6 +28,8 @@ def judge(control: Control, area: Area, results: Mapping[str, DetectorResult]) -
         else [r for _, r in verdicts]
     )
     evidence = tuple(dict.fromkeys(e for r in chosen for e in r.evidence))
+    gaps = tuple(dict.fromkeys(e for r in chosen for e in r.gaps))
+    units = tuple(u for r in chosen for u in r.units)
     looked_for = "; ".join(r.looked_for for s, r in verdicts if s != "achieved" and r.looked_for)
     detail = "; ".join(dict.fromkeys(r.detail for r in chosen if r.detail))
     return ControlResult(
@@ -40,6 +42,8 @@ def judge(control: Control, area: Area, results: Mapping[str, DetectorResult]) -
         evidence=evidence,
         looked_for=looked_for if status != "achieved" else "",
         detail=detail,
+        gaps=gaps,
+        units=units,
     )
 
 

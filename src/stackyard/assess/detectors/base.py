@@ -9,6 +9,13 @@ refers to them by name and decides which control each answers.
 
 Statuses: ``achieved`` (the practice is in place), ``partial`` (started, or in place
 for some of what it should cover), ``missing``.
+
+Evidence comes in two labelled lists: ``evidence`` proves the practice (the
+``selfHeal: true`` line), ``gaps`` prove its absence (the Application without it), so
+a verdict never opens with files that prove the opposite. A count ("13 of 14
+applications") lists its ``units``, each counted or not with its own evidence. Nothing
+is cut here: every span goes into the JSON document, and only the reports shorten
+what they display.
 """
 
 from __future__ import annotations
@@ -19,19 +26,23 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from stackyard.assess.inputs import Hit, Located, RepositoryIndex, ValuesStack
-from stackyard.assess.model import Evidence, Status
-
-MAX_EVIDENCE = 12
+from stackyard.assess.model import Evidence, Status, Unit
 
 
 @dataclass(frozen=True)
 class DetectorResult:
-    """A detector's verdict: status, evidence, a one-line detail, what it looked for."""
+    """A detector's verdict: status, evidence, a one-line detail, what it looked for.
+
+    ``evidence`` proves the practice, ``gaps`` prove where it is absent, ``units`` are
+    what a count counted (empty when the detector counts nothing).
+    """
 
     status: Status
     evidence: tuple[Evidence, ...] = ()
     detail: str = ""
     looked_for: str = ""
+    gaps: tuple[Evidence, ...] = ()
+    units: tuple[Unit, ...] = ()
 
 
 class Detector(Protocol):
@@ -65,24 +76,72 @@ class FunctionDetector:
         return self.function(index, self.looks_for)
 
 
-def achieved(evidence: Iterable[Evidence], detail: str = "") -> DetectorResult:
-    """The practice is in place."""
-    return DetectorResult("achieved", cap(evidence), detail)
+def achieved(
+    evidence: Iterable[Evidence],
+    detail: str = "",
+    *,
+    gaps: Iterable[Evidence] = (),
+    units: Iterable[Unit] = (),
+) -> DetectorResult:
+    """The practice is in place (``gaps``: where it still is not, for a near-full count)."""
+    return DetectorResult("achieved", distinct(evidence), detail, "", distinct(gaps), tuple(units))
 
 
-def partial(evidence: Iterable[Evidence], detail: str, looked_for: str = "") -> DetectorResult:
-    """The practice is started or covers part of what it should."""
-    return DetectorResult("partial", cap(evidence), detail, looked_for)
+def partial(
+    evidence: Iterable[Evidence],
+    detail: str,
+    looked_for: str = "",
+    *,
+    gaps: Iterable[Evidence] = (),
+    units: Iterable[Unit] = (),
+) -> DetectorResult:
+    """The practice is started or covers part of what it should; ``gaps`` cite the rest."""
+    return DetectorResult(
+        "partial", distinct(evidence), detail, looked_for, distinct(gaps), tuple(units)
+    )
 
 
-def missing(looked_for: str, detail: str = "", evidence: Iterable[Evidence] = ()) -> DetectorResult:
-    """Nothing found; ``evidence`` may cite what was found instead (e.g. a standalone Vault)."""
-    return DetectorResult("missing", cap(evidence), detail or "not found", looked_for)
+def missing(
+    looked_for: str,
+    detail: str = "",
+    evidence: Iterable[Evidence] = (),
+    *,
+    gaps: Iterable[Evidence] = (),
+    units: Iterable[Unit] = (),
+) -> DetectorResult:
+    """Nothing found.
+
+    ``gaps`` cite what proves the absence (the standalone Vault, the Applications that
+    sync by hand); ``evidence`` what was found that still counts for something.
+    """
+    return DetectorResult(
+        "missing",
+        distinct(evidence),
+        detail or "not found",
+        looked_for,
+        distinct(gaps),
+        tuple(units),
+    )
+
+
+def distinct(evidence: Iterable[Evidence]) -> tuple[Evidence, ...]:
+    """Evidence without duplicates, in order, all of it (reports shorten the display)."""
+    return tuple(dict.fromkeys(evidence))
 
 
 def cap(evidence: Iterable[Evidence]) -> tuple[Evidence, ...]:
-    """Evidence without duplicates, in order, at most ``MAX_EVIDENCE`` spans."""
-    return tuple(dict.fromkeys(evidence))[:MAX_EVIDENCE]
+    """Kept for callers written before evidence was uncut: the same as :func:`distinct`."""
+    return distinct(evidence)
+
+
+def unit(name: str, counted: bool, *evidence: Evidence | None) -> Unit:
+    """One counted (or not) thing of a coverage count, with the spans that show it."""
+    return Unit(name, counted, tuple(e for e in evidence if e is not None))
+
+
+def units_phrase(units: Sequence[Unit], noun: str) -> str:
+    """``13 of 14 applications``, counted from the units themselves."""
+    return count_phrase(sum(u.counted for u in units), len(units), noun)
 
 
 def first_set(stacks: Iterable[ValuesStack], *paths: Sequence[str | int]) -> list[Hit]:
