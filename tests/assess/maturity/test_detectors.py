@@ -127,7 +127,9 @@ def test_vault_ha_with_raft_against_standalone(
 ) -> None:
     result = verdict(write_tree, {"vault.yaml": app("vault", "vault", values)}, "vault-ha")
     assert result.status == status
-    assert result.evidence  # either the HA switch or the standalone one is cited
+    # The HA switch proves the practice; the standalone switch proves its absence.
+    cited = result.evidence if status == "achieved" else result.gaps
+    assert cited and not (result.gaps if status == "achieved" else result.evidence)
 
 
 def test_a_keycloak_client_alone_is_not_sso(write_tree: WriteTree) -> None:
@@ -225,7 +227,8 @@ def test_a_single_alertmanager_is_cited(write_tree: WriteTree) -> None:
         write_tree, {"m.yaml": app("m", "kube-prometheus-stack", values)}, "alertmanager-ha"
     )
     assert result.status == "missing"
-    assert result.evidence == (Evidence("m.yaml", 15, 15, "alertmanagerSpec.replicas: 1"),)
+    assert result.gaps == (Evidence("m.yaml", 15, 15, "alertmanagerSpec.replicas: 1"),)
+    assert not result.evidence
 
 
 def test_image_verification_must_enforce(write_tree: WriteTree) -> None:

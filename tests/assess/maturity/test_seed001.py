@@ -110,13 +110,13 @@ def test_vault_injector_evidence_is_vault_yaml_line_81(seed001: Assessment) -> N
 def test_canal_is_found_inside_terraform_user_data(seed001: Assessment) -> None:
     cni = control(seed001, "NET-CNI-MODERN")
     assert cni.status == "missing"
-    assert cni.evidence == (Evidence("stacks/dev/30-rke2-cluster/main.tf", 26, 26, "cni: canal"),)
+    assert cni.gaps == (Evidence("stacks/dev/30-rke2-cluster/main.tf", 26, 26, "cni: canal"),)
 
 
 def test_standalone_vault_is_cited_with_its_file_storage_line(seed001: Assessment) -> None:
     ha = control(seed001, "SEC-HA")
     assert ha.status == "missing"
-    assert Evidence(VAULT, 71, 71, 'storage "file" {') in ha.evidence
+    assert Evidence(VAULT, 71, 71, 'storage "file" {') in ha.gaps
     unseal = control(seed001, "SEC-AUTO-UNSEAL")
     assert unseal.evidence == (Evidence(VAULT, 75, 75, 'seal "awskms" {'),)
 
@@ -131,11 +131,11 @@ def test_requests_and_limits_are_counted_per_application(seed001: Assessment) ->
 def test_harbor_without_trivy_and_latest_tags_are_cited(seed001: Assessment) -> None:
     scanning = control(seed001, "SC-SCANNING")
     assert scanning.status == "missing"
-    assert scanning.evidence == (
+    assert scanning.gaps == (
         Evidence("gitops-apps/bootstrap/apps/harbor.yaml", 39, 39, "trivy.enabled: false"),
     )
     tags = control(seed001, "SC-PINNED-TAGS")
-    assert tags.evidence == (
+    assert tags.gaps == (
         Evidence("gitops-apps/bootstrap/apps/promtail.yaml", 29, 29, "image.tag: latest"),
     )
 

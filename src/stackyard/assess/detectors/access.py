@@ -78,7 +78,7 @@ def _mfa(index: RepositoryIndex, looks_for: str) -> DetectorResult:
         explicit = any(e not in [s.evidence for s in stacks] for e in strong)
         detail = "second factor required" + ("" if explicit else " (chart default: on)")
         return achieved(strong, detail)
-    return missing(looks_for, "second factor optional or off", weak)
+    return missing(looks_for, "second factor optional or off", gaps=weak)
 
 
 def _session_recording(index: RepositoryIndex, looks_for: str) -> DetectorResult:
@@ -88,7 +88,7 @@ def _session_recording(index: RepositoryIndex, looks_for: str) -> DetectorResult
     on, off = _recording(stacks)
     if on and not off:
         return achieved(on, "sessions are recorded")
-    return missing(looks_for, "session recording turned off", off)
+    return missing(looks_for, "session recording turned off", gaps=off)
 
 
 def _recording(stacks: Iterable[ValuesStack]) -> tuple[list[Evidence], list[Evidence]]:

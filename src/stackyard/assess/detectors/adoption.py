@@ -20,6 +20,8 @@ from stackyard.assess.detectors.base import (
     file_evidence,
     missing,
     partial,
+    unit,
+    units_phrase,
 )
 from stackyard.assess.inputs import RepositoryIndex
 
@@ -43,12 +45,19 @@ def _cost_labels(index: RepositoryIndex, looks_for: str) -> DetectorResult:
     if not namespaces:
         return missing(looks_for, "no Namespace objects")
     evidence = [n.evidence("metadata", "labels") for n in labelled]
-    detail = f"cost-allocation labels on {len(labelled)} of {len(namespaces)} namespaces"
+    units = [
+        unit(n.name, True, n.evidence("metadata", "labels"))
+        if n in labelled
+        else unit(n.name, False, n.evidence(text=f"Namespace {n.name}"))
+        for n in namespaces
+    ]
+    gaps = [e for u in units if not u.counted for e in u.evidence]
+    detail = f"cost-allocation labels on {units_phrase(units, 'namespaces')}"
     if labelled and len(labelled) * 2 >= len(namespaces):
-        return achieved(evidence, detail)
+        return achieved(evidence, detail, gaps=gaps, units=units)
     if labelled:
-        return partial(evidence, detail, looks_for)
-    return missing(looks_for, detail)
+        return partial(evidence, detail, looks_for, gaps=gaps, units=units)
+    return missing(looks_for, detail, gaps=gaps, units=units)
 
 
 def _rightsizing(index: RepositoryIndex, looks_for: str) -> DetectorResult:

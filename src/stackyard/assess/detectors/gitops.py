@@ -9,10 +9,11 @@ from stackyard.assess.detectors.base import (
     DetectorResult,
     FunctionDetector,
     achieved,
-    count_phrase,
     file_evidence,
     missing,
     partial,
+    unit,
+    units_phrase,
 )
 from stackyard.assess.inputs import RepositoryIndex
 
@@ -62,27 +63,31 @@ def _self_heal(index: RepositoryIndex, looks_for: str) -> DetectorResult:
     flux = [r for r in index.releases if r.kind in FLUX_KINDS]
     if not argo and not flux:
         return missing(looks_for)
-    healing = [r for r in argo if r.self_heal is not None]
-    automated = [r for r in argo if r.automated is not None]
-    total = len(argo) + len(flux)
-    done = len(healing) + len(flux)
-    evidence = [r.self_heal.evidence for r in healing if r.self_heal] + [
-        r.automated.evidence for r in flux if r.automated
-    ]
-    detail = f"automated sync with selfHeal on {count_phrase(done, total, 'applications')}"
-    if done == total:
-        return achieved(evidence, detail)
-    if done or automated:
-        unhealed = [r.name for r in argo if r.self_heal is None][:8]
+    # Flux reconciles every object on its interval and reverts drift: always self-healing.
+    units = [
+        unit(r.name, r.self_heal is not None, r.self_heal.evidence if r.self_heal else r.evidence)
+        for r in argo
+    ] + [unit(r.name, True, r.automated.evidence if r.automated else r.evidence) for r in flux]
+    evidence = [e for u in units if u.counted for e in u.evidence]
+    gaps = [e for u in units if not u.counted for e in u.evidence]
+    detail = f"automated sync with selfHeal on {units_phrase(units, 'applications')}"
+    if not gaps:
+        return achieved(evidence, detail, units=units)
+    if evidence or any(r.automated is not None for r in argo):
+        unhealed = [u.name for u in units if not u.counted]
+        more = f" and {len(unhealed) - 8} more" if len(unhealed) > 8 else ""
         return partial(
-            evidence + [r.evidence for r in argo if r.self_heal is None],
-            f"{detail}; without selfHeal: {', '.join(unhealed)}",
+            evidence,
+            f"{detail}; without selfHeal: {', '.join(unhealed[:8])}{more}",
             looks_for,
+            gaps=gaps,
+            units=units,
         )
     return missing(
         looks_for,
         "Applications sync manually (no syncPolicy.automated)",
-        [r.evidence for r in argo],
+        gaps=gaps,
+        units=units,
     )
 
 

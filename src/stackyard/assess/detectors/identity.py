@@ -23,6 +23,7 @@ from stackyard.assess.detectors.base import (
     missing,
     partial,
     truthy,
+    unit,
 )
 from stackyard.assess.inputs import RepositoryIndex
 from stackyard.assess.model import Evidence
@@ -172,13 +173,19 @@ def _sso_all_uis(index: RepositoryIndex, looks_for: str) -> DetectorResult:
     wired = {ui: WIRING[ui](index) for ui in uis}
     done = [ui for ui, evidence in wired.items() if evidence]
     pending = [ui for ui in uis if ui not in done]
-    evidence = [e for ui in done for e in wired[ui]] + [e for ui in pending for e in uis[ui][:1]]
+    units = [unit(ui, bool(wired[ui]), *(wired[ui] or uis[ui][:1])) for ui in uis]
+    evidence = [e for ui in done for e in wired[ui]]
+    gaps = [e for ui in pending for e in uis[ui][:1]]
     if not pending:
-        return achieved(evidence, f"SSO wired into every platform UI: {', '.join(done)}")
+        return achieved(
+            evidence, f"SSO wired into every platform UI: {', '.join(done)}", units=units
+        )
     detail = f"not wired to the identity provider: {', '.join(pending)}"
     if done:
-        return partial(evidence, f"wired: {', '.join(done)}; {detail}", looks_for)
-    return missing(looks_for, detail, evidence)
+        return partial(
+            evidence, f"wired: {', '.join(done)}; {detail}", looks_for, gaps=gaps, units=units
+        )
+    return missing(looks_for, detail, gaps=gaps, units=units)
 
 
 def _kube_api_oidc(index: RepositoryIndex, looks_for: str) -> DetectorResult:
@@ -211,7 +218,7 @@ def _idp_ha(index: RepositoryIndex, looks_for: str) -> DetectorResult:
         return missing(
             looks_for,
             "identity provider runs a single replica",
-            single or index.chart_uses("keycloak"),
+            gaps=single or index.chart_uses("keycloak"),
         )
     return missing(looks_for)
 

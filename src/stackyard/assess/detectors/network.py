@@ -119,7 +119,7 @@ def _cni_modern(index: RepositoryIndex, looks_for: str) -> DetectorResult:
             looks_for,
             f"{names}: overlay pod network (VXLAN); no eBPF dataplane or L7 policy"
             + ("; pod IPs are not routable in the VPC (no NLB IP mode)" if cloud else ""),
-            cni.evidence,
+            gaps=cni.evidence,
         )
     cilium = cni.modes.get("cilium", "")
     if cilium in ("eni", "native") and not legacy:

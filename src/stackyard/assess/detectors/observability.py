@@ -115,7 +115,7 @@ def _alertmanager_ha(index: RepositoryIndex, looks_for: str) -> DetectorResult:
     present = alertmanager_present(index)
     if present:
         return missing(
-            looks_for, "Alertmanager runs one replica (chart default)", single or present
+            looks_for, "Alertmanager runs one replica (chart default)", gaps=single or present
         )
     return missing(looks_for)
 

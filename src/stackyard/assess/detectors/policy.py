@@ -23,6 +23,8 @@ from stackyard.assess.detectors.base import (
     first_set,
     missing,
     partial,
+    unit,
+    units_phrase,
 )
 from stackyard.assess.inputs import KubeObject, RepositoryIndex
 from stackyard.assess.model import Evidence
@@ -61,20 +63,35 @@ def _psa(index: RepositoryIndex, looks_for: str) -> DetectorResult:
     ]
     evidence = [n.evidence("metadata", "labels", ENFORCE) for n in enforced]
     evidence += [n.evidence("metadata", "labels") for n in audited]
+    units = [
+        unit(
+            n.name,
+            n in enforced,
+            n.evidence("metadata", "labels", ENFORCE)
+            if n in enforced
+            else n.evidence(text=f"Namespace {n.name}"),
+        )
+        for n in namespaces
+    ]
+    gaps = [e for u in units if not u.counted for e in u.evidence]
     if enforced and len(enforced) == len(namespaces):
         return achieved(
-            evidence, f"Pod Security enforced on {len(enforced)} of {len(namespaces)} namespaces"
+            evidence, f"Pod Security enforced on {units_phrase(units, 'namespaces')}", units=units
         )
     if enforced or audited:
         return partial(
             evidence,
-            f"Pod Security enforced on {len(enforced)} of {len(namespaces)} namespaces"
+            f"Pod Security enforced on {units_phrase(units, 'namespaces')}"
             + (f", audit/warn only on {len(audited)}" if audited else ""),
             looks_for,
+            gaps=gaps,
+            units=units,
         )
     return missing(
         looks_for,
         f"no enforce label on {len(namespaces)} Namespace objects and no cluster-wide config",
+        gaps=gaps,
+        units=units,
     )
 
 
@@ -109,8 +126,13 @@ def _default_deny(index: RepositoryIndex, looks_for: str) -> DetectorResult:
     )
     if "*" in covered or not namespaces or namespaces <= covered:
         return achieved(found.values(), detail)
+    bare = {n.name: n for n in index.of_kind("Namespace") if n.name in namespaces - covered}
+    gaps = [n.evidence(text=f"Namespace {name}") for name, n in sorted(bare.items())]
     return partial(
-        found.values(), f"{detail}; {len(namespaces - covered)} namespaces without", looks_for
+        found.values(),
+        f"{detail}; {len(namespaces - covered)} namespaces without",
+        looks_for,
+        gaps=gaps,
     )
 
 

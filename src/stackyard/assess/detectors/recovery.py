@@ -62,7 +62,9 @@ def _volume_backups(index: RepositoryIndex, looks_for: str) -> DetectorResult:
 def _etcd_snapshots(index: RepositoryIndex, looks_for: str) -> DetectorResult:
     disabled = [s for s in index.settings("etcd-disable-snapshots") if truthy(s.value)]
     if disabled:
-        return missing(looks_for, "etcd snapshots are disabled", [s.evidence for s in disabled])
+        return missing(
+            looks_for, "etcd snapshots are disabled", gaps=[s.evidence for s in disabled]
+        )
     schedule = index.settings("etcd-snapshot-schedule-cron")
     offsite = [s for s in index.settings("etcd-s3") if truthy(s.value)] + index.settings(
         "etcd-s3-bucket"

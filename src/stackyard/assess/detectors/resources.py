@@ -15,74 +15,70 @@ from stackyard.assess.detectors.base import (
     DetectorResult,
     FunctionDetector,
     achieved,
-    count_phrase,
     missing,
     partial,
+    unit,
+    units_phrase,
 )
 from stackyard.assess.inputs import RepositoryIndex
 from stackyard.assess.inputs.charts import runs_workloads
-from stackyard.assess.model import Evidence
+from stackyard.assess.model import Evidence, Unit
 
 
 @dataclass(frozen=True)
 class Coverage:
-    """How many units set a resource field, out of how many, with evidence both ways."""
+    """The units (releases, workloads) looked at, each counted when it sets the field."""
 
-    releases_done: int
-    releases: int
-    workloads_done: int
-    workloads: int
-    evidence: tuple[Evidence, ...]
-    gaps: tuple[Evidence, ...]
+    releases: tuple[Unit, ...]
+    workloads: tuple[Unit, ...]
+
+    @property
+    def units(self) -> tuple[Unit, ...]:
+        """Every unit, releases first."""
+        return self.releases + self.workloads
 
     @property
     def done(self) -> int:
         """Units that set it."""
-        return self.releases_done + self.workloads_done
+        return sum(u.counted for u in self.units)
 
     @property
     def total(self) -> int:
         """Units looked at."""
-        return self.releases + self.workloads
+        return len(self.units)
+
+    @property
+    def evidence(self) -> tuple[Evidence, ...]:
+        """What proves the units that set it."""
+        return tuple(e for u in self.units if u.counted for e in u.evidence)
+
+    @property
+    def gaps(self) -> tuple[Evidence, ...]:
+        """The units that do not set it."""
+        return tuple(e for u in self.units if not u.counted for e in u.evidence)
 
     def phrase(self, field: str) -> str:
         """``requests on 13 of 13 applications and 2 of 2 workloads``."""
         parts = []
         if self.releases:
-            parts.append(count_phrase(self.releases_done, self.releases, "applications"))
+            parts.append(units_phrase(self.releases, "applications"))
         if self.workloads:
-            parts.append(count_phrase(self.workloads_done, self.workloads, "workloads"))
+            parts.append(units_phrase(self.workloads, "workloads"))
         return f"{field} on " + " and ".join(parts)
 
 
 def coverage(index: RepositoryIndex, field: str) -> Coverage:
     """Units (releases with chart values, workload manifests) that set ``field``."""
-    evidence: list[Evidence] = []
-    gaps: list[Evidence] = []
     releases = [r for r in index.child_releases() if any(runs_workloads(c) for c in r.charts)]
-    releases_done = 0
+    release_units = []
     for release in releases:
         hit = release.summary.requests if field == "requests" else release.summary.limits
         if hit is not None:
-            releases_done += 1
-            evidence.append(hit)
+            release_units.append(unit(release.name, True, hit))
         else:
-            gaps.append(release.evidence)
-    workloads_done = 0
-    for workload in index.workloads:
-        if getattr(workload, field):
-            workloads_done += 1
-            evidence.append(workload.evidence)
-        else:
-            gaps.append(workload.evidence)
-    return Coverage(
-        releases_done,
-        len(releases),
-        workloads_done,
-        len(index.workloads),
-        tuple(evidence),
-        tuple(gaps),
-    )
+            release_units.append(unit(release.name, False, release.evidence))
+    workload_units = [unit(w.ref, bool(getattr(w, field)), w.evidence) for w in index.workloads]
+    return Coverage(tuple(release_units), tuple(workload_units))
 
 
 def _coverage_result(index: RepositoryIndex, field: str, looks_for: str) -> DetectorResult:
@@ -90,11 +86,12 @@ def _coverage_result(index: RepositoryIndex, field: str, looks_for: str) -> Dete
     if not result.total:
         return missing(looks_for, "no applications or workloads found")
     detail = result.phrase(field)
+    units = result.units
     if result.done == result.total:
-        return achieved(result.evidence, detail)
+        return achieved(result.evidence, detail, units=units)
     if result.done:
-        return partial(list(result.gaps) + list(result.evidence), detail, looks_for)
-    return missing(looks_for, detail, result.gaps)
+        return partial(result.evidence, detail, looks_for, gaps=result.gaps, units=units)
+    return missing(looks_for, detail, gaps=result.gaps, units=units)
 
 
 def _requests(index: RepositoryIndex, looks_for: str) -> DetectorResult:

@@ -75,7 +75,7 @@ def _injection(index: RepositoryIndex, looks_for: str) -> DetectorResult:
     found += [o.evidence(text=f"{o.kind} {o.name}") for o in delivered]
     if found:
         return achieved(found, "secrets are delivered to pods by Vault Agent Injector / operators")
-    return missing(looks_for, evidence=disabled)
+    return missing(looks_for, gaps=disabled)
 
 
 def _auto_unseal(index: RepositoryIndex, looks_for: str) -> DetectorResult:
@@ -161,7 +161,7 @@ def _vault_ha(index: RepositoryIndex, looks_for: str) -> DetectorResult:
                 single.append(storage)
     if ha:
         return achieved(ha, "Vault runs highly available (server.ha, Raft storage)")
-    return missing(looks_for, "Vault runs standalone (one pod, file storage)", single)
+    return missing(looks_for, "Vault runs standalone (one pod, file storage)", gaps=single)
 
 
 def _cloud_store(index: RepositoryIndex) -> list[Evidence]:

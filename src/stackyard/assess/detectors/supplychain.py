@@ -60,7 +60,7 @@ def _scanning(index: RepositoryIndex, looks_for: str) -> DetectorResult:
     if found:
         return achieved(found, "images are scanned for vulnerabilities")
     detail = "Harbor's Trivy scanner is disabled (trivy.enabled: false)" if disabled else ""
-    return missing(looks_for, detail, disabled)
+    return missing(looks_for, detail, gaps=disabled)
 
 
 def _floating_tags(index: RepositoryIndex, looks_for: str) -> DetectorResult:
@@ -76,7 +76,9 @@ def _floating_tags(index: RepositoryIndex, looks_for: str) -> DetectorResult:
         floating += summary.floating_tags
     if floating:
         return missing(
-            looks_for, f"{len(floating)} floating image references (:latest or no tag)", floating
+            looks_for,
+            f"{len(floating)} floating image references (:latest or no tag)",
+            gaps=floating,
         )
     return achieved([], f"no :latest or untagged images among {images} image references")
 
@@ -118,8 +120,8 @@ def _digests(index: RepositoryIndex, looks_for: str) -> DetectorResult:
     if not floating:
         return achieved(pinned, detail)
     if pinned:
-        return partial(floating, detail, looks_for)
-    return missing(looks_for, detail, floating)
+        return partial(pinned, detail, looks_for, gaps=floating)
+    return missing(looks_for, detail, gaps=floating)
 
 
 def _verify_policies(index: RepositoryIndex) -> list[tuple[Evidence, bool]]:

@@ -14,6 +14,8 @@ from stackyard.assess.detectors.base import (
     achieved,
     missing,
     partial,
+    unit,
+    units_phrase,
 )
 from stackyard.assess.detectors.policy import default_deny
 from stackyard.assess.inputs import KubeObject, RepositoryIndex
@@ -40,14 +42,20 @@ def _per_tenant(
     tenants = tenant_namespaces(index)
     if not tenants:
         return missing(looks_for, "no tenant namespaces")
-    covered = [n for n in tenants if n.name in have or "*" in have]
-    evidence = [have.get(n.name) or have["*"] for n in covered]
-    detail = f"{what} in {len(covered)} of {len(tenants)} tenant namespaces"
-    if len(covered) == len(tenants):
-        return achieved(evidence, detail)
-    if covered:
-        return partial(evidence, detail, looks_for)
-    return missing(looks_for, detail)
+    units = [
+        unit(n.name, True, have.get(n.name) or have["*"])
+        if n.name in have or "*" in have
+        else unit(n.name, False, n.evidence(text=f"Namespace {n.name}"))
+        for n in tenants
+    ]
+    evidence = [e for u in units if u.counted for e in u.evidence]
+    gaps = [e for u in units if not u.counted for e in u.evidence]
+    detail = f"{what} in {units_phrase(units, 'tenant namespaces')}"
+    if not gaps:
+        return achieved(evidence, detail, units=units)
+    if evidence:
+        return partial(evidence, detail, looks_for, gaps=gaps, units=units)
+    return missing(looks_for, detail, gaps=gaps, units=units)
 
 
 def _quotas(index: RepositoryIndex, looks_for: str) -> DetectorResult:
