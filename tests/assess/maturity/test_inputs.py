@@ -212,7 +212,11 @@ resource "aws_instance" "agent" {
 def test_terraform_that_does_not_parse_is_a_notice(write_tree: WriteTree) -> None:
     root = write_tree({"bad.tf": 'resource "a" {\n  x = \n'})
     facts, notices = index(root)
-    assert messages(notices, "bad.tf")[0].startswith("Terraform that python-hcl2 cannot parse")
+    assert messages(notices, "bad.tf") == [
+        'line 1: Terraform block resource "a" not read (python-hcl2: Unexpected token '
+        "Token('STRING_CHARS', '\\n\\n') at line 2, column 7.); "
+        "the other blocks of the file are read"
+    ]
     assert not facts.terraform
 
 
