@@ -16,6 +16,7 @@ from stackyard.assess.detectors.base import (
     units_phrase,
 )
 from stackyard.assess.inputs import RepositoryIndex
+from stackyard.assess.model import Evidence
 
 ARGO_KINDS = ("Application", "ApplicationSet")
 FLUX_KINDS = ("HelmRelease", "Kustomization")
@@ -136,25 +137,54 @@ def _golden_image(index: RepositoryIndex, looks_for: str) -> DetectorResult:
     return missing(looks_for)
 
 
+def root_modules(index: RepositoryIndex) -> dict[str, Evidence]:
+    """Terraform root modules, each cited at its backend (or provider) block.
+
+    A root module is a folder of ``.tf`` files where ``terraform plan`` runs: no other
+    folder calls it as a child module (``module`` blocks with a local ``./``/``../``
+    source), and it configures state or providers (a ``backend``/``cloud`` block in
+    ``terraform {}``, or a ``provider`` block). A child module that only pins
+    ``required_providers`` is not one. See
+    https://developer.hashicorp.com/terraform/language/modules#the-root-module
+    """
+    called: set[str] = set()
+    anchors: dict[str, Evidence] = {}
+    for block in index.terraform:
+        folder = str(PurePosixPath(block.file).parent)
+        if block.block_type == "module":
+            source = str(block.attributes.get("source", ""))
+            if source.startswith(("./", "../")):
+                called.add(_join(folder, source))
+        elif block.block_type == "terraform" and (
+            "backend" in block.attributes or "cloud" in block.attributes
+        ):
+            anchors[folder] = block.evidence()  # the backend wins over a provider
+        elif block.block_type == "provider":
+            anchors.setdefault(folder, block.evidence())
+    return {f: anchors[f] for f in sorted(anchors) if f not in called}
+
+
 def _stacks(index: RepositoryIndex, looks_for: str) -> DetectorResult:
-    roots = sorted(
-        {
-            str(PurePosixPath(b.file).parent)
-            for b in index.terraform
-            if b.block_type in ("terraform", "provider")
-        }
-    )
+    roots = root_modules(index)
+    evidence = list(roots.values())
+    noun = "root module" if len(roots) == 1 else "root modules"
+    detail = f"{len(roots)} Terraform {noun}: {', '.join(roots)}"
     if len(roots) >= 3:
-        return achieved(
-            [file_evidence(r, "Terraform stack") for r in roots], f"{len(roots)} Terraform stacks"
-        )
+        return achieved(evidence, detail)
     if roots:
-        return partial(
-            [file_evidence(r, "Terraform stack") for r in roots],
-            f"{len(roots)} Terraform stacks (one state for everything)",
-            looks_for,
-        )
+        return partial(evidence, f"{detail} (one state for most of the platform)", looks_for)
     return missing(looks_for)
+
+
+def _join(folder: str, source: str) -> str:
+    parts: list[str] = [] if folder == "." else folder.split("/")
+    for part in source.rstrip("/").split("/"):
+        if part == "..":
+            if parts:
+                parts.pop()
+        elif part not in (".", ""):
+            parts.append(part)
+    return "/".join(parts) or "."
 
 
 def _labels(value: object) -> list[str]:
@@ -194,7 +224,8 @@ DETECTORS: tuple[Detector, ...] = (
     FunctionDetector("golden-image", "Packer templates (*.pkr.hcl, *.pkr.json)", _golden_image),
     FunctionDetector(
         "terraform-stacks",
-        "three or more Terraform root folders (terraform/provider blocks)",
+        "three or more Terraform root modules (folders with a backend or provider block "
+        "that no other folder calls as a module)",
         _stacks,
     ),
 )
