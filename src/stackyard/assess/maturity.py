@@ -36,17 +36,12 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from stackyard.assess.detectors import detectors_by_name
-from stackyard.assess.model import CnmmLevel, Distribution, Priority, Status
+from stackyard.assess.inputs.platform import PlatformContext, Term, dimension_of
+from stackyard.assess.model import CnmmLevel, Priority, Status
 from stackyard.errors import StackyardError, YamlError
 from stackyard.yamlio import load_yaml_text
 
 PASS_MARK = 0.75
-DISTRIBUTION_NAMES: dict[Distribution, str] = {
-    "kubeadm": "kubeadm",
-    "rke2": "RKE2",
-    "k3s": "K3s",
-    "talos": "Talos",
-}
 SCORES: dict[Status, float] = {"achieved": 1.0, "partial": 0.5, "missing": 0.0}
 LEVELS = (2, 3, 4, 5)
 
@@ -84,26 +79,26 @@ class Control(_Strict):
     priority: Priority
     seed: str | None = Field(default=None, pattern=r"^(E[1-3]|P[1-5]|S[1-7])$")
     why: str = Field(min_length=1)
-    next_step: str = Field(min_length=1)  # distribution-neutral
-    # The same step in one distribution's own terms, where they differ.
-    next_step_for: dict[Distribution, str] = Field(default_factory=dict)
+    next_step: str = Field(min_length=1)  # neutral: no distribution, engine or provider assumed
+    # The same step in the terms of one distribution, GitOps engine or provider, where they
+    # differ (terms of one dimension per control: kubeadm/rke2/k3s/talos, argocd/flux, or
+    # aws/gcp/azure/onprem).
+    next_step_for: dict[Term, str] = Field(default_factory=dict)
 
-    def next_step_on(self, distributions: Collection[Distribution]) -> str:
-        """The next step for a repository of ``distributions`` (neutral when none is known).
+    def next_step_on(self, context: PlatformContext) -> str:
+        """The next step for a repository of ``context`` (neutral when it does not say).
 
-        With several, each gets its own advice, named; one without specific advice gets
-        the neutral step.
+        With several terms detected (a fleet of RKE2 and kubeadm clusters), each gets its
+        own advice, named; one without specific advice gets the neutral step.
         """
-        if len(distributions) == 1:
-            (only,) = distributions
-            return self.next_step_for.get(only, self.next_step)
-        specific = [d for d in distributions if d in self.next_step_for]
-        if not specific:
-            return self.next_step
-        parts = [f"{DISTRIBUTION_NAMES[d]}: {self.next_step_for[d]}" for d in specific]
-        if len(specific) < len(distributions):
-            parts.append(f"elsewhere: {self.next_step}")
-        return " ".join(parts)
+        return context.choose({str(k): v for k, v in self.next_step_for.items()}, self.next_step)
+
+    @field_validator("next_step_for")
+    @classmethod
+    def _one_dimension(cls, value: dict[Term, str]) -> dict[Term, str]:
+        if value:
+            dimension_of({str(k): v for k, v in value.items()})
+        return value
 
     @field_validator("detectors", mode="before")
     @classmethod

@@ -26,6 +26,8 @@ CNMM_LEVELS: tuple[CnmmLevel, ...] = ("Build", "Operate", "Scale", "Improve", "A
 Severity = Literal["error", "warning", "info"]
 ExceptionOrigin = Literal["file", "annotation"]
 Distribution = Literal["kubeadm", "rke2", "k3s", "talos"]
+Engine = Literal["argocd", "flux"]  # the GitOps engine that reconciles the repository
+Provider = Literal["aws", "gcp", "azure", "onprem"]  # where the clusters run
 
 
 @dataclass(frozen=True, order=True)
@@ -229,6 +231,8 @@ class Assessment:
     stats: dict[str, int] = field(default_factory=dict)
     exceptions: tuple[ExceptionUse, ...] = ()
     distributions: tuple[Distribution, ...] = ()  # read from node bootstrap; advice follows
+    engines: tuple[Engine, ...] = ()  # Argo CD and/or Flux objects; advice follows
+    providers: tuple[Provider, ...] = ()  # cloud or on-premises signs; advice follows
 
     def area(self, area_id: str) -> AreaResult:
         """The result of area ``area_id``."""
@@ -247,4 +251,6 @@ class Assessment:
             "stats": dict(sorted(self.stats.items())),
             "exceptions": [x.as_dict() for x in self.exceptions],
             "distributions": list(self.distributions),
+            "gitopsEngines": list(self.engines),
+            "providers": list(self.providers),
         }

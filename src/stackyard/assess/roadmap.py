@@ -6,17 +6,19 @@ step from the model. Within a class, items follow the classes' numbering (E1, E2
 P1...), then lower levels first (foundations before refinements), then the order of
 the areas in the model.
 
-The next step speaks the repository's own distribution (kubeadm, RKE2, K3s, Talos,
-read from its node bootstrap files) where the model gives one for it, and is
-distribution-neutral when the repository does not say which it runs.
+The next step speaks the repository's own terms where the model gives them: its
+distribution (kubeadm, RKE2, K3s, Talos, read from its node bootstrap files), its GitOps
+engine (Argo CD or Flux) or its provider (AWS, on-premises...); it is neutral when the
+repository does not say.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 
+from stackyard.assess.inputs.platform import PlatformContext
 from stackyard.assess.maturity import Control, MaturityModel
-from stackyard.assess.model import AreaResult, ControlResult, Distribution, Priority, RoadmapItem
+from stackyard.assess.model import AreaResult, ControlResult, Priority, RoadmapItem
 
 PRIORITY_ORDER: dict[Priority, int] = {"Essential": 0, "1st": 1, "2nd": 2}
 
@@ -24,15 +26,17 @@ PRIORITY_ORDER: dict[Priority, int] = {"Essential": 0, "1st": 1, "2nd": 2}
 def build_roadmap(
     model: MaturityModel,
     areas: Sequence[AreaResult],
-    distributions: Collection[Distribution] = (),
+    context: PlatformContext | None = None,
 ) -> tuple[RoadmapItem, ...]:
     """One item per gap, sorted by class, seed item, level and area order.
 
     Args:
         model: the maturity model the areas were rated on.
         areas: the rated areas.
-        distributions: the distributions the repository bootstraps, for the next steps.
+        context: the distributions, GitOps engines and providers the repository shows,
+            for the next steps (None: neutral advice).
     """
+    context = context or PlatformContext()
     controls = {c.id: c for area in model.areas for c in area.controls}
     area_order = {a.id: i for i, a in enumerate(model.areas)}
     gaps: list[tuple[tuple[int, str, int, int, str], RoadmapItem]] = []
@@ -48,7 +52,7 @@ def build_roadmap(
                 area_order[area.area],
                 control.id,
             )
-            gaps.append((key, _item(control, area, result, distributions)))
+            gaps.append((key, _item(control, area, result, context)))
     return tuple(item for _, item in sorted(gaps, key=lambda pair: pair[0]))
 
 
@@ -56,7 +60,7 @@ def _item(
     control: Control,
     area: AreaResult,
     result: ControlResult,
-    distributions: Collection[Distribution],
+    context: PlatformContext,
 ) -> RoadmapItem:
     found = result.detail if result.detail and result.detail != "not found" else ""
     if not found and result.looked_for:
@@ -71,7 +75,7 @@ def _item(
         control=control.id,
         title=control.title,
         reason=reason,
-        next_step=control.next_step_on(distributions),
+        next_step=control.next_step_on(context),
     )
 
 

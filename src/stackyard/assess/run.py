@@ -22,6 +22,7 @@ from pathlib import Path
 
 from stackyard.assess.detectors import DetectorResult, detectors_by_name
 from stackyard.assess.inputs import KubeObject, RepositoryIndex, index_repository
+from stackyard.assess.inputs.platform import platform_context
 from stackyard.assess.maturity import MaturityModel, load_model
 from stackyard.assess.model import Assessment, Notice
 from stackyard.assess.roadmap import build_roadmap
@@ -57,16 +58,19 @@ def assess_directory(
         model = load_model()
         results = run_detectors(model, index, notices)
         areas = score(model, results)
+        context = platform_context(index)
         return Assessment(
             root=str(root),
             areas=areas,
             level=cnmm_level(model, {a.area: a.rating for a in areas}),
-            roadmap=build_roadmap(model, areas, index.distributions()),
+            roadmap=build_roadmap(model, areas, context),
             workload_findings=tuple(scanner.findings()),
             exceptions=tuple(scanner.exception_uses()),
             notices=tuple(sorted(notices, key=lambda n: n.file)),  # read-ahead reorders them
             stats=_stats(index, scanner.workloads),
-            distributions=index.distributions(),
+            distributions=context.distributions,
+            engines=context.engines,
+            providers=context.providers,
         )
 
 

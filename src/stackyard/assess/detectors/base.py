@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from stackyard.assess.inputs import Hit, Located, RepositoryIndex, ValuesStack
+from stackyard.assess.inputs.platform import platform_context
 from stackyard.assess.model import Evidence, Status, Unit
 
 
@@ -180,6 +181,15 @@ def component(
                 if any(image in container.image for image in images):
                     found.append(container.image_evidence)
     return found
+
+
+def in_terms(index: RepositoryIndex, neutral: str, **by_term: str) -> str:
+    """``neutral``, or its version in the repository's own terms (``rke2=...``, ``flux=...``).
+
+    What a detector looked for is quoted in the roadmap; on a Talos repository it must
+    not send the reader after an RKE2 key, nor a Flux repository after an Argo CD one.
+    """
+    return platform_context(index).choose(by_term, neutral)
 
 
 def file_evidence(path: str, text: str) -> Evidence:

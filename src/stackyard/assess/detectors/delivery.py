@@ -11,6 +11,7 @@ from stackyard.assess.detectors.base import (
     achieved,
     component,
     file_evidence,
+    in_terms,
     missing,
     partial,
 )
@@ -44,6 +45,12 @@ def _validation(index: RepositoryIndex, looks_for: str) -> DetectorResult:
 
 
 def _progressive(index: RepositoryIndex, looks_for: str) -> DetectorResult:
+    looks_for = in_terms(
+        index,
+        looks_for,
+        argocd="Argo Rollouts with Rollout objects (or Flagger with Canary objects)",
+        flux="Flagger with Canary objects",
+    )
     rollouts = [o.evidence(text=f"{o.kind} {o.name}") for o in index.of_kind("Rollout", "Canary")]
     controllers = component(index, charts=("argo-rollouts", "flagger"))
     if rollouts:
@@ -54,6 +61,12 @@ def _progressive(index: RepositoryIndex, looks_for: str) -> DetectorResult:
 
 
 def _analysis(index: RepositoryIndex, looks_for: str) -> DetectorResult:
+    looks_for = in_terms(
+        index,
+        looks_for,
+        argocd="AnalysisTemplate / ClusterAnalysisTemplate objects (or Flagger canary metrics)",
+        flux="Flagger Canary analysis metrics",
+    )
     found = [o.evidence() for o in index.of_kind("AnalysisTemplate", "ClusterAnalysisTemplate")]
     found += [
         o.evidence("spec", "analysis")

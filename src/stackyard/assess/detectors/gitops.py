@@ -10,6 +10,7 @@ from stackyard.assess.detectors.base import (
     FunctionDetector,
     achieved,
     file_evidence,
+    in_terms,
     missing,
     partial,
     unit,
@@ -53,7 +54,11 @@ def _app_of_apps(index: RepositoryIndex, looks_for: str) -> DetectorResult:
     if index.releases:
         return partial(
             [r.evidence for r in index.releases],
-            "Applications exist but no parent Application or ApplicationSet manages them",
+            in_terms(
+                index,
+                "Applications exist but no parent Application or ApplicationSet manages them",
+                flux="HelmReleases exist but no Flux Kustomization reconciles them",
+            ),
             looks_for,
         )
     return missing(looks_for)
@@ -62,24 +67,39 @@ def _app_of_apps(index: RepositoryIndex, looks_for: str) -> DetectorResult:
 def _self_heal(index: RepositoryIndex, looks_for: str) -> DetectorResult:
     argo = [r for r in index.releases if r.kind in ARGO_KINDS]
     flux = [r for r in index.releases if r.kind in FLUX_KINDS]
+    looks_for = in_terms(
+        index,
+        looks_for,
+        argocd="syncPolicy.automated.selfHeal: true on every Argo CD Application/ApplicationSet",
+        flux="spec.driftDetection.mode: enabled on every Flux HelmRelease "
+        "(Kustomizations revert drift at every interval)",
+    )
     if not argo and not flux:
         return missing(looks_for)
-    # Flux reconciles every object on its interval and reverts drift: always self-healing.
+    # A Flux Kustomization applies its whole set at every interval and so reverts drift;
+    # a HelmRelease only with drift detection enabled (its self_heal, see releases.py).
     units = [
         unit(r.name, r.self_heal is not None, r.self_heal.evidence if r.self_heal else r.evidence)
-        for r in argo
-    ] + [unit(r.name, True, r.automated.evidence if r.automated else r.evidence) for r in flux]
+        for r in argo + flux
+    ]
     evidence = [e for u in units if u.counted for e in u.evidence]
     gaps = [e for u in units if not u.counted for e in u.evidence]
-    detail = f"automated sync with selfHeal on {units_phrase(units, 'applications')}"
+    what = "drift reverted" if flux else "automated sync with selfHeal"
+    detail = f"{what} on {units_phrase(units, 'applications')}"
     if not gaps:
         return achieved(evidence, detail, units=units)
-    if evidence or any(r.automated is not None for r in argo):
-        unhealed = [u.name for u in units if not u.counted]
-        more = f" and {len(unhealed) - 8} more" if len(unhealed) > 8 else ""
+    if evidence or any(r.automated is not None for r in argo + flux):
+        unhealed = [r for r in argo + flux if r.self_heal is None]
+        names = [r.name for r in unhealed]
+        more = f" and {len(names) - 8} more" if len(names) > 8 else ""
+        without = " or ".join(
+            setting
+            for setting, kinds in (("selfHeal", ARGO_KINDS), ("driftDetection", ("HelmRelease",)))
+            if any(r.kind in kinds for r in unhealed)
+        )
         return partial(
             evidence,
-            f"{detail}; without selfHeal: {', '.join(unhealed[:8])}{more}",
+            f"{detail}; without {without}: {', '.join(names[:8])}{more}",
             looks_for,
             gaps=gaps,
             units=units,
@@ -208,7 +228,8 @@ DETECTORS: tuple[Detector, ...] = (
     ),
     FunctionDetector(
         "auto-sync-self-heal",
-        "syncPolicy.automated.selfHeal: true on every Argo CD Application/ApplicationSet",
+        "drift reverted on every release: syncPolicy.automated.selfHeal on Argo CD "
+        "Applications, spec.driftDetection.mode: enabled on Flux HelmReleases",
         _self_heal,
     ),
     FunctionDetector(

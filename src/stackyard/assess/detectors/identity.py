@@ -20,6 +20,7 @@ from stackyard.assess.detectors.base import (
     achieved,
     component,
     first_set,
+    in_terms,
     missing,
     partial,
     truthy,
@@ -158,6 +159,11 @@ WIRING = {"Grafana": grafana_sso, "Argo CD": argocd_sso, "Harbor": harbor_sso}
 
 
 def _sso_wired(index: RepositoryIndex, looks_for: str) -> DetectorResult:
+    looks_for = in_terms(
+        index,
+        looks_for,
+        flux="grafana.ini auth.* enabled, Harbor auth_mode oidc_auth",
+    )
     wired = {ui: check(index) for ui, check in WIRING.items()}
     found = [e for evidence in wired.values() for e in evidence]
     if found:
@@ -169,7 +175,8 @@ def _sso_wired(index: RepositoryIndex, looks_for: str) -> DetectorResult:
 def _sso_all_uis(index: RepositoryIndex, looks_for: str) -> DetectorResult:
     uis = deployed_uis(index)
     if not uis:
-        return missing(looks_for, "no Grafana, Argo CD or Harbor found to wire")
+        names = in_terms(index, "Grafana, Argo CD or Harbor", flux="Grafana or Harbor")
+        return missing(looks_for, f"no {names} found to wire")
     wired = {ui: WIRING[ui](index) for ui in uis}
     done = [ui for ui, evidence in wired.items() if evidence]
     pending = [ui for ui in uis if ui not in done]

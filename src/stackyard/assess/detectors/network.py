@@ -19,15 +19,14 @@ from stackyard.assess.detectors.base import (
     achieved,
     component,
     first_set,
+    in_terms,
     missing,
     partial,
     truthy,
 )
 from stackyard.assess.inputs import RepositoryIndex
+from stackyard.assess.inputs.platform import providers
 from stackyard.assess.model import Evidence
-
-CLOUD_CHARTS = ("aws-load-balancer-controller", "aws-cloud-controller-manager")
-CLOUD_PROVIDERS = ("aws", "google", "azurerm")
 
 
 @dataclass
@@ -70,19 +69,7 @@ def find_cni(index: RepositoryIndex) -> CniFinding:
 
 def on_cloud(index: RepositoryIndex) -> bool:
     """Whether the platform runs on a public cloud (Terraform providers, cloud charts)."""
-    if index.chart_uses(*CLOUD_CHARTS):
-        return True
-    if any(s.value in CLOUD_PROVIDERS for s in index.settings("cloud-provider-name")):
-        return True
-    return any(
-        (b.block_type == "provider" and b.labels[:1] and b.labels[0] in CLOUD_PROVIDERS)
-        or (
-            b.block_type == "resource"
-            and b.labels[:1]
-            and b.labels[0].startswith(("aws_", "google_", "azurerm_"))
-        )
-        for b in index.terraform
-    )
+    return any(p != "onprem" for p in providers(index))
 
 
 def _cilium_routing(index: RepositoryIndex, found: CniFinding) -> str:
@@ -102,7 +89,16 @@ def _cilium_routing(index: RepositoryIndex, found: CniFinding) -> str:
 def _cni_declared(index: RepositoryIndex, looks_for: str) -> DetectorResult:
     cni = find_cni(index)
     if not cni.modes:
-        return missing(looks_for)
+        setting = in_terms(
+            index,
+            "a cni setting in the node bootstrap",
+            kubeadm="a CNI installed from Git (kubeadm installs none)",
+            rke2="cni in the RKE2 config",
+            k3s="flannel-backend in the K3s config",
+            talos="cluster.network.cni in the Talos machine configuration",
+        )
+        cloud = in_terms(index, " or the AWS VPC CNI", aws=" or the AWS VPC CNI", onprem="")
+        return missing(f"{setting}, a CNI chart (Cilium, Calico, Canal){cloud}")
     names = ", ".join(f"{name} ({mode})" for name, mode in sorted(cni.modes.items()))
     return achieved(cni.evidence, f"CNI: {names}")
 

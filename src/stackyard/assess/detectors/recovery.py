@@ -19,6 +19,7 @@ from stackyard.assess.detectors.base import (
     achieved,
     component,
     first_set,
+    in_terms,
     missing,
     partial,
     truthy,
@@ -60,6 +61,16 @@ def _volume_backups(index: RepositoryIndex, looks_for: str) -> DetectorResult:
 
 
 def _etcd_snapshots(index: RepositoryIndex, looks_for: str) -> DetectorResult:
+    looks_for = in_terms(
+        index,
+        looks_for,
+        kubeadm="etcdctl snapshot save on a schedule (a CronJob, a systemd timer, a script) "
+        "with each snapshot uploaded to object storage",
+        rke2="etcd-snapshot-schedule-cron and etcd-s3 in the RKE2 config",
+        k3s="etcd-snapshot-schedule-cron and etcd-s3 in the K3s config",
+        talos="talosctl etcd snapshot on a schedule (a talos-backup CronJob, a CI job) "
+        "with each snapshot uploaded to object storage",
+    )
     disabled = [s for s in index.settings("etcd-disable-snapshots") if truthy(s.value)]
     if disabled:
         return missing(
@@ -156,8 +167,8 @@ DETECTORS: tuple[Detector, ...] = (
     ),
     FunctionDetector(
         "etcd-snapshots",
-        "scheduled etcd snapshots (etcd-snapshot-schedule-cron, etcdctl snapshot save) "
-        "copied to object storage (etcd-s3, an upload of the snapshot)",
+        "scheduled etcd snapshots (etcd-snapshot-schedule-cron, etcdctl snapshot save, "
+        "talosctl etcd snapshot) copied to object storage (etcd-s3, an upload of the snapshot)",
         _etcd_snapshots,
     ),
     FunctionDetector(

@@ -19,6 +19,7 @@ from stackyard.assess.detectors.base import (
     achieved,
     component,
     file_evidence,
+    in_terms,
     line_in_string,
     missing,
     truthy,
@@ -79,6 +80,14 @@ def _injection(index: RepositoryIndex, looks_for: str) -> DetectorResult:
 
 
 def _auto_unseal(index: RepositoryIndex, looks_for: str) -> DetectorResult:
+    looks_for = in_terms(
+        index,
+        looks_for,
+        aws='a seal "awskms" stanza in the Vault server config',
+        gcp='a seal "gcpckms" stanza in the Vault server config',
+        azure='a seal "azurekeyvault" stanza in the Vault server config',
+        onprem='a seal "transit" (or "pkcs11") stanza in the Vault server config',
+    )
     found = []
     for stack in index.values("vault"):
         for layer in stack.layers:

@@ -76,6 +76,7 @@ KEPT_GROUPS = frozenset(
         "security.istio.io",
         "sloth.slok.dev",
         "snapshot.storage.k8s.io",
+        "source.toolkit.fluxcd.io",
         "templates.gatekeeper.sh",
         "velero.io",
         "grafana.integreatly.org",

@@ -244,14 +244,18 @@ def _flux_helm(obj: KubeObject) -> Release:
         obj.get("spec", "chart", "spec", "chart") or obj.get("spec", "chartRef", "name") or obj.name
     )
     chart = canonical_chart(str(name))
+    # helm-controller upgrades on a change of chart or values; it reverts changes made in
+    # the cluster only with drift detection enabled (off by default):
+    # https://fluxcd.io/flux/components/helm/helmreleases/#drift-detection
+    drift = obj.hit("spec", "driftDetection", "mode")
     release = Release(
         obj.kind,
         obj.name,
         obj.file,
         obj.evidence(text=f"HelmRelease {obj.name}"),
         (ReleaseSource(chart, "", "", (), obj.evidence("spec", "chart")),),
-        automated=obj.hit("spec", "interval"),
-        self_heal=obj.hit("spec", "interval"),
+        automated=obj.hit("spec", "interval") or Hit(True, obj.evidence()),
+        self_heal=drift if drift is not None and drift.value == "enabled" else None,
         namespace=str(obj.get("spec", "targetNamespace") or obj.namespace),
         cluster=obj.hit("spec", "kubeConfig", "secretRef", "name"),
     )
@@ -264,14 +268,16 @@ def _flux_helm(obj: KubeObject) -> Release:
 
 def _flux_kustomization(obj: KubeObject) -> Release:
     path = str(obj.get("spec", "path") or "")
+    # kustomize-controller applies the whole set at every interval, reverting drift.
+    interval = obj.hit("spec", "interval") or Hit(True, obj.evidence())
     return Release(
         obj.kind,
         obj.name,
         obj.file,
         obj.evidence(text=f"Kustomization {obj.name}"),
         (ReleaseSource("", "", path, (), obj.evidence("spec", "path")),),
-        automated=obj.hit("spec", "interval"),
-        self_heal=obj.hit("spec", "prune"),
+        automated=interval,
+        self_heal=interval,
         cluster=obj.hit("spec", "kubeConfig", "secretRef", "name"),
     )
 
