@@ -12,11 +12,11 @@ import jsonschema
 import pytest
 
 from stackyard.assess.gate import fail_under, parse_threshold
-from stackyard.assess.model import Assessment, Evidence, ExceptionUse
+from stackyard.assess.model import Assessment, Evidence, ExceptionUse, Unit
 from stackyard.assess.report import radar_points, render_html, render_markdown, to_sarif
 from stackyard.assess.workloads import WORKLOAD_CHECKS
 from stackyard.errors import InputError
-from tests.assess.conftest import finding, make_assessment
+from tests.assess.conftest import ROOT, finding, make_assessment
 
 HOSTILE = '<script>alert("x")</script> | `tick` [link](http://evil)'
 
@@ -212,3 +212,62 @@ def test_fail_under_a_rating_is_decided_by_the_weakest_area(
 def test_fail_under_rejects_unknown_thresholds(text: str) -> None:
     with pytest.raises(InputError, match="neither a maturity level"):
         parse_threshold(text)
+
+
+# Evidence and gaps, labelled and shortened only on display
+
+
+def covered_assessment(gaps: int = 1, hits: int = 2) -> Assessment:
+    """One partial coverage control: ``hits`` applications set requests, ``gaps`` do not."""
+    base = make_assessment(ratings={"gitops": 3})
+    hit_spans = tuple(
+        Evidence(f"{ROOT}/apps/hit{i:02d}.yaml", 13, 15, "resources:") for i in range(hits)
+    )
+    gap_spans = tuple(
+        Evidence(f"{ROOT}/apps/gap{i:02d}.yaml", 1, 20, f"Application gap{i:02d}")
+        for i in range(gaps)
+    )
+    units = tuple(Unit(f"hit{i:02d}", True, (e,)) for i, e in enumerate(hit_spans)) + tuple(
+        Unit(f"gap{i:02d}", False, (e,)) for i, e in enumerate(gap_spans)
+    )
+    (area,) = base.areas
+    control = replace(
+        area.controls[0], status="partial", evidence=hit_spans, gaps=gap_spans, units=units
+    )
+    return replace(base, areas=(replace(area, controls=(control,)),))
+
+
+def test_html_labels_gaps_apart_from_evidence() -> None:
+    html = render_html(covered_assessment())
+    evidence, gaps = html.split(">Evidence<")[1].split(">Gaps<")
+    assert "apps/hit00.yaml:13-15" in evidence and "apps/gap00.yaml" not in evidence
+    assert "apps/gap00.yaml:1-20" in gaps and "apps/hit" not in gaps.split("</ul>")[0]
+    assert "Counted: 2 of 3; not counted: gap00" in html
+
+
+def test_markdown_labels_gaps_apart_from_evidence() -> None:
+    text = render_markdown(covered_assessment())
+    (evidence,) = [line for line in text.splitlines() if line.startswith("  - Evidence:")]
+    (gaps,) = [line for line in text.splitlines() if line.startswith("  - Gaps:")]
+    assert "hit00" in evidence and "gap00" not in evidence
+    assert "[apps/gap00.yaml:1-20](apps/gap00.yaml#L1-L20)" in gaps and "hit" not in gaps
+    assert "  - Counted: 2 of 3; not counted: gap00" in text
+
+
+def test_reports_shorten_long_lists_and_say_how_many_more() -> None:
+    assessment = covered_assessment(gaps=20, hits=1)
+    html = render_html(assessment)
+    assert html.count("apps/gap") == 12  # the first 12 spans
+    assert "and 8 more in the JSON report" in html
+    assert "gap11, and 8 more</div>" in html  # the units not counted, shortened alike
+    assert "and 15 more in the JSON report" in render_markdown(assessment)
+    control = assessment.as_dict()["areas"][0]["controls"][0]
+    assert len(control["gaps"]) == 20 and len(control["units"]) == 21
+
+
+def test_sarif_locates_a_partial_control_at_its_first_gap() -> None:
+    sarif = to_sarif(covered_assessment())
+    (result,) = [r for r in sarif["runs"][0]["results"] if r["ruleId"] == "gitops.main"]
+    location = result["locations"][0]["physicalLocation"]
+    assert location["artifactLocation"]["uri"] == "apps/gap00.yaml"
+    assert location["region"]["startLine"] == 1

@@ -18,8 +18,10 @@ from stackyard.assess.model import (
     AreaResult,
     Assessment,
     ControlResult,
+    Evidence,
     WorkloadFinding,
 )
+from stackyard.assess.report.citations import and_more, counted, first
 from stackyard.assess.report.locations import span
 from stackyard.assess.report.markdown import PRIORITIES, SEVERITY_ORDER
 
@@ -47,7 +49,7 @@ border-radius:3px;white-space:pre-wrap;word-break:break-all}
 details{background:#fff;border:1px solid #d9dde5;border-radius:8px;margin:8px 0;padding:8px 12px}
 summary{cursor:pointer;font-weight:600}ul.evidence{margin:4px 0;padding-left:18px}
 details td:first-child{width:9em;white-space:nowrap}
-.roadmap li{margin:6px 0}
+.roadmap li{margin:6px 0}.label{font-size:12px;font-weight:600;margin-top:4px}
 """
 
 
@@ -184,16 +186,39 @@ def _roadmap(assessment: Assessment) -> str:
     return "".join(parts)
 
 
+def _spans(label: str, spans: Sequence[Evidence], root: str) -> str:
+    """A labelled list of the first spans, saying how many more the JSON report holds."""
+    if not spans:
+        return ""
+    shown, more = first(spans)
+    items = "".join(
+        f"<li><code>{escape(span(e, root))}</code> <code>{escape(e.text)}</code></li>"
+        for e in shown
+    )
+    if more:
+        items += f'<li class="muted">{escape(and_more(more))} in the JSON report</li>'
+    return f'<div class="label">{label}</div><ul class="evidence">{items}</ul>'
+
+
+def _units(control: ControlResult) -> str:
+    """``Counted: 17 of 18`` and the names of the units not counted."""
+    if not control.units:
+        return ""
+    left_out = [u.name for u in control.units if not u.counted]
+    names, more = first(left_out)
+    text = f"Counted: {counted(control)}"
+    if left_out:
+        text += f"; not counted: {', '.join(names)}" + (f", {and_more(more)}" if more else "")
+    return f'<div class="muted">{escape(text)}</div>'
+
+
 def _control_row(control: ControlResult, root: str) -> str:
     status = escape(control.status)
     chip = f'<span class="chip {status}">{status}</span>'
     if control.excepted:
         chip += ' <span class="chip excepted">excepted</span>'
-    evidence = "".join(
-        f"<li><code>{escape(span(e, root))}</code> <code>{escape(e.text)}</code></li>"
-        for e in control.evidence
-    )
-    body = f'<ul class="evidence">{evidence}</ul>' if evidence else ""
+    body = _spans("Evidence", control.evidence, root) + _spans("Gaps", control.gaps, root)
+    body += _units(control)
     if control.looked_for and control.status != "achieved":
         body += f'<div class="muted">Looked for: {escape(control.looked_for)}</div>'
     detail = f"<div>{escape(control.detail)}</div>" if control.detail else ""

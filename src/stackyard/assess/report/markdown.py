@@ -11,16 +11,21 @@ an HTML tag.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 
 from stackyard.assess.model import (
     CNMM_LEVELS,
     AreaResult,
     Assessment,
+    ControlResult,
+    Evidence,
     WorkloadFinding,
 )
+from stackyard.assess.report.citations import and_more, counted, first
 from stackyard.assess.report.locations import link, span
 
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
+SPANS_SHOWN = 5  # per list and control: a pull-request comment stays readable
 PRIORITIES = ("Essential", "1st", "2nd")
 
 
@@ -41,7 +46,8 @@ def render_markdown(assessment: Assessment, *, top: int = 20, link_base: str = "
         "|---|---|---:|---:|---:|",
     ]
     lines += [_area_row(area) for area in assessment.areas]
-    lines += ["", *_roadmap(assessment), *_findings(assessment, top, link_base)]
+    lines += ["", *_roadmap(assessment), *_verdicts(assessment, link_base)]
+    lines += _findings(assessment, top, link_base)
     lines += _exceptions(assessment) + _notices(assessment)
     return "\n".join(lines).rstrip() + "\n"
 
@@ -94,6 +100,51 @@ def _roadmap(assessment: Assessment) -> list[str]:
             )
         lines.append("")
     return lines
+
+
+def _verdicts(assessment: Assessment, link_base: str) -> list[str]:
+    """Every control's verdict with its evidence and its gaps, folded per area."""
+    lines = ["### Evidence per area", ""]
+    for area in assessment.areas:
+        lines += [
+            f"<details><summary>{cell(area.title)}: {area.rating}/5</summary>",
+            "",
+            *(item for c in area.controls for item in _verdict(c, assessment.root, link_base)),
+            "",
+            "</details>",
+            "",
+        ]
+    return lines
+
+
+def _verdict(control: ControlResult, root: str, link_base: str) -> list[str]:
+    detail = f": {cell(control.detail)}" if control.detail else ""
+    excepted = " (excepted)" if control.excepted else ""
+    lines = [
+        f"- **{control.status}**{excepted} {cell(control.title)} ({code(control.control)}){detail}"
+    ]
+    for label, spans in (("Evidence", control.evidence), ("Gaps", control.gaps)):
+        if spans:
+            lines.append(f"  - {label}: {_cited(spans, root, link_base)}")
+    if control.units:
+        left_out, more = first([u.name for u in control.units if not u.counted])
+        names = ", ".join(cell(n) for n in left_out) + (f", {and_more(more)}" if more else "")
+        lines.append(
+            f"  - Counted: {counted(control)}" + (f"; not counted: {names}" if names else "")
+        )
+    return lines
+
+
+def _cited(spans: Sequence[Evidence], root: str, link_base: str) -> str:
+    shown, more = first(spans, SPANS_SHOWN)
+    parts = [
+        f"[{cell(span(e, root))}]({link(e, root, link_base).replace(' ', '%20')})"
+        + (f" {cell(e.text)}" if e.text else "")
+        for e in shown
+    ]
+    if more:
+        parts.append(f"{and_more(more)} in the JSON report")
+    return "; ".join(parts)
 
 
 def top_findings(findings: tuple[WorkloadFinding, ...], top: int) -> list[WorkloadFinding]:

@@ -8,7 +8,8 @@ the stable ids of the JSON report. Results:
 - every control that is not achieved, at the level of its roadmap priority
   (Essential ``error``, 1st ``warning``, 2nd ``note``; ``warning`` for a missing
   control and ``note`` for a partial one off the roadmap), located at its first
-  evidence span. A control missing with no evidence at all is a repository-level
+  gap (the line that shows what is missing), or its first evidence when it cites no
+  gap. A control missing with no span at all is a repository-level
   result: it carries the placeholder location OpenSSF Scorecard uses for the same
   purpose, since code scanning needs one location per result.
 
@@ -27,6 +28,7 @@ from urllib.parse import quote
 from stackyard import __version__
 from stackyard.assess.exceptions import WORKLOAD_ALIASES
 from stackyard.assess.model import Assessment, ControlResult, Evidence, WorkloadFinding
+from stackyard.assess.report.citations import lead
 from stackyard.assess.report.locations import relative_path
 from stackyard.assess.workloads import WORKLOAD_CHECKS
 
@@ -127,11 +129,14 @@ def _control_result(
     text = f"{control.title}: {control.status}."
     if control.detail:
         text += f" {control.detail}"
+    if control.gaps:
+        text += f" Located at the first of {len(control.gaps)} gaps."
     if control.looked_for and not control.evidence:
         text += f" Looked for: {control.looked_for}."
+    first = lead(control)
     location = (
-        _location(control.evidence[0], assessment.root)
-        if control.evidence
+        _location(first, assessment.root)
+        if first is not None
         else {
             "physicalLocation": {
                 "artifactLocation": {"uri": REPOSITORY_LEVEL_URI},
