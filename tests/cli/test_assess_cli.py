@@ -80,3 +80,19 @@ def test_rendered_repository_can_be_assessed(cli: Cli, tmp_path: Path) -> None:
     )
     data = json.loads(cli("assess", str(out), "-o", "json").stdout)
     assert data["areas"] and data["stats"]["objects"] > 0
+
+
+@pytest.mark.parametrize("columns", ["80", "120"])
+def test_text_output_shows_where_each_verdict_is_decided(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch, columns: str
+) -> None:
+    monkeypatch.setenv("COLUMNS", columns)
+    text = cli("assess", str(SEED001)).stdout
+    verdicts = text.split("Verdicts and where they are decided")[1].split("Roadmap")[0]
+    assert all(len(line) <= int(columns) for line in verdicts.splitlines())
+    flat = " ".join(" ".join(part.strip("│┃ ") for part in verdicts.splitlines()).split())
+    # A missing control is located at the line that shows the gap, an achieved one at its
+    # first evidence, with how many more spans the other reports list.
+    assert "NET-CNI-MODERN │ missing │ stacks/dev/30-rke2-cluster/main.tf:26" in flat
+    assert "SEC-HA │ missing │ gitops-apps/bootstrap/apps/vault.yaml:61 +1 more" in flat
+    assert "GITOPS-SELF-HEAL │ achieved │ gitops-apps/bootstrap/root-app.yaml:21 +13 more" in flat

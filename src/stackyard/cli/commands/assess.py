@@ -15,6 +15,7 @@ from stackyard.assess import Assessment, assess_directory
 from stackyard.assess.exceptions import apply_exceptions, load_exceptions
 from stackyard.assess.gate import fail_under, parse_threshold
 from stackyard.assess.inputs.reading import spare_cores
+from stackyard.assess.report.citations import where
 from stackyard.assess.report.compare import compare, load_previous, render_comparison_markdown
 from stackyard.assess.report.html import render_html
 from stackyard.assess.report.markdown import render_markdown
@@ -26,6 +27,7 @@ from stackyard.fsio.write import write_text
 SECOND_CLASS_SHOWN = 10
 NOTICES_SHOWN = 10
 _CLASS_STYLE = {"Essential": "bold red", "1st": "yellow", "2nd": "cyan"}
+_STATUS_STYLE = {"achieved": "green", "partial": "yellow", "missing": "red"}
 
 
 class ReportFormat(StrEnum):
@@ -110,6 +112,7 @@ def print_text(assessment: Assessment) -> None:
     """The terminal report: areas, roadmap, notices and the CNCF level."""
     out = console()
     out.print(areas_table(assessment))
+    out.print(verdicts_table(assessment))
     out.print(roadmap_table(assessment))
     if assessment.notices:
         out.print(notices_table(assessment))
@@ -144,6 +147,25 @@ def areas_table(assessment: Assessment) -> Table:
             str(counts["partial"]),
             str(counts["missing"]),
         )
+    return table
+
+
+def verdicts_table(assessment: Assessment) -> Table:
+    """Every control's verdict and where to look: its first gap or evidence, +N more."""
+    table = Table(title="Verdicts and where they are decided", expand=False)
+    table.add_column("control", overflow="fold")
+    table.add_column("status")
+    table.add_column("where (first gap or evidence)", overflow="fold")
+    table.caption = "every span, gaps and counted units: --output json, markdown or html"
+    for area in assessment.areas:
+        for index, control in enumerate(area.controls):
+            table.add_row(
+                control.control,
+                f"[{_STATUS_STYLE[control.status]}]{control.status}[/]"
+                + (" (excepted)" if control.excepted else ""),
+                where(control, assessment.root) or "[dim]nothing cited[/]",
+                end_section=index == len(area.controls) - 1,
+            )
     return table
 
 
