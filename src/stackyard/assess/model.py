@@ -28,6 +28,7 @@ ExceptionOrigin = Literal["file", "annotation"]
 Distribution = Literal["kubeadm", "rke2", "k3s", "talos"]
 Engine = Literal["argocd", "flux"]  # the GitOps engine that reconciles the repository
 Provider = Literal["aws", "gcp", "azure", "onprem"]  # where the clusters run
+ExcludeOrigin = Literal["default", "option"]
 
 
 @dataclass(frozen=True, order=True)
@@ -189,6 +190,27 @@ class Notice:
 
 
 @dataclass(frozen=True)
+class ExcludedPaths:
+    """What one exclude rule left out of the assessment (folders are not walked)."""
+
+    rule: str  # the pattern as written
+    origin: ExcludeOrigin  # a default rule, or ``--exclude``
+    reason: str
+    folders: tuple[str, ...]
+    files: tuple[str, ...]
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON shape."""
+        return {
+            "rule": self.rule,
+            "origin": self.origin,
+            "reason": self.reason,
+            "folders": list(self.folders),
+            "files": list(self.files),
+        }
+
+
+@dataclass(frozen=True)
 class ExceptionUse:
     """One accepted finding (an exceptions-file entry or an object's exemption annotation).
 
@@ -233,10 +255,18 @@ class Assessment:
     distributions: tuple[Distribution, ...] = ()  # read from node bootstrap; advice follows
     engines: tuple[Engine, ...] = ()  # Argo CD and/or Flux objects; advice follows
     providers: tuple[Provider, ...] = ()  # cloud or on-premises signs; advice follows
+    excluded: tuple[ExcludedPaths, ...] = ()  # left out by exclude rules, by rule
 
     def area(self, area_id: str) -> AreaResult:
         """The result of area ``area_id``."""
         return next(a for a in self.areas if a.area == area_id)
+
+    def excepted_counts(self) -> dict[str, int]:
+        """How many workload findings and controls are excepted (derived, never stale)."""
+        return {
+            "exceptedFindings": sum(f.excepted for f in self.workload_findings),
+            "exceptedControls": sum(c.excepted for a in self.areas for c in a.controls),
+        }
 
     def as_dict(self) -> dict[str, Any]:
         """The versioned JSON document (``--output json``)."""
@@ -248,9 +278,10 @@ class Assessment:
             "roadmap": [r.as_dict() for r in self.roadmap],
             "workloadFindings": [w.as_dict() for w in self.workload_findings],
             "notices": [n.as_dict() for n in self.notices],
-            "stats": dict(sorted(self.stats.items())),
+            "stats": dict(sorted({**self.stats, **self.excepted_counts()}.items())),
             "exceptions": [x.as_dict() for x in self.exceptions],
             "distributions": list(self.distributions),
             "gitopsEngines": list(self.engines),
             "providers": list(self.providers),
+            "excluded": [x.as_dict() for x in self.excluded],
         }

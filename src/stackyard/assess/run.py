@@ -22,9 +22,10 @@ from pathlib import Path
 
 from stackyard.assess.detectors import DetectorResult, detectors_by_name
 from stackyard.assess.inputs import KubeObject, RepositoryIndex, index_repository
+from stackyard.assess.inputs.exclude import Exclusions
 from stackyard.assess.inputs.platform import platform_context
 from stackyard.assess.maturity import MaturityModel, load_model
-from stackyard.assess.model import Assessment, Notice
+from stackyard.assess.model import Assessment, ExcludedPaths, Notice
 from stackyard.assess.roadmap import build_roadmap
 from stackyard.assess.scoring import cnmm_level, score
 from stackyard.assess.workloads import WorkloadScanner
@@ -32,12 +33,17 @@ from stackyard.errors import InputError, Location, Problem
 
 
 def assess_directory(
-    root: Path, charts: Path | None = None, workers: int | None = None
+    root: Path,
+    charts: Path | None = None,
+    workers: int | None = None,
+    exclusions: Exclusions | None = None,
 ) -> Assessment:
     """Assess the repository at ``root``; with ``charts``, hydrate releases found there.
 
     ``workers`` parse files ahead on large trees (None: one per spare core; 0: none);
-    the result is the same for any number.
+    the result is the same for any number. ``exclusions`` are the exclude rules (None:
+    the defaults, which leave out vendored dependencies and test fixtures); what they
+    left out is counted in ``stats`` and listed in ``excluded``.
 
     Raises:
         InputError: ``root`` (or ``charts``) is not a directory.
@@ -48,17 +54,19 @@ def assess_directory(
         raise InputError([Problem(Location(str(charts)), "", "charts directory not found")])
     notices: list[Notice] = []
     scanner = WorkloadScanner()
+    exclusions = Exclusions() if exclusions is None else exclusions
 
     def check(obj: KubeObject) -> None:
         if obj.origin is None:  # rendered objects have no file of their own to cite
             scanner.add(obj.data, obj.doc, obj.base)
 
     with _bulk_allocation():
-        index = index_repository(root, notices, (check,), charts, workers)
+        index = index_repository(root, notices, (check,), charts, workers, exclusions)
         model = load_model()
         results = run_detectors(model, index, notices)
         areas = score(model, results)
         context = platform_context(index)
+        excluded = exclusions.excluded()
         return Assessment(
             root=str(root),
             areas=areas,
@@ -67,10 +75,11 @@ def assess_directory(
             workload_findings=tuple(scanner.findings()),
             exceptions=tuple(scanner.exception_uses()),
             notices=tuple(sorted(notices, key=lambda n: n.file)),  # read-ahead reorders them
-            stats=_stats(index, scanner.workloads),
+            stats=_stats(index, scanner.workloads, excluded),
             distributions=context.distributions,
             engines=context.engines,
             providers=context.providers,
+            excluded=excluded,
         )
 
 
@@ -105,7 +114,9 @@ def _bulk_allocation() -> Iterator[None]:
         gc.set_threshold(*old)
 
 
-def _stats(index: RepositoryIndex, workloads: int) -> dict[str, int]:
+def _stats(
+    index: RepositoryIndex, workloads: int, excluded: tuple[ExcludedPaths, ...]
+) -> dict[str, int]:
     stats = dict(index.stats)
     stats.update(
         {
@@ -113,6 +124,8 @@ def _stats(index: RepositoryIndex, workloads: int) -> dict[str, int]:
             "workloads": workloads,
             "terraformBlocks": len(index.terraform),
             "ciFiles": len(index.ci_files()),
+            "excludedFolders": sum(len(x.folders) for x in excluded),
+            "excludedFiles": sum(len(x.files) for x in excluded),
         }
     )
     return stats

@@ -141,9 +141,35 @@ def assess(
             "(default: one per spare core, up to 3; 0: none; never more than the spare cores).",
         ),
     ] = None,
+    exclude: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--exclude",
+            help="Leave out paths matching this gitignore-style glob, relative to DIR "
+            "(repeatable): 'legacy/', '*.bak', '/docs'.",
+        ),
+    ] = None,
+    default_excludes: Annotated[
+        bool,
+        typer.Option(
+            "--default-excludes/--no-default-excludes",
+            help="Leave out vendored dependencies and test fixtures "
+            "(vendor/, node_modules/, tests/, testdata/, fixtures/...).",
+        ),
+    ] = True,
 ) -> int:
     """Rate a platform repository per maturity area, with evidence and a roadmap."""
-    options = AssessOptions(output, charts, exceptions, fail_under, compare, report, jobs)
+    options = AssessOptions(
+        output,
+        charts,
+        exceptions,
+        fail_under,
+        compare,
+        report,
+        jobs,
+        tuple(exclude or ()),
+        default_excludes,
+    )
     return assess_command(directory, options)
 
 

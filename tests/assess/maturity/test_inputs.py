@@ -90,7 +90,7 @@ def test_vendored_folders_are_skipped_with_a_notice(write_tree: WriteTree) -> No
     )
     facts, notices = index(root)
     assert {n.file for n in notices} == {"vendor", "node_modules", ".terraform"}
-    assert all(n.message == "vendored or generated folder: skipped" for n in notices)
+    assert all(n.message.startswith("excluded by default (") for n in notices)
     assert not facts.kind_counts and not facts.terraform
 
 

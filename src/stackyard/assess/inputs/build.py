@@ -20,6 +20,7 @@ from pathlib import Path, PurePosixPath
 
 from stackyard.assess.inputs.charts import canonical_chart, chart_from_filename
 from stackyard.assess.inputs.distribution import signs_in_document, signs_in_text
+from stackyard.assess.inputs.exclude import Exclusions
 from stackyard.assess.inputs.hydrate import hydrate_releases
 from stackyard.assess.inputs.index import LocalChart, RepositoryIndex
 from stackyard.assess.inputs.located import Located, as_list
@@ -301,6 +302,7 @@ def index_repository(
     observers: Iterable[ObjectObserver] = (),
     charts: Path | None = None,
     workers: int | None = None,
+    exclusions: Exclusions | None = None,
 ) -> RepositoryIndex:
     """Stream every file under ``root`` into a finished index.
 
@@ -312,9 +314,10 @@ def index_repository(
             their objects indexed too.
         workers: processes that parse ahead on large trees (None: one per spare
             core; 0: none).
+        exclusions: the exclude rules (None: the defaults); they record what they left out.
     """
     builder = IndexBuilder(root, notices, observers, keep_all_values=charts is not None)
-    for read in read_sources(walk(root, notices), workers):
+    for read in read_sources(walk(root, notices, exclusions), workers):
         builder.add(read)
     builder.resolve_values()
     if charts is not None:

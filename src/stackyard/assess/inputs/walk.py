@@ -6,8 +6,10 @@ Policy for strangers' trees:
   they are found so memory does not grow with the tree;
 - never leave the root: a symlink is followed only when its target is inside the root,
   and a directory reached twice (a symlink loop, or a link to a parent) is walked once;
-- skip what is not the platform's own code: ``.git``, ``node_modules``, ``vendor``,
-  ``.terraform`` and friends (a notice names each skipped folder except ``.git``);
+- skip what is not the platform's own code: version control metadata always, and
+  what the exclude rules leave out (by default vendored dependencies and test
+  fixtures, ``stackyard.assess.inputs.exclude``), each with a notice and recorded by
+  rule;
 - classify each file by name; files of no interest are counted, never opened;
 - open regular files only: a FIFO, device or socket with an interesting name (a device
   called ``zero.yaml``) is skipped with a notice, never opened (``stackyard.fsio``);
@@ -28,14 +30,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from stackyard.assess.inputs.exclude import ALWAYS_SKIPPED, Exclusions, notice_text
 from stackyard.assess.model import Notice
 from stackyard.fsio import file_kind, read_tree_file
 
 MAX_FILE_BYTES = 4 * 1024 * 1024
-SKIPPED_DIRS = frozenset(
-    {".git", ".hg", ".svn", "node_modules", "vendor", ".terraform", ".venv", "__pycache__", ".tox"}
-)
-QUIET_SKIPS = frozenset({".git", ".hg", ".svn", "__pycache__"})
 
 FileKind = Literal["yaml", "json", "terraform", "packer", "script", "ci"]
 
@@ -87,8 +86,18 @@ def classify(relative: str) -> FileKind | None:
     return None
 
 
-def walk(root: Path, notices: list[Notice]) -> Iterator[SourceFile]:
-    """Yield the files under ``root`` worth reading; append a notice for each skip."""
+def walk(
+    root: Path, notices: list[Notice], exclusions: Exclusions | None = None
+) -> Iterator[SourceFile]:
+    """Yield the files under ``root`` worth reading; append a notice for each skip.
+
+    Args:
+        root: the folder to walk.
+        notices: receives a notice for each path skipped.
+        exclusions: the exclude rules, which also record what they left out (None: the
+            default rules).
+    """
+    exclusions = Exclusions() if exclusions is None else exclusions
     real_root = os.path.realpath(root)
     seen: set[tuple[int, int]] = set()
     stack: list[tuple[str, str]] = [(real_root, "")]
@@ -116,14 +125,15 @@ def walk(root: Path, notices: list[Notice]) -> Iterator[SourceFile]:
             if target is None:
                 continue
             path, is_dir = target
+            if is_dir and entry.name in ALWAYS_SKIPPED:
+                continue
+            kind = None if is_dir else classify(relative)
+            if (is_dir or kind is not None) and (rule := exclusions.match(relative, is_dir)):
+                notices.append(Notice(relative, notice_text(rule)))
+                continue
             if is_dir:
-                if entry.name in SKIPPED_DIRS:
-                    if entry.name not in QUIET_SKIPS:
-                        notices.append(Notice(relative, "vendored or generated folder: skipped"))
-                    continue
                 subdirs.append((path, relative))
                 continue
-            kind = classify(relative)
             if kind is None:
                 continue
             mode, size = _status(entry, path)

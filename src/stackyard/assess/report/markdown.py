@@ -23,6 +23,7 @@ from stackyard.assess.model import (
 )
 from stackyard.assess.report.citations import and_more, counted, first
 from stackyard.assess.report.locations import link, span
+from stackyard.assess.report.tally import excepted_line, excluded_line
 
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 SPANS_SHOWN = 5  # per list and control: a pull-request comment stays readable
@@ -46,7 +47,10 @@ def render_markdown(assessment: Assessment, *, top: int = 20, link_base: str = "
         "|---|---|---:|---:|---:|",
     ]
     lines += [_area_row(area) for area in assessment.areas]
-    lines += ["", *_roadmap(assessment), *_verdicts(assessment, link_base)]
+    lines += [""] + [
+        cell(t) + "\n" for t in (excluded_line(assessment), excepted_line(assessment)) if t
+    ]
+    lines += [*_roadmap(assessment), *_verdicts(assessment, link_base)]
     lines += _findings(assessment, top, link_base)
     lines += _exceptions(assessment) + _notices(assessment)
     return "\n".join(lines).rstrip() + "\n"

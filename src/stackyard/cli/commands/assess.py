@@ -14,12 +14,14 @@ from rich.table import Table
 from stackyard.assess import Assessment, assess_directory
 from stackyard.assess.exceptions import apply_exceptions, load_exceptions
 from stackyard.assess.gate import fail_under, parse_threshold
+from stackyard.assess.inputs.exclude import Exclusions
 from stackyard.assess.inputs.reading import spare_cores
 from stackyard.assess.report.citations import where
 from stackyard.assess.report.compare import compare, load_previous, render_comparison_markdown
 from stackyard.assess.report.html import render_html
 from stackyard.assess.report.markdown import render_markdown
 from stackyard.assess.report.sarif import to_sarif
+from stackyard.assess.report.tally import excepted_line, excluded_line
 from stackyard.cli.errors import FINDINGS, OK
 from stackyard.cli.output import console, counted
 from stackyard.fsio.write import write_text
@@ -51,13 +53,16 @@ class AssessOptions:
     compare: Path | None = None
     report: Path | None = None
     jobs: int | None = None
+    exclude: tuple[str, ...] = ()
+    default_excludes: bool = True
 
 
 def assess_command(directory: Path, options: AssessOptions) -> int:
     """Assess ``directory``; exit 1 when ``--fail-under`` is not met or a comparison regressed."""
     threshold = parse_threshold(options.fail_under) if options.fail_under else None
     previous = load_previous(options.compare) if options.compare else None
-    assessment = assess_directory(directory, options.charts, capped_jobs(options.jobs))
+    exclusions = Exclusions(options.exclude, defaults=options.default_excludes)
+    assessment = assess_directory(directory, options.charts, capped_jobs(options.jobs), exclusions)
     if options.exceptions is not None:
         assessment = apply_exceptions(assessment, load_exceptions(options.exceptions))
     text = _render(assessment, options.output)
@@ -127,6 +132,9 @@ def print_text(assessment: Assessment) -> None:
         f"({counted(severities['error'], 'error')}, {counted(severities['warning'], 'warning')}, "
         f"{excepted} excepted); {counted(len(assessment.notices), 'notice')}"
     )
+    for line in (excluded_line(assessment), excepted_line(assessment)):
+        if line:
+            out.print(line, markup=False, highlight=False)
     out.print(f"CNCF Cloud Native Maturity Model level: [bold]{assessment.level}[/]")
 
 
