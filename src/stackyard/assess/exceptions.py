@@ -16,6 +16,15 @@ Policy:
   controls leave the roadmap and excepted results are suppressed in SARIF.
 - A malformed file is an :class:`~stackyard.errors.InputError` listing every problem
   with its file:line, so it can be fixed in one pass.
+- An entry naming a check that is neither a workload check nor a control of the
+  model is bad input too (exit 2, with the file, line, field and the nearest known
+  names): a misspelt id would otherwise accept nothing while the file says a risk is
+  accepted. Checkov ignores unknown ids silently, and its users report that as a
+  defect (bridgecrewio/checkov#7614).
+- An entry that is in force but matches nothing is reported as a notice, not an
+  error, as ESLint reports unused disable directives
+  (https://eslint.org/docs/latest/use/command-line-interface#--report-unused-disable-directives):
+  the finding may have been fixed, or the file is shared by several repositories.
 
 Example::
 
@@ -30,6 +39,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import difflib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
@@ -66,6 +76,7 @@ class AcceptedFinding:
     location: Location
     object: str = "*"
     file: str = "*"
+    field: str = "check"  # the entry's field in the file, for messages
 
     @property
     def workload_ids(self) -> frozenset[str]:
@@ -169,7 +180,7 @@ def _entry(
         for key in ("object", "file"):
             if key in entry:
                 at = document.locate((*path, key), key=True)
-                message = f"{key} patterns apply to workload checks only; {check!r} is a control"
+                message = f"{key} patterns apply to workload checks only; {check!r} is not one"
                 problems.append(Problem(at, f"{field}.{key}", message))
     if len(problems) > before or expires is None:
         return None
@@ -180,6 +191,7 @@ def _entry(
         location=where,
         object=texts.get("object", "*"),
         file=texts.get("file", "*"),
+        field=f"{field}.check",
     )
 
 
@@ -208,7 +220,12 @@ def apply_exceptions(
         assessment: the result to mark (not changed; a new one is returned).
         exceptions: entries from :func:`load_exceptions`.
         today: the date expiry is judged on (the local date by default).
+
+    Raises:
+        InputError: an entry names a check that is neither a workload check nor a
+            control of the assessment (every such entry, with its file and line).
     """
+    _refuse_unknown_checks(assessment, exceptions)
     today = today or dt.date.today()
     active = [e for e in exceptions if not e.expired(today)]
     matched: dict[int, int] = {}
@@ -243,9 +260,13 @@ def apply_exceptions(
     roadmap = tuple(r for r in assessment.roadmap if r.control not in excepted_controls)
     uses = tuple(_use(e, today, matched.get(id(e), 0)) for e in exceptions)
     notices = tuple(
-        Notice(e.location.file, f"line {e.location.line}: {_expiry_message(e)}")
+        Notice(
+            e.location.file,
+            f"line {e.location.line}: "
+            + (_expiry_message(e) if e.expired(today) else _unused_message(e)),
+        )
         for e in exceptions
-        if e.expired(today)
+        if e.expired(today) or not matched.get(id(e))
     )
     return dataclasses.replace(
         assessment,
@@ -255,6 +276,28 @@ def apply_exceptions(
         notices=assessment.notices + notices,
         exceptions=assessment.exceptions + uses,
     )
+
+
+def _refuse_unknown_checks(assessment: Assessment, exceptions: Sequence[AcceptedFinding]) -> None:
+    controls = {c.control for area in assessment.areas for c in area.controls}
+    known = sorted(controls | WORKLOAD_ALIASES.keys())
+    problems = []
+    for entry in exceptions:
+        if entry.workload_ids or entry.check in controls:
+            continue
+        near = difflib.get_close_matches(entry.check, known, n=3, cutoff=0.6)
+        hint = f"did you mean {' or '.join(near)}?" if near else "see docs/assessment-model.md"
+        problems.append(
+            Problem(
+                entry.location,
+                entry.field,
+                f"unknown check {entry.check!r}: not a workload check (WL001, its Polaris or "
+                "kube-score name) nor a control id of the maturity model",
+                hint,
+            )
+        )
+    if problems:
+        raise InputError(problems)
 
 
 def _use(entry: AcceptedFinding, today: dt.date, matched: int) -> ExceptionUse:
@@ -267,6 +310,14 @@ def _use(entry: AcceptedFinding, today: dt.date, matched: int) -> ExceptionUse:
         expired=entry.expired(today),
         matched=matched,
         source=Evidence(entry.location.file, line, line, f"check: {entry.check}"),
+    )
+
+
+def _unused_message(entry: AcceptedFinding) -> str:
+    what = "no workload finding" if entry.workload_ids else "no gap of this control"
+    return (
+        f"the exception for {entry.check} ({entry.target}) matched nothing: "
+        f"{what} in this run; remove it or correct its patterns"
     )
 
 
