@@ -122,7 +122,11 @@ def test_pod_anti_affinity_satisfies_spreading() -> None:
     text = deployment().replace(
         "      containers:",
         "      affinity:\n        podAntiAffinity:\n"
-        "          preferredDuringSchedulingIgnoredDuringExecution: [{weight: 1}]\n"
+        "          preferredDuringSchedulingIgnoredDuringExecution:\n"
+        "            - weight: 1\n"
+        "              podAffinityTerm:\n"
+        "                topologyKey: kubernetes.io/hostname\n"
+        "                labelSelector: {matchLabels: {app: web}}\n"
         "      containers:",
     )
     assert "WL018" not in checks(text)

@@ -15,6 +15,7 @@ seen (see :class:`~stackyard.assess.workloads.base.Candidate`):
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 from stackyard.assess.workloads.base import (
     REPLICATED_KINDS,
@@ -132,13 +133,14 @@ def spreading(workload: Workload, emit: Emit) -> Iterable[Candidate]:
     """Multi-replica workload has no anti-affinity or topology spread.
 
     Replicas the scheduler may stack on one node (or one zone) fail together with it.
-    Either a pod anti-affinity term or a topology spread constraint satisfies the check.
+    A pod anti-affinity term or a topology spread constraint satisfies the check when
+    its label selector selects the workload's own pods: the scheduler spreads a pod
+    only away from the pods the term selects.
     """
     if not _multi_replica(workload):
         return
-    spec = workload.pod_spec
-    anti = dig(spec, ("affinity", "podAntiAffinity"))
-    if spec.get("topologySpreadConstraints") or (isinstance(anti, Mapping) and any(anti.values())):
+    terms = _spreading_terms(workload.pod_spec)
+    if any(_selects_own_pods(term, workload) for term in terms):
         return
     namespace, kind, name, declared = (
         workload.namespace,
@@ -151,8 +153,54 @@ def spreading(workload: Workload, emit: Emit) -> Iterable[Candidate]:
         return context.min_replicas(namespace, kind, name, declared) < 2
 
     path, text = _replicas_evidence(workload)
-    message = "no podAntiAffinity or topologySpreadConstraints spread its replicas"
+    if terms:
+        labels = ", ".join(f"{k}={v}" for k, v in sorted(workload.pod_labels.items()))
+        message = (
+            "no podAntiAffinity term or topologySpreadConstraint selects its own pods"
+            f" (labels {labels or 'none'}), so nothing spreads its replicas"
+        )
+    else:
+        message = "no podAntiAffinity or topologySpreadConstraints spread its replicas"
     yield emit(message, path, text, unless=waived)
+
+
+def _spreading_terms(pod_spec: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The pod's anti-affinity terms (required and preferred) and spread constraints."""
+    terms: list[Any] = []
+    anti = dig(pod_spec, ("affinity", "podAntiAffinity"))
+    if isinstance(anti, Mapping):
+        required = anti.get("requiredDuringSchedulingIgnoredDuringExecution")
+        terms += required if isinstance(required, list) else []
+        preferred = anti.get("preferredDuringSchedulingIgnoredDuringExecution")
+        for weighted in preferred if isinstance(preferred, list) else []:
+            terms.append(weighted.get("podAffinityTerm") if isinstance(weighted, Mapping) else None)
+    constraints = pod_spec.get("topologySpreadConstraints")
+    terms += constraints if isinstance(constraints, list) else []
+    return [term for term in terms if isinstance(term, Mapping)]
+
+
+def _selects_own_pods(term: Mapping[str, Any], workload: Workload) -> bool:
+    """Whether a term counts the workload's own pods in its topology domains.
+
+    As the scheduler reads it: a missing ``labelSelector`` selects no pod, an empty one
+    every pod; an anti-affinity term looks in the pod's own namespace unless it lists
+    ``namespaces`` (or has a ``namespaceSelector``, assumed to include it). See
+    https://kubernetes.io/docs/concepts/scheduling-eviction/assign-pod-node/#inter-pod-affinity-and-anti-affinity
+    and https://kubernetes.io/docs/concepts/scheduling-eviction/topology-spread-constraints/.
+    """
+    selector = term.get("labelSelector")
+    if not term.get("topologyKey") or not isinstance(selector, Mapping):
+        return False
+    namespaces = term.get("namespaces")
+    if (
+        isinstance(namespaces, list)
+        and namespaces
+        and term.get("namespaceSelector") is None
+        and workload.namespace
+        and workload.namespace not in {str(n) for n in namespaces}
+    ):
+        return False
+    return selector_matches(selector, workload.pod_labels)
 
 
 @check(
