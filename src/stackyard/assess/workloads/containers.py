@@ -281,12 +281,27 @@ def pull_policy(workload: Workload, emit: Emit) -> Iterable[Candidate]:
     """Image pull policy is not Always.
 
     With any other policy a node reuses an image it has cached without asking the
-    registry, so a pod can start an image its pull secret no longer grants.
+    registry, so a pod can start an image its pull secret no longer grants. The check
+    reads the policy Kubernetes gives the container: when ``imagePullPolicy`` is left
+    out, an image tagged ``latest`` or not tagged at all is pulled ``Always`` (WL015
+    reports the tag), any other image ``IfNotPresent``.
     """
     for container in workload.containers():
-        if container.spec.get("imagePullPolicy") != "Always":
-            path, text = _nearest(workload, container, ("imagePullPolicy",))
-            yield emit("imagePullPolicy is not Always", path, text, container=container)
+        written = container.spec.get("imagePullPolicy")
+        if written == "Always":
+            continue
+        image = container.spec.get("image")
+        tag = image_tag_of(image) if isinstance(image, str) else ""
+        if written is None:
+            # https://kubernetes.io/docs/concepts/containers/images/#imagepullpolicy-defaulting
+            if tag in ("", "latest"):
+                continue
+            pinned = "an image pinned by digest" if tag == "@digest" else f"tag {tag!r}"
+            message = f"imagePullPolicy is not set: Kubernetes uses IfNotPresent for {pinned}"
+        else:
+            message = f"imagePullPolicy is {written}"
+        path, text = _nearest(workload, container, ("imagePullPolicy",))
+        yield emit(message, path, text, container=container)
 
 
 def image_tag_of(image: str) -> str:
