@@ -1,9 +1,9 @@
 """Checks on each container: resources, probes, security context, image.
 
-Which containers a check reads follows Polaris: resources and probes concern the
-long-running containers only (init containers run to completion and cannot have
-probes), and probes are not expected of Jobs and CronJobs; security and image checks
-read init containers too, since they run on the same node with the same rights.
+Which containers a check reads follows Polaris: resources concern the regular
+containers; probes are judged per pod, over the containers that run for the pod's
+life, and are not expected of Jobs and CronJobs; security and image checks read init
+containers too, since they run on the same node with the same rights.
 """
 
 from __future__ import annotations
@@ -96,14 +96,30 @@ def memory_limits(workload: Workload, emit: Emit) -> Iterable[Candidate]:
 
 
 def _missing_probe(workload: Workload, emit: Emit, probe: str) -> Iterable[Candidate]:
+    """One finding per pod when none of its long-running containers has ``probe``.
+
+    Judged per pod, as kube-score does: the pod is Ready, and gets Service traffic,
+    only when all its containers are, and a container without a readiness probe counts
+    as ready once started; so one readiness probe on the serving container gates the
+    pod. A liveness probe is needed only for a process that can hang without exiting,
+    which is the application's, not every sidecar's. Native sidecars (init containers
+    with ``restartPolicy: Always``) run for the pod's life and may carry the probe. See
+    https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle/#container-probes.
+    """
     if workload.kind in BATCH_KINDS:
         return
-    for container in workload.containers(init=False):
-        if not container.spec.get(probe):
-            path = (*container.path, "name")
-            yield emit(
-                f"{probe} is not set", path, snippet(path, container.name), container=container
-            )
+    running = [
+        c for c in workload.containers() if not c.init or c.spec.get("restartPolicy") == "Always"
+    ]
+    if not running or any(c.spec.get(probe) for c in running):
+        return
+    first = running[0]
+    path = (*first.path, "name")
+    if len(running) == 1:
+        yield emit(f"{probe} is not set", path, snippet(path, first.name), container=first)
+    else:
+        names = ", ".join(c.name for c in running)
+        yield emit(f"no container has a {probe} ({names})", path, snippet(path, first.name))
 
 
 @check(
