@@ -6,7 +6,7 @@ maps every id to the Polaris and kube-score names of the same check.
 
 Objects stream through a :class:`WorkloadScanner`: each pod-carrying object is checked
 as it arrives and then dropped; only PDB selectors, ServiceAccount settings, autoscaler
-minimums and candidate findings are kept, so memory grows with findings, not with the
+ranges and candidate findings are kept, so memory grows with findings, not with the
 repository. Objects owned by a controller (``ownerReferences`` with ``controller:
 true``, as in ``kubectl get -A -o yaml`` exports) are skipped: their owner's template is
 checked instead, and a finding is reported once.
@@ -24,6 +24,7 @@ from typing import Any
 
 from stackyard.assess.model import ExceptionUse, WorkloadFinding
 from stackyard.assess.workloads import containers, pods
+from stackyard.assess.workloads.autoscalers import AUTOSCALER_KINDS, autoscaler_of
 from stackyard.assess.workloads.base import (
     Candidate,
     PathKey,
@@ -147,12 +148,11 @@ class WorkloadScanner:
             setting = obj.get("automountServiceAccountToken")
             if isinstance(setting, bool):
                 self.context.service_accounts[(namespace, name)] = setting
-        elif kind == "HorizontalPodAutoscaler":
-            target = dig(obj, ("spec", "scaleTargetRef"))
-            minimum = dig(obj, ("spec", "minReplicas"))
-            if isinstance(target, Mapping):
-                key = (namespace, str(target.get("kind")), str(target.get("name")))
-                self.context.autoscaled[key] = minimum if isinstance(minimum, int) else 1
+        elif kind in AUTOSCALER_KINDS:
+            scaled = autoscaler_of(kind, obj)
+            if scaled is not None:
+                target_kind, target_name, autoscaler = scaled
+                self.context.autoscaled[(namespace, target_kind, target_name)] = autoscaler
 
     def _prefix(self, obj: Mapping[str, Any], document: LocatedDocument) -> PathKey:
         data = document.data

@@ -51,6 +51,16 @@ class PodDisruptionBudget:
 
 
 @dataclass(frozen=True)
+class Autoscaler:
+    """A HorizontalPodAutoscaler or KEDA ScaledObject, by the replica range it keeps."""
+
+    kind: str
+    name: str
+    minimum: int
+    maximum: int
+
+
+@dataclass(frozen=True)
 class Workload:
     """One object that carries a pod template, located in its source document."""
 
@@ -82,7 +92,11 @@ class Workload:
 
     @property
     def replicas(self) -> int:
-        """Declared replicas, 1 when unset (the Kubernetes default)."""
+        """Declared replicas, 1 when unset (the Kubernetes default).
+
+        An autoscaler that targets the workload overrides it: see
+        :meth:`WorkloadContext.multi_replica`.
+        """
         value = dig(self.obj, ("spec", "replicas"))
         return value if isinstance(value, int) and not isinstance(value, bool) else 1
 
@@ -131,8 +145,8 @@ class WorkloadContext:
     budgets: list[PodDisruptionBudget] = field(default_factory=list)
     # (namespace, name) -> the ServiceAccount's automountServiceAccountToken, when set
     service_accounts: dict[tuple[str, str], bool] = field(default_factory=dict)
-    # (namespace, kind, name) of the scale target -> the autoscaler's minReplicas
-    autoscaled: dict[tuple[str, str, str], int] = field(default_factory=dict)
+    # (namespace, kind, name) of the scale target -> the autoscaler that owns its scale
+    autoscaled: dict[tuple[str, str, str], Autoscaler] = field(default_factory=dict)
 
     # Budgets by (namespace, one of their matchLabels pairs), and the rest by namespace;
     # built on first use, once every object has been seen.
@@ -140,9 +154,16 @@ class WorkloadContext:
     _unlabelled: dict[str, list[PodDisruptionBudget]] = field(default_factory=dict)
     _indexed: int = -1
 
-    def min_replicas(self, namespace: str, kind: str, name: str, declared: int) -> int:
-        """Replicas a workload runs at least: its own, or its autoscaler's minimum."""
-        return max(declared, self.autoscaled.get((namespace, kind, name), 1))
+    def multi_replica(self, namespace: str, kind: str, name: str, declared: int) -> bool:
+        """Whether the workload may run several replicas.
+
+        An autoscaler that targets it owns its replica count (it rewrites
+        ``spec.replicas``), so the autoscaler's maximum decides: replicas it may add
+        need spreading and a budget as much as declared ones. Otherwise the declared
+        count decides, 1 when unset, as Kubernetes defaults it.
+        """
+        autoscaler = self.autoscaled.get((namespace, kind, name))
+        return (autoscaler.maximum if autoscaler else declared) >= 2
 
     def budgets_for(self, namespace: str, labels: Mapping[str, str]) -> list[PodDisruptionBudget]:
         """The budgets that may cover pods with ``labels`` in ``namespace``.

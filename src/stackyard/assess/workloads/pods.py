@@ -6,8 +6,9 @@ seen (see :class:`~stackyard.assess.workloads.base.Candidate`):
 - a PodDisruptionBudget covers a workload when it selects the pod template's labels in
   the same namespace; a manifest without a namespace matches any namespace, because
   the namespace then comes from the deploying tool (Argo CD, Kustomize, Helm);
-- a workload is multi-replica when it declares ``replicas >= 2`` or a
-  HorizontalPodAutoscaler targets it with ``minReplicas >= 2``;
+- a workload is multi-replica when an autoscaler (HorizontalPodAutoscaler or KEDA
+  ScaledObject) targets it with a maximum of 2 or more, or, with none, when it
+  declares ``replicas >= 2`` (an unset ``replicas`` is 1, the Kubernetes default);
 - the service-account token is mounted unless the pod, or else its ServiceAccount,
   sets ``automountServiceAccountToken: false``.
 """
@@ -113,7 +114,7 @@ def disruption_budget(workload: Workload, emit: Emit) -> Iterable[Candidate]:
     declared, labels = workload.replicas, dict(workload.pod_labels)
 
     def waived(context: WorkloadContext) -> bool:
-        if context.min_replicas(namespace, kind, name, declared) < 2:
+        if not context.multi_replica(namespace, kind, name, declared):
             return True
         candidates = context.budgets_for(namespace, labels)
         return any(_covers(b, namespace, labels) for b in candidates)
@@ -150,7 +151,7 @@ def spreading(workload: Workload, emit: Emit) -> Iterable[Candidate]:
     )
 
     def waived(context: WorkloadContext) -> bool:
-        return context.min_replicas(namespace, kind, name, declared) < 2
+        return not context.multi_replica(namespace, kind, name, declared)
 
     path, text = _replicas_evidence(workload)
     if terms:
