@@ -26,7 +26,8 @@ the file, read with the same loader and scanner ``stackyard assess`` uses.
 
 Every disagreement is printed with its file and Stackyard's findings. Those Stackyard
 makes on purpose are listed in ``DELIBERATE`` with the reason (and documented in
-docs/assessment-workloads.md); any other one is "unexplained" and makes the exit code 1.
+docs/assessment-workloads.md); any other one is "unexplained" and makes the exit code 1,
+as does a listed difference that no longer shows.
 Results are recorded by hand in docs/assessment-workloads.md and docs/benchmarks.md.
 """
 
@@ -63,43 +64,85 @@ NEUTRAL_OPTIONS = {"KubernetesVersion", "EnabledOptionalTests"}
 
 @dataclass(frozen=True)
 class Deliberate:
-    """A disagreement Stackyard makes on purpose."""
+    """A disagreement Stackyard makes on purpose, on the fixtures it shows on."""
 
+    reason: str
     peer: str
     check: str
-    file: str
-    reason: str
+    files: tuple[str, ...]
 
 
+# Every disagreement left, each with the Kubernetes behaviour that decides it; the same
+# list, with links, is in docs/assessment-workloads.md.
 _UNSET_REPLICAS = (
-    "replicas is unset and no autoscaler targets the workload: Kubernetes defaults it to 1 "
-    "(Deployment and StatefulSet spec.replicas), so there are no replicas to spread or to "
-    "keep available; the peer assumes an autoscaler may exist"
+    "replicas is unset and no autoscaler targets the workload: Kubernetes defaults "
+    "spec.replicas to 1, so there are no replicas to spread or to keep available"
 )
-_READINESS_WITHOUT_SERVICE = (
-    "no Service selects the pod: kube-score then asks for no probe, Stackyard still asks, "
-    "because a Deployment's rolling update counts a replica available only once it is "
-    "Ready (maxUnavailable, minReadySeconds), Service or not"
-)
-
 DELIBERATE: tuple[Deliberate, ...] = (
     Deliberate(
-        KUBE_SCORE,
-        "Pod Probes",
-        "pod-probes-not-targeted-by-service.yaml",
-        _READINESS_WITHOUT_SERVICE,
+        _UNSET_REPLICAS + "; Polaris asks it of every Deployment, whatever its replicas",
+        POLARIS,
+        "missingPodDisruptionBudget",
+        (
+            "failure-bad-ns.yaml",
+            "failure.bad-name.yaml",
+            "failure.empty-labels.yaml",
+            "failure.no-labels.yaml",
+            "failure.no-metadata.yaml",
+            "failure.wrong-place.yaml",
+            "failure.yaml",
+        ),
     ),
     Deliberate(
-        KUBE_SCORE,
-        "Pod Probes",
-        "pod-probes-not-targeted-by-service-multi-labels.yaml",
-        _READINESS_WITHOUT_SERVICE,
+        _UNSET_REPLICAS + "; Polaris asks a spread constraint of every pod",
+        POLARIS,
+        "topologySpreadConstraint",
+        ("failure.empty.yaml", "failure.nospreadconstraint.yaml"),
     ),
     Deliberate(
+        _UNSET_REPLICAS + "; kube-score reads an unset replicas as possibly autoscaled",
+        KUBE_SCORE,
+        "Deployment has PodDisruptionBudget",
+        (
+            "deployment-poddisruptionbudget-v1beta1-expression-no-match.yaml",
+            "deployment-poddisruptionbudget-v1beta1-no-match.yaml",
+            "deployment-poddisruptionbudget-v1-no-match.yaml",
+            "deployment-poddisruptionbudget-v1-different-namespace.yaml",
+        ),
+    ),
+    Deliberate(
+        _UNSET_REPLICAS + "; kube-score reads an unset replicas as possibly autoscaled",
+        KUBE_SCORE,
+        "StatefulSet has PodDisruptionBudget",
+        (
+            "statefulset-poddisruptionbudget-v1beta1-expression-no-match.yaml",
+            "statefulset-poddisruptionbudget-v1beta1-no-match.yaml",
+        ),
+    ),
+    Deliberate(
+        _UNSET_REPLICAS + "; kube-score reads an unset replicas as possibly autoscaled",
+        KUBE_SCORE,
+        "StatefulSet has host PodAntiAffinity",
+        ("statefulset-host-antiaffinity-undefined-replicas.yaml",),
+    ),
+    Deliberate(
+        "imagePullPolicy is unset on a :latest or untagged image, which Kubernetes "
+        "defaults to Always; WL015 reports the tag. Polaris asks for the field written",
+        POLARIS,
+        "pullPolicyNotAlways",
+        ("failure.yaml", "failure.cron-job.yaml"),
+    ),
+    Deliberate(
+        "no Service in the same namespace selects the pod: kube-score then asks for no "
+        "probe; Stackyard still asks for a readiness probe, because a Deployment's rolling "
+        "update counts a replica available only once it is Ready, Service or not",
         KUBE_SCORE,
         "Pod Probes",
-        "pod-probes-targeted-by-service-different-namespace.yaml",
-        _READINESS_WITHOUT_SERVICE,
+        (
+            "pod-probes-not-targeted-by-service.yaml",
+            "pod-probes-not-targeted-by-service-multi-labels.yaml",
+            "pod-probes-targeted-by-service-different-namespace.yaml",
+        ),
     ),
 )
 
@@ -275,7 +318,7 @@ def judge(peer: Peer, case: Case) -> Outcome:
             (
                 d.reason
                 for d in DELIBERATE
-                if (d.peer, d.check, d.file) == (case.peer, case.check, name)
+                if (d.peer, d.check) == (case.peer, case.check) and name in d.files
             ),
             "",
         )
@@ -294,7 +337,11 @@ def judge(peer: Peer, case: Case) -> Outcome:
 def open_peer(name: str, location: Path, scratch: Path, subtree: str) -> Peer:
     """The peer's files from a checkout, or from a bare git directory's HEAD."""
     if (location / subtree).is_dir():
-        return Peer(name, location, _git(["-C", str(location), "rev-parse", "HEAD"]) or "unknown")
+        # The commit only when the folder is the top of its own git checkout.
+        top = _git(["-C", str(location), "rev-parse", "--show-toplevel"])
+        own = bool(top) and Path(top).resolve() == location.resolve()
+        commit = _git(["-C", str(location), "rev-parse", "HEAD"]) if own else ""
+        return Peer(name, location, commit or "unknown")
     commit = _git(["--git-dir", str(location), "rev-parse", "HEAD"])
     if not commit:
         sys.exit(f"{location}: neither a checkout with {subtree}/ nor a git directory")
@@ -360,6 +407,8 @@ def print_text(report: dict[str, Any]) -> None:
         print(f"  deliberate: {reason}" if reason else "  UNEXPLAINED")
     for item in report["not_comparable"]:
         print(f"not comparable: {item}")
+    for item in report["stale_deliberate"]:
+        print(f"listed as deliberate but agrees now (update DELIBERATE): {item}")
 
 
 def main() -> int:
@@ -375,6 +424,13 @@ def main() -> int:
         outcomes = [judge(polaris, c) for c in polaris_cases(polaris.root)]
         outcomes += [judge(kube_score, c) for c in ks_cases]
     disagreements = [o for o in outcomes if not o.agree]
+    shown = {(o.peer, o.check, Path(o.file).name) for o in disagreements}
+    stale = [
+        f"{d.peer} {d.check}: {name}"
+        for d in DELIBERATE
+        for name in d.files
+        if (d.peer, d.check, name) not in shown
+    ]
     report = {
         "peers": {
             POLARIS: {
@@ -392,13 +448,14 @@ def main() -> int:
         "disagreements": [asdict(o) for o in disagreements],
         "unexplained": sum(not o.deliberate for o in disagreements),
         "not_comparable": not_comparable,
+        "stale_deliberate": stale,
         "cases": [asdict(o) for o in outcomes],
     }
     if args.output == "json":
         print(json.dumps(report, indent=2))
     else:
         print_text(report)
-    return 1 if report["unexplained"] else 0
+    return 1 if report["unexplained"] or stale else 0
 
 
 if __name__ == "__main__":
