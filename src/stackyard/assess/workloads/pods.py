@@ -90,7 +90,7 @@ def _replicas_evidence(workload: Workload) -> tuple[tuple[str | int, ...], str]:
 
 
 def _multi_replica(workload: Workload) -> bool:
-    """Whether the workload could have several replicas (decided with HPAs later)."""
+    """Whether the kind keeps interchangeable replicas (how many is decided at the end)."""
     return workload.kind in REPLICATED_KINDS
 
 
