@@ -2,8 +2,9 @@
 
 Harbor ships Trivy and enables it by chart default, so ``trivy.enabled: false`` is
 what the maturity scorecard's "Harbor without Trivy" looks like in values. Images are read from
-workload manifests (and rendered charts with ``--charts``) and from ``image.tag``
-values; a tag ``latest``, or no tag at all, is a floating image.
+workload manifests (and rendered charts with ``--charts``) and from Helm values
+(``image.tag``, ``image.digest``, ``image: repo:tag@sha256:…``, one list shared by every
+control that counts them); a tag ``latest``, or no tag at all, is a floating image.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from stackyard.assess.detectors.base import (
     truthy,
 )
 from stackyard.assess.inputs import RepositoryIndex
+from stackyard.assess.inputs.summary import ImageRef
 from stackyard.assess.model import Evidence
 
 _SCAN = re.compile(
@@ -71,9 +73,10 @@ def _floating_tags(index: RepositoryIndex, looks_for: str) -> DetectorResult:
             images += 1
             if _floating(container.image):
                 floating.append(container.image_evidence)
-    for summary in index.summaries():
-        images += summary.image_tags
-        floating += summary.floating_tags
+    for image in _values_images(index):
+        images += 1
+        if image.floating:
+            floating.append(image.evidence)
     if floating:
         return missing(
             looks_for,
@@ -114,8 +117,10 @@ def _digests(index: RepositoryIndex, looks_for: str) -> DetectorResult:
     for workload in index.workloads:
         for container in workload.containers:
             (pinned if "@sha256:" in container.image else floating).append(container.image_evidence)
+    for image in _values_images(index):
+        (pinned if image.digest else floating).append(image.evidence)
     if not pinned and not floating:
-        return missing(looks_for, "no container images in manifests to check")
+        return missing(looks_for, "no container images in manifests or values to check")
     detail = f"{len(pinned)} of {len(pinned) + len(floating)} images pinned by digest"
     if not floating:
         return achieved(pinned, detail)
@@ -142,6 +147,11 @@ def _verify_policies(index: RepositoryIndex) -> list[tuple[Evidence, bool]]:
         mode = str(policy.get("spec", "mode") or "enforce").lower()
         found.append((policy.evidence(text=f"ClusterImagePolicy {policy.name}"), mode == "enforce"))
     return found
+
+
+def _values_images(index: RepositoryIndex) -> list[ImageRef]:
+    """Every image reference written in Helm values (the same list for every control)."""
+    return [image for summary in index.summaries() for image in summary.images]
 
 
 def _floating(image: str) -> bool:
@@ -174,5 +184,9 @@ DETECTORS: tuple[Detector, ...] = (
         "Kyverno verifyImages / ImageValidatingPolicy / ClusterImagePolicy in enforce mode",
         _admission_verify,
     ),
-    FunctionDetector("image-digests", "container images pinned by @sha256 digest", _digests),
+    FunctionDetector(
+        "image-digests",
+        "container images pinned by @sha256 digest (manifests, image.digest or tag@sha256 values)",
+        _digests,
+    ),
 )

@@ -1,24 +1,49 @@
-"""What a release's values say about resources, image tags, autoscaling and budgets.
+"""What a release's values say about resources, images, autoscaling and budgets.
 
 Some detectors ask the same question of every release, whatever its chart: does it
-set requests and limits, does it pin image tags, does it enable an autoscaler or a
-disruption budget. Those answers are taken from the values once, as each release is
-read, and kept as a ``ValuesSummary``; the values themselves are then kept only for
-the charts some detector reads by name (``charts.CHARTS``), so memory does not grow
-with the values of every application in a large repository.
+set requests and limits, which images does it name and are they pinned, does it
+enable an autoscaler or a disruption budget. Those answers are taken from the values
+once, as each release is read, and kept as a ``ValuesSummary``; the values themselves
+are then kept only for the charts some detector reads by name
+(``assess/data/charts.yaml``), so memory does not grow with the values of every
+application in a large repository.
+
+Resources are recognised in the shapes charts read them in, wherever the block sits
+(``resources``, ``controller.resources``, ``server.resources``...):
+
+- Kubernetes' own: ``resources.requests`` / ``resources.limits``;
+- ``resources.cpu`` / ``resources.memory`` with plain quantities, which a chart can only
+  be turning into requests and limits (Kubernetes has no such field);
+- ``resources.cpu.request`` / ``resources.cpu.limit`` (Linkerd's shape).
+
+An image is one reference however the values spell it: an ``image:`` mapping with a
+``tag`` or ``digest`` (Bitnami's ``digest: sha256:…``, a ``tag: 1.2.3@sha256:…``), or
+an ``image:`` string (``repo/name:1.2.3@sha256:…``). Every supply-chain control counts
+the same list, so none can count a reference another missed.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from stackyard.assess.inputs.located import Located
+from stackyard.assess.inputs.located import Located, PathKey
 from stackyard.assess.model import Evidence
 
 AUTOSCALING_BLOCKS = frozenset({"autoscaling", "hpa"})
 BUDGET_BLOCKS = frozenset({"podDisruptionBudget", "pdb", "disruptionBudget"})
 BUDGET_KEYS = ("minAvailable", "maxUnavailable")
+QUANTITY_KEYS = ("cpu", "memory")
+DIGEST_MARK = "sha256:"
+
+
+@dataclass(frozen=True)
+class ImageRef:
+    """An image named in values: where, and whether it is pinned by digest or floats."""
+
+    evidence: Evidence
+    digest: bool
+    floating: bool
 
 
 @dataclass(frozen=True)
@@ -27,29 +52,40 @@ class ValuesSummary:
 
     requests: Evidence | None = None
     limits: Evidence | None = None
-    image_tags: int = 0
-    floating_tags: tuple[Evidence, ...] = ()
+    images: tuple[ImageRef, ...] = ()
     autoscaling: tuple[Evidence, ...] = ()
     budgets: tuple[Evidence, ...] = ()
+
+    @property
+    def image_tags(self) -> int:
+        """Image references named in the values."""
+        return len(self.images)
+
+    @property
+    def floating_tags(self) -> tuple[Evidence, ...]:
+        """Image references on ``latest``."""
+        return tuple(i.evidence for i in self.images if i.floating)
 
     def merge(self, other: ValuesSummary) -> ValuesSummary:
         """Both summaries together (the first evidence found wins for requests/limits)."""
         return ValuesSummary(
             self.requests or other.requests,
             self.limits or other.limits,
-            self.image_tags + other.image_tags,
-            self.floating_tags + other.floating_tags,
+            self.images + other.images,
             self.autoscaling + other.autoscaling,
             self.budgets + other.budgets,
         )
+
+    def with_defaults(self, requests: Evidence | None, limits: Evidence | None) -> ValuesSummary:
+        """This summary, with a chart's default resources where the values set none."""
+        return replace(self, requests=self.requests or requests, limits=self.limits or limits)
 
 
 def summarize(layers: Iterable[Located]) -> ValuesSummary:
     """One walk over every layer."""
     requests: Evidence | None = None
     limits: Evidence | None = None
-    tags = 0
-    floating: list[Evidence] = []
+    images: list[ImageRef] = []
     autoscaling: list[Evidence] = []
     budgets: list[Evidence] = []
     for layer in layers:
@@ -58,33 +94,99 @@ def summarize(layers: Iterable[Located]) -> ValuesSummary:
                 continue
             key = path[-1]
             parent = path[-2] if len(path) >= 2 else None
-            if parent == "resources" and isinstance(value, Mapping) and value:
-                if key == "requests" and requests is None:
-                    requests = layer.evidence(*path[:-1])
-                elif key == "limits" and limits is None:
-                    limits = layer.evidence(*path[:-1])
+            if key == "resources" and isinstance(value, Mapping):
+                found = _resources(layer, path, value)
+                requests = requests or found[0]
+                limits = limits or found[1]
+            elif key == "image":
+                image = _image(layer, path, value)
+                if image is not None:
+                    images.append(image)
             elif key == "tag" and parent == "image":
-                tags += 1
-                if str(value).strip().lower() == "latest":
-                    floating.append(layer.evidence(*path))
+                continue  # counted with its image mapping
             elif isinstance(value, Mapping) and key in AUTOSCALING_BLOCKS:
-                if _truthy(value.get("enabled")):
+                if truthy(value.get("enabled")):
                     autoscaling.append(layer.evidence(*path))
             elif isinstance(value, Mapping) and key in BUDGET_BLOCKS and _budget(value):
                 budgets.append(layer.evidence(*path))
-    return ValuesSummary(
-        requests, limits, tags, tuple(floating), tuple(autoscaling), tuple(budgets)
-    )
+    return ValuesSummary(requests, limits, tuple(images), tuple(autoscaling), tuple(budgets))
+
+
+def _resources(
+    layer: Located, path: PathKey, block: Mapping[str, object]
+) -> tuple[Evidence | None, Evidence | None]:
+    """Requests and limits a ``resources`` block sets, in any of the shapes charts read."""
+    requests = limits = None
+    if isinstance(block.get("requests"), Mapping) and block["requests"]:
+        requests = layer.evidence(*path)
+    if isinstance(block.get("limits"), Mapping) and block["limits"]:
+        limits = layer.evidence(*path)
+    quantities = [k for k in QUANTITY_KEYS if _quantity(block.get(k))]
+    if quantities:
+        # A flat cpu/memory block is the chart's own shape: Kubernetes has no such
+        # field, so the chart's templates turn it into the container's requests and limits.
+        where = layer.evidence(*path)
+        shape = Evidence(
+            where.file,
+            where.line,
+            where.end_line,
+            f"{'.'.join(str(p) for p in path)}: {'/'.join(quantities)} "
+            "(the chart's own shape: requests and limits)",
+        )
+        requests, limits = requests or shape, limits or shape
+    for name in QUANTITY_KEYS:
+        per = block.get(name)
+        if isinstance(per, Mapping):
+            if _quantity(per.get("request")):
+                requests = requests or layer.evidence(*path, name, "request")
+            if _quantity(per.get("limit")):
+                limits = limits or layer.evidence(*path, name, "limit")
+    return requests, limits
+
+
+def _image(layer: Located, path: PathKey, value: object) -> ImageRef | None:
+    """The image an ``image:`` key names, or None when it names none."""
+    if isinstance(value, str):
+        reference = value.strip()
+        if not reference or " " in reference or "{{" in reference:
+            return None
+        if "/" not in reference and ":" not in reference and "@" not in reference:
+            return None  # a bare word (``image: nginx``) may be completed by other keys
+        last = reference.rsplit("/", 1)[-1]
+        return ImageRef(
+            layer.evidence(*path),
+            DIGEST_MARK in reference,
+            DIGEST_MARK not in reference and last.endswith(":latest"),
+        )
+    if not isinstance(value, Mapping):
+        return None
+    tag = str(value.get("tag") or "").strip()
+    digest = str(value.get("digest") or "").strip()
+    if not tag and not digest:
+        return None
+    pinned = DIGEST_MARK in digest or DIGEST_MARK in tag
+    at = ("digest",) if DIGEST_MARK in digest else ("tag",) if tag else ("digest",)
+    return ImageRef(layer.evidence(*path, *at), pinned, not pinned and tag.lower() == "latest")
+
+
+def _quantity(value: object) -> bool:
+    """A resource quantity: ``100m``, ``128Mi``, ``0.5``, ``2``."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int | float):
+        return value > 0
+    return isinstance(value, str) and bool(value.strip()) and value.strip()[0].isdigit()
 
 
 def _budget(block: Mapping[str, object]) -> bool:
     """``pdb: {enabled: true}`` or ``podDisruptionBudget: {minAvailable: 1}``."""
     if "enabled" in block:
-        return _truthy(block["enabled"])
+        return truthy(block["enabled"])
     return any(block.get(k) is not None for k in BUDGET_KEYS)
 
 
-def _truthy(value: object) -> bool:
+def truthy(value: object) -> bool:
+    """YAML-ish truth of a switch: true, "true", "on", "yes", non-zero numbers."""
     if isinstance(value, str):
         return value.strip().lower() in ("true", "on", "yes", "1", "enabled")
     return bool(value)
