@@ -28,6 +28,18 @@ from stackyard.assess.inputs import RepositoryIndex
 from stackyard.assess.inputs.platform import providers
 from stackyard.assess.model import Evidence
 
+# Canonical chart names (assess/data/charts.yaml); Bitnami publishes the ingress-nginx
+# controller as its own chart, nginx-ingress-controller, with a different values layout.
+INGRESS_CHARTS = (
+    "ingress-nginx",
+    "nginx-ingress-controller",
+    "traefik",
+    "contour",
+    "kong",
+    "istio-gateway",
+    "haproxy-ingress",
+)
+
 
 @dataclass
 class CniFinding:
@@ -142,7 +154,7 @@ def _tls(index: RepositoryIndex, looks_for: str) -> DetectorResult:
 def _ingress(index: RepositoryIndex, looks_for: str) -> DetectorResult:
     found = component(
         index,
-        charts=("ingress-nginx", "traefik", "contour", "kong", "istio-gateway", "haproxy-ingress"),
+        charts=INGRESS_CHARTS,
         groups=("gateway.networking.k8s.io",),
     )
     found += [

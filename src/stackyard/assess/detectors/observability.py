@@ -1,9 +1,10 @@
 """Observability: metrics, logs, traces, alerting, their correlation, rules and dashboards.
 
-Components are found by chart (and by the sub-charts of kube-prometheus-stack and
-loki-stack), by operator objects and by images. Grafana's datasources are read
-wherever its values are written, so "Loki + Tempo datasources with trace-to-log
-links" cites the ``datasources`` block itself.
+Components are found by chart (and by the parts of umbrella charts: loki-stack runs
+Promtail and kube-prometheus-stack runs Grafana and Alertmanager by chart default, as
+``assess/data/charts.yaml`` records), by operator objects and by images. Grafana's
+datasources are read wherever its values are written, so "Loki + Tempo datasources with
+trace-to-log links" cites the ``datasources`` block itself.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from stackyard.assess.model import Evidence
 
 LOG_STORES = ("loki", "loki-stack", "opensearch", "elasticsearch", "eck-stack")
 LOG_AGENTS = ("promtail", "fluent-bit", "fluentd", "alloy", "vector", "grafana-agent", "filebeat")
+GRAFANA_IMAGES = ("grafana/grafana",)
 LOG_AGENT_IMAGES = ("promtail", "fluent-bit", "fluentd", "grafana/alloy", "timberio/vector")
 DATASOURCE_KEYS = ("datasources", "additionalDataSources")
 LINK_KEYS = frozenset({"tracesToLogs", "tracesToLogsV2", "derivedFields", "tracesToMetrics"})
@@ -48,12 +50,11 @@ def _metrics(index: RepositoryIndex, looks_for: str) -> DetectorResult:
 
 
 def _grafana(index: RepositoryIndex, looks_for: str) -> DetectorResult:
-    found = index.chart_uses("grafana") + [
-        s.evidence
-        for s in index.values("kube-prometheus-stack")
-        if not (hit := s.get("grafana", "enabled")) or truthy(hit.value)
-    ]
-    found += component(index, groups=("grafana.integreatly.org",))
+    # chart_uses counts umbrellas that run Grafana: kube-prometheus-stack by chart default
+    # unless grafana.enabled is false, loki-stack only when grafana.enabled is true.
+    found = component(
+        index, charts=("grafana",), groups=("grafana.integreatly.org",), images=GRAFANA_IMAGES
+    )
     return achieved(found, "Grafana is deployed") if found else missing(looks_for)
 
 
@@ -69,12 +70,8 @@ def _logs(index: RepositoryIndex, looks_for: str) -> DetectorResult:
 
 
 def alertmanager_present(index: RepositoryIndex) -> list[Evidence]:
-    """Evidence that Alertmanager runs (kube-prometheus-stack enables it by default)."""
+    """Evidence that Alertmanager runs (kube-prometheus-stack and prometheus run it by default)."""
     found = index.chart_uses("alertmanager")
-    for stack in index.values("kube-prometheus-stack"):
-        hit = stack.get("alertmanager", "enabled")
-        if hit is None or truthy(hit.value):
-            found.append(hit.evidence if hit else stack.evidence)
     found += [o.evidence() for o in index.of_kind("Alertmanager", "AlertmanagerConfig")]
     return found
 

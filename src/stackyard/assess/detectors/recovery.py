@@ -1,5 +1,11 @@
 """Disaster recovery: volume backups, etcd snapshots off the node, Velero, alerts, drills.
 
+Volume backups off the cluster are read from every tool that writes them: Longhorn's
+backup target, Velero's node agent (kopia uploader), VolSync's kopia/restic/rclone
+movers, Kasten K10 policies that export, CloudNativePG's Barman object store. Kasten K10
+backup policies cover the Kubernetes objects of the applications they select, as Velero
+schedules do.
+
 etcd snapshots are read from RKE2/K3s settings wherever they are written (Terraform
 ``user_data`` included) and from ``etcdctl snapshot save`` in scripts and CronJobs.
 RKE2 takes local snapshots by default, on the server nodes themselves: that does not
@@ -27,6 +33,9 @@ from stackyard.assess.detectors.base import (
 from stackyard.assess.inputs import RepositoryIndex
 from stackyard.assess.model import Evidence
 
+# VolSync movers that copy a volume into a backup repository (rsync and syncthing
+# replicate to a live peer instead).
+VOLSYNC_BACKUP_MOVERS = ("kopia", "restic", "rclone")
 _OFFSITE = re.compile(r"\b(aws\s+s3\s+cp|mc\s+cp|rclone|gsutil|az\s+storage)\b")
 _BACKUP_EXPR = re.compile(r"velero_backup|etcd.*snapshot|longhorn_backup|backup_(last|failure)")
 _RESTORE = re.compile(
@@ -48,11 +57,19 @@ def _volume_backups(index: RepositoryIndex, looks_for: str) -> DetectorResult:
         o.evidence() for o in index.of_kind("BackupTarget", "RecurringJob", group="longhorn.io")
     ]
     found += [o.evidence() for o in index.of_kind("VolumeSnapshotClass")]
-    found += [
+    velero = [
         h.evidence
         for h in first_set(index.values("velero"), ("deployNodeAgent",), ("snapshotsEnabled",))
         if truthy(h.value)
     ]
+    if velero:  # the uploader is cited too (kopia: the chart says `velero server` defaults to it)
+        velero += [
+            h.evidence
+            for h in first_set(index.values("velero"), ("configuration", "uploaderType"))
+            if str(h.value).lower() in ("kopia", "restic")
+        ]
+    found += velero
+    found += kopia_movers(index) + kasten_exports(index) + database_backups(index)
     return (
         achieved(found, "persistent volumes are backed up off the cluster")
         if found
@@ -112,19 +129,86 @@ def _etcd_snapshots(index: RepositoryIndex, looks_for: str) -> DetectorResult:
     return missing(looks_for)
 
 
+def kopia_movers(index: RepositoryIndex) -> list[Evidence]:
+    """VolSync ReplicationSources that copy a volume to a backup repository.
+
+    The kopia, restic and rclone movers write to a repository named by a Secret (object
+    storage); a kopia ``repositoryPVC`` keeps the copy inside the cluster and does not count
+    (https://volsync.readthedocs.io/en/stable/usage/kopia/backup-configuration.html).
+    """
+    found = []
+    for source in index.of_kind("ReplicationSource", group="volsync.backube"):
+        for mover in VOLSYNC_BACKUP_MOVERS:
+            settings = source.get("spec", mover)
+            if isinstance(settings, Mapping) and not settings.get("repositoryPVC"):
+                found.append(
+                    source.evidence(
+                        "spec", mover, text=f"ReplicationSource {source.name} ({mover} mover)"
+                    )
+                )
+    return found
+
+
+def kasten_policies(index: RepositoryIndex, action: str) -> list[Evidence]:
+    """Kasten K10 Policies with ``action`` (``backup``; ``export`` copies it off the cluster).
+
+    https://docs.kasten.io/latest/api/policies
+    """
+    found = []
+    for policy in index.of_kind("Policy", group="config.kio.kasten.io"):
+        for i, item in enumerate(policy.get("spec", "actions") or []):
+            if isinstance(item, Mapping) and item.get("action") == action:
+                found.append(
+                    policy.evidence(
+                        "spec", "actions", i, text=f"K10 Policy {policy.name} ({action})"
+                    )
+                )
+    return found
+
+
+def kasten_exports(index: RepositoryIndex) -> list[Evidence]:
+    """K10 Policies that export their backups to a location profile (off the cluster)."""
+    return kasten_policies(index, "export")
+
+
+def database_backups(index: RepositoryIndex) -> list[Evidence]:
+    """CloudNativePG clusters that back up to object storage (Barman), and their plugin stores.
+
+    https://cloudnative-pg.io/documentation/current/backup/
+    """
+    found = []
+    for cluster in index.of_kind("Cluster", group="postgresql.cnpg.io"):
+        if isinstance(cluster.get("spec", "backup", "barmanObjectStore"), Mapping):
+            found.append(cluster.evidence("spec", "backup", "barmanObjectStore"))
+        for i, plugin in enumerate(cluster.get("spec", "plugins") or []):
+            if isinstance(plugin, Mapping) and "barman" in str(plugin.get("name", "")):
+                found.append(cluster.evidence("spec", "plugins", i))
+    found += [
+        o.evidence(text=f"ObjectStore {o.name}")
+        for o in index.of_kind("ObjectStore", group="barmancloud.cnpg.io")
+    ]
+    return found
+
+
 def _velero(index: RepositoryIndex, looks_for: str) -> DetectorResult:
     schedules = [
         o.evidence(text=f"Schedule {o.name}") for o in index.of_kind("Schedule", group="velero.io")
     ]
     schedules += [h.evidence for h in first_set(index.values("velero"), ("schedules",)) if h.value]
-    if schedules:
-        return achieved(schedules, f"{len(schedules)} Velero backup schedules")
+    kasten = kasten_policies(index, "backup")
+    if schedules or kasten:
+        counts = [f"{len(schedules)} Velero backup schedules"] if schedules else []
+        counts += [f"{len(kasten)} Kasten K10 backup policies"] if kasten else []
+        return achieved(schedules + kasten, ", ".join(counts))
     installed = component(
         index, charts=("velero",), groups=("velero.io",), images=("velero/velero",)
     )
+    installed += component(index, charts=("k10",), groups=("config.kio.kasten.io",))
     if installed:
         return partial(
-            installed, "Velero is installed but no backup Schedule is defined", looks_for
+            installed,
+            "Velero or Kasten K10 is installed but no backup Schedule or Policy is defined",
+            looks_for,
         )
     return missing(
         looks_for, "no Velero: Kubernetes objects (Deployments, Secrets, CRDs) are not backed up"
@@ -162,7 +246,9 @@ def _cronjob_snapshots(index: RepositoryIndex) -> list[Evidence]:
 DETECTORS: tuple[Detector, ...] = (
     FunctionDetector(
         "volume-backups",
-        "Longhorn backupTarget, Longhorn RecurringJobs, VolumeSnapshotClasses or Velero node agent",
+        "Longhorn backupTarget, Longhorn RecurringJobs, VolumeSnapshotClasses, Velero node agent "
+        "(kopia), VolSync kopia/restic ReplicationSources, Kasten K10 export policies, "
+        "CloudNativePG Barman object-store backups",
         _volume_backups,
     ),
     FunctionDetector(
@@ -173,7 +259,7 @@ DETECTORS: tuple[Detector, ...] = (
     ),
     FunctionDetector(
         "velero-schedules",
-        "Velero Schedule objects or velero values schedules",
+        "Velero Schedule objects, velero values schedules or Kasten K10 backup Policies",
         _velero,
     ),
     FunctionDetector(

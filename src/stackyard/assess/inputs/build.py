@@ -324,7 +324,8 @@ def index_repository(
         rendered = hydrate_releases(
             builder.index.child_releases(), charts, builder.add_object, notices
         )
-        builder.index.stats["hydrated"] = rendered
+        builder.index.hydrated = rendered
+        builder.index.stats["hydrated"] = len(rendered)
     return builder.finish()
 
 

@@ -45,13 +45,13 @@ def local_charts(directory: Path) -> dict[str, Path]:
 
 def hydrate_releases(
     releases: Iterable[Release], charts: Path, add: AddObject, notices: list[Notice]
-) -> int:
-    """Render every release whose chart is in ``charts``; return how many rendered."""
+) -> set[tuple[str, str]]:
+    """Render every release whose chart is in ``charts``; return (release key, chart) of each."""
     if not charts.is_dir():
         notices.append(Notice(str(charts), "charts folder not found: nothing hydrated"))
-        return 0
+        return set()
     available = local_charts(charts)
-    rendered = 0
+    rendered: set[tuple[str, str]] = set()
     missing: set[str] = set()
     for release in releases:
         for chart in dict.fromkeys(release.charts):
@@ -64,7 +64,7 @@ def hydrate_releases(
                 if layer.chart == chart and isinstance(layer.data, Mapping):
                     values = merge_values(values, layer.data)
             if _render(release, chart, path, values, add, notices):
-                rendered += 1
+                rendered.add((release.key, chart))
     if missing:
         names = ", ".join(sorted(missing))
         notices.append(

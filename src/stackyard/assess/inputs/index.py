@@ -15,13 +15,14 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from stackyard.assess.inputs.charts import subcharts
+from stackyard.assess.inputs.chartfacts import Component
+from stackyard.assess.inputs.charts import components, family
 from stackyard.assess.inputs.distribution import DistributionSign, ordered
 from stackyard.assess.inputs.located import Hit, Located, PathKey
 from stackyard.assess.inputs.nodeconfig import NodeSetting
 from stackyard.assess.inputs.objects import KubeObject, Workload
 from stackyard.assess.inputs.releases import Release, ValuesLayer
-from stackyard.assess.inputs.summary import ValuesSummary, summarize
+from stackyard.assess.inputs.summary import ValuesSummary, summarize, truthy
 from stackyard.assess.inputs.terraform import TerraformBlock
 from stackyard.assess.inputs.texts import TextFile, TextKind
 from stackyard.assess.model import Distribution, Evidence
@@ -34,10 +35,16 @@ class ValuesStack:
     chart: str
     release: Release | None
     layers: tuple[ValuesLayer, ...]
+    # Set for a part of an umbrella chart: the umbrella, and where the part is said to
+    # run (its switch, or the release that runs it by chart default).
+    umbrella: str = ""
+    origin: Evidence | None = None
 
     @property
     def evidence(self) -> Evidence:
         """Where the release is declared (or the first values file of an orphan stack)."""
+        if self.origin is not None:
+            return self.origin
         if self.release is not None:
             return self.release.evidence
         first = self.layers[0]
@@ -96,6 +103,9 @@ class RepositoryIndex:
     orphan_summary: ValuesSummary = field(default_factory=ValuesSummary)
     marker_files: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     stats: Counter[str] = field(default_factory=Counter)
+    # (release key, chart) of every release rendered with --charts: their rendered
+    # objects are the ground truth, so no chart default is assumed for them.
+    hydrated: set[tuple[str, str]] = field(default_factory=set)
     _stacks: dict[str, list[ValuesStack]] = field(default_factory=dict)
     _families: tuple[list[Release], list[Release]] | None = None  # children, parents
 
@@ -131,23 +141,19 @@ class RepositoryIndex:
         for release in self.releases:
             for chart in dict.fromkeys(release.charts):
                 own = tuple(layer for layer in release.layers() if layer.chart == chart)
-                stacks[chart].append(ValuesStack(chart, release, own))
+                stack = ValuesStack(chart, release, own)
+                stacks[chart].append(stack)
+                self._default_resources(stack)
         orphans: dict[str, list[ValuesLayer]] = defaultdict(list)
         for layer in self.orphan_values:
             orphans[layer.chart].append(layer)
         self.orphan_summary = summarize(self.orphan_values)
         for chart, layers in sorted(orphans.items()):
             stacks[chart].append(ValuesStack(chart, None, tuple(layers)))
-        for chart, chart_stacks in list(stacks.items()):
-            for key, sub in self._subcharts(chart).items():
-                for stack in chart_stacks:
-                    sub_layers = tuple(
-                        ValuesLayer(layer.child(key), sub, layer.release, f"{layer.origin} {key}:")
-                        for layer in stack.layers
-                        if isinstance(layer.get(key), dict)
-                    )
-                    if sub_layers:
-                        stacks[sub].append(ValuesStack(sub, stack.release, sub_layers))
+        for chart_stacks in list(stacks.values()):
+            for stack in list(chart_stacks):
+                for sub_stack in self._parts(stack):
+                    stacks[sub_stack.chart].append(sub_stack)
         self._stacks = dict(stacks)
         self._families = None
         self._families = (self.child_releases(), self.parent_releases())
@@ -171,12 +177,88 @@ class RepositoryIndex:
                 found[Evidence(f"{chart.folder}/Chart.yaml", 1, 1, f"chart {chart.name}")] = None
         return list(found)
 
-    def _subcharts(self, chart: str) -> dict[str, str]:
-        mapping = dict(subcharts(chart))
-        for local in self.local_charts.values():
-            if local.name == chart:
-                mapping.update(local.subcharts)
-        return mapping
+    def _parts(self, stack: ValuesStack) -> Iterator[ValuesStack]:
+        """The stacks of the parts of an umbrella chart that run (written or by default).
+
+        A part switched off (``promtail.enabled: false``) yields nothing, even when its
+        block is written; a part the values do not mention yields an empty stack when the
+        chart runs it by default and the release was not rendered with ``--charts``.
+        """
+        if stack.umbrella:
+            return  # a part's own values are not read again as an umbrella
+        local = {}
+        for chart in self.local_charts.values():
+            if chart.name == stack.chart:
+                local.update(chart.subcharts)
+        known = {c.key: c for c in components(stack.chart)}
+        for key, sub in {**{k: c.chart for k, c in known.items()}, **local}.items():
+            part = known.get(key) if key not in local else None
+            switch = stack.get(*part.switch) if part is not None and part.switch else None
+            if switch is not None and switch.value == "-":
+                switch = None  # Vault's "-": follow global.enabled, i.e. the chart default
+            if switch is not None and not truthy(switch.value):
+                continue
+            layers = tuple(
+                ValuesLayer(layer.child(key), sub, layer.release, f"{layer.origin} {key}:")
+                for layer in stack.layers
+                if isinstance(layer.get(key), dict)
+            )
+            origin = switch.evidence if switch is not None else None
+            if not layers and switch is None:
+                origin = self._by_default(stack, part)
+                if origin is None:
+                    continue
+            yield ValuesStack(sub, stack.release, layers, stack.chart, origin)
+
+    def _default_resources(self, stack: ValuesStack) -> None:
+        """Credit a release with the requests/limits its chart sets when values set none."""
+        release = stack.release
+        known = family(stack.chart)
+        if release is None or known is None or known.default_resources is None:
+            return
+        defaults = known.default_resources
+        version = release.chart_version(stack.chart)
+        if (release.key, stack.chart) in self.hydrated or not known.holds_for(version):
+            return
+        switch = stack.get(*defaults.switch) if defaults.switch else None
+        if switch is not None and (switch.value is None or str(switch.value).lower() == "none"):
+            return  # resourcesPreset: none, or the default block removed with null
+        what = " and ".join(
+            name
+            for name, on in (("requests", defaults.requests), ("limits", defaults.limits))
+            if on
+        )
+        pinned = f" {version}" if version else ""
+        where = release.evidence
+        evidence = Evidence(
+            where.file,
+            where.line,
+            where.end_line,
+            f"{release.name}: {what} by chart default ({stack.chart}{pinned})",
+        )
+        release.summary = release.summary.with_defaults(
+            evidence if defaults.requests else None, evidence if defaults.limits else None
+        )
+
+    def _by_default(self, stack: ValuesStack, part: Component | None) -> Evidence | None:
+        """Where the umbrella runs ``part`` by chart default, or None when it does not."""
+        if part is None or not part.default or not part.switch:
+            return None
+        release = stack.release
+        known = family(stack.chart)
+        if known is None or (release is not None and (release.key, stack.chart) in self.hydrated):
+            return None
+        version = release.chart_version(stack.chart) if release is not None else ""
+        if not known.holds_for(version):
+            return None
+        where = stack.evidence
+        pinned = f" {version}" if version else ""
+        return Evidence(
+            where.file,
+            where.line,
+            where.end_line,
+            f"{part.key} by chart default ({stack.chart}{pinned}: {part.enabled_by} not set)",
+        )
 
     # -- releases ------------------------------------------------------------------
 

@@ -49,6 +49,7 @@ KEPT_GROUPS = frozenset(
         "chaos-mesh.org",
         "cilium.io",
         "cluster.x-k8s.io",
+        "config.kio.kasten.io",
         "constraints.gatekeeper.sh",
         "external-secrets.io",
         "flagger.app",
@@ -69,6 +70,8 @@ KEPT_GROUPS = frozenset(
         "opentelemetry.io",
         "policies.kyverno.io",
         "policy.sigstore.dev",
+        "postgresql.cnpg.io",
+        "barmancloud.cnpg.io",
         "pyrra.dev",
         "scaffolder.backstage.io",
         "secrets.hashicorp.com",
@@ -79,6 +82,7 @@ KEPT_GROUPS = frozenset(
         "source.toolkit.fluxcd.io",
         "templates.gatekeeper.sh",
         "velero.io",
+        "volsync.backube",
         "grafana.integreatly.org",
     }
 )

@@ -60,6 +60,7 @@ class ReleaseSource:
     path: str
     value_files: tuple[str, ...]
     evidence: Evidence
+    version: str = ""  # the chart version pinned (targetRevision, spec.chart.spec.version...)
 
 
 @dataclass
@@ -95,6 +96,10 @@ class Release:
     def charts(self) -> tuple[str, ...]:
         """Canonical names of the charts it installs."""
         return tuple(s.chart for s in self.sources if s.chart)
+
+    def chart_version(self, chart: str) -> str:
+        """The version of ``chart`` the release pins ('' when it pins none)."""
+        return next((s.version for s in self.sources if s.chart == chart and s.version), "")
 
     def layers(self) -> list[ValuesLayer]:
         """Every values layer, lowest precedence first."""
@@ -142,7 +147,16 @@ def kustomize_releases(doc: Located, text: str, notices: list[Notice]) -> Iterat
             name,
             doc.file,
             entry.evidence(text=f"helmCharts: {item['name']}"),
-            (ReleaseSource(chart, str(item.get("repo", "")), "", files, entry.evidence()),),
+            (
+                ReleaseSource(
+                    chart,
+                    str(item.get("repo", "")),
+                    "",
+                    files,
+                    entry.evidence(),
+                    str(item.get("version") or ""),
+                ),
+            ),
         )
         if isinstance(item.get("valuesInline"), Mapping):
             release.inline.append(
@@ -178,6 +192,7 @@ def _argo(obj: KubeObject, text: str, notices: list[Notice]) -> Release:
                 located.evidence(
                     text=f"chart: {source.get('chart')}" if source.get("chart") else ""
                 ),
+                str(source.get("targetRevision") or "") if source.get("chart") else "",
             )
         )
         if chart:
@@ -253,7 +268,16 @@ def _flux_helm(obj: KubeObject) -> Release:
         obj.name,
         obj.file,
         obj.evidence(text=f"HelmRelease {obj.name}"),
-        (ReleaseSource(chart, "", "", (), obj.evidence("spec", "chart")),),
+        (
+            ReleaseSource(
+                chart,
+                "",
+                "",
+                (),
+                obj.evidence("spec", "chart"),
+                str(obj.get("spec", "chart", "spec", "version") or ""),
+            ),
+        ),
         automated=obj.hit("spec", "interval") or Hit(True, obj.evidence()),
         self_heal=drift if drift is not None and drift.value == "enabled" else None,
         namespace=str(obj.get("spec", "targetNamespace") or obj.namespace),
@@ -290,7 +314,16 @@ def _rke2_chart(obj: KubeObject, text: str, notices: list[Notice]) -> Release:
         obj.name,
         obj.file,
         obj.evidence(text=f"{obj.kind} {obj.name}"),
-        (ReleaseSource(chart, str(obj.get("spec", "repo") or ""), "", (), obj.evidence("spec")),),
+        (
+            ReleaseSource(
+                chart,
+                str(obj.get("spec", "repo") or ""),
+                "",
+                (),
+                obj.evidence("spec"),
+                str(obj.get("spec", "version") or ""),
+            ),
+        ),
         namespace=str(obj.get("spec", "targetNamespace") or obj.namespace),
     )
     release.inline += _string_layers(obj, ("spec", "valuesContent"), chart, obj.name, text, notices)
