@@ -146,7 +146,8 @@ def test_digests_pinned_in_values_are_counted_by_every_image_control(
 ) -> None:
     values = (
         f"        image:\n          tag: 1.2.3@{DIGEST}\n"
-        f"        sidecar:\n          image:\n            repository: x/y\n            digest: {DIGEST}\n"
+        "        sidecar:\n          image:\n            repository: x/y\n"
+        f"            digest: {DIGEST}\n"
         f"        exporter:\n          image: ghcr.io/x/exporter:0.9@{DIGEST}\n"
     )
     root = write_tree({"apps/a.yaml": application("a", "podinfo", values)})
@@ -160,7 +161,7 @@ def test_digests_pinned_in_values_are_counted_by_every_image_control(
     assert [e.line for e in digests.evidence] == [15, 19, 21]
 
 
-VOLSYNC = f"""\
+VOLSYNC = """\
 apiVersion: volsync.backube/v1alpha1
 kind: ReplicationSource
 metadata:
