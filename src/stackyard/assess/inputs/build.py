@@ -21,6 +21,7 @@ from pathlib import Path, PurePosixPath
 from stackyard.assess.inputs.charts import canonical_chart, chart_from_filename
 from stackyard.assess.inputs.distribution import signs_in_document, signs_in_text
 from stackyard.assess.inputs.exclude import Exclusions
+from stackyard.assess.inputs.fluxsources import FluxCatalog
 from stackyard.assess.inputs.hydrate import hydrate_releases
 from stackyard.assess.inputs.index import LocalChart, RepositoryIndex
 from stackyard.assess.inputs.located import Located, as_list
@@ -89,6 +90,7 @@ class IndexBuilder:
         self._named_values: dict[str, list[ValuesLayer]] = {}
         self._templates: set[str] = set()
         self._keep_all_values = keep_all_values
+        self._flux = FluxCatalog()
 
     def add(self, read: ReadFile) -> None:
         """Take one file, as read, into the index."""
@@ -127,9 +129,11 @@ class IndexBuilder:
         workload = workload_of(obj)
         if workload is not None:
             self.index.workloads.append(workload)
+        self._flux.add_object(obj, text)
         release = release_of(obj, text, self.notices)
         if release is not None:
-            release.inline = release.absorb(release.inline, self._keep_all_values)
+            if release.flux is None:  # a Flux chart is known once its source is read
+                release.inline = release.absorb(release.inline, self._keep_all_values)
             self.index.releases.append(release)
         if is_kept(obj):
             self.index.keep(obj)
@@ -141,6 +145,11 @@ class IndexBuilder:
         """Attach the value files releases name; keep unclaimed named values as orphans."""
         claimed: set[str] = set()
         for release in self.index.releases:
+            if release.flux is not None:
+                layers = self._flux.resolve(release, self._plain_documents)
+                claimed.update(layer.file for layer in layers)
+                release.file_layers += release.absorb(layers, self._keep_all_values)
+                release.inline = release.absorb(release.inline, self._keep_all_values)
             for source in release.sources:
                 for ref in source.value_files:
                     for path in self._resolve(ref, source.path, release.file):
@@ -210,6 +219,7 @@ class IndexBuilder:
         }
         summary = ", ".join(f"{n} {key}" for key, n in counts.items() if n)
         self.index.kustomizations.append(doc.evidence(text=f"kustomization: {summary or 'empty'}"))
+        self._flux.add_kustomization(doc)
         for release in kustomize_releases(doc, text, self.notices):
             release.inline = release.absorb(release.inline, self._keep_all_values)
             self.index.releases.append(release)
@@ -282,6 +292,12 @@ class IndexBuilder:
                 for p in paths
             ]
         return self._plain.get(basename, [])
+
+    def _plain_documents(self, path: str) -> list[LocatedDocument]:
+        """The documents of a plain YAML file the walk read (none for any other path)."""
+        if path not in self._plain.get(_basename(path), []):
+            return []
+        return list(read_source(SourceFile(str(self.root / path), path, "yaml", 0)).documents)
 
     def _file_layers(self, path: str, chart: str, release: Release) -> list[ValuesLayer]:
         named = self._named_values.get(path)

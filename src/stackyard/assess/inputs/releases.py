@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
 from stackyard.assess.inputs.charts import canonical_chart, is_known_chart
+from stackyard.assess.inputs.fluxrefs import FluxChart, flux_chart
 from stackyard.assess.inputs.located import (
     Hit,
     Located,
@@ -81,6 +82,8 @@ class Release:
     # The cluster it deploys to, when written: an Argo CD destination server or name,
     # or the Secret name of a Flux kubeConfig. None means the cluster it runs in.
     cluster: Hit | None = None
+    # A Flux HelmRelease's chart source and valuesFrom, resolved once every file is read.
+    flux: FluxChart | None = None
 
     @property
     def key(self) -> str:
@@ -255,14 +258,16 @@ def _string_layers(
 
 
 def _flux_helm(obj: KubeObject) -> Release:
-    name = (
-        obj.get("spec", "chart", "spec", "chart") or obj.get("spec", "chartRef", "name") or obj.name
-    )
-    chart = canonical_chart(str(name))
+    refs = flux_chart(obj)
+    # A chart in a GitRepository is a path (./charts/app); an OCIRepository's name is only
+    # a first guess at its chart until its URL is read (see fluxsources.py).
+    name = refs.chart.rstrip("/").rsplit("/", 1)[-1] or obj.get("spec", "chartRef", "name")
+    chart = canonical_chart(str(name or obj.name))
     # helm-controller upgrades on a change of chart or values; it reverts changes made in
     # the cluster only with drift detection enabled (off by default):
     # https://fluxcd.io/flux/components/helm/helmreleases/#drift-detection
     drift = obj.hit("spec", "driftDetection", "mode")
+    where = "chartRef" if refs.chart_ref is not None else "chart"
     release = Release(
         obj.kind,
         obj.name,
@@ -274,7 +279,7 @@ def _flux_helm(obj: KubeObject) -> Release:
                 "",
                 "",
                 (),
-                obj.evidence("spec", "chart"),
+                obj.evidence("spec", where),
                 str(obj.get("spec", "chart", "spec", "version") or ""),
             ),
         ),
@@ -282,6 +287,7 @@ def _flux_helm(obj: KubeObject) -> Release:
         self_heal=drift if drift is not None and drift.value == "enabled" else None,
         namespace=str(obj.get("spec", "targetNamespace") or obj.namespace),
         cluster=obj.hit("spec", "kubeConfig", "secretRef", "name"),
+        flux=refs,
     )
     if isinstance(obj.get("spec", "values"), Mapping):
         release.inline.append(
