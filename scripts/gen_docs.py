@@ -234,6 +234,8 @@ def assessment_model_reference() -> str:
             )
             if len(control.detectors) > 1:
                 detectors += f" ({control.combine})"
+            if control.coverage:
+                detectors += " (coverage)"
             lines.append(
                 f"| {control.id} | {control.level} | {control.weight:g} | {control.priority} "
                 f"| {control.seed or ''} | {detectors} | {control.title} |"

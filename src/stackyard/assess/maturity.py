@@ -9,6 +9,12 @@ Area rating (1–5, the scale of the maturity scorecard):
 - a level's score is the weighted mean of the scores of the controls at that level;
 - a level is *met* when its score is at least ``PASS_MARK`` (0.75: all achieved, or
   one partial among two controls of equal weight);
+- a *coverage* control (``coverage: true``: "every application sets requests") is
+  decided by the fraction f of the units its detector counted, not by the detector's
+  status: ``achieved`` (1) when f is at least ``HIGH_WATER`` (0.9), ``missing`` (0) when
+  nothing is covered, and ``partial`` scoring f itself in between — so one application
+  without requests among 18 (f = 0.94) costs nothing, half of them (0.5) fail the
+  level, and 1 of 50 (0.02) scores next to nothing; the score never falls as f rises;
 - the rating is the highest level L such that every level from 2 to L is met, and 1
   when level 2 is not (level 1 is the floor every platform starts from, so controls
   start at level 2, and every area has controls at each level 2–5).
@@ -42,6 +48,7 @@ from stackyard.errors import StackyardError, YamlError
 from stackyard.yamlio import load_yaml_text
 
 PASS_MARK = 0.75
+HIGH_WATER = 0.9  # covered fraction from which a coverage control is achieved
 SCORES: dict[Status, float] = {"achieved": 1.0, "partial": 0.5, "missing": 0.0}
 LEVELS = (2, 3, 4, 5)
 
@@ -76,6 +83,8 @@ class Control(_Strict):
     weight: float = Field(default=1.0, gt=0)
     detectors: tuple[DetectorRef, ...] = Field(min_length=1)
     combine: Literal["all", "any"] = "all"
+    # Decided by the fraction of its detector's units counted (see the module docstring).
+    coverage: bool = False
     priority: Priority
     seed: str | None = Field(default=None, pattern=r"^(E[1-3]|P[1-5]|S[1-7])$")
     why: str = Field(min_length=1)
@@ -99,6 +108,17 @@ class Control(_Strict):
         if value:
             dimension_of({str(k): v for k, v in value.items()})
         return value
+
+    @model_validator(mode="after")
+    def _one_coverage_detector(self) -> Control:
+        if self.coverage and (
+            len(self.detectors) != 1
+            or self.detectors[0] != DetectorRef(name=self.detectors[0].name)
+        ):
+            raise ValueError(
+                f"coverage control {self.id} must have one detector whose statuses are not mapped"
+            )
+        return self
 
     @field_validator("detectors", mode="before")
     @classmethod

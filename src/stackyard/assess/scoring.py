@@ -11,8 +11,23 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from stackyard.assess.detectors import DetectorResult
-from stackyard.assess.maturity import LEVELS, PASS_MARK, SCORES, Area, Control, MaturityModel
-from stackyard.assess.model import CNMM_LEVELS, AreaResult, CnmmLevel, ControlResult, Status
+from stackyard.assess.maturity import (
+    HIGH_WATER,
+    LEVELS,
+    PASS_MARK,
+    SCORES,
+    Area,
+    Control,
+    MaturityModel,
+)
+from stackyard.assess.model import (
+    CNMM_LEVELS,
+    AreaResult,
+    CnmmLevel,
+    ControlResult,
+    Status,
+    covered,
+)
 
 _RANK: dict[Status, int] = {"missing": 0, "partial": 1, "achieved": 2}
 
@@ -32,6 +47,9 @@ def judge(control: Control, area: Area, results: Mapping[str, DetectorResult]) -
     units = tuple(u for r in chosen for u in r.units)
     looked_for = "; ".join(r.looked_for for s, r in verdicts if s != "achieved" and r.looked_for)
     detail = "; ".join(dict.fromkeys(r.detail for r in chosen if r.detail))
+    fraction = covered(units) if control.coverage else None
+    if fraction is not None:
+        status = coverage_status(fraction)
     return ControlResult(
         control=control.id,
         area=area.id,
@@ -44,7 +62,22 @@ def judge(control: Control, area: Area, results: Mapping[str, DetectorResult]) -
         detail=detail,
         gaps=gaps,
         units=units,
+        coverage=fraction,
     )
+
+
+def coverage_status(fraction: float) -> Status:
+    """A coverage control's status: achieved from ``HIGH_WATER``, missing at nothing."""
+    if fraction >= HIGH_WATER:
+        return "achieved"
+    return "partial" if fraction > 0 else "missing"
+
+
+def points(control: ControlResult) -> float:
+    """What a verdict scores: 1, 0.5, 0 — a partial coverage control its covered fraction."""
+    if control.status == "partial" and control.coverage is not None:
+        return control.coverage
+    return SCORES[control.status]
 
 
 def level_score(controls: Sequence[ControlResult], level: int) -> float:
@@ -53,7 +86,7 @@ def level_score(controls: Sequence[ControlResult], level: int) -> float:
     total = sum(c.weight for c in at_level)
     if not total:
         return 1.0
-    return sum(c.weight * SCORES[c.status] for c in at_level) / total
+    return sum(c.weight * points(c) for c in at_level) / total
 
 
 def rate(controls: Sequence[ControlResult]) -> int:
