@@ -226,6 +226,7 @@ kind: ApplicationSet
 metadata:
   name: grafana
 spec:
+  goTemplate: true
   generators:
     - clusters: {}
   template:
@@ -242,30 +243,79 @@ spec:
         - repoURL: https://git.example.com/platform.git
           ref: values
 """
+CLUSTER_SECRET = """\
+apiVersion: v1
+kind: Secret
+metadata:
+  name: {name}
+  labels:
+    argocd.argoproj.io/secret-type: cluster
+stringData:
+  name: {name}
+  server: https://{name}.example.com
+"""
+CLUSTER_VALUES = {
+    "apps/grafana.yaml": APPSET,
+    "values/common/grafana.yaml": "replicas: 1\n",
+    "values/clusters/prod/grafana.yaml": "replicas: 3\n",
+    "values/clusters/dev/grafana.yaml": "replicas: 1\nunrelated: true\n",
+    "other/grafana.yaml": "replicas: 9\n",
+}
 
 
-def test_application_set_value_files_resolve_with_cluster_templates(write_tree: WriteTree) -> None:
+def test_each_generated_application_resolves_its_own_cluster_values(
+    write_tree: WriteTree,
+) -> None:
     root = write_tree(
         {
-            "apps/grafana.yaml": APPSET,
-            "values/common/grafana.yaml": "replicas: 1\n",
-            "values/clusters/prod/grafana.yaml": "replicas: 3\n",
-            "values/clusters/dev/grafana.yaml": "replicas: 1\nunrelated: true\n",
-            "other/grafana.yaml": "replicas: 9\n",
+            **CLUSTER_VALUES,
+            "clusters/prod.yaml": CLUSTER_SECRET.format(name="prod"),
+            "clusters/dev.yaml": CLUSTER_SECRET.format(name="dev"),
         }
     )
     facts, _ = index(root)
-    stack, orphan = facts.values("grafana")
-    assert stack.release is not None and stack.release.name == "grafana"
-    assert orphan.release is None and [x.file for x in orphan.layers] == ["other/grafana.yaml"]
-    assert [layer.file for layer in stack.layers] == [
+    stacks = {s.name: s for s in facts.values("grafana")}
+    assert set(stacks) == {
+        "grafana-dev",
+        "grafana-prod",
+        "grafana-in-cluster",
+        "other/grafana.yaml",
+    }
+    prod = stacks["grafana-prod"]
+    assert [layer.file for layer in prod.layers] == [
         "values/common/grafana.yaml",
-        "values/clusters/dev/grafana.yaml",
         "values/clusters/prod/grafana.yaml",
     ]
-    hit = stack.get("replicas")
+    hit = prod.get("replicas")
     assert hit is not None and hit.value == 3
     assert hit.evidence == Evidence("values/clusters/prod/grafana.yaml", 1, 1, "replicas: 3")
+    dev = stacks["grafana-dev"].get("replicas")
+    assert dev is not None and dev.evidence.file == "values/clusters/dev/grafana.yaml"
+    # Argo CD's own cluster has no values file of its own: only the common one.
+    local = stacks["grafana-in-cluster"]
+    assert [layer.file for layer in local.layers] == ["values/common/grafana.yaml"]
+
+
+def test_a_cluster_template_without_cluster_secrets_claims_no_values_file(
+    write_tree: WriteTree,
+) -> None:
+    # 5ac5b48 turned {{.name}} into a glob: prod's and dev's files were both claimed.
+    root = write_tree(CLUSTER_VALUES)
+    facts, notices = index(root)
+    (release,) = [r for r in facts.releases if r.application_set == "grafana"]
+    assert [layer.file for layer in release.file_layers] == ["values/common/grafana.yaml"]
+    assert release.sources[0].unresolved_files == (
+        "$values/gitops/values/clusters/{{.name}}/grafana.yaml",
+    )
+    assert release.values_unknown
+    said = messages(notices, "apps/grafana.yaml")
+    assert any(
+        "grafana: spec.sources[0].helm.valueFiles[1] "
+        "'$values/gitops/values/clusters/{{.name}}/grafana.yaml'"
+        in m
+        and "known only at run time (cluster generator: no cluster Secret" in m
+        for m in said
+    ), said
 
 
 def test_values_are_found_through_every_front_door(write_tree: WriteTree) -> None:

@@ -22,8 +22,6 @@ The same tooling aimed at one cluster is partial: it is ready to grow, not a fle
 
 from __future__ import annotations
 
-import base64
-import binascii
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -37,26 +35,17 @@ from stackyard.assess.detectors.base import (
     partial,
 )
 from stackyard.assess.inputs import Release, RepositoryIndex
+from stackyard.assess.inputs.clusters import ArgoCluster
+from stackyard.assess.inputs.clusters import registered_clusters as clusters_in
 from stackyard.assess.inputs.located import as_mapping
 from stackyard.assess.model import Evidence
 
-CLUSTER_SECRET_LABEL = "argocd.argoproj.io/secret-type"
 # How Argo CD names the cluster it runs in, by URL and by name.
 IN_CLUSTER = "https://kubernetes.default.svc"
 IN_CLUSTER_NAME = "in-cluster"
 LOCAL = "the local cluster"
 FLEET_LOCAL = "fleet-local"
 GROUP_TARGETS = ("clusterSelector", "clusterGroup", "clusterGroupSelector")
-
-
-@dataclass(frozen=True)
-class ArgoCluster:
-    """A cluster registered in Argo CD by a Secret."""
-
-    name: str
-    server: str
-    labels: Mapping[str, Any]
-    evidence: Evidence
 
 
 @dataclass
@@ -91,23 +80,7 @@ class Targets:
 
 def registered_clusters(index: RepositoryIndex) -> list[ArgoCluster]:
     """Clusters registered in Argo CD by labelled Secrets (``data`` decoded)."""
-    clusters = []
-    for secret in index.of_kind("Secret"):
-        if secret.labels().get(CLUSTER_SECRET_LABEL) != "cluster":
-            continue
-        fields = {**_decoded(secret.get("data")), **_strings(secret.get("stringData"))}
-        path = "stringData" if isinstance(secret.get("stringData", "server"), str) else "data"
-        clusters.append(
-            ArgoCluster(
-                fields.get("name", secret.name),
-                fields.get("server", ""),
-                secret.labels(),
-                secret.evidence(path, "server", text=f"cluster {fields.get('name', secret.name)}")
-                if fields.get("server")
-                else secret.evidence(text=f"cluster Secret {secret.name}"),
-            )
-        )
-    return clusters
+    return clusters_in(index.of_kind("Secret"))
 
 
 def _fleet(index: RepositoryIndex, looks_for: str) -> DetectorResult:
@@ -205,20 +178,6 @@ def _rancher_fleet(index: RepositoryIndex, targets: Targets) -> None:
 def _cluster_api(index: RepositoryIndex, targets: Targets) -> None:
     for cluster in index.of_kind("Cluster", group="cluster.x-k8s.io"):
         targets.add(f"Cluster API {cluster.namespace}/{cluster.name}", cluster.evidence())
-
-
-def _strings(value: Any) -> dict[str, str]:
-    return {str(k): str(v) for k, v in as_mapping(value).items() if isinstance(v, str)}
-
-
-def _decoded(value: Any) -> dict[str, str]:
-    decoded = {}
-    for key, text in _strings(value).items():
-        try:
-            decoded[key] = base64.b64decode(text, validate=True).decode()
-        except (binascii.Error, UnicodeDecodeError):
-            continue
-    return decoded
 
 
 DETECTORS: tuple[Detector, ...] = (

@@ -3,7 +3,10 @@
 Coverage is counted in the units a platform team reads: each release (an Argo CD
 Application or ApplicationSet, a HelmRelease...) whose values set ``resources``
 requests/limits anywhere, and each workload written as a manifest (or rendered with
-``--charts``) whose every container sets them — "13 of 13 applications".
+``--charts``) whose every container sets them — "13 of 13 applications". Each
+application an ApplicationSet generates is a unit with its own value files; one whose
+chart or values file is known only at run time is listed apart as unknown — neither
+counted nor a gap.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ class Coverage:
 
     releases: tuple[Unit, ...]
     workloads: tuple[Unit, ...]
+    unknown: tuple[str, ...] = ()  # applications whose chart or values file is not known
 
     @property
     def units(self) -> tuple[Unit, ...]:
@@ -64,26 +68,43 @@ class Coverage:
             parts.append(units_phrase(self.releases, "applications"))
         if self.workloads:
             parts.append(units_phrase(self.workloads, "workloads"))
-        return f"{field} on " + " and ".join(parts)
+        phrase = f"{field} on " + " and ".join(parts) if parts else f"{field} on no known unit"
+        if self.unknown:
+            noun = "application" if len(self.unknown) == 1 else "applications"
+            phrase += (
+                f"; {len(self.unknown)} more {noun} unknown (chart or values file known "
+                f"only at run time: {', '.join(self.unknown)})"
+            )
+        return phrase
 
 
 def coverage(index: RepositoryIndex, field: str) -> Coverage:
     """Units (releases with chart values, workload manifests) that set ``field``."""
-    releases = [r for r in index.child_releases() if any(runs_workloads(c) for c in r.charts)]
+    releases = [
+        r
+        for r in index.child_releases()
+        if any(runs_workloads(c) for c in r.charts) or r.values_unknown
+    ]
     release_units = []
+    unknown = []
     for release in releases:
         hit = release.summary.requests if field == "requests" else release.summary.limits
         if hit is not None:
             release_units.append(unit(release.name, True, hit))
+        elif release.values_unknown:
+            unknown.append(release.name)
         else:
-            release_units.append(unit(release.name, False, release.evidence))
+            # A generated application: cited at its ApplicationSet and its generator element.
+            release_units.append(unit(release.name, False, release.evidence, *release.elements))
     workload_units = [unit(w.ref, bool(getattr(w, field)), w.evidence) for w in index.workloads]
-    return Coverage(tuple(release_units), tuple(workload_units))
+    return Coverage(tuple(release_units), tuple(workload_units), tuple(unknown))
 
 
 def _coverage_result(index: RepositoryIndex, field: str, looks_for: str) -> DetectorResult:
     result = coverage(index, field)
     if not result.total:
+        if result.unknown:
+            return missing(looks_for, result.phrase(field))
         return missing(looks_for, "no applications or workloads found")
     detail = result.phrase(field)
     units = result.units

@@ -4,10 +4,15 @@ One pass over the files reads each one, turns it into facts and lets go of its
 text. Values files cannot always be recognised on the way (an Application read
 later may name them), so plain YAML files are remembered by path only; after the
 pass, the value files that releases name are resolved against those paths
-(``$values/`` refs, chart-relative paths, ``{{.name}}`` cluster templates) and read
-again. Values files named after a known chart (``values/common/grafana.yaml``,
-``vault-values.yaml``, a chart folder's ``values*.yaml``) are kept on the first read;
-those no release claims stay as the chart's orphan values.
+(``$values/`` refs, chart-relative paths) and read again. Values files named after a
+known chart (``values/common/grafana.yaml``, ``vault-values.yaml``, a chart folder's
+``values*.yaml``) are kept on the first read; those no release claims stay as the
+chart's orphan values.
+
+Two kinds of release can only be read once every file has been seen: Argo CD
+applications declared inside chart values (``argocd-apps``, the argo-cd chart's
+``extraObjects``), and the applications an ApplicationSet generates — its generators
+read cluster Secrets and files anywhere in the repository.
 """
 
 from __future__ import annotations
@@ -18,7 +23,11 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path, PurePosixPath
 
+from stackyard.assess.inputs.appset_templates import is_templated
+from stackyard.assess.inputs.appsets import ArgoSource, RepositoryView, expand
+from stackyard.assess.inputs.argo_values import ARGO_CHARTS, argo_sources, extra_objects
 from stackyard.assess.inputs.charts import canonical_chart, chart_from_filename
+from stackyard.assess.inputs.clusters import registered_clusters
 from stackyard.assess.inputs.distribution import signs_in_document, signs_in_text
 from stackyard.assess.inputs.exclude import Exclusions
 from stackyard.assess.inputs.fluxsources import FluxCatalog
@@ -37,6 +46,7 @@ from stackyard.assess.inputs.reading import ReadFile, read_source, read_sources
 from stackyard.assess.inputs.releases import (
     Release,
     ValuesLayer,
+    argo_release,
     kustomize_releases,
     release_of,
 )
@@ -68,7 +78,6 @@ _RKE2_KEYS = frozenset(
         "cluster-cidr",
     }
 )
-_TEMPLATE_SEGMENT = re.compile(r"\{\{[^}]*\}\}")
 
 
 class IndexBuilder:
@@ -91,6 +100,9 @@ class IndexBuilder:
         self._templates: set[str] = set()
         self._keep_all_values = keep_all_values
         self._flux = FluxCatalog()
+        self._files: list[str] = []  # every YAML/JSON file, for ApplicationSet git generators
+        self._application_sets: list[ArgoSource] = []
+        self._texts: dict[str, str] = {}
 
     def add(self, read: ReadFile) -> None:
         """Take one file, as read, into the index."""
@@ -100,6 +112,8 @@ class IndexBuilder:
         name = _basename(source.relative).lower()
         if name in MARKER_FILES:
             self.index.marker_files[name].append(source.relative)
+        if source.kind in ("yaml", "json"):
+            self._files.append(source.relative)
         if source.kind == "packer":
             self.index.packer.append(Evidence(source.relative, 1, 1, "Packer template"))
             return
@@ -130,6 +144,12 @@ class IndexBuilder:
         if workload is not None:
             self.index.workloads.append(workload)
         self._flux.add_object(obj, text)
+        if obj.kind == "ApplicationSet" and obj.group == "argoproj.io":
+            # Expanded once every file is read: generators read Secrets and files.
+            evidence = obj.evidence(text=f"ApplicationSet {obj.name}")
+            self._application_sets.append(
+                ArgoSource(obj.kind, obj.name, evidence, obj.child("spec"), text)
+            )
         release = release_of(obj, text, self.notices)
         if release is not None:
             if release.flux is None:  # a Flux chart is known once its source is read
@@ -142,7 +162,12 @@ class IndexBuilder:
             self.index.sightings[obj.kind].append(obj.evidence(text=text))
 
     def resolve_values(self) -> None:
-        """Attach the value files releases name; keep unclaimed named values as orphans."""
+        """Attach the value files releases name; read Argo CD objects only known now.
+
+        Applications declared in chart values and those ApplicationSets generate become
+        releases here, each with its own value files; unclaimed named values are kept
+        as orphans.
+        """
         claimed: set[str] = set()
         for release in self.index.releases:
             if release.flux is not None:
@@ -150,16 +175,82 @@ class IndexBuilder:
                 claimed.update(layer.file for layer in layers)
                 release.file_layers += release.absorb(layers, self._keep_all_values)
                 release.inline = release.absorb(release.inline, self._keep_all_values)
-            for source in release.sources:
-                for ref in source.value_files:
-                    for path in self._resolve(ref, source.path, release.file):
-                        claimed.add(path)
-                        layers = self._file_layers(path, source.chart, release)
-                        release.file_layers += release.absorb(layers, self._keep_all_values)
+            self._attach_files(release, claimed)
+        self._argo_in_values(claimed)
+        view = RepositoryView(
+            tuple(self._files), registered_clusters(self.index.of_kind("Secret")), self._read
+        )
+        for appset in self._application_sets:
+            releases, facts = expand(appset, view, self.notices)
+            self.index.application_sets.append(facts)
+            for release in releases:
+                release.inline = release.absorb(release.inline, self._keep_all_values)
+                self.index.releases.append(release)
+                self._attach_files(release, claimed)
+        self._application_sets.clear()
+        self._texts.clear()
         for path, layers in self._named_values.items():
             if path not in claimed:
                 self.index.orphan_values += layers
         self._named_values.clear()
+
+    def _attach_files(self, release: Release, claimed: set[str]) -> None:
+        for source in release.sources:
+            for ref in source.value_files:
+                for path in self._resolve(ref, source.path, release.file):
+                    claimed.add(path)
+                    layers = self._file_layers(path, source.chart, release)
+                    release.file_layers += release.absorb(layers, self._keep_all_values)
+
+    def _argo_in_values(self, claimed: set[str]) -> None:
+        """Releases and objects that argocd-apps or argo-cd values declare."""
+        seen: set[tuple[str, tuple[str | int, ...]]] = set()
+        for layer, chart in self._argo_layers():
+            if (layer.file, layer.base) in seen:
+                continue
+            seen.add((layer.file, layer.base))
+            text = self._text(layer.file)
+            for source in argo_sources(layer, chart, text):
+                if source.kind == "ApplicationSet":
+                    self._application_sets.append(source)
+                    continue
+                release = argo_release(
+                    source.kind, source.name, source.evidence, source.spec, text, self.notices
+                )
+                release.inline = release.absorb(release.inline, self._keep_all_values)
+                self.index.releases.append(release)
+                self._attach_files(release, claimed)
+            before = len(self.index.releases)
+            for obj in extra_objects(layer, chart):
+                self.add_object(obj, text)
+            for release in self.index.releases[before:]:
+                self._attach_files(release, claimed)
+
+    def _argo_layers(self) -> list[tuple[Located, str]]:
+        """Values of argocd-apps and argo-cd: their own, and under an umbrella's alias."""
+        layers: list[ValuesLayer] = [
+            layer for release in self.index.releases for layer in release.layers()
+        ]
+        layers += [layer for named in self._named_values.values() for layer in named]
+        found: list[tuple[Located, str]] = []
+        for layer in layers:
+            if layer.chart in ARGO_CHARTS:
+                found.append((layer, layer.chart))
+            for key, sub in self.index.subchart_keys(layer.chart).items():
+                if sub in ARGO_CHARTS and isinstance(layer.get(key), Mapping):
+                    found.append((layer.child(key), sub))
+        return found
+
+    def _text(self, path: str) -> str:
+        if path not in self._texts:
+            read = read_source(SourceFile(str(self.root / path), path, "yaml", 0))
+            self._texts[path] = read.text or ""
+        return self._texts[path]
+
+    def _read(self, path: str) -> list[LocatedDocument]:
+        """A file a git generator names, parsed (JSON is YAML); its notices were given."""
+        read = read_source(SourceFile(str(self.root / path), path, "yaml", 0))
+        return list(read.documents)
 
     def finish(self) -> RepositoryIndex:
         """Group values into stacks; the index is ready for detectors."""
@@ -258,15 +349,19 @@ class IndexBuilder:
     # -- value files ---------------------------------------------------------------
 
     def _resolve(self, ref: str, source_path: str, release_file: str) -> list[str]:
-        """Repository files a ``valueFiles`` entry names (longest matching path suffix)."""
+        """Repository files a ``valueFiles`` entry names (longest matching path suffix).
+
+        A templated entry (``{{...}}``) that generation did not resolve names no file:
+        matching it as a glob would give every application the same values.
+        """
+        if is_templated(ref):
+            return []
         clean = re.sub(r"^\$[\w-]+/", "", ref.strip())
         candidates = [clean]
         if source_path and not ref.startswith("$"):
             candidates.insert(0, f"{source_path.rstrip('/')}/{clean}")
         for candidate in candidates:
-            parts = [
-                _TEMPLATE_SEGMENT.sub("*", p) for p in candidate.split("/") if p not in ("", ".")
-            ]
+            parts = [p for p in candidate.split("/") if p not in ("", ".")]
             if not parts:
                 continue
             pool = self._pool(parts[-1])

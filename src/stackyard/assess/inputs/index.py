@@ -15,6 +15,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from stackyard.assess.inputs.appsets import ApplicationSetFacts
 from stackyard.assess.inputs.chartfacts import Component
 from stackyard.assess.inputs.charts import components, family
 from stackyard.assess.inputs.distribution import DistributionSign, ordered
@@ -90,6 +91,8 @@ class RepositoryIndex:
     kind_counts: Counter[str] = field(default_factory=Counter)
     workloads: list[Workload] = field(default_factory=list)
     releases: list[Release] = field(default_factory=list)
+    # Every ApplicationSet read; its applications are among ``releases``.
+    application_sets: list[ApplicationSetFacts] = field(default_factory=list)
     orphan_values: list[ValuesLayer] = field(default_factory=list)
     local_charts: dict[str, LocalChart] = field(default_factory=dict)
     terraform: list[TerraformBlock] = field(default_factory=list)
@@ -170,12 +173,22 @@ class RepositoryIndex:
             for source in release.sources:
                 if source.chart in wanted:
                     found[release.evidence] = None
+                    # A generated application: also the generator element naming the chart.
+                    found.update(dict.fromkeys(release.elements))
         for stack in self.values(*charts):
             found[stack.evidence] = None
         for chart in self.local_charts.values():
             if chart.name in wanted:
                 found[Evidence(f"{chart.folder}/Chart.yaml", 1, 1, f"chart {chart.name}")] = None
         return list(found)
+
+    def subchart_keys(self, chart: str) -> dict[str, str]:
+        """Values keys of ``chart`` that configure a sub-chart (with local umbrellas' aliases)."""
+        keys = {c.key: c.chart for c in components(chart)}
+        for local in self.local_charts.values():
+            if local.name == chart:
+                keys.update(local.subcharts)
+        return keys
 
     def _parts(self, stack: ValuesStack) -> Iterator[ValuesStack]:
         """The stacks of the parts of an umbrella chart that run (written or by default).

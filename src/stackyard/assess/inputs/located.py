@@ -35,11 +35,16 @@ class Located:
 
     __slots__ = ("base", "data", "doc")
 
-    def __init__(self, doc: LocatedDocument, base: PathKey = ()) -> None:
-        """Point at ``base`` inside ``doc`` (``()`` is the whole document)."""
+    def __init__(self, doc: LocatedDocument, base: PathKey = (), data: Any = None) -> None:
+        """Point at ``base`` inside ``doc`` (``()`` is the whole document).
+
+        ``data`` replaces what is written there while keeping its positions: an
+        ApplicationSet's template rendered for one generated application is read with
+        the template's lines.
+        """
         self.doc = doc
         self.base = base
-        self.data = _walk(doc.data, base)
+        self.data = _walk(doc.data, base) if data is None else data
 
     @property
     def file(self) -> str:
@@ -78,8 +83,8 @@ class Located:
                 stack.extend(((*path, i), v) for i, v in reversed(list(enumerate(value))))
 
     def child(self, *path: str | int) -> Located:
-        """The subtree at ``path``."""
-        return Located(self.doc, (*self.base, *path))
+        """The subtree at ``path`` (of this subtree's data, rendered or as written)."""
+        return Located(self.doc, (*self.base, *path), _walk(self.data, path))
 
 
 def describe(key: str | int | None, value: Any) -> str:

@@ -3,8 +3,9 @@
 A platform repository installs charts through several front doors; each becomes a
 ``Release`` with its sources, sync policy and inline values layers:
 
-- Argo CD ``Application`` and ``ApplicationSet`` (``spec.source`` or ``spec.sources``,
-  ``helm.values`` as a string, ``helm.valuesObject``, ``helm.valueFiles``);
+- Argo CD ``Application`` (``spec.source`` or ``spec.sources``, ``helm.values`` as a
+  string, ``helm.valuesObject``, ``helm.valueFiles``), and each application an
+  ``ApplicationSet`` generates (``appsets``);
 - Flux ``HelmRelease`` (``spec.values``) and ``Kustomization`` (always reconciled);
 - RKE2 ``HelmChart`` / ``HelmChartConfig`` (``spec.valuesContent`` string);
 - Kustomize ``kustomization.yaml`` ``helmCharts`` (``valuesInline``, ``valuesFile``).
@@ -20,6 +21,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
+from stackyard.assess.inputs.appset_templates import is_templated
 from stackyard.assess.inputs.charts import canonical_chart, is_known_chart
 from stackyard.assess.inputs.fluxrefs import FluxChart, flux_chart
 from stackyard.assess.inputs.located import (
@@ -46,22 +48,39 @@ class ValuesLayer(Located):
 
     def __init__(self, located: Located, chart: str, release: str, origin: str) -> None:
         """Values of ``chart`` at ``located``; ``release`` names who installs them."""
-        super().__init__(located.doc, located.base)
+        super().__init__(located.doc, located.base, located.data)
         self.chart = chart
         self.release = release
         self.origin = origin
 
 
 @dataclass(frozen=True)
+class Unknown:
+    """A field of a generated application whose value is not known from the repository."""
+
+    field: str  # e.g. ``source.helm.valueFiles[0]``
+    template: str  # the template expression as written
+    reason: str  # "known only at run time (...)" or "not provided by the generators"
+
+    def describe(self) -> str:
+        """``source.chart '{{.values.addonChart}}': known only at run time (...)``."""
+        return f"{self.field} '{self.template}': {self.reason}"
+
+
+@dataclass(frozen=True)
 class ReleaseSource:
     """One chart or path a release installs."""
 
-    chart: str  # canonical chart name, "" for plain manifests
+    chart: str  # canonical chart name, "" for plain manifests (or a chart not known)
     repo_url: str
     path: str
     value_files: tuple[str, ...]
     evidence: Evidence
     version: str = ""  # the chart version pinned (targetRevision, spec.chart.spec.version...)
+    # Value files whose path is a template nothing in the repository resolves: never
+    # matched against files, so no other application's values are claimed for them.
+    unresolved_files: tuple[str, ...] = ()
+    unknown_chart: str = ""  # the chart field as written, when it cannot be rendered
 
 
 @dataclass
@@ -84,6 +103,17 @@ class Release:
     cluster: Hit | None = None
     # A Flux HelmRelease's chart source and valuesFrom, resolved once every file is read.
     flux: FluxChart | None = None
+    # For an application an ApplicationSet generates: the ApplicationSet's name, the
+    # generator elements that produced it (a list element, a git file, a cluster
+    # Secret) and the fields whose value the repository does not tell.
+    application_set: str = ""
+    elements: tuple[Evidence, ...] = ()
+    unknowns: tuple[Unknown, ...] = ()
+
+    @property
+    def values_unknown(self) -> bool:
+        """Whether a chart or a values file of the release is known only at run time."""
+        return any(s.unresolved_files or s.unknown_chart for s in self.sources)
 
     @property
     def key(self) -> str:
@@ -124,7 +154,7 @@ class Release:
 
 def release_of(obj: KubeObject, text: str, notices: list[Notice]) -> Release | None:
     """The release ``obj`` declares, or None when it is not one."""
-    if obj.kind in ("Application", "ApplicationSet") and obj.group == "argoproj.io":
+    if obj.kind == "Application" and obj.group == "argoproj.io":
         return _argo(obj, text, notices)
     if obj.kind == "HelmRelease":
         return _flux_helm(obj)
@@ -169,51 +199,97 @@ def kustomize_releases(doc: Located, text: str, notices: list[Notice]) -> Iterat
 
 
 def _argo(obj: KubeObject, text: str, notices: list[Notice]) -> Release:
-    spec_path: tuple[str, ...] = (
-        ("spec",) if obj.kind == "Application" else ("spec", "template", "spec")
+    return argo_release(
+        obj.kind,
+        obj.name,
+        obj.evidence(text=f"{obj.kind} {obj.name}"),
+        obj.child("spec"),
+        text,
+        notices,
     )
-    spec = obj.child(*spec_path)
+
+
+def argo_release(
+    kind: str,
+    name: str,
+    evidence: Evidence,
+    spec: Located,
+    text: str,
+    notices: list[Notice],
+    unknowns: tuple[Unknown, ...] = (),
+) -> Release:
+    """The release of an Argo CD Application ``spec`` (as written, or rendered).
+
+    Args:
+        kind: ``Application``, or ``ApplicationSet`` for one whose applications are
+            not known.
+        name: the application's name.
+        evidence: where the application is declared.
+        spec: its ``spec`` (``source``/``sources``, ``destination``, ``syncPolicy``).
+        text: the text of the file ``spec`` is written in (for ``helm.values`` blocks).
+        notices: receives a notice for inline values that are not YAML.
+        unknowns: fields of a generated application whose value is not known; value
+            files and charts among them are kept apart, never resolved.
+    """
     raw_sources = spec.get("sources")
     if isinstance(raw_sources, list):
-        entries = [(spec.child("sources", i), s) for i, s in enumerate(raw_sources)]
+        entries = [
+            (spec.child("sources", i), s, f"sources[{i}]") for i, s in enumerate(raw_sources)
+        ]
     else:
-        entries = [(spec.child("source"), spec.get("source"))]
+        entries = [(spec.child("source"), spec.get("source"), "source")]
     sources = []
     inline: list[ValuesLayer] = []
-    for located, source in entries:
+    for located, source, field_name in entries:
         if not isinstance(source, Mapping) or (source.get("ref") and not source.get("chart")):
             continue
-        chart = _chart_name(source)
+        unknown_here = [u for u in unknowns if u.field.startswith(field_name + ".")]
+        unknown_chart = next(
+            (u.template for u in unknown_here if u.field == f"{field_name}.chart"), ""
+        )
+        chart = "" if unknown_chart else _chart_name(source)
         helm = as_mapping(source.get("helm"))
-        files = as_list(helm.get("valueFiles"))
+        files = [str(f) for f in as_list(helm.get("valueFiles"))]
+        unresolved = tuple(f for f in files if is_templated(f))
         sources.append(
             ReleaseSource(
                 chart,
                 str(source.get("repoURL", "")),
                 str(source.get("path", "") or ""),
-                tuple(str(f) for f in files),
+                tuple(f for f in files if not is_templated(f)),
                 located.evidence(
                     text=f"chart: {source.get('chart')}" if source.get("chart") else ""
                 ),
                 str(source.get("targetRevision") or "") if source.get("chart") else "",
+                unresolved,
+                unknown_chart,
             )
         )
         if chart:
-            inline += _inline_values(located, chart, obj.name, text, notices)
+            inline += _inline_values(located, chart, name, text, notices)
     automated = spec.hit("syncPolicy", "automated")
     self_heal = spec.hit("syncPolicy", "automated", "selfHeal")
+    cluster = spec.hit("destination", "server") or spec.hit("destination", "name")
+    if cluster is not None and is_templated(str(cluster.value)):
+        cluster = None  # a destination known only at run time names no cluster
     return Release(
-        obj.kind,
-        obj.name,
-        obj.file,
-        obj.evidence(text=f"{obj.kind} {obj.name}"),
+        "Application" if kind == "Application" else kind,
+        name,
+        spec.file,
+        evidence,
         tuple(sources),
         automated if automated is not None and automated.value is not False else None,
-        self_heal if self_heal is not None and self_heal.value is True else None,
+        self_heal if self_heal is not None and _true(self_heal.value) else None,
         inline,
         namespace=str(spec.get("destination", "namespace") or ""),
-        cluster=spec.hit("destination", "server") or spec.hit("destination", "name"),
+        cluster=cluster,
+        unknowns=unknowns,
     )
+
+
+def _true(value: object) -> bool:
+    # A generated application's selfHeal may be a rendered string ("true").
+    return value is True or (isinstance(value, str) and value.strip().lower() == "true")
 
 
 def _inline_values(

@@ -1,0 +1,533 @@
+"""ApplicationSets expanded into the applications they generate, the way Argo CD does.
+
+An ApplicationSet is not one application: its generators yield parameter sets and its
+``template`` is rendered once per set, each rendering an Application of its own with
+its own chart, path and value files
+(https://argo-cd.readthedocs.io/en/stable/operator-manual/applicationset/Generators/).
+Reading the template as written would make ``chart: '{{.values.addonChart}}'`` a chart
+name and ``addons/{{.values.addonChart}}/values.yaml`` a pattern that claims every
+addon's values for every application. So each generated application becomes its own
+``Release``, cited at the ApplicationSet and at the generator element that produced it.
+
+What the repository holds is read as the controller would read it:
+
+- ``list``: ``elements`` and ``elementsYaml``
+  (https://argo-cd.readthedocs.io/en/stable/operator-manual/applicationset/Generators-List/);
+- ``clusters``: the cluster Secrets written in the repository, selected by ``matchLabels``
+  and ``matchExpressions``, plus Argo CD's own cluster when nothing narrows the set, and
+  the generator's ``values``
+  (https://argo-cd.readthedocs.io/en/stable/operator-manual/applicationset/Generators-Cluster/);
+- ``git`` files (JSON/YAML files matching the globs, flattened into parameters; with
+  ``git ls-files`` globbing, the default, ``*`` also crosses ``/``) and directories
+  (``path``, ``path.basename``, ``path[n]``, ``path.basenameNormalized``, ``exclude``;
+  ``path.Match`` per segment)
+  (https://argo-cd.readthedocs.io/en/stable/operator-manual/applicationset/Generators-Git/,
+  https://argo-cd.readthedocs.io/en/stable/operator-manual/applicationset/Generators-Git-File-Globbing/);
+- ``matrix`` (the second generator sees the first one's parameters) and ``merge``
+  (``mergeKeys``), nested
+  (https://argo-cd.readthedocs.io/en/stable/operator-manual/applicationset/Generators-Matrix/,
+  https://argo-cd.readthedocs.io/en/stable/operator-manual/applicationset/Generators-Merge/);
+- a generator's ``selector`` filters what it yields
+  (https://argo-cd.readthedocs.io/en/stable/operator-manual/applicationset/Generators-Post-Selector/);
+- ``templatePatch`` when it needs no template logic.
+
+What only the running controller knows — SCM providers, pull requests, cluster decision
+resources, plugins, clusters registered outside the repository, git files of another
+repository — yields one application whose dependent fields are *unknown*: listed in a
+notice naming the ApplicationSet and the field, never resolved to every file a glob
+would match.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from stackyard.assess.inputs.appset_templates import (
+    flatten,
+    is_templated,
+    render,
+    render_tree,
+    sanitize_name,
+)
+from stackyard.assess.inputs.clusters import IN_CLUSTER_NAME, IN_CLUSTER_SERVER, ArgoCluster
+from stackyard.assess.inputs.located import Located, as_list, as_mapping
+from stackyard.assess.inputs.releases import Release, Unknown, argo_release
+from stackyard.assess.model import Evidence, Notice
+from stackyard.errors import YamlError
+from stackyard.yamlio import LocatedDocument, iter_yaml_documents
+
+RUNTIME_GENERATORS = {
+    "scmProvider": "SCM provider generator",
+    "pullRequest": "pull request generator",
+    "clusterDecisionResource": "cluster decision resource generator",
+    "plugin": "plugin generator",
+}
+NO_CLUSTER_SECRETS = "cluster generator: no cluster Secret in the repository"
+
+
+@dataclass(frozen=True)
+class ArgoSource:
+    """An Argo CD Application or ApplicationSet, written as a manifest or in chart values."""
+
+    kind: str
+    name: str
+    evidence: Evidence
+    spec: Located  # the fields of ``spec`` (for argocd-apps values: the entry itself)
+    text: str  # the text of the file it is written in
+
+
+@dataclass(frozen=True)
+class RepositoryView:
+    """What generators may read of the repository: its files and its cluster Secrets."""
+
+    files: Sequence[str]
+    clusters: Sequence[ArgoCluster]
+    read: Callable[[str], Sequence[LocatedDocument]]
+
+    def directories(self) -> list[str]:
+        """Every folder holding a file read, hidden folders (``.github``) left out."""
+        found: dict[str, None] = {}
+        for path in self.files:
+            parts = path.split("/")[:-1]
+            for i in range(1, len(parts) + 1):
+                if not any(p.startswith(".") for p in parts[:i]):
+                    found["/".join(parts[:i])] = None
+        return sorted(found)
+
+
+@dataclass(frozen=True)
+class Element:
+    """One parameter set a generator yields, with where it comes from."""
+
+    params: Mapping[str, Any]
+    cited: tuple[Evidence, ...]
+    runtime: tuple[str, ...] = ()  # why some parameters are known only at run time
+
+
+@dataclass(frozen=True)
+class ApplicationSetFacts:
+    """An ApplicationSet as read: where, how many applications, what stays unknown."""
+
+    name: str
+    evidence: Evidence
+    applications: int
+    runtime: tuple[str, ...] = ()
+
+
+@dataclass
+class _Expansion:
+    appset: ArgoSource
+    go: bool
+    view: RepositoryView
+    notices: list[Notice]
+    said: set[str] = field(default_factory=set)
+
+    def notice(self, message: str) -> None:
+        if message not in self.said:
+            self.said.add(message)
+            line = self.appset.evidence.line
+            self.notices.append(
+                Notice(self.appset.evidence.file, f"line {line}: {self.appset.name}: {message}")
+            )
+
+
+def expand(
+    appset: ArgoSource, view: RepositoryView, notices: list[Notice]
+) -> tuple[list[Release], ApplicationSetFacts]:
+    """The applications ``appset`` generates, one release each, and its facts."""
+    go = _truthy(appset.spec.get("goTemplate"))
+    run = _Expansion(appset, go, view, notices)
+    elements: list[Element] = []
+    for i, _ in enumerate(as_list(appset.spec.get("generators"))):
+        elements += _generate(run, appset.spec.child("generators", i), None)
+    template = appset.spec.child("template")
+    releases = []
+    if isinstance(template.data, Mapping):
+        releases = [_application(run, template, element) for element in elements]
+    else:
+        run.notice("no template: no application is generated")
+    runtime = tuple(dict.fromkeys(r for e in elements for r in e.runtime))
+    facts = ApplicationSetFacts(appset.name, appset.evidence, len(releases), runtime)
+    return releases, facts
+
+
+# -- rendering one application -------------------------------------------------------
+
+
+def _application(run: _Expansion, template: Located, element: Element) -> Release:
+    rendered, gaps = render_tree(template.data, element.params, run.go)
+    patch = run.appset.spec.get("templatePatch")
+    if isinstance(patch, str) and run.go:
+        rendered = _patched(run, rendered, patch, element)
+    name = str(as_mapping(rendered.get("metadata")).get("name") or run.appset.name)
+    reason = _reason(element)
+    unknowns = tuple(
+        dict.fromkeys(
+            Unknown(
+                _field(path),
+                str(template.get(*path)),
+                reason if gap.missing else f"{gap.expression} is not evaluated",
+            )
+            for path, gap in gaps
+        )
+    )
+    for unknown in unknowns:
+        run.notice(unknown.describe())
+    base = run.appset.evidence
+    evidence = Evidence(
+        base.file, base.line, base.end_line, f"{run.appset.kind} {run.appset.name}: {name}"[:120]
+    )
+    spec = Located(template.doc, (*template.base, "spec"), rendered.get("spec"))
+    spec_unknowns = tuple(
+        Unknown(u.field.removeprefix("spec."), u.template, u.reason)
+        for u in unknowns
+        if u.field.startswith("spec.")
+    )
+    release = argo_release(
+        "Application", name, evidence, spec, run.appset.text, run.notices, spec_unknowns
+    )
+    release.application_set = run.appset.name
+    release.elements = element.cited
+    return release
+
+
+def _patched(run: _Expansion, rendered: Any, patch: str, element: Element) -> Any:
+    result = render(patch, element.params, True)
+    if result.gaps:
+        run.notice("templatePatch uses template logic or parameters not evaluated: not applied")
+        return rendered
+    try:
+        documents = list(iter_yaml_documents(result.text, run.appset.evidence.file))
+    except YamlError:
+        run.notice("templatePatch is not YAML once rendered: not applied")
+        return rendered
+    for document in documents:
+        if isinstance(document.data, Mapping):
+            rendered = _deep_merge(rendered, document.data)
+    return rendered
+
+
+def _reason(element: Element) -> str:
+    if element.runtime:
+        return f"known only at run time ({'; '.join(element.runtime)})"
+    return "not provided by the generators"
+
+
+def _field(path: tuple[str | int, ...]) -> str:
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
+    return text
+
+
+# -- generators ----------------------------------------------------------------------
+
+
+def _generate(run: _Expansion, generator: Located, parent: Element | None) -> list[Element]:
+    data = as_mapping(generator.data)
+    if parent is not None and parent.params:
+        interpolated, _ = render_tree(dict(data), parent.params, run.go)
+        generator = Located(generator.doc, generator.base, interpolated)
+        data = interpolated
+    kind = next((str(k) for k in data if k not in ("selector", "template")), "")
+    if kind == "list":
+        found = _list(run, generator)
+    elif kind == "clusters":
+        found = _clusters(run, generator)
+    elif kind == "git":
+        found = _git(run, generator)
+    elif kind == "matrix":
+        found = _matrix(run, generator)
+    elif kind == "merge":
+        found = _merge(run, generator)
+    elif kind in RUNTIME_GENERATORS:
+        cited = generator.evidence(kind, text=f"{run.appset.name}: {kind} generator")
+        found = [Element({}, (cited,), (RUNTIME_GENERATORS[kind],))]
+    else:
+        run.notice(f"generator {kind or '(empty)'} is not read")
+        found = []
+    if isinstance(data.get("template"), Mapping):
+        run.notice(f"the {kind} generator's own template is not read")
+    selector = as_mapping(data.get("selector"))
+    if selector:
+        found = [e for e in found if e.runtime or _selected(selector, _flat(e.params, run.go))]
+    return found
+
+
+def _list(run: _Expansion, generator: Located) -> list[Element]:
+    found = []
+    for i, item in enumerate(as_list(generator.get("list", "elements"))):
+        if not isinstance(item, Mapping):
+            continue
+        params = dict(item) if run.go else _fast_list_params(item)
+        cited = generator.evidence("list", "elements", i, text=f"list element {_label(item)}")
+        found.append(Element(params, (cited,)))
+    text = generator.get("list", "elementsYaml")
+    if isinstance(text, str) and text.strip():
+        cited = generator.evidence("list", "elementsYaml")
+        items = _yaml_list(text, run.appset.evidence.file) if not is_templated(text) else None
+        if items is None:
+            found.append(Element({}, (cited,), ("elementsYaml that is not evaluated",)))
+        else:
+            found += [Element(dict(item) if run.go else flatten(item), (cited,)) for item in items]
+    return found
+
+
+def _clusters(run: _Expansion, generator: Located) -> list[Element]:
+    spec = as_mapping(generator.get("clusters"))
+    selector = as_mapping(spec.get("selector"))
+    values = as_mapping(spec.get("values"))
+    cited = generator.evidence("clusters", text=f"{run.appset.name}: clusters")
+    if not run.view.clusters:
+        return [Element(_with_values({}, values, run.go), (cited,), (NO_CLUSTER_SECRETS,))]
+    found = []
+    narrowed = bool(selector.get("matchLabels") or selector.get("matchExpressions"))
+    for cluster in run.view.clusters:
+        if _selected(selector, cluster.labels):
+            params = _cluster_params(cluster, run.go)
+            found.append(Element(_with_values(params, values, run.go), (cited, cluster.evidence)))
+    if not narrowed and not any(c.server == IN_CLUSTER_SERVER for c in run.view.clusters):
+        local = {
+            "name": IN_CLUSTER_NAME,
+            "nameNormalized": IN_CLUSTER_NAME,
+            "server": IN_CLUSTER_SERVER,
+            "project": "",
+        }
+        found.append(Element(_with_values(local, values, run.go), (cited,)))
+    return found
+
+
+def _git(run: _Expansion, generator: Located) -> list[Element]:
+    git = as_mapping(generator.get("git"))
+    prefix = str(git.get("pathParamPrefix") or "")
+    values = as_mapping(git.get("values"))
+    kind = "files" if git.get("files") else "directories"
+    entries = [as_mapping(e) for e in as_list(git.get(kind))]
+    includes = [str(e.get("path", "")) for e in entries if not _truthy(e.get("exclude"))]
+    excludes = [str(e.get("path", "")) for e in entries if _truthy(e.get("exclude"))]
+    cited = generator.evidence("git", kind, text=f"{run.appset.name}: git {kind}")
+    repo = str(git.get("repoURL", ""))
+    if any(is_templated(p) for p in includes):
+        return [Element({}, (cited,), (f"git {kind} whose path is not known",))]
+    found: list[Element] = []
+    if kind == "files":
+        for path in run.view.files:
+            if any(_git_glob(p, path) for p in includes) and not any(
+                _git_glob(p, path) for p in excludes
+            ):
+                found += _file_elements(run, path, prefix, values)
+    else:
+        for folder in run.view.directories():
+            if any(_path_match(p, folder) for p in includes) and not any(
+                _path_match(p, folder) for p in excludes
+            ):
+                params = _path_params(folder, None, prefix, run.go)
+                folder_cited = Evidence(cited.file, cited.line, cited.end_line, f"git dir {folder}")
+                found.append(Element(_with_values(params, values, run.go), (folder_cited,)))
+    if not found:
+        reason = f"git {kind} generator: nothing in this repository matches {', '.join(includes)}"
+        return [Element({}, (cited,), (f"{reason} (repoURL {repo})" if repo else reason,))]
+    return found
+
+
+def _file_elements(
+    run: _Expansion, path: str, prefix: str, values: Mapping[str, Any]
+) -> Iterator[Element]:
+    for document in run.view.read(path):
+        first, last = document.span(())
+        cited = Evidence(path, first, last, f"git file {path}")
+        data = document.data
+        items = [data] if isinstance(data, Mapping) else as_list(data)
+        for item in items:
+            if not isinstance(item, Mapping):
+                continue
+            params: dict[str, Any] = dict(item) if run.go else flatten(item)
+            params.update(_path_params(path.rpartition("/")[0] or ".", path, prefix, run.go))
+            yield Element(_with_values(params, values, run.go), (cited,))
+
+
+def _matrix(run: _Expansion, generator: Located) -> list[Element]:
+    children = as_list(generator.get("matrix", "generators"))
+    if len(children) != 2:
+        run.notice("a matrix generator needs exactly two generators: no application from it")
+        return []
+    found = []
+    for a in _generate(run, generator.child("matrix", "generators", 0), None):
+        for b in _generate(run, generator.child("matrix", "generators", 1), a):
+            params = _deep_merge(b.params, a.params) if run.go else {**b.params, **a.params}
+            found.append(Element(params, a.cited + b.cited, a.runtime + b.runtime))
+    return found
+
+
+def _merge(run: _Expansion, generator: Located) -> list[Element]:
+    keys = [str(k) for k in as_list(generator.get("merge", "mergeKeys"))]
+    children = as_list(generator.get("merge", "generators"))
+    sets = [
+        _generate(run, generator.child("merge", "generators", i), None)
+        for i in range(len(children))
+    ]
+    if not sets or not keys:
+        run.notice("a merge generator needs generators and mergeKeys: no application from it")
+        return []
+    base = list(sets[0])
+    for others in sets[1:]:
+        by_key = {_merge_key(e, keys, run.go): e for e in others if not e.runtime}
+        late = tuple(r for e in others if e.runtime for r in e.runtime)
+        for i, element in enumerate(base):
+            other = by_key.get(_merge_key(element, keys, run.go))
+            if other is not None and not element.runtime:
+                params = (
+                    _deep_merge(element.params, other.params)
+                    if run.go
+                    else {**element.params, **other.params}
+                )
+                base[i] = Element(params, element.cited + other.cited, element.runtime)
+            elif late:
+                base[i] = Element(element.params, element.cited, element.runtime + late)
+    return base
+
+
+# -- parameters ----------------------------------------------------------------------
+
+
+def _fast_list_params(item: Mapping[str, Any]) -> dict[str, Any]:
+    params: dict[str, Any] = {}
+    for key, value in item.items():
+        if key == "values" and isinstance(value, Mapping):
+            params.update({f"values.{k}": str(v) for k, v in value.items()})
+        else:
+            params[str(key)] = value if isinstance(value, str) else str(value)
+    return params
+
+
+def _cluster_params(cluster: ArgoCluster, go: bool) -> dict[str, Any]:
+    params: dict[str, Any] = {
+        "name": cluster.name,
+        "nameNormalized": sanitize_name(cluster.name),
+        "server": cluster.server,
+        "project": cluster.project,
+    }
+    labels = {str(k): str(v) for k, v in cluster.labels.items()}
+    annotations = {str(k): str(v) for k, v in cluster.annotations.items()}
+    if go:
+        params["metadata"] = {"labels": labels, "annotations": annotations}
+    else:
+        params.update({f"metadata.labels.{k}": v for k, v in labels.items()})
+        params.update({f"metadata.annotations.{k}": v for k, v in annotations.items()})
+    return params
+
+
+def _path_params(folder: str, file: str | None, prefix: str, go: bool) -> dict[str, Any]:
+    basename = folder.rpartition("/")[2]
+    path: dict[str, Any] = {
+        "path": folder,
+        "basename": basename,
+        "basenameNormalized": sanitize_name(basename),
+        "segments": folder.split("/"),
+    }
+    if file is not None:
+        filename = file.rpartition("/")[2]
+        path["filename"] = filename
+        path["filenameNormalized"] = sanitize_name(filename)
+    if go:
+        return {prefix: {"path": path}} if prefix else {"path": path}
+    name = f"{prefix}.path" if prefix else "path"
+    flat: dict[str, Any] = {name: folder}
+    flat.update({f"{name}.{k}": v for k, v in path.items() if k not in ("path", "segments")})
+    flat.update({f"{name}[{i}]": s for i, s in enumerate(path["segments"]) if s})
+    return flat
+
+
+def _with_values(params: dict[str, Any], values: Mapping[str, Any], go: bool) -> dict[str, Any]:
+    """A generator's ``values``, rendered with the element's own parameters."""
+    if not values:
+        return params
+    rendered = {}
+    for key, value in values.items():
+        result = render(str(value), params, go)
+        if not result.gaps:  # a value that cannot be rendered is a parameter not provided
+            rendered[str(key)] = result.text
+    if go:
+        return {**params, "values": rendered}
+    return {**params, **{f"values.{k}": v for k, v in rendered.items()}}
+
+
+def _flat(params: Mapping[str, Any], go: bool) -> Mapping[str, str]:
+    return flatten(params) if go else {k: str(v) for k, v in params.items()}
+
+
+def _merge_key(element: Element, keys: list[str], go: bool) -> tuple[str, ...]:
+    flat = _flat(element.params, go)
+    return tuple(flat.get(k, "") for k in keys)
+
+
+def _selected(selector: Mapping[str, Any], labels: Mapping[str, Any]) -> bool:
+    """A Kubernetes label selector (``matchLabels``, ``matchExpressions``) on ``labels``."""
+    for key, value in as_mapping(selector.get("matchLabels")).items():
+        if str(labels.get(key)) != str(value) or key not in labels:
+            return False
+    for expression in as_list(selector.get("matchExpressions")):
+        rule = as_mapping(expression)
+        key, operator = str(rule.get("key", "")), str(rule.get("operator", ""))
+        wanted = {str(v) for v in as_list(rule.get("values"))}
+        present = key in labels
+        value = str(labels.get(key, ""))
+        if operator == "In" and not (present and value in wanted):
+            return False
+        if operator == "NotIn" and present and value in wanted:
+            return False
+        if operator == "Exists" and not present:
+            return False
+        if operator == "DoesNotExist" and present:
+            return False
+    return True
+
+
+def _git_glob(pattern: str, path: str) -> bool:
+    # git ls-files pathspec: '*' matches '/' too (the controller's default globbing).
+    return fnmatch.fnmatchcase(path, pattern.lstrip("/"))
+
+
+def _path_match(pattern: str, folder: str) -> bool:
+    # Go's path.Match: '*' stays within one segment.
+    parts = pattern.strip("/").split("/")
+    segments = folder.split("/")
+    return len(parts) == len(segments) and all(
+        fnmatch.fnmatchcase(s, p) for s, p in zip(segments, parts, strict=True)
+    )
+
+
+def _yaml_list(text: str, source: str) -> list[Mapping[str, Any]] | None:
+    try:
+        documents = list(iter_yaml_documents(text, source))
+    except YamlError:
+        return None
+    data = documents[0].data if documents else None
+    return [i for i in as_list(data) if isinstance(i, Mapping)] if data is not None else None
+
+
+def _deep_merge(base: Any, override: Any) -> Any:
+    if isinstance(base, Mapping) and isinstance(override, Mapping):
+        merged = dict(base)
+        for key, value in override.items():
+            merged[key] = _deep_merge(base.get(key), value) if key in base else value
+        return merged
+    return override
+
+
+def _label(item: Mapping[str, Any]) -> str:
+    for key, value in item.items():
+        if isinstance(value, str | int | float) and not isinstance(value, bool):
+            return f"{key}: {value}"
+        if isinstance(value, Mapping):
+            inner = _label(value)
+            if inner:
+                return f"{key}.{inner}"
+    return ""
+
+
+def _truthy(value: Any) -> bool:
+    return value is True or (isinstance(value, str) and value.strip().lower() == "true")
