@@ -23,6 +23,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path, PurePosixPath
 
+from stackyard.assess.inputs.ansible import ansible_objects, ansible_releases
 from stackyard.assess.inputs.appset_templates import is_templated
 from stackyard.assess.inputs.appsets import ArgoSource, RepositoryView, expand
 from stackyard.assess.inputs.argo_values import ARGO_CHARTS, argo_sources, extra_objects
@@ -52,6 +53,7 @@ from stackyard.assess.inputs.releases import (
 )
 from stackyard.assess.inputs.terraform import read_terraform
 from stackyard.assess.inputs.texts import ci_system, text_file
+from stackyard.assess.inputs.tfreleases import terraform_objects, terraform_release
 from stackyard.assess.inputs.walk import SourceFile, walk
 from stackyard.assess.model import Evidence, Notice
 from stackyard.yamlio import LocatedDocument
@@ -269,6 +271,13 @@ class IndexBuilder:
             self.index.node_settings += node_settings(joined, relative, heredoc.first_line)
             self.index.distribution_signs += signs_in_text(joined, relative, heredoc.first_line)
         self._templates.update(parsed.templates)
+        for block in parsed.blocks:
+            release = terraform_release(block, self.notices)
+            if release is not None:
+                release.inline = release.absorb(release.inline, self._keep_all_values)
+                self.index.releases.append(release)
+            for obj in terraform_objects(block, self.notices):
+                self.add_object(obj, text)
 
     def _documents(self, relative: str, text: str, documents: Sequence[LocatedDocument]) -> None:
         self.index.stats["documents"] += len(documents)
@@ -284,6 +293,9 @@ class IndexBuilder:
         plain = []
         for doc in documents:
             data = doc.data
+            if isinstance(data, list):
+                self._task_list(doc, text)
+                continue
             if not isinstance(data, Mapping):
                 continue
             api = str(data.get("apiVersion", ""))
@@ -302,6 +314,14 @@ class IndexBuilder:
                 plain.append(doc)
         if plain:
             self._plain_file(relative, plain)
+
+    def _task_list(self, doc: LocatedDocument, text: str) -> None:
+        """A YAML list at the top level: an Ansible playbook or task file."""
+        for release in ansible_releases(doc):
+            release.inline = release.absorb(release.inline, self._keep_all_values)
+            self.index.releases.append(release)
+        for obj in ansible_objects(doc):
+            self.add_object(obj, text)
 
     def _kustomization(self, doc: Located, text: str) -> None:
         counts = {

@@ -20,6 +20,7 @@ from typing import Any
 from hcl2.rules.containers import ObjectRule, TupleRule
 from hcl2.rules.expressions import ExprTermRule
 from hcl2.rules.functions import FunctionCallRule
+from hcl2.rules.strings import HeredocTemplateRule
 
 from stackyard.yamlio import LocatedDocument
 
@@ -69,6 +70,23 @@ def file_calls(expression: Any, offset: int, depth: int = 0) -> Iterator[tuple[s
             return
         for value in values:
             yield from file_calls(value, offset, depth + 1)
+
+
+def heredoc_texts(expression: Any, offset: int) -> Iterator[tuple[str, int, int]]:
+    """Heredocs of an attribute (itself or list items): content, first line, indent.
+
+    The indent is what ``<<-`` strips from every line, so YAML inside keeps its columns.
+    """
+    expression = expression_of(expression)
+    if isinstance(expression, TupleRule):
+        for element in expression.elements:
+            yield from heredoc_texts(element, offset)
+    elif isinstance(expression, HeredocTemplateRule):
+        lines = str(expression.heredoc).rstrip("\r\n").split("\n")[1:-1]  # no <<EOT, EOT
+        indents = [len(line) - len(line.lstrip(" ")) for line in lines if line.strip()]
+        indent = min(indents, default=0)
+        content = "\n".join(line[indent:] for line in lines)
+        yield content, expression._meta.line + offset + 1, indent
 
 
 def _document(node: ObjectRule, file: str, offset: int) -> LocatedDocument:

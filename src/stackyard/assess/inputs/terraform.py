@@ -25,7 +25,7 @@ import hcl2
 from hcl2.rules.base import AttributeRule, BlockRule
 
 from stackyard.assess.inputs.hclblocks import MAX_CHUNKS, Chunk, top_level_chunks
-from stackyard.assess.inputs.hclvalues import file_calls, object_literals
+from stackyard.assess.inputs.hclvalues import file_calls, heredoc_texts, object_literals
 from stackyard.assess.inputs.texts import TextFile, text_file
 from stackyard.assess.model import Evidence, Notice
 from stackyard.yamlio import LocatedDocument
@@ -56,6 +56,8 @@ class TerraformBlock:
     documents: Mapping[str, tuple[LocatedDocument, ...]] = field(default_factory=dict)
     # ``file("...")``/``templatefile("...")`` per attribute: repository path and line.
     file_refs: Mapping[str, tuple[tuple[str, int], ...]] = field(default_factory=dict)
+    # Heredocs per attribute (``yaml_body = <<-YAML``): content, first line, indent.
+    heredoc_values: Mapping[str, tuple[tuple[str, int, int], ...]] = field(default_factory=dict)
 
     @property
     def address(self) -> str:
@@ -161,6 +163,7 @@ def _block(child: BlockRule, file: str, folder: PurePosixPath, offset: int) -> T
     nested: dict[str, list[tuple[int, int]]] = {}
     documents: dict[str, list[LocatedDocument]] = {}
     files: dict[str, list[tuple[str, int]]] = {}
+    heredocs: dict[str, list[tuple[str, int, int]]] = {}
     for item in child.body.children:
         if isinstance(item, AttributeRule):
             name = str(item.identifier.serialize())
@@ -169,6 +172,8 @@ def _block(child: BlockRule, file: str, folder: PurePosixPath, offset: int) -> T
                 documents.setdefault(name, []).append(found)
             for path, line in file_calls(item.expression, offset):
                 files.setdefault(name, []).append((_template_path(folder, path), line))
+            for heredoc in heredoc_texts(item.expression, offset):
+                heredocs.setdefault(name, []).append(heredoc)
         elif isinstance(item, BlockRule):
             kind = str(item.labels[0].serialize()).strip('"') if item.labels else ""
             nested.setdefault(kind, []).append(
@@ -190,6 +195,7 @@ def _block(child: BlockRule, file: str, folder: PurePosixPath, offset: int) -> T
         nested_lines={k: tuple(v) for k, v in nested.items()},
         documents={k: tuple(v) for k, v in documents.items()},
         file_refs={k: tuple(v) for k, v in files.items()},
+        heredoc_values={k: tuple(v) for k, v in heredocs.items()},
     )
 
 
