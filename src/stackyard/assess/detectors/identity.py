@@ -26,6 +26,11 @@ from stackyard.assess.detectors.base import (
     truthy,
     unit,
 )
+from stackyard.assess.detectors.identity_sources import (
+    argocd_dex,
+    declared_clients,
+    terraform_identity_providers,
+)
 from stackyard.assess.inputs import RepositoryIndex
 from stackyard.assess.model import Evidence
 
@@ -49,15 +54,20 @@ def _identity_provider(index: RepositoryIndex, looks_for: str) -> DetectorResult
         groups=("k8s.keycloak.org", "keycloak.org"),
         images=("keycloak", "dexidp/dex", "authentik", "zitadel"),
     )
-    found += [b.evidence() for b in index.resources("keycloak_realm")]
-    return achieved(found, "identity provider deployed") if found else missing(looks_for)
+    found += terraform_identity_providers(index)
+    found += argocd_dex(index)
+    if found:
+        return achieved(found, "identity provider deployed")
+    # A service that sends its users to an OIDC issuer proves an identity provider
+    # exists, even when it runs outside this repository (a SaaS or another team's).
+    wired = [e for check in WIRING.values() for e in check(index)]
+    if wired:
+        return achieved(wired, "an identity provider outside the repository: services log in to it")
+    return missing(looks_for)
 
 
 def _oidc_clients(index: RepositoryIndex, looks_for: str) -> DetectorResult:
-    clients: dict[str, Evidence] = {}
-    for block in index.resources("keycloak_openid_client"):
-        name = str(block.attributes.get("client_id") or block.labels[-1])
-        clients.setdefault(name, block.evidence("client_id"))
+    clients = declared_clients(index)
     for obj in index.of_kind("KeycloakClient"):
         name = str(obj.get("spec", "client", "clientId") or obj.name)
         clients.setdefault(name, obj.evidence(text=f"KeycloakClient {name}"))
@@ -133,6 +143,15 @@ def harbor_sso(index: RepositoryIndex) -> list[Evidence]:
     return found
 
 
+def vault_sso(index: RepositoryIndex) -> list[Evidence]:
+    """Where Vault logs users in through OIDC (a ``vault_jwt_auth_backend`` of type oidc)."""
+    return [
+        block.evidence("type")
+        for block in index.resources("vault_jwt_auth_backend")
+        if block.attributes.get("type") == "oidc"
+    ]
+
+
 def deployed_uis(index: RepositoryIndex) -> dict[str, list[Evidence]]:
     """Platform UIs that should log in through SSO, with evidence they are deployed."""
     uis: dict[str, list[Evidence]] = {}
@@ -155,7 +174,12 @@ def deployed_uis(index: RepositoryIndex) -> dict[str, list[Evidence]]:
     return uis
 
 
-WIRING = {"Grafana": grafana_sso, "Argo CD": argocd_sso, "Harbor": harbor_sso}
+WIRING = {
+    "Grafana": grafana_sso,
+    "Argo CD": argocd_sso,
+    "Harbor": harbor_sso,
+    "Vault": vault_sso,
+}
 
 
 def _sso_wired(index: RepositoryIndex, looks_for: str) -> DetectorResult:
@@ -246,17 +270,20 @@ def _realm_clients(value: object) -> list[str]:
 DETECTORS: tuple[Detector, ...] = (
     FunctionDetector(
         "identity-provider",
-        "a Keycloak/Dex/Authentik/Zitadel chart, operator objects or images",
+        "a Keycloak/Dex/Authentik/Zitadel chart, operator objects or images, Argo CD's Dex, "
+        "Terraform keycloak_realm or vault_identity_oidc_provider",
         _identity_provider,
     ),
     FunctionDetector(
         "oidc-clients",
-        "keycloak_openid_client (Terraform), KeycloakClient objects or realm exports with clients",
+        "Terraform keycloak_openid_client/keycloak_saml_client/vault_identity_oidc_client, "
+        "KeycloakClient objects, realm exports with clients or Dex staticClients",
         _oidc_clients,
     ),
     FunctionDetector(
         "sso-wired",
-        "grafana.ini auth.* enabled, Argo CD oidc.config/dex.config, Harbor auth_mode oidc_auth",
+        "grafana.ini auth.* enabled, Argo CD oidc.config/dex.config, Harbor auth_mode oidc_auth, "
+        "Vault OIDC auth",
         _sso_wired,
     ),
     FunctionDetector(
