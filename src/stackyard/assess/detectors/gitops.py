@@ -58,9 +58,11 @@ def _app_of_apps(index: RepositoryIndex, looks_for: str) -> DetectorResult:
             detail.append(f"{len(flux_tree)} Flux Kustomizations")
         evidence = [r.evidence for r in parents] + [a.evidence for a in appsets]
         return achieved(evidence + [r.evidence for r in flux_tree], "; ".join(detail))
-    if index.releases:
+    # Releases Terraform or Ansible install are not Applications a parent could manage.
+    applications = [r for r in index.releases if r.kind in ARGO_KINDS + FLUX_KINDS]
+    if applications:
         return partial(
-            [r.evidence for r in index.releases],
+            [r.evidence for r in applications],
             in_terms(
                 index,
                 "Applications exist but no parent Application or ApplicationSet manages them",

@@ -24,7 +24,7 @@ from stackyard.assess.detectors.base import (
     partial,
     truthy,
 )
-from stackyard.assess.inputs import RepositoryIndex
+from stackyard.assess.inputs import Located, RepositoryIndex, TerraformBlock
 from stackyard.assess.inputs.platform import providers
 from stackyard.assess.model import Evidence
 
@@ -67,16 +67,69 @@ def find_cni(index: RepositoryIndex) -> CniFinding:
             found.modes.setdefault(chart, "overlay" if chart == "canal" else "unknown")
             found.evidence += uses
     vpc_cni = component(index, images=("amazon-k8s-cni",))
-    vpc_cni += [
-        b.evidence() for b in index.resources("aws_eks_addon") if "vpc-cni" in str(b.attributes)
-    ]
     if vpc_cni:
         found.modes["aws-vpc-cni"] = "vpc-native"
         found.evidence += vpc_cni
+    for name, mode, evidence in terraform_cnis(index):
+        found.modes.setdefault(name, mode)
+        found.evidence.append(evidence)
     if not found.modes and _rke2(index):
         found.modes["canal"] = "overlay (RKE2 default)"
         found.evidence += [s.evidence for s in index.node_settings][:3]
     return found
+
+
+def terraform_cnis(index: RepositoryIndex) -> list[tuple[str, str, Evidence]]:
+    """CNIs a managed cluster is given in Terraform: (name, routing mode, evidence).
+
+    - EKS: the ``vpc-cni`` add-on, as ``aws_eks_addon`` or in the EKS module's
+      ``cluster_addons``/``addons`` map (pod IPs come from the VPC).
+    - GKE: ``datapath_provider = "ADVANCED_DATAPATH"`` is Dataplane V2, built on Cilium
+      (https://cloud.google.com/kubernetes-engine/docs/concepts/dataplane-v2).
+    - AKS: ``network_profile`` — Azure CNI powered by Cilium (``network_data_plane`` or
+      ``network_policy = "cilium"``), Azure CNI (VNet IPs unless ``network_plugin_mode
+      = "overlay"``) or kubenet
+      (https://learn.microsoft.com/azure/aks/azure-cni-powered-by-cilium).
+    """
+    found: list[tuple[str, str, Evidence]] = []
+    for block in index.resources("aws_eks_addon"):
+        if block.attributes.get("addon_name") == "vpc-cni":
+            found.append(("aws-vpc-cni", "vpc-native", block.evidence("addon_name")))
+    for block in index.terraform:
+        if block.block_type != "module":
+            continue
+        for attribute in ("cluster_addons", "addons"):
+            for document in block.documents.get(attribute, ()):
+                addons = Located(document)
+                if isinstance(addons.data, dict) and "vpc-cni" in addons.data:
+                    found.append(("aws-vpc-cni", "vpc-native", addons.evidence("vpc-cni")))
+    for block in index.resources("google_container_cluster"):
+        if block.attributes.get("datapath_provider") == "ADVANCED_DATAPATH":
+            found.append(("cilium", "native", block.evidence("datapath_provider")))
+    for block in index.resources("azurerm_kubernetes_cluster"):
+        found += _aks_cni(block)
+    return found
+
+
+def _aks_cni(block: TerraformBlock) -> list[tuple[str, str, Evidence]]:
+    profiles = block.attributes.get("network_profile")
+    spans = block.nested_lines.get("network_profile", ())
+    if not isinstance(profiles, list) or not profiles or not isinstance(profiles[0], dict):
+        return []
+    profile = profiles[0]
+    first, last = spans[0] if spans else (block.line, block.end_line)
+    overlay = profile.get("network_plugin_mode") == "overlay"
+    routing = "overlay" if overlay else "vpc-native"
+    if "cilium" in (profile.get("network_data_plane"), profile.get("network_policy")):
+        name, routing = "cilium", "overlay" if overlay else "native"
+    elif profile.get("network_plugin") == "azure":
+        name = "azure-cni"
+    elif profile.get("network_plugin") == "kubenet":
+        name, routing = "kubenet", "overlay"
+    else:
+        return []
+    text = f"network_profile: {profile.get('network_plugin', '')} {name}".strip()
+    return [(name, routing, Evidence(block.file, first, last, text))]
 
 
 def on_cloud(index: RepositoryIndex) -> bool:
