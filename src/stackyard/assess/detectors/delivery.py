@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 from stackyard.assess.detectors.base import (
     Detector,
     DetectorResult,
@@ -15,13 +13,8 @@ from stackyard.assess.detectors.base import (
     missing,
     partial,
 )
+from stackyard.assess.detectors.validation import atlantis_plans, pipeline_checks
 from stackyard.assess.inputs import RepositoryIndex
-
-_CHECKS = re.compile(
-    r"\b(terraform\s+(validate|plan|fmt)|tofu\s+(validate|plan)|tflint|helm\s+(lint|template)"
-    r"|kubeconform|kubeval|kustomize\s+build|yamllint|pytest|go\s+test|make\s+(test|lint|check)"
-    r"|hashicorp/setup-terraform|pre-commit\s+run|stackyard\s+validate)\b"
-)
 
 
 def _pipelines(index: RepositoryIndex, looks_for: str) -> DetectorResult:
@@ -36,12 +29,17 @@ def _pipelines(index: RepositoryIndex, looks_for: str) -> DetectorResult:
 
 
 def _validation(index: RepositoryIndex, looks_for: str) -> DetectorResult:
-    found = index.text_hits(_CHECKS)
-    return (
-        achieved(found, "pipelines validate infrastructure and manifests")
-        if found
-        else missing(looks_for)
-    )
+    found = pipeline_checks(index)
+    atlantis = atlantis_plans(index)
+    if found and atlantis:
+        return achieved(
+            found + atlantis, "pipelines validate changes; Atlantis plans every pull request"
+        )
+    if atlantis:
+        return achieved(atlantis, "Atlantis plans every pull request that changes Terraform")
+    if found:
+        return achieved(found, "pipelines validate infrastructure and manifests")
+    return missing(looks_for)
 
 
 def _progressive(index: RepositoryIndex, looks_for: str) -> DetectorResult:
@@ -84,7 +82,8 @@ DETECTORS: tuple[Detector, ...] = (
     ),
     FunctionDetector(
         "ci-validation",
-        "terraform validate/plan, helm lint, kubeconform, kustomize build or tests in CI",
+        "terraform validate/plan, helm lint, kubeconform, conftest, kustomize build or tests "
+        "in CI or in a script or Makefile target CI calls; Atlantis autoplan",
         _validation,
     ),
     FunctionDetector(

@@ -55,6 +55,8 @@ def ci_system(relative: str) -> str:
         return "Jenkins"
     if ".circleci" in posix.parts:
         return "CircleCI"
+    if name in ("atlantis.yaml", "atlantis.yml", "repos.yaml"):
+        return "Atlantis"
     return {
         "azure-pipelines.yml": "Azure Pipelines",
         "bitbucket-pipelines.yml": "Bitbucket Pipelines",

@@ -73,6 +73,10 @@ def classify(relative: str) -> FileKind | None:
         return "ci"
     if ".circleci" in parts and name == "config.yml":
         return "ci"
+    if name in ("atlantis.yaml", "atlantis.yml") or (
+        name == "repos.yaml" and "atlantis" in relative.lower()
+    ):
+        return "ci"
     if name.endswith((".pkr.hcl", ".pkr.json")):
         return "packer"
     if name.endswith(".tf"):
