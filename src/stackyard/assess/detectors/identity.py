@@ -270,7 +270,7 @@ def _realm_clients(value: object) -> list[str]:
 DETECTORS: tuple[Detector, ...] = (
     FunctionDetector(
         "identity-provider",
-        "a Keycloak/Dex/Authentik/Zitadel chart, operator objects or images, Argo CD's Dex, "
+        "a Keycloak/Dex/Authentik/Zitadel chart, operator objects or images, a dex.config, "
         "Terraform keycloak_realm or vault_identity_oidc_provider",
         _identity_provider,
     ),
