@@ -416,3 +416,75 @@ def test_a_simple_template_patch_is_applied(write_tree: WriteTree) -> None:
     facts, notices = index(root)
     assert all(r.self_heal is not None for r in generated(facts, "patched").values())
     assert said(notices, "apps/patched.yaml") == ""
+
+
+UMBRELLA_CHART = """\
+apiVersion: v2
+name: platform
+version: 1.0.0
+dependencies:
+  - {name: argo-cd, alias: argocd, version: 7.7.0, repository: https://argoproj.github.io/argo-helm}
+  - {name: argocd-apps, alias: apps, version: 1.6.2, repository: https://argoproj.github.io/argo-helm}
+"""
+# argocd-apps before 2.0.0 took lists of entries with a name; argo-cd renders extraObjects.
+UMBRELLA_VALUES = """\
+argocd:
+  extraObjects:
+    - apiVersion: argoproj.io/v1alpha1
+      kind: Application
+      metadata: {name: extra, namespace: argocd}
+      spec:
+        source: {repoURL: https://charts.jetstack.io, chart: cert-manager}
+        syncPolicy: {automated: {selfHeal: true}}
+apps:
+  applications:
+    - name: root
+      project: default
+      source: {repoURL: https://git.example.com/p.git, path: apps}
+      destination: {server: https://kubernetes.default.svc, namespace: argocd}
+      syncPolicy:
+        automated:
+          selfHeal: true
+"""
+
+
+def test_umbrella_values_declare_applications_in_list_form_and_extra_objects(
+    write_tree: WriteTree,
+) -> None:
+    root = write_tree(
+        {"platform/Chart.yaml": UMBRELLA_CHART, "platform/values.yaml": UMBRELLA_VALUES}
+    )
+    facts, _ = index(root)
+    by_name = {r.name: r for r in facts.releases}
+    assert sorted(by_name) == ["extra", "root"]
+    heal = by_name["root"].self_heal
+    assert heal is not None
+    assert heal.evidence == Evidence("platform/values.yaml", 17, 17, "automated.selfHeal: true")
+    assert by_name["root"].evidence == Evidence("platform/values.yaml", 11, 17, "Application root")
+    assert by_name["extra"].charts == ("cert-manager",)
+
+
+def test_argocd_apps_values_in_map_form_generate_their_application_sets(
+    write_tree: WriteTree,
+) -> None:
+    values = """\
+applicationsets:
+  addons:
+    goTemplate: true
+    generators:
+      - list:
+          elements:
+            - {chart: vault}
+            - {chart: loki}
+    template:
+      metadata: {name: "{{.chart}}"}
+      spec:
+        source: {repoURL: https://helm.example.com, chart: "{{.chart}}"}
+        destination: {server: https://kubernetes.default.svc, namespace: "{{.chart}}"}
+        syncPolicy: {automated: {selfHeal: true}}
+"""
+    facts, _ = index(write_tree({"bootstrap/argocd-apps-values.yaml": values}))
+    apps = generated(facts, "addons")
+    assert sorted(apps) == ["loki", "vault"]
+    assert apps["vault"].evidence.file == "bootstrap/argocd-apps-values.yaml"
+    assert [a.name for a in facts.application_sets] == ["addons"]
