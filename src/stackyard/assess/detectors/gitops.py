@@ -145,16 +145,19 @@ def _infrastructure(index: RepositoryIndex, looks_for: str) -> DetectorResult:
 
 
 def _remote_state(index: RepositoryIndex, looks_for: str) -> DetectorResult:
-    backends = []
+    backends: dict[str, Evidence] = {}  # one per folder: a module has one state
     for block in index.terraform:
         if block.block_type != "terraform":
             continue
         backend = block.attributes.get("backend")
         kinds = _labels(backend)
         if any(k != "local" for k in kinds) or "cloud" in block.attributes:
-            backends.append(block.evidence())
+            backends.setdefault(str(PurePosixPath(block.file).parent), block.evidence())
     if backends:
-        return achieved(backends, f"remote Terraform state in {len(backends)} stacks")
+        noun = "folder" if len(backends) == 1 else "folders"
+        return achieved(
+            list(backends.values()), f"remote Terraform state in {len(backends)} {noun}"
+        )
     if index.terraform:
         return missing(looks_for, "Terraform without a remote backend (local state)")
     return missing(looks_for)

@@ -18,6 +18,7 @@ from stackyard.assess.detectors.base import (
     FunctionDetector,
     achieved,
     component,
+    distinct,
     first_set,
     missing,
     partial,
@@ -165,6 +166,7 @@ def _alert_rules(index: RepositoryIndex, looks_for: str) -> DetectorResult:
         )
         if h.value
     ]
+    found = list(distinct(found))  # releases sharing a values file cite it once
     return achieved(found, f"{len(found)} alert rule sets") if found else missing(looks_for)
 
 
@@ -181,6 +183,7 @@ def _dashboards(index: RepositoryIndex, looks_for: str) -> DetectorResult:
             if hit is not None and isinstance(hit.value, Mapping) and hit.value:
                 found.append(hit.evidence)
     found += _chart_default_dashboards(index)
+    found = list(distinct(found))  # releases sharing a values file cite it once
     detail = f"dashboards as code in {len(found)} place{'s' if len(found) != 1 else ''}"
     return achieved(found, detail) if found else missing(looks_for)
 

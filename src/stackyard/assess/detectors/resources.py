@@ -18,6 +18,7 @@ from stackyard.assess.detectors.base import (
     DetectorResult,
     FunctionDetector,
     achieved,
+    distinct_things,
     missing,
     partial,
     unit,
@@ -136,15 +137,19 @@ def _quotas(index: RepositoryIndex, looks_for: str) -> DetectorResult:
 
 
 def _autoscaling(index: RepositoryIndex, looks_for: str) -> DetectorResult:
-    found = index.sighted("HorizontalPodAutoscaler", "ScaledObject", "VerticalPodAutoscaler")
-    found += [e for summary in index.summaries() for e in summary.autoscaling]
-    return achieved(found, f"{len(found)} autoscalers") if found else missing(looks_for)
+    objects = index.sighted("HorizontalPodAutoscaler", "ScaledObject", "VerticalPodAutoscaler")
+    switches = [e for summary in index.summaries() for e in summary.autoscaling]
+    count = distinct_things(objects, switches)
+    found = objects + switches
+    return achieved(found, f"{count} autoscalers") if found else missing(looks_for)
 
 
 def _pdbs(index: RepositoryIndex, looks_for: str) -> DetectorResult:
-    found = index.sighted("PodDisruptionBudget")
-    found += [e for summary in index.summaries() for e in summary.budgets]
-    return achieved(found, f"{len(found)} disruption budgets") if found else missing(looks_for)
+    objects = index.sighted("PodDisruptionBudget")
+    switches = [e for summary in index.summaries() for e in summary.budgets]
+    count = distinct_things(objects, switches)
+    found = objects + switches
+    return achieved(found, f"{count} disruption budgets") if found else missing(looks_for)
 
 
 DETECTORS: tuple[Detector, ...] = (

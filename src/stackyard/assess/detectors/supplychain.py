@@ -150,8 +150,13 @@ def _verify_policies(index: RepositoryIndex) -> list[tuple[Evidence, bool]]:
 
 
 def _values_images(index: RepositoryIndex) -> list[ImageRef]:
-    """Every image reference written in Helm values (the same list for every control)."""
-    return [image for summary in index.summaries() for image in summary.images]
+    """Every image reference written in Helm values (the same list for every control).
+
+    Once each: a values file that many releases share holds each reference once, and
+    counting it per release would inflate "N images" by the number of releases.
+    """
+    once = {image.evidence: image for summary in index.summaries() for image in summary.images}
+    return list(once.values())
 
 
 def _floating(image: str) -> bool:
