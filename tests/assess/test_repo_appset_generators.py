@@ -22,9 +22,7 @@ EXPECTED = {
     "secrets": 2,
     "observability": 2,
 }
-UNKNOWN = (
-    "; 1 more application unknown (chart or values file known only at run time: web-pr-{{.number}})"
-)
+UNKNOWN = " (1 of them unknown: chart or values file known only at run time: web-pr-{{.number}})"
 
 
 @pytest.fixture(scope="module")
@@ -41,10 +39,10 @@ def test_ratings_match_the_expert_reading(assessment: Assessment, area: str, rat
 def test_resource_rating_is_not_inflated_by_one_addons_values(assessment: Assessment) -> None:
     assert assessment.area("resource-management").rating == 2
     limits = control(assessment, "RM-LIMITS-ALL")
-    assert limits.detail == "limits on 1 of 5 applications" + UNKNOWN
+    assert limits.detail == "limits on 1 of 6 applications" + UNKNOWN
     assert limits.evidence[0] == Evidence("addons/cert-manager/values.yaml", 3, 8, "resources:")
     requests = control(assessment, "RM-REQUESTS-ALL")
-    assert requests.detail == "requests on 2 of 5 applications" + UNKNOWN
+    assert requests.detail == "requests on 2 of 6 applications" + UNKNOWN
 
 
 def test_every_generated_application_self_heals(assessment: Assessment) -> None:
@@ -77,7 +75,9 @@ def test_pull_request_fields_are_said_to_be_known_only_at_run_time(
     assessment: Assessment,
 ) -> None:
     said = [n.message for n in assessment.notices if n.file == "bootstrap/previews.yaml"]
-    assert (
-        "line 2: previews: spec.source.helm.valueFiles[1] 'values-pr-{{.number}}.yaml': "
-        "known only at run time (pull request generator)"
-    ) in said
+    assert said == [
+        "line 2: previews: known only at run time (pull request generator): "
+        "metadata.name 'web-pr-{{.number}}'; spec.source.targetRevision '{{.head_sha}}'; "
+        "spec.source.helm.valueFiles[1] 'values-pr-{{.number}}.yaml'; "
+        "spec.destination.namespace 'preview-{{.number}}'"
+    ]

@@ -196,8 +196,9 @@ def test_cluster_generator_without_selector_adds_argo_cds_own_cluster(
     facts, notices = index(root)
     assert sorted(generated(facts, "grafana")) == ["eu-1-sre", "in-cluster-{{.values.team}}"]
     # Argo CD's own cluster has no annotations: the value is not provided.
-    assert "metadata.name '{{.nameNormalized}}-{{.values.team}}': not provided" in said(
-        notices, "apps/grafana.yaml"
+    assert said(notices, "apps/grafana.yaml") == (
+        "line 1: grafana: not provided by the generators: "
+        "metadata.name '{{.nameNormalized}}-{{.values.team}}'"
     )
 
 
@@ -371,11 +372,11 @@ def test_run_time_generators_leave_their_fields_unknown_and_say_so(
     assert app.charts == () and app.values_unknown
     assert app.file_layers == [] and app.summary.requests is None
     text = said(notices, "apps/runtime.yaml")
-    assert (
-        f"runtime: spec.source.chart '{{{{.values.chart}}}}': known only at run time ({reason})"
-        in text
+    assert text == (
+        f"line 1: runtime: known only at run time ({reason}): "
+        "metadata.name 'preview-{{.number}}'; spec.source.chart '{{.values.chart}}'; "
+        "spec.source.helm.valueFiles[0] 'previews/{{.branch}}.yaml'"
     )
-    assert "spec.source.helm.valueFiles[0] 'previews/{{.branch}}.yaml'" in text
     assert app.self_heal is not None  # what the template says for every application holds
 
 
@@ -395,9 +396,9 @@ def test_a_parameter_no_generator_provides_is_unknown_not_globbed(
     )
     facts, notices = index(root)
     assert all(r.summary.requests is None for r in generated(facts, "addons").values())
-    assert (
-        "'addons/{{.values.addonChart}}/{{.values.missing}}.yaml': not provided by the generators"
-        in said(notices, "apps/addons.yaml")
+    assert said(notices, "apps/addons.yaml") == (
+        "line 1: addons: not provided by the generators: spec.source.helm.valueFiles[0] "
+        "'addons/{{.values.addonChart}}/{{.values.missing}}.yaml'"
     )
 
 

@@ -309,13 +309,11 @@ def test_a_cluster_template_without_cluster_secrets_claims_no_values_file(
     )
     assert release.values_unknown
     said = messages(notices, "apps/grafana.yaml")
-    assert any(
-        "grafana: spec.sources[0].helm.valueFiles[1] "
+    assert said == [
+        "line 1: grafana: known only at run time (cluster generator: no cluster Secret in the "
+        "repository): metadata.name 'grafana-{{.name}}'; spec.sources[0].helm.valueFiles[1] "
         "'$values/gitops/values/clusters/{{.name}}/grafana.yaml'"
-        in m
-        and "known only at run time (cluster generator: no cluster Secret" in m
-        for m in said
-    ), said
+    ]
 
 
 def test_values_are_found_through_every_front_door(write_tree: WriteTree) -> None:

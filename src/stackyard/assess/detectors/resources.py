@@ -5,8 +5,8 @@ Application or ApplicationSet, a HelmRelease...) whose values set ``resources``
 requests/limits anywhere, and each workload written as a manifest (or rendered with
 ``--charts``) whose every container sets them — "13 of 13 applications". Each
 application an ApplicationSet generates is a unit with its own value files; one whose
-chart or values file is known only at run time is listed apart as unknown — neither
-counted nor a gap.
+chart or values file is known only at run time is not counted (nothing shows it sets
+them) and is named as unknown, so unknowns never inflate a count.
 """
 
 from __future__ import annotations
@@ -69,12 +69,14 @@ class Coverage:
             parts.append(units_phrase(self.releases, "applications"))
         if self.workloads:
             parts.append(units_phrase(self.workloads, "workloads"))
-        phrase = f"{field} on " + " and ".join(parts) if parts else f"{field} on no known unit"
+        phrase = f"{field} on " + " and ".join(parts)
         if self.unknown:
-            noun = "application" if len(self.unknown) == 1 else "applications"
+            names = ", ".join(self.unknown[:8])
+            if len(self.unknown) > 8:
+                names += f" and {len(self.unknown) - 8} more"
             phrase += (
-                f"; {len(self.unknown)} more {noun} unknown (chart or values file known "
-                f"only at run time: {', '.join(self.unknown)})"
+                f" ({len(self.unknown)} of them unknown: chart or values file known "
+                f"only at run time: {names})"
             )
         return phrase
 
@@ -93,7 +95,9 @@ def coverage(index: RepositoryIndex, field: str) -> Coverage:
         if hit is not None:
             release_units.append(unit(release.name, True, hit))
         elif release.values_unknown:
+            # Not a hit, and not known to be a gap: counted as not set, and said unknown.
             unknown.append(release.name)
+            release_units.append(unit(release.name, False, release.evidence, *release.elements))
         else:
             # A generated application: cited at its ApplicationSet and its generator element.
             release_units.append(unit(release.name, False, release.evidence, *release.elements))
@@ -104,8 +108,6 @@ def coverage(index: RepositoryIndex, field: str) -> Coverage:
 def _coverage_result(index: RepositoryIndex, field: str, looks_for: str) -> DetectorResult:
     result = coverage(index, field)
     if not result.total:
-        if result.unknown:
-            return missing(looks_for, result.phrase(field))
         return missing(looks_for, "no applications or workloads found")
     detail = result.phrase(field)
     units = result.units

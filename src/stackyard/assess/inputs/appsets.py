@@ -125,6 +125,8 @@ class _Expansion:
     notices: list[Notice]
     said: set[str] = field(default_factory=set)
 
+    unknowns: dict[str, dict[str, None]] = field(default_factory=dict)  # reason -> fields
+
     def notice(self, message: str) -> None:
         if message not in self.said:
             self.said.add(message)
@@ -132,6 +134,18 @@ class _Expansion:
             self.notices.append(
                 Notice(self.appset.evidence.file, f"line {line}: {self.appset.name}: {message}")
             )
+
+    def unknown(self, unknown: Unknown) -> None:
+        """Remember a field not known; said once per reason, every field named."""
+        template = unknown.template
+        shown = f"{unknown.field} '{template}'" if len(template) <= 100 else unknown.field
+        if "\n" in template:
+            shown = unknown.field
+        self.unknowns.setdefault(unknown.reason, {})[shown] = None
+
+    def say_unknowns(self) -> None:
+        for reason, fields in self.unknowns.items():
+            self.notice(f"{reason}: {'; '.join(fields)}")
 
 
 def expand(
@@ -149,6 +163,7 @@ def expand(
         releases = [_application(run, template, element) for element in elements]
     else:
         run.notice("no template: no application is generated")
+    run.say_unknowns()
     runtime = tuple(dict.fromkeys(r for e in elements for r in e.runtime))
     facts = ApplicationSetFacts(appset.name, appset.evidence, len(releases), runtime)
     return releases, facts
@@ -175,7 +190,7 @@ def _application(run: _Expansion, template: Located, element: Element) -> Releas
         )
     )
     for unknown in unknowns:
-        run.notice(unknown.describe())
+        run.unknown(unknown)
     base = run.appset.evidence
     evidence = Evidence(
         base.file, base.line, base.end_line, f"{run.appset.kind} {run.appset.name}: {name}"[:120]
@@ -358,7 +373,8 @@ def _matrix(run: _Expansion, generator: Located) -> list[Element]:
     for a in _generate(run, generator.child("matrix", "generators", 0), None):
         for b in _generate(run, generator.child("matrix", "generators", 1), a):
             params = _deep_merge(b.params, a.params) if run.go else {**b.params, **a.params}
-            found.append(Element(params, a.cited + b.cited, a.runtime + b.runtime))
+            runtime = tuple(dict.fromkeys(a.runtime + b.runtime))
+            found.append(Element(params, a.cited + b.cited, runtime))
     return found
 
 
@@ -375,7 +391,7 @@ def _merge(run: _Expansion, generator: Located) -> list[Element]:
     base = list(sets[0])
     for others in sets[1:]:
         by_key = {_merge_key(e, keys, run.go): e for e in others if not e.runtime}
-        late = tuple(r for e in others if e.runtime for r in e.runtime)
+        late = tuple(dict.fromkeys(r for e in others if e.runtime for r in e.runtime))
         for i, element in enumerate(base):
             other = by_key.get(_merge_key(element, keys, run.go))
             if other is not None and not element.runtime:
@@ -386,7 +402,8 @@ def _merge(run: _Expansion, generator: Located) -> list[Element]:
                 )
                 base[i] = Element(params, element.cited + other.cited, element.runtime)
             elif late:
-                base[i] = Element(element.params, element.cited, element.runtime + late)
+                runtime = tuple(dict.fromkeys(element.runtime + late))
+                base[i] = Element(element.params, element.cited, runtime)
     return base
 
 
