@@ -98,7 +98,9 @@ def assess(root: Path, files: dict[str, str]) -> Assessment:
 
 
 def roadmap_text(assessment: Assessment) -> str:
-    return "\n".join(f"{r.control}: {r.reason} | {r.next_step}" for r in assessment.roadmap)
+    return "\n".join(
+        f"{r.control}: {r.title} | {r.reason} | {r.next_step}" for r in assessment.roadmap
+    )
 
 
 def step(assessment: Assessment, control: str) -> str:

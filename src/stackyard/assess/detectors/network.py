@@ -52,11 +52,19 @@ class CniFinding:
 def find_cni(index: RepositoryIndex) -> CniFinding:
     """Which CNIs the repository configures, and how pods are routed."""
     found = CniFinding()
-    settings = [s for s in index.settings("cni") if s.value != "none"]
+    # "none" (RKE2, Talos) or "custom" (Talos) leave the CNI to a chart, cited with it.
+    left_to_chart = [s for s in index.settings("cni") if s.value in ("none", "custom")]
+    settings = [s for s in index.settings("cni") if s not in left_to_chart]
     for setting in settings:
-        name = "canal" if setting.value == "flannel" else setting.value
-        found.modes.setdefault(name, "overlay" if name == "canal" else "unknown")
+        name = "canal" if setting.value == "flannel" and _rke2(index) else setting.value
+        found.modes.setdefault(name, "overlay" if name in ("canal", "flannel") else "unknown")
         found.evidence.append(setting.evidence)
+    for setting in index.settings("flannel-backend"):  # K3s
+        if setting.value == "none":
+            left_to_chart.append(setting)
+        else:
+            found.modes.setdefault("flannel", f"overlay ({setting.value})")
+            found.evidence.append(setting.evidence)
     cilium = index.values("cilium")
     if cilium or index.chart_uses("cilium"):
         found.modes["cilium"] = _cilium_routing(index, found)
@@ -73,9 +81,13 @@ def find_cni(index: RepositoryIndex) -> CniFinding:
     for name, mode, evidence in terraform_cnis(index):
         found.modes.setdefault(name, mode)
         found.evidence.append(evidence)
-    if not found.modes and _rke2(index):
+    if found.modes:
+        found.evidence = [s.evidence for s in left_to_chart] + found.evidence
+    elif _rke2(index):
         found.modes["canal"] = "overlay (RKE2 default)"
         found.evidence += [s.evidence for s in index.node_settings][:3]
+    elif not left_to_chart:
+        found.modes.update(_flannel_by_default(index, found))
     return found
 
 
@@ -132,6 +144,23 @@ def _aks_cni(block: TerraformBlock) -> list[tuple[str, str, Evidence]]:
     return [(name, routing, Evidence(block.file, first, last, text))]
 
 
+def _flannel_by_default(index: RepositoryIndex, found: CniFinding) -> dict[str, str]:
+    """K3s and Talos run Flannel (VXLAN) when their configuration names no other CNI.
+
+    https://docs.k3s.io/networking/basic-network-options,
+    https://www.talos.dev/v1.9/kubernetes-guides/network/deploying-cilium/
+    """
+    distributions = index.distributions()
+    modes = {}
+    for name in ("k3s", "talos"):
+        if name in distributions:
+            modes["flannel"] = f"overlay ({'K3s' if name == 'k3s' else 'Talos'} default)"
+            found.evidence += [
+                s.evidence for s in index.distribution_signs if s.distribution == name
+            ][:1]
+    return modes
+
+
 def on_cloud(index: RepositoryIndex) -> bool:
     """Whether the platform runs on a public cloud (Terraform providers, cloud charts)."""
     return any(p != "onprem" for p in providers(index))
@@ -184,7 +213,8 @@ def _cni_modern(index: RepositoryIndex, looks_for: str) -> DetectorResult:
         )
     cilium = cni.modes.get("cilium", "")
     if cilium in ("eni", "native") and not legacy:
-        return achieved(cni.evidence, f"{names}: eBPF dataplane, VPC-routable pod IPs")
+        routable = "VPC-routable" if cloud else "routable"
+        return achieved(cni.evidence, f"{names}: eBPF dataplane, {routable} pod IPs")
     if cilium and not legacy and not cloud:
         return achieved(cni.evidence, f"{names}: eBPF dataplane, L7 policy")
     detail = f"{names}: " + (

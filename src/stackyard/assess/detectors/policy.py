@@ -44,8 +44,33 @@ _POLICY_CI = re.compile(
 )
 
 
+def _talos_pod_security(index: RepositoryIndex) -> list[Evidence]:
+    """Where a Talos cluster enforces Pod Security cluster-wide (none when it does not).
+
+    Talos configures the PodSecurity admission plugin with ``enforce: baseline`` unless
+    its machine configuration changes it
+    (https://www.talos.dev/v1.9/kubernetes-guides/configuration/pod-security/).
+    """
+    if "talos" not in index.distributions():
+        return []
+    levels = index.settings("pod-security-enforce")
+    if levels:
+        return [s.evidence for s in levels if s.value in ("baseline", "restricted")]
+    signs = [s.evidence for s in index.distribution_signs if s.distribution == "talos"]
+    return [
+        Evidence(e.file, e.line, e.end_line, "Talos default: PodSecurity enforce baseline")
+        for e in signs[:1]
+    ]
+
+
 def _psa(index: RepositoryIndex, looks_for: str) -> DetectorResult:
-    cluster = [s.evidence for s in index.settings("profile", "pod-security-admission-config-file")]
+    cluster = [
+        s.evidence
+        for s in index.settings(
+            "profile", "pod-security-admission-config-file", "admission-control-config-file"
+        )
+    ]
+    cluster += _talos_pod_security(index)
     cluster += [
         o.evidence(text="AdmissionConfiguration PodSecurity")
         for o in index.of_kind("AdmissionConfiguration")

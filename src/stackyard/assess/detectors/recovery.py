@@ -7,7 +7,11 @@ backup policies cover the Kubernetes objects of the applications they select, as
 schedules do.
 
 etcd snapshots are read from RKE2/K3s settings wherever they are written (Terraform
-``user_data`` included) and from ``etcdctl snapshot save`` in scripts and CronJobs.
+``user_data`` included), from ``etcdctl snapshot save`` and ``talosctl etcd snapshot``
+in scripts, CI and CronJobs, and from Talos' talos-backup image, which takes a snapshot
+through the Talos API and uploads it to S3-compatible storage
+(https://github.com/siderolabs/talos-backup; the machine configuration must allow the
+``os:etcd:backup`` role).
 RKE2 takes local snapshots by default, on the server nodes themselves: that does not
 survive losing the nodes, so an assessment asks for a schedule *and* an off-node
 (S3) target, as the gap analysis recommends (hourly to S3, RPO 1 h).
@@ -36,6 +40,8 @@ from stackyard.assess.model import Evidence
 # VolSync movers that copy a volume into a backup repository (rsync and syncthing
 # replicate to a live peer instead).
 VOLSYNC_BACKUP_MOVERS = ("kopia", "restic", "rclone")
+TALOS_BACKUP_IMAGE = "siderolabs/talos-backup"
+_TALOSCTL_SNAPSHOT = re.compile(r"\btalosctl\b.*\betcd\s+snapshot\b")
 _OFFSITE = re.compile(r"\b(aws\s+s3\s+cp|mc\s+cp|rclone|gsutil|az\s+storage)\b")
 _BACKUP_EXPR = re.compile(r"velero_backup|etcd.*snapshot|longhorn_backup|backup_(last|failure)")
 _RESTORE = re.compile(
@@ -97,7 +103,16 @@ def _etcd_snapshots(index: RepositoryIndex, looks_for: str) -> DetectorResult:
     offsite = [s for s in index.settings("etcd-s3") if truthy(s.value)] + index.settings(
         "etcd-s3-bucket"
     )
+    talos_backup = _talos_backup(index)
+    if talos_backup:
+        roles = [s.evidence for s in index.settings("talos-etcd-backup-role")]
+        return achieved(
+            talos_backup + roles,
+            "talos-backup snapshots etcd on a schedule and uploads it to object storage",
+        )
     scripted = [s.evidence for s in index.settings("etcdctl-snapshot-save")]
+    scripted += [s.evidence for s in index.settings("talosctl-etcd-snapshot")]
+    scripted += index.text_hits(_TALOSCTL_SNAPSHOT, ("ci",))
     scripted += _cronjob_snapshots(index)
     scripted_offsite = index.text_hits(_OFFSITE, ("script", "user-data"))
     evidence = [s.evidence for s in [*schedule, *offsite]] + scripted
@@ -238,8 +253,27 @@ def _restore_drill(index: RepositoryIndex, looks_for: str) -> DetectorResult:
 def _cronjob_snapshots(index: RepositoryIndex) -> list[Evidence]:
     found = []
     for job in index.of_kind("CronJob"):
-        if "etcdctl" in str(job.get("spec")) and "snapshot" in str(job.get("spec")):
-            found.append(job.evidence(text=f"CronJob {job.name} (etcdctl snapshot)"))
+        spec = str(job.get("spec"))
+        for tool in ("etcdctl", "talosctl"):
+            if tool in spec and "snapshot" in spec and TALOS_BACKUP_IMAGE not in spec:
+                found.append(job.evidence(text=f"CronJob {job.name} ({tool} snapshot)"))
+    return found
+
+
+def _talos_backup(index: RepositoryIndex) -> list[Evidence]:
+    """Where talos-backup runs: a workload's image, or an image named in release values."""
+    found = [
+        c.image_evidence
+        for w in index.workloads
+        for c in w.containers
+        if TALOS_BACKUP_IMAGE in c.image
+    ]
+    found += [
+        image.evidence
+        for summary in index.summaries()
+        for image in summary.images
+        if TALOS_BACKUP_IMAGE in image.evidence.text
+    ]
     return found
 
 

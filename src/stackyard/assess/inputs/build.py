@@ -35,6 +35,7 @@ from stackyard.assess.inputs.fluxsources import FluxCatalog
 from stackyard.assess.inputs.hydrate import hydrate_releases
 from stackyard.assess.inputs.index import LocalChart, RepositoryIndex
 from stackyard.assess.inputs.located import Located, as_list
+from stackyard.assess.inputs.machineconfig import structured_settings
 from stackyard.assess.inputs.nodeconfig import node_settings
 from stackyard.assess.inputs.objects import (
     SIGHTED_KINDS,
@@ -43,6 +44,7 @@ from stackyard.assess.inputs.objects import (
     objects_in,
     workload_of,
 )
+from stackyard.assess.inputs.overlays import OverlayCatalog, deployments_summary
 from stackyard.assess.inputs.reading import ReadFile, read_source, read_sources
 from stackyard.assess.inputs.releases import (
     Release,
@@ -105,6 +107,7 @@ class IndexBuilder:
         self._files: list[str] = []  # every YAML/JSON file, for ApplicationSet git generators
         self._application_sets: list[ArgoSource] = []
         self._texts: dict[str, str] = {}
+        self._overlays = OverlayCatalog()
 
     def add(self, read: ReadFile) -> None:
         """Take one file, as read, into the index."""
@@ -171,6 +174,7 @@ class IndexBuilder:
         as orphans.
         """
         claimed: set[str] = set()
+        self.index.releases = self._overlays.apply(self.index.releases, self.notices)
         for release in self.index.releases:
             if release.flux is not None:
                 layers = self._flux.resolve(release, self._plain_documents)
@@ -178,6 +182,16 @@ class IndexBuilder:
                 release.file_layers += release.absorb(layers, self._keep_all_values)
                 release.inline = release.absorb(release.inline, self._keep_all_values)
             self._attach_files(release, claimed)
+            if release.overlays:
+                chart = release.charts[0] if release.charts else ""
+                for _, layers in release.overlays:
+                    for layer in layers:
+                        layer.chart = chart
+                release.summary = deployments_summary(release)
+                release.overlays = [
+                    (overlay, release.worth_keeping(layers, self._keep_all_values))
+                    for overlay, layers in release.overlays
+                ]
         self._argo_in_values(claimed)
         view = RepositoryView(
             tuple(self._files), registered_clusters(self.index.of_kind("Secret")), self._read
@@ -289,6 +303,12 @@ class IndexBuilder:
             self.index.distribution_signs += signs_in_document(
                 doc, relative, node_config=node_config
             )
+            structured = list(structured_settings(doc, relative))
+            if structured:  # a setting already read line by line is kept once
+                seen = {(n.key, n.evidence.file, n.evidence.line) for n in self.index.node_settings}
+                self.index.node_settings += [
+                    n for n in structured if (n.key, n.evidence.file, n.evidence.line) not in seen
+                ]
         name = _basename(relative)
         plain = []
         for doc in documents:
@@ -331,6 +351,7 @@ class IndexBuilder:
         summary = ", ".join(f"{n} {key}" for key, n in counts.items() if n)
         self.index.kustomizations.append(doc.evidence(text=f"kustomization: {summary or 'empty'}"))
         self._flux.add_kustomization(doc)
+        self._overlays.add_kustomization(doc)
         for release in kustomize_releases(doc, text, self.notices):
             release.inline = release.absorb(release.inline, self._keep_all_values)
             self.index.releases.append(release)

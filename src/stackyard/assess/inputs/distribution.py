@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from typing import get_args
 
 from stackyard.assess.inputs.located import Located
+from stackyard.assess.inputs.machineconfig import is_talhelper, is_talos
 from stackyard.assess.model import Distribution, Evidence
 from stackyard.yamlio import LocatedDocument
 
@@ -110,8 +111,11 @@ def signs_in_document(
         kind = str(data.get("kind", "kubeadm configuration"))
         evidence = Located(document).evidence("kind", text=f"kubeadm {kind}")
         yield DistributionSign("kubeadm", evidence)
-    elif _talos(data, api):
+    elif _talos(data, api) or is_talos(data, file):
         evidence = Located(document).evidence(text="Talos machine configuration")
+        yield DistributionSign("talos", evidence)
+    elif is_talhelper(data, file):
+        evidence = Located(document).evidence(text="talhelper cluster configuration (Talos)")
         yield DistributionSign("talos", evidence)
     elif node_config and len(RANCHER_KEYS.intersection(data)) >= 2:
         distribution = _rancher(file.lower(), data.keys())

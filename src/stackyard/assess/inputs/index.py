@@ -144,9 +144,19 @@ class RepositoryIndex:
         for release in self.releases:
             for chart in dict.fromkeys(release.charts):
                 own = tuple(layer for layer in release.layers() if layer.chart == chart)
-                stack = ValuesStack(chart, release, own)
-                stacks[chart].append(stack)
-                self._default_resources(stack)
+                # One stack per deployment: the release, or each overlay that patches it.
+                deployments = (
+                    [own]
+                    if not release.overlays
+                    else [
+                        own + tuple(layer for layer in patched if layer.chart == chart)
+                        for _, patched in release.overlays
+                    ]
+                )
+                for deployment in deployments:
+                    stack = ValuesStack(chart, release, deployment)
+                    stacks[chart].append(stack)
+                    self._default_resources(stack)
         orphans: dict[str, list[ValuesLayer]] = defaultdict(list)
         for layer in self.orphan_values:
             orphans[layer.chart].append(layer)

@@ -52,6 +52,11 @@ SETTINGS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("secrets-encryption", re.compile(_LEAD + r"secrets-encryption\s*[:=]\s*(\S+)")),
     ("cloud-provider-name", re.compile(_LEAD + r"cloud-provider-name\s*[:=]\s*[\"']?(\w+)")),
     ("etcdctl-snapshot-save", re.compile(r"\betcdctl\b.*\bsnapshot\s+save\b\s*(.*)")),
+    ("talosctl-etcd-snapshot", re.compile(r"\btalosctl\b.*\betcd\s+snapshot\b\s*(.*)")),
+    (
+        "flannel-backend",
+        re.compile(_LEAD + r"flannel-backend\s*[:=]\s*[\"']?([\w-]+)"),
+    ),
     ("kubeadm", re.compile(r"\bkubeadm\s+(init|join)\b(.*)")),
 )
 MARKERS = (
@@ -63,6 +68,7 @@ MARKERS = (
     "secrets-encryption",
     "cloud-provider-name",
     "kubeadm",
+    "flannel-backend",
 )
 
 

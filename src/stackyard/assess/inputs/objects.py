@@ -166,7 +166,7 @@ def is_kept(obj: KubeObject) -> bool:
         )
     if obj.kind in ("CronJob", "Job"):
         spec = str(obj.get("spec"))
-        return any(word in spec for word in ("etcdctl", "velero", "restore"))
+        return any(word in spec for word in ("etcdctl", "talosctl", "velero", "restore"))
     return obj.kind in KEPT_KINDS or obj.group in KEPT_GROUPS
 
 

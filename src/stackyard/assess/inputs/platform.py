@@ -12,7 +12,8 @@ nothing on bare metal. Three dimensions are read from the facts of the index:
 - provider: AWS, Google Cloud, Azure (Terraform providers and resources, cloud charts
   such as the AWS Load Balancer Controller, ``cloud-provider-name``) or on-premises
   (hypervisor Terraform providers: Proxmox, vSphere, libvirt, Harvester; bare-metal load
-  balancing: MetalLB, kube-vip, Cilium LoadBalancer IP pools and L2 announcements).
+  balancing: MetalLB, kube-vip, Cilium LoadBalancer IP pools, L2 announcements or its BGP
+  control plane, in objects or in the Cilium values).
 
 A dimension the repository says nothing about stays empty and advice for it stays
 neutral. A text written per term names terms of one dimension only; ``choose`` gives
@@ -142,6 +143,16 @@ def gitops_engines(index: RepositoryIndex) -> tuple[Engine, ...]:
     return tuple(found)
 
 
+def _cilium_announces_addresses(index: RepositoryIndex) -> bool:
+    """Cilium answering ARP or BGP for LoadBalancer IPs: a network of one's own."""
+    for stack in index.values("cilium"):
+        for path in (("l2announcements", "enabled"), ("bgpControlPlane", "enabled")):
+            hit = stack.get(*path)
+            if hit is not None and hit.value is True:
+                return True
+    return False
+
+
 def providers(index: RepositoryIndex) -> tuple[Provider, ...]:
     """The clouds (AWS, Google Cloud, Azure) and on-premises signs of the repository."""
     found: set[Provider] = set()
@@ -164,6 +175,10 @@ def providers(index: RepositoryIndex) -> tuple[Provider, ...]:
     for setting in index.settings("cloud-provider-name"):
         if setting.value in _CLOUD_NAMES:
             found.add(_CLOUD_NAMES[setting.value])
-    if index.chart_uses(*_ONPREM_CHARTS) or any(index.kind_counts[k] for k in _ONPREM_KINDS):
+    if (
+        index.chart_uses(*_ONPREM_CHARTS)
+        or any(index.kind_counts[k] for k in _ONPREM_KINDS)
+        or _cilium_announces_addresses(index)
+    ):
         found.add("onprem")
     return tuple(p for p in get_args(Provider) if p in found)

@@ -110,6 +110,10 @@ class Release:
     elements: tuple[Evidence, ...] = ()
     unknowns: tuple[Unknown, ...] = ()
 
+    # Kustomize overlays that patch this release: (overlay folder, its values layers);
+    # each overlay is one deployment of the release (see overlays.py).
+    overlays: list[tuple[str, list[ValuesLayer]]] = field(default_factory=list)
+
     @property
     def values_unknown(self) -> bool:
         """Whether a chart or a values file of the release is known only at run time."""
@@ -146,6 +150,10 @@ class Release:
         ``keep_all`` (the releases will be rendered with Helm) every layer is kept.
         """
         self.summary = self.summary.merge(summarize(layers))
+        return self.worth_keeping(layers, keep_all)
+
+    def worth_keeping(self, layers: list[ValuesLayer], keep_all: bool) -> list[ValuesLayer]:
+        """The layers detectors read (see ``absorb``), without summarising them."""
         if keep_all:
             return layers
         own = {s.chart for s in self.sources if s.path}

@@ -1,0 +1,138 @@
+"""Node settings of the structured configurations: Talos machine config, talhelper, kubeadm.
+
+RKE2 and K3s settings are flat keys found line by line (``nodeconfig.py``). Talos and
+kubeadm nest theirs, so they are read from the parsed document, each with the exact
+lines of its key, and reported under the same setting names the detectors ask for:
+
+- Talos machine configuration (``version: v1alpha1`` with ``machine``/``cluster``) and
+  its patches (a document with ``machine`` or ``cluster`` in a file under a ``talos``
+  folder), per the
+  [v1alpha1 reference](https://www.talos.dev/v1.9/reference/configuration/v1alpha1/config/):
+  ``cluster.network.cni.name`` (``none`` when a CNI chart is installed instead,
+  ``flannel`` the default), ``cluster.apiServer.extraArgs`` (OIDC flags),
+  ``cluster.apiServer.admissionControl`` (the PodSecurity defaults), ``auditPolicy``,
+  ``secretboxEncryptionSecret`` / ``aescbcEncryptionSecret`` (encryption at rest),
+  ``cluster.proxy.disabled`` and ``machine.features.kubernetesTalosAPIAccess``
+  (``os:etcd:backup`` lets a CronJob such as talos-backup take etcd snapshots);
+- talhelper's ``talconfig.yaml`` (``cniConfig.name``, ``clusterName`` with ``nodes``),
+  its inline patches read as patches;
+- kubeadm ``ClusterConfiguration``: ``apiServer.extraArgs`` as a map (``v1beta3``) or a
+  list of ``name``/``value`` (``v1beta4``) — OIDC, ``admission-control-config-file``,
+  ``encryption-provider-config``, ``audit-policy-file`` — and ``etcd.local.extraArgs``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from pathlib import PurePosixPath
+
+from stackyard.assess.inputs.located import Located, as_list, as_mapping
+from stackyard.assess.inputs.nodeconfig import NodeSetting
+from stackyard.assess.model import Evidence
+from stackyard.yamlio import LocatedDocument
+
+# API server flags whose presence is a setting of its own (flag -> setting name).
+API_SERVER_FLAGS = {
+    "oidc-issuer-url": "oidc-issuer-url",
+    "admission-control-config-file": "admission-control-config-file",
+    "encryption-provider-config": "secrets-encryption",
+    "audit-policy-file": "audit-policy",
+}
+ETCD_BACKUP_ROLE = "os:etcd:backup"
+
+
+def structured_settings(document: LocatedDocument, file: str) -> Iterator[NodeSetting]:
+    """The node settings of a Talos, talhelper or kubeadm document (none for others)."""
+    data = document.data
+    if not isinstance(data, Mapping):
+        return
+    root = Located(document)
+    api = str(data.get("apiVersion", ""))
+    if api.startswith("kubeadm.k8s.io/") and data.get("kind") == "ClusterConfiguration":
+        yield from _kubeadm(root)
+    elif is_talhelper(data, file):
+        yield from _talhelper(root)
+    elif is_talos(data, file):
+        yield from _talos(root)
+
+
+def is_talos(data: Mapping[str, object], file: str) -> bool:
+    """A Talos machine configuration, or a patch of one written in a ``talos`` folder."""
+    if data.get("version") == "v1alpha1" and isinstance(data.get("machine"), Mapping):
+        return True
+    in_talos = "talos" in PurePosixPath(file.lower()).parts[:-1]
+    return in_talos and "apiVersion" not in data and _has_machine_or_cluster(data)
+
+
+def is_talhelper(data: Mapping[str, object], file: str) -> bool:
+    """Talhelper's cluster file: ``talconfig.yaml``, or ``clusterName`` with ``nodes``."""
+    if PurePosixPath(file).name in ("talconfig.yaml", "talconfig.yml"):
+        return True
+    return "clusterName" in data and isinstance(data.get("nodes"), list) and "talosVersion" in data
+
+
+def _has_machine_or_cluster(data: Mapping[str, object]) -> bool:
+    return isinstance(data.get("machine"), Mapping) or isinstance(data.get("cluster"), Mapping)
+
+
+def _talos(root: Located) -> Iterator[NodeSetting]:
+    cni = root.hit("cluster", "network", "cni", "name")
+    if cni is not None:
+        yield NodeSetting("cni", str(cni.value), cni.evidence)
+    args = as_mapping(root.get("cluster", "apiServer", "extraArgs"))
+    for flag, setting in API_SERVER_FLAGS.items():
+        if flag in args:
+            hit = root.evidence("cluster", "apiServer", "extraArgs", flag)
+            yield NodeSetting(setting, str(args[flag]), hit)
+    for i, plugin in enumerate(as_list(root.get("cluster", "apiServer", "admissionControl"))):
+        if isinstance(plugin, Mapping) and plugin.get("name") == "PodSecurity":
+            enforce = as_mapping(as_mapping(plugin.get("configuration")).get("defaults"))
+            where = ("cluster", "apiServer", "admissionControl", i)
+            yield NodeSetting(
+                "pod-security-enforce",
+                str(enforce.get("enforce", "baseline")),
+                root.evidence(*where, text=f"PodSecurity enforce: {enforce.get('enforce')}"),
+            )
+    if root.get("cluster", "apiServer", "auditPolicy") is not None:
+        yield NodeSetting(
+            "audit-policy", "inline", root.evidence("cluster", "apiServer", "auditPolicy")
+        )
+    for key in ("secretboxEncryptionSecret", "aescbcEncryptionSecret"):
+        if root.get("cluster", key):
+            yield NodeSetting("secrets-encryption", key, root.evidence("cluster", key))
+    disabled = root.hit("cluster", "proxy", "disabled")
+    if disabled is not None and disabled.value is True:
+        yield NodeSetting("kube-proxy-disabled", "true", disabled.evidence)
+    access = ("machine", "features", "kubernetesTalosAPIAccess")
+    roles = [str(r) for r in as_list(root.get(*access, "allowedRoles"))]
+    if ETCD_BACKUP_ROLE in roles and root.get(*access, "enabled") is not False:
+        role = (*access, "allowedRoles", roles.index(ETCD_BACKUP_ROLE))
+        yield NodeSetting("talos-etcd-backup-role", ETCD_BACKUP_ROLE, root.evidence(*role))
+
+
+def _talhelper(root: Located) -> Iterator[NodeSetting]:
+    cni = root.hit("cniConfig", "name")
+    if cni is not None:
+        yield NodeSetting("cni", str(cni.value), cni.evidence)
+    for group in ((), ("controlPlane",), ("worker",)):
+        for i, patch in enumerate(as_list(root.get(*group, "patches"))):
+            if isinstance(patch, Mapping):
+                yield from _talos(root.child(*group, "patches", i))
+
+
+def _kubeadm(root: Located) -> Iterator[NodeSetting]:
+    for flag, value, evidence in _extra_args(root, ("apiServer", "extraArgs")):
+        if flag in API_SERVER_FLAGS:
+            yield NodeSetting(API_SERVER_FLAGS[flag], value, evidence)
+    for flag, value, evidence in _extra_args(root, ("etcd", "local", "extraArgs")):
+        yield NodeSetting(f"etcd-{flag}", value, evidence)
+
+
+def _extra_args(root: Located, path: tuple[str, ...]) -> Iterator[tuple[str, str, Evidence]]:
+    args = root.get(*path)
+    if isinstance(args, Mapping):  # kubeadm v1beta3: a map
+        for flag, value in args.items():
+            yield str(flag), str(value), root.evidence(*path, str(flag))
+    for i, item in enumerate(as_list(args)):  # kubeadm v1beta4: a list of name/value
+        if isinstance(item, Mapping) and item.get("name"):
+            yield str(item["name"]), str(item.get("value", "")), root.evidence(*path, i)
