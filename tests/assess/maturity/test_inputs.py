@@ -38,7 +38,10 @@ def test_helm_templates_are_read_with_actions_blanked_and_lines_kept(write_tree:
     root = write_tree({"chart/templates/deployment.yaml": template})
     facts, notices = index(root)
     (message,) = messages(notices, "chart/templates/deployment.yaml")
-    assert message.startswith("Helm template syntax")
+    assert message == (
+        "read as a template (Helm): 1 placeholder value unknown (not counted); "
+        "2 template logic lines ignored"
+    )
     (workload,) = facts.workloads
     assert workload.ref == "Deployment/shop/TEMPLATE"
     assert workload.containers[0].image_evidence.line == 12  # one line below the plain file
@@ -47,7 +50,11 @@ def test_helm_templates_are_read_with_actions_blanked_and_lines_kept(write_tree:
 def test_a_helm_template_that_never_parses_is_skipped(write_tree: WriteTree) -> None:
     root = write_tree({"t.yaml": '{{ include "x" . }}\nkey: [a\n'})
     facts, notices = index(root)
-    assert messages(notices, "t.yaml")[0].startswith("Helm template that is not YAML")
+    assert messages(notices, "t.yaml") == [
+        "template (Helm) that is not YAML even with its template syntax replaced: "
+        "skipped (line 3: invalid YAML: while parsing a flow sequence did not find "
+        "expected ',' or ']')"
+    ]
     assert not facts.kind_counts
 
 

@@ -9,9 +9,11 @@ read whatever a repository holds and say what it could not read, so per case:
 - hostile YAML — alias or merge bombs, over-deep nesting, custom or Python tags, which
   the loader raises as ``HostileYamlError``: the whole file is skipped with a notice
   ("unsafe YAML") — nothing from a hostile file is trusted;
-- Helm template syntax (``{{ }}``) that breaks the YAML: template actions are blanked
-  (line numbers kept), the file is parsed again, and a notice says the values may be
-  incomplete; if it still does not parse, it is skipped with a notice.
+- template syntax (Helm ``{{ }}``, Jinja and cookiecutter ``{% %}``, Backstage
+  ``${{ }}``) that breaks the YAML: the file is read as a template
+  (``stackyard.assess.inputs.templating``: lines kept, placeholder values unknown), and a
+  notice says so and how much was unknown; if it still does not parse, it is skipped
+  with a notice.
 
 Every document keeps line spans for every key path (``spans=True``).
 """
@@ -19,45 +21,52 @@ Every document keeps line spans for every key path (``spans=True``).
 from __future__ import annotations
 
 import json
-import re
 
+from stackyard.assess.inputs.templating import forget_unknown, is_template, untemplate
 from stackyard.assess.model import Notice
 from stackyard.errors import HostileYamlError, YamlError
 from stackyard.yamlio import LocatedDocument, iter_yaml_documents
-
-_ACTION_LINE = re.compile(r"^\s*\{\{-?.*?-?\}\}\s*$")
-_ACTION = re.compile(r"\{\{-?.*?-?\}\}")
-_COMMENT = re.compile(r"\{\{-?\s*/\*.*?\*/\s*-?\}\}", re.DOTALL)
 
 
 def yaml_documents(text: str, source: str, notices: list[Notice]) -> list[LocatedDocument]:
     """Every readable document of ``text``; problems become notices."""
     documents, error = _load(text, source)
-    if error is not None and "{{" in text and not _hostile(error):
-        stripped, stripped_error = _load(strip_templates(text), source)
-        if stripped_error is None:
-            notices.append(
-                Notice(
-                    source,
-                    "Helm template syntax ({{ }}): read with template actions blanked; "
-                    "values set by the template are unknown",
-                )
-            )
-            return _with_warnings(stripped, notices)
-        notices.append(
-            Notice(
-                source,
-                "Helm template that is not YAML even without its actions: "
-                f"skipped ({_first(error)})",
-            )
-        )
-        return []
+    if error is not None and is_template(text) and not _hostile(error):
+        return _template_documents(text, source, notices)
     if error is not None:
         if _hostile(error):
             notices.append(Notice(source, f"unsafe YAML, file skipped: {_first(error)}"))
             return []
         kept = f"; kept the {len(documents)} documents before it" if documents else ""
         notices.append(Notice(source, f"{_first(error)}{kept}"))
+    return _with_warnings(documents, notices)
+
+
+def _template_documents(text: str, source: str, notices: list[Notice]) -> list[LocatedDocument]:
+    """A file that only parses with its template syntax replaced (``templating``)."""
+    untemplated = untemplate(text)
+    documents, again = _load(untemplated.text, source)
+    dialects = ", ".join(untemplated.dialects)
+    if again is not None and _hostile(again):
+        notices.append(Notice(source, f"unsafe YAML, file skipped: {_first(again)}"))
+        return []
+    if again is not None:
+        reason = _first(again)
+        notices.append(
+            Notice(
+                source,
+                f"template ({dialects}) that is not YAML even with its template syntax "
+                f"replaced: skipped ({reason})",
+            )
+        )
+        return []
+    for document in documents:
+        forget_unknown(document.data)
+    unknown, logic = untemplated.unknown, untemplated.logic_lines
+    parts = [f"{unknown} placeholder value{'' if unknown == 1 else 's'} unknown (not counted)"]
+    if logic:
+        parts.append(f"{logic} template logic line{'' if logic == 1 else 's'} ignored")
+    notices.append(Notice(source, f"read as a template ({dialects}): {'; '.join(parts)}"))
     return _with_warnings(documents, notices)
 
 
@@ -73,23 +82,6 @@ def json_documents(text: str, source: str, notices: list[Notice]) -> list[Locate
         notices.append(Notice(source, _first(error)))
         return []
     return _with_warnings(documents, notices)
-
-
-def strip_templates(text: str) -> str:
-    """Blank Helm/Go template actions, keeping every line where it was.
-
-    A line that is only an action (``{{- if .Values.x }}``, ``{{ end }}``) becomes
-    empty; an action inside a line becomes the word ``TEMPLATE``; comments spanning
-    lines keep their newlines.
-    """
-    text = _COMMENT.sub(lambda m: "\n" * m.group(0).count("\n"), text)
-    lines = []
-    for line in text.split("\n"):
-        if _ACTION_LINE.match(line):
-            lines.append("")
-        else:
-            lines.append(_ACTION.sub("TEMPLATE", line))
-    return "\n".join(lines)
 
 
 def _load(text: str, source: str) -> tuple[list[LocatedDocument], YamlError | None]:

@@ -15,7 +15,9 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from stackyard.assess.inputs.templating import UNKNOWN, forget_unknown, is_template, untemplate
 from stackyard.assess.model import Evidence
+from stackyard.errors import HostileYamlError, YamlError
 from stackyard.yamlio import LocatedDocument, iter_yaml_documents
 
 PathKey = tuple[str | int, ...]
@@ -122,12 +124,27 @@ def embedded_documents(
         indent: columns the string's lines are indented by in the outer file.
 
     Raises:
-        YamlError: the content is not YAML or is hostile.
+        YamlError: the content is not YAML (even read as a template) or is hostile.
     """
-    return [
-        doc.shifted(first_line - 1, indent)
-        for doc in iter_yaml_documents(text, source, duplicates="keep-last", spans=True)
-    ]
+    unknown = UNKNOWN in text  # the outer file was read as a template
+    try:
+        documents = list(iter_yaml_documents(text, source, duplicates="keep-last", spans=True))
+    except HostileYamlError:
+        raise
+    except YamlError:
+        # Inline values of a template (``replicas: {{ cookiecutter.replicas }}``) are read
+        # as the file around them would be; see ``templating``.
+        if not is_template(text):
+            raise
+        untemplated = untemplate(text).text
+        documents = list(
+            iter_yaml_documents(untemplated, source, duplicates="keep-last", spans=True)
+        )
+        unknown = True
+    if unknown:
+        for document in documents:
+            forget_unknown(document.data)
+    return [doc.shifted(first_line - 1, indent) for doc in documents]
 
 
 def block_string_documents(
