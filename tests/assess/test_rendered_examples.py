@@ -21,6 +21,7 @@ from stackyard.plan import Plan, make_plan
 from stackyard.render import write_tree
 from stackyard.render.build import render_metadata, render_plan
 from stackyard.spec import load_spec
+from tests.assess.citations import misquoted
 from tests.conftest import EXAMPLES
 
 EXAMPLE_FILES = sorted(EXAMPLES.glob("*.yaml"))
@@ -157,3 +158,8 @@ def test_no_practice_stackyard_renders_is_reported_as_a_gap(
     assert provided & gaps == set()
     statuses = {c.control: c.status for area in assessment.areas for c in area.controls}
     assert {c: statuses[c] for c in provided if statuses[c] != "achieved"} == {}
+
+
+def test_every_cited_span_shows_its_claim(rendered: tuple[str, Assessment]) -> None:
+    _, assessment = rendered
+    assert misquoted(assessment) == []

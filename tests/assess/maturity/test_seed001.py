@@ -6,6 +6,7 @@ import pytest
 
 from stackyard.assess import Assessment
 from stackyard.assess.model import Evidence
+from tests.assess.citations import misquoted
 from tests.assess.maturity.conftest import control
 
 # PLATFORM-FACTS §4, the 001 column (CI/CD is not rated by 001; 000 said 1).
@@ -158,3 +159,7 @@ def test_missing_verdicts_say_what_was_looked_for(seed001: Assessment) -> None:
 
 def test_the_seed_repository_reads_without_notices(seed001: Assessment) -> None:
     assert seed001.notices == ()
+
+
+def test_every_cited_span_shows_its_claim(seed001: Assessment) -> None:
+    assert misquoted(seed001) == []

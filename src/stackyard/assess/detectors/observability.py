@@ -208,15 +208,16 @@ def _chart_default_dashboards(index: RepositoryIndex) -> list[Evidence]:
             continue
         bundled = stack.get("grafana", "enabled")
         forced = stack.get("grafana", "forceDeployDashboards")
-        if bundled is None or truthy(bundled.value):
-            where = bundled.evidence if bundled else stack.evidence
+        # Cite the switch that turns the dashboards on, quoting it; with no switch written,
+        # the release whose chart defaults render them.
+        if bundled is not None and truthy(bundled.value):
+            found.append(bundled.evidence)
+        elif bundled is None:
+            where = stack.evidence
+            text = "kube-prometheus-stack dashboards by chart default"
+            found.append(Evidence(where.file, where.line, where.end_line, text))
         elif forced is not None and truthy(forced.value) and sidecar:
-            where = forced.evidence
-        else:
-            continue
-        found.append(
-            Evidence(where.file, where.line, where.end_line, "kube-prometheus-stack dashboards")
-        )
+            found.append(forced.evidence)
     return found
 
 
