@@ -224,3 +224,13 @@ def test_a_patch_whose_base_is_elsewhere_is_no_release(tmp_path: Path) -> None:
     assert [n.file for n in notices if "its base is not in the repository" in n.message] == [
         "overlays/prod/patch.yaml"
     ]
+
+
+def test_talosctl_with_global_flags_in_a_just_recipe_names_talos(tmp_path: Path) -> None:
+    recipe = (
+        "[doc('Apply the machine configuration')]\napply-node node:\n"
+        '    just talos render-config "{{ node }}" | talosctl -n "{{ node }}" apply-config '
+        "-f /dev/stdin\n"
+    )
+    assessment = assess(tmp_path, {"talos/mod.just": recipe})
+    assert assessment.distributions == ("talos",)

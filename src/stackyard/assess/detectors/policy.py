@@ -57,6 +57,8 @@ def _talos_pod_security(index: RepositoryIndex) -> list[Evidence]:
     if levels:
         return [s.evidence for s in levels if s.value in ("baseline", "restricted")]
     signs = [s.evidence for s in index.distribution_signs if s.distribution == "talos"]
+    # a machine configuration shows the cluster is Talos better than a talosctl line
+    signs.sort(key=lambda e: "configuration" not in e.text)
     return [
         Evidence(e.file, e.line, e.end_line, "Talos default: PodSecurity enforce baseline")
         for e in signs[:1]

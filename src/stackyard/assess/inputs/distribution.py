@@ -70,7 +70,8 @@ _TEXT_SIGNS: tuple[tuple[Distribution, re.Pattern[str]], ...] = (
             r"/etc/rancher/k3s\b|\bget\.k3s\.io\b|\bINSTALL_K3S_|\bk3s\s+(?:server|agent)\b"
         ),
     ),
-    ("talos", re.compile(r"\btalosctl\s+(?:apply-config|gen\s+config|bootstrap)\b")),
+    # Global flags may come first: talosctl -n 10.0.0.2 apply-config -f cp.yaml
+    ("talos", re.compile(r"\btalosctl\b[^|;&]*?\s(?:apply-config|gen\s+config|bootstrap)\b")),
 )
 
 

@@ -38,7 +38,17 @@ MAX_FILE_BYTES = 4 * 1024 * 1024
 
 FileKind = Literal["yaml", "json", "terraform", "packer", "script", "ci"]
 
-_SCRIPT_SUFFIXES = (".sh", ".bash", ".tpl", ".tftpl", ".tmpl", ".j2", ".cfg", ".service")
+_SCRIPT_SUFFIXES = (
+    ".sh",
+    ".bash",
+    ".tpl",
+    ".tftpl",
+    ".tmpl",
+    ".j2",
+    ".cfg",
+    ".service",
+    ".just",  # just recipes (justfile, mod.just) run talosctl, kubeadm, flux...
+)
 _CI_NAMES = frozenset(
     {
         ".gitlab-ci.yml",
@@ -85,7 +95,12 @@ def classify(relative: str) -> FileKind | None:
         return "yaml"
     if name.endswith(".json"):
         return "json"
-    if name.endswith(_SCRIPT_SUFFIXES) or name in ("makefile", "user-data", "user_data"):
+    if name.endswith(_SCRIPT_SUFFIXES) or name in (
+        "makefile",
+        "justfile",
+        "user-data",
+        "user_data",
+    ):
         return "script"
     return None
 
