@@ -63,9 +63,15 @@ def _template_documents(text: str, source: str, notices: list[Notice]) -> list[L
     for document in documents:
         forget_unknown(document.data)
     unknown, logic = untemplated.unknown, untemplated.logic_lines
-    parts = [f"{unknown} placeholder value{'' if unknown == 1 else 's'} unknown (not counted)"]
+    parts = []
+    if unknown:
+        parts.append(
+            f"{unknown} placeholder value{'' if unknown == 1 else 's'} unknown (not counted)"
+        )
     if logic:
         parts.append(f"{logic} template logic line{'' if logic == 1 else 's'} ignored")
+    if not parts:
+        parts.append("placeholders inside values read as TEMPLATE")
     notices.append(Notice(source, f"read as a template ({dialects}): {'; '.join(parts)}"))
     return _with_warnings(documents, notices)
 
