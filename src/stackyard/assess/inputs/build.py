@@ -53,6 +53,7 @@ from stackyard.assess.inputs.releases import (
     kustomize_releases,
     release_of,
 )
+from stackyard.assess.inputs.templating import is_jinja_file
 from stackyard.assess.inputs.terraform import read_terraform
 from stackyard.assess.inputs.texts import ci_system, text_file
 from stackyard.assess.inputs.tfreleases import terraform_objects, terraform_release
@@ -130,13 +131,15 @@ class IndexBuilder:
             self.index.texts.append(
                 text_file("ci", ci_system(source.relative), source.relative, text)
             )
-        elif source.kind == "script":
+        elif source.kind == "terraform":
+            self._terraform(source.relative, text)
+        if source.kind == "script" or is_jinja_file(source.relative):
+            # A Jinja template of YAML is also read line by line, as any template: it
+            # may be a node configuration (a K3s config.yaml.j2) written by Ansible.
             self.index.texts.append(text_file("script", "script", source.relative, text))
             self.index.node_settings += node_settings(text, source.relative)
             self.index.distribution_signs += signs_in_text(text, source.relative)
-        elif source.kind == "terraform":
-            self._terraform(source.relative, text)
-        elif read.parsed:
+        if read.parsed:
             self._documents(source.relative, text, read.documents)
 
     def add_object(self, obj: KubeObject, text: str) -> None:

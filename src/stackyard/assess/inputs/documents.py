@@ -13,7 +13,9 @@ read whatever a repository holds and say what it could not read, so per case:
   ``${{ }}``) that breaks the YAML: the file is read as a template
   (``stackyard.assess.inputs.templating``: lines kept, placeholder values unknown), and a
   notice says so and how much was unknown; if it still does not parse, it is skipped
-  with a notice.
+  with a notice. A file named as a Jinja template of YAML (``*.yaml.j2``) is always read
+  as a template, even when it parses as written (its placeholders may hide in YAML
+  comments or strings); the notice is given only when something was replaced.
 
 Every document keeps line spans for every key path (``spans=True``).
 """
@@ -22,7 +24,12 @@ from __future__ import annotations
 
 import json
 
-from stackyard.assess.inputs.templating import forget_unknown, is_template, untemplate
+from stackyard.assess.inputs.templating import (
+    forget_unknown,
+    is_jinja_file,
+    is_template,
+    untemplate,
+)
 from stackyard.assess.model import Notice
 from stackyard.errors import HostileYamlError, YamlError
 from stackyard.yamlio import LocatedDocument, iter_yaml_documents
@@ -30,6 +37,8 @@ from stackyard.yamlio import LocatedDocument, iter_yaml_documents
 
 def yaml_documents(text: str, source: str, notices: list[Notice]) -> list[LocatedDocument]:
     """Every readable document of ``text``; problems become notices."""
+    if is_jinja_file(source):
+        return _template_documents(text, source, notices)
     documents, error = _load(text, source)
     if error is not None and is_template(text) and not _hostile(error):
         return _template_documents(text, source, notices)
@@ -62,6 +71,8 @@ def _template_documents(text: str, source: str, notices: list[Notice]) -> list[L
         return []
     for document in documents:
         forget_unknown(document.data)
+    if untemplated.text == text:  # a Jinja file by name that holds no template syntax
+        return _with_warnings(documents, notices)
     unknown, logic = untemplated.unknown, untemplated.logic_lines
     parts = []
     if unknown:

@@ -24,6 +24,13 @@ or ``{#`` (a file that parses is read as written: an ApplicationSet's
 - a placeholder inside a longer value becomes the word ``TEMPLATE``
   (``{{ cookiecutter.slug }}-grafana`` reads ``TEMPLATE-grafana``).
 
+A file named ``*.yaml.j2`` (or ``*.yml.j2``, ``*.yaml.tpl.j2``) is a Jinja template by
+name, so it is always read this way, even when it parses as written: makejinja, as
+used by Flux + Talos cluster templates, writes ``#{ var }#`` placeholders and
+``#% if %#`` statements, which YAML reads as comments or as literal strings
+(``mode: "#{ cilium.mode }#"``) rather than as unknown values
+(https://github.com/mirkolenz/makejinja, ``[makejinja.delimiter]`` in makejinja.toml).
+
 The text parsed goes through the same safe loader as any file (size cap, alias and
 merge bombs, depth, tags refused), so a template cannot smuggle in what a plain file
 cannot.
@@ -41,10 +48,13 @@ INLINE = "TEMPLATE"
 UNKNOWN = "__stackyard_templated_value__"  # stands for a value written only as placeholders
 IDENTITY_KEYS = frozenset({"name", "namespace"})
 
-# Comments first: they may span lines (their newlines are kept).
-_COMMENT = re.compile(r"\{#.*?#\}|\{\{-?\s*/\*.*?\*/\s*-?\}\}", re.DOTALL)
-_ACTION = r"\$?\{\{.*?\}\}"  # Go/Helm, Jinja, Backstage ${{ }}
-_TAG = r"\{%.*?%\}"  # Jinja statements
+JINJA_SUFFIXES = (".yaml.j2", ".yml.j2", ".yaml.tpl.j2", ".yml.tpl.j2")
+
+# Comments first: they may span lines (their newlines are kept). makejinja's comment
+# delimiters are ``#|`` on both ends.
+_COMMENT = re.compile(r"\{#.*?#\}|\{\{-?\s*/\*.*?\*/\s*-?\}\}|#\|.*?#\|", re.DOTALL)
+_ACTION = r"\$?\{\{.*?\}\}|#\{.*?\}#"  # Go/Helm, Jinja, Backstage ${{ }}, makejinja #{ }#
+_TAG = r"\{%.*?%\}|#%.*?%#"  # Jinja statements, makejinja #% %#
 _ENVSUBST = r"\$\{[A-Za-z_][A-Za-z0-9_]*(?:[:?=+-][^}]*)?\}"
 _ANGLE = r"<[A-Za-z][A-Za-z0-9_.-]*>"
 _INLINE = re.compile(f"{_ACTION}|{_TAG}")
@@ -73,6 +83,11 @@ class Untemplated:
 def is_template(text: str) -> bool:
     """Whether the text holds template syntax worth undoing when it fails to parse."""
     return any(marker in text for marker in MARKERS)
+
+
+def is_jinja_file(path: str) -> bool:
+    """Whether the file is a Jinja template of YAML by its name (``*.yaml.j2``)."""
+    return path.lower().endswith(JINJA_SUFFIXES)
 
 
 def untemplate(text: str) -> Untemplated:
@@ -143,6 +158,8 @@ def _dialects(text: str) -> tuple[str, ...]:
         found.append("Backstage")
     if "{%" in text or "{#" in text:
         found.append("Jinja")
+    if re.search(r"#\{.*?\}#|#%.*?%#", text):
+        found.append("makejinja")
     if re.search(r"\{\{-?\s*(?:\.|include |template |toYaml |if |range |with |end)", text):
         found.append("Helm")
     return tuple(found) or ("{{ }}",)

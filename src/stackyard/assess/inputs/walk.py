@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Literal
 
 from stackyard.assess.inputs.exclude import ALWAYS_SKIPPED, Exclusions, notice_text
+from stackyard.assess.inputs.templating import is_jinja_file
 from stackyard.assess.model import Notice
 from stackyard.fsio import file_kind, read_tree_file
 
@@ -91,7 +92,7 @@ def classify(relative: str) -> FileKind | None:
         return "packer"
     if name.endswith(".tf"):
         return "terraform"
-    if name.endswith((".yaml", ".yml")):
+    if name.endswith((".yaml", ".yml")) or is_jinja_file(name):
         return "yaml"
     if name.endswith(".json"):
         return "json"
