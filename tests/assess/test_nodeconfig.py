@@ -234,3 +234,70 @@ def test_talosctl_with_global_flags_in_a_just_recipe_names_talos(tmp_path: Path)
     )
     assessment = assess(tmp_path, {"talos/mod.just": recipe})
     assert assessment.distributions == ("talos",)
+
+
+TALOS_MULTI_DOC = """\
+---
+machine:
+  type: controlplane
+---
+apiVersion: v1alpha1
+kind: KubeAPIServerConfig
+extraArgs:
+  enable-aggregator-routing: "true"
+---
+apiVersion: v1alpha1
+kind: KubeAuthenticationConfig
+configuration:
+  jwt:
+    - issuer:
+        url: https://id.example.com/realms/lab
+        audiences:
+          - kubernetes
+---
+apiVersion: v1alpha1
+kind: KubeAuditPolicyConfig
+configuration:
+  apiVersion: audit.k8s.io/v1
+  kind: Policy
+  rules:
+    - level: Metadata
+---
+apiVersion: v1alpha1
+kind: KubeEtcdEncryptionConfig
+config:
+  resources:
+    - resources: [secrets]
+      providers:
+        - secretbox:
+            keys:
+              - name: key1
+                secret: op://vault/talos/SECRETBOX
+---
+apiVersion: v1alpha1
+kind: KubeProxyConfig
+enabled: false
+---
+apiVersion: v1alpha1
+kind: KubeTalosAPIAccessConfig
+allowedRoles:
+  - os:etcd:backup
+allowedKubernetesNamespaces:
+  - kube-system
+"""
+
+
+def test_talos_multi_document_kinds_carry_their_settings(tmp_path: Path) -> None:
+    notices: list[Notice] = []
+    root = write(tmp_path, {"talos/controlplane.yaml": TALOS_MULTI_DOC})
+    settings = {(s.key, s.evidence.line) for s in index_repository(root, notices).node_settings}
+    assert settings == {
+        ("oidc-issuer-url", 15),
+        ("audit-policy", 21),
+        ("secrets-encryption", 29),
+        ("kube-proxy-disabled", 40),
+        ("talos-etcd-backup-role", 45),
+    }
+    assessment = assess(tmp_path, {})
+    assert spans(control(assessment, "SSO-KUBE-API")) == [("talos/controlplane.yaml", 15, 15)]
+    assert control(assessment, "IAC-INFRASTRUCTURE").status == "partial"

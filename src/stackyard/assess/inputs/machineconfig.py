@@ -14,6 +14,13 @@ lines of its key, and reported under the same setting names the detectors ask fo
   ``secretboxEncryptionSecret`` / ``aescbcEncryptionSecret`` (encryption at rest),
   ``cluster.proxy.disabled`` and ``machine.features.kubernetesTalosAPIAccess``
   (``os:etcd:backup`` lets a CronJob such as talos-backup take etcd snapshots);
+- Talos multi-document configuration (``apiVersion: v1alpha1`` with a ``kind``, the
+  successors of those v1alpha1 fields, per the
+  [document map](https://docs.siderolabs.com/talos/v1.14/reference/configuration/document-map)):
+  ``KubeAPIServerConfig`` (``extraArgs``), ``KubeAuthenticationConfig`` (a ``jwt``
+  issuer: the API server accepts OIDC tokens), ``KubeAuditPolicyConfig``,
+  ``KubeEtcdEncryptionConfig``, ``KubeProxyConfig`` (``enabled: false``) and
+  ``KubeTalosAPIAccessConfig`` (``allowedRoles``);
 - talhelper's ``talconfig.yaml`` (``cniConfig.name``, ``clusterName`` with ``nodes``),
   its inline patches read as patches;
 - kubeadm ``ClusterConfiguration``: ``apiServer.extraArgs`` as a map (``v1beta3``) or a
@@ -23,7 +30,7 @@ lines of its key, and reported under the same setting names the detectors ask fo
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import PurePosixPath
 
 from stackyard.assess.inputs.located import Located, as_list, as_mapping
@@ -50,6 +57,8 @@ def structured_settings(document: LocatedDocument, file: str) -> Iterator[NodeSe
     api = str(data.get("apiVersion", ""))
     if api.startswith("kubeadm.k8s.io/") and data.get("kind") == "ClusterConfiguration":
         yield from _kubeadm(root)
+    elif api == "v1alpha1" and str(data.get("kind", "")) in TALOS_DOCUMENTS:
+        yield from TALOS_DOCUMENTS[str(data["kind"])](root)
     elif is_talhelper(data, file):
         yield from _talhelper(root)
     elif is_talos(data, file):
@@ -108,6 +117,57 @@ def _talos(root: Located) -> Iterator[NodeSetting]:
     if ETCD_BACKUP_ROLE in roles and root.get(*access, "enabled") is not False:
         role = (*access, "allowedRoles", roles.index(ETCD_BACKUP_ROLE))
         yield NodeSetting("talos-etcd-backup-role", ETCD_BACKUP_ROLE, root.evidence(*role))
+
+
+def _api_server_document(root: Located) -> Iterator[NodeSetting]:
+    args = as_mapping(root.get("extraArgs"))
+    for flag, setting in API_SERVER_FLAGS.items():
+        if flag in args:
+            yield NodeSetting(setting, str(args[flag]), root.evidence("extraArgs", flag))
+
+
+def _authentication_document(root: Located) -> Iterator[NodeSetting]:
+    for i, authenticator in enumerate(as_list(root.get("configuration", "jwt"))):
+        issuer = as_mapping(as_mapping(authenticator).get("issuer"))
+        if issuer.get("url"):
+            hit = root.evidence("configuration", "jwt", i, "issuer", "url")
+            yield NodeSetting("oidc-issuer-url", str(issuer["url"]), hit)
+
+
+def _audit_document(root: Located) -> Iterator[NodeSetting]:
+    if root.get("configuration") is not None:
+        hit = root.evidence("configuration", text="KubeAuditPolicyConfig")
+        yield NodeSetting("audit-policy", "KubeAuditPolicyConfig", hit)
+
+
+def _encryption_document(root: Located) -> Iterator[NodeSetting]:
+    if root.get("config") is not None:
+        hit = root.evidence("config", text="KubeEtcdEncryptionConfig")
+        yield NodeSetting("secrets-encryption", "KubeEtcdEncryptionConfig", hit)
+
+
+def _proxy_document(root: Located) -> Iterator[NodeSetting]:
+    if root.get("enabled") is False:
+        hit = root.evidence("enabled", text="KubeProxyConfig enabled: false")
+        yield NodeSetting("kube-proxy-disabled", "true", hit)
+
+
+def _talos_api_access_document(root: Located) -> Iterator[NodeSetting]:
+    roles = [str(r) for r in as_list(root.get("allowedRoles"))]
+    if ETCD_BACKUP_ROLE in roles:
+        hit = root.evidence("allowedRoles", roles.index(ETCD_BACKUP_ROLE))
+        yield NodeSetting("talos-etcd-backup-role", ETCD_BACKUP_ROLE, hit)
+
+
+# Talos multi-document kinds read for settings (kind -> reader).
+TALOS_DOCUMENTS: dict[str, Callable[[Located], Iterator[NodeSetting]]] = {
+    "KubeAPIServerConfig": _api_server_document,
+    "KubeAuthenticationConfig": _authentication_document,
+    "KubeAuditPolicyConfig": _audit_document,
+    "KubeEtcdEncryptionConfig": _encryption_document,
+    "KubeProxyConfig": _proxy_document,
+    "KubeTalosAPIAccessConfig": _talos_api_access_document,
+}
 
 
 def _talhelper(root: Located) -> Iterator[NodeSetting]:
