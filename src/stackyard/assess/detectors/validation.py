@@ -22,7 +22,11 @@ CHECKS = re.compile(
     r"\b(terraform\s+(validate|plan|fmt)|tofu\s+(validate|plan)|tflint|helm\s+(lint|template)"
     r"|kubeconform|kubeval|kustomize\s+build|yamllint|pytest|go\s+test|make\s+(test|lint|check)"
     r"|hashicorp/setup-terraform|pre-commit\s+run|stackyard\s+validate|conftest\s+(test|verify)"
-    r"|checkov|tfsec|trivy\s+config|kube-linter|ansible-lint|polaris\s+audit|pluto\s+detect)\b"
+    r"|checkov|tfsec|trivy\s+config|kube-linter|ansible-lint|polaris\s+audit|pluto\s+detect"
+    # The pre-commit action runs ``pre-commit run --all-files``
+    # (https://github.com/pre-commit/action); Molecule converges and verifies Ansible
+    # roles on test instances (https://ansible.readthedocs.io/projects/molecule/).
+    r"|pre-commit/action|molecule\s+(test|verify))\b"
 )
 _SCRIPT_CALL = re.compile(r"(?:^|[\s;&|'\"(=])(?:bash\s+|sh\s+|\./)?([\w./-]+\.(?:sh|bash))\b")
 _MAKE_CALL = re.compile(r"\bmake\s+(?:-\S+\s+)*([A-Za-z][\w.-]*)")
