@@ -27,10 +27,37 @@ from stackyard.assess.detectors.base import (
 from stackyard.assess.inputs import RepositoryIndex
 from stackyard.assess.model import Evidence
 
-LOG_STORES = ("loki", "loki-stack", "opensearch", "elasticsearch", "eck-stack")
-LOG_AGENTS = ("promtail", "fluent-bit", "fluentd", "alloy", "vector", "grafana-agent", "filebeat")
+# VictoriaLogs: the single-node and cluster charts store logs, the collector chart runs
+# its agent as a DaemonSet (https://docs.victoriametrics.com/helm/victoria-logs-collector/).
+LOG_STORES = (
+    "loki",
+    "loki-stack",
+    "opensearch",
+    "elasticsearch",
+    "eck-stack",
+    "victoria-logs-single",
+    "victoria-logs-cluster",
+)
+LOG_AGENTS = (
+    "promtail",
+    "fluent-bit",
+    "fluentd",
+    "alloy",
+    "vector",
+    "grafana-agent",
+    "filebeat",
+    "victoria-logs-collector",
+)
+LOG_STORE_IMAGES = ("grafana/loki", "opensearch", "victoriametrics/victoria-logs")
 GRAFANA_IMAGES = ("grafana/grafana",)
-LOG_AGENT_IMAGES = ("promtail", "fluent-bit", "fluentd", "grafana/alloy", "timberio/vector")
+LOG_AGENT_IMAGES = (
+    "promtail",
+    "fluent-bit",
+    "fluentd",
+    "grafana/alloy",
+    "timberio/vector",
+    "victoriametrics/vlagent",
+)
 DATASOURCE_KEYS = ("datasources", "additionalDataSources")
 LINK_KEYS = frozenset({"tracesToLogs", "tracesToLogsV2", "derivedFields", "tracesToMetrics"})
 
@@ -60,7 +87,7 @@ def _grafana(index: RepositoryIndex, looks_for: str) -> DetectorResult:
 
 
 def _logs(index: RepositoryIndex, looks_for: str) -> DetectorResult:
-    stores = component(index, charts=LOG_STORES, images=("grafana/loki", "opensearch"))
+    stores = component(index, charts=LOG_STORES, images=LOG_STORE_IMAGES)
     agents = component(index, charts=LOG_AGENTS, images=LOG_AGENT_IMAGES)
     if stores and agents:
         return achieved(stores + agents, "logs are shipped by an agent to a log store")
