@@ -17,6 +17,8 @@ EXPECTED_FINDINGS = {
     ("WL017", f"{MANIFESTS}/emailworker.yaml", 5),
     ("WL018", f"{MANIFESTS}/emailworker.yaml", 5),
     ("WL016", f"{MANIFESTS}/emailworker.yaml", 19),
+    ("WL017", f"{MANIFESTS}/redis-cart.yaml", 5),
+    ("WL018", f"{MANIFESTS}/redis-cart.yaml", 5),
     ("WL016", f"{MANIFESTS}/redis-cart.yaml", 19),
 }
 RATINGS = {"resource-management": 4, "gitops-iac": 1, "policy-as-code": 1, "networking": 1}
@@ -43,6 +45,20 @@ def test_the_spreading_finding_says_the_term_selects_other_pods(assessment: Asse
         f for f in assessment.workload_findings if f.evidence.file.endswith("frontend.yaml")
     ]
     assert "selects its own pods (labels app=frontend)" in frontend.message
+
+
+def test_the_cache_without_replicas_is_asked_to_say_how_many(assessment: Assessment) -> None:
+    # No replicas and no autoscaler here: one replica, unless one kept elsewhere scales it.
+    cache = [
+        f
+        for f in assessment.workload_findings
+        if f.evidence.file.endswith("redis-cart.yaml") and f.check in {"WL017", "WL018"}
+    ]
+    assert len(cache) == 2
+    assert all("replicas is not set" in f.message for f in cache)
+    assert all("write `replicas: 1` for a single instance" in f.message for f in cache)
+    others = [f for f in assessment.workload_findings if f not in cache]
+    assert not any("replicas is not set" in f.message for f in others)
 
 
 @pytest.mark.parametrize(("area", "expected"), sorted(RATINGS.items()))

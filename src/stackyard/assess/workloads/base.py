@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from enum import Enum
 from functools import cached_property
 from typing import Any, Protocol
 
@@ -60,6 +61,14 @@ class Autoscaler:
     maximum: int
 
 
+class ReplicaCount(Enum):
+    """What a repository says about the number of replicas a workload runs."""
+
+    SINGLE = "single"  # ``replicas: 1`` (or 0) written, or an autoscaler capped at 1
+    SEVERAL = "several"  # ``replicas`` >= 2 written, or an autoscaler that may add one
+    UNDECLARED = "undeclared"  # no ``replicas`` and no autoscaler in the repository
+
+
 @dataclass(frozen=True)
 class Workload:
     """One object that carries a pod template, located in its source document."""
@@ -91,14 +100,14 @@ class Workload:
         return {str(k): str(v) for k, v in labels.items()} if isinstance(labels, dict) else {}
 
     @property
-    def replicas(self) -> int:
-        """Declared replicas, 1 when unset (the Kubernetes default).
+    def replicas(self) -> int | None:
+        """The replicas the manifest writes, or None when it leaves ``replicas`` out.
 
         An autoscaler that targets the workload overrides it: see
-        :meth:`WorkloadContext.multi_replica`.
+        :meth:`WorkloadContext.replica_count`.
         """
         value = dig(self.obj, ("spec", "replicas"))
-        return value if isinstance(value, int) and not isinstance(value, bool) else 1
+        return value if isinstance(value, int) and not isinstance(value, bool) else None
 
     def containers(self, *, init: bool = True) -> tuple[Container, ...]:
         """The pod's containers, then (with ``init``) its init containers."""
@@ -154,16 +163,23 @@ class WorkloadContext:
     _unlabelled: dict[str, list[PodDisruptionBudget]] = field(default_factory=dict)
     _indexed: int = -1
 
-    def multi_replica(self, namespace: str, kind: str, name: str, declared: int) -> bool:
-        """Whether the workload may run several replicas.
+    def replica_count(
+        self, namespace: str, kind: str, name: str, declared: int | None
+    ) -> ReplicaCount:
+        """How many replicas the repository says the workload runs.
 
         An autoscaler that targets it owns its replica count (it rewrites
         ``spec.replicas``), so the autoscaler's maximum decides: replicas it may add
-        need spreading and a budget as much as declared ones. Otherwise the declared
-        count decides, 1 when unset, as Kubernetes defaults it.
+        need spreading and a budget as much as declared ones. Otherwise the written
+        count decides. With neither, the repository does not say: Kubernetes runs one
+        replica, unless an autoscaler kept elsewhere manages the workload, which is
+        exactly when Kubernetes asks manifests to leave ``replicas`` out.
         """
         autoscaler = self.autoscaled.get((namespace, kind, name))
-        return (autoscaler.maximum if autoscaler else declared) >= 2
+        count = autoscaler.maximum if autoscaler else declared
+        if count is None:
+            return ReplicaCount.UNDECLARED
+        return ReplicaCount.SEVERAL if count >= 2 else ReplicaCount.SINGLE
 
     def budgets_for(self, namespace: str, labels: Mapping[str, str]) -> list[PodDisruptionBudget]:
         """The budgets that may cover pods with ``labels`` in ``namespace``.

@@ -6,9 +6,13 @@ seen (see :class:`~stackyard.assess.workloads.base.Candidate`):
 - a PodDisruptionBudget covers a workload when it selects the pod template's labels in
   the same namespace; a manifest without a namespace matches any namespace, because
   the namespace then comes from the deploying tool (Argo CD, Kustomize, Helm);
-- a workload is multi-replica when an autoscaler (HorizontalPodAutoscaler or KEDA
-  ScaledObject) targets it with a maximum of 2 or more, or, with none, when it
-  declares ``replicas >= 2`` (an unset ``replicas`` is 1, the Kubernetes default);
+- a workload runs several replicas when an autoscaler (HorizontalPodAutoscaler or
+  KEDA ScaledObject) targets it with a maximum of 2 or more, or, with none, when it
+  writes ``replicas >= 2``; ``replicas: 1`` keeps it single. When it writes no
+  ``replicas`` and no autoscaler here targets it, the repository does not say:
+  Kubernetes runs 1 unless an autoscaler kept elsewhere scales it, which is when
+  Kubernetes asks manifests to leave ``replicas`` out. The checks then fire with a
+  message that says so, and ``replicas: 1`` is the way to state a single instance;
 - the service-account token is mounted unless the pod, or else its ServiceAccount,
   sets ``automountServiceAccountToken: false``.
 """
@@ -23,6 +27,8 @@ from stackyard.assess.workloads.base import (
     Candidate,
     Emit,
     PodDisruptionBudget,
+    ReplicaCount,
+    Waiver,
     Workload,
     WorkloadContext,
     check,
@@ -89,60 +95,36 @@ def _replicas_evidence(workload: Workload) -> tuple[tuple[str | int, ...], str]:
     return workload.first_written(("spec", "replicas"), ("metadata", "name"))
 
 
-def _multi_replica(workload: Workload) -> bool:
+def _replicated(workload: Workload) -> bool:
     """Whether the kind keeps interchangeable replicas (how many is decided at the end)."""
     return workload.kind in REPLICATED_KINDS
 
 
-@check(
-    "WL017",
-    "Multi-replica workload has no PodDisruptionBudget",
-    "warning",
-    polaris="missingPodDisruptionBudget",
-    kube_score=("deployment-has-poddisruptionbudget", "statefulset-has-poddisruptionbudget"),
+# Said when the repository states no replica count: the honest reading of Kubernetes'
+# default (https://kubernetes.io/docs/concepts/workloads/controllers/deployment/#replicas)
+# next to its advice to leave ``replicas`` out of autoscaled manifests
+# (https://kubernetes.io/docs/tasks/run-application/horizontal-pod-autoscale/#migrating-deployments-and-statefulsets-to-horizontal-autoscaling).
+_UNDECLARED = (
+    "replicas is not set and no autoscaler in this repository targets it: Kubernetes runs"
+    " 1 replica unless an autoscaler kept elsewhere scales it; write `replicas: 1` for a"
+    " single instance, or "
 )
-def disruption_budget(workload: Workload, emit: Emit) -> Iterable[Candidate]:
-    """Multi-replica workload has no PodDisruptionBudget.
 
-    Without a PodDisruptionBudget a node drain (an upgrade, an autoscaler scale-down)
-    may evict every replica at once; the point of running several is lost exactly when
-    the platform does maintenance.
+
+def _unless_several_replicas(
+    workload: Workload,
+    emit: Emit,
+    message: str,
+    remedy: str,
+    satisfied: Waiver | None = None,
+) -> Iterable[Candidate]:
+    """A finding for a workload that may run several replicas, decided at the end.
+
+    ``message`` is reported when the repository says the workload runs several replicas
+    (written, or an autoscaler's maximum); when it leaves the count unsaid, the finding
+    says that instead and ends with ``remedy``. ``satisfied`` waives either when the
+    other objects meet the check (a budget that selects the pods).
     """
-    if not _multi_replica(workload):
-        return
-    namespace, kind, name = workload.namespace, workload.kind, workload.name
-    declared, labels = workload.replicas, dict(workload.pod_labels)
-
-    def waived(context: WorkloadContext) -> bool:
-        if not context.multi_replica(namespace, kind, name, declared):
-            return True
-        candidates = context.budgets_for(namespace, labels)
-        return any(_covers(b, namespace, labels) for b in candidates)
-
-    path, text = _replicas_evidence(workload)
-    yield emit("no PodDisruptionBudget selects its pods", path, text, unless=waived)
-
-
-@check(
-    "WL018",
-    "Multi-replica workload has no anti-affinity or topology spread",
-    "warning",
-    polaris="topologySpreadConstraint",
-    kube_score=("deployment-has-host-podantiaffinity", "statefulset-has-host-podantiaffinity"),
-)
-def spreading(workload: Workload, emit: Emit) -> Iterable[Candidate]:
-    """Multi-replica workload has no anti-affinity or topology spread.
-
-    Replicas the scheduler may stack on one node (or one zone) fail together with it.
-    A pod anti-affinity term or a topology spread constraint satisfies the check when
-    its label selector selects the workload's own pods: the scheduler spreads a pod
-    only away from the pods the term selects.
-    """
-    if not _multi_replica(workload):
-        return
-    terms = _spreading_terms(workload.pod_spec)
-    if any(_selects_own_pods(term, workload) for term in terms):
-        return
     namespace, kind, name, declared = (
         workload.namespace,
         workload.kind,
@@ -150,19 +132,92 @@ def spreading(workload: Workload, emit: Emit) -> Iterable[Candidate]:
         workload.replicas,
     )
 
-    def waived(context: WorkloadContext) -> bool:
-        return not context.multi_replica(namespace, kind, name, declared)
+    def unless_count_is(expected: ReplicaCount) -> Waiver:
+        def waived(context: WorkloadContext) -> bool:
+            if context.replica_count(namespace, kind, name, declared) is not expected:
+                return True
+            return satisfied is not None and satisfied(context)
+
+        return waived
 
     path, text = _replicas_evidence(workload)
+    yield emit(message, path, text, unless=unless_count_is(ReplicaCount.SEVERAL))
+    if declared is None:
+        # Only one of the two readings holds once every autoscaler has been seen.
+        yield emit(
+            _UNDECLARED + remedy, path, text, unless=unless_count_is(ReplicaCount.UNDECLARED)
+        )
+
+
+@check(
+    "WL017",
+    "Workload that may run several replicas has no PodDisruptionBudget",
+    "warning",
+    polaris="missingPodDisruptionBudget",
+    kube_score=("deployment-has-poddisruptionbudget", "statefulset-has-poddisruptionbudget"),
+)
+def disruption_budget(workload: Workload, emit: Emit) -> Iterable[Candidate]:
+    """Workload that may run several replicas has no PodDisruptionBudget.
+
+    Without a PodDisruptionBudget a node drain (an upgrade, an autoscaler scale-down)
+    may evict every replica at once; the point of running several is lost exactly when
+    the platform does maintenance. A workload that writes no ``replicas`` and that no
+    autoscaler in the repository targets is reported too, saying so: Kubernetes runs
+    one replica unless an autoscaler kept elsewhere scales it, and ``replicas: 1``
+    states a single instance.
+    """
+    if not _replicated(workload):
+        return
+    namespace, labels = workload.namespace, dict(workload.pod_labels)
+
+    def covered(context: WorkloadContext) -> bool:
+        candidates = context.budgets_for(namespace, labels)
+        return any(_covers(b, namespace, labels) for b in candidates)
+
+    yield from _unless_several_replicas(
+        workload,
+        emit,
+        "no PodDisruptionBudget selects its pods",
+        "add a PodDisruptionBudget that selects its pods",
+        covered,
+    )
+
+
+@check(
+    "WL018",
+    "Workload that may run several replicas has no anti-affinity or topology spread",
+    "warning",
+    polaris="topologySpreadConstraint",
+    kube_score=("deployment-has-host-podantiaffinity", "statefulset-has-host-podantiaffinity"),
+)
+def spreading(workload: Workload, emit: Emit) -> Iterable[Candidate]:
+    """Workload that may run several replicas has no anti-affinity or topology spread.
+
+    Replicas the scheduler may stack on one node (or one zone) fail together with it.
+    A pod anti-affinity term or a topology spread constraint satisfies the check when
+    its label selector selects the workload's own pods: the scheduler spreads a pod
+    only away from the pods the term selects. A workload that writes no ``replicas``
+    and that no autoscaler in the repository targets is reported as WL017 reports it.
+    """
+    if not _replicated(workload):
+        return
+    terms = _spreading_terms(workload.pod_spec)
+    if any(_selects_own_pods(term, workload) for term in terms):
+        return
     if terms:
         labels = ", ".join(f"{k}={v}" for k, v in sorted(workload.pod_labels.items()))
         message = (
             "no podAntiAffinity term or topologySpreadConstraint selects its own pods"
             f" (labels {labels or 'none'}), so nothing spreads its replicas"
         )
+        remedy = (
+            "make a podAntiAffinity term or topologySpreadConstraint select its own pods"
+            f" (labels {labels or 'none'})"
+        )
     else:
         message = "no podAntiAffinity or topologySpreadConstraints spread its replicas"
-    yield emit(message, path, text, unless=waived)
+        remedy = "spread its replicas with podAntiAffinity or topologySpreadConstraints"
+    yield from _unless_several_replicas(workload, emit, message, remedy)
 
 
 def _spreading_terms(pod_spec: Mapping[str, Any]) -> list[Mapping[str, Any]]:
