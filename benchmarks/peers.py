@@ -74,56 +74,14 @@ class Deliberate:
 
 # Every disagreement left, each with the Kubernetes behaviour that decides it; the same
 # list, with links, is in docs/assessment-workloads.md.
-_UNSET_REPLICAS = (
-    "replicas is unset and no autoscaler targets the workload: Kubernetes defaults "
-    "spec.replicas to 1, so there are no replicas to spread or to keep available"
-)
 DELIBERATE: tuple[Deliberate, ...] = (
     Deliberate(
-        _UNSET_REPLICAS + "; Polaris asks it of every Deployment, whatever its replicas",
-        POLARIS,
-        "missingPodDisruptionBudget",
-        (
-            "failure-bad-ns.yaml",
-            "failure.bad-name.yaml",
-            "failure.empty-labels.yaml",
-            "failure.no-labels.yaml",
-            "failure.no-metadata.yaml",
-            "failure.wrong-place.yaml",
-            "failure.yaml",
-        ),
-    ),
-    Deliberate(
-        _UNSET_REPLICAS + "; Polaris asks a spread constraint of every pod",
+        "the only spread constraint selects app=foo, not the workload's own pods: the "
+        "scheduler counts only the pods a constraint selects, so nothing spreads this "
+        "workload's replicas; Polaris accepts any constraint",
         POLARIS,
         "topologySpreadConstraint",
-        ("failure.empty.yaml", "failure.nospreadconstraint.yaml"),
-    ),
-    Deliberate(
-        _UNSET_REPLICAS + "; kube-score reads an unset replicas as possibly autoscaled",
-        KUBE_SCORE,
-        "Deployment has PodDisruptionBudget",
-        (
-            "deployment-poddisruptionbudget-v1beta1-expression-no-match.yaml",
-            "deployment-poddisruptionbudget-v1beta1-no-match.yaml",
-            "deployment-poddisruptionbudget-v1-no-match.yaml",
-            "deployment-poddisruptionbudget-v1-different-namespace.yaml",
-        ),
-    ),
-    Deliberate(
-        _UNSET_REPLICAS + "; kube-score reads an unset replicas as possibly autoscaled",
-        KUBE_SCORE,
-        "StatefulSet has PodDisruptionBudget",
-        (
-            "statefulset-poddisruptionbudget-v1beta1-expression-no-match.yaml",
-            "statefulset-poddisruptionbudget-v1beta1-no-match.yaml",
-        ),
-    ),
-    Deliberate(
-        _UNSET_REPLICAS + "; kube-score reads an unset replicas as possibly autoscaled",
-        KUBE_SCORE,
-        "StatefulSet has host PodAntiAffinity",
-        ("statefulset-host-antiaffinity-undefined-replicas.yaml",),
+        ("success.yaml",),
     ),
     Deliberate(
         "imagePullPolicy is unset on a :latest or untagged image, which Kubernetes "
