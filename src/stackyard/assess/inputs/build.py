@@ -21,6 +21,7 @@ import fnmatch
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path, PurePosixPath
 
 from stackyard.assess.inputs.ansible import ansible_objects, ansible_releases
@@ -214,6 +215,7 @@ class IndexBuilder:
         self._named_values.clear()
 
     def _attach_files(self, release: Release, claimed: set[str]) -> None:
+        self._chart_folder_sources(release, claimed)
         for source in release.sources:
             for ref in source.value_files:
                 for path in self._resolve(ref, source.path, release.file):
@@ -221,15 +223,46 @@ class IndexBuilder:
                     layers = self._file_layers(path, source.chart, release)
                     release.file_layers += release.absorb(layers, self._keep_all_values)
 
+    def _chart_folder_sources(self, release: Release, claimed: set[str]) -> None:
+        """A source whose path holds a ``Chart.yaml`` installs that chart with its values.yaml.
+
+        Argo CD renders such a folder with Helm, and Helm always reads the chart's own
+        ``values.yaml`` beneath any value file the source names
+        (https://argo-cd.readthedocs.io/en/stable/user-guide/helm/#values-files,
+        https://helm.sh/docs/chart_template_guide/values_files/): an umbrella chart's
+        settings live there, so they are this release's lowest values layer.
+        """
+        sources = []
+        for source in release.sources:
+            local = self.index.local_charts.get(source.path.strip("/").removeprefix("./"))
+            if local is None or source.unknown_chart:
+                sources.append(source)
+                continue
+            sources.append(replace(source, chart=source.chart or local.name))
+            path = f"{local.folder}/values.yaml" if local.folder != "." else "values.yaml"
+            if path in self._plain.get("values.yaml", []):
+                claimed.add(path)
+                layers = self._file_layers(path, local.name, release)
+                release.file_layers[:0] = release.absorb(layers, self._keep_all_values)
+        release.sources = tuple(sources)
+
     def _argo_in_values(self, claimed: set[str]) -> None:
         """Releases and objects that argocd-apps or argo-cd values declare."""
         seen: set[tuple[str, tuple[str | int, ...]]] = set()
-        for layer, chart in self._argo_layers():
+        # A chart's values.yaml and an override file beside it (values-seed.yaml) are
+        # merged by Helm into one set of values: an entry both name is one object,
+        # read once, from values.yaml (what the chart renders by default).
+        declared: set[tuple[str, str, str]] = set()
+        for layer, chart in sorted(self._argo_layers(), key=_defaults_first):
             if (layer.file, layer.base) in seen:
                 continue
             seen.add((layer.file, layer.base))
             text = self._text(layer.file)
+            folder = str(PurePosixPath(layer.file).parent)
             for source in argo_sources(layer, chart, text):
+                if (folder, source.kind, source.name) in declared:
+                    continue
+                declared.add((folder, source.kind, source.name))
                 if source.kind == "ApplicationSet":
                     self._application_sets.append(source)
                     continue
@@ -482,6 +515,12 @@ def index_repository(
         builder.index.hydrated = rendered
         builder.index.stats["hydrated"] = len(rendered)
     return builder.finish()
+
+
+def _defaults_first(entry: tuple[Located, str]) -> tuple[str, bool]:
+    """Sort key putting each folder's ``values.yaml`` before its other values files."""
+    path = PurePosixPath(entry[0].file)
+    return (str(path.parent), path.name != "values.yaml")
 
 
 def _basename(relative: str) -> str:

@@ -134,6 +134,16 @@ def _resources(
             "(the chart's own shape: requests and limits)",
         )
         requests, limits = requests or shape, limits or shape
+    for name, per in block.items():
+        # Per-component blocks under one ``resources`` key, as Rook's CephCluster spec
+        # writes them (``resources.mgr.requests``, ``resources.mon.limits``):
+        # https://rook.io/docs/rook/latest/CRDs/Cluster/ceph-cluster-crd/#cluster-wide-resources-configuration-settings
+        if name in ("requests", "limits") or not isinstance(per, Mapping):
+            continue
+        if isinstance(per.get("requests"), Mapping) and per["requests"]:
+            requests = requests or layer.evidence(*path, name)
+        if isinstance(per.get("limits"), Mapping) and per["limits"]:
+            limits = limits or layer.evidence(*path, name)
     for name in QUANTITY_KEYS:
         per = block.get(name)
         if isinstance(per, Mapping):
