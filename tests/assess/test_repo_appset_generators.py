@@ -15,6 +15,10 @@ from tests.assess.maturity.conftest import control
 
 REPO = Path(__file__).resolve().parent / "repos" / "appset-generators"
 ADDONS = "bootstrap/addons.yaml"
+# The hub cluster Secret, cited at its server line, which the line quotes as written.
+HUB_SERVER = Evidence(
+    "clusters/hub.yaml", 13, 13, "stringData.server: https://hub.k8s.example.com — cluster hub"
+)
 EXPECTED = {
     "gitops-iac": 2,
     "resource-management": 2,
@@ -60,9 +64,9 @@ def test_charts_named_by_generator_values_are_components(assessment: Assessment)
     ):
         found = control(assessment, control_id)
         assert found.status == "achieved", found
-        element = Evidence(ADDONS, line, end, f"list element values.addonChart: {chart}")
+        element = Evidence(ADDONS, line, end, f"values.addonChart: {chart}")
         assert element in found.evidence
-        assert Evidence("clusters/hub.yaml", 13, 13, "cluster hub") in found.evidence
+        assert HUB_SERVER in found.evidence
 
 
 def test_the_cluster_generator_reaches_the_registered_clusters(assessment: Assessment) -> None:

@@ -47,7 +47,9 @@ def test_the_root_application_set_is_cited_at_its_values_entry(assessment: Asses
     root = control(assessment, "GITOPS-APP-OF-APPS")
     assert root.status == "achieved"
     assert root.detail == "1 ApplicationSets: platform-addons"
-    assert root.evidence == (Evidence(VALUES, 24, 59, "ApplicationSet platform-addons"),)
+    assert root.evidence == (
+        Evidence(VALUES, 24, 59, "platform-addons: — ApplicationSet platform-addons"),
+    )
 
 
 def test_each_addon_is_counted_with_its_own_values_file(assessment: Assessment) -> None:
@@ -64,7 +66,10 @@ def test_addon_charts_named_in_git_files_are_components(assessment: Assessment) 
     assert tls.status == "achieved"
     assert (
         Evidence(
-            "addons/cert-manager/config.yaml", 1, 4, "git file addons/cert-manager/config.yaml"
+            "addons/cert-manager/config.yaml",
+            1,
+            4,
+            "chart: cert-manager — git file addons/cert-manager/config.yaml",
         )
         in tls.evidence
     )

@@ -31,14 +31,29 @@ Provider = Literal["aws", "gcp", "azure", "onprem"]  # where the clusters run
 ExcludeOrigin = Literal["default", "option"]
 
 
+# Evidence text is a quote of the cited lines, optionally followed by this separator and
+# a note that the lines cannot show (what a template renders to, a count, an absence).
+NOTE_SEPARATOR = " — "
+
+
 @dataclass(frozen=True, order=True)
 class Evidence:
-    """A span of a file that supports a verdict (lines are 1-based, inclusive)."""
+    """A span of a file that supports a verdict (lines are 1-based, inclusive).
+
+    ``text`` quotes what is written in those lines (``selfHeal: true``,
+    ``resources:``); anything the lines cannot show follows ``NOTE_SEPARATOR``
+    (``name: '{{.name}}' — hub``).
+    """
 
     file: str
     line: int
     end_line: int
     text: str = ""
+
+    @property
+    def quote(self) -> str:
+        """The part of ``text`` written in the cited lines (before any note)."""
+        return self.text.partition(NOTE_SEPARATOR)[0]
 
     def as_dict(self) -> dict[str, Any]:
         """JSON shape."""
@@ -64,6 +79,11 @@ class Unit:
             "counted": self.counted,
             "evidence": [e.as_dict() for e in self.evidence],
         }
+
+
+def noted(quote: str, note: str) -> str:
+    """Evidence text: ``quote`` as written, then ``note`` (what the lines cannot show)."""
+    return f"{quote}{NOTE_SEPARATOR}{note}" if note and note != quote else quote
 
 
 def covered(units: tuple[Unit, ...]) -> float | None:

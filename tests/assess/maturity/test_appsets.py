@@ -117,10 +117,12 @@ def test_list_elements_each_become_a_release_with_their_own_chart_and_values(
     assert velero.summary.requests == Evidence("addons/velero/values.yaml", 1, 2, "resources:")
     # 5ac5b48 globbed addons/*/values.yaml: every addon claimed velero's requests.
     assert apps["addon-cert-manager"].summary.requests is None
-    assert velero.evidence.file == "apps/addons.yaml" and velero.evidence.line == 1
-    assert velero.elements == (
-        Evidence("apps/addons.yaml", 13, 13, "list element values.addonChart: velero"),
+    # Cited where the template names it and at the element that supplied its chart,
+    # each quoting what is written there (not at the whole ApplicationSet).
+    assert velero.evidence == Evidence(
+        "apps/addons.yaml", 16, 16, "metadata.name: addon-{{.values.addonChart}} — addon-velero"
     )
+    assert velero.elements == (Evidence("apps/addons.yaml", 13, 13, "values.addonChart: velero"),)
     assert velero.self_heal is not None and velero.self_heal.evidence.line == 31
     assert said(notices, "apps/addons.yaml") == ""
     assert [a.applications for a in facts.application_sets] == [3]
@@ -172,7 +174,9 @@ def test_cluster_generator_reads_the_cluster_secrets_labels_and_selector(
     assert sorted(apps) == ["eu-monitoring", "us-monitoring"]
     eu = apps["eu-monitoring"]
     assert [layer.file for layer in eu.file_layers] == ["values/prod/eu.yaml"]
-    assert eu.elements[1] == Evidence("clusters/eu.yaml", 12, 12, "cluster eu")
+    assert eu.elements[1] == Evidence(
+        "clusters/eu.yaml", 12, 12, "stringData.server: https://eu.example.com — cluster eu"
+    )
     assert apps["us-monitoring"].summary.requests is None
 
 
@@ -232,7 +236,12 @@ def test_git_files_are_read_and_flattened_into_parameters(write_tree: WriteTree)
     assert app.name == "cert-manager-tls" and app.charts == ("cert-manager",)
     assert [layer.file for layer in app.file_layers] == ["addons/tls/values.yaml"]
     assert app.elements == (
-        Evidence("addons/tls/config.json", 1, 1, "git file addons/tls/config.json"),
+        Evidence(
+            "addons/tls/config.json",
+            1,
+            1,
+            "addon.chart: cert-manager — git file addons/tls/config.json",
+        ),
     )
 
 
@@ -461,7 +470,9 @@ def test_umbrella_values_declare_applications_in_list_form_and_extra_objects(
     heal = by_name["root"].self_heal
     assert heal is not None
     assert heal.evidence == Evidence("platform/values.yaml", 17, 17, "automated.selfHeal: true")
-    assert by_name["root"].evidence == Evidence("platform/values.yaml", 11, 17, "Application root")
+    assert by_name["root"].evidence == Evidence(
+        "platform/values.yaml", 11, 17, "name: root — Application root"
+    )
     assert by_name["extra"].charts == ("cert-manager",)
 
 

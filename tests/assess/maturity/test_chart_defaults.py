@@ -109,7 +109,7 @@ def test_a_charts_own_cpu_memory_shape_counts_as_requests_and_limits(
             "apps/b.yaml",
             15,
             17,
-            "shop.resources: cpu/memory (the chart's own shape: requests and limits)",
+            "shop.resources: — cpu/memory: the chart's own shape, requests and limits",
         )
         in control(assessment, "RM-LIMITS-ALL").evidence
     )
@@ -194,13 +194,17 @@ def test_kopia_based_backup_tools_count_as_off_cluster_backups(write_tree: Write
     assessment = assess_directory(root)
     volumes = control(assessment, "DR-PV-BACKUP")
     assert volumes.status == "achieved"
-    assert Evidence("backup/volsync.yaml", 9, 10, "ReplicationSource data (kopia mover)") in (
+    assert Evidence("backup/volsync.yaml", 9, 10, "kopia: — ReplicationSource data") in (
         volumes.evidence
     )
-    assert Evidence("backup/k10.yaml", 10, 12, "K10 Policy daily (export)") in volumes.evidence
+    assert (
+        Evidence("backup/k10.yaml", 10, 12, "action: export — K10 Policy daily") in volumes.evidence
+    )
     objects = control(assessment, "DR-VELERO")
     assert objects.status == "achieved"
-    assert objects.evidence == (Evidence("backup/k10.yaml", 9, 9, "K10 Policy daily (backup)"),)
+    assert objects.evidence == (
+        Evidence("backup/k10.yaml", 9, 9, "action: backup — K10 Policy daily"),
+    )
 
 
 def test_a_kopia_repository_on_a_pvc_is_not_off_the_cluster(write_tree: WriteTree) -> None:

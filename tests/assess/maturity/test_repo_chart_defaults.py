@@ -51,7 +51,7 @@ def test_resource_management_is_not_dropped_by_presets_or_the_charts_own_shape(
                 "values/linkding.yaml",
                 5,
                 7,
-                "linkding.resources: cpu/memory (the chart's own shape: requests and limits)",
+                "linkding.resources: — cpu/memory: the chart's own shape, requests and limits",
             )
             in verdict.evidence
         )
@@ -114,7 +114,7 @@ def test_the_kopia_backup_is_an_off_cluster_volume_backup(assessment: Assessment
     volumes = control(assessment, "DR-PV-BACKUP")
     assert volumes.status == "achieved"
     assert volumes.evidence == (
-        Evidence("backups/vaultwarden.yaml", 11, 16, "ReplicationSource vaultwarden (kopia mover)"),
+        Evidence("backups/vaultwarden.yaml", 11, 16, "kopia: — ReplicationSource vaultwarden"),
     )
     assert control(assessment, "DR-VELERO").status == "missing"
 

@@ -23,11 +23,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import PurePosixPath
 from typing import Any, Protocol
 
 from stackyard.assess.inputs import Hit, Located, RepositoryIndex, ValuesStack
 from stackyard.assess.inputs.platform import platform_context
-from stackyard.assess.model import Evidence, Status, Unit
+from stackyard.assess.model import Evidence, Status, Unit, noted
 
 
 @dataclass(frozen=True)
@@ -204,8 +205,8 @@ def in_terms(index: RepositoryIndex, neutral: str, **by_term: str) -> str:
 
 
 def file_evidence(path: str, text: str) -> Evidence:
-    """Evidence for a whole file (or folder), cited at its first line."""
-    return Evidence(path, 1, 1, text)
+    """Evidence for a whole file, cited at its first line: its name, then what it is."""
+    return Evidence(path, 1, 1, noted(PurePosixPath(path).name, text))
 
 
 def count_phrase(done: int, total: int, noun: str) -> str:

@@ -131,7 +131,7 @@ def _argo_generators(
             if not path or path[-1] != "clusters" or not isinstance(generator, Mapping):
                 continue
             selector = as_mapping(generator.get("selector"))
-            cited = appset.evidence("spec", "generators", *path, text=f"{appset.name} clusters")
+            cited = appset.evidence("spec", "generators", *path)
             for cluster in registered:
                 if _selected(selector, cluster.labels):
                     targets.add(cluster.name, cited)

@@ -27,7 +27,7 @@ from stackyard.assess.detectors.base import (
     units_phrase,
 )
 from stackyard.assess.inputs import KubeObject, RepositoryIndex
-from stackyard.assess.model import Evidence
+from stackyard.assess.model import Evidence, noted
 
 ENFORCE = "pod-security.kubernetes.io/enforce"
 SYSTEM_NAMESPACES = frozenset({"kube-system", "kube-public", "kube-node-lease", "default"})
@@ -60,7 +60,12 @@ def _talos_pod_security(index: RepositoryIndex) -> list[Evidence]:
     # a machine configuration shows the cluster is Talos better than a talosctl line
     signs.sort(key=lambda e: "configuration" not in e.text)
     return [
-        Evidence(e.file, e.line, e.end_line, "Talos default: PodSecurity enforce baseline")
+        Evidence(
+            e.file,
+            e.line,
+            e.end_line,
+            noted(e.quote, "Talos default: PodSecurity enforce baseline"),
+        )
         for e in signs[:1]
     ]
 

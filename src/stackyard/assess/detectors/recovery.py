@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import replace
 
 from stackyard.assess.detectors.base import (
     Detector,
@@ -35,7 +36,7 @@ from stackyard.assess.detectors.base import (
     truthy,
 )
 from stackyard.assess.inputs import RepositoryIndex
-from stackyard.assess.model import Evidence
+from stackyard.assess.model import Evidence, noted
 
 # VolSync movers that copy a volume into a backup repository (rsync and syncthing
 # replicate to a live peer instead).
@@ -156,10 +157,10 @@ def kopia_movers(index: RepositoryIndex) -> list[Evidence]:
         for mover in VOLSYNC_BACKUP_MOVERS:
             settings = source.get("spec", mover)
             if isinstance(settings, Mapping) and not settings.get("repositoryPVC"):
+                # Quoted as written (``kopia:``); the object it belongs to is a note.
+                written = source.evidence("spec", mover)
                 found.append(
-                    source.evidence(
-                        "spec", mover, text=f"ReplicationSource {source.name} ({mover} mover)"
-                    )
+                    replace(written, text=noted(f"{mover}:", f"ReplicationSource {source.name}"))
                 )
     return found
 
@@ -175,7 +176,10 @@ def kasten_policies(index: RepositoryIndex, action: str) -> list[Evidence]:
             if isinstance(item, Mapping) and item.get("action") == action:
                 found.append(
                     policy.evidence(
-                        "spec", "actions", i, text=f"K10 Policy {policy.name} ({action})"
+                        "spec",
+                        "actions",
+                        i,
+                        text=noted(f"action: {action}", f"K10 Policy {policy.name}"),
                     )
                 )
     return found

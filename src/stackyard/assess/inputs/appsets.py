@@ -55,7 +55,7 @@ from stackyard.assess.inputs.appset_templates import (
 from stackyard.assess.inputs.clusters import IN_CLUSTER_NAME, IN_CLUSTER_SERVER, ArgoCluster
 from stackyard.assess.inputs.located import Located, as_list, as_mapping
 from stackyard.assess.inputs.releases import Release, Unknown, argo_release
-from stackyard.assess.model import Evidence, Notice
+from stackyard.assess.model import Evidence, Notice, noted
 from stackyard.errors import YamlError
 from stackyard.yamlio import LocatedDocument, iter_yaml_documents
 
@@ -191,10 +191,7 @@ def _application(run: _Expansion, template: Located, element: Element) -> Releas
     )
     for unknown in unknowns:
         run.unknown(unknown)
-    base = run.appset.evidence
-    evidence = Evidence(
-        base.file, base.line, base.end_line, f"{run.appset.kind} {run.appset.name}: {name}"[:120]
-    )
+    evidence = _named_at(run, template, name)
     spec = Located(template.doc, (*template.base, "spec"), rendered.get("spec"))
     spec_unknowns = tuple(
         Unknown(u.field.removeprefix("spec."), u.template, u.reason)
@@ -207,6 +204,20 @@ def _application(run: _Expansion, template: Located, element: Element) -> Releas
     release.application_set = run.appset.name
     release.elements = element.cited
     return release
+
+
+def _named_at(run: _Expansion, template: Located, name: str) -> Evidence:
+    """Where the template names a generated application: its ``metadata.name`` line.
+
+    The quote is the line as written (``name: '{{.name}}-{{.values.addonChart}}'``) and
+    the rendered name its note; the generator element that supplied the parameters is
+    cited beside it (``Release.elements``). A template that names nothing is cited at
+    the ApplicationSet, whose name the application then takes.
+    """
+    if template.hit("metadata", "name") is not None:
+        written = template.evidence("metadata", "name")
+        return Evidence(written.file, written.line, written.end_line, noted(written.quote, name))
+    return run.appset.evidence
 
 
 def _patched(run: _Expansion, rendered: Any, patch: str, element: Element) -> Any:
@@ -259,7 +270,7 @@ def _generate(run: _Expansion, generator: Located, parent: Element | None) -> li
     elif kind == "merge":
         found = _merge(run, generator)
     elif kind in RUNTIME_GENERATORS:
-        cited = generator.evidence(kind, text=f"{run.appset.name}: {kind} generator")
+        cited = generator.evidence(kind)
         found = [Element({}, (cited,), (RUNTIME_GENERATORS[kind],))]
     else:
         run.notice(f"generator {kind or '(empty)'} is not read")
@@ -278,7 +289,7 @@ def _list(run: _Expansion, generator: Located) -> list[Element]:
         if not isinstance(item, Mapping):
             continue
         params = dict(item) if run.go else _fast_list_params(item)
-        cited = generator.evidence("list", "elements", i, text=f"list element {_label(item)}")
+        cited = generator.evidence("list", "elements", i, text=_label(item))
         found.append(Element(params, (cited,)))
     text = generator.get("list", "elementsYaml")
     if isinstance(text, str) and text.strip():
@@ -295,7 +306,7 @@ def _clusters(run: _Expansion, generator: Located) -> list[Element]:
     spec = as_mapping(generator.get("clusters"))
     selector = as_mapping(spec.get("selector"))
     values = as_mapping(spec.get("values"))
-    cited = generator.evidence("clusters", text=f"{run.appset.name}: clusters")
+    cited = generator.evidence("clusters")
     if not run.view.clusters:
         return [Element(_with_values({}, values, run.go), (cited,), (NO_CLUSTER_SECRETS,))]
     found = []
@@ -323,7 +334,7 @@ def _git(run: _Expansion, generator: Located) -> list[Element]:
     entries = [as_mapping(e) for e in as_list(git.get(kind))]
     includes = [str(e.get("path", "")) for e in entries if not _truthy(e.get("exclude"))]
     excludes = [str(e.get("path", "")) for e in entries if _truthy(e.get("exclude"))]
-    cited = generator.evidence("git", kind, text=f"{run.appset.name}: git {kind}")
+    cited = generator.evidence("git", kind)
     repo = str(git.get("repoURL", ""))
     if any(is_templated(p) for p in includes):
         return [Element({}, (cited,), (f"git {kind} whose path is not known",))]
@@ -340,7 +351,13 @@ def _git(run: _Expansion, generator: Located) -> list[Element]:
                 _path_match(p, folder) for p in excludes
             ):
                 params = _path_params(folder, None, prefix, run.go)
-                folder_cited = Evidence(cited.file, cited.line, cited.end_line, f"git dir {folder}")
+                matched = next(i for i, p in enumerate(includes) if _path_match(p, folder))
+                entry = generator.evidence(
+                    "git", kind, _index_of(entries, includes[matched]), "path"
+                )
+                folder_cited = Evidence(
+                    entry.file, entry.line, entry.end_line, noted(entry.quote, folder)
+                )
                 found.append(Element(_with_values(params, values, run.go), (folder_cited,)))
     if not found:
         reason = f"git {kind} generator: nothing in this repository matches {', '.join(includes)}"
@@ -353,9 +370,11 @@ def _file_elements(
 ) -> Iterator[Element]:
     for document in run.view.read(path):
         first, last = document.span(())
-        cited = Evidence(path, first, last, f"git file {path}")
         data = document.data
         items = [data] if isinstance(data, Mapping) else as_list(data)
+        # The file's own first key and value, quoted; the file is the element.
+        label = next((_label(i) for i in items if isinstance(i, Mapping) and _label(i)), "")
+        cited = Evidence(path, first, last, noted(label, f"git file {path}") if label else path)
         for item in items:
             if not isinstance(item, Mapping):
                 continue
@@ -533,6 +552,11 @@ def _deep_merge(base: Any, override: Any) -> Any:
             merged[key] = _deep_merge(base.get(key), value) if key in base else value
         return merged
     return override
+
+
+def _index_of(entries: list[Mapping[str, Any]], path: str) -> int:
+    """The index of the ``git.directories`` entry whose ``path`` is ``path``."""
+    return next(i for i, e in enumerate(entries) if str(e.get("path", "")) == path)
 
 
 def _label(item: Mapping[str, Any]) -> str:

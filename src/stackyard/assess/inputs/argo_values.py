@@ -23,6 +23,7 @@ from collections.abc import Iterator, Mapping
 from stackyard.assess.inputs.appsets import ArgoSource
 from stackyard.assess.inputs.located import Located, as_list
 from stackyard.assess.inputs.objects import KubeObject
+from stackyard.assess.model import noted
 
 ARGO_CHARTS = frozenset({"argocd-apps", "argo-cd"})
 _ENTRIES = {
@@ -38,17 +39,20 @@ def argo_sources(values: Located, chart: str, text: str) -> Iterator[ArgoSource]
     """The Applications and ApplicationSets that ``values`` of ``chart`` declare."""
     for kind, path in _ENTRIES.get(chart, ()):
         block = values.get(*path)
+        # Quoted as written: the entry's key (``platform-addons:``) or its ``name:`` line
+        # and the kind as a note, since chart values never write ``kind:``.
         if isinstance(block, Mapping):
-            named = [(str(k), values.child(*path, str(k))) for k in block]
+            named = [(str(k), values.child(*path, str(k)), f"{k}:") for k in block]
         else:
             named = [
-                (str(item.get("name", "")), values.child(*path, i))
+                (str(item.get("name", "")), values.child(*path, i), f"name: {item.get('name')}")
                 for i, item in enumerate(as_list(block))
                 if isinstance(item, Mapping) and item.get("name")
             ]
-        for name, entry in named:
+        for name, entry, quote in named:
             if isinstance(entry.data, Mapping) and entry.data:
-                yield ArgoSource(kind, name, entry.evidence(text=f"{kind} {name}"), entry, text)
+                cited = entry.evidence(text=noted(quote, f"{kind} {name}"))
+                yield ArgoSource(kind, name, cited, entry, text)
 
 
 def extra_objects(values: Located, chart: str) -> Iterator[KubeObject]:

@@ -59,7 +59,7 @@ from stackyard.assess.inputs.terraform import read_terraform
 from stackyard.assess.inputs.texts import ci_system, text_file
 from stackyard.assess.inputs.tfreleases import terraform_objects, terraform_release
 from stackyard.assess.inputs.walk import SourceFile, walk
-from stackyard.assess.model import Evidence, Notice
+from stackyard.assess.model import Evidence, Notice, noted
 from stackyard.yamlio import LocatedDocument
 
 ObjectObserver = Callable[[KubeObject], None]
@@ -122,7 +122,14 @@ class IndexBuilder:
         if source.kind in ("yaml", "json"):
             self._files.append(source.relative)
         if source.kind == "packer":
-            self.index.packer.append(Evidence(source.relative, 1, 1, "Packer template"))
+            self.index.packer.append(
+                Evidence(
+                    source.relative,
+                    1,
+                    1,
+                    noted(PurePosixPath(source.relative).name, "Packer template"),
+                )
+            )
             return
         text = read.text
         if text is None:

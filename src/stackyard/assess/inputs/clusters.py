@@ -20,7 +20,7 @@ from typing import Any
 
 from stackyard.assess.inputs.located import as_mapping
 from stackyard.assess.inputs.objects import CLUSTER_SECRET_LABEL, KubeObject
-from stackyard.assess.model import Evidence
+from stackyard.assess.model import Evidence, noted
 
 IN_CLUSTER_SERVER = "https://kubernetes.default.svc"
 IN_CLUSTER_NAME = "in-cluster"
@@ -54,12 +54,24 @@ def registered_clusters(secrets: Iterable[KubeObject]) -> list[ArgoCluster]:
                 fields.get("project", ""),
                 secret.labels(),
                 as_mapping(secret.get("metadata", "annotations")),
-                secret.evidence(path, "server", text=f"cluster {name}")
+                _server_line(secret, path, name)
                 if fields.get("server")
                 else secret.evidence(text=f"cluster Secret {secret.name}"),
             )
         )
     return clusters
+
+
+def _server_line(secret: KubeObject, path: str, name: str) -> Evidence:
+    """The Secret's ``server:`` line quoted as written, the cluster's name as a note.
+
+    The name may be on another line or base64 in ``data``; the server line is what a
+    generator and a destination match on.
+    """
+    written = secret.evidence(path, "server")
+    return Evidence(
+        written.file, written.line, written.end_line, noted(written.quote, f"cluster {name}")
+    )
 
 
 def _strings(value: Any) -> dict[str, str]:

@@ -23,12 +23,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import get_args
 
 from stackyard.assess.inputs.located import Located
 from stackyard.assess.inputs.machineconfig import is_talhelper, is_talos
-from stackyard.assess.model import Distribution, Evidence
+from stackyard.assess.model import Distribution, Evidence, noted
 from stackyard.yamlio import LocatedDocument
 
 DISTRIBUTIONS: tuple[Distribution, ...] = get_args(Distribution)
@@ -110,19 +110,28 @@ def signs_in_document(
     api = str(data.get("apiVersion", ""))
     if api.startswith("kubeadm.k8s.io/"):
         kind = str(data.get("kind", "kubeadm configuration"))
-        evidence = Located(document).evidence("kind", text=f"kubeadm {kind}")
+        evidence = Located(document).evidence("kind", text=noted(f"kind: {kind}", "kubeadm"))
         yield DistributionSign("kubeadm", evidence)
     elif _talos(data, api) or is_talos(data, file):
-        evidence = Located(document).evidence(text="Talos machine configuration")
+        evidence = _whole(document, "Talos machine configuration")
         yield DistributionSign("talos", evidence)
     elif is_talhelper(data, file):
-        evidence = Located(document).evidence(text="talhelper cluster configuration (Talos)")
+        evidence = _whole(document, "talhelper cluster configuration (Talos)")
         yield DistributionSign("talos", evidence)
     elif node_config and len(RANCHER_KEYS.intersection(data)) >= 2:
         distribution = _rancher(file.lower(), data.keys())
         if distribution is not None:
             text = f"{'RKE2' if distribution == 'rke2' else 'K3s'} configuration"
-            yield DistributionSign(distribution, Located(document).evidence(text=text))
+            yield DistributionSign(distribution, _whole(document, text))
+
+
+def _whole(document: LocatedDocument, what: str) -> Evidence:
+    """The whole document, quoting its first key as written and saying what it is."""
+    data = document.data if isinstance(document.data, Mapping) else {}
+    key = next(iter(data), "")
+    located = Located(document)
+    quote = located.evidence(key).quote if key != "" else ""
+    return replace(located.evidence(), text=noted(quote, what))
 
 
 def ordered(signs: Iterable[DistributionSign]) -> tuple[Distribution, ...]:

@@ -19,14 +19,14 @@ from stackyard.assess.inputs.appsets import ApplicationSetFacts
 from stackyard.assess.inputs.chartfacts import Component
 from stackyard.assess.inputs.charts import components, family
 from stackyard.assess.inputs.distribution import DistributionSign, ordered
-from stackyard.assess.inputs.located import Hit, Located, PathKey
+from stackyard.assess.inputs.located import Hit, Located, PathKey, as_mapping
 from stackyard.assess.inputs.nodeconfig import NodeSetting
 from stackyard.assess.inputs.objects import KubeObject, Workload
 from stackyard.assess.inputs.releases import Release, ValuesLayer
 from stackyard.assess.inputs.summary import ValuesSummary, summarize, truthy
 from stackyard.assess.inputs.terraform import TerraformBlock
 from stackyard.assess.inputs.texts import TextFile, TextKind
-from stackyard.assess.model import Distribution, Evidence
+from stackyard.assess.model import Distribution, Evidence, noted
 
 
 @dataclass(frozen=True)
@@ -49,7 +49,9 @@ class ValuesStack:
         if self.release is not None:
             return self.release.evidence
         first = self.layers[0]
-        return first.evidence(text=f"{self.chart} values")
+        # Quoted as written: the block's key, or the file's first key; the chart is a note.
+        key = first.base[-1] if first.base else next(iter(as_mapping(first.data)), "")
+        return first.evidence(text=noted(f"{key}:" if key != "" else "", f"{self.chart} values"))
 
     @property
     def name(self) -> str:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from stackyard.assess.inputs.templating import UNKNOWN, forget_unknown, is_template, untemplate
-from stackyard.assess.model import Evidence
+from stackyard.assess.model import Evidence, noted
 from stackyard.errors import HostileYamlError, YamlError
 from stackyard.yamlio import LocatedDocument, iter_yaml_documents
 
@@ -69,8 +69,13 @@ class Located:
         full = (*self.base, *path)
         first, last = self.doc.span(full)
         if not text:
+            # Quote what is written; a value rendered from a template (an
+            # ApplicationSet's application) follows as a note.
             value = _walk(self.data, path)
-            text = describe(_label(full), value)
+            written = _walk(self.doc.data, full)
+            text = describe(_label(full), written if written is not None else value)
+            if written is not None and written != value and not isinstance(value, Mapping | list):
+                text = noted(text[:MAX_TEXT], describe(None, value))
         return Evidence(self.doc.source, first, last, text[:MAX_TEXT])
 
     def walk(self) -> Iterator[tuple[PathKey, Any]]:

@@ -33,7 +33,8 @@ from stackyard.assess.inputs.located import (
 )
 from stackyard.assess.inputs.objects import KubeObject
 from stackyard.assess.inputs.summary import ValuesSummary, summarize
-from stackyard.assess.model import Evidence, Notice
+from stackyard.assess.inputs.templating import INLINE
+from stackyard.assess.model import Evidence, Notice, noted
 from stackyard.errors import YamlError
 
 RELEASE_KINDS = frozenset(
@@ -210,11 +211,18 @@ def _argo(obj: KubeObject, text: str, notices: list[Notice]) -> Release:
     return argo_release(
         obj.kind,
         obj.name,
-        obj.evidence(text=f"{obj.kind} {obj.name}"),
+        obj.evidence(text=_named(obj)),
         obj.child("spec"),
         text,
         notices,
     )
+
+
+def _named(obj: KubeObject) -> str:
+    """``Application platform-root``; a templated name is a note after ``kind:``."""
+    if INLINE in obj.name:  # a placeholder the lines write as ``{{ ... }}``
+        return noted(f"kind: {obj.kind}", f"{obj.kind} {obj.name}")
+    return f"{obj.kind} {obj.name}"
 
 
 def argo_release(

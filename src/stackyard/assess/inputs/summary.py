@@ -28,7 +28,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 
 from stackyard.assess.inputs.located import Located, PathKey
-from stackyard.assess.model import Evidence
+from stackyard.assess.model import Evidence, noted
 
 AUTOSCALING_BLOCKS = frozenset({"autoscaling", "hpa"})
 BUDGET_BLOCKS = frozenset({"podDisruptionBudget", "pdb", "disruptionBudget"})
@@ -130,8 +130,9 @@ def _resources(
             where.file,
             where.line,
             where.end_line,
-            f"{'.'.join(str(p) for p in path)}: {'/'.join(quantities)} "
-            "(the chart's own shape: requests and limits)",
+            noted(
+                where.quote, f"{'/'.join(quantities)}: the chart's own shape, requests and limits"
+            ),
         )
         requests, limits = requests or shape, limits or shape
     for name, per in block.items():
