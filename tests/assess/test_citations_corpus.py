@@ -1,0 +1,27 @@
+"""Every span an assessment of a corpus repository cites shows its claim.
+
+Each folder in ``tests/assess/repos`` is assessed as any repository would be, and every
+span it cites (evidence, gaps, and the units of coverage counts) is opened: its quote
+must be written within its lines (see ``tests/assess/citations.py``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from stackyard.assess import assess_directory
+from tests.assess.citations import misquoted
+
+REPOS = Path(__file__).resolve().parent / "repos"
+
+
+@pytest.mark.parametrize("repo", sorted(p.name for p in REPOS.iterdir() if p.is_dir()))
+def test_every_cited_span_shows_its_quote(repo: str) -> None:
+    assert misquoted(assess_directory(REPOS / repo)) == []
+
+
+def test_every_corpus_repository_is_checked() -> None:
+    # A repository added to the corpus is checked without editing this module.
+    assert len([p for p in REPOS.iterdir() if p.is_dir()]) >= 9
