@@ -191,7 +191,9 @@ class RepositoryIndex:
             found[stack.evidence] = None
         for chart in self.local_charts.values():
             if chart.name in wanted:
-                found[Evidence(f"{chart.folder}/Chart.yaml", 1, 1, f"chart {chart.name}")] = None
+                # The whole Chart.yaml is the chart: cited at line 1, quoting its name.
+                cited = noted("Chart.yaml", f"chart {chart.name}")
+                found[Evidence(f"{chart.folder}/Chart.yaml", 1, 1, cited)] = None
         return list(found)
 
     def subchart_keys(self, chart: str) -> dict[str, str]:
