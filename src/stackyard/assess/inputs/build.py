@@ -426,7 +426,11 @@ class IndexBuilder:
         by_name = chart_from_filename(posix.stem)
         if by_name is not None:
             return by_name
-        if posix.name.startswith("values") and len(posix.parts) > 1:
+        # ``values.yaml``, ``values-prod.yaml``, ``helm-values.yaml`` in a folder named
+        # after a chart (``platform/argocd/helm-values.yaml``, passed to ``helm install
+        # -f`` by a bootstrap script) are that chart's values.
+        stem = posix.stem.lower()
+        if (stem.startswith("values") or stem.endswith("values")) and len(posix.parts) > 1:
             return chart_from_filename(posix.parent.name)
         return None
 
