@@ -17,6 +17,7 @@ from stackyard.assess.detectors.base import (
     units_phrase,
 )
 from stackyard.assess.inputs import RepositoryIndex
+from stackyard.assess.inputs.terraform import TerraformBlock
 from stackyard.assess.model import Evidence
 
 ARGO_KINDS = ("Application", "ApplicationSet")
@@ -146,7 +147,7 @@ def _infrastructure(index: RepositoryIndex, looks_for: str) -> DetectorResult:
 
 def _remote_state(index: RepositoryIndex, looks_for: str) -> DetectorResult:
     backends: dict[str, Evidence] = {}  # one per folder: a module has one state
-    for block in index.terraform:
+    for block in platform_terraform(index):
         if block.block_type != "terraform":
             continue
         backend = block.attributes.get("backend")
@@ -169,6 +170,40 @@ def _golden_image(index: RepositoryIndex, looks_for: str) -> DetectorResult:
     return missing(looks_for)
 
 
+# Scaffolder actions that copy a folder of the template's repository into a new one:
+# https://backstage.io/docs/features/software-templates/builtin-actions/
+_FETCH_ACTIONS = frozenset({"fetch:template", "fetch:plain", "fetch:cookiecutter"})
+
+
+def skeleton_folders(index: RepositoryIndex) -> tuple[str, ...]:
+    """Folders a Backstage software template copies into the repositories it creates.
+
+    A skeleton's Terraform (``templates/s3/skeleton/main.tf``) is what a *new* service
+    will provision once scaffolded, with its own state: it is not a stack of this
+    platform, whatever backend it writes.
+    """
+    folders = []
+    for template in index.of_kind("Template", group="scaffolder.backstage.io"):
+        steps = template.get("spec", "steps")
+        for step in steps if isinstance(steps, list) else []:
+            if not isinstance(step, dict) or step.get("action") not in _FETCH_ACTIONS:
+                continue
+            url = step.get("input", {}).get("url") if isinstance(step.get("input"), dict) else None
+            if isinstance(url, str) and url.startswith(("./", "../")):
+                folders.append(_join(str(PurePosixPath(template.file).parent), url))
+    return tuple(folders)
+
+
+def platform_terraform(index: RepositoryIndex) -> list[TerraformBlock]:
+    """Terraform blocks of the platform itself (software template skeletons left out)."""
+    skeletons = skeleton_folders(index)
+    return [
+        b
+        for b in index.terraform
+        if not any(b.file == f or b.file.startswith(f"{f}/") for f in skeletons if f != ".")
+    ]
+
+
 def root_modules(index: RepositoryIndex) -> dict[str, Evidence]:
     """Terraform root modules, each cited at its backend (or provider) block.
 
@@ -181,7 +216,7 @@ def root_modules(index: RepositoryIndex) -> dict[str, Evidence]:
     """
     called: set[str] = set()
     anchors: dict[str, Evidence] = {}
-    for block in index.terraform:
+    for block in platform_terraform(index):
         folder = str(PurePosixPath(block.file).parent)
         if block.block_type == "module":
             source = str(block.attributes.get("source", ""))
