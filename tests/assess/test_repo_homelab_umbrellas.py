@@ -58,6 +58,22 @@ def test_every_umbrella_folder_is_an_application_with_its_values(assessment: Ass
     assert control(assessment, "RM-LIMITS-ALL").detail == "limits on 1 of 5 applications"
 
 
+def test_an_application_without_requests_is_cited_at_its_values_file(
+    assessment: Assessment,
+) -> None:
+    # The gap once cited only the ApplicationSet, which shows where the application comes
+    # from, not that it sets no requests.
+    requests = control(assessment, "RM-REQUESTS-ALL")
+    notes = next(u for u in requests.units if u.name == "notes")
+    assert not notes.counted
+    assert (
+        Evidence(
+            "apps/notes/values.yaml", 1, 14, "app-template: — no requests counted from these values"
+        )
+        in notes.evidence
+    )
+
+
 def test_a_chart_folder_not_named_after_its_chart_is_still_that_chart(
     assessment: Assessment,
 ) -> None:

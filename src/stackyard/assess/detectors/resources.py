@@ -11,6 +11,7 @@ them) and is named as unknown, so unknowns never inflate a count.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from stackyard.assess.detectors.base import (
@@ -26,7 +27,8 @@ from stackyard.assess.detectors.base import (
 )
 from stackyard.assess.inputs import RepositoryIndex
 from stackyard.assess.inputs.charts import runs_workloads
-from stackyard.assess.model import Evidence, Unit
+from stackyard.assess.inputs.located import Located
+from stackyard.assess.model import Evidence, Unit, noted
 
 
 @dataclass(frozen=True)
@@ -99,10 +101,25 @@ def coverage(index: RepositoryIndex, field: str) -> Coverage:
             unknown.append(release.name)
             release_units.append(unit(release.name, False, release.evidence, *release.elements))
         else:
-            # A generated application: cited at its ApplicationSet and its generator element.
-            release_units.append(unit(release.name, False, release.evidence, *release.elements))
+            # Cited where it is declared (a generated application: its ApplicationSet and
+            # generator element) and at each values file it reads, where the setting is not.
+            files = {
+                layer.file: layer.evidence(
+                    text=noted(_first_key(layer), f"no {field} counted from these values")
+                )
+                for layer in release.file_layers
+                if isinstance(layer.data, Mapping) and layer.data
+            }
+            release_units.append(
+                unit(release.name, False, release.evidence, *release.elements, *files.values())
+            )
     workload_units = [unit(w.ref, bool(getattr(w, field)), w.evidence) for w in index.workloads]
     return Coverage(tuple(release_units), tuple(workload_units), tuple(unknown))
+
+
+def _first_key(layer: Located) -> str:
+    """``app-template:``, the first key of a values document (what its first line shows)."""
+    return f"{next(iter(layer.data))}:"
 
 
 def _coverage_result(index: RepositoryIndex, field: str, looks_for: str) -> DetectorResult:

@@ -239,19 +239,20 @@ class IndexBuilder:
         https://helm.sh/docs/chart_template_guide/values_files/): an umbrella chart's
         settings live there, so they are this release's lowest values layer.
         """
-        sources = []
-        for source in release.sources:
+        charts = []
+        for i, source in enumerate(release.sources):
             local = self.index.local_charts.get(source.path.strip("/").removeprefix("./"))
-            if local is None or source.unknown_chart:
-                sources.append(source)
-                continue
-            sources.append(replace(source, chart=source.chart or local.name))
+            if local is not None and not source.unknown_chart:
+                charts.append(local)
+                sources = list(release.sources)
+                sources[i] = replace(source, chart=source.chart or local.name)
+                release.sources = tuple(sources)  # first: absorb keeps its own chart's layers
+        for local in charts:
             path = f"{local.folder}/values.yaml" if local.folder != "." else "values.yaml"
             if path in self._plain.get("values.yaml", []):
                 claimed.add(path)
                 layers = self._file_layers(path, local.name, release)
                 release.file_layers[:0] = release.absorb(layers, self._keep_all_values)
-        release.sources = tuple(sources)
 
     def _argo_in_values(self, claimed: set[str]) -> None:
         """Releases and objects that argocd-apps or argo-cd values declare."""
