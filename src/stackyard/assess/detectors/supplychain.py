@@ -66,24 +66,30 @@ def _scanning(index: RepositoryIndex, looks_for: str) -> DetectorResult:
 
 
 def _floating_tags(index: RepositoryIndex, looks_for: str) -> DetectorResult:
+    tagged: list[Evidence] = []
     floating: list[Evidence] = []
-    images = 0
-    for workload in index.workloads:
-        for container in workload.containers:
-            images += 1
-            if _floating(container.image):
-                floating.append(container.image_evidence)
+    references = [
+        (container.image, container.image_evidence)
+        for workload in index.workloads
+        for container in workload.containers
+    ]
+    for ref in references:
+        if _templated(ref[0]):
+            continue  # known only when rendered: neither pinned nor floating
+        (floating if _floating(ref[0]) else tagged).append(ref[1])
     for image in _values_images(index):
-        images += 1
-        if image.floating:
-            floating.append(image.evidence)
+        (floating if image.floating else tagged).append(image.evidence)
     if floating:
         return missing(
             looks_for,
             f"{len(floating)} floating image references (:latest or no tag)",
+            evidence=tagged,
             gaps=floating,
         )
-    return achieved([], f"no :latest or untagged images among {images} image references")
+    if not tagged:
+        # Nothing to pin is no evidence of pinning: not applicable, so not achieved.
+        return missing(looks_for, "not applicable: no image references in manifests or values")
+    return achieved(tagged, f"no :latest or untagged images among {len(tagged)} image references")
 
 
 def _signing(index: RepositoryIndex, looks_for: str) -> DetectorResult:
@@ -159,8 +165,12 @@ def _values_images(index: RepositoryIndex) -> list[ImageRef]:
     return list(once.values())
 
 
+def _templated(image: str) -> bool:
+    return not image or "{{" in image or "TEMPLATE" in image
+
+
 def _floating(image: str) -> bool:
-    if not image or "@sha256:" in image or "{{" in image or "TEMPLATE" in image:
+    if _templated(image) or "@sha256:" in image:
         return False
     last = image.rsplit("/", 1)[-1]
     return ":" not in last or last.endswith(":latest")
