@@ -37,7 +37,7 @@ def cited(result: DetectorResult) -> set[tuple[str, int]]:
         ("rancher-fleet", "achieved", "1 cluster groups or selectors"),
         ("rancher-fleet-local", "partial", "single cluster (the local cluster)"),
         ("flux-kubeconfig", "achieved", "kubeconfig edge-1-kubeconfig, kubeconfig edge-2"),
-        ("flux-local", "partial", "single cluster (the local cluster)"),
+        ("flux-local", "missing", "a single cluster: every application deploys to the cluster"),
         ("single-cluster", "partial", "fleet tooling for a single cluster (prod)"),
     ],
 )
@@ -71,6 +71,26 @@ def test_repository_credentials_are_not_clusters() -> None:
     assert result.status == "partial"
     assert ("clusters.yaml", 11) in cited(result)
     assert all("repo-" not in e.text for e in result.evidence)
+
+
+def test_releases_to_their_own_cluster_are_not_fleet_tooling_and_are_not_cited() -> None:
+    # A single-cluster Flux repository: its Kustomizations and HelmReleases deploy where
+    # Flux runs. Citing each of them as "fleet tooling" buried the verdict in noise.
+    result = fleet_verdict("flux-local")
+    assert result.evidence == ()
+    assert result.gaps == ()
+
+
+def test_the_local_cluster_of_a_fleet_is_cited_once() -> None:
+    # Two Kustomizations deploy locally, one through a kubeConfig: a fleet of two, with the
+    # local cluster cited at its first deployment and the remote one at its kubeConfig.
+    result = fleet_verdict("flux-local-and-remote")
+    assert result.status == "achieved"
+    assert "2 clusters managed as a fleet" in result.detail
+    assert [(e.file, e.line) for e in result.evidence] == [
+        ("kustomizations.yaml", 1),
+        ("kustomizations.yaml", 41),
+    ]
 
 
 def test_nothing_to_target_clusters_is_missing(tmp_path: Path) -> None:

@@ -17,7 +17,11 @@ clusters, in any of the spellings GitOps tools give it:
   (https://fluxcd.io/flux/components/kustomize/kustomizations/#remote-clusters--cluster-api);
 - Cluster API: two or more ``Cluster`` objects.
 
-The same tooling aimed at one cluster is partial: it is ready to grow, not a fleet.
+The same tooling aimed at one cluster is partial: it is ready to grow, not a fleet, and
+only that tooling is cited. Applications and releases that deploy to the cluster their
+controller runs in (Argo CD's in-cluster destination, a Flux object without
+``kubeConfig``) are not fleet tooling: they count the local cluster as one target, cited
+once, and alone they make a single-cluster repository, which is missing the practice.
 """
 
 from __future__ import annotations
@@ -55,10 +59,17 @@ class Targets:
     clusters: dict[str, list[Evidence]] = field(default_factory=dict)
     # Targets that reach every cluster a selector or group matches (Rancher Fleet).
     groups: list[Evidence] = field(default_factory=list)
+    # Whether anything but plain local deployments names a cluster (see the module docstring).
+    tooling: bool = False
 
     def add(self, cluster: str, evidence: Evidence) -> None:
-        """Record that something deploys to ``cluster``."""
+        """Record that fleet tooling deploys to ``cluster``."""
+        self.tooling = True
         self.clusters.setdefault(cluster, []).append(evidence)
+
+    def local(self, evidence: Evidence) -> None:
+        """Record a deployment to the controller's own cluster: one target, cited once."""
+        self.clusters.setdefault(LOCAL, [evidence])
 
     def evidence(self) -> list[Evidence]:
         """The first citation for each cluster, then the rest."""
@@ -94,12 +105,16 @@ def _fleet(index: RepositoryIndex, looks_for: str) -> DetectorResult:
     registrations = [c.evidence for c in registered]
     if targets.fleet():
         return achieved(registrations + targets.evidence(), targets.describe())
-    if targets.clusters or registered:
+    if targets.tooling or registered:
         one = next(iter(targets.clusters), None) or registered[0].name
         return partial(
             registrations + targets.evidence(),
             f"fleet tooling for a single cluster ({one})",
             looks_for,
+        )
+    if targets.clusters:
+        return missing(
+            looks_for, "a single cluster: every application deploys to the cluster it runs in"
         )
     return missing(looks_for)
 
@@ -119,8 +134,9 @@ def _argo_applications(
             value = IN_CLUSTER
         cluster = by_server.get(value) or by_name.get(value) or value
         if cluster == IN_CLUSTER:  # Argo CD's own cluster, not registered by a Secret
-            cluster = LOCAL
-        targets.add(cluster, release.cluster.evidence)
+            targets.local(release.cluster.evidence)
+        else:
+            targets.add(cluster, release.cluster.evidence)
 
 
 def _argo_generators(
@@ -151,7 +167,7 @@ def _flux(releases: Iterable[Release], targets: Targets) -> None:
         if release.kind not in ("Kustomization", "HelmRelease"):
             continue
         if release.cluster is None:
-            targets.add(LOCAL, release.evidence)
+            targets.local(release.evidence)
         else:
             targets.add(f"kubeconfig {release.cluster.value}", release.cluster.evidence)
 
