@@ -9,6 +9,7 @@ trace-to-log links" cites the ``datasources`` block itself.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -58,23 +59,80 @@ LOG_AGENT_IMAGES = (
     "timberio/vector",
     "victoriametrics/vlagent",
 )
+# What scrapes metrics: Prometheus (directly or through its operator), the VictoriaMetrics
+# agent, Grafana Alloy/Agent, and OpenTelemetry collectors with a prometheus receiver.
+# ServiceMonitors and PodMonitors alone are targets, not a collector.
+METRICS_CHARTS = (
+    "kube-prometheus-stack",
+    "prometheus",
+    "prometheus-operator",
+    "mimir",
+    "victoria-metrics-k8s-stack",
+    "victoria-metrics-agent",
+    "thanos",
+    "alloy",
+    "grafana-agent",
+    "grafana-agent-operator",
+    "k8s-monitoring",
+)
+METRICS_IMAGES = (
+    "prom/prometheus",
+    "prometheus/prometheus",
+    "victoriametrics/vmagent",
+    "grafana/alloy",
+    "grafana/agent",
+)
+_PROMETHEUS_RECEIVER = re.compile(r"^\s*prometheus(/[\w.-]+)?:", re.MULTILINE)
 DATASOURCE_KEYS = ("datasources", "additionalDataSources")
 LINK_KEYS = frozenset({"tracesToLogs", "tracesToLogsV2", "derivedFields", "tracesToMetrics"})
 
 
 def _metrics(index: RepositoryIndex, looks_for: str) -> DetectorResult:
-    found = component(
+    collectors = component(
         index,
-        charts=(
-            "kube-prometheus-stack",
-            "prometheus",
-            "mimir",
-            "victoria-metrics-k8s-stack",
-            "thanos",
-        ),
-        kinds=("Prometheus", "ServiceMonitor", "PodMonitor"),
+        charts=METRICS_CHARTS,
+        kinds=("Prometheus", "PrometheusAgent", "VMAgent", "GrafanaAgent"),
+        images=METRICS_IMAGES,
     )
-    return achieved(found, "metrics are collected (Prometheus)") if found else missing(looks_for)
+    collectors += _otel_prometheus_receivers(index)
+    if collectors:
+        return achieved(collectors, "metrics are collected (Prometheus or a compatible agent)")
+    monitors = [
+        o.evidence(text=f"{o.kind} {o.name}")
+        for o in index.of_kind("ServiceMonitor", "PodMonitor", group="monitoring.coreos.com")
+    ]
+    if monitors:
+        # A monitor is a scrape target for a Prometheus the repository does not install:
+        # nothing reads it until one is brought (https://prometheus-operator.dev/docs/getting-started/design/).
+        return partial(
+            monitors,
+            f"{len(monitors)} ServiceMonitors/PodMonitors, but no Prometheus or compatible "
+            "agent installed to read them",
+            looks_for,
+        )
+    return missing(looks_for)
+
+
+def _otel_prometheus_receivers(index: RepositoryIndex) -> list[Evidence]:
+    """OpenTelemetry collectors configured with a ``prometheus`` receiver (they scrape)."""
+    found = []
+    for stack in index.values("opentelemetry-collector"):
+        hit = stack.get("config", "receivers")
+        if hit is not None and _prometheus_receiver(hit.value):
+            found.append(hit.evidence)
+    for collector in index.of_kind("OpenTelemetryCollector", group="opentelemetry.io"):
+        config = collector.get("spec", "config")
+        receivers = config.get("receivers") if isinstance(config, Mapping) else config
+        if _prometheus_receiver(receivers):
+            found.append(collector.evidence(text=f"OpenTelemetryCollector {collector.name}"))
+    return found
+
+
+def _prometheus_receiver(receivers: Any) -> bool:
+    """Whether a receivers mapping (or a collector's config text) names a prometheus receiver."""
+    if isinstance(receivers, Mapping):
+        return any(str(k).split("/")[0] == "prometheus" for k in receivers)
+    return isinstance(receivers, str) and bool(_PROMETHEUS_RECEIVER.search(receivers))
 
 
 def _grafana(index: RepositoryIndex, looks_for: str) -> DetectorResult:
@@ -276,7 +334,9 @@ def _entries(value: Any) -> list[Mapping[str, Any]]:
 DETECTORS: tuple[Detector, ...] = (
     FunctionDetector(
         "metrics-stack",
-        "kube-prometheus-stack/Prometheus/Mimir charts or Prometheus/ServiceMonitor objects",
+        "a metrics collector: kube-prometheus-stack, Prometheus, VictoriaMetrics agent, Grafana "
+        "Alloy/Agent charts or objects, or an OpenTelemetry collector with a prometheus receiver "
+        "(ServiceMonitors/PodMonitors alone need one of them)",
         _metrics,
     ),
     FunctionDetector("grafana", "a Grafana chart (also inside kube-prometheus-stack)", _grafana),
