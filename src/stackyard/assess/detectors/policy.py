@@ -27,6 +27,7 @@ from stackyard.assess.detectors.base import (
     units_phrase,
 )
 from stackyard.assess.inputs import KubeObject, RepositoryIndex
+from stackyard.assess.inputs.machineconfig import DELETED
 from stackyard.assess.model import Evidence, noted
 
 ENFORCE = "pod-security.kubernetes.io/enforce"
@@ -49,7 +50,8 @@ def _talos_pod_security(index: RepositoryIndex) -> list[Evidence]:
 
     Talos configures the PodSecurity admission plugin with ``enforce: baseline`` unless
     its machine configuration changes it
-    (https://www.talos.dev/v1.9/kubernetes-guides/configuration/pod-security/).
+    (https://www.talos.dev/v1.9/kubernetes-guides/configuration/pod-security/), or a
+    patch deletes it (``$patch: delete``, read as the value ``deleted``).
     """
     if "talos" not in index.distributions():
         return []
@@ -106,6 +108,10 @@ def _psa(index: RepositoryIndex, looks_for: str) -> DetectorResult:
         for n in namespaces
     ]
     gaps = [e for u in units if not u.counted for e in u.evidence]
+    # A Talos patch that deletes the default PodSecurity plugin proves its absence.
+    removed = [s.evidence for s in index.settings("pod-security-enforce") if s.value == DELETED]
+    gaps = removed + gaps
+    unset = "no cluster-wide config" if not removed else "Talos' PodSecurity defaults deleted"
     if enforced and len(enforced) == len(namespaces):
         return achieved(
             evidence, f"Pod Security enforced on {units_phrase(units, 'namespaces')}", units=units
@@ -121,7 +127,7 @@ def _psa(index: RepositoryIndex, looks_for: str) -> DetectorResult:
         )
     return missing(
         looks_for,
-        f"no enforce label on {len(namespaces)} Namespace objects and no cluster-wide config",
+        f"no enforce label on {len(namespaces)} Namespace objects and {unset}",
         gaps=gaps,
         units=units,
     )

@@ -32,7 +32,10 @@ The default rules and why:
   download;
 - ``tests/``, ``testdata/``, ``fixtures/``, ``__fixtures__/``, ``__tests__/``,
   ``__snapshots__/``: test suites and their fixtures (the Go tool ignores ``testdata``
-  for the same reason, https://pkg.go.dev/cmd/go#hdr-Test_packages).
+  for the same reason, https://pkg.go.dev/cmd/go#hdr-Test_packages);
+- ``*-tests/``, ``*_tests/``: test suites named for what they test (``template-tests``,
+  ``integration-tests``, ``e2e_tests``) — a CI test's inputs, such as the machine
+  configuration a template's end-to-end test renders, are not the platform's own.
 
 Not default, on purpose: ``test/`` and ``e2e/`` are as often environments
 (``overlays/test``, ``clusters/e2e``) as test suites, and ``examples/`` is where
@@ -60,6 +63,8 @@ DEFAULT_EXCLUDES: tuple[tuple[str, str], ...] = (
     (".venv/", "a Python environment"),
     (".tox/", "a Python environment"),
     ("tests/", "test suites and fixtures"),
+    ("*-tests/", "test suites and fixtures"),
+    ("*_tests/", "test suites and fixtures"),
     ("testdata/", "test fixtures"),
     ("fixtures/", "test fixtures"),
     ("__fixtures__/", "test fixtures"),

@@ -46,6 +46,8 @@ API_SERVER_FLAGS = {
     "audit-policy-file": "audit-policy",
 }
 ETCD_BACKUP_ROLE = "os:etcd:backup"
+PATCH_KEY = "$patch"  # a strategic merge patch directive
+DELETED = "deleted"  # the value of a setting a patch removes
 
 
 def structured_settings(document: LocatedDocument, file: str) -> Iterator[NodeSetting]:
@@ -93,15 +95,7 @@ def _talos(root: Located) -> Iterator[NodeSetting]:
         if flag in args:
             hit = root.evidence("cluster", "apiServer", "extraArgs", flag)
             yield NodeSetting(setting, str(args[flag]), hit)
-    for i, plugin in enumerate(as_list(root.get("cluster", "apiServer", "admissionControl"))):
-        if isinstance(plugin, Mapping) and plugin.get("name") == "PodSecurity":
-            enforce = as_mapping(as_mapping(plugin.get("configuration")).get("defaults"))
-            where = ("cluster", "apiServer", "admissionControl", i)
-            yield NodeSetting(
-                "pod-security-enforce",
-                str(enforce.get("enforce", "baseline")),
-                root.evidence(*where, text=f"PodSecurity enforce: {enforce.get('enforce')}"),
-            )
+    yield from _admission_control(root)
     if root.get("cluster", "apiServer", "auditPolicy") is not None:
         yield NodeSetting(
             "audit-policy", "inline", root.evidence("cluster", "apiServer", "auditPolicy")
@@ -117,6 +111,33 @@ def _talos(root: Located) -> Iterator[NodeSetting]:
     if ETCD_BACKUP_ROLE in roles and root.get(*access, "enabled") is not False:
         role = (*access, "allowedRoles", roles.index(ETCD_BACKUP_ROLE))
         yield NodeSetting("talos-etcd-backup-role", ETCD_BACKUP_ROLE, root.evidence(*role))
+
+
+def _admission_control(root: Located) -> Iterator[NodeSetting]:
+    """The PodSecurity defaults a machine configuration or patch sets, or deletes.
+
+    A strategic merge patch deletes a section with ``$patch: delete``
+    (https://www.talos.dev/v1.9/talos-guides/configuration/patching/#strategic-merge-patches):
+    on ``admissionControl`` it removes Talos' default PodSecurity plugin, on one list item
+    that plugin alone. Either is reported as ``deleted``, so the default is not assumed.
+    """
+    where: tuple[str | int, ...] = ("cluster", "apiServer", "admissionControl")
+    section = root.get(*where)
+    if isinstance(section, Mapping) and section.get(PATCH_KEY) == "delete":
+        yield NodeSetting("pod-security-enforce", DELETED, root.evidence(*where, PATCH_KEY))
+        return
+    for i, plugin in enumerate(as_list(section)):
+        if not isinstance(plugin, Mapping) or plugin.get("name") != "PodSecurity":
+            continue
+        if plugin.get(PATCH_KEY) == "delete":
+            yield NodeSetting("pod-security-enforce", DELETED, root.evidence(*where, i, PATCH_KEY))
+            continue
+        enforce = as_mapping(as_mapping(plugin.get("configuration")).get("defaults"))
+        yield NodeSetting(
+            "pod-security-enforce",
+            str(enforce.get("enforce", "baseline")),
+            root.evidence(*where, i, text=f"PodSecurity enforce: {enforce.get('enforce')}"),
+        )
 
 
 def _api_server_document(root: Located) -> Iterator[NodeSetting]:
