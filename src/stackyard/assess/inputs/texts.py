@@ -55,13 +55,18 @@ def ci_system(relative: str) -> str:
         return "Jenkins"
     if ".circleci" in posix.parts:
         return "CircleCI"
+    if ".woodpecker" in posix.parts or name.startswith(".woodpecker."):
+        return "Woodpecker"
+    if ".gitea" in posix.parts:
+        return "Gitea Actions"
+    if ".forgejo" in posix.parts:
+        return "Forgejo Actions"
     if name in ("atlantis.yaml", "atlantis.yml", "repos.yaml"):
         return "Atlantis"
     return {
         "azure-pipelines.yml": "Azure Pipelines",
         "bitbucket-pipelines.yml": "Bitbucket Pipelines",
         ".drone.yml": "Drone",
-        ".woodpecker.yml": "Woodpecker",
         "cloudbuild.yaml": "Cloud Build",
         "buildspec.yml": "CodeBuild",
     }.get(name, "CI")

@@ -58,6 +58,7 @@ _CI_NAMES = frozenset(
         "bitbucket-pipelines.yml",
         ".drone.yml",
         ".woodpecker.yml",
+        ".woodpecker.yaml",
         "cloudbuild.yaml",
         "buildspec.yml",
     }
@@ -74,6 +75,23 @@ class SourceFile:
     size: int
 
 
+def _in_ci_folder(parts: list[str]) -> bool:
+    """A workflow folder of a CI system that reads every YAML file in it.
+
+    Woodpecker runs each file of ``.woodpecker/`` as a workflow
+    (https://woodpecker-ci.org/docs/usage/workflows); Gitea and Forgejo Actions read
+    ``.gitea/workflows`` and ``.forgejo/workflows`` as GitHub Actions reads its own
+    (https://forgejo.org/docs/latest/user/actions/).
+    """
+    folders = parts[:-1]
+    if ".woodpecker" in folders:
+        return True
+    return any(
+        folders[i] in (".gitea", ".forgejo") and folders[i + 1] == "workflows"
+        for i in range(len(folders) - 1)
+    )
+
+
 def classify(relative: str) -> FileKind | None:
     """What kind of input a file is, from its path alone (None: not read)."""
     parts = relative.lower().split("/")
@@ -83,6 +101,8 @@ def classify(relative: str) -> FileKind | None:
     if ".github" in parts and "workflows" in parts and name.endswith((".yml", ".yaml")):
         return "ci"
     if ".circleci" in parts and name == "config.yml":
+        return "ci"
+    if _in_ci_folder(parts) and name.endswith((".yml", ".yaml")):
         return "ci"
     if name in ("atlantis.yaml", "atlantis.yml") or (
         name == "repos.yaml" and "atlantis" in relative.lower()
