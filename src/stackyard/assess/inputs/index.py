@@ -165,10 +165,11 @@ class RepositoryIndex:
         self.orphan_summary = summarize(self.orphan_values)
         for chart, layers in sorted(orphans.items()):
             stacks[chart].append(ValuesStack(chart, None, tuple(layers)))
-        for chart_stacks in list(stacks.values()):
-            for stack in list(chart_stacks):
-                for sub_stack in self._parts(stack):
-                    stacks[sub_stack.chart].append(sub_stack)
+        pending = [stack for chart_stacks in stacks.values() for stack in chart_stacks]
+        while pending:
+            for sub_stack in self._parts(pending.pop(0)):
+                stacks[sub_stack.chart].append(sub_stack)
+                pending.append(sub_stack)
         self._stacks = dict(stacks)
         self._families = None
         self._families = (self.child_releases(), self.parent_releases())
@@ -211,13 +212,21 @@ class RepositoryIndex:
         block is written; a part the values do not mention yields an empty stack when the
         chart runs it by default and the release was not rendered with ``--charts``.
         """
-        if stack.umbrella:
-            return  # a part's own values are not read again as an umbrella
+        local_names = {chart.name for chart in self.local_charts.values()}
+        if stack.umbrella and stack.umbrella not in local_names:
+            return  # a part of a published umbrella is not read again as an umbrella
+        # A part of the repository's own umbrella chart (``loki-stack`` under a local
+        # ``loki`` chart) is a published chart with parts of its own (Promtail).
         local = {}
-        for chart in self.local_charts.values():
-            if chart.name == stack.chart:
-                local.update(chart.subcharts)
+        if not stack.umbrella:
+            for chart in self.local_charts.values():
+                if chart.name == stack.chart:
+                    local.update(chart.subcharts)
         known = {c.key: c for c in components(stack.chart)}
+        if stack.chart in local.values():
+            # A local chart wrapping the chart of its own name: that chart's values sit
+            # under its key, so the wrapper's top-level keys are not its parts.
+            known = {}
         for key, sub in {**{k: c.chart for k, c in known.items()}, **local}.items():
             part = known.get(key) if key not in local else None
             switch = stack.get(*part.switch) if part is not None and part.switch else None
