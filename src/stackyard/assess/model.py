@@ -29,6 +29,7 @@ Distribution = Literal["kubeadm", "rke2", "k3s", "talos"]
 Engine = Literal["argocd", "flux"]  # the GitOps engine that reconciles the repository
 Provider = Literal["aws", "gcp", "azure", "onprem"]  # where the clusters run
 ExcludeOrigin = Literal["default", "option"]
+NoticeKind = Literal["", "template"]  # see Notice
 
 
 # Evidence text is a quote of the cited lines, optionally followed by this separator and
@@ -199,14 +200,20 @@ class WorkloadFinding:
 
 @dataclass(frozen=True)
 class Notice:
-    """Something skipped or handled on the way (binary file, invalid YAML, loop...)."""
+    """Something skipped or handled on the way (binary file, invalid YAML, loop...).
+
+    ``kind`` names notices that come one per file and repeat (every file of a template
+    repository is read as a template): reports summarise those by kind, the JSON keeps
+    each. Empty for a notice that stands alone.
+    """
 
     file: str
     message: str
+    kind: NoticeKind = ""
 
     def as_dict(self) -> dict[str, Any]:
         """JSON shape."""
-        return {"file": self.file, "message": self.message}
+        return {"file": self.file, "message": self.message, "kind": self.kind}
 
 
 @dataclass(frozen=True)

@@ -83,7 +83,9 @@ def _template_documents(text: str, source: str, notices: list[Notice]) -> list[L
         parts.append(f"{logic} template logic line{'' if logic == 1 else 's'} ignored")
     if not parts:
         parts.append("placeholders inside values read as TEMPLATE")
-    notices.append(Notice(source, f"read as a template ({dialects}): {'; '.join(parts)}"))
+    notices.append(
+        Notice(source, f"read as a template ({dialects}): {'; '.join(parts)}", "template")
+    )
     return _with_warnings(documents, notices)
 
 

@@ -23,6 +23,7 @@ from stackyard.assess.model import (
 )
 from stackyard.assess.report.citations import and_more, counted, first
 from stackyard.assess.report.locations import link, span
+from stackyard.assess.report.notices import summarised
 from stackyard.assess.report.tally import excepted_line, excluded_line
 
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
@@ -208,5 +209,5 @@ def _notices(assessment: Assessment) -> list[str]:
     if not assessment.notices:
         return []
     lines = [f"<details><summary>{len(assessment.notices)} notices</summary>", ""]
-    lines += [f"- {cell(n.file)}: {cell(n.message)}" for n in assessment.notices]
+    lines += [f"- {cell(n.where)}: {cell(n.message)}" for n in summarised(assessment.notices)]
     return [*lines, "", "</details>", ""]

@@ -20,6 +20,7 @@ from stackyard.assess.report.citations import where
 from stackyard.assess.report.compare import compare, load_previous, render_comparison_markdown
 from stackyard.assess.report.html import render_html
 from stackyard.assess.report.markdown import render_markdown
+from stackyard.assess.report.notices import summarised
 from stackyard.assess.report.sarif import to_sarif
 from stackyard.assess.report.tally import excepted_line, excluded_line
 from stackyard.cli.errors import FINDINGS, OK
@@ -204,12 +205,14 @@ def roadmap_table(assessment: Assessment) -> Table:
 
 
 def notices_table(assessment: Assessment) -> Table:
-    """Files skipped or handled specially, first ones only."""
+    """Files skipped or handled specially, repeated kinds summarised, first ones only."""
     table = Table(title="Notices", expand=False)
     table.add_column("file", overflow="fold")
     table.add_column("notice", overflow="fold")
-    for notice in assessment.notices[:NOTICES_SHOWN]:
-        table.add_row(notice.file, notice.message)
-    if len(assessment.notices) > NOTICES_SHOWN:
-        table.caption = f"{len(assessment.notices) - NOTICES_SHOWN} more: --output json"
+    lines = summarised(assessment.notices)
+    for line in lines[:NOTICES_SHOWN]:
+        table.add_row(line.where, line.message)
+    if len(lines) > NOTICES_SHOWN:
+        more = sum(line.count for line in lines[NOTICES_SHOWN:])
+        table.caption = f"{more} more: --output json"
     return table
