@@ -69,3 +69,42 @@ def test_woodpecker_yaml_at_the_root_is_a_pipeline(tmp_path: Path) -> None:
 
     assert pipeline.status == "achieved"
     assert pipeline.evidence[0].file == ".woodpecker.yaml"
+
+
+GITHUB = """\
+name: CI
+on: [pull_request]
+jobs:
+  validate:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - run: kubeconform -strict manifests/
+"""
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "temp-apps/hello/.github/workflows/ci.yaml",  # a generated application kept as an example
+        "templates/service/skeleton/.github/workflows/ci.yaml",  # a Backstage skeleton
+        "apps/web/.woodpecker/lint.yaml",
+    ],
+)
+def test_a_workflow_below_the_root_never_runs(tmp_path: Path, path: str) -> None:
+    (tmp_path / path).parent.mkdir(parents=True)
+    (tmp_path / path).write_text(GITHUB, encoding="utf-8")
+
+    assessment = assess_directory(tmp_path)
+
+    # Before, a reference implementation rated CI/CD 3 from its service skeletons alone.
+    assert control(assessment, "CICD-PIPELINE").status == "missing"
+    assert assessment.area("cicd").rating == 1
+
+
+def test_a_template_projects_workflows_are_the_generated_repositorys(tmp_path: Path) -> None:
+    path = tmp_path / "{{cookiecutter.project_slug}}" / ".github" / "workflows" / "ci.yaml"
+    path.parent.mkdir(parents=True)
+    path.write_text(GITHUB, encoding="utf-8")
+
+    assert control(assess_directory(tmp_path), "CICD-CHECKS").status == "achieved"

@@ -75,6 +75,20 @@ class SourceFile:
     size: int
 
 
+def _runs_here(parts: list[str], folder: str = ".github") -> bool:
+    """Whether a workflow under ``folder`` is one this repository runs.
+
+    GitHub runs the workflows of ``.github/workflows`` at the repository's root only
+    (https://docs.github.com/en/actions/writing-workflows/about-workflows), and so do
+    Woodpecker (``.woodpecker/``), Gitea and Forgejo; a copy deeper in the tree (a
+    generated application kept as an example, a Backstage skeleton for new services)
+    never runs. A template project's folder (``{{cookiecutter.project_slug}}/``)
+    becomes a repository's root once generated, so its workflows are the platform's.
+    """
+    top = parts.index(folder)
+    return all("{{" in part for part in parts[:top])
+
+
 def _in_ci_folder(parts: list[str]) -> bool:
     """A workflow folder of a CI system that reads every YAML file in it.
 
@@ -85,9 +99,11 @@ def _in_ci_folder(parts: list[str]) -> bool:
     """
     folders = parts[:-1]
     if ".woodpecker" in folders:
-        return True
+        return _runs_here(parts, ".woodpecker")
     return any(
-        folders[i] in (".gitea", ".forgejo") and folders[i + 1] == "workflows"
+        folders[i] in (".gitea", ".forgejo")
+        and folders[i + 1] == "workflows"
+        and _runs_here(parts, folders[i])
         for i in range(len(folders) - 1)
     )
 
@@ -99,7 +115,7 @@ def classify(relative: str) -> FileKind | None:
     if name in _CI_NAMES or name.endswith(".gitlab-ci.yml"):
         return "ci"
     if ".github" in parts and "workflows" in parts and name.endswith((".yml", ".yaml")):
-        return "ci"
+        return "ci" if _runs_here(parts) else None
     if ".circleci" in parts and name == "config.yml":
         return "ci"
     if _in_ci_folder(parts) and name.endswith((".yml", ".yaml")):
