@@ -10,6 +10,7 @@ out of reach (hence the Cilium ENI design).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from stackyard.assess.detectors.base import (
@@ -26,7 +27,7 @@ from stackyard.assess.detectors.base import (
 )
 from stackyard.assess.inputs import Located, RepositoryIndex, TerraformBlock
 from stackyard.assess.inputs.platform import providers
-from stackyard.assess.model import Evidence
+from stackyard.assess.model import Evidence, noted
 
 # Canonical chart names (assess/data/charts.yaml); Bitnami publishes the ingress-nginx
 # controller as its own chart, nginx-ingress-controller, with a different values layout.
@@ -91,6 +92,9 @@ def find_cni(index: RepositoryIndex) -> CniFinding:
     return found
 
 
+_VPC_CNI_KEY = re.compile(r"[{,\s]vpc-cni\s*=")
+
+
 def terraform_cnis(index: RepositoryIndex) -> list[tuple[str, str, Evidence]]:
     """CNIs a managed cluster is given in Terraform: (name, routing mode, evidence).
 
@@ -115,6 +119,19 @@ def terraform_cnis(index: RepositoryIndex) -> list[tuple[str, str, Evidence]]:
                 addons = Located(document)
                 if isinstance(addons.data, dict) and "vpc-cni" in addons.data:
                     found.append(("aws-vpc-cni", "vpc-native", addons.evidence("vpc-cni")))
+            value = block.attributes.get(attribute)
+            # An expression (``local.auto_mode ? {} : { vpc-cni = {} ... }``): the map is
+            # not a literal, but the add-on is named in it.
+            if (
+                isinstance(value, str)
+                and attribute in block.attribute_lines
+                and _VPC_CNI_KEY.search(value)
+            ):
+                line = block.attribute_lines[attribute]
+                cited = Evidence(
+                    block.file, line, line, noted(attribute, "vpc-cni add-on in its expression")
+                )
+                found.append(("aws-vpc-cni", "vpc-native", cited))
     for block in index.resources("google_container_cluster"):
         if block.attributes.get("datapath_provider") == "ADVANCED_DATAPATH":
             found.append(("cilium", "native", block.evidence("datapath_provider")))
