@@ -21,12 +21,11 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-_FAST_TAG = re.compile(r"\{\{(.*?)\}\}", re.S)
-_GO_ACTION = re.compile(r"\{\{(-\s)?(.*?)(\s-)?\}\}", re.S)
+MAX_NESTING = 20  # parentheses inside one action: deeper is refused, not recursed into
 _CONTROL = frozenset({"if", "else", "end", "range", "with", "define", "template", "block", "break"})
 _TOKEN = re.compile(r'\s*("(?:[^"\\]|\\.)*"|`[^`]*`|\(|\)|\||[^\s()|]+)')
 _INVALID_DNS = re.compile(r"[^-a-z0-9.]")
@@ -113,19 +112,42 @@ def flatten(value: Any, prefix: str = "") -> dict[str, str]:
     return flat
 
 
-def _render_fast(text: str, params: Mapping[str, Any]) -> Rendered:
-    gaps: list[Gap] = []
+def _actions(text: str) -> Iterator[tuple[int, int, str]]:
+    """Each ``{{ … }}`` of ``text``: its start, its end and what is inside.
 
-    def replace(match: re.Match[str]) -> str:
-        tag = match.group(1).strip()
+    An action ends at the first ``}}`` after its ``{{``, as in both engines; found with
+    ``str.find`` so that text with many ``{{`` and no ``}}`` after them costs one pass
+    (a lazy regular expression would rescan the rest of the text from every ``{{``).
+    """
+    position = 0
+    while True:
+        start = text.find("{{", position)
+        if start < 0:
+            return
+        end = text.find("}}", start + 2)
+        if end < 0:
+            return
+        yield start, end + 2, text[start + 2 : end]
+        position = end + 2
+
+
+def _render_fast(text: str, params: Mapping[str, Any]) -> Rendered:
+    out: list[str] = []
+    gaps: list[Gap] = []
+    position = 0
+    for start, end, inner in _actions(text):
+        out.append(text[position:start])
+        position = end
+        tag = inner.strip()
         value = params.get(tag)
         if tag and isinstance(value, str):
-            return value
+            out.append(value)
+            continue
         if tag:
-            gaps.append(Gap(match.group(0), missing=True))
-        return match.group(0)
-
-    return Rendered(_FAST_TAG.sub(replace, text), tuple(gaps))
+            gaps.append(Gap(text[start:end], missing=True))
+        out.append(text[start:end])
+    out.append(text[position:])
+    return Rendered("".join(out), tuple(gaps))
 
 
 def _render_go(text: str, params: Mapping[str, Any]) -> Rendered:
@@ -133,27 +155,30 @@ def _render_go(text: str, params: Mapping[str, Any]) -> Rendered:
     gaps: list[Gap] = []
     position = 0
     trim_next = False
-    for match in _GO_ACTION.finditer(text):
-        literal = text[position : match.start()]
+    for start, end, inner in _actions(text):
+        literal = text[position:start]
         if trim_next:
             literal = literal.lstrip()
-        if match.group(1):
+        trim_left = inner[:1] == "-" and inner[1:2].isspace()
+        trim_right = len(inner) >= 2 and inner[-1] == "-" and inner[-2].isspace()
+        if trim_left:
             literal = literal.rstrip()
         out.append(literal)
-        trim_next = bool(match.group(3))
-        position = match.end()
-        action = match.group(2).strip()
+        trim_next = trim_right
+        position = end
+        written = text[start:end]
+        action = inner[2 if trim_left else 0 : -2 if trim_right else None].strip()
         if action.startswith("/*"):
             continue
         try:
             value = _pipeline(_tokens(action), params)
         except _UnsupportedError:
-            gaps.append(Gap(match.group(0), missing=False))
-            out.append(match.group(0))
+            gaps.append(Gap(written, missing=False))
+            out.append(written)
             continue
         if isinstance(value, _Missing):
-            gaps.append(Gap(match.group(0), missing=True))
-            out.append(match.group(0))
+            gaps.append(Gap(written, missing=True))
+            out.append(written)
         else:
             out.append(_go_string(value))
     tail = text[position:]
@@ -171,6 +196,12 @@ def _tokens(action: str) -> list[str]:
         tokens.append(match.group(1))
         position = match.end()
     if not tokens or tokens[0] in _CONTROL or any(":=" in t or t == "=" for t in tokens):
+        raise _UnsupportedError(action)
+    depth = deepest = 0
+    for token in tokens:
+        depth += (token == "(") - (token == ")")
+        deepest = max(deepest, depth)
+    if deepest > MAX_NESTING:
         raise _UnsupportedError(action)
     return tokens
 
@@ -196,7 +227,12 @@ def _command(tokens: list[str], params: Mapping[str, Any], piped: tuple[Any, ...
     args = _arguments(tokens, params)
     head = tokens[0]
     if head in _FUNCTIONS:
-        return _FUNCTIONS[head](*args[1:], *piped)
+        try:
+            return _FUNCTIONS[head](*args[1:], *piped)
+        except (TypeError, ValueError, AttributeError, KeyError, IndexError) as e:
+            # Wrong arguments for the function (``lower`` alone, ``join 1 .list``):
+            # the controller fails to render too; here it is a gap, never a crash.
+            raise _UnsupportedError(" ".join(tokens)) from e
     if piped or len(args) != 1:
         raise _UnsupportedError(" ".join(tokens))
     return args[0]
@@ -222,7 +258,10 @@ def _arguments(tokens: list[str], params: Mapping[str, Any]) -> list[Any]:
 
 def _operand(token: str, params: Mapping[str, Any]) -> Any:
     if token.startswith('"'):
-        return json.loads(token)
+        try:
+            return json.loads(token)
+        except ValueError as e:  # an escape Go accepts and JSON does not (``"\\x41"``)
+            raise _UnsupportedError(token) from e
     if token.startswith("`"):
         return token[1:-1]
     if token in ("true", "false"):

@@ -66,6 +66,11 @@ RUNTIME_GENERATORS = {
     "plugin": "plugin generator",
 }
 NO_CLUSTER_SECRETS = "cluster generator: no cluster Secret in the repository"
+# Parameter sets one ApplicationSet's generators may yield, counting every generator
+# of a matrix or merge (a matrix re-runs its second generator per element of the
+# first). Real ApplicationSets generate tens to hundreds of applications; a matrix of
+# long lists multiplies without bound, so expansion stops here and says so.
+MAX_PARAMETER_SETS = 10_000
 
 
 @dataclass(frozen=True)
@@ -126,6 +131,28 @@ class _Expansion:
     said: set[str] = field(default_factory=set)
 
     unknowns: dict[str, dict[str, None]] = field(default_factory=dict)  # reason -> fields
+    spent: int = 0  # parameter sets yielded so far, against MAX_PARAMETER_SETS
+    git_cache: dict[str, list[Element]] = field(default_factory=dict)  # git generator -> sets
+
+    @property
+    def exhausted(self) -> bool:
+        return self.spent >= MAX_PARAMETER_SETS
+
+    def charge(self, found: list[Element]) -> list[Element]:
+        """``found``, cut to what the cap leaves; the cut is said once."""
+        left = MAX_PARAMETER_SETS - self.spent
+        if len(found) > left:
+            found = found[:left]
+            self.say_cut()
+        self.spent += len(found)
+        return found
+
+    def say_cut(self) -> None:
+        self.notice(
+            f"generators yield more than {MAX_PARAMETER_SETS} parameter sets "
+            "(counting each generator of a matrix or merge): expansion stopped there, "
+            "the applications after it are not read"
+        )
 
     def notice(self, message: str) -> None:
         if message not in self.said:
@@ -253,6 +280,9 @@ def _field(path: tuple[str | int, ...]) -> str:
 
 
 def _generate(run: _Expansion, generator: Located, parent: Element | None) -> list[Element]:
+    if run.exhausted:
+        run.say_cut()
+        return []
     data = as_mapping(generator.data)
     if parent is not None and parent.params:
         interpolated, _ = render_tree(dict(data), parent.params, run.go)
@@ -264,7 +294,7 @@ def _generate(run: _Expansion, generator: Located, parent: Element | None) -> li
     elif kind == "clusters":
         found = _clusters(run, generator)
     elif kind == "git":
-        found = _git(run, generator)
+        found = _cached_git(run, generator)
     elif kind == "matrix":
         found = _matrix(run, generator)
     elif kind == "merge":
@@ -280,7 +310,8 @@ def _generate(run: _Expansion, generator: Located, parent: Element | None) -> li
     selector = as_mapping(data.get("selector"))
     if selector:
         found = [e for e in found if e.runtime or _selected(selector, _flat(e.params, run.go))]
-    return found
+    # A matrix or merge yields what its generators yielded, already counted.
+    return found if kind in ("matrix", "merge") else run.charge(found)
 
 
 def _list(run: _Expansion, generator: Located) -> list[Element]:
@@ -324,6 +355,18 @@ def _clusters(run: _Expansion, generator: Located) -> list[Element]:
         }
         found.append(Element(_with_values(local, values, run.go), (cited,)))
     return found
+
+
+def _cached_git(run: _Expansion, generator: Located) -> list[Element]:
+    """The git generator's sets, read once per distinct generator.
+
+    A matrix re-runs its second generator for every element of the first; a git
+    generator that does not use those parameters would read the same files each time.
+    """
+    key = repr(generator.data)
+    if key not in run.git_cache:
+        run.git_cache[key] = _git(run, generator)
+    return run.git_cache[key]
 
 
 def _git(run: _Expansion, generator: Located) -> list[Element]:
@@ -390,6 +433,9 @@ def _matrix(run: _Expansion, generator: Located) -> list[Element]:
         return []
     found = []
     for a in _generate(run, generator.child("matrix", "generators", 0), None):
+        if run.exhausted:
+            run.say_cut()
+            break
         for b in _generate(run, generator.child("matrix", "generators", 1), a):
             params = _deep_merge(b.params, a.params) if run.go else {**b.params, **a.params}
             runtime = tuple(dict.fromkeys(a.runtime + b.runtime))
