@@ -51,18 +51,23 @@ IDENTITY_KEYS = frozenset({"name", "namespace"})
 JINJA_SUFFIXES = (".yaml.j2", ".yml.j2", ".yaml.tpl.j2", ".yml.tpl.j2")
 
 # Comments first: they may span lines (their newlines are kept). makejinja's comment
-# delimiters are ``#|`` on both ends.
-_COMMENT = re.compile(r"\{#.*?#\}|\{\{-?\s*/\*.*?\*/\s*-?\}\}|#\|.*?#\|", re.DOTALL)
-_ACTION = r"\$?\{\{.*?\}\}|#\{.*?\}#"  # Go/Helm, Jinja, Backstage ${{ }}, makejinja #{ }#
-_TAG = r"\{%.*?%\}|#%.*?%#"  # Jinja statements, makejinja #% %#
-_ENVSUBST = r"\$\{[A-Za-z_][A-Za-z0-9_]*(?:[:?=+-][^}]*)?\}"
-_ANGLE = r"<[A-Za-z][A-Za-z0-9_.-]*>"
-_INLINE = re.compile(f"{_ACTION}|{_TAG}")
-_LOGIC_LINE = re.compile(rf"^\s*(?:(?:{_ACTION}|{_TAG})\s*)+$")
-_PLACEHOLDER = rf"(?:{_ACTION}|{_TAG}|{_ENVSUBST}|{_ANGLE})"
-_ONLY_PLACEHOLDERS = re.compile(
-    rf"(?P<q>[\"']?)\s*(?:{_PLACEHOLDER}\s*)+(?P=q)(?P<comment>\s+#.*)?"
+# delimiters are ``#|`` on both ends. One pattern per kind, each run only up to the
+# kind's last closing delimiter: past it no opening can match, and trying each one
+# there would rescan the rest of the text (quadratic on ``{#{#{#…``).
+_COMMENTS = (
+    (re.compile(r"\{#.*?#\}", re.DOTALL), re.compile(r"#\}")),
+    (re.compile(r"\{\{-?\s*/\*.*?\*/\s*-?\}\}", re.DOTALL), re.compile(r"\*/\s*-?\}\}")),
+    (re.compile(r"#\|.*?#\|", re.DOTALL), re.compile(r"#\|")),
 )
+# Placeholders: an opening and the first closing after it (Go/Helm and Jinja ``{{ }}``,
+# Backstage ``${{ }}``, makejinja ``#{ }#``; statements ``{% %}``, makejinja ``#% %#``).
+# Found with ``str.find`` (one pass per line): a lazy regex tried at every opening
+# that has no closing after it would be quadratic, and ``(?:{{.*?}}\s*)+`` exponential.
+_ACTIONS = (("{{", "}}"), ("#{", "}#"))
+_TAGS = (("{%", "%}"), ("#%", "%#"))
+_ENVSUBST = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*(?:[:?=+-][^}]*)?\}")
+_ANGLE = re.compile(r"<[A-Za-z][A-Za-z0-9_.-]*>")
+_TRAILING_COMMENT = re.compile(r"\s+#.*")
 # The value part of ``key: value``, ``- value`` or ``- key: value`` (no flow collections).
 _VALUE = re.compile(
     r"^(?P<lead>\s*(?:-\s+)*(?:(?:\"[^\"]*\"|'[^']*'|[^\s\"'{#\[<$-][^#]*?|[^\s\"'{#\[<$])"
@@ -99,20 +104,24 @@ def untemplate(text: str) -> Untemplated:
         comment_lines += 1
         return "\n" * match.group(0).count("\n")
 
-    text = _COMMENT.sub(blank, text)
+    for comment, closing in _COMMENTS:
+        last = max(closing.finditer(text), key=lambda m: m.end(), default=None)
+        if last is not None:
+            text = comment.sub(blank, text[: last.end()]) + text[last.end() :]
     lines = []
     unknown = logic = 0
     for line in text.split("\n"):
-        if _LOGIC_LINE.match(line):
+        spans = _spans(line, envsubst=False)
+        if spans and _only_spans(line, spans):
             lines.append("")
             logic += 1
             continue
         value = _VALUE.match(line)
-        if value and _ONLY_PLACEHOLDERS.fullmatch(value.group("value")):
+        if value and _only_placeholders(value.group("value")):
             lines.append(value.group("lead") + UNKNOWN)
             unknown += 1
             continue
-        lines.append(_INLINE.sub(INLINE, line))
+        lines.append(_replaced(line, spans))
     return Untemplated("\n".join(lines), _dialects(text), unknown, logic + comment_lines)
 
 
@@ -150,6 +159,97 @@ def _forget(node: Any) -> bool:
     return False
 
 
+def _spans(line: str, envsubst: bool) -> dict[int, int]:
+    """The placeholders of ``line``, leftmost first, as start -> end.
+
+    Template actions and statements always; with ``envsubst`` also ``${VAR}`` and
+    ``<PLACEHOLDER>``. Each kind's next opening is searched again only once passed, and
+    an opening with no closing after it ends the search for its kind (no later opening
+    of that kind can close either): one pass over the line per kind.
+    """
+    closings = dict(_ACTIONS + _TAGS)
+    if envsubst:
+        closings.update({"${": "}", "<": ">"})
+    following = {opening: line.find(opening) for opening in closings}
+    spans: dict[int, int] = {}
+    position = taken = 0  # where to search from; where the last placeholder ended
+    while True:
+        live = [(at, opening) for opening, at in following.items() if at >= 0]
+        if not live:
+            return spans
+        start, opening = min(live)
+        closing = closings[opening]
+        end = line.find(closing, start + len(opening))
+        if end < 0:
+            del following[opening]
+            continue
+        end += len(closing)
+        if opening in ("${", "<"):
+            match = (_ENVSUBST if opening == "${" else _ANGLE).match(line, start)
+            end = match.end() if match is not None else -1
+        if end >= 0:
+            if opening == "{{" and start > taken and line[start - 1] == "$":
+                start -= 1  # Backstage ${{ }}
+            spans[start] = end
+            position = taken = end
+        else:
+            position = max(position, start + 1)
+        for other, at in following.items():
+            if 0 <= at < position:
+                following[other] = line.find(other, position)
+
+
+def _only_spans(line: str, spans: dict[int, int]) -> bool:
+    """Whether ``line`` holds nothing but ``spans`` and whitespace."""
+    position = 0
+    for start, end in spans.items():
+        if line[position:start].strip():
+            return False
+        position = end
+    return not line[position:].strip()
+
+
+def _only_placeholders(value: str) -> bool:
+    """Whether a value is only placeholders, maybe quoted, maybe with a trailing comment."""
+    quote = value[0] if value[:1] in ("'", '"') else ""
+    spans = _spans(value, envsubst=True)
+    position = len(quote)
+    count = 0
+    while True:
+        start = len(value[position:]) - len(value[position:].lstrip()) + position
+        if start not in spans:
+            break
+        position = spans[start]
+        count += 1
+    if not count:
+        return False
+    rest = value[position:]
+    if quote:
+        rest = rest.lstrip()
+        if not rest.startswith(quote):
+            return False
+        rest = rest[1:]
+    return not rest.strip() or bool(_TRAILING_COMMENT.fullmatch(rest))
+
+
+def _replaced(line: str, spans: dict[int, int]) -> str:
+    """``line`` with each template action or statement replaced by ``TEMPLATE``."""
+    out: list[str] = []
+    position = 0
+    for start, end in spans.items():
+        out.append(line[position:start])
+        out.append(INLINE)
+        position = end
+    out.append(line[position:])
+    return "".join(out)
+
+
+def _encloses(text: str, opening: str, closing: str) -> bool:
+    """Whether ``text`` holds ``opening`` with ``closing`` somewhere after it."""
+    start = text.find(opening)
+    return start >= 0 and text.find(closing, start + len(opening)) >= 0
+
+
 def _dialects(text: str) -> tuple[str, ...]:
     found = []
     if "cookiecutter." in text:
@@ -158,7 +258,7 @@ def _dialects(text: str) -> tuple[str, ...]:
         found.append("Backstage")
     if "{%" in text or "{#" in text:
         found.append("Jinja")
-    if re.search(r"#\{.*?\}#|#%.*?%#", text):
+    if any(_encloses(text, opening, closing) for opening, closing in (("#{", "}#"), ("#%", "%#"))):
         found.append("makejinja")
     if re.search(r"\{\{-?\s*(?:\.|include |template |toYaml |if |range |with |end)", text):
         found.append("Helm")
