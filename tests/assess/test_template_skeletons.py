@@ -89,5 +89,9 @@ def test_skeleton_root_modules_are_not_counted_as_stacks(tmp_path: Path) -> None
     assert stacks.evidence == (Evidence("cluster/terraform/main.tf", 1, 7, "terraform"),)
     state = control(assessment, "IAC-REMOTE-STATE")
     assert state.detail == "remote Terraform state in 1 folder"
+    # The skeletons' buckets are what new services will create, not the platform's.
+    assert control(assessment, "IAC-INFRASTRUCTURE").detail == (
+        "1 Terraform resources/modules in 1 files"
+    )
     # The golden paths themselves still count for the developer portal.
     assert control(assessment, "DEVP-TEMPLATES").status == "achieved"

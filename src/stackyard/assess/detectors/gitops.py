@@ -123,15 +123,14 @@ def _self_heal(index: RepositoryIndex, looks_for: str) -> DetectorResult:
 
 
 def _infrastructure(index: RepositoryIndex, looks_for: str) -> DetectorResult:
-    resources = [b for b in index.terraform if b.block_type in ("resource", "module")]
+    resources = [b for b in platform_terraform(index) if b.block_type in ("resource", "module")]
     provisioning = index.in_group("cluster.x-k8s.io")
     pulumi = index.marker_files.get("pulumi.yaml", [])
     if resources or provisioning or pulumi:
         evidence = [b.evidence() for b in resources] + [o.evidence() for o in provisioning]
         evidence += [file_evidence(p, "Pulumi project") for p in pulumi]
-        detail = (
-            f"{len(resources)} Terraform resources/modules in {len(index.terraform_files)} files"
-        )
+        files = len({b.file for b in resources})
+        detail = f"{len(resources)} Terraform resources/modules in {files} files"
         if provisioning:
             detail += f"; {len(provisioning)} Cluster API objects"
         return achieved(evidence, detail)
