@@ -14,14 +14,17 @@ error, death by no signal, and — for bad input — a message that names the in
 from __future__ import annotations
 
 import os
+import pickle
 import resource
 import signal
 import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn, TypeVar
 
 import pytest
 
@@ -29,6 +32,8 @@ from stackyard.catalog import load_catalog
 from stackyard.cli.main import app
 
 load_catalog()  # warm once in the parent: every forked case inherits the loaded catalog
+
+T = TypeVar("T")
 
 CASE_SECONDS = 60  # generous: CI machines are shared; a real hang runs into it anyway
 MEMORY_BYTES = 4 * 1024**3  # a runaway stops at 4 GiB (address space) instead of swapping
@@ -115,6 +120,35 @@ def _wait(pid: int, timeout: float, args: tuple[str | Path, ...]) -> int:
             pytest.fail(f"hung: stackyard {' '.join(map(str, args))} ran over {timeout:.0f} s")
         time.sleep(delay)
         delay = min(delay * 2, 0.05)
+
+
+def run_bounded(function: Callable[..., T], *args: Any, timeout: float = CASE_SECONDS) -> T:
+    """``function(*args)`` run in a forked child; its result, or a failure if it hangs.
+
+    A hang guard, not a speed target (those live in benchmarks): the limit is generous
+    so that only a true hang — or a memory runaway, stopped by the child's address-space
+    limit — fails, however loaded the machine is. The result comes back pickled.
+    """
+    with tempfile.TemporaryDirectory() as folder:
+        result = Path(folder, "result.pickle")
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - the child
+            code = 70
+            try:
+                _limit_child()
+                result.write_bytes(pickle.dumps(function(*args)))
+                code = 0
+            except BaseException:
+                import traceback
+
+                traceback.print_exc()
+            finally:
+                sys.stderr.flush()
+            os._exit(code)
+        status = _wait(pid, timeout, (getattr(function, "__name__", "function"),))
+        assert os.waitstatus_to_exitcode(status) == 0, f"{function} failed in the child"
+        value: T = pickle.loads(result.read_bytes())
+        return value
 
 
 def run_stackyard_process(
