@@ -17,6 +17,7 @@ from stackyard.assess.inputs.exclude import ExcludePatternError, Exclusions, com
 from stackyard.assess.inputs.walk import walk
 from stackyard.assess.model import Notice
 from stackyard.cli.main import app
+from tests.processes import run_bounded
 
 PRIVILEGED = """\
 apiVersion: v1
@@ -214,3 +215,24 @@ def test_the_cli_refuses_a_negated_pattern_with_exit_2(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["assess", str(tmp_path), "--exclude", "!keep/"])
     assert result.exit_code == 2
     assert "negation is not supported" in result.stderr
+
+
+def _matches(pattern: str, path: str) -> bool:
+    return compile_rule(pattern).matches(path, is_folder=False)
+
+
+@pytest.mark.parametrize(
+    ("pattern", "path", "matched"),
+    [
+        ("a/" + "**/" * 15 + "z", "a/" + "b/" * 25 + "x", False),  # many ** on a deep path
+        ("a/" + "**/b/" * 12 + "z", "a/" + "b/" * 30 + "x", False),
+        ("*a" * 12 + "*b", "a" * 60, False),  # many * in one name
+        ("**/x/**/y", "xy/x/q/y", True),  # the earliest folder named x, not a prefix of xy
+        ("**/a*/b", "a1/c/a2/b", True),  # a later folder when the next one must follow
+        ("[*]c", "*c", True),
+        ("x\\*", "x*", True),
+    ],
+)
+def test_patterns_match_in_bounded_time_as_git_does(pattern: str, path: str, matched: bool) -> None:
+    # Once a backtracking regex: minutes for a pattern a user may well type.
+    assert run_bounded(_matches, pattern, path) is matched

@@ -112,37 +112,91 @@ def compile_rule(pattern: str, origin: ExcludeOrigin = "option", reason: str = "
     body = written.rstrip("/")
     anchored = "/" in body
     segments = [s for s in body.lstrip("/").split("/") if s]
+    # ``**/**`` is ``**``: collapsed, so repeats cannot multiply the ways to match.
+    segments = [
+        s for i, s in enumerate(segments) if not (s == "**" and segments[i - 1 : i] == ["**"])
+    ]
     if not anchored and segments[0] != "**":
         segments.insert(0, "**")
-    parts = []
-    for position, segment in enumerate(segments):
-        last = position == len(segments) - 1
+    # Runs of plain segments between ``**``. A run with ``**`` on both sides is found at
+    # its earliest place, atomically: any later place would leave the rest less path to
+    # match, so nothing is lost, and a deep path is not split every possible way.
+    runs: list[list[str]] = [[]]
+    for segment in segments:
         if segment == "**":
-            parts.append(".*" if last else "(?:[^/]*/)*")
+            runs.append([])
         else:
-            parts.append(_segment(segment, pattern) + ("" if last else "/"))
+            runs[-1].append(_segment(segment, pattern))
+    parts = ["/".join(runs[0])]
+    for i, run in enumerate(runs[1:], start=1):
+        if not run:  # a trailing ``**``: everything inside
+            parts.append("/.*" if parts[-1] else ".*")
+            continue
+        lead = "/" if parts[-1] else ""
+        body = "/".join(run)
+        if i < len(runs) - 1:
+            parts.append(f"{lead}(?>(?:[^/]*/)*?{body}(?=/|\\Z))")
+        else:
+            parts.append(f"{lead}(?:[^/]*/)*{body}")
     return ExcludeRule(written, origin, reason, re.compile("".join(parts)), folders_only)
 
 
 def _segment(segment: str, pattern: str) -> str:
-    """The regular expression of one path segment (no ``/`` inside)."""
-    out: list[str] = []
+    """The regular expression of one path segment (no ``/`` inside).
+
+    As in ``fnmatch``, each ``*`` followed by more pattern finds the earliest place the
+    rest can start, atomically: ``*a*a*a*b`` against a long name of ``a`` costs one scan
+    per star, not one per way to split the name.
+    """
+    pieces = [_piece(piece, pattern) for piece in _star_split(segment)]
+    if len(pieces) == 1:
+        return pieces[0]
+    middle = "".join(f"(?>[^/]*?{piece})" for piece in pieces[1:-1] if piece)
+    return f"{pieces[0]}{middle}[^/]*{pieces[-1]}"
+
+
+def _star_split(segment: str) -> list[str]:
+    """``segment`` cut at each ``*`` that is not escaped or inside a ``[...]`` class."""
+    pieces, current = [], ""
     i = 0
     while i < len(segment):
         char = segment[i]
-        if char == "\\" and i + 1 < len(segment):
-            out.append(re.escape(segment[i + 1]))
+        if char == "\\":
+            current += segment[i : i + 2]
             i += 2
             continue
+        if char == "[":
+            end = segment.find("]", i + 2 if segment[i + 1 : i + 2] in ("!", "^", "]") else i + 1)
+            if end != -1:
+                current += segment[i : end + 1]
+                i = end + 1
+                continue
         if char == "*":
-            out.append("[^/]*")
-        elif char == "?":
+            pieces.append(current)
+            current = ""
+        else:
+            current += char
+        i += 1
+    return [*pieces, current]
+
+
+def _piece(piece: str, pattern: str) -> str:
+    """The regular expression of a run of a segment with no ``*``."""
+    out: list[str] = []
+    i = 0
+    while i < len(piece):
+        char = piece[i]
+        if char == "\\" and i + 1 < len(piece):
+            out.append(re.escape(piece[i + 1]))
+            i += 2
+            continue
+        if char == "?":
             out.append("[^/]")
         elif char == "[":
-            end = segment.find("]", i + 2 if segment[i + 1 : i + 2] in ("!", "^", "]") else i + 1)
+            end = piece.find("]", i + 2 if piece[i + 1 : i + 2] in ("!", "^", "]") else i + 1)
             if end == -1:
-                raise ExcludePatternError(f"--exclude {pattern!r}: unclosed [ in {segment!r}")
-            inner = segment[i + 1 : end]
+                raise ExcludePatternError(f"--exclude {pattern!r}: unclosed [ in {piece!r}")
+            inner = piece[i + 1 : end]
             if inner[:1] in ("!", "^"):
                 inner = "^" + inner[1:]
             out.append("[" + inner.replace("\\", "\\\\") + "]")
