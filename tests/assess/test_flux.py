@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -249,3 +250,37 @@ def test_a_values_from_reference_to_nothing_in_the_repository_adds_no_layer(
     index = write(tmp_path, {f"{APP}/helmrelease.yaml": release})
     stack = only(index.values("cilium"))
     assert [layer.origin for layer in stack.layers] == ["spec.values"]
+
+
+def test_generator_files_are_never_read_from_outside_the_repository(tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "values.yaml").write_text("readFromOutside: true\n", encoding="utf-8")
+    root = tmp_path / "repo"
+    app = root / APP
+    app.mkdir(parents=True)
+    (app / "link.yaml").symlink_to(outside / "values.yaml")
+    os.mkfifo(app / "pipe.yaml")
+    escape = "../" * (APP.count("/") + 3) + "outside/values.yaml"
+    generators = {
+        "inside": "helm/values.yaml",  # the control: a file of the repository is read
+        "escape": escape,  # ../../…/outside: .. stops at the root
+        "absolute": str(outside / "values.yaml"),  # read from the root, not the machine
+        "link": "link.yaml",  # a symlink out of the root: the walk skipped it
+        "pipe": "pipe.yaml",  # a FIFO: never opened
+    }
+    kustomization = "configMapGenerator:\n" + "".join(
+        f"  - name: {name}\n    files:\n      - values.yaml={path}\n"
+        for name, path in generators.items()
+    )
+    release = HELMRELEASE.format(version="v2").split("  valuesFrom:")[0] + "  valuesFrom:\n"
+    release += "".join(f"    - kind: ConfigMap\n      name: {name}\n" for name in generators)
+    files = {
+        f"{APP}/kustomization.yaml": kustomization,
+        f"{APP}/helmrelease.yaml": release,
+        f"{APP}/helm/values.yaml": "readInside: true\n",
+        f"{APP}/ocirepository.yaml": OCI,
+    }
+    stack = only(write(root, files).values("cilium"))
+    assert stack.get("readInside") is not None
+    assert stack.get("readFromOutside") is None

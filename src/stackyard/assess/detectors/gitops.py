@@ -17,6 +17,7 @@ from stackyard.assess.detectors.base import (
     units_phrase,
 )
 from stackyard.assess.inputs import RepositoryIndex
+from stackyard.assess.inputs.repopaths import in_repository
 from stackyard.assess.inputs.terraform import TerraformBlock
 from stackyard.assess.model import Evidence
 
@@ -243,14 +244,7 @@ def _stacks(index: RepositoryIndex, looks_for: str) -> DetectorResult:
 
 
 def _join(folder: str, source: str) -> str:
-    parts: list[str] = [] if folder == "." else folder.split("/")
-    for part in source.rstrip("/").split("/"):
-        if part == "..":
-            if parts:
-                parts.pop()
-        elif part not in (".", ""):
-            parts.append(part)
-    return "/".join(parts) or "."
+    return in_repository(folder, source) or "."
 
 
 def _labels(value: object) -> list[str]:

@@ -35,6 +35,7 @@ from stackyard.assess.inputs.fluxrefs import FluxRef, ValuesFrom
 from stackyard.assess.inputs.located import Hit, Located, PathKey, as_list, block_string_documents
 from stackyard.assess.inputs.objects import KubeObject
 from stackyard.assess.inputs.releases import Release, ValuesLayer
+from stackyard.assess.inputs.repopaths import in_repository
 from stackyard.assess.model import Evidence
 from stackyard.errors import YamlError
 from stackyard.yamlio import LocatedDocument
@@ -134,8 +135,7 @@ class FluxCatalog:
                 files: dict[str, str] = {}
                 for item in as_list(entry.get("files")):
                     key, _, path = str(item).rpartition("=")
-                    path = str(PurePosixPath(folder, path)) if str(folder) != "." else path
-                    files[key or PurePosixPath(path).name] = _normal(path)
+                    files[key or PurePosixPath(path).name] = in_repository(folder, path)
                 name = str(entry["name"])
                 self._generated[(kind, str(entry.get("namespace") or namespace), name)] = files
 
@@ -226,14 +226,3 @@ class FluxCatalog:
             return loose
         others = [v for (k, _, n), v in table.items() if k == kind and n == name]
         return others[0] if len(others) == 1 else None
-
-
-def _normal(path: str) -> str:
-    parts: list[str] = []
-    for part in PurePosixPath(path).parts:
-        if part == "..":
-            if parts:
-                parts.pop()
-        elif part != ".":
-            parts.append(part)
-    return "/".join(parts)

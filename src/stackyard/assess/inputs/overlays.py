@@ -32,6 +32,7 @@ from pathlib import PurePosixPath
 
 from stackyard.assess.inputs.located import Located, as_list, as_mapping
 from stackyard.assess.inputs.releases import Release, ValuesLayer
+from stackyard.assess.inputs.repopaths import in_repository
 from stackyard.assess.inputs.summary import ValuesSummary, summarize
 from stackyard.assess.model import Notice
 
@@ -56,7 +57,7 @@ class OverlayCatalog:
         """Remember the patch files ``doc`` (a kustomization.yaml) names."""
         folder = PurePosixPath(doc.file).parent
         bases = tuple(
-            _join(folder, str(r))
+            in_repository(folder, str(r))
             for r in as_list(doc.get("resources"))
             if isinstance(r, str) and "://" not in r and not r.endswith((".yaml", ".yml"))
         )
@@ -68,7 +69,7 @@ class OverlayCatalog:
             if isinstance(item, str) and "\n" not in item:
                 entries.append((item, ""))
         for path, target in entries:
-            self._patches[_join(folder, path)] = Patch(str(folder), bases, target)
+            self._patches[in_repository(folder, path)] = Patch(str(folder), bases, target)
 
     def apply(self, releases: list[Release], notices: list[Notice]) -> list[Release]:
         """``releases`` without the patch files, each patch a layer of its base release."""
@@ -128,14 +129,3 @@ def _base_of(patch_release: Release, patch: Patch, releases: list[Release]) -> R
         if any(release.file.startswith(f"{base}/") for base in patch.bases):
             return release
     return None
-
-
-def _join(folder: PurePosixPath, path: str) -> str:
-    parts: list[str] = []
-    for part in (folder / path).parts:
-        if part == "..":
-            if parts:
-                parts.pop()
-        elif part not in (".", ""):
-            parts.append(part)
-    return "/".join(parts)

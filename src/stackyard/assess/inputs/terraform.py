@@ -26,6 +26,7 @@ from hcl2.rules.base import AttributeRule, BlockRule
 
 from stackyard.assess.inputs.hclblocks import MAX_CHUNKS, Chunk, top_level_chunks
 from stackyard.assess.inputs.hclvalues import file_calls, heredoc_texts, object_literals
+from stackyard.assess.inputs.repopaths import in_repository
 from stackyard.assess.inputs.texts import TextFile, text_file
 from stackyard.assess.model import Evidence, Notice
 from stackyard.yamlio import LocatedDocument
@@ -231,12 +232,4 @@ def _plain(value: Any) -> Any:
 
 
 def _template_path(folder: PurePosixPath, template: str) -> str:
-    clean = re.sub(r"^\$\{path\.(module|root|cwd)\}/", "", template)
-    parts: list[str] = []
-    for part in (*folder.parts, *PurePosixPath(clean).parts):
-        if part == "..":
-            if parts:
-                parts.pop()
-        elif part not in (".", ""):
-            parts.append(part)
-    return "/".join(parts)
+    return in_repository(folder, re.sub(r"^\$\{path\.(module|root|cwd)\}/", "", template))
