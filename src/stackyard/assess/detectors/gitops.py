@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import PurePosixPath
 
 from stackyard.assess.detectors.base import (
@@ -89,8 +90,15 @@ def _self_heal(index: RepositoryIndex, looks_for: str) -> DetectorResult:
         return missing(looks_for)
     # A Flux Kustomization applies its whole set at every interval and so reverts drift;
     # a HelmRelease only with drift detection enabled (its self_heal, see releases.py).
+    # A Flux Kustomization and the HelmRelease it applies often share a name: each is
+    # then named with its kind, so the units a reader opens are told apart.
+    shared = {n for n, times in Counter(r.name for r in argo + flux).items() if times > 1}
     units = [
-        unit(r.name, r.self_heal is not None, r.self_heal.evidence if r.self_heal else r.evidence)
+        unit(
+            f"{r.kind} {r.name}" if r.name in shared else r.name,
+            r.self_heal is not None,
+            r.self_heal.evidence if r.self_heal else r.evidence,
+        )
         for r in argo + flux
     ]
     evidence = [e for u in units if u.counted for e in u.evidence]

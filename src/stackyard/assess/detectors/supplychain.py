@@ -21,6 +21,8 @@ from stackyard.assess.detectors.base import (
     missing,
     partial,
     truthy,
+    unit,
+    units_phrase,
 )
 from stackyard.assess.inputs import RepositoryIndex
 from stackyard.assess.inputs.summary import ImageRef
@@ -118,21 +120,25 @@ def _admission_verify(index: RepositoryIndex, looks_for: str) -> DetectorResult:
 
 
 def _digests(index: RepositoryIndex, looks_for: str) -> DetectorResult:
-    pinned: list[Evidence] = []
-    floating: list[Evidence] = []
-    for workload in index.workloads:
-        for container in workload.containers:
-            (pinned if "@sha256:" in container.image else floating).append(container.image_evidence)
-    for image in _values_images(index):
-        (pinned if image.digest else floating).append(image.evidence)
-    if not pinned and not floating:
+    # One unit per image reference, named as written, so "N of M images" lists its M.
+    units = [
+        unit(container.image, "@sha256:" in container.image, container.image_evidence)
+        for workload in index.workloads
+        for container in workload.containers
+    ]
+    units += [
+        unit(image.evidence.quote, image.digest, image.evidence) for image in _values_images(index)
+    ]
+    if not units:
         return missing(looks_for, "no container images in manifests or values to check")
-    detail = f"{len(pinned)} of {len(pinned) + len(floating)} images pinned by digest"
+    pinned = [e for u in units if u.counted for e in u.evidence]
+    floating = [e for u in units if not u.counted for e in u.evidence]
+    detail = f"{units_phrase(units, 'images')} pinned by digest"
     if not floating:
-        return achieved(pinned, detail)
+        return achieved(pinned, detail, units=units)
     if pinned:
-        return partial(pinned, detail, looks_for, gaps=floating)
-    return missing(looks_for, detail, gaps=floating)
+        return partial(pinned, detail, looks_for, gaps=floating, units=units)
+    return missing(looks_for, detail, gaps=floating, units=units)
 
 
 def _verify_policies(index: RepositoryIndex) -> list[tuple[Evidence, bool]]:
