@@ -114,10 +114,15 @@ def _bulk_allocation() -> Iterator[None]:
         gc.set_threshold(*old)
 
 
+_INDEX_COUNTS = ("files", "skipped", "documents", "objects", "hydrated")
+
+
 def _stats(
     index: RepositoryIndex, workloads: int, excluded: tuple[ExcludedPaths, ...]
 ) -> dict[str, int]:
-    stats = dict(index.stats)
+    # Every key in every document, zero included: a count that vanishes when it is zero
+    # (no file skipped, nothing hydrated without --charts) breaks readers of the JSON.
+    stats = {key: 0 for key in _INDEX_COUNTS} | dict(index.stats)
     stats.update(
         {
             "releases": len(index.releases),
