@@ -32,6 +32,7 @@ from stackyard.assess.inputs.charts import canonical_chart, chart_from_filename
 from stackyard.assess.inputs.clusters import registered_clusters
 from stackyard.assess.inputs.distribution import signs_in_document, signs_in_text
 from stackyard.assess.inputs.exclude import Exclusions
+from stackyard.assess.inputs.fluxpatches import FluxTree, apply_tree_patches, flux_tree
 from stackyard.assess.inputs.fluxsources import FluxCatalog
 from stackyard.assess.inputs.hydrate import hydrate_releases
 from stackyard.assess.inputs.index import LocalChart, RepositoryIndex
@@ -110,6 +111,7 @@ class IndexBuilder:
         self._application_sets: list[ArgoSource] = []
         self._texts: dict[str, str] = {}
         self._overlays = OverlayCatalog()
+        self._flux_trees: list[FluxTree] = []
 
     def add(self, read: ReadFile) -> None:
         """Take one file, as read, into the index."""
@@ -160,6 +162,8 @@ class IndexBuilder:
         if workload is not None:
             self.index.workloads.append(workload)
         self._flux.add_object(obj, text)
+        if obj.kind == "Kustomization" and obj.group == "kustomize.toolkit.fluxcd.io":
+            self._flux_trees.append(flux_tree(obj, text, self.notices))
         if obj.kind == "ApplicationSet" and obj.group == "argoproj.io":
             # Expanded once every file is read: generators read Secrets and files.
             evidence = obj.evidence(text=f"ApplicationSet {obj.name}")
@@ -216,6 +220,7 @@ class IndexBuilder:
                 self._attach_files(release, claimed)
         self._application_sets.clear()
         self._texts.clear()
+        apply_tree_patches(self._flux_trees, self.index.releases)
         for path, layers in self._named_values.items():
             if path not in claimed:
                 self.index.orphan_values += layers

@@ -114,6 +114,9 @@ class Release:
     # Kustomize overlays that patch this release: (overlay folder, its values layers);
     # each overlay is one deployment of the release (see overlays.py).
     overlays: list[tuple[str, list[ValuesLayer]]] = field(default_factory=list)
+    # The object's own metadata, for patches that select it (see fluxpatches.py).
+    labels: Mapping[str, object] = field(default_factory=dict)
+    object_namespace: str = ""
 
     @property
     def values_unknown(self) -> bool:
@@ -380,6 +383,8 @@ def _flux_helm(obj: KubeObject) -> Release:
         namespace=str(obj.get("spec", "targetNamespace") or obj.namespace),
         cluster=obj.hit("spec", "kubeConfig", "secretRef", "name"),
         flux=refs,
+        labels=obj.labels(),
+        object_namespace=obj.namespace,
     )
     if isinstance(obj.get("spec", "values"), Mapping):
         release.inline.append(
