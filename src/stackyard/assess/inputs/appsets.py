@@ -29,6 +29,9 @@ What the repository holds is read as the controller would read it:
   https://argo-cd.readthedocs.io/en/stable/operator-manual/applicationset/Generators-Merge/);
 - a generator's ``selector`` filters what it yields
   (https://argo-cd.readthedocs.io/en/stable/operator-manual/applicationset/Generators-Post-Selector/);
+- a generator's own ``template``, merged over the ApplicationSet's (the generator's
+  fields win; https://argo-cd.readthedocs.io/en/stable/operator-manual/applicationset/Template/#generator-templates),
+  for the generators of ``spec.generators``;
 - ``templatePatch`` when it needs no template logic.
 
 What only the running controller knows — SCM providers, pull requests, cluster decision
@@ -42,7 +45,7 @@ from __future__ import annotations
 
 import fnmatch
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from stackyard.assess.inputs.appset_templates import (
@@ -53,7 +56,7 @@ from stackyard.assess.inputs.appset_templates import (
     sanitize_name,
 )
 from stackyard.assess.inputs.clusters import IN_CLUSTER_NAME, IN_CLUSTER_SERVER, ArgoCluster
-from stackyard.assess.inputs.located import Located, as_list, as_mapping
+from stackyard.assess.inputs.located import Located, Overlaid, as_list, as_mapping
 from stackyard.assess.inputs.releases import Release, Unknown, argo_release
 from stackyard.assess.model import Evidence, Notice, noted
 from stackyard.errors import YamlError
@@ -71,6 +74,7 @@ NO_CLUSTER_SECRETS = "cluster generator: no cluster Secret in the repository"
 # first). Real ApplicationSets generate tens to hundreds of applications; a matrix of
 # long lists multiplies without bound, so expansion stops here and says so.
 MAX_PARAMETER_SETS = 10_000
+_NOT_KINDS = ("selector", "template")  # keys beside a generator's kind
 
 
 @dataclass(frozen=True)
@@ -110,6 +114,7 @@ class Element:
     params: Mapping[str, Any]
     cited: tuple[Evidence, ...]
     runtime: tuple[str, ...] = ()  # why some parameters are known only at run time
+    template: Located | None = None  # the generator's own template, merged over the set's
 
 
 @dataclass(frozen=True)
@@ -183,12 +188,19 @@ def expand(
     run = _Expansion(appset, go, view, notices)
     elements: list[Element] = []
     for i, _ in enumerate(as_list(appset.spec.get("generators"))):
-        elements += _generate(run, appset.spec.child("generators", i), None)
+        generator = appset.spec.child("generators", i)
+        found = _generate(run, generator, None)
+        own = _own_template(generator)
+        elements += [replace(e, template=own) for e in found] if own is not None else found
     template = appset.spec.child("template")
     releases = []
-    if isinstance(template.data, Mapping):
-        releases = [_application(run, template, element) for element in elements]
-    else:
+    for element in elements:
+        merged = _merged_template(template, element.template)
+        if merged is not None:
+            releases.append(_application(run, merged, element))
+        else:
+            run.notice("no template: no application is generated")
+    if not elements and not isinstance(template.data, Mapping):
         run.notice("no template: no application is generated")
     run.say_unknowns()
     runtime = tuple(dict.fromkeys(r for e in elements for r in e.runtime))
@@ -219,7 +231,7 @@ def _application(run: _Expansion, template: Located, element: Element) -> Releas
     for unknown in unknowns:
         run.unknown(unknown)
     evidence = _named_at(run, template, name)
-    spec = Located(template.doc, (*template.base, "spec"), rendered.get("spec"))
+    spec = template.child("spec").rendered(rendered.get("spec"))
     spec_unknowns = tuple(
         Unknown(u.field.removeprefix("spec."), u.template, u.reason)
         for u in unknowns
@@ -231,6 +243,29 @@ def _application(run: _Expansion, template: Located, element: Element) -> Releas
     release.application_set = run.appset.name
     release.elements = element.cited
     return release
+
+
+def _own_template(generator: Located) -> Located | None:
+    """A generator's own ``template`` (``list.template``, ``clusters.template``...)."""
+    kind = next((str(k) for k in as_mapping(generator.data) if k not in _NOT_KINDS), "")
+    own = generator.child(kind, "template") if kind else None
+    return own if own is not None and isinstance(own.data, Mapping) and own.data else None
+
+
+def _merged_template(template: Located, own: Located | None) -> Located | None:
+    """The ApplicationSet's template with a generator's own merged over it.
+
+    Argo CD fills the generator's template from the ApplicationSet's, the generator's
+    fields winning
+    (https://argo-cd.readthedocs.io/en/stable/operator-manual/applicationset/Template/#generator-templates).
+    """
+    if own is None:
+        return template if isinstance(template.data, Mapping) else None
+    base = template.data if isinstance(template.data, Mapping) else {}
+    merged = _deep_merge(base, own.data)
+    if not isinstance(template.data, Mapping):
+        return Located(own.doc, own.base, merged)
+    return Overlaid(template.doc, template.base, merged, own.base)
 
 
 def _named_at(run: _Expansion, template: Located, name: str) -> Evidence:
@@ -279,7 +314,9 @@ def _field(path: tuple[str | int, ...]) -> str:
 # -- generators ----------------------------------------------------------------------
 
 
-def _generate(run: _Expansion, generator: Located, parent: Element | None) -> list[Element]:
+def _generate(
+    run: _Expansion, generator: Located, parent: Element | None, nested: bool = False
+) -> list[Element]:
     if run.exhausted:
         run.say_cut()
         return []
@@ -288,7 +325,7 @@ def _generate(run: _Expansion, generator: Located, parent: Element | None) -> li
         interpolated, _ = render_tree(dict(data), parent.params, run.go)
         generator = Located(generator.doc, generator.base, interpolated)
         data = interpolated
-    kind = next((str(k) for k in data if k not in ("selector", "template")), "")
+    kind = next((str(k) for k in data if k not in _NOT_KINDS), "")
     if kind == "list":
         found = _list(run, generator)
     elif kind == "clusters":
@@ -305,8 +342,9 @@ def _generate(run: _Expansion, generator: Located, parent: Element | None) -> li
     else:
         run.notice(f"generator {kind or '(empty)'} is not read")
         found = []
-    if isinstance(data.get("template"), Mapping):
-        run.notice(f"the {kind} generator's own template is not read")
+    if nested and isinstance(as_mapping(data.get(kind)).get("template"), Mapping):
+        # Argo CD uses the template of the generators of ``spec.generators`` only.
+        run.notice(f"the {kind} generator's own template inside a matrix or merge is not read")
     selector = as_mapping(data.get("selector"))
     if selector:
         found = [e for e in found if e.runtime or _selected(selector, _flat(e.params, run.go))]
@@ -432,11 +470,11 @@ def _matrix(run: _Expansion, generator: Located) -> list[Element]:
         run.notice("a matrix generator needs exactly two generators: no application from it")
         return []
     found = []
-    for a in _generate(run, generator.child("matrix", "generators", 0), None):
+    for a in _generate(run, generator.child("matrix", "generators", 0), None, True):
         if run.exhausted:
             run.say_cut()
             break
-        for b in _generate(run, generator.child("matrix", "generators", 1), a):
+        for b in _generate(run, generator.child("matrix", "generators", 1), a, True):
             params = _deep_merge(b.params, a.params) if run.go else {**b.params, **a.params}
             runtime = tuple(dict.fromkeys(a.runtime + b.runtime))
             found.append(Element(params, a.cited + b.cited, runtime))
@@ -447,7 +485,7 @@ def _merge(run: _Expansion, generator: Located) -> list[Element]:
     keys = [str(k) for k in as_list(generator.get("merge", "mergeKeys"))]
     children = as_list(generator.get("merge", "generators"))
     sets = [
-        _generate(run, generator.child("merge", "generators", i), None)
+        _generate(run, generator.child("merge", "generators", i), None, True)
         for i in range(len(children))
     ]
     if not sets or not keys:

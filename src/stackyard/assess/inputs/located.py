@@ -64,9 +64,13 @@ class Located:
             return None
         return Hit(value, self.evidence(*path))
 
+    def written_at(self, *path: str | int) -> PathKey:
+        """The path in the document where ``path`` below this subtree is written."""
+        return (*self.base, *path)
+
     def evidence(self, *path: str | int, text: str = "") -> Evidence:
         """The lines of ``path`` (key to end of value) with a short text."""
-        full = (*self.base, *path)
+        full = self.written_at(*path)
         first, last = self.doc.span(full)
         if not text:
             # Quote what is written; a value rendered from a template (an
@@ -92,6 +96,40 @@ class Located:
     def child(self, *path: str | int) -> Located:
         """The subtree at ``path`` (of this subtree's data, rendered or as written)."""
         return Located(self.doc, (*self.base, *path), _walk(self.data, path))
+
+    def rendered(self, data: Any) -> Located:
+        """This subtree with ``data`` in place of its values, cited at the same lines."""
+        return Located(self.doc, self.base, data)
+
+
+class Overlaid(Located):
+    """A subtree merged from two places of one document, each value cited where written.
+
+    An ApplicationSet generator's own ``template`` is merged over the ApplicationSet's
+    ``template``: the fields the generator writes cite its lines, the others the
+    ApplicationSet's.
+    """
+
+    __slots__ = ("over",)
+
+    def __init__(self, doc: LocatedDocument, base: PathKey, data: Any, over: PathKey) -> None:
+        """``data`` read at ``base``, except what is written below ``over`` in ``doc``."""
+        super().__init__(doc, base, data)
+        self.over = over
+
+    def written_at(self, *path: str | int) -> PathKey:
+        """Below ``over`` when the overriding subtree writes ``path``, else below ``base``."""
+        if _walk(self.doc.data, (*self.over, *path), missing=_MISSING) is not _MISSING:
+            return (*self.over, *path)
+        return (*self.base, *path)
+
+    def child(self, *path: str | int) -> Located:
+        """The subtree at ``path``, still citing each value where it is written."""
+        return Overlaid(self.doc, (*self.base, *path), _walk(self.data, path), (*self.over, *path))
+
+    def rendered(self, data: Any) -> Located:
+        """This subtree with ``data`` in place of its values, each cited where written."""
+        return Overlaid(self.doc, self.base, data, self.over)
 
 
 def describe(key: str | int | None, value: Any) -> str:
@@ -167,7 +205,7 @@ def block_string_documents(
     value = owner.get(*path)
     if not isinstance(value, str):
         return []
-    full = (*owner.base, *path)
+    full = owner.written_at(*path)
     where = owner.doc.locate(full)
     line, column = where.line, where.column
     lines = source_text.splitlines()
