@@ -54,7 +54,7 @@ spec:
 def test_a_generator_template_overrides_the_set_template_for_its_applications(
     tmp_path: Path,
 ) -> None:
-    # Once a notice ("the list generator's own template is not read") and 0 of 3.
+    # Once ignored: every application took the set's template, 0 of 3 healed.
     (tmp_path / "appset.yaml").write_text(APPSET)
     assessment = assess_directory(tmp_path)
     heal = control(assessment, "GITOPS-SELF-HEAL")

@@ -59,6 +59,7 @@ from stackyard.assess.inputs.templating import is_jinja_file
 from stackyard.assess.inputs.terraform import read_terraform
 from stackyard.assess.inputs.texts import ci_system, text_file
 from stackyard.assess.inputs.tfreleases import terraform_objects, terraform_release
+from stackyard.assess.inputs.umbrella import dependencies
 from stackyard.assess.inputs.walk import SourceFile, walk
 from stackyard.assess.model import Evidence, Notice, noted
 from stackyard.yamlio import LocatedDocument
@@ -293,17 +294,31 @@ class IndexBuilder:
 
     def _argo_layers(self) -> list[tuple[Located, str]]:
         """Values of argocd-apps and argo-cd: their own, and under an umbrella's alias."""
-        layers: list[ValuesLayer] = [
-            layer for release in self.index.releases for layer in release.layers()
-        ]
-        layers += [layer for named in self._named_values.values() for layer in named]
+        # Each layer with the values it is merged with: its release's layers of the
+        # same chart, or the named values files of its folder (values.yaml first).
+        groups: dict[tuple[str, str], list[ValuesLayer]] = defaultdict(list)
+        for release in self.index.releases:
+            for layer in release.layers():
+                groups[(release.key, layer.chart)].append(layer)
+        for path, named in sorted(
+            self._named_values.items(), key=lambda item: _values_first(item[0])
+        ):
+            for layer in named:
+                groups[(str(PurePosixPath(path).parent), layer.chart)].append(layer)
         found: list[tuple[Located, str]] = []
-        for layer in layers:
-            if layer.chart in ARGO_CHARTS:
-                found.append((layer, layer.chart))
-            for key, sub in self.index.subchart_keys(layer.chart).items():
-                if sub in ARGO_CHARTS and isinstance(layer.get(key), Mapping):
-                    found.append((layer.child(key), sub))
+        for (_, chart), layers in groups.items():
+            off = self.index.switched_off(chart, layers)
+            for layer in layers:
+                found += self._argo_parts(layer, off)
+        return found
+
+    def _argo_parts(self, layer: ValuesLayer, off: set[str]) -> list[tuple[Located, str]]:
+        found: list[tuple[Located, str]] = []
+        if layer.chart in ARGO_CHARTS:
+            found.append((layer, layer.chart))
+        for key, sub in self.index.subchart_keys(layer.chart).items():
+            if key not in off and sub in ARGO_CHARTS and isinstance(layer.get(key), Mapping):
+                found.append((layer.child(key), sub))
         return found
 
     def _text(self, path: str) -> str:
@@ -319,7 +334,7 @@ class IndexBuilder:
 
     def finish(self) -> RepositoryIndex:
         """Group values into stacks; the index is ready for detectors."""
-        self.index.finalize()
+        self.index.finalize(self.notices)
         return self.index
 
     # -- per file ------------------------------------------------------------------
@@ -373,7 +388,7 @@ class IndexBuilder:
             ):
                 self._kustomization(Located(doc), text)
             elif name == "Chart.yaml":
-                self._chart(relative, data)
+                self._chart(relative, Located(doc))
             elif "kind" in data and api:
                 for obj in objects_in(doc):
                     self.add_object(obj, text)
@@ -405,16 +420,14 @@ class IndexBuilder:
             release.inline = release.absorb(release.inline, self._keep_all_values)
             self.index.releases.append(release)
 
-    def _chart(self, relative: str, data: Mapping[str, object]) -> None:
+    def _chart(self, relative: str, chart: Located) -> None:
         folder = str(PurePosixPath(relative).parent)
-        deps = data.get("dependencies")
-        mapping = {
-            str(d.get("alias") or d["name"]): canonical_chart(str(d["name"]))
-            for d in (deps if isinstance(deps, list) else [])
-            if isinstance(d, Mapping) and d.get("name")
-        }
-        name = canonical_chart(str(data.get("name") or PurePosixPath(folder).name))
-        self.index.local_charts[folder] = LocalChart(name, folder, mapping)
+        declared = dependencies(chart, canonical_chart)
+        mapping = {d.key: d.chart for d in declared}
+        name = canonical_chart(str(chart.get("name") or PurePosixPath(folder).name))
+        # Only dependencies Helm may leave out are kept to decide on.
+        switched = tuple(d for d in declared if d.conditions or d.tags)
+        self.index.local_charts[folder] = LocalChart(name, folder, mapping, switched)
 
     def _plain_file(self, relative: str, documents: Sequence[LocatedDocument]) -> None:
         posix = PurePosixPath(relative)
@@ -536,7 +549,11 @@ def index_repository(
 
 def _defaults_first(entry: tuple[Located, str]) -> tuple[str, bool]:
     """Sort key putting each folder's ``values.yaml`` before its other values files."""
-    path = PurePosixPath(entry[0].file)
+    return _values_first(entry[0].file)
+
+
+def _values_first(file: str) -> tuple[str, bool]:
+    path = PurePosixPath(file)
     return (str(path.parent), path.name != "values.yaml")
 
 

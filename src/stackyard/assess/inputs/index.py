@@ -26,7 +26,8 @@ from stackyard.assess.inputs.releases import Release, ValuesLayer
 from stackyard.assess.inputs.summary import ValuesSummary, summarize, truthy
 from stackyard.assess.inputs.terraform import TerraformBlock
 from stackyard.assess.inputs.texts import TextFile, TextKind
-from stackyard.assess.model import Distribution, Evidence, noted
+from stackyard.assess.inputs.umbrella import Dependency, Lookup, decide
+from stackyard.assess.model import Distribution, Evidence, Notice, noted
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,31 @@ class LocalChart:
     name: str
     folder: str
     subcharts: dict[str, str]
+    dependencies: tuple[Dependency, ...] = ()
+
+    def switched_off(
+        self, lookup: Lookup, notices: list[Notice] | None = None, where: str = ""
+    ) -> set[str]:
+        """The values keys of dependencies Helm does not install, given merged values.
+
+        A condition known only at run time is said in ``notices`` (once per ``where``)
+        and read as Helm's default, enabled.
+        """
+        off = set()
+        for dependency in self.dependencies:
+            decision = decide(dependency, lookup)
+            if not decision.enabled:
+                off.add(dependency.key)
+            elif decision.unknown and notices is not None and decision.by is not None:
+                cited = decision.by.evidence
+                message = (
+                    f"line {cited.line}: {dependency.key} of chart {self.name}: condition "
+                    f"{decision.unknown} is known only at run time; read as Helm's default "
+                    f"(installed){where}"
+                )
+                if all(n.message != message or n.file != cited.file for n in notices):
+                    notices.append(Notice(cited.file, message))
+        return off
 
 
 @dataclass
@@ -112,6 +138,7 @@ class RepositoryIndex:
     # objects are the ground truth, so no chart default is assumed for them.
     hydrated: set[tuple[str, str]] = field(default_factory=set)
     _stacks: dict[str, list[ValuesStack]] = field(default_factory=dict)
+    _notices: list[Notice] | None = None
     _families: tuple[list[Release], list[Release]] | None = None  # children, parents
 
     # -- objects -------------------------------------------------------------------
@@ -140,10 +167,17 @@ class RepositoryIndex:
 
     # -- charts and values ---------------------------------------------------------
 
-    def finalize(self) -> None:
-        """Group values into per-release stacks, including sub-chart views of umbrellas."""
+    def finalize(self, notices: list[Notice] | None = None) -> None:
+        """Group values into per-release stacks, including sub-chart views of umbrellas.
+
+        Args:
+            notices: receives a notice for each umbrella dependency whose condition is
+                known only at run time.
+        """
+        self._notices = notices
         stacks: dict[str, list[ValuesStack]] = defaultdict(list)
         for release in self.releases:
+            self._uninstalled_values(release)
             for chart in dict.fromkeys(release.charts):
                 own = tuple(layer for layer in release.layers() if layer.chart == chart)
                 # One stack per deployment: the release, or each overlay that patches it.
@@ -162,7 +196,11 @@ class RepositoryIndex:
         orphans: dict[str, list[ValuesLayer]] = defaultdict(list)
         for layer in self.orphan_values:
             orphans[layer.chart].append(layer)
-        self.orphan_summary = summarize(self.orphan_values)
+        self.orphan_summary = summarize(
+            layer
+            for chart_layers in orphans.values()
+            for layer in self._installed(chart_layers[0].chart, chart_layers)
+        )
         for chart, layers in sorted(orphans.items()):
             stacks[chart].append(ValuesStack(chart, None, tuple(layers)))
         pending = [stack for chart_stacks in stacks.values() for stack in chart_stacks]
@@ -173,6 +211,56 @@ class RepositoryIndex:
         self._stacks = dict(stacks)
         self._families = None
         self._families = (self.child_releases(), self.parent_releases())
+
+    def _umbrella(self, chart: str) -> LocalChart | None:
+        """The repository's own chart of that name when it switches dependencies."""
+        return next(
+            (c for c in self.local_charts.values() if c.name == chart and c.dependencies), None
+        )
+
+    def switched_off(self, chart: str, layers: list[ValuesLayer]) -> set[str]:
+        """Keys of the repository's chart ``chart`` whose dependency Helm does not install.
+
+        ``layers`` are the values merged for one installation, lowest precedence first.
+        """
+        umbrella = self._umbrella(chart)
+        if umbrella is None:
+            return set()
+        return umbrella.switched_off(ValuesStack(chart, None, tuple(layers)).get)
+
+    def _installed(self, chart: str, layers: list[ValuesLayer]) -> list[Located]:
+        """``layers`` without the blocks of dependencies Helm does not install."""
+        off = self.switched_off(chart, layers)
+        if not off:
+            return list(layers)
+        return [
+            Located(
+                layer.doc,
+                layer.base,
+                {k: v for k, v in as_mapping(layer.data).items() if k not in off},
+            )
+            for layer in layers
+        ]
+
+    def _uninstalled_values(self, release: Release) -> None:
+        """Summarise ``release`` again without the values of dependencies switched off.
+
+        Only for releases that keep every layer (each chart installed from a path: the
+        repository's own), so the new summary is the whole one.
+        """
+        if release.overlays or not any(self._umbrella(c) for c in release.charts):
+            return
+        if any(s.chart and not s.path for s in release.sources):
+            return
+        layers: list[Located] = []
+        changed = False
+        for chart in dict.fromkeys(release.charts):
+            own = [layer for layer in release.layers() if layer.chart == chart]
+            installed = self._installed(chart, own)
+            changed = changed or any(a is not b for a, b in zip(own, installed, strict=True))
+            layers += installed
+        if changed:
+            release.summary = summarize(layers)
 
     def values(self, *charts: str) -> list[ValuesStack]:
         """Every values stack of the charts (canonical names), wherever written."""
@@ -222,12 +310,20 @@ class RepositoryIndex:
             for chart in self.local_charts.values():
                 if chart.name == stack.chart:
                     local.update(chart.subcharts)
+        off: set[str] = set()
+        if not stack.umbrella:
+            umbrella = self._umbrella(stack.chart)
+            if umbrella is not None:
+                where = f" ({stack.release.name})" if stack.release is not None else ""
+                off = umbrella.switched_off(stack.get, self._notices, where)
         known = {c.key: c for c in components(stack.chart)}
         if stack.chart in local.values():
             # A local chart wrapping the chart of its own name: that chart's values sit
             # under its key, so the wrapper's top-level keys are not its parts.
             known = {}
         for key, sub in {**{k: c.chart for k, c in known.items()}, **local}.items():
+            if key in off:
+                continue  # a dependency Helm does not install: no values, no parts
             part = known.get(key) if key not in local else None
             switch = stack.get(*part.switch) if part is not None and part.switch else None
             if switch is not None and switch.value == "-":
