@@ -8,6 +8,7 @@ from stackyard.assess.inputs.chartfacts import ChartFactsError, load_chart_facts
 from stackyard.assess.inputs.charts import (
     canonical_chart,
     chart_from_filename,
+    charts_with_role,
     components,
     runs_workloads,
     subcharts,
@@ -33,6 +34,18 @@ def test_chart_names_resolve_through_the_data() -> None:
     assert chart_from_filename("shop") is None
     assert not runs_workloads("kyverno-policies")
     assert subcharts("kube-prometheus-stack")["grafana"] == "grafana"
+
+
+def test_detectors_ask_the_data_for_the_charts_of_a_role() -> None:
+    # Every name a chart goes by plays its role: an alias is the same chart.
+    assert {"alloy", "grafana-alloy", "victoria-logs-collector"} <= set(
+        charts_with_role("log-agent")
+    )
+    assert {"alloy", "grafana-alloy", "prometheus-operator"} <= set(
+        charts_with_role("metrics-collector")
+    )
+    assert "nginx-ingress-controller" in charts_with_role("ingress-controller")
+    assert "promtail" not in charts_with_role("log-store")
 
 
 def test_loki_stack_runs_promtail_by_default_and_grafana_only_when_asked() -> None:
@@ -62,6 +75,7 @@ def test_kube_prometheus_stack_runs_grafana_alertmanager_and_exporters_by_defaul
             "shape",
         ),
         ("charts: [{name: loki, source: 'http://example.com/values.yaml'}]", "source"),
+        ("charts: [{name: loki, roles: [log-shipper]}]", "roles"),
     ],
 )
 def test_malformed_chart_facts_fail_loudly(text: str, message: str) -> None:

@@ -26,20 +26,9 @@ from stackyard.assess.detectors.base import (
     truthy,
 )
 from stackyard.assess.inputs import Located, RepositoryIndex, TerraformBlock
+from stackyard.assess.inputs.charts import charts_with_role
 from stackyard.assess.inputs.platform import providers
 from stackyard.assess.model import Evidence, noted
-
-# Canonical chart names (assess/data/charts.yaml); Bitnami publishes the ingress-nginx
-# controller as its own chart, nginx-ingress-controller, with a different values layout.
-INGRESS_CHARTS = (
-    "ingress-nginx",
-    "nginx-ingress-controller",
-    "traefik",
-    "contour",
-    "kong",
-    "istio-gateway",
-    "haproxy-ingress",
-)
 
 
 @dataclass
@@ -254,7 +243,7 @@ def _tls(index: RepositoryIndex, looks_for: str) -> DetectorResult:
 def _ingress(index: RepositoryIndex, looks_for: str) -> DetectorResult:
     found = component(
         index,
-        charts=INGRESS_CHARTS,
+        charts=charts_with_role("ingress-controller"),
         groups=("gateway.networking.k8s.io",),
     )
     found += [

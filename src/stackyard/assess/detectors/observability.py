@@ -26,29 +26,11 @@ from stackyard.assess.detectors.base import (
     truthy,
 )
 from stackyard.assess.inputs import RepositoryIndex
+from stackyard.assess.inputs.charts import charts_with_role
 from stackyard.assess.model import Evidence
 
-# VictoriaLogs: the single-node and cluster charts store logs, the collector chart runs
-# its agent as a DaemonSet (https://docs.victoriametrics.com/helm/victoria-logs-collector/).
-LOG_STORES = (
-    "loki",
-    "loki-stack",
-    "opensearch",
-    "elasticsearch",
-    "eck-stack",
-    "victoria-logs-single",
-    "victoria-logs-cluster",
-)
-LOG_AGENTS = (
-    "promtail",
-    "fluent-bit",
-    "fluentd",
-    "alloy",
-    "vector",
-    "grafana-agent",
-    "filebeat",
-    "victoria-logs-collector",
-)
+# Log stores and agents by chart are the log-store and log-agent roles of
+# assess/data/charts.yaml; by image, these.
 LOG_STORE_IMAGES = ("grafana/loki", "opensearch", "victoriametrics/victoria-logs")
 GRAFANA_IMAGES = ("grafana/grafana",)
 LOG_AGENT_IMAGES = (
@@ -60,21 +42,9 @@ LOG_AGENT_IMAGES = (
     "victoriametrics/vlagent",
 )
 # What scrapes metrics: Prometheus (directly or through its operator), the VictoriaMetrics
-# agent, Grafana Alloy/Agent, and OpenTelemetry collectors with a prometheus receiver.
-# ServiceMonitors and PodMonitors alone are targets, not a collector.
-METRICS_CHARTS = (
-    "kube-prometheus-stack",
-    "prometheus",
-    "prometheus-operator",
-    "mimir",
-    "victoria-metrics-k8s-stack",
-    "victoria-metrics-agent",
-    "thanos",
-    "alloy",
-    "grafana-agent",
-    "grafana-agent-operator",
-    "k8s-monitoring",
-)
+# agent, Grafana Alloy/Agent (charts with the metrics-collector role in
+# assess/data/charts.yaml, images below), and OpenTelemetry collectors with a prometheus
+# receiver. ServiceMonitors and PodMonitors alone are targets, not a collector.
 METRICS_IMAGES = (
     "prom/prometheus",
     "prometheus/prometheus",
@@ -90,7 +60,7 @@ LINK_KEYS = frozenset({"tracesToLogs", "tracesToLogsV2", "derivedFields", "trace
 def _metrics(index: RepositoryIndex, looks_for: str) -> DetectorResult:
     collectors = component(
         index,
-        charts=METRICS_CHARTS,
+        charts=charts_with_role("metrics-collector"),
         kinds=("Prometheus", "PrometheusAgent", "VMAgent", "GrafanaAgent"),
         images=METRICS_IMAGES,
     )
@@ -145,8 +115,8 @@ def _grafana(index: RepositoryIndex, looks_for: str) -> DetectorResult:
 
 
 def _logs(index: RepositoryIndex, looks_for: str) -> DetectorResult:
-    stores = component(index, charts=LOG_STORES, images=LOG_STORE_IMAGES)
-    agents = component(index, charts=LOG_AGENTS, images=LOG_AGENT_IMAGES)
+    stores = component(index, charts=charts_with_role("log-store"), images=LOG_STORE_IMAGES)
+    agents = component(index, charts=charts_with_role("log-agent"), images=LOG_AGENT_IMAGES)
     if stores and agents:
         return achieved(stores + agents, "logs are shipped by an agent to a log store")
     if stores or agents:

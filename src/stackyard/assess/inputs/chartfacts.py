@@ -75,6 +75,11 @@ class DefaultResources(_Strict):
         return tuple(self.via.split(".")) if self.via else ()
 
 
+# What a chart is, for the detectors that look for one kind of component: they read the
+# chart names with a role from the data instead of keeping their own lists.
+Role = Literal["log-store", "log-agent", "metrics-collector", "ingress-controller"]
+
+
 class ChartFamily(_Strict):
     """One chart, the names it goes by, and what it does by default."""
 
@@ -88,6 +93,7 @@ class ChartFamily(_Strict):
     default_resources: DefaultResources | None = Field(default=None, alias="defaultResources")
     replicas: tuple[str, ...] = ()
     persistence: tuple[str, ...] = ()
+    roles: tuple[Role, ...] = ()
 
     @field_validator("versions")
     @classmethod

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from functools import cache
 
-from stackyard.assess.inputs.chartfacts import ChartFamily, Component, load_chart_facts
+from stackyard.assess.inputs.chartfacts import ChartFamily, Component, Role, load_chart_facts
 
 
 @cache
@@ -30,6 +30,17 @@ def _by_name() -> dict[str, ChartFamily]:
 def family(canonical: str) -> ChartFamily | None:
     """The facts known about chart ``canonical`` (None for charts the data does not list)."""
     return _by_name().get(canonical)
+
+
+@cache
+def charts_with_role(role: Role) -> tuple[str, ...]:
+    """Every name (canonical and aliases) of the charts that play ``role``, in data order."""
+    return tuple(
+        name
+        for family in load_chart_facts().charts
+        if role in family.roles
+        for name in (family.name, *family.aliases)
+    )
 
 
 def canonical_chart(name: str) -> str:
