@@ -284,3 +284,33 @@ def test_generator_files_are_never_read_from_outside_the_repository(tmp_path: Pa
     stack = only(write(root, files).values("cilium"))
     assert stack.get("readInside") is not None
     assert stack.get("readFromOutside") is None
+
+
+def test_a_config_map_key_read_by_two_releases_gives_both_its_values(tmp_path: Path) -> None:
+    # The key is parsed once, when the first release reads it; the second reads the same.
+    release = (
+        HELMRELEASE.format(version="v2")
+        .replace("name: cilium-values", "name: shared-values\n      valuesKey: values.yaml")
+        .replace("name: cilium-overrides", "name: missing")
+    )
+    shared = (
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: shared-values\ndata:\n"
+        "  values.yaml: |\n    routingMode: native\n"
+    )
+    index = write(
+        tmp_path,
+        {
+            "clusters/a/cilium.yaml": release,
+            "clusters/b/cilium.yaml": release.replace("name: cilium\n", "name: cilium-b\n"),
+            "clusters/a/oci.yaml": OCI,
+            "common/shared-values.yaml": shared,
+        },
+    )
+    stacks = index.values("cilium")
+    assert len(stacks) == 2
+    for stack in stacks:
+        assert at(stack, "routingMode")[0] == "native"
+        assert (at(stack, "routingMode")[1].file, at(stack, "routingMode")[1].line) == (
+            "common/shared-values.yaml",
+            7,
+        )

@@ -107,7 +107,7 @@ class FluxCatalog:
     def __init__(self) -> None:
         """An empty catalog."""
         self._sources: dict[Key, KubeObject] = {}
-        self._keys: dict[Key, dict[str, list[Located]]] = {}  # parsed values per key
+        self._keys: dict[Key, dict[str, _KeyValues]] = {}  # values per key, parsed on use
         self._generated: dict[Key, dict[str, str]] = {}  # key -> repository path
 
     def add_object(self, obj: KubeObject, text: str) -> None:
@@ -116,11 +116,11 @@ class FluxCatalog:
             self._sources[(obj.kind, obj.namespace, obj.name)] = obj
         elif obj.group == "" and obj.kind in ("ConfigMap", "Secret"):
             fields = ("data",) if obj.kind == "ConfigMap" else ("stringData",)
-            keys: dict[str, list[Located]] = {}
+            keys: dict[str, _KeyValues] = {}
             for field in fields:
                 data = obj.get(field)
                 for key in data if isinstance(data, Mapping) else {}:
-                    keys[str(key)] = self._key_layers(obj, (field, str(key)), text)
+                    keys[str(key)] = _KeyValues(obj, (field, str(key)), text)
             if keys:
                 self._keys[(obj.kind, obj.namespace, obj.name)] = keys
 
@@ -192,7 +192,8 @@ class FluxCatalog:
         located: list[Located] = []
         written = self._find(self._keys, entry.kind, entry.namespace, entry.name)
         if written is not None:
-            located = written.get(entry.values_key, [])
+            key = written.get(entry.values_key)
+            located = key.layers() if key is not None else []
         else:
             generated = self._find(self._generated, entry.kind, entry.namespace, entry.name)
             path = (generated or {}).get(entry.values_key)
@@ -207,15 +208,6 @@ class FluxCatalog:
         ]
 
     @staticmethod
-    def _key_layers(obj: KubeObject, path: tuple[str, str], text: str) -> list[Located]:
-        if not _YAML_KEY.search(path[1]):
-            return [obj.child(*path)]  # a flat value, for a targetPath
-        try:
-            return [Located(d) for d in block_string_documents(obj, path, text)]
-        except YamlError:
-            return [obj.child(*path)]
-
-    @staticmethod
     def _find(table: Mapping[Key, Any], kind: str, namespace: str, name: str) -> Any:
         """The entry of ``kind``/``name`` in ``namespace``, or written without a namespace."""
         exact = table.get((kind, namespace, name))
@@ -226,3 +218,39 @@ class FluxCatalog:
             return loose
         others = [v for (k, _, n), v in table.items() if k == kind and n == name]
         return others[0] if len(others) == 1 else None
+
+
+class _KeyValues:
+    """The values one ConfigMap or Secret key holds, parsed when a HelmRelease uses them.
+
+    Repositories hold many ConfigMaps with YAML in their keys and few HelmReleases
+    reading them (``valuesFrom``): parsing every such key as it is read would cost a
+    YAML parse per ConfigMap for nothing. The result is kept, so every release naming
+    the key shares the same layers.
+    """
+
+    __slots__ = ("_layers", "_obj", "_path", "_text")
+
+    def __init__(self, obj: KubeObject, path: tuple[str, str], text: str) -> None:
+        """The key at ``path`` (``data``/``stringData``, key) of ``obj``, written in ``text``."""
+        self._obj: KubeObject | None = obj
+        self._path = path
+        self._text = text
+        self._layers: list[Located] | None = None
+
+    def layers(self) -> list[Located]:
+        """The key's YAML documents, or the flat value itself (for a ``targetPath``)."""
+        if self._layers is None:
+            assert self._obj is not None  # cleared only once the layers are known
+            self._layers = _key_layers(self._obj, self._path, self._text)
+            self._obj, self._text = None, ""  # the file is no longer needed
+        return self._layers
+
+
+def _key_layers(obj: KubeObject, path: tuple[str, str], text: str) -> list[Located]:
+    if not _YAML_KEY.search(path[1]):
+        return [obj.child(*path)]  # a flat value, for a targetPath
+    try:
+        return [Located(d) for d in block_string_documents(obj, path, text)]
+    except YamlError:
+        return [obj.child(*path)]

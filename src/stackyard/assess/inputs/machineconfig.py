@@ -31,7 +31,6 @@ lines of its key, and reported under the same setting names the detectors ask fo
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from pathlib import PurePosixPath
 
 from stackyard.assess.inputs.located import Located, as_list, as_mapping
 from stackyard.assess.inputs.nodeconfig import NodeSetting
@@ -55,29 +54,31 @@ def structured_settings(document: LocatedDocument, file: str) -> Iterator[NodeSe
     data = document.data
     if not isinstance(data, Mapping):
         return
-    root = Located(document)
     api = str(data.get("apiVersion", ""))
     if api.startswith("kubeadm.k8s.io/") and data.get("kind") == "ClusterConfiguration":
-        yield from _kubeadm(root)
+        yield from _kubeadm(Located(document))
     elif api == "v1alpha1" and str(data.get("kind", "")) in TALOS_DOCUMENTS:
-        yield from TALOS_DOCUMENTS[str(data["kind"])](root)
+        yield from TALOS_DOCUMENTS[str(data["kind"])](Located(document))
     elif is_talhelper(data, file):
-        yield from _talhelper(root)
+        yield from _talhelper(Located(document))
     elif is_talos(data, file):
-        yield from _talos(root)
+        yield from _talos(Located(document))
 
 
 def is_talos(data: Mapping[str, object], file: str) -> bool:
     """A Talos machine configuration, or a patch of one written in a ``talos`` folder."""
     if data.get("version") == "v1alpha1" and isinstance(data.get("machine"), Mapping):
         return True
-    in_talos = "talos" in PurePosixPath(file.lower()).parts[:-1]
-    return in_talos and "apiVersion" not in data and _has_machine_or_cluster(data)
+    # Every document of the repository passes here: the folder test, the costliest,
+    # comes last, and splits the POSIX path as a string (no path object per document).
+    if "apiVersion" in data or not _has_machine_or_cluster(data):
+        return False
+    return "talos" in file.lower().split("/")[:-1]
 
 
 def is_talhelper(data: Mapping[str, object], file: str) -> bool:
     """Talhelper's cluster file: ``talconfig.yaml``, or ``clusterName`` with ``nodes``."""
-    if PurePosixPath(file).name in ("talconfig.yaml", "talconfig.yml"):
+    if file.rpartition("/")[2] in ("talconfig.yaml", "talconfig.yml"):  # the POSIX basename
         return True
     return "clusterName" in data and isinstance(data.get("nodes"), list) and "talosVersion" in data
 
