@@ -430,27 +430,29 @@ class IndexBuilder:
         self.index.local_charts[folder] = LocalChart(name, folder, mapping, switched)
 
     def _plain_file(self, relative: str, documents: Sequence[LocatedDocument]) -> None:
-        posix = PurePosixPath(relative)
-        self._plain[posix.name].append(relative)
-        chart = self._named_chart(posix)
+        folder, _, name = relative.rpartition("/")
+        self._plain[name].append(relative)
+        chart = self._named_chart(folder or ".", name)
         if chart is not None:
             self._named_values[relative] = [
                 ValuesLayer(Located(d), chart, "", "values file") for d in documents
             ]
 
-    def _named_chart(self, posix: PurePosixPath) -> str | None:
-        local = self.index.local_charts.get(str(posix.parent))
-        if local is not None and posix.name.startswith("values"):
+    def _named_chart(self, folder: str, name: str) -> str | None:
+        """The chart a plain file's name or folder names (``folder`` is ``.`` at the root)."""
+        local = self.index.local_charts.get(folder)
+        if local is not None and name.startswith("values"):
             return local.name
-        by_name = chart_from_filename(posix.stem)
+        stem = _stem(name)
+        by_name = chart_from_filename(stem)
         if by_name is not None:
             return by_name
         # ``values.yaml``, ``values-prod.yaml``, ``helm-values.yaml`` in a folder named
         # after a chart (``platform/argocd/helm-values.yaml``, passed to ``helm install
         # -f`` by a bootstrap script) are that chart's values.
-        stem = posix.stem.lower()
-        if (stem.startswith("values") or stem.endswith("values")) and len(posix.parts) > 1:
-            return chart_from_filename(posix.parent.name)
+        stem = stem.lower()
+        if (stem.startswith("values") or stem.endswith("values")) and folder != ".":
+            return chart_from_filename(folder.rpartition("/")[2])
         return None
 
     # -- value files ---------------------------------------------------------------
@@ -560,6 +562,12 @@ def _values_first(file: str) -> tuple[str, bool]:
 def _basename(relative: str) -> str:
     # Not PurePosixPath(...).name: this runs for every file, and the path is already POSIX.
     return relative.rpartition("/")[2]
+
+
+def _stem(name: str) -> str:
+    """``PurePosixPath(name).stem`` without building a path: this runs for every plain file."""
+    dot = name.rfind(".")
+    return name[:dot] if 0 < dot < len(name) - 1 else name
 
 
 def _node_config(relative: str, text: str, documents: Sequence[LocatedDocument]) -> bool:
