@@ -12,6 +12,7 @@ from stackyard.assess import assess_directory
 from stackyard.assess.model import SCHEMA_VERSION, Evidence
 from stackyard.cli.commands.assess import AssessOptions, ReportFormat, assess_command
 from tests.assess.maturity.conftest import SEED001, WriteTree, control
+from tests.assess.maturity.test_count_units import broken_promises
 
 APPLICATION = """\
 apiVersion: argoproj.io/v1alpha1
@@ -82,3 +83,22 @@ def test_json_output_is_the_versioned_document(capsys: pytest.CaptureFixture[str
     areas = {a["id"]: a["rating"] for a in data["areas"]}
     assert areas["disaster-recovery"] == 2
     assert data["roadmap"][0]["control"] == "DR-ETCD-SNAPSHOT"
+
+
+def test_a_rendered_release_is_counted_by_its_workloads_not_also_by_its_values(
+    write_tree: WriteTree, tmp_path: Path
+) -> None:
+    charts = tmp_path / "charts"
+    charts.mkdir()
+    helm.Chart.create("webapp", charts).close()
+    vault = APPLICATION.replace("webapp", "vault").replace("name: web", "name: vault")
+    root = write_tree({"apps/web.yaml": APPLICATION, "apps/vault.yaml": vault})
+    limits = control(assess_directory(root, charts), "RM-LIMITS-ALL")
+    # web is rendered: its Deployment is the one unit for it; vault's chart is not in the
+    # folder, so its values are all there is to count it by.
+    assert limits.detail == "limits on 1 of 1 applications and 1 of 1 workloads"
+    assert [(u.name, u.counted) for u in limits.units] == [
+        ("vault", True),
+        ("Deployment//web-webapp", True),
+    ]
+    assert broken_promises(limits) == []

@@ -3,10 +3,12 @@
 Coverage is counted in the units a platform team reads: each release (an Argo CD
 Application or ApplicationSet, a HelmRelease...) whose values set ``resources``
 requests/limits anywhere, and each workload written as a manifest (or rendered with
-``--charts``) whose every container sets them — "13 of 13 applications". Each
-application an ApplicationSet generates is a unit with its own value files; one whose
-chart or values file is known only at run time is not counted (nothing shows it sets
-them) and is named as unknown, so unknowns never inflate a count.
+``--charts``) whose every container sets them — "13 of 13 applications". A release
+``--charts`` rendered is counted through its rendered workloads only, never also by its
+values, so one application is never two units. Each application an ApplicationSet
+generates is a unit with its own value files; one whose chart or values file is known
+only at run time is not counted (nothing shows it sets them) and is named as unknown,
+so unknowns never inflate a count.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from stackyard.assess.detectors.base import (
 from stackyard.assess.inputs import RepositoryIndex
 from stackyard.assess.inputs.charts import runs_workloads
 from stackyard.assess.inputs.located import Located
+from stackyard.assess.inputs.releases import Release
 from stackyard.assess.model import Evidence, Unit, noted
 
 
@@ -88,7 +91,8 @@ def coverage(index: RepositoryIndex, field: str) -> Coverage:
     releases = [
         r
         for r in index.child_releases()
-        if any(runs_workloads(c) for c in r.charts) or r.values_unknown
+        if (any(runs_workloads(c) for c in r.charts) or r.values_unknown)
+        and not _rendered(index, r)
     ]
     release_units = []
     unknown = []
@@ -115,6 +119,17 @@ def coverage(index: RepositoryIndex, field: str) -> Coverage:
             )
     workload_units = [unit(w.ref, bool(getattr(w, field)), w.evidence) for w in index.workloads]
     return Coverage(tuple(release_units), tuple(workload_units), tuple(unknown))
+
+
+def _rendered(index: RepositoryIndex, release: Release) -> bool:
+    """Whether ``--charts`` rendered every chart of ``release`` that runs workloads.
+
+    Hydration is the ground truth: such a release is counted through its rendered
+    workloads, which are units of their own, and counting its values too would count
+    one application twice. A release with a chart left unrendered keeps its values unit.
+    """
+    running = [c for c in release.charts if runs_workloads(c)] or list(release.charts)
+    return bool(running) and all((release.key, c) in index.hydrated for c in running)
 
 
 def _first_key(layer: Located) -> str:
