@@ -77,3 +77,61 @@ def test_images_pinned_by_digest_are_listed_one_unit_each(write_tree: WriteTree)
         (10, True),
         (12, False),
     ]
+
+
+TEMPLATED = {
+    "web.yaml": f"""\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  template:
+    spec:
+      containers:
+        - name: web
+          image: "ghcr.io/acme/web:{{{{ .Values.version }}}}"
+        - name: proxy
+          image: envoyproxy/envoy:v1.31.2@{DIGEST}
+""",
+    "apps/api.yaml": """\
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: api
+spec:
+  destination:
+    namespace: shop
+  source:
+    chart: webapp
+    repoURL: https://charts.example.com
+    helm:
+      valuesObject:
+        image:
+          repository: ghcr.io/acme/api
+          tag: "{{ .Values.apiVersion }}"
+        sidecar:
+          image: ghcr.io/acme/side:2.0.0
+""",
+}
+
+
+def test_a_templated_image_is_unknown_to_both_pinning_controls(write_tree: WriteTree) -> None:
+    # A {{ }} placeholder is filled in only when rendered: neither pinned nor floating, so
+    # neither control counts it as a hit or a gap, and both say how many they left out.
+    assessment = assess_directory(write_tree(TEMPLATED))
+    unknown = (
+        " (2 templated image references unknown: placeholders filled in only when rendered,"
+        " not counted)"
+    )
+    tags = control(assessment, "SC-PINNED-TAGS")
+    assert tags.detail == "no :latest or untagged images among 2 image references" + unknown
+    assert [(e.file, e.line) for e in tags.evidence] == [("web.yaml", 12), ("apps/api.yaml", 17)]
+    digests = control(assessment, "SC-DIGESTS")
+    assert digests.detail == "1 of 2 images pinned by digest" + unknown
+    assert [(u.name, u.counted) for u in digests.units] == [
+        (f"envoyproxy/envoy:v1.31.2@{DIGEST}", True),
+        ("sidecar.image: ghcr.io/acme/side:2.0.0", False),
+    ]
+    assert [(e.file, e.line) for e in digests.gaps] == [("apps/api.yaml", 17)]
+    assert broken_promises(digests) == broken_promises(tags) == []

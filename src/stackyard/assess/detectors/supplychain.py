@@ -25,7 +25,7 @@ from stackyard.assess.detectors.base import (
     units_phrase,
 )
 from stackyard.assess.inputs import RepositoryIndex
-from stackyard.assess.inputs.summary import ImageRef
+from stackyard.assess.inputs.summary import ImageRef, templated_image
 from stackyard.assess.model import Evidence
 
 _SCAN = re.compile(
@@ -75,23 +75,46 @@ def _floating_tags(index: RepositoryIndex, looks_for: str) -> DetectorResult:
         for workload in index.workloads
         for container in workload.containers
     ]
+    unknown = 0
     for ref in references:
         if _templated(ref[0]):
-            continue  # known only when rendered: neither pinned nor floating
+            unknown += 1  # known only when rendered: neither pinned nor floating
+            continue
         (floating if _floating(ref[0]) else tagged).append(ref[1])
     for image in _values_images(index):
+        if image.templated:
+            unknown += 1
+            continue
         (floating if image.floating else tagged).append(image.evidence)
     if floating:
         return missing(
             looks_for,
-            f"{len(floating)} floating image references (:latest or no tag)",
+            f"{len(floating)} floating image references (:latest or no tag)"
+            + _unknown_images(unknown),
             evidence=tagged,
             gaps=floating,
         )
     if not tagged:
         # Nothing to pin is no evidence of pinning: not applicable, so not achieved.
-        return missing(looks_for, "not applicable: no image references in manifests or values")
-    return achieved(tagged, f"no :latest or untagged images among {len(tagged)} image references")
+        return missing(
+            looks_for,
+            "not applicable: no image references in manifests or values" + _unknown_images(unknown),
+        )
+    return achieved(
+        tagged,
+        f"no :latest or untagged images among {len(tagged)} image references"
+        + _unknown_images(unknown),
+    )
+
+
+def _unknown_images(count: int) -> str:
+    """What a detail says of templated image references, counted neither way."""
+    if not count:
+        return ""
+    return (
+        f" ({count} templated image reference{'s' if count != 1 else ''} unknown: "
+        "placeholders filled in only when rendered, not counted)"
+    )
 
 
 def _signing(index: RepositoryIndex, looks_for: str) -> DetectorResult:
@@ -120,20 +143,30 @@ def _admission_verify(index: RepositoryIndex, looks_for: str) -> DetectorResult:
 
 
 def _digests(index: RepositoryIndex, looks_for: str) -> DetectorResult:
-    # One unit per image reference, named as written, so "N of M images" lists its M.
+    # One unit per image reference, named as written, so "N of M images" lists its M. A
+    # templated reference is no unit: unknown until rendered, as the pinned-tags control
+    # reads it, so it is neither a pinned image nor a gap.
+    containers = [c for w in index.workloads for c in w.containers]
+    values = _values_images(index)
     units = [
-        unit(container.image, "@sha256:" in container.image, container.image_evidence)
-        for workload in index.workloads
-        for container in workload.containers
+        unit(c.image, "@sha256:" in c.image, c.image_evidence)
+        for c in containers
+        if not _templated(c.image)
     ]
     units += [
-        unit(image.evidence.quote, image.digest, image.evidence) for image in _values_images(index)
+        unit(image.evidence.quote, image.digest, image.evidence)
+        for image in values
+        if not image.templated
     ]
+    unknown = sum(_templated(c.image) for c in containers) + sum(i.templated for i in values)
     if not units:
-        return missing(looks_for, "no container images in manifests or values to check")
+        return missing(
+            looks_for,
+            "no container images in manifests or values to check" + _unknown_images(unknown),
+        )
     pinned = [e for u in units if u.counted for e in u.evidence]
     floating = [e for u in units if not u.counted for e in u.evidence]
-    detail = f"{units_phrase(units, 'images')} pinned by digest"
+    detail = f"{units_phrase(units, 'images')} pinned by digest" + _unknown_images(unknown)
     if not floating:
         return achieved(pinned, detail, units=units)
     if pinned:
@@ -172,7 +205,7 @@ def _values_images(index: RepositoryIndex) -> list[ImageRef]:
 
 
 def _templated(image: str) -> bool:
-    return not image or "{{" in image or "TEMPLATE" in image
+    return not image or templated_image(image)
 
 
 def _floating(image: str) -> bool:

@@ -28,6 +28,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 
 from stackyard.assess.inputs.located import Located, PathKey
+from stackyard.assess.inputs.templating import INLINE
 from stackyard.assess.model import Evidence, noted
 
 AUTOSCALING_BLOCKS = frozenset({"autoscaling", "hpa"})
@@ -39,11 +40,16 @@ DIGEST_MARK = "sha256:"
 
 @dataclass(frozen=True)
 class ImageRef:
-    """An image named in values: where, and whether it is pinned by digest or floats."""
+    """An image named in values: where, and whether it is pinned by digest or floats.
+
+    A templated reference (a ``{{ }}`` placeholder filled in only when rendered) is
+    neither: ``templated`` says so, and every image control counts it as unknown.
+    """
 
     evidence: Evidence
     digest: bool
     floating: bool
+    templated: bool = False
 
 
 @dataclass(frozen=True)
@@ -155,11 +161,22 @@ def _resources(
     return requests, limits
 
 
+def templated_image(reference: str) -> bool:
+    """Whether an image reference holds a placeholder (``{{ }}``, or a template's ``TEMPLATE``).
+
+    Its tag is known only when the template is rendered, so it is neither pinned nor
+    floating; every image control reads it through this one test.
+    """
+    return "{{" in reference or INLINE in reference
+
+
 def _image(layer: Located, path: PathKey, value: object) -> ImageRef | None:
     """The image an ``image:`` key names, or None when it names none."""
     if isinstance(value, str):
         reference = value.strip()
-        if not reference or " " in reference or "{{" in reference:
+        if templated_image(reference):
+            return ImageRef(layer.evidence(*path), False, False, templated=True)
+        if not reference or " " in reference:
             return None
         if "/" not in reference and ":" not in reference and "@" not in reference:
             return None  # a bare word (``image: nginx``) may be completed by other keys
@@ -177,6 +194,8 @@ def _image(layer: Located, path: PathKey, value: object) -> ImageRef | None:
         return None
     pinned = DIGEST_MARK in digest or DIGEST_MARK in tag
     at = ("digest",) if DIGEST_MARK in digest else ("tag",) if tag else ("digest",)
+    if not pinned and templated_image(tag + digest):
+        return ImageRef(layer.evidence(*path, *at), False, False, templated=True)
     return ImageRef(layer.evidence(*path, *at), pinned, not pinned and tag.lower() == "latest")
 
 
