@@ -158,3 +158,8 @@ def test_selector_matching_is_exact() -> None:
     assert selector_matches({"matchLabels": {"a": "1"}}, {"a": "1", "b": "2"})
     assert not selector_matches({"matchLabels": {"a": "1"}}, {"a": "2"})
     assert not selector_matches({"matchExpressions": [{"key": "a", "operator": "Bogus"}]}, {})
+
+
+def test_a_selector_whose_match_labels_is_not_a_mapping_matches_nothing() -> None:
+    # A stranger's file may write a list there; it selects nothing, it never crashes.
+    assert not selector_matches({"matchLabels": ["a"]}, {"a": "1"})

@@ -18,6 +18,8 @@ def selector_matches(selector: Mapping[str, Any] | None, labels: Mapping[str, st
     if selector is None:
         return False
     match_labels = selector.get("matchLabels") or {}
+    if not isinstance(match_labels, Mapping):
+        return False
     if any(labels.get(str(k)) != str(v) for k, v in match_labels.items()):
         return False
     for expression in selector.get("matchExpressions") or []:

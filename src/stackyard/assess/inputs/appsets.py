@@ -60,6 +60,7 @@ from stackyard.assess.inputs.located import Located, Overlaid, as_list, as_mappi
 from stackyard.assess.inputs.releases import Release, Unknown, argo_release
 from stackyard.assess.model import Evidence, Notice, noted
 from stackyard.errors import YamlError
+from stackyard.kube.selectors import selector_matches
 from stackyard.yamlio import LocatedDocument, iter_yaml_documents
 
 RUNTIME_GENERATORS = {
@@ -585,25 +586,8 @@ def _merge_key(element: Element, keys: list[str], go: bool) -> tuple[str, ...]:
 
 
 def _selected(selector: Mapping[str, Any], labels: Mapping[str, Any]) -> bool:
-    """A Kubernetes label selector (``matchLabels``, ``matchExpressions``) on ``labels``."""
-    for key, value in as_mapping(selector.get("matchLabels")).items():
-        if str(labels.get(key)) != str(value) or key not in labels:
-            return False
-    for expression in as_list(selector.get("matchExpressions")):
-        rule = as_mapping(expression)
-        key, operator = str(rule.get("key", "")), str(rule.get("operator", ""))
-        wanted = {str(v) for v in as_list(rule.get("values"))}
-        present = key in labels
-        value = str(labels.get(key, ""))
-        if operator == "In" and not (present and value in wanted):
-            return False
-        if operator == "NotIn" and present and value in wanted:
-            return False
-        if operator == "Exists" and not present:
-            return False
-        if operator == "DoesNotExist" and present:
-            return False
-    return True
+    """A label selector on generator parameters or cluster labels, as the API server reads it."""
+    return selector_matches(selector, {str(k): str(v) for k, v in labels.items()})
 
 
 def _git_glob(pattern: str, path: str) -> bool:
