@@ -20,6 +20,7 @@ from stackyard.assess.detectors.base import (
     file_evidence,
     missing,
     partial,
+    uncounted_evidence,
     unit,
     units_phrase,
 )
@@ -51,7 +52,7 @@ def _cost_labels(index: RepositoryIndex, looks_for: str) -> DetectorResult:
         else unit(n.name, False, n.evidence(text=f"Namespace {n.name}"))
         for n in namespaces
     ]
-    gaps = [e for u in units if not u.counted for e in u.evidence]
+    gaps = uncounted_evidence(units)
     detail = f"cost-allocation labels on {units_phrase(units, 'namespaces')}"
     if labelled and len(labelled) * 2 >= len(namespaces):
         return achieved(evidence, detail, gaps=gaps, units=units)

@@ -157,6 +157,33 @@ def units_phrase(units: Sequence[Unit], noun: str) -> str:
     return count_phrase(sum(u.counted for u in units), len(units), noun)
 
 
+def counted_evidence(units: Iterable[Unit]) -> list[Evidence]:
+    """What proves the units a count counted."""
+    return [e for u in units if u.counted for e in u.evidence]
+
+
+def uncounted_evidence(units: Iterable[Unit]) -> list[Evidence]:
+    """What shows the units a count did not count: its gaps."""
+    return [e for u in units if not u.counted for e in u.evidence]
+
+
+def by_units(units: Sequence[Unit], detail: str, looks_for: str) -> DetectorResult:
+    """Achieved when every unit is counted, partial when some are, missing when none are."""
+    evidence, gaps = counted_evidence(units), uncounted_evidence(units)
+    done = sum(u.counted for u in units)
+    if done == len(units):
+        return achieved(evidence, detail, units=units)
+    if done:
+        return partial(evidence, detail, looks_for, gaps=gaps, units=units)
+    return missing(looks_for, detail, gaps=gaps, units=units)
+
+
+def names_and_more(names: Sequence[str], shown: int = 8) -> str:
+    """``a, b, c and 4 more``: the first ``shown`` names of a detail, then how many more."""
+    more = len(names) - shown
+    return ", ".join(names[:shown]) + (f" and {more} more" if more > 0 else "")
+
+
 def first_set(stacks: Iterable[ValuesStack], *paths: Sequence[str | int]) -> list[Hit]:
     """Per stack, the winning value of the first of ``paths`` it sets."""
     hits = []

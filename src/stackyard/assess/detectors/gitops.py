@@ -10,10 +10,13 @@ from stackyard.assess.detectors.base import (
     DetectorResult,
     FunctionDetector,
     achieved,
+    counted_evidence,
     file_evidence,
     in_terms,
     missing,
+    names_and_more,
     partial,
+    uncounted_evidence,
     unit,
     units_phrase,
 )
@@ -101,16 +104,13 @@ def _self_heal(index: RepositoryIndex, looks_for: str) -> DetectorResult:
         )
         for r in argo + flux
     ]
-    evidence = [e for u in units if u.counted for e in u.evidence]
-    gaps = [e for u in units if not u.counted for e in u.evidence]
+    evidence, gaps = counted_evidence(units), uncounted_evidence(units)
     what = "drift reverted" if flux else "automated sync with selfHeal"
     detail = f"{what} on {units_phrase(units, 'applications')}"
     if not gaps:
         return achieved(evidence, detail, units=units)
     if evidence or any(r.automated is not None for r in argo + flux):
         unhealed = [r for r in argo + flux if r.self_heal is None]
-        names = [r.name for r in unhealed]
-        more = f" and {len(names) - 8} more" if len(names) > 8 else ""
         without = " or ".join(
             setting
             for setting, kinds in (("selfHeal", ARGO_KINDS), ("driftDetection", ("HelmRelease",)))
@@ -118,7 +118,7 @@ def _self_heal(index: RepositoryIndex, looks_for: str) -> DetectorResult:
         )
         return partial(
             evidence,
-            f"{detail}; without {without}: {', '.join(names[:8])}{more}",
+            f"{detail}; without {without}: {names_and_more([r.name for r in unhealed])}",
             looks_for,
             gaps=gaps,
             units=units,

@@ -23,6 +23,7 @@ from stackyard.assess.detectors.base import (
     first_set,
     missing,
     partial,
+    uncounted_evidence,
     unit,
     units_phrase,
 )
@@ -107,7 +108,7 @@ def _psa(index: RepositoryIndex, looks_for: str) -> DetectorResult:
         )
         for n in namespaces
     ]
-    gaps = [e for u in units if not u.counted for e in u.evidence]
+    gaps = uncounted_evidence(units)
     # A Talos patch that deletes the default PodSecurity plugin proves its absence.
     removed = [s.evidence for s in index.settings("pod-security-enforce") if s.value == DELETED]
     gaps = removed + gaps

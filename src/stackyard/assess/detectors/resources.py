@@ -21,8 +21,10 @@ from stackyard.assess.detectors.base import (
     DetectorResult,
     FunctionDetector,
     achieved,
+    by_units,
     distinct_things,
     missing,
+    names_and_more,
     partial,
     unit,
     units_phrase,
@@ -76,9 +78,7 @@ class Coverage:
             parts.append(units_phrase(self.workloads, "workloads"))
         phrase = f"{field} on " + " and ".join(parts)
         if self.unknown:
-            names = ", ".join(self.unknown[:8])
-            if len(self.unknown) > 8:
-                names += f" and {len(self.unknown) - 8} more"
+            names = names_and_more(self.unknown)
             phrase += (
                 f" ({len(self.unknown)} of them unknown: chart or values file known "
                 f"only at run time: {names})"
@@ -141,13 +141,7 @@ def _coverage_result(index: RepositoryIndex, field: str, looks_for: str) -> Dete
     result = coverage(index, field)
     if not result.total:
         return missing(looks_for, "no applications or workloads found")
-    detail = result.phrase(field)
-    units = result.units
-    if result.done == result.total:
-        return achieved(result.evidence, detail, units=units)
-    if result.done:
-        return partial(result.evidence, detail, looks_for, gaps=result.gaps, units=units)
-    return missing(looks_for, detail, gaps=result.gaps, units=units)
+    return by_units(result.units, result.phrase(field), looks_for)
 
 
 def _requests(index: RepositoryIndex, looks_for: str) -> DetectorResult:

@@ -17,6 +17,7 @@ from stackyard.assess.detectors.base import (
     DetectorResult,
     FunctionDetector,
     achieved,
+    by_units,
     component,
     missing,
     partial,
@@ -164,14 +165,8 @@ def _digests(index: RepositoryIndex, looks_for: str) -> DetectorResult:
             looks_for,
             "no container images in manifests or values to check" + _unknown_images(unknown),
         )
-    pinned = [e for u in units if u.counted for e in u.evidence]
-    floating = [e for u in units if not u.counted for e in u.evidence]
     detail = f"{units_phrase(units, 'images')} pinned by digest" + _unknown_images(unknown)
-    if not floating:
-        return achieved(pinned, detail, units=units)
-    if pinned:
-        return partial(pinned, detail, looks_for, gaps=floating, units=units)
-    return missing(looks_for, detail, gaps=floating, units=units)
+    return by_units(units, detail, looks_for)
 
 
 def _verify_policies(index: RepositoryIndex) -> list[tuple[Evidence, bool]]:

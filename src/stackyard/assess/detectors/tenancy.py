@@ -12,8 +12,8 @@ from stackyard.assess.detectors.base import (
     DetectorResult,
     FunctionDetector,
     achieved,
+    by_units,
     missing,
-    partial,
     unit,
     units_phrase,
 )
@@ -48,14 +48,7 @@ def _per_tenant(
         else unit(n.name, False, n.evidence(text=f"Namespace {n.name}"))
         for n in tenants
     ]
-    evidence = [e for u in units if u.counted for e in u.evidence]
-    gaps = [e for u in units if not u.counted for e in u.evidence]
-    detail = f"{what} in {units_phrase(units, 'tenant namespaces')}"
-    if not gaps:
-        return achieved(evidence, detail, units=units)
-    if evidence:
-        return partial(evidence, detail, looks_for, gaps=gaps, units=units)
-    return missing(looks_for, detail, gaps=gaps, units=units)
+    return by_units(units, f"{what} in {units_phrase(units, 'tenant namespaces')}", looks_for)
 
 
 def _quotas(index: RepositoryIndex, looks_for: str) -> DetectorResult:
