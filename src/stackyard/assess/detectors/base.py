@@ -131,11 +131,6 @@ def distinct(evidence: Iterable[Evidence]) -> tuple[Evidence, ...]:
     return tuple(dict.fromkeys(evidence))
 
 
-def cap(evidence: Iterable[Evidence]) -> tuple[Evidence, ...]:
-    """Kept for callers written before evidence was uncut: the same as :func:`distinct`."""
-    return distinct(evidence)
-
-
 def distinct_things(objects: Iterable[Evidence], values: Iterable[Evidence] = ()) -> int:
     """How many distinct things ``objects`` and ``values`` cite, for an "N autoscalers" count.
 

@@ -33,7 +33,7 @@ from stackyard.assess.inputs import RepositoryIndex
 from stackyard.assess.inputs.charts import runs_workloads
 from stackyard.assess.inputs.located import Located
 from stackyard.assess.inputs.releases import Release
-from stackyard.assess.model import Evidence, Unit, noted
+from stackyard.assess.model import Unit, noted
 
 
 @dataclass(frozen=True)
@@ -48,26 +48,6 @@ class Coverage:
     def units(self) -> tuple[Unit, ...]:
         """Every unit, releases first."""
         return self.releases + self.workloads
-
-    @property
-    def done(self) -> int:
-        """Units that set it."""
-        return sum(u.counted for u in self.units)
-
-    @property
-    def total(self) -> int:
-        """Units looked at."""
-        return len(self.units)
-
-    @property
-    def evidence(self) -> tuple[Evidence, ...]:
-        """What proves the units that set it."""
-        return tuple(e for u in self.units if u.counted for e in u.evidence)
-
-    @property
-    def gaps(self) -> tuple[Evidence, ...]:
-        """The units that do not set it."""
-        return tuple(e for u in self.units if not u.counted for e in u.evidence)
 
     def phrase(self, field: str) -> str:
         """``requests on 13 of 13 applications and 2 of 2 workloads``."""
@@ -139,7 +119,7 @@ def _first_key(layer: Located) -> str:
 
 def _coverage_result(index: RepositoryIndex, field: str, looks_for: str) -> DetectorResult:
     result = coverage(index, field)
-    if not result.total:
+    if not result.units:
         return missing(looks_for, "no applications or workloads found")
     return by_units(result.units, result.phrase(field), looks_for)
 
