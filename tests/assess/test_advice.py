@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from stackyard.assess import Assessment, assess_directory
+from stackyard.assess import Assessment
 from stackyard.assess.inputs.platform import PlatformContext, dimension_of
 from stackyard.assess.maturity import load_model
+from tests.assess.maturity.conftest import assess_files
 
 TALOS = """\
 version: v1alpha1
@@ -89,14 +90,6 @@ ARGO_WORDS = re.compile(
 AWS_WORDS = re.compile(r"\bAWS\b|awskms|\bENI\b|\bECR\b|\bEBS\b|VPC CNI")
 
 
-def assess(root: Path, files: dict[str, str]) -> Assessment:
-    for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    return assess_directory(root, workers=0)
-
-
 def roadmap_text(assessment: Assessment) -> str:
     return "\n".join(
         f"{r.control}: {r.title} | {r.reason} | {r.next_step}" for r in assessment.roadmap
@@ -112,7 +105,7 @@ def leaks(pattern: re.Pattern[str], assessment: Assessment) -> list[str]:
 
 
 def test_a_talos_repository_is_told_talos_steps_and_no_rke2_key(tmp_path: Path) -> None:
-    assessment = assess(tmp_path, {"talos/controlplane.yaml": TALOS})
+    assessment = assess_files(tmp_path, {"talos/controlplane.yaml": TALOS})
     assert assessment.distributions == ("talos",)
     assert "talosctl etcd snapshot" in step(assessment, "DR-ETCD-SNAPSHOT")
     assert "talos-backup" in step(assessment, "DR-ETCD-SNAPSHOT")
@@ -121,7 +114,7 @@ def test_a_talos_repository_is_told_talos_steps_and_no_rke2_key(tmp_path: Path) 
 
 
 def test_a_kubeadm_repository_is_told_kubeadm_steps_and_no_rke2_key(tmp_path: Path) -> None:
-    assessment = assess(tmp_path, {"cluster/kubeadm.yaml": KUBEADM})
+    assessment = assess_files(tmp_path, {"cluster/kubeadm.yaml": KUBEADM})
     assert assessment.distributions == ("kubeadm",)
     assert step(assessment, "DR-ETCD-SNAPSHOT").startswith("Run etcdctl snapshot save")
     assert "ClusterConfiguration" in step(assessment, "POL-PSA")
@@ -129,7 +122,7 @@ def test_a_kubeadm_repository_is_told_kubeadm_steps_and_no_rke2_key(tmp_path: Pa
 
 
 def test_a_flux_repository_is_told_flux_steps_and_no_argo_cd_key(tmp_path: Path) -> None:
-    assessment = assess(
+    assessment = assess_files(
         tmp_path,
         {
             "kubernetes/flux/repo.yaml": FLUX_SOURCE,
@@ -146,31 +139,31 @@ def test_a_flux_repository_is_told_flux_steps_and_no_argo_cd_key(tmp_path: Path)
 
 def test_a_helmrelease_without_drift_detection_does_not_revert_drift(tmp_path: Path) -> None:
     # helm-controller reverts in-cluster changes only with spec.driftDetection.mode: enabled.
-    plain = assess(tmp_path / "plain", {"app.yaml": FLUX_APP})
+    plain = assess_files(tmp_path / "plain", {"app.yaml": FLUX_APP})
     heal = next(c for c in plain.area("gitops-iac").controls if c.control == "GITOPS-SELF-HEAL")
     assert heal.status == "partial"
     assert "without driftDetection: podinfo" in heal.detail
     drift = "  interval: 30m\n  driftDetection:\n    mode: enabled\n"
     enabled = FLUX_APP.replace("  interval: 30m\n", drift)
-    healed = assess(tmp_path / "enabled", {"app.yaml": enabled})
+    healed = assess_files(tmp_path / "enabled", {"app.yaml": enabled})
     heal = next(c for c in healed.area("gitops-iac").controls if c.control == "GITOPS-SELF-HEAL")
     assert heal.status == "achieved"
     assert [(e.file, e.line) for e in heal.evidence] == [("app.yaml", 9)]
 
 
 def test_on_premises_and_aws_repositories_get_their_own_provider_steps(tmp_path: Path) -> None:
-    onprem = assess(tmp_path / "onprem", {"infra/metallb/pool.yaml": METALLB_POOL})
+    onprem = assess_files(tmp_path / "onprem", {"infra/metallb/pool.yaml": METALLB_POOL})
     assert onprem.providers == ("onprem",)
     assert "transit" in step(onprem, "SEC-AUTO-UNSEAL")
     assert leaks(AWS_WORDS, onprem) == []
-    aws = assess(tmp_path / "aws", {"infra/main.tf": AWS_TF})
+    aws = assess_files(tmp_path / "aws", {"infra/main.tf": AWS_TF})
     assert aws.providers == ("aws",)
     assert aws.as_dict()["providers"] == ["aws"]
     assert 'seal "awskms"' in step(aws, "SEC-AUTO-UNSEAL")
 
 
 def test_a_repository_that_says_nothing_gets_neutral_advice(tmp_path: Path) -> None:
-    assessment = assess(tmp_path, {"README.md": "# nothing here\n"})
+    assessment = assess_files(tmp_path, {"README.md": "# nothing here\n"})
     assert (assessment.distributions, assessment.engines, assessment.providers) == ((), (), ())
     assert step(assessment, "GITOPS-SELF-HEAL").startswith("Let the GitOps controller revert drift")
 

@@ -17,6 +17,7 @@ from stackyard.assess.inputs.exclude import ExcludePatternError, Exclusions, com
 from stackyard.assess.inputs.walk import walk
 from stackyard.assess.model import Notice
 from stackyard.cli.main import app
+from tests.assess.maturity.conftest import write_files
 from tests.processes import run_bounded
 
 PRIVILEGED = """\
@@ -48,15 +49,6 @@ TREE = {
 }
 
 
-def write(root: Path, files: dict[str, str]) -> Path:
-    """Write ``files`` under ``root``."""
-    for name, content in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(content, encoding="utf-8")
-    return root
-
-
 def objects(findings_of: object) -> set[str]:
     """Names of the objects with a privileged finding."""
     return {
@@ -67,7 +59,7 @@ def objects(findings_of: object) -> set[str]:
 
 
 def test_test_fixtures_and_vendored_folders_are_left_out_by_default(tmp_path: Path) -> None:
-    result = assess_directory(write(tmp_path, TREE), workers=0)
+    result = assess_directory(write_files(tmp_path, TREE), workers=0)
     # Environments named test or e2e and examples are real configuration: read.
     assert objects(result) == {"web", "test-env", "e2e-cluster", "example"}
     by_rule = {x.rule: x.folders for x in result.excluded}
@@ -87,14 +79,14 @@ def test_test_fixtures_and_vendored_folders_are_left_out_by_default(tmp_path: Pa
 
 def test_default_excludes_can_be_turned_off(tmp_path: Path) -> None:
     result = assess_directory(
-        write(tmp_path, TREE), workers=0, exclusions=Exclusions(defaults=False)
+        write_files(tmp_path, TREE), workers=0, exclusions=Exclusions(defaults=False)
     )
     assert len(objects(result)) == len(TREE)
     assert result.excluded == () and result.stats["excludedFolders"] == 0
 
 
 def test_exclude_patterns_count_files_and_folders_by_rule(tmp_path: Path) -> None:
-    root = write(tmp_path, TREE)
+    root = write_files(tmp_path, TREE)
     rules = Exclusions(["/apps", "pod.yaml"], defaults=False)
     result = assess_directory(root, workers=0, exclusions=rules)
     assert objects(result) == {"fixture", "kyverno-test"}  # not named pod.yaml
@@ -153,7 +145,7 @@ def test_patterns_leave_out_what_git_ignores(tmp_path: Path) -> None:
     for number, pattern in enumerate(PATTERNS):
         root = tmp_path / f"tree{number}"
         # "sub" is a file at the top (a folder-only rule must not match it).
-        write(root, {path: "a: 1\n" for path in GIT_TREE})
+        write_files(root, {path: "a: 1\n" for path in GIT_TREE})
         subprocess.run(["git", "init", "-q", str(root)], check=True)
         ignore = tmp_path / f"ignore{number}"
         ignore.write_text(pattern + "\n", encoding="utf-8")
@@ -184,7 +176,7 @@ def invoke(*args: str) -> Result:
 
 
 def test_the_cli_takes_repeated_excludes_and_says_what_it_left_out(tmp_path: Path) -> None:
-    root = write(tmp_path, TREE)
+    root = write_files(tmp_path, TREE)
     text = invoke("assess", str(root), "--exclude", "/apps", "--exclude", "examples/")
     assert text.exit_code == 0
     assert (

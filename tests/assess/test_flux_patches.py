@@ -6,7 +6,7 @@ from pathlib import Path
 
 from stackyard.assess import assess_directory
 from stackyard.assess.model import Evidence
-from tests.assess.maturity.conftest import control
+from tests.assess.maturity.conftest import control, write_files
 
 # The home-ops pattern: the root Kustomization gives every child Kustomization a
 # ``spec.patches`` that switches drift detection on for the HelmReleases it applies.
@@ -100,18 +100,11 @@ spec:
 """
 
 
-def _write(root: Path, files: dict[str, str]) -> Path:
-    for path, text in files.items():
-        (root / path).parent.mkdir(parents=True, exist_ok=True)
-        (root / path).write_text(text)
-    return root
-
-
 def test_a_root_kustomization_gives_every_child_helmrelease_drift_detection(
     tmp_path: Path,
 ) -> None:
     # Once read as "drift reverted on 2 of 4 applications": the patch was not read.
-    repo = _write(
+    repo = write_files(
         tmp_path,
         {
             "kubernetes/flux/cluster/ks.yaml": ROOT,
@@ -129,7 +122,7 @@ def test_a_root_kustomization_gives_every_child_helmrelease_drift_detection(
 
 
 def test_a_patch_reaches_only_the_helmreleases_its_target_selects(tmp_path: Path) -> None:
-    repo = _write(
+    repo = write_files(
         tmp_path,
         {
             "clusters/main/platform.yaml": DIRECT,

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from stackyard.assess import Assessment, assess_directory
+from stackyard.assess import assess_directory
 from stackyard.assess.inputs import index_repository
 from stackyard.assess.inputs.walk import classify
-from stackyard.assess.model import ControlResult, Notice
+from stackyard.assess.model import Notice
+from tests.assess.maturity.conftest import control, write_files
 
 MAKEJINJA = """\
 [makejinja]
@@ -100,20 +101,6 @@ FILES = {
 }
 
 
-def write(root: Path, files: dict[str, str]) -> Path:
-    """Write ``files`` under ``root``."""
-    for name, content in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(content, encoding="utf-8")
-    return root
-
-
-def control(assessment: Assessment, control_id: str) -> ControlResult:
-    """One control's verdict."""
-    return next(c for a in assessment.areas for c in a.controls if c.control == control_id)
-
-
 def test_yaml_jinja_files_are_read_as_yaml() -> None:
     assert classify("template/config/kubernetes/flux/cluster/ks.yaml.j2") == "yaml"
     assert classify("template/config/talos/all/00-install.yaml.tpl.j2") == "yaml"
@@ -123,7 +110,7 @@ def test_yaml_jinja_files_are_read_as_yaml() -> None:
 def test_a_makejinja_cluster_template_is_assessed_as_the_cluster_it_renders(
     tmp_path: Path,
 ) -> None:
-    assessment = assess_directory(write(tmp_path, FILES))
+    assessment = assess_directory(write_files(tmp_path, FILES))
     ratings = {a.area: a.rating for a in assessment.areas}
     assert control(assessment, "GITOPS-CONTROLLER").status == "achieved"
     assert control(assessment, "GITOPS-APP-OF-APPS").status == "achieved"
@@ -135,7 +122,7 @@ def test_a_makejinja_cluster_template_is_assessed_as_the_cluster_it_renders(
 
 def test_makejinja_placeholders_are_unknown_and_lines_are_kept(tmp_path: Path) -> None:
     notices: list[Notice] = []
-    index = index_repository(write(tmp_path, FILES), notices)
+    index = index_repository(write_files(tmp_path, FILES), notices)
     (cilium,) = [r for r in index.releases if r.name == "cilium"]
     values = cilium.inline[0].data
     assert "ipv4NativeRoutingCIDR" not in values  # "#{ network.pod_cidr }#" is unknown
@@ -154,6 +141,6 @@ def test_makejinja_placeholders_are_unknown_and_lines_are_kept(tmp_path: Path) -
 
 def test_a_jinja_file_without_template_syntax_gets_no_notice(tmp_path: Path) -> None:
     notices: list[Notice] = []
-    write(tmp_path, {"talos/controlplane.yaml.j2": "machine:\n  type: controlplane\n"})
+    write_files(tmp_path, {"talos/controlplane.yaml.j2": "machine:\n  type: controlplane\n"})
     index_repository(tmp_path, notices)
     assert notices == []

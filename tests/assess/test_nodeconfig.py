@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from stackyard.assess import Assessment, assess_directory
 from stackyard.assess.inputs import index_repository
-from stackyard.assess.model import ControlResult, Notice
+from stackyard.assess.model import Notice
+from tests.assess.maturity.conftest import assess_files, control, spans, write_files
 
 TALOS = """\
 version: v1alpha1
@@ -65,44 +65,23 @@ spec:
 """
 
 
-def assess(root: Path, files: dict[str, str]) -> Assessment:
-    write(root, files)
-    return assess_directory(root, workers=0)
-
-
-def write(root: Path, files: dict[str, str]) -> Path:
-    for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    return root
-
-
-def control(assessment: Assessment, control_id: str) -> ControlResult:
-    return next(c for a in assessment.areas for c in a.controls if c.control == control_id)
-
-
-def spans(result: ControlResult) -> list[tuple[str, int, int]]:
-    return [(e.file, e.line, e.end_line) for e in result.evidence]
-
-
 def test_kubeadm_v1beta4_extra_args_as_a_list_carry_the_oidc_flags(tmp_path: Path) -> None:
-    assessment = assess(tmp_path, {"cluster/kubeadm.yaml": KUBEADM_V1BETA4})
+    assessment = assess_files(tmp_path, {"cluster/kubeadm.yaml": KUBEADM_V1BETA4})
     assert spans(control(assessment, "SSO-KUBE-API")) == [("cluster/kubeadm.yaml", 5, 6)]
 
 
 def test_kubeadm_v1beta3_extra_args_as_a_map_carry_oidc_and_admission(tmp_path: Path) -> None:
-    assessment = assess(tmp_path, {"cluster/kubeadm.yaml": KUBEADM_V1BETA3})
+    assessment = assess_files(tmp_path, {"cluster/kubeadm.yaml": KUBEADM_V1BETA3})
     assert spans(control(assessment, "SSO-KUBE-API")) == [("cluster/kubeadm.yaml", 5, 5)]
     assert spans(control(assessment, "POL-PSA")) == [("cluster/kubeadm.yaml", 6, 6)]
 
 
 def test_k3s_runs_flannel_unless_its_config_says_otherwise(tmp_path: Path) -> None:
-    plain = assess(tmp_path / "plain", {"nodes/k3s/config.yaml": K3S})
+    plain = assess_files(tmp_path / "plain", {"nodes/k3s/config.yaml": K3S})
     modern = control(plain, "NET-CNI-MODERN")
     assert modern.status == "missing"
     assert "flannel (overlay (K3s default))" in modern.detail
-    replaced = assess(
+    replaced = assess_files(
         tmp_path / "cilium",
         {
             "nodes/k3s/config.yaml": K3S + "flannel-backend: none\ndisable-network-policy: true\n",
@@ -115,16 +94,16 @@ def test_k3s_runs_flannel_unless_its_config_says_otherwise(tmp_path: Path) -> No
 
 
 def test_talos_without_a_cni_setting_runs_flannel(tmp_path: Path) -> None:
-    assessment = assess(tmp_path, {"talos/controlplane.yaml": TALOS})
+    assessment = assess_files(tmp_path, {"talos/controlplane.yaml": TALOS})
     cni = control(assessment, "NET-CNI")
     assert cni.detail == "CNI: flannel (overlay (Talos default))"
     assert spans(cni) == [("talos/controlplane.yaml", 1, 8)]
 
 
 def test_talos_enforces_baseline_pod_security_unless_a_patch_relaxes_it(tmp_path: Path) -> None:
-    default = assess(tmp_path / "default", {"talos/controlplane.yaml": TALOS})
+    default = assess_files(tmp_path / "default", {"talos/controlplane.yaml": TALOS})
     assert control(default, "POL-PSA").status == "achieved"
-    relaxed = assess(
+    relaxed = assess_files(
         tmp_path / "relaxed",
         {"talos/controlplane.yaml": TALOS, "talos/patches/psa.yaml": PRIVILEGED_PATCH},
     )
@@ -133,10 +112,12 @@ def test_talos_enforces_baseline_pod_security_unless_a_patch_relaxes_it(tmp_path
 
 def test_talosctl_snapshots_count_off_the_node_only_with_an_upload(tmp_path: Path) -> None:
     local = "#!/bin/sh\ntalosctl -n 10.0.0.1 etcd snapshot /backup/etcd.db\n"
-    kept = assess(tmp_path / "local", {"talos/controlplane.yaml": TALOS, "scripts/etcd.sh": local})
+    kept = assess_files(
+        tmp_path / "local", {"talos/controlplane.yaml": TALOS, "scripts/etcd.sh": local}
+    )
     assert control(kept, "DR-ETCD-SNAPSHOT").status == "partial"
     uploaded = local + "rclone copy /backup/etcd.db remote:etcd\n"
-    offsite = assess(
+    offsite = assess_files(
         tmp_path / "offsite", {"talos/controlplane.yaml": TALOS, "scripts/etcd.sh": uploaded}
     )
     etcd = control(offsite, "DR-ETCD-SNAPSHOT")
@@ -178,7 +159,7 @@ def overlay(kind: str) -> str:
 
 
 def test_each_overlay_is_a_deployment_of_one_release(tmp_path: Path) -> None:
-    root = write(
+    root = write_files(
         tmp_path,
         {
             "grafana/base/helmrelease.yaml": GRAFANA_BASE,
@@ -208,7 +189,7 @@ def test_each_overlay_is_a_deployment_of_one_release(tmp_path: Path) -> None:
 
 
 def test_a_patch_whose_base_is_elsewhere_is_no_release(tmp_path: Path) -> None:
-    root = write(
+    root = write_files(
         tmp_path,
         {
             "overlays/prod/kustomization.yaml": (
@@ -232,7 +213,7 @@ def test_talosctl_with_global_flags_in_a_just_recipe_names_talos(tmp_path: Path)
         '    just talos render-config "{{ node }}" | talosctl -n "{{ node }}" apply-config '
         "-f /dev/stdin\n"
     )
-    assessment = assess(tmp_path, {"talos/mod.just": recipe})
+    assessment = assess_files(tmp_path, {"talos/mod.just": recipe})
     assert assessment.distributions == ("talos",)
 
 
@@ -289,7 +270,7 @@ allowedKubernetesNamespaces:
 
 def test_talos_multi_document_kinds_carry_their_settings(tmp_path: Path) -> None:
     notices: list[Notice] = []
-    root = write(tmp_path, {"talos/controlplane.yaml": TALOS_MULTI_DOC})
+    root = write_files(tmp_path, {"talos/controlplane.yaml": TALOS_MULTI_DOC})
     settings = {(s.key, s.evidence.line) for s in index_repository(root, notices).node_settings}
     assert settings == {
         ("oidc-issuer-url", 15),
@@ -298,6 +279,6 @@ def test_talos_multi_document_kinds_carry_their_settings(tmp_path: Path) -> None
         ("kube-proxy-disabled", 40),
         ("talos-etcd-backup-role", 45),
     }
-    assessment = assess(tmp_path, {})
+    assessment = assess_files(tmp_path, {})
     assert spans(control(assessment, "SSO-KUBE-API")) == [("talos/controlplane.yaml", 15, 15)]
     assert control(assessment, "IAC-INFRASTRUCTURE").status == "partial"

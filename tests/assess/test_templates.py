@@ -7,6 +7,7 @@ from pathlib import Path
 from stackyard.assess.inputs import index_repository
 from stackyard.assess.inputs.templating import untemplate
 from stackyard.assess.model import Notice
+from tests.assess.maturity.conftest import write_files
 
 APPLICATION = """\
 apiVersion: argoproj.io/v1alpha1
@@ -56,18 +57,9 @@ spec:
 """
 
 
-def write(root: Path, files: dict[str, str]) -> Path:
-    """Write ``files`` under ``root``."""
-    for name, content in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(content, encoding="utf-8")
-    return root
-
-
 def test_a_cookiecutter_application_is_read_with_exact_lines(tmp_path: Path) -> None:
     notices: list[Notice] = []
-    index = index_repository(write(tmp_path, {"apps/grafana.yaml": APPLICATION}), notices)
+    index = index_repository(write_files(tmp_path, {"apps/grafana.yaml": APPLICATION}), notices)
     (release,) = index.releases
     assert release.name == "TEMPLATE-grafana"
     hit = release.self_heal
@@ -85,7 +77,7 @@ def test_a_cookiecutter_application_is_read_with_exact_lines(tmp_path: Path) -> 
 
 def test_templated_settings_are_unknown_never_counted(tmp_path: Path) -> None:
     notices: list[Notice] = []
-    index = index_repository(write(tmp_path, {"web.yaml": DEPLOYMENT}), notices)
+    index = index_repository(write_files(tmp_path, {"web.yaml": DEPLOYMENT}), notices)
     (workload,) = index.workloads
     assert workload.ref == "Deployment/web/TEMPLATE"
     assert workload.replicas == 1  # unknown, as if unset: not a declared count
@@ -107,7 +99,7 @@ def test_a_file_that_parses_is_read_as_written(tmp_path: Path) -> None:
         "spec:\n  template:\n    metadata:\n      name: '{{.values.addonChart}}'\n"
     )
     notices: list[Notice] = []
-    index = index_repository(write(tmp_path, {"appset.yaml": appset}), notices)
+    index = index_repository(write_files(tmp_path, {"appset.yaml": appset}), notices)
     (obj,) = index.of_kind("ApplicationSet")
     assert obj.get("spec", "template", "metadata", "name") == "{{.values.addonChart}}"
     assert notices == []
@@ -122,6 +114,6 @@ def test_a_bomb_behind_template_syntax_is_still_refused(tmp_path: Path) -> None:
             + "]\n"
         )
     notices: list[Notice] = []
-    index = index_repository(write(tmp_path, {"bomb.yaml": bomb}), notices)
+    index = index_repository(write_files(tmp_path, {"bomb.yaml": bomb}), notices)
     assert [n.message.split(":")[0] for n in notices] == ["unsafe YAML, file skipped"]
     assert index.stats["documents"] == 0

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import pytest
@@ -30,21 +30,41 @@ def write_tree(tmp_path: Path) -> WriteTree:
     def write(files: dict[str, str | bytes]) -> Path:
         root = tmp_path / "repo"
         root.mkdir(exist_ok=True)
-        for name, content in files.items():
-            path = root / name
-            path.parent.mkdir(parents=True, exist_ok=True)
-            if isinstance(content, bytes):
-                path.write_bytes(content)
-            else:
-                path.write_text(content, encoding="utf-8")
-        return root
+        return write_files(root, files)
 
     return write
+
+
+def write_files(root: Path, files: Mapping[str, str | bytes]) -> Path:
+    """Write files (text or bytes) under ``root`` and return ``root``."""
+    for name, content in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8")
+    return root
+
+
+def assess_files(root: Path, files: Mapping[str, str]) -> Assessment:
+    """Write ``files`` under ``root`` and assess it in this process."""
+    return assess_directory(write_files(root, files), workers=0)
 
 
 def control(assessment: Assessment, control_id: str) -> ControlResult:
     """The verdict on one control."""
     return next(c for a in assessment.areas for c in a.controls if c.control == control_id)
+
+
+def spans(result: ControlResult) -> list[tuple[str, int, int]]:
+    """Where a verdict's evidence lies: file, first and last line."""
+    return [(e.file, e.line, e.end_line) for e in result.evidence]
+
+
+def assert_within_one(assessment: Assessment, area: str, expected: int) -> None:
+    """An area's rating is within one of the expert reading of its repository."""
+    assert abs(assessment.area(area).rating - expected) <= 1, assessment.area(area)
 
 
 DEPLOYMENT = """\
