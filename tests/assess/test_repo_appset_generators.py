@@ -5,15 +5,13 @@ The expert reading is in ``tests/assess/repos/appset-generators/README.md``.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from stackyard.assess import Assessment, assess_directory
 from stackyard.assess.model import Evidence
-from tests.assess.maturity.conftest import control
+from tests.assess.maturity.conftest import REPOS, assert_within_one, control
 
-REPO = Path(__file__).resolve().parent / "repos" / "appset-generators"
+REPO = REPOS / "appset-generators"
 ADDONS = "bootstrap/addons.yaml"
 # The hub cluster Secret, cited at its server line, which the line quotes as written.
 HUB_SERVER = Evidence(
@@ -37,7 +35,7 @@ def assessment() -> Assessment:
 
 @pytest.mark.parametrize(("area", "rating"), sorted(EXPECTED.items()))
 def test_ratings_match_the_expert_reading(assessment: Assessment, area: str, rating: int) -> None:
-    assert abs(assessment.area(area).rating - rating) <= 1, assessment.area(area)
+    assert_within_one(assessment, area, rating)
 
 
 def test_resource_rating_is_not_inflated_by_one_addons_values(assessment: Assessment) -> None:

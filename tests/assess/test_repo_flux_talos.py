@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from stackyard.assess import Assessment, assess_directory
-from stackyard.assess.model import ControlResult
+from tests.assess.maturity.conftest import REPOS, assert_within_one, control, spans
 from tests.assess.test_advice import ARGO_WORDS, AWS_WORDS, RKE2_WORDS, leaks
 
-REPO = Path(__file__).resolve().parent / "repos" / "flux-talos"
+REPO = REPOS / "flux-talos"
 EXPERT = {
     "gitops-iac": 3,
     "identity-sso": 1,
@@ -37,19 +35,11 @@ def assessment() -> Assessment:
     return assess_directory(REPO, workers=0)
 
 
-def control(assessment: Assessment, control_id: str) -> ControlResult:
-    return next(c for a in assessment.areas for c in a.controls if c.control == control_id)
-
-
-def spans(result: ControlResult) -> list[tuple[str, int, int]]:
-    return [(e.file, e.line, e.end_line) for e in result.evidence]
-
-
 @pytest.mark.parametrize(("area", "expected"), sorted(EXPERT.items()))
 def test_area_ratings_are_within_one_of_the_expert_reading(
     assessment: Assessment, area: str, expected: int
 ) -> None:
-    assert abs(assessment.area(area).rating - expected) <= 1, assessment.area(area)
+    assert_within_one(assessment, area, expected)
 
 
 def test_the_platform_is_talos_on_premises_reconciled_by_flux(assessment: Assessment) -> None:

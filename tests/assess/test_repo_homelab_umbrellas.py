@@ -5,15 +5,13 @@ The expert reading is in ``tests/assess/repos/homelab-umbrellas/README.md``.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from stackyard.assess import Assessment, assess_directory
 from stackyard.assess.model import Evidence
-from tests.assess.maturity.conftest import control
+from tests.assess.maturity.conftest import REPOS, assert_within_one, control
 
-REPO = Path(__file__).resolve().parent / "repos" / "homelab-umbrellas"
+REPO = REPOS / "homelab-umbrellas"
 VALUES = "system/argocd/values.yaml"
 EXPECTED = {"gitops-iac": 2, "resource-management": 2, "observability": 1}
 
@@ -26,7 +24,7 @@ def assessment() -> Assessment:
 
 @pytest.mark.parametrize(("area", "rating"), sorted(EXPECTED.items()))
 def test_ratings_match_the_expert_reading(assessment: Assessment, area: str, rating: int) -> None:
-    assert abs(assessment.area(area).rating - rating) <= 1, assessment.area(area)
+    assert_within_one(assessment, area, rating)
 
 
 def test_the_seed_override_is_the_same_application_set(assessment: Assessment) -> None:

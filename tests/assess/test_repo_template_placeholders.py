@@ -5,16 +5,14 @@ The expert reading is in ``tests/assess/repos/template-placeholders/README.md``.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from stackyard.assess import Assessment, assess_directory
 from stackyard.assess.inputs.exclude import Exclusions
 from stackyard.assess.model import Evidence
-from tests.assess.maturity.conftest import control
+from tests.assess.maturity.conftest import REPOS, assert_within_one, control
 
-REPO = Path(__file__).resolve().parent / "repos" / "template-placeholders"
+REPO = REPOS / "template-placeholders"
 SLUG = "{{cookiecutter.project_slug}}"
 EXPECTED = {
     "gitops-iac": 2,
@@ -35,7 +33,7 @@ def assessment() -> Assessment:
 
 @pytest.mark.parametrize(("area", "rating"), sorted(EXPECTED.items()))
 def test_ratings_match_the_expert_reading(assessment: Assessment, area: str, rating: int) -> None:
-    assert abs(assessment.area(area).rating - rating) <= 1, assessment.area(area)
+    assert_within_one(assessment, area, rating)
 
 
 def test_fixtures_and_vendored_code_are_left_out_and_counted(assessment: Assessment) -> None:

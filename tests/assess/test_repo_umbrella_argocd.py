@@ -5,15 +5,13 @@ The expert reading is in ``tests/assess/repos/umbrella-argocd/README.md``.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from stackyard.assess import Assessment, assess_directory
 from stackyard.assess.model import Evidence
-from tests.assess.maturity.conftest import control
+from tests.assess.maturity.conftest import REPOS, assert_within_one, control
 
-REPO = Path(__file__).resolve().parent / "repos" / "umbrella-argocd"
+REPO = REPOS / "umbrella-argocd"
 VALUES = "charts/argocd/values.yaml"
 EXPECTED = {"gitops-iac": 4, "resource-management": 2, "networking": 1}
 
@@ -26,7 +24,7 @@ def assessment() -> Assessment:
 
 @pytest.mark.parametrize(("area", "rating"), sorted(EXPECTED.items()))
 def test_ratings_match_the_expert_reading(assessment: Assessment, area: str, rating: int) -> None:
-    assert abs(assessment.area(area).rating - rating) <= 1, assessment.area(area)
+    assert_within_one(assessment, area, rating)
 
 
 def test_gitops_rates_four_from_the_application_set_in_chart_values(

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from stackyard.assess import Assessment, assess_directory
-from tests.assess.maturity.conftest import REPOS, control, index
+from tests.assess.maturity.conftest import REPOS, assert_within_one, control, index
 
 EXPERT = {
     "networking": 2,
@@ -27,7 +27,7 @@ def assessment() -> Assessment:
 def test_ratings_are_within_one_of_the_expert_reading(
     assessment: Assessment, area: str, expected: int
 ) -> None:
-    assert abs(assessment.area(area).rating - expected) <= 1, assessment.area(area)
+    assert_within_one(assessment, area, expected)
 
 
 def test_the_cni_an_ansible_task_installs_is_found_at_the_task(assessment: Assessment) -> None:

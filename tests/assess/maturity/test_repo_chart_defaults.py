@@ -11,7 +11,7 @@ import pytest
 
 from stackyard.assess import Assessment, assess_directory
 from stackyard.assess.model import Evidence
-from tests.assess.maturity.conftest import REPOS, control
+from tests.assess.maturity.conftest import REPOS, assert_within_one, control
 
 EXPERT = {
     "gitops-iac": 2,
@@ -35,7 +35,7 @@ def assessment() -> Assessment:
 def test_area_ratings_match_the_expert_reading_within_one(
     assessment: Assessment, area: str, expected: int
 ) -> None:
-    assert abs(assessment.area(area).rating - expected) <= 1, assessment.area(area)
+    assert_within_one(assessment, area, expected)
 
 
 def test_resource_management_is_not_dropped_by_presets_or_the_charts_own_shape(

@@ -9,7 +9,7 @@ import pytest
 
 from stackyard.assess import Assessment, assess_directory
 from stackyard.assess.model import Evidence
-from tests.assess.maturity.conftest import REPOS, control
+from tests.assess.maturity.conftest import REPOS, assert_within_one, control
 
 EXPERT = {
     "identity-sso": 4,
@@ -31,7 +31,7 @@ def assessment() -> Assessment:
 def test_ratings_are_within_one_of_the_expert_reading(
     assessment: Assessment, area: str, expected: int
 ) -> None:
-    assert abs(assessment.area(area).rating - expected) <= 1, assessment.area(area)
+    assert_within_one(assessment, area, expected)
 
 
 def test_identity_agrees_with_the_sso_wiring_it_reports(assessment: Assessment) -> None:
