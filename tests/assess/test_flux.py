@@ -9,6 +9,7 @@ import pytest
 
 from stackyard.assess.inputs import RepositoryIndex, ValuesStack, index_repository
 from stackyard.assess.model import Evidence
+from tests.assess.maturity.conftest import write_files
 
 HELMRELEASE = """\
 apiVersion: helm.toolkit.fluxcd.io/{version}
@@ -93,11 +94,7 @@ APP = "kubernetes/apps/kube-system/cilium/app"
 
 
 def write(root: Path, files: dict[str, str]) -> RepositoryIndex:
-    for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    return index_repository(root, [], workers=0)
+    return index_repository(write_files(root, files), [], workers=0)
 
 
 def cilium_repo(root: Path, version: str = "v2") -> RepositoryIndex:
