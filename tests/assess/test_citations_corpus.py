@@ -7,21 +7,17 @@ must be written within its lines (see ``tests/assess/citations.py``).
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from stackyard.assess import assess_directory
 from tests.assess.citations import misquoted
+from tests.assess.maturity.conftest import CORPUS, corpus
 
-REPOS = Path(__file__).resolve().parent / "repos"
 
-
-@pytest.mark.parametrize("repo", sorted(p.name for p in REPOS.iterdir() if p.is_dir()))
+@pytest.mark.parametrize("repo", CORPUS)
 def test_every_cited_span_shows_its_quote(repo: str) -> None:
-    assert misquoted(assess_directory(REPOS / repo)) == []
+    assert misquoted(corpus(repo)) == []
 
 
 def test_every_corpus_repository_is_checked() -> None:
     # A repository added to the corpus is checked without editing this module.
-    assert len([p for p in REPOS.iterdir() if p.is_dir()]) >= 9
+    assert len(CORPUS) >= 9

@@ -7,11 +7,10 @@ from __future__ import annotations
 
 import pytest
 
-from stackyard.assess import Assessment, assess_directory
+from stackyard.assess import Assessment
 from stackyard.assess.model import Evidence
-from tests.assess.maturity.conftest import REPOS, assert_within_one, control
+from tests.assess.maturity.conftest import assert_within_one, control, corpus
 
-REPO = REPOS / "appset-generators"
 ADDONS = "bootstrap/addons.yaml"
 # The hub cluster Secret, cited at its server line, which the line quotes as written.
 HUB_SERVER = Evidence(
@@ -30,7 +29,7 @@ UNKNOWN = " (1 of them unknown: chart or values file known only at run time: web
 @pytest.fixture(scope="module")
 def assessment() -> Assessment:
     """The repository, assessed."""
-    return assess_directory(REPO)
+    return corpus("appset-generators")
 
 
 @pytest.mark.parametrize(("area", "rating"), sorted(EXPECTED.items()))

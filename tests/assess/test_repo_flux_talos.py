@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from stackyard.assess import Assessment, assess_directory
-from tests.assess.maturity.conftest import REPOS, assert_within_one, control, spans
+from stackyard.assess import Assessment
+from tests.assess.maturity.conftest import assert_within_one, control, corpus, spans
 from tests.assess.test_advice import ARGO_WORDS, AWS_WORDS, RKE2_WORDS, leaks
 
-REPO = REPOS / "flux-talos"
 EXPERT = {
     "gitops-iac": 3,
     "identity-sso": 1,
@@ -32,7 +31,7 @@ TALOS = "talos"
 
 @pytest.fixture(scope="module")
 def assessment() -> Assessment:
-    return assess_directory(REPO, workers=0)
+    return corpus("flux-talos")
 
 
 @pytest.mark.parametrize(("area", "expected"), sorted(EXPERT.items()))

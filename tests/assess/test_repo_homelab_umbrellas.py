@@ -7,11 +7,10 @@ from __future__ import annotations
 
 import pytest
 
-from stackyard.assess import Assessment, assess_directory
+from stackyard.assess import Assessment
 from stackyard.assess.model import Evidence
-from tests.assess.maturity.conftest import REPOS, assert_within_one, control
+from tests.assess.maturity.conftest import assert_within_one, control, corpus
 
-REPO = REPOS / "homelab-umbrellas"
 VALUES = "system/argocd/values.yaml"
 EXPECTED = {"gitops-iac": 2, "resource-management": 2, "observability": 1}
 
@@ -19,7 +18,7 @@ EXPECTED = {"gitops-iac": 2, "resource-management": 2, "observability": 1}
 @pytest.fixture(scope="module")
 def assessment() -> Assessment:
     """The repository, assessed."""
-    return assess_directory(REPO)
+    return corpus("homelab-umbrellas")
 
 
 @pytest.mark.parametrize(("area", "rating"), sorted(EXPECTED.items()))

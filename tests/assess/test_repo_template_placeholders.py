@@ -10,7 +10,7 @@ import pytest
 from stackyard.assess import Assessment, assess_directory
 from stackyard.assess.inputs.exclude import Exclusions
 from stackyard.assess.model import Evidence
-from tests.assess.maturity.conftest import REPOS, assert_within_one, control
+from tests.assess.maturity.conftest import REPOS, assert_within_one, control, corpus
 
 REPO = REPOS / "template-placeholders"
 SLUG = "{{cookiecutter.project_slug}}"
@@ -28,7 +28,7 @@ EXPECTED = {
 @pytest.fixture(scope="module")
 def assessment() -> Assessment:
     """The repository, assessed with the default excludes."""
-    return assess_directory(REPO, workers=0)
+    return corpus("template-placeholders")
 
 
 @pytest.mark.parametrize(("area", "rating"), sorted(EXPECTED.items()))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from stackyard.assess.model import ControlResult, Notice
 
 REPOS = Path(__file__).resolve().parents[1] / "repos"
 SEED001 = REPOS / "seed001"
+CORPUS = sorted(p.name for p in REPOS.iterdir() if p.is_dir())
 
 WriteTree = Callable[[dict[str, str | bytes]], Path]
 
@@ -21,6 +23,12 @@ WriteTree = Callable[[dict[str, str | bytes]], Path]
 def seed001() -> Assessment:
     """The hand-written repository that reproduces seed 001, assessed."""
     return assess_directory(SEED001)
+
+
+@functools.cache
+def corpus(name: str) -> Assessment:
+    """A repository of ``tests/assess/repos``, assessed once per session (it is frozen)."""
+    return assess_directory(REPOS / name)
 
 
 @pytest.fixture

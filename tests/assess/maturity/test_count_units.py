@@ -14,9 +14,9 @@ from collections import Counter
 
 import pytest
 
-from stackyard.assess import Assessment, assess_directory
+from stackyard.assess import assess_directory
 from stackyard.assess.model import ControlResult
-from tests.assess.maturity.conftest import REPOS, WriteTree, control
+from tests.assess.maturity.conftest import CORPUS, WriteTree, control, corpus
 
 COUNT = re.compile(r"\b(\d+) of (\d+) ")
 
@@ -59,9 +59,9 @@ def broken_promises(result: ControlResult) -> list[str]:
     return problems
 
 
-@pytest.mark.parametrize("repository", sorted(p.name for p in REPOS.iterdir() if p.is_dir()))
+@pytest.mark.parametrize("repository", CORPUS)
 def test_every_count_agrees_with_its_units(repository: str) -> None:
-    assessment: Assessment = assess_directory(REPOS / repository)
+    assessment = corpus(repository)
     problems = [p for area in assessment.areas for c in area.controls for p in broken_promises(c)]
     assert problems == []
 

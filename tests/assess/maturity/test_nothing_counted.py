@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-from stackyard.assess import Assessment, assess_directory
-from tests.assess.maturity.conftest import DEPLOYMENT, REPOS, WriteTree, control
+from stackyard.assess import assess_directory
+from tests.assess.maturity.conftest import CORPUS, DEPLOYMENT, WriteTree, control, corpus
 
 KUSTOMIZATION = """\
 apiVersion: kustomize.toolkit.fluxcd.io/v1
@@ -42,9 +42,9 @@ def test_tagged_images_are_cited_as_the_evidence_of_pinning(write_tree: WriteTre
     assert [(e.file, e.line) for e in result.evidence] == [("web.yaml", 11)]
 
 
-@pytest.mark.parametrize("repository", sorted(p.name for p in REPOS.iterdir() if p.is_dir()))
+@pytest.mark.parametrize("repository", CORPUS)
 def test_no_control_of_the_corpus_is_achieved_without_evidence(repository: str) -> None:
-    assessment: Assessment = assess_directory(REPOS / repository)
+    assessment = corpus(repository)
     empty = [
         c.control
         for area in assessment.areas

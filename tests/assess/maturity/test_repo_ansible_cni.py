@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from stackyard.assess import Assessment, assess_directory
-from tests.assess.maturity.conftest import REPOS, assert_within_one, control, index
+from stackyard.assess import Assessment
+from tests.assess.maturity.conftest import REPOS, assert_within_one, control, corpus, index
 
 EXPERT = {
     "networking": 2,
@@ -20,7 +20,7 @@ CILIUM = "ansible/roles/cilium/tasks/main.yml"
 
 @pytest.fixture(scope="module")
 def assessment() -> Assessment:
-    return assess_directory(REPOS / "ansible-cni")
+    return corpus("ansible-cni")
 
 
 @pytest.mark.parametrize(("area", "expected"), sorted(EXPERT.items()))

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import pytest
 
-from stackyard.assess import Assessment, assess_directory
+from stackyard.assess import Assessment
 from stackyard.assess.model import Evidence
-from tests.assess.maturity.conftest import REPOS, assert_within_one, control
+from tests.assess.maturity.conftest import assert_within_one, control, corpus
 
 EXPERT = {
     "gitops-iac": 2,
@@ -28,7 +28,7 @@ EXPERT = {
 @pytest.fixture(scope="module")
 def assessment() -> Assessment:
     """The chart-defaults repository, assessed."""
-    return assess_directory(REPOS / "chart-defaults")
+    return corpus("chart-defaults")
 
 
 @pytest.mark.parametrize(("area", "expected"), sorted(EXPERT.items()))

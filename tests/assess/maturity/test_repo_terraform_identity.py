@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import pytest
 
-from stackyard.assess import Assessment, assess_directory
+from stackyard.assess import Assessment
 from stackyard.assess.model import Evidence
-from tests.assess.maturity.conftest import REPOS, assert_within_one, control
+from tests.assess.maturity.conftest import assert_within_one, control, corpus
 
 EXPERT = {
     "identity-sso": 4,
@@ -24,7 +24,7 @@ ARGOCD = "infra/modules/argocd"
 
 @pytest.fixture(scope="module")
 def assessment() -> Assessment:
-    return assess_directory(REPOS / "terraform-identity")
+    return corpus("terraform-identity")
 
 
 @pytest.mark.parametrize(("area", "expected"), sorted(EXPERT.items()))
