@@ -321,16 +321,21 @@ class IndexBuilder:
                 found.append((layer.child(key), sub))
         return found
 
+    def _reread(self, path: str) -> ReadFile:
+        """A repository file read again as YAML (the walk kept only its path).
+
+        Its notices were raised when the walk read it first.
+        """
+        return read_source(SourceFile(str(self.root / path), path, "yaml", 0))
+
     def _text(self, path: str) -> str:
         if path not in self._texts:
-            read = read_source(SourceFile(str(self.root / path), path, "yaml", 0))
-            self._texts[path] = read.text or ""
+            self._texts[path] = self._reread(path).text or ""
         return self._texts[path]
 
     def _read(self, path: str) -> list[LocatedDocument]:
         """A file a git generator names, parsed (JSON is YAML); its notices were given."""
-        read = read_source(SourceFile(str(self.root / path), path, "yaml", 0))
-        return list(read.documents)
+        return list(self._reread(path).documents)
 
     def finish(self) -> RepositoryIndex:
         """Group values into stacks; the index is ready for detectors."""
@@ -501,17 +506,15 @@ class IndexBuilder:
         """The documents of a plain YAML file the walk read (none for any other path)."""
         if path not in self._plain.get(_basename(path), []):
             return []
-        return list(read_source(SourceFile(str(self.root / path), path, "yaml", 0)).documents)
+        return self._read(path)
 
     def _file_layers(self, path: str, chart: str, release: Release) -> list[ValuesLayer]:
         named = self._named_values.get(path)
         if named is not None:
             return [ValuesLayer(layer, chart, release.name, "valueFiles") for layer in named]
-        # Read again (the walk kept only its path); its notices were raised the first time.
-        read = read_source(SourceFile(str(self.root / path), path, "yaml", 0))
         return [
             ValuesLayer(Located(d), chart, release.name, "valueFiles")
-            for d in read.documents
+            for d in self._read(path)
             if isinstance(d.data, Mapping)
         ]
 
