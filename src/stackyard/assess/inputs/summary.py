@@ -62,16 +62,6 @@ class ValuesSummary:
     autoscaling: tuple[Evidence, ...] = ()
     budgets: tuple[Evidence, ...] = ()
 
-    @property
-    def image_tags(self) -> int:
-        """Image references named in the values."""
-        return len(self.images)
-
-    @property
-    def floating_tags(self) -> tuple[Evidence, ...]:
-        """Image references on ``latest``."""
-        return tuple(i.evidence for i in self.images if i.floating)
-
     def merge(self, other: ValuesSummary) -> ValuesSummary:
         """Both summaries together (the first evidence found wins for requests/limits)."""
         return ValuesSummary(
