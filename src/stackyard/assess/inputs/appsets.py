@@ -60,7 +60,7 @@ from stackyard.assess.inputs.located import Located, Overlaid, as_list, as_mappi
 from stackyard.assess.inputs.releases import Release, Unknown, argo_release
 from stackyard.assess.model import Evidence, Notice, noted
 from stackyard.errors import YamlError
-from stackyard.kube.selectors import selector_matches
+from stackyard.kube import merge_values, selector_matches
 from stackyard.yamlio import LocatedDocument, iter_yaml_documents
 
 RUNTIME_GENERATORS = {
@@ -263,7 +263,7 @@ def _merged_template(template: Located, own: Located | None) -> Located | None:
     if own is None:
         return template if isinstance(template.data, Mapping) else None
     base = template.data if isinstance(template.data, Mapping) else {}
-    merged = _deep_merge(base, own.data)
+    merged = merge_values(base, own.data)
     if not isinstance(template.data, Mapping):
         return Located(own.doc, own.base, merged)
     return Overlaid(template.doc, template.base, merged, own.base)
@@ -295,7 +295,7 @@ def _patched(run: _Expansion, rendered: Any, patch: str, element: Element) -> An
         return rendered
     for document in documents:
         if isinstance(document.data, Mapping):
-            rendered = _deep_merge(rendered, document.data)
+            rendered = merge_values(rendered, document.data)
     return rendered
 
 
@@ -476,7 +476,7 @@ def _matrix(run: _Expansion, generator: Located) -> list[Element]:
             run.say_cut()
             break
         for b in _generate(run, generator.child("matrix", "generators", 1), a, True):
-            params = _deep_merge(b.params, a.params) if run.go else {**b.params, **a.params}
+            params = merge_values(b.params, a.params) if run.go else {**b.params, **a.params}
             runtime = tuple(dict.fromkeys(a.runtime + b.runtime))
             found.append(Element(params, a.cited + b.cited, runtime))
     return found
@@ -500,7 +500,7 @@ def _merge(run: _Expansion, generator: Located) -> list[Element]:
             other = by_key.get(_merge_key(element, keys, run.go))
             if other is not None and not element.runtime:
                 params = (
-                    _deep_merge(element.params, other.params)
+                    merge_values(element.params, other.params)
                     if run.go
                     else {**element.params, **other.params}
                 )
@@ -611,15 +611,6 @@ def _yaml_list(text: str, source: str) -> list[Mapping[str, Any]] | None:
         return None
     data = documents[0].data if documents else None
     return [i for i in as_list(data) if isinstance(i, Mapping)] if data is not None else None
-
-
-def _deep_merge(base: Any, override: Any) -> Any:
-    if isinstance(base, Mapping) and isinstance(override, Mapping):
-        merged = dict(base)
-        for key, value in override.items():
-            merged[key] = _deep_merge(base.get(key), value) if key in base else value
-        return merged
-    return override
 
 
 def _index_of(entries: list[Mapping[str, Any]], path: str) -> int:
