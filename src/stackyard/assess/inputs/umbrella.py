@@ -25,7 +25,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from stackyard.assess.inputs.located import Hit, Located, as_list
-from stackyard.assess.inputs.templating import UNKNOWN
+from stackyard.assess.inputs.templating import INLINE, UNKNOWN
 from stackyard.assess.model import Evidence
 
 Lookup = Callable[..., Hit | None]
@@ -93,5 +93,5 @@ def decide(dependency: Dependency, lookup: Lookup) -> Decision:
 
 def _placeholder(value: object) -> bool:
     return isinstance(value, str) and (
-        UNKNOWN in value or "{{" in value or "${" in value or value == "TEMPLATE"
+        UNKNOWN in value or "{{" in value or "${" in value or value == INLINE
     )
