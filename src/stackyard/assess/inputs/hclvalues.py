@@ -104,14 +104,14 @@ def _convert(node: Any, offset: int, key_line: int, depth: int) -> tuple[Any, An
         data: dict[str, Any] = {}
         children: dict[str, Any] = {}
         for element in node.elements:
-            key = _unquote(element.key.serialize())
+            key = unquote(element.key.serialize())
             element_line = element._meta.line + offset
             data[key], children[key] = _convert(element.expression, offset, element_line, depth + 1)
         return data, (key_line, key_column, line, 1, last, children)
     if depth < MAX_DEPTH and isinstance(node, TupleRule):
         items = [_convert(element, offset, 0, depth + 1) for element in node.elements]
         return [d for d, _ in items], (key_line, key_column, line, 1, last, [e for _, e in items])
-    return _unquote(node.serialize()), (key_line, key_column, line, 1, last, None)
+    return unquote(node.serialize()), (key_line, key_column, line, 1, last, None)
 
 
 def _name(call: FunctionCallRule) -> str:
@@ -119,11 +119,12 @@ def _name(call: FunctionCallRule) -> str:
 
 
 def _text(node: Any) -> str:
-    value = _unquote(expression_of(node).serialize())
+    value = unquote(expression_of(node).serialize())
     return value if isinstance(value, str) else ""
 
 
-def _unquote(value: Any) -> Any:
+def unquote(value: Any) -> Any:
+    """A serialized HCL string without its quotes (any other value as it is)."""
     if isinstance(value, str) and len(value) >= 2 and value[0] == value[-1] == '"':
         return value[1:-1]
     return value

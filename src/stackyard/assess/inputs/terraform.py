@@ -25,7 +25,7 @@ import hcl2
 from hcl2.rules.base import AttributeRule, BlockRule
 
 from stackyard.assess.inputs.hclblocks import MAX_CHUNKS, Chunk, top_level_chunks
-from stackyard.assess.inputs.hclvalues import file_calls, heredoc_texts, object_literals
+from stackyard.assess.inputs.hclvalues import file_calls, heredoc_texts, object_literals, unquote
 from stackyard.assess.inputs.repopaths import in_repository
 from stackyard.assess.inputs.texts import TextFile, text_file
 from stackyard.assess.model import Evidence, Notice
@@ -219,9 +219,7 @@ def _heredocs(text: str, file: str) -> Iterator[TextFile]:
 def _plain(value: Any) -> Any:
     """Serialized HCL as plain values: quotes stripped, ``__is_block__`` markers dropped."""
     if isinstance(value, str):
-        if len(value) >= 2 and value[0] == value[-1] == '"':
-            return value[1:-1]
-        return value
+        return unquote(value)
     if isinstance(value, list):
         return [_plain(v) for v in value]
     if isinstance(value, dict):
