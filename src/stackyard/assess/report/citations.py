@@ -9,7 +9,7 @@ proves what is missing), its first evidence otherwise.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TypeVar
 
 from stackyard.assess.model import ControlResult, Evidence
@@ -58,3 +58,18 @@ def counted(control: ControlResult) -> str:
         return ""
     done = sum(u.counted for u in control.units)
     return f"{done} of {len(control.units)}"
+
+
+def counted_line(control: ControlResult, quote: Callable[[str], str] = str) -> str:
+    """``Counted: 17 of 18; not counted: a, b, and 4 more`` (empty for a control without units).
+
+    ``quote`` escapes each name for the report's format.
+    """
+    if not control.units:
+        return ""
+    names, more = first([u.name for u in control.units if not u.counted])
+    text = f"Counted: {counted(control)}"
+    if names:
+        text += "; not counted: " + ", ".join(quote(n) for n in names)
+        text += f", {and_more(more)}" if more else ""
+    return text

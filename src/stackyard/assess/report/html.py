@@ -21,7 +21,7 @@ from stackyard.assess.model import (
     Evidence,
     WorkloadFinding,
 )
-from stackyard.assess.report.citations import and_more, counted, first
+from stackyard.assess.report.citations import and_more, counted_line, first
 from stackyard.assess.report.locations import span
 from stackyard.assess.report.markdown import PRIORITIES, SEVERITY_ORDER
 
@@ -204,12 +204,7 @@ def _units(control: ControlResult) -> str:
     """``Counted: 17 of 18`` and the names of the units not counted."""
     if not control.units:
         return ""
-    left_out = [u.name for u in control.units if not u.counted]
-    names, more = first(left_out)
-    text = f"Counted: {counted(control)}"
-    if left_out:
-        text += f"; not counted: {', '.join(names)}" + (f", {and_more(more)}" if more else "")
-    return f'<div class="muted">{escape(text)}</div>'
+    return f'<div class="muted">{escape(counted_line(control))}</div>'
 
 
 def _control_row(control: ControlResult, root: str) -> str:

@@ -21,7 +21,7 @@ from stackyard.assess.model import (
     Evidence,
     WorkloadFinding,
 )
-from stackyard.assess.report.citations import and_more, counted, first
+from stackyard.assess.report.citations import and_more, counted_line, first
 from stackyard.assess.report.locations import link, span
 from stackyard.assess.report.notices import summarised
 from stackyard.assess.report.tally import excepted_line, excluded_line
@@ -132,11 +132,7 @@ def _verdict(control: ControlResult, root: str, link_base: str) -> list[str]:
         if spans:
             lines.append(f"  - {label}: {_cited(spans, root, link_base)}")
     if control.units:
-        left_out, more = first([u.name for u in control.units if not u.counted])
-        names = ", ".join(cell(n) for n in left_out) + (f", {and_more(more)}" if more else "")
-        lines.append(
-            f"  - Counted: {counted(control)}" + (f"; not counted: {names}" if names else "")
-        )
+        lines.append(f"  - {counted_line(control, cell)}")
     return lines
 
 
