@@ -7,6 +7,7 @@ import importlib
 import pytest
 
 PACKAGES = [
+    "stackyard.app",
     "stackyard.assess",
     "stackyard.assess.detectors",
     "stackyard.assess.inputs",
