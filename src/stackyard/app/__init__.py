@@ -12,6 +12,7 @@ JSON shape (``stackyard.dev/<name>/v1``), with a JSON Schema in ``docs/schemas/`
 
 from __future__ import annotations
 
+from stackyard.app.planning import PlanRefusedError, plan_without_errors
 from stackyard.app.versioning import schema_id
 
-__all__ = ["schema_id"]
+__all__ = ["PlanRefusedError", "plan_without_errors", "schema_id"]
