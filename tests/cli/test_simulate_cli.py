@@ -35,7 +35,7 @@ def test_json_and_svg_outputs(cli: Cli, tmp_path: Path) -> None:
     )
     assert result.exit_code == 0, result.stderr
     data = json.loads(result.stdout)
-    assert data["schemaVersion"] == 1
+    assert next(iter(data)) == "schema" and data["schema"] == "stackyard.dev/incident/v1"
     assert {c["id"] for c in data["contract"]} == {"C1", "C2", "C3", "C4", "C5", "C6"}
     kinds = {(e["kind"], e["function"], e["at"]) for e in data["timeline"]}
     assert ("exhausted", "secret-refresh", "1h") in kinds
@@ -104,3 +104,16 @@ def test_bad_input_exits_2_with_a_clear_message(cli: Cli, tmp_path: Path) -> Non
         str(tmp_path / "no" / "x.svg"),
     )
     assert nowhere.exit_code == 2 and "directory does not exist" in nowhere.stderr
+
+
+def test_a_spec_that_plans_with_errors_is_refused_with_its_findings(
+    cli: Cli, tmp_path: Path
+) -> None:
+    spec = tmp_path / "platform.yaml"
+    text = (EXAMPLES / "aws-standard.yaml").read_text(encoding="utf-8")
+    text = text.replace("  cni: cilium", "  cni: canal").replace("  ciliumRoutingMode: eni", "")
+    spec.write_text(text, encoding="utf-8")
+    result = cli("simulate", str(spec), "--fail", "mgmt", "--for", "1h")
+    assert result.exit_code == 1
+    assert "SY404" in result.stdout
+    assert f"error: {spec} has " in result.stderr and "error finding" in result.stderr

@@ -13,6 +13,26 @@ JSON shape (``stackyard.dev/<name>/v1``), with a JSON Schema in ``docs/schemas/`
 from __future__ import annotations
 
 from stackyard.app.planning import PlanRefusedError, plan_without_errors
+from stackyard.app.simulate import (
+    FailureMatrixResult,
+    Incident,
+    SimulateRequest,
+    SimulationModel,
+    SimulationResult,
+    check_simulate_usage,
+    simulate,
+)
 from stackyard.app.versioning import schema_id
 
-__all__ = ["PlanRefusedError", "plan_without_errors", "schema_id"]
+__all__ = [
+    "FailureMatrixResult",
+    "Incident",
+    "PlanRefusedError",
+    "SimulateRequest",
+    "SimulationModel",
+    "SimulationResult",
+    "check_simulate_usage",
+    "plan_without_errors",
+    "schema_id",
+    "simulate",
+]

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from stackyard import __version__
+from stackyard.app import SimulateRequest
 from stackyard.cli.commands.assess import AssessOptions, ReportFormat, assess_command
 from stackyard.cli.commands.catalog import catalog_command
 from stackyard.cli.commands.diff import diff_command
@@ -206,7 +207,8 @@ def simulate(
     ] = False,
 ) -> int:
     """Simulate failures: what degrades when, which contract clauses and SLOs hold."""
-    return simulate_command(spec, fail, duration, scenario, all_single, output, svg, strict)
+    request = SimulateRequest(fail, duration, scenario, all_single, svg, strict)
+    return simulate_command(spec, request, output)
 
 
 @app.command("diff")

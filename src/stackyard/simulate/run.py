@@ -21,8 +21,6 @@ from stackyard.simulate.scenario import Scenario
 from stackyard.simulate.slo import SloEffect, slo_effects
 from stackyard.spec.units import format_duration
 
-SCHEMA_VERSION = 1
-
 
 @dataclass(frozen=True)
 class IncidentReport:
@@ -35,11 +33,14 @@ class IncidentReport:
     disaster_recovery: DisasterRecovery
 
     def as_dict(self) -> dict[str, Any]:
-        """The JSON document ``simulate --output json`` prints (schema version 1)."""
+        """JSON shape of the incident.
+
+        ``stackyard.app`` opens it with the versioned ``"schema"`` (``incident``) when it
+        is a whole document, as ``simulate --output json`` prints it.
+        """
         simulation = self.simulation
         platform = simulation.model.plan.spec.platform
         return {
-            "schemaVersion": SCHEMA_VERSION,
             "platform": platform.name,
             "scenario": {
                 "name": simulation.scenario.name,

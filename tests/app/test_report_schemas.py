@@ -1,0 +1,78 @@
+"""The JSON the report commands print matches its JSON Schema in docs/schemas.
+
+Each output is the real one, printed by the command line; each opens with ``"schema"``,
+whose value is the schema's ``$id``.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+from typer.testing import CliRunner
+
+from stackyard.app import schema_id
+from stackyard.cli.main import app
+from tests.conftest import ROOT
+from tests.simulate.conftest import LOCAL
+
+SCHEMAS = ROOT / "docs" / "schemas"
+
+
+@cache
+def schema(name: str) -> dict[str, Any]:
+    """The JSON Schema of ``name``, checked as a Draft 2020-12 schema."""
+    document: dict[str, Any] = json.loads((SCHEMAS / f"{name}.v1.json").read_text("utf-8"))
+    jsonschema.Draft202012Validator.check_schema(document)
+    return document
+
+
+def printed(*args: str, code: int = 0) -> dict[str, Any]:
+    """What ``stackyard ARGS -o json`` prints, after checking its exit code."""
+    result = CliRunner().invoke(app, [*args, "-o", "json"], catch_exceptions=False)
+    assert result.exit_code == code, result.stderr
+    data: dict[str, Any] = json.loads(result.stdout)
+    return data
+
+
+def assert_matches(name: str, data: dict[str, Any]) -> None:
+    """``data`` opens with its schema id and is valid against ``docs/schemas/NAME.v1.json``."""
+    assert next(iter(data)) == "schema"
+    assert data["schema"] == schema_id(name) == schema(name)["$id"]
+    errors = sorted(
+        jsonschema.Draft202012Validator(schema(name)).iter_errors(data),
+        key=lambda e: list(e.absolute_path),
+    )
+    assert not errors, [f"{list(e.absolute_path)}: {e.message}" for e in errors[:5]]
+
+
+def test_simulate_without_a_failure_prints_a_simulation_model() -> None:
+    assert_matches("simulation-model", printed("simulate", str(LOCAL)))
+
+
+def test_simulate_one_failure_prints_an_incident() -> None:
+    assert_matches("incident", printed("simulate", str(LOCAL), "--fail", "mgmt", "--for", "3h"))
+
+
+def test_simulate_a_scenario_prints_an_incident(tmp_path: Path) -> None:
+    scenario = tmp_path / "staged.yaml"
+    scenario.write_text(
+        "name: staged\nsteps:\n  - {at: 0s, fail: mgmt}\n  - {at: 1h, recover: mgmt}\n", "utf-8"
+    )
+    assert_matches("incident", printed("simulate", str(LOCAL), "--scenario", str(scenario)))
+
+
+def test_simulate_all_single_failures_prints_a_failure_matrix() -> None:
+    data = printed("simulate", str(LOCAL), "--all-single-failures", "--for", "30m")
+    assert_matches("failure-matrix", data)
+
+
+@pytest.mark.parametrize("name", ["simulation-model", "incident", "failure-matrix"])
+def test_a_schema_refuses_an_output_without_its_version(name: str) -> None:
+    validator = jsonschema.Draft202012Validator(schema(name))
+    assert not validator.is_valid({})
+    assert not validator.is_valid({"schema": "stackyard.dev/other/v1"})
