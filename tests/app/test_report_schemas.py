@@ -17,8 +17,10 @@ from typer.testing import CliRunner
 
 from stackyard.app import schema_id
 from stackyard.cli.main import app
+from tests.app.conftest import break_tree
 from tests.conftest import ROOT
 from tests.simulate.conftest import LOCAL
+from tests.validate.test_hydrate import make_chart
 
 SCHEMAS = ROOT / "docs" / "schemas"
 
@@ -50,6 +52,22 @@ def assert_matches(name: str, data: dict[str, Any]) -> None:
     assert not errors, [f"{list(e.absolute_path)}: {e.message}" for e in errors[:5]]
 
 
+def test_validate_of_a_clean_tree_prints_a_validation(rendered_poc: Path) -> None:
+    data = printed("validate", str(rendered_poc))
+    assert_matches("validation", data)
+    assert data["summary"]["error"] == 0 and data["hydration"] is None
+
+
+def test_validate_with_findings_and_hydration_prints_a_validation(
+    poc_tree: Path, tmp_path: Path
+) -> None:
+    break_tree(poc_tree)
+    make_chart(tmp_path, "longhorn", "1.12.1")
+    data = printed("validate", str(poc_tree), "--hydrate", "--charts", str(tmp_path), code=1)
+    assert_matches("validation", data)
+    assert data["findings"] and data["hydration"]["releases"] == 1
+
+
 def test_simulate_without_a_failure_prints_a_simulation_model() -> None:
     assert_matches("simulation-model", printed("simulate", str(LOCAL)))
 
@@ -71,7 +89,7 @@ def test_simulate_all_single_failures_prints_a_failure_matrix() -> None:
     assert_matches("failure-matrix", data)
 
 
-@pytest.mark.parametrize("name", ["simulation-model", "incident", "failure-matrix"])
+@pytest.mark.parametrize("name", ["validation", "simulation-model", "incident", "failure-matrix"])
 def test_a_schema_refuses_an_output_without_its_version(name: str) -> None:
     validator = jsonschema.Draft202012Validator(schema(name))
     assert not validator.is_valid({})

@@ -22,6 +22,7 @@ from stackyard.app.simulate import (
     check_simulate_usage,
     simulate,
 )
+from stackyard.app.validate import Validation, validate
 from stackyard.app.versioning import schema_id
 
 __all__ = [
@@ -31,8 +32,10 @@ __all__ = [
     "SimulateRequest",
     "SimulationModel",
     "SimulationResult",
+    "Validation",
     "check_simulate_usage",
     "plan_without_errors",
     "schema_id",
     "simulate",
+    "validate",
 ]

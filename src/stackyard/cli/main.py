@@ -101,11 +101,7 @@ def validate(
     ] = None,
 ) -> int:
     """Check a tree against Kubernetes and CRD schemas, chart values and GitOps wiring."""
-    if hydrate and charts is None:
-        raise typer.BadParameter("--hydrate needs --charts DIR")
-    return validate_command(
-        directory, output, kubernetes_version, charts if hydrate else None, images
-    )
+    return validate_command(directory, output, kubernetes_version, hydrate, charts, images)
 
 
 @app.command("assess")

@@ -1,4 +1,4 @@
-"""``stackyard validate DIR``: prove a GitOps tree against real schemas and charts."""
+"""``stackyard validate DIR``: print what :func:`stackyard.app.validate` found."""
 
 from __future__ import annotations
 
@@ -7,47 +7,43 @@ from pathlib import Path
 
 from rich.table import Table
 
+from stackyard.app import Validation, validate
 from stackyard.cli.errors import FINDINGS, OK
 from stackyard.cli.output import OutputFormat, console, counted, print_json
-from stackyard.fsio.write import write_text
-from stackyard.validate.run import validate_directory
 
 
 def validate_command(
     directory: Path,
     output: OutputFormat,
     kubernetes_version: str | None,
+    hydrate: bool,
     charts: Path | None,
     images: Path | None,
 ) -> int:
     """Validate ``directory``; exit 1 when any error finding exists."""
-    report = validate_directory(directory, kubernetes_version, charts)
-    if report.hydration is not None:
-        target = images or directory / "images.txt"
-        write_text(target, report.hydration.inventory(), option="--images")
+    result = validate(
+        directory,
+        kubernetes_version=kubernetes_version,
+        hydrate=hydrate,
+        charts=charts,
+        images=images,
+    )
+    if result.images is not None:
         print(
-            f"hydrated {counted(report.hydration.rendered, 'release')}; "
-            f"{counted(len(report.hydration.images), 'image')} listed in {target}",
+            f"hydrated {counted(result.hydrated_releases, 'release')}; "
+            f"{counted(result.image_count, 'image')} listed in {result.images}",
             file=sys.stderr,
         )
     if output is OutputFormat.json:
-        print_json(
-            {
-                "directory": str(report.root),
-                "kubernetesVersion": report.kubernetes_version,
-                "files": report.files,
-                "objects": report.objects,
-                "objectsChecked": report.checked,
-                "findings": [f.as_dict() for f in report.problems],
-                "unchecked": [f.as_dict() for f in report.unchecked],
-                "summary": {
-                    "error": len(report.errors),
-                    "warning": len(report.problems) - len(report.errors),
-                    "unchecked": len(report.unchecked),
-                },
-            }
-        )
-        return FINDINGS if report.errors else OK
+        print_json(result.as_dict())
+    else:
+        print_text(result)
+    return FINDINGS if result.failed else OK
+
+
+def print_text(result: Validation) -> None:
+    """The findings and what could not be checked as tables, then the counts."""
+    report = result.report
     out = console()
     for title, rows in (
         ("Validation findings", report.problems),
@@ -66,8 +62,7 @@ def validate_command(
     out.print(
         f"{counted(report.files, 'manifest file')}, {counted(report.objects, 'object')}, "
         f"{report.checked} checked against Kubernetes {report.kubernetes_version} and CRD "
-        f"schemas: {counted(len(report.errors), 'error')}, "
-        f"{counted(len(report.problems) - len(report.errors), 'warning')}, "
+        f"schemas: {counted(len(result.errors), 'error')}, "
+        f"{counted(len(result.warnings), 'warning')}, "
         f"{len(report.unchecked)} not checked"
     )
-    return FINDINGS if report.errors else OK

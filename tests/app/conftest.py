@@ -1,0 +1,39 @@
+"""Fixtures of the use-case tests: a rendered tree to validate, copied per test."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from stackyard.plan import make_plan
+from stackyard.render import write_tree
+from stackyard.render.build import render_metadata, render_plan
+from stackyard.spec import load_spec
+from tests.conftest import EXAMPLES
+
+
+@pytest.fixture(scope="session")
+def rendered_poc(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The community-poc example rendered once (never written to by a test)."""
+    out = tmp_path_factory.mktemp("render") / "poc"
+    plan = make_plan(load_spec(EXAMPLES / "community-poc.yaml"))
+    write_tree(render_plan(plan), out, render_metadata(plan))
+    return out
+
+
+@pytest.fixture
+def poc_tree(rendered_poc: Path, tmp_path: Path) -> Path:
+    """A copy of the rendered community-poc tree this test may change."""
+    copy = tmp_path / "tree"
+    shutil.copytree(rendered_poc, copy)
+    return copy
+
+
+def break_tree(tree: Path) -> None:
+    """Plant a secret value and a misspelt field: one secret and one schema error."""
+    values = tree / "values" / "common" / "grafana.yaml"
+    values.write_text(values.read_text() + "adminPassword: Sup3rS3cretPassw0rd\n")
+    base = tree / "manifests" / "poc" / "base" / "namespaces.yaml"
+    base.write_text(base.read_text().replace("  labels:", "  lables:", 1))
