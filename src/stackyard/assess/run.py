@@ -30,6 +30,9 @@ from stackyard.assess.roadmap import build_roadmap
 from stackyard.assess.scoring import cnmm_level, score
 from stackyard.assess.workloads import WorkloadScanner
 from stackyard.errors import InputError, Location, Problem
+from stackyard.progress import Progress, no_progress
+
+DETECTING = "running detectors"
 
 
 def assess_directory(
@@ -37,13 +40,16 @@ def assess_directory(
     charts: Path | None = None,
     workers: int | None = None,
     exclusions: Exclusions | None = None,
+    progress: Progress = no_progress,
 ) -> Assessment:
     """Assess the repository at ``root``; with ``charts``, hydrate releases found there.
 
     ``workers`` parse files ahead on large trees (None: one per spare core; 0: none);
     the result is the same for any number. ``exclusions`` are the exclude rules (None:
     the defaults, which leave out vendored dependencies and test fixtures); what they
-    left out is counted in ``stats`` and listed in ``excluded``.
+    left out is counted in ``stats`` and listed in ``excluded``. ``progress`` hears
+    "reading files" (per file; the total is known when the walk ends), "hydrating
+    releases" with ``charts``, and "running detectors" (per detector).
 
     Raises:
         InputError: ``root`` (or ``charts``) is not a directory.
@@ -61,9 +67,9 @@ def assess_directory(
             scanner.add(obj.data, obj.doc, obj.base)
 
     with _bulk_allocation():
-        index = index_repository(root, notices, (check,), charts, workers, exclusions)
+        index = index_repository(root, notices, (check,), charts, workers, exclusions, progress)
         model = load_model()
-        results = run_detectors(model, index, notices)
+        results = run_detectors(model, index, notices, progress)
         areas = score(model, results)
         context = platform_context(index)
         excluded = exclusions.excluded()
@@ -84,12 +90,17 @@ def assess_directory(
 
 
 def run_detectors(
-    model: MaturityModel, index: RepositoryIndex, notices: list[Notice]
+    model: MaturityModel,
+    index: RepositoryIndex,
+    notices: list[Notice],
+    progress: Progress = no_progress,
 ) -> Mapping[str, DetectorResult]:
-    """Run every detector the model names, once each."""
+    """Run every detector the model names, once each (``progress`` hears each one)."""
     registry = detectors_by_name()
     results: dict[str, DetectorResult] = {}
-    for name in sorted(model.detector_names()):
+    names = sorted(model.detector_names())
+    for done, name in enumerate(names):
+        progress(DETECTING, done, len(names))
         detector = registry[name]
         try:
             results[name] = detector.detect(index)
@@ -100,6 +111,7 @@ def run_detectors(
                 )
             )
             results[name] = DetectorResult("missing", (), "detector failed", detector.looks_for)
+    progress(DETECTING, len(names), len(names))
     return results
 
 

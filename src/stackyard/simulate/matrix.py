@@ -12,11 +12,13 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
+from stackyard.progress import Progress, no_progress
 from stackyard.simulate.engine import FunctionOutcome, Simulation, simulate
 from stackyard.simulate.model import RuntimeModel
 from stackyard.simulate.scenario import outage
 
 WORKLOADS = "workloads"
+SIMULATING = "simulating failures"
 
 
 @dataclass(frozen=True)
@@ -101,17 +103,22 @@ def single_failure_targets(model: RuntimeModel) -> list[tuple[str, frozenset[str
     return targets
 
 
-def failure_matrix(model: RuntimeModel, duration: float) -> FailureMatrix:
-    """Simulate every single failure for ``duration`` seconds."""
+def failure_matrix(
+    model: RuntimeModel, duration: float, progress: Progress = no_progress
+) -> FailureMatrix:
+    """Simulate every single failure for ``duration`` seconds (``progress``: each one)."""
     rows = []
     harmless = []
-    for target, services in single_failure_targets(model):
+    targets = single_failure_targets(model)
+    for done, (target, services) in enumerate(targets):
+        progress(SIMULATING, done, len(targets))
         simulation = simulate(model, outage(f"{target} down", target, services, duration))
         row = _row(target, simulation)
         if row.effects:
             rows.append(row)
         else:
             harmless.append(target)
+    progress(SIMULATING, len(targets), len(targets))
     return FailureMatrix(duration, tuple(rows), tuple(harmless))
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from stackyard.plan import Plan
+from stackyard.progress import Progress, no_progress
 from stackyard.render.build import render_plan
 from stackyard.simulate.backups import DisasterRecovery, check_disaster_recovery
 from stackyard.simulate.contract import ContractVerdict, judge_contract
@@ -110,9 +111,9 @@ class IncidentReport:
         }
 
 
-def prepare(plan: Plan) -> RuntimeModel:
-    """Render ``plan`` in memory and build its runtime model."""
-    return build_runtime_model(plan, render_plan(plan))
+def prepare(plan: Plan, progress: Progress = no_progress) -> RuntimeModel:
+    """Render ``plan`` in memory and build its runtime model (``progress``: the render)."""
+    return build_runtime_model(plan, render_plan(plan, progress))
 
 
 def run_scenario(model: RuntimeModel, scenario: Scenario) -> IncidentReport:

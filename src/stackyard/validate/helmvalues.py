@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from stackyard.kube import merge_values
+from stackyard.progress import Progress, no_progress
 from stackyard.validate.chartkeys import (
     ChartKeys,
     chart_keys,
@@ -24,11 +25,20 @@ from stackyard.validate.repository import Repository
 from stackyard.validate.topology import VALUES_REF, ClusterSecret, helm_sources
 from stackyard.yamlio import LocatedDocument
 
+CHECKING = "checking values"
 
-def check_values(repository: Repository) -> Iterator[ValidationFinding]:
-    """Key and schema findings for every values file the tree's charts use."""
+
+def check_values(
+    repository: Repository, progress: Progress = no_progress
+) -> Iterator[ValidationFinding]:
+    """Key and schema findings for every values file the tree's charts use.
+
+    ``progress`` hears "checking values" once per chart source.
+    """
     checked: set[tuple[str, str]] = set()
-    for helm in helm_sources(repository):
+    sources = list(helm_sources(repository))
+    for done, helm in enumerate(sources):
+        progress(CHECKING, done, len(sources))
         source = helm.source
         chart = str(source.get("chart") or source.get("path") or "")
         keys = chart_keys(chart, str(source.get("targetRevision")))
@@ -47,6 +57,7 @@ def check_values(repository: Repository) -> Iterator[ValidationFinding]:
                     checked.add((relative, chart))
                     yield from _unknown(keys, relative, layer)
             yield from _schema(keys, files, cluster)
+    progress(CHECKING, len(sources), len(sources))
 
 
 def value_layers(

@@ -22,6 +22,7 @@ import helm_python as helm
 
 from stackyard.errors import Location, YamlError
 from stackyard.kube import merge_values, pod_spec
+from stackyard.progress import Progress, no_progress
 from stackyard.validate.crdschemas import check_resource
 from stackyard.validate.findings import ValidationFinding
 from stackyard.validate.helmvalues import value_layers
@@ -32,6 +33,7 @@ from stackyard.validate.topology import helm_sources
 from stackyard.yamlio import load_yaml_documents
 
 CONTAINER_LISTS = ("initContainers", "containers", "ephemeralContainers")
+HYDRATING = "hydrating releases"
 
 
 @dataclass(frozen=True, order=True)
@@ -105,11 +107,19 @@ def local_charts(directory: Path) -> dict[tuple[str, str], Path]:
     return found
 
 
-def hydrate(repository: Repository, charts: Path, version: str) -> Hydration:
-    """Render and check every chart of the tree that ``charts`` holds."""
+def hydrate(
+    repository: Repository, charts: Path, version: str, progress: Progress = no_progress
+) -> Hydration:
+    """Render and check every chart of the tree that ``charts`` holds.
+
+    ``progress`` hears "hydrating releases" once per release on each of its clusters.
+    """
     result = Hydration()
     available = local_charts(charts)
-    for helm_source in helm_sources(repository):
+    sources = list(helm_sources(repository))
+    total = sum(len(s.clusters) for s in sources)
+    done = 0
+    for helm_source in sources:
         source, helm_values = helm_source.source, helm_source.source["helm"]
         name = str(source.get("chart") or str(source.get("path") or "").rsplit("/", 1)[-1])
         chart_version = str(source.get("targetRevision") or "").lstrip("v")
@@ -124,9 +134,12 @@ def hydrate(repository: Repository, charts: Path, version: str) -> Hydration:
                     "unchecked",
                 )
             )
+            done += len(helm_source.clusters)
             continue
         release = str(helm_values.get("releaseName") or name)
         for cluster in helm_source.clusters:
+            progress(HYDRATING, done, total)
+            done += 1
             values: dict[str, Any] = {}
             for _, layer in value_layers(repository, helm_values.get("valueFiles") or [], cluster):
                 if isinstance(layer.data, dict):
@@ -135,6 +148,7 @@ def hydrate(repository: Repository, charts: Path, version: str) -> Hydration:
             result.findings += _render(
                 path, values, release, helm_source.namespace, app, version, where, result
             )
+    progress(HYDRATING, total, total)
     return result
 
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from stackyard.errors import Location
+from stackyard.progress import Progress, no_progress
 from stackyard.validate.crdschemas import check_resource, crd_schemas_in
 from stackyard.validate.findings import CheckName, ValidationFinding
 from stackyard.validate.kube import UnknownKindError, validate_builtin
@@ -29,6 +30,7 @@ from stackyard.validate.toolinputs import TEMPLATE_REASON
 from stackyard.yamlio import LocatedDocument
 
 REQUIRED = ("apiVersion", "kind", "metadata")
+CHECKING = "checking schemas"
 # CRDs the Kubernetes distribution itself installs (RKE2's helm-controller), whose
 # schemas the reference data does not hold yet: reported as unchecked, not as invalid.
 DISTRIBUTION_KINDS = {
@@ -57,20 +59,25 @@ class ObjectCheck:
     checked: int = 0
 
 
-def check_objects(repository: Repository, version: str) -> ObjectCheck:
+def check_objects(
+    repository: Repository, version: str, progress: Progress = no_progress
+) -> ObjectCheck:
     """Schema findings for every object, located at the offending field.
 
     A zero ``checked`` count is itself an error finding: a tree in which nothing was
-    validated must never read as a clean result.
+    validated must never read as a clean result. ``progress`` hears "checking schemas"
+    once per object.
     """
     documents = [document for _, document in repository.objects()]
     defined = crd_schemas_in(d.data for d in documents if isinstance(d.data, Mapping))
     findings = list(_tool_inputs(repository))
     checked = 0
-    for document in documents:
+    for done, document in enumerate(documents):
+        progress(CHECKING, done, len(documents))
         was_checked, found = check_object(document, version, defined)
         checked += was_checked
         findings += found
+    progress(CHECKING, len(documents), len(documents))
     if checked == 0:
         findings.append(
             ValidationFinding(

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from stackyard.errors import Location, YamlError
+from stackyard.progress import Progress, no_progress
 from stackyard.render.marker import read_marker
 from stackyard.validate.findings import ValidationFinding
 from stackyard.validate.jsonfiles import read_json_file
@@ -40,6 +41,7 @@ MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 # Elsewhere (a plain folder, ``extra/``, ``overrides/``) a document that names an
 # ``apiVersion`` and a ``kind`` is one too, so nothing a user adds escapes the checks.
 OBJECT_FOLDERS = ("apps", "bootstrap", "manifests")
+READING = "reading files"
 
 
 @dataclass
@@ -148,8 +150,11 @@ def list_items(document: LocatedDocument) -> Iterator[LocatedDocument]:
         yield replace(document, data=item, positions=where, start_line=where[2] or 1)
 
 
-def read_repository(root: Path) -> Repository:
-    """Load every manifest file under ``root`` (following no symlinks out of it)."""
+def read_repository(root: Path, progress: Progress = no_progress) -> Repository:
+    """Load every manifest file under ``root`` (following no symlinks out of it).
+
+    ``progress`` hears "reading files" once per manifest file.
+    """
     marker = read_marker(root)  # a damaged marker is an InputError naming it (exit 2)
     metadata: dict[str, Any] = marker.metadata.as_json() if marker else {}
     repository = Repository(root=root, metadata=metadata)
@@ -164,7 +169,8 @@ def read_repository(root: Path) -> Repository:
         and not path.is_dir()
     }
     repository.charts = chart_roots(paths)
-    for relative, path in paths.items():
+    for done, (relative, path) in enumerate(paths.items()):
+        progress(READING, done, len(paths))
         chart = template_chart(relative, repository.charts)
         if chart is not None:
             repository.templates[relative] = chart
@@ -179,6 +185,7 @@ def read_repository(root: Path) -> Repository:
                 repository.problems.append(
                     ValidationFinding(problem.location, "yaml", problem.message)
                 )
+    progress(READING, len(paths), len(paths))
     inputs = kustomize_inputs(repository.files)
     repository.tool_inputs = {
         path: f"{reason}, named by {by}" for path, (reason, by) in inputs.items()

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from stackyard.errors import InputError, Location, Problem
+from stackyard.progress import Progress, no_progress
 from stackyard.render.marker import MARKER
 from stackyard.spec.model import KUBERNETES_VERSION
 from stackyard.validate.findings import ValidationFinding
@@ -63,9 +64,16 @@ class ValidationReport:
 
 
 def validate_directory(
-    root: Path, kubernetes_version: str | None = None, charts: Path | None = None
+    root: Path,
+    kubernetes_version: str | None = None,
+    charts: Path | None = None,
+    progress: Progress = no_progress,
 ) -> ValidationReport:
     """Run every check over the tree at ``root``; with ``charts``, hydrate too.
+
+    ``progress`` hears each step as it goes: reading files, checking schemas (per
+    object), checking values (per chart source), scanning for secrets (per file) and,
+    with ``charts``, hydrating releases (per release and cluster).
 
     Raises:
         InputError: ``root`` is not a directory, ``kubernetes_version`` is not a version,
@@ -75,7 +83,7 @@ def validate_directory(
         _check_version(kubernetes_version, Location("--kubernetes-version"))
     if not root.is_dir():
         raise InputError([Problem(Location(str(root)), "", "not a directory")])
-    repository = read_repository(root)
+    repository = read_repository(root, progress)
     # The error names where the version came from: the option, the marker, or the tree.
     version, source = kubernetes_version, Location("--kubernetes-version")
     if version is None and repository.kubernetes_version:
@@ -89,16 +97,16 @@ def validate_directory(
         message = f"no Kubernetes schemas for version {version}"
         raise InputError([Problem(source, "", message)]) from e
     findings = list(repository.problems)
-    objects = check_objects(repository, version)
+    objects = check_objects(repository, version, progress)
     findings += objects.findings
-    findings += check_values(repository)
+    findings += check_values(repository, progress)
     findings += check_topology(repository)
-    findings += scan_tree(root)
+    findings += scan_tree(root, progress)
     hydration = None
     if charts is not None:
         if not charts.is_dir():
             raise InputError([Problem(Location(str(charts)), "", "charts directory not found")])
-        hydration = hydrate(repository, charts, version)
+        hydration = hydrate(repository, charts, version, progress)
         findings += hydration.findings
     return ValidationReport(
         root,

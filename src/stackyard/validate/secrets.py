@@ -31,7 +31,7 @@ import codecs
 import os
 import re
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from multiprocessing import get_context
 from pathlib import Path
 
@@ -54,6 +54,7 @@ from stackyard.kube.secrets import (
     is_secret_env_name,
     shape_kinds,
 )
+from stackyard.progress import Progress, no_progress
 from stackyard.render.marker import MARKER
 from stackyard.validate.findings import ValidationFinding
 
@@ -75,6 +76,8 @@ PLUGINS = [
     {"name": "SlackDetector"},
 ]
 PARALLEL_FROM = 400  # files; below this a worker pool costs more than it saves
+BATCHES_PER_WORKER = 8  # so progress moves while the workers scan
+SCANNING = "scanning for secrets"
 MAX_SCAN_BYTES = 4 * 1024 * 1024  # as for YAML; a larger file is listed as not scanned
 _BINARY_PROBE = 8192
 _PRINTABLE_RUN = re.compile(rb"[\t\x20-\x7e]{16,}")
@@ -97,8 +100,12 @@ _INDIRECT_REFERENCE_MAX = 240
 _VERDICT_CACHE = 100_000  # distinct lines remembered per file
 
 
-def scan_tree(root: Path) -> Iterator[ValidationFinding]:
-    """Every secret-looking value in the files under ``root``, sorted by file and line."""
+def scan_tree(root: Path, progress: Progress = no_progress) -> Iterator[ValidationFinding]:
+    """Every secret-looking value in the files under ``root``, sorted by file and line.
+
+    ``progress`` hears "scanning for secrets" as files are done: one by one in this
+    process, a batch at a time from the workers of a large tree.
+    """
     files = sorted(
         str(p)
         for p in root.rglob("*")
@@ -106,12 +113,22 @@ def scan_tree(root: Path) -> Iterator[ValidationFinding]:
         if not p.is_symlink() and not p.is_dir() and not _is_metadata(p.relative_to(root))
     )
     workers = min(os.cpu_count() or 1, 1 + len(files) // PARALLEL_FROM)
+    progress(SCANNING, 0, len(files))
     if workers > 1:  # detect-secrets is pure Python; a fleet-sized tree needs every core
-        chunks = [files[i::workers] for i in range(workers)]
+        # Several batches per worker, so progress moves while they run; the findings are
+        # sorted afterwards, so the batching never shows in the report.
+        count = workers * BATCHES_PER_WORKER
+        chunks = [files[i::count] for i in range(count)]
+        found: list[ValidationFinding] = []
+        done = 0
         with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
-            found = [f for part in pool.map(_scan_files, chunks) for f in part]
+            futures = {pool.submit(_scan_files, chunk): len(chunk) for chunk in chunks}
+            for future in as_completed(futures):
+                found += future.result()
+                done += futures[future]
+                progress(SCANNING, done, len(files))
     else:
-        found = _scan_files(files)
+        found = _scan_files(files, progress, len(files))
     yield from sorted(found)
 
 
@@ -124,14 +141,17 @@ def _is_metadata(relative: Path) -> bool:
     return ".git" in relative.parts or relative.as_posix() == MARKER
 
 
-def _scan_files(files: list[str]) -> list[ValidationFinding]:
+def _scan_files(
+    files: list[str], progress: Progress = no_progress, total: int = 0
+) -> list[ValidationFinding]:
     found: list[ValidationFinding] = []
     with transient_settings({"plugins_used": PLUGINS}) as settings:
         # Run on every line, this filter backtracks quadratically (a 999-character line
         # costs 30 ms); it is applied to the few lines with a hit instead (_plugin_hits).
         settings.disable_filters(_INDIRECT_REFERENCE)
-        for file in files:
+        for done, file in enumerate(files, start=1):
             found += scan_file(file)
+            progress(SCANNING, done, total)
     return found
 
 

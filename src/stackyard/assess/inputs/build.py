@@ -62,9 +62,11 @@ from stackyard.assess.inputs.tfreleases import terraform_objects, terraform_rele
 from stackyard.assess.inputs.umbrella import dependencies
 from stackyard.assess.inputs.walk import SourceFile, walk
 from stackyard.assess.model import Evidence, Notice, noted
+from stackyard.progress import Progress, no_progress
 from stackyard.yamlio import LocatedDocument
 
 ObjectObserver = Callable[[KubeObject], None]
+READING = "reading files"
 
 MARKER_FILES = frozenset(
     {"mkdocs.yml", "mkdocs.yaml", "pulumi.yaml", ".sops.yaml", "catalog-info.yaml"}
@@ -526,6 +528,7 @@ def index_repository(
     charts: Path | None = None,
     workers: int | None = None,
     exclusions: Exclusions | None = None,
+    progress: Progress = no_progress,
 ) -> RepositoryIndex:
     """Stream every file under ``root`` into a finished index.
 
@@ -538,14 +541,21 @@ def index_repository(
         workers: processes that parse ahead on large trees (None: one per spare
             core; 0: none).
         exclusions: the exclude rules (None: the defaults); they record what they left out.
+        progress: hears "reading files" as each file is taken into the index (their
+            number is unknown until the walk ends), then "hydrating releases".
     """
     builder = IndexBuilder(root, notices, observers, keep_all_values=charts is not None)
+    done = 0
+    progress(READING, done, None)
     for read in read_sources(walk(root, notices, exclusions), workers):
         builder.add(read)
+        done += 1
+        progress(READING, done, None)
+    progress(READING, done, done)
     builder.resolve_values()
     if charts is not None:
         rendered = hydrate_releases(
-            builder.index.child_releases(), charts, builder.add_object, notices
+            builder.index.child_releases(), charts, builder.add_object, notices, progress
         )
         builder.index.hydrated = rendered
         builder.index.stats["hydrated"] = len(rendered)

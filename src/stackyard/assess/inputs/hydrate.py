@@ -24,8 +24,10 @@ from stackyard.assess.inputs.objects import KubeObject, objects_in
 from stackyard.assess.inputs.releases import Release
 from stackyard.assess.model import Notice
 from stackyard.kube import merge_values
+from stackyard.progress import Progress, no_progress
 
 AddObject = Callable[[KubeObject, str], None]
+HYDRATING = "hydrating releases"
 
 
 def local_charts(directory: Path) -> dict[str, Path]:
@@ -44,27 +46,36 @@ def local_charts(directory: Path) -> dict[str, Path]:
 
 
 def hydrate_releases(
-    releases: Iterable[Release], charts: Path, add: AddObject, notices: list[Notice]
+    releases: Iterable[Release],
+    charts: Path,
+    add: AddObject,
+    notices: list[Notice],
+    progress: Progress = no_progress,
 ) -> set[tuple[str, str]]:
-    """Render every release whose chart is in ``charts``; return (release key, chart) of each."""
+    """Render every release whose chart is in ``charts``; return (release key, chart) of each.
+
+    ``progress`` hears "hydrating releases" once per chart of each release.
+    """
     if not charts.is_dir():
         notices.append(Notice(str(charts), "charts folder not found: nothing hydrated"))
         return set()
     available = local_charts(charts)
     rendered: set[tuple[str, str]] = set()
     missing: set[str] = set()
-    for release in releases:
-        for chart in dict.fromkeys(release.charts):
-            path = available.get(chart)
-            if path is None:
-                missing.add(chart)
-                continue
-            values: dict[str, Any] = {}
-            for layer in release.layers():
-                if layer.chart == chart and isinstance(layer.data, Mapping):
-                    values = merge_values(values, layer.data)
-            if _render(release, chart, path, values, add, notices):
-                rendered.add((release.key, chart))
+    pairs = [(release, chart) for release in releases for chart in dict.fromkeys(release.charts)]
+    for done, (release, chart) in enumerate(pairs):
+        progress(HYDRATING, done, len(pairs))
+        path = available.get(chart)
+        if path is None:
+            missing.add(chart)
+            continue
+        values: dict[str, Any] = {}
+        for layer in release.layers():
+            if layer.chart == chart and isinstance(layer.data, Mapping):
+                values = merge_values(values, layer.data)
+        if _render(release, chart, path, values, add, notices):
+            rendered.add((release.key, chart))
+    progress(HYDRATING, len(pairs), len(pairs))
     if missing:
         names = ", ".join(sorted(missing))
         notices.append(

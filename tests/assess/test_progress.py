@@ -1,0 +1,46 @@
+"""assess reports each long step to a progress receiver, and the report never depends on it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from stackyard.assess import assess_directory
+from stackyard.assess.inputs import reading
+from stackyard.plan import make_plan
+from stackyard.render import write_tree
+from stackyard.render.build import render_metadata, render_plan
+from stackyard.spec import load_spec
+from tests.conftest import EXAMPLES
+from tests.progress import Recorder
+from tests.validate.test_hydrate import make_chart
+
+
+@pytest.fixture(scope="module")
+def tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("render") / "out"
+    plan = make_plan(load_spec(EXAMPLES / "community-poc.yaml"))
+    write_tree(render_plan(plan), out, render_metadata(plan))
+    return out
+
+
+@pytest.mark.parametrize("workers", [0, 1])
+def test_every_step_reports_progress_to_its_total(
+    tree: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, workers: int
+) -> None:
+    monkeypatch.setattr(reading, "PARALLEL_FROM", 2)  # with workers: files parsed ahead
+    make_chart(tmp_path, "longhorn", "1.12.1")
+    recorder = Recorder()
+    assessment = assess_directory(tree, charts=tmp_path, workers=workers, progress=recorder)
+    recorder.assert_well_formed()
+    assert recorder.steps() == ["reading files", "hydrating releases", "running detectors"]
+    finals = {step: total for step, done, total in recorder.calls if done == total}
+    assert finals["reading files"] == assessment.stats["files"]
+    assert assessment.stats["hydrated"] >= 1
+    # Files are counted as they reach the index, in walk order, whoever parsed them.
+    files = assessment.stats["files"]
+    reading_calls = [done for step, done, _ in recorder.calls if step == "reading files"]
+    assert reading_calls == [*range(files + 1), files]
+    silent = assess_directory(tree, charts=tmp_path, workers=workers)
+    assert assessment.as_dict() == silent.as_dict()
