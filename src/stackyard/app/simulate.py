@@ -197,12 +197,11 @@ def simulate(
     """
     request = request or SimulateRequest()
     check_simulate_usage(request)
-    model = prepare(plan_without_errors(spec))
+    model = prepare(plan_without_errors(spec), progress)
     if request.all_single_failures:
         assert request.duration is not None  # checked above
         seconds = window_seconds(request.duration, COMMAND_LINE, "--for")
-        # ``progress`` is handed to the matrix once the library reports its steps.
-        return FailureMatrixResult(failure_matrix(model, seconds), model)
+        return FailureMatrixResult(failure_matrix(model, seconds, progress), model)
     if request.fail is None and request.scenario is None:
         return SimulationModel(model, check_disaster_recovery(model))
     if request.scenario is not None:

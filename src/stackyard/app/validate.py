@@ -109,8 +109,9 @@ def validate(
     if hydrate and charts is None:
         problem = Problem(Location("command line"), "", "--hydrate needs --charts DIR")
         raise InputError([problem])
-    # ``progress`` is handed to validate_directory once the library reports its steps.
-    report = validate_directory(directory, kubernetes_version, charts if hydrate else None)
+    report = validate_directory(
+        directory, kubernetes_version, charts if hydrate else None, progress
+    )
     if report.hydration is None:
         return Validation(report)
     target = images or directory / IMAGES_FILE
