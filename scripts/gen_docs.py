@@ -17,11 +17,11 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
+from stackyard.app import platform_schema
 from stackyard.assess.detectors import detectors_by_name
 from stackyard.assess.maturity import load_model
 from stackyard.catalog import load_catalog
 from stackyard.catalog.model import Component
-from stackyard.cli.commands.schema import platform_schema
 from stackyard.plan import ALL_CHECKS
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -120,7 +120,7 @@ def test_why_shows_dependencies_across_clusters(cli: Cli) -> None:
 def test_why_unknown_component_suggests(cli: Cli) -> None:
     result = cli("plan", str(EXAMPLES / "local-multicluster.yaml"), "--why", "kyvern")
     assert result.exit_code == 2
-    assert "did you mean 'kyverno'" in result.stdout
+    assert "unknown component 'kyvern' (did you mean 'kyverno'?)" in result.stderr
 
 
 @pytest.mark.parametrize("edition", ["community", "standard", "enterprise"])
@@ -190,7 +190,8 @@ def test_schema_rejects_unknown_keys(cli: Cli) -> None:
 
 def test_catalog_json_lists_every_component(cli: Cli) -> None:
     data = json.loads(cli("catalog", "-o", "json").stdout)
-    names = {entry["name"] for entry in data}
+    assert data["schema"] == "stackyard.dev/catalog/v1"
+    names = {entry["name"] for entry in data["components"]}
     assert {"cilium", "vault", "kyverno", "teleport"} <= names
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-import stackyard.cli.commands.catalog as catalog_module
+import stackyard.app.reference as catalog_module
 from stackyard.cli.errors import BROKEN_PIPE, BUG
 from stackyard.cli.main import app
 from tests.conftest import EXAMPLES

@@ -12,7 +12,26 @@ JSON shape (``stackyard.dev/<name>/v1``), with a JSON Schema in ``docs/schemas/`
 
 from __future__ import annotations
 
-from stackyard.app.planning import PlanRefusedError, plan_without_errors
+from stackyard.app.diffing import ManifestDiffResult, SpecDiffResult, diff
+from stackyard.app.planning import (
+    ClusterExplanation,
+    Explanation,
+    Need,
+    PlanRefusedError,
+    PlanResult,
+    Use,
+    explain,
+    plan,
+    plan_without_errors,
+)
+from stackyard.app.reference import CatalogListing, Starter, catalog, init, platform_schema
+from stackyard.app.rendering import (
+    RenderCheck,
+    RenderResult,
+    check_render,
+    check_render_usage,
+    render,
+)
 from stackyard.app.simulate import (
     FailureMatrixResult,
     Incident,
@@ -24,17 +43,44 @@ from stackyard.app.simulate import (
 )
 from stackyard.app.validate import Validation, validate
 from stackyard.app.versioning import schema_id
+from stackyard.plan import Finding
+from stackyard.spec import Edition, Provider
+from stackyard.spec.starter import Topology
 
 __all__ = [
+    "CatalogListing",
+    "ClusterExplanation",
+    "Edition",
+    "Explanation",
     "FailureMatrixResult",
+    "Finding",
     "Incident",
+    "ManifestDiffResult",
+    "Need",
     "PlanRefusedError",
+    "PlanResult",
+    "Provider",
+    "RenderCheck",
+    "RenderResult",
     "SimulateRequest",
     "SimulationModel",
     "SimulationResult",
+    "SpecDiffResult",
+    "Starter",
+    "Topology",
+    "Use",
     "Validation",
+    "catalog",
+    "check_render",
+    "check_render_usage",
     "check_simulate_usage",
+    "diff",
+    "explain",
+    "init",
+    "plan",
     "plan_without_errors",
+    "platform_schema",
+    "render",
     "schema_id",
     "simulate",
     "validate",

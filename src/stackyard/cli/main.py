@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from stackyard import __version__
-from stackyard.app import SimulateRequest
+from stackyard.app import Edition, Provider, SimulateRequest, Topology
 from stackyard.cli.commands.assess import AssessOptions, ReportFormat, assess_command
 from stackyard.cli.commands.catalog import catalog_command
 from stackyard.cli.commands.diff import diff_command
@@ -20,8 +20,6 @@ from stackyard.cli.commands.simulate import simulate_command
 from stackyard.cli.commands.validate import validate_command
 from stackyard.cli.errors import exit_codes
 from stackyard.cli.output import OutputFormat
-from stackyard.spec import Edition, Provider
-from stackyard.spec.starter import Topology
 
 app = typer.Typer(
     name="stackyard",

@@ -11,7 +11,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from stackyard.plan import Finding
+from stackyard.app import Finding
 
 
 class OutputFormat(StrEnum):

@@ -38,7 +38,6 @@ _DISRUPTIVE_SETTINGS = {
 _JUDGED_WITH_PLANS = frozenset(
     {"edition", "provider", "kubernetes.distribution", "kubernetes.version"}
 )
-FORMAT = 1
 # Capabilities whose loss breaks running workloads or loses data.
 _FOUNDATIONAL = frozenset(
     {
@@ -93,9 +92,8 @@ class SpecDiff:
         return fail_on_disruptive and bool(self.disruptive)
 
     def as_dict(self) -> dict[str, Any]:
-        """The JSON shape of ``stackyard diff --output json``."""
+        """The JSON shape of ``stackyard diff --output json``, after the ``schema`` app adds."""
         return {
-            "format": FORMAT,
             "changes": [c.as_dict() for c in self.changes],
             "summary": {"changes": len(self.changes), "disruptive": len(self.disruptive)},
         }

@@ -174,7 +174,7 @@ class Plan:
         return [(wave, sorted(names)) for wave, names in sorted(by_wave.items())]
 
     def as_dict(self) -> dict[str, Any]:
-        """The JSON shape of ``stackyard plan --output json``."""
+        """The JSON shape of ``stackyard plan --output json``, after the ``schema`` app adds."""
         platform = self.spec.platform
         return {
             "platform": platform.name,

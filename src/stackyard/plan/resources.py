@@ -58,6 +58,16 @@ class Budget:
     memory_requested: float
     schedulable_nodes: int
 
+    @property
+    def memory_allocatable_gib(self) -> float:
+        """Allocatable memory in GiB, as people read it."""
+        return self.memory_allocatable / GIB
+
+    @property
+    def memory_requested_gib(self) -> float:
+        """Requested memory in GiB, as people read it."""
+        return self.memory_requested / GIB
+
 
 def cluster_budget(cluster: Cluster, running: Iterable[tuple[Component, int]]) -> Budget:
     """Capacity of the nodes that take workloads against the requests of ``running``.

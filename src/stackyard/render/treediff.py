@@ -44,7 +44,6 @@ from stackyard.yamlio import load_yaml_documents
 
 Status = Literal["added", "removed", "changed"]
 MAX_FILE_BYTES = 4 * 1024 * 1024
-FORMAT = 1
 
 _DELETES_WHAT_IT_HOLDS = {
     ("", "Namespace"): "every object in the namespace is deleted",
@@ -124,11 +123,10 @@ class TreeDiff:
         return fail_on_disruptive and bool(self.disruptive)
 
     def as_dict(self) -> dict[str, Any]:
-        """The JSON shape of ``stackyard diff --manifests --output json``."""
+        """The JSON shape of ``diff --manifests --output json``, after the ``schema`` app adds."""
         statuses = [c.status for c in self.objects] + [c.status for c in self.files]
         counts = {status: statuses.count(status) for status in ("added", "removed", "changed")}
         return {
-            "format": FORMAT,
             "objects": [asdict(c) for c in self.objects],
             "files": [asdict(c) for c in self.files],
             "skipped": list(self.skipped),

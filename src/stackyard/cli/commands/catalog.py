@@ -4,21 +4,21 @@ from __future__ import annotations
 
 from rich.table import Table
 
-from stackyard.catalog import load_catalog
+from stackyard.app import catalog
 from stackyard.cli.errors import OK
 from stackyard.cli.output import OutputFormat, console, print_json
 
 
 def catalog_command(output: OutputFormat) -> int:
     """Print every catalog entry with its install method, placement and status."""
-    catalog = load_catalog()
+    listing = catalog()
     if output is OutputFormat.json:
-        print_json([c.model_dump(mode="json") for c in catalog])
+        print_json(listing.as_dict())
         return OK
-    table = Table(title=f"Catalog ({len(catalog)} components)", expand=False)
+    table = Table(title=f"Catalog ({len(listing.components)} components)", expand=False)
     for column in ("component", "provides", "editions", "roles", "wave", "upstream"):
         table.add_column(column, overflow="fold")
-    for component in catalog:
+    for component in listing.components:
         upstream = component.upstream
         status = str(upstream.lifecycle)
         if upstream.successor:

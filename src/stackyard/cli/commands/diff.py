@@ -1,9 +1,6 @@
-"""``stackyard diff OLD NEW``: what changes between two specs or two rendered trees.
+"""``stackyard diff OLD NEW``: print what :func:`stackyard.app.diff` found.
 
-Two specs are compared field by field through their plans. With ``--manifests``, or when
-either side is a folder ``render`` wrote (it holds the marker), the rendered trees are
-compared object by object, as ``kubectl diff`` and ``helm diff`` show manifests.
-``--fail-on-disruptive`` makes either a CI gate: exit 1 when a change is disruptive.
+``--fail-on-disruptive`` makes it a CI gate: exit 1 when a change is disruptive.
 """
 
 from __future__ import annotations
@@ -12,10 +9,9 @@ from pathlib import Path
 
 from rich.markup import escape
 
+from stackyard.app import ManifestDiffResult, SpecDiffResult, diff
 from stackyard.cli.errors import FINDINGS, OK
 from stackyard.cli.output import OutputFormat, console, counted, print_json
-from stackyard.plan.diff import SpecDiff, compare_specs
-from stackyard.render.treediff import TreeDiff, compare_rendered, is_rendered_tree
 
 _MARK = {"added": "+", "removed": "-", "changed": "~"}
 _DISRUPTIVE = " [bold red]DISRUPTIVE[/]"
@@ -30,22 +26,19 @@ def diff_command(
     fail_on_disruptive: bool = False,
 ) -> int:
     """Compare, print the differences, and exit 1 if asked to gate on disruption."""
-    result: SpecDiff | TreeDiff
-    if manifests or is_rendered_tree(old) or is_rendered_tree(new):
-        result = compare_rendered(old, new)
-    else:
-        result = compare_specs(old, new)
+    result = diff(old, new, manifests=manifests, fail_on_disruptive=fail_on_disruptive)
     if output is OutputFormat.json:
         print_json(result.as_dict())
-    elif isinstance(result, TreeDiff):
-        _print_tree_diff(result, old, new)
+    elif isinstance(result, ManifestDiffResult):
+        _print_tree_diff(result)
     else:
-        _print_spec_diff(result, old, new)
-    return FINDINGS if result.fails(fail_on_disruptive=fail_on_disruptive) else OK
+        _print_spec_diff(result)
+    return FINDINGS if result.failed else OK
 
 
-def _print_spec_diff(result: SpecDiff, old: Path, new: Path) -> None:
+def _print_spec_diff(found: SpecDiffResult) -> None:
     out = console()
+    result, old, new = found.diff, found.old, found.new
     if not result.changes:
         out.print("no changes")
         return
@@ -67,8 +60,9 @@ def _print_spec_diff(result: SpecDiff, old: Path, new: Path) -> None:
     out.print(f"{counted(len(result.changes), 'change')}, {len(result.disruptive)} disruptive")
 
 
-def _print_tree_diff(result: TreeDiff, old: Path, new: Path) -> None:
+def _print_tree_diff(found: ManifestDiffResult) -> None:
     out = console()
+    result, old, new = found.diff, found.old, found.new
     for skipped in result.skipped:
         out.print(escape(f"skipped {skipped}"))
     if not result.objects and not result.files:

@@ -1,29 +1,29 @@
-"""``stackyard init``: write a commented starter spec that plans cleanly."""
+"""``stackyard init [FILE]``: write a commented starter spec that plans cleanly."""
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
-from stackyard.cli.errors import BAD_INPUT, OK
-from stackyard.fsio.write import write_text
-from stackyard.spec import Edition, Provider, load_spec_text
-from stackyard.spec.starter import Topology, starter_spec
+from stackyard.app import Edition, Provider, Topology, init
+from stackyard.cli.errors import OK
+from stackyard.cli.output import OutputFormat, print_json
 
 
 def init_command(
-    edition: Edition, provider: Provider, topology: Topology, output: Path | None, force: bool
+    edition: Edition,
+    provider: Provider,
+    topology: Topology,
+    output: Path | None,
+    force: bool,
+    output_format: OutputFormat = OutputFormat.text,
 ) -> int:
     """Write the starter spec to ``output`` (stdout when None); never clobber by accident."""
-    text = starter_spec(edition, provider, topology)
-    load_spec_text(text, "<starter>")  # a starter that does not load is a bug: fail loudly
-    if output is None:
-        sys.stdout.write(text)
-        return OK
-    if os.path.lexists(output) and not force:
-        print(f"error: {output} exists; pass --force to overwrite it", file=sys.stderr)
-        return BAD_INPUT
-    write_text(output, text, option="--output")
-    print(f"wrote {output}", file=sys.stderr)
+    starter = init(edition, provider, topology, output, force=force)
+    if output_format is OutputFormat.json:
+        print_json(starter.as_dict())
+    elif starter.path is None:
+        sys.stdout.write(starter.text)
+    if starter.path is not None:
+        print(f"wrote {starter.path}", file=sys.stderr)
     return OK

@@ -1,23 +1,21 @@
-"""``stackyard render SPEC -o DIR [--check | --force] [--commit [-m MESSAGE]]``."""
+"""``stackyard render SPEC DIR [--check | --force] [--commit [-m MESSAGE]]``."""
 
 from __future__ import annotations
 
-import hashlib
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from stackyard.app import (
+    PlanRefusedError,
+    RenderCheck,
+    RenderResult,
+    check_render,
+    check_render_usage,
+    render,
+)
 from stackyard.cli.errors import FINDINGS, OK
-from stackyard.cli.output import console, counted, findings_table
-from stackyard.errors import InputError, Location, Problem
-from stackyard.fsio.read import read_input_bytes
-from stackyard.plan import make_plan
-from stackyard.render import WriteReport, check_tree, write_tree
-from stackyard.render.build import render_metadata, render_plan
-from stackyard.render.gitwork import commit_message, commit_render, path_mismatch, prepare_commit
-from stackyard.render.marker import MARKER
-from stackyard.spec import load_spec
-from stackyard.spec.load import MAX_SPEC_BYTES
+from stackyard.cli.output import OutputFormat, console, counted, findings_table, print_json
 
 SHOWN_UNKNOWN = 5
 
@@ -36,10 +34,60 @@ def _say(text: str) -> None:
     print(text, file=sys.stderr)
 
 
-def _summary(report: WriteReport, output: Path) -> None:
+def render_command(
+    spec: Path, directory: Path, options: RenderOptions, output: OutputFormat = OutputFormat.text
+) -> int:
+    """Render or check ``directory``; exit 1 when the plan has errors or the check fails."""
+    check_render_usage(
+        check=options.check, force=options.force, commit=options.commit, message=options.message
+    )
+
+    def waiting() -> None:
+        _say(f"waiting for another render of {directory.absolute()}")
+
+    try:
+        if options.check:
+            checked = check_render(spec, directory, on_wait=waiting)
+            return _report_check(checked, output)
+        result = render(
+            spec,
+            directory,
+            force=options.force,
+            commit=options.commit,
+            message=options.message,
+            on_wait=waiting,
+        )
+    except PlanRefusedError as refused:
+        console().print(findings_table(refused.findings))
+        _say(f"error: {refused}; nothing written")
+        return FINDINGS
+    if output is OutputFormat.json:
+        print_json(result.as_dict())
+    _summary(result)
+    return OK
+
+
+def _report_check(checked: RenderCheck, output: OutputFormat) -> int:
+    if output is OutputFormat.json:
+        print_json(checked.as_dict())
+    else:
+        for difference in checked.differences:
+            print(f"{difference.reason}: {difference.path}")
+    if checked.matches:
+        _say(f"{checked.directory} is exactly what {checked.spec} renders")
+        return OK
     _say(
-        f"wrote {counted(len(report.written), 'file')} to {output} ({report.unchanged} unchanged, "
-        f"{len(report.deleted)} no longer rendered and deleted)"
+        f"{checked.directory} differs from what {checked.spec} renders: "
+        f"{len(checked.differences)} paths"
+    )
+    return FINDINGS
+
+
+def _summary(result: RenderResult) -> None:
+    report = result.report
+    _say(
+        f"wrote {counted(len(report.written), 'file')} to {result.directory} "
+        f"({report.unchanged} unchanged, {len(report.deleted)} no longer rendered and deleted)"
     )
     if report.replaced:
         _say(f"overwrote {counted(len(report.replaced), 'file')} stackyard did not write (--force)")
@@ -55,69 +103,16 @@ def _summary(report: WriteReport, output: Path) -> None:
             f"left {counted(len(report.unknown), 'file')} stackyard did not write alone: "
             f"{_first_few(report.unknown)}"
         )
+    if result.commit_requested:
+        if result.commit is None:
+            _say("nothing to commit: the render changed no file in Git")
+        else:
+            _say(f"committed the render as {result.commit}")
+    if result.path_warning:
+        _say(f"warning: {result.path_warning}")
 
 
 def _first_few(paths: tuple[str, ...]) -> str:
     """The first paths, and how many more there are: a summary, not a listing."""
     more = len(paths) - SHOWN_UNKNOWN
     return ", ".join(paths[:SHOWN_UNKNOWN]) + (f" and {more} more" if more > 0 else "")
-
-
-def render_command(spec: Path, output: Path, options: RenderOptions) -> int:
-    """Plan, refuse on error findings, render in memory, then write, check or commit."""
-    usage = []
-    if options.check and (options.force or options.commit):
-        usage.append("--check writes nothing; it cannot be combined with --force or --commit")
-    if options.message is not None and not options.commit:
-        usage.append("--message needs --commit")
-    if usage:
-        raise InputError([Problem(Location("command line"), "", text) for text in usage])
-    plan = make_plan(load_spec(spec))
-    if plan.errors:
-        console().print(findings_table(plan.errors))
-        _say(f"error: {spec} has {counted(len(plan.errors), 'error finding')}; nothing written")
-        return FINDINGS
-    digest = hashlib.sha256(read_input_bytes(spec, max_bytes=MAX_SPEC_BYTES, what="the spec"))
-    metadata = render_metadata(plan, f"sha256:{digest.hexdigest()}")
-    tree = render_plan(plan)
-
-    def waiting() -> None:
-        _say(f"waiting for another render of {output.absolute()}")
-
-    if options.check:
-        differences = check_tree(tree, output, metadata, on_wait=waiting)
-        for difference in differences:
-            print(f"{difference.reason}: {difference.path}")
-        if differences:
-            _say(f"{output} differs from what {spec} renders: {len(differences)} paths")
-            return FINDINGS
-        _say(f"{output} is exactly what {spec} renders")
-        return OK
-
-    target = prepare_commit(output) if options.commit else None  # fail before writing
-
-    def commit(report: WriteReport) -> None:
-        if target is None:
-            return
-        present = [path for path, _ in tree] + [MARKER]
-        message = commit_message(metadata, options.message)
-        released = sorted(set(report.released) | set(report.deleted))
-        commit_id = commit_render(target, present, released, message)
-        if commit_id is None:
-            _say("nothing to commit: the render changed no file in Git")
-        else:
-            _say(f"committed the render as {commit_id}")
-
-    report = write_tree(
-        tree,
-        output,
-        metadata,
-        force=options.force,
-        on_wait=waiting,
-        then=commit,
-    )
-    _summary(report, output)
-    warning = path_mismatch(output, plan.spec.platform.gitops.path)
-    if warning:
-        _say(f"warning: {warning}")
-    return OK

@@ -1,0 +1,61 @@
+"""What changes between two specs, or between two rendered trees (``stackyard diff``).
+
+Two specs are compared field by field through their plans. With ``manifests``, or when
+either side is a folder ``render`` wrote (it holds the marker), the rendered trees are
+compared object by object, as ``kubectl diff`` and ``helm diff`` show manifests.
+The gate: with ``fail_on_disruptive``, a disruptive change fails the result.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from stackyard.app.versioning import schema_id
+from stackyard.plan.diff import SpecDiff, compare_specs
+from stackyard.render.treediff import TreeDiff, compare_rendered, is_rendered_tree
+
+
+@dataclass(frozen=True)
+class SpecDiffResult:
+    """Every spec change from ``old`` to ``new``, and which are disruptive."""
+
+    old: Path
+    new: Path
+    diff: SpecDiff
+    failed: bool  # a CI gate stops here: asked to, and something disrupts
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON shape of ``stackyard diff --output json``."""
+        return {"schema": schema_id("diff"), **self.diff.as_dict()}
+
+
+@dataclass(frozen=True)
+class ManifestDiffResult:
+    """Every rendered object and file that differs from ``old`` to ``new``."""
+
+    old: Path
+    new: Path
+    diff: TreeDiff
+    failed: bool  # a CI gate stops here: asked to, and something disrupts
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON shape of ``stackyard diff --manifests --output json``."""
+        return {"schema": schema_id("manifest-diff"), **self.diff.as_dict()}
+
+
+def diff(
+    old: Path, new: Path, *, manifests: bool = False, fail_on_disruptive: bool = False
+) -> SpecDiffResult | ManifestDiffResult:
+    """Compare two specs, or their renders, or two rendered folders.
+
+    Raises:
+        InputError: either side cannot be read, is invalid, or (for a rendered
+            comparison) plans with error findings.
+    """
+    if manifests or is_rendered_tree(old) or is_rendered_tree(new):
+        tree = compare_rendered(old, new)
+        return ManifestDiffResult(old, new, tree, tree.fails(fail_on_disruptive=fail_on_disruptive))
+    specs = compare_specs(old, new)
+    return SpecDiffResult(old, new, specs, specs.fails(fail_on_disruptive=fail_on_disruptive))

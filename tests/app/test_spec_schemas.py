@@ -1,0 +1,125 @@
+"""The JSON that plan, plan --why, render, render --check, diff, catalog and init print
+matches its JSON Schema in docs/schemas.
+
+Each output is the real one, printed by the command line; each opens with ``"schema"``,
+whose value is the schema's ``$id``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+from typer.testing import CliRunner
+
+from stackyard.app import schema_id
+from stackyard.cli.commands.init import init_command
+from stackyard.cli.commands.render import RenderOptions, render_command
+from stackyard.cli.main import app
+from stackyard.cli.output import OutputFormat
+from tests.conftest import EXAMPLES, ROOT
+from tests.plan.conftest import example_text
+
+SCHEMAS = ROOT / "docs" / "schemas"
+LOCAL = EXAMPLES / "local-multicluster.yaml"
+COMMUNITY = EXAMPLES / "community-poc.yaml"
+
+
+def assert_matches(name: str, data: dict[str, Any]) -> None:
+    """``data`` opens with its schema id and is valid against ``docs/schemas/NAME.v1.json``."""
+    schema = json.loads((SCHEMAS / f"{name}.v1.json").read_text(encoding="utf-8"))
+    assert next(iter(data)) == "schema"
+    assert data["schema"] == schema_id(name) == schema["$id"]
+    validator = jsonschema.Draft202012Validator(schema)
+    errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
+    assert not errors, [f"{list(e.absolute_path)}: {e.message}" for e in errors[:5]]
+    assert not validator.is_valid({**data, "schema": "stackyard.dev/other/v1"})
+
+
+def printed(*args: str, code: int = 0) -> dict[str, Any]:
+    """What ``stackyard ARGS --output json`` prints, after checking its exit code."""
+    result = CliRunner().invoke(app, [*args, "--output", "json"], catch_exceptions=False)
+    assert result.exit_code == code, result.stderr
+    data: dict[str, Any] = json.loads(result.stdout)
+    return data
+
+
+def printed_by(capsys: pytest.CaptureFixture[str], code: int, command: Any, *args: Any) -> Any:
+    """What a command function prints on stdout as JSON, after checking its exit code."""
+    assert command(*args) == code
+    return json.loads(capsys.readouterr().out)
+
+
+@pytest.mark.parametrize("example", ["local-multicluster", "community-poc", "aws-standard"])
+def test_plan_prints_a_plan(example: str) -> None:
+    assert_matches("plan", printed("plan", str(EXAMPLES / f"{example}.yaml")))
+
+
+def test_plan_with_error_findings_prints_a_plan(tmp_path: Path) -> None:
+    spec = tmp_path / "platform.yaml"
+    text = example_text("aws-standard").replace("  cni: cilium", "  cni: canal")
+    spec.write_text(text.replace("  ciliumRoutingMode: eni", ""), encoding="utf-8")
+    data = printed("plan", str(spec), code=1)
+    assert_matches("plan", data)
+    assert data["summary"]["error"] > 0
+
+
+@pytest.mark.parametrize("component", ["vault", "kyverno", "cilium-clustermesh", "cilium"])
+def test_plan_why_prints_an_explanation(component: str) -> None:
+    assert_matches("explanation", printed("plan", str(LOCAL), "--why", component))
+
+
+def test_render_and_render_check_print_their_reports(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out"
+    first = printed_by(
+        capsys, 0, render_command, COMMUNITY, out, RenderOptions(), OutputFormat.json
+    )
+    assert_matches("render", first)
+    assert first["written"]
+    checked = printed_by(
+        capsys, 0, render_command, COMMUNITY, out, RenderOptions(check=True), OutputFormat.json
+    )
+    assert_matches("render-check", checked)
+    assert checked["matches"] is True
+    (out / first["written"][0]).write_text("edited\n", encoding="utf-8")
+    differs = printed_by(
+        capsys, 1, render_command, COMMUNITY, out, RenderOptions(check=True), OutputFormat.json
+    )
+    assert_matches("render-check", differs)
+    assert differs["differences"] == [{"path": first["written"][0], "reason": "changed"}]
+
+
+def test_diff_of_two_specs_prints_a_diff(tmp_path: Path) -> None:
+    moved = tmp_path / "moved.yaml"
+    text = example_text("local-multicluster")
+    moved.write_text(text.replace("podCIDR: 10.102.0.0/16", "podCIDR: 10.103.0.0/16"))
+    data = printed("diff", str(LOCAL), str(moved))
+    assert_matches("diff", data)
+    assert data["summary"]["disruptive"] > 0
+
+
+def test_diff_manifests_prints_a_manifest_diff(tmp_path: Path) -> None:
+    moved = tmp_path / "moved.yaml"
+    text = example_text("local-multicluster")
+    moved.write_text(text.replace("podCIDR: 10.102.0.0/16", "podCIDR: 10.103.0.0/16"))
+    data = printed("diff", "--manifests", str(LOCAL), str(moved))
+    assert_matches("manifest-diff", data)
+    assert data["objects"] or data["files"]
+
+
+def test_catalog_prints_a_catalog() -> None:
+    assert_matches("catalog", printed("catalog"))
+
+
+def test_init_prints_a_starter(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    target = tmp_path / "platform.yaml"
+    data = printed_by(
+        capsys, 0, init_command, "standard", "local", "multi", target, False, OutputFormat.json
+    )
+    assert_matches("starter", data)
+    assert data["path"] == str(target) and target.read_text(encoding="utf-8") == data["text"]
