@@ -181,3 +181,11 @@ def test_platform_schema_is_a_schema_not_a_report() -> None:
     assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
     assert "schema" not in schema
     json.dumps(schema)
+
+
+def test_render_reports_its_progress_to_the_receiver(tmp_path: Path) -> None:
+    heard: list[tuple[str, int, int | None]] = []
+    render(LOCAL, tmp_path / "out", progress=lambda *step: heard.append(step))
+    assert heard and {step for step, _, _ in heard} == {"rendering"}
+    _, done, total = heard[-1]
+    assert total is not None and done == total > 1

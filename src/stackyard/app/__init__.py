@@ -28,6 +28,7 @@ from stackyard.app.reference import CatalogListing, Starter, catalog, init, plat
 from stackyard.app.rendering import (
     RenderCheck,
     RenderResult,
+    Waiting,
     check_render,
     check_render_usage,
     render,
@@ -70,6 +71,7 @@ __all__ = [
     "Topology",
     "Use",
     "Validation",
+    "Waiting",
     "catalog",
     "check_render",
     "check_render_usage",

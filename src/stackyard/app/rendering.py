@@ -99,7 +99,7 @@ def _render(spec: Path, progress: Progress) -> _Render:
     plan = plan_without_errors(spec)
     digest = hashlib.sha256(read_input_bytes(spec, max_bytes=MAX_SPEC_BYTES, what="the spec"))
     metadata = render_metadata(plan, f"sha256:{digest.hexdigest()}")
-    return _Render(plan, render_plan(plan), metadata)
+    return _Render(plan, render_plan(plan, progress), metadata)
 
 
 def check_render_usage(*, check: bool, force: bool, commit: bool, message: str | None) -> None:
@@ -178,6 +178,8 @@ def check_render(
     progress: Progress = no_progress,
 ) -> RenderCheck:
     """How ``directory`` differs from what ``spec`` renders; writes nothing.
+
+    ``on_wait`` and ``progress`` are as for :func:`render`.
 
     Raises:
         InputError: an invalid spec, or a damaged marker in the folder.
