@@ -15,9 +15,9 @@ from stackyard.plan import ClusterPlan, Plan, make_plan
 from stackyard.render.bootstrap import ALL_BOOTSTRAP
 from stackyard.render.bootstrap.aws_ccm import CHART_VERSION, IMAGE, UNINITIALIZED_TAINT
 from stackyard.render.bootstrap.cilium import bootstrap_values
-from stackyard.render.bootstrap.etcd_schedule import snapshot_schedule
 from stackyard.render.build import render_plan
 from stackyard.render.context import RenderContext
+from stackyard.render.etcd_schedule import snapshot_schedule
 from stackyard.render.manifests.etcd_backup import etcd_backup_manifests
 from stackyard.render.tree import RenderError
 from stackyard.spec import load_spec, load_spec_text

@@ -62,7 +62,6 @@ from stackyard.render.bootstrap.cilium import (
     replaces_kube_proxy,
     runs_cilium,
 )
-from stackyard.render.bootstrap.etcd_schedule import SnapshotSchedule, snapshot_schedule
 from stackyard.render.bootstrap.gateway_api import (
     RKE2_MANIFEST,
     RKE2_MANIFESTS_DIR,
@@ -73,6 +72,7 @@ from stackyard.render.bootstrap.gateway_api import (
 )
 from stackyard.render.bootstrap.nodes import cluster_nodes, control_plane_schedulable
 from stackyard.render.context import RenderContext
+from stackyard.render.etcd_schedule import SnapshotSchedule, snapshot_schedule
 from stackyard.render.objectstore import ENV_ACCESS_KEY, ENV_SECRET_KEY, external_store
 from stackyard.render.settings import At, BackupDeclared, StoreDeclared
 from stackyard.render.tree import RenderError

@@ -2,7 +2,7 @@
 
 RKE2 schedules its own snapshots (``etcd-snapshot-schedule-cron`` in the node config);
 kubeadm's stacked etcd has no schedule, so this CronJob provides one, from the same rule
-(``bootstrap/etcd_schedule.py``: the interval never exceeds ``slo.rpo``; the reference
+(``render/etcd_schedule.py``: the interval never exceeds ``slo.rpo``; the reference
 local multi-cluster architecture sets RPO 24 h for this tier).
 
 Where it runs: ``kube-system``, which the platform never claims and which Pod Security
@@ -38,8 +38,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from stackyard.plan import ClusterPlan
-from stackyard.render.bootstrap.etcd_schedule import HOUR, snapshot_schedule
 from stackyard.render.context import LABEL_PREFIX, RenderContext
+from stackyard.render.etcd_schedule import HOUR, snapshot_schedule
 from stackyard.render.manifests.base import BASE_GROUP, Placed
 from stackyard.render.settings import At, BackupDeclared, Path, StoreDeclared
 from stackyard.render.tree import Manifest

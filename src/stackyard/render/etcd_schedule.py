@@ -11,7 +11,8 @@ The interval is the longest regular cron step that fits:
 - RPO under an hour: every *m* minutes, *m* the largest divisor of 60 not above it.
 
 Divisors keep the steps even across midnight (``*/5`` hours would leave a 4-hour gap).
-The same rule drives RKE2's ``etcd-snapshot-schedule-cron`` and the kubeadm CronJob.
+The same rule drives RKE2's ``etcd-snapshot-schedule-cron`` (node bootstrap) and the
+kubeadm CronJob (a platform manifest); it sits beside both so neither imports the other.
 
 Retention keeps a day of snapshots, at least 5 (RKE2's default, so a daily schedule
 still spans five days) and at most 48 (a 5-minute schedule must not fill the disk).
