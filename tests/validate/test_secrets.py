@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from stackyard.validate.findings import ValidationFinding
+from stackyard.findings import Finding
 from stackyard.validate.secrets import scan_tree
 
 # Made-up material in the shapes real credentials have; none of it was ever valid.
@@ -22,7 +22,7 @@ PEM = (
 )
 
 
-def scan(root: Path) -> list[ValidationFinding]:
+def scan(root: Path) -> list[Finding]:
     return list(scan_tree(root))
 
 
@@ -158,7 +158,7 @@ def test_validate_of_a_tree_with_an_alias_bomb_finishes(tmp_path: Path) -> None:
 def test_a_fifo_in_a_tree_is_listed_as_not_scanned(tmp_path: Path) -> None:
     os.mkfifo(tmp_path / "values.yaml")
     (finding,) = scan(tmp_path)
-    assert finding.severity == "unchecked"
+    assert finding.unchecked and finding.severity == "info"
     assert "FIFO" in finding.message and "not scanned" in finding.message
 
 
@@ -195,5 +195,5 @@ def test_hostile_line_shapes_are_scanned_in_bounded_time(
 def test_a_file_over_the_cap_is_listed_as_not_scanned(tmp_path: Path) -> None:
     (tmp_path / "big.yaml").write_bytes(b"password: hunter2\n" + b"#" * (5 * 1024 * 1024))
     (finding,) = scan(tmp_path)
-    assert finding.severity == "unchecked"
+    assert finding.unchecked and finding.severity == "info"
     assert "not scanned" in finding.message and "bytes" in finding.message

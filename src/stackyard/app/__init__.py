@@ -44,7 +44,7 @@ from stackyard.app.simulate import (
 )
 from stackyard.app.validate import Validation, validate
 from stackyard.app.versioning import schema_id
-from stackyard.plan import Finding
+from stackyard.findings import Finding
 from stackyard.spec import Edition, Provider
 from stackyard.spec.starter import Topology
 

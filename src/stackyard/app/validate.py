@@ -13,9 +13,9 @@ from typing import Any
 
 from stackyard.app.versioning import schema_id
 from stackyard.errors import InputError, Location, Problem
+from stackyard.findings import Finding
 from stackyard.fsio.write import write_text
 from stackyard.progress import Progress, no_progress
-from stackyard.validate.findings import ValidationFinding
 from stackyard.validate.run import ValidationReport, validate_directory
 
 IMAGES_FILE = "images.txt"
@@ -29,14 +29,14 @@ class Validation:
     images: Path | None = None
 
     @property
-    def errors(self) -> list[ValidationFinding]:
+    def errors(self) -> list[Finding]:
         """Findings of error severity."""
         return self.report.errors
 
     @property
-    def warnings(self) -> list[ValidationFinding]:
+    def warnings(self) -> list[Finding]:
         """Findings of warning severity."""
-        return [f for f in self.report.problems if f.severity == "warning"]
+        return self.report.warnings
 
     @property
     def failed(self) -> bool:

@@ -17,13 +17,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from stackyard.errors import Location
+from stackyard.findings import Finding, Severity
+
 SCHEMA_VERSION = "stackyard.dev/assessment/v1"
 
 Status = Literal["achieved", "partial", "missing"]
 Priority = Literal["Essential", "1st", "2nd"]
 CnmmLevel = Literal["Build", "Operate", "Scale", "Improve", "Adapt"]
 CNMM_LEVELS: tuple[CnmmLevel, ...] = ("Build", "Operate", "Scale", "Improve", "Adapt")
-Severity = Literal["error", "warning", "info"]
 ExceptionOrigin = Literal["file", "annotation"]
 Distribution = Literal["kubeadm", "rke2", "k3s", "talos"]
 Engine = Literal["argocd", "flux"]  # the GitOps engine that reconciles the repository
@@ -184,6 +186,12 @@ class WorkloadFinding:
     object_ref: str  # kind/namespace/name
     excepted: bool = False  # accepted in an exceptions file or by the object's annotations
     container: str = ""  # empty for pod-level checks; with check and object, the identity
+
+    @property
+    def finding(self) -> Finding:
+        """The common part: check, severity and message at the evidence's first line."""
+        where = Location(self.evidence.file, self.evidence.line)
+        return Finding(where, self.check, self.message, self.severity, field=self.container)
 
     def as_dict(self) -> dict[str, Any]:
         """JSON shape."""

@@ -57,20 +57,29 @@ def print_json(data: Any) -> None:
 _STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 
 
-def findings_table(findings: Iterable[Finding]) -> Table:
-    """A table of findings: severity, check id, location, message and hint."""
-    table = Table(title="Findings", show_lines=False, expand=False)
+def findings_table(findings: Iterable[Finding], title: str = "Findings") -> Table:
+    """The one table of findings (plan, a refused render or simulation, validate).
+
+    Columns: severity, check id, location (and field), message, and the hint when any
+    finding has one.
+    """
+    rows = list(findings)
+    hints = any(finding.hint for finding in rows)
+    table = Table(title=title, show_lines=False, expand=False)
     table.add_column("severity")
     table.add_column("check")
     table.add_column("where", overflow="fold")
     table.add_column("problem", overflow="fold")
-    table.add_column("fix", overflow="fold")
-    for finding in findings:
-        table.add_row(
+    if hints:
+        table.add_column("fix", overflow="fold")
+    for finding in rows:
+        cells = [
             f"[{_STYLE[finding.severity]}]{finding.severity}[/]",
             finding.check,
             f"{finding.location}" + (f"\n{finding.field}" if finding.field else ""),
             finding.message,
-            finding.hint,
-        )
+        ]
+        if hints:
+            cells.append(finding.hint)
+        table.add_row(*cells)
     return table

@@ -1,12 +1,12 @@
 """The planner: which component runs where and why, in what order, and what is wrong."""
 
+from stackyard.findings import Finding
 from stackyard.plan.build import make_plan
 from stackyard.plan.checks import ALL_CHECKS
 from stackyard.plan.model import (
     ClusterPlan,
     Decision,
     Edge,
-    Finding,
     Plan,
     PlannedComponent,
     Setting,

@@ -13,9 +13,10 @@ from collections.abc import Iterable
 
 from stackyard.catalog import Catalog, Component, load_catalog
 from stackyard.errors import Problem, SpecError
+from stackyard.findings import by_severity
 from stackyard.plan.checks import ALL_CHECKS, CheckContext
 from stackyard.plan.graph import compute_waves, resolve_needs
-from stackyard.plan.model import SEVERITY_ORDER, ClusterPlan, Plan, PlannedComponent
+from stackyard.plan.model import ClusterPlan, Plan, PlannedComponent
 from stackyard.plan.replicas import Replicas, replicas
 from stackyard.plan.resources import cluster_budget
 from stackyard.plan.select import decide
@@ -84,9 +85,7 @@ def make_plan(spec: LoadedSpec, catalog: Catalog | None = None) -> Plan:
         waves=waves,
     )
     findings = [finding for check in ALL_CHECKS for finding in check.run(context)]
-    findings.sort(
-        key=lambda f: (SEVERITY_ORDER[f.severity], f.location.line, f.location.column, f.check)
-    )
+    findings.sort(key=by_severity)
     return Plan(
         spec=spec,
         settings=settings,

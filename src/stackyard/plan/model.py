@@ -8,16 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 from stackyard.catalog import Component
-from stackyard.errors import Location
+from stackyard.findings import Finding
 from stackyard.plan.replicas import Replicas
 from stackyard.plan.resources import GIB, Budget
 from stackyard.spec import Cluster, LoadedSpec
-
-Severity = Literal["error", "warning", "info"]
-SEVERITY_ORDER: Mapping[str, int] = {"error": 0, "warning": 1, "info": 2}
 
 SpecPath = tuple[str | int, ...]
 
@@ -75,33 +72,6 @@ class PlannedComponent:
     def name(self) -> str:
         """The catalog name."""
         return self.component.name
-
-
-@dataclass(frozen=True)
-class Finding:
-    """The result of one static check at one place."""
-
-    check: str
-    severity: Severity
-    message: str
-    location: Location
-    field: str = ""
-    hint: str = ""
-    cluster: str | None = None
-
-    def as_dict(self) -> dict[str, Any]:
-        """JSON shape."""
-        return {
-            "check": self.check,
-            "severity": self.severity,
-            "message": self.message,
-            "file": self.location.file,
-            "line": self.location.line,
-            "column": self.location.column,
-            "field": self.field,
-            "hint": self.hint,
-            "cluster": self.cluster,
-        }
 
 
 @dataclass(frozen=True)

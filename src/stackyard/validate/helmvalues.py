@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from stackyard.findings import Finding
 from stackyard.kube import merge_values
 from stackyard.progress import Progress, no_progress
 from stackyard.validate.chartkeys import (
@@ -20,7 +21,6 @@ from stackyard.validate.chartkeys import (
     unknown_keys,
     values_schema_problems,
 )
-from stackyard.validate.findings import ValidationFinding
 from stackyard.validate.repository import Repository
 from stackyard.validate.topology import VALUES_REF, ClusterSecret, helm_sources
 from stackyard.yamlio import LocatedDocument
@@ -28,9 +28,7 @@ from stackyard.yamlio import LocatedDocument
 CHECKING = "checking values"
 
 
-def check_values(
-    repository: Repository, progress: Progress = no_progress
-) -> Iterator[ValidationFinding]:
+def check_values(repository: Repository, progress: Progress = no_progress) -> Iterator[Finding]:
     """Key and schema findings for every values file the tree's charts use.
 
     ``progress`` hears "checking values" once per chart source.
@@ -43,11 +41,10 @@ def check_values(
         chart = str(source.get("chart") or source.get("path") or "")
         keys = chart_keys(chart, str(source.get("targetRevision")))
         if not isinstance(keys, ChartKeys):
-            yield ValidationFinding(
+            yield Finding.not_checked(
                 helm.document.locate(helm.at),
                 "values",
                 f"values of {chart} {keys.version} are not checked: {keys.reason}",
-                severity="unchecked",
             )
             continue
         for cluster in helm.clusters:
@@ -79,12 +76,12 @@ def value_layers(
     return layers
 
 
-def _unknown(keys: ChartKeys, relative: str, layer: LocatedDocument) -> Iterator[ValidationFinding]:
+def _unknown(keys: ChartKeys, relative: str, layer: LocatedDocument) -> Iterator[Finding]:
     if not isinstance(layer.data, dict):
         return
     for unknown in unknown_keys(keys.tree, layer.data):
         hint = f" (did you mean {unknown.suggestion!r}?)" if unknown.suggestion else ""
-        yield ValidationFinding(
+        yield Finding(
             layer.locate(unknown.path, key=True),
             "values",
             f"{unknown.dotted} is not a key of {keys.chart} {keys.version}{hint}",
@@ -93,7 +90,7 @@ def _unknown(keys: ChartKeys, relative: str, layer: LocatedDocument) -> Iterator
 
 def _schema(
     keys: ChartKeys, files: list[tuple[str, LocatedDocument]], cluster: ClusterSecret
-) -> Iterator[ValidationFinding]:
+) -> Iterator[Finding]:
     if keys.schema_file is None or not files:
         return
     merged: dict[str, Any] = {}
@@ -102,7 +99,7 @@ def _schema(
             merged = merge_values(merged, layer.data)
     last = files[-1][1]
     for problem in values_schema_problems(keys, merged):
-        yield ValidationFinding(
+        yield Finding(
             last.locate(()),
             "values",
             f"{keys.chart} values for {cluster.name} break values.schema.json: {problem}",

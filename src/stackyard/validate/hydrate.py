@@ -21,10 +21,10 @@ from typing import Any
 import helm_python as helm
 
 from stackyard.errors import Location, YamlError
+from stackyard.findings import Finding
 from stackyard.kube import merge_values, pod_spec
 from stackyard.progress import Progress, no_progress
 from stackyard.validate.crdschemas import check_resource
-from stackyard.validate.findings import ValidationFinding
 from stackyard.validate.helmvalues import value_layers
 from stackyard.validate.kube import UnknownKindError, validate_builtin
 from stackyard.validate.repository import Repository
@@ -68,7 +68,7 @@ class Image:
 class Hydration:
     """What hydration found: findings, images by reference, charts rendered or missing."""
 
-    findings: list[ValidationFinding] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
     images: dict[Image, set[str]] = field(default_factory=dict)
     rendered: int = 0
 
@@ -127,11 +127,10 @@ def hydrate(
         where = helm_source.document.locate(helm_source.at)
         if path is None:
             result.findings.append(
-                ValidationFinding(
+                Finding.not_checked(
                     where,
                     "hydrate",
                     f"chart {name} {chart_version} not in the charts directory: not hydrated",
-                    "unchecked",
                 )
             )
             done += len(helm_source.clusters)
@@ -161,7 +160,7 @@ def _render(
     version: str,
     where: Location,
     result: Hydration,
-) -> Iterator[ValidationFinding]:
+) -> Iterator[Finding]:
     try:
         with helm.Chart.load(path) as chart:
             manifests = chart.render(
@@ -169,7 +168,7 @@ def _render(
             )
             shipped_crds = [c.get("data", "") for c in chart.crds]
     except helm.HelmError as e:
-        yield ValidationFinding(where, "hydrate", f"{app}: chart {path.name} failed to render: {e}")
+        yield Finding(where, "hydrate", f"{app}: chart {path.name} failed to render: {e}")
         return
     result.rendered += 1
     objects: list[tuple[str, dict[str, Any], Any]] = []
@@ -182,7 +181,7 @@ def _render(
         try:
             documents = load_yaml_documents(text, source)
         except YamlError as e:
-            yield ValidationFinding(where, "hydrate", f"{source}: rendered invalid YAML: {e}")
+            yield Finding(where, "hydrate", f"{source}: rendered invalid YAML: {e}")
             continue
         objects += [(source, d.data, d) for d in documents if isinstance(d.data, dict)]
     crds = _crd_validators(obj for _, obj, _ in objects)
@@ -194,7 +193,7 @@ def _render(
 
 def _check(
     obj: dict[str, Any], document: Any, crds: Mapping[tuple[str, str], Any], version: str, app: str
-) -> Iterator[ValidationFinding]:
+) -> Iterator[Finding]:
     kind, api_version = str(obj.get("kind")), str(obj.get("apiVersion"))
     label = f"{app}: {kind} {(obj.get('metadata') or {}).get('name', '?')}"
     try:
@@ -209,7 +208,7 @@ def _check(
             problems = list(result.problems)
         check = "crd"
     for problem in problems:
-        yield ValidationFinding(document.locate(()), check, f"{label}: {problem}")  # type: ignore[arg-type]
+        yield Finding(document.locate(()), check, f"{label}: {problem}")
 
 
 def _crd_validators(objects: Iterator[dict[str, Any]]) -> dict[tuple[str, str], Any]:

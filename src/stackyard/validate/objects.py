@@ -21,9 +21,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from stackyard.errors import Location
+from stackyard.findings import Finding
 from stackyard.progress import Progress, no_progress
 from stackyard.validate.crdschemas import check_resource, crd_schemas_in
-from stackyard.validate.findings import CheckName, ValidationFinding
 from stackyard.validate.kube import UnknownKindError, validate_builtin
 from stackyard.validate.repository import Repository
 from stackyard.validate.toolinputs import TEMPLATE_REASON
@@ -54,7 +54,7 @@ CONFIGURATION_GROUPS = {
 class ObjectCheck:
     """What the object check found and how much of the tree it covered."""
 
-    findings: list[ValidationFinding] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
     objects: int = 0
     checked: int = 0
 
@@ -80,7 +80,7 @@ def check_objects(
     progress(CHECKING, len(documents), len(documents))
     if checked == 0:
         findings.append(
-            ValidationFinding(
+            Finding(
                 Location(str(repository.root)),
                 "schema",
                 f"no Kubernetes object was checked: {len(documents)} found, none with a "
@@ -90,25 +90,21 @@ def check_objects(
     return ObjectCheck(findings, len(documents), checked)
 
 
-def _tool_inputs(repository: Repository) -> Iterator[ValidationFinding]:
+def _tool_inputs(repository: Repository) -> Iterator[Finding]:
     """One "not checked" line per file a tool reads instead of applying it as written."""
     for path, chart in sorted(repository.templates.items()):
         where = f"chart {chart}" if chart else "the chart at the root of the tree"
         reason = f"{TEMPLATE_REASON} ({where}), not applied as written"
-        yield ValidationFinding(
-            repository.location(path), "schema", f"not checked, {reason}", "unchecked"
-        )
+        yield Finding.not_checked(repository.location(path), "schema", f"not checked, {reason}")
     for path, reason in sorted(repository.tool_inputs.items()):
-        yield ValidationFinding(
-            repository.location(path), "schema", f"not checked, {reason}", "unchecked"
-        )
+        yield Finding.not_checked(repository.location(path), "schema", f"not checked, {reason}")
 
 
 def check_object(
     document: LocatedDocument,
     version: str,
     defined: Mapping[str, Mapping[str, Any]] | None = None,
-) -> tuple[bool, list[ValidationFinding]]:
+) -> tuple[bool, list[Finding]]:
     """Whether one object was checked against a schema, and its findings.
 
     Args:
@@ -121,7 +117,7 @@ def check_object(
         if isinstance(data, dict) and _configuration(data) is not None:
             return False, [_unchecked(document, data, str(_configuration(data)))]
         message = "not a Kubernetes object (apiVersion, kind, metadata)"
-        return False, [ValidationFinding(document.locate(()), "schema", message)]
+        return False, [Finding(document.locate(()), "schema", message)]
     reason = _configuration(data)
     if reason is not None:
         return False, [_unchecked(document, data, reason)]
@@ -142,9 +138,7 @@ def check_object(
         f"unknown kind {data['apiVersion']}/{data['kind']}: no schema in Kubernetes "
         f"{version} and no CRD schema in the reference data or in the tree"
     )
-    return False, [
-        ValidationFinding(document.locate(("kind",)), "schema", f"{_name(data)}: {message}")
-    ]
+    return False, [Finding(document.locate(("kind",)), "schema", f"{_name(data)}: {message}")]
 
 
 def _configuration(data: Mapping[str, Any]) -> str | None:
@@ -156,11 +150,9 @@ def _configuration(data: Mapping[str, Any]) -> str | None:
     return f"{what}, read from disk and not served by the API server: no schema to check it"
 
 
-def _unchecked(
-    document: LocatedDocument, data: Mapping[str, Any], reason: str
-) -> ValidationFinding:
-    return ValidationFinding(
-        document.locate(()), "schema", f"{_name(data)}: not checked, {reason}", severity="unchecked"
+def _unchecked(document: LocatedDocument, data: Mapping[str, Any], reason: str) -> Finding:
+    return Finding.not_checked(
+        document.locate(()), "schema", f"{_name(data)}: not checked, {reason}"
     )
 
 
@@ -173,13 +165,13 @@ def _name(data: Mapping[str, Any]) -> str:
 
 def _located(
     document: LocatedDocument,
-    check: CheckName,
+    check: str,
     problems: Iterable[Any],
     data: Mapping[str, Any],
-) -> Iterator[ValidationFinding]:
+) -> Iterator[Finding]:
     for problem in problems:
         where = f" at {problem.path}" if problem.path else ""
-        yield ValidationFinding(
+        yield Finding(
             document.locate(_parse_path(problem.path)),
             check,
             f"{_name(data)}{where}: {problem.message}",

@@ -22,9 +22,9 @@ from pathlib import Path
 from typing import Any
 
 from stackyard.errors import Location, YamlError
+from stackyard.findings import Finding
 from stackyard.progress import Progress, no_progress
 from stackyard.render.marker import read_marker
-from stackyard.validate.findings import ValidationFinding
 from stackyard.validate.jsonfiles import read_json_file
 from stackyard.validate.toolinputs import (
     KUSTOMIZATION_REASON,
@@ -56,7 +56,7 @@ class Repository:
     root: Path
     metadata: dict[str, Any]
     files: dict[str, list[LocatedDocument]] = field(default_factory=dict)
-    problems: list[ValidationFinding] = field(default_factory=list)
+    problems: list[Finding] = field(default_factory=list)
     templates: dict[str, str] = field(default_factory=dict)
     tool_inputs: dict[str, str] = field(default_factory=dict)
     charts: set[str] = field(default_factory=set)
@@ -182,9 +182,7 @@ def read_repository(root: Path, progress: Progress = no_progress) -> Repository:
                 repository.files[relative] = read_yaml_file(path)
         except YamlError as e:
             for problem in e.problems:
-                repository.problems.append(
-                    ValidationFinding(problem.location, "yaml", problem.message)
-                )
+                repository.problems.append(Finding(problem.location, "yaml", problem.message))
     progress(READING, len(paths), len(paths))
     inputs = kustomize_inputs(repository.files)
     repository.tool_inputs = {

@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from stackyard.errors import InputError, Location, Problem
+from stackyard.findings import Finding
 from stackyard.progress import Progress, no_progress
 from stackyard.render.marker import MARKER
 from stackyard.spec.model import KUBERNETES_VERSION
-from stackyard.validate.findings import ValidationFinding
 from stackyard.validate.helmvalues import check_values
 from stackyard.validate.hydrate import Hydration, hydrate
 from stackyard.validate.kube import UnsupportedVersionError, schema_version
@@ -44,23 +44,28 @@ class ValidationReport:
     files: int
     objects: int
     checked: int
-    findings: list[ValidationFinding] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
     hydration: Hydration | None = None
 
     @property
-    def errors(self) -> list[ValidationFinding]:
+    def errors(self) -> list[Finding]:
         """Findings of error severity."""
         return [f for f in self.findings if f.severity == "error"]
 
     @property
-    def problems(self) -> list[ValidationFinding]:
-        """Errors and warnings: what is wrong with the tree."""
-        return [f for f in self.findings if f.severity != "unchecked"]
+    def warnings(self) -> list[Finding]:
+        """Findings of warning severity."""
+        return [f for f in self.findings if f.severity == "warning"]
 
     @property
-    def unchecked(self) -> list[ValidationFinding]:
+    def problems(self) -> list[Finding]:
+        """What is wrong with the tree: every finding but the coverage gaps."""
+        return [f for f in self.findings if not f.unchecked]
+
+    @property
+    def unchecked(self) -> list[Finding]:
         """What could not be checked for lack of reference data or local charts."""
-        return [f for f in self.findings if f.severity == "unchecked"]
+        return [f for f in self.findings if f.unchecked]
 
 
 def validate_directory(

@@ -44,6 +44,7 @@ from detect_secrets.filters.heuristic import is_indirect_reference
 from detect_secrets.settings import get_plugins, transient_settings
 
 from stackyard.errors import Location
+from stackyard.findings import Finding
 from stackyard.fsio.read import read_tree_file
 from stackyard.kube.secrets import (
     credential_kind,
@@ -56,7 +57,6 @@ from stackyard.kube.secrets import (
 )
 from stackyard.progress import Progress, no_progress
 from stackyard.render.marker import MARKER
-from stackyard.validate.findings import ValidationFinding
 
 # The detectors that apply to infrastructure repositories. detect-secrets runs every
 # plugin on every line, so dropping SaaS-specific ones (Mailchimp, Stripe, ...) keeps a
@@ -100,7 +100,7 @@ _INDIRECT_REFERENCE_MAX = 240
 _VERDICT_CACHE = 100_000  # distinct lines remembered per file
 
 
-def scan_tree(root: Path, progress: Progress = no_progress) -> Iterator[ValidationFinding]:
+def scan_tree(root: Path, progress: Progress = no_progress) -> Iterator[Finding]:
     """Every secret-looking value in the files under ``root``, sorted by file and line.
 
     ``progress`` hears "scanning for secrets" as files are done: one by one in this
@@ -119,7 +119,7 @@ def scan_tree(root: Path, progress: Progress = no_progress) -> Iterator[Validati
         # sorted afterwards, so the batching never shows in the report.
         count = workers * BATCHES_PER_WORKER
         chunks = [files[i::count] for i in range(count)]
-        found: list[ValidationFinding] = []
+        found: list[Finding] = []
         done = 0
         with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
             futures = {pool.submit(_scan_files, chunk): len(chunk) for chunk in chunks}
@@ -143,8 +143,8 @@ def _is_metadata(relative: Path) -> bool:
 
 def _scan_files(
     files: list[str], progress: Progress = no_progress, total: int = 0
-) -> list[ValidationFinding]:
-    found: list[ValidationFinding] = []
+) -> list[Finding]:
+    found: list[Finding] = []
     with transient_settings({"plugins_used": PLUGINS}) as settings:
         # Run on every line, this filter backtracks quadratically (a 999-character line
         # costs 30 ms); it is applied to the few lines with a hit instead (_plugin_hits).
@@ -155,11 +155,12 @@ def _scan_files(
     return found
 
 
-def scan_file(file: str) -> list[ValidationFinding]:
+def scan_file(file: str) -> list[Finding]:
     """The secrets in one file, one finding per line (needs the plugin settings active)."""
     content = read_tree_file(file, max_bytes=MAX_SCAN_BYTES)
     if isinstance(content, str):
-        return [_finding(file, 0, f"not scanned for secrets: {content}", "unchecked")]
+        message = f"not scanned for secrets: {content}"
+        return [Finding.not_checked(Location(file), "secret", message)]
     if b"\0" in content[:_BINARY_PROBE] and not content.startswith(
         (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
     ):
@@ -190,7 +191,7 @@ def _decode(content: bytes) -> str:
         return content.decode("latin-1")  # every byte is a character: nothing is lost
 
 
-def _scan_binary(file: str, content: bytes) -> list[ValidationFinding]:
+def _scan_binary(file: str, content: bytes) -> list[Finding]:
     found: dict[int, str] = {}
     for run in _PRINTABLE_RUN.finditer(content):
         kinds = shape_kinds(run.group().decode("ascii"))
@@ -300,10 +301,5 @@ def _is_reference(lines: list[str], index: int, value: str) -> bool:
     return _names_a_secret(kind, value.strip().strip("'\""), lines, index)
 
 
-def _finding(file: str, line: int, message: str, severity: str = "error") -> ValidationFinding:
-    return ValidationFinding(
-        Location(file, line, 1 if line else 0),
-        "secret",
-        message,
-        "unchecked" if severity == "unchecked" else "error",
-    )
+def _finding(file: str, line: int, message: str) -> Finding:
+    return Finding(Location(file, line, 1 if line else 0), "secret", message)

@@ -14,8 +14,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from stackyard.findings import Finding
 from stackyard.kube import selector_matches
-from stackyard.validate.findings import ValidationFinding
 from stackyard.validate.repository import Repository
 from stackyard.yamlio import LocatedDocument
 
@@ -106,7 +106,7 @@ def cluster_secrets(repository: Repository) -> list[ClusterSecret]:
     return sorted(clusters, key=lambda c: c.name)
 
 
-def check_topology(repository: Repository) -> Iterator[ValidationFinding]:
+def check_topology(repository: Repository) -> Iterator[Finding]:
     """Every wiring problem of the tree."""
     clusters = cluster_secrets(repository)
     owners: dict[tuple[str, str, str, str, str], tuple[str, str, LocatedDocument]] = {}
@@ -124,7 +124,7 @@ def check_topology(repository: Repository) -> Iterator[ValidationFinding]:
                 yield from _sources(repository, document, name, spec, ("spec",), targets[0], owners)
                 continue
             if clusters and _destination(spec):
-                yield ValidationFinding(
+                yield Finding(
                     document.locate(("spec", "destination")),
                     "topology",
                     f"Application {name} targets {_destination(spec)}, no declared cluster",
@@ -137,9 +137,7 @@ def _destination(spec: Mapping[str, Any]) -> str:
     return str(destination.get("server") or destination.get("name") or "")
 
 
-def _application(
-    repository: Repository, path: str, document: LocatedDocument
-) -> Iterator[ValidationFinding]:
+def _application(repository: Repository, path: str, document: LocatedDocument) -> Iterator[Finding]:
     spec = document.data.get("spec") or {}
     sources = spec.get("sources") or ([spec["source"]] if spec.get("source") else [])
     for index, source in enumerate(sources):
@@ -150,9 +148,7 @@ def _application(
                 if spec.get("sources")
                 else ("spec", "source", "path")
             )
-            yield ValidationFinding(
-                document.locate(at), "topology", f"path {folder} does not exist"
-            )
+            yield Finding(document.locate(at), "topology", f"path {folder} does not exist")
 
 
 def _own_path(repository: Repository, source: Mapping[str, Any]) -> str | None:
@@ -171,7 +167,7 @@ def _application_set(
     document: LocatedDocument,
     clusters: list[ClusterSecret],
     owners: dict[tuple[str, str, str, str, str], tuple[str, str, LocatedDocument]],
-) -> Iterator[ValidationFinding]:
+) -> Iterator[Finding]:
     data = document.data
     name = str((data.get("metadata") or {}).get("name"))
     spec = data.get("spec") or {}
@@ -182,7 +178,7 @@ def _application_set(
         selector = (generator.get("clusters") or {}).get("selector") or {}
         selected = [c for c in clusters if selector_matches(selector, c.labels)]
         if not selected:
-            yield ValidationFinding(
+            yield Finding(
                 document.locate(("spec", "generators", g_index, "clusters", "selector")),
                 "topology",
                 f"ApplicationSet {name} selects no cluster",
@@ -207,7 +203,7 @@ def _sources(
     at_spec: tuple[str, ...],
     cluster: ClusterSecret,
     owners: dict[tuple[str, str, str, str, str], tuple[str, str, LocatedDocument]],
-) -> Iterator[ValidationFinding]:
+) -> Iterator[Finding]:
     """Values files and folders of one Application (or generated one) on ``cluster``."""
     destination_ns = str((spec.get("destination") or {}).get("namespace") or "")
     sources = spec.get("sources") or ([spec["source"]] if spec.get("source") else [])
@@ -223,7 +219,7 @@ def _sources(
                 and not relative.startswith("overrides/")
                 and not repository.exists(relative)
             ):
-                yield ValidationFinding(
+                yield Finding(
                     document.locate((*at, "helm", "valueFiles", v_index)),
                     "topology",
                     f"{app}: values file {relative} does not exist",
@@ -232,7 +228,7 @@ def _sources(
         if folder is None:
             continue
         if not repository.exists(folder):
-            yield ValidationFinding(
+            yield Finding(
                 document.locate((*at, "path")), "topology", f"{app}: path {folder} does not exist"
             )
             continue
@@ -264,7 +260,7 @@ def _claim(
     namespace: str,
     app: str,
     owners: dict[tuple[str, str, str, str, str], tuple[str, str, LocatedDocument]],
-) -> Iterator[ValidationFinding]:
+) -> Iterator[Finding]:
     for path in repository.files_under(folder):
         documents = repository.files[path]
         for document in documents:
@@ -282,7 +278,7 @@ def _claim(
             )
             previous = owners.get(key)
             if previous and previous[0] != app:
-                yield ValidationFinding(
+                yield Finding(
                     document.locate(("metadata", "name")),
                     "topology",
                     f"{key[2]} {key[3]}/{key[4]} on {cluster} is owned by both {previous[0]} "

@@ -23,7 +23,8 @@ from stackyard.assess.model import (
 )
 from stackyard.assess.report.citations import and_more, counted_line, first
 from stackyard.assess.report.locations import span
-from stackyard.assess.report.markdown import PRIORITIES, SEVERITY_ORDER
+from stackyard.assess.report.markdown import PRIORITIES
+from stackyard.findings import by_severity
 
 MAX_FINDING_ROWS = 500
 
@@ -249,7 +250,7 @@ def _finding_row(finding: WorkloadFinding, root: str) -> str:
 def _findings(assessment: Assessment) -> str:
     findings = sorted(
         assessment.workload_findings,
-        key=lambda f: (f.excepted, SEVERITY_ORDER[f.severity], f.evidence.file, f.evidence.line),
+        key=lambda f: (f.excepted, *by_severity(f.finding)),
     )
     title = f"<h2>Workload findings ({len(findings)})</h2>"
     if not findings:

@@ -25,8 +25,8 @@ from stackyard.assess.report.citations import and_more, counted_line, first
 from stackyard.assess.report.locations import link, span
 from stackyard.assess.report.notices import summarised
 from stackyard.assess.report.tally import excepted_line, excluded_line
+from stackyard.findings import by_severity
 
-SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 SPANS_SHOWN = 5  # per list and control: a pull-request comment stays readable
 PRIORITIES = ("Essential", "1st", "2nd")
 
@@ -153,7 +153,7 @@ def top_findings(findings: tuple[WorkloadFinding, ...], top: int) -> list[Worklo
     open_findings = [f for f in findings if not f.excepted]
     ranked = sorted(
         open_findings,
-        key=lambda f: (SEVERITY_ORDER[f.severity], f.evidence.file, f.evidence.line, f.check),
+        key=lambda f: by_severity(f.finding),
     )
     return ranked[:top]
 

@@ -20,7 +20,8 @@ from enum import Enum
 from functools import cached_property
 from typing import Any, Protocol
 
-from stackyard.assess.model import Evidence, Severity, WorkloadFinding
+from stackyard.assess.model import Evidence, WorkloadFinding
+from stackyard.findings import Severity
 from stackyard.yamlio import LocatedDocument
 
 PathKey = tuple[str | int, ...]

@@ -5,11 +5,9 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from rich.table import Table
-
 from stackyard.app import Validation, validate
 from stackyard.cli.errors import FINDINGS, OK
-from stackyard.cli.output import OutputFormat, console, counted, print_json
+from stackyard.cli.output import OutputFormat, console, counted, findings_table, print_json
 
 
 def validate_command(
@@ -49,14 +47,8 @@ def print_text(result: Validation) -> None:
         ("Validation findings", report.problems),
         ("Not checked", report.unchecked),
     ):
-        if not rows:
-            continue
-        table = Table(title=title, expand=False)
-        for column in ("where", "check", "severity", "detail"):
-            table.add_column(column, overflow="fold")
-        for finding in rows:
-            table.add_row(str(finding.location), finding.check, finding.severity, finding.message)
-        out.print(table)
+        if rows:
+            out.print(findings_table(rows, title))
     # The counts say how much was proved: objects found, then how many of them a schema
     # checked; a tree where nothing was checked carries an error finding, never a green line.
     out.print(

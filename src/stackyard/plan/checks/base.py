@@ -15,8 +15,9 @@ from typing import Protocol
 
 from stackyard.catalog import Catalog
 from stackyard.errors import Location
+from stackyard.findings import Finding, Severity
 from stackyard.plan.graph import Unmet, Waves
-from stackyard.plan.model import ClusterPlan, Edge, Finding, Setting, Severity, SpecPath
+from stackyard.plan.model import ClusterPlan, Edge, Setting, SpecPath
 from stackyard.spec import LoadedSpec, Platform, field_path
 
 

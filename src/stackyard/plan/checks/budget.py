@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from stackyard.findings import Finding
 from stackyard.plan.checks.base import CheckContext, Emit, check
-from stackyard.plan.model import Finding
 from stackyard.plan.resources import GIB
 from stackyard.spec.units import parse_quantity
 

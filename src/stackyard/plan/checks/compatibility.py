@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from stackyard.findings import Finding
 from stackyard.plan.checks.base import CheckContext, Emit, check
 from stackyard.plan.kubeversion import kube_version_allowed
-from stackyard.plan.model import Finding
 
 CCM = "aws-cloud-controller-manager"
 CLUSTER_TAG_VALUES = ("owned", "shared")

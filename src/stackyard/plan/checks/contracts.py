@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from stackyard.findings import Finding
 from stackyard.plan.checks.base import CheckContext, Emit, check
-from stackyard.plan.model import Finding
 from stackyard.spec.units import format_duration, parse_duration
 
 MIN_REFRESH = 3600.0

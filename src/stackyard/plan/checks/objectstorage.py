@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from stackyard.findings import Finding
 from stackyard.plan.checks.base import CheckContext, Emit, check
-from stackyard.plan.model import Finding, SpecPath
+from stackyard.plan.model import SpecPath
 
 MINIO = "minio"
 OBJECT_STORE_CONSUMERS = ("velero", "thanos", "mimir")

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from stackyard.catalog.model import Selector
+from stackyard.findings import Finding
 from stackyard.plan.checks.base import CheckContext, Emit, check
-from stackyard.plan.model import Finding, SpecPath
+from stackyard.plan.model import SpecPath
 
 MGMT_ROLES = ("mgmt", "standalone")
 

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
+from stackyard.findings import Finding
 from stackyard.kube.secrets import (
     FIX,
     credential_kind,
@@ -25,7 +26,7 @@ from stackyard.kube.secrets import (
     shape_kinds,
 )
 from stackyard.plan.checks.base import CheckContext, Emit, check
-from stackyard.plan.model import Finding, SpecPath
+from stackyard.plan.model import SpecPath
 from stackyard.spec import ComponentOverride
 
 _RENDERED = "it would be committed verbatim to the GitOps repository"

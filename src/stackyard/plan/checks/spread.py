@@ -15,8 +15,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from stackyard.findings import Finding
 from stackyard.plan.checks.base import CheckContext, Emit, check
-from stackyard.plan.model import ClusterPlan, Finding, SpecPath
+from stackyard.plan.model import ClusterPlan, SpecPath
 
 
 def schedulable_nodes(plan: ClusterPlan) -> int:
