@@ -170,16 +170,17 @@ def test_simulate_refuses_a_deep_scenario(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("body", "words"),
     [
-        ('"areas": "x"', "areas is not a list"),
-        ('"areas": [1]', "areas[0] has no id"),
-        ('"areas": [{"id": "a", "rating": "5"}]', "areas[0].rating is not an integer"),
-        ('"areas": [{"id": "a", "rating": 1, "controls": 7}]', "areas[0].controls is not a list"),
+        ('"areas": "x"', ":1:52: areas: expected a list, found text 'x'"),
+        ('"areas": [1]', ":1:53: areas[0]: expected a mapping, found a number"),
+        ('"areas": [{"id": "a"}]', ":1:53: areas[0].rating: required key is missing"),
+        ('"areas": [{"id": "a", "rating": "5"}]', "areas[0].rating: expected an integer"),
+        ('"areas": [{"id": "a", "rating": 1, "controls": 7}]', "areas[0].controls: expected a"),
         (
             '"areas": [{"id": "a", "rating": 1, "controls": [{"id": "c", "status": "?"}]}]',
-            "areas[0].controls[0].status is not one of",
+            "areas[0].controls[0].status: '?' is not one of: missing, partial, achieved",
         ),
-        ('"workloadFindings": 5', "workloadFindings is not a list"),
-        ('"workloadFindings": [{"check": ["x"], "object": "o"}]', "has no check and object"),
+        ('"workloadFindings": 5', "workloadFindings: expected a list"),
+        ('"workloadFindings": [{"check": ["x"], "object": "o"}]', "workloadFindings[0].check"),
         ('"workloadFindings": [{"check": "c", "object": "o", "evidence": 1}]', "evidence"),
     ],
 )

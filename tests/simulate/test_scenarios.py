@@ -89,7 +89,7 @@ def test_steps_run_in_time_order_whatever_the_file_order(write_file: Write) -> N
         ),
         ("name: x\nsteps:\n  - {at: 0s, fail: ''}\n", ":3:", "steps[0].fail: '' is not a"),
         ("name: x\nsteps:\n  - {at: 0s, fail: välult}\n", ":3:", "steps[0].fail: 'välult'"),
-        ("name: x\nsteps:\n  - 5\n", ":3:", "steps[0]: a step is a mapping"),
+        ("name: x\nsteps:\n  - 5\n", ":3:", "steps[0]: expected a mapping, found a number"),
         ("name: x\nextra: 1\nsteps:\n  - {at: 0s, fail: vault}\n", ":2:", "extra: unknown key"),
         ("", ":1:", "the file is empty"),
         ("null\n", ":1:", "found nothing (null)"),

@@ -40,11 +40,13 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import difflib
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationInfo, field_validator
 
 from stackyard.assess.model import (
     Assessment,
@@ -57,10 +59,7 @@ from stackyard.assess.model import (
 from stackyard.assess.workloads import WORKLOAD_CHECKS
 from stackyard.assess.workloads.exemptions import check_names
 from stackyard.errors import InputError, Location, Problem
-from stackyard.yamlio import LocatedDocument, read_yaml_file
-
-_ENTRY_KEYS = frozenset({"check", "object", "file", "reason", "expires"})
-
+from stackyard.yamlio import LocatedDocument, read_yaml_file, validate_document
 
 # Every name a workload check is known by -> the ``WL`` ids it stands for.
 WORKLOAD_ALIASES = check_names(WORKLOAD_CHECKS)
@@ -127,75 +126,28 @@ def load_exceptions(path: Path) -> list[AcceptedFinding]:
 
 def parse_exceptions(document: LocatedDocument) -> list[AcceptedFinding]:
     """Validate a loaded exceptions document; see :func:`load_exceptions`."""
-    data = document.data
-    problems: list[Problem] = []
-    if not isinstance(data, Mapping) or not isinstance(data.get("exceptions"), list):
-        where = document.locate(())
-        raise InputError([Problem(where, "exceptions", "expected a list under `exceptions:`")])
-    for key in data:
-        if key != "exceptions":
-            problems.append(Problem(document.locate((key,), key=True), str(key), "unknown key"))
-    entries: list[AcceptedFinding] = []
-    for index, entry in enumerate(data["exceptions"]):
-        accepted = _entry(document, index, entry, problems)
-        if accepted:
-            entries.append(accepted)
-    if problems:
-        raise InputError(problems)
-    return entries
+    parsed = validate_document(_ExceptionsFile, document)
+    return [
+        AcceptedFinding(
+            check=entry.check,
+            reason=entry.reason,
+            expires=entry.expires,
+            location=document.locate(("exceptions", index, "check"), key=True),
+            object=entry.object or "*",
+            file=entry.file or "*",
+            field=f"exceptions[{index}].check",
+        )
+        for index, entry in enumerate(parsed.exceptions)
+    ]
 
 
-def _entry(
-    document: LocatedDocument, index: int, entry: Any, problems: list[Problem]
-) -> AcceptedFinding | None:
-    path: tuple[str | int, ...] = ("exceptions", index)
-    where = document.locate((*path, "check"), key=True)
-    field = f"exceptions[{index}]"
-    if not isinstance(entry, Mapping):
-        problems.append(Problem(where, field, "expected a mapping with check, reason, expires"))
-        return None
-    before = len(problems)
-    for key in entry:
-        if key not in _ENTRY_KEYS:
-            at = document.locate((*path, key), key=True)
-            allowed = ", ".join(sorted(_ENTRY_KEYS))
-            problems.append(Problem(at, f"{field}.{key}", "unknown key", f"allowed: {allowed}"))
-    texts: dict[str, str] = {}
-    for key in ("check", "reason", "object", "file"):
-        value = entry.get(key)
-        if value is None and key in ("object", "file"):
-            continue
-        if not isinstance(value, str) or not value.strip():
-            at = document.locate((*path, key)) if key in entry else where
-            problems.append(Problem(at, f"{field}.{key}", "must be a non-empty string"))
-            continue
-        texts[key] = value.strip()
-    expires = _date(entry.get("expires"))
-    if expires is None:
-        at = document.locate((*path, "expires")) if "expires" in entry else where
-        hint = "an ISO date such as 2026-12-31"
-        problems.append(Problem(at, f"{field}.expires", "must be a date", hint))
-    check = texts.get("check", "")
-    if check and check not in WORKLOAD_ALIASES:
-        for key in ("object", "file"):
-            if key in entry:
-                at = document.locate((*path, key), key=True)
-                message = f"{key} patterns apply to workload checks only; {check!r} is not one"
-                problems.append(Problem(at, f"{field}.{key}", message))
-    if len(problems) > before or expires is None:
-        return None
-    return AcceptedFinding(
-        check=check,
-        reason=texts["reason"],
-        expires=expires,
-        location=where,
-        object=texts.get("object", "*"),
-        file=texts.get("file", "*"),
-        field=f"{field}.check",
-    )
+def _text(value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError("must be a non-empty string")
+    return value.strip()
 
 
-def _date(value: Any) -> dt.date | None:
+def _date(value: Any) -> dt.date:
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
@@ -204,8 +156,40 @@ def _date(value: Any) -> dt.date | None:
         try:
             return dt.date.fromisoformat(value.strip())
         except ValueError:
-            return None
-    return None
+            pass
+    raise ValueError("must be an ISO date such as 2026-12-31")
+
+
+_Text = Annotated[str, BeforeValidator(_text)]
+
+
+class _Entry(BaseModel):
+    """One accepted finding as written in the file."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    check: _Text
+    reason: _Text
+    expires: Annotated[dt.date, BeforeValidator(_date)]
+    object: _Text | None = None
+    file: _Text | None = None
+
+    @field_validator("object", "file")
+    @classmethod
+    def _workload_checks_only(cls, pattern: str | None, info: ValidationInfo) -> str | None:
+        check = info.data.get("check")
+        if pattern is not None and check is not None and check not in WORKLOAD_ALIASES:
+            message = (
+                f"{info.field_name} patterns apply to workload checks only; {check!r} is not one"
+            )
+            raise ValueError(message)
+        return pattern
+
+
+class _ExceptionsFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    exceptions: list[_Entry]
 
 
 def apply_exceptions(

@@ -31,15 +31,14 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from stackyard.errors import InputError, Location, Problem, SpecError
+from stackyard.errors import InputError, Location, Problem
 from stackyard.simulate.model import RuntimeModel
 from stackyard.simulate.targets import resolve_target
-from stackyard.spec import field_path
 from stackyard.spec.text import Text
 from stackyard.spec.units import Duration, format_duration, parse_duration
-from stackyard.yamlio import LocatedDocument, read_yaml_file
+from stackyard.yamlio import LocatedDocument, read_yaml_file, validate_document
 
 MAX_SCENARIO_BYTES = 1024 * 1024
 MAX_STEPS = 1000
@@ -129,10 +128,7 @@ def load_scenario(model: RuntimeModel, path: Path) -> Scenario:
         message = f"a scenario file is one YAML mapping with name and steps; {_found(documents)}"
         raise InputError([Problem(Location(source, 1, 1), "", message)])
     document = documents[0]
-    try:
-        parsed = _ScenarioFile.model_validate(document.data)
-    except ValidationError as e:
-        raise SpecError([_problem(document, error) for error in e.errors()]) from None
+    parsed = validate_document(_ScenarioFile, document)
     steps: list[Step] = []
     problems: list[Problem] = []
     for index, step in enumerate(parsed.steps):
@@ -274,19 +270,3 @@ def _shown(text: str) -> str:
     if len(text) <= MAX_SHOWN:
         return repr(text)
     return repr(f"{text[: MAX_SHOWN // 2]}…{text[-10:]}") + f" ({len(text)} characters)"
-
-
-def _problem(document: LocatedDocument, error: object) -> Problem:
-    details = error if isinstance(error, dict) else {}
-    path = tuple(details.get("loc", ()))
-    field = field_path(tuple(p for p in path if isinstance(p, str | int))) or "(file)"
-    kind = details.get("type")
-    if kind == "extra_forbidden":
-        known = {"": "name, for, steps", "steps": "at, fail, recover"}
-        message = f"unknown key; valid keys here: {known['steps' if len(path) > 1 else '']}"
-        return Problem(document.locate(path, key=True), field, message)
-    if kind == "model_type":  # pydantic would name the private model class
-        message = "a step is a mapping such as {at: 30m, fail: mgmt}"
-    else:
-        message = str(details.get("msg", error)).removeprefix("Value error, ")
-    return Problem(document.locate(path), field, message)

@@ -1,6 +1,6 @@
 """The platform spec: ``platform.yaml`` as a typed, validated model."""
 
-from stackyard.spec.load import LoadedSpec, field_path, load_spec, load_spec_text, validate_spec
+from stackyard.spec.load import LoadedSpec, load_spec, load_spec_text, validate_spec
 from stackyard.spec.model import (
     API_VERSION,
     Cluster,
@@ -11,6 +11,7 @@ from stackyard.spec.model import (
     Provider,
     Role,
 )
+from stackyard.yamlio import field_path
 
 __all__ = [
     "API_VERSION",

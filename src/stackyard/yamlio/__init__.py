@@ -7,11 +7,14 @@ from stackyard.yamlio.loader import (
     load_yaml_text,
     read_yaml_file,
 )
+from stackyard.yamlio.models import field_path, validate_document
 
 __all__ = [
     "LocatedDocument",
+    "field_path",
     "iter_yaml_documents",
     "load_yaml_documents",
     "load_yaml_text",
     "read_yaml_file",
+    "validate_document",
 ]

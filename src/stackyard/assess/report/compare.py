@@ -14,15 +14,19 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
 
 from stackyard.assess.model import SCHEMA_VERSION, Assessment
 from stackyard.assess.report.markdown import cell, code
-from stackyard.errors import InputError, Location, Problem
+from stackyard.errors import InputError, Location, Problem, YamlError
 from stackyard.fsio import read_input_bytes
+from stackyard.yamlio import LocatedDocument, load_yaml_text, validate_document
 
 # Reports of the largest repositories are a few MiB; the cap only stops runaway input.
 MAX_REPORT_BYTES = 64 * 1024 * 1024
+MAX_LOCATED_BYTES = 4 * 1024 * 1024  # larger reports' shape errors name no line
 _STATUS_RANK = {"missing": 0, "partial": 1, "achieved": 2}
 
 FindingKey = tuple[str, str, str]
@@ -105,7 +109,9 @@ def load_previous(path: Path) -> dict[str, Any]:
     """Read an earlier ``--output json`` report.
 
     Raises:
-        InputError: unreadable, not JSON, or not an assessment of this schema.
+        InputError: unreadable, not JSON, not an assessment of this schema, or a part
+            that ``compare`` reads of the wrong shape (at its line, for reports up to
+            ``MAX_LOCATED_BYTES``).
     """
     try:
         raw = read_input_bytes(path, max_bytes=MAX_REPORT_BYTES, what="the earlier report")
@@ -124,47 +130,65 @@ def load_previous(path: Path) -> dict[str, Any]:
     if not isinstance(data, dict) or data.get("schema") != SCHEMA_VERSION:
         found = data.get("schema") if isinstance(data, dict) else None
         raise _error(path, 1, f"not a {SCHEMA_VERSION} assessment (schema: {found!r})")
-    problem = _shape_problem(data)
-    if problem:
-        raise _error(path, 0, f"not an assessment report as Stackyard writes it: {problem}")
+    document = LocatedDocument(str(path), data)
+    try:
+        validate_document(_Report, document)
+    except InputError:
+        # Positions cost a second, YAML, reading of the text: paid only to locate errors,
+        # and only for a text the YAML reader accepts anyway (JSON is YAML).
+        validate_document(_Report, _located(raw, document))
+        raise
     return data
 
 
-def _shape_problem(report: Mapping[str, Any]) -> str:
-    """What in an earlier report ``compare`` could not read ('' when nothing).
+class _Evidence(BaseModel):
+    file: StrictStr = ""
+    line: StrictInt = 0
 
-    A report may have been edited or be hostile; only the parts compared are checked.
+
+class _WorkloadFinding(BaseModel):
+    check: StrictStr
+    object: StrictStr
+    container: StrictStr = ""
+    message: StrictStr = ""
+    excepted: StrictBool = False
+    evidence: _Evidence = _Evidence()
+
+
+class _Control(BaseModel):
+    id: StrictStr
+    status: Literal["missing", "partial", "achieved"]
+
+
+class _Area(BaseModel):
+    id: StrictStr
+    rating: StrictInt
+    controls: list[_Control] = []
+
+
+class _Report(BaseModel):
+    """What ``compare`` reads of an earlier report; keys it does not read are ignored.
+
+    Unknown keys are not errors here, unlike in the user's own files: within one schema
+    version a report may gain keys, and a report written by a later Stackyard still
+    compares.
     """
-    areas = report.get("areas", [])
-    if not isinstance(areas, list):
-        return "areas is not a list"
-    for i, area in enumerate(areas):
-        if not (isinstance(area, dict) and isinstance(area.get("id"), str)):
-            return f"areas[{i}] has no id"
-        if type(area.get("rating")) is not int:
-            return f"areas[{i}].rating is not an integer"
-        controls = area.get("controls", [])
-        if not isinstance(controls, list):
-            return f"areas[{i}].controls is not a list"
-        for j, control in enumerate(controls):
-            if not (isinstance(control, dict) and isinstance(control.get("id"), str)):
-                return f"areas[{i}].controls[{j}] has no id"
-            if control.get("status") not in _STATUS_RANK:
-                return f"areas[{i}].controls[{j}].status is not one of {', '.join(_STATUS_RANK)}"
-    findings = report.get("workloadFindings", [])
-    if not isinstance(findings, list):
-        return "workloadFindings is not a list"
-    for k, item in enumerate(findings):
-        texts = ("check", "object") if isinstance(item, dict) else ()
-        if not texts or not all(isinstance(item.get(key), str) for key in texts):
-            return f"workloadFindings[{k}] has no check and object"
-        if not isinstance(item.get("container", ""), str) or not isinstance(
-            item.get("message", ""), str
-        ):
-            return f"workloadFindings[{k}] has a container or message that is not text"
-        if not isinstance(item.get("evidence", {}), dict):
-            return f"workloadFindings[{k}].evidence is not a mapping"
-    return ""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    areas: list[_Area] = []
+    workload_findings: list[_WorkloadFinding] = Field(default=[], alias="workloadFindings")
+
+
+def _located(raw: bytes, document: LocatedDocument) -> LocatedDocument:
+    """``document`` with the positions of its text, when the YAML reader accepts it."""
+    if len(raw) > MAX_LOCATED_BYTES:
+        return document
+    try:
+        positions = load_yaml_text(raw.decode("utf-8"), document.source).positions
+    except YamlError:
+        return document
+    return replace(document, positions=positions)
 
 
 def compare(old: Mapping[str, Any], new: Assessment | Mapping[str, Any]) -> Comparison:
