@@ -6,6 +6,7 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
+import jsonschema
 import pytest
 from click.testing import Result
 from typer.testing import CliRunner
@@ -109,3 +110,17 @@ def test_findings_sort_by_place_whatever_else_they_carry() -> None:
     second = Finding(Location("a.yaml", 10, 1), "SY1", "a", "error")
     third = Finding(Location("b.yaml", 1, 1), "schema", "a", "warning", cluster=None)
     assert sorted([third, second, first]) == [first, second, third]
+
+
+def test_every_report_schema_describes_the_one_finding_shape() -> None:
+    schemas = Path(__file__).resolve().parent.parent / "docs" / "schemas"
+    definitions = [
+        json.loads((schemas / f"{name}.v1.json").read_text(encoding="utf-8"))["$defs"]["finding"]
+        for name in ("plan", "validation")
+    ]
+    assert definitions[0] == definitions[1]
+    finding = Finding(Location("a.yaml", 3, 5), "SY101", "wrong", "warning", "a.b", "fix it")
+    gap = Finding.not_checked(Location("b.yaml"), "schema", "no schema")
+    for item in (finding, gap):
+        jsonschema.validate(item.as_dict(), definitions[0])
+        assert set(item.as_dict()) == set(definitions[0]["properties"])
