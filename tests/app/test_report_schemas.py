@@ -15,7 +15,7 @@ import jsonschema
 import pytest
 from typer.testing import CliRunner
 
-from stackyard.app import schema_id
+from stackyard.app import ReportFormat, assess, compare_reports, schema_id
 from stackyard.cli.main import app
 from tests.app.conftest import break_tree
 from tests.conftest import ROOT
@@ -23,6 +23,17 @@ from tests.simulate.conftest import LOCAL
 from tests.validate.test_hydrate import make_chart
 
 SCHEMAS = ROOT / "docs" / "schemas"
+REPOS = ROOT / "tests" / "assess" / "repos"
+EXCEPTIONS = """\
+exceptions:
+  - check: DR-ETCD-SNAPSHOT
+    reason: the managed control plane is backed up by the provider
+    expires: 2099-01-31
+  - check: WL007
+    object: Pod/nowhere/nothing
+    reason: matches nothing, so it is a notice
+    expires: 2099-01-31
+"""
 
 
 @cache
@@ -68,6 +79,37 @@ def test_validate_with_findings_and_hydration_prints_a_validation(
     assert data["findings"] and data["hydration"]["releases"] == 1
 
 
+@pytest.mark.parametrize("repo", ["seed001", "homelab-umbrellas", "flux-talos"])
+def test_assess_of_a_corpus_repository_prints_an_assessment(repo: str) -> None:
+    assert_matches("assessment", printed("assess", str(REPOS / repo)))
+
+
+def test_assess_with_exceptions_and_excludes_prints_an_assessment(tmp_path: Path) -> None:
+    exceptions = tmp_path / "exceptions.yaml"
+    exceptions.write_text(EXCEPTIONS, encoding="utf-8")
+    data = printed(
+        "assess", str(REPOS / "seed001"), "--exceptions", str(exceptions), "--exclude", "packer/"
+    )
+    assert_matches("assessment", data)
+    assert data["exceptions"] and data["excluded"] and data["stats"]["exceptedControls"] == 1
+
+
+def test_a_comparison_matches_its_schema(tmp_path: Path) -> None:
+    earlier = tmp_path / "earlier.json"
+    earlier.write_text(assess(REPOS / "seed001").report(ReportFormat.json), encoding="utf-8")
+    data = json.loads(earlier.read_text(encoding="utf-8"))
+    data["areas"][0]["rating"] = 5
+    data["areas"][-1]["controls"][0]["status"] = "achieved"
+    data["workloadFindings"] = []
+    later = tmp_path / "later.json"
+    later.write_text(json.dumps(data), encoding="utf-8")
+    comparison = compare_reports(later, earlier).as_dict()
+    assert_matches("comparison", comparison)
+    assert comparison["controls"]["regressed"] or comparison["workloadFindings"]["new"]
+    # and the report an earlier run wrote is read back as an assessment
+    assert_matches("assessment", json.loads(earlier.read_text(encoding="utf-8")))
+
+
 def test_simulate_without_a_failure_prints_a_simulation_model() -> None:
     assert_matches("simulation-model", printed("simulate", str(LOCAL)))
 
@@ -89,7 +131,10 @@ def test_simulate_all_single_failures_prints_a_failure_matrix() -> None:
     assert_matches("failure-matrix", data)
 
 
-@pytest.mark.parametrize("name", ["validation", "simulation-model", "incident", "failure-matrix"])
+@pytest.mark.parametrize(
+    "name",
+    ["validation", "assessment", "comparison", "simulation-model", "incident", "failure-matrix"],
+)
 def test_a_schema_refuses_an_output_without_its_version(name: str) -> None:
     validator = jsonschema.Draft202012Validator(schema(name))
     assert not validator.is_valid({})

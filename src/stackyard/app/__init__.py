@@ -12,6 +12,16 @@ JSON shape (``stackyard.dev/<name>/v1``), with a JSON Schema in ``docs/schemas/`
 
 from __future__ import annotations
 
+from stackyard.app.assess import (
+    AssessRequest,
+    AssessResult,
+    ComparisonResult,
+    ReportFormat,
+    assess,
+    capped_jobs,
+    compare_reports,
+    format_report,
+)
 from stackyard.app.diffing import ManifestDiffResult, SpecDiffResult, diff
 from stackyard.app.planning import (
     ClusterExplanation,
@@ -44,13 +54,18 @@ from stackyard.app.simulate import (
 )
 from stackyard.app.validate import Validation, validate
 from stackyard.app.versioning import schema_id
+from stackyard.assess import Assessment
 from stackyard.findings import Finding
 from stackyard.spec import Edition, Provider
 from stackyard.spec.starter import Topology
 
 __all__ = [
+    "AssessRequest",
+    "AssessResult",
+    "Assessment",
     "CatalogListing",
     "ClusterExplanation",
+    "ComparisonResult",
     "Edition",
     "Explanation",
     "FailureMatrixResult",
@@ -63,6 +78,7 @@ __all__ = [
     "Provider",
     "RenderCheck",
     "RenderResult",
+    "ReportFormat",
     "SimulateRequest",
     "SimulationModel",
     "SimulationResult",
@@ -72,12 +88,16 @@ __all__ = [
     "Use",
     "Validation",
     "Waiting",
+    "assess",
+    "capped_jobs",
     "catalog",
     "check_render",
     "check_render_usage",
     "check_simulate_usage",
+    "compare_reports",
     "diff",
     "explain",
+    "format_report",
     "init",
     "plan",
     "plan_without_errors",

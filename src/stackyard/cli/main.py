@@ -8,8 +8,8 @@ from typing import Annotated
 import typer
 
 from stackyard import __version__
-from stackyard.app import Edition, Provider, SimulateRequest, Topology
-from stackyard.cli.commands.assess import AssessOptions, ReportFormat, assess_command
+from stackyard.app import AssessRequest, Edition, Provider, SimulateRequest, Topology
+from stackyard.cli.commands.assess import AssessOutput, assess_command
 from stackyard.cli.commands.catalog import catalog_command
 from stackyard.cli.commands.diff import diff_command
 from stackyard.cli.commands.init import init_command
@@ -109,8 +109,8 @@ def assess(
         Path, typer.Argument(help="Any platform repository or Git work tree.", show_default=False)
     ],
     output: Annotated[
-        ReportFormat, typer.Option("--output", "-o", help="text, json, markdown, html or sarif.")
-    ] = ReportFormat.text,
+        AssessOutput, typer.Option("--output", "-o", help="text, json, markdown, html or sarif.")
+    ] = AssessOutput.text,
     report: Annotated[
         Path | None, typer.Option("--report", help="Write the report here instead of stdout.")
     ] = None,
@@ -154,18 +154,16 @@ def assess(
     ] = True,
 ) -> int:
     """Rate a platform repository per maturity area, with evidence and a roadmap."""
-    options = AssessOptions(
-        output,
+    request = AssessRequest(
         charts,
         exceptions,
         fail_under,
         compare,
-        report,
         jobs,
         tuple(exclude or ()),
         default_excludes,
     )
-    return assess_command(directory, options)
+    return assess_command(directory, request, output, report)
 
 
 @app.command("simulate")

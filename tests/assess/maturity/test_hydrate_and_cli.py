@@ -8,9 +8,10 @@ from pathlib import Path
 import helm_python as helm
 import pytest
 
+from stackyard.app import AssessRequest
 from stackyard.assess import assess_directory
 from stackyard.assess.model import SCHEMA_VERSION, Evidence
-from stackyard.cli.commands.assess import AssessOptions, ReportFormat, assess_command
+from stackyard.cli.commands.assess import AssessOutput, assess_command
 from tests.assess.maturity.conftest import SEED001, WriteTree, control
 from tests.assess.maturity.test_count_units import broken_promises
 
@@ -70,14 +71,14 @@ def test_a_missing_charts_folder_is_an_input_error(tmp_path: Path) -> None:
 
 
 def test_text_output_shows_areas_level_and_roadmap(capsys: pytest.CaptureFixture[str]) -> None:
-    assert assess_command(SEED001, AssessOptions()) == 0
+    assert assess_command(SEED001, AssessRequest()) == 0
     out = capsys.readouterr().out
     assert "Disaster recovery" in out and "DR-ETCD-SNAPSHOT" in out
     assert "CNCF Cloud Native Maturity Model level: Scale" in out
 
 
 def test_json_output_is_the_versioned_document(capsys: pytest.CaptureFixture[str]) -> None:
-    assert assess_command(SEED001, AssessOptions(output=ReportFormat.json)) == 0
+    assert assess_command(SEED001, AssessRequest(), AssessOutput.json) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["schema"] == SCHEMA_VERSION and data["level"] == "Scale"
     areas = {a["id"]: a["rating"] for a in data["areas"]}

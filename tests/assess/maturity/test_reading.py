@@ -10,10 +10,11 @@ from typing import Any
 
 import pytest
 
+from stackyard.app import AssessRequest
 from stackyard.assess import assess_directory
 from stackyard.assess.inputs import reading
 from stackyard.assess.inputs.walk import SourceFile, walk
-from stackyard.cli.commands.assess import AssessOptions, ReportFormat, assess_command
+from stackyard.cli.commands.assess import AssessOutput, assess_command
 from tests.assess.maturity.conftest import SEED001
 
 
@@ -136,7 +137,7 @@ def test_jobs_option_reaches_the_reader(
 ) -> None:
     outputs = []
     for jobs in (0, 2):
-        options = AssessOptions(output=ReportFormat.json, jobs=jobs)
-        assert assess_command(odd_repository, options) == 0
+        request = AssessRequest(jobs=jobs)
+        assert assess_command(odd_repository, request, AssessOutput.json) == 0
         outputs.append(json.loads(capsys.readouterr().out))
     assert outputs[0] == outputs[1]
