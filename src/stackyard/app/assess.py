@@ -212,8 +212,7 @@ def assess(
     exclusions = Exclusions(request.exclude, defaults=request.default_excludes)
     exceptions = load_exceptions(request.exceptions) if request.exceptions else None
     jobs, notice = capped_jobs(request.jobs)
-    # ``progress`` is handed to assess_directory once the library reports its steps.
-    assessment = assess_directory(directory, request.charts, jobs, exclusions)
+    assessment = assess_directory(directory, request.charts, jobs, exclusions, progress)
     if exceptions is not None:
         assessment = apply_exceptions(assessment, exceptions)
     comparison = None if previous is None else ComparisonResult(compare(previous, assessment))
