@@ -18,6 +18,7 @@ from stackyard.app import Assessment, AssessRequest, AssessResult, ReportFormat
 from stackyard.app import assess as run_assessment
 from stackyard.cli.errors import FINDINGS, OK
 from stackyard.cli.output import console, counted
+from stackyard.cli.progress import progress_display
 from stackyard.fsio import write_text
 
 SECOND_CLASS_SHOWN = 10
@@ -46,7 +47,8 @@ def assess_command(
 
     ``report`` is where the report goes instead of stdout (``--report``).
     """
-    result = run_assessment(directory, request)
+    with progress_display() as progress:
+        result = run_assessment(directory, request, progress=progress)
     for notice in result.notices:
         print(notice, file=sys.stderr)
     text = "" if output is AssessOutput.text else result.report(ReportFormat(output.value))

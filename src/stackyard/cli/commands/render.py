@@ -16,6 +16,7 @@ from stackyard.app import (
 )
 from stackyard.cli.errors import FINDINGS, OK
 from stackyard.cli.output import OutputFormat, console, counted, findings_table, print_json
+from stackyard.cli.progress import progress_display
 
 SHOWN_UNKNOWN = 5
 
@@ -47,16 +48,19 @@ def render_command(
 
     try:
         if options.check:
-            checked = check_render(spec, directory, on_wait=waiting)
+            with progress_display() as progress:
+                checked = check_render(spec, directory, on_wait=waiting, progress=progress)
             return _report_check(checked, output)
-        result = render(
-            spec,
-            directory,
-            force=options.force,
-            commit=options.commit,
-            message=options.message,
-            on_wait=waiting,
-        )
+        with progress_display() as progress:
+            result = render(
+                spec,
+                directory,
+                force=options.force,
+                commit=options.commit,
+                message=options.message,
+                on_wait=waiting,
+                progress=progress,
+            )
     except PlanRefusedError as refused:
         console().print(findings_table(refused.findings))
         _say(f"error: {refused}; nothing written")

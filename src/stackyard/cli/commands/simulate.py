@@ -8,12 +8,14 @@ from pathlib import Path
 from stackyard.app import PlanRefusedError, SimulateRequest, simulate
 from stackyard.cli.errors import FINDINGS, OK
 from stackyard.cli.output import OutputFormat, console, findings_table, print_json
+from stackyard.cli.progress import progress_display
 
 
 def simulate_command(spec: Path, request: SimulateRequest, output: OutputFormat) -> int:
     """Simulate and report; exit 1 on a plan with errors, or when the result failed (strict)."""
     try:
-        result = simulate(spec, request)
+        with progress_display() as progress:
+            result = simulate(spec, request, progress=progress)
     except PlanRefusedError as refused:
         console().print(findings_table(refused.findings))
         print(f"error: {refused}", file=sys.stderr)

@@ -8,6 +8,7 @@ from pathlib import Path
 from stackyard.app import Validation, validate
 from stackyard.cli.errors import FINDINGS, OK
 from stackyard.cli.output import OutputFormat, console, counted, findings_table, print_json
+from stackyard.cli.progress import progress_display
 
 
 def validate_command(
@@ -19,13 +20,15 @@ def validate_command(
     images: Path | None,
 ) -> int:
     """Validate ``directory``; exit 1 when any error finding exists."""
-    result = validate(
-        directory,
-        kubernetes_version=kubernetes_version,
-        hydrate=hydrate,
-        charts=charts,
-        images=images,
-    )
+    with progress_display() as progress:
+        result = validate(
+            directory,
+            kubernetes_version=kubernetes_version,
+            hydrate=hydrate,
+            charts=charts,
+            images=images,
+            progress=progress,
+        )
     if result.images is not None:
         print(
             f"hydrated {counted(result.hydrated_releases, 'release')}; "
