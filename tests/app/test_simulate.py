@@ -64,9 +64,11 @@ def test_strict_fails_only_an_incident_that_breaks_the_contract_or_an_slo() -> N
     lost = simulate(LOCAL, SimulateRequest(fail="mgmt", duration="3h", strict=True))
     assert isinstance(lost, Incident)
     assert lost.broken and lost.failed
+    assert lost.reasons == (f"the incident breaks {', '.join(lost.broken)} (--strict)",)
     lenient = simulate(LOCAL, SimulateRequest(fail="mgmt", duration="3h"))
     assert isinstance(lenient, Incident)
     assert lenient.broken == lost.broken and not lenient.failed  # not strict: a report only
+    assert lenient.reasons == ()
     short = simulate(LOCAL, SimulateRequest(fail="harbor", duration="10m", strict=True))
     assert isinstance(short, Incident)
     assert short.broken == () and not short.failed

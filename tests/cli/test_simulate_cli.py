@@ -52,7 +52,9 @@ def test_json_and_svg_outputs(cli: Cli, tmp_path: Path) -> None:
 
 
 def test_strict_fails_when_an_slo_is_exceeded(cli: Cli) -> None:
-    assert cli("simulate", str(LOCAL), "--fail", "mgmt", "--for", "3h", "--strict").exit_code == 1
+    strict = cli("simulate", str(LOCAL), "--fail", "mgmt", "--for", "3h", "--strict")
+    assert strict.exit_code == 1
+    assert "the incident breaks " in strict.stderr and "exceeds (--strict)" in strict.stderr
     assert (
         cli("simulate", str(LOCAL), "--fail", "harbor", "--for", "10m", "--strict").exit_code == 0
     )

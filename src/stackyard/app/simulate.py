@@ -67,6 +67,11 @@ class SimulationModel:
         """Never: the model is a description, not a verdict."""
         return False
 
+    @property
+    def reasons(self) -> tuple[str, ...]:
+        """Why the result failed: never anything."""
+        return ()
+
     def text(self) -> str:
         """Recovery priorities, then the backup check, for people."""
         lines = [*priorities_text(self.model), "", *dr_text(self.disaster_recovery)]
@@ -108,6 +113,13 @@ class Incident:
         """Whether the shell should fail (exit 1): strict, and something broke."""
         return self.strict and bool(self.broken)
 
+    @property
+    def reasons(self) -> tuple[str, ...]:
+        """Why the result failed, one sentence; empty when it did not."""
+        if not self.failed:
+            return ()
+        return (f"the incident breaks {', '.join(self.broken)} (--strict)",)
+
     def text(self) -> str:
         """The incident timeline, verdicts and recovery order, for people."""
         return incident_text(self.report)
@@ -132,6 +144,11 @@ class FailureMatrixResult:
     def failed(self) -> bool:
         """Never: the matrix lists effects, it judges no single incident."""
         return False
+
+    @property
+    def reasons(self) -> tuple[str, ...]:
+        """Why the result failed: never anything."""
+        return ()
 
     def text(self) -> str:
         """The matrix grouped by failure, with recovery priorities, for people."""

@@ -24,4 +24,6 @@ def simulate_command(spec: Path, request: SimulateRequest, output: OutputFormat)
         print_json(result.as_dict())
     else:
         sys.stdout.write(result.text())
+    for reason in result.reasons:
+        print(reason, file=sys.stderr)
     return FINDINGS if result.failed else OK
