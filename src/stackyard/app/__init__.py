@@ -12,7 +12,7 @@ JSON shape (``stackyard.dev/<name>/v1``), with a JSON Schema in ``docs/schemas/`
 
 from __future__ import annotations
 
-from stackyard.app.assess import (
+from stackyard.app.assessment import (
     AssessRequest,
     AssessResult,
     ComparisonResult,
@@ -43,7 +43,7 @@ from stackyard.app.rendering import (
     check_render_usage,
     render,
 )
-from stackyard.app.simulate import (
+from stackyard.app.simulation import (
     FailureMatrixResult,
     Incident,
     SimulateRequest,
@@ -52,7 +52,7 @@ from stackyard.app.simulate import (
     check_simulate_usage,
     simulate,
 )
-from stackyard.app.validate import Validation, validate
+from stackyard.app.validation import Validation, validate
 from stackyard.app.versioning import schema_id
 from stackyard.assess import Assessment
 from stackyard.findings import Finding
