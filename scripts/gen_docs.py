@@ -22,6 +22,7 @@ from stackyard.assess.detectors import detectors_by_name
 from stackyard.assess.maturity import load_model
 from stackyard.catalog import load_catalog
 from stackyard.catalog.model import Component
+from stackyard.catalog.settings import value_text
 from stackyard.plan import ALL_CHECKS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -123,7 +124,10 @@ def catalog_reference() -> str:
             ("default", "yes" if component.default else "opt-in"),
             (
                 "selected by",
-                "; ".join(f"`{s.setting}` in {', '.join(s.values)}" for s in component.selectedBy),
+                "; ".join(
+                    f"`{s.setting}` in {', '.join(value_text(v) for v in s.values)}"
+                    for s in component.selectedBy
+                ),
             ),
             (
                 "needs",

@@ -109,3 +109,28 @@ def test_entries_sharing_a_namespace_must_agree_on_pod_security() -> None:
     other = GOOD.replace("name: demo", "name: other").replace("restricted", "baseline")
     with pytest.raises(CatalogError, match="namespace 'demo' is baseline"):
         build_catalog([("demo.yaml", GOOD), ("other.yaml", other)])
+
+
+def test_a_selector_on_a_yaml_boolean_loads_as_a_boolean() -> None:
+    entry = GOOD + "selectedBy:\n  - setting: networking.clusterMesh\n    values: [true]\n"
+    (selector,) = build_catalog([("demo.yaml", entry)])["demo"].selectedBy
+    assert selector.values == [True]
+
+
+@pytest.mark.parametrize(
+    ("selector", "message"),
+    [
+        ("{setting: networking.cnii, values: [cilium]}", "networking.cnii"),
+        ('{setting: networking.clusterMesh, values: ["true"]}', "never 'true'"),
+        ("{setting: networking.cni, values: [flannel]}", "never 'flannel'.*canal, cilium"),
+        ("{setting: networking.cni, values: [true]}", "never True"),
+        ("{setting: networking.clusterMesh, values: [1]}", "valid boolean"),
+    ],
+)
+def test_a_selector_the_planner_can_never_match_is_refused_naming_the_entry(
+    selector: str, message: str
+) -> None:
+    entry = GOOD + f"selectedBy:\n  - {selector}\n"
+    with pytest.raises(CatalogError, match=message) as raised:
+        build_catalog([("catalog/data/demo.yaml", entry)])
+    assert str(raised.value).startswith("catalog/data/demo.yaml: ")

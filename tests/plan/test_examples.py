@@ -57,8 +57,8 @@ def test_local_platform_services_concentrate_on_mgmt(example_plans: dict[str, Pl
 
 def test_local_follows_the_seed_network_choices(example_plans: dict[str, Plan]) -> None:
     plan = example_plans["local-multicluster"]
-    assert plan.setting("networking.ciliumRoutingMode") == "tunnel"
-    assert plan.setting("networking.clusterMesh") == "true"
+    assert plan.settings.networking.ciliumRoutingMode.value == "tunnel"
+    assert plan.settings.networking.clusterMesh.value is True
     for cluster in plan.clusters:
         assert (
             cluster.has("cilium") and cluster.has("metallb") and cluster.has("cilium-gateway-api")

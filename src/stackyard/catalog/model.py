@@ -13,8 +13,9 @@ import datetime
 import re
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr, model_validator
 
+from stackyard.catalog.settings import SETTING_VALUES, SettingName, value_text
 from stackyard.spec.model import (
     DISTRIBUTIONS,
     PROVIDERS,
@@ -177,20 +178,21 @@ class Need(_Strict):
 class Selector(_Strict):
     """Ties an entry to a spec choice: included only when the setting has one of these values.
 
-    Booleans are written as the strings "true" and "false".
+    ``setting`` is a resolved setting's dotted name (``stackyard.catalog.settings``);
+    ``values`` are values it can take, booleans written as YAML booleans (``[true]``).
     """
 
-    setting: Literal[
-        "networking.cni",
-        "networking.ciliumRoutingMode",
-        "networking.ingress",
-        "networking.loadBalancer",
-        "networking.clusterMesh",
-        "observability.logAgent",
-        "observability.metricsStore",
-        "pki.issuer",
-    ]
-    values: list[str] = Field(min_length=1)
+    setting: SettingName
+    values: list[StrictStr | StrictBool] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _values_the_setting_can_take(self) -> Selector:
+        allowed = SETTING_VALUES[self.setting]
+        for value in self.values:
+            if value not in allowed:
+                choices = ", ".join(value_text(v) for v in allowed)
+                raise ValueError(f"{self.setting} is never {value!r} (it is one of {choices})")
+        return self
 
 
 class Upstream(_Strict):

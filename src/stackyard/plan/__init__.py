@@ -9,8 +9,8 @@ from stackyard.plan.model import (
     Edge,
     Plan,
     PlannedComponent,
-    Setting,
 )
+from stackyard.plan.settings import Setting, Settings
 
 __all__ = [
     "ALL_CHECKS",
@@ -21,5 +21,6 @@ __all__ = [
     "Plan",
     "PlannedComponent",
     "Setting",
+    "Settings",
     "make_plan",
 ]

@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from stackyard.catalog.settings import SettingName
 from stackyard.plan.build import make_plan
 from stackyard.plan.disruption import ChangeKind, judge, kind_of
 from stackyard.plan.fieldchanges import field_changes, path_text, value_text
@@ -26,7 +27,7 @@ from stackyard.plan.model import ClusterPlan, Plan
 from stackyard.spec import load_spec
 
 # Settings whose change means rebuilding clusters or losing data, and why.
-_DISRUPTIVE_SETTINGS = {
+_DISRUPTIVE_SETTINGS: dict[SettingName, str] = {
     "networking.cni": "a CNI change means redeploying every cluster",
     "networking.ciliumRoutingMode": "a routing-mode change means redeploying the cluster",
     "networking.loadBalancer": "load balancers are recreated with new addresses",
@@ -123,9 +124,10 @@ def diff_plans(old: Plan, new: Plan) -> list[Change]:
         if path in _JUDGED_WITH_PLANS or path in moved_settings:
             continue
         disruptive, reason = judge(path, found.old, found.new, found.owner)
-        if path in new.settings:  # the spec moved, the resolved value did not
+        resolved = new.settings.find(path)
+        if resolved is not None:  # the spec moved, the resolved value did not
             disruptive = False
-            reason = f"resolves to {new.setting(path)} either way; nothing rendered changes"
+            reason = f"resolves to {resolved.text} either way; nothing rendered changes"
         change = _spec_change(path, found.old, found.new, disruptive, reason)
         if change.cluster is None:
             changes.append(change)
@@ -157,7 +159,7 @@ def _spec_change(path: str, old: Any, new: Any, disruptive: bool, reason: str) -
 def _platform_changes(old: Plan, new: Plan) -> list[Change]:
     a, b = old.spec.platform, new.spec.platform
     changes: list[Change] = []
-    cni_changes = old.setting("networking.cni") != new.setting("networking.cni")
+    cni_changes = old.settings.networking.cni.value != new.settings.networking.cni.value
     if a.edition != b.edition:
         reason = (
             "the edition change swaps the CNI, so clusters are redeployed"
@@ -212,20 +214,19 @@ def _platform_changes(old: Plan, new: Plan) -> list[Change]:
                 path="kubernetes.version",
             )
         )
-    for name, setting in new.settings.items():
-        before = old.settings.get(name)
-        if before is None or before.value == setting.value:
+    for setting, before in zip(new.settings, old.settings, strict=True):
+        if before.value == setting.value:
             continue
-        why = _DISRUPTIVE_SETTINGS.get(name)
+        why = _DISRUPTIVE_SETTINGS.get(setting.name)
         changes.append(
             Change(
                 "setting",
-                name,
-                before.value,
-                setting.value,
+                setting.name,
+                before.text,
+                setting.text,
                 why is not None,
                 why or "applied by an Argo CD sync",
-                path=name,
+                path=setting.name,
             )
         )
     return changes

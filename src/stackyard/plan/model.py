@@ -14,19 +14,9 @@ from stackyard.catalog import Component
 from stackyard.findings import Finding
 from stackyard.plan.replicas import Replicas
 from stackyard.plan.resources import GIB, Budget
+from stackyard.plan.settings import Settings
+from stackyard.plan.settings import SpecPath as SpecPath
 from stackyard.spec import Cluster, LoadedSpec
-
-SpecPath = tuple[str | int, ...]
-
-
-@dataclass(frozen=True)
-class Setting:
-    """One resolved platform choice and why it has its value."""
-
-    name: str
-    value: str
-    reason: str
-    path: SpecPath = ()
 
 
 @dataclass(frozen=True)
@@ -115,7 +105,7 @@ class Plan:
     """The whole plan of a platform."""
 
     spec: LoadedSpec
-    settings: Mapping[str, Setting]
+    settings: Settings
     clusters: tuple[ClusterPlan, ...]
     edges: tuple[Edge, ...]
     waves: Mapping[str, int]
@@ -130,10 +120,6 @@ class Plan:
     def cluster(self, name: str) -> ClusterPlan:
         """The plan of cluster ``name``."""
         return next(c for c in self.clusters if c.name == name)
-
-    def setting(self, name: str) -> str:
-        """The resolved value of setting ``name``."""
-        return self.settings[name].value
 
     def install_order(self) -> list[tuple[int, list[str]]]:
         """Waves in order, each with the components that sync in it."""
@@ -154,9 +140,7 @@ class Plan:
                 "distribution": platform.kubernetes.distribution,
                 "version": platform.kubernetes.version,
             },
-            "settings": {
-                name: {"value": s.value, "reason": s.reason} for name, s in self.settings.items()
-            },
+            "settings": self.settings.as_dict(),
             "clusters": [_cluster_dict(c) for c in self.clusters],
             "waves": [{"wave": w, "components": names} for w, names in self.install_order()],
             "dependencies": [

@@ -14,10 +14,12 @@ Precedence, first match wins:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 
 from stackyard.catalog import Catalog, Component
-from stackyard.plan.model import Decision, Setting
+from stackyard.catalog.settings import value_text
+from stackyard.plan.model import Decision
+from stackyard.plan.settings import Settings
 from stackyard.spec import Cluster, ComponentOverride, Platform
 
 
@@ -25,7 +27,7 @@ def decide(
     platform: Platform,
     index: int,
     catalog: Catalog,
-    settings: Mapping[str, Setting],
+    settings: Settings,
 ) -> dict[str, Decision]:
     """A decision for every catalog component on ``platform.clusters[index]``."""
     cluster = platform.clusters[index]
@@ -50,7 +52,7 @@ def _decide_one(
     index: int,
     cluster: Cluster,
     component: Component,
-    settings: Mapping[str, Setting],
+    settings: Settings,
 ) -> Decision:
     name = component.name
     local = _override(cluster.components.get(name), ("clusters", index, "components", name))
@@ -88,19 +90,22 @@ def _decide_one(
             name, False, f"runs on {_list(component.roles)} clusters, not {cluster.role}"
         )
     for selector in component.selectedBy:
-        setting = settings[selector.setting]
+        setting = settings.get(selector.setting)
         if setting.value not in selector.values:
+            needs = _list(value_text(value) for value in selector.values)
             return Decision(
                 name,
                 False,
-                f"{selector.setting} is {setting.value} (needs {_list(selector.values)})",
+                f"{selector.setting} is {setting.text} (needs {needs})",
                 setting.path,
             )
     if not component.default:
         return Decision(name, False, f"opt-in: set components.{name}.enabled: true")
     reason = f"{platform.edition} edition, {cluster.role} cluster"
     if component.selectedBy:
-        chosen = ", ".join(f"{s.setting}={settings[s.setting].value}" for s in component.selectedBy)
+        chosen = ", ".join(
+            f"{s.setting}={settings.get(s.setting).text}" for s in component.selectedBy
+        )
         reason += f", {chosen}"
     return Decision(name, True, reason)
 

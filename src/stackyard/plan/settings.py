@@ -3,96 +3,206 @@
 The defaults encode the source documents' lessons: Canal only where RKE2 ships it for
 Community; Cilium ENI on AWS so NLB IP mode works; VXLAN tunnel on local
 VMs (contract C6); the AWS Load Balancer Controller only with VPC-routable pods.
-Catalog entries select on these names (``selectedBy``).
+
+The result is typed: :class:`Settings` has one attribute per setting, named as the spec
+names it (``settings.networking.cni``), each a :class:`Setting` whose value has the
+setting's own type (``Cni``, ``bool`` for ``clusterMesh``). Catalog entries select on
+the dotted names (``selectedBy``), checked against ``stackyard.catalog.settings`` when
+the catalog loads; :meth:`Settings.get` looks one up by that name.
 """
 
 from __future__ import annotations
 
-from stackyard.plan.model import Setting
+from collections.abc import Iterator
+from dataclasses import dataclass, fields
+from typing import Any, Generic, TypeVar
+
+from stackyard.catalog.settings import (
+    CiliumRoutingMode,
+    Cni,
+    Ingress,
+    Issuer,
+    LoadBalancer,
+    LoadBalancerTargetType,
+    LogAgent,
+    MetricsStore,
+    SettingName,
+    SettingValue,
+    value_text,
+)
 from stackyard.spec import Platform
 
+SpecPath = tuple[str | int, ...]
+T = TypeVar("T", bound=SettingValue)
+SPEC = "set in the spec"
 
-def resolve_settings(platform: Platform) -> dict[str, Setting]:
+
+@dataclass(frozen=True)
+class Setting(Generic[T]):
+    """One resolved platform choice and why it has its value.
+
+    ``path`` is where the spec sets it; empty when the planner chose.
+    """
+
+    name: SettingName
+    value: T
+    reason: str
+    path: SpecPath = ()
+
+    @property
+    def text(self) -> str:
+        """The value as the spec spells it (``true``/``false`` for a boolean)."""
+        return value_text(self.value)
+
+
+@dataclass(frozen=True)
+class NetworkingSettings:
+    """The resolved ``networking`` choices."""
+
+    cni: Setting[Cni]
+    ciliumRoutingMode: Setting[CiliumRoutingMode]
+    ingress: Setting[Ingress]
+    loadBalancer: Setting[LoadBalancer]
+    loadBalancerTargetType: Setting[LoadBalancerTargetType]
+    clusterMesh: Setting[bool]
+
+
+@dataclass(frozen=True)
+class ObservabilitySettings:
+    """The resolved ``observability`` choices."""
+
+    metricsStore: Setting[MetricsStore]
+    logAgent: Setting[LogAgent]
+
+
+@dataclass(frozen=True)
+class PkiSettings:
+    """The resolved ``pki`` choices."""
+
+    issuer: Setting[Issuer]
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting a catalog selector or a check can ask for, by section and name."""
+
+    networking: NetworkingSettings
+    observability: ObservabilitySettings
+    pki: PkiSettings
+
+    def __iter__(self) -> Iterator[Setting[Any]]:
+        """Every setting, in the order a plan lists them."""
+        for section in fields(self):
+            group = getattr(self, section.name)
+            for entry in fields(group):
+                yield getattr(group, entry.name)
+
+    def get(self, name: SettingName) -> Setting[Any]:
+        """The setting with the dotted ``name`` (``networking.cni``)."""
+        section, _, key = name.partition(".")
+        found: Setting[Any] = getattr(getattr(self, section), key)
+        return found
+
+    def find(self, name: str) -> Setting[Any] | None:
+        """The setting with the dotted ``name``, or ``None`` when no setting has that name."""
+        return next((setting for setting in self if setting.name == name), None)
+
+    def as_dict(self) -> dict[str, dict[str, Any]]:
+        """The JSON shape: dotted name -> value (a boolean for a boolean) and reason."""
+        return {s.name: {"value": s.value, "reason": s.reason} for s in self}
+
+
+def resolve_settings(platform: Platform) -> Settings:
     """Every setting a catalog selector or a check can ask for."""
-    settings: dict[str, Setting] = {}
-
-    def put(name: str, value: str, reason: str, path: tuple[str, ...] = ()) -> None:
-        settings[name] = Setting(name, value, reason, path)
-
-    def from_spec(section: str, key: str) -> bool:
-        """Take the spec's value when it is not ``auto``; tell whether it was taken."""
-        value = getattr(getattr(platform, section), key)
-        if value == "auto":
-            return False
-        put(f"{section}.{key}", value, "set in the spec", (section, key))
-        return True
-
-    net = platform.networking
-    explicit = net.model_fields_set
+    net, obs = platform.networking, platform.observability
     edition, provider = platform.edition, platform.provider
     distribution = platform.kubernetes.distribution
 
-    if not from_spec("networking", "cni"):
-        if edition == "community" and distribution == "rke2":
-            put(
-                "networking.cni",
-                "canal",
-                "Community on RKE2 uses the built-in Canal (the edition table)",
-            )
-        elif edition == "community":
-            put("networking.cni", "cilium", "kubeadm ships no CNI; Cilium is the platform's CNI")
-        else:
-            put("networking.cni", "cilium", f"{edition} edition runs Cilium (the edition table)")
-    cni = settings["networking.cni"].value
-
-    if not from_spec("networking", "ciliumRoutingMode"):
-        if cni != "cilium":
-            put("networking.ciliumRoutingMode", "none", "Cilium does not run")
-        elif provider == "aws":
-            put("networking.ciliumRoutingMode", "eni", "ENI mode gives pods VPC IPs on AWS")
-        else:
-            put(
-                "networking.ciliumRoutingMode",
-                "tunnel",
-                "VXLAN tunnel off-cloud (contract C6)",
-            )
-
-    source = "set in the spec" if "ingress" in explicit else "default: Gateway API (maintained)"
-    put("networking.ingress", net.ingress, source, ("networking", "ingress"))
-
-    if not from_spec("networking", "loadBalancer"):
-        if provider == "aws" and cni == "cilium":
-            put("networking.loadBalancer", "aws-lb-controller", "AWS with VPC-routable pods: ALBC")
-        elif provider == "aws":
-            put("networking.loadBalancer", "cloud-controller", "AWS with an overlay CNI: CCM")
-        else:
-            put("networking.loadBalancer", "metallb", f"{provider}: MetalLB gives LoadBalancer IPs")
-    balancer = settings["networking.loadBalancer"].value
-
-    if not from_spec("networking", "loadBalancerTargetType"):
-        if balancer == "aws-lb-controller":
-            put("networking.loadBalancerTargetType", "ip", "ALBC targets pod IPs directly")
-        elif balancer == "cloud-controller":
-            put("networking.loadBalancerTargetType", "instance", "the CCM targets node ports")
-        else:
-            put("networking.loadBalancerTargetType", "none", "no cloud load balancer")
-
-    if net.clusterMesh != "auto":
-        value = "true" if net.clusterMesh == "on" else "false"
-        put("networking.clusterMesh", value, "set in the spec", ("networking", "clusterMesh"))
-    elif cni == "cilium" and len(platform.clusters) > 1:
-        put("networking.clusterMesh", "true", "Cilium with several clusters")
+    cni: Setting[Cni]
+    if net.cni != "auto":
+        cni = Setting("networking.cni", net.cni, SPEC, ("networking", "cni"))
+    elif edition == "community" and distribution == "rke2":
+        reason = "Community on RKE2 uses the built-in Canal (the edition table)"
+        cni = Setting("networking.cni", "canal", reason)
+    elif edition == "community":
+        reason = "kubeadm ships no CNI; Cilium is the platform's CNI"
+        cni = Setting("networking.cni", "cilium", reason)
     else:
-        put("networking.clusterMesh", "false", "one cluster or no Cilium")
+        reason = f"{edition} edition runs Cilium (the edition table)"
+        cni = Setting("networking.cni", "cilium", reason)
 
-    obs = platform.observability
-    for key in ("metricsStore", "logAgent"):
-        how = "set in the spec" if key in obs.model_fields_set else "default"
-        put(f"observability.{key}", getattr(obs, key), how, ("observability", key))
+    mode: Setting[CiliumRoutingMode]
+    name: SettingName = "networking.ciliumRoutingMode"
+    if net.ciliumRoutingMode != "auto":
+        mode = Setting(name, net.ciliumRoutingMode, SPEC, ("networking", "ciliumRoutingMode"))
+    elif cni.value != "cilium":
+        mode = Setting(name, "none", "Cilium does not run")
+    elif provider == "aws":
+        mode = Setting(name, "eni", "ENI mode gives pods VPC IPs on AWS")
+    else:
+        mode = Setting(name, "tunnel", "VXLAN tunnel off-cloud (contract C6)")
 
-    if not from_spec("pki", "issuer"):
-        if edition == "community":
-            put("pki.issuer", "self-signed", "Community has no Vault")
-        else:
-            put("pki.issuer", "vault", f"{edition} runs Vault as the platform CA")
-    return settings
+    how = SPEC if "ingress" in net.model_fields_set else "default: Gateway API (maintained)"
+    ingress = Setting("networking.ingress", net.ingress, how, ("networking", "ingress"))
+
+    balancer: Setting[LoadBalancer]
+    name = "networking.loadBalancer"
+    if net.loadBalancer != "auto":
+        balancer = Setting(name, net.loadBalancer, SPEC, ("networking", "loadBalancer"))
+    elif provider == "aws" and cni.value == "cilium":
+        balancer = Setting(name, "aws-lb-controller", "AWS with VPC-routable pods: ALBC")
+    elif provider == "aws":
+        balancer = Setting(name, "cloud-controller", "AWS with an overlay CNI: CCM")
+    else:
+        balancer = Setting(name, "metallb", f"{provider}: MetalLB gives LoadBalancer IPs")
+
+    target: Setting[LoadBalancerTargetType]
+    name = "networking.loadBalancerTargetType"
+    if net.loadBalancerTargetType != "auto":
+        path = ("networking", "loadBalancerTargetType")
+        target = Setting(name, net.loadBalancerTargetType, SPEC, path)
+    elif balancer.value == "aws-lb-controller":
+        target = Setting(name, "ip", "ALBC targets pod IPs directly")
+    elif balancer.value == "cloud-controller":
+        target = Setting(name, "instance", "the CCM targets node ports")
+    else:
+        target = Setting(name, "none", "no cloud load balancer")
+
+    mesh: Setting[bool]
+    name = "networking.clusterMesh"
+    if net.clusterMesh != "auto":
+        mesh = Setting(name, net.clusterMesh == "on", SPEC, ("networking", "clusterMesh"))
+    elif cni.value == "cilium" and len(platform.clusters) > 1:
+        mesh = Setting(name, True, "Cilium with several clusters")
+    else:
+        mesh = Setting(name, False, "one cluster or no Cilium")
+
+    def observability(key: str) -> str:
+        return SPEC if key in obs.model_fields_set else "default"
+
+    issuer: Setting[Issuer]
+    if platform.pki.issuer != "auto":
+        issuer = Setting("pki.issuer", platform.pki.issuer, SPEC, ("pki", "issuer"))
+    elif edition == "community":
+        issuer = Setting("pki.issuer", "self-signed", "Community has no Vault")
+    else:
+        issuer = Setting("pki.issuer", "vault", f"{edition} runs Vault as the platform CA")
+
+    return Settings(
+        NetworkingSettings(cni, mode, ingress, balancer, target, mesh),
+        ObservabilitySettings(
+            Setting(
+                "observability.metricsStore",
+                obs.metricsStore,
+                observability("metricsStore"),
+                ("observability", "metricsStore"),
+            ),
+            Setting(
+                "observability.logAgent",
+                obs.logAgent,
+                observability("logAgent"),
+                ("observability", "logAgent"),
+            ),
+        ),
+        PkiSettings(issuer),
+    )

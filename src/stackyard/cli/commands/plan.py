@@ -39,8 +39,8 @@ def _print_plan(result: PlanResult) -> None:
     settings = Table(title="Settings", expand=False)
     for column in ("setting", "value", "why"):
         settings.add_column(column, overflow="fold")
-    for setting in plan.settings.values():
-        settings.add_row(setting.name, setting.value, setting.reason)
+    for setting in plan.settings:
+        settings.add_row(setting.name, setting.text, setting.reason)
     out.print(settings)
     for cluster in plan.clusters:
         table = Table(title=f"Cluster {cluster.name} ({cluster.cluster.role})", expand=False)

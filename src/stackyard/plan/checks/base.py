@@ -9,7 +9,7 @@ means editing a chain of ``if`` statements.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -17,7 +17,8 @@ from stackyard.catalog import Catalog
 from stackyard.errors import Location
 from stackyard.findings import Finding, Severity
 from stackyard.plan.graph import Unmet, Waves
-from stackyard.plan.model import ClusterPlan, Edge, Setting, SpecPath
+from stackyard.plan.model import ClusterPlan, Edge, SpecPath
+from stackyard.plan.settings import Settings
 from stackyard.spec import LoadedSpec, Platform, field_path
 
 
@@ -27,7 +28,7 @@ class CheckContext:
 
     spec: LoadedSpec
     catalog: Catalog
-    settings: Mapping[str, Setting]
+    settings: Settings
     clusters: tuple[ClusterPlan, ...]
     edges: tuple[Edge, ...]
     unmet: tuple[Unmet, ...]
@@ -37,10 +38,6 @@ class CheckContext:
     def platform(self) -> Platform:
         """The validated spec."""
         return self.spec.platform
-
-    def setting(self, name: str) -> str:
-        """A resolved setting's value."""
-        return self.settings[name].value
 
     def locate(self, path: SpecPath, *, key: bool = False) -> Location:
         """Where ``path`` is written in the spec (or its nearest written ancestor)."""

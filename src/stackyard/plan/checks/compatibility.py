@@ -129,10 +129,10 @@ def ip_mode_needs_routable_pods(context: CheckContext, emit: Emit) -> Iterable[F
     work; the CCM route controller is no fix (VPC route tables cap at 50 routes). Use
     Cilium ENI mode, or instance mode.
     """
-    if context.setting("networking.loadBalancerTargetType") != "ip":
+    if context.settings.networking.loadBalancerTargetType.value != "ip":
         return
-    cni = context.setting("networking.cni")
-    mode = context.setting("networking.ciliumRoutingMode")
+    cni = context.settings.networking.cni.value
+    mode = context.settings.networking.ciliumRoutingMode.value
     if cni == "canal" or (
         cni == "cilium" and mode in ("tunnel", "native") and context.platform.provider == "aws"
     ):

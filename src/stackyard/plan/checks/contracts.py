@@ -134,7 +134,7 @@ def two_phase_pki(context: CheckContext, emit: Emit) -> Iterable[Finding]:
     self-signed issuer first, then switch to the Vault issuer.
     """
     pki = context.platform.pki
-    if context.setting("pki.issuer") == "vault" and pki.bootstrap != "two-phase":
+    if context.settings.pki.issuer.value == "vault" and pki.bootstrap != "two-phase":
         yield emit(
             "a Vault issuer with direct bootstrap deadlocks cert-manager and Vault",
             ("pki", "bootstrap"),
@@ -150,9 +150,9 @@ def local_cilium_tunnel(context: CheckContext, emit: Emit) -> Iterable[Finding]:
     run in tunnel (VXLAN) mode; ENI mode exists only on AWS.
     """
     platform = context.platform
-    if context.setting("networking.cni") != "cilium":
+    if context.settings.networking.cni.value != "cilium":
         return
-    mode = context.setting("networking.ciliumRoutingMode")
+    mode = context.settings.networking.ciliumRoutingMode.value
     if platform.provider == "local" and mode != "tunnel":
         yield emit(
             f"Cilium in {mode} mode on local VMs; pods on different nodes cannot reach each other",

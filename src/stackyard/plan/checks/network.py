@@ -37,7 +37,7 @@ def overlap_within_cluster(context: CheckContext, emit: Emit) -> Iterable[Findin
     Node, pod and service ranges and the load-balancer pool of one cluster must be
     disjoint: an overlap makes routes ambiguous and services unreachable.
     """
-    eni = context.setting("networking.ciliumRoutingMode") == "eni"
+    eni = context.settings.networking.ciliumRoutingMode.value == "eni"
     for index, cluster in enumerate(context.platform.clusters):
         ranges = list(_ranges(cluster, index, eni))
         for (key_a, a, _), (key_b, b, path_b) in combinations(ranges, 2):
@@ -59,8 +59,8 @@ def overlap_across_clusters(context: CheckContext, emit: Emit) -> Iterable[Findi
     routes pod to pod and needs every pod CIDR unique. Service CIDRs are cluster-local
     and may repeat.
     """
-    mesh = context.setting("networking.clusterMesh") == "true"
-    eni = context.setting("networking.ciliumRoutingMode") == "eni"
+    mesh = context.settings.networking.clusterMesh.value
+    eni = context.settings.networking.ciliumRoutingMode.value == "eni"
     clusters = list(enumerate(context.platform.clusters))
     for (i, a), (j, b) in combinations(clusters, 2):
         for key_a, range_a, _ in _ranges(a, i, eni):
@@ -89,7 +89,7 @@ def pool_in_node_network(context: CheckContext, emit: Emit) -> Iterable[Finding]
     pool must lie inside the node subnet (``nodeSubnet``), and must not take addresses
     of the node range itself.
     """
-    if context.setting("networking.loadBalancer") != "metallb":
+    if context.settings.networking.loadBalancer.value != "metallb":
         return
     for index, cluster in enumerate(context.platform.clusters):
         network = cluster.network

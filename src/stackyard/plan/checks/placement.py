@@ -139,7 +139,7 @@ def upstream_lifecycle(context: CheckContext, emit: Emit) -> Iterable[Finding]:
 
 def _setting_path(context: CheckContext, selectors: Iterable[Selector]) -> SpecPath:
     for selector in selectors:
-        setting = context.settings[selector.setting]
+        setting = context.settings.get(selector.setting)
         if setting.path:
             return setting.path
     return ()

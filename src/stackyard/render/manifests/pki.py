@@ -51,7 +51,7 @@ COMMON_NAME_MAX = 64  # X.509 upper bound for commonName
 
 def platform_issuer(context: RenderContext, cluster: ClusterPlan) -> str:
     """The ClusterIssuer that signs platform certificates on ``cluster``."""
-    if context.plan.setting("pki.issuer") == "vault" and cluster.has(VAULT_ISSUER_COMPONENT):
+    if context.plan.settings.pki.issuer.value == "vault" and cluster.has(VAULT_ISSUER_COMPONENT):
         return VAULT_ISSUER
     return CA_ISSUER
 

@@ -29,7 +29,7 @@ def _cilium(context: RenderContext, cluster: ClusterPlan) -> Values:
         # keeps ids stable as long as clusters are only appended.
         "cluster": {"name": cluster.name, "id": cluster.index + 1},
     }
-    mode = context.plan.setting("networking.ciliumRoutingMode")
+    mode = context.plan.settings.networking.ciliumRoutingMode.value
     pod_cidr = cluster.cluster.network.podCIDR
     if mode == "eni":
         values.update(eni={"enabled": True}, ipam={"mode": "eni"}, routingMode="native")

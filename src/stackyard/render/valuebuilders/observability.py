@@ -41,7 +41,7 @@ _STORE_ENDPOINTS = {
 
 def metrics_store(context: RenderContext) -> str | None:
     """The metrics store the plan runs (thanos or mimir), if any."""
-    store = context.plan.setting("observability.metricsStore")
+    store = context.plan.settings.observability.metricsStore.value
     return store if context.clusters_running(store) else None
 
 

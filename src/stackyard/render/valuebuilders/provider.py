@@ -27,7 +27,7 @@ def load_balancer_annotations(
     """Service annotations for the cluster's load-balancer provider."""
     prefix = "service.beta.kubernetes.io/aws-load-balancer"
     if cluster.has("aws-load-balancer-controller"):
-        target = context.plan.setting("networking.loadBalancerTargetType")
+        target = context.plan.settings.networking.loadBalancerTargetType.value
         return {
             f"{prefix}-type": "external",
             f"{prefix}-nlb-target-type": target if target in ("ip", "instance") else "ip",
