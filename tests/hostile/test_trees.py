@@ -128,6 +128,37 @@ def test_validate_survives_a_tampered_marker(rendered: Path, tmp_path: Path, mar
     check_outcome(outcome, names=".stackyard-render")
 
 
+@pytest.mark.parametrize(
+    ("marker", "field"),
+    [
+        (None, ""),
+        (b'{"repoURL": ["x"]}', "repoURL"),
+        (b'{"path": "../../elsewhere"}', "path"),
+        (b'{"platform": "' + b"x" * 100_000 + b'"}', "platform"),
+        (b'{"format": 2}', "files"),
+    ],
+    ids=["directory", "wrong-type", "path-outside", "huge-value", "missing-files"],
+)
+def test_validate_refuses_a_tampered_marker_naming_it_and_the_field(
+    rendered: Path, tmp_path: Path, marker: bytes | None, field: str
+) -> None:
+    tree = tmp_path / "tree"
+    shutil.copytree(rendered, tree, symlinks=True)
+    (tree / ".stackyard-render").unlink()
+    if marker is None:
+        (tree / ".stackyard-render").mkdir()
+    else:
+        (tree / ".stackyard-render").write_bytes(marker)
+    outcome = run_stackyard("validate", tree, cwd=tmp_path)
+    check_outcome(outcome, names=".stackyard-render")
+    assert outcome.code == 2, outcome.stderr
+    assert (
+        f".stackyard-render: {field}: " in outcome.stderr
+        if field
+        else "directory" in outcome.stderr
+    )
+
+
 def test_assess_survives_a_deep_folder_tree(tmp_path: Path) -> None:
     repo = _repository(tmp_path)
     deep = repo

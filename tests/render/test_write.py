@@ -17,10 +17,10 @@ from stackyard.render.marker import (
     JOURNAL,
     LOCK,
     MARKER,
-    RenderMetadata,
     read_marker,
     sha256_text,
 )
+from stackyard.render.metadata import RenderMetadata
 from stackyard.render.tree import RenderedTree, RenderError, safe_relative_path
 from stackyard.render.write import check_tree, write_tree
 

@@ -21,7 +21,7 @@ from stackyard.fsio.read import read_input_bytes
 from stackyard.plan import Plan
 from stackyard.progress import Progress, no_progress
 from stackyard.render import Difference, RenderMetadata, WriteReport, check_tree, write_tree
-from stackyard.render.build import render_metadata, render_plan
+from stackyard.render.build import render_plan
 from stackyard.render.gitwork import commit_message, commit_render, path_mismatch, prepare_commit
 from stackyard.render.marker import MARKER
 from stackyard.render.tree import RenderedTree
@@ -98,8 +98,8 @@ class _Render:
 def _render(spec: Path, progress: Progress) -> _Render:
     plan = plan_without_errors(spec)
     digest = hashlib.sha256(read_input_bytes(spec, max_bytes=MAX_SPEC_BYTES, what="the spec"))
-    metadata = render_metadata(plan, f"sha256:{digest.hexdigest()}")
-    return _Render(plan, render_plan(plan, progress), metadata)
+    tree = render_plan(plan, progress, spec_digest=f"sha256:{digest.hexdigest()}")
+    return _Render(plan, tree, tree.metadata)
 
 
 def check_render_usage(*, check: bool, force: bool, commit: bool, message: str | None) -> None:

@@ -1,6 +1,7 @@
 """Render a plan into an Argo CD GitOps repository (and node bootstrap files)."""
 
-from stackyard.render.marker import RenderMarker, RenderMetadata, read_marker
+from stackyard.render.marker import RenderMarker, read_marker
+from stackyard.render.metadata import RenderMetadata
 from stackyard.render.tree import RenderedTree
 from stackyard.render.write import Difference, WriteReport, check_tree, write_tree
 

@@ -20,7 +20,8 @@ from pathlib import Path
 
 from stackyard import __version__
 from stackyard.errors import InputError, Location, Problem
-from stackyard.render.marker import MARKER, RenderMetadata, parse_marker
+from stackyard.render.marker import MARKER, parse_marker
+from stackyard.render.metadata import RenderMetadata
 
 _OPTION = "--commit"
 

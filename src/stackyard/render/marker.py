@@ -37,8 +37,9 @@ from typing import Any
 from stackyard import __version__
 from stackyard.errors import InputError, Location, Problem, StackyardError
 from stackyard.fsio.read import file_kind, read_input_bytes
+from stackyard.render.metadata import METADATA_KEYS, RenderMetadata
 from stackyard.render.tree import safe_relative_path
-from stackyard.spec.model import KUBERNETES_VERSION
+from stackyard.spec.model import EDITIONS, KUBERNETES_VERSION
 
 MARKER = ".stackyard-render"
 JOURNAL = ".stackyard-render.pending"
@@ -49,47 +50,15 @@ FORMAT = 2
 # A marker lists every file of a tree; 200 clusters need well under 2 MiB. Every
 # render reads it whole, so a padded one must not cost seconds per render.
 MAX_MARKER_BYTES = 8 * 1024 * 1024
+MAX_FIELD_CHARS = 4096
+"""Longest metadata value: URLs, paths and names, not documents."""
 _SHA256 = re.compile(r"[0-9a-f]{64}")
-_METADATA_KEYS = {
-    "renderedBy": "rendered_by",
-    "platform": "platform",
-    "edition": "edition",
-    "kubernetesVersion": "kubernetes_version",
-    "repoURL": "repo_url",
-    "revision": "revision",
-    "path": "path",
-    "specDigest": "spec_digest",
-}
-
-
-def normal_kubernetes_version(version: str) -> str:
-    """``version`` as the marker records it: ``"v1.35"`` and ``"1.35"`` are both ``1.35``."""
-    return version.strip().removeprefix("v")
+_DIGEST = re.compile(r"sha256:[0-9a-f]{64}")
 
 
 def sha256_text(text: str) -> str:
     """The hex SHA-256 of ``text`` as written (UTF-8)."""
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-@dataclass(frozen=True)
-class RenderMetadata:
-    """What a tree was rendered for; every field is a string, '' when unknown."""
-
-    platform: str = ""
-    edition: str = ""
-    kubernetes_version: str = ""
-    repo_url: str = ""
-    revision: str = ""
-    path: str = ""
-    spec_digest: str = ""
-    rendered_by: str = f"stackyard {__version__}"
-
-    def as_json(self) -> dict[str, str]:
-        """The metadata under its JSON keys (empty values left out)."""
-        return {
-            key: getattr(self, name) for key, name in _METADATA_KEYS.items() if getattr(self, name)
-        }
 
 
 @dataclass(frozen=True)
@@ -152,18 +121,7 @@ def parse_marker(data: bytes, source: str) -> RenderMarker:
         InputError: damaged or edited beyond what Stackyard writes.
     """
     parsed = _load_json(data, source)
-    values: dict[str, str] = {}
-    for key, name in _METADATA_KEYS.items():
-        value = parsed.get(key, "")
-        if not isinstance(value, str):
-            raise _damaged(source, key, "must be a string")
-        values[name] = value
-    # What the spec accepts: markers written before versions were normalised keep a "v".
-    if values["kubernetes_version"] and not KUBERNETES_VERSION.fullmatch(
-        values["kubernetes_version"]
-    ):
-        raise _damaged(source, "kubernetesVersion", "must be a version such as 1.35")
-    metadata = RenderMetadata(**values)
+    metadata = _metadata(parsed, source)
     if "format" not in parsed and "files" not in parsed:
         return RenderMarker(metadata, {}, lists_files=False)
     if parsed.get("format") != FORMAT:
@@ -178,6 +136,53 @@ def parse_marker(data: bytes, source: str) -> RenderMarker:
             raise _damaged(source, "files", f"{path!r} has no SHA-256")
         checked[path] = digest
     return RenderMarker(metadata, checked)
+
+
+def _metadata(parsed: Mapping[str, Any], source: str) -> RenderMetadata:
+    """The metadata fields of a parsed marker, each checked to be what render writes."""
+    values: dict[str, str] = {}
+    for key, name in METADATA_KEYS.items():
+        value = parsed.get(key, "")
+        if not isinstance(value, str):
+            raise _damaged(source, key, f"must be a string, not {_json_type(value)}")
+        if len(value) > MAX_FIELD_CHARS:
+            raise _damaged(source, key, f"is longer than {MAX_FIELD_CHARS} characters")
+        if "\x00" in value or not _is_text(value):
+            raise _damaged(source, key, "must be text (no NUL, no lone surrogate)")
+        values[name] = value
+    # What the spec accepts: markers written before versions were normalised keep a "v".
+    if values["kubernetes_version"] and not KUBERNETES_VERSION.fullmatch(
+        values["kubernetes_version"]
+    ):
+        raise _damaged(source, "kubernetesVersion", "must be a version such as 1.35")
+    if values["edition"] and values["edition"] not in EDITIONS:
+        raise _damaged(source, "edition", f"must be one of {', '.join(EDITIONS)}")
+    if values["spec_digest"] and not _DIGEST.fullmatch(values["spec_digest"]):
+        raise _damaged(source, "specDigest", "must be sha256: and 64 hex digits")
+    parts = values["path"].replace("\\", "/").split("/")
+    if values["path"].startswith("/") or ".." in parts:  # the spec's own rule for gitops.path
+        raise _damaged(source, "path", "must stay inside the repository (no leading / or ..)")
+    return RenderMetadata(**values)
+
+
+def _is_text(value: str) -> bool:
+    """Whether ``value`` can be written as UTF-8 (JSON can spell a lone surrogate)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _json_type(value: object) -> str:
+    """What JSON calls the type of ``value``."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    return "an array" if isinstance(value, list) else "an object"
 
 
 def parse_journal(data: bytes, source: str) -> dict[str, str]:

@@ -56,6 +56,10 @@ class Written:
     def __str__(self) -> str:
         return f"{self.field} = {self.value} ({self.file}:{self.line})"
 
+    def as_dict(self) -> dict[str, str | int]:
+        """The JSON shape: value, file, line and field."""
+        return {"value": self.value, "file": self.file, "line": self.line, "field": self.field}
+
 
 @dataclass(frozen=True)
 class RenderedSetting:
@@ -64,6 +68,10 @@ class RenderedSetting:
     name: SettingName
     cluster: str
     written: Written
+
+    def as_dict(self) -> dict[str, str | int]:
+        """The JSON shape: the setting, its cluster, and where render wrote which value."""
+        return {"name": self.name, "cluster": self.cluster, **self.written.as_dict()}
 
 
 @dataclass(frozen=True)

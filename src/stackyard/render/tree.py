@@ -14,6 +14,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from stackyard.errors import StackyardError
+from stackyard.render.metadata import RenderMetadata
 from stackyard.render.settings import RenderSettings
 from stackyard.render.yamlout import dump_documents
 
@@ -49,6 +50,8 @@ class RenderedTree:
     files: dict[str, str] = field(default_factory=dict)
     settings: RenderSettings = field(default_factory=RenderSettings, compare=False, repr=False)
     """The run-time settings written into ``files``, with their file and line."""
+    metadata: RenderMetadata = field(default_factory=RenderMetadata, compare=False)
+    """What the files were rendered for, as the marker records it."""
 
     def add_text(self, path: str, text: str) -> None:
         """Add a text file.

@@ -55,12 +55,12 @@ from stackyard.render.marker import (
     OVERRIDES,
     RESERVED,
     RenderMarker,
-    RenderMetadata,
     journal_text,
     read_journal,
     read_marker,
     sha256_text,
 )
+from stackyard.render.metadata import RenderMetadata
 from stackyard.render.tree import RenderedTree, RenderError
 
 OPTION = "--output"
@@ -261,7 +261,7 @@ def _busy(output: Path) -> str:
 def write_tree(
     tree: RenderedTree,
     output: Path,
-    metadata: RenderMetadata,
+    metadata: RenderMetadata | None = None,
     *,
     force: bool = False,
     on_wait: Callable[[], None] = lambda: None,
@@ -272,7 +272,7 @@ def write_tree(
     Args:
         tree: the files to write.
         output: the folder (created if missing; may hold ``.git`` and other files).
-        metadata: what the marker records about the render.
+        metadata: what the marker records about the render; by default the tree's.
         force: overwrite regular files Stackyard did not write (they become its own).
         on_wait: called once if another render holds the output's lock.
         then: run with the report while the lock is still held (e.g. a Git commit).
@@ -290,7 +290,7 @@ def write_tree(
     with exclusive_lock(
         output / LOCK, timeout=LOCK_WAIT_SECONDS, busy=_busy(output), on_wait=on_wait
     ):
-        report = _write_locked(tree, output, metadata, force)
+        report = _write_locked(tree, output, metadata or tree.metadata, force)
         if then is not None:
             then(report)
     return report
@@ -360,7 +360,7 @@ def _write_locked(
 def check_tree(
     tree: RenderedTree,
     output: Path,
-    metadata: RenderMetadata,
+    metadata: RenderMetadata | None = None,
     *,
     on_wait: Callable[[], None] = lambda: None,
 ) -> list[Difference]:
@@ -378,7 +378,7 @@ def check_tree(
     with shared_lock_if_present(
         output / LOCK, timeout=LOCK_WAIT_SECONDS, busy=_busy(output), on_wait=on_wait
     ):
-        return _differences(tree, output, metadata)
+        return _differences(tree, output, metadata or tree.metadata)
 
 
 def _differences(tree: RenderedTree, output: Path, metadata: RenderMetadata) -> list[Difference]:

@@ -19,12 +19,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
 
 from stackyard.errors import Location, YamlError
 from stackyard.findings import Finding
 from stackyard.progress import Progress, no_progress
 from stackyard.render.marker import read_marker
+from stackyard.render.metadata import RenderMetadata
 from stackyard.validate.jsonfiles import read_json_file
 from stackyard.validate.toolinputs import (
     KUSTOMIZATION_REASON,
@@ -54,7 +54,8 @@ class Repository:
     """
 
     root: Path
-    metadata: dict[str, Any]
+    metadata: RenderMetadata
+    """What the marker says the tree was rendered for; every field '' without a marker."""
     files: dict[str, list[LocatedDocument]] = field(default_factory=dict)
     problems: list[Finding] = field(default_factory=list)
     templates: dict[str, str] = field(default_factory=dict)
@@ -111,14 +112,12 @@ class Repository:
     @property
     def kubernetes_version(self) -> str | None:
         """The Kubernetes version the tree was rendered for, if known."""
-        version = self.metadata.get("kubernetesVersion")
-        return str(version) if version else None
+        return self.metadata.kubernetes_version or None
 
     @property
     def repo_prefix(self) -> str:
         """``gitops.path`` the tree was rendered for ('' for the repository root)."""
-        path = str(self.metadata.get("path") or ".").strip("/")
-        return "" if path in (".", "") else path + "/"
+        return self.metadata.repo_prefix
 
 
 def names_a_kind(data: object) -> bool:
@@ -156,8 +155,8 @@ def read_repository(root: Path, progress: Progress = no_progress) -> Repository:
     ``progress`` hears "reading files" once per manifest file.
     """
     marker = read_marker(root)  # a damaged marker is an InputError naming it (exit 2)
-    metadata: dict[str, Any] = marker.metadata.as_json() if marker else {}
-    repository = Repository(root=root, metadata=metadata)
+    unknown = RenderMetadata(rendered_by="")
+    repository = Repository(root=root, metadata=marker.metadata if marker else unknown)
     # Anything with a manifest name that is not a folder or a link is read, and the
     # readers refuse what is not a regular file (a FIFO, or a device named zero.yaml)
     # without opening it: a finding, never a hang.

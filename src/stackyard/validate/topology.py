@@ -153,7 +153,7 @@ def _application(repository: Repository, path: str, document: LocatedDocument) -
 
 def _own_path(repository: Repository, source: Mapping[str, Any]) -> str | None:
     """The tree-relative folder of a Git source in this repository, else None."""
-    repo = repository.metadata.get("repoURL")
+    repo = repository.metadata.repo_url
     if "path" not in source or (repo and source.get("repoURL") != repo):
         return None
     path = str(source["path"])
