@@ -81,6 +81,12 @@ def test_render_and_render_check_print_their_reports(
     )
     assert_matches("render", first)
     assert first["written"]
+    marker = json.loads((out / ".stackyard-render").read_text(encoding="utf-8"))
+    assert first["metadata"] == {k: v for k, v in marker.items() if k not in ("format", "files")}
+    assert first["metadata"]["specDigest"].startswith("sha256:")
+    for setting in first["settings"]:  # each where the render wrote it
+        lines = (out / setting["file"]).read_text(encoding="utf-8").splitlines()
+        assert setting["value"] in lines[setting["line"] - 1], setting
     checked = printed_by(
         capsys, 0, render_command, COMMUNITY, out, RenderOptions(check=True), OutputFormat.json
     )

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,7 @@ from stackyard.render import Difference, RenderMetadata, WriteReport, check_tree
 from stackyard.render.build import render_plan
 from stackyard.render.gitwork import commit_message, commit_render, path_mismatch, prepare_commit
 from stackyard.render.marker import MARKER
+from stackyard.render.settings import RenderedSetting
 from stackyard.render.tree import RenderedTree
 from stackyard.spec.load import MAX_SPEC_BYTES
 
@@ -44,6 +45,10 @@ class RenderResult:
     commit_requested: bool = False
     commit: str | None = None  # None with commit_requested: the render changed nothing in Git
     path_warning: str | None = None  # the folder is not at gitops.path of its repository
+    metadata: RenderMetadata = field(default_factory=lambda: RenderMetadata(rendered_by=""))
+    """What the tree was rendered for, as its marker records it."""
+    settings: tuple[RenderedSetting, ...] = ()
+    """The run-time settings the render wrote, each with its value, file and line."""
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON shape of ``stackyard render --output json``."""
@@ -61,6 +66,8 @@ class RenderResult:
             "unknown": list(report.unknown),
             "commit": {"requested": self.commit_requested, "id": self.commit},
             "warnings": [self.path_warning] if self.path_warning else [],
+            "metadata": self.metadata.as_json(),
+            "settings": [setting.as_dict() for setting in self.settings],
         }
 
 
@@ -167,6 +174,8 @@ def render(
         commit_requested=commit,
         commit=made[0] if made else None,
         path_warning=path_mismatch(directory, built.plan.spec.platform.gitops.path),
+        metadata=built.metadata,
+        settings=tuple(built.tree.settings.settings),
     )
 
 
