@@ -191,7 +191,7 @@ class WorkloadFinding:
     def finding(self) -> Finding:
         """The common part: check, severity and message at the evidence's first line."""
         where = Location(self.evidence.file, self.evidence.line)
-        return Finding(where, self.check, self.message, self.severity, field=self.container)
+        return Finding(where, self.check, self.message, self.severity)
 
     def as_dict(self) -> dict[str, Any]:
         """JSON shape."""
