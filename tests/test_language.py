@@ -153,7 +153,7 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> dict[Path, Path]:
     out: dict[Path, Path] = {}
     for spec in EXAMPLES:
         target = tmp_path_factory.mktemp(spec.stem)
-        output_of("render", str(spec), "-o", str(target), "--force")
+        output_of("render", str(spec), str(target), "--force")
         out[spec] = target
     return out
 
@@ -223,5 +223,5 @@ def test_catalog_schema_help_and_starters_name_no_source_document(tmp_path: Path
             for topology in ("single", "multi"):
                 starter = tmp_path / f"{edition}-{provider}-{topology}.yaml"
                 args = ("--edition", edition, "--provider", provider, "--topology", topology)
-                output_of("init", *args, "-o", str(starter))
+                output_of("init", *args, str(starter))
                 assert_clean(starter.name, starter.read_text(encoding="utf-8"))

@@ -75,9 +75,7 @@ def test_compare_with_an_earlier_report(cli: Cli, tmp_path: Path) -> None:
 
 def test_rendered_repository_can_be_assessed(cli: Cli, tmp_path: Path) -> None:
     out = tmp_path / "out"
-    assert (
-        cli("render", str(ROOT / "examples" / "community-poc.yaml"), "-o", str(out)).exit_code == 0
-    )
+    assert cli("render", str(ROOT / "examples" / "community-poc.yaml"), str(out)).exit_code == 0
     data = json.loads(cli("assess", str(out), "-o", "json").stdout)
     assert data["areas"] and data["stats"]["objects"] > 0
 

@@ -159,10 +159,10 @@ def test_init_prefers_maintained_components(cli: Cli) -> None:
 def test_init_refuses_to_overwrite_without_force(cli: Cli, tmp_path: Path) -> None:
     spec = tmp_path / "platform.yaml"
     spec.write_text("mine\n", encoding="utf-8")
-    result = cli("init", "-o", str(spec))
+    result = cli("init", str(spec))
     assert result.exit_code == 2
     assert spec.read_text(encoding="utf-8") == "mine\n"
-    assert cli("init", "-o", str(spec), "--force").exit_code == 0
+    assert cli("init", str(spec), "--force").exit_code == 0
     assert spec.read_text(encoding="utf-8").startswith("# Stackyard platform spec")
 
 

@@ -18,7 +18,7 @@ LOCAL = EXAMPLES / "local-multicluster.yaml"
 
 
 def render(cli: Cli, spec: Path, folder: Path) -> Path:
-    result = cli("render", str(spec), "-o", str(folder))
+    result = cli("render", str(spec), str(folder))
     assert result.exit_code == 0, result.stderr
     return folder
 

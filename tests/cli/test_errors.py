@@ -11,8 +11,9 @@ import pytest
 from typer.testing import CliRunner
 
 import stackyard.app.reference as catalog_module
-from stackyard.cli.errors import BROKEN_PIPE, BUG
+from stackyard.cli.errors import BROKEN_PIPE, BUG, exit_codes
 from stackyard.cli.main import app
+from stackyard.plan import Plan
 from tests.conftest import EXAMPLES
 
 
@@ -37,6 +38,33 @@ def test_a_bug_prints_one_line_and_writes_a_log(
     text = log.read_text()
     assert "Traceback" in text
     assert "second line" in text
+
+
+def test_every_command_runs_inside_the_one_error_handler() -> None:
+    handler = exit_codes(lambda: 0).__code__  # the wrapper every command must be
+    unwrapped = [
+        info.name for info in app.registered_commands if info.callback.__code__ is not handler
+    ]
+    assert not unwrapped, f"commands without @exit_codes: {unwrapped}"
+
+
+def test_a_bug_deep_in_the_library_ends_in_exit_three(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("STACKYARD_LOG_DIR", str(tmp_path))
+
+    def broken(self: Plan) -> dict[str, object]:
+        raise RuntimeError("as_dict lost its way")
+
+    monkeypatch.setattr(Plan, "as_dict", broken)
+    spec = str(EXAMPLES / "community-poc.yaml")
+    result = CliRunner().invoke(app, ["plan", spec, "-o", "json"], catch_exceptions=False)
+    assert result.exit_code == BUG
+    (line,) = result.stderr.splitlines()
+    assert "RuntimeError: as_dict lost its way" in line
+    (log,) = tmp_path.glob("crash-*.log")
+    assert str(log) in line
+    assert "in broken" in log.read_text()  # the traceback reaches the injected frame
 
 
 def test_the_log_falls_back_to_the_temporary_directory(

@@ -46,7 +46,7 @@ def test_a_fifo_as_the_spec_is_refused_without_blocking(tmp_path: Path, fifo: Pa
 def test_a_socket_as_the_spec_is_refused(
     cli: Callable[..., Result], tmp_path: Path, unix_socket: Path
 ) -> None:
-    result = cli("render", str(unix_socket), "-o", str(tmp_path / "out"))
+    result = cli("render", str(unix_socket), str(tmp_path / "out"))
     assert_refused(_ran(result), unix_socket, "a socket, not a regular file")
     assert not (tmp_path / "out").exists()
 

@@ -44,7 +44,7 @@ def test_a_password_in_a_values_overlay_fails_plan_and_render_writes_nothing(
     assert plan.returncode == 1
     assert f"secret.yaml:{line}:7" in plan.stdout and "SY601" in plan.stdout
     assert "hunter2" not in plan.stdout
-    render = run("render", path.name, "-o", "out", cwd=tmp_path)
+    render = run("render", path.name, "out", cwd=tmp_path)
     assert render.returncode == 1
     assert "nothing written" in render.stderr
     assert not (tmp_path / "out").exists()

@@ -166,7 +166,7 @@ def _assert_one_line_exit_two(result: subprocess.CompletedProcess[str], target: 
 def test_init_output_to_a_hostile_path_exits_two_with_one_line(tmp_path: Path, case: str) -> None:
     target = HOSTILE[case](tmp_path)
     before = _snapshot(tmp_path)
-    result = _run("init", "--force", "-o", str(target))
+    result = _run("init", "--force", str(target))
     _assert_one_line_exit_two(result, target)
     assert _snapshot(tmp_path) == before
 
@@ -174,10 +174,10 @@ def test_init_output_to_a_hostile_path_exits_two_with_one_line(tmp_path: Path, c
 @pytest.mark.parametrize("umask", [0o022, 0o077], ids=["umask-022", "umask-077"])
 def test_files_and_folders_get_the_users_umask(tmp_path: Path, umask: int) -> None:
     spec = tmp_path / "platform.yaml"
-    assert _run("init", "-o", str(spec), umask=umask).returncode == 0
+    assert _run("init", str(spec), umask=umask).returncode == 0
     assert stat.S_IMODE(spec.stat().st_mode) == 0o666 & ~umask
     out = tmp_path / "new" / "repo"
-    assert _run("render", str(spec), "-o", str(out), umask=umask).returncode == 0
+    assert _run("render", str(spec), str(out), umask=umask).returncode == 0
     for folder in (tmp_path / "new", out, out / "apps" / "applications"):
         assert stat.S_IMODE(folder.stat().st_mode) == 0o777 & ~umask, folder
     for file in (out / "README.md", out / "apps" / "project.yaml", out / ".stackyard-render"):

@@ -159,7 +159,7 @@ def test_special_files_named_as_input_are_refused(
         "plan": ["plan", target],
         "simulate": ["simulate", target],
         "diff": ["diff", LOCAL, target],
-        "render": ["render", target, "-o", "out"],
+        "render": ["render", target, "out"],
         "scenario": ["simulate", LOCAL, "--scenario", target],
         "compare": ["assess", repository, "--compare", target],
     }
@@ -173,10 +173,10 @@ Writer = Callable[[Path], list[str | Path]]
 
 def _writers(spec: Path, repository: Path) -> dict[str, Writer]:
     return {
-        "init": lambda target: ["init", "-o", target],
+        "init": lambda target: ["init", target],
         "svg": lambda target: ["simulate", spec, "--fail", "poc", "--for", "1h", "--svg", target],
         "report": lambda target: ["assess", repository, "-o", "html", "--report", target],
-        "render": lambda target: ["render", spec, "-o", target],
+        "render": lambda target: ["render", spec, target],
     }
 
 
@@ -228,7 +228,7 @@ def test_output_paths_that_cannot_be_written(
     "version", ["1", "1.35\n", "../x", "abc", "9" * 400, "", "1.35.0.0.0", "v1.35"]
 )
 def test_validate_kubernetes_version_values(tmp_path: Path, spec: Path, version: str) -> None:
-    check_outcome(run_stackyard("render", spec, "-o", "tree", cwd=tmp_path))
+    check_outcome(run_stackyard("render", spec, "tree", cwd=tmp_path))
     outcome = run_stackyard(
         "validate", tmp_path / "tree", "--kubernetes-version", version, cwd=tmp_path
     )

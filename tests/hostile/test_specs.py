@@ -21,7 +21,7 @@ COMMANDS = ["plan", "render", "simulate", "diff"]
 
 def _arguments(command: str, spec: Path, base: Path) -> list[str | Path]:
     if command == "render":
-        return ["render", spec, "-o", "out"]
+        return ["render", spec, "out"]
     if command == "diff":
         return ["diff", base, spec, "-o", "json"]
     return [command, spec]
@@ -46,14 +46,14 @@ def test_a_spec_payload_never_crashes_and_loses_nothing(
 def test_a_refused_rerender_keeps_the_previous_tree(tmp_path: Path) -> None:
     spec = tmp_path / "platform.yaml"
     spec.write_text(BASE_SPEC, encoding="utf-8")
-    check_outcome(run_stackyard("render", spec, "-o", "out", cwd=tmp_path))
+    check_outcome(run_stackyard("render", spec, "out", cwd=tmp_path))
     overrides = tmp_path / "out" / "overrides" / "values" / "common" / "grafana.yaml"
     overrides.parent.mkdir(parents=True)
     overrides.write_text("mine: true\n")
     before = tree_snapshot(tmp_path / "out")
     for payload in ("deep-flow-list-50k", "billion-laughs", "merge-bomb", "availability-nan"):
         spec.write_bytes(PAYLOADS[payload])
-        outcome = run_stackyard("render", spec, "-o", "out", cwd=tmp_path)
+        outcome = run_stackyard("render", spec, "out", cwd=tmp_path)
         check_outcome(outcome, names="platform.yaml")
         assert outcome.code != 0, payload
         assert tree_snapshot(tmp_path / "out") == before, payload

@@ -41,7 +41,7 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("rendered")
     spec = root / "platform.yaml"
     spec.write_text(BASE_SPEC, encoding="utf-8")
-    check_outcome(run_stackyard("render", spec, "-o", "tree", cwd=root))
+    check_outcome(run_stackyard("render", spec, "tree", cwd=root))
     return root / "tree"
 
 

@@ -65,7 +65,7 @@ def commits(repo: Path) -> list[str]:
 
 def test_a_fresh_git_init_folder_is_rendered_into(cli: Cli, tmp_path: Path) -> None:
     repo = new_repo(tmp_path / "repo")
-    result = cli("render", SPEC, "-o", repo)
+    result = cli("render", SPEC, repo)
     assert result.exit_code == 0, result.stderr
     assert (repo / "bootstrap" / "root-app.yaml").is_file()
     assert git(repo, "rev-parse", "--git-dir").strip() == ".git"
@@ -78,12 +78,12 @@ def test_rerendering_a_git_repository_keeps_git_history_and_unknown_files(
     (repo / "NOTES.md").write_text("the team's notes\n")
     (repo / "overrides" / "values" / "common").mkdir(parents=True)
     (repo / "overrides" / "values" / "common" / "grafana.yaml").write_text("replicas: 2\n")
-    assert cli("render", SPEC, "-o", repo).exit_code == 0
+    assert cli("render", SPEC, repo).exit_code == 0
     git(repo, "add", "-A")
     git(repo, "commit", "-q", "-m", "first render")
     history = commits(repo)
 
-    result = cli("render", SPEC, "-o", repo)
+    result = cli("render", SPEC, repo)
     assert result.exit_code == 0, result.stderr
     assert commits(repo) == history
     assert git(repo, "status", "--porcelain") == ""  # identical tree, no lock left behind
@@ -95,11 +95,11 @@ def test_render_warns_about_the_rendered_files_it_overwrites_that_were_edited_by
     cli: Cli, tmp_path: Path
 ) -> None:
     out = tmp_path / "out"
-    assert cli("render", SPEC, "-o", out).exit_code == 0
+    assert cli("render", SPEC, out).exit_code == 0
     owned = sorted(json.loads((out / MARKER).read_text())["files"])
     for path in owned[:7]:
         (out / path).write_text("edited: by hand\n")
-    result = cli("render", SPEC, "-o", out)
+    result = cli("render", SPEC, out)
     assert result.exit_code == 0, result.stderr
     expected = ", ".join(owned[:5]) + " and 2 more; put such changes in overrides/"
     assert (
@@ -113,7 +113,7 @@ def test_a_subfolder_at_gitops_path_renders_without_a_warning(cli: Cli, tmp_path
     spec.write_text(SPEC.read_text().replace("  path: .", "  path: platform/poc"))
     repo = new_repo(tmp_path / "repo")
     (repo / "README.md").write_text("the repository's own README\n")
-    result = cli("render", spec, "-o", repo / "platform" / "poc")
+    result = cli("render", spec, repo / "platform" / "poc")
     assert result.exit_code == 0, result.stderr
     assert "warning" not in result.stderr
     assert (repo / "README.md").read_text() == "the repository's own README\n"
@@ -123,7 +123,7 @@ def test_a_folder_elsewhere_in_the_repository_gets_a_warning_naming_both_paths(
     cli: Cli, tmp_path: Path
 ) -> None:
     repo = new_repo(tmp_path / "repo")
-    result = cli("render", SPEC, "-o", repo / "scratch")
+    result = cli("render", SPEC, repo / "scratch")
     assert result.exit_code == 0
     assert "warning:" in result.stderr
     assert "'scratch'" in result.stderr and "gitops.path is '.'" in result.stderr
@@ -132,11 +132,11 @@ def test_a_folder_elsewhere_in_the_repository_gets_a_warning_naming_both_paths(
 def test_an_unknown_file_in_the_way_is_refused_then_forced(cli: Cli, tmp_path: Path) -> None:
     repo = new_repo(tmp_path / "repo")
     (repo / "README.md").write_text("# our repository\n")
-    refused = cli("render", SPEC, "-o", repo)
+    refused = cli("render", SPEC, repo)
     assert refused.exit_code == 2
     assert "README.md" in refused.stderr and "--force" in refused.stderr
     assert sorted(p.name for p in repo.iterdir()) == [".git", "README.md"]
-    forced = cli("render", SPEC, "-o", repo, "--force")
+    forced = cli("render", SPEC, repo, "--force")
     assert forced.exit_code == 0
     assert "overwrote 1 file " in forced.stderr
     assert (repo / "README.md").read_text().startswith("# community-poc: GitOps repository")
@@ -146,11 +146,11 @@ def test_check_exits_zero_when_identical_and_one_with_the_differing_paths(
     cli: Cli, tmp_path: Path
 ) -> None:
     out = tmp_path / "out"
-    assert cli("render", SPEC, "-o", out, "--check").exit_code == 1  # nothing rendered yet
+    assert cli("render", SPEC, out, "--check").exit_code == 1  # nothing rendered yet
     assert not out.exists()
-    cli("render", SPEC, "-o", out)
+    cli("render", SPEC, out)
     (out / "mine.txt").write_text("unknown files are not a difference\n")
-    assert cli("render", SPEC, "-o", out, "--check").exit_code == 0
+    assert cli("render", SPEC, out, "--check").exit_code == 0
 
     (out / "apps" / "project.yaml").write_text("edited: true\n")
     (out / "bootstrap" / "root-app.yaml").unlink()
@@ -160,7 +160,7 @@ def test_check_exits_zero_when_identical_and_one_with_the_differing_paths(
     (out / MARKER).write_text(json.dumps(marker))
     stale.write_text("kind: Application\n")
     before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
-    result = cli("render", SPEC, "-o", out, "--check")
+    result = cli("render", SPEC, out, "--check")
     assert result.exit_code == 1
     assert result.stdout.splitlines() == [
         "changed: apps/project.yaml",
@@ -176,7 +176,7 @@ def test_commit_records_exactly_the_render_once(cli: Cli, tmp_path: Path) -> Non
     (repo / "NOTES.md").write_text("not part of the render\n")
     (repo / "staged.txt").write_text("staged by the user\n")
     git(repo, "add", "staged.txt")
-    result = cli("render", SPEC, "-o", repo, "--commit")
+    result = cli("render", SPEC, repo, "--commit")
     assert result.exit_code == 0, result.stderr
     assert len(commits(repo)) == 1
     digest = hashlib.sha256(SPEC.read_bytes()).hexdigest()
@@ -189,7 +189,7 @@ def test_commit_records_exactly_the_render_once(cli: Cli, tmp_path: Path) -> Non
     assert committed == owned | {MARKER}
     assert git(repo, "status", "--porcelain").splitlines() == ["A  staged.txt", "?? NOTES.md"]
 
-    again = cli("render", SPEC, "-o", repo, "--commit")
+    again = cli("render", SPEC, repo, "--commit")
     assert again.exit_code == 0
     assert "nothing to commit" in again.stderr
     assert len(commits(repo)) == 1
@@ -197,10 +197,10 @@ def test_commit_records_exactly_the_render_once(cli: Cli, tmp_path: Path) -> Non
 
 def test_commit_of_a_changed_spec_records_changes_and_deletions(cli: Cli, tmp_path: Path) -> None:
     repo = new_repo(tmp_path / "repo")
-    assert cli("render", SPEC, "-o", repo, "--commit").exit_code == 0
+    assert cli("render", SPEC, repo, "--commit").exit_code == 0
     spec = tmp_path / "platform.yaml"
     spec.write_text(SPEC.read_text().replace("  path: .", "  path: sub"))
-    result = cli("render", spec, "-o", repo, "--commit", "-m", "Move the tree")
+    result = cli("render", spec, repo, "--commit", "-m", "Move the tree")
     assert result.exit_code == 0, result.stderr
     assert len(commits(repo)) == 2
     assert git(repo, "log", "-1", "--format=%s").strip() == "Move the tree"
@@ -216,12 +216,12 @@ def test_commit_records_deletions_an_earlier_render_without_commit_made(
     (repo / "NOTES.md").write_text("the team's notes\n")
     git(repo, "add", "NOTES.md")
     git(repo, "commit", "-q", "-m", "notes")
-    assert cli("render", SPEC, "-o", repo, "--commit").exit_code == 0
+    assert cli("render", SPEC, repo, "--commit").exit_code == 0
     (repo / "NOTES.md").unlink()  # the user's own deletion is theirs to commit
     spec = tmp_path / "platform.yaml"
     spec.write_text(SPEC.read_text().replace("  path: .", "  path: sub"))
-    assert cli("render", spec, "-o", repo).exit_code == 0  # deletes, commits nothing
-    result = cli("render", spec, "-o", repo, "--commit")
+    assert cli("render", spec, repo).exit_code == 0  # deletes, commits nothing
+    result = cli("render", spec, repo, "--commit")
     assert result.exit_code == 0, result.stderr
     changed = git(repo, "show", "--name-status", "--format=", "HEAD").splitlines()
     assert "D\t.github/workflows/stackyard-validate.yaml" in changed
@@ -237,7 +237,7 @@ def test_commit_adds_rendered_files_a_gitignore_covers_and_nothing_else_ignored(
     git(repo, "add", ".gitignore")
     git(repo, "commit", "-q", "-m", "ignore")
     (repo / "debug.log").write_text("ignored and not the render's\n")
-    result = cli("render", SPEC, "-o", repo, "--commit")
+    result = cli("render", SPEC, repo, "--commit")
     assert result.exit_code == 0, result.stderr
     committed = set(git(repo, "ls-tree", "-r", "--name-only", "HEAD").split())
     assert "bootstrap/root-app.yaml" in committed
@@ -247,7 +247,7 @@ def test_commit_adds_rendered_files_a_gitignore_covers_and_nothing_else_ignored(
 def test_a_git_failure_names_its_cause_not_its_advice(cli: Cli, tmp_path: Path) -> None:
     repo = new_repo(tmp_path / "repo")
     (repo / ".git" / "index.lock").write_text("")  # as if another git process were running
-    result = cli("render", SPEC, "-o", repo, "--commit")
+    result = cli("render", SPEC, repo, "--commit")
     assert result.exit_code == 2
     assert "git add failed: fatal: Unable to create" in result.stderr
     assert "index.lock" in result.stderr
@@ -255,7 +255,7 @@ def test_a_git_failure_names_its_cause_not_its_advice(cli: Cli, tmp_path: Path) 
 
 def test_commit_outside_a_work_tree_is_refused_before_writing(cli: Cli, tmp_path: Path) -> None:
     out = tmp_path / "plain"
-    result = cli("render", SPEC, "-o", out, "--commit")
+    result = cli("render", SPEC, out, "--commit")
     assert result.exit_code == 2
     assert "not inside a Git work tree" in result.stderr
     assert not out.exists()
@@ -268,7 +268,7 @@ def test_commit_without_an_identity_is_refused_before_writing(
         monkeypatch.delenv(key)
     monkeypatch.setenv("HOME", str(tmp_path))
     repo = new_repo(tmp_path / "repo")
-    result = cli("render", SPEC, "-o", repo, "--commit")
+    result = cli("render", SPEC, repo, "--commit")
     assert result.exit_code == 2
     assert "no identity" in result.stderr
     assert sorted(p.name for p in repo.iterdir()) == [".git"]
@@ -278,9 +278,9 @@ def test_a_damaged_marker_is_one_line_of_exit_two_for_render_and_validate(
     cli: Cli, tmp_path: Path
 ) -> None:
     out = tmp_path / "out"
-    cli("render", SPEC, "-o", out)
+    cli("render", SPEC, out)
     (out / MARKER).write_text('{"format": 2, "files": {"../../etc/passwd": "x"}')
-    for args in (("render", SPEC, "-o", out), ("validate", out)):
+    for args in (("render", SPEC, out), ("validate", out)):
         result = cli(*args)
         assert result.exit_code == 2, result.stderr
         assert len(result.stderr.strip().splitlines()) == 1
@@ -292,12 +292,12 @@ def test_a_lone_surrogate_in_a_marker_or_journal_path_is_exit_two(
     cli: Cli, tmp_path: Path, name: str
 ) -> None:
     out = tmp_path / "out"
-    cli("render", SPEC, "-o", out)
+    cli("render", SPEC, out)
     path = r'"a\ud800/x"'  # JSON for a lone surrogate, which no file name can hold
     files = f'{{{path}: "{"0" * 64}"}}' if name == MARKER else f"[{path}]"
     (out / name).write_text(f'{{"format": 2, "files": {files}}}')
     for _ in range(2):  # and it stays a clear error, never a crash
-        result = cli("render", SPEC, "-o", out)
+        result = cli("render", SPEC, out)
         assert result.exit_code == 2, result.stderr
         assert "is not a file name" in result.stderr and str(out / name) in result.stderr
 
@@ -309,9 +309,9 @@ def test_every_version_the_spec_accepts_renders_a_marker_that_reads_back(
     spec = tmp_path / "platform.yaml"
     spec.write_text(SPEC.read_text().replace('version: "1.35"', f'version: "{version}"'))
     out = tmp_path / "out"
-    assert cli("render", spec, "-o", out).exit_code == 0
+    assert cli("render", spec, out).exit_code == 0
     assert json.loads((out / MARKER).read_text())["kubernetesVersion"] == version.lstrip("v")
-    for args in (("render", spec, "-o", out), ("render", spec, "-o", out, "--check")):
+    for args in (("render", spec, out), ("render", spec, out, "--check")):
         result = cli(*args)
         assert result.exit_code == 0, result.stderr
     (out / MARKER).write_text((out / MARKER).read_text().replace('": "1.', '": "v1.'))
@@ -319,5 +319,5 @@ def test_every_version_the_spec_accepts_renders_a_marker_that_reads_back(
 
 
 def test_check_and_commit_cannot_be_combined(cli: Cli, tmp_path: Path) -> None:
-    result = cli("render", SPEC, "-o", tmp_path, "--check", "--commit")
+    result = cli("render", SPEC, tmp_path, "--check", "--commit")
     assert result.exit_code == 2 and "cannot be combined" in result.stderr

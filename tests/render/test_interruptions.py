@@ -40,7 +40,7 @@ def _fleet_spec(app_clusters: int) -> str:
 
 def _start(spec: Path, out: Path, *extra: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, "-m", "stackyard", "render", str(spec), "-o", str(out), *extra],
+        [sys.executable, "-m", "stackyard", "render", str(spec), str(out), *extra],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -49,7 +49,7 @@ def _start(spec: Path, out: Path, *extra: str) -> subprocess.Popen[str]:
 
 def _run(spec: Path, out: Path, *extra: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "stackyard", "render", str(spec), "-o", str(out), *extra],
+        [sys.executable, "-m", "stackyard", "render", str(spec), str(out), *extra],
         capture_output=True,
         text=True,
         check=False,

@@ -41,7 +41,7 @@ def trees(tmp_path_factory: pytest.TempPathFactory, cli: Cli) -> dict[str, Path]
     out = {}
     for name in EXAMPLE_NAMES:
         target = tmp_path_factory.mktemp(name) / "repo"
-        result = cli("render", str(EXAMPLES / f"{name}.yaml"), "-o", str(target))
+        result = cli("render", str(EXAMPLES / f"{name}.yaml"), str(target))
         assert result.exit_code == 0, result.stderr
         out[name] = target
     return out
@@ -74,9 +74,9 @@ def test_rendering_the_same_spec_to_disk_twice_changes_nothing(
     trees: dict[str, Path], cli: Cli, tmp_path: Path
 ) -> None:
     target = tmp_path / "again"
-    cli("render", str(EXAMPLES / "local-multicluster.yaml"), "-o", str(target))
+    cli("render", str(EXAMPLES / "local-multicluster.yaml"), str(target))
     first = {p.relative_to(target): p.read_bytes() for p in target.rglob("*") if p.is_file()}
-    cli("render", str(EXAMPLES / "local-multicluster.yaml"), "-o", str(target))
+    cli("render", str(EXAMPLES / "local-multicluster.yaml"), str(target))
     second = {p.relative_to(target): p.read_bytes() for p in target.rglob("*") if p.is_file()}
     assert first == second
 
@@ -177,7 +177,7 @@ def test_render_refuses_a_spec_with_error_findings(tmp_path: Path, cli: Cli) -> 
     text = (EXAMPLES / "local-multicluster.yaml").read_text()
     spec.write_text(text.replace("bootstrap: two-phase", "bootstrap: direct"))
     target = tmp_path / "out"
-    result = cli("render", str(spec), "-o", str(target))
+    result = cli("render", str(spec), str(target))
     assert result.exit_code == 1
     assert not target.exists()
 
@@ -187,7 +187,7 @@ def test_render_keeps_user_overrides_and_references_them(trees: dict[str, Path],
     mine = tree / "overrides" / "values" / "common" / "grafana.yaml"
     mine.parent.mkdir(parents=True, exist_ok=True)
     mine.write_text("replicas: 2\n")
-    result = cli("render", str(EXAMPLES / "community-poc.yaml"), "-o", str(tree))
+    result = cli("render", str(EXAMPLES / "community-poc.yaml"), str(tree))
     assert result.exit_code == 0
     assert mine.read_text() == "replicas: 2\n"
     application = yaml.safe_load((tree / "apps" / "applications" / "grafana.yaml").read_text())
@@ -201,7 +201,7 @@ def test_a_tree_rendered_under_a_repository_path_validates(tmp_path: Path, cli: 
     text = (EXAMPLES / "community-poc.yaml").read_text()
     spec.write_text(text.replace("  path: .", "  path: platform/poc"))
     out = tmp_path / "repo" / "platform" / "poc"
-    assert cli("render", str(spec), "-o", str(out)).exit_code == 0
+    assert cli("render", str(spec), str(out)).exit_code == 0
     application = yaml.safe_load((out / "apps" / "applications" / "grafana.yaml").read_text())
     files = application["spec"]["sources"][0]["helm"]["valueFiles"]
     assert files[0] == "$values/platform/poc/values/common/grafana.yaml"

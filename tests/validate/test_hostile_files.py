@@ -25,7 +25,7 @@ EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "local-multicluster
 def tree(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """A rendered tree holding a FIFO, a socket and (as root) a /dev/zero device, all *.yaml."""
     root = tmp_path_factory.mktemp("hostile") / "repo"
-    result = CliRunner().invoke(app, ["render", str(EXAMPLE), "-o", str(root)])
+    result = CliRunner().invoke(app, ["render", str(EXAMPLE), str(root)])
     assert result.exit_code == 0, result.stderr
     os.mkfifo(root / "apps" / "fifo.yaml")
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as server:

@@ -1,24 +1,34 @@
-"""Wire the subcommands into one Typer application."""
+"""Wire the subcommands into one Typer application.
+
+The convention every command follows (kubectl, helm and gh do the same): ``-o/--output``
+is the output format; files and directories are arguments or their own options; the
+root takes ``--version`` and ``--quiet``; flags show no value in ``--help``; shell
+completion comes from ``--install-completion`` and ``--show-completion``.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, ParamSpec
 
 import typer
 
 from stackyard import __version__
 from stackyard.app import AssessRequest, Edition, Provider, SimulateRequest, Topology
+from stackyard.cli import settings
 from stackyard.cli.commands.assess import AssessOutput, assess_command
 from stackyard.cli.commands.catalog import catalog_command
 from stackyard.cli.commands.diff import diff_command
-from stackyard.cli.commands.init import init_command
+from stackyard.cli.commands.init import StarterFormat, init_command
 from stackyard.cli.commands.plan import plan_command
 from stackyard.cli.commands.render import RenderOptions, render_command
 from stackyard.cli.commands.schema import schema_command
 from stackyard.cli.commands.simulate import simulate_command
 from stackyard.cli.commands.validate import validate_command
+from stackyard.cli.deprecated import OldOutputPath, format_or_path
 from stackyard.cli.errors import exit_codes
+from stackyard.cli.help import Command, Group
 from stackyard.cli.output import OutputFormat
 
 app = typer.Typer(
@@ -26,18 +36,56 @@ app = typer.Typer(
     help="Plan, render, validate and assess one Kubernetes platform.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
-    add_completion=False,
+    cls=Group,
 )
+P = ParamSpec("P")
+
+
+def command(name: str) -> Callable[[Callable[P, None]], Callable[P, None]]:
+    """Register a subcommand whose flags show no value metavar in ``--help``."""
+    return app.command(name, cls=Command)
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(__version__)
+        raise typer.Exit(0)
+
+
+@app.callback()
+def root(
+    quiet: Annotated[
+        bool,
+        typer.Option(
+            "--quiet",
+            "-q",
+            help="No summaries, notices or progress on stderr; errors and warnings still show.",
+        ),
+    ] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            callback=_print_version,
+            is_eager=True,
+            help="Print the Stackyard version and exit.",
+        ),
+    ] = False,
+) -> None:
+    """Plan, render, validate and assess one Kubernetes platform."""
+    settings.configure(quiet=quiet)
+
 
 SpecArgument = Annotated[
-    Path, typer.Argument(help="The platform spec (platform.yaml).", show_default=False)
+    Path,
+    typer.Argument(metavar="SPEC", help="The platform spec (platform.yaml).", show_default=False),
 ]
 OutputOption = Annotated[
     OutputFormat, typer.Option("--output", "-o", help="text for people, json for tools.")
 ]
 
 
-@app.command("plan")
+@command("plan")
 @exit_codes
 def plan(
     spec: SpecArgument,
@@ -50,13 +98,28 @@ def plan(
     return plan_command(spec, output, why)
 
 
-@app.command("render")
+@command("render")
 @exit_codes
 def render(
     spec: SpecArgument,
+    directory: Annotated[
+        Path | None,
+        typer.Argument(
+            metavar="DIR", help="Directory of the GitOps repository.", show_default=False
+        ),
+    ] = None,
     output: Annotated[
-        Path, typer.Option("--output", "-o", help="Directory of the GitOps repository.")
-    ],
+        str | None,
+        typer.Option(
+            "--output",
+            "-o",
+            metavar="<text|json>",
+            help="text for people, json for tools (the files written, or the --check result). "
+            "'-o DIR' is deprecated: name DIR as the second argument.",
+            autocompletion=lambda: list(OutputFormat),
+            show_default=False,
+        ),
+    ] = None,
     check: Annotated[
         bool,
         typer.Option("--check", help="Write nothing; exit 1 if DIR differs from the render."),
@@ -74,13 +137,20 @@ def render(
     ] = None,
 ) -> int:
     """Render the Argo CD GitOps repository into DIR, touching only stackyard's own files."""
-    return render_command(spec, output, RenderOptions(check, force, commit, message))
+    old = OldOutputPath("DIR", "stackyard render SPEC DIR")
+    fmt, target = format_or_path(
+        output, OutputFormat, OutputFormat.text, directory, old, required=True
+    )
+    assert target is not None
+    return render_command(spec, target, RenderOptions(check, force, commit, message), fmt)
 
 
-@app.command("validate")
+@command("validate")
 @exit_codes
 def validate(
-    directory: Annotated[Path, typer.Argument(help="A rendered GitOps tree.", show_default=False)],
+    directory: Annotated[
+        Path, typer.Argument(metavar="DIR", help="A rendered GitOps tree.", show_default=False)
+    ],
     output: OutputOption = OutputFormat.text,
     kubernetes_version: Annotated[
         str | None,
@@ -102,11 +172,14 @@ def validate(
     return validate_command(directory, output, kubernetes_version, hydrate, charts, images)
 
 
-@app.command("assess")
+@command("assess")
 @exit_codes
 def assess(
     directory: Annotated[
-        Path, typer.Argument(help="Any platform repository or Git work tree.", show_default=False)
+        Path,
+        typer.Argument(
+            metavar="DIR", help="Any platform repository or Git work tree.", show_default=False
+        ),
     ],
     output: Annotated[
         AssessOutput, typer.Option("--output", "-o", help="text, json, markdown, html or sarif.")
@@ -166,7 +239,7 @@ def assess(
     return assess_command(directory, request, output, report)
 
 
-@app.command("simulate")
+@command("simulate")
 @exit_codes
 def simulate(
     spec: SpecArgument,
@@ -203,16 +276,20 @@ def simulate(
     return simulate_command(spec, request, output)
 
 
-@app.command("diff")
+@command("diff")
 @exit_codes
 def diff(
     old: Annotated[
         Path,
-        typer.Argument(help="The current spec, or a rendered folder.", show_default=False),
+        typer.Argument(
+            metavar="OLD", help="The current spec, or a rendered folder.", show_default=False
+        ),
     ],
     new: Annotated[
         Path,
-        typer.Argument(help="The proposed spec, or a rendered folder.", show_default=False),
+        typer.Argument(
+            metavar="NEW", help="The proposed spec, or a rendered folder.", show_default=False
+        ),
     ],
     output: OutputOption = OutputFormat.text,
     manifests: Annotated[
@@ -233,9 +310,15 @@ def diff(
     )
 
 
-@app.command("init")
+@command("init")
 @exit_codes
 def init(
+    file: Annotated[
+        Path | None,
+        typer.Argument(
+            metavar="FILE", help="Write the spec here (default: stdout).", show_default=False
+        ),
+    ] = None,
     edition: Annotated[
         Edition, typer.Option(help="community, standard or enterprise.")
     ] = "standard",
@@ -244,29 +327,41 @@ def init(
         Topology, typer.Option(help="single cluster, or mgmt + two app clusters.")
     ] = "multi",
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write here instead of stdout.")
+        str | None,
+        typer.Option(
+            "--output",
+            "-o",
+            metavar="<yaml|json>",
+            help="yaml: the commented spec (default); json: the spec and where it went. "
+            "'-o FILE' is deprecated: name FILE as the argument.",
+            autocompletion=lambda: list(StarterFormat),
+            show_default=False,
+        ),
     ] = None,
     force: Annotated[bool, typer.Option(help="Overwrite an existing file.")] = False,
 ) -> int:
     """Write a commented starter platform.yaml that plans without errors."""
-    return init_command(edition, provider, topology, output, force)
+    old = OldOutputPath("FILE", "stackyard init FILE")
+    fmt, target = format_or_path(output, StarterFormat, StarterFormat.yaml, file, old)
+    printed = OutputFormat.json if fmt is StarterFormat.json else OutputFormat.text
+    return init_command(edition, provider, topology, target, force, printed)
 
 
-@app.command("schema")
+@command("schema")
 @exit_codes
 def schema() -> int:
     """Print the JSON Schema of platform.yaml (for editor completion)."""
     return schema_command()
 
 
-@app.command("catalog")
+@command("catalog")
 @exit_codes
 def catalog(output: OutputOption = OutputFormat.text) -> int:
     """List the components Stackyard can plan, with placement and upstream status."""
     return catalog_command(output)
 
 
-@app.command("version")
+@command("version")
 @exit_codes
 def version() -> int:
     """Print the Stackyard version."""
@@ -275,5 +370,5 @@ def version() -> int:
 
 
 def run() -> None:
-    """Console-script entry point."""
-    app()
+    """Console-script entry point (also ``python -m stackyard``, under the same name)."""
+    app(prog_name="stackyard")

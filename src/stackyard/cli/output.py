@@ -1,4 +1,4 @@
-"""Shared output helpers: the ``--output`` option, JSON printing, finding tables, counts."""
+"""Shared output helpers: the ``--output`` option, JSON printing, stderr notices, tables."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from stackyard.app import Finding
+from stackyard.cli import settings
 
 
 class OutputFormat(StrEnum):
@@ -47,6 +48,17 @@ def counted(count: int, noun: str, plural: str | None = None) -> str:
     Examples: ``counted(1, "change")`` is "1 change", ``counted(0, "error")`` "0 errors".
     """
     return f"{count} {noun if count == 1 else plural or noun + 's'}"
+
+
+def notice(text: str) -> None:
+    """Say ``text`` on stderr for a person — a summary or a notice — unless ``--quiet``."""
+    if not settings.quiet():
+        print(text, file=sys.stderr)
+
+
+def warn(text: str) -> None:
+    """Say ``text`` on stderr even with ``--quiet``: an error, or data lost or at risk."""
+    print(text, file=sys.stderr)
 
 
 def print_json(data: Any) -> None:

@@ -63,7 +63,7 @@ from stackyard.render.marker import (
 from stackyard.render.metadata import RenderMetadata
 from stackyard.render.tree import RenderedTree, RenderError
 
-OPTION = "--output"
+OPTION = "DIR"  # the argument of `stackyard render SPEC DIR` that names the folder
 LOCK_WAIT_SECONDS = 60.0
 MAX_LISTED = 20
 MAX_RECOVERED_BYTES = 16 * 1024 * 1024  # far above any rendered file

@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import sys
+from enum import StrEnum
 from pathlib import Path
 
 from stackyard.app import Edition, Provider, Topology, init
 from stackyard.cli.errors import OK
-from stackyard.cli.output import OutputFormat, print_json
+from stackyard.cli.output import OutputFormat, notice, print_json
+
+
+class StarterFormat(StrEnum):
+    """How ``init`` prints: the commented spec itself, or a JSON document holding it."""
+
+    yaml = "yaml"
+    json = "json"
 
 
 def init_command(
@@ -25,5 +33,5 @@ def init_command(
     elif starter.path is None:
         sys.stdout.write(starter.text)
     if starter.path is not None:
-        print(f"wrote {starter.path}", file=sys.stderr)
+        notice(f"wrote {starter.path}")
     return OK

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,7 +14,15 @@ from stackyard.app import (
     render,
 )
 from stackyard.cli.errors import FINDINGS, OK
-from stackyard.cli.output import OutputFormat, console, counted, findings_table, print_json
+from stackyard.cli.output import (
+    OutputFormat,
+    console,
+    counted,
+    findings_table,
+    notice,
+    print_json,
+    warn,
+)
 from stackyard.cli.progress import progress_display
 
 SHOWN_UNKNOWN = 5
@@ -31,10 +38,6 @@ class RenderOptions:
     message: str | None = None
 
 
-def _say(text: str) -> None:
-    print(text, file=sys.stderr)
-
-
 def render_command(
     spec: Path, directory: Path, options: RenderOptions, output: OutputFormat = OutputFormat.text
 ) -> int:
@@ -44,7 +47,7 @@ def render_command(
     )
 
     def waiting() -> None:
-        _say(f"waiting for another render of {directory.absolute()}")
+        notice(f"waiting for another render of {directory.absolute()}")
 
     try:
         if options.check:
@@ -63,7 +66,7 @@ def render_command(
             )
     except PlanRefusedError as refused:
         console().print(findings_table(refused.findings))
-        _say(f"error: {refused}; nothing written")
+        warn(f"error: {refused}; nothing written")
         return FINDINGS
     if output is OutputFormat.json:
         print_json(result.as_dict())
@@ -78,9 +81,9 @@ def _report_check(checked: RenderCheck, output: OutputFormat) -> int:
         for difference in checked.differences:
             print(f"{difference.reason}: {difference.path}")
     if checked.matches:
-        _say(f"{checked.directory} is exactly what {checked.spec} renders")
+        notice(f"{checked.directory} is exactly what {checked.spec} renders")
         return OK
-    _say(
+    notice(
         f"{checked.directory} differs from what {checked.spec} renders: "
         f"{len(checked.differences)} paths"
     )
@@ -89,31 +92,33 @@ def _report_check(checked: RenderCheck, output: OutputFormat) -> int:
 
 def _summary(result: RenderResult) -> None:
     report = result.report
-    _say(
+    notice(
         f"wrote {counted(len(report.written), 'file')} to {result.directory} "
         f"({report.unchanged} unchanged, {len(report.deleted)} no longer rendered and deleted)"
     )
     if report.replaced:
-        _say(f"overwrote {counted(len(report.replaced), 'file')} stackyard did not write (--force)")
+        notice(
+            f"overwrote {counted(len(report.replaced), 'file')} stackyard did not write (--force)"
+        )
     if report.edited:
-        _say(
+        warn(
             f"warning: overwrote {counted(len(report.edited), 'rendered file')} edited by hand "
             f"since the last render: {_first_few(report.edited)}; put such changes in overrides/"
         )
     if report.cleaned:
-        _say(f"removed {counted(len(report.cleaned), 'leftover')} of an interrupted render")
+        notice(f"removed {counted(len(report.cleaned), 'leftover')} of an interrupted render")
     if report.unknown:
-        _say(
+        notice(
             f"left {counted(len(report.unknown), 'file')} stackyard did not write alone: "
             f"{_first_few(report.unknown)}"
         )
     if result.commit_requested:
         if result.commit is None:
-            _say("nothing to commit: the render changed no file in Git")
+            notice("nothing to commit: the render changed no file in Git")
         else:
-            _say(f"committed the render as {result.commit}")
+            notice(f"committed the render as {result.commit}")
     if result.path_warning:
-        _say(f"warning: {result.path_warning}")
+        warn(f"warning: {result.path_warning}")
 
 
 def _first_few(paths: tuple[str, ...]) -> str:
