@@ -1,7 +1,7 @@
 """The one writer: atomic, umask-respecting, and it never replaces what is not a file.
 
 Every refusal is checked twice: the library raises an ``InputError`` naming the path,
-and the command line (``init -o``, through a real ``python -m stackyard`` process)
+and the command line (``init FILE``, through a real ``python -m stackyard`` process)
 exits 2 with one line and no traceback, leaving what was there untouched.
 """
 
@@ -209,7 +209,7 @@ def test_a_read_only_file_system_exits_two_and_keeps_the_file(tmp_path: Path) ->
     script = (
         "MNT=$(mktemp -d); mount -t tmpfs -o size=64k tmpfs $MNT; echo kept > $MNT/p.yaml; "
         "mount -o remount,ro $MNT; set +e; "
-        '"$PYTHON" -m stackyard init --force -o $MNT/p.yaml; echo "exit=$?"; cat $MNT/p.yaml'
+        '"$PYTHON" -m stackyard init --force $MNT/p.yaml; echo "exit=$?"; cat $MNT/p.yaml'
     )
     result = _in_own_mount(script)
     assert "exit=2" in result.stdout, result.stderr
@@ -222,7 +222,7 @@ def test_a_full_file_system_exits_two_and_leaves_no_temporary(tmp_path: Path) ->
     script = (
         "MNT=$(mktemp -d); mount -t tmpfs -o size=16k tmpfs $MNT; echo kept > $MNT/p.yaml; "
         "head -c 65536 /dev/zero > $MNT/filler 2>/dev/null || true; set +e; "
-        '"$PYTHON" -m stackyard init --force -o $MNT/p.yaml; echo "exit=$?"; '
+        '"$PYTHON" -m stackyard init --force $MNT/p.yaml; echo "exit=$?"; '
         "cat $MNT/p.yaml; ls -A $MNT"
     )
     result = _in_own_mount(script)

@@ -97,5 +97,5 @@ def init(
         raise InputError(
             [Problem(Location(str(destination)), "", "exists", "pass --force to overwrite it")]
         )
-    write_text(destination, text, option="--output")
+    write_text(destination, text, option="FILE")
     return Starter(text, destination)

@@ -12,12 +12,13 @@ from collections import Counter
 from enum import StrEnum
 from pathlib import Path
 
+from rich.markup import escape
 from rich.table import Table
 
 from stackyard.app import Assessment, AssessRequest, AssessResult, ReportFormat
 from stackyard.app import assess as run_assessment
 from stackyard.cli.errors import FINDINGS, OK
-from stackyard.cli.output import console, counted
+from stackyard.cli.output import console, counted, notice, table
 from stackyard.cli.progress import progress_display
 from stackyard.fsio import write_text
 
@@ -49,8 +50,8 @@ def assess_command(
     """
     with progress_display() as progress:
         result = run_assessment(directory, request, progress=progress)
-    for notice in result.notices:
-        print(notice, file=sys.stderr)
+    for line in result.notices:
+        notice(line)
     text = "" if output is AssessOutput.text else result.report(ReportFormat(output.value))
     if report is not None:
         write_text(report, text, option="--report")
@@ -92,78 +93,80 @@ def print_text(result: AssessResult) -> None:
 
 def areas_table(assessment: Assessment) -> Table:
     """Areas with their rating and how many controls are achieved, partial, missing."""
-    table = Table(title=f"Platform maturity of {assessment.root}", expand=False)
-    table.add_column("area")
-    table.add_column("rating")
+    result = table(f"Platform maturity of {escape(str(assessment.root))}", "area", "rating")
     for status in ("achieved", "partial", "missing"):
-        table.add_column(status, justify="right")
+        result.add_column(status, justify="right")
     for area in assessment.areas:
         counts = Counter(c.status for c in area.controls)
         bar = "█" * area.rating + "░" * (5 - area.rating)
-        table.add_row(
+        result.add_row(
             area.title,
             f"{bar} {area.rating}",
             str(counts["achieved"]),
             str(counts["partial"]),
             str(counts["missing"]),
         )
-    return table
+    return result
 
 
 def verdicts_table(result: AssessResult) -> Table:
     """Every control's verdict and where to look: its first gap or evidence, +N more."""
-    table = Table(title="Verdicts and where they are decided", expand=False)
-    table.add_column("control", overflow="fold")
-    table.add_column("status")
-    table.add_column("where (first gap or evidence)", overflow="fold")
-    table.caption = "every span, gaps and counted units: --output json, markdown or html"
+    verdicts = table(
+        "Verdicts and where they are decided",
+        "control",
+        "status",
+        "where (first gap or evidence)",
+        caption="every span, gaps and counted units: --output json, markdown or html",
+    )
     for area in result.assessment.areas:
         for index, control in enumerate(area.controls):
-            table.add_row(
+            verdicts.add_row(
                 control.control,
                 f"[{_STATUS_STYLE[control.status]}]{control.status}[/]"
                 + (" (excepted)" if control.excepted else ""),
-                result.citation(control) or "[dim]nothing cited[/]",
+                escape(result.citation(control) or "") or "[dim]nothing cited[/]",
                 end_section=index == len(area.controls) - 1,
             )
-    return table
+    return verdicts
 
 
 def roadmap_table(assessment: Assessment) -> Table:
     """The roadmap: every Essential and 1st item, the first 2nd-class items."""
-    table = Table(title="Roadmap (Essential, 1st, 2nd)", expand=False)
-    for column in ("class", "control", "gap", "next step"):
-        table.add_column(column, overflow="fold")
-    table.caption = "why each gap matters and what was found: --output json"
+    result = table(
+        "Roadmap (Essential, 1st, 2nd)",
+        "class",
+        "control",
+        "gap",
+        "next step",
+        caption="why each gap matters and what was found: --output json",
+    )
     second = 0
     for item in assessment.roadmap:
         if item.priority == "2nd":
             second += 1
             if second > SECOND_CLASS_SHOWN:
                 continue
-        table.add_row(
+        result.add_row(
             f"[{_CLASS_STYLE[item.priority]}]{item.priority}[/]",
             item.control,
             item.title,
             item.next_step,
         )
     if second > SECOND_CLASS_SHOWN:
-        table.caption = (
+        result.caption = (
             f"{second - SECOND_CLASS_SHOWN} more 2nd-class items, and why each gap matters: "
             "--output json"
         )
-    return table
+    return result
 
 
 def notices_table(result: AssessResult) -> Table:
     """Files skipped or handled specially, repeated kinds summarised, first ones only."""
-    table = Table(title="Notices", expand=False)
-    table.add_column("file", overflow="fold")
-    table.add_column("notice", overflow="fold")
+    notices = table("Notices", "file", "notice")
     lines = result.notice_lines()
     for line in lines[:NOTICES_SHOWN]:
-        table.add_row(line.where, line.message)
+        notices.add_row(escape(line.where), escape(line.message))
     if len(lines) > NOTICES_SHOWN:
         more = sum(line.count for line in lines[NOTICES_SHOWN:])
-        table.caption = f"{more} more: --output json"
-    return table
+        notices.caption = f"{more} more: --output json"
+    return notices

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from rich.table import Table
-
 from stackyard.app import catalog
 from stackyard.cli.errors import OK
-from stackyard.cli.output import OutputFormat, console, print_json
+from stackyard.cli.output import OutputFormat, console, print_json, table
 
 
 def catalog_command(output: OutputFormat) -> int:
@@ -15,15 +13,21 @@ def catalog_command(output: OutputFormat) -> int:
     if output is OutputFormat.json:
         print_json(listing.as_dict())
         return OK
-    table = Table(title=f"Catalog ({len(listing.components)} components)", expand=False)
-    for column in ("component", "provides", "editions", "roles", "wave", "upstream"):
-        table.add_column(column, overflow="fold")
+    components = table(
+        f"Catalog ({len(listing.components)} components)",
+        "component",
+        "provides",
+        "editions",
+        "roles",
+        "wave",
+        "upstream",
+    )
     for component in listing.components:
         upstream = component.upstream
         status = str(upstream.lifecycle)
         if upstream.successor:
             status += f" → {upstream.successor}"
-        table.add_row(
+        components.add_row(
             component.name,
             ", ".join(component.provides),
             ", ".join(component.editions),
@@ -31,5 +35,5 @@ def catalog_command(output: OutputFormat) -> int:
             str(component.syncWave),
             status,
         )
-    console().print(table)
+    console().print(components)
     return OK

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from rich.table import Table
-
 from stackyard.app import Explanation, PlanResult, explain, plan
 from stackyard.cli.errors import FINDINGS, OK
-from stackyard.cli.output import OutputFormat, console, counted, findings_table, print_json
+from stackyard.cli.output import (
+    OutputFormat,
+    console,
+    counted,
+    findings_table,
+    print_json,
+    table,
+)
 
 
 def plan_command(spec: Path, output: OutputFormat, why: str | None) -> int:
@@ -36,29 +41,32 @@ def _print_plan(result: PlanResult) -> None:
         f"[bold]{platform.name}[/]: {platform.edition} edition on {platform.provider}, "
         f"{platform.kubernetes.distribution} {platform.kubernetes.version}"
     )
-    settings = Table(title="Settings", expand=False)
-    for column in ("setting", "value", "why"):
-        settings.add_column(column, overflow="fold")
+    settings = table("Settings", "setting", "value", "why")
     for setting in plan.settings:
         settings.add_row(setting.name, setting.text, setting.reason)
     out.print(settings)
     for cluster in plan.clusters:
-        table = Table(title=f"Cluster {cluster.name} ({cluster.cluster.role})", expand=False)
-        for column in ("wave", "component", "namespace", "pods", "why"):
-            table.add_column(column, overflow="fold")
+        components = table(
+            f"Cluster {cluster.name} ({cluster.cluster.role})",
+            "wave",
+            "component",
+            "namespace",
+            "pods",
+            "why",
+        )
         for planned in cluster.components:
             status = planned.component.upstream.lifecycle
             name = (
                 planned.name if status == "maintained" else f"{planned.name} [yellow]({status})[/]"
             )
-            table.add_row(
+            components.add_row(
                 str(planned.wave),
                 name,
                 planned.component.namespace,
                 str(planned.pods),
                 planned.decision.reason,
             )
-        out.print(table)
+        out.print(components)
         budget = cluster.budget
         out.print(
             f"  requests: {budget.cpu_requested:.2f} of {budget.cpu_allocatable:.2f} CPU, "

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 from stackyard.app import Validation, validate
 from stackyard.cli.errors import FINDINGS, OK
-from stackyard.cli.output import OutputFormat, console, counted, findings_table, print_json
+from stackyard.cli.output import (
+    OutputFormat,
+    console,
+    counted,
+    findings_table,
+    notice,
+    print_json,
+)
 from stackyard.cli.progress import progress_display
 
 
@@ -30,10 +36,9 @@ def validate_command(
             progress=progress,
         )
     if result.images is not None:
-        print(
+        notice(
             f"hydrated {counted(result.hydrated_releases, 'release')}; "
-            f"{counted(result.image_count, 'image')} listed in {result.images}",
-            file=sys.stderr,
+            f"{counted(result.image_count, 'image')} listed in {result.images}"
         )
     if output is OutputFormat.json:
         print_json(result.as_dict())
