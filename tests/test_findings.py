@@ -93,7 +93,7 @@ def test_plan_and_validate_print_the_same_findings_table(
 def test_render_refuses_a_plan_with_errors_with_the_same_table(
     cli: Cli, bad_spec: Path, tmp_path: Path
 ) -> None:
-    result = cli("render", str(bad_spec), "-o", str(tmp_path / "out"))
+    result = cli("render", str(bad_spec), str(tmp_path / "out"))
     assert result.exit_code == 1
     assert "SY404" in result.stdout and "severity" in result.stdout
 

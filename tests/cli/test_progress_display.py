@@ -92,7 +92,7 @@ COMMANDS = {
         ["simulate", str(LOCAL), "--all-single-failures", "--for", "30m"],
         ["rendering", "simulating failures"],
     ),
-    "render": (["render", str(LOCAL), "-o", "{out}"], ["rendering"]),
+    "render": (["render", str(LOCAL), "{out}"], ["rendering"]),
 }
 
 
