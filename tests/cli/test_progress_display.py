@@ -113,6 +113,19 @@ def test_progress_is_drawn_on_a_terminal_and_absent_from_a_pipe(
     assert drawn.stdout.replace("drawn", "piped") == piped.stdout
 
 
+@pytest.mark.parametrize("name", sorted(COMMANDS))
+def test_quiet_draws_nothing_on_a_terminal(name: str, tree: Path, tmp_path: Path) -> None:
+    template, steps = COMMANDS[name]
+    args = [a.format(tree=tree, out=tmp_path / "out") for a in template]
+    quiet = run(["--quiet", *args], tmp_path, terminal=True)
+    assert quiet.code in (0, 1), quiet.stderr
+    # The result itself is never silenced (render's is the tree it writes).
+    assert (tmp_path / "out" / "README.md").is_file() if name == "render" else quiet.stdout
+    for step in steps:
+        assert step not in quiet.stderr
+    assert ESCAPE not in quiet.stderr
+
+
 def test_the_display_is_silent_with_quiet_and_off_a_terminal(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
