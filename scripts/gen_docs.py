@@ -103,6 +103,35 @@ def catalog_reference() -> str:
         "and role match, its `selectedBy` spec choices hold, and it is not opt-in; "
         "overrides (`components.<name>.enabled`) win over all of that.",
         "",
+        "## Adding a component",
+        "",
+        "A component is one entry `src/stackyard/catalog/data/<name>.yaml` plus, for a Helm "
+        "chart, one values file `src/stackyard/catalog/values/<name>.yaml` (`keys`, "
+        "`common`, `editions`, `roles`, `ha`: the chart's base values, every key one the "
+        "pinned chart has). Everything render needs to know about it is in the entry, "
+        "so no Python changes:",
+        "",
+        "- `ui: {host, service, port}`: a web UI at `https://<host>.<domain>`; render "
+        "writes its HTTPRoute (or Ingress where ingress-nginx runs) and lets the gateway in.",
+        "- `endpoints: [{use: push|query, host, service, port, path}]`: what other "
+        "components push to or query, in-cluster or through the Gateway across clusters.",
+        "- `egress: [...]`: the outside services it talks to (Git, registries, cloud APIs); "
+        "its network policy allows egress to the world.",
+        "- `secrets: [{name, keys, purpose, needed, namespaceOf}]`: Secrets its values name "
+        "that the operator creates before the first sync; the rendered README lists them.",
+        "- `gatewayClass` / `ingressClass`: it implements the Gateway API or is an ingress "
+        "controller; `requestMetrics: {errors, total}`: its request metrics for the "
+        "gateway availability SLO.",
+        "- `values: {builder: <name>}`: the value builder in `stackyard.render.valuebuilders` "
+        "that computes what depends on the cluster and plan, only when the values file "
+        "cannot say it; rendering an entry whose builder does not exist fails.",
+        "",
+        "`tests/catalog/test_adding_a_component.py` adds such a component from test data and "
+        "renders and validates it; `tests/catalog/test_facts.py` fails when a Python table "
+        "names a component the catalog does not have, or a catalog field is read nowhere.",
+        "",
+        "## Components",
+        "",
         "| component | install | namespace (PSA) | provides | editions | roles | wave | upstream |",
         "|---|---|---|---|---|---|---|---|",
     ]
@@ -116,7 +145,12 @@ def catalog_reference() -> str:
         )
     lines.append("")
     for component in catalog:
-        lines += [f"## {component.name}", "", f"**{component.title}.** {component.description}", ""]
+        lines += [
+            f"### {component.name}",
+            "",
+            f"**{component.title}.** {component.description}",
+            "",
+        ]
         facts = [
             ("install", _install(component)),
             ("providers", ", ".join(component.providers)),
@@ -147,6 +181,18 @@ def catalog_reference() -> str:
             ),
             ("resources", _resources(component)),
             ("storage", component.storage or ""),
+            (
+                "ui",
+                f"`{component.ui.host}` ({component.ui.service}:{component.ui.port})"
+                if component.ui
+                else "",
+            ),
+            ("endpoints", ", ".join(f"{e.use} `{e.host}{e.path}`" for e in component.endpoints)),
+            ("egress", "; ".join(component.egress)),
+            ("secrets", ", ".join(f"`{s.name}`" for s in component.secrets)),
+            ("gateway class", component.gatewayClass or ""),
+            ("ingress class", component.ingressClass or ""),
+            ("value builder", component.values.builder or ""),
             ("upstream", _upstream(component)),
             ("docs", component.docs or ""),
         ]

@@ -16,7 +16,6 @@ import pytest
 import yaml
 
 from stackyard.plan import ClusterPlan, Plan
-from stackyard.render.values import values_data
 from tests.render.conftest import EXAMPLE_NAMES, Rendered, example_text, render_text
 
 # An S3-compatible store outside the platform, as a site would declare it.
@@ -126,7 +125,7 @@ def test_rendered_requests_are_the_budgeted_requests(variant: Rendered) -> None:
             continue
         values = variant.values(cluster.name, name)
         budgeted = {"cpu": resources.requests.cpu, "memory": resources.requests.memory}
-        for key in values_data(name).keys.resources:
+        for key in variant.plan.catalog.values_of(name).keys.resources:
             rendered = _at(values, key).get("requests")
             if rendered != budgeted:
                 wrong.append(f"{cluster.name}/{name}: {key} requests {rendered}, plan {budgeted}")

@@ -17,7 +17,6 @@ from stackyard.render.values import (
     cluster_values,
     common_values,
     edition_values,
-    values_data,
 )
 from stackyard.spec import load_spec_text
 from tests.render.conftest import EXAMPLE_NAMES, example_text
@@ -311,7 +310,7 @@ def test_resources_and_replicas_equal_the_catalog(example: str) -> None:
             entry = planned.component
             if entry.install.method != "helm":
                 continue
-            data = values_data(entry.name)
+            data = plan.catalog.values_of(entry.name)
             merged = values(plan, entry.name, cluster.name)
             for key in data.keys.resources:
                 assert entry.resources is not None

@@ -1,8 +1,11 @@
-"""Load and cross-check the component catalog shipped in ``catalog/data``.
+"""Load and cross-check the component catalog shipped in ``catalog/data`` and ``catalog/values``.
 
 Each entry is checked against :class:`~stackyard.catalog.model.Component` on its own,
-then the catalog as a whole: names unique and equal to the file name, conflicts and
-feature parents naming real entries. Any failure is a :class:`CatalogError`.
+and each values file against :class:`~stackyard.catalog.model.ValuesData`; then the
+catalog as a whole: names unique and equal to the file name, conflicts, feature parents,
+Secret namespaces and values files naming real entries, public host names and
+Gateway and ingress classes claimed by one component each. Any failure is a
+:class:`CatalogError`.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from stackyard.catalog.model import Capability, Component
+from stackyard.catalog.model import Capability, Component, Endpoint, ValuesData
 from stackyard.errors import CatalogError, YamlError
 from stackyard.yamlio import load_yaml_text
 
@@ -26,6 +29,8 @@ class Catalog:
 
     components: Mapping[str, Component]
     sources: Mapping[str, str] = field(default_factory=dict)
+    base_values: Mapping[str, ValuesData] = field(default_factory=dict)
+    """Each component's values file, by component name (absent: no values file)."""
 
     def __iter__(self) -> Iterator[Component]:
         return iter(self.components.values())
@@ -43,9 +48,29 @@ class Catalog:
         """Components that provide ``capability``, by name."""
         return [c for c in self if capability in c.provides]
 
+    def values_of(self, name: str) -> ValuesData:
+        """The values file of component ``name`` (empty when it has none)."""
+        return self.base_values.get(name, _NO_VALUES)
 
-def build_catalog(entries: Iterable[tuple[str, str]]) -> Catalog:
-    """Build a catalog from ``(source name, YAML text)`` pairs and cross-check it."""
+    def endpoint(self, component: str, use: str) -> Endpoint | None:
+        """The endpoint of ``component`` for ``use`` (push or query), if it has one."""
+        entry = self.components.get(component)
+        if entry is None:
+            return None
+        return next((e for e in entry.endpoints if e.use == use), None)
+
+
+_NO_VALUES = ValuesData()
+
+
+def build_catalog(
+    entries: Iterable[tuple[str, str]], values: Iterable[tuple[str, str]] = ()
+) -> Catalog:
+    """Build a catalog from ``(source name, YAML text)`` pairs and cross-check it.
+
+    ``entries`` are catalog entries (``<name>.yaml``), ``values`` the components' values
+    files (``<name>.yaml`` too); a values file must belong to an entry.
+    """
     components: dict[str, Component] = {}
     sources: dict[str, str] = {}
     for source, text in entries:
@@ -62,8 +87,19 @@ def build_catalog(entries: Iterable[tuple[str, str]]) -> Catalog:
         components[component.name] = component
         sources[component.name] = source
     _cross_check(components)
+    base_values: dict[str, ValuesData] = {}
+    for source, text in values:
+        stem = Path(source).stem
+        if stem not in components:
+            raise CatalogError(f"{source}: values file of unknown component {stem!r}")
+        try:
+            base_values[stem] = ValuesData.model_validate(load_yaml_text(text, source).data)
+        except (ValidationError, YamlError) as e:
+            raise CatalogError(f"{source}: {e}") from e
     ordered = dict(sorted(components.items()))
-    return Catalog(components=ordered, sources=sources)
+    return Catalog(
+        components=ordered, sources=sources, base_values=dict(sorted(base_values.items()))
+    )
 
 
 def _cross_check(components: Mapping[str, Component]) -> None:
@@ -82,15 +118,44 @@ def _cross_check(components: Mapping[str, Component]) -> None:
         install = component.install
         if install.method == "feature" and install.parent not in components:
             raise CatalogError(f"{component.name}: feature of unknown {install.parent!r}")
+        for secret in component.secrets:
+            if secret.namespaceOf is not None and secret.namespaceOf not in components:
+                raise CatalogError(
+                    f"{component.name}: Secret {secret.name!r} in the namespace of unknown "
+                    f"{secret.namespaceOf!r}"
+                )
+    _claimed_once(components)
+
+
+def _claimed_once(components: Mapping[str, Component]) -> None:
+    """A public host, GatewayClass or IngressClass belongs to one component."""
+    owners: dict[tuple[str, str], str] = {}
+    for component in components.values():
+        claims = {("host", e.host) for e in component.endpoints}
+        if component.ui is not None:
+            claims.add(("host", component.ui.host))
+        if component.gatewayClass is not None:
+            claims.add(("GatewayClass", component.gatewayClass))
+        if component.ingressClass is not None:
+            claims.add(("IngressClass", component.ingressClass))
+        for claim in sorted(claims):
+            first = owners.setdefault(claim, component.name)
+            if first != component.name:
+                raise CatalogError(
+                    f"{component.name}: {claim[0]} {claim[1]!r} is already {first}'s"
+                )
 
 
 @cache
 def load_catalog() -> Catalog:
     """The catalog shipped with Stackyard (loaded once per process)."""
-    folder = resources.files("stackyard.catalog") / "data"
-    entries = sorted(
-        (f"catalog/data/{item.name}", item.read_text(encoding="utf-8"))
-        for item in folder.iterdir()
+    return build_catalog(_shipped("data"), _shipped("values"))
+
+
+def _shipped(folder: str) -> list[tuple[str, str]]:
+    root = resources.files("stackyard.catalog") / folder
+    return sorted(
+        (f"catalog/{folder}/{item.name}", item.read_text(encoding="utf-8"))
+        for item in root.iterdir()
         if item.name.endswith(".yaml")
     )
-    return build_catalog(entries)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime
 import re
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr, model_validator
 
@@ -107,10 +107,6 @@ class HelmInstall(_Strict):
     version: str = Field(description="Pinned chart version (a Git tag for Git sources).")
     kubeVersion: str | None = Field(
         default=None, description="The chart's kubeVersion constraint, if it declares one."
-    )
-    valuesRoot: str | None = Field(
-        default=None,
-        description="Key under which this component's values live when it shares a chart.",
     )
 
 
@@ -248,6 +244,79 @@ class Spread(_Strict):
     )
 
 
+class UserInterface(_Strict):
+    """A web UI people open at ``https://<host>.<domain>`` (an HTTPRoute or Ingress)."""
+
+    host: str = Field(pattern=_NAME.pattern, description="Public host name under the domain.")
+    service: str = Field(
+        pattern=_NAME.pattern, description="The chart's Service (release name = component name)."
+    )
+    port: int = Field(ge=1, le=65535, description="The Service port.")
+
+
+class Endpoint(_Strict):
+    """A service of the component that other components use, on its cluster or across clusters.
+
+    On the serving cluster a client uses the Service; elsewhere the serving cluster's
+    Gateway at ``https://<host>.<domain>`` (which routes ``host`` to the Service).
+    """
+
+    use: Literal["push", "query"] = Field(description="What clients do there.")
+    host: str = Field(pattern=_NAME.pattern, description="Public host name under the domain.")
+    service: str = Field(pattern=_NAME.pattern, description="The chart's Service.")
+    port: int = Field(ge=1, le=65535, description="The Service port.")
+    path: str = Field(
+        default="", pattern=r"^(/[^\s]*)?$", description="URL path, e.g. /api/v1/push."
+    )
+
+
+SecretNeeded = Literal[
+    "always",
+    "with-keycloak",
+    "on-minio",
+    "without-external-store",
+    "onprem",
+    "loki-on-minio",
+    "without-vault",
+    "enterprise",
+]
+
+
+class RequiredSecret(_Strict):
+    """A Secret the rendered values name and the operator creates before the first sync."""
+
+    name: str = Field(pattern=_NAME.pattern, description="The Secret's name.")
+    keys: str = Field(min_length=1, description="Its keys, as the README lists them.")
+    purpose: str = Field(min_length=1, description="What it holds, for the README.")
+    needed: SecretNeeded = Field(
+        default="always",
+        description="When render needs it: 'always', or a condition on the plan "
+        "(render/readme.py says what each means).",
+    )
+    namespaceOf: str | None = Field(
+        default=None,
+        description="The component whose namespace holds it; none: this component's.",
+    )
+
+
+class RequestMetrics(_Strict):
+    """PromQL selectors of the requests an edge proxy serves (the gateway availability SLI)."""
+
+    errors: str = Field(min_length=1, description="Selector of the failed (5xx) requests.")
+    total: str = Field(min_length=1, description="Selector of every request.")
+
+
+class Values(_Strict):
+    """How render computes the component's per-cluster chart values."""
+
+    builder: str | None = Field(
+        default=None,
+        pattern=_NAME.pattern,
+        description="The value builder (render/valuebuilders) that computes what depends on "
+        "the cluster and plan; none: the values file alone.",
+    )
+
+
 class Component(_Strict):
     """One catalog entry."""
 
@@ -311,6 +380,35 @@ class Component(_Strict):
         description="Traffic that flows through its pods: 'ingress' (requests from outside).",
     )
     storage: str | None = Field(default=None, pattern=_QUANTITY.pattern)
+    ui: UserInterface | None = Field(default=None, description="The web UI people open.")
+    endpoints: list[Endpoint] = Field(
+        default_factory=list, description="Services other components push to or query."
+    )
+    egress: list[str] = Field(
+        default_factory=list,
+        description="Services outside the platform it talks to by nature (Git, registries, "
+        "cloud APIs...); render allows its egress to the world.",
+    )
+    secrets: list[RequiredSecret] = Field(
+        default_factory=list,
+        description="Secrets its values or manifests name that must exist before the first "
+        "sync (the README lists them).",
+    )
+    gatewayClass: str | None = Field(
+        default=None,
+        pattern=_NAME.pattern,
+        description="It implements the Gateway API: the GatewayClass of the platform Gateway, "
+        "which lives in its namespace.",
+    )
+    ingressClass: str | None = Field(
+        default=None,
+        pattern=_NAME.pattern,
+        description="It is an ingress controller: the IngressClass platform routes use.",
+    )
+    requestMetrics: RequestMetrics | None = Field(
+        default=None, description="Its request metrics, for the gateway availability SLO."
+    )
+    values: Values = Field(default_factory=Values)
     upstream: Upstream = Field(default_factory=Upstream)
     docs: str | None = Field(default=None, description="Upstream documentation URL.")
 
@@ -324,4 +422,33 @@ class Component(_Strict):
             raise ValueError("'replicaKeys' are chart values keys: only for helm installs")
         if self.install.method == "feature" and self.install.parent == self.name:
             raise ValueError("a feature's parent must be another component")
+        uses = [e.use for e in self.endpoints]
+        if len(uses) != len(set(uses)):
+            raise ValueError("one endpoint per use ('push', 'query')")
         return self
+
+
+ChartValues = dict[str, Any]
+
+
+class ValuesKeys(_Strict):
+    """Where generic settings go in this chart's values (dotted paths)."""
+
+    resources: list[str] = Field(
+        default_factory=list, description="Keys that take the catalog requests/limits."
+    )
+
+
+class ValuesData(_Strict):
+    """A component's values file (``catalog/values/<name>.yaml``): its chart's base values.
+
+    Render writes ``common`` and the edition's, role's and (where the cluster runs HA)
+    ``ha`` values in Argo CD's value layers; every key must exist in the pinned chart.
+    """
+
+    keys: ValuesKeys = Field(default_factory=ValuesKeys)
+    common: ChartValues = Field(default_factory=dict)
+    editions: dict[str, ChartValues] = Field(default_factory=dict)
+    roles: dict[str, ChartValues] = Field(default_factory=dict)
+    ha: ChartValues = Field(default_factory=dict, description="Merged where the cluster runs HA.")
+    notes: str = ""

@@ -93,6 +93,7 @@ def make_plan(spec: LoadedSpec, catalog: Catalog | None = None) -> Plan:
         edges=tuple(edges),
         waves=waves.waves,
         wave_reasons=waves.reasons,
+        catalog=catalog,
         findings=tuple(findings),
     )
 

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from stackyard.catalog import Component
+from stackyard.catalog import Catalog, Component
 from stackyard.findings import Finding
 from stackyard.plan.replicas import Replicas
 from stackyard.plan.resources import GIB, Budget
@@ -110,6 +110,8 @@ class Plan:
     edges: tuple[Edge, ...]
     waves: Mapping[str, int]
     wave_reasons: Mapping[str, str]
+    catalog: Catalog = field(repr=False, compare=False)
+    """The catalog the plan was made with; render reads every component fact from it."""
     findings: tuple[Finding, ...] = field(default=())
 
     @property

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import PurePosixPath
 
-from stackyard.catalog import Catalog, Component, load_catalog
+from stackyard.catalog import Catalog, Component
 from stackyard.plan import ClusterPlan, Plan
 from stackyard.spec import Platform
 
@@ -38,10 +38,10 @@ class RenderContext:
         """The validated spec."""
         return self.plan.spec.platform
 
-    @cached_property
+    @property
     def catalog(self) -> Catalog:
         """The component catalog the plan was made with."""
-        return load_catalog()
+        return self.plan.catalog
 
     def component(self, name: str) -> Component:
         """A catalog entry."""

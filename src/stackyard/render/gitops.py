@@ -13,7 +13,7 @@ docs/rendering.md):
   health counts only with the health check Argo CD 1.8 removed and documents how to
   restore in ``argocd-cm``
   (https://argo-cd.readthedocs.io/en/stable/operator-manual/health/#argocd-app); the
-  Argo CD values render it (``values_data/argo-cd.yaml``). ApplicationSets are not
+  Argo CD values render it (``catalog/values/argo-cd.yaml``). ApplicationSets are not
   used for components: an ApplicationSet has no health, and the Applications it
   generates are not resources of the root app, so nothing would wait.
 - CRDs exist before the objects that use them, by order: a component's own custom

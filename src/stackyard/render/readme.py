@@ -6,10 +6,11 @@ module only fills in the platform's facts.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from importlib import resources
 from string import Template
 
+from stackyard.catalog.model import SecretNeeded
 from stackyard.plan import ClusterPlan
 from stackyard.render.context import IN_CLUSTER, RenderContext
 from stackyard.render.objectstore import (
@@ -59,30 +60,42 @@ def _enterprise(context: RenderContext, cluster: ClusterPlan) -> bool:
     return context.platform.edition == "enterprise"
 
 
-# Secrets the rendered values and manifests reference by name and that must exist before
-# the first sync: (component, namespace owner, Secret, keys, purpose, when needed).
-REQUIRED_SECRETS: tuple[tuple[str, str, str, str, str, Needed], ...] = (
-    ("argo-cd", "argo-cd", "argocd-secret", "oidc.keycloak.clientSecret",
-     "Argo CD's Keycloak client secret", _with_keycloak),
-    ("grafana", "grafana", "grafana-oidc", "client-secret",
-     "Grafana's Keycloak client secret", _with_keycloak),
-    ("harbor", "harbor", "harbor-admin", "HARBOR_ADMIN_PASSWORD", "Harbor admin password", _always),
-    ("harbor", "harbor", "harbor-secret-key", "secretKey", "Harbor encryption key", _always),
-    ("keycloak", "keycloak", "keycloak-db", "password", "Keycloak's PostgreSQL password", _always),
-    ("minio", "minio", "minio-root", "rootUser, rootPassword", "MinIO root credentials", _always),
-    ("velero", "velero", "velero-credentials", "cloud", "S3 credentials for MinIO", _on_minio),
-    ("thanos", "thanos", "thanos-objstore", "objstore.yml", "Thanos object storage",
-     _without_external_store),
-    ("loki", "loki", "loki-object-storage", "S3 keys", "Loki's MinIO bucket", _loki_on_minio),
-    ("mimir", "mimir", "mimir-object-storage", "S3 credentials", "Mimir's MinIO bucket", _on_minio),
-    ("backstage", "backstage", "backstage-secrets", "see values", "Backstage backend", _always),
-    ("external-dns", "external-dns", "external-dns-rfc2136", "TSIG key",
-     "on-premises DNS updates", _on_prem),
-    ("vault-issuer", "cert-manager", "platform-ca-bundle", "ca.crt",
-     "the CA of mgmt's Vault and Gateway", _without_vault),
-    ("kyverno", "kyverno", "cosign-public-key", "cosign.pub (a ConfigMap)",
-     "image signature verification", _enterprise),
+# When a catalog entry's required Secret is needed (``secrets[].needed``), per cluster.
+NEEDED: Mapping[SecretNeeded, Needed] = {
+    "always": _always,
+    "with-keycloak": _with_keycloak,
+    "on-minio": _on_minio,
+    "without-external-store": _without_external_store,
+    "onprem": _on_prem,
+    "loki-on-minio": _loki_on_minio,
+    "without-vault": _without_vault,
+    "enterprise": _enterprise,
+}
+
+# The README lists required Secrets in this order of their components (operators' order:
+# UIs, then object storage, then the rest); the rest follow by name.
+README_ORDER = (
+    "argo-cd", "grafana", "harbor", "keycloak", "minio", "velero", "thanos", "loki", "mimir",
+    "backstage", "external-dns", "vault-issuer", "kyverno",
 )  # fmt: skip
+
+
+def secret_rows(context: RenderContext) -> list[str]:
+    """README rows of the Secrets the catalog entries of running components require."""
+    rank = {name: i for i, name in enumerate(README_ORDER)}
+    components = sorted(context.catalog, key=lambda c: (rank.get(c.name, len(rank)), c.name))
+    rows = []
+    for component in components:
+        running = context.clusters_running(component.name)
+        for secret in component.secrets:
+            clusters = [c.name for c in running if NEEDED[secret.needed](context, c)]
+            if clusters:
+                owner = context.component(secret.namespaceOf or component.name)
+                rows.append(
+                    f"| `{owner.namespace}/{secret.name}` | {secret.keys} | "
+                    f"{', '.join(clusters)} | {secret.purpose} |"
+                )
+    return rows
 
 
 def readme(context: RenderContext, tree: RenderedTree) -> str:
@@ -96,14 +109,7 @@ def readme(context: RenderContext, tree: RenderedTree) -> str:
         f"| `{c.name}` | {c.cluster.role} | {context.server(c)} | {len(c.components)} |"
         for c in context.plan.clusters
     ]
-    secrets = []
-    for component, owner, name, keys, purpose, needed in REQUIRED_SECRETS:
-        running = context.clusters_running(component)
-        clusters = [c.name for c in running if needed(context, c)]
-        if clusters:
-            namespace = context.component(owner).namespace
-            secrets.append(f"| `{namespace}/{name}` | {keys} | {', '.join(clusters)} | {purpose} |")
-    secrets += _object_store_secrets(context)
+    secrets = secret_rows(context) + _object_store_secrets(context)
     return template.substitute(
         name=platform.name,
         edition=platform.edition,

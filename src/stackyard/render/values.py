@@ -1,7 +1,8 @@
 """Helm values per component, in three layers Argo CD merges in order.
 
 ``values/common/<c>.yaml``: the platform's defaults for the chart (resources from the
-catalog, base settings from ``render/values_data/<c>.yaml``, the spec's platform-wide
+catalog, base settings from the component's values file ``catalog/values/<c>.yaml``, the
+spec's platform-wide
 ``components.<c>.values``). ``values/editions/<edition>/<c>.yaml``: what the edition
 changes. ``values/clusters/<cluster>/<c>.yaml``: what depends on the cluster (role,
 HA, addresses, computed settings) and the cluster's own ``components.<c>.values``.
@@ -15,58 +16,16 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Mapping
-from functools import cache
-from importlib import resources
 from typing import Any
-
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from stackyard.catalog import Component
 from stackyard.errors import CatalogError
 from stackyard.kube import merge_values
 from stackyard.plan import ClusterPlan
 from stackyard.render.context import RenderContext
-from stackyard.yamlio import load_yaml_text
 
 Values = dict[str, Any]
 ValueBuilder = Callable[[RenderContext, ClusterPlan], Values]
-
-
-class ValuesKeys(BaseModel):
-    """Where generic settings go in this chart's values (dotted paths)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    resources: list[str] = Field(
-        default_factory=list, description="Keys that take the catalog requests/limits."
-    )
-
-
-class ValuesData(BaseModel):
-    """Base values of one component's chart."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    keys: ValuesKeys = Field(default_factory=ValuesKeys)
-    common: Values = Field(default_factory=dict)
-    editions: dict[str, Values] = Field(default_factory=dict)
-    roles: dict[str, Values] = Field(default_factory=dict)
-    ha: Values = Field(default_factory=dict, description="Merged where the cluster runs HA.")
-    notes: str = ""
-
-
-@cache
-def values_data(name: str) -> ValuesData:
-    """The base values data of component ``name`` (empty when it has none)."""
-    folder = resources.files("stackyard.render") / "values_data"
-    item = folder / f"{name}.yaml"
-    if not item.is_file():
-        return ValuesData()
-    source = f"render/values_data/{name}.yaml"
-    try:
-        return ValuesData.model_validate(load_yaml_text(item.read_text("utf-8"), source).data)
-    except ValidationError as e:
-        raise CatalogError(f"{source}: {e}") from e
 
 
 def set_path(values: Values, dotted: str, value: Any) -> None:
@@ -80,7 +39,7 @@ def set_path(values: Values, dotted: str, value: Any) -> None:
 
 def common_values(context: RenderContext, component: Component) -> Values:
     """The common layer: data defaults, catalog resources, platform-wide overrides."""
-    data = values_data(component.name)
+    data = context.catalog.values_of(component.name)
     values = copy.deepcopy(data.common)
     if component.resources is not None:
         requests = component.resources.requests
@@ -101,7 +60,9 @@ def common_values(context: RenderContext, component: Component) -> Values:
 
 def edition_values(context: RenderContext, component: Component) -> Values:
     """The edition layer."""
-    return copy.deepcopy(values_data(component.name).editions.get(context.platform.edition, {}))
+    return copy.deepcopy(
+        context.catalog.values_of(component.name).editions.get(context.platform.edition, {})
+    )
 
 
 def cluster_values(
@@ -110,8 +71,15 @@ def cluster_values(
     component: Component,
     builders: Mapping[str, ValueBuilder],
 ) -> Values:
-    """The cluster layer: role and HA data, computed settings, the cluster's overrides."""
-    data = values_data(component.name)
+    """The cluster layer: role and HA data, computed settings, the cluster's overrides.
+
+    The computed settings come from the value builder the catalog entry names
+    (``values.builder``), looked up in ``builders`` by that name.
+
+    Raises:
+        CatalogError: the entry names a builder ``builders`` does not have.
+    """
+    data = context.catalog.values_of(component.name)
     values = copy.deepcopy(data.roles.get(cluster.cluster.role, {}))
     # The plan's replica decision (plan/replicas.py): the HA data and count go where it
     # says the component runs HA, and the cluster's HA data to components without an HA
@@ -128,8 +96,12 @@ def cluster_values(
         install = feature.install
         if install.method == "feature" and install.parent == component.name:
             set_path(values, install.valuesKey, cluster.has(feature.name))
-    builder = builders.get(component.name)
-    if builder is not None:
+    if component.values.builder is not None:
+        builder = builders.get(component.values.builder)
+        if builder is None:
+            raise CatalogError(
+                f"{component.name}: no value builder named {component.values.builder!r}"
+            )
         values = merge_values(values, builder(context, cluster))
     override = cluster.cluster.components.get(component.name)
     if override is not None:

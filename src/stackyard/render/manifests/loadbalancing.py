@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from stackyard.catalog import Component
 from stackyard.plan import ClusterPlan
 from stackyard.render.context import RenderContext
 from stackyard.render.manifests.base import AFTER_CHART, Placed, in_wave
@@ -34,9 +35,15 @@ VAULT_LISTENER = "vault-passthrough"
 GATEWAY_TLS_SECRET = "platform-gateway-tls"
 RETAIN_CLASS = "local-path-retain"
 LOCAL_PATH_PROVISIONER = "rancher.io/local-path"
-# Gateway implementations: component -> GatewayClass. The Gateway lives in the component's
-# namespace (Cilium: its own, kube-system; Istio: the gateway's).
-GATEWAY_CLASSES = {"cilium-gateway-api": "cilium", "istio-gateway": "istio"}
+
+
+def gateway_components(context: RenderContext, cluster: ClusterPlan) -> list[Component]:
+    """The Gateway API implementations running on ``cluster``, by name.
+
+    They are the catalog entries with a ``gatewayClass``; the Gateway lives in the
+    component's namespace (Cilium: its own, kube-system; Istio: the gateway's).
+    """
+    return [c for c in context.catalog if c.gatewayClass is not None and cluster.has(c.name)]
 
 
 def pool_addresses(pool: AddressRange) -> list[str]:
@@ -76,7 +83,7 @@ def gateway_domain(context: RenderContext, cluster: ClusterPlan) -> str:
     return f"{cluster.name}.{domain}"
 
 
-def gateway(context: RenderContext, cluster: ClusterPlan, component: str) -> Manifest:
+def gateway(context: RenderContext, cluster: ClusterPlan, component: Component) -> Manifest:
     """The platform Gateway of ``cluster`` for the implementation ``component``."""
     hostname = f"*.{gateway_domain(context, cluster)}"
     every_namespace = {"namespaces": {"from": "All"}}
@@ -85,11 +92,11 @@ def gateway(context: RenderContext, cluster: ClusterPlan, component: str) -> Man
         "kind": "Gateway",
         "metadata": {
             "name": GATEWAY,
-            "namespace": context.component(component).namespace,
+            "namespace": component.namespace,
             "annotations": {"cert-manager.io/cluster-issuer": platform_issuer(context, cluster)},
         },
         "spec": {
-            "gatewayClassName": GATEWAY_CLASSES[component],
+            "gatewayClassName": component.gatewayClass,
             "listeners": [
                 {
                     "name": "http",
@@ -146,12 +153,11 @@ def loadbalancing_manifests(context: RenderContext, cluster: ClusterPlan) -> Ite
     if cluster.has("metallb"):
         objects = [in_wave(o, AFTER_CHART) for o in metallb_objects(context, cluster)]
         yield Placed("metallb", "address-pool.yaml", objects)
-    for component in sorted(GATEWAY_CLASSES):
-        if cluster.has(component):
-            # A feature syncs with its parent's Application (cilium for Cilium's Gateway).
-            install = context.component(component).install
-            group = install.parent if install.method == "feature" else component
-            manifest = in_wave(gateway(context, cluster, component), AFTER_CHART)
-            yield Placed(group, "gateway.yaml", [manifest])
+    for component in gateway_components(context, cluster):
+        # A feature syncs with its parent's Application (cilium for Cilium's Gateway).
+        install = component.install
+        group = install.parent if install.method == "feature" else component.name
+        manifest = in_wave(gateway(context, cluster, component), AFTER_CHART)
+        yield Placed(group, "gateway.yaml", [manifest])
     if cluster.has("local-path-provisioner"):
         yield Placed("local-path-provisioner", "storage-class.yaml", [retain_storage_class()])

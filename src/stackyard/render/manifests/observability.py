@@ -46,23 +46,6 @@ LAG_RECORD = "stackyard:remote_write_lag:seconds"
 LAG_WARNING_SECONDS = 120
 
 
-# Request metrics per ingress implementation: (errors selector, total selector).
-GATEWAY_SLIS: dict[str, tuple[str, str]] = {
-    "cilium-gateway-api": (
-        'envoy_http_downstream_rq_xx{envoy_response_code_class="5"}',
-        "envoy_http_downstream_rq_total",
-    ),
-    "ingress-nginx-public": (
-        'nginx_ingress_controller_requests{status=~"5.."}',
-        "nginx_ingress_controller_requests",
-    ),
-    "istio-gateway": (
-        'istio_requests_total{reporter="source",response_code=~"5.."}',
-        'istio_requests_total{reporter="source"}',
-    ),
-}
-
-
 def _alert(
     name: str, expr: str, duration: str, severity: str, summary: str, description: str
 ) -> Manifest:
@@ -180,10 +163,16 @@ def golden_signals(context: RenderContext) -> Manifest:
 
 
 def _sli(context: RenderContext, cluster: ClusterPlan) -> tuple[str, dict[str, str]]:
-    """The SLI's source and its error ratio expression per window."""
-    for component, (errors, total) in sorted(GATEWAY_SLIS.items()):
-        if cluster.has(component):
-            return component, {
+    """The SLI's source and its error ratio expression per window.
+
+    The source is the first edge proxy on the cluster (in catalog order) whose entry
+    names its ``requestMetrics``; without one, the platform's targets being up.
+    """
+    for component in context.catalog:
+        metrics = component.requestMetrics
+        if metrics is not None and cluster.has(component.name):
+            errors, total = metrics.errors, metrics.total
+            return component.name, {
                 w: f"sum(rate({errors}[{w}])) / sum(rate({total}[{w}]))" for w in SLO_WINDOWS
             }
     up = f'up{{namespace=~"{namespace_regex(context)}"}}'

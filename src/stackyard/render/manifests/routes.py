@@ -21,13 +21,12 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from stackyard.plan import ClusterPlan
-from stackyard.render.addresses import ENDPOINTS
 from stackyard.render.context import RenderContext
 from stackyard.render.manifests.base import AFTER_CHART, Placed, in_wave
 from stackyard.render.manifests.loadbalancing import (
     GATEWAY,
-    GATEWAY_CLASSES,
     VAULT_LISTENER,
+    gateway_components,
     gateway_domain,
 )
 from stackyard.render.manifests.pki import platform_issuer
@@ -46,35 +45,29 @@ class Route:
     port: int
 
 
-# The people-facing UIs; Service names follow release name = component name.
-UI_ROUTES = (
-    Route("grafana", "grafana", "grafana", 80),
-    Route("argo-cd", "argocd", "argo-cd-server", 80),
-    Route("harbor", "harbor", "harbor", 80),
-    Route("keycloak", "keycloak", "keycloak-http", 80),
-    Route("backstage", "backstage", "backstage", 7007),
-    Route("minio", "minio", "minio", 9000),
-)
-
-
 def routes(context: RenderContext, cluster: ClusterPlan) -> list[Route]:
-    """Every HTTP route the cluster's Gateway carries, one per public host."""
-    found = {
-        endpoint.host: Route(endpoint.component, endpoint.host, endpoint.service, endpoint.port)
-        for endpoint in ENDPOINTS.values()
-        if cluster.has(endpoint.component)
-    }
-    for route in UI_ROUTES:
-        if cluster.has(route.component):
-            found.setdefault(route.host, route)
+    """Every HTTP route the cluster's Gateway carries, one per public host.
+
+    The hosts are the catalog's: each running component's ``endpoints`` (a push and a
+    query endpoint may share a host) and its ``ui``.
+    """
+    found: dict[str, Route] = {}
+    for planned in cluster.components:
+        component = planned.component
+        for endpoint in component.endpoints:
+            found[endpoint.host] = Route(
+                component.name, endpoint.host, endpoint.service, endpoint.port
+            )
+        if component.ui is not None:
+            ui = component.ui
+            found.setdefault(ui.host, Route(component.name, ui.host, ui.service, ui.port))
     return [found[host] for host in sorted(found)]
 
 
 def gateway_namespace(context: RenderContext, cluster: ClusterPlan) -> str | None:
     """Namespace of the cluster's Gateway, or None when the cluster has none."""
-    for component in sorted(GATEWAY_CLASSES):
-        if cluster.has(component):
-            return context.component(component).namespace
+    for component in gateway_components(context, cluster):
+        return component.namespace
     return None
 
 
@@ -110,15 +103,16 @@ def vault_route(context: RenderContext, cluster: ClusterPlan, namespace: str) ->
     }
 
 
-INGRESS_CLASSES = (
-    ("ingress-nginx-internal", "nginx-internal"),
-    ("ingress-nginx-public", "nginx-public"),
-)
+def ingress_class(context: RenderContext, cluster: ClusterPlan) -> str | None:
+    """The ingress class platform endpoints use on ``cluster``, if an ingress controller runs.
 
-
-def ingress_class(cluster: ClusterPlan) -> str | None:
-    """The ingress class platform endpoints use on ``cluster``, if an ingress runs."""
-    return next((cls for component, cls in INGRESS_CLASSES if cluster.has(component)), None)
+    Controllers are the catalog entries with an ``ingressClass``, tried in catalog (name)
+    order, so ``ingress-nginx-internal`` wins over ``ingress-nginx-public``.
+    """
+    for component in context.catalog:
+        if component.ingressClass is not None and cluster.has(component.name):
+            return component.ingressClass
+    return None
 
 
 def ingress(context: RenderContext, cluster: ClusterPlan, route: Route, cls: str) -> Manifest:
@@ -155,7 +149,7 @@ def route_manifests(context: RenderContext, cluster: ClusterPlan) -> Iterable[Pl
     if namespace is not None:
         yield from _grouped(context, cluster, namespace)
         return
-    cls = ingress_class(cluster)
+    cls = ingress_class(context, cluster)
     if cls is None:
         return
     by_component: dict[str, list[Manifest]] = {}

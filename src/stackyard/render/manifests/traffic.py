@@ -19,10 +19,10 @@ the other cluster-owned namespaces are never touched) gets:
   install-only ones, and not storage, certificates or load balancing, which are no pod
   traffic), egress to the provider's namespace on the same cluster, or to the world (and,
   with Cluster Mesh, the remote namespace) across clusters; the matching ingress on the
-  provider side. Components that talk to outside services by nature (Git, registries,
-  ACME, DNS and cloud APIs, notification targets), SSO clients (the OIDC issuer is a
-  public URL) and optional platform needs with no provider in the plan (S3 on AWS) get
-  egress to the world.
+  provider side. Components that talk to outside services by nature (their catalog
+  ``egress``: Git, registries, ACME, DNS and cloud APIs, notification targets), SSO
+  clients (the OIDC issuer is a public URL) and optional platform needs with no provider
+  in the plan (S3 on AWS) get egress to the world.
 
 Tenant namespaces (Enterprise) get default deny, DNS, traffic within the tenant's own
 namespaces, ingress from monitoring and the gateway, and egress to the telemetry
@@ -67,25 +67,6 @@ OUTSIDE_SERVICES = frozenset({"object-storage"})
 EXPOSED_CAPABILITIES = frozenset({"dashboards", "gitops", "portal", "registry", "secrets", "sso"})
 SCRAPER_CAPABILITIES = frozenset({"metrics", "metrics-agent"})
 EDGE_CAPABILITIES = frozenset({"gateway-api", "ingress"})
-# Components whose job is to talk to services outside the platform.
-EXTERNAL = frozenset(
-    {
-        "alertmanager",  # notification receivers
-        "argo-cd",  # Git, Helm repositories, remote clusters' API servers
-        "backstage",  # Git providers
-        "cert-manager",  # ACME and DNS-01 providers
-        "external-dns",  # DNS provider APIs
-        "falco",  # rule and plugin artifacts
-        "harbor",  # upstream registries it proxies
-        "k8sgpt-operator",  # AI backends
-        "kyverno",  # the registry, to verify signatures
-        "longhorn",  # backup targets
-        "opencost",  # cloud pricing APIs
-        "teleport",  # the hosts, clusters and apps it gives access to
-        "trivy-operator",  # vulnerability databases
-        "vault",  # remote clusters' TokenReview, cloud secrets engines
-    }
-)
 
 
 @dataclass(frozen=True, order=True)
@@ -195,7 +176,7 @@ def dependency_peers(
             peers.append(WORLD)
         if need.capability == "sso" and "sso" in served:
             peers.append(WORLD)  # OIDC discovery and tokens at the issuer's public URL
-    if planned.name in EXTERNAL:
+    if planned.component.egress:  # it talks to services outside the platform by nature
         peers.append(WORLD)
     own = planned.component.namespace
     return sorted({p for p in peers if not (p.kind == "namespace" and p.name == own)})

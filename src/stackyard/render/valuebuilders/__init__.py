@@ -1,9 +1,10 @@
 """Values that depend on the cluster and the plan, computed per component.
 
-Static defaults belong in ``values_data/<component>.yaml``; only what must be derived
-from the spec or plan (cluster names and ids, addresses, remote-write URLs, routing
-modes, sizes from the catalog) is computed here. The registry maps component name to
-builder.
+Static defaults belong in the component's values file ``catalog/values/<component>.yaml``;
+only what must be derived from the spec or plan (cluster names and ids, addresses,
+remote-write URLs, routing modes, sizes from the catalog) is computed here. The registry
+maps builder name to builder; a catalog entry names its builder (``values.builder``),
+and rendering an entry whose builder is not registered is a catalog error.
 
 Policy for addresses, so every component agrees with every other:
 
@@ -12,13 +13,14 @@ Policy for addresses, so every component agrees with every other:
   for them are rendered as manifests.
 - A consumer reaches a platform service through :func:`endpoint_url`: the in-cluster
   Service when the service runs on the consumer's own cluster, else the public
-  ``https://`` name of the service on mgmt. :data:`ENDPOINTS` lists every such service.
+  ``https://`` name of the service on mgmt. The catalog entries' ``endpoints`` list every
+  such service.
 - Secrets are never values: components name existing Secrets (``existingSecret``,
   ``secretKeyRef``); the Secrets come from Vault through External Secrets or from the
   operator.
 
 The builders live in one module per subject (networking, storage, identity,
-observability, policy), each registering its components in its own ``BUILDERS``;
+observability, policy), each registering its builders by name in its own ``BUILDERS``;
 ``provider`` answers what they all ask of the infrastructure provider.
 :data:`VALUE_BUILDERS` joins the subject registries.
 """
@@ -33,8 +35,8 @@ from stackyard.render.valuebuilders.observability import metrics_store
 from stackyard.render.valuebuilders.storage import RETAIN_STORAGE_CLASS, minio_buckets
 from stackyard.render.values import ValueBuilder
 
-# Each component is registered by exactly one subject module; sorted by name, as the
-# registry has always been listed.
+# Each builder is registered by exactly one subject module, under the name catalog
+# entries use; sorted by name.
 VALUE_BUILDERS: dict[str, ValueBuilder] = dict(
     sorted(
         {

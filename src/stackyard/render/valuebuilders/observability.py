@@ -31,13 +31,6 @@ from stackyard.render.valuebuilders.storage import (
 from stackyard.render.values import ValueBuilder, Values
 from stackyard.spec.units import GIB, parse_quantity
 
-_STORE_ENDPOINTS = {
-    ("thanos", "push"): "thanos-receive",
-    ("thanos", "query"): "thanos-query",
-    ("mimir", "push"): "mimir-push",
-    ("mimir", "query"): "mimir-query",
-}
-
 
 def metrics_store(context: RenderContext) -> str | None:
     """The metrics store the plan runs (thanos or mimir), if any."""
@@ -51,7 +44,7 @@ def _store_url(
     store = metrics_store(context)
     if store is None:
         return None
-    return endpoint_url(context, cluster, _STORE_ENDPOINTS[store, use])
+    return endpoint_url(context, cluster, store, use)
 
 
 def _kube_prometheus_common(context: RenderContext, cluster: ClusterPlan) -> Values:
@@ -141,7 +134,9 @@ def _grafana(context: RenderContext, cluster: ClusterPlan) -> Values:
 def _datasources(context: RenderContext, cluster: ClusterPlan) -> list[dict[str, Any]]:
     sources: list[dict[str, Any]] = []
     store_url = _store_url(context, cluster, "query")
-    local = endpoint_url(context, cluster, "prometheus") if cluster.has("prometheus") else None
+    local = (
+        endpoint_url(context, cluster, "prometheus", "query") if cluster.has("prometheus") else None
+    )
     if local is not None:
         sources.append(_datasource("Prometheus", "prometheus", "prometheus", local))
     if store_url is not None:
@@ -149,8 +144,8 @@ def _datasources(context: RenderContext, cluster: ClusterPlan) -> list[dict[str,
         sources.append(_datasource(store.capitalize(), "metrics-store", "prometheus", store_url))
     if sources:
         sources[-1]["isDefault"] = True  # the store when there is one, else local Prometheus
-    loki = endpoint_url(context, cluster, "loki-query")
-    tempo = endpoint_url(context, cluster, "tempo-query")
+    loki = endpoint_url(context, cluster, "loki", "query")
+    tempo = endpoint_url(context, cluster, "tempo", "query")
     if loki is not None:
         source = _datasource("Loki", "loki", "loki", loki)
         if tempo is not None:
@@ -350,7 +345,7 @@ def _tempo(context: RenderContext, cluster: ClusterPlan) -> Values:
 
 
 def _promtail(context: RenderContext, cluster: ClusterPlan) -> Values:
-    url = endpoint_url(context, cluster, "loki-push")
+    url = endpoint_url(context, cluster, "loki", "push")
     if url is None:
         return {}
     client = {"url": url, "external_labels": {"cluster": cluster.name}}
@@ -358,10 +353,10 @@ def _promtail(context: RenderContext, cluster: ClusterPlan) -> Values:
 
 
 def _alloy(context: RenderContext, cluster: ClusterPlan) -> Values:
-    url = endpoint_url(context, cluster, "loki-push")
+    url = endpoint_url(context, cluster, "loki", "push")
     if url is None:
         return {}
-    # The pipeline in values_data/alloy.yaml reads these from its environment.
+    # The pipeline in catalog/values/alloy.yaml reads these from its environment.
     env = [
         {"name": "NODE_NAME", "valueFrom": {"fieldRef": {"fieldPath": "spec.nodeName"}}},
         {"name": "LOKI_PUSH_URL", "value": url},
@@ -371,7 +366,7 @@ def _alloy(context: RenderContext, cluster: ClusterPlan) -> Values:
 
 
 def _otel_collector(context: RenderContext, cluster: ClusterPlan) -> Values:
-    url = endpoint_url(context, cluster, "tempo-otlp")
+    url = endpoint_url(context, cluster, "tempo", "push")
     if url is None:
         return {}
     return {"config": {"exporters": {"otlphttp/tempo": {"endpoint": url}}}}
@@ -380,7 +375,7 @@ def _otel_collector(context: RenderContext, cluster: ClusterPlan) -> Values:
 def _opencost(context: RenderContext, cluster: ClusterPlan) -> Values:
     url = _store_url(context, cluster, "query")
     if url is None and cluster.has("prometheus"):
-        url = endpoint_url(context, cluster, "prometheus")
+        url = endpoint_url(context, cluster, "prometheus", "query")
     exporter: Values = {"defaultClusterId": cluster.name}
     values: Values = {"opencost": {"exporter": exporter}}
     if url is not None:
