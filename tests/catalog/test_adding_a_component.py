@@ -109,7 +109,7 @@ def test_the_wiki_renders_from_its_entry_and_values_file(
         for d in _documents(tree, path)
         if d["metadata"]["namespace"] == "wiki"
     }
-    assert {"default-deny", "allow-dependencies"} <= set(policies)
+    assert {"default-deny", "allow-dependencies", "allow-from-gateway"} <= set(policies)
     egress = policies["allow-dependencies"]["spec"]["egress"]
     assert len(egress) == 1  # the world, and nothing else: the wiki has no dependencies
     world = egress[0]

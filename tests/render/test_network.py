@@ -102,6 +102,17 @@ def test_same_cluster_dependencies_allow_both_ends(rendered: dict[str, Rendered]
         ]
 
 
+def test_a_ui_lets_the_gateway_in_even_when_nothing_else_exposes_it(
+    rendered: dict[str, Rendered],
+) -> None:
+    # MinIO's console has an Ingress on the standalone PoC, where no other cluster reaches
+    # its S3 API: its catalog ``ui`` alone must let ingress-nginx in.
+    found = policies_by_namespace(rendered["community-poc"], "poc")
+    ingress = found["minio"]["allow-from-gateway"]["spec"]["ingress"]
+    selector = {"matchLabels": {"kubernetes.io/metadata.name": "ingress-nginx"}}
+    assert ingress == [{"from": [{"namespaceSelector": selector}]}]
+
+
 def test_metallb_pool_is_the_spec_pool(rendered: dict[str, Rendered]) -> None:
     for name in ("local-multicluster", "community-poc"):
         result = rendered[name]

@@ -10,8 +10,8 @@ the other cluster-owned namespaces are never touched) gets:
 - ``allow-same-namespace`` both ways;
 - ``allow-from-monitoring`` where a metrics scraper runs on the cluster;
 - ``allow-from-gateway`` for components people or other clusters reach through the
-  gateway: user interfaces (they need SSO or provide it, a registry, dashboards, GitOps,
-  a portal or secrets) and providers of a cross-cluster dependency;
+  gateway: user interfaces (a catalog ``ui``, or they need SSO or provide it, a registry,
+  dashboards, GitOps, a portal or secrets) and providers of a cross-cluster dependency;
 - ``allow-load-balancer`` for what a LoadBalancer Service exposes (ingress controllers,
   gateways, Teleport): ingress from the world and the cluster; and ``allow-cluster-egress``
   for what must reach every pod and node (scrapers, ingress controllers);
@@ -141,7 +141,7 @@ def gateway_peers(context: RenderContext, cluster: ClusterPlan) -> list[Peer]:
 def is_exposed(context: RenderContext, cluster: ClusterPlan, planned: PlannedComponent) -> bool:
     """Whether people or other clusters reach ``planned`` through the gateway."""
     component = planned.component
-    if EXPOSED_CAPABILITIES & set(component.provides):
+    if component.ui is not None or EXPOSED_CAPABILITIES & set(component.provides):
         return True
     if any(n.capability == "sso" for n in component.needs):
         return True
