@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from stackyard.app.versioning import schema_id
-from stackyard.catalog import Component, load_catalog
+from stackyard.catalog import Component
 from stackyard.errors import InputError, Location, Problem, StackyardError
 from stackyard.plan import Finding, Plan, make_plan
 from stackyard.plan.replicas import Replicas, replicas
@@ -166,7 +166,7 @@ def explain(spec: Path, name: str) -> Explanation:
             closest name as a hint).
     """
     plan = make_plan(load_spec(spec))
-    catalog = load_catalog()
+    catalog = plan.catalog
     if name not in catalog:
         close = get_close_matches(name, list(catalog.components), n=1)
         hint = f"did you mean {close[0]!r}?" if close else "stackyard catalog lists them"
