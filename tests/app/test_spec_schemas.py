@@ -16,10 +16,7 @@ import pytest
 from typer.testing import CliRunner
 
 from stackyard.app import schema_id
-from stackyard.cli.commands.init import init_command
-from stackyard.cli.commands.render import RenderOptions, render_command
 from stackyard.cli.main import app
-from stackyard.cli.output import OutputFormat
 from tests.conftest import EXAMPLES, ROOT
 from tests.plan.conftest import example_text
 
@@ -47,12 +44,6 @@ def printed(*args: str, code: int = 0) -> dict[str, Any]:
     return data
 
 
-def printed_by(capsys: pytest.CaptureFixture[str], code: int, command: Any, *args: Any) -> Any:
-    """What a command function prints on stdout as JSON, after checking its exit code."""
-    assert command(*args) == code
-    return json.loads(capsys.readouterr().out)
-
-
 @pytest.mark.parametrize("example", ["local-multicluster", "community-poc", "aws-standard"])
 def test_plan_prints_a_plan(example: str) -> None:
     assert_matches("plan", printed("plan", str(EXAMPLES / f"{example}.yaml")))
@@ -72,13 +63,9 @@ def test_plan_why_prints_an_explanation(component: str) -> None:
     assert_matches("explanation", printed("plan", str(LOCAL), "--why", component))
 
 
-def test_render_and_render_check_print_their_reports(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_render_and_render_check_print_their_reports(tmp_path: Path) -> None:
     out = tmp_path / "out"
-    first = printed_by(
-        capsys, 0, render_command, COMMUNITY, out, RenderOptions(), OutputFormat.json
-    )
+    first = printed("render", str(COMMUNITY), str(out))
     assert_matches("render", first)
     assert first["written"]
     marker = json.loads((out / ".stackyard-render").read_text(encoding="utf-8"))
@@ -87,15 +74,11 @@ def test_render_and_render_check_print_their_reports(
     for setting in first["settings"]:  # each where the render wrote it
         lines = (out / setting["file"]).read_text(encoding="utf-8").splitlines()
         assert setting["value"] in lines[setting["line"] - 1], setting
-    checked = printed_by(
-        capsys, 0, render_command, COMMUNITY, out, RenderOptions(check=True), OutputFormat.json
-    )
+    checked = printed("render", str(COMMUNITY), str(out), "--check")
     assert_matches("render-check", checked)
     assert checked["matches"] is True
     (out / first["written"][0]).write_text("edited\n", encoding="utf-8")
-    differs = printed_by(
-        capsys, 1, render_command, COMMUNITY, out, RenderOptions(check=True), OutputFormat.json
-    )
+    differs = printed("render", str(COMMUNITY), str(out), "--check", code=1)
     assert_matches("render-check", differs)
     assert differs["differences"] == [{"path": first["written"][0], "reason": "changed"}]
 
@@ -122,10 +105,8 @@ def test_catalog_prints_a_catalog() -> None:
     assert_matches("catalog", printed("catalog"))
 
 
-def test_init_prints_a_starter(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_init_prints_a_starter(tmp_path: Path) -> None:
     target = tmp_path / "platform.yaml"
-    data = printed_by(
-        capsys, 0, init_command, "standard", "local", "multi", target, False, OutputFormat.json
-    )
+    data = printed("init", str(target), "--topology", "multi")
     assert_matches("starter", data)
     assert data["path"] == str(target) and target.read_text(encoding="utf-8") == data["text"]
