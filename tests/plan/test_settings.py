@@ -8,6 +8,7 @@ from collections.abc import Callable
 from stackyard.catalog import load_catalog
 from stackyard.catalog.settings import SETTING_VALUES
 from stackyard.plan import Plan
+from stackyard.plan.diff import compare_plans
 from tests.plan.conftest import example_text
 
 
@@ -70,3 +71,16 @@ def test_an_unset_cluster_mesh_follows_the_cni_and_the_cluster_count(
     for cluster in poc.clusters:
         decision = cluster.decision("cilium-clustermesh")
         assert decision is not None and not decision.included
+
+
+def test_a_boolean_setting_change_reads_in_the_specs_words(
+    example_plans: dict[str, Plan], plan_text: Callable[[str], Plan]
+) -> None:
+    local = example_plans["local-multicluster"]
+    off = plan_text(
+        example_text("local-multicluster").replace('clusterMesh: "on"', 'clusterMesh: "off"')
+    )
+    changes = [c for c in compare_plans(local, off).changes if c.kind == "setting"]
+    assert [(c.subject, c.old, c.new) for c in changes] == [
+        ("networking.clusterMesh", "true", "false")
+    ]
