@@ -115,6 +115,11 @@ def test_init_takes_file_as_an_argument_without_a_warning(cli: Cli, tmp_path: Pa
     to_stdout = cli("init", "--output", "yaml")
     assert to_stdout.stdout == spec.read_text()
     assert to_stdout.stderr == ""
+    as_json = cli("init", str(tmp_path / "other.yaml"), "-o", "json")
+    assert as_json.exit_code == 0
+    starter = json.loads(as_json.stdout)
+    assert starter["schema"] == "stackyard.dev/starter/v1"
+    assert starter["text"] == (tmp_path / "other.yaml").read_text() == spec.read_text()
 
 
 def test_init_o_file_still_writes_with_a_deprecation_warning(cli: Cli, tmp_path: Path) -> None:

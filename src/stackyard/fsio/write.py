@@ -1,6 +1,6 @@
 """One writer for every output path: atomic, never replacing what is not a regular file.
 
-Policy: every file Stackyard writes — a rendered tree, ``init -o``, ``simulate --svg``,
+Policy: every file Stackyard writes — a rendered tree, ``init FILE``, ``simulate --svg``,
 ``assess --report``, ``validate``'s ``images.txt`` — goes through this module, so one
 set of rules holds everywhere:
 
