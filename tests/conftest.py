@@ -9,8 +9,20 @@ from pathlib import Path
 
 import pytest
 
+from stackyard.plan import Plan, make_plan
+from stackyard.render import write_tree
+from stackyard.render.build import render_metadata, render_plan
+from stackyard.spec import load_spec
+
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
+
+
+def render_example(spec: Path, out: Path) -> Plan:
+    """Plan ``spec``, render it into ``out`` as ``stackyard render`` does; the plan."""
+    plan = make_plan(load_spec(spec))
+    write_tree(render_plan(plan), out, render_metadata(plan))
+    return plan
 
 
 @pytest.fixture

@@ -7,19 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from stackyard.plan import make_plan
-from stackyard.render import write_tree
-from stackyard.render.build import render_metadata, render_plan
-from stackyard.spec import load_spec
-from tests.conftest import EXAMPLES
+from tests.conftest import EXAMPLES, render_example
 
 
 @pytest.fixture(scope="session")
 def rendered_poc(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The community-poc example rendered once (never written to by a test)."""
     out = tmp_path_factory.mktemp("render") / "poc"
-    plan = make_plan(load_spec(EXAMPLES / "community-poc.yaml"))
-    write_tree(render_plan(plan), out, render_metadata(plan))
+    render_example(EXAMPLES / "community-poc.yaml", out)
     return out
 
 

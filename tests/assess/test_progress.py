@@ -8,11 +8,7 @@ import pytest
 
 from stackyard.assess import assess_directory
 from stackyard.assess.inputs import reading
-from stackyard.plan import make_plan
-from stackyard.render import write_tree
-from stackyard.render.build import render_metadata, render_plan
-from stackyard.spec import load_spec
-from tests.conftest import EXAMPLES
+from tests.conftest import EXAMPLES, render_example
 from tests.progress import Recorder
 from tests.validate.test_hydrate import make_chart
 
@@ -20,8 +16,7 @@ from tests.validate.test_hydrate import make_chart
 @pytest.fixture(scope="module")
 def tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("render") / "out"
-    plan = make_plan(load_spec(EXAMPLES / "community-poc.yaml"))
-    write_tree(render_plan(plan), out, render_metadata(plan))
+    render_example(EXAMPLES / "community-poc.yaml", out)
     return out
 
 

@@ -17,12 +17,9 @@ import pytest
 
 from stackyard.assess import Assessment, assess_directory
 from stackyard.assess.workloads.exemptions import NO_REASON
-from stackyard.plan import Plan, make_plan
-from stackyard.render import write_tree
-from stackyard.render.build import render_metadata, render_plan
-from stackyard.spec import load_spec
+from stackyard.plan import Plan
 from tests.assess.citations import misquoted
-from tests.conftest import EXAMPLES
+from tests.conftest import EXAMPLES, render_example
 
 EXAMPLE_FILES = sorted(EXAMPLES.glob("*.yaml"))
 DISTRIBUTION_WORDS = {"kubeadm": "kubeadm", "rke2": "rke2", "k3s": "k3s", "talos": "talos"}
@@ -103,9 +100,8 @@ RENDERED_PRACTICES: dict[str, Callable[[Plan], bool]] = {
 @pytest.fixture(scope="module", params=[p.stem for p in EXAMPLE_FILES])
 def planned(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
     """(the plan, the assessment of its tree rendered to disk, assessed as any repository)."""
-    plan = make_plan(load_spec(EXAMPLES / f"{request.param}.yaml"))
     out: Path = tmp_path_factory.mktemp(request.param) / "tree"
-    write_tree(render_plan(plan), out, render_metadata(plan))
+    plan = render_example(EXAMPLES / f"{request.param}.yaml", out)
     return plan, assess_directory(out, workers=0)
 
 

@@ -20,12 +20,8 @@ import pytest
 
 from stackyard.cli import settings
 from stackyard.cli.progress import progress_display
-from stackyard.plan import make_plan
 from stackyard.progress import no_progress
-from stackyard.render import write_tree
-from stackyard.render.build import render_metadata, render_plan
-from stackyard.spec import load_spec
-from tests.conftest import EXAMPLES
+from tests.conftest import EXAMPLES, render_example
 
 LOCAL = EXAMPLES / "local-multicluster.yaml"
 ESCAPE = "\x1b["
@@ -80,8 +76,7 @@ def _drain(master: int) -> Iterator[bytes]:
 @pytest.fixture(scope="module")
 def tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("render") / "tree"
-    plan = make_plan(load_spec(LOCAL))
-    write_tree(render_plan(plan), out, render_metadata(plan))
+    render_example(LOCAL, out)
     return out
 
 

@@ -8,13 +8,9 @@ from pathlib import Path
 import helm_python as helm
 import pytest
 
-from stackyard.plan import make_plan
-from stackyard.render import write_tree
-from stackyard.render.build import render_metadata, render_plan
-from stackyard.spec import load_spec
 from stackyard.validate.hydrate import Image
 from stackyard.validate.run import validate_directory
-from tests.conftest import EXAMPLES
+from tests.conftest import EXAMPLES, render_example
 
 
 def make_chart(folder: Path, name: str, version: str, extra: dict[str, str] | None = None) -> Path:
@@ -31,8 +27,7 @@ def make_chart(folder: Path, name: str, version: str, extra: dict[str, str] | No
 @pytest.fixture(scope="module")
 def tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("render") / "out"
-    plan = make_plan(load_spec(EXAMPLES / "community-poc.yaml"))
-    write_tree(render_plan(plan), out, render_metadata(plan))
+    render_example(EXAMPLES / "community-poc.yaml", out)
     return out
 
 

@@ -6,12 +6,8 @@ import pytest
 
 from stackyard.assess import Assessment, assess_directory
 from stackyard.assess.model import CNMM_LEVELS
-from stackyard.plan import make_plan
-from stackyard.render import write_tree
-from stackyard.render.build import render_metadata, render_plan
-from stackyard.spec import load_spec
 from tests.assess.maturity.conftest import control
-from tests.conftest import EXAMPLES
+from tests.conftest import EXAMPLES, render_example
 
 EDITIONS = {
     "community": "community-poc",
@@ -26,8 +22,7 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Assessment]:
     assessments = {}
     for edition, example in EDITIONS.items():
         out = tmp_path_factory.mktemp(edition) / "tree"
-        plan = make_plan(load_spec(EXAMPLES / f"{example}.yaml"))
-        write_tree(render_plan(plan), out, render_metadata(plan))
+        render_example(EXAMPLES / f"{example}.yaml", out)
         assessments[edition] = assess_directory(out)
     return assessments
 
