@@ -10,10 +10,12 @@ import pytest
 
 from stackyard.app import (
     AssessRequest,
+    AssessResult,
     ReportFormat,
     assess,
     compare_reports,
     format_report,
+    write_report,
 )
 from stackyard.assess.inputs.reading import spare_cores
 from stackyard.errors import InputError
@@ -108,3 +110,36 @@ def test_every_report_format_is_text_from_the_application(report: Path) -> None:
     assert "<svg" in format_report(assessment, ReportFormat.html)
     sarif = json.loads(format_report(assessment, ReportFormat.sarif))
     assert sarif["version"] == "2.1.0" and "schema" not in sarif
+
+
+def test_excepted_workload_findings_are_counted_apart_from_open_ones() -> None:
+    import datetime as dt
+
+    from stackyard.assess.exceptions import apply_exceptions, load_exceptions
+    from tests.assess.conftest import RESOURCES, findings_for, make_assessment
+
+    path = RESOURCES / "workloads-bad.yaml"
+    findings = findings_for(path.read_text(encoding="utf-8"), str(path))
+    before = make_assessment(ratings={"gitops": 2}, findings=tuple(findings))
+    after = apply_exceptions(
+        before, load_exceptions(RESOURCES / "exceptions.yaml"), today=dt.date(2026, 6, 1)
+    )
+    counts = AssessResult(after).finding_counts()
+    open_ones = [f.severity for f in after.workload_findings if not f.excepted]
+    assert counts["excepted"] == sum(f.excepted for f in after.workload_findings) > 0
+    assert counts["error"] == open_ones.count("error")
+    assert counts["warning"] == open_ones.count("warning")
+    assert counts["error"] + counts["warning"] + counts["excepted"] <= len(findings)
+    unexcepted = AssessResult(before).finding_counts()
+    assert unexcepted["excepted"] == 0
+    assert unexcepted["error"] + unexcepted["warning"] > counts["error"] + counts["warning"]
+
+
+def test_write_report_replaces_the_file_and_refuses_a_missing_folder(tmp_path: Path) -> None:
+    target = tmp_path / "report.md"
+    target.write_text("old report\n", encoding="utf-8")
+    write_report(target, "new report\n")
+    assert target.read_text(encoding="utf-8") == "new report\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["report.md"]
+    with pytest.raises(InputError, match="--report"):
+        write_report(tmp_path / "missing" / "report.md", "text\n")

@@ -94,3 +94,32 @@ def test_text_output_shows_where_each_verdict_is_decided(
     assert "NET-CNI-MODERN │ missing │ stacks/dev/30-rke2-cluster/main.tf:26" in flat
     assert "SEC-HA │ missing │ gitops-apps/bootstrap/apps/vault.yaml:61 +1 more" in flat
     assert "GITOPS-SELF-HEAL │ achieved │ gitops-apps/bootstrap/root-app.yaml:21 +13 more" in flat
+
+
+@pytest.mark.parametrize("columns", ["60", "200"])
+def test_text_report_file_is_the_terminal_report_without_colour(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, columns: str
+) -> None:
+    monkeypatch.setenv("COLUMNS", columns)
+    monkeypatch.setenv("FORCE_COLOR", "1")  # a colour terminal: the file still has no codes
+    target = tmp_path / "report.txt"
+    result = cli("assess", str(SEED001), "-o", "text", "--report", str(target))
+    assert result.exit_code == 0 and result.stdout == ""
+    text = target.read_text()
+    for title in ("Platform maturity of", "Verdicts and where they are decided", "Roadmap"):
+        assert title in text
+    assert "Disaster recovery" in text
+    assert "CNCF Cloud Native Maturity Model level: Scale" in text
+    assert "\x1b" not in text
+    # One layout whatever the terminal: the tables are laid out 120 columns wide.
+    widths = [len(line) for line in text.splitlines()]
+    assert max(widths) <= 120 and max(widths) > 80
+
+
+def test_text_report_file_replaces_an_earlier_one(cli: Cli, tmp_path: Path) -> None:
+    target = tmp_path / "report.txt"
+    target.write_text("stale\n" * 10_000)
+    assert cli("assess", str(SEED001), "--report", str(target)).exit_code == 0
+    text = target.read_text()
+    assert "stale" not in text and text.rstrip().endswith("Scale")
+    assert [p.name for p in tmp_path.iterdir()] == ["report.txt"]  # no temporary left

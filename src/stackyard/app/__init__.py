@@ -21,6 +21,7 @@ from stackyard.app.assessment import (
     capped_jobs,
     compare_reports,
     format_report,
+    write_report,
 )
 from stackyard.app.diffing import ManifestDiffResult, SpecDiffResult, diff
 from stackyard.app.planning import (
@@ -106,4 +107,5 @@ __all__ = [
     "schema_id",
     "simulate",
     "validate",
+    "write_report",
 ]

@@ -8,6 +8,8 @@ and why; a shell prints it and picks the exit code.
 
 :func:`format_report` writes an assessment as JSON, Markdown, HTML or SARIF text, the
 formats meant for other tools and people; the terminal tables are the shell's.
+:func:`write_report` writes a report to its file (``--report``) atomically, whichever
+format (or the shell's text) it is, so every shell writes reports the same way.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from stackyard.assess.report.markdown import render_markdown
 from stackyard.assess.report.notices import NoticeLine, summarised
 from stackyard.assess.report.sarif import to_sarif
 from stackyard.assess.report.tally import excepted_line, excluded_line
+from stackyard.fsio.write import write_text
 from stackyard.progress import Progress, no_progress
 
 
@@ -62,6 +65,19 @@ def format_report(assessment: Assessment, output: ReportFormat) -> str:
     if output is ReportFormat.html:
         return render_html(assessment)
     return json.dumps(to_sarif(assessment), indent=2) + "\n"
+
+
+def write_report(path: Path, text: str) -> None:
+    """Write the report ``text`` to ``path`` (``--report``), replacing it atomically.
+
+    A reader sees the old report or the new one, never half of one; ``path`` must be a
+    regular file or not exist yet.
+
+    Raises:
+        InputError: ``path`` is not a regular file, its folder is missing, or the file
+            system refuses the write; nothing was replaced.
+    """
+    write_text(path, text, option="--report")
 
 
 @dataclass(frozen=True)
@@ -160,6 +176,20 @@ class AssessResult:
     def notice_lines(self) -> list[NoticeLine]:
         """The assessment's notices, repeated kinds folded into one line."""
         return summarised(self.assessment.notices)
+
+    def finding_counts(self) -> dict[str, int]:
+        """Workload findings by kind: open ``error`` and ``warning``, and ``excepted``.
+
+        An excepted finding is counted apart, never as open: an accepted need is not an
+        open error.
+        """
+        findings = self.assessment.workload_findings
+        open_ones = [f.severity for f in findings if not f.excepted]
+        return {
+            "error": open_ones.count("error"),
+            "warning": open_ones.count("warning"),
+            "excepted": sum(f.excepted for f in findings),
+        }
 
     def tally_lines(self) -> list[str]:
         """What was excluded and what was excepted, one line each when anything was."""

@@ -185,7 +185,11 @@ def assess(
         AssessOutput, typer.Option("--output", "-o", help="text, json, markdown, html or sarif.")
     ] = AssessOutput.text,
     report: Annotated[
-        Path | None, typer.Option("--report", help="Write the report here instead of stdout.")
+        Path | None,
+        typer.Option(
+            "--report",
+            help="Write the report here instead of stdout (text: plain, 120 columns wide).",
+        ),
     ] = None,
     charts: Annotated[
         Path | None, typer.Option("--charts", help="Hydrate Applications with these charts.")

@@ -2,26 +2,32 @@
 
 The terminal report (areas, verdicts, roadmap, notices) is drawn here; every other
 format is the application's text, and every decision (the gate, regressions, the
-``--jobs`` notice) comes with the result.
+``--jobs`` notice, what counts as an open finding) comes with the result.
+
+With ``--report FILE`` the terminal report goes to the file as plain text (no colour
+codes) laid out :data:`REPORT_WIDTH` columns wide, whatever the terminal's width.
 """
 
 from __future__ import annotations
 
+import io
 import sys
 from collections import Counter
 from enum import StrEnum
 from pathlib import Path
 
+from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from stackyard.app import Assessment, AssessRequest, AssessResult, ReportFormat
+from stackyard.app import Assessment, AssessRequest, AssessResult, ReportFormat, write_report
 from stackyard.app import assess as run_assessment
 from stackyard.cli.errors import FINDINGS, OK
 from stackyard.cli.output import console, counted, notice, table
 from stackyard.cli.progress import progress_display
-from stackyard.fsio import write_text
 
+REPORT_WIDTH = 120
+"""Columns of the text report written with ``--report``: wide enough for its tables."""
 SECOND_CLASS_SHOWN = 10
 NOTICES_SHOWN = 10
 _CLASS_STYLE = {"Essential": "bold red", "1st": "yellow", "2nd": "cyan"}
@@ -52,13 +58,15 @@ def assess_command(
         result = run_assessment(directory, request, progress=progress)
     for line in result.notices:
         notice(line)
-    text = "" if output is AssessOutput.text else result.report(ReportFormat(output.value))
-    if report is not None:
-        write_text(report, text, option="--report")
-    elif text:
-        sys.stdout.write(text)
     if output is AssessOutput.text:
-        print_text(result)
+        if report is None:
+            print_text(result, console())
+        else:
+            write_report(report, text_report(result))
+    elif report is None:
+        sys.stdout.write(result.report(ReportFormat(output.value)))
+    else:
+        write_report(report, result.report(ReportFormat(output.value)))
     if result.comparison is not None:
         sys.stderr.write(result.comparison.markdown())
     for reason in result.reasons:
@@ -66,25 +74,37 @@ def assess_command(
     return FINDINGS if result.failed else OK
 
 
-def print_text(result: AssessResult) -> None:
-    """The terminal report: areas, roadmap, notices and the CNCF level."""
+def text_report(result: AssessResult) -> str:
+    """The terminal report as plain text, :data:`REPORT_WIDTH` columns wide, for a file."""
+    buffer = io.StringIO()
+    out = Console(
+        file=buffer,
+        width=REPORT_WIDTH,
+        color_system=None,
+        force_terminal=False,
+        highlight=False,
+        soft_wrap=True,
+    )
+    print_text(result, out)
+    return buffer.getvalue()
+
+
+def print_text(result: AssessResult, out: Console) -> None:
+    """The terminal report on ``out``: areas, roadmap, notices and the CNCF level."""
     assessment = result.assessment
-    out = console()
     out.print(areas_table(assessment))
     out.print(verdicts_table(result))
     out.print(roadmap_table(assessment))
     if assessment.notices:
         out.print(notices_table(result))
-    # Excepted findings are counted apart: an accepted need is not an open error.
-    severities = Counter(f.severity for f in assessment.workload_findings if not f.excepted)
-    excepted = sum(f.excepted for f in assessment.workload_findings)
+    counts = result.finding_counts()
     out.print(
         f"{counted(assessment.stats.get('files', 0), 'file')}, "
         f"{counted(assessment.stats.get('objects', 0), 'object')}, "
         f"{counted(assessment.stats.get('releases', 0), 'release')} read; "
         f"{counted(len(assessment.workload_findings), 'workload finding')} "
-        f"({counted(severities['error'], 'error')}, {counted(severities['warning'], 'warning')}, "
-        f"{excepted} excepted); {counted(len(assessment.notices), 'notice')}"
+        f"({counted(counts['error'], 'error')}, {counted(counts['warning'], 'warning')}, "
+        f"{counts['excepted']} excepted); {counted(len(assessment.notices), 'notice')}"
     )
     for line in result.tally_lines():
         out.print(line, markup=False, highlight=False)
