@@ -322,6 +322,7 @@ LAYER_ROLES = {
     "stackyard.errors": "located errors",
     "stackyard.findings": "one Finding, one Severity",
     "stackyard.progress": "progress protocol",
+    "stackyard.versioning": "JSON schema ids",
 }
 
 

@@ -54,11 +54,11 @@ from stackyard.app.simulation import (
     simulate,
 )
 from stackyard.app.validation import Validation, validate
-from stackyard.app.versioning import schema_id
 from stackyard.assess import Assessment
 from stackyard.findings import Finding
 from stackyard.spec import Edition, Provider
 from stackyard.spec.starter import Topology
+from stackyard.versioning import schema_id
 
 __all__ = [
     "AssessRequest",

@@ -20,7 +20,6 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from stackyard.app.versioning import schema_id
 from stackyard.assess import Assessment, assess_directory
 from stackyard.assess.exceptions import apply_exceptions, load_exceptions
 from stackyard.assess.gate import fail_under, parse_threshold
@@ -41,6 +40,7 @@ from stackyard.assess.report.sarif import to_sarif
 from stackyard.assess.report.tally import excepted_line, excluded_line
 from stackyard.fsio.write import write_text
 from stackyard.progress import Progress, no_progress
+from stackyard.versioning import schema_id
 
 
 class ReportFormat(StrEnum):

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from stackyard.app.versioning import schema_id
 from stackyard.plan.diff import SpecDiff, compare_specs
 from stackyard.render.treediff import TreeDiff, compare_rendered, is_rendered_tree
+from stackyard.versioning import schema_id
 
 
 @dataclass(frozen=True)

@@ -13,12 +13,12 @@ from difflib import get_close_matches
 from pathlib import Path
 from typing import Any
 
-from stackyard.app.versioning import schema_id
 from stackyard.catalog import Component
 from stackyard.errors import InputError, Location, Problem, StackyardError
 from stackyard.plan import Finding, Plan, make_plan
 from stackyard.plan.replicas import Replicas, replicas
 from stackyard.spec import load_spec
+from stackyard.versioning import schema_id
 
 
 class PlanRefusedError(StackyardError):

@@ -13,14 +13,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from stackyard.app.versioning import schema_id
 from stackyard.catalog import Component, load_catalog
 from stackyard.errors import InputError, Location, Problem
 from stackyard.fsio.write import write_text
 from stackyard.spec import Edition, Platform, Provider, load_spec_text
 from stackyard.spec.starter import Topology, starter_spec
+from stackyard.versioning import SCHEMA_HOST, schema_id
 
-PLATFORM_SCHEMA_ID = "https://stackyard.dev/schemas/platform-v1alpha1.json"
+PLATFORM_SCHEMA_ID = f"https://{SCHEMA_HOST}/schemas/platform-v1alpha1.json"
 
 
 def platform_schema() -> dict[str, Any]:

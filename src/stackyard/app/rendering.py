@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 from stackyard.app.planning import plan_without_errors
-from stackyard.app.versioning import schema_id
 from stackyard.errors import InputError, Location, Problem
 from stackyard.fsio.read import read_input_bytes
 from stackyard.plan import Plan
@@ -27,6 +26,7 @@ from stackyard.render.marker import MARKER
 from stackyard.render.settings import RenderedSetting
 from stackyard.render.tree import RenderedTree
 from stackyard.spec.load import MAX_SPEC_BYTES
+from stackyard.versioning import schema_id
 
 Waiting = Callable[[], None]
 

@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 from stackyard.app.planning import plan_without_errors
-from stackyard.app.versioning import schema_id
 from stackyard.errors import InputError, Location, Problem
 from stackyard.fsio.write import write_text
 from stackyard.progress import Progress, no_progress
@@ -30,6 +29,7 @@ from stackyard.simulate.run import IncidentReport, prepare, run_scenario
 from stackyard.simulate.scenario import load_scenario, single_failure, window_seconds
 from stackyard.simulate.svg import incident_svg
 from stackyard.simulate.text import dr_text, incident_text, matrix_text, priorities_text
+from stackyard.versioning import schema_id
 
 COMMAND_LINE = Location("command line")
 # A verdict that keeps a contract clause whole; any other breaks it under ``strict``.

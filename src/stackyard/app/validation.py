@@ -11,12 +11,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from stackyard.app.versioning import schema_id
 from stackyard.errors import InputError, Location, Problem
 from stackyard.findings import Finding
 from stackyard.fsio.write import write_text
 from stackyard.progress import Progress, no_progress
 from stackyard.validate.run import ValidationReport, validate_directory
+from stackyard.versioning import schema_id
 
 IMAGES_FILE = "images.txt"
 

@@ -8,8 +8,8 @@ What proves a practice (``evidence``) and what proves its absence (``gaps``) are
 apart, a coverage count ("13 of 14 applications") lists the units it counted
 (``units``), and nothing is cut: reports may show the first few spans, the JSON holds
 them all.
-The JSON shape (``Assessment.as_dict``) is versioned by ``SCHEMA_VERSION`` and its ids
-are stable, so CI can compare runs.
+The JSON shape (``Assessment.as_dict``) is versioned by ``SCHEMA_VERSION``
+(``schema_id("assessment")``) and its ids are stable, so CI can compare runs.
 """
 
 from __future__ import annotations
@@ -19,8 +19,9 @@ from typing import Any, Literal
 
 from stackyard.errors import Location
 from stackyard.findings import Finding, Severity
+from stackyard.versioning import schema_id
 
-SCHEMA_VERSION = "stackyard.dev/assessment/v1"
+SCHEMA_VERSION = schema_id("assessment")
 
 Status = Literal["achieved", "partial", "missing"]
 Priority = Literal["Essential", "1st", "2nd"]

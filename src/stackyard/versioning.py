@@ -1,4 +1,9 @@
-"""The one schema-version field every JSON output carries."""
+"""The one schema-version field every JSON output carries.
+
+It sits in the bottom layer so that every package (assess, which may not import
+``stackyard.app``, included) names its JSON shape the same way; ``stackyard.app``
+re-exports :func:`schema_id`.
+"""
 
 from __future__ import annotations
 
