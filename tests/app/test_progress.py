@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from stackyard.app import SimulateRequest, simulate, validate
+from stackyard.app import ManifestDiffResult, SimulateRequest, diff, simulate, validate
+from tests.conftest import EXAMPLES
 from tests.progress import Recorder
 from tests.simulate.conftest import LOCAL
 
@@ -27,3 +28,25 @@ def test_the_failure_matrix_reports_the_render_then_each_failure() -> None:
     simulate(LOCAL, request, progress=recorder)
     recorder.assert_well_formed()
     assert recorder.steps() == ["rendering", "simulating failures"]
+
+
+def test_a_manifest_diff_of_two_specs_reports_both_renders_and_the_comparison(
+    rendered_poc: Path,
+) -> None:
+    old, new = EXAMPLES / "community-poc.yaml", EXAMPLES / "local-multicluster.yaml"
+    recorder = Recorder()
+    result = diff(old, new, manifests=True, progress=recorder)
+    recorder.assert_well_formed()
+    assert recorder.steps() == [
+        "rendering the old spec",
+        "rendering the new spec",
+        "comparing objects",
+    ]
+    # Reporting changes nothing: the same comparison without a receiver.
+    assert isinstance(result, ManifestDiffResult) and result.diff.objects
+    assert result.as_dict() == diff(old, new, manifests=True).as_dict()
+    # A folder on disk is read, not rendered: only the spec side renders.
+    recorder = Recorder()
+    diff(rendered_poc, old, progress=recorder)
+    recorder.assert_well_formed()
+    assert recorder.steps() == ["rendering the new spec", "comparing objects"]

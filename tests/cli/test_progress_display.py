@@ -88,6 +88,10 @@ COMMANDS = {
         ["rendering", "simulating failures"],
     ),
     "render": (["render", str(LOCAL), "{out}"], ["rendering"]),
+    "diff": (
+        ["diff", "--manifests", str(EXAMPLES / "community-poc.yaml"), str(LOCAL)],
+        ["rendering the old spec", "rendering the new spec", "comparing objects"],
+    ),
 }
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from stackyard.plan.diff import SpecDiff, compare_specs
+from stackyard.progress import Progress, no_progress
 from stackyard.render.treediff import TreeDiff, compare_rendered, is_rendered_tree
 from stackyard.versioning import schema_id
 
@@ -46,16 +47,25 @@ class ManifestDiffResult:
 
 
 def diff(
-    old: Path, new: Path, *, manifests: bool = False, fail_on_disruptive: bool = False
+    old: Path,
+    new: Path,
+    *,
+    manifests: bool = False,
+    fail_on_disruptive: bool = False,
+    progress: Progress = no_progress,
 ) -> SpecDiffResult | ManifestDiffResult:
     """Compare two specs, or their renders, or two rendered folders.
+
+    ``progress`` hears the long steps of a rendered comparison: each spec's render
+    ("rendering the old spec", "rendering the new spec") and "comparing objects". A
+    comparison of two specs field by field is quick and reports nothing.
 
     Raises:
         InputError: either side cannot be read, is invalid, or (for a rendered
             comparison) plans with error findings.
     """
     if manifests or is_rendered_tree(old) or is_rendered_tree(new):
-        tree = compare_rendered(old, new)
+        tree = compare_rendered(old, new, progress)
         return ManifestDiffResult(old, new, tree, tree.fails(fail_on_disruptive=fail_on_disruptive))
     specs = compare_specs(old, new)
     return SpecDiffResult(old, new, specs, specs.fails(fail_on_disruptive=fail_on_disruptive))

@@ -36,7 +36,8 @@ from typing import Any, Literal
 from stackyard.errors import InputError, Location, Problem, YamlError
 from stackyard.fsio.read import read_tree_file
 from stackyard.plan import make_plan
-from stackyard.render.build import HEADER, render_plan
+from stackyard.progress import Progress, no_progress
+from stackyard.render.build import HEADER, RENDERING, render_plan
 from stackyard.render.marker import MARKER, RESERVED
 from stackyard.render.yamlout import dump_yaml
 from stackyard.spec import load_spec
@@ -44,6 +45,7 @@ from stackyard.yamlio import load_yaml_documents
 
 Status = Literal["added", "removed", "changed"]
 MAX_FILE_BYTES = 4 * 1024 * 1024
+COMPARING = "comparing objects"
 
 _DELETES_WHAT_IT_HOLDS = {
     ("", "Namespace"): "every object in the namespace is deleted",
@@ -176,8 +178,12 @@ def _input_error(where: str, message: str, hint: str = "") -> InputError:
     return InputError([Problem(Location(where), "", message, hint)])
 
 
-def rendered_tree(source: Path) -> tuple[dict[str, str], tuple[str, ...]]:
+def rendered_tree(
+    source: Path, progress: Progress = no_progress
+) -> tuple[dict[str, str], tuple[str, ...]]:
     """The tree to compare: a rendered folder as it is on disk, or what a spec renders.
+
+    ``progress`` hears the render of a spec ("rendering", as :func:`render_plan` reports).
 
     Returns:
         Text by relative path, and the files of a folder that were skipped, with why.
@@ -191,7 +197,7 @@ def rendered_tree(source: Path) -> tuple[dict[str, str], tuple[str, ...]]:
     plan = make_plan(load_spec(source))
     if plan.errors:  # render refuses such a plan, so there is no tree to compare
         raise InputError([Problem(f.location, f.field, f.message, f.hint) for f in plan.errors])
-    return dict(render_plan(plan)), ()
+    return dict(render_plan(plan, progress)), ()
 
 
 def is_rendered_tree(path: Path) -> bool:
@@ -199,21 +205,42 @@ def is_rendered_tree(path: Path) -> bool:
     return path.is_dir() and (path / MARKER).is_file()
 
 
-def compare_rendered(old: Path, new: Path) -> TreeDiff:
-    """Compare two rendered trees, each a folder on disk or the render of a spec file."""
-    old_files, old_skipped = rendered_tree(old)
-    new_files, new_skipped = rendered_tree(new)
+def compare_rendered(old: Path, new: Path, progress: Progress = no_progress) -> TreeDiff:
+    """Compare two rendered trees, each a folder on disk or the render of a spec file.
+
+    ``progress`` hears "rendering the old spec" and "rendering the new spec" for each side
+    that is a spec (each renders its whole platform), then "comparing objects".
+    """
+    old_files, old_skipped = rendered_tree(old, _renamed(progress, f"{RENDERING} the old spec"))
+    new_files, new_skipped = rendered_tree(new, _renamed(progress, f"{RENDERING} the new spec"))
     skipped = tuple(f"{old}: {s}" for s in old_skipped) + tuple(f"{new}: {s}" for s in new_skipped)
-    return compare_trees(old_files, new_files, skipped)
+    return compare_trees(old_files, new_files, skipped, progress)
+
+
+def _renamed(progress: Progress, label: str) -> Progress:
+    """``progress``, hearing every step reported to it as ``label``."""
+
+    def receiver(step: str, done: int, total: int | None) -> None:
+        progress(label, done, total)
+
+    return receiver
 
 
 def compare_trees(
-    old: Mapping[str, str], new: Mapping[str, str], skipped: tuple[str, ...] = ()
+    old: Mapping[str, str],
+    new: Mapping[str, str],
+    skipped: tuple[str, ...] = (),
+    progress: Progress = no_progress,
 ) -> TreeDiff:
-    """Compare two trees given as text by relative path."""
+    """Compare two trees given as text by relative path.
+
+    ``progress`` hears "comparing objects", one unit per object of either tree.
+    """
     a, b = _split(old), _split(new)
     objects: list[ObjectChange] = []
-    for identity in sorted(a.objects.keys() | b.objects.keys()):
+    identities = sorted(a.objects.keys() | b.objects.keys())
+    for done, identity in enumerate(identities):
+        progress(COMPARING, done, len(identities))
         was, now = a.objects.get(identity), b.objects.get(identity)
         if was == now:
             continue
@@ -249,6 +276,7 @@ def compare_trees(
             files.append(FileChange("added", path))
         else:
             files.append(FileChange("changed", path, _unified(was_text, now_text, path)))
+    progress(COMPARING, len(identities), len(identities))
     return TreeDiff(tuple(objects), tuple(files), skipped)
 
 

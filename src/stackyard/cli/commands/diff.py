@@ -12,6 +12,7 @@ from rich.markup import escape
 from stackyard.app import ManifestDiffResult, SpecDiffResult, diff
 from stackyard.cli.errors import FINDINGS, OK
 from stackyard.cli.output import OutputFormat, console, counted, print_json
+from stackyard.cli.progress import progress_display
 
 _MARK = {"added": "+", "removed": "-", "changed": "~"}
 _DISRUPTIVE = " [bold red]DISRUPTIVE[/]"
@@ -26,7 +27,14 @@ def diff_command(
     fail_on_disruptive: bool = False,
 ) -> int:
     """Compare, print the differences, and exit 1 if asked to gate on disruption."""
-    result = diff(old, new, manifests=manifests, fail_on_disruptive=fail_on_disruptive)
+    with progress_display() as progress:
+        result = diff(
+            old,
+            new,
+            manifests=manifests,
+            fail_on_disruptive=fail_on_disruptive,
+            progress=progress,
+        )
     if output is OutputFormat.json:
         print_json(result.as_dict())
     elif isinstance(result, ManifestDiffResult):
