@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from stackyard.cli import settings
+from stackyard.cli import options
 from stackyard.cli.progress import progress_display
 from stackyard.progress import no_progress
 from tests.conftest import EXAMPLES, render_example
@@ -134,12 +134,12 @@ def test_the_display_is_silent_with_quiet_and_off_a_terminal(
             monkeypatch.setattr(sys, "stderr", terminal)
             with progress_display() as progress:
                 assert progress is not no_progress
-            monkeypatch.setattr(settings, "quiet", lambda: True)
+            monkeypatch.setattr(options, "quiet", lambda: True)
             with progress_display() as progress:
                 assert progress is no_progress
     finally:
         os.close(master)
-    monkeypatch.setattr(settings, "quiet", lambda: False)
+    monkeypatch.setattr(options, "quiet", lambda: False)
     with open(os.devnull, "w") as pipe_like:
         monkeypatch.setattr(sys, "stderr", pipe_like)
         with progress_display() as progress:

@@ -16,7 +16,7 @@ import typer
 
 from stackyard import __version__
 from stackyard.app import AssessRequest, Edition, Provider, SimulateRequest, Topology
-from stackyard.cli import settings
+from stackyard.cli import options
 from stackyard.cli.commands.assess import AssessOutput, assess_command
 from stackyard.cli.commands.catalog import catalog_command
 from stackyard.cli.commands.diff import diff_command
@@ -73,7 +73,7 @@ def root(
     ] = False,
 ) -> None:
     """Plan, render, validate and assess one Kubernetes platform."""
-    settings.configure(quiet=quiet)
+    options.configure(quiet=quiet)
 
 
 SpecArgument = Annotated[

@@ -30,7 +30,7 @@ from rich.progress import (
 )
 from rich.progress import Progress as Bars
 
-from stackyard.cli import settings
+from stackyard.cli import options
 from stackyard.progress import Progress, no_progress
 
 REDRAW_SECONDS = 0.1
@@ -39,7 +39,7 @@ REDRAW_SECONDS = 0.1
 @contextmanager
 def progress_display() -> Iterator[Progress]:
     """The receiver for a command's long steps, drawing on stderr only when it should."""
-    if settings.quiet() or not sys.stderr.isatty():
+    if options.quiet() or not sys.stderr.isatty():
         yield no_progress
         return
     bars = Bars(

@@ -23,8 +23,9 @@ from rich.table import Table
 from stackyard.app import Assessment, AssessRequest, AssessResult, ReportFormat, write_report
 from stackyard.app import assess as run_assessment
 from stackyard.cli.errors import FINDINGS, OK
-from stackyard.cli.output import console, counted, notice, table
+from stackyard.cli.output import console, counted, notice
 from stackyard.cli.progress import progress_display
+from stackyard.cli.tables import table
 
 REPORT_WIDTH = 120
 """Columns of the text report written with ``--report``: wide enough for its tables."""

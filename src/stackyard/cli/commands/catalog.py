@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from stackyard.app import catalog
 from stackyard.cli.errors import OK
-from stackyard.cli.output import OutputFormat, console, print_json, table
+from stackyard.cli.output import OutputFormat, console, print_json
+from stackyard.cli.tables import table
 
 
 def catalog_command(output: OutputFormat) -> int:

@@ -12,8 +12,8 @@ from stackyard.cli.output import (
     counted,
     findings_table,
     print_json,
-    table,
 )
+from stackyard.cli.tables import table
 
 
 def plan_command(spec: Path, output: OutputFormat, why: str | None) -> int:

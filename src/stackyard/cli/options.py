@@ -13,13 +13,13 @@ from dataclasses import dataclass
 
 
 @dataclass
-class Settings:
+class RootOptions:
     """What the root command was asked for."""
 
     quiet: bool = False
 
 
-_current = Settings()
+_current = RootOptions()
 
 
 def configure(*, quiet: bool) -> None:
