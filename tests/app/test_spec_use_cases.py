@@ -42,8 +42,10 @@ def _with_errors(tmp_path: Path) -> Path:
 def test_plan_returns_the_plan_and_its_findings_as_a_versioned_result() -> None:
     result = plan(LOCAL)
     assert result.plan.spec.platform.name == "local-multicluster"
-    assert result.errors == ()
+    assert result.errors == () and not result.failed
     assert {f.severity for f in result.findings} <= {"warning", "info"}
+    # Warnings are reported, and never fail the plan.
+    assert result.warnings and {f.severity for f in result.warnings} == {"warning"}
     data = result.as_dict()
     assert list(data)[:2] == ["schema", "platform"]
     assert data["schema"] == schema_id("plan")
@@ -52,6 +54,7 @@ def test_plan_returns_the_plan_and_its_findings_as_a_versioned_result() -> None:
 def test_plan_of_a_spec_with_errors_is_a_result_not_a_refusal(tmp_path: Path) -> None:
     result = plan(_with_errors(tmp_path))
     assert result.errors and all(f.severity == "error" for f in result.errors)
+    assert result.failed  # the shell exits 1; the plan is still printed in full
 
 
 def test_explain_says_where_a_component_runs_and_why() -> None:
@@ -101,11 +104,11 @@ def test_render_writes_the_tree_and_reports_what_it_did(tmp_path: Path) -> None:
 def test_check_render_finds_a_hand_edit_and_then_a_match(tmp_path: Path) -> None:
     out = tmp_path / "out"
     written = render(COMMUNITY, out).report.written
-    assert check_render(COMMUNITY, out).matches
+    assert check_render(COMMUNITY, out).matches and not check_render(COMMUNITY, out).failed
     edited = out / written[0]
     edited.write_text(edited.read_text(encoding="utf-8") + "# mine\n", encoding="utf-8")
     checked = check_render(COMMUNITY, out)
-    assert not checked.matches
+    assert not checked.matches and checked.failed
     assert [(d.path, d.reason) for d in checked.differences] == [(written[0], "changed")]
     assert checked.as_dict()["schema"] == schema_id("render-check")
 

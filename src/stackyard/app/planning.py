@@ -65,6 +65,16 @@ class PlanResult:
         """Findings of error severity: any of them fails ``plan``."""
         return tuple(self.plan.errors)
 
+    @property
+    def warnings(self) -> tuple[Finding, ...]:
+        """Findings of warning severity: reported, never failing."""
+        return tuple(f for f in self.plan.findings if f.severity == "warning")
+
+    @property
+    def failed(self) -> bool:
+        """Whether the shell should fail (exit 1): any error finding; warnings never do."""
+        return bool(self.plan.errors)
+
     def as_dict(self) -> dict[str, Any]:
         """The JSON shape of ``stackyard plan --output json``."""
         return {"schema": schema_id("plan"), **self.plan.as_dict()}

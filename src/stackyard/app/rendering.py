@@ -84,6 +84,11 @@ class RenderCheck:
         """Whether the folder is exactly the render: the check passes."""
         return not self.differences
 
+    @property
+    def failed(self) -> bool:
+        """Whether the shell should fail (exit 1): any path differs from the render."""
+        return bool(self.differences)
+
     def as_dict(self) -> dict[str, Any]:
         """The JSON shape of ``stackyard render --check --output json``."""
         return {

@@ -30,7 +30,7 @@ def plan_command(spec: Path, output: OutputFormat, why: str | None) -> int:
         print_json(result.as_dict())
     else:
         _print_plan(result)
-    return FINDINGS if result.errors else OK
+    return FINDINGS if result.failed else OK
 
 
 def _print_plan(result: PlanResult) -> None:
@@ -75,8 +75,7 @@ def _print_plan(result: PlanResult) -> None:
         )
     if result.findings:
         out.print(findings_table(result.findings))
-    counts = {s: sum(1 for f in result.findings if f.severity == s) for s in ("error", "warning")}
-    out.print(f"{counted(counts['error'], 'error')}, {counted(counts['warning'], 'warning')}")
+    out.print(f"{counted(len(result.errors), 'error')}, {counted(len(result.warnings), 'warning')}")
 
 
 def _print_explanation(explanation: Explanation) -> None:

@@ -80,7 +80,7 @@ def _report_check(checked: RenderCheck, output: OutputFormat) -> int:
     else:
         for difference in checked.differences:
             print(f"{difference.reason}: {difference.path}")
-    if checked.matches:
+    if not checked.failed:
         notice(f"{checked.directory} is exactly what {checked.spec} renders")
         return OK
     notice(
