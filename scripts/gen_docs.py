@@ -323,6 +323,7 @@ LAYER_ROLES = {
     "stackyard.findings": "one Finding, one Severity",
     "stackyard.progress": "progress protocol",
     "stackyard.versioning": "JSON schema ids",
+    "stackyard.wording": "counts in words",
 }
 
 

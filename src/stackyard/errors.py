@@ -34,6 +34,10 @@ class Location:
         return self.file
 
 
+COMMAND_LINE = Location("command line")
+"""Where a problem with a command's own arguments and options is located."""
+
+
 @dataclass(frozen=True)
 class Problem:
     """One thing wrong with an input: where, which field, what, and what to do."""

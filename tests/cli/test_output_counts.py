@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from stackyard.cli.output import counted
+from stackyard.wording import counted
 from tests.cli.test_diff import Cli, changed
 from tests.conftest import EXAMPLES
 

@@ -9,7 +9,7 @@ from xml.etree import ElementTree
 
 import pytest
 
-from stackyard.errors import InputError, Location
+from stackyard.errors import COMMAND_LINE, InputError
 from stackyard.simulate.run import run_scenario
 from stackyard.simulate.scenario import MAX_WINDOW, load_scenario, window_seconds
 from stackyard.simulate.svg import MAX_TICKS, incident_svg, ticks
@@ -121,16 +121,16 @@ def test_a_recovery_the_same_instant_as_another_targets_failure_is_fine(
 )
 def test_a_window_is_a_positive_duration_of_at_most_a_year(text: str, words: str) -> None:
     with pytest.raises(InputError) as raised:
-        window_seconds(text, Location("command line"), "--for")
+        window_seconds(text, COMMAND_LINE, "--for")
     message = str(raised.value)
     assert "--for" in message and words in message, message
     assert len(message) < 200, message
 
 
 def test_a_year_is_the_longest_window() -> None:
-    assert window_seconds("365d", Location("command line"), "--for") == MAX_WINDOW
-    assert window_seconds("8760h", Location("command line"), "--for") == MAX_WINDOW
-    assert window_seconds("1ms", Location("command line"), "--for") == 0.001
+    assert window_seconds("365d", COMMAND_LINE, "--for") == MAX_WINDOW
+    assert window_seconds("8760h", COMMAND_LINE, "--for") == MAX_WINDOW
+    assert window_seconds("1ms", COMMAND_LINE, "--for") == 0.001
 
 
 @pytest.mark.parametrize("horizon", [0.0, 60.0, 66.0, 3.3 * HOUR, 40 * 86400.0, 1.1 * MAX_WINDOW])

@@ -14,11 +14,12 @@ from pathlib import Path
 from typing import Any
 
 from stackyard.catalog import Component
-from stackyard.errors import InputError, Location, Problem, StackyardError
+from stackyard.errors import COMMAND_LINE, InputError, Problem, StackyardError
 from stackyard.plan import Finding, Plan, make_plan
 from stackyard.plan.replicas import Replicas, replicas
 from stackyard.spec import load_spec
 from stackyard.versioning import schema_id
+from stackyard.wording import counted
 
 
 class PlanRefusedError(StackyardError):
@@ -32,8 +33,7 @@ class PlanRefusedError(StackyardError):
         """Keep every error finding so a shell can show them all."""
         self.spec = spec
         self.findings = findings
-        count = len(findings)
-        super().__init__(f"{spec} has {count} error finding{'' if count == 1 else 's'}")
+        super().__init__(f"{spec} has {counted(len(findings), 'error finding')}")
 
 
 def plan_without_errors(spec: Path) -> Plan:
@@ -180,9 +180,7 @@ def explain(spec: Path, name: str) -> Explanation:
     if name not in catalog:
         close = get_close_matches(name, list(catalog.components), n=1)
         hint = f"did you mean {close[0]!r}?" if close else "stackyard catalog lists them"
-        raise InputError(
-            [Problem(Location("command line"), "--why", f"unknown component {name!r}", hint)]
-        )
+        raise InputError([Problem(COMMAND_LINE, "--why", f"unknown component {name!r}", hint)])
     component = catalog[name]
     rows = tuple(_explain_cluster(plan, component, index) for index in range(len(plan.clusters)))
     return Explanation(name, component.title, component.description, rows)

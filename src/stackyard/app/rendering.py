@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from stackyard.app.planning import plan_without_errors
-from stackyard.errors import InputError, Location, Problem
+from stackyard.errors import COMMAND_LINE, InputError, Problem
 from stackyard.fsio.read import read_input_bytes
 from stackyard.plan import Plan
 from stackyard.progress import Progress, no_progress
@@ -66,7 +66,7 @@ class RenderResult:
             "unknown": list(report.unknown),
             "commit": {"requested": self.commit_requested, "id": self.commit},
             "warnings": [self.path_warning] if self.path_warning else [],
-            "metadata": self.metadata.as_json(),
+            "metadata": self.metadata.as_dict(),
             "settings": [setting.as_dict() for setting in self.settings],
         }
 
@@ -127,7 +127,7 @@ def check_render_usage(*, check: bool, force: bool, commit: bool, message: str |
     if message is not None and not commit:
         usage.append("--message needs --commit")
     if usage:
-        raise InputError([Problem(Location("command line"), "", text) for text in usage])
+        raise InputError([Problem(COMMAND_LINE, "", text) for text in usage])
 
 
 def render(

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from stackyard.app.planning import plan_without_errors
-from stackyard.errors import InputError, Location, Problem
+from stackyard.errors import COMMAND_LINE, InputError, Problem
 from stackyard.fsio.write import write_text
 from stackyard.progress import Progress, no_progress
 from stackyard.simulate.backups import DisasterRecovery, check_disaster_recovery
@@ -31,7 +31,6 @@ from stackyard.simulate.svg import incident_svg
 from stackyard.simulate.text import dr_text, incident_text, matrix_text, priorities_text
 from stackyard.versioning import schema_id
 
-COMMAND_LINE = Location("command line")
 # A verdict that keeps a contract clause whole; any other breaks it under ``strict``.
 _HOLDING = ("holds", "not applicable")
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from stackyard.errors import InputError, Location, Problem
+from stackyard.errors import COMMAND_LINE, InputError, Problem
 from stackyard.findings import Finding
 from stackyard.fsio.write import write_text
 from stackyard.progress import Progress, no_progress
@@ -107,7 +107,7 @@ def validate(
             that cannot be written.
     """
     if hydrate and charts is None:
-        problem = Problem(Location("command line"), "", "--hydrate needs --charts DIR")
+        problem = Problem(COMMAND_LINE, "", "--hydrate needs --charts DIR")
         raise InputError([problem])
     report = validate_directory(
         directory, kubernetes_version, charts if hydrate else None, progress

@@ -15,7 +15,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TypeVar
 
-from stackyard.errors import InputError, Location, Problem
+from stackyard.errors import COMMAND_LINE, InputError, Problem
 
 F = TypeVar("F", bound=StrEnum)
 
@@ -66,14 +66,14 @@ def format_or_path(
                 named = old.new_spelling.replace(old.placeholder, value)
                 hint = f"for a path named {value!r}: {named}"
             message = f"missing {old.placeholder}: {old.new_spelling}"
-            raise InputError([Problem(Location("command line"), "", message, hint)])
+            raise InputError([Problem(COMMAND_LINE, "", message, hint)])
         return chosen, path
     if path is not None:
         choices = ", ".join(formats.__members__.values())
         raise InputError(
             [
                 Problem(
-                    Location("command line"),
+                    COMMAND_LINE,
                     "--output",
                     f"{value!r} is not a format ({choices}) and {old.placeholder} is already "
                     f"given as {path}",

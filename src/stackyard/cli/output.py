@@ -42,19 +42,6 @@ def console() -> Console:
     return _Console(file=sys.stdout, highlight=False, soft_wrap=True)
 
 
-def counted(count: int, noun: str, plural: str | None = None) -> str:
-    """``count`` and ``noun``, in the plural unless the count is exactly one.
-
-    Args:
-        count: how many.
-        noun: the singular ("error", "change", "YAML file").
-        plural: the plural when it is not ``noun`` + "s".
-
-    Examples: ``counted(1, "change")`` is "1 change", ``counted(0, "error")`` "0 errors".
-    """
-    return f"{count} {noun if count == 1 else plural or noun + 's'}"
-
-
 def notice(text: str) -> None:
     """Say ``text`` on stderr for a person — a summary or a notice — unless ``--quiet``."""
     if not options.quiet():

@@ -71,7 +71,7 @@ class RenderMarker:
 
     def text(self) -> str:
         """The marker file's content (deterministic)."""
-        data: dict[str, Any] = {"format": FORMAT, **self.metadata.as_json()}
+        data: dict[str, Any] = {"format": FORMAT, **self.metadata.as_dict()}
         data["files"] = dict(sorted(self.files.items()))
         return json.dumps(data, indent=1, sort_keys=True) + "\n"
 

@@ -54,7 +54,7 @@ class RenderMetadata:
         path = self.path.strip("/")
         return "" if path in (".", "") else path + "/"
 
-    def as_json(self) -> dict[str, str]:
+    def as_dict(self) -> dict[str, str]:
         """The metadata under its JSON keys (empty values left out)."""
         return {
             key: getattr(self, name) for key, name in METADATA_KEYS.items() if getattr(self, name)

@@ -32,7 +32,11 @@ from stackyard.spec.units import format_duration
 from stackyard.yamlio import LocatedDocument, load_yaml_documents
 
 BackupKind = Literal["etcd-snapshots", "volume-backups"]
-SettingName = Literal["secret-refresh-interval", "agent-wal-retention", "sso-session-max-lifespan"]
+# The kebab-case names under which a render records a setting it wrote (the spec's dotted
+# names are catalog.settings.SettingName).
+RecordedSettingName = Literal[
+    "secret-refresh-interval", "agent-wal-retention", "sso-session-max-lifespan"
+]
 FailurePolicy = Literal["Fail", "Ignore"]
 KYVERNO_POLICIES = "policies.kyverno.io/"
 KYVERNO_KINDS = ("ValidatingPolicy", "ImageValidatingPolicy")
@@ -65,7 +69,7 @@ class Written:
 class RenderedSetting:
     """One run-time setting on one cluster."""
 
-    name: SettingName
+    name: RecordedSettingName
     cluster: str
     written: Written
 
@@ -261,14 +265,14 @@ class RenderSettings:
 
     def __init__(self) -> None:
         """Start empty; render records as it writes."""
-        self._settings: dict[tuple[SettingName, str], RenderedSetting] = {}
+        self._settings: dict[tuple[RecordedSettingName, str], RenderedSetting] = {}
         self._rules: list[AdmissionRule] = []
         self._charts: dict[tuple[str, str], _Chart] = {}
         self._backups: list[BackupSchedule] = []
         self._buckets: dict[tuple[str, str], list[Bucket]] = {}
         self._stores: dict[tuple[str, str], dict[str, Written]] = {}
 
-    def setting(self, name: SettingName, cluster: str) -> RenderedSetting | None:
+    def setting(self, name: RecordedSettingName, cluster: str) -> RenderedSetting | None:
         """The setting ``name`` as rendered for ``cluster`` (the most specific file wins)."""
         return self._settings.get((name, cluster))
 
@@ -452,7 +456,7 @@ class RenderSettings:
             for cluster in clusters:
                 self._stores[cluster, component.name][name] = written
 
-    def _put(self, name: SettingName, cluster: str, written: Written) -> None:
+    def _put(self, name: RecordedSettingName, cluster: str, written: Written) -> None:
         self._settings[name, cluster] = RenderedSetting(name, cluster, written)
 
     def _realm(self, path: str, cluster: str, manifest: Mapping[str, Any], text: str) -> None:

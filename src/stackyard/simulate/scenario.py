@@ -33,7 +33,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from stackyard.errors import InputError, Location, Problem
+from stackyard.errors import COMMAND_LINE, InputError, Location, Problem
 from stackyard.simulate.model import RuntimeModel
 from stackyard.simulate.targets import resolve_target
 from stackyard.spec.text import Text
@@ -110,7 +110,7 @@ def single_failure(model: RuntimeModel, target: str, duration: str) -> Scenario:
     Raises:
         InputError: unknown target, or a duration that is not positive or longer than a year.
     """
-    seconds = window_seconds(duration, Location("command line"), "--for")
+    seconds = window_seconds(duration, COMMAND_LINE, "--for")
     services = resolve_target(model, target, Location("--fail"))
     return outage(f"{target} down for {duration}", target, services, seconds)
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from stackyard.render import RenderedTree
-from stackyard.render.settings import RenderSettings, SettingName
+from stackyard.render.settings import RecordedSettingName, RenderSettings
 from stackyard.simulate.functions import BufferName
 from stackyard.spec.units import format_duration, parse_duration
 
@@ -125,7 +125,7 @@ DEFAULTS: dict[BufferName, Buffer] = {
 
 
 # Which setting the render records for each buffer, and whose cluster's copy applies.
-_RENDERED: dict[BufferName, tuple[SettingName, Literal["consumer", "provider"]]] = {
+_RENDERED: dict[BufferName, tuple[RecordedSettingName, Literal["consumer", "provider"]]] = {
     "eso-refresh-interval": ("secret-refresh-interval", "consumer"),
     "prometheus-wal-retention": ("agent-wal-retention", "consumer"),
     "keycloak-session": ("sso-session-max-lifespan", "provider"),

@@ -9,11 +9,7 @@ document carries the same numbers in ``stats`` and the paths in ``excluded``.
 from __future__ import annotations
 
 from stackyard.assess.model import Assessment
-
-
-def plural(count: int, noun: str) -> str:
-    """``1 folder``, ``2 folders``."""
-    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+from stackyard.wording import counted
 
 
 def excluded_line(assessment: Assessment) -> str:
@@ -27,14 +23,14 @@ def excluded_line(assessment: Assessment) -> str:
     for paths in assessment.excluded:
         name = paths.rule if paths.origin == "default" else f"--exclude {paths.rule}"
         counts = [
-            plural(n, noun)
+            counted(n, noun)
             for n, noun in ((len(paths.folders), "folder"), (len(paths.files), "file"))
             if n
         ]
         rules.append(f"{name} {', '.join(counts)}")
     folders = sum(len(p.folders) for p in assessment.excluded)
     files = sum(len(p.files) for p in assessment.excluded)
-    line = f"Excluded: {plural(folders, 'folder')}, {plural(files, 'file')} ({'; '.join(rules)})"
+    line = f"Excluded: {counted(folders, 'folder')}, {counted(files, 'file')} ({'; '.join(rules)})"
     if any(p.origin == "default" for p in assessment.excluded):
         line += "; --no-default-excludes reads the default ones"
     return line
@@ -51,11 +47,11 @@ def excepted_line(assessment: Assessment) -> str:
     if not assessment.exceptions and not any(counts.values()):
         return ""
     line = (
-        f"Excepted: {plural(counts['exceptedFindings'], 'workload finding')}, "
-        f"{plural(counts['exceptedControls'], 'control')}"
+        f"Excepted: {counted(counts['exceptedFindings'], 'workload finding')}, "
+        f"{counted(counts['exceptedControls'], 'control')}"
     )
     if unused:
-        line += f"; {plural(unused, 'exception')} matched nothing"
+        line += f"; {counted(unused, 'exception')} matched nothing"
     if expired:
-        line += f"; {plural(expired, 'exception')} expired"
+        line += f"; {counted(expired, 'exception')} expired"
     return line

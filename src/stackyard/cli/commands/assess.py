@@ -23,9 +23,10 @@ from rich.table import Table
 from stackyard.app import Assessment, AssessRequest, AssessResult, ReportFormat, write_report
 from stackyard.app import assess as run_assessment
 from stackyard.cli.errors import FINDINGS, OK
-from stackyard.cli.output import console, counted, notice
+from stackyard.cli.output import console, notice
 from stackyard.cli.progress import progress_display
 from stackyard.cli.tables import table
+from stackyard.wording import counted
 
 REPORT_WIDTH = 120
 """Columns of the text report written with ``--report``: wide enough for its tables."""

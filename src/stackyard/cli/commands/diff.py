@@ -11,8 +11,9 @@ from rich.markup import escape
 
 from stackyard.app import ManifestDiffResult, SpecDiffResult, diff
 from stackyard.cli.errors import FINDINGS, OK
-from stackyard.cli.output import OutputFormat, console, counted, print_json
+from stackyard.cli.output import OutputFormat, console, print_json
 from stackyard.cli.progress import progress_display
+from stackyard.wording import counted
 
 _MARK = {"added": "+", "removed": "-", "changed": "~"}
 _DISRUPTIVE = " [bold red]DISRUPTIVE[/]"

@@ -9,11 +9,11 @@ from stackyard.cli.errors import FINDINGS, OK
 from stackyard.cli.output import (
     OutputFormat,
     console,
-    counted,
     findings_table,
     print_json,
 )
 from stackyard.cli.tables import table
+from stackyard.wording import counted
 
 
 def plan_command(spec: Path, output: OutputFormat, why: str | None) -> int:
@@ -91,8 +91,8 @@ def _print_explanation(explanation: Explanation) -> None:
         out.print(f"    wave {row.wave} {row.wave_reason}".rstrip())
         sized = row.replicas
         if sized is not None:
-            plural = "" if sized.count == 1 else "s"
-            out.print(f"    {sized.count} replica{plural}: {sized.mode}, because {sized.reason}")
+            replicas = counted(sized.count, "replica")
+            out.print(f"    {replicas}: {sized.mode}, because {sized.reason}")
         for need in row.needs:
             out.print(f"    needs {need.capability} from {need.provider} on {need.cluster}")
         for use in row.needed_by:

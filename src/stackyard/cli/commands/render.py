@@ -17,13 +17,13 @@ from stackyard.cli.errors import FINDINGS, OK
 from stackyard.cli.output import (
     OutputFormat,
     console,
-    counted,
     findings_table,
     notice,
     print_json,
     warn,
 )
 from stackyard.cli.progress import progress_display
+from stackyard.wording import counted
 
 SHOWN_UNKNOWN = 5
 

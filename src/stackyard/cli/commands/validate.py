@@ -9,12 +9,12 @@ from stackyard.cli.errors import FINDINGS, OK
 from stackyard.cli.output import (
     OutputFormat,
     console,
-    counted,
     findings_table,
     notice,
     print_json,
 )
 from stackyard.cli.progress import progress_display
+from stackyard.wording import counted
 
 
 def validate_command(
