@@ -113,6 +113,10 @@ def catalog_reference() -> str:
         "",
         "- `ui: {host, service, port}`: a web UI at `https://<host>.<domain>`; render "
         "writes its HTTPRoute (or Ingress where ingress-nginx runs) and lets the gateway in.",
+        "- `oidc: {clientId, host, redirectPaths}`: it signs people in through Keycloak; "
+        "render adds the client to the realm `platform` with redirect URIs under "
+        "`https://<host>.<domain>` (`host` defaults to the UI's), and its value builder "
+        "names `clientId`.",
         "- `endpoints: [{use: push|query, host, service, port, path}]`: what other "
         "components push to or query, in-cluster or through the Gateway across clusters.",
         "- `egress: [...]`: the outside services it talks to (Git, registries, cloud APIs); "
@@ -185,6 +189,12 @@ def catalog_reference() -> str:
                 "ui",
                 f"`{component.ui.host}` ({component.ui.service}:{component.ui.port})"
                 if component.ui
+                else "",
+            ),
+            (
+                "OIDC client",
+                f"`{component.oidc.clientId}` ({', '.join(component.oidc.redirectPaths)})"
+                if component.oidc
                 else "",
             ),
             ("endpoints", ", ".join(f"{e.use} `{e.host}{e.path}`" for e in component.endpoints)),

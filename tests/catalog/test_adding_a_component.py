@@ -4,11 +4,13 @@ and one values file: ``data/wiki.yaml`` and ``data/values/wiki.yaml``, nothing i
 The test builds a catalog with the shipped entries plus the wiki, plans a spec that turns
 it on, renders the plan (which must use the plan's catalog, not the shipped one), and
 checks that the wiki got its route, its network policies, its README row and its Argo CD
-Application with its values, and that ``stackyard validate`` finds nothing wrong.
+Application with its values, and that ``stackyard validate`` finds nothing wrong; where
+Keycloak runs, its OIDC client is in the platform realm.
 """
 
 from __future__ import annotations
 
+import json
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -151,3 +153,15 @@ def test_a_value_builder_the_registry_lacks_fails_the_render() -> None:
     plan = make_plan(load_spec_text(yaml.safe_dump(spec), "poc+wiki.yaml"), catalog)
     with pytest.raises(CatalogError, match="no value builder named 'no-such-builder'"):
         render_plan(plan)
+
+
+def test_the_wikis_oidc_client_joins_the_platform_realm() -> None:
+    tree, plan = _render("aws-standard")
+    (cluster,) = [c.name for c in plan.clusters if c.has("keycloak")]
+    (configmap,) = _documents(tree, f"manifests/{cluster}/keycloak/realm-platform.yaml")
+    realm = json.loads(configmap["data"]["platform-realm.json"])
+    clients = {c["clientId"]: c for c in realm["clients"]}
+    assert "team-wiki" in clients and "wiki" not in clients
+    root = "https://wiki.platform.example.com"
+    assert clients["team-wiki"]["redirectUris"] == [f"{root}/login/generic_oauth"]
+    assert clients["team-wiki"]["webOrigins"] == [root]

@@ -93,6 +93,8 @@ def test_a_good_entry_loads() -> None:
         (lambda t: t.replace("resources:", "resourcez:"), "resourcez"),
         (lambda t: t.replace("name: demo", "name: other"), "differs from file name"),
         (lambda t: t.replace("cpu: 10m", "cpu: ten"), "cpu"),
+        (lambda t: t + "oidc: {clientId: demo, redirectPaths: [/cb]}\n", "names its 'host'"),
+        (lambda t: t + "oidc: {clientId: demo, host: demo, redirectPaths: [cb]}\n", "'/'"),
     ],
 )
 def test_malformed_entries_are_rejected(change, message) -> None:  # type: ignore[no-untyped-def]

@@ -9,10 +9,11 @@ name would be written down by hand:
   simulate and validate the platform (assess reads other people's repositories, whose
   chart names are not catalog entries), of a dict, set, frozenset, tuple or list literal
   whose keys (for a dict) or items (for a set, tuple or list; the first item of each
-  inner tuple for a tuple of tuples) are all string constants, at least one of them a
-  component name. Every such key must be a component of the shipped catalog (or one of
-  the table's declared other keys), and the table must be one of :data:`REMAINING`,
-  each with the reason it is not catalog data.
+  inner tuple for a tuple of tuples, the first argument of each call for a tuple of
+  constructor calls such as ``(Client("grafana", ...), ...)``) are all string constants,
+  at least one of them a component name. Every such key must be a component of the
+  shipped catalog (or one of the table's declared other keys), and the table must be one
+  of :data:`REMAINING`, each with the reason it is not catalog data.
 - A catalog fact is a field of a model in ``stackyard.catalog.model``; it is consumed
   when some module outside the catalog package reads it as an attribute
   (``component.egress``), or, for the text fields people read, the documentation
@@ -73,11 +74,23 @@ def _keys(node: ast.expr) -> list[str] | None:
     if isinstance(node, ast.Dict):
         items: list[ast.expr | None] = list(node.keys)
     elif isinstance(node, ast.Set | ast.Tuple | ast.List):
-        items = [e.elts[0] if isinstance(e, ast.Tuple) and e.elts else e for e in node.elts]
+        items = [_first(e) for e in node.elts]
     else:
         return None
     keys = [k.value for k in items if isinstance(k, ast.Constant) and isinstance(k.value, str)]
     return keys if keys and len(keys) == len(items) else None
+
+
+def _first(item: ast.expr) -> ast.expr | None:
+    """What names an item of a sequence table: the first field of a tuple or of a
+    constructor call (``Client("grafana", ...)``, ``Client(component="grafana")``)."""
+    if isinstance(item, ast.Tuple):
+        return item.elts[0] if item.elts else None
+    if isinstance(item, ast.Call):
+        if item.args:
+            return item.args[0]
+        return item.keywords[0].value if item.keywords else None
+    return item
 
 
 def component_tables() -> dict[str, list[str]]:
@@ -127,6 +140,18 @@ def test_the_table_scan_sees_a_component_table() -> None:
     assert _keys(assigns[0].value) == ["grafana", "grafanna"]  # "grafanna" then fails
     assert _keys(assigns[1].value) is None  # not all string keys: no table
     assert _keys(assigns[2].value) == ["a"]  # a table, but of no component
+
+
+def test_the_table_scan_sees_a_table_of_constructor_calls() -> None:
+    # The shape of the OIDC clients table that lived in render/manifests/identity.py.
+    source = (
+        'CLIENTS = (\n    Client("argo-cd", "argocd", ("/auth/callback",)),\n'
+        '    Client(component="grafana", client_id="grafana"),\n)\n'
+        "CALLS = [f(x), g()]\n"
+    )
+    assigns = [s for s in ast.parse(source).body if isinstance(s, ast.Assign)]
+    assert _keys(assigns[0].value) == ["argo-cd", "grafana"]
+    assert _keys(assigns[1].value) is None  # calls without a string first field: no table
 
 
 def _catalog_models() -> list[type[BaseModel]]:

@@ -254,6 +254,33 @@ class UserInterface(_Strict):
     port: int = Field(ge=1, le=65535, description="The Service port.")
 
 
+class OidcClient(_Strict):
+    """The component signs people in through Keycloak's realm ``platform`` with this client.
+
+    Render adds a confidential client to the realm where the plan runs the component
+    (redirect URIs under ``https://<host>.<domain>``), and the component's values name
+    ``clientId``.
+    """
+
+    clientId: str = Field(pattern=_NAME.pattern, description="The client's id in the realm.")
+    host: str | None = Field(
+        default=None,
+        pattern=_NAME.pattern,
+        description="Public host name its redirect URIs are under; none: its UI's host.",
+    )
+    redirectPaths: list[str] = Field(
+        min_length=1,
+        description="The application's documented OIDC redirect endpoints, e.g. /auth/callback.",
+    )
+
+    @model_validator(mode="after")
+    def _paths(self) -> OidcClient:
+        for path in self.redirectPaths:
+            if not re.fullmatch(r"/[^\s]*", path):
+                raise ValueError(f"redirect path {path!r} must start with '/'")
+        return self
+
+
 class Endpoint(_Strict):
     """A service of the component that other components use, on its cluster or across clusters.
 
@@ -381,6 +408,9 @@ class Component(_Strict):
     )
     storage: str | None = Field(default=None, pattern=_QUANTITY.pattern)
     ui: UserInterface | None = Field(default=None, description="The web UI people open.")
+    oidc: OidcClient | None = Field(
+        default=None, description="Its OIDC client in Keycloak's platform realm (sign-in)."
+    )
     endpoints: list[Endpoint] = Field(
         default_factory=list, description="Services other components push to or query."
     )
@@ -422,6 +452,8 @@ class Component(_Strict):
             raise ValueError("'replicaKeys' are chart values keys: only for helm installs")
         if self.install.method == "feature" and self.install.parent == self.name:
             raise ValueError("a feature's parent must be another component")
+        if self.oidc is not None and self.oidc.host is None and self.ui is None:
+            raise ValueError("an 'oidc' client without a UI names its 'host'")
         uses = [e.use for e in self.endpoints]
         if len(uses) != len(set(uses)):
             raise ValueError("one endpoint per use ('push', 'query')")

@@ -1,9 +1,10 @@
 """The Keycloak realm ``platform`` (layer 1 of the identity stack): its OIDC clients as data.
 
-The identity stack names the clients of realm ``platform``: grafana, harbor, teleport and argocd;
-Backstage joins in Enterprise. A client is rendered for each of those components that the
-plan runs on some cluster, with redirect URIs under ``https://<app>.<domain>``, the name
-the gateway serves it at.
+The clients of realm ``platform`` are the catalog entries with an ``oidc`` client (Argo CD,
+Grafana, Harbor, Teleport; Backstage in Enterprise). A client is rendered for each of those
+components that the plan runs on some cluster, with its redirect paths under
+``https://<host>.<domain>`` (its UI's host unless the entry names one), the name the
+gateway serves it at.
 
 The realm is a ConfigMap ``keycloak-realm-platform`` in Keycloak's namespace, key
 ``platform-realm.json``; the Keycloak chart mounts it into ``/opt/keycloak/data/import``
@@ -23,8 +24,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from typing import NamedTuple
 
+from stackyard.catalog import Component
 from stackyard.plan import ClusterPlan
 from stackyard.render.context import RenderContext
 from stackyard.render.manifests.base import BEFORE_CHART, Placed, in_wave
@@ -42,36 +43,21 @@ SSO_SESSION_IDLE_SECONDS = 1800
 SSO_SESSION_MAX_SECONDS = 36000
 
 
-class OidcClient(NamedTuple):
-    """An application that signs people in through the realm."""
-
-    component: str
-    client_id: str
-    host: str
-    callbacks: tuple[str, ...]
+def planned_clients(context: RenderContext) -> list[Component]:
+    """The components with an OIDC client (catalog ``oidc``) the plan runs somewhere."""
+    return [c for c in context.catalog if c.oidc is not None and context.clusters_running(c.name)]
 
 
-# Callback paths are the applications' documented OIDC redirect endpoints.
-CLIENTS = (
-    OidcClient("argo-cd", "argocd", "argocd", ("/auth/callback",)),
-    OidcClient("backstage", "backstage", "backstage", ("/api/auth/oidc/handler/frame",)),
-    OidcClient("grafana", "grafana", "grafana", ("/login/generic_oauth",)),
-    OidcClient("harbor", "harbor", "harbor", ("/c/oidc/callback",)),
-    OidcClient("teleport", "teleport", "teleport", ("/v1/webapi/oidc/callback",)),
-)
-
-
-def planned_clients(context: RenderContext) -> list[OidcClient]:
-    """The clients of the applications the plan runs somewhere."""
-    return [c for c in CLIENTS if context.clusters_running(c.component)]
-
-
-def client(context: RenderContext, oidc: OidcClient) -> Manifest:
+def client(context: RenderContext, component: Component) -> Manifest:
     """One confidential OpenID Connect client, without its secret."""
-    root = public_url(context, oidc.host)
+    oidc = component.oidc
+    if oidc is None:  # planned_clients only passes components with a client
+        raise ValueError(f"catalog entry {component.name} has no oidc client")
+    host = oidc.host or (component.ui.host if component.ui else component.name)
+    root = public_url(context, host)
     return {
-        "clientId": oidc.client_id,
-        "name": oidc.client_id,
+        "clientId": oidc.clientId,
+        "name": oidc.clientId,
         "enabled": True,
         "protocol": "openid-connect",
         "publicClient": False,
@@ -82,7 +68,7 @@ def client(context: RenderContext, oidc: OidcClient) -> Manifest:
         "serviceAccountsEnabled": False,
         "rootUrl": root,
         "baseUrl": "/",
-        "redirectUris": [f"{root}{path}" for path in oidc.callbacks],
+        "redirectUris": [f"{root}{path}" for path in oidc.redirectPaths],
         "webOrigins": [root],
         "attributes": {
             "post.logout.redirect.uris": f"{root}/*",

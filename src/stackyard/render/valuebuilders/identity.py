@@ -1,7 +1,8 @@
 """Values for secrets, sign-in and the portals people use: Vault, Keycloak and its clients.
 
 Keycloak's platform realm is the one OIDC issuer. Argo CD and Backstage here, and Grafana
-in :mod:`.observability`, get it from :func:`keycloak_issuer` and sign in through it when
+in :mod:`.observability`, get it from :func:`keycloak_issuer` and their client id from their
+catalog entry (:func:`oidc_client_id`), and sign in through it when
 Keycloak is planned; otherwise they keep their own login. Keycloak and every portal
 (Argo CD, Backstage, Teleport, Harbor) are served at their :func:`public_host` names.
 Client secrets are named, never given: they come from Secrets (policy in the package
@@ -26,6 +27,14 @@ def keycloak_issuer(context: RenderContext) -> str | None:
     if not context.clusters_running("keycloak"):
         return None
     return f"https://{public_host(context, 'keycloak')}/realms/{REALM}"
+
+
+def oidc_client_id(context: RenderContext, component: str) -> str:
+    """The id of ``component``'s client in the platform realm (its catalog ``oidc``)."""
+    oidc = context.component(component).oidc
+    if oidc is None:  # a catalog invariant for the components that sign in through Keycloak
+        raise ValueError(f"catalog entry {component} has no oidc client")
+    return oidc.clientId
 
 
 def _vault(context: RenderContext, cluster: ClusterPlan) -> Values:
@@ -80,7 +89,7 @@ def _argo_cd(context: RenderContext, cluster: ClusterPlan) -> Values:
     values["configs"]["cm"]["oidc.config"] = (
         "name: Keycloak\n"
         f"issuer: {issuer}\n"
-        "clientID: argocd\n"
+        f"clientID: {oidc_client_id(context, 'argo-cd')}\n"
         "clientSecret: $oidc.keycloak.clientSecret\n"
         "requestedScopes: [openid, profile, email, groups]\n"
     )
@@ -118,7 +127,7 @@ def _backstage(context: RenderContext, cluster: ClusterPlan) -> Values:
                 "oidc": {
                     "production": {
                         "metadataUrl": f"{issuer}/.well-known/openid-configuration",
-                        "clientId": "backstage",
+                        "clientId": oidc_client_id(context, "backstage"),
                         "clientSecret": "${AUTH_OIDC_CLIENT_SECRET}",
                     }
                 }

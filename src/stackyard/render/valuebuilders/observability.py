@@ -19,7 +19,7 @@ from stackyard.plan import ClusterPlan
 from stackyard.render.addresses import CA_BUNDLE_SECRET, CA_KEY, endpoint_url, public_host
 from stackyard.render.context import RenderContext
 from stackyard.render.objectstore import ExternalStore, credentials_env_from, external_store
-from stackyard.render.valuebuilders.identity import keycloak_issuer
+from stackyard.render.valuebuilders.identity import keycloak_issuer, oidc_client_id
 from stackyard.render.valuebuilders.provider import aws_region
 from stackyard.render.valuebuilders.storage import (
     bucket_name,
@@ -106,7 +106,7 @@ def _grafana(context: RenderContext, cluster: ClusterPlan) -> Values:
         ini["auth.generic_oauth"] = {
             "enabled": True,
             "name": "Keycloak",
-            "client_id": "grafana",
+            "client_id": oidc_client_id(context, "grafana"),
             "scopes": "openid email profile offline_access roles",
             "auth_url": f"{oidc}/auth",
             "token_url": f"{oidc}/token",
