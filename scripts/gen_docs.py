@@ -123,6 +123,12 @@ def catalog_reference() -> str:
         "its network policy allows egress to the world.",
         "- `secrets: [{name, keys, purpose, needed, namespaceOf}]`: Secrets its values name "
         "that the operator creates before the first sync; the rendered README lists them.",
+        "- `objectStore: {use, bucketSuffix, keys, required, values}`: it keeps data in "
+        "the platform's object store: `use` is the spec's `objectStorage.buckets` field of "
+        "its bucket (default `<platform>-<bucketSuffix>`), `keys` what it reads from the "
+        "store's credentials Secret (the README lists them), `required` that it has "
+        "nowhere else for its data (plan error SY701 without a store), and `values` the "
+        "chart keys of its backend and endpoint, which validate and simulate read.",
         "- `gatewayClass` / `ingressClass`: it implements the Gateway API or is an ingress "
         "controller; `requestMetrics: {errors, total}`: its request metrics for the "
         "gateway availability SLO.",
@@ -200,6 +206,7 @@ def catalog_reference() -> str:
             ("endpoints", ", ".join(f"{e.use} `{e.host}{e.path}`" for e in component.endpoints)),
             ("egress", "; ".join(component.egress)),
             ("secrets", ", ".join(f"`{s.name}`" for s in component.secrets)),
+            ("object store", _object_store(component)),
             ("gateway class", component.gatewayClass or ""),
             ("ingress class", component.ingressClass or ""),
             ("value builder", component.values.builder or ""),
@@ -220,6 +227,14 @@ def _install(component: Component) -> str:
     if install.method == "feature":
         return f"feature of {install.parent} (`{install.valuesKey}`)"
     return "static manifest" if install.static else "manifest"
+
+
+def _object_store(component: Component) -> str:
+    store = component.objectStore
+    if store is None:
+        return ""
+    need = "required" if store.required else "or its own volume"
+    return f"bucket `{store.use}` ({need}); Secret keys {', '.join(store.keys)}"
 
 
 def _resources(component: Component) -> str:

@@ -95,6 +95,14 @@ def test_a_good_entry_loads() -> None:
         (lambda t: t.replace("cpu: 10m", "cpu: ten"), "cpu"),
         (lambda t: t + "oidc: {clientId: demo, redirectPaths: [/cb]}\n", "names its 'host'"),
         (lambda t: t + "oidc: {clientId: demo, host: demo, redirectPaths: [cb]}\n", "'/'"),
+        (
+            lambda t: t + "objectStore: {use: demo, bucketSuffix: demo, keys: [cloud]}\n",
+            "no objectStorage.buckets field",
+        ),
+        (
+            lambda t: t + "objectStore: {use: loki, bucketSuffix: demo, keys: [password]}\n",
+            "keys",
+        ),
     ],
 )
 def test_malformed_entries_are_rejected(change, message) -> None:  # type: ignore[no-untyped-def]
@@ -105,6 +113,19 @@ def test_malformed_entries_are_rejected(change, message) -> None:  # type: ignor
 def test_duplicate_names_are_rejected() -> None:
     with pytest.raises(CatalogError, match="duplicate"):
         build_catalog([("demo.yaml", GOOD), ("x/demo.yaml", GOOD)])
+
+
+@pytest.mark.parametrize(
+    ("fact", "claim"),
+    [
+        ("oidc: {clientId: demo, host: demo, redirectPaths: [/cb]}", "OIDC client 'demo'"),
+        ("objectStore: {use: loki, bucketSuffix: demo, keys: [cloud]}", "bucket 'loki'"),
+    ],
+)
+def test_an_oidc_client_or_a_bucket_belongs_to_one_entry(fact: str, claim: str) -> None:
+    other = GOOD.replace("name: demo", "name: other").replace("namespace: demo", "namespace: o")
+    with pytest.raises(CatalogError, match=f"{claim} is already demo's"):
+        build_catalog([("demo.yaml", f"{GOOD}{fact}\n"), ("other.yaml", f"{other}{fact}\n")])
 
 
 def test_entries_sharing_a_namespace_must_agree_on_pod_security() -> None:

@@ -38,18 +38,14 @@ SCRIPTS = SRC.parent.parent / "scripts"
 # Component tables that stay in Python, each with why it is not a fact of one entry.
 REMAINING = {
     "render.readme.README_ORDER": "the README's row order across components (presentation)",
-    "render.readme._OBJECT_STORE_USERS": "readers of the external store's Secret (objectstore.py)",
-    "render.settings.STORE_KEYS": "chart paths validate and simulate read the store from",
     "render.valuebuilders.identity.BUILDERS": "value builders by builder name",
     "render.valuebuilders.networking.BUILDERS": "value builders by builder name",
     "render.valuebuilders.observability.BUILDERS": "value builders by builder name",
     "render.valuebuilders.policy.BUILDERS": "value builders by builder name",
     "render.valuebuilders.storage.BUILDERS": "value builders by builder name",
-    "plan.checks.objectstorage.OBJECT_STORE_CONSUMERS": "what SY70x checks, a plan rule",
-    "render.objectstore._BUCKET_SUFFIX": "buckets per store user, etcd snapshots included",
 }
 # Keys of a remaining table that are not components, by table.
-OTHER_KEYS = {"render.objectstore._BUCKET_SUFFIX": {"etcdSnapshots"}}
+OTHER_KEYS: dict[str, set[str]] = {}
 # Catalog fields for people, not programs: read by reviewers of the data files.
 FOR_PEOPLE = {"ValuesData.notes": "why the values file says what it says"}
 PACKAGES = ("app", "plan", "render", "simulate", "validate")

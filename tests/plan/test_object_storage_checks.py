@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from importlib import resources
 
-from stackyard.plan import Finding, Plan
+from stackyard.catalog import build_catalog
+from stackyard.plan import Finding, Plan, make_plan
+from stackyard.spec import load_spec_text
 from tests.plan.conftest import example_text
 
 PlanText = Callable[[str], Plan]
@@ -32,6 +35,26 @@ def test_disabling_minio_without_an_external_store_is_an_error(plan_text: PlanTe
     assert "velero" in finding.message and "thanos" in finding.message
     assert finding.location.line == line_of(WITHOUT_MINIO, "minio: {enabled: false}")
     assert finding.field == "components.minio.enabled"
+
+
+def test_sy701_names_the_consumers_whose_entry_requires_a_store() -> None:
+    # Loki falls back to its own volume (objectStore.required: false); an entry that says
+    # it cannot is named too, with no change in Python.
+    root = resources.files("stackyard.catalog")
+    entries = []
+    for item in (root / "data").iterdir():
+        text = item.read_text(encoding="utf-8")
+        if item.name == "loki.yaml":
+            assert "  required: false\n" in text
+            text = text.replace("  required: false\n", "  required: true\n")
+        entries.append((item.name, text))
+    values = [(i.name, i.read_text(encoding="utf-8")) for i in (root / "values").iterdir()]
+    catalog = build_catalog(entries, values)
+    spec = load_spec_text(WITHOUT_MINIO, "platform.yaml")
+    (shipped,) = findings(make_plan(spec), "SY701")
+    (edited,) = findings(make_plan(spec, catalog), "SY701")
+    assert "loki" not in shipped.message
+    assert edited.message.startswith("loki, thanos, velero need an object store")
 
 
 def test_disabling_minio_with_an_external_store_plans_clean(plan_text: PlanText) -> None:

@@ -3,9 +3,9 @@
 Each entry is checked against :class:`~stackyard.catalog.model.Component` on its own,
 and each values file against :class:`~stackyard.catalog.model.ValuesData`; then the
 catalog as a whole: names unique and equal to the file name, conflicts, feature parents,
-Secret namespaces and values files naming real entries, public host names and
-Gateway and ingress classes claimed by one component each. Any failure is a
-:class:`CatalogError`.
+Secret namespaces and values files naming real entries, public host names, Gateway and
+ingress classes, OIDC clients and object-store buckets claimed by one component each.
+Any failure is a :class:`CatalogError`.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from pydantic import ValidationError
 
 from stackyard.catalog.model import Capability, Component, Endpoint, ValuesData
 from stackyard.errors import CatalogError, YamlError
+from stackyard.spec.model import ObjectStorageBuckets
 from stackyard.yamlio import load_yaml_text
 
 
@@ -51,6 +52,16 @@ class Catalog:
     def values_of(self, name: str) -> ValuesData:
         """The values file of component ``name`` (empty when it has none)."""
         return self.base_values.get(name, _NO_VALUES)
+
+    def object_store_users(self) -> list[Component]:
+        """Components that keep data in the object store, in the spec's bucket order.
+
+        The order of the spec's ``objectStorage.buckets`` fields, in which the README lists
+        the store's credentials Secret.
+        """
+        order = {use: index for index, use in enumerate(ObjectStorageBuckets.model_fields)}
+        users = [c for c in self if c.objectStore is not None]
+        return sorted(users, key=lambda c: order[c.objectStore.use] if c.objectStore else 0)
 
     def endpoint(self, component: str, use: str) -> Endpoint | None:
         """The endpoint of ``component`` for ``use`` (push or query), if it has one."""
@@ -128,7 +139,7 @@ def _cross_check(components: Mapping[str, Component]) -> None:
 
 
 def _claimed_once(components: Mapping[str, Component]) -> None:
-    """A public host, GatewayClass or IngressClass belongs to one component."""
+    """A public host, GatewayClass, IngressClass, OIDC client or bucket belongs to one component."""
     owners: dict[tuple[str, str], str] = {}
     for component in components.values():
         claims = {("host", e.host) for e in component.endpoints}
@@ -138,6 +149,10 @@ def _claimed_once(components: Mapping[str, Component]) -> None:
             claims.add(("GatewayClass", component.gatewayClass))
         if component.ingressClass is not None:
             claims.add(("IngressClass", component.ingressClass))
+        if component.oidc is not None:
+            claims.add(("OIDC client", component.oidc.clientId))
+        if component.objectStore is not None:
+            claims.add(("bucket", component.objectStore.use))
         for claim in sorted(claims):
             first = owners.setdefault(claim, component.name)
             if first != component.name:

@@ -21,6 +21,7 @@ from stackyard.spec.model import (
     PROVIDERS,
     Distribution,
     Edition,
+    ObjectStorageBuckets,
     Provider,
     Role,
 )
@@ -326,6 +327,57 @@ class RequiredSecret(_Strict):
     )
 
 
+CredentialsKey = Literal["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "cloud"]
+"""Keys of the spec's ``objectStorage.credentialsSecret``: the AWS SDK's environment
+variables, and ``cloud``, an AWS credentials file (Velero's BackupStorageLocation)."""
+
+
+class StoreValues(_Strict):
+    """Where the chart's values name the object store its uploads go to (dotted keys)."""
+
+    backend: str = Field(min_length=1, description="The backend it writes to (s3, filesystem).")
+    endpoint: str = Field(
+        min_length=1, description="The S3 endpoint; absent with an S3 backend: AWS's."
+    )
+    default: str = Field(
+        default="",
+        description="The chart's backend when the values name none; empty: a Secret the "
+        "operator creates decides, which the render does not see.",
+    )
+    source: str = Field(default="", description="Where the chart documents that default (URL).")
+
+
+class ObjectStoreUse(_Strict):
+    """The component keeps data in the platform's object store (MinIO, S3 or ``objectStorage``)."""
+
+    use: str = Field(
+        description="The spec's objectStorage.buckets field that names its bucket there."
+    )
+    bucketSuffix: str = Field(
+        pattern=_NAME.pattern, description="Its bucket defaults to <platform>-<bucketSuffix>."
+    )
+    keys: list[CredentialsKey] = Field(
+        min_length=1, description="The keys it reads from the store's credentials Secret."
+    )
+    required: bool = Field(
+        default=True,
+        description="It has nowhere to keep its data without an object store (plan error "
+        "SY701); false: it falls back to its own volume.",
+    )
+    values: StoreValues | None = Field(
+        default=None,
+        description="Where its chart values name the store, for validate and simulate; "
+        "none: render writes no such values (the store is in a manifest).",
+    )
+
+    @model_validator(mode="after")
+    def _a_bucket_of_the_spec(self) -> ObjectStoreUse:
+        if self.use not in ObjectStorageBuckets.model_fields:
+            uses = ", ".join(ObjectStorageBuckets.model_fields)
+            raise ValueError(f"use {self.use!r} is no objectStorage.buckets field ({uses})")
+        return self
+
+
 class RequestMetrics(_Strict):
     """PromQL selectors of the requests an edge proxy serves (the gateway availability SLI)."""
 
@@ -437,6 +489,9 @@ class Component(_Strict):
     )
     requestMetrics: RequestMetrics | None = Field(
         default=None, description="Its request metrics, for the gateway availability SLO."
+    )
+    objectStore: ObjectStoreUse | None = Field(
+        default=None, description="What it keeps in the platform's object store, and how."
     )
     values: Values = Field(default_factory=Values)
     upstream: Upstream = Field(default_factory=Upstream)

@@ -1,7 +1,8 @@
 """The external S3-compatible object store of the spec, as every consumer sees it.
 
-Policy: when the spec declares ``objectStorage``, Velero, Loki, Tempo, Thanos, Mimir and
-RKE2 etcd snapshots write to it, and only to it; MinIO, where it also runs, then holds
+Policy: when the spec declares ``objectStorage``, the catalog entries with an
+``objectStore`` (Velero, Loki, Tempo, Thanos, Mimir) and RKE2 etcd snapshots write to it,
+and only to it; MinIO, where it also runs, then holds
 no platform bucket. Without the section, each consumer keeps its own default (the
 in-cluster MinIO, S3 on AWS with the nodes' role, or its own volume); disabling MinIO
 with nothing in its place is plan error SY701, never a silently invented endpoint.
@@ -9,25 +10,26 @@ with nothing in its place is plan error SY701, never a silently invented endpoin
 Addressing: without ``endpoint`` the store is AWS S3 in ``region`` (default the
 platform's ``aws.region``) with virtual-hosted buckets; with one, it is that URL with
 path-style buckets unless ``pathStyle`` says otherwise, and an ``http://`` endpoint is
-reached without TLS. Buckets default to ``<platform>-<use>``.
+reached without TLS. Buckets default to ``<platform>-<bucketSuffix>`` (the entry's).
 
 Credentials: ``credentialsSecret`` names a Secret the operator (or External Secrets)
-creates in each consumer's namespace with ``AWS_ACCESS_KEY_ID`` and
-``AWS_SECRET_ACCESS_KEY`` (read from the environment by the AWS SDK and minio-go
-credential chains of Loki, Tempo, Thanos and Mimir) and ``cloud``, an AWS credentials
-file, which Velero's BackupStorageLocation reads. Without it, consumers use the AWS
+creates in each consumer's namespace with the keys its entry's ``objectStore.keys`` lists:
+``AWS_ACCESS_KEY_ID`` and ``AWS_SECRET_ACCESS_KEY`` (read from the environment by the AWS
+SDK and minio-go credential chains of Loki, Tempo, Thanos and Mimir) and ``cloud``, an AWS
+credentials file, which Velero's BackupStorageLocation reads. Without it, consumers use the AWS
 default chain: the node's instance profile or IRSA. Nothing secret is rendered.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
 from urllib.parse import urlsplit
 
 from stackyard.render.context import RenderContext
 
-Use = Literal["velero", "loki", "tempo", "thanos", "mimir", "etcdSnapshots"]
+Use = str
+"""A field of the spec's ``objectStorage.buckets``: a catalog entry's ``objectStore.use``,
+or ``etcdSnapshots``."""
 
 DEFAULT_REGION = "us-east-1"
 """The region S3-compatible stores accept when they have none of their own."""
@@ -36,14 +38,9 @@ ENV_ACCESS_KEY = "AWS_ACCESS_KEY_ID"
 ENV_SECRET_KEY = "AWS_SECRET_ACCESS_KEY"
 VELERO_CREDENTIALS_KEY = "cloud"
 
-_BUCKET_SUFFIX: dict[Use, str] = {
-    "velero": "velero",
-    "loki": "loki",
-    "tempo": "tempo",
-    "thanos": "thanos",
-    "mimir": "mimir",
-    "etcdSnapshots": "etcd-snapshots",
-}
+ETCD_SNAPSHOTS = "etcdSnapshots"
+"""The use of RKE2's etcd snapshot copies, which no catalog entry makes."""
+_ETCD_SNAPSHOTS_SUFFIX = "etcd-snapshots"
 
 
 @dataclass(frozen=True)
@@ -90,8 +87,14 @@ def external_store(context: RenderContext) -> ExternalStore | None:
     region = section.region or (aws_region if url is None else None) or DEFAULT_REGION
     path_style = section.pathStyle if section.pathStyle is not None else url is not None
     named = section.buckets.model_dump()
+    suffixes = {
+        c.objectStore.use: c.objectStore.bucketSuffix
+        for c in context.catalog.object_store_users()
+        if c.objectStore is not None
+    }
+    suffixes[ETCD_SNAPSHOTS] = _ETCD_SNAPSHOTS_SUFFIX
     buckets: dict[Use, str] = {
-        use: named[use] or f"{platform.name}-{suffix}" for use, suffix in _BUCKET_SUFFIX.items()
+        use: named[use] or f"{platform.name}-{suffix}" for use, suffix in suffixes.items()
     }
     return ExternalStore(url, region, path_style, section.credentialsSecret, buckets)
 

@@ -13,12 +13,7 @@ from string import Template
 from stackyard.catalog.model import SecretNeeded
 from stackyard.plan import ClusterPlan
 from stackyard.render.context import IN_CLUSTER, RenderContext
-from stackyard.render.objectstore import (
-    ENV_ACCESS_KEY,
-    ENV_SECRET_KEY,
-    VELERO_CREDENTIALS_KEY,
-    external_store,
-)
+from stackyard.render.objectstore import VELERO_CREDENTIALS_KEY, external_store
 from stackyard.render.tree import RenderedTree
 
 Needed = Callable[[RenderContext, ClusterPlan], bool]
@@ -128,24 +123,29 @@ def readme(context: RenderContext, tree: RenderedTree) -> str:
     )
 
 
-# The consumers that read the external object store's credentials Secret (objectstore.py).
-_OBJECT_STORE_USERS = ("velero", "loki", "tempo", "thanos", "mimir")
+# What the README says a credentials key holds, where its name does not say it.
+_KEY_NOTES = {VELERO_CREDENTIALS_KEY: "a credentials file"}
 
 
 def _object_store_secrets(context: RenderContext) -> list[str]:
+    """Rows of the external store's credentials Secret, one per running consumer.
+
+    Each lists the keys its catalog entry reads (``objectStore.keys``), in the spec's
+    bucket order.
+    """
     store = external_store(context)
     if store is None or store.credentials_secret is None:
         return []
     rows = []
-    for component in _OBJECT_STORE_USERS:
-        clusters = [c.name for c in context.clusters_running(component)]
-        if clusters:
-            namespace = context.component(component).namespace
-            keys = f"{ENV_ACCESS_KEY}, {ENV_SECRET_KEY}"
-            if component == "velero":
-                keys += f", {VELERO_CREDENTIALS_KEY} (a credentials file)"
+    for component in context.catalog.object_store_users():
+        clusters = [c.name for c in context.clusters_running(component.name)]
+        if clusters and component.objectStore is not None:
+            keys = ", ".join(
+                f"{key} ({_KEY_NOTES[key]})" if key in _KEY_NOTES else key
+                for key in component.objectStore.keys
+            )
             rows.append(
-                f"| `{namespace}/{store.credentials_secret}` | {keys} | {', '.join(clusters)} "
-                "| the external object store |"
+                f"| `{component.namespace}/{store.credentials_secret}` | {keys} | "
+                f"{', '.join(clusters)} | the external object store |"
             )
     return rows

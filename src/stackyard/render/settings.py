@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from stackyard.catalog import Component
+from stackyard.catalog.model import StoreValues
 from stackyard.spec import field_path
 from stackyard.spec.units import format_duration
 from stackyard.yamlio import LocatedDocument, load_yaml_documents
@@ -190,37 +191,13 @@ class Bucket:
     """Its ``versioning`` field, or the bucket's name when versioning is not set."""
 
 
-@dataclass(frozen=True)
-class StoreKeys:
-    """Where a chart's values name the object store its uploads go to (chart keys)."""
-
-    backend: Path
-    """The backend the chart writes to (``s3``, or a local ``filesystem``)."""
-    endpoint: Path
-    """The S3 endpoint; absent with an S3 backend: the AWS default endpoint."""
-    default: str = ""
-    """The chart's backend when the values name none; empty: a Secret the operator
-    creates decides, which the render does not see."""
-    source: str = ""
-    """Where the chart documents that default (URL)."""
+def store_keys(component: Component) -> StoreValues | None:
+    """Where ``component``'s chart values name its object store (catalog ``objectStore.values``)."""
+    return component.objectStore.values if component.objectStore is not None else None
 
 
-STORE_KEYS: dict[str, StoreKeys] = {
-    "loki": StoreKeys(("loki", "storage", "type"), ("loki", "storage", "s3", "endpoint")),
-    "mimir": StoreKeys(
-        ("mimir", "structuredConfig", "common", "storage", "backend"),
-        ("mimir", "structuredConfig", "common", "storage", "s3", "endpoint"),
-    ),
-    "tempo": StoreKeys(
-        ("tempo", "storage", "trace", "backend"),
-        ("tempo", "storage", "trace", "s3", "endpoint"),
-        "local",
-        "https://github.com/grafana-community/helm-charts/blob/main/charts/tempo/values.yaml",
-    ),
-    # Without objstoreConfig the Bitnami chart reads objstore.yml from the existing Secret.
-    "thanos": StoreKeys(("objstoreConfig", "type"), ("objstoreConfig", "config", "endpoint")),
-}
-"""The object-store consumers whose values render writes, by component (facts of their charts)."""
+def _dotted(key: str) -> Path:
+    return tuple(key.split("."))
 
 
 @dataclass(frozen=True)
@@ -319,7 +296,8 @@ class RenderSettings:
         ``None``: not a rendered object-store consumer, or one whose store a Secret outside
         the render decides.
         """
-        keys = STORE_KEYS.get(component)
+        chart = self._charts.get((cluster, component))
+        keys = store_keys(chart.component) if chart is not None else None
         found = self._stores.get((cluster, component))
         if keys is None or found is None:
             return None
@@ -425,13 +403,15 @@ class RenderSettings:
         wal = _wal_index(values)
         if wal is not None:
             wanted.append(("agent-wal-retention", wal, _get(values, wal)))
-        keys = STORE_KEYS.get(component.name)
+        keys = store_keys(component)
         for cluster in clusters if keys else ():
             self._stores.setdefault((cluster, component.name), {})
         stores = [
             (name, key, value)
             for name, key in (
-                (("backend", keys.backend), ("endpoint", keys.endpoint)) if keys else ()
+                (("backend", _dotted(keys.backend)), ("endpoint", _dotted(keys.endpoint)))
+                if keys
+                else ()
             )
             if (value := _get(values, key)) is not None
         ]

@@ -1,6 +1,7 @@
 """Checks on where backups, metrics blocks and logs go: MinIO, S3 or an external store.
 
-Velero, Thanos and Mimir cannot work without an object store. On AWS it is S3 itself;
+Components whose catalog entry's ``objectStore`` is ``required`` (Velero, Thanos and Mimir)
+cannot work without an object store. On AWS it is S3 itself;
 elsewhere it is the in-cluster MinIO or the spec's ``objectStorage``. Rendering never
 invents an endpoint for a store that is not there: these checks stop the plan first.
 """
@@ -14,8 +15,18 @@ from stackyard.plan.checks.base import CheckContext, Emit, check
 from stackyard.plan.model import SpecPath
 
 MINIO = "minio"
-OBJECT_STORE_CONSUMERS = ("velero", "thanos", "mimir")
-"""Components that have no place to keep their data without an object store."""
+
+
+def _needing_a_store(context: CheckContext) -> list[str]:
+    """Components with nowhere to keep their data without an object store.
+
+    The catalog entries whose ``objectStore`` is ``required``.
+    """
+    return [
+        c.name
+        for c in context.catalog.object_store_users()
+        if c.objectStore is not None and c.objectStore.required
+    ]
 
 
 def _minio_off_path(context: CheckContext) -> SpecPath:
@@ -45,9 +56,8 @@ def consumers_have_a_store(context: CheckContext, emit: Emit) -> Iterable[Findin
         return
     if any(plan.has(MINIO) for plan in context.clusters):
         return
-    users = sorted(
-        {name for plan in context.clusters for name in OBJECT_STORE_CONSUMERS if plan.has(name)}
-    )
+    needing = _needing_a_store(context)
+    users = sorted({name for plan in context.clusters for name in needing if plan.has(name)})
     if not users:
         return
     yield emit(

@@ -73,7 +73,12 @@ from stackyard.render.bootstrap.gateway_api import (
 from stackyard.render.bootstrap.nodes import cluster_nodes, control_plane_schedulable
 from stackyard.render.context import RenderContext
 from stackyard.render.etcd_schedule import SnapshotSchedule, snapshot_schedule
-from stackyard.render.objectstore import ENV_ACCESS_KEY, ENV_SECRET_KEY, external_store
+from stackyard.render.objectstore import (
+    ENV_ACCESS_KEY,
+    ENV_SECRET_KEY,
+    ETCD_SNAPSHOTS,
+    external_store,
+)
 from stackyard.render.settings import At, BackupDeclared, StoreDeclared
 from stackyard.render.tree import RenderError
 from stackyard.spec.units import AddressRange
@@ -119,7 +124,7 @@ def _etcd_s3(
             "etcd-s3": True,
             "etcd-s3-endpoint": external.host,
             "etcd-s3-region": external.region,
-            "etcd-s3-bucket": external.bucket("etcdSnapshots"),
+            "etcd-s3-bucket": external.bucket(ETCD_SNAPSHOTS),
             "etcd-s3-folder": cluster.name,
             "etcd-s3-retention": schedule.retention,
         }
