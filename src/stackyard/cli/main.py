@@ -335,14 +335,15 @@ def init(
         typer.Option(
             "--output",
             "-o",
-            metavar="<yaml|json>",
-            help="yaml: the commented spec (default); json: the spec and where it went. "
+            metavar="<yaml|text|json>",
+            help="yaml (or text): the commented spec (default); json: the spec and where it "
+            "went. "
             "'-o FILE' is deprecated: name FILE as the argument.",
             autocompletion=lambda: list(StarterFormat),
             show_default=False,
         ),
     ] = None,
-    force: Annotated[bool, typer.Option(help="Overwrite an existing file.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
 ) -> int:
     """Write a commented starter platform.yaml that plans without errors."""
     old = OldOutputPath("FILE", "stackyard init FILE")

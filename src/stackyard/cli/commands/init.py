@@ -12,9 +12,14 @@ from stackyard.cli.output import OutputFormat, notice, print_json
 
 
 class StarterFormat(StrEnum):
-    """How ``init`` prints: the commented spec itself, or a JSON document holding it."""
+    """How ``init`` prints: the commented spec itself, or a JSON document holding it.
+
+    ``text`` is the same as ``yaml``: the commented spec is init's text output, and
+    ``-o text`` works here as on every other command (it is not a file named ``text``).
+    """
 
     yaml = "yaml"
+    text = "text"
     json = "json"
 
 
