@@ -70,7 +70,10 @@ def test_compare_with_an_earlier_report(cli: Cli, tmp_path: Path) -> None:
     earlier.write_text(json.dumps(better))
     worse = cli("assess", str(SEED001), "-o", "json", "--compare", str(earlier))
     assert worse.exit_code == 1
-    assert "disaster" in worse.stderr.lower()
+    # the comparison is in the JSON document, and stderr says only why the gate failed
+    regressed = json.loads(worse.stdout)["comparison"]["controls"]["regressed"]
+    assert {control["area"] for control in regressed} == {"disaster-recovery"}
+    assert worse.stderr == "error: assessment regressed since the --compare report\n"
 
 
 def test_rendered_repository_can_be_assessed(cli: Cli, tmp_path: Path) -> None:

@@ -129,7 +129,7 @@ def test_an_earlier_report_may_carry_keys_compare_does_not_read(cli: Cli, tmp_pa
     path.write_text(_report(lambda r: r.update(colour="blue")), encoding="utf-8")
     result = _run(cli, "report", path, tmp_path)
     assert result.exit_code in (0, 1), result.stderr
-    assert "Since the previous assessment" in result.stderr
+    assert "Since the previous assessment" in result.stdout
 
 
 def test_every_problem_of_a_file_is_reported_in_one_run(cli: Cli, tmp_path: Path) -> None:

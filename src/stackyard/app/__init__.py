@@ -8,6 +8,15 @@ anything else is a bug.
 
 Every result has ``as_dict()``, whose first key is ``"schema"``: the versioned name of its
 JSON shape (``stackyard.dev/<name>/v1``), with a JSON Schema in ``docs/schemas/``.
+
+Every result is a :class:`Result`: ``failed`` is its verdict (a plan or a validation
+with an error finding, a check that does not match, a gate that stops) and ``reasons``
+says why, one sentence each, empty when it did not fail. A shell exits 1 exactly when
+``failed`` and shows the reasons (the command line on stderr); a result that only
+describes (:class:`Describes`: a model, a listing, a render's report) never fails. A
+spec whose plan has error findings is not a result but :class:`PlanRefusedError`, with
+its findings and its own JSON document (``refusal``), for the use cases that build
+from a plan: render, check a render, simulate, diff manifests.
 """
 
 from __future__ import annotations
@@ -41,9 +50,9 @@ from stackyard.app.rendering import (
     RenderResult,
     Waiting,
     check_render,
-    check_render_usage,
     render,
 )
+from stackyard.app.results import Describes, Result
 from stackyard.app.simulation import (
     FailureMatrixResult,
     Incident,
@@ -67,6 +76,7 @@ __all__ = [
     "CatalogListing",
     "ClusterExplanation",
     "ComparisonResult",
+    "Describes",
     "Edition",
     "Explanation",
     "FailureMatrixResult",
@@ -80,6 +90,7 @@ __all__ = [
     "RenderCheck",
     "RenderResult",
     "ReportFormat",
+    "Result",
     "SimulateRequest",
     "SimulationModel",
     "SimulationResult",
@@ -93,7 +104,6 @@ __all__ = [
     "capped_jobs",
     "catalog",
     "check_render",
-    "check_render_usage",
     "check_simulate_usage",
     "compare_reports",
     "diff",

@@ -91,6 +91,18 @@ class ComparisonResult:
         """Whether anything got worse: an area, a control, or a new open finding."""
         return self.comparison.has_regressions
 
+    @property
+    def failed(self) -> bool:
+        """Whether the later report regressed (a gate on the comparison fails)."""
+        return self.regressed
+
+    @property
+    def reasons(self) -> tuple[str, ...]:
+        """Why the comparison failed, one sentence; empty when nothing got worse."""
+        return (
+            ("the later assessment regressed since the earlier report",) if self.regressed else ()
+        )
+
     def markdown(self) -> str:
         """The comparison as Markdown (a pull-request comment section)."""
         return render_comparison_markdown(self.comparison)
@@ -135,7 +147,8 @@ class AssessResult:
     """An assessment, its gate and its comparison with an earlier report.
 
     ``as_dict()`` is the assessment document itself (``assessment``), the one a later
-    ``compare`` reads back; the comparison has its own document.
+    ``compare`` reads back, with the comparison's own document under ``"comparison"``
+    when there is one.
     """
 
     assessment: Assessment
@@ -166,8 +179,17 @@ class AssessResult:
         return self.below_threshold or self.regressed
 
     def report(self, output: ReportFormat) -> str:
-        """The assessment in one report format (:func:`format_report`)."""
-        return format_report(self.assessment, output)
+        """The assessment in one report format (:func:`format_report`).
+
+        With a comparison, the JSON report carries it (it is :meth:`as_dict`) and the
+        Markdown report ends with it; HTML and SARIF have no place for it.
+        """
+        if output is ReportFormat.json:
+            return json.dumps(self.as_dict(), indent=2) + "\n"
+        text = format_report(self.assessment, output)
+        if output is ReportFormat.markdown and self.comparison is not None:
+            return f"{text}\n{self.comparison.markdown()}"
+        return text
 
     def citation(self, control: ControlResult) -> str:
         """Where ``control``'s verdict is decided: ``path:line +N more``, or ''."""
@@ -200,8 +222,15 @@ class AssessResult:
         ]
 
     def as_dict(self) -> dict[str, Any]:
-        """The versioned assessment document (``assessment``)."""
-        return self.assessment.as_dict()
+        """The versioned assessment document (``assessment``).
+
+        With a comparison (``--compare``), its document (``comparison``) is the optional
+        ``"comparison"`` key; ``compare`` reading this report back ignores it.
+        """
+        document = self.assessment.as_dict()
+        if self.comparison is not None:
+            document["comparison"] = self.comparison.as_dict()
+        return document
 
 
 def capped_jobs(jobs: int | None) -> tuple[int | None, str]:

@@ -13,6 +13,7 @@ from difflib import get_close_matches
 from pathlib import Path
 from typing import Any
 
+from stackyard.app.results import Describes
 from stackyard.catalog import Component
 from stackyard.errors import COMMAND_LINE, InputError, Problem, StackyardError
 from stackyard.plan import Finding, Plan, make_plan
@@ -34,6 +35,19 @@ class PlanRefusedError(StackyardError):
         self.spec = spec
         self.findings = findings
         super().__init__(f"{spec} has {counted(len(findings), 'error finding')}")
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON document of a refusal (``refusal``): the spec and its error findings.
+
+        A shell asked for JSON prints it on stdout, so a tool reading stdout gets JSON
+        whether the spec was built from or refused.
+        """
+        return {
+            "schema": schema_id("refusal"),
+            "spec": str(self.spec),
+            "message": str(self),
+            "findings": [finding.as_dict() for finding in self.findings],
+        }
 
 
 def plan_without_errors(spec: Path) -> Plan:
@@ -72,8 +86,15 @@ class PlanResult:
 
     @property
     def failed(self) -> bool:
-        """Whether the shell should fail (exit 1): any error finding; warnings never do."""
+        """Whether the plan has an error finding (the command line exits 1)."""
         return bool(self.plan.errors)
+
+    @property
+    def reasons(self) -> tuple[str, ...]:
+        """Why the plan failed, one sentence; empty when it has no error finding."""
+        if not self.plan.errors:
+            return ()
+        return (f"{self.plan.spec.source} has {counted(len(self.plan.errors), 'error finding')}",)
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON shape of ``stackyard plan --output json``."""
@@ -151,7 +172,7 @@ class ClusterExplanation:
 
 
 @dataclass(frozen=True)
-class Explanation:
+class Explanation(Describes):
     """One component on every cluster of a plan: ``stackyard plan --why NAME``."""
 
     component: str

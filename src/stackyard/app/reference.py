@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from stackyard.app.results import Describes
 from stackyard.catalog import Component, load_catalog
 from stackyard.errors import InputError, Location, Problem
 from stackyard.fsio.write import write_text
@@ -38,7 +39,7 @@ def platform_schema() -> dict[str, Any]:
 
 
 @dataclass(frozen=True)
-class CatalogListing:
+class CatalogListing(Describes):
     """Every component Stackyard can plan, in the catalog's order."""
 
     components: tuple[Component, ...]
@@ -61,7 +62,7 @@ def catalog() -> CatalogListing:
 
 
 @dataclass(frozen=True)
-class Starter:
+class Starter(Describes):
     """A starter spec, and the file it was written to (None: the shell prints it)."""
 
     text: str

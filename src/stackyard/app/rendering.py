@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from stackyard.app.planning import plan_without_errors
+from stackyard.app.results import Describes
 from stackyard.errors import COMMAND_LINE, InputError, Problem
 from stackyard.fsio.read import read_input_bytes
 from stackyard.plan import Plan
@@ -27,6 +28,7 @@ from stackyard.render.settings import RenderedSetting
 from stackyard.render.tree import RenderedTree
 from stackyard.spec.load import MAX_SPEC_BYTES
 from stackyard.versioning import schema_id
+from stackyard.wording import counted
 
 Waiting = Callable[[], None]
 
@@ -36,7 +38,7 @@ def _no_wait() -> None:
 
 
 @dataclass(frozen=True)
-class RenderResult:
+class RenderResult(Describes):
     """What a render did to its folder, the commit it made, and what to warn about."""
 
     spec: Path
@@ -86,8 +88,16 @@ class RenderCheck:
 
     @property
     def failed(self) -> bool:
-        """Whether the shell should fail (exit 1): any path differs from the render."""
+        """Whether the folder differs from the render (the command line exits 1)."""
         return bool(self.differences)
+
+    @property
+    def reasons(self) -> tuple[str, ...]:
+        """Why the check failed, one sentence; empty when the folder is the render."""
+        if not self.differences:
+            return ()
+        paths = counted(len(self.differences), "path")
+        return (f"{self.directory} differs from what {self.spec} renders: {paths}",)
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON shape of ``stackyard render --check --output json``."""
@@ -114,7 +124,7 @@ def _render(spec: Path, progress: Progress) -> _Render:
     return _Render(plan, tree, tree.metadata)
 
 
-def check_render_usage(*, check: bool, force: bool, commit: bool, message: str | None) -> None:
+def _check_usage(*, check: bool, force: bool, commit: bool, message: str | None) -> None:
     """Refuse the combinations of render's options that cannot be honoured, all at once.
 
     Raises:
@@ -156,7 +166,7 @@ def render(
             cannot be made (checked before anything is written).
         PlanRefusedError: the plan has error findings; nothing is written.
     """
-    check_render_usage(check=False, force=force, commit=commit, message=message)
+    _check_usage(check=False, force=force, commit=commit, message=message)
     built = _render(spec, progress)
     target = prepare_commit(directory) if commit else None  # fail before writing
     made: list[str | None] = []
@@ -188,17 +198,25 @@ def check_render(
     spec: Path,
     directory: Path,
     *,
+    force: bool = False,
+    commit: bool = False,
+    message: str | None = None,
     on_wait: Waiting = _no_wait,
     progress: Progress = no_progress,
 ) -> RenderCheck:
     """How ``directory`` differs from what ``spec`` renders; writes nothing.
 
-    ``on_wait`` and ``progress`` are as for :func:`render`.
+    ``force``, ``commit`` and ``message`` are what the user asked for besides the check:
+    a check writes nothing, so it refuses each of them (a shell passes them on rather
+    than judging the combination itself). ``on_wait`` and ``progress`` are as for
+    :func:`render`.
 
     Raises:
-        InputError: an invalid spec, or a damaged marker in the folder.
+        InputError: ``force``, ``commit`` or ``message`` given, an invalid spec, or a
+            damaged marker in the folder.
         PlanRefusedError: the plan has error findings.
     """
+    _check_usage(check=True, force=force, commit=commit, message=message)
     built = _render(spec, progress)
     differences = check_tree(built.tree, directory, built.metadata, on_wait=on_wait)
     return RenderCheck(spec, directory, tuple(differences))

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from stackyard.app.planning import plan_without_errors
+from stackyard.app.results import Describes
 from stackyard.errors import COMMAND_LINE, InputError, Problem
 from stackyard.fsio.write import write_text
 from stackyard.progress import Progress, no_progress
@@ -55,21 +56,14 @@ class SimulateRequest:
 
 
 @dataclass(frozen=True)
-class SimulationModel:
-    """The runtime dependency model and the RPO/RTO check (no failure asked for)."""
+class SimulationModel(Describes):
+    """The runtime dependency model and the RPO/RTO check (no failure asked for).
+
+    It never fails: the model is a description, not a verdict.
+    """
 
     model: RuntimeModel
     disaster_recovery: DisasterRecovery
-
-    @property
-    def failed(self) -> bool:
-        """Never: the model is a description, not a verdict."""
-        return False
-
-    @property
-    def reasons(self) -> tuple[str, ...]:
-        """Why the result failed: never anything."""
-        return ()
 
     def text(self) -> str:
         """Recovery priorities, then the backup check, for people."""
@@ -133,21 +127,14 @@ class Incident:
 
 
 @dataclass(frozen=True)
-class FailureMatrixResult:
-    """Every single cluster and service failure for one duration."""
+class FailureMatrixResult(Describes):
+    """Every single cluster and service failure for one duration.
+
+    It never fails: the matrix lists effects, it judges no single incident.
+    """
 
     matrix: FailureMatrix
     model: RuntimeModel
-
-    @property
-    def failed(self) -> bool:
-        """Never: the matrix lists effects, it judges no single incident."""
-        return False
-
-    @property
-    def reasons(self) -> tuple[str, ...]:
-        """Why the result failed: never anything."""
-        return ()
 
     def text(self) -> str:
         """The matrix grouped by failure, with recovery priorities, for people."""

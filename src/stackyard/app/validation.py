@@ -17,6 +17,7 @@ from stackyard.fsio.write import write_text
 from stackyard.progress import Progress, no_progress
 from stackyard.validate.run import ValidationReport, validate_directory
 from stackyard.versioning import schema_id
+from stackyard.wording import counted
 
 IMAGES_FILE = "images.txt"
 
@@ -42,6 +43,13 @@ class Validation:
     def failed(self) -> bool:
         """Whether the shell should fail (exit 1): any error finding."""
         return bool(self.report.errors)
+
+    @property
+    def reasons(self) -> tuple[str, ...]:
+        """Why the validation failed, one sentence; empty when it found no error."""
+        if not self.report.errors:
+            return ()
+        return (f"{self.report.root} has {counted(len(self.report.errors), 'error finding')}",)
 
     @property
     def hydrated_releases(self) -> int:

@@ -28,19 +28,18 @@ from __future__ import annotations
 import difflib
 import os
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
 from stackyard.errors import InputError, Location, Problem, YamlError
 from stackyard.fsio.read import read_tree_file
-from stackyard.plan import make_plan
+from stackyard.plan import Plan
 from stackyard.progress import Progress, no_progress
 from stackyard.render.build import HEADER, RENDERING, render_plan
 from stackyard.render.marker import MARKER, RESERVED
 from stackyard.render.yamlout import dump_yaml
-from stackyard.spec import load_spec
 from stackyard.yamlio import load_yaml_documents
 
 Status = Literal["added", "removed", "changed"]
@@ -178,26 +177,29 @@ def _input_error(where: str, message: str, hint: str = "") -> InputError:
     return InputError([Problem(Location(where), "", message, hint)])
 
 
+Planner = Callable[[Path], Plan]
+"""How a spec file becomes the plan to render: the caller's policy (the application
+refuses a plan with error findings, as ``render`` does)."""
+
+
 def rendered_tree(
-    source: Path, progress: Progress = no_progress
+    source: Path, plan_spec: Planner, progress: Progress = no_progress
 ) -> tuple[dict[str, str], tuple[str, ...]]:
     """The tree to compare: a rendered folder as it is on disk, or what a spec renders.
 
+    ``plan_spec`` plans a spec file (and refuses one it would not render);
     ``progress`` hears the render of a spec ("rendering", as :func:`render_plan` reports).
 
     Returns:
         Text by relative path, and the files of a folder that were skipped, with why.
 
     Raises:
-        InputError: the spec is invalid, or its plan has error findings (it would not
-            render), or the folder cannot be read.
+        InputError: the folder cannot be read.
+        StackyardError: whatever ``plan_spec`` raises for a spec it refuses.
     """
     if source.is_dir():
         return read_tree(source)
-    plan = make_plan(load_spec(source))
-    if plan.errors:  # render refuses such a plan, so there is no tree to compare
-        raise InputError([Problem(f.location, f.field, f.message, f.hint) for f in plan.errors])
-    return dict(render_plan(plan, progress)), ()
+    return dict(render_plan(plan_spec(source), progress)), ()
 
 
 def is_rendered_tree(path: Path) -> bool:
@@ -205,14 +207,22 @@ def is_rendered_tree(path: Path) -> bool:
     return path.is_dir() and (path / MARKER).is_file()
 
 
-def compare_rendered(old: Path, new: Path, progress: Progress = no_progress) -> TreeDiff:
+def compare_rendered(
+    old: Path, new: Path, plan_spec: Planner, progress: Progress = no_progress
+) -> TreeDiff:
     """Compare two rendered trees, each a folder on disk or the render of a spec file.
+
+    ``plan_spec`` plans each side that is a spec (:func:`rendered_tree`).
 
     ``progress`` hears "rendering the old spec" and "rendering the new spec" for each side
     that is a spec (each renders its whole platform), then "comparing objects".
     """
-    old_files, old_skipped = rendered_tree(old, _renamed(progress, f"{RENDERING} the old spec"))
-    new_files, new_skipped = rendered_tree(new, _renamed(progress, f"{RENDERING} the new spec"))
+    old_files, old_skipped = rendered_tree(
+        old, plan_spec, _renamed(progress, f"{RENDERING} the old spec")
+    )
+    new_files, new_skipped = rendered_tree(
+        new, plan_spec, _renamed(progress, f"{RENDERING} the new spec")
+    )
     skipped = tuple(f"{old}: {s}" for s in old_skipped) + tuple(f"{new}: {s}" for s in new_skipped)
     return compare_trees(old_files, new_files, skipped, progress)
 

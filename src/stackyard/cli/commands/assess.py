@@ -22,9 +22,9 @@ from rich.table import Table
 
 from stackyard.app import Assessment, AssessRequest, AssessResult, ReportFormat, write_report
 from stackyard.app import assess as run_assessment
-from stackyard.cli.errors import FINDINGS, OK
 from stackyard.cli.output import console, notice
 from stackyard.cli.progress import progress_display
+from stackyard.cli.results import exit_status
 from stackyard.cli.tables import table
 from stackyard.wording import counted
 
@@ -54,7 +54,10 @@ def assess_command(
 ) -> int:
     """Assess ``directory``; exit 1 when ``--fail-under`` is not met or a comparison regressed.
 
-    ``report`` is where the report goes instead of stdout (``--report``).
+    ``report`` is where the report goes instead of stdout (``--report``). With
+    ``--compare``, the comparison is part of the report: the ``comparison`` of the JSON
+    document, the last section of the Markdown, and after the tables of the text; HTML
+    and SARIF have no place for it, so it is a notice on stderr.
     """
     with progress_display() as progress:
         result = run_assessment(directory, request, progress=progress)
@@ -63,17 +66,21 @@ def assess_command(
     if output is AssessOutput.text:
         if report is None:
             print_text(result, console())
+            sys.stdout.write(comparison_text(result))
         else:
             write_report(report, text_report(result))
     elif report is None:
         sys.stdout.write(result.report(ReportFormat(output.value)))
     else:
         write_report(report, result.report(ReportFormat(output.value)))
-    if result.comparison is not None:
-        sys.stderr.write(result.comparison.markdown())
-    for reason in result.reasons:
-        print(reason, file=sys.stderr)
-    return FINDINGS if result.failed else OK
+    if result.comparison is not None and output in (AssessOutput.html, AssessOutput.sarif):
+        notice(result.comparison.markdown().rstrip("\n"))  # the format has no place for it
+    return exit_status(result)
+
+
+def comparison_text(result: AssessResult) -> str:
+    """The comparison's Markdown after the text report, or '' without ``--compare``."""
+    return "" if result.comparison is None else "\n" + result.comparison.markdown()
 
 
 def text_report(result: AssessResult) -> str:
@@ -88,7 +95,7 @@ def text_report(result: AssessResult) -> str:
         soft_wrap=True,
     )
     print_text(result, out)
-    return buffer.getvalue()
+    return buffer.getvalue() + comparison_text(result)
 
 
 def print_text(result: AssessResult, out: Console) -> None:

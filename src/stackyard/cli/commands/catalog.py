@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from stackyard.app import catalog
-from stackyard.cli.errors import OK
 from stackyard.cli.output import OutputFormat, console, print_json
+from stackyard.cli.results import exit_status
 from stackyard.cli.tables import table
 
 
@@ -13,7 +13,7 @@ def catalog_command(output: OutputFormat) -> int:
     listing = catalog()
     if output is OutputFormat.json:
         print_json(listing.as_dict())
-        return OK
+        return exit_status(listing)
     components = table(
         f"Catalog ({len(listing.components)} components)",
         "component",
@@ -37,4 +37,4 @@ def catalog_command(output: OutputFormat) -> int:
             status,
         )
     console().print(components)
-    return OK
+    return exit_status(listing)

@@ -9,10 +9,10 @@ from pathlib import Path
 
 from rich.markup import escape
 
-from stackyard.app import ManifestDiffResult, SpecDiffResult, diff
-from stackyard.cli.errors import FINDINGS, OK
+from stackyard.app import ManifestDiffResult, PlanRefusedError, SpecDiffResult, diff
 from stackyard.cli.output import OutputFormat, console, print_json
 from stackyard.cli.progress import progress_display
+from stackyard.cli.results import exit_status, refused
 from stackyard.wording import counted
 
 _MARK = {"added": "+", "removed": "-", "changed": "~"}
@@ -28,21 +28,24 @@ def diff_command(
     fail_on_disruptive: bool = False,
 ) -> int:
     """Compare, print the differences, and exit 1 if asked to gate on disruption."""
-    with progress_display() as progress:
-        result = diff(
-            old,
-            new,
-            manifests=manifests,
-            fail_on_disruptive=fail_on_disruptive,
-            progress=progress,
-        )
+    try:
+        with progress_display() as progress:
+            result = diff(
+                old,
+                new,
+                manifests=manifests,
+                fail_on_disruptive=fail_on_disruptive,
+                progress=progress,
+            )
+    except PlanRefusedError as refusal:
+        return refused(refusal, output)
     if output is OutputFormat.json:
         print_json(result.as_dict())
     elif isinstance(result, ManifestDiffResult):
         _print_tree_diff(result)
     else:
         _print_spec_diff(result)
-    return FINDINGS if result.failed else OK
+    return exit_status(result)
 
 
 def _print_spec_diff(found: SpecDiffResult) -> None:

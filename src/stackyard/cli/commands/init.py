@@ -7,8 +7,8 @@ from enum import StrEnum
 from pathlib import Path
 
 from stackyard.app import Edition, Provider, Topology, init
-from stackyard.cli.errors import OK
 from stackyard.cli.output import OutputFormat, notice, print_json
+from stackyard.cli.results import exit_status
 
 
 class StarterFormat(StrEnum):
@@ -39,4 +39,4 @@ def init_command(
         sys.stdout.write(starter.text)
     if starter.path is not None:
         notice(f"wrote {starter.path}")
-    return OK
+    return exit_status(starter)

@@ -5,13 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from stackyard.app import Explanation, PlanResult, explain, plan
-from stackyard.cli.errors import FINDINGS, OK
 from stackyard.cli.output import (
     OutputFormat,
     console,
     findings_table,
     print_json,
 )
+from stackyard.cli.results import exit_status
 from stackyard.cli.tables import table
 from stackyard.wording import counted
 
@@ -24,13 +24,13 @@ def plan_command(spec: Path, output: OutputFormat, why: str | None) -> int:
             print_json(explanation.as_dict())
         else:
             _print_explanation(explanation)
-        return OK
+        return exit_status(explanation)
     result = plan(spec)
     if output is OutputFormat.json:
         print_json(result.as_dict())
     else:
         _print_plan(result)
-    return FINDINGS if result.failed else OK
+    return exit_status(result)
 
 
 def _print_plan(result: PlanResult) -> None:

@@ -10,19 +10,16 @@ from stackyard.app import (
     RenderCheck,
     RenderResult,
     check_render,
-    check_render_usage,
     render,
 )
-from stackyard.cli.errors import FINDINGS, OK
 from stackyard.cli.output import (
     OutputFormat,
-    console,
-    findings_table,
     notice,
     print_json,
     warn,
 )
 from stackyard.cli.progress import progress_display
+from stackyard.cli.results import exit_status, refused
 from stackyard.wording import counted
 
 SHOWN_UNKNOWN = 5
@@ -42,9 +39,6 @@ def render_command(
     spec: Path, directory: Path, options: RenderOptions, output: OutputFormat = OutputFormat.text
 ) -> int:
     """Render or check ``directory``; exit 1 when the plan has errors or the check fails."""
-    check_render_usage(
-        check=options.check, force=options.force, commit=options.commit, message=options.message
-    )
 
     def waiting() -> None:
         notice(f"waiting for another render of {directory.absolute()}")
@@ -52,7 +46,15 @@ def render_command(
     try:
         if options.check:
             with progress_display() as progress:
-                checked = check_render(spec, directory, on_wait=waiting, progress=progress)
+                checked = check_render(
+                    spec,
+                    directory,
+                    force=options.force,
+                    commit=options.commit,
+                    message=options.message,
+                    on_wait=waiting,
+                    progress=progress,
+                )
             return _report_check(checked, output)
         with progress_display() as progress:
             result = render(
@@ -64,14 +66,12 @@ def render_command(
                 on_wait=waiting,
                 progress=progress,
             )
-    except PlanRefusedError as refused:
-        console().print(findings_table(refused.findings))
-        warn(f"error: {refused}; nothing written")
-        return FINDINGS
+    except PlanRefusedError as refusal:
+        return refused(refusal, output)
     if output is OutputFormat.json:
         print_json(result.as_dict())
     _summary(result)
-    return OK
+    return exit_status(result)
 
 
 def _report_check(checked: RenderCheck, output: OutputFormat) -> int:
@@ -82,12 +82,7 @@ def _report_check(checked: RenderCheck, output: OutputFormat) -> int:
             print(f"{difference.reason}: {difference.path}")
     if not checked.failed:
         notice(f"{checked.directory} is exactly what {checked.spec} renders")
-        return OK
-    notice(
-        f"{checked.directory} differs from what {checked.spec} renders: "
-        f"{len(checked.differences)} paths"
-    )
-    return FINDINGS
+    return exit_status(checked)
 
 
 def _summary(result: RenderResult) -> None:

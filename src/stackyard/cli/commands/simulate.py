@@ -6,9 +6,9 @@ import sys
 from pathlib import Path
 
 from stackyard.app import PlanRefusedError, SimulateRequest, simulate
-from stackyard.cli.errors import FINDINGS, OK
-from stackyard.cli.output import OutputFormat, console, findings_table, print_json
+from stackyard.cli.output import OutputFormat, print_json
 from stackyard.cli.progress import progress_display
+from stackyard.cli.results import exit_status, refused
 
 
 def simulate_command(spec: Path, request: SimulateRequest, output: OutputFormat) -> int:
@@ -16,14 +16,10 @@ def simulate_command(spec: Path, request: SimulateRequest, output: OutputFormat)
     try:
         with progress_display() as progress:
             result = simulate(spec, request, progress=progress)
-    except PlanRefusedError as refused:
-        console().print(findings_table(refused.findings))
-        print(f"error: {refused}", file=sys.stderr)
-        return FINDINGS
+    except PlanRefusedError as refusal:
+        return refused(refusal, output)
     if output is OutputFormat.json:
         print_json(result.as_dict())
     else:
         sys.stdout.write(result.text())
-    for reason in result.reasons:
-        print(reason, file=sys.stderr)
-    return FINDINGS if result.failed else OK
+    return exit_status(result)

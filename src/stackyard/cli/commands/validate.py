@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from stackyard.app import Validation, validate
-from stackyard.cli.errors import FINDINGS, OK
 from stackyard.cli.output import (
     OutputFormat,
     console,
@@ -14,6 +13,7 @@ from stackyard.cli.output import (
     print_json,
 )
 from stackyard.cli.progress import progress_display
+from stackyard.cli.results import exit_status
 from stackyard.wording import counted
 
 
@@ -44,7 +44,7 @@ def validate_command(
         print_json(result.as_dict())
     else:
         print_text(result)
-    return FINDINGS if result.failed else OK
+    return exit_status(result)
 
 
 def print_text(result: Validation) -> None:
