@@ -1,10 +1,12 @@
 """At 80 columns the text output never cuts a path, component name, check id or key inside
 a name: each stays on one line, or breaks only after a separator (``/ . - _ : = , @``).
 
-Each command runs twice, ``-o json`` and text. Every identifier-like string of the JSON
-(values and keys) is looked for in the text, column by column: a table cell that wraps is
-the column's fragments on consecutive lines, joined. An identifier found there may only
-span a line break right after a separator; one the text shows must be found whole.
+Each command runs twice, ``-o json`` and text. The text is shown as an 80-column terminal
+shows it: a line wider than that is folded at the 80th cell. Every identifier-like string
+of the JSON (values and keys) is then looked for in it, column by column: a table cell that
+wraps is the column's fragments on consecutive lines, joined, and so are the consecutive
+plain lines of a paragraph. An identifier found there may only span a line break right
+after a separator; one the text shows must be found whole.
 """
 
 from __future__ import annotations
@@ -18,8 +20,9 @@ from typing import Any
 
 import pytest
 from click.testing import Result
-from rich.cells import cell_len
+from rich.cells import cell_len, chop_cells
 
+from stackyard.cli.tables import wrap_line
 from tests.conftest import EXAMPLES
 
 Cli = Callable[..., Result]
@@ -29,6 +32,7 @@ SEPARATORS = "/.-_:=,@"
 _IDENTIFIER = re.compile(r"[A-Za-z0-9][A-Za-z0-9/.:@_=-]*[A-Za-z0-9]")
 _BORDERS = re.compile(r"[│┃]")
 _NAME_CHAR = re.compile(r"[A-Za-z0-9/.:@_=-]")
+_PATH = re.compile(r"[\w.-]+(?:/[\w.-]+)+\.yaml")
 
 
 def identifiers(data: Any) -> Iterator[str]:
@@ -47,17 +51,31 @@ def identifiers(data: Any) -> Iterator[str]:
                 yield word
 
 
+def terminal(text: str) -> str:
+    """``text`` as a terminal of ``WIDTH`` columns shows it: longer lines folded anywhere."""
+    shown = []
+    for line in text.splitlines():
+        shown.extend(chop_cells(line, WIDTH) if cell_len(line) > WIDTH else [line])
+    return "\n".join(shown) + "\n"
+
+
 def columns(text: str) -> list[tuple[str, list[int]]]:
-    """Each table column (or plain line) as its fragments joined, with the break offsets.
+    """Each table column (or plain paragraph) as its fragments joined, with the break offsets.
 
     Lines of one table have their borders at the same offsets; each column of those
-    lines is a stream of fragments, stripped, that a wrapped cell continues into.
+    lines is a stream of fragments, stripped, that a wrapped cell continues into. The
+    plain lines between two blank (or table) lines are one stream, which a wrapped
+    line continues into.
     """
     streams: dict[tuple[Any, ...], list[str]] = defaultdict(list)
+    paragraph = 0
     for number, line in enumerate(text.splitlines()):
         borders = tuple(m.start() for m in _BORDERS.finditer(line))
+        if not borders and line.strip():
+            streams["paragraph", paragraph].append(line.strip())
+            continue
+        paragraph = number + 1
         if not borders:
-            streams["line", number].append(line.strip())
             continue
         edges = (-1, *borders, len(line))
         for index in range(len(edges) - 1):
@@ -83,7 +101,7 @@ def check_unbroken(text: str, data: Any, shown: set[str]) -> None:
     """No identifier of ``data`` is cut inside a name; those in ``shown`` appear whole."""
     wide = [line for line in text.splitlines() if cell_len(line) > WIDTH and _BORDERS.search(line)]
     assert not wide, f"table lines wider than {WIDTH}: {wide[:3]}"
-    streams = columns(text)
+    streams = columns(terminal(text))
     whole: set[str] = set()
     broken: dict[str, str] = {}
     for name in set(identifiers(data)) | shown:
@@ -151,18 +169,31 @@ def test_assess(cli: Cli, narrow: None, repo: str) -> None:
     check_unbroken(text, data, shown)
 
 
+def _sources(rows: list[dict[str, Any]]) -> set[str]:
+    """The rendered files the ``source`` of each row names (the text prints them)."""
+    return {path for row in rows for path in _PATH.findall(row.get("source") or "")}
+
+
 @pytest.mark.parametrize(
-    "mode",
+    ("mode", "printed"),
     [
-        ("--fail", "mgmt", "--for", "2h"),
-        ("--all-single-failures", "--for", "1h"),
-        (),
+        (("--fail", "mgmt", "--for", "3h"), lambda data: _sources(data["timeline"])),
+        (("--all-single-failures", "--for", "1h"), lambda data: set()),
+        ((), lambda data: _sources(data["disasterRecovery"]["tiers"])),
     ],
     ids=["incident", "matrix", "model"],
 )
-def test_simulate(cli: Cli, narrow: None, mode: tuple[str, ...]) -> None:
+def test_simulate(
+    cli: Cli, narrow: None, mode: tuple[str, ...], printed: Callable[[Any], set[str]]
+) -> None:
+    """Every line, not only tables: simulate prints prose lines that name files and services."""
     text, data = both(cli, "simulate", str(EXAMPLES / "local-multicluster.yaml"), *mode)
-    check_unbroken(text, data, set())
+    shown = printed(data)
+    if "--fail" in mode:
+        assert "values/clusters/app1/prometheus-agent.yaml" in shown
+    check_unbroken(text, data, shown)
+    wide = [line for line in text.splitlines() if cell_len(line) > WIDTH]
+    assert not wide, f"lines wider than {WIDTH}: {wide[:3]}"
 
 
 def test_the_check_finds_a_folded_path() -> None:
@@ -173,3 +204,28 @@ def test_the_check_finds_a_folded_path() -> None:
         check_unbroken(folded, data, set())
     split = "│ clusters/app-1/ │\n│ values.yaml     │\n"
     check_unbroken(split, data, {"clusters/app-1/values.yaml"})
+
+
+def test_the_check_sees_a_plain_line_as_a_terminal_folds_it() -> None:
+    """A plain line wider than the terminal is folded at the last column, mid-name."""
+    path = "values/clusters/app1/prometheus-agent.yaml"
+    data = {"source": f"{path}:15"}
+    line = f"  source: {'x' * 42} ({path}:15)\n"
+    with pytest.raises(AssertionError, match=re.escape("values/clusters/app1/prome | theus")):
+        check_unbroken(line, data, {path})
+    wrapped = f"  source: {'x' * 42} (values/clusters/app1/\n    prometheus-agent.yaml:15)\n"
+    check_unbroken(wrapped, data, {path})
+
+
+def test_a_plain_line_wraps_after_separators_under_its_first_word() -> None:
+    line = (
+        "  ✅ L1 mgmt: etcdctl snapshot CronJob, kept on the control-plane node that took "
+        "them — spec.schedule = 0 0 * * * (manifests/mgmt/base/etcd-backup.yaml:16)"
+    )
+    lines = wrap_line(line, 60)
+    assert len(lines) > 1
+    assert all(cell_len(wrapped) <= 60 for wrapped in lines)
+    assert all(wrapped.startswith("     ") and wrapped[5] != " " for wrapped in lines[1:])
+    assert "".join(wrapped.strip() for wrapped in lines).replace(" ", "") == line.replace(" ", "")
+    assert "etcd-backup.yaml:16)" in "".join(wrapped.strip() for wrapped in lines)
+    assert wrap_line("  short", 60) == ["  short"]

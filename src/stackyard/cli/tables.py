@@ -138,3 +138,40 @@ def table(title: str, *columns: str, caption: str | None = None) -> Table:
     for column in columns:
         result.add_column(column)
     return result
+
+
+# Leading tokens that are markers rather than words: a time, a number, a symbol ("0s ❌",
+# "2.", "✅"). A wrapped line continues under the first word after them.
+_MARKERS = re.compile(r"\s*(?:[^\sA-Za-z]\S*\s+)*")
+_HANG = 4
+
+
+def wrap_line(line: str, width: int) -> list[str]:
+    """``line`` in lines of at most ``width`` cells, broken with the rule of the tables.
+
+    A line breaks only after a separator or a space, so a path, service or key is never cut
+    inside a name; only a piece wider than the room left is folded. Continuation lines
+    hang under the first word after the line's markers (``  ✅ L1 mgmt: …`` continues
+    under ``L1``), or four cells in when the line opens with a word.
+    """
+    if cell_len(line) <= width:
+        return [line]
+    markers = _MARKERS.match(line)
+    lead = cell_len(line) - cell_len(line.lstrip())
+    hang = cell_len(markers.group()) if markers and markers.group().strip() else lead + _HANG
+    hang = min(hang, width // 2)
+    lines: list[str] = []
+    indent, rest, room = "", line, width
+    while rest:
+        offsets = _breaks(rest, room)
+        end = offsets[0] if offsets else len(rest)
+        if rest[:end].strip():  # a first piece too wide even for the first line moves down
+            lines.append(indent + rest[:end].rstrip())
+        indent, rest, room = " " * hang, rest[end:].lstrip(), width - hang
+    return lines
+
+
+def wrap_text(text: str, width: int) -> str:
+    """Every line of ``text`` wrapped by :func:`wrap_line` at ``width`` cells."""
+    wrapped = "\n".join("\n".join(wrap_line(line, width)) for line in text.split("\n"))
+    return wrapped

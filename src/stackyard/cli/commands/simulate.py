@@ -6,9 +6,10 @@ import sys
 from pathlib import Path
 
 from stackyard.app import PlanRefusedError, SimulateRequest, simulate
-from stackyard.cli.output import OutputFormat, print_json
+from stackyard.cli.output import OutputFormat, console, print_json
 from stackyard.cli.progress import progress_display
 from stackyard.cli.results import exit_status, refused
+from stackyard.cli.tables import wrap_text
 
 
 def simulate_command(spec: Path, request: SimulateRequest, output: OutputFormat) -> int:
@@ -21,5 +22,5 @@ def simulate_command(spec: Path, request: SimulateRequest, output: OutputFormat)
     if output is OutputFormat.json:
         print_json(result.as_dict())
     else:
-        sys.stdout.write(result.text())
+        sys.stdout.write(wrap_text(result.text(), console().width))
     return exit_status(result)
