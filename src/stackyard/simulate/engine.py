@@ -21,6 +21,7 @@ from typing import Literal
 from stackyard.simulate.model import NODES, FunctionInstance, RuntimeModel
 from stackyard.simulate.scenario import Scenario, Step
 from stackyard.spec.units import format_duration
+from stackyard.wording import counted
 
 INFINITY = math.inf
 Interval = tuple[float, float]
@@ -279,24 +280,22 @@ def _still_down_events(simulation: Simulation) -> Iterable[Event]:
         left = step.services & simulation.still_down
         if not left:
             continue
-        count = len(left)
-        noun = "service" if count == 1 else "services"
         since = min(simulation.down[service][-1][0] for service in left)  # the open span
+        services = counted(len(left), "service")
         yield Event(
             end,
             "still-down",
             step.target,
-            f"{step.target} still down when the simulated window ends ({count} {noun}, "
+            f"{step.target} still down when the simulated window ends ({services}, "
             f"down for {format_duration(end - since)}, not recovered)",
         )
 
 
 def _step_events(scenario: Scenario) -> Iterable[Event]:
     for step in scenario.steps:
-        count = len(step.services)
-        noun = "service" if count == 1 else "services"
         verb = "goes down" if step.action == "fail" else "comes back"
-        yield Event(step.at, step.action, step.target, f"{step.target} {verb} ({count} {noun})")
+        services = counted(len(step.services), "service")
+        yield Event(step.at, step.action, step.target, f"{step.target} {verb} ({services})")
 
 
 def _function_events(outcome: FunctionOutcome) -> Iterable[Event]:

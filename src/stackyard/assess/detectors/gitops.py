@@ -24,6 +24,7 @@ from stackyard.assess.inputs import RepositoryIndex
 from stackyard.assess.inputs.repopaths import in_repository
 from stackyard.assess.inputs.terraform import TerraformBlock
 from stackyard.assess.model import Evidence
+from stackyard.wording import counted
 
 ARGO_KINDS = ("Application", "ApplicationSet")
 FLUX_KINDS = ("HelmRelease", "Kustomization")
@@ -163,9 +164,8 @@ def _remote_state(index: RepositoryIndex, looks_for: str) -> DetectorResult:
         if any(k != "local" for k in kinds) or "cloud" in block.attributes:
             backends.setdefault(str(PurePosixPath(block.file).parent), block.evidence())
     if backends:
-        noun = "folder" if len(backends) == 1 else "folders"
         return achieved(
-            list(backends.values()), f"remote Terraform state in {len(backends)} {noun}"
+            list(backends.values()), f"remote Terraform state in {counted(len(backends), 'folder')}"
         )
     if index.terraform:
         return missing(looks_for, "Terraform without a remote backend (local state)")
@@ -242,8 +242,7 @@ def root_modules(index: RepositoryIndex) -> dict[str, Evidence]:
 def _stacks(index: RepositoryIndex, looks_for: str) -> DetectorResult:
     roots = root_modules(index)
     evidence = list(roots.values())
-    noun = "root module" if len(roots) == 1 else "root modules"
-    detail = f"{len(roots)} Terraform {noun}: {', '.join(roots)}"
+    detail = f"{counted(len(roots), 'Terraform root module')}: {', '.join(roots)}"
     if len(roots) >= 3:
         return achieved(evidence, detail)
     if roots:

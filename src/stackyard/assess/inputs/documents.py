@@ -32,6 +32,7 @@ from stackyard.assess.inputs.templating import (
 )
 from stackyard.assess.model import Notice
 from stackyard.errors import HostileYamlError, YamlError
+from stackyard.wording import counted
 from stackyard.yamlio import LocatedDocument, iter_yaml_documents
 
 
@@ -76,11 +77,9 @@ def _template_documents(text: str, source: str, notices: list[Notice]) -> list[L
     unknown, logic = untemplated.unknown, untemplated.logic_lines
     parts = []
     if unknown:
-        parts.append(
-            f"{unknown} placeholder value{'' if unknown == 1 else 's'} unknown (not counted)"
-        )
+        parts.append(f"{counted(unknown, 'placeholder value')} unknown (not counted)")
     if logic:
-        parts.append(f"{logic} template logic line{'' if logic == 1 else 's'} ignored")
+        parts.append(f"{counted(logic, 'template logic line')} ignored")
     if not parts:
         parts.append("placeholders inside values read as TEMPLATE")
     notices.append(
