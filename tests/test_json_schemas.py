@@ -2,7 +2,8 @@
 
 ``docs/schemas/NAME.vN.json`` describes the JSON outputs whose ``"schema"`` field is
 ``schema_id(NAME, N)``; its ``$id`` is that same value, so a reader can go from a report
-to its schema by name.
+to its schema by name. The JSON outputs table of docs/index.md links every schema file
+and no other.
 """
 
 from __future__ import annotations
@@ -39,3 +40,17 @@ def test_a_schema_is_valid_and_its_id_is_the_schema_id_of_its_name(path: Path) -
         "const": expected,
     }
     assert "schema" in document["required"]
+
+
+def _listed_in_json_outputs_table() -> list[str]:
+    """The schema files the JSON outputs table of docs/index.md links, in order."""
+    text = (ROOT / "docs" / "index.md").read_text(encoding="utf-8")
+    section = text.split("\n## JSON outputs\n", 1)[1].split("\n## ", 1)[0]
+    rows = [line for line in section.splitlines() if line.startswith("|")]
+    return [name for row in rows for name in re.findall(r"\(schemas/([^)]+\.json)\)", row)]
+
+
+def test_the_json_outputs_table_lists_every_schema_file_and_no_other() -> None:
+    listed = _listed_in_json_outputs_table()
+    assert len(listed) == len(set(listed)), f"a schema is listed twice: {listed}"
+    assert sorted(listed) == [path.name for path in SCHEMAS]
