@@ -1,6 +1,9 @@
 """At 80 columns the text output never cuts a path, component name, check id or key inside
 a name: each stays on one line, or breaks only after a separator (``/ . - _ : = , @``).
 
+Tables are checked for every command; every plain line too for ``plan --why``, ``diff``
+and ``simulate``, which print prose that names files, components and keys.
+
 Each command runs twice, ``-o json`` and text. The text is shown as an 80-column terminal
 shows it: a line wider than that is folded at the 80th cell. Every identifier-like string
 of the JSON (values and keys) is then looked for in it, column by column: a table cell that
@@ -192,8 +195,49 @@ def test_simulate(
     if "--fail" in mode:
         assert "values/clusters/app1/prometheus-agent.yaml" in shown
     check_unbroken(text, data, shown)
+    _no_wide_lines(text)
+
+
+def _no_wide_lines(text: str) -> None:
     wide = [line for line in text.splitlines() if cell_len(line) > WIDTH]
     assert not wide, f"lines wider than {WIDTH}: {wide[:3]}"
+
+
+@pytest.mark.parametrize(
+    ("example", "component"), [("aws-enterprise", "vault"), ("local-multicluster", "alloy")]
+)
+def test_plan_why(cli: Cli, narrow: None, example: str, component: str) -> None:
+    """Every line of ``plan --why``: a description, then a paragraph per cluster."""
+    text, data = both(cli, "plan", str(EXAMPLES / f"{example}.yaml"), "--why", component)
+    rows = data["clusters"]
+    shown = {data["component"]} | {row["cluster"] for row in rows}
+    shown |= {n["provider"] for row in rows for n in row["needs"]}
+    shown |= {n["component"] for row in rows for n in row["neededBy"]}
+    assert shown > {data["component"]}
+    check_unbroken(text, data, shown)
+    _no_wide_lines(text)
+
+
+def test_diff(cli: Cli, narrow: None) -> None:
+    """Every line of a spec diff: long reasons wrap at spaces, subjects stay whole."""
+    old, new = (str(EXAMPLES / f"{name}.yaml") for name in ("aws-standard", "aws-enterprise"))
+    text, data = both(cli, "diff", old, new)
+    shown = {change["subject"] for change in data["changes"]}
+    check_unbroken(text, data, shown)
+    _no_wide_lines(text)
+
+
+def test_diff_manifests(cli: Cli, narrow: None) -> None:
+    """Every line of a manifest diff but the patches, which are printed as they are."""
+    old, new = (str(EXAMPLES / f"{name}.yaml") for name in ("local-multicluster", "aws-enterprise"))
+    text, data = both(cli, "diff", old, new, "--manifests")
+    changes = data["objects"] + data["files"]
+    patches = "".join(change.pop("diff") for change in changes)
+    assert patches and patches in text
+    text = text.replace(patches, "")
+    shown = {change["path"] for change in changes}
+    check_unbroken(text, data, shown)
+    _no_wide_lines(text)
 
 
 def test_the_check_finds_a_folded_path() -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from enum import StrEnum
 from typing import Any
 
@@ -17,7 +17,7 @@ from rich.table import Table
 
 from stackyard.app import Finding
 from stackyard.cli import options
-from stackyard.cli.tables import table
+from stackyard.cli.tables import table, wrap_markup
 
 
 class OutputFormat(StrEnum):
@@ -40,6 +40,15 @@ class _Console(Console):
 def console() -> Console:
     """A console on stdout; no colour codes when stdout is not a terminal."""
     return _Console(file=sys.stdout, highlight=False, soft_wrap=True)
+
+
+def line_printer(out: Console) -> Callable[[str], None]:
+    """Print one line of rich markup on ``out``, wrapped at separators to ``out``'s width.
+
+    For the lines of a text report outside its tables (``plan --why``, ``diff``): like a
+    table cell, a line breaks only after a separator or a space, never inside a name.
+    """
+    return lambda markup: out.print(wrap_markup(markup, out.width))
 
 
 def notice(text: str) -> None:

@@ -146,6 +146,24 @@ _MARKERS = re.compile(r"\s*(?:[^\sA-Za-z]\S*\s+)*")
 _HANG = 4
 
 
+def _line_spans(line: str, width: int) -> tuple[list[tuple[bool, int, int]], int]:
+    """Where :func:`wrap_line` cuts ``line``: (hangs, start, end) of each line, and the hang."""
+    markers = _MARKERS.match(line)
+    lead = cell_len(line) - cell_len(line.lstrip())
+    hang = cell_len(markers.group()) if markers and markers.group().strip() else lead + _HANG
+    hang = min(hang, width // 2)
+    spans: list[tuple[bool, int, int]] = []
+    start, hangs, room = 0, False, width
+    while start < len(line):
+        offsets = _breaks(line[start:], room)
+        end = start + (offsets[0] if offsets else len(line) - start)
+        if line[start:end].strip():  # a first piece too wide even for the first line moves down
+            spans.append((hangs, start, start + len(line[start:end].rstrip())))
+        start = end + len(line[end:]) - len(line[end:].lstrip())
+        hangs, room = True, width - hang
+    return spans, hang
+
+
 def wrap_line(line: str, width: int) -> list[str]:
     """``line`` in lines of at most ``width`` cells, broken with the rule of the tables.
 
@@ -156,22 +174,23 @@ def wrap_line(line: str, width: int) -> list[str]:
     """
     if cell_len(line) <= width:
         return [line]
-    markers = _MARKERS.match(line)
-    lead = cell_len(line) - cell_len(line.lstrip())
-    hang = cell_len(markers.group()) if markers and markers.group().strip() else lead + _HANG
-    hang = min(hang, width // 2)
-    lines: list[str] = []
-    indent, rest, room = "", line, width
-    while rest:
-        offsets = _breaks(rest, room)
-        end = offsets[0] if offsets else len(rest)
-        if rest[:end].strip():  # a first piece too wide even for the first line moves down
-            lines.append(indent + rest[:end].rstrip())
-        indent, rest, room = " " * hang, rest[end:].lstrip(), width - hang
-    return lines
+    spans, hang = _line_spans(line, width)
+    return [" " * hang * hangs + line[start:end] for hangs, start, end in spans]
 
 
 def wrap_text(text: str, width: int) -> str:
     """Every line of ``text`` wrapped by :func:`wrap_line` at ``width`` cells."""
-    wrapped = "\n".join("\n".join(wrap_line(line, width)) for line in text.split("\n"))
-    return wrapped
+    return "\n".join("\n".join(wrap_line(line, width)) for line in text.split("\n"))
+
+
+def wrap_markup(markup: str, width: int) -> Text:
+    """A line of rich markup wrapped as :func:`wrap_line` wraps its plain text, styles kept.
+
+    For the plain lines of a text report printed on a console (``plan --why``, ``diff``).
+    """
+    line = Text.from_markup(markup)
+    if cell_len(line.plain) <= width:
+        return line
+    spans, hang = _line_spans(line.plain, width)
+    pieces = [Text(" " * hang * hangs) + line[start:end] for hangs, start, end in spans]
+    return Text("\n").join(pieces)

@@ -10,7 +10,7 @@ from pathlib import Path
 from rich.markup import escape
 
 from stackyard.app import ManifestDiffResult, PlanRefusedError, SpecDiffResult, diff
-from stackyard.cli.output import OutputFormat, console, print_json
+from stackyard.cli.output import OutputFormat, console, line_printer, print_json
 from stackyard.cli.progress import progress_display
 from stackyard.cli.results import exit_status, refused
 from stackyard.wording import counted
@@ -50,16 +50,17 @@ def diff_command(
 
 def _print_spec_diff(found: SpecDiffResult) -> None:
     out = console()
+    say = line_printer(out)
     result, old, new = found.diff, found.old, found.new
     if not result.changes:
-        out.print("no changes")
+        say("no changes")
         return
-    out.print(f"[bold]{escape(str(old))} → {escape(str(new))}[/]")
+    say(f"[bold]{escape(str(old))} → {escape(str(new))}[/]")
     current: str | None = ""
     for change in result.changes:
         if change.cluster != current:
             current = change.cluster
-            out.print(f"[bold]{escape(current or 'platform')}[/]")
+            say(f"[bold]{escape(current or 'platform')}[/]")
         mark = "+" if change.old is None else "-" if change.new is None else "~"
         values = ""
         if change.old is not None and change.new is not None:
@@ -68,30 +69,31 @@ def _print_spec_diff(found: SpecDiffResult) -> None:
             values = f": {change.new}"
         flag = _DISRUPTIVE if change.disruptive else ""
         text = escape(f"  {mark} {change.kind} {change.subject}{values}")
-        out.print(f"{text}{flag} — {escape(change.reason)}")
-    out.print(f"{counted(len(result.changes), 'change')}, {len(result.disruptive)} disruptive")
+        say(f"{text}{flag} — {escape(change.reason)}")
+    say(f"{counted(len(result.changes), 'change')}, {len(result.disruptive)} disruptive")
 
 
 def _print_tree_diff(found: ManifestDiffResult) -> None:
     out = console()
+    say = line_printer(out)
     result, old, new = found.diff, found.old, found.new
     for skipped in result.skipped:
-        out.print(escape(f"skipped {skipped}"))
+        say(escape(f"skipped {skipped}"))
     if not result.objects and not result.files:
-        out.print("no changes")
+        say("no changes")
         return
-    out.print(f"[bold]{escape(str(old))} → {escape(str(new))}[/]")
+    say(f"[bold]{escape(str(old))} → {escape(str(new))}[/]")
     for change in result.objects:
         flag = f"{_DISRUPTIVE} — {escape(change.reason)}" if change.disruptive else ""
         line = f"  {_MARK[change.status]} {change.identity} ({change.path})"
-        out.print(escape(line) + flag)
+        say(escape(line) + flag)
     for file in result.files:
-        out.print(escape(f"  {_MARK[file.status]} file {file.path}"))
+        say(escape(f"  {_MARK[file.status]} file {file.path}"))
     for text in [c.diff for c in result.objects if c.diff] + [f.diff for f in result.files]:
         if text:
-            out.print(escape(text), end="")
+            out.print(escape(text), end="")  # a patch: its lines stay whole
     summary = result.as_dict()["summary"]
-    out.print(
+    say(
         f"{counted(len(result.objects), 'object')} and "
         f"{counted(len(result.files), 'file')} differ: "
         f"{summary['added']} added, {summary['removed']} removed, {summary['changed']} changed, "

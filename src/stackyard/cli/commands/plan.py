@@ -9,6 +9,7 @@ from stackyard.cli.output import (
     OutputFormat,
     console,
     findings_table,
+    line_printer,
     print_json,
 )
 from stackyard.cli.results import exit_status
@@ -79,21 +80,21 @@ def _print_plan(result: PlanResult) -> None:
 
 
 def _print_explanation(explanation: Explanation) -> None:
-    out = console()
-    out.print(f"[bold]{explanation.title}[/] ({explanation.component}): {explanation.description}")
+    say = line_printer(console())
+    say(f"[bold]{explanation.title}[/] ({explanation.component}): {explanation.description}")
     for row in explanation.clusters:
         verdict = "[green]runs[/]" if row.included else "[dim]does not run[/]"
-        out.print(f"- {row.cluster}: {verdict} — {row.reason}")
+        say(f"- {row.cluster}: {verdict} — {row.reason}")
         if row.source:
-            out.print(f"    from {row.source}")
+            say(f"    from {row.source}")
         if not row.included:
             continue
-        out.print(f"    wave {row.wave} {row.wave_reason}".rstrip())
+        say(f"    wave {row.wave} {row.wave_reason}".rstrip())
         sized = row.replicas
         if sized is not None:
             replicas = counted(sized.count, "replica")
-            out.print(f"    {replicas}: {sized.mode}, because {sized.reason}")
+            say(f"    {replicas}: {sized.mode}, because {sized.reason}")
         for need in row.needs:
-            out.print(f"    needs {need.capability} from {need.provider} on {need.cluster}")
+            say(f"    needs {need.capability} from {need.provider} on {need.cluster}")
         for use in row.needed_by:
-            out.print(f"    provides {use.capability} to {use.component} on {use.cluster}")
+            say(f"    provides {use.capability} to {use.component} on {use.cluster}")
