@@ -1,4 +1,4 @@
-"""Shared fixtures: paths to shipped examples and a spec-writing helper."""
+"""Shared fixtures: paths to shipped examples, one rendered example and a spec-writing helper."""
 
 from __future__ import annotations
 
@@ -23,6 +23,14 @@ def render_example(spec: Path, out: Path) -> Plan:
     plan = make_plan(load_spec(spec))
     write_tree(render_plan(plan), out, render_metadata(plan))
     return plan
+
+
+@pytest.fixture(scope="session")
+def rendered_poc(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The community-poc example rendered once per session (never written to by a test)."""
+    out = tmp_path_factory.mktemp("render") / "poc"
+    render_example(EXAMPLES / "community-poc.yaml", out)
+    return out
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Fixtures of the use-case tests: a rendered tree to validate, copied per test."""
+"""Fixtures of the use-case tests: the rendered community-poc tree, copied per test."""
 
 from __future__ import annotations
 
@@ -6,16 +6,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-
-from tests.conftest import EXAMPLES, render_example
-
-
-@pytest.fixture(scope="session")
-def rendered_poc(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The community-poc example rendered once (never written to by a test)."""
-    out = tmp_path_factory.mktemp("render") / "poc"
-    render_example(EXAMPLES / "community-poc.yaml", out)
-    return out
 
 
 @pytest.fixture

@@ -8,26 +8,18 @@ import pytest
 
 from stackyard.assess import assess_directory
 from stackyard.assess.inputs import reading
-from tests.conftest import EXAMPLES, render_example
 from tests.progress import Recorder
 from tests.validate.test_hydrate import make_chart
 
 
-@pytest.fixture(scope="module")
-def tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("render") / "out"
-    render_example(EXAMPLES / "community-poc.yaml", out)
-    return out
-
-
 @pytest.mark.parametrize("workers", [0, 1])
 def test_every_step_reports_progress_to_its_total(
-    tree: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, workers: int
+    rendered_poc: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, workers: int
 ) -> None:
     monkeypatch.setattr(reading, "PARALLEL_FROM", 2)  # with workers: files parsed ahead
     make_chart(tmp_path, "longhorn", "1.12.1")
     recorder = Recorder()
-    assessment = assess_directory(tree, charts=tmp_path, workers=workers, progress=recorder)
+    assessment = assess_directory(rendered_poc, charts=tmp_path, workers=workers, progress=recorder)
     recorder.assert_well_formed()
     assert recorder.steps() == ["reading files", "hydrating releases", "running detectors"]
     finals = {step: total for step, done, total in recorder.calls if done == total}
@@ -37,5 +29,5 @@ def test_every_step_reports_progress_to_its_total(
     files = assessment.stats["files"]
     reading_calls = [done for step, done, _ in recorder.calls if step == "reading files"]
     assert reading_calls == [*range(files + 1), files]
-    silent = assess_directory(tree, charts=tmp_path, workers=workers)
+    silent = assess_directory(rendered_poc, charts=tmp_path, workers=workers)
     assert assessment.as_dict() == silent.as_dict()
