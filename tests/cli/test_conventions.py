@@ -17,7 +17,7 @@ from click.testing import Result
 
 from stackyard import __version__
 from stackyard.cli.main import app
-from tests.conftest import EXAMPLES
+from tests.conftest import EXAMPLES, ROOT
 
 Cli = Callable[..., Result]
 SPEC = str(EXAMPLES / "community-poc.yaml")
@@ -189,7 +189,7 @@ def test_completion_completes_commands_and_formats(words: str, expected: set[str
 
 
 def test_the_cli_reference_names_every_command_and_option() -> None:
-    text = (Path(__file__).resolve().parents[2] / "docs" / "cli.md").read_text(encoding="utf-8")
+    text = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
     group = typer.main.get_command(app)
     missing = [
         f"{name} {option}"

@@ -21,8 +21,7 @@ from stackyard.render.marker import (
 )
 from stackyard.render.metadata import RenderMetadata
 from stackyard.spec import load_spec
-
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+from tests.conftest import EXAMPLES
 
 DIGEST = "sha256:" + "a" * 64
 FULL = RenderMetadata(
