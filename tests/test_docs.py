@@ -1,8 +1,9 @@
-"""The reference pages in docs/ match the code they are generated from."""
+"""The reference pages in docs/ match the code they are generated from, and the links resolve."""
 
 from __future__ import annotations
 
 import importlib.util
+import re
 from pathlib import Path
 from types import ModuleType
 
@@ -37,3 +38,33 @@ def test_every_check_is_documented_with_an_explanation() -> None:
     for check in ALL_CHECKS:
         assert check.explanation, check.id
         assert f"## {check.id}" in text
+
+
+PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+_LINK = re.compile(r"\]\(([^)\s]+)\)")
+_CODE = re.compile(r"`[^`\n]*`")
+
+
+def _links(page: Path) -> list[str]:
+    """The targets of the Markdown links of ``page``, leaving out examples in code spans."""
+    return _LINK.findall(_CODE.sub("", page.read_text(encoding="utf-8")))
+
+
+@pytest.mark.parametrize("page", PAGES, ids=[page.name for page in PAGES])
+def test_every_relative_link_names_a_file_that_exists(page: Path) -> None:
+    targets = _links(page)
+    broken = [
+        target
+        for target in targets
+        if not target.startswith(("http://", "https://", "mailto:", "#"))
+        and not (page.parent / target.split("#", 1)[0]).exists()
+    ]
+    assert not broken, f"{page.name} links to missing files: {broken}"
+
+
+@pytest.mark.parametrize(("page", "prefix"), [("README.md", "docs/"), ("docs/index.md", "")])
+def test_the_entry_pages_link_the_architecture_and_the_cli_reference(
+    page: str, prefix: str
+) -> None:
+    targets = set(_links(ROOT / page))
+    assert {f"{prefix}architecture.md", f"{prefix}cli.md"} <= targets
