@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 from stackyard.cli.main import app
 from stackyard.errors import Location
 from stackyard.findings import SEVERITIES, Finding
+from tests.conftest import ROOT
 from tests.plan.conftest import example_text
 
 Cli = Callable[..., Result]
@@ -113,14 +114,20 @@ def test_findings_sort_by_place_whatever_else_they_carry() -> None:
 
 
 def test_every_report_schema_describes_the_one_finding_shape() -> None:
-    schemas = Path(__file__).resolve().parent.parent / "docs" / "schemas"
-    definitions = [
-        json.loads((schemas / f"{name}.v1.json").read_text(encoding="utf-8"))["$defs"]["finding"]
-        for name in ("plan", "validation")
-    ]
-    assert definitions[0] == definitions[1]
+    documents = {
+        path.name: json.loads(path.read_text(encoding="utf-8"))
+        for path in sorted((ROOT / "docs" / "schemas").glob("*.json"))
+    }
+    definitions = {
+        name: document["$defs"]["finding"]
+        for name, document in documents.items()
+        if "finding" in document.get("$defs", {})
+    }
+    assert {"plan.v1.json", "validation.v1.json", "refusal.v1.json"} <= set(definitions)
+    definition = definitions["plan.v1.json"]
+    assert all(other == definition for other in definitions.values()), definitions
     finding = Finding(Location("a.yaml", 3, 5), "SY101", "wrong", "warning", "a.b", "fix it")
     gap = Finding.not_checked(Location("b.yaml"), "schema", "no schema")
     for item in (finding, gap):
-        jsonschema.validate(item.as_dict(), definitions[0])
-        assert set(item.as_dict()) == set(definitions[0]["properties"])
+        jsonschema.validate(item.as_dict(), definition)
+        assert set(item.as_dict()) == set(definition["properties"])

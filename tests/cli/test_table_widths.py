@@ -26,11 +26,11 @@ from click.testing import Result
 from rich.cells import cell_len, chop_cells
 
 from stackyard.cli.tables import wrap_line
-from tests.conftest import EXAMPLES
+from tests.conftest import EXAMPLES, ROOT
 
 Cli = Callable[..., Result]
 WIDTH = 80
-ASSESS_REPOS = Path(__file__).resolve().parent.parent / "assess" / "repos"
+ASSESS_REPOS = ROOT / "tests" / "assess" / "repos"
 SEPARATORS = "/.-_:=,@"
 _IDENTIFIER = re.compile(r"[A-Za-z0-9][A-Za-z0-9/.:@_=-]*[A-Za-z0-9]")
 _BORDERS = re.compile(r"[│┃]")
