@@ -9,8 +9,6 @@ from stackyard.findings import Finding
 from stackyard.plan.checks.base import CheckContext, Emit, check
 from stackyard.plan.model import SpecPath
 
-MGMT_ROLES = ("mgmt", "standalone")
-
 
 @check("SY502", "Component forced on outside its edition, provider or distribution", "error")
 def forced_outside_eligibility(context: CheckContext, emit: Emit) -> Iterable[Finding]:
