@@ -115,7 +115,7 @@ def test_a_scenario_that_leaves_mgmt_down_is_reported_in_text_json_and_svg(
 
 SCENARIOS = {
     "a-list": ("- {at: 0s, fail: mgmt}\n", ["a-list.yaml:1:1", "found a list"]),
-    "empty": ("", ["empty.yaml:1:1", "the file is empty"]),
+    "empty": ("", ["empty.yaml:1:1", "expected a mapping, found nothing"]),
     "null": ("null\n", ["null.yaml:1:1", "found nothing"]),
     "unknown-key": (
         "name: x\nwhen: now\nsteps:\n  - {at: 0s, fail: mgmt}\n",

@@ -63,7 +63,7 @@ def test_steps_run_in_time_order_whatever_the_file_order(write_file: Write) -> N
         ("name: x\nsteps:\n  - {at: 0s, fail: vault, recover: vault}\n", ":3:", "exactly one"),
         ("name: x\nsteps:\n  - {at: 0s, fial: vault}\n", ":3:", "steps[0].fial"),
         ("name: x\nsteps: []\n", ":2:", "steps"),
-        ("- just\n- a list\n", ":1:", "one YAML mapping"),
+        ("- just\n- a list\n", ":1:", "expected a mapping, found a list"),
         # the simulated window, steps at one instant, odd documents
         (
             "name: x\nfor: 1h\nsteps:\n  - {at: 2h, fail: vault}\n",
@@ -91,10 +91,10 @@ def test_steps_run_in_time_order_whatever_the_file_order(write_file: Write) -> N
         ("name: x\nsteps:\n  - {at: 0s, fail: välult}\n", ":3:", "steps[0].fail: 'välult'"),
         ("name: x\nsteps:\n  - 5\n", ":3:", "steps[0]: expected a mapping, found a number"),
         ("name: x\nextra: 1\nsteps:\n  - {at: 0s, fail: vault}\n", ":2:", "extra: unknown key"),
-        ("", ":1:", "the file is empty"),
-        ("null\n", ":1:", "found nothing (null)"),
+        ("", ":1:", "expected a mapping, found nothing (keys: name, "),
+        ("null\n", ":1:", "expected a mapping, found nothing"),
         ("[a, b]\n", ":1:", "found a list"),
-        ("name: a\n---\nname: b\n", ":1:", "found 2 documents"),
+        ("name: a\n---\nname: b\n", ":3:1:", "expected one YAML document, found several"),
     ],
 )
 def test_bad_scenarios_name_file_line_and_field(

@@ -141,8 +141,15 @@ def test_unsafe_yaml_in_a_spec_is_a_yaml_error(write_file: Callable[[str, str], 
 
 def test_several_documents_in_a_spec_are_refused(write_file: Callable[[str, str], Path]) -> None:
     path = write_file("platform.yaml", "a: 1\n---\nb: 2\n")
-    with pytest.raises(SpecError, match="one document"):
+    with pytest.raises(YamlError, match=r"platform.yaml:3:1: expected one YAML document"):
         load_spec(path)
+
+
+def test_an_empty_spec_is_refused_with_the_keys_it_needs(
+    write_file: Callable[[str, str], Path],
+) -> None:
+    with pytest.raises(SpecError, match=r"platform.yaml:1:1: expected a mapping, found nothing"):
+        load_spec(write_file("platform.yaml", ""))
 
 
 @pytest.mark.parametrize(

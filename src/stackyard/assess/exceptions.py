@@ -59,7 +59,7 @@ from stackyard.assess.model import (
 from stackyard.assess.workloads import WORKLOAD_CHECKS
 from stackyard.assess.workloads.exemptions import check_names
 from stackyard.errors import InputError, Location, Problem
-from stackyard.yamlio import LocatedDocument, read_yaml_file, validate_document
+from stackyard.yamlio import LocatedDocument, read_yaml_document, validate_document
 
 # Every name a workload check is known by -> the ``WL`` ids it stands for.
 WORKLOAD_ALIASES = check_names(WORKLOAD_CHECKS)
@@ -115,13 +115,8 @@ def load_exceptions(path: Path) -> list[AcceptedFinding]:
         InputError: the file is unreadable, not YAML, or an entry is malformed (every
             problem, each with file and line).
     """
-    documents = read_yaml_file(path, what="the exceptions file")
-    if not documents or documents[0].data is None:
-        return []
-    if len(documents) > 1:
-        where = Location(str(path), documents[1].start_line, 1)
-        raise InputError([Problem(where, "", "expected one YAML document")])
-    return parse_exceptions(documents[0])
+    document = read_yaml_document(path, what="the exceptions file")
+    return [] if document.data is None else parse_exceptions(document)
 
 
 def parse_exceptions(document: LocatedDocument) -> list[AcceptedFinding]:

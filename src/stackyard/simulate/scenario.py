@@ -38,7 +38,7 @@ from stackyard.simulate.model import RuntimeModel
 from stackyard.simulate.targets import resolve_target
 from stackyard.spec.text import Text
 from stackyard.spec.units import Duration, format_duration, parse_duration
-from stackyard.yamlio import LocatedDocument, read_yaml_file, validate_document
+from stackyard.yamlio import LocatedDocument, read_yaml_document, validate_document
 
 MAX_SCENARIO_BYTES = 1024 * 1024
 MAX_STEPS = 1000
@@ -122,12 +122,7 @@ def load_scenario(model: RuntimeModel, path: Path) -> Scenario:
         InputError: unreadable or hostile YAML, unknown keys, bad durations or targets,
             repeated steps, steps after the window.
     """
-    documents = read_yaml_file(path, max_bytes=MAX_SCENARIO_BYTES)
-    source = str(path)
-    if len(documents) != 1 or not isinstance(documents[0].data, dict):
-        message = f"a scenario file is one YAML mapping with name and steps; {_found(documents)}"
-        raise InputError([Problem(Location(source, 1, 1), "", message)])
-    document = documents[0]
+    document = read_yaml_document(path, max_bytes=MAX_SCENARIO_BYTES)
     parsed = validate_document(_ScenarioFile, document)
     steps: list[Step] = []
     problems: list[Problem] = []
@@ -251,18 +246,6 @@ def _end(model: RuntimeModel, steps: tuple[Step, ...]) -> float:
         return last
     rto = parse_duration(model.plan.spec.platform.slo.rto)
     return max(last, min(last + rto, MAX_WINDOW))
-
-
-def _found(documents: list[LocatedDocument]) -> str:
-    if not documents:
-        return "the file is empty"
-    if len(documents) > 1:
-        return f"found {len(documents)} documents"
-    data = documents[0].data
-    kind = {type(None): "nothing (null)", list: "a list", str: "a string"}.get(
-        type(data), type(data).__name__
-    )
-    return f"found {kind}"
 
 
 def _shown(text: str) -> str:

@@ -11,10 +11,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from stackyard.errors import Location, Problem, SpecError
+from stackyard.errors import SpecError
 from stackyard.spec.coherence import coherence_problems
 from stackyard.spec.model import Platform
-from stackyard.yamlio import LocatedDocument, load_yaml_text, read_yaml_file, validate_document
+from stackyard.yamlio import (
+    LocatedDocument,
+    load_yaml_text,
+    read_yaml_document,
+    validate_document,
+)
 
 MAX_SPEC_BYTES = 1024 * 1024
 
@@ -39,12 +44,7 @@ def load_spec(path: Path) -> LoadedSpec:
         YamlError: the file is not safe, readable YAML.
         SpecError: the YAML does not describe a valid platform.
     """
-    documents = read_yaml_file(path, max_bytes=MAX_SPEC_BYTES, what="the spec")
-    if len(documents) != 1:
-        raise SpecError(
-            [_problem(documents[1] if documents else None, str(path), "expected one document")]
-        )
-    return validate_spec(documents[0])
+    return validate_spec(read_yaml_document(path, max_bytes=MAX_SPEC_BYTES, what="the spec"))
 
 
 def load_spec_text(text: str, source: str = "<text>") -> LoadedSpec:
@@ -54,17 +54,8 @@ def load_spec_text(text: str, source: str = "<text>") -> LoadedSpec:
 
 def validate_spec(document: LocatedDocument) -> LoadedSpec:
     """Validate an already loaded document against the spec model."""
-    if not isinstance(document.data, dict):
-        raise SpecError(
-            [_problem(document, document.source, "a platform spec is a mapping of keys")]
-        )
     platform = validate_document(Platform, document, error=SpecError)
     problems = coherence_problems(platform, document)
     if problems:
         raise SpecError(problems)
     return LoadedSpec(platform=platform, document=document)
-
-
-def _problem(document: LocatedDocument | None, source: str, message: str) -> Problem:
-    location = document.locate(()) if document else Location(source)
-    return Problem(location, "", message)

@@ -5,6 +5,7 @@ from stackyard.yamlio.loader import (
     iter_yaml_documents,
     load_yaml_documents,
     load_yaml_text,
+    read_yaml_document,
     read_yaml_file,
 )
 from stackyard.yamlio.models import field_path, validate_document
@@ -15,6 +16,7 @@ __all__ = [
     "iter_yaml_documents",
     "load_yaml_documents",
     "load_yaml_text",
+    "read_yaml_document",
     "read_yaml_file",
     "validate_document",
 ]

@@ -289,6 +289,22 @@ def read_yaml_file(
     return load_yaml_documents(read_text_file(path, max_bytes=max_bytes, what=what), str(path))
 
 
+def read_yaml_document(
+    path: Path, *, max_bytes: int = MAX_FILE_BYTES, what: str = ""
+) -> LocatedDocument:
+    """Read a YAML file that must hold one document (an empty file gives None), safely.
+
+    The user files Stackyard reads into a model (spec, scenario, exceptions) are one
+    document each; :func:`stackyard.yamlio.models.validate_document` then says what is
+    wrong with its content, a document that is no mapping included.
+
+    Raises:
+        YamlError: as :func:`read_yaml_file`, or the file holds several documents (at
+            the line of the second).
+    """
+    return load_yaml_text(read_text_file(path, max_bytes=max_bytes, what=what), str(path))
+
+
 def read_text_file(path: Path, *, max_bytes: int = MAX_FILE_BYTES, what: str = "") -> str:
     """The UTF-8 text of a regular file of at most ``max_bytes``, for a YAML or JSON parser.
 
