@@ -9,12 +9,12 @@ command line that prints it stops working in the next release.
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import TypeVar
 
+from stackyard.cli.output import warn
 from stackyard.errors import COMMAND_LINE, InputError, Problem
 
 F = TypeVar("F", bound=StrEnum)
@@ -80,5 +80,5 @@ def format_or_path(
                 )
             ]
         )
-    print(old.warning(), file=sys.stderr)
+    warn(old.warning())
     return default, Path(value)

@@ -17,6 +17,7 @@ import typer
 from stackyard import __version__
 from stackyard.app import AssessRequest, Edition, Provider, SimulateRequest, Topology
 from stackyard.cli import options
+from stackyard.cli.assessment_tables import REPORT_WIDTH
 from stackyard.cli.commands.assess import AssessOutput, assess_command
 from stackyard.cli.commands.catalog import catalog_command
 from stackyard.cli.commands.diff import diff_command
@@ -188,7 +189,8 @@ def assess(
         Path | None,
         typer.Option(
             "--report",
-            help="Write the report here instead of stdout (text: plain, 120 columns wide).",
+            help="Write the report here instead of stdout "
+            f"(text: plain, {REPORT_WIDTH} columns wide).",
         ),
     ] = None,
     charts: Annotated[
@@ -348,8 +350,7 @@ def init(
     """Write a commented starter platform.yaml that plans without errors."""
     old = OldOutputPath("FILE", "stackyard init FILE")
     fmt, target = format_or_path(output, StarterFormat, StarterFormat.yaml, file, old)
-    printed = OutputFormat.json if fmt is StarterFormat.json else OutputFormat.text
-    return init_command(edition, provider, topology, target, force, printed)
+    return init_command(edition, provider, topology, target, force, fmt)
 
 
 @command("schema")

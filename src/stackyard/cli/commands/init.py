@@ -7,7 +7,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from stackyard.app import Edition, Provider, Topology, init
-from stackyard.cli.output import OutputFormat, notice, print_json
+from stackyard.cli.output import notice, print_json
 from stackyard.cli.results import exit_status
 
 
@@ -29,11 +29,11 @@ def init_command(
     topology: Topology,
     output: Path | None,
     force: bool,
-    output_format: OutputFormat = OutputFormat.text,
+    output_format: StarterFormat = StarterFormat.yaml,
 ) -> int:
     """Write the starter spec to ``output`` (stdout when None); never clobber by accident."""
     starter = init(edition, provider, topology, output, force=force)
-    if output_format is OutputFormat.json:
+    if output_format is StarterFormat.json:
         print_json(starter.as_dict())
     elif starter.path is None:
         sys.stdout.write(starter.text)

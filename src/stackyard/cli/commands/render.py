@@ -22,7 +22,8 @@ from stackyard.cli.progress import progress_display
 from stackyard.cli.results import exit_status, refused
 from stackyard.wording import counted
 
-SHOWN_UNKNOWN = 5
+SHOWN_PATHS = 5
+"""Paths a summary line names (files edited by hand, files left alone) before "and N more"."""
 
 
 @dataclass(frozen=True)
@@ -118,5 +119,5 @@ def _summary(result: RenderResult) -> None:
 
 def _first_few(paths: tuple[str, ...]) -> str:
     """The first paths, and how many more there are: a summary, not a listing."""
-    more = len(paths) - SHOWN_UNKNOWN
-    return ", ".join(paths[:SHOWN_UNKNOWN]) + (f" and {more} more" if more > 0 else "")
+    more = len(paths) - SHOWN_PATHS
+    return ", ".join(paths[:SHOWN_PATHS]) + (f" and {more} more" if more > 0 else "")

@@ -43,11 +43,11 @@ def validate_command(
     if output is OutputFormat.json:
         print_json(result.as_dict())
     else:
-        print_text(result)
+        _print_text(result)
     return exit_status(result)
 
 
-def print_text(result: Validation) -> None:
+def _print_text(result: Validation) -> None:
     """The findings and what could not be checked as tables, then the counts."""
     report = result.report
     out = console()
