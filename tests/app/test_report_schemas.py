@@ -7,22 +7,18 @@ whose value is the schema's ``$id``.
 from __future__ import annotations
 
 import json
-from functools import cache
 from pathlib import Path
-from typing import Any
 
 import jsonschema
 import pytest
-from typer.testing import CliRunner
 
-from stackyard.app import ReportFormat, assess, compare_reports, schema_id
-from stackyard.cli.main import app
+from stackyard.app import ReportFormat, assess, compare_reports
 from tests.app.conftest import break_tree
+from tests.app.schemas import assert_matches, printed, schema
 from tests.conftest import ROOT
 from tests.simulate.conftest import LOCAL
 from tests.validate.test_hydrate import make_chart
 
-SCHEMAS = ROOT / "docs" / "schemas"
 REPOS = ROOT / "tests" / "assess" / "repos"
 EXCEPTIONS = """\
 exceptions:
@@ -34,33 +30,6 @@ exceptions:
     reason: matches nothing, so it is a notice
     expires: 2099-01-31
 """
-
-
-@cache
-def schema(name: str) -> dict[str, Any]:
-    """The JSON Schema of ``name``, checked as a Draft 2020-12 schema."""
-    document: dict[str, Any] = json.loads((SCHEMAS / f"{name}.v1.json").read_text("utf-8"))
-    jsonschema.Draft202012Validator.check_schema(document)
-    return document
-
-
-def printed(*args: str, code: int = 0) -> dict[str, Any]:
-    """What ``stackyard ARGS -o json`` prints, after checking its exit code."""
-    result = CliRunner().invoke(app, [*args, "-o", "json"], catch_exceptions=False)
-    assert result.exit_code == code, result.stderr
-    data: dict[str, Any] = json.loads(result.stdout)
-    return data
-
-
-def assert_matches(name: str, data: dict[str, Any]) -> None:
-    """``data`` opens with its schema id and is valid against ``docs/schemas/NAME.v1.json``."""
-    assert next(iter(data)) == "schema"
-    assert data["schema"] == schema_id(name) == schema(name)["$id"]
-    errors = sorted(
-        jsonschema.Draft202012Validator(schema(name)).iter_errors(data),
-        key=lambda e: list(e.absolute_path),
-    )
-    assert not errors, [f"{list(e.absolute_path)}: {e.message}" for e in errors[:5]]
 
 
 def test_validate_of_a_clean_tree_prints_a_validation(rendered_poc: Path) -> None:

@@ -9,39 +9,15 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
-import jsonschema
 import pytest
-from typer.testing import CliRunner
 
-from stackyard.app import schema_id
-from stackyard.cli.main import app
-from tests.conftest import EXAMPLES, ROOT
+from tests.app.schemas import assert_matches, printed
+from tests.conftest import EXAMPLES
 from tests.plan.conftest import example_text
 
-SCHEMAS = ROOT / "docs" / "schemas"
 LOCAL = EXAMPLES / "local-multicluster.yaml"
 COMMUNITY = EXAMPLES / "community-poc.yaml"
-
-
-def assert_matches(name: str, data: dict[str, Any]) -> None:
-    """``data`` opens with its schema id and is valid against ``docs/schemas/NAME.v1.json``."""
-    schema = json.loads((SCHEMAS / f"{name}.v1.json").read_text(encoding="utf-8"))
-    assert next(iter(data)) == "schema"
-    assert data["schema"] == schema_id(name) == schema["$id"]
-    validator = jsonschema.Draft202012Validator(schema)
-    errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
-    assert not errors, [f"{list(e.absolute_path)}: {e.message}" for e in errors[:5]]
-    assert not validator.is_valid({**data, "schema": "stackyard.dev/other/v1"})
-
-
-def printed(*args: str, code: int = 0) -> dict[str, Any]:
-    """What ``stackyard ARGS --output json`` prints, after checking its exit code."""
-    result = CliRunner().invoke(app, [*args, "--output", "json"], catch_exceptions=False)
-    assert result.exit_code == code, result.stderr
-    data: dict[str, Any] = json.loads(result.stdout)
-    return data
 
 
 @pytest.mark.parametrize("example", ["local-multicluster", "community-poc", "aws-standard"])

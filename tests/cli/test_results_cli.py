@@ -16,7 +16,7 @@ import pytest
 from click.testing import Result
 
 from stackyard.app import schema_id
-from tests.app.test_report_schemas import assert_matches
+from tests.app.schemas import assert_matches
 from tests.app.test_spec_use_cases import COMMUNITY, LOCAL, _with_errors
 from tests.conftest import ROOT
 
