@@ -1,4 +1,4 @@
-"""Shared output helpers: the ``--output`` option, JSON printing, stderr notices, findings.
+"""Shared output helpers: formats, console, wrapped lines, JSON, stderr lines, findings.
 
 The table engine (wrapping at separators, never inside a name) is :mod:`stackyard.cli.tables`.
 """
