@@ -71,6 +71,21 @@ def test_a_regression_since_the_earlier_report_fails_the_gate(report: Path, tmp_
     assert "Regressed controls" in result.comparison.markdown()
 
 
+def test_the_comparison_is_an_aside_only_where_the_report_has_no_place_for_it(
+    report: Path, tmp_path: Path
+) -> None:
+    result = assess(SEED001, AssessRequest(compare=better(report, tmp_path)))
+    assert result.comparison is not None
+    markdown = result.comparison.markdown()
+    for carried in (ReportFormat.json, ReportFormat.markdown):
+        assert result.comparison_aside(carried) == ""
+    assert markdown in result.report(ReportFormat.markdown)
+    for aside in (ReportFormat.html, ReportFormat.sarif):
+        assert result.comparison_aside(aside) == markdown.rstrip("\n")
+        assert "Regressed controls" not in result.report(aside)
+    assert assess(SEED001).comparison_aside(ReportFormat.html) == ""
+
+
 def test_compare_reports_reads_two_reports(report: Path, tmp_path: Path) -> None:
     worse = compare_reports(better(report, tmp_path), report)
     assert worse.regressed

@@ -191,6 +191,16 @@ class AssessResult:
             return f"{text}\n{self.comparison.markdown()}"
         return text
 
+    def comparison_aside(self, output: ReportFormat) -> str:
+        """The comparison for a shell to show beside a report that has no place for it.
+
+        The comparison's Markdown for HTML and SARIF (a command line says it on stderr);
+        '' for JSON and Markdown, whose :meth:`report` carries it, and without one.
+        """
+        if self.comparison is None or output in (ReportFormat.json, ReportFormat.markdown):
+            return ""
+        return self.comparison.markdown().rstrip("\n")
+
     def citation(self, control: ControlResult) -> str:
         """Where ``control``'s verdict is decided: ``path:line +N more``, or ''."""
         return where(control, self.assessment.root)

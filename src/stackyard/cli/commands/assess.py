@@ -56,10 +56,12 @@ def assess_command(
             sys.stdout.write(comparison_text(result))
         else:
             write_report(report, text_report(result))
-    elif report is None:
-        sys.stdout.write(result.report(ReportFormat(output.value)))
+        return exit_status(result)
+    fmt = ReportFormat(output.value)
+    if report is None:
+        sys.stdout.write(result.report(fmt))
     else:
-        write_report(report, result.report(ReportFormat(output.value)))
-    if result.comparison is not None and output in (AssessOutput.html, AssessOutput.sarif):
-        notice(result.comparison.markdown().rstrip("\n"))  # the format has no place for it
+        write_report(report, result.report(fmt))
+    if aside := result.comparison_aside(fmt):
+        notice(aside)
     return exit_status(result)
