@@ -17,11 +17,23 @@ from stackyard.render.context import RenderContext
 CA_BUNDLE_SECRET = "platform-ca-bundle"
 CA_KEY = "ca.crt"
 
+KEYCLOAK_REALM = "platform"
+"""The Keycloak realm of the platform's own OIDC clients and of the API servers' logins."""
+
 
 def public_host(context: RenderContext, name: str, cluster: str | None = None) -> str:
     """The public DNS name of a platform endpoint; the only place such names are made."""
     domain = context.platform.domain
     return f"{name}.{cluster}.{domain}" if cluster else f"{name}.{domain}"
+
+
+def oidc_issuer(context: RenderContext) -> str:
+    """The OIDC issuer of the platform realm: ``https://keycloak.<domain>/realms/platform``.
+
+    The realm manifest, the portals' sign-in values and the API servers' ``oidc-issuer-url``
+    all name this one issuer.
+    """
+    return f"https://{public_host(context, 'keycloak')}/realms/{KEYCLOAK_REALM}"
 
 
 def endpoint_url(

@@ -15,12 +15,12 @@ trusted, add ``oidc-ca-file`` pointing at the platform CA on the control-plane n
 from __future__ import annotations
 
 from stackyard.plan import ClusterPlan
+from stackyard.render.addresses import oidc_issuer
 from stackyard.render.bootstrap.nodes import cluster_nodes
 from stackyard.render.context import RenderContext
 
 API_PORT = 6443
 KEYCLOAK = "keycloak"
-OIDC_REALM = "platform"
 OIDC_CLIENT_ID = "kubernetes"
 OIDC_PREFIX = "oidc:"
 
@@ -38,11 +38,6 @@ def tls_sans(context: RenderContext, cluster: ClusterPlan) -> list[str]:
         if node.control_plane and node.address is not None
     ]
     return [context.api_host(cluster), *addresses]
-
-
-def oidc_issuer(context: RenderContext) -> str:
-    """The Keycloak realm that issues tokens for the Kubernetes API."""
-    return f"https://{KEYCLOAK}.{context.platform.domain}/realms/{OIDC_REALM}"
 
 
 def oidc_args(context: RenderContext) -> list[tuple[str, str]]:

@@ -27,12 +27,12 @@ from collections.abc import Iterable
 
 from stackyard.catalog import Component
 from stackyard.plan import ClusterPlan
+from stackyard.render.addresses import KEYCLOAK_REALM
 from stackyard.render.context import RenderContext
 from stackyard.render.manifests.base import BEFORE_CHART, Placed, in_wave
 from stackyard.render.manifests.endpoints import public_url
 from stackyard.render.tree import Manifest
 
-REALM = "platform"
 CONFIGMAP = "keycloak-realm-platform"
 REALM_KEY = "platform-realm.json"
 GROUPS = ("platform-admins", "platform-viewers")
@@ -95,7 +95,7 @@ def client(context: RenderContext, component: Component) -> Manifest:
 def realm(context: RenderContext) -> Manifest:
     """The realm document Keycloak imports."""
     return {
-        "realm": REALM,
+        "realm": KEYCLOAK_REALM,
         "enabled": True,
         "displayName": f"{context.platform.name} platform",
         "sslRequired": "external",

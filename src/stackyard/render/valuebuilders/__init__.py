@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from stackyard.render.addresses import endpoint_url, public_host
 from stackyard.render.valuebuilders import identity, networking, observability, policy, storage
-from stackyard.render.valuebuilders.identity import REALM, keycloak_issuer
+from stackyard.render.valuebuilders.identity import keycloak_issuer
 from stackyard.render.valuebuilders.networking import MESH_PORT
 from stackyard.render.valuebuilders.observability import metrics_store
 from stackyard.render.valuebuilders.storage import RETAIN_STORAGE_CLASS, minio_buckets
@@ -51,7 +51,6 @@ VALUE_BUILDERS: dict[str, ValueBuilder] = dict(
 
 __all__ = [
     "MESH_PORT",
-    "REALM",
     "RETAIN_STORAGE_CLASS",
     "VALUE_BUILDERS",
     "endpoint_url",

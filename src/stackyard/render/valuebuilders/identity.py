@@ -12,21 +12,16 @@ docstring).
 from __future__ import annotations
 
 from stackyard.plan import ClusterPlan
-from stackyard.render.addresses import public_host
+from stackyard.render.addresses import oidc_issuer, public_host
 from stackyard.render.context import RenderContext
 from stackyard.render.valuebuilders.provider import load_balancer_annotations
 from stackyard.render.valuebuilders.storage import retain_class, storage_size
 from stackyard.render.values import ValueBuilder, Values
 
-REALM = "platform"
-"""The Keycloak realm of the platform's own clients (the identity stack)."""
-
 
 def keycloak_issuer(context: RenderContext) -> str | None:
     """The OIDC issuer of the platform realm, or None when Keycloak is not planned."""
-    if not context.clusters_running("keycloak"):
-        return None
-    return f"https://{public_host(context, 'keycloak')}/realms/{REALM}"
+    return oidc_issuer(context) if context.clusters_running("keycloak") else None
 
 
 def oidc_client_id(context: RenderContext, component: str) -> str:
