@@ -9,10 +9,11 @@ import pytest
 
 from stackyard.kube import merge_values
 from stackyard.plan import Plan, make_plan
+from stackyard.render.addresses import public_host
 from stackyard.render.context import RenderContext
 from stackyard.render.manifests.backup import bucket as velero_bucket
 from stackyard.render.manifests.endpoints import public_url
-from stackyard.render.valuebuilders import VALUE_BUILDERS, public_host
+from stackyard.render.valuebuilders import VALUE_BUILDERS
 from stackyard.render.values import (
     cluster_values,
     common_values,

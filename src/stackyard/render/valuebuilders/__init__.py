@@ -8,13 +8,13 @@ and rendering an entry whose builder is not registered is a catalog error.
 
 Policy for addresses, so every component agrees with every other:
 
-- Public names are made by :func:`public_host` only: ``<name>.<platform.domain>``, or
-  ``<name>.<cluster>.<domain>`` for per-cluster endpoints. The gateway or ingress routes
-  for them are rendered as manifests.
-- A consumer reaches a platform service through :func:`endpoint_url`: the in-cluster
-  Service when the service runs on the consumer's own cluster, else the public
-  ``https://`` name of the service on mgmt. The catalog entries' ``endpoints`` list every
-  such service.
+- Public names are made by :func:`stackyard.render.addresses.public_host` only:
+  ``<name>.<platform.domain>``, or ``<name>.<cluster>.<domain>`` for per-cluster
+  endpoints. The gateway or ingress routes for them are rendered as manifests.
+- A consumer reaches a platform service through
+  :func:`stackyard.render.addresses.endpoint_url`: the in-cluster Service when the
+  service runs on the consumer's own cluster, else the public ``https://`` name of the
+  service on mgmt. The catalog entries' ``endpoints`` list every such service.
 - Secrets are never values: components name existing Secrets (``existingSecret``,
   ``secretKeyRef``); the Secrets come from Vault through External Secrets or from the
   operator.
@@ -27,12 +27,7 @@ observability, policy), each registering its builders by name in its own ``BUILD
 
 from __future__ import annotations
 
-from stackyard.render.addresses import endpoint_url, public_host
 from stackyard.render.valuebuilders import identity, networking, observability, policy, storage
-from stackyard.render.valuebuilders.identity import keycloak_issuer
-from stackyard.render.valuebuilders.networking import MESH_PORT
-from stackyard.render.valuebuilders.observability import metrics_store
-from stackyard.render.valuebuilders.storage import RETAIN_STORAGE_CLASS, minio_buckets
 from stackyard.render.values import ValueBuilder
 
 # Each builder is registered by exactly one subject module, under the name catalog
@@ -49,13 +44,4 @@ VALUE_BUILDERS: dict[str, ValueBuilder] = dict(
     )
 )
 
-__all__ = [
-    "MESH_PORT",
-    "RETAIN_STORAGE_CLASS",
-    "VALUE_BUILDERS",
-    "endpoint_url",
-    "keycloak_issuer",
-    "metrics_store",
-    "minio_buckets",
-    "public_host",
-]
+__all__ = ["VALUE_BUILDERS"]
