@@ -40,7 +40,7 @@ VELERO_CREDENTIALS_KEY = "cloud"
 
 ETCD_SNAPSHOTS = "etcdSnapshots"
 """The use of RKE2's etcd snapshot copies, which no catalog entry makes."""
-_ETCD_SNAPSHOTS_SUFFIX = "etcd-snapshots"
+ETCD_SNAPSHOTS_SUFFIX = "etcd-snapshots"
 
 
 @dataclass(frozen=True)
@@ -76,6 +76,14 @@ class ExternalStore:
         return self.buckets[use]
 
 
+def bucket_name(context: RenderContext, suffix: str) -> str:
+    """The platform's own bucket for ``suffix``: ``<platform>-<suffix>``, on S3 or MinIO alike.
+
+    Also the default of each ``objectStorage.buckets`` field the spec leaves out.
+    """
+    return f"{context.platform.name}-{suffix}"
+
+
 def external_store(context: RenderContext) -> ExternalStore | None:
     """The spec's external object store, or None when the spec declares none."""
     platform = context.platform
@@ -92,9 +100,9 @@ def external_store(context: RenderContext) -> ExternalStore | None:
         for c in context.catalog.object_store_users()
         if c.objectStore is not None
     }
-    suffixes[ETCD_SNAPSHOTS] = _ETCD_SNAPSHOTS_SUFFIX
+    suffixes[ETCD_SNAPSHOTS] = ETCD_SNAPSHOTS_SUFFIX
     buckets: dict[Use, str] = {
-        use: named[use] or f"{platform.name}-{suffix}" for use, suffix in suffixes.items()
+        use: named[use] or bucket_name(context, suffix) for use, suffix in suffixes.items()
     }
     return ExternalStore(url, region, path_style, section.credentialsSecret, buckets)
 

@@ -77,6 +77,8 @@ from stackyard.render.objectstore import (
     ENV_ACCESS_KEY,
     ENV_SECRET_KEY,
     ETCD_SNAPSHOTS,
+    ETCD_SNAPSHOTS_SUFFIX,
+    bucket_name,
     external_store,
 )
 from stackyard.render.settings import At, BackupDeclared, StoreDeclared
@@ -103,7 +105,7 @@ def _cidr(network: AddressRange, field: str, cluster: ClusterPlan) -> str:
 
 def etcd_bucket(context: RenderContext) -> str:
     """The object-store bucket etcd snapshots are copied to."""
-    return f"{context.platform.name}-etcd-snapshots"
+    return bucket_name(context, ETCD_SNAPSHOTS_SUFFIX)
 
 
 def _aws_region(context: RenderContext, cluster: ClusterPlan) -> str:

@@ -42,7 +42,12 @@ from stackyard.render.addresses import CA_BUNDLE_SECRET, CA_KEY
 from stackyard.render.context import RenderContext
 from stackyard.render.manifests.base import AFTER_CHART, Placed, in_wave
 from stackyard.render.manifests.endpoints import object_store_url
-from stackyard.render.objectstore import VELERO_CREDENTIALS_KEY, ExternalStore, external_store
+from stackyard.render.objectstore import (
+    VELERO_CREDENTIALS_KEY,
+    ExternalStore,
+    bucket_name,
+    external_store,
+)
 from stackyard.render.settings import At, BackupDeclared, StoreDeclared
 from stackyard.render.tree import Manifest, RenderError
 from stackyard.spec.units import parse_duration
@@ -78,7 +83,7 @@ def backup_cron(rpo_seconds: float, offset_minute: int = 0) -> str:
 def bucket(context: RenderContext) -> str:
     """The bucket every cluster of the platform backs up to."""
     external = external_store(context)
-    return external.bucket("velero") if external else f"{context.platform.name}-velero"
+    return external.bucket("velero") if external else bucket_name(context, "velero")
 
 
 def _external_config(external: ExternalStore, spec: Manifest) -> dict[str, str]:

@@ -18,11 +18,15 @@ from typing import Any, Literal
 from stackyard.plan import ClusterPlan
 from stackyard.render.addresses import CA_BUNDLE_SECRET, CA_KEY, endpoint_url, public_host
 from stackyard.render.context import RenderContext
-from stackyard.render.objectstore import ExternalStore, credentials_env_from, external_store
+from stackyard.render.objectstore import (
+    ExternalStore,
+    bucket_name,
+    credentials_env_from,
+    external_store,
+)
 from stackyard.render.valuebuilders.identity import keycloak_issuer, oidc_client_id
 from stackyard.render.valuebuilders.provider import aws_region
 from stackyard.render.valuebuilders.storage import (
-    bucket_name,
     loki_store,
     minio_endpoint,
     object_store,

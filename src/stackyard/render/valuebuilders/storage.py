@@ -22,7 +22,7 @@ from stackyard.plan import ClusterPlan
 from stackyard.plan.stores import Store, component_store
 from stackyard.plan.stores import object_store as plan_object_store
 from stackyard.render.context import RenderContext
-from stackyard.render.objectstore import external_store
+from stackyard.render.objectstore import bucket_name, external_store
 from stackyard.render.valuebuilders.provider import aws_region
 from stackyard.render.values import ValueBuilder, Values
 
@@ -41,11 +41,6 @@ def storage_size(context: RenderContext, component: str) -> str:
 def retain_class(context: RenderContext) -> dict[str, str]:
     """Values selecting the Retain storage class on provider local, else none."""
     return {"storageClass": RETAIN_STORAGE_CLASS} if context.platform.provider == "local" else {}
-
-
-def bucket_name(context: RenderContext, purpose: str) -> str:
-    """The platform's bucket for ``purpose``, on S3 or MinIO alike: ``<platform>-<purpose>``."""
-    return f"{context.platform.name}-{purpose}"
 
 
 def object_store(context: RenderContext, cluster: ClusterPlan) -> Store:
