@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from stackyard.catalog import Component
 from stackyard.plan.stores import component_store
 from stackyard.spec import Cluster, Platform
+from stackyard.wording import counted
 
 HA_CONTROL_PLANE = 3
 
@@ -39,11 +40,10 @@ def _why_ha(cluster: Cluster) -> str:
     nodes = cluster.control_plane_nodes
     if cluster.ha is not None:
         return f"the spec sets ha: {str(cluster.ha).lower()} on cluster {cluster.name}"
-    plural = "s" if nodes != 1 else ""
     if nodes >= HA_CONTROL_PLANE:
-        return f"cluster {cluster.name} has {nodes} control-plane node{plural}"
+        return f"cluster {cluster.name} has {counted(nodes, 'control-plane node')}"
     return (
-        f"cluster {cluster.name} has {nodes} control-plane node{plural} "
+        f"cluster {cluster.name} has {counted(nodes, 'control-plane node')} "
         f"(HA needs {HA_CONTROL_PLANE}, or ha: true)"
     )
 

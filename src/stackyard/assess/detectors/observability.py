@@ -28,6 +28,7 @@ from stackyard.assess.detectors.base import (
 from stackyard.assess.inputs import RepositoryIndex
 from stackyard.assess.inputs.charts import charts_with_role
 from stackyard.assess.model import Evidence
+from stackyard.wording import counted
 
 # Log stores and agents by chart are the log-store and log-agent roles of
 # assess/data/charts.yaml; by image, these.
@@ -239,7 +240,7 @@ def _dashboards(index: RepositoryIndex, looks_for: str) -> DetectorResult:
                 found.append(hit.evidence)
     found += _chart_default_dashboards(index)
     found = list(distinct(found))  # releases sharing a values file cite it once
-    detail = f"dashboards as code in {len(found)} place{'s' if len(found) != 1 else ''}"
+    detail = f"dashboards as code in {counted(len(found), 'place')}"
     return achieved(found, detail) if found else missing(looks_for)
 
 

@@ -28,6 +28,7 @@ from stackyard.assess.detectors.base import (
 from stackyard.assess.inputs import RepositoryIndex
 from stackyard.assess.inputs.summary import ImageRef, templated_image
 from stackyard.assess.model import Evidence
+from stackyard.wording import counted
 
 _SCAN = re.compile(
     r"\b(trivy\s+(image|fs|repo|k8s)|grype|snyk\s+container|anchore|docker\s+scout)\b"
@@ -113,7 +114,7 @@ def _unknown_images(count: int) -> str:
     if not count:
         return ""
     return (
-        f" ({count} templated image reference{'s' if count != 1 else ''} unknown: "
+        f" ({counted(count, 'templated image reference')} unknown: "
         "placeholders filled in only when rendered, not counted)"
     )
 

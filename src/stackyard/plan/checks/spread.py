@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from stackyard.findings import Finding
 from stackyard.plan.checks.base import CheckContext, Emit, check
 from stackyard.plan.model import ClusterPlan, SpecPath
+from stackyard.wording import counted
 
 
 def schedulable_nodes(plan: ClusterPlan) -> int:
@@ -55,10 +56,9 @@ def ha_pods_fit_apart(context: CheckContext, emit: Emit) -> Iterable[Finding]:
             for spread in component.haSpread:
                 if spread.pods <= nodes:
                     continue
-                plural = "s" if nodes != 1 else ""
                 yield emit(
                     f"cluster {plan.name} runs {component.title} in its HA mode: "
-                    f"{spread.pods} {spread.what} need a node each, but {nodes} node{plural} "
+                    f"{spread.pods} {spread.what} need a node each, but {counted(nodes, 'node')} "
                     "take platform pods",
                     _ha_source(plan),
                     hint=f"give cluster {plan.name} {spread.pods} schedulable nodes (workers, "
