@@ -112,6 +112,17 @@ def test_why_names_where_an_override_was_written(cli: Cli) -> None:
     assert "local-multicluster.yaml:" in result.stdout
 
 
+def test_why_prints_text_from_the_spec_as_it_is_not_as_markup(cli: Cli, tmp_path: Path) -> None:
+    """A path with brackets, such as ``[red]specs/``, is printed whole, never taken for a style."""
+    folder = tmp_path / "[red]specs"
+    folder.mkdir()
+    spec = folder / "platform.yaml"
+    spec.write_text(example_text("local-multicluster"), encoding="utf-8")
+    result = cli("plan", str(spec), "--why", "k8sgpt-operator")
+    assert result.exit_code == 0, result.stderr
+    assert "[red]specs/platform.yaml:" in result.stdout.replace("\n    ", "")
+
+
 def test_why_shows_dependencies_across_clusters(cli: Cli) -> None:
     result = cli("plan", str(EXAMPLES / "local-multicluster.yaml"), "--why", "vault")
     assert "provides secrets to external-secrets on app1" in result.stdout

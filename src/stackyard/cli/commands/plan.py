@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from rich.markup import escape
+
 from stackyard.app import Explanation, PlanResult, explain, plan
 from stackyard.cli.output import (
     OutputFormat,
@@ -39,16 +41,16 @@ def _print_plan(result: PlanResult) -> None:
     plan = result.plan
     platform = plan.spec.platform
     out.print(
-        f"[bold]{platform.name}[/]: {platform.edition} edition on {platform.provider}, "
+        f"[bold]{escape(platform.name)}[/]: {platform.edition} edition on {platform.provider}, "
         f"{platform.kubernetes.distribution} {platform.kubernetes.version}"
     )
     settings = table("Settings", "setting", "value", "why")
     for setting in plan.settings:
-        settings.add_row(setting.name, setting.text, setting.reason)
+        settings.add_row(escape(setting.name), escape(setting.text), escape(setting.reason))
     out.print(settings)
     for cluster in plan.clusters:
         components = table(
-            f"Cluster {cluster.name} ({cluster.cluster.role})",
+            f"Cluster {escape(cluster.name)} ({cluster.cluster.role})",
             "wave",
             "component",
             "namespace",
@@ -65,7 +67,7 @@ def _print_plan(result: PlanResult) -> None:
                 name,
                 planned.component.namespace,
                 str(planned.pods),
-                planned.decision.reason,
+                escape(planned.decision.reason),
             )
         out.print(components)
         budget = cluster.budget
@@ -81,20 +83,23 @@ def _print_plan(result: PlanResult) -> None:
 
 def _print_explanation(explanation: Explanation) -> None:
     say = line_printer(console())
-    say(f"[bold]{explanation.title}[/] ({explanation.component}): {explanation.description}")
+    say(
+        f"[bold]{escape(explanation.title)}[/] ({explanation.component}): "
+        + escape(explanation.description)
+    )
     for row in explanation.clusters:
         verdict = "[green]runs[/]" if row.included else "[dim]does not run[/]"
-        say(f"- {row.cluster}: {verdict} — {row.reason}")
+        say(f"- {escape(row.cluster)}: {verdict} — {escape(row.reason)}")
         if row.source:
-            say(f"    from {row.source}")
+            say(escape(f"    from {row.source}"))
         if not row.included:
             continue
-        say(f"    wave {row.wave} {row.wave_reason}".rstrip())
+        say(escape(f"    wave {row.wave} {row.wave_reason}".rstrip()))
         sized = row.replicas
         if sized is not None:
             replicas = counted(sized.count, "replica")
-            say(f"    {replicas}: {sized.mode}, because {sized.reason}")
+            say(escape(f"    {replicas}: {sized.mode}, because {sized.reason}"))
         for need in row.needs:
-            say(f"    needs {need.capability} from {need.provider} on {need.cluster}")
+            say(escape(f"    needs {need.capability} from {need.provider} on {need.cluster}"))
         for use in row.needed_by:
-            say(f"    provides {use.capability} to {use.component} on {use.cluster}")
+            say(escape(f"    provides {use.capability} to {use.component} on {use.cluster}"))
