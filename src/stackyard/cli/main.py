@@ -28,7 +28,7 @@ from stackyard.cli.commands.schema import schema_command
 from stackyard.cli.commands.simulate import simulate_command
 from stackyard.cli.commands.validate import validate_command
 from stackyard.cli.deprecated import OldOutputPath, format_or_path
-from stackyard.cli.errors import exit_codes
+from stackyard.cli.errors import OK, exit_codes
 from stackyard.cli.help import Command, Group
 from stackyard.cli.output import OutputFormat
 
@@ -372,7 +372,7 @@ def catalog(output: OutputOption = OutputFormat.text) -> int:
 def version() -> int:
     """Print the Stackyard version."""
     typer.echo(__version__)
-    return 0
+    return OK
 
 
 def run() -> None:
