@@ -89,3 +89,19 @@ def test_minio_beside_an_external_store_is_a_warning(plan_text: PlanText) -> Non
     (finding,) = findings(plan_text(LOCAL + EXTERNAL), "SY703")
     assert finding.severity == "warning"
     assert "mgmt" in finding.message
+
+
+def test_tempo_without_an_external_store_claims_no_minio(plan_text: PlanText) -> None:
+    """Tempo's values name only the spec's store: beside MinIO it still keeps its own volume.
+
+    The plan (and so ``plan --why`` and the failure model) must not claim a dependency on
+    MinIO that the rendered values never use; Velero, beside it, does write to MinIO.
+    """
+    with_tempo = LOCAL.replace("tempo: {enabled: false}", "tempo: {enabled: true}", 1)
+    assert with_tempo != LOCAL
+    plan = plan_text(with_tempo)
+    assert any(c.get("tempo") for c in plan.clusters), "tempo is planned"
+    stores = {(e.consumer, e.provider) for e in plan.edges if e.capability == "object-storage"}
+    assert ("velero", "minio") in stores
+    assert not any(consumer == "tempo" for consumer, _ in stores)
+    assert not any(e.consumer == "tempo" and e.provider == "minio" for e in plan.edges)

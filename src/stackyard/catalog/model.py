@@ -364,6 +364,12 @@ class ObjectStoreUse(_Strict):
         description="It has nowhere to keep its data without an object store (plan error "
         "SY701); false: it falls back to its own volume.",
     )
+    platformStore: bool = Field(
+        default=True,
+        description="Without the spec's objectStorage it writes to the platform's own store "
+        "(MinIO on its cluster, S3 on AWS); false: only to objectStorage, else to its own "
+        "volume (its chart values name no other store).",
+    )
     values: StoreValues | None = Field(
         default=None,
         description="Where its chart values name the store, for validate and simulate; "

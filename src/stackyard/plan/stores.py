@@ -32,9 +32,13 @@ def object_store(platform: Platform, running: Collection[str]) -> Store:
 
 def component_store(platform: Platform, component: Component, running: Collection[str]) -> Store:
     """Where ``component`` keeps its data on a cluster running ``running`` (module policy)."""
-    local = platform.provider == "local" and platform.objectStorage is None
-    if component.localVolume and local:
-        return "filesystem"
+    if platform.objectStorage is None:
+        # Without an external store, a component whose values name only that store keeps
+        # its data on its own volume (Tempo), as does one set to on provider local (Loki).
+        if component.objectStore is not None and not component.objectStore.platformStore:
+            return "filesystem"
+        if component.localVolume and platform.provider == "local":
+            return "filesystem"
     return object_store(platform, running)
 
 
@@ -43,8 +47,10 @@ def writes_to_minio(platform: Platform, component: Component) -> bool:
 
     Not when the spec declares an external store (it replaces MinIO for every consumer),
     nor where the component keeps its data on its own volume (``localVolume`` on provider
-    local). The plan drops the object-storage dependency on MinIO there, so ``plan --why``
-    and the failure model do not claim a MinIO the rendered values never use.
+    local, or an entry whose ``objectStore.platformStore`` is false: Tempo's values name
+    only the spec's store). The plan drops the object-storage dependency on MinIO there,
+    so ``plan --why`` and the failure model do not claim a MinIO the rendered values never
+    use.
     """
     if platform.objectStorage is not None:
         return False
