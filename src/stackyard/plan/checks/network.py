@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import heapq
+from collections.abc import Iterable, Iterator, Sequence
 from itertools import combinations
 
 from stackyard.findings import Finding
@@ -17,6 +18,8 @@ _LABELS = {
     "serviceCIDR": "service CIDR",
     "loadBalancerPool": "load-balancer pool",
 }
+
+_Heap = list[tuple[int, int, int]]  # open ranges: (last address, cluster, range), by last
 
 
 def _ranges(
@@ -61,24 +64,63 @@ def overlap_across_clusters(context: CheckContext, emit: Emit) -> Iterable[Findi
     """
     mesh = context.settings.networking.clusterMesh.value
     eni = context.settings.networking.ciliumRoutingMode.value == "eni"
-    clusters = list(enumerate(context.platform.clusters))
-    for (i, a), (j, b) in combinations(clusters, 2):
-        for key_a, range_a, _ in _ranges(a, i, eni):
-            for key_b, range_b, path_b in _ranges(b, j, eni):
-                if "serviceCIDR" in (key_a, key_b) or not range_a.overlaps(range_b):
-                    continue
-                if key_a == key_b == "podCIDR" and not mesh:
-                    continue
-                why = (
-                    " (Cluster Mesh needs unique pod CIDRs)" if key_a == key_b == "podCIDR" else ""
-                )
-                yield emit(
-                    f"{_LABELS[key_b]} {range_b} of {b.name} overlaps the "
-                    f"{_LABELS[key_a]} {range_a} of {a.name}{why}",
-                    path_b,
-                    hint="give each cluster its own addresses",
-                    cluster=b.name,
-                )
+    clusters = context.platform.clusters
+    ranges = [list(_ranges(cluster, index, eni)) for index, cluster in enumerate(clusters)]
+    for i, j, k, m in overlapping_pairs(ranges, mesh):
+        key_a, range_a, _ = ranges[i][k]
+        key_b, range_b, path_b = ranges[j][m]
+        why = " (Cluster Mesh needs unique pod CIDRs)" if key_a == key_b == "podCIDR" else ""
+        yield emit(
+            f"{_LABELS[key_b]} {range_b} of {clusters[j].name} overlaps the "
+            f"{_LABELS[key_a]} {range_a} of {clusters[i].name}{why}",
+            path_b,
+            hint="give each cluster its own addresses",
+            cluster=clusters[j].name,
+        )
+
+
+def overlapping_pairs(
+    ranges: Sequence[Sequence[tuple[str, AddressRange, SpecPath]]], mesh: bool
+) -> list[tuple[int, int, int, int]]:
+    """Every cross-cluster overlap, in cluster-pair then range order.
+
+    ``(i, j, k, m)``: range ``k`` of cluster ``i`` meets range ``m`` of cluster ``j``,
+    ``i < j``. Service CIDRs never count; pod CIDRs meet each other only under Cluster
+    Mesh. A sweep over the ranges sorted by first address keeps the ranges still open
+    (heaps by last address, pod CIDRs apart so that repeated pod CIDRs without a mesh
+    are never walked): every open range overlaps the new one, so the cost is n log n
+    plus the overlaps found.
+    """
+    starts: list[tuple[int, int, int, int, int, bool]] = []
+    for i, cluster_ranges in enumerate(ranges):
+        for k, (key, value, _) in enumerate(cluster_ranges):
+            if key != "serviceCIDR":
+                start = (value.first.version, int(value.first), int(value.last))
+                starts.append((*start, i, k, key == "podCIDR"))
+    starts.sort()
+    pairs: list[tuple[int, int, int, int]] = []
+    version = 0
+    open_ranges: tuple[_Heap, _Heap] = ([], [])
+    for v, first, last, i, k, pod in starts:
+        if v != version:  # IPv4 and IPv6 ranges never overlap
+            version, open_ranges = v, ([], [])
+        for heap in open_ranges:
+            while heap and heap[0][0] < first:
+                heapq.heappop(heap)
+        others, pods = open_ranges
+        for j, m in _open_of_other_clusters(others, pods if mesh or not pod else [], i):
+            pairs.append((j, i, m, k) if j < i else (i, j, k, m))
+        own: _Heap = pods if pod else others
+        heapq.heappush(own, (last, i, k))
+    pairs.sort()
+    return pairs
+
+
+def _open_of_other_clusters(others: _Heap, pods: _Heap, cluster: int) -> Iterator[tuple[int, int]]:
+    for heap in (others, pods):
+        for _, j, m in heap:
+            if j != cluster:
+                yield j, m
 
 
 @check("SY103", "Load-balancer pool outside the node network", "error")
