@@ -8,6 +8,7 @@ normalise those and evaluate with ``semantic_version.NpmSpec``.
 
 from __future__ import annotations
 
+import functools
 import re
 
 import semantic_version
@@ -24,8 +25,11 @@ def normalise_constraint(constraint: str) -> str:
     return " ".join(text.split())
 
 
+@functools.lru_cache(maxsize=512)
 def kube_version_allowed(constraint: str, version: str) -> bool:
     """Whether ``version`` (``major.minor.patch``) satisfies the chart constraint.
+
+    Cached: a fleet asks the same few questions once per component per cluster.
 
     Raises:
         ValueError: the constraint cannot be parsed.

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 
 from stackyard.findings import Finding
 from stackyard.plan.checks.base import CheckContext, Emit, check
+from stackyard.plan.model import ClusterPlan
 from stackyard.spec.units import format_duration, parse_duration
 
 MIN_REFRESH = 3600.0
@@ -31,10 +32,13 @@ def app_clusters_stand_alone(context: CheckContext, emit: Emit) -> Iterable[Find
     buffer (cache interval, WAL, disk); a hard need, or a buffer set to zero, makes mgmt
     a runtime dependency of the app cluster.
     """
+    by_name: dict[str, ClusterPlan] = {}
+    for cluster_plan in context.clusters:
+        by_name.setdefault(cluster_plan.name, cluster_plan)  # the first, as a scan finds it
     for edge in context.edges:
         if edge.provider_cluster == edge.cluster:
             continue
-        plan = next(p for p in context.clusters if p.name == edge.cluster)
+        plan = by_name[edge.cluster]
         if plan.cluster.role != "app":
             continue
         hard = edge.runtime == "hard"
