@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from stackyard.catalog import Catalog, Component
@@ -79,13 +80,22 @@ class ClusterPlan:
         """The cluster name."""
         return self.cluster.name
 
+    @cached_property
+    def _by_name(self) -> dict[str, PlannedComponent]:
+        # Render and simulate ask hundreds of thousands of times on a large fleet; a scan of
+        # ``components`` per question made them quadratic. The first entry wins, as the scan did.
+        by_name: dict[str, PlannedComponent] = {}
+        for planned in self.components:
+            by_name.setdefault(planned.name, planned)
+        return by_name
+
     def has(self, name: str) -> bool:
         """Whether component ``name`` runs here."""
-        return any(p.name == name for p in self.components)
+        return name in self._by_name
 
     def get(self, name: str) -> PlannedComponent | None:
         """The planned component ``name``, if it runs here."""
-        return next((p for p in self.components if p.name == name), None)
+        return self._by_name.get(name)
 
     def source(self, name: str) -> SpecPath:
         """Where the spec decided about ``name`` here: its override, else the cluster."""
@@ -119,9 +129,20 @@ class Plan:
         """Findings of error severity."""
         return [f for f in self.findings if f.severity == "error"]
 
+    @cached_property
+    def _clusters_by_name(self) -> dict[str, ClusterPlan]:
+        by_name: dict[str, ClusterPlan] = {}
+        for cluster in self.clusters:
+            by_name.setdefault(cluster.name, cluster)
+        return by_name
+
     def cluster(self, name: str) -> ClusterPlan:
-        """The plan of cluster ``name``."""
-        return next(c for c in self.clusters if c.name == name)
+        """The plan of cluster ``name``.
+
+        Raises:
+            KeyError: no cluster of the plan has that name.
+        """
+        return self._clusters_by_name[name]
 
     def install_order(self) -> list[tuple[int, list[str]]]:
         """Waves in order, each with the components that sync in it."""

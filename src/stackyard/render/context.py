@@ -6,9 +6,11 @@ re-derive placement or settings, so the output always agrees with ``stackyard pl
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import PurePosixPath
+from typing import Any, TypeVar, cast
 
 from stackyard.catalog import Catalog, Component
 from stackyard.plan import ClusterPlan, Plan
@@ -20,6 +22,8 @@ COMPONENT_LABEL_PREFIX = "component.stackyard.dev"
 ENABLED = "enabled"
 IN_CLUSTER = "https://kubernetes.default.svc"
 PROJECT = "platform"
+
+T = TypeVar("T")
 
 
 def component_label(name: str) -> str:
@@ -94,9 +98,35 @@ class RenderContext:
         labels.update(cluster.cluster.labels)
         return dict(sorted(labels.items()))
 
+    @cached_property
+    def _running(self) -> dict[str, list[ClusterPlan]]:
+        running: dict[str, list[ClusterPlan]] = {}
+        for cluster in self.plan.clusters:
+            for planned in cluster.components:
+                clusters = running.setdefault(planned.name, [])
+                if not clusters or clusters[-1] is not cluster:
+                    clusters.append(cluster)
+        return running
+
     def clusters_running(self, name: str) -> list[ClusterPlan]:
-        """Clusters on which component ``name`` runs."""
-        return [c for c in self.plan.clusters if c.has(name)]
+        """Clusters on which component ``name`` runs, in the plan's order."""
+        return list(self._running.get(name, ()))
+
+    @cached_property
+    def _derived(self) -> dict[Callable[[RenderContext], Any], Any]:
+        return {}
+
+    def derived(self, build: Callable[[RenderContext], T]) -> T:
+        """``build(self)``, computed once per context.
+
+        For facts about the whole fleet that renderers of every cluster read (the traffic
+        edges, for one): computed per cluster they made a render quadratic in the number of
+        clusters. ``build`` is the key, so pass a module-level function; treat the result
+        as read-only.
+        """
+        if build not in self._derived:
+            self._derived[build] = build(self)
+        return cast(T, self._derived[build])
 
 
 def application_of(component: Component) -> str | None:

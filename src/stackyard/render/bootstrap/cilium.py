@@ -70,11 +70,24 @@ def cilium_component(context: RenderContext) -> Component:
     return component
 
 
+def _by_cluster(context: RenderContext) -> dict[str, Values]:
+    return {}
+
+
 def bootstrap_values(context: RenderContext, cluster: ClusterPlan) -> Values:
-    """The values Argo CD will use on ``cluster``, without the user's Git overrides."""
-    component = cilium_component(context)
-    values = merge_values(common_values(context, component), edition_values(context, component))
-    return merge_values(values, cluster_values(context, cluster, component, VALUE_BUILDERS))
+    """The values Argo CD will use on ``cluster``, without the user's Git overrides.
+
+    Computed once per cluster and render (four node-bootstrap files ask, and with Cluster
+    Mesh each answer lists every other cluster); the caller must not change them.
+    """
+    cache = context.derived(_by_cluster)
+    if cluster.name not in cache:
+        component = cilium_component(context)
+        values = merge_values(common_values(context, component), edition_values(context, component))
+        cache[cluster.name] = merge_values(
+            values, cluster_values(context, cluster, component, VALUE_BUILDERS)
+        )
+    return cache[cluster.name]
 
 
 def replaces_kube_proxy(values: Values) -> bool:

@@ -121,6 +121,40 @@ def traffic_edges(context: RenderContext) -> list[Edge]:
     ]
 
 
+@dataclass(frozen=True)
+class TrafficIndex:
+    """The traffic edges of the fleet, indexed by the questions the policies ask.
+
+    Built once per render (:meth:`RenderContext.derived`): every component of every cluster
+    asks about its own edges, and scanning the fleet's edges for each made render quadratic
+    in the number of clusters.
+    """
+
+    by_consumer: dict[tuple[str, str], list[Edge]]
+    """(cluster, consumer) → its traffic edges, in the plan's order."""
+    reached_from_elsewhere: frozenset[tuple[str, str]]
+    """(provider cluster, provider) pairs that a consumer on another cluster reaches."""
+    local_consumers: dict[tuple[str, str], set[str]]
+    """(cluster, provider namespace) → namespaces of consumers on the same cluster."""
+
+
+def traffic_index(context: RenderContext) -> TrafficIndex:
+    """Index :func:`traffic_edges`; call it through ``context.derived(traffic_index)``."""
+    by_consumer: dict[tuple[str, str], list[Edge]] = {}
+    remote: set[tuple[str, str]] = set()
+    local: dict[tuple[str, str], set[str]] = {}
+    for edge in traffic_edges(context):
+        by_consumer.setdefault((edge.cluster, edge.consumer), []).append(edge)
+        if edge.cluster != edge.provider_cluster:
+            remote.add((edge.provider_cluster, edge.provider))
+        else:
+            namespace = _namespace(context, edge.provider)
+            local.setdefault((edge.cluster, namespace), set()).add(
+                _namespace(context, edge.consumer)
+            )
+    return TrafficIndex(by_consumer, frozenset(remote), local)
+
+
 def _namespace(context: RenderContext, component: str) -> str:
     return context.component(component).namespace
 
@@ -145,12 +179,7 @@ def is_exposed(context: RenderContext, cluster: ClusterPlan, planned: PlannedCom
         return True
     if any(n.capability == "sso" for n in component.needs):
         return True
-    return any(
-        e.provider == planned.name
-        and e.provider_cluster == cluster.name
-        and e.cluster != cluster.name
-        for e in traffic_edges(context)
-    )
+    return (cluster.name, planned.name) in context.derived(traffic_index).reached_from_elsewhere
 
 
 def dependency_peers(
@@ -159,10 +188,8 @@ def dependency_peers(
     """Egress peers of one component: its providers, the world where it needs it."""
     peers: list[Peer] = []
     mesh = cluster.has("cilium-clustermesh")
-    edges = [e for e in traffic_edges(context) if e.cluster == cluster.name]
+    edges = context.derived(traffic_index).by_consumer.get((cluster.name, planned.name), [])
     for edge in edges:
-        if edge.consumer != planned.name:
-            continue
         namespace = _namespace(context, edge.provider)
         if edge.provider_cluster == cluster.name:
             peers.append(Peer("namespace", namespace))
@@ -170,7 +197,7 @@ def dependency_peers(
             peers.append(WORLD)
             if mesh:
                 peers.append(Peer("remote", namespace, edge.provider_cluster))
-    served = {e.capability for e in edges if e.consumer == planned.name}
+    served = {e.capability for e in edges}
     for need in planned.component.needs:
         if need.capability in OUTSIDE_SERVICES and need.optional and need.capability not in served:
             peers.append(WORLD)
@@ -184,14 +211,8 @@ def dependency_peers(
 
 def dependent_peers(context: RenderContext, cluster: ClusterPlan, namespace: str) -> list[Peer]:
     """Ingress peers of a namespace: consumers on this cluster of what runs in it."""
-    peers = set()
-    for edge in traffic_edges(context):
-        if edge.cluster != cluster.name or edge.provider_cluster != cluster.name:
-            continue
-        consumer_namespace = _namespace(context, edge.consumer)
-        if _namespace(context, edge.provider) == namespace and consumer_namespace != namespace:
-            peers.add(Peer("namespace", consumer_namespace))
-    return sorted(peers)
+    consumers = context.derived(traffic_index).local_consumers.get((cluster.name, namespace), ())
+    return sorted({Peer("namespace", n) for n in consumers if n != namespace})
 
 
 def scraper_namespaces(cluster: ClusterPlan) -> list[str]:
