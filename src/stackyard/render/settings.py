@@ -245,6 +245,9 @@ class RenderSettings:
         self._settings: dict[tuple[RecordedSettingName, str], RenderedSetting] = {}
         self._rules: list[AdmissionRule] = []
         self._charts: dict[tuple[str, str], _Chart] = {}
+        # The same rules and charts by cluster, for admission_on (simulate asks per cluster).
+        self._rules_on: dict[str, list[AdmissionRule]] = {}
+        self._charts_on: dict[str, list[tuple[tuple[str, str], _Chart]]] = {}
         self._backups: list[BackupSchedule] = []
         self._buckets: dict[tuple[str, str], list[Bucket]] = {}
         self._stores: dict[tuple[str, str], dict[str, Written]] = {}
@@ -261,8 +264,21 @@ class RenderSettings:
     @property
     def admission(self) -> list[AdmissionRule]:
         """Rendered policies, then every chart webhook with its rendered or default policy."""
-        rules = list(self._rules)
-        for (cluster, _), chart in sorted(self._charts.items()):
+        return [*self._rules, *self._webhook_rules(sorted(self._charts.items()))]
+
+    def admission_on(self, cluster: str) -> list[AdmissionRule]:
+        """The admission rules of ``cluster``, in the order of :attr:`admission`.
+
+        Built from that cluster's records alone: simulate asks for every cluster, and
+        building the fleet's rules for each made its model quadratic in the fleet size.
+        """
+        charts = sorted(self._charts_on.get(cluster, []))
+        return [*self._rules_on.get(cluster, []), *self._webhook_rules(charts)]
+
+    @staticmethod
+    def _webhook_rules(charts: list[tuple[tuple[str, str], _Chart]]) -> list[AdmissionRule]:
+        rules = []
+        for (cluster, _), chart in charts:
             for webhook in chart.component.admission:
                 written = chart.hits.get(webhook.name)
                 policy = webhook.failurePolicy
@@ -281,10 +297,6 @@ class RenderSettings:
                     )
                 )
         return rules
-
-    def admission_on(self, cluster: str) -> list[AdmissionRule]:
-        """The admission rules of ``cluster``."""
-        return [rule for rule in self.admission if rule.cluster == cluster]
 
     def backups(self, cluster: str, kind: BackupKind) -> list[BackupSchedule]:
         """The rendered backups of ``kind`` on ``cluster``, in the order written."""
@@ -372,7 +384,9 @@ class RenderSettings:
             for kind, field, value in found:
                 written = _written(document, path, field, value)
                 if kind == "admission":
-                    self._rules.append(_policy_rule(cluster, manifest, written))
+                    rule = _policy_rule(cluster, manifest, written)
+                    self._rules.append(rule)
+                    self._rules_on.setdefault(rule.cluster, []).append(rule)
                 else:
                     self._put("secret-refresh-interval", cluster, written)
 
@@ -391,7 +405,10 @@ class RenderSettings:
         """
         clusters = list(clusters)
         for cluster in clusters:
-            self._charts.setdefault((cluster, component.name), _Chart(component, {}))
+            chart_key = (cluster, component.name)
+            if chart_key not in self._charts:
+                self._charts[chart_key] = _Chart(component, {})
+                self._charts_on.setdefault(cluster, []).append((chart_key, self._charts[chart_key]))
         wanted: list[tuple[str, Path, Any]] = []
         for webhook in component.admission:
             if webhook.valuesKey is None:

@@ -377,6 +377,7 @@ def _data_path_functions(plan: Plan, settings: RenderedSettings) -> list[Functio
     """Ingress, DNS, and the cluster services every application relies on."""
     texts = load_functions().platform
     functions: list[FunctionInstance] = []
+    meshed = [c.name for c in plan.clusters if c.has("cilium-clustermesh")]
     for cluster in plan.clusters:
         name = cluster.name
         dns = service_id(CLUSTER_DNS, name)
@@ -403,11 +404,7 @@ def _data_path_functions(plan: Plan, settings: RenderedSettings) -> list[Functio
                     settings.buffer("cert-renew-before", name, name),
                 )
             )
-        mesh = [
-            service_id("cilium-clustermesh", other.name)
-            for other in plan.clusters
-            if other.name != name and other.has("cilium-clustermesh")
-        ]
+        mesh = [service_id("cilium-clustermesh", other) for other in meshed if other != name]
         if mesh and cluster.has("cilium-clustermesh"):
             functions.append(
                 _instance(
