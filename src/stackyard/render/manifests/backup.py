@@ -99,15 +99,17 @@ def _external_config(external: ExternalStore, spec: Manifest) -> dict[str, str]:
     return config
 
 
-def _object_store_provider(context: RenderContext, cluster: ClusterPlan) -> Edge | None:
+def _velero_stores(context: RenderContext) -> dict[str, Edge]:
+    """Cluster → the first edge of its Velero to object storage (one pass over the fleet)."""
+    stores: dict[str, Edge] = {}
     for edge in context.plan.edges:
-        if (
-            edge.cluster == cluster.name
-            and edge.consumer == "velero"
-            and edge.capability == "object-storage"
-        ):
-            return edge
-    return None
+        if edge.consumer == "velero" and edge.capability == "object-storage":
+            stores.setdefault(edge.cluster, edge)
+    return stores
+
+
+def _object_store_provider(context: RenderContext, cluster: ClusterPlan) -> Edge | None:
+    return context.derived(_velero_stores).get(cluster.name)
 
 
 def storage_location(context: RenderContext, cluster: ClusterPlan) -> Manifest:
