@@ -62,6 +62,7 @@ from stackyard.render.marker import (
 )
 from stackyard.render.metadata import RenderMetadata
 from stackyard.render.tree import RenderedTree, RenderError
+from stackyard.wording import first_few
 
 OPTION = "DIR"  # the argument of `stackyard render SPEC DIR` that names the folder
 LOCK_WAIT_SECONDS = 60.0
@@ -154,12 +155,6 @@ def _refuse_reserved(tree: RenderedTree) -> None:
             raise RenderError(f"refusing to write {path}: the name is reserved")
 
 
-def _listing(paths: list[str]) -> str:
-    shown = ", ".join(paths[:MAX_LISTED])
-    more = len(paths) - MAX_LISTED
-    return shown + (f" and {more} more" if more > 0 else "")
-
-
 def _conflicts(
     tree: RenderedTree, disk: _Disk, owned: set[str], force: bool, output: Path
 ) -> list[str]:
@@ -190,7 +185,7 @@ def _conflicts(
     if unowned and not force:
         message = (
             f"{len(unowned)} files that stackyard render did not write would be overwritten: "
-            f"{_listing(unowned)}; nothing was written"
+            f"{first_few(unowned, MAX_LISTED)}; nothing was written"
         )
         hint = "move them away, render into another folder, or pass --force to overwrite them"
         raise InputError([Problem(Location(str(output)), OPTION, message, hint)])

@@ -173,10 +173,7 @@ def by_units(units: Sequence[Unit], detail: str, looks_for: str) -> DetectorResu
     return missing(looks_for, detail, gaps=gaps, units=units)
 
 
-def names_and_more(names: Sequence[str], shown: int = 8) -> str:
-    """``a, b, c and 4 more``: the first ``shown`` names of a detail, then how many more."""
-    more = len(names) - shown
-    return ", ".join(names[:shown]) + (f" and {more} more" if more > 0 else "")
+NAMES_SHOWN = 8  # names a detail lists before "and K more"
 
 
 def first_set(stacks: Iterable[ValuesStack], *paths: Sequence[str | int]) -> list[Hit]:

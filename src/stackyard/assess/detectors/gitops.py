@@ -6,6 +6,7 @@ from collections import Counter
 from pathlib import PurePosixPath
 
 from stackyard.assess.detectors.base import (
+    NAMES_SHOWN,
     Detector,
     DetectorResult,
     FunctionDetector,
@@ -14,7 +15,6 @@ from stackyard.assess.detectors.base import (
     file_evidence,
     in_terms,
     missing,
-    names_and_more,
     partial,
     uncounted_evidence,
     unit,
@@ -24,7 +24,7 @@ from stackyard.assess.inputs import RepositoryIndex
 from stackyard.assess.inputs.repopaths import in_repository
 from stackyard.assess.inputs.terraform import TerraformBlock
 from stackyard.assess.model import Evidence
-from stackyard.wording import counted
+from stackyard.wording import counted, first_few
 
 ARGO_KINDS = ("Application", "ApplicationSet")
 FLUX_KINDS = ("HelmRelease", "Kustomization")
@@ -119,7 +119,7 @@ def _self_heal(index: RepositoryIndex, looks_for: str) -> DetectorResult:
         )
         return partial(
             evidence,
-            f"{detail}; without {without}: {names_and_more([r.name for r in unhealed])}",
+            f"{detail}; without {without}: {first_few([r.name for r in unhealed], NAMES_SHOWN)}",
             looks_for,
             gaps=gaps,
             units=units,

@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from stackyard.assess.detectors.base import (
+    NAMES_SHOWN,
     Detector,
     DetectorResult,
     FunctionDetector,
@@ -24,7 +25,6 @@ from stackyard.assess.detectors.base import (
     by_units,
     distinct_things,
     missing,
-    names_and_more,
     partial,
     unit,
     units_phrase,
@@ -34,6 +34,7 @@ from stackyard.assess.inputs.charts import runs_workloads
 from stackyard.assess.inputs.located import Located
 from stackyard.assess.inputs.releases import Release
 from stackyard.assess.model import Unit, noted
+from stackyard.wording import first_few
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,7 @@ class Coverage:
             parts.append(units_phrase(self.workloads, "workloads"))
         phrase = f"{field} on " + " and ".join(parts)
         if self.unknown:
-            names = names_and_more(self.unknown)
+            names = first_few(self.unknown, NAMES_SHOWN)
             phrase += (
                 f" ({len(self.unknown)} of them unknown: chart or values file known "
                 f"only at run time: {names})"

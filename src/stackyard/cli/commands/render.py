@@ -20,7 +20,7 @@ from stackyard.cli.output import (
 )
 from stackyard.cli.progress import progress_display
 from stackyard.cli.results import exit_status, refused
-from stackyard.wording import counted
+from stackyard.wording import counted, first_few
 
 SHOWN_PATHS = 5
 """Paths a summary line names (files edited by hand, files left alone) before "and N more"."""
@@ -99,14 +99,15 @@ def _summary(result: RenderResult) -> None:
     if report.edited:
         warn(
             f"warning: overwrote {counted(len(report.edited), 'rendered file')} edited by hand "
-            f"since the last render: {_first_few(report.edited)}; put such changes in overrides/"
+            f"since the last render: {first_few(report.edited, SHOWN_PATHS)}; "
+            "put such changes in overrides/"
         )
     if report.cleaned:
         notice(f"removed {counted(len(report.cleaned), 'leftover')} of an interrupted render")
     if report.unknown:
         notice(
             f"left {counted(len(report.unknown), 'file')} stackyard did not write alone: "
-            f"{_first_few(report.unknown)}"
+            f"{first_few(report.unknown, SHOWN_PATHS)}"
         )
     if result.commit_requested:
         if result.commit is None:
@@ -115,9 +116,3 @@ def _summary(result: RenderResult) -> None:
             notice(f"committed the render as {result.commit}")
     if result.path_warning:
         warn(f"warning: {result.path_warning}")
-
-
-def _first_few(paths: tuple[str, ...]) -> str:
-    """The first paths, and how many more there are: a summary, not a listing."""
-    more = len(paths) - SHOWN_PATHS
-    return ", ".join(paths[:SHOWN_PATHS]) + (f" and {more} more" if more > 0 else "")
