@@ -113,15 +113,14 @@ class RenderCheck:
 @dataclass(frozen=True)
 class _Render:
     plan: Plan
-    tree: RenderedTree
-    metadata: RenderMetadata
+    tree: RenderedTree  # carries its RenderMetadata
 
 
 def _render(spec: Path, progress: Progress) -> _Render:
     plan = plan_without_errors(spec)
     digest = hashlib.sha256(read_input_bytes(spec, max_bytes=MAX_SPEC_BYTES, what="the spec"))
     tree = render_plan(plan, progress, spec_digest=f"sha256:{digest.hexdigest()}")
-    return _Render(plan, tree, tree.metadata)
+    return _Render(plan, tree)
 
 
 def _check_usage(*, check: bool, force: bool, commit: bool, message: str | None) -> None:
@@ -176,11 +175,11 @@ def render(
             return
         present = [path for path, _ in built.tree] + [MARKER]
         released = sorted(set(report.released) | set(report.deleted))
-        text = commit_message(built.metadata, message)
+        text = commit_message(built.tree.metadata, message)
         made.append(commit_render(target, present, released, text))
 
     report = write_tree(
-        built.tree, directory, built.metadata, force=force, on_wait=on_wait, then=record
+        built.tree, directory, built.tree.metadata, force=force, on_wait=on_wait, then=record
     )
     return RenderResult(
         spec=spec,
@@ -189,7 +188,7 @@ def render(
         commit_requested=commit,
         commit=made[0] if made else None,
         path_warning=path_mismatch(directory, built.plan.spec.platform.gitops.path),
-        metadata=built.metadata,
+        metadata=built.tree.metadata,
         settings=tuple(built.tree.settings.settings),
     )
 
@@ -218,5 +217,5 @@ def check_render(
     """
     _check_usage(check=True, force=force, commit=commit, message=message)
     built = _render(spec, progress)
-    differences = check_tree(built.tree, directory, built.metadata, on_wait=on_wait)
+    differences = check_tree(built.tree, directory, built.tree.metadata, on_wait=on_wait)
     return RenderCheck(spec, directory, tuple(differences))
