@@ -30,6 +30,7 @@ from stackyard.catalog.settings import (
     SettingValue,
     value_text,
 )
+from stackyard.plan.clustermesh import LARGEST_MAX_CLUSTERS
 from stackyard.spec import Platform
 
 SpecPath = tuple[str | int, ...]
@@ -172,6 +173,10 @@ def resolve_settings(platform: Platform) -> Settings:
     name = "networking.clusterMesh"
     if net.clusterMesh != "auto":
         mesh = Setting(name, net.clusterMesh == "on", SPEC, ("networking", "clusterMesh"))
+    elif cni.value == "cilium" and len(platform.clusters) > LARGEST_MAX_CLUSTERS:
+        mesh = Setting(
+            name, False, f"more than the {LARGEST_MAX_CLUSTERS} clusters one mesh connects"
+        )
     elif cni.value == "cilium" and len(platform.clusters) > 1:
         mesh = Setting(name, True, "Cilium with several clusters")
     else:

@@ -261,8 +261,17 @@ class Networking(_Spec):
         default="auto", description="NLB target type on AWS; ip needs VPC-routable pod IPs."
     )
     clusterMesh: Literal["auto", "on", "off"] = Field(
-        default="auto", description="Cilium Cluster Mesh; auto: on with Cilium and 2+ clusters."
+        default="auto",
+        description="Cilium Cluster Mesh; auto: on with Cilium and 2 to 511 clusters.",
     )
+
+    @field_validator("clusterMesh", mode="before")
+    @classmethod
+    def _switch_read_as_boolean(cls, value: object) -> object:
+        # YAML 1.1, which PyYAML reads, turns an unquoted on/off into true/false.
+        if isinstance(value, bool):
+            return "on" if value else "off"
+        return value
 
 
 class Observability(_Spec):

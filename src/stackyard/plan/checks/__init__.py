@@ -19,6 +19,7 @@ from stackyard.plan.checks.base import Check, CheckContext, FunctionCheck, check
 ALL_CHECKS: tuple[Check, ...] = (
     network.overlap_within_cluster,
     network.overlap_across_clusters,
+    network.mesh_within_cilium_limit,
     network.pool_in_node_network,
     network.node_range_fits_nodes,
     network.kubeadm_needs_cidrs,

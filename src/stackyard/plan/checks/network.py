@@ -8,6 +8,7 @@ from itertools import combinations
 
 from stackyard.findings import Finding
 from stackyard.plan.checks.base import CheckContext, Emit, check
+from stackyard.plan.clustermesh import LARGEST_MAX_CLUSTERS
 from stackyard.plan.model import SpecPath
 from stackyard.spec import Cluster
 from stackyard.spec.units import AddressRange
@@ -121,6 +122,28 @@ def _open_of_other_clusters(others: _Heap, pods: _Heap, cluster: int) -> Iterato
         for _, j, m in heap:
             if j != cluster:
                 yield j, m
+
+
+@check("SY106", "Cluster Mesh larger than Cilium connects", "error")
+def mesh_within_cilium_limit(context: CheckContext, emit: Emit) -> Iterable[Finding]:
+    """Cluster Mesh larger than Cilium connects.
+
+    Cilium numbers the clusters of one mesh from 1 to its ``maxConnectedClusters``,
+    which is 255, or 511 at the cost of half the cluster-local identities; a larger
+    mesh cannot be built. Above 255 clusters Stackyard sets 511 on every cluster, the
+    same on all as Cilium requires; the value cannot change on a running cluster, so a
+    mesh that grows past 255 must be planned for 511 before its clusters are built.
+    """
+    mesh = context.settings.networking.clusterMesh
+    clusters = len(context.platform.clusters)
+    if mesh.value and clusters > LARGEST_MAX_CLUSTERS:
+        yield emit(
+            f"Cluster Mesh is on for {clusters} clusters; Cilium connects at most "
+            f"{LARGEST_MAX_CLUSTERS} in one mesh",
+            mesh.path or ("networking", "clusterMesh"),
+            hint="set networking.clusterMesh: off, or split the clusters into platforms "
+            f"of at most {LARGEST_MAX_CLUSTERS}",
+        )
 
 
 @check("SY103", "Load-balancer pool outside the node network", "error")

@@ -11,6 +11,11 @@ server (RFC 2136) elsewhere.
 from __future__ import annotations
 
 from stackyard.plan import ClusterPlan
+from stackyard.plan.clustermesh import (
+    DEFAULT_MAX_CLUSTERS,
+    cluster_id,
+    max_connected_clusters,
+)
 from stackyard.render.addresses import public_host
 from stackyard.render.context import RenderContext
 from stackyard.render.valuebuilders.provider import aws_region, load_balancer_annotations
@@ -21,13 +26,13 @@ MESH_PORT = 2379
 
 
 def _cilium(context: RenderContext, cluster: ClusterPlan) -> Values:
+    meshed = cluster.has("cilium-clustermesh")
     values: Values = {
         # kube-proxy is replaced, so the agent cannot use the kubernetes Service.
         "k8sServiceHost": context.api_host(cluster),
         "k8sServicePort": 6443,
-        # Cluster Mesh needs a unique name and id (1..255) per cluster; the spec order
-        # keeps ids stable as long as clusters are only appended.
-        "cluster": {"name": cluster.name, "id": cluster.index + 1},
+        # Cluster Mesh needs a unique name and id per cluster (plan.clustermesh).
+        "cluster": {"name": cluster.name, "id": cluster_id(cluster.index, meshed)},
     }
     mode = context.plan.settings.networking.ciliumRoutingMode.value
     pod_cidr = cluster.cluster.network.podCIDR
@@ -50,7 +55,7 @@ def _cilium(context: RenderContext, cluster: ClusterPlan) -> Values:
     values["hubble"] = {"relay": {"enabled": hubble}, "ui": {"enabled": hubble}}
     if cluster.has("metallb"):
         values["l2announcements"] = {"enabled": False}
-    if cluster.has("cilium-clustermesh"):
+    if meshed:
         values["clustermesh"] = _clustermesh(context, cluster)
     return values
 
@@ -83,7 +88,13 @@ def _clustermesh(context: RenderContext, cluster: ClusterPlan) -> Values:
         else:
             entry["address"] = public_host(context, "clustermesh", peer.name)
         peers.append(entry)
-    return {"apiserver": {"service": service}, "config": {"enabled": True, "clusters": peers}}
+    mesh: Values = {"apiserver": {"service": service}}
+    maximum = max_connected_clusters(len(peers) + 1)
+    if maximum != DEFAULT_MAX_CLUSTERS:
+        # The same on every cluster of the mesh, as Cilium requires: all list the same peers.
+        mesh["maxConnectedClusters"] = maximum
+    mesh["config"] = {"enabled": True, "clusters": peers}
+    return mesh
 
 
 def _metallb(context: RenderContext, cluster: ClusterPlan) -> Values:
