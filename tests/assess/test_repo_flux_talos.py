@@ -24,6 +24,7 @@ EXPERT = {
     "finops": 1,
     "developer-portal": 1,
     "resilience-testing": 1,
+    "mesh-apis": 1,
 }
 CILIUM = "kubernetes/apps/kube-system/cilium/app"
 TALOS = "talos"

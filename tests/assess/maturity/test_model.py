@@ -27,6 +27,7 @@ AREAS = {
     "finops",
     "developer-portal",
     "resilience-testing",
+    "mesh-apis",
 }
 GOOD = """\
 version: 1

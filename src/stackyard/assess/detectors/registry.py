@@ -11,6 +11,7 @@ from stackyard.assess.detectors import (
     fleet,
     gitops,
     identity,
+    mesh,
     network,
     observability,
     policy,
@@ -37,6 +38,7 @@ ALL_DETECTORS: tuple[Detector, ...] = (
     *tenancy.DETECTORS,
     *fleet.DETECTORS,
     *adoption.DETECTORS,
+    *mesh.DETECTORS,
 )
 
 

@@ -86,6 +86,12 @@ KEPT_GROUPS = frozenset(
         "velero.io",
         "volsync.backube",
         "grafana.integreatly.org",
+        # Service mesh and API gateways (detectors/mesh.py)
+        "networking.istio.io",
+        "install.istio.io",
+        "gateway.envoyproxy.io",
+        "configuration.konghq.com",
+        "policy.linkerd.io",
     }
 )
 # Kinds only counted and cited (never read field by field): kept as evidence alone.
