@@ -17,10 +17,23 @@ commits compact JSON into the package:
   of every CRD, descriptions stripped; ``crds/index.json`` maps ``group/version/Kind``
   to its file, scope and provenance.
 
+Projects ../shared lacks are pinned here (``UPSTREAM_CRDS``, ``UPSTREAM_CHARTS``,
+``BACKSTAGE``: repository, tag and commit) and read with ``--extra-sources DIR``: a folder
+holding each repository as a Git clone (``owner+name/repo``, ``owner+name`` or
+``owner/name``) or, for repositories too large to clone, the pinned files alone under
+``owner+name/<commit>/<path>`` (``--list-extra-files`` prints their raw URLs and where to
+put them). Nothing upstream is committed, only what is derived from it. Without the
+option the derived files of the last build that had the sources are kept as they are.
+
+- ``backstage/<Name>.schema.json``: the JSON schemas of Backstage's catalog model
+  (entity envelope, metadata and the kinds), descriptions and examples stripped, and
+  ``backstage/index.json`` with their provenance.
+
 The output is deterministic: files are rewritten whole with sorted keys, and stale files
 are removed. Run it again after changing the catalog or ``../shared``.
 
-Usage: python scripts/build_reference_data.py [--shared ../shared] [--check]
+Usage: python scripts/build_reference_data.py [--shared ../shared] [--extra-sources DIR]
+       [--check] [--list-extra-files]
 """
 
 from __future__ import annotations
@@ -32,6 +45,7 @@ import re
 import subprocess
 import sys
 import tarfile
+import tempfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -63,6 +77,113 @@ NO_KEY_TREE = {
     "mimir-distributed": "values.yaml not collected: the repository is over the fetch limit "
     "and the indexed copy is chart 5.7.0, not the pinned version",
 }
+
+
+@dataclass(frozen=True)
+class Upstream:
+    """Files of one upstream project at a pinned tag, for what ../shared does not hold."""
+
+    project: str
+    repository: str  # owner/name on GitHub
+    ref: str  # the release tag
+    commit: str  # the tag's commit, which the files are read at
+    paths: tuple[str, ...]  # files, or (for a chart) the chart's folder
+
+    def provenance(self) -> dict[str, str]:
+        """The index's provenance fields, as ``crd_provenance`` writes them."""
+        return {"upstream": self.repository, "ref": self.ref, "commit": self.commit}
+
+
+_ENVOY_GATEWAY = ("envoyproxy/gateway", "v1.9.0", "39763b1c07ec30a5526fe70434a2cfe4181de642")
+_ENVOY_CRDS = "charts/gateway-helm/charts/crds/crds/generated/gateway.envoyproxy.io_"
+_ISTIO = ("istio/istio", "1.30.3", "56df41f63e513f834c9a3af33d8aed82d1d961f2")
+
+# CRDs of projects ../shared/crds lacks. Envoy Gateway's are the plain files its chart's
+# `crds` subchart installs (the gateway-crds-helm copies are wrapped in Helm conditions).
+UPSTREAM_CRDS = (
+    Upstream(
+        "envoy-gateway",
+        *_ENVOY_GATEWAY,
+        tuple(
+            f"{_ENVOY_CRDS}{name}.yaml"
+            for name in (
+                "backends",
+                "backendtrafficpolicies",
+                "clienttrafficpolicies",
+                "envoyextensionpolicies",
+                "envoypatchpolicies",
+                "envoyproxies",
+                "httproutefilters",
+                "securitypolicies",
+            )
+        ),
+    ),
+    Upstream(
+        "kiali",
+        "kiali/kiali-operator",
+        "v2.29.0",
+        "c8bd73c2b242930b43de32ef5dff2ef01925f5d2",
+        ("crd-docs/crd/kiali.io_kialis.yaml",),
+    ),
+)
+
+# Charts ../shared/charts lacks, by the name the catalog installs them under, and the
+# version (the chart version the release publishes) they are pinned at.
+UPSTREAM_CHARTS: dict[tuple[str, str], Upstream] = {
+    ("cni", "1.30.3"): Upstream("istio-cni", *_ISTIO, ("manifests/charts/istio-cni",)),
+    ("ztunnel", "1.30.3"): Upstream("ztunnel", *_ISTIO, ("manifests/charts/ztunnel",)),
+    ("gateway-helm", "v1.9.0"): Upstream(
+        "envoy-gateway", *_ENVOY_GATEWAY, ("charts/gateway-helm",)
+    ),
+}
+
+# Charts ../shared/charts holds whose key trees are built even before the catalog pins
+# them, at this version (their git Chart.yaml carries a placeholder version).
+SHARED_PINS = {("kiali-operator", "2.29.0")}
+
+# Backstage's catalog model: the entity envelope, metadata, shared definitions and kinds.
+# The repository is too large to clone, so its files are fetched alone (--list-extra-files).
+_BACKSTAGE_SCHEMA = "packages/catalog-model/src/schema/"
+BACKSTAGE = tuple(
+    Upstream("backstage", "backstage/backstage", "", commit, (f"{_BACKSTAGE_SCHEMA}{path}",))
+    for path, commit in (
+        ("Entity.schema.json", "0571b339cc31f1eaf472cf33aad5478c87033491"),
+        ("EntityMeta.schema.json", "025e122c3e5147c91eb9e5b963170c797c0d5383"),
+        ("shared/common.schema.json", "0571b339cc31f1eaf472cf33aad5478c87033491"),
+        ("kinds/API.v1alpha1.schema.json", "0e452ad6eb37b9cc307d7dbaef4263509db9287f"),
+        ("kinds/Component.v1alpha1.schema.json", "1f0ed728a780fb961e25df9ee771159311779064"),
+        ("kinds/Location.v1alpha1.schema.json", "025e122c3e5147c91eb9e5b963170c797c0d5383"),
+        ("kinds/System.v1alpha1.schema.json", "2be22ecd3f496aecf9e4fd0f05516544c6ff3764"),
+    )
+)
+
+
+def raw_url(upstream: Upstream, path: str) -> str:
+    """Where GitHub serves ``path`` at the pinned commit."""
+    return f"https://raw.githubusercontent.com/{upstream.repository}/{upstream.commit}/{path}"
+
+
+def upstream_file(sources: Path, upstream: Upstream, path: str) -> bytes:
+    """One pinned file, from a clone under ``sources`` or a file fetched alone."""
+    git_dir = _git_dir(sources, upstream.repository)
+    if git_dir is not None:
+        blob = _git(git_dir, "show", f"{upstream.commit}:{path}")
+        if blob is not None:
+            return blob
+    owner, _, name = upstream.repository.partition("/")
+    loose = sources / f"{owner}+{name}" / upstream.commit / path
+    if loose.is_file():
+        return loose.read_bytes()
+    raise SystemExit(
+        f"{upstream.repository} {upstream.commit[:12]}:{path} is not under {sources} "
+        "(clone the repository there, or run --list-extra-files and fetch the files)"
+    )
+
+
+def _previous(out: Path, name: str) -> Any:
+    path = out / name
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+
 
 # Istio charts nest every default under this key; users set the children at the top level.
 ISTIO_WRAPPER = "_internal_defaults_do_not_set"
@@ -509,23 +630,39 @@ def template_data(
 
 
 def build_charts(
-    shared: Path, sources: Path | None = None, out: Path = OUT
+    shared: Path, sources: Path | None = None, out: Path = OUT, extra: Path | None = None
 ) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Key trees, schemas and defaults of every catalog chart, and their index."""
+    """Key trees, schemas and defaults of every catalog chart, and their index.
+
+    Besides the catalog's pins: the charts pinned here ahead of the catalog
+    (``UPSTREAM_CHARTS`` from ``extra``, ``SHARED_PINS`` from ../shared).
+    """
     files: dict[str, Any] = {}
     charts: dict[str, dict[str, Any]] = {}
     missing: dict[str, dict[str, Any]] = {}
     provenance = chart_provenance(shared)
-    pins = sorted(
-        {
-            (c.install.chart, c.install.version)
-            for c in load_catalog()
-            if isinstance(c.install, HelmInstall)
-        }
-    )
+    catalog = {
+        (c.install.chart, c.install.version)
+        for c in load_catalog()
+        if isinstance(c.install, HelmInstall)
+    }
+    for chart, version in sorted(catalog):
+        ahead = {v for c, v in [*UPSTREAM_CHARTS, *SHARED_PINS] if c == chart}
+        if ahead and version not in ahead:
+            raise SystemExit(
+                f"the catalog pins {chart} {version}, this script {', '.join(sorted(ahead))}: "
+                "update UPSTREAM_CHARTS or SHARED_PINS and rerun with --extra-sources"
+            )
+    pins = sorted(catalog | set(UPSTREAM_CHARTS) | SHARED_PINS)
     for chart, version in pins:
         if chart in NO_KEY_TREE:
             missing.setdefault(chart, {})[version] = NO_KEY_TREE[chart]
+            continue
+        upstream = UPSTREAM_CHARTS.get((chart, version))
+        if upstream is not None:
+            built = upstream_chart(chart, version, upstream, shared, extra, out)
+            files.update(built[0])
+            charts.setdefault(chart, {})[version] = built[1]
             continue
         directory = CHART_DIRS.get(chart, chart)
         chart_dir = shared / "charts" / directory
@@ -538,36 +675,103 @@ def build_charts(
         templates = template_data(
             chart_dir, origin, sources, out / "charts" / f"{stem}.templates.json"
         )
-        if templates is not None:
-            files[f"charts/{stem}.templates.json"] = templates
-        files[f"charts/{stem}.json"] = _values_tree(chart_dir, shared, templates)
-        source_version = str(_chart_yaml(chart_dir).get("version"))
-        entry: dict[str, Any] = {
-            "keys": f"{stem}.json",
-            "schema": None,
-            "defaults": None,
-            "sourceDir": directory,
-            "sourceChartVersion": source_version,
-            # False where git carries a placeholder or development version (INDEX.md).
-            "exactVersion": source_version.lstrip("v") == version.lstrip("v"),
-            "upstream": origin.get("upstream", ""),
-            "commit": origin.get("commit", ""),
-            "templates": f"{stem}.templates.json" if templates is not None else None,
-        }
+        entry = chart_entry(chart_dir, stem, templates, files, shared)
+        entry.update(
+            sourceDir=directory,
+            upstream=origin.get("upstream", ""),
+            commit=origin.get("commit", ""),
+            exactVersion=entry["sourceChartVersion"].lstrip("v") == version.lstrip("v"),
+        )
         if origin.get("snapshot", "") != entry["commit"]:
             entry["snapshot"] = origin["snapshot"]  # cilium: packaged release, see INDEX.md
-        schema = _schema(chart_dir)
-        if schema is not None:
-            entry["schema"] = f"{stem}.schema.json"
-            entry["defaults"] = f"{stem}.defaults.json"
-            files[f"charts/{stem}.schema.json"] = schema
-            # Helm checks the schema against the coalesced values as the chart
-            # writes them, so Istio's defaults keep their wrapper here.
-            defaults = _values(chart_dir, unwrap=False)
-            files[f"charts/{stem}.defaults.json"] = _json_safe(defaults)
         charts.setdefault(chart, {})[version] = entry
     index = {"charts": charts, "noKeyTree": missing}
     return files, index
+
+
+def chart_entry(
+    chart_dir: Path,
+    stem: str,
+    templates: dict[str, Any] | None,
+    files: dict[str, Any],
+    shared: Path,
+) -> dict[str, Any]:
+    """Add one chart's key tree, schema and defaults to ``files``; its index entry."""
+    if templates is not None:
+        files[f"charts/{stem}.templates.json"] = templates
+    files[f"charts/{stem}.json"] = _values_tree(chart_dir, shared, templates)
+    entry: dict[str, Any] = {
+        "keys": f"{stem}.json",
+        "schema": None,
+        "defaults": None,
+        "sourceChartVersion": str(_chart_yaml(chart_dir).get("version")),
+        "templates": f"{stem}.templates.json" if templates is not None else None,
+    }
+    schema = _schema(chart_dir)
+    if schema is not None:
+        entry["schema"] = f"{stem}.schema.json"
+        entry["defaults"] = f"{stem}.defaults.json"
+        files[f"charts/{stem}.schema.json"] = schema
+        # Helm checks the schema against the coalesced values as the chart
+        # writes them, so Istio's defaults keep their wrapper here.
+        defaults = _values(chart_dir, unwrap=False)
+        files[f"charts/{stem}.defaults.json"] = _json_safe(defaults)
+    return entry
+
+
+def upstream_chart(
+    chart: str, version: str, upstream: Upstream, shared: Path, extra: Path | None, out: Path
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Files and index entry of a chart read from its repository at the pinned tag.
+
+    Without ``extra`` the last build's files are kept (``--check`` needs no network).
+    """
+    stem = f"{chart}-{version}"
+    if extra is None:
+        entry = ((_previous(out, "charts/index.json") or {}).get("charts", {})).get(chart, {})
+        entry = entry.get(version)
+        if entry is None:
+            raise SystemExit(f"{chart} {version}: not built yet; rerun with --extra-sources")
+        names = [entry[k] for k in ("keys", "templates", "schema", "defaults") if entry[k]]
+        return {f"charts/{n}": _previous(out, f"charts/{n}") for n in names}, entry
+    folder = upstream.paths[0]
+    files: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory() as temporary:
+        chart_dir = Path(temporary) / chart  # FREE_FORM and the like go by this name
+        chart_dir.mkdir()
+        for name in ("Chart.yaml", "values.yaml", "values.schema.json"):
+            try:
+                blob = upstream_file(extra, upstream, f"{folder}/{name}")
+            except SystemExit:
+                if name == "values.yaml":  # Envoy Gateway's is envsubst'ed from a template
+                    blob = upstream_file(extra, upstream, f"{folder}/values.tmpl.yaml")
+                elif name == "values.schema.json":
+                    continue
+                else:
+                    raise
+            (chart_dir / name).write_bytes(blob)
+        texts = read_templates(extra, f"{upstream.repository} : {folder}", upstream.commit)
+        templates = None
+        if texts is not None:
+            values = (chart_dir / "values.yaml").read_text(encoding="utf-8")
+            read, verbatim = template_keys([*texts, values])
+            templates = {
+                "commit": upstream.commit,
+                "files": len(texts),
+                "read": sorted(list(p) for p in read),
+                "verbatim": sorted(list(p) for p in verbatim),
+            }
+        entry = chart_entry(chart_dir, stem, templates, files, shared)
+    entry.update(
+        sourceDir="",
+        upstream=f"{upstream.repository} : {folder}",
+        ref=upstream.ref,
+        commit=upstream.commit,
+        # Read at the release tag: git's Chart.yaml holds a placeholder version that the
+        # release build stamps, but values and templates are the released ones.
+        exactVersion=True,
+    )
+    return files, entry
 
 
 def _json_safe(value: Any) -> Any:
@@ -603,8 +807,13 @@ def strip_descriptions(node: Any) -> Any:
     return out
 
 
-def build_crds(shared: Path) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Served schemas of every CRD under ../shared/crds, and their index."""
+def build_crds(
+    shared: Path, extra: Path | None = None, out: Path = OUT
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Served schemas of every CRD under ../shared/crds and in ``UPSTREAM_CRDS``; the index.
+
+    Without ``extra`` the upstream projects' schemas of the last build are kept.
+    """
     files: dict[str, Any] = {}
     index: dict[str, dict[str, Any]] = {}
     provenance = crd_provenance(shared)
@@ -614,52 +823,141 @@ def build_crds(shared: Path) -> tuple[dict[str, Any], dict[str, Any]]:
     paths.sort(key=lambda p: "experimental" in p.relative_to(root).parts)
     for path in paths:
         relative = path.relative_to(root)
-        project = relative.parts[0]
-        experimental = "experimental" in relative.parts
-        for crd in yaml.load_all(path.read_text(encoding="utf-8"), Loader=_CrdLoader):
-            if not crd or crd.get("kind") != "CustomResourceDefinition":
-                continue
-            spec = crd["spec"]
-            group, kind = spec["group"], spec["names"]["kind"]
-            for version in spec["versions"]:
-                if not version.get("served", False):
-                    continue
-                schema = strip_descriptions(version["schema"]["openAPIV3Schema"])
-                key = f"{group}/{version['name']}/{kind}"
-                name = f"{kind}-{version['name']}.json"
-                entry = index.get(key)
-                if entry is not None and not experimental:
-                    raise SystemExit(f"{relative}: {key} defined twice")
-                if entry is not None:
-                    if files[f"crds/{entry['file']}"] != schema:
-                        entry["experimental"] = f"{group}/experimental/{name}"
-                        files[f"crds/{group}/experimental/{name}"] = schema
-                    continue
-                folder = f"{group}/experimental" if experimental else group
-                files[f"crds/{folder}/{name}"] = schema
-                index[key] = {
-                    "file": f"{folder}/{name}",
-                    "scope": spec["scope"],
-                    "storage": bool(version.get("storage")),
-                    "deprecated": bool(version.get("deprecated")),
-                    "project": project,
-                    "source": str(relative),
-                    **({"channel": "experimental"} if experimental else {}),
-                    **provenance.get(project, {}),
-                }
+        add_crds(
+            path.read_text(encoding="utf-8"),
+            str(relative),
+            "experimental" in relative.parts,
+            {"project": relative.parts[0], **provenance.get(relative.parts[0], {})},
+            files,
+            index,
+        )
+    previous = _previous(out, "crds/index.json") or {}
+    for upstream in UPSTREAM_CRDS:
+        if extra is None:
+            kept = {k: e for k, e in previous.items() if e.get("project") == upstream.project}
+            if not kept:
+                message = f"{upstream.project} CRDs not built yet; rerun with --extra-sources"
+                raise SystemExit(message)
+            for key, entry in kept.items():
+                if key in index:
+                    raise SystemExit(f"{upstream.project}: {key} defined twice")
+                index[key] = entry
+                files[f"crds/{entry['file']}"] = _previous(out, f"crds/{entry['file']}")
+            continue
+        for name in upstream.paths:
+            text = upstream_file(extra, upstream, name).decode("utf-8")
+            where = {"project": upstream.project, **upstream.provenance()}
+            add_crds(text, name, False, where, files, index)
     return files, dict(sorted(index.items()))
+
+
+def add_crds(
+    text: str,
+    relative: str,
+    experimental: bool,
+    origin: Mapping[str, str],
+    files: dict[str, Any],
+    index: dict[str, dict[str, Any]],
+) -> None:
+    """Add the served versions of every CRD in one file to ``files`` and ``index``."""
+    for crd in yaml.load_all(text, Loader=_CrdLoader):
+        if not crd or crd.get("kind") != "CustomResourceDefinition":
+            continue
+        spec = crd["spec"]
+        group, kind = spec["group"], spec["names"]["kind"]
+        for version in spec["versions"]:
+            if not version.get("served", False):
+                continue
+            schema = strip_descriptions(version["schema"]["openAPIV3Schema"])
+            key = f"{group}/{version['name']}/{kind}"
+            name = f"{kind}-{version['name']}.json"
+            entry = index.get(key)
+            if entry is not None and not experimental:
+                raise SystemExit(f"{relative}: {key} defined twice")
+            if entry is not None:
+                if files[f"crds/{entry['file']}"] != schema:
+                    entry["experimental"] = f"{group}/experimental/{name}"
+                    files[f"crds/{group}/experimental/{name}"] = schema
+                continue
+            folder = f"{group}/experimental" if experimental else group
+            files[f"crds/{folder}/{name}"] = schema
+            index[key] = {
+                "file": f"{folder}/{name}",
+                "scope": spec["scope"],
+                "storage": bool(version.get("storage")),
+                "deprecated": bool(version.get("deprecated")),
+                "source": relative,
+                **({"channel": "experimental"} if experimental else {}),
+                **origin,
+            }
+
+
+# --- Backstage catalog model ---------------------------------------------------------------
+
+
+def strip_prose(node: Any) -> Any:
+    """A JSON schema without ``description`` and ``examples``; property names stay."""
+    if isinstance(node, list):
+        return [strip_prose(n) for n in node]
+    if not isinstance(node, dict):
+        return node
+    out: dict[str, Any] = {}
+    for key, value in node.items():
+        if key in ("description", "examples"):
+            continue
+        if key in ("properties", "patternProperties", "definitions"):
+            out[key] = {name: strip_prose(sub) for name, sub in value.items()}
+        elif key in ("default", "enum", "required", "const"):
+            out[key] = value
+        else:
+            out[key] = strip_prose(value)
+    return out
+
+
+def build_backstage(extra: Path | None, out: Path) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Backstage's catalog-model schemas and their index (kinds by apiVersion and kind).
+
+    Without ``extra`` the last build's files are kept.
+    """
+    if extra is None:
+        index = _previous(out, "backstage/index.json")
+        if index is None:
+            raise SystemExit("Backstage schemas not built yet; rerun with --extra-sources")
+        return {f"backstage/{n}": _previous(out, f"backstage/{n}") for n in index["schemas"]}, (
+            index
+        )
+    files: dict[str, Any] = {}
+    schemas: dict[str, Any] = {}
+    kinds: dict[str, str] = {}
+    for upstream in BACKSTAGE:
+        path = upstream.paths[0]
+        name = path.rsplit("/", 1)[-1]
+        document = strip_prose(json.loads(upstream_file(extra, upstream, path)))
+        files[f"backstage/{name}"] = document
+        schemas[name] = {"id": document["$id"], "path": path, **upstream.provenance()}
+        del schemas[name]["ref"]  # Backstage files are pinned by commit, not by a tag
+        for part in document.get("allOf", []):
+            properties = part.get("properties", {})
+            for api_version in properties.get("apiVersion", {}).get("enum", []):
+                for kind in properties.get("kind", {}).get("enum", []):
+                    kinds[f"{api_version}/{kind}"] = name
+    return files, {"schemas": schemas, "kinds": dict(sorted(kinds.items()))}
 
 
 # --- output -------------------------------------------------------------------------------
 
 
-def render(shared: Path, sources: Path | None = None, out: Path = OUT) -> dict[str, str]:
+def render(
+    shared: Path, sources: Path | None = None, out: Path = OUT, extra: Path | None = None
+) -> dict[str, str]:
     """Every output file's path (under the data folder) and its exact text."""
-    chart_files, chart_index = build_charts(shared, sources, out)
-    crd_files, crd_index = build_crds(shared)
-    documents = {**chart_files, **crd_files}
+    chart_files, chart_index = build_charts(shared, sources, out, extra)
+    crd_files, crd_index = build_crds(shared, extra, out)
+    backstage_files, backstage_index = build_backstage(extra, out)
+    documents = {**chart_files, **crd_files, **backstage_files}
     documents["charts/index.json"] = chart_index
     documents["crds/index.json"] = crd_index
+    documents["backstage/index.json"] = backstage_index
     texts: dict[str, str] = {}
     for name, document in sorted(documents.items()):
         # Indexes stay readable in review; the bulk is compact.
@@ -686,6 +984,17 @@ def write_upstream_values(shared: Path, sources: Path, target: Path) -> None:
                 (target / f"{stem}.json").write_text(text, encoding="utf-8")
 
 
+def extra_files() -> Iterator[tuple[str, str]]:
+    """``(raw URL, path under --extra-sources)`` of every pinned single file.
+
+    Charts are read with their templates, so their repositories must be cloned.
+    """
+    for upstream in (*UPSTREAM_CRDS, *BACKSTAGE):
+        owner, _, name = upstream.repository.partition("/")
+        for path in upstream.paths:
+            yield raw_url(upstream, path), f"{owner}+{name}/{upstream.commit}/{path}"
+
+
 def main(argv: list[str] | None = None) -> int:
     """Write the reference data, or with ``--check`` report whether it is current."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -702,6 +1011,19 @@ def main(argv: list[str] | None = None) -> int:
         help="a folder of the charts' upstream Git repositories (owner+name or owner/name), "
         "to read the values keys their templates use; without it the last build's are kept",
     )
+    parser.add_argument(
+        "--extra-sources",
+        type=Path,
+        help="a folder with the pinned upstream projects ../shared lacks (Git clones as "
+        "owner+name/repo, or single files as owner+name/<commit>/<path>); without it the "
+        "last build's files derived from them are kept",
+    )
+    parser.add_argument(
+        "--list-extra-files",
+        action="store_true",
+        help="print the raw URL of every pinned upstream file and where --extra-sources "
+        "expects it, then exit",
+    )
     parser.add_argument("--check", action="store_true", help="compare, do not write")
     parser.add_argument(
         "--upstream-values",
@@ -710,13 +1032,17 @@ def main(argv: list[str] | None = None) -> int:
         "values here (test data for the key check)",
     )
     args = parser.parse_args(argv)
+    if args.list_extra_files:
+        for url, where in extra_files():
+            print(f"{url} {where}")
+        return 0
     shared = args.shared if args.shared.is_absolute() else (ROOT / args.shared).resolve()
-    texts = render(shared, args.chart_sources, args.out)
+    texts = render(shared, args.chart_sources, args.out, args.extra_sources)
     if args.upstream_values is not None and args.chart_sources is not None:
         write_upstream_values(shared, args.chart_sources, args.upstream_values)
     existing = {
         p.relative_to(args.out).as_posix()
-        for folder in ("charts", "crds")
+        for folder in ("charts", "crds", "backstage")
         for p in (args.out / folder).rglob("*.json")
     }
     stale = existing - texts.keys()

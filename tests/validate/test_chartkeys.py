@@ -50,9 +50,19 @@ def test_every_pinned_catalog_chart_has_a_key_tree_or_says_why_not(
         assert len(found.commit) == 40
 
 
+# Charts scripts/build_reference_data.py pins before the catalog installs them
+# (UPSTREAM_CHARTS, SHARED_PINS); the script refuses a catalog pin that differs.
+PINNED_AHEAD = {
+    ("cni", "1.30.3"),
+    ("ztunnel", "1.30.3"),
+    ("gateway-helm", "v1.9.0"),
+    ("kiali-operator", "2.29.0"),
+}
+
+
 def test_the_reference_data_covers_exactly_the_catalog_pins() -> None:
     # A catalog bump without rerunning scripts/build_reference_data.py fails here.
-    assert pinned_charts() == helm_pins()
+    assert set(pinned_charts()) == set(helm_pins()) | PINNED_AHEAD
 
 
 def test_a_version_without_data_names_the_versions_that_have_it() -> None:
