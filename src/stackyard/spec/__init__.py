@@ -1,6 +1,8 @@
 """The platform spec: ``platform.yaml`` as a typed, validated model."""
 
+from stackyard.spec.apis import Api, ApiAuth, ApiConsumer, ApiPlan, Limit
 from stackyard.spec.load import LoadedSpec, load_spec, load_spec_text, validate_spec
+from stackyard.spec.mesh import Mesh, MeshMode, Service, ServicePort, ServiceVersion
 from stackyard.spec.model import (
     API_VERSION,
     Cluster,
@@ -10,19 +12,33 @@ from stackyard.spec.model import (
     Platform,
     Provider,
     Role,
+    Tenant,
 )
+from stackyard.spec.openapi import OpenApiDocument
 from stackyard.yamlio import field_path
 
 __all__ = [
     "API_VERSION",
+    "Api",
+    "ApiAuth",
+    "ApiConsumer",
+    "ApiPlan",
     "Cluster",
     "ComponentOverride",
     "Distribution",
     "Edition",
+    "Limit",
     "LoadedSpec",
+    "Mesh",
+    "MeshMode",
+    "OpenApiDocument",
     "Platform",
     "Provider",
     "Role",
+    "Service",
+    "ServicePort",
+    "ServiceVersion",
+    "Tenant",
     "field_path",
     "load_spec",
     "load_spec_text",

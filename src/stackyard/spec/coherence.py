@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from stackyard.errors import Problem
 from stackyard.spec.model import Platform
-from stackyard.yamlio import LocatedDocument
+from stackyard.yamlio import LocatedDocument, field_path
 
 
 def coherence_problems(platform: Platform, document: LocatedDocument) -> list[Problem]:
@@ -58,4 +58,146 @@ def coherence_problems(platform: Platform, document: LocatedDocument) -> list[Pr
                         f"clusters are: {', '.join(sorted(seen))}",
                     )
                 )
+    problems += _mesh_problems(platform, document)
+    problems += _service_problems(platform, document)
+    problems += _api_problems(platform, document)
+    return problems
+
+
+def _problem(
+    document: LocatedDocument, path: tuple[str | int, ...], message: str, hint: str
+) -> Problem:
+    return Problem(document.locate(path), field_path(path), message, hint)
+
+
+def _choices(names: list[str], what: str) -> str:
+    return f"{what} are: {', '.join(names)}" if names else f"the spec declares no {what}"
+
+
+def _mesh_problems(platform: Platform, document: LocatedDocument) -> list[Problem]:
+    tenants = [t.name for t in platform.tenants]
+    return [
+        _problem(
+            document,
+            ("mesh", "tenants", index),
+            f"unknown tenant {name!r}",
+            _choices(tenants, "tenants"),
+        )
+        for index, name in enumerate(platform.mesh.tenants or [])
+        if name not in tenants
+    ]
+
+
+def _service_problems(platform: Platform, document: LocatedDocument) -> list[Problem]:
+    problems: list[Problem] = []
+    tenants = {t.name: t for t in platform.tenants}
+    seen: dict[tuple[str, str], int] = {}
+    for index, service in enumerate(platform.services):
+        at = ("services", index)
+        key = (service.tenant, service.name)
+        if key in seen:
+            problems.append(
+                _problem(
+                    document,
+                    (*at, "name"),
+                    f"tenant {service.tenant!r} already has a service {service.name!r} "
+                    f"(services[{seen[key]}])",
+                    "every service of a tenant needs its own name",
+                )
+            )
+        seen.setdefault(key, index)
+        tenant = tenants.get(service.tenant)
+        if tenant is None:
+            problems.append(
+                _problem(
+                    document,
+                    (*at, "tenant"),
+                    f"unknown tenant {service.tenant!r}",
+                    _choices(sorted(tenants), "tenants"),
+                )
+            )
+            continue
+        if service.namespace and service.namespace not in tenant.namespace_names:
+            problems.append(
+                _problem(
+                    document,
+                    (*at, "namespace"),
+                    f"namespace {service.namespace!r} is not one of tenant {tenant.name!r}'s",
+                    _choices(tenant.namespace_names, f"{tenant.name}'s namespaces"),
+                )
+            )
+    for index, service in enumerate(platform.services):
+        for c_index, caller in enumerate(service.callers):
+            owner, _, name = caller.rpartition("/")
+            if platform.service(owner or service.tenant, name) is None:
+                problems.append(
+                    _problem(
+                        document,
+                        ("services", index, "callers", c_index),
+                        f"unknown caller {caller!r}: tenant {owner or service.tenant!r} declares "
+                        f"no service {name!r}",
+                        'name a service of the same tenant, or another tenant\'s as "tenant/name"',
+                    )
+                )
+    return problems
+
+
+def _api_problems(platform: Platform, document: LocatedDocument) -> list[Problem]:
+    problems: list[Problem] = []
+    tenants = [t.name for t in platform.tenants]
+    seen: dict[str, int] = {}
+    for index, api in enumerate(platform.apis):
+        at = ("apis", index)
+        if api.name in seen:
+            problems.append(
+                _problem(
+                    document,
+                    (*at, "name"),
+                    f"API name {api.name!r} is already used by apis[{seen[api.name]}]",
+                    "every API needs its own name",
+                )
+            )
+        seen.setdefault(api.name, index)
+        for c_index, consumer in enumerate(api.consumers):
+            if consumer.plan is not None and api.plan_of(consumer) is None:
+                problems.append(
+                    _problem(
+                        document,
+                        (*at, "consumers", c_index, "plan"),
+                        f"unknown plan {consumer.plan!r}",
+                        _choices([p.name for p in api.plans], "this API's plans"),
+                    )
+                )
+        if api.tenant not in tenants:
+            problems.append(
+                _problem(
+                    document,
+                    (*at, "tenant"),
+                    f"unknown tenant {api.tenant!r}",
+                    _choices(tenants, "tenants"),
+                )
+            )
+            continue
+        service = platform.service(api.tenant, api.service)
+        if service is None:
+            names = [s.name for s in platform.services if s.tenant == api.tenant]
+            problems.append(
+                _problem(
+                    document,
+                    (*at, "service"),
+                    f"tenant {api.tenant!r} declares no service {api.service!r}",
+                    _choices(names, f"{api.tenant}'s services"),
+                )
+            )
+            continue
+        ports = [p.name for p in service.ports]
+        if api.port is not None and api.port not in ports:
+            problems.append(
+                _problem(
+                    document,
+                    (*at, "port"),
+                    f"service {api.service!r} has no port {api.port!r}",
+                    _choices(ports, "its ports"),
+                )
+            )
     return problems

@@ -8,12 +8,14 @@ reported together, so one run is enough to fix them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from stackyard.errors import SpecError
 from stackyard.spec.coherence import coherence_problems
 from stackyard.spec.model import Platform
+from stackyard.spec.openapi import OpenApiDocument, read_openapi_documents
 from stackyard.yamlio import (
     LocatedDocument,
     load_yaml_text,
@@ -30,6 +32,8 @@ class LoadedSpec:
 
     platform: Platform
     document: LocatedDocument
+    openapi: Mapping[str, OpenApiDocument] = field(default_factory=dict)
+    """Each API's OpenAPI document, read and checked, by API name."""
 
     @property
     def source(self) -> str:
@@ -44,18 +48,32 @@ def load_spec(path: Path) -> LoadedSpec:
         YamlError: the file is not safe, readable YAML.
         SpecError: the YAML does not describe a valid platform.
     """
-    return validate_spec(read_yaml_document(path, max_bytes=MAX_SPEC_BYTES, what="the spec"))
+    document = read_yaml_document(path, max_bytes=MAX_SPEC_BYTES, what="the spec")
+    return validate_spec(document, folder=path.parent)
 
 
-def load_spec_text(text: str, source: str = "<text>") -> LoadedSpec:
-    """Load and validate a spec given as text (used by ``init`` to check its own output)."""
-    return validate_spec(load_yaml_text(text, source))
+def load_spec_text(text: str, source: str = "<text>", folder: Path | None = None) -> LoadedSpec:
+    """Load and validate a spec given as text (used by ``init`` to check its own output).
+
+    Args:
+        text: the spec.
+        source: the name problems are located in.
+        folder: the folder the APIs' OpenAPI paths are relative to, if any.
+    """
+    return validate_spec(load_yaml_text(text, source), folder)
 
 
-def validate_spec(document: LocatedDocument) -> LoadedSpec:
-    """Validate an already loaded document against the spec model."""
+def validate_spec(document: LocatedDocument, folder: Path | None = None) -> LoadedSpec:
+    """Validate an already loaded document against the spec model.
+
+    Args:
+        document: the spec as loaded.
+        folder: the spec file's folder, which the APIs' OpenAPI paths are relative to;
+            None for a spec given as text (then it may declare no API).
+    """
     platform = validate_document(Platform, document, error=SpecError)
     problems = coherence_problems(platform, document)
-    if problems:
-        raise SpecError(problems)
-    return LoadedSpec(platform=platform, document=document)
+    openapi, unreadable = read_openapi_documents(platform, document, folder)
+    if problems or unreadable:
+        raise SpecError(problems + unreadable)
+    return LoadedSpec(platform=platform, document=document, openapi=openapi)

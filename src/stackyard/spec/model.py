@@ -11,8 +11,12 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
 
+from stackyard.spec.apis import Api
+from stackyard.spec.base import DNS_LABEL as _DNS_LABEL
+from stackyard.spec.base import SpecModel as _Spec
+from stackyard.spec.mesh import Mesh, Service
 from stackyard.spec.text import Text
 from stackyard.spec.units import (
     Count,
@@ -36,7 +40,6 @@ DISTRIBUTIONS: tuple[Distribution, ...] = ("rke2", "kubeadm")
 ROLES: tuple[Role, ...] = ("mgmt", "app", "standalone")
 
 API_VERSION = "stackyard.dev/v1alpha1"
-_DNS_LABEL = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
 _DOMAIN = re.compile(r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,63}$")
 # Kubernetes label syntax: optional DNS-subdomain prefix, then a 63-character name.
 _LABEL_NAME = re.compile(r"^(?=.{1,63}$)[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$")
@@ -44,10 +47,6 @@ _DOMAIN_PREFIX = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9
 # A Kubernetes version as every layer accepts it (use ``fullmatch``): ASCII digits, at most
 # nine to a part, so ``int()`` of any part is small and cannot fail.
 KUBERNETES_VERSION = re.compile(r"v?(\d{1,9})\.(\d{1,9})(?:\.(\d{1,9}))?", re.ASCII)
-
-
-class _Spec(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=False)
 
 
 class Kubernetes(_Spec):
@@ -371,6 +370,11 @@ class Tenant(_Spec):
         default_factory=dict, description="ResourceQuota totals: cpu and memory."
     )
 
+    @property
+    def namespace_names(self) -> list[str]:
+        """The tenant's namespaces (its name when it declares none)."""
+        return list(self.namespaces) or [self.name]
+
 
 class Aws(_Spec):
     """AWS settings shared by every cluster."""
@@ -466,6 +470,15 @@ class Platform(_Spec):
     components: dict[str, ComponentOverride] = Field(
         default_factory=dict, description="Platform-wide component overrides."
     )
+    mesh: Mesh = Field(
+        default_factory=Mesh, description="The service mesh (Istio) for tenants' services."
+    )
+    services: list[Service] = Field(
+        default_factory=list, description="Tenants' services: ports, callers, versions."
+    )
+    apis: list[Api] = Field(
+        default_factory=list, description="Tenants' backend APIs behind the API gateway."
+    )
 
     @field_validator("domain")
     @classmethod
@@ -477,3 +490,34 @@ class Platform(_Spec):
     def cluster(self, name: str) -> Cluster:
         """The cluster called ``name``."""
         return next(c for c in self.clusters if c.name == name)
+
+    def tenant(self, name: str) -> Tenant | None:
+        """The tenant called ``name``, if declared."""
+        return next((t for t in self.tenants if t.name == name), None)
+
+    def service(self, tenant: str, name: str) -> Service | None:
+        """The service ``name`` of ``tenant``, if declared."""
+        return next((s for s in self.services if s.tenant == tenant and s.name == name), None)
+
+    def service_namespace(self, service: Service) -> str:
+        """The namespace ``service`` runs in: its own, else its tenant's first namespace."""
+        if service.namespace:
+            return service.namespace
+        tenant = self.tenant(service.tenant)
+        return tenant.namespace_names[0] if tenant else service.tenant
+
+    @property
+    def mesh_tenants(self) -> list[Tenant]:
+        """The tenants whose namespaces join the mesh (none while it is off)."""
+        if not self.mesh.enabled:
+            return []
+        chosen = self.mesh.tenants
+        return [t for t in self.tenants if chosen is None or t.name in chosen]
+
+    @property
+    def mesh_namespaces(self) -> list[str]:
+        """Every namespace in the mesh, in spec order, each once (none while it is off)."""
+        if not self.mesh.enabled:
+            return []
+        names = [n for t in self.mesh_tenants for n in t.namespace_names]
+        return list(dict.fromkeys([*names, *self.mesh.namespaces]))

@@ -5,6 +5,7 @@ from stackyard.yamlio.loader import (
     iter_yaml_documents,
     load_yaml_documents,
     load_yaml_text,
+    read_text_file,
     read_yaml_document,
     read_yaml_file,
 )
@@ -16,6 +17,7 @@ __all__ = [
     "iter_yaml_documents",
     "load_yaml_documents",
     "load_yaml_text",
+    "read_text_file",
     "read_yaml_document",
     "read_yaml_file",
     "validate_document",
