@@ -178,3 +178,14 @@ def test_a_catalog_api_without_its_definition_is_partial(tmp_path: Path) -> None
     assert catalog.status == "partial"
     assert catalog.detail == "1 of 2 catalog APIs carry their definition"
     assert [g.file for g in catalog.gaps] == ["catalog/carts.yaml"]
+
+
+def test_static_api_keys_are_partial_authentication(tmp_path: Path) -> None:
+    plugin = (
+        "apiVersion: configuration.konghq.com/v1\nkind: KongPlugin\n"
+        "metadata: {name: key-auth, namespace: shop}\nplugin: key-auth\n"
+    )
+    auth = control(assess_files(tmp_path, {"api/key-auth.yaml": plugin}), "API-AUTH")
+    assert auth.status == "partial"
+    assert "static keys" in auth.detail
+    assert [(e.file, e.line) for e in auth.evidence] == [("api/key-auth.yaml", 4)]

@@ -58,6 +58,7 @@ LINKERD_CHARTS = ("linkerd-control-plane", "linkerd2")
 ENVOY_GATEWAY = "gateway.envoyproxy.io"
 KONG = "configuration.konghq.com"
 AUTH_PLUGINS = frozenset({"jwt", "openid-connect", "oauth2"})
+KEY_PLUGINS = frozenset({"key-auth", "basic-auth", "hmac-auth"})
 LIMIT_PLUGINS = frozenset({"rate-limiting", "rate-limiting-advanced", "response-ratelimiting"})
 ISTIO_MESH_LABELS = ("istio-injection", "istio.io/rev", "istio.io/dataplane-mode")
 ISTIO_ROOT = "istio-system"
@@ -168,7 +169,11 @@ def _mesh_mtls(index: RepositoryIndex, looks_for: str) -> DetectorResult:
         return partial(evidence, "; ".join(notes), looks_for, gaps=gaps)
     started = _istio(index) + linkerd + cilium
     if started:
-        permissive = [p.evidence("spec", "mtls", "mode") for p in wide if _mode(p) == "PERMISSIVE"]
+        permissive = [
+            p.evidence("spec", "mtls", "mode")
+            for p in wide
+            if _mode(p) in ("PERMISSIVE", "DISABLE")
+        ]
         return partial(
             started,
             "a mesh runs, but mutual TLS is not required: Istio accepts plain text "
@@ -286,13 +291,25 @@ def _api_auth(index: RepositoryIndex, looks_for: str) -> DetectorResult:
     if found:
         policies = counted(len(found), "API authentication policy", "API authentication policies")
         return achieved(found, f"{policies} (JWT/OIDC)")
-    if requests:
-        return partial(
-            requests,
-            "RequestAuthentication validates tokens that are sent, but no AuthorizationPolicy "
-            "requires one (requestPrincipals), so requests without a token pass",
-            looks_for,
-        )
+    keys = [
+        _noted(p.evidence("spec", key, text=f"{key}:"), f"SecurityPolicy {p.name}")
+        for p in index.of_kind("SecurityPolicy", group=ENVOY_GATEWAY)
+        for key in ("apiKeyAuth", "basicAuth")
+        if p.get("spec", key)
+    ] + _plugins(index, KEY_PLUGINS)
+    if requests or keys:
+        notes = []
+        if requests:
+            notes.append(
+                "RequestAuthentication validates tokens that are sent, but no AuthorizationPolicy "
+                "requires one (requestPrincipals), so requests without a token pass"
+            )
+        if keys:
+            notes.append(
+                "APIs take static keys or passwords, not tokens from the identity provider "
+                "(no expiry, scopes or per-client revocation there)"
+            )
+        return partial(requests + keys, "; ".join(notes), looks_for)
     return missing(looks_for)
 
 
@@ -304,7 +321,7 @@ def _api_limits(index: RepositoryIndex, looks_for: str) -> DetectorResult:
     ]
     kong = _plugins(index, LIMIT_PLUGINS)
     istio = [
-        f.evidence(text=f"EnvoyFilter {f.name}: local rate limit")
+        _noted(f.evidence(), "local rate limit")
         for f in index.of_kind("EnvoyFilter", group="networking.istio.io")
         if "local_ratelimit" in str(f.get("spec"))
     ]
