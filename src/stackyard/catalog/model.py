@@ -245,6 +245,18 @@ class Spread(_Strict):
     )
 
 
+class RunPods(_Strict):
+    """Pods a component creates at run time, not from its chart, that run on without it.
+
+    A controller that starts the proxies or servers it configures (Envoy Gateway's Envoy
+    proxies, the Kiali server the operator runs) leaves them serving their last
+    configuration while it is down; simulate makes each a service of its own.
+    """
+
+    name: str = Field(pattern=_NAME.pattern, description="How simulate names them.")
+    description: str = Field(min_length=1, description="What they are, for reports.")
+
+
 class UserInterface(_Strict):
     """A web UI people open at ``https://<host>.<domain>`` (an HTTPRoute or Ingress)."""
 
@@ -463,6 +475,13 @@ class Component(_Strict):
     dataPath: list[DataPath] = Field(
         default_factory=list,
         description="Traffic that flows through its pods: 'ingress' (requests from outside).",
+    )
+    runs: list[RunPods] = Field(
+        default_factory=list,
+        description=(
+            "Pods it creates at run time, not from its chart, which keep running while it "
+            "is down (proxies a gateway controller starts)."
+        ),
     )
     storage: str | None = Field(default=None, pattern=_QUANTITY.pattern)
     ui: UserInterface | None = Field(default=None, description="The web UI people open.")

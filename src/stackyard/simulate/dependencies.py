@@ -91,6 +91,9 @@ def _hard_needs(plan: Plan) -> dict[str, tuple[str, ...]]:
             if install.method == "feature" and cluster.has(install.parent):
                 own.append(service_id(install.parent, cluster.name))  # runs in its parent's pods
             needs[service_id(planned.name, cluster.name)] = own
+            for pods in planned.component.runs:  # they run on without their controller
+                network = [service_id(cni, cluster.name)] if cni is not None else []
+                needs[service_id(pods.name, cluster.name)] = [nodes, *network]
     for edge in plan.edges:
         if edge.runtime == "hard":
             consumer = service_id(edge.consumer, edge.cluster)
@@ -129,6 +132,9 @@ def _services(plan: Plan) -> dict[str, Service]:
             services[sid] = Service(
                 sid, planned.name, name, planned.wave, planned.component.description
             )
+            for pods in planned.component.runs:
+                pid = service_id(pods.name, name)
+                services[pid] = Service(pid, pods.name, name, planned.wave, pods.description)
     return services
 
 
@@ -332,9 +338,11 @@ def _served_functions(plan: Plan) -> list[FunctionInstance]:
     catalog = load_functions()
     functions: list[FunctionInstance] = []
     for cluster in plan.clusters:
-        for planned in cluster.components:
-            sid = service_id(planned.name, cluster.name)
-            for entry in catalog.for_service(planned.name, planned.component.provides):
+        served = [(p.name, p.component.provides) for p in cluster.components]
+        served += [(pods.name, []) for p in cluster.components for pods in p.component.runs]
+        for component, provides in served:
+            sid = service_id(component, cluster.name)
+            for entry in catalog.for_service(component, provides):
                 if entry.serves == "cluster":
                     functions.append(
                         FunctionInstance(
@@ -344,7 +352,7 @@ def _served_functions(plan: Plan) -> list[FunctionInstance]:
                             service_id(NODES, cluster.name),
                             (sid,),
                             None,
-                            f"{planned.name} does this for {cluster.name} while it runs",
+                            f"{component} does this for {cluster.name} while it runs",
                         )
                     )
                     continue

@@ -27,6 +27,7 @@ BufferName = Literal[
     "keycloak-session",
     "vault-aws-lease",
     "node-image-cache",
+    "istio-workload-cert",
 ]
 
 

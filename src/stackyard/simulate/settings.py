@@ -121,6 +121,17 @@ DEFAULTS: dict[BufferName, Buffer] = {
             "kubelet default: cached images stay until the disk fills",
         ),
     ),
+    "istio-workload-cert": Buffer(
+        "istio-workload-cert",
+        12 * 3600.0,
+        "workload certificate life left",
+        Evidence(
+            "12h",
+            "SECRET_TTL 24h x SECRET_GRACE_PERIOD_RATIO 0.5",
+            "Istio default: 24h workload certificates renewed at half their life, so 12h "
+            "is what the oldest one is sure to have left when istiod goes down",
+        ),
+    ),
 }
 
 
