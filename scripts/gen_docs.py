@@ -100,8 +100,11 @@ def catalog_reference() -> str:
         "Each component is one YAML file in `src/stackyard/catalog/data/`, validated "
         "against `stackyard.catalog.model.Component` by the test suite. The planner "
         "includes a component on a cluster when the edition, provider, distribution "
-        "and role match, its `selectedBy` spec choices hold, and it is not opt-in; "
-        "overrides (`components.<name>.enabled`) win over all of that.",
+        "and role match, its `selectedBy` spec choices hold (or else its `orSelectedBy` "
+        "ones), and it is not opt-in; overrides (`components.<name>.enabled`) win over all "
+        "of that. Settings named `cluster.*` are facts of each cluster: `cluster.inMesh` "
+        "(a tenant that joins the service mesh runs there) and `cluster.servesApis` (the "
+        "tenant of a declared API runs there).",
         "",
         "## Adding a component",
         "",
@@ -171,6 +174,13 @@ def catalog_reference() -> str:
                 "; ".join(
                     f"`{s.setting}` in {', '.join(value_text(v) for v in s.values)}"
                     for s in component.selectedBy
+                ),
+            ),
+            (
+                "or selected by",
+                "; ".join(
+                    f"`{s.setting}` in {', '.join(value_text(v) for v in s.values)}"
+                    for s in component.orSelectedBy
                 ),
             ),
             (

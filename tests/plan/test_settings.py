@@ -6,9 +6,10 @@ import json
 from collections.abc import Callable
 
 from stackyard.catalog import load_catalog
-from stackyard.catalog.settings import SETTING_VALUES
+from stackyard.catalog.settings import CLUSTER_SCOPE, SETTING_VALUES
 from stackyard.plan import Plan
 from stackyard.plan.diff import compare_plans
+from stackyard.plan.settings import cluster_facts
 from tests.plan.conftest import example_text
 
 
@@ -17,16 +18,21 @@ def test_every_setting_is_one_the_catalog_knows_with_a_value_it_can_take(
 ) -> None:
     for plan in example_plans.values():
         names = [setting.name for setting in plan.settings]
-        assert names == list(SETTING_VALUES)
+        assert names == [n for n in SETTING_VALUES if not n.startswith(CLUSTER_SCOPE)]
         for setting in plan.settings:
             assert setting.value in SETTING_VALUES[setting.name], setting
             assert type(setting.value) is type(SETTING_VALUES[setting.name][0]), setting
             assert plan.settings.get(setting.name) is setting
+        for cluster in plan.spec.platform.clusters:
+            facts = cluster_facts(plan.spec.platform, cluster)
+            for name in [n for n in SETTING_VALUES if n.startswith(CLUSTER_SCOPE)]:
+                fact = facts.get(name)
+                assert fact.name == name and fact.value in SETTING_VALUES[name], fact
 
 
 def test_every_catalog_selector_compares_values_of_the_settings_type() -> None:
     for component in load_catalog():
-        for selector in component.selectedBy:
+        for selector in [*component.selectedBy, *component.orSelectedBy]:
             kinds = {type(v) for v in SETTING_VALUES[selector.setting]}
             assert {type(v) for v in selector.values} <= kinds, component.name
 

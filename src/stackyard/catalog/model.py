@@ -34,6 +34,7 @@ Lifecycle = Literal["maintained", "deprecated", "retired"]
 Capability = Literal[
     "access",
     "alerting",
+    "api-gateway",
     "backup",
     "certificates",
     "cloud-controller",
@@ -440,6 +441,11 @@ class Component(_Strict):
     selectedBy: list[Selector] = Field(
         default_factory=list, description="Spec choices that must all hold to include it."
     )
+    orSelectedBy: list[Selector] = Field(
+        default_factory=list,
+        description="Other spec choices that, all holding, include it too where selectedBy "
+        "does not hold (istiod: the Gateway API on Canal, or the service mesh).",
+    )
     syncWave: int = Field(ge=-20, le=20, description="Argo CD sync wave.")
     workload: Literal["deployment", "statefulset", "daemonset", "none"] = "deployment"
     replicas: int = Field(default=1, ge=0, le=10)
@@ -526,6 +532,8 @@ class Component(_Strict):
     def _consistent(self) -> Component:
         if self.name in self.conflicts:
             raise ValueError("a component cannot conflict with itself")
+        if self.orSelectedBy and not self.selectedBy:
+            raise ValueError("'orSelectedBy' is an alternative to 'selectedBy': give both")
         if self.workload != "none" and self.install.method != "feature" and not self.resources:
             raise ValueError("a component that runs pods needs default 'resources'")
         if self.replicaKeys and self.install.method != "helm":

@@ -5,7 +5,8 @@ The planner resolves the spec's ``auto`` choices into these settings
 spelling (``networking.cni``) and lists the values it runs with, booleans as YAML
 booleans (``values: [true]``). Both sides read the value types from here, so a name or a
 value the planner can never produce is refused when the catalog loads, not silently
-never matched.
+never matched. Most settings hold for the whole platform; the ``cluster.*`` ones are
+resolved for each cluster (where the tenants of the mesh and of the APIs run).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ LoadBalancerTargetType = Literal["ip", "instance", "none"]
 MetricsStore = Literal["thanos", "mimir"]
 LogAgent = Literal["alloy", "promtail"]
 Issuer = Literal["vault", "self-signed", "acme"]
+MeshMode = Literal["none", "ambient", "sidecar"]
 
 SettingName = Literal[
     "networking.cni",
@@ -32,6 +34,10 @@ SettingName = Literal[
     "observability.metricsStore",
     "observability.logAgent",
     "pki.issuer",
+    "mesh.enabled",
+    "mesh.mode",
+    "cluster.inMesh",
+    "cluster.servesApis",
 ]
 SettingValue = str | bool
 """A resolved value: one of a setting's words, or a boolean."""
@@ -46,8 +52,17 @@ SETTING_VALUES: Mapping[SettingName, tuple[SettingValue, ...]] = {
     "observability.metricsStore": get_args(MetricsStore),
     "observability.logAgent": get_args(LogAgent),
     "pki.issuer": get_args(Issuer),
+    "mesh.enabled": (True, False),
+    "mesh.mode": get_args(MeshMode),
+    "cluster.inMesh": (True, False),
+    "cluster.servesApis": (True, False),
 }
 """Every setting, in the order a plan lists them, with the values it can take."""
+
+CLUSTER_SCOPE = "cluster."
+"""Settings named ``cluster.*`` are facts of each cluster, not of the platform: whether a
+tenant that joins the mesh runs there (``cluster.inMesh``), whether the tenant of a declared
+API does (``cluster.servesApis``). The planner resolves them per cluster."""
 
 
 def value_text(value: SettingValue) -> str:

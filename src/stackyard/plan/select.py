@@ -7,19 +7,22 @@ Precedence, first match wins:
    platform-wide ``enabled: true`` still respects cluster roles: it means "wherever
    the component belongs", while a cluster's own override places it there regardless;
 2. eligibility by edition, provider, distribution and cluster role;
-3. the entry's ``selectedBy`` spec choices;
+3. the entry's ``selectedBy`` spec choices, or else its ``orSelectedBy`` ones (settings
+   named ``cluster.*`` are resolved for this cluster);
 4. opt-in entries (``default: false``) stay out;
 5. a feature whose parent is out stays out.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from stackyard.catalog import Catalog, Component
-from stackyard.catalog.settings import value_text
+from stackyard.catalog.model import Selector
+from stackyard.catalog.settings import CLUSTER_SCOPE, SettingName, value_text
 from stackyard.plan.model import Decision
-from stackyard.plan.settings import Settings
+from stackyard.plan.settings import Setting, Settings, cluster_facts
 from stackyard.spec import Cluster, ComponentOverride, Platform
 
 
@@ -31,8 +34,13 @@ def decide(
 ) -> dict[str, Decision]:
     """A decision for every catalog component on ``platform.clusters[index]``."""
     cluster = platform.clusters[index]
+    facts = cluster_facts(platform, cluster)
+
+    def lookup(name: SettingName) -> Setting[Any]:
+        return facts.get(name) if name.startswith(CLUSTER_SCOPE) else settings.get(name)
+
     decisions = {
-        component.name: _decide_one(platform, index, cluster, component, settings)
+        component.name: _decide_one(platform, index, cluster, component, lookup)
         for component in catalog
     }
     for component in catalog:  # features follow their parent
@@ -52,7 +60,7 @@ def _decide_one(
     index: int,
     cluster: Cluster,
     component: Component,
-    settings: Settings,
+    lookup: Callable[[SettingName], Setting[Any]],
 ) -> Decision:
     name = component.name
     local = _override(cluster.components.get(name), ("clusters", index, "components", name))
@@ -89,25 +97,40 @@ def _decide_one(
         return Decision(
             name, False, f"runs on {_list(component.roles)} clusters, not {cluster.role}"
         )
-    for selector in component.selectedBy:
-        setting = settings.get(selector.setting)
-        if setting.value not in selector.values:
-            needs = _list(value_text(value) for value in selector.values)
-            return Decision(
-                name,
-                False,
-                f"{selector.setting} is {setting.text} (needs {needs})",
-                setting.path,
-            )
+    chosen = component.selectedBy
+    miss = _first_miss(chosen, lookup)
+    if miss is not None and component.orSelectedBy:
+        other = _first_miss(component.orSelectedBy, lookup)
+        if other is None:
+            chosen, miss = component.orSelectedBy, None
+        else:
+            miss = (f"{miss[0]}, and {other[0]}", miss[1] or other[1])
+    if miss is not None:
+        return Decision(name, False, miss[0], miss[1])
     if not component.default:
         return Decision(name, False, f"opt-in: set components.{name}.enabled: true")
     reason = f"{platform.edition} edition, {cluster.role} cluster"
-    if component.selectedBy:
-        chosen = ", ".join(
-            f"{s.setting}={settings.get(s.setting).text}" for s in component.selectedBy
-        )
-        reason += f", {chosen}"
+    if chosen:
+        reason += ", " + ", ".join(_holds(s.setting, lookup(s.setting)) for s in chosen)
     return Decision(name, True, reason)
+
+
+def _holds(name: SettingName, setting: Setting[Any]) -> str:
+    # A cluster's facts differ between clusters, so their reason says why here.
+    held = f"{name}={setting.text}"
+    return f"{held} ({setting.reason})" if name.startswith(CLUSTER_SCOPE) else held
+
+
+def _first_miss(
+    selectors: Iterable[Selector], lookup: Callable[[SettingName], Setting[Any]]
+) -> tuple[str, tuple[str | int, ...]] | None:
+    """Why the first selector that does not hold fails, and where the spec decides it."""
+    for selector in selectors:
+        setting = lookup(selector.setting)
+        if setting.value not in selector.values:
+            needs = _list(value_text(value) for value in selector.values)
+            return f"{selector.setting} is {setting.text} (needs {needs})", setting.path
+    return None
 
 
 def _override(

@@ -18,6 +18,7 @@ from dataclasses import dataclass, fields
 from typing import Any, Generic, TypeVar
 
 from stackyard.catalog.settings import (
+    CLUSTER_SCOPE,
     CiliumRoutingMode,
     Cni,
     Ingress,
@@ -25,13 +26,14 @@ from stackyard.catalog.settings import (
     LoadBalancer,
     LoadBalancerTargetType,
     LogAgent,
+    MeshMode,
     MetricsStore,
     SettingName,
     SettingValue,
     value_text,
 )
 from stackyard.plan.clustermesh import LARGEST_MAX_CLUSTERS
-from stackyard.spec import Platform
+from stackyard.spec import Cluster, Platform
 
 SpecPath = tuple[str | int, ...]
 T = TypeVar("T", bound=SettingValue)
@@ -84,12 +86,21 @@ class PkiSettings:
 
 
 @dataclass(frozen=True)
+class MeshSettings:
+    """The resolved ``mesh`` choices."""
+
+    enabled: Setting[bool]
+    mode: Setting[MeshMode]
+
+
+@dataclass(frozen=True)
 class Settings:
     """Every setting a catalog selector or a check can ask for, by section and name."""
 
     networking: NetworkingSettings
     observability: ObservabilitySettings
     pki: PkiSettings
+    mesh: MeshSettings
 
     def __iter__(self) -> Iterator[Setting[Any]]:
         """Every setting, in the order a plan lists them."""
@@ -210,4 +221,67 @@ def resolve_settings(platform: Platform) -> Settings:
             ),
         ),
         PkiSettings(issuer),
+        _mesh_settings(platform),
     )
+
+
+def _mesh_settings(platform: Platform) -> MeshSettings:
+    mesh = platform.mesh
+    if "enabled" in mesh.model_fields_set:
+        enabled = Setting("mesh.enabled", mesh.enabled, SPEC, ("mesh", "enabled"))
+    else:
+        enabled = Setting("mesh.enabled", False, "default: no service mesh")
+    mode: Setting[MeshMode]
+    if not mesh.enabled:
+        mode = Setting("mesh.mode", "none", "the service mesh is off")
+    elif "mode" in mesh.model_fields_set:
+        mode = Setting("mesh.mode", mesh.mode, SPEC, ("mesh", "mode"))
+    else:
+        reason = "default: ambient (GA since Istio 1.24, no sidecar per pod)"
+        mode = Setting("mesh.mode", mesh.mode, reason)
+    return MeshSettings(enabled, mode)
+
+
+@dataclass(frozen=True)
+class ClusterFacts:
+    """The ``cluster.*`` settings of one cluster: which tenants' features run there."""
+
+    inMesh: Setting[bool]
+    servesApis: Setting[bool]
+
+    def get(self, name: SettingName) -> Setting[Any]:
+        """The fact with the dotted ``name`` (``cluster.inMesh``)."""
+        found: Setting[Any] = getattr(self, name.removeprefix(CLUSTER_SCOPE))
+        return found
+
+
+def cluster_facts(platform: Platform, cluster: Cluster) -> ClusterFacts:
+    """Whether tenants of the mesh, and tenants of the declared APIs, run on ``cluster``.
+
+    The mesh runs on the clusters of the tenants that join it (``mesh.tenants``, every
+    tenant when null); the API gateway on the clusters of the tenants whose APIs it
+    serves.
+    """
+    here = [t for t in platform.tenants if cluster.name in t.clusters]
+    joined = {t.name for t in platform.mesh_tenants}
+    meshed = [t.name for t in here if t.name in joined]
+    if meshed:
+        in_mesh = Setting("cluster.inMesh", True, f"tenants in the mesh run here: {_names(meshed)}")
+    elif not platform.mesh.enabled:
+        in_mesh = Setting("cluster.inMesh", False, "the service mesh is off")
+    else:
+        in_mesh = Setting("cluster.inMesh", False, "no tenant in the mesh runs here")
+    owners = {api.tenant for api in platform.apis}
+    serving = [t.name for t in here if t.name in owners]
+    if serving:
+        reason = f"tenants with APIs run here: {_names(serving)}"
+        apis = Setting("cluster.servesApis", True, reason)
+    elif not platform.apis:
+        apis = Setting("cluster.servesApis", False, "the spec declares no API")
+    else:
+        apis = Setting("cluster.servesApis", False, "no tenant with an API runs here")
+    return ClusterFacts(in_mesh, apis)
+
+
+def _names(names: list[str]) -> str:
+    return ", ".join(names)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from stackyard.catalog.model import Selector
+from stackyard.catalog.settings import CLUSTER_SCOPE
 from stackyard.findings import Finding
 from stackyard.plan.checks.base import CheckContext, Emit, check
 from stackyard.plan.model import SpecPath
@@ -137,6 +138,8 @@ def upstream_lifecycle(context: CheckContext, emit: Emit) -> Iterable[Finding]:
 
 def _setting_path(context: CheckContext, selectors: Iterable[Selector]) -> SpecPath:
     for selector in selectors:
+        if selector.setting.startswith(CLUSTER_SCOPE):  # a fact of each cluster, no setting
+            continue
         setting = context.settings.get(selector.setting)
         if setting.path:
             return setting.path
