@@ -152,6 +152,9 @@ BACKSTAGE = tuple(
         ("shared/common.schema.json", "0571b339cc31f1eaf472cf33aad5478c87033491"),
         ("kinds/API.v1alpha1.schema.json", "0e452ad6eb37b9cc307d7dbaef4263509db9287f"),
         ("kinds/Component.v1alpha1.schema.json", "1f0ed728a780fb961e25df9ee771159311779064"),
+        ("kinds/Domain.v1alpha1.schema.json", "1f0ed728a780fb961e25df9ee771159311779064"),
+        ("kinds/Group.v1alpha1.schema.json", "070aeb3020761bfd9b9a3298e63d2ef011891868"),
+        ("kinds/Resource.v1alpha1.schema.json", "00c932b72917e3c24bc3039d98e6f4eefcb1530a"),
         ("kinds/Location.v1alpha1.schema.json", "025e122c3e5147c91eb9e5b963170c797c0d5383"),
         ("kinds/System.v1alpha1.schema.json", "2be22ecd3f496aecf9e4fd0f05516544c6ff3764"),
     )

@@ -45,6 +45,10 @@ _PROSE = frozenset(
     | {"deprecated", "caution", "nb", "hint", "source", "more", "also", "usage", "details"}
 )
 _VALUES_PATH = re.compile(r"\$?\.Values((?:\.[A-Za-z_][A-Za-z0-9_]*)+)")
+# `($.Values.global).profile` reads `.Values.global.profile` (Istio guards a missing map so).
+_PAREN_VALUES_PATH = re.compile(
+    r"\(\s*\$?\.Values((?:\.[A-Za-z_][A-Za-z0-9_]*)*)\s*\)((?:\.[A-Za-z_][A-Za-z0-9_]*)+)"
+)
 _FIELDS = r"((?:\.[A-Za-z_][A-Za-z0-9_]*)+)"
 _VERBATIM = (
     re.compile(r"to(?:Yaml|Json)\s+\(?\$?\.Values" + _FIELDS + r"\s*\)?\s*(?:\||\}\})"),
@@ -211,6 +215,8 @@ def template_keys(templates: Iterable[str]) -> tuple[set[Path], set[Path]]:
     for text in templates:
         for match in _VALUES_PATH.finditer(text):
             read.add(_dotted(match[1]))
+        for match in _PAREN_VALUES_PATH.finditer(text):
+            read.add(_dotted(match[1] + match[2]))
         for match in _INDEX_VALUES.finditer(text):
             read.add(_dotted(match[1]) + tuple(re.findall(r"\"([^\"]+)\"", match[2])))
         for pattern in _VERBATIM:
