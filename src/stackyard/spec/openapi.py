@@ -113,7 +113,7 @@ def _read(api: str, relative: str, folder: Path | None) -> OpenApiDocument:
             'start it with openapi: "3.1.0"',
         )
     version = str(data["openapi"])
-    validator = _validators().get(".".join(version.split(".")[:2]))
+    validator = openapi_validators().get(".".join(version.split(".")[:2]))
     if validator is None:
         raise _RefusedError(
             f"{relative} is OpenAPI {version!r}; only OpenAPI 3.0, 3.1 and 3.2 are read",
@@ -178,8 +178,10 @@ def _validation_errors(validator: Any, data: Mapping[str, Any]) -> str:
 
 
 @cache
-def _validators() -> dict[str, Any]:
+def openapi_validators() -> dict[str, Any]:
     """openapi-spec-validator's classes by minor version, with no resolver at all.
+
+    ``stackyard validate`` checks the OpenAPI documents of a rendered tree with them too.
 
     Without a resolver no file or URL is ever opened, even through a ``$id`` that would
     rebase a local reference elsewhere. Imported on first use: only specs with APIs pay.

@@ -12,6 +12,10 @@ verdicts, and only the first counts as checked:
   distribution's CRD with no schema in the reference data; listed with the reason;
 - unknown kind: no schema anywhere; an error, because unvalidated output is exactly what
   this command exists to prevent.
+
+Backstage catalog entities (``apiVersion: backstage.io/...``) name a kind too, but
+Backstage reads them, not the API server: they are checked against the catalog model's
+schemas (``backstage``), and an entity kind without one is not checked.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from typing import Any
 from stackyard.errors import Location
 from stackyard.findings import Finding
 from stackyard.progress import Progress, no_progress
+from stackyard.validate.backstage import check_entity, entity_kinds, is_entity
 from stackyard.validate.crdschemas import check_resource, crd_schemas_in
 from stackyard.validate.kube import UnknownKindError, validate_builtin
 from stackyard.validate.repository import Repository
@@ -68,13 +73,16 @@ def check_objects(
     validated must never read as a clean result. ``progress`` hears "checking schemas"
     once per object.
     """
-    documents = [document for _, document in repository.objects()]
-    defined = crd_schemas_in(d.data for d in documents if isinstance(d.data, Mapping))
+    documents = list(repository.objects())
+    defined = crd_schemas_in(d.data for _, d in documents if isinstance(d.data, Mapping))
     findings = list(_tool_inputs(repository))
     checked = 0
-    for done, document in enumerate(documents):
+    for done, (path, document) in enumerate(documents):
         progress(CHECKING, done, len(documents))
-        was_checked, found = check_object(document, version, defined)
+        if is_entity(document.data):
+            was_checked, found = _check_entity(repository, path, document)
+        else:
+            was_checked, found = check_object(document, version, defined)
         checked += was_checked
         findings += found
     progress(CHECKING, len(documents), len(documents))
@@ -98,6 +106,26 @@ def _tool_inputs(repository: Repository) -> Iterator[Finding]:
         yield Finding.not_checked(repository.location(path), "schema", f"not checked, {reason}")
     for path, reason in sorted(repository.tool_inputs.items()):
         yield Finding.not_checked(repository.location(path), "schema", f"not checked, {reason}")
+
+
+def _check_entity(
+    repository: Repository, path: str, document: LocatedDocument
+) -> tuple[bool, list[Finding]]:
+    """A Backstage catalog entity against the catalog model's schema of its kind."""
+    data = document.data
+
+    def exists(relative: str) -> bool:
+        return relative in repository.files or (repository.root / relative).is_file()
+
+    result = check_entity(data, path, repository.files.get, exists)
+    if result.status == "unknown":
+        kinds = ", ".join(sorted({k.rpartition("/")[2] for k in entity_kinds()}))
+        reason = (
+            f"no Backstage schema for {data.get('apiVersion')}/{data.get('kind')} in the "
+            f"reference data (kinds with one: {kinds})"
+        )
+        return False, [_unchecked(document, data, reason)]
+    return True, list(_located(document, "backstage", result.problems, data))
 
 
 def check_object(

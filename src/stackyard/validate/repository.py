@@ -12,11 +12,15 @@ opened. A Helm chart's templates are not read as YAML: Helm renders them
 A ``List`` (``v1`` ``List``, or a typed list such as ``ConfigMapList``) is not an object
 the API server stores: kubectl and Argo CD apply each of its items, so each item is an
 object of its own, located where it is written.
+
+An OpenAPI document (``openapi: 3.1.0`` with ``info``) is not an object wherever it is:
+``backstage`` checks it with openapi-spec-validator, as the Backstage API entities that
+point at it expect.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -96,8 +100,8 @@ class Repository:
                 path, self.charts
             )
             for document in documents:
-                if document.data is None:
-                    continue
+                if document.data is None or is_openapi_document(document.data):
+                    continue  # an OpenAPI document is checked as one (``backstage``)
                 if in_object_folder or names_a_kind(document.data):
                     yield from ((path, item) for item in list_items(document))
 
@@ -118,6 +122,18 @@ class Repository:
     def repo_prefix(self) -> str:
         """``gitops.path`` the tree was rendered for ('' for the repository root)."""
         return self.metadata.repo_prefix
+
+
+def is_openapi_document(data: object) -> bool:
+    """Whether a document is an OpenAPI (or Swagger) description, not an object.
+
+    A mapping with an ``openapi`` or ``swagger`` version and ``info`` or ``paths``; such a
+    document is checked with openapi-spec-validator (``backstage``), even in an object folder.
+    """
+    if not isinstance(data, Mapping):
+        return False
+    versioned = isinstance(data.get("openapi"), str) or isinstance(data.get("swagger"), str)
+    return versioned and ("info" in data or "paths" in data)
 
 
 def names_a_kind(data: object) -> bool:

@@ -1,9 +1,10 @@
 """``validate DIR``: every check over a GitOps tree, in one sorted report.
 
 Checks: YAML safety and syntax; built-in objects against the strict OpenAPI schema
-of the target Kubernetes version; custom resources against their CRD schemas; Helm
-values against the pinned charts; the GitOps wiring (selectors, value files, paths,
-ownership); and a scan for secret values.
+of the target Kubernetes version; custom resources against their CRD schemas; Backstage
+catalog entities against the catalog model and OpenAPI documents with
+openapi-spec-validator; Helm values against the pinned charts; the GitOps wiring
+(selectors, value files, paths, ownership); and a scan for secret values.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from stackyard.findings import Finding
 from stackyard.progress import Progress, no_progress
 from stackyard.render.marker import MARKER
 from stackyard.spec.model import KUBERNETES_VERSION
+from stackyard.validate.backstage import check_openapi_documents
 from stackyard.validate.helmvalues import check_values
 from stackyard.validate.hydrate import Hydration, hydrate
 from stackyard.validate.kube import UnsupportedVersionError, schema_version
@@ -104,6 +106,7 @@ def validate_directory(
     findings = list(repository.problems)
     objects = check_objects(repository, version, progress)
     findings += objects.findings
+    findings += check_openapi_documents(repository)
     findings += check_values(repository, progress)
     findings += check_topology(repository)
     findings += scan_tree(root, progress)
