@@ -9,33 +9,18 @@ too, and that its text did not drift (their recorded figures describe that fleet
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import itertools
-import sys
-from pathlib import Path
-from types import ModuleType
 
 import pytest
 
 from stackyard.plan import make_plan
 from stackyard.spec import load_spec_text
+from tests.benchmark_scripts import load_benchmark
 
-ROOT = Path(__file__).resolve().parent.parent
+fleet = load_benchmark("fleet")
 
-
-def _fleet_module() -> ModuleType:
-    """benchmarks/fleet.py, loaded as a module (benchmarks/ is not a package)."""
-    spec = importlib.util.spec_from_file_location(
-        "fleet_benchmark", ROOT / "benchmarks" / "fleet.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["fleet_benchmark"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-fleet = _fleet_module()
+# sha256 of ``fleet_spec(200)`` as docs/benchmarks.md's older sections measured it.
+UNIFORM_200 = "2f2bc9eb66b5692a293196472ea52688b504f9eb1e20f5b3ffb9f4b0d6ca4172"
 
 
 @pytest.mark.parametrize(
@@ -93,7 +78,3 @@ def test_the_uniform_fleet_of_the_older_benchmarks_is_unchanged() -> None:
     assert plan.errors == []
     digest = hashlib.sha256(text.encode()).hexdigest()
     assert digest == UNIFORM_200
-
-
-# sha256 of ``fleet_spec(200)`` as docs/benchmarks.md's older sections measured it.
-UNIFORM_200 = "2f2bc9eb66b5692a293196472ea52688b504f9eb1e20f5b3ffb9f4b0d6ca4172"

@@ -7,15 +7,11 @@ every row, target and step; never how fast anything was.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import subprocess
 import sys
-from pathlib import Path
-from types import ModuleType
 
-ROOT = Path(__file__).resolve().parent.parent
-BENCHMARKS = ROOT / "benchmarks"
+from tests.benchmark_scripts import BENCHMARKS, load_benchmark
 
 ROWS = [
     ("render", 3),
@@ -28,20 +24,6 @@ ROWS = [
     ("simulate: model", 3),
     ("simulate: failure matrix", 3),
 ]
-
-
-def _scale_module() -> ModuleType:
-    """benchmarks/scale.py as a module; it imports fleet.py from its own folder."""
-    sys.path.insert(0, str(BENCHMARKS))
-    try:
-        spec = importlib.util.spec_from_file_location("scale_benchmark", BENCHMARKS / "scale.py")
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules["scale_benchmark"] = module
-        spec.loader.exec_module(module)
-    finally:
-        sys.path.remove(str(BENCHMARKS))
-    return module
 
 
 def test_quick_run_measures_every_row_and_reports_it() -> None:
@@ -74,7 +56,7 @@ def test_quick_run_measures_every_row_and_reports_it() -> None:
     ]
     assert result["machine"]["cores"] > 0 and result["machine"]["python"]
 
-    scale = _scale_module()
+    scale = load_benchmark("scale")
     rows = [scale.Measurement(**m) for m in measured]
     report = scale.markdown(rows, tuple(result["sizes"]), result["machine"])
     for name, clusters in ROWS:

@@ -2,27 +2,14 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
+from tests.benchmark_scripts import load_benchmark
+
 ROOT = Path(__file__).resolve().parents[2]
 COMMIT = "0123456789abcdef0123456789abcdef01234567"
-
-
-def field_module() -> ModuleType:
-    """benchmarks/field.py, loaded as a module."""
-    spec = importlib.util.spec_from_file_location(
-        "field_benchmark", ROOT / "benchmarks" / "field.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["field_benchmark"] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 def expectations(path: Path, gitops: int) -> Path:
@@ -66,7 +53,7 @@ spec:
 
 
 def test_ratings_within_one_level_pass(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    field = field_module()
+    field = load_benchmark("field")
     repo = lab(tmp_path)
     code = field.main(["--expectations", str(expectations(tmp_path / "e.yaml", 3)), str(repo)])
     out = capsys.readouterr().out
@@ -75,7 +62,7 @@ def test_ratings_within_one_level_pass(tmp_path: Path, capsys: pytest.CaptureFix
 
 
 def test_an_area_two_levels_off_fails(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    field = field_module()
+    field = load_benchmark("field")
     repo = lab(tmp_path)
     args = ["--expectations", str(expectations(tmp_path / "e.yaml", 4)), f"example/lab={repo}"]
     assert field.main(args) == 1
@@ -83,7 +70,7 @@ def test_an_area_two_levels_off_fails(tmp_path: Path, capsys: pytest.CaptureFixt
 
 
 def test_a_folder_of_no_listed_repository_is_bad_input(tmp_path: Path) -> None:
-    field = field_module()
+    field = load_benchmark("field")
     other = tmp_path / "someone+else"
     other.mkdir()
     assert (
@@ -92,7 +79,7 @@ def test_a_folder_of_no_listed_repository_is_bad_input(tmp_path: Path) -> None:
 
 
 def test_the_recorded_expectations_file_is_valid() -> None:
-    field = field_module()
+    field = load_benchmark("field")
     recorded = field.load_expectations(ROOT / "tests" / "assess" / "field-expectations.yaml")
     assert len(recorded.repositories) >= 4
     assert all(len(r.areas) == 15 for r in recorded.repositories)

@@ -1,0 +1,29 @@
+"""The scripts of benchmarks/ as modules, for the tests that keep them working.
+
+benchmarks/ is a folder of scripts, not a package: each is loaded from its file, with its
+folder importable meanwhile, since a script imports its neighbours (scale.py imports
+fleet.py) as it does when run.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+
+BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
+
+
+def load_benchmark(name: str) -> ModuleType:
+    """benchmarks/``name``.py, loaded as the module ``<name>_benchmark``."""
+    spec = importlib.util.spec_from_file_location(f"{name}_benchmark", BENCHMARKS / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    sys.path.insert(0, str(BENCHMARKS))
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        sys.path.remove(str(BENCHMARKS))
+    return module
