@@ -1,6 +1,7 @@
 """The platform spec: ``platform.yaml`` as a typed, validated model."""
 
 from stackyard.spec.apis import Api, ApiAuth, ApiConsumer, ApiPlan, Limit
+from stackyard.spec.identity import Directory, Identity
 from stackyard.spec.load import LoadedSpec, load_spec, load_spec_text, validate_spec
 from stackyard.spec.mesh import Mesh, MeshMode, Service, ServicePort, ServiceVersion
 from stackyard.spec.model import (
@@ -25,8 +26,10 @@ __all__ = [
     "ApiPlan",
     "Cluster",
     "ComponentOverride",
+    "Directory",
     "Distribution",
     "Edition",
+    "Identity",
     "Limit",
     "LoadedSpec",
     "Mesh",

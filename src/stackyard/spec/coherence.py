@@ -61,6 +61,7 @@ def coherence_problems(platform: Platform, document: LocatedDocument) -> list[Pr
     problems += _mesh_problems(platform, document)
     problems += _service_problems(platform, document)
     problems += _api_problems(platform, document)
+    problems += _directory_problems(platform, document)
     return problems
 
 
@@ -200,4 +201,22 @@ def _api_problems(platform: Platform, document: LocatedDocument) -> list[Problem
                     _choices(ports, "its ports"),
                 )
             )
+    return problems
+
+
+def _directory_problems(platform: Platform, document: LocatedDocument) -> list[Problem]:
+    problems: list[Problem] = []
+    seen: dict[str, int] = {}
+    for index, directory in enumerate(platform.identity.directories):
+        if directory.name in seen:
+            problems.append(
+                _problem(
+                    document,
+                    ("identity", "directories", index, "name"),
+                    f"directory name {directory.name!r} is already used by "
+                    f"identity.directories[{seen[directory.name]}]",
+                    "every directory needs its own name",
+                )
+            )
+        seen.setdefault(directory.name, index)
     return problems

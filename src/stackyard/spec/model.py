@@ -16,6 +16,7 @@ from pydantic import Field, field_validator
 from stackyard.spec.apis import Api
 from stackyard.spec.base import DNS_LABEL as _DNS_LABEL
 from stackyard.spec.base import SpecModel as _Spec
+from stackyard.spec.identity import Identity
 from stackyard.spec.mesh import Mesh, Service
 from stackyard.spec.text import Text
 from stackyard.spec.units import (
@@ -478,6 +479,10 @@ class Platform(_Spec):
     )
     apis: list[Api] = Field(
         default_factory=list, description="Tenants' backend APIs behind the API gateway."
+    )
+    identity: Identity = Field(
+        default_factory=Identity,
+        description="People and their access: the company directories Keycloak federates.",
     )
 
     @field_validator("domain")
