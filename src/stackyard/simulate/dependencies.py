@@ -29,6 +29,7 @@ consumer fail with its provider; neither is a function of its own.
 from __future__ import annotations
 
 from stackyard.plan import ClusterPlan, Plan
+from stackyard.plan.settings import cluster_facts
 from stackyard.render import RenderedTree
 from stackyard.render.settings import AdmissionRule, BackupStore, StoreTarget
 from stackyard.simulate.functions import FunctionText, PlatformFunction, load_functions
@@ -61,6 +62,7 @@ def build_runtime_model(plan: Plan, tree: RenderedTree) -> RuntimeModel:
     functions = [
         *_platform_functions(plan, services, settings),
         *_data_path_functions(plan, settings),
+        *_sidecar_functions(plan, settings),
         *_admission_functions(plan, settings),
         *_need_functions(plan, settings),
         *_outside_store_functions(plan, settings),
@@ -455,6 +457,35 @@ def _data_path_functions(plan: Plan, settings: RenderedSettings) -> list[Functio
                         f"applications on {name} get {capability} from {provider}",
                     )
                 )
+    return functions
+
+
+def _sidecar_functions(plan: Plan, settings: RenderedSettings) -> list[FunctionInstance]:
+    """In sidecar mode the tenants' pods carry the mesh's proxies and their certificates.
+
+    No component stands for them (ambient mode has ztunnel, whose catalog need covers
+    it), so each cluster where tenants of the mesh run relies on its mesh control plane.
+    """
+    if plan.settings.mesh.mode.value != "sidecar":
+        return []
+    text = load_functions().platform["mesh-sidecars"]
+    functions: list[FunctionInstance] = []
+    for cluster in plan.clusters:
+        control = _provider(cluster, "service-mesh")
+        if control is None or not cluster_facts(plan.spec.platform, cluster.cluster).inMesh.value:
+            continue
+        functions.append(
+            _instance(
+                "mesh-sidecars",
+                text,
+                cluster.name,
+                service_id(NODES, cluster.name),
+                (control,),
+                f"the sidecars of mesh pods on {cluster.name} take configuration and "
+                f"certificates from {control}",
+                settings.buffer("istio-workload-cert", cluster.name, cluster.name),
+            )
+        )
     return functions
 
 

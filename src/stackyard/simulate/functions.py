@@ -28,6 +28,7 @@ BufferName = Literal[
     "vault-aws-lease",
     "node-image-cache",
     "istio-workload-cert",
+    "keycloak-access-token",
 ]
 
 
@@ -42,6 +43,7 @@ PlatformFunction = Literal[
     "volume-provisioning",
     "load-balancer-addresses",
     "cluster-mesh",
+    "mesh-sidecars",
 ]
 
 

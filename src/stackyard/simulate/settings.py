@@ -132,6 +132,12 @@ DEFAULTS: dict[BufferName, Buffer] = {
             "is what the oldest one is sure to have left when istiod goes down",
         ),
     ),
+    "keycloak-access-token": Buffer(
+        "keycloak-access-token",
+        300.0,
+        "access token lifespan",
+        Evidence("5m", "realm accessTokenLifespan", "Keycloak default"),
+    ),
 }
 
 
