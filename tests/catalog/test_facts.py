@@ -39,6 +39,7 @@ SCRIPTS = SRC.parent.parent / "scripts"
 REMAINING = {
     "render.readme.README_ORDER": "the README's row order across components (presentation)",
     "render.valuebuilders.identity.BUILDERS": "value builders by builder name",
+    "render.valuebuilders.mesh.BUILDERS": "value builders by builder name",
     "render.valuebuilders.networking.BUILDERS": "value builders by builder name",
     "render.valuebuilders.observability.BUILDERS": "value builders by builder name",
     "render.valuebuilders.policy.BUILDERS": "value builders by builder name",

@@ -10,7 +10,11 @@ from stackyard.render.manifests.backup import backup_manifests
 from stackyard.render.manifests.base import ManifestBuilder, Placed, builders_output
 from stackyard.render.manifests.etcd_backup import etcd_backup_manifests
 from stackyard.render.manifests.identity import identity_manifests
+from stackyard.render.manifests.kiali import kiali_manifests
 from stackyard.render.manifests.loadbalancing import loadbalancing_manifests
+from stackyard.render.manifests.mesh import mesh_manifests
+from stackyard.render.manifests.meshmonitoring import mesh_monitoring_manifests
+from stackyard.render.manifests.meshservices import service_manifests
 from stackyard.render.manifests.namespaces import namespace_manifests
 from stackyard.render.manifests.network import network_manifests
 from stackyard.render.manifests.observability import observability_manifests
@@ -31,6 +35,10 @@ ALL_BUILDERS: tuple[ManifestBuilder, ...] = (
     etcd_backup_manifests,
     observability_manifests,
     identity_manifests,
+    service_manifests,
+    mesh_manifests,
+    mesh_monitoring_manifests,
+    kiali_manifests,
 )
 
 __all__ = ["ALL_BUILDERS", "ManifestBuilder", "Placed", "builders_output"]

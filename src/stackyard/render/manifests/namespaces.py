@@ -21,6 +21,7 @@ from collections.abc import Iterable
 from stackyard.plan import ClusterPlan, PlannedComponent
 from stackyard.render.context import LABEL_PREFIX, RenderContext
 from stackyard.render.manifests.base import BASE_GROUP, Placed
+from stackyard.render.meshmodel import MeshScope, api_gateway_namespaces, mesh_scope
 from stackyard.render.tree import Manifest
 from stackyard.spec.units import parse_quantity
 
@@ -122,15 +123,45 @@ def platform_quota(cluster: ClusterPlan, components: list[PlannedComponent]) -> 
     return hard
 
 
+def dataplane_labels(scope: MeshScope) -> dict[str, str]:
+    """The label that puts a namespace's pods in the mesh, for the mesh's mode.
+
+    Ambient: ztunnel captures the pods (https://istio.io/latest/docs/ambient/usage/add-workloads/);
+    sidecar: istiod's webhook injects a proxy into new pods.
+    """
+    if scope.mode == "ambient":
+        return {"istio.io/dataplane-mode": "ambient"}
+    return {"istio-injection": "enabled"}
+
+
+def mesh_labels(context: RenderContext, cluster: ClusterPlan, name: str) -> dict[str, str]:
+    """The mesh labels of namespace ``name`` on ``cluster`` (none where it stays out).
+
+    Besides the mesh's namespaces, the API gateway's namespace joins, so
+    its proxies reach STRICT services with a mesh identity.
+    """
+    scope = mesh_scope(context, cluster)
+    if scope is None:
+        return {}
+    if name in scope.namespaces:
+        return dataplane_labels(scope)
+    if name in api_gateway_namespaces(context, cluster):
+        return dataplane_labels(scope)
+    return {}
+
+
 def namespace_manifests(context: RenderContext, cluster: ClusterPlan) -> Iterable[Placed]:
     """Platform and tenant namespaces with their quotas and limit ranges."""
     labels = {f"{LABEL_PREFIX}/platform": context.platform.name}
     objects: list[Manifest] = []
+    rendered: set[str] = set()
     for name, components in platform_namespaces(cluster).items():
         levels = {p.component.podSecurity for p in components}
         level = next(lvl for lvl in ("privileged", "baseline", "restricted") if lvl in levels)
+        rendered.add(name)
+        kind_label = {f"{LABEL_PREFIX}/namespace-kind": "platform"}
         objects += [
-            namespace(name, level, {**labels, f"{LABEL_PREFIX}/namespace-kind": "platform"}),
+            namespace(name, level, {**labels, **kind_label, **mesh_labels(context, cluster, name)}),
             resource_quota(name, platform_quota(cluster, components)),
             limit_range(name),
         ]
@@ -143,7 +174,9 @@ def namespace_manifests(context: RenderContext, cluster: ClusterPlan) -> Iterabl
             f"{LABEL_PREFIX}/tenant": tenant.name,
         }
         for name in tenant.namespaces or [tenant.name]:
-            objects.append(namespace(name, "restricted", tenant_labels))
+            rendered.add(name)
+            mesh = mesh_labels(context, cluster, name)
+            objects.append(namespace(name, "restricted", {**tenant_labels, **mesh}))
             if tenant.quota:
                 hard = {}
                 for key, value in sorted(tenant.quota.items()):
@@ -151,4 +184,23 @@ def namespace_manifests(context: RenderContext, cluster: ClusterPlan) -> Iterabl
                     hard[f"limits.{key}"] = value
                 objects.append(resource_quota(name, hard))
             objects.append(limit_range(name))
+    scope = mesh_scope(context, cluster)
+    if scope is not None:
+        objects += mesh_only_namespaces(scope, labels, rendered)
     yield Placed(BASE_GROUP, "namespaces.yaml", objects)
+
+
+def mesh_only_namespaces(
+    scope: MeshScope, labels: dict[str, str], rendered: set[str]
+) -> list[Manifest]:
+    """The mesh's extra namespaces that nothing else renders, restricted like a tenant's."""
+    objects: list[Manifest] = []
+    mesh_kind = {f"{LABEL_PREFIX}/namespace-kind": "mesh"}
+    for name in scope.namespaces:
+        if name not in rendered and name not in UNMANAGED:
+            mesh = dataplane_labels(scope)
+            objects += [
+                namespace(name, "restricted", {**labels, **mesh_kind, **mesh}),
+                limit_range(name),
+            ]
+    return objects

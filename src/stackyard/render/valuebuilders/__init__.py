@@ -20,14 +20,21 @@ Policy for addresses, so every component agrees with every other:
   operator.
 
 The builders live in one module per subject (networking, storage, identity,
-observability, policy), each registering its builders by name in its own ``BUILDERS``;
+observability, policy, mesh), each registering its builders by name in its own ``BUILDERS``;
 ``provider`` answers what they all ask of the infrastructure provider.
 :data:`VALUE_BUILDERS` joins the subject registries.
 """
 
 from __future__ import annotations
 
-from stackyard.render.valuebuilders import identity, networking, observability, policy, storage
+from stackyard.render.valuebuilders import (
+    identity,
+    mesh,
+    networking,
+    observability,
+    policy,
+    storage,
+)
 from stackyard.render.values import ValueBuilder
 
 # Each builder is registered by exactly one subject module, under the name catalog
@@ -36,6 +43,7 @@ VALUE_BUILDERS: dict[str, ValueBuilder] = dict(
     sorted(
         {
             **identity.BUILDERS,
+            **mesh.BUILDERS,
             **networking.BUILDERS,
             **observability.BUILDERS,
             **policy.BUILDERS,

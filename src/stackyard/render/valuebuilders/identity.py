@@ -14,6 +14,7 @@ from __future__ import annotations
 from stackyard.plan import ClusterPlan
 from stackyard.render.addresses import oidc_issuer, public_host
 from stackyard.render.context import RenderContext
+from stackyard.render.valuebuilders.mesh import argocd_rollout_customizations
 from stackyard.render.valuebuilders.provider import load_balancer_annotations
 from stackyard.render.valuebuilders.storage import retain_class, storage_size
 from stackyard.render.values import ValueBuilder, Values
@@ -77,7 +78,8 @@ def _keycloak(context: RenderContext, cluster: ClusterPlan) -> Values:
 
 def _argo_cd(context: RenderContext, cluster: ClusterPlan) -> Values:
     host = public_host(context, "argocd")
-    values: Values = {"global": {"domain": host}, "configs": {"cm": {"url": f"https://{host}"}}}
+    cm: Values = {"url": f"https://{host}", **argocd_rollout_customizations(context)}
+    values: Values = {"global": {"domain": host}, "configs": {"cm": cm}}
     issuer = keycloak_issuer(context)
     if issuer is None:
         return values

@@ -18,6 +18,8 @@ from stackyard.plan.clustermesh import (
 )
 from stackyard.render.addresses import public_host
 from stackyard.render.context import RenderContext
+from stackyard.render.meshmodel import mesh_scope
+from stackyard.render.valuebuilders.mesh import cilium_beside_istio
 from stackyard.render.valuebuilders.provider import aws_region, load_balancer_annotations
 from stackyard.render.values import ValueBuilder, Values
 
@@ -57,6 +59,7 @@ def _cilium(context: RenderContext, cluster: ClusterPlan) -> Values:
         values["l2announcements"] = {"enabled": False}
     if meshed:
         values["clustermesh"] = _clustermesh(context, cluster)
+    values.update(cilium_beside_istio(mesh_scope(context, cluster), cluster))
     return values
 
 
