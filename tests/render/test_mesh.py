@@ -238,15 +238,49 @@ def test_istiod_runs_ambient_and_traces_to_the_collector(ambient: Rendered) -> N
 
 
 def test_sidecar_istiod_has_no_ambient_profile(sidecar: Rendered) -> None:
-    assert "profile" not in sidecar.values(CLUSTER, "istiod")
+    values = sidecar.values(CLUSTER, "istiod")
+    assert "profile" not in values
+    # istio-cni runs in sidecar mode too, so the injector leaves redirection to it.
+    assert values["pilot"]["cni"]["enabled"] is True
 
 
-def test_prometheus_scrapes_istiod_and_the_envoys(ambient: Rendered) -> None:
+def test_ambient_trusts_ztunnel_where_it_runs(ambient: Rendered) -> None:
+    assert ambient.values(CLUSTER, "istiod")["trustedZtunnelNamespace"] == "kube-system"
+    cni = ambient.values(CLUSTER, "istio-cni")
+    assert cni["ambient"] == {"enabled": True}
+    # RKE2: the CNI folders its containerd uses, stated.
+    assert (cni["cniConfDir"], cni["cniBinDir"]) == ("/etc/cni/net.d", "/opt/cni/bin")
+
+
+def test_kiali_is_wired_to_prometheus_grafana_tempo_and_keycloak(ambient: Rendered) -> None:
+    spec = _named(ambient, "Kiali", "kiali", "kiali-operator")["spec"]
+    services = spec["external_services"]
+    assert services["prometheus"]["url"] == "http://prometheus-prometheus.monitoring.svc:9090"
+    assert services["grafana"]["internal_url"] == "http://grafana.grafana.svc:80"
+    assert services["tracing"]["provider"] == "tempo"
+    assert services["tracing"]["internal_url"] == "http://tempo.tracing.svc:3200"
+    assert spec["auth"]["strategy"] == "openid"
+    assert spec["auth"]["openid"]["client_id"] == "kiali"
+    # The realm has the client Kiali signs in with.
+    realm = ambient.find(
+        "manifests/poc/keycloak/realm-platform.yaml", "ConfigMap", "keycloak-realm-platform"
+    )
+    assert '"clientId": "kiali"' in realm["data"]["platform-realm.json"]
+
+
+def test_prometheus_scrapes_istiod_envoys_and_ztunnel(ambient: Rendered) -> None:
     monitors = {
         (d["kind"], d["metadata"]["name"])
         for d in _kind(ambient, "ServiceMonitor") + _kind(ambient, "PodMonitor")
     }
-    assert {("ServiceMonitor", "istiod"), ("PodMonitor", "istio-envoy")} <= monitors
+    assert {
+        ("ServiceMonitor", "istiod"),
+        ("PodMonitor", "istio-envoy"),
+        ("PodMonitor", "ztunnel"),
+    } <= monitors
+    ztunnel = _named(ambient, "PodMonitor", "ztunnel", "monitoring")
+    # ztunnel runs where its catalog entry says (kube-system), not beside istiod.
+    assert ztunnel["spec"]["namespaceSelector"] == {"matchNames": ["kube-system"]}
 
 
 def test_mesh_namespaces_let_proxies_reach_istiod(ambient: Rendered) -> None:
@@ -304,3 +338,15 @@ def test_every_mesh_values_key_exists_in_the_pinned_chart(
         values = result.values(CLUSTER, entry.name)
         problems += [f"{entry.name}: {u}" for u in unknown_keys(keys.tree, values)]
     assert problems == []
+
+
+def test_cilium_leaves_room_for_istio_cni() -> None:
+    result = render_text(_text().replace("cni: canal", "cni: cilium"))
+    values = result.values(CLUSTER, "cilium")
+    assert values["cni"]["exclusive"] is False
+    assert values["socketLB"]["hostNamespaceOnly"] is True
+    # Cilium's Gateway has no mesh identity: no policy admits its namespace.
+    for policy in _kind(result, "AuthorizationPolicy"):
+        for rule in policy["spec"].get("rules", []):
+            for source in rule["from"]:
+                assert "kube-system" not in source["source"].get("namespaces", [])

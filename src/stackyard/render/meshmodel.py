@@ -3,8 +3,9 @@
 The spec's ``mesh`` and ``services`` sections are read here once, into the facts the
 mesh's manifests, its chart values and the namespaces all use, so they cannot disagree:
 
-- The mesh is on for a cluster when ``mesh.enabled`` and istiod runs there (the plan
-  places istiod; render never second-guesses it).
+- The mesh is on for a cluster when the plan says so (``cluster.inMesh``: a tenant that
+  joins runs there) and istiod runs there. istiod alone is not enough: on Canal clusters it
+  also runs as the Gateway API implementation.
 - A namespace joins when it belongs to a tenant that joins (``mesh.tenants``; null means
   every tenant) and the tenant runs on the cluster, or when ``mesh.namespaces`` names it.
 - A declared service runs in its ``namespace`` (default: its tenant's first namespace) on
@@ -23,6 +24,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from stackyard.plan import ClusterPlan
+from stackyard.plan.settings import cluster_facts
 from stackyard.render.context import RenderContext
 
 TRUST_DOMAIN = "cluster.local"
@@ -117,8 +119,23 @@ def principal(namespace: str, service_account: str) -> str:
 
 def mesh_scope(context: RenderContext, cluster: ClusterPlan) -> MeshScope | None:
     """The mesh on ``cluster``, or None where it is off (see the module docs)."""
+    return context.derived(_scopes).get(cluster.name)
+
+
+def _scopes(context: RenderContext) -> dict[str, MeshScope]:
+    """The mesh of every cluster where it is on, computed once per render."""
+    scopes = {}
+    for cluster in context.plan.clusters:
+        scope = _scope(context, cluster)
+        if scope is not None:
+            scopes[cluster.name] = scope
+    return scopes
+
+
+def _scope(context: RenderContext, cluster: ClusterPlan) -> MeshScope | None:
     mesh = context.platform.mesh
-    if not mesh.enabled or not cluster.has(CONTROL_PLANE):
+    in_mesh = cluster_facts(context.platform, cluster.cluster).inMesh.value
+    if not mesh.enabled or not in_mesh or not cluster.has(CONTROL_PLANE):
         return None
     namespaces: list[str] = []
     for tenant in context.platform.tenants:

@@ -180,5 +180,6 @@ def argocd_rollout_customizations(context: RenderContext) -> Values:
 
 BUILDERS: dict[str, ValueBuilder] = {
     "argo-rollouts": _argo_rollouts,
+    "istio-cni": _istio_cni,
     "istiod": _istiod,
 }
