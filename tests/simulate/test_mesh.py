@@ -46,6 +46,15 @@ def c1(report: IncidentReport) -> str:
     return next(v.verdict for v in report.contract if v.id == "C1")
 
 
+def unavailable(report: IncidentReport) -> dict[str, str]:
+    """Availability lines of the tenants' service traffic: subject -> value."""
+    return {
+        e.subject: e.value
+        for e in report.slo
+        if e.slo == "availability" and not e.subject.startswith(("workloads", "platform"))
+    }
+
+
 def test_istiod_down_for_an_hour_freezes_configuration_but_traffic_flows() -> None:
     report = incident("istiod", "1h")
     [mesh] = outcomes(report, "mesh-traffic")
@@ -56,6 +65,7 @@ def test_istiod_down_for_an_hour_freezes_configuration_but_traffic_flows() -> No
     assert not outcomes(report, "api-traffic")
     assert not outcomes(report, "workloads")
     assert c1(report) != "broken"
+    assert unavailable(report) == {}  # nothing past the buffer: no budget spent
 
 
 def test_istiod_down_for_two_days_breaks_mtls_once_certificates_expire() -> None:
@@ -67,6 +77,8 @@ def test_istiod_down_for_two_days_breaks_mtls_once_certificates_expire() -> None
     exhausted = [e for e in report.simulation.events if e.kind == "exhausted"]
     assert any("mTLS between meshed services fails" in e.text for e in exhausted)
     assert c1(report) == "broken"
+    # from the expiry at 12h to the recovery at 48h, meshed services cannot talk
+    assert unavailable(report) == {"meshed service traffic on one": "36h unavailable"}
 
 
 def test_the_api_gateways_proxies_down_fail_the_apis() -> None:
@@ -75,6 +87,15 @@ def test_the_api_gateways_proxies_down_fail_the_apis() -> None:
     assert api.state == "interrupted"
     assert "requests to the backend APIs fail" in api.function.text.interrupted
     assert not outcomes(report, "api-gateway-configuration")
+    assert unavailable(report) == {"API traffic through the API gateway on one": "30m unavailable"}
+
+
+def test_keycloak_down_rejects_api_calls_once_issued_tokens_expire() -> None:
+    report = incident("keycloak", "1h")
+    [tokens] = outcomes(report, "api-tokens")
+    assert tokens.state == "exhausted"
+    assert tokens.periods[0].exhausted_at == 300.0  # Keycloak's default token lifespan
+    assert unavailable(report) == {"access tokens for API clients on one": "55m unavailable"}
 
 
 def test_the_api_gateways_controller_down_keeps_the_last_configuration() -> None:

@@ -62,6 +62,9 @@ class FunctionText(_Strict):
     buffer: BufferName | None = None
     breaksWorkloads: bool = False
     """Exhausting the buffer breaks the cluster's workloads (e.g. expired certificates)."""
+    availability: bool = False
+    """Tenants' services are unreachable while it is lost (interrupted with nothing kept,
+    or past its buffer): the time spends the availability budget."""
 
 
 class NeedFunction(FunctionText):

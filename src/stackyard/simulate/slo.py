@@ -109,6 +109,7 @@ def slo_effects(simulation: Simulation, recovery: DisasterRecovery) -> list[SloE
                 _budget_note(down, budget),
             )
         )
+    effects.extend(_service_traffic_effects(simulation, budget, target))
     rto = parse_duration(platform.slo.rto)
     still_down = set(simulation.targets_still_down())
     for step_target, longest in _targets_down(simulation).items():
@@ -124,6 +125,35 @@ def slo_effects(simulation: Simulation, recovery: DisasterRecovery) -> list[SloE
             )
         )
     effects.extend(_rpo_effects(simulation, recovery))
+    return effects
+
+
+def _service_traffic_effects(simulation: Simulation, budget: float, target: str) -> list[SloEffect]:
+    """Tenants' services that cannot be reached spend the budget (``availability`` functions).
+
+    Their time without the function counts: all of it when nothing is kept (the API
+    gateway's proxies down), the time past the buffer when something is (istiod down:
+    from the moment workload certificates expire).
+    """
+    effects = []
+    for outcome in simulation.affected():
+        text = outcome.function.text
+        if not text.availability:
+            continue
+        lost = outcome.lost_seconds
+        if lost <= 0:
+            continue
+        recovered = _recovered(outcome)
+        effects.append(
+            SloEffect(
+                "availability",
+                f"{text.title} on {outcome.function.where}",
+                f"{format_duration(lost)} unavailable{_open(recovered)}",
+                target,
+                _verdict(lost, budget, recovered),
+                _budget_note(lost, budget),
+            )
+        )
     return effects
 
 
