@@ -5,9 +5,11 @@ modules and listing it here.
 """
 
 from stackyard.plan.checks import (
+    apis,
     budget,
     compatibility,
     contracts,
+    mesh,
     network,
     objectstorage,
     placement,
@@ -44,6 +46,14 @@ ALL_CHECKS: tuple[Check, ...] = (
     objectstorage.consumers_have_a_store,
     objectstorage.external_store_complete,
     objectstorage.minio_unused,
+    mesh.cilium_beside_istio,
+    mesh.mesh_node_agents,
+    mesh.strict_mtls_callers,
+    mesh.canary_metrics,
+    mesh.rollout_controller,
+    apis.api_realm,
+    apis.api_consumers,
+    apis.api_routes,
     contracts.app_clusters_stand_alone,
     contracts.agent_wal_buffer,
     contracts.secrets_cache,
