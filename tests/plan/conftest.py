@@ -11,7 +11,13 @@ from stackyard.plan import Plan, make_plan
 from stackyard.spec import load_spec, load_spec_text
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
-EXAMPLE_NAMES = ["local-multicluster", "aws-standard", "aws-enterprise", "community-poc"]
+EXAMPLE_NAMES = [
+    "local-multicluster",
+    "aws-standard",
+    "aws-enterprise",
+    "community-poc",
+    "mesh-local",
+]
 
 
 def example_text(name: str) -> str:

@@ -124,3 +124,19 @@ def test_community_runs_canal_and_no_enterprise_services(example_plans: dict[str
         assert not cluster.has(absent), absent
     for present in ("argo-cd", "longhorn", "harbor", "cert-manager", "grafana", "metallb"):
         assert cluster.has(present), present
+
+
+def test_mesh_local_adds_the_mesh_on_the_app_clusters_and_no_finding(
+    example_plans: dict[str, Plan],
+) -> None:
+    mesh, base = example_plans["mesh-local"], example_plans["local-multicluster"]
+    assert [(f.check, f.cluster) for f in mesh.findings] == [
+        (f.check, f.cluster) for f in base.findings
+    ]
+    assert mesh.settings.mesh.mode.value == "ambient"
+    for name in ("istio-base", "istiod", "istio-cni", "ztunnel", "kiali-operator"):
+        assert [c.name for c in mesh.clusters if c.has(name)] == ["app1", "app2"], name
+    added = {p.name for c in mesh.clusters for p in c.components} - {
+        p.name for c in base.clusters for p in c.components
+    }
+    assert added == {"istio-base", "istiod", "istio-cni", "ztunnel", "kiali-operator"}
