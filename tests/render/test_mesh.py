@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -350,3 +351,15 @@ def test_cilium_leaves_room_for_istio_cni() -> None:
         for rule in policy["spec"].get("rules", []):
             for source in rule["from"]:
                 assert "kube-system" not in source["source"].get("namespaces", [])
+
+
+def test_grafana_gets_a_dashboard_of_the_mesh_services(ambient: Rendered) -> None:
+    configmap = _named(ambient, "ConfigMap", "dashboard-mesh-services", "grafana")
+    assert configmap["metadata"]["labels"]["grafana_dashboard"] == "1"
+    board = json.loads(configmap["data"]["mesh-services.json"])
+    service = next(v for v in board["templating"]["list"] if v["name"] == "service")
+    assert service["query"].split(",") == ["checkout", "frontend", "ledger", "storefront"]
+    exprs = [t["expr"] for panel in board["panels"] for t in panel["targets"]]
+    # Every mesh query reads series the mesh's monitors scrape.
+    assert all("istio_" in e or "pilot_" in e or "citadel_" in e for e in exprs)
+    assert any('connection_security_policy="mutual_tls"' in e for e in exprs)

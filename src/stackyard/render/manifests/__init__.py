@@ -13,6 +13,7 @@ from stackyard.render.manifests.identity import identity_manifests
 from stackyard.render.manifests.kiali import kiali_manifests
 from stackyard.render.manifests.loadbalancing import loadbalancing_manifests
 from stackyard.render.manifests.mesh import mesh_manifests
+from stackyard.render.manifests.meshdashboards import mesh_dashboard_manifests
 from stackyard.render.manifests.meshmonitoring import mesh_monitoring_manifests
 from stackyard.render.manifests.meshservices import service_manifests
 from stackyard.render.manifests.namespaces import namespace_manifests
@@ -38,6 +39,7 @@ ALL_BUILDERS: tuple[ManifestBuilder, ...] = (
     service_manifests,
     mesh_manifests,
     mesh_monitoring_manifests,
+    mesh_dashboard_manifests,
     kiali_manifests,
 )
 

@@ -23,12 +23,11 @@ from collections.abc import Iterable
 from stackyard.plan import ClusterPlan
 from stackyard.render.context import LABEL_PREFIX, RenderContext
 from stackyard.render.manifests.base import AFTER_CHART, Placed, in_wave
+from stackyard.render.manifests.traffic import SCRAPER_CAPABILITIES
 from stackyard.render.meshmodel import CONTROL_PLANE, mesh_scope
 from stackyard.render.tree import Manifest
 
 MONITORING = "monitoring.coreos.com/v1"
-SCRAPERS = frozenset({"metrics", "metrics-agent"})
-"""Capabilities of the components that scrape a cluster: Prometheus, full or agent."""
 INTERVAL = "30s"
 ZTUNNEL = "ztunnel"
 
@@ -94,7 +93,12 @@ def mesh_monitoring_manifests(context: RenderContext, cluster: ClusterPlan) -> I
     """The mesh's monitors, with the cluster's Prometheus."""
     scope = mesh_scope(context, cluster)
     scraper = next(
-        (p.component for p in cluster.components if SCRAPERS & set(p.component.provides)), None
+        (
+            p.component
+            for p in cluster.components
+            if SCRAPER_CAPABILITIES & set(p.component.provides)
+        ),
+        None,
     )
     if scope is None or scraper is None:
         return
