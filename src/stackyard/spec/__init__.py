@@ -1,6 +1,7 @@
 """The platform spec: ``platform.yaml`` as a typed, validated model."""
 
 from stackyard.spec.apis import Api, ApiAuth, ApiConsumer, ApiPlan, Limit
+from stackyard.spec.hardening import Audit, EncryptionAtRest, Hardening
 from stackyard.spec.identity import Directory, Identity
 from stackyard.spec.load import LoadedSpec, load_spec, load_spec_text, validate_spec
 from stackyard.spec.mesh import Mesh, MeshMode, Service, ServicePort, ServiceVersion
@@ -24,11 +25,14 @@ __all__ = [
     "ApiAuth",
     "ApiConsumer",
     "ApiPlan",
+    "Audit",
     "Cluster",
     "ComponentOverride",
     "Directory",
     "Distribution",
     "Edition",
+    "EncryptionAtRest",
+    "Hardening",
     "Identity",
     "Limit",
     "LoadedSpec",

@@ -16,6 +16,7 @@ from pydantic import Field, field_validator
 from stackyard.spec.apis import Api
 from stackyard.spec.base import DNS_LABEL as _DNS_LABEL
 from stackyard.spec.base import SpecModel as _Spec
+from stackyard.spec.hardening import Hardening
 from stackyard.spec.identity import Identity
 from stackyard.spec.mesh import Mesh, Service
 from stackyard.spec.text import Text
@@ -484,6 +485,11 @@ class Platform(_Spec):
         default_factory=Identity,
         description="People and their access: the company directories Keycloak federates.",
     )
+    hardening: Hardening | None = Field(
+        default=None,
+        description="CIS hardening, encryption of Secrets at rest and the API audit log; "
+        "without it the distribution's defaults apply.",
+    )
 
     @field_validator("domain")
     @classmethod
@@ -510,6 +516,11 @@ class Platform(_Spec):
             return service.namespace
         tenant = self.tenant(service.tenant)
         return tenant.namespace_names[0] if tenant else service.tenant
+
+    @property
+    def cis(self) -> bool:
+        """Whether the nodes follow the CIS Kubernetes Benchmark (``hardening.cis``)."""
+        return self.hardening is not None and self.hardening.cis_on(self.edition)
 
     @property
     def mesh_tenants(self) -> list[Tenant]:
