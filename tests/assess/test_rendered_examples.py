@@ -94,7 +94,21 @@ RENDERED_PRACTICES: dict[str, Callable[[Plan], bool]] = {
     "MT-NAMESPACES": lambda plan: bool(plan.spec.platform.tenants),
     "MT-QUOTAS": lambda plan: bool(plan.spec.platform.tenants),
     "MT-NETWORK": lambda plan: bool(plan.spec.platform.tenants),
+    # The service mesh: Istio, STRICT mTLS and default-deny authorization per mesh
+    # namespace, weighted routes for the services with canary versions.
+    "MESH-TRAFFIC-LAYER": lambda plan: meshed(plan),
+    "MESH-MTLS": lambda plan: meshed(plan),
+    "MESH-AUTHORIZATION": lambda plan: meshed(plan),
+    "MESH-CANARY-ROUTING": lambda plan: (
+        meshed(plan)
+        and any(v.weight is not None for s in plan.spec.platform.services for v in s.versions)
+    ),
 }
+
+
+def meshed(plan: Plan) -> bool:
+    """The spec turns the service mesh on."""
+    return bool(plan.settings.mesh.enabled.value)
 
 
 @pytest.fixture(scope="module", params=[p.stem for p in EXAMPLE_FILES])

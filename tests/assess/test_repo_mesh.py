@@ -115,6 +115,38 @@ def test_strict_in_some_mesh_namespaces_names_the_others(tmp_path: Path) -> None
     assert mtls.status == "partial"
     assert mtls.detail == "Istio STRICT mTLS in 1 namespace, not in billing"
     assert [g.file for g in mtls.gaps] == ["ns/billing.yaml"]
+    assert misquoted(assessment) == []
+
+
+def test_a_gateways_namespace_in_the_mesh_needs_no_strict_mtls(tmp_path: Path) -> None:
+    namespace = (
+        "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: {name}\n"
+        "  labels: {{istio.io/dataplane-mode: ambient}}\n"
+    )
+    gateway = (
+        "apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\n"
+        "metadata: {{name: {name}, namespace: {namespace}}}\n"
+        "spec:\n  gatewayClassName: {cls}\n  listeners:\n"
+        "    - {{name: http, port: 80, protocol: HTTP}}\n"
+    )
+    assessment = assess_files(
+        tmp_path,
+        {
+            "apps/istiod.yaml": ISTIOD_APP,
+            "ns/shop.yaml": namespace.format(name="shop"),
+            "ns/apis.yaml": namespace.format(name="apis"),
+            "apis/gateway.yaml": gateway.format(name="apis", namespace="apis", cls="envoy"),
+            "shop/waypoint.yaml": gateway.format(
+                name="waypoint", namespace="shop", cls="istio-waypoint"
+            ),
+            "shop/pa.yaml": (
+                "apiVersion: security.istio.io/v1\nkind: PeerAuthentication\n"
+                "metadata: {name: default, namespace: shop}\nspec:\n  mtls: {mode: STRICT}\n"
+            ),
+        },
+    )
+    mtls = control(assessment, "MESH-MTLS")
+    assert mtls.status == "achieved", mtls.detail  # the gateway takes traffic from outside
 
 
 @pytest.mark.parametrize("with_policy", [False, True])

@@ -141,9 +141,12 @@ def _mesh_mtls(index: RepositoryIndex, looks_for: str) -> DetectorResult:
             for ns in index.of_kind("Namespace")
             if any(label in ns.labels() for label in ISTIO_MESH_LABELS)
         ]
-        open_namespaces = [ns for ns in joined if ns.name not in covered]
+        # A gateway's namespace joins the mesh to call its services, but its proxies take
+        # plain text from outside the mesh: STRICT there would refuse every request.
+        gateways = _gateway_namespaces(index)
+        open_namespaces = [ns for ns in joined if ns.name not in covered | gateways]
         evidence += cited
-        gaps += [ns.evidence(text=f"Namespace {ns.name}: no STRICT mTLS") for ns in open_namespaces]
+        gaps += [_noted(ns.evidence(), "no STRICT mTLS") for ns in open_namespaces]
         notes.append(
             f"Istio STRICT mTLS in {counted(len(covered), 'namespace')}"
             + (
@@ -183,6 +186,16 @@ def _mesh_mtls(index: RepositoryIndex, looks_for: str) -> DetectorResult:
             gaps=permissive,
         )
     return missing(looks_for)
+
+
+def _gateway_namespaces(index: RepositoryIndex) -> set[str]:
+    """Namespaces holding an ingress Gateway (a waypoint is a proxy inside the mesh)."""
+    return {
+        g.namespace
+        for g in index.of_kind("Gateway")
+        if g.group in ("gateway.networking.k8s.io", "networking.istio.io")
+        and g.get("spec", "gatewayClassName") != "istio-waypoint"
+    }
 
 
 def _cilium_auth_required(index: RepositoryIndex) -> Iterator[Evidence]:
