@@ -20,7 +20,21 @@ from tests.conftest import EXAMPLES
 from tests.simulate.conftest import model_from_text
 
 EDITIONS = ("community", "standard", "enterprise")
-EXAMPLE_NAMES = ("aws-enterprise", "aws-standard", "community-poc", "local-multicluster")
+EXAMPLE_NAMES = (
+    "aws-enterprise",
+    "aws-standard",
+    "community-poc",
+    "local-multicluster",
+    "mesh-local",
+)
+# Where the mesh runs, Istio's base chart holds only CRDs and cluster-wide configuration
+# (no pods), and the Kiali operator only reconciles the Kiali server, which runs on
+# (catalog `runs`): losing either changes nothing until someone changes them.
+MESH_APPS = {
+    f"{component}@{cluster}"
+    for component in ("istio-base", "kiali-operator")
+    for cluster in ("app1", "app2")
+}
 
 # Kyverno's policy library is a chart of policies with no pods of its own (catalog
 # `workload: none`): while "it" is down Kyverno keeps enforcing the policies already in
@@ -31,6 +45,9 @@ UNAFFECTED: dict[tuple[str, str], set[str]] = {
     ("aws-standard", "enterprise"): {"kyverno-policies@prod"},
     ("community-poc", "enterprise"): {"kyverno-policies@poc"},
     ("local-multicluster", "enterprise"): {"kyverno-policies@app1", "kyverno-policies@app2"},
+    ("mesh-local", "community"): MESH_APPS,
+    ("mesh-local", "standard"): MESH_APPS,
+    ("mesh-local", "enterprise"): MESH_APPS | {"kyverno-policies@app1", "kyverno-policies@app2"},
 }
 
 
