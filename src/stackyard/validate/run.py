@@ -23,7 +23,7 @@ from stackyard.validate.hydrate import Hydration, hydrate
 from stackyard.validate.kube import UnsupportedVersionError, schema_version
 from stackyard.validate.objects import check_objects
 from stackyard.validate.repository import read_repository
-from stackyard.validate.secrets import scan_tree
+from stackyard.validate.secrets import SecretScan
 from stackyard.validate.topology import check_topology
 
 DEFAULT_VERSION = "1.35"
@@ -90,26 +90,20 @@ def validate_directory(
         _check_version(kubernetes_version, Location("--kubernetes-version"))
     if not root.is_dir():
         raise InputError([Problem(Location(str(root)), "", "not a directory")])
-    repository = read_repository(root, progress)
-    # The error names where the version came from: the option, the marker, or the tree.
-    version, source = kubernetes_version, Location("--kubernetes-version")
-    if version is None and repository.kubernetes_version:
-        version, source = repository.kubernetes_version, Location(str(root / MARKER))
-        _check_version(version, source, "kubernetesVersion")  # it allows any digits
-    if version is None:
-        version, source = DEFAULT_VERSION, Location(str(root))
+    # The secret scan reads every file as lines on a core of its own meanwhile.
+    scan = SecretScan(root)
     try:
-        schema_version(version)
-    except UnsupportedVersionError as e:
-        message = f"no Kubernetes schemas for version {version}"
-        raise InputError([Problem(source, "", message)]) from e
-    findings = list(repository.problems)
-    objects = check_objects(repository, version, progress)
-    findings += objects.findings
-    findings += check_openapi_documents(repository)
-    findings += check_values(repository, progress)
-    findings += check_topology(repository)
-    findings += scan_tree(root, progress)
+        repository = read_repository(root, progress)
+        version = _version(root, repository.kubernetes_version, kubernetes_version)
+        findings = list(repository.problems)
+        objects = check_objects(repository, version, progress)
+        findings += objects.findings
+        findings += check_openapi_documents(repository)
+        findings += check_values(repository, progress)
+        findings += check_topology(repository)
+        findings += scan.findings(repository.files, progress)
+    finally:
+        scan.cancel()
     hydration = None
     if charts is not None:
         if not charts.is_dir():
@@ -125,6 +119,27 @@ def validate_directory(
         sorted(findings),
         hydration,
     )
+
+
+def _version(root: Path, marked: str | None, requested: str | None) -> str:
+    """The Kubernetes version to check against: the option's, the marker's, or the default.
+
+    Raises:
+        InputError: the marker's version is not a version, or no schemas exist for it;
+            the error names where the version came from.
+    """
+    version, source = requested, Location("--kubernetes-version")
+    if version is None and marked:
+        version, source = marked, Location(str(root / MARKER))
+        _check_version(version, source, "kubernetesVersion")  # it allows any digits
+    if version is None:
+        version, source = DEFAULT_VERSION, Location(str(root))
+    try:
+        schema_version(version)
+    except UnsupportedVersionError as e:
+        message = f"no Kubernetes schemas for version {version}"
+        raise InputError([Problem(source, "", message)]) from e
+    return version
 
 
 def _check_version(version: str, source: Location, field: str = "") -> None:
