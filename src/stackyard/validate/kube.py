@@ -55,16 +55,30 @@ def _definitions(schema_dir: str) -> referencing.Registry[Any]:
     return referencing.Resource.from_contents(definitions) @ referencing.Registry()
 
 
-@cache
 def _validator(schema_dir: str, kind: str, api_version: str) -> jsonschema.Draft202012Validator:
+    validator = _known_validator(schema_dir, kind, api_version)
+    if validator is None:
+        raise UnknownKindError(f"{api_version}/{kind}")
+    return validator
+
+
+@cache
+def _known_validator(
+    schema_dir: str, kind: str, api_version: str
+) -> jsonschema.Draft202012Validator | None:
+    """The validator of a built-in kind, or None for any other kind.
+
+    Remembered either way: a fleet's tree asks about each custom resource kind thousands
+    of times, and looking for a schema file that is not there costs a package lookup.
+    """
     # Same file naming as kubernetes_validate.validate: rbac.authorization.k8s.io/v1 -> rbac-v1
     group_version = re.sub(r"^([^./]*)(?:\.[^/]*)?/", r"\1-", api_version)
     try:
         schema = kv_utils.schema_contents(
             f"kubernetes-json-schema/{schema_dir}/{kind.lower()}-{group_version}.json", schema_dir
         )
-    except FileNotFoundError as e:
-        raise UnknownKindError(f"{api_version}/{kind}") from e
+    except FileNotFoundError:
+        return None
     registry = referencing.Resource.from_contents(schema) @ _definitions(schema_dir)
     return jsonschema.Draft202012Validator(schema, registry=registry)
 
