@@ -246,7 +246,10 @@ def test_sidecar_istiod_has_no_ambient_profile(sidecar: Rendered) -> None:
 
 
 def test_ambient_trusts_ztunnel_where_it_runs(ambient: Rendered) -> None:
-    assert ambient.values(CLUSTER, "istiod")["trustedZtunnelNamespace"] == "kube-system"
+    istiod = ambient.values(CLUSTER, "istiod")
+    assert istiod["trustedZtunnelNamespace"] == "kube-system"
+    # Waypoints land in restricted namespaces: Pod Security wants a seccomp profile.
+    assert istiod["gateways"]["seccompProfile"] == {"type": "RuntimeDefault"}
     cni = ambient.values(CLUSTER, "istio-cni")
     assert cni["ambient"] == {"enabled": True}
     # RKE2: the CNI folders its containerd uses, stated.

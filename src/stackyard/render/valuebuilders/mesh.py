@@ -10,9 +10,11 @@ builder here returns nothing, so such platforms render as before.
   OpenTelemetry Collector (OTLP gRPC) where it runs on the cluster, else to Tempo's OTLP
   HTTP receiver there, as the default tracing provider
   (https://istio.io/latest/docs/tasks/observability/distributed-tracing/opentelemetry/).
-  Sidecar mode with istio-cni tells istiod's injector that the CNI agent, not a privileged
-  init container, sets up the redirection (required in namespaces that enforce Pod
-  Security ``restricted``).
+  Waypoints get the RuntimeDefault seccomp profile Pod Security ``restricted`` demands in
+  tenant namespaces (istiod's waypoint template sets one only from
+  ``gateways.seccompProfile``). Sidecar mode with istio-cni tells istiod's injector that
+  the CNI agent, not a privileged init container, sets up the redirection (required in
+  namespaces that enforce Pod Security ``restricted``).
 - istio-cni on RKE2: the CNI binary and configuration directories RKE2 uses, written
   out (https://ranchermanager.docs.rancher.com/integrations-in-rancher/istio/configuration-options/install-istio-on-rke2-cluster).
 - Cilium beside Istio's CNI agent: ``cni.exclusive: false`` so Cilium does not remove
@@ -92,6 +94,9 @@ def _istiod(context: RenderContext, cluster: ClusterPlan) -> Values:
     values: Values = {"meshConfig": mesh}
     if scope.mode == "ambient":
         values["profile"] = "ambient"
+        # Waypoints run in the tenants' namespaces, which enforce Pod Security restricted;
+        # istiod's waypoint template sets a seccomp profile only when asked to.
+        values["gateways"] = {"seccompProfile": {"type": "RuntimeDefault"}}
         ztunnel = cluster.get(ZTUNNEL)
         if (
             ztunnel is not None
