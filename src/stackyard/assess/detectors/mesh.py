@@ -354,7 +354,7 @@ def _api_catalog(index: RepositoryIndex, looks_for: str) -> DetectorResult:
     ]
     if defined and not bare:
         return achieved(
-            evidence, f"{counted(len(defined), 'API')} in the catalog with their definition"
+            evidence, f"{counted(len(defined), 'API')} in the catalog, each with its definition"
         )
     if apis:
         return partial(
