@@ -366,3 +366,18 @@ def test_grafana_gets_a_dashboard_of_the_mesh_services(ambient: Rendered) -> Non
     # Every mesh query reads series the mesh's monitors scrape.
     assert all("istio_" in e or "pilot_" in e or "citadel_" in e for e in exprs)
     assert any('connection_security_policy="mutual_tls"' in e for e in exprs)
+
+
+def test_kiali_names_itself_as_each_cluster_serves_it() -> None:
+    text = (DATA.parents[2] / "examples" / "mesh-local.yaml").read_text(encoding="utf-8")
+    result = render_text(text)
+    kialis = _kind(result, "Kiali")
+    assert len(kialis) >= 2
+    for path, doc in result.objects():
+        if doc["kind"] != "Kiali":
+            continue
+        cluster = path.split("/")[1]
+        routes = result.documents(f"manifests/{cluster}/kiali-operator/routes.yaml")
+        hosts = {h for route in routes for h in route["spec"].get("hostnames", [])}
+        # OIDC redirects and links use web_fqdn: the route must serve exactly that name.
+        assert doc["spec"]["server"]["web_fqdn"] in hosts

@@ -31,6 +31,7 @@ from stackyard.render.addresses import KEYCLOAK_REALM
 from stackyard.render.context import RenderContext
 from stackyard.render.manifests.base import BEFORE_CHART, Placed, in_wave
 from stackyard.render.manifests.endpoints import public_url
+from stackyard.render.manifests.loadbalancing import gateway_domain
 from stackyard.render.tree import Manifest
 
 CONFIGMAP = "keycloak-realm-platform"
@@ -54,7 +55,15 @@ def client(context: RenderContext, component: Component) -> Manifest:
     if oidc is None:  # planned_clients only passes components with a client
         raise ValueError(f"catalog entry {component.name} has no oidc client")
     host = oidc.host or (component.ui.host if component.ui else component.name)
-    root = public_url(context, host)
+    # A component on several clusters (Kiali runs beside each mesh) is served at each
+    # cluster's own name (routes): every one of them is a redirect target.
+    roots = list(
+        dict.fromkeys(
+            f"https://{host}.{gateway_domain(context, cluster)}"
+            for cluster in context.clusters_running(component.name)
+        )
+    ) or [public_url(context, host)]
+    root = roots[0]
     return {
         "clientId": oidc.clientId,
         "name": oidc.clientId,
@@ -68,10 +77,11 @@ def client(context: RenderContext, component: Component) -> Manifest:
         "serviceAccountsEnabled": False,
         "rootUrl": root,
         "baseUrl": "/",
-        "redirectUris": [f"{root}{path}" for path in oidc.redirectPaths],
-        "webOrigins": [root],
+        "redirectUris": [f"{r}{path}" for r in roots for path in oidc.redirectPaths],
+        "webOrigins": roots,
         "attributes": {
-            "post.logout.redirect.uris": f"{root}/*",
+            # Keycloak separates several post-logout redirect URIs with "##".
+            "post.logout.redirect.uris": "##".join(f"{r}/*" for r in roots),
             "pkce.code.challenge.method": "S256",
         },
         "protocolMappers": [

@@ -28,6 +28,7 @@ from stackyard.plan import ClusterPlan
 from stackyard.render.addresses import endpoint_url, oidc_issuer, public_host
 from stackyard.render.context import LABEL_PREFIX, RenderContext
 from stackyard.render.manifests.base import AFTER_CHART, Placed, in_wave
+from stackyard.render.manifests.loadbalancing import gateway_domain
 from stackyard.render.meshmodel import CONTROL_PLANE, mesh_scope
 from stackyard.render.tree import Manifest
 
@@ -113,7 +114,8 @@ def kiali(context: RenderContext, cluster: ClusterPlan) -> Manifest:
     }
     if component.ui is not None:
         spec["server"] = {
-            "web_fqdn": public_host(context, component.ui.host),
+            # The name the cluster's Gateway serves Kiali at (routes).
+            "web_fqdn": f"{component.ui.host}.{gateway_domain(context, cluster)}",
             "web_schema": "https",
             "web_port": "443",
             "web_root": "/",
