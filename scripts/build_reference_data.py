@@ -201,6 +201,7 @@ FREE_FORM: dict[str, dict[str, str]] = {
         "configs.rbac": "open",
     },
     "falco": {"falco": "any"},  # falco.yaml
+    "gateway-helm": {"config.envoyGateway": "open"},  # the EnvoyGateway configuration API
     "istiod": {"meshConfig": "any"},  # istio.mesh.v1alpha1.MeshConfig
     "kube-prometheus-stack": {"alertmanager.config": "any"},  # alertmanager.yml
     "tempo": {  # OpenTelemetry receivers; tempo.yaml's storage.trace backends (s3, gcs, azure)

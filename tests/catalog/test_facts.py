@@ -38,6 +38,7 @@ SCRIPTS = SRC.parent.parent / "scripts"
 # Component tables that stay in Python, each with why it is not a fact of one entry.
 REMAINING = {
     "render.readme.README_ORDER": "the README's row order across components (presentation)",
+    "render.valuebuilders.apis.BUILDERS": "value builders by builder name",
     "render.valuebuilders.identity.BUILDERS": "value builders by builder name",
     "render.valuebuilders.mesh.BUILDERS": "value builders by builder name",
     "render.valuebuilders.networking.BUILDERS": "value builders by builder name",

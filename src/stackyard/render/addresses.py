@@ -33,7 +33,21 @@ def oidc_issuer(context: RenderContext) -> str:
     The realm manifest, the portals' sign-in values and the API servers' ``oidc-issuer-url``
     all name this one issuer.
     """
-    return f"https://{public_host(context, 'keycloak')}/realms/{KEYCLOAK_REALM}"
+    return realm_issuer(context, KEYCLOAK_REALM)
+
+
+def realm_issuer(context: RenderContext, realm: str) -> str:
+    """The OIDC issuer of Keycloak realm ``realm``: ``https://keycloak.<domain>/realms/<realm>``.
+
+    Keycloak names a realm's issuer after its public URL (``KC_HOSTNAME``, set from the same
+    public host) and the realm's name.
+    """
+    return f"https://{public_host(context, 'keycloak')}/realms/{realm}"
+
+
+def realm_jwks_uri(context: RenderContext, realm: str) -> str:
+    """Where Keycloak publishes realm ``realm``'s signing keys (its ``jwks_uri``)."""
+    return f"{realm_issuer(context, realm)}/protocol/openid-connect/certs"
 
 
 def endpoint_url(

@@ -11,6 +11,7 @@ from collections import defaultdict
 from stackyard.catalog import Component
 from stackyard.plan import Plan
 from stackyard.progress import Progress, no_progress
+from stackyard.render.apicatalog import catalog_files
 from stackyard.render.bootstrap import ALL_BOOTSTRAP
 from stackyard.render.context import RenderContext
 from stackyard.render.gitops import (
@@ -94,6 +95,12 @@ def render_plan(
         )
         if component.install.method == "helm":
             _values(tree, context, component, header)
+
+    for path, content in catalog_files(context):  # read by Backstage, applied nowhere
+        if isinstance(content, str):
+            tree.add_text(path, content)
+        else:
+            tree.add_manifests(path, content, header)
 
     tree.add_manifests(
         "apps/applications/platform-base.yaml",

@@ -6,6 +6,10 @@ under a component sync with that component's Application, after its CRDs exist.
 The registry is the explicit tuple below, one builder per subject module.
 """
 
+from stackyard.render.manifests.apiclients import apiclients_manifests
+from stackyard.render.manifests.apigateway import apigateway_manifests
+from stackyard.render.manifests.apilimits import apilimits_manifests
+from stackyard.render.manifests.apimetrics import apimetrics_manifests
 from stackyard.render.manifests.backup import backup_manifests
 from stackyard.render.manifests.base import ManifestBuilder, Placed, builders_output
 from stackyard.render.manifests.etcd_backup import etcd_backup_manifests
@@ -41,6 +45,10 @@ ALL_BUILDERS: tuple[ManifestBuilder, ...] = (
     mesh_monitoring_manifests,
     mesh_dashboard_manifests,
     kiali_manifests,
+    apigateway_manifests,
+    apilimits_manifests,
+    apimetrics_manifests,
+    apiclients_manifests,
 )
 
 __all__ = ["ALL_BUILDERS", "ManifestBuilder", "Placed", "builders_output"]

@@ -17,7 +17,8 @@ console or ``kcadm.sh get clients/<id>/client-secret``) and stores it in Vault a
 ``secret/keycloak/clients/<client>`` (key ``client-secret``), from where External Secrets
 delivers it to the application. Git never holds a client secret. A ``groups`` claim
 (group names, not paths) lets Argo CD, Grafana and Harbor map the groups
-``platform-admins`` and ``platform-viewers`` to roles.
+``platform-admins`` and ``platform-viewers`` to roles. APIs whose tokens this realm issues
+add their consumers' clients, scopes and roles (:mod:`.apiclients`).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from stackyard.catalog import Component
 from stackyard.plan import ClusterPlan
 from stackyard.render.addresses import KEYCLOAK_REALM
 from stackyard.render.context import RenderContext
+from stackyard.render.manifests.apiclients import with_api_objects
 from stackyard.render.manifests.base import BEFORE_CHART, Placed, in_wave
 from stackyard.render.manifests.endpoints import public_url
 from stackyard.render.manifests.loadbalancing import gateway_domain
@@ -103,8 +105,8 @@ def client(context: RenderContext, component: Component) -> Manifest:
 
 
 def realm(context: RenderContext) -> Manifest:
-    """The realm document Keycloak imports."""
-    return {
+    """The realm document Keycloak imports, with the clients of APIs that name it."""
+    document: Manifest = {
         "realm": KEYCLOAK_REALM,
         "enabled": True,
         "displayName": f"{context.platform.name} platform",
@@ -117,6 +119,7 @@ def realm(context: RenderContext) -> Manifest:
         "groups": [{"name": name} for name in GROUPS],
         "clients": [client(context, c) for c in planned_clients(context)],
     }
+    return with_api_objects(context, KEYCLOAK_REALM, document)
 
 
 def realm_configmap(context: RenderContext) -> Manifest:

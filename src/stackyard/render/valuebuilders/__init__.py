@@ -28,6 +28,7 @@ observability, policy, mesh), each registering its builders by name in its own `
 from __future__ import annotations
 
 from stackyard.render.valuebuilders import (
+    apis,
     identity,
     mesh,
     networking,
@@ -42,6 +43,7 @@ from stackyard.render.values import ValueBuilder
 VALUE_BUILDERS: dict[str, ValueBuilder] = dict(
     sorted(
         {
+            **apis.BUILDERS,
             **identity.BUILDERS,
             **mesh.BUILDERS,
             **networking.BUILDERS,

@@ -12,7 +12,9 @@ docstring).
 from __future__ import annotations
 
 from stackyard.plan import ClusterPlan
-from stackyard.render.addresses import oidc_issuer, public_host
+from stackyard.render.addresses import KEYCLOAK_REALM, oidc_issuer, public_host
+from stackyard.render.apicatalog import ALLOWED_KINDS, catalog_location_url
+from stackyard.render.apis import realm_configmap_name, tenant_realms
 from stackyard.render.context import RenderContext
 from stackyard.render.valuebuilders.mesh import argocd_rollout_customizations
 from stackyard.render.valuebuilders.provider import load_balancer_annotations
@@ -73,7 +75,17 @@ def _raft_config(context: RenderContext, replicas: int) -> str:
 
 def _keycloak(context: RenderContext, cluster: ClusterPlan) -> Values:
     host = public_host(context, "keycloak")
-    return {"extraEnv": f"- name: KC_HOSTNAME\n  value: https://{host}\n"}
+    values: Values = {"extraEnv": f"- name: KC_HOSTNAME\n  value: https://{host}\n"}
+    realms = tenant_realms(context)
+    if realms:
+        # The import folder is one volume: with tenants' realms it projects every realm's
+        # ConfigMap (each file a realm), in place of the platform realm's alone.
+        sources = "".join(
+            f"      - configMap:\n          name: {realm_configmap_name(r)}\n"
+            for r in [KEYCLOAK_REALM, *realms]
+        )
+        values["extraVolumes"] = f"- name: realm-platform\n  projected:\n    sources:\n{sources}"
+    return values
 
 
 def _argo_cd(context: RenderContext, cluster: ClusterPlan) -> Values:
@@ -129,6 +141,11 @@ def _backstage(context: RenderContext, cluster: ClusterPlan) -> Values:
                     }
                 }
             },
+        }
+    apis = catalog_location_url(context)
+    if apis is not None:  # the API catalog rendered beside the manifests
+        app_config["catalog"] = {
+            "locations": [{"type": "url", "target": apis, "rules": [{"allow": ALLOWED_KINDS}]}]
         }
     return {"backstage": {"appConfig": app_config, "extraEnvVarsSecrets": ["backstage-secrets"]}}
 

@@ -1,0 +1,151 @@
+"""Usage statistics of the APIs: the gateway's proxies scraped, and a Grafana dashboard per API.
+
+Envoy Gateway's chart ships no monitor for the proxies it creates; its documentation has
+Prometheus Operator users apply a PodMonitor for pods labelled
+``app.kubernetes.io/name: envoy`` and ``app.kubernetes.io/component: proxy``, port
+``metrics``, path ``/stats/prometheus``
+(https://gateway.envoyproxy.io/docs/tasks/observability/proxy-metric/). It is rendered
+where a cluster serves APIs and runs a Prometheus (server or agent: the platform's
+Prometheus selects every PodMonitor).
+
+Each API's dashboard is a ConfigMap labelled ``grafana_dashboard`` (the label Grafana's
+dashboard sidecar loads, catalog values of ``grafana``) where the dashboards run. Its
+series are Envoy's cluster statistics of the route's upstream, named
+``httproute/<namespace>/api-<name>/rule/0`` by Envoy Gateway: requests, 5xx errors,
+latency quantiles from ``envoy_cluster_upstream_rq_time`` and requests refused by the
+global rate limit (``ratelimit.over_limit``, answered 429).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+
+from stackyard.plan import ClusterPlan
+from stackyard.render.apis import GATEWAY_COMPONENT, ResolvedApi, apis_on, resolved_apis
+from stackyard.render.context import RenderContext
+from stackyard.render.manifests.base import AFTER_CHART, Placed, in_wave
+from stackyard.render.manifests.traffic import SCRAPER_CAPABILITIES
+from stackyard.render.tree import Manifest
+
+PROXY_LABELS = {"app.kubernetes.io/name": "envoy", "app.kubernetes.io/component": "proxy"}
+DASHBOARD_LABEL = {"grafana_dashboard": "1"}
+DASHBOARDS_CAPABILITY = "dashboards"
+RATE = "[$__rate_interval]"
+
+
+def proxy_monitor(context: RenderContext) -> Manifest:
+    """The PodMonitor for every Envoy proxy Envoy Gateway runs."""
+    return {
+        "apiVersion": "monitoring.coreos.com/v1",
+        "kind": "PodMonitor",
+        "metadata": {
+            "name": "envoy-proxies",
+            "namespace": context.component(GATEWAY_COMPONENT).namespace,
+        },
+        "spec": {
+            "selector": {"matchLabels": PROXY_LABELS},
+            "namespaceSelector": {"any": True},
+            "jobLabel": "app.kubernetes.io/name",
+            "podMetricsEndpoints": [
+                {"port": "metrics", "path": "/stats/prometheus", "interval": "30s"}
+            ],
+        },
+    }
+
+
+def _panel(panel_id: int, title: str, unit: str, targets: list[tuple[str, str]]) -> Manifest:
+    return {
+        "id": panel_id,
+        "type": "timeseries",
+        "title": title,
+        "datasource": {"type": "prometheus", "uid": "${datasource}"},
+        "gridPos": {
+            "h": 8,
+            "w": 12,
+            "x": 12 * ((panel_id - 1) % 2),
+            "y": 8 * ((panel_id - 1) // 2),
+        },
+        "fieldConfig": {"defaults": {"unit": unit}, "overrides": []},
+        "targets": [
+            {"refId": chr(ord("A") + i), "expr": expr, "legendFormat": legend}
+            for i, (legend, expr) in enumerate(targets)
+        ],
+    }
+
+
+def dashboard(api: ResolvedApi) -> Manifest:
+    """The Grafana dashboard model of ``api``: requests, errors, latency, throttled calls."""
+    series = f'envoy_cluster_name="{api.envoy_cluster}"'
+    requests = f"sum(rate(envoy_cluster_upstream_rq_total{{{series}}}{RATE}))"
+    errors = (
+        f'sum(rate(envoy_cluster_upstream_rq_xx{{{series},envoy_response_code_class="5"}}{RATE}))'
+    )
+    latency = [
+        (
+            f"p{q}",
+            f"histogram_quantile(0.{q}, sum by (le)"
+            f" (rate(envoy_cluster_upstream_rq_time_bucket{{{series}}}{RATE})))",
+        )
+        for q in ("50", "95", "99")
+    ]
+    throttled = f"sum(rate(envoy_cluster_ratelimit_over_limit{{{series}}}{RATE}))"
+    return {
+        "uid": f"api-{api.name}",
+        "title": f"API {api.name}",
+        "description": f"{api.host}{api.path_prefix} (tenant {api.tenant}) through Envoy Gateway",
+        "tags": ["api", f"tenant:{api.tenant}"],
+        "schemaVersion": 39,
+        "editable": False,
+        "time": {"from": "now-6h", "to": "now"},
+        "refresh": "1m",
+        "templating": {
+            "list": [
+                {
+                    "name": "datasource",
+                    "label": "Data source",
+                    "type": "datasource",
+                    "query": "prometheus",
+                }
+            ]
+        },
+        "panels": [
+            _panel(1, "Requests", "reqps", [("requests", requests)]),
+            _panel(2, "Errors (5xx ratio)", "percentunit", [("5xx", f"{errors} / {requests}")]),
+            _panel(3, "Latency", "ms", latency),
+            _panel(4, "Throttled (429)", "reqps", [("over limit", throttled)]),
+        ],
+    }
+
+
+def dashboard_configmap(context: RenderContext, namespace: str, api: ResolvedApi) -> Manifest:
+    """``api``'s dashboard as a ConfigMap the Grafana sidecar loads."""
+    return {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {
+            "name": f"dashboard-api-{api.name}",
+            "namespace": namespace,
+            "labels": DASHBOARD_LABEL,
+        },
+        "data": {
+            f"api-{api.name}.json": json.dumps(dashboard(api), indent=2, sort_keys=True) + "\n"
+        },
+    }
+
+
+def apimetrics_manifests(context: RenderContext, cluster: ClusterPlan) -> Iterable[Placed]:
+    """The proxies' PodMonitor where APIs are served; the dashboards where Grafana runs."""
+    provided = {c for p in cluster.components for c in p.component.provides}
+    if apis_on(context, cluster.name) and SCRAPER_CAPABILITIES & provided:
+        yield Placed(
+            GATEWAY_COMPONENT, "proxy-monitor.yaml", [in_wave(proxy_monitor(context), AFTER_CHART)]
+        )
+    apis = [api for api in resolved_apis(context) if api.clusters]
+    if not apis:
+        return
+    for planned in cluster.components:
+        if DASHBOARDS_CAPABILITY in planned.component.provides:
+            namespace = planned.component.namespace
+            maps = [dashboard_configmap(context, namespace, api) for api in apis]
+            yield Placed(planned.name, "api-dashboards.yaml", maps)
