@@ -103,6 +103,13 @@ RENDERED_PRACTICES: dict[str, Callable[[Plan], bool]] = {
         meshed(plan)
         and any(v.weight is not None for s in plan.spec.platform.services for v in s.versions)
     ),
+    # The API gateway: a JWT SecurityPolicy and the plans' rate limits per API, and a
+    # Backstage API entity with its OpenAPI definition.
+    "API-AUTH": lambda plan: bool(plan.spec.platform.apis),
+    "API-RATE-LIMITS": lambda plan: any(
+        p.rateLimit is not None for api in plan.spec.platform.apis for p in api.plans
+    ),
+    "API-CATALOG": lambda plan: bool(plan.spec.platform.apis) and "backstage" in components(plan),
 }
 
 

@@ -13,9 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from stackyard.assess import Assessment
+from stackyard.assess import Assessment, assess_directory
 from tests.assess.citations import misquoted
 from tests.assess.maturity.conftest import assess_files, control, corpus
+from tests.conftest import ROOT, render_example
 
 AREA = "mesh-apis"
 ISTIOD_APP = """\
@@ -221,3 +222,16 @@ def test_static_api_keys_are_partial_authentication(tmp_path: Path) -> None:
     assert auth.status == "partial"
     assert "static keys" in auth.detail
     assert [(e.file, e.line) for e in auth.evidence] == [("api/key-auth.yaml", 4)]
+
+
+def test_a_rendered_mesh_with_an_api_rates_5_citing_what_render_wrote(tmp_path: Path) -> None:
+    """Stackyard's own mesh and API gateway, rendered and read back like any repository."""
+    out = tmp_path / "tree"
+    render_example(ROOT / "tests" / "simulate" / "data" / "mesh.yaml", out)
+    assessment = assess_directory(out)
+    assert assessment.area(AREA).rating == 5
+    assert set(statuses(assessment).values()) == {"achieved"}
+    # STRICT in every mesh namespace; the API gateway's namespace joins the mesh as a
+    # client and takes traffic from outside, so it is not asked for STRICT
+    assert control(assessment, "MESH-MTLS").gaps == ()
+    assert misquoted(assessment) == []
