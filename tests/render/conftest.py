@@ -15,7 +15,13 @@ from stackyard.render.build import render_plan
 from stackyard.spec import load_spec_text
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
-EXAMPLE_NAMES = ["local-multicluster", "aws-standard", "aws-enterprise", "community-poc"]
+EXAMPLE_NAMES = [
+    "local-multicluster",
+    "aws-standard",
+    "aws-enterprise",
+    "community-poc",
+    "mesh-local",
+]
 
 
 @dataclass(frozen=True)
@@ -59,7 +65,8 @@ def example_text(name: str) -> str:
 
 
 def render_text(text: str) -> Rendered:
-    plan = make_plan(load_spec_text(text, "platform.yaml"))
+    # Beside the examples, so the OpenAPI documents their APIs name are found.
+    plan = make_plan(load_spec_text(text, "platform.yaml", EXAMPLES))
     return Rendered(plan, dict(render_plan(plan)))
 
 

@@ -32,9 +32,14 @@ CRD_DELIVERED_BY = {
     "cilium.io": "cilium",
     "external-secrets.io": "external-secrets",
     "gateway.networking.k8s.io": "gateway-api-crds",
+    "kiali.io": "kiali-operator",
     "metallb.io": "metallb",
-    "monitoring.coreos.com": "prometheus",
+    # kube-prometheus-stack brings the CRDs in full mode and in agent mode alike.
+    "monitoring.coreos.com": ("prometheus", "prometheus-agent"),
     "policies.kyverno.io": "kyverno",
+    "security.istio.io": "istio-base",
+    "networking.istio.io": "istio-base",
+    "telemetry.istio.io": "istio-base",
     "kyverno.io": "kyverno",
     "velero.io": "velero",
 }
@@ -123,7 +128,10 @@ def test_every_custom_resource_comes_after_its_crd(
         if group in BUILT_IN_GROUPS:
             continue
         owner = units[unit, cluster]
-        delivering = units.get((CRD_DELIVERED_BY[group], cluster))
+        deliverers = CRD_DELIVERED_BY[group]
+        if isinstance(deliverers, str):
+            deliverers = (deliverers,)
+        delivering = next((units[d, cluster] for d in deliverers if (d, cluster) in units), None)
         assert delivering is not None, f"{path}: nothing installs the CRDs of {group}"
         if delivering is owner:  # the chart's CRDs sit in wave 0 of the same Application
             assert wave(obj) > 0, (path, obj["kind"])
