@@ -347,6 +347,7 @@ LAYER_ROLES = {
     "stackyard.assess": "any repository",
     "stackyard.validate": "a rendered tree",
     "stackyard.simulate": "failure domains",
+    "stackyard.identity": "live directory checks",
     "stackyard.render": "plan -> GitOps tree",
     "stackyard.plan": "spec + catalog -> decisions, findings",
     "stackyard.catalog": "component facts",

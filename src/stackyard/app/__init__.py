@@ -33,6 +33,7 @@ from stackyard.app.assessment import (
     write_report,
 )
 from stackyard.app.diffing import ManifestDiffResult, SpecDiffResult, diff
+from stackyard.app.directories import DirectoryCheckResult, check_directories
 from stackyard.app.planning import (
     ClusterExplanation,
     Explanation,
@@ -65,6 +66,7 @@ from stackyard.app.simulation import (
 from stackyard.app.validation import Validation, validate
 from stackyard.assess import Assessment
 from stackyard.findings import Finding
+from stackyard.identity import DirectoryReport
 from stackyard.spec import Edition, Provider
 from stackyard.spec.starter import Topology
 from stackyard.versioning import schema_id
@@ -77,6 +79,8 @@ __all__ = [
     "ClusterExplanation",
     "ComparisonResult",
     "Describes",
+    "DirectoryCheckResult",
+    "DirectoryReport",
     "Edition",
     "Explanation",
     "FailureMatrixResult",
@@ -103,6 +107,7 @@ __all__ = [
     "assess",
     "capped_jobs",
     "catalog",
+    "check_directories",
     "check_render",
     "check_simulate_usage",
     "compare_reports",

@@ -21,6 +21,7 @@ from stackyard.cli.assessment_tables import REPORT_WIDTH
 from stackyard.cli.commands.assess import AssessOutput, assess_command
 from stackyard.cli.commands.catalog import catalog_command
 from stackyard.cli.commands.diff import diff_command
+from stackyard.cli.commands.identity import identity_check_command
 from stackyard.cli.commands.init import StarterFormat, init_command
 from stackyard.cli.commands.plan import plan_command
 from stackyard.cli.commands.render import RenderOptions, render_command
@@ -313,6 +314,52 @@ def diff(
     """Show every spec change, or every rendered object change, and which are disruptive."""
     return diff_command(
         old, new, output, manifests=manifests, fail_on_disruptive=fail_on_disruptive
+    )
+
+
+identity_app = typer.Typer(
+    name="identity",
+    help="Check the identity providers the spec declares.",
+    no_args_is_help=True,
+    cls=Group,
+)
+app.add_typer(identity_app)
+
+
+@identity_app.command("check", cls=Command)
+@exit_codes
+def identity_check(
+    spec: SpecArgument,
+    directory: Annotated[
+        str | None, typer.Option("--directory", help="Check only the directory of this name.")
+    ] = None,
+    password_env: Annotated[
+        str | None,
+        typer.Option(
+            "--password-env",
+            help="Environment variable holding the bind password.",
+        ),
+    ] = None,
+    password_file: Annotated[
+        Path | None,
+        typer.Option("--password-file", help="File holding the bind password."),
+    ] = None,
+    timeout: Annotated[
+        int,
+        typer.Option(
+            "--timeout", min=1, max=120, help="Seconds to wait to connect and for each answer."
+        ),
+    ] = 5,
+    output: OutputOption = OutputFormat.text,
+) -> int:
+    """Bind to each company directory and run Keycloak's user and group searches."""
+    return identity_check_command(
+        spec,
+        output,
+        directory=directory,
+        password_env=password_env,
+        password_file=password_file,
+        timeout=timeout,
     )
 
 
