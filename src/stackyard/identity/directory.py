@@ -237,6 +237,12 @@ def check_directory(
                     f"the server stopped answering during the searches ({_reason(error)})",
                     f"check that {directory.host}:{directory.port} is up and not overloaded",
                 )
+            except LDAPException as error:
+                report.add(
+                    ("url",),
+                    "directory-search",
+                    f"the searches failed ({type(error).__name__}: {_reason(error)})",
+                )
             finally:
                 _close(connection)
     return DirectoryReport(
@@ -347,8 +353,6 @@ def _open_failed(
             f"{where}: the server's certificate does not name {directory.host!r}",
             "use the host name the certificate was issued for in url",
         )
-    elif "ssl" in lower or "tls" in lower or "handshake" in lower:
-        report.add(tls_field, "directory-tls", f"{where}: TLS failed ({_reason(error)})")
     elif "timed out" in lower or "timeout" in lower:
         report.add(
             ("url",),
@@ -356,6 +360,8 @@ def _open_failed(
             f"{where} did not answer within {timeout} seconds",
             "check the host, the port and that a firewall lets the cluster reach it",
         )
+    elif "ssl" in lower or "tls" in lower or "handshake" in lower:
+        report.add(tls_field, "directory-tls", f"{where}: TLS failed ({_reason(error)})")
     else:
         report.add(
             ("url",),
