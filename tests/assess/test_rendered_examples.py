@@ -96,7 +96,7 @@ RENDERED_PRACTICES: dict[str, Callable[[Plan], bool]] = {
     "MT-NETWORK": lambda plan: bool(plan.spec.platform.tenants),
     # The service mesh: Istio, STRICT mTLS and default-deny authorization per mesh
     # namespace, weighted routes for the services with canary versions.
-    "MESH-TRAFFIC-LAYER": lambda plan: meshed(plan),
+    "MESH-DATAPLANE": lambda plan: meshed(plan),
     "MESH-MTLS": lambda plan: meshed(plan),
     "MESH-AUTHORIZATION": lambda plan: meshed(plan),
     "MESH-CANARY-ROUTING": lambda plan: (
@@ -105,6 +105,7 @@ RENDERED_PRACTICES: dict[str, Callable[[Plan], bool]] = {
     ),
     # The API gateway: a JWT SecurityPolicy and the plans' rate limits per API, and a
     # Backstage API entity with its OpenAPI definition.
+    "API-GATEWAY": lambda plan: bool(plan.spec.platform.apis),
     "API-AUTH": lambda plan: bool(plan.spec.platform.apis),
     "API-RATE-LIMITS": lambda plan: any(
         p.rateLimit is not None for api in plan.spec.platform.apis for p in api.plans

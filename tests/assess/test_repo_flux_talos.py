@@ -24,7 +24,8 @@ EXPERT = {
     "finops": 1,
     "developer-portal": 1,
     "resilience-testing": 1,
-    "mesh-apis": 1,
+    "service-mesh": 1,
+    "api-management": 1,
 }
 CILIUM = "kubernetes/apps/kube-system/cilium/app"
 TALOS = "talos"

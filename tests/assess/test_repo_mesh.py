@@ -1,4 +1,4 @@
-"""Service mesh and APIs: the area rates mesh mTLS, canary routing, API auth, limits, catalog.
+"""Service mesh, and API gateway and catalog: mesh mTLS, canary routing, API auth, limits, catalog.
 
 The two corpus repositories (``mesh-istio-envoy``, ``mesh-linkerd-kong``) write the
 objects as the upstream documentation shows them; their expert readings are in their
@@ -18,7 +18,7 @@ from tests.assess.citations import misquoted
 from tests.assess.maturity.conftest import assess_files, control, corpus
 from tests.conftest import ROOT, render_example
 
-AREA = "mesh-apis"
+AREAS = ("service-mesh", "api-management")
 ISTIOD_APP = """\
 apiVersion: argoproj.io/v1alpha1
 kind: Application
@@ -34,12 +34,16 @@ spec:
 
 
 def statuses(assessment: Assessment) -> dict[str, str]:
-    return {c.control: c.status for c in assessment.area(AREA).controls}
+    return {c.control: c.status for area in AREAS for c in assessment.area(area).controls}
+
+
+def ratings(assessment: Assessment) -> dict[str, int]:
+    return {area: assessment.area(area).rating for area in AREAS}
 
 
 def test_istio_and_envoy_gateway_repository_rates_5() -> None:
     assessment = corpus("mesh-istio-envoy")
-    assert assessment.area(AREA).rating == 5
+    assert ratings(assessment) == {"service-mesh": 5, "api-management": 5}
     assert set(statuses(assessment).values()) == {"achieved"}
     mtls = control(assessment, "MESH-MTLS")
     assert "mesh-wide (istio-system)" in mtls.detail
@@ -58,9 +62,9 @@ def test_istio_and_envoy_gateway_repository_rates_5() -> None:
     assert misquoted(assessment) == []
 
 
-def test_linkerd_and_kong_repository_rates_4_without_authorization_or_catalog() -> None:
+def test_linkerd_and_kong_repository_rates_4_and_4_without_authorization_or_catalog() -> None:
     assessment = corpus("mesh-linkerd-kong")
-    assert assessment.area(AREA).rating == 4
+    assert ratings(assessment) == {"service-mesh": 4, "api-management": 4}
     assert statuses(assessment)["MESH-AUTHORIZATION"] == "missing"
     assert statuses(assessment)["API-CATALOG"] == "missing"
     assert "Linkerd mTLS in 1 injected namespace" in control(assessment, "MESH-MTLS").detail
@@ -72,9 +76,9 @@ def test_linkerd_and_kong_repository_rates_4_without_authorization_or_catalog() 
 
 def test_a_repository_without_mesh_or_gateway_rates_1_and_keeps_its_other_ratings() -> None:
     seed = corpus("seed001")
-    assert seed.area(AREA).rating == 1
+    assert ratings(seed) == {"service-mesh": 1, "api-management": 1}
     assert set(statuses(seed).values()) == {"missing"}
-    assert seed.level == "Scale"  # the new area is expected from Adapt only
+    assert seed.level == "Scale"  # the new areas are expected from Adapt only
 
 
 def test_istio_without_strict_peer_authentication_is_permissive(tmp_path: Path) -> None:
@@ -229,7 +233,7 @@ def test_a_rendered_mesh_with_an_api_rates_5_citing_what_render_wrote(tmp_path: 
     out = tmp_path / "tree"
     render_example(ROOT / "tests" / "simulate" / "data" / "mesh.yaml", out)
     assessment = assess_directory(out)
-    assert assessment.area(AREA).rating == 5
+    assert ratings(assessment) == {"service-mesh": 5, "api-management": 5}
     assert set(statuses(assessment).values()) == {"achieved"}
     # STRICT in every mesh namespace; the API gateway's namespace joins the mesh as a
     # client and takes traffic from outside, so it is not asked for STRICT

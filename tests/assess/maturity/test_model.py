@@ -27,7 +27,8 @@ AREAS = {
     "finops",
     "developer-portal",
     "resilience-testing",
-    "mesh-apis",
+    "service-mesh",
+    "api-management",
 }
 GOOD = """\
 version: 1

@@ -102,10 +102,18 @@ def _service_mesh(index: RepositoryIndex, looks_for: str) -> DetectorResult:
 def _api_gateway(index: RepositoryIndex, looks_for: str) -> DetectorResult:
     envoy = component(index, charts=("gateway-helm",), groups=(ENVOY_GATEWAY,))
     kong = component(index, charts=("kong",), groups=(KONG,))
-    names = [n for n, e in (("Envoy Gateway", envoy), ("Kong", kong)) if e]
+    istio = component(index, charts=("istio-gateway",))
+    istio += [
+        g.evidence(text=f"Gateway {g.name}")
+        for g in index.of_kind("Gateway")
+        if g.group == "networking.istio.io"
+        or (g.group == "gateway.networking.k8s.io" and g.get("spec", "gatewayClassName") == "istio")
+    ]
+    found = (("Envoy Gateway", envoy), ("Kong", kong), ("Istio's gateway", istio))
+    names = [n for n, e in found if e]
     if not names:
         return missing(looks_for)
-    return achieved(envoy + kong, f"API gateway: {', '.join(names)}")
+    return achieved(envoy + kong + istio, f"API gateway: {', '.join(names)}")
 
 
 def _mode(policy: KubeObject) -> str:
@@ -388,7 +396,9 @@ DETECTORS: tuple[Detector, ...] = (
         _service_mesh,
     ),
     FunctionDetector(
-        "api-gateway", "Envoy Gateway or Kong (their charts or custom resources)", _api_gateway
+        "api-gateway",
+        "Envoy Gateway, Kong or Istio's gateway (their charts, custom resources or Gateways)",
+        _api_gateway,
     ),
     FunctionDetector(
         "mesh-mtls",
