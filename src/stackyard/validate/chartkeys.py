@@ -189,15 +189,28 @@ def coalesce(defaults: Mapping[str, Any], values: Mapping[str, Any]) -> dict[str
     Maps merge key by key, anything else replaces the default, and a ``null`` user value
     removes the key (``helm.sh/helm/v3/pkg/chartutil/coalesce.go``).
     """
-    merged = copy.deepcopy(dict(values))
+    return copy.deepcopy(_coalesced(defaults, values))
+
+
+def _coalesced(defaults: Mapping[str, Any], values: Mapping[str, Any]) -> dict[str, Any]:
+    """:func:`coalesce` without copies: new mappings where the two merge, the rest shared.
+
+    For reading only (a schema check): changing it would change the chart defaults.
+    """
+    merged = dict(values)
     for key, default in defaults.items():
         if key not in merged:
-            merged[key] = copy.deepcopy(default)
+            merged[key] = default
         elif merged[key] is None:
             del merged[key]
         elif isinstance(merged[key], Mapping) and isinstance(default, Mapping):
-            merged[key] = coalesce(default, merged[key])
+            merged[key] = _coalesced(default, merged[key])
     return merged
+
+
+# The problems of values already checked, by chart data files and the values' repr (types kept).
+_SCHEMA_PROBLEMS: dict[tuple[str, str | None, str], tuple[SchemaProblem, ...]] = {}
+_SCHEMA_PROBLEMS_LIMIT = 10_000
 
 
 @cache
@@ -235,6 +248,15 @@ def values_schema_problems(keys: ChartKeys, values: Mapping[str, Any]) -> list[S
     """
     if keys.schema_file is None:
         return []
+    memo = repr(values)  # a fleet's clusters often share a chart's values: judged once
+    known = _SCHEMA_PROBLEMS.get((keys.schema_file, keys.defaults_file, memo))
+    if known is not None:
+        return list(known)
     shipped = _data(keys.defaults_file) if keys.defaults_file else {}
-    merged = coalesce(shipped, values)  # copies what it keeps, so the cache stays intact
-    return problems_from(_values_validator(keys.schema_file).iter_errors(merged))
+    # Read, never changed, by the validator: no copy of the defaults it shares is needed.
+    merged = _coalesced(shipped, values)
+    problems = problems_from(_values_validator(keys.schema_file).iter_errors(merged))
+    if len(_SCHEMA_PROBLEMS) >= _SCHEMA_PROBLEMS_LIMIT:
+        _SCHEMA_PROBLEMS.clear()
+    _SCHEMA_PROBLEMS[(keys.schema_file, keys.defaults_file, memo)] = tuple(problems)
+    return problems
