@@ -5,7 +5,8 @@ Built-in kinds use the strict OpenAPI schema of the target Kubernetes version
 or the tree itself defines (``crdschemas``). Every object ends in exactly one of three
 verdicts, and only the first counts as checked:
 
-- checked: validated against a schema (its problems, if any, are errors);
+- checked: validated against a schema (its problems, if any, are errors); this includes
+  the configuration files ``configschemas`` has a schema for (the audit policy);
 - not checked: a file that carries ``apiVersion`` and ``kind`` but is read by a program
   rather than served by the API server (kubeadm, kubelet, kustomize...), a file a tool
   turns into objects (a Helm chart template, a kustomize patch; ``toolinputs``), or a
@@ -28,6 +29,7 @@ from stackyard.errors import Location
 from stackyard.findings import Finding
 from stackyard.progress import Progress, no_progress
 from stackyard.validate.backstage import check_entity, entity_kinds, is_entity
+from stackyard.validate.configschemas import check_configuration, has_schema
 from stackyard.validate.crdschemas import check_resource, crd_schemas_in
 from stackyard.validate.kube import UnknownKindError, validate_builtin
 from stackyard.validate.repository import Repository
@@ -146,6 +148,8 @@ def check_object(
         judged: the schema problems of objects already checked, by content; filled in.
     """
     data = document.data
+    if isinstance(data, dict) and has_schema(data):
+        return True, list(_located(document, "schema", check_configuration(data), data))
     if not isinstance(data, dict) or any(key not in data for key in REQUIRED):
         if isinstance(data, dict) and _configuration(data) is not None:
             return False, [_unchecked(document, data, str(_configuration(data)))]

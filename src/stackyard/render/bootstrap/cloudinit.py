@@ -31,6 +31,7 @@ from typing import Any
 
 from stackyard.plan import ClusterPlan
 from stackyard.render.bootstrap.base import NodeFile, header
+from stackyard.render.bootstrap.kubeadm_hardening import after_kubeadm, node_files
 from stackyard.render.bootstrap.nodes import Node
 from stackyard.render.context import RenderContext
 from stackyard.render.yamlout import dump_documents, dump_yaml
@@ -117,6 +118,7 @@ def user_data(
         "systemctl restart containerd",
         "systemctl enable kubelet",
         command,
+        *after_kubeadm(context, node.control_plane),
     ]
     if command.startswith("kubeadm init"):
         runcmd.append(
@@ -155,6 +157,7 @@ def user_data(
                 "permissions": "0600",
                 "content": dump_documents(documents),
             },
+            *node_files(context, node.control_plane),
         ],
         "runcmd": runcmd,
     }

@@ -48,6 +48,14 @@ from stackyard.render.bootstrap.gateway_api import (
     gateway_api_enabled,
     kubeadm_commands,
 )
+from stackyard.render.bootstrap.kubeadm_hardening import (
+    apiserver_hardening,
+    control_plane_args,
+    kubeadm_hardening_files,
+    kubeadm_hardening_readme,
+    kubelet_documents,
+    uses_encryption_key,
+)
 from stackyard.render.bootstrap.nodes import Node, cluster_nodes, control_plane_schedulable
 from stackyard.render.context import RenderContext
 from stackyard.render.tree import RenderError
@@ -95,9 +103,12 @@ def cluster_configuration(context: RenderContext, cluster: ClusterPlan) -> dict[
         networking["podSubnet"] = _cidr(network.podCIDR, "podCIDR", cluster)
     networking["serviceSubnet"] = _cidr(network.serviceCIDR, "serviceCIDR", cluster)
     api_server: dict[str, Any] = {"certSANs": tls_sans(context, cluster)}
-    oidc = oidc_args(context)
-    if oidc:
-        api_server["extraArgs"] = _args(oidc)
+    hardened, volumes = apiserver_hardening(context)
+    args = oidc_args(context) + hardened
+    if args:
+        api_server["extraArgs"] = _args(args)
+    if volumes:
+        api_server["extraVolumes"] = volumes
     config: dict[str, Any] = {
         "apiVersion": API_VERSION,
         "kind": "ClusterConfiguration",
@@ -108,6 +119,10 @@ def cluster_configuration(context: RenderContext, cluster: ClusterPlan) -> dict[
         "apiServer": api_server,
         "etcd": {"local": {"dataDir": "/var/lib/etcd"}},
     }
+    plane = control_plane_args(context)
+    if plane:
+        config["controllerManager"] = {"extraArgs": _args(plane)}
+        config["scheduler"] = {"extraArgs": _args(plane)}
     if skips_kube_proxy(context, cluster):
         config["proxy"] = {"disabled": True}
     return config
@@ -192,6 +207,7 @@ def node_kubeadm(
         documents = [
             init_configuration(context, cluster, node),
             cluster_configuration(context, cluster),
+            *kubelet_documents(context),
         ]
         return documents, init_command(cluster, KUBEADM_DIR, "config.yaml")
     join = join_configuration(context, cluster, node, node.control_plane)
@@ -210,6 +226,7 @@ def kubeadm_files(context: RenderContext, cluster: ClusterPlan) -> Iterable[Node
             [
                 init_configuration(context, cluster, nodes[0]),
                 cluster_configuration(context, cluster),
+                *kubelet_documents(context),
             ],
             header(cluster, f"kubeadm init --config on {nodes[0].name}. {note}"),
         )
@@ -230,6 +247,7 @@ def kubeadm_files(context: RenderContext, cluster: ClusterPlan) -> Iterable[Node
                 header(cluster, f"kubeadm join --config on workers. {note}"),
             )
         )
+    files += kubeadm_hardening_files(context, cluster)
     if context.platform.provider == "local":
         files += cloud_init_files(context, cluster, nodes, node_kubeadm)
     files.append(NodeFile("README.md", kubeadm_readme(context, cluster)))
@@ -261,8 +279,13 @@ def kubeadm_readme(context: RenderContext, cluster: ClusterPlan) -> str:
         "1. Generate the join credentials and keep them in your secret store:",
         "   `KUBEADM_TOKEN=$(kubeadm token generate)`"
         + (
-            ", `KUBEADM_CERTIFICATE_KEY=$(kubeadm certs certificate-key)`."
+            ", `KUBEADM_CERTIFICATE_KEY=$(kubeadm certs certificate-key)`"
             if cluster.cluster.control_plane_nodes > 1
+            else ""
+        )
+        + (
+            ", `ENCRYPTION_KEY=$(head -c 32 /dev/urandom | base64)`."
+            if uses_encryption_key(context)
             else "."
         ),
     ]
@@ -272,7 +295,7 @@ def kubeadm_readme(context: RenderContext, cluster: ClusterPlan) -> str:
             f"2. Launch `{first.name}` with its user-data, the placeholders substituted:",
             "",
             "   ```sh",
-            f"   envsubst '{_shell_format()}' \\",
+            f"   envsubst '{_shell_format(context)}' \\",
             f"     < cloud-init/{first.name}.yaml > /tmp/{first.name}.yaml",
             f"   {multipass_command(first, f'/tmp/{first.name}.yaml')}",
             "   ```",
@@ -326,6 +349,7 @@ def kubeadm_readme(context: RenderContext, cluster: ClusterPlan) -> str:
         f"`manifests/{cluster.name}/base/etcd-backup.yaml` takes them on a control-plane node",
         "(see that file for schedule and retention).",
     ]
+    lines += kubeadm_hardening_readme(context)
     return "\n".join(lines) + "\n"
 
 
@@ -356,5 +380,8 @@ def init_command(cluster: ClusterPlan, folder: str, file: str = "init-config.yam
     return command
 
 
-def _shell_format() -> str:
-    return " ".join("${" + name + "}" for name in (*PLACEHOLDERS, "SSH_PUBLIC_KEY"))
+def _shell_format(context: RenderContext) -> str:
+    names = [*PLACEHOLDERS, "SSH_PUBLIC_KEY"]
+    if uses_encryption_key(context):
+        names.append("ENCRYPTION_KEY")
+    return " ".join("${" + name + "}" for name in names)

@@ -71,6 +71,11 @@ from stackyard.render.bootstrap.gateway_api import (
     rke2_command,
 )
 from stackyard.render.bootstrap.nodes import cluster_nodes, control_plane_schedulable
+from stackyard.render.bootstrap.rke2_hardening import (
+    rke2_hardening_files,
+    rke2_hardening_options,
+    rke2_hardening_readme,
+)
 from stackyard.render.context import RenderContext
 from stackyard.render.etcd_schedule import SnapshotSchedule, snapshot_schedule
 from stackyard.render.objectstore import (
@@ -168,9 +173,11 @@ def server_config(context: RenderContext, cluster: ClusterPlan) -> dict[str, Any
     config.update(_cloud_provider(cluster))
     if not control_plane_schedulable(cluster):
         config["node-taint"] = [CRITICAL_ADDONS_TAINT]
-    args = oidc_args(context)
+    hardened, hardened_args = rke2_hardening_options(context)
+    config.update(hardened)
+    args = [f"{name}={value}" for name, value in oidc_args(context)] + hardened_args
     if args:
-        config["kube-apiserver-arg"] = [f"{name}={value}" for name, value in args]
+        config["kube-apiserver-arg"] = args
     schedule = snapshot_schedule(context.platform.slo.rpo)
     config["etcd-snapshot-schedule-cron"] = schedule.cron
     config["etcd-snapshot-retention"] = schedule.retention
@@ -219,6 +226,8 @@ def server_url(context: RenderContext, cluster: ClusterPlan) -> str:
 def agent_config(context: RenderContext, cluster: ClusterPlan) -> dict[str, Any]:
     """``/etc/rancher/rke2/config.yaml`` of every agent of ``cluster``."""
     config: dict[str, Any] = {"server": server_url(context, cluster), "token-file": TOKEN_FILE}
+    if context.platform.cis:
+        config["profile"] = "cis"  # agents too: the kubelet's protect-kernel-defaults
     if cluster.has(CCM):
         config["cloud-provider-name"] = "external"
         config["node-name-from-cloud-provider-metadata"] = True
@@ -304,6 +313,7 @@ def rke2_files(context: RenderContext, cluster: ClusterPlan) -> Iterable[NodeFil
                 ),
             )
         )
+    files += rke2_hardening_files(context, cluster)
     files.append(NodeFile("README.md", rke2_readme(context, cluster)))
     return files
 
@@ -390,6 +400,7 @@ def rke2_readme(context: RenderContext, cluster: ClusterPlan) -> str:
     else:
         lines.append(f"{step}. No CNI is planned: nodes stay NotReady until you install one.")
     lines += _etcd_readme(context, cluster)
+    lines += rke2_hardening_readme(context)
     if oidc_args(context):
         lines += [
             "",

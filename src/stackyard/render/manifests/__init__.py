@@ -10,6 +10,7 @@ from stackyard.render.manifests.apiclients import apiclients_manifests
 from stackyard.render.manifests.apigateway import apigateway_manifests
 from stackyard.render.manifests.apilimits import apilimits_manifests
 from stackyard.render.manifests.apimetrics import apimetrics_manifests
+from stackyard.render.manifests.auditdashboard import audit_dashboard_manifests
 from stackyard.render.manifests.backup import backup_manifests
 from stackyard.render.manifests.base import ManifestBuilder, Placed, builders_output
 from stackyard.render.manifests.etcd_backup import etcd_backup_manifests
@@ -49,6 +50,7 @@ ALL_BUILDERS: tuple[ManifestBuilder, ...] = (
     apilimits_manifests,
     apimetrics_manifests,
     apiclients_manifests,
+    audit_dashboard_manifests,
 )
 
 __all__ = ["ALL_BUILDERS", "ManifestBuilder", "Placed", "builders_output"]

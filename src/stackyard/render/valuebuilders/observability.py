@@ -15,8 +15,10 @@ from __future__ import annotations
 import math
 from typing import Any, Literal
 
+from stackyard.kube import merge_values
 from stackyard.plan import ClusterPlan
 from stackyard.render.addresses import CA_BUNDLE_SECRET, CA_KEY, endpoint_url, public_host
+from stackyard.render.auditlog import alloy_audit_values, promtail_audit_values
 from stackyard.render.context import RenderContext
 from stackyard.render.objectstore import (
     ExternalStore,
@@ -353,7 +355,8 @@ def _promtail(context: RenderContext, cluster: ClusterPlan) -> Values:
     if url is None:
         return {}
     client = {"url": url, "external_labels": {"cluster": cluster.name}}
-    return {"config": {"clients": [client]}}
+    values: Values = {"config": {"clients": [client]}}
+    return merge_values(values, promtail_audit_values(context))
 
 
 def _alloy(context: RenderContext, cluster: ClusterPlan) -> Values:
@@ -366,7 +369,9 @@ def _alloy(context: RenderContext, cluster: ClusterPlan) -> Values:
         {"name": "LOKI_PUSH_URL", "value": url},
         {"name": "CLUSTER_NAME", "value": cluster.name},
     ]
-    return {"alloy": {"extraEnv": env}}
+    values: Values = {"alloy": {"extraEnv": env}}
+    pipeline = context.catalog.values_of("alloy").common["alloy"]["configMap"]["content"]
+    return merge_values(values, alloy_audit_values(context, pipeline))
 
 
 def _otel_collector(context: RenderContext, cluster: ClusterPlan) -> Values:

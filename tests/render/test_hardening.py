@@ -1,0 +1,269 @@
+"""Hardening in the rendered tree: CIS settings in the node configuration of both
+distributions, the audit policy written, valid and shipped by the log agent, encryption at
+rest per provider, and the audit dashboard. Specs without ``hardening`` are covered by the
+goldens and stay byte-identical."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+import yaml
+
+from stackyard.validate.configschemas import check_configuration
+from stackyard.validate.objects import check_object
+from stackyard.yamlio import load_yaml_documents
+from tests.render.conftest import Rendered, example_text, render_text
+
+HARDENED = "hardening: {encryptionAtRest: {keyRotation: 90d}}\n"
+KMS = "hardening: {encryptionAtRest: {provider: vault-kms, keyRotation: 90d}}\n"
+AWS_KMS = "hardening: {encryptionAtRest: {provider: aws-kms, key: alias/k8s, keyRotation: 365d}}\n"
+
+
+def docs(text: str) -> list[dict[str, Any]]:
+    return [d for d in yaml.safe_load_all(text) if d is not None]
+
+
+def flag_map(args: list[str]) -> dict[str, str]:
+    return dict(a.split("=", 1) for a in args)
+
+
+def kv(pairs: list[dict[str, str]]) -> dict[str, str]:
+    return {p["name"]: p["value"] for p in pairs}
+
+
+@pytest.fixture(scope="module")
+def enterprise() -> Rendered:
+    return render_text(example_text("aws-enterprise") + HARDENED)
+
+
+@pytest.fixture(scope="module")
+def local() -> Rendered:
+    return render_text(example_text("local-multicluster") + "hardening: {cis: true}\n")
+
+
+def cloud_init(tree: Rendered, cluster: str, node: str) -> dict[str, Any]:
+    data: dict[str, Any] = yaml.safe_load(tree.files[f"nodes/{cluster}/cloud-init/{node}.yaml"])
+    return data
+
+
+def written(user_data: dict[str, Any]) -> dict[str, str]:
+    return {f["path"]: f["content"] for f in user_data["write_files"]}
+
+
+# --- RKE2 -----------------------------------------------------------------------------------
+
+
+def test_rke2_servers_and_agents_run_the_cis_profile(enterprise: Rendered) -> None:
+    [server] = enterprise.documents("nodes/prod/rke2/config.yaml")
+    [agent] = enterprise.documents("nodes/prod/rke2/agent-config.yaml")
+    assert server["profile"] == agent["profile"] == "cis"
+    assert server["pod-security-admission-config-file"] == "/etc/rancher/rke2/stackyard-pss.yaml"
+    script = enterprise.files["nodes/prod/rke2/cis-host.sh"]
+    assert "useradd -r" in script and " etcd\n" in script
+    assert "/etc/sysctl.d/60-rke2-cis.conf" in script
+    for setting in ("vm.panic_on_oom = 0", "vm.overcommit_memory = 1", "kernel.panic = 10"):
+        assert setting in script
+
+
+def test_rke2_pod_security_exempts_exactly_the_privileged_namespaces(
+    enterprise: Rendered,
+) -> None:
+    [config] = enterprise.documents("nodes/prod/rke2/stackyard-pss.yaml")
+    [plugin] = config["plugins"]
+    assert plugin["configuration"]["defaults"]["enforce"] == "restricted"
+    exempt = set(plugin["configuration"]["exemptions"]["namespaces"])
+    cluster = enterprise.plan.cluster("prod")
+    privileged = {
+        p.component.namespace for p in cluster.components if p.component.podSecurity == "privileged"
+    }
+    assert exempt == privileged | {"kube-system"}
+    assert {"longhorn-system", "logging", "falco"} <= exempt
+    assert not any(
+        p.component.namespace in exempt
+        for p in cluster.components
+        if p.component.podSecurity == "restricted"
+    )
+
+
+def test_rke2_audit_policy_is_installed_where_the_server_reads_it(enterprise: Rendered) -> None:
+    [server] = enterprise.documents("nodes/prod/rke2/config.yaml")
+    text = enterprise.files["nodes/prod/rke2/audit-policy.yaml"]
+    assert f"Install as {server['audit-policy-file']} on every server." in text
+    args = flag_map(server["kube-apiserver-arg"])
+    assert (args["audit-log-maxage"], args["audit-log-maxbackup"], args["audit-log-maxsize"]) == (
+        "30",
+        "10",
+        "100",
+    )
+
+
+def test_rke2_builtin_encryption_is_rke2s_own_key(enterprise: Rendered) -> None:
+    [server] = enterprise.documents("nodes/prod/rke2/config.yaml")
+    assert server["secrets-encryption"] is True
+    assert "nodes/prod/rke2/encryption-config.yaml" not in enterprise.files
+    assert "encryption-provider-config" not in flag_map(server["kube-apiserver-arg"])
+    assert "rke2 secrets-encrypt rotate-keys" in enterprise.files["nodes/prod/README.md"]
+
+
+@pytest.mark.parametrize(("snippet", "name"), [(KMS, "vault"), (AWS_KMS, "aws-kms")])
+def test_rke2_kms_v2_reaches_the_plugin_socket(snippet: str, name: str) -> None:
+    tree = render_text(example_text("aws-enterprise") + snippet)
+    [server] = tree.documents("nodes/prod/rke2/config.yaml")
+    assert server["secrets-encryption"] is False
+    args = flag_map(server["kube-apiserver-arg"])
+    path = args["encryption-provider-config"]
+    [config] = tree.documents("nodes/prod/rke2/encryption-config.yaml")
+    assert f"Install as {path} (mode 0600)" in tree.files["nodes/prod/rke2/encryption-config.yaml"]
+    [resource] = config["resources"]
+    kms, identity = resource["providers"]
+    assert identity == {"identity": {}}
+    assert kms["kms"]["apiVersion"] == "v2" and kms["kms"]["name"] == name
+    socket_dir = kms["kms"]["endpoint"].removeprefix("unix://").rsplit("/", 1)[0]
+    mounts = [m.split(":")[0] for m in server["kube-apiserver-extra-mount"]]
+    assert socket_dir in mounts and path in mounts
+
+
+# --- kubeadm --------------------------------------------------------------------------------
+
+
+def test_kubeadm_control_planes_carry_the_cis_flags(local: Rendered) -> None:
+    _, cluster_config, kubelet = local.documents("nodes/mgmt/kubeadm/init-config.yaml")
+    api = kv(cluster_config["apiServer"]["extraArgs"])
+    assert api["profiling"] == "false"
+    assert "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256" in api["tls-cipher-suites"]
+    for component in ("controllerManager", "scheduler"):
+        assert kv(cluster_config[component]["extraArgs"]) == {
+            "profiling": "false",
+            "bind-address": "127.0.0.1",
+        }
+    assert kubelet["kind"] == "KubeletConfiguration"
+    assert kubelet["readOnlyPort"] == 0
+    assert kubelet["protectKernelDefaults"] is True
+    assert kubelet["rotateCertificates"] is True
+    assert kubelet["authentication"]["anonymous"]["enabled"] is False
+
+
+def test_kubeadm_nodes_set_the_kernel_parameters_before_kubeadm(local: Rendered) -> None:
+    for node in ("mgmt-cp", "mgmt-worker-0"):
+        data = cloud_init(local, "mgmt", node)
+        sysctl = written(data)["/etc/sysctl.d/60-kubelet-cis.conf"]
+        assert "vm.overcommit_memory = 1" in sysctl
+        runcmd = data["runcmd"]
+        kubeadm = next(i for i, c in enumerate(runcmd) if c.startswith("kubeadm "))
+        assert runcmd.index("sysctl --system") < kubeadm
+        assert "chmod 600 /var/lib/kubelet/config.yaml" in runcmd[kubeadm + 1 :]
+
+
+def test_kubeadm_audit_and_encryption_files_are_where_the_flags_point(local: Rendered) -> None:
+    _, cluster_config, _ = local.documents("nodes/mgmt/kubeadm/init-config.yaml")
+    api = kv(cluster_config["apiServer"]["extraArgs"])
+    files = written(cloud_init(local, "mgmt", "mgmt-cp"))
+    [policy] = docs(files[api["audit-policy-file"]])
+    assert policy["kind"] == "Policy"
+    [encryption] = docs(files[api["encryption-provider-config"]])
+    keys = encryption["resources"][0]["providers"][0]["secretbox"]["keys"]
+    assert keys == [{"name": "key1", "secret": "${ENCRYPTION_KEY}"}]
+    mounted = {v["hostPath"] for v in cluster_config["apiServer"]["extraVolumes"]}
+    for flag in ("audit-policy-file", "audit-log-path", "encryption-provider-config"):
+        assert api[flag].rsplit("/", 1)[0] in mounted, flag
+    readme = local.files["nodes/mgmt/README.md"]
+    assert "${ENCRYPTION_KEY}" in readme and "ENCRYPTION_KEY=$(head -c 32" in readme
+    # Workers hold no key and no policy.
+    worker = written(cloud_init(local, "mgmt", "mgmt-worker-0"))
+    assert api["encryption-provider-config"] not in worker
+
+
+def test_kubeadm_kms_mounts_the_plugin_socket() -> None:
+    tree = render_text(example_text("local-multicluster") + KMS)
+    _, cluster_config, *_ = tree.documents("nodes/mgmt/kubeadm/init-config.yaml")
+    mounted = {v["hostPath"] for v in cluster_config["apiServer"]["extraVolumes"]}
+    assert "/var/run/kmsplugin" in mounted
+    assert "ENCRYPTION_KEY" not in tree.files["nodes/mgmt/README.md"]
+
+
+# --- the audit policy and its journey to Loki ----------------------------------------------
+
+
+@pytest.mark.parametrize("level", ["None", "Metadata", "Request", "RequestResponse"])
+def test_the_audit_policy_is_valid_at_every_level(level: str) -> None:
+    tree = render_text(example_text("aws-standard") + f"hardening: {{audit: {{level: {level}}}}}\n")
+    [policy] = tree.documents("nodes/prod/rke2/audit-policy.yaml")
+    assert check_configuration(policy) == []
+    assert policy["rules"][-1] == {"level": level}
+    if level != "None":
+        secrets = next(
+            r
+            for r in policy["rules"]
+            if any("secrets" in g.get("resources", []) for g in r.get("resources", []))
+        )
+        assert secrets["level"] == "Metadata"  # never a Secret's value in the log
+
+
+def test_validate_checks_the_audit_policy_against_its_schema() -> None:
+    bad = (
+        "apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n"
+        "  - level: Everything\n    verb: [get]\n"
+    )
+    [document] = load_yaml_documents(bad, "policy.yaml")
+    checked, findings = check_object(document, "1.35")
+    assert checked
+    messages = " ".join(f.message for f in findings)
+    assert "level" in messages and "verb" in messages
+    assert {f.location.line for f in findings} <= {4, 5}
+
+
+def test_alloy_ships_the_rke2_audit_log_with_its_job_label(enterprise: Rendered) -> None:
+    [server] = enterprise.documents("nodes/prod/rke2/config.yaml")
+    values = enterprise.values("prod", "alloy")
+    pipeline = values["alloy"]["configMap"]["content"]
+    match = re.search(r'"__path__" = "([^"]+)"', pipeline)
+    assert match is not None
+    path = match.group(1)
+    assert path == "/var/lib/rancher/rke2/server/logs/audit.log"
+    assert "audit-log-path" not in flag_map(server["kube-apiserver-arg"])  # RKE2's default
+    assert '"job"      = "kube-apiserver-audit"' in pipeline
+    assert (
+        "forward_to = [loki.write.platform.receiver]" in pipeline.split("kube_apiserver_audit")[-1]
+    )
+    assert pipeline.startswith('discovery.kubernetes "pods"')  # the pod pipeline stays
+    [mount] = values["alloy"]["mounts"]["extra"]
+    [volume] = values["controller"]["volumes"]["extra"]
+    assert path.startswith(mount["mountPath"] + "/") and mount["readOnly"]
+    assert volume["hostPath"]["path"] == mount["mountPath"] and volume["name"] == mount["name"]
+    assert {"operator": "Exists"} in values["controller"]["tolerations"]
+
+
+def test_promtail_ships_the_kubeadm_audit_log(local: Rendered) -> None:
+    _, cluster_config, _ = local.documents("nodes/app1/kubeadm/init-config.yaml")
+    log = kv(cluster_config["apiServer"]["extraArgs"])["audit-log-path"]
+    values = local.values("app1", "promtail")
+    [job] = yaml.safe_load(values["config"]["snippets"]["extraScrapeConfigs"])
+    labels = job["static_configs"][0]["labels"]
+    assert labels == {"job": "kube-apiserver-audit", "__path__": log}
+    assert log.startswith("/var/log/")  # inside the chart's own /var/log mount
+
+
+def test_the_audit_dashboard_queries_the_shipped_stream(enterprise: Rendered) -> None:
+    [(path, configmap)] = [
+        (p, d) for p, d in enterprise.objects() if d["metadata"]["name"] == "dashboard-api-audit"
+    ]
+    assert path.endswith("/audit-dashboard.yaml")
+    board = yaml.safe_load(configmap["data"]["api-audit.json"])
+    titles = [p["title"] for p in board["panels"]]
+    assert "Who changed what" in titles and "Secrets access" in titles
+    assert any("Failed logins" in t for t in titles)
+    exprs = [p["targets"][0]["expr"] for p in board["panels"]]
+    assert sum('job="kube-apiserver-audit"' in e for e in exprs) == 5
+    assert any('responseStatus_code="401"' in e for e in exprs)
+    assert any('responseStatus_code="403"' in e for e in exprs)
+    # Keycloak runs in this example: its login errors have a panel of their own.
+    assert any("LOGIN_ERROR" in e for e in exprs)
+    grafana = enterprise.plan.cluster("prod").get("grafana")
+    assert grafana is not None and configmap["metadata"]["namespace"] == grafana.component.namespace
+
+
+def test_no_hardening_renders_no_hardening_file() -> None:
+    tree = render_text(example_text("aws-enterprise"))
+    assert not any("audit" in p or "cis-host" in p or "pss" in p for p in tree.files)
