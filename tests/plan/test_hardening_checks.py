@@ -7,8 +7,8 @@ from stackyard.spec import load_spec_text
 from tests.plan.conftest import example_text
 
 COMMUNITY = example_text("community-poc")
-STANDARD = example_text("aws-standard")
-ENTERPRISE = example_text("aws-enterprise")
+STANDARD = example_text("aws-standard").split("\nhardening:", 1)[0].rstrip("\n") + "\n"
+ENTERPRISE = example_text("aws-enterprise").split("\nhardening:", 1)[0].rstrip("\n") + "\n"
 LOCAL = example_text("local-multicluster")
 
 

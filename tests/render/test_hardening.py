@@ -21,6 +21,12 @@ KMS = "hardening: {encryptionAtRest: {provider: vault-kms, keyRotation: 90d}}\n"
 AWS_KMS = "hardening: {encryptionAtRest: {provider: aws-kms, key: alias/k8s, keyRotation: 365d}}\n"
 
 
+def spec(name: str, hardening: str = "") -> str:
+    """An example with its own hardening section (if any) replaced by ``hardening``."""
+    text = example_text(name).split("\nhardening:", 1)[0].rstrip("\n") + "\n"
+    return text + hardening
+
+
 def docs(text: str) -> list[dict[str, Any]]:
     return [d for d in yaml.safe_load_all(text) if d is not None]
 
@@ -35,12 +41,12 @@ def kv(pairs: list[dict[str, str]]) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def enterprise() -> Rendered:
-    return render_text(example_text("aws-enterprise") + HARDENED)
+    return render_text(spec("aws-enterprise", HARDENED))
 
 
 @pytest.fixture(scope="module")
 def local() -> Rendered:
-    return render_text(example_text("local-multicluster") + "hardening: {cis: true}\n")
+    return render_text(spec("local-multicluster", "hardening: {cis: true}\n"))
 
 
 def cloud_init(tree: Rendered, cluster: str, node: str) -> dict[str, Any]:
@@ -109,7 +115,7 @@ def test_rke2_builtin_encryption_is_rke2s_own_key(enterprise: Rendered) -> None:
 
 @pytest.mark.parametrize(("snippet", "name"), [(KMS, "vault"), (AWS_KMS, "aws-kms")])
 def test_rke2_kms_v2_reaches_the_plugin_socket(snippet: str, name: str) -> None:
-    tree = render_text(example_text("aws-enterprise") + snippet)
+    tree = render_text(spec("aws-enterprise", snippet))
     [server] = tree.documents("nodes/prod/rke2/config.yaml")
     assert server["secrets-encryption"] is False
     args = flag_map(server["kube-apiserver-arg"])
@@ -176,7 +182,7 @@ def test_kubeadm_audit_and_encryption_files_are_where_the_flags_point(local: Ren
 
 
 def test_kubeadm_kms_mounts_the_plugin_socket() -> None:
-    tree = render_text(example_text("local-multicluster") + KMS)
+    tree = render_text(spec("local-multicluster", KMS))
     _, cluster_config, *_ = tree.documents("nodes/mgmt/kubeadm/init-config.yaml")
     mounted = {v["hostPath"] for v in cluster_config["apiServer"]["extraVolumes"]}
     assert "/var/run/kmsplugin" in mounted
@@ -188,7 +194,7 @@ def test_kubeadm_kms_mounts_the_plugin_socket() -> None:
 
 @pytest.mark.parametrize("level", ["None", "Metadata", "Request", "RequestResponse"])
 def test_the_audit_policy_is_valid_at_every_level(level: str) -> None:
-    tree = render_text(example_text("aws-standard") + f"hardening: {{audit: {{level: {level}}}}}\n")
+    tree = render_text(spec("aws-standard", f"hardening: {{audit: {{level: {level}}}}}\n"))
     [policy] = tree.documents("nodes/prod/rke2/audit-policy.yaml")
     assert check_configuration(policy) == []
     assert policy["rules"][-1] == {"level": level}
@@ -264,6 +270,15 @@ def test_the_audit_dashboard_queries_the_shipped_stream(enterprise: Rendered) ->
     assert grafana is not None and configmap["metadata"]["namespace"] == grafana.component.namespace
 
 
+def test_the_shipped_examples_carry_their_hardening(rendered: dict[str, Rendered]) -> None:
+    [enterprise] = rendered["aws-enterprise"].documents("nodes/prod/rke2/config.yaml")
+    assert enterprise["profile"] == "cis" and enterprise["secrets-encryption"] is False
+    [standard] = rendered["aws-standard"].documents("nodes/prod/rke2/config.yaml")
+    assert "profile" not in standard and standard["secrets-encryption"] is True
+    for name in ("aws-enterprise", "aws-standard"):
+        assert "nodes/prod/rke2/audit-policy.yaml" in rendered[name].files
+
+
 def test_no_hardening_renders_no_hardening_file() -> None:
-    tree = render_text(example_text("aws-enterprise"))
+    tree = render_text(spec("aws-enterprise"))
     assert not any("audit" in p or "cis-host" in p or "pss" in p for p in tree.files)

@@ -25,6 +25,7 @@ KNOWN_UNCHECKED = (
     "teleport-cluster 18.11.1",
     "helm.cattle.io/v1/HelmChart",
     "a kubeadm configuration file",
+    "a kube-apiserver configuration file",
 )
 
 Cli = Callable[..., Result]
