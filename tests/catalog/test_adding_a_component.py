@@ -26,7 +26,7 @@ from stackyard.render.build import render_metadata, render_plan
 from stackyard.render.tree import RenderedTree
 from stackyard.spec import load_spec_text
 from stackyard.validate.run import validate_directory
-from tests.render.conftest import example_text
+from tests.render.conftest import EXAMPLES, example_text
 
 DATA = Path(__file__).parent / "data"
 
@@ -53,7 +53,9 @@ def with_wiki() -> Catalog:
 def _render(example: str) -> tuple[RenderedTree, Plan]:
     spec = yaml.safe_load(example_text(example))
     spec.setdefault("components", {})["wiki"] = {"enabled": True}
-    plan = make_plan(load_spec_text(yaml.safe_dump(spec), f"{example}+wiki.yaml"), with_wiki())
+    plan = make_plan(
+        load_spec_text(yaml.safe_dump(spec), f"{example}+wiki.yaml", EXAMPLES), with_wiki()
+    )
     assert not plan.errors, plan.errors
     return render_plan(plan), plan
 

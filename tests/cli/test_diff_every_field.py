@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import json
+import shutil
 import types
 import typing
 from collections.abc import Callable, Iterator
@@ -30,7 +31,15 @@ from tests.conftest import EXAMPLES
 
 Cli = Callable[..., Result]
 ITEM, KEY = "<item>", "<key>"  # a list element / a mapping entry in a field path
-BASES = ["aws-enterprise", "local-multicluster"]
+# Specs to mutate; the services spec of the spec tests brings an API and its OpenAPI
+# document, which every mutated spec reads from beside it (SPEC_DATA).
+SPEC_DATA = Path(__file__).resolve().parents[1] / "spec" / "data"
+BASES = [
+    EXAMPLES / "aws-enterprise.yaml",
+    EXAMPLES / "local-multicluster.yaml",
+    EXAMPLES / "mesh-local.yaml",
+    SPEC_DATA / "services.yaml",
+]
 STRINGS = [
     "changed",
     "2h",
@@ -43,6 +52,9 @@ STRINGS = [
     "https://s3.example.org",
     "changed-bucket",
     "git@example.org:platform.git",
+    "beta=2",
+    "/changed",
+    "apis/billing.yaml",
 ]
 
 
@@ -221,18 +233,56 @@ def display(path: tuple[str, ...], data: dict[str, Any], pick: int) -> str:
 
 def valid(data: dict[str, Any]) -> Platform | None:
     try:
-        return load_spec_text(yaml.safe_dump(data, sort_keys=False)).platform
+        return load_spec_text(yaml.safe_dump(data, sort_keys=False), folder=SPEC_DATA).platform
     except InputError:
         return None
+
+
+def _move_banner(spec: dict[str, Any]) -> None:
+    spec["services"][-1]["tenant"] = "shop"
+    spec["services"][1]["callers"] = ["storefront", "banner"]
+
+
+def _shift_weight(spec: dict[str, Any]) -> None:
+    spec["services"][1]["versions"] = [
+        {"name": "stable", "weight": 80},
+        {"name": "canary", "weight": 20},
+    ]
+
+
+def _move_api(spec: dict[str, Any]) -> None:
+    spec["services"][-1]["tenant"] = "shop"
+    spec["services"][1]["callers"] = ["storefront", "banner"]
+    spec["apis"][-1].update(tenant="ads", service="storefront", port=None)
+    spec["services"][0]["tenant"] = "ads"
+    spec["services"][1]["callers"] = ["ads/storefront", "banner"]
+    del spec["apis"][-1]["port"]
+
+
+# Fields whose every change alone breaks a rule across fields (weights summing to 100, a
+# service and its callers in one tenant): changed together with what they must agree with.
+TOGETHER: dict[tuple[str, ...], tuple[Callable[[dict[str, Any]], None], int]] = {
+    ("services", ITEM, "tenant"): (_move_banner, -1),
+    ("services", ITEM, "versions", ITEM, "weight"): (_shift_weight, 1),
+    ("apis", ITEM, "tenant"): (_move_api, -1),
+}
 
 
 def mutations(
     path: tuple[str, ...], annotation: Any
 ) -> Iterator[tuple[dict[str, Any], dict[str, Any], int]]:
     """(old, new, list item picked) spec data that are both valid and differ at ``path``."""
+    if path in TOGETHER:
+        change, pick = TOGETHER[path]
+        old = yaml.safe_load((SPEC_DATA / "services.yaml").read_text(encoding="utf-8"))
+        new = copy.deepcopy(old)
+        change(new)
+        assert valid(old) is not None and valid(new) is not None
+        yield old, new, pick
+        return
     components = sorted(load_catalog().components)
-    for base_name, pick in [(b, p) for b in BASES for p in (0, -1)]:
-        base = yaml.safe_load((EXAMPLES / f"{base_name}.yaml").read_text(encoding="utf-8"))
+    for base_path, pick in [(b, p) for b in BASES for p in (0, -1)]:
+        base = yaml.safe_load(base_path.read_text(encoding="utf-8"))
         pool = [*STRINGS, *dict.fromkeys(_strings_in(base))]
         key_pool = [*components, *pool] if path[-1] == "components" or KEY in path else pool
         old = copy.deepcopy(base)
@@ -275,6 +325,7 @@ def test_diff_reports_a_change_of_every_spec_field(
     found = next(mutations(path, annotation), None)
     assert found is not None, f"no valid change of {'.'.join(path)}: add a sample for its type"
     old, new, pick = found
+    shutil.copytree(SPEC_DATA / "apis", tmp_path / "apis")
     old_file, new_file = tmp_path / "old.yaml", tmp_path / "new.yaml"
     old_file.write_text(yaml.safe_dump(old, sort_keys=False), encoding="utf-8")
     new_file.write_text(yaml.safe_dump(new, sort_keys=False), encoding="utf-8")

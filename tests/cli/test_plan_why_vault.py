@@ -78,5 +78,5 @@ def test_an_ha_cluster_without_three_control_plane_nodes_says_so(cli: CLI, tmp_p
     mgmt = next(row for row in why["clusters"] if row["cluster"] == "mgmt")
     assert mgmt["replicas"]["ha"] is True
     assert mgmt["replicas"]["reason"] == "the spec sets ha: true on cluster mgmt"
-    files = dict(render_plan(make_plan(load_spec_text(text, "platform.yaml"))))
+    files = dict(render_plan(make_plan(load_spec_text(text, "platform.yaml", EXAMPLES))))
     _assert_agree(cli("plan", str(spec), "--why", "vault").stdout, why, files)

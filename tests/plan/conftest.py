@@ -35,6 +35,6 @@ def plan_text() -> Callable[[str], Plan]:
     """Plan a spec given as text."""
 
     def plan(text: str) -> Plan:
-        return make_plan(load_spec_text(text, "platform.yaml"))
+        return make_plan(load_spec_text(text, "platform.yaml", EXAMPLES))
 
     return plan

@@ -70,7 +70,7 @@ def example_text(name: str) -> str:
 
 
 def plan_of(text: str) -> Plan:
-    return make_plan(load_spec_text(text, "platform.yaml"))
+    return make_plan(load_spec_text(text, "platform.yaml", EXAMPLES))
 
 
 @pytest.fixture(scope="module")

@@ -20,20 +20,20 @@ from stackyard.render.values import (
     edition_values,
 )
 from stackyard.spec import load_spec_text
-from tests.render.conftest import EXAMPLE_NAMES, example_text
+from tests.render.conftest import EXAMPLE_NAMES, EXAMPLES, example_text
 
 STORE_PUSH = "https://thanos-receive.platform.local.example/api/v1/receive"
 
 
 @cache
 def _plan(name: str) -> Plan:
-    return make_plan(load_spec_text(example_text(name), f"{name}.yaml"))
+    return make_plan(load_spec_text(example_text(name), f"{name}.yaml", EXAMPLES))
 
 
 def _variant(name: str, old: str, new: str) -> Plan:
     text = example_text(name)
     assert old in text, old
-    return make_plan(load_spec_text(text.replace(old, new, 1), "platform.yaml"))
+    return make_plan(load_spec_text(text.replace(old, new, 1), "platform.yaml", EXAMPLES))
 
 
 def values(plan: Plan | str, component: str, cluster: str) -> dict[str, Any]:

@@ -22,7 +22,7 @@ def example_model(name: str) -> RuntimeModel:
 
 def model_from_text(text: str, source: str = "platform.yaml") -> RuntimeModel:
     """The runtime model of a spec given as text."""
-    return prepare(make_plan(load_spec_text(text, source)))
+    return prepare(make_plan(load_spec_text(text, source, EXAMPLES)))
 
 
 def local_text() -> str:

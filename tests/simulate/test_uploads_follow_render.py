@@ -32,7 +32,7 @@ def uploads(model: RuntimeModel) -> dict[str, FunctionInstance]:
 
 def rendered(text: str) -> tuple[RenderedTree, RuntimeModel]:
     """The rendered tree of a spec and the runtime model built from it."""
-    plan = make_plan(load_spec_text(text, "platform.yaml"))
+    plan = make_plan(load_spec_text(text, "platform.yaml", EXAMPLES))
     tree = render_plan(plan)
     return tree, build_runtime_model(plan, tree)
 
