@@ -348,6 +348,7 @@ LAYER_ROLES = {
     "stackyard.validate": "a rendered tree",
     "stackyard.simulate": "failure domains",
     "stackyard.identity": "live directory checks",
+    "stackyard.recovery": "restore drills",
     "stackyard.render": "plan -> GitOps tree",
     "stackyard.plan": "spec + catalog -> decisions, findings",
     "stackyard.catalog": "component facts",

@@ -197,7 +197,10 @@ def test_the_cli_reference_names_every_command_and_option() -> None:
     for name, command in group.commands.items():
         commands.append((name, command))
         if isinstance(command, TyperGroup):  # a group's commands: "identity check"
-            commands += [(f"{name} {sub}", c) for sub, c in command.commands.items()]
+            for sub, c in command.commands.items():
+                commands.append((f"{name} {sub}", c))
+                if isinstance(c, TyperGroup):  # and a group's groups: "dr drill etcd"
+                    commands += [(f"{name} {sub} {s}", d) for s, d in c.commands.items()]
     missing = [
         f"{name} {option}"
         for name, command in commands

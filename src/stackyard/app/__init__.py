@@ -34,6 +34,7 @@ from stackyard.app.assessment import (
 )
 from stackyard.app.diffing import ManifestDiffResult, SpecDiffResult, diff
 from stackyard.app.directories import DirectoryCheckResult, check_directories
+from stackyard.app.drills import EtcdDrillResult, drill_etcd, write_evidence
 from stackyard.app.planning import (
     ClusterExplanation,
     Explanation,
@@ -82,6 +83,7 @@ __all__ = [
     "DirectoryCheckResult",
     "DirectoryReport",
     "Edition",
+    "EtcdDrillResult",
     "Explanation",
     "FailureMatrixResult",
     "Finding",
@@ -112,6 +114,7 @@ __all__ = [
     "check_simulate_usage",
     "compare_reports",
     "diff",
+    "drill_etcd",
     "explain",
     "format_report",
     "init",
@@ -122,5 +125,6 @@ __all__ = [
     "schema_id",
     "simulate",
     "validate",
+    "write_evidence",
     "write_report",
 ]

@@ -21,6 +21,7 @@ from stackyard.cli.assessment_tables import REPORT_WIDTH
 from stackyard.cli.commands.assess import AssessOutput, assess_command
 from stackyard.cli.commands.catalog import catalog_command
 from stackyard.cli.commands.diff import diff_command
+from stackyard.cli.commands.dr import DrillOutput, drill_etcd_command
 from stackyard.cli.commands.identity import identity_check_command
 from stackyard.cli.commands.init import StarterFormat, init_command
 from stackyard.cli.commands.plan import plan_command
@@ -360,6 +361,84 @@ def identity_check(
         password_env=password_env,
         password_file=password_file,
         timeout=timeout,
+    )
+
+
+dr_app = typer.Typer(
+    name="dr",
+    help="Disaster recovery: prove that backups restore.",
+    no_args_is_help=True,
+    cls=Group,
+)
+app.add_typer(dr_app)
+drill_app = typer.Typer(
+    name="drill",
+    help="Restore drills: restore a backup somewhere harmless and measure it.",
+    no_args_is_help=True,
+    cls=Group,
+)
+dr_app.add_typer(drill_app)
+
+
+@drill_app.command("etcd", cls=Command)
+@exit_codes
+def dr_drill_etcd(
+    endpoint: Annotated[
+        str | None,
+        typer.Option("--endpoint", help="The source etcd's client URL, to snapshot and compare."),
+    ] = None,
+    cacert: Annotated[
+        Path | None, typer.Option("--cacert", help="CA bundle that signed the etcd server.")
+    ] = None,
+    cert: Annotated[
+        Path | None, typer.Option("--cert", help="Client certificate for the source etcd.")
+    ] = None,
+    key: Annotated[
+        Path | None, typer.Option("--key", help="Client certificate's private key.")
+    ] = None,
+    spec: Annotated[
+        Path | None,
+        typer.Option("--spec", help="The platform spec whose slo.rto the recovery is held to."),
+    ] = None,
+    snapshot: Annotated[
+        Path | None,
+        typer.Option("--snapshot", help="Restore this snapshot file instead of taking one."),
+    ] = None,
+    restore_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--restore-dir",
+            help="Restore here (must not exist; kept) instead of a temporary folder.",
+        ),
+    ] = None,
+    sample: Annotated[int, typer.Option("--sample", help="Keys compared value by value.")] = 20,
+    timeout: Annotated[
+        int,
+        typer.Option(
+            "--timeout", min=1, max=3600, help="Seconds the restored etcd may take to be healthy."
+        ),
+    ] = 60,
+    evidence: Annotated[
+        Path | None,
+        typer.Option("--evidence", help="Also write the Markdown evidence record here."),
+    ] = None,
+    output: Annotated[
+        DrillOutput, typer.Option("--output", "-o", help="text, json or markdown.")
+    ] = DrillOutput.text,
+) -> int:
+    """Snapshot etcd (or take a snapshot file), restore it on loopback, compare, time it."""
+    return drill_etcd_command(
+        output,
+        endpoint=endpoint,
+        cacert=cacert,
+        cert=cert,
+        key=key,
+        spec=spec,
+        snapshot=snapshot,
+        restore_dir=restore_dir,
+        sample=sample,
+        timeout=timeout,
+        evidence=evidence,
     )
 
 

@@ -1,0 +1,95 @@
+"""``stackyard dr drill etcd``: print what :func:`stackyard.app.drill_etcd` measured and found."""
+
+from __future__ import annotations
+
+import sys
+from enum import StrEnum
+from pathlib import Path
+
+from rich.markup import escape
+
+from stackyard.app import EtcdDrillResult, drill_etcd, write_evidence
+from stackyard.cli.output import console, line_printer, notice, print_json
+from stackyard.cli.results import exit_status
+
+
+class DrillOutput(StrEnum):
+    """How ``dr drill etcd`` prints its result."""
+
+    text = "text"
+    json = "json"
+    markdown = "markdown"
+
+
+def drill_etcd_command(
+    output: DrillOutput,
+    *,
+    endpoint: str | None,
+    cacert: Path | None,
+    cert: Path | None,
+    key: Path | None,
+    spec: Path | None,
+    snapshot: Path | None,
+    restore_dir: Path | None,
+    sample: int,
+    timeout: int,
+    evidence: Path | None,
+) -> int:
+    """Run the drill; exit 1 when it failed."""
+    result = drill_etcd(
+        endpoint=endpoint,
+        cacert=cacert,
+        cert=cert,
+        key=key,
+        spec=spec,
+        snapshot=snapshot,
+        restore_dir=restore_dir,
+        sample=sample,
+        timeout=timeout,
+    )
+    if evidence is not None:
+        write_evidence(evidence, result.markdown())
+        notice(f"evidence record written to {evidence}")
+    if output is DrillOutput.json:
+        print_json(result.as_dict())
+    elif output is DrillOutput.markdown:
+        sys.stdout.write(result.markdown())
+    else:
+        _print_text(result)
+    return exit_status(result)
+
+
+def _print_text(result: EtcdDrillResult) -> None:
+    say = line_printer(console())
+    report = result.report
+    if report.source is not None:
+        say(escape(f"source: {report.source.endpoint} (etcd {report.source.version})"))
+    if report.snapshot is not None:
+        snap = report.snapshot
+        say(
+            escape(
+                f"snapshot: {snap.size} bytes, integrity {snap.integrity}, hash {snap.hash}, "
+                f"revision {snap.revision}, {snap.total_keys} keys"
+            )
+        )
+    for step in report.steps:
+        state = "ok" if step.ok else "[bold red]FAILED[/]"
+        say(f"  {escape(step.name)}: {state} ({step.seconds:.2f}s) {escape(step.detail)}")
+    if report.comparison is not None:
+        for check in report.comparison.checks:
+            state = "ok" if check.ok else "[bold red]differs[/]"
+            say(
+                escape(f"  {check.name}: expected {check.expected}, restored {check.found}: ")
+                + state
+            )
+        sampled = len(report.comparison.sampled)
+        say(f"  sampled keys: {sampled}, differing: {len(report.comparison.mismatched)}")
+    if report.recovery_seconds is not None:
+        against = (
+            f" (objective {result.rto}: {'met' if result.within_rto else 'MISSED'})"
+            if result.rto is not None
+            else ""
+        )
+        say(escape(f"recovery time: {report.recovery_seconds:.2f}s{against}"))
+    verdict = "[green]passed[/]" if not result.failed else "[bold red]failed[/]"
+    say(f"verdict: {verdict}")
