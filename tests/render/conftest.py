@@ -13,6 +13,8 @@ import yaml
 from stackyard.plan import Plan, make_plan
 from stackyard.render.build import render_plan
 from stackyard.spec import load_spec_text
+from stackyard.validate.crdschemas import check_resource
+from stackyard.validate.kube import UnknownKindError, validate_builtin
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 EXAMPLE_NAMES = [
@@ -58,6 +60,21 @@ class Rendered:
         return next(
             d for d in self.documents(path) if d["kind"] == kind and d["metadata"]["name"] == name
         )
+
+
+def schema_problems(result: Rendered) -> list[tuple[str, str, str, list[str]]]:
+    """``(path, kind, name, problems)`` of each rendered object its real schema refuses."""
+    version = result.plan.spec.platform.kubernetes.version
+    problems = []
+    for path, document in result.objects():
+        try:
+            found = [str(p) for p in validate_builtin(document, version)]
+        except UnknownKindError:
+            check = check_resource(document)
+            found = [] if check.ok else [check.status, *map(str, check.problems)]
+        if found:
+            problems.append((path, document["kind"], document["metadata"]["name"], found))
+    return problems
 
 
 def example_text(name: str) -> str:

@@ -6,9 +6,7 @@ import re
 
 import pytest
 
-from stackyard.validate.crdschemas import check_resource
-from stackyard.validate.kube import UnknownKindError, validate_builtin
-from tests.render.conftest import EXAMPLE_NAMES, Rendered
+from tests.render.conftest import EXAMPLE_NAMES, Rendered, schema_problems
 
 DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 
@@ -16,17 +14,7 @@ DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 @pytest.mark.parametrize("name", EXAMPLE_NAMES)
 def test_every_manifest_matches_its_schema(rendered: dict[str, Rendered], name: str) -> None:
     result = rendered[name]
-    version = result.plan.spec.platform.kubernetes.version
-    problems = []
-    for path, document in result.objects():
-        try:
-            found = [str(p) for p in validate_builtin(document, version)]
-        except UnknownKindError:
-            check = check_resource(document)
-            found = [] if check.ok else [check.status, *map(str, check.problems)]
-        if found:
-            problems.append((path, document["kind"], document["metadata"]["name"], found))
-    assert problems == []
+    assert schema_problems(result) == []
 
 
 @pytest.mark.parametrize("name", EXAMPLE_NAMES)

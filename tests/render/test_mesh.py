@@ -10,9 +10,7 @@ from typing import Any
 import pytest
 
 from stackyard.validate.chartkeys import ChartKeys, chart_keys, unknown_keys
-from stackyard.validate.crdschemas import check_resource
-from stackyard.validate.kube import UnknownKindError, validate_builtin
-from tests.render.conftest import Rendered, render_text
+from tests.render.conftest import Rendered, render_text, schema_problems
 
 DATA = Path(__file__).parent / "data"
 CLUSTER = "poc"
@@ -306,17 +304,7 @@ def test_every_mesh_object_matches_its_schema(
     ambient: Rendered, sidecar: Rendered, mode: str
 ) -> None:
     result = ambient if mode == "ambient" else sidecar
-    version = result.plan.spec.platform.kubernetes.version
-    problems = []
-    for path, document in result.objects():
-        try:
-            found = [str(p) for p in validate_builtin(document, version)]
-        except UnknownKindError:
-            check = check_resource(document)
-            found = [] if check.ok else [check.status, *map(str, check.problems)]
-        if found:
-            problems.append((path, document["kind"], document["metadata"]["name"], found))
-    assert problems == []
+    assert schema_problems(result) == []
 
 
 def test_without_a_mesh_nothing_of_it_is_rendered(rendered: dict[str, Rendered]) -> None:

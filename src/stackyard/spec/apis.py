@@ -14,7 +14,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 
-from stackyard.spec.base import DNS_LABEL, SpecModel, refuse_duplicates
+from stackyard.spec.base import DNS_LABEL, SpecModel, refuse_duplicates, refuse_outside_folder
 from stackyard.spec.mesh import DnsLabel
 from stackyard.spec.text import Text
 from stackyard.spec.units import Count
@@ -112,13 +112,7 @@ class Api(SpecModel):
     @field_validator("openapi")
     @classmethod
     def _relative_file(cls, path: str) -> str:
-        parts = path.replace("\\", "/").split("/")
-        if path.startswith(("/", "\\")) or ".." in parts or ":" in parts[0]:
-            raise ValueError(
-                f"{path!r} must be a path relative to the spec file's folder, inside it "
-                "(no leading / and no ..)"
-            )
-        return path
+        return refuse_outside_folder(path)
 
     @field_validator("plans")
     @classmethod

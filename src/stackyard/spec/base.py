@@ -21,3 +21,18 @@ def refuse_duplicates(names: list[str], what: str) -> None:
         if name in seen:
             raise ValueError(f"{what} {name!r} is given twice")
         seen.add(name)
+
+
+def refuse_outside_folder(path: str) -> str:
+    """``path`` when it stays inside the spec file's folder, else ``ValueError``.
+
+    For a field validator of a file the spec names relative to its own folder: no
+    absolute path, no drive, no ``..`` segment.
+    """
+    parts = path.replace("\\", "/").split("/")
+    if path.startswith(("/", "\\")) or ".." in parts or ":" in parts[0]:
+        raise ValueError(
+            f"{path!r} must be a path relative to the spec file's folder, inside it "
+            "(no leading / and no ..)"
+        )
+    return path

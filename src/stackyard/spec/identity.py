@@ -30,7 +30,7 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from stackyard.spec.base import DNS_LABEL, SpecModel
+from stackyard.spec.base import DNS_LABEL, SpecModel, refuse_outside_folder
 from stackyard.spec.text import Text
 
 DirectoryType = Literal["ldap", "active-directory"]
@@ -143,15 +143,7 @@ class DirectoryTls(SpecModel):
     @field_validator("caFile")
     @classmethod
     def _relative_file(cls, path: str | None) -> str | None:
-        if path is None:
-            return None
-        parts = path.replace("\\", "/").split("/")
-        if path.startswith(("/", "\\")) or ".." in parts or ":" in parts[0]:
-            raise ValueError(
-                f"{path!r} must be a path relative to the spec file's folder, inside it "
-                "(no leading / and no ..)"
-            )
-        return path
+        return None if path is None else refuse_outside_folder(path)
 
 
 class Directory(SpecModel):

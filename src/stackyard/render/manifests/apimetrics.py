@@ -18,19 +18,22 @@ global rate limit (``ratelimit.over_limit``, answered 429).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 
 from stackyard.plan import ClusterPlan
 from stackyard.render.apis import GATEWAY_COMPONENT, ResolvedApi, apis_on, resolved_apis
 from stackyard.render.context import RenderContext
 from stackyard.render.manifests.base import AFTER_CHART, Placed, in_wave
+from stackyard.render.manifests.dashboards import (
+    DASHBOARDS_CAPABILITY,
+    dashboard_configmap,
+    dashboard_model,
+    timeseries_panel,
+)
 from stackyard.render.manifests.traffic import SCRAPER_CAPABILITIES
 from stackyard.render.tree import Manifest
 
 PROXY_LABELS = {"app.kubernetes.io/name": "envoy", "app.kubernetes.io/component": "proxy"}
-DASHBOARD_LABEL = {"grafana_dashboard": "1"}
-DASHBOARDS_CAPABILITY = "dashboards"
 RATE = "[$__rate_interval]"
 
 
@@ -54,26 +57,6 @@ def proxy_monitor(context: RenderContext) -> Manifest:
     }
 
 
-def _panel(panel_id: int, title: str, unit: str, targets: list[tuple[str, str]]) -> Manifest:
-    return {
-        "id": panel_id,
-        "type": "timeseries",
-        "title": title,
-        "datasource": {"type": "prometheus", "uid": "${datasource}"},
-        "gridPos": {
-            "h": 8,
-            "w": 12,
-            "x": 12 * ((panel_id - 1) % 2),
-            "y": 8 * ((panel_id - 1) // 2),
-        },
-        "fieldConfig": {"defaults": {"unit": unit}, "overrides": []},
-        "targets": [
-            {"refId": chr(ord("A") + i), "expr": expr, "legendFormat": legend}
-            for i, (legend, expr) in enumerate(targets)
-        ],
-    }
-
-
 def dashboard(api: ResolvedApi) -> Manifest:
     """The Grafana dashboard model of ``api``: requests, errors, latency, throttled calls."""
     series = f'envoy_cluster_name="{api.envoy_cluster}"'
@@ -90,48 +73,20 @@ def dashboard(api: ResolvedApi) -> Manifest:
         for q in ("50", "95", "99")
     ]
     throttled = f"sum(rate(envoy_cluster_ratelimit_over_limit{{{series}}}{RATE}))"
-    return {
-        "uid": f"api-{api.name}",
-        "title": f"API {api.name}",
-        "description": f"{api.host}{api.path_prefix} (tenant {api.tenant}) through Envoy Gateway",
-        "tags": ["api", f"tenant:{api.tenant}"],
-        "schemaVersion": 39,
-        "editable": False,
-        "time": {"from": "now-6h", "to": "now"},
-        "refresh": "1m",
-        "templating": {
-            "list": [
-                {
-                    "name": "datasource",
-                    "label": "Data source",
-                    "type": "datasource",
-                    "query": "prometheus",
-                }
-            ]
-        },
-        "panels": [
-            _panel(1, "Requests", "reqps", [("requests", requests)]),
-            _panel(2, "Errors (5xx ratio)", "percentunit", [("5xx", f"{errors} / {requests}")]),
-            _panel(3, "Latency", "ms", latency),
-            _panel(4, "Throttled (429)", "reqps", [("over limit", throttled)]),
+    return dashboard_model(
+        uid=f"api-{api.name}",
+        title=f"API {api.name}",
+        description=f"{api.host}{api.path_prefix} (tenant {api.tenant}) through Envoy Gateway",
+        tags=["api", f"tenant:{api.tenant}"],
+        panels=[
+            timeseries_panel(1, "Requests", "reqps", [("requests", requests)]),
+            timeseries_panel(
+                2, "Errors (5xx ratio)", "percentunit", [("5xx", f"{errors} / {requests}")]
+            ),
+            timeseries_panel(3, "Latency", "ms", latency),
+            timeseries_panel(4, "Throttled (429)", "reqps", [("over limit", throttled)]),
         ],
-    }
-
-
-def dashboard_configmap(context: RenderContext, namespace: str, api: ResolvedApi) -> Manifest:
-    """``api``'s dashboard as a ConfigMap the Grafana sidecar loads."""
-    return {
-        "apiVersion": "v1",
-        "kind": "ConfigMap",
-        "metadata": {
-            "name": f"dashboard-api-{api.name}",
-            "namespace": namespace,
-            "labels": DASHBOARD_LABEL,
-        },
-        "data": {
-            f"api-{api.name}.json": json.dumps(dashboard(api), indent=2, sort_keys=True) + "\n"
-        },
-    }
+    )
 
 
 def apimetrics_manifests(context: RenderContext, cluster: ClusterPlan) -> Iterable[Placed]:
@@ -147,5 +102,14 @@ def apimetrics_manifests(context: RenderContext, cluster: ClusterPlan) -> Iterab
     for planned in cluster.components:
         if DASHBOARDS_CAPABILITY in planned.component.provides:
             namespace = planned.component.namespace
-            maps = [dashboard_configmap(context, namespace, api) for api in apis]
+            maps = [
+                dashboard_configmap(
+                    f"dashboard-api-{api.name}",
+                    namespace,
+                    {},
+                    f"api-{api.name}.json",
+                    dashboard(api),
+                )
+                for api in apis
+            ]
             yield Placed(planned.name, "api-dashboards.yaml", maps)

@@ -21,16 +21,20 @@ indexed when the logs are shipped:
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 
 from stackyard.plan import ClusterPlan
 from stackyard.render.auditlog import JOB, audit_log
 from stackyard.render.context import LABEL_PREFIX, RenderContext
 from stackyard.render.manifests.base import Placed
+from stackyard.render.manifests.dashboards import (
+    DASHBOARDS_CAPABILITY,
+    dashboard_configmap,
+    dashboard_model,
+    grid_position,
+)
 from stackyard.render.tree import Manifest
 
-DASHBOARDS_CAPABILITY = "dashboards"
 KEYCLOAK = "keycloak"
 UID = "stackyard-api-audit"
 STREAM = f'{{job="{JOB}", cluster=~"$cluster"}}'
@@ -46,7 +50,7 @@ def _panel(
         "type": kind,
         "title": title,
         "datasource": {"type": "loki", "uid": "${datasource}"},
-        "gridPos": {"h": 8, "w": width, "x": 12 * ((number - 1) % 2), "y": 8 * ((number - 1) // 2)},
+        "gridPos": grid_position(number, width),
         "targets": [{"refId": "A", "expr": expr, "legendFormat": legend}],
     }
     if kind == "logs":
@@ -107,39 +111,29 @@ def dashboard(keycloak_namespace: str | None) -> Manifest:
                 "Keycloak",
             )
         )
-    return {
-        "uid": UID,
-        "title": "Kubernetes API audit",
-        "description": "Who did what through the Kubernetes API, what was denied, who failed "
-        "to log in (API server audit log in Loki).",
-        "tags": ["audit", "security"],
-        "schemaVersion": 39,
-        "editable": False,
-        "time": {"from": "now-24h", "to": "now"},
-        "refresh": "5m",
-        "templating": {
-            "list": [
-                {
-                    "name": "datasource",
-                    "label": "Data source",
-                    "type": "datasource",
-                    "query": "loki",
-                },
-                {
-                    "name": "cluster",
-                    "label": "Cluster",
-                    "type": "query",
-                    "datasource": {"type": "loki", "uid": "${datasource}"},
-                    "query": f'label_values({{job="{JOB}"}}, cluster)',
-                    "multi": True,
-                    "includeAll": True,
-                    "allValue": ".+",
-                    "current": {"text": "All", "value": "$__all"},
-                },
-            ]
-        },
-        "panels": panels,
+    cluster = {
+        "name": "cluster",
+        "label": "Cluster",
+        "type": "query",
+        "datasource": {"type": "loki", "uid": "${datasource}"},
+        "query": f'label_values({{job="{JOB}"}}, cluster)',
+        "multi": True,
+        "includeAll": True,
+        "allValue": ".+",
+        "current": {"text": "All", "value": "$__all"},
     }
+    return dashboard_model(
+        uid=UID,
+        title="Kubernetes API audit",
+        description="Who did what through the Kubernetes API, what was denied, who failed "
+        "to log in (API server audit log in Loki).",
+        tags=["audit", "security"],
+        datasource="loki",
+        variables=[cluster],
+        since="now-24h",
+        refresh="5m",
+        panels=panels,
+    )
 
 
 def audit_dashboard_manifests(context: RenderContext, cluster: ClusterPlan) -> Iterable[Placed]:
@@ -157,20 +151,11 @@ def audit_dashboard_manifests(context: RenderContext, cluster: ClusterPlan) -> I
     )
     for planned in cluster.components:
         if DASHBOARDS_CAPABILITY in planned.component.provides:
-            configmap: Manifest = {
-                "apiVersion": "v1",
-                "kind": "ConfigMap",
-                "metadata": {
-                    "name": "dashboard-api-audit",
-                    "namespace": planned.component.namespace,
-                    "labels": {
-                        f"{LABEL_PREFIX}/platform": context.platform.name,
-                        "grafana_dashboard": "1",
-                    },
-                },
-                "data": {
-                    "api-audit.json": json.dumps(dashboard(keycloak), indent=2, sort_keys=True)
-                    + "\n"
-                },
-            }
+            configmap = dashboard_configmap(
+                "dashboard-api-audit",
+                planned.component.namespace,
+                {f"{LABEL_PREFIX}/platform": context.platform.name},
+                "api-audit.json",
+                dashboard(keycloak),
+            )
             yield Placed(planned.name, "audit-dashboard.yaml", [configmap])

@@ -20,34 +20,23 @@ or ``waypoint``).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 
 from stackyard.plan import ClusterPlan
 from stackyard.render.context import LABEL_PREFIX, RenderContext
 from stackyard.render.manifests.base import Placed
+from stackyard.render.manifests.dashboards import (
+    DASHBOARDS_CAPABILITY,
+    dashboard_configmap,
+    dashboard_model,
+    timeseries_panel,
+)
 from stackyard.render.meshmodel import declared_services, mesh_scope
 from stackyard.render.tree import Manifest
 
-DASHBOARDS_CAPABILITY = "dashboards"
 UID = "stackyard-mesh-services"
 RATE = "[$__rate_interval]"
 RECEIVED = 'reporter=~"destination|waypoint",destination_service_name=~"$service"'
-
-
-def _panel(number: int, title: str, unit: str, targets: list[tuple[str, str]]) -> Manifest:
-    return {
-        "id": number,
-        "type": "timeseries",
-        "title": title,
-        "datasource": {"type": "prometheus", "uid": "${datasource}"},
-        "gridPos": {"h": 8, "w": 12, "x": 12 * ((number - 1) % 2), "y": 8 * ((number - 1) // 2)},
-        "fieldConfig": {"defaults": {"unit": unit}, "overrides": []},
-        "targets": [
-            {"refId": chr(ord("A") + i), "expr": expr, "legendFormat": legend}
-            for i, (legend, expr) in enumerate(targets)
-        ],
-    }
 
 
 def dashboard(services: list[str]) -> Manifest:
@@ -78,52 +67,41 @@ def dashboard(services: list[str]) -> Manifest:
         ("xDS pushes", f"sum(rate(pilot_xds_pushes{RATE}))"),
         ("certificates signed", f"sum(rate(citadel_server_success_cert_issuance_count{RATE}))"),
     ]
-    return {
-        "uid": UID,
-        "title": "Mesh services",
-        "description": "Requests, errors, latency and mTLS of the declared services (Istio).",
-        "tags": ["mesh", "istio"],
-        "schemaVersion": 39,
-        "editable": False,
-        "time": {"from": "now-6h", "to": "now"},
-        "refresh": "1m",
-        "templating": {
-            "list": [
-                {
-                    "name": "datasource",
-                    "label": "Data source",
-                    "type": "datasource",
-                    "query": "prometheus",
-                },
-                {
-                    "name": "service",
-                    "label": "Service",
-                    "type": "custom",
-                    "query": ",".join(services),
-                    "multi": True,
-                    "includeAll": True,
-                    "current": {"text": "All", "value": "$__all"},
-                },
-            ]
-        },
-        "panels": [
-            _panel(
+    service = {
+        "name": "service",
+        "label": "Service",
+        "type": "custom",
+        "query": ",".join(services),
+        "multi": True,
+        "includeAll": True,
+        "current": {"text": "All", "value": "$__all"},
+    }
+    return dashboard_model(
+        uid=UID,
+        title="Mesh services",
+        description="Requests, errors, latency and mTLS of the declared services (Istio).",
+        tags=["mesh", "istio"],
+        variables=[service],
+        panels=[
+            timeseries_panel(
                 1,
                 "Requests by version",
                 "reqps",
                 [("{{destination_service_name}} {{destination_version}}", requests)],
             ),
-            _panel(
+            timeseries_panel(
                 2,
                 "Errors (5xx ratio)",
                 "percentunit",
                 [("{{destination_service_name}}", f"{errors} / {total}")],
             ),
-            _panel(3, "Latency", "ms", latency),
-            _panel(4, "Mutual TLS share", "percentunit", [("{{destination_service_name}}", mtls)]),
-            _panel(5, "istiod", "ops", control),
+            timeseries_panel(3, "Latency", "ms", latency),
+            timeseries_panel(
+                4, "Mutual TLS share", "percentunit", [("{{destination_service_name}}", mtls)]
+            ),
+            timeseries_panel(5, "istiod", "ops", control),
         ],
-    }
+    )
 
 
 def mesh_dashboard_manifests(context: RenderContext, cluster: ClusterPlan) -> Iterable[Placed]:
@@ -140,20 +118,11 @@ def mesh_dashboard_manifests(context: RenderContext, cluster: ClusterPlan) -> It
         return
     for planned in cluster.components:
         if DASHBOARDS_CAPABILITY in planned.component.provides:
-            configmap: Manifest = {
-                "apiVersion": "v1",
-                "kind": "ConfigMap",
-                "metadata": {
-                    "name": "dashboard-mesh-services",
-                    "namespace": planned.component.namespace,
-                    "labels": {
-                        f"{LABEL_PREFIX}/platform": context.platform.name,
-                        "grafana_dashboard": "1",
-                    },
-                },
-                "data": {
-                    "mesh-services.json": json.dumps(dashboard(names), indent=2, sort_keys=True)
-                    + "\n"
-                },
-            }
+            configmap = dashboard_configmap(
+                "dashboard-mesh-services",
+                planned.component.namespace,
+                {f"{LABEL_PREFIX}/platform": context.platform.name},
+                "mesh-services.json",
+                dashboard(names),
+            )
             yield Placed(planned.name, "mesh-dashboard.yaml", [configmap])
