@@ -211,3 +211,29 @@ def test_a_throwaway_etcd_killed_while_starting(snapshot: Path, tmp_path: Path) 
     result = drill_etcd(snapshot=snapshot, tools_path=tools)
     assert result.report.failed_step == "start"
     assert "the restored etcd was killed by signal 9" in (result.report.error or "")
+
+
+def test_etcdutl_runs_the_offline_commands_when_it_is_installed(
+    snapshot: Path, tmp_path: Path
+) -> None:
+    # etcd 3.4 has no etcdutl: a stand-in that logs its calls and hands them to etcdctl
+    # (which 3.4 gives the same commands, flags and output) shows which tool the drill used
+    folder = tmp_path / "bin"
+    folder.mkdir()
+    for tool in ("etcd", "etcdctl"):
+        real = subprocess.run(["which", tool], capture_output=True, text=True).stdout.strip()
+        (folder / tool).symlink_to(real)
+    calls = tmp_path / "etcdutl-calls"
+    etcdutl = folder / "etcdutl"
+    etcdutl.write_text(
+        f'#!/bin/sh\necho "$1 $2" >> {calls}\nexec {folder / "etcdctl"} "$@"\n',
+        encoding="utf-8",
+    )
+    etcdutl.chmod(0o755)
+    result = drill_etcd(snapshot=snapshot, tools_path=str(folder), sample=0)
+    assert not result.failed, result.reasons
+    assert calls.read_text(encoding="utf-8").split("\n")[:2] == [
+        "snapshot status",
+        "snapshot restore",
+    ]
+    assert any(c.startswith("etcdutl snapshot restore") for c in result.report.commands)

@@ -12,8 +12,10 @@ measures it:
    from a data directory has no such hash (its size is a whole number of 4 KiB pages); any
    other size is a truncated file. ``etcdctl snapshot status`` then reads the revision,
    the number of keys and the size.
-3. **Restore** into a fresh data directory (``etcdctl snapshot restore``; etcd 3.4 has no
-   ``etcdutl``, which 3.5 moved restore to, and both are used as found).
+3. **Restore** into a fresh data directory (``snapshot restore``). The offline snapshot
+   commands (``snapshot status`` and ``snapshot restore``) run with ``etcdutl`` when it is
+   installed (etcd 3.5 moved them there and 3.6 removed them from ``etcdctl``), else with
+   ``etcdctl`` (etcd 3.4, as Debian 12 ships it, has no ``etcdutl``).
 4. **Start** a throwaway single-member etcd on two free loopback ports from the restored
    data and wait until ``etcdctl endpoint health`` says it is healthy. The recovery time
    is restore plus start-to-healthy.
@@ -97,6 +99,13 @@ class EtcdTools:
     etcd: str
     etcdctl: str
     version: str
+    etcdutl: str | None = None
+    """etcd 3.5's offline tool; None where only etcdctl has the snapshot commands."""
+
+    @property
+    def offline(self) -> str:
+        """The tool that runs ``snapshot status`` and ``snapshot restore``."""
+        return self.etcdutl or self.etcdctl
 
 
 def find_tools(path: str | None = None) -> EtcdTools | None:
@@ -115,7 +124,7 @@ def find_tools(path: str | None = None) -> EtcdTools | None:
         (line.split(":", 1)[1].strip() for line in out.splitlines() if "etcd Version" in line),
         "unknown",
     )
-    return EtcdTools(etcd, etcdctl, version)
+    return EtcdTools(etcd, etcdctl, version, shutil.which("etcdutl", path=path))
 
 
 @dataclass(frozen=True)
@@ -332,9 +341,11 @@ class _Drill:
         endpoint: str | None = None,
         tls: bool = False,
         seconds: int = COMMAND_SECONDS,
+        offline: bool = False,
     ) -> str:
-        """Run etcdctl; its stdout, or a :class:`DrillStepError` with its message."""
-        argv = [self.tools.etcdctl]
+        """Run etcdctl (``offline``: the snapshot tool); its stdout, or a DrillStepError."""
+        tool = self.tools.offline if offline else self.tools.etcdctl
+        argv = [tool]
         if endpoint is not None:
             argv += [
                 f"--endpoints={endpoint}",
@@ -351,12 +362,19 @@ class _Drill:
                 argv, capture_output=True, text=True, env=env, timeout=seconds * 2 + 5
             )
         except subprocess.TimeoutExpired:
-            raise DrillStepError(step, f"etcdctl {args[0]} did not finish in time") from None
+            raise DrillStepError(
+                step, f"{Path(tool).name} {args[0]} did not finish in time"
+            ) from None
         except OSError as e:
-            raise DrillStepError(step, f"cannot run etcdctl: {e.strerror}") from None
+            raise DrillStepError(step, f"cannot run {tool}: {e.strerror}") from None
         if done.returncode != 0:
             raise DrillStepError(step, _explain(done.stderr))
         return done.stdout
+
+    @property
+    def offline_name(self) -> str:
+        """The snapshot tool's name, for the commands a record lists."""
+        return Path(self.tools.offline).name
 
     def record(self, name: str, began: float, detail: str) -> float:
         seconds = time.monotonic() - began
@@ -404,7 +422,7 @@ class _Drill:
 
     def verify(self, snapshot: Path) -> SnapshotStatus:
         began = time.monotonic()
-        self.commands.append(f"etcdctl snapshot status {snapshot.name} -w json")
+        self.commands.append(f"{self.offline_name} snapshot status {snapshot.name} -w json")
         try:
             status = self._verify(snapshot)
         except DrillStepError as failure:
@@ -440,7 +458,7 @@ class _Drill:
                 f"the snapshot is truncated or not an etcd snapshot: {size} bytes is neither "
                 f"whole {PAGE}-byte pages nor whole 512-byte blocks and a {HASH_SIZE}-byte hash",
             )
-        out = self.ctl("verify", ["snapshot", "status", str(snapshot), "-w", "json"])
+        out = self.ctl("verify", ["snapshot", "status", str(snapshot), "-w", "json"], offline=True)
         try:
             status = json.loads(out)
             return SnapshotStatus(
@@ -454,7 +472,7 @@ class _Drill:
                 total_size=int(status["totalSize"]),
             )
         except (ValueError, KeyError, TypeError):
-            raise DrillStepError("verify", "etcdctl snapshot status answered no status") from None
+            raise DrillStepError("verify", "snapshot status answered no status") from None
 
     def source_at(self, source: SourceState, revision: int) -> SourceState:
         began = time.monotonic()
@@ -500,9 +518,11 @@ class _Drill:
             f"--initial-cluster={cluster}",
             f"--initial-advertise-peer-urls={peer}",
         ]
-        self.commands.append(" ".join(["etcdctl", *restore[:2], snapshot.name, *restore[3:]]))
+        self.commands.append(
+            " ".join([self.offline_name, *restore[:2], snapshot.name, *restore[3:]])
+        )
         try:
-            self.ctl("restore", restore)
+            self.ctl("restore", restore, offline=True)
         except DrillStepError as failure:
             raise self.fail("restore", began, failure) from None
         restored = self.record("restore", began, f"into {data_dir}")
