@@ -23,6 +23,7 @@ from stackyard.simulate.scenario import single_failure
 from stackyard.spec import load_spec
 from tests.app.schemas import assert_matches
 from tests.conftest import ROOT
+from tests.simulate.conftest import example_model
 
 SPEC = ROOT / "tests" / "simulate" / "data" / "mesh.yaml"
 HOUR = 3600.0
@@ -76,9 +77,30 @@ def test_istiod_down_for_two_days_breaks_mtls_once_certificates_expire() -> None
     assert period.exhausted_at == 12 * HOUR
     exhausted = [e for e in report.simulation.events if e.kind == "exhausted"]
     assert any("mTLS between meshed services fails" in e.text for e in exhausted)
-    assert c1(report) == "broken"
+    # one standalone cluster: no mgmt for C1 to be about, whatever breaks on it
+    assert c1(report) == "not applicable"
     # from the expiry at 12h to the recovery at 48h, meshed services cannot talk
     assert unavailable(report) == {"meshed service traffic on one": "36h unavailable"}
+
+
+def test_istiod_down_on_the_app_clusters_is_not_a_mgmt_outage() -> None:
+    """The mesh example: istiod runs on app1 and app2, mgmt stays up.
+
+    Certificates expire after 12 h and mTLS fails on both app clusters: the availability
+    SLO spends that time, but C1 (app workloads when mgmt is down) is not what broke.
+    """
+    model = example_model("mesh-local")
+    report = run_scenario(model, single_failure(model, "istiod", "48h"))
+    assert {o.function.cluster for o in outcomes(report, "mesh-traffic")} == {"app1", "app2"}
+    assert {o.state for o in outcomes(report, "mesh-traffic")} == {"exhausted"}
+    [verdict] = [v for v in report.contract if v.id == "C1"]
+    assert verdict.verdict == "holds"
+    assert "meshed service traffic ran out of buffer on app1, app2" in verdict.reason
+    assert "not of mgmt" in verdict.reason
+    assert unavailable(report) == {
+        "meshed service traffic on app1": "36h unavailable",
+        "meshed service traffic on app2": "36h unavailable",
+    }
 
 
 def test_the_api_gateways_proxies_down_fail_the_apis() -> None:

@@ -103,3 +103,24 @@ def test_lost_telemetry_is_not_judged_against_the_rpo() -> None:
 
 def test_results_are_deterministic() -> None:
     assert mgmt_down().as_dict() == mgmt_down().as_dict()
+
+
+def test_mgmt_down_past_the_certificate_renewal_window_breaks_c1() -> None:
+    # 800 h outlasts the 720 h renewal window of the certificates the Vault issuer on mgmt
+    # signs for the app clusters: their workloads' TLS fails because mgmt is down.
+    report = mgmt_down("800h")
+    [verdict] = [c for c in report.contract if c.id == "C1"]
+    assert verdict.verdict == "broken"
+    assert verdict.reason == (
+        "certificate issuance by the Vault issuer ran out of buffer on app1, app2 with mgmt down"
+    )
+
+
+def test_an_app_clusters_own_certificate_failure_is_not_c1() -> None:
+    # cert-manager on app1 down as long: app1's certificates expire, but mgmt stayed up.
+    model = example_model("local-multicluster")
+    report = run_scenario(model, single_failure(model, "cert-manager@app1", "800h"))
+    assert events(report, "exhausted", "certificate-issuance")
+    [verdict] = [c for c in report.contract if c.id == "C1"]
+    assert verdict.verdict == "holds"
+    assert "through a failure of that cluster itself, not of mgmt" in verdict.reason

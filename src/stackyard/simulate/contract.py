@@ -10,6 +10,7 @@ Cilium on local VMs for C6), which is never reported as ``holds``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -96,35 +97,123 @@ def _where(outcomes: list[FunctionOutcome]) -> str:
 
 
 def _c1(simulation: Simulation) -> ContractVerdict:
+    """C1 is about mgmt being down: judged only from what a failure on mgmt does to app clusters.
+
+    An app cluster's own failure (its nodes, its CNI, its istiod) that stops its workloads
+    or runs a buffer out is not a C1 matter: mgmt stays up, and the SLOs report the loss.
+    What breaks with part of mgmt down also breaks with all of it down, so one mgmt
+    service whose failure stops app workloads breaks C1 as well.
+    """
     statement = STATEMENTS["C1"]
-    lost = [
+    roles = {c.cluster.name: c.cluster.role for c in simulation.model.plan.clusters}
+    origins = _origins(simulation)
+    on_mgmt = {
+        service
+        for found in origins.values()
+        for service in found
+        if _role(simulation, roles, service) == "mgmt"
+    }
+    on_app = [
         o
         for o in simulation.affected()
-        if o.function.id == "workloads"
-        and any(p.split("@")[-1] != o.function.cluster for p in _causes(o))
+        if o.function.cluster is not None and roles.get(o.function.cluster) == "app"
     ]
-    broken_by_buffers = [
-        o
-        for o in simulation.affected()
-        if o.function.text.breaksWorkloads and o.state == "exhausted"
-    ]
+    lost = [o for o in on_app if o.function.id == "workloads" and _from(o, origins, on_mgmt)]
     if lost:
-        return ContractVerdict("C1", statement, "broken", f"workloads on {_where(lost)} stop")
-    if broken_by_buffers:
-        titles = sorted({o.function.text.title for o in broken_by_buffers})
+        causes = _targets(simulation, on_mgmt & _origins_of(lost, origins))
+        return ContractVerdict(
+            "C1", statement, "broken", f"workloads on {_where(lost)} stop with {causes} down"
+        )
+    ran_out = [o for o in on_app if o.function.text.breaksWorkloads and o.state == "exhausted"]
+    from_mgmt = [o for o in ran_out if _from(o, origins, on_mgmt, exhausted=True)]
+    if from_mgmt:
+        titles = sorted({o.function.text.title for o in from_mgmt})
+        causes = _targets(simulation, on_mgmt & _origins_of(from_mgmt, origins))
         return ContractVerdict(
             "C1",
             statement,
             "broken",
-            f"{', '.join(titles)} ran out of buffer on {_where(broken_by_buffers)}",
+            f"{', '.join(titles)} ran out of buffer on {_where(from_mgmt)} with {causes} down",
         )
-    running = [o for o in simulation.outcomes if o.function.id == "workloads" and not o.periods]
-    down = [o for o in simulation.outcomes if o.function.id == "workloads" and o.periods]
+    workloads = [o for o in simulation.outcomes if o.function.id == "workloads"]
+    running = [o for o in workloads if not o.periods]
+    down = [o for o in workloads if o.periods]
     parts = [f"workloads on {_where(running)} run throughout"] if running else []
     if down:
         parts.append(f"{_where(down)} failed itself")
+    if ran_out:
+        titles = sorted({o.function.text.title for o in ran_out})
+        parts.append(
+            f"{', '.join(titles)} ran out of buffer on {_where(ran_out)} through a failure "
+            "of that cluster itself, not of mgmt (see the SLOs)"
+        )
     reason = "; ".join(parts) or "no app cluster"
     return ContractVerdict("C1", statement, "holds", reason)
+
+
+def _role(simulation: Simulation, roles: Mapping[str, str], service: str) -> str | None:
+    known = simulation.model.services.get(service)
+    cluster = known.cluster if known is not None else None
+    return roles.get(cluster) if cluster is not None else None
+
+
+def _origins(simulation: Simulation) -> dict[str, frozenset[str]]:
+    """For each service that was down: the services the scenario failed that it was down for.
+
+    A service the scenario fails is its own origin; one that went down with a service it
+    cannot run without has that service's origins.
+    """
+    failed = {
+        s for step in simulation.scenario.steps if step.action == "fail" for s in step.services
+    }
+    needs = simulation.model.hard_needs
+    found: dict[str, frozenset[str]] = {}
+
+    def origin(service: str, seen: frozenset[str]) -> frozenset[str]:
+        if service not in found:
+            result = {service} if service in failed else set()
+            for need in needs.get(service, ()):
+                if need in simulation.down and need not in seen:
+                    result |= origin(need, seen | {need})
+            found[service] = frozenset(result)
+        return found[service]
+
+    for service in simulation.down:
+        origin(service, frozenset({service}))
+    return found
+
+
+def _origins_of(outcomes: list[FunctionOutcome], origins: dict[str, frozenset[str]]) -> set[str]:
+    return {r for o in outcomes for cause in _causes(o) for r in origins.get(cause, {cause})}
+
+
+def _from(
+    outcome: FunctionOutcome,
+    origins: dict[str, frozenset[str]],
+    on_mgmt: set[str],
+    *,
+    exhausted: bool = False,
+) -> bool:
+    """Whether a period of ``outcome`` (one that ran out, with ``exhausted``) came from mgmt."""
+    return any(
+        on_mgmt & origins.get(cause, frozenset({cause}))
+        for period in outcome.periods
+        if not exhausted or period.exhausted_at is not None
+        for cause in period.causes
+    )
+
+
+def _targets(simulation: Simulation, services: set[str]) -> str:
+    """The scenario's failed targets that took ``services`` down, as the user named them."""
+    return ", ".join(
+        sorted(
+            {
+                step.target
+                for step in simulation.scenario.steps
+                if step.action == "fail" and step.services & services
+            }
+        )
+    )
 
 
 def _causes(outcome: FunctionOutcome) -> set[str]:
