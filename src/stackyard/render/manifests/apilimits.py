@@ -21,6 +21,16 @@ Deployment and Service ``ratelimit-redis`` in Envoy Gateway's namespace, running
 no data on disk: counters live for at most their window, and a restart of the store
 forgives the current windows, a day's quota included. Point the URL at a managed,
 replicated store (overrides of the ``envoy-gateway`` values) where that matters.
+
+The same policy carries the API's routing in an ambient mesh. Envoy Gateway sends to the
+endpoints (pod IPs) of a route's Service by default, and ztunnel forwards traffic addressed
+to a pod straight to it: the Service's waypoint, which enforces ``allow-<service>`` (the
+API gateway's permission among it), is skipped, and ztunnel's own policies (default-deny
+and allow-waypoint) refuse the request. ``routingType: Service`` makes Envoy Gateway send
+to the Service's cluster IP instead, which ztunnel hands to the Service's waypoint
+(https://istio.io/latest/docs/ambient/usage/waypoint/; the field is in Envoy Gateway
+v1.9's BackendTrafficPolicy, https://gateway.envoyproxy.io/docs/api/extension_types/).
+So an API whose service is behind a waypoint gets the policy even without limits.
 """
 
 from __future__ import annotations
@@ -41,6 +51,8 @@ from stackyard.render.apis import (
 from stackyard.render.context import RenderContext
 from stackyard.render.manifests.apigateway import ENVOY_GATEWAY_API, target
 from stackyard.render.manifests.base import AFTER_CHART, BEFORE_CHART, Placed, in_wave
+from stackyard.render.manifests.mesh import uses_waypoint
+from stackyard.render.meshmodel import mesh_scope
 from stackyard.render.tree import Manifest
 
 STORE_IMAGE = "docker.io/valkey/valkey:8.1.4-alpine"
@@ -48,8 +60,21 @@ STORE_USER = 999  # the image's valkey user
 STORE_LABELS = {"app.kubernetes.io/name": RATE_LIMIT_STORE, "app.kubernetes.io/part-of": "apis"}
 
 
-def traffic_policy(api: ResolvedApi) -> Manifest | None:
-    """The API's rate limit and quota rules per consumer, or None when no plan limits it."""
+SERVICE_ROUTING = "Service"
+
+
+def behind_waypoint(context: RenderContext, cluster: ClusterPlan, api: ResolvedApi) -> bool:
+    """Whether ``api``'s service on ``cluster`` takes its traffic through a waypoint."""
+    scope = mesh_scope(context, cluster)
+    return scope is not None and any(
+        uses_waypoint(scope, s) for s in scope.services_in(api.namespace) if s.name == api.service
+    )
+
+
+def traffic_policy(
+    context: RenderContext, cluster: ClusterPlan, api: ResolvedApi
+) -> Manifest | None:
+    """The API's limits per consumer and its routing, or None when it needs neither."""
     rules: list[Manifest] = []
     for consumer in limited_consumers(api):
         plan = consumer.plan
@@ -64,13 +89,18 @@ def traffic_policy(api: ResolvedApi) -> Manifest | None:
                         "limit": {"requests": limit.requests, "unit": limit.unit},
                     }
                 )
-    if not rules:
+    spec: Manifest = {"targetRefs": target(api)}
+    if rules:
+        spec["rateLimit"] = {"global": {"rules": rules}}
+    if behind_waypoint(context, cluster, api):
+        spec["routingType"] = SERVICE_ROUTING
+    if len(spec) == 1:
         return None
     return {
         "apiVersion": ENVOY_GATEWAY_API,
         "kind": "BackendTrafficPolicy",
         "metadata": {"name": api.route, "namespace": api.namespace},
-        "spec": {"targetRefs": target(api), "rateLimit": {"global": {"rules": rules}}},
+        "spec": spec,
     }
 
 
@@ -130,8 +160,15 @@ def counter_store(context: RenderContext) -> list[Manifest]:
 
 def apilimits_manifests(context: RenderContext, cluster: ClusterPlan) -> Iterable[Placed]:
     """Per-API traffic policies and, where any limit counts, the counter store."""
-    if not counts_requests(context, cluster.name):
-        return
-    policies = [p for p in map(traffic_policy, apis_on(context, cluster.name)) if p is not None]
-    objects = counter_store(context) + [in_wave(p, AFTER_CHART) for p in policies]
-    yield Placed(GATEWAY_COMPONENT, "api-limits.yaml", objects)
+    policies = [
+        p
+        for p in (traffic_policy(context, cluster, api) for api in apis_on(context, cluster.name))
+        if p is not None
+    ]
+    store = counter_store(context) if counts_requests(context, cluster.name) else []
+    if store or policies:
+        yield Placed(
+            GATEWAY_COMPONENT,
+            "api-limits.yaml",
+            store + [in_wave(p, AFTER_CHART) for p in policies],
+        )
