@@ -1,4 +1,4 @@
-"""The mesh and API checks (SY801-SY808) fire on the pitfall they encode, and only then."""
+"""The mesh and API checks (SY801-SY809) fire on the pitfall they encode, and only then."""
 
 from __future__ import annotations
 
@@ -202,3 +202,22 @@ def test_an_api_on_a_platform_host_is_refused(tmp_path: Path) -> None:
     )
     (finding,) = findings(plan_in(tmp_path, text), "SY808")
     assert finding.field == "apis[1].host" and "grafana's host" in finding.message
+
+
+def test_retries_the_standard_channel_cannot_render_are_a_warning(tmp_path: Path) -> None:
+    asked = MESH.replace(
+        "    callers: [storefront]\n", "    callers: [storefront]\n    retries: {attempts: 4}\n"
+    )
+    text = LOCAL + asked
+    (finding,) = findings(plan_in(tmp_path, text), "SY809")
+    assert finding.severity == "warning"
+    assert finding.field == "services[0].retries.attempts"
+    assert finding.location.line == line_of(text, "retries: {attempts: 4}")
+    assert "Istio's default retry policy (2 retries" in finding.message
+    # Istio's default is what the spec asks for: nothing to warn about.
+    default = text.replace("attempts: 4", "attempts: 2")
+    assert findings(plan_in(tmp_path, default), "SY809") == []
+    # Outside the mesh nothing retries, whatever the number.
+    outside = default.replace("  enabled: true\n", "  enabled: false\n", 1)
+    (finding,) = findings(plan_in(tmp_path, outside), "SY809")
+    assert "outside the mesh" in finding.message

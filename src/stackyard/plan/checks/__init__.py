@@ -55,6 +55,7 @@ ALL_CHECKS: tuple[Check, ...] = (
     apis.api_realm,
     apis.api_consumers,
     apis.api_routes,
+    mesh.retries_not_rendered,
     hardening.audit_logs_have_a_store,
     hardening.encryption_key_rotation,
     hardening.cis_exemptions,

@@ -2,8 +2,8 @@
 
 Each encodes an Istio pitfall that otherwise shows only at run time: Cilium settings
 that silently bypass the mesh's redirection, ambient mode without its node agents,
-STRICT mTLS refusing callers outside the mesh, and canaries that nothing measures or
-nothing moves.
+STRICT mTLS refusing callers outside the mesh, canaries that nothing measures or
+moves, and retries the installed Gateway API cannot express.
 """
 
 from __future__ import annotations
@@ -209,3 +209,45 @@ def rollout_controller(context: CheckContext, emit: Emit) -> Iterable[Finding]:
                 ("services", index, "rollout"),
                 hint="set components.argo-rollouts.enabled: true",
             )
+
+
+ISTIO_DEFAULT_RETRIES = 2
+"""Retries Istio's default retry policy makes (on connection failures, refused streams and
+503s), https://istio.io/latest/docs/concepts/traffic-management/#retries."""
+
+
+@check("SY809", "Retries that are not rendered", "warning")
+def retries_not_rendered(context: CheckContext, emit: Emit) -> Iterable[Finding]:
+    """Retries that are not rendered.
+
+    A service's routes are Gateway API HTTPRoutes, and HTTPRoute's ``retry`` field is in
+    the Gateway API's experimental channel only (v1.6, GEP-1731), while the platform
+    installs the standard channel, whose CRDs do not accept it. So ``retries.attempts``
+    is not rendered (``retries.perTryTimeout`` is: ``timeouts.backendRequest``). In the
+    mesh Istio's default retry policy applies instead (2 retries); outside the mesh no
+    proxy retries at all. The check fires when that differs from what the spec asks.
+    """
+    platform = context.platform
+    for index, service in enumerate(platform.services):
+        if service.retries is None:
+            continue
+        attempts = service.retries.attempts
+        if in_mesh(platform, service):
+            if attempts == ISTIO_DEFAULT_RETRIES:
+                continue
+            applies = (
+                f"Istio's default retry policy ({ISTIO_DEFAULT_RETRIES} retries on connection "
+                "failures and 503) applies instead"
+            )
+        else:
+            applies = "the service is outside the mesh, so no proxy retries its requests"
+        yield emit(
+            f"{service.tenant}/{service.name} asks for {attempts} retries, which are not "
+            "rendered: HTTPRoute retries are in the Gateway API's experimental channel only "
+            f"and the platform installs the standard channel; {applies}",
+            ("services", index, "retries", "attempts"),
+            hint=(
+                "let your client retry, or accept Istio's default "
+                f"(retries.attempts: {ISTIO_DEFAULT_RETRIES})"
+            ),
+        )
