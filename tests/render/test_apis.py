@@ -194,6 +194,40 @@ def test_every_consumer_is_a_confidential_service_account_client_in_its_realm(
         assert set(api.auth.roles) <= {r["name"] for r in realm.get("roles", {}).get("realm", [])}
 
 
+# What a new realm gets from Keycloak 26.5 (the catalog's keycloakx chart runs 26.5.6), as
+# Keycloak's source makes it: OIDCLoginProtocolFactory.createDefaultClientScopesImpl (with
+# organization and acr under features on by default), DefaultClientScopes
+# .createOfflineAccessClientScope, SamlProtocolFactory.createDefaultClientScopesImpl.
+KEYCLOAK_REALM_DEFAULT = {
+    "acr", "basic", "email", "profile", "roles", "web-origins", "role_list", "saml_organization"
+}  # fmt: skip
+KEYCLOAK_REALM_OPTIONAL = {"address", "phone", "offline_access", "microprofile-jwt", "organization"}
+KEYCLOAK_OTHER_BUILTINS = {"service_account"}  # added to clients with a service account
+
+
+def test_a_realm_with_api_scopes_keeps_every_keycloak_built_in_and_its_lists(
+    rendered: Rendered, apis: list[Any]
+) -> None:
+    for realm_name in {api.auth.realm for api in apis}:
+        realm = _realm(rendered, realm_name)
+        scopes = {s["name"]: s for s in realm["clientScopes"]}
+        builtins = KEYCLOAK_REALM_DEFAULT | KEYCLOAK_REALM_OPTIONAL | KEYCLOAK_OTHER_BUILTINS
+        assert builtins <= scopes.keys(), realm_name
+        assert set(realm["defaultDefaultClientScopes"]) == KEYCLOAK_REALM_DEFAULT
+        assert set(realm["defaultOptionalClientScopes"]) == KEYCLOAK_REALM_OPTIONAL
+        assert scopes["role_list"]["protocol"] == "saml"
+        assert scopes["offline_access"]["attributes"]["consent.screen.text"] == (
+            "${offlineAccessScopeConsentText}"
+        )
+        # Consumers list their scopes, so they get only what they list: the realm's OIDC
+        # defaults and optional scopes must be among them.
+        oidc_defaults = KEYCLOAK_REALM_DEFAULT - {"role_list", "saml_organization"}
+        for client in realm["clients"]:
+            if "defaultClientScopes" in client:
+                assert oidc_defaults <= set(client["defaultClientScopes"])
+                assert set(client["optionalClientScopes"]) == KEYCLOAK_REALM_OPTIONAL
+
+
 def test_the_platform_realm_keeps_its_own_clients(rendered: Rendered) -> None:
     clients = {c["clientId"] for c in _realm(rendered, "platform")["clients"]}
     assert {"argocd", "grafana", "backstage", "mobile-app", "partner-portal"} <= clients

@@ -16,8 +16,8 @@ In the realm:
   ``secret/keycloak/clients/<client>`` for the consumer. Git never holds a client secret;
 - every required scope is a client scope included in the token's ``scope`` claim. A
   realm file with any client scope gets none of Keycloak's built-in ones, so those realms
-  also declare the built-ins (``render/data/keycloak-client-scopes.yaml``) as the realm's
-  default scopes;
+  also declare every built-in (``render/data/keycloak-client-scopes.yaml``) with the
+  realm's default and optional client scope lists as Keycloak makes them for a new realm;
 - every required role is a realm role, granted to the service account of each consumer
   of an API that requires it; Keycloak puts it in ``realm_access.roles``.
 
@@ -58,12 +58,31 @@ class _Grants:
     roles: set[str] = field(default_factory=set)
 
 
+@dataclass(frozen=True)
+class BuiltinScopes:
+    """Keycloak's built-in client scopes of a new realm, and the realm's lists of them."""
+
+    scopes: tuple[Manifest, ...]  # as realm-file client scopes
+    realm_default: tuple[str, ...]  # the realm's default client scopes
+    realm_optional: tuple[str, ...]  # the realm's optional client scopes
+
+    def of_protocol(self, names: tuple[str, ...], protocol: str = PROTOCOL) -> list[str]:
+        """Those of ``names`` that are scopes of ``protocol``."""
+        kinds = {s["name"]: s["protocol"] for s in self.scopes}
+        return [n for n in names if kinds[n] == protocol]
+
+
 @cache
-def builtin_scopes() -> tuple[Manifest, ...]:
-    """Keycloak's built-in default OIDC client scopes, as realm-file client scopes."""
+def builtin_scopes() -> BuiltinScopes:
+    """Keycloak's built-in client scopes (``render/data/keycloak-client-scopes.yaml``)."""
     resource = resources.files("stackyard.render") / "data" / "keycloak-client-scopes.yaml"
     data: dict[str, Any] = yaml.safe_load(resource.read_text(encoding="utf-8"))
-    return tuple(_scope(entry) for entry in data["scopes"])
+    entries = data["scopes"]
+    return BuiltinScopes(
+        scopes=tuple(_scope(entry) for entry in entries),
+        realm_default=tuple(e["name"] for e in entries if e.get("realmDefault") is True),
+        realm_optional=tuple(e["name"] for e in entries if e.get("realmDefault") is False),
+    )
 
 
 def _scope(entry: dict[str, Any]) -> Manifest:
@@ -76,13 +95,13 @@ def _scope(entry: dict[str, Any]) -> Manifest:
     return {
         "name": entry["name"],
         "description": entry["description"],
-        "protocol": PROTOCOL,
+        "protocol": entry.get("protocol", PROTOCOL),
         "attributes": attributes,
-        "protocolMappers": [_mapper(m) for m in entry["mappers"]],
+        "protocolMappers": [_mapper(m, entry.get("protocol", PROTOCOL)) for m in entry["mappers"]],
     }
 
 
-def _mapper(entry: dict[str, Any]) -> Manifest:
+def _mapper(entry: dict[str, Any], protocol: str) -> Manifest:
     config = entry.get("config")
     if config is None:  # the short form of a user attribute or property claim
         config = {
@@ -96,7 +115,7 @@ def _mapper(entry: dict[str, Any]) -> Manifest:
         }
     return {
         "name": entry["name"],
-        "protocol": PROTOCOL,
+        "protocol": protocol,
         "protocolMapper": entry["type"],
         "consentRequired": False,
         "config": dict(config),
@@ -129,8 +148,12 @@ def consumer_client(client_id: str, scopes: list[str]) -> Manifest:
         "serviceAccountsEnabled": True,
     }
     if scopes:
-        defaults = [s["name"] for s in builtin_scopes()]
+        # A client that lists its scopes gets only those: the realm's OIDC defaults and
+        # optional scopes, as a client created without lists would, plus the API scopes.
+        builtins = builtin_scopes()
+        defaults = builtins.of_protocol(builtins.realm_default)
         client["defaultClientScopes"] = sorted({*defaults, *scopes})
+        client["optionalClientScopes"] = sorted(builtins.of_protocol(builtins.realm_optional))
     return client
 
 
@@ -156,9 +179,10 @@ def realm_additions(context: RenderContext, realm: str) -> Manifest:
             consumer_client(client_id, sorted(g.scopes)) for client_id, g in grants.items()
         ]
     if scopes:
-        builtins = list(builtin_scopes())
-        additions["clientScopes"] = builtins + [api_scope(s) for s in scopes]
-        additions["defaultDefaultClientScopes"] = [s["name"] for s in builtins]
+        builtins = builtin_scopes()
+        additions["clientScopes"] = [*builtins.scopes, *(api_scope(s) for s in scopes)]
+        additions["defaultDefaultClientScopes"] = list(builtins.realm_default)
+        additions["defaultOptionalClientScopes"] = list(builtins.realm_optional)
     if roles:
         additions["roles"] = {
             "realm": [{"name": r, "description": "Required by an API"} for r in roles]
