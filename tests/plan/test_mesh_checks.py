@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from stackyard.catalog import load_catalog
 from stackyard.plan import Finding, Plan, make_plan
 from stackyard.spec import load_spec
 from tests.plan.conftest import example_text
@@ -221,3 +222,24 @@ def test_retries_the_standard_channel_cannot_render_are_a_warning(tmp_path: Path
     outside = default.replace("  enabled: true\n", "  enabled: false\n", 1)
     (finding,) = findings(plan_in(tmp_path, outside), "SY809")
     assert "outside the mesh" in finding.message
+
+
+def test_a_tenant_quota_must_leave_room_for_each_waypoint(tmp_path: Path) -> None:
+    proxy = load_catalog()["istiod"].namespaceProxy
+    assert proxy is not None
+    quota = "    clusters: [app1]\n    quota: {cpu: 400m, memory: 4Gi}\n"
+    small = LOCAL + MESH.replace("    clusters: [app1]\n", quota, 1)
+    (finding,) = findings(plan_in(tmp_path, small), "SY810")
+    assert finding.severity == "error"
+    assert finding.field == "tenants[0].quota.cpu"
+    assert finding.location.line == line_of(small, "quota: {cpu: 400m")
+    assert f"cpu limit of {proxy.limits.cpu}" in finding.message and "shop" in finding.message
+    # Half the quota or more is a warning; a quota with room is quiet.
+    tight = small.replace("cpu: 400m", "cpu: 900m")
+    (finding,) = findings(plan_in(tmp_path, tight), "SY810")
+    assert finding.severity == "warning"
+    roomy = small.replace("cpu: 400m", "cpu: '2'")
+    assert findings(plan_in(tmp_path, roomy), "SY810") == []
+    # Sidecar mode runs no waypoint.
+    sidecar = small.replace("  tenants: [shop]\n", "  tenants: [shop]\n  mode: sidecar\n")
+    assert findings(plan_in(tmp_path, sidecar), "SY810") == []

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from stackyard.spec.units import parse_quantity
 from stackyard.validate.chartkeys import ChartKeys, chart_keys, unknown_keys
 from tests.render.conftest import Rendered, render_text, schema_problems
 
@@ -241,6 +242,7 @@ def test_sidecar_istiod_has_no_ambient_profile(sidecar: Rendered) -> None:
     assert "profile" not in values
     # istio-cni runs in sidecar mode too, so the injector leaves redirection to it.
     assert values["pilot"]["cni"]["enabled"] is True
+    assert "global" not in values  # no waypoints in sidecar mode
 
 
 def test_ambient_trusts_ztunnel_where_it_runs(ambient: Rendered) -> None:
@@ -248,6 +250,17 @@ def test_ambient_trusts_ztunnel_where_it_runs(ambient: Rendered) -> None:
     assert istiod["trustedZtunnelNamespace"] == "kube-system"
     # Waypoints land in restricted namespaces: Pod Security wants a seccomp profile.
     assert istiod["gateways"]["seccompProfile"] == {"type": "RuntimeDefault"}
+    # Each waypoint is sized from the catalog, the figures the tenant quota check counts,
+    # and stays far below the chart's default limits (2 CPU, 1Gi).
+    resources = istiod["global"]["waypoint"]["resources"]
+    proxy = ambient.plan.catalog["istiod"].namespaceProxy
+    assert proxy is not None
+    assert resources == {
+        "requests": {"cpu": proxy.requests.cpu, "memory": proxy.requests.memory},
+        "limits": {"cpu": proxy.limits.cpu, "memory": proxy.limits.memory},
+    }
+    assert parse_quantity(resources["limits"]["cpu"]) < 2
+    assert parse_quantity(resources["limits"]["memory"]) < parse_quantity("1Gi")
     cni = ambient.values(CLUSTER, "istio-cni")
     assert cni["ambient"] == {"enabled": True}
     # RKE2: the CNI folders its containerd uses, stated.

@@ -475,6 +475,12 @@ class Component(_Strict):
         description="HA pods that each need their own schedulable node (SY511).",
     )
     resources: Resources | None = None
+    namespaceProxy: Resources | None = Field(
+        default=None,
+        description="A proxy it starts in each namespace that needs one (istiod: the waypoint "
+        "of an ambient mesh namespace with HTTP services): requests and limits of one, set in "
+        "its values where used and counted against tenant quotas.",
+    )
     admission: list[AdmissionWebhook] = Field(
         default_factory=list, description="Admission webhooks its chart installs."
     )

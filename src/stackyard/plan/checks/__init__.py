@@ -56,6 +56,7 @@ ALL_CHECKS: tuple[Check, ...] = (
     apis.api_consumers,
     apis.api_routes,
     mesh.retries_not_rendered,
+    mesh.waypoint_quota,
     hardening.audit_logs_have_a_store,
     hardening.encryption_key_rotation,
     hardening.cis_exemptions,

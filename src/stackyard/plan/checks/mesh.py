@@ -16,6 +16,7 @@ from stackyard.plan.checks.base import CheckContext, Emit, check
 from stackyard.plan.model import ClusterPlan, SpecPath
 from stackyard.plan.settings import cluster_facts
 from stackyard.spec import Platform, Service
+from stackyard.spec.units import parse_quantity
 
 CILIUM = "cilium"
 ISTIO_CNI = "istio-cni"
@@ -251,3 +252,65 @@ def retries_not_rendered(context: CheckContext, emit: Emit) -> Iterable[Finding]
                 f"(retries.attempts: {ISTIO_DEFAULT_RETRIES})"
             ),
         )
+
+
+@check("SY810", "Tenant quota without room for the waypoint", "error")
+def waypoint_quota(context: CheckContext, emit: Emit) -> Iterable[Finding]:
+    """Tenant quota without room for the waypoint.
+
+    In ambient mode each mesh namespace with an HTTP or gRPC service runs a waypoint
+    proxy, a pod in that namespace which counts against the tenant's ResourceQuota like
+    any other (the quota's ``cpu`` and ``memory`` bound both requests and limits). Its
+    requests and limits are the catalog's ``namespaceProxy`` figures, which render sets in
+    istiod's values (``global.waypoint.resources``). A quota below them rejects the
+    waypoint, and every request to the namespace's services fails; a quota the waypoint
+    takes more than half of leaves the services little (a warning).
+    """
+    platform = context.platform
+    if context.settings.mesh.mode.value != "ambient":
+        return
+    namespaces_with_waypoint = {
+        (service.tenant, platform.service_namespace(service))
+        for service in platform.services
+        if in_mesh(platform, service) and any(p.protocol != "tcp" for p in service.ports)
+    }
+    for index, tenant in enumerate(platform.tenants):
+        if not tenant.quota:
+            continue
+        namespaces = sorted(ns for owner, ns in namespaces_with_waypoint if owner == tenant.name)
+        if not namespaces:
+            continue
+        proxies = {
+            planned.component.name: planned.component.namespaceProxy
+            for plan in context.clusters
+            if plan.name in tenant.clusters and cluster_facts(platform, plan.cluster).inMesh.value
+            for planned in plan.components
+            if planned.component.namespaceProxy is not None
+        }
+        for name, proxy in sorted(proxies.items()):
+            if proxy is None:
+                continue
+            for key, quota in sorted(tenant.quota.items()):
+                room = parse_quantity(quota)
+                asked = max(
+                    parse_quantity(getattr(proxy.requests, key)),
+                    parse_quantity(getattr(proxy.limits, key)),
+                )
+                limit = getattr(proxy.limits, key)
+                noun = "namespace" if len(namespaces) == 1 else "namespaces"
+                where = f"{tenant.name}'s {noun} {', '.join(namespaces)}"
+                if asked > room:
+                    yield emit(
+                        f"the waypoint {name} starts in {where} has a {key} limit of {limit}, "
+                        f"more than the tenant quota of {quota}: the quota rejects it",
+                        ("tenants", index, "quota", key),
+                        hint=f"raise the quota's {key} above {limit} plus the services' share",
+                    )
+                elif asked > room / 2:
+                    yield emit(
+                        f"the waypoint {name} starts in {where} takes a {key} limit of {limit} "
+                        f"of the tenant quota of {quota}, leaving the services less than half",
+                        ("tenants", index, "quota", key),
+                        severity="warning",
+                        hint=f"raise the quota's {key}",
+                    )

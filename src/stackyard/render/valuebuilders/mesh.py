@@ -12,9 +12,11 @@ builder here returns nothing, so such platforms render as before.
   (https://istio.io/latest/docs/tasks/observability/distributed-tracing/opentelemetry/).
   Waypoints get the RuntimeDefault seccomp profile Pod Security ``restricted`` demands in
   tenant namespaces (istiod's waypoint template sets one only from
-  ``gateways.seccompProfile``). Sidecar mode with istio-cni tells istiod's injector that
-  the CNI agent, not a privileged init container, sets up the redirection (required in
-  namespaces that enforce Pod Security ``restricted``).
+  ``gateways.seccompProfile``), and the requests and limits of the catalog's
+  ``namespaceProxy`` (``global.waypoint.resources``; the chart's default limits, 2 CPU
+  and 1Gi, would take a small tenant quota whole). Sidecar mode with istio-cni tells
+  istiod's injector that the CNI agent, not a privileged init container, sets up the
+  redirection (required in namespaces that enforce Pod Security ``restricted``).
 - istio-cni on RKE2: the CNI binary and configuration directories RKE2 uses, written
   out (https://ranchermanager.docs.rancher.com/integrations-in-rancher/istio/configuration-options/install-istio-on-rke2-cluster).
 - Cilium beside Istio's CNI agent: ``cni.exclusive: false`` so Cilium does not remove
@@ -97,6 +99,17 @@ def _istiod(context: RenderContext, cluster: ClusterPlan) -> Values:
         # Waypoints run in the tenants' namespaces, which enforce Pod Security restricted;
         # istiod's waypoint template sets a seccomp profile only when asked to.
         values["gateways"] = {"seccompProfile": {"type": "RuntimeDefault"}}
+        proxy = context.component("istiod").namespaceProxy
+        if proxy is not None:
+            # Each waypoint counts against its tenant namespace's quota (plan check SY810).
+            values["global"] = {
+                "waypoint": {
+                    "resources": {
+                        "requests": proxy.requests.model_dump(),
+                        "limits": proxy.limits.model_dump(),
+                    }
+                }
+            }
         ztunnel = cluster.get(ZTUNNEL)
         if (
             ztunnel is not None
