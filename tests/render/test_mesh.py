@@ -384,3 +384,31 @@ def test_kiali_names_itself_as_each_cluster_serves_it() -> None:
         hosts = {h for route in routes for h in route["spec"].get("hostnames", [])}
         # OIDC redirects and links use web_fqdn: the route must serve exactly that name.
         assert doc["spec"]["server"]["web_fqdn"] in hosts
+
+
+def test_kiali_trusts_the_platform_ca_where_it_reads_metrics_over_https(
+    rendered: dict[str, Rendered], ambient: Rendered
+) -> None:
+    mesh = rendered["mesh-local"]
+    over_https = sorted(
+        path.split("/")[1]
+        for path, doc in mesh.objects()
+        if doc["kind"] == "Kiali"
+        and doc["spec"]["external_services"]["prometheus"]["url"].startswith("https://")
+    )
+    assert over_https == ["app1", "app2"]  # Thanos Query runs on mgmt
+    row = next(line for line in mesh.files["README.md"].splitlines() if "kiali-cabundle" in line)
+    # Kiali reads <instance>-cabundle, key additional-ca-bundle.pem, in its namespace.
+    cells = [cell.strip() for cell in row.strip("|").split("|")]
+    assert cells[0] == "`kiali-operator/kiali-cabundle` (ConfigMap)"
+    assert cells[1] == "additional-ca-bundle.pem"
+    assert cells[2] == ", ".join(over_https)
+    assert "platform-ca-bundle" in cells[3]
+    # Kiali in the same namespace as that ConfigMap, named kiali.
+    kiali = mesh.find("manifests/app1/kiali-operator/kiali.yaml", "Kiali", "kiali")
+    assert kiali["metadata"]["namespace"] == "kiali-operator"
+    # Reading the cluster's own Prometheus needs no bundle.
+    assert "kiali-cabundle" not in ambient.files["README.md"]
+    for name, result in rendered.items():
+        if not result.plan.spec.platform.mesh.enabled:
+            assert "kiali-cabundle" not in result.files["README.md"], name

@@ -320,6 +320,7 @@ SecretNeeded = Literal[
     "loki-on-minio",
     "without-vault",
     "enterprise",
+    "metrics-store-elsewhere",
 ]
 
 
@@ -337,6 +338,11 @@ class RequiredSecret(_Strict):
     namespaceOf: str | None = Field(
         default=None,
         description="The component whose namespace holds it; none: this component's.",
+    )
+    kind: Literal["Secret", "ConfigMap"] = Field(
+        default="Secret",
+        description="ConfigMap where the component reads only a ConfigMap (a CA bundle for "
+        "Kiali); nothing secret may go into one.",
     )
 
 

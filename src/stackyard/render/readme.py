@@ -13,6 +13,7 @@ from string import Template
 from stackyard.catalog.model import SecretNeeded
 from stackyard.plan import ClusterPlan
 from stackyard.render.context import IN_CLUSTER, RenderContext
+from stackyard.render.manifests.kiali import queries_metrics_over_https
 from stackyard.render.objectstore import VELERO_CREDENTIALS_KEY, external_store
 from stackyard.render.tree import RenderedTree
 
@@ -55,6 +56,10 @@ def _enterprise(context: RenderContext, cluster: ClusterPlan) -> bool:
     return context.platform.edition == "enterprise"
 
 
+def _metrics_store_elsewhere(context: RenderContext, cluster: ClusterPlan) -> bool:
+    return queries_metrics_over_https(context, cluster)
+
+
 # When a catalog entry's required Secret is needed (``secrets[].needed``), per cluster.
 NEEDED: Mapping[SecretNeeded, Needed] = {
     "always": _always,
@@ -65,6 +70,7 @@ NEEDED: Mapping[SecretNeeded, Needed] = {
     "loki-on-minio": _loki_on_minio,
     "without-vault": _without_vault,
     "enterprise": _enterprise,
+    "metrics-store-elsewhere": _metrics_store_elsewhere,
 }
 
 # The README lists required Secrets in this order of their components (operators' order:
@@ -86,8 +92,9 @@ def secret_rows(context: RenderContext) -> list[str]:
             clusters = [c.name for c in running if NEEDED[secret.needed](context, c)]
             if clusters:
                 owner = context.component(secret.namespaceOf or component.name)
+                kind = "" if secret.kind == "Secret" else f" ({secret.kind})"
                 rows.append(
-                    f"| `{owner.namespace}/{secret.name}` | {secret.keys} | "
+                    f"| `{owner.namespace}/{secret.name}`{kind} | {secret.keys} | "
                     f"{', '.join(clusters)} | {secret.purpose} |"
                 )
     return rows

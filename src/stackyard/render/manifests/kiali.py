@@ -6,7 +6,14 @@ operator for a Kiali server there (its UI route comes from the catalog entry's `
 
 - metrics: the cluster's own Prometheus where it runs in full mode, else the metrics
   store's query endpoint scoped to this cluster's series (``query_scope``: the
-  ``cluster`` external label every Prometheus adds);
+  ``cluster`` external label every Prometheus adds): its in-cluster Service where the
+  store runs on the cluster, else its public name, whose certificate the platform CA
+  signs. Kiali trusts only the system CAs plus the ConfigMap ``kiali-cabundle`` (key
+  ``additional-ca-bundle.pem``) in its namespace
+  (https://kiali.io/docs/configuration/p8s-jaeger-grafana/tls-configuration/), so the
+  catalog entry requires that ConfigMap on such clusters, made by the operator from the
+  same CA file as the Secrets ``platform-ca-bundle`` (the README lists it; no
+  certificate is rendered);
 - Grafana for the Istio dashboards and Tempo for traces (Kiali's ``tempo`` provider over
   HTTP, linking into Grafana's Tempo data source ``tempo``), in-cluster where they run
   on the cluster, else at their public names;
@@ -46,6 +53,14 @@ def _prometheus(context: RenderContext, cluster: ClusterPlan) -> Manifest | None
     if url is None:
         return None
     return {"url": url, "query_scope": {"cluster": cluster.name}}
+
+
+def queries_metrics_over_https(context: RenderContext, cluster: ClusterPlan) -> bool:
+    """Whether Kiali on ``cluster`` reads metrics from a public URL (the platform CA's)."""
+    if mesh_scope(context, cluster) is None or not cluster.has(OPERATOR):
+        return False
+    prometheus = _prometheus(context, cluster)
+    return prometheus is not None and str(prometheus["url"]).startswith("https://")
 
 
 def _grafana(context: RenderContext, cluster: ClusterPlan) -> Manifest:
