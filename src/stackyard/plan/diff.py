@@ -3,8 +3,10 @@
 Two kinds of change are listed. Spec changes come from walking the spec model
 (:mod:`stackyard.plan.fieldchanges`), so no field can change unseen; each is judged by
 :mod:`stackyard.plan.disruption`. Effects come from the two plans: a resolved setting
-that moves (an ``auto`` CNI that becomes Canal) and the components a cluster gains or
-loses. A spec field whose effect is a resolved setting is listed once, as the setting.
+that moves (an ``auto`` CNI that becomes Canal), whether the nodes follow the CIS
+profile, the components a cluster gains or loses, and the Cluster Mesh facts Cilium
+fixes when a cluster is built (the mesh's ``maxConnectedClusters`` and each meshed
+cluster's id). A spec field whose effect is listed is listed once, as the effect.
 
 "Disruptive" means the change cannot be applied by an Argo CD sync and rolling
 updates alone: it needs a cluster redeploy (CNI, routing mode, address plan,
@@ -19,8 +21,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from stackyard.catalog.settings import SettingName
+from stackyard.catalog.settings import SettingName, SettingValue
 from stackyard.plan.build import make_plan
+from stackyard.plan.clustermesh import DEFAULT_MAX_CLUSTERS, cluster_id, max_connected_clusters
 from stackyard.plan.disruption import ChangeKind, judge, kind_of
 from stackyard.plan.fieldchanges import field_changes, path_text, value_text
 from stackyard.plan.model import ClusterPlan, Plan
@@ -35,10 +38,50 @@ _DISRUPTIVE_SETTINGS: dict[SettingName, str] = {
     "observability.metricsStore": "metrics history stays in the old store",
     "pki.issuer": "certificates are re-issued by another CA; clients that trust only the old fail",
 }
+_MESH_ON = (
+    "the service mesh changes every tenant namespace that joins it: strict mTLS and "
+    "default-deny authorization start refusing undeclared callers"
+)
+_MESH_OFF = (
+    "the service mesh goes: its mTLS, routing and authorization stop, and connections "
+    "through its proxies break; in sidecar mode every pod restarts"
+)
+_MODE = (
+    "the mesh's data plane changes: every pod of the mesh restarts to gain or lose its "
+    "sidecar, and traffic between pods on the old and the new data plane is refused "
+    "until they have"
+)
+
+
+def _judge_setting(
+    name: SettingName, before: SettingValue, after: SettingValue, why_now: str
+) -> tuple[bool, str]:
+    """Whether a resolved setting that moves disrupts, and why."""
+    why = _DISRUPTIVE_SETTINGS.get(name)
+    if why is not None:
+        return True, why
+    if name == "mesh.enabled":
+        return True, _MESH_ON if after else _MESH_OFF
+    if name == "mesh.mode":
+        if "none" in (before, after):
+            return False, "follows mesh.enabled, judged there"
+        return True, _MODE
+    if name == "networking.clusterMesh":
+        if after:
+            return False, "the clusters connect into one Cluster Mesh by a sync"
+        return True, (
+            "the Cluster Mesh is taken down: services shared across clusters and network "
+            f"policies that name other clusters stop working (now: {why_now})"
+        )
+    return False, "applied by an Argo CD sync"
+
+
 # Platform fields judged together with the plans (the edition's effect depends on the CNI).
 _JUDGED_WITH_PLANS = frozenset(
     {"edition", "provider", "kubernetes.distribution", "kubernetes.version"}
 )
+CIS = "hardening.cis"
+"""Whether the nodes follow the CIS profile: ``hardening.cis`` resolved with the edition."""
 # Capabilities whose loss breaks running workloads or loses data.
 _FOUNDATIONAL = frozenset(
     {
@@ -117,7 +160,8 @@ def compare_specs(old: Path, new: Path) -> SpecDiff:
 def diff_plans(old: Plan, new: Plan) -> list[Change]:
     """Every change from ``old`` to ``new``: platform-wide first, then per cluster."""
     changes = _platform_changes(old, new)
-    moved_settings = {c.subject for c in changes if c.kind == "setting"}
+    # A field whose effect is listed (a setting, the CIS profile) is listed once, as that.
+    moved_settings = {c.subject for c in changes if c.kind == "setting" or c.subject == CIS}
     per_cluster: dict[str, list[Change]] = {}
     for found in field_changes(old.spec.platform, new.spec.platform):
         path = path_text(found.path)
@@ -217,18 +261,91 @@ def _platform_changes(old: Plan, new: Plan) -> list[Change]:
     for setting, before in zip(new.settings, old.settings, strict=True):
         if before.value == setting.value:
             continue
-        why = _DISRUPTIVE_SETTINGS.get(setting.name)
+        disruptive, why = _judge_setting(setting.name, before.value, setting.value, setting.reason)
         changes.append(
             Change(
                 "setting",
                 setting.name,
                 before.text,
                 setting.text,
-                why is not None,
-                why or "applied by an Argo CD sync",
+                disruptive,
+                why,
                 path=setting.name,
             )
         )
+    if a.cis != b.cis:
+        changes.append(
+            Change(
+                "platform",
+                CIS,
+                _on_off(a.cis),
+                _on_off(b.cis),
+                True,
+                "the nodes are reconfigured to the CIS profile (kubelet and control-plane "
+                "flags; RKE2 nodes are re-provisioned) and the restricted Pod Security "
+                "Standard starts refusing pods that break it"
+                if b.cis
+                else "the nodes are reconfigured without the CIS profile (kubelet and "
+                "control-plane flags; RKE2 nodes are re-provisioned)",
+                path=CIS,
+            )
+        )
+    return changes + _cluster_mesh_changes(old, new)
+
+
+def _on_off(value: bool) -> str:
+    return "on" if value else "off"
+
+
+def _mesh_layout(plan: Plan) -> tuple[int, dict[str, int]]:
+    """The Cluster Mesh's maxConnectedClusters (0: no mesh) and each meshed cluster's id."""
+    meshed = [c for c in plan.clusters if c.has("cilium-clustermesh")]
+    ids = {c.name: cluster_id(c.index, True) for c in meshed}
+    return (max_connected_clusters(len(meshed)) if meshed else 0), ids
+
+
+def _cluster_mesh_changes(old: Plan, new: Plan) -> list[Change]:
+    """Cluster Mesh facts Cilium cannot change on a running cluster: its maximum and ids.
+
+    They are consequences, not fields: the maximum follows the number of meshed clusters
+    and a cluster's id its place in the list (:mod:`stackyard.plan.clustermesh`).
+    """
+    was_max, was_ids = _mesh_layout(old)
+    now_max, now_ids = _mesh_layout(new)
+    changes: list[Change] = []
+    kept = sorted(was_ids.keys() & now_ids.keys(), key=lambda name: now_ids[name])
+    if was_max and now_max and was_max != now_max and kept:
+        grows = now_max > was_max
+        changes.append(
+            Change(
+                "network",
+                "clustermesh.maxConnectedClusters",
+                str(was_max),
+                str(now_max),
+                True,
+                (
+                    f"the mesh {'grows past' if grows else 'shrinks to'} "
+                    f"{DEFAULT_MAX_CLUSTERS} clusters{'' if grows else ' or fewer'}; Cilium "
+                    "cannot change maxConnectedClusters on a running cluster, and "
+                    f"{len(kept)} running clusters carry {was_max}: they must be rebuilt"
+                ),
+            )
+        )
+    for name in kept:
+        if was_ids[name] != now_ids[name]:
+            changes.append(
+                Change(
+                    "network",
+                    "cluster id",
+                    str(was_ids[name]),
+                    str(now_ids[name]),
+                    True,
+                    "a cluster's Cilium id is its place in the list plus one, and a cluster "
+                    "before it was removed or moved; Cilium cannot change the id of a running "
+                    "meshed cluster (its security identities carry it)",
+                    name,
+                )
+            )
     return changes
 
 

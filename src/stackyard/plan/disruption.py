@@ -102,6 +102,24 @@ def _quota(old: Any, new: Any, owner: Any) -> tuple[bool, str]:
     return False, "ResourceQuota updated by a sync"
 
 
+def _requirements(what: str) -> Judge:
+    """Scopes or roles a token must carry: asking for more refuses tokens admitted before."""
+
+    def judge(old: Any, new: Any, owner: Any) -> tuple[bool, str]:
+        more = set(new or ()) - set(old or ())
+        if more:
+            return True, f"tokens without the added {what} ({', '.join(sorted(more))}) are refused"
+        return False, f"tokens need fewer {what}; nothing admitted before is refused"
+
+    return judge
+
+
+def _mtls(old: Any, new: Any, owner: Any) -> tuple[bool, str]:
+    if new == "strict":
+        return True, "mesh workloads start refusing plain-text connections from outside the mesh"
+    return False, "mesh workloads also accept plain text; nothing admitted before is refused"
+
+
 _VALUES = "values overlay: Argo CD syncs it and the chart rolls its pods"
 _ENABLED = "turns the component on or off; what that adds or removes is listed per cluster"
 
@@ -211,6 +229,155 @@ RULES: tuple[Rule, ...] = (
     Rule("clusters[*].aws.tags**", calm("EC2 tags; the controllers read them")),
     Rule("clusters[*].aws**", disrupts("another region means a new cluster")),
     Rule("clusters[*].ha", calm("replica counts change by a sync")),
+    # The service mesh. mesh.enabled and mesh.mode are settings, judged in plan.diff.
+    Rule("mesh.mtls", _mtls),
+    Rule(
+        "mesh.tenants",
+        disrupts(
+            "namespaces join or leave the mesh: joining, their workloads get the mesh's mTLS "
+            "and default-deny authorization, so undeclared callers are refused (in sidecar "
+            "mode every pod restarts); leaving, they can no longer reach strict-mTLS services"
+        ),
+    ),
+    Rule(
+        "mesh.namespaces",
+        disrupts(
+            "namespaces join or leave the mesh: joining, their workloads get the mesh's mTLS "
+            "and default-deny authorization, so undeclared callers are refused (in sidecar "
+            "mode every pod restarts); leaving, they can no longer reach strict-mTLS services"
+        ),
+    ),
+    Rule(
+        "services[*]",
+        _added_or_removed(
+            "the service's routes and authorization policy are created",
+            "the service's authorization policy goes, so the mesh's default-deny refuses "
+            "its callers, and its routes are removed",
+        ),
+    ),
+    Rule("services[*].tenant", disrupts("the service moves to another tenant's namespace")),
+    Rule(
+        "services[*].namespace",
+        disrupts("the service moves namespace, so its address <name>.<namespace> changes"),
+    ),
+    Rule(
+        "services[*].callers",
+        _list_members(
+            "the callers removed are refused by the service's authorization policy",
+            "the new callers are allowed by a sync",
+        ),
+    ),
+    Rule(
+        "services[*].ports[*]",
+        _added_or_removed(
+            "the port is routed by a sync", "clients of the removed port are refused"
+        ),
+    ),
+    Rule("services[*].ports[*].port", disrupts("clients address the service on the old port")),
+    Rule(
+        "services[*].ports[*].protocol",
+        calm("the routes of the port are rewritten by a sync (tcp gets no L7 routing)"),
+    ),
+    Rule("services[*].versions**", calm("traffic moves between versions by a sync")),
+    Rule("services[*].rollout", calm("Argo Rollouts takes over or hands back the weights")),
+    Rule("services[*].timeout", calm("the route's timeout changes by a sync")),
+    Rule("services[*].retries**", calm("the route's retry policy changes by a sync")),
+    # APIs on the gateway.
+    Rule(
+        "apis[*]",
+        _added_or_removed(
+            "the API's route, policies and consumers' clients are created",
+            "the API's route and its consumers' Keycloak clients are removed: its callers "
+            "are refused",
+        ),
+    ),
+    Rule("apis[*].tenant", disrupts("the API's route and policies move to another tenant")),
+    Rule("apis[*].host", disrupts("clients call the API at its old host name")),
+    Rule("apis[*].pathPrefix", disrupts("clients call the API under its old path")),
+    Rule("apis[*].service", calm("requests go to another service after a sync")),
+    Rule("apis[*].port", calm("requests go to another port after a sync")),
+    Rule("apis[*].openapi", calm("the API's description in the developer portal changes")),
+    Rule("apis[*].auth.realm", disrupts("tokens issued by the old realm are refused")),
+    Rule("apis[*].auth.scopes", _requirements("scopes")),
+    Rule("apis[*].auth.roles", _requirements("roles")),
+    Rule("apis[*].plans**", calm("rate limits and quotas are applied by a sync")),
+    Rule(
+        "apis[*].consumers[*]",
+        _added_or_removed(
+            "a Keycloak client is created for the consumer",
+            "the consumer's Keycloak client is deleted: its tokens are refused",
+        ),
+    ),
+    Rule("apis[*].consumers[*].plan", calm("the consumer's limits change by a sync")),
+    # Company directories Keycloak federates.
+    Rule(
+        "identity.directories[*]",
+        _added_or_removed(
+            "the directory's users can sign in",
+            "the directory's users can no longer sign in, and their imported accounts go",
+        ),
+    ),
+    Rule("identity.directories[*].url", calm("Keycloak reaches the same directory elsewhere")),
+    Rule("identity.directories[*].bindDN", calm("Keycloak binds with another service account")),
+    Rule(
+        "identity.directories[*].bindPassword**",
+        calm("Keycloak reads the bind password from another Secret"),
+    ),
+    Rule("identity.directories[*].tls**", calm("Keycloak connects to the directory another way")),
+    Rule(
+        "identity.directories[*].editMode",
+        disrupts(
+            "Keycloak's federation changes how it keeps imported users: users imported "
+            "under the old mode are dropped and imported again, losing what was kept in Keycloak"
+        ),
+    ),
+    Rule(
+        "identity.directories[*].type",
+        disrupts("the user search changes its defaults; users may vanish or be imported anew"),
+    ),
+    Rule(
+        "identity.directories[*].users**",
+        disrupts(
+            "the user search changes: users it no longer finds, or finds under another id, "
+            "vanish from Keycloak with their roles"
+        ),
+    ),
+    Rule(
+        "identity.directories[*].groups**",
+        disrupts(
+            "the group search changes: groups it no longer finds take their members' "
+            "access with them"
+        ),
+    ),
+    # Hardening. hardening.cis is judged in plan.diff with the edition (auto: Enterprise).
+    Rule(
+        "hardening",
+        _added_or_removed(
+            "encryption at rest and the audit log are set up; the API servers restart one at "
+            "a time",
+            "the encryption key goes: Secrets encrypted at rest must be rewritten in plain "
+            "first, or the API server cannot read them",
+        ),
+    ),
+    Rule(
+        "hardening.cis",
+        calm("the CIS profile resolves the same either way (auto: on for Enterprise only)"),
+    ),
+    Rule(
+        "hardening.encryptionAtRest.keyRotation",
+        calm("the key rotation schedule changes"),
+    ),
+    Rule(
+        "hardening.encryptionAtRest**",
+        disrupts(
+            "every Secret must be re-encrypted with the new key, and the old key stay "
+            "readable until then"
+        ),
+    ),
+    Rule(
+        "hardening.audit**",
+        calm("the audit policy and log rotation change; the API servers restart one at a time"),
+    ),
 )
 
 UNJUDGED = (
@@ -255,7 +422,7 @@ def kind_of(path: str) -> ChangeKind:
     if head == "clusters":
         rest = path.split("]", 1)[1] if "]" in path else ""
         return _CLUSTER_SECTIONS.get(re.split(r"[.\[]", rest.lstrip("."), maxsplit=1)[0], "cluster")
-    if head == "tenants":
+    if head in ("tenants", "services", "apis"):
         return "tenant"
     if head == "slo":
         return "slo"

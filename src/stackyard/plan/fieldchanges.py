@@ -7,6 +7,8 @@ compared without anyone remembering to. Policy:
 - sections (nested models) are walked field by field;
 - list items that have a ``name`` (clusters, node pools, tenants) are matched by name, so
   reordering them is no change and an added or removed one is one change at its name;
+  items whose name is unique only within their tenant (services) are matched by
+  ``tenant/name`` when two tenants use the same name;
 - mappings (component overrides, Helm values overlays, labels, quotas) are walked key by
   key down to the leaves, so a values overlay change names the key that changed;
 - other lists (a tenant's clusters and namespaces) are compared whole.
@@ -19,7 +21,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -95,8 +97,8 @@ def _walk(
         yield from _walk_mapping(old, {}, path, owner)
     elif isinstance(new, Mapping) and _empty(old):
         yield from _walk_mapping({}, new, path, owner)
-    elif _named_items(old) is not None and _named_items(new) is not None:
-        yield from _walk_named(old, new, path)
+    elif (pair := _named_pair(old, new)) is not None:
+        yield from _walk_named(*pair, path)
     elif old != new or type(old) is not type(new):
         if _empty(old) and _empty(new):
             return
@@ -135,21 +137,39 @@ def _walk_model_against_nothing(
         yield FieldChange(path, model if removed else None, None if removed else model, owner)
 
 
-def _named_items(value: Any) -> dict[str, BaseModel] | None:
-    """List items by their ``name``, or None when the value is not such a list."""
+def _named_pair(old: Any, new: Any) -> tuple[dict[str, BaseModel], dict[str, BaseModel]] | None:
+    """Both lists' items by one key (``name`` if it will do); None: not such lists."""
+    for name_of in (_name, _tenant_and_name):
+        was, now = _items_by(old, name_of), _items_by(new, name_of)
+        if was is not None and now is not None:
+            return was, now
+    return None
+
+
+def _name(element: BaseModel) -> object:
+    return getattr(element, "name", None)
+
+
+def _tenant_and_name(element: BaseModel) -> str | None:
+    tenant, name = getattr(element, "tenant", None), getattr(element, "name", None)
+    return f"{tenant}/{name}" if isinstance(tenant, str) and isinstance(name, str) else None
+
+
+def _items_by(value: Any, name_of: Callable[[BaseModel], object]) -> dict[str, BaseModel] | None:
     if not isinstance(value, (list, tuple)):
         return None
     named: dict[str, BaseModel] = {}
     for element in value:
-        name = getattr(element, "name", None) if isinstance(element, BaseModel) else None
+        name = name_of(element) if isinstance(element, BaseModel) else None
         if not isinstance(name, str) or name in named:
             return None
         named[name] = element
     return named if named or not value else None
 
 
-def _walk_named(old: Any, new: Any, path: FieldPath) -> Iterator[FieldChange]:
-    was, now = _named_items(old) or {}, _named_items(new) or {}
+def _walk_named(
+    was: dict[str, BaseModel], now: dict[str, BaseModel], path: FieldPath
+) -> Iterator[FieldChange]:
     for name in sorted(was.keys() | now.keys()):
         here = (*path, item(name))
         if name not in now:
