@@ -313,7 +313,8 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "identity.directories[*]",
         _added_or_removed(
-            "the directory's users can sign in",
+            "the directory's users can sign in once it is federated into Keycloak (not "
+            "rendered yet, SY961)",
             "the directory's users can no longer sign in, and their imported accounts go",
         ),
     ),

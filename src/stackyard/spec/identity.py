@@ -1,11 +1,12 @@
 """Who may sign in, as ``platform.yaml`` declares it: the company's user directories.
 
 The ``identity`` section holds everything about people and their access. Today it holds
-``directories``: the LDAP servers and Active Directory domains Keycloak federates, so
-people sign in with the account they already have. Each directory is read the way
+``directories``: the LDAP servers and Active Directory domains for Keycloak to federate,
+so people sign in with the account they already have. Each directory is read the way
 Keycloak's LDAP user federation reads it (a bind DN, a user search and a group search,
 each a base DN, a filter and the attributes that name an entry), and ``stackyard
-identity check`` runs those same searches against the real server.
+identity check`` runs those same searches against the real server. Render does not
+write the federation into Keycloak yet; ``plan`` warns about each directory (SY961).
 
 The platform only ever reads the company directory: ``editMode`` is ``READ_ONLY`` (or
 ``UNSYNCED``, where Keycloak keeps profile edits to itself), never ``WRITABLE``, so
@@ -147,7 +148,7 @@ class DirectoryTls(SpecModel):
 
 
 class Directory(SpecModel):
-    """A company directory Keycloak federates: an LDAP server or an Active Directory domain."""
+    """A company directory for Keycloak to federate: an LDAP server or Active Directory domain."""
 
     name: Text = Field(pattern=DNS_LABEL, max_length=63, description="Name (a DNS label), unique.")
     type: DirectoryType = Field(description="ldap (e.g. OpenLDAP) or active-directory.")
@@ -254,7 +255,7 @@ class Directory(SpecModel):
 
 
 class Identity(SpecModel):
-    """People and their access: the directories Keycloak federates."""
+    """People and their access: the directories for Keycloak to federate (not rendered yet)."""
 
     directories: list[Directory] = Field(
         default_factory=list,

@@ -483,7 +483,10 @@ class Platform(_Spec):
     )
     identity: Identity = Field(
         default_factory=Identity,
-        description="People and their access: the company directories Keycloak federates.",
+        description=(
+            "People and their access: the company directories for Keycloak to federate "
+            "(checked by identity check; not rendered yet)."
+        ),
     )
     hardening: Hardening | None = Field(
         default=None,
