@@ -32,13 +32,15 @@ from tests.conftest import EXAMPLES
 Cli = Callable[..., Result]
 ITEM, KEY = "<item>", "<key>"  # a list element / a mapping entry in a field path
 # Specs to mutate; the services spec of the spec tests brings an API and its OpenAPI
-# document, which every mutated spec reads from beside it (SPEC_DATA).
+# document, which every mutated spec reads from beside it (SPEC_DATA); the identity
+# spec brings a directory with every field written out.
 SPEC_DATA = Path(__file__).resolve().parents[1] / "spec" / "data"
 BASES = [
     EXAMPLES / "aws-enterprise.yaml",
     EXAMPLES / "local-multicluster.yaml",
     EXAMPLES / "mesh-local.yaml",
     SPEC_DATA / "services.yaml",
+    SPEC_DATA / "identity.yaml",
 ]
 STRINGS = [
     "changed",
@@ -55,6 +57,9 @@ STRINGS = [
     "beta=2",
     "/changed",
     "apis/billing.yaml",
+    "ldaps://ldap-two.example.com",
+    "ou=changed,dc=example,dc=com",
+    "(objectClass=person)",
 ]
 
 
