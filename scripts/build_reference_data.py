@@ -201,7 +201,6 @@ FREE_FORM: dict[str, dict[str, str]] = {
         "configs.rbac": "open",
     },
     "falco": {"falco": "any"},  # falco.yaml
-    "gateway-helm": {"config.envoyGateway": "open"},  # the EnvoyGateway configuration API
     "istiod": {"meshConfig": "any"},  # istio.mesh.v1alpha1.MeshConfig
     "kube-prometheus-stack": {"alertmanager.config": "any"},  # alertmanager.yml
     "tempo": {  # OpenTelemetry receivers; tempo.yaml's storage.trace backends (s3, gcs, azure)
@@ -212,6 +211,102 @@ FREE_FORM: dict[str, dict[str, str]] = {
 
 # Top-level keys a chart accepts under another name (alias -> canonical key).
 KEY_ALIASES = {"alloy": {"agent": "alloy"}}  # grafana-agent compatibility, per values.yaml
+
+# Keys that hold another program's configuration whose Go API types are pinned here: the key
+# tree below the key is derived from the types' JSON field names (``go_key_tree``), so a
+# misspelt key under it is reported. Chart -> dotted key -> (upstream, Go package folder,
+# root type). The repository must be cloned under --extra-sources.
+TYPED_KEYS: dict[str, dict[str, tuple[Upstream, str, str]]] = {
+    "gateway-helm": {  # the chart writes config.envoyGateway as Envoy Gateway's config file
+        "config.envoyGateway": (
+            Upstream("envoy-gateway", *_ENVOY_GATEWAY, ("api/v1alpha1",)),
+            "api/v1alpha1",
+            "EnvoyGateway",
+        )
+    }
+}
+
+_GO_STRUCT = re.compile(r"^type (\w+) struct \{\n(.*?)^\}", re.M | re.S)
+_GO_TYPE = re.compile(r"^type (\w+) ", re.M)
+_GO_FIELD = re.compile(r"^\s*(?:(\w+)\s+)?([\w.*\[\]]+)\s+`[^`]*json:\"([^\"]*)\"[^`]*`", re.M)
+_GO_SCALARS = {"string", "bool", "byte", "float32", "float64", "any"} | {
+    f"{sign}int{bits}" for sign in ("", "u") for bits in ("", "8", "16", "32", "64")
+}
+# Types of other packages that are scalars in JSON (durations, quantities, int-or-string).
+_GO_EXTERNAL_SCALARS = {"Duration", "Quantity", "IntOrString", "Time", "SectionName"}
+_GO_TYPE_META = {"apiVersion": None, "kind": None}  # metav1.TypeMeta, inlined
+
+
+def go_key_tree(texts: list[str], root: str) -> Any:
+    """Key tree of Go type ``root`` as JSON, from the package's source ``texts``.
+
+    A struct is a mapping of its fields' ``json`` names (``,inline`` fields merged in); a
+    slice is ``[]``, a map any key; a builtin or a named non-struct type a scalar. A struct
+    of another package is any key, but for the few that are scalars in JSON and
+    ``metav1.TypeMeta``.
+    """
+    structs: dict[str, str] = {}
+    named: set[str] = set()
+    for text in texts:
+        named.update(_GO_TYPE.findall(text))
+        structs.update(_GO_STRUCT.findall(text))
+
+    def of_type(expression: str, seen: tuple[str, ...]) -> Any:
+        bare = expression.lstrip("*")
+        if bare.startswith("[]"):
+            return []
+        if bare.startswith("map["):
+            return ANY
+        if bare in _GO_SCALARS:
+            return None
+        if "." in bare:
+            return None if bare.rsplit(".", 1)[1] in _GO_EXTERNAL_SCALARS else ANY
+        if bare in structs:
+            return ANY if bare in seen else of_struct(bare, (*seen, bare))
+        if bare in named:
+            return None  # type X string, enums and the like
+        raise SystemExit(f"Go type {bare!r} is not in the package; add it to go_key_tree")
+
+    def of_struct(name: str, seen: tuple[str, ...]) -> dict[str, Any]:
+        tree: dict[str, Any] = {}
+        for field, expression, tag in _GO_FIELD.findall(structs[name]):
+            key, _, options = tag.partition(",")
+            if key == "-":
+                continue
+            if not field and "inline" in options.split(","):
+                if expression.endswith("TypeMeta"):
+                    tree.update(_GO_TYPE_META)
+                    continue
+                inlined = of_type(expression, seen)
+                if isinstance(inlined, dict):
+                    tree.update(inlined)
+                else:
+                    tree[ANY] = ANY
+                continue
+            tree[key] = of_type(expression, seen)
+        return tree
+
+    return of_type(root, ())
+
+
+def typed_keys(extra: Path, chart: str) -> dict[str, Any]:
+    """``TYPED_KEYS`` of ``chart``: dotted key -> key tree of its Go type."""
+    trees: dict[str, Any] = {}
+    for dotted, (upstream, folder, root) in TYPED_KEYS.get(chart, {}).items():
+        git_dir = _git_dir(extra, upstream.repository)
+        listing = (
+            _git(git_dir, "ls-tree", "--name-only", f"{upstream.commit}:{folder}")
+            if git_dir
+            else None
+        )
+        if listing is None:
+            raise SystemExit(f"{upstream.repository}: clone it under {extra} to read {folder}")
+        names = [
+            n for n in listing.decode().split() if n.endswith(".go") and not n.endswith("_test.go")
+        ]
+        texts = [upstream_file(extra, upstream, f"{folder}/{n}").decode("utf-8") for n in names]
+        trees[dotted] = go_key_tree(texts, root)
+    return trees
 
 
 def passes_through(name: str) -> bool:
@@ -475,7 +570,10 @@ def _schema(chart_dir: Path) -> dict[str, Any] | None:
 
 
 def _values_tree(
-    chart_dir: Path, shared: Path, templates: Mapping[str, Any] | None = None
+    chart_dir: Path,
+    shared: Path,
+    templates: Mapping[str, Any] | None = None,
+    typed: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     document = _schema(chart_dir)
     schema = ChartSchema(document) if document is not None else None
@@ -504,6 +602,12 @@ def _values_tree(
             node[last] = ANY
         else:
             node[last][ANY] = ANY
+    for dotted, derived in (typed or {}).items():
+        *parents, last = dotted.split(".")
+        node = tree
+        for part in parents:
+            node = node[part]
+        node[last] = union(node.get(last), derived)
     for alias, canonical in KEY_ALIASES.get(chart_dir.name, {}).items():
         tree[alias] = tree[canonical]  # the templates read it whole, as the canonical key
     return tree
@@ -699,11 +803,12 @@ def chart_entry(
     templates: dict[str, Any] | None,
     files: dict[str, Any],
     shared: Path,
+    typed: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Add one chart's key tree, schema and defaults to ``files``; its index entry."""
     if templates is not None:
         files[f"charts/{stem}.templates.json"] = templates
-    files[f"charts/{stem}.json"] = _values_tree(chart_dir, shared, templates)
+    files[f"charts/{stem}.json"] = _values_tree(chart_dir, shared, templates, typed)
     entry: dict[str, Any] = {
         "keys": f"{stem}.json",
         "schema": None,
@@ -765,7 +870,7 @@ def upstream_chart(
                 "read": sorted(list(p) for p in read),
                 "verbatim": sorted(list(p) for p in verbatim),
             }
-        entry = chart_entry(chart_dir, stem, templates, files, shared)
+        entry = chart_entry(chart_dir, stem, templates, files, shared, typed_keys(extra, chart))
     entry.update(
         sourceDir="",
         upstream=f"{upstream.repository} : {folder}",

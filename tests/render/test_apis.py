@@ -7,6 +7,7 @@ realm ``team-data`` with a quota only), rendered from a folder that holds its Op
 
 from __future__ import annotations
 
+import copy
 import json
 import shutil
 from pathlib import Path
@@ -16,10 +17,13 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
+from stackyard.catalog import load_catalog
+from stackyard.catalog.model import HelmInstall
 from stackyard.cli.main import app
 from stackyard.plan import make_plan
 from stackyard.render.build import render_plan
 from stackyard.spec import load_spec
+from stackyard.validate.chartkeys import ChartKeys, chart_keys, unknown_keys
 from tests.render.conftest import EXAMPLES, Rendered
 
 DATA = Path(__file__).parent / "data" / "apis"
@@ -226,6 +230,27 @@ def test_a_realm_with_api_scopes_keeps_every_keycloak_built_in_and_its_lists(
             if "defaultClientScopes" in client:
                 assert oidc_defaults <= set(client["defaultClientScopes"])
                 assert set(client["optionalClientScopes"]) == KEYCLOAK_REALM_OPTIONAL
+
+
+def test_envoy_gateway_config_keys_are_checked_against_its_config_api(
+    rendered: Rendered,
+) -> None:
+    # config.envoyGateway is Envoy Gateway's own config file; its key tree comes from the
+    # EnvoyGateway Go type, so the rate limit backend the render writes is checked.
+    catalog = {c.name: c for c in load_catalog()}
+    install = catalog["envoy-gateway"].install
+    assert isinstance(install, HelmInstall)
+    keys = chart_keys(install.chart, install.version)
+    assert isinstance(keys, ChartKeys)
+    values = rendered.values("prod", "envoy-gateway")
+    assert values["config"]["envoyGateway"]["rateLimit"]["backend"]["redis"]["url"]
+    assert unknown_keys(keys.tree, values) == []
+    typo = copy.deepcopy(values)
+    redis = typo["config"]["envoyGateway"]["rateLimit"]["backend"]["redis"]
+    redis["urll"] = redis.pop("url")
+    (found,) = unknown_keys(keys.tree, typo)
+    assert found.dotted == "config.envoyGateway.rateLimit.backend.redis.urll"
+    assert "did you mean 'url'" in str(found)
 
 
 def test_the_platform_realm_keeps_its_own_clients(rendered: Rendered) -> None:

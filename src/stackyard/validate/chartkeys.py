@@ -21,7 +21,9 @@ Key tree format (one JSON file per chart and pinned version, ``<chart>-<version>
 
 Keys holding another program's configuration, which the chart copies verbatim, accept
 any key (Istio ``meshConfig``, Alertmanager ``config``, Falco's ``falco``) or any key
-beside the chart's own (Argo CD ``configs.cm``); the build script lists them.
+beside the chart's own (Argo CD ``configs.cm``); the build script lists them. Where that
+program's configuration API is pinned as Go types (Envoy Gateway's ``config.envoyGateway``,
+the ``EnvoyGateway`` type), the key tree below the key is derived from the types' JSON names.
 
 Keys come from ``values.yaml`` and from ``values.schema.json`` where the chart has one;
 keys that appear only in comments are unknown. Istio's ``_internal_defaults_do_not_set``
