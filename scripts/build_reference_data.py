@@ -23,7 +23,9 @@ holding each repository as a Git clone (``owner+name/repo``, ``owner+name`` or
 ``owner/name``) or, for repositories too large to clone, the pinned files alone under
 ``owner+name/<commit>/<path>`` (``--list-extra-files`` prints their raw URLs and where to
 put them). Nothing upstream is committed, only what is derived from it. Without the
-option the derived files of the last build that had the sources are kept as they are.
+option the derived files of the last build that had the sources are kept as they are;
+``digests.json`` records the SHA-256 of every output file as built, so ``--check`` (and a
+build without the option) reports a derived file edited by hand.
 
 - ``backstage/<Name>.schema.json``: the JSON schemas of Backstage's catalog model
   (entity envelope, metadata and the kinds), descriptions and examples stripped, and
@@ -39,6 +41,7 @@ Usage: python scripts/build_reference_data.py [--shared ../shared] [--extra-sour
 from __future__ import annotations
 
 import argparse
+import hashlib
 import io
 import json
 import re
@@ -1078,6 +1081,19 @@ def render(
     return texts
 
 
+DIGESTS = "digests.json"  # output file -> SHA-256 of its text, as last built
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def digests_text(texts: Mapping[str, str]) -> str:
+    """``DIGESTS``: the digest of every output file's text."""
+    digests = {name: _digest(text) for name, text in texts.items() if name != DIGESTS}
+    return json.dumps(digests, indent=1, sort_keys=True) + "\n"
+
+
 def write_upstream_values(shared: Path, sources: Path, target: Path) -> None:
     """One JSON file per catalog chart with CI values: ``{file: key skeleton}``."""
     provenance = chart_provenance(shared)
@@ -1147,6 +1163,11 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     shared = args.shared if args.shared.is_absolute() else (ROOT / args.shared).resolve()
     texts = render(shared, args.chart_sources, args.out, args.extra_sources)
+    recorded = _previous(args.out, DIGESTS) or {}
+    texts[DIGESTS] = digests_text(texts)
+    # Files derived from --extra-sources are kept as they are without it, so a hand edit
+    # of one would pass as current: its digest, recorded when it was built, tells.
+    edited = sorted(n for n, t in texts.items() if n in recorded and recorded[n] != _digest(t))
     if args.upstream_values is not None and args.chart_sources is not None:
         write_upstream_values(shared, args.chart_sources, args.upstream_values)
     existing = {
@@ -1163,7 +1184,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.check:
         for name in sorted(stale | set(changed)):
             print(f"out of date: {name}")
-        return 1 if stale or changed else 0
+        for name in edited:
+            print(f"edited since it was built, not derived from its sources: {name}")
+        return 1 if stale or changed or edited else 0
+    if edited and args.extra_sources is None:
+        for name in edited:
+            print(f"edited since it was built, not derived from its sources: {name}")
+        print("rerun with --extra-sources to derive them again")
+        return 1
     for name in sorted(stale):
         (args.out / name).unlink()
     for name in changed:
