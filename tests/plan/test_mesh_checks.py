@@ -11,10 +11,12 @@ from stackyard.catalog import load_catalog
 from stackyard.plan import Finding, Plan, make_plan
 from stackyard.spec import load_spec
 from tests.plan.conftest import example_text
+from tests.spec_sections import without_mesh_and_apis
 
 OPENAPI = Path(__file__).resolve().parents[1] / "spec" / "data" / "apis" / "orders.yaml"
 LOCAL = example_text("local-multicluster")
-ENTERPRISE = example_text("aws-enterprise")
+# The example before its own mesh, services and APIs: each test declares the ones it checks.
+ENTERPRISE = without_mesh_and_apis(example_text("aws-enterprise"))
 
 MESH = """
 tenants:

@@ -1,8 +1,10 @@
 """APIs behind Envoy Gateway: route, JWT, limits, Keycloak clients, catalog entities, dashboards.
 
-The spec is an example plus ``data/apis/spec-tail.yaml`` (two tenants' services and two APIs:
-``orders`` in realm ``platform`` with a scope, a role and two plans, ``reports`` in the tenant
-realm ``team-data`` with a quota only), rendered from a folder that holds its OpenAPI file.
+The spec is an example without its own mesh, services and APIs, plus
+``data/apis/spec-tail.yaml`` (two tenants' services and two APIs: ``orders`` in realm
+``platform`` with a scope, a role and two plans, ``reports`` in the tenant realm ``team-data``
+with a quota only), rendered from a folder that holds its OpenAPI file. The properties every API
+must have are also checked on the example itself (its ``orders`` API, with its own OpenAPI file).
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import copy
 import json
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +27,8 @@ from stackyard.plan import make_plan
 from stackyard.render.build import render_plan
 from stackyard.spec import load_spec
 from stackyard.validate.chartkeys import ChartKeys, chart_keys, unknown_keys
-from tests.render.conftest import EXAMPLES, Rendered
+from tests.render.conftest import EXAMPLES, Rendered, example_text, render_text
+from tests.spec_sections import without_mesh_and_apis
 
 DATA = Path(__file__).parent / "data" / "apis"
 EXAMPLE = "aws-enterprise"
@@ -32,13 +36,21 @@ GATEWAY_NS = "envoy-gateway-system"
 ISSUER = "https://keycloak.platform.example.com/realms/{realm}"
 
 
-def _render(folder: Path, tail: str) -> Rendered:
+@dataclass(frozen=True)
+class Case(Rendered):
+    """A rendered spec and the folder its OpenAPI paths are relative to."""
+
+    folder: Path = EXAMPLES
+
+
+def _render(folder: Path, tail: str) -> Case:
     (folder / "apis").mkdir(parents=True, exist_ok=True)
     shutil.copy(DATA / "orders.yaml", folder / "apis" / "orders.yaml")
     spec = folder / "platform.yaml"
-    spec.write_text((EXAMPLES / f"{EXAMPLE}.yaml").read_text(encoding="utf-8") + tail)
+    base = without_mesh_and_apis((EXAMPLES / f"{EXAMPLE}.yaml").read_text(encoding="utf-8"))
+    spec.write_text(base + tail)
     plan = make_plan(load_spec(spec))
-    return Rendered(plan, dict(render_plan(plan)))
+    return Case(plan, dict(render_plan(plan)), folder)
 
 
 @pytest.fixture(scope="module")
@@ -47,8 +59,22 @@ def tail() -> str:
 
 
 @pytest.fixture(scope="module")
-def rendered(tmp_path_factory: pytest.TempPathFactory, tail: str) -> Rendered:
+def tailed(tmp_path_factory: pytest.TempPathFactory, tail: str) -> Case:
     return _render(tmp_path_factory.mktemp("apis"), tail)
+
+
+@pytest.fixture(scope="module")
+def example() -> Case:
+    rendered = render_text(example_text(EXAMPLE))  # beside the examples, as the CLI reads it
+    return Case(rendered.plan, rendered.files, EXAMPLES)
+
+
+@pytest.fixture(scope="module", params=["spec-tail", EXAMPLE])
+def rendered(request: pytest.FixtureRequest) -> Case:
+    """The spec with ``spec-tail.yaml``'s APIs, then the example with its own."""
+    fixture = "tailed" if request.param == "spec-tail" else "example"
+    case: Case = request.getfixturevalue(fixture)
+    return case
 
 
 @pytest.fixture(scope="module")
@@ -67,7 +93,23 @@ def _realm(rendered: Rendered, realm: str) -> dict[str, Any]:
     return json.loads(configmap["data"][f"{realm}-realm.json"])
 
 
-def test_every_api_has_a_route_to_its_service_port(rendered: Rendered) -> None:
+def test_the_example_api_routes_to_its_canary_service(example: Case) -> None:
+    routes = _objects(example, "HTTPRoute")
+    route = routes["api-orders"]
+    assert route["metadata"]["namespace"] == "team-web"  # the tenant's first namespace
+    assert route["spec"]["hostnames"] == ["api.platform.example.com"]
+    rule = route["spec"]["rules"][0]
+    assert rule["matches"] == [{"path": {"type": "PathPrefix", "value": "/orders"}}]
+    assert rule["backendRefs"] == [{"name": "orders", "port": 8080}]
+    # The service behind it splits 90/10 between its versions in the mesh.
+    canary = routes["orders"]
+    assert canary["spec"]["parentRefs"][0]["kind"] == "Service"
+    weights = [b["weight"] for b in canary["spec"]["rules"][-1]["backendRefs"]]
+    assert weights == [90, 10]
+
+
+def test_every_api_has_a_route_to_its_service_port(tailed: Case) -> None:
+    rendered = tailed
     routes = _objects(rendered, "HTTPRoute")
     orders, reports = routes["api-orders"], routes["api-reports"]
     assert orders["metadata"]["namespace"] == "team-web"  # the tenant's first namespace
@@ -258,7 +300,8 @@ def test_the_platform_realm_keeps_its_own_clients(rendered: Rendered) -> None:
     assert {"argocd", "grafana", "backstage", "mobile-app", "partner-portal"} <= clients
 
 
-def test_a_tenant_realm_is_mounted_for_import_beside_the_platform_realm(rendered: Rendered) -> None:
+def test_a_tenant_realm_is_mounted_for_import_beside_the_platform_realm(tailed: Case) -> None:
+    rendered = tailed
     values = rendered.values("prod", "keycloak")
     (volume,) = yaml.safe_load(values["extraVolumes"])
     names = [s["configMap"]["name"] for s in volume["projected"]["sources"]]
@@ -269,7 +312,7 @@ def test_a_tenant_realm_is_mounted_for_import_beside_the_platform_realm(rendered
 
 
 def test_every_api_is_a_backstage_entity_with_its_openapi_document(
-    rendered: Rendered, apis: list[Any]
+    rendered: Case, apis: list[Any]
 ) -> None:
     for api in apis:
         (entity,) = rendered.documents(f"catalog/apis/{api.name}.yaml")
@@ -279,7 +322,7 @@ def test_every_api_is_a_backstage_entity_with_its_openapi_document(
         assert spec["owner"] == f"group:{api.tenant}"
         definition = spec["definition"]["$text"]
         copied = rendered.files[f"catalog/apis/{definition.removeprefix('./')}"]
-        assert copied == (DATA / "orders.yaml").read_text(encoding="utf-8")
+        assert copied == (rendered.folder / api.openapi).read_text(encoding="utf-8")
         (group,) = rendered.documents(f"catalog/groups/{api.tenant}.yaml")
         assert (group["kind"], group["metadata"]["name"]) == ("Group", api.tenant)
     (location,) = rendered.documents("catalog/catalog-info.yaml")
@@ -326,7 +369,8 @@ def test_every_api_has_a_dashboard_on_its_route_series(rendered: Rendered, apis:
     assert monitor["spec"]["podMetricsEndpoints"][0]["path"] == "/stats/prometheus"
 
 
-def test_apis_change_only_their_own_files(tmp_path: Path, rendered: Rendered, tail: str) -> None:
+def test_apis_change_only_their_own_files(tmp_path: Path, tailed: Case, tail: str) -> None:
+    rendered = tailed
     # The same spec without its APIs (the gateway component still on): every other file
     # of the tree is byte-identical.
     without = _render(

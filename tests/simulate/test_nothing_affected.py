@@ -27,21 +27,26 @@ EXAMPLE_NAMES = (
     "local-multicluster",
     "mesh-local",
 )
+
+
 # Where the mesh runs, Istio's base chart holds only CRDs and cluster-wide configuration
 # (no pods), and the Kiali operator only reconciles the Kiali server, which runs on
 # (catalog `runs`): losing either changes nothing until someone changes them.
-MESH_APPS = {
-    f"{component}@{cluster}"
-    for component in ("istio-base", "kiali-operator")
-    for cluster in ("app1", "app2")
-}
+def mesh_apps(*clusters: str) -> set[str]:
+    return {f"{c}@{cluster}" for c in ("istio-base", "kiali-operator") for cluster in clusters}
+
+
+MESH_APPS = mesh_apps("app1", "app2")  # mesh-local: the tenant shop's clusters
+AWS_MESH = mesh_apps("prod")  # aws-enterprise: team-web's services in the mesh on prod
 
 # Kyverno's policy library is a chart of policies with no pods of its own (catalog
 # `workload: none`): while "it" is down Kyverno keeps enforcing the policies already in
 # the API server, so nothing changes. It is planned on workload clusters in Enterprise.
 UNAFFECTED: dict[tuple[str, str], set[str]] = {
     **{(example, edition): set() for example in EXAMPLE_NAMES for edition in EDITIONS},
-    ("aws-enterprise", "enterprise"): {"kyverno-policies@prod"},
+    ("aws-enterprise", "community"): AWS_MESH,
+    ("aws-enterprise", "standard"): AWS_MESH,
+    ("aws-enterprise", "enterprise"): AWS_MESH | {"kyverno-policies@prod"},
     ("aws-standard", "enterprise"): {"kyverno-policies@prod"},
     ("community-poc", "enterprise"): {"kyverno-policies@poc"},
     ("local-multicluster", "enterprise"): {"kyverno-policies@app1", "kyverno-policies@app2"},
