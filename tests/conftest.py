@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -16,6 +17,13 @@ from stackyard.spec import load_spec
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
+
+
+def with_example_apis(spec: Path) -> Path:
+    """``spec``, a copy of an example written elsewhere, with the examples' OpenAPI documents
+    (``examples/apis``) copied beside it, where its APIs name them."""
+    shutil.copytree(EXAMPLES / "apis", spec.parent / "apis", dirs_exist_ok=True)
+    return spec
 
 
 def render_example(spec: Path, out: Path) -> Plan:

@@ -10,7 +10,7 @@ from typing import Any
 
 from click.testing import Result
 
-from tests.conftest import EXAMPLES
+from tests.conftest import EXAMPLES, with_example_apis
 from tests.plan.conftest import example_text
 
 Cli = Callable[..., Result]
@@ -31,7 +31,7 @@ def changed(tmp_path: Path, example: str, *replacements: tuple[str, str]) -> Pat
         text = text.replace(old, new, 1)
     path = tmp_path / f"changed-{example}.yaml"
     path.write_text(text, encoding="utf-8")
-    return path
+    return with_example_apis(path)
 
 
 def change_at(data: dict[str, Any], path: str) -> dict[str, Any]:

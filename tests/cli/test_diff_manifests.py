@@ -10,7 +10,7 @@ from typing import Any
 
 from click.testing import Result
 
-from tests.conftest import EXAMPLES
+from tests.conftest import EXAMPLES, with_example_apis
 from tests.plan.conftest import example_text
 
 Cli = Callable[..., Result]
@@ -51,7 +51,7 @@ def test_a_quota_change_shows_the_object_and_a_unified_diff(cli: Cli, tmp_path: 
         text.replace('quota: {cpu: "8", memory: 32Gi}', 'quota: {cpu: "16", memory: 32Gi}'),
         encoding="utf-8",
     )
-    data = manifests(cli, str(enterprise), str(doubled))
+    data = manifests(cli, str(enterprise), str(with_example_apis(doubled)))
     changed = [o for o in data["objects"] if o["status"] == "changed"]
     quota = [o for o in changed if o["kind"] == "ResourceQuota"]
     assert quota, data["objects"]
@@ -64,22 +64,25 @@ def test_a_quota_change_shows_the_object_and_a_unified_diff(cli: Cli, tmp_path: 
 def test_a_removed_tenant_removes_its_namespace_and_the_gate_fails(
     cli: Cli, tmp_path: Path
 ) -> None:
+    # team-data: team-web's services and API are in the mesh, which names it.
     text = example_text("aws-enterprise")
-    fewer = tmp_path / "fewer.yaml"
-    fewer.write_text(
-        text.replace(
-            '  - name: team-web\n    clusters: [prod]\n    quota: {cpu: "8", memory: 32Gi}\n', ""
-        ),
-        encoding="utf-8",
+    team_data = (
+        "  - name: team-data\n    clusters: [prod]\n    namespaces: [team-data, team-data-batch]\n"
+        '    quota: {cpu: "16", memory: 64Gi}\n'
     )
+    assert team_data in text
+    fewer = with_example_apis(tmp_path / "fewer.yaml")
+    fewer.write_text(text.replace(team_data, ""), encoding="utf-8")
     old_tree = render(cli, EXAMPLES / "aws-enterprise.yaml", tmp_path / "old")
     data = manifests(cli, str(old_tree), str(fewer), "--fail-on-disruptive", code=1)
     removed = [o for o in data["objects"] if o["status"] == "removed"]
-    namespace = [o for o in removed if o["kind"] == "Namespace" and o["name"] == "team-web"]
-    assert namespace and namespace[0]["disruptive"], removed
+    namespaces = {o["name"]: o for o in removed if o["kind"] == "Namespace"}
+    assert set(namespaces) == {"team-data", "team-data-batch"}, removed
+    assert all(o["disruptive"] for o in namespaces.values())
     text_output = cli("diff", str(old_tree), str(fewer))
     assert text_output.exit_code == 0
-    assert "- Namespace team-web" in text_output.stdout and "DISRUPTIVE" in text_output.stdout
+    assert "- Namespace team-data-batch" in text_output.stdout
+    assert "DISRUPTIVE" in text_output.stdout
 
 
 def test_a_values_overlay_change_shows_as_a_values_file_diff(cli: Cli, tmp_path: Path) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from click.testing import Result
 
-from tests.conftest import EXAMPLES
+from tests.conftest import EXAMPLES, with_example_apis
 
 Cli = Callable[..., Result]
 
@@ -20,6 +20,7 @@ def test_the_spec_file_name_in_the_header_is_not_a_change(cli: Cli, tmp_path: Pa
     current, proposed = tmp_path / "platform.yaml", tmp_path / "proposed.yaml"
     current.write_text(spec)
     proposed.write_text(spec.replace(quota, 'quota: {cpu: "16", memory: 32Gi}'))
+    with_example_apis(current)
     result = cli("diff", str(current), str(proposed), "--manifests", "-o", "json")
     assert result.exit_code == 0, result.stderr
     data = json.loads(result.stdout)
