@@ -360,7 +360,7 @@ def test_every_api_has_a_dashboard_on_its_route_series(rendered: Rendered, apis:
         assert "envoy_cluster_upstream_rq_xx" in exprs
         assert "envoy_cluster_ratelimit_over_limit" in exprs
     monitor = rendered.find(
-        "manifests/prod/envoy-gateway/proxy-monitor.yaml", "PodMonitor", "envoy-proxies"
+        "manifests/prod/prometheus/api-proxy-monitor.yaml", "PodMonitor", "envoy-proxies"
     )
     assert monitor["spec"]["selector"]["matchLabels"] == {
         "app.kubernetes.io/name": "envoy",
@@ -383,7 +383,7 @@ def test_apis_change_only_their_own_files(tmp_path: Path, tailed: Case, tail: st
         "apps/applications/envoy-gateway.yaml",  # now also syncs its manifests folder
         "manifests/prod/envoy-gateway/api-gateway.yaml",
         "manifests/prod/envoy-gateway/api-limits.yaml",
-        "manifests/prod/envoy-gateway/proxy-monitor.yaml",
+        "manifests/prod/prometheus/api-proxy-monitor.yaml",
         "manifests/prod/grafana/api-dashboards.yaml",
         "manifests/prod/keycloak/realm-platform.yaml",
         "manifests/prod/keycloak/realm-team-data.yaml",
@@ -437,7 +437,7 @@ def test_on_a_fleet_the_gateway_runs_with_the_tenant_and_keycloak_and_grafana_on
     files = dict(render_plan(plan))
     gateway_files = {p.split("/")[1] for p in files if "/envoy-gateway/api-" in p}
     assert gateway_files == {"app1"}
-    assert "manifests/app1/envoy-gateway/proxy-monitor.yaml" in files  # its Prometheus agent
+    assert "manifests/app1/prometheus-agent/api-proxy-monitor.yaml" in files  # its agent's
     assert "manifests/mgmt/grafana/api-dashboards.yaml" in files
     realm = json.loads(
         yaml.safe_load(files["manifests/mgmt/keycloak/realm-platform.yaml"])["data"][

@@ -31,6 +31,7 @@ CRD_DELIVERED_BY = {
     "cert-manager.io": "cert-manager",
     "cilium.io": "cilium",
     "external-secrets.io": "external-secrets",
+    "gateway.envoyproxy.io": "envoy-gateway",  # gateway-helm ships its CRDs
     "gateway.networking.k8s.io": "gateway-api-crds",
     "kiali.io": "kiali-operator",
     "metallb.io": "metallb",

@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from stackyard.plan import ClusterPlan
-from stackyard.render.apis import GATEWAY_COMPONENT, ResolvedApi, apis_on, resolved_apis
+from stackyard.render.apis import ResolvedApi, apis_on, resolved_apis
 from stackyard.render.context import RenderContext
 from stackyard.render.manifests.base import AFTER_CHART, Placed, in_wave
 from stackyard.render.manifests.dashboards import (
@@ -37,15 +37,12 @@ PROXY_LABELS = {"app.kubernetes.io/name": "envoy", "app.kubernetes.io/component"
 RATE = "[$__rate_interval]"
 
 
-def proxy_monitor(context: RenderContext) -> Manifest:
-    """The PodMonitor for every Envoy proxy Envoy Gateway runs."""
+def proxy_monitor(namespace: str) -> Manifest:
+    """The PodMonitor for every Envoy proxy Envoy Gateway runs, kept in ``namespace``."""
     return {
         "apiVersion": "monitoring.coreos.com/v1",
         "kind": "PodMonitor",
-        "metadata": {
-            "name": "envoy-proxies",
-            "namespace": context.component(GATEWAY_COMPONENT).namespace,
-        },
+        "metadata": {"name": "envoy-proxies", "namespace": namespace},
         "spec": {
             "selector": {"matchLabels": PROXY_LABELS},
             "namespaceSelector": {"any": True},
@@ -91,11 +88,19 @@ def dashboard(api: ResolvedApi) -> Manifest:
 
 def apimetrics_manifests(context: RenderContext, cluster: ClusterPlan) -> Iterable[Placed]:
     """The proxies' PodMonitor where APIs are served; the dashboards where Grafana runs."""
-    provided = {c for p in cluster.components for c in p.component.provides}
-    if apis_on(context, cluster.name) and SCRAPER_CAPABILITIES & provided:
-        yield Placed(
-            GATEWAY_COMPONENT, "proxy-monitor.yaml", [in_wave(proxy_monitor(context), AFTER_CHART)]
-        )
+    # With the cluster's Prometheus, which brings the PodMonitor CRD: the gateway installs in
+    # an earlier wave, before that CRD exists.
+    scraper = next(
+        (
+            p.component
+            for p in cluster.components
+            if SCRAPER_CAPABILITIES & set(p.component.provides)
+        ),
+        None,
+    )
+    if apis_on(context, cluster.name) and scraper is not None:
+        monitor = in_wave(proxy_monitor(scraper.namespace), AFTER_CHART)
+        yield Placed(scraper.name, "api-proxy-monitor.yaml", [monitor])
     apis = [api for api in resolved_apis(context) if api.clusters]
     if not apis:
         return
