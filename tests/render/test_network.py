@@ -30,7 +30,15 @@ def test_cilium_clusters_get_cilium_policies_with_cilium(rendered: dict[str, Ren
                 for path, d in result.objects(f"manifests/{cluster.name}/")
                 if d["kind"].endswith("NetworkPolicy")
             }
-            assert kinds == {("cilium", "CiliumNetworkPolicy")}
+            # Plus, where tenants join the mesh, each mesh namespace's NetworkPolicy allow-mesh
+            # (istiod's xDS port, callers, probes from ztunnel) beside the tenant's deny.
+            mesh = result.plan.spec.platform.mesh
+            meshed = mesh.enabled and any(
+                cluster.name in t.clusters and (mesh.tenants is None or t.name in mesh.tenants)
+                for t in result.plan.spec.platform.tenants
+            )
+            expected = {("cilium", "CiliumNetworkPolicy")}
+            assert kinds == expected | ({("istiod", "NetworkPolicy")} if meshed else set())
 
 
 def test_canal_cluster_gets_plain_network_policies_in_base(rendered: dict[str, Rendered]) -> None:

@@ -122,17 +122,30 @@ def test_realm_clients_follow_the_plan(rendered: dict[str, Rendered]) -> None:
     standard = {c["clientId"] for c in realm(rendered["aws-standard"])["clients"]}
     enterprise = {c["clientId"] for c in realm(rendered["aws-enterprise"])["clients"]}
     assert standard == {"argocd", "grafana", "harbor"}
-    assert enterprise == {"argocd", "backstage", "grafana", "harbor", "teleport"}
+    # Kiali (the mesh's console) logs in through Keycloak; each API consumer is a client.
+    consumers = {c.name for api in rendered["aws-enterprise"].plan.spec.platform.apis
+                 for c in api.consumers}  # fmt: skip
+    assert consumers == {"mobile-app", "partner-portal"}
+    assert (
+        enterprise == {"argocd", "backstage", "grafana", "harbor", "teleport", "kiali"} | consumers
+    )
 
 
 def test_realm_clients_are_confidential_without_secrets(rendered: dict[str, Rendered]) -> None:
     document = realm(rendered["aws-enterprise"])
     assert document["realm"] == "platform"
+    machines = set()
     for client in document["clients"]:
         assert client["publicClient"] is False
         assert "secret" not in client
+        if client["serviceAccountsEnabled"]:  # an API consumer: tokens for itself, no login
+            assert client["standardFlowEnabled"] is False and "redirectUris" not in client
+            machines.add(client["clientId"])
+            continue
         root = f"https://{client['clientId']}.platform.example.com"
+        assert client["redirectUris"]
         assert all(uri.startswith(root + "/") for uri in client["redirectUris"])
+    assert machines == {"mobile-app", "partner-portal"}
 
 
 def test_no_realm_where_keycloak_does_not_run(rendered: dict[str, Rendered]) -> None:
