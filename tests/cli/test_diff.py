@@ -53,8 +53,16 @@ def test_standard_to_enterprise_is_additive(cli: Cli) -> None:
     assert not [c for c in components if c["disruptive"]]
     edition = next(c for c in data["changes"] if c["subject"] == "edition")
     assert edition["disruptive"] is False
-    tenants = {c["path"] for c in data["changes"] if c["kind"] == "tenant"}
-    assert tenants == {"tenants[team-data]", "tenants[team-web]"}
+    # The tenants, and team-web's services and API (tenant-owned): all added, none disruptive.
+    tenants = {c["path"]: c for c in data["changes"] if c["kind"] == "tenant"}
+    assert set(tenants) == {
+        "tenants[team-data]",
+        "tenants[team-web]",
+        "services[orders]",
+        "services[storefront]",
+        "apis[orders]",
+    }
+    assert all(c["old"] is None and not c["disruptive"] for c in tenants.values())
 
 
 def test_a_doubled_tenant_quota_is_a_change(cli: Cli, tmp_path: Path) -> None:
