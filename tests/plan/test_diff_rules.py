@@ -21,16 +21,18 @@ from tests.cli.test_diff_every_field import ITEM, KEY, _base_type, _model, _unwr
 from tests.conftest import EXAMPLES
 from tests.plan.conftest import example_text
 from tests.render.test_cluster_mesh_limits import _fleet
+from tests.spec_sections import without_mesh_and_apis
 
 APIS = Path(__file__).resolve().parent.parent / "render" / "data" / "apis"
 SECTIONS = ("mesh", "services", "apis", "identity", "hardening")
 
 
-def _plan(text: str, folder: Path | None = None) -> Plan:
+def _plan(text: str, folder: Path = EXAMPLES) -> Plan:
+    # Beside the examples by default, where aws-enterprise's OpenAPI document is.
     return make_plan(load_spec_text(text, "platform.yaml", folder))
 
 
-def _changes(text: str, *replacements: tuple[str, str], folder: Path | None = None) -> list[Change]:
+def _changes(text: str, *replacements: tuple[str, str], folder: Path = EXAMPLES) -> list[Change]:
     """The changes from ``text`` to ``text`` with each replacement applied once."""
     new = text
     for old, now in replacements:
@@ -129,13 +131,13 @@ def test_services_of_the_same_name_in_two_tenants_are_told_apart() -> None:
             "",
         ]
     )
-    text = example_text("aws-enterprise") + tail
+    text = without_mesh_and_apis(example_text("aws-enterprise")) + tail
     changes = _changes(text, ("port: 80}]}\n  - {name: web", "port: 81}]}\n  - {name: web"))
     change = _at(changes, "services[team-web/web].ports[http].port")
     assert change.disruptive
 
 
-# APIs (examples/aws-enterprise.yaml plus the APIs of tests/render/data/apis).
+# APIs (examples/aws-enterprise.yaml, without its own, plus the APIs of tests/render/data/apis).
 
 
 @pytest.fixture(scope="module")
@@ -143,7 +145,7 @@ def api_spec(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path]:
     folder = tmp_path_factory.mktemp("apis")
     (folder / "apis").mkdir()
     shutil.copy(APIS / "orders.yaml", folder / "apis" / "orders.yaml")
-    text = (EXAMPLES / "aws-enterprise.yaml").read_text(encoding="utf-8")
+    text = without_mesh_and_apis((EXAMPLES / "aws-enterprise.yaml").read_text(encoding="utf-8"))
     return text + (APIS / "spec-tail.yaml").read_text(encoding="utf-8"), folder
 
 

@@ -6,7 +6,7 @@ import pytest
 
 from stackyard.plan import Finding, make_plan
 from stackyard.spec import load_spec_text
-from tests.plan.conftest import example_text
+from tests.plan.conftest import EXAMPLES, example_text
 
 STANDARD = example_text("aws-standard")
 DIRECTORIES = (
@@ -29,7 +29,7 @@ DIRECTORIES = (
 
 
 def found(text: str) -> list[Finding]:
-    plan = make_plan(load_spec_text(text, "platform.yaml"))
+    plan = make_plan(load_spec_text(text, "platform.yaml", EXAMPLES))  # beside their OpenAPI files
     return [f for f in plan.findings if f.check == "SY961"]
 
 
