@@ -14,9 +14,7 @@ that need the server fail, saying what to install.
 
 from __future__ import annotations
 
-import datetime
 import hashlib
-import ipaddress
 import json
 import os
 import shutil
@@ -25,11 +23,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
-
+from tests.certificates import certificate_authority, leaf, write_certificate, write_key
 from tests.slapd import free_port
 
 KEYS = 1000
@@ -181,81 +175,18 @@ def seed(server: Etcd) -> None:
 
 def _certificates(folder: Path) -> dict[str, Path]:
     """A CA, a server and a client certificate it signs, and a second CA with its own client."""
-    ca_key, ca = _ca("Stackyard etcd test CA")
-    other_key, other = _ca("Some other CA")
-    pem = serialization.Encoding.PEM
-    paths: dict[str, Path] = {}
-
-    def write(name: str, data: bytes) -> None:
-        paths[name] = folder / f"{name}.pem"
-        paths[name].write_bytes(data)
-        paths[name].chmod(0o600)
-
-    def leaf(name: str, issuer_key: ec.EllipticCurvePrivateKey, issuer: x509.Certificate) -> None:
-        key = ec.generate_private_key(ec.SECP256R1())
-        now = datetime.datetime.now(datetime.UTC)
-        cert = (
-            x509.CertificateBuilder()
-            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)]))
-            .issuer_name(issuer.subject)
-            .public_key(key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(now - datetime.timedelta(minutes=5))
-            .not_valid_after(now + datetime.timedelta(days=1))
-            .add_extension(
-                x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-                critical=False,
-            )
-            .add_extension(
-                x509.ExtendedKeyUsage(
-                    [ExtendedKeyUsageOID.SERVER_AUTH, ExtendedKeyUsageOID.CLIENT_AUTH]
-                ),
-                critical=False,
-            )
-            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-            .sign(issuer_key, hashes.SHA256())
-        )
-        write(name, cert.public_bytes(pem))
-        write(
-            f"{name}.key",
-            key.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()),
-        )
-
-    write("ca", ca.public_bytes(pem))
-    write("other-ca", other.public_bytes(pem))
-    leaf("server", ca_key, ca)
-    leaf("client", ca_key, ca)
-    leaf("other-client", other_key, other)
+    ca_key, ca = certificate_authority("Stackyard etcd test CA")
+    other_key, other = certificate_authority("Some other CA")
+    paths = {
+        "ca": write_certificate(folder / "ca.pem", ca),
+        "other-ca": write_certificate(folder / "other-ca.pem", other),
+    }
+    for name, issuer_key, issuer in [
+        ("server", ca_key, ca),
+        ("client", ca_key, ca),
+        ("other-client", other_key, other),
+    ]:
+        key, cert = leaf(name, issuer_key, issuer)
+        paths[name] = write_certificate(folder / f"{name}.pem", cert)
+        paths[f"{name}.key"] = write_key(folder / f"{name}.key.pem", key)
     return paths
-
-
-def _ca(name: str) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
-    key = ec.generate_private_key(ec.SECP256R1())
-    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
-    now = datetime.datetime.now(datetime.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(subject)
-        .issuer_name(subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=5))
-        .not_valid_after(now + datetime.timedelta(days=1))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=True,
-                content_commitment=False,
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=True,
-                crl_sign=True,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
-        )
-        .sign(key, hashes.SHA256())
-    )
-    return key, cert

@@ -17,8 +17,6 @@ need the server fail, saying what to install.
 
 from __future__ import annotations
 
-import datetime
-import ipaddress
 import shutil
 import socket
 import subprocess
@@ -26,10 +24,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
+from tests.certificates import certificate_authority, leaf, write_certificate, write_key
 
 SUFFIX = "dc=example,dc=com"
 PEOPLE_DN = f"ou=people,{SUFFIX}"
@@ -253,64 +248,12 @@ def _directory_ldif() -> str:
 
 def _certificates(folder: Path) -> tuple[Path, Path, Path, Path]:
     """A CA, a server certificate it signs for 127.0.0.1, and an unrelated second CA."""
-    ca_key, ca_cert = _ca("Stackyard test CA")
-    _, other_cert = _ca("Some other CA")
-    key = ec.generate_private_key(ec.SECP256R1())
-    now = datetime.datetime.now(datetime.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")]))
-        .issuer_name(ca_cert.subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=5))
-        .not_valid_after(now + datetime.timedelta(days=1))
-        .add_extension(
-            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-            critical=False,
-        )
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .sign(ca_key, hashes.SHA256())
+    ca_key, ca = certificate_authority("Stackyard test CA")
+    _, other = certificate_authority("Some other CA")
+    key, cert = leaf("127.0.0.1", ca_key, ca)
+    return (
+        write_certificate(folder / "ca.pem", ca),
+        write_certificate(folder / "server.pem", cert),
+        write_key(folder / "server.key", key),
+        write_certificate(folder / "other.pem", other),
     )
-    pem = serialization.Encoding.PEM
-    paths = [folder / "ca.pem", folder / "server.pem", folder / "server.key", folder / "other.pem"]
-    paths[0].write_bytes(ca_cert.public_bytes(pem))
-    paths[1].write_bytes(cert.public_bytes(pem))
-    paths[2].write_bytes(
-        key.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    )
-    paths[2].chmod(0o600)
-    paths[3].write_bytes(other_cert.public_bytes(pem))
-    return paths[0], paths[1], paths[2], paths[3]
-
-
-def _ca(name: str) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
-    key = ec.generate_private_key(ec.SECP256R1())
-    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
-    now = datetime.datetime.now(datetime.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(subject)
-        .issuer_name(subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=5))
-        .not_valid_after(now + datetime.timedelta(days=1))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=True,
-                content_commitment=False,
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=True,
-                crl_sign=True,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
-        )
-        .sign(key, hashes.SHA256())
-    )
-    return key, cert
