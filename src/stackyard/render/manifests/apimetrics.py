@@ -25,9 +25,9 @@ from stackyard.render.apis import ResolvedApi, apis_on, resolved_apis
 from stackyard.render.context import RenderContext
 from stackyard.render.manifests.base import AFTER_CHART, Placed, in_wave
 from stackyard.render.manifests.dashboards import (
-    DASHBOARDS_CAPABILITY,
     dashboard_configmap,
     dashboard_model,
+    placed_where_grafana_runs,
     timeseries_panel,
 )
 from stackyard.render.manifests.traffic import SCRAPER_CAPABILITIES
@@ -104,17 +104,13 @@ def apimetrics_manifests(context: RenderContext, cluster: ClusterPlan) -> Iterab
     apis = [api for api in resolved_apis(context) if api.clusters]
     if not apis:
         return
-    for planned in cluster.components:
-        if DASHBOARDS_CAPABILITY in planned.component.provides:
-            namespace = planned.component.namespace
-            maps = [
-                dashboard_configmap(
-                    f"dashboard-api-{api.name}",
-                    namespace,
-                    {},
-                    f"api-{api.name}.json",
-                    dashboard(api),
-                )
-                for api in apis
-            ]
-            yield Placed(planned.name, "api-dashboards.yaml", maps)
+    yield from placed_where_grafana_runs(
+        cluster,
+        "api-dashboards.yaml",
+        lambda namespace: [
+            dashboard_configmap(
+                f"dashboard-api-{api.name}", namespace, {}, f"api-{api.name}.json", dashboard(api)
+            )
+            for api in apis
+        ],
+    )

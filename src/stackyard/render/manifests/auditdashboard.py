@@ -28,10 +28,10 @@ from stackyard.render.auditlog import JOB, audit_log
 from stackyard.render.context import LABEL_PREFIX, RenderContext
 from stackyard.render.manifests.base import Placed
 from stackyard.render.manifests.dashboards import (
-    DASHBOARDS_CAPABILITY,
     dashboard_configmap,
     dashboard_model,
     grid_position,
+    placed_where_grafana_runs,
 )
 from stackyard.render.tree import Manifest
 
@@ -149,13 +149,13 @@ def audit_dashboard_manifests(context: RenderContext, cluster: ClusterPlan) -> I
         ),
         None,
     )
-    for planned in cluster.components:
-        if DASHBOARDS_CAPABILITY in planned.component.provides:
-            configmap = dashboard_configmap(
-                "dashboard-api-audit",
-                planned.component.namespace,
-                {f"{LABEL_PREFIX}/platform": context.platform.name},
-                "api-audit.json",
-                dashboard(keycloak),
+    labels = {f"{LABEL_PREFIX}/platform": context.platform.name}
+    yield from placed_where_grafana_runs(
+        cluster,
+        "audit-dashboard.yaml",
+        lambda namespace: [
+            dashboard_configmap(
+                "dashboard-api-audit", namespace, labels, "api-audit.json", dashboard(keycloak)
             )
-            yield Placed(planned.name, "audit-dashboard.yaml", [configmap])
+        ],
+    )

@@ -9,8 +9,10 @@ with a data source variable first, delivered as a ConfigMap labelled
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 
+from stackyard.plan import ClusterPlan
+from stackyard.render.manifests.base import Placed
 from stackyard.render.tree import Manifest
 
 DASHBOARDS_CAPABILITY = "dashboards"
@@ -91,3 +93,16 @@ def dashboard_configmap(
         },
         "data": {file: json.dumps(model, indent=2, sort_keys=True) + "\n"},
     }
+
+
+def placed_where_grafana_runs(
+    cluster: ClusterPlan, file: str, configmaps: Callable[[str], list[Manifest]]
+) -> Iterator[Placed]:
+    """``configmaps(namespace)`` in ``file`` for each dashboard loader on ``cluster``.
+
+    A loader is a component that provides ``dashboards`` (Grafana); the ConfigMaps go in
+    its namespace, where its sidecar looks.
+    """
+    for planned in cluster.components:
+        if DASHBOARDS_CAPABILITY in planned.component.provides:
+            yield Placed(planned.name, file, configmaps(planned.component.namespace))

@@ -26,9 +26,9 @@ from stackyard.plan import ClusterPlan
 from stackyard.render.context import LABEL_PREFIX, RenderContext
 from stackyard.render.manifests.base import Placed
 from stackyard.render.manifests.dashboards import (
-    DASHBOARDS_CAPABILITY,
     dashboard_configmap,
     dashboard_model,
+    placed_where_grafana_runs,
     timeseries_panel,
 )
 from stackyard.render.meshmodel import declared_services, mesh_scope
@@ -116,13 +116,13 @@ def mesh_dashboard_manifests(context: RenderContext, cluster: ClusterPlan) -> It
     )
     if not names:
         return
-    for planned in cluster.components:
-        if DASHBOARDS_CAPABILITY in planned.component.provides:
-            configmap = dashboard_configmap(
-                "dashboard-mesh-services",
-                planned.component.namespace,
-                {f"{LABEL_PREFIX}/platform": context.platform.name},
-                "mesh-services.json",
-                dashboard(names),
+    labels = {f"{LABEL_PREFIX}/platform": context.platform.name}
+    yield from placed_where_grafana_runs(
+        cluster,
+        "mesh-dashboard.yaml",
+        lambda namespace: [
+            dashboard_configmap(
+                "dashboard-mesh-services", namespace, labels, "mesh-services.json", dashboard(names)
             )
-            yield Placed(planned.name, "mesh-dashboard.yaml", [configmap])
+        ],
+    )
