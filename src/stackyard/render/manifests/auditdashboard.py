@@ -140,15 +140,8 @@ def audit_dashboard_manifests(context: RenderContext, cluster: ClusterPlan) -> I
     """The dashboard where Grafana runs, when the spec asks for an audit log."""
     if audit_log(context) is None:
         return
-    keycloak = next(
-        (
-            planned.component.namespace
-            for other in context.plan.clusters
-            for planned in other.components
-            if planned.name == KEYCLOAK
-        ),
-        None,
-    )
+    # Keycloak's namespace, for its login-error panel, where some cluster runs it.
+    keycloak = context.component(KEYCLOAK).namespace if context.clusters_running(KEYCLOAK) else None
     labels = {f"{LABEL_PREFIX}/platform": context.platform.name}
     yield from placed_where_grafana_runs(
         cluster,
