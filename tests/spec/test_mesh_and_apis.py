@@ -10,6 +10,7 @@ import pytest
 
 from stackyard.errors import Problem, SpecError
 from stackyard.spec import LoadedSpec, load_spec, load_spec_text
+from stackyard.spec.openapi import openapi_validators
 from tests.hostile.specials import make_fifo
 
 DATA = Path(__file__).parent / "data"
@@ -235,6 +236,28 @@ def test_an_invalid_openapi_document_is_refused_with_the_validator_message(
     (problem,) = problems(folder)
     assert problem.field == "apis[0].openapi"
     assert message in problem.message, problem.message
+
+
+@pytest.mark.parametrize("version", ["3.0.3", "3.1.0", "3.2.0"])
+@pytest.mark.parametrize("backend", ["auto", "jsonschema-rs"])
+def test_openapi_documents_are_checked_by_jsonschema_even_with_jsonschema_rs_installed(
+    monkeypatch: pytest.MonkeyPatch, version: str, backend: str
+) -> None:
+    """openapi-spec-validator checks with jsonschema-rs whenever it can import it.
+
+    Where it can, its messages read '"version" is a required property' followed by the
+    schema and the whole document, which is not what Stackyard shows; the validators pin
+    jsonschema whatever the library's environment variable says.
+    """
+    monkeypatch.setenv("OPENAPI_SPEC_VALIDATOR_SCHEMA_VALIDATOR_BACKEND", backend)
+    openapi_validators.cache_clear()
+    try:
+        validator = openapi_validators()[version.rsplit(".", 1)[0]]
+        document = {"openapi": version, "info": {"title": "T"}, "paths": {}}
+        messages = [error.message for error in validator(document).iter_errors()]
+    finally:
+        openapi_validators.cache_clear()
+    assert messages == ["'version' is a required property"]
 
 
 def test_a_spec_given_as_text_cannot_name_openapi_files() -> None:

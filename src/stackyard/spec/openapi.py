@@ -185,19 +185,28 @@ def openapi_validators() -> dict[str, Any]:
 
     Without a resolver no file or URL is ever opened, even through a ``$id`` that would
     rebase a local reference elsewhere. Imported on first use: only specs with APIs pay.
+
+    The document is checked against the OpenAPI schema by jsonschema, always: left to
+    itself, openapi-spec-validator switches to jsonschema-rs whenever that package is
+    importable (or its environment variable asks for it), and jsonschema-rs words every
+    message differently (double quotes, the schema and the whole instance appended).
     """
+    from jsonschema.validators import validator_for
     from openapi_spec_validator import (
         OpenAPIV30SpecValidator,
         OpenAPIV31SpecValidator,
         OpenAPIV32SpecValidator,
     )
+    from openapi_spec_validator.schemas import schema_v30, schema_v31, schema_v32
 
     classes = {
-        "3.0": OpenAPIV30SpecValidator,
-        "3.1": OpenAPIV31SpecValidator,
-        "3.2": OpenAPIV32SpecValidator,
+        "3.0": (OpenAPIV30SpecValidator, schema_v30),
+        "3.1": (OpenAPIV31SpecValidator, schema_v31),
+        "3.2": (OpenAPIV32SpecValidator, schema_v32),
     }
-    return {
-        version: type(f"Local{cls.__name__}", (cls,), {"resolver_handlers": {}})
-        for version, cls in classes.items()
-    }
+    validators = {}
+    for version, (cls, proxy) in classes.items():
+        schema = dict(proxy)
+        namespace = {"resolver_handlers": {}, "schema_validator": validator_for(schema)(schema)}
+        validators[version] = type(f"Local{cls.__name__}", (cls,), namespace)
+    return validators
