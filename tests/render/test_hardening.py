@@ -282,3 +282,128 @@ def test_the_shipped_examples_carry_their_hardening(rendered: dict[str, Rendered
 def test_no_hardening_renders_no_hardening_file() -> None:
     tree = render_text(spec("aws-enterprise"))
     assert not any("audit" in p or "cis-host" in p or "pss" in p for p in tree.files)
+
+
+# --- the KMS v2 plugin as a static Pod ------------------------------------------------------
+
+
+def _plugin_command(pod: dict[str, Any]) -> dict[str, str]:
+    [container] = pod["spec"]["containers"]
+    flags = [a.lstrip("-") for a in container["command"][1:]]
+    return dict(f.split("=", 1) if "=" in f else (f, "") for f in flags)
+
+
+def _host_paths(pod: dict[str, Any]) -> dict[str, str]:
+    return {v["name"]: v["hostPath"]["path"] for v in pod["spec"]["volumes"]}
+
+
+@pytest.mark.parametrize(
+    ("snippet", "socket_flag"), [(KMS, "socket"), (AWS_KMS, "listen")], ids=["vault", "aws"]
+)
+def test_rke2_runs_the_kms_plugin_where_the_kubelet_reads_static_pods(
+    snippet: str, socket_flag: str
+) -> None:
+    tree = render_text(spec("aws-enterprise", snippet))
+    path = "nodes/prod/rke2/agent/pod-manifests/kms-plugin.yaml"
+    [pod] = tree.documents(path)
+    assert "/var/lib/rancher/rke2/agent/pod-manifests/" in tree.files[path]
+    row = (
+        "| `rke2/agent/pod-manifests/kms-plugin.yaml` | `"
+        + "/var/lib/rancher/rke2/agent/pod-manifests/`"
+    )
+    assert row in tree.files["nodes/prod/README.md"]
+    # The plugin listens on exactly the socket the API server is told to call, in a host
+    # folder that is mounted into the API server's pod too.
+    [config] = tree.documents("nodes/prod/rke2/encryption-config.yaml")
+    endpoint = config["resources"][0]["providers"][0]["kms"]["endpoint"]
+    listen = _plugin_command(pod)[socket_flag]
+    assert endpoint.removeprefix("unix://") == listen.removeprefix("unix://")
+    socket_dir = listen.removeprefix("unix://").rsplit("/", 1)[0]
+    [container] = pod["spec"]["containers"]
+    mounted = {m["mountPath"] for m in container["volumeMounts"]}
+    assert socket_dir in set(_host_paths(pod).values()) and socket_dir in mounted
+    [server] = tree.documents("nodes/prod/rke2/config.yaml")
+    assert f"{socket_dir}:{socket_dir}" in server["kube-apiserver-extra-mount"]
+    spec_ = pod["spec"]
+    assert spec_["priorityClassName"] == "system-node-critical" and spec_["hostNetwork"] is True
+    assert pod["metadata"]["namespace"] == "kube-system"
+    assert (
+        container["resources"]["requests"]["cpu"] and container["resources"]["requests"]["memory"]
+    )
+    assert "livenessProbe" in container and "readinessProbe" in container
+    image = container["image"]
+    assert re.search(r":v\d+\.\d+\.\d+$", image), image  # pinned by version, never latest
+
+
+def test_the_kms_plugin_pod_passes_the_kubernetes_schema_and_a_planted_fault_fails() -> None:
+    tree = render_text(spec("aws-enterprise", AWS_KMS))
+    text = tree.files["nodes/prod/rke2/agent/pod-manifests/kms-plugin.yaml"]
+    [document] = load_yaml_documents(text, "kms-plugin.yaml")
+    assert check_object(document, "1.35") == (True, [])
+    broken = text.replace("priorityClassName:", "priorityClass:")
+    [document] = load_yaml_documents(broken, "kms-plugin.yaml")
+    checked, findings = check_object(document, "1.35")
+    assert checked and findings
+    line = broken.splitlines().index("  priorityClass: system-node-critical") + 1
+    assert any(f.location.line == line and "priorityClass" in f.message for f in findings)
+
+
+def test_the_aws_plugin_uses_the_spec_key_and_the_cluster_region() -> None:
+    tree = render_text(spec("aws-enterprise", AWS_KMS))
+    [pod] = tree.documents("nodes/prod/rke2/agent/pod-manifests/kms-plugin.yaml")
+    flags = _plugin_command(pod)
+    assert flags["key"] == "alias/k8s"
+    assert flags["region"] == "ap-northeast-2"  # the example's aws.region
+    assert flags["health-kms-version"] == "v2"
+    readme = tree.files["nodes/prod/README.md"]
+    assert "aws kms enable-key-rotation" in readme and "kms:Decrypt" in readme
+
+
+def test_the_vault_plugin_authenticates_with_files_on_the_node_never_a_token() -> None:
+    tree = render_text(spec("aws-enterprise", KMS))
+    [pod] = tree.documents("nodes/prod/rke2/agent/pod-manifests/kms-plugin.yaml")
+    flags = _plugin_command(pod)
+    assert flags["auth-method"] == "cert"
+    assert flags["transit-key"] == "kubernetes-secrets"
+    assert flags["vault-address"] == f"https://vault.{tree.plan.spec.platform.domain}"
+    assert "disable-v1" in flags
+    assert not any(k in flags for k in ("token", "approle-secret-id", "userpass-password"))
+    [container] = pod["spec"]["containers"]
+    assert "env" not in container
+    credentials = {flags[k].rsplit("/", 1)[0] for k in ("cert-file", "cert-key", "vault-ca-cert")}
+    [folder] = credentials
+    read_only = {m["mountPath"] for m in container["volumeMounts"] if m["readOnly"]}
+    assert folder in read_only and folder in _host_paths(pod).values()
+    readme = tree.files["nodes/prod/README.md"]
+    assert "vault auth enable cert" in readme
+    assert "auto_rotate_period=90d" in readme
+
+
+def test_kubeadm_writes_the_kms_plugin_into_the_manifests_folder_before_kubeadm() -> None:
+    tree = render_text(spec("local-multicluster", KMS))
+    control_plane = cloud_init(tree, "app1", "app1-cp")
+    files = written(control_plane)
+    [pod] = docs(files["/etc/kubernetes/manifests/kms-plugin.yaml"])
+    assert pod == tree.documents("nodes/app1/kubeadm/manifests/kms-plugin.yaml")[0]
+    init, cluster_config, *_ = tree.documents("nodes/app1/kubeadm/init-config.yaml")
+    # kubeadm refuses a non-empty manifests folder unless told otherwise.
+    assert init["nodeRegistration"]["ignorePreflightErrors"] == [
+        "DirAvailable--etc-kubernetes-manifests"
+    ]
+    mounted = {v["hostPath"] for v in cluster_config["apiServer"]["extraVolumes"]}
+    assert set(_host_paths(pod).values()) & mounted == {"/var/run/kmsplugin"}
+    # The credentials are placeholders the provisioning script fills in, base64.
+    entries = {f["path"]: f for f in control_plane["write_files"]}
+    cert = entries[_plugin_command(pod)["cert-file"]]
+    assert (cert["encoding"], cert["content"]) == ("b64", "${VAULT_KMS_CLIENT_CERT}")
+    assert "${VAULT_KMS_CLIENT_KEY}" in tree.files["nodes/app1/README.md"].split("envsubst")[1]
+    worker = written(cloud_init(tree, "app1", "app1-worker-0"))
+    assert "/etc/kubernetes/manifests/kms-plugin.yaml" not in worker
+    [join] = tree.documents("nodes/app1/kubeadm/join-config.yaml")
+    assert "ignorePreflightErrors" not in join["nodeRegistration"]
+
+
+def test_builtin_encryption_renders_no_plugin(local: Rendered, enterprise: Rendered) -> None:
+    assert not any("kms-plugin" in p for p in [*local.files, *enterprise.files])
+    init, *_ = local.documents("nodes/mgmt/kubeadm/init-config.yaml")
+    assert "ignorePreflightErrors" not in init["nodeRegistration"]

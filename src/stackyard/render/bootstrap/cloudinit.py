@@ -157,7 +157,7 @@ def user_data(
                 "permissions": "0600",
                 "content": dump_documents(documents),
             },
-            *node_files(context, node.control_plane),
+            *node_files(context, cluster, node.control_plane),
         ],
         "runcmd": runcmd,
     }

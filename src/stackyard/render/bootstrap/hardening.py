@@ -194,33 +194,3 @@ def kubelet_configuration() -> dict[str, Any]:
         "podPidsLimit": 4096,  # 4.2.13
         "protectKernelDefaults": True,  # the RKE2 CIS guide; sysctls set before kubeadm
     }
-
-
-def kms_readme(encryption: EncryptionAtRest) -> list[str]:
-    """How the KMS plugin runs and how its key rotates (shared with kubeadm's README)."""
-    rotation = encryption.keyRotation
-    transit_key = encryption.transit_key
-    if encryption.provider == "vault-kms":
-        lines = [
-            "- Secrets are encrypted at rest through KMS v2 with Vault's Transit engine",
-            f"  (key `{transit_key}`): run a Vault KMS v2 plugin (for example",
-            "  https://github.com/FalcoSuessgott/vault-kubernetes-kms) as a static pod on",
-            f"  every server, listening on `{KMS_SOCKET_DIR}/socket.sock`.",
-        ]
-        if rotation is not None:
-            lines.append(
-                f"  Rotation: `vault write transit/keys/{transit_key}/config "
-                f"auto_rotate_period={rotation}`."
-            )
-        return lines
-    lines = [
-        "- Secrets are encrypted at rest through KMS v2 with AWS KMS: run",
-        "  https://github.com/kubernetes-sigs/aws-encryption-provider as a static pod on",
-        f"  every server, listening on `{KMS_SOCKET_DIR}/socket.sock`,",
-        f"  with `--key={encryption.key}`.",
-    ]
-    if rotation is not None:
-        lines.append(
-            f"  Rotation: `aws kms enable-key-rotation --rotation-period-in-days` ({rotation})."
-        )
-    return lines

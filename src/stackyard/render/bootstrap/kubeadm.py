@@ -54,6 +54,8 @@ from stackyard.render.bootstrap.kubeadm_hardening import (
     kubeadm_hardening_files,
     kubeadm_hardening_readme,
     kubelet_documents,
+    preflight_ignores,
+    secret_placeholders,
     uses_encryption_key,
 )
 from stackyard.render.bootstrap.nodes import Node, cluster_nodes, control_plane_schedulable
@@ -128,7 +130,9 @@ def cluster_configuration(context: RenderContext, cluster: ClusterPlan) -> dict[
     return config
 
 
-def _node_registration(node: Node | None, control_plane: bool, schedulable: bool) -> dict[str, Any]:
+def _node_registration(
+    node: Node | None, control_plane: bool, schedulable: bool, ignores: list[str]
+) -> dict[str, Any]:
     registration: dict[str, Any] = {}
     if node is not None:
         registration["name"] = node.name
@@ -137,6 +141,8 @@ def _node_registration(node: Node | None, control_plane: bool, schedulable: bool
         registration["kubeletExtraArgs"] = _args([("node-ip", str(node.address))])
     if control_plane and schedulable:
         registration["taints"] = []
+    if control_plane and ignores:
+        registration["ignorePreflightErrors"] = ignores
     return registration
 
 
@@ -161,7 +167,10 @@ def init_configuration(
     if node is not None and node.address is not None:
         config["localAPIEndpoint"] = {"advertiseAddress": str(node.address), "bindPort": API_PORT}
     config["nodeRegistration"] = _node_registration(
-        node, control_plane=True, schedulable=control_plane_schedulable(cluster)
+        node,
+        control_plane=True,
+        schedulable=control_plane_schedulable(cluster),
+        ignores=preflight_ignores(context, cluster),
     )
     if skips_kube_proxy(context, cluster):
         config["skipPhases"] = [KUBE_PROXY_PHASE]
@@ -183,7 +192,10 @@ def join_configuration(
             }
         },
         "nodeRegistration": _node_registration(
-            node, control_plane, control_plane and control_plane_schedulable(cluster)
+            node,
+            control_plane,
+            control_plane and control_plane_schedulable(cluster),
+            preflight_ignores(context, cluster),
         ),
     }
     if control_plane:
@@ -381,7 +393,5 @@ def init_command(cluster: ClusterPlan, folder: str, file: str = "init-config.yam
 
 
 def _shell_format(context: RenderContext) -> str:
-    names = [*PLACEHOLDERS, "SSH_PUBLIC_KEY"]
-    if uses_encryption_key(context):
-        names.append("ENCRYPTION_KEY")
+    names = [*PLACEHOLDERS, "SSH_PUBLIC_KEY", *secret_placeholders(context)]
     return " ".join("${" + name + "}" for name in names)

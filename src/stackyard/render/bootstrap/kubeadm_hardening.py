@@ -38,9 +38,14 @@ from stackyard.render.bootstrap.hardening import (
     audit_policy,
     encryption_configuration,
     hardening,
-    kms_readme,
     kubelet_configuration,
     sysctl_text,
+)
+from stackyard.render.bootstrap.kms_plugin import (
+    kms_plugin_pod,
+    kms_plugin_readme,
+    vault_credential_files,
+    vault_credential_placeholders,
 )
 from stackyard.render.context import RenderContext
 from stackyard.render.yamlout import dump_documents
@@ -58,6 +63,12 @@ CIS_PERMISSIONS = (
     "chmod 600 /var/lib/kubelet/config.yaml",
 )
 WORKER_PERMISSIONS = ("chmod 600 /var/lib/kubelet/config.yaml",)
+STATIC_PODS = "/etc/kubernetes/manifests"
+KMS_PLUGIN = f"{STATIC_PODS}/kms-plugin.yaml"
+KMS_PLUGIN_FILE = "kubeadm/manifests/kms-plugin.yaml"
+# kubeadm init and join refuse a non-empty manifests folder; the KMS plugin must be there
+# first, because the API server kubeadm starts cannot serve Secrets without it.
+MANIFESTS_PREFLIGHT = "DirAvailable--etc-kubernetes-manifests"
 
 
 def _volume(name: str, host: str, read_only: bool, path_type: str) -> dict[str, Any]:
@@ -107,7 +118,14 @@ def kubelet_documents(context: RenderContext) -> list[dict[str, Any]]:
     return [kubelet_configuration()] if context.platform.cis else []
 
 
-def node_files(context: RenderContext, control_plane: bool) -> list[dict[str, Any]]:
+def preflight_ignores(context: RenderContext, cluster: ClusterPlan) -> list[str]:
+    """Preflight errors a control-plane node's kubeadm must ignore (the KMS plugin's Pod)."""
+    return [MANIFESTS_PREFLIGHT] if kms_plugin_pod(context, cluster) is not None else []
+
+
+def node_files(
+    context: RenderContext, cluster: ClusterPlan, control_plane: bool
+) -> list[dict[str, Any]]:
     """cloud-init ``write_files`` entries a node needs for ``hardening``."""
     spec = hardening(context)
     if spec is None:
@@ -128,6 +146,12 @@ def node_files(context: RenderContext, control_plane: bool) -> list[dict[str, An
                 "content": dump_documents([encryption_configuration(spec.encryptionAtRest)]),
             },
         ]
+        plugin = kms_plugin_pod(context, cluster)
+        if plugin is not None:
+            files.append(
+                {"path": KMS_PLUGIN, "permissions": "0600", "content": dump_documents([plugin])}
+            )
+            files += vault_credential_files(context)
     return files
 
 
@@ -143,7 +167,7 @@ def kubeadm_hardening_files(context: RenderContext, cluster: ClusterPlan) -> lis
     spec = hardening(context)
     if spec is None:
         return []
-    return [
+    files = [
         yaml_file(
             "kubeadm/audit-policy.yaml",
             [audit_policy(spec.audit)],
@@ -159,6 +183,26 @@ def kubeadm_hardening_files(context: RenderContext, cluster: ClusterPlan) -> lis
             ),
         ),
     ]
+    plugin = kms_plugin_pod(context, cluster)
+    if plugin is not None:
+        files.append(
+            yaml_file(
+                KMS_PLUGIN_FILE,
+                [plugin],
+                header(
+                    cluster,
+                    f"Static Pod: install as {KMS_PLUGIN} (mode 0600) on every control-plane"
+                    " node, before kubeadm init or join.",
+                ),
+            )
+        )
+    return files
+
+
+def secret_placeholders(context: RenderContext) -> list[str]:
+    """Placeholders of ``hardening`` secrets in the node files, besides the join credentials."""
+    names = ["ENCRYPTION_KEY"] if uses_encryption_key(context) else []
+    return names + vault_credential_placeholders(context)
 
 
 def uses_encryption_key(context: RenderContext) -> bool:
@@ -203,7 +247,18 @@ def kubeadm_hardening_readme(context: RenderContext) -> list[str]:
                 "  (https://kubernetes.io/docs/tasks/administer-cluster/encrypt-data/).",
             ]
     else:
-        lines += kms_readme(encryption)
+        lines += kms_plugin_readme(context, KMS_PLUGIN_FILE)
+        if local and vault_credential_placeholders(context):
+            lines.append(
+                "  The user-data writes those three files from `"
+                + "`, `".join("${" + n + "}" for n in vault_credential_placeholders(context))
+                + "`: each the base64 of its file (`base64 -w0 client.crt`)."
+            )
+        if not local:
+            lines.append(
+                f"  Install it as `{KMS_PLUGIN}`; kubeadm is told to accept the non-empty folder"
+                f" (`{MANIFESTS_PREFLIGHT}`)."
+            )
     if context.platform.cis:
         lines += [
             f"- CIS: kernel parameters in `{CIS_SYSCTL_FILE}` on every node (the kubelet's",

@@ -75,6 +75,7 @@ from stackyard.render.bootstrap.rke2_hardening import (
     rke2_hardening_files,
     rke2_hardening_options,
     rke2_hardening_readme,
+    rke2_hardening_table,
 )
 from stackyard.render.context import RenderContext
 from stackyard.render.etcd_schedule import SnapshotSchedule, snapshot_schedule
@@ -344,6 +345,7 @@ def rke2_readme(context: RenderContext, cluster: ClusterPlan) -> str:
             "| `rke2/server/manifests/*.yaml` | `/var/lib/rancher/rke2/server/manifests/` "
             "| every server |"
         )
+    lines += rke2_hardening_table(context, cluster)
     if cluster.has(CCM):
         lines.append("| `rke2/aws-provider-id.sh` | run once before RKE2 starts | every node |")
     lines += ["", "## Nodes", "", "| node | pool | role | address |", "|---|---|---|---|"]

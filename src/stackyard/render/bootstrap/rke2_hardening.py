@@ -36,10 +36,10 @@ from stackyard.render.bootstrap.hardening import (
     audit_policy,
     encryption_configuration,
     hardening,
-    kms_readme,
     pod_security_configuration,
     sysctl_text,
 )
+from stackyard.render.bootstrap.kms_plugin import kms_plugin_pod, kms_plugin_readme
 from stackyard.render.context import RenderContext
 
 CONFIG_DIR = "/etc/rancher/rke2"
@@ -47,6 +47,8 @@ AUDIT_POLICY = f"{CONFIG_DIR}/audit-policy.yaml"
 AUDIT_LOG = RKE2_AUDIT_LOG
 ENCRYPTION_CONFIG = f"{CONFIG_DIR}/encryption-config.yaml"
 POD_SECURITY_CONFIG = f"{CONFIG_DIR}/stackyard-pss.yaml"
+STATIC_PODS = "/var/lib/rancher/rke2/agent/pod-manifests"
+KMS_PLUGIN_FILE = "rke2/agent/pod-manifests/kms-plugin.yaml"
 
 
 def rke2_hardening_options(context: RenderContext) -> tuple[dict[str, Any], list[str]]:
@@ -109,6 +111,15 @@ def rke2_hardening_files(context: RenderContext, cluster: ClusterPlan) -> list[N
                 header(cluster, f"Install as {ENCRYPTION_CONFIG} (mode 0600) on every server."),
             )
         )
+    plugin = kms_plugin_pod(context, cluster)
+    if plugin is not None:
+        files.append(
+            yaml_file(
+                KMS_PLUGIN_FILE,
+                [plugin],
+                header(cluster, f"Static Pod: install in {STATIC_PODS}/ on every server."),
+            )
+        )
     if context.platform.cis:
         files.append(
             yaml_file(
@@ -127,6 +138,13 @@ def rke2_hardening_files(context: RenderContext, cluster: ClusterPlan) -> list[N
             )
         )
     return files
+
+
+def rke2_hardening_table(context: RenderContext, cluster: ClusterPlan) -> list[str]:
+    """README file table rows for the hardening files installed outside ``config.yaml``."""
+    if kms_plugin_pod(context, cluster) is None:
+        return []
+    return [f"| `{KMS_PLUGIN_FILE}` | `{STATIC_PODS}/` | every server |"]
 
 
 def rke2_hardening_readme(context: RenderContext) -> list[str]:
@@ -156,7 +174,7 @@ def rke2_hardening_readme(context: RenderContext) -> list[str]:
                 "  server, then restart `rke2-server` on each server in turn.",
             ]
     else:
-        lines += kms_readme(encryption)
+        lines += kms_plugin_readme(context, KMS_PLUGIN_FILE)
         lines.append(
             f"  Install `rke2/encryption-config.yaml` as `{ENCRYPTION_CONFIG}` (mode 0600)."
         )
