@@ -63,6 +63,15 @@ def _list_members(removed: str, added: str) -> Judge:
     return judge
 
 
+_MFA_REACH = {"none": 0, "admins": 1, "everyone": 2}
+
+
+def _mfa_required(old: Any, new: Any, owner: Any) -> tuple[bool, str]:
+    if _MFA_REACH.get(str(new), 0) > _MFA_REACH.get(str(old), 0):
+        return False, "more people set up a second factor at their next sign-in"
+    return False, "fewer people are asked for a second factor (a weaker sign-in, no outage)"
+
+
 def _policy_mode(old: Any, new: Any, owner: Any) -> tuple[bool, str]:
     if new == "enforce":
         return True, "Kyverno starts refusing pods and changes that break a policy"
@@ -348,6 +357,92 @@ RULES: tuple[Rule, ...] = (
         disrupts(
             "the group search changes: groups it no longer finds take their members' "
             "access with them"
+        ),
+    ),
+    # The second factor, groups and their roles, applications beyond the platform's own.
+    Rule(
+        "identity.mfa",
+        _added_or_removed(
+            "the people the policy covers set up a second factor at their next sign-in",
+            "sign-in no longer asks for a second factor: a password alone opens every tool",
+        ),
+    ),
+    Rule(
+        "identity.mfa.methods",
+        _list_members(
+            "people who set up only a method that goes must set up another at their next sign-in",
+            "another second factor is offered",
+        ),
+    ),
+    Rule("identity.mfa.required", _mfa_required),
+    Rule(
+        "identity.groups[*]",
+        _added_or_removed(
+            "the group's members get its role",
+            "the group's members lose its role's permissions at the next sync",
+        ),
+    ),
+    Rule(
+        "identity.groups[*].role",
+        disrupts("the group's members lose the old role's permissions for the new one's"),
+    ),
+    Rule(
+        "identity.groups[*].tenant",
+        disrupts("the group's members lose their access to the old tenant's namespaces"),
+    ),
+    Rule(
+        "identity.groups[*].clusters",
+        _list_members(
+            "the group's members lose the role on the clusters that go",
+            "the group's members get the role on more clusters",
+        ),
+    ),
+    Rule(
+        "identity.groups[*].directory",
+        disrupts(
+            "the group's members come from elsewhere: people who are not in the new source "
+            "lose the role"
+        ),
+    ),
+    Rule(
+        "identity.samlProviders[*]",
+        _added_or_removed(
+            "a SAML client is created for the provider",
+            "the provider's SAML client is deleted: nobody can sign in to it",
+        ),
+    ),
+    Rule(
+        "identity.samlProviders[*].entityId",
+        disrupts("the client's id changes: the provider must be set up with the new entity ID"),
+    ),
+    Rule("identity.samlProviders[*].acsUrl", calm("assertions are posted to the new address")),
+    Rule(
+        "identity.samlProviders[*].nameIdFormat",
+        disrupts("the subject's NameID changes: the provider may not match existing accounts"),
+    ),
+    Rule(
+        "identity.samlProviders[*].signAssertions",
+        calm("the provider must accept assertions signed the new way (check its settings)"),
+    ),
+    Rule(
+        "identity.oidcClients[*]",
+        _added_or_removed(
+            "a client is created for the application",
+            "the application's client is deleted: its tokens are refused",
+        ),
+    ),
+    Rule(
+        "identity.oidcClients[*].redirectUris",
+        _list_members(
+            "sign-ins that return to a removed redirect URI are refused",
+            "Keycloak may send people back to another address",
+        ),
+    ),
+    Rule(
+        "identity.oidcClients[*].public",
+        disrupts(
+            "the client changes between public and confidential: the application must "
+            "change its sign-in settings (secret or PKCE) with it"
         ),
     ),
     # Hardening. hardening.cis is judged in plan.diff with the edition (auto: Enterprise).

@@ -62,6 +62,8 @@ def coherence_problems(platform: Platform, document: LocatedDocument) -> list[Pr
     problems += _service_problems(platform, document)
     problems += _api_problems(platform, document)
     problems += _directory_problems(platform, document)
+    problems += _group_problems(platform, document)
+    problems += _application_problems(platform, document)
     return problems
 
 
@@ -219,4 +221,105 @@ def _directory_problems(platform: Platform, document: LocatedDocument) -> list[P
                 )
             )
         seen.setdefault(directory.name, index)
+    return problems
+
+
+def _group_problems(platform: Platform, document: LocatedDocument) -> list[Problem]:
+    """Each group's directory, tenant and clusters are declared; each name is given once."""
+    problems: list[Problem] = []
+    identity = platform.identity
+    directories = [d.name for d in identity.directories]
+    clusters = [c.name for c in platform.clusters]
+    seen: dict[str, int] = {}
+    for index, group in enumerate(identity.groups):
+        at = ("identity", "groups", index)
+        if group.name in seen:
+            problems.append(
+                _problem(
+                    document,
+                    (*at, "name"),
+                    f"group {group.name!r} is already mapped by identity.groups[{seen[group.name]}]",
+                    "a group grants one role: use another group for another role or tenant",
+                )
+            )
+        seen.setdefault(group.name, index)
+        directory = identity.directory(group.directory) if group.directory else None
+        if group.directory is not None and directory is None:
+            problems.append(
+                _problem(
+                    document,
+                    (*at, "directory"),
+                    f"unknown directory {group.directory!r}",
+                    _choices(directories, "directories")
+                    + "; leave directory out for a group kept in Keycloak",
+                )
+            )
+        elif directory is not None and directory.groups is None:
+            problems.append(
+                _problem(
+                    document,
+                    (*at, "directory"),
+                    f"directory {directory.name!r} has no group search, so no group is read "
+                    "from it",
+                    f"add groups: {{baseDN: ...}} to directory {directory.name!r}, or leave "
+                    "directory out for a group kept in Keycloak",
+                )
+            )
+        tenant = platform.tenant(group.tenant) if group.tenant else None
+        if group.tenant is not None and tenant is None:
+            problems.append(
+                _problem(
+                    document,
+                    (*at, "tenant"),
+                    f"unknown tenant {group.tenant!r}",
+                    _choices([t.name for t in platform.tenants], "tenants"),
+                )
+            )
+        allowed = tenant.clusters if tenant is not None else clusters
+        for c_index, name in enumerate(group.clusters or []):
+            if name not in clusters:
+                message, hint = f"unknown cluster {name!r}", _choices(clusters, "clusters")
+            elif name not in allowed and tenant is not None:
+                message = f"tenant {tenant.name!r} does not run on cluster {name!r}"
+                hint = _choices(list(tenant.clusters), f"{tenant.name}'s clusters")
+            else:
+                continue
+            problems.append(_problem(document, (*at, "clusters", c_index), message, hint))
+    return problems
+
+
+def _application_problems(platform: Platform, document: LocatedDocument) -> list[Problem]:
+    """SAML providers and OIDC clients: one name each across both lists, one entity ID each."""
+    problems: list[Problem] = []
+    identity = platform.identity
+    seen: dict[str, str] = {}
+    entity_ids: dict[str, str] = {}
+    items = [("samlProviders", i, p.name) for i, p in enumerate(identity.samlProviders)] + [
+        ("oidcClients", i, c.name) for i, c in enumerate(identity.oidcClients)
+    ]
+    for key, index, name in items:
+        where = f"identity.{key}[{index}]"
+        if name in seen:
+            problems.append(
+                _problem(
+                    document,
+                    ("identity", key, index, "name"),
+                    f"application name {name!r} is already used by {seen[name]}",
+                    "every SAML provider and OIDC client needs its own name",
+                )
+            )
+        seen.setdefault(name, where)
+    for index, provider in enumerate(identity.samlProviders):
+        where = f"identity.samlProviders[{index}]"
+        if provider.entityId in entity_ids:
+            problems.append(
+                _problem(
+                    document,
+                    ("identity", "samlProviders", index, "entityId"),
+                    f"entity ID {provider.entityId!r} is already used by "
+                    f"{entity_ids[provider.entityId]}",
+                    "every SAML provider has its own entity ID (Keycloak's client id)",
+                )
+            )
+        entity_ids.setdefault(provider.entityId, where)
     return problems

@@ -484,8 +484,9 @@ class Platform(_Spec):
     identity: Identity = Field(
         default_factory=Identity,
         description=(
-            "People and their access: the company directories for Keycloak to federate "
-            "(checked by identity check; not rendered yet)."
+            "People and their access: company directories for Keycloak to federate, the "
+            "second factor, groups and their roles, and applications beyond the platform's "
+            "own."
         ),
     )
     hardening: Hardening | None = Field(
