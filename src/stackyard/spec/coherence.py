@@ -238,7 +238,8 @@ def _group_problems(platform: Platform, document: LocatedDocument) -> list[Probl
                 _problem(
                     document,
                     (*at, "name"),
-                    f"group {group.name!r} is already mapped by identity.groups[{seen[group.name]}]",
+                    f"group {group.name!r} is already mapped by "
+                    f"identity.groups[{seen[group.name]}]",
                     "a group grants one role: use another group for another role or tenant",
                 )
             )
