@@ -100,6 +100,7 @@ class Upstream:
 _ENVOY_GATEWAY = ("envoyproxy/gateway", "v1.9.0", "39763b1c07ec30a5526fe70434a2cfe4181de642")
 _ENVOY_CRDS = "charts/gateway-helm/charts/crds/crds/generated/gateway.envoyproxy.io_"
 _ISTIO = ("istio/istio", "1.30.3", "56df41f63e513f834c9a3af33d8aed82d1d961f2")
+_TELEPORT_CRDS = "examples/chart/teleport-cluster/charts/teleport-operator/operator-crds/"
 
 # CRDs of projects ../shared/crds lacks. Envoy Gateway's are the plain files its chart's
 # `crds` subchart installs (the gateway-crds-helm copies are wrapped in Helm conditions).
@@ -127,6 +128,23 @@ UPSTREAM_CRDS = (
         "v2.29.0",
         "c8bd73c2b242930b43de32ef5dff2ef01925f5d2",
         ("crd-docs/crd/kiali.io_kialis.yaml",),
+    ),
+    # The Teleport operator's roles (v7) and OIDC connectors, as the teleport-cluster chart
+    # installs them (operator-crds/), for the roles and connector render writes from
+    # identity.groups. The repository is over the fetch limit and no release tag of these
+    # copies is known: each file is pinned at the commit it was read at, fetched alone.
+    *(
+        Upstream(
+            "teleport",
+            "gravitational/teleport",
+            "",
+            commit,
+            (f"{_TELEPORT_CRDS}resources.teleport.dev_{name}.yaml",),
+        )
+        for name, commit in (
+            ("rolesv7", "00d0ff93cf0d54c2fcf17994cfe59ff571f6e6dc"),
+            ("oidcconnectors", "0cc8aaf34c370ad0a363c0a1f6f9031ea226bbb5"),
+        )
     ),
 )
 
@@ -946,7 +964,11 @@ def build_crds(
     previous = _previous(out, "crds/index.json") or {}
     for upstream in UPSTREAM_CRDS:
         if extra is None:
-            kept = {k: e for k, e in previous.items() if e.get("project") == upstream.project}
+            kept = {
+                k: e
+                for k, e in previous.items()
+                if e.get("project") == upstream.project and e.get("source") in upstream.paths
+            }
             if not kept:
                 message = f"{upstream.project} CRDs not built yet; rerun with --extra-sources"
                 raise SystemExit(message)

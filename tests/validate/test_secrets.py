@@ -46,6 +46,7 @@ def errors(root: Path) -> list[tuple[str, int]]:
         "SECRET_KEY: minio123",
         "clientSecret: s3cr3t-value",
         "client-secret: s3cr3t-value",
+        "client_secret: secret://s3cr3t value with spaces",  # no Secret/key reference
         "token: abc123",
         '"accessKey": "minio"',
     ],
@@ -113,6 +114,7 @@ token: "${GRAFANA_TOKEN}"
 apiKey: "$(API_KEY)"
 clientSecret: "{{ .Values.oidc.secret }}"
 clientSecret: $oidc.keycloak.clientSecret
+client_secret: secret://teleport-oidc/client-secret
 secretKey: <your-secret-key>
 passwordFile: /etc/secrets/password
 envFromSecret: grafana-env

@@ -286,6 +286,11 @@ class OidcClient(_Strict):
         min_length=1,
         description="The application's documented OIDC redirect endpoints, e.g. /auth/callback.",
     )
+    groupRoles: dict[str, str] = Field(
+        default_factory=dict,
+        description="Groups of the token's groups claim its values map to its own roles "
+        "(group: role), e.g. Argo CD's policy line for platform-admins.",
+    )
 
     @model_validator(mode="after")
     def _paths(self) -> OidcClient:
@@ -321,6 +326,7 @@ SecretNeeded = Literal[
     "without-vault",
     "enterprise",
     "metrics-store-elsewhere",
+    "with-keycloak-groups",
 ]
 
 

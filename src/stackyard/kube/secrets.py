@@ -101,7 +101,12 @@ _SECRET_LIKE_KEY = re.compile(r"(.key|salt|seed|hmac|signing|cookie|session|encr
 _REFERENCE_KEY = re.compile(
     r"(^existing|secretname|secretref|keyref|(name|names|file|files|path|ref|refs)$)"
 )
-_REFERENCE_VALUE = re.compile(r"^(\$|\{\{|<[^>]*>$|ref\+|vault:|[*]+$)", re.IGNORECASE)
+# secret://<Secret>/<key>: the Teleport operator reads the value from that Secret
+# (https://goteleport.com/docs/zero-trust-access/infrastructure-as-code/teleport-operator/secret-lookup/).
+_REFERENCE_VALUE = re.compile(
+    r"^(\$|\{\{|<[^>]*>$|ref\+|vault:|[*]+$|secret://[a-z0-9][-a-z0-9.]*/[-._a-zA-Z0-9]+$)",
+    re.IGNORECASE,
+)
 # YAML words a credential key may hold without holding a secret (a switch, unset).
 _NOT_MATERIAL = frozenset({"true", "false", "yes", "no", "on", "off", "null", "~"})
 _OBJECT_NAME = re.compile(r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")

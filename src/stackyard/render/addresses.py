@@ -20,6 +20,11 @@ CA_KEY = "ca.crt"
 KEYCLOAK_REALM = "platform"
 """The Keycloak realm of the platform's own OIDC clients and of the API servers' logins."""
 
+OIDC_PREFIX = "oidc:"
+"""What the API servers put before an OIDC user's name and groups (``oidc:<group>``), so
+RBAC subjects never collide with ``system:*`` names or certificate identities; the
+bindings of ``identity.groups`` name their groups with it."""
+
 
 def public_host(context: RenderContext, name: str, cluster: str | None = None) -> str:
     """The public DNS name of a platform endpoint; the only place such names are made."""

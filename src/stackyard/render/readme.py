@@ -28,6 +28,10 @@ def _with_keycloak(context: RenderContext, cluster: ClusterPlan) -> bool:
     return bool(context.clusters_running("keycloak"))
 
 
+def _with_keycloak_groups(context: RenderContext, cluster: ClusterPlan) -> bool:
+    return _with_keycloak(context, cluster) and bool(context.platform.identity.groups)
+
+
 def _off_aws(context: RenderContext, cluster: ClusterPlan) -> bool:
     return context.platform.provider != "aws"
 
@@ -71,6 +75,7 @@ NEEDED: Mapping[SecretNeeded, Needed] = {
     "without-vault": _without_vault,
     "enterprise": _enterprise,
     "metrics-store-elsewhere": _metrics_store_elsewhere,
+    "with-keycloak-groups": _with_keycloak_groups,
 }
 
 # The README lists required Secrets in this order of their components (operators' order:

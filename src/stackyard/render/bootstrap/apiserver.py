@@ -15,14 +15,13 @@ trusted, add ``oidc-ca-file`` pointing at the platform CA on the control-plane n
 from __future__ import annotations
 
 from stackyard.plan import ClusterPlan
-from stackyard.render.addresses import oidc_issuer
+from stackyard.render.addresses import OIDC_PREFIX, oidc_issuer
 from stackyard.render.bootstrap.nodes import cluster_nodes
 from stackyard.render.context import RenderContext
 
 API_PORT = 6443
 KEYCLOAK = "keycloak"
 OIDC_CLIENT_ID = "kubernetes"
-OIDC_PREFIX = "oidc:"
 
 
 def api_endpoint(context: RenderContext, cluster: ClusterPlan) -> str:

@@ -6,6 +6,7 @@ under a component sync with that component's Application, after its CRDs exist.
 The registry is the explicit tuple below, one builder per subject module.
 """
 
+from stackyard.render.manifests.access import access_manifests
 from stackyard.render.manifests.apiclients import apiclients_manifests
 from stackyard.render.manifests.apigateway import apigateway_manifests
 from stackyard.render.manifests.apilimits import apilimits_manifests
@@ -28,6 +29,7 @@ from stackyard.render.manifests.pki import pki_manifests
 from stackyard.render.manifests.policy import policy_manifests
 from stackyard.render.manifests.routes import route_manifests
 from stackyard.render.manifests.secrets import secret_store_manifests
+from stackyard.render.manifests.teleportaccess import teleport_access_manifests
 
 ALL_BUILDERS: tuple[ManifestBuilder, ...] = (
     namespace_manifests,
@@ -41,6 +43,8 @@ ALL_BUILDERS: tuple[ManifestBuilder, ...] = (
     etcd_backup_manifests,
     observability_manifests,
     identity_manifests,
+    access_manifests,
+    teleport_access_manifests,
     service_manifests,
     mesh_manifests,
     mesh_monitoring_manifests,

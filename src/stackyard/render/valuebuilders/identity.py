@@ -15,7 +15,7 @@ from stackyard.plan import ClusterPlan
 from stackyard.render.addresses import KEYCLOAK_REALM, oidc_issuer, public_host
 from stackyard.render.apicatalog import ALLOWED_KINDS, catalog_location_url
 from stackyard.render.apis import realm_configmap_name, tenant_realms
-from stackyard.render.context import RenderContext
+from stackyard.render.context import LABEL_PREFIX, RenderContext
 from stackyard.render.valuebuilders.mesh import argocd_rollout_customizations
 from stackyard.render.valuebuilders.provider import load_balancer_annotations
 from stackyard.render.valuebuilders.storage import retain_class, storage_size
@@ -91,6 +91,11 @@ def _keycloak(context: RenderContext, cluster: ClusterPlan) -> Values:
 def _argo_cd(context: RenderContext, cluster: ClusterPlan) -> Values:
     host = public_host(context, "argocd")
     cm: Values = {"url": f"https://{host}", **argocd_rollout_customizations(context)}
+    if context.platform.identity.groups:
+        # The access ClusterRoles are aggregated: the controller fills in their rules, which
+        # Argo CD would otherwise report as drift forever
+        # (https://argo-cd.readthedocs.io/en/stable/user-guide/diffing/).
+        cm["resource.compareoptions"] = "ignoreAggregatedRoles: true\n"
     values: Values = {"global": {"domain": host}, "configs": {"cm": cm}}
     issuer = keycloak_issuer(context)
     if issuer is None:
@@ -102,9 +107,11 @@ def _argo_cd(context: RenderContext, cluster: ClusterPlan) -> Values:
         "clientSecret: $oidc.keycloak.clientSecret\n"
         "requestedScopes: [openid, profile, email, groups]\n"
     )
+    oidc = context.component("argo-cd").oidc
+    group_roles = oidc.groupRoles.items() if oidc is not None else ()
     values["configs"]["rbac"] = {
         "policy.default": "role:readonly",
-        "policy.csv": "g, platform-admins, role:admin\n",
+        "policy.csv": "".join(f"g, {group}, role:{role}\n" for group, role in group_roles),
         "scopes": "[groups]",
     }
     values["dex"] = {"enabled": False}
@@ -158,6 +165,12 @@ def _teleport(context: RenderContext, cluster: ClusterPlan) -> Values:
     annotations = load_balancer_annotations(context, cluster, internal=False)
     if annotations:
         values["annotations"] = {"service": annotations}
+    if context.platform.identity.groups:
+        # The groups' Teleport roles and the Keycloak connector are custom resources the
+        # chart's Teleport operator reconciles (render/manifests/teleportaccess.py); the
+        # roles select Kubernetes clusters by this label of the Kubernetes service.
+        values["operator"] = {"enabled": True}
+        values["labels"] = {f"{LABEL_PREFIX}/cluster": cluster.name}
     return values
 
 
