@@ -5,6 +5,7 @@ modules and listing it here.
 """
 
 from stackyard.plan.checks import (
+    access,
     apis,
     budget,
     compatibility,
@@ -62,6 +63,10 @@ ALL_CHECKS: tuple[Check, ...] = (
     hardening.encryption_key_rotation,
     hardening.cis_exemptions,
     identity.directories_not_federated,
+    access.no_human_cluster_admin,
+    access.admins_use_mfa,
+    access.tool_groups_declared,
+    access.tenants_have_admins,
     contracts.app_clusters_stand_alone,
     contracts.agent_wal_buffer,
     contracts.secrets_cache,
