@@ -111,6 +111,19 @@ RENDERED_PRACTICES: dict[str, Callable[[Plan], bool]] = {
         p.rateLimit is not None for api in plan.spec.platform.apis for p in api.plans
     ),
     "API-CATALOG": lambda plan: bool(plan.spec.platform.apis) and "backstage" in components(plan),
+    # Hardening: the audit policy and its log, Secrets encrypted at rest (RKE2 always, by
+    # default; kubeadm with an EncryptionConfiguration), the CIS profile, a KMS key.
+    "HARD-AUDIT": lambda plan: plan.spec.platform.hardening is not None,
+    "HARD-ENCRYPTION": lambda plan: (
+        plan.spec.platform.hardening is not None
+        or plan.spec.platform.kubernetes.distribution == "rke2"
+    ),
+    "HARD-CIS": lambda plan: plan.spec.platform.cis,
+    "HARD-KMS": lambda plan: (
+        plan.spec.platform.hardening is not None
+        and plan.spec.platform.hardening.encryptionAtRest.provider != "builtin"
+    ),
+    "ACC-MFA": having("teleport"),  # Teleport's second factor, on in its chart by default
 }
 
 

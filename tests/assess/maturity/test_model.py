@@ -22,6 +22,7 @@ AREAS = {
     "supply-chain",
     "disaster-recovery",
     "policy-as-code",
+    "cluster-hardening",
     "cicd",
     "multi-tenancy",
     "finops",
@@ -144,6 +145,8 @@ def test_overall_level_counts_only_areas_expected_so_far() -> None:
     ratings.update({a: 4 for a in foundations} | {"resource-management": 4})
     assert cnmm_level(model, ratings) == "Scale"  # Improve areas (policy at 1) hold it there
     ratings.update({"supply-chain": 4, "policy-as-code": 4, "cicd": 4})
+    assert cnmm_level(model, ratings) == "Scale"  # cluster hardening at 1 holds it too
+    ratings.update({"cluster-hardening": 4})
     assert cnmm_level(model, ratings) == "Improve"  # FinOps and the portal are Adapt areas
 
 

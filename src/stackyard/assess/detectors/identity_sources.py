@@ -110,3 +110,41 @@ def _static_clients(config: str, where: Evidence) -> Iterator[tuple[str, Evidenc
                             f"Dex static client {client['id']}",
                         ),
                     )
+
+
+def realm_documents(index: RepositoryIndex) -> list[Located]:
+    """Every Keycloak realm declared as code, each cited at its own lines.
+
+    Realm exports (a file with ``realm`` and ``clients``), the Keycloak operator's
+    ``KeycloakRealmImport`` (``spec.realm``, https://www.keycloak.org/operator/realm-import),
+    and realm JSON held in a ConfigMap for Keycloak's ``--import-realm`` (as Stackyard
+    renders it), read with the lines of the ConfigMap's literal block.
+    """
+    realms = list(index.realms)
+    for obj in index.of_kind("KeycloakRealmImport"):
+        if isinstance(obj.get("spec", "realm"), Mapping):
+            realms.append(obj.child("spec", "realm"))
+    for config_map in index.of_kind("ConfigMap"):
+        data = config_map.get("data")
+        for key, value in data.items() if isinstance(data, Mapping) else []:
+            if isinstance(value, str) and '"realm"' in value:
+                hit = config_map.hit("data", key)
+                if hit is not None:
+                    realms += _embedded_realms(value, hit.evidence)
+    return realms
+
+
+def _embedded_realms(text: str, where: Evidence) -> list[Located]:
+    """The realms of a JSON string written as a literal block (``key: |``) at ``where``."""
+    try:
+        documents = embedded_documents(text, where.file, where.line + 1)
+    except YamlError:
+        return []
+    realms = []
+    for document in documents:
+        located = Located(document)
+        if isinstance(document.data, Mapping) and document.data.get("realm"):
+            first = located.evidence("realm")
+            if where.line <= first.line <= where.end_line:  # a literal block: lines are exact
+                realms.append(located)
+    return realms

@@ -10,7 +10,9 @@ from stackyard.assess.detectors import (
     delivery,
     fleet,
     gitops,
+    hardening,
     identity,
+    identity_access,
     mesh,
     network,
     observability,
@@ -26,6 +28,8 @@ from stackyard.assess.detectors.base import Detector
 ALL_DETECTORS: tuple[Detector, ...] = (
     *gitops.DETECTORS,
     *identity.DETECTORS,
+    *identity_access.DETECTORS,
+    *hardening.DETECTORS,
     *secrets.DETECTORS,
     *access.DETECTORS,
     *network.DETECTORS,

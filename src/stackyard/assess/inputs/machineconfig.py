@@ -25,7 +25,8 @@ lines of its key, and reported under the same setting names the detectors ask fo
   its inline patches read as patches;
 - kubeadm ``ClusterConfiguration``: ``apiServer.extraArgs`` as a map (``v1beta3``) or a
   list of ``name``/``value`` (``v1beta4``) — OIDC, ``admission-control-config-file``,
-  ``encryption-provider-config``, ``audit-policy-file`` — and ``etcd.local.extraArgs``.
+  ``encryption-provider-config``, ``audit-policy-file``, ``audit-log-path``,
+  ``audit-webhook-config-file`` — and ``etcd.local.extraArgs``.
 """
 
 from __future__ import annotations
@@ -43,6 +44,9 @@ API_SERVER_FLAGS = {
     "admission-control-config-file": "admission-control-config-file",
     "encryption-provider-config": "secrets-encryption",
     "audit-policy-file": "audit-policy",
+    "audit-log-path": "audit-log-path",
+    "audit-webhook-config-file": "audit-webhook",
+    "profiling": "apiserver-profiling",  # CIS 1.2.15 wants it false
 }
 ETCD_BACKUP_ROLE = "os:etcd:backup"
 PATCH_KEY = "$patch"  # a strategic merge patch directive
@@ -217,4 +221,5 @@ def _extra_args(root: Located, path: tuple[str, ...]) -> Iterator[tuple[str, str
             yield str(flag), str(value), root.evidence(*path, str(flag))
     for i, item in enumerate(as_list(args)):  # kubeadm v1beta4: a list of name/value
         if isinstance(item, Mapping) and item.get("name"):
-            yield str(item["name"]), str(item.get("value", "")), root.evidence(*path, i)
+            name, value = str(item["name"]), str(item.get("value", ""))
+            yield name, value, root.evidence(*path, i, text=f"{name}: {value}")

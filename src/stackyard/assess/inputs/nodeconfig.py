@@ -50,6 +50,18 @@ SETTINGS: tuple[tuple[str, re.Pattern[str]], ...] = (
         re.compile(_LEAD + r"pod-security-admission-config-file\s*[:=]\s*(\S+)"),
     ),
     ("secrets-encryption", re.compile(_LEAD + r"secrets-encryption\s*[:=]\s*(\S+)")),
+    # The API server's own flags, written as RKE2/K3s keys or kube-apiserver-arg items:
+    # an EncryptionConfiguration, the audit policy and where the audit log goes.
+    (
+        "secrets-encryption",
+        re.compile(_LEAD + r"encryption-provider-config\s*[:=]\s*[\"']?([^\s\"']+)"),
+    ),
+    ("audit-policy", re.compile(_LEAD + r"audit-policy-file\s*[:=]\s*[\"']?([^\s\"']+)")),
+    ("audit-log-path", re.compile(_LEAD + r"audit-log-path\s*[:=]\s*[\"']?([^\s\"']+)")),
+    (
+        "audit-webhook",
+        re.compile(_LEAD + r"audit-webhook-config-file\s*[:=]\s*[\"']?([^\s\"']+)"),
+    ),
     ("cloud-provider-name", re.compile(_LEAD + r"cloud-provider-name\s*[:=]\s*[\"']?(\w+)")),
     ("etcdctl-snapshot-save", re.compile(r"\betcdctl\b.*\bsnapshot\s+save\b\s*(.*)")),
     ("talosctl-etcd-snapshot", re.compile(r"\btalosctl\b.*\betcd\s+snapshot\b\s*(.*)")),
@@ -66,6 +78,8 @@ MARKERS = (
     "profile",
     "pod-security-admission",
     "secrets-encryption",
+    "encryption-provider-config",
+    "audit-",
     "cloud-provider-name",
     "kubeadm",
     "flannel-backend",

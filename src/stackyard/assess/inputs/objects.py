@@ -31,6 +31,8 @@ KEPT_KINDS = frozenset(
         "CronJob",
         "Job",
         "RoleBinding",
+        "ClusterRoleBinding",
+        "KubeletConfiguration",
         "ValidatingAdmissionPolicy",
         "ValidatingAdmissionPolicyBinding",
         "AdmissionConfiguration",
@@ -170,7 +172,7 @@ def is_kept(obj: KubeObject) -> bool:
         return (
             "grafana_dashboard" in obj.labels()
             or obj.name == "argocd-cm"
-            or '"clients"' in str(obj.get("data"))
+            or any(key in str(obj.get("data")) for key in ('"clients"', '"realm"'))
         )
     if obj.kind in ("CronJob", "Job"):
         spec = str(obj.get("spec"))
