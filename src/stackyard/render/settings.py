@@ -36,13 +36,21 @@ BackupKind = Literal["etcd-snapshots", "volume-backups"]
 # The kebab-case names under which a render records a setting it wrote (the spec's dotted
 # names are catalog.settings.SettingName).
 RecordedSettingName = Literal[
-    "secret-refresh-interval", "agent-wal-retention", "sso-session-max-lifespan"
+    "secret-refresh-interval",
+    "agent-wal-retention",
+    "sso-session-max-lifespan",
+    "access-token-lifespan",
 ]
 FailurePolicy = Literal["Fail", "Ignore"]
 KYVERNO_POLICIES = "policies.kyverno.io/"
 KYVERNO_KINDS = ("ValidatingPolicy", "ImageValidatingPolicy")
 WAL_FLAG = "storage.agent.retention.max-time"
 REALM_FIELD = "ssoSessionMaxLifespan"
+# The realm's lifetimes a render records when it writes them (field -> recorded name).
+REALM_FIELDS: dict[str, RecordedSettingName] = {
+    REALM_FIELD: "sso-session-max-lifespan",
+    "accessTokenLifespan": "access-token-lifespan",
+}
 OBJECT_STORAGE = "object-storage"
 BUCKETS = "buckets"
 """The MinIO chart's list of buckets its job creates, each with ``versioning``."""
@@ -373,7 +381,9 @@ class RenderSettings:
         """Note the settings and policies among ``manifests``, written to ``path`` as ``text``."""
         documents: list[LocatedDocument] | None = None
         for index, manifest in enumerate(manifests):
-            if manifest.get("kind") == "ConfigMap" and REALM_FIELD in str(manifest.get("data")):
+            if manifest.get("kind") == "ConfigMap" and any(
+                f in str(manifest.get("data")) for f in REALM_FIELDS
+            ):
                 self._realm(path, cluster, manifest, text)
             found = list(_manifest_settings(manifest))
             if not found:
@@ -463,13 +473,14 @@ class RenderSettings:
                 realm = json.loads(document)
             except (TypeError, ValueError):
                 continue
-            if isinstance(realm, dict) and REALM_FIELD in realm:
-                value = format_duration(float(realm[REALM_FIELD]))
-                line = next(
-                    (n for n, t in enumerate(text.splitlines(), 1) if f'"{REALM_FIELD}"' in t), 0
-                )
-                field = f"realm {REALM_FIELD}"
-                self._put("sso-session-max-lifespan", cluster, Written(value, path, line, field))
+            if not isinstance(realm, dict):
+                continue
+            for key, name in REALM_FIELDS.items():
+                if key not in realm:
+                    continue
+                value = format_duration(float(realm[key]))
+                line = next((n for n, t in enumerate(text.splitlines(), 1) if f'"{key}"' in t), 0)
+                self._put(name, cluster, Written(value, path, line, f"realm {key}"))
 
 
 def _manifest_settings(manifest: Mapping[str, Any]) -> Iterable[tuple[str, Path, Any]]:

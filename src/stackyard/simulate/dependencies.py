@@ -20,7 +20,12 @@ Functions come from three places, all listed in ``data/functions.yaml``:
   provider of every cross-cluster need, and people reach UIs through it too;
 - admission: every webhook or policy the render recorded with ``failurePolicy: Fail``
   makes the API server reject what it admits while its backend is down (running pods
-  carry on); ``Ignore`` blocks nothing and is not a function.
+  carry on); ``Ignore`` blocks nothing and is not a function;
+- sign-in: where Keycloak runs, every API server trusts its realm (kubectl's ID tokens
+  come from it, ``kube-api-login``), and each declared company directory
+  (``identity.directories``) is a service outside the platform, ``directory:<name>``,
+  whose outage stops its people's sign-in through Keycloak's federation
+  (``directory-login``).
 
 Edges with runtime ``install`` matter only while installing, and ``hard`` edges make the
 consumer fail with its provider; neither is a function of its own.
@@ -49,6 +54,9 @@ GIT = "git"
 STORE = "object-storage"
 REGISTRY = "harbor"
 APP_ROLES = ("app", "standalone")
+KEYCLOAK = "keycloak"
+DIRECTORY = "directory"
+"""The component name of every company directory (``--fail directory`` takes them all)."""
 BACKUPS = "backups"
 """The function of Velero's need of an object store: its backups land where it writes."""
 UPLOADS = "object-uploads"
@@ -67,6 +75,7 @@ def build_runtime_model(plan: Plan, tree: RenderedTree) -> RuntimeModel:
         *_need_functions(plan, settings),
         *_outside_store_functions(plan, settings),
         *_served_functions(plan),
+        *_sign_in_functions(plan, settings),
     ]
     return RuntimeModel(plan, services, tuple(functions), settings, _hard_needs(plan))
 
@@ -103,6 +112,62 @@ def _hard_needs(plan: Plan) -> dict[str, tuple[str, ...]]:
     return {service: tuple(sorted(set(n))) for service, n in needs.items()}
 
 
+def directory_id(name: str) -> str:
+    """``directory:corp``: a company directory the platform's Keycloak federates."""
+    return f"{DIRECTORY}:{name}"
+
+
+def _keycloak(plan: Plan) -> ClusterPlan | None:
+    """The cluster whose Keycloak serves the platform realm (a mgmt cluster first)."""
+    running = [c for c in plan.clusters if c.has(KEYCLOAK)]
+    return next((c for c in running if c.cluster.role == "mgmt"), running[0] if running else None)
+
+
+def _sign_in_functions(plan: Plan, settings: RenderedSettings) -> list[FunctionInstance]:
+    """Sign-in: kubectl's on every cluster, and that of each directory's people.
+
+    Render points every API server at Keycloak's platform realm when Keycloak runs
+    (``render.bootstrap.apiserver.oidc_args``). People reach Keycloak through its
+    cluster's gateway.
+    """
+    keycloak = _keycloak(plan)
+    if keycloak is None:
+        return []
+    texts = load_functions().platform
+    idp = service_id(KEYCLOAK, keycloak.name)
+    reach = (idp, *ingress_path(keycloak))
+    functions = [
+        FunctionInstance(
+            "kube-api-login",
+            texts["kube-api-login"],
+            cluster.name,
+            service_id(CONTROL_PLANE, cluster.name),
+            reach,
+            settings.buffer("keycloak-access-token", cluster.name, keycloak.name),
+            f"the API server of {cluster.name} accepts ID tokens that kubectl gets from {idp}",
+            None,
+            idp,
+        )
+        for cluster in plan.clusters
+    ]
+    for directory in plan.spec.platform.identity.directories:
+        did = directory_id(directory.name)
+        functions.append(
+            FunctionInstance(
+                "directory-login",
+                texts["directory-login"],
+                keycloak.name,
+                idp,
+                (did,),
+                settings.buffer("keycloak-session", keycloak.name, keycloak.name),
+                f"{idp} checks the passwords of {directory.name}'s people against {directory.url}",
+                None,
+                did,
+            )
+        )
+    return functions
+
+
 def service_id(component: str, cluster: str) -> str:
     """``vault@mgmt``."""
     return f"{component}@{cluster}"
@@ -118,6 +183,12 @@ def _services(plan: Plan) -> dict[str, Service]:
         services[REGISTRY] = Service(
             REGISTRY, REGISTRY, None, OUTSIDE, f"the registry {registry}, outside the clusters"
         )
+    if _keycloak(plan) is not None:  # a directory matters only through Keycloak's federation
+        for directory in platform.identity.directories:
+            did = directory_id(directory.name)
+            services[did] = Service(
+                did, DIRECTORY, None, OUTSIDE, f"the company directory {directory.url}"
+            )
     for cluster in plan.clusters:
         name = cluster.name
         builtin = (

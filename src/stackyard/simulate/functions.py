@@ -44,6 +44,8 @@ PlatformFunction = Literal[
     "load-balancer-addresses",
     "cluster-mesh",
     "mesh-sidecars",
+    "kube-api-login",
+    "directory-login",
 ]
 
 

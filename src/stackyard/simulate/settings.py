@@ -99,7 +99,7 @@ DEFAULTS: dict[BufferName, Buffer] = {
         "keycloak-session",
         36000.0,
         "SSO session maximum lifetime",
-        Evidence("10h", "realm ssoSessionMaxLifespan", "Keycloak default"),
+        Evidence("10h", "realm ssoSessionMaxLifespan", "Keycloak default, 36000 s"),
     ),
     "vault-aws-lease": Buffer(
         "vault-aws-lease",
@@ -136,7 +136,11 @@ DEFAULTS: dict[BufferName, Buffer] = {
         "keycloak-access-token",
         300.0,
         "access token lifespan",
-        Evidence("5m", "realm accessTokenLifespan", "Keycloak default"),
+        Evidence(
+            "5m",
+            "realm accessTokenLifespan",
+            "Keycloak default, 300 s; ID tokens live as long",
+        ),
     ),
 }
 
@@ -146,6 +150,7 @@ _RENDERED: dict[BufferName, tuple[RecordedSettingName, Literal["consumer", "prov
     "eso-refresh-interval": ("secret-refresh-interval", "consumer"),
     "prometheus-wal-retention": ("agent-wal-retention", "consumer"),
     "keycloak-session": ("sso-session-max-lifespan", "provider"),
+    "keycloak-access-token": ("access-token-lifespan", "provider"),
 }
 
 
