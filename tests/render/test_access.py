@@ -220,6 +220,17 @@ def test_argo_cd_ignores_the_rules_the_aggregation_fills_in(tree: Rendered) -> N
     assert cm["resource.compareoptions"] == "ignoreAggregatedRoles: true\n"
 
 
+def test_argo_cd_makes_every_platform_admin_group_an_admin() -> None:
+    rbac = render_text(
+        example_text("aws-enterprise")
+        + ENTERPRISE_GROUPS.replace(
+            "{name: auditors, role: auditor}", "{name: Ops Team, role: platform-admin}"
+        )
+    ).values("prod", "argo-cd")["configs"]["rbac"]
+    assert rbac["policy.csv"] == "g, platform-admins, role:admin\ng, Ops Team, role:admin\n"
+    assert rbac["policy.default"] == "role:readonly"
+
+
 def test_a_group_name_that_is_no_dns_label_gets_a_safe_distinct_object_name(
     tree: Rendered,
 ) -> None:

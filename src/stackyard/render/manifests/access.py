@@ -36,7 +36,10 @@ which may ``impersonate`` ServiceAccounts. So platform admins read every custom 
 whose chart follows that convention and change them through Git (Argo CD's
 ``platform-admins`` are its admins), not with kubectl. Argo CD is told to ignore the rules
 the aggregation controller fills in (``resource.compareoptions``), or both roles would
-always be out of sync.
+always be out of sync. Aggregation opens no way around the limits: without ``escalate``
+the API server refuses any change to an ``aggregationRule`` and any ClusterRole (or label
+on one) whose rules the user does not hold
+(https://kubernetes.io/docs/reference/access-authn-authz/rbac/#privilege-escalation-prevention-and-bootstrapping).
 
 What ``stackyard:platform-admin`` leaves out, and why (Kubernetes "RBAC good practices",
 https://kubernetes.io/docs/concepts/security/rbac-good-practices/, "Privilege escalation

@@ -108,10 +108,15 @@ def _argo_cd(context: RenderContext, cluster: ClusterPlan) -> Values:
         "requestedScopes: [openid, profile, email, groups]\n"
     )
     oidc = context.component("argo-cd").oidc
-    group_roles = oidc.groupRoles.items() if oidc is not None else ()
+    group_roles = dict(oidc.groupRoles) if oidc is not None else {}
+    # A declared platform-admin group administers the platform's GitOps too; everyone
+    # else signed in reads (policy.default). The spec keeps "," out of group names.
+    for group in context.platform.identity.groups:
+        if group.role == "platform-admin":
+            group_roles.setdefault(group.name, "admin")
     values["configs"]["rbac"] = {
         "policy.default": "role:readonly",
-        "policy.csv": "".join(f"g, {group}, role:{role}\n" for group, role in group_roles),
+        "policy.csv": "".join(f"g, {group}, role:{role}\n" for group, role in group_roles.items()),
         "scopes": "[groups]",
     }
     values["dex"] = {"enabled": False}
