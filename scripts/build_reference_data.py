@@ -146,6 +146,19 @@ UPSTREAM_CRDS = (
             ("oidcconnectors", "0cc8aaf34c370ad0a363c0a1f6f9031ea226bbb5"),
         )
     ),
+    # The VolumeSnapshot API Velero's CSI snapshots use. v8.5.0 is the csi-snapshotter
+    # Longhorn 1.12's chart runs, and Longhorn asks for CRDs of the same release; RKE2
+    # installs them itself (rke2-snapshot-controller-crd).
+    Upstream(
+        "external-snapshotter",
+        "kubernetes-csi/external-snapshotter",
+        "v8.5.0",
+        "5aab051d1af135e2c852f6fb7fc27fa709d877bf",
+        tuple(
+            f"client/config/crd/snapshot.storage.k8s.io_{name}.yaml"
+            for name in ("volumesnapshotclasses", "volumesnapshotcontents", "volumesnapshots")
+        ),
+    ),
 )
 
 # Charts ../shared/charts lacks, by the name the catalog installs them under, and the
@@ -201,6 +214,23 @@ def upstream_file(sources: Path, upstream: Upstream, path: str) -> bytes:
     raise SystemExit(
         f"{upstream.repository} {upstream.commit[:12]}:{path} is not under {sources} "
         "(clone the repository there, or run --list-extra-files and fetch the files)"
+    )
+
+
+def has_sources(sources: Path | None, upstream: Upstream) -> bool:
+    """Whether ``sources`` holds ``upstream``'s pinned files (a clone or loose files).
+
+    A project missing from ``--extra-sources`` keeps the last build's files, as all do
+    without the option; ``digests.json`` still reports any of them edited by hand.
+    """
+    if sources is None:
+        return False
+    git_dir = _git_dir(sources, upstream.repository)
+    if git_dir is not None and _git(git_dir, "cat-file", "-e", upstream.commit) is not None:
+        return True
+    owner, _, name = upstream.repository.partition("/")
+    return all(
+        (sources / f"{owner}+{name}" / upstream.commit / path).exists() for path in upstream.paths
     )
 
 
@@ -854,10 +884,11 @@ def upstream_chart(
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """Files and index entry of a chart read from its repository at the pinned tag.
 
-    Without ``extra`` the last build's files are kept (``--check`` needs no network).
+    Without ``extra``, or without this project in it, the last build's files are kept
+    (``--check`` needs no network).
     """
     stem = f"{chart}-{version}"
-    if extra is None:
+    if not has_sources(extra, upstream):
         entry = ((_previous(out, "charts/index.json") or {}).get("charts", {})).get(chart, {})
         entry = entry.get(version)
         if entry is None:
@@ -942,7 +973,7 @@ def build_crds(
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """Served schemas of every CRD under ../shared/crds and in ``UPSTREAM_CRDS``; the index.
 
-    Without ``extra`` the upstream projects' schemas of the last build are kept.
+    Without ``extra`` (or a project missing from it) the last build's schemas are kept.
     """
     files: dict[str, Any] = {}
     index: dict[str, dict[str, Any]] = {}
@@ -963,7 +994,7 @@ def build_crds(
         )
     previous = _previous(out, "crds/index.json") or {}
     for upstream in UPSTREAM_CRDS:
-        if extra is None:
+        if extra is None or not has_sources(extra, upstream):
             kept = {
                 k: e
                 for k, e in previous.items()
@@ -1051,9 +1082,9 @@ def strip_prose(node: Any) -> Any:
 def build_backstage(extra: Path | None, out: Path) -> tuple[dict[str, Any], dict[str, Any]]:
     """Backstage's catalog-model schemas and their index (kinds by apiVersion and kind).
 
-    Without ``extra`` the last build's files are kept.
+    Without ``extra`` (or without its files there) the last build's files are kept.
     """
-    if extra is None:
+    if extra is None or not all(has_sources(extra, upstream) for upstream in BACKSTAGE):
         index = _previous(out, "backstage/index.json")
         if index is None:
             raise SystemExit("Backstage schemas not built yet; rerun with --extra-sources")

@@ -132,6 +132,10 @@ def catalog_reference() -> str:
         "store's credentials Secret (the README lists them), `required` that it has "
         "nowhere else for its data (plan error SY701 without a store), and `values` the "
         "chart keys of its backend and endpoint, which validate and simulate read.",
+        "- `csi: {driver, snapshots: {parameters, source}}`: a storage provider's CSI "
+        "driver; with `snapshots`, Velero backs its volumes up as CSI snapshots moved to the "
+        "object store, through a VolumeSnapshotClass with those parameters (on distributions "
+        "that install the snapshot controller), else file by file.",
         "- `gatewayClass` / `ingressClass`: it implements the Gateway API or is an ingress "
         "controller; `requestMetrics: {errors, total}`: its request metrics for the "
         "gateway availability SLO.",
@@ -217,6 +221,7 @@ def catalog_reference() -> str:
             ("egress", "; ".join(component.egress)),
             ("secrets", ", ".join(f"`{s.name}`" for s in component.secrets)),
             ("object store", _object_store(component)),
+            ("CSI driver", _csi(component)),
             ("gateway class", component.gatewayClass or ""),
             ("ingress class", component.ingressClass or ""),
             ("value builder", component.values.builder or ""),
@@ -226,6 +231,16 @@ def catalog_reference() -> str:
         lines += [f"- {label}: {value}" for label, value in facts if value]
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _csi(component: Component) -> str:
+    csi = component.csi
+    if csi is None:
+        return ""
+    if csi.snapshots is None:
+        return f"`{csi.driver}`, no snapshots"
+    parameters = ", ".join(f"{k}={v}" for k, v in csi.snapshots.parameters.items())
+    return f"`{csi.driver}`, snapshots ({parameters or 'no parameters'}; {csi.snapshots.source})"
 
 
 def _install(component: Component) -> str:

@@ -416,6 +416,28 @@ class RequestMetrics(_Strict):
     total: str = Field(min_length=1, description="Selector of every request.")
 
 
+class SnapshotClass(_Strict):
+    """The VolumeSnapshotClass a CSI driver needs for Velero's CSI snapshots."""
+
+    parameters: dict[str, str] = Field(
+        default_factory=dict, description="The driver's class parameters, as its docs give them."
+    )
+    source: str = Field(min_length=1, description="Where the driver documents them (URL).")
+
+
+class CsiDriver(_Strict):
+    """The CSI driver a storage provider registers, and whether it takes volume snapshots."""
+
+    driver: str = Field(
+        min_length=1, description="The driver name PersistentVolumes carry (spec.csi.driver)."
+    )
+    snapshots: SnapshotClass | None = Field(
+        default=None,
+        description="The snapshot class for its CSI VolumeSnapshots; none: it takes none, "
+        "so Velero copies its volumes file by file.",
+    )
+
+
 class Values(_Strict):
     """How render computes the component's per-cluster chart values."""
 
@@ -538,6 +560,10 @@ class Component(_Strict):
     )
     requestMetrics: RequestMetrics | None = Field(
         default=None, description="Its request metrics, for the gateway availability SLO."
+    )
+    csi: CsiDriver | None = Field(
+        default=None,
+        description="The CSI driver of a storage provider; none: its volumes are not CSI.",
     )
     objectStore: ObjectStoreUse | None = Field(
         default=None, description="What it keeps in the platform's object store, and how."

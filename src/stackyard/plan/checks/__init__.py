@@ -7,6 +7,7 @@ modules and listing it here.
 from stackyard.plan.checks import (
     access,
     apis,
+    backups,
     budget,
     compatibility,
     contracts,
@@ -49,6 +50,7 @@ ALL_CHECKS: tuple[Check, ...] = (
     objectstorage.consumers_have_a_store,
     objectstorage.external_store_complete,
     objectstorage.minio_unused,
+    backups.snapshots_need_a_controller,
     mesh.cilium_beside_istio,
     mesh.mesh_node_agents,
     mesh.strict_mtls_callers,

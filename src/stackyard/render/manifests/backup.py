@@ -27,10 +27,21 @@ Clusters start at different minutes (ten apart, by spec order) so they do not al
 object store at once. Backups live 30 days (``720h``), enough for a monthly restore drill.
 ``platform-resources`` backs up every namespace's objects and the cluster-scoped ones;
 only Events are left out. Where the cluster has a storage provider, ``platform-volumes``
-copies persistent-volume data with file-system backup (Kopia, the node agent), which
-works on local-path and Longhorn alike, no CSI snapshot support needed; it holds only
-Pods, PVCs and PVs, so restore the resources backup first, then the volumes one. etcd
-snapshots (tier L1) are node bootstrap's, not Velero's.
+copies persistent-volume data; it holds only Pods, PVCs and PVs, so restore the resources
+backup first, then the volumes one. How it copies is the plan's choice
+(:mod:`stackyard.plan.volumebackup`):
+
+- CSI snapshots (Longhorn on RKE2): one VolumeSnapshotClass per CSI driver, labelled
+  ``velero.io/csi-volumesnapshot-class: "true"`` so Velero picks it for that driver
+  (https://velero.io/docs/main/csi/), with the parameters the catalog entry gives and
+  ``deletionPolicy: Delete`` (the data mover's copy is the backup, the in-cluster
+  snapshot only its source). The schedule snapshots volumes and moves the data
+  (``snapshotMoveData``) to the object store, with no file-system backup; Velero's values
+  turn its CSI support on (:mod:`stackyard.render.valuebuilders.storage`).
+- File-system backup (local-path, or no snapshot controller): the node agent copies each
+  volume's files with Kopia, which works on any volume.
+
+etcd snapshots (tier L1) are node bootstrap's, not Velero's.
 """
 
 from __future__ import annotations
@@ -38,6 +49,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from stackyard.plan import ClusterPlan, Edge
+from stackyard.plan.volumebackup import VolumeBackup, volume_backup
 from stackyard.render.addresses import CA_BUNDLE_SECRET, CA_KEY
 from stackyard.render.context import RenderContext
 from stackyard.render.manifests.base import AFTER_CHART, Placed, in_wave
@@ -60,6 +72,7 @@ DAILY_HOUR = 2  # UTC, outside office hours in most places
 MINUTE_STEP = 10
 EXCLUDED_RESOURCES = ["events", "events.events.k8s.io"]
 VOLUME_RESOURCES = ["persistentvolumeclaims", "persistentvolumes", "pods"]
+SNAPSHOT_CLASS_LABEL = "velero.io/csi-volumesnapshot-class"
 HOUR = 3600
 DAY = 24 * HOUR
 
@@ -169,9 +182,41 @@ def schedule(context: RenderContext, name: str, cron: str, template: Manifest) -
     }
 
 
-def has_volumes(cluster: ClusterPlan) -> bool:
-    """Whether a storage provider runs, so persistent volumes may exist."""
-    return any("storage" in p.component.provides for p in cluster.components)
+def volumes(context: RenderContext, cluster: ClusterPlan) -> VolumeBackup:
+    """How Velero copies ``cluster``'s volume data (the plan's decision)."""
+    return volume_backup(cluster, context.platform.kubernetes.distribution)
+
+
+def snapshot_classes(backup: VolumeBackup) -> list[Manifest]:
+    """One VolumeSnapshotClass per CSI driver Velero snapshots through (see module docs)."""
+    return [
+        {
+            "apiVersion": "snapshot.storage.k8s.io/v1",
+            "kind": "VolumeSnapshotClass",
+            "metadata": {
+                "name": f"velero-{driver.component}",
+                "labels": {SNAPSHOT_CLASS_LABEL: "true"},
+            },
+            "driver": driver.driver,
+            "deletionPolicy": "Delete",
+            **({"parameters": dict(driver.parameters)} if driver.parameters else {}),
+        }
+        for driver in backup.drivers
+    ]
+
+
+def _volume_template(backup: VolumeBackup) -> Manifest:
+    template: Manifest = {
+        "includedNamespaces": ["*"],
+        "includedResources": list(VOLUME_RESOURCES),
+    }
+    if backup.method == "csi":
+        template.update(
+            {"snapshotVolumes": True, "snapshotMoveData": True, "defaultVolumesToFsBackup": False}
+        )
+    else:
+        template.update({"snapshotVolumes": False, "defaultVolumesToFsBackup": True})
+    return template
 
 
 def schedules(context: RenderContext, cluster: ClusterPlan) -> list[Manifest]:
@@ -191,20 +236,9 @@ def schedules(context: RenderContext, cluster: ClusterPlan) -> list[Manifest]:
             },
         )
     ]
-    if has_volumes(cluster):
-        objects.append(
-            schedule(
-                context,
-                "platform-volumes",
-                cron,
-                {
-                    "includedNamespaces": ["*"],
-                    "includedResources": list(VOLUME_RESOURCES),
-                    "snapshotVolumes": False,
-                    "defaultVolumesToFsBackup": True,
-                },
-            )
-        )
+    backup = volumes(context, cluster)
+    if backup.method != "none":
+        objects.append(schedule(context, "platform-volumes", cron, _volume_template(backup)))
     return objects
 
 
@@ -243,3 +277,6 @@ def backup_manifests(context: RenderContext, cluster: ClusterPlan) -> Iterable[P
         if o["kind"] == "Schedule"
     )
     yield Placed("velero", "backups.yaml", [in_wave(o, AFTER_CHART) for o in objects], declared)
+    classes = snapshot_classes(volumes(context, cluster))
+    if classes:
+        yield Placed("velero", "snapshot-classes.yaml", [in_wave(o, AFTER_CHART) for o in classes])

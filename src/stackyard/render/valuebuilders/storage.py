@@ -14,6 +14,15 @@ Policy, shared by every builder that stores something:
   all versioned: backup tier L3, so an overwritten or deleted object can be
   restored up to the last write. Noncurrent versions are kept until an ILM rule expires
   them (``mc ilm rule add --noncurrent-expire-days``), which the chart cannot set.
+- Velero copies volume data the way the plan chose (:mod:`stackyard.plan.volumebackup`).
+  Where that is CSI snapshots, its server runs with the ``EnableCSI`` feature (chart
+  ``configuration.features``, passed as ``--features``; built into Velero since 1.14,
+  https://velero.io/docs/main/csi/), moves snapshot data to the object store by default
+  (``configuration.defaultSnapshotMoveData``) and backs up no volume file by file unless
+  asked (``configuration.defaultVolumesToFsBackup: false``; the values file's ``true``
+  stays for file-system backup). ``snapshotsEnabled`` stays false: it only makes the chart
+  write a VolumeSnapshotLocation for a cloud snapshot plugin
+  (``templates/volumesnapshotlocation.yaml``), which CSI snapshots do not use.
 """
 
 from __future__ import annotations
@@ -21,6 +30,7 @@ from __future__ import annotations
 from stackyard.plan import ClusterPlan
 from stackyard.plan.stores import Store, component_store
 from stackyard.plan.stores import object_store as plan_object_store
+from stackyard.plan.volumebackup import volume_backup
 from stackyard.render.context import RenderContext
 from stackyard.render.objectstore import bucket_name, external_store
 from stackyard.render.valuebuilders.provider import aws_region
@@ -105,7 +115,20 @@ def _minio(context: RenderContext, cluster: ClusterPlan) -> Values:
     return {"persistence": persistence, "buckets": buckets}
 
 
+def _velero(context: RenderContext, cluster: ClusterPlan) -> Values:
+    backup = volume_backup(cluster, context.platform.kubernetes.distribution)
+    if backup.method != "csi":
+        return {}
+    configuration = {
+        "features": "EnableCSI",
+        "defaultSnapshotMoveData": True,
+        "defaultVolumesToFsBackup": False,
+    }
+    return {"configuration": configuration}
+
+
 BUILDERS: dict[str, ValueBuilder] = {
     "longhorn": _longhorn,
     "minio": _minio,
+    "velero": _velero,
 }
