@@ -124,6 +124,8 @@ RENDERED_PRACTICES: dict[str, Callable[[Plan], bool]] = {
         and plan.spec.platform.hardening.encryptionAtRest.provider != "builtin"
     ),
     "ACC-MFA": having("teleport"),  # Teleport's second factor, on in its chart by default
+    # Identity: the declared groups get their bindings.
+    "ACC-GROUP-RBAC": lambda plan: bool(plan.spec.platform.identity.groups),
 }
 
 

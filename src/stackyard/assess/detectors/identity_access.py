@@ -1,12 +1,17 @@
-"""How people prove who they are at the identity provider: a second factor.
+"""How people prove who they are at the identity provider, and what their groups may do.
 
-A realm requires a second factor when its required action ``CONFIGURE_TOTP`` or
-``webauthn-register`` is a default action (every new account enrols, and Keycloak's
-browser flow then asks for it at every login), or when its browser flow requires an OTP
-or WebAuthn step (https://www.keycloak.org/docs/latest/server_admin/#one-time-password-otp-policies).
-Keycloak's built-in browser flow asks only people who set one up
-(``conditional-user-configured``): that is an optional second factor. Teleport's own
-second factor is the ``access-mfa`` detector; the control takes either.
+- **A second factor at the identity provider**: a realm whose required action
+  ``CONFIGURE_TOTP`` or ``webauthn-register`` is a default action (every new user enrols,
+  and Keycloak's browser flow then asks for it at every login), or whose browser flow
+  requires an OTP or WebAuthn step. Keycloak's built-in browser flow asks only users who
+  set one up (``conditional-user-configured``): that is an optional second factor.
+  Teleport's own second factor is the ``access-mfa`` detector.
+- **Group-based RBAC**: RoleBindings and ClusterRoleBindings whose subjects are groups
+  (the OIDC ``groups`` claim, e.g. ``oidc:platform-admins``), and no person or human
+  group bound to ``cluster-admin``: administrators get a role without escalate, bind and
+  impersonate, and full control stays with the break-glass certificate. Built-in
+  identities (``system:*``, and kubeadm's ``kubeadm:cluster-admins``, the group of its
+  ``admin.conf`` certificate) are not people.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ from stackyard.assess.detectors.base import (
 from stackyard.assess.detectors.identity_sources import realm_documents
 from stackyard.assess.inputs import RepositoryIndex
 from stackyard.assess.inputs.located import Located
-from stackyard.assess.model import Evidence
+from stackyard.assess.model import Evidence, noted
 
 SECOND_FACTOR_ACTIONS = ("CONFIGURE_TOTP", "webauthn-register", "webauthn-register-passwordless")
 SECOND_FACTOR_STEPS = (
@@ -34,6 +39,8 @@ SECOND_FACTOR_STEPS = (
     "webauthn-authenticator-passwordless",
 )
 ONLY_IF_CONFIGURED = "conditional-user-configured"
+BUILT_IN_PREFIXES = ("system:", "kubeadm:")
+CLUSTER_ADMIN = "cluster-admin"
 
 
 def _idp_mfa(index: RepositoryIndex, looks_for: str) -> DetectorResult:
@@ -128,11 +135,55 @@ def _browser_steps(
                 yield i, j, execution, here
 
 
+def _group_rbac(index: RepositoryIndex, looks_for: str) -> DetectorResult:
+    groups: list[Evidence] = []
+    admins: list[Evidence] = []
+    for binding in index.of_kind("RoleBinding", "ClusterRoleBinding"):
+        role = binding.get("roleRef", "name")
+        for i, subject in enumerate(binding.get("subjects") or []):
+            if not isinstance(subject, Mapping) or subject.get("kind") not in ("Group", "User"):
+                continue
+            name = str(subject.get("name", ""))
+            if name.startswith(BUILT_IN_PREFIXES):
+                continue
+            kind = str(subject["kind"])
+            if role == CLUSTER_ADMIN and binding.kind == "ClusterRoleBinding":
+                admins.append(
+                    binding.evidence(
+                        "subjects",
+                        i,
+                        text=noted(f"{kind} {name}", f"bound to {CLUSTER_ADMIN} by {binding.name}"),
+                    )
+                )
+            elif kind == "Group":
+                groups.append(
+                    binding.evidence(
+                        "subjects", i, text=noted(f"Group {name}", f"{binding.kind} {binding.name}")
+                    )
+                )
+    if admins:
+        return missing(
+            looks_for,
+            f"{CLUSTER_ADMIN} bound to people: {len(admins)} subjects",
+            groups,
+            gaps=admins,
+        )
+    if groups:
+        return achieved(groups, f"permissions granted to groups in {len(groups)} bindings")
+    return missing(looks_for)
+
+
 DETECTORS: tuple[Detector, ...] = (
     FunctionDetector(
         "idp-mfa",
         "realm required actions CONFIGURE_TOTP/webauthn-register as default actions, or a "
         "browser flow requiring an OTP or WebAuthn step",
         _idp_mfa,
+    ),
+    FunctionDetector(
+        "group-rbac",
+        "RoleBindings/ClusterRoleBindings to identity-provider groups, none binding a person "
+        "or human group to cluster-admin",
+        _group_rbac,
     ),
 )

@@ -1,0 +1,123 @@
+"""Permissions that follow the identity provider's groups.
+
+The repository read as a whole is tests/assess/repos/identity-hardening (group
+RoleBindings, kubeadm's own cluster-admin binding); the variant below binds a person to
+cluster-admin, and Stackyard's render binds the declared groups.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from stackyard.assess import Assessment, assess_directory
+from stackyard.plan import make_plan
+from stackyard.render import write_tree
+from stackyard.render.build import render_metadata, render_plan
+from stackyard.spec import load_spec_text
+from tests.assess.citations import misquoted
+from tests.assess.maturity.conftest import assess_files, control, corpus, spans
+from tests.conftest import EXAMPLES
+
+REALM = "keycloak/realm-import.yaml"
+RBAC = "rbac/platform-admins.yaml"
+
+
+@pytest.fixture(scope="module")
+def assessment() -> Assessment:
+    return corpus("identity-hardening")
+
+
+def test_the_group_bindings_are_cited_at_their_lines(
+    assessment: Assessment,
+) -> None:
+    rbac = control(assessment, "ACC-GROUP-RBAC")
+    assert rbac.status == "achieved"
+    assert sorted(spans(rbac)) == [(RBAC, 10, 12), (RBAC, 24, 26)]
+
+
+def test_kubeadms_own_cluster_admin_binding_is_no_gap(assessment: Assessment) -> None:
+    rbac = control(assessment, "ACC-GROUP-RBAC")
+    assert rbac.gaps == ()
+    assert all("kubeadm" not in e.text for e in rbac.evidence)
+
+
+HUMAN_ADMIN = """\
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata:
+  name: admins
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: ClusterRole
+  name: cluster-admin
+subjects:
+  - kind: Group
+    name: oidc:platform-admins
+  - kind: User
+    name: alice@corp.example
+  - kind: Group
+    name: system:masters
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata:
+  name: developers
+  namespace: shop
+roleRef:
+  kind: ClusterRole
+  name: edit
+subjects:
+  - kind: Group
+    name: oidc:developers
+"""
+
+
+def test_a_person_bound_to_cluster_admin_is_the_gap_whatever_else_is_bound(
+    tmp_path: Path,
+) -> None:
+    assessment = assess_files(tmp_path, {"rbac.yaml": HUMAN_ADMIN})
+    rbac = control(assessment, "ACC-GROUP-RBAC")
+    assert rbac.status == "missing"
+    assert rbac.detail == "cluster-admin bound to people: 2 subjects"
+    assert [(e.line, e.end_line, e.quote) for e in rbac.gaps] == [
+        (10, 11, "Group oidc:platform-admins"),
+        (12, 13, "User alice@corp.example"),
+    ]
+    assert [e.quote for e in rbac.evidence] == ["Group oidc:developers"]  # still shown
+    assert misquoted(assessment) == []
+
+
+GROUPS = """
+identity:
+  groups:
+    - name: platform-admins
+      role: platform-admin
+    - name: web-developers
+      role: developer
+      tenant: team-web
+    - name: auditors
+      role: auditor
+"""
+
+
+def test_stackyards_rendered_group_bindings_are_group_rbac_with_no_cluster_admin(
+    tmp_path: Path,
+) -> None:
+    text = (EXAMPLES / "aws-enterprise.yaml").read_text(encoding="utf-8") + GROUPS
+    spec = EXAMPLES / "aws-enterprise-groups.yaml"
+    plan = make_plan(load_spec_text(text, str(spec), EXAMPLES))
+    out = tmp_path / "tree"
+    write_tree(render_plan(plan), out, render_metadata(plan))
+    assessment = assess_directory(out, workers=0)
+    rbac = control(assessment, "ACC-GROUP-RBAC")
+    assert rbac.status == "achieved"
+    assert rbac.gaps == ()
+    bound = {e.quote for e in rbac.evidence}
+    assert {
+        "Group oidc:platform-admins",
+        "Group oidc:web-developers",
+        "Group oidc:auditors",
+    } <= bound
+    assert misquoted(assessment) == []
