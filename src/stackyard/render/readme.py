@@ -13,6 +13,7 @@ from string import Template
 from stackyard.catalog.model import SecretNeeded
 from stackyard.plan import ClusterPlan
 from stackyard.render.context import IN_CLUSTER, RenderContext
+from stackyard.render.manifests.backupalerts import readme_section
 from stackyard.render.manifests.kiali import queries_metrics_over_https
 from stackyard.render.objectstore import VELERO_CREDENTIALS_KEY, external_store
 from stackyard.render.tree import RenderedTree
@@ -131,6 +132,7 @@ def readme(context: RenderContext, tree: RenderedTree) -> str:
         in_cluster=IN_CLUSTER,
         clusters="\n".join(rows),
         secrets="\n".join(secrets) or "| (none) | | | |",
+        backups=readme_section(context),
         files=len(tree) + 2,  # this README and the render marker
     )
 

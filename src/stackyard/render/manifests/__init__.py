@@ -13,6 +13,7 @@ from stackyard.render.manifests.apilimits import apilimits_manifests
 from stackyard.render.manifests.apimetrics import apimetrics_manifests
 from stackyard.render.manifests.auditdashboard import audit_dashboard_manifests
 from stackyard.render.manifests.backup import backup_manifests
+from stackyard.render.manifests.backupalerts import backup_alert_manifests
 from stackyard.render.manifests.base import ManifestBuilder, Placed, builders_output
 from stackyard.render.manifests.etcd_backup import etcd_backup_manifests
 from stackyard.render.manifests.identity import identity_manifests
@@ -42,6 +43,7 @@ ALL_BUILDERS: tuple[ManifestBuilder, ...] = (
     backup_manifests,
     etcd_backup_manifests,
     observability_manifests,
+    backup_alert_manifests,
     identity_manifests,
     access_manifests,
     teleport_access_manifests,

@@ -41,7 +41,10 @@ backup first, then the volumes one. How it copies is the plan's choice
 - File-system backup (local-path, or no snapshot controller): the node agent copies each
   volume's files with Kopia, which works on any volume.
 
-etcd snapshots (tier L1) are node bootstrap's, not Velero's.
+The monthly restore check (:mod:`stackyard.render.manifests.restorecheck`) has its own
+daily Schedule of a canary namespace, in ``restore-check.yaml``; it is not a backup of the
+platform, so it is not declared as one. etcd snapshots (tier L1) are node bootstrap's, not
+Velero's.
 """
 
 from __future__ import annotations
@@ -54,6 +57,7 @@ from stackyard.render.addresses import CA_BUNDLE_SECRET, CA_KEY
 from stackyard.render.context import RenderContext
 from stackyard.render.manifests.base import AFTER_CHART, Placed, in_wave
 from stackyard.render.manifests.endpoints import object_store_url
+from stackyard.render.manifests.restorecheck import CANARY_NAMESPACE, CANARY_SCHEDULE, restore_check
 from stackyard.render.objectstore import (
     VELERO_CREDENTIALS_KEY,
     ExternalStore,
@@ -73,6 +77,9 @@ MINUTE_STEP = 10
 EXCLUDED_RESOURCES = ["events", "events.events.k8s.io"]
 VOLUME_RESOURCES = ["persistentvolumeclaims", "persistentvolumes", "pods"]
 SNAPSHOT_CLASS_LABEL = "velero.io/csi-volumesnapshot-class"
+RESOURCES_SCHEDULE = "platform-resources"
+VOLUMES_SCHEDULE = "platform-volumes"
+PLATFORM_SCHEDULES = (RESOURCES_SCHEDULE, VOLUMES_SCHEDULE)
 HOUR = 3600
 DAY = 24 * HOUR
 
@@ -91,6 +98,15 @@ def backup_cron(rpo_seconds: float, offset_minute: int = 0) -> str:
         step = _largest_divisor_at_most(24, int(rpo_seconds // HOUR))
         return f"{minute} * * * *" if step == 1 else f"{minute} */{step} * * *"
     return f"{minute} {DAILY_HOUR} * * *"
+
+
+def backup_interval(rpo_seconds: float) -> int:
+    """Seconds between two runs of :func:`backup_cron` for ``rpo_seconds``."""
+    if rpo_seconds < HOUR:
+        return 60 * _largest_divisor_at_most(60, int(rpo_seconds // 60))
+    if rpo_seconds < DAY:
+        return HOUR * _largest_divisor_at_most(24, int(rpo_seconds // HOUR))
+    return DAY
 
 
 def bucket(context: RenderContext) -> str:
@@ -225,7 +241,7 @@ def schedules(context: RenderContext, cluster: ClusterPlan) -> list[Manifest]:
     objects = [
         schedule(
             context,
-            "platform-resources",
+            RESOURCES_SCHEDULE,
             cron,
             {
                 "includedNamespaces": ["*"],
@@ -238,7 +254,7 @@ def schedules(context: RenderContext, cluster: ClusterPlan) -> list[Manifest]:
     ]
     backup = volumes(context, cluster)
     if backup.method != "none":
-        objects.append(schedule(context, "platform-volumes", cron, _volume_template(backup)))
+        objects.append(schedule(context, VOLUMES_SCHEDULE, cron, _volume_template(backup)))
     return objects
 
 
@@ -280,3 +296,21 @@ def backup_manifests(context: RenderContext, cluster: ClusterPlan) -> Iterable[P
     classes = snapshot_classes(volumes(context, cluster))
     if classes:
         yield Placed("velero", "snapshot-classes.yaml", [in_wave(o, AFTER_CHART) for o in classes])
+    minute = cluster.index * MINUTE_STEP
+    check = [canary_schedule(context, minute), *restore_check(context, cluster, minute)]
+    yield Placed("velero", "restore-check.yaml", [in_wave(o, AFTER_CHART) for o in check])
+
+
+def canary_schedule(context: RenderContext, offset_minute: int) -> Manifest:
+    """The daily backup of the restore check's canary namespace alone."""
+    return schedule(
+        context,
+        CANARY_SCHEDULE,
+        backup_cron(DAY, offset_minute),
+        {
+            "includedNamespaces": [CANARY_NAMESPACE],
+            "includeClusterResources": False,
+            "snapshotVolumes": False,
+            "defaultVolumesToFsBackup": False,
+        },
+    )

@@ -22,7 +22,10 @@ Policy, shared by every builder that stores something:
   asked (``configuration.defaultVolumesToFsBackup: false``; the values file's ``true``
   stays for file-system backup). ``snapshotsEnabled`` stays false: it only makes the chart
   write a VolumeSnapshotLocation for a cloud snapshot plugin
-  (``templates/volumesnapshotlocation.yaml``), which CSI snapshots do not use.
+  (``templates/volumesnapshotlocation.yaml``), which CSI snapshots do not use. Where
+  Prometheus or its agent runs, the chart's ServiceMonitor
+  (``metrics.serviceMonitor.enabled``) has Velero's metrics scraped for the backup alerts;
+  its ``autodetect`` looks for the API only when Helm itself renders against the cluster.
 """
 
 from __future__ import annotations
@@ -36,6 +39,8 @@ from stackyard.render.objectstore import bucket_name, external_store
 from stackyard.render.valuebuilders.provider import aws_region
 from stackyard.render.values import ValueBuilder, Values
 
+SCRAPERS = {"metrics", "metrics-agent"}
+"""Capabilities of the components that scrape ServiceMonitors (Prometheus, its agent)."""
 RETAIN_STORAGE_CLASS = "local-path-retain"
 """The Retain class of provider local, for Vault and MinIO (the reference local architecture)."""
 
@@ -116,15 +121,17 @@ def _minio(context: RenderContext, cluster: ClusterPlan) -> Values:
 
 
 def _velero(context: RenderContext, cluster: ClusterPlan) -> Values:
+    values: Values = {}
     backup = volume_backup(cluster, context.platform.kubernetes.distribution)
-    if backup.method != "csi":
-        return {}
-    configuration = {
-        "features": "EnableCSI",
-        "defaultSnapshotMoveData": True,
-        "defaultVolumesToFsBackup": False,
-    }
-    return {"configuration": configuration}
+    if backup.method == "csi":
+        values["configuration"] = {
+            "features": "EnableCSI",
+            "defaultSnapshotMoveData": True,
+            "defaultVolumesToFsBackup": False,
+        }
+    if any(SCRAPERS.intersection(p.component.provides) for p in cluster.components):
+        values["metrics"] = {"serviceMonitor": {"enabled": True}}
+    return values
 
 
 BUILDERS: dict[str, ValueBuilder] = {
