@@ -1,4 +1,5 @@
-"""SY961: a declared directory is said to be checked but not yet federated into Keycloak."""
+"""SY962: a directory's private CA is not in Keycloak's truststore; SY963: an application
+takes a client id the platform realm already has."""
 
 from __future__ import annotations
 
@@ -9,41 +10,52 @@ from stackyard.spec import load_spec_text
 from tests.plan.conftest import EXAMPLES, example_text
 
 STANDARD = example_text("aws-standard")
-DIRECTORIES = (
-    "identity:\n"
-    "  directories:\n"
-    "    - name: corp\n"
-    "      type: active-directory\n"
-    "      url: ldaps://dc1.corp.example.com\n"
-    '      bindDN: "CN=svc-keycloak,OU=Service Accounts,DC=corp,DC=example,DC=com"\n'
-    "      bindPassword: {secret: keycloak-ldap-bind, key: password}\n"
-    '      users: {baseDN: "OU=Staff,DC=corp,DC=example,DC=com"}\n'
-    "    - name: lab\n"
-    "      type: ldap\n"
-    "      url: ldap://ldap.lab.example.com\n"
-    "      bindDN: cn=keycloak,dc=lab,dc=example,dc=com\n"
-    "      bindPassword: {secret: lab-bind, key: password}\n"
-    "      users: {baseDN: ou=people,dc=lab,dc=example,dc=com}\n"
-    "      tls: {startTLS: true}\n"
-)
 
 
-def found(text: str) -> list[Finding]:
+def found(text: str, code: str) -> list[Finding]:
     plan = make_plan(load_spec_text(text, "platform.yaml", EXAMPLES))  # beside their OpenAPI files
-    return [f for f in plan.findings if f.check == "SY961"]
+    return [f for f in plan.findings if f.check == code]
 
 
-def test_each_declared_directory_is_a_warning_at_its_entry() -> None:
-    text = STANDARD + DIRECTORIES
-    findings = found(text)
-    assert [f.severity for f in findings] == ["warning", "warning"]
-    lines = text.splitlines()
-    for finding, name in zip(findings, ("corp", "lab"), strict=True):
-        assert f"directory {name} is checked by `stackyard identity check`" in finding.message
-        assert "not yet federated into Keycloak" in finding.message
-        assert finding.location.line == lines.index(f"    - name: {name}") + 1
+def test_a_directory_ca_file_is_a_warning_at_the_field() -> None:
+    text = STANDARD.replace(
+        '      groups: {baseDN: "ou=groups,dc=corp,dc=example,dc=com"}\n',
+        '      groups: {baseDN: "ou=groups,dc=corp,dc=example,dc=com"}\n'
+        "      tls: {caFile: apis/corp-ca.pem}\n",
+    )
+    (finding,) = found(text, "SY962")
+    assert finding.severity == "warning"
+    assert "Keycloak checks its certificate against its own truststore" in finding.message
+    assert (
+        finding.location.line
+        == text.splitlines().index("      tls: {caFile: apis/corp-ca.pem}") + 1
+    )
+
+
+def test_an_application_taking_a_platform_client_id_is_an_error() -> None:
+    application = (
+        "  oidcClients:\n    - {name: grafana, redirectUris: [https://g.example.com/cb]}\n"
+    )
+    text = STANDARD.replace("  mfa:\n", application + "  mfa:\n")
+    (finding,) = found(text, "SY963")
+    assert finding.severity == "error"
+    assert "client id 'grafana' is already the client of grafana" in finding.message
+    assert (
+        finding.location.line
+        == text.splitlines().index(
+            "    - {name: grafana, redirectUris: [https://g.example.com/cb]}"
+        )
+        + 1
+    )
+
+
+def test_an_oidc_client_named_like_an_api_consumer_is_an_error() -> None:
+    text = example_text("aws-enterprise").replace("    - name: wiki\n", "    - name: mobile-app\n")
+    (finding,) = found(text, "SY963")
+    assert "a consumer of API orders" in finding.message
 
 
 @pytest.mark.parametrize("example", ["aws-standard", "aws-enterprise", "mesh-local"])
-def test_a_spec_without_directories_has_no_such_finding(example: str) -> None:
-    assert found(example_text(example)) == []
+def test_the_examples_have_no_such_finding(example: str) -> None:
+    text = example_text(example)
+    assert found(text, "SY962") == [] and found(text, "SY963") == []

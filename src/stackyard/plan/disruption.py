@@ -322,8 +322,8 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "identity.directories[*]",
         _added_or_removed(
-            "the directory's users can sign in once it is federated into Keycloak (not "
-            "rendered yet, SY961)",
+            "Keycloak federates the directory: its users can sign in (the realm is imported "
+            "once: an existing realm gets the federation from its administrators)",
             "the directory's users can no longer sign in, and their imported accounts go",
         ),
     ),

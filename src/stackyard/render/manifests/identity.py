@@ -18,7 +18,9 @@ console or ``kcadm.sh get clients/<id>/client-secret``) and stores it in Vault a
 delivers it to the application. Git never holds a client secret. A ``groups`` claim
 (group names, not paths) lets Argo CD, Grafana and Harbor map the groups
 ``platform-admins`` and ``platform-viewers`` to roles. APIs whose tokens this realm issues
-add their consumers' clients, scopes and roles (:mod:`.apiclients`).
+add their consumers' clients, scopes and roles (:mod:`.apiclients`); the spec's identity
+section adds directory federation, groups, the MFA flow and further applications
+(:mod:`stackyard.render.identityrealm`).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from stackyard.catalog import Component
 from stackyard.plan import ClusterPlan
 from stackyard.render.addresses import KEYCLOAK_REALM
 from stackyard.render.context import RenderContext
+from stackyard.render.identityrealm import with_identity
 from stackyard.render.manifests.apiclients import with_api_objects
 from stackyard.render.manifests.base import BEFORE_CHART, Placed, in_wave
 from stackyard.render.manifests.endpoints import public_url
@@ -105,7 +108,11 @@ def client(context: RenderContext, component: Component) -> Manifest:
 
 
 def realm(context: RenderContext) -> Manifest:
-    """The realm document Keycloak imports, with the clients of APIs that name it."""
+    """The realm document Keycloak imports.
+
+    Its clients, those of the APIs that name it, and what the spec's identity section
+    declares (:mod:`stackyard.render.identityrealm`).
+    """
     document: Manifest = {
         "realm": KEYCLOAK_REALM,
         "enabled": True,
@@ -119,7 +126,8 @@ def realm(context: RenderContext) -> Manifest:
         "groups": [{"name": name} for name in GROUPS],
         "clients": [client(context, c) for c in planned_clients(context)],
     }
-    return with_api_objects(context, KEYCLOAK_REALM, document)
+    document = with_api_objects(context, KEYCLOAK_REALM, document)
+    return with_identity(context.platform.identity, document, GROUPS)
 
 
 def realm_configmap(context: RenderContext) -> Manifest:

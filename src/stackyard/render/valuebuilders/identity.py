@@ -16,10 +16,12 @@ from stackyard.render.addresses import KEYCLOAK_REALM, oidc_issuer, public_host
 from stackyard.render.apicatalog import ALLOWED_KINDS, catalog_location_url
 from stackyard.render.apis import realm_configmap_name, tenant_realms
 from stackyard.render.context import LABEL_PREFIX, RenderContext
+from stackyard.render.identityrealm import VAULT_DIR, vault_file
 from stackyard.render.valuebuilders.mesh import argocd_rollout_customizations
 from stackyard.render.valuebuilders.provider import load_balancer_annotations
 from stackyard.render.valuebuilders.storage import retain_class, storage_size
 from stackyard.render.values import ValueBuilder, Values
+from stackyard.spec.identity import Directory
 
 
 def keycloak_issuer(context: RenderContext) -> str | None:
@@ -85,7 +87,37 @@ def _keycloak(context: RenderContext, cluster: ClusterPlan) -> Values:
             for r in [KEYCLOAK_REALM, *realms]
         )
         values["extraVolumes"] = f"- name: realm-platform\n  projected:\n    sources:\n{sources}"
+    directories = context.platform.identity.directories
+    if directories:
+        values = _with_vault(context, values, directories)
     return values
+
+
+def _with_vault(context: RenderContext, values: Values, directories: list[Directory]) -> Values:
+    """Keycloak's file vault, holding each directory's bind password from its Secret.
+
+    The realm's LDAP federation names the password ``${vault.ldap-<directory>-bind}``
+    (:mod:`stackyard.render.identityrealm`); Keycloak's file vault (``vault=file``,
+    ``vault-dir``; https://www.keycloak.org/server/vault) reads it from the file
+    ``platform_ldap-<directory>-bind`` in the vault folder, where the key of the Secret
+    ``bindPassword`` names is projected.
+    """
+    common = context.catalog.values_of("keycloak").common
+    volumes = str(values.get("extraVolumes", common["extraVolumes"]))
+    sources = "".join(
+        f"      - secret:\n          name: {d.bindPassword.secret}\n"
+        f"          items:\n            - key: {d.bindPassword.key}\n"
+        f"              path: {vault_file(d)}\n"
+        for d in directories
+    )
+    return {
+        **values,
+        "extraEnv": values["extraEnv"]
+        + f"- name: KC_VAULT\n  value: file\n- name: KC_VAULT_DIR\n  value: {VAULT_DIR}\n",
+        "extraVolumes": volumes + f"- name: ldap-vault\n  projected:\n    sources:\n{sources}",
+        "extraVolumeMounts": str(common["extraVolumeMounts"])
+        + f"- name: ldap-vault\n  mountPath: {VAULT_DIR}\n  readOnly: true\n",
+    }
 
 
 def _argo_cd(context: RenderContext, cluster: ClusterPlan) -> Values:
