@@ -25,6 +25,7 @@ from stackyard.validate.helmvalues import check_values
 from stackyard.validate.hydrate import Hydration, hydrate
 from stackyard.validate.kube import UnsupportedVersionError, schema_version
 from stackyard.validate.objects import check_objects
+from stackyard.validate.realms import check_realms
 from stackyard.validate.repository import read_repository
 from stackyard.validate.secrets import SecretScan
 from stackyard.validate.topology import check_topology
@@ -111,6 +112,7 @@ def _validate(
         findings = list(repository.problems)
         objects = check_objects(repository, version, progress)
         findings += objects.findings
+        findings += check_realms(repository)
         findings += check_openapi_documents(repository)
         findings += check_values(repository, progress)
         findings += check_topology(repository)
