@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator, Mapping
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -65,6 +65,12 @@ def check_realm(realm: Mapping[str, Any]) -> list[SchemaProblem]:
     return problems_from(_validator().iter_errors(dict(realm)))
 
 
+@lru_cache(maxsize=64)
+def _problems_of(text: str) -> tuple[SchemaProblem, ...]:
+    """The problems of a realm file's text (a fleet's tree holds the same file per cluster)."""
+    return tuple(check_realm(json.loads(text)))
+
+
 def check_realms(repository: Repository) -> Iterator[Finding]:
     """Findings for every realm file in the tree's realm ConfigMaps."""
     for path, document in repository.objects():
@@ -106,7 +112,7 @@ def _check_file(
     if not isinstance(realm, dict):
         yield Finding(where, CHECK, f"{name}: a realm file is one JSON object")
         return
-    problems = check_realm(realm)
+    problems = _problems_of(text)
     if not problems:
         return
     located = _located_json(text, document.source, where, lines, literal)
