@@ -222,7 +222,7 @@ def test_argo_cd_ignores_the_rules_the_aggregation_fills_in(tree: Rendered) -> N
 
 def test_argo_cd_makes_every_platform_admin_group_an_admin() -> None:
     rbac = render_text(
-        example_text("aws-enterprise")
+        bare_enterprise()
         + ENTERPRISE_GROUPS.replace(
             "{name: auditors, role: auditor}", "{name: Ops Team, role: platform-admin}"
         )
@@ -251,6 +251,12 @@ def test_the_rendered_tree_passes_the_real_validators(tree: Rendered, tmp_path: 
 
 # --- Teleport (Enterprise, aws-enterprise runs it with Keycloak) --------------------------
 
+
+def bare_enterprise() -> str:
+    """The enterprise example without its own identity section (the tests declare theirs)."""
+    return example_text("aws-enterprise").split("\nidentity:", 1)[0] + "\n"
+
+
 ENTERPRISE_GROUPS = """
 identity:
   mfa: {methods: [webauthn]}
@@ -265,7 +271,7 @@ identity:
 
 @pytest.fixture(scope="module")
 def enterprise() -> Rendered:
-    return render_text(example_text("aws-enterprise") + ENTERPRISE_GROUPS)
+    return render_text(bare_enterprise() + ENTERPRISE_GROUPS)
 
 
 def teleport_objects(result: Rendered, kind: str) -> list[dict[str, Any]]:

@@ -303,11 +303,15 @@ def test_the_platform_realm_keeps_its_own_clients(rendered: Rendered) -> None:
 def test_a_tenant_realm_is_mounted_for_import_beside_the_platform_realm(tailed: Case) -> None:
     rendered = tailed
     values = rendered.values("prod", "keycloak")
-    (volume,) = yaml.safe_load(values["extraVolumes"])
+    # The example's directory adds the vault volume beside the realms' (identity tests).
+    volume = next(
+        v for v in yaml.safe_load(values["extraVolumes"]) if v["name"] == "realm-platform"
+    )
     names = [s["configMap"]["name"] for s in volume["projected"]["sources"]]
     assert names == ["keycloak-realm-platform", "keycloak-realm-team-data"]
-    (mount,) = yaml.safe_load(values["extraVolumeMounts"])
-    assert mount["name"] == volume["name"]
+    mount = next(
+        m for m in yaml.safe_load(values["extraVolumeMounts"]) if m["name"] == volume["name"]
+    )
     assert mount["mountPath"] == "/opt/keycloak/data/import"
 
 

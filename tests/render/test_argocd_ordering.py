@@ -38,6 +38,7 @@ CRD_DELIVERED_BY = {
     # kube-prometheus-stack brings the CRDs in full mode and in agent mode alike.
     "monitoring.coreos.com": ("prometheus", "prometheus-agent"),
     "policies.kyverno.io": "kyverno",
+    "resources.teleport.dev": "teleport",  # the chart's operator ships its CRDs
     "security.istio.io": "istio-base",
     "networking.istio.io": "istio-base",
     "telemetry.istio.io": "istio-base",
