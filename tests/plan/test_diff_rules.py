@@ -187,7 +187,7 @@ DIRECTORY = (
     "      bindPassword: {secret: ldap-bind, key: password}\n"
     '      users: {baseDN: "ou=people,dc=example,dc=com"}\n'
 )
-WITH_DIRECTORY = example_text("aws-standard") + DIRECTORY
+WITH_DIRECTORY = example_text("aws-standard").split("\nidentity:", 1)[0] + "\n" + DIRECTORY
 
 
 def test_a_directory_moving_or_binding_anew_is_calm() -> None:
