@@ -124,7 +124,10 @@ RENDERED_PRACTICES: dict[str, Callable[[Plan], bool]] = {
         and plan.spec.platform.hardening.encryptionAtRest.provider != "builtin"
     ),
     "ACC-MFA": having("teleport"),  # Teleport's second factor, on in its chart by default
-    # Identity: the declared groups get their bindings.
+    # Identity: Keycloak federates the declared directories; groups get their bindings.
+    "SSO-FEDERATION": lambda plan: (
+        "keycloak" in components(plan) and bool(plan.spec.platform.identity.directories)
+    ),
     "ACC-GROUP-RBAC": lambda plan: bool(plan.spec.platform.identity.groups),
 }
 

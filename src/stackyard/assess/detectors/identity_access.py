@@ -1,5 +1,13 @@
-"""How people prove who they are at the identity provider, and what their groups may do.
+"""Who the identity provider knows, how they prove it, and what their groups may do.
 
+- **Federation**: people sign in with the account they already have. Keycloak reads a
+  company directory through a user storage provider (``components`` of type
+  ``org.keycloak.storage.UserStorageProvider`` with ``providerId: ldap`` or ``kerberos``;
+  ``userFederationProviders`` in older exports), or brokers an upstream identity
+  provider (``identityProviders``: OIDC, SAML, Microsoft Entra ID, Google Workspace)
+  (https://www.keycloak.org/docs/latest/server_admin/, "User federation"). Dex does
+  the same with ``connectors`` (https://dexidp.io/docs/connectors/), the Terraform
+  Keycloak provider with ``keycloak_ldap_user_federation`` and ``*_identity_provider``.
 - **A second factor at the identity provider**: a realm whose required action
   ``CONFIGURE_TOTP`` or ``webauthn-register`` is a default action (every new user enrols,
   and Keycloak's browser flow then asks for it at every login), or whose browser flow
@@ -26,11 +34,16 @@ from stackyard.assess.detectors.base import (
     achieved,
     missing,
 )
-from stackyard.assess.detectors.identity_sources import realm_documents
+from stackyard.assess.detectors.identity_sources import ARGOCD_DEX, realm_documents
 from stackyard.assess.inputs import RepositoryIndex
-from stackyard.assess.inputs.located import Located
+from stackyard.assess.inputs.located import Located, embedded_documents
 from stackyard.assess.model import Evidence, noted
+from stackyard.errors import YamlError
 
+USER_STORAGE = "org.keycloak.storage.UserStorageProvider"
+DIRECTORIES = ("ldap", "kerberos")
+BROKERS = ("oidc", "keycloak-oidc", "saml", "microsoft", "google")
+DEX_MOCKS = ("mockCallback", "mockPassword")
 SECOND_FACTOR_ACTIONS = ("CONFIGURE_TOTP", "webauthn-register", "webauthn-register-passwordless")
 SECOND_FACTOR_STEPS = (
     "auth-otp-form",
@@ -41,6 +54,95 @@ SECOND_FACTOR_STEPS = (
 ONLY_IF_CONFIGURED = "conditional-user-configured"
 BUILT_IN_PREFIXES = ("system:", "kubeadm:")
 CLUSTER_ADMIN = "cluster-admin"
+
+
+def _federation(index: RepositoryIndex, looks_for: str) -> DetectorResult:
+    found: list[Evidence] = []
+    for realm in realm_documents(index):
+        found += _realm_federation(realm)
+    found += [
+        block.evidence()
+        for block in index.terraform
+        if block.block_type == "resource" and block.labels and _federates(block.labels[0])
+    ]
+    found += _dex_connectors(index)
+    if found:
+        return achieved(found, "people sign in with their company directory account")
+    if realm_documents(index) or index.chart_uses("keycloak", "dex"):
+        return missing(looks_for, "the identity provider keeps its own accounts only")
+    return missing(looks_for)
+
+
+def _federates(resource: str) -> bool:
+    """A Terraform Keycloak resource that federates users or brokers an identity provider."""
+    return resource in ("keycloak_ldap_user_federation", "keycloak_kerberos_user_federation") or (
+        resource.startswith("keycloak_") and resource.endswith("identity_provider")
+    )
+
+
+def _realm_federation(realm: Located) -> list[Evidence]:
+    found = []
+    components = realm.get("components")
+    storage = components.get(USER_STORAGE) if isinstance(components, Mapping) else None
+    for i, provider in enumerate(storage or []):
+        if isinstance(provider, Mapping) and provider.get("providerId") in DIRECTORIES:
+            found.append(realm.evidence("components", USER_STORAGE, i, "providerId"))
+    for i, provider in enumerate(realm.get("userFederationProviders") or []):
+        if isinstance(provider, Mapping) and provider.get("providerName") in DIRECTORIES:
+            found.append(realm.evidence("userFederationProviders", i, "providerName"))
+    for i, broker in enumerate(realm.get("identityProviders") or []):
+        if (
+            isinstance(broker, Mapping)
+            and broker.get("providerId") in BROKERS
+            and broker.get("enabled") is not False
+        ):
+            found.append(realm.evidence("identityProviders", i, "providerId"))
+    return found
+
+
+def _dex_connectors(index: RepositoryIndex) -> list[Evidence]:
+    found = []
+    for stack in index.values("dex"):
+        for layer in stack.layers:
+            for i, connector in enumerate(layer.get("config", "connectors") or []):
+                if isinstance(connector, Mapping) and _company(connector):
+                    found.append(layer.evidence("config", "connectors", i, "type"))
+    for stack in index.values("argo-cd"):
+        for path in ARGOCD_DEX:
+            hit = stack.get(*path)
+            if hit is not None and isinstance(hit.value, str):
+                found += _embedded_connectors(hit.value, hit.evidence)
+    for config_map in index.of_kind("ConfigMap"):
+        hit = config_map.hit("data", "dex.config") if config_map.name == "argocd-cm" else None
+        if hit is not None and isinstance(hit.value, str):
+            found += _embedded_connectors(hit.value, hit.evidence)
+    return found
+
+
+def _company(connector: Mapping[str, Any]) -> bool:
+    return bool(connector.get("type")) and connector.get("type") not in DEX_MOCKS
+
+
+def _embedded_connectors(config: str, where: Evidence) -> list[Evidence]:
+    try:
+        documents = embedded_documents(config, where.file, where.line + 1)
+    except YamlError:
+        return []
+    found = []
+    for document in documents:
+        located = Located(document)
+        for i, connector in enumerate(located.get("connectors") or []):
+            if isinstance(connector, Mapping) and _company(connector):
+                evidence = located.evidence("connectors", i, "type")
+                if not where.line <= evidence.line <= where.end_line:  # not a literal block
+                    evidence = Evidence(
+                        where.file,
+                        where.line,
+                        where.end_line,
+                        noted(where.quote, f"Dex connector {connector['type']}"),
+                    )
+                found.append(evidence)
+    return found
 
 
 def _idp_mfa(index: RepositoryIndex, looks_for: str) -> DetectorResult:
@@ -174,6 +276,12 @@ def _group_rbac(index: RepositoryIndex, looks_for: str) -> DetectorResult:
 
 
 DETECTORS: tuple[Detector, ...] = (
+    FunctionDetector(
+        "directory-federation",
+        "Keycloak LDAP/Kerberos user federation or identity brokering (realm components, "
+        "identityProviders, Terraform keycloak_ldap_user_federation), or Dex connectors",
+        _federation,
+    ),
     FunctionDetector(
         "idp-mfa",
         "realm required actions CONFIGURE_TOTP/webauthn-register as default actions, or a "
