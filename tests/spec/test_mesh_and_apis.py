@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 from pathlib import Path
@@ -249,6 +250,7 @@ def test_openapi_documents_are_checked_by_jsonschema_even_with_jsonschema_rs_ins
     schema and the whole document, which is not what Stackyard shows; the validators pin
     jsonschema whatever the library's environment variable says.
     """
+    assert importlib.util.find_spec("jsonschema_rs") is not None  # validate's pre-check
     monkeypatch.setenv("OPENAPI_SPEC_VALIDATOR_SCHEMA_VALIDATOR_BACKEND", backend)
     openapi_validators.cache_clear()
     try:

@@ -48,6 +48,7 @@ from typing import Any, NamedTuple, TypeAlias
 
 from jsonschema import Draft7Validator, validators
 
+from stackyard.validate.precheck import Check, compiled_check
 from stackyard.validate.schemaerrors import SchemaProblem, closest, path_text, problems_from
 
 ANY = "*"
@@ -216,12 +217,12 @@ _SCHEMA_PROBLEMS_LIMIT = 10_000
 
 
 @cache
-def _values_validator(schema_file: str) -> Any:
+def _values_validator(schema_file: str) -> tuple[Any, Check]:
     schema = _data(schema_file)
     # Draft 7 where the schema names none or an unknown URI (`https://` draft-07 spellings,
     # bare `http://json-schema.org/schema#`), as Helm's own validator does.
     cls = validators.validator_for(schema, default=Draft7Validator)
-    return cls(schema)
+    return cls(schema), compiled_check(cls, schema)
 
 
 def chart_defaults(keys: ChartKeys) -> dict[str, Any]:
@@ -257,7 +258,8 @@ def values_schema_problems(keys: ChartKeys, values: Mapping[str, Any]) -> list[S
     shipped = _data(keys.defaults_file) if keys.defaults_file else {}
     # Read, never changed, by the validator: no copy of the defaults it shares is needed.
     merged = _coalesced(shipped, values)
-    problems = problems_from(_values_validator(keys.schema_file).iter_errors(merged))
+    validator, check = _values_validator(keys.schema_file)
+    problems = [] if check(merged) else problems_from(validator.iter_errors(merged))
     if len(_SCHEMA_PROBLEMS) >= _SCHEMA_PROBLEMS_LIMIT:
         _SCHEMA_PROBLEMS.clear()
     _SCHEMA_PROBLEMS[(keys.schema_file, keys.defaults_file, memo)] = tuple(problems)

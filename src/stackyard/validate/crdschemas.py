@@ -42,6 +42,7 @@ from typing import Any, Literal
 
 from jsonschema import Draft4Validator
 
+from stackyard.validate.precheck import Check, compiled_check
 from stackyard.validate.schemaerrors import SchemaProblem, problems_from
 
 Channel = Literal["standard", "experimental"]
@@ -213,7 +214,10 @@ def check_resource(
         problem = SchemaProblem("", f"no CRD schema for {api_version}/{kind}")
         return CrdCheck(api_version, kind, "unknown", (problem,), None)
     problems = _metadata_problems(resource.get("metadata"))
-    problems += problems_from(_validator(_file(crd, channel)).iter_errors(dict(resource)))
+    validator, check = _validator(_file(crd, channel))
+    body = dict(resource)
+    if not check(body):
+        problems += problems_from(validator.iter_errors(body))
     status = "invalid" if problems else "valid"
     return CrdCheck(api_version, kind, status, tuple(sorted(problems)), crd)
 
@@ -233,8 +237,9 @@ def _metadata_problems(metadata: object) -> list[SchemaProblem]:
 
 
 @cache
-def _validator(file: str) -> Any:
-    return Draft4Validator(openapi_to_jsonschema(_data(file), root=True))
+def _validator(file: str) -> tuple[Any, Check]:
+    schema = openapi_to_jsonschema(_data(file), root=True)
+    return Draft4Validator(schema), compiled_check(Draft4Validator, schema)
 
 
 def openapi_to_jsonschema(node: Mapping[str, Any], *, root: bool = False) -> dict[str, Any]:

@@ -17,6 +17,7 @@ import jsonschema
 import referencing
 from kubernetes_validate import utils as kv_utils
 
+from stackyard.validate.precheck import Check, compiled_check
 from stackyard.validate.schemaerrors import SchemaProblem, problems_from
 
 
@@ -48,14 +49,23 @@ def _minor(version: str) -> tuple[int, int]:
 
 
 @cache
-def _definitions(schema_dir: str) -> referencing.Registry[Any]:
-    definitions = kv_utils.schema_contents(
+def _definitions_schema(schema_dir: str) -> dict[str, Any]:
+    definitions: dict[str, Any] = kv_utils.schema_contents(
         f"kubernetes-json-schema/{schema_dir}/_definitions.json", schema_dir
     )
+    return definitions
+
+
+@cache
+def _definitions(schema_dir: str) -> referencing.Registry[Any]:
+    definitions = _definitions_schema(schema_dir)
     return referencing.Resource.from_contents(definitions) @ referencing.Registry()
 
 
-def _validator(schema_dir: str, kind: str, api_version: str) -> jsonschema.Draft202012Validator:
+Compiled = tuple[jsonschema.Draft202012Validator, Check]
+
+
+def _validator(schema_dir: str, kind: str, api_version: str) -> Compiled:
     validator = _known_validator(schema_dir, kind, api_version)
     if validator is None:
         raise UnknownKindError(f"{api_version}/{kind}")
@@ -63,9 +73,7 @@ def _validator(schema_dir: str, kind: str, api_version: str) -> jsonschema.Draft
 
 
 @cache
-def _known_validator(
-    schema_dir: str, kind: str, api_version: str
-) -> jsonschema.Draft202012Validator | None:
+def _known_validator(schema_dir: str, kind: str, api_version: str) -> Compiled | None:
     """The validator of a built-in kind, or None for any other kind.
 
     Remembered either way: a fleet's tree asks about each custom resource kind thousands
@@ -80,7 +88,12 @@ def _known_validator(
     except FileNotFoundError:
         return None
     registry = referencing.Resource.from_contents(schema) @ _definitions(schema_dir)
-    return jsonschema.Draft202012Validator(schema, registry=registry)
+    definitions = _definitions_schema(schema_dir)
+    # The compiled check resolves the same `$ref`s to the same definitions by their `$id`.
+    check = compiled_check(
+        jsonschema.Draft202012Validator, schema, [(str(definitions["$id"]), definitions)]
+    )
+    return jsonschema.Draft202012Validator(schema, registry=registry), check
 
 
 def validate_builtin(document: dict[str, Any], version: str) -> list[SchemaProblem]:
@@ -91,5 +104,7 @@ def validate_builtin(document: dict[str, Any], version: str) -> list[SchemaProbl
         UnsupportedVersionError: no schemas for that version.
     """
     schema_dir = f"v{schema_version(version)}-local-strict"
-    validator = _validator(schema_dir, str(document["kind"]), str(document["apiVersion"]))
+    validator, check = _validator(schema_dir, str(document["kind"]), str(document["apiVersion"]))
+    if check(document):
+        return []
     return problems_from(validator.iter_errors(document))
