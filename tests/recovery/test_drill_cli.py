@@ -3,12 +3,15 @@ evidence, exit codes."""
 
 from __future__ import annotations
 
+import datetime
+import json
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from stackyard.cli.main import app
+from stackyard.recovery.records import read_records
 from tests.app.schemas import assert_matches, printed
 from tests.etcd import KEYS, Etcd
 
@@ -89,3 +92,40 @@ def test_bad_input_exits_2(tmp_path: Path) -> None:
     )
     assert result.exit_code == 2
     assert "never overwrites" in result.stderr
+
+
+def test_record_keeps_json_and_evidence_where_runbooks_and_simulate_read_them(
+    etcd: Etcd, tmp_path: Path
+) -> None:
+    snapshot = tmp_path / "snap.db"
+    etcd.ctl("snapshot", "save", str(snapshot))
+    drills = tmp_path / "repo" / "dr" / "drills"
+    args = ["dr", "drill", "etcd", "--snapshot", str(snapshot), "--record", str(drills)]
+    data = printed(*args, "--cluster", "app1")
+    (kept,) = (drills / "app1").glob("*-etcd.json")
+    (evidence,) = (drills / "app1").glob("*-etcd.md")
+    assert kept.stem == evidence.stem
+    assert json.loads(kept.read_text(encoding="utf-8")) == data
+    assert_matches("etcd-drill", data)
+    assert evidence.read_text(encoding="utf-8").startswith("# etcd restore drill")
+    started = datetime.datetime.fromisoformat(data["started"]).astimezone(datetime.UTC)
+    assert kept.name == f"{started:%Y-%m-%dT%H%M%SZ}-etcd.json"
+    (record,) = read_records(drills)["app1"]
+    assert record.measured and record.recovery_seconds == data["recovery"]["seconds"]
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--record", "drills"], "give --record DIR and --cluster NAME together"),
+        (["--cluster", "app1"], "give --record DIR and --cluster NAME together"),
+        (["--record", "drills", "--cluster", "../x"], "is not a cluster name"),
+    ],
+)
+def test_record_options_are_checked_before_the_drill(
+    extra: list[str], message: str, tmp_path: Path
+) -> None:
+    missing = tmp_path / "missing.db"  # never read: the options are refused first
+    result = CliRunner().invoke(app, ["dr", "drill", "etcd", "--snapshot", str(missing), *extra])
+    assert result.exit_code == 2 and message in result.stderr
+    assert not (tmp_path / "drills").exists()

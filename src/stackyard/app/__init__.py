@@ -34,7 +34,13 @@ from stackyard.app.assessment import (
 )
 from stackyard.app.diffing import ManifestDiffResult, SpecDiffResult, diff
 from stackyard.app.directories import DirectoryCheckResult, check_directories
-from stackyard.app.drills import EtcdDrillResult, drill_etcd, write_evidence
+from stackyard.app.drills import (
+    EtcdDrillResult,
+    check_record_options,
+    drill_etcd,
+    write_evidence,
+    write_record,
+)
 from stackyard.app.planning import (
     ClusterExplanation,
     Explanation,
@@ -55,6 +61,13 @@ from stackyard.app.rendering import (
     render,
 )
 from stackyard.app.results import Describes, Result
+from stackyard.app.runbooks import (
+    FileState,
+    RunbookFile,
+    RunbookResult,
+    measured_recoveries,
+    write_runbooks,
+)
 from stackyard.app.simulation import (
     FailureMatrixResult,
     Incident,
@@ -86,6 +99,7 @@ __all__ = [
     "EtcdDrillResult",
     "Explanation",
     "FailureMatrixResult",
+    "FileState",
     "Finding",
     "Incident",
     "ManifestDiffResult",
@@ -97,6 +111,8 @@ __all__ = [
     "RenderResult",
     "ReportFormat",
     "Result",
+    "RunbookFile",
+    "RunbookResult",
     "SimulateRequest",
     "SimulationModel",
     "SimulationResult",
@@ -110,6 +126,7 @@ __all__ = [
     "capped_jobs",
     "catalog",
     "check_directories",
+    "check_record_options",
     "check_render",
     "check_simulate_usage",
     "compare_reports",
@@ -118,6 +135,7 @@ __all__ = [
     "explain",
     "format_report",
     "init",
+    "measured_recoveries",
     "plan",
     "plan_without_errors",
     "platform_schema",
@@ -126,5 +144,7 @@ __all__ = [
     "simulate",
     "validate",
     "write_evidence",
+    "write_record",
     "write_report",
+    "write_runbooks",
 ]

@@ -17,15 +17,17 @@ than the objective) is a result with ``failed`` set (exit 1). Snapshots in objec
 
 from __future__ import annotations
 
+import json
 import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from stackyard.errors import COMMAND_LINE, InputError, Location, Problem, StackyardError
-from stackyard.fsio.write import write_text
+from stackyard.fsio.write import make_folders, write_text
 from stackyard.recovery import DrillReport, TlsFiles, find_tools, render_evidence, run_drill
 from stackyard.recovery.etcd import SAMPLE, START_SECONDS
+from stackyard.recovery.records import check_cluster_name, record_stem
 from stackyard.spec import load_spec
 from stackyard.spec.units import parse_duration
 from stackyard.versioning import schema_id
@@ -180,6 +182,48 @@ def write_evidence(path: Path, text: str) -> None:
         InputError: ``path`` is not a regular file, its folder is missing, or the write failed.
     """
     write_text(path, text, option="--evidence")
+
+
+def check_record_options(record: Path | None, cluster: str | None) -> None:
+    """Refuse ``--record`` without ``--cluster`` (or the reverse), before the drill runs.
+
+    Raises:
+        InputError: one given without the other, or a cluster name that is not a DNS label.
+    """
+    if (record is None) != (cluster is None):
+        raise InputError(
+            [
+                Problem(
+                    COMMAND_LINE,
+                    "--record",
+                    "give --record DIR and --cluster NAME together: a record is kept in DIR/NAME/",
+                )
+            ]
+        )
+    if cluster is not None:
+        check_cluster_name(cluster, "--cluster")
+
+
+def write_record(directory: Path, cluster: str, result: EtcdDrillResult) -> tuple[Path, Path]:
+    """Keep the drill in ``directory/<cluster>/`` (``--record``): its JSON and its evidence.
+
+    The files are ``<UTC start>-etcd.json`` (the ``etcd-drill`` document, as ``-o json``
+    prints it) and ``<UTC start>-etcd.md``, written atomically; in a platform repository
+    ``directory`` is ``dr/drills`` (:data:`stackyard.recovery.records.DRILLS_DIR`), where
+    ``assess``, ``simulate --drills`` and ``dr runbook`` read them.
+
+    Raises:
+        InputError: ``cluster`` is not a DNS label, or a file cannot be written.
+    """
+    check_cluster_name(cluster, "--cluster")
+    folder = directory / cluster
+    make_folders(folder, "--record")
+    stem = record_stem(result.report.started)
+    document = folder / f"{stem}.json"
+    evidence = folder / f"{stem}.md"
+    write_text(document, json.dumps(result.as_dict(), indent=2) + "\n", option="--record")
+    write_text(evidence, result.markdown(), option="--record")
+    return document, evidence
 
 
 def _check_options(

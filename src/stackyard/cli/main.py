@@ -21,7 +21,7 @@ from stackyard.cli.assessment_tables import REPORT_WIDTH
 from stackyard.cli.commands.assess import AssessOutput, assess_command
 from stackyard.cli.commands.catalog import catalog_command
 from stackyard.cli.commands.diff import diff_command
-from stackyard.cli.commands.dr import DrillOutput, drill_etcd_command
+from stackyard.cli.commands.dr import DrillOutput, drill_etcd_command, runbook_command
 from stackyard.cli.commands.identity import identity_check_command
 from stackyard.cli.commands.init import StarterFormat, init_command
 from stackyard.cli.commands.plan import plan_command
@@ -422,6 +422,17 @@ def dr_drill_etcd(
         Path | None,
         typer.Option("--evidence", help="Also write the Markdown evidence record here."),
     ] = None,
+    record: Annotated[
+        Path | None,
+        typer.Option(
+            "--record",
+            help="Keep the drill's JSON and evidence in DIR/<cluster>/ (a repository's dr/drills).",
+        ),
+    ] = None,
+    cluster: Annotated[
+        str | None,
+        typer.Option("--cluster", help="The cluster the drill is recorded for (with --record)."),
+    ] = None,
     output: Annotated[
         DrillOutput, typer.Option("--output", "-o", help="text, json or markdown.")
     ] = DrillOutput.text,
@@ -439,7 +450,32 @@ def dr_drill_etcd(
         sample=sample,
         timeout=timeout,
         evidence=evidence,
+        record=record,
+        cluster=cluster,
     )
+
+
+@dr_app.command("runbook", cls=Command)
+@exit_codes
+def dr_runbook(
+    spec: SpecArgument,
+    directory: Annotated[
+        Path,
+        typer.Option(
+            "--directory",
+            "-d",
+            help="The platform repository: runbooks go to dr/runbooks/, drill records are "
+            "read from dr/drills/.",
+        ),
+    ] = Path("."),
+    cluster: Annotated[
+        list[str] | None,
+        typer.Option("--cluster", help="Only this cluster's runbook (repeatable)."),
+    ] = None,
+    output: OutputOption = OutputFormat.text,
+) -> int:
+    """Write a recovery runbook per cluster: exact commands and recovery times per scenario."""
+    return runbook_command(spec, output, directory=directory, clusters=tuple(cluster or ()))
 
 
 @command("init")

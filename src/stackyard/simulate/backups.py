@@ -18,6 +18,7 @@ control-plane node) has nothing to restore from; copies in an external store sur
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
@@ -94,6 +95,50 @@ class TierCheck:
         }
 
 
+EstimateSource = Literal["measured", "documented"]
+
+
+@dataclass(frozen=True)
+class MeasuredRecovery:
+    """A recovery time a restore drill measured on one cluster, and the record it is in."""
+
+    cluster: str
+    seconds: float
+    record: str
+    date: str
+
+
+@dataclass(frozen=True)
+class ClusterEstimate:
+    """A scenario's recovery time on one cluster: measured by a drill, or documented."""
+
+    cluster: str
+    seconds: float
+    source: EstimateSource
+    record: str | None = None
+    date: str | None = None
+
+    def describe(self) -> str:
+        """``12s measured by the drill of <date> (<record>)`` or ``30m documented``."""
+        if self.source == "measured":
+            return (
+                f"{format_duration(self.seconds)} measured by the drill of {self.date} "
+                f"({self.record})"
+            )
+        return f"{format_duration(self.seconds)} documented estimate (no drill record)"
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON shape."""
+        return {
+            "cluster": self.cluster,
+            "estimate": format_duration(self.seconds),
+            "estimateSeconds": round(self.seconds, 3),
+            "source": self.source,
+            "record": self.record,
+            "date": self.date,
+        }
+
+
 @dataclass(frozen=True)
 class ScenarioCheck:
     """A recovery scenario's RTO estimate against the SLO."""
@@ -109,10 +154,25 @@ class ScenarioCheck:
     data_loss: str
     unrecoverable: tuple[str, ...] = ()
     """Clusters this loss leaves without a copy to restore from (kept on what was lost)."""
+    clusters: tuple[ClusterEstimate, ...] = ()
+    """Per cluster, when drill records were given for a scenario a drill measures."""
+
+    @property
+    def estimate_source(self) -> EstimateSource:
+        """Whether the estimate was measured by a drill or is the documented one."""
+        worst = self.worst
+        return worst.source if worst is not None else "documented"
+
+    @property
+    def worst(self) -> ClusterEstimate | None:
+        """The cluster whose recovery takes longest (None without drill records)."""
+        if not self.clusters:
+            return None
+        return max(self.clusters, key=lambda c: c.seconds)
 
     def as_dict(self) -> dict[str, Any]:
-        """JSON shape."""
-        return {
+        """JSON shape; ``estimateSource`` and ``clusters`` only when drill records were given."""
+        shape: dict[str, Any] = {
             "id": self.id,
             "title": self.title,
             "method": self.method,
@@ -123,6 +183,10 @@ class ScenarioCheck:
             "dataLoss": self.data_loss,
             "unrecoverable": list(self.unrecoverable),
         }
+        if self.clusters:
+            shape["estimateSource"] = self.estimate_source
+            shape["clusters"] = [c.as_dict() for c in self.clusters]
+        return shape
 
 
 @dataclass(frozen=True)
@@ -155,7 +219,9 @@ class DisasterRecovery:
         }
 
 
-class _RecoveryScenario(BaseModel):
+class RecoveryScenario(BaseModel):
+    """One recovery scenario of ``recovery.yaml``: how it is recovered, and how long it takes."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     id: str
@@ -165,18 +231,43 @@ class _RecoveryScenario(BaseModel):
     estimate: Duration
     loses: Literal["nothing", "node", "cluster"] = "nothing"
     """What the loss takes with it: backup copies kept there are gone too."""
+    measured_by: Literal["etcd-drill"] | None = None
+    """The restore drill that measures this recovery on a cluster, replacing the estimate."""
 
 
 class _RecoveryData(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     source: str
-    scenarios: tuple[_RecoveryScenario, ...]
+    scenarios: tuple[RecoveryScenario, ...]
 
 
 @cache
 def _recovery_data() -> _RecoveryData:
     return load_packaged_data("recovery.yaml", _RecoveryData)
+
+
+def recovery_scenarios() -> tuple[RecoveryScenario, ...]:
+    """The documented recovery scenarios, in order."""
+    return _recovery_data().scenarios
+
+
+def estimates_by_cluster(
+    scenario: RecoveryScenario,
+    clusters: Sequence[str],
+    measured: Mapping[str, MeasuredRecovery],
+) -> tuple[ClusterEstimate, ...]:
+    """The scenario's time on each cluster: its drill's measurement, else the estimate."""
+    documented = parse_duration(scenario.estimate)
+    found = []
+    for cluster in clusters:
+        drill = measured.get(cluster) if scenario.measured_by else None
+        found.append(
+            ClusterEstimate(cluster, drill.seconds, "measured", drill.record, drill.date)
+            if drill is not None
+            else ClusterEstimate(cluster, documented, "documented")
+        )
+    return tuple(found)
 
 
 @cache
@@ -201,8 +292,17 @@ def cron_worst_gap(expression: str) -> float:
     return worst
 
 
-def check_disaster_recovery(model: RuntimeModel) -> DisasterRecovery:
-    """Every backup tier of every cluster and every recovery scenario against the SLOs."""
+def check_disaster_recovery(
+    model: RuntimeModel, measured: Mapping[str, MeasuredRecovery] | None = None
+) -> DisasterRecovery:
+    """Every backup tier of every cluster and every recovery scenario against the SLOs.
+
+    ``measured``: the recovery time drills measured, by cluster (``simulate --drills``).
+    With it, a scenario a drill measures (``measured_by`` in recovery.yaml) is estimated
+    per cluster, each by its newest drill or, without one, by the documented estimate,
+    and the scenario takes the longest of them; the JSON says which (``estimateSource``,
+    ``clusters``). Without it, the documented estimate, as before.
+    """
     platform = model.plan.spec.platform
     rpo = parse_duration(platform.slo.rpo)
     rto = parse_duration(platform.slo.rto)
@@ -216,6 +316,15 @@ def check_disaster_recovery(model: RuntimeModel) -> DisasterRecovery:
     scenarios = []
     for scenario in recovery.scenarios:
         estimate = parse_duration(scenario.estimate)
+        source = recovery.source
+        per_cluster: tuple[ClusterEstimate, ...] = ()
+        if measured is not None and scenario.measured_by is not None:
+            names = [c.name for c in model.plan.clusters]
+            per_cluster = estimates_by_cluster(scenario, names, measured)
+            slowest = max(per_cluster, key=lambda c: c.seconds)
+            estimate = slowest.seconds
+            if slowest.source == "measured":
+                source = f"measured on {slowest.cluster} by the drill of {slowest.date}"
         worst = [
             t.rpo_seconds for t in tiers if t.tier == scenario.tier and t.rpo_seconds is not None
         ]
@@ -234,17 +343,18 @@ def check_disaster_recovery(model: RuntimeModel) -> DisasterRecovery:
                 scenario.method,
                 scenario.tier,
                 estimate,
-                recovery.source,
+                source,
                 "missing" if lost else "meets" if estimate <= rto else "exceeds",
                 loss,
                 tuple(cluster for cluster, _ in lost),
+                per_cluster,
             )
         )
     return DisasterRecovery(rpo, rto, tuple(tiers), tuple(scenarios))
 
 
 def _lost_with(
-    model: RuntimeModel, scenario: _RecoveryScenario, tiers: list[TierCheck]
+    model: RuntimeModel, scenario: RecoveryScenario, tiers: list[TierCheck]
 ) -> list[tuple[str, str]]:
     """The clusters whose copies of the scenario's tier go with what the scenario loses."""
     lost: list[tuple[str, str]] = []

@@ -1,4 +1,4 @@
-"""``stackyard dr drill etcd``: print what :func:`stackyard.app.drill_etcd` measured and found."""
+"""``stackyard dr``: the restore drill's report, and the runbooks written."""
 
 from __future__ import annotations
 
@@ -8,8 +8,15 @@ from pathlib import Path
 
 from rich.markup import escape
 
-from stackyard.app import EtcdDrillResult, drill_etcd, write_evidence
-from stackyard.cli.output import console, line_printer, notice, print_json
+from stackyard.app import (
+    EtcdDrillResult,
+    check_record_options,
+    drill_etcd,
+    write_evidence,
+    write_record,
+    write_runbooks,
+)
+from stackyard.cli.output import OutputFormat, console, line_printer, notice, print_json
 from stackyard.cli.results import exit_status
 
 
@@ -34,8 +41,11 @@ def drill_etcd_command(
     sample: int,
     timeout: int,
     evidence: Path | None,
+    record: Path | None = None,
+    cluster: str | None = None,
 ) -> int:
     """Run the drill; exit 1 when it failed."""
+    check_record_options(record, cluster)
     result = drill_etcd(
         endpoint=endpoint,
         cacert=cacert,
@@ -50,6 +60,9 @@ def drill_etcd_command(
     if evidence is not None:
         write_evidence(evidence, result.markdown())
         notice(f"evidence record written to {evidence}")
+    if record is not None and cluster is not None:
+        kept, markdown = write_record(record, cluster, result)
+        notice(f"drill recorded in {kept} and {markdown}")
     if output is DrillOutput.json:
         print_json(result.as_dict())
     elif output is DrillOutput.markdown:
@@ -93,3 +106,21 @@ def _print_text(result: EtcdDrillResult) -> None:
         say(escape(f"recovery time: {report.recovery_seconds:.2f}s{against}"))
     verdict = "[green]passed[/]" if not result.failed else "[bold red]failed[/]"
     say(f"verdict: {verdict}")
+
+
+def runbook_command(
+    spec: Path, output: OutputFormat, *, directory: Path, clusters: tuple[str, ...]
+) -> int:
+    """Write the runbooks; list them (text or JSON)."""
+    result = write_runbooks(spec, directory, clusters)
+    if output is OutputFormat.json:
+        print_json(result.as_dict())
+        return exit_status(result)
+    say = line_printer(console())
+    for file in result.files:
+        say(escape(f"{file.path} ({file.distribution}): {file.state}"))
+        for estimate in file.estimates:
+            say(escape(f"  {estimate.title}: {estimate.describe()}"))
+    written = sum(f.state == "written" for f in result.files)
+    notice(f"{written} runbooks written, {len(result.files) - written} unchanged, in {directory}")
+    return exit_status(result)

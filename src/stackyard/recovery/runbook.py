@@ -1,0 +1,727 @@
+"""Recovery runbooks: one Markdown page per cluster, one section per recovery scenario.
+
+The scenarios are simulate's (``simulate/data/recovery.yaml``: a resource deleted by
+mistake, etcd corrupted, a control-plane node lost, a whole cluster lost); each section
+has the exact commands for the cluster's distribution, with the settings the render
+writes for it, read from the render's own functions rather than retyped:
+
+- etcd snapshots: RKE2's ``etcd-snapshot-schedule-cron``, retention and ``etcd-s3-*``
+  options from :func:`stackyard.render.bootstrap.rke2.server_config` (snapshots in
+  :data:`~stackyard.render.bootstrap.rke2.SNAPSHOT_DIR` on every server); kubeadm's
+  snapshot CronJob from :func:`stackyard.render.manifests.etcd_backup.etcd_snapshot_cronjob`
+  (snapshots in :data:`~stackyard.render.manifests.etcd_backup.HOST_BACKUP_DIR` on the
+  control-plane node that took them) and etcd's data directory from kubeadm's
+  ``ClusterConfiguration``;
+- Velero: the BackupStorageLocation (bucket, prefix) and the Schedules of
+  :mod:`stackyard.render.manifests.backup`, restored resources first, then volumes, as that
+  module says (the volumes backup holds only Pods, PVCs and PVs);
+- nodes: the rendered node files under ``nodes/<cluster>/`` and the node names and
+  addresses of :func:`stackyard.render.bootstrap.nodes.cluster_nodes`.
+
+Commands follow the upstream procedures, cited in each runbook (:data:`SOURCES`): RKE2's
+backup and restore page, Kubernetes' "Operating etcd clusters" and kubeadm's reference,
+Velero's restore reference and disaster case. A runbook never contains a secret: keys and
+tokens are ``<PLACEHOLDERS>`` or read on the node from the files the render names.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from stackyard.plan import ClusterPlan
+from stackyard.render.bootstrap.kubeadm import cluster_configuration
+from stackyard.render.bootstrap.nodes import Node, cluster_nodes
+from stackyard.render.bootstrap.rke2 import (
+    ETCD_S3_SECRET,
+    SNAPSHOT_DIR,
+    TOKEN_FILE,
+    etcd_bucket,
+    server_config,
+)
+from stackyard.render.context import RenderContext
+from stackyard.render.manifests.backup import location_store, schedules, storage_location
+from stackyard.render.manifests.etcd_backup import (
+    HOST_BACKUP_DIR,
+    IMAGE,
+    NAME,
+    NAMESPACE,
+    PKI_DIR,
+    etcd_snapshot_cronjob,
+)
+from stackyard.spec.units import format_duration
+
+EstimateSource = Literal["documented", "measured"]
+
+RKE2_DATA_DIR = "/var/lib/rancher/rke2"
+"""RKE2's default ``data-dir`` (the render never changes it)."""
+RKE2_ETCD_TLS = f"{RKE2_DATA_DIR}/server/tls/etcd"
+RKE2_ENV_FILE = "/etc/default/rke2-server"
+KUBEADM_MANIFESTS = "/etc/kubernetes/manifests"
+"""Where the kubelet reads kubeadm's static Pods (kubeadm's default)."""
+KUBEADM_ADMIN = "/etc/kubernetes/admin.conf"
+ETCD_PEER_PORT = 2380
+RESTORED_SUFFIX = "-restored"
+
+SOURCES: dict[str, tuple[str, str]] = {
+    "rke2-restore": (
+        "RKE2: Backup and Restore (cluster reset, restoring to existing and new nodes, S3)",
+        "https://docs.rke2.io/datastore/backup_restore",
+    ),
+    "rke2-ha": (
+        "RKE2: High Availability (launching additional server nodes)",
+        "https://docs.rke2.io/install/ha",
+    ),
+    "rke2-remove": (
+        "RKE2: deleting a server node removes its etcd member (rancher/rke2#3842)",
+        "https://github.com/rancher/rke2/issues/3842",
+    ),
+    "k8s-etcd": (
+        "Kubernetes: Operating etcd clusters for Kubernetes (restoring an etcd cluster)",
+        "https://kubernetes.io/docs/tasks/administer-cluster/configure-upgrade-etcd/",
+    ),
+    "etcd-recovery": (
+        "etcd: Disaster recovery (snapshot restore with etcdutl)",
+        "https://etcd.io/docs/v3.6/op-guide/recovery/",
+    ),
+    "etcd-members": (
+        "etcd: How to add and remove members",
+        "https://etcd.io/docs/v3.6/tutorials/how-to-deal-with-membership/",
+    ),
+    "kubeadm-ha": (
+        "kubeadm: Creating highly available clusters (upload-certs, join --control-plane)",
+        "https://kubernetes.io/docs/setup/production-environment/tools/kubeadm/high-availability/",
+    ),
+    "kubeadm-reset": (
+        "kubeadm reset",
+        "https://kubernetes.io/docs/reference/setup-tools/kubeadm/kubeadm-reset/",
+    ),
+    "velero-restore": (
+        "Velero: Restore Reference (velero restore create, --from-backup, --include-*)",
+        "https://velero.io/docs/main/restore-reference/",
+    ),
+    "velero-disaster": (
+        "Velero: Disaster case (read-only backup storage location during a restore)",
+        "https://velero.io/docs/main/disaster-case/",
+    ),
+    "argocd-sync": (
+        "Argo CD: argocd app sync",
+        "https://argo-cd.readthedocs.io/en/stable/user-guide/commands/argocd_app_sync/",
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """The recovery time a runbook states for one scenario on one cluster, and its origin."""
+
+    scenario: str
+    title: str
+    method: str
+    seconds: float
+    source: EstimateSource
+    record: str | None = None
+    """The drill record the time was measured in (``measured`` only)."""
+    date: str | None = None
+    """When that drill ran (ISO 8601)."""
+
+    def describe(self) -> str:
+        """``30m (documented estimate)`` or ``12s (measured by the drill of …, in …)``."""
+        if self.source == "measured":
+            return (
+                f"{format_duration(self.seconds)} ({self.seconds:.2f} s measured by the etcd "
+                f"restore drill of {self.date}, `{self.record}`)"
+            )
+        return f"{format_duration(self.seconds)} (simulate's documented estimate)"
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON shape."""
+        return {
+            "scenario": self.scenario,
+            "estimate": format_duration(self.seconds),
+            "estimateSeconds": round(self.seconds, 3),
+            "source": self.source,
+            "record": self.record,
+            "date": self.date,
+        }
+
+
+@dataclass(frozen=True)
+class _Velero:
+    namespace: str
+    location: str
+    bucket: str
+    prefix: str
+    endpoint: str | None
+    resources: tuple[str, str, str]  # name, cron, ttl
+    volumes: tuple[str, str, str] | None
+    kept_on: str | None
+    """The cluster whose object store keeps the backups (None: a store outside)."""
+
+
+class _Page:
+    """Markdown lines, with the sources cited so far."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.cited: list[str] = []
+
+    def add(self, *lines: str) -> None:
+        self.lines.extend(lines)
+
+    def cite(self, *keys: str) -> str:
+        for key in keys:
+            if key not in self.cited:
+                self.cited.append(key)
+        return " ".join(f"[{self.cited.index(k) + 1}]" for k in keys)
+
+    def sh(self, *commands: str) -> None:
+        self.lines += ["", "```sh", *commands, "```", ""]
+
+
+def _velero(context: RenderContext, cluster: ClusterPlan) -> _Velero | None:
+    if not cluster.has("velero"):
+        return None
+    location = storage_location(context, cluster)
+    storage = location["spec"]["objectStorage"]
+    found: dict[str, tuple[str, str, str]] = {}
+    for schedule in schedules(context, cluster):
+        template = schedule["spec"]["template"]
+        # Volume data: file-system backup, or CSI snapshots (moved to the object store).
+        copies = template.get("defaultVolumesToFsBackup") or template.get("snapshotVolumes")
+        kind = "volumes" if copies else "resources"
+        found.setdefault(
+            kind, (schedule["metadata"]["name"], schedule["spec"]["schedule"], template["ttl"])
+        )
+    return _Velero(
+        location["metadata"]["namespace"],
+        location["metadata"]["name"],
+        storage["bucket"],
+        storage["prefix"],
+        location["spec"]["config"].get("s3Url"),
+        found["resources"],
+        found.get("volumes"),
+        location_store(context, cluster, location).cluster,
+    )
+
+
+def scenario_ids() -> tuple[str, ...]:
+    """The recovery scenarios a runbook has a section for, in order."""
+    return tuple(_SECTIONS)
+
+
+def cluster_runbook(
+    context: RenderContext,
+    cluster: ClusterPlan,
+    estimates: Mapping[str, Estimate],
+    *,
+    spec: str,
+) -> str:
+    """The Markdown runbook of ``cluster``; ``estimates`` by scenario id (every one of them)."""
+    platform = context.platform
+    distribution = platform.kubernetes.distribution
+    page = _Page()
+    page.add(
+        f"# Recovery runbook: {cluster.name}",
+        "",
+        f"Platform `{platform.name}`, cluster `{cluster.name}` ({cluster.cluster.role}), "
+        f"{_distribution(distribution)}, Kubernetes {platform.kubernetes.version}, "
+        f"{cluster.cluster.control_plane_nodes} control-plane node"
+        f"{'s' if cluster.cluster.control_plane_nodes != 1 else ''}. "
+        f"Generated by `stackyard dr runbook` from `{spec}`; render it again when the spec "
+        "changes. Objectives (`slo`): recovery point "
+        f"`{platform.slo.rpo}`, recovery time `{platform.slo.rto}`.",
+        "",
+        "| Scenario | Recovery time | Source | Method |",
+        "| --- | --- | --- | --- |",
+    )
+    for scenario in _SECTIONS:
+        estimate = estimates[scenario]
+        origin = (
+            f"measured, drill of {estimate.date}"
+            if estimate.source == "measured"
+            else "documented estimate"
+        )
+        page.add(
+            f"| {estimate.title} | {format_duration(estimate.seconds)} | {origin} "
+            f"| {estimate.method} |"
+        )
+    page.add(
+        "",
+        "Recovery times are those `stackyard simulate` uses: the documented estimate of each "
+        "scenario, or, for an etcd restore, the time measured by the newest restore drill "
+        "recorded for this cluster (`stackyard dr drill etcd --record`).",
+    )
+    velero = _velero(context, cluster)
+    for number, (scenario, writer) in enumerate(_SECTIONS.items(), 1):
+        estimate = estimates[scenario]
+        title = estimate.title
+        if not title.startswith("etcd"):
+            title = title[0].upper() + title[1:]
+        page.add("", f"## {number}. {title}", "")
+        page.add(f"Recovery time: {estimate.describe()}. Method: {estimate.method}.", "")
+        writer(page, context, cluster, velero)
+    page.add("", "## Sources", "")
+    page.add(*(f"{i}. {SOURCES[k][0]}: <{SOURCES[k][1]}>" for i, k in enumerate(page.cited, 1)))
+    return "\n".join(page.lines).replace("\n\n\n", "\n\n") + "\n"
+
+
+def _distribution(name: str) -> str:
+    return {"rke2": "RKE2", "kubeadm": "kubeadm"}.get(name, name)
+
+
+# --- a resource deleted by mistake -------------------------------------------------
+
+
+def _deleted_resource(
+    page: _Page, context: RenderContext, cluster: ClusterPlan, velero: _Velero | None
+) -> None:
+    page.add(
+        "1. What Argo CD manages comes back from Git: find the Application of the object's "
+        f"component (`<component>-{cluster.name}`, or `platform-base-{cluster.name}` for "
+        "namespaces, quotas and network policies) and sync it "
+        f"{page.cite('argocd-sync')}:"
+    )
+    page.sh(
+        f"argocd app list | grep -- '-{cluster.name} '",
+        f"argocd app sync <component>-{cluster.name}",
+    )
+    if velero is None:
+        page.add(
+            f"2. Nothing else can be restored: Velero does not run on `{cluster.name}`, so "
+            "objects that are not in Git (created by hand or by an operator) are lost."
+        )
+        return
+    name, cron, ttl = velero.resources
+    ns = velero.namespace
+    page.add(
+        "2. What is not in Git (objects created by hand or by operators, Secrets written by "
+        f"controllers) comes from Velero's `{name}` Schedule (cron `{cron}` UTC, kept "
+        f"`{ttl}`), stored in bucket `{velero.bucket}` under prefix `{velero.prefix}` "
+        f"(BackupStorageLocation `{velero.location}` in `{ns}`). Pick the newest backup "
+        f"from before the deletion and restore only what was lost "
+        f"{page.cite('velero-restore')}:"
+    )
+    page.sh(
+        f"velero -n {ns} backup get --selector velero.io/schedule-name={name}",
+        "# one namespace:",
+        f"velero -n {ns} restore create --from-backup <BACKUP> \\",
+        "  --include-namespaces <NAMESPACE> --wait",
+        "# or one kind of resource in it, narrowed by a label:",
+        f"velero -n {ns} restore create --from-backup <BACKUP> \\",
+        "  --include-namespaces <NAMESPACE> --include-resources <RESOURCE> \\",
+        "  --selector <LABEL>=<VALUE> --wait",
+        f"velero -n {ns} restore describe <RESTORE> --details",
+    )
+    page.add(
+        "Velero skips objects that still exist; it never overwrites them unless asked "
+        "(`--existing-resource-policy update`).",
+        "",
+    )
+    if velero.volumes is not None:
+        volumes, _, _ = velero.volumes
+        page.add(
+            f"3. A deleted PersistentVolumeClaim's data is in the `{volumes}` backups: restore "
+            "its namespace's PVCs, PVs and Pods from them after the objects above "
+            "(`--include-resources persistentvolumeclaims,persistentvolumes,pods`)."
+        )
+
+
+# --- etcd corrupted ------------------------------------------------------------------
+
+
+def _rke2_s3(context: RenderContext, cluster: ClusterPlan) -> dict[str, Any]:
+    return {k: v for k, v in server_config(context, cluster).items() if k.startswith("etcd-")}
+
+
+def _etcd_corruption(
+    page: _Page, context: RenderContext, cluster: ClusterPlan, velero: _Velero | None
+) -> None:
+    if context.platform.kubernetes.distribution == "rke2":
+        _rke2_restore(page, context, cluster)
+    else:
+        _kubeadm_restore(page, context, cluster)
+
+
+def _rke2_restore(page: _Page, context: RenderContext, cluster: ClusterPlan) -> None:
+    etcd = _rke2_s3(context, cluster)
+    servers = [n for n in cluster_nodes(context, cluster) if n.control_plane]
+    first = servers[0].name
+    page.add(
+        f"Snapshots: `{etcd['etcd-snapshot-schedule-cron']}` (UTC), "
+        f"{etcd['etcd-snapshot-retention']} kept, in `{SNAPSHOT_DIR}` on every server "
+        f"(`nodes/{cluster.name}/rke2/config.yaml`){_rke2_s3_words(context, etcd)}. "
+        f"The restore resets etcd to a one-member cluster on `{first}` "
+        f"{page.cite('rke2-restore')}.",
+        "",
+        "1. Stop RKE2 on every server:",
+    )
+    page.sh("systemctl stop rke2-server")
+    page.add(f"2. On `{first}`, restore the newest snapshot kept on the node:")
+    local = [f"ls -t {SNAPSHOT_DIR} | head -n 1"]
+    restore = ["rke2 server --cluster-reset \\"]
+    if etcd.get("etcd-s3"):
+        # With etcd-s3 in the config, a bare path is looked up in S3: say local explicitly.
+        restore.append("  --etcd-s3=false \\")
+    restore.append(f"  --cluster-reset-restore-path={SNAPSHOT_DIR}/<SNAPSHOT>")
+    page.sh(*local, *restore)
+    if etcd.get("etcd-s3"):
+        page.add(
+            "   Or, when the nodes lost their snapshots, the newest copy in object storage "
+            "(only the snapshot's name: RKE2 fetches it with the `etcd-s3-*` settings):"
+        )
+        page.sh(*_rke2_s3_restore(context, cluster, etcd))
+    page.add(
+        f"3. Start RKE2 on `{first}` and wait until the node is Ready "
+        f"(`kubectl --kubeconfig /etc/rancher/rke2/rke2.yaml get nodes`):"
+    )
+    page.sh("systemctl start rke2-server")
+    if len(servers) > 1:
+        others = ", ".join(f"`{n.name}`" for n in servers[1:])
+        page.add(f"4. On the other servers ({others}), drop the old etcd data and rejoin:")
+        page.sh(f"rm -rf {RKE2_DATA_DIR}/server/db", "systemctl start rke2-server")
+    page.add(
+        f"RKE2 leaves `{RKE2_DATA_DIR}/server/db/reset-flag` behind until it next starts "
+        "normally; a later reset needs it gone. Workloads changed after the snapshot are "
+        "put back by Argo CD from Git."
+    )
+
+
+def _rke2_s3_words(context: RenderContext, etcd: Mapping[str, Any]) -> str:
+    if "etcd-s3-bucket" in etcd:
+        return (
+            f", and copied to bucket `{etcd['etcd-s3-bucket']}` folder "
+            f"`{etcd['etcd-s3-folder']}` at `{etcd['etcd-s3-endpoint']}`"
+        )
+    if "etcd-s3-config-secret" in etcd:
+        return (
+            f", and copied to MinIO bucket `{etcd_bucket(context)}` through the Secret "
+            f"`{ETCD_S3_SECRET}` in `kube-system`"
+        )
+    return "; no copy off the nodes is configured"
+
+
+def _rke2_s3_restore(
+    context: RenderContext, cluster: ClusterPlan, etcd: Mapping[str, Any]
+) -> list[str]:
+    if "etcd-s3-bucket" in etcd:
+        # rke2 server reads the etcd-s3-* settings from config.yaml; the keys, when the
+        # store has any, come from the service's environment file, which only systemd loads.
+        return [
+            f"set -a; [ -f {RKE2_ENV_FILE} ] && . {RKE2_ENV_FILE}; set +a",
+            f"# <SNAPSHOT-NAME>: the newest object in {etcd['etcd-s3-bucket']}"
+            f"/{etcd['etcd-s3-folder']}/",
+            "rke2 server --cluster-reset --cluster-reset-restore-path=<SNAPSHOT-NAME>",
+        ]
+    # MinIO through the Secret: the API server is down, so the settings go on the command
+    # line (the node README says the same).
+    return [
+        "rke2 server --cluster-reset --etcd-s3 \\",
+        f"  --etcd-s3-endpoint=minio.{context.platform.domain} \\",
+        f"  --etcd-s3-bucket={etcd_bucket(context)} --etcd-s3-folder={cluster.name} \\",
+        "  --etcd-s3-access-key=<ACCESS-KEY> --etcd-s3-secret-key=<SECRET-KEY> \\",
+        "  --cluster-reset-restore-path=<SNAPSHOT-NAME>",
+    ]
+
+
+def _etcdctl_kubeadm(command: str) -> str:
+    return (
+        f"ETCDCTL_API=3 etcdctl --endpoints https://127.0.0.1:2379 "
+        f"--cacert {PKI_DIR}/ca.crt --cert {PKI_DIR}/healthcheck-client.crt "
+        f"--key {PKI_DIR}/healthcheck-client.key {command}"
+    )
+
+
+def _etcdctl_rke2(command: str) -> str:
+    return (
+        f"ETCDCTL_API=3 etcdctl --endpoints https://127.0.0.1:2379 "
+        f"--cacert {RKE2_ETCD_TLS}/server-ca.crt --cert {RKE2_ETCD_TLS}/server-client.crt "
+        f"--key {RKE2_ETCD_TLS}/server-client.key {command}"
+    )
+
+
+def _address(node: Node) -> str:
+    return str(node.address) if node.address is not None else f"<{node.name.upper()}-IP>"
+
+
+def _kubeadm_restore(page: _Page, context: RenderContext, cluster: ClusterPlan) -> None:
+    cronjob = etcd_snapshot_cronjob(context, cluster)
+    env = {
+        e["name"]: e["value"]
+        for e in cronjob["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]["env"]
+    }
+    data_dir = cluster_configuration(context, cluster)["etcd"]["local"]["dataDir"]
+    restored = data_dir + RESTORED_SUFFIX
+    planes = [n for n in cluster_nodes(context, cluster) if n.control_plane]
+    first = planes[0]
+    version = IMAGE.rsplit(":", 1)[1].split("-")[0]
+    page.add(
+        f"Snapshots: the CronJob `{NAMESPACE}/{NAME}` "
+        f"(`manifests/{cluster.name}/base/etcd-backup.yaml`) runs on "
+        f"`{cronjob['spec']['schedule']}` (UTC) and keeps {env['SNAPSHOT_RETENTION']} in "
+        f"`{HOST_BACKUP_DIR}` on the control-plane node it ran on, as "
+        f"`etcd-snapshot-<slot>.db`; the newest is the most recently modified. etcd's data "
+        f"directory is `{data_dir}` (kubeadm's `etcd.local.dataDir`). The restore follows "
+        f"Kubernetes' procedure {page.cite('k8s-etcd', 'etcd-recovery')}: restore into a new "
+        "directory with `etcdutl`, then point etcd's static Pod at it.",
+        "",
+        "1. Stop every API server (on each control-plane node) so nothing writes while "
+        "etcd is replaced:",
+    )
+    page.sh(f"mv {KUBEADM_MANIFESTS}/kube-apiserver.yaml /etc/kubernetes/kube-apiserver.yaml")
+    page.add(
+        f"2. On `{first.name}`, restore the newest snapshot with `etcdutl` {version} (the "
+        f"etcd of `{IMAGE}`, which the snapshot CronJob also runs) as a one-member cluster "
+        f"named after the node:"
+    )
+    member = f"{first.name}=https://{_address(first)}:{ETCD_PEER_PORT}"
+    page.sh(
+        f"ls -t {HOST_BACKUP_DIR}/etcd-snapshot-*.db | head -n 1",
+        f"etcdutl snapshot restore {HOST_BACKUP_DIR}/etcd-snapshot-<SLOT>.db \\",
+        f"  --data-dir {restored} --name {first.name} \\",
+        f"  --initial-cluster {member} \\",
+        f"  --initial-advertise-peer-urls https://{_address(first)}:{ETCD_PEER_PORT}",
+    )
+    page.add(
+        f"3. Edit the static Pod `{KUBEADM_MANIFESTS}/etcd.yaml`: the `hostPath.path` of the "
+        f"volume `etcd-data` becomes `{restored}` (the container keeps `{data_dir}`). The "
+        "kubelet restarts etcd on the restored data:"
+    )
+    page.sh(
+        f"sed -i 's#^\\( *path: \\){data_dir}$#\\1{restored}#' {KUBEADM_MANIFESTS}/etcd.yaml",
+        f"grep -n '{restored}' {KUBEADM_MANIFESTS}/etcd.yaml",
+        _etcdctl_kubeadm("endpoint health"),
+    )
+    page.add(
+        "4. Start the API server again and restart the kubelet, so every component "
+        "reads the restored state:"
+    )
+    page.sh(
+        f"mv /etc/kubernetes/kube-apiserver.yaml {KUBEADM_MANIFESTS}/kube-apiserver.yaml",
+        "systemctl restart kubelet",
+        f"kubectl --kubeconfig {KUBEADM_ADMIN} get nodes",
+    )
+    if len(planes) > 1:
+        others = ", ".join(f"`{n.name}`" for n in planes[1:])
+        page.add(
+            f"5. The other control-plane nodes ({others}) held members of the old cluster: "
+            "rejoin each one as in section 3 (reset, then `kubeadm join --control-plane`)."
+        )
+    page.add(
+        "Workloads changed after the snapshot are put back by Argo CD from Git. Without any "
+        f"snapshot left (the node that kept `{HOST_BACKUP_DIR}` is gone), rebuild the cluster "
+        "as in section 4."
+    )
+
+
+# --- a control-plane node lost --------------------------------------------------------
+
+
+def _control_plane_loss(
+    page: _Page, context: RenderContext, cluster: ClusterPlan, velero: _Velero | None
+) -> None:
+    planes = [n for n in cluster_nodes(context, cluster) if n.control_plane]
+    rke2 = context.platform.kubernetes.distribution == "rke2"
+    if len(planes) == 1:
+        only = planes[0].name
+        page.add(
+            f"`{cluster.name}` has one control-plane node (`{only}`): losing it stops the API "
+            "and etcd. Provision a replacement with the same name and address from "
+            f"`nodes/{cluster.name}/`, then restore etcd on it as in section 2.",
+            "",
+        )
+        if rke2:
+            etcd = _rke2_s3(context, cluster)
+            if etcd.get("etcd-s3"):
+                page.add(
+                    f"The node's own snapshots went with it; restore the newest copy in "
+                    "object storage (RKE2 keeps the cluster token in "
+                    f"`{TOKEN_FILE}`, which the restore needs to decrypt the snapshot's "
+                    f"bootstrap data) {page.cite('rke2-restore')}:"
+                )
+                page.sh(*_rke2_s3_restore(context, cluster, etcd), "systemctl start rke2-server")
+            else:
+                page.add(
+                    "The snapshots were on that node only: nothing is left to restore from, "
+                    "so rebuild the cluster (section 4)."
+                )
+        else:
+            page.add(
+                f"The snapshots in `{HOST_BACKUP_DIR}` were on that node only: unless its disk "
+                "survived, nothing is left to restore from, so rebuild the cluster (section 4)."
+            )
+        return
+    dead = "<DEAD-NODE>"
+    names = ", ".join(f"`{n.name}`" for n in planes)
+    page.add(
+        f"Control-plane nodes: {names}. etcd keeps quorum while a majority "
+        f"({len(planes) // 2 + 1} of {len(planes)}) is up; replace the lost one before "
+        "another fails."
+    )
+    if rke2:
+        page.add(
+            "",
+            "1. From a surviving server, delete the lost node; RKE2 removes its etcd member "
+            f"with it {page.cite('rke2-remove')}. Check that the member is gone (etcdctl is not "
+            "part of RKE2: install etcd's client) and remove it by hand if it is not "
+            f"{page.cite('etcd-members')}:",
+        )
+        page.sh(
+            "export KUBECONFIG=/etc/rancher/rke2/rke2.yaml",
+            f"kubectl delete node {dead}",
+            _etcdctl_rke2("member list -w table"),
+            _etcdctl_rke2("member remove <MEMBER-ID>"),
+        )
+        page.add(
+            "2. Provision the replacement (same name and address) with "
+            f"`nodes/{cluster.name}/rke2/config.yaml` and "
+            f"`nodes/{cluster.name}/rke2/config.yaml.d/10-join.yaml` in `/etc/rancher/rke2/`, "
+            f"the cluster token in `{TOKEN_FILE}`, then start it; it joins as a new etcd "
+            f"member {page.cite('rke2-ha')}:"
+        )
+        page.sh("systemctl enable --now rke2-server")
+        page.add(
+            f"   If the node is reused rather than replaced, remove its old etcd data first "
+            f"(`rm -rf {RKE2_DATA_DIR}/server/db`): a removed member may not rejoin with it."
+        )
+        return
+    page.add(
+        "",
+        "1. From a surviving control-plane node, delete the lost node and remove its etcd "
+        f"member {page.cite('etcd-members')}:",
+    )
+    page.sh(
+        f"export KUBECONFIG={KUBEADM_ADMIN}",
+        f"kubectl delete node {dead}",
+        _etcdctl_kubeadm("member list -w table"),
+        _etcdctl_kubeadm("member remove <MEMBER-ID>"),
+    )
+    page.add(
+        "2. Make fresh join credentials there: a token, and a certificate key with the "
+        f"control-plane certificates uploaded for two hours {page.cite('kubeadm-ha')}:"
+    )
+    page.sh(
+        "kubeadm token create --print-join-command",
+        "kubeadm init phase upload-certs --upload-certs",
+    )
+    page.add(
+        "3. On the replacement (same name and address; a reused node is reset first "
+        f"{page.cite('kubeadm-reset')}), join with the rendered "
+        f"`nodes/{cluster.name}/kubeadm/join-control-plane-config.yaml`, its "
+        "`${KUBEADM_TOKEN}`, `${KUBEADM_CA_CERT_HASH}` and `${KUBEADM_CERTIFICATE_KEY}` "
+        "substituted from step 2 as the node README describes:"
+    )
+    page.sh(
+        "kubeadm reset -f",
+        "envsubst '${KUBEADM_TOKEN} ${KUBEADM_CA_CERT_HASH} ${KUBEADM_CERTIFICATE_KEY}' \\",
+        "  < join-control-plane-config.yaml > /etc/kubernetes/kubeadm/config.yaml",
+        "kubeadm join --config /etc/kubernetes/kubeadm/config.yaml",
+    )
+
+
+# --- a whole cluster lost -------------------------------------------------------------
+
+
+def _cluster_loss(
+    page: _Page, context: RenderContext, cluster: ClusterPlan, velero: _Velero | None
+) -> None:
+    argocd = context.argocd_cluster
+    page.add(
+        f"1. Provision every node again from `nodes/{cluster.name}/` in the order of its "
+        "`README.md` (the same names, addresses and API name "
+        f"`{context.api_host(cluster)}`)."
+    )
+    if cluster.name == argocd.name:
+        page.add(
+            "2. This cluster runs Argo CD: install it again and apply the root app, as the "
+            "repository's `README.md` (Bootstrap) says; Argo CD then installs every "
+            "component wave by wave on every cluster:"
+        )
+        page.sh(
+            f"kubectl apply -n {context.argocd_namespace} -f bootstrap/root-app.yaml",
+            "argocd app list",
+        )
+    else:
+        page.add(
+            f"2. Argo CD on `{argocd.name}` syncs the cluster again once it can reach it: the "
+            "new cluster has a new CA and credentials, so update its cluster Secret "
+            f"(`apps/clusters/{cluster.name}.yaml` names it; supply the credentials as the "
+            "repository's `README.md` says), then sync its Applications "
+            f"{page.cite('argocd-sync')}:"
+        )
+        page.sh(
+            f"argocd app list | grep -- '-{cluster.name} '",
+            f"argocd app sync platform-base-{cluster.name}",
+        )
+    if velero is None:
+        page.add(
+            f"3. Velero does not run on `{cluster.name}`: what is not in Git, and the data on "
+            "its volumes, cannot be restored."
+        )
+        return
+    if velero.kept_on == cluster.name:
+        page.add(
+            f"Note: the Velero backups of `{cluster.name}` are kept in an object store on "
+            f"`{cluster.name}` itself: they were lost with it. Restore them only from a copy "
+            "kept elsewhere (bucket replication), then continue as below; otherwise what is "
+            "not in Git, and the data on volumes, is gone.",
+            "",
+        )
+    ns = velero.namespace
+    resources, _, _ = velero.resources
+    where = f"bucket `{velero.bucket}`, prefix `{velero.prefix}`" + (
+        f" at `{velero.endpoint}`" if velero.endpoint else ""
+    )
+    page.add(
+        f"3. Once Velero is synced and its BackupStorageLocation `{velero.location}` "
+        f"({where}) is Available, the old cluster's backups are listed. Keep the location "
+        "read-only while restoring, so the new cluster's Schedules neither write nor expire "
+        f"backups {page.cite('velero-disaster')}, and restore from the newest backups from "
+        f"before the loss {page.cite('velero-restore')}"
+        + (
+            ": first the objects, then the volumes (the resources backup holds every object "
+            "but Events, the volumes backup only Pods, PVCs and PVs)."
+            if velero.volumes is not None
+            else " (no storage provider runs here, so there are no volumes to restore)."
+        )
+    )
+    commands = [
+        f"kubectl -n {ns} patch backupstoragelocation {velero.location} --type merge \\",
+        '  --patch \'{"spec":{"accessMode":"ReadOnly"}}\'',
+        f"velero -n {ns} backup get --selector velero.io/schedule-name={resources}",
+        f"velero -n {ns} restore create --from-backup <{resources.upper()}-BACKUP> --wait",
+    ]
+    if velero.volumes is not None:
+        volumes, _, _ = velero.volumes
+        commands += [
+            "# then the volumes (Pods, PVCs and PVs, with the data Velero copied):",
+            f"velero -n {ns} backup get --selector velero.io/schedule-name={volumes}",
+            f"velero -n {ns} restore create --from-backup <{volumes.upper()}-BACKUP> --wait",
+        ]
+    commands += [
+        f"kubectl -n {ns} patch backupstoragelocation {velero.location} --type merge \\",
+        '  --patch \'{"spec":{"accessMode":"ReadWrite"}}\'',
+    ]
+    page.sh(*commands)
+    page.add(
+        f"   A sync of the `velero-{cluster.name}` Application puts the location back to "
+        "ReadWrite from Git: disable its automated sync until the restore has finished."
+    )
+
+
+_Writer = Callable[[_Page, RenderContext, ClusterPlan, "_Velero | None"], None]
+_SECTIONS: dict[str, _Writer] = {
+    "deleted-resource": _deleted_resource,
+    "etcd-corruption": _etcd_corruption,
+    "control-plane-loss": _control_plane_loss,
+    "cluster-loss": _cluster_loss,
+}
+
+__all__ = [
+    "SOURCES",
+    "Estimate",
+    "EstimateSource",
+    "cluster_runbook",
+    "scenario_ids",
+]
