@@ -20,9 +20,11 @@ from typing import Any
 
 from stackyard.app.planning import plan_without_errors
 from stackyard.app.results import Describes
+from stackyard.app.runbooks import measured_recoveries
 from stackyard.errors import COMMAND_LINE, InputError, Problem
 from stackyard.fsio.write import write_text
 from stackyard.progress import Progress, no_progress
+from stackyard.recovery.records import read_records
 from stackyard.simulate.backups import DisasterRecovery, check_disaster_recovery
 from stackyard.simulate.matrix import FailureMatrix, failure_matrix
 from stackyard.simulate.model import RuntimeModel
@@ -44,7 +46,9 @@ class SimulateRequest:
     ``harbor``; ``duration`` (``--for``): how long, e.g. ``30m``; ``scenario``
     (``--scenario``): a scenario file; ``all_single_failures``
     (``--all-single-failures``); ``svg`` (``--svg``): also draw the incident there;
-    ``strict`` (``--strict``): an incident that breaks the contract or an SLO fails.
+    ``strict`` (``--strict``): an incident that breaks the contract or an SLO fails;
+    ``drills`` (``--drills``): a folder of drill records (``dr/drills``), whose measured
+    recovery times replace the documented estimates of the disaster-recovery check.
     """
 
     fail: str | None = None
@@ -53,6 +57,7 @@ class SimulateRequest:
     all_single_failures: bool = False
     svg: Path | None = None
     strict: bool = False
+    drills: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -176,6 +181,10 @@ def check_simulate_usage(request: SimulateRequest) -> None:
         problems.append(f"--for applies to --fail or --all-single-failures{where}")
     if request.svg is not None and request.fail is None and request.scenario is None:
         problems.append("--svg draws one incident: use it with --fail or --scenario")
+    if request.drills is not None and modes:
+        problems.append(
+            f"--drills applies to the disaster-recovery check: use it without {' and '.join(modes)}"
+        )
     if problems:
         raise InputError([Problem(COMMAND_LINE, "", p) for p in problems])
     if request.duration is not None:
@@ -194,7 +203,8 @@ def simulate(
 
     Raises:
         InputError: options that do not combine (:func:`check_simulate_usage`), an
-            unknown failure target, a scenario file that is not a valid scenario.
+            unknown failure target, a scenario file that is not a valid scenario, a
+            drill record that is not one.
         YamlError, SpecError: the spec is not a readable, valid platform spec.
         PlanRefusedError: the spec plans with error findings (nothing is simulated).
     """
@@ -206,7 +216,10 @@ def simulate(
         seconds = window_seconds(request.duration, COMMAND_LINE, "--for")
         return FailureMatrixResult(failure_matrix(model, seconds, progress), model)
     if request.fail is None and request.scenario is None:
-        return SimulationModel(model, check_disaster_recovery(model))
+        measured = None
+        if request.drills is not None:
+            measured = measured_recoveries(read_records(request.drills))
+        return SimulationModel(model, check_disaster_recovery(model, measured))
     if request.scenario is not None:
         scenario = load_scenario(model, request.scenario)
     else:

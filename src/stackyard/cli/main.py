@@ -278,9 +278,17 @@ def simulate(
         bool,
         typer.Option("--strict", help="Exit 1 when a contract clause or an SLO does not hold."),
     ] = False,
+    drills: Annotated[
+        Path | None,
+        typer.Option(
+            "--drills",
+            help="Drill records (a repository's dr/drills): each cluster's newest measured "
+            "etcd restore replaces the documented estimate.",
+        ),
+    ] = None,
 ) -> int:
     """Simulate failures: what degrades when, which contract clauses and SLOs hold."""
-    request = SimulateRequest(fail, duration, scenario, all_single, svg, strict)
+    request = SimulateRequest(fail, duration, scenario, all_single, svg, strict, drills)
     return simulate_command(spec, request, output)
 
 

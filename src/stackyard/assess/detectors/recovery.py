@@ -1,5 +1,10 @@
 """Disaster recovery: volume backups, etcd snapshots off the node, Velero, alerts, drills.
 
+Restores are rehearsed when the repository holds Velero Restore objects or scripted
+restores, or an etcd restore drill record (``stackyard dr drill etcd --record dr/drills
+--cluster NAME``) that passed within :data:`DRILL_INTERVAL`; an older one is reported as
+stale, with its file and line, and does not count.
+
 Volume backups off the cluster are read from every tool that writes them: Longhorn's
 backup target, Velero's node agent (kopia uploader), VolSync's kopia/restic/rclone
 movers, Kasten K10 policies that export, CloudNativePG's Barman object store. Kasten K10
@@ -19,9 +24,11 @@ survive losing the nodes, so an assessment asks for a schedule *and* an off-node
 
 from __future__ import annotations
 
+import datetime
 import re
 from collections.abc import Mapping
 from dataclasses import replace
+from pathlib import PurePosixPath
 
 from stackyard.assess.detectors.base import (
     Detector,
@@ -36,6 +43,7 @@ from stackyard.assess.detectors.base import (
     truthy,
 )
 from stackyard.assess.inputs import RepositoryIndex
+from stackyard.assess.inputs.located import Located
 from stackyard.assess.model import Evidence, noted
 
 # VolSync movers that copy a volume into a backup repository (rsync and syncthing
@@ -45,6 +53,10 @@ TALOS_BACKUP_IMAGE = "siderolabs/talos-backup"
 _TALOSCTL_SNAPSHOT = re.compile(r"\btalosctl\b.*\betcd\s+snapshot\b")
 _OFFSITE = re.compile(r"\b(aws\s+s3\s+cp|mc\s+cp|rclone|gsutil|az\s+storage)\b")
 _BACKUP_EXPR = re.compile(r"velero_backup|etcd.*snapshot|longhorn_backup|backup_(last|failure)")
+DRILL_INTERVAL = datetime.timedelta(days=31)
+"""How recent a restore drill must be to count: monthly, the practice the DR-RESTORE-DRILL
+control names (maturity.yaml: "a monthly restore drill"); 31 days, the longest month, so a
+drill on the same date every month is never late."""
 _RESTORE = re.compile(
     r"\bvelero\s+restore\s+create\b|\betcd-snapshot\s+restore\b|cluster-reset-restore-path"
 )
@@ -251,7 +263,87 @@ def _restore_drill(index: RepositoryIndex, looks_for: str) -> DetectorResult:
         o.evidence(text=f"Restore {o.name}") for o in index.of_kind("Restore", group="velero.io")
     ]
     found += index.text_hits(_RESTORE, ("ci", "script", "user-data"))
-    return achieved(found, "restores are rehearsed as code") if found else missing(looks_for)
+    drills, gaps, words = drill_evidence(index, _now())
+    if found or drills:
+        detail = ", ".join([*(["restores are rehearsed as code"] if found else []), *words])
+        return achieved(found + drills, detail, gaps=gaps)
+    if gaps:
+        return missing(looks_for, "; ".join(words), gaps=gaps)
+    return missing(looks_for)
+
+
+def _now() -> datetime.datetime:
+    return datetime.datetime.now(datetime.UTC)
+
+
+def drill_evidence(
+    index: RepositoryIndex, now: datetime.datetime
+) -> tuple[list[Evidence], list[Evidence], list[str]]:
+    """The etcd restore drill records of the repository, judged at ``now``.
+
+    Records are the ``etcd-drill`` JSON documents ``stackyard dr drill etcd --record``
+    keeps (``dr/drills/<cluster>/<time>-etcd.json``; the folder names the cluster). Per
+    cluster only the newest counts: evidence when it passed within :data:`DRILL_INTERVAL`
+    of ``now``; otherwise a gap, cited with the age and the verdict: a stale record is
+    reported, not counted. Returns the evidence, the gaps, and one phrase per cluster.
+    """
+    newest: dict[str, tuple[datetime.datetime, Located]] = {}
+    unreadable: list[Evidence] = []
+    for record in index.drill_records:
+        started = _started(record.get("started"))
+        if started is None:
+            unreadable.append(record.evidence("started", text="started: not an ISO 8601 time"))
+            continue
+        cluster = PurePosixPath(record.file).parent.name or "."
+        if cluster not in newest or (started, record.file) > (
+            newest[cluster][0],
+            newest[cluster][1].file,
+        ):
+            newest[cluster] = (started, record)
+    evidence: list[Evidence] = []
+    gaps: list[Evidence] = list(unreadable)
+    fresh: list[str] = []
+    stale: list[str] = []
+    limit = DRILL_INTERVAL.days
+    for cluster, (started, record) in sorted(newest.items()):
+        days = (now - started).days
+        verdict = str(record.get("verdict"))
+        note = f"etcd drill {cluster}: {verdict}, {days} days old"
+        if days > limit:
+            gaps.append(
+                record.evidence(
+                    "started",
+                    text=noted(
+                        f"started: {record.get('started')}",
+                        f"{note}; stale (interval {limit} days)",
+                    ),
+                )
+            )
+            stale.append(f"{cluster} ({days} days)")
+        elif verdict != "passed" or days < -1:
+            gaps.append(record.evidence("verdict", text=noted(f"verdict: {verdict}", note)))
+            stale.append(f"{cluster} (the newest drill {verdict})")
+        else:
+            evidence.append(
+                record.evidence("started", text=noted(f"started: {record.get('started')}", note))
+            )
+            fresh.append(cluster)
+    words = []
+    if fresh:
+        words.append(f"etcd restore drills passed within {limit} days on {', '.join(fresh)}")
+    if stale:
+        words.append(f"no passing etcd restore drill within {limit} days on {', '.join(stale)}")
+    if unreadable:
+        words.append(f"{len(unreadable)} drill records without a readable start time")
+    return evidence, gaps, words
+
+
+def _started(value: object) -> datetime.datetime | None:
+    try:
+        started = datetime.datetime.fromisoformat(str(value))
+    except ValueError:
+        return None
+    return started if started.tzinfo is not None else None
 
 
 def _cronjob_snapshots(index: RepositoryIndex) -> list[Evidence]:

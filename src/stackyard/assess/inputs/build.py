@@ -47,7 +47,7 @@ from stackyard.assess.inputs.objects import (
     workload_of,
 )
 from stackyard.assess.inputs.overlays import OverlayCatalog, deployments_summary
-from stackyard.assess.inputs.reading import ReadFile, read_source, read_sources
+from stackyard.assess.inputs.reading import DRILL_SCHEMA, ReadFile, read_source, read_sources
 from stackyard.assess.inputs.releases import (
     Release,
     ValuesLayer,
@@ -401,6 +401,8 @@ class IndexBuilder:
                     self.add_object(obj, text)
             elif "realm" in data and isinstance(data.get("clients"), list):
                 self.index.realms.append(Located(doc))
+            elif data.get("schema") == DRILL_SCHEMA:
+                self.index.drill_records.append(Located(doc))
             else:
                 plain.append(doc)
         if plain:

@@ -131,6 +131,8 @@ class RepositoryIndex:
     texts: list[TextFile] = field(default_factory=list)
     kustomizations: list[Evidence] = field(default_factory=list)
     realms: list[Located] = field(default_factory=list)  # Keycloak realm exports
+    # Restore drill records (``stackyard dr drill etcd --record``: etcd-drill JSON).
+    drill_records: list[Located] = field(default_factory=list)
     orphan_summary: ValuesSummary = field(default_factory=ValuesSummary)
     marker_files: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     stats: Counter[str] = field(default_factory=Counter)

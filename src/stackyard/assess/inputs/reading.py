@@ -29,6 +29,7 @@ from pathlib import PurePosixPath
 from stackyard.assess.inputs.documents import json_documents, yaml_documents
 from stackyard.assess.inputs.walk import SourceFile, read_text
 from stackyard.assess.model import Notice
+from stackyard.versioning import schema_id
 from stackyard.yamlio import LocatedDocument
 
 PARALLEL_FROM = 100  # files read here before workers start; smaller trees never start them
@@ -175,6 +176,13 @@ def _context() -> BaseContext:
     return get_context("fork" if "fork" in get_all_start_methods() else "spawn")
 
 
+DRILL_SCHEMA = schema_id("etcd-drill")
+
+
 def _may_hold_objects(source: SourceFile, text: str) -> bool:
-    """JSON worth parsing: Kubernetes objects, or an exported Keycloak realm."""
-    return '"apiVersion"' in text or "realm" in PurePosixPath(source.relative).name.lower()
+    """JSON worth parsing: Kubernetes objects, an exported Keycloak realm, a drill record."""
+    return (
+        '"apiVersion"' in text
+        or "realm" in PurePosixPath(source.relative).name.lower()
+        or DRILL_SCHEMA in text
+    )
