@@ -27,6 +27,7 @@ DISTRIBUTION_WORDS = {"kubeadm": "kubeadm", "rke2": "rke2", "k3s": "k3s", "talos
 PRIVILEGED = {
     "CronJob/kube-system/etcd-snapshot",
     "DaemonSet/kube-system/aws-cloud-controller-manager",
+    "Pod/kube-system/kms-plugin",
 }
 
 

@@ -44,7 +44,7 @@ from typing import Any
 from stackyard.plan import ClusterPlan
 from stackyard.render.addresses import public_host
 from stackyard.render.bootstrap.hardening import KMS_SOCKET, KMS_SOCKET_DIR, hardening
-from stackyard.render.context import RenderContext
+from stackyard.render.context import LABEL_PREFIX, RenderContext
 from stackyard.render.tree import RenderError
 from stackyard.spec.hardening import EncryptionAtRest
 
@@ -57,6 +57,15 @@ VAULT_CREDENTIALS_DIR = "/etc/kmsplugin/vault"
 VAULT_CLIENT_CERT = f"{VAULT_CREDENTIALS_DIR}/client.crt"
 VAULT_CLIENT_KEY = f"{VAULT_CREDENTIALS_DIR}/client.key"
 VAULT_CA_CERT = f"{VAULT_CREDENTIALS_DIR}/vault-ca.crt"
+EXEMPTIONS = {
+    "polaris.fairwinds.com/hostNetworkSet-exempt": "true",
+    "polaris.fairwinds.com/runAsRootAllowed-exempt": "true",
+    f"{LABEL_PREFIX}/exemption-reason": (
+        "the API server waits for the plugin before it serves, so the plugin starts before "
+        "the CNI and needs the host network; it writes its socket into a root-owned host "
+        "folder the API server reads, and its upstream image runs as root"
+    ),
+}
 # cloud-init (provider local) writes the credentials from these placeholders, each the
 # base64 of its file, which the provisioning script substitutes like the join token.
 VAULT_CREDENTIALS = (
@@ -152,6 +161,7 @@ def kms_plugin_pod(context: RenderContext, cluster: ClusterPlan) -> dict[str, An
             "name": POD_NAME,
             "namespace": NAMESPACE,
             "labels": {"app.kubernetes.io/name": plugin.name, "tier": "control-plane"},
+            "annotations": dict(EXEMPTIONS),
         },
         "spec": {
             "priorityClassName": "system-node-critical",

@@ -91,6 +91,18 @@ def canary(context: RenderContext, cluster: ClusterPlan) -> list[Manifest]:
             },
             "data": {"platform": context.platform.name, "cluster": cluster.name},
         },
+        {
+            # Nothing runs in the canary: deny all traffic, as in every other namespace
+            # the platform writes, and the restored copy carries the same policy.
+            "apiVersion": "networking.k8s.io/v1",
+            "kind": "NetworkPolicy",
+            "metadata": {
+                "name": "default-deny",
+                "namespace": CANARY_NAMESPACE,
+                "labels": _labels(context),
+            },
+            "spec": {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]},
+        },
     ]
 
 
