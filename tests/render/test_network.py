@@ -9,8 +9,9 @@ from tests.render.conftest import Rendered
 
 
 def namespaces(result: Rendered, cluster: str) -> set[str]:
-    path = f"manifests/{cluster}/base/namespaces.yaml"
-    return {d["metadata"]["name"] for d in result.documents(path) if d["kind"] == "Namespace"}
+    """Every Namespace the render writes for ``cluster`` (base's and the restore check's)."""
+    documents = result.objects(f"manifests/{cluster}/")
+    return {d["metadata"]["name"] for _path, d in documents if d["kind"] == "Namespace"}
 
 
 def policies_by_namespace(result: Rendered, cluster: str) -> dict[str, dict[str, dict[str, Any]]]:

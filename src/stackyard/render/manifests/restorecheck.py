@@ -66,6 +66,11 @@ def monthly_cron(offset_minute: int) -> str:
     return f"{offset_minute % 60} {CHECK_HOUR} 1 * *"
 
 
+def canary_namespaces(cluster: ClusterPlan) -> list[str]:
+    """The canary namespace where the check runs (with Velero): it holds data, no pods."""
+    return [CANARY_NAMESPACE] if cluster.has("velero") else []
+
+
 def canary(context: RenderContext, cluster: ClusterPlan) -> list[Manifest]:
     """The canary namespace and the ConfigMap the check expects back."""
     return [
@@ -90,18 +95,6 @@ def canary(context: RenderContext, cluster: ClusterPlan) -> list[Manifest]:
                 "labels": _labels(context),
             },
             "data": {"platform": context.platform.name, "cluster": cluster.name},
-        },
-        {
-            # Nothing runs in the canary: deny all traffic, as in every other namespace
-            # the platform writes, and the restored copy carries the same policy.
-            "apiVersion": "networking.k8s.io/v1",
-            "kind": "NetworkPolicy",
-            "metadata": {
-                "name": "default-deny",
-                "namespace": CANARY_NAMESPACE,
-                "labels": _labels(context),
-            },
-            "spec": {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]},
         },
     ]
 

@@ -24,6 +24,9 @@ the other cluster-owned namespaces are never touched) gets:
   clients (the OIDC issuer is a public URL) and optional platform needs with no provider
   in the plan (S3 on AWS) get egress to the world.
 
+The restore check's canary namespace holds only data (a ConfigMap Velero backs up and
+restores) and gets the baseline: default deny, DNS and the API server.
+
 Tenant namespaces (Enterprise) get default deny, DNS, traffic within the tenant's own
 namespaces, ingress from monitoring and the gateway, and egress to the telemetry
 pipeline; anything else is the tenant's to allow.
@@ -42,6 +45,7 @@ from stackyard.plan import ClusterPlan, PlannedComponent
 from stackyard.plan.model import Edge
 from stackyard.render.context import RenderContext
 from stackyard.render.manifests.namespaces import platform_namespaces
+from stackyard.render.manifests.restorecheck import canary_namespaces
 
 PeerKind = Literal[
     "same",
@@ -303,4 +307,6 @@ def cluster_policies(context: RenderContext, cluster: ClusterPlan) -> list[Polic
     policies: list[Policy] = []
     for namespace, components in platform_namespaces(cluster).items():
         policies += platform_policies(context, cluster, namespace, components)
+    for namespace in canary_namespaces(cluster):
+        policies += _baseline(namespace)
     return policies + tenant_policies(context, cluster)
