@@ -364,7 +364,8 @@ def default_flows() -> list[Manifest]:
     return flows
 
 
-def _groups_mapper(protocol: str) -> Manifest:
+def groups_mapper(protocol: str) -> Manifest:
+    """The ``groups`` claim (OIDC) or attribute (SAML): group names, not paths."""
     if protocol == "saml":
         return {
             "name": "groups",
@@ -415,7 +416,7 @@ def saml_client(provider: SamlProvider) -> Manifest:
             # verified, so they are not required to be signed.
             "saml.client.signature": "false",
         },
-        "protocolMappers": [_groups_mapper("saml")],
+        "protocolMappers": [groups_mapper("saml")],
     }
 
 
@@ -435,7 +436,7 @@ def oidc_client(client: OidcClient) -> Manifest:
         # "+": the origins of the redirect URIs.
         "webOrigins": ["+"],
         "attributes": {"pkce.code.challenge.method": "S256", "post.logout.redirect.uris": "+"},
-        "protocolMappers": [_groups_mapper("openid-connect")],
+        "protocolMappers": [groups_mapper("openid-connect")],
     }
     if not client.public:
         document["clientAuthenticatorType"] = "client-secret"

@@ -43,6 +43,7 @@ from typing import Any
 
 from stackyard.plan import ClusterPlan
 from stackyard.render.addresses import public_host
+from stackyard.render.bootstrap.base import NodeFile, header, yaml_file
 from stackyard.render.bootstrap.hardening import KMS_SOCKET, KMS_SOCKET_DIR, hardening
 from stackyard.render.context import LABEL_PREFIX, RenderContext
 from stackyard.render.tree import RenderError
@@ -202,6 +203,16 @@ def kms_plugin_pod(context: RenderContext, cluster: ClusterPlan) -> dict[str, An
             ],
         },
     }
+
+
+def kms_plugin_files(
+    context: RenderContext, cluster: ClusterPlan, path: str, install: str
+) -> list[NodeFile]:
+    """The plugin's static Pod as a node file at ``path`` (none without a KMS provider)."""
+    plugin = kms_plugin_pod(context, cluster)
+    if plugin is None:
+        return []
+    return [yaml_file(path, [plugin], header(cluster, f"Static Pod: {install}"))]
 
 
 def vault_credential_placeholders(context: RenderContext) -> list[str]:

@@ -42,6 +42,7 @@ from stackyard.render.bootstrap.hardening import (
     sysctl_text,
 )
 from stackyard.render.bootstrap.kms_plugin import (
+    kms_plugin_files,
     kms_plugin_pod,
     kms_plugin_readme,
     vault_credential_files,
@@ -183,20 +184,8 @@ def kubeadm_hardening_files(context: RenderContext, cluster: ClusterPlan) -> lis
             ),
         ),
     ]
-    plugin = kms_plugin_pod(context, cluster)
-    if plugin is not None:
-        files.append(
-            yaml_file(
-                KMS_PLUGIN_FILE,
-                [plugin],
-                header(
-                    cluster,
-                    f"Static Pod: install as {KMS_PLUGIN} (mode 0600) on every control-plane"
-                    " node, before kubeadm init or join.",
-                ),
-            )
-        )
-    return files
+    install = f"install as {KMS_PLUGIN} (mode 0600) on every control-plane node, before kubeadm"
+    return files + kms_plugin_files(context, cluster, KMS_PLUGIN_FILE, install + " init or join.")
 
 
 def secret_placeholders(context: RenderContext) -> list[str]:

@@ -39,7 +39,11 @@ from stackyard.render.bootstrap.hardening import (
     pod_security_configuration,
     sysctl_text,
 )
-from stackyard.render.bootstrap.kms_plugin import kms_plugin_pod, kms_plugin_readme
+from stackyard.render.bootstrap.kms_plugin import (
+    kms_plugin_files,
+    kms_plugin_pod,
+    kms_plugin_readme,
+)
 from stackyard.render.context import RenderContext
 
 CONFIG_DIR = "/etc/rancher/rke2"
@@ -111,15 +115,8 @@ def rke2_hardening_files(context: RenderContext, cluster: ClusterPlan) -> list[N
                 header(cluster, f"Install as {ENCRYPTION_CONFIG} (mode 0600) on every server."),
             )
         )
-    plugin = kms_plugin_pod(context, cluster)
-    if plugin is not None:
-        files.append(
-            yaml_file(
-                KMS_PLUGIN_FILE,
-                [plugin],
-                header(cluster, f"Static Pod: install in {STATIC_PODS}/ on every server."),
-            )
-        )
+    install = f"install in {STATIC_PODS}/ on every server."
+    files += kms_plugin_files(context, cluster, KMS_PLUGIN_FILE, install)
     if context.platform.cis:
         files.append(
             yaml_file(

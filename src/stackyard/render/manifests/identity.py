@@ -32,7 +32,7 @@ from stackyard.catalog import Component
 from stackyard.plan import ClusterPlan
 from stackyard.render.addresses import KEYCLOAK_REALM
 from stackyard.render.context import RenderContext
-from stackyard.render.identityrealm import with_identity
+from stackyard.render.identityrealm import groups_mapper, with_identity
 from stackyard.render.manifests.apiclients import with_api_objects
 from stackyard.render.manifests.base import BEFORE_CHART, Placed, in_wave
 from stackyard.render.manifests.endpoints import public_url
@@ -89,21 +89,7 @@ def client(context: RenderContext, component: Component) -> Manifest:
             "post.logout.redirect.uris": "##".join(f"{r}/*" for r in roots),
             "pkce.code.challenge.method": "S256",
         },
-        "protocolMappers": [
-            {
-                "name": "groups",
-                "protocol": "openid-connect",
-                "protocolMapper": "oidc-group-membership-mapper",
-                "consentRequired": False,
-                "config": {
-                    "claim.name": "groups",
-                    "full.path": "false",
-                    "id.token.claim": "true",
-                    "access.token.claim": "true",
-                    "userinfo.token.claim": "true",
-                },
-            }
-        ],
+        "protocolMappers": [groups_mapper("openid-connect")],
     }
 
 
