@@ -409,9 +409,21 @@ def dr_drill_etcd(
         typer.Option("--spec", help="The platform spec whose slo.rto the recovery is held to."),
     ] = None,
     snapshot: Annotated[
-        Path | None,
-        typer.Option("--snapshot", help="Restore this snapshot file instead of taking one."),
+        str | None,
+        typer.Option(
+            "--snapshot",
+            help="Restore this snapshot file, or s3://BUCKET/KEY (s3://BUCKET/FOLDER/: its "
+            "newest), instead of taking one.",
+        ),
     ] = None,
+    from_s3: Annotated[
+        bool,
+        typer.Option(
+            "--from-s3",
+            help="Restore the newest snapshot RKE2 copied to object storage for --cluster, "
+            "with the spec's etcd-s3 settings (needs --spec).",
+        ),
+    ] = False,
     restore_dir: Annotated[
         Path | None,
         typer.Option(
@@ -439,7 +451,11 @@ def dr_drill_etcd(
     ] = None,
     cluster: Annotated[
         str | None,
-        typer.Option("--cluster", help="The cluster the drill is recorded for (with --record)."),
+        typer.Option(
+            "--cluster",
+            help="The cluster the drill is recorded for (--record) and whose object-store "
+            "snapshots it restores (--from-s3).",
+        ),
     ] = None,
     output: Annotated[
         DrillOutput, typer.Option("--output", "-o", help="text, json or markdown.")
@@ -454,6 +470,7 @@ def dr_drill_etcd(
         key=key,
         spec=spec,
         snapshot=snapshot,
+        from_s3=from_s3,
         restore_dir=restore_dir,
         sample=sample,
         timeout=timeout,

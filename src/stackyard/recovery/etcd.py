@@ -5,7 +5,8 @@ measures it:
 
 1. **Snapshot.** Against a running etcd (``endpoint``), ``etcdctl snapshot save`` into a
    temporary folder; or a snapshot file already taken (RKE2's, or the one the rendered
-   kubeadm CronJob writes), without contacting any source.
+   kubeadm CronJob writes), without contacting any source. A snapshot in object storage
+   is downloaded first (:mod:`stackyard.recovery.s3`) and restored as a file.
 2. **Verify.** A snapshot that ``etcdctl snapshot save`` wrote ends in the SHA-256 of the
    database before it (32 bytes after a whole number of 512-byte blocks): it is checked
    here, so a flipped byte is an integrity failure, not a later surprise. A database copied
@@ -49,7 +50,10 @@ import urllib.parse
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from stackyard.recovery.s3 import S3Object
 
 COMMAND_SECONDS = 30
 """How long one etcdctl call may take (dial and command)."""
@@ -254,6 +258,8 @@ class DrillReport:
     failed_step: str | None = None
     error: str | None = None
     commands: tuple[str, ...] = field(default=())
+    s3: S3Object | None = None
+    """The object-store object the snapshot was downloaded from, if it was."""
 
     @property
     def failed(self) -> bool:

@@ -1,6 +1,7 @@
 """The Markdown record of an etcd restore drill, for an auditor to keep.
 
-It says what was restored and when, from which source, the snapshot's integrity hash,
+It says what was restored and when, from which source (an endpoint, a file, or an
+object in object storage with its bucket, key, ETag and version), the snapshot's integrity hash,
 revision and key count, each step with its time, the exact commands, the comparison,
 the measured recovery time against the recovery time objective, and the verdict.
 """
@@ -30,6 +31,19 @@ def render_evidence(
         lines.append(
             f"- **Source:** `{source.endpoint}` (etcd {source.version}); only read, never written"
         )
+    elif report.s3 is not None:
+        s3 = report.s3
+        version = f", version `{s3.version_id}`" if s3.version_id else ""
+        modified = (
+            f", last modified {s3.last_modified.isoformat(timespec='seconds')}"
+            if s3.last_modified is not None
+            else ""
+        )
+        lines.append(
+            f"- **Source:** object `{_cell(s3.key)}` in bucket `{_cell(s3.bucket)}` at "
+            f"`{_cell(s3.endpoint)}` (ETag `{s3.etag}`{version}, {s3.size} bytes{modified}); "
+            f"downloaded in {s3.seconds:.2f} s (not part of the recovery time), only read"
+        )
     else:
         lines.append("- **Source:** a snapshot file already taken; no endpoint contacted")
     if report.recovery_seconds is not None:
@@ -54,6 +68,7 @@ def render_evidence(
             "| --- | --- |",
             f"| File | `{_cell(snap.file)}`"
             + (" (taken for the drill, removed after it)" if report.source is not None else "")
+            + (" (downloaded for the drill, removed after it)" if report.s3 is not None else "")
             + " |",
             f"| Size | {snap.size} bytes |",
             f"| SHA-256 of the file | `{snap.sha256}` |",

@@ -36,16 +36,17 @@ def drill_etcd_command(
     cert: Path | None,
     key: Path | None,
     spec: Path | None,
-    snapshot: Path | None,
+    snapshot: str | None,
     restore_dir: Path | None,
     sample: int,
     timeout: int,
     evidence: Path | None,
     record: Path | None = None,
     cluster: str | None = None,
+    from_s3: bool = False,
 ) -> int:
     """Run the drill; exit 1 when it failed."""
-    check_record_options(record, cluster)
+    check_record_options(record, cluster, snapshot=snapshot, from_s3=from_s3)
     result = drill_etcd(
         endpoint=endpoint,
         cacert=cacert,
@@ -53,6 +54,8 @@ def drill_etcd_command(
         key=key,
         spec=spec,
         snapshot=snapshot,
+        from_s3=from_s3,
+        cluster=cluster,
         restore_dir=restore_dir,
         sample=sample,
         timeout=timeout,
@@ -77,6 +80,10 @@ def _print_text(result: EtcdDrillResult) -> None:
     report = result.report
     if report.source is not None:
         say(escape(f"source: {report.source.endpoint} (etcd {report.source.version})"))
+    if report.s3 is not None:
+        s3 = report.s3
+        version = f", version {s3.version_id}" if s3.version_id else ""
+        say(escape(f"object: {s3.url} at {s3.endpoint} ({s3.size} bytes, ETag {s3.etag}{version})"))
     if report.snapshot is not None:
         snap = report.snapshot
         say(
