@@ -6,11 +6,14 @@ import re
 
 import pytest
 
-from tests.render.conftest import EXAMPLE_NAMES, Rendered
+from stackyard.render.manifests.loadbalancing import EXTERNAL_DNS_HOSTNAME
+from tests.render.conftest import EXAMPLE_NAMES, Rendered, RenderVariant, schema_problems
 
 # Hosts served by something other than the platform Gateway: the RFC2136 name server
 # (outside the platform), Teleport's and Cluster Mesh's own load balancers.
 NOT_ROUTED = ("ns", "teleport", "clustermesh")
+GATEWAY_API = ("ingress: ingress-nginx", "ingress: gateway-api")
+LB = "service.beta.kubernetes.io/aws-load-balancer"
 
 
 @pytest.mark.parametrize("name", EXAMPLE_NAMES)
@@ -51,3 +54,49 @@ def test_dual_ingress_routes_platform_endpoints_internally(rendered: dict[str, R
     assert (
         vault["metadata"]["annotations"]["nginx.ingress.kubernetes.io/backend-protocol"] == "HTTPS"
     )
+
+
+def test_aws_gateways_keep_the_dual_entry(render_variant: RenderVariant) -> None:
+    tree = render_variant("aws-standard", *GATEWAY_API)
+    path = "manifests/prod/cilium/gateway.yaml"
+    assert [d["metadata"]["name"] for d in tree.documents(path)] == ["platform", "public"]
+    platform = tree.find(path, "Gateway", "platform")["spec"]
+    public = tree.find(path, "Gateway", "public")["spec"]
+    internal, facing = (
+        platform["infrastructure"]["annotations"],
+        public["infrastructure"]["annotations"],
+    )
+    assert (internal[f"{LB}-scheme"], facing[f"{LB}-scheme"]) == ("internal", "internet-facing")
+    for found in (internal, facing):
+        assert found[f"{LB}-type"] == "external"  # the AWS Load Balancer Controller's
+        # Cilium's Envoy runs on the nodes: no pod behind the Service for an IP target.
+        assert found[f"{LB}-nlb-target-type"] == "instance"
+    # Vault's passthrough host is published through the internal Gateway's Service.
+    assert internal[EXTERNAL_DNS_HOSTNAME] == "vault.platform.example.com"
+    assert EXTERNAL_DNS_HOSTNAME not in facing
+    assert "vault-passthrough" not in {x["name"] for x in public["listeners"]}
+    secrets = [
+        x["tls"]["certificateRefs"][0]["name"]
+        for spec in (platform, public)
+        for x in spec["listeners"]
+        if x["name"] == "https"
+    ]
+    assert secrets == ["platform-gateway-tls", "public-gateway-tls"]
+    # Every platform host is on the internal Gateway, as on the internal ingress class.
+    routes = [o for _, o in tree.objects() if o["kind"] in ("HTTPRoute", "TLSRoute", "Ingress")]
+    assert {o["metadata"]["name"] for o in routes} >= {"grafana", "argocd", "keycloak", "vault"}
+    for route in routes:
+        assert route["kind"] != "Ingress"
+        assert [p["name"] for p in route["spec"]["parentRefs"]] == ["platform"]
+    assert schema_problems(tree) == []
+
+
+def test_one_gateway_where_load_balancers_cannot_be_internal(rendered: dict[str, Rendered]) -> None:
+    tree = rendered["local-multicluster"]
+    [mgmt] = tree.documents("manifests/mgmt/cilium/gateway.yaml")
+    domain = tree.plan.spec.platform.domain
+    assert mgmt["spec"]["infrastructure"] == {
+        "annotations": {EXTERNAL_DNS_HOSTNAME: f"vault.{domain}"}
+    }
+    [app1] = tree.documents("manifests/app1/cilium/gateway.yaml")
+    assert "infrastructure" not in app1["spec"], "no Vault, no MetalLB annotations"

@@ -300,6 +300,13 @@ def test_ingress_controllers_get_distinct_classes_and_load_balancer_schemes() ->
     assert "service" not in on_prem, "MetalLB needs no annotations"
 
 
+def test_cert_manager_issues_gateway_certificates_where_a_gateway_runs() -> None:
+    for cluster in ("mgmt", "app1"):
+        config = values("local-multicluster", "cert-manager", cluster)["config"]
+        assert config == {"enableGatewayAPI": True}
+    assert "config" not in values("community-poc", "cert-manager", "poc"), "ingress-nginx"
+
+
 # --- sizing -------------------------------------------------------------------------------
 
 

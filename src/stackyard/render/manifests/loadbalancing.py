@@ -10,7 +10,20 @@
   ``grafana.<domain>``...); on the other clusters ``*.<cluster>.<domain>``, so one name
   never points at two clusters. cert-manager's gateway-shim issues the wildcard
   certificate named by the ``cert-manager.io/cluster-issuer`` annotation (the platform
-  issuer of ``pki``) into the Secret ``platform-gateway-tls``.
+  issuer of ``pki``) into the Secret ``platform-gateway-tls``. The implementation makes a
+  ``LoadBalancer`` Service per Gateway and copies ``spec.infrastructure.annotations`` onto
+  it: the load-balancer provider's annotations (:mod:`stackyard.render.loadbalancers`; an
+  NLB targets the nodes of Cilium's Gateways, which have no pods) and,
+  where Vault runs, external-dns's hostname annotation for ``vault.<domain>`` (external-dns
+  reads TLSRoutes only at ``v1alpha2``, which the standard channel no longer serves, so the
+  Service names the host for its ``service`` source).
+- Dual entry where the load balancers can be internal (AWS: the Load Balancer Controller or
+  the cloud controller manager's NLBs), as the ingress-nginx path's internal and public
+  controllers: ``platform`` gets an internal load balancer and carries every platform route
+  (endpoints are for operators and other clusters, not the internet), and a second Gateway
+  ``public``, same listeners without Vault's, certificate in ``public-gateway-tls``, gets an
+  internet-facing one for the routes of what is published to the internet (tenants'
+  applications).
 - local-path-provisioner: the StorageClass ``local-path-retain`` (reclaim policy Retain)
   beside the chart's ``local-path`` (Delete, the default); the reference local
   multi-cluster architecture puts Vault and MinIO on it, so deleting a claim never
@@ -24,6 +37,7 @@ from collections.abc import Iterable
 from stackyard.catalog import Component
 from stackyard.plan import ClusterPlan
 from stackyard.render.context import RenderContext
+from stackyard.render.loadbalancers import has_internal_load_balancers, load_balancer_annotations
 from stackyard.render.manifests.base import AFTER_CHART, Placed, in_wave
 from stackyard.render.manifests.pki import platform_issuer
 from stackyard.render.tree import Manifest
@@ -31,8 +45,11 @@ from stackyard.spec.units import AddressRange
 
 POOL = "default"
 GATEWAY = "platform"
+PUBLIC_GATEWAY = "public"
 VAULT_LISTENER = "vault-passthrough"
 GATEWAY_TLS_SECRET = "platform-gateway-tls"
+PUBLIC_GATEWAY_TLS_SECRET = "public-gateway-tls"
+EXTERNAL_DNS_HOSTNAME = "external-dns.alpha.kubernetes.io/hostname"
 RETAIN_CLASS = "local-path-retain"
 LOCAL_PATH_PROVISIONER = "rancher.io/local-path"
 
@@ -84,44 +101,74 @@ def gateway_domain(context: RenderContext, cluster: ClusterPlan) -> str:
 
 
 def gateway(context: RenderContext, cluster: ClusterPlan, component: Component) -> Manifest:
-    """The platform Gateway of ``cluster`` for the implementation ``component``."""
-    hostname = f"*.{gateway_domain(context, cluster)}"
-    every_namespace = {"namespaces": {"from": "All"}}
+    """The platform Gateway of ``cluster`` for the implementation ``component``.
+
+    Its load balancer is internal where the provider makes internal ones (module docs).
+    """
+    listeners = _listeners(context, cluster, GATEWAY_TLS_SECRET)
+    pods = component.workload != "none"
+    annotations = load_balancer_annotations(context, cluster, internal=True, pods=pods)
+    if cluster.has("vault"):
+        listeners.append(vault_listener(context, cluster))
+        annotations[EXTERNAL_DNS_HOSTNAME] = f"vault.{gateway_domain(context, cluster)}"
+    return _gateway(context, cluster, component, GATEWAY, listeners, annotations)
+
+
+def public_gateway(context: RenderContext, cluster: ClusterPlan, component: Component) -> Manifest:
+    """The internet-facing Gateway beside the internal platform one (module docs)."""
+    listeners = _listeners(context, cluster, PUBLIC_GATEWAY_TLS_SECRET)
+    pods = component.workload != "none"
+    annotations = load_balancer_annotations(context, cluster, internal=False, pods=pods)
+    return _gateway(context, cluster, component, PUBLIC_GATEWAY, listeners, annotations)
+
+
+def _gateway(
+    context: RenderContext,
+    cluster: ClusterPlan,
+    component: Component,
+    name: str,
+    listeners: list[Manifest],
+    annotations: dict[str, str],
+) -> Manifest:
+    spec: Manifest = {"gatewayClassName": component.gatewayClass, "listeners": listeners}
+    if annotations:
+        spec["infrastructure"] = {"annotations": annotations}
     return {
         "apiVersion": "gateway.networking.k8s.io/v1",
         "kind": "Gateway",
         "metadata": {
-            "name": GATEWAY,
+            "name": name,
             "namespace": component.namespace,
             "annotations": {"cert-manager.io/cluster-issuer": platform_issuer(context, cluster)},
         },
-        "spec": {
-            "gatewayClassName": component.gatewayClass,
-            "listeners": [
-                {
-                    "name": "http",
-                    "hostname": hostname,
-                    "port": 80,
-                    "protocol": "HTTP",
-                    "allowedRoutes": every_namespace,
-                },
-                {
-                    "name": "https",
-                    "hostname": hostname,
-                    "port": 443,
-                    "protocol": "HTTPS",
-                    "tls": {
-                        "mode": "Terminate",
-                        "certificateRefs": [
-                            {"group": "", "kind": "Secret", "name": GATEWAY_TLS_SECRET}
-                        ],
-                    },
-                    "allowedRoutes": every_namespace,
-                },
-                *([vault_listener(context, cluster)] if cluster.has("vault") else []),
-            ],
-        },
+        "spec": spec,
     }
+
+
+def _listeners(context: RenderContext, cluster: ClusterPlan, secret: str) -> list[Manifest]:
+    """HTTP and HTTPS on ``*.<domain>``, TLS terminated with ``secret``, any namespace's routes."""
+    hostname = f"*.{gateway_domain(context, cluster)}"
+    every_namespace = {"namespaces": {"from": "All"}}
+    return [
+        {
+            "name": "http",
+            "hostname": hostname,
+            "port": 80,
+            "protocol": "HTTP",
+            "allowedRoutes": every_namespace,
+        },
+        {
+            "name": "https",
+            "hostname": hostname,
+            "port": 443,
+            "protocol": "HTTPS",
+            "tls": {
+                "mode": "Terminate",
+                "certificateRefs": [{"group": "", "kind": "Secret", "name": secret}],
+            },
+            "allowedRoutes": every_namespace,
+        },
+    ]
 
 
 def vault_listener(context: RenderContext, cluster: ClusterPlan) -> Manifest:
@@ -157,7 +204,9 @@ def loadbalancing_manifests(context: RenderContext, cluster: ClusterPlan) -> Ite
         # A feature syncs with its parent's Application (cilium for Cilium's Gateway).
         install = component.install
         group = install.parent if install.method == "feature" else component.name
-        manifest = in_wave(gateway(context, cluster, component), AFTER_CHART)
-        yield Placed(group, "gateway.yaml", [manifest])
+        gateways = [gateway(context, cluster, component)]
+        if has_internal_load_balancers(context, cluster):
+            gateways.append(public_gateway(context, cluster, component))
+        yield Placed(group, "gateway.yaml", [in_wave(g, AFTER_CHART) for g in gateways])
     if cluster.has("local-path-provisioner"):
         yield Placed("local-path-provisioner", "storage-class.yaml", [retain_storage_class()])

@@ -17,8 +17,8 @@ from stackyard.render.apicatalog import ALLOWED_KINDS, catalog_location_url
 from stackyard.render.apis import realm_configmap_name, tenant_realms
 from stackyard.render.context import LABEL_PREFIX, RenderContext
 from stackyard.render.identityrealm import VAULT_DIR, vault_file
+from stackyard.render.loadbalancers import load_balancer_annotations
 from stackyard.render.valuebuilders.mesh import argocd_rollout_customizations
-from stackyard.render.valuebuilders.provider import load_balancer_annotations
 from stackyard.render.valuebuilders.storage import retain_class, storage_size
 from stackyard.render.values import ValueBuilder, Values
 from stackyard.spec.identity import Directory

@@ -5,7 +5,8 @@ settings. Cluster Mesh peers reach each other at a MetalLB address pinned to the
 each pool, or else at a public name that external-dns publishes. Load balancers
 (ingress-nginx, the Istio gateway, the clustermesh-apiserver) take their annotations from
 :mod:`.provider`. external-dns writes to Route 53 on AWS and to the platform's name
-server (RFC 2136) elsewhere.
+server (RFC 2136) elsewhere. cert-manager issues the certificates Gateways ask for where a
+Gateway API implementation runs.
 """
 
 from __future__ import annotations
@@ -18,9 +19,10 @@ from stackyard.plan.clustermesh import (
 )
 from stackyard.render.addresses import public_host
 from stackyard.render.context import RenderContext
+from stackyard.render.loadbalancers import load_balancer_annotations
 from stackyard.render.meshmodel import mesh_scope
 from stackyard.render.valuebuilders.mesh import cilium_beside_istio
-from stackyard.render.valuebuilders.provider import aws_region, load_balancer_annotations
+from stackyard.render.valuebuilders.provider import aws_region
 from stackyard.render.values import ValueBuilder, Values
 
 MESH_PORT = 2379
@@ -121,6 +123,14 @@ def _istio_gateway(context: RenderContext, cluster: ClusterPlan) -> Values:
     return {"service": {"annotations": annotations}} if annotations else {}
 
 
+def _cert_manager(context: RenderContext, cluster: ClusterPlan) -> Values:
+    # The gateway-shim, which issues the certificate a Gateway's cert-manager.io/cluster-issuer
+    # annotation asks for, is off unless switched on: https://cert-manager.io/docs/usage/gateway/
+    if any("gateway-api" in planned.component.provides for planned in cluster.components):
+        return {"config": {"enableGatewayAPI": True}}
+    return {}
+
+
 def _aws_lb_controller(context: RenderContext, cluster: ClusterPlan) -> Values:
     values: Values = {"clusterName": cluster.name}
     region = aws_region(context, cluster)
@@ -161,6 +171,7 @@ def _external_dns(context: RenderContext, cluster: ClusterPlan) -> Values:
 
 BUILDERS: dict[str, ValueBuilder] = {
     "aws-load-balancer-controller": _aws_lb_controller,
+    "cert-manager": _cert_manager,
     "cilium": _cilium,
     "external-dns": _external_dns,
     "ingress-nginx-internal": _ingress_nginx(internal=True),

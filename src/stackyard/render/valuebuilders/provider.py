@@ -1,10 +1,9 @@
-"""What values take from the infrastructure provider: a cluster's AWS region and LB annotations.
+"""What values take from the infrastructure provider: a cluster's AWS region.
 
-Builders of every subject ask the same two questions: which AWS region a cluster runs in
-(the AWS Load Balancer Controller, external-dns, S3 backup targets and buckets) and which
-annotations a ``LoadBalancer`` Service needs for the load-balancer provider the plan put
-on the cluster (the AWS Load Balancer Controller or the cloud controller manager's NLBs).
-They are answered here once, so networking, identity, storage and observability agree.
+Builders of every subject ask which AWS region a cluster runs in (the AWS Load Balancer
+Controller, external-dns, S3 backup targets and buckets). It is answered here once, so
+networking, identity, storage and observability agree. The annotations a ``LoadBalancer``
+Service needs are :mod:`stackyard.render.loadbalancers`' (Gateways need them too).
 """
 
 from __future__ import annotations
@@ -19,23 +18,3 @@ def aws_region(context: RenderContext, cluster: ClusterPlan) -> str | None:
     if aws is not None and aws.region:
         return aws.region
     return context.platform.aws.region if context.platform.aws else None
-
-
-def load_balancer_annotations(
-    context: RenderContext, cluster: ClusterPlan, *, internal: bool
-) -> dict[str, str]:
-    """Service annotations for the cluster's load-balancer provider."""
-    prefix = "service.beta.kubernetes.io/aws-load-balancer"
-    if cluster.has("aws-load-balancer-controller"):
-        target = context.plan.settings.networking.loadBalancerTargetType.value
-        return {
-            f"{prefix}-type": "external",
-            f"{prefix}-nlb-target-type": target if target in ("ip", "instance") else "ip",
-            f"{prefix}-scheme": "internal" if internal else "internet-facing",
-        }
-    if cluster.has("aws-ccm-load-balancer"):
-        annotations = {f"{prefix}-type": "nlb"}
-        if internal:
-            annotations[f"{prefix}-internal"] = "true"
-        return annotations
-    return {}
