@@ -18,6 +18,11 @@ writes for it, read from the render's own functions rather than retyped:
 - nodes: the rendered node files under ``nodes/<cluster>/`` and the node names and
   addresses of :func:`stackyard.render.bootstrap.nodes.cluster_nodes`.
 
+A kubeadm cluster with several control-plane nodes runs a stacked etcd member on each:
+its etcd restore restores every member from the same snapshot (each node's name and peer
+URL, one new cluster token) and starts them together, as etcd's disaster-recovery guide
+does, instead of restoring one member and rejoining the rest.
+
 Commands follow the upstream procedures, cited in each runbook (:data:`SOURCES`): RKE2's
 backup and restore page, Kubernetes' "Operating etcd clusters" and kubeadm's reference,
 Velero's restore reference and disaster case. A runbook never contains a secret: keys and
@@ -26,7 +31,7 @@ tokens are ``<PLACEHOLDERS>`` or read on the node from the files the render name
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -63,6 +68,11 @@ KUBEADM_MANIFESTS = "/etc/kubernetes/manifests"
 KUBEADM_ADMIN = "/etc/kubernetes/admin.conf"
 ETCD_PEER_PORT = 2380
 RESTORED_SUFFIX = "-restored"
+RESTORE_SNAPSHOT = "/root/etcd-restore.db"
+"""Where the one snapshot every member restores is copied to on each node."""
+ETCD_TOKEN_SUFFIX = "-etcd-restored"
+"""The restored cluster's ``--initial-cluster-token``: ``<cluster>-etcd-restored``, not
+kubeadm's (etcd's default ``etcd-cluster``), so no old member can join it."""
 
 SOURCES: dict[str, tuple[str, str]] = {
     "rke2-restore": (
@@ -466,6 +476,11 @@ def _kubeadm_restore(page: _Page, context: RenderContext, cluster: ClusterPlan) 
         f"Kubernetes' procedure {page.cite('k8s-etcd', 'etcd-recovery')}: restore into a new "
         "directory with `etcdutl`, then point etcd's static Pod at it.",
         "",
+    )
+    if len(planes) > 1:
+        _kubeadm_restore_members(page, cluster, planes, data_dir)
+        return
+    page.add(
         "1. Stop every API server (on each control-plane node) so nothing writes while "
         "etcd is replaced:",
     )
@@ -502,16 +517,103 @@ def _kubeadm_restore(page: _Page, context: RenderContext, cluster: ClusterPlan) 
         "systemctl restart kubelet",
         f"kubectl --kubeconfig {KUBEADM_ADMIN} get nodes",
     )
-    if len(planes) > 1:
-        others = ", ".join(f"`{n.name}`" for n in planes[1:])
-        page.add(
-            f"5. The other control-plane nodes ({others}) held members of the old cluster: "
-            "rejoin each one as in section 3 (reset, then `kubeadm join --control-plane`)."
-        )
     page.add(
         "Workloads changed after the snapshot are put back by Argo CD from Git. Without any "
         f"snapshot left (the node that kept `{HOST_BACKUP_DIR}` is gone), rebuild the cluster "
         "as in section 4."
+    )
+
+
+def _kubeadm_restore_members(
+    page: _Page, cluster: ClusterPlan, planes: Sequence[Node], data_dir: str
+) -> None:
+    """Stacked etcd on several control-plane nodes: every member restored from one snapshot.
+
+    etcd's recovery guide: all members restore the *same* snapshot, each with its own
+    ``--name`` and ``--initial-advertise-peer-urls``, the whole new ``--initial-cluster``
+    and a new ``--initial-cluster-token``, so the restored cluster (new member and cluster
+    IDs) cannot join the old one; then they start together. Kubernetes' page adds: stop
+    every API server first, start them again after. The names and peer URLs are the
+    ones kubeadm gave each member (node name, ``https://<address>:2380``).
+    """
+    restored = data_dir + RESTORED_SUFFIX
+    members = ",".join(f"{n.name}=https://{_address(n)}:{ETCD_PEER_PORT}" for n in planes)
+    token = f"{cluster.name}{ETCD_TOKEN_SUFFIX}"
+    names = ", ".join(f"`{n.name}`" for n in planes)
+    version = IMAGE.rsplit(":", 1)[1].split("-")[0]
+    page.add(
+        f"`{cluster.name}` runs a stacked etcd member on each of its {len(planes)} "
+        f"control-plane nodes ({names}): all of them are restored from the same snapshot as "
+        "one new etcd cluster and started together; restoring one member and rejoining the "
+        f"others would not do, as the survivors still hold the old data "
+        f"{page.cite('etcd-recovery', 'k8s-etcd')}.",
+        "",
+        "1. On every control-plane node, stop the API server and etcd (the kubelet stops a "
+        "static Pod whose manifest leaves its folder):",
+    )
+    page.sh(
+        f"mv {KUBEADM_MANIFESTS}/kube-apiserver.yaml /etc/kubernetes/kube-apiserver.yaml",
+        f"mv {KUBEADM_MANIFESTS}/etcd.yaml /etc/kubernetes/etcd.yaml",
+    )
+    addresses = ", ".join(f"`{_address(n)}`" for n in planes)
+    page.add(
+        "2. Choose one snapshot: the newest across the nodes (each node keeps the runs that "
+        "landed on it; compare the times on each). On the node that holds it, copy it to "
+        f"`{RESTORE_SNAPSHOT}`, copy that file to the same path on the other control-plane "
+        f"nodes ({addresses}, e.g. with `scp`), and check its SHA-256 is the same on every "
+        "node:"
+    )
+    page.sh(
+        f"ls -lt --time-style=full-iso {HOST_BACKUP_DIR}/etcd-snapshot-*.db | head -n 1",
+        f"cp {HOST_BACKUP_DIR}/etcd-snapshot-<SLOT>.db {RESTORE_SNAPSHOT}",
+        f"sha256sum {RESTORE_SNAPSHOT}",
+    )
+    page.add(
+        f"3. On each node, restore it with `etcdutl` {version} (the etcd of `{IMAGE}`) as that "
+        "node's member of the new cluster: its own `--name` and "
+        "`--initial-advertise-peer-urls`, the same `--initial-cluster` and the same new "
+        f"`--initial-cluster-token` (`{token}`; kubeadm left etcd's default):"
+    )
+    for node in planes:
+        page.add(f"   On `{node.name}`:")
+        page.sh(
+            f"etcdutl snapshot restore {RESTORE_SNAPSHOT} \\",
+            f"  --data-dir {restored} --name {node.name} \\",
+            f"  --initial-cluster {members} \\",
+            f"  --initial-cluster-token {token} \\",
+            f"  --initial-advertise-peer-urls https://{_address(node)}:{ETCD_PEER_PORT}",
+        )
+    page.add(
+        f"4. On every node, point the `etcd-data` volume of the etcd manifest at `{restored}` "
+        "(the container keeps `--data-dir` and its flags: etcd ignores `--initial-cluster` "
+        "once its data directory exists) and put the manifest back. Do this on all nodes "
+        "within a minute: each member waits for a quorum of its peers.",
+    )
+    page.sh(
+        f"sed -i 's#^\\( *path: \\){data_dir}$#\\1{restored}#' /etc/kubernetes/etcd.yaml",
+        f"grep -n '{restored}' /etc/kubernetes/etcd.yaml",
+        f"mv /etc/kubernetes/etcd.yaml {KUBEADM_MANIFESTS}/etcd.yaml",
+    )
+    page.add(
+        f"5. Once every member is back, check the new cluster from any node ({len(planes)} "
+        "members, all healthy):"
+    )
+    page.sh(
+        _etcdctl_kubeadm("member list -w table"),
+        _etcdctl_kubeadm("endpoint health --cluster"),
+    )
+    page.add(
+        "6. On every node, start the API server again and restart the kubelet, so every "
+        "component reads the restored state:"
+    )
+    page.sh(
+        f"mv /etc/kubernetes/kube-apiserver.yaml {KUBEADM_MANIFESTS}/kube-apiserver.yaml",
+        "systemctl restart kubelet",
+    )
+    page.sh(f"kubectl --kubeconfig {KUBEADM_ADMIN} get nodes")
+    page.add(
+        "Workloads changed after the snapshot are put back by Argo CD from Git. Without any "
+        "snapshot left on any node, rebuild the cluster as in section 4."
     )
 
 
