@@ -33,7 +33,7 @@ Cli = Callable[..., Result]
 ITEM, KEY = "<item>", "<key>"  # a list element / a mapping entry in a field path
 # Specs to mutate; the services spec of the spec tests brings an API and its OpenAPI
 # document, which every mutated spec reads from beside it (SPEC_DATA); the identity
-# spec brings a directory with every field written out.
+# spec brings a directory with every field written out, its CA file beside it too.
 SPEC_DATA = Path(__file__).resolve().parents[1] / "spec" / "data"
 BASES = [
     EXAMPLES / "aws-enterprise.yaml",
@@ -330,7 +330,8 @@ def test_diff_reports_a_change_of_every_spec_field(
     found = next(mutations(path, annotation), None)
     assert found is not None, f"no valid change of {'.'.join(path)}: add a sample for its type"
     old, new, pick = found
-    shutil.copytree(SPEC_DATA / "apis", tmp_path / "apis")
+    for folder in ("apis", "ca"):  # the OpenAPI documents and the directories' CA files
+        shutil.copytree(SPEC_DATA / folder, tmp_path / folder)
     old_file, new_file = tmp_path / "old.yaml", tmp_path / "new.yaml"
     old_file.write_text(yaml.safe_dump(old, sort_keys=False), encoding="utf-8")
     new_file.write_text(yaml.safe_dump(new, sort_keys=False), encoding="utf-8")

@@ -1,5 +1,4 @@
-"""SY962: a directory's private CA is not in Keycloak's truststore; SY963: an application
-takes a client id the platform realm already has."""
+"""SY963: an application takes a client id the platform realm already has."""
 
 from __future__ import annotations
 
@@ -15,21 +14,6 @@ STANDARD = example_text("aws-standard")
 def found(text: str, code: str) -> list[Finding]:
     plan = make_plan(load_spec_text(text, "platform.yaml", EXAMPLES))  # beside their OpenAPI files
     return [f for f in plan.findings if f.check == code]
-
-
-def test_a_directory_ca_file_is_a_warning_at_the_field() -> None:
-    text = STANDARD.replace(
-        '      groups: {baseDN: "ou=groups,dc=corp,dc=example,dc=com"}\n',
-        '      groups: {baseDN: "ou=groups,dc=corp,dc=example,dc=com"}\n'
-        "      tls: {caFile: apis/corp-ca.pem}\n",
-    )
-    (finding,) = found(text, "SY962")
-    assert finding.severity == "warning"
-    assert "Keycloak checks its certificate against its own truststore" in finding.message
-    assert (
-        finding.location.line
-        == text.splitlines().index("      tls: {caFile: apis/corp-ca.pem}") + 1
-    )
 
 
 def test_an_application_taking_a_platform_client_id_is_an_error() -> None:
@@ -58,4 +42,4 @@ def test_an_oidc_client_named_like_an_api_consumer_is_an_error() -> None:
 @pytest.mark.parametrize("example", ["aws-standard", "aws-enterprise", "mesh-local"])
 def test_the_examples_have_no_such_finding(example: str) -> None:
     text = example_text(example)
-    assert found(text, "SY962") == [] and found(text, "SY963") == []
+    assert found(text, "SY963") == []

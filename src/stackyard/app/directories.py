@@ -23,12 +23,12 @@ from stackyard.errors import COMMAND_LINE, InputError, Location, Problem
 from stackyard.fsio.read import read_input_bytes
 from stackyard.identity import DirectoryReport, check_directory
 from stackyard.identity.directory import TIMEOUT_SECONDS
-from stackyard.spec import Directory, LoadedSpec, field_path, load_spec
+from stackyard.spec import Directory, LoadedSpec, load_spec
 from stackyard.versioning import schema_id
 from stackyard.wording import counted
 
 MAX_SECRET_BYTES = 64 * 1024
-"""The largest password or CA file read."""
+"""The largest password file read."""
 
 
 @dataclass(frozen=True)
@@ -87,7 +87,7 @@ def check_directories(
     Raises:
         SpecError: the spec is not valid.
         InputError: no directory to check, an unknown ``directory``, no password or two
-            sources of it, an unreadable password or CA file.
+            sources of it, an unreadable password file.
     """
     loaded = load_spec(spec)
     chosen = _chosen(loaded, directory)
@@ -98,7 +98,7 @@ def check_directories(
             password,
             document=loaded.document,
             index=index,
-            ca_data=_ca_data(loaded, spec.parent, index, entry),
+            ca_data=_ca_pem(loaded, entry),
             timeout=timeout,
         )
         for index, entry in chosen
@@ -188,26 +188,7 @@ def _password(env: str | None, file: Path | None, environ: Mapping[str, str]) ->
     return value
 
 
-def _ca_data(loaded: LoadedSpec, folder: Path, index: int, directory: Directory) -> str | None:
-    """The PEM text of the directory's CA file, read from inside the spec's folder."""
-    relative = directory.tls.caFile
-    if relative is None:
-        return None
-    path = ("identity", "directories", index, "tls", "caFile")
-
-    def refuse(message: str, hint: str = "") -> InputError:
-        where = loaded.document.locate(path)
-        return InputError([Problem(where, field_path(path), message, hint)])
-
-    root = os.path.realpath(folder)
-    real = os.path.realpath(folder / relative)
-    if os.path.commonpath([root, real]) != root:
-        raise refuse(f"{relative} resolves to {real}, outside the spec's folder {root}")
-    try:
-        raw = read_input_bytes(real, max_bytes=MAX_SECRET_BYTES, what="the CA file")
-    except InputError as e:
-        raise refuse(e.problems[0].message) from e
-    text = raw.decode("ascii", errors="replace")
-    if "-----BEGIN CERTIFICATE-----" not in text:
-        raise refuse(f"{relative} holds no PEM certificate", "give the CA certificate in PEM form")
-    return text
+def _ca_pem(loaded: LoadedSpec, directory: Directory) -> str | None:
+    """The directory's CA certificates, read and checked with the spec; None: the system's."""
+    ca = loaded.directory_cas.get(directory.name)
+    return None if ca is None else ca.pem

@@ -1,6 +1,7 @@
 """The platform spec: ``platform.yaml`` as a typed, validated model."""
 
 from stackyard.spec.apis import Api, ApiAuth, ApiConsumer, ApiPlan, Limit
+from stackyard.spec.directorycas import DirectoryCa
 from stackyard.spec.hardening import Audit, EncryptionAtRest, Hardening
 from stackyard.spec.identity import Directory, Identity
 from stackyard.spec.load import LoadedSpec, load_spec, load_spec_text, validate_spec
@@ -29,6 +30,7 @@ __all__ = [
     "Cluster",
     "ComponentOverride",
     "Directory",
+    "DirectoryCa",
     "Distribution",
     "Edition",
     "EncryptionAtRest",

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from stackyard.errors import SpecError
 from stackyard.spec.coherence import coherence_problems
+from stackyard.spec.directorycas import DirectoryCa, read_directory_cas
 from stackyard.spec.model import Platform
 from stackyard.spec.openapi import OpenApiDocument, read_openapi_documents
 from stackyard.yamlio import (
@@ -34,6 +35,8 @@ class LoadedSpec:
     document: LocatedDocument
     openapi: Mapping[str, OpenApiDocument] = field(default_factory=dict)
     """Each API's OpenAPI document, read and checked, by API name."""
+    directory_cas: Mapping[str, DirectoryCa] = field(default_factory=dict)
+    """Each directory's CA certificates (``tls.caFile``), read and checked, by directory."""
 
     @property
     def source(self) -> str:
@@ -58,7 +61,8 @@ def load_spec_text(text: str, source: str = "<text>", folder: Path | None = None
     Args:
         text: the spec.
         source: the name problems are located in.
-        folder: the folder the APIs' OpenAPI paths are relative to, if any.
+        folder: the folder the APIs' OpenAPI paths and the directories' CA files are
+            relative to, if any.
     """
     return validate_spec(load_yaml_text(text, source), folder)
 
@@ -68,12 +72,14 @@ def validate_spec(document: LocatedDocument, folder: Path | None = None) -> Load
 
     Args:
         document: the spec as loaded.
-        folder: the spec file's folder, which the APIs' OpenAPI paths are relative to;
-            None for a spec given as text (then it may declare no API).
+        folder: the spec file's folder, which the APIs' OpenAPI paths and the directories'
+            CA files are relative to; None for a spec given as text (then it may declare
+            no API and no CA file).
     """
     platform = validate_document(Platform, document, error=SpecError)
     problems = coherence_problems(platform, document)
     openapi, unreadable = read_openapi_documents(platform, document, folder)
-    if problems or unreadable:
-        raise SpecError(problems + unreadable)
-    return LoadedSpec(platform=platform, document=document, openapi=openapi)
+    cas, bad_cas = read_directory_cas(platform, document, folder)
+    if problems or unreadable or bad_cas:
+        raise SpecError(problems + unreadable + bad_cas)
+    return LoadedSpec(platform=platform, document=document, openapi=openapi, directory_cas=cas)

@@ -64,7 +64,6 @@ ALL_CHECKS: tuple[Check, ...] = (
     hardening.audit_logs_have_a_store,
     hardening.encryption_key_rotation,
     hardening.cis_exemptions,
-    identity.directory_ca_not_trusted,
     identity.application_client_taken,
     access.no_human_cluster_admin,
     access.admins_use_mfa,

@@ -1,10 +1,12 @@
 """Checks on the ``identity`` section: what the realm render cannot do from the spec alone.
 
 Render federates every declared directory into the platform realm (Keycloak's LDAP user
-storage provider and its group mapper, :mod:`stackyard.render.identityrealm`). Two things
-still need a hand or a fix in the spec: a directory whose certificate is signed by a
-private CA (Keycloak checks it against its own truststore, which render does not fill),
-and an application whose client id is already one of the platform's own clients.
+storage provider and its group mapper, :mod:`stackyard.render.identityrealm`) and puts
+each directory's CA (``tls.caFile``) into Keycloak's truststore
+(:mod:`stackyard.render.keycloaktruststore`); a CA file that is missing or not a PEM
+certificate is refused when the spec loads (:mod:`stackyard.spec.directorycas`). What
+still needs a fix in the spec is an application whose client id is already one of the
+platform's own clients.
 """
 
 from __future__ import annotations
@@ -13,29 +15,6 @@ from collections.abc import Iterable
 
 from stackyard.findings import Finding
 from stackyard.plan.checks.base import CheckContext, Emit, check
-
-
-@check("SY962", "Directory CA not in Keycloak's truststore", "warning")
-def directory_ca_not_trusted(context: CheckContext, emit: Emit) -> Iterable[Finding]:
-    """Directory CA not in Keycloak's truststore.
-
-    ``tls.caFile`` names the CA that signed a directory's certificate; ``stackyard
-    identity check`` verifies the server with it. Keycloak's LDAP federation
-    (``useTruststoreSpi: always``) verifies it against Keycloak's truststore, which render
-    does not fill: until the CA is added (``truststore-paths``, e.g. a mounted ConfigMap),
-    Keycloak refuses the connection and nobody from that directory can sign in.
-    """
-    for index, directory in enumerate(context.platform.identity.directories):
-        if directory.tls.caFile is None:
-            continue
-        yield emit(
-            f"directory {directory.name}: Keycloak checks its certificate against its own "
-            f"truststore, which does not hold the CA in {directory.tls.caFile}: the "
-            "connection fails until it does",
-            ("identity", "directories", index, "tls", "caFile"),
-            hint="mount the CA into Keycloak and list it in truststore-paths "
-            "(KC_TRUSTSTORE_PATHS) with components.keycloak.values",
-        )
 
 
 @check("SY963", "Application client id already used by the platform", "error")

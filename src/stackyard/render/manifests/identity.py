@@ -33,6 +33,7 @@ from stackyard.plan import ClusterPlan
 from stackyard.render.addresses import KEYCLOAK_REALM
 from stackyard.render.context import RenderContext
 from stackyard.render.identityrealm import groups_mapper, with_identity
+from stackyard.render.keycloaktruststore import TRUSTSTORE_CONFIGMAP, truststore_data
 from stackyard.render.manifests.apiclients import with_api_objects
 from stackyard.render.manifests.base import BEFORE_CHART, Placed, in_wave
 from stackyard.render.manifests.endpoints import public_url
@@ -129,7 +130,28 @@ def realm_configmap(context: RenderContext) -> Manifest:
     return in_wave(configmap, BEFORE_CHART)
 
 
+def truststore_configmap(context: RenderContext) -> Manifest | None:
+    """The directories' CAs Keycloak trusts, or None when no directory names a CA."""
+    data = truststore_data(context)
+    if not data:
+        return None
+    configmap: Manifest = {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {
+            "name": TRUSTSTORE_CONFIGMAP,
+            "namespace": context.component("keycloak").namespace,
+        },
+        "data": data,
+    }
+    # Keycloak's pods mount it, so it must exist before the chart's StatefulSet.
+    return in_wave(configmap, BEFORE_CHART)
+
+
 def identity_manifests(context: RenderContext, cluster: ClusterPlan) -> Iterable[Placed]:
-    """The platform realm where Keycloak runs."""
+    """The platform realm where Keycloak runs, and the directories' CAs it trusts."""
     if cluster.has("keycloak"):
         yield Placed("keycloak", "realm-platform.yaml", [realm_configmap(context)])
+        truststore = truststore_configmap(context)
+        if truststore is not None:
+            yield Placed("keycloak", "truststore.yaml", [truststore])

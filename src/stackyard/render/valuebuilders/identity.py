@@ -17,6 +17,12 @@ from stackyard.render.apicatalog import ALLOWED_KINDS, catalog_location_url
 from stackyard.render.apis import realm_configmap_name, tenant_realms
 from stackyard.render.context import LABEL_PREFIX, RenderContext
 from stackyard.render.identityrealm import VAULT_DIR, vault_file
+from stackyard.render.keycloaktruststore import (
+    TRUSTSTORE_CONFIGMAP,
+    TRUSTSTORE_DIR,
+    TRUSTSTORE_VOLUME,
+    truststore_files,
+)
 from stackyard.render.loadbalancers import load_balancer_annotations
 from stackyard.render.valuebuilders.mesh import argocd_rollout_customizations
 from stackyard.render.valuebuilders.storage import retain_class, storage_size
@@ -90,6 +96,9 @@ def _keycloak(context: RenderContext, cluster: ClusterPlan) -> Values:
     directories = context.platform.identity.directories
     if directories:
         values = _with_vault(context, values, directories)
+    trusted = truststore_files(context)
+    if trusted:
+        values = _with_truststore(context, values, trusted)
     return values
 
 
@@ -117,6 +126,22 @@ def _with_vault(context: RenderContext, values: Values, directories: list[Direct
         "extraVolumes": volumes + f"- name: ldap-vault\n  projected:\n    sources:\n{sources}",
         "extraVolumeMounts": str(common["extraVolumeMounts"])
         + f"- name: ldap-vault\n  mountPath: {VAULT_DIR}\n  readOnly: true\n",
+    }
+
+
+def _with_truststore(context: RenderContext, values: Values, files: list[str]) -> Values:
+    """Keycloak trusting the directories' CAs (:mod:`stackyard.render.keycloaktruststore`)."""
+    common = context.catalog.values_of("keycloak").common
+    volumes = str(values.get("extraVolumes", common["extraVolumes"]))
+    mounts = str(values.get("extraVolumeMounts", common["extraVolumeMounts"]))
+    return {
+        **values,
+        "extraEnv": str(values["extraEnv"])
+        + f"- name: KC_TRUSTSTORE_PATHS\n  value: {','.join(files)}\n",
+        "extraVolumes": volumes
+        + f"- name: {TRUSTSTORE_VOLUME}\n  configMap:\n    name: {TRUSTSTORE_CONFIGMAP}\n",
+        "extraVolumeMounts": mounts
+        + f"- name: {TRUSTSTORE_VOLUME}\n  mountPath: {TRUSTSTORE_DIR}\n  readOnly: true\n",
     }
 
 
