@@ -177,7 +177,10 @@ def drill_etcd(
         tools_path: where to look for ``etcd`` and ``etcdctl`` (default ``PATH``).
 
     Raises:
-        InputError: bad options or files, an existing ``restore_dir``, a bad spec.
+        InputError: bad options or files, an existing ``restore_dir``, a bad spec, a
+            snapshot in object storage that cannot be fetched (nothing is left behind).
+        PlanRefusedError: with a snapshot in object storage, a spec whose plan has error
+            findings (its settings are read from the render).
         StackyardError: etcd or etcdctl is not installed.
     """
     url = snapshot if isinstance(snapshot, str) and is_s3_url(snapshot) else None

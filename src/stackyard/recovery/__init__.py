@@ -2,9 +2,11 @@
 
 :mod:`stackyard.recovery.etcd` takes or reads an etcd snapshot, verifies it, restores it
 into a fresh data directory, starts a throwaway etcd on loopback from it and compares it
-with the source; :mod:`stackyard.recovery.evidence` writes the Markdown record an auditor
-keeps. The work is done by etcd's own ``etcd`` and ``etcdctl`` binaries (the snapshot
-format is etcd's), run as subprocesses; the source is only ever read.
+with the source; :mod:`stackyard.recovery.s3` fetches a snapshot from object storage
+through the spec's rendered settings; :mod:`stackyard.recovery.evidence` writes the
+Markdown record an auditor keeps. The work is done by etcd's own ``etcd`` and ``etcdctl``
+binaries (the snapshot format is etcd's), run as subprocesses; the source is only ever
+read.
 """
 
 from stackyard.recovery.etcd import (
