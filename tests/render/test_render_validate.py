@@ -24,8 +24,6 @@ KNOWN_UNCHECKED = (
     "mimir-distributed 6.2.0",
     "teleport-cluster 18.11.1",
     "helm.cattle.io/v1/HelmChart",
-    "a kubeadm configuration file",
-    "a kube-apiserver configuration file",
 )
 
 Cli = Callable[..., Result]

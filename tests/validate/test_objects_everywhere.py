@@ -82,7 +82,9 @@ def test_the_summary_line_says_how_many_objects_were_checked(tmp_path: Path) -> 
         tmp_path,
         {
             "extra/cm.yaml": VALID_CONFIGMAP,
-            "extra/kubeadm.yaml": ("apiVersion: kubeadm.k8s.io/v1beta4\nkind: JoinConfiguration\n"),
+            "extra/proxy.yaml": (
+                "apiVersion: kubeproxy.config.k8s.io/v1alpha1\nkind: KubeProxyConfiguration\n"
+            ),
         },
     )
     result = CliRunner().invoke(app, ["validate", str(root)], catch_exceptions=False)
@@ -113,15 +115,15 @@ def test_a_configuration_file_is_listed_as_not_checked_with_the_reason(tmp_path:
         tmp_path,
         {
             "extra/cm.yaml": VALID_CONFIGMAP,
-            "nodes/a/kubelet.yaml": (
-                "apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\n"
+            "nodes/a/proxy.yaml": (
+                "apiVersion: kubeproxy.config.k8s.io/v1alpha1\nkind: KubeProxyConfiguration\n"
             ),
         },
     )
     report = validate_directory(root)
     assert report.errors == []
     (gap,) = report.unchecked
-    assert gap.message.startswith("KubeletConfiguration: not checked, a kubelet configuration")
+    assert gap.message.startswith("KubeProxyConfiguration: not checked, a kube-proxy configuration")
 
 
 def test_custom_resources_are_checked_against_a_crd_the_tree_defines(tmp_path: Path) -> None:
