@@ -13,6 +13,10 @@ A ``List`` (``v1`` ``List``, or a typed list such as ``ConfigMapList``) is not a
 the API server stores: kubectl and Argo CD apply each of its items, so each item is an
 object of its own, located where it is written.
 
+A cloud-init user-data's ``write_files`` entries are files of their own on the node (the
+kubeadm configuration, static Pods): their documents are read too, located in the
+user-data file (``userdata``).
+
 An OpenAPI document (``openapi: 3.1.0`` with ``info``) is not an object wherever it is:
 ``backstage`` checks it with openapi-spec-validator, as the Backstage API entities that
 point at it expect.
@@ -38,7 +42,8 @@ from stackyard.validate.toolinputs import (
     kustomize_inputs,
     template_chart,
 )
-from stackyard.yamlio import LocatedDocument, read_yaml_file
+from stackyard.validate.userdata import is_user_data, written_files
+from stackyard.yamlio import LocatedDocument, read_text_file, read_yaml_file
 
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 # Folders where Stackyard writes only Kubernetes objects: every document there must be one.
@@ -54,7 +59,8 @@ class Repository:
 
     ``templates`` are the Helm chart templates (path → chart folder), which are not
     parsed; ``tool_inputs`` the parsed files a tool reads rather than applies (path →
-    reason), kustomization files and what they name as patches.
+    reason), kustomization files and what they name as patches; ``written`` the documents
+    of the files a user-data writes (path of the user-data → documents).
     """
 
     root: Path
@@ -65,6 +71,7 @@ class Repository:
     templates: dict[str, str] = field(default_factory=dict)
     tool_inputs: dict[str, str] = field(default_factory=dict)
     charts: set[str] = field(default_factory=set)
+    written: dict[str, list[LocatedDocument]] = field(default_factory=dict)
     _by_folder: dict[str, list[str]] | None = field(default=None, repr=False)
 
     def exists(self, relative: str) -> bool:
@@ -88,7 +95,8 @@ class Repository:
         Anywhere in the tree a mapping with both ``apiVersion`` and ``kind`` counts; in
         Stackyard's object folders every non-empty document does, so one that is not an
         object is reported rather than skipped. The items of a ``List`` are yielded in
-        its place; files a tool reads rather than applies (``tool_inputs``) are not.
+        its place; files a tool reads rather than applies (``tool_inputs``) are not. The
+        files a user-data writes follow its own documents, under its path.
         """
         for path, documents in sorted(self.files.items()):
             if path in self.tool_inputs:
@@ -103,6 +111,9 @@ class Repository:
                 if document.data is None or is_openapi_document(document.data):
                     continue  # an OpenAPI document is checked as one (``backstage``)
                 if in_object_folder or names_a_kind(document.data):
+                    yield from ((path, item) for item in list_items(document))
+            for document in self.written.get(path, []):
+                if names_a_kind(document.data):
                     yield from ((path, item) for item in list_items(document))
 
     def location(
@@ -199,6 +210,7 @@ def read_repository(root: Path, progress: Progress = no_progress) -> Repository:
             for problem in e.problems:
                 repository.problems.append(Finding(problem.location, "yaml", problem.message))
     progress(READING, len(paths), len(paths))
+    _read_written_files(repository, paths)
     inputs = kustomize_inputs(repository.files)
     repository.tool_inputs = {
         path: f"{reason}, named by {by}" for path, (reason, by) in inputs.items()
@@ -207,3 +219,19 @@ def read_repository(root: Path, progress: Progress = no_progress) -> Repository:
         if is_kustomization(name):
             repository.tool_inputs[name] = KUSTOMIZATION_REASON
     return repository
+
+
+def _read_written_files(repository: Repository, paths: dict[str, Path]) -> None:
+    """Read the files every user-data of the tree writes (``userdata``)."""
+    for relative, documents in repository.files.items():
+        user_data = [d for d in documents if is_user_data(d.data)]
+        if not user_data:
+            continue
+        try:
+            text = read_text_file(paths[relative])
+        except YamlError:
+            continue  # it was read a moment ago; a file changing meanwhile is not ours
+        for document in user_data:
+            found = written_files(document, text)
+            repository.written.setdefault(relative, []).extend(found.documents)
+            repository.problems.extend(found.problems)
