@@ -6,9 +6,10 @@ or the tree itself defines (``crdschemas``). Every object ends in exactly one of
 verdicts, and only the first counts as checked:
 
 - checked: validated against a schema (its problems, if any, are errors); this includes
-  the configuration files ``configschemas`` has a schema for (the audit policy);
-- not checked: a file that carries ``apiVersion`` and ``kind`` but is read by a program
-  rather than served by the API server (kubeadm, kubelet, kustomize...), a file a tool
+  the configuration files ``configschemas`` has a schema for (the audit policy, the API
+  server's encryption and admission files, the kubelet's and kubeadm's);
+- not checked: any other file that carries ``apiVersion`` and ``kind`` but is read by a
+  program rather than served by the API server (kube-proxy, kustomize...), a file a tool
   turns into objects (a Helm chart template, a kustomize patch; ``toolinputs``), or a
   distribution's CRD with no schema in the reference data; listed with the reason;
 - unknown kind: no schema anywhere; an error, because unvalidated output is exactly what

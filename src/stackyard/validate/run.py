@@ -1,7 +1,9 @@
 """``validate DIR``: every check over a GitOps tree, in one sorted report.
 
 Checks: YAML safety and syntax; built-in objects against the strict OpenAPI schema
-of the target Kubernetes version; custom resources against their CRD schemas; Backstage
+of the target Kubernetes version; custom resources against their CRD schemas; the
+node configuration files (kubeadm, kubelet, API server), those a cloud-init user-data
+writes included, against schemas written from their Go types; Backstage
 catalog entities against the catalog model and OpenAPI documents with
 openapi-spec-validator; Helm values against the pinned charts; the GitOps wiring
 (selectors, value files, paths, ownership); and a scan for secret values.
