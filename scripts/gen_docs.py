@@ -136,6 +136,9 @@ def catalog_reference() -> str:
         "driver; with `snapshots`, Velero backs its volumes up as CSI snapshots moved to the "
         "object store, through a VolumeSnapshotClass with those parameters (on distributions "
         "that install the snapshot controller), else file by file.",
+        "- `storageClasses: [{name, default, source}]`: the StorageClasses a storage provider "
+        "creates where it runs; `crds: [<API group>]`: the groups of the CRDs its chart "
+        "installs. `migrate plan` compares both between the source and the target cluster.",
         "- `gatewayClass` / `ingressClass`: it implements the Gateway API or is an ingress "
         "controller; `requestMetrics: {errors, total}`: its request metrics for the "
         "gateway availability SLO.",
@@ -222,6 +225,8 @@ def catalog_reference() -> str:
             ("secrets", ", ".join(f"`{s.name}`" for s in component.secrets)),
             ("object store", _object_store(component)),
             ("CSI driver", _csi(component)),
+            ("storage classes", _storage_classes(component)),
+            ("CRD groups", ", ".join(f"`{g}`" for g in component.crds)),
             ("gateway class", component.gatewayClass or ""),
             ("ingress class", component.ingressClass or ""),
             ("value builder", component.values.builder or ""),
@@ -231,6 +236,13 @@ def catalog_reference() -> str:
         lines += [f"- {label}: {value}" for label, value in facts if value]
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _storage_classes(component: Component) -> str:
+    return "; ".join(
+        f"`{c.name}`" + (" (default)" if c.default else "") + f": {c.source}"
+        for c in component.storageClasses
+    )
 
 
 def _csi(component: Component) -> str:

@@ -425,6 +425,23 @@ class SnapshotClass(_Strict):
     source: str = Field(min_length=1, description="Where the driver documents them (URL).")
 
 
+class StorageClassFact(_Strict):
+    """A StorageClass a storage provider puts on every cluster it runs on."""
+
+    name: str = Field(pattern=_NAME.pattern, max_length=63, description="The class's name.")
+    default: bool = Field(
+        default=False,
+        description="It is the cluster's default class (annotated "
+        "storageclass.kubernetes.io/is-default-class).",
+    )
+    source: str = Field(
+        min_length=1, description="What creates it: the chart value, or Stackyard's manifest."
+    )
+
+
+_API_GROUP = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$"
+
+
 class CsiDriver(_Strict):
     """The CSI driver a storage provider registers, and whether it takes volume snapshots."""
 
@@ -568,6 +585,15 @@ class Component(_Strict):
     objectStore: ObjectStoreUse | None = Field(
         default=None, description="What it keeps in the platform's object store, and how."
     )
+    crds: list[Annotated[str, Field(pattern=_API_GROUP)]] = Field(
+        default_factory=list,
+        description="API groups of the CustomResourceDefinitions its chart installs: custom "
+        "resources of these groups exist only where it runs.",
+    )
+    storageClasses: list[StorageClassFact] = Field(
+        default_factory=list,
+        description="The StorageClasses a storage provider creates where it runs.",
+    )
     values: Values = Field(default_factory=Values)
     upstream: Upstream = Field(default_factory=Upstream)
     docs: str | None = Field(default=None, description="Upstream documentation URL.")
@@ -586,6 +612,10 @@ class Component(_Strict):
             raise ValueError("a feature's parent must be another component")
         if self.oidc is not None and self.oidc.host is None and self.ui is None:
             raise ValueError("an 'oidc' client without a UI names its 'host'")
+        if self.storageClasses and "storage" not in self.provides:
+            raise ValueError("only a storage provider creates 'storageClasses'")
+        if sum(c.default for c in self.storageClasses) > 1:
+            raise ValueError("at most one of its 'storageClasses' is the default")
         uses = [e.use for e in self.endpoints]
         if len(uses) != len(set(uses)):
             raise ValueError("one endpoint per use ('push', 'query')")
