@@ -24,6 +24,7 @@ from stackyard.catalog import load_catalog
 from stackyard.catalog.model import Component
 from stackyard.catalog.settings import value_text
 from stackyard.plan import ALL_CHECKS
+from stackyard.plan.preflight import PREFLIGHT
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
@@ -315,6 +316,30 @@ def checks_reference() -> str:
             f"**{check.title}** ({check.severity}).",
             "",
             check.explanation,
+            "",
+        ]
+    lines += [
+        "# Migration pre-flight findings",
+        "",
+        "`stackyard migrate plan` checks a migration between two clusters before anything "
+        "moves (see [disaster recovery](disaster-recovery.md#migration)). These findings "
+        "concern a pair of clusters, not a spec, so `plan` never reports them; any of "
+        "severity `error` makes `migrate plan` exit 1 and render nothing.",
+        "",
+        "| id | severity | finding |",
+        "|---|---|---|",
+    ]
+    lines += [f"| [{c.id}](#{c.id.lower()}) | {c.severity} | {c.title} |" for c in PREFLIGHT]
+    lines.append("")
+    for preflight in PREFLIGHT:
+        lines += [
+            f"## {preflight.id}",
+            "",
+            f"**{preflight.title}** ({preflight.severity}).",
+            "",
+            preflight.explanation,
+            "",
+            f"Fix: {preflight.hint}.",
             "",
         ]
     return "\n".join(lines).rstrip() + "\n"
