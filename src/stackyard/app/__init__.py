@@ -41,6 +41,7 @@ from stackyard.app.drills import (
     write_evidence,
     write_record,
 )
+from stackyard.app.migration import MigrationFile, MigrationResult, plan_cluster_migration
 from stackyard.app.planning import (
     ClusterExplanation,
     Explanation,
@@ -103,6 +104,8 @@ __all__ = [
     "Finding",
     "Incident",
     "ManifestDiffResult",
+    "MigrationFile",
+    "MigrationResult",
     "Need",
     "PlanRefusedError",
     "PlanResult",
@@ -137,6 +140,7 @@ __all__ = [
     "init",
     "measured_recoveries",
     "plan",
+    "plan_cluster_migration",
     "plan_without_errors",
     "platform_schema",
     "render",

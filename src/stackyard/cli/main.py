@@ -24,6 +24,7 @@ from stackyard.cli.commands.diff import diff_command
 from stackyard.cli.commands.dr import DrillOutput, drill_etcd_command, runbook_command
 from stackyard.cli.commands.identity import identity_check_command
 from stackyard.cli.commands.init import StarterFormat, init_command
+from stackyard.cli.commands.migrate import MigrationOutput, migrate_plan_command
 from stackyard.cli.commands.plan import plan_command
 from stackyard.cli.commands.render import RenderOptions, render_command
 from stackyard.cli.commands.schema import schema_command
@@ -501,6 +502,75 @@ def dr_runbook(
 ) -> int:
     """Write a recovery runbook per cluster: exact commands and recovery times per scenario."""
     return runbook_command(spec, output, directory=directory, clusters=tuple(cluster or ()))
+
+
+migrate_app = typer.Typer(
+    name="migrate",
+    help="Move tenant namespaces between clusters with Velero.",
+    no_args_is_help=True,
+    cls=Group,
+)
+app.add_typer(migrate_app)
+
+
+@migrate_app.command("plan", cls=Command)
+@exit_codes
+def migrate_plan(
+    spec: SpecArgument,
+    from_cluster: Annotated[
+        str, typer.Option("--from", help="The cluster the namespaces leave.", show_default=False)
+    ],
+    to_cluster: Annotated[
+        str, typer.Option("--to", help="The cluster they move to.", show_default=False)
+    ],
+    namespace: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--namespace",
+            help="A tenant namespace to move, NS or NS=NEW to rename it on the target "
+            "(repeatable; default: every tenant namespace on the source).",
+        ),
+    ] = None,
+    storage_class_map: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--storage-class-map",
+            help="OLD=NEW: restore claims of class OLD with class NEW (repeatable; default: "
+            "a class the target lacks becomes its default class).",
+        ),
+    ] = None,
+    to_spec: Annotated[
+        Path | None,
+        typer.Option(
+            "--to-spec", help="The spec the target cluster is in, when it is another platform."
+        ),
+    ] = None,
+    write: Annotated[
+        Path | None,
+        typer.Option(
+            "--write",
+            help="Write the objects and runbook to DIR/migrations/<name>/ of the source's "
+            "rendered tree.",
+        ),
+    ] = None,
+    output: Annotated[
+        MigrationOutput,
+        typer.Option(
+            "--output", "-o", help="text, json, yaml (the objects) or markdown (runbook)."
+        ),
+    ] = MigrationOutput.text,
+) -> int:
+    """Plan a Velero migration: Backup, read-only location, Restore, pre-flight, runbook."""
+    return migrate_plan_command(
+        spec,
+        output,
+        from_cluster=from_cluster,
+        to_cluster=to_cluster,
+        namespaces=tuple(namespace or ()),
+        storage_class_map=tuple(storage_class_map or ()),
+        to_spec=to_spec,
+        write=write,
+    )
 
 
 @command("init")
