@@ -194,4 +194,82 @@ def test_a_realm_without_identity_features_is_unchanged() -> None:
     bare = text[: text.index("identity:")]
     document = realm(render_text(bare))
     assert "components" not in document and "authenticationFlows" not in document
+    assert "requiredActions" not in document  # Keycloak's own defaults
     assert document["groups"] == [{"name": "platform-admins"}, {"name": "platform-viewers"}]
+
+
+# Keycloak 26's required actions of a new realm (DefaultRequiredActions.java): a realm file
+# that lists any must list them all, or the realm lacks the others.
+KEYCLOAK_ACTIONS = {
+    "CONFIGURE_TOTP",
+    "TERMS_AND_CONDITIONS",
+    "UPDATE_PASSWORD",
+    "UPDATE_PROFILE",
+    "VERIFY_EMAIL",
+    "delete_account",
+    "UPDATE_EMAIL",
+    "webauthn-register",
+    "webauthn-register-passwordless",
+    "VERIFY_PROFILE",
+    "delete_credential",
+    "idp_link",
+    "CONFIGURE_RECOVERY_AUTHN_CODES",
+    "update_user_locale",
+}
+
+
+def actions(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    listed = document["requiredActions"]
+    by_alias = {a["alias"]: a for a in listed}
+    assert len(by_alias) == len(listed)
+    assert set(by_alias) == KEYCLOAK_ACTIONS
+    assert all(a["providerId"] == a["alias"] for a in listed)
+    return by_alias
+
+
+def enabled(document: dict[str, Any]) -> set[str]:
+    return {alias for alias, a in actions(document).items() if a["enabled"]}
+
+
+def defaults(document: dict[str, Any]) -> set[str]:
+    return {alias for alias, a in actions(document).items() if a["defaultAction"]}
+
+
+def test_required_actions_follow_the_mfa_methods_and_the_read_only_directory(
+    rendered: dict[str, Rendered],
+) -> None:
+    standard = realm(rendered["aws-standard"])  # otp for admins, one READ_ONLY LDAP
+    assert "CONFIGURE_TOTP" in enabled(standard)
+    assert "webauthn-register" not in enabled(standard)
+    enterprise = realm(rendered["aws-enterprise"])  # webauthn and otp for admins, READ_ONLY AD
+    assert {"CONFIGURE_TOTP", "webauthn-register"} <= enabled(enterprise)
+    for document in (standard, enterprise):
+        # Admins set their method up in the conditional flow; nobody gets a default action.
+        assert defaults(document) == set()
+        # Every person comes from a read-only directory: it owns e-mail and password.
+        assert not {"VERIFY_EMAIL", "UPDATE_PASSWORD"} & enabled(document)
+        (component,) = document["components"]["org.keycloak.storage.UserStorageProvider"]
+        assert component["config"]["trustEmail"] == ["true"]
+        # The rest stays as Keycloak has it.
+        assert {"UPDATE_PROFILE", "VERIFY_PROFILE", "delete_credential"} <= enabled(document)
+        assert not {"TERMS_AND_CONDITIONS", "delete_account"} & enabled(document)
+
+
+def test_mfa_for_everyone_makes_the_first_method_a_default_action() -> None:
+    text = example_text("aws-enterprise").replace("required: admins ", "required: everyone")
+    document = realm(render_text(text))
+    assert defaults(document) == {"webauthn-register"}
+
+
+def test_a_group_kept_in_keycloak_keeps_email_verification_and_password_updates() -> None:
+    text = example_text("aws-standard") + "    - {name: on-call, role: viewer}\n"
+    document = realm(render_text(text))
+    assert {"VERIFY_EMAIL", "UPDATE_PASSWORD"} <= enabled(document)
+
+
+def test_an_unsynced_directory_keeps_password_updates() -> None:
+    groups = '      groups: {baseDN: "ou=groups,dc=corp,dc=example,dc=com"}\n'
+    text = example_text("aws-standard").replace(groups, groups + "      editMode: UNSYNCED\n")
+    document = realm(render_text(text))
+    assert "UPDATE_PASSWORD" in enabled(document)
+    assert "VERIFY_EMAIL" not in enabled(document)

@@ -55,7 +55,7 @@ redirector, then the forms) whose forms ask, after the password, for the second 
 - in it, a sub-flow that accepts any method the user has set up (the methods ALTERNATIVE)
   and, after it, one that makes the first method REQUIRED: Keycloak skips an ALTERNATIVE
   method the user has not set up, but sets up a REQUIRED one (its required action,
-  ``CONFIGURE_TOTP`` or ``webauthn-register``, both enabled in a new realm), so nobody who
+  ``CONFIGURE_TOTP`` or ``webauthn-register``, enabled for the spec's methods), so nobody who
   must use a second factor signs in without one (``DefaultAuthenticationFlow.java``);
 - everyone else who has set a method up is asked for it, as in Keycloak's own flow
   (``conditional-user-configured``; with ``admins``, also the negated role condition, so
@@ -64,6 +64,23 @@ redirector, then the forms) whose forms ask, after the password, for the second 
 A realm file with ``authenticationFlows`` gets only the flows it lists plus the few
 Keycloak adds when missing, so the file also carries Keycloak's ``direct grant`` and
 ``registration`` flows (``render/data/keycloak-flows.yaml``).
+
+**Required actions.** A realm file that lists ``requiredActions`` gets only those, so
+the file lists Keycloak 26's defaults (``render/data/keycloak-required-actions.yaml``)
+with what the spec implies changed, and a spec without directories or MFA lists none:
+
+- each MFA method's set-up action (``CONFIGURE_TOTP`` for otp, ``webauthn-register`` for
+  webauthn) is enabled, the other one disabled, so people set up only what the flow asks
+  for; with ``required: everyone`` the first method's is also a *default action*, asked
+  of every new user at first sign-in. With ``required: admins`` no default action is
+  set: the conditional flow already sets the method up for admins, and nobody else;
+- each directory's federation trusts the e-mail it reads (``trustEmail``): the directory
+  owns it, Keycloak does not ask its users to verify it. When every user comes from a
+  directory (directories declared, no group of the spec kept in Keycloak),
+  ``VERIFY_EMAIL`` is disabled, and when every directory is also ``READ_ONLY``,
+  ``UPDATE_PASSWORD`` too: Keycloak cannot write a password back to a read-only
+  directory, so asking for a new one could only fail (``UNSYNCED`` keeps passwords
+  changed in Keycloak, so it keeps the action).
 
 **Applications.** ``samlProviders`` become clients of protocol ``saml`` (client id the
 entity ID, the ACS URL as redirect URI and HTTP-POST consumer URL, ``saml_name_id_format``
@@ -94,6 +111,8 @@ BROWSER_FLOW = "browser"
 ADMIN_GROUP = "platform-admins"  # the built-in group Argo CD and Grafana make admins
 _VENDORS = {"ldap": "other", "active-directory": "ad"}
 _AUTHENTICATORS = {"otp": "auth-otp-form", "webauthn": "webauthn-authenticator"}
+# The required action that sets each method up (Keycloak's provider ids).
+_SETUP_ACTIONS = {"otp": "CONFIGURE_TOTP", "webauthn": "webauthn-register"}
 _NAME_ID_FORMATS = {"email": "email", "username": "username", "persistent": "persistent"}
 
 
@@ -197,7 +216,8 @@ def ldap_component(directory: Directory) -> Manifest:
         "connectionPooling": str(not start_tls).lower(),
         "importEnabled": "true",
         "syncRegistrations": "false",
-        "trustEmail": "false",
+        # The directory owns the e-mail address: its users are not asked to verify it.
+        "trustEmail": "true",
         "cachePolicy": "DEFAULT",
     }
     return {
@@ -364,6 +384,47 @@ def default_flows() -> list[Manifest]:
     return flows
 
 
+@cache
+def _default_required_actions() -> tuple[Manifest, ...]:
+    resource = resources.files("stackyard.render") / "data" / "keycloak-required-actions.yaml"
+    data: dict[str, Any] = yaml.safe_load(resource.read_text(encoding="utf-8"))
+    return tuple(data["actions"])
+
+
+def every_user_from_directories(identity: Identity) -> bool:
+    """Whether the spec's people all come from directories (none kept in Keycloak)."""
+    return bool(identity.directories) and all(g.directory is not None for g in identity.groups)
+
+
+def required_actions(identity: Identity) -> list[Manifest] | None:
+    """Keycloak's required actions with what the spec implies, or None to keep its own."""
+    if identity.mfa is None and not identity.directories:
+        return None
+    enabled: dict[str, bool] = {}
+    default: set[str] = set()
+    if identity.mfa is not None:
+        methods = identity.mfa.methods
+        enabled |= {action: method in methods for method, action in _SETUP_ACTIONS.items()}
+        if identity.mfa.required == "everyone":
+            default.add(_SETUP_ACTIONS[methods[0]])
+    if every_user_from_directories(identity):
+        enabled["VERIFY_EMAIL"] = False
+        if all(d.editMode == "READ_ONLY" for d in identity.directories):
+            enabled["UPDATE_PASSWORD"] = False
+    return [
+        {
+            "alias": action["alias"],
+            "name": action["name"],
+            "providerId": action["alias"],
+            "enabled": enabled.get(action["alias"], action["enabled"]),
+            "defaultAction": action["alias"] in default,
+            "priority": action["priority"],
+            "config": {},
+        }
+        for action in _default_required_actions()
+    ]
+
+
 def groups_mapper(protocol: str) -> Manifest:
     """The ``groups`` claim (OIDC) or attribute (SAML): group names, not paths."""
     if protocol == "saml":
@@ -472,4 +533,7 @@ def with_identity(
             role = {"name": MFA_ROLE, "description": "Must sign in with a second factor"}
             roles["realm"] = [*roles.get("realm", []), role]
             merged["roles"] = roles
+    actions = required_actions(identity)
+    if actions is not None:
+        merged["requiredActions"] = actions
     return merged
