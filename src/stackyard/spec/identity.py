@@ -142,7 +142,8 @@ class DirectoryTls(SpecModel):
         default=None,
         max_length=1024,
         description="PEM file of the CA that signed the server's certificate, relative to the "
-        "spec file's folder; default: the system's trusted CAs.",
+        "spec file's folder; render adds it to Keycloak's truststore. Default: the "
+        "system's trusted CAs.",
     )
 
     @field_validator("caFile")
