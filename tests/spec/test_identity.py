@@ -3,10 +3,14 @@ passwords out of the spec and the company directory read-only."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from stackyard.errors import Problem, SpecError
 from stackyard.spec import load_spec_text
+
+SPEC_DATA = Path(__file__).resolve().parent / "data"
 
 DIRECTORY = """
 identity:
@@ -319,3 +323,37 @@ def test_application_names_are_unique_across_saml_and_oidc(minimal_text: str) ->
         ("identity.samlProviders[1].entityId", line_of(text, "name: crm")): "entity ID "
         "'urn:x:erp' is already used by identity.samlProviders[0]",
     }
+
+
+def test_a_ca_file_is_read_with_the_spec_certificates_only(
+    minimal_text: str, tmp_path: Path
+) -> None:
+    block = (SPEC_DATA / "ca" / "corp-ca.pem").read_text(encoding="ascii")
+    # openssl's text around the block, as "openssl x509 -text" or a PKCS#12 export writes it
+    (tmp_path / "ca.pem").write_text(f"Bag Attributes\nsubject=CN = corp\n{block}", "ascii")
+    text = spec(minimal_text, extra="      tls: {caFile: ca.pem}\n")
+    loaded = load_spec_text(text, "platform.yaml", tmp_path)
+    assert loaded.directory_cas["corp"].pem == block
+
+
+def test_a_missing_ca_file_is_refused_at_its_field(minimal_text: str, tmp_path: Path) -> None:
+    text = spec(minimal_text, extra="      tls: {caFile: ca.pem}\n")
+    with pytest.raises(SpecError) as info:
+        load_spec_text(text, "platform.yaml", tmp_path)
+    (problem,) = info.value.problems
+    assert problem.location.line == line_of(text, "caFile")
+    assert problem.field == "identity.directories[0].tls.caFile"
+    assert "ca.pem: cannot read the CA file" in problem.message
+
+
+def test_a_ca_file_linking_outside_the_spec_folder_is_refused(
+    minimal_text: str, tmp_path: Path
+) -> None:
+    (tmp_path / "repo").mkdir()
+    (tmp_path / "ca.pem").write_bytes((SPEC_DATA / "ca" / "corp-ca.pem").read_bytes())
+    (tmp_path / "repo" / "ca.pem").symlink_to(tmp_path / "ca.pem")
+    text = spec(minimal_text, extra="      tls: {caFile: ca.pem}\n")
+    with pytest.raises(SpecError) as info:
+        load_spec_text(text, "platform.yaml", tmp_path / "repo")
+    (problem,) = info.value.problems
+    assert "outside the spec's folder" in problem.message
