@@ -239,12 +239,12 @@ def test_a_drill_record_replaces_the_etcd_estimate_of_its_cluster_only(tmp_path:
     by_cluster = {f.cluster: {e.scenario: e for e in f.estimates} for f in result.files}
     measured = by_cluster["app1"]["etcd-corruption"]
     # The newest record did not measure anything (it failed at restore): the one before it.
-    assert (measured.source, measured.seconds) == ("measured", 7.25)
-    assert measured.record == "dr/drills/app1/2026-11-20T080000Z-etcd.json"
-    assert by_cluster["app2"]["etcd-corruption"].source == "documented"
-    assert {e.source for e in by_cluster["app1"].values() if e.scenario != "etcd-corruption"} == {
-        "documented"
-    }
+    assert (measured.time.source, measured.time.seconds) == ("measured", 7.25)
+    assert measured.time.record == "dr/drills/app1/2026-11-20T080000Z-etcd.json"
+    assert by_cluster["app2"]["etcd-corruption"].time.source == "documented"
+    assert {
+        e.time.source for e in by_cluster["app1"].values() if e.scenario != "etcd-corruption"
+    } == {"documented"}
     text = (tmp_path / "dr/runbooks/app1.md").read_text(encoding="utf-8")
     assert (
         "Recovery time: 7s (7.25 s measured by the etcd restore drill of "

@@ -22,6 +22,7 @@ from stackyard.app.planning import plan_without_errors
 from stackyard.app.results import Describes
 from stackyard.errors import COMMAND_LINE, InputError, Problem
 from stackyard.fsio.write import make_folders, write_text
+from stackyard.plan.recoverytime import RecoveryTime
 from stackyard.recovery.records import (
     DRILLS_DIR,
     RUNBOOKS_DIR,
@@ -32,7 +33,6 @@ from stackyard.recovery.records import (
 from stackyard.recovery.runbook import Estimate, cluster_runbook, scenario_ids
 from stackyard.render.context import RenderContext
 from stackyard.simulate.backups import (
-    MeasuredRecovery,
     RecoveryScenario,
     estimates_by_cluster,
     recovery_scenarios,
@@ -82,14 +82,14 @@ class RunbookResult(Describes):
         }
 
 
-def measured_recoveries(records: Mapping[str, list[DrillRecord]]) -> dict[str, MeasuredRecovery]:
-    """Each cluster's newest drill that measured a recovery time."""
+def measured_recoveries(records: Mapping[str, list[DrillRecord]]) -> dict[str, RecoveryTime]:
+    """By cluster, the time its newest drill that measured one measured."""
     found = {}
     for cluster, kept in records.items():
         newest = newest_measured(kept)
         if newest is not None and newest.recovery_seconds is not None:
-            found[cluster] = MeasuredRecovery(
-                cluster, newest.recovery_seconds, newest.path, newest.date
+            found[cluster] = RecoveryTime.measured(
+                newest.recovery_seconds, newest.path, newest.date
             )
     return found
 
@@ -157,18 +157,10 @@ def write_runbooks(
 
 
 def _estimate(
-    scenario: RecoveryScenario, cluster: str, measured: Mapping[str, MeasuredRecovery]
+    scenario: RecoveryScenario, cluster: str, measured: Mapping[str, RecoveryTime]
 ) -> Estimate:
     (one,) = estimates_by_cluster(scenario, [cluster], measured)
-    return Estimate(
-        scenario.id,
-        scenario.title,
-        scenario.method,
-        one.seconds,
-        one.source,
-        one.record,
-        one.date,
-    )
+    return Estimate(scenario.id, scenario.title, scenario.method, one.time)
 
 
 def _check_sections(scenarios: Sequence[RecoveryScenario]) -> None:

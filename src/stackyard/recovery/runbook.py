@@ -33,9 +33,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 from stackyard.plan import ClusterPlan
+from stackyard.plan.recoverytime import RecoveryTime
 from stackyard.render.bootstrap.kubeadm import cluster_configuration
 from stackyard.render.bootstrap.nodes import Node, cluster_nodes
 from stackyard.render.bootstrap.rke2 import (
@@ -55,9 +56,6 @@ from stackyard.render.manifests.etcd_backup import (
     PKI_DIR,
     etcd_snapshot_cronjob,
 )
-from stackyard.spec.units import format_duration
-
-EstimateSource = Literal["documented", "measured"]
 
 RKE2_DATA_DIR = "/var/lib/rancher/rke2"
 """RKE2's default ``data-dir`` (the render never changes it)."""
@@ -129,32 +127,21 @@ class Estimate:
     scenario: str
     title: str
     method: str
-    seconds: float
-    source: EstimateSource
-    record: str | None = None
-    """The drill record the time was measured in (``measured`` only)."""
-    date: str | None = None
-    """When that drill ran (ISO 8601)."""
+    time: RecoveryTime
 
     def describe(self) -> str:
-        """``30m (documented estimate)`` or ``12s (measured by the drill of …, in …)``."""
-        if self.source == "measured":
+        """``30m (simulate's documented estimate)`` or ``12s (… measured by the drill of …)``."""
+        time = self.time
+        if time.source == "measured":
             return (
-                f"{format_duration(self.seconds)} ({self.seconds:.2f} s measured by the etcd "
-                f"restore drill of {self.date}, `{self.record}`)"
+                f"{time.duration} ({time.seconds:.2f} s measured by the etcd "
+                f"restore drill of {time.date}, `{time.record}`)"
             )
-        return f"{format_duration(self.seconds)} (simulate's documented estimate)"
+        return f"{time.duration} (simulate's documented estimate)"
 
     def as_dict(self) -> dict[str, Any]:
         """JSON shape."""
-        return {
-            "scenario": self.scenario,
-            "estimate": format_duration(self.seconds),
-            "estimateSeconds": round(self.seconds, 3),
-            "source": self.source,
-            "record": self.record,
-            "date": self.date,
-        }
+        return {"scenario": self.scenario, **self.time.as_dict()}
 
 
 @dataclass(frozen=True)
@@ -248,15 +235,13 @@ def cluster_runbook(
     )
     for scenario in _SECTIONS:
         estimate = estimates[scenario]
+        time = estimate.time
         origin = (
-            f"measured, drill of {estimate.date}"
-            if estimate.source == "measured"
+            f"measured, drill of {time.date}"
+            if time.source == "measured"
             else "documented estimate"
         )
-        page.add(
-            f"| {estimate.title} | {format_duration(estimate.seconds)} | {origin} "
-            f"| {estimate.method} |"
-        )
+        page.add(f"| {estimate.title} | {time.duration} | {origin} | {estimate.method} |")
     page.add(
         "",
         "Recovery times are those `stackyard simulate` uses: the documented estimate of each "
@@ -823,7 +808,6 @@ _SECTIONS: dict[str, _Writer] = {
 __all__ = [
     "SOURCES",
     "Estimate",
-    "EstimateSource",
     "cluster_runbook",
     "scenario_ids",
 ]

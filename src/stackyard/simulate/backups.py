@@ -27,6 +27,7 @@ from typing import Any, Literal
 from cronsim import CronSim, CronSimError
 from pydantic import BaseModel, ConfigDict
 
+from stackyard.plan.recoverytime import RecoverySource, RecoveryTime
 from stackyard.render.settings import BackupSchedule, BackupStore, Bucket, Written
 from stackyard.simulate.functions import load_packaged_data
 from stackyard.simulate.model import RuntimeModel
@@ -95,48 +96,16 @@ class TierCheck:
         }
 
 
-EstimateSource = Literal["measured", "documented"]
-
-
-@dataclass(frozen=True)
-class MeasuredRecovery:
-    """A recovery time a restore drill measured on one cluster, and the record it is in."""
-
-    cluster: str
-    seconds: float
-    record: str
-    date: str
-
-
 @dataclass(frozen=True)
 class ClusterEstimate:
     """A scenario's recovery time on one cluster: measured by a drill, or documented."""
 
     cluster: str
-    seconds: float
-    source: EstimateSource
-    record: str | None = None
-    date: str | None = None
-
-    def describe(self) -> str:
-        """``12s measured by the drill of <date> (<record>)`` or ``30m documented``."""
-        if self.source == "measured":
-            return (
-                f"{format_duration(self.seconds)} measured by the drill of {self.date} "
-                f"({self.record})"
-            )
-        return f"{format_duration(self.seconds)} documented estimate (no drill record)"
+    time: RecoveryTime
 
     def as_dict(self) -> dict[str, Any]:
         """JSON shape."""
-        return {
-            "cluster": self.cluster,
-            "estimate": format_duration(self.seconds),
-            "estimateSeconds": round(self.seconds, 3),
-            "source": self.source,
-            "record": self.record,
-            "date": self.date,
-        }
+        return {"cluster": self.cluster, **self.time.as_dict()}
 
 
 @dataclass(frozen=True)
@@ -158,17 +127,17 @@ class ScenarioCheck:
     """Per cluster, when drill records were given for a scenario a drill measures."""
 
     @property
-    def estimate_source(self) -> EstimateSource:
+    def estimate_source(self) -> RecoverySource:
         """Whether the estimate was measured by a drill or is the documented one."""
         worst = self.worst
-        return worst.source if worst is not None else "documented"
+        return worst.time.source if worst is not None else "documented"
 
     @property
     def worst(self) -> ClusterEstimate | None:
         """The cluster whose recovery takes longest (None without drill records)."""
         if not self.clusters:
             return None
-        return max(self.clusters, key=lambda c: c.seconds)
+        return max(self.clusters, key=lambda c: c.time.seconds)
 
     def as_dict(self) -> dict[str, Any]:
         """JSON shape; ``estimateSource`` and ``clusters`` only when drill records were given."""
@@ -255,19 +224,15 @@ def recovery_scenarios() -> tuple[RecoveryScenario, ...]:
 def estimates_by_cluster(
     scenario: RecoveryScenario,
     clusters: Sequence[str],
-    measured: Mapping[str, MeasuredRecovery],
+    measured: Mapping[str, RecoveryTime],
 ) -> tuple[ClusterEstimate, ...]:
-    """The scenario's time on each cluster: its drill's measurement, else the estimate."""
-    documented = parse_duration(scenario.estimate)
-    found = []
-    for cluster in clusters:
-        drill = measured.get(cluster) if scenario.measured_by else None
-        found.append(
-            ClusterEstimate(cluster, drill.seconds, "measured", drill.record, drill.date)
-            if drill is not None
-            else ClusterEstimate(cluster, documented, "documented")
-        )
-    return tuple(found)
+    """The scenario's time on each cluster: its drill's measurement, else the estimate.
+
+    ``measured``: by cluster, the time its newest drill measured.
+    """
+    documented = RecoveryTime.documented(parse_duration(scenario.estimate))
+    drilled = measured if scenario.measured_by else {}
+    return tuple(ClusterEstimate(c, drilled.get(c, documented)) for c in clusters)
 
 
 @cache
@@ -293,7 +258,7 @@ def cron_worst_gap(expression: str) -> float:
 
 
 def check_disaster_recovery(
-    model: RuntimeModel, measured: Mapping[str, MeasuredRecovery] | None = None
+    model: RuntimeModel, measured: Mapping[str, RecoveryTime] | None = None
 ) -> DisasterRecovery:
     """Every backup tier of every cluster and every recovery scenario against the SLOs.
 
@@ -321,10 +286,10 @@ def check_disaster_recovery(
         if measured is not None and scenario.measured_by is not None:
             names = [c.name for c in model.plan.clusters]
             per_cluster = estimates_by_cluster(scenario, names, measured)
-            slowest = max(per_cluster, key=lambda c: c.seconds)
-            estimate = slowest.seconds
-            if slowest.source == "measured":
-                source = f"measured on {slowest.cluster} by the drill of {slowest.date}"
+            slowest = max(per_cluster, key=lambda c: c.time.seconds)
+            estimate = slowest.time.seconds
+            if slowest.time.source == "measured":
+                source = f"measured on {slowest.cluster} by the drill of {slowest.time.date}"
         worst = [
             t.rpo_seconds for t in tiers if t.tier == scenario.tier and t.rpo_seconds is not None
         ]

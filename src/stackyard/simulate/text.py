@@ -110,7 +110,7 @@ def dr_text(recovery: DisasterRecovery) -> list[str]:
             f"{format_duration(scenario.estimate_seconds)} ({scenario.source}); "
             f"data loss {scenario.data_loss}"
         )
-        lines += [f"      {c.cluster}: {c.describe()}" for c in scenario.clusters]
+        lines += [f"      {c.cluster}: {c.time.describe()}" for c in scenario.clusters]
     return lines
 
 
