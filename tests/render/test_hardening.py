@@ -134,21 +134,132 @@ def test_rke2_kms_v2_reaches_the_plugin_socket(snippet: str, name: str) -> None:
 # --- kubeadm --------------------------------------------------------------------------------
 
 
-def test_kubeadm_control_planes_carry_the_cis_flags(local: Rendered) -> None:
-    _, cluster_config, kubelet = local.documents("nodes/mgmt/kubeadm/init-config.yaml")
-    api = kv(cluster_config["apiServer"]["extraArgs"])
-    assert api["profiling"] == "false"
-    assert "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256" in api["tls-cipher-suites"]
-    for component in ("controllerManager", "scheduler"):
-        assert kv(cluster_config[component]["extraArgs"]) == {
-            "profiling": "false",
-            "bind-address": "127.0.0.1",
-        }
+# What CIS adds on kubeadm, by control id: (document, where, setting, value).
+KUBEADM_CIS = {
+    "1.2.3": ("apiServer", "enable-admission-plugins", "NodeRestriction,DenyServiceExternalIPs"),
+    "1.2.15": ("apiServer", "profiling", "false"),
+    "1.2.30": ("apiServer", "service-account-extend-token-expiration", "false"),
+    "1.3.1": ("controllerManager", "terminated-pod-gc-threshold", "1000"),
+    "1.3.2": ("controllerManager", "profiling", "false"),
+    "1.3.7": ("controllerManager", "bind-address", "127.0.0.1"),
+    "1.4.1": ("scheduler", "profiling", "false"),
+    "1.4.2": ("scheduler", "bind-address", "127.0.0.1"),
+    "2.3": ("etcd", "auto-tls", "false"),
+    "2.6": ("etcd", "peer-auto-tls", "false"),
+}
+KUBELET_CIS = {
+    "4.2.1": (("authentication", "anonymous", "enabled"), False),
+    "4.2.2": (("authorization", "mode"), "Webhook"),
+    "4.2.3": (("authentication", "x509", "clientCAFile"), "/etc/kubernetes/pki/ca.crt"),
+    "4.2.4": (("readOnlyPort",), 0),
+    "4.2.10": (("rotateCertificates",), True),
+    "4.2.13": (("podPidsLimit",), 4096),
+}
+# After kubeadm, on every node [4.1.1, 4.1.5, 4.1.7, 4.1.9].
+NODE_PERMISSIONS = (
+    "chmod 600 $(systemctl show -P FragmentPath kubelet) $(systemctl show -P DropInPaths kubelet)",
+    "chmod 600 /etc/kubernetes/kubelet.conf",
+    "chmod 600 /etc/kubernetes/pki/ca.crt",
+    "chmod 600 /var/lib/kubelet/config.yaml",
+)
+
+
+def _component_args(cluster_config: dict[str, Any], where: str) -> dict[str, str]:
+    section = cluster_config["etcd"]["local"] if where == "etcd" else cluster_config.get(where, {})
+    return kv(section.get("extraArgs", []))
+
+
+def _kubelet_value(kubelet: dict[str, Any], path: tuple[str, ...]) -> Any:
+    value: Any = kubelet
+    for key in path:
+        value = value[key]
+    return value
+
+
+KUBEADM_EXAMPLES = [("local-multicluster", "mgmt"), ("mesh-local", "app1")]
+
+
+@pytest.mark.parametrize(("example", "cluster"), KUBEADM_EXAMPLES)
+def test_kubeadm_examples_carry_every_cis_setting_with_cis_on(example: str, cluster: str) -> None:
+    tree = render_text(spec(example, "hardening: {cis: true}\n"))
+    user_data = cloud_init(tree, cluster, first_node(tree, cluster))
+    # The cloud-init runs what the rendered init file says.
+    _, cluster_config, kubelet = docs(written(user_data)["/etc/kubernetes/kubeadm/config.yaml"])
+    assert [cluster_config, kubelet] == tree.documents(f"nodes/{cluster}/kubeadm/init-config.yaml")[
+        1:
+    ]
+    for control, (where, name, value) in KUBEADM_CIS.items():
+        assert _component_args(cluster_config, where).get(name) == value, control
+    assert (
+        "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"
+        in kv(cluster_config["apiServer"]["extraArgs"])["tls-cipher-suites"]
+    )
     assert kubelet["kind"] == "KubeletConfiguration"
-    assert kubelet["readOnlyPort"] == 0
+    for control, (path, value) in KUBELET_CIS.items():
+        assert _kubelet_value(kubelet, path) == value, control
     assert kubelet["protectKernelDefaults"] is True
-    assert kubelet["rotateCertificates"] is True
-    assert kubelet["authentication"]["anonymous"]["enabled"] is False
+    runcmd = user_data["runcmd"]
+    kubeadm = next(i for i, c in enumerate(runcmd) if c.startswith("kubeadm "))
+    for command in NODE_PERMISSIONS:
+        assert command in runcmd[kubeadm + 1 :], command
+    assert "chmod 600 /etc/kubernetes/pki/*.crt /etc/kubernetes/pki/etcd/*.crt" in runcmd
+
+
+@pytest.mark.parametrize(("example", "cluster"), KUBEADM_EXAMPLES)
+def test_kubeadm_examples_carry_no_cis_setting_with_cis_off(example: str, cluster: str) -> None:
+    tree = render_text(spec(example, "hardening: {cis: false}\n"))
+    documents = tree.documents(f"nodes/{cluster}/kubeadm/init-config.yaml")
+    assert [d["kind"] for d in documents] == ["InitConfiguration", "ClusterConfiguration"]
+    cluster_config = documents[1]
+    for control, (where, name, _) in KUBEADM_CIS.items():
+        assert name not in _component_args(cluster_config, where), control
+    # Audit and encryption stay: they are not CIS settings.
+    assert "audit-policy-file" in kv(cluster_config["apiServer"]["extraArgs"])
+    runcmd = cloud_init(tree, cluster, first_node(tree, cluster))["runcmd"]
+    assert not any(c.startswith("chmod") for c in runcmd)
+
+
+def test_kubeadm_workers_tighten_their_own_files_but_hold_no_pki(local: Rendered) -> None:
+    runcmd = cloud_init(local, "mgmt", "mgmt-worker-0")["runcmd"]
+    for command in NODE_PERMISSIONS:
+        assert command in runcmd, command
+    assert not any("pki/*.crt" in c for c in runcmd)
+
+
+def test_rke2_cis_adds_what_its_profile_leaves_to_the_operator(enterprise: Rendered) -> None:
+    """RKE2's profile sets the rest (its self-assessment); these match kubeadm's values."""
+    [server] = enterprise.documents("nodes/prod/rke2/config.yaml")
+    [agent] = enterprise.documents("nodes/prod/rke2/agent-config.yaml")
+    args = flag_map(server["kube-apiserver-arg"])
+    for control in ("1.2.3", "1.2.30"):
+        _, name, value = KUBEADM_CIS[control]
+        assert args[name] == value, control
+    for config in (server, agent):
+        kubelet = flag_map(config["kubelet-arg"])
+        assert kubelet["pod-max-pids"] == str(KUBELET_CIS["4.2.13"][1])
+        assert kubelet["tls-cipher-suites"].split(",") == _kubeadm_kubelet_ciphers()
+    off = render_text(spec("aws-enterprise", "hardening: {cis: false}\n"))
+    [server] = off.documents("nodes/prod/rke2/config.yaml")
+    assert "kubelet-arg" not in server
+    assert "enable-admission-plugins" not in flag_map(server["kube-apiserver-arg"])
+
+
+def _kubeadm_kubelet_ciphers() -> list[str]:
+    tree = render_text(spec("local-multicluster", "hardening: {cis: true}\n"))
+    kubelet = tree.documents("nodes/mgmt/kubeadm/init-config.yaml")[2]
+    ciphers: list[str] = kubelet["tlsCipherSuites"]
+    return ciphers
+
+
+def first_node(tree: Rendered, cluster: str) -> str:
+    """The node whose cloud-init runs ``kubeadm init``."""
+    prefix = f"nodes/{cluster}/cloud-init/"
+    [name] = [
+        p[len(prefix) : -len(".yaml")]
+        for p, text in tree.files.items()
+        if p.startswith(prefix) and "kubeadm init " in text
+    ]
+    return name
 
 
 def test_kubeadm_nodes_set_the_kernel_parameters_before_kubeadm(local: Rendered) -> None:

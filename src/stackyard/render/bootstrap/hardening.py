@@ -64,6 +64,19 @@ TLS_CIPHER_SUITES = (
     "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
 )
 SYSTEM_NAMESPACES = ("kube-system",)
+# API server settings both distributions add under CIS (RKE2's profile leaves them to the
+# operator): DenyServiceExternalIPs [1.2.3] refuses new Service externalIPs, the
+# CVE-2020-8554 interception path, which no platform component uses; NodeRestriction
+# [1.2.14] is the plugin both distributions enable by default, kept because the flag
+# replaces their list. Projected service-account tokens expire when they say [1.2.30],
+# as RKE2's guide adds for CIS 1.11: client-go and every platform component reload them.
+CIS_APISERVER_ARGS = (
+    ("enable-admission-plugins", "NodeRestriction,DenyServiceExternalIPs"),
+    ("service-account-extend-token-expiration", "false"),
+)
+POD_PIDS_LIMIT = 4096
+"""CIS 4.2.13: at most this many processes per Pod, a fork bomb stays in its Pod."""
+KUBEADM_CA = "/etc/kubernetes/pki/ca.crt"
 
 
 def hardening(context: RenderContext) -> Hardening | None:
@@ -183,7 +196,10 @@ def kubelet_configuration() -> dict[str, Any]:
     return {
         "apiVersion": KUBELET_API,
         "kind": "KubeletConfiguration",
-        "authentication": {"anonymous": {"enabled": False}},  # 4.2.1
+        "authentication": {
+            "anonymous": {"enabled": False},  # 4.2.1
+            "x509": {"clientCAFile": KUBEADM_CA},  # 4.2.3, kubeadm's default made explicit
+        },
         "authorization": {"mode": "Webhook"},  # 4.2.2
         "readOnlyPort": 0,  # 4.2.4
         "streamingConnectionIdleTimeout": "4h0m0s",  # 4.2.5
@@ -191,6 +207,6 @@ def kubelet_configuration() -> dict[str, Any]:
         "eventRecordQPS": 5,  # 4.2.8
         "rotateCertificates": True,  # 4.2.10
         "tlsCipherSuites": list(TLS_CIPHER_SUITES),  # 4.2.12
-        "podPidsLimit": 4096,  # 4.2.13
+        "podPidsLimit": POD_PIDS_LIMIT,  # 4.2.13
         "protectKernelDefaults": True,  # the RKE2 CIS guide; sysctls set before kubeadm
     }

@@ -50,11 +50,13 @@ from stackyard.render.bootstrap.gateway_api import (
 )
 from stackyard.render.bootstrap.kubeadm_hardening import (
     apiserver_hardening,
-    control_plane_args,
+    controller_manager_args,
+    etcd_args,
     kubeadm_hardening_files,
     kubeadm_hardening_readme,
     kubelet_documents,
     preflight_ignores,
+    scheduler_args,
     secret_placeholders,
     uses_encryption_key,
 )
@@ -121,10 +123,15 @@ def cluster_configuration(context: RenderContext, cluster: ClusterPlan) -> dict[
         "apiServer": api_server,
         "etcd": {"local": {"dataDir": "/var/lib/etcd"}},
     }
-    plane = control_plane_args(context)
-    if plane:
-        config["controllerManager"] = {"extraArgs": _args(plane)}
-        config["scheduler"] = {"extraArgs": _args(plane)}
+    etcd = etcd_args(context)
+    if etcd:
+        config["etcd"]["local"]["extraArgs"] = _args(etcd)
+    controller_manager = controller_manager_args(context)
+    if controller_manager:
+        config["controllerManager"] = {"extraArgs": _args(controller_manager)}
+    scheduler = scheduler_args(context)
+    if scheduler:
+        config["scheduler"] = {"extraArgs": _args(scheduler)}
     if skips_kube_proxy(context, cluster):
         config["proxy"] = {"disabled": True}
     return config

@@ -4,15 +4,20 @@ kubeadm has no CIS profile, so this writes what RKE2's profile would, where a
 configuration file can say it (the CIS Kubernetes Benchmark v1.10 control in brackets;
 ``docs/hardening.md`` has the full table):
 
-- API server: ``profiling=false`` [1.2.15], the audit policy and log with rotation
-  [1.2.16-1.2.19], ``encryption-provider-config`` [1.2.27], strong TLS ciphers [1.2.29];
-  the files reach its static pod through ``extraVolumes``. Always, not only under CIS:
-  audit and encryption come from their own sections of ``hardening``.
-- Under CIS: controller-manager and scheduler ``profiling=false`` [1.3.2, 1.4.1] and
-  ``bind-address=127.0.0.1`` [1.3.7, 1.4.2]; the ``KubeletConfiguration`` kubeadm
-  hands every node [4.2.x]; kernel parameters for ``protectKernelDefaults``; after
-  ``kubeadm init``/``join``, file permissions kubeadm leaves wider than the Benchmark
-  asks [1.1.20, 4.1.9].
+- API server: the audit policy and log with rotation [1.2.16-1.2.19],
+  ``encryption-provider-config`` [1.2.27]; the files reach its static pod through
+  ``extraVolumes``. Always, not only under CIS: audit and encryption come from their own
+  sections of ``hardening``.
+- Under CIS, on the API server: ``profiling=false`` [1.2.15], strong TLS ciphers
+  [1.2.29], the admission plugins ``NodeRestriction`` and
+  ``DenyServiceExternalIPs`` [1.2.14, 1.2.3] and projected service-account tokens that
+  expire when they say [1.2.30, CIS 1.11]; controller-manager and scheduler
+  ``profiling=false`` [1.3.2, 1.4.1] and ``bind-address=127.0.0.1`` [1.3.7, 1.4.2];
+  ``terminated-pod-gc-threshold`` [1.3.1]; etcd ``auto-tls`` and ``peer-auto-tls`` off
+  [2.3, 2.6]; the ``KubeletConfiguration`` kubeadm hands every node [4.2.x]; kernel
+  parameters for ``protectKernelDefaults``; after ``kubeadm init``/``join``, file
+  permissions kubeadm leaves wider than the Benchmark asks or does not promise [1.1.20,
+  4.1.1, 4.1.5, 4.1.7, 4.1.9].
 
 Left as kubeadm sets them, on purpose: ``anonymous-auth`` [1.2.1, Manual] stays on,
 because ``kubeadm join`` discovers the cluster through an anonymous read of
@@ -21,7 +26,13 @@ Manual] stays off, because kubelet serving certificates then wait for a CSR appr
 that the platform does not run, and ``kubectl logs`` and metrics stop until one is
 approved; ``AlwaysPullImages`` [1.2.11, Manual] stays off, because air-gapped nodes
 rely on their image cache; etcd data ownership ``etcd:etcd`` [1.1.12] needs etcd to run
-as that user, which kubeadm's static pod does not.
+as that user, which kubeadm's static pod does not; ``kubelet-certificate-authority``
+[1.2.5] needs kubelet serving certificates signed by the cluster CA, which is
+``serverTLSBootstrap`` again; the ``EventRateLimit`` admission plugin [1.2.9, Manual] has
+only an alpha configuration API; ``seccompDefault`` [4.2.14, CIS 1.11, Manual] changes the
+syscall filter of every Pod that names none, host agents with capabilities included
+(restricted Pods already name ``RuntimeDefault``). RKE2's profile leaves the last three
+to the operator too.
 """
 
 from __future__ import annotations
@@ -32,7 +43,9 @@ from stackyard.plan import ClusterPlan
 from stackyard.render.auditlog import KUBEADM_AUDIT_LOG
 from stackyard.render.bootstrap.base import NodeFile, header, yaml_file
 from stackyard.render.bootstrap.hardening import (
+    CIS_APISERVER_ARGS,
     KMS_SOCKET_DIR,
+    KUBEADM_CA,
     TLS_CIPHER_SUITES,
     audit_log_args,
     audit_policy,
@@ -58,12 +71,27 @@ AUDIT_LOG = KUBEADM_AUDIT_LOG
 AUDIT_LOG_DIR = AUDIT_LOG.rsplit("/", 1)[0]
 ENCRYPTION_DIR = "/etc/kubernetes/encryption"
 ENCRYPTION_CONFIG = f"{ENCRYPTION_DIR}/config.yaml"
-# Files kubeadm writes 0644 that the Benchmark wants 0600 [1.1.20, 4.1.9].
-CIS_PERMISSIONS = (
-    "chmod 600 /etc/kubernetes/pki/*.crt /etc/kubernetes/pki/etcd/*.crt",
+# After kubeadm, files it leaves wider than the Benchmark asks, or whose mode it does not
+# promise; on every node, the kubelet's systemd unit and drop-ins [4.1.1] wherever the
+# package put them (systemd names them), its kubeconfig [4.1.5], the client CA file its
+# configuration names [4.1.7] and that configuration [4.1.9]. On control-plane nodes also
+# every PKI certificate [1.1.20], the CA among them.
+KUBELET_UNIT_FILES = (
+    "chmod 600 $(systemctl show -P FragmentPath kubelet) $(systemctl show -P DropInPaths kubelet)"
+)
+WORKER_PERMISSIONS = (
+    KUBELET_UNIT_FILES,
+    "chmod 600 /etc/kubernetes/kubelet.conf",
+    f"chmod 600 {KUBEADM_CA}",
     "chmod 600 /var/lib/kubelet/config.yaml",
 )
-WORKER_PERMISSIONS = ("chmod 600 /var/lib/kubelet/config.yaml",)
+CIS_PERMISSIONS = (
+    "chmod 600 /etc/kubernetes/pki/*.crt /etc/kubernetes/pki/etcd/*.crt",
+    *WORKER_PERMISSIONS,
+)
+# kube-controller-manager [1.3.1]: garbage-collect terminated Pods beyond this many, RKE2's
+# value; the upstream default of 12500 lets finished Pods pile up in etcd.
+TERMINATED_POD_GC_THRESHOLD = 1000
 STATIC_PODS = "/etc/kubernetes/manifests"
 KMS_PLUGIN = f"{STATIC_PODS}/kms-plugin.yaml"
 KMS_PLUGIN_FILE = "kubeadm/manifests/kms-plugin.yaml"
@@ -103,15 +131,38 @@ def apiserver_hardening(
     if spec.encryptionAtRest.provider != "builtin":
         volumes.append(_volume("kms-plugin", KMS_SOCKET_DIR, False, "DirectoryOrCreate"))
     if context.platform.cis:
-        args += [("profiling", "false"), ("tls-cipher-suites", ",".join(TLS_CIPHER_SUITES))]
+        args += [
+            ("profiling", "false"),  # 1.2.15
+            ("tls-cipher-suites", ",".join(TLS_CIPHER_SUITES)),  # 1.2.29
+            *CIS_APISERVER_ARGS,  # 1.2.3 + 1.2.14, 1.2.30
+        ]
     return args, volumes
 
 
-def control_plane_args(context: RenderContext) -> list[tuple[str, str]]:
-    """Flags the controller-manager and the scheduler share under CIS."""
+def scheduler_args(context: RenderContext) -> list[tuple[str, str]]:
+    """kube-scheduler flags under CIS [1.4.1, 1.4.2]."""
     if not context.platform.cis:
         return []
     return [("profiling", "false"), ("bind-address", "127.0.0.1")]
+
+
+def controller_manager_args(context: RenderContext) -> list[tuple[str, str]]:
+    """kube-controller-manager flags under CIS [1.3.2, 1.3.7, 1.3.1]."""
+    if not context.platform.cis:
+        return []
+    threshold = ("terminated-pod-gc-threshold", str(TERMINATED_POD_GC_THRESHOLD))
+    return [*scheduler_args(context), threshold]
+
+
+def etcd_args(context: RenderContext) -> list[tuple[str, str]]:
+    """Etcd flags under CIS: no self-signed certificates for clients or peers [2.3, 2.6].
+
+    Both are etcd's default and kubeadm passes its own certificates; stated, so that a
+    later change of either default cannot turn them on unseen.
+    """
+    if not context.platform.cis:
+        return []
+    return [("auto-tls", "false"), ("peer-auto-tls", "false")]
 
 
 def kubelet_documents(context: RenderContext) -> list[dict[str, Any]]:

@@ -72,6 +72,7 @@ from stackyard.render.bootstrap.gateway_api import (
 )
 from stackyard.render.bootstrap.nodes import cluster_nodes, control_plane_schedulable
 from stackyard.render.bootstrap.rke2_hardening import (
+    cis_kubelet_args,
     rke2_hardening_files,
     rke2_hardening_options,
     rke2_hardening_readme,
@@ -229,6 +230,7 @@ def agent_config(context: RenderContext, cluster: ClusterPlan) -> dict[str, Any]
     config: dict[str, Any] = {"server": server_url(context, cluster), "token-file": TOKEN_FILE}
     if context.platform.cis:
         config["profile"] = "cis"  # agents too: the kubelet's protect-kernel-defaults
+        config["kubelet-arg"] = cis_kubelet_args()
     if cluster.has(CCM):
         config["cloud-provider-name"] = "external"
         config["node-name-from-cloud-provider-metadata"] = True

@@ -29,9 +29,12 @@ from stackyard.plan import ClusterPlan
 from stackyard.render.auditlog import RKE2_AUDIT_LOG
 from stackyard.render.bootstrap.base import NodeFile, header, yaml_file
 from stackyard.render.bootstrap.hardening import (
+    CIS_APISERVER_ARGS,
     CIS_SYSCTL_FILE,
     ETCD_USER,
     KMS_SOCKET_DIR,
+    POD_PIDS_LIMIT,
+    TLS_CIPHER_SUITES,
     audit_log_args,
     audit_policy,
     encryption_configuration,
@@ -61,11 +64,13 @@ def rke2_hardening_options(context: RenderContext) -> tuple[dict[str, Any], list
     if spec is None:
         return {}, []
     options: dict[str, Any] = {}
+    args = [f"{name}={value}" for name, value in audit_log_args(spec.audit, None)]
     if context.platform.cis:
         options["profile"] = "cis"
         options["pod-security-admission-config-file"] = POD_SECURITY_CONFIG
+        options["kubelet-arg"] = cis_kubelet_args()
+        args += [f"{name}={value}" for name, value in CIS_APISERVER_ARGS]
     options["audit-policy-file"] = AUDIT_POLICY
-    args = [f"{name}={value}" for name, value in audit_log_args(spec.audit, None)]
     if spec.encryptionAtRest.provider == "builtin":
         options["secrets-encryption"] = True
     else:
@@ -79,6 +84,15 @@ def rke2_hardening_options(context: RenderContext) -> tuple[dict[str, Any], list
             f"{KMS_SOCKET_DIR}:{KMS_SOCKET_DIR}",
         ]
     return options, args
+
+
+def cis_kubelet_args() -> list[str]:
+    """Kubelet flags RKE2's CIS profile leaves to the operator, servers and agents alike.
+
+    Strong TLS ciphers [4.2.12] and a Pod PID limit [4.2.13], the values kubeadm's
+    ``KubeletConfiguration`` gets, so both distributions run the same kubelet.
+    """
+    return [f"tls-cipher-suites={','.join(TLS_CIPHER_SUITES)}", f"pod-max-pids={POD_PIDS_LIMIT}"]
 
 
 CIS_HOST_SCRIPT = """\
