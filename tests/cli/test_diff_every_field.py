@@ -264,12 +264,30 @@ def _move_api(spec: dict[str, Any]) -> None:
     del spec["apis"][-1]["port"]
 
 
+def _external_vault(spec: dict[str, Any]) -> None:
+    spec["hardening"]["encryptionAtRest"] = {
+        "provider": "vault-kms",
+        "keyRotation": "90d",
+        "vaultAddress": "https://vault.corp.example:8200",
+    }
+
+
 # Fields whose every change alone breaks a rule across fields (weights summing to 100, a
-# service and its callers in one tenant): changed together with what they must agree with.
-TOGETHER: dict[tuple[str, ...], tuple[Callable[[dict[str, Any]], None], int]] = {
-    ("services", ITEM, "tenant"): (_move_banner, -1),
-    ("services", ITEM, "versions", ITEM, "weight"): (_shift_weight, 1),
-    ("apis", ITEM, "tenant"): (_move_api, -1),
+# service and its callers in one tenant, a Vault address only with the Vault provider):
+# changed together with what they must agree with, in the spec they start from.
+TOGETHER: dict[tuple[str, ...], tuple[Callable[[dict[str, Any]], None], int, Path]] = {
+    ("services", ITEM, "tenant"): (_move_banner, -1, SPEC_DATA / "services.yaml"),
+    ("services", ITEM, "versions", ITEM, "weight"): (
+        _shift_weight,
+        1,
+        SPEC_DATA / "services.yaml",
+    ),
+    ("apis", ITEM, "tenant"): (_move_api, -1, SPEC_DATA / "services.yaml"),
+    ("hardening", "encryptionAtRest", "vaultAddress"): (
+        _external_vault,
+        0,
+        EXAMPLES / "aws-enterprise.yaml",
+    ),
 }
 
 
@@ -278,8 +296,8 @@ def mutations(
 ) -> Iterator[tuple[dict[str, Any], dict[str, Any], int]]:
     """(old, new, list item picked) spec data that are both valid and differ at ``path``."""
     if path in TOGETHER:
-        change, pick = TOGETHER[path]
-        old = yaml.safe_load((SPEC_DATA / "services.yaml").read_text(encoding="utf-8"))
+        change, pick, start = TOGETHER[path]
+        old = yaml.safe_load(start.read_text(encoding="utf-8"))
         new = copy.deepcopy(old)
         change(new)
         assert valid(old) is not None and valid(new) is not None

@@ -239,6 +239,18 @@ def test_audit_level_is_calm_and_an_encryption_provider_change_is_not() -> None:
     assert change.disruptive and "re-encrypted" in change.reason
 
 
+def test_moving_the_kms_plugin_to_another_vault_restarts_the_api_servers() -> None:
+    vault = ENTERPRISE.replace("provider: aws-kms", "provider: vault-kms", 1).replace(
+        "key: alias/aws-enterprise-k8s-secrets",
+        "key: kubernetes-secrets\n    vaultAddress: https://vault-a.corp.example",
+        1,
+    )
+    moved = _changes(vault, ("https://vault-a.corp.example", "https://vault-b.corp.example:8200"))
+    change = _at(moved, "hardening.encryptionAtRest.vaultAddress")
+    assert change.disruptive and "API server restarts" in change.reason
+    assert _disruptive(moved) == ["hardening.encryptionAtRest.vaultAddress"]
+
+
 # Cluster Mesh: facts Cilium cannot change on a running cluster.
 
 

@@ -92,3 +92,51 @@ def test_cis_off_needs_no_exemptions() -> None:
 def test_no_hardening_section_no_hardening_findings() -> None:
     for text in (COMMUNITY, STANDARD, ENTERPRISE, LOCAL):
         assert [f for f in plan_of(text).findings if f.check.startswith("SY95")] == []
+
+
+VAULT_KMS = "hardening: {encryptionAtRest: {provider: vault-kms, keyRotation: 90d}}\n"
+
+
+def vault_kms(address: str) -> str:
+    return (
+        "hardening: {encryptionAtRest: {provider: vault-kms, keyRotation: 90d, "
+        f"vaultAddress: '{address}'}}}}\n"
+    )
+
+
+def test_vault_kms_on_the_cluster_running_vault_is_an_error() -> None:
+    [finding] = found(ENTERPRISE + VAULT_KMS, "SY954")
+    assert finding.severity == "error" and finding.cluster == "prod"
+    assert "never starts again" in finding.message
+    assert finding.field == "hardening.encryptionAtRest.provider"
+    assert "vaultAddress" in finding.hint and "aws-kms" in finding.hint
+
+
+def test_only_the_management_cluster_deadlocks_the_app_clusters_use_its_vault() -> None:
+    findings = found(LOCAL + VAULT_KMS, "SY954")
+    assert [f.cluster for f in findings] == ["mgmt"]  # app1 and app2 call mgmt's Vault
+    [finding] = findings
+    assert "app1, app2 could use the Vault on mgmt" in finding.hint
+    assert "aws-kms" not in finding.hint  # not on AWS: SY952 would refuse it
+
+
+def test_an_external_vault_is_quiet() -> None:
+    assert found(LOCAL + vault_kms("https://vault.corp.example:8200"), "SY954") == []
+    assert found(ENTERPRISE + vault_kms("https://vault.corp.example"), "SY954") == []
+
+
+def test_the_platforms_own_vault_named_as_vault_address_still_deadlocks() -> None:
+    domain = plan_of(LOCAL).spec.platform.domain
+    [finding] = found(LOCAL + vault_kms(f"https://vault.{domain}/"), "SY954")
+    assert finding.cluster == "mgmt"
+    assert finding.field == "hardening.encryptionAtRest.vaultAddress"
+
+
+def test_vault_kms_with_no_vault_anywhere_is_an_error() -> None:
+    [finding] = found(COMMUNITY + VAULT_KMS, "SY954")
+    assert "no cluster runs Vault" in finding.message and finding.cluster is None
+    assert found(COMMUNITY + vault_kms("https://vault.corp.example"), "SY954") == []
+
+
+def test_other_providers_need_no_vault() -> None:
+    assert found(LOCAL + "hardening: {encryptionAtRest: {keyRotation: 90d}}\n", "SY954") == []

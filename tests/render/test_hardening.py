@@ -518,3 +518,20 @@ def test_builtin_encryption_renders_no_plugin(local: Rendered, enterprise: Rende
     assert not any("kms-plugin" in p for p in [*local.files, *enterprise.files])
     init, *_ = local.documents("nodes/mgmt/kubeadm/init-config.yaml")
     assert "ignorePreflightErrors" not in init["nodeRegistration"]
+
+
+def test_the_vault_plugin_calls_the_external_vault_the_spec_names() -> None:
+    snippet = KMS.replace(
+        "keyRotation: 90d", "keyRotation: 90d, vaultAddress: 'https://vault.corp.example:8200/'"
+    )
+    for example, path in (
+        ("aws-enterprise", "nodes/prod/rke2/agent/pod-manifests/kms-plugin.yaml"),
+        ("local-multicluster", "nodes/mgmt/kubeadm/manifests/kms-plugin.yaml"),
+    ):
+        tree = render_text(spec(example, snippet))
+        [pod] = tree.documents(path)
+        assert _plugin_command(pod)["vault-address"] == "https://vault.corp.example:8200"
+        cluster = path.split("/")[1]
+        assert "https://vault.corp.example:8200." in " ".join(
+            tree.files[f"nodes/{cluster}/README.md"].split()
+        )

@@ -94,3 +94,34 @@ def test_vault_kms_defaults_its_transit_key(minimal_text: str) -> None:
     hardening = load_spec_text(text, "platform.yaml").platform.hardening
     assert hardening is not None
     assert hardening.encryptionAtRest.transit_key == "kubernetes-secrets"
+
+
+@pytest.mark.parametrize(
+    "address", ["http://vault.corp.example", "vault.corp.example", "https://user@vault.corp"]
+)
+def test_a_vault_address_must_be_an_https_url(minimal_text: str, address: str) -> None:
+    text = minimal_text + (
+        f"hardening:\n  encryptionAtRest:\n    provider: vault-kms\n    vaultAddress: {address}\n"
+    )
+    [problem] = problems(text)
+    assert problem.field == "hardening.encryptionAtRest.vaultAddress"
+    assert problem.location.line == line_of(text, "vaultAddress")
+
+
+def test_a_vault_address_belongs_to_vault_kms_only(minimal_text: str) -> None:
+    text = minimal_text + (
+        "hardening:\n  encryptionAtRest:\n    provider: builtin\n"
+        "    vaultAddress: https://vault.corp.example\n"
+    )
+    [problem] = problems(text)
+    assert "provider builtin does not use it" in problem.message
+
+
+def test_an_external_vault_address_is_kept(minimal_text: str) -> None:
+    text = minimal_text + (
+        "hardening: {encryptionAtRest: {provider: vault-kms, "
+        "vaultAddress: 'https://vault.corp.example:8200'}}\n"
+    )
+    hardening = load_spec_text(text, "platform.yaml").platform.hardening
+    assert hardening is not None
+    assert hardening.encryptionAtRest.vaultAddress == "https://vault.corp.example:8200"

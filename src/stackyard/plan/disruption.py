@@ -464,6 +464,14 @@ RULES: tuple[Rule, ...] = (
         calm("the key rotation schedule changes"),
     ),
     Rule(
+        "hardening.encryptionAtRest.vaultAddress",
+        disrupts(
+            "the KMS plugin on every control-plane node moves to another Vault: each API "
+            "server restarts with it, and Secrets stay readable only if that Vault holds the "
+            "same Transit key"
+        ),
+    ),
+    Rule(
         "hardening.encryptionAtRest**",
         disrupts(
             "every Secret must be re-encrypted with the new key, and the old key stay "

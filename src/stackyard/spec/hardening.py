@@ -14,6 +14,10 @@ rendered before the section existed. With it, three things are declared:
   key the control plane generates at bootstrap (never in Git); ``vault-kms`` and
   ``aws-kms`` are KMS v2 envelope encryption, the key encryption key held in Vault's
   Transit engine or in AWS KMS. ``keyRotation`` is how often the key is rotated.
+  ``vaultAddress`` names a Vault outside the platform for ``vault-kms``: the API server
+  cannot start without the plugin and the plugin cannot work without Vault, so a Vault
+  running on the cluster whose Secrets it protects never comes back after a full outage
+  (plan check SY954). The Vault CA and client certificate stay files on the nodes.
 - ``audit``: the API server's audit policy level and how long its log files are kept
   on the control-plane nodes before the log agent has shipped them.
 """
@@ -60,6 +64,15 @@ class EncryptionAtRest(SpecModel):
         ),
     )
 
+    vaultAddress: Text | None = Field(
+        default=None,
+        pattern=r"^https://[^\s/@:]+(:[0-9]{1,5})?/?$",
+        description=(
+            "vault-kms: the https URL of a Vault outside the clusters it protects, e.g. "
+            "https://vault.corp.example:8200; default: the platform's own Vault."
+        ),
+    )
+
     @model_validator(mode="after")
     def _key_fits_provider(self) -> EncryptionAtRest:
         if self.provider == "aws-kms" and self.key is None:
@@ -71,6 +84,11 @@ class EncryptionAtRest(SpecModel):
             raise ValueError(
                 "provider builtin takes no key: the control plane generates it at bootstrap, "
                 "so it never appears in Git"
+            )
+        if self.vaultAddress is not None and self.provider != "vault-kms":
+            raise ValueError(
+                f"vaultAddress is the Vault of provider vault-kms; provider {self.provider} "
+                "does not use it"
             )
         return self
 

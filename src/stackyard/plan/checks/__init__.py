@@ -64,6 +64,7 @@ ALL_CHECKS: tuple[Check, ...] = (
     hardening.audit_logs_have_a_store,
     hardening.encryption_key_rotation,
     hardening.cis_exemptions,
+    hardening.vault_kms_outside_its_cluster,
     identity.application_client_taken,
     access.no_human_cluster_admin,
     access.admins_use_mfa,

@@ -1,14 +1,16 @@
-"""Checks on the ``hardening`` section: where audit logs go, key rotation, CIS exemptions.
+"""Checks on the ``hardening`` section: audit logs, key rotation, CIS exemptions, KMS.
 
 Each finds a hardening setting that looks done in the spec but fails in practice: an
 audit log nobody collects, an encryption key that is never rotated (or rotated by a
-provider that does not exist here), and a CIS profile whose restricted Pod Security
-default would stop the platform's own privileged agents unless they are exempted.
+provider that does not exist here), a CIS profile whose restricted Pod Security
+default would stop the platform's own privileged agents unless they are exempted, and a
+KMS that the cluster it protects must itself be running to start.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from urllib.parse import urlsplit
 
 from stackyard.findings import Finding
 from stackyard.plan.checks.base import CheckContext, Emit, check
@@ -17,6 +19,8 @@ from stackyard.spec.units import parse_duration
 
 LOG_AGENT = "log-agent"
 LOG_STORE = "logs"
+VAULT = "vault"
+"""The component whose Transit engine ``vault-kms`` calls (not any ``secrets`` provider)."""
 AWS_KMS_MIN_ROTATION = 90 * 24 * 3600
 """AWS KMS rotates a customer managed key every 90 to 2560 days, never more often."""
 
@@ -94,7 +98,7 @@ def encryption_key_rotation(context: CheckContext, emit: Emit) -> Iterable[Findi
             f"encryption at rest uses AWS KMS, but the platform runs on {platform.provider}: "
             "the KMS plugin has no AWS credentials or endpoint there",
             (*path, "provider"),
-            hint="use provider vault-kms (the platform's Vault) or builtin",
+            hint="use provider builtin, or vault-kms with a vaultAddress",
             severity="error",
         )
     if encryption.keyRotation is None:
@@ -142,4 +146,59 @@ def cis_exemptions(context: CheckContext, emit: Emit) -> Iterable[Finding]:
             ("hardening", "cis"),
             hint="review the exemptions; turn a component off to drop its namespace",
             cluster=plan.name,
+        )
+
+
+@check("SY954", "Vault KMS on the cluster that runs its Vault", "error")
+def vault_kms_outside_its_cluster(context: CheckContext, emit: Emit) -> Iterable[Finding]:
+    """Vault KMS on the cluster that runs its Vault.
+
+    With ``vault-kms`` the API server asks a plugin to unwrap every Secret's key with
+    Vault's Transit engine, and does not start until the plugin answers. On a cluster that
+    runs that Vault itself, a full outage (power, a restore from an etcd snapshot) never
+    ends: the API server waits for the plugin, the plugin for Vault, and Vault, a Pod,
+    for the API server. The platform's Vault runs on the management (or standalone)
+    cluster, so it can serve the application clusters' plugins, never its own cluster's;
+    and ``encryptionAtRest`` covers every cluster. ``vaultAddress`` names a Vault outside
+    the platform; without it, and without the platform's Vault, the plugin has nothing
+    to call at all.
+    """
+    platform = context.platform
+    hardening = platform.hardening
+    if hardening is None or hardening.encryptionAtRest.provider != "vault-kms":
+        return
+    address = hardening.encryptionAtRest.vaultAddress
+    hosts = [plan.name for plan in context.clusters if plan.has(VAULT)]
+    path = ("hardening", "encryptionAtRest")
+    own = f"{VAULT}.{platform.domain}"  # the public name render gives the platform's Vault
+    if address is not None and urlsplit(address).hostname != own:
+        return
+    if not hosts:
+        yield emit(
+            "encryption at rest uses Vault KMS, but no cluster runs Vault and no "
+            "vaultAddress names one: the KMS plugin has no Vault to call, and the API "
+            "servers wait for it",
+            (*path, "provider"),
+            hint="set hardening.encryptionAtRest.vaultAddress to your Vault, or use "
+            "provider builtin",
+        )
+        return
+    field = (*path, "vaultAddress") if address is not None else (*path, "provider")
+    others = [plan.name for plan in context.clusters if plan.name not in hosts]
+    alternatives = "builtin or aws-kms" if platform.provider == "aws" else "builtin"
+    for name in hosts:
+        reach = (
+            f" ({', '.join(others)} could use the Vault on {name}, but the setting "
+            f"covers {name} too)"
+            if others
+            else ""
+        )
+        yield emit(
+            f"cluster {name} runs the Vault its own KMS plugin would use: after a full "
+            "outage its API server waits for the plugin, the plugin for Vault, and Vault "
+            "for the API server, so the cluster never starts again",
+            field,
+            hint="set hardening.encryptionAtRest.vaultAddress to a Vault outside the "
+            f"platform{reach}, or use provider {alternatives}",
+            cluster=name,
         )

@@ -20,8 +20,9 @@ a ``hostPath`` the API server mounts too.
   flags or environment variables only, and a static Pod's command and environment are
   visible to anyone who may read Pods in ``kube-system`` (through its mirror Pod), so a
   token or secret-id there would leak; a certificate file stays on the node. Vault is
-  reached at its public address (the host network has no cluster DNS); the CA that signs
-  Vault's certificate is a file beside the client certificate. KMS v1 is switched off.
+  the spec's ``vaultAddress`` (a Vault outside the platform), else the platform's own at
+  its public address (the host network has no cluster DNS); the CA that signs Vault's
+  certificate is a file beside the client certificate. KMS v1 is switched off.
 - ``aws-kms``: aws-encryption-provider (https://github.com/kubernetes-sigs/
   aws-encryption-provider, flags from ``cmd/server/main.go``), serving KMS v1 and v2 on
   one socket; ``--health-kms-version=v2`` makes its health check use the v2 API the API
@@ -93,7 +94,15 @@ class KmsPlugin:
 
 
 def vault_address(context: RenderContext) -> str:
-    """Vault's public address: the plugin runs on the host network, without cluster DNS."""
+    """The Vault the plugin calls: the spec's ``vaultAddress``, else the platform's own.
+
+    The platform's Vault is reached at its public address: the plugin runs on the host
+    network, without cluster DNS. Plan check SY954 refuses that Vault for the clusters it
+    runs on, which could not start again after a full outage.
+    """
+    spec = hardening(context)
+    if spec is not None and spec.encryptionAtRest.vaultAddress is not None:
+        return spec.encryptionAtRest.vaultAddress.rstrip("/")
     return f"https://{public_host(context, VAULT)}"
 
 
