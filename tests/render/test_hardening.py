@@ -487,7 +487,7 @@ def test_the_vault_plugin_authenticates_with_files_on_the_node_never_a_token() -
     assert folder in read_only and folder in _host_paths(pod).values()
     readme = tree.files["nodes/prod/README.md"]
     assert "vault auth enable cert" in readme
-    assert "auto_rotate_period=90d" in readme
+    assert "auto_rotate_period=2160h" in readme  # 90d, in hours Vault reads
 
 
 def test_kubeadm_writes_the_kms_plugin_into_the_manifests_folder_before_kubeadm() -> None:
@@ -535,3 +535,97 @@ def test_the_vault_plugin_calls_the_external_vault_the_spec_names() -> None:
         assert "https://vault.corp.example:8200." in " ".join(
             tree.files[f"nodes/{cluster}/README.md"].split()
         )
+
+
+# --- key rotation, as each cluster's README says it ----------------------------------------
+
+
+def rotation(tree: Rendered, cluster: str) -> str:
+    """The README's key rotation section of ``cluster``."""
+    readme = tree.files[f"nodes/{cluster}/README.md"]
+    return readme.split("### Rotating the encryption key", 1)[1].split("\n## ", 1)[0]
+
+
+def test_rke2_rotates_its_own_key_with_rotate_keys_then_restarts_the_servers() -> None:
+    tree = render_text(spec("aws-standard", HARDENED))
+    text = rotation(tree, "prod")
+    assert "rke2 etcd-snapshot save" in text
+    assert "rke2 secrets-encrypt rotate-keys" in text
+    assert "reencrypt_finished" in text
+    assert "secrets-encrypt prepare" not in text and "kubectl replace" not in text
+    several = tree.plan.cluster("prod").cluster.control_plane_nodes > 1
+    assert ("systemctl restart rke2-server" in text) is several
+
+
+@pytest.mark.parametrize("version", ["1.29", "1.30.1"])
+def test_older_rke2_rotates_in_the_classic_three_steps(version: str) -> None:
+    text = spec("aws-standard", HARDENED).replace('version: "1.35"', f'version: "{version}"', 1)
+    section = rotation(render_text(text), "prod")
+    steps = [
+        section.index(f"rke2 secrets-encrypt {step}\n")
+        for step in ("prepare", "rotate", "reencrypt")
+    ]
+    assert steps == sorted(steps)
+    assert "systemctl restart rke2-server" in section.split("prepare", 1)[1]
+    assert "rke2 secrets-encrypt rotate-keys\n" not in section
+
+
+def test_rke2_from_1_30_2_uses_rotate_keys() -> None:
+    text = spec("aws-standard", HARDENED).replace('version: "1.35"', 'version: "1.30.2"', 1)
+    assert "rke2 secrets-encrypt rotate-keys\n" in rotation(render_text(text), "prod")
+
+
+def test_kubeadm_rotates_a_local_key_add_promote_rewrite_remove(local: Rendered) -> None:
+    text = rotation(local, "mgmt")
+    order = [
+        text.index(needle)
+        for needle in (
+            "NEW_KEY=$(head -c 32 /dev/urandom | base64)",
+            "crictl stop $(crictl ps --name kube-apiserver -q)",
+            "Move the new key first",
+            "kubectl get secrets -A -o json | kubectl replace -f -",
+            "Remove the old key",
+        )
+    ]
+    assert order == sorted(order)
+    assert "/etc/kubernetes/encryption/config.yaml" in text
+    assert "rke2" not in text
+
+
+@pytest.mark.parametrize(
+    ("example", "cluster"), [("aws-standard", "prod"), ("local-multicluster", "app1")]
+)
+def test_vault_kms_rotation_is_the_transit_keys_own(example: str, cluster: str) -> None:
+    text = rotation(render_text(spec(example, KMS)), cluster)
+    assert "vault write transit/keys/kubernetes-secrets/config auto_rotate_period=2160h" in text
+    assert "vault write -f transit/keys/kubernetes-secrets/rotate" in text
+    assert "secrets-encrypt" not in text and "NEW_KEY" not in text
+
+
+def test_aws_kms_rotation_resolves_an_alias_and_uses_the_spec_period() -> None:
+    text = rotation(render_text(spec("aws-enterprise", AWS_KMS)), "prod")
+    assert "aws kms describe-key --key-id alias/k8s --query KeyMetadata.KeyId" in text
+    assert "aws kms enable-key-rotation --key-id $KEY_ID --rotation-period-in-days 365" in text
+    arn = "arn:aws:kms:ap-northeast-2:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    by_arn = render_text(spec("aws-enterprise", AWS_KMS.replace("alias/k8s", arn)))
+    text = rotation(by_arn, "prod")
+    assert "describe-key" not in text
+    assert f"aws kms enable-key-rotation --key-id {arn} --rotation-period-in-days 365" in text
+
+
+def test_the_rotation_procedure_is_there_without_a_schedule_too() -> None:
+    text = rotation(render_text(spec("aws-standard", "hardening: {}\n")), "prod")
+    assert "No `keyRotation` is set" in text
+    assert "rke2 secrets-encrypt rotate-keys" in text
+
+
+def test_a_single_rke2_server_needs_no_restart_after_rotate_keys() -> None:
+    text = spec("community-poc", "hardening: {audit: {level: None}}\n")
+    one = text.replace("role: control-plane, count: 3", "role: control-plane, count: 1", 1)
+    tree = render_text(
+        one.replace("nodeRange: 10.20.0.11-10.20.0.13", "nodeRange: 10.20.0.11-10.20.0.11", 1)
+    )
+    assert tree.plan.cluster("poc").cluster.control_plane_nodes == 1
+    text = rotation(tree, "poc")
+    assert "rke2 secrets-encrypt rotate-keys" in text
+    assert "systemctl restart rke2-server" not in text

@@ -243,12 +243,11 @@ def vault_credential_files(context: RenderContext) -> list[dict[str, Any]]:
 
 
 def kms_plugin_readme(context: RenderContext, manifest: str) -> list[str]:
-    """How to run the plugin, what it needs, and how its key rotates (both distributions)."""
+    """How to run the plugin and what it needs (both distributions; rotation: ``key_rotation``)."""
     spec = hardening(context)
     if spec is None or spec.encryptionAtRest.provider == "builtin":
         return []
     encryption = spec.encryptionAtRest
-    rotation = encryption.keyRotation
     if encryption.provider == "vault-kms":
         key = encryption.transit_key
         lines = [
@@ -276,15 +275,6 @@ def kms_plugin_readme(context: RenderContext, manifest: str) -> list[str]:
             "  auth cannot work here: the API server waits for this plugin before it issues",
             "  any token. Keep Vault's Transit key backed up: without it no Secret decrypts.",
         ]
-        if rotation is not None:
-            lines += [
-                f"  Rotation every {rotation}: once, `vault write",
-                f"  {VAULT_TRANSIT_MOUNT}/keys/{key}/config auto_rotate_period={rotation}`. KMS v2",
-                "  notices the new key version (its key id changes) and wraps new data keys",
-                "  with it; old Secrets stay readable while the old version is kept",
-                "  (`min_decryption_version`). To re-encrypt them all:",
-                "  `kubectl get secrets -A -o json | kubectl replace -f -`.",
-            ]
         return lines
     lines = [
         "- Secrets are encrypted at rest through KMS v2 with AWS KMS (key",
@@ -294,13 +284,4 @@ def kms_plugin_readme(context: RenderContext, manifest: str) -> list[str]:
         "  `kms:DescribeKey` on the key. Prefer the key's ARN to an alias: an alias moved",
         "  to another key leaves every Secret written before unreadable.",
     ]
-    if rotation is not None:
-        lines += [
-            f"  Rotation every {rotation}: `aws kms enable-key-rotation --key-id <key id>",
-            f"  --rotation-period-in-days <days of {rotation}>` once. AWS keeps every key",
-            "  version under the same key id, so nothing changes on the nodes. A move to a",
-            "  different key is the add-promote-rewrite-remove procedure of",
-            "  https://kubernetes.io/docs/tasks/administer-cluster/encrypt-data/ with a second",
-            "  plugin on its own socket.",
-        ]
     return lines

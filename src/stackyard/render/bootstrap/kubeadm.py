@@ -368,7 +368,7 @@ def kubeadm_readme(context: RenderContext, cluster: ClusterPlan) -> str:
         f"`manifests/{cluster.name}/base/etcd-backup.yaml` takes them on a control-plane node",
         "(see that file for schedule and retention).",
     ]
-    lines += kubeadm_hardening_readme(context)
+    lines += kubeadm_hardening_readme(context, cluster)
     return "\n".join(lines) + "\n"
 
 

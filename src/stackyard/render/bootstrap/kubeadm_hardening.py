@@ -54,6 +54,7 @@ from stackyard.render.bootstrap.hardening import (
     kubelet_configuration,
     sysctl_text,
 )
+from stackyard.render.bootstrap.key_rotation import key_rotation_readme
 from stackyard.render.bootstrap.kms_plugin import (
     kms_plugin_files,
     kms_plugin_pod,
@@ -251,7 +252,7 @@ def uses_encryption_key(context: RenderContext) -> bool:
     return spec is not None and spec.encryptionAtRest.provider == "builtin"
 
 
-def kubeadm_hardening_readme(context: RenderContext) -> list[str]:
+def kubeadm_hardening_readme(context: RenderContext, cluster: ClusterPlan) -> list[str]:
     """README lines: where the files go, the key, rotation."""
     spec = hardening(context)
     if spec is None:
@@ -277,15 +278,6 @@ def kubeadm_hardening_readme(context: RenderContext) -> list[str]:
             "  `ENCRYPTION_KEY=$(head -c 32 /dev/urandom | base64)`, keep it in your secret store",
             "  and substitute it with the other placeholders.",
         ]
-        if encryption.keyRotation is not None:
-            lines += [
-                f"  Every {encryption.keyRotation}: add a new key second in the file on every",
-                "  control-plane node, then move it first (the API servers reload the file),",
-                "  rewrite all Secrets",
-                "  (`kubectl get secrets -A -o json | kubectl replace -f -`) and remove the old",
-                '  key: Kubernetes\' "rotating a decryption key"',
-                "  (https://kubernetes.io/docs/tasks/administer-cluster/encrypt-data/).",
-            ]
     else:
         lines += kms_plugin_readme(context, KMS_PLUGIN_FILE)
         if local and vault_credential_placeholders(context):
@@ -306,4 +298,4 @@ def kubeadm_hardening_readme(context: RenderContext) -> list[str]:
             + "`, `".join(CIS_PERMISSIONS)
             + "`.",
         ]
-    return lines
+    return lines + key_rotation_readme(context, cluster, ENCRYPTION_CONFIG)

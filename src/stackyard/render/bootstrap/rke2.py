@@ -404,7 +404,7 @@ def rke2_readme(context: RenderContext, cluster: ClusterPlan) -> str:
     else:
         lines.append(f"{step}. No CNI is planned: nodes stay NotReady until you install one.")
     lines += _etcd_readme(context, cluster)
-    lines += rke2_hardening_readme(context)
+    lines += rke2_hardening_readme(context, cluster)
     if oidc_args(context):
         lines += [
             "",

@@ -14,11 +14,11 @@ RKE2 options (https://docs.rke2.io/reference/server_config):
   ``/var/lib/rancher/rke2/server/logs/audit.log``; ``kube-apiserver-arg`` sets its
   rotation from the spec.
 - ``builtin`` encryption: ``secrets-encryption: true`` (RKE2 generates the AES-CBC key
-  on the first server and shares it through its datastore; rotation with
-  ``rke2 secrets-encrypt rotate-keys``,
-  https://docs.rke2.io/security/secrets_encryption). KMS: RKE2's own encryption is off
-  and the API server reads the rendered ``EncryptionConfiguration`` instead, with the
-  KMS plugin's socket folder mounted into its static pod.
+  on the first server and shares it through its datastore; rotation in
+  ``key_rotation.py``, https://docs.rke2.io/security/secrets_encryption). KMS: RKE2's
+  own encryption is off and the API server reads the rendered
+  ``EncryptionConfiguration`` instead, with the KMS plugin's socket folder mounted into
+  its static pod.
 """
 
 from __future__ import annotations
@@ -42,6 +42,7 @@ from stackyard.render.bootstrap.hardening import (
     pod_security_configuration,
     sysctl_text,
 )
+from stackyard.render.bootstrap.key_rotation import key_rotation_readme
 from stackyard.render.bootstrap.kms_plugin import (
     kms_plugin_files,
     kms_plugin_pod,
@@ -158,7 +159,7 @@ def rke2_hardening_table(context: RenderContext, cluster: ClusterPlan) -> list[s
     return [f"| `{KMS_PLUGIN_FILE}` | `{STATIC_PODS}/` | every server |"]
 
 
-def rke2_hardening_readme(context: RenderContext) -> list[str]:
+def rke2_hardening_readme(context: RenderContext, cluster: ClusterPlan) -> list[str]:
     """README lines: which files to install, the KMS plugin, key rotation."""
     spec = hardening(context)
     if spec is None:
@@ -179,14 +180,9 @@ def rke2_hardening_readme(context: RenderContext) -> list[str]:
         ]
     if encryption.provider == "builtin":
         lines.append("- Secrets are encrypted at rest with RKE2's own key (`secrets-encryption`).")
-        if encryption.keyRotation is not None:
-            lines += [
-                f"  Every {encryption.keyRotation}: `rke2 secrets-encrypt rotate-keys` on one",
-                "  server, then restart `rke2-server` on each server in turn.",
-            ]
     else:
         lines += kms_plugin_readme(context, KMS_PLUGIN_FILE)
         lines.append(
             f"  Install `rke2/encryption-config.yaml` as `{ENCRYPTION_CONFIG}` (mode 0600)."
         )
-    return lines
+    return lines + key_rotation_readme(context, cluster, ENCRYPTION_CONFIG)
