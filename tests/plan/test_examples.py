@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 from stackyard.plan import Plan
-from tests.plan.conftest import EXAMPLE_NAMES
+from tests.plan.conftest import EXAMPLE_NAMES, example_text
 
 
 @pytest.mark.parametrize("name", EXAMPLE_NAMES)
@@ -103,18 +105,45 @@ def test_aws_uses_the_ccm_as_a_static_manifest_and_albc(example_plans: dict[str,
     ccm = cluster.get("aws-cloud-controller-manager")
     assert ccm is not None and ccm.component.install.method == "manifest"
     assert cluster.has("aws-load-balancer-controller")
-    assert cluster.has("ingress-nginx-public") and cluster.has("ingress-nginx-internal")
+    assert cluster.has("cilium-gateway-api")
+    assert not cluster.has("ingress-nginx-public") and not cluster.has("ingress-nginx-internal")
     assert not cluster.has("metallb")
 
 
-def test_seed_choice_of_retired_ingress_warns_with_successor(
-    example_plans: dict[str, Plan],
+def test_aws_examples_plan_without_warnings(example_plans: dict[str, Plan]) -> None:
+    for name in ("aws-standard", "aws-enterprise"):
+        found = example_plans[name].findings
+        assert [(f.check, f.message) for f in found if f.severity != "info"] == [], name
+
+
+INGRESS_NGINX = ("ingress: gateway-api", "ingress: ingress-nginx")
+
+
+def test_ingress_nginx_on_aws_runs_a_public_and_an_internal_controller(
+    plan_text: Callable[[str], Plan],
 ) -> None:
-    warnings = [f for f in example_plans["aws-standard"].findings if f.check == "SY506"]
+    text = example_text("aws-standard")
+    assert INGRESS_NGINX[0] in text
+    cluster = plan_text(text.replace(*INGRESS_NGINX, 1)).cluster("prod")
+    assert cluster.has("ingress-nginx-public") and cluster.has("ingress-nginx-internal")
+    assert not cluster.has("cilium-gateway-api")
+
+
+def test_the_seed_choice_of_retired_ingress_warns_with_successor(
+    plan_text: Callable[[str], Plan],
+) -> None:
+    text = example_text("aws-standard").replace(*INGRESS_NGINX, 1)
+    warnings = [f for f in plan_text(text).findings if f.check == "SY506"]
     ingress = [f for f in warnings if "ingress-nginx" in f.message]
     assert ingress and all(f.severity == "warning" for f in ingress)
     assert "gateway" in ingress[0].hint.lower()
-    assert ingress[0].location.line > 0
+    assert (
+        ingress[0].location.line
+        == text.splitlines().index(
+            next(line for line in text.splitlines() if INGRESS_NGINX[1] in line)
+        )
+        + 1
+    )
 
 
 def test_community_runs_canal_and_no_enterprise_services(example_plans: dict[str, Plan]) -> None:

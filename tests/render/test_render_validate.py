@@ -62,6 +62,26 @@ def test_every_example_validates_without_errors(
         assert any(known in gap["message"] for known in KNOWN_UNCHECKED), gap
 
 
+def test_the_retired_dual_ingress_on_aws_still_validates(cli: Cli, tmp_path: Path) -> None:
+    # The AWS examples moved to the Gateway API; ingress-nginx's public and internal
+    # controllers (the internal one runs on AWS only) and their Ingresses stay covered.
+    text = (EXAMPLES / "aws-standard.yaml").read_text(encoding="utf-8")
+    old, new = "ingress: gateway-api", "ingress: ingress-nginx"
+    assert old in text
+    spec = tmp_path / "platform.yaml"
+    spec.write_text(text.replace(old, new, 1), encoding="utf-8")
+    target = tmp_path / "repo"
+    assert cli("render", str(spec), str(target)).exit_code == 0
+    for controller in ("ingress-nginx-public", "ingress-nginx-internal"):
+        assert (target / "apps" / "applications" / f"{controller}.yaml").is_file()
+    assert (target / "manifests" / "prod" / "grafana" / "ingress.yaml").is_file()
+    result = cli("validate", str(target), "-o", "json")
+    assert result.exit_code == 0, result.stdout
+    data = json.loads(result.stdout)
+    assert data["summary"]["error"] == 0
+    assert data["findings"] == []
+
+
 @pytest.mark.parametrize("name", EXAMPLE_NAMES)
 def test_rendering_twice_is_byte_identical(name: str) -> None:
     first = dict(render_plan(make_plan(load_spec(EXAMPLES / f"{name}.yaml"))))

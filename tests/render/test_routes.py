@@ -12,7 +12,7 @@ from tests.render.conftest import EXAMPLE_NAMES, Rendered, RenderVariant, schema
 # Hosts served by something other than the platform Gateway: the RFC2136 name server
 # (outside the platform), Teleport's and Cluster Mesh's own load balancers.
 NOT_ROUTED = ("ns", "teleport", "clustermesh")
-GATEWAY_API = ("ingress: ingress-nginx", "ingress: gateway-api")
+INGRESS_NGINX = ("ingress: gateway-api", "ingress: ingress-nginx")
 LB = "service.beta.kubernetes.io/aws-load-balancer"
 
 
@@ -46,8 +46,10 @@ def test_vault_is_passed_through_with_its_own_tls(rendered: dict[str, Rendered])
     assert "vault-passthrough" not in {x["name"] for x in app1["spec"]["listeners"]}
 
 
-def test_dual_ingress_routes_platform_endpoints_internally(rendered: dict[str, Rendered]) -> None:
-    tree = rendered["aws-standard"]
+def test_dual_ingress_routes_platform_endpoints_internally(render_variant: RenderVariant) -> None:
+    tree = render_variant("aws-standard", *INGRESS_NGINX)
+    assert not tree.plan.cluster("prod").has("cilium-gateway-api")
+    assert "manifests/prod/cilium/gateway.yaml" not in tree.files
     grafana = tree.find("manifests/prod/grafana/ingress.yaml", "Ingress", "grafana")
     assert grafana["spec"]["ingressClassName"] == "nginx-internal"
     vault = tree.find("manifests/prod/vault/ingress.yaml", "Ingress", "vault")
@@ -56,8 +58,9 @@ def test_dual_ingress_routes_platform_endpoints_internally(rendered: dict[str, R
     )
 
 
-def test_aws_gateways_keep_the_dual_entry(render_variant: RenderVariant) -> None:
-    tree = render_variant("aws-standard", *GATEWAY_API)
+@pytest.mark.parametrize("name", ["aws-standard", "aws-enterprise"])
+def test_aws_gateways_keep_the_dual_entry(rendered: dict[str, Rendered], name: str) -> None:
+    tree = rendered[name]
     path = "manifests/prod/cilium/gateway.yaml"
     assert [d["metadata"]["name"] for d in tree.documents(path)] == ["platform", "public"]
     platform = tree.find(path, "Gateway", "platform")["spec"]
@@ -83,7 +86,12 @@ def test_aws_gateways_keep_the_dual_entry(render_variant: RenderVariant) -> None
     ]
     assert secrets == ["platform-gateway-tls", "public-gateway-tls"]
     # Every platform host is on the internal Gateway, as on the internal ingress class.
-    routes = [o for _, o in tree.objects() if o["kind"] in ("HTTPRoute", "TLSRoute", "Ingress")]
+    routes = [
+        o
+        for path, o in tree.objects()
+        if o["kind"] in ("HTTPRoute", "TLSRoute", "Ingress")
+        and path.endswith(("/routes.yaml", "/ingress.yaml"))  # not the APIs' on Envoy Gateway
+    ]
     assert {o["metadata"]["name"] for o in routes} >= {"grafana", "argocd", "keycloak", "vault"}
     for route in routes:
         assert route["kind"] != "Ingress"

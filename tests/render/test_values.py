@@ -287,8 +287,9 @@ def test_kyverno_policies_follow_the_policy_mode(old: str, new: str, action: str
 
 
 def test_ingress_controllers_get_distinct_classes_and_load_balancer_schemes() -> None:
-    public = values("aws-standard", "ingress-nginx-public", "prod")["controller"]
-    internal = values("aws-standard", "ingress-nginx-internal", "prod")["controller"]
+    plan = _variant("aws-standard", "ingress: gateway-api", "ingress: ingress-nginx")
+    public = values(plan, "ingress-nginx-public", "prod")["controller"]
+    internal = values(plan, "ingress-nginx-internal", "prod")["controller"]
     assert public["ingressClassResource"]["name"] == "nginx-public"
     assert internal["ingressClassResource"]["name"] == "nginx-internal"
     scheme = "service.beta.kubernetes.io/aws-load-balancer-scheme"
