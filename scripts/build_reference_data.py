@@ -129,10 +129,11 @@ UPSTREAM_CRDS = (
         "c8bd73c2b242930b43de32ef5dff2ef01925f5d2",
         ("crd-docs/crd/kiali.io_kialis.yaml",),
     ),
-    # The Teleport operator's roles (v7) and OIDC connectors, as the teleport-cluster chart
-    # installs them (operator-crds/), for the roles and connector render writes from
-    # identity.groups. The repository is over the fetch limit and no release tag of these
-    # copies is known: each file is pinned at the commit it was read at, fetched alone.
+    # The Teleport operator's roles (v7), OIDC connectors and provision tokens, as the
+    # teleport-cluster chart installs them (operator-crds/), for the roles and connector
+    # render writes from identity.groups and the join tokens of the app clusters' agents.
+    # The repository is over the fetch limit and no release tag of these copies is known:
+    # each file is pinned at the commit it was read at, fetched alone.
     *(
         Upstream(
             "teleport",
@@ -144,6 +145,7 @@ UPSTREAM_CRDS = (
         for name, commit in (
             ("rolesv7", "00d0ff93cf0d54c2fcf17994cfe59ff571f6e6dc"),
             ("oidcconnectors", "0cc8aaf34c370ad0a363c0a1f6f9031ea226bbb5"),
+            ("provisiontokens", "0c9e211d54867b83aaf42d57acfd8624c55027f7"),
         )
     ),
     # The VolumeSnapshot API Velero's CSI snapshots use. v8.5.0 is the csi-snapshotter
@@ -168,6 +170,19 @@ UPSTREAM_CHARTS: dict[tuple[str, str], Upstream] = {
     ("ztunnel", "1.30.3"): Upstream("ztunnel", *_ISTIO, ("manifests/charts/ztunnel",)),
     ("gateway-helm", "v1.9.0"): Upstream(
         "envoy-gateway", *_ENVOY_GATEWAY, ("charts/gateway-helm",)
+    ),
+    # Teleport's repository is over the fetch limit, so the chart's values.yaml is fetched
+    # alone, at the one commit it could be read at; its tag is unknown (no ref), so the key
+    # tree is recorded as not of the exact version. Its templates are not read. The keys
+    # Stackyard writes (roles, proxyAddr, kubeClusterName, joinParams, labels, extraEnv,
+    # extraVolumes, extraVolumeMounts, enterprise) are in this copy, which documents the
+    # Kubernetes join method's JWKS variant (Teleport 17 and later).
+    ("teleport-kube-agent", "18.11.1"): Upstream(
+        "teleport-kube-agent",
+        "gravitational/teleport",
+        "",
+        "0001c4cf2c96813953702d77e495388cc7548562",
+        ("examples/chart/teleport-kube-agent",),
     ),
 }
 
@@ -580,7 +595,8 @@ def subchart_keys(chart_dir: Path, shared: Path, tree: dict[str, Any]) -> None:
     exactly the dependency's version its key tree is merged in; otherwise the parent's
     keys stay checked and any other key is allowed. ``global`` reaches every chart.
     """
-    chart = _chart_yaml(chart_dir)
+    # A chart read from its values.yaml alone has no Chart.yaml: no dependencies known.
+    chart = _chart_yaml(chart_dir) if (chart_dir / "Chart.yaml").is_file() else {}
     for dependency in chart.get("dependencies") or []:
         key = dependency.get("alias") or dependency["name"]
         local = shared / "charts" / dependency["name"]
@@ -597,6 +613,13 @@ def subchart_keys(chart_dir: Path, shared: Path, tree: dict[str, Any]) -> None:
         else:
             tree[key] = union(current, sub) if key in tree else sub
     tree.setdefault("global", ANY)
+
+
+def _source_version(chart_dir: Path) -> str:
+    """The version the chart's own ``Chart.yaml`` states; ``unknown`` without one."""
+    if not (chart_dir / "Chart.yaml").is_file():
+        return "unknown"
+    return str(_chart_yaml(chart_dir).get("version"))
 
 
 def _chart_yaml(chart_dir: Path) -> dict[str, Any]:
@@ -864,7 +887,7 @@ def chart_entry(
         "keys": f"{stem}.json",
         "schema": None,
         "defaults": None,
-        "sourceChartVersion": str(_chart_yaml(chart_dir).get("version")),
+        "sourceChartVersion": _source_version(chart_dir),
         "templates": f"{stem}.templates.json" if templates is not None else None,
     }
     schema = _schema(chart_dir)
@@ -908,6 +931,8 @@ def upstream_chart(
                     blob = upstream_file(extra, upstream, f"{folder}/values.tmpl.yaml")
                 elif name == "values.schema.json":
                     continue
+                elif name == "Chart.yaml" and not upstream.ref:
+                    continue  # pinned at a commit alone: values.yaml is all there is
                 else:
                     raise
             (chart_dir / name).write_bytes(blob)
@@ -929,8 +954,9 @@ def upstream_chart(
         ref=upstream.ref,
         commit=upstream.commit,
         # Read at the release tag: git's Chart.yaml holds a placeholder version that the
-        # release build stamps, but values and templates are the released ones.
-        exactVersion=True,
+        # release build stamps, but values and templates are the released ones. A chart
+        # pinned at a commit alone (no tag) is near the version, not known to be it.
+        exactVersion=bool(upstream.ref),
     )
     return files, entry
 
@@ -1165,11 +1191,17 @@ def write_upstream_values(shared: Path, sources: Path, target: Path) -> None:
 def extra_files() -> Iterator[tuple[str, str]]:
     """``(raw URL, path under --extra-sources)`` of every pinned single file.
 
-    Charts are read with their templates, so their repositories must be cloned.
+    Charts are read with their templates, so their repositories must be cloned; a chart
+    pinned at a commit alone (no tag) is read from its ``values.yaml`` alone.
     """
     for upstream in (*UPSTREAM_CRDS, *BACKSTAGE):
         owner, _, name = upstream.repository.partition("/")
         for path in upstream.paths:
+            yield raw_url(upstream, path), f"{owner}+{name}/{upstream.commit}/{path}"
+    for upstream in UPSTREAM_CHARTS.values():
+        if not upstream.ref:
+            owner, _, name = upstream.repository.partition("/")
+            path = f"{upstream.paths[0]}/values.yaml"
             yield raw_url(upstream, path), f"{owner}+{name}/{upstream.commit}/{path}"
 
 

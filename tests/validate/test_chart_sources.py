@@ -87,6 +87,11 @@ def test_every_chart_with_a_template_source_records_its_commit() -> None:
     )
     for versions in index["charts"].values():
         for entry in versions.values():
+            if entry.get("ref") == "" and entry["sourceChartVersion"] == "unknown":
+                # Read from its values.yaml alone, at a commit (teleport-kube-agent): no
+                # templates, and the index says it is not the exact version.
+                assert entry["templates"] is None and entry["exactVersion"] is False, entry
+                continue
             assert entry["templates"], entry
 
 
