@@ -60,6 +60,7 @@ STRINGS = [
     "ldaps://ldap-two.example.com",
     "ou=changed,dc=example,dc=com",
     "(objectClass=person)",
+    '{"keys": [{"kty": "RSA", "kid": "changed", "n": "AQAB", "e": "AQAB"}]}',
 ]
 
 

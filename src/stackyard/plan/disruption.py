@@ -238,6 +238,13 @@ RULES: tuple[Rule, ...] = (
     Rule("clusters[*].aws.tags**", calm("EC2 tags; the controllers read them")),
     Rule("clusters[*].aws**", disrupts("another region means a new cluster")),
     Rule("clusters[*].ha", calm("replica counts change by a sync")),
+    Rule(
+        "clusters[*].serviceAccountJwks",
+        calm(
+            "Teleport's operator updates the agent's join token; an agent already joined "
+            "keeps its certificates"
+        ),
+    ),
     # The service mesh. mesh.enabled and mesh.mode are settings, judged in plan.diff.
     Rule("mesh.mtls", _mtls),
     Rule(

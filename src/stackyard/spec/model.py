@@ -8,6 +8,7 @@ planner defaults from edition and provider are written ``auto``.
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Annotated, Any, Literal
 
@@ -195,6 +196,28 @@ class Cluster(_Spec):
     ha: bool | None = Field(
         default=None, description="Run HA replicas; default: true when 3+ control-plane nodes."
     )
+    serviceAccountJwks: Text | None = Field(
+        default=None,
+        description=(
+            "The public keys that sign this cluster's service-account tokens, as the API server "
+            "publishes them (kubectl get --raw /openid/v1/jwks), once the cluster exists; "
+            "Teleport on mgmt admits this app cluster's agent with them. Public keys, no secret."
+        ),
+    )
+
+    @field_validator("serviceAccountJwks")
+    @classmethod
+    def _a_key_set(cls, jwks: str | None) -> str | None:
+        if jwks is None:
+            return None
+        try:
+            document = json.loads(jwks)
+        except json.JSONDecodeError as e:
+            raise ValueError(f"not JSON ({e.msg} at character {e.pos})") from e
+        keys = document.get("keys") if isinstance(document, dict) else None
+        if not isinstance(keys, list) or not keys or not all(isinstance(k, dict) for k in keys):
+            raise ValueError('not a JSON Web Key Set: expected {"keys": [ ... ]} with keys')
+        return jwks
 
     @field_validator("labels")
     @classmethod

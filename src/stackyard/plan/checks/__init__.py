@@ -19,6 +19,7 @@ from stackyard.plan.checks import (
     placement,
     secrets,
     spread,
+    teleportjoin,
 )
 from stackyard.plan.checks.base import Check, CheckContext, FunctionCheck, check
 
@@ -70,6 +71,7 @@ ALL_CHECKS: tuple[Check, ...] = (
     access.admins_use_mfa,
     access.tool_groups_declared,
     access.tenants_have_admins,
+    teleportjoin.agents_have_join_keys,
     contracts.app_clusters_stand_alone,
     contracts.agent_wal_buffer,
     contracts.secrets_cache,

@@ -31,6 +31,7 @@ from stackyard.render.manifests.policy import policy_manifests
 from stackyard.render.manifests.routes import route_manifests
 from stackyard.render.manifests.secrets import secret_store_manifests
 from stackyard.render.manifests.teleportaccess import teleport_access_manifests
+from stackyard.render.manifests.teleportagents import teleport_agent_manifests
 
 ALL_BUILDERS: tuple[ManifestBuilder, ...] = (
     namespace_manifests,
@@ -47,6 +48,7 @@ ALL_BUILDERS: tuple[ManifestBuilder, ...] = (
     identity_manifests,
     access_manifests,
     teleport_access_manifests,
+    teleport_agent_manifests,
     service_manifests,
     mesh_manifests,
     mesh_monitoring_manifests,

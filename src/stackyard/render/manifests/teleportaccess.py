@@ -6,9 +6,10 @@ Kubernetes group the API servers give its members when they sign in with OIDC,
 ``oidc:<group>``, so Teleport sessions get exactly the RBAC :mod:`.access` binds, and one
 binding serves both ways in. ``kubernetes_labels`` limit the role to the clusters where
 the group has a binding (for a tenant role, where the tenant lives), by the label
-``stackyard.dev/cluster`` that Teleport's Kubernetes service carries (the chart's
-``labels``); ``logins`` is empty: the roles grant no SSH login. cluster-admin groups
-get no role, as they get no binding.
+``stackyard.dev/cluster`` that every Teleport Kubernetes service carries (the chart's
+``labels``): Teleport's own on its cluster, and the agent on each app cluster
+(:mod:`.teleportagents`), so the roles reach the app clusters too. ``logins`` is empty:
+the roles grant no SSH login. cluster-admin groups get no role, as they get no binding.
 
 The OIDC connector ``keycloak`` maps the token's ``groups`` claim to those roles
 (``claims_to_roles``), one entry per group. Its client secret is not in Git: the operator
@@ -34,9 +35,10 @@ from collections.abc import Iterable
 
 from stackyard.plan import ClusterPlan
 from stackyard.render.addresses import oidc_issuer, public_host
-from stackyard.render.context import LABEL_PREFIX, RenderContext
+from stackyard.render.context import RenderContext
 from stackyard.render.manifests.access import group_bindings, object_name, subject
 from stackyard.render.manifests.base import AFTER_CHART, Placed, in_wave
+from stackyard.render.teleportjoin import CLUSTER_LABEL
 from stackyard.render.tree import Manifest
 from stackyard.spec.identity import Group
 
@@ -45,8 +47,6 @@ API = "resources.teleport.dev"
 CONNECTOR = "keycloak"
 SECRET = "teleport-oidc"
 SECRET_KEY = "client-secret"
-CLUSTER_LABEL = f"{LABEL_PREFIX}/cluster"
-"""The label Teleport's Kubernetes service carries: the cluster's name."""
 
 
 def role_name(group: Group) -> str:

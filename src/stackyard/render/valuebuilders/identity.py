@@ -15,7 +15,7 @@ from stackyard.plan import ClusterPlan
 from stackyard.render.addresses import KEYCLOAK_REALM, oidc_issuer, public_host
 from stackyard.render.apicatalog import ALLOWED_KINDS, catalog_location_url
 from stackyard.render.apis import realm_configmap_name, tenant_realms
-from stackyard.render.context import LABEL_PREFIX, RenderContext
+from stackyard.render.context import RenderContext
 from stackyard.render.identityrealm import VAULT_DIR, vault_file
 from stackyard.render.keycloaktruststore import (
     TRUSTSTORE_CONFIGMAP,
@@ -24,6 +24,17 @@ from stackyard.render.keycloaktruststore import (
     truststore_files,
 )
 from stackyard.render.loadbalancers import load_balancer_annotations
+from stackyard.render.teleportjoin import (
+    CLUSTER_LABEL,
+    TOKEN_FILE,
+    TOKEN_LIFETIME,
+    TOKEN_MOUNT,
+    TOKEN_VOLUME,
+    agent_clusters,
+    proxy_address,
+    teleport_cluster_name,
+    token_name,
+)
 from stackyard.render.valuebuilders.mesh import argocd_rollout_customizations
 from stackyard.render.valuebuilders.storage import retain_class, storage_size
 from stackyard.render.values import ValueBuilder, Values
@@ -221,19 +232,52 @@ def _backstage(context: RenderContext, cluster: ClusterPlan) -> Values:
 
 def _teleport(context: RenderContext, cluster: ClusterPlan) -> Values:
     values: Values = {
-        "clusterName": public_host(context, "teleport"),
+        "clusterName": teleport_cluster_name(context),
         "kubeClusterName": cluster.name,
     }
     annotations = load_balancer_annotations(context, cluster, internal=False)
     if annotations:
         values["annotations"] = {"service": annotations}
-    if context.platform.identity.groups:
-        # The groups' Teleport roles and the Keycloak connector are custom resources the
-        # chart's Teleport operator reconciles (render/manifests/teleportaccess.py); the
-        # roles select Kubernetes clusters by this label of the Kubernetes service.
+    if context.platform.identity.groups or agent_clusters(context):
+        # The groups' Teleport roles, the Keycloak connector and the app clusters' join
+        # tokens are custom resources the chart's Teleport operator reconciles
+        # (render/manifests/teleportaccess.py, teleportagents.py); the roles select
+        # Kubernetes clusters by this label of the Kubernetes service, which every
+        # cluster's agent carries too.
         values["operator"] = {"enabled": True}
-        values["labels"] = {f"{LABEL_PREFIX}/cluster": cluster.name}
+        values["labels"] = {CLUSTER_LABEL: cluster.name}
     return values
+
+
+def _teleport_kube_agent(context: RenderContext, cluster: ClusterPlan) -> Values:
+    """Join mgmt's Teleport with a projected token (policy in :mod:`..teleportjoin`)."""
+    token_path = f"{TOKEN_MOUNT}/{TOKEN_FILE}"
+    return {
+        "proxyAddr": proxy_address(context),
+        "kubeClusterName": cluster.name,
+        "labels": {CLUSTER_LABEL: cluster.name},
+        "joinParams": {"method": "kubernetes", "tokenName": token_name(cluster)},
+        # Teleport reads the join token from KUBERNETES_TOKEN_PATH: a token projected for
+        # the Teleport cluster's audience, not the pod's default API token.
+        "extraEnv": [{"name": "KUBERNETES_TOKEN_PATH", "value": token_path}],
+        "extraVolumes": [
+            {
+                "name": TOKEN_VOLUME,
+                "projected": {
+                    "sources": [
+                        {
+                            "serviceAccountToken": {
+                                "path": TOKEN_FILE,
+                                "audience": teleport_cluster_name(context),
+                                "expirationSeconds": TOKEN_LIFETIME,
+                            }
+                        }
+                    ]
+                },
+            }
+        ],
+        "extraVolumeMounts": [{"name": TOKEN_VOLUME, "mountPath": TOKEN_MOUNT, "readOnly": True}],
+    }
 
 
 def _harbor(context: RenderContext, cluster: ClusterPlan) -> Values:
@@ -246,5 +290,6 @@ BUILDERS: dict[str, ValueBuilder] = {
     "harbor": _harbor,
     "keycloak": _keycloak,
     "teleport": _teleport,
+    "teleport-kube-agent": _teleport_kube_agent,
     "vault": _vault,
 }
