@@ -17,7 +17,8 @@ Functions come from three places, all listed in ``data/functions.yaml``:
   its in-cluster load balancer (catalog ``dataPath``); name resolution needs CoreDNS, which
   every distribution runs; a client on another cluster reaches a platform service through
   the serving cluster's gateway (see ``render.manifests.endpoints``), so that gateway is a
-  provider of every cross-cluster need, and people reach UIs through it too;
+  provider of every cross-cluster need (but Teleport's, whose proxy has its own load
+  balancer: ``ownLoadBalancer``), and people reach UIs through it too;
 - admission: every webhook or policy the render recorded with ``failurePolicy: Fail``
   makes the API server reject what it admits while its backend is down (running pods
   carry on); ``Ignore`` blocks nothing and is not a function;
@@ -322,8 +323,8 @@ def _need_functions(plan: Plan, settings: RenderedSettings) -> list[FunctionInst
                 source = target.evidence
         consumer = service_id(edge.consumer, edge.cluster)
         route: tuple[str, ...] = (service_id(CLUSTER_DNS, edge.cluster),)
-        if provider_cluster != edge.cluster:  # through the serving cluster's gateway
-            route += ingress_path(plan.cluster(provider_cluster))
+        if provider_cluster != edge.cluster and not entry.ownLoadBalancer:
+            route += ingress_path(plan.cluster(provider_cluster))  # the serving gateway
         named = provider or "the object store outside the platform"
         functions.append(
             FunctionInstance(

@@ -76,6 +76,9 @@ class NeedFunction(FunctionText):
     capability: str
     consumers: tuple[str, ...] = ()
     """Components this entry is for; empty: any consumer."""
+    ownLoadBalancer: bool = False
+    """The provider is reached at its own load balancer (Teleport's proxy), not through
+    the serving cluster's gateway."""
 
 
 class ServiceFunction(FunctionText):
