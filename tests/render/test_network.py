@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from pathlib import Path
 from typing import Any
 
-from tests.render.conftest import Rendered
+from tests.render.conftest import Rendered, RenderVariant, render_text, schema_problems
+
+DATA = Path(__file__).parent / "data"
 
 
 def namespaces(result: Rendered, cluster: str) -> set[str]:
@@ -52,20 +55,59 @@ def test_canal_cluster_gets_plain_network_policies_in_base(rendered: dict[str, R
     assert kinds == {("base", "NetworkPolicy")}
 
 
+def assert_every_namespace_denies_by_default(result: Rendered) -> None:
+    """Every Namespace the render writes has default deny and DNS, in its cluster's policy API."""
+    for cluster in result.plan.clusters:
+        found = policies_by_namespace(result, cluster.name)
+        managed = namespaces(result, cluster.name)
+        assert managed == set(found)
+        for namespace in managed:
+            deny = found[namespace]["default-deny"]["spec"]
+            if deny.get("podSelector") == {}:
+                assert deny["policyTypes"] == ["Ingress", "Egress"]
+                assert "ingress" not in deny and "egress" not in deny
+            else:
+                assert deny == {"endpointSelector": {}, "ingress": [{}], "egress": [{}]}
+            assert "allow-dns" in found[namespace]
+
+
 def test_every_managed_namespace_has_a_default_deny(rendered: dict[str, Rendered]) -> None:
     for result in rendered.values():
-        for cluster in result.plan.clusters:
-            found = policies_by_namespace(result, cluster.name)
-            managed = namespaces(result, cluster.name)
-            assert managed == set(found)
-            for namespace in managed:
-                deny = found[namespace]["default-deny"]["spec"]
-                if deny.get("podSelector") == {}:
-                    assert deny["policyTypes"] == ["Ingress", "Egress"]
-                    assert "ingress" not in deny and "egress" not in deny
-                else:
-                    assert deny == {"endpointSelector": {}, "ingress": [{}], "egress": [{}]}
-                assert "allow-dns" in found[namespace]
+        assert_every_namespace_denies_by_default(result)
+
+
+MESH_ONLY = "payments"
+
+
+def test_a_mesh_only_namespace_gets_a_tenants_policies_with_cilium(
+    render_variant: RenderVariant,
+) -> None:
+    # A namespace the mesh lists that is neither a platform nor a tenant namespace.
+    result = render_variant(
+        "mesh-local", "  tenants: [shop]\n", f"  tenants: [shop]\n  namespaces: [{MESH_ONLY}]\n"
+    )
+    assert_every_namespace_denies_by_default(result)
+    meshed = [c.name for c in result.plan.clusters if MESH_ONLY in namespaces(result, c.name)]
+    assert meshed == ["app1", "app2"]
+    for cluster in meshed:
+        found = policies_by_namespace(result, cluster)
+        tenant = set(found["shop"]) - {"allow-same-tenant"}
+        assert set(found[MESH_ONLY]) == tenant | {"allow-same-namespace"}
+        assert found[MESH_ONLY]["default-deny"]["kind"] == "CiliumNetworkPolicy"
+        same = found[MESH_ONLY]["allow-same-namespace"]["spec"]
+        assert same["ingress"] == [{"fromEndpoints": [{}]}]
+    assert schema_problems(result) == []
+
+
+def test_a_mesh_only_namespace_gets_plain_network_policies_without_cilium() -> None:
+    # The Canal cluster of the mesh test spec lists legacy in mesh.namespaces only.
+    result = render_text((DATA / "mesh-ambient.yaml").read_text(encoding="utf-8"))
+    assert_every_namespace_denies_by_default(result)
+    found = policies_by_namespace(result, "poc")
+    assert {"default-deny", "allow-dns", "allow-same-namespace"} <= set(found["legacy"])
+    assert found["legacy"]["default-deny"]["kind"] == "NetworkPolicy"
+    assert found["legacy"]["default-deny"]["spec"]["podSelector"] == {}
+    assert schema_problems(result) == []
 
 
 def test_cluster_owned_namespaces_are_left_alone(rendered: dict[str, Rendered]) -> None:

@@ -151,14 +151,12 @@ def mesh_labels(context: RenderContext, cluster: ClusterPlan, name: str) -> dict
 
 
 def namespace_manifests(context: RenderContext, cluster: ClusterPlan) -> Iterable[Placed]:
-    """Platform and tenant namespaces with their quotas and limit ranges."""
+    """Platform, tenant and mesh-only namespaces with their quotas and limit ranges."""
     labels = {f"{LABEL_PREFIX}/platform": context.platform.name}
     objects: list[Manifest] = []
-    rendered: set[str] = set()
     for name, components in platform_namespaces(cluster).items():
         levels = {p.component.podSecurity for p in components}
         level = next(lvl for lvl in ("privileged", "baseline", "restricted") if lvl in levels)
-        rendered.add(name)
         kind_label = {f"{LABEL_PREFIX}/namespace-kind": "platform"}
         objects += [
             namespace(name, level, {**labels, **kind_label, **mesh_labels(context, cluster, name)}),
@@ -174,7 +172,6 @@ def namespace_manifests(context: RenderContext, cluster: ClusterPlan) -> Iterabl
             f"{LABEL_PREFIX}/tenant": tenant.name,
         }
         for name in tenant.namespaces or [tenant.name]:
-            rendered.add(name)
             mesh = mesh_labels(context, cluster, name)
             objects.append(namespace(name, "restricted", {**tenant_labels, **mesh}))
             if tenant.quota:
@@ -184,23 +181,31 @@ def namespace_manifests(context: RenderContext, cluster: ClusterPlan) -> Iterabl
                     hard[f"limits.{key}"] = value
                 objects.append(resource_quota(name, hard))
             objects.append(limit_range(name))
-    scope = mesh_scope(context, cluster)
-    if scope is not None:
-        objects += mesh_only_namespaces(scope, labels, rendered)
+    mesh_kind = {**labels, f"{LABEL_PREFIX}/namespace-kind": "mesh"}
+    for name in mesh_only_namespaces(context, cluster):
+        mesh = mesh_labels(context, cluster, name)
+        objects += [namespace(name, "restricted", {**mesh_kind, **mesh}), limit_range(name)]
     yield Placed(BASE_GROUP, "namespaces.yaml", objects)
 
 
-def mesh_only_namespaces(
-    scope: MeshScope, labels: dict[str, str], rendered: set[str]
-) -> list[Manifest]:
-    """The mesh's extra namespaces that nothing else renders, restricted like a tenant's."""
-    objects: list[Manifest] = []
-    mesh_kind = {f"{LABEL_PREFIX}/namespace-kind": "mesh"}
-    for name in scope.namespaces:
-        if name not in rendered and name not in UNMANAGED:
-            mesh = dataplane_labels(scope)
-            objects += [
-                namespace(name, "restricted", {**labels, **mesh_kind, **mesh}),
-                limit_range(name),
-            ]
-    return objects
+def tenant_namespaces(context: RenderContext, cluster: ClusterPlan) -> list[str]:
+    """The namespaces of every tenant on ``cluster``."""
+    return [
+        name
+        for tenant in context.platform.tenants
+        if cluster.name in tenant.clusters
+        for name in tenant.namespaces or [tenant.name]
+    ]
+
+
+def mesh_only_namespaces(context: RenderContext, cluster: ClusterPlan) -> list[str]:
+    """The mesh's extra namespaces (``mesh.namespaces``) on ``cluster`` that nothing else renders.
+
+    Neither a platform nor a tenant namespace there: the render writes them restricted like a
+    tenant's, and the traffic rules give them a tenant's default deny.
+    """
+    scope = mesh_scope(context, cluster)
+    if scope is None:
+        return []
+    rendered = {*platform_namespaces(cluster), *tenant_namespaces(context, cluster), *UNMANAGED}
+    return [name for name in scope.namespaces if name not in rendered]

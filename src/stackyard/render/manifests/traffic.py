@@ -29,7 +29,10 @@ restores) and gets the baseline: default deny, DNS and the API server.
 
 Tenant namespaces (Enterprise) get default deny, DNS, traffic within the tenant's own
 namespaces, ingress from monitoring and the gateway, and egress to the telemetry
-pipeline; anything else is the tenant's to allow.
+pipeline; anything else is the tenant's to allow. The mesh's extra namespaces
+(``mesh.namespaces`` that are neither a platform nor a tenant namespace) hold workloads
+the same way and get the same policies, with traffic within the namespace in place of the
+tenant's: every namespace the render writes denies by default.
 
 Rules name their peers abstractly (a namespace, a tenant, the DNS service, the API server,
 the world, the whole cluster, the nodes, the gateway proxy); ``ciliumpolicy`` and
@@ -44,7 +47,7 @@ from typing import Literal
 from stackyard.plan import ClusterPlan, PlannedComponent
 from stackyard.plan.model import Edge
 from stackyard.render.context import RenderContext
-from stackyard.render.manifests.namespaces import platform_namespaces
+from stackyard.render.manifests.namespaces import mesh_only_namespaces, platform_namespaces
 from stackyard.render.manifests.restorecheck import canary_namespaces
 
 PeerKind = Literal[
@@ -271,34 +274,64 @@ def platform_policies(
     return policies
 
 
-def tenant_policies(context: RenderContext, cluster: ClusterPlan) -> list[Policy]:
-    """Default deny and intra-tenant traffic for every tenant namespace on ``cluster``."""
-    policies: list[Policy] = []
-    scrapers = [Peer("namespace", n) for n in scraper_namespaces(cluster)]
-    gateways = gateway_peers(context, cluster)
-    pipelines = sorted(
-        {
+@dataclass(frozen=True)
+class _WorkloadPeers:
+    """Who may reach, and be reached from, a namespace of workloads the platform does not run."""
+
+    scrapers: tuple[Peer, ...]
+    gateways: tuple[Peer, ...]
+    pipelines: tuple[Peer, ...]
+
+    @classmethod
+    def of(cls, context: RenderContext, cluster: ClusterPlan) -> _WorkloadPeers:
+        pipelines = {
             Peer("namespace", p.component.namespace)
             for p in cluster.components
             if "telemetry-pipeline" in p.component.provides
         }
-    )
+        return cls(
+            tuple(Peer("namespace", n) for n in scraper_namespaces(cluster)),
+            tuple(gateway_peers(context, cluster)),
+            tuple(sorted(pipelines)),
+        )
+
+    def policies(self, namespace: str, own: Policy) -> list[Policy]:
+        """Default deny, DNS, ``own`` traffic, then monitoring, the gateway and telemetry."""
+        policies = [
+            Policy("default-deny", namespace, ()),
+            Policy("allow-dns", namespace, (_egress(DNS),)),
+            own,
+        ]
+        if self.scrapers:
+            policies.append(Policy("allow-from-monitoring", namespace, (_ingress(*self.scrapers),)))
+        if self.gateways:
+            policies.append(Policy("allow-from-gateway", namespace, (_ingress(*self.gateways),)))
+        if self.pipelines:
+            policies.append(Policy("allow-telemetry", namespace, (_egress(*self.pipelines),)))
+        return policies
+
+
+def tenant_policies(context: RenderContext, cluster: ClusterPlan) -> list[Policy]:
+    """Default deny and intra-tenant traffic for every tenant namespace on ``cluster``."""
+    peers = _WorkloadPeers.of(context, cluster)
+    policies: list[Policy] = []
     for tenant in context.platform.tenants:
         if cluster.name not in tenant.clusters:
             continue
         own = Peer("tenant", tenant.name)
         for namespace in tenant.namespaces or [tenant.name]:
-            policies += [
-                Policy("default-deny", namespace, ()),
-                Policy("allow-dns", namespace, (_egress(DNS),)),
-                Policy("allow-same-tenant", namespace, (_ingress(own), _egress(own))),
-            ]
-            if scrapers:
-                policies.append(Policy("allow-from-monitoring", namespace, (_ingress(*scrapers),)))
-            if gateways:
-                policies.append(Policy("allow-from-gateway", namespace, (_ingress(*gateways),)))
-            if pipelines:
-                policies.append(Policy("allow-telemetry", namespace, (_egress(*pipelines),)))
+            same = Policy("allow-same-tenant", namespace, (_ingress(own), _egress(own)))
+            policies += peers.policies(namespace, same)
+    return policies
+
+
+def mesh_only_policies(context: RenderContext, cluster: ClusterPlan) -> list[Policy]:
+    """A tenant's policies, within the namespace, for each mesh-only namespace on ``cluster``."""
+    peers = _WorkloadPeers.of(context, cluster)
+    policies: list[Policy] = []
+    for namespace in mesh_only_namespaces(context, cluster):
+        same = Policy("allow-same-namespace", namespace, (_ingress(SAME), _egress(SAME)))
+        policies += peers.policies(namespace, same)
     return policies
 
 
@@ -309,4 +342,4 @@ def cluster_policies(context: RenderContext, cluster: ClusterPlan) -> list[Polic
         policies += platform_policies(context, cluster, namespace, components)
     for namespace in canary_namespaces(cluster):
         policies += _baseline(namespace)
-    return policies + tenant_policies(context, cluster)
+    return policies + tenant_policies(context, cluster) + mesh_only_policies(context, cluster)
