@@ -9,6 +9,7 @@ import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import promql_parser
 import pytest
 import yaml
 from cronsim import CronSim
@@ -149,7 +150,7 @@ def test_missing_backup_alerts_fire_after_two_intervals_of_the_rpo_schedule(
         names = re.search(r'schedule=~"([^"]+)"', rule["expr"])
         assert names is not None
         for name in names.group(1).split("|"):
-            limits[name] = int(rule["expr"].rsplit(" > ", 1)[1])
+            limits[name] = _missing_limit(rule["expr"])
     assert limits == {
         "platform-resources": missing,
         "platform-volumes": missing,
@@ -159,6 +160,74 @@ def test_missing_backup_alerts_fire_after_two_intervals_of_the_rpo_schedule(
     window = re.search(r"\[(\w+)\]", failed["expr"])
     assert window is not None
     assert window.group(1) == _duration(max(2 * interval, 600))
+
+
+def _missing_limit(expr: str) -> int:
+    """The seconds without a success after which a VeleroBackupMissing expression fires.
+
+    Parsed with a real PromQL parser: ``(time() - max(last success) > L) or (the schedule's
+    counter L ago unless a last success)``; both sides must say the same ``L``.
+    """
+    parsed = promql_parser.parse(expr)
+    assert isinstance(parsed, promql_parser.BinaryExpr) and str(parsed.op) == "or"
+    assert isinstance(parsed.lhs, promql_parser.ParenExpr)
+    assert isinstance(parsed.rhs, promql_parser.ParenExpr)
+    late, never = parsed.lhs.expr, parsed.rhs.expr
+    assert isinstance(late, promql_parser.BinaryExpr) and str(late.op) == ">"
+    assert isinstance(late.rhs, promql_parser.NumberLiteral)
+    assert _selectors(late) == {"velero_backup_last_successful_timestamp": None}
+    # Never succeeded: the Schedule's counter (there from its first reconcile) existed
+    # L ago, and no success timestamp (there only after a success) exists now.
+    assert isinstance(never, promql_parser.BinaryExpr) and str(never.op) == "unless"
+    assert never.modifier is not None and never.modifier.matching is not None
+    assert never.modifier.matching.labels == ["cluster", "schedule"]
+    assert _selectors(never.lhs) == {"velero_backup_attempt_total": timedelta(seconds=late.rhs.val)}
+    assert _selectors(never.rhs) == {"velero_backup_last_successful_timestamp": None}
+    same = {str(s.matchers) for s in _vector_selectors(parsed)}
+    assert len(same) == 1, same  # every selector names the same schedules
+    return int(late.rhs.val)
+
+
+def _vector_selectors(expr: promql_parser.Expr) -> list[promql_parser.VectorSelector]:
+    found: list[promql_parser.VectorSelector] = []
+
+    def visit(node: promql_parser.Expr) -> None:
+        if isinstance(node, promql_parser.VectorSelector):
+            found.append(node)
+
+    promql_parser.walk(expr, pre_visit=visit)
+    return found
+
+
+def _selectors(expr: promql_parser.Expr) -> dict[str | None, timedelta | None]:
+    """Each metric the expression reads, with its offset."""
+    return {s.name: s.offset for s in _vector_selectors(expr)}
+
+
+@pytest.mark.parametrize("name", EXAMPLE_NAMES)
+def test_every_alert_and_recording_rule_is_valid_promql(
+    rendered: dict[str, Rendered], name: str
+) -> None:
+    rules = [
+        (path, rule)
+        for path, document in rendered[name].objects()
+        if document["kind"] == "PrometheusRule"
+        for group in document["spec"]["groups"]
+        for rule in group["rules"]
+    ]
+    assert any(rule.get("alert") == "VeleroBackupMissing" for _, rule in rules)
+    for path, rule in rules:
+        try:
+            promql_parser.parse(rule["expr"])
+        except ValueError as e:
+            pytest.fail(f"{path} {rule.get('alert') or rule.get('record')}: {e}")
+
+
+def test_the_promql_parser_refuses_what_prometheus_refuses() -> None:
+    # The check above is only as good as the parser: it type-checks, as Prometheus does.
+    for wrong in ("rate(velero_backup_attempt_total)", "sum(x) unless on (a) 3", "x offset 2x"):
+        with pytest.raises(ValueError):
+            promql_parser.parse(wrong)
 
 
 def _all(result: Rendered) -> list[dict[str, Any]]:

@@ -18,7 +18,8 @@ between two backups,
 - ``VeleroBackupMissing``: its last successful backup is older than ``2 × I``
   (``time() - velero_backup_last_successful_timestamp``), so one late or failed run
   is tolerated and the second is not (for an RPO under two days, ``2 × I`` is over
-  the RPO);
+  the RPO); or it never had one: the Schedule's ``velero_backup_attempt_total``
+  existed ``2 × I`` ago and there is still no timestamp (:func:`missing_backup_expr`);
 - ``RestoreCheckFailed``: the restore check's last scheduled run has not succeeded two
   hours later (its Job's deadline is one hour), or it never succeeded since it was first
   scheduled;
@@ -70,8 +71,9 @@ RUNBOOK: dict[str, tuple[str, str]] = {
     ),
     "VeleroBackupMissing": (
         "critical",
-        "No successful backup for two intervals: a loss now would take twice the data "
-        "the schedule is sized for. Check that Velero runs (`kubectl -n velero get pods`), "
+        "No successful backup for two intervals, or none at all since the schedule was "
+        "created two intervals ago: a loss now would take at least twice the data the "
+        "schedule is sized for. Check that Velero runs (`kubectl -n velero get pods`), "
         "that the Schedule is not paused (`velero schedule get`) and the location is "
         "Available, then take a backup from the schedule.",
     ),
@@ -165,8 +167,7 @@ def _schedule_rules(context: RenderContext, schedules: list[str], interval: int)
         _alert(
             context,
             "VeleroBackupMissing",
-            f"time() - max by (cluster, schedule) "
-            f"(velero_backup_last_successful_timestamp{{{selector}}}) > {limit}",
+            missing_backup_expr(selector, limit),
             "5m",
             "No successful backup of schedule {{ $labels.schedule }} on {{ $labels.cluster }} "
             f"in {_seconds(limit)}",
@@ -174,6 +175,25 @@ def _schedule_rules(context: RenderContext, schedules: list[str], interval: int)
             f"{context.platform.slo.rpo}); two intervals passed without a successful backup.",
         ),
     ]
+
+
+def missing_backup_expr(selector: str, limit: int) -> str:
+    """No successful backup of a schedule in ``limit`` seconds, including never one.
+
+    ``velero_backup_last_successful_timestamp`` appears only with a schedule's first
+    success (and again after a restart, from the backups kept), so a schedule that never
+    succeeded has no series to compare. Its counters, though, exist from the moment
+    Velero reconciles the Schedule (``InitSchedule`` sets ``velero_backup_attempt_total``
+    to 0): a schedule whose counter existed ``limit`` ago and that has no timestamp now
+    has gone ``limit`` without a success.
+    """
+    by = "max by (cluster, schedule)"
+    succeeded = f"velero_backup_last_successful_timestamp{{{selector}}}"
+    existed = f"velero_backup_attempt_total{{{selector}}} offset {_seconds(limit)}"
+    return (
+        f"(time() - {by} ({succeeded}) > {limit}) "
+        f"or ({by} ({existed}) unless on (cluster, schedule) {succeeded})"
+    )
 
 
 def _check_rules(context: RenderContext, namespace: str) -> list[Manifest]:
