@@ -103,7 +103,10 @@ def catalog_reference() -> str:
         "includes a component on a cluster when the edition, provider, distribution "
         "and role match, its `selectedBy` spec choices hold (or else its `orSelectedBy` "
         "ones), and it is not opt-in; overrides (`components.<name>.enabled`) win over all "
-        "of that. Settings named `cluster.*` are facts of each cluster: `cluster.inMesh` "
+        "of that. A component that exists to work with another (`companionOf`, e.g. "
+        "teleport-kube-agent with teleport) stays out when the platform turns its partner "
+        "off, unless an override asks for it. Settings named `cluster.*` are facts of "
+        "each cluster: `cluster.inMesh` "
         "(a tenant that joins the service mesh runs there) and `cluster.servesApis` (the "
         "tenant of a declared API runs there).",
         "",

@@ -89,6 +89,8 @@ def test_a_good_entry_loads() -> None:
         (lambda t: t.replace("podSecurity: restricted", "podSecurity: strict"), "podSecurity"),
         (lambda t: t.replace("roles: [mgmt]", "roles: [mgmt]\nprovides: [telepathy]"), "provides"),
         (lambda t: t + "conflicts: [nothing-here]\n", "unknown 'nothing-here'"),
+        (lambda t: t + "companionOf: nothing-here\n", "companion of unknown 'nothing-here'"),
+        (lambda t: t + "companionOf: demo\n", "its own companion"),
         (lambda t: t + "upstream: {lifecycle: retired}\n", "successor"),
         (lambda t: t.replace("resources:", "resourcez:"), "resourcez"),
         (lambda t: t.replace("name: demo", "name: other"), "differs from file name"),

@@ -2,7 +2,7 @@
 
 Each entry is checked against :class:`~stackyard.catalog.model.Component` on its own,
 and each values file against :class:`~stackyard.catalog.model.ValuesData`; then the
-catalog as a whole: names unique and equal to the file name, conflicts, feature parents,
+catalog as a whole: names unique and equal to the file name, conflicts, feature parents, companions,
 Secret namespaces and values files naming real entries, public host names, Gateway and
 ingress classes, OIDC clients and object-store buckets claimed by one component each.
 Any failure is a :class:`CatalogError`.
@@ -129,6 +129,8 @@ def _cross_check(components: Mapping[str, Component]) -> None:
         install = component.install
         if install.method == "feature" and install.parent not in components:
             raise CatalogError(f"{component.name}: feature of unknown {install.parent!r}")
+        if component.companionOf is not None and component.companionOf not in components:
+            raise CatalogError(f"{component.name}: companion of unknown {component.companionOf!r}")
         for secret in component.secrets:
             if secret.namespaceOf is not None and secret.namespaceOf not in components:
                 raise CatalogError(

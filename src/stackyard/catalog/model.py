@@ -497,6 +497,13 @@ class Component(_Strict):
         description="Other spec choices that, all holding, include it too where selectedBy "
         "does not hold (istiod: the Gateway API on Canal, or the service mesh).",
     )
+    companionOf: str | None = Field(
+        default=None,
+        pattern=_NAME.pattern,
+        description="The component it exists to work with, usually on other clusters "
+        "(teleport-kube-agent: teleport on mgmt); it stays out wherever the platform turns "
+        "that component off.",
+    )
     syncWave: int = Field(ge=-20, le=20, description="Argo CD sync wave.")
     workload: Literal["deployment", "statefulset", "daemonset", "none"] = "deployment"
     replicas: int = Field(default=1, ge=0, le=10)
@@ -610,6 +617,8 @@ class Component(_Strict):
             raise ValueError("'replicaKeys' are chart values keys: only for helm installs")
         if self.install.method == "feature" and self.install.parent == self.name:
             raise ValueError("a feature's parent must be another component")
+        if self.companionOf == self.name:
+            raise ValueError("a component cannot be its own companion")
         if self.oidc is not None and self.oidc.host is None and self.ui is None:
             raise ValueError("an 'oidc' client without a UI names its 'host'")
         if self.storageClasses and "storage" not in self.provides:

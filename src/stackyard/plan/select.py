@@ -10,7 +10,8 @@ Precedence, first match wins:
 3. the entry's ``selectedBy`` spec choices, or else its ``orSelectedBy`` ones (settings
    named ``cluster.*`` are resolved for this cluster);
 4. opt-in entries (``default: false``) stay out;
-5. a feature whose parent is out stays out.
+5. a feature whose parent is out stays out, and a companion whose partner the platform
+   turns off stays out (``companionOf``).
 """
 
 from __future__ import annotations
@@ -52,6 +53,19 @@ def decide(
                 decisions[component.name] = Decision(
                     component.name, False, f"its parent {install.parent} does not run here"
                 )
+    for component in catalog:  # companions follow their partner's platform-wide override
+        decision = decisions[component.name]
+        partner = component.companionOf
+        if partner is None or not decision.included or decision.forced:
+            continue
+        override = _override(platform.components.get(partner), ("components", partner))
+        if override is not None and not override[0]:
+            decisions[component.name] = Decision(
+                component.name,
+                False,
+                f"it works with {partner}, which the platform's override disables",
+                override[1],
+            )
     return decisions
 
 
