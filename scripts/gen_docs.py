@@ -404,6 +404,7 @@ LAYER_ROLES = {
     "stackyard.simulate": "failure domains",
     "stackyard.identity": "live directory checks",
     "stackyard.recovery": "restore drills",
+    "stackyard.delivery": "air-gapped charts, images, bundles",
     "stackyard.render": "plan -> GitOps tree",
     "stackyard.plan": "spec + catalog -> decisions, findings",
     "stackyard.catalog": "component facts",
