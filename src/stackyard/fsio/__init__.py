@@ -7,7 +7,7 @@ output path, which never replaces anything that is not a regular file.
 
 from stackyard.fsio.lock import exclusive_lock
 from stackyard.fsio.read import file_kind, read_input_bytes, read_tree_file
-from stackyard.fsio.write import make_folders, remove_file, write_text
+from stackyard.fsio.write import make_folders, remove_file, write_bytes, write_text
 
 __all__: list[str] = [
     "exclusive_lock",
@@ -16,5 +16,6 @@ __all__: list[str] = [
     "read_input_bytes",
     "read_tree_file",
     "remove_file",
+    "write_bytes",
     "write_text",
 ]

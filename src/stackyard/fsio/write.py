@@ -101,6 +101,15 @@ def write_text(path: Path, text: str, *, option: str = "", durable: bool = True)
         InputError: ``path`` is not a regular file, its folder is missing or not a
             folder, or the file system refuses the write; nothing was replaced.
     """
+    write_bytes(path, text.encode("utf-8"), option=option, durable=durable)
+
+
+def write_bytes(path: Path, data: bytes, *, option: str = "", durable: bool = True) -> None:
+    """Write ``data`` to ``path`` atomically; as :func:`write_text`, for binary content.
+
+    Raises:
+        InputError: as :func:`write_text`; nothing was replaced.
+    """
     existing = existing_regular_file(path, option)
     folder = _check_folder(path, option)
     mode = stat.S_IMODE(existing.st_mode) if existing else 0o666 & ~current_umask()
@@ -113,7 +122,7 @@ def write_text(path: Path, text: str, *, option: str = "", durable: bool = True)
         try:
             with os.fdopen(handle, "wb") as stream:
                 os.fchmod(stream.fileno(), mode)
-                stream.write(text.encode("utf-8"))
+                stream.write(data)
                 stream.flush()
                 if durable:
                     os.fsync(stream.fileno())
