@@ -1,0 +1,285 @@
+"""The few registry API calls a push makes, with the login negotiated on demand.
+
+A registry says how it wants to be logged in to when it first refuses a call (401 with
+``WWW-Authenticate``): HTTP basic (the distribution registry with htpasswd) or a bearer
+token fetched from a realm with the same credentials, scoped to one repository (Harbor,
+Docker Hub style). The credentials come from the environment, never the command line
+(:data:`USERNAME_VARIABLE`, :data:`PASSWORD_VARIABLE`); a private CA is trusted with a CA
+file. Every failure becomes a :class:`RegistryPushError` naming the registry and the call.
+API: https://github.com/opencontainers/distribution-spec/blob/main/spec.md
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode, urljoin, urlsplit
+
+import urllib3
+
+from stackyard.errors import StackyardError
+
+USERNAME_VARIABLE = "STACKYARD_REGISTRY_USERNAME"
+PASSWORD_VARIABLE = "STACKYARD_REGISTRY_PASSWORD"
+INDEX_TYPES = frozenset(
+    {
+        "application/vnd.oci.image.index.v1+json",
+        "application/vnd.docker.distribution.manifest.list.v2+json",
+    }
+)
+MANIFEST_TYPES = INDEX_TYPES | {
+    "application/vnd.oci.image.manifest.v1+json",
+    "application/vnd.docker.distribution.manifest.v2+json",
+}
+_CHALLENGE = re.compile(r'(\w+)="([^"]*)"')
+
+
+class RegistryPushError(StackyardError):
+    """A push that could not complete: a bad layout, a refused login, a registry fault."""
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where images go: ``https://HOST[:PORT]`` and a repository prefix (may be empty)."""
+
+    base_url: str
+    prefix: str
+
+    def repository(self, name: str) -> str:
+        """``name`` under the prefix."""
+        return f"{self.prefix}/{name}" if self.prefix else name
+
+
+def parse_target(text: str) -> Target:
+    """``HOST[:PORT][/PREFIX]`` (``http://`` only when asked for) as a :class:`Target`."""
+    scheme = "https"
+    for given in ("https://", "http://"):
+        if text.startswith(given):
+            scheme, text = given[:-3], text[len(given) :]
+    host, _, prefix = text.strip("/").partition("/")
+    if not host or any(c in host for c in " @?#"):
+        raise RegistryPushError(f"--registry {text!r}: expected HOST[:PORT][/PREFIX]")
+    return Target(f"{scheme}://{host}", prefix.strip("/"))
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """A user name and password for the registry."""
+
+    username: str
+    password: str
+
+
+def credentials_from(environ: Mapping[str, str]) -> Credentials | None:
+    """The credentials the environment holds, or None when it holds none."""
+    username, password = environ.get(USERNAME_VARIABLE, ""), environ.get(PASSWORD_VARIABLE, "")
+    if not username and not password:
+        return None
+    if not (username and password):
+        raise RegistryPushError(f"set both {USERNAME_VARIABLE} and {PASSWORD_VARIABLE}, or neither")
+    return Credentials(username, password)
+
+
+class RegistryClient:
+    """The few registry API calls a push makes, with the login negotiated on demand."""
+
+    def __init__(self, target: Target, credentials: Credentials | None, ca_file: Path | None):
+        """A client for ``target``; nothing is sent until the first call."""
+        self.target = target
+        self.credentials = credentials
+        tls: dict[str, Any] = {"ca_certs": str(ca_file)} if ca_file else {}
+        self.pool = urllib3.PoolManager(retries=False, timeout=urllib3.Timeout(30, 300), **tls)
+        self.challenge: dict[str, str] = {}
+        self.scheme = ""
+        self.authorization: dict[str, str] = {}  # repository ("" for /v2/) → header
+
+    def ping(self) -> None:
+        """Learn how the registry wants to be logged in to (``GET /v2/``)."""
+        response = self._send("GET", f"{self.target.base_url}/v2/", None, {}, "")
+        if response.status == 401:
+            raise self._refused("")
+        if response.status != 200:
+            raise RegistryPushError(
+                f"{self.target.base_url}: not an OCI registry (GET /v2/ answered {response.status})"
+            )
+
+    def blob_size(self, repository: str, digest: str) -> int | None:
+        """The size the registry holds ``digest`` with in ``repository``, or None."""
+        url = f"{self.target.base_url}/v2/{repository}/blobs/{digest}"
+        response = self.request("HEAD", url, repository)
+        if response.status == 404:
+            return None
+        self._expect(response, (200,), f"HEAD {digest} in {repository}")
+        if response.headers.get("Docker-Content-Digest", digest) != digest:
+            return None
+        return int(response.headers.get("Content-Length", "-1"))
+
+    def start_upload(self, repository: str) -> str:
+        """A new upload session's URL."""
+        url = f"{self.target.base_url}/v2/{repository}/blobs/uploads/"
+        response = self.request("POST", url, repository, headers={"Content-Length": "0"})
+        self._expect(response, (202,), f"starting an upload to {repository}")
+        return self._location(url, response)
+
+    def patch(self, location: str, offset: int, piece: bytes) -> str:
+        """Send one chunk at ``offset``; the URL for the next."""
+        headers = {
+            "Content-Type": "application/octet-stream",
+            "Content-Range": f"{offset}-{offset + len(piece) - 1}",
+            "Content-Length": str(len(piece)),
+        }
+        response = self.request("PATCH", location, self._repository(location), piece, headers)
+        self._expect(response, (202,), "uploading a chunk")
+        return self._location(location, response)
+
+    def upload_offset(self, location: str) -> int | None:
+        """How many bytes an upload session holds, when the registry says (``Range``)."""
+        try:
+            response = self.request("GET", location, self._repository(location))
+        except urllib3.exceptions.HTTPError:
+            return None
+        match = re.fullmatch(r"0-(\d+)", response.headers.get("Range", ""))
+        return int(match.group(1)) + 1 if response.status == 204 and match else None
+
+    def finish_upload(self, location: str, digest: str, body: bytes) -> None:
+        """Close the session with ``digest`` (and the last bytes, for a one-request upload)."""
+        separator = "&" if "?" in location else "?"
+        url = f"{location}{separator}{urlencode({'digest': digest})}"
+        headers = {"Content-Type": "application/octet-stream", "Content-Length": str(len(body))}
+        response = self.request("PUT", url, self._repository(location), body, headers)
+        self._expect(response, (201,), f"finishing the upload of {digest}")
+
+    def manifest_digest(self, repository: str, reference: str) -> str | None:
+        """The digest of ``repository:reference`` in the registry, or None when absent."""
+        url = f"{self.target.base_url}/v2/{repository}/manifests/{reference}"
+        headers = {"Accept": ", ".join(sorted(MANIFEST_TYPES))}
+        response = self.request("HEAD", url, repository, headers=headers)
+        if response.status == 404:
+            return None
+        self._expect(response, (200,), f"HEAD {repository}:{reference}")
+        return response.headers.get("Docker-Content-Digest")
+
+    def put_manifest(self, repository: str, reference: str, media_type: str, body: bytes) -> str:
+        """Store a manifest; the digest the registry computed for it."""
+        url = f"{self.target.base_url}/v2/{repository}/manifests/{reference}"
+        headers = {"Content-Type": media_type, "Content-Length": str(len(body))}
+        response = self.request("PUT", url, repository, body, headers)
+        self._expect(response, (201,), f"storing {repository}:{reference}")
+        return response.headers.get("Docker-Content-Digest", "")
+
+    def request(
+        self,
+        method: str,
+        url: str,
+        repository: str,
+        body: bytes | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> urllib3.BaseHTTPResponse:
+        """One call, logged in for ``repository``; a stale login is renewed once."""
+        response = self._send(method, url, body, dict(headers or {}), repository)
+        if response.status == 401:
+            self.authorization.pop(repository, None)
+            response = self._send(method, url, body, dict(headers or {}), repository)
+            if response.status == 401:
+                raise self._refused(repository)
+        return response
+
+    def _send(
+        self, method: str, url: str, body: bytes | None, headers: dict[str, str], repository: str
+    ) -> urllib3.BaseHTTPResponse:
+        if self.scheme and repository not in self.authorization:
+            self.authorization[repository] = self._authorize(repository)
+        if repository in self.authorization:
+            headers["Authorization"] = self.authorization[repository]
+        response = self._call(method, url, body, headers)
+        if response.status == 401 and not self.scheme:
+            self._learn(response)
+            if self.scheme:
+                return self._send(method, url, body, {**headers}, repository)
+        return response
+
+    def _call(
+        self, method: str, url: str, body: bytes | None, headers: Mapping[str, str]
+    ) -> urllib3.BaseHTTPResponse:
+        try:
+            return self.pool.request(
+                method, url, body=body, headers=dict(headers), redirect=False, preload_content=True
+            )
+        except urllib3.exceptions.SSLError as error:
+            raise self._untrusted(error) from error
+        except urllib3.exceptions.MaxRetryError as error:
+            if isinstance(error.reason, urllib3.exceptions.SSLError):
+                raise self._untrusted(error.reason) from error
+            raise
+
+    def _learn(self, response: urllib3.BaseHTTPResponse) -> None:
+        header = response.headers.get("WWW-Authenticate", "")
+        scheme, _, params = header.partition(" ")
+        if self.credentials is None and scheme.lower() == "basic":
+            return
+        self.scheme = scheme.lower()
+        self.challenge = dict(_CHALLENGE.findall(params))
+
+    def _authorize(self, repository: str) -> str:
+        basic = ""
+        if self.credentials is not None:
+            pair = f"{self.credentials.username}:{self.credentials.password}".encode()
+            basic = "Basic " + base64.b64encode(pair).decode()
+        if self.scheme != "bearer":
+            return basic
+        query = {"service": self.challenge.get("service", "")}
+        if repository:
+            query["scope"] = f"repository:{repository}:pull,push"
+        url = f"{self.challenge.get('realm', '')}?{urlencode(query)}"
+        response = self._call("GET", url, None, {"Authorization": basic} if basic else {})
+        if response.status != 200:
+            raise self._refused(repository)
+        answer = json.loads(response.data or b"{}")
+        if not isinstance(answer, dict):
+            raise self._refused(repository)
+        token = answer.get("token") or answer.get("access_token")
+        if not token:
+            raise self._refused(repository)
+        return f"Bearer {token}"
+
+    def _refused(self, repository: str) -> RegistryPushError:
+        what = f" for {repository}" if repository else ""
+        if self.credentials is None:
+            return RegistryPushError(
+                f"{self.target.base_url} asks for a login{what}: set {USERNAME_VARIABLE} "
+                f"and {PASSWORD_VARIABLE}"
+            )
+        return RegistryPushError(
+            f"{self.target.base_url} refused the credentials of {self.credentials.username!r}"
+            f"{what} (from {USERNAME_VARIABLE} and {PASSWORD_VARIABLE})"
+        )
+
+    def _untrusted(self, error: Exception) -> RegistryPushError:
+        return RegistryPushError(
+            f"{self.target.base_url}: the registry's TLS certificate is not trusted ({error}); "
+            "pass --ca-file with the CA that signed it"
+        )
+
+    def _expect(
+        self, response: urllib3.BaseHTTPResponse, statuses: tuple[int, ...], what: str
+    ) -> None:
+        if response.status not in statuses:
+            text = response.data[:300].decode("utf-8", "replace").strip()
+            raise RegistryPushError(
+                f"{self.target.base_url}: {what} failed: HTTP {response.status} {text}"
+            )
+
+    def _location(self, base: str, response: urllib3.BaseHTTPResponse) -> str:
+        location = response.headers.get("Location", "")
+        if not location:
+            raise RegistryPushError(f"{self.target.base_url}: an upload answer without Location")
+        return urljoin(base, location)
+
+    def _repository(self, location: str) -> str:
+        path = urlsplit(location).path.removeprefix("/v2/")
+        return path.partition("/blobs/uploads/")[0]

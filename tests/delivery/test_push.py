@@ -1,0 +1,184 @@
+"""Pushing an OCI layout into a real registry (docker-registry, TLS, htpasswd) and a Git bundle
+into a real Git server, then reading back what arrived."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import itertools
+import json
+from pathlib import Path
+
+import pytest
+import urllib3
+
+from stackyard.delivery.registry import PushReport, push_layout
+from stackyard.delivery.registry_client import (
+    Credentials,
+    RegistryPushError,
+    Target,
+    parse_target,
+)
+from tests.delivery.oci import Layout, build_layout
+from tests.registry import PASSWORD, USERNAME, Registry
+
+_prefixes = itertools.count()
+MANIFEST_ACCEPT = (
+    "application/vnd.oci.image.manifest.v1+json, application/vnd.oci.image.index.v1+json"
+)
+
+
+def _target(registry: Registry) -> Target:
+    return parse_target(f"{registry.host}/test{next(_prefixes)}")
+
+
+def _push(layout: Layout, registry: Registry, target: Target, **options: object) -> PushReport:
+    return push_layout(
+        layout.path,
+        target,
+        credentials=Credentials(USERNAME, PASSWORD),
+        ca_file=registry.ca_file,
+        **options,  # type: ignore[arg-type]
+    )
+
+
+def _get(registry: Registry, path: str, accept: str = "*/*") -> urllib3.BaseHTTPResponse:
+    pool = urllib3.PoolManager(ca_certs=str(registry.ca_file))
+    auth = base64.b64encode(f"{USERNAME}:{PASSWORD}".encode()).decode()
+    headers = {"Authorization": f"Basic {auth}", "Accept": accept}
+    return pool.request("GET", f"https://{registry.host}/v2/{path}", headers=headers)
+
+
+def _pull_back(registry: Registry, repository: str, reference: str) -> dict[str, bytes]:
+    """Every manifest and blob under ``repository:reference``, by the digest of its bytes."""
+    found: dict[str, bytes] = {}
+    response = _get(registry, f"{repository}/manifests/{reference}", MANIFEST_ACCEPT)
+    assert response.status == 200, response.data
+    pending = [response.data]
+    while pending:
+        data = pending.pop()
+        found["sha256:" + hashlib.sha256(data).hexdigest()] = data
+        document = json.loads(data)
+        for child in document.get("manifests", []):
+            got = _get(registry, f"{repository}/manifests/{child['digest']}", MANIFEST_ACCEPT)
+            pending.append(got.data)
+        for blob in [document.get("config"), *document.get("layers", [])]:
+            if blob:
+                got = _get(registry, f"{repository}/blobs/{blob['digest']}")
+                found["sha256:" + hashlib.sha256(got.data).hexdigest()] = got.data
+    return found
+
+
+def test_a_pushed_layout_pulls_back_byte_for_byte(registry: Registry, tmp_path: Path) -> None:
+    layout = build_layout(tmp_path / "layout")
+    target = _target(registry)
+    report = _push(layout, registry, target)
+    pulled = {
+        **_pull_back(registry, f"{target.prefix}/example/app", "1.0"),
+        **_pull_back(registry, f"{target.prefix}/example/web", "2.1"),
+    }
+    assert set(pulled) == set(layout.blobs)
+    for digest, data in pulled.items():
+        assert data == layout.blob_path(digest).read_bytes()
+    assert report.blobs_skipped == 0
+    # app: config, base, app; web: two configs, base once, two layers (base pushed to both)
+    assert report.blobs_pushed == 3 + 5
+    assert report.manifests_pushed == 4
+
+
+def test_a_repush_moves_no_blobs(registry: Registry, tmp_path: Path) -> None:
+    layout = build_layout(tmp_path / "layout")
+    target = _target(registry)
+    first = _push(layout, registry, target)
+    again = _push(layout, registry, target)
+    assert again.blobs_pushed == 0 and again.bytes_pushed == 0
+    assert again.blobs_skipped == first.blobs_pushed
+    assert again.manifests_pushed == 0 and again.manifests_skipped == first.manifests_pushed
+
+
+def test_an_interrupted_push_resumes_with_only_the_rest(registry: Registry, tmp_path: Path) -> None:
+    layout = build_layout(tmp_path / "layout")
+    target = _target(registry)
+
+    class PushKilledError(Exception):
+        pass
+
+    def stop_after_four(step: str, done: int, total: int | None) -> None:
+        if done == 4:
+            raise PushKilledError
+
+    with pytest.raises(PushKilledError):
+        _push(layout, registry, target, progress=stop_after_four)
+    resumed = _push(layout, registry, target)
+    assert resumed.blobs_skipped == 4
+    assert resumed.blobs_pushed == 8 - 4
+    assert _pull_back(registry, f"{target.prefix}/example/web", "2.1")
+
+
+def test_large_blobs_go_up_in_chunks(registry: Registry, tmp_path: Path) -> None:
+    layout = build_layout(tmp_path / "layout", big_layer_bytes=3 * 1024 * 1024 + 17)
+    target = _target(registry)
+    report = _push(layout, registry, target, chunk_bytes=1024 * 1024)
+    pulled = _pull_back(registry, f"{target.prefix}/example/app", "1.0")
+    big = max(layout.blobs, key=layout.blobs.__getitem__)
+    assert pulled[big] == layout.blob_path(big).read_bytes()
+    assert report.bytes_pushed > 3 * 1024 * 1024
+
+
+def test_a_corrupt_blob_is_refused_before_anything_is_sent(
+    registry: Registry, tmp_path: Path
+) -> None:
+    layout = build_layout(tmp_path / "layout")
+    target = _target(registry)
+    victim = next(d for d, size in layout.blobs.items() if size > 1000)
+    data = bytearray(layout.blob_path(victim).read_bytes())
+    data[-600] ^= 0xFF
+    layout.blob_path(victim).write_bytes(bytes(data))
+    with pytest.raises(RegistryPushError, match=f"blob {victim} is corrupt"):
+        _push(layout, registry, target)
+    catalog = json.loads(_get(registry, "_catalog?n=1000").data)["repositories"]
+    assert not [name for name in catalog if name.startswith(target.prefix + "/")]
+
+
+def test_wrong_credentials_are_refused_by_name(registry: Registry, tmp_path: Path) -> None:
+    layout = build_layout(tmp_path / "layout")
+    with pytest.raises(RegistryPushError, match="refused the credentials of 'pusher'"):
+        push_layout(
+            layout.path,
+            _target(registry),
+            credentials=Credentials(USERNAME, "wrong"),
+            ca_file=registry.ca_file,
+        )
+
+
+def test_missing_credentials_name_the_variables(registry: Registry, tmp_path: Path) -> None:
+    layout = build_layout(tmp_path / "layout")
+    with pytest.raises(RegistryPushError, match="STACKYARD_REGISTRY_USERNAME"):
+        push_layout(layout.path, _target(registry), ca_file=registry.ca_file)
+
+
+@pytest.mark.parametrize("trusted", ["system", "other"])
+def test_an_untrusted_certificate_asks_for_the_ca(
+    registry: Registry, tmp_path: Path, trusted: str
+) -> None:
+    layout = build_layout(tmp_path / "layout")
+    ca_file = registry.other_ca_file if trusted == "other" else None
+    with pytest.raises(RegistryPushError, match=r"not trusted.*--ca-file"):
+        push_layout(
+            layout.path,
+            _target(registry),
+            credentials=Credentials(USERNAME, PASSWORD),
+            ca_file=ca_file,
+        )
+
+
+@pytest.mark.parametrize(
+    ("text", "base", "prefix"),
+    [
+        ("registry.corp:5000", "https://registry.corp:5000", ""),
+        ("registry.corp/mirror/team/", "https://registry.corp", "mirror/team"),
+        ("http://127.0.0.1:5000/x", "http://127.0.0.1:5000", "x"),
+    ],
+)
+def test_registry_targets_parse(text: str, base: str, prefix: str) -> None:
+    assert parse_target(text) == Target(base, prefix)
