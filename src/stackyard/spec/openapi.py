@@ -20,7 +20,6 @@ file and line or the validator's message, so the user knows which API and what t
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -29,6 +28,7 @@ from typing import Any
 
 from stackyard.errors import InputError, Problem
 from stackyard.spec.model import Platform
+from stackyard.spec.specfiles import RefusedFileError, beside_spec
 from stackyard.spec.text import shown
 from stackyard.yamlio import LocatedDocument, load_yaml_text, read_text_file
 
@@ -78,57 +78,40 @@ def read_openapi_documents(
         at = ("apis", index, "openapi")
         try:
             documents[api.name] = _read(api.name, api.openapi, folder)
-        except _RefusedError as e:
+        except RefusedFileError as e:
             problems.append(Problem(document.locate(at), f"apis[{index}].openapi", str(e), e.hint))
     return documents, problems
 
 
-class _RefusedError(Exception):
-    def __init__(self, message: str, hint: str = "") -> None:
-        super().__init__(message)
-        self.hint = hint
-
-
 def _read(api: str, relative: str, folder: Path | None) -> OpenApiDocument:
-    if folder is None:
-        raise _RefusedError(
-            f"{relative}: an OpenAPI document is read relative to the spec file's folder, "
-            "and this spec was not read from a file"
-        )
-    root = os.path.realpath(folder)
-    real = os.path.realpath(folder / relative)
-    if os.path.commonpath([root, real]) != root:
-        raise _RefusedError(
-            f"{relative} resolves to {real}, outside the spec's folder {root}",
-            "keep OpenAPI documents in the platform repository beside the spec",
-        )
+    real = beside_spec(relative, folder, "an OpenAPI document")
     try:
         text = read_text_file(Path(real), max_bytes=MAX_OPENAPI_BYTES, what="the OpenAPI document")
         data = load_yaml_text(text, relative).data
     except InputError as e:
-        raise _RefusedError(f"{relative}: {_first(e)}") from e
+        raise RefusedFileError(f"{relative}: {_first(e)}") from e
     if not isinstance(data, Mapping) or not isinstance(data.get("openapi"), str):
-        raise _RefusedError(
+        raise RefusedFileError(
             f"{relative} is not an OpenAPI 3 document: it has no 'openapi' version field",
             'start it with openapi: "3.1.0"',
         )
     version = str(data["openapi"])
     validator = openapi_validators().get(".".join(version.split(".")[:2]))
     if validator is None:
-        raise _RefusedError(
+        raise RefusedFileError(
             f"{relative} is OpenAPI {version!r}; only OpenAPI 3.0, 3.1 and 3.2 are read",
             "convert Swagger 2.0 documents with a converter such as swagger2openapi",
         )
     outside = next(_outside_references(data), None)
     if outside is not None:
-        raise _RefusedError(
+        raise RefusedFileError(
             f"{relative}: $ref {outside!r} points outside the document",
             "only references inside the document (#/...) are followed; bundle the parts "
             "into one file",
         )
     errors = _validation_errors(validator, data)
     if errors:
-        raise _RefusedError(f"{relative} is not a valid OpenAPI {version} document: {errors}")
+        raise RefusedFileError(f"{relative} is not a valid OpenAPI {version} document: {errors}")
     return OpenApiDocument(api=api, path=relative, text=text, data=data)
 
 
