@@ -32,6 +32,7 @@ from stackyard.app.assessment import (
     format_report,
     write_report,
 )
+from stackyard.app.charts import ChartPullResult, parse_repository_map, pull_charts_for
 from stackyard.app.diffing import ManifestDiffResult, SpecDiffResult, diff
 from stackyard.app.directories import DirectoryCheckResult, check_directories
 from stackyard.app.drills import (
@@ -91,6 +92,7 @@ __all__ = [
     "AssessResult",
     "Assessment",
     "CatalogListing",
+    "ChartPullResult",
     "ClusterExplanation",
     "ComparisonResult",
     "Describes",
@@ -139,10 +141,12 @@ __all__ = [
     "format_report",
     "init",
     "measured_recoveries",
+    "parse_repository_map",
     "plan",
     "plan_cluster_migration",
     "plan_without_errors",
     "platform_schema",
+    "pull_charts_for",
     "render",
     "schema_id",
     "simulate",

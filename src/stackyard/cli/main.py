@@ -20,6 +20,7 @@ from stackyard.cli import options
 from stackyard.cli.assessment_tables import REPORT_WIDTH
 from stackyard.cli.commands.assess import AssessOutput, assess_command
 from stackyard.cli.commands.catalog import catalog_command
+from stackyard.cli.commands.charts import charts_pull_command
 from stackyard.cli.commands.diff import diff_command
 from stackyard.cli.commands.dr import DrillOutput, drill_etcd_command, runbook_command
 from stackyard.cli.commands.identity import identity_check_command
@@ -371,6 +372,49 @@ def identity_check(
         password_file=password_file,
         timeout=timeout,
     )
+
+
+charts_app = typer.Typer(
+    name="charts",
+    help="Chart archives for an air-gapped install: pull them into a local chart store.",
+    no_args_is_help=True,
+    cls=Group,
+)
+app.add_typer(charts_app)
+
+
+@charts_app.command("pull", cls=Command)
+@exit_codes
+def charts_pull(
+    source: Annotated[
+        Path,
+        typer.Argument(
+            metavar="SPEC|RENDERED",
+            help="A platform spec, or a rendered GitOps tree.",
+            show_default=False,
+        ),
+    ],
+    directory: Annotated[
+        Path,
+        typer.Option(
+            "--directory",
+            "-d",
+            help="The chart store (validate --hydrate --charts DIR reads it).",
+            show_default=False,
+        ),
+    ],
+    repository_map: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--repository-map",
+            metavar="ORIGINAL=MIRROR",
+            help="Fetch the charts of repository ORIGINAL from MIRROR (repeatable).",
+        ),
+    ] = None,
+    output: OutputOption = OutputFormat.text,
+) -> int:
+    """Fetch every pinned chart the render needs, digest checked, into a local chart store."""
+    return charts_pull_command(source, directory, repository_map or [], output)
 
 
 dr_app = typer.Typer(

@@ -1,0 +1,52 @@
+"""``stackyard charts pull SPEC|RENDERED -d DIR [--repository-map ORIGINAL=MIRROR]``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.markup import escape
+
+from stackyard.app import (
+    ChartPullResult,
+    PlanRefusedError,
+    parse_repository_map,
+    pull_charts_for,
+)
+from stackyard.cli.output import OutputFormat, console, line_printer, notice, print_json
+from stackyard.cli.progress import progress_display
+from stackyard.cli.results import exit_status, refused
+from stackyard.wording import counted
+
+
+def charts_pull_command(
+    source: Path, directory: Path, repository_map: list[str], output: OutputFormat
+) -> int:
+    """Pull every chart ``source`` needs into ``directory``; print each chart's status."""
+    mapping = parse_repository_map(repository_map)
+    try:
+        with progress_display() as progress:
+            result = pull_charts_for(source, directory, mapping, progress)
+    except PlanRefusedError as refusal:
+        return refused(refusal, output)
+    if output is OutputFormat.json:
+        print_json(result.as_dict())
+    else:
+        _print_text(result)
+    notice(
+        f"{counted(result.count('pulled'), 'chart')} pulled, {result.count('present')} already "
+        f"in {result.directory}, {result.count('skipped')} skipped"
+    )
+    return exit_status(result)
+
+
+def _print_text(result: ChartPullResult) -> None:
+    say = line_printer(console())
+    for chart in result.charts:
+        digest = chart.digest or "-"
+        note = f" ({chart.note})" if chart.note else ""
+        say(
+            escape(
+                f"{chart.status:<8} {chart.ref.chart} {chart.ref.version}  {chart.source}  "
+                f"{digest}{note}"
+            )
+        )
