@@ -15,13 +15,14 @@ from pathlib import Path
 
 import pytest
 from click.testing import Result
+from jsonschema import Draft202012Validator
 from typer.testing import CliRunner
 
 from stackyard.cli.main import app
 from stackyard.delivery.charts import RECORD, ChartRef, charts_of_plan, charts_of_tree
 from stackyard.plan import make_plan
 from stackyard.spec import load_spec
-from tests.conftest import EXAMPLES
+from tests.conftest import EXAMPLES, ROOT
 from tests.helmrepo import HelmRepository, chart_archive, helm_repository
 
 SPEC = EXAMPLES / "community-poc.yaml"
@@ -297,3 +298,22 @@ def test_validate_hydrates_a_rendered_tree_from_the_pulled_store(
     text = json.dumps(report)
     assert "not in the charts directory" not in text
     assert "failed to render" not in text
+
+
+def test_the_json_output_matches_its_schema(
+    cli: Callable[..., Result], repository: HelmRepository, tmp_path: Path
+) -> None:
+    repository.publish([("cert-manager", "v1.21.1")])
+    tree = tree_with(tmp_path, repository.url)
+    (tree / "git.yaml").write_text(
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: lpp}\n"
+        "spec:\n  source: {repoURL: 'https://github.com/rancher/local-path-provisioner.git', "
+        "path: deploy/chart/local-path-provisioner, targetRevision: v0.0.37, helm: {}}\n",
+        encoding="utf-8",
+    )
+    result = cli("charts", "pull", str(tree), "-d", str(tmp_path / "store"), "-o", "json")
+    assert result.exit_code == 0, result.stderr
+    document = json.loads(result.stdout)
+    schema = json.loads((ROOT / "docs" / "schemas" / "charts-pull.v1.json").read_text())
+    Draft202012Validator(schema).validate(document)
+    assert sorted(c["status"] for c in document["charts"]) == ["pulled", "skipped"]

@@ -32,7 +32,12 @@ from stackyard.app.assessment import (
     format_report,
     write_report,
 )
-from stackyard.app.charts import ChartPullResult, parse_repository_map, pull_charts_for
+from stackyard.app.charts import (
+    ChartPullResult,
+    SourceKind,
+    parse_repository_map,
+    pull_charts_for,
+)
 from stackyard.app.diffing import ManifestDiffResult, SpecDiffResult, diff
 from stackyard.app.directories import DirectoryCheckResult, check_directories
 from stackyard.app.drills import (
@@ -121,6 +126,7 @@ __all__ = [
     "SimulateRequest",
     "SimulationModel",
     "SimulationResult",
+    "SourceKind",
     "SpecDiffResult",
     "Starter",
     "Topology",
