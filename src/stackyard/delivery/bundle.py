@@ -1,0 +1,499 @@
+"""Create a bundle: charts, images and the GitOps repository in one signed archive.
+
+A bundle is one uncompressed tar (its blobs are compressed already) whose members are,
+in order: ``bundle.json`` (the manifest), ``bundle.json.sig`` (an Ed25519 signature over
+the manifest's exact bytes), then a standard OCI image layout (``oci-layout``,
+``index.json``, ``blobs/sha256/<hex>``). Untarred, it is a layout that any OCI tool reads.
+
+What goes in, each as a top-level manifest of the layout:
+
+* every chart archive of a chart store (``*.tgz``) as Helm stores a chart in a registry
+  (config ``application/vnd.cncf.helm.config.v1+json``, one layer
+  ``application/vnd.cncf.helm.chart.content.v1.tar+gzip``), named ``charts/<name>:<version>``;
+* every image of the given OCI layouts, copied blob by blob with its digest checked;
+* the Git repository holding the rendered tree, as ``git bundle create --all``, one layer
+  of an artifact whose config records the commit it was made at.
+
+The manifest lists every artifact (reference, source, media type, digest, size,
+platforms) and every blob with the artifacts that use it. With a base bundle
+(``--since``), blobs already stored in the base are listed but not written, marked as
+living in the base, which is named by its manifest's digest.
+
+Policy: everything is read and hashed first; the free space is checked against the
+archive's exact size before a byte is written; the archive is written to a temporary
+name beside the target and renamed into place only when complete, so a failure leaves
+nothing behind.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import io
+import json
+import os
+import shutil
+import subprocess
+import tarfile
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+import yaml
+
+from stackyard import __version__
+from stackyard.delivery.layout import (
+    CHUNK,
+    INDEX_FILE,
+    LAYOUT_FILE,
+    LAYOUT_VERSION,
+    MANIFEST_MEDIA_TYPE,
+    MANIFEST_TYPES,
+    REF_NAME,
+    Descriptor,
+    HashingReader,
+    Layout,
+    LayoutError,
+    index_bytes,
+    json_bytes,
+    sha256_digest,
+)
+from stackyard.delivery.signing import load_private_key, sign
+from stackyard.errors import COMMAND_LINE, InputError, Location, Problem
+from stackyard.progress import Progress, no_progress
+from stackyard.versioning import schema_id
+
+MANIFEST_FILE = "bundle.json"
+SIGNATURE_FILE = "bundle.json.sig"
+
+CHART_CONFIG = "application/vnd.cncf.helm.config.v1+json"
+CHART_LAYER = "application/vnd.cncf.helm.chart.content.v1.tar+gzip"
+GIT_ARTIFACT = "application/vnd.stackyard.gitops.v1"
+GIT_CONFIG = "application/vnd.stackyard.gitops.config.v1+json"
+GIT_LAYER = "application/vnd.stackyard.gitops.bundle.v1"
+"""A ``git bundle`` file: every ref and object of the GitOps repository."""
+
+MAX_CHART_YAML = 1 << 20
+
+IN_BUNDLE = "bundle"
+IN_BASE = "base"
+
+
+class BundleError(InputError):
+    """A bundle that cannot be made or trusted: the one problem found, naming the artifact."""
+
+    def __init__(self, where: Path | str, field: str, message: str, hint: str = "") -> None:
+        """Keep the problem, located at the bundle (or input) file."""
+        super().__init__([Problem(Location(str(where)), field, message, hint)])
+
+
+@dataclass(frozen=True)
+class Artifact:
+    """One top-level manifest of the bundle: a chart, an image or the GitOps repository."""
+
+    kind: str
+    reference: str
+    source: str
+    manifest: Descriptor
+    platforms: tuple[str, ...] = ()
+
+    def as_dict(self) -> dict[str, Any]:
+        """The artifact's entry in the manifest."""
+        return {
+            "kind": self.kind,
+            "reference": self.reference,
+            "source": self.source,
+            "mediaType": self.manifest.media_type,
+            "digest": self.manifest.digest,
+            "size": self.manifest.size,
+            "platforms": list(self.platforms),
+        }
+
+
+@dataclass
+class _Blob:
+    descriptor: Descriptor
+    data: bytes | None = None
+    path: Path | None = None
+    used_by: list[str] = field(default_factory=list)
+
+    @contextmanager
+    def open(self) -> Iterator[IO[bytes]]:
+        if self.data is not None:
+            yield io.BytesIO(self.data)
+            return
+        assert self.path is not None
+        try:
+            stream = self.path.open("rb")
+        except OSError as e:
+            raise BundleError(self.path, self.descriptor.digest, f"cannot be read: {e}") from e
+        with stream:
+            yield stream
+
+
+@dataclass(frozen=True)
+class BundleRequest:
+    """What to pack: the rendered tree, where to write, the signing key and the sources."""
+
+    rendered: Path
+    target: Path
+    key: Path
+    charts: Path | None = None
+    images: tuple[Path, ...] = ()
+    since: Path | None = None
+
+
+@dataclass(frozen=True)
+class CreatedBundle:
+    """What :func:`create_bundle` wrote."""
+
+    path: Path
+    manifest_digest: str
+    artifacts: tuple[Artifact, ...]
+    blobs_written: int
+    blobs_in_base: int
+    size: int
+    base: str | None
+
+
+class _Collector:
+    """The blobs and artifacts gathered so far, each blob once."""
+
+    def __init__(self) -> None:
+        self.blobs: dict[str, _Blob] = {}
+        self.artifacts: list[Artifact] = []
+
+    def add(self, blob: _Blob, reference: str) -> None:
+        kept = self.blobs.setdefault(blob.descriptor.digest, blob)
+        if kept.descriptor.size != blob.descriptor.size:
+            raise BundleError(
+                str(blob.path or reference),
+                blob.descriptor.digest,
+                f"size {blob.descriptor.size} differs from {kept.descriptor.size} elsewhere",
+            )
+        if reference not in kept.used_by:
+            kept.used_by.append(reference)
+
+    def add_json(self, document: Any, media_type: str, reference: str) -> Descriptor:
+        data = json_bytes(document)
+        descriptor = Descriptor(media_type, sha256_digest(data), len(data))
+        self.add(_Blob(descriptor, data=data), reference)
+        return descriptor
+
+
+def create_bundle(request: BundleRequest, progress: Progress = no_progress) -> CreatedBundle:
+    """Pack the charts, images and GitOps repository into one signed bundle.
+
+    Raises:
+        InputError: a source that is unreadable or inconsistent, a rendered tree outside
+            Git, a key that is not Ed25519, too little free space: nothing is written.
+    """
+    key = load_private_key(request.key)
+    collected = _Collector()
+    if request.charts is not None:
+        _collect_charts(collected, request.charts)
+    for layout in request.images:
+        _collect_images(collected, layout)
+    with tempfile.TemporaryDirectory(prefix="stackyard-bundle-") as scratch:
+        _collect_repository(collected, request.rendered, Path(scratch))
+        base = _read_base(request.since) if request.since is not None else None
+        index = index_bytes([a.manifest for a in collected.artifacts])
+        in_base = set(base[1]) if base is not None else set()
+        manifest = json_bytes(_manifest(collected, index, base[0] if base else None, in_base))
+        members = [
+            (MANIFEST_FILE, _Blob(_plain(manifest), data=manifest)),
+            (SIGNATURE_FILE, _Blob(_plain(sig := sign(key, manifest)), data=sig)),
+            (LAYOUT_FILE, _Blob(_plain(lf := _layout_marker()), data=lf)),
+            (INDEX_FILE, _Blob(_plain(index), data=index)),
+        ]
+        written = [b for d, b in sorted(collected.blobs.items()) if d not in in_base]
+        members += [(f"blobs/sha256/{b.descriptor.hex}", b) for b in written]
+        size = _check_space(request.target, members)
+        _write_archive(request.target, members, progress)
+    return CreatedBundle(
+        path=request.target,
+        manifest_digest=sha256_digest(manifest),
+        artifacts=tuple(collected.artifacts),
+        blobs_written=len(written),
+        blobs_in_base=len(collected.blobs) - len(written),
+        size=size,
+        base=base[0] if base else None,
+    )
+
+
+def _plain(data: bytes) -> Descriptor:
+    return Descriptor("", sha256_digest(data), len(data))
+
+
+def _layout_marker() -> bytes:
+    return json_bytes({"imageLayoutVersion": LAYOUT_VERSION})
+
+
+def _manifest(
+    collected: _Collector, index: bytes, base: str | None, in_base: set[str]
+) -> dict[str, Any]:
+    return {
+        "schema": schema_id("bundle"),
+        "created": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "generator": f"stackyard {__version__}",
+        "index": {"digest": sha256_digest(index), "size": len(index)},
+        "base": {"manifestDigest": base} if base else None,
+        "artifacts": [a.as_dict() for a in collected.artifacts],
+        "blobs": [
+            {
+                "digest": digest,
+                "size": blob.descriptor.size,
+                "mediaType": blob.descriptor.media_type,
+                "in": IN_BASE if digest in in_base else IN_BUNDLE,
+                "artifacts": blob.used_by,
+            }
+            for digest, blob in sorted(collected.blobs.items())
+        ],
+    }
+
+
+def _collect_charts(collected: _Collector, store: Path) -> None:
+    if not store.is_dir():
+        raise BundleError(store, "--charts", "is not a folder of chart archives")
+    archives = sorted(store.glob("*.tgz"))
+    if not archives:
+        raise BundleError(store, "--charts", "holds no chart archive (*.tgz)")
+    for archive in archives:
+        metadata = _chart_metadata(archive)
+        reference = f"charts/{metadata['name']}:{metadata['version']}"
+        layer = _file_descriptor(archive, CHART_LAYER)
+        collected.add(_Blob(layer, path=archive), reference)
+        config = collected.add_json(metadata, CHART_CONFIG, reference)
+        manifest = collected.add_json(
+            {
+                "schemaVersion": 2,
+                "mediaType": MANIFEST_MEDIA_TYPE,
+                "config": config.as_dict(),
+                "layers": [layer.as_dict()],
+            },
+            MANIFEST_MEDIA_TYPE,
+            reference,
+        )
+        top = Descriptor(
+            manifest.media_type, manifest.digest, manifest.size, annotations={REF_NAME: reference}
+        )
+        collected.artifacts.append(Artifact("chart", reference, archive.name, top))
+
+
+def _chart_metadata(archive: Path) -> dict[str, Any]:
+    """The chart's ``Chart.yaml`` as the JSON Helm stores as the artifact's config."""
+    try:
+        with tarfile.open(archive, "r:gz") as tar:
+            for member in tar:
+                parts = member.name.split("/")
+                if len(parts) == 2 and parts[1] == "Chart.yaml" and member.isfile():
+                    if member.size > MAX_CHART_YAML:
+                        break
+                    stream = tar.extractfile(member)
+                    assert stream is not None
+                    metadata = yaml.safe_load(stream.read())
+                    break
+            else:
+                metadata = None
+    except (OSError, tarfile.TarError, EOFError, yaml.YAMLError) as e:
+        raise BundleError(archive, "", f"is not a readable chart archive: {e}") from e
+    if not isinstance(metadata, dict) or not metadata.get("name") or not metadata.get("version"):
+        raise BundleError(archive, "Chart.yaml", "has no chart name and version")
+    return {str(k): v for k, v in metadata.items()}
+
+
+def _file_descriptor(path: Path, media_type: str) -> Descriptor:
+    hasher = hashlib.sha256()
+    size = 0
+    try:
+        with path.open("rb") as stream:
+            while chunk := stream.read(CHUNK):
+                hasher.update(chunk)
+                size += len(chunk)
+    except OSError as e:
+        raise BundleError(path, "", f"cannot be read: {e.strerror}") from e
+    return Descriptor(media_type, "sha256:" + hasher.hexdigest(), size)
+
+
+def _collect_images(collected: _Collector, root: Path) -> None:
+    layout = Layout.open(root)
+    tops = layout.manifests()
+    if not tops:
+        raise BundleError(root / INDEX_FILE, "manifests", "names no image")
+    for top in tops:
+        reference = top.reference
+        if not reference:
+            raise BundleError(
+                root / INDEX_FILE,
+                top.digest,
+                f"names no image: it has no {REF_NAME} annotation",
+            )
+        platforms: list[str] = []
+        for descriptor in layout.walk(top):
+            collected.add(_Blob(descriptor, path=layout.blob_path(descriptor.digest)), reference)
+            platforms.extend(_platforms(layout, descriptor))
+        collected.artifacts.append(
+            Artifact(
+                "image",
+                reference,
+                f"{root.name}@{top.digest}",
+                top,
+                tuple(sorted(set(platforms))),
+            )
+        )
+
+
+def _platforms(layout: Layout, descriptor: Descriptor) -> list[str]:
+    """The platform an image manifest is for, read from its config."""
+    if descriptor.media_type not in MANIFEST_TYPES:
+        return []
+    config = layout.children(descriptor)[0]
+    try:
+        document = json.loads(layout.read_blob(config))
+    except ValueError:
+        return []
+    if not isinstance(document, dict) or "architecture" not in document:
+        return []  # an artifact (a chart, a signature), not an image
+    name = f"{document.get('os', 'linux')}/{document['architecture']}"
+    return [f"{name}/{document['variant']}" if document.get("variant") else name]
+
+
+def _collect_repository(collected: _Collector, rendered: Path, scratch: Path) -> None:
+    if not rendered.is_dir():
+        raise BundleError(rendered, "RENDERED", "is not a folder")
+    top = _git(rendered, "rev-parse", "--show-toplevel").decode().strip()
+    head = _git(rendered, "rev-parse", "HEAD").decode().strip()
+    bundle = scratch / "repository.bundle"
+    _git(rendered, "bundle", "create", "--quiet", str(bundle), "--all")
+    reference = f"gitops/{Path(top).name}:{head[:12]}"
+    layer = _file_descriptor(bundle, GIT_LAYER)
+    collected.add(_Blob(layer, path=bundle), reference)
+    config = collected.add_json({"head": head}, GIT_CONFIG, reference)
+    manifest = collected.add_json(
+        {
+            "schemaVersion": 2,
+            "mediaType": MANIFEST_MEDIA_TYPE,
+            "artifactType": GIT_ARTIFACT,
+            "config": config.as_dict(),
+            "layers": [layer.as_dict()],
+        },
+        MANIFEST_MEDIA_TYPE,
+        reference,
+    )
+    top_descriptor = Descriptor(
+        manifest.media_type,
+        manifest.digest,
+        manifest.size,
+        annotations={REF_NAME: reference},
+        artifact_type=GIT_ARTIFACT,
+    )
+    collected.artifacts.append(Artifact("repository", reference, str(rendered), top_descriptor))
+
+
+def _git(folder: Path, *args: str) -> bytes:
+    try:
+        result = subprocess.run(
+            ["git", "-C", str(folder), *args],
+            capture_output=True,
+            env={**os.environ, "LC_ALL": "C"},
+            check=False,
+        )
+    except OSError as e:
+        raise BundleError(folder, "RENDERED", f"cannot run git: {e.strerror or e}") from e
+    if result.returncode != 0:
+        cause = result.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise BundleError(
+            folder,
+            "RENDERED",
+            f"git {args[0]} failed: {cause[0] if cause else 'no message'}",
+            "the GitOps repository must be a Git repository with a commit; render with --commit",
+        )
+    return result.stdout
+
+
+def _read_base(path: Path) -> tuple[str, list[str]]:
+    """The base bundle's manifest digest and the blobs stored in it."""
+    try:
+        with tarfile.open(path, "r|") as tar:
+            member = tar.next()
+            if member is None or member.name != MANIFEST_FILE:
+                raise BundleError(path, "--since", f"does not begin with {MANIFEST_FILE}")
+            stream = tar.extractfile(member)
+            assert stream is not None
+            data = stream.read()
+    except (OSError, tarfile.TarError, EOFError) as e:
+        raise BundleError(path, "--since", f"is not a readable bundle: {e}") from e
+    try:
+        document = json.loads(data)
+        blobs = [b["digest"] for b in document["blobs"] if b["in"] == IN_BUNDLE]
+    except (ValueError, KeyError, TypeError) as e:
+        raise BundleError(path, "--since", f"has a malformed {MANIFEST_FILE}") from e
+    return sha256_digest(data), blobs
+
+
+def archive_size(members: list[tuple[str, _Blob]]) -> int:
+    """The exact size of the tar :func:`_write_archive` writes for these members."""
+    size = sum(512 + -(-blob.descriptor.size // 512) * 512 for _, blob in members)
+    size += 1024  # two zero blocks end the archive
+    return -(-size // tarfile.RECORDSIZE) * tarfile.RECORDSIZE
+
+
+def _check_space(target: Path, members: list[tuple[str, _Blob]]) -> int:
+    size = archive_size(members)
+    folder = target.absolute().parent
+    try:
+        free = shutil.disk_usage(folder).free
+    except OSError as e:
+        raise BundleError(folder, "BUNDLE", f"cannot be written: {e.strerror}") from e
+    if free < size:
+        raise BundleError(
+            target,
+            "BUNDLE",
+            f"needs {size} bytes but {folder} has {free} free; nothing was written",
+        )
+    return size
+
+
+def _write_archive(target: Path, members: list[tuple[str, _Blob]], progress: Progress) -> None:
+    total = sum(blob.descriptor.size for _, blob in members)
+    done = 0
+    partial = target.with_name(f".{target.name}.partial")
+    try:
+        with partial.open("wb") as raw:
+            with tarfile.open(fileobj=raw, mode="w", format=tarfile.USTAR_FORMAT) as tar:
+                for name, blob in members:
+                    info = tarfile.TarInfo(name)
+                    info.size = blob.descriptor.size
+                    info.mode = 0o644
+                    with blob.open() as source:
+                        reader = HashingReader(source)
+                        try:
+                            tar.addfile(info, reader)
+                        except OSError:
+                            reader.check(blob.descriptor, str(blob.path or name))
+                            raise
+                        reader.check(blob.descriptor, str(blob.path or name))
+                    done += info.size
+                    progress("writing the bundle", done, total)
+            raw.flush()
+            os.fsync(raw.fileno())
+        os.replace(partial, target)
+    except LayoutError as e:
+        raise BundleError(
+            e.problem.location.file,
+            e.problem.field,
+            e.problem.message + "; nothing was written",
+        ) from e
+    except OSError as e:
+        raise BundleError(target, "BUNDLE", f"cannot be written: {e.strerror or e}") from e
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def refuse_same_file(request: BundleRequest) -> None:
+    """Refuse a target that is also the base bundle (it would be replaced while read)."""
+    if request.since is not None and request.since.absolute() == request.target.absolute():
+        raise InputError([Problem(COMMAND_LINE, "--since", "names the bundle being written")])

@@ -1,0 +1,107 @@
+"""Small real OCI images, built as image layouts for the delivery tests.
+
+Each image has a few gzip-compressed tar layers made with ``tarfile``, a config whose
+``rootfs.diff_ids`` are the uncompressed layers' digests, and a manifest, as ``docker
+build`` or ``buildah`` would write them; a multi-platform image adds an image index. The
+layers' contents are chosen by the caller, so two images can share a layer (stored once)
+or differ by one.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import io
+import json
+import tarfile
+from pathlib import Path
+
+from stackyard.delivery.layout import (
+    INDEX_MEDIA_TYPE,
+    MANIFEST_MEDIA_TYPE,
+    REF_NAME,
+    Descriptor,
+    Layout,
+)
+
+LAYER_MEDIA_TYPE = "application/vnd.oci.image.layer.v1.tar+gzip"
+CONFIG_MEDIA_TYPE = "application/vnd.oci.image.config.v1+json"
+
+
+def layer(files: dict[str, bytes]) -> tuple[bytes, bytes]:
+    """A layer holding ``files``: (its gzip bytes, its uncompressed tar bytes)."""
+    raw = io.BytesIO()
+    with tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as tar:
+        for name, content in sorted(files.items()):
+            info = tarfile.TarInfo(name)
+            info.size = len(content)
+            info.mode = 0o644
+            tar.addfile(info, io.BytesIO(content))
+    plain = raw.getvalue()
+    return gzip.compress(plain, mtime=0), plain
+
+
+def add_image(
+    layout: Layout,
+    layers: list[dict[str, bytes]],
+    *,
+    architecture: str = "amd64",
+    os_name: str = "linux",
+) -> Descriptor:
+    """Store one single-platform image's blobs in ``layout``; return its manifest."""
+    descriptors = []
+    diff_ids = []
+    for files in layers:
+        compressed, plain = layer(files)
+        descriptors.append(layout.add_bytes(compressed, LAYER_MEDIA_TYPE))
+        diff_ids.append("sha256:" + hashlib.sha256(plain).hexdigest())
+    config = {
+        "architecture": architecture,
+        "os": os_name,
+        "config": {"Entrypoint": ["/bin/app"]},
+        "rootfs": {"type": "layers", "diff_ids": diff_ids},
+    }
+    config_descriptor = layout.add_bytes(json.dumps(config).encode(), CONFIG_MEDIA_TYPE)
+    manifest = {
+        "schemaVersion": 2,
+        "mediaType": MANIFEST_MEDIA_TYPE,
+        "config": config_descriptor.as_dict(),
+        "layers": [d.as_dict() for d in descriptors],
+    }
+    return layout.add_bytes(json.dumps(manifest).encode(), MANIFEST_MEDIA_TYPE)
+
+
+def image_layout(
+    root: Path,
+    reference: str,
+    layers: list[dict[str, bytes]],
+    *,
+    architectures: tuple[str, ...] = ("amd64",),
+) -> Layout:
+    """An OCI layout at ``root`` holding one image named ``reference``.
+
+    With several architectures the image is an index of one manifest per platform, each
+    with the given layers plus a layer naming its architecture.
+    """
+    layout = Layout.create(root)
+    if len(architectures) == 1:
+        manifest = add_image(layout, layers, architecture=architectures[0])
+        top = Descriptor(manifest.media_type, manifest.digest, manifest.size)
+    else:
+        children = []
+        for architecture in architectures:
+            own = [*layers, {"etc/arch": architecture.encode()}]
+            child = add_image(layout, own, architecture=architecture)
+            children.append(
+                Descriptor(
+                    child.media_type,
+                    child.digest,
+                    child.size,
+                    platform={"architecture": architecture, "os": "linux"},
+                ).as_dict()
+            )
+        index = {"schemaVersion": 2, "mediaType": INDEX_MEDIA_TYPE, "manifests": children}
+        top = layout.add_bytes(json.dumps(index).encode(), INDEX_MEDIA_TYPE)
+    named = Descriptor(top.media_type, top.digest, top.size, annotations={REF_NAME: reference})
+    layout.write_index([*layout.manifests(), named])
+    return layout
