@@ -32,6 +32,13 @@ from stackyard.app.assessment import (
     format_report,
     write_report,
 )
+from stackyard.app.bundles import (
+    BundleResult,
+    KeyPair,
+    check_bundle,
+    make_bundle,
+    make_signing_keys,
+)
 from stackyard.app.charts import (
     ChartPullResult,
     SourceKind,
@@ -96,6 +103,7 @@ __all__ = [
     "AssessRequest",
     "AssessResult",
     "Assessment",
+    "BundleResult",
     "CatalogListing",
     "ChartPullResult",
     "ClusterExplanation",
@@ -110,6 +118,7 @@ __all__ = [
     "FileState",
     "Finding",
     "Incident",
+    "KeyPair",
     "ManifestDiffResult",
     "MigrationFile",
     "MigrationResult",
@@ -136,6 +145,7 @@ __all__ = [
     "assess",
     "capped_jobs",
     "catalog",
+    "check_bundle",
     "check_directories",
     "check_record_options",
     "check_render",
@@ -146,6 +156,8 @@ __all__ = [
     "explain",
     "format_report",
     "init",
+    "make_bundle",
+    "make_signing_keys",
     "measured_recoveries",
     "parse_repository_map",
     "plan",

@@ -19,6 +19,11 @@ from stackyard.app import AssessRequest, Edition, Provider, SimulateRequest, Top
 from stackyard.cli import options
 from stackyard.cli.assessment_tables import REPORT_WIDTH
 from stackyard.cli.commands.assess import AssessOutput, assess_command
+from stackyard.cli.commands.bundle import (
+    bundle_create_command,
+    bundle_keygen_command,
+    bundle_verify_command,
+)
 from stackyard.cli.commands.catalog import catalog_command
 from stackyard.cli.commands.charts import charts_pull_command
 from stackyard.cli.commands.diff import diff_command
@@ -546,6 +551,116 @@ def dr_runbook(
 ) -> int:
     """Write a recovery runbook per cluster: exact commands and recovery times per scenario."""
     return runbook_command(spec, output, directory=directory, clusters=tuple(cluster or ()))
+
+
+bundle_app = typer.Typer(
+    name="bundle",
+    help="Air-gap bundles: the charts, images and GitOps repository in one signed archive.",
+    no_args_is_help=True,
+    cls=Group,
+)
+app.add_typer(bundle_app)
+BundleKeyOption = Annotated[
+    Path,
+    typer.Option(
+        "--key",
+        help="The Ed25519 private key (PEM) that signs the bundle, as bundle keygen writes it.",
+        show_default=False,
+    ),
+]
+
+
+@bundle_app.command("create", cls=Command)
+@exit_codes
+def bundle_create(
+    rendered: Annotated[
+        Path,
+        typer.Argument(
+            metavar="RENDERED",
+            help="The rendered GitOps repository (a Git work tree with a commit).",
+            show_default=False,
+        ),
+    ],
+    target: Annotated[
+        Path,
+        typer.Argument(
+            metavar="BUNDLE", help="The bundle file to write (a tar).", show_default=False
+        ),
+    ],
+    key: BundleKeyOption,
+    charts: Annotated[
+        Path | None,
+        typer.Option("--charts", help="A chart store: every *.tgz in it goes into the bundle."),
+    ] = None,
+    images: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--images",
+            help="An OCI image layout whose named images go into the bundle (repeatable).",
+        ),
+    ] = None,
+    since: Annotated[
+        Path | None,
+        typer.Option(
+            "--since",
+            help="An older bundle: write only the blobs it lacks (a differential bundle).",
+        ),
+    ] = None,
+    output: OutputOption = OutputFormat.text,
+) -> int:
+    """Pack the charts, images and GitOps repository into one signed bundle."""
+    return bundle_create_command(
+        rendered,
+        target,
+        output,
+        key=key,
+        charts=charts,
+        images=tuple(images or ()),
+        since=since,
+    )
+
+
+@bundle_app.command("verify", cls=Command)
+@exit_codes
+def bundle_verify(
+    bundle: Annotated[
+        Path, typer.Argument(metavar="BUNDLE", help="The bundle to check.", show_default=False)
+    ],
+    key: Annotated[
+        Path,
+        typer.Option(
+            "--key",
+            help="The Ed25519 public key (PEM) the bundle was signed with.",
+            show_default=False,
+        ),
+    ],
+    unpack: Annotated[
+        Path | None,
+        typer.Option(
+            "--unpack",
+            help="Also write the verified content out as an OCI image layout in this new folder.",
+        ),
+    ] = None,
+    output: OutputOption = OutputFormat.text,
+) -> int:
+    """Check the bundle's signature and every blob's digest and size; exit 2 at a mismatch."""
+    return bundle_verify_command(bundle, output, key=key, unpack=unpack)
+
+
+@bundle_app.command("keygen", cls=Command)
+@exit_codes
+def bundle_keygen(
+    private: Annotated[
+        Path,
+        typer.Argument(
+            metavar="KEY",
+            help="The private key file to write (mode 0600); the public key goes to KEY.pub.",
+            show_default=False,
+        ),
+    ],
+) -> int:
+    """Make an Ed25519 key pair to sign and verify bundles; no file is ever overwritten."""
+    return bundle_keygen_command(private)
 
 
 migrate_app = typer.Typer(

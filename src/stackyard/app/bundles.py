@@ -1,0 +1,125 @@
+"""``bundle create``, ``bundle verify`` and ``bundle keygen``: the air-gap bundle's use cases.
+
+A bundle (:mod:`stackyard.delivery.bundle`) carries the charts, the images and the GitOps
+repository across the gap in one signed archive. Creating one needs the rendered tree
+(in Git), an Ed25519 private key, and the sources: a chart store (``*.tgz``, as ``charts
+pull`` and ``helm pull`` write them) and OCI image layouts (as ``skopeo copy
+oci:DIR:REF`` writes them). Verifying needs only the bundle and the public key.
+
+Policy: every problem with a source, a key, the free space or the bundle itself is an
+:class:`InputError` (exit 2) naming the file and the artifact, and nothing is left half
+written; a bundle that verifies is a result that describes it (never a failure).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from stackyard.app.results import Describes
+from stackyard.delivery.bundle import Artifact, BundleRequest, create_bundle, refuse_same_file
+from stackyard.delivery.bundlecheck import verify_bundle
+from stackyard.delivery.signing import generate_keys
+from stackyard.errors import COMMAND_LINE, InputError, Problem
+from stackyard.progress import Progress, no_progress
+from stackyard.versioning import schema_id
+
+
+@dataclass(frozen=True)
+class BundleResult(Describes):
+    """A bundle written or verified: what it holds and what vouches for it."""
+
+    action: str
+    path: Path
+    manifest_digest: str
+    artifacts: tuple[dict[str, Any], ...]
+    blobs_stored: int
+    blobs_in_base: int
+    size: int
+    base: str | None
+    key_fingerprint: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        """The versioned JSON document (``bundle-result``)."""
+        return {
+            "schema": schema_id("bundle-result"),
+            "action": self.action,
+            "bundle": str(self.path),
+            "manifestDigest": self.manifest_digest,
+            "size": self.size,
+            "base": self.base,
+            "keyFingerprint": self.key_fingerprint,
+            "blobsStored": self.blobs_stored,
+            "blobsInBase": self.blobs_in_base,
+            "artifacts": list(self.artifacts),
+        }
+
+
+@dataclass(frozen=True)
+class KeyPair:
+    """Where a new key pair was written; the private key's content is never kept."""
+
+    private: Path
+    public: Path
+    fingerprint: str
+
+
+def make_bundle(
+    rendered: Path,
+    target: Path,
+    *,
+    key: Path,
+    charts: Path | None = None,
+    images: tuple[Path, ...] = (),
+    since: Path | None = None,
+    progress: Progress = no_progress,
+) -> BundleResult:
+    """Create a signed bundle of the rendered repository, the charts and the images."""
+    request = BundleRequest(rendered, target, key, charts, images, since)
+    refuse_same_file(request)
+    created = create_bundle(request, progress)
+    return BundleResult(
+        action="created",
+        path=created.path,
+        manifest_digest=created.manifest_digest,
+        artifacts=tuple(_entry(a) for a in created.artifacts),
+        blobs_stored=created.blobs_written,
+        blobs_in_base=created.blobs_in_base,
+        size=created.size,
+        base=created.base,
+    )
+
+
+def check_bundle(
+    bundle: Path,
+    *,
+    key: Path,
+    unpack: Path | None = None,
+    progress: Progress = no_progress,
+) -> BundleResult:
+    """Verify a bundle's signature and every blob; with ``unpack``, write it out as a layout."""
+    if unpack is not None and unpack.exists() and any(unpack.iterdir()):
+        raise InputError([Problem(COMMAND_LINE, "--unpack", f"{unpack} exists and is not empty")])
+    verified = verify_bundle(bundle, key, into=unpack, progress=progress)
+    return BundleResult(
+        action="verified",
+        path=verified.path,
+        manifest_digest=verified.manifest_digest,
+        artifacts=verified.artifacts,
+        blobs_stored=verified.blobs_checked,
+        blobs_in_base=verified.blobs_in_base,
+        size=verified.size,
+        base=verified.base,
+        key_fingerprint=verified.key_fingerprint,
+    )
+
+
+def make_signing_keys(private: Path) -> KeyPair:
+    """Write a new Ed25519 key pair: ``private`` (mode 0600) and ``private`` + ``.pub``."""
+    public = private.with_name(private.name + ".pub")
+    return KeyPair(private, public, generate_keys(private, public))
+
+
+def _entry(artifact: Artifact) -> dict[str, Any]:
+    return artifact.as_dict()

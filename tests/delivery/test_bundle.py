@@ -1,0 +1,355 @@
+"""Bundles: created from a rendered tree, a chart and small real images, then verified.
+
+Each fault a bundle can meet on its way across the gap is made for real on the archive
+(a manifest edited, a signature replaced, a blob's byte flipped, the file cut short, a
+disk too small) and must be caught with a message naming what is wrong.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import json
+import os
+import shutil
+import subprocess
+import tarfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import jsonschema
+import pytest
+from click.testing import Result
+from typer.testing import CliRunner
+
+from stackyard.app import check_bundle, make_bundle, make_signing_keys
+from stackyard.cli.main import app
+from stackyard.delivery.bundle import CHART_CONFIG, CHART_LAYER, GIT_LAYER
+from stackyard.delivery.layout import REF_NAME, Layout
+from stackyard.delivery.signing import load_private_key
+from stackyard.errors import InputError
+from tests.conftest import ROOT
+from tests.ociimages import image_layout
+
+SHARED = {"usr/lib/base.txt": b"a base layer every image shares\n" * 64}
+CHART_YAML = b"apiVersion: v2\nname: demo\nversion: 1.2.3\ndescription: a test chart\n"
+Cli = Callable[..., Result]
+
+
+def _git(folder: Path, *args: str) -> str:
+    result = subprocess.run(
+        ["git", "-C", str(folder), *args], capture_output=True, check=True, text=True
+    )
+    return result.stdout.strip()
+
+
+@pytest.fixture(scope="module")
+def sources(tmp_path_factory: pytest.TempPathFactory, rendered_poc: Path) -> Path:
+    """A committed GitOps repository, a chart store, two image layouts and a key pair."""
+    root = tmp_path_factory.mktemp("sources")
+    repo = root / "repo"
+    shutil.copytree(rendered_poc, repo)
+    _git(repo, "init", "-q", "-b", "main")
+    _git(repo, "add", "-A")
+    _git(repo, "-c", "user.name=t", "-c", "user.email=t@example.org", "commit", "-qm", "render")
+    charts = root / "charts"
+    charts.mkdir()
+    with tarfile.open(charts / "demo-1.2.3.tgz", "w:gz") as tar:
+        for name, data in {
+            "demo/Chart.yaml": CHART_YAML,
+            "demo/values.yaml": b"image: docker.io/library/app:1\n",
+        }.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    image_layout(
+        root / "app",
+        "docker.io/library/app:1",
+        [SHARED, {"bin/app": b"app v1\n"}],
+        architectures=("amd64", "arm64"),
+    )
+    image_layout(root / "tool", "quay.io/example/tool:2", [SHARED, {"bin/tool": b"tool\n"}])
+    make_signing_keys(root / "signing.key")
+    return root
+
+
+def _create(sources: Path, target: Path, *images: str, **options: Path) -> None:
+    make_bundle(
+        sources / "repo",
+        target,
+        key=sources / "signing.key",
+        charts=sources / "charts",
+        images=tuple(sources / name for name in images or ("app", "tool")),
+        **options,
+    )
+
+
+@pytest.fixture(scope="module")
+def bundle(sources: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    target = tmp_path_factory.mktemp("bundle") / "platform.tar"
+    _create(sources, target)
+    return target
+
+
+def _members(bundle: Path) -> dict[str, bytes]:
+    with tarfile.open(bundle) as tar:
+        return {m.name: tar.extractfile(m).read() for m in tar if m.isfile()}  # type: ignore[union-attr]
+
+
+def _rewrite(bundle: Path, target: Path, change: Callable[[str, bytes], bytes]) -> Path:
+    """A copy of ``bundle`` with each member's bytes passed through ``change``, in order."""
+    with tarfile.open(target, "w", format=tarfile.USTAR_FORMAT) as out:
+        for name, data in _members(bundle).items():
+            data = change(name, data)
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            out.addfile(info, io.BytesIO(data))
+    return target
+
+
+def _refusal(bundle: Path, key: Path) -> str:
+    with pytest.raises(InputError) as caught:
+        check_bundle(bundle, key=key)
+    return str(caught.value)
+
+
+def test_a_bundle_verifies_and_untars_to_an_oci_layout_of_every_artifact(
+    sources: Path, bundle: Path, tmp_path: Path
+) -> None:
+    result = check_bundle(bundle, key=sources / "signing.key.pub", unpack=tmp_path / "layout")
+    references = {a["reference"]: a for a in result.artifacts}
+    head = _git(sources / "repo", "rev-parse", "HEAD")
+    assert set(references) == {
+        "charts/demo:1.2.3",
+        "docker.io/library/app:1",
+        "quay.io/example/tool:2",
+        f"gitops/repo:{head[:12]}",
+    }
+    assert references["docker.io/library/app:1"]["platforms"] == ["linux/amd64", "linux/arm64"]
+    layout = Layout.open(tmp_path / "layout")
+    tops = {m.annotations[REF_NAME]: m for m in layout.manifests()}
+    assert set(tops) == set(references)
+    for top in tops.values():  # every blob reachable from the index is there, digest checked
+        for descriptor in layout.walk(top):
+            assert layout.has_blob(descriptor)
+    chart = layout.children(tops["charts/demo:1.2.3"])
+    assert [c.media_type for c in chart] == [CHART_CONFIG, CHART_LAYER]
+    assert json.loads(layout.read_blob(chart[0]))["name"] == "demo"
+    assert layout.read_blob(chart[1]) == (sources / "charts" / "demo-1.2.3.tgz").read_bytes()
+
+
+def test_the_git_bundle_clones_to_the_rendered_commit(
+    sources: Path, bundle: Path, tmp_path: Path
+) -> None:
+    check_bundle(bundle, key=sources / "signing.key.pub", unpack=tmp_path / "layout")
+    layout = Layout.open(tmp_path / "layout")
+    top = next(m for m in layout.manifests() if m.annotations[REF_NAME].startswith("gitops/"))
+    (git_layer,) = [d for d in layout.children(top) if d.media_type == GIT_LAYER]
+    clone = tmp_path / "clone"
+    subprocess.run(
+        ["git", "clone", "-q", str(layout.blob_path(git_layer.digest)), str(clone)], check=True
+    )
+    assert _git(clone, "rev-parse", "HEAD") == _git(sources / "repo", "rev-parse", "HEAD")
+    assert (clone / "README.md").read_bytes() == (sources / "repo" / "README.md").read_bytes()
+
+
+def test_the_manifest_matches_its_schema_and_a_shared_layer_is_stored_once(
+    bundle: Path,
+) -> None:
+    members = _members(bundle)
+    manifest = json.loads(members["bundle.json"])
+    schema = json.loads((ROOT / "docs" / "schemas" / "bundle.v1.json").read_text())
+    jsonschema.Draft202012Validator(schema).validate(manifest)
+    blobs = [name for name in members if name.startswith("blobs/")]
+    assert len(blobs) == len(set(blobs)) == len(manifest["blobs"])
+    shared = [b for b in manifest["blobs"] if len(b["artifacts"]) > 1]
+    # the shared base layer: in both images (and both platforms of one) yet stored once
+    assert any(
+        set(b["artifacts"]) == {"docker.io/library/app:1", "quay.io/example/tool:2"} for b in shared
+    )
+    for blob in manifest["blobs"]:
+        assert len(members["blobs/sha256/" + blob["digest"].split(":")[1]]) == blob["size"]
+
+
+def test_a_tampered_manifest_is_refused(sources: Path, bundle: Path, tmp_path: Path) -> None:
+    def grow_the_chart(name: str, data: bytes) -> bytes:
+        return data.replace(b'"charts/demo:1.2.3"', b'"charts/demo:9.9.9"')
+
+    tampered = _rewrite(bundle, tmp_path / "b.tar", grow_the_chart)
+    assert _members(tampered)["bundle.json"] != _members(bundle)["bundle.json"]
+    message = _refusal(tampered, sources / "signing.key.pub")
+    assert "bundle.json: the signature does not match the manifest" in message
+
+
+def test_a_tampered_signature_or_another_key_is_refused(
+    sources: Path, bundle: Path, tmp_path: Path
+) -> None:
+    other = make_signing_keys(tmp_path / "other.key")
+    message = _refusal(bundle, other.public)
+    assert "signed with another key" in message
+    forged = load_private_key(other.private)  # signs the very same manifest
+
+    def replace_signature(name: str, data: bytes) -> bytes:
+        if name != "bundle.json.sig":
+            return data
+        return base64.b64encode(forged.sign(_members(bundle)["bundle.json"])) + b"\n"
+
+    tampered = _rewrite(bundle, tmp_path / "b.tar", replace_signature)
+    assert "the signature does not match" in _refusal(tampered, sources / "signing.key.pub")
+
+
+def test_a_corrupted_blob_is_refused_naming_its_artifact(
+    sources: Path, bundle: Path, tmp_path: Path
+) -> None:
+    manifest = json.loads(_members(bundle)["bundle.json"])
+    (target,) = [
+        b
+        for b in manifest["blobs"]
+        if b["artifacts"] == ["quay.io/example/tool:2"] and "layer" in b["mediaType"]
+    ]
+    member = "blobs/sha256/" + target["digest"].split(":")[1]
+
+    def flip_a_byte(name: str, data: bytes) -> bytes:
+        if name != member:
+            return data
+        return data[:10] + bytes([data[10] ^ 1]) + data[11:]
+
+    corrupted = _rewrite(bundle, tmp_path / "b.tar", flip_a_byte)
+    message = _refusal(corrupted, sources / "signing.key.pub")
+    assert "quay.io/example/tool:2" in message
+    assert f"blob {target['digest']} does not match its digest" in message
+
+
+def test_a_truncated_archive_is_refused(sources: Path, bundle: Path, tmp_path: Path) -> None:
+    data = bundle.read_bytes()
+    for cut in (len(data) // 2, len(data) - 4096, 700):
+        truncated = tmp_path / f"cut-{cut}.tar"
+        truncated.write_bytes(data[:cut])
+        message = _refusal(truncated, sources / "signing.key.pub")
+        assert "truncated" in message, message
+
+
+def test_a_differential_bundle_holds_only_the_new_blobs(sources: Path, tmp_path: Path) -> None:
+    base = tmp_path / "base.tar"
+    _create(sources, base, "tool")
+    newer = tmp_path / "newer.tar"
+    _create(sources, newer, "tool", "app", since=base)
+    base_manifest = _members(base)["bundle.json"]
+    members = _members(newer)
+    manifest = json.loads(members["bundle.json"])
+    in_base = {b["digest"] for b in json.loads(base_manifest)["blobs"]}
+    stored = {"sha256:" + n.split("/")[-1] for n in members if n.startswith("blobs/")}
+    assert stored == {b["digest"] for b in manifest["blobs"]} - in_base
+    assert {b["digest"] for b in manifest["blobs"] if b["in"] == "base"} == in_base
+    assert all(
+        "docker.io/library/app:1" in manifest_blob["artifacts"]
+        for manifest_blob in manifest["blobs"]
+        if manifest_blob["in"] == "bundle"
+    )
+    result = check_bundle(newer, key=sources / "signing.key.pub")
+    assert result.base == "sha256:" + hashlib.sha256(base_manifest).hexdigest()
+    assert result.blobs_stored == len(stored)
+    assert result.blobs_in_base == len(in_base)
+
+
+@pytest.fixture
+def tiny_disk(tmp_path: Path) -> Iterator[Path]:
+    """A 1 MiB tmpfs: a real filesystem with too little room for the bundle."""
+    mount = tmp_path / "tiny"
+    mount.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mount)], capture_output=True
+    )
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.decode().strip()}")
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", str(mount)], check=True)
+
+
+def test_a_bundle_too_large_for_the_disk_is_refused_before_writing(
+    sources: Path, tmp_path: Path, tiny_disk: Path
+) -> None:
+    image_layout(tmp_path / "big", "docker.io/library/big:1", [{"blob": os.urandom(2 << 20)}])
+    with pytest.raises(InputError) as caught:
+        make_bundle(
+            sources / "repo",
+            tiny_disk / "platform.tar",
+            key=sources / "signing.key",
+            images=(tmp_path / "big",),
+        )
+    assert "nothing was written" in str(caught.value)
+    assert "free" in str(caught.value)
+    assert list(tiny_disk.iterdir()) == []
+
+
+@pytest.fixture
+def cli() -> Cli:
+    runner = CliRunner()
+    return lambda *args: runner.invoke(app, list(args), catch_exceptions=False)
+
+
+def test_cli_creates_and_verifies_with_json_results(
+    cli: Cli, sources: Path, tmp_path: Path
+) -> None:
+    target = tmp_path / "p.tar"
+    created = cli(
+        "bundle", "create", str(sources / "repo"), str(target),
+        "--key", str(sources / "signing.key"), "--charts", str(sources / "charts"),
+        "--images", str(sources / "app"), "--images", str(sources / "tool"), "-o", "json",
+    )  # fmt: skip
+    assert created.exit_code == 0, created.stderr
+    schema = json.loads((ROOT / "docs" / "schemas" / "bundle-result.v1.json").read_text())
+    document = json.loads(created.stdout)
+    jsonschema.Draft202012Validator(schema).validate(document)
+    assert document["action"] == "created" and len(document["artifacts"]) == 4
+    verified = cli("bundle", "verify", str(target), "--key", str(sources / "signing.key.pub"))
+    assert verified.exit_code == 0, verified.stderr
+    assert "docker.io/library/app:1 (linux/amd64, linux/arm64)" in verified.stdout
+    as_json = cli(
+        "bundle", "verify", str(target), "--key", str(sources / "signing.key.pub"), "-o", "json"
+    )
+    verified_document = json.loads(as_json.stdout)
+    jsonschema.Draft202012Validator(schema).validate(verified_document)
+    assert verified_document["manifestDigest"] == document["manifestDigest"]
+
+
+def test_cli_exits_2_for_a_corrupt_bundle(
+    cli: Cli, sources: Path, bundle: Path, tmp_path: Path
+) -> None:
+    cut = tmp_path / "cut.tar"
+    cut.write_bytes(bundle.read_bytes()[:-8192])
+    result = cli("bundle", "verify", str(cut), "--key", str(sources / "signing.key.pub"))
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"error: {cut}: ")
+    assert "Traceback" not in result.stderr
+
+
+def test_keygen_never_prints_or_overwrites_a_private_key(cli: Cli, tmp_path: Path) -> None:
+    key = tmp_path / "k"
+    made = cli("bundle", "keygen", str(key))
+    assert made.exit_code == 0, made.stderr
+    assert "PRIVATE KEY" in key.read_text() and (key.stat().st_mode & 0o777) == 0o600
+    secret = "".join(key.read_text().splitlines()[1:-1])
+    assert secret not in made.stdout + made.stderr
+    assert "fingerprint: sha256:" in made.stdout
+    before = key.read_bytes()
+    again = cli("bundle", "keygen", str(key))
+    assert again.exit_code == 2 and "never overwritten" in again.stderr
+    assert key.read_bytes() == before
+
+
+def test_a_rendered_tree_outside_git_is_refused(
+    cli: Cli, sources: Path, rendered_poc: Path, tmp_path: Path
+) -> None:
+    plain = tmp_path / "plain"
+    shutil.copytree(rendered_poc, plain)
+    result = cli(
+        "bundle", "create", str(plain), str(tmp_path / "b.tar"),
+        "--key", str(sources / "signing.key"),
+    )  # fmt: skip
+    assert result.exit_code == 2
+    assert "render with --commit" in result.stderr
+    assert not (tmp_path / "b.tar").exists()
