@@ -398,7 +398,15 @@ def _git(folder: Path, *args: str) -> bytes:
         result = subprocess.run(
             ["git", "-C", str(folder), *args],
             capture_output=True,
-            env={**os.environ, "LC_ALL": "C"},
+            # One pack thread makes the same repository give the same bundle bytes, so a
+            # differential bundle of an unchanged repository leaves its Git bundle in the base.
+            env={
+                **os.environ,
+                "LC_ALL": "C",
+                "GIT_CONFIG_COUNT": "1",
+                "GIT_CONFIG_KEY_0": "pack.threads",
+                "GIT_CONFIG_VALUE_0": "1",
+            },
             check=False,
         )
     except OSError as e:
