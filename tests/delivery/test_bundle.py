@@ -20,6 +20,7 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+import urllib3
 from click.testing import Result
 from typer.testing import CliRunner
 
@@ -27,10 +28,13 @@ from stackyard.app import check_bundle, make_bundle, make_signing_keys
 from stackyard.cli.main import app
 from stackyard.delivery.bundle import CHART_CONFIG, CHART_LAYER, GIT_LAYER
 from stackyard.delivery.layout import REF_NAME, Layout
+from stackyard.delivery.registry import push_layout
+from stackyard.delivery.registry_client import Credentials, parse_target
 from stackyard.delivery.signing import load_private_key
 from stackyard.errors import InputError
 from tests.conftest import ROOT
 from tests.ociimages import image_layout
+from tests.registry import PASSWORD, USERNAME, Registry
 
 SHARED = {"usr/lib/base.txt": b"a base layer every image shares\n" * 64}
 CHART_YAML = b"apiVersion: v2\nname: demo\nversion: 1.2.3\ndescription: a test chart\n"
@@ -353,3 +357,32 @@ def test_a_rendered_tree_outside_git_is_refused(
     assert result.exit_code == 2
     assert "render with --commit" in result.stderr
     assert not (tmp_path / "b.tar").exists()
+
+
+def test_an_unpacked_bundle_pushes_into_a_real_registry(
+    sources: Path, bundle: Path, registry: Registry, tmp_path: Path
+) -> None:
+    """The verified bundle is the layout the registry push reads: charts keep Helm's types."""
+    layout = tmp_path / "layout"
+    verified = check_bundle(bundle, key=sources / "signing.key.pub", unpack=layout)
+    target = parse_target(f"{registry.host}/airgap")
+    report = push_layout(
+        layout, target, credentials=Credentials(USERNAME, PASSWORD), ca_file=registry.ca_file
+    )
+    assert report.manifests_pushed == 4 + 2  # four artifacts, and the app's two platforms
+    pool = urllib3.PoolManager(ca_certs=str(registry.ca_file))
+    auth = base64.b64encode(f"{USERNAME}:{PASSWORD}".encode()).decode()
+    for artifact in verified.artifacts:
+        repository, _, tag = artifact["reference"].rpartition(":")
+        path = repository.removeprefix("docker.io/").removeprefix("quay.io/")
+        response = pool.request(
+            "GET",
+            f"https://{registry.host}/v2/airgap/{path}/manifests/{tag}",
+            headers={"Authorization": f"Basic {auth}", "Accept": artifact["mediaType"]},
+        )
+        assert response.status == 200, (artifact["reference"], response.data)
+        assert "sha256:" + hashlib.sha256(response.data).hexdigest() == artifact["digest"]
+        if artifact["kind"] == "chart":
+            document = json.loads(response.data)
+            assert document["config"]["mediaType"] == CHART_CONFIG
+            assert [layer["mediaType"] for layer in document["layers"]] == [CHART_LAYER]
