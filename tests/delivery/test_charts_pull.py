@@ -20,10 +20,12 @@ from typer.testing import CliRunner
 
 from stackyard.cli.main import app
 from stackyard.delivery.charts import RECORD, ChartRef, charts_of_plan, charts_of_tree
+from stackyard.delivery.registry_client import Credentials, RegistryClient, Target
 from stackyard.plan import make_plan
 from stackyard.spec import load_spec
 from tests.conftest import EXAMPLES, ROOT
 from tests.helmrepo import HelmRepository, chart_archive, helm_repository
+from tests.registry import PASSWORD, USERNAME, Registry
 
 SPEC = EXAMPLES / "community-poc.yaml"
 
@@ -317,3 +319,73 @@ def test_the_json_output_matches_its_schema(
     schema = json.loads((ROOT / "docs" / "schemas" / "charts-pull.v1.json").read_text())
     Draft202012Validator(schema).validate(document)
     assert sorted(c["status"] for c in document["charts"]) == ["pulled", "skipped"]
+
+
+def push_chart(registry: Registry, repository: str, tag: str, archive: bytes) -> str:
+    """Store ``archive`` as a Helm chart artifact ``repository:tag``, as ``helm push`` does."""
+    client = RegistryClient(
+        Target(f"https://{registry.host}", ""), Credentials(USERNAME, PASSWORD), registry.ca_file
+    )
+    config = json.dumps({"name": repository.rsplit("/", 1)[-1], "version": tag}).encode()
+    descriptors = []
+    for media_type, blob in (
+        ("application/vnd.cncf.helm.config.v1+json", config),
+        ("application/vnd.cncf.helm.chart.content.v1.tar+gzip", archive),
+    ):
+        digest = "sha256:" + hashlib.sha256(blob).hexdigest()
+        client.finish_upload(client.start_upload(repository), digest, blob)
+        descriptors.append({"mediaType": media_type, "digest": digest, "size": len(blob)})
+    manifest = {
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "config": descriptors[0],
+        "layers": descriptors[1:],
+    }
+    client.put_manifest(
+        repository, tag, "application/vnd.oci.image.manifest.v1+json", json.dumps(manifest).encode()
+    )
+    return descriptors[1]["digest"]
+
+
+def test_a_chart_is_pulled_from_an_oci_registry_with_a_login_and_a_private_ca(
+    cli: Callable[..., Result],
+    registry: Registry,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    archive = chart_archive("gateway-helm", "v1.9.0")
+    digest = push_chart(registry, "mirror/envoyproxy/gateway-helm", "v1.9.0", archive)
+    tree = tree_with(tmp_path, "oci://docker.io/envoyproxy", "gateway-helm", "v1.9.0")
+    store = tmp_path / "store"
+    pull = (
+        "charts",
+        "pull",
+        str(tree),
+        "-d",
+        str(store),
+        "-o",
+        "json",
+        "--repository-map",
+        f"oci://docker.io/envoyproxy=oci://{registry.host}/mirror/envoyproxy",
+    )
+
+    untrusted = cli(*pull)
+    assert untrusted.exit_code == 2
+    assert "not trusted" in untrusted.stderr
+
+    monkeypatch.setenv("STACKYARD_REGISTRY_USERNAME", USERNAME)
+    monkeypatch.setenv("STACKYARD_REGISTRY_PASSWORD", "wrong")
+    refused = cli(*pull, "--ca-file", str(registry.ca_file))
+    assert refused.exit_code == 2
+    assert "refused the credentials" in refused.stderr
+    assert not list(store.glob("*.tgz"))
+
+    monkeypatch.setenv("STACKYARD_REGISTRY_PASSWORD", PASSWORD)
+    result = cli(*pull, "--ca-file", str(registry.ca_file))
+    assert result.exit_code == 0, result.stderr
+    chart = json.loads(result.stdout)["charts"][0]
+    assert (chart["status"], chart["digest"]) == ("pulled", digest)
+    assert (store / "gateway-helm-v1.9.0.tgz").read_bytes() == archive
+
+    again = cli(*pull, "--ca-file", str(registry.ca_file))
+    assert json.loads(again.stdout)["charts"][0]["status"] == "present"

@@ -85,8 +85,13 @@ def pull_charts_for(
     directory: Path,
     repository_map: Mapping[str, str] | None = None,
     progress: Progress = no_progress,
+    ca_file: Path | None = None,
 ) -> ChartPullResult:
     """Pull every chart ``source`` (a spec file or a rendered tree) needs into ``directory``.
+
+    ``repository_map`` maps repositories to mirrors; ``ca_file`` is a CA bundle to trust.
+    An OCI registry that asks for a login gets the credentials of the environment
+    (``STACKYARD_REGISTRY_USERNAME``, ``STACKYARD_REGISTRY_PASSWORD``).
 
     Raises:
         YamlError, SpecError: the spec (or a file of the tree) cannot be read.
@@ -105,5 +110,5 @@ def pull_charts_for(
         raise InputError(
             [Problem(COMMAND_LINE, "SPEC", f"{source} is neither a spec nor a folder")]
         )
-    stored = pull_charts(refs, directory, repository_map, progress)
+    stored = pull_charts(refs, directory, repository_map, progress, ca_file)
     return ChartPullResult(source, kind, directory, tuple(stored))

@@ -416,10 +416,16 @@ def charts_pull(
             help="Fetch the charts of repository ORIGINAL from MIRROR (repeatable).",
         ),
     ] = None,
+    ca_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--ca-file", help="PEM CA bundle to trust for the repositories and registries."
+        ),
+    ] = None,
     output: OutputOption = OutputFormat.text,
 ) -> int:
     """Fetch every pinned chart the render needs, digest checked, into a local chart store."""
-    return charts_pull_command(source, directory, repository_map or [], output)
+    return charts_pull_command(source, directory, repository_map or [], output, ca_file)
 
 
 dr_app = typer.Typer(

@@ -134,11 +134,13 @@ def pull_charts(
     store: Path,
     repository_map: Mapping[str, str] | None = None,
     progress: Progress = no_progress,
+    ca_file: Path | None = None,
 ) -> list[StoredChart]:
     """Fetch every chart of ``refs`` into ``store`` that it does not hold already.
 
     ``repository_map`` maps a repository URL (without trailing slash) to the mirror to
-    fetch it from. ``progress`` hears "pulling charts" once per chart.
+    fetch it from. ``progress`` hears "pulling charts" once per chart. ``ca_file`` is a PEM
+    bundle to trust (an internal mirror's CA) instead of the system's.
 
     Raises:
         InputError: ``store`` cannot be made a folder or written.
@@ -151,7 +153,7 @@ def pull_charts(
     results: list[StoredChart] = []
     for done, ref in enumerate(charts):
         progress(PULLING, done, len(charts))
-        result = _pull_one(ref, store, mapping, record)
+        result = _pull_one(ref, store, mapping, record, ca_file)
         results.append(result)
         entry = {"path": result.path, "digest": result.digest, "source": result.source}
         if result.status != "skipped" and record.get(_key(ref)) != entry:
@@ -162,7 +164,11 @@ def pull_charts(
 
 
 def _pull_one(
-    ref: ChartRef, store: Path, mapping: Mapping[str, str], record: dict[str, dict[str, str]]
+    ref: ChartRef,
+    store: Path,
+    mapping: Mapping[str, str],
+    record: dict[str, dict[str, str]],
+    ca_file: Path | None,
 ) -> StoredChart:
     location = mirrored(ref, mapping)
     if ref.repo_url.endswith(".git") or (not ref.is_oci and not location.startswith("http")):
@@ -174,10 +180,10 @@ def _pull_one(
     kept = record.get(_key(ref))
     if kept and kept.get("path") == name and _digest_of(path) == kept.get("digest"):
         return StoredChart(ref, "present", name, kept["digest"], kept.get("source", location))
-    url, digest = locate(ref, location)
+    url, digest = locate(ref, location, ca_file)
     if _digest_of(path) == digest:
         return StoredChart(ref, "present", name, digest, url)
-    fetched = download(ref, url, digest)
+    fetched = download(ref, url, digest, ca_file)
     write_bytes(path, fetched.data, option="--directory")
     return StoredChart(ref, "pulled", name, fetched.digest, fetched.url)
 

@@ -3,9 +3,13 @@
 A Helm repository (``https://…``) publishes ``index.yaml``: per chart, its versions with
 the archive's ``urls`` (relative to the repository or absolute) and ``digest`` (the
 sha256 of the ``.tgz``). The archive is accepted only when its bytes have that digest.
-An OCI registry (``oci://host/path``) stores a chart as an artifact whose one layer of
-media type ``application/vnd.cncf.helm.chart.content.v1.tar+gzip`` is the archive; its
-manifest names the layer's digest, checked the same way. Either way the bytes must be a
+An OCI registry (``oci://host/path``) stores a chart as the artifact
+``host/path/<chart>:<version>`` whose one layer of media type
+``application/vnd.cncf.helm.chart.content.v1.tar+gzip`` is the archive; its manifest
+names the layer's digest, checked the same way. The registry is reached through the
+client the push uses (:mod:`stackyard.delivery.registry_client`): HTTPS, a login
+negotiated as the registry asks (basic or a bearer token) with the credentials of the
+environment, and an optional CA file. Either way the bytes must be a
 gzip'd tar holding ``<chart>/Chart.yaml`` of the chart asked for.
 
 Policy: every failure (no answer, an HTTP error, a chart or version the index lacks, a
@@ -18,14 +22,24 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
+import os
 import tarfile
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin
 
 import requests
+import urllib3
 import yaml
 
+from stackyard.delivery.registry_client import (
+    RegistryClient,
+    RegistryPushError,
+    Target,
+    credentials_from,
+)
 from stackyard.errors import StackyardError
 
 HELM_CHART_LAYER = "application/vnd.cncf.helm.chart.content.v1.tar+gzip"
@@ -72,14 +86,14 @@ def sha256_digest(data: bytes) -> str:
     return "sha256:" + hashlib.sha256(data).hexdigest()
 
 
-def index_digest(ref: ChartRef, location: str) -> tuple[str, str]:
+def index_digest(ref: ChartRef, location: str, ca_file: Path | None = None) -> tuple[str, str]:
     """The archive URL and ``sha256:<hex>`` digest ``index.yaml`` at ``location`` names.
 
     Raises:
         ChartSourceError: the index cannot be fetched or read, or lacks the chart or version.
     """
     index_url = location.rstrip("/") + "/index.yaml"
-    index = _parse_index(ref, index_url, _get(ref, index_url).content)
+    index = _parse_index(ref, index_url, _get(ref, index_url, ca_file).content)
     entries = (index.get("entries") or {}).get(ref.chart)
     if not isinstance(entries, list) or not entries:
         raise ChartSourceError(f"{ref}: the repository has no chart {ref.chart} ({index_url})")
@@ -100,81 +114,94 @@ def index_digest(ref: ChartRef, location: str) -> tuple[str, str]:
     )
 
 
-def locate(ref: ChartRef, location: str) -> tuple[str, str]:
+def locate(ref: ChartRef, location: str, ca_file: Path | None = None) -> tuple[str, str]:
     """Where ``ref``'s archive is and the ``sha256:<hex>`` digest its source names for it.
 
     ``location`` is the repository to ask (``ref.repo_url`` or a mirror of it): an OCI
     registry (``oci://…``) or a Helm repository. Only the index or the manifest is read.
+    ``ca_file`` is a PEM bundle to trust instead of the system's.
 
     Raises:
         ChartSourceError: the source cannot be reached or does not list the chart.
     """
     if location.startswith("oci://") or "://" not in location:
-        return _locate_in_oci(ref, location)
-    return index_digest(ref, location)
+        return _locate_in_oci(ref, location, ca_file)
+    return index_digest(ref, location, ca_file)
 
 
-def download(ref: ChartRef, url: str, digest: str) -> FetchedChart:
+def download(ref: ChartRef, url: str, digest: str, ca_file: Path | None = None) -> FetchedChart:
     """The archive at ``url`` (from :func:`locate`), refused unless it has ``digest``.
 
     Raises:
         ChartSourceError: it cannot be fetched, has another digest, or is no chart archive.
     """
     if url.startswith("oci://"):
-        registry = _registry()
-        target = url.removeprefix("oci://")
-        try:
-            response = registry.get_blob(registry.get_container(target), digest)
-        except _oci_errors() as e:
-            raise ChartSourceError(f"{ref}: cannot pull {url}: {_reason(e)}") from e
-        if response.status_code != 200:
-            raise ChartSourceError(f"{ref}: {url} answered HTTP {response.status_code}")
-        data = response.content
+        client, repository, _ = _oci(ref, url, ca_file)
+        blob = f"{client.target.base_url}/v2/{repository}/blobs/{digest}"
+        data = _oci_get(ref, url, client, blob, repository, {}).data
     else:
-        data = _get(ref, url).content
+        data = _get(ref, url, ca_file).content
     return FetchedChart(_checked(ref, url, data, digest), digest, url)
 
 
-def _locate_in_oci(ref: ChartRef, location: str) -> tuple[str, str]:
-    target = f"{location.removeprefix('oci://').rstrip('/')}/{ref.chart}:{ref.version}"
-    registry = _registry()
+def _locate_in_oci(ref: ChartRef, location: str, ca_file: Path | None) -> tuple[str, str]:
+    url = f"oci://{location.removeprefix('oci://').rstrip('/')}/{ref.chart}:{ref.version}"
+    client, repository, tag = _oci(ref, url, ca_file)
+    manifest_url = f"{client.target.base_url}/v2/{repository}/manifests/{tag}"
+    response = _oci_get(ref, url, client, manifest_url, repository, {"Accept": OCI_MANIFEST})
     try:
-        manifest = registry.get_manifest(
-            registry.get_container(target), allowed_media_type=[OCI_MANIFEST]
-        )
-    except _oci_errors() as e:
-        raise ChartSourceError(f"{ref}: cannot pull oci://{target}: {_reason(e)}") from e
+        manifest = json.loads(response.data)
+    except ValueError as e:
+        raise ChartSourceError(f"{ref}: {url} answered with no OCI manifest") from e
     layers = [
         layer
-        for layer in manifest.get("layers") or []
+        for layer in (manifest.get("layers") if isinstance(manifest, dict) else None) or []
         if isinstance(layer, dict) and layer.get("mediaType") == HELM_CHART_LAYER
     ]
     if len(layers) != 1 or not str(layers[0].get("digest", "")).startswith("sha256:"):
-        raise ChartSourceError(f"{ref}: oci://{target} is not a Helm chart artifact")
-    return f"oci://{target}", str(layers[0]["digest"])
+        raise ChartSourceError(f"{ref}: {url} is not a Helm chart artifact")
+    return url, str(layers[0]["digest"])
 
 
-def _oci_errors() -> tuple[type[Exception], ...]:
-    import oras.auth
-
-    return (requests.RequestException, ValueError, oras.auth.AuthenticationException)
-
-
-def _registry() -> Any:
-    """The oras registry client, without its minute of silent retries on a dead registry."""
-    import oras.provider
-
-    class Registry(oras.provider.Registry):  # type: ignore[misc]
-        def do_request(self, *args: Any, **kwargs: Any) -> Any:
-            # ``do_request`` sleeps and retries five times on any error; once is enough.
-            return oras.provider.Registry.do_request.__wrapped__(self, *args, **kwargs)
-
-    return Registry()
-
-
-def _get(ref: ChartRef, url: str) -> requests.Response:
+def _oci(ref: ChartRef, url: str, ca_file: Path | None) -> tuple[RegistryClient, str, str]:
+    """The registry client, repository and tag of ``oci://HOST[:PORT]/REPOSITORY:TAG``."""
+    reference = url.removeprefix("oci://")
+    name, _, tag = reference.rpartition(":")
+    host, _, repository = name.partition("/")
+    if not host or not repository or not tag or "/" in tag:
+        raise ChartSourceError(f"{ref}: {url} is not an OCI reference HOST/REPOSITORY:TAG")
     try:
-        response = requests.get(url, timeout=TIMEOUT_SECONDS, stream=True)
+        client = RegistryClient(
+            Target(f"https://{host}", ""), credentials_from(os.environ), ca_file
+        )
+    except RegistryPushError as e:
+        raise ChartSourceError(f"{ref}: {e}") from e
+    return client, repository, tag
+
+
+def _oci_get(
+    ref: ChartRef,
+    url: str,
+    client: RegistryClient,
+    address: str,
+    repository: str,
+    headers: dict[str, str],
+) -> urllib3.BaseHTTPResponse:
+    try:
+        response = client.request("GET", address, repository, headers=headers)
+    except RegistryPushError as e:
+        raise ChartSourceError(f"{ref}: cannot pull {url}: {e}") from e
+    except urllib3.exceptions.HTTPError as e:
+        raise ChartSourceError(f"{ref}: cannot pull {url}: {_reason(e)}") from e
+    if response.status != 200:
+        raise ChartSourceError(f"{ref}: {url} answered HTTP {response.status}")
+    return response
+
+
+def _get(ref: ChartRef, url: str, ca_file: Path | None) -> requests.Response:
+    verify: str | bool = str(ca_file) if ca_file else True
+    try:
+        response = requests.get(url, timeout=TIMEOUT_SECONDS, stream=True, verify=verify)
         if response.status_code != 200:
             raise ChartSourceError(f"{ref}: {url} answered HTTP {response.status_code}")
         chunks, size = [], 0

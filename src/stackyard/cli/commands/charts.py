@@ -19,13 +19,17 @@ from stackyard.wording import counted
 
 
 def charts_pull_command(
-    source: Path, directory: Path, repository_map: list[str], output: OutputFormat
+    source: Path,
+    directory: Path,
+    repository_map: list[str],
+    output: OutputFormat,
+    ca_file: Path | None = None,
 ) -> int:
     """Pull every chart ``source`` needs into ``directory``; print each chart's status."""
     mapping = parse_repository_map(repository_map)
     try:
         with progress_display() as progress:
-            result = pull_charts_for(source, directory, mapping, progress)
+            result = pull_charts_for(source, directory, mapping, progress, ca_file)
     except PlanRefusedError as refusal:
         return refused(refusal, output)
     if output is OutputFormat.json:
