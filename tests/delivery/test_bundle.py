@@ -386,3 +386,27 @@ def test_an_unpacked_bundle_pushes_into_a_real_registry(
             document = json.loads(response.data)
             assert document["config"]["mediaType"] == CHART_CONFIG
             assert [layer["mediaType"] for layer in document["layers"]] == [CHART_LAYER]
+
+
+def test_create_names_the_images_the_render_runs_that_the_bundle_lacks(
+    cli: Cli, sources: Path, tmp_path: Path
+) -> None:
+    # the community-poc render runs kubectl in its restore-check CronJobs and Velero's AWS
+    # plugin as an init container in its values; carry kubectl, under its short name
+    image_layout(tmp_path / "kubectl", "registry.k8s.io/kubectl:v1.35.0", [SHARED])
+    result = make_bundle(
+        sources / "repo",
+        tmp_path / "b.tar",
+        key=sources / "signing.key",
+        images=(tmp_path / "kubectl",),
+    )
+    assert result.missing_images == ("docker.io/velero/velero-plugin-for-aws:v1.13.1",)
+    created = cli(
+        "bundle", "create", str(sources / "repo"), str(tmp_path / "c.tar"),
+        "--key", str(sources / "signing.key"), "--images", str(sources / "tool"),
+    )  # fmt: skip
+    assert created.exit_code == 0, created.stderr
+    assert (
+        "warning: the rendered tree runs registry.k8s.io/kubectl:v1.35.0, which the bundle "
+        "does not carry" in created.stderr
+    )

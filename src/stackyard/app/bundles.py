@@ -39,6 +39,7 @@ class BundleResult(Describes):
     size: int
     base: str | None
     key_fingerprint: str | None = None
+    missing_images: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         """The versioned JSON document (``bundle-result``)."""
@@ -53,6 +54,7 @@ class BundleResult(Describes):
             "blobsStored": self.blobs_stored,
             "blobsInBase": self.blobs_in_base,
             "artifacts": list(self.artifacts),
+            "missingImages": list(self.missing_images),
         }
 
 
@@ -88,6 +90,7 @@ def make_bundle(
         blobs_in_base=created.blobs_in_base,
         size=created.size,
         base=created.base,
+        missing_images=created.missing_images,
     )
 
 

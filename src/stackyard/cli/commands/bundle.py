@@ -7,7 +7,7 @@ from pathlib import Path
 from rich.markup import escape
 
 from stackyard.app import BundleResult, check_bundle, make_bundle, make_signing_keys
-from stackyard.cli.output import OutputFormat, console, line_printer, notice, print_json
+from stackyard.cli.output import OutputFormat, console, line_printer, notice, print_json, warn
 from stackyard.cli.progress import progress_display
 from stackyard.cli.results import exit_status
 
@@ -54,6 +54,8 @@ def bundle_keygen_command(private: Path) -> int:
 
 
 def _print(result: BundleResult, output: OutputFormat) -> None:
+    for image in result.missing_images:
+        warn(f"warning: the rendered tree runs {image}, which the bundle does not carry")
     if output is OutputFormat.json:
         print_json(result.as_dict())
         return

@@ -1,0 +1,64 @@
+"""The container images a rendered tree names itself, so a bundle can say which it lacks.
+
+A rendered tree names images in two places a reader can see without running Helm: the
+static manifests (a CronJob's ``containers``) and the chart values Stackyard writes (an
+``initContainers`` list in ``values/``). Both are found the same way: every list under a
+``containers``, ``initContainers`` or ``ephemeralContainers`` key whose items have an
+``image`` string. Images a chart's own templates add appear only once the chart is
+hydrated with its values, which this module does not do.
+
+References are compared in their normal form (``nginx`` is
+``docker.io/library/nginx:latest``), as container runtimes resolve them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from stackyard.yamlio import load_yaml_documents, read_text_file
+
+CONTAINER_LISTS = frozenset({"containers", "initContainers", "ephemeralContainers"})
+DEFAULT_REGISTRY = "docker.io"
+
+
+def rendered_images(rendered: Path) -> tuple[str, ...]:
+    """Every image the tree's YAML files name in a container list, normalized and sorted.
+
+    Raises:
+        YamlError: a YAML file of the tree that cannot be read or parsed.
+    """
+    found: set[str] = set()
+    for path in sorted(rendered.rglob("*.y*ml")):
+        if ".git" in path.relative_to(rendered).parts or path.suffix not in {".yaml", ".yml"}:
+            continue
+        for document in load_yaml_documents(read_text_file(path), str(path)):
+            found.update(normalize(image) for image in _images(document.data))
+    return tuple(sorted(found))
+
+
+def normalize(reference: str) -> str:
+    """A reference as a runtime resolves it: registry host, ``library/`` and tag filled in."""
+    name, at, digest = reference.partition("@")
+    first, slash, rest = name.partition("/")
+    if not slash or not ("." in first or ":" in first or first == "localhost"):
+        first, rest = DEFAULT_REGISTRY, name
+    if first == DEFAULT_REGISTRY and "/" not in rest:
+        rest = f"library/{rest}"
+    if not at and ":" not in rest.rsplit("/", 1)[-1]:
+        rest = f"{rest}:latest"
+    return f"{first}/{rest}{at}{digest}"
+
+
+def _images(node: Any) -> Iterator[str]:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key in CONTAINER_LISTS and isinstance(value, list):
+                for item in value:
+                    if isinstance(item, dict) and isinstance(item.get("image"), str):
+                        yield item["image"]
+            yield from _images(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _images(item)
