@@ -9,12 +9,15 @@ from __future__ import annotations
 from collections import defaultdict
 
 from stackyard.catalog import Component
+from stackyard.catalog.model import HelmInstall
 from stackyard.plan import Plan
 from stackyard.progress import Progress, no_progress
+from stackyard.render.airgap import chart_repository, repository_secrets
 from stackyard.render.apicatalog import catalog_files
 from stackyard.render.bootstrap import ALL_BOOTSTRAP
 from stackyard.render.context import RenderContext
 from stackyard.render.gitops import (
+    BASE_WAVE,
     GATEWAY_API,
     app_project,
     base_application,
@@ -130,9 +133,16 @@ def render_plan(
                         path, cluster.name, node_file.backups, tree.files[path]
                     )
     repos = sorted(
-        {c.install.repoURL for c in running if c.install.method == "helm" and is_synced(c)}
+        {
+            chart_repository(context, c.install)
+            for c in running
+            if isinstance(c.install, HelmInstall) and is_synced(c)
+        }
     )
     tree.add_manifests("apps/project.yaml", [app_project(context, repos)], header)
+    repositories = repository_secrets(context, context.argocd_namespace, BASE_WAVE - 10)
+    if repositories:
+        tree.add_manifests("apps/repositories.yaml", repositories, header)
     tree.add_manifests("bootstrap/root-app.yaml", [root_application(context)], header)
     if plan.spec.platform.gitops.path in (".", ""):  # GitHub reads workflows at the root only
         tree.add_text(WORKFLOW_PATH, validation_workflow(header))
@@ -157,6 +167,8 @@ def render_metadata(plan: Plan, spec_digest: str = "") -> RenderMetadata:
         revision=platform.gitops.revision,
         path=platform.gitops.path,
         spec_digest=spec_digest,
+        airgap_registry=platform.airgap.registry if platform.airgap else "",
+        airgap_git=platform.airgap.git if platform.airgap else "",
     )
 
 

@@ -34,6 +34,7 @@ import json
 
 from stackyard.catalog import Component
 from stackyard.plan import ClusterPlan
+from stackyard.render.airgap import chart_source, git_url, gitops_url
 from stackyard.render.context import (
     IN_CLUSTER,
     LABEL_PREFIX,
@@ -80,7 +81,7 @@ def root_application(context: RenderContext) -> Manifest:
         "spec": {
             "project": "default",
             "source": {
-                "repoURL": gitops.repoURL,
+                "repoURL": gitops_url(context),
                 "targetRevision": gitops.revision,
                 "path": context.repo_path("apps"),
                 "directory": {"recurse": True},
@@ -116,7 +117,7 @@ def app_project(context: RenderContext, chart_repos: list[str]) -> Manifest:
         },
         "spec": {
             "description": f"Platform components of {context.platform.name}",
-            "sourceRepos": sorted({context.platform.gitops.repoURL, *chart_repos}),
+            "sourceRepos": sorted({gitops_url(context), *chart_repos}),
             "destinations": [{"server": "*", "namespace": "*"}],
             "clusterResourceWhitelist": [{"group": "*", "kind": "*"}],
         },
@@ -172,24 +173,20 @@ def component_application(
     install = component.install
     sources: list[Manifest] = []
     if install.method == "helm":
-        chart_source: Manifest = {"repoURL": install.repoURL, "targetRevision": install.version}
-        if install.repoURL.endswith(".git"):
-            chart_source["path"] = install.chart
-        else:
-            chart_source["chart"] = install.chart
-        chart_source["helm"] = {
+        chart = chart_source(context, install)
+        chart["helm"] = {
             "releaseName": component.name,
             "valueFiles": values_files(context, component.name, cluster),
             "ignoreMissingValueFiles": True,
         }
         sources += [
-            chart_source,
-            {"repoURL": gitops.repoURL, "targetRevision": gitops.revision, "ref": "values"},
+            chart,
+            {"repoURL": gitops_url(context), "targetRevision": gitops.revision, "ref": "values"},
         ]
     if has_manifests:
         sources.append(
             {
-                "repoURL": gitops.repoURL,
+                "repoURL": gitops_url(context),
                 "targetRevision": gitops.revision,
                 "path": context.repo_path("manifests", cluster.name, component.name),
                 "directory": {"recurse": True},
@@ -226,7 +223,7 @@ def base_application(context: RenderContext, cluster: ClusterPlan) -> Manifest:
         {
             "project": PROJECT,
             "source": {
-                "repoURL": gitops.repoURL,
+                "repoURL": gitops_url(context),
                 "targetRevision": gitops.revision,
                 "path": context.repo_path("manifests", cluster.name, "base"),
                 "directory": {"recurse": True},
@@ -251,7 +248,7 @@ def gateway_api_application(context: RenderContext, cluster: ClusterPlan) -> Man
         {
             "project": PROJECT,
             "source": {
-                "repoURL": GATEWAY_API_REPO,
+                "repoURL": git_url(context, GATEWAY_API_REPO),
                 "targetRevision": GATEWAY_API_VERSION,
                 "path": "config/crd/standard",
             },

@@ -20,6 +20,8 @@ METADATA_KEYS = {
     "revision": "revision",
     "path": "path",
     "specDigest": "spec_digest",
+    "airgapRegistry": "airgap_registry",
+    "airgapGit": "airgap_git",
 }
 """The marker's JSON key of each field."""
 
@@ -46,6 +48,10 @@ class RenderMetadata:
     revision: str = ""
     path: str = ""
     spec_digest: str = ""
+    airgap_registry: str = ""
+    """The internal OCI registry of an air-gapped render (``airgap.registry``); '' if none."""
+    airgap_git: str = ""
+    """The internal Git server of an air-gapped render (``airgap.git``); '' if none."""
     rendered_by: str = f"stackyard {__version__}"
 
     @property

@@ -10,8 +10,9 @@ from collections.abc import Callable, Mapping
 from importlib import resources
 from string import Template
 
-from stackyard.catalog.model import SecretNeeded
+from stackyard.catalog.model import HelmInstall, SecretNeeded
 from stackyard.plan import ClusterPlan
+from stackyard.render.airgap import airgap_section, chart_repository, gitops_url
 from stackyard.render.context import IN_CLUSTER, RenderContext
 from stackyard.render.manifests.backupalerts import readme_section
 from stackyard.render.manifests.kiali import queries_metrics_over_https
@@ -125,16 +126,28 @@ def readme(context: RenderContext, tree: RenderedTree) -> str:
         distribution=platform.kubernetes.distribution,
         version=platform.kubernetes.version,
         argocd_cluster=context.argocd_cluster.name,
-        argocd_repo=install.repoURL if install.method == "helm" else "",
+        argocd_chart=_argocd_chart(context),
         argocd_version=install.version if install.method == "helm" else "",
         namespace=context.argocd_namespace,
-        repo=platform.gitops.repoURL,
+        repo=gitops_url(context),
+        airgap=airgap_section(context),
         in_cluster=IN_CLUSTER,
         clusters="\n".join(rows),
         secrets="\n".join(secrets) or "| (none) | | | |",
         backups=readme_section(context),
         files=len(tree) + 2,  # this README and the render marker
     )
+
+
+def _argocd_chart(context: RenderContext) -> str:
+    """The ``helm install`` chart argument of Argo CD: its repository, or the internal OCI one."""
+    install = context.component("argo-cd").install
+    if not isinstance(install, HelmInstall):
+        return ""
+    repo = chart_repository(context, install)
+    if context.platform.airgap is not None:
+        return f"oci://{repo}/{install.chart}"
+    return f"{install.chart} --repo {repo}"
 
 
 # What the README says a credentials key holds, where its name does not say it.

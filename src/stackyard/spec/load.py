@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from stackyard.errors import SpecError
+from stackyard.spec.airgap import read_airgap_ca
 from stackyard.spec.coherence import coherence_problems
 from stackyard.spec.directorycas import DirectoryCa, read_directory_cas
 from stackyard.spec.model import Platform
@@ -37,6 +38,8 @@ class LoadedSpec:
     """Each API's OpenAPI document, read and checked, by API name."""
     directory_cas: Mapping[str, DirectoryCa] = field(default_factory=dict)
     """Each directory's CA certificates (``tls.caFile``), read and checked, by directory."""
+    airgap_ca: str | None = None
+    """The internal registry's and Git server's CA certificates (``airgap.caFile``)."""
 
     @property
     def source(self) -> str:
@@ -80,6 +83,13 @@ def validate_spec(document: LocatedDocument, folder: Path | None = None) -> Load
     problems = coherence_problems(platform, document)
     openapi, unreadable = read_openapi_documents(platform, document, folder)
     cas, bad_cas = read_directory_cas(platform, document, folder)
-    if problems or unreadable or bad_cas:
-        raise SpecError(problems + unreadable + bad_cas)
-    return LoadedSpec(platform=platform, document=document, openapi=openapi, directory_cas=cas)
+    airgap_ca, bad_airgap_ca = read_airgap_ca(platform.airgap, document, folder)
+    if problems or unreadable or bad_cas or bad_airgap_ca:
+        raise SpecError(problems + unreadable + bad_cas + bad_airgap_ca)
+    return LoadedSpec(
+        platform=platform,
+        document=document,
+        openapi=openapi,
+        directory_cas=cas,
+        airgap_ca=airgap_ca,
+    )

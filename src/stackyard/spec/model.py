@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator
 
+from stackyard.spec.airgap import Airgap
 from stackyard.spec.apis import Api
 from stackyard.spec.base import DNS_LABEL as _DNS_LABEL
 from stackyard.spec.base import SpecModel as _Spec
@@ -516,6 +517,11 @@ class Platform(_Spec):
         default=None,
         description="CIS hardening, encryption of Secrets at rest and the API audit log; "
         "without it the distribution's defaults apply.",
+    )
+    airgap: Airgap | None = Field(
+        default=None,
+        description="The internal OCI registry and Git server of a disconnected platform: "
+        "charts, images and the GitOps repository come from there, never the internet.",
     )
 
     @field_validator("domain")

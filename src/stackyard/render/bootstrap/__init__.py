@@ -8,8 +8,9 @@ tuple below.
 
 from stackyard.render.bootstrap.base import BootstrapBuilder, NodeFile
 from stackyard.render.bootstrap.kubeadm import kubeadm_files
+from stackyard.render.bootstrap.mirrors import mirror_files
 from stackyard.render.bootstrap.rke2 import rke2_files
 
-ALL_BOOTSTRAP: tuple[BootstrapBuilder, ...] = (rke2_files, kubeadm_files)
+ALL_BOOTSTRAP: tuple[BootstrapBuilder, ...] = (rke2_files, kubeadm_files, mirror_files)
 
 __all__ = ["ALL_BOOTSTRAP", "BootstrapBuilder", "NodeFile"]

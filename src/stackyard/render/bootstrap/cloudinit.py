@@ -32,6 +32,7 @@ from typing import Any
 from stackyard.plan import ClusterPlan
 from stackyard.render.bootstrap.base import NodeFile, header
 from stackyard.render.bootstrap.kubeadm_hardening import after_kubeadm, node_files
+from stackyard.render.bootstrap.mirrors import cloud_init_mirror_commands, cloud_init_mirror_files
 from stackyard.render.bootstrap.nodes import Node
 from stackyard.render.context import RenderContext
 from stackyard.render.yamlout import dump_documents, dump_yaml
@@ -115,6 +116,7 @@ def user_data(
         f"apt-mark hold {packages}",
         "containerd config default > /etc/containerd/config.toml",
         "sed -i 's/SystemdCgroup = false/SystemdCgroup = true/' /etc/containerd/config.toml",
+        *cloud_init_mirror_commands(context),
         "systemctl restart containerd",
         "systemctl enable kubelet",
         command,
@@ -158,6 +160,7 @@ def user_data(
                 "content": dump_documents(documents),
             },
             *node_files(context, cluster, node.control_plane),
+            *cloud_init_mirror_files(context, cluster),
         ],
         "runcmd": runcmd,
     }

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from stackyard.plan import ClusterPlan
 from stackyard.render.addresses import KEYCLOAK_REALM, oidc_issuer, public_host
+from stackyard.render.airgap import argocd_certificates
 from stackyard.render.apicatalog import ALLOWED_KINDS, catalog_location_url
 from stackyard.render.apis import realm_configmap_name, tenant_realms
 from stackyard.render.context import RenderContext
@@ -165,6 +166,9 @@ def _argo_cd(context: RenderContext, cluster: ClusterPlan) -> Values:
         # (https://argo-cd.readthedocs.io/en/stable/user-guide/diffing/).
         cm["resource.compareoptions"] = "ignoreAggregatedRoles: true\n"
     values: Values = {"global": {"domain": host}, "configs": {"cm": cm}}
+    certificates = argocd_certificates(context)
+    if certificates:  # the internal registry's and Git server's CA (air gap)
+        values["configs"]["tls"] = {"certificates": certificates}
     issuer = keycloak_issuer(context)
     if issuer is None:
         return values
