@@ -75,6 +75,34 @@ def chart_source(context: RenderContext, install: HelmInstall) -> Manifest:
     return {"repoURL": repo, "targetRevision": install.version, "chart": install.chart}
 
 
+def helm_controller_source(context: RenderContext, install: HelmInstall) -> Manifest:
+    """RKE2's ``HelmChart`` fields that fetch a chart from the internal registry (none without).
+
+    helm-controller pulls an ``oci://`` chart itself, with ``repoCA`` as the CA PEM
+    (https://docs.rke2.io/helm); ``repo`` is then not used, so it is dropped (None).
+    """
+    section = airgap(context)
+    if section is None:
+        return {}
+    fields: Manifest = {
+        "repo": None,
+        "chart": f"oci://{section.charts_repository}/{install.chart}",
+    }
+    if context.plan.spec.airgap_ca is not None:
+        fields["repoCA"] = context.plan.spec.airgap_ca
+    if section.plainHttp:
+        fields["plainHTTP"] = True
+    return fields
+
+
+def helm_chart_argument(context: RenderContext, install: HelmInstall) -> str:
+    """How ``helm install`` names the chart: ``NAME --repo URL``, or the internal OCI chart."""
+    section = airgap(context)
+    if section is not None:
+        return f"oci://{section.charts_repository}/{install.chart}"
+    return f"{install.chart} --repo {install.repoURL}"
+
+
 def chart_repository(context: RenderContext, install: HelmInstall) -> str:
     """The repository an Application pulls a chart from (the AppProject's sources)."""
     return str(chart_source(context, install)["repoURL"])

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from pathlib import PurePosixPath
 
+from stackyard.render.airgap import gitops_url
 from stackyard.render.apis import (
     CATALOG_FOLDER,
     ResolvedApi,
@@ -121,8 +122,9 @@ def catalog_location_url(context: RenderContext) -> str | None:
     if not resolved_apis(context):
         return None
     gitops = context.platform.gitops
-    if not gitops.repoURL.startswith("https://"):
+    repo_url = gitops_url(context)
+    if not repo_url.startswith("https://"):
         return None
-    web = gitops.repoURL.removesuffix("/").removesuffix(".git")
+    web = repo_url.removesuffix("/").removesuffix(".git")
     blob = "/-/blob/" if "gitlab" in web.split("/")[2] else "/blob/"
     return f"{web}{blob}{gitops.revision}/{context.repo_path(INDEX)}"

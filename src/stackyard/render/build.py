@@ -163,7 +163,10 @@ def render_metadata(plan: Plan, spec_digest: str = "") -> RenderMetadata:
         platform=platform.name,
         edition=platform.edition,
         kubernetes_version=normal_kubernetes_version(platform.kubernetes.version),
-        repo_url=platform.gitops.repoURL,
+        # The repository as Argo CD reads it: validate matches the Applications' sources to it.
+        repo_url=platform.airgap.git_url(platform.gitops.repoURL)
+        if platform.airgap
+        else platform.gitops.repoURL,
         revision=platform.gitops.revision,
         path=platform.gitops.path,
         spec_digest=spec_digest,

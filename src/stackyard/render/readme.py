@@ -12,7 +12,7 @@ from string import Template
 
 from stackyard.catalog.model import HelmInstall, SecretNeeded
 from stackyard.plan import ClusterPlan
-from stackyard.render.airgap import airgap_section, chart_repository, gitops_url
+from stackyard.render.airgap import airgap_section, gitops_url, helm_chart_argument
 from stackyard.render.context import IN_CLUSTER, RenderContext
 from stackyard.render.manifests.backupalerts import readme_section
 from stackyard.render.manifests.kiali import queries_metrics_over_https
@@ -140,14 +140,9 @@ def readme(context: RenderContext, tree: RenderedTree) -> str:
 
 
 def _argocd_chart(context: RenderContext) -> str:
-    """The ``helm install`` chart argument of Argo CD: its repository, or the internal OCI one."""
+    """The ``helm install`` chart argument of Argo CD."""
     install = context.component("argo-cd").install
-    if not isinstance(install, HelmInstall):
-        return ""
-    repo = chart_repository(context, install)
-    if context.platform.airgap is not None:
-        return f"oci://{repo}/{install.chart}"
-    return f"{install.chart} --repo {repo}"
+    return helm_chart_argument(context, install) if isinstance(install, HelmInstall) else ""
 
 
 # What the README says a credentials key holds, where its name does not say it.

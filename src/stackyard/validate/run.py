@@ -22,6 +22,7 @@ from stackyard.findings import Finding
 from stackyard.progress import Progress, no_progress
 from stackyard.render.marker import MARKER
 from stackyard.spec.model import KUBERNETES_VERSION
+from stackyard.validate.airgap import check_airgap
 from stackyard.validate.backstage import check_openapi_documents
 from stackyard.validate.helmvalues import check_values
 from stackyard.validate.hydrate import Hydration, hydrate
@@ -118,6 +119,7 @@ def _validate(
         findings += check_openapi_documents(repository)
         findings += check_values(repository, progress)
         findings += check_topology(repository)
+        findings += check_airgap(repository)
         findings += scan.findings(repository.files, progress)
     finally:
         scan.cancel()

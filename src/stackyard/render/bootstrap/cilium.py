@@ -43,6 +43,7 @@ from typing import Any
 from stackyard.catalog import Component
 from stackyard.kube import merge_values
 from stackyard.plan import ClusterPlan
+from stackyard.render.airgap import helm_chart_argument, helm_controller_source
 from stackyard.render.context import RenderContext
 from stackyard.render.tree import Manifest, RenderError
 from stackyard.render.valuebuilders import VALUE_BUILDERS
@@ -106,6 +107,16 @@ def helm_chart(context: RenderContext, values: Values) -> Manifest:
     component = cilium_component(context)
     install = component.install
     assert install.method == "helm"  # checked by cilium_component
+    spec: Manifest = {
+        "bootstrap": True,
+        "repo": install.repoURL,
+        "chart": install.chart,
+        "version": install.version,
+        "targetNamespace": component.namespace,
+        "failurePolicy": "abort",
+        "valuesContent": dump_yaml(values),
+    }
+    spec.update(helm_controller_source(context, install))
     return {
         "apiVersion": "helm.cattle.io/v1",
         "kind": "HelmChart",
@@ -115,15 +126,7 @@ def helm_chart(context: RenderContext, values: Values) -> Manifest:
             "name": component.name,
             "namespace": "kube-system",
         },
-        "spec": {
-            "bootstrap": True,
-            "repo": install.repoURL,
-            "chart": install.chart,
-            "version": install.version,
-            "targetNamespace": component.namespace,
-            "failurePolicy": "abort",
-            "valuesContent": dump_yaml(values),
-        },
+        "spec": {k: v for k, v in spec.items() if v is not None},
     }
 
 
@@ -139,7 +142,7 @@ def helm_install_command(context: RenderContext, cluster: ClusterPlan) -> str:
         context.repo_path("values", "clusters", cluster.name, f"{component.name}.yaml"),
     ]
     lines = [
-        f"helm install {component.name} {install.chart} --repo {install.repoURL}",
+        f"helm install {component.name} {helm_chart_argument(context, install)}",
         f"--version {install.version} --namespace {component.namespace}",
         *(f"-f {path}" for path in files),
     ]

@@ -39,6 +39,7 @@ import re
 from collections.abc import Iterable
 
 from stackyard.plan import ClusterPlan
+from stackyard.render.airgap import gitops_url
 from stackyard.render.context import LABEL_PREFIX, RenderContext
 from stackyard.render.manifests.backup import DAY, PLATFORM_SCHEDULES, backup_interval
 from stackyard.render.manifests.base import AFTER_CHART, Placed, in_wave
@@ -114,7 +115,7 @@ def repository_web_url(repo_url: str) -> str | None:
 def runbook_url(context: RenderContext, alert: str) -> str | None:
     """Where the README explains ``alert``, on the repository's web host."""
     gitops = context.platform.gitops
-    web = repository_web_url(gitops.repoURL)
+    web = repository_web_url(gitops_url(context))
     if web is None:
         return None
     return f"{web}/blob/{gitops.revision}/{context.repo_path('README.md')}#{_anchor(alert)}"
