@@ -35,6 +35,7 @@ ITEM, KEY = "<item>", "<key>"  # a list element / a mapping entry in a field pat
 # document, which every mutated spec reads from beside it (SPEC_DATA); the identity
 # spec brings a directory with every field written out, its CA file beside it too.
 SPEC_DATA = Path(__file__).resolve().parents[1] / "spec" / "data"
+AIRGAP = SPEC_DATA / "airgap.yaml"
 BASES = [
     EXAMPLES / "aws-enterprise.yaml",
     EXAMPLES / "local-multicluster.yaml",
@@ -273,6 +274,13 @@ def _external_vault(spec: dict[str, Any]) -> None:
     }
 
 
+def _airgap(change: dict[str, Any]) -> Callable[[dict[str, Any]], None]:
+    return lambda spec: spec["airgap"].update(change)
+
+
+_LAB = {"git": "http://git.lab.example/mirror", "plainHttp": True, "caFile": None}
+
+
 # Fields whose every change alone breaks a rule across fields (weights summing to 100, a
 # service and its callers in one tenant, a Vault address only with the Vault provider):
 # changed together with what they must agree with, in the spec they start from.
@@ -289,6 +297,12 @@ TOGETHER: dict[tuple[str, ...], tuple[Callable[[dict[str, Any]], None], int, Pat
         0,
         EXAMPLES / "aws-enterprise.yaml",
     ),
+    # The air gap's registry and Git server are required together; plain HTTP goes with
+    # an http:// Git URL and no CA.
+    ("airgap", "registry"): (_airgap({"registry": "registry.corp.example:5000"}), 0, AIRGAP),
+    ("airgap", "git"): (_airgap({"git": "https://git.corp.example/other"}), 0, AIRGAP),
+    ("airgap", "caFile"): (_airgap({"caFile": None}), 0, AIRGAP),
+    ("airgap", "plainHttp"): (_airgap(_LAB), 0, AIRGAP),
 }
 
 

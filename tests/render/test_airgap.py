@@ -63,7 +63,7 @@ def _documents(path: Path) -> list[dict[str, Any]]:
 
 def _sources(tree: Path) -> list[dict[str, Any]]:
     found = []
-    for path in sorted((tree / "apps").rglob("*.yaml")) + [tree / "bootstrap/root-app.yaml"]:
+    for path in [*sorted((tree / "apps").rglob("*.yaml")), tree / "bootstrap/root-app.yaml"]:
         for document in _documents(path):
             if document["kind"] == "Application":
                 spec = document["spec"]

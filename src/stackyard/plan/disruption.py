@@ -489,6 +489,16 @@ RULES: tuple[Rule, ...] = (
         "hardening.audit**",
         calm("the audit policy and log rotation change; the API servers restart one at a time"),
     ),
+    # The air gap: where Argo CD and the nodes fetch from. Every change needs the node
+    # files reinstalled and the new servers to hold everything already.
+    Rule(
+        "airgap**",
+        disrupts(
+            "Argo CD and every node fetch charts, images and Git from other servers: the "
+            "node mirror files must be reinstalled on every node, and each chart, image and "
+            "the repository must be on the new servers before the sync, or pulls fail"
+        ),
+    ),
 )
 
 UNJUDGED = (

@@ -24,7 +24,7 @@ from __future__ import annotations
 from stackyard.catalog.model import HelmInstall
 from stackyard.render.context import RenderContext
 from stackyard.render.tree import Manifest
-from stackyard.spec.airgap import Airgap
+from stackyard.spec import Airgap
 
 UPSTREAM_REGISTRIES: dict[str, str] = {
     "docker.io": "https://registry-1.docker.io",

@@ -1,5 +1,6 @@
 """The platform spec: ``platform.yaml`` as a typed, validated model."""
 
+from stackyard.spec.airgap import Airgap
 from stackyard.spec.apis import Api, ApiAuth, ApiConsumer, ApiPlan, Limit
 from stackyard.spec.directorycas import DirectoryCa
 from stackyard.spec.hardening import Audit, EncryptionAtRest, Hardening
@@ -22,6 +23,7 @@ from stackyard.yamlio import field_path
 
 __all__ = [
     "API_VERSION",
+    "Airgap",
     "Api",
     "ApiAuth",
     "ApiConsumer",

@@ -30,7 +30,7 @@ from stackyard.plan import ClusterPlan
 from stackyard.render.airgap import UPSTREAM_REGISTRIES, airgap
 from stackyard.render.bootstrap.base import NodeFile, header, yaml_file
 from stackyard.render.context import RenderContext
-from stackyard.spec.airgap import Airgap
+from stackyard.spec import Airgap
 
 RKE2_CA = "/etc/rancher/rke2/airgap-ca.pem"
 CONTAINERD_HOSTS = "/etc/containerd/certs.d"
