@@ -127,6 +127,8 @@ def test_rke2_nodes_mirror_every_public_registry_through_the_internal_one(poc: P
     }
     pem = (poc.parent / "ca/registry.pem").read_text("ascii")
     assert (poc / "nodes/poc/rke2/airgap-ca.pem").read_text("ascii") == pem
+    readme = (poc / "nodes/poc/README.md").read_text("utf-8")
+    assert "| `rke2/registries.yaml` | `/etc/rancher/rke2/registries.yaml` | every node |" in readme
 
 
 def test_kubeadm_nodes_get_a_containerd_hosts_file_per_public_registry(local: Path) -> None:

@@ -136,3 +136,13 @@ def mirror_files(context: RenderContext, cluster: ClusterPlan) -> Iterable[NodeF
         NodeFile(f"containerd/certs.d/{path}", text)
         for path, text in containerd_files(context, cluster)
     ]
+
+
+def rke2_mirror_table(context: RenderContext) -> list[str]:
+    """The node README's rows for the mirror files of an air-gapped RKE2 cluster."""
+    if airgap(context) is None:
+        return []
+    rows = ["| `rke2/registries.yaml` | `/etc/rancher/rke2/registries.yaml` | every node |"]
+    if context.plan.spec.airgap_ca is not None:
+        rows.append(f"| `rke2/airgap-ca.pem` | `{RKE2_CA}` | every node |")
+    return rows

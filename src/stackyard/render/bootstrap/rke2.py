@@ -70,6 +70,7 @@ from stackyard.render.bootstrap.gateway_api import (
     gateway_api_enabled,
     rke2_command,
 )
+from stackyard.render.bootstrap.mirrors import rke2_mirror_table
 from stackyard.render.bootstrap.nodes import cluster_nodes, control_plane_schedulable
 from stackyard.render.bootstrap.rke2_hardening import (
     cis_kubelet_args,
@@ -348,6 +349,7 @@ def rke2_readme(context: RenderContext, cluster: ClusterPlan) -> str:
             "| every server |"
         )
     lines += rke2_hardening_table(context, cluster)
+    lines += rke2_mirror_table(context)
     if cluster.has(CCM):
         lines.append("| `rke2/aws-provider-id.sh` | run once before RKE2 starts | every node |")
     lines += ["", "## Nodes", "", "| node | pool | role | address |", "|---|---|---|---|"]
