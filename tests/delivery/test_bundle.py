@@ -410,3 +410,29 @@ def test_create_names_the_images_the_render_runs_that_the_bundle_lacks(
         "warning: the rendered tree runs registry.k8s.io/kubectl:v1.35.0, which the bundle "
         "does not carry" in created.stderr
     )
+
+
+def test_a_bundle_without_its_index_is_refused(sources: Path, bundle: Path, tmp_path: Path) -> None:
+    target = tmp_path / "no-index.tar"
+    with tarfile.open(target, "w", format=tarfile.USTAR_FORMAT) as out:
+        for name, data in _members(bundle).items():
+            if name != "index.json":
+                info = tarfile.TarInfo(name)
+                info.size = len(data)
+                out.addfile(info, io.BytesIO(data))
+    assert "index.json: is missing" in _refusal(target, sources / "signing.key.pub")
+
+
+def test_a_failed_unpack_leaves_no_layout_behind(
+    sources: Path, bundle: Path, tmp_path: Path
+) -> None:
+    data = bundle.read_bytes()
+    cut = tmp_path / "cut.tar"
+    cut.write_bytes(data[: len(data) - 4096])
+    with pytest.raises(InputError):
+        check_bundle(cut, key=sources / "signing.key.pub", unpack=tmp_path / "layout")
+    assert not (tmp_path / "layout").exists()
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(InputError):
+        check_bundle(cut, key=sources / "signing.key.pub", unpack=tmp_path / "empty")
+    assert list((tmp_path / "empty").iterdir()) == []

@@ -13,6 +13,7 @@ written; a bundle that verifies is a result that describes it (never a failure).
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -104,7 +105,13 @@ def check_bundle(
     """Verify a bundle's signature and every blob; with ``unpack``, write it out as a layout."""
     if unpack is not None and unpack.exists() and any(unpack.iterdir()):
         raise InputError([Problem(COMMAND_LINE, "--unpack", f"{unpack} exists and is not empty")])
-    verified = verify_bundle(bundle, key, into=unpack, progress=progress)
+    fresh = unpack is not None and not unpack.exists()
+    try:
+        verified = verify_bundle(bundle, key, into=unpack, progress=progress)
+    except InputError:
+        if unpack is not None:  # nothing half-unpacked is left to be pushed by mistake
+            _remove_unpacked(unpack, fresh)
+        raise
     return BundleResult(
         action="verified",
         path=verified.path,
@@ -122,6 +129,17 @@ def make_signing_keys(private: Path) -> KeyPair:
     """Write a new Ed25519 key pair: ``private`` (mode 0600) and ``private`` + ``.pub``."""
     public = private.with_name(private.name + ".pub")
     return KeyPair(private, public, generate_keys(private, public))
+
+
+def _remove_unpacked(folder: Path, fresh: bool) -> None:
+    if fresh:
+        shutil.rmtree(folder, ignore_errors=True)
+    elif folder.is_dir():  # it was empty before: empty it again
+        for child in folder.iterdir():
+            if child.is_dir():
+                shutil.rmtree(child, ignore_errors=True)
+            else:
+                child.unlink(missing_ok=True)
 
 
 def _entry(artifact: Artifact) -> dict[str, Any]:

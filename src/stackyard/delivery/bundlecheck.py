@@ -35,6 +35,7 @@ from stackyard.delivery.layout import (
     Layout,
     LayoutError,
     json_bytes,
+    replace_file,
     sha256_digest,
 )
 from stackyard.delivery.signing import fingerprint, load_public_key, verifies
@@ -83,13 +84,16 @@ def verify_bundle(
             expected = {b["digest"]: b for b in manifest["blobs"] if b["in"] == IN_BUNDLE}
             total = sum(int(b["size"]) for b in expected.values())
             seen: set[str] = set()
+            index: bytes | None = None
+            marker = False
             done = 0
             while (member := tar.next()) is not None:
                 name = member.name
-                if name == LAYOUT_FILE:
+                if name == LAYOUT_FILE and not marker:
                     _check_marker(tar, member, path)
-                elif name == INDEX_FILE:
-                    _check_index(tar, member, path, manifest, layout)
+                    marker = True
+                elif name == INDEX_FILE and index is None:
+                    index = _check_index(tar, member, path, manifest)
                 elif name.startswith("blobs/sha256/"):
                     digest = "sha256:" + name.removeprefix("blobs/sha256/")
                     entry = expected.get(digest)
@@ -105,6 +109,9 @@ def verify_bundle(
         raise BundleError(path, "", f"is truncated or not a tar archive: {e}") from e
     except OSError as e:
         raise BundleError(path, "", f"cannot be read: {e.strerror or e}") from e
+    for name, present in ((LAYOUT_FILE, marker), (INDEX_FILE, index is not None)):
+        if not present:
+            raise BundleError(path, name, "is missing: the archive is truncated or was cut")
     missing = sorted(set(expected) - seen)
     if missing:
         entry = expected[missing[0]]
@@ -113,6 +120,9 @@ def verify_bundle(
             _artifacts_of(entry),
             f"blob {missing[0]} is missing: the archive is truncated or was cut",
         )
+    if layout is not None and index is not None:
+        # Last, so a layout whose index names images holds every blob they need.
+        replace_file(layout.root / INDEX_FILE, index)
     base = manifest.get("base")
     return VerifiedBundle(
         path=path,
@@ -169,14 +179,12 @@ def _check_index(
     member: tarfile.TarInfo,
     path: Path,
     manifest: dict[str, Any],
-    layout: Layout | None,
-) -> None:
+) -> bytes:
     stream = tar.extractfile(member)
     data = stream.read() if stream is not None else b""
     if sha256_digest(data) != manifest["index"]["digest"]:
         raise BundleError(path, INDEX_FILE, "does not match the digest the manifest gives it")
-    if layout is not None:
-        (layout.root / INDEX_FILE).write_bytes(data)
+    return data
 
 
 def _check_blob(

@@ -197,7 +197,7 @@ class Layout:
         """Make an empty layout at ``root`` (the folder may exist, empty or a layout)."""
         layout = cls(root)
         (root / "blobs" / "sha256").mkdir(parents=True, exist_ok=True)
-        _replace(root / LAYOUT_FILE, json_bytes({"imageLayoutVersion": LAYOUT_VERSION}))
+        replace_file(root / LAYOUT_FILE, json_bytes({"imageLayoutVersion": LAYOUT_VERSION}))
         if not (root / INDEX_FILE).exists():
             layout.write_index([])
         return layout
@@ -277,7 +277,7 @@ class Layout:
         if not self.has_blob(descriptor):
             final = self.blob_path(descriptor.digest)
             final.parent.mkdir(parents=True, exist_ok=True)
-            _replace(final, data)
+            replace_file(final, data)
         return descriptor
 
     def manifests(self) -> list[Descriptor]:
@@ -294,7 +294,7 @@ class Layout:
 
     def write_index(self, manifests: list[Descriptor]) -> None:
         """Replace ``index.json`` with these top-level manifests, atomically."""
-        _replace(self.root / INDEX_FILE, index_bytes(manifests))
+        replace_file(self.root / INDEX_FILE, index_bytes(manifests))
 
     def walk(self, top: Descriptor) -> Iterator[Descriptor]:
         """Every blob ``top`` reaches (itself, child manifests, configs, layers), once each."""
@@ -335,7 +335,7 @@ def index_bytes(manifests: list[Descriptor]) -> bytes:
     )
 
 
-def _replace(path: Path, data: bytes) -> None:
+def replace_file(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` through a temporary file and a rename."""
     partial = path.with_name(f".{path.name}.partial")
     try:
