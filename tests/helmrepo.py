@@ -27,6 +27,7 @@ metadata:
   namespace: {{ .Release.Namespace }}
 data:
   chart: {{ .Chart.Name | quote }}
+  version: {{ .Chart.Version | quote }}
 """
 
 

@@ -18,6 +18,9 @@ from click.testing import Result
 from jsonschema import Draft202012Validator
 from typer.testing import CliRunner
 
+from stackyard.assess.inputs.build import index_repository
+from stackyard.assess.inputs.objects import KubeObject
+from stackyard.assess.model import Notice
 from stackyard.cli.main import app
 from stackyard.delivery.charts import RECORD, ChartRef, charts_of_plan, charts_of_tree
 from stackyard.delivery.registry_client import Credentials, RegistryClient, Target
@@ -389,3 +392,20 @@ def test_a_chart_is_pulled_from_an_oci_registry_with_a_login_and_a_private_ca(
 
     again = cli(*pull, "--ca-file", str(registry.ca_file))
     assert json.loads(again.stdout)["charts"][0]["status"] == "present"
+
+
+def test_assess_hydrates_from_the_store_with_the_version_a_release_pins(
+    cli: Callable[..., Result], repository: HelmRepository, tmp_path: Path
+) -> None:
+    repository.publish([("cert-manager", "v1.21.1")])
+    store = tmp_path / "store"
+    tree = tree_with(tmp_path, repository.url)
+    assert cli("charts", "pull", str(tree), "-d", str(store)).exit_code == 0
+    # An older version of the same chart, first in the folder's order.
+    (store / "cert-manager-1.20.0.tgz").write_bytes(chart_archive("cert-manager", "v1.20.0"))
+
+    notices: list[Notice] = []
+    seen: list[KubeObject] = []
+    index_repository(tree, notices, observers=[seen.append], charts=store, workers=0)
+    rendered = [obj.get("data", "version") for obj in seen if obj.kind == "ConfigMap"]
+    assert rendered == ["1.21.1"], notices

@@ -2,7 +2,8 @@
 
 With ``--charts DIR``, every release (Argo CD Application, HelmRelease, ...) that
 installs a chart found in DIR — a ``.tgz`` archive or an unpacked chart folder,
-matched by the canonical chart name in its ``Chart.yaml`` — is rendered offline
+matched by the canonical chart name in its ``Chart.yaml``, the version the release
+pins first when DIR holds several — is rendered offline
 through helm-python-sdk (Helm's Go engine) with the release's merged values, its
 release name and namespace. The rendered objects are indexed like the repository's
 own, with evidence pointing at the release that renders them; ``helm test`` hooks
@@ -33,13 +34,26 @@ HYDRATING = "hydrating releases"
 def local_charts(directory: Path) -> dict[str, Path]:
     """Charts in ``directory`` by canonical name: archives and unpacked folders."""
     found: dict[str, Path] = {}
+    for (name, _), path in local_chart_versions(directory).items():
+        found.setdefault(name, path)
+    return found
+
+
+def local_chart_versions(directory: Path) -> dict[tuple[str, str], Path]:
+    """Charts in ``directory`` by (canonical name, version without a leading ``v``).
+
+    A chart store (``stackyard charts pull``) may hold several versions of one chart;
+    a release is rendered with the version it pins when the store has it.
+    """
+    found: dict[tuple[str, str], Path] = {}
     candidates = sorted(directory.glob("*.tgz")) + sorted(
         p for p in directory.iterdir() if (p / "Chart.yaml").is_file()
     )
     for path in candidates:
         try:
             with helm.Chart.load(path) as chart:
-                found.setdefault(canonical_chart(chart.name), path)
+                key = (canonical_chart(chart.name), str(chart.version).removeprefix("v"))
+                found.setdefault(key, path)
         except helm.HelmError:
             continue
     return found
@@ -59,21 +73,25 @@ def hydrate_releases(
     if not charts.is_dir():
         notices.append(Notice(str(charts), "charts folder not found: nothing hydrated"))
         return set()
-    available = local_charts(charts)
+    versions = local_chart_versions(charts)
+    available: dict[str, Path] = {}
+    for (name, _), found in versions.items():
+        available.setdefault(name, found)
     rendered: set[tuple[str, str]] = set()
     missing: set[str] = set()
     pairs = [(release, chart) for release in releases for chart in dict.fromkeys(release.charts)]
     for done, (release, chart) in enumerate(pairs):
         progress(HYDRATING, done, len(pairs))
-        path = available.get(chart)
-        if path is None:
+        pinned = release.chart_version(chart).removeprefix("v")
+        candidate = versions.get((chart, pinned)) or available.get(chart)
+        if candidate is None:
             missing.add(chart)
             continue
         values: dict[str, Any] = {}
         for layer in release.layers():
             if layer.chart == chart and isinstance(layer.data, Mapping):
                 values = merge_values(values, layer.data)
-        if _render(release, chart, path, values, add, notices):
+        if _render(release, chart, candidate, values, add, notices):
             rendered.add((release.key, chart))
     progress(HYDRATING, len(pairs), len(pairs))
     if missing:
