@@ -436,3 +436,46 @@ def test_a_failed_unpack_leaves_no_layout_behind(
     with pytest.raises(InputError):
         check_bundle(cut, key=sources / "signing.key.pub", unpack=tmp_path / "empty")
     assert list((tmp_path / "empty").iterdir()) == []
+
+
+def test_platform_keeps_only_the_chosen_platforms_of_an_index(
+    sources: Path, tmp_path: Path
+) -> None:
+    result = make_bundle(
+        sources / "repo",
+        tmp_path / "arm.tar",
+        key=sources / "signing.key",
+        images=(sources / "app",),
+        platforms=("linux/arm64",),
+    )
+    (app_image,) = [a for a in result.artifacts if a["kind"] == "image"]
+    assert app_image["platforms"] == ["linux/arm64"]
+    source_index = Layout.open(sources / "app").manifests()[0]
+    assert app_image["source"] == f"app@{source_index.digest}"
+    assert app_image["digest"] != source_index.digest  # a new index, listing arm64 only
+    check_bundle(tmp_path / "arm.tar", key=sources / "signing.key.pub", unpack=tmp_path / "l")
+    layout = Layout.open(tmp_path / "l")
+    (top,) = [m for m in layout.manifests() if m.reference == "docker.io/library/app:1"]
+    (child,) = layout.children(top)
+    assert child.platform == {"architecture": "arm64", "os": "linux"}
+    stored = {p.name for p in (tmp_path / "l" / "blobs" / "sha256").iterdir()}
+    amd64 = [c for c in Layout.open(sources / "app").children(source_index) if c != child]
+    assert amd64 and all(c.hex not in stored for c in amd64)
+
+
+def test_an_image_with_none_of_the_chosen_platforms_is_refused(
+    cli: Cli, sources: Path, tmp_path: Path
+) -> None:
+    result = cli(
+        "bundle", "create", str(sources / "repo"), str(tmp_path / "b.tar"),
+        "--key", str(sources / "signing.key"), "--images", str(sources / "tool"),
+        "--platform", "linux/arm64",
+    )  # fmt: skip
+    assert result.exit_code == 2
+    assert "quay.io/example/tool:2: is built for linux/amd64, none of linux/arm64" in result.stderr
+    assert not (tmp_path / "b.tar").exists()
+    bad = cli(
+        "bundle", "create", str(sources / "repo"), str(tmp_path / "b.tar"),
+        "--key", str(sources / "signing.key"), "--platform", "arm64",
+    )  # fmt: skip
+    assert bad.exit_code == 2 and "--platform: 'arm64' is not OS/ARCH[/VARIANT]" in bad.stderr

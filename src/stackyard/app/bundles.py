@@ -13,6 +13,7 @@ written; a bundle that verifies is a result that describes it (never a failure).
 
 from __future__ import annotations
 
+import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +26,9 @@ from stackyard.delivery.signing import generate_keys
 from stackyard.errors import COMMAND_LINE, InputError, Problem
 from stackyard.progress import Progress, no_progress
 from stackyard.versioning import schema_id
+
+PLATFORM = re.compile(r"[a-z0-9]+/[a-z0-9_]+(/[a-z0-9]+)?")
+"""``os/arch[/variant]``, as OCI image indexes name platforms (``linux/arm64/v8``)."""
 
 
 @dataclass(frozen=True)
@@ -76,10 +80,16 @@ def make_bundle(
     charts: Path | None = None,
     images: tuple[Path, ...] = (),
     since: Path | None = None,
+    platforms: tuple[str, ...] = (),
     progress: Progress = no_progress,
 ) -> BundleResult:
     """Create a signed bundle of the rendered repository, the charts and the images."""
-    request = BundleRequest(rendered, target, key, charts, images, since)
+    for platform in platforms:
+        if not PLATFORM.fullmatch(platform):
+            raise InputError(
+                [Problem(COMMAND_LINE, "--platform", f"{platform!r} is not OS/ARCH[/VARIANT]")]
+            )
+    request = BundleRequest(rendered, target, key, charts, images, since, platforms)
     refuse_same_file(request)
     created = create_bundle(request, progress)
     return BundleResult(

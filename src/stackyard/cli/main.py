@@ -612,6 +612,14 @@ def bundle_create(
             help="An older bundle: write only the blobs it lacks (a differential bundle).",
         ),
     ] = None,
+    platform: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--platform",
+            help="Carry only this platform of each image, OS/ARCH[/VARIANT] such as "
+            "linux/arm64 (repeatable; default: every platform).",
+        ),
+    ] = None,
     output: OutputOption = OutputFormat.text,
 ) -> int:
     """Pack the charts, images and GitOps repository into one signed bundle."""
@@ -623,6 +631,7 @@ def bundle_create(
         charts=charts,
         images=tuple(images or ()),
         since=since,
+        platforms=tuple(platform or ()),
     )
 
 

@@ -49,6 +49,7 @@ from stackyard.delivery.imagerefs import normalize, rendered_images
 from stackyard.delivery.layout import (
     CHUNK,
     INDEX_FILE,
+    INDEX_TYPES,
     LAYOUT_FILE,
     LAYOUT_VERSION,
     MANIFEST_MEDIA_TYPE,
@@ -145,6 +146,8 @@ class BundleRequest:
     charts: Path | None = None
     images: tuple[Path, ...] = ()
     since: Path | None = None
+    platforms: tuple[str, ...] = ()
+    """``os/arch[/variant]`` of the images to carry; empty: every platform an image has."""
 
 
 @dataclass(frozen=True)
@@ -199,7 +202,7 @@ def create_bundle(request: BundleRequest, progress: Progress = no_progress) -> C
     if request.charts is not None:
         _collect_charts(collected, request.charts)
     for layout in request.images:
-        _collect_images(collected, layout)
+        _collect_images(collected, layout, request.platforms)
     with tempfile.TemporaryDirectory(prefix="stackyard-bundle-") as scratch:
         _collect_repository(collected, request.rendered, Path(scratch))
         base = _read_base(request.since) if request.since is not None else None
@@ -327,7 +330,7 @@ def _file_descriptor(path: Path, media_type: str) -> Descriptor:
     return Descriptor(media_type, "sha256:" + hasher.hexdigest(), size)
 
 
-def _collect_images(collected: _Collector, root: Path) -> None:
+def _collect_images(collected: _Collector, root: Path, platforms: tuple[str, ...]) -> None:
     layout = Layout.open(root)
     tops = layout.manifests()
     if not tops:
@@ -340,19 +343,65 @@ def _collect_images(collected: _Collector, root: Path) -> None:
                 top.digest,
                 f"names no image: it has no {REF_NAME} annotation",
             )
-        platforms: list[str] = []
-        for descriptor in layout.walk(top):
-            collected.add(_Blob(descriptor, path=layout.blob_path(descriptor.digest)), reference)
-            platforms.extend(_platforms(layout, descriptor))
-        collected.artifacts.append(
-            Artifact(
-                "image",
+        kept, roots = _chosen(layout, top, reference, platforms, collected)
+        found: list[str] = []
+        for start in roots:
+            for descriptor in layout.walk(start):
+                blob = _Blob(descriptor, path=layout.blob_path(descriptor.digest))
+                collected.add(blob, reference)
+                found.extend(_platforms(layout, descriptor))
+        if platforms and not any(_matches(name, platforms) for name in found):
+            raise BundleError(
+                root / INDEX_FILE,
                 reference,
-                f"{root.name}@{top.digest}",
-                top,
-                tuple(sorted(set(platforms))),
+                f"is built for {', '.join(sorted(set(found))) or 'no platform'}, "
+                f"none of {', '.join(platforms)}",
             )
+        source = f"{root.name}@{top.digest}"
+        collected.artifacts.append(
+            Artifact("image", reference, source, kept, tuple(sorted(set(found))))
         )
+
+
+def _chosen(
+    layout: Layout,
+    top: Descriptor,
+    reference: str,
+    platforms: tuple[str, ...],
+    collected: _Collector,
+) -> tuple[Descriptor, list[Descriptor]]:
+    """The image's top manifest and where to walk from, keeping only the chosen platforms.
+
+    An index listing other platforms too is rewritten to list only the chosen ones: a
+    new index with its own digest (the source keeps the original's), since a registry
+    refuses an index whose manifests it does not hold.
+    """
+    if not platforms or top.media_type not in INDEX_TYPES:
+        return top, [top]
+    document = json.loads(layout.read_blob(top))
+    entries = document.get("manifests", [])
+    kept = [e for e in entries if _matches(_platform_name(e.get("platform")), platforms)]
+    if len(kept) == len(entries) or not kept:
+        return top, [top]  # nothing to leave out, or nothing chosen (refused by the caller)
+    data = json_bytes({**document, "manifests": kept})
+    index = Descriptor(
+        top.media_type, sha256_digest(data), len(data), annotations=dict(top.annotations)
+    )
+    collected.add(_Blob(index, data=data), reference)
+    where = Location(str(layout.blob_path(top.digest)))
+    return index, [Descriptor.from_dict(entry, where) for entry in kept]
+
+
+def _platform_name(platform: Any) -> str:
+    if not isinstance(platform, dict):
+        return ""
+    name = f"{platform.get('os', '')}/{platform.get('architecture', '')}"
+    return f"{name}/{platform['variant']}" if platform.get("variant") else name
+
+
+def _matches(name: str, platforms: tuple[str, ...]) -> bool:
+    """Whether ``os/arch[/variant]`` is one asked for (``linux/arm64`` takes any variant)."""
+    return any(name == chosen or name.startswith(chosen + "/") for chosen in platforms)
 
 
 def _platforms(layout: Layout, descriptor: Descriptor) -> list[str]:

@@ -21,11 +21,19 @@ def bundle_create_command(
     charts: Path | None,
     images: tuple[Path, ...],
     since: Path | None,
+    platforms: tuple[str, ...] = (),
 ) -> int:
     """Write the bundle; list what it holds."""
     with progress_display() as progress:
         result = make_bundle(
-            rendered, target, key=key, charts=charts, images=images, since=since, progress=progress
+            rendered,
+            target,
+            key=key,
+            charts=charts,
+            images=images,
+            since=since,
+            platforms=platforms,
+            progress=progress,
         )
     _print(result, output)
     return exit_status(result)
