@@ -12,10 +12,13 @@ from stackyard.app import (
     parse_repository_map,
     pull_charts_for,
 )
-from stackyard.cli.output import OutputFormat, console, line_printer, notice, print_json
+from stackyard.cli.output import OutputFormat, console, notice, print_json
 from stackyard.cli.progress import progress_display
 from stackyard.cli.results import exit_status, refused
+from stackyard.cli.tables import table
 from stackyard.wording import counted
+
+SHORT_DIGEST = 12
 
 
 def charts_pull_command(
@@ -44,13 +47,15 @@ def charts_pull_command(
 
 
 def _print_text(result: ChartPullResult) -> None:
-    say = line_printer(console())
-    for chart in result.charts:
-        digest = chart.digest or "-"
-        note = f" ({chart.note})" if chart.note else ""
-        say(
-            escape(
-                f"{chart.status:<8} {chart.ref.chart} {chart.ref.version}  {chart.source}  "
-                f"{digest}{note}"
+    rows = table(f"Charts in {result.directory}", "chart", "version", "status", "source", "digest")
+    for chart in sorted(result.charts, key=lambda c: (c.ref.chart, c.ref.version)):
+        # The full digest is in the store's record and in -o json; twelve digits identify it.
+        digest = chart.digest[: len("sha256:") + SHORT_DIGEST] if chart.digest else "-"
+        status = f"{chart.status} ({chart.note})" if chart.note else chart.status
+        rows.add_row(
+            *(
+                escape(cell)
+                for cell in (chart.ref.chart, chart.ref.version, status, chart.source, digest)
             )
         )
+    console().print(rows)
