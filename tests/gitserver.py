@@ -140,3 +140,27 @@ def start_git_server(root: Path) -> GitServer:
     thread = threading.Thread(target=server.serve_forever, name="git-server", daemon=True)
     thread.start()
     return GitServer(server.server_address[1], root, server, thread)
+
+
+def git(*args: str | Path, cwd: Path) -> str:
+    """Run git in ``cwd`` as a test author; its stdout."""
+    command = ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *map(str, args)]
+    done = subprocess.run(command, cwd=cwd, capture_output=True, text=True, check=True)
+    return done.stdout
+
+
+def sample_bundle(tmp_path: Path) -> tuple[Path, Path]:
+    """A repository with two branches and a tag, and its bundle."""
+    source = tmp_path / "source"
+    source.mkdir()
+    git("init", "-q", "-b", "main", cwd=source)
+    (source / "app.yaml").write_text("replicas: 1\n")
+    git("add", ".", cwd=source)
+    git("commit", "-qm", "first render", cwd=source)
+    git("tag", "-a", "v1", "-m", "release", cwd=source)
+    git("checkout", "-qb", "staging", cwd=source)
+    (source / "app.yaml").write_text("replicas: 2\n")
+    git("commit", "-qam", "staging render", cwd=source)
+    bundle = tmp_path / "gitops.bundle"
+    git("bundle", "create", "-q", bundle, "--all", cwd=source)
+    return source, bundle

@@ -66,6 +66,7 @@ from stackyard.app.planning import (
     plan,
     plan_without_errors,
 )
+from stackyard.app.pushing import GitPushResult, ImagesPushResult, push_git, push_images
 from stackyard.app.reference import CatalogListing, Starter, catalog, init, platform_schema
 from stackyard.app.rendering import (
     RenderCheck,
@@ -117,6 +118,8 @@ __all__ = [
     "FailureMatrixResult",
     "FileState",
     "Finding",
+    "GitPushResult",
+    "ImagesPushResult",
     "Incident",
     "KeyPair",
     "ManifestDiffResult",
@@ -165,6 +168,8 @@ __all__ = [
     "plan_without_errors",
     "platform_schema",
     "pull_charts_for",
+    "push_git",
+    "push_images",
     "render",
     "schema_id",
     "simulate",

@@ -32,6 +32,7 @@ from stackyard.cli.commands.identity import identity_check_command
 from stackyard.cli.commands.init import StarterFormat, init_command
 from stackyard.cli.commands.migrate import MigrationOutput, migrate_plan_command
 from stackyard.cli.commands.plan import plan_command
+from stackyard.cli.commands.push import git_push_command, images_push_command
 from stackyard.cli.commands.render import RenderOptions, render_command
 from stackyard.cli.commands.schema import schema_command
 from stackyard.cli.commands.simulate import simulate_command
@@ -745,6 +746,68 @@ def migrate_plan(
         to_spec=to_spec,
         write=write,
     )
+
+
+CaFileOption = Annotated[
+    Path | None,
+    typer.Option("--ca-file", help="CA bundle (PEM) that signed the server's certificate."),
+]
+
+images_app = typer.Typer(
+    name="images",
+    help="Move container images and charts (an OCI image layout) into a registry.",
+    no_args_is_help=True,
+    cls=Group,
+)
+app.add_typer(images_app)
+
+
+@images_app.command("push", cls=Command)
+@exit_codes
+def images_push(
+    layout: Annotated[
+        Path,
+        typer.Argument(help="An OCI image layout directory."),
+    ],
+    registry: Annotated[
+        str,
+        typer.Option(
+            "--registry",
+            help="HOST[:PORT][/PREFIX]: the registry and the repository prefix to push under.",
+            show_default=False,
+        ),
+    ],
+    ca_file: CaFileOption = None,
+    output: OutputOption = OutputFormat.text,
+) -> int:
+    """Push every image, skipping blobs the registry has; login from STACKYARD_REGISTRY_*."""
+    return images_push_command(layout, registry, output, ca_file=ca_file)
+
+
+git_app = typer.Typer(
+    name="git",
+    help="Move the GitOps repository (a Git bundle) into a Git server.",
+    no_args_is_help=True,
+    cls=Group,
+)
+app.add_typer(git_app)
+
+
+@git_app.command("push", cls=Command)
+@exit_codes
+def git_push(
+    bundle: Annotated[Path, typer.Argument(help="A Git bundle (git bundle create --all).")],
+    git: Annotated[
+        str,
+        typer.Option(
+            "--git", help="The internal repository's URL, without credentials.", show_default=False
+        ),
+    ],
+    ca_file: CaFileOption = None,
+    output: OutputOption = OutputFormat.text,
+) -> int:
+    """Push every branch and tag atomically, never forced; login from STACKYARD_GIT_*."""
+    return git_push_command(bundle, git, output, ca_file=ca_file)
 
 
 @command("init")
