@@ -6,7 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from stackyard.delivery.bundle import GIT_ARTIFACT, GIT_CONFIG, GIT_LAYER
 from stackyard.delivery.gitpush import GitPushError, push_git_bundle
+from stackyard.delivery.layout import REF_NAME, Layout, json_bytes
 from tests.gitserver import PASSWORD, USERNAME, GitServer, git, sample_bundle
 
 CREDENTIALS = {"STACKYARD_GIT_USERNAME": USERNAME, "STACKYARD_GIT_PASSWORD": PASSWORD}
@@ -75,3 +77,33 @@ def test_a_server_branch_that_moved_on_is_not_overwritten(
     git("bundle", "create", "-q", newer, "--all", cwd=source)
     with pytest.raises(GitPushError, match="main"):
         push_git_bundle(newer, url, environ=CREDENTIALS)
+
+
+def test_an_unpacked_bundle_layout_pushes_its_gitops_repository(
+    git_server: GitServer, tmp_path: Path
+) -> None:
+    source, bundle = sample_bundle(tmp_path)
+    layout = Layout.create(tmp_path / "layout")
+    layer = layout.add_bytes(bundle.read_bytes(), GIT_LAYER)
+    config = layout.add_bytes(json_bytes({"head": "x"}), GIT_CONFIG)
+    manifest = {
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "artifactType": GIT_ARTIFACT,
+        "config": config.as_dict(),
+        "layers": [layer.as_dict()],
+    }
+    top = layout.add_bytes(
+        json_bytes(manifest),
+        "application/vnd.oci.image.manifest.v1+json",
+        annotations={REF_NAME: "gitops/source:abc"},
+        artifact_type=GIT_ARTIFACT,
+    )
+    layout.write_index([top])
+    url = git_server.create("from-layout.git")
+    report = push_git_bundle(layout.root, url, environ=CREDENTIALS)
+    assert len(report.refs) == 3
+    clone = tmp_path / "clone"
+    authenticated = url.replace("http://", f"http://{USERNAME}:{PASSWORD}@")
+    git("clone", "-q", "--mirror", authenticated, clone, cwd=tmp_path)
+    assert _refs(clone) == _refs(source)

@@ -10,7 +10,9 @@ overwritten. Afterwards the server's refs (``git ls-remote``) must equal the bun
 Credentials come from the environment (:data:`USERNAME_VARIABLE`, :data:`PASSWORD_VARIABLE`)
 and reach git through a credential helper that reads them from its own environment, so they
 are never in a URL, an argument list or a log; a URL that carries a password is refused.
-A private CA is trusted with ``ca_file`` (``http.sslCAInfo``). Git itself does the work —
+A private CA is trusted with ``ca_file`` (``http.sslCAInfo``). The bundle may also be given
+as the OCI layout a verified bundle archive unpacks to: its GitOps artifact's layer is the
+Git bundle (:func:`git_bundle_of`). Git itself does the work —
 it speaks every transport the customer's server may offer (smart HTTP, SSH).
 """
 
@@ -25,6 +27,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from stackyard.delivery.bundle import GIT_ARTIFACT, GIT_LAYER
+from stackyard.delivery.layout import Layout
 from stackyard.errors import StackyardError
 
 USERNAME_VARIABLE = "STACKYARD_GIT_USERNAME"
@@ -62,7 +66,8 @@ def push_git_bundle(
     """Push every branch and tag of ``bundle`` to ``url`` and check the server holds them.
 
     Args:
-        bundle: a Git bundle file holding complete history (``git bundle create --all``).
+        bundle: a Git bundle file holding complete history (``git bundle create --all``),
+            or an unpacked bundle's OCI layout carrying one.
         url: the internal repository's URL, without credentials.
         environ: where :data:`USERNAME_VARIABLE` and :data:`PASSWORD_VARIABLE` are read.
         ca_file: PEM CA bundle to trust for an HTTPS server.
@@ -80,6 +85,7 @@ def push_git_bundle(
     git = shutil.which("git")
     if git is None:
         raise GitPushError("pushing the GitOps repository needs git on the PATH")
+    bundle = git_bundle_of(bundle)
     if not bundle.is_file():
         raise GitPushError(f"{bundle}: no such Git bundle")
     options = ["-c", "credential.helper=", "-c", f"credential.helper={_HELPER}"]
@@ -110,6 +116,29 @@ def push_git_bundle(
         raise GitPushError(f"{url}: after the push the server lacks {', '.join(missing)}")
     updated = tuple(sorted(ref for ref, commit in wanted.items() if before.get(ref) != commit))
     return GitPushReport(url, tuple(sorted(wanted.items())), updated)
+
+
+def git_bundle_of(path: Path) -> Path:
+    """The Git bundle ``path`` names: the file itself, or the one an unpacked bundle carries.
+
+    Raises:
+        GitPushError: the layout holds no GitOps repository, or more than one.
+    """
+    if not (path / "oci-layout").is_file():
+        return path
+    layout = Layout.open(path)
+    layers = [
+        child
+        for top in layout.manifests()
+        if top.artifact_type == GIT_ARTIFACT or (top.reference or "").startswith("gitops/")
+        for child in layout.children(top)
+        if child.media_type == GIT_LAYER
+    ]
+    if len(layers) != 1:
+        raise GitPushError(
+            f"{path}: an unpacked bundle with {len(layers)} GitOps repositories; expected one"
+        )
+    return layout.blob_path(layers[0].digest)
 
 
 def _remote_refs(git: str, options: list[str], url: str, env: Mapping[str, str]) -> dict[str, str]:
