@@ -159,7 +159,11 @@ def test_bootstrap_installs_read_the_internal_registry(local: Path, poc: Path) -
     readme = (local / "nodes/mgmt/README.md").read_text("utf-8")
     assert f"helm install cilium oci://{REGISTRY}/charts/cilium" in readme
     assert "--repo https://helm.cilium.io" not in readme
-    assert f"oci://{REGISTRY}/charts/argo-cd" in (poc / "README.md").read_text("utf-8")
+    root_readme = (poc / "README.md").read_text("utf-8")
+    assert f"oci://{REGISTRY}/charts/argo-cd" in root_readme
+    # Credentials are created at bootstrap as templates Argo CD matches by URL prefix.
+    assert f"--from-literal=url={REGISTRY} --from-literal=type=helm \\\n" in root_readme
+    assert "argocd.argoproj.io/secret-type=repo-creds" in root_readme
 
 
 @pytest.mark.parametrize("example", ["poc", "local"])

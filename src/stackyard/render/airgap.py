@@ -164,6 +164,12 @@ def airgap_section(context: RenderContext) -> str:
     if section is None:
         return ""
     namespace = context.argocd_namespace
+    ca_note = ""
+    if context.plan.spec.airgap_ca is not None:
+        ca_note = (
+            f", and add `--ca-file` with the registry's CA (the spec's `{section.caFile}`, "
+            "also in each cluster's node files)"
+        )
     return f"""
 ## Air gap
 
@@ -177,14 +183,18 @@ credentials, create one credential template per server before the first sync; Ar
 matches it by URL prefix:
 
 ```sh
-kubectl -n {namespace} create secret generic creds-airgap-registry \
-  --from-literal=url={section.registry} --from-literal=type=helm \
+kubectl -n {namespace} create secret generic creds-airgap-registry \\
+  --from-literal=url={section.registry} --from-literal=type=helm \\
   --from-literal=enableOCI=true --from-literal=username=<user> --from-literal=password=<token>
 kubectl -n {namespace} label secret creds-airgap-registry argocd.argoproj.io/secret-type=repo-creds
-kubectl -n {namespace} create secret generic creds-airgap-git \
+kubectl -n {namespace} create secret generic creds-airgap-git \\
   --from-literal=url={section.git} --from-literal=username=<user> --from-literal=password=<token>
 kubectl -n {namespace} label secret creds-airgap-git argocd.argoproj.io/secret-type=repo-creds
 ```
+
+The bootstrap `helm install` commands read the charts from `oci://{section.charts_repository}`:
+log in first with `helm registry login {section.registry_host}` if the registry needs
+credentials{ca_note}.
 
 The nodes' registry credentials, if the registry needs them for pulls, are added on each
 node at install (RKE2: `configs.<host>.auth` in `registries.yaml`; containerd: a `header`
