@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 from stackyard.cli.main import app
 from stackyard.render.airgap import UPSTREAM_REGISTRIES
 from tests.certificates import certificate_authority, write_certificate
-from tests.render.conftest import EXAMPLES, example_text
+from tests.render.conftest import EXAMPLES, example_text, render_text
 
 Cli = Callable[..., Result]
 REGISTRY = "harbor.corp.internal:8443/platform"
@@ -213,3 +213,19 @@ def test_without_the_section_nothing_points_at_an_internal_server(rendered_poc: 
     assert not (rendered_poc / "apps/repositories.yaml").exists()
     assert not list(rendered_poc.glob("nodes/*/rke2/registries.yaml"))
     assert "airgap" not in (rendered_poc / ".stackyard-render").read_text("utf-8")
+
+
+def test_a_lab_without_tls_says_so_in_every_place_that_fetches() -> None:
+    lab = (
+        "airgap:\n  registry: registry.lab:5000\n  git: http://git.lab/mirror\n  plainHttp: true\n"
+    )
+    tree = render_text(example_text("community-poc") + lab)
+    (mirrors,) = tree.documents("nodes/poc/rke2/registries.yaml")
+    assert mirrors["mirrors"]["docker.io"] == {
+        "endpoint": ["http://registry.lab:5000"],
+        "rewrite": {"^(.*)$": "docker.io/$1"},
+    }
+    assert "configs" not in mirrors
+    charts = tree.find("apps/repositories.yaml", "Secret", "repo-airgap-charts")
+    assert charts["stringData"]["insecureOCIForceHttp"] == "true"
+    assert "tls" not in tree.values("poc", "argo-cd")["configs"]
