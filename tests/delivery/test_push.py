@@ -4,9 +4,12 @@ into a real Git server, then reading back what arrived."""
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import itertools
 import json
+import socket
+import threading
 from pathlib import Path
 
 import pytest
@@ -21,6 +24,7 @@ from stackyard.delivery.registry_client import (
 )
 from tests.delivery.oci import Layout, build_layout
 from tests.registry import PASSWORD, USERNAME, Registry
+from tests.slapd import free_port
 
 _prefixes = itertools.count()
 MANIFEST_ACCEPT = (
@@ -182,3 +186,91 @@ def test_an_untrusted_certificate_asks_for_the_ca(
 )
 def test_registry_targets_parse(text: str, base: str, prefix: str) -> None:
     assert parse_target(text) == Target(base, prefix)
+
+
+class _CuttingProxy:
+    """A loopback TCP proxy to the registry that cuts the line once, mid-upload.
+
+    TLS passes through untouched; after ``cut_after`` bytes from the client it closes the
+    connection in the middle of a request body, as a dropped link would.
+    """
+
+    def __init__(self, upstream_port: int, cut_after: int) -> None:
+        self.upstream_port = upstream_port
+        self.cut_after = cut_after
+        self.sent = 0
+        self.cut = False
+        self.lock = threading.Lock()
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            upstream = socket.create_connection(("127.0.0.1", self.upstream_port))
+            pair = (client, upstream)
+            threading.Thread(target=self._pump, args=(client, upstream, True, pair)).start()
+            threading.Thread(target=self._pump, args=(upstream, client, False, pair)).start()
+
+    def _pump(
+        self,
+        source: socket.socket,
+        sink: socket.socket,
+        counted: bool,
+        pair: tuple[socket.socket, ...],
+    ) -> None:
+        with contextlib.suppress(OSError):
+            while data := source.recv(65536):
+                if counted:
+                    with self.lock:
+                        self.sent += len(data)
+                        cut = not self.cut and self.sent > self.cut_after
+                        self.cut = self.cut or cut
+                    if cut:
+                        for end in pair:
+                            end.close()
+                        return
+                sink.sendall(data)
+        for end in pair:
+            with contextlib.suppress(OSError):
+                end.shutdown(socket.SHUT_RDWR)
+
+    def close(self) -> None:
+        self.listener.close()
+
+
+def test_a_chunk_cut_on_the_wire_starts_only_that_blob_over(
+    registry: Registry, tmp_path: Path
+) -> None:
+    """The distribution registry drops an upload whose PATCH broke (GET answers 404), so the
+    push cannot continue it from its Range: it uploads that blob again, and nothing else."""
+    layout = build_layout(tmp_path / "layout", big_layer_bytes=4 * 1024 * 1024)
+    proxy = _CuttingProxy(registry.port, cut_after=2 * 1024 * 1024 + 300_000)
+    try:
+        prefix = f"cut{next(_prefixes)}"
+        report = _push(
+            layout,
+            registry,
+            parse_target(f"127.0.0.1:{proxy.port}/{prefix}"),
+            chunk_bytes=1024 * 1024,
+        )
+    finally:
+        proxy.close()
+    assert proxy.cut, "the line was never cut: the test did not test a resume"
+    big = max(layout.blobs, key=layout.blobs.__getitem__)
+    pulled = _pull_back(registry, f"{prefix}/example/app", "1.0")
+    assert pulled[big] == layout.blob_path(big).read_bytes()
+    assert report.blobs_pushed == 9  # app now has the big layer too
+    # only what had gone of the big blob before the cut went twice (plus TLS and headers)
+    resent = proxy.sent - report.bytes_pushed
+    assert 2 * 1024 * 1024 < resent < layout.blobs[big], resent
+
+
+def test_a_registry_that_does_not_answer_is_a_clear_error(tmp_path: Path) -> None:
+    layout = build_layout(tmp_path / "layout")
+    with pytest.raises(RegistryPushError, match=r"the connection failed.*run the same push again"):
+        push_layout(layout.path, parse_target(f"127.0.0.1:{free_port()}"))

@@ -15,7 +15,9 @@ Policy:
   an unchanged layout moves no blob bytes and an interrupted push resumes where it stopped.
 - Small blobs go up in one PUT; large ones in chunks (POST, PATCH with Content-Range, PUT
   ``?digest=``). A chunk that breaks on the wire asks the upload URL how far it got (GET,
-  ``Range``) and continues from there; if the registry cannot say, the blob starts over.
+  ``Range``) and continues from there; if the registry cannot say (the distribution registry
+  drops an upload whose PATCH broke), that blob starts over. Any other broken connection
+  stops the push with an error; running it again resumes it.
 - After each upload HEAD must answer with the same ``Docker-Content-Digest`` and size;
   manifests go up children first (an index after the manifests it lists) and the digest the
   registry computes must equal the layout's. A push that ends with any manifest missing
@@ -138,11 +140,37 @@ def push_layout(
     graph = {image.descriptor.digest: _walk(layout, image.descriptor) for image in images}
     _check_blobs(layout, graph)
     client = RegistryClient(target, credentials, ca_file)
+    try:
+        tally = _push_images(client, layout, images, graph, chunk_bytes, progress)
+    except urllib3.exceptions.HTTPError as error:
+        raise RegistryPushError(
+            f"{target.base_url}: the connection failed ({error}); run the same push again "
+            "to resume: what arrived is kept"
+        ) from error
+    return PushReport(
+        target.base_url,
+        tally.blobs_pushed,
+        tally.blobs_skipped,
+        tally.bytes_pushed,
+        tally.manifests_pushed,
+        tally.manifests_skipped,
+        tuple(tally.manifests),
+    )
+
+
+def _push_images(
+    client: RegistryClient,
+    layout: Path,
+    images: list[Image],
+    graph: Mapping[str, tuple[list[Descriptor], list[Descriptor]]],
+    chunk_bytes: int,
+    progress: Progress,
+) -> _Tally:
     client.ping()
     tally = _Tally()
     total = sum(len(blobs) for _, blobs in graph.values())
     for image in images:
-        repository = target.repository(image.repository)
+        repository = client.target.repository(image.repository)
         manifests, blobs = graph[image.descriptor.digest]
         for blob in blobs:
             _push_blob(client, layout, repository, blob, chunk_bytes, tally)
@@ -154,17 +182,10 @@ def push_layout(
     for pushed in tally.manifests:
         if client.manifest_digest(pushed.repository, pushed.digest) != pushed.digest:
             raise RegistryPushError(
-                f"{target.base_url}: {pushed.repository}@{pushed.digest} is missing after the push"
+                f"{client.target.base_url}: {pushed.repository}@{pushed.digest} is missing "
+                "after the push"
             )
-    return PushReport(
-        target.base_url,
-        tally.blobs_pushed,
-        tally.blobs_skipped,
-        tally.bytes_pushed,
-        tally.manifests_pushed,
-        tally.manifests_skipped,
-        tuple(tally.manifests),
-    )
+    return tally
 
 
 # The layout ------------------------------------------------------------------------------

@@ -210,11 +210,12 @@ class RegistryClient:
             return self.pool.request(
                 method, url, body=body, headers=dict(headers), redirect=False, preload_content=True
             )
-        except urllib3.exceptions.SSLError as error:
-            raise self._untrusted(error) from error
-        except urllib3.exceptions.MaxRetryError as error:
-            if isinstance(error.reason, urllib3.exceptions.SSLError):
-                raise self._untrusted(error.reason) from error
+        except urllib3.exceptions.HTTPError as error:
+            # A refused certificate is the user's to fix; any other TLS or socket fault (a
+            # line cut mid-request) stays a transport error the upload may recover from.
+            reason = error.reason if isinstance(error, urllib3.exceptions.MaxRetryError) else error
+            if "CERTIFICATE_VERIFY_FAILED" in str(reason):
+                raise self._untrusted(reason) from error
             raise
 
     def _learn(self, response: urllib3.BaseHTTPResponse) -> None:
@@ -259,7 +260,7 @@ class RegistryClient:
             f"{what} (from {USERNAME_VARIABLE} and {PASSWORD_VARIABLE})"
         )
 
-    def _untrusted(self, error: Exception) -> RegistryPushError:
+    def _untrusted(self, error: object) -> RegistryPushError:
         return RegistryPushError(
             f"{self.target.base_url}: the registry's TLS certificate is not trusted ({error}); "
             "pass --ca-file with the CA that signed it"
