@@ -100,6 +100,9 @@ def test_the_check_runs_monthly_after_the_canary_backup_in_a_fixed_order(
         "restore",
         "wait-restore",
         "verify",
+        "wait-volume",
+        "verify-data",
+        "wait-verify-data",
         "clean-up",
     ]
     images = {c["image"] for c in pod["initContainers"] + pod["containers"]}
@@ -124,6 +127,7 @@ def test_the_check_may_only_restore_and_clean_up_after_itself(
     assert granted == {
         ("namespaces", SCRATCH): {"get", "list", "watch", "delete"},
         ("configmaps", "stackyard-restore-check"): {"get", "list", "watch"},
+        ("persistentvolumeclaims", "restore-check-canary"): {"get", "list", "watch"},
     }
     assert all("*" not in rule["verbs"] for rule in [role_rule, *cluster_rules])
     binding = objects["ClusterRoleBinding", "stackyard-restore-check"]

@@ -42,8 +42,9 @@ backup first, then the volumes one. How it copies is the plan's choice
   volume's files with Kopia, which works on any volume.
 
 The monthly restore check (:mod:`stackyard.render.manifests.restorecheck`) has its own
-daily Schedule of a canary namespace, in ``restore-check.yaml``; it is not a backup of the
-platform, so it is not declared as one. etcd snapshots (tier L1) are node bootstrap's, not
+daily Schedule of a canary namespace, in ``restore-check.yaml``, copying the canary's
+volume by the same method; it is not a backup of the platform, so it is not declared as
+one. etcd snapshots (tier L1) are node bootstrap's, not
 Velero's.
 """
 
@@ -221,18 +222,25 @@ def snapshot_classes(backup: VolumeBackup) -> list[Manifest]:
     ]
 
 
+def volume_settings(backup: VolumeBackup) -> Manifest:
+    """A backup template's fields that copy volume data by ``backup``'s method."""
+    if backup.method == "csi":
+        return {
+            "snapshotVolumes": True,
+            "snapshotMoveData": True,
+            "defaultVolumesToFsBackup": False,
+        }
+    if backup.method == "filesystem":
+        return {"snapshotVolumes": False, "defaultVolumesToFsBackup": True}
+    return {"snapshotVolumes": False, "defaultVolumesToFsBackup": False}
+
+
 def _volume_template(backup: VolumeBackup) -> Manifest:
-    template: Manifest = {
+    return {
         "includedNamespaces": ["*"],
         "includedResources": list(VOLUME_RESOURCES),
+        **volume_settings(backup),
     }
-    if backup.method == "csi":
-        template.update(
-            {"snapshotVolumes": True, "snapshotMoveData": True, "defaultVolumesToFsBackup": False}
-        )
-    else:
-        template.update({"snapshotVolumes": False, "defaultVolumesToFsBackup": True})
-    return template
 
 
 def schedules(context: RenderContext, cluster: ClusterPlan) -> list[Manifest]:
@@ -297,20 +305,20 @@ def backup_manifests(context: RenderContext, cluster: ClusterPlan) -> Iterable[P
     if classes:
         yield Placed("velero", "snapshot-classes.yaml", [in_wave(o, AFTER_CHART) for o in classes])
     minute = cluster.index * MINUTE_STEP
-    check = [canary_schedule(context, minute), *restore_check(context, cluster, minute)]
+    check = [canary_schedule(context, cluster, minute), *restore_check(context, cluster, minute)]
     yield Placed("velero", "restore-check.yaml", [in_wave(o, AFTER_CHART) for o in check])
 
 
-def canary_schedule(context: RenderContext, offset_minute: int) -> Manifest:
-    """The daily backup of the restore check's canary namespace alone."""
-    return schedule(
-        context,
-        CANARY_SCHEDULE,
-        backup_cron(DAY, offset_minute),
-        {
-            "includedNamespaces": [CANARY_NAMESPACE],
-            "includeClusterResources": False,
-            "snapshotVolumes": False,
-            "defaultVolumesToFsBackup": False,
-        },
-    )
+def canary_schedule(context: RenderContext, cluster: ClusterPlan, offset_minute: int) -> Manifest:
+    """The daily backup of the restore check's canary namespace alone.
+
+    Its volume is copied as ``platform-volumes`` copies every other one, so the check
+    restores data the way a real recovery would. With a volume, ``includeClusterResources``
+    stays unset: ``false`` would leave out the claim's PersistentVolume too.
+    """
+    backup = volumes(context, cluster)
+    template: Manifest = {"includedNamespaces": [CANARY_NAMESPACE]}
+    if backup.method == "none":
+        template["includeClusterResources"] = False
+    template.update(volume_settings(backup))
+    return schedule(context, CANARY_SCHEDULE, backup_cron(DAY, offset_minute), template)

@@ -19,9 +19,10 @@ the same checks for Deployments, StatefulSets, DaemonSets, Jobs and CronJobs.
 
 "enforce" means ``validationActions: [Deny]`` with ``failurePolicy: Fail``; "audit" means
 ``[Audit]`` with ``Ignore``. The mode is ``clusters[].policyMode``, else ``policy.mode``.
-System namespaces and the namespaces of the platform components on the cluster are
-excluded by name (a label could be set by a tenant to escape): platform charts pull
-upstream images that the tenant-facing rules would refuse.
+System namespaces, the namespaces of the platform components on the cluster and the
+restore check's canary and scratch namespaces are excluded by name (a label could be set
+by a tenant to escape): platform charts pull upstream images that the tenant-facing rules
+would refuse, and so do the check's canary writer and Velero's restore helper.
 
 Signature verification reads the Cosign public key from the ConfigMap
 ``cosign-public-key`` (key ``cosign.pub``) in Kyverno's namespace, created at bootstrap:
@@ -37,6 +38,7 @@ from collections.abc import Iterable
 from stackyard.plan import ClusterPlan
 from stackyard.render.context import RenderContext
 from stackyard.render.manifests.base import AFTER_CHART, Placed, in_wave
+from stackyard.render.manifests.restorecheck import check_namespaces
 from stackyard.render.tree import Manifest
 
 API_VERSION = "policies.kyverno.io/v1"
@@ -72,8 +74,9 @@ def policy_mode(context: RenderContext, cluster: ClusterPlan) -> str:
 
 
 def excluded_namespaces(cluster: ClusterPlan) -> list[str]:
-    """System namespaces and those of the platform components running on ``cluster``."""
-    names = {*SYSTEM_NAMESPACES, *(p.component.namespace for p in cluster.components)}
+    """System namespaces, those of the platform components and the restore check's."""
+    components = (p.component.namespace for p in cluster.components)
+    names = {*SYSTEM_NAMESPACES, *components, *check_namespaces(cluster)}
     return sorted(names)
 
 

@@ -24,8 +24,9 @@ the other cluster-owned namespaces are never touched) gets:
   clients (the OIDC issuer is a public URL) and optional platform needs with no provider
   in the plan (S3 on AWS) get egress to the world.
 
-The restore check's canary namespace holds only data (a ConfigMap Velero backs up and
-restores) and gets the baseline: default deny, DNS and the API server.
+The restore check's canary namespace holds data (a ConfigMap, and a volume with the idle
+pod that wrote it) and talks to nothing; it gets the baseline: default deny, DNS and the
+API server.
 
 Tenant namespaces (Enterprise) get default deny, DNS, traffic within the tenant's own
 namespaces, ingress from monitoring and the gateway, and egress to the telemetry
