@@ -80,11 +80,13 @@ RUNBOOK: dict[str, tuple[str, str]] = {
     ),
     "RestoreCheckFailed": (
         "critical",
-        "The monthly restore check could not restore the canary namespace: the backups may "
-        "not restore. `kubectl -n velero logs job/<restore-check job> --all-containers` "
-        "shows the failing step, `velero restore describe <restore>` the restore. Run it "
-        "again with `kubectl -n velero create job --from=cronjob/restore-check "
-        "restore-check-manual`.",
+        "The monthly restore check could not restore the canary namespace or its volume "
+        "data: the backups may not restore. `kubectl -n velero logs job/<restore-check job> "
+        "--all-containers` shows the failing step, `velero restore describe <restore> "
+        "--details` the restore (with its volume restores), and "
+        "`kubectl -n restore-check-scratch logs job/restore-check-verify` what the restored "
+        "volume held. Run it again with `kubectl -n velero create job "
+        "--from=cronjob/restore-check restore-check-manual`.",
     ),
     "RestoreCheckMissing": (
         "warning",
@@ -210,7 +212,7 @@ def _check_rules(context: RenderContext, namespace: str) -> list[Manifest]:
             CHECK_GRACE,
             "The restore check on {{ $labels.cluster }} did not succeed",
             f"Its last run was scheduled over {CHECK_GRACE} ago and has not completed: the "
-            "canary namespace did not restore from its newest backup.",
+            "canary namespace or its volume data did not restore from its newest backup.",
         ),
         _alert(
             context,
@@ -256,7 +258,8 @@ def readme_section(context: RenderContext) -> str:
         "Velero backs up every cluster that runs it on the schedules in "
         "`manifests/<cluster>/velero/backups.yaml`, and once a month the CronJob "
         "`restore-check` restores the canary namespace `restore-check-canary` into "
-        "`restore-check-scratch`, checks the restored ConfigMap and deletes the copy "
+        "`restore-check-scratch`, checks the restored ConfigMap and the checksum of the "
+        "restored canary volume, and deletes the copy "
         "(`manifests/<cluster>/velero/restore-check.yaml`). The PrometheusRule "
         f"`{RULE_NAME}` alerts as follows; each alert links here.",
     ]
