@@ -5,8 +5,10 @@ here for real, with the system's ``sh`` and ``sha256sum``."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import signal
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -199,13 +201,24 @@ def _write(writer: str, volume: Path, namespace: str) -> None:
     """Runs the canary writer on ``volume`` until it shows its marker, then stops it."""
     env = {**os.environ, "CLUSTER": "app1", "POD_NAMESPACE": namespace}
     with subprocess.Popen(
-        ["sh", "-c", writer], cwd=volume, env=env, stdout=subprocess.PIPE, text=True
+        ["sh", "-c", writer],
+        cwd=volume,
+        env=env,
+        stdout=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
     ) as process:
-        assert process.stdout is not None
-        shown = [process.stdout.readline() for _ in range(3)]  # the marker's three lines
-        assert shown[0] == "cluster=app1\n"
-        process.terminate()  # as the kubelet stops it
-        assert process.wait(timeout=10) == 0  # it exits on SIGTERM
+        try:
+            assert process.stdout is not None
+            shown = [process.stdout.readline() for _ in range(3)]  # the marker's three lines
+            assert shown[0] == "cluster=app1\n"
+            process.terminate()  # as the kubelet stops it
+            assert process.wait(timeout=10) == 0  # it exits on SIGTERM
+        finally:
+            # As the container's end would: a sleep started just as the signal came is
+            # not the shell's to reap.
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
 
 
 def _verify(verifier: str, volume: Path) -> subprocess.CompletedProcess[str]:
