@@ -66,7 +66,14 @@ from stackyard.app.planning import (
     plan,
     plan_without_errors,
 )
-from stackyard.app.pushing import GitPushResult, ImagesPushResult, push_git, push_images
+from stackyard.app.pushing import (
+    BundlePushResult,
+    GitPushResult,
+    ImagesPushResult,
+    push_bundle,
+    push_git,
+    push_images,
+)
 from stackyard.app.reference import CatalogListing, Starter, catalog, init, platform_schema
 from stackyard.app.rendering import (
     RenderCheck,
@@ -104,6 +111,7 @@ __all__ = [
     "AssessRequest",
     "AssessResult",
     "Assessment",
+    "BundlePushResult",
     "BundleResult",
     "CatalogListing",
     "ChartPullResult",
@@ -168,6 +176,7 @@ __all__ = [
     "plan_without_errors",
     "platform_schema",
     "pull_charts_for",
+    "push_bundle",
     "push_git",
     "push_images",
     "render",

@@ -17,13 +17,16 @@ ever returned for a push that is complete and verified.
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from stackyard.app.bundles import BundleResult, check_bundle
 from stackyard.app.results import Describes
-from stackyard.delivery.gitpush import GitPushError, GitPushReport, push_git_bundle
+from stackyard.delivery.bundle import GITOPS_REF_PREFIX
+from stackyard.delivery.gitpush import GitPushError, GitPushReport, git_bundle_of, push_git_bundle
 from stackyard.delivery.registry import PushReport, push_layout
 from stackyard.delivery.registry_client import RegistryPushError, credentials_from, parse_target
 from stackyard.errors import StackyardError
@@ -79,6 +82,67 @@ class GitPushResult(Describes):
         }
 
 
+@dataclass(frozen=True)
+class BundlePushResult(Describes):
+    """A verified bundle whose images and charts, and GitOps repository, are all pushed."""
+
+    verified: BundleResult
+    images: ImagesPushResult
+    git: GitPushResult
+
+    def as_dict(self) -> dict[str, Any]:
+        """The versioned JSON document (``bundle-push``).
+
+        Both pushes without their own ``schema`` and scratch paths: the unpacked layout is
+        gone once the push returns.
+        """
+        images = self.images.as_dict()
+        git = self.git.as_dict()
+        return {
+            "schema": schema_id("bundle-push"),
+            "bundle": str(self.verified.path),
+            "manifestDigest": self.verified.manifest_digest,
+            "keyFingerprint": self.verified.key_fingerprint,
+            "registry": {k: v for k, v in images.items() if k not in ("schema", "layout")},
+            "git": {k: v for k, v in git.items() if k not in ("schema", "bundle")},
+        }
+
+
+def push_bundle(
+    bundle: Path,
+    *,
+    key: Path,
+    registry: str,
+    git_url: str,
+    ca_file: Path | None = None,
+    environ: Mapping[str, str] | None = None,
+    progress: Progress = no_progress,
+) -> BundlePushResult:
+    """Verify ``bundle`` against ``key``, then push its images and charts and its GitOps repository.
+
+    The bundle is unpacked only after its signature and every blob check out, into a scratch
+    folder removed whatever happens; a bundle that does not verify pushes nothing.
+
+    Raises:
+        InputError: the bundle does not verify (nothing was pushed).
+        RegistryPushError, GitPushError: a push could not complete (the message says why).
+    """
+    _check_ca_file(ca_file, RegistryPushError)
+    with tempfile.TemporaryDirectory(prefix="stackyard-bundle-") as scratch:
+        layout = Path(scratch) / "layout"
+        verified = check_bundle(bundle, key=key, unpack=layout, progress=progress)
+        images = push_images(
+            layout,
+            registry,
+            ca_file=ca_file,
+            environ=environ,
+            progress=progress,
+            leave_out=(GITOPS_REF_PREFIX,),
+        )
+        git = push_git(git_bundle_of(layout), git_url, ca_file=ca_file, environ=environ)
+    return BundlePushResult(verified, images, git)
+
+
 def push_images(
     layout: Path,
     registry: str,
@@ -86,8 +150,11 @@ def push_images(
     ca_file: Path | None = None,
     environ: Mapping[str, str] | None = None,
     progress: Progress = no_progress,
+    leave_out: tuple[str, ...] = (),
 ) -> ImagesPushResult:
     """Push every image of the OCI layout ``layout`` to ``registry`` (``HOST[:PORT][/PREFIX]``).
+
+    ``leave_out`` names ref-name prefixes whose artifacts are not pushed.
 
     Raises:
         RegistryPushError: the push could not complete (the message says why).
@@ -95,7 +162,12 @@ def push_images(
     _check_ca_file(ca_file, RegistryPushError)
     credentials = credentials_from(os.environ if environ is None else environ)
     report = push_layout(
-        layout, parse_target(registry), credentials=credentials, ca_file=ca_file, progress=progress
+        layout,
+        parse_target(registry),
+        credentials=credentials,
+        ca_file=ca_file,
+        leave_out=leave_out,
+        progress=progress,
     )
     return ImagesPushResult(layout, report)
 

@@ -22,6 +22,7 @@ from stackyard.cli.commands.assess import AssessOutput, assess_command
 from stackyard.cli.commands.bundle import (
     bundle_create_command,
     bundle_keygen_command,
+    bundle_push_command,
     bundle_verify_command,
 )
 from stackyard.cli.commands.catalog import catalog_command
@@ -808,6 +809,45 @@ def git_push(
 ) -> int:
     """Push every branch and tag atomically, never forced; login from STACKYARD_GIT_*."""
     return git_push_command(bundle, git, output, ca_file=ca_file)
+
+
+@bundle_app.command("push", cls=Command)
+@exit_codes
+def bundle_push(
+    bundle: Annotated[
+        Path, typer.Argument(metavar="BUNDLE", help="The bundle to push.", show_default=False)
+    ],
+    key: Annotated[
+        Path,
+        typer.Option(
+            "--key",
+            help="The Ed25519 public key (PEM) the bundle was signed with.",
+            show_default=False,
+        ),
+    ],
+    registry: Annotated[
+        str,
+        typer.Option(
+            "--registry",
+            help="HOST[:PORT][/PREFIX]: the registry for the images and charts, and their prefix.",
+            show_default=False,
+        ),
+    ],
+    git: Annotated[
+        str,
+        typer.Option(
+            "--git",
+            help="The internal GitOps repository's URL, without credentials.",
+            show_default=False,
+        ),
+    ],
+    ca_file: CaFileOption = None,
+    output: OutputOption = OutputFormat.text,
+) -> int:
+    """Verify the bundle, then push its images, charts and GitOps repository; nothing if forged."""
+    return bundle_push_command(
+        bundle, output, key=key, registry=registry, git_url=git, ca_file=ca_file
+    )
 
 
 @command("init")

@@ -74,6 +74,8 @@ SIGNATURE_FILE = "bundle.json.sig"
 CHART_CONFIG = "application/vnd.cncf.helm.config.v1+json"
 CHART_LAYER = "application/vnd.cncf.helm.chart.content.v1.tar+gzip"
 GIT_ARTIFACT = "application/vnd.stackyard.gitops.v1"
+GITOPS_REF_PREFIX = "gitops/"
+"""The ref-name prefix of the GitOps repository's artifact: it goes to Git, not the registry."""
 GIT_CONFIG = "application/vnd.stackyard.gitops.config.v1+json"
 GIT_LAYER = "application/vnd.stackyard.gitops.bundle.v1"
 """A ``git bundle`` file: every ref and object of the GitOps repository."""
@@ -426,7 +428,7 @@ def _collect_repository(collected: _Collector, rendered: Path, scratch: Path) ->
     head = _git(rendered, "rev-parse", "HEAD").decode().strip()
     bundle = scratch / "repository.bundle"
     _git(rendered, "bundle", "create", "--quiet", str(bundle), "--all")
-    reference = f"gitops/{Path(top).name}:{head[:12]}"
+    reference = f"{GITOPS_REF_PREFIX}{Path(top).name}:{head[:12]}"
     layer = _file_descriptor(bundle, GIT_LAYER)
     collected.add(_Blob(layer, path=bundle), reference)
     config = collected.add_json({"head": head}, GIT_CONFIG, reference)

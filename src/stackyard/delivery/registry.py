@@ -118,6 +118,7 @@ def push_layout(
     credentials: Credentials | None = None,
     ca_file: Path | None = None,
     repositories: Mapping[str, str] | None = None,
+    leave_out: tuple[str, ...] = (),
     chunk_bytes: int = CHUNK_BYTES,
     progress: Progress = no_progress,
 ) -> PushReport:
@@ -129,6 +130,8 @@ def push_layout(
         credentials: for basic auth or the token exchange; None for an open registry.
         ca_file: PEM CA bundle to trust instead of the system's.
         repositories: ref name → ``REPOSITORY[:TAG]`` overriding the annotation's meaning.
+        leave_out: ref-name prefixes whose artifacts stay out of the registry (a bundle's
+            GitOps repository goes to the Git server instead).
         chunk_bytes: blobs above this size go up in chunks of it.
         progress: told ``("pushing blobs", done, total)`` after each blob.
 
@@ -136,7 +139,7 @@ def push_layout(
         RegistryPushError: a broken layout (before anything is sent), a refused login, an
             untrusted certificate, or a registry that does not end up holding every manifest.
     """
-    images = _images(layout, repositories or {})
+    images = _images(layout, repositories or {}, leave_out)
     graph = {image.descriptor.digest: _walk(layout, image.descriptor) for image in images}
     _check_blobs(layout, graph)
     client = RegistryClient(target, credentials, ca_file)
@@ -215,7 +218,9 @@ def _descriptor(raw: Any, where: Path) -> Descriptor:
         raise RegistryPushError(message) from error
 
 
-def _images(layout: Path, repositories: Mapping[str, str]) -> list[Image]:
+def _images(
+    layout: Path, repositories: Mapping[str, str], leave_out: tuple[str, ...]
+) -> list[Image]:
     if not (layout / "oci-layout").is_file():
         raise RegistryPushError(f"{layout}: not an OCI image layout (no oci-layout file)")
     index_file = layout / "index.json"
@@ -225,6 +230,8 @@ def _images(layout: Path, repositories: Mapping[str, str]) -> list[Image]:
         ref = str((raw.get("annotations") or {}).get(REF_NAME, ""))
         if not ref:
             raise RegistryPushError(f"{index_file}: {descriptor.digest} has no {REF_NAME}")
+        if leave_out and ref.startswith(leave_out):
+            continue
         repository, reference = _split_reference(repositories.get(ref, ref), index_file)
         images.append(Image(repository, reference or descriptor.digest, descriptor))
     if not images:

@@ -6,9 +6,16 @@ from pathlib import Path
 
 from rich.markup import escape
 
-from stackyard.app import BundleResult, check_bundle, make_bundle, make_signing_keys
+from stackyard.app import (
+    BundleResult,
+    check_bundle,
+    make_bundle,
+    make_signing_keys,
+    push_bundle,
+)
 from stackyard.cli.output import OutputFormat, console, line_printer, notice, print_json, warn
 from stackyard.cli.progress import progress_display
+from stackyard.cli.pushes import say_git_pushed, say_images_pushed
 from stackyard.cli.results import exit_status
 
 
@@ -49,6 +56,29 @@ def bundle_verify_command(
     if unpack is not None:
         notice(f"unpacked as an OCI image layout into {unpack}")
     return exit_status(result)
+
+
+def bundle_push_command(
+    bundle: Path,
+    output: OutputFormat,
+    *,
+    key: Path,
+    registry: str,
+    git_url: str,
+    ca_file: Path | None,
+) -> int:
+    """Verify the bundle, then push its images, charts and GitOps repository; exit 2 on a fault."""
+    with progress_display() as progress:
+        result = push_bundle(
+            bundle, key=key, registry=registry, git_url=git_url, ca_file=ca_file, progress=progress
+        )
+    if output is OutputFormat.json:
+        print_json(result.as_dict())
+        return 0
+    notice(f"bundle {bundle} verified: manifest {result.verified.manifest_digest}")
+    say_images_pushed(result.images)
+    say_git_pushed(result.git)
+    return 0
 
 
 def bundle_keygen_command(private: Path) -> int:

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from rich.markup import escape
-
 from stackyard.app import push_git, push_images
-from stackyard.cli.output import OutputFormat, console, line_printer, print_json
+from stackyard.cli.output import OutputFormat, print_json
 from stackyard.cli.progress import progress_display
-from stackyard.wording import counted
+from stackyard.cli.pushes import say_git_pushed, say_images_pushed
 
 
 def images_push_command(
@@ -21,19 +19,7 @@ def images_push_command(
     if output is OutputFormat.json:
         print_json(result.as_dict())
         return 0
-    report = result.report
-    say = line_printer(console())
-    for manifest in report.manifests:
-        if not manifest.reference.startswith("sha256:"):
-            say(escape(f"{manifest.repository}:{manifest.reference} {manifest.digest}"))
-    say(
-        escape(
-            f"{counted(report.blobs_pushed, 'blob')} pushed ({report.bytes_pushed} bytes), "
-            f"{report.blobs_skipped} already in {report.registry}; "
-            f"{counted(report.manifests_pushed, 'manifest')} pushed, "
-            f"{report.manifests_skipped} already there"
-        )
-    )
+    say_images_pushed(result)
     return 0
 
 
@@ -43,14 +29,5 @@ def git_push_command(bundle: Path, url: str, output: OutputFormat, *, ca_file: P
     if output is OutputFormat.json:
         print_json(result.as_dict())
         return 0
-    say = line_printer(console())
-    for ref, commit in result.report.refs:
-        mark = "updated" if ref in result.report.updated else "up to date"
-        say(escape(f"{ref} {commit[:12]} {mark}"))
-    say(
-        escape(
-            f"{counted(len(result.report.updated), 'ref')} updated in {result.report.url}, "
-            f"{len(result.report.refs) - len(result.report.updated)} already up to date"
-        )
-    )
+    say_git_pushed(result)
     return 0
