@@ -88,7 +88,8 @@ def test_kubeadm_commands_use_the_rendered_cronjob_and_cluster_configuration(
         (cronjob,) = documents(kubeadm_tree / f"manifests/{cluster}/base/etcd-backup.yaml")
         pod = cronjob["spec"]["jobTemplate"]["spec"]["template"]["spec"]
         backup_dir = next(v for v in pod["volumes"] if v["name"] == "backup")["hostPath"]["path"]
-        env = {e["name"]: e["value"] for e in pod["containers"][0]["env"]}
+        env = {e["name"]: e["value"] for e in pod["initContainers"][0]["env"]}
+        upload = {e["name"]: e.get("value") for e in pod["containers"][0]["env"]}
         init = documents(kubeadm_tree / f"nodes/{cluster}/kubeadm/init-config.yaml")
         data_dir = next(d for d in init if d["kind"] == "ClusterConfiguration")["etcd"]["local"][
             "dataDir"
@@ -99,6 +100,10 @@ def test_kubeadm_commands_use_the_rendered_cronjob_and_cluster_configuration(
         etcd = section(text, 2)
         assert f"`{cronjob['spec']['schedule']}`" in etcd
         assert f"keeps {env['SNAPSHOT_RETENTION']} in `{backup_dir}`" in etcd
+        assert (
+            f"copied to bucket `{upload['SNAPSHOT_BUCKET']}` folder "
+            f"`{upload['SNAPSHOT_FOLDER']}/`" in etcd
+        )
         commands = "\n".join(shell_blocks(etcd))
         assert f"etcdutl snapshot restore {backup_dir}/etcd-snapshot-<SLOT>.db" in commands
         assert f"--data-dir {data_dir}-restored --name {node}" in commands

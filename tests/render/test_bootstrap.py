@@ -15,10 +15,12 @@ from stackyard.plan import ClusterPlan, Plan, make_plan
 from stackyard.render.bootstrap import ALL_BOOTSTRAP
 from stackyard.render.bootstrap.aws_ccm import CHART_VERSION, IMAGE, UNINITIALIZED_TAINT
 from stackyard.render.bootstrap.cilium import bootstrap_values
+from stackyard.render.bootstrap.rke2 import server_config
 from stackyard.render.build import render_plan
 from stackyard.render.context import RenderContext
 from stackyard.render.etcd_schedule import snapshot_schedule
 from stackyard.render.manifests.etcd_backup import etcd_backup_manifests
+from stackyard.render.readme import readme
 from stackyard.render.tree import RenderError
 from stackyard.spec import load_spec, load_spec_text
 from stackyard.spec.units import parse_duration
@@ -437,7 +439,7 @@ def test_kubeadm_etcd_cronjob_meets_the_rpo(plans: dict[str, Plan]) -> None:
         pod = cronjob["spec"]["jobTemplate"]["spec"]["template"]["spec"]
         assert pod["hostNetwork"] is True
         assert pod["nodeSelector"] == {"node-role.kubernetes.io/control-plane": ""}
-        [container] = pod["containers"]
+        [container] = pod["initContainers"]
         assert container["image"].startswith("registry.k8s.io/etcd:3.6.")
         pki = next(m for m in container["volumeMounts"] if m["name"] == "etcd-pki")
         assert pki == {
@@ -451,6 +453,91 @@ def test_kubeadm_etcd_cronjob_meets_the_rpo(plans: dict[str, Plan]) -> None:
 
 def test_etcd_cronjob_validates_against_kubernetes_1_35(plans: dict[str, Plan]) -> None:
     validate_k8s(etcd_cronjob(plans["local-multicluster"], "mgmt"))
+    validate_k8s(etcd_cronjob(plans["local-multicluster"], "app1"))
+
+
+def upload_of(cronjob: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str], dict[str, Any]]:
+    """The upload container, its literal environment, and the pod spec."""
+    pod = cronjob["spec"]["jobTemplate"]["spec"]["template"]["spec"]
+    [upload] = pod["containers"]
+    env = {e["name"]: e["value"] for e in upload["env"] if "value" in e}
+    return upload, env, pod
+
+
+@pytest.mark.parametrize("example", ["local-multicluster", "mesh-local"])
+def test_kubeadm_snapshots_are_copied_to_minio_in_rke2s_layout(
+    plans: dict[str, Plan], example: str
+) -> None:
+    plan = plans.get(example) or make_plan(load_spec(EXAMPLES / f"{example}.yaml"))
+    schedule = snapshot_schedule(plan.spec.platform.slo.rpo)
+    domain = plan.spec.platform.domain
+    minio_home = RenderContext(plan).clusters_running("minio")[0].name
+    for cluster in plan.clusters:
+        cronjob = etcd_cronjob(plan, cluster.name)
+        upload, env, pod = upload_of(cronjob)
+        assert upload["image"] == "amazon/aws-cli:2.32.8"
+        assert upload["command"][:2] == ["/bin/bash", "-c"]
+        script = upload["command"][2]
+        assert 'aws s3 cp --only-show-errors "$newest" "s3://$SNAPSHOT_BUCKET/$key"' in script
+        assert "aws s3api delete-object" in script
+        assert env["SNAPSHOT_BUCKET"] == f"{plan.spec.platform.name}-etcd-snapshots"
+        assert env["SNAPSHOT_FOLDER"] == cluster.name
+        assert env["SNAPSHOT_RETENTION"] == str(schedule.retention)
+        assert env["S3_PATH_STYLE"] == "true"
+        node = next(e for e in upload["env"] if e["name"] == "NODE_NAME")
+        assert node["valueFrom"] == {"fieldRef": {"fieldPath": "spec.nodeName"}}
+        assert upload["envFrom"] == [{"secretRef": {"name": "etcd-snapshot-s3"}}]
+        backup = next(m for m in upload["volumeMounts"] if m["name"] == "backup")
+        assert backup == {"name": "backup", "mountPath": "/backup", "readOnly": True}
+        assert pod["dnsPolicy"] == "ClusterFirstWithHostNet"
+        volumes = {v["name"]: v for v in pod["volumes"]}
+        if cluster.name == minio_home:
+            assert env["AWS_ENDPOINT_URL"] == "http://minio.minio.svc:9000"
+            assert "AWS_CA_BUNDLE" not in env and "platform-ca" not in volumes
+        else:
+            assert env["AWS_ENDPOINT_URL"] == f"https://minio.{domain}"
+            assert env["AWS_CA_BUNDLE"] == "/etc/platform-ca/ca.crt"
+            assert volumes["platform-ca"]["secret"] == {"secretName": "platform-ca-bundle"}
+        validate_k8s(cronjob)
+
+
+def test_minio_creates_the_etcd_snapshot_bucket_on_kubeadm(plans: dict[str, Plan]) -> None:
+    plan = plans["local-multicluster"]
+    tree = render_plan(plan)
+    values = yaml.safe_load(dict(tree)["values/clusters/mgmt/minio.yaml"])
+    assert "local-multicluster-etcd-snapshots" in [b["name"] for b in values["buckets"]]
+    text = readme(RenderContext(plan), tree)
+    assert "| `kube-system/etcd-snapshot-s3` | AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY |" in text
+    assert "| `kube-system/platform-ca-bundle` | ca.crt | app1, app2 |" in text
+
+
+STORE = """
+objectStorage:
+  endpoint: https://s3.storage.example:9000
+  region: eu-central-1
+  credentialsSecret: object-storage
+  buckets:
+    etcdSnapshots: team-etcd
+"""
+
+
+def test_kubeadm_and_rke2_copy_to_the_same_external_store_and_folder() -> None:
+    kubeadm = plan_of(example_text("local-multicluster") + STORE)
+    upload, env, _ = upload_of(etcd_cronjob(kubeadm, "app1"))
+    assert env["AWS_ENDPOINT_URL"] == "https://s3.storage.example:9000"
+    assert env["AWS_DEFAULT_REGION"] == "eu-central-1"
+    assert (env["SNAPSHOT_BUCKET"], env["SNAPSHOT_FOLDER"]) == ("team-etcd", "app1")
+    assert env["S3_PATH_STYLE"] == "true"
+    assert upload["envFrom"] == [{"secretRef": {"name": "object-storage"}}]
+    assert "AWS_CA_BUNDLE" not in env
+    rke2 = plan_of(example_text("community-poc") + STORE)
+    [cluster] = rke2.clusters
+    config = server_config(RenderContext(rke2), cluster)
+    assert config["etcd-s3-endpoint"] == "s3.storage.example:9000"
+    assert config["etcd-s3-bucket"] == "team-etcd"
+    assert config["etcd-s3-folder"] == cluster.name
+    assert config["etcd-s3-region"] == "eu-central-1"
+    assert config["etcd-s3-bucket-lookup-type"] == "path"
 
 
 def test_etcd_cronjob_follows_a_tighter_rpo() -> None:

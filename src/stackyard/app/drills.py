@@ -8,8 +8,9 @@ healthy). With a spec, that time is held against the spec's ``slo.rto``.
 
 A snapshot can also come from object storage (:mod:`stackyard.recovery.s3`): an
 ``s3://bucket/key`` URL as ``snapshot`` (a folder ending in ``/``: its newest object), or
-``from_s3``, the newest snapshot RKE2 copied for ``cluster`` with the spec's rendered
-``etcd-s3-*`` settings. With a spec, the endpoint, region and addressing are the spec's
+``from_s3``, the newest snapshot copied for ``cluster`` where the render sends them (RKE2's
+``etcd-s3-*`` settings, or the kubeadm snapshot CronJob's upload: the same store, bucket
+and ``<cluster>/`` folder). With a spec, the endpoint, region and addressing are the spec's
 object store; credentials come only from boto3's chain (``AWS_ACCESS_KEY_ID``,
 ``AWS_PROFILE``, a role). The object is downloaded into a temporary folder, restored
 from there and removed with it; the result names the bucket, key, ETag, version and size.
@@ -168,8 +169,9 @@ def drill_etcd(
         spec: the platform spec whose ``slo.rto`` the recovery time is held to.
         snapshot: a snapshot file already taken, restored without contacting a source;
             or ``s3://bucket/key`` (``s3://bucket/folder/``: its newest object).
-        from_s3: restore the newest snapshot the spec's RKE2 cluster copied to object
-            storage (needs ``spec``; ``cluster`` when the spec has several).
+        from_s3: restore the newest snapshot the spec's cluster (RKE2, or kubeadm's
+            snapshot CronJob) copied to object storage (needs ``spec``; ``cluster`` when
+            the spec has several).
         cluster: the cluster whose object-store settings and snapshots are used.
         restore_dir: where to restore (must not exist; kept); default a temporary folder.
         sample: how many keys to compare value by value.

@@ -478,8 +478,8 @@ def dr_drill_etcd(
         bool,
         typer.Option(
             "--from-s3",
-            help="Restore the newest snapshot RKE2 copied to object storage for --cluster, "
-            "with the spec's etcd-s3 settings (needs --spec).",
+            help="Restore the newest snapshot copied to object storage for --cluster (by "
+            "RKE2 or the kubeadm snapshot CronJob), with the spec's settings (needs --spec).",
         ),
     ] = False,
     restore_dir: Annotated[

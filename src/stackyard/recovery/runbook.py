@@ -43,10 +43,10 @@ from stackyard.render.bootstrap.rke2 import (
     ETCD_S3_SECRET,
     SNAPSHOT_DIR,
     TOKEN_FILE,
-    etcd_bucket,
     server_config,
 )
 from stackyard.render.context import RenderContext
+from stackyard.render.etcd_copies import SnapshotCopies, etcd_bucket, snapshot_copies
 from stackyard.render.manifests.backup import location_store, schedules, storage_location
 from stackyard.render.manifests.etcd_backup import (
     HOST_BACKUP_DIR,
@@ -55,6 +55,7 @@ from stackyard.render.manifests.etcd_backup import (
     NAMESPACE,
     PKI_DIR,
     etcd_snapshot_cronjob,
+    snapshot_container,
 )
 
 RKE2_DATA_DIR = "/var/lib/rancher/rke2"
@@ -383,6 +384,27 @@ def _rke2_restore(page: _Page, context: RenderContext, cluster: ClusterPlan) -> 
     )
 
 
+def _kubeadm_s3_words(context: RenderContext, cluster: ClusterPlan) -> str:
+    copies = snapshot_copies(context, cluster)
+    if copies is None:
+        return "; no copy off the nodes is configured"
+    where = "S3" if copies.url is None else f"`{copies.outside_url}`"
+    return (
+        f"; each snapshot is also copied to bucket `{copies.bucket}` folder "
+        f"`{copies.folder}/` on {where}, as `etcd-snapshot-<node>-<unix time>`"
+    )
+
+
+def _kubeadm_s3_download(copies: SnapshotCopies) -> list[str]:
+    endpoint = "" if copies.outside_url is None else f" --endpoint-url {copies.outside_url}"
+    folder = f"s3://{copies.bucket}/{copies.folder}/"
+    return [
+        f"aws s3 ls{endpoint} {folder}",
+        f"mkdir -p {HOST_BACKUP_DIR}",
+        f"aws s3 cp{endpoint} {folder}<NEWEST> {HOST_BACKUP_DIR}/etcd-snapshot-0.db",
+    ]
+
+
 def _rke2_s3_words(context: RenderContext, etcd: Mapping[str, Any]) -> str:
     if "etcd-s3-bucket" in etcd:
         return (
@@ -442,10 +464,7 @@ def _address(node: Node) -> str:
 
 def _kubeadm_restore(page: _Page, context: RenderContext, cluster: ClusterPlan) -> None:
     cronjob = etcd_snapshot_cronjob(context, cluster)
-    env = {
-        e["name"]: e["value"]
-        for e in cronjob["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]["env"]
-    }
+    env = {e["name"]: e["value"] for e in snapshot_container(cronjob)["env"]}
     data_dir = cluster_configuration(context, cluster)["etcd"]["local"]["dataDir"]
     restored = data_dir + RESTORED_SUFFIX
     planes = [n for n in cluster_nodes(context, cluster) if n.control_plane]
@@ -457,9 +476,10 @@ def _kubeadm_restore(page: _Page, context: RenderContext, cluster: ClusterPlan) 
         f"`{cronjob['spec']['schedule']}` (UTC) and keeps {env['SNAPSHOT_RETENTION']} in "
         f"`{HOST_BACKUP_DIR}` on the control-plane node it ran on, as "
         f"`etcd-snapshot-<slot>.db`; the newest is the most recently modified. etcd's data "
-        f"directory is `{data_dir}` (kubeadm's `etcd.local.dataDir`). The restore follows "
-        f"Kubernetes' procedure {page.cite('k8s-etcd', 'etcd-recovery')}: restore into a new "
-        "directory with `etcdutl`, then point etcd's static Pod at it.",
+        f"directory is `{data_dir}` (kubeadm's `etcd.local.dataDir`)"
+        f"{_kubeadm_s3_words(context, cluster)}. "
+        f"The restore follows Kubernetes' procedure {page.cite('k8s-etcd', 'etcd-recovery')}: "
+        "restore into a new directory with `etcdutl`, then point etcd's static Pod at it.",
         "",
     )
     if len(planes) > 1:
@@ -633,6 +653,14 @@ def _control_plane_loss(
                     "The snapshots were on that node only: nothing is left to restore from, "
                     "so rebuild the cluster (section 4)."
                 )
+        elif (copies := snapshot_copies(context, cluster)) is not None:
+            page.add(
+                f"The snapshots in `{HOST_BACKUP_DIR}` went with the node; download the newest "
+                "copy in object storage onto the replacement as "
+                f"`{HOST_BACKUP_DIR}/etcd-snapshot-0.db` (the newest `LastModified` under the "
+                "folder) and restore it as in section 2:"
+            )
+            page.sh(*_kubeadm_s3_download(copies))
         else:
             page.add(
                 f"The snapshots in `{HOST_BACKUP_DIR}` were on that node only: unless its disk "

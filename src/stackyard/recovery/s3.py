@@ -1,14 +1,17 @@
 """etcd snapshots in S3-compatible object storage: where a cluster's are, and fetching one.
 
-RKE2 copies every scheduled snapshot off its servers with its ``etcd-s3-*`` options; the
-drill reads them back through the same settings, taken from the render's own
-:func:`stackyard.render.bootstrap.rke2.server_config` rather than retyped: endpoint
+RKE2 copies every scheduled snapshot off its servers with its ``etcd-s3-*`` options, and
+kubeadm's rendered snapshot CronJob uploads each of its snapshots in the same layout; the
+drill reads them back through the same settings rather than retyped. For RKE2 they are
+the render's own :func:`stackyard.render.bootstrap.rke2.server_config`: endpoint
 (``http://`` when ``etcd-s3-insecure``), region, path-style addressing
-(``etcd-s3-bucket-lookup-type: path``), bucket and folder ``<cluster>/``. kubeadm
-clusters have no such copy (the rendered snapshot CronJob keeps its files on the node),
-and neither has an RKE2 cluster whose copies go to MinIO through the ``etcd-s3-secret``
-Secret (its endpoint is in the Secret, not in the spec): both are refused with what to do
-instead.
+(``etcd-s3-bucket-lookup-type: path``), bucket and folder ``<cluster>/``. For kubeadm
+they are :func:`stackyard.render.etcd_copies.snapshot_copies`, which the CronJob's
+upload is rendered from; a MinIO is reached through its gateway (``https://minio.<domain>``,
+whose CA boto3 takes from ``AWS_CA_BUNDLE``), not the in-cluster Service the CronJob
+uses. An RKE2 cluster whose copies go to MinIO through the ``etcd-s3-secret`` Secret (its
+endpoint is in the Secret, not in the spec), and a cluster whose snapshots are copied
+nowhere, are refused with what to do instead.
 
 Credentials are never options: boto3's own chain reads ``AWS_ACCESS_KEY_ID`` and
 ``AWS_SECRET_ACCESS_KEY`` (the keys the spec's ``credentialsSecret`` holds),
@@ -42,8 +45,9 @@ import botocore.exceptions
 from stackyard.errors import COMMAND_LINE, InputError, Location, Problem
 from stackyard.plan import ClusterPlan
 from stackyard.recovery.etcd import DrillReport, Step
-from stackyard.render.bootstrap.rke2 import ETCD_S3_SECRET, etcd_bucket, server_config
+from stackyard.render.bootstrap.rke2 import ETCD_S3_SECRET, server_config
 from stackyard.render.context import RenderContext
+from stackyard.render.etcd_copies import etcd_bucket, snapshot_copies
 from stackyard.render.objectstore import external_store
 
 if TYPE_CHECKING:
@@ -161,14 +165,18 @@ def cluster_snapshots(
     Raises:
         InputError: the cluster's snapshots are not copied to a store the spec describes.
     """
-    if context.platform.kubernetes.distribution != "rke2":
-        raise _refused(
-            option,
-            f"cluster {cluster.name} is kubeadm: its snapshot CronJob keeps the snapshots on "
-            "the control-plane node, and nothing copies them to object storage",
-            "copy one off the node and pass --snapshot FILE, or --snapshot s3://BUCKET/KEY "
-            "where you uploaded it",
-        )
+    if context.platform.kubernetes.distribution == "kubeadm":
+        copies = snapshot_copies(context, cluster)
+        if copies is None:
+            raise _refused(
+                option,
+                f"cluster {cluster.name}'s etcd snapshots are not copied to object storage "
+                "(the spec declares no objectStorage, the platform is not on AWS and runs "
+                "no MinIO): its snapshot CronJob keeps them on the control-plane node",
+                "copy one off the node and pass --snapshot FILE",
+            )
+        settings = StoreSettings(copies.outside_url, copies.region, copies.path_style)
+        return ClusterSnapshots(settings, S3Url(copies.bucket, f"{copies.folder}/"))
     config = server_config(context, cluster)
     return _from_options(config, cluster.name, etcd_bucket(context), option)
 

@@ -25,6 +25,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from stackyard.plan import ClusterPlan
+from stackyard.render.addresses import public_host
 from stackyard.render.context import RenderContext
 
 Use = str
@@ -41,6 +43,7 @@ VELERO_CREDENTIALS_KEY = "cloud"
 ETCD_SNAPSHOTS = "etcdSnapshots"
 """The use of RKE2's etcd snapshot copies, which no catalog entry makes."""
 ETCD_SNAPSHOTS_SUFFIX = "etcd-snapshots"
+MINIO_PORT = 9000
 
 
 @dataclass(frozen=True)
@@ -112,3 +115,16 @@ def credentials_env_from(store: ExternalStore) -> list[dict[str, dict[str, str]]
     if store.credentials_secret is None:
         return []
     return [{"secretRef": {"name": store.credentials_secret}}]
+
+
+def object_store_url(context: RenderContext, cluster: ClusterPlan, provider: str) -> str:
+    """The S3 endpoint of ``provider`` (MinIO) as seen from ``cluster``.
+
+    Its in-cluster Service over HTTP on the cluster that runs it; elsewhere the serving
+    cluster's gateway, ``https://<provider>.<domain>``, whose certificate the platform CA
+    bundle vouches for (``render/manifests/endpoints.py``).
+    """
+    if cluster.has(provider):
+        namespace = context.component(provider).namespace
+        return f"http://{provider}.{namespace}.svc:{MINIO_PORT}"
+    return f"https://{public_host(context, provider)}"

@@ -12,11 +12,19 @@ from string import Template
 
 from stackyard.catalog.model import HelmInstall, SecretNeeded
 from stackyard.plan import ClusterPlan
+from stackyard.render.addresses import CA_BUNDLE_SECRET, CA_KEY
 from stackyard.render.airgap import airgap_section, gitops_url, helm_chart_argument
 from stackyard.render.context import IN_CLUSTER, RenderContext
+from stackyard.render.etcd_copies import snapshot_copies
 from stackyard.render.manifests.backupalerts import readme_section
+from stackyard.render.manifests.etcd_backup import NAMESPACE as ETCD_NAMESPACE
 from stackyard.render.manifests.kiali import queries_metrics_over_https
-from stackyard.render.objectstore import VELERO_CREDENTIALS_KEY, external_store
+from stackyard.render.objectstore import (
+    ENV_ACCESS_KEY,
+    ENV_SECRET_KEY,
+    VELERO_CREDENTIALS_KEY,
+    external_store,
+)
 from stackyard.render.tree import RenderedTree
 
 Needed = Callable[[RenderContext, ClusterPlan], bool]
@@ -118,7 +126,7 @@ def readme(context: RenderContext, tree: RenderedTree) -> str:
         f"| `{c.name}` | {c.cluster.role} | {context.server(c)} | {len(c.components)} |"
         for c in context.plan.clusters
     ]
-    secrets = secret_rows(context) + _object_store_secrets(context)
+    secrets = secret_rows(context) + _object_store_secrets(context) + _etcd_copy_secrets(context)
     return template.substitute(
         name=platform.name,
         edition=platform.edition,
@@ -170,4 +178,35 @@ def _object_store_secrets(context: RenderContext) -> list[str]:
                 f"| `{component.namespace}/{store.credentials_secret}` | {keys} | "
                 f"{', '.join(clusters)} | the external object store |"
             )
+    return rows
+
+
+def _etcd_copy_secrets(context: RenderContext) -> list[str]:
+    """Rows of the Secrets kubeadm's etcd snapshot upload reads in ``kube-system``.
+
+    The object store's keys (none where the nodes' role is used) and, for MinIO behind
+    another cluster's gateway, the platform CA bundle (``render/etcd_copies.py``).
+    """
+    if context.platform.kubernetes.distribution != "kubeadm":
+        return []
+    keys: dict[str, list[str]] = {}
+    trusting = []
+    for cluster in context.plan.clusters:
+        copies = snapshot_copies(context, cluster)
+        if copies is None:
+            continue
+        if copies.credentials_secret is not None:
+            keys.setdefault(copies.credentials_secret, []).append(cluster.name)
+        if copies.trusts_platform_ca:
+            trusting.append(cluster.name)
+    rows = [
+        f"| `{ETCD_NAMESPACE}/{name}` | {ENV_ACCESS_KEY}, {ENV_SECRET_KEY} | "
+        f"{', '.join(clusters)} | etcd snapshot copies to the object store |"
+        for name, clusters in keys.items()
+    ]
+    if trusting:
+        rows.append(
+            f"| `{ETCD_NAMESPACE}/{CA_BUNDLE_SECRET}` | {CA_KEY} | {', '.join(trusting)} | "
+            "the CA of MinIO's gateway, for etcd snapshot copies |"
+        )
     return rows

@@ -80,15 +80,9 @@ from stackyard.render.bootstrap.rke2_hardening import (
     rke2_hardening_table,
 )
 from stackyard.render.context import RenderContext
+from stackyard.render.etcd_copies import etcd_bucket, snapshot_copies
 from stackyard.render.etcd_schedule import SnapshotSchedule, snapshot_schedule
-from stackyard.render.objectstore import (
-    ENV_ACCESS_KEY,
-    ENV_SECRET_KEY,
-    ETCD_SNAPSHOTS,
-    ETCD_SNAPSHOTS_SUFFIX,
-    bucket_name,
-    external_store,
-)
+from stackyard.render.objectstore import ENV_ACCESS_KEY, ENV_SECRET_KEY, external_store
 from stackyard.render.settings import At, BackupDeclared, StoreDeclared
 from stackyard.render.tree import RenderError
 from stackyard.spec.units import AddressRange
@@ -111,51 +105,28 @@ def _cidr(network: AddressRange, field: str, cluster: ClusterPlan) -> str:
     return network.text
 
 
-def etcd_bucket(context: RenderContext) -> str:
-    """The object-store bucket etcd snapshots are copied to."""
-    return bucket_name(context, ETCD_SNAPSHOTS_SUFFIX)
-
-
-def _aws_region(context: RenderContext, cluster: ClusterPlan) -> str:
-    aws = cluster.cluster.aws
-    if aws is not None and aws.region:
-        return aws.region
-    if context.platform.aws is None:
-        raise RenderError(f"cluster {cluster.name}: provider aws needs aws.region")
-    return context.platform.aws.region
-
-
 def _etcd_s3(
     context: RenderContext, cluster: ClusterPlan, schedule: SnapshotSchedule
 ) -> dict[str, Any]:
-    external = external_store(context)
-    if external is not None:
-        options: dict[str, Any] = {
-            "etcd-s3": True,
-            "etcd-s3-endpoint": external.host,
-            "etcd-s3-region": external.region,
-            "etcd-s3-bucket": external.bucket(ETCD_SNAPSHOTS),
-            "etcd-s3-folder": cluster.name,
-            "etcd-s3-retention": schedule.retention,
-        }
-        if external.insecure:
-            options["etcd-s3-insecure"] = True
-        if external.path_style:
-            options["etcd-s3-bucket-lookup-type"] = "path"
-        return options
-    if context.platform.provider == "aws":
-        region = _aws_region(context, cluster)
-        return {
-            "etcd-s3": True,
-            "etcd-s3-endpoint": f"s3.{region}.amazonaws.com",
-            "etcd-s3-region": region,
-            "etcd-s3-bucket": etcd_bucket(context),
-            "etcd-s3-folder": cluster.name,
-            "etcd-s3-retention": schedule.retention,
-        }
-    if context.clusters_running(MINIO):
+    copies = snapshot_copies(context, cluster)
+    if copies is None:
+        return {}
+    if copies.via == "minio":
+        # RKE2 ignores this Secret once any other etcd-s3-* option is set.
         return {"etcd-s3": True, "etcd-s3-config-secret": ETCD_S3_SECRET}
-    return {}
+    options: dict[str, Any] = {
+        "etcd-s3": True,
+        "etcd-s3-endpoint": copies.host,
+        "etcd-s3-region": copies.region,
+        "etcd-s3-bucket": copies.bucket,
+        "etcd-s3-folder": copies.folder,
+        "etcd-s3-retention": schedule.retention,
+    }
+    if copies.insecure:
+        options["etcd-s3-insecure"] = True
+    if copies.path_style:
+        options["etcd-s3-bucket-lookup-type"] = "path"
+    return options
 
 
 def server_config(context: RenderContext, cluster: ClusterPlan) -> dict[str, Any]:

@@ -57,13 +57,13 @@ from stackyard.plan.volumebackup import VolumeBackup, volume_backup
 from stackyard.render.addresses import CA_BUNDLE_SECRET, CA_KEY
 from stackyard.render.context import RenderContext
 from stackyard.render.manifests.base import AFTER_CHART, Placed, in_wave
-from stackyard.render.manifests.endpoints import object_store_url
 from stackyard.render.manifests.restorecheck import CANARY_NAMESPACE, CANARY_SCHEDULE, restore_check
 from stackyard.render.objectstore import (
     VELERO_CREDENTIALS_KEY,
     ExternalStore,
     bucket_name,
     external_store,
+    object_store_url,
 )
 from stackyard.render.settings import At, BackupDeclared, StoreDeclared
 from stackyard.render.tree import Manifest, RenderError

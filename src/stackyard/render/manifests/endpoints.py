@@ -25,7 +25,6 @@ from stackyard.render.context import RenderContext
 
 ROOT_CA_SECRET = "platform-root-ca"
 VAULT_PORT = 8200
-MINIO_PORT = 9000
 
 
 class SecretKey(NamedTuple):
@@ -68,11 +67,3 @@ def vault_auth_mount(cluster: ClusterPlan) -> str:
     Each cluster has its own issuer and signing keys, so each needs its own mount.
     """
     return f"kubernetes-{cluster.name}"
-
-
-def object_store_url(context: RenderContext, cluster: ClusterPlan, provider: str) -> str:
-    """The S3 endpoint of ``provider`` (MinIO) as seen from ``cluster``."""
-    if cluster.has(provider):
-        namespace = context.component(provider).namespace
-        return f"http://{provider}.{namespace}.svc:{MINIO_PORT}"
-    return public_url(context, provider)

@@ -35,6 +35,7 @@ from stackyard.plan.stores import Store, component_store
 from stackyard.plan.stores import object_store as plan_object_store
 from stackyard.plan.volumebackup import volume_backup
 from stackyard.render.context import RenderContext
+from stackyard.render.etcd_copies import etcd_bucket
 from stackyard.render.objectstore import bucket_name, external_store
 from stackyard.render.valuebuilders.provider import aws_region
 from stackyard.render.values import ValueBuilder, Values
@@ -108,6 +109,10 @@ def minio_buckets(context: RenderContext, cluster: ClusterPlan) -> list[str]:
             buckets.append(bucket_name(context, store))
     if cluster.has("loki") and loki_store(context, cluster) == "minio":
         buckets.append(bucket_name(context, "loki"))
+    if context.platform.kubernetes.distribution == "kubeadm":
+        # The etcd snapshot CronJobs copy there (render/etcd_copies.py); RKE2's copies are
+        # configured, bucket included, in the etcd-s3-secret the operator creates.
+        buckets.append(etcd_bucket(context))
     return buckets
 
 
