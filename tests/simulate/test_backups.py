@@ -42,12 +42,13 @@ def test_local_tiers_come_from_the_rendered_files() -> None:
     assert tiers["L3", "mgmt"].method == "MinIO bucket versioning"
     assert tiers["L4", None].rpo_seconds == 0
     scenarios = {s.id: s.verdict for s in recovery.scenarios}
-    # Snapshots stay on each cluster's only control-plane node, and mgmt's backups (and
-    # the app clusters') are kept in MinIO on mgmt: those losses leave nothing to restore.
+    # Snapshots are copied off each cluster's only control-plane node to MinIO on mgmt, so
+    # losing that node leaves them; but mgmt's backups (and the app clusters') are kept in
+    # MinIO on mgmt: losing mgmt leaves nothing to restore.
     assert scenarios == {
         "deleted-resource": "meets",
         "etcd-corruption": "meets",
-        "control-plane-loss": "missing",
+        "control-plane-loss": "meets",
         "cluster-loss": "missing",
     }
 
