@@ -374,7 +374,7 @@ def test_an_unpacked_bundle_pushes_into_a_real_registry(
     auth = base64.b64encode(f"{USERNAME}:{PASSWORD}".encode()).decode()
     for artifact in verified.artifacts:
         repository, _, tag = artifact["reference"].rpartition(":")
-        path = repository.removeprefix("docker.io/").removeprefix("quay.io/")
+        path = repository
         response = pool.request(
             "GET",
             f"https://{registry.host}/v2/airgap/{path}/manifests/{tag}",
@@ -391,8 +391,9 @@ def test_an_unpacked_bundle_pushes_into_a_real_registry(
 def test_create_names_the_images_the_render_runs_that_the_bundle_lacks(
     cli: Cli, sources: Path, tmp_path: Path
 ) -> None:
-    # the community-poc render runs kubectl in its restore-check CronJobs and Velero's AWS
-    # plugin as an init container in its values; carry kubectl, under its short name
+    # the community-poc render runs kubectl in its restore-check CronJobs, busybox in its
+    # canary writer and verifier, and Velero's AWS plugin as an init container in its
+    # values; carry kubectl, under its short name
     image_layout(tmp_path / "kubectl", "registry.k8s.io/kubectl:v1.35.0", [SHARED])
     result = make_bundle(
         sources / "repo",
@@ -400,7 +401,10 @@ def test_create_names_the_images_the_render_runs_that_the_bundle_lacks(
         key=sources / "signing.key",
         images=(tmp_path / "kubectl",),
     )
-    assert result.missing_images == ("docker.io/velero/velero-plugin-for-aws:v1.13.1",)
+    assert result.missing_images == (
+        "docker.io/library/busybox:1.37.0",
+        "docker.io/velero/velero-plugin-for-aws:v1.13.1",
+    )
     created = cli(
         "bundle", "create", str(sources / "repo"), str(tmp_path / "c.tar"),
         "--key", str(sources / "signing.key"), "--images", str(sources / "tool"),

@@ -78,7 +78,7 @@ def test_bundle_push_moves_images_charts_and_the_repository_then_nothing_again(
     assert_matches("bundle-push", first)
     tags = {(i["repository"], i["reference"]) for i in first["registry"]["images"]}
     assert ("corp/charts/demo", "1.2.3") in tags
-    assert ("corp/library/app", "1") in tags
+    assert ("corp/docker.io/library/app", "1") in tags
     assert not any("gitops" in repository for repository, _ in tags)  # Git's, not the registry's
     assert first["registry"]["blobs"]["pushed"] > 0
     assert first["git"]["refs"] == [{"ref": "refs/heads/main", "commit": commit}]

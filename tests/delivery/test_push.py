@@ -78,8 +78,8 @@ def test_a_pushed_layout_pulls_back_byte_for_byte(registry: Registry, tmp_path: 
     target = _target(registry)
     report = _push(layout, registry, target)
     pulled = {
-        **_pull_back(registry, f"{target.prefix}/example/app", "1.0"),
-        **_pull_back(registry, f"{target.prefix}/example/web", "2.1"),
+        **_pull_back(registry, f"{target.prefix}/ghcr.io/example/app", "1.0"),
+        **_pull_back(registry, f"{target.prefix}/docker.io/example/web", "2.1"),
     }
     assert set(pulled) == set(layout.blobs)
     for digest, data in pulled.items():
@@ -116,14 +116,14 @@ def test_an_interrupted_push_resumes_with_only_the_rest(registry: Registry, tmp_
     resumed = _push(layout, registry, target)
     assert resumed.blobs_skipped == 4
     assert resumed.blobs_pushed == 8 - 4
-    assert _pull_back(registry, f"{target.prefix}/example/web", "2.1")
+    assert _pull_back(registry, f"{target.prefix}/docker.io/example/web", "2.1")
 
 
 def test_large_blobs_go_up_in_chunks(registry: Registry, tmp_path: Path) -> None:
     layout = build_layout(tmp_path / "layout", big_layer_bytes=3 * 1024 * 1024 + 17)
     target = _target(registry)
     report = _push(layout, registry, target, chunk_bytes=1024 * 1024)
-    pulled = _pull_back(registry, f"{target.prefix}/example/app", "1.0")
+    pulled = _pull_back(registry, f"{target.prefix}/ghcr.io/example/app", "1.0")
     big = max(layout.blobs, key=layout.blobs.__getitem__)
     assert pulled[big] == layout.blob_path(big).read_bytes()
     assert report.bytes_pushed > 3 * 1024 * 1024
@@ -262,7 +262,7 @@ def test_a_chunk_cut_on_the_wire_starts_only_that_blob_over(
         proxy.close()
     assert proxy.cut, "the line was never cut: the test did not test a resume"
     big = max(layout.blobs, key=layout.blobs.__getitem__)
-    pulled = _pull_back(registry, f"{prefix}/example/app", "1.0")
+    pulled = _pull_back(registry, f"{prefix}/ghcr.io/example/app", "1.0")
     assert pulled[big] == layout.blob_path(big).read_bytes()
     assert report.blobs_pushed == 9  # app now has the big layer too
     # only what had gone of the big blob before the cut went twice (plus TLS and headers)

@@ -34,7 +34,7 @@ def test_images_push_prints_its_json_then_skips_everything(
     assert_matches("images-push", first)
     assert first["blobs"]["pushed"] == 8 and first["blobs"]["skipped"] == 0
     last = first["images"][-1]  # an index goes up after the manifests it lists
-    assert (last["repository"], last["reference"]) == ("cli/example/web", "2.1")
+    assert (last["repository"], last["reference"]) == ("cli/docker.io/example/web", "2.1")
     again = printed(*args)
     assert again["blobs"] == {"pushed": 0, "skipped": 8, "bytesPushed": 0}
 
@@ -48,7 +48,8 @@ def test_images_push_text_says_what_moved(registry: Registry, tmp_path: Path) ->
         env={"COLUMNS": "300"},
     )
     assert result.exit_code == 0, result.stderr
-    assert f"text/example/app:1.0 {layout.images['ghcr.io/example/app:1.0']}" in result.stdout
+    pushed = layout.images["ghcr.io/example/app:1.0"]
+    assert f"text/ghcr.io/example/app:1.0 {pushed}" in result.stdout
     assert "8 blobs pushed" in result.stdout
 
 

@@ -4,7 +4,8 @@ The customer's registry (Harbor, GitLab's, the distribution registry, any OCI on
 what the bundle carries as an OCI image layout (``oci-layout``, ``index.json``,
 ``blobs/sha256/<hex>``). The index's ``org.opencontainers.image.ref.name`` annotations say
 where each image goes (a full reference such as ``docker.io/library/nginx:1.25`` keeps its
-repository path and tag; a bare tag needs an explicit mapping), under ``--registry
+registry host, repository path and tag, as the nodes' mirrors expect; a bare tag needs an
+explicit mapping), under ``--registry
 HOST[:PORT][/PREFIX]``.
 
 Policy:
@@ -54,6 +55,9 @@ from stackyard.delivery.registry_client import (
 from stackyard.progress import Progress, no_progress
 
 REF_NAME = "org.opencontainers.image.ref.name"
+DOCKER_HUB = "docker.io"
+UNHOSTED = frozenset({"charts", "gitops"})
+"""First path segments of a bundle's own artifacts, which come from no registry."""
 CHUNK_BYTES = 8 * 1024 * 1024
 """Blobs larger than this go up in chunks of this size; smaller ones in one request."""
 CHUNK_ATTEMPTS = 3
@@ -240,7 +244,15 @@ def _images(
 
 
 def _split_reference(ref: str, where: Path) -> tuple[str, str]:
-    """``[REGISTRY/]PATH[:TAG][@DIGEST]`` → (path, tag or digest); the registry host dropped."""
+    """``[REGISTRY/]PATH[:TAG][@DIGEST]`` → (repository under the prefix, tag or digest).
+
+    An image keeps its source registry as the first path segment (``docker.io/library/
+    nginx``, ``quay.io/cilium/cilium``): the nodes' mirrors rewrite a pull of
+    ``<host>/<path>`` to ``<prefix>/<host>/<path>`` (``render/bootstrap/mirrors.py``), and two
+    registries' images of one path never collide. A name without a registry is Docker
+    Hub's, as a container runtime reads it. A bundle's charts (``charts/<name>``) and
+    GitOps repository have no source registry and keep their path.
+    """
     name, _, digest = ref.partition("@")
     slash = name.rfind("/")
     colon = name.rfind(":")
@@ -251,8 +263,9 @@ def _split_reference(ref: str, where: Path) -> tuple[str, str]:
             f"{where}: {REF_NAME} {ref!r} is only a tag; give the image's repository for it"
         )
     first, _, rest = path.partition("/")
-    if rest and ("." in first or ":" in first or first == "localhost"):
-        path = rest
+    has_registry = bool(rest) and ("." in first or ":" in first or first == "localhost")
+    if not has_registry and first not in UNHOSTED:
+        path = f"{DOCKER_HUB}/{path if rest else 'library/' + path}"
     return path, digest or tag
 
 
