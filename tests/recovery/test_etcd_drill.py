@@ -206,8 +206,10 @@ def test_bad_options_are_input_errors(options: dict[str, object], message: str) 
 
 def test_a_throwaway_etcd_killed_while_starting(snapshot: Path, tmp_path: Path) -> None:
     etcd = subprocess.run(["which", "etcd"], capture_output=True, text=True).stdout.strip()
-    # the real etcd, sent SIGKILL before it can be healthy (it takes about a second)
-    tools = _fake_etcd(tmp_path / "bin", f'(sleep 0.2; kill -9 $$) & exec {etcd} "$@"')
+    # the process the drill starts as etcd is sent SIGKILL before it can be healthy; the kill
+    # is synchronous, so a loaded machine cannot let the real etcd come up first (a delayed
+    # background kill once did)
+    tools = _fake_etcd(tmp_path / "bin", f'kill -9 $$; exec {etcd} "$@"')
     result = drill_etcd(snapshot=snapshot, tools_path=tools)
     assert result.report.failed_step == "start"
     assert "the restored etcd was killed by signal 9" in (result.report.error or "")
