@@ -53,6 +53,13 @@ app = typer.Typer(
 P = ParamSpec("P")
 
 
+def command_group(parent: typer.Typer, name: str, help_text: str) -> typer.Typer:
+    """A subcommand group under ``parent`` (``stackyard dr drill ...``), help shown when bare."""
+    group = typer.Typer(name=name, help=help_text, no_args_is_help=True, cls=Group)
+    parent.add_typer(group)
+    return group
+
+
 def command(name: str) -> Callable[[Callable[P, None]], Callable[P, None]]:
     """Register a subcommand whose flags show no value metavar in ``--help``."""
     return app.command(name, cls=Command)
@@ -335,13 +342,7 @@ def diff(
     )
 
 
-identity_app = typer.Typer(
-    name="identity",
-    help="Check the identity providers the spec declares.",
-    no_args_is_help=True,
-    cls=Group,
-)
-app.add_typer(identity_app)
+identity_app = command_group(app, "identity", "Check the identity providers the spec declares.")
 
 
 @identity_app.command("check", cls=Command)
@@ -381,13 +382,9 @@ def identity_check(
     )
 
 
-charts_app = typer.Typer(
-    name="charts",
-    help="Chart archives for an air-gapped install: pull them into a local chart store.",
-    no_args_is_help=True,
-    cls=Group,
+charts_app = command_group(
+    app, "charts", "Chart archives for an air-gapped install: pull them into a local chart store."
 )
-app.add_typer(charts_app)
 
 
 @charts_app.command("pull", cls=Command)
@@ -430,20 +427,10 @@ def charts_pull(
     return charts_pull_command(source, directory, repository_map or [], output, ca_file)
 
 
-dr_app = typer.Typer(
-    name="dr",
-    help="Disaster recovery: prove that backups restore.",
-    no_args_is_help=True,
-    cls=Group,
+dr_app = command_group(app, "dr", "Disaster recovery: prove that backups restore.")
+drill_app = command_group(
+    dr_app, "drill", "Restore drills: restore a backup somewhere harmless and measure it."
 )
-app.add_typer(dr_app)
-drill_app = typer.Typer(
-    name="drill",
-    help="Restore drills: restore a backup somewhere harmless and measure it.",
-    no_args_is_help=True,
-    cls=Group,
-)
-dr_app.add_typer(drill_app)
 
 
 @drill_app.command("etcd", cls=Command)
@@ -561,13 +548,11 @@ def dr_runbook(
     return runbook_command(spec, output, directory=directory, clusters=tuple(cluster or ()))
 
 
-bundle_app = typer.Typer(
-    name="bundle",
-    help="Air-gap bundles: the charts, images and GitOps repository in one signed archive.",
-    no_args_is_help=True,
-    cls=Group,
+bundle_app = command_group(
+    app,
+    "bundle",
+    "Air-gap bundles: the charts, images and GitOps repository in one signed archive.",
 )
-app.add_typer(bundle_app)
 BundleKeyOption = Annotated[
     Path,
     typer.Option(
@@ -680,13 +665,7 @@ def bundle_keygen(
     return bundle_keygen_command(private)
 
 
-migrate_app = typer.Typer(
-    name="migrate",
-    help="Move tenant namespaces between clusters with Velero.",
-    no_args_is_help=True,
-    cls=Group,
-)
-app.add_typer(migrate_app)
+migrate_app = command_group(app, "migrate", "Move tenant namespaces between clusters with Velero.")
 
 
 @migrate_app.command("plan", cls=Command)
@@ -754,13 +733,9 @@ CaFileOption = Annotated[
     typer.Option("--ca-file", help="CA bundle (PEM) that signed the server's certificate."),
 ]
 
-images_app = typer.Typer(
-    name="images",
-    help="Move container images and charts (an OCI image layout) into a registry.",
-    no_args_is_help=True,
-    cls=Group,
+images_app = command_group(
+    app, "images", "Move container images and charts (an OCI image layout) into a registry."
 )
-app.add_typer(images_app)
 
 
 @images_app.command("push", cls=Command)
@@ -785,13 +760,7 @@ def images_push(
     return images_push_command(layout, registry, output, ca_file=ca_file)
 
 
-git_app = typer.Typer(
-    name="git",
-    help="Move the GitOps repository (a Git bundle) into a Git server.",
-    no_args_is_help=True,
-    cls=Group,
-)
-app.add_typer(git_app)
+git_app = command_group(app, "git", "Move the GitOps repository (a Git bundle) into a Git server.")
 
 
 @git_app.command("push", cls=Command)
