@@ -192,6 +192,10 @@ RULES: tuple[Rule, ...] = (
     Rule("aws", disrupts("clusters run in one region; another region means new clusters")),
     Rule("aws.region", disrupts("clusters run in one region; another region means new clusters")),
     Rule(
+        "aws.stateBucket",
+        calm("Terraform's state moves with terraform init -migrate-state; nothing else changes"),
+    ),
+    Rule(
         "objectStorage.credentialsSecret",
         calm("the consumers read the other Secret at their next rollout"),
     ),
@@ -236,6 +240,10 @@ RULES: tuple[Rule, ...] = (
     Rule("clusters[*].components.*", calm(_ENABLED)),
     Rule("clusters[*].policyMode", _policy_mode),
     Rule("clusters[*].aws.tags**", calm("EC2 tags; the controllers read them")),
+    Rule(
+        "clusters[*].aws.zones",
+        disrupts("subnets move to other zones; the nodes in them are replaced"),
+    ),
     Rule("clusters[*].aws**", disrupts("another region means a new cluster")),
     Rule("clusters[*].ha", calm("replica counts change by a sync")),
     Rule(

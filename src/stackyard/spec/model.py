@@ -171,6 +171,21 @@ class AwsCluster(_Spec):
         default_factory=dict,
         description="EC2 tags; the external CCM needs kubernetes.io/cluster/<name>: owned.",
     )
+    zones: list[Annotated[Text, Field(min_length=1)]] = Field(
+        default_factory=list,
+        description=(
+            "Availability zones the cluster's subnets span, e.g. [ap-northeast-2a, "
+            "ap-northeast-2b, ap-northeast-2c]; default: the region's first three."
+        ),
+    )
+
+    @field_validator("zones")
+    @classmethod
+    def _unique_zones(cls, zones: list[str]) -> list[str]:
+        duplicates = sorted({z for z in zones if zones.count(z) > 1})
+        if duplicates:
+            raise ValueError(f"zones must be unique: {', '.join(duplicates)}")
+        return zones
 
 
 class Cluster(_Spec):
@@ -406,6 +421,14 @@ class Aws(_Spec):
     """AWS settings shared by every cluster."""
 
     region: Text = Field(min_length=1, description="AWS region, e.g. ap-northeast-2.")
+    stateBucket: Text | None = Field(
+        default=None,
+        pattern=r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$",
+        description=(
+            "S3 bucket holding the Terraform state of the infrastructure/ stacks; "
+            "default: <platform>-terraform-state."
+        ),
+    )
 
 
 _S3_BUCKET = r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$"
