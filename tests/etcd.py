@@ -19,18 +19,16 @@ import json
 import os
 import shutil
 import subprocess
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from tests.certificates import certificate_authority, leaf, write_certificate, write_key
-from tests.slapd import free_port
+from tests.servers import free_port, stop_process, wait_until_ready
 
 KEYS = 1000
 """How many keys the seeded store holds."""
 VALUE_BYTES = 1024
 """The size of each value: the database is a few megabytes."""
-STARTUP_SECONDS = 30.0
 
 
 class EtcdMissingError(RuntimeError):
@@ -85,13 +83,7 @@ class Etcd:
 
     def stop(self) -> None:
         """Stop the server and wait for it."""
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_process(self.process)
 
 
 def missing_tools() -> list[str]:
@@ -145,17 +137,16 @@ def start_etcd(folder: Path) -> Etcd:
         tls["other-client.key"],
         process,
     )
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while True:
+
+    def healthy() -> bool:
         try:
             server.ctl("endpoint", "health", "--dial-timeout=1s")
-            return server
         except subprocess.CalledProcessError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                server.stop()
-                tail = (folder / "etcd.log").read_text(errors="replace")[-2000:]
-                raise RuntimeError(f"the test etcd did not start:\n{tail}") from None
-            time.sleep(0.1)
+            return False
+        return True
+
+    wait_until_ready(healthy, process, folder / "etcd.log", "the test etcd")
+    return server
 
 
 def value(n: int) -> str:

@@ -20,6 +20,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from tests.servers import serve_in_thread, stop_serving
+
 USERNAME = "gitops"
 PASSWORD = "git-secret"  # a throwaway password of a throwaway server
 
@@ -52,9 +54,7 @@ class GitServer:
 
     def stop(self) -> None:
         """Stop serving and wait for the serving thread."""
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join(timeout=10)
+        stop_serving(self.server, self.thread)
 
 
 def _backend() -> str:
@@ -137,8 +137,7 @@ def start_git_server(root: Path) -> GitServer:
                 yield self.rfile.read(length)
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, name="git-server", daemon=True)
-    thread.start()
+    thread = serve_in_thread(server, "git-server")
     return GitServer(server.server_address[1], root, server, thread)
 
 

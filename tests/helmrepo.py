@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import io
 import tarfile
-import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -19,6 +18,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
+from tests.servers import serve_in_thread, stop_serving
 
 TEMPLATE = """apiVersion: v1
 kind: ConfigMap
@@ -109,12 +110,9 @@ def helm_repository(folder: Path) -> Iterator[HelmRepository]:
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    thread = serve_in_thread(server, "helm-repository")
     try:
         url = f"http://127.0.0.1:{server.server_port}/charts"
         yield HelmRepository(url, folder / "charts", seen)
     finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
+        stop_serving(server, thread)

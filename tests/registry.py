@@ -15,7 +15,6 @@ from __future__ import annotations
 import shutil
 import ssl
 import subprocess
-import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
@@ -24,11 +23,10 @@ from pathlib import Path
 import bcrypt
 
 from tests.certificates import certificate_authority, leaf, write_certificate, write_key
-from tests.slapd import free_port
+from tests.servers import free_port, stop_process, wait_until_ready
 
 USERNAME = "pusher"
 PASSWORD = "push-secret"  # a throwaway password of a throwaway registry
-STARTUP_SECONDS = 20.0
 BINARY = "docker-registry"
 
 
@@ -54,13 +52,7 @@ class Registry:
 
     def stop(self) -> None:
         """Stop the registry and wait for it."""
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_process(self.process)
 
 
 def _binary() -> str | None:
@@ -127,13 +119,12 @@ auth:
         )
     registry = Registry(port, ca_file, other_ca_file, storage, process, folder)
     context = ssl.create_default_context(cafile=str(ca_file))
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while not _answers(f"https://{registry.host}/v2/", context):
-        if process.poll() is not None or time.monotonic() > deadline:
-            registry.stop()
-            text = (folder / "registry.log").read_text(encoding="utf-8", errors="replace")
-            raise RuntimeError(f"docker-registry did not start:\n{text[-4000:]}")
-        time.sleep(0.05)
+    wait_until_ready(
+        lambda: _answers(f"https://{registry.host}/v2/", context),
+        process,
+        folder / "registry.log",
+        "docker-registry",
+    )
     return registry
 
 

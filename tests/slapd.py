@@ -18,13 +18,12 @@ need the server fail, saying what to install.
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from tests.certificates import certificate_authority, leaf, write_certificate, write_key
+from tests.servers import free_port, listening, stop_process, wait_until_ready
 
 SUFFIX = "dc=example,dc=com"
 PEOPLE_DN = f"ou=people,{SUFFIX}"
@@ -44,7 +43,6 @@ SCHEMAS = ("core", "cosine", "inetorgperson", "nis")
 SCHEMA_DIR = Path("/etc/ldap/schema")
 MODULE_DIR = Path("/usr/lib/ldap")
 TOOLS = ("slapd", "slapadd")
-STARTUP_SECONDS = 15.0
 
 
 class SlapdMissingError(RuntimeError):
@@ -74,13 +72,7 @@ class Slapd:
 
     def stop(self) -> None:
         """Stop the server and wait for it."""
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_process(self.process)
 
 
 def missing_tools() -> list[str]:
@@ -98,14 +90,6 @@ def missing_tools() -> list[str]:
 
 def _tool(name: str) -> str | None:
     return shutil.which(name) or shutil.which(name, path="/usr/sbin:/sbin")
-
-
-def free_port() -> int:
-    """A loopback TCP port nothing listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def start_slapd(folder: Path) -> Slapd:
@@ -152,22 +136,13 @@ def start_slapd(folder: Path) -> Slapd:
             stderr=subprocess.STDOUT,
         )
     server = Slapd(ldap_port, ldaps_port, ca_file, other_ca, process, folder)
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while not (_listening(ldap_port) and _listening(ldaps_port)):
-        if process.poll() is not None or time.monotonic() > deadline:
-            server.stop()
-            text = (folder / "slapd.log").read_text(encoding="utf-8", errors="replace")
-            raise RuntimeError(f"slapd did not start:\n{text[-4000:]}")
-        time.sleep(0.05)
+    wait_until_ready(
+        lambda: listening(ldap_port) and listening(ldaps_port),
+        process,
+        folder / "slapd.log",
+        "slapd",
+    )
     return server
-
-
-def _listening(port: int) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-            return True
-    except OSError:
-        return False
 
 
 def _run(command: list[str]) -> None:

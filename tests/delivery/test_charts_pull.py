@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import socket
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -29,6 +28,7 @@ from stackyard.spec import load_spec
 from tests.conftest import EXAMPLES, ROOT
 from tests.helmrepo import HelmRepository, chart_archive, helm_repository
 from tests.registry import PASSWORD, USERNAME, Registry
+from tests.servers import free_port
 
 SPEC = EXAMPLES / "community-poc.yaml"
 
@@ -61,12 +61,6 @@ def mapped(refs: list[ChartRef], url: str) -> list[str]:
     for original in sorted({r.repo_url for r in refs if not r.repo_url.endswith(".git")}):
         options += ["--repository-map", f"{original}={url}"]
     return options
-
-
-def closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def test_spec_and_rendered_tree_name_the_same_charts(
@@ -224,7 +218,7 @@ def test_a_chart_the_repository_cannot_vouch_for_is_refused_and_nothing_is_writt
 def test_an_unreachable_repository_is_reported_at_once(
     cli: Callable[..., Result], tmp_path: Path
 ) -> None:
-    url = f"http://127.0.0.1:{closed_port()}/charts"
+    url = f"http://127.0.0.1:{free_port()}/charts"
     result = cli("charts", "pull", str(tree_with(tmp_path, url)), "-d", str(tmp_path / "s"))
     assert result.exit_code == 2
     assert f"cannot reach {url}/index.yaml: connection refused" in result.stderr
@@ -233,7 +227,7 @@ def test_an_unreachable_repository_is_reported_at_once(
 def test_an_unreachable_oci_registry_is_reported_at_once(
     cli: Callable[..., Result], tmp_path: Path
 ) -> None:
-    url = f"oci://127.0.0.1:{closed_port()}/charts"
+    url = f"oci://127.0.0.1:{free_port()}/charts"
     result = cli("charts", "pull", str(tree_with(tmp_path, url)), "-d", str(tmp_path / "s"))
     assert result.exit_code == 2
     assert "cannot pull" in result.stderr and "cert-manager:v1.21.1" in result.stderr

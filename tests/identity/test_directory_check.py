@@ -15,6 +15,7 @@ from stackyard.findings import Finding
 from stackyard.identity import check_directory
 from stackyard.spec import load_spec
 from tests.identity.conftest import WriteSpec, directory_yaml
+from tests.servers import free_port
 from tests.slapd import (
     BIND_DN,
     BIND_PASSWORD,
@@ -23,7 +24,6 @@ from tests.slapd import (
     PEOPLE,
     PEOPLE_DN,
     Slapd,
-    free_port,
 )
 
 

@@ -10,7 +10,8 @@ from typer.testing import CliRunner
 from stackyard.cli.main import app
 from tests.app.schemas import assert_matches, printed
 from tests.identity.conftest import WriteSpec, directory_yaml
-from tests.slapd import BIND_PASSWORD, PEOPLE, Slapd, free_port
+from tests.servers import free_port
+from tests.slapd import BIND_PASSWORD, PEOPLE, Slapd
 
 TLS = "      tls: {caFile: ca.pem}\n"
 

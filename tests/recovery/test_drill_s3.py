@@ -5,7 +5,6 @@ and compared; each failure to fetch it is bad input (exit 2) that leaves nothing
 from __future__ import annotations
 
 import hashlib
-import socket
 import tempfile
 import time
 from collections.abc import Iterator
@@ -20,6 +19,7 @@ from stackyard.errors import InputError
 from tests.app.schemas import assert_matches, printed
 from tests.etcd import Etcd
 from tests.objectstore import ObjectStore
+from tests.servers import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 POC = ROOT / "examples" / "community-poc.yaml"
@@ -146,12 +146,6 @@ def test_a_folder_url_without_a_spec_uses_the_environments_endpoint(
     assert "download: ok" in out and "verdict: passed" in out
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.mark.parametrize(
     ("url", "message"),
     [
@@ -210,7 +204,7 @@ def test_no_credentials_at_all_is_bad_input(
 
 @pytest.mark.usefixtures("aws_env", "temp")
 def test_an_endpoint_that_is_down_is_bad_input(tmp_path: Path) -> None:
-    down = f"http://127.0.0.1:{_free_port()}"
+    down = f"http://127.0.0.1:{free_port()}"
     began = time.monotonic()
     code, _, err = drill("--spec", str(spec_at(tmp_path, down)), "--from-s3")
     assert code == 2 and f"the object store {down} does not answer" in err

@@ -129,7 +129,7 @@ def test_a_server_the_cacert_does_not_trust_is_refused(etcd: Etcd, unchanged: No
 
 
 def test_an_endpoint_that_is_down(etcd: Etcd) -> None:
-    from tests.slapd import free_port
+    from tests.servers import free_port
 
     result = drill_etcd(endpoint=f"https://127.0.0.1:{free_port()}", **tls(etcd))
     assert result.report.failed_step == "source"

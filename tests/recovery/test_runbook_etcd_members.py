@@ -19,7 +19,7 @@ import pytest
 from stackyard.app import write_runbooks
 from tests.conftest import EXAMPLES, render_example
 from tests.etcd import KEYS, Etcd, value
-from tests.slapd import free_port
+from tests.servers import free_port, stop_process
 
 # The kubeadm example with three control-plane nodes on mgmt (and a host big enough for them).
 SPEC_TEXT = (
@@ -122,12 +122,7 @@ def processes() -> Iterator[list[subprocess.Popen[bytes]]]:
     started: list[subprocess.Popen[bytes]] = []
     yield started
     for process in started:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process)
 
 
 def test_the_rendered_commands_bring_up_a_three_member_cluster_from_a_real_snapshot(

@@ -35,18 +35,23 @@ typed, maintained and already underneath every HTTP client we use.
 
 from __future__ import annotations
 
-import hashlib
-import json
-import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import urllib3
 
-from stackyard.delivery.registry_client import (
+from stackyard.delivery.layout import (
+    CHUNK,
+    INDEX_FILE,
     INDEX_TYPES,
+    REF_NAME,
+    Descriptor,
+    HashingReader,
+    Layout,
+    LayoutError,
+)
+from stackyard.delivery.registry_client import (
     Credentials,
     RegistryClient,
     RegistryPushError,
@@ -54,23 +59,12 @@ from stackyard.delivery.registry_client import (
 )
 from stackyard.progress import Progress, no_progress
 
-REF_NAME = "org.opencontainers.image.ref.name"
 DOCKER_HUB = "docker.io"
 UNHOSTED = frozenset({"charts", "gitops"})
 """First path segments of a bundle's own artifacts, which come from no registry."""
 CHUNK_BYTES = 8 * 1024 * 1024
 """Blobs larger than this go up in chunks of this size; smaller ones in one request."""
 CHUNK_ATTEMPTS = 3
-_DIGEST = re.compile(r"sha256:[0-9a-f]{64}")
-
-
-@dataclass(frozen=True)
-class Descriptor:
-    """A content descriptor: what a manifest or index says about one blob or manifest."""
-
-    media_type: str
-    digest: str
-    size: int
 
 
 @dataclass(frozen=True)
@@ -143,12 +137,16 @@ def push_layout(
         RegistryPushError: a broken layout (before anything is sent), a refused login, an
             untrusted certificate, or a registry that does not end up holding every manifest.
     """
-    images = _images(layout, repositories or {}, leave_out)
-    graph = {image.descriptor.digest: _walk(layout, image.descriptor) for image in images}
-    _check_blobs(layout, graph)
+    try:
+        opened = Layout.open(layout)
+        images = _images(opened, repositories or {}, leave_out)
+        graph = {image.descriptor.digest: _walk(opened, image.descriptor) for image in images}
+        _check_blobs(opened, graph)
+    except LayoutError as error:
+        raise RegistryPushError(f"{error.problem}; nothing pushed") from error
     client = RegistryClient(target, credentials, ca_file)
     try:
-        tally = _push_images(client, layout, images, graph, chunk_bytes, progress)
+        tally = _push_images(client, opened, images, graph, chunk_bytes, progress)
     except urllib3.exceptions.HTTPError as error:
         raise RegistryPushError(
             f"{target.base_url}: the connection failed ({error}); run the same push again "
@@ -167,7 +165,7 @@ def push_layout(
 
 def _push_images(
     client: RegistryClient,
-    layout: Path,
+    layout: Layout,
     images: list[Image],
     graph: Mapping[str, tuple[list[Descriptor], list[Descriptor]]],
     chunk_bytes: int,
@@ -198,40 +196,13 @@ def _push_images(
 # The layout ------------------------------------------------------------------------------
 
 
-def _blob_path(layout: Path, digest: str) -> Path:
-    if not _DIGEST.fullmatch(digest):
-        raise RegistryPushError(f"{layout}: unsupported or malformed digest {digest!r}")
-    return layout / "blobs" / "sha256" / digest.removeprefix("sha256:")
-
-
-def _read_json(path: Path) -> dict[str, Any]:
-    try:
-        document = json.loads(path.read_bytes())
-    except (OSError, ValueError) as error:
-        raise RegistryPushError(f"{path}: not a readable JSON document ({error})") from error
-    if not isinstance(document, dict):
-        raise RegistryPushError(f"{path}: expected a JSON object")
-    return document
-
-
-def _descriptor(raw: Any, where: Path) -> Descriptor:
-    try:
-        return Descriptor(str(raw["mediaType"]), str(raw["digest"]), int(raw["size"]))
-    except (KeyError, TypeError, ValueError) as error:
-        message = f"{where}: a descriptor without mediaType, digest or size"
-        raise RegistryPushError(message) from error
-
-
 def _images(
-    layout: Path, repositories: Mapping[str, str], leave_out: tuple[str, ...]
+    layout: Layout, repositories: Mapping[str, str], leave_out: tuple[str, ...]
 ) -> list[Image]:
-    if not (layout / "oci-layout").is_file():
-        raise RegistryPushError(f"{layout}: not an OCI image layout (no oci-layout file)")
-    index_file = layout / "index.json"
+    index_file = layout.root / INDEX_FILE
     images = []
-    for raw in _read_json(index_file).get("manifests", []):
-        descriptor = _descriptor(raw, index_file)
-        ref = str((raw.get("annotations") or {}).get(REF_NAME, ""))
+    for descriptor in layout.manifests():
+        ref = descriptor.reference
         if not ref:
             raise RegistryPushError(f"{index_file}: {descriptor.digest} has no {REF_NAME}")
         if leave_out and ref.startswith(leave_out):
@@ -269,23 +240,23 @@ def _split_reference(ref: str, where: Path) -> tuple[str, str]:
     return path, digest or tag
 
 
-def _walk(layout: Path, top: Descriptor) -> tuple[list[Descriptor], list[Descriptor]]:
-    """The manifests under ``top`` (children first, ``top`` last) and the blobs they name."""
+def _walk(layout: Layout, top: Descriptor) -> tuple[list[Descriptor], list[Descriptor]]:
+    """The manifests under ``top`` (children first, ``top`` last) and the blobs they name.
+
+    Reading a manifest through the layout checks it against its digest, so a tampered
+    manifest is refused here, before anything is sent.
+    """
     manifests: list[Descriptor] = []
     blobs: dict[str, Descriptor] = {}
 
     def visit(descriptor: Descriptor) -> None:
-        path = _blob_path(layout, descriptor.digest)
-        _verify_file(path, descriptor)
-        document = _read_json(path)
+        children = layout.children(descriptor)
         if descriptor.media_type in INDEX_TYPES:
-            for child in document.get("manifests", []):
-                visit(_descriptor(child, path))
+            for child in children:
+                visit(child)
         else:
-            for raw in [document.get("config"), *document.get("layers", [])]:
-                if raw is not None:
-                    blob = _descriptor(raw, path)
-                    blobs.setdefault(blob.digest, blob)
+            for blob in children:
+                blobs.setdefault(blob.digest, blob)
         if descriptor not in manifests:
             manifests.append(descriptor)
 
@@ -294,36 +265,20 @@ def _walk(layout: Path, top: Descriptor) -> tuple[list[Descriptor], list[Descrip
 
 
 def _check_blobs(
-    layout: Path, graph: Mapping[str, tuple[list[Descriptor], list[Descriptor]]]
+    layout: Layout, graph: Mapping[str, tuple[list[Descriptor], list[Descriptor]]]
 ) -> None:
+    """Hash every blob the manifests name before the first byte leaves."""
     checked: set[str] = set()
     for _, blobs in graph.values():
         for blob in blobs:
-            if blob.digest not in checked:
-                _verify_file(_blob_path(layout, blob.digest), blob)
-                checked.add(blob.digest)
-
-
-def _verify_file(path: Path, descriptor: Descriptor) -> None:
-    if not path.is_file():
-        raise RegistryPushError(f"{path.parent.parent.parent}: blob {descriptor.digest} is missing")
-    digest = hashlib.sha256()
-    size = 0
-    for piece in _pieces(path, 1024 * 1024):
-        digest.update(piece)
-        size += len(piece)
-    if size != descriptor.size or "sha256:" + digest.hexdigest() != descriptor.digest:
-        raise RegistryPushError(
-            f"{path.parent.parent.parent}: blob {descriptor.digest} is corrupt (its {size} bytes "
-            f"hash to sha256:{digest.hexdigest()}; expected {descriptor.size}); nothing pushed"
-        )
-
-
-def _pieces(path: Path, size: int, start: int = 0) -> Iterator[bytes]:
-    with path.open("rb") as stream:
-        stream.seek(start)
-        while piece := stream.read(size):
-            yield piece
+            if blob.digest in checked:
+                continue
+            with layout.open_blob(blob) as stream:
+                reader = HashingReader(stream)
+                while reader.read(CHUNK):
+                    pass
+                reader.check(blob, str(layout.root))
+            checked.add(blob.digest)
 
 
 # Pushing ----------------------------------------------------------------------------------
@@ -331,7 +286,7 @@ def _pieces(path: Path, size: int, start: int = 0) -> Iterator[bytes]:
 
 def _push_blob(
     client: RegistryClient,
-    layout: Path,
+    layout: Layout,
     repository: str,
     blob: Descriptor,
     chunk: int,
@@ -340,12 +295,11 @@ def _push_blob(
     if client.blob_size(repository, blob.digest) == blob.size:
         tally.blobs_skipped += 1
         return
-    path = _blob_path(layout, blob.digest)
     if blob.size <= chunk:
         location = client.start_upload(repository)
-        client.finish_upload(location, blob.digest, path.read_bytes())
+        client.finish_upload(location, blob.digest, layout.read_blob(blob))
     else:
-        _chunked_upload(client, repository, path, blob, chunk)
+        _chunked_upload(client, repository, layout, blob, chunk)
     if client.blob_size(repository, blob.digest) != blob.size:
         raise RegistryPushError(
             f"{client.target.base_url}: {repository} does not hold {blob.digest} "
@@ -356,13 +310,13 @@ def _push_blob(
 
 
 def _chunked_upload(
-    client: RegistryClient, repository: str, path: Path, blob: Descriptor, chunk: int
+    client: RegistryClient, repository: str, layout: Layout, blob: Descriptor, chunk: int
 ) -> None:
     for _ in range(CHUNK_ATTEMPTS):
         location = client.start_upload(repository)
         offset = 0
         while offset < blob.size:
-            piece = next(_pieces(path, chunk, offset))
+            piece = _piece(layout, blob, offset, chunk)
             try:
                 location = client.patch(location, offset, piece)
                 offset += len(piece)
@@ -379,9 +333,15 @@ def _chunked_upload(
     )
 
 
+def _piece(layout: Layout, blob: Descriptor, offset: int, size: int) -> bytes:
+    with layout.open_blob(blob) as stream:
+        stream.seek(offset)
+        return stream.read(size)
+
+
 def _push_manifest(
     client: RegistryClient,
-    layout: Path,
+    layout: Layout,
     repository: str,
     reference: str,
     manifest: Descriptor,
@@ -391,7 +351,7 @@ def _push_manifest(
     if client.manifest_digest(repository, reference) == manifest.digest:
         tally.manifests_skipped += 1
         return
-    body = _blob_path(layout, manifest.digest).read_bytes()
+    body = layout.read_blob(manifest)
     digest = client.put_manifest(repository, reference, manifest.media_type, body)
     if digest != manifest.digest:
         raise RegistryPushError(

@@ -22,20 +22,13 @@ from urllib.parse import urlencode, urljoin, urlsplit
 
 import urllib3
 
+from stackyard.delivery.layout import INDEX_TYPES, MANIFEST_TYPES
 from stackyard.errors import StackyardError
 
 USERNAME_VARIABLE = "STACKYARD_REGISTRY_USERNAME"
 PASSWORD_VARIABLE = "STACKYARD_REGISTRY_PASSWORD"
-INDEX_TYPES = frozenset(
-    {
-        "application/vnd.oci.image.index.v1+json",
-        "application/vnd.docker.distribution.manifest.list.v2+json",
-    }
-)
-MANIFEST_TYPES = INDEX_TYPES | {
-    "application/vnd.oci.image.manifest.v1+json",
-    "application/vnd.docker.distribution.manifest.v2+json",
-}
+ACCEPTED_MANIFESTS = ", ".join(sorted(INDEX_TYPES | MANIFEST_TYPES))
+"""Every manifest kind a push stores, so a HEAD answers with the digest of the stored bytes."""
 _CHALLENGE = re.compile(r'(\w+)="([^"]*)"')
 
 
@@ -157,7 +150,7 @@ class RegistryClient:
     def manifest_digest(self, repository: str, reference: str) -> str | None:
         """The digest of ``repository:reference`` in the registry, or None when absent."""
         url = f"{self.target.base_url}/v2/{repository}/manifests/{reference}"
-        headers = {"Accept": ", ".join(sorted(MANIFEST_TYPES))}
+        headers = {"Accept": ACCEPTED_MANIFESTS}
         response = self.request("HEAD", url, repository, headers=headers)
         if response.status == 404:
             return None
