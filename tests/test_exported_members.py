@@ -20,6 +20,7 @@ PACKAGES = [
     "stackyard.plan",
     "stackyard.render",
     "stackyard.spec",
+    "stackyard.store",
     "stackyard.validate",
     "stackyard.yamlio",
 ]

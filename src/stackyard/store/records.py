@@ -1,0 +1,283 @@
+"""Read and write the fleet's records: typed values in, frozen values out.
+
+Callers (the application layer) never hold an ORM object past a session: every read
+returns a frozen record, so nothing lazy-loads after its session closed and nothing
+changes a row by accident. One short transaction per call; a change that must not
+interleave with another on the same platform runs inside :meth:`Store.locked`.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+
+from sqlalchemy import Engine, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from stackyard.errors import StackyardError
+from stackyard.store import models
+from stackyard.store.locks import platform_lock
+
+
+class PlatformExistsError(StackyardError):
+    """A platform of that name is already in the fleet."""
+
+
+@dataclass(frozen=True)
+class PlatformRecord:
+    """A platform of the fleet: its name and where its repository is."""
+
+    name: str
+    repository: str
+    remote: str | None
+    spec_path: str
+    rendered: str
+    added_at: datetime.datetime
+
+
+@dataclass(frozen=True)
+class ClusterRecord:
+    """A cluster as the platform's last recorded render had it."""
+
+    name: str
+    role: str
+    components: int
+    rendered_commit: str | None
+
+
+@dataclass(frozen=True)
+class RenderRecord:
+    """A render committed into a platform's repository."""
+
+    commit: str
+    spec_digest: str
+    files: int
+    at: datetime.datetime
+
+
+@dataclass(frozen=True)
+class AssessmentRecord:
+    """The assessment of a platform's rendered tree at one commit."""
+
+    commit: str
+    level: str
+    areas: dict[str, int]
+    findings: int
+    at: datetime.datetime
+
+
+@dataclass(frozen=True)
+class AuditRecord:
+    """One change made through the service."""
+
+    actor: str
+    action: str
+    platform: str | None
+    detail: str
+    commit: str | None
+    at: datetime.datetime
+
+
+def _platform(row: models.Platform) -> PlatformRecord:
+    return PlatformRecord(
+        row.name, row.repository, row.remote, row.spec_path, row.rendered, row.added_at
+    )
+
+
+def _aware(moment: datetime.datetime) -> datetime.datetime:
+    """SQLite hands timestamps back without their zone; every one the store writes is UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=datetime.UTC)
+
+
+class Store:
+    """The fleet's records in one database (:func:`stackyard.store.open_store`)."""
+
+    def __init__(self, engine: Engine) -> None:
+        """Use ``engine``, whose schema is already migrated."""
+        self.engine = engine
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self._held: ContextVar[Session | None] = ContextVar(f"held-{id(self)}", default=None)
+
+    @contextmanager
+    def _session(self) -> Iterator[Session]:
+        held = self._held.get()
+        if held is not None:  # inside locked(): one transaction, committed when it ends
+            yield held
+            held.flush()
+            return
+        with self._sessions.begin() as session:
+            yield session
+
+    @contextmanager
+    def locked(self, platform: str) -> Iterator[None]:
+        """Hold ``platform``'s lock across replicas for the ``with`` block (``store.locks``).
+
+        Every read and write of this store in the block (in this thread or task) runs in
+        the locked transaction: it sees what the previous holder committed, and what it
+        writes commits as the lock is released, or not at all when the block raises. On
+        SQLite that is also the only way to write while holding the lock, which is the
+        database's one write lock.
+        """
+        with platform_lock(self.engine, platform) as session:
+            token = self._held.set(session)
+            try:
+                yield
+            finally:
+                self._held.reset(token)
+
+    def add_platform(
+        self,
+        name: str,
+        repository: str,
+        *,
+        remote: str | None = None,
+        spec_path: str = "platform.yaml",
+        rendered: str = "rendered",
+    ) -> PlatformRecord:
+        """Add a platform to the fleet.
+
+        Raises:
+            PlatformExistsError: the fleet has a platform of that name already.
+        """
+        row = models.Platform(
+            name=name, repository=repository, remote=remote, spec_path=spec_path, rendered=rendered
+        )
+        try:
+            with self._session() as session:
+                session.add(row)
+                session.flush()
+                return _platform(row)
+        except IntegrityError as e:
+            raise PlatformExistsError(f"the fleet has a platform named {name!r} already") from e
+
+    def platforms(self) -> list[PlatformRecord]:
+        """Every platform of the fleet, by name."""
+        with self._session() as session:
+            rows = session.scalars(select(models.Platform).order_by(models.Platform.name))
+            return [_platform(row) for row in rows]
+
+    def platform(self, name: str) -> PlatformRecord | None:
+        """The platform named ``name``, or None."""
+        with self._session() as session:
+            row = session.scalar(select(models.Platform).where(models.Platform.name == name))
+            return None if row is None else _platform(row)
+
+    def record_render(
+        self,
+        platform: str,
+        commit: str,
+        *,
+        spec_digest: str,
+        files: int,
+        clusters: Sequence[ClusterRecord],
+    ) -> None:
+        """Record a render committed as ``commit``, and the clusters it rendered."""
+        with self._session() as session:
+            row = self._platform_row(session, platform)
+            session.add(
+                models.Render(
+                    platform_id=row.id, commit=commit, spec_digest=spec_digest, files=files
+                )
+            )
+            row.clusters.clear()
+            session.flush()  # the old rows go before the new ones take their names
+            row.clusters = [
+                models.Cluster(
+                    name=c.name, role=c.role, components=c.components, rendered_commit=commit
+                )
+                for c in clusters
+            ]
+
+    def last_render(self, platform: str) -> RenderRecord | None:
+        """The newest render recorded for ``platform``, or None."""
+        with self._session() as session:
+            row = self._platform_row(session, platform)
+            render = session.scalar(
+                select(models.Render)
+                .where(models.Render.platform_id == row.id)
+                .order_by(models.Render.id.desc())
+                .limit(1)
+            )
+            if render is None:
+                return None
+            return RenderRecord(render.commit, render.spec_digest, render.files, _aware(render.at))
+
+    def clusters(self, platform: str) -> list[ClusterRecord]:
+        """The clusters of ``platform``'s last recorded render, by name."""
+        with self._session() as session:
+            row = self._platform_row(session, platform)
+            return [
+                ClusterRecord(c.name, c.role, c.components, c.rendered_commit) for c in row.clusters
+            ]
+
+    def record_assessment(
+        self, platform: str, commit: str, *, level: str, areas: dict[str, int], findings: int
+    ) -> AssessmentRecord:
+        """Record the assessment of ``commit``; assessing the same commit again replaces it."""
+        with self._session() as session:
+            row = self._platform_row(session, platform)
+            existing = session.scalar(
+                select(models.Assessment).where(
+                    models.Assessment.platform_id == row.id, models.Assessment.commit == commit
+                )
+            )
+            if existing is None:
+                existing = models.Assessment(platform_id=row.id, commit=commit)
+                session.add(existing)
+            existing.level, existing.areas, existing.findings = level, dict(areas), findings
+            existing.at = models.utc_now()
+            session.flush()
+            return AssessmentRecord(commit, level, dict(areas), findings, existing.at)
+
+    def assessments(self, platform: str) -> list[AssessmentRecord]:
+        """Every recorded assessment of ``platform``, oldest first."""
+        with self._session() as session:
+            row = self._platform_row(session, platform)
+            rows = session.scalars(
+                select(models.Assessment)
+                .where(models.Assessment.platform_id == row.id)
+                .order_by(models.Assessment.at, models.Assessment.id)
+            )
+            return [
+                AssessmentRecord(a.commit, a.level, dict(a.areas), a.findings, _aware(a.at))
+                for a in rows
+            ]
+
+    def audit(
+        self,
+        actor: str,
+        action: str,
+        *,
+        platform: str | None = None,
+        detail: str = "",
+        commit: str | None = None,
+    ) -> None:
+        """Append an event to the audit log."""
+        with self._session() as session:
+            session.add(
+                models.AuditEvent(
+                    actor=actor, action=action, platform=platform, detail=detail, commit=commit
+                )
+            )
+
+    def audit_events(self, limit: int = 100) -> list[AuditRecord]:
+        """The newest ``limit`` audit events, newest first."""
+        with self._session() as session:
+            rows = session.scalars(
+                select(models.AuditEvent).order_by(models.AuditEvent.id.desc()).limit(limit)
+            )
+            return [
+                AuditRecord(e.actor, e.action, e.platform, e.detail, e.commit, _aware(e.at))
+                for e in rows
+            ]
+
+    @staticmethod
+    def _platform_row(session: Session, name: str) -> models.Platform:
+        row = session.scalar(select(models.Platform).where(models.Platform.name == name))
+        if row is None:
+            raise KeyError(name)
+        return row
