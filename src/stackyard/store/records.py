@@ -217,7 +217,19 @@ class Store:
     def record_assessment(
         self, platform: str, commit: str, *, level: str, areas: dict[str, int], findings: int
     ) -> AssessmentRecord:
-        """Record the assessment of ``commit``; assessing the same commit again replaces it."""
+        """Record the assessment of ``commit``; assessing the same commit again replaces it.
+
+        Two replicas recording the same new commit at once both try to insert it; the one
+        that loses the race finds the winner's row and updates it instead.
+        """
+        try:
+            return self._record_assessment(platform, commit, level, areas, findings)
+        except IntegrityError:
+            return self._record_assessment(platform, commit, level, areas, findings)
+
+    def _record_assessment(
+        self, platform: str, commit: str, level: str, areas: dict[str, int], findings: int
+    ) -> AssessmentRecord:
         with self._session() as session:
             row = self._platform_row(session, platform)
             existing = session.scalar(
