@@ -24,3 +24,11 @@ def git_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GitServer]:
     server = start_git_server(tmp_path_factory.mktemp("git"))
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def token_registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Registry]:
+    """docker-registry in token mode: it verifies the bearer tokens a test issuer signs."""
+    server = start_registry(tmp_path_factory.mktemp("token-registry"), token=True)
+    yield server
+    server.stop()

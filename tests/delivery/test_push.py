@@ -3,17 +3,13 @@ into a real Git server, then reading back what arrived."""
 
 from __future__ import annotations
 
-import base64
 import contextlib
-import hashlib
 import itertools
-import json
 import socket
 import threading
 from pathlib import Path
 
 import pytest
-import urllib3
 
 from stackyard.delivery.registry import PushReport, push_layout
 from stackyard.delivery.registry_client import (
@@ -27,9 +23,6 @@ from tests.registry import PASSWORD, USERNAME, Registry
 from tests.servers import free_port
 
 _prefixes = itertools.count()
-MANIFEST_ACCEPT = (
-    "application/vnd.oci.image.manifest.v1+json, application/vnd.oci.image.index.v1+json"
-)
 
 
 def _target(registry: Registry) -> Target:
@@ -46,40 +39,13 @@ def _push(layout: Layout, registry: Registry, target: Target, **options: object)
     )
 
 
-def _get(registry: Registry, path: str, accept: str = "*/*") -> urllib3.BaseHTTPResponse:
-    pool = urllib3.PoolManager(ca_certs=str(registry.ca_file))
-    auth = base64.b64encode(f"{USERNAME}:{PASSWORD}".encode()).decode()
-    headers = {"Authorization": f"Basic {auth}", "Accept": accept}
-    return pool.request("GET", f"https://{registry.host}/v2/{path}", headers=headers)
-
-
-def _pull_back(registry: Registry, repository: str, reference: str) -> dict[str, bytes]:
-    """Every manifest and blob under ``repository:reference``, by the digest of its bytes."""
-    found: dict[str, bytes] = {}
-    response = _get(registry, f"{repository}/manifests/{reference}", MANIFEST_ACCEPT)
-    assert response.status == 200, response.data
-    pending = [response.data]
-    while pending:
-        data = pending.pop()
-        found["sha256:" + hashlib.sha256(data).hexdigest()] = data
-        document = json.loads(data)
-        for child in document.get("manifests", []):
-            got = _get(registry, f"{repository}/manifests/{child['digest']}", MANIFEST_ACCEPT)
-            pending.append(got.data)
-        for blob in [document.get("config"), *document.get("layers", [])]:
-            if blob:
-                got = _get(registry, f"{repository}/blobs/{blob['digest']}")
-                found["sha256:" + hashlib.sha256(got.data).hexdigest()] = got.data
-    return found
-
-
 def test_a_pushed_layout_pulls_back_byte_for_byte(registry: Registry, tmp_path: Path) -> None:
     layout = build_layout(tmp_path / "layout")
     target = _target(registry)
     report = _push(layout, registry, target)
     pulled = {
-        **_pull_back(registry, f"{target.prefix}/ghcr.io/example/app", "1.0"),
-        **_pull_back(registry, f"{target.prefix}/docker.io/example/web", "2.1"),
+        **registry.pull(f"{target.prefix}/ghcr.io/example/app", "1.0"),
+        **registry.pull(f"{target.prefix}/docker.io/example/web", "2.1"),
     }
     assert set(pulled) == set(layout.blobs)
     for digest, data in pulled.items():
@@ -116,14 +82,14 @@ def test_an_interrupted_push_resumes_with_only_the_rest(registry: Registry, tmp_
     resumed = _push(layout, registry, target)
     assert resumed.blobs_skipped == 4
     assert resumed.blobs_pushed == 8 - 4
-    assert _pull_back(registry, f"{target.prefix}/docker.io/example/web", "2.1")
+    assert registry.pull(f"{target.prefix}/docker.io/example/web", "2.1")
 
 
 def test_large_blobs_go_up_in_chunks(registry: Registry, tmp_path: Path) -> None:
     layout = build_layout(tmp_path / "layout", big_layer_bytes=3 * 1024 * 1024 + 17)
     target = _target(registry)
     report = _push(layout, registry, target, chunk_bytes=1024 * 1024)
-    pulled = _pull_back(registry, f"{target.prefix}/ghcr.io/example/app", "1.0")
+    pulled = registry.pull(f"{target.prefix}/ghcr.io/example/app", "1.0")
     big = max(layout.blobs, key=layout.blobs.__getitem__)
     assert pulled[big] == layout.blob_path(big).read_bytes()
     assert report.bytes_pushed > 3 * 1024 * 1024
@@ -142,8 +108,7 @@ def test_a_corrupt_blob_is_refused_before_anything_is_sent(
         RegistryPushError, match=f"{victim}: does not match its digest.*nothing pushed"
     ):
         _push(layout, registry, target)
-    catalog = json.loads(_get(registry, "_catalog?n=1000").data)["repositories"]
-    assert not [name for name in catalog if name.startswith(target.prefix + "/")]
+    assert not [name for name in registry.catalog() if name.startswith(target.prefix + "/")]
 
 
 def test_wrong_credentials_are_refused_by_name(registry: Registry, tmp_path: Path) -> None:
@@ -264,7 +229,7 @@ def test_a_chunk_cut_on_the_wire_starts_only_that_blob_over(
         proxy.close()
     assert proxy.cut, "the line was never cut: the test did not test a resume"
     big = max(layout.blobs, key=layout.blobs.__getitem__)
-    pulled = _pull_back(registry, f"{prefix}/ghcr.io/example/app", "1.0")
+    pulled = registry.pull(f"{prefix}/ghcr.io/example/app", "1.0")
     assert pulled[big] == layout.blob_path(big).read_bytes()
     assert report.blobs_pushed == 9  # app now has the big layer too
     # only what had gone of the big blob before the cut went twice (plus TLS and headers)

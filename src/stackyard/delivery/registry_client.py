@@ -5,7 +5,9 @@ A registry says how it wants to be logged in to when it first refuses a call (40
 token fetched from a realm with the same credentials, scoped to one repository (Harbor,
 Docker Hub style). The credentials come from the environment, never the command line
 (:data:`USERNAME_VARIABLE`, :data:`PASSWORD_VARIABLE`); a private CA is trusted with a CA
-file. Every failure becomes a :class:`RegistryPushError` naming the registry and the call.
+file. Every failure becomes a :class:`RegistryPushError` naming the registry and the call;
+a token service that accepts the login but grants less than a push needs
+(``insufficient_scope``) is told apart from a refused password.
 API: https://github.com/opencontainers/distribution-spec/blob/main/spec.md
 """
 
@@ -179,6 +181,8 @@ class RegistryClient:
             self.authorization.pop(repository, None)
             response = self._send(method, url, body, dict(headers or {}), repository)
             if response.status == 401:
+                if _insufficient_scope(response) and self.credentials is not None:
+                    raise self._not_allowed(repository)
                 raise self._refused(repository)
         return response
 
@@ -253,6 +257,13 @@ class RegistryClient:
             f"{what} (from {USERNAME_VARIABLE} and {PASSWORD_VARIABLE})"
         )
 
+    def _not_allowed(self, repository: str) -> RegistryPushError:
+        assert self.credentials is not None
+        return RegistryPushError(
+            f"{self.target.base_url} accepted the login of {self.credentials.username!r} but "
+            f"does not let it push to {repository}: give that account push rights there"
+        )
+
     def _untrusted(self, error: object) -> RegistryPushError:
         return RegistryPushError(
             f"{self.target.base_url}: the registry's TLS certificate is not trusted ({error}); "
@@ -277,3 +288,14 @@ class RegistryClient:
     def _repository(self, location: str) -> str:
         path = urlsplit(location).path.removeprefix("/v2/")
         return path.partition("/blobs/uploads/")[0]
+
+
+def _insufficient_scope(response: urllib3.BaseHTTPResponse) -> bool:
+    """Whether a refusal is about rights rather than identity.
+
+    A token service (Harbor's) logs in a user without push rights, granting fewer actions
+    than asked, and the registry answers the push with ``error="insufficient_scope"``
+    (https://datatracker.ietf.org/doc/html/rfc6750#section-3.1).
+    """
+    challenge = dict(_CHALLENGE.findall(response.headers.get("WWW-Authenticate", "")))
+    return challenge.get("error") == "insufficient_scope"
