@@ -95,6 +95,15 @@ from stackyard.app.pushing import (
     push_images,
 )
 from stackyard.app.reference import CatalogListing, Starter, catalog, init, platform_schema
+from stackyard.app.registration import (
+    ChangeAction,
+    ChangeResult,
+    ChangeStatus,
+    ClusterAddresses,
+    ClusterRegistration,
+    deregister_cluster,
+    register_cluster,
+)
 from stackyard.app.rendering import (
     RenderCheck,
     RenderResult,
@@ -143,8 +152,13 @@ __all__ = [
     "BundlePushResult",
     "BundleResult",
     "CatalogListing",
+    "ChangeAction",
+    "ChangeResult",
+    "ChangeStatus",
     "ChartPullResult",
+    "ClusterAddresses",
     "ClusterExplanation",
+    "ClusterRegistration",
     "ClusterView",
     "CommitRef",
     "ComparisonResult",
@@ -204,6 +218,7 @@ __all__ = [
     "check_render",
     "check_simulate_usage",
     "compare_reports",
+    "deregister_cluster",
     "diff",
     "drill_etcd",
     "explain",
@@ -229,6 +244,7 @@ __all__ = [
     "push_git",
     "push_images",
     "read_platform",
+    "register_cluster",
     "render",
     "repository_head",
     "repository_top",

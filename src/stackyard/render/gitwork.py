@@ -187,7 +187,13 @@ def _marker_files_in_git(target: GitTarget, prefix: str, revision: str) -> set[s
 
 
 def commit_render(
-    target: GitTarget, present: list[str], released: list[str], message: str
+    target: GitTarget,
+    present: list[str],
+    released: list[str],
+    message: str,
+    *,
+    also: tuple[Path, ...] = (),
+    author: str | None = None,
 ) -> str | None:
     """Record the render as one commit of exactly its own files.
 
@@ -201,6 +207,10 @@ def commit_render(
         present: every file the render owns now, relative to the output (marker too).
         released: the files it owned and no longer renders, relative to the output.
         message: the full commit message.
+        also: files of the work tree outside the output recorded in the same commit
+            (the spec the render came from, when a change edits both).
+        author: ``Name <email>`` to record as the commit's author instead of the
+            configured identity (the committer stays the configured one).
 
     Returns:
         The new commit's short id, or None when the render changed nothing in Git.
@@ -226,7 +236,10 @@ def commit_render(
     )
     gone_indexed = [path for path in deleted if prefix + path in indexed]
     gone = deleted
-    staged = present + gone_indexed
+    # Pathspecs are read relative to the output, where git runs.
+    outside = [os.path.relpath(path.absolute(), here) for path in also]
+    outside_top = {path.resolve().relative_to(target.top.resolve()).as_posix() for path in also}
+    staged = present + gone_indexed + outside
     # -f: a .gitignore covering a rendered file must not keep the render out of Git;
     # only the render's own paths are listed, so nothing else ignored is added.
     _git(
@@ -240,9 +253,12 @@ def commit_render(
     )
     paths = present + gone
     if _has_head(target):
-        differing = _names(_git(here, "diff", "--cached", "--name-only", "-z", "HEAD", "--", "."))
-        if not differing & {prefix + path for path in paths}:
+        differing = _names(
+            _git(here, "diff", "--cached", "--name-only", "-z", "HEAD", "--", ".", *outside)
+        )
+        if not differing & ({prefix + path for path in paths} | outside_top):
             return None
+    identity = [f"--author={author}"] if author else []
     # --only: the commit holds these paths as they are now, not whatever else is staged.
     _git(
         here,
@@ -250,10 +266,11 @@ def commit_render(
         "--quiet",
         "--only",
         "--cleanup=strip",
+        *identity,
         "-m",
         message,
         "--pathspec-from-file=-",
         "--pathspec-file-nul",
-        stdin=_nul_list(paths),
+        stdin=_nul_list(paths + outside),
     )
     return _git(here, "rev-parse", "--short", "HEAD").stdout.decode().strip()
