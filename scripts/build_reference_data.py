@@ -1135,6 +1135,123 @@ def build_backstage(extra: Path | None, out: Path) -> tuple[dict[str, Any], dict
     return files, {"schemas": schemas, "kinds": dict(sorted(kinds.items()))}
 
 
+# --- node images -----------------------------------------------------------------------
+# What a cluster's nodes pull before Argo CD exists, for ``stackyard images list``. It goes
+# to the catalog (``catalog/nodes/images.json``), not to the validation data.
+
+NODE_IMAGES = ROOT / "src" / "stackyard" / "catalog" / "nodes" / "images.json"
+
+# RKE2: every stable release of these minors in a clone of rancher/rke2 under
+# --extra-sources. Each release's image lists are what its scripts/build-images writes to
+# images-<list>.txt (the rke2-images-<list>.linux-amd64.txt release assets), with the
+# variables of scripts/version.sh at the release's commit.
+RKE2_REPOSITORY = "rancher/rke2"
+RKE2_MINORS = ("1.33", "1.34", "1.35", "1.36")
+# core, and the CNI Stackyard has RKE2 install (Cilium comes from its own chart, with cni: none).
+RKE2_LISTS = ("core", "canal")
+RKE2_RELEASE = re.compile(r"v(\d+\.\d+)\.(\d+)\+rke2r(\d+)")
+
+# kubeadm: `kubeadm config images list` names kube-apiserver, kube-controller-manager,
+# kube-scheduler and kube-proxy at the Kubernetes version itself, and CoreDNS, pause and
+# etcd at the versions pinned in cmd/kubeadm/app/constants/constants.go of the kubeadm
+# release (CoreDNSVersion, PauseVersion, DefaultEtcdVersion / SupportedEtcdVersion). Too
+# large to clone, the file is pinned here by hand with its source.
+KUBEADM_CONSTANTS = {
+    "1.35": {
+        "source": "kubernetes/kubernetes v1.35.0 cmd/kubeadm/app/constants/constants.go",
+        "etcd": "3.6.6-0",
+        "coredns": "v1.13.1",
+        "pause": "3.10.1",
+    },
+}
+KUBEADM_REGISTRY = "registry.k8s.io"
+
+_HEREDOC = re.compile(r"<< EOF >>? \S*/images-([a-z0-9-]+)\.txt\n(.*?)\nEOF", re.S)
+_DEFAULT = re.compile(r"^([A-Z_]+)=\$\{\1:-([^}$]*)\}\s*$", re.M)
+_ASSIGN = re.compile(r"^([A-Z_]+)=([^\s$`\"]+)\s*$", re.M)
+_QUOTED = re.compile(r'^([A-Z_]+)="([^"]*)"', re.M)  # a list of images in one variable
+_VARIABLE = re.compile(r"\$\{([A-Z_]+)\}")
+
+
+def rke2_release_images(version_sh: str, build_images: str, tag: str) -> dict[str, list[str]]:
+    """The image lists ``scripts/build-images`` of release ``tag`` writes, by list name."""
+    variables = {"PROG": "rke2", "DOCKERIZED_VERSION": tag.replace("+", "-")}
+    variables.update(dict(_ASSIGN.findall(version_sh)))
+    variables.update(dict(_DEFAULT.findall(version_sh)))
+    variables.update(dict(_ASSIGN.findall(build_images)))
+    for name, value in _QUOTED.findall(build_images):
+        variables.setdefault(name, value)  # the first: what a docker.io build assigns
+    lists: dict[str, list[str]] = {}
+    for name, body in _HEREDOC.findall(build_images):
+        if name not in RKE2_LISTS:
+            continue
+        text = body
+        for _ in range(3):  # variables that hold variables
+            text = _VARIABLE.sub(lambda m: variables.get(m.group(1), m.group(0)), text)
+        for image in text.split():
+            if "${" in image:
+                raise SystemExit(f"rke2 {tag}: cannot resolve {image!r}")
+            if image not in lists.setdefault(name, []):
+                lists[name].append(image)
+    if "core" not in lists:
+        raise SystemExit(f"rke2 {tag}: scripts/build-images has no core image list")
+    return lists
+
+
+def build_node_images(extra: Path | None) -> dict[str, Any] | None:
+    """The node image facts, or None when ``extra`` holds no rancher/rke2 clone."""
+    git_dir = None if extra is None else _git_dir(extra, RKE2_REPOSITORY)
+    if git_dir is None:
+        return None
+    tags = (_git(git_dir, "tag", "--list", "v1.*+rke2r*") or b"").decode().split()
+    releases: dict[str, Any] = {}
+    for tag in tags:
+        match = RKE2_RELEASE.fullmatch(tag)
+        if match is None or match.group(1) not in RKE2_MINORS:
+            continue
+        commit = (_git(git_dir, "rev-list", "-n", "1", tag) or b"").decode().strip()
+        version_sh = (_git(git_dir, "show", f"{commit}:scripts/version.sh") or b"").decode()
+        build_images = (_git(git_dir, "show", f"{commit}:scripts/build-images") or b"").decode()
+        releases[tag] = {
+            "commit": commit,
+            "kubernetes": f"{match.group(1)}.{match.group(2)}",
+            "images": rke2_release_images(version_sh, build_images, tag),
+        }
+    if not releases:
+        raise SystemExit(f"{git_dir}: no RKE2 release of {', '.join(RKE2_MINORS)}")
+    newest: dict[str, str] = {}
+    for release in releases.values():
+        minor = release["kubernetes"].rsplit(".", 1)[0]
+        patch = int(release["kubernetes"].rsplit(".", 1)[1])
+        if minor not in newest or patch > int(newest[minor].rsplit(".", 1)[1]):
+            newest[minor] = release["kubernetes"]
+    return {
+        "rke2": {
+            "source": f"https://github.com/{RKE2_REPOSITORY}: scripts/build-images and "
+            "scripts/version.sh at each release tag (the rke2-images-*.txt release assets)",
+            "releases": dict(sorted(releases.items(), key=lambda item: _release_key(item[0]))),
+        },
+        "kubeadm": {
+            "registry": KUBEADM_REGISTRY,
+            "constants": KUBEADM_CONSTANTS,
+        },
+        "newestKubernetes": dict(sorted(newest.items())),
+        "newestKubernetesSource": "the newest RKE2 release of each minor above",
+    }
+
+
+def _release_key(tag: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in re.findall(r"\d+", tag))
+
+
+def node_images_text(extra: Path | None) -> str | None:
+    """``NODE_IMAGES``'s text as built from ``extra``; None keeps the file as it is."""
+    document = build_node_images(extra)
+    if document is None:
+        return None
+    return json.dumps(document, indent=1, sort_keys=True) + "\n"
+
+
 # --- output -------------------------------------------------------------------------------
 
 
@@ -1266,12 +1383,18 @@ def main(argv: list[str] | None = None) -> int:
         for n, t in texts.items()
         if not (args.out / n).is_file() or (args.out / n).read_text(encoding="utf-8") != t
     ]
+    nodes = node_images_text(args.extra_sources)
+    nodes_changed = nodes is not None and (
+        not NODE_IMAGES.is_file() or NODE_IMAGES.read_text(encoding="utf-8") != nodes
+    )
     if args.check:
+        if nodes_changed:
+            print(f"out of date: {NODE_IMAGES.relative_to(ROOT)}")
         for name in sorted(stale | set(changed)):
             print(f"out of date: {name}")
         for name in edited:
             print(f"edited since it was built, not derived from its sources: {name}")
-        return 1 if stale or changed or edited else 0
+        return 1 if stale or changed or edited or nodes_changed else 0
     if edited and args.extra_sources is None:
         for name in edited:
             print(f"edited since it was built, not derived from its sources: {name}")
@@ -1283,6 +1406,10 @@ def main(argv: list[str] | None = None) -> int:
         path = args.out / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(texts[name], encoding="utf-8")
+    if nodes is not None and nodes_changed:
+        NODE_IMAGES.parent.mkdir(parents=True, exist_ok=True)
+        NODE_IMAGES.write_text(nodes, encoding="utf-8")
+        print(f"written: {NODE_IMAGES.relative_to(ROOT)}")
     size = sum(len(t.encode()) for t in texts.values())
     print(f"{len(texts)} files, {size / 1e6:.1f} MB; {len(changed)} written, {len(stale)} removed")
     return 0
