@@ -74,6 +74,14 @@ from stackyard.app.fleet import (
     platform_spec,
     read_platform,
 )
+from stackyard.app.images import (
+    ImageInventory,
+    ImageSource,
+    InventoryImage,
+    NodeReleaseUsed,
+    NotInspected,
+    list_images,
+)
 from stackyard.app.migration import MigrationFile, MigrationResult, plan_cluster_migration
 from stackyard.app.planning import (
     ClusterExplanation,
@@ -176,13 +184,18 @@ __all__ = [
     "FleetResult",
     "GitPushResult",
     "HistoryPoint",
+    "ImageInventory",
+    "ImageSource",
     "ImagesPushResult",
     "Incident",
+    "InventoryImage",
     "KeyPair",
     "ManifestDiffResult",
     "MigrationFile",
     "MigrationResult",
     "Need",
+    "NodeReleaseUsed",
+    "NotInspected",
     "PlanRefusedError",
     "PlanResult",
     "PlatformDetail",
@@ -227,6 +240,7 @@ __all__ = [
     "init",
     "last_commit_touching",
     "list_fleet",
+    "list_images",
     "make_bundle",
     "make_signing_keys",
     "measured_recoveries",

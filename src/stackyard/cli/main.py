@@ -30,6 +30,7 @@ from stackyard.cli.commands.charts import charts_pull_command
 from stackyard.cli.commands.diff import diff_command
 from stackyard.cli.commands.dr import DrillOutput, drill_etcd_command, runbook_command
 from stackyard.cli.commands.identity import identity_check_command
+from stackyard.cli.commands.images import ImagesListOutput, images_list_command
 from stackyard.cli.commands.init import StarterFormat, init_command
 from stackyard.cli.commands.migrate import MigrationOutput, migrate_plan_command
 from stackyard.cli.commands.plan import plan_command
@@ -734,7 +735,10 @@ CaFileOption = Annotated[
 ]
 
 images_app = command_group(
-    app, "images", "Move container images and charts (an OCI image layout) into a registry."
+    app,
+    "images",
+    "List the images a platform runs; move images and charts (an OCI image layout) "
+    "into a registry.",
 )
 
 
@@ -758,6 +762,36 @@ def images_push(
 ) -> int:
     """Push every image, skipping blobs the registry has; login from STACKYARD_REGISTRY_*."""
     return images_push_command(layout, registry, output, ca_file=ca_file)
+
+
+@images_app.command("list", cls=Command)
+@exit_codes
+def images_list(
+    rendered: Annotated[
+        Path,
+        typer.Argument(
+            metavar="RENDERED", help="The rendered GitOps repository.", show_default=False
+        ),
+    ],
+    charts: Annotated[
+        Path | None,
+        typer.Option(
+            "--charts",
+            help="A chart store (as charts pull writes it): render every chart with its "
+            "values to find its images. Without it each chart is reported not inspected.",
+        ),
+    ] = None,
+    output: Annotated[
+        ImagesListOutput,
+        typer.Option(
+            "--output",
+            "-o",
+            help="text (a table), name (one reference a line, what images pull reads) or json.",
+        ),
+    ] = ImagesListOutput.text,
+) -> int:
+    """List every image the platform runs: node components, manifests and hydrated charts."""
+    return images_list_command(rendered, output, charts=charts)
 
 
 git_app = command_group(app, "git", "Move the GitOps repository (a Git bundle) into a Git server.")

@@ -1,4 +1,4 @@
-"""The container images a rendered tree names itself, so a bundle can say which it lacks.
+"""The container images a rendered tree names itself, and the normal form of a reference.
 
 A rendered tree names images in two places a reader can see without running Helm: the
 static manifests (a CronJob's ``containers``) and the chart values Stackyard writes (an
@@ -29,13 +29,26 @@ def rendered_images(rendered: Path) -> tuple[str, ...]:
     Raises:
         YamlError: a YAML file of the tree that cannot be read or parsed.
     """
-    found: set[str] = set()
+    return tuple(sorted(rendered_image_files(rendered)))
+
+
+def rendered_image_files(rendered: Path) -> dict[str, tuple[str, ...]]:
+    """Each image the tree's YAML files name (normalized), with the files naming it.
+
+    Files are relative to ``rendered``, ``/``-separated and sorted.
+
+    Raises:
+        YamlError: a YAML file of the tree that cannot be read or parsed.
+    """
+    found: dict[str, set[str]] = {}
     for path in sorted(rendered.rglob("*.y*ml")):
-        if ".git" in path.relative_to(rendered).parts or path.suffix not in {".yaml", ".yml"}:
+        relative = path.relative_to(rendered)
+        if ".git" in relative.parts or path.suffix not in {".yaml", ".yml"}:
             continue
         for document in load_yaml_documents(read_text_file(path), str(path)):
-            found.update(normalize(image) for image in _images(document.data))
-    return tuple(sorted(found))
+            for image in _images(document.data):
+                found.setdefault(normalize(image), set()).add(relative.as_posix())
+    return {image: tuple(sorted(files)) for image, files in sorted(found.items())}
 
 
 def normalize(reference: str) -> str:

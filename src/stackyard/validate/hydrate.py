@@ -64,12 +64,28 @@ class Image:
         return cls(reference, registry, repository, tag, digest)
 
 
+@dataclass(frozen=True)
+class MissingChart:
+    """A chart an Application installs that the charts directory does not hold."""
+
+    chart: str
+    version: str
+    applications: tuple[str, ...]
+    location: Location
+
+
 @dataclass
 class Hydration:
-    """What hydration found: findings, images by reference, charts rendered or missing."""
+    """What hydration found: findings, images by reference, charts rendered or missing.
+
+    ``images`` names the Applications using each image; ``clusters`` the clusters they
+    install it on.
+    """
 
     findings: list[Finding] = field(default_factory=list)
     images: dict[Image, set[str]] = field(default_factory=dict)
+    clusters: dict[Image, set[str]] = field(default_factory=dict)
+    missing: list[MissingChart] = field(default_factory=list)
     rendered: int = 0
 
     def inventory(self) -> str:
@@ -108,14 +124,21 @@ def local_charts(directory: Path) -> dict[tuple[str, str], Path]:
 
 
 def hydrate(
-    repository: Repository, charts: Path, version: str, progress: Progress = no_progress
+    repository: Repository,
+    charts: Path | None,
+    version: str,
+    progress: Progress = no_progress,
+    *,
+    check: bool = True,
 ) -> Hydration:
     """Render and check every chart of the tree that ``charts`` holds.
 
     ``progress`` hears "hydrating releases" once per release on each of its clusters.
+    Without ``check`` the rendered objects are only searched for images, not checked
+    against their schemas. Without ``charts`` no chart is rendered: each is missing.
     """
     result = Hydration()
-    available = local_charts(charts)
+    available = local_charts(charts) if charts is not None else {}
     sources = list(helm_sources(repository))
     total = sum(len(s.clusters) for s in sources)
     done = 0
@@ -133,6 +156,8 @@ def hydrate(
                     f"chart {name} {chart_version} not in the charts directory: not hydrated",
                 )
             )
+            apps = tuple(helm_source.application(c) for c in helm_source.clusters)
+            result.missing.append(MissingChart(name, chart_version, apps, where))
             done += len(helm_source.clusters)
             continue
         release = str(helm_values.get("releaseName") or name)
@@ -144,27 +169,39 @@ def hydrate(
                 if isinstance(layer.data, dict):
                     values = merge_values(values, layer.data)
             app = helm_source.application(cluster)
-            result.findings += _render(
-                path, values, release, helm_source.namespace, app, version, where, result
-            )
+            rendering = Rendering(release, helm_source.namespace, app, cluster.name, check)
+            result.findings += _render(path, values, rendering, version, where, result)
     progress(HYDRATING, total, total)
     return result
+
+
+@dataclass(frozen=True)
+class Rendering:
+    """One release of a chart on one cluster, as Argo CD would install it."""
+
+    release: str
+    namespace: str
+    app: str
+    cluster: str
+    check: bool = True
 
 
 def _render(
     path: Path,
     values: dict[str, Any],
-    release: str,
-    namespace: str,
-    app: str,
+    rendering: Rendering,
     version: str,
     where: Location,
     result: Hydration,
 ) -> Iterator[Finding]:
+    app = rendering.app
     try:
         with helm.Chart.load(path) as chart:
             manifests = chart.render(
-                values=values, name=release, namespace=namespace, is_install=True
+                values=values,
+                name=rendering.release,
+                namespace=rendering.namespace,
+                is_install=True,
             )
             shipped_crds = [c.get("data", "") for c in chart.crds]
     except helm.HelmError as e:
@@ -184,11 +221,14 @@ def _render(
             yield Finding(where, "hydrate", f"{source}: rendered invalid YAML: {e}")
             continue
         objects += [(source, d.data, d) for d in documents if isinstance(d.data, dict)]
-    crds = _crd_validators(obj for _, obj, _ in objects)
+    crds = _crd_validators(obj for _, obj, _ in objects) if rendering.check else {}
     for _source, obj, document in objects:
-        yield from _check(obj, document, crds, version, app)
+        if rendering.check:
+            yield from _check(obj, document, crds, version, app)
         for image in _images(obj):
-            result.images.setdefault(Image.parse(image), set()).add(app)
+            parsed = Image.parse(image)
+            result.images.setdefault(parsed, set()).add(app)
+            result.clusters.setdefault(parsed, set()).add(rendering.cluster)
 
 
 def _check(
