@@ -388,12 +388,12 @@ def test_an_unpacked_bundle_pushes_into_a_real_registry(
             assert [layer["mediaType"] for layer in document["layers"]] == [CHART_LAYER]
 
 
-def test_create_names_the_images_the_render_runs_that_the_bundle_lacks(
+def test_create_names_the_images_the_platform_runs_that_the_bundle_lacks(
     cli: Cli, sources: Path, tmp_path: Path
 ) -> None:
     # the community-poc render runs kubectl in its restore-check CronJobs, busybox in its
-    # canary writer and verifier, and Velero's AWS plugin as an init container in its
-    # values; carry kubectl, under its short name
+    # canary writer and verifier, Velero's AWS plugin as an init container in its values,
+    # and RKE2's own images on its nodes; carry kubectl, under its short name
     image_layout(tmp_path / "kubectl", "registry.k8s.io/kubectl:v1.35.0", [SHARED])
     result = make_bundle(
         sources / "repo",
@@ -401,19 +401,28 @@ def test_create_names_the_images_the_render_runs_that_the_bundle_lacks(
         key=sources / "signing.key",
         images=(tmp_path / "kubectl",),
     )
-    assert result.missing_images == (
+    missing = set(result.missing_images)
+    assert {
         "docker.io/library/busybox:1.37.0",
         "docker.io/velero/velero-plugin-for-aws:v1.13.1",
-    )
+        "docker.io/rancher/rke2-runtime:v1.35.7-rke2r1",
+        "docker.io/rancher/hardened-calico:v3.32.1-build20260722",
+    } <= missing
+    assert "registry.k8s.io/kubectl:v1.35.0" not in missing
+    # no chart store: no chart was looked into, and the result says so rather than
+    # passing their images over in silence
+    assert {gap.kind for gap in result.not_inspected} == {"chart"}
+    assert "velero 12.1.0" in {gap.name for gap in result.not_inspected}
     created = cli(
         "bundle", "create", str(sources / "repo"), str(tmp_path / "c.tar"),
         "--key", str(sources / "signing.key"), "--images", str(sources / "tool"),
     )  # fmt: skip
     assert created.exit_code == 0, created.stderr
     assert (
-        "warning: the rendered tree runs registry.k8s.io/kubectl:v1.35.0, which the bundle "
+        "warning: the platform runs registry.k8s.io/kubectl:v1.35.0, which the bundle "
         "does not carry" in created.stderr
     )
+    assert "chart velero 12.1.0 not inspected, no chart store given" in created.stderr
 
 
 def test_a_bundle_without_its_index_is_refused(sources: Path, bundle: Path, tmp_path: Path) -> None:

@@ -19,9 +19,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from stackyard.app.images import NotInspected, list_images
 from stackyard.app.results import Describes
 from stackyard.delivery.bundle import Artifact, BundleRequest, create_bundle, refuse_same_file
 from stackyard.delivery.bundlecheck import verify_bundle
+from stackyard.delivery.imagerefs import normalize
 from stackyard.delivery.signing import generate_keys
 from stackyard.errors import COMMAND_LINE, InputError, Problem
 from stackyard.progress import Progress, no_progress
@@ -45,6 +47,9 @@ class BundleResult(Describes):
     base: str | None
     key_fingerprint: str | None = None
     missing_images: tuple[str, ...] = ()
+    """Images of the platform's full inventory (``images list``) the bundle does not carry."""
+    not_inspected: tuple[NotInspected, ...] = ()
+    """What the inventory could not look into: its images may be missing too."""
 
     def as_dict(self) -> dict[str, Any]:
         """The versioned JSON document (``bundle-result``)."""
@@ -60,6 +65,7 @@ class BundleResult(Describes):
             "blobsInBase": self.blobs_in_base,
             "artifacts": list(self.artifacts),
             "missingImages": list(self.missing_images),
+            "notInspected": [gap.as_dict() for gap in self.not_inspected],
         }
 
 
@@ -91,7 +97,10 @@ def make_bundle(
             )
     request = BundleRequest(rendered, target, key, charts, images, since, platforms)
     refuse_same_file(request)
+    # The full inventory first: a tree that cannot be read fails before a byte is written.
+    inventory = list_images(rendered, charts=charts, progress=progress)
     created = create_bundle(request, progress)
+    carried = {normalize(a.reference) for a in created.artifacts if a.kind == "image"}
     return BundleResult(
         action="created",
         path=created.path,
@@ -101,7 +110,8 @@ def make_bundle(
         blobs_in_base=created.blobs_in_base,
         size=created.size,
         base=created.base,
-        missing_images=created.missing_images,
+        missing_images=tuple(i for i in inventory.references if i not in carried),
+        not_inspected=inventory.not_inspected,
     )
 
 

@@ -45,7 +45,6 @@ from typing import IO, Any
 import yaml
 
 from stackyard import __version__
-from stackyard.delivery.imagerefs import normalize, rendered_images
 from stackyard.delivery.layout import (
     CHUNK,
     INDEX_FILE,
@@ -163,8 +162,6 @@ class CreatedBundle:
     blobs_in_base: int
     size: int
     base: str | None
-    missing_images: tuple[str, ...] = ()
-    """Images the rendered tree names (static manifests, values) that the bundle lacks."""
 
 
 class _Collector:
@@ -229,13 +226,7 @@ def create_bundle(request: BundleRequest, progress: Progress = no_progress) -> C
         blobs_in_base=len(collected.blobs) - len(written),
         size=size,
         base=base[0] if base else None,
-        missing_images=_missing_images(request.rendered, collected.artifacts),
     )
-
-
-def _missing_images(rendered: Path, artifacts: list[Artifact]) -> tuple[str, ...]:
-    carried = {normalize(a.reference) for a in artifacts if a.kind == "image"}
-    return tuple(image for image in rendered_images(rendered) if image not in carried)
 
 
 def _plain(data: bytes) -> Descriptor:

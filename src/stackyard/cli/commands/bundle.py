@@ -93,7 +93,12 @@ def bundle_keygen_command(private: Path) -> int:
 
 def _print(result: BundleResult, output: OutputFormat) -> None:
     for image in result.missing_images:
-        warn(f"warning: the rendered tree runs {image}, which the bundle does not carry")
+        warn(f"warning: the platform runs {image}, which the bundle does not carry")
+    for gap in result.not_inspected:
+        warn(
+            f"warning: {gap.where}: {gap.kind} {gap.name} not inspected, {gap.reason}: "
+            "the bundle may lack its images"
+        )
     if output is OutputFormat.json:
         print_json(result.as_dict())
         return
