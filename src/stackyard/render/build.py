@@ -28,6 +28,7 @@ from stackyard.render.gitops import (
     needs_gateway_api,
     root_application,
 )
+from stackyard.render.infrastructure import infrastructure_files
 from stackyard.render.manifests import ALL_BUILDERS, Placed, builders_output
 from stackyard.render.metadata import RenderMetadata, normal_kubernetes_version
 from stackyard.render.readme import readme
@@ -132,6 +133,8 @@ def render_plan(
                     tree.settings.record_backups(
                         path, cluster.name, node_file.backups, tree.files[path]
                     )
+        for path, text in infrastructure_files(context, cluster):
+            tree.add_text(path, text)
     repos = sorted(
         {
             chart_repository(context, c.install)

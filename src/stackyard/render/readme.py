@@ -16,6 +16,7 @@ from stackyard.render.addresses import CA_BUNDLE_SECRET, CA_KEY
 from stackyard.render.airgap import airgap_section, gitops_url, helm_chart_argument
 from stackyard.render.context import IN_CLUSTER, RenderContext
 from stackyard.render.etcd_copies import snapshot_copies
+from stackyard.render.infrastructure import ROOT as INFRASTRUCTURE
 from stackyard.render.manifests.backupalerts import readme_section
 from stackyard.render.manifests.etcd_backup import NAMESPACE as ETCD_NAMESPACE
 from stackyard.render.manifests.kiali import queries_metrics_over_https
@@ -127,7 +128,19 @@ def readme(context: RenderContext, tree: RenderedTree) -> str:
         for c in context.plan.clusters
     ]
     secrets = secret_rows(context) + _object_store_secrets(context) + _etcd_copy_secrets(context)
+    infrastructure = [
+        path.split("/")[1] for path in tree.files if path.startswith(f"{INFRASTRUCTURE}/")
+    ]
+    infrastructure_rows = (
+        f"| `{INFRASTRUCTURE}/<cluster>/` | Terraform of the AWS infrastructure of "
+        f"{', '.join(f'`{n}`' for n in sorted(set(infrastructure)))}: network, security "
+        "groups, instance profiles, API load balancer, machines whose user-data is "
+        "`nodes/<cluster>/` | you: `terraform apply`, before any node exists |\n"
+        if infrastructure
+        else ""
+    )
     return template.substitute(
+        infrastructure_rows=infrastructure_rows,
         name=platform.name,
         edition=platform.edition,
         provider=platform.provider,

@@ -1,0 +1,197 @@
+"""The Terraform of a mgmt or standalone cluster on AWS, read back with python-hcl2."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import hcl2
+import pytest
+import yaml
+
+from stackyard.render.infrastructure import SKIPS
+from stackyard.render.infrastructure.userdata import placement
+from tests.render.conftest import Rendered, example_text, render_text
+
+STACK = "infrastructure/prod/"
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "provisioning.md"
+
+
+@pytest.fixture(scope="module")
+def standard() -> Rendered:
+    return render_text(example_text("aws-standard"))
+
+
+def tf(result: Rendered, path: str) -> dict[str, Any]:
+    parsed: dict[str, Any] = hcl2.loads(result.files[STACK + path])
+    return parsed
+
+
+def blocks(parsed: dict[str, Any], kind: str, type_: str | None = None) -> dict[str, Any]:
+    """The ``kind "type_" "name" {}`` (or ``kind "name" {}``) blocks of a file, by name."""
+    found: dict[str, Any] = {}
+    for block in parsed.get(kind, []):
+        named = block if type_ is None else block.get(f'"{type_}"', {})
+        for name, body in named.items():
+            if not name.startswith("__"):
+                found[name.strip('"')] = body
+    return found
+
+
+def unquote(value: Any) -> Any:
+    return value.strip('"') if isinstance(value, str) else value
+
+
+def test_every_terraform_file_parses(standard: Rendered) -> None:
+    paths = [p for p in standard.files if p.startswith(STACK) and p.endswith(".tf")]
+    assert {p.removeprefix(STACK) for p in paths} >= {
+        "versions.tf",
+        "main.tf",
+        "modules/network/main.tf",
+        "modules/security/main.tf",
+        "modules/iam/main.tf",
+        "modules/api-lb/main.tf",
+        "modules/nodes/main.tf",
+        "modules/etcd-snapshots/main.tf",
+    }
+    for path in paths:
+        hcl2.loads(standard.files[path])
+
+
+def test_subnets_carry_the_cluster_tag_of_its_own_name(standard: Rendered) -> None:
+    main = tf(standard, "main.tf")
+    tag = main["locals"][0]["cluster_tag"]
+    assert {unquote(k): unquote(v) for k, v in tag.items()} == {
+        "kubernetes.io/cluster/prod": "owned"
+    }
+    network = blocks(main, "module")["network"]
+    assert network["cluster_tag"] == "${local.cluster_tag}"
+    subnets = blocks(tf(standard, "modules/network/main.tf"), "resource", "aws_subnet")
+    for name, role in (
+        ("private", "kubernetes.io/role/internal-elb"),
+        ("public", "kubernetes.io/role/elb"),
+    ):
+        tags = subnets[name]["tags"]
+        assert tags.startswith("${merge(var.cluster_tag,"), tags
+        assert f'"{role}"' in tags
+
+
+def test_subnets_cover_the_spec_zones_inside_the_vpc(standard: Rendered) -> None:
+    network = blocks(tf(standard, "main.tf"), "module")["network"]
+    assert unquote(network["cidr"]) == "10.0.0.0/16"
+    assert [unquote(s) for s in network["private_subnets"]] == [
+        "10.0.0.0/18",
+        "10.0.64.0/18",
+        "10.0.128.0/18",
+    ]
+    assert [unquote(z) for z in tf(standard, "main.tf")["locals"][0]["zones"]] == [
+        "ap-northeast-2a",
+        "ap-northeast-2b",
+        "ap-northeast-2c",
+    ]
+
+
+def _ingress(result: Rendered) -> list[dict[str, Any]]:
+    security = tf(result, "modules/security/main.tf")
+    return list(blocks(security, "resource", "aws_vpc_security_group_ingress_rule").values())
+
+
+def test_the_servers_take_rke2_joins_on_9345_from_nodes_and_the_api_load_balancer(
+    standard: Rendered,
+) -> None:
+    sources = {
+        rule["referenced_security_group_id"]
+        for rule in _ingress(standard)
+        if rule.get("from_port") == 9345
+        and rule["security_group_id"] == "${aws_security_group.servers.id}"
+    }
+    assert sources == {"${aws_security_group.nodes.id}", "${aws_security_group.api.id}"}
+    listeners = blocks(tf(standard, "modules/api-lb/main.tf"), "resource", "aws_lb_listener")
+    assert sorted(listener["port"] for listener in listeners.values()) == [6443, 9345]
+
+
+def test_etcd_ports_open_between_servers_only(standard: Rendered) -> None:
+    etcd = [r for r in _ingress(standard) if r.get("from_port") == 2379]
+    assert [
+        (r["security_group_id"], r["referenced_security_group_id"], r["to_port"]) for r in etcd
+    ] == [("${aws_security_group.servers.id}", "${aws_security_group.servers.id}", 2381)]
+
+
+def test_canal_opens_vxlan_and_cilium_eni_does_not(standard: Rendered, render_variant: Any) -> None:
+    assert not [r for r in _ingress(standard) if r.get("from_port") == 8472]
+    canal = render_variant("aws-standard", "cni: cilium", "cni: canal")
+    assert [r["ip_protocol"] for r in _ingress(canal) if r.get("from_port") == 8472] == ['"udp"']
+
+
+def test_user_data_is_the_rendered_node_configuration(standard: Rendered) -> None:
+    node_files = {
+        path.removeprefix("nodes/prod/"): text
+        for path, text in standard.files.items()
+        if path.startswith("nodes/prod/")
+    }
+    for kind in ("server-init", "server-join", "agent"):
+        text = standard.files[f"{STACK}user-data/{kind}.yaml"]
+        assert text.startswith("#cloud-config\n")
+        written = {f["path"]: f["content"] for f in yaml.safe_load(text)["write_files"]}
+        expected = {
+            where.destination: node_files[path]
+            for path in node_files
+            if (where := placement(path)) is not None and kind in where.kinds
+        }
+        assert written == expected, kind
+    server = yaml.safe_load(standard.files[f"{STACK}user-data/server-join.yaml"])
+    join = next(f for f in server["write_files"] if f["path"].endswith("10-join.yaml"))
+    assert "server: https://api.prod.platform.example.com:9345" in join["content"]
+    assert server["runcmd"][-1] == "systemctl enable --now rke2-server.service"
+
+
+def test_every_node_is_an_instance_of_its_pool_type(standard: Rendered) -> None:
+    machines = blocks(tf(standard, "main.tf"), "module")["nodes"]["machines"]
+    types = {unquote(n): unquote(m['"instance_type"']) for n, m in machines.items()}
+    assert types == {
+        **{f"prod-server-{i}": "m6i.xlarge" for i in range(3)},
+        **{f"prod-agent-{i}": "m6i.2xlarge" for i in range(4)},
+    }
+    kinds = [unquote(m['"kind"']) for m in machines.values()]
+    assert kinds == ["server-init", "server-join", "server-join", *["agent"] * 4]
+
+
+def test_state_lives_in_s3_with_a_lock(standard: Rendered) -> None:
+    terraform = tf(standard, "versions.tf")["terraform"][0]
+    backend = terraform["backend"][0]['"s3"']
+    assert unquote(backend["bucket"]) == "aws-standard-terraform-state"
+    assert unquote(backend["key"]) == "infrastructure/prod/terraform.tfstate"
+    assert backend["use_lockfile"] is True
+    providers = blocks({"p": terraform["required_providers"]}, "p")
+    assert set(providers) == {"aws", "random", "cloudinit"}
+    for provider in providers.values():
+        assert re.fullmatch(r'"\d+\.\d+\.\d+"', provider["version"]), provider
+
+
+def test_the_etcd_bucket_is_private_encrypted_and_versioned(standard: Rendered) -> None:
+    module = tf(standard, "modules/etcd-snapshots/main.tf")
+    block = blocks(module, "resource", "aws_s3_bucket_public_access_block")["this"]
+    assert all(block[k] is True for k in ("block_public_acls", "block_public_policy"))
+    versioning = blocks(module, "resource", "aws_s3_bucket_versioning")["this"]
+    assert versioning["versioning_configuration"][0]["status"] == '"Enabled"'
+    bucket = blocks(tf(standard, "main.tf"), "module")["etcd_snapshots"]
+    assert unquote(bucket["bucket"]) == "aws-standard-etcd-snapshots"
+
+
+def test_local_and_app_clusters_get_no_infrastructure() -> None:
+    result = render_text(example_text("local-multicluster"))
+    assert not [p for p in result.files if p.startswith("infrastructure/")]
+
+
+def test_every_checkov_skip_has_its_reason_in_the_docs(standard: Rendered) -> None:
+    skips = set()
+    for path, text in standard.files.items():
+        if path.startswith(STACK):
+            for line in re.findall(r"#checkov:skip=([A-Z0-9_]+):(.*)", text):
+                assert line[1] == SKIPS[line[0]]
+                skips.add(line[0])
+    docs = DOCS.read_text(encoding="utf-8")
+    assert skips and skips <= set(SKIPS)
+    for check in SKIPS:
+        assert f"| `{check}` |" in docs, check
