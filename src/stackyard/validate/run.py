@@ -6,7 +6,8 @@ node configuration files (kubeadm, kubelet, API server), those a cloud-init user
 writes included, against schemas written from their Go types; Backstage
 catalog entities against the catalog model and OpenAPI documents with
 openapi-spec-validator; Helm values against the pinned charts; the GitOps wiring
-(selectors, value files, paths, ownership); and a scan for secret values.
+(selectors, value files, paths, ownership); Terraform files parsed with python-hcl2;
+and a scan for secret values.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from stackyard.validate.objects import check_objects
 from stackyard.validate.realms import check_realms
 from stackyard.validate.repository import read_repository
 from stackyard.validate.secrets import SecretScan
+from stackyard.validate.terraform import check_terraform
 from stackyard.validate.topology import check_topology
 
 DEFAULT_VERSION = "1.35"
@@ -120,6 +122,7 @@ def _validate(
         findings += check_values(repository, progress)
         findings += check_topology(repository)
         findings += check_airgap(repository)
+        findings += check_terraform(root)[1]
         findings += scan.findings(repository.files, progress)
     finally:
         scan.cancel()
