@@ -195,3 +195,55 @@ def test_every_checkov_skip_has_its_reason_in_the_docs(standard: Rendered) -> No
     assert skips and skips <= set(SKIPS)
     for check in SKIPS:
         assert f"| `{check}` |" in docs, check
+
+
+ZONES = "      zones: [ap-northeast-2a, ap-northeast-2b, ap-northeast-2c]"
+APP_CLUSTER = """  - name: apps
+    role: app
+    nodePools:
+      - {name: cp, role: control-plane, count: 3, cpu: 4, memory: 16Gi, instanceType: m6i.xlarge}
+      - {name: agent, count: 3, cpu: 8, memory: 32Gi, instanceType: m6i.2xlarge}
+    network:
+      nodeRange: 10.1.0.0/16
+      serviceCIDR: 10.43.0.0/16
+hardening:"""
+
+
+def test_without_zones_the_regions_first_three_are_read(render_variant: Any) -> None:
+    result = render_variant("aws-standard", ZONES + "   # subnets and servers, one per zone\n", "")
+    main = tf(result, "main.tf")
+    assert "available" in blocks(main, "data", "aws_availability_zones")
+    zones = main["locals"][0]["zones"]
+    assert zones == "${slice(data.aws_availability_zones.available.names, 0, 3)}"
+
+
+def test_a_pool_without_an_instance_type_renders_no_infrastructure(render_variant: Any) -> None:
+    result = render_variant("aws-standard", ", instanceType: m6i.2xlarge}", "}")
+    assert not [p for p in result.files if p.startswith("infrastructure/")]
+
+
+def _policies(result: Rendered, role: str) -> set[str]:
+    module = tf(result, "modules/iam/main.tf")
+    return {
+        unquote(body["name"])
+        for name, body in blocks(module, "resource", "aws_iam_role_policy").items()
+        if name.startswith(f"{role}_")
+    }
+
+
+def test_mgmt_with_app_clusters_may_run_cluster_apis_aws_controllers(
+    standard: Rendered,
+) -> None:
+    text = example_text("aws-standard").replace("role: standalone", "role: mgmt")
+    mgmt = render_text(text.replace("hardening:", APP_CLUSTER, 1))
+    assert "cluster-api-aws" in _policies(mgmt, "server")
+    assert "cluster-api-aws" not in _policies(mgmt, "agent")
+    assert not [p for p in mgmt.files if p.startswith("infrastructure/apps/")]
+    assert "cluster-api-aws" not in _policies(standard, "server")
+    assert _policies(standard, "agent") == {"cloud-node", "cilium-eni"}
+    assert _policies(standard, "server") == {
+        "cloud-controller",
+        "cloud-node",
+        "cilium-eni",
+        "etcd-snapshots",
+    }

@@ -47,8 +47,9 @@ def hcl(value: Any, indent: int = 0) -> str:
     if isinstance(value, Sequence):
         if not value:
             return "[]"
-        if all(isinstance(v, str | int | float | bool) for v in value):
-            return "[" + ", ".join(hcl(v) for v in value) + "]"
+        flat = "[" + ", ".join(hcl(v) for v in value) + "]"
+        if all(isinstance(v, str | int | float | bool) for v in value) and len(flat) <= 80:
+            return flat
         items = "".join(f"{pad}  {hcl(v, indent + 2)},\n" for v in value)
         return "[\n" + items + pad + "]"
     raise TypeError(f"no HCL for {type(value).__name__}")

@@ -53,16 +53,16 @@ SKIPS: dict[str, str] = {
         "no fixed destination list exists"
     ),
     "CKV_AWS_290": (
-        "upstream policy (cloud-provider-aws or Cilium ENI) acts on resources it creates "
-        "and finds by tag, whose ARNs are unknown beforehand"
+        "upstream policy (cloud-provider-aws, Cilium ENI, Cluster API's AWS controllers) "
+        "acts on resources it creates and finds by tag, whose ARNs are unknown beforehand"
     ),
     "CKV_AWS_355": (
-        "upstream policy (cloud-provider-aws or Cilium ENI) acts on resources it creates "
-        "and finds by tag, whose ARNs are unknown beforehand"
+        "upstream policy (cloud-provider-aws, Cilium ENI, Cluster API's AWS controllers) "
+        "acts on resources it creates and finds by tag, whose ARNs are unknown beforehand"
     ),
     "CKV_AWS_289": (
-        "upstream policy (cloud-provider-aws or Cilium ENI) acts on resources it creates "
-        "and finds by tag, whose ARNs are unknown beforehand"
+        "upstream policy (cloud-provider-aws, Cilium ENI, Cluster API's AWS controllers) "
+        "acts on resources it creates and finds by tag, whose ARNs are unknown beforehand"
     ),
     "CKV_AWS_91": (
         "NLB access logs cover TLS listeners only; the API listeners are TCP "
@@ -201,7 +201,7 @@ def _etcd_bucket(context: RenderContext, cluster: ClusterPlan) -> tuple[str | No
     return copies.bucket, _first_infrastructure_cluster(context) == cluster.name
 
 
-def _kms_alias(context: RenderContext) -> str | None:
+def _kms_key(context: RenderContext) -> str | None:
     spec = context.platform.hardening
     if spec is None or spec.encryptionAtRest.provider != "aws-kms":
         return None
@@ -259,7 +259,9 @@ def infrastructure_files(context: RenderContext, cluster: ClusterPlan) -> list[t
             cilium_eni=cni == "cilium" and routing == "eni",
             etcd_bucket=etcd_bucket,
             etcd_folder=name,
-            kms_alias=_kms_alias(context),
+            kms_key=_kms_key(context),
+            cluster_api=cluster.cluster.role == "mgmt"
+            and any(c.role == "app" for c in context.platform.clusters),
         )
     )
     arches = sorted({_arch(m.instance_type) for m in machines})
