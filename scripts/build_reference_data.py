@@ -163,11 +163,69 @@ UPSTREAM_CRDS = (
     ),
 )
 
+# Cluster API, at the releases the catalog's cluster-api-operator entry installs: core and
+# kubeadm v1.13.5 (the line cluster-api-provider-rke2 v0.25.0 is built against), the AWS
+# provider v2.11.1, the RKE2 providers v0.25.0, and the operator v0.28.0 whose provider
+# objects install them. Only the kinds Stackyard writes.
+_CAPI = ("kubernetes-sigs/cluster-api", "v1.13.5", "30be34da2ba56735e128c280370df3135d048015")
+_CAPI_OPERATOR = (
+    "kubernetes-sigs/cluster-api-operator",
+    "v0.28.0",
+    "d32c1c2a0bd227e2a49e8c3db9c7ef6b131ec11f",
+)
+CLUSTER_API_CRDS = (
+    Upstream(
+        "cluster-api",
+        *_CAPI,
+        (
+            "config/crd/bases/cluster.x-k8s.io_clusters.yaml",
+            "config/crd/bases/cluster.x-k8s.io_machinedeployments.yaml",
+            "config/crd/bases/cluster.x-k8s.io_machinehealthchecks.yaml",
+            "bootstrap/kubeadm/config/crd/bases/bootstrap.cluster.x-k8s.io_kubeadmconfigtemplates.yaml",
+            "controlplane/kubeadm/config/crd/bases/"
+            "controlplane.cluster.x-k8s.io_kubeadmcontrolplanes.yaml",
+        ),
+    ),
+    Upstream(
+        "cluster-api-provider-aws",
+        "kubernetes-sigs/cluster-api-provider-aws",
+        "v2.11.1",
+        "eaa4c99b64d76179cb37e465808f6f00360d0bcc",
+        (
+            "config/crd/bases/infrastructure.cluster.x-k8s.io_awsclusters.yaml",
+            "config/crd/bases/infrastructure.cluster.x-k8s.io_awsmachinetemplates.yaml",
+        ),
+    ),
+    Upstream(
+        "cluster-api-provider-rke2",
+        "rancher/cluster-api-provider-rke2",
+        "v0.25.0",
+        "dcfa2e0efbcb0488543efe586f8b1dadfe36ff56",
+        (
+            "bootstrap/config/crd/bases/bootstrap.cluster.x-k8s.io_rke2configtemplates.yaml",
+            "controlplane/config/crd/bases/controlplane.cluster.x-k8s.io_rke2controlplanes.yaml",
+        ),
+    ),
+    Upstream(
+        "cluster-api-operator",
+        *_CAPI_OPERATOR,
+        tuple(
+            f"config/crd/bases/operator.cluster.x-k8s.io_{kind}providers.yaml"
+            for kind in ("core", "infrastructure", "bootstrap", "controlplane")
+        ),
+    ),
+)
+UPSTREAM_CRDS += CLUSTER_API_CRDS
+
 # Charts ../shared/charts lacks, by the name the catalog installs them under, and the
 # version (the chart version the release publishes) they are pinned at.
 UPSTREAM_CHARTS: dict[tuple[str, str], Upstream] = {
     ("cni", "1.30.3"): Upstream("istio-cni", *_ISTIO, ("manifests/charts/istio-cni",)),
     ("ztunnel", "1.30.3"): Upstream("ztunnel", *_ISTIO, ("manifests/charts/ztunnel",)),
+    # The chart's version is its release tag without the v (its git Chart.yaml says 0.0.0).
+    ("cluster-api-operator", "0.28.0"): Upstream(
+        "cluster-api-operator", *_CAPI_OPERATOR, ("hack/charts/cluster-api-operator",)
+    ),
     ("gateway-helm", "v1.9.0"): Upstream(
         "envoy-gateway", *_ENVOY_GATEWAY, ("charts/gateway-helm",)
     ),
