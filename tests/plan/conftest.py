@@ -17,6 +17,7 @@ EXAMPLE_NAMES = [
     "aws-enterprise",
     "community-poc",
     "mesh-local",
+    "aws-multicluster",
 ]
 
 

@@ -111,7 +111,7 @@ def test_aws_uses_the_ccm_as_a_static_manifest_and_albc(example_plans: dict[str,
 
 
 def test_aws_examples_plan_without_warnings(example_plans: dict[str, Plan]) -> None:
-    for name in ("aws-standard", "aws-enterprise"):
+    for name in ("aws-standard", "aws-enterprise", "aws-multicluster"):
         found = example_plans[name].findings
         assert [(f.check, f.message) for f in found if f.severity != "info"] == [], name
 

@@ -39,6 +39,7 @@ Capability = Literal[
     "certificates",
     "cloud-controller",
     "cluster-mesh",
+    "cluster-provisioning",
     "cni",
     "cost",
     "dashboards",

@@ -38,6 +38,7 @@ SettingName = Literal[
     "mesh.mode",
     "cluster.inMesh",
     "cluster.servesApis",
+    "cluster.managesClusters",
 ]
 SettingValue = str | bool
 """A resolved value: one of a setting's words, or a boolean."""
@@ -56,13 +57,15 @@ SETTING_VALUES: Mapping[SettingName, tuple[SettingValue, ...]] = {
     "mesh.mode": get_args(MeshMode),
     "cluster.inMesh": (True, False),
     "cluster.servesApis": (True, False),
+    "cluster.managesClusters": (True, False),
 }
 """Every setting, in the order a plan lists them, with the values it can take."""
 
 CLUSTER_SCOPE = "cluster."
 """Settings named ``cluster.*`` are facts of each cluster, not of the platform: whether a
 tenant that joins the mesh runs there (``cluster.inMesh``), whether the tenant of a declared
-API does (``cluster.servesApis``). The planner resolves them per cluster."""
+API does (``cluster.servesApis``), whether Cluster API runs there to provision other
+clusters (``cluster.managesClusters``). The planner resolves them per cluster."""
 
 
 def value_text(value: SettingValue) -> str:

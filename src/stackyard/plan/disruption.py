@@ -247,6 +247,13 @@ RULES: tuple[Rule, ...] = (
     Rule("clusters[*].aws**", disrupts("another region means a new cluster")),
     Rule("clusters[*].ha", calm("replica counts change by a sync")),
     Rule(
+        "clusters[*].provisioning",
+        disrupts(
+            "Cluster API creates the cluster anew on machines of its own, or stops managing "
+            "the machines it made; the running cluster is not adopted"
+        ),
+    ),
+    Rule(
         "clusters[*].serviceAccountJwks",
         calm(
             "Teleport's operator updates the agent's join token; an agent already joined "

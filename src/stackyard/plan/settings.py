@@ -248,6 +248,7 @@ class ClusterFacts:
 
     inMesh: Setting[bool]
     servesApis: Setting[bool]
+    managesClusters: Setting[bool]
 
     def get(self, name: SettingName) -> Setting[Any]:
         """The fact with the dotted ``name`` (``cluster.inMesh``)."""
@@ -256,11 +257,11 @@ class ClusterFacts:
 
 
 def cluster_facts(platform: Platform, cluster: Cluster) -> ClusterFacts:
-    """Whether tenants of the mesh, and tenants of the declared APIs, run on ``cluster``.
+    """Whether tenants of the mesh and of the declared APIs run on ``cluster``, and Cluster API.
 
     The mesh runs on the clusters of the tenants that join it (``mesh.tenants``, every
     tenant when null); the API gateway on the clusters of the tenants whose APIs it
-    serves.
+    serves; Cluster API on the mgmt cluster when any cluster is provisioned through it.
     """
     here = [t for t in platform.tenants if cluster.name in t.clusters]
     joined = {t.name for t in platform.mesh_tenants}
@@ -280,7 +281,17 @@ def cluster_facts(platform: Platform, cluster: Cluster) -> ClusterFacts:
         apis = Setting("cluster.servesApis", False, "the spec declares no API")
     else:
         apis = Setting("cluster.servesApis", False, "no tenant with an API runs here")
-    return ClusterFacts(in_mesh, apis)
+    return ClusterFacts(in_mesh, apis, _manages_clusters(platform, cluster))
+
+
+def _manages_clusters(platform: Platform, cluster: Cluster) -> Setting[bool]:
+    name: SettingName = "cluster.managesClusters"
+    provisioned = [c.name for c in platform.cluster_api_clusters]
+    if cluster.role != "mgmt":
+        return Setting(name, False, "Cluster API runs on the mgmt cluster only")
+    if not provisioned:
+        return Setting(name, False, "no cluster is provisioned through Cluster API")
+    return Setting(name, True, f"Cluster API provisions {_names(provisioned)} from here")
 
 
 def _names(names: list[str]) -> str:

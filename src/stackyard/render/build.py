@@ -10,17 +10,23 @@ from collections import defaultdict
 
 from stackyard.catalog import Component
 from stackyard.catalog.model import HelmInstall
-from stackyard.plan import Plan
+from stackyard.plan import ClusterPlan, Plan
 from stackyard.progress import Progress, no_progress
 from stackyard.render.airgap import chart_repository, repository_secrets
 from stackyard.render.apicatalog import catalog_files
 from stackyard.render.bootstrap import ALL_BOOTSTRAP
-from stackyard.render.context import RenderContext
+from stackyard.render.clusterapi import (
+    clusterapi_manifests,
+    provisioned,
+    registers_through_external_secrets,
+)
+from stackyard.render.context import LABEL_PREFIX, RenderContext
 from stackyard.render.gitops import (
     BASE_WAVE,
     GATEWAY_API,
     app_project,
     base_application,
+    cluster_root_application,
     cluster_secret,
     component_application,
     gateway_api_application,
@@ -32,7 +38,7 @@ from stackyard.render.infrastructure import infrastructure_files
 from stackyard.render.manifests import ALL_BUILDERS, Placed, builders_output
 from stackyard.render.metadata import RenderMetadata, normal_kubernetes_version
 from stackyard.render.readme import readme
-from stackyard.render.tree import RenderedTree
+from stackyard.render.tree import Manifest, RenderedTree
 from stackyard.render.valuebuilders import VALUE_BUILDERS
 from stackyard.render.values import cluster_values, common_values, edition_values
 from stackyard.render.workflow import WORKFLOW_PATH, validation_workflow
@@ -66,7 +72,9 @@ def render_plan(
     placed: dict[str, list[Placed]] = {}
     for cluster in plan.clusters:
         advance()
-        placed[cluster.name] = builders_output(ALL_BUILDERS, context, cluster)
+        placed[cluster.name] = builders_output(
+            (*ALL_BUILDERS, clusterapi_manifests), context, cluster
+        )
     groups: dict[str, set[str]] = defaultdict(set)  # component -> clusters with manifests
     for cluster_name, items in placed.items():
         advance()
@@ -92,8 +100,10 @@ def render_plan(
                         f"No {component.name} objects are needed on {cluster.name}.\n",
                     )
         wave = plan.waves[component.name]
-        tree.add_manifests(
-            f"apps/applications/{component.name}.yaml",
+        _add_applications(
+            tree,
+            context,
+            f"{component.name}.yaml",
             [component_application(context, component, c, wave, has_manifests) for c in clusters],
             header,
         )
@@ -106,8 +116,10 @@ def render_plan(
         else:
             tree.add_manifests(path, content, header)
 
-    tree.add_manifests(
-        "apps/applications/platform-base.yaml",
+    _add_applications(
+        tree,
+        context,
+        "platform-base.yaml",
         [base_application(context, cluster) for cluster in plan.clusters],
         header,
     )
@@ -117,14 +129,22 @@ def render_plan(
         if needs_gateway_api(cluster, [m for item in placed[cluster.name] for m in item.manifests])
     ]
     if gateway_api:
-        tree.add_manifests(f"apps/applications/{GATEWAY_API}.yaml", gateway_api, header)
+        _add_applications(tree, context, f"{GATEWAY_API}.yaml", gateway_api, header)
+    made = {c.name for c in provisioned(context)}
+    last_wave = max(plan.waves.values(), default=0) + 1
     for cluster in plan.clusters:
         advance()
-        tree.add_manifests(
-            f"apps/clusters/{cluster.name}.yaml", [cluster_secret(context, cluster)], header
-        )
+        registration: list[Manifest] = []
+        if cluster.name not in made or not registers_through_external_secrets(context):
+            registration.append(cluster_secret(context, cluster))
+        if cluster.name in made:
+            registration.append(cluster_root_application(context, cluster, last_wave))
+        tree.add_manifests(f"apps/clusters/{cluster.name}.yaml", registration, header)
         if cluster.name not in groups.get("base", set()):
             tree.add_text(f"manifests/{cluster.name}/base/README.md", "No base objects.\n")
+        if cluster.name in made:
+            tree.add_text(f"nodes/{cluster.name}/README.md", clusterapi_nodes_readme(cluster))
+            continue
         for builder in ALL_BOOTSTRAP:
             for node_file in builder(context, cluster):
                 path = f"nodes/{cluster.name}/{node_file.path}"
@@ -152,6 +172,42 @@ def render_plan(
     tree.add_text("README.md", readme(context, tree))
     progress(RENDERING, total, total)
     return tree
+
+
+def _add_applications(
+    tree: RenderedTree,
+    context: RenderContext,
+    file: str,
+    applications: list[Manifest],
+    header: str,
+) -> None:
+    """Write Applications to ``apps/applications/``, or a provisioned cluster's own folder.
+
+    The root app's sync waves wait for every Application of a wave to be healthy. A
+    cluster Cluster API provisions exists only after mgmt's Applications created it, so
+    its Applications cannot sit in the root's waves: they are under
+    ``clusters/<cluster>/applications/``, which the cluster's own root Application
+    (``apps/clusters/<cluster>.yaml``) syncs in the root's last wave.
+    """
+    made = {c.name for c in provisioned(context)}
+    by_folder: dict[str, list[Manifest]] = defaultdict(list)
+    for application in applications:
+        cluster = application["metadata"]["labels"][f"{LABEL_PREFIX}/cluster"]
+        folder = f"clusters/{cluster}/applications" if cluster in made else "apps/applications"
+        by_folder[folder].append(application)
+    for folder, documents in sorted(by_folder.items()):
+        tree.add_manifests(f"{folder}/{file}", documents, header)
+
+
+def clusterapi_nodes_readme(cluster: ClusterPlan) -> str:
+    """What stands in ``nodes/<cluster>/`` for a cluster Cluster API provisions."""
+    return (
+        f"# Nodes of {cluster.name}\n\n"
+        "Cluster API on the mgmt cluster creates, repairs and upgrades these machines, "
+        "with the node configuration a hand-made cluster would get from this folder.\n"
+        "Its objects are in `manifests/<mgmt>/cluster-api-operator/"
+        f"{cluster.name}.yaml`.\n"
+    )
 
 
 def render_metadata(plan: Plan, spec_digest: str = "") -> RenderMetadata:

@@ -76,6 +76,16 @@ class RenderContext:
             return IN_CLUSTER
         return f"https://{self.api_host(cluster)}:6443"
 
+    def destination(self, cluster: ClusterPlan) -> dict[str, str]:
+        """Where an Application on ``cluster`` deploys: its server, or its name.
+
+        A cluster Cluster API provisions gets its API server's address (the load balancer
+        the AWS provider creates) only once it exists, so Argo CD finds it by name.
+        """
+        if self.platform.provisioned_by_cluster_api(cluster.cluster):
+            return {"name": cluster.name}
+        return {"server": self.server(cluster)}
+
     def api_host(self, cluster: ClusterPlan) -> str:
         """DNS name of the cluster's API endpoint (also a TLS SAN of its servers)."""
         return f"api.{cluster.name}.{self.platform.domain}"

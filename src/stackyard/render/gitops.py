@@ -143,6 +143,36 @@ def cluster_secret(context: RenderContext, cluster: ClusterPlan) -> Manifest:
     }
 
 
+def cluster_root_application(context: RenderContext, cluster: ClusterPlan, wave: int) -> Manifest:
+    """The Application syncing a provisioned cluster's Applications (``clusters/<cluster>``).
+
+    In the root's last wave: the cluster exists only after mgmt's Applications made it,
+    and nothing on mgmt waits for it.
+    """
+    gitops = context.platform.gitops
+    return _application(
+        context,
+        "applications",
+        cluster,
+        wave,
+        {
+            "project": "default",
+            "source": {
+                "repoURL": gitops_url(context),
+                "targetRevision": gitops.revision,
+                "path": context.repo_path("clusters", cluster.name, "applications"),
+                "directory": {"recurse": True},
+            },
+            "destination": {"server": IN_CLUSTER, "namespace": context.argocd_namespace},
+            "syncPolicy": {
+                "automated": {"prune": True, "selfHeal": True},
+                "syncOptions": ["ServerSideApply=true"],
+                "retry": {"limit": -1, "backoff": RETRY["backoff"]},
+            },
+        },
+    )
+
+
 def values_files(context: RenderContext, name: str, cluster: ClusterPlan) -> list[str]:
     """The ``$values`` files of a component on ``cluster``, in merge order (overrides last)."""
     file = f"{name}.yaml"
@@ -202,7 +232,7 @@ def component_application(
         {
             "project": PROJECT,
             "sources": sources,
-            "destination": {"server": context.server(cluster), "namespace": component.namespace},
+            "destination": {**context.destination(cluster), "namespace": component.namespace},
             "syncPolicy": {
                 "automated": {"prune": True, "selfHeal": True},
                 "syncOptions": SYNC_OPTIONS,
@@ -228,7 +258,7 @@ def base_application(context: RenderContext, cluster: ClusterPlan) -> Manifest:
                 "path": context.repo_path("manifests", cluster.name, "base"),
                 "directory": {"recurse": True},
             },
-            "destination": {"server": context.server(cluster)},
+            "destination": context.destination(cluster),
             "syncPolicy": {
                 # Never prune namespaces: that would delete everything in them.
                 "automated": {"prune": False, "selfHeal": True},
@@ -252,7 +282,7 @@ def gateway_api_application(context: RenderContext, cluster: ClusterPlan) -> Man
                 "targetRevision": GATEWAY_API_VERSION,
                 "path": "config/crd/standard",
             },
-            "destination": {"server": context.server(cluster)},
+            "destination": context.destination(cluster),
             "syncPolicy": {
                 # Pruning a CRD deletes every object of its kind: never automatic.
                 "automated": {"prune": False, "selfHeal": True},

@@ -14,6 +14,7 @@ from stackyard.catalog.model import HelmInstall, SecretNeeded
 from stackyard.plan import ClusterPlan
 from stackyard.render.addresses import CA_BUNDLE_SECRET, CA_KEY
 from stackyard.render.airgap import airgap_section, gitops_url, helm_chart_argument
+from stackyard.render.clusterapi.readme import clusterapi_section
 from stackyard.render.context import IN_CLUSTER, RenderContext
 from stackyard.render.etcd_copies import snapshot_copies
 from stackyard.render.infrastructure import ROOT as INFRASTRUCTURE
@@ -124,7 +125,7 @@ def readme(context: RenderContext, tree: RenderedTree) -> str:
     platform = context.platform
     install = context.component("argo-cd").install
     rows = [
-        f"| `{c.name}` | {c.cluster.role} | {context.server(c)} | {len(c.components)} |"
+        f"| `{c.name}` | {c.cluster.role} | {_server(context, c)} | {len(c.components)} |"
         for c in context.plan.clusters
     ]
     secrets = secret_rows(context) + _object_store_secrets(context) + _etcd_copy_secrets(context)
@@ -152,12 +153,19 @@ def readme(context: RenderContext, tree: RenderedTree) -> str:
         namespace=context.argocd_namespace,
         repo=gitops_url(context),
         airgap=airgap_section(context),
+        clusterapi=clusterapi_section(context),
         in_cluster=IN_CLUSTER,
         clusters="\n".join(rows),
         secrets="\n".join(secrets) or "| (none) | | | |",
         backups=readme_section(context),
         files=len(tree) + 2,  # this README and the render marker
     )
+
+
+def _server(context: RenderContext, cluster: ClusterPlan) -> str:
+    if context.platform.provisioned_by_cluster_api(cluster.cluster):
+        return "its load balancer, once Cluster API made it"
+    return context.server(cluster)
 
 
 def _argocd_chart(context: RenderContext) -> str:

@@ -58,6 +58,7 @@ def coherence_problems(platform: Platform, document: LocatedDocument) -> list[Pr
                         f"clusters are: {', '.join(sorted(seen))}",
                     )
                 )
+    problems += _provisioning_problems(platform, document)
     problems += _mesh_problems(platform, document)
     problems += _service_problems(platform, document)
     problems += _api_problems(platform, document)
@@ -75,6 +76,75 @@ def _problem(
 
 def _choices(names: list[str], what: str) -> str:
     return f"{what} are: {', '.join(names)}" if names else f"the spec declares no {what}"
+
+
+def _provisioning_problems(platform: Platform, document: LocatedDocument) -> list[Problem]:
+    """Cluster API runs on mgmt and, here, creates machines on AWS only."""
+    problems: list[Problem] = []
+    has_mgmt = any(c.role == "mgmt" for c in platform.clusters)
+    for index, cluster in enumerate(platform.clusters):
+        if platform.provisioned_by_cluster_api(cluster) and platform.provider == "aws":
+            problems += _machine_problems(platform, document, index)
+        if cluster.provisioning != "clusterapi":
+            continue
+        path = ("clusters", index, "provisioning")
+        if platform.provider != "aws":
+            problems.append(
+                _problem(
+                    document,
+                    path,
+                    f"provisioning clusterapi needs provider aws, not {platform.provider}",
+                    "use provisioning: manual and the rendered node files",
+                )
+            )
+        elif cluster.role == "mgmt":
+            problems.append(
+                _problem(
+                    document,
+                    path,
+                    "the mgmt cluster runs Cluster API, so it cannot provision itself",
+                    "use provisioning: manual for mgmt and create it first",
+                )
+            )
+        elif not has_mgmt:
+            problems.append(
+                _problem(
+                    document,
+                    path,
+                    "provisioning clusterapi needs a mgmt cluster to run Cluster API",
+                    "add a cluster with role: mgmt, or use provisioning: manual",
+                )
+            )
+    return problems
+
+
+def _machine_problems(platform: Platform, document: LocatedDocument, index: int) -> list[Problem]:
+    """Cluster API launches instances of a type, from one control-plane machine template."""
+    cluster = platform.clusters[index]
+    problems: list[Problem] = []
+    planes = [i for i, p in enumerate(cluster.nodePools) if p.role == "control-plane"]
+    if len(planes) > 1:
+        problems.append(
+            _problem(
+                document,
+                ("clusters", index, "nodePools", planes[1]),
+                f"cluster {cluster.name} is provisioned by Cluster API, which makes one "
+                "control-plane pool",
+                "merge the control-plane pools into one",
+            )
+        )
+    for p_index, pool in enumerate(cluster.nodePools):
+        if not pool.instanceType:
+            problems.append(
+                _problem(
+                    document,
+                    ("clusters", index, "nodePools", p_index),
+                    f"node pool {pool.name} of {cluster.name} needs an instanceType: Cluster "
+                    "API launches its machines",
+                    "add instanceType: m6i.xlarge (or the EC2 type that fits cpu and memory)",
+                )
+            )
+    return problems
 
 
 def _mesh_problems(platform: Platform, document: LocatedDocument) -> list[Problem]:

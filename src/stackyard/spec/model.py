@@ -212,6 +212,15 @@ class Cluster(_Spec):
     ha: bool | None = Field(
         default=None, description="Run HA replicas; default: true when 3+ control-plane nodes."
     )
+    provisioning: Literal["auto", "clusterapi", "manual"] = Field(
+        default="auto",
+        description=(
+            "Who creates the cluster's machines. clusterapi: Cluster API on the mgmt cluster "
+            "(provider aws; the render writes the cluster's Cluster API objects there); "
+            "manual: you do, from the rendered node files. auto: clusterapi for app clusters "
+            "on AWS, manual otherwise."
+        ),
+    )
     serviceAccountJwks: Text | None = Field(
         default=None,
         description=(
@@ -577,6 +586,17 @@ class Platform(_Spec):
     def cis(self) -> bool:
         """Whether the nodes follow the CIS Kubernetes Benchmark (``hardening.cis``)."""
         return self.hardening is not None and self.hardening.cis_on(self.edition)
+
+    def provisioned_by_cluster_api(self, cluster: Cluster) -> bool:
+        """Whether Cluster API on mgmt creates ``cluster``'s machines (``provisioning``)."""
+        if cluster.provisioning == "auto":
+            return self.provider == "aws" and cluster.role == "app"
+        return cluster.provisioning == "clusterapi"
+
+    @property
+    def cluster_api_clusters(self) -> list[Cluster]:
+        """The clusters Cluster API on mgmt provisions, in spec order."""
+        return [c for c in self.clusters if self.provisioned_by_cluster_api(c)]
 
     @property
     def mesh_tenants(self) -> list[Tenant]:

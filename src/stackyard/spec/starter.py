@@ -27,6 +27,7 @@ class _Pool:
     memory: str
     disk: str
     schedulable: bool | None = None
+    instanceType: str | None = None
 
     def render(self) -> str:
         extra = (
@@ -34,6 +35,8 @@ class _Pool:
             if self.schedulable is not None
             else ""
         )
+        if self.instanceType is not None:
+            extra += f", instanceType: {self.instanceType}"
         return (
             f"      - {{name: {self.name}, role: {self.role}, count: {self.count}, "
             f"cpu: {self.cpu}, memory: {self.memory}, disk: {self.disk}{extra}}}"
@@ -53,14 +56,25 @@ def _pools(edition: Edition, provider: Provider, role: str) -> list[_Pool]:
             _Pool("worker", "worker", workers, 4, "12Gi", "60Gi"),
         ]
     if edition == "community":
-        return [_Pool("server", "control-plane", 3, 4, "16Gi", "100Gi", True)]
+        launched = provider == "aws" and role == "app"
+        return [
+            _Pool(
+                "server", "control-plane", 3, 4, "16Gi", "100Gi", True, _ec2(launched, "m6i.xlarge")
+            )
+        ]
     # Three servers make the cluster HA, and HA charts keep Vault's Raft peers, the three
     # Alertmanagers and Argo CD's Redis HA one per node: at least three workers (SY511).
     workers = {"standard": 3, "enterprise": 7}[edition] if role != "app" else 3
+    # Cluster API launches an AWS app cluster's machines, so they name their EC2 type.
+    launched = provider == "aws" and role == "app"
     return [
-        _Pool("server", "control-plane", 3, 4, "8Gi", "100Gi"),
-        _Pool("worker", "worker", workers, 8, "32Gi", "200Gi"),
+        _Pool("server", "control-plane", 3, 4, "8Gi", "100Gi", None, _ec2(launched, "m6i.xlarge")),
+        _Pool("worker", "worker", workers, 8, "32Gi", "200Gi", None, _ec2(launched, "m6i.2xlarge")),
     ]
+
+
+def _ec2(launched: bool, instance_type: str) -> str | None:
+    return instance_type if launched else None
 
 
 def _network(provider: Provider, index: int, cilium_eni: bool) -> list[str]:

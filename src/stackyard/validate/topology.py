@@ -92,16 +92,33 @@ def destination_clusters(
 
 
 def cluster_secrets(repository: Repository) -> list[ClusterSecret]:
-    """Every Secret labelled as an Argo CD cluster."""
+    """Every Secret labelled as an Argo CD cluster, and every ExternalSecret that makes one.
+
+    An ExternalSecret declares a cluster when its target's template carries the label:
+    the cluster a Cluster API provisions is registered so, from its kubeconfig
+    (``render.clusterapi.registration``); its server is a template until then, its name
+    is plain.
+    """
     clusters = []
     for _, document in repository.objects():
         data = document.data
-        if not isinstance(data, dict) or data.get("kind") != "Secret":
+        if not isinstance(data, dict):
             continue
-        labels = (data.get("metadata") or {}).get("labels") or {}
-        if labels.get(CLUSTER_SECRET_LABEL) != "cluster":
+        if data.get("kind") == "Secret":
+            labels = (data.get("metadata") or {}).get("labels") or {}
+            fields = data.get("stringData") or {}
+        elif data.get("kind") == "ExternalSecret" and str(data.get("apiVersion", "")).startswith(
+            "external-secrets.io/"
+        ):
+            template = (((data.get("spec") or {}).get("target") or {}).get("template")) or {}
+            labels = (template.get("metadata") or {}).get("labels") or {}
+            fields = template.get("data") or {}
+        else:
             continue
-        fields = data.get("stringData") or {}
+        if not isinstance(labels, dict) or labels.get(CLUSTER_SECRET_LABEL) != "cluster":
+            continue
+        if not isinstance(fields, dict):
+            continue
         clusters.append(ClusterSecret(str(fields.get("name")), str(fields.get("server")), labels))
     return sorted(clusters, key=lambda c: c.name)
 

@@ -99,11 +99,15 @@ def aws_cluster_tag(context: CheckContext, emit: Emit) -> Iterable[Finding]:
 
     The AWS CCM finds a cluster's instances, subnets and security groups by the tag
     ``kubernetes.io/cluster/<cluster name>`` = ``owned`` (or ``shared``); the name must
-    match exactly or load balancers and node lifecycle silently fail.
+    match exactly or load balancers and node lifecycle silently fail. A cluster Cluster
+    API provisions needs no tag in the spec: the AWS provider tags everything it creates
+    with exactly that key.
     """
     if context.platform.provider != "aws":
         return
     for index, cluster in enumerate(context.platform.clusters):
+        if context.platform.provisioned_by_cluster_api(cluster):
+            continue
         tags = cluster.aws.tags if cluster.aws else {}
         wanted = f"kubernetes.io/cluster/{cluster.name}"
         if tags.get(wanted) in CLUSTER_TAG_VALUES:

@@ -1,0 +1,92 @@
+"""The Cluster API providers the operator installs on mgmt, pinned.
+
+One tested set of releases: Cluster API core (and, for kubeadm, its bootstrap and control
+plane providers) v1.13.5, the AWS provider v2.11.1 and, for RKE2, rancher's bootstrap and
+control plane providers v0.25.0, which are built against Cluster API 1.13. The CRD schemas
+``stackyard validate`` checks the clusters against are derived from the same tags
+(``scripts/build_reference_data.py``), so a version bump here without new schemas fails
+the tests.
+
+Each provider runs in a namespace of its own, the ones ``clusterctl init`` uses. The AWS
+provider reads its credentials as clusterctl's ``AWS_B64ENCODED_CREDENTIALS`` variable
+from the Secret ``capa-variables`` in the operator's namespace (the README lists it; it
+is never rendered).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from stackyard.render.context import RenderContext
+from stackyard.render.tree import Manifest
+
+OPERATOR_API = "operator.cluster.x-k8s.io/v1alpha2"
+CLUSTER_API_VERSION = "v1.13.5"
+AWS_VERSION = "v2.11.1"
+RKE2_VERSION = "v0.25.0"
+CREDENTIALS_SECRET = "capa-variables"
+
+
+@dataclass(frozen=True)
+class Provider:
+    """One provider object: kind, clusterctl name, namespace and version."""
+
+    kind: str
+    name: str
+    namespace: str
+    version: str
+
+
+def providers(context: RenderContext) -> list[Provider]:
+    """The providers of the platform's distribution, core first."""
+    found = [
+        Provider("CoreProvider", "cluster-api", "capi-system", CLUSTER_API_VERSION),
+        Provider("InfrastructureProvider", "aws", "capa-system", AWS_VERSION),
+    ]
+    if context.platform.kubernetes.distribution == "rke2":
+        found += [
+            Provider("BootstrapProvider", "rke2", "rke2-bootstrap-system", RKE2_VERSION),
+            Provider("ControlPlaneProvider", "rke2", "rke2-control-plane-system", RKE2_VERSION),
+        ]
+    else:
+        found += [
+            Provider(
+                "BootstrapProvider", "kubeadm", "capi-kubeadm-bootstrap-system", CLUSTER_API_VERSION
+            ),
+            Provider(
+                "ControlPlaneProvider",
+                "kubeadm",
+                "capi-kubeadm-control-plane-system",
+                CLUSTER_API_VERSION,
+            ),
+        ]
+    return found
+
+
+def provider_manifests(context: RenderContext, operator_namespace: str) -> list[Manifest]:
+    """Each provider's namespace and object."""
+    manifests: list[Manifest] = []
+    for provider in providers(context):
+        manifests.append(
+            {
+                "apiVersion": "v1",
+                "kind": "Namespace",
+                "metadata": {
+                    "name": provider.namespace,
+                    # Not every provider's release manifest meets restricted; none needs more.
+                    "labels": {"pod-security.kubernetes.io/enforce": "baseline"},
+                },
+            }
+        )
+        spec: dict[str, object] = {"version": provider.version}
+        if provider.kind == "InfrastructureProvider":
+            spec["configSecret"] = {"name": CREDENTIALS_SECRET, "namespace": operator_namespace}
+        manifests.append(
+            {
+                "apiVersion": OPERATOR_API,
+                "kind": provider.kind,
+                "metadata": {"name": provider.name, "namespace": provider.namespace},
+                "spec": spec,
+            }
+        )
+    return manifests

@@ -1,0 +1,53 @@
+"""The rendered README's section on the clusters Cluster API creates (none: no section)."""
+
+from __future__ import annotations
+
+from stackyard.render.clusterapi.build import OPERATOR, provisioned
+from stackyard.render.clusterapi.providers import CREDENTIALS_SECRET, providers
+from stackyard.render.clusterapi.registration import registers_through_external_secrets
+from stackyard.render.context import RenderContext
+
+
+def clusterapi_section(context: RenderContext) -> str:
+    """How the provisioned clusters come to exist and join Argo CD."""
+    made = provisioned(context)
+    if not made:
+        return ""
+    mgmt = context.argocd_cluster.name
+    operator_namespace = context.component(OPERATOR).namespace
+    names = ", ".join(f"`{c.name}`" for c in made)
+    versions = ", ".join(f"{p.kind} `{p.name}` {p.version}" for p in providers(context))
+    lines = [
+        "",
+        "## Clusters Cluster API creates",
+        "",
+        f"Cluster API on `{mgmt}` creates {names}: their objects are in",
+        f"`manifests/{mgmt}/{OPERATOR}/<cluster>.yaml`, each cluster in the namespace",
+        f"`cluster-<cluster>`. The operator installs the providers (`providers.yaml`: {versions}).",
+        "",
+        "1. Create the AWS IAM roles and instance profiles the providers use, once per account:",
+        "   `clusterawsadm bootstrap iam create-cloudformation-stack`.",
+        f"2. Create the Secret `{CREDENTIALS_SECRET}` in `{operator_namespace}` with the key",
+        "   `AWS_B64ENCODED_CREDENTIALS`, the output of",
+        "   `clusterawsadm bootstrap credentials encode-as-profile`.",
+        "3. The root app installs the operator, the providers and the clusters. Follow a",
+        "   cluster with `kubectl get cluster,machines -n cluster-<cluster>`.",
+    ]
+    if registers_through_external_secrets(context):
+        lines += [
+            "4. Nothing to do for Argo CD: an ExternalSecret builds each cluster's Argo CD",
+            "   Secret from the kubeconfig Cluster API writes, with the selection labels, and",
+            "   the cluster's own Application `applications-<cluster>` (`apps/clusters/`)",
+            "   syncs `clusters/<cluster>/applications/` once the cluster answers.",
+        ]
+    else:
+        lines += [
+            "4. Once a cluster answers, put its server and credentials into its Secret in",
+            "   `apps/clusters/` from `clusterctl get kubeconfig <cluster> -n cluster-<cluster>`.",
+        ]
+    lines += [
+        "",
+        "While mgmt is down these clusters keep running their workloads, but none of them can",
+        "scale, replace a failed machine or upgrade.",
+    ]
+    return "\n".join(lines) + "\n"
