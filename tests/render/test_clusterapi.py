@@ -145,6 +145,14 @@ def test_the_providers_are_installed_on_mgmt_only(multicluster: Rendered) -> Non
         ("BootstrapProvider", "rke2"): RKE2_VERSION,
         ("ControlPlaneProvider", "rke2"): RKE2_VERSION,
     }
+    # The AWS controllers act with mgmt's server instance profile, so they run there.
+    infrastructure = multicluster.find(
+        f"{OPERATOR}/providers.yaml", "InfrastructureProvider", "aws"
+    )
+    deployment = infrastructure["spec"]["deployment"]
+    assert deployment["nodeSelector"] == {"node-role.kubernetes.io/control-plane": "true"}
+    tolerated = {t["key"] for t in deployment["tolerations"]}
+    assert "CriticalAddonsOnly" in tolerated
     plan = multicluster.plan
     assert [c.name for c in plan.clusters if c.has("cluster-api-operator")] == ["mgmt"]
     assert plan.waves["cert-manager"] < plan.waves["cluster-api-operator"]

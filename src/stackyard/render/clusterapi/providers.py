@@ -8,13 +8,17 @@ control plane providers v0.25.0, which are built against Cluster API 1.13. The C
 the tests.
 
 Each provider runs in a namespace of its own, the ones ``clusterctl init`` uses. The AWS
-provider reads its credentials as clusterctl's ``AWS_B64ENCODED_CREDENTIALS`` variable
-from the Secret ``capa-variables`` in the operator's namespace (the README lists it; it
-is never rendered).
+provider's controllers run on mgmt's servers, whose instance profile carries
+``clusterawsadm``'s controllers policy (the rendered Terraform of mgmt gives it to them),
+so they need no key: they tolerate the servers' taints and select them. Its variables,
+clusterctl's ``AWS_B64ENCODED_CREDENTIALS`` among them (empty for the instance profile,
+else a base64 credentials file), come from the Secret ``capa-variables`` in the
+operator's namespace (the README lists it; it is never rendered).
 """
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 
 from stackyard.render.context import RenderContext
@@ -25,6 +29,16 @@ CLUSTER_API_VERSION = "v1.13.5"
 AWS_VERSION = "v2.11.1"
 RKE2_VERSION = "v0.25.0"
 CREDENTIALS_SECRET = "capa-variables"
+CONTROL_PLANE_LABEL = "node-role.kubernetes.io/control-plane"
+# RKE2 labels servers control-plane=true; a server that takes no platform pods is also
+# tainted CriticalAddonsOnly (render.bootstrap.rke2); kubeadm taints control-plane.
+ON_SERVERS = {
+    "nodeSelector": {CONTROL_PLANE_LABEL: "true"},
+    "tolerations": [
+        {"key": "CriticalAddonsOnly", "operator": "Exists"},
+        {"key": CONTROL_PLANE_LABEL, "operator": "Exists", "effect": "NoSchedule"},
+    ],
+}
 
 
 @dataclass(frozen=True)
@@ -81,6 +95,7 @@ def provider_manifests(context: RenderContext, operator_namespace: str) -> list[
         spec: dict[str, object] = {"version": provider.version}
         if provider.kind == "InfrastructureProvider":
             spec["configSecret"] = {"name": CREDENTIALS_SECRET, "namespace": operator_namespace}
+            spec["deployment"] = copy.deepcopy(ON_SERVERS)
         manifests.append(
             {
                 "apiVersion": OPERATOR_API,
