@@ -165,7 +165,9 @@ def test_a_refused_push_keeps_the_local_commit_and_says_why(
     hook.write_text("#!/bin/sh\necho 'main is frozen for the release' >&2\nexit 1\n")
     hook.chmod(0o755)
     remote_head = git(remote, "rev-parse", "main")
-    result = register_cluster(platform_repo, registration("app3", 4), author=AUTHOR)
+    result = register_cluster(
+        platform_repo, registration("app3", 4), author=AUTHOR, idempotency_key="try-1"
+    )
     assert result.status == "committed"
     assert result.push_failed
     assert result.failed
@@ -174,6 +176,14 @@ def test_a_refused_push_keeps_the_local_commit_and_says_why(
     assert "main is frozen for the release" in result.reasons[0]
     assert result.reasons[0].startswith(f"committed {result.commit} locally")
     assert_matches("cluster-change", result.as_dict())
+    # the retry under the same key commits nothing new and sends the commit
+    hook.unlink()
+    retry = register_cluster(
+        platform_repo, registration("app3", 4), author=AUTHOR, idempotency_key="try-1"
+    )
+    assert (retry.status, retry.replayed, retry.commit) == ("committed", True, result.commit)
+    assert not retry.failed
+    assert git(remote, "rev-parse", "main").strip() == result.commit
 
 
 def test_a_push_the_git_server_does_not_authorise_fails_without_waiting(

@@ -110,6 +110,8 @@ from stackyard.app.registration import (
     ClusterAddresses,
     ClusterRegistration,
     deregister_cluster,
+    parse_labels,
+    parse_node_pool,
     register_cluster,
 )
 from stackyard.app.rendering import (
@@ -147,7 +149,7 @@ from stackyard.app.validation import Validation, validate
 from stackyard.assess import Assessment
 from stackyard.findings import Finding
 from stackyard.identity import DirectoryReport
-from stackyard.spec import Edition, Provider
+from stackyard.spec import Edition, Provider, Role
 from stackyard.spec.starter import Topology
 from stackyard.store import PlatformExistsError, StoreError
 from stackyard.versioning import schema_id
@@ -206,6 +208,7 @@ __all__ = [
     "RenderResult",
     "ReportFormat",
     "Result",
+    "Role",
     "RunbookFile",
     "RunbookResult",
     "SimulateRequest",
@@ -245,6 +248,8 @@ __all__ = [
     "make_signing_keys",
     "measured_recoveries",
     "open_fleet",
+    "parse_labels",
+    "parse_node_pool",
     "parse_repository_map",
     "plan",
     "plan_cluster_migration",

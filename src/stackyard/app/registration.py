@@ -5,9 +5,10 @@ tree, so a change is only real once it is a commit there. Policy, in order:
 
 1. one change at a time per repository (a lock file under ``.git``); the spec and the
    rendered folder must be as committed, so a refused change can be undone exactly;
-2. an idempotency key already recorded in the history returns that earlier commit (a key
-   reused for another request is refused); a registration identical to the cluster
-   already in the spec is ``unchanged``;
+2. an idempotency key already recorded in the history returns that earlier commit,
+   pushed again if asked (a retry after a failed push sends it); a key reused for another
+   request is refused; a registration identical to the cluster already in the spec is
+   ``unchanged``;
 3. the spec is edited with its comments and layout kept (:mod:`stackyard.spec.edit`) and
    planned; a plan with error findings is ``refused`` with them, nothing written;
 4. a deregistration shows what the removal changes and which of it is disruptive (the
@@ -118,6 +119,59 @@ class ClusterRegistration:
         return cluster
 
 
+def _option_error(option: str, text: str, message: str) -> InputError:
+    return InputError([Problem(COMMAND_LINE, option, f"{text!r}: {message}")])
+
+
+def _scalar(value: str) -> Any:
+    """A value as YAML would read it when written plainly: 3 is a number, true a flag."""
+    if re.fullmatch(r"[0-9]+", value):
+        return int(value)
+    if value in ("true", "false"):
+        return value == "true"
+    return value
+
+
+def parse_node_pool(text: str, option: str = "--node-pool") -> dict[str, Any]:
+    """``name=cp,role=control-plane,count=3,cpu=4,memory=8Gi`` as a node pool mapping.
+
+    Keys are the spec's (``clusters[].nodePools[]``): the spec model checks them and
+    their values when the registration is planned.
+
+    Raises:
+        InputError: an item is not ``key=value``, a key repeats, or there is no name.
+    """
+    pool: dict[str, Any] = {}
+    for item in text.split(","):
+        key, equals, value = item.partition("=")
+        key, value = key.strip(), value.strip()
+        if not equals or not key or not value:
+            raise _option_error(option, text, f"{item!r} is not key=value")
+        if key in pool:
+            raise _option_error(option, text, f"{key} is given twice")
+        pool[key] = _scalar(value)
+    if "name" not in pool:
+        raise _option_error(option, text, "a node pool needs name=…")
+    return pool
+
+
+def parse_labels(items: tuple[str, ...], option: str = "--label") -> dict[str, str]:
+    """``key=value`` items (kubectl's label syntax) as a mapping; the spec checks the names.
+
+    Raises:
+        InputError: an item is not ``key=value``, or a key repeats.
+    """
+    labels: dict[str, str] = {}
+    for item in items:
+        key, equals, value = item.partition("=")
+        if not equals or not key:
+            raise _option_error(option, item, "not key=value")
+        if key in labels:
+            raise _option_error(option, item, f"label {key} is given twice")
+        labels[key] = value
+    return labels
+
+
 @dataclass(frozen=True)
 class ChangeResult:
     """What a registration or deregistration did to the platform repository."""
@@ -215,9 +269,9 @@ def _where(repository: Path, spec_path: str, rendered: str) -> _Where:
     return _Where(top, _inside(top, spec_path, "--spec"), _inside(top, rendered, "--rendered"))
 
 
-def _check_request(author: str, key: str | None) -> None:
+def _check_request(author: str | None, key: str | None) -> None:
     problems = []
-    if not _AUTHOR.fullmatch(author):
+    if author is not None and not _AUTHOR.fullmatch(author):
         problems.append(Problem(COMMAND_LINE, "--author", f"{author!r} is not 'Name <email>'"))
     if key is not None and not _KEY.fullmatch(key):
         problems.append(
@@ -243,7 +297,7 @@ class _Request:
     action: ChangeAction
     cluster: str
     where: _Where
-    author: str
+    author: str | None
     key: str | None
     digest: str
     push: bool
@@ -264,6 +318,7 @@ def _replay(request: _Request) -> ChangeResult | None:
             "use a new key for a new request",
         )
         raise InputError([problem])
+    # The earlier push may have failed; pushing again sends it (and is a no-op if not).
     return ChangeResult(
         request.action,
         request.cluster,
@@ -271,6 +326,7 @@ def _replay(request: _Request) -> ChangeResult | None:
         "committed",
         commit=earlier.commit,
         replayed=True,
+        pushed=push_head(request.where.top) if request.push else None,
     )
 
 
@@ -380,7 +436,7 @@ def register_cluster(
     *,
     spec_path: str = "platform.yaml",
     rendered: str = "rendered",
-    author: str,
+    author: str | None,
     idempotency_key: str | None = None,
     push: bool = True,
     on_wait: Callable[[], None] = _no_wait,
@@ -392,7 +448,8 @@ def register_cluster(
         registration: the cluster to add.
         spec_path: the spec, relative to the repository.
         rendered: the folder the tree is rendered into, relative to the repository.
-        author: ``Name <email>``, recorded as the commit's author.
+        author: ``Name <email>``, recorded as the commit's author; None: the
+            repository's configured Git identity.
         idempotency_key: a key recorded in the commit; the same key again returns this
             result instead of committing twice.
         push: push the commit to the branch's remote, when the repository has one.
@@ -434,7 +491,7 @@ def deregister_cluster(
     confirm: bool,
     spec_path: str = "platform.yaml",
     rendered: str = "rendered",
-    author: str,
+    author: str | None,
     idempotency_key: str | None = None,
     push: bool = True,
     on_wait: Callable[[], None] = _no_wait,

@@ -15,7 +15,7 @@ from typing import Annotated, ParamSpec
 import typer
 
 from stackyard import __version__
-from stackyard.app import AssessRequest, Edition, Provider, SimulateRequest, Topology
+from stackyard.app import AssessRequest, Edition, Provider, Role, SimulateRequest, Topology
 from stackyard.cli import options
 from stackyard.cli.assessment_tables import REPORT_WIDTH
 from stackyard.cli.commands.assess import AssessOutput, assess_command
@@ -27,6 +27,12 @@ from stackyard.cli.commands.bundle import (
 )
 from stackyard.cli.commands.catalog import catalog_command
 from stackyard.cli.commands.charts import charts_pull_command
+from stackyard.cli.commands.cluster import (
+    ChangeOptions,
+    ClusterOptions,
+    deregister_command,
+    register_command,
+)
 from stackyard.cli.commands.diff import diff_command
 from stackyard.cli.commands.dr import DrillOutput, drill_etcd_command, runbook_command
 from stackyard.cli.commands.identity import identity_check_command
@@ -851,6 +857,150 @@ def bundle_push(
     return bundle_push_command(
         bundle, output, key=key, registry=registry, git_url=git, ca_file=ca_file
     )
+
+
+cluster_app = command_group(
+    app,
+    "cluster",
+    "Register and deregister a platform's clusters: one Git commit of the spec and its render.",
+)
+RepositoryArgument = Annotated[
+    Path,
+    typer.Argument(
+        metavar="SPEC_REPO",
+        help="The platform's Git repository (its top folder), holding the spec and the render.",
+        show_default=False,
+    ),
+]
+SpecPathOption = Annotated[
+    str, typer.Option("--spec", help="The spec's path inside the repository.")
+]
+RenderedOption = Annotated[
+    str, typer.Option("--rendered", help="The rendered tree's folder inside the repository.")
+]
+AuthorOption = Annotated[
+    str | None,
+    typer.Option(
+        "--author",
+        metavar="'NAME <EMAIL>'",
+        help="The commit's author (default: the repository's Git identity).",
+    ),
+]
+IdempotencyOption = Annotated[
+    str | None,
+    typer.Option(
+        "--idempotency-key",
+        help="Recorded in the commit: the same key again returns that commit, not a second one.",
+    ),
+]
+PushOption = Annotated[
+    bool,
+    typer.Option(
+        "--push/--no-push", help="Push the commit to the branch's remote, if there is one."
+    ),
+]
+
+
+@cluster_app.command("register", cls=Command)
+@exit_codes
+def cluster_register(
+    repository: RepositoryArgument,
+    name: Annotated[str, typer.Option("--name", help="The cluster's name.", show_default=False)],
+    services_cidr: Annotated[
+        str,
+        typer.Option(
+            "--services-cidr",
+            help="ClusterIP service addresses (network.serviceCIDR).",
+            show_default=False,
+        ),
+    ],
+    node_range: Annotated[
+        str,
+        typer.Option(
+            "--node-range",
+            help="Node addresses, a CIDR or FIRST-LAST (network.nodeRange).",
+            show_default=False,
+        ),
+    ],
+    role: Annotated[Role, typer.Option("--role", help="app, mgmt or standalone.")] = "app",
+    pods_cidr: Annotated[
+        str | None, typer.Option("--pods-cidr", help="Pod addresses (clusters[].network.podCIDR).")
+    ] = None,
+    node_subnet: Annotated[
+        str | None,
+        typer.Option("--node-subnet", help="The L2 network around the nodes (network.nodeSubnet)."),
+    ] = None,
+    load_balancer_pool: Annotated[
+        str | None,
+        typer.Option(
+            "--load-balancer-pool",
+            help="Addresses MetalLB hands out here (network.loadBalancerPool).",
+        ),
+    ] = None,
+    node_pool: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--node-pool",
+            metavar="KEY=VALUE,...",
+            help="A node pool as its spec keys, e.g. name=cp,role=control-plane,count=3,cpu=4,"
+            "memory=8Gi (repeatable).",
+        ),
+    ] = None,
+    label: Annotated[
+        list[str] | None,
+        typer.Option("--label", "-l", metavar="KEY=VALUE", help="A cluster label (repeatable)."),
+    ] = None,
+    policy_template: Annotated[
+        str | None,
+        typer.Option("--policy-template", help="The named policy set the cluster carries."),
+    ] = None,
+    idempotency_key: IdempotencyOption = None,
+    author: AuthorOption = None,
+    spec: SpecPathOption = "platform.yaml",
+    rendered: RenderedOption = "rendered",
+    push: PushOption = True,
+    output: OutputOption = OutputFormat.text,
+) -> int:
+    """Add a cluster to the spec, render, validate, commit both and push; refused on errors."""
+    cluster = ClusterOptions(
+        name=name,
+        role=role,
+        node_range=node_range,
+        services_cidr=services_cidr,
+        pods_cidr=pods_cidr,
+        node_subnet=node_subnet,
+        load_balancer_pool=load_balancer_pool,
+        node_pools=tuple(node_pool or ()),
+        labels=tuple(label or ()),
+        policy_template=policy_template,
+    )
+    change = ChangeOptions(spec, rendered, author, idempotency_key, push)
+    return register_command(repository, cluster, change, output)
+
+
+@cluster_app.command("deregister", cls=Command)
+@exit_codes
+def cluster_deregister(
+    repository: RepositoryArgument,
+    name: Annotated[
+        str, typer.Argument(metavar="NAME", help="The cluster to remove.", show_default=False)
+    ],
+    yes: Annotated[
+        bool,
+        typer.Option(
+            "--yes", "-y", help="Confirm; without it, only show what the removal changes."
+        ),
+    ] = False,
+    idempotency_key: IdempotencyOption = None,
+    author: AuthorOption = None,
+    spec: SpecPathOption = "platform.yaml",
+    rendered: RenderedOption = "rendered",
+    push: PushOption = True,
+    output: OutputOption = OutputFormat.text,
+) -> int:
+    """Remove a cluster from the spec and its render in one commit, once confirmed (--yes)."""
+    change = ChangeOptions(spec, rendered, author, idempotency_key, push)
+    return deregister_command(repository, name, yes, change, output)
 
 
 @command("init")
