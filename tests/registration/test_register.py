@@ -200,3 +200,16 @@ def test_a_push_the_git_server_does_not_authorise_fails_without_waiting(
     assert commits(platform_repo) == count + 1
     done = subprocess.run(["git", "-C", str(platform_repo), "fsck"], capture_output=True)
     assert done.returncode == 0
+
+
+def test_a_rendered_folder_argo_cd_does_not_read_is_committed_with_a_warning(
+    platform_repo: Path,
+) -> None:
+    result = register_cluster(
+        platform_repo, registration("app3", 4), rendered="elsewhere", author=AUTHOR, push=False
+    )
+    assert result.status == "committed"
+    assert (platform_repo / "elsewhere" / "apps" / "clusters" / "app3.yaml").is_file()
+    assert len(result.warnings) == 1
+    assert "gitops.path is 'rendered'" in result.warnings[0]
+    assert_matches("cluster-change", result.as_dict())

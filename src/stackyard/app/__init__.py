@@ -45,6 +45,12 @@ from stackyard.app.charts import (
     parse_repository_map,
     pull_charts_for,
 )
+from stackyard.app.clusterrequest import (
+    ClusterAddresses,
+    ClusterRegistration,
+    parse_labels,
+    parse_node_pool,
+)
 from stackyard.app.diffing import ManifestDiffResult, SpecDiffResult, diff
 from stackyard.app.directories import DirectoryCheckResult, check_directories
 from stackyard.app.drills import (
@@ -107,11 +113,7 @@ from stackyard.app.registration import (
     ChangeAction,
     ChangeResult,
     ChangeStatus,
-    ClusterAddresses,
-    ClusterRegistration,
     deregister_cluster,
-    parse_labels,
-    parse_node_pool,
     register_cluster,
 )
 from stackyard.app.rendering import (

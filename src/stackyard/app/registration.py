@@ -26,12 +26,13 @@ import hashlib
 import json
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import ValidationError
 
+from stackyard.app.clusterrequest import ClusterRegistration
 from stackyard.app.rendering import render
 from stackyard.app.validation import validate
 from stackyard.errors import COMMAND_LINE, InputError, Location, Problem
@@ -53,7 +54,7 @@ from stackyard.render.gitchange import (
 )
 from stackyard.render.gitwork import commit_message, commit_render, prepare_commit
 from stackyard.render.marker import MARKER, read_marker
-from stackyard.spec import Cluster, Role, load_spec
+from stackyard.spec import Cluster, load_spec
 from stackyard.spec.edit import SpecEdit, SpecText, add_cluster, read_spec_text, remove_cluster
 from stackyard.versioning import schema_id
 from stackyard.wording import counted
@@ -67,109 +68,6 @@ _KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,199}")
 
 def _no_wait() -> None:
     """Wait for another change of the same repository without saying so."""
-
-
-@dataclass(frozen=True)
-class ClusterAddresses:
-    """A new cluster's address plan, as ``clusters[].network`` of the spec holds it."""
-
-    node_range: str
-    service_cidr: str
-    pod_cidr: str | None = None
-    node_subnet: str | None = None
-    load_balancer_pool: str | None = None
-
-    def as_spec(self) -> dict[str, str]:
-        """The ``network`` mapping, in the order the spec's examples write it."""
-        written = {
-            "nodeSubnet": self.node_subnet,
-            "nodeRange": self.node_range,
-            "podCIDR": self.pod_cidr,
-            "serviceCIDR": self.service_cidr,
-            "loadBalancerPool": self.load_balancer_pool,
-        }
-        return {key: value for key, value in written.items() if value is not None}
-
-
-@dataclass(frozen=True)
-class ClusterRegistration:
-    """A cluster to add to a platform: what ``clusters[]`` of its spec will hold."""
-
-    name: str
-    role: Role
-    network: ClusterAddresses
-    node_pools: tuple[Mapping[str, Any], ...]
-    """Each pool as the spec writes it: ``{"name": "cp", "role": "control-plane", ...}``."""
-    labels: Mapping[str, str] = field(default_factory=dict)
-    policy_template: str | None = None
-    """The named policy set the cluster carries (``clusters[].policyTemplate``)."""
-
-    def as_spec(self) -> dict[str, Any]:
-        """The cluster's mapping under ``clusters``, in the spec's key order."""
-        cluster: dict[str, Any] = {
-            "name": self.name,
-            "role": self.role,
-            "nodePools": [dict(pool) for pool in self.node_pools],
-            "network": self.network.as_spec(),
-        }
-        if self.labels:
-            cluster["labels"] = dict(self.labels)
-        if self.policy_template is not None:
-            cluster["policyTemplate"] = self.policy_template
-        return cluster
-
-
-def _option_error(option: str, text: str, message: str) -> InputError:
-    return InputError([Problem(COMMAND_LINE, option, f"{text!r}: {message}")])
-
-
-def _scalar(value: str) -> Any:
-    """A value as YAML would read it when written plainly: 3 is a number, true a flag."""
-    if re.fullmatch(r"[0-9]+", value):
-        return int(value)
-    if value in ("true", "false"):
-        return value == "true"
-    return value
-
-
-def parse_node_pool(text: str, option: str = "--node-pool") -> dict[str, Any]:
-    """``name=cp,role=control-plane,count=3,cpu=4,memory=8Gi`` as a node pool mapping.
-
-    Keys are the spec's (``clusters[].nodePools[]``): the spec model checks them and
-    their values when the registration is planned.
-
-    Raises:
-        InputError: an item is not ``key=value``, a key repeats, or there is no name.
-    """
-    pool: dict[str, Any] = {}
-    for item in text.split(","):
-        key, equals, value = item.partition("=")
-        key, value = key.strip(), value.strip()
-        if not equals or not key or not value:
-            raise _option_error(option, text, f"{item!r} is not key=value")
-        if key in pool:
-            raise _option_error(option, text, f"{key} is given twice")
-        pool[key] = _scalar(value)
-    if "name" not in pool:
-        raise _option_error(option, text, "a node pool needs name=…")
-    return pool
-
-
-def parse_labels(items: tuple[str, ...], option: str = "--label") -> dict[str, str]:
-    """``key=value`` items (kubectl's label syntax) as a mapping; the spec checks the names.
-
-    Raises:
-        InputError: an item is not ``key=value``, or a key repeats.
-    """
-    labels: dict[str, str] = {}
-    for item in items:
-        key, equals, value = item.partition("=")
-        if not equals or not key:
-            raise _option_error(option, item, "not key=value")
-        if key in labels:
-            raise _option_error(option, item, f"label {key} is given twice")
-        labels[key] = value
-    return labels
 
 
 @dataclass(frozen=True)
@@ -190,6 +88,8 @@ class ChangeResult:
     """The idempotency key was recorded before: ``commit`` is that earlier commit."""
     pushed: Pushed | None = None
     """Where the commit was pushed (or why not); None when no push was asked or made."""
+    warnings: tuple[str, ...] = ()
+    """What the render warned about (a rendered folder that is not the spec's gitops.path)."""
 
     @property
     def disruptive(self) -> tuple[Change, ...]:
@@ -242,6 +142,7 @@ class ChangeResult:
             "findings": [finding.as_dict() for finding in self.findings],
             "changes": [change.as_dict() for change in self.changes],
             "disruptive": len(self.disruptive),
+            "warnings": list(self.warnings),
         }
 
 
@@ -402,6 +303,7 @@ def _commit(request: _Request, edit: SpecEdit, changes: tuple[Change, ...]) -> C
         findings=_warnings(make_plan(edit.spec)),
         changes=changes,
         pushed=push_head(where.top) if request.push else None,
+        warnings=(rendered.path_warning,) if rendered.path_warning else (),
     )
 
 

@@ -28,6 +28,7 @@ from stackyard.cli.output import (
     line_printer,
     notice,
     print_json,
+    warn,
 )
 from stackyard.cli.results import exit_status
 from stackyard.wording import counted
@@ -116,6 +117,7 @@ def deregister_command(
 def _report(result: ChangeResult, output: OutputFormat) -> int:
     if output is OutputFormat.json:
         print_json(result.as_dict())
+        _warnings(result)
         return exit_status(result)
     out = console()
     say = line_printer(out)
@@ -129,7 +131,13 @@ def _report(result: ChangeResult, output: OutputFormat) -> int:
     if result.status == "needs-confirmation":
         notice("run again with --yes to deregister it")
     say(escape(_summary(result)))
+    _warnings(result)
     return exit_status(result)
+
+
+def _warnings(result: ChangeResult) -> None:
+    for warning in result.warnings:
+        warn(f"warning: {warning}")
 
 
 def _summary(result: ChangeResult) -> str:
