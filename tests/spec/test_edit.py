@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +11,7 @@ import pytest
 from stackyard.errors import InputError, SpecError, YamlError
 from stackyard.spec import load_spec_text
 from stackyard.spec.edit import SpecText, add_cluster, read_spec_text, remove_cluster
-from tests.conftest import EXAMPLES
+from tests.conftest import EXAMPLES, with_example_apis
 
 APP3: dict[str, Any] = {
     "name": "app3",
@@ -243,3 +244,33 @@ def test_bad_yaml_is_refused_by_the_safe_loader_first(tmp_path: Path) -> None:
     spec = _spec(tmp_path, "clusters: [\n", "broken.yaml")
     with pytest.raises(YamlError):
         remove_cluster(spec, "mgmt")
+
+
+def _changed_blocks(old: str, new: str) -> list[tuple[str, int, int]]:
+    """The line blocks that differ: (kind, lines of old, lines of new)."""
+    matcher = difflib.SequenceMatcher(
+        a=old.splitlines(keepends=True), b=new.splitlines(keepends=True), autojunk=False
+    )
+    return [(op, i2 - i1, j2 - j1) for op, i1, i2, j1, j2 in matcher.get_opcodes() if op != "equal"]
+
+
+EXAMPLE_FILES = sorted(path.name for path in EXAMPLES.glob("*.yaml"))
+
+
+@pytest.mark.parametrize("example", EXAMPLE_FILES)
+def test_every_example_takes_an_edit_as_one_block_of_lines(tmp_path: Path, example: str) -> None:
+    spec = _spec(tmp_path, (EXAMPLES / example).read_text())
+    with_example_apis(spec.path)
+    pools = [{**pool, "instanceType": "m6i.xlarge"} for pool in APP3["nodePools"]]
+    added = add_cluster(spec, {**APP3, "nodePools": pools})
+    # name, role, two pools one a line (the examples' style), network, labels: 13 lines
+    assert _changed_blocks(spec.text, added.text) == [("insert", 0, 13)]
+    clusters = load_spec_text(spec.text, folder=tmp_path).platform.clusters
+    for cluster in clusters if len(clusters) > 1 else ():
+        try:
+            removed = remove_cluster(spec, cluster.name)
+        except SpecError:  # a tenant or a service still names it: refused, as it should be
+            continue
+        [(kind, _, inserted)] = _changed_blocks(spec.text, removed.text)
+        assert (kind, inserted) == ("delete", 0)
+        assert f"- name: {cluster.name}\n" not in removed.text
