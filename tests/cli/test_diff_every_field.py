@@ -33,7 +33,8 @@ Cli = Callable[..., Result]
 ITEM, KEY = "<item>", "<key>"  # a list element / a mapping entry in a field path
 # Specs to mutate; the services spec of the spec tests brings an API and its OpenAPI
 # document, which every mutated spec reads from beside it (SPEC_DATA); the identity
-# spec brings a directory with every field written out, its CA file beside it too.
+# spec brings a directory with every field written out, its CA file beside it too; the
+# policy-templates spec defines, replaces, assigns and chooses policy templates.
 SPEC_DATA = Path(__file__).resolve().parents[1] / "spec" / "data"
 AIRGAP = SPEC_DATA / "airgap.yaml"
 BASES = [
@@ -42,6 +43,7 @@ BASES = [
     EXAMPLES / "mesh-local.yaml",
     SPEC_DATA / "services.yaml",
     SPEC_DATA / "identity.yaml",
+    SPEC_DATA / "policy-templates.yaml",
 ]
 STRINGS = [
     "changed",
@@ -227,7 +229,9 @@ def display(path: tuple[str, ...], data: dict[str, Any], pick: int) -> str:
     for segment in path:
         if segment == ITEM:
             node = node[pick]
-            parts.append(item(node["name"]))
+            # Unnamed items (policy assignments, whose order matters) are compared as a
+            # whole list, so any index does: the reported path is the list's.
+            parts.append(item(node.get("name", pick)))
         elif segment == KEY:
             name = next(iter(node))
             node = node[name]

@@ -151,6 +151,7 @@ from stackyard.app.validation import Validation, validate
 from stackyard.assess import Assessment
 from stackyard.findings import Finding
 from stackyard.identity import DirectoryReport
+from stackyard.plan import ClusterPolicy
 from stackyard.spec import Edition, Provider, Role
 from stackyard.spec.starter import Topology
 from stackyard.store import PlatformExistsError, StoreError
@@ -170,6 +171,7 @@ __all__ = [
     "ChartPullResult",
     "ClusterAddresses",
     "ClusterExplanation",
+    "ClusterPolicy",
     "ClusterRegistration",
     "ClusterView",
     "CommitRef",

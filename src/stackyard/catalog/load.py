@@ -5,7 +5,8 @@ and each values file against :class:`~stackyard.catalog.model.ValuesData`; then 
 catalog as a whole: names unique and equal to the file name, conflicts, feature parents, companions,
 Secret namespaces and values files naming real entries, public host names, Gateway and
 ingress classes, OIDC clients and object-store buckets claimed by one component each.
-Any failure is a :class:`CatalogError`.
+The policy library (``catalog/policy/library.yaml``, :mod:`stackyard.catalog.policylibrary`)
+is loaded beside them. Any failure is a :class:`CatalogError`.
 """
 
 from __future__ import annotations
@@ -19,9 +20,19 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from stackyard.catalog.model import Capability, Component, Endpoint, ValuesData
+from stackyard.catalog.policylibrary import PolicyLibrary, build_policy_library
 from stackyard.errors import CatalogError, YamlError
 from stackyard.spec.model import ObjectStorageBuckets
 from stackyard.yamlio import load_yaml_text
+
+POLICY_LIBRARY = "policy/library.yaml"
+
+
+@cache
+def shipped_policy_library() -> PolicyLibrary:
+    """The policy library shipped with Stackyard (loaded once per process)."""
+    item = resources.files("stackyard.catalog") / POLICY_LIBRARY
+    return build_policy_library(f"catalog/{POLICY_LIBRARY}", item.read_text(encoding="utf-8"))
 
 
 @dataclass(frozen=True)
@@ -32,6 +43,8 @@ class Catalog:
     sources: Mapping[str, str] = field(default_factory=dict)
     base_values: Mapping[str, ValuesData] = field(default_factory=dict)
     """Each component's values file, by component name (absent: no values file)."""
+    policies: PolicyLibrary = field(default_factory=shipped_policy_library)
+    """The renderable Kyverno policies and the shipped policy templates."""
 
     def __iter__(self) -> Iterator[Component]:
         return iter(self.components.values())
@@ -75,12 +88,15 @@ _NO_VALUES = ValuesData()
 
 
 def build_catalog(
-    entries: Iterable[tuple[str, str]], values: Iterable[tuple[str, str]] = ()
+    entries: Iterable[tuple[str, str]],
+    values: Iterable[tuple[str, str]] = (),
+    policies: tuple[str, str] | None = None,
 ) -> Catalog:
     """Build a catalog from ``(source name, YAML text)`` pairs and cross-check it.
 
     ``entries`` are catalog entries (``<name>.yaml``), ``values`` the components' values
-    files (``<name>.yaml`` too); a values file must belong to an entry.
+    files (``<name>.yaml`` too); a values file must belong to an entry. ``policies`` is
+    the policy library's source and text; without it, the shipped one.
     """
     components: dict[str, Component] = {}
     sources: dict[str, str] = {}
@@ -108,8 +124,12 @@ def build_catalog(
         except (ValidationError, YamlError) as e:
             raise CatalogError(f"{source}: {e}") from e
     ordered = dict(sorted(components.items()))
+    library = build_policy_library(*policies) if policies else shipped_policy_library()
     return Catalog(
-        components=ordered, sources=sources, base_values=dict(sorted(base_values.items()))
+        components=ordered,
+        sources=sources,
+        base_values=dict(sorted(base_values.items())),
+        policies=library,
     )
 
 

@@ -10,16 +10,20 @@ from stackyard.plan.model import (
     Plan,
     PlannedComponent,
 )
+from stackyard.plan.policy import AppliedRule, ClusterPolicy, PodSecurity
 from stackyard.plan.settings import Setting, Settings
 
 __all__ = [
     "ALL_CHECKS",
+    "AppliedRule",
     "ClusterPlan",
+    "ClusterPolicy",
     "Decision",
     "Edge",
     "Finding",
     "Plan",
     "PlannedComponent",
+    "PodSecurity",
     "Setting",
     "Settings",
     "make_plan",

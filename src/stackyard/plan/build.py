@@ -17,6 +17,7 @@ from stackyard.findings import by_severity
 from stackyard.plan.checks import ALL_CHECKS, CheckContext
 from stackyard.plan.graph import compute_waves, resolve_needs
 from stackyard.plan.model import ClusterPlan, Plan, PlannedComponent
+from stackyard.plan.policy import cluster_policy
 from stackyard.plan.replicas import Replicas, replicas
 from stackyard.plan.resources import cluster_budget
 from stackyard.plan.select import decide
@@ -73,7 +74,8 @@ def make_plan(spec: LoadedSpec, catalog: Catalog | None = None) -> Plan:
         )
         excluded = tuple(d for name, d in sorted(per_cluster.items()) if not d.included)
         budget = cluster_budget(cluster, ((p.component, p.pods) for p in components))
-        clusters.append(ClusterPlan(cluster, index, components, excluded, budget))
+        policy = cluster_policy(platform, index, catalog, kyverno="kyverno" in here)
+        clusters.append(ClusterPlan(cluster, index, components, excluded, budget, policy))
 
     context = CheckContext(
         spec=spec,

@@ -13,6 +13,7 @@ from typing import Any
 
 from stackyard.catalog import Catalog, Component
 from stackyard.findings import Finding
+from stackyard.plan.policy import ClusterPolicy
 from stackyard.plan.replicas import Replicas
 from stackyard.plan.resources import GIB, Budget
 from stackyard.plan.settings import Settings
@@ -74,6 +75,8 @@ class ClusterPlan:
     components: tuple[PlannedComponent, ...]
     excluded: tuple[Decision, ...]
     budget: Budget
+    policy: ClusterPolicy
+    """The policy template the cluster carries and what it enforces there."""
 
     @property
     def name(self) -> str:
@@ -209,4 +212,5 @@ def _cluster_dict(plan: ClusterPlan) -> dict[str, Any]:
             "memoryRequestedGiB": round(plan.budget.memory_requested / GIB, 3),
             "memoryAllocatableGiB": round(plan.budget.memory_allocatable / GIB, 3),
         },
+        "policy": plan.policy.as_dict(),
     }

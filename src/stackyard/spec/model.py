@@ -17,10 +17,14 @@ from pydantic import Field, field_validator
 from stackyard.spec.airgap import Airgap
 from stackyard.spec.apis import Api
 from stackyard.spec.base import DNS_LABEL as _DNS_LABEL
+from stackyard.spec.base import EDITIONS as EDITIONS
+from stackyard.spec.base import Edition as Edition
 from stackyard.spec.base import SpecModel as _Spec
+from stackyard.spec.base import refuse_bad_labels
 from stackyard.spec.hardening import Hardening
 from stackyard.spec.identity import Identity
 from stackyard.spec.mesh import Mesh, Service
+from stackyard.spec.policy import Policy
 from stackyard.spec.text import Text
 from stackyard.spec.units import (
     Count,
@@ -33,21 +37,16 @@ from stackyard.spec.units import (
     parse_duration,
 )
 
-Edition = Literal["community", "standard", "enterprise"]
 Provider = Literal["aws", "onprem", "local"]
 Distribution = Literal["rke2", "kubeadm"]
 Role = Literal["mgmt", "app", "standalone"]
 
-EDITIONS: tuple[Edition, ...] = ("community", "standard", "enterprise")
 PROVIDERS: tuple[Provider, ...] = ("aws", "onprem", "local")
 DISTRIBUTIONS: tuple[Distribution, ...] = ("rke2", "kubeadm")
 ROLES: tuple[Role, ...] = ("mgmt", "app", "standalone")
 
 API_VERSION = "stackyard.dev/v1alpha1"
 _DOMAIN = re.compile(r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,63}$")
-# Kubernetes label syntax: optional DNS-subdomain prefix, then a 63-character name.
-_LABEL_NAME = re.compile(r"^(?=.{1,63}$)[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$")
-_DOMAIN_PREFIX = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 # A Kubernetes version as every layer accepts it (use ``fullmatch``): ASCII digits, at most
 # nine to a part, so ``int()`` of any part is small and cannot fail.
 KUBERNETES_VERSION = re.compile(r"v?(\d{1,9})\.(\d{1,9})(?:\.(\d{1,9}))?", re.ASCII)
@@ -208,6 +207,14 @@ class Cluster(_Spec):
     policyMode: Literal["enforce", "audit"] | None = Field(
         default=None, description="Kyverno failure action here; default from policy.mode."
     )
+    policyTemplate: Text | None = Field(
+        default=None,
+        description=(
+            "The policy template this cluster carries (baseline, restricted, regulated or one "
+            "of policy.templates); default: the first of policy.assignments whose labels "
+            "match, else the template policy.mode implies."
+        ),
+    )
     aws: AwsCluster | None = Field(default=None, description="AWS details of this cluster.")
     ha: bool | None = Field(
         default=None, description="Run HA replicas; default: true when 3+ control-plane nodes."
@@ -247,15 +254,7 @@ class Cluster(_Spec):
     @field_validator("labels")
     @classmethod
     def _kubernetes_labels(cls, labels: dict[str, str]) -> dict[str, str]:
-        for key, value in labels.items():
-            prefix, _, name = key.rpartition("/")
-            if prefix and (len(prefix) > 253 or not _DOMAIN_PREFIX.match(prefix)):
-                raise ValueError(f"label key {key!r}: prefix must be a DNS subdomain")
-            if not _LABEL_NAME.match(name):
-                raise ValueError(f"label key {key!r} is not a valid Kubernetes label name")
-            if value and not _LABEL_NAME.match(value):
-                raise ValueError(f"label {key}={value!r}: value is not a valid label value")
-        return labels
+        return refuse_bad_labels(labels)
 
     @field_validator("nodePools")
     @classmethod
@@ -357,14 +356,6 @@ class Pki(_Spec):
     bootstrap: Literal["two-phase", "direct"] = Field(
         default="two-phase",
         description="two-phase: self-signed first, then Vault (contract C5).",
-    )
-
-
-class Policy(_Spec):
-    """Policy-as-code settings."""
-
-    mode: Literal["enforce", "audit"] = Field(
-        default="enforce", description="Kyverno failure action on app clusters."
     )
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from rich.markup import escape
 
-from stackyard.app import Explanation, PlanResult, explain, plan
+from stackyard.app import ClusterPolicy, Explanation, PlanResult, explain, plan
 from stackyard.cli.output import (
     OutputFormat,
     console,
@@ -76,9 +76,37 @@ def _print_plan(result: PlanResult) -> None:
             f"{budget.memory_requested_gib:.2f} of {budget.memory_allocatable_gib:.2f} GiB "
             f"allocatable on {budget.schedulable_nodes} schedulable nodes"
         )
+        say = line_printer(out)
+        for line in _policy_lines(cluster.policy):
+            say(escape(line))
     if result.findings:
         out.print(findings_table(result.findings))
     out.print(f"{counted(len(result.errors), 'error')}, {counted(len(result.warnings), 'warning')}")
+
+
+_CHOSEN_BY = {
+    "cluster": "the cluster's policyTemplate",
+    "assignment": "a policy assignment",
+    "default": "no template chosen",
+}
+
+
+def _policy_lines(policy: ClusterPolicy) -> list[str]:
+    unknown = "" if policy.known else ", unknown"
+    levels = policy.pod_security
+    lines = [
+        f"  policy template: {policy.template} ({_CHOSEN_BY[policy.chosen_by]}{unknown})",
+        f"    Pod Security of workload namespaces: enforce {levels.enforce}, "
+        f"audit {levels.audit}, warn {levels.warn}",
+    ]
+    if not policy.kyverno:
+        lines.append("    Kyverno: does not run here")
+        return lines
+    for action in ("enforce", "audit"):
+        names = [r.name for r in policy.rules if r.action == action]
+        if names:
+            lines.append(f"    Kyverno {action}s: {', '.join(names)}")
+    return lines
 
 
 def _print_explanation(explanation: Explanation) -> None:
