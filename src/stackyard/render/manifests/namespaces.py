@@ -8,8 +8,9 @@ is the cluster's own and is never claimed.
 Quotas leave room for a rolling update (surge doubles a Deployment for a moment):
 each platform namespace may request twice what its components request and limit
 twice their limits. LimitRange gives containers without resources sane defaults,
-which a quota on ``requests.*`` requires. Tenants get their spec quota, restricted
-Pod Security and the same defaults.
+which a quota on ``requests.*`` requires. Tenants get their spec quota, the same defaults
+and the Pod Security levels of the cluster's policy template (restricted unless a template
+says otherwise), as do the mesh's own namespaces.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable
 
-from stackyard.plan import ClusterPlan, PlannedComponent
+from stackyard.plan import ClusterPlan, PlannedComponent, PodSecurity
 from stackyard.render.context import LABEL_PREFIX, RenderContext
 from stackyard.render.manifests.base import BASE_GROUP, Placed
 from stackyard.render.meshmodel import MeshScope, api_gateway_namespaces, mesh_scope
@@ -41,8 +42,16 @@ def platform_namespaces(cluster: ClusterPlan) -> dict[str, list[PlannedComponent
     return dict(sorted(namespaces.items()))
 
 
-def namespace(name: str, level: str, labels: dict[str, str]) -> Manifest:
-    """A Namespace with Pod Security Admission labels."""
+def namespace(
+    name: str, level: str, labels: dict[str, str], pod_security: PodSecurity | None = None
+) -> Manifest:
+    """A Namespace with Pod Security Admission labels.
+
+    ``level`` is enforced and restricted audited and warned, unless ``pod_security`` (a
+    workload namespace's, from the cluster's policy template) says otherwise.
+    """
+    audit = pod_security.audit if pod_security else "restricted"
+    warn = pod_security.warn if pod_security else "restricted"
     return {
         "apiVersion": "v1",
         "kind": "Namespace",
@@ -52,8 +61,8 @@ def namespace(name: str, level: str, labels: dict[str, str]) -> Manifest:
                 **labels,
                 "pod-security.kubernetes.io/enforce": level,
                 "pod-security.kubernetes.io/enforce-version": "latest",
-                "pod-security.kubernetes.io/audit": "restricted",
-                "pod-security.kubernetes.io/warn": "restricted",
+                "pod-security.kubernetes.io/audit": audit,
+                "pod-security.kubernetes.io/warn": warn,
             },
             # Removing a namespace from the plan must not delete what runs in it.
             "annotations": {"argocd.argoproj.io/sync-options": "Prune=false"},
@@ -153,6 +162,7 @@ def mesh_labels(context: RenderContext, cluster: ClusterPlan, name: str) -> dict
 def namespace_manifests(context: RenderContext, cluster: ClusterPlan) -> Iterable[Placed]:
     """Platform, tenant and mesh-only namespaces with their quotas and limit ranges."""
     labels = {f"{LABEL_PREFIX}/platform": context.platform.name}
+    workloads = cluster.policy.pod_security
     objects: list[Manifest] = []
     for name, components in platform_namespaces(cluster).items():
         levels = {p.component.podSecurity for p in components}
@@ -173,7 +183,7 @@ def namespace_manifests(context: RenderContext, cluster: ClusterPlan) -> Iterabl
         }
         for name in tenant.namespaces or [tenant.name]:
             mesh = mesh_labels(context, cluster, name)
-            objects.append(namespace(name, "restricted", {**tenant_labels, **mesh}))
+            objects.append(namespace(name, workloads.enforce, {**tenant_labels, **mesh}, workloads))
             if tenant.quota:
                 hard = {}
                 for key, value in sorted(tenant.quota.items()):
@@ -184,7 +194,10 @@ def namespace_manifests(context: RenderContext, cluster: ClusterPlan) -> Iterabl
     mesh_kind = {**labels, f"{LABEL_PREFIX}/namespace-kind": "mesh"}
     for name in mesh_only_namespaces(context, cluster):
         mesh = mesh_labels(context, cluster, name)
-        objects += [namespace(name, "restricted", {**mesh_kind, **mesh}), limit_range(name)]
+        objects += [
+            namespace(name, workloads.enforce, {**mesh_kind, **mesh}, workloads),
+            limit_range(name),
+        ]
     yield Placed(BASE_GROUP, "namespaces.yaml", objects)
 
 
@@ -201,8 +214,8 @@ def tenant_namespaces(context: RenderContext, cluster: ClusterPlan) -> list[str]
 def mesh_only_namespaces(context: RenderContext, cluster: ClusterPlan) -> list[str]:
     """The mesh's extra namespaces (``mesh.namespaces``) on ``cluster`` that nothing else renders.
 
-    Neither a platform nor a tenant namespace there: the render writes them restricted like a
-    tenant's, and the traffic rules give them a tenant's default deny.
+    Neither a platform nor a tenant namespace there: the render writes them with a tenant's
+    Pod Security levels, and the traffic rules give them a tenant's default deny.
     """
     scope = mesh_scope(context, cluster)
     if scope is None:

@@ -2,14 +2,21 @@
 
 Contract C4 keeps Kyverno off mgmt; this module never decides placement, it follows the
 plan (``cluster.has("kyverno")``). Pod Security Admission is the first layer (namespace
-labels, see ``namespaces``); these policies are the second:
+labels, see ``namespaces``); these policies are the second. Which of them a cluster gets,
+and whether each enforces or audits, is its policy template's (``cluster.policy``,
+:mod:`stackyard.plan.policy`); this module only builds each rule by name (``RULES``):
 
-- images only from the platform's Harbor (``harbor.<domain>``), enforced;
-- CPU and memory requests and limits on every container, enforced (LimitRange defaults
-  are applied before validation, so this catches namespaces without one);
-- no privileged containers, enforced;
-- ``app`` and ``version`` labels, audited only, whatever the mode;
-- in Enterprise, image digests required and Cosign signatures verified, enforced.
+- images only from the platform's Harbor (``harbor.<domain>``);
+- CPU and memory requests and limits on every container (LimitRange defaults are
+  applied before validation, so this catches namespaces without one);
+- no privileged containers;
+- ``app`` and ``version`` labels;
+- no ``latest`` or missing tag;
+- a NetworkPolicy in the pod's namespace;
+- image digests required and Cosign signatures verified.
+
+A cluster no template is chosen for carries ``default``: the first three in its mode,
+the labels audited, and in Enterprise digests and signatures in its mode.
 
 Kinds: the pinned Kyverno (chart 3.9.0, app 1.19) recommends the CEL-based
 ``policies.kyverno.io`` types and its policies chart defaults to them (``ClusterPolicy``
@@ -18,7 +25,8 @@ is deprecated there), and their CRDs are shipped, so these are ``ValidatingPolic
 the same checks for Deployments, StatefulSets, DaemonSets, Jobs and CronJobs.
 
 "enforce" means ``validationActions: [Deny]`` with ``failurePolicy: Fail``; "audit" means
-``[Audit]`` with ``Ignore``. The mode is ``clusters[].policyMode``, else ``policy.mode``.
+``[Audit]`` with ``Ignore``; a template's ``mode`` is ``clusters[].policyMode``, else
+``policy.mode``.
 System namespaces, the namespaces of the platform components on the cluster and the
 restore check's canary and scratch namespaces are excluded by name (a label could be set
 by a tenant to escape): platform charts pull upstream images that the tenant-facing rules
@@ -33,7 +41,7 @@ is off; the signature itself is always checked.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from stackyard.plan import ClusterPlan
 from stackyard.render.context import RenderContext
@@ -62,15 +70,12 @@ HAS_RESOURCES = (
     " && 'cpu' in c.resources.requests && 'memory' in c.resources.requests"
     " && 'cpu' in c.resources.limits && 'memory' in c.resources.limits"
 )
+# An image reference whose last path segment names a tag (a registry port is not one).
+PINNED_TAG = ":[^/:@]+$"
 NOT_PRIVILEGED = (
     "!has(c.securityContext) || !has(c.securityContext.privileged)"
     " || c.securityContext.privileged == false"
 )
-
-
-def policy_mode(context: RenderContext, cluster: ClusterPlan) -> str:
-    """``enforce`` or ``audit`` for ``cluster``."""
-    return cluster.cluster.policyMode or context.platform.policy.mode
 
 
 def excluded_namespaces(cluster: ClusterPlan) -> list[str]:
@@ -133,63 +138,117 @@ def registry(context: RenderContext) -> str:
     return f"harbor.{context.platform.domain}"
 
 
-def workload_policies(context: RenderContext, cluster: ClusterPlan, mode: str) -> list[Manifest]:
-    """The workload policy set: registry, resources, privileged (mode) and labels (audit)."""
+def registry_policy(context: RenderContext, cluster: ClusterPlan, mode: str) -> Manifest:
+    """Images only from the platform's Harbor."""
     prefix = f"{registry(context)}/"
-    images = [{"name": "images", "expression": ALL_IMAGES}]
-    return [
-        validating_policy(
-            cluster,
-            "restrict-image-registries",
-            mode,
-            [
-                {
-                    "expression": f"variables.images.all(image, image.startsWith('{prefix}'))",
-                    "message": f"Images must be pulled from {registry(context)}.",
-                }
-            ],
-            images,
-        ),
-        validating_policy(
-            cluster,
-            "require-requests-limits",
-            mode,
-            [
-                {
-                    "expression": f"({ALL_CONTAINERS}).all(c, {HAS_RESOURCES})",
-                    "message": "Every container must set CPU and memory requests and limits.",
-                }
-            ],
-        ),
-        validating_policy(
-            cluster,
-            "disallow-privileged-containers",
-            mode,
-            [
-                {
-                    "expression": f"({ALL_CONTAINERS}).all(c, {NOT_PRIVILEGED})",
-                    "message": "Privileged containers are not allowed.",
-                }
-            ],
-        ),
-        validating_policy(
-            cluster,
-            "require-app-version-labels",
-            "audit",
-            [
-                {
-                    "expression": (
-                        "has(object.metadata.labels) && 'app' in object.metadata.labels"
-                        " && 'version' in object.metadata.labels"
-                    ),
-                    "message": "Pods should carry the labels app and version.",
-                }
-            ],
-        ),
-    ]
+    return validating_policy(
+        cluster,
+        "restrict-image-registries",
+        mode,
+        [
+            {
+                "expression": f"variables.images.all(image, image.startsWith('{prefix}'))",
+                "message": f"Images must be pulled from {registry(context)}.",
+            }
+        ],
+        [{"name": "images", "expression": ALL_IMAGES}],
+    )
 
 
-def digest_policy(cluster: ClusterPlan, mode: str) -> Manifest:
+def resources_policy(context: RenderContext, cluster: ClusterPlan, mode: str) -> Manifest:
+    """CPU and memory requests and limits on every container."""
+    return validating_policy(
+        cluster,
+        "require-requests-limits",
+        mode,
+        [
+            {
+                "expression": f"({ALL_CONTAINERS}).all(c, {HAS_RESOURCES})",
+                "message": "Every container must set CPU and memory requests and limits.",
+            }
+        ],
+    )
+
+
+def privileged_policy(context: RenderContext, cluster: ClusterPlan, mode: str) -> Manifest:
+    """No privileged containers."""
+    return validating_policy(
+        cluster,
+        "disallow-privileged-containers",
+        mode,
+        [
+            {
+                "expression": f"({ALL_CONTAINERS}).all(c, {NOT_PRIVILEGED})",
+                "message": "Privileged containers are not allowed.",
+            }
+        ],
+    )
+
+
+def labels_policy(context: RenderContext, cluster: ClusterPlan, mode: str) -> Manifest:
+    """The labels app and version on every pod."""
+    return validating_policy(
+        cluster,
+        "require-app-version-labels",
+        mode,
+        [
+            {
+                "expression": (
+                    "has(object.metadata.labels) && 'app' in object.metadata.labels"
+                    " && 'version' in object.metadata.labels"
+                ),
+                "message": "Pods should carry the labels app and version.",
+            }
+        ],
+    )
+
+
+def latest_tag_policy(context: RenderContext, cluster: ClusterPlan, mode: str) -> Manifest:
+    """Every image pinned: by digest, or by a tag other than ``latest``.
+
+    An image without a tag means ``latest``; the tag is what follows the last ``:`` after
+    the last ``/`` (a registry's port is not a tag).
+    """
+    return validating_policy(
+        cluster,
+        "disallow-latest-tag",
+        mode,
+        [
+            {
+                "expression": (
+                    "variables.images.all(image, image.contains('@sha256:') || "
+                    f"(image.matches('{PINNED_TAG}') && !image.endsWith(':latest')))"
+                ),
+                "message": "Images must name a tag other than latest, or a digest.",
+            }
+        ],
+        [{"name": "images", "expression": ALL_IMAGES}],
+    )
+
+
+def network_policy_required(context: RenderContext, cluster: ClusterPlan, mode: str) -> Manifest:
+    """A NetworkPolicy in the pod's namespace, so nothing runs before its traffic rules.
+
+    Kyverno's resource library lists the namespace's NetworkPolicies at admission
+    (https://kyverno.io/docs/policy-types/cel-libraries/#resource-library).
+    """
+    return validating_policy(
+        cluster,
+        "require-network-policy",
+        mode,
+        [
+            {
+                "expression": (
+                    'resource.List("networking.k8s.io/v1", "networkpolicies", '
+                    "object.metadata.namespace).items.size() > 0"
+                ),
+                "message": "The namespace needs a NetworkPolicy before pods run in it.",
+            }
+        ],
+    )
+
+
+def digest_policy(context: RenderContext, cluster: ClusterPlan, mode: str) -> Manifest:
     """Images referenced by digest, so what runs is what was scanned and signed."""
     return validating_policy(
         cluster,
@@ -257,13 +316,28 @@ def signature_policy(context: RenderContext, cluster: ClusterPlan, mode: str) ->
     }
 
 
+RuleBuilder = Callable[[RenderContext, ClusterPlan, str], Manifest]
+
+RULES: dict[str, RuleBuilder] = {
+    "restrict-image-registries": registry_policy,
+    "require-requests-limits": resources_policy,
+    "disallow-privileged-containers": privileged_policy,
+    "require-app-version-labels": labels_policy,
+    "disallow-latest-tag": latest_tag_policy,
+    "require-network-policy": network_policy_required,
+    "require-image-digest": digest_policy,
+    "verify-image-signatures": signature_policy,
+}
+"""Every policy a template may name, by the name the policy library gives it."""
+
+
 def policy_manifests(context: RenderContext, cluster: ClusterPlan) -> Iterable[Placed]:
-    """Kyverno policies where Kyverno runs, synced with its policies chart if present."""
+    """The Kyverno policies of the cluster's template, where Kyverno runs.
+
+    Synced with Kyverno's policies chart if present, else with Kyverno.
+    """
     if not cluster.has("kyverno"):
         return
-    mode = policy_mode(context, cluster)
-    objects = workload_policies(context, cluster, mode)
-    if context.platform.edition == "enterprise":
-        objects += [digest_policy(cluster, mode), signature_policy(context, cluster, mode)]
+    objects = [RULES[rule.name](context, cluster, rule.action) for rule in cluster.policy.rules]
     group = "kyverno-policies" if cluster.has("kyverno-policies") else "kyverno"
     yield Placed(group, "workload-policies.yaml", [in_wave(o, AFTER_CHART) for o in objects])
