@@ -17,6 +17,7 @@ components, so it is not disruptive; Community → Standard swaps Canal for Cili
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -168,6 +169,8 @@ def diff_plans(old: Plan, new: Plan) -> list[Change]:
         if path in _JUDGED_WITH_PLANS or path in moved_settings:
             continue
         disruptive, reason = judge(path, found.old, found.new, found.owner)
+        if _TEMPLATE_FIELDS.fullmatch(path):
+            disruptive, reason = _judge_templates(old, new, path)
         resolved = new.settings.find(path)
         if resolved is not None:  # the spec moved, the resolved value did not
             disruptive = False
@@ -186,6 +189,41 @@ def diff_plans(old: Plan, new: Plan) -> list[Change]:
     for name in sorted(per_cluster):  # clusters that are gone
         changes += per_cluster[name]
     return changes
+
+
+_TEMPLATE_FIELDS = re.compile(
+    r"policy\.(templates|assignments)(\W.*)?|clusters\[[^\]]+\]\.policyTemplate"
+)
+
+
+def _judge_templates(old: Plan, new: Plan, path: str) -> tuple[bool, str]:
+    """A policy-template field, judged by the templates the clusters carry in both plans.
+
+    A cluster's own ``policyTemplate`` moves that cluster only; ``policy.templates`` and
+    ``policy.assignments`` may move any. Stricter (a higher enforced Pod Security level, a
+    Kyverno rule that now refuses) disrupts: pods that break it are refused, including
+    the replacements of pods already running.
+    """
+    before = {c.name: c.policy for c in old.clusters}
+    only = path[len("clusters[") :].partition("]")[0] if path.startswith("clusters[") else None
+    stricter = []
+    for cluster in new.clusters:
+        was = before.get(cluster.name)
+        if was is None or (only is not None and cluster.name != only):
+            continue
+        if cluster.policy.is_stricter_than(was):
+            moved = (
+                cluster.policy.template
+                if was.template == cluster.policy.template
+                else f"{was.template} to {cluster.policy.template}"
+            )
+            stricter.append(f"{cluster.name} ({moved})")
+    if stricter:
+        return True, (
+            f"stricter policy on {', '.join(stricter)}: Pod Security and Kyverno start "
+            "refusing pods that break the new rules, replacements of running pods too"
+        )
+    return False, "no cluster's policy becomes stricter; the next sync applies it"
 
 
 def _spec_change(path: str, old: Any, new: Any, disruptive: bool, reason: str) -> Change:

@@ -72,6 +72,21 @@ def _mfa_required(old: Any, new: Any, owner: Any) -> tuple[bool, str]:
     return False, "fewer people are asked for a second factor (a weaker sign-in, no outage)"
 
 
+_TEMPLATE_STRICTER = (
+    "the cluster's policy template may be stricter: Pod Security and Kyverno start refusing "
+    "pods (and evicting none, but blocking their restarts) that break the new rules"
+)
+
+
+def _policy_template(old: Any, new: Any, owner: Any) -> tuple[bool, str]:
+    """Disruptive until shown otherwise.
+
+    Only the two plans tell whether a cluster's template becomes stricter; the diff judges
+    that per cluster (:func:`~stackyard.plan.diff.diff_plans`).
+    """
+    return True, _TEMPLATE_STRICTER
+
+
 def _policy_mode(old: Any, new: Any, owner: Any) -> tuple[bool, str]:
     if new == "enforce":
         return True, "Kyverno starts refusing pods and changes that break a policy"
@@ -159,6 +174,8 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule("pki.bootstrap", calm("changes only how a new cluster's first certificates are issued")),
     Rule("policy.mode", _policy_mode),
+    Rule("policy.templates**", _policy_template),
+    Rule("policy.assignments**", _policy_template),
     Rule("slo.availability", calm("the burn-rate alert thresholds change")),
     Rule("slo.rpo", calm("backup and etcd snapshot schedules change")),
     Rule(
@@ -239,6 +256,7 @@ RULES: tuple[Rule, ...] = (
     Rule("clusters[*].components.*.values**", calm(_VALUES)),
     Rule("clusters[*].components.*", calm(_ENABLED)),
     Rule("clusters[*].policyMode", _policy_mode),
+    Rule("clusters[*].policyTemplate", _policy_template),
     Rule("clusters[*].aws.tags**", calm("EC2 tags; the controllers read them")),
     Rule(
         "clusters[*].aws.zones",

@@ -18,6 +18,7 @@ from stackyard.plan.checks import (
     network,
     objectstorage,
     placement,
+    policy,
     secrets,
     spread,
     teleportjoin,
@@ -81,6 +82,9 @@ ALL_CHECKS: tuple[Check, ...] = (
     contracts.agent_wal_buffer,
     contracts.secrets_cache,
     contracts.kyverno_not_on_mgmt,
+    policy.unknown_template,
+    policy.unknown_policy_rule,
+    policy.assignment_matches_nothing,
     contracts.two_phase_pki,
     contracts.local_cilium_tunnel,
 )
