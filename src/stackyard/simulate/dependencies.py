@@ -52,6 +52,9 @@ from stackyard.simulate.model import (
 from stackyard.simulate.settings import Buffer, RenderedSettings
 
 GIT = "git"
+CLUSTER_API_OPERATOR = "cluster-api-operator"
+# The provider controllers the operator installs: they run on while the operator is down.
+CLUSTER_API_CONTROLLERS = "cluster-api-controllers"
 STORE = "object-storage"
 REGISTRY = "harbor"
 APP_ROLES = ("app", "standalone")
@@ -276,7 +279,27 @@ def _platform_functions(
                 f"{name} schedules and heals pods through its control plane",
             )
         )
+        manager = _machine_manager(plan, cluster)
+        if manager is not None:
+            functions.append(
+                _instance(
+                    "machine-management",
+                    catalog.platform["machine-management"],
+                    name,
+                    nodes,
+                    (service_id(CLUSTER_API_CONTROLLERS, manager.name),),
+                    f"Cluster API on {manager.name} creates, repairs and upgrades the machines"
+                    f" of {name}",
+                )
+            )
     return functions
+
+
+def _machine_manager(plan: Plan, cluster: ClusterPlan) -> ClusterPlan | None:
+    """The cluster whose Cluster API makes ``cluster``'s machines, if any does."""
+    if not plan.spec.platform.provisioned_by_cluster_api(cluster.cluster):
+        return None
+    return next((c for c in plan.clusters if c.has(CLUSTER_API_OPERATOR)), None)
 
 
 def _instance(

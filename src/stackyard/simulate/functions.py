@@ -37,6 +37,7 @@ PlatformFunction = Literal[
     "deploys",
     "image-pulls",
     "cluster-control",
+    "machine-management",
     "application-ingress",
     "service-discovery",
     "certificate-issuance",
