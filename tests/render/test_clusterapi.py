@@ -215,3 +215,27 @@ def test_a_manual_app_cluster_keeps_its_node_files() -> None:
     assert "nodes/staging/rke2/config.yaml" not in result.files
     (secret,) = result.documents("apps/clusters/prod.yaml")
     assert secret["kind"] == "Secret"
+
+
+def test_keys_of_an_external_snapshot_store_come_from_a_secret_on_mgmt() -> None:
+    text = EXAMPLE.read_text(encoding="utf-8") + (
+        "objectStorage:\n"
+        "  endpoint: https://objects.storage.example.com\n"
+        "  credentialsSecret: object-storage\n"
+    )
+    result = render_text(text)
+    (plane,) = _kind(result, "prod", "RKE2ControlPlane")
+    s3 = plane["spec"]["serverConfig"]["etcd"]["backupConfig"]["s3"]
+    assert s3["endpoint"] == "objects.storage.example.com"
+    assert s3["s3CredentialSecret"] == {
+        "kind": "Secret",
+        "name": "etcd-s3-credentials",
+        "namespace": "cluster-prod",
+    }
+    assert "`etcd-s3-credentials`" in result.files["README.md"]
+    assert schema_problems(result) == []
+    (multicluster_plane,) = _kind(render_text(EXAMPLE.read_text()), "prod", "RKE2ControlPlane")
+    assert (
+        "s3CredentialSecret"
+        not in multicluster_plane["spec"]["serverConfig"]["etcd"]["backupConfig"]["s3"]
+    )

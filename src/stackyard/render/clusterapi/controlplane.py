@@ -26,7 +26,7 @@ from __future__ import annotations
 from typing import Any
 
 from stackyard.plan import ClusterPlan
-from stackyard.render.bootstrap.apiserver import oidc_args, tls_sans
+from stackyard.render.bootstrap.apiserver import tls_sans
 from stackyard.render.bootstrap.aws_ccm import CCM, ccm_manifests
 from stackyard.render.bootstrap.cilium import bootstrap_values, helm_chart, runs_cilium
 from stackyard.render.bootstrap.gateway_api import gateway_api_enabled, rke2_command
@@ -46,12 +46,15 @@ from stackyard.render.clusterapi.names import (
     pool_name,
 )
 from stackyard.render.context import RenderContext
+from stackyard.render.etcd_copies import snapshot_copies
 from stackyard.render.tree import Manifest, RenderError
 from stackyard.render.yamlout import dump_documents
 
 DROP_IN = "/etc/rancher/rke2/config.yaml.d/50-stackyard.yaml"
 MANIFESTS_DIR = "/var/lib/rancher/rke2/server/manifests"
 PROVIDER_ID_PATH = "/opt/stackyard/aws-provider-id.sh"
+ETCD_S3_CREDENTIALS = "etcd-s3-credentials"
+"""Keys ``aws_access_key_id`` and ``aws_secret_access_key``, as the RKE2 provider reads them."""
 RKE2_RELEASE = "rke2r1"
 """The first RKE2 release of a Kubernetes version; the provider installs it."""
 
@@ -107,7 +110,7 @@ def worker_bootstrap(context: RenderContext, cluster: ClusterPlan) -> list[Manif
     if context.platform.kubernetes.distribution == "rke2":
         spec = _rke2_agent(context, cluster)
     else:
-        spec = _kubeadm_worker(context, cluster)
+        spec = {"joinConfiguration": {"nodeRegistration": _kubeadm_registration(cluster)}}
     return [
         {
             "apiVersion": BOOTSTRAP,
@@ -152,7 +155,7 @@ def _provider_id(cluster: ClusterPlan) -> tuple[list[dict[str, str]], list[str]]
     return [_file(PROVIDER_ID_PATH, script, "0700")], [f"sh {PROVIDER_ID_PATH}"]
 
 
-def _etcd(config: dict[str, Any]) -> dict[str, Any]:
+def _etcd(context: RenderContext, cluster: ClusterPlan, config: dict[str, Any]) -> dict[str, Any]:
     backup: dict[str, Any] = {
         "scheduleCron": config["etcd-snapshot-schedule-cron"],
         "retention": str(config["etcd-snapshot-retention"]),
@@ -164,6 +167,15 @@ def _etcd(config: dict[str, Any]) -> dict[str, Any]:
             "folder": config["etcd-s3-folder"],
             "region": config["etcd-s3-region"],
         }
+        copies = snapshot_copies(context, cluster)
+        if copies is not None and copies.credentials_secret is not None:
+            # The provider hands the keys to RKE2 from this Secret on mgmt, where a
+            # hand-made server reads them from /etc/default/rke2-server.
+            backup["s3"]["s3CredentialSecret"] = {
+                "kind": "Secret",
+                "name": ETCD_S3_CREDENTIALS,
+                "namespace": namespace(cluster),
+            }
     return {"backupConfig": backup}
 
 
@@ -187,7 +199,7 @@ def _rke2_control_plane(context: RenderContext, cluster: ClusterPlan) -> Manifes
     server["tlsSan"] = tls_sans(context, cluster)
     if "kube-apiserver-arg" in config:
         server["kubeAPIServer"] = {"extraArgs": list(config["kube-apiserver-arg"])}
-    server["etcd"] = _etcd(config)
+    server["etcd"] = _etcd(context, cluster, config)
     rest = {k: v for k, v in config.items() if k not in _PROVIDER_OWNED | _TYPED}
     files = [_file(DROP_IN, _drop_in(rest, cluster))]
     if cluster.has(CCM):
@@ -245,12 +257,9 @@ def _kubeadm_control_plane(context: RenderContext, cluster: ClusterPlan) -> Mani
         raise RenderError(
             f"cluster {cluster.name}: API server hardening files on kubeadm need manual nodes"
         )
-    api_server: dict[str, Any] = {"certSANs": rendered["apiServer"]["certSANs"]}
-    args = oidc_args(context)
-    if "extraArgs" in rendered["apiServer"]:
-        api_server["extraArgs"] = rendered["apiServer"]["extraArgs"]
-    elif args:
-        api_server["extraArgs"] = [{"name": n, "value": v} for n, v in args]
+    # The API server's names and flags (OIDC, hardening) as for hand-made nodes; the
+    # networks, version and endpoint come from the Cluster and the control plane object.
+    api_server = {k: v for k, v in rendered["apiServer"].items() if k in ("certSANs", "extraArgs")}
     configuration: dict[str, Any] = {"apiServer": api_server}
     for part in ("controllerManager", "scheduler"):
         if part in rendered:
@@ -273,7 +282,3 @@ def _kubeadm_control_plane(context: RenderContext, cluster: ClusterPlan) -> Mani
             },
         },
     }
-
-
-def _kubeadm_worker(context: RenderContext, cluster: ClusterPlan) -> dict[str, Any]:
-    return {"joinConfiguration": {"nodeRegistration": _kubeadm_registration(cluster)}}

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from stackyard.render.clusterapi.build import OPERATOR, provisioned
+from stackyard.render.clusterapi.controlplane import ETCD_S3_CREDENTIALS
 from stackyard.render.clusterapi.providers import CREDENTIALS_SECRET, providers
 from stackyard.render.clusterapi.registration import registers_through_external_secrets
 from stackyard.render.context import RenderContext
+from stackyard.render.etcd_copies import snapshot_copies
 
 
 def clusterapi_section(context: RenderContext) -> str:
@@ -45,6 +47,13 @@ def clusterapi_section(context: RenderContext) -> str:
         lines += [
             "4. Once a cluster answers, put its server and credentials into its Secret in",
             "   `apps/clusters/` from `clusterctl get kubeconfig <cluster> -n cluster-<cluster>`.",
+        ]
+    copies = [snapshot_copies(context, c) for c in made]
+    if any(c is not None and c.credentials_secret is not None for c in copies):
+        lines += [
+            f"5. For the etcd snapshot copies, create the Secret `{ETCD_S3_CREDENTIALS}` in each",
+            "   `cluster-<cluster>` with the object store's keys as `aws_access_key_id` and",
+            "   `aws_secret_access_key`; the RKE2 provider hands them to the servers.",
         ]
     lines += [
         "",
