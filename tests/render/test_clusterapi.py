@@ -239,3 +239,28 @@ def test_keys_of_an_external_snapshot_store_come_from_a_secret_on_mgmt() -> None
         "s3CredentialSecret"
         not in multicluster_plane["spec"]["serverConfig"]["etcd"]["backupConfig"]["s3"]
     )
+
+
+def test_the_spec_zones_become_the_subnets_of_the_vpc() -> None:
+    text = EXAMPLE.read_text(encoding="utf-8").replace(
+        "        cost-center: prod\n",
+        "        cost-center: prod\n      zones: [eu-central-1a, eu-central-1b, eu-central-1c]\n",
+    )
+    result = render_text(text)
+    (aws,) = _kind(result, "prod", "AWSCluster")
+    network = aws["spec"]["network"]
+    assert "availabilityZoneUsageLimit" not in network["vpc"]
+    private = {
+        s["availabilityZone"]: s["cidrBlock"] for s in network["subnets"] if not s["isPublic"]
+    }
+    public = {s["availabilityZone"]: s["cidrBlock"] for s in network["subnets"] if s["isPublic"]}
+    assert private == {
+        "eu-central-1a": "10.20.0.0/18",
+        "eu-central-1b": "10.20.64.0/18",
+        "eu-central-1c": "10.20.128.0/18",
+    }
+    assert set(public) == set(private)
+    assert all(not s["id"].startswith("subnet-") for s in network["subnets"])
+    assert check_resource(aws).ok
+    (staging,) = _kind(result, "staging", "AWSCluster")
+    assert staging["spec"]["network"]["vpc"]["availabilityZoneUsageLimit"] == 3

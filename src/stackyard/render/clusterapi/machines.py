@@ -10,8 +10,10 @@ asked for.
 - ``Cluster``: the spec's pod and service ranges, references to its ``AWSCluster`` and
   control plane, and the Argo CD selection labels of the cluster (``registration``).
 - ``AWSCluster``: the cluster's region and its VPC, ``network.nodeRange`` as the VPC
-  range, which the AWS provider splits into a public and a private subnet in each of
-  three zones (``availabilityZoneUsageLimit``); an NLB for the API. RKE2 nodes join
+  range. With ``aws.zones`` its subnets are the spec's zones, a private and a public one
+  each, cut from the VPC as mgmt's Terraform cuts its own (``infrastructure.layout``);
+  without, the AWS provider splits the VPC over the region's first three zones itself
+  (``availabilityZoneUsageLimit``). An NLB for the API. RKE2 nodes join
   through the supervisor port 9345, so the load balancer listens there too and the
   control plane's security group admits it from nodes and servers
   (https://docs.rke2.io/install/requirements#inbound-network-rules). The spec's
@@ -41,6 +43,7 @@ from stackyard.render.clusterapi.names import (
     pool_name,
 )
 from stackyard.render.context import RenderContext
+from stackyard.render.infrastructure.layout import subnets, zones
 from stackyard.render.tree import Manifest, RenderError
 from stackyard.spec.model import NodePool
 from stackyard.spec.units import AddressRange, parse_quantity
@@ -142,12 +145,25 @@ def _supervisor_rule() -> dict[str, Any]:
 def aws_cluster(context: RenderContext, cluster: ClusterPlan) -> Manifest:
     """The ``AWSCluster``: region, VPC and subnets, and the API load balancer."""
     rke2 = context.platform.kubernetes.distribution == "rke2"
-    vpc = {
-        "cidrBlock": cidr(cluster.cluster.network.nodeRange, "nodeRange", cluster),
-        "availabilityZoneUsageLimit": ZONES,
-        "availabilityZoneSelection": "Ordered",
+    vpc: dict[str, Any] = {
+        "cidrBlock": cidr(cluster.cluster.network.nodeRange, "nodeRange", cluster)
     }
     network: dict[str, Any] = {"vpc": vpc}
+    named = zones(cluster)
+    if named:  # the spec's zones, cut as mgmt's Terraform cuts its VPC
+        network["subnets"] = [
+            {
+                # A name, not an AWS id: the provider creates the subnet and records its id.
+                "id": f"{cluster.name}-{'public' if s.public else 'private'}-{named[s.zone]}",
+                "availabilityZone": named[s.zone],
+                "cidrBlock": s.cidr,
+                "isPublic": s.public,
+            }
+            for s in subnets(cluster)
+        ]
+    else:
+        vpc["availabilityZoneUsageLimit"] = ZONES
+        vpc["availabilityZoneSelection"] = "Ordered"
     balancer: dict[str, Any] = {"loadBalancerType": "nlb"}
     if rke2:
         network["additionalControlPlaneIngressRules"] = [_supervisor_rule()]
