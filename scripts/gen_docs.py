@@ -11,13 +11,16 @@ Usage: python scripts/gen_docs.py [--check]
 
 from __future__ import annotations
 
+import json
 import sys
 import tomllib
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
-from stackyard.app import platform_schema
+from pydantic import BaseModel
+
+from stackyard.app import platform_schema, schema_id
 from stackyard.assess.detectors import detectors_by_name
 from stackyard.assess.maturity import load_model
 from stackyard.catalog import load_catalog
@@ -25,6 +28,7 @@ from stackyard.catalog.model import Component
 from stackyard.catalog.settings import value_text
 from stackyard.plan import ALL_CHECKS
 from stackyard.plan.preflight import PREFLIGHT
+from stackyard.service import responses
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
@@ -473,8 +477,58 @@ def layers_svg() -> str:
     return "\n".join(parts) + "\n"
 
 
+def _service_schema(name: str, model: type[BaseModel], title: str, description: str) -> str:
+    """The JSON Schema of one fleet service response, from the pydantic model it follows."""
+    document = model.model_json_schema(by_alias=True, ref_template="#/$defs/{model}")
+    definitions = document.pop("$defs", {})
+    versioned = schema_id(name)
+    properties = document.pop("properties")
+    properties["schema"] = {
+        "const": versioned,
+        "description": "The versioned name of this JSON shape; read it before any other field.",
+    }
+    document.pop("title", None)
+    document.pop("description", None)
+    schema = {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": versioned,
+        "title": title,
+        "description": description,
+        **document,
+        "properties": {"schema": properties.pop("schema"), **properties},
+    }
+    if definitions:
+        schema["$defs"] = definitions
+    return json.dumps(schema, indent=2) + "\n"
+
+
+def fleet_schema() -> str:
+    """docs/schemas/fleet.v1.json: the fleet service's list of platforms."""
+    return _service_schema(
+        "fleet",
+        responses.Fleet,
+        "GET /api/v1/platforms (the fleet service)",
+        "Every platform of the fleet: edition, clusters, Kubernetes version, last rendered "
+        "commit, drift between the spec and the rendered tree, maturity level and warnings.",
+    )
+
+
+def fleet_platform_schema() -> str:
+    """docs/schemas/fleet-platform.v1.json: one platform of the fleet service in full."""
+    return _service_schema(
+        "fleet-platform",
+        responses.Platform,
+        "GET /api/v1/platforms/NAME (the fleet service)",
+        "One platform of the fleet in full: its summary, clusters with their components and "
+        "findings, the plan's findings, the newest assessment's area ratings and the "
+        "assessment history.",
+    )
+
+
 PAGES = {
     "spec-reference.md": spec_reference,
+    "schemas/fleet.v1.json": fleet_schema,
+    "schemas/fleet-platform.v1.json": fleet_platform_schema,
     "catalog.md": catalog_reference,
     "checks.md": checks_reference,
     "assessment-model.md": assessment_model_reference,

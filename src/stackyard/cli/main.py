@@ -43,6 +43,7 @@ from stackyard.cli.commands.plan import plan_command
 from stackyard.cli.commands.push import git_push_command, images_push_command
 from stackyard.cli.commands.render import RenderOptions, render_command
 from stackyard.cli.commands.schema import schema_command
+from stackyard.cli.commands.serve import DEFAULT_HOST, DEFAULT_PORT, serve_command
 from stackyard.cli.commands.simulate import simulate_command
 from stackyard.cli.commands.validate import validate_command
 from stackyard.cli.deprecated import OldOutputPath, format_or_path
@@ -1045,6 +1046,39 @@ def init(
 def schema() -> int:
     """Print the JSON Schema of platform.yaml (for editor completion)."""
     return schema_command()
+
+
+@command("serve")
+@exit_codes
+def serve(
+    host: Annotated[
+        str, typer.Option("--host", help="Address to listen on; loopback unless you mean it.")
+    ] = DEFAULT_HOST,
+    port: Annotated[int, typer.Option("--port", help="Port to listen on.", min=1, max=65535)] = (
+        DEFAULT_PORT
+    ),
+    data_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--data-dir",
+            help="Folder of the SQLite store (default: $XDG_DATA_HOME/stackyard, "
+            "else ~/.local/share/stackyard).",
+            show_default=False,
+        ),
+    ] = None,
+    database_url: Annotated[
+        str | None,
+        typer.Option(
+            "--database-url",
+            help="The store as a URL instead: postgresql+psycopg://USER@HOST/DB, or "
+            "sqlite:///FILE. Also read from STACKYARD_DATABASE_URL.",
+            envvar="STACKYARD_DATABASE_URL",
+            show_default=False,
+        ),
+    ] = None,
+) -> int:
+    """Serve the fleet: its web dashboard and the /api/v1 API (until interrupted)."""
+    return serve_command(host=host, port=port, database_url=database_url, data_dir=data_dir)
 
 
 @command("catalog")

@@ -16,8 +16,6 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
@@ -105,6 +103,11 @@ def migrate(engine: Engine) -> None:
     Raises:
         StoreError: the database does not answer.
     """
+    # Alembic is imported here: it is needed once per start, and importing it costs every
+    # command of the command line (which imports the application layer) its start-up time.
+    from alembic import command
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     try:

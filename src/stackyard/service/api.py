@@ -1,0 +1,144 @@
+"""The versioned read API (``/api/v1``) and the few changes it offers so far.
+
+Every route is a thin call of one ``stackyard.app`` use case; the application layer
+decides, the route only maps the result to its documented shape (``responses``) and an
+error to its status (``errors``). Routes are plain functions: FastAPI runs them in its
+thread pool, as the use cases read Git repositories and files synchronously.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request, status
+from fastapi.responses import Response
+
+from stackyard.app import (
+    Fleet,
+    add_platform,
+    assess_platform,
+    incident_matrix,
+    list_fleet,
+    platform_history,
+    platform_plan,
+    platform_spec,
+    read_platform,
+)
+from stackyard.service import responses
+from stackyard.service.errors import ERROR_RESPONSES
+from stackyard.service.users import User, current_user, operator
+
+router = APIRouter(prefix="/api/v1", responses=ERROR_RESPONSES)
+Viewer = Annotated[User, Depends(current_user)]
+Operator = Annotated[User, Depends(operator)]
+PLATFORMS = "platforms"
+HISTORY = "history"
+
+
+def fleet_of(request: Request) -> Fleet:
+    """The fleet the service was started with."""
+    fleet: Fleet = request.app.state.fleet
+    return fleet
+
+
+FleetDep = Annotated[Fleet, Depends(fleet_of)]
+
+
+@router.get("/platforms", tags=[PLATFORMS], response_model=responses.Fleet)
+def get_fleet(fleet: FleetDep, user: Viewer) -> dict[str, Any]:
+    """Every platform: edition, clusters, version, last render, drift, level and warnings."""
+    return list_fleet(fleet).as_dict()
+
+
+@router.post(
+    "/platforms",
+    tags=[PLATFORMS],
+    status_code=status.HTTP_201_CREATED,
+    response_model=responses.PlatformSummary,
+)
+def post_platform(body: responses.AddPlatform, fleet: FleetDep, user: Operator) -> dict[str, Any]:
+    """Add a platform repository (a Git work tree on the service's host) to the fleet."""
+    summary = add_platform(
+        fleet,
+        Path(body.repository),
+        name=body.name,
+        remote=body.remote,
+        spec_path=body.spec_path,
+        rendered=body.rendered,
+        actor=user.name,
+    )
+    return summary.as_dict()
+
+
+@router.get("/platforms/{name}", tags=[PLATFORMS], response_model=responses.Platform)
+def get_platform(name: str, fleet: FleetDep, user: Viewer) -> dict[str, Any]:
+    """One platform: clusters with their components, findings, ratings and history."""
+    return read_platform(fleet, name).as_dict()
+
+
+@router.get(
+    "/platforms/{name}/spec",
+    tags=[PLATFORMS],
+    response_class=Response,
+    responses={
+        200: {
+            "content": {"application/yaml": {"schema": {"type": "string"}}},
+            "description": "The spec, as written",
+        }
+    },
+)
+def get_spec(name: str, fleet: FleetDep, user: Viewer) -> Response:
+    """The platform's spec as its repository's work tree has it, comments and all."""
+    return Response(platform_spec(fleet, name), media_type="application/yaml")
+
+
+@router.get("/platforms/{name}/plan", tags=[PLATFORMS])
+def get_plan(name: str, fleet: FleetDep, user: Viewer) -> dict[str, Any]:
+    """The plan of the platform's spec: the JSON of ``stackyard plan -o json`` (``plan``)."""
+    return platform_plan(fleet, name).as_dict()
+
+
+@router.get("/platforms/{name}/findings", tags=[PLATFORMS], response_model=responses.Findings)
+def get_findings(name: str, fleet: FleetDep, user: Viewer) -> dict[str, Any]:
+    """The findings of the platform's plan, most severe first."""
+    return {"findings": [f.as_dict() for f in platform_plan(fleet, name).findings]}
+
+
+@router.get("/platforms/{name}/clusters", tags=[PLATFORMS], response_model=list[responses.Cluster])
+def get_clusters(name: str, fleet: FleetDep, user: Viewer) -> list[dict[str, Any]]:
+    """The clusters of the platform's plan, each with its components and findings."""
+    return [c.as_dict() for c in read_platform(fleet, name).clusters]
+
+
+@router.get(
+    "/platforms/{name}/clusters/{cluster}", tags=[PLATFORMS], response_model=responses.Cluster
+)
+def get_cluster(name: str, cluster: str, fleet: FleetDep, user: Viewer) -> dict[str, Any]:
+    """One cluster of the platform's plan."""
+    return read_platform(fleet, name).cluster(cluster).as_dict()
+
+
+@router.get("/platforms/{name}/incidents", tags=[PLATFORMS])
+def get_incidents(name: str, fleet: FleetDep, user: Viewer) -> dict[str, Any]:
+    """Every single cluster and service failure for an hour (``failure-matrix``)."""
+    return incident_matrix(fleet, name).as_dict()
+
+
+@router.get(
+    "/platforms/{name}/history", tags=[HISTORY], response_model=list[responses.HistoryPoint]
+)
+def get_history(name: str, fleet: FleetDep, user: Viewer) -> list[dict[str, Any]]:
+    """Every recorded assessment of the platform's rendered commits, oldest first."""
+    return [point.as_dict() for point in platform_history(fleet, name)]
+
+
+@router.post(
+    "/platforms/{name}/history",
+    tags=[HISTORY],
+    status_code=status.HTTP_201_CREATED,
+    response_model=responses.HistoryPoint,
+)
+def post_history(name: str, fleet: FleetDep, user: Operator) -> dict[str, Any]:
+    """Assess the platform's rendered tree now and record it under its rendered commit."""
+    return assess_platform(fleet, name, actor=user.name).as_dict()

@@ -1,0 +1,75 @@
+"""Build the service: one FastAPI application over one fleet.
+
+:func:`create_app` takes an open fleet (tests, embedding) or opens one at startup from a
+database URL or a data directory and closes it at shutdown. Nothing is configured from
+the environment here: ``stackyard serve`` passes its options in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from stackyard import __version__
+from stackyard.app import Fleet, open_fleet
+from stackyard.service import api, errors, pages
+
+DESCRIPTION = """\
+The fleet of platforms Stackyard manages: each a Git repository holding a platform spec
+and its rendered GitOps tree. Reads come from the repositories through the same use cases
+as the command line; the store keeps which repositories form the fleet and the history of
+assessed rendered commits.
+
+Every caller is anonymous in this version: bind the service to loopback (the default).
+"""
+
+TAGS = [
+    {"name": api.PLATFORMS, "description": "The fleet's platforms, specs, plans and clusters."},
+    {"name": api.HISTORY, "description": "Assessments of rendered commits, over time."},
+]
+
+
+def create_app(
+    fleet: Fleet | None = None, *, database_url: str | None = None, data_dir: Path | None = None
+) -> FastAPI:
+    """The service over ``fleet``, or over the fleet it opens at startup.
+
+    Without ``fleet``, the store is ``database_url``, else SQLite in ``data_dir``, else
+    SQLite in the user's data directory; it is opened (and migrated) when the service
+    starts and closed when it stops.
+    """
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if fleet is not None:
+            app.state.fleet = fleet
+            yield
+            return
+        opened = open_fleet(database_url, data_dir)
+        app.state.fleet = opened
+        try:
+            yield
+        finally:
+            opened.close()
+
+    app = FastAPI(
+        title="Stackyard fleet",
+        version=__version__,
+        description=DESCRIPTION,
+        openapi_tags=TAGS,
+        lifespan=lifespan,
+    )
+    if fleet is not None:  # usable without running the lifespan (a plain TestClient)
+        app.state.fleet = fleet
+    app.include_router(api.router)
+    app.include_router(pages.router)
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    errors.install(app)
+    return app

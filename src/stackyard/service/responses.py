@@ -1,0 +1,188 @@
+"""The API's documented shapes: pydantic models that OpenAPI publishes and responses follow.
+
+Each mirrors the ``as_dict()`` of an application-layer result (the same JSON the command
+line prints), so a tool reads one shape from either shell; the API only validates it
+into these models on the way out.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Shape(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Kubernetes(_Shape):
+    """The platform's Kubernetes distribution and minor version."""
+
+    distribution: str
+    version: str
+
+
+class RenderedCommit(_Shape):
+    """The newest commit that changed the rendered folder."""
+
+    commit: str | None
+    at: str | None = Field(description="ISO 8601 commit time")
+
+
+class PlatformSummary(_Shape):
+    """One platform as the fleet lists it."""
+
+    name: str
+    repository: str
+    remote: str | None
+    edition: str
+    provider: str
+    kubernetes: Kubernetes
+    clusters: list[str]
+    head: str | None = Field(description="The commit HEAD points at")
+    rendered: RenderedCommit
+    drift: list[str] | None = Field(
+        description="Rendered files that differ from a render of the spec now; "
+        "null when unknown (a spec that does not plan)"
+    )
+    level: str | None = Field(description="Maturity level of the rendered tree")
+    errors: int = Field(description="Error findings of the plan")
+    warnings: list[str] = Field(description="Deprecated or retired components in use, drift")
+    problem: str = Field(description="Why the platform could not be read; empty when it could")
+
+
+class Fleet(_Shape):
+    """Every platform of the fleet."""
+
+    schema_: str = Field(alias="schema", examples=["stackyard.dev/fleet/v1"])
+    platforms: list[PlatformSummary]
+
+
+class Finding(_Shape):
+    """One finding of a check, located in the spec."""
+
+    check: str
+    severity: str
+    message: str
+    file: str
+    line: int
+    column: int
+    field: str
+    hint: str
+    cluster: str | None
+    unchecked: bool
+
+
+class Component(_Shape):
+    """A component on a cluster."""
+
+    name: str
+    namespace: str
+    wave: int
+    pods: int
+    reason: str
+    lifecycle: str = Field(description="maintained, deprecated or retired upstream")
+
+
+class Excluded(_Shape):
+    """A component the plan leaves off a cluster, and why."""
+
+    name: str
+    reason: str
+
+
+class Cluster(_Shape):
+    """A cluster of the platform's plan."""
+
+    name: str
+    role: str
+    components: list[Component]
+    excluded: list[Excluded]
+    findings: list[Finding]
+
+
+class AreaRating(_Shape):
+    """An assessment area's rating, 1 to 5."""
+
+    area: str
+    title: str
+    rating: int
+
+
+class HistoryPoint(_Shape):
+    """The assessment recorded for one rendered commit."""
+
+    commit: str
+    level: str
+    areas: dict[str, int]
+    findings: int = Field(description="Open workload findings")
+    at: str = Field(description="ISO 8601 time it was recorded")
+
+
+class Platform(_Shape):
+    """One platform in full (its ``schema`` first, as every versioned document)."""
+
+    schema_: str = Field(alias="schema", examples=["stackyard.dev/fleet-platform/v1"])
+    name: str
+    repository: str
+    remote: str | None
+    edition: str
+    provider: str
+    kubernetes: Kubernetes
+    clusters: list[Cluster]
+    head: str | None = Field(description="The commit HEAD points at")
+    rendered: RenderedCommit
+    drift: list[str] | None = Field(
+        description="Rendered files that differ from a render of the spec now; "
+        "null when unknown (a spec that does not plan)"
+    )
+    level: str | None = Field(description="Maturity level of the rendered tree")
+    errors: int = Field(description="Error findings of the plan")
+    warnings: list[str] = Field(description="Deprecated or retired components in use, drift")
+    problem: str = Field(description="Why the platform could not be read; empty when it could")
+    findings: list[Finding]
+    areas: list[AreaRating]
+    history: list[HistoryPoint]
+
+
+class Findings(_Shape):
+    """The findings of a platform's plan."""
+
+    findings: list[Finding]
+
+
+class Problem(_Shape):
+    """One thing wrong with a request's input."""
+
+    location: str
+    field: str
+    message: str
+    hint: str
+
+
+class Error(_Shape):
+    """Why a request failed."""
+
+    detail: str
+    problems: list[Problem] = []
+    findings: list[Finding] = []
+
+
+class AddPlatform(_Shape):
+    """A platform repository to add to the fleet."""
+
+    repository: str = Field(
+        min_length=1,
+        max_length=4096,
+        description="Path of the repository's work tree on the service's host",
+    )
+    name: str | None = Field(
+        default=None,
+        max_length=40,
+        pattern=r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$",
+        description="The platform's name in the fleet; the spec's name when left out",
+    )
+    remote: str | None = Field(default=None, max_length=4096, description="Git remote to push to")
+    spec_path: str = Field(default="platform.yaml", min_length=1, max_length=500, alias="specPath")
+    rendered: str = Field(default="rendered", min_length=1, max_length=500)
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)

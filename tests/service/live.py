@@ -1,0 +1,47 @@
+"""The service on a real socket: uvicorn in a thread of the test process, on a free port.
+
+A browser needs a real HTTP server; running uvicorn in a thread (not a subprocess) lets
+the test hand it the fleet it made, and stopping it is setting ``should_exit``.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import uvicorn
+
+from stackyard.app import Fleet
+from stackyard.service import create_app
+
+STARTUP_SECONDS = 30.0
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@contextmanager
+def live_service(fleet: Fleet) -> Iterator[str]:
+    """Serve ``fleet`` on loopback for the ``with`` block; its base URL."""
+    port = free_port()
+    config = uvicorn.Config(create_app(fleet), host="127.0.0.1", port=port, log_level="warning")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the service did not start")
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=STARTUP_SECONDS)
