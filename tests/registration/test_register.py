@@ -213,3 +213,37 @@ def test_a_rendered_folder_argo_cd_does_not_read_is_committed_with_a_warning(
     assert len(result.warnings) == 1
     assert "gitops.path is 'rendered'" in result.warnings[0]
     assert_matches("cluster-change", result.as_dict())
+
+
+def test_a_cluster_registered_with_a_policy_template_renders_its_policies(
+    platform_repo: Path,
+) -> None:
+    result = register_cluster(
+        platform_repo,
+        registration("app3", 4, policy_template="regulated"),
+        author=AUTHOR,
+        push=False,
+    )
+    assert result.status == "committed", [f.message for f in result.findings]
+    spec = git(platform_repo, "show", "HEAD:platform.yaml")
+    assert "    policyTemplate: regulated\n" in spec
+    rendered = platform_repo / "rendered" / "manifests"
+    app3 = "".join(path.read_text() for path in (rendered / "app3").rglob("*.yaml"))
+    app1 = "".join(path.read_text() for path in (rendered / "app1").rglob("*.yaml"))
+    # regulated requires a NetworkPolicy before a pod; the default template does not
+    assert "require-network-policy" in app3
+    assert "require-network-policy" not in app1
+
+
+def test_an_unknown_policy_template_is_refused_by_the_plan(platform_repo: Path) -> None:
+    head = git(platform_repo, "rev-parse", "HEAD")
+    result = register_cluster(
+        platform_repo,
+        registration("app3", 4, policy_template="strictest"),
+        author=AUTHOR,
+        push=False,
+    )
+    assert result.status == "refused"
+    assert "SY971" in {finding.check for finding in result.findings}
+    assert git(platform_repo, "rev-parse", "HEAD") == head
+    assert status(platform_repo) == ""
