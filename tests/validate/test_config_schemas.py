@@ -76,11 +76,16 @@ def test_every_node_configuration_file_is_checked_without_problems(
 ) -> None:
     repository = read_repository(trees[name])
     result = check_objects(repository, "1.35")
-    node_files = {path for path, _, _ in _node_files(trees[name])}
+    # A user-data file (infrastructure/<cluster>/user-data/) also writes RKE2's static
+    # manifests, whose HelmChart has no schema: a gap there is not a node document's.
+    node_documents = {(path, line) for path, _, line in _node_files(trees[name])}
     assert [f for f in result.findings if not f.unchecked] == []
     for gap in result.findings:
         assert not any(what in gap.message for what in CONFIGURATION_GROUPS.values()), gap
-        assert not any(gap.location.file.endswith(path) for path in node_files), gap
+        assert not any(
+            gap.location.file.endswith(path) and gap.location.line == line
+            for path, line in node_documents
+        ), gap
 
 
 def test_the_examples_cover_every_node_configuration_kind(trees: dict[str, Path]) -> None:
