@@ -97,6 +97,16 @@ def test_the_new_rules_check_tags_and_network_policies(render_variant: RenderVar
     assert '"networkpolicies", object.metadata.namespace' in network["expression"]
 
 
+def test_kyverno_keeps_the_view_role_the_network_policy_rule_reads_with(
+    rendered: dict[str, Rendered],
+) -> None:
+    values = rendered["mesh-local"].values("app1", "kyverno")
+    rbac = values.get("admissionController", {}).get("rbac", {})
+    # The chart's default (true) binds the admission controller to the view ClusterRole.
+    assert rbac.get("createViewRoleBinding", True) is True
+    assert rbac.get("viewRoleName", "view") == "view"
+
+
 def test_mode_rules_follow_the_cluster_mode_and_fixed_ones_do_not(
     render_variant: RenderVariant,
 ) -> None:

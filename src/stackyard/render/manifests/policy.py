@@ -230,7 +230,9 @@ def network_policy_required(context: RenderContext, cluster: ClusterPlan, mode: 
     """A NetworkPolicy in the pod's namespace, so nothing runs before its traffic rules.
 
     Kyverno's resource library lists the namespace's NetworkPolicies at admission
-    (https://kyverno.io/docs/policy-types/cel-libraries/#resource-library).
+    (https://kyverno.io/docs/policy-types/cel-libraries/#resource-library); the admission
+    controller may read them through the ``view`` ClusterRole its chart binds by default
+    (``admissionController.rbac.createViewRoleBinding``), which the catalog leaves on.
     """
     return validating_policy(
         cluster,
