@@ -31,12 +31,15 @@ def checkov() -> Path:
     return CHECKOV
 
 
-@pytest.mark.parametrize("example", ["aws-standard", "aws-enterprise"])
+@pytest.mark.parametrize(
+    ("example", "cluster"),
+    [("aws-standard", "prod"), ("aws-enterprise", "prod"), ("aws-multicluster", "mgmt")],
+)
 def test_no_failed_checks_and_every_skip_documented(
-    checkov: Path, example: str, tmp_path: Path
+    checkov: Path, example: str, cluster: str, tmp_path: Path
 ) -> None:
     render_example(EXAMPLES / f"{example}.yaml", tmp_path)
-    stack = tmp_path / "infrastructure" / "prod"
+    stack = tmp_path / "infrastructure" / cluster
     run = subprocess.run(
         [str(SCRIPT), str(stack), "--output", "json"],
         capture_output=True,

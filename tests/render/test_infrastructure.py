@@ -247,3 +247,17 @@ def test_mgmt_with_app_clusters_may_run_cluster_apis_aws_controllers(
         "cilium-eni",
         "etcd-snapshots",
     }
+
+
+def test_the_multicluster_mgmt_is_built_with_its_own_name_and_cluster_apis_rights() -> None:
+    result = render_text(example_text("aws-multicluster"))
+    stacks = {p.split("/")[1] for p in result.files if p.startswith("infrastructure/")}
+    assert stacks == {"mgmt"}  # the app clusters come from Cluster API on mgmt
+    main = hcl2.loads(result.files["infrastructure/mgmt/main.tf"])
+    tag = main["locals"][0]["cluster_tag"]
+    assert {unquote(k): unquote(v) for k, v in tag.items()} == {
+        "kubernetes.io/cluster/mgmt": "owned"
+    }
+    iam = hcl2.loads(result.files["infrastructure/mgmt/modules/iam/main.tf"])
+    policies = blocks(iam, "resource", "aws_iam_role_policy")
+    assert "server_cluster-api-aws" in policies
