@@ -30,7 +30,7 @@ def multicluster() -> Rendered:
 
 
 def _objects(result: Rendered, cluster: str) -> list[dict[str, Any]]:
-    return result.documents(f"{OPERATOR}/{cluster}.yaml")
+    return result.documents(f"clusters/{cluster}/cluster-api/{cluster}.yaml")
 
 
 def _kind(result: Rendered, cluster: str, kind: str) -> list[dict[str, Any]]:
@@ -49,7 +49,7 @@ def test_every_app_cluster_has_a_cluster_api_cluster(multicluster: Rendered) -> 
         spec = multicluster.plan.spec.platform.cluster(name)
         assert aws["spec"]["network"]["vpc"]["cidrBlock"] == spec.network.nodeRange.text
         assert aws["spec"]["region"] == "eu-central-1"
-    assert f"{OPERATOR}/mgmt.yaml" not in multicluster.files
+    assert not [p for p in multicluster.files if p.startswith("clusters/mgmt/")]
 
 
 def test_node_pools_become_machine_deployments_of_their_size(multicluster: Rendered) -> None:
@@ -89,9 +89,9 @@ def test_the_argo_cd_cluster_secret_carries_the_selection_labels(
         assert labels["component.stackyard.dev/cilium"] == "enabled"
         assert target["template"]["data"]["name"] == name
         assert made["spec"]["data"][0]["remoteRef"]["key"] == f"{name}-kubeconfig"
-        # No hand-made Secret competes with it: the cluster's file holds its root app.
-        (root,) = multicluster.documents(f"apps/clusters/{name}.yaml")
-        assert root["kind"] == "Application"
+        # No hand-made Secret competes with it: the cluster's file holds its Applications.
+        kinds = [d["kind"] for d in multicluster.documents(f"apps/clusters/{name}.yaml")]
+        assert kinds == ["Application", "Application"]
     (secret,) = multicluster.documents("apps/clusters/mgmt.yaml")
     assert secret["kind"] == "Secret"
 
@@ -99,13 +99,23 @@ def test_the_argo_cd_cluster_secret_carries_the_selection_labels(
 def test_app_cluster_applications_wait_outside_the_root_waves(multicluster: Rendered) -> None:
     waves = multicluster.plan.waves
     for name in APP_CLUSTERS:
-        (root,) = multicluster.documents(f"apps/clusters/{name}.yaml")
-        wave = int(root["metadata"]["annotations"]["argocd.argoproj.io/sync-wave"])
-        assert wave > max(waves.values())
+        objects, root = multicluster.documents(f"apps/clusters/{name}.yaml")
+        for application in (objects, root):
+            wave = int(application["metadata"]["annotations"]["argocd.argoproj.io/sync-wave"])
+            assert wave > max(waves.values())
         assert root["spec"]["source"]["path"] == f"clusters/{name}/applications"
+        # The cluster's objects go to mgmt, never pruned: deleting a Cluster is a person's act.
+        assert objects["metadata"]["name"] == f"cluster-api-{name}"
+        assert objects["spec"]["source"]["path"] == f"clusters/{name}/cluster-api"
+        assert objects["spec"]["destination"] == {"server": "https://kubernetes.default.svc"}
+        assert objects["spec"]["syncPolicy"]["automated"]["prune"] is False
         folder = f"clusters/{name}/applications/"
         apps = [d for p, d in multicluster.objects(folder)]
         assert apps and all(a["spec"]["destination"]["name"] == name for a in apps)
+    # The operator's Application, in mgmt's waves, holds the providers only: a cluster's
+    # health (its machines running) never holds back mgmt's later components.
+    operator_files = [p for p in multicluster.files if p.startswith(f"{OPERATOR}/")]
+    assert operator_files == [f"{OPERATOR}/providers.yaml"]
     in_root = [d for _, d in multicluster.objects("apps/applications/")]
     clusters = {d["metadata"]["labels"]["stackyard.dev/cluster"] for d in in_root}
     assert clusters == {"mgmt"}
@@ -210,7 +220,7 @@ def test_a_manual_app_cluster_keeps_its_node_files() -> None:
         "    role: app\n    provisioning: manual  #",
     )
     result = render_text(text)
-    assert f"{OPERATOR}/prod.yaml" not in result.files
+    assert "clusters/prod/cluster-api/prod.yaml" not in result.files
     assert "nodes/prod/rke2/config.yaml" in result.files
     assert "nodes/staging/rke2/config.yaml" not in result.files
     (secret,) = result.documents("apps/clusters/prod.yaml")

@@ -16,7 +16,9 @@ from stackyard.render.airgap import chart_repository, repository_secrets
 from stackyard.render.apicatalog import catalog_files
 from stackyard.render.bootstrap import ALL_BOOTSTRAP
 from stackyard.render.clusterapi import (
+    cluster_manifests,
     clusterapi_manifests,
+    objects_folder,
     provisioned,
     registers_through_external_secrets,
 )
@@ -26,6 +28,7 @@ from stackyard.render.gitops import (
     GATEWAY_API,
     app_project,
     base_application,
+    cluster_api_application,
     cluster_root_application,
     cluster_secret,
     component_application,
@@ -138,6 +141,11 @@ def render_plan(
         if cluster.name not in made or not registers_through_external_secrets(context):
             registration.append(cluster_secret(context, cluster))
         if cluster.name in made:
+            folder = objects_folder(cluster)
+            tree.add_manifests(
+                f"{folder}/{cluster.name}.yaml", cluster_manifests(context, cluster), header
+            )
+            registration.append(cluster_api_application(context, cluster, folder, last_wave))
             registration.append(cluster_root_application(context, cluster, last_wave))
         tree.add_manifests(f"apps/clusters/{cluster.name}.yaml", registration, header)
         if cluster.name not in groups.get("base", set()):
@@ -205,8 +213,7 @@ def clusterapi_nodes_readme(cluster: ClusterPlan) -> str:
         f"# Nodes of {cluster.name}\n\n"
         "Cluster API on the mgmt cluster creates, repairs and upgrades these machines, "
         "with the node configuration a hand-made cluster would get from this folder.\n"
-        "Its objects are in `manifests/<mgmt>/cluster-api-operator/"
-        f"{cluster.name}.yaml`.\n"
+        f"Its objects are in `clusters/{cluster.name}/cluster-api/{cluster.name}.yaml`.\n"
     )
 
 

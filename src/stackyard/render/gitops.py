@@ -173,6 +173,39 @@ def cluster_root_application(context: RenderContext, cluster: ClusterPlan, wave:
     )
 
 
+def cluster_api_application(
+    context: RenderContext, cluster: ClusterPlan, path: str, wave: int
+) -> Manifest:
+    """The Application applying a provisioned cluster's Cluster API objects to mgmt.
+
+    It never prunes (deleting a ``Cluster`` deletes its machines: a person does that) and
+    retries without end, because the objects' kinds exist only once the operator has
+    installed the providers (``render.clusterapi.build``).
+    """
+    gitops = context.platform.gitops
+    return _application(
+        context,
+        "cluster-api",
+        cluster,
+        wave,
+        {
+            "project": PROJECT,
+            "source": {
+                "repoURL": gitops_url(context),
+                "targetRevision": gitops.revision,
+                "path": context.repo_path(*path.split("/")),
+                "directory": {"recurse": True},
+            },
+            "destination": {"server": IN_CLUSTER},
+            "syncPolicy": {
+                "automated": {"prune": False, "selfHeal": True},
+                "syncOptions": ["ServerSideApply=true"],
+                "retry": {"limit": -1, "backoff": RETRY["backoff"]},
+            },
+        },
+    )
+
+
 def values_files(context: RenderContext, name: str, cluster: ClusterPlan) -> list[str]:
     """The ``$values`` files of a component on ``cluster``, in merge order (overrides last)."""
     file = f"{name}.yaml"

@@ -1,13 +1,18 @@
-"""Place the Cluster API objects with the operator's Application on mgmt.
+"""Place the Cluster API objects on mgmt: the providers with the operator, each cluster apart.
 
 ``manifests/<mgmt>/cluster-api-operator/providers.yaml`` holds the providers (and the
-reader of the clusters' kubeconfigs); ``<cluster>.yaml`` next to it every object of one
-provisioned cluster, in its own namespace. Both sync after the operator's chart
-(``AFTER_CHART``); the clusters one wave later. The clusters' kinds exist only once the
-operator has installed the providers, which it does after Argo CD applied them, so
-those objects skip Argo CD's dry run (``SkipDryRunOnMissingResource``) and the
-Application's retries apply them when the CRDs arrive: the one place the render uses
-that option (``render.gitops`` says why it avoids it elsewhere).
+reader of the clusters' kubeconfigs); they sync with the operator's Application, after
+its chart (``AFTER_CHART``). Each provisioned cluster's objects are in
+``clusters/<cluster>/cluster-api/<cluster>.yaml``, synced to mgmt by an Application of
+their own, ``cluster-api-<cluster>``, in the root's last wave (``render.build``): Argo CD
+judges a Cluster API cluster healthy only once its machines run, and the root waits for
+every Application of a wave to be healthy, so in the operator's wave they would hold
+back every later component of mgmt, and forever where a node needs Argo CD to become
+Ready (kubeadm's CNI). The clusters' kinds exist only once the operator has installed
+the providers, so those objects skip Argo CD's dry run (``SkipDryRunOnMissingResource``)
+and the Application retries until the CRDs arrive: the one place the render uses that
+option (``render.gitops`` says why it avoids it elsewhere). It never prunes: a cluster's
+machines are deleted by deleting its ``Cluster``, on purpose, not by a sync.
 """
 
 from __future__ import annotations
@@ -83,7 +88,7 @@ def cluster_manifests(context: RenderContext, cluster: ClusterPlan) -> list[Mani
 
 
 def clusterapi_manifests(context: RenderContext, cluster: ClusterPlan) -> Iterable[Placed]:
-    """The providers and every provisioned cluster, on the cluster running the operator."""
+    """The providers, on the cluster running the operator."""
     if not cluster.has(OPERATOR):
         return
     operator_namespace = context.component(OPERATOR).namespace
@@ -91,5 +96,8 @@ def clusterapi_manifests(context: RenderContext, cluster: ClusterPlan) -> Iterab
     if registers_through_external_secrets(context):
         shared.append(reader_account(context))
     yield Placed(OPERATOR, "providers.yaml", [in_wave(m, AFTER_CHART) for m in shared])
-    for target in provisioned(context):
-        yield Placed(OPERATOR, f"{target.name}.yaml", cluster_manifests(context, target))
+
+
+def objects_folder(cluster: ClusterPlan) -> str:
+    """The folder of ``cluster``'s Cluster API objects in the repository."""
+    return f"clusters/{cluster.name}/cluster-api"
