@@ -39,12 +39,22 @@ def git(repository: Path, *args: str) -> str:
 
 
 def platform_repository(
-    folder: Path, example: str = "community-poc", *, name: str | None = None, rendered: bool = True
+    folder: Path,
+    example: str = "community-poc",
+    *,
+    name: str | None = None,
+    rendered: bool = True,
+    roomy: bool = False,
 ) -> Path:
-    """A platform repository at ``folder`` from ``examples/<example>.yaml``, rendered if asked."""
+    """A platform repository at ``folder`` from ``examples/<example>.yaml``, rendered if asked.
+
+    ``roomy``: the local example's host gets memory for more clusters' VMs.
+    """
     folder.mkdir(parents=True)
     text = (EXAMPLES / f"{example}.yaml").read_text(encoding="utf-8")
     text = re.sub(r"(?m)^(  path:) \.$", r"\1 rendered", text, count=1)
+    if roomy:
+        text = text.replace("\n  memory: 64Gi\n", "\n  memory: 160Gi\n", 1)
     if name is not None:
         text = re.sub(r"(?m)^name: \S+$", f"name: {name}", text, count=1)
     (folder / "platform.yaml").write_text(text, encoding="utf-8")

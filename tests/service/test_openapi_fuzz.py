@@ -10,7 +10,6 @@ this pytest.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,19 +19,24 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from stackyard.app import Fleet, add_platform, open_fleet
 from stackyard.service import create_app
+from tests.fleet_repos import GIT_IDENTITY, platform_repository
 
 EXAMPLES_PER_OPERATION = 25
 
 
 @pytest.fixture(scope="module")
-def fuzzed_fleet(
-    repositories: dict[str, Path], tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Fleet]:
-    fleet = open_fleet(f"sqlite:///{tmp_path_factory.mktemp('fuzz') / 'store.db'}")
-    for repository in repositories.values():
-        add_platform(fleet, repository)
-    yield fleet
-    fleet.close()
+def fuzzed_fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fleet]:
+    """A fleet of its own repositories: a fuzzed registration may change them."""
+    root = tmp_path_factory.mktemp("fuzz")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("GIT_CONFIG_GLOBAL", "/dev/null")
+        for key, value in GIT_IDENTITY.items():
+            patch.setenv(key, value)
+        fleet = open_fleet(f"sqlite:///{root / 'store.db'}")
+        add_platform(fleet, platform_repository(root / "poc"))
+        add_platform(fleet, platform_repository(root / "multi", "local-multicluster"))
+        yield fleet
+        fleet.close()
 
 
 def _operations(fleet: Fleet) -> dict[str, Any]:
@@ -50,6 +54,8 @@ def test_every_operation_is_fuzzed(fuzzed_fleet: Fleet) -> None:
         "GET /api/v1/platforms/{name}/findings",
         "GET /api/v1/platforms/{name}/clusters",
         "GET /api/v1/platforms/{name}/clusters/{cluster}",
+        "POST /api/v1/platforms/{name}/clusters",
+        "DELETE /api/v1/platforms/{name}/clusters/{cluster}",
         "GET /api/v1/platforms/{name}/incidents",
         "GET /api/v1/platforms/{name}/history",
         "POST /api/v1/platforms/{name}/history",
@@ -67,6 +73,8 @@ def test_every_operation_is_fuzzed(fuzzed_fleet: Fleet) -> None:
         "GET /api/v1/platforms/{name}/findings",
         "GET /api/v1/platforms/{name}/clusters",
         "GET /api/v1/platforms/{name}/clusters/{cluster}",
+        "POST /api/v1/platforms/{name}/clusters",
+        "DELETE /api/v1/platforms/{name}/clusters/{cluster}",
         "GET /api/v1/platforms/{name}/incidents",
         "GET /api/v1/platforms/{name}/history",
         "POST /api/v1/platforms/{name}/history",

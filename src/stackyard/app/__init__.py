@@ -77,9 +77,11 @@ from stackyard.app.fleet import (
     open_fleet,
     platform_history,
     platform_plan,
+    platform_record,
     platform_spec,
     read_platform,
 )
+from stackyard.app.fleetchanges import deregister_fleet_cluster, register_fleet_cluster
 from stackyard.app.images import (
     ImageInventory,
     ImageSource,
@@ -239,6 +241,7 @@ __all__ = [
     "check_simulate_usage",
     "compare_reports",
     "deregister_cluster",
+    "deregister_fleet_cluster",
     "diff",
     "drill_etcd",
     "explain",
@@ -260,6 +263,7 @@ __all__ = [
     "plan_without_errors",
     "platform_history",
     "platform_plan",
+    "platform_record",
     "platform_schema",
     "platform_spec",
     "pull_charts_for",
@@ -268,6 +272,7 @@ __all__ = [
     "push_images",
     "read_platform",
     "register_cluster",
+    "register_fleet_cluster",
     "render",
     "repository_head",
     "repository_top",

@@ -386,7 +386,12 @@ def _summary(fleet: Fleet, record: PlatformRecord, reading: _Reading) -> Platfor
     )
 
 
-def _platform(fleet: Fleet, name: str) -> PlatformRecord:
+def platform_record(fleet: Fleet, name: str) -> PlatformRecord:
+    """The fleet's record of platform ``name``.
+
+    Raises:
+        UnknownPlatformError: the fleet has no platform of that name.
+    """
     record = fleet.store.platform(name)
     if record is None:
         raise UnknownPlatformError(name)
@@ -468,7 +473,7 @@ def read_platform(fleet: Fleet, name: str) -> PlatformDetail:
     Raises:
         UnknownPlatformError: the fleet has no platform of that name.
     """
-    record = _platform(fleet, name)
+    record = platform_record(fleet, name)
     summary, reading = _look(fleet, record)
     areas: tuple[AreaRating, ...] = ()
     if reading.assessment is not None:
@@ -490,7 +495,7 @@ def platform_spec(fleet: Fleet, name: str) -> str:
         UnknownPlatformError: the fleet has no platform of that name.
         InputError: the spec cannot be read.
     """
-    spec = _spec(_platform(fleet, name))
+    spec = _spec(platform_record(fleet, name))
     try:
         return spec.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as e:
@@ -504,7 +509,7 @@ def platform_plan(fleet: Fleet, name: str) -> PlanResult:
         UnknownPlatformError: the fleet has no platform of that name.
         InputError: the spec cannot be read or does not match the model.
     """
-    return plan(_spec(_platform(fleet, name)))
+    return plan(_spec(platform_record(fleet, name)))
 
 
 def platform_history(fleet: Fleet, name: str) -> tuple[HistoryPoint, ...]:
@@ -515,7 +520,7 @@ def platform_history(fleet: Fleet, name: str) -> tuple[HistoryPoint, ...]:
     """
     return tuple(
         HistoryPoint(a.commit, a.level, a.areas, a.findings, a.at)
-        for a in _history(fleet, _platform(fleet, name))
+        for a in _history(fleet, platform_record(fleet, name))
     )
 
 
@@ -528,7 +533,7 @@ def incident_matrix(fleet: Fleet, name: str, window: str = INCIDENT_WINDOW) -> F
         PlanRefusedError: the plan has error findings.
     """
     request = SimulateRequest(all_single_failures=True, duration=window)
-    result = simulate(_spec(_platform(fleet, name)), request)
+    result = simulate(_spec(platform_record(fleet, name)), request)
     assert isinstance(result, FailureMatrixResult)  # what all_single_failures returns
     return result
 
@@ -541,7 +546,7 @@ def assess_platform(fleet: Fleet, name: str, *, actor: str = ANONYMOUS) -> Histo
         InputError: nothing is rendered, or the rendered folder has changes Git has not
             committed (an assessment is recorded under a commit, so it must be that commit).
     """
-    record = _platform(fleet, name)
+    record = platform_record(fleet, name)
     reading = _read(record)
     where = Location(str(_rendered(record)))
     if reading.rendered is None or reading.assessment is None:

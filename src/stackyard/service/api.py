@@ -11,19 +11,24 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request, status
-from fastapi.responses import Response
+from fastapi import APIRouter, Depends, Header, Request, status
+from fastapi.responses import JSONResponse, Response
 
 from stackyard.app import (
+    ChangeResult,
+    ClusterAddresses,
+    ClusterRegistration,
     Fleet,
     add_platform,
     assess_platform,
+    deregister_fleet_cluster,
     incident_matrix,
     list_fleet,
     platform_history,
     platform_plan,
     platform_spec,
     read_platform,
+    register_fleet_cluster,
 )
 from stackyard.service import responses
 from stackyard.service.errors import ERROR_RESPONSES
@@ -142,3 +147,103 @@ def get_history(name: str, fleet: FleetDep, user: Viewer) -> list[dict[str, Any]
 def post_history(name: str, fleet: FleetDep, user: Operator) -> dict[str, Any]:
     """Assess the platform's rendered tree now and record it under its rendered commit."""
     return assess_platform(fleet, name, actor=user.name).as_dict()
+
+
+CLUSTERS = "clusters"
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        max_length=200,
+        description="The same key again returns the first answer's commit instead of a "
+        "second change (letters, digits and . _ : -)",
+    ),
+]
+CHANGE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status.HTTP_200_OK: {
+        "model": responses.ClusterChange,
+        "description": "Nothing new: unchanged, or the idempotency key's earlier commit",
+    },
+    status.HTTP_201_CREATED: {"model": responses.ClusterChange, "description": "Committed"},
+    status.HTTP_409_CONFLICT: {
+        "model": responses.ClusterChange,
+        "description": "Refused with its error findings, or a deregistration that needs "
+        "confirm=true (its disruptive changes listed)",
+    },
+    status.HTTP_502_BAD_GATEWAY: {
+        "model": responses.ClusterChange,
+        "description": "Committed in the repository, but the push to its remote failed",
+    },
+}
+
+
+def _change_response(result: ChangeResult) -> JSONResponse:
+    """A change's document with the status that says what happened."""
+    if result.status in ("refused", "needs-confirmation"):
+        code = status.HTTP_409_CONFLICT
+    elif result.push_failed:
+        code = status.HTTP_502_BAD_GATEWAY
+    elif result.status == "committed" and not result.replayed:
+        code = status.HTTP_201_CREATED
+    else:
+        code = status.HTTP_200_OK
+    return JSONResponse(result.as_dict(), status_code=code)
+
+
+@router.post(
+    "/platforms/{name}/clusters",
+    tags=[CLUSTERS],
+    response_class=JSONResponse,
+    responses=CHANGE_RESPONSES,
+)
+def post_cluster(
+    name: str,
+    body: responses.RegisterCluster,
+    fleet: FleetDep,
+    user: Operator,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """Register a cluster: the spec edited, planned, rendered, validated, committed, pushed."""
+    registration = ClusterRegistration(
+        name=body.name,
+        role=body.role,
+        network=ClusterAddresses(
+            node_range=body.network.nodeRange,
+            service_cidr=body.network.serviceCIDR,
+            pod_cidr=body.network.podCIDR,
+            node_subnet=body.network.nodeSubnet,
+            load_balancer_pool=body.network.loadBalancerPool,
+        ),
+        node_pools=tuple(body.nodePools),
+        labels=body.labels,
+        policy_template=body.policyTemplate,
+    )
+    result = register_fleet_cluster(
+        fleet, name, registration, actor=user.name, idempotency_key=idempotency_key
+    )
+    return _change_response(result)
+
+
+@router.delete(
+    "/platforms/{name}/clusters/{cluster}",
+    tags=[CLUSTERS],
+    response_class=JSONResponse,
+    responses=CHANGE_RESPONSES,
+)
+def delete_cluster(
+    name: str,
+    cluster: str,
+    fleet: FleetDep,
+    user: Operator,
+    confirm: bool = False,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """Deregister a cluster; without confirm=true only its disruptive changes are shown."""
+    result = deregister_fleet_cluster(
+        fleet,
+        name,
+        cluster,
+        confirm=confirm,
+        actor=user.name,
+        idempotency_key=idempotency_key,
+    )
+    return _change_response(result)

@@ -28,6 +28,7 @@ Every caller is anonymous in this version: bind the service to loopback (the def
 
 TAGS = [
     {"name": api.PLATFORMS, "description": "The fleet's platforms, specs, plans and clusters."},
+    {"name": api.CLUSTERS, "description": "Register and deregister clusters: each one commit."},
     {"name": api.HISTORY, "description": "Assessments of rendered commits, over time."},
 ]
 

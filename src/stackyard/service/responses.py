@@ -7,6 +7,8 @@ into these models on the way out.
 
 from __future__ import annotations
 
+from typing import Any, Literal
+
 from pydantic import BaseModel, ConfigDict, Field
 
 
@@ -186,3 +188,54 @@ class AddPlatform(_Shape):
     rendered: str = Field(default="rendered", min_length=1, max_length=500)
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class Network(_Shape):
+    """A new cluster's address plan (``clusters[].network`` of the spec)."""
+
+    nodeRange: str = Field(min_length=1, max_length=200)
+    serviceCIDR: str = Field(min_length=1, max_length=100)
+    podCIDR: str | None = Field(default=None, max_length=100)
+    nodeSubnet: str | None = Field(default=None, max_length=100)
+    loadBalancerPool: str | None = Field(default=None, max_length=200)
+
+
+class RegisterCluster(_Shape):
+    """A cluster to register: what its entry under ``clusters`` of the spec will hold."""
+
+    name: str = Field(max_length=40, pattern=r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+    role: Literal["app", "mgmt", "standalone"] = "app"
+    network: Network
+    nodePools: list[dict[str, str | int | bool]] = Field(
+        min_length=1,
+        max_length=20,
+        description='Each pool as the spec writes it: {"name": "cp", "role": '
+        '"control-plane", "count": 1, "cpu": 2, "memory": "4Gi"}',
+    )
+    labels: dict[str, str] = Field(default_factory=dict, max_length=50)
+    policyTemplate: str | None = Field(default=None, max_length=63)
+
+
+class Push(_Shape):
+    """Where the change's commit was pushed, or why it was not."""
+
+    remote: str
+    branch: str
+    error: str | None
+
+
+class ClusterChange(_Shape):
+    """What a registration or deregistration did (``cluster-change``)."""
+
+    schema_: str = Field(alias="schema", examples=["stackyard.dev/cluster-change/v1"])
+    action: Literal["register", "deregister"]
+    cluster: str
+    repository: str
+    status: Literal["committed", "unchanged", "refused", "needs-confirmation"]
+    commit: str | None
+    replayed: bool = Field(description="The idempotency key was seen before: its commit")
+    push: Push | None
+    findings: list[Finding]
+    changes: list[dict[str, Any]] = Field(description="As stackyard diff lists them")
+    disruptive: int
+    warnings: list[str]

@@ -1,0 +1,91 @@
+"""Change a platform of the fleet: register or deregister a cluster, serialised and audited.
+
+The change itself is :mod:`stackyard.app.registration`'s (one commit of the edited spec and
+its render, an idempotency key recorded in the commit, a lock file ordering processes on
+one host). The fleet adds what only the store can give: the platform's lock in the
+database (:meth:`stackyard.store.Store.locked`), which orders replicas on different hosts
+sharing one repository, and the audit event (who, what, when, which commit), written in
+the locked transaction so it commits with the lock's release.
+
+The author of the commit is the repository's configured Git identity; the caller's name
+goes into the audit log (the service's callers have no e-mail address to give Git).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from stackyard.app.clusterrequest import ClusterRegistration
+from stackyard.app.fleet import ANONYMOUS, Fleet, platform_record
+from stackyard.app.registration import ChangeResult, deregister_cluster, register_cluster
+
+
+def _audit(fleet: Fleet, platform: str, result: ChangeResult, actor: str) -> None:
+    if result.status == "committed" and not result.replayed:
+        fleet.store.audit(
+            actor,
+            f"cluster.{result.action}",
+            platform=platform,
+            detail=result.cluster,
+            commit=result.commit,
+        )
+
+
+def register_fleet_cluster(
+    fleet: Fleet,
+    platform: str,
+    registration: ClusterRegistration,
+    *,
+    actor: str = ANONYMOUS,
+    idempotency_key: str | None = None,
+) -> ChangeResult:
+    """Register a cluster on the fleet's ``platform`` under its lock (``register_cluster``).
+
+    Raises:
+        UnknownPlatformError: the fleet has no platform of that name.
+        InputError: as :func:`register_cluster`; nothing was changed.
+    """
+    record = platform_record(fleet, platform)
+    with fleet.store.locked(platform):
+        result = register_cluster(
+            Path(record.repository),
+            registration,
+            spec_path=record.spec_path,
+            rendered=record.rendered,
+            author=None,
+            idempotency_key=idempotency_key,
+        )
+        _audit(fleet, platform, result, actor)
+    return result
+
+
+def deregister_fleet_cluster(
+    fleet: Fleet,
+    platform: str,
+    cluster: str,
+    *,
+    confirm: bool,
+    actor: str = ANONYMOUS,
+    idempotency_key: str | None = None,
+) -> ChangeResult:
+    """Deregister ``cluster`` from the fleet's ``platform`` under its lock.
+
+    As ``deregister_cluster``: without ``confirm`` nothing changes.
+
+    Raises:
+        UnknownPlatformError: the fleet has no platform of that name.
+        InputError: as :func:`deregister_cluster`; nothing was changed.
+    """
+    record = platform_record(fleet, platform)
+    with fleet.store.locked(platform):
+        result = deregister_cluster(
+            Path(record.repository),
+            cluster,
+            confirm=confirm,
+            spec_path=record.spec_path,
+            rendered=record.rendered,
+            author=None,
+            idempotency_key=idempotency_key,
+        )
+        _audit(fleet, platform, result, actor)
+    return result
