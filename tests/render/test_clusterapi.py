@@ -274,3 +274,17 @@ def test_the_spec_zones_become_the_subnets_of_the_vpc() -> None:
     assert check_resource(aws).ok
     (staging,) = _kind(result, "staging", "AWSCluster")
     assert staging["spec"]["network"]["vpc"]["availabilityZoneUsageLimit"] == 3
+
+
+def test_cilium_reaches_the_api_on_the_node_where_no_name_points_at_it(
+    multicluster: Rendered,
+) -> None:
+    # The API load balancer of a Cluster API cluster has an AWS-made name only.
+    assert multicluster.values("prod", "cilium")["k8sServiceHost"] == "127.0.0.1"
+    assert multicluster.values("mgmt", "cilium")["k8sServiceHost"] == (
+        "api.mgmt.platform.example.com"
+    )
+    (plane,) = _kind(multicluster, "prod", "RKE2ControlPlane")
+    files = {f["path"]: f["content"] for f in plane["spec"]["files"]}
+    (chart,) = yaml.safe_load_all(files["/var/lib/rancher/rke2/server/manifests/cilium.yaml"])
+    assert yaml.safe_load(chart["spec"]["valuesContent"])["k8sServiceHost"] == "127.0.0.1"

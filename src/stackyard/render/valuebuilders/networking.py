@@ -29,11 +29,33 @@ MESH_PORT = 2379
 """Port of the clustermesh-apiserver Service."""
 
 
+# RKE2 serves the API on every node at this address: on servers the API server itself,
+# on agents the load balancer RKE2 runs in front of the servers.
+RKE2_LOCAL_API = "127.0.0.1"
+
+
+def _api_server_host(context: RenderContext, cluster: ClusterPlan) -> str:
+    """Where Cilium reaches the API server before any Service works.
+
+    A cluster Cluster API makes on RKE2 has its API behind a load balancer whose name
+    exists only once the AWS provider has made it, and nothing makes ``api.<cluster>``
+    resolve to it, so Cilium uses RKE2's node-local endpoint there; elsewhere the
+    cluster's API name, which the operator points at the servers.
+    """
+    platform = context.platform
+    if (
+        platform.provisioned_by_cluster_api(cluster.cluster)
+        and platform.kubernetes.distribution == "rke2"
+    ):
+        return RKE2_LOCAL_API
+    return context.api_host(cluster)
+
+
 def _cilium(context: RenderContext, cluster: ClusterPlan) -> Values:
     meshed = cluster.has("cilium-clustermesh")
     values: Values = {
         # kube-proxy is replaced, so the agent cannot use the kubernetes Service.
-        "k8sServiceHost": context.api_host(cluster),
+        "k8sServiceHost": _api_server_host(context, cluster),
         "k8sServicePort": 6443,
         # Cluster Mesh needs a unique name and id per cluster (plan.clustermesh).
         "cluster": {"name": cluster.name, "id": cluster_id(cluster.index, meshed)},
