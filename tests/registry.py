@@ -76,17 +76,17 @@ class Registry:
 
     def get(self, path: str, scope: str, accept: str = "*/*") -> urllib3.BaseHTTPResponse:
         """``GET /v2/PATH`` as the registry's user, with a token for ``scope`` in token mode."""
-        pool = urllib3.PoolManager(ca_certs=str(self.ca_file))
         basic = "Basic " + base64.b64encode(f"{USERNAME}:{PASSWORD}".encode()).decode()
         authorization = basic
-        if self.token_server is not None:
-            query = urlencode({"service": SERVICE, "scope": scope})
-            answer = pool.request(
-                "GET", f"{self.token_server.realm}?{query}", headers={"Authorization": basic}
-            )
-            authorization = "Bearer " + json.loads(answer.data)["token"]
-        headers = {"Authorization": authorization, "Accept": accept}
-        return pool.request("GET", f"https://{self.host}/v2/{path}", headers=headers)
+        with urllib3.PoolManager(ca_certs=str(self.ca_file)) as pool:
+            if self.token_server is not None:
+                query = urlencode({"service": SERVICE, "scope": scope})
+                answer = pool.request(
+                    "GET", f"{self.token_server.realm}?{query}", headers={"Authorization": basic}
+                )
+                authorization = "Bearer " + json.loads(answer.data)["token"]
+            headers = {"Authorization": authorization, "Accept": accept}
+            return pool.request("GET", f"https://{self.host}/v2/{path}", headers=headers)
 
     def catalog(self) -> list[str]:
         """Every repository the registry holds."""

@@ -50,10 +50,38 @@ def test_a_pushed_layout_pulls_back_byte_for_byte(registry: Registry, tmp_path: 
     assert set(pulled) == set(layout.blobs)
     for digest, data in pulled.items():
         assert data == layout.blob_path(digest).read_bytes()
-    assert report.blobs_skipped == 0
-    # app: config, base, app; web: two configs, base once, two layers (base pushed to both)
-    assert report.blobs_pushed == 3 + 5
+    # app: config, base, app; web: two configs, two layers, and the base, which the registry
+    # already holds in app's repository: mounted from there, not sent again
+    assert report.blobs_pushed == 3 + 4 and report.blobs_skipped == 1
+    assert report.bytes_pushed == _sent_once(pulled)
     assert report.manifests_pushed == 4
+
+
+def _sent_once(pulled: dict[str, bytes]) -> int:
+    """The bytes of every distinct config and layer (manifests are not counted as blobs)."""
+    return sum(len(data) for data in pulled.values() if b'"schemaVersion"' not in data)
+
+
+def test_a_shared_layer_is_mounted_under_a_token_login_too(
+    token_registry: Registry, tmp_path: Path
+) -> None:
+    """Mounting reads the source repository: the token asks for pull there as well, and the
+    registry checks it."""
+    layout = build_layout(tmp_path / "layout")
+    target = _target(token_registry)
+    report = _push(layout, token_registry, target)
+    pulled = {
+        **token_registry.pull(f"{target.prefix}/ghcr.io/example/app", "1.0"),
+        **token_registry.pull(f"{target.prefix}/docker.io/example/web", "2.1"),
+    }
+    assert set(pulled) == set(layout.blobs)
+    assert report.blobs_skipped == 1 and report.bytes_pushed == _sent_once(pulled)
+    assert token_registry.token_server is not None
+    app, web = (
+        f"repository:{target.prefix}/{name}"
+        for name in ("ghcr.io/example/app", "docker.io/example/web")
+    )
+    assert f"{web}:pull,push {app}:pull" in token_registry.token_server.issued
 
 
 def test_a_repush_moves_no_blobs(registry: Registry, tmp_path: Path) -> None:
@@ -62,7 +90,7 @@ def test_a_repush_moves_no_blobs(registry: Registry, tmp_path: Path) -> None:
     first = _push(layout, registry, target)
     again = _push(layout, registry, target)
     assert again.blobs_pushed == 0 and again.bytes_pushed == 0
-    assert again.blobs_skipped == first.blobs_pushed
+    assert again.blobs_skipped == first.blobs_pushed + first.blobs_skipped
     assert again.manifests_pushed == 0 and again.manifests_skipped == first.manifests_pushed
 
 
@@ -80,8 +108,10 @@ def test_an_interrupted_push_resumes_with_only_the_rest(registry: Registry, tmp_
     with pytest.raises(PushKilledError):
         _push(layout, registry, target, progress=stop_after_four)
     resumed = _push(layout, registry, target)
-    assert resumed.blobs_skipped == 4
-    assert resumed.blobs_pushed == 8 - 4
+    # at least the four that arrived (blobs under way when it stopped finished too), and
+    # the base, mounted into web's repository from app's
+    assert resumed.blobs_skipped >= 4 + 1
+    assert resumed.blobs_pushed == 8 - resumed.blobs_skipped
     assert registry.pull(f"{target.prefix}/docker.io/example/web", "2.1")
 
 
@@ -205,6 +235,7 @@ class _CuttingProxy:
         for end in pair:
             with contextlib.suppress(OSError):
                 end.shutdown(socket.SHUT_RDWR)
+            end.close()
 
     def close(self) -> None:
         self.listener.close()
@@ -231,7 +262,7 @@ def test_a_chunk_cut_on_the_wire_starts_only_that_blob_over(
     big = max(layout.blobs, key=layout.blobs.__getitem__)
     pulled = registry.pull(f"{prefix}/ghcr.io/example/app", "1.0")
     assert pulled[big] == layout.blob_path(big).read_bytes()
-    assert report.blobs_pushed == 9  # app now has the big layer too
+    assert report.blobs_pushed == 8  # app now has the big layer too; web mounts the base
     # only what had gone of the big blob before the cut went twice (plus TLS and headers)
     resent = proxy.sent - report.bytes_pushed
     assert 2 * 1024 * 1024 < resent < layout.blobs[big], resent

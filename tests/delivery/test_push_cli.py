@@ -32,7 +32,8 @@ def test_images_push_prints_its_json_then_skips_everything(
     args += ["--ca-file", str(registry.ca_file), "-o", "json"]
     first = printed(*args)
     assert_matches("images-push", first)
-    assert first["blobs"]["pushed"] == 8 and first["blobs"]["skipped"] == 0
+    # eight blobs: the base both images share goes up once and is mounted for the second
+    assert first["blobs"]["pushed"] == 7 and first["blobs"]["skipped"] == 1
     last = first["images"][-1]  # an index goes up after the manifests it lists
     assert (last["repository"], last["reference"]) == ("cli/docker.io/example/web", "2.1")
     again = printed(*args)
@@ -50,7 +51,7 @@ def test_images_push_text_says_what_moved(registry: Registry, tmp_path: Path) ->
     assert result.exit_code == 0, result.stderr
     pushed = layout.images["ghcr.io/example/app:1.0"]
     assert f"text/ghcr.io/example/app:1.0 {pushed}" in result.stdout
-    assert "8 blobs pushed" in result.stdout
+    assert "7 blobs pushed" in result.stdout
 
 
 @pytest.mark.parametrize(

@@ -14,6 +14,10 @@ Policy:
   the size and sha256 its descriptor states, or nothing is pushed (the digest is named).
 - A blob the registry already has (HEAD answers 200) is skipped and counted, so a re-push of
   an unchanged layout moves no blob bytes and an interrupted push resumes where it stopped.
+  A blob an earlier image of the same push sent (a shared base layer) is mounted from that
+  image's repository instead of sent again, and counted as skipped: no byte moves.
+- An image's blobs go up a few at a time (:data:`PARALLEL_BLOBS`): the registry hashes and
+  stores one while the next is on the wire, which is where a one-at-a-time push waits.
 - Small blobs go up in one PUT; large ones in chunks (POST, PATCH with Content-Range, PUT
   ``?digest=``). A chunk that breaks on the wire asks the upload URL how far it got (GET,
   ``Range``) and continues from there; if the registry cannot say (the distribution registry
@@ -36,6 +40,7 @@ typed, maintained and already underneath every HTTP client we use.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor, as_completed, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -65,6 +70,9 @@ UNHOSTED = frozenset({"charts", "gitops"})
 CHUNK_BYTES = 8 * 1024 * 1024
 """Blobs larger than this go up in chunks of this size; smaller ones in one request."""
 CHUNK_ATTEMPTS = 3
+PARALLEL_BLOBS = 4
+"""Blobs of one image sent at once (skopeo sends up to six): while the registry hashes and
+stores one, the next is on the wire."""
 
 
 @dataclass(frozen=True)
@@ -106,7 +114,10 @@ class _Tally:
     manifests_pushed: int = 0
     manifests_skipped: int = 0
     done: int = 0
+    total: int = 0
     manifests: list[PushedManifest] = field(default_factory=list)
+    held: dict[str, str] = field(default_factory=dict)
+    """Blob digest → a repository of this push that holds it, to mount it from."""
 
 
 def push_layout(
@@ -152,6 +163,8 @@ def push_layout(
             f"{target.base_url}: the connection failed ({error}); run the same push again "
             "to resume: what arrived is kept"
         ) from error
+    finally:
+        client.close()
     return PushReport(
         target.base_url,
         tally.blobs_pushed,
@@ -172,18 +185,15 @@ def _push_images(
     progress: Progress,
 ) -> _Tally:
     client.ping()
-    tally = _Tally()
-    total = sum(len(blobs) for _, blobs in graph.values())
-    for image in images:
-        repository = client.target.repository(image.repository)
-        manifests, blobs = graph[image.descriptor.digest]
-        for blob in blobs:
-            _push_blob(client, layout, repository, blob, chunk_bytes, tally)
-            tally.done += 1
-            progress("pushing blobs", tally.done, total)
-        for manifest in manifests:  # children first, the image's own descriptor last
-            reference = image.reference if manifest == image.descriptor else manifest.digest
-            _push_manifest(client, layout, repository, reference, manifest, tally)
+    tally = _Tally(total=sum(len(blobs) for _, blobs in graph.values()))
+    with ThreadPoolExecutor(PARALLEL_BLOBS, thread_name_prefix="push") as pool:
+        for image in images:
+            repository = client.target.repository(image.repository)
+            manifests, blobs = graph[image.descriptor.digest]
+            _push_blobs(client, layout, repository, blobs, chunk_bytes, pool, tally, progress)
+            for manifest in manifests:  # children first, the image's own descriptor last
+                reference = image.reference if manifest == image.descriptor else manifest.digest
+                _push_manifest(client, layout, repository, reference, manifest, tally)
     for pushed in tally.manifests:
         if client.manifest_digest(pushed.repository, pushed.digest) != pushed.digest:
             raise RegistryPushError(
@@ -284,29 +294,79 @@ def _check_blobs(
 # Pushing ----------------------------------------------------------------------------------
 
 
+def _push_blobs(
+    client: RegistryClient,
+    layout: Layout,
+    repository: str,
+    blobs: list[Descriptor],
+    chunk: int,
+    pool: ThreadPoolExecutor,
+    tally: _Tally,
+    progress: Progress,
+) -> None:
+    """One image's blobs, several at a time: the registry stores one while the next arrives.
+
+    An image's blobs are distinct, so none waits for another; a blob an earlier image of
+    the push sent is mounted from that image's repository. The first failure cancels the
+    blobs not started and is raised once those under way have ended.
+    """
+    futures = {
+        pool.submit(
+            _push_blob, client, layout, repository, blob, chunk, tally.held.get(blob.digest)
+        ): blob
+        for blob in blobs
+    }
+    try:
+        for future in as_completed(futures):
+            blob = futures[future]
+            if future.result():
+                tally.blobs_pushed += 1
+                tally.bytes_pushed += blob.size
+            else:
+                tally.blobs_skipped += 1
+            tally.held.setdefault(blob.digest, repository)
+            tally.done += 1
+            progress("pushing blobs", tally.done, tally.total)
+    except BaseException:
+        for future in futures:
+            future.cancel()
+        wait(futures)
+        raise
+
+
 def _push_blob(
     client: RegistryClient,
     layout: Layout,
     repository: str,
     blob: Descriptor,
     chunk: int,
-    tally: _Tally,
-) -> None:
+    source: str | None,
+) -> bool:
+    """Make ``repository`` hold ``blob``; True when its bytes were sent.
+
+    False when the registry had it already: there, or in ``source``, a repository of this
+    push holding it, from which it is mounted.
+    """
     if client.blob_size(repository, blob.digest) == blob.size:
-        tally.blobs_skipped += 1
-        return
+        return False
+    if source is not None and client.mount(repository, blob.digest, source) is None:
+        _check_arrived(client, repository, blob)
+        return False
     if blob.size <= chunk:
         location = client.start_upload(repository)
         client.finish_upload(location, blob.digest, layout.read_blob(blob))
     else:
         _chunked_upload(client, repository, layout, blob, chunk)
+    _check_arrived(client, repository, blob)
+    return True
+
+
+def _check_arrived(client: RegistryClient, repository: str, blob: Descriptor) -> None:
     if client.blob_size(repository, blob.digest) != blob.size:
         raise RegistryPushError(
             f"{client.target.base_url}: {repository} does not hold {blob.digest} "
-            f"({blob.size} bytes) after uploading it"
+            f"({blob.size} bytes) after sending it"
         )
-    tally.blobs_pushed += 1
-    tally.bytes_pushed += blob.size
 
 
 def _chunked_upload(

@@ -29,6 +29,8 @@ from stackyard.errors import StackyardError
 
 USERNAME_VARIABLE = "STACKYARD_REGISTRY_USERNAME"
 PASSWORD_VARIABLE = "STACKYARD_REGISTRY_PASSWORD"
+CONNECTIONS = 8
+"""Connections kept open to the registry: at least as many as blobs go up at once."""
 ACCEPTED_MANIFESTS = ", ".join(sorted(INDEX_TYPES | MANIFEST_TYPES))
 """Every manifest kind a push stores, so a HEAD answers with the digest of the stored bytes."""
 _CHALLENGE = re.compile(r'(\w+)="([^"]*)"')
@@ -88,14 +90,22 @@ class RegistryClient:
         self.target = target
         self.credentials = credentials
         tls: dict[str, Any] = {"ca_certs": str(ca_file)} if ca_file else {}
-        self.pool = urllib3.PoolManager(retries=False, timeout=urllib3.Timeout(30, 300), **tls)
+        # Keep a connection per blob a push sends at once, instead of one reused connection.
+        self.pool = urllib3.PoolManager(
+            retries=False, timeout=urllib3.Timeout(30, 300), maxsize=CONNECTIONS, **tls
+        )
         self.challenge: dict[str, str] = {}
         self.scheme = ""
-        self.authorization: dict[str, str] = {}  # repository ("" for /v2/) → header
+        # (repository ("" for /v2/), repository a blob is mounted from or "") → header
+        self.authorization: dict[tuple[str, str], str] = {}
+
+    def close(self) -> None:
+        """Close every connection to the registry."""
+        self.pool.clear()
 
     def ping(self) -> None:
         """Learn how the registry wants to be logged in to (``GET /v2/``)."""
-        response = self._send("GET", f"{self.target.base_url}/v2/", None, {}, "")
+        response = self._send("GET", f"{self.target.base_url}/v2/", None, {}, ("", ""))
         if response.status == 401:
             raise self._refused("")
         if response.status != 200:
@@ -120,6 +130,20 @@ class RegistryClient:
         response = self.request("POST", url, repository, headers={"Content-Length": "0"})
         self._expect(response, (202,), f"starting an upload to {repository}")
         return self._location(url, response)
+
+    def mount(self, repository: str, digest: str, source: str) -> str | None:
+        """Link the blob ``digest`` the registry holds in ``source`` into ``repository``.
+
+        None when the registry mounted it (201): no byte needs to move. Otherwise the
+        registry opened an ordinary upload session instead (202), whose URL is returned.
+        The login asks for ``pull`` on ``source`` too, which a token registry checks.
+        """
+        query = urlencode({"mount": digest, "from": source})
+        url = f"{self.target.base_url}/v2/{repository}/blobs/uploads/?{query}"
+        headers = {"Content-Length": "0"}
+        response = self.request("POST", url, repository, headers=headers, source=source)
+        self._expect(response, (201, 202), f"mounting {digest} from {source} into {repository}")
+        return None if response.status == 201 else self._location(url, response)
 
     def patch(self, location: str, offset: int, piece: bytes) -> str:
         """Send one chunk at ``offset``; the URL for the next."""
@@ -174,12 +198,17 @@ class RegistryClient:
         repository: str,
         body: bytes | None = None,
         headers: Mapping[str, str] | None = None,
+        source: str = "",
     ) -> urllib3.BaseHTTPResponse:
-        """One call, logged in for ``repository``; a stale login is renewed once."""
-        response = self._send(method, url, body, dict(headers or {}), repository)
+        """One call, logged in for ``repository`` (and to read ``source``, when given).
+
+        A stale login is renewed once.
+        """
+        scope = (repository, source)
+        response = self._send(method, url, body, dict(headers or {}), scope)
         if response.status == 401:
-            self.authorization.pop(repository, None)
-            response = self._send(method, url, body, dict(headers or {}), repository)
+            self.authorization.pop(scope, None)
+            response = self._send(method, url, body, dict(headers or {}), scope)
             if response.status == 401:
                 if _insufficient_scope(response) and self.credentials is not None:
                     raise self._not_allowed(repository)
@@ -187,17 +216,22 @@ class RegistryClient:
         return response
 
     def _send(
-        self, method: str, url: str, body: bytes | None, headers: dict[str, str], repository: str
+        self,
+        method: str,
+        url: str,
+        body: bytes | None,
+        headers: dict[str, str],
+        scope: tuple[str, str],
     ) -> urllib3.BaseHTTPResponse:
-        if self.scheme and repository not in self.authorization:
-            self.authorization[repository] = self._authorize(repository)
-        if repository in self.authorization:
-            headers["Authorization"] = self.authorization[repository]
+        if self.scheme and scope not in self.authorization:
+            self.authorization[scope] = self._authorize(*scope)
+        if scope in self.authorization:
+            headers["Authorization"] = self.authorization[scope]
         response = self._call(method, url, body, headers)
         if response.status == 401 and not self.scheme:
             self._learn(response)
             if self.scheme:
-                return self._send(method, url, body, {**headers}, repository)
+                return self._send(method, url, body, {**headers}, scope)
         return response
 
     def _call(
@@ -223,16 +257,18 @@ class RegistryClient:
         self.scheme = scheme.lower()
         self.challenge = dict(_CHALLENGE.findall(params))
 
-    def _authorize(self, repository: str) -> str:
+    def _authorize(self, repository: str, source: str = "") -> str:
         basic = ""
         if self.credentials is not None:
             pair = f"{self.credentials.username}:{self.credentials.password}".encode()
             basic = "Basic " + base64.b64encode(pair).decode()
         if self.scheme != "bearer":
             return basic
-        query = {"service": self.challenge.get("service", "")}
+        query = [("service", self.challenge.get("service", ""))]
         if repository:
-            query["scope"] = f"repository:{repository}:pull,push"
+            query.append(("scope", f"repository:{repository}:pull,push"))
+        if source:
+            query.append(("scope", f"repository:{source}:pull"))
         url = f"{self.challenge.get('realm', '')}?{urlencode(query)}"
         response = self._call("GET", url, None, {"Authorization": basic} if basic else {})
         if response.status != 200:
