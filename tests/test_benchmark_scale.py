@@ -7,11 +7,7 @@ every row, target and step; never how fast anything was.
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-
-from tests.benchmark_scripts import BENCHMARKS, load_benchmark
+from tests.benchmark_scripts import load_benchmark, quick_run
 
 ROWS = [
     ("render", 3),
@@ -27,15 +23,7 @@ ROWS = [
 
 
 def test_quick_run_measures_every_row_and_reports_it() -> None:
-    done = subprocess.run(
-        [sys.executable, str(BENCHMARKS / "scale.py"), "--quick", "--output", "json"],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=600,
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    result = json.loads(done.stdout)
+    result = quick_run("scale")
     measured = result["measurements"]
     assert [(m["name"], m["clusters"]) for m in measured] == ROWS
     for m in measured:
