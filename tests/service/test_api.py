@@ -74,6 +74,9 @@ def test_a_platform_reads_in_full_and_in_parts(client: TestClient, full_fleet: F
     mgmt = client.get("/api/v1/platforms/local-multicluster/clusters/mgmt").json()
     assert mgmt == clusters[0]
     assert any(c["name"] == "argo-cd" for c in mgmt["components"])
+    plan_clusters = client.get("/api/v1/platforms/local-multicluster/plan").json()["clusters"]
+    assert mgmt["policy"] == plan_clusters[0]["policy"]
+    assert mgmt["policy"]["template"]
 
     spec = client.get("/api/v1/platforms/community-poc/spec")
     assert spec.headers["content-type"].startswith("application/yaml")

@@ -79,6 +79,8 @@ def test_a_cluster_page_shows_its_components_and_its_outage(
     html = _balanced(client.get("/platforms/local-multicluster/clusters/app1").text)
     assert "<h1>app1</h1>" in html
     assert "If this cluster is down for an hour" in html
+    assert "<h2>Policy: " in html
+    assert '<table class="policy">' in html
     assert "application workloads" in html
 
 

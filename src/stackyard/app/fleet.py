@@ -169,6 +169,8 @@ class ClusterView:
     components: tuple[ComponentView, ...]
     excluded: tuple[tuple[str, str], ...]
     findings: tuple[Finding, ...]
+    policy: dict[str, Any]
+    """The policy template the cluster carries and what it enforces (as the plan's JSON)."""
 
     def as_dict(self) -> dict[str, Any]:
         """JSON shape."""
@@ -178,6 +180,7 @@ class ClusterView:
             "components": [c.__dict__ for c in self.components],
             "excluded": [{"name": n, "reason": r} for n, r in self.excluded],
             "findings": [f.as_dict() for f in self.findings],
+            "policy": self.policy,
         }
 
 
@@ -462,6 +465,7 @@ def _cluster_views(planned: Plan) -> tuple[ClusterView, ...]:
             ),
             excluded=tuple((d.component, d.reason) for d in c.excluded),
             findings=tuple(f for f in planned.findings if f.cluster == c.name),
+            policy=c.policy.as_dict(),
         )
         for c in planned.clusters
     )

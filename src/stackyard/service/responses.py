@@ -92,6 +92,34 @@ class Excluded(_Shape):
     reason: str
 
 
+class PodSecurity(_Shape):
+    """Pod Security Admission levels of the cluster's workload namespaces."""
+
+    enforce: str
+    audit: str
+    warn: str
+
+
+class PolicyRule(_Shape):
+    """One Kyverno policy of the cluster's template and what it does (enforce, audit)."""
+
+    name: str
+    action: str
+    summary: str
+
+
+class Policy(_Shape):
+    """The policy template a cluster carries and what it enforces there."""
+
+    template: str
+    chosenBy: str = Field(description="How the cluster got it: by name, by label, the default")
+    known: bool
+    description: str
+    podSecurity: PodSecurity
+    kyverno: bool = Field(description="Whether Kyverno runs there, so the policies apply")
+    policies: list[PolicyRule]
+
+
 class Cluster(_Shape):
     """A cluster of the platform's plan."""
 
@@ -100,6 +128,7 @@ class Cluster(_Shape):
     components: list[Component]
     excluded: list[Excluded]
     findings: list[Finding]
+    policy: Policy
 
 
 class AreaRating(_Shape):
