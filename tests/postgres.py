@@ -19,7 +19,6 @@ import glob
 import itertools
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 from collections.abc import Callable, Iterator
@@ -31,6 +30,7 @@ import pytest
 from sqlalchemy import Engine
 
 from stackyard.store import open_store
+from tests.servers import free_port
 
 STARTUP_SECONDS = 30
 
@@ -93,12 +93,6 @@ def bin_dir() -> Path:
     return Path(found[0]).parent
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def start_postgres() -> Postgres:
     """Make and start a PostgreSQL cluster in a new temporary folder."""
     binaries = bin_dir()
@@ -124,7 +118,7 @@ def start_postgres() -> Postgres:
         check=True,
         capture_output=True,
     )
-    port = _free_port()
+    port = free_port()
     # -F: no fsync (a throwaway cluster); -k: the socket in our folder, not /var/run.
     options = f"-h 127.0.0.1 -p {port} -k {folder} -F -c max_connections=200"
     started = subprocess.run(

@@ -6,7 +6,6 @@ the test hand it the fleet it made, and stopping it is setting ``should_exit``.
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -16,15 +15,9 @@ import uvicorn
 
 from stackyard.app import Fleet
 from stackyard.service import create_app
+from tests.servers import free_port
 
 STARTUP_SECONDS = 30.0
-
-
-def free_port() -> int:
-    """A loopback port nothing listens on right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @contextmanager

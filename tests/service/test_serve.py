@@ -11,7 +11,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.service.live import free_port
+from tests.servers import free_port
 
 STARTUP_SECONDS = 60.0
 
