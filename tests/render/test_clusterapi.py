@@ -288,3 +288,26 @@ def test_cilium_reaches_the_api_on_the_node_where_no_name_points_at_it(
     files = {f["path"]: f["content"] for f in plane["spec"]["files"]}
     (chart,) = yaml.safe_load_all(files["/var/lib/rancher/rke2/server/manifests/cilium.yaml"])
     assert yaml.safe_load(chart["spec"]["valuesContent"])["k8sServiceHost"] == "127.0.0.1"
+
+
+def test_the_namespaces_cluster_api_brings_deny_by_default(multicluster: Rendered) -> None:
+    providers = multicluster.documents(f"{OPERATOR}/providers.yaml")
+    spaces = {d["metadata"]["name"] for d in providers if d["kind"] == "Namespace"}
+    policies = {
+        (d["metadata"]["namespace"], d["metadata"]["name"]): d["spec"]
+        for d in providers
+        if d["kind"] == "CiliumNetworkPolicy"
+    }
+    for space in spaces:
+        assert policies[(space, "default-deny")] == {
+            "endpointSelector": {},
+            "ingress": [{}],
+            "egress": [{}],
+        }
+        assert policies[(space, "allow-outside")]["egress"] == [{"toEntities": ["world"]}]
+    for name in APP_CLUSTERS:
+        objects = _objects(multicluster, name)
+        (space,) = [o for o in objects if o["kind"] == "Namespace"]
+        assert space["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == "restricted"
+        denies = [o for o in objects if o["kind"] == "CiliumNetworkPolicy"]
+        assert [d["metadata"]["name"] for d in denies] == ["default-deny"]

@@ -27,6 +27,11 @@ from stackyard.render.clusterapi.controlplane import (
     kubernetes_version,
     worker_bootstrap,
 )
+from stackyard.render.clusterapi.isolation import (
+    as_objects,
+    controller_policies,
+    idle_policies,
+)
 from stackyard.render.clusterapi.machines import (
     aws_cluster,
     cluster_object,
@@ -37,7 +42,7 @@ from stackyard.render.clusterapi.machines import (
     worker_pools,
 )
 from stackyard.render.clusterapi.names import namespace
-from stackyard.render.clusterapi.providers import provider_manifests
+from stackyard.render.clusterapi.providers import provider_manifests, providers
 from stackyard.render.clusterapi.registration import (
     reader_account,
     registers_through_external_secrets,
@@ -68,7 +73,16 @@ def cluster_manifests(context: RenderContext, cluster: ClusterPlan) -> list[Mani
     }
     pools = worker_pools(cluster)
     manifests: list[Manifest] = [
-        {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace(cluster)}},
+        {
+            "apiVersion": "v1",
+            "kind": "Namespace",
+            "metadata": {
+                "name": namespace(cluster),
+                # Cluster API keeps objects and Secrets here; no pod runs in it.
+                "labels": {"pod-security.kubernetes.io/enforce": "restricted"},
+            },
+        },
+        *as_objects(context.argocd_cluster, idle_policies(namespace(cluster))),
         cluster_object(cluster, control_plane_kind(context), labels),
         aws_cluster(context, cluster),
         control_plane(context, cluster),
@@ -95,6 +109,8 @@ def clusterapi_manifests(context: RenderContext, cluster: ClusterPlan) -> Iterab
     shared = provider_manifests(context, operator_namespace)
     if registers_through_external_secrets(context):
         shared.append(reader_account(context))
+    for provider in providers(context):
+        shared += as_objects(cluster, controller_policies(cluster, provider.namespace))
     yield Placed(OPERATOR, "providers.yaml", [in_wave(m, AFTER_CHART) for m in shared])
 
 
