@@ -311,3 +311,12 @@ def test_the_namespaces_cluster_api_brings_deny_by_default(multicluster: Rendere
         assert space["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == "restricted"
         denies = [o for o in objects if o["kind"] == "CiliumNetworkPolicy"]
         assert [d["metadata"]["name"] for d in denies] == ["default-deny"]
+
+
+def test_the_readme_sends_no_one_to_provision_nodes_cluster_api_makes(
+    multicluster: Rendered,
+) -> None:
+    readme = multicluster.files["README.md"]
+    assert "nodes of every cluster Cluster API does not create (below)" in readme
+    assert "## Clusters Cluster API creates" in readme
+    assert "`capi-operator-system/capa-variables`" in readme

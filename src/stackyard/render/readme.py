@@ -14,6 +14,7 @@ from stackyard.catalog.model import HelmInstall, SecretNeeded
 from stackyard.plan import ClusterPlan
 from stackyard.render.addresses import CA_BUNDLE_SECRET, CA_KEY
 from stackyard.render.airgap import airgap_section, gitops_url, helm_chart_argument
+from stackyard.render.clusterapi import provisioned
 from stackyard.render.clusterapi.readme import clusterapi_section
 from stackyard.render.context import IN_CLUSTER, RenderContext
 from stackyard.render.etcd_copies import snapshot_copies
@@ -154,6 +155,9 @@ def readme(context: RenderContext, tree: RenderedTree) -> str:
         repo=gitops_url(context),
         airgap=airgap_section(context),
         clusterapi=clusterapi_section(context),
+        hand_made="every cluster"
+        if not provisioned(context)
+        else "every cluster Cluster API does not create (below)",
         in_cluster=IN_CLUSTER,
         clusters="\n".join(rows),
         secrets="\n".join(secrets) or "| (none) | | | |",
