@@ -13,7 +13,6 @@ written; a bundle that verifies is a result that describes it (never a failure).
 
 from __future__ import annotations
 
-import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,13 +23,11 @@ from stackyard.app.results import Describes
 from stackyard.delivery.bundle import Artifact, BundleRequest, create_bundle, refuse_same_file
 from stackyard.delivery.bundlecheck import verify_bundle
 from stackyard.delivery.imagerefs import normalize
+from stackyard.delivery.layout import refuse_bad_platforms
 from stackyard.delivery.signing import generate_keys
 from stackyard.errors import COMMAND_LINE, InputError, Problem
 from stackyard.progress import Progress, no_progress
 from stackyard.versioning import schema_id
-
-PLATFORM = re.compile(r"[a-z0-9]+/[a-z0-9_]+(/[a-z0-9]+)?")
-"""``os/arch[/variant]``, as OCI image indexes name platforms (``linux/arm64/v8``)."""
 
 
 @dataclass(frozen=True)
@@ -90,11 +87,7 @@ def make_bundle(
     progress: Progress = no_progress,
 ) -> BundleResult:
     """Create a signed bundle of the rendered repository, the charts and the images."""
-    for platform in platforms:
-        if not PLATFORM.fullmatch(platform):
-            raise InputError(
-                [Problem(COMMAND_LINE, "--platform", f"{platform!r} is not OS/ARCH[/VARIANT]")]
-            )
+    refuse_bad_platforms(platforms)
     request = BundleRequest(rendered, target, key, charts, images, since, platforms)
     refuse_same_file(request)
     # The full inventory first: a tree that cannot be read fails before a byte is written.

@@ -58,8 +58,11 @@ from stackyard.delivery.layout import (
     HashingReader,
     Layout,
     LayoutError,
+    config_platform,
     index_bytes,
     json_bytes,
+    narrowed_index,
+    platform_matches,
     sha256_digest,
 )
 from stackyard.delivery.signing import load_private_key, sign
@@ -343,7 +346,7 @@ def _collect_images(collected: _Collector, root: Path, platforms: tuple[str, ...
                 blob = _Blob(descriptor, path=layout.blob_path(descriptor.digest))
                 collected.add(blob, reference)
                 found.extend(_platforms(layout, descriptor))
-        if platforms and not any(_matches(name, platforms) for name in found):
+        if platforms and not any(platform_matches(name, platforms) for name in found):
             raise BundleError(
                 root / INDEX_FILE,
                 reference,
@@ -365,36 +368,17 @@ def _chosen(
 ) -> tuple[Descriptor, list[Descriptor]]:
     """The image's top manifest and where to walk from, keeping only the chosen platforms.
 
-    An index listing other platforms too is rewritten to list only the chosen ones: a
-    new index with its own digest (the source keeps the original's), since a registry
-    refuses an index whose manifests it does not hold.
+    An index listing other platforms too is rewritten to list only the chosen ones
+    (:func:`narrowed_index`); the source keeps the original's digest.
     """
     if not platforms or top.media_type not in INDEX_TYPES:
         return top, [top]
-    document = json.loads(layout.read_blob(top))
-    entries = document.get("manifests", [])
-    kept = [e for e in entries if _matches(_platform_name(e.get("platform")), platforms)]
-    if len(kept) == len(entries) or not kept:
+    narrowed = narrowed_index(top, json.loads(layout.read_blob(top)), platforms)
+    if narrowed is None:
         return top, [top]  # nothing to leave out, or nothing chosen (refused by the caller)
-    data = json_bytes({**document, "manifests": kept})
-    index = Descriptor(
-        top.media_type, sha256_digest(data), len(data), annotations=dict(top.annotations)
-    )
+    index, data, kept = narrowed
     collected.add(_Blob(index, data=data), reference)
-    where = Location(str(layout.blob_path(top.digest)))
-    return index, [Descriptor.from_dict(entry, where) for entry in kept]
-
-
-def _platform_name(platform: Any) -> str:
-    if not isinstance(platform, dict):
-        return ""
-    name = f"{platform.get('os', '')}/{platform.get('architecture', '')}"
-    return f"{name}/{platform['variant']}" if platform.get("variant") else name
-
-
-def _matches(name: str, platforms: tuple[str, ...]) -> bool:
-    """Whether ``os/arch[/variant]`` is one asked for (``linux/arm64`` takes any variant)."""
-    return any(name == chosen or name.startswith(chosen + "/") for chosen in platforms)
+    return index, kept
 
 
 def _platforms(layout: Layout, descriptor: Descriptor) -> list[str]:
@@ -403,13 +387,10 @@ def _platforms(layout: Layout, descriptor: Descriptor) -> list[str]:
         return []
     config = layout.children(descriptor)[0]
     try:
-        document = json.loads(layout.read_blob(config))
+        name = config_platform(json.loads(layout.read_blob(config)))
     except ValueError:
         return []
-    if not isinstance(document, dict) or "architecture" not in document:
-        return []  # an artifact (a chart, a signature), not an image
-    name = f"{document.get('os', 'linux')}/{document['architecture']}"
-    return [f"{name}/{document['variant']}" if document.get("variant") else name]
+    return [name] if name else []
 
 
 def _collect_repository(collected: _Collector, rendered: Path, scratch: Path) -> None:

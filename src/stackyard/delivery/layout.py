@@ -20,12 +20,13 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Iterator
+import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from stackyard.errors import InputError, Location, Problem
+from stackyard.errors import COMMAND_LINE, InputError, Location, Problem
 
 LAYOUT_FILE = "oci-layout"
 INDEX_FILE = "index.json"
@@ -38,6 +39,9 @@ DOCKER_MANIFEST_LIST = "application/vnd.docker.distribution.manifest.list.v2+jso
 DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json"
 INDEX_TYPES = frozenset({INDEX_MEDIA_TYPE, DOCKER_MANIFEST_LIST})
 MANIFEST_TYPES = frozenset({MANIFEST_MEDIA_TYPE, DOCKER_MANIFEST})
+
+PLATFORM = re.compile(r"[a-z0-9]+/[a-z0-9_]+(/[a-z0-9]+)?")
+"""``os/arch[/variant]``, as OCI image indexes name platforms (``linux/arm64/v8``)."""
 
 CHUNK = 1 << 20
 """Bytes read at a time while streaming a blob: large enough to run at disk speed."""
@@ -133,20 +137,35 @@ def json_bytes(document: Any) -> bytes:
     return json.dumps(document, sort_keys=True, separators=(",", ":")).encode()
 
 
-def copy_checked(source: IO[bytes], target: IO[bytes], expected: Descriptor, what: str) -> None:
+def copy_checked(
+    source: IO[bytes],
+    target: IO[bytes],
+    expected: Descriptor,
+    what: str,
+    *,
+    reader: HashingReader | None = None,
+    copied: Callable[[int], None] | None = None,
+) -> None:
     """Copy exactly ``expected.size`` bytes, failing unless they hash to ``expected.digest``.
+
+    ``reader`` is one that already hashed a first part of the blob (a download resumed
+    after the bytes a partial file holds): only the rest is read from ``source``.
+    ``copied`` is told the size of every chunk as it is written.
 
     Raises:
         LayoutError: the source is shorter or longer than promised, or its digest differs.
     """
-    reader = HashingReader(source)
-    remaining = expected.size
+    if reader is None:
+        reader = HashingReader(source)
+    remaining = expected.size - reader.count
     while remaining > 0:
         chunk = reader.read(min(CHUNK, remaining))
         if not chunk:
             break
         target.write(chunk)
         remaining -= len(chunk)
+        if copied is not None:
+            copied(len(chunk))
     reader.check(expected, what)
 
 
@@ -158,6 +177,21 @@ class HashingReader:
         self._source = source
         self._hasher = hashlib.sha256()
         self.count = 0
+
+    def absorb(self, earlier: IO[bytes], size: int) -> None:
+        """Hash and count the first ``size`` bytes of ``earlier``, which came before the source.
+
+        A resumed download hashes what its partial file already holds this way, so the
+        digest checked at the end covers the whole blob, not only the bytes fetched now.
+        """
+        left = size
+        while left > 0:
+            data = earlier.read(min(CHUNK, left))
+            if not data:
+                break
+            self._hasher.update(data)
+            self.count += len(data)
+            left -= len(data)
 
     def read(self, size: int = -1) -> bytes:
         """Read like the source, remembering the bytes' hash."""
@@ -271,6 +305,65 @@ class Layout:
             partial.unlink(missing_ok=True)
         return True
 
+    def partial_path(self, descriptor: Descriptor) -> Path:
+        """Where a blob's bytes gather until they are complete and checked."""
+        final = self.blob_path(descriptor.digest)
+        return final.with_name(f".{final.name}.partial")
+
+    def resume_blob(
+        self,
+        descriptor: Descriptor,
+        fetch: Callable[[int], tuple[IO[bytes], int]],
+        copied: Callable[[int], None] | None = None,
+    ) -> int:
+        """Complete a blob from where an earlier, interrupted attempt left its partial file.
+
+        ``fetch(offset)`` opens the blob's bytes from ``offset`` (the size of the partial
+        file) and returns the stream with the offset it really starts at: ``offset`` when
+        the source honoured the range, 0 when it sends the whole blob again. The partial
+        file keeps every byte written, flushed chunk by chunk, so a process killed half-way
+        leaves them for the next attempt; the blob is renamed into place only when the
+        whole of it matches ``descriptor``. Bytes that do not match are removed, so the
+        next attempt starts over. Returns how many bytes were fetched (0 when the blob was
+        already there).
+
+        Raises:
+            LayoutError: the bytes (kept and fetched together) do not match the descriptor.
+        """
+        if self.has_blob(descriptor):
+            return 0
+        final = self.blob_path(descriptor.digest)
+        final.parent.mkdir(parents=True, exist_ok=True)
+        partial = self.partial_path(descriptor)
+        try:
+            kept = partial.stat().st_size
+        except OSError:
+            kept = 0
+        if kept >= descriptor.size:
+            kept = 0  # complete yet not renamed: it was refused or cut oddly; fetch it again
+        source, start = fetch(kept)
+        start = start if start == kept else 0
+        reader = HashingReader(source)
+        with partial.open("r+b" if partial.exists() else "w+b") as target:
+            target.truncate(start)
+            reader.absorb(target, start)
+            target.seek(start)
+
+            def flushed(size: int) -> None:
+                target.flush()
+                if copied is not None:
+                    copied(size)
+
+            try:
+                copy_checked(
+                    source, target, descriptor, str(self.root), reader=reader, copied=flushed
+                )
+            except LayoutError:
+                partial.unlink(missing_ok=True)
+                raise
+        os.replace(partial, final)
+        return reader.count - start
+
     def add_bytes(self, data: bytes, media_type: str, **extra: Any) -> Descriptor:
         """Store some bytes as a blob and return their descriptor."""
         descriptor = Descriptor(media_type, sha256_digest(data), len(data), **extra)
@@ -322,6 +415,69 @@ class Layout:
         found = [Descriptor.from_dict(document.get("config"), where)]
         found.extend(Descriptor.from_dict(layer, where) for layer in document.get("layers", []))
         return found
+
+
+def refuse_bad_platforms(platforms: tuple[str, ...]) -> None:
+    """Refuse a ``--platform`` that is not ``os/arch[/variant]``.
+
+    Raises:
+        InputError: one problem per malformed platform.
+    """
+    problems = [
+        Problem(COMMAND_LINE, "--platform", f"{platform!r} is not OS/ARCH[/VARIANT]")
+        for platform in platforms
+        if not PLATFORM.fullmatch(platform)
+    ]
+    if problems:
+        raise InputError(problems)
+
+
+def platform_name(platform: Any) -> str:
+    """``os/arch[/variant]`` of an index entry's ``platform`` object ("" when it has none)."""
+    if not isinstance(platform, dict):
+        return ""
+    name = f"{platform.get('os', '')}/{platform.get('architecture', '')}"
+    return f"{name}/{platform['variant']}" if platform.get("variant") else name
+
+
+def config_platform(config: Any) -> str | None:
+    """``os/arch[/variant]`` an image config is built for; None for an artifact's config."""
+    if not isinstance(config, dict) or "architecture" not in config:
+        return None  # an artifact (a chart, a signature), not an image
+    name = f"{config.get('os', 'linux')}/{config['architecture']}"
+    return f"{name}/{config['variant']}" if config.get("variant") else name
+
+
+def platform_matches(name: str, platforms: tuple[str, ...]) -> bool:
+    """Whether ``os/arch[/variant]`` is one asked for (``linux/arm64`` takes any variant)."""
+    return any(name == chosen or name.startswith(chosen + "/") for chosen in platforms)
+
+
+def narrowed_index(
+    top: Descriptor, document: Any, platforms: tuple[str, ...]
+) -> tuple[Descriptor, bytes, list[Descriptor]] | None:
+    """An image index listing only the chosen platforms' manifests, when it lists others too.
+
+    Returns the new index's descriptor (the annotations of ``top`` kept), its bytes and
+    the manifests it keeps; None when nothing is left out, or nothing is chosen (the
+    caller decides whether that is an error). The new index has a digest of its own: a
+    registry refuses an index whose manifests it does not hold, so an image carried for
+    fewer platforms cannot keep the original.
+    """
+    if not platforms or top.media_type not in INDEX_TYPES or not isinstance(document, dict):
+        return None
+    entries = document.get("manifests", [])
+    if not isinstance(entries, list):
+        return None
+    kept = [e for e in entries if platform_matches(platform_name(e.get("platform")), platforms)]
+    if len(kept) == len(entries) or not kept:
+        return None
+    data = json_bytes({**document, "manifests": kept})
+    index = Descriptor(
+        top.media_type, sha256_digest(data), len(data), annotations=dict(top.annotations)
+    )
+    where = Location(top.digest)
+    return index, data, [Descriptor.from_dict(entry, where) for entry in kept]
 
 
 def index_bytes(manifests: list[Descriptor]) -> bytes:
