@@ -102,6 +102,7 @@ from stackyard.app.planning import (
     plan,
     plan_without_errors,
 )
+from stackyard.app.pulling import ImagesPullResult, pull_images
 from stackyard.app.pushing import (
     BundlePushResult,
     GitPushResult,
@@ -194,6 +195,7 @@ __all__ = [
     "HistoryPoint",
     "ImageInventory",
     "ImageSource",
+    "ImagesPullResult",
     "ImagesPushResult",
     "Incident",
     "InventoryImage",
@@ -267,6 +269,7 @@ __all__ = [
     "platform_schema",
     "platform_spec",
     "pull_charts_for",
+    "pull_images",
     "push_bundle",
     "push_git",
     "push_images",

@@ -54,8 +54,12 @@ class ChartPullResult(Describes):
         }
 
 
-def parse_repository_map(pairs: Sequence[str]) -> dict[str, str]:
-    """``ORIGINAL=MIRROR`` pairs as a mapping.
+def parse_repository_map(
+    pairs: Sequence[str],
+    option: str = "--repository-map",
+    example: str = "https://charts.jetstack.io=https://mirror.example/jetstack",
+) -> dict[str, str]:
+    """``ORIGINAL=MIRROR`` pairs (of the command-line ``option``) as a mapping.
 
     Raises:
         InputError: a pair without ``=`` or with an empty side.
@@ -66,12 +70,7 @@ def parse_repository_map(pairs: Sequence[str]) -> dict[str, str]:
         original, sep, mirror = pair.partition("=")
         if not sep or not original.strip() or not mirror.strip():
             problems.append(
-                Problem(
-                    COMMAND_LINE,
-                    "--repository-map",
-                    f"{pair!r} is not ORIGINAL=MIRROR",
-                    "e.g. https://charts.jetstack.io=https://mirror.example/jetstack",
-                )
+                Problem(COMMAND_LINE, option, f"{pair!r} is not ORIGINAL=MIRROR", f"e.g. {example}")
             )
             continue
         mapping[original.strip().rstrip("/")] = mirror.strip().rstrip("/")

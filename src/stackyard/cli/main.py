@@ -40,6 +40,7 @@ from stackyard.cli.commands.images import ImagesListOutput, images_list_command
 from stackyard.cli.commands.init import StarterFormat, init_command
 from stackyard.cli.commands.migrate import MigrationOutput, migrate_plan_command
 from stackyard.cli.commands.plan import plan_command
+from stackyard.cli.commands.pull import images_pull_command
 from stackyard.cli.commands.push import git_push_command, images_push_command
 from stackyard.cli.commands.render import RenderOptions, render_command
 from stackyard.cli.commands.schema import schema_command
@@ -744,8 +745,8 @@ CaFileOption = Annotated[
 images_app = command_group(
     app,
     "images",
-    "List the images a platform runs; move images and charts (an OCI image layout) "
-    "into a registry.",
+    "List the images a platform runs, pull them into an OCI image layout, and push a "
+    "layout's images and charts into a registry.",
 )
 
 
@@ -799,6 +800,59 @@ def images_list(
 ) -> int:
     """List every image the platform runs: node components, manifests and hydrated charts."""
     return images_list_command(rendered, output, charts=charts)
+
+
+@images_app.command("pull", cls=Command)
+@exit_codes
+def images_pull(
+    images: Annotated[
+        list[str],
+        typer.Argument(
+            metavar="IMAGES_FILE|REF...",
+            help="A file of image references (one a line, # comments, as validate --hydrate "
+            "writes images.txt), or the references themselves.",
+            show_default=False,
+        ),
+    ],
+    directory: Annotated[
+        Path,
+        typer.Option(
+            "--directory",
+            "-d",
+            help="The OCI image layout to pull into (made if missing; bundle create --images "
+            "reads it).",
+            show_default=False,
+        ),
+    ],
+    platform: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--platform",
+            help="Fetch only this platform of each image, OS/ARCH[/VARIANT] such as "
+            "linux/arm64 (repeatable; default: every platform).",
+        ),
+    ] = None,
+    registry_map: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--registry-map",
+            metavar="SRC=MIRROR",
+            help="Fetch the images of registry SRC (HOST[/PATH]) from MIRROR "
+            "(HOST[:PORT][/PREFIX]) (repeatable).",
+        ),
+    ] = None,
+    ca_file: CaFileOption = None,
+    output: OutputOption = OutputFormat.text,
+) -> int:
+    """Fetch images, digest checked and resumable, into an OCI image layout."""
+    return images_pull_command(
+        images,
+        directory,
+        output,
+        platforms=tuple(platform or ()),
+        registry_map=tuple(registry_map or ()),
+        ca_file=ca_file,
+    )
 
 
 git_app = command_group(app, "git", "Move the GitOps repository (a Git bundle) into a Git server.")

@@ -85,9 +85,21 @@ def credentials_from(environ: Mapping[str, str]) -> Credentials | None:
 class RegistryClient:
     """The few registry API calls a push makes, with the login negotiated on demand."""
 
-    def __init__(self, target: Target, credentials: Credentials | None, ca_file: Path | None):
-        """A client for ``target``; nothing is sent until the first call."""
+    def __init__(
+        self,
+        target: Target,
+        credentials: Credentials | None,
+        ca_file: Path | None,
+        *,
+        actions: str = "pull,push",
+    ):
+        """A client for ``target``; nothing is sent until the first call.
+
+        ``actions`` is what a bearer token is asked for (``pull`` alone for a client that
+        only reads: Docker Hub and ghcr.io give anonymous users pull tokens only).
+        """
         self.target = target
+        self.actions = actions
         self.credentials = credentials
         tls: dict[str, Any] = {"ca_certs": str(ca_file)} if ca_file else {}
         # Keep a connection per blob a push sends at once, instead of one reused connection.
@@ -191,6 +203,25 @@ class RegistryClient:
         self._expect(response, (201,), f"storing {repository}:{reference}")
         return response.headers.get("Docker-Content-Digest", "")
 
+    def open_blob(self, repository: str, digest: str, offset: int) -> urllib3.BaseHTTPResponse:
+        """A blob's bytes from ``offset`` on, as a stream the caller reads and releases.
+
+        With ``offset`` above 0 the registry is asked for a ``Range``; it answers 206 when it
+        honours it, 200 with the whole blob when it does not. A registry that keeps its
+        blobs in object storage redirects to it (Docker Hub, Harbor on S3); the redirect is
+        followed without the registry's login, which belongs to the registry alone.
+        """
+        url = f"{self.target.base_url}/v2/{repository}/blobs/{digest}"
+        headers = {"Range": f"bytes={offset}-"} if offset else {}
+        response = self.request("GET", url, repository, headers=headers, preload=False)
+        for _ in range(5):
+            location = response.headers.get("Location", "")
+            if response.status not in (301, 302, 303, 307, 308) or not location:
+                break
+            response.release_conn()
+            response = self._call("GET", urljoin(url, location), None, headers, preload=False)
+        return response
+
     def request(
         self,
         method: str,
@@ -199,16 +230,21 @@ class RegistryClient:
         body: bytes | None = None,
         headers: Mapping[str, str] | None = None,
         source: str = "",
+        *,
+        preload: bool = True,
     ) -> urllib3.BaseHTTPResponse:
         """One call, logged in for ``repository`` (and to read ``source``, when given).
 
-        A stale login is renewed once.
+        A stale login is renewed once. ``preload=False`` leaves the body unread, for the
+        caller to stream and release.
         """
         scope = (repository, source)
-        response = self._send(method, url, body, dict(headers or {}), scope)
+        response = self._send(method, url, body, dict(headers or {}), scope, preload)
         if response.status == 401:
+            if not preload:
+                response.drain_conn()
             self.authorization.pop(scope, None)
-            response = self._send(method, url, body, dict(headers or {}), scope)
+            response = self._send(method, url, body, dict(headers or {}), scope, preload)
             if response.status == 401:
                 if _insufficient_scope(response) and self.credentials is not None:
                     raise self._not_allowed(repository)
@@ -222,24 +258,38 @@ class RegistryClient:
         body: bytes | None,
         headers: dict[str, str],
         scope: tuple[str, str],
+        preload: bool = True,
     ) -> urllib3.BaseHTTPResponse:
         if self.scheme and scope not in self.authorization:
             self.authorization[scope] = self._authorize(*scope)
         if scope in self.authorization:
             headers["Authorization"] = self.authorization[scope]
-        response = self._call(method, url, body, headers)
+        response = self._call(method, url, body, headers, preload=preload)
         if response.status == 401 and not self.scheme:
+            if not preload:
+                response.drain_conn()
             self._learn(response)
             if self.scheme:
-                return self._send(method, url, body, {**headers}, scope)
+                return self._send(method, url, body, {**headers}, scope, preload)
         return response
 
     def _call(
-        self, method: str, url: str, body: bytes | None, headers: Mapping[str, str]
+        self,
+        method: str,
+        url: str,
+        body: bytes | None,
+        headers: Mapping[str, str],
+        *,
+        preload: bool = True,
     ) -> urllib3.BaseHTTPResponse:
         try:
             return self.pool.request(
-                method, url, body=body, headers=dict(headers), redirect=False, preload_content=True
+                method,
+                url,
+                body=body,
+                headers=dict(headers),
+                redirect=False,
+                preload_content=preload,
             )
         except urllib3.exceptions.HTTPError as error:
             # A refused certificate is the user's to fix; any other TLS or socket fault (a
@@ -266,7 +316,7 @@ class RegistryClient:
             return basic
         query = [("service", self.challenge.get("service", ""))]
         if repository:
-            query.append(("scope", f"repository:{repository}:pull,push"))
+            query.append(("scope", f"repository:{repository}:{self.actions}"))
         if source:
             query.append(("scope", f"repository:{source}:pull"))
         url = f"{self.challenge.get('realm', '')}?{urlencode(query)}"
