@@ -29,8 +29,8 @@ from stackyard.delivery.registry_client import Credentials, parse_target
 from tests.app.schemas import assert_matches
 from tests.conftest import ROOT
 from tests.ociimages import LAYER_MEDIA_TYPE, image_layout
-from tests.registry import PASSWORD, USERNAME, Registry
-from tests.slapd import free_port
+from tests.registry import PASSWORD, READER, READER_PASSWORD, USERNAME, Registry
+from tests.servers import free_port
 
 PREFIX = "src"
 SHARED = {"etc/os-release": b"ID=pull-test\n"}
@@ -249,6 +249,33 @@ def test_a_wrong_password_or_no_login_is_refused(
     monkeypatch.delenv("STACKYARD_REGISTRY_PASSWORD")
     result = _pull(registry, TOOL, "-d", str(tmp_path / "b"), *sources.maps, code=2)
     assert "asks for a login" in result.stderr and "STACKYARD_REGISTRY_USERNAME" in result.stderr
+
+
+def test_a_registry_that_logs_in_with_tokens_gives_a_reader_its_images(
+    token_registry: Registry, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Pushed by the account that may push; pulled by one whose tokens grant pull only.
+    reference = "quay.io/example/token:1"
+    source = image_layout(tmp_path / "source", reference, [SHARED, {"bin/t": b"token\n"}])
+    push_layout(
+        source.root,
+        parse_target(f"{token_registry.host}/{PREFIX}"),
+        credentials=Credentials(USERNAME, PASSWORD),
+        ca_file=token_registry.ca_file,
+    )
+    monkeypatch.setenv("STACKYARD_REGISTRY_USERNAME", READER)
+    monkeypatch.setenv("STACKYARD_REGISTRY_PASSWORD", READER_PASSWORD)
+    target = tmp_path / "l"
+    args = [reference, "-d", str(target), *_maps(token_registry.host), "-o", "json"]
+    (image,) = _pull(token_registry, *args)["images"]
+    assert image["digest"] == source.manifests()[0].digest
+    assert _checked_blobs(target) == _reachable(source)
+
+    monkeypatch.setenv("STACKYARD_REGISTRY_PASSWORD", "wrong")
+    result = _pull(
+        token_registry, reference, "-d", str(tmp_path / "m"), *_maps(token_registry.host), code=2
+    )
+    assert f"refused the credentials of '{READER}'" in result.stderr
 
 
 def test_an_unreachable_or_untrusted_registry_is_refused(

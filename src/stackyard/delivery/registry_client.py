@@ -345,9 +345,10 @@ class RegistryClient:
 
     def _not_allowed(self, repository: str) -> RegistryPushError:
         assert self.credentials is not None
+        action, right = ("push to", "push") if "push" in self.actions else ("pull from", "pull")
         return RegistryPushError(
             f"{self.target.base_url} accepted the login of {self.credentials.username!r} but "
-            f"does not let it push to {repository}: give that account push rights there"
+            f"does not let it {action} {repository}: give that account {right} rights there"
         )
 
     def _untrusted(self, error: object) -> RegistryPushError:
