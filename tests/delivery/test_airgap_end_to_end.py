@@ -1,8 +1,10 @@
 """The whole air-gapped delivery of community-poc, on real servers.
 
 Render for the air gap (the test registry and Git server as the internal ones), pull the
-charts from a local Helm repository, pack them with two small images and the rendered
-repository into a signed bundle, verify it, push it into the registry and the Git server,
+charts from a local Helm repository and two small images from a source registry (a second
+real registry, logging in with bearer tokens as Docker Hub does), pack them with the
+rendered repository into a signed bundle, verify it, push it into the internal registry
+and the Git server,
 then check that everything the render references is inside: every chart under
 ``<prefix>/charts``, the rendered commit on the Git server, and no airgap finding.
 """
@@ -24,6 +26,7 @@ from typer.testing import CliRunner
 
 from stackyard.cli.main import app
 from stackyard.delivery.charts import charts_of_plan
+from stackyard.delivery.registry import push_layout
 from stackyard.delivery.registry_client import Credentials, RegistryClient, parse_target
 from stackyard.plan import make_plan
 from stackyard.spec import load_spec
@@ -92,7 +95,11 @@ def _chart_sources(tree: Path) -> list[dict[str, Any]]:
 
 
 def test_community_poc_crosses_the_gap_and_references_only_the_internal_servers(
-    registry: Registry, git_server: GitServer, repository: HelmRepository, tmp_path: Path
+    registry: Registry,
+    token_registry: Registry,
+    git_server: GitServer,
+    repository: HelmRepository,
+    tmp_path: Path,
 ) -> None:
     # The spec, pointed at the test servers. The Git server here speaks plain HTTP and an
     # air gap declares one transport for both servers, so the render names it https on
@@ -130,22 +137,50 @@ def test_community_poc_crosses_the_gap_and_references_only_the_internal_servers(
         mapping += ["--repository-map", f"{original}={repository.url}"]
     _run("charts", "pull", str(spec), "-d", str(store), *mapping)
 
-    # Two small images sharing a layer, one of them for two architectures.
-    image_layout(
-        tmp_path / "app",
-        "docker.io/library/app:1",
-        [SHARED, {"bin/app": b"app v1\n"}],
-        architectures=("amd64", "arm64"),
+    # Two small images sharing a layer, one of them for two architectures, published in the
+    # source registry under the public names a mirror of Docker Hub and quay.io holds.
+    published = [
+        image_layout(
+            tmp_path / "app",
+            "docker.io/library/app:1",
+            [SHARED, {"bin/app": b"app v1\n"}],
+            architectures=("amd64", "arm64"),
+        ),
+        image_layout(
+            tmp_path / "tool", "quay.io/example/tool:2", [SHARED, {"bin/tool": b"tool\n"}]
+        ),
+    ]
+    for layout in published:
+        push_layout(
+            layout.root,
+            parse_target(f"{token_registry.host}/public"),
+            credentials=Credentials(USERNAME, PASSWORD),
+            ca_file=token_registry.ca_file,
+        )
+    # images pull fetches them, as the list of what the platform runs names them, into the
+    # layout the bundle carries.
+    listing = tmp_path / "images.txt"
+    listing.write_text(
+        "# the images to carry\ndocker.io/library/app:1\nquay.io/example/tool:2\n",
+        encoding="utf-8",
     )
-    image_layout(tmp_path / "tool", "quay.io/example/tool:2", [SHARED, {"bin/tool": b"tool\n"}])
+    images = tmp_path / "images"
+    pulled = _run(
+        "images", "pull", str(listing), "-d", str(images),
+        "--ca-file", str(token_registry.ca_file),
+        "--registry-map", f"docker.io={token_registry.host}/public/docker.io",
+        "--registry-map", f"quay.io={token_registry.host}/public/quay.io", "-o", "json",
+    )  # fmt: skip
+    assert {i["reference"]: i["digest"] for i in pulled["images"]} == {
+        top.reference: top.digest for layout in published for top in layout.manifests()
+    }
 
     key = tmp_path / "signing.key"
     _run("bundle", "keygen", str(key))
     bundle = tmp_path / "platform.tar"
     _run(
         "bundle", "create", str(tree), str(bundle), "--key", str(key),
-        "--charts", str(store), "--images", str(tmp_path / "app"),
-        "--images", str(tmp_path / "tool"),
+        "--charts", str(store), "--images", str(images),
     )  # fmt: skip
     _run("bundle", "verify", str(bundle), "--key", f"{key}.pub")
 

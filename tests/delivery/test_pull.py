@@ -521,3 +521,14 @@ def test_pulled_images_go_into_a_bundle_that_verifies(
     assert carried[TOOL]["digest"] == sources.digests[TOOL]
     verified = runner.invoke(app, ["bundle", "verify", str(bundle), "--key", f"{key}.pub"])
     assert verified.exit_code == 0, verified.stderr
+
+
+def test_the_text_output_names_each_image_and_counts_the_blobs(
+    registry: Registry, sources: Sources, tmp_path: Path
+) -> None:
+    result = _pull(registry, TOOL, "-d", str(tmp_path / "l"), *sources.maps)
+    assert f"pulled   {TOOL} {sources.digests[TOOL]} (linux/amd64)" in result.stdout
+    assert f"1 image in {tmp_path / 'l'}: 2 blobs fetched" in result.stderr
+    again = _pull(registry, TOOL, "-d", str(tmp_path / "l"), *sources.maps)
+    assert f"present  {TOOL}" in again.stdout
+    assert "0 blobs fetched (0 bytes), 2 already there" in again.stderr
