@@ -38,6 +38,15 @@ def _commands() -> list[str]:
     return sorted(group.commands)
 
 
+def _subcommands() -> list[tuple[str, str]]:
+    group = typer.main.get_command(app)
+    return sorted(
+        (name, sub)
+        for name, command in group.commands.items()
+        for sub in getattr(command, "commands", {})
+    )
+
+
 def test_version_on_the_root_and_as_a_command(cli: Cli) -> None:
     for args in (["--version"], ["version"]):
         result = cli(*args)
@@ -53,6 +62,15 @@ def test_help_shows_no_bool_metavar(cli: Cli, command: str | None) -> None:
     assert "<bool>" not in result.stdout
     if command == "render":  # options taking a value keep their label
         assert "<text|json>" in result.stdout
+
+
+@pytest.mark.parametrize(("group", "command"), _subcommands())
+def test_every_subcommand_shows_its_help(cli: Cli, group: str, command: str) -> None:
+    # Help text is rich markup: an option's "HOST[:PORT][/PREFIX]" must be escaped, or
+    # "[/PREFIX]" reads as a closing tag and --help fails.
+    result = cli(group, command, "--help")
+    assert result.exit_code == 0, result.stderr
+    assert "--help" in result.stdout and "<bool>" not in result.stdout
 
 
 def test_render_takes_dir_as_an_argument_without_a_warning(cli: Cli, tmp_path: Path) -> None:

@@ -612,7 +612,7 @@ def bundle_create(
         list[str] | None,
         typer.Option(
             "--platform",
-            help="Carry only this platform of each image, OS/ARCH[/VARIANT] such as "
+            help="Carry only this platform of each image, OS/ARCH\\[/VARIANT] such as "
             "linux/arm64 (repeatable; default: every platform).",
         ),
     ] = None,
@@ -761,7 +761,7 @@ def images_push(
         str,
         typer.Option(
             "--registry",
-            help="HOST[:PORT][/PREFIX]: the registry and the repository prefix to push under.",
+            help="HOST\\[:PORT]\\[/PREFIX]: the registry and the repository prefix to push under.",
             show_default=False,
         ),
     ],
@@ -828,7 +828,7 @@ def images_pull(
         list[str] | None,
         typer.Option(
             "--platform",
-            help="Fetch only this platform of each image, OS/ARCH[/VARIANT] such as "
+            help="Fetch only this platform of each image, OS/ARCH\\[/VARIANT] such as "
             "linux/arm64 (repeatable; default: every platform).",
         ),
     ] = None,
@@ -837,8 +837,8 @@ def images_pull(
         typer.Option(
             "--registry-map",
             metavar="SRC=MIRROR",
-            help="Fetch the images of registry SRC (HOST[/PATH]) from MIRROR "
-            "(HOST[:PORT][/PREFIX]) (repeatable).",
+            help="Fetch the images of registry SRC (HOST\\[/PATH]) from MIRROR "
+            "(HOST\\[:PORT]\\[/PREFIX]) (repeatable).",
         ),
     ] = None,
     ca_file: CaFileOption = None,
@@ -893,7 +893,8 @@ def bundle_push(
         str,
         typer.Option(
             "--registry",
-            help="HOST[:PORT][/PREFIX]: the registry for the images and charts, and their prefix.",
+            help="HOST\\[:PORT]\\[/PREFIX]: the registry for the images and charts, and "
+            "their prefix.",
             show_default=False,
         ),
     ],
