@@ -3,7 +3,9 @@
 ``examples/aws-enterprise.yaml`` runs one standalone cluster; what only a platform of
 several clusters has (Teleport agents registering app clusters with mgmt's Teleport) is
 tested on this variant: ``mgmt`` runs the platform services, ``prod`` (the example's
-cluster, with its tenants) and ``prod-b`` run workloads.
+cluster, with its tenants) and ``prod-b`` run workloads. The app clusters are made by
+hand (``provisioning: manual``), as the example's cluster is: on AWS they would otherwise
+be Cluster API's, which ``tests/render/test_clusterapi.py`` covers.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ MGMT = """\
 SECOND_APP = """\
   - name: prod-b
     role: app
+    provisioning: manual
     nodePools:
       - {name: server, role: control-plane, count: 3, cpu: 4, memory: 16Gi, disk: 100Gi,
          instanceType: m6i.xlarge}
@@ -50,7 +53,10 @@ def enterprise_with_app_clusters(text: str | None = None) -> str:
     standalone = "clusters:\n  - name: prod\n    role: standalone\n"
     if standalone not in text:
         raise ValueError("the aws-enterprise example no longer starts with its prod cluster")
-    text = text.replace(standalone, "clusters:\n" + MGMT + "  - name: prod\n    role: app\n")
+    text = text.replace(
+        standalone,
+        "clusters:\n" + MGMT + "  - name: prod\n    role: app\n    provisioning: manual\n",
+    )
     return text.replace("\ntenants:", "\n" + SECOND_APP.rstrip("\n") + "\ntenants:", 1)
 
 
