@@ -81,9 +81,11 @@ def _pools(index: int, mixed: bool, provider: Provider) -> list[str]:
     count, cpu, memory = _WORKERS[0 if index == 0 else index % len(_WORKERS)]
     if index == 0:  # the mgmt cluster carries the platform services: the largest pool
         count, cpu, memory = _WORKERS[-1]
-    kind = ", instanceType: m6i.2xlarge" if provider == "aws" else ""
+    # On AWS, Cluster API launches the app clusters' machines: every pool names its EC2 type.
+    control = ", instanceType: m6i.xlarge" if provider == "aws" else ""
+    kind = ", instanceType: m6i.8xlarge" if provider == "aws" else ""
     pools = [
-        "      - {name: cp, role: control-plane, count: 3, cpu: 4, memory: 16Gi}",
+        f"      - {{name: cp, role: control-plane, count: 3, cpu: 4, memory: 16Gi{control}}}",
         f"      - {{name: w, count: {count}, cpu: {cpu}, memory: {memory}{kind}}}",
     ]
     if index % 3 == 0 and index > 0:
