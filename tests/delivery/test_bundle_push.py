@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 import io
 import itertools
 import json
@@ -23,6 +24,7 @@ from typer.testing import CliRunner
 
 from stackyard.app import make_bundle, make_signing_keys
 from stackyard.cli.main import app
+from stackyard.delivery.layout import REF_NAME, Descriptor
 from tests.app.schemas import assert_matches, printed
 from tests.gitserver import PASSWORD as GIT_PASSWORD
 from tests.gitserver import USERNAME as GIT_USERNAME
@@ -344,3 +346,56 @@ def test_a_push_killed_mid_way_completes_when_run_again(
     assert set(pulled) == image
     assert landed() == image
     assert again["git"]["refs"] == [{"ref": "refs/heads/main", "commit": commit}]
+
+
+@pytest.mark.parametrize("pinned_by", ["rendered tree", "layout name"])
+def test_an_index_pinned_by_digest_is_carried_whole_and_pulls_by_that_digest(
+    pinned_by: str, registry: Registry, git_server: GitServer, tmp_path: Path
+) -> None:
+    """``--platform linux/amd64`` narrows a tag-named index, but one a node pulls by digest
+    (named so in the rendered tree, or by ``images pull``'s pinned reference) keeps its
+    digest: after the push, the registry serves that exact index."""
+    layout = image_layout(
+        tmp_path / "web",
+        "docker.io/library/web:2",
+        [{"bin/web": os.urandom(32)}],
+        architectures=("amd64", "arm64"),
+    )
+    (top,) = layout.manifests()
+    pinned = f"docker.io/library/web:2@{top.digest}"
+    repo = tmp_path / "repo"
+    (repo / "manifests").mkdir(parents=True)
+    image = pinned if pinned_by == "rendered tree" else "docker.io/library/web:2"
+    (repo / "manifests" / "web.yaml").write_text(
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: web, namespace: default}\n"
+        f"spec:\n  containers:\n    - name: web\n      image: {image}\n"
+    )
+    if pinned_by == "layout name":
+        layout.write_index([Descriptor(top.media_type, top.digest, top.size, {REF_NAME: pinned})])
+    _git(repo, "init", "-q", "-b", "main")
+    _git(repo, "add", "-A")
+    _git(repo, "-c", "user.name=t", "-c", "user.email=t@example.org", "commit", "-qm", "render")
+    make_signing_keys(tmp_path / "signing.key")
+    bundle = tmp_path / "amd64.tar"
+    result = make_bundle(
+        repo,
+        bundle,
+        key=tmp_path / "signing.key",
+        images=(tmp_path / "web",),
+        platforms=("linux/amd64",),
+    )
+    (web,) = [a for a in result.artifacts if a["kind"] == "image"]
+    assert web["digest"] == top.digest
+    assert web["platforms"] == ["linux/amd64", "linux/arm64"]  # every child, or no push
+    assert {c.digest for c in layout.children(top)} <= _bundle_blobs(bundle, web["reference"])
+
+    prefix, url = _fresh(git_server, "pinned")
+    pushed = printed(*_args(bundle, tmp_path / "signing.key.pub", registry, prefix, url))
+    repository = f"{prefix}/docker.io/library/web"
+    answer = registry.get(
+        f"{repository}/manifests/{top.digest}", f"repository:{repository}:pull", MANIFEST_ACCEPT
+    )
+    assert answer.status == 200, answer.data
+    assert hashlib.sha256(answer.data).hexdigest() == top.hex
+    assert set(registry.pull(repository, top.digest)) == _bundle_blobs(bundle, web["reference"])
+    assert pushed["registry"]["blobs"]["pushed"] > 0

@@ -14,7 +14,7 @@ written; a bundle that verifies is a result that describes it (never a failure).
 from __future__ import annotations
 
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +23,7 @@ from stackyard.app.results import Describes
 from stackyard.delivery.bundle import Artifact, BundleRequest, create_bundle, refuse_same_file
 from stackyard.delivery.bundlecheck import verify_bundle
 from stackyard.delivery.imagerefs import normalize
-from stackyard.delivery.layout import refuse_bad_platforms
+from stackyard.delivery.layout import pinned_digest, refuse_bad_platforms
 from stackyard.delivery.signing import generate_keys
 from stackyard.errors import COMMAND_LINE, InputError, Problem
 from stackyard.progress import Progress, no_progress
@@ -92,7 +92,8 @@ def make_bundle(
     refuse_same_file(request)
     # The full inventory first: a tree that cannot be read fails before a byte is written.
     inventory = list_images(rendered, charts=charts, progress=progress)
-    created = create_bundle(request, progress)
+    pinned = frozenset(filter(None, map(pinned_digest, inventory.references)))
+    created = create_bundle(replace(request, pinned=pinned), progress)
     carried = {normalize(a.reference) for a in created.artifacts if a.kind == "image"}
     return BundleResult(
         action="created",

@@ -152,6 +152,8 @@ class BundleRequest:
     since: Path | None = None
     platforms: tuple[str, ...] = ()
     """``os/arch[/variant]`` of the images to carry; empty: every platform an image has."""
+    pinned: frozenset[str] = frozenset()
+    """Digests the rendered tree or the node image lists pin: such an index is carried whole."""
 
 
 @dataclass(frozen=True)
@@ -204,7 +206,7 @@ def create_bundle(request: BundleRequest, progress: Progress = no_progress) -> C
     if request.charts is not None:
         _collect_charts(collected, request.charts)
     for layout in request.images:
-        _collect_images(collected, layout, request.platforms)
+        _collect_images(collected, layout, request.platforms, request.pinned)
     with tempfile.TemporaryDirectory(prefix="stackyard-bundle-") as scratch:
         _collect_repository(collected, request.rendered, Path(scratch))
         base = _read_base(request.since) if request.since is not None else None
@@ -326,7 +328,9 @@ def _file_descriptor(path: Path, media_type: str) -> Descriptor:
     return Descriptor(media_type, "sha256:" + hasher.hexdigest(), size)
 
 
-def _collect_images(collected: _Collector, root: Path, platforms: tuple[str, ...]) -> None:
+def _collect_images(
+    collected: _Collector, root: Path, platforms: tuple[str, ...], pinned: frozenset[str]
+) -> None:
     layout = Layout.open(root)
     tops = layout.manifests()
     if not tops:
@@ -339,7 +343,7 @@ def _collect_images(collected: _Collector, root: Path, platforms: tuple[str, ...
                 top.digest,
                 f"names no image: it has no {REF_NAME} annotation",
             )
-        kept, roots = _chosen(layout, top, reference, platforms, collected)
+        kept, roots = _chosen(layout, top, reference, platforms, pinned, collected)
         found: list[str] = []
         for start in roots:
             for descriptor in layout.walk(start):
@@ -364,18 +368,20 @@ def _chosen(
     top: Descriptor,
     reference: str,
     platforms: tuple[str, ...],
+    pinned: frozenset[str],
     collected: _Collector,
 ) -> tuple[Descriptor, list[Descriptor]]:
     """The image's top manifest and where to walk from, keeping only the chosen platforms.
 
     An index listing other platforms too is rewritten to list only the chosen ones
-    (:func:`narrowed_index`); the source keeps the original's digest.
+    (:func:`narrowed_index`); the source keeps the original's digest. An index pinned by
+    digest is carried whole, every platform's blobs with it, as ``images pull`` keeps it.
     """
     if not platforms or top.media_type not in INDEX_TYPES:
         return top, [top]
-    narrowed = narrowed_index(top, json.loads(layout.read_blob(top)), platforms)
+    narrowed = narrowed_index(top, json.loads(layout.read_blob(top)), platforms, pinned)
     if narrowed is None:
-        return top, [top]  # nothing to leave out, or nothing chosen (refused by the caller)
+        return top, [top]  # nothing to leave out, pinned, or nothing chosen (caller refuses)
     index, data, kept = narrowed
     collected.add(_Blob(index, data=data), reference)
     return index, kept

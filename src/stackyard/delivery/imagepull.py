@@ -314,7 +314,8 @@ def _read_image(
                 f"{name.reference} is built for {', '.join(n for n in found if n) or 'no platform'}"
                 f", none of {', '.join(platforms)}"
             )
-        narrowed = None if name.pinned else narrowed_index(top, document, platforms)
+        # ``top`` is named by the reference, so a pinned one keeps its index whole.
+        narrowed = narrowed_index(top, document, platforms)
         if narrowed is not None:
             new_top, new_data, kept = narrowed
             image.top = new_top  # the original index is not kept: it lists what is not here

@@ -21,7 +21,7 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -453,8 +453,17 @@ def platform_matches(name: str, platforms: tuple[str, ...]) -> bool:
     return any(name == chosen or name.startswith(chosen + "/") for chosen in platforms)
 
 
+def pinned_digest(reference: str) -> str:
+    """The digest a reference pins its content to (``…@sha256:<hex>``); "" for a tag alone."""
+    _, at, digest = reference.rpartition("@")
+    return digest if at and is_sha256(digest) else ""
+
+
 def narrowed_index(
-    top: Descriptor, document: Any, platforms: tuple[str, ...]
+    top: Descriptor,
+    document: Any,
+    platforms: tuple[str, ...],
+    pinned: Collection[str] = (),
 ) -> tuple[Descriptor, bytes, list[Descriptor]] | None:
     """An image index listing only the chosen platforms' manifests, when it lists others too.
 
@@ -463,8 +472,15 @@ def narrowed_index(
     caller decides whether that is an error). The new index has a digest of its own: a
     registry refuses an index whose manifests it does not hold, so an image carried for
     fewer platforms cannot keep the original.
+
+    That is why an index pinned by digest is never narrowed: one its own reference pins
+    (``…@sha256:…``, as ``images pull`` names a pinned image) or one whose digest is in
+    ``pinned`` (the digests a rendered tree or a node image list asks for). A node pulls
+    that exact digest, which a narrowed index would not have, so it is kept whole.
     """
     if not platforms or top.media_type not in INDEX_TYPES or not isinstance(document, dict):
+        return None
+    if top.digest in pinned or top.digest == pinned_digest(top.reference or ""):
         return None
     entries = document.get("manifests", [])
     if not isinstance(entries, list):
