@@ -45,8 +45,11 @@ from stackyard.render.bootstrap.rke2 import (
     TOKEN_FILE,
     server_config,
 )
+from stackyard.render.clusterapi import names as clusterapi_names
+from stackyard.render.clusterapi import objects_folder, registers_through_external_secrets
 from stackyard.render.context import RenderContext
 from stackyard.render.etcd_copies import SnapshotCopies, etcd_bucket, snapshot_copies
+from stackyard.render.gitops import application_name
 from stackyard.render.manifests.backup import location_store, schedules, storage_location
 from stackyard.render.manifests.etcd_backup import (
     HOST_BACKUP_DIR,
@@ -117,6 +120,10 @@ SOURCES: dict[str, tuple[str, str]] = {
     "argocd-sync": (
         "Argo CD: argocd app sync",
         "https://argo-cd.readthedocs.io/en/stable/user-guide/commands/argocd_app_sync/",
+    ),
+    "capi-delete": (
+        "Cluster API: deleting a cluster (delete the Cluster object, not its parts)",
+        "https://cluster-api.sigs.k8s.io/user/quick-start#clean-up",
     ),
 }
 
@@ -738,10 +745,60 @@ def _control_plane_loss(
 # --- a whole cluster lost -------------------------------------------------------------
 
 
+def _cluster_api_rebuild(page: _Page, context: RenderContext, cluster: ClusterPlan) -> None:
+    """Steps 1 and 2 for a cluster Cluster API made: mgmt builds it again from Git."""
+    argocd = context.argocd_cluster
+    ns = clusterapi_names.namespace(cluster)
+    app = application_name("cluster-api", cluster)
+    page.add(
+        f"1. Cluster API on `{argocd.name}` made `{cluster.name}` from its objects in "
+        f"`{objects_folder(cluster)}/`; there are no node files to provision by hand. On "
+        f"`{argocd.name}`, delete the `Cluster` so Cluster API removes what is left of it "
+        "(machines, load balancer, its kubeconfig Secret), then sync the Application that "
+        "applies its objects: Cluster API builds the cluster again from Git "
+        f"{page.cite('capi-delete', 'argocd-sync')}:"
+    )
+    page.sh(
+        f"kubectl delete cluster {cluster.name} -n {ns} --wait",
+        f"argocd app sync {app}",
+        f"clusterctl describe cluster {cluster.name} -n {ns}",
+    )
+    secret = clusterapi_names.kubeconfig_secret(cluster)
+    if registers_through_external_secrets(context):
+        page.add(
+            "2. The new cluster has a new CA and credentials in the Secret "
+            f"`{ns}/{secret}`. Argo CD's cluster Secret for `{cluster.name}` is built from it "
+            f"by the ExternalSecret `{context.argocd_namespace}/{ns}` (in "
+            f"`apps/clusters/{cluster.name}.yaml`): edit nothing, let it refresh (or force it "
+            "now), then sync the cluster's Applications:"
+        )
+        page.sh(
+            f"kubectl -n {context.argocd_namespace} annotate externalsecret {ns} "
+            'force-sync="$(date +%s)" --overwrite',
+            f"argocd app list | grep -- '-{cluster.name} '",
+            f"argocd app sync platform-base-{cluster.name}",
+        )
+    else:
+        page.add(
+            "2. The new cluster has a new CA and credentials: read its kubeconfig from "
+            f"Cluster API and put its server and credentials into Argo CD's cluster Secret "
+            f"(`apps/clusters/{cluster.name}.yaml` names it), then sync its Applications:"
+        )
+        page.sh(
+            f"clusterctl get kubeconfig {cluster.name} -n {ns} > {cluster.name}.kubeconfig",
+            f"argocd app list | grep -- '-{cluster.name} '",
+            f"argocd app sync platform-base-{cluster.name}",
+        )
+
+
 def _cluster_loss(
     page: _Page, context: RenderContext, cluster: ClusterPlan, velero: _Velero | None
 ) -> None:
     argocd = context.argocd_cluster
+    if context.platform.provisioned_by_cluster_api(cluster.cluster):
+        _cluster_api_rebuild(page, context, cluster)
+        _velero_restore(page, cluster, velero)
+        return
     page.add(
         f"1. Provision every node again from `nodes/{cluster.name}/` in the order of its "
         "`README.md` (the same names, addresses and API name "
@@ -769,6 +826,11 @@ def _cluster_loss(
             f"argocd app list | grep -- '-{cluster.name} '",
             f"argocd app sync platform-base-{cluster.name}",
         )
+    _velero_restore(page, cluster, velero)
+
+
+def _velero_restore(page: _Page, cluster: ClusterPlan, velero: _Velero | None) -> None:
+    """Step 3 of a cluster loss: the objects and volumes not in Git, from Velero's backups."""
     if velero is None:
         page.add(
             f"3. Velero does not run on `{cluster.name}`: what is not in Git, and the data on "
