@@ -60,6 +60,7 @@ from stackyard.render.bootstrap.kubeadm_hardening import (
     secret_placeholders,
     uses_encryption_key,
 )
+from stackyard.render.bootstrap.multipass import LAUNCH, TEARDOWN, multipass_files
 from stackyard.render.bootstrap.nodes import Node, cluster_nodes, control_plane_schedulable
 from stackyard.render.context import RenderContext
 from stackyard.render.tree import RenderError
@@ -268,7 +269,9 @@ def kubeadm_files(context: RenderContext, cluster: ClusterPlan) -> Iterable[Node
         )
     files += kubeadm_hardening_files(context, cluster)
     if context.platform.provider == "local":
-        files += cloud_init_files(context, cluster, nodes, node_kubeadm)
+        user_data = cloud_init_files(context, cluster, nodes, node_kubeadm)
+        files += user_data
+        files += multipass_files(cluster, nodes, _used_placeholders(context, user_data))
     files.append(NodeFile("README.md", kubeadm_readme(context, cluster)))
     return files
 
@@ -311,26 +314,24 @@ def kubeadm_readme(context: RenderContext, cluster: ClusterPlan) -> str:
     if local:
         first = nodes[0]
         lines += [
-            f"2. Launch `{first.name}` with its user-data, the placeholders substituted:",
+            "2. Export them and `SSH_PUBLIC_KEY` (the key you log in to the VMs with), then",
+            "   create the VMs from this folder:",
             "",
             "   ```sh",
-            f"   envsubst '{_shell_format(context)}' \\",
-            f"     < cloud-init/{first.name}.yaml > /tmp/{first.name}.yaml",
-            f"   {multipass_command(first, f'/tmp/{first.name}.yaml')}",
+            f"   sh {LAUNCH}",
             "   ```",
             "",
-            "   Its cloud-init runs `kubeadm init` with `kubeadm/init-config.yaml`.",
-            "3. Read the CA hash from it and launch the other nodes the same way:",
-            "",
-            "   ```sh",
-            f"   KUBEADM_CA_CERT_HASH=sha256:$(multipass exec {first.name} -- sudo sh -c \\",
-            "     'openssl x509 -pubkey -in /etc/kubernetes/pki/ca.crt \\",
-            "      | openssl pkey -pubin -outform der | openssl dgst -sha256 -hex' \\",
-            "     | sed 's/^.* //')",
-            "   ```",
+            f"   It launches `{first.name}`, whose cloud-init runs `kubeadm init` with",
+            "   `kubeadm/init-config.yaml`, reads the CA hash from it, then launches the other",
+            "   control-plane nodes one at a time and the workers, each with its pool's size and",
+            "   its user-data from `cloud-init/`, the placeholders substituted. It skips VMs that",
+            f"   exist, so run it again after an interruption. `sh {TEARDOWN}` deletes the VMs.",
+            "3. By hand instead: substitute the placeholders",
+            f"   (`envsubst '{_shell_format(context)}'`) into each node's user-data and launch the",
+            "   nodes in this order, waiting for each one's `cloud-init status --wait`:",
             "",
         ]
-        for node in nodes[1:]:
+        for node in nodes:
             lines.append(f"   - `{multipass_command(node, f'<{node.name} user-data>')}`")
         lines += [
             "",
@@ -399,6 +400,14 @@ def init_command(cluster: ClusterPlan, folder: str, file: str = "init-config.yam
     return command
 
 
+def _placeholders(context: RenderContext) -> list[str]:
+    return [*PLACEHOLDERS, "SSH_PUBLIC_KEY", *secret_placeholders(context)]
+
+
+def _used_placeholders(context: RenderContext, files: list[NodeFile]) -> list[str]:
+    """The placeholders some user-data file carries: what the launch script must be given."""
+    return [n for n in _placeholders(context) if any("${" + n + "}" in f.text for f in files)]
+
+
 def _shell_format(context: RenderContext) -> str:
-    names = [*PLACEHOLDERS, "SSH_PUBLIC_KEY", *secret_placeholders(context)]
-    return " ".join("${" + name + "}" for name in names)
+    return " ".join("${" + name + "}" for name in _placeholders(context))
