@@ -1,34 +1,44 @@
 """The fleet: many platform repositories read as one, and each one's assessment history.
 
 A platform of the fleet is a Git repository holding its spec and its rendered tree (the
-folder Argo CD reads). The store (:mod:`stackyard.store`) only says which repositories
-form the fleet and remembers what was found at which commit; everything else is read
-from the repository each time, through the same use cases the command line runs
-(plan, render's check, assess, simulate), so the service and the CLI cannot disagree.
+folder Argo CD reads). The store (:mod:`stackyard.store`) says which repositories form the
+fleet and remembers what was found at which commit; everything else is read from the
+repository, through the same use cases the command line runs (plan, render's check,
+assess, simulate), so the service and the CLI cannot disagree.
 
-Reading a platform is cached per repository state (HEAD and the work tree's changes to
-the spec and the rendered folder): a fleet page over many platforms re-plans only those
-that changed. Whenever a clean rendered folder shows a commit the history lacks, that
-commit is assessed and recorded, so every rendered commit the service sees is in the
-history.
+Planning a platform takes far longer than a request of the fleet page may, so each state
+of a repository is planned once. A state is the commit HEAD points at and the Git blob id
+of the spec, both cheap to check (:func:`~stackyard.app.repositories.current_head` stats
+the ref files; the spec is hashed). The summary of a clean state (spec and rendered folder
+as committed) is saved in the store under that key, for every replica, and the plan, drift
+and assessment behind it are kept in this process; a request checks the keys and reuses
+what it finds. A new commit or an edited spec is a new key: planned at once, never
+stale. Edits to rendered files that are neither committed nor come with a spec change are
+not a new key; they show with the next commit.
+
+Whenever a clean rendered folder shows a commit the history lacks, that commit is
+assessed and recorded, so every rendered commit the service sees is in the history.
 """
 
 from __future__ import annotations
 
 import datetime
-import functools
 import hashlib
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from stackyard.app.assessment import assess
 from stackyard.app.planning import PlanResult, plan
 from stackyard.app.rendering import check_render
 from stackyard.app.repositories import (
     CommitRef,
+    blob_id,
+    current_head,
     last_commit_touching,
-    repository_head,
     repository_top,
     uncommitted_changes,
 )
@@ -54,6 +64,8 @@ LIFECYCLE_CHECK = "SY506"
 INCIDENT_WINDOW = "1h"
 """How long each single failure lasts in a platform's incident matrix."""
 ANONYMOUS = "anonymous"
+CACHED_STATES = 512
+"""How many platform states one process keeps planned (a few per platform of the fleet)."""
 
 
 class UnknownPlatformError(StackyardError):
@@ -135,6 +147,30 @@ class PlatformSummary:
             "warnings": list(self.warnings),
             "problem": self.problem,
         }
+
+    @classmethod
+    def saved(cls, record: PlatformRecord, document: dict[str, Any]) -> PlatformSummary:
+        """The summary the store saved for ``record`` (:meth:`as_dict`'s shape)."""
+        at = document["rendered"]["at"]
+        drift = document["drift"]
+        return cls(
+            name=record.name,
+            repository=record.repository,
+            remote=record.remote,
+            edition=document["edition"],
+            provider=document["provider"],
+            distribution=document["kubernetes"]["distribution"],
+            kubernetes_version=document["kubernetes"]["version"],
+            clusters=tuple(document["clusters"]),
+            head=document["head"],
+            rendered_commit=document["rendered"]["commit"],
+            rendered_at=datetime.datetime.fromisoformat(at) if at else None,
+            drift=None if drift is None else tuple(drift),
+            level=document["level"],
+            errors=document["errors"],
+            warnings=tuple(document["warnings"]),
+            problem=document["problem"],
+        )
 
 
 @dataclass(frozen=True)
@@ -268,23 +304,76 @@ def _rendered(record: PlatformRecord) -> Path:
     return Path(record.repository) / record.rendered
 
 
-def _read(record: PlatformRecord) -> _Reading:
+State = tuple[str, str]
+"""A platform repository's state: the commit HEAD points at, and the spec's blob id."""
+Key = TypeVar("Key", bound=Hashable)
+Value = TypeVar("Value")
+
+
+class _StateCache(Generic[Key, Value]):
+    """The newest ``CACHED_STATES`` values computed per state, shared by the service's threads."""
+
+    def __init__(self) -> None:
+        self._values: OrderedDict[Key, Value] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Key, compute: Callable[[], Value], still: Callable[[], bool]) -> Value:
+        """The value kept under ``key``, else ``compute()``'s, kept if ``still()`` holds.
+
+        ``still`` says whether the state is still the key's after computing: a spec saved
+        while it was read gives a value that belongs to no key, so it is not kept.
+        """
+        with self._lock:
+            if key in self._values:
+                self._values.move_to_end(key)
+                return self._values[key]
+        value = compute()
+        if still():
+            with self._lock:
+                self._values[key] = value
+                while len(self._values) > CACHED_STATES:
+                    self._values.popitem(last=False)
+        return value
+
+
+Where = tuple[str, str, str]
+"""Where a platform's files are: its repository, spec and rendered folder (what a read reads)."""
+_readings: _StateCache[tuple[Where, State], _Reading] = _StateCache()
+_matrices: _StateCache[tuple[Where, str, str], FailureMatrixResult] = _StateCache()
+
+
+def _where(record: PlatformRecord) -> Where:
+    return record.repository, record.spec_path, record.rendered
+
+
+def _state(record: PlatformRecord) -> State:
+    """The repository's state, cheaply: no process unless a ref file changed."""
+    try:
+        spec = blob_id(_spec(record).read_bytes())
+    except OSError:
+        spec = ""
+    return current_head(Path(record.repository)) or "", spec
+
+
+def _reading(record: PlatformRecord, state: State) -> _Reading:
+    """What the repository says in ``state``, computed once per process."""
+    return _readings.get(
+        (_where(record), state), lambda: _read_state(record), lambda: _state(record) == state
+    )
+
+
+def _read_state(record: PlatformRecord) -> _Reading:
+    """Plan, drift and assessment of the repository as it is now."""
     repository = Path(record.repository)
-    state = uncommitted_changes(repository, record.spec_path, record.rendered)
-    return _read_state(record, repository_head(repository), state)
-
-
-@functools.lru_cache(maxsize=512)
-def _read_state(record: PlatformRecord, commit: str | None, state: str) -> _Reading:
-    """Plan, drift and assessment of ``record`` (the arguments after it key the cache)."""
+    head = current_head(repository)
+    clean = not uncommitted_changes(repository, record.spec_path, record.rendered).strip()
     rendered_dir = _rendered(record)
-    rendered = last_commit_touching(Path(record.repository), record.rendered)
-    clean = not state.strip()
+    rendered = last_commit_touching(repository, record.rendered)
     assessment = assess(rendered_dir).assessment if rendered_dir.is_dir() else None
     try:
         planned = plan(_spec(record)).plan
     except InputError as e:
-        return _Reading(None, str(e), None, assessment, rendered, clean, commit)
+        return _Reading(None, str(e), None, assessment, rendered, clean, head)
     drift: tuple[str, ...] | None = None
     if not planned.errors and rendered_dir.is_dir():
         try:
@@ -293,7 +382,7 @@ def _read_state(record: PlatformRecord, commit: str | None, state: str) -> _Read
             drift = None
         else:
             drift = tuple(d.path for d in check.differences)
-    return _Reading(planned, "", drift, assessment, rendered, clean, commit)
+    return _Reading(planned, "", drift, assessment, rendered, clean, head)
 
 
 def _open_findings(assessment: Assessment) -> int:
@@ -401,10 +490,29 @@ def platform_record(fleet: Fleet, name: str) -> PlatformRecord:
     return record
 
 
-def _look(fleet: Fleet, record: PlatformRecord) -> tuple[PlatformSummary, _Reading]:
-    reading = _read(record)
+def _fresh(fleet: Fleet, record: PlatformRecord, state: State) -> PlatformSummary:
+    """Read the platform in ``state``, record what its history lacks, save its summary."""
+    reading = _reading(record, state)
     _remember(fleet, record, reading)
-    return _summary(fleet, record, reading), reading
+    summary = _summary(fleet, record, reading)
+    # Only a clean state is saved: a spec or render being changed (a registration half
+    # way through) is not a state anyone should be shown again once it is gone.
+    if reading.rendered_clean and _state(record) == state:
+        fleet.store.save_reading(record.name, *state, summary.as_dict())
+    return summary
+
+
+def _summaries(
+    fleet: Fleet, records: Sequence[PlatformRecord], states: dict[str, State]
+) -> tuple[PlatformSummary, ...]:
+    """Each platform's summary in its state: saved in the store, or read and saved now."""
+    saved = fleet.store.readings(states)
+    return tuple(
+        PlatformSummary.saved(r, saved[r.name])
+        if r.name in saved
+        else _fresh(fleet, r, states[r.name])
+        for r in records
+    )
 
 
 def add_platform(
@@ -439,12 +547,13 @@ def add_platform(
         name, str(top), remote=remote, spec_path=spec_path, rendered=rendered
     )
     fleet.store.audit(actor, "platform.add", platform=name, detail=str(top))
-    return _look(fleet, record)[0]
+    return _fresh(fleet, record, _state(record))
 
 
 def list_fleet(fleet: Fleet) -> FleetResult:
     """Every platform of the fleet with its edition, clusters, render, drift and level."""
-    return FleetResult(tuple(_look(fleet, record)[0] for record in fleet.store.platforms()))
+    records = fleet.store.platforms()
+    return FleetResult(_summaries(fleet, records, {r.name: _state(r) for r in records}))
 
 
 def _cluster_views(planned: Plan) -> tuple[ClusterView, ...]:
@@ -478,7 +587,9 @@ def read_platform(fleet: Fleet, name: str) -> PlatformDetail:
         UnknownPlatformError: the fleet has no platform of that name.
     """
     record = platform_record(fleet, name)
-    summary, reading = _look(fleet, record)
+    state = _state(record)
+    (summary,) = _summaries(fleet, [record], {name: state})
+    reading = _reading(record, state)
     areas: tuple[AreaRating, ...] = ()
     if reading.assessment is not None:
         areas = tuple(AreaRating(a.area, a.title, a.rating) for a in reading.assessment.areas)
@@ -536,10 +647,17 @@ def incident_matrix(fleet: Fleet, name: str, window: str = INCIDENT_WINDOW) -> F
         InputError: the spec cannot be read, or ``window`` is not a duration.
         PlanRefusedError: the plan has error findings.
     """
-    request = SimulateRequest(all_single_failures=True, duration=window)
-    result = simulate(_spec(platform_record(fleet, name)), request)
-    assert isinstance(result, FailureMatrixResult)  # what all_single_failures returns
-    return result
+    record = platform_record(fleet, name)
+    spec = _state(record)[1]
+
+    def matrix() -> FailureMatrixResult:
+        request = SimulateRequest(all_single_failures=True, duration=window)
+        result = simulate(_spec(record), request)
+        assert isinstance(result, FailureMatrixResult)  # what all_single_failures returns
+        return result
+
+    # The matrix depends on the spec alone; a refused plan raises and is not kept.
+    return _matrices.get((_where(record), spec, window), matrix, lambda: _state(record)[1] == spec)
 
 
 def assess_platform(fleet: Fleet, name: str, *, actor: str = ANONYMOUS) -> HistoryPoint:
@@ -551,7 +669,7 @@ def assess_platform(fleet: Fleet, name: str, *, actor: str = ANONYMOUS) -> Histo
             committed (an assessment is recorded under a commit, so it must be that commit).
     """
     record = platform_record(fleet, name)
-    reading = _read(record)
+    reading = _read_state(record)  # read afresh: the record must be of the tree as it is
     where = Location(str(_rendered(record)))
     if reading.rendered is None or reading.assessment is None:
         raise InputError([Problem(where, "rendered", "nothing is rendered and committed here")])

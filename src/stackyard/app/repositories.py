@@ -3,11 +3,18 @@
 The fleet service indexes repositories it does not own: a user's clone, a checkout the
 service commits in. It only reads here (``git rev-parse``, ``git log``, ``git status``),
 never changes a work tree, and a repository Git cannot read is bad input naming the path.
+
+A request of the fleet page asks for the state of every platform, so that state has a
+cheap form: :func:`current_head` runs ``git rev-parse`` only when one of the files Git
+keeps HEAD in (``HEAD``, the branch's ref, ``packed-refs``) changed since it last did (Git
+replaces each by renaming a new file over it, so a new commit always changes its inode),
+and :func:`blob_id` is the id Git gives a file's bytes, computed here without a process.
 """
 
 from __future__ import annotations
 
 import datetime
+import hashlib
 import os
 import subprocess
 from dataclasses import dataclass
@@ -81,3 +88,65 @@ def uncommitted_changes(repository: Path, *paths: str) -> str:
     """``git status`` of ``paths``: '' when the work tree matches HEAD there."""
     result = _git(repository, "status", "--porcelain", "--untracked-files=all", "--", *paths)
     return result.stdout if result.returncode == 0 else "unknown"
+
+
+def blob_id(data: bytes) -> str:
+    """The id Git gives a blob of ``data`` (what ``git hash-object`` prints)."""
+    return hashlib.sha1(b"blob %d\0" % len(data) + data, usedforsecurity=False).hexdigest()
+
+
+_FileState = tuple[int, int, int] | None
+_git_dirs: dict[Path, tuple[Path, Path]] = {}
+_heads: dict[Path, tuple[tuple[str, _FileState, _FileState], str | None]] = {}
+
+
+def _file_state(path: Path) -> _FileState:
+    try:
+        found = path.stat()
+    except OSError:
+        return None
+    return (found.st_ino, found.st_mtime_ns, found.st_size)
+
+
+def _dirs(repository: Path) -> tuple[Path, Path] | None:
+    """The repository's Git folder and the folder its refs are in (they differ in a worktree)."""
+    known = _git_dirs.get(repository)
+    if known is not None:
+        return known
+    result = _git(repository, "rev-parse", "--absolute-git-dir", "--git-common-dir")
+    if result.returncode != 0:
+        return None
+    git_dir, common = result.stdout.splitlines()
+    _git_dirs[repository] = found = (Path(git_dir), (repository / common).resolve())
+    return found
+
+
+def current_head(repository: Path) -> str | None:
+    """The commit HEAD points at (:func:`repository_head`), re-read only when it can differ.
+
+    Repositories keeping refs in a reftable (no ``HEAD`` file to watch) are always asked.
+    """
+    dirs = _dirs(repository)
+    if dirs is None:
+        return repository_head(repository)
+    git_dir, common = dirs
+    try:
+        pointer = (git_dir / "HEAD").read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return repository_head(repository)
+    if (common / "reftable").exists():
+        return repository_head(repository)
+    ref = pointer.removeprefix("ref:").strip() if pointer.startswith("ref:") else ""
+    state = (
+        pointer,
+        _file_state(common / ref) if ref else None,
+        _file_state(common / "packed-refs"),
+    )
+    seen = _heads.get(repository)
+    if seen is not None and seen[0] == state:
+        return seen[1]
+    # Read after the files' state: a commit landing in between leaves a state that no
+    # longer matches, so the next call asks again rather than keeping an old head.
+    head = repository_head(repository)
+    _heads[repository] = (state, head)
+    return head

@@ -3,9 +3,11 @@
 The store is an index and a history, never the truth: every platform is a Git repository
 that Argo CD reads, and every change the service makes is a commit there. What is kept
 here is what is costly to recompute or cannot be recomputed: which repositories form the
-fleet, what each render and assessment found at which commit, who changed what, and the
-idempotency keys and API tokens of callers. Migrations (``store/migrations``) create these
-tables; a change here without a migration fails the store's tests.
+fleet, what each render and assessment found at which commit, what a platform's summary is at
+each state of its repository, who changed what, and the API tokens of callers. (A change's
+idempotency key is a trailer of its commit, so retries are answered from Git itself.)
+Migrations (``store/migrations``) create these tables; a change here without a migration
+fails the store's tests.
 """
 
 from __future__ import annotations
@@ -122,16 +124,25 @@ class ApiToken(Base):
     created_at: Mapped[datetime.datetime] = mapped_column(default=utc_now)
 
 
-class IdempotencyKey(Base):
-    """The answer given to a change request, replayed when the same key comes again."""
+class PlatformReading(Base):
+    """A platform's summary at one state of its repository: HEAD and the spec's blob.
 
-    __tablename__ = "idempotency_keys"
-    __table_args__ = (UniqueConstraint("scope", "key"),)
+    Planning a platform takes far longer than a request may, so the fleet page reads this
+    row instead: whoever first sees a state (a new commit, an edited spec) plans it once
+    and saves the summary here, for every replica of the service. The key is what a
+    request can check cheaply; a state it has never seen has no row, so nothing stale is
+    ever shown.
+    """
+
+    __tablename__ = "platform_readings"
+    __table_args__ = (UniqueConstraint("platform_id", "head", "spec_blob"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    scope: Mapped[str] = mapped_column(String(200))
-    """What the key was used for (a platform and an action): one key, one change."""
-    key: Mapped[str] = mapped_column(String(200))
-    status: Mapped[int] = mapped_column(Integer)
-    response: Mapped[dict[str, object]] = mapped_column(JSON)
+    platform_id: Mapped[int] = mapped_column(ForeignKey("platforms.id", ondelete="CASCADE"))
+    head: Mapped[str] = mapped_column(String(64))
+    """The commit HEAD pointed at ('' in a repository without commits)."""
+    spec_blob: Mapped[str] = mapped_column(String(64))
+    """The Git blob id of the spec file's bytes ('' when it could not be read)."""
+    summary: Mapped[dict[str, object]] = mapped_column(JSON)
+    """The summary's fields as the fleet's JSON has them (``PlatformSummary.as_dict``)."""
     at: Mapped[datetime.datetime] = mapped_column(default=utc_now)

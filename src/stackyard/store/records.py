@@ -9,10 +9,11 @@ interleave with another on the same platform runs inside :meth:`Store.locked`.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Engine, select
 from sqlalchemy.exc import IntegrityError
@@ -286,6 +287,47 @@ class Store:
                 AuditRecord(e.actor, e.action, e.platform, e.detail, e.commit, _aware(e.at))
                 for e in rows
             ]
+
+    def readings(self, keys: Mapping[str, tuple[str, str]]) -> dict[str, dict[str, Any]]:
+        """The saved summaries of the platforms in ``keys`` at the states they name.
+
+        ``keys`` maps a platform's name to its state (HEAD, spec blob); a platform with no
+        summary saved at that state is left out. One query, however many platforms.
+        """
+        if not keys:
+            return {}
+        with self._session() as session:
+            rows = session.execute(
+                select(models.Platform.name, models.PlatformReading)
+                .join(models.PlatformReading)
+                .where(models.Platform.name.in_(keys))
+                .where(models.PlatformReading.head.in_({head for head, _ in keys.values()}))
+            )
+            return {
+                name: dict(reading.summary)
+                for name, reading in rows
+                if keys[name] == (reading.head, reading.spec_blob)
+            }
+
+    def save_reading(
+        self, platform: str, head: str, spec_blob: str, summary: Mapping[str, object]
+    ) -> None:
+        """Save ``platform``'s summary at the state (``head``, ``spec_blob``).
+
+        Two replicas seeing a new state at once both plan it and both save it; the second
+        finds the first's row, which says the same, and keeps it.
+        """
+        try:
+            with self._session() as session:
+                row = self._platform_row(session, platform)
+                session.add(
+                    models.PlatformReading(
+                        platform_id=row.id, head=head, spec_blob=spec_blob, summary=dict(summary)
+                    )
+                )
+                session.flush()
+        except IntegrityError:
+            return
 
     @staticmethod
     def _platform_row(session: Session, name: str) -> models.Platform:
