@@ -532,3 +532,62 @@ def test_the_text_output_names_each_image_and_counts_the_blobs(
     again = _pull(registry, TOOL, "-d", str(tmp_path / "l"), *sources.maps)
     assert f"present  {TOOL}" in again.stdout
     assert "0 blobs fetched (0 bytes), 2 already there" in again.stderr
+
+
+def test_a_second_pull_into_the_same_layout_waits_for_the_first(
+    registry: Registry, sources: Sources, slow_link: SlowLink, tmp_path: Path
+) -> None:
+    """Two real processes: the first holds the layout's lock while it is stuck half-way
+    through the big layer; the second says it waits and writes nothing until the first is
+    killed, then resumes the first's partial blob and names both images in one index."""
+    target = tmp_path / "images"
+    big = sources.layouts[BIG]
+    layer = max(big.walk(big.manifests()[0]), key=lambda d: d.size)
+    partial = Layout(target).partial_path(layer)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)])}
+    pull = ["images", "pull", "-d", str(target), "--ca-file", str(registry.ca_file)]
+    stackyard = [sys.executable, "-m", "stackyard"]
+    slow = ["--registry-map", f"ghcr.io=127.0.0.1:{slow_link.port}/{PREFIX}/ghcr.io"]
+    first = subprocess.Popen([*stackyard, "-q", *pull, BIG, *slow], env=env, stderr=subprocess.PIPE)
+    processes = [first]
+    try:
+        deadline = time.monotonic() + 120
+        while not (partial.exists() and partial.stat().st_size >= 1 << 20):
+            assert first.poll() is None, first.communicate()
+            assert time.monotonic() < deadline, "the first pull never got into the layer"
+            time.sleep(0.02)
+        second_err = tmp_path / "second.err"
+        with second_err.open("wb") as err:
+            second = subprocess.Popen(
+                [*stackyard, *pull, BIG, APP, *sources.maps, "-o", "json"],
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=err,
+            )
+        processes.append(second)
+        while "waiting for another pull" not in second_err.read_text():
+            assert second.poll() is None, second_err.read_text()
+            assert time.monotonic() < deadline, "the second pull never said it waits"
+            time.sleep(0.02)
+        time.sleep(1.0)  # the second keeps waiting: nothing of its own lands meanwhile
+        assert second.poll() is None
+        assert [top.reference for top in Layout.open(target).manifests()] == []
+        kept = partial.stat().st_size
+        os.kill(first.pid, signal.SIGKILL)  # the kernel releases the lock with the process
+        first.wait()
+        out, _ = second.communicate(timeout=120)
+    finally:
+        for process in processes:
+            process.kill()
+            process.wait()
+            for pipe in (process.stdout, process.stderr):
+                if pipe is not None:
+                    pipe.close()
+    assert second.returncode == 0, second_err.read_text()
+    assert f"waiting for another pull into {target.absolute()}" in second_err.read_text()
+    document = json.loads(out)
+    assert document["blobs"]["resumed"] == 1 and document["blobs"]["bytesResumed"] == kept
+    layout = Layout.open(target)
+    assert {top.reference for top in layout.manifests()} == {BIG, APP}
+    assert _checked_blobs(target) == _reachable(layout)
+    assert not (target / ".stackyard-pull.lock").exists()

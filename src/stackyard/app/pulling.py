@@ -14,7 +14,7 @@ exits 2), naming the image; what it fetched stays, so running it again resumes i
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -163,6 +163,7 @@ def pull_images(
     ca_file: Path | None = None,
     environ: Mapping[str, str] | None = None,
     progress: Progress = no_progress,
+    on_wait: Callable[[], None] = lambda: None,
 ) -> ImagesPullResult:
     """Pull the images ``images`` names (one list file, or references) into ``layout``.
 
@@ -187,5 +188,6 @@ def pull_images(
         credentials=credentials,
         ca_file=ca_file,
         progress=progress,
+        on_wait=on_wait,
     )
     return ImagesPullResult(report)

@@ -26,6 +26,13 @@ Policy:
   the exception: a node asks for that exact index, so it is kept whole.
 - An image is named in ``index.json`` only once all of its blobs are there; an entry of
   the same name is replaced, every other entry kept.
+- One pull at a time writes a layout: it holds an exclusive lock (``fcntl.flock`` on
+  :data:`LOCK_FILE` in the layout, gone when it ends). Two pulls into one layout would
+  otherwise append to the same partial file and each rewrite ``index.json`` from what it
+  read before the other's images were named. A second pull waits, saying so once, rather
+  than failing: it is usually the same list run again (a CI job and a person, two jobs
+  sharing a cache), and once the first is done it finds the blobs there and fetches
+  nothing twice. The wait is bounded (:data:`LOCK_WAIT_SECONDS`), then it fails clearly.
 - Credentials come from the environment, the login is negotiated as each registry asks
   (basic, a bearer token, an anonymous token for Docker Hub and ghcr.io) by
   :mod:`stackyard.delivery.registry_client`, asking for pull access only.
@@ -67,6 +74,7 @@ from stackyard.delivery.registry_client import (
     parse_target,
 )
 from stackyard.errors import Location, StackyardError
+from stackyard.fsio import exclusive_lock
 from stackyard.progress import Progress, no_progress
 
 DOCKER_HUB = "docker.io"
@@ -76,6 +84,10 @@ MAX_MANIFEST_BYTES = 4 * 1024 * 1024
 """The distribution registry's own limit on a manifest; anything larger is not one."""
 MAX_CONFIG_BYTES = 64 * 1024 * 1024
 TOP_TYPES = INDEX_TYPES | MANIFEST_TYPES
+LOCK_FILE = ".stackyard-pull.lock"
+"""The lock file a pull holds in the layout; OCI tools ignore a file they do not know."""
+LOCK_WAIT_SECONDS = 3600.0
+"""How long a second pull waits for the first: a large pull over a slow line takes long."""
 """What a reference may name: an image index (several platforms) or one image manifest."""
 
 _COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
@@ -207,6 +219,7 @@ def pull_images(
     credentials: Credentials | None = None,
     ca_file: Path | None = None,
     progress: Progress = no_progress,
+    on_wait: Callable[[], None] = lambda: None,
 ) -> PullReport:
     """Pull every image of ``names`` into the OCI image layout at ``root`` (made if missing).
 
@@ -219,13 +232,39 @@ def pull_images(
         credentials: for basic auth or the token exchange; None for anonymous pulls.
         ca_file: PEM CA bundle to trust instead of the system's.
         progress: told ``("pulling images", bytes, total)`` as the layers stream in.
+        on_wait: called once when another pull holds the layout's lock.
 
     Raises:
         ImagePullError: an image or tag the registry lacks, a refused login, an
             unreachable registry, bytes that do not match their digest, too little room.
         LayoutError: ``root`` is neither a layout nor an empty folder.
+        InputError: another pull held the layout for :data:`LOCK_WAIT_SECONDS`.
     """
-    layout = _open_layout(root)
+    if root.exists() and not root.is_dir():
+        raise _not_a_layout(root)
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise ImagePullError(f"{root}: cannot be written: {error.strerror or error}") from error
+    busy = (
+        f"another pull into {root} has held it for {LOCK_WAIT_SECONDS:.0f} s; "
+        "run this pull again once it has ended"
+    )
+    with exclusive_lock(root / LOCK_FILE, timeout=LOCK_WAIT_SECONDS, busy=busy, on_wait=on_wait):
+        return _pull_locked(
+            names, _open_layout(root), platforms, registry_map, credentials, ca_file, progress
+        )
+
+
+def _pull_locked(
+    names: Sequence[ImageName],
+    layout: Layout,
+    platforms: tuple[str, ...],
+    registry_map: Mapping[str, str] | None,
+    credentials: Credentials | None,
+    ca_file: Path | None,
+    progress: Progress,
+) -> PullReport:
     clients: dict[str, RegistryClient] = {}
     mapping = dict(registry_map or {})
     images: list[_Image] = []
@@ -246,7 +285,7 @@ def pull_images(
     except RegistryPushError as error:
         raise ImagePullError(str(error)) from error
     return PullReport(
-        root,
+        layout.root,
         tuple(pulled),
         tally.fetched,
         tally.present,
@@ -259,14 +298,18 @@ def pull_images(
 def _open_layout(root: Path) -> Layout:
     if root.is_dir() and (root / "oci-layout").exists():
         return Layout.open(root)
-    if root.exists() and (not root.is_dir() or any(root.iterdir())):
-        raise ImagePullError(
-            f"{root}: neither an OCI image layout nor an empty folder; pull into a new folder"
-        )
+    if any(child.name != LOCK_FILE for child in root.iterdir()):
+        raise _not_a_layout(root)
     try:
         return Layout.create(root)
     except OSError as error:
         raise ImagePullError(f"{root}: cannot be written: {error.strerror or error}") from error
+
+
+def _not_a_layout(root: Path) -> ImagePullError:
+    return ImagePullError(
+        f"{root}: neither an OCI image layout nor an empty folder; pull into a new folder"
+    )
 
 
 def _source(name: ImageName, mapping: Mapping[str, str]) -> tuple[str, str]:

@@ -30,6 +30,7 @@ def images_pull_command(
             registry_map=registry_map,
             ca_file=ca_file,
             progress=progress,
+            on_wait=lambda: notice(f"waiting for another pull into {directory.absolute()}"),
         )
     if output is OutputFormat.json:
         print_json(result.as_dict())
