@@ -9,7 +9,13 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    model_serializer,
+)
 
 
 class _Shape(BaseModel):
@@ -149,30 +155,22 @@ class HistoryPoint(_Shape):
     at: str = Field(description="ISO 8601 time it was recorded")
 
 
-class Platform(_Shape):
-    """One platform in full (its ``schema`` first, as every versioned document)."""
+class Platform(PlatformSummary):
+    """One platform in full: its summary, with its clusters in full (``schema`` first)."""
 
     schema_: str = Field(alias="schema", examples=["stackyard.dev/fleet-platform/v1"])
-    name: str
-    repository: str
-    remote: str | None
-    edition: str
-    provider: str
-    kubernetes: Kubernetes
-    clusters: list[Cluster]
-    head: str | None = Field(description="The commit HEAD points at")
-    rendered: RenderedCommit
-    drift: list[str] | None = Field(
-        description="Rendered files that differ from a render of the spec now; "
-        "null when unknown (a spec that does not plan)"
-    )
-    level: str | None = Field(description="Maturity level of the rendered tree")
-    errors: int = Field(description="Error findings of the plan")
-    warnings: list[str] = Field(description="Deprecated or retired components in use, drift")
-    problem: str = Field(description="Why the platform could not be read; empty when it could")
+    clusters: list[Cluster]  # type: ignore[assignment]  # the summary's names, here in full
     findings: list[Finding]
     areas: list[AreaRating]
     history: list[HistoryPoint]
+
+    @model_serializer(mode="wrap")
+    def _schema_first(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # A subclass's new fields follow its base's; every versioned document starts
+        # with its schema, so the response puts it back in front.
+        data: dict[str, Any] = handler(self)
+        key = "schema" if "schema" in data else "schema_"
+        return {key: data.pop(key), **data}
 
 
 class Findings(_Shape):
