@@ -13,22 +13,35 @@ goes into the audit log (the service's callers have no e-mail address to give Gi
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from stackyard.app.clusterrequest import ClusterRegistration
 from stackyard.app.fleet import ANONYMOUS, Fleet, platform_record
 from stackyard.app.registration import ChangeResult, deregister_cluster, register_cluster
+from stackyard.store import PlatformRecord
+
+Change = Callable[[PlatformRecord], ChangeResult]
+"""A change of one platform's repository, given the fleet's record of that platform."""
 
 
-def _audit(fleet: Fleet, platform: str, result: ChangeResult, actor: str) -> None:
-    if result.status == "committed" and not result.replayed:
-        fleet.store.audit(
-            actor,
-            f"cluster.{result.action}",
-            platform=platform,
-            detail=result.cluster,
-            commit=result.commit,
-        )
+def _locked_change(fleet: Fleet, platform: str, actor: str, change: Change) -> ChangeResult:
+    """Run ``change`` on ``platform`` under its database lock and audit what it committed.
+
+    A replayed or refused change committed nothing new, so it leaves no audit event.
+    """
+    record = platform_record(fleet, platform)
+    with fleet.store.locked(platform):
+        result = change(record)
+        if result.status == "committed" and not result.replayed:
+            fleet.store.audit(
+                actor,
+                f"cluster.{result.action}",
+                platform=platform,
+                detail=result.cluster,
+                commit=result.commit,
+            )
+    return result
 
 
 def register_fleet_cluster(
@@ -45,18 +58,19 @@ def register_fleet_cluster(
         UnknownPlatformError: the fleet has no platform of that name.
         InputError: as :func:`register_cluster`; nothing was changed.
     """
-    record = platform_record(fleet, platform)
-    with fleet.store.locked(platform):
-        result = register_cluster(
+    return _locked_change(
+        fleet,
+        platform,
+        actor,
+        lambda record: register_cluster(
             Path(record.repository),
             registration,
             spec_path=record.spec_path,
             rendered=record.rendered,
             author=None,
             idempotency_key=idempotency_key,
-        )
-        _audit(fleet, platform, result, actor)
-    return result
+        ),
+    )
 
 
 def deregister_fleet_cluster(
@@ -76,9 +90,11 @@ def deregister_fleet_cluster(
         UnknownPlatformError: the fleet has no platform of that name.
         InputError: as :func:`deregister_cluster`; nothing was changed.
     """
-    record = platform_record(fleet, platform)
-    with fleet.store.locked(platform):
-        result = deregister_cluster(
+    return _locked_change(
+        fleet,
+        platform,
+        actor,
+        lambda record: deregister_cluster(
             Path(record.repository),
             cluster,
             confirm=confirm,
@@ -86,6 +102,5 @@ def deregister_fleet_cluster(
             rendered=record.rendered,
             author=None,
             idempotency_key=idempotency_key,
-        )
-        _audit(fleet, platform, result, actor)
-    return result
+        ),
+    )
