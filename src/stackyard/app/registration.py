@@ -332,6 +332,55 @@ def _planned(request: _Request, edit: SpecEdit) -> tuple[Plan, ChangeResult | No
     return plan, refusal
 
 
+@dataclass(frozen=True)
+class _Asked:
+    """What a public entry point was asked for, before the repository is looked at."""
+
+    action: ChangeAction
+    cluster: str
+    identity: object  # what the idempotency key stands for: the cluster entry, or its name
+    repository: Path
+    spec_path: str
+    rendered: str
+    author: str | None
+    key: str | None
+    push: bool
+    on_wait: Callable[[], None]
+
+
+def _locked(asked: _Asked, change: Callable[[_Request], ChangeResult]) -> ChangeResult:
+    """Check ``asked``, take the repository's lock and run ``change`` unless it is a replay.
+
+    A replayed key returns its earlier commit; a spec or rendered folder that differs
+    from its commit is refused before ``change`` sees it.
+    """
+    _check_request(asked.author, asked.key)
+    where = _where(asked.repository, asked.spec_path, asked.rendered)
+    digest = _digest(
+        {
+            "action": asked.action,
+            "cluster": asked.identity,
+            "spec": asked.spec_path,
+            "rendered": asked.rendered,
+        }
+    )
+    request = _Request(
+        asked.action, asked.cluster, where, asked.author, asked.key, digest, asked.push
+    )
+    with change_lock(where.top, asked.on_wait):
+        replayed = _replay(request)
+        if replayed is not None:
+            return replayed
+        _refuse_uncommitted(where)
+        return change(request)
+
+
+def _changes(where: _Where, plan: Plan) -> tuple[Change, ...]:
+    """What ``plan`` changes against the plan of the committed spec (none if that fails)."""
+    old = _old_plan(where.spec)
+    return tuple(compare_plans(old, plan).changes) if old is not None else ()
+
+
 def register_cluster(
     repository: Path,
     registration: ClusterRegistration,
@@ -362,28 +411,31 @@ def register_cluster(
             already taken by a different cluster, or the edited spec is invalid; nothing
             was changed.
     """
-    _check_request(author, idempotency_key)
-    where = _where(repository, spec_path, rendered)
     cluster = registration.as_spec()
-    digest = _digest(
-        {"action": "register", "cluster": cluster, "spec": spec_path, "rendered": rendered}
-    )
-    request = _Request("register", registration.name, where, author, idempotency_key, digest, push)
-    with change_lock(where.top, on_wait):
-        replayed = _replay(request)
-        if replayed is not None:
-            return replayed
-        _refuse_uncommitted(where)
-        spec = read_spec_text(where.spec)
+
+    def change(request: _Request) -> ChangeResult:
+        spec = read_spec_text(request.where.spec)
         if _identical(spec, registration):
-            return ChangeResult("register", registration.name, where.top, "unchanged")
+            return ChangeResult("register", registration.name, request.where.top, "unchanged")
         edit = add_cluster(spec, cluster)
         plan, refusal = _planned(request, edit)
         if refusal is not None:
             return refusal
-        old = _old_plan(where.spec)
-        changes = tuple(compare_plans(old, plan).changes) if old is not None else ()
-        return _commit(request, edit, changes)
+        return _commit(request, edit, _changes(request.where, plan))
+
+    asked = _Asked(
+        action="register",
+        cluster=registration.name,
+        identity=cluster,
+        repository=repository,
+        spec_path=spec_path,
+        rendered=rendered,
+        author=author,
+        key=idempotency_key,
+        push=push,
+        on_wait=on_wait,
+    )
+    return _locked(asked, change)
 
 
 def deregister_cluster(
@@ -408,25 +460,29 @@ def deregister_cluster(
         InputError: the repository, spec or request is unusable, no cluster has that
             name, or the spec without it is invalid; nothing was changed.
     """
-    _check_request(author, idempotency_key)
-    where = _where(repository, spec_path, rendered)
-    digest = _digest(
-        {"action": "deregister", "cluster": name, "spec": spec_path, "rendered": rendered}
-    )
-    request = _Request("deregister", name, where, author, idempotency_key, digest, push)
-    with change_lock(where.top, on_wait):
-        replayed = _replay(request)
-        if replayed is not None:
-            return replayed
-        _refuse_uncommitted(where)
-        edit = remove_cluster(read_spec_text(where.spec), name)
+
+    def change(request: _Request) -> ChangeResult:
+        edit = remove_cluster(read_spec_text(request.where.spec), name)
         plan, refusal = _planned(request, edit)
         if refusal is not None:
             return refusal
-        old = _old_plan(where.spec)
-        changes = tuple(compare_plans(old, plan).changes) if old is not None else ()
+        changes = _changes(request.where, plan)
         if not confirm:
             return ChangeResult(
-                "deregister", name, where.top, "needs-confirmation", changes=changes
+                "deregister", name, request.where.top, "needs-confirmation", changes=changes
             )
         return _commit(request, edit, changes)
+
+    asked = _Asked(
+        action="deregister",
+        cluster=name,
+        identity=name,
+        repository=repository,
+        spec_path=spec_path,
+        rendered=rendered,
+        author=author,
+        key=idempotency_key,
+        push=push,
+        on_wait=on_wait,
+    )
+    return _locked(asked, change)
