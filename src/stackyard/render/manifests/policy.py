@@ -4,7 +4,8 @@ Contract C4 keeps Kyverno off mgmt; this module never decides placement, it foll
 plan (``cluster.has("kyverno")``). Pod Security Admission is the first layer (namespace
 labels, see ``namespaces``); these policies are the second. Which of them a cluster gets,
 and whether each enforces or audits, is its policy template's (``cluster.policy``,
-:mod:`stackyard.plan.policy`); this module only builds each rule by name (``RULES``):
+:mod:`stackyard.plan.policy`); this module only builds each rule by name, the
+ValidatingPolicies from one table of rule data (``VALIDATIONS``):
 
 - images only from the platform's Harbor (``harbor.<domain>``);
 - CPU and memory requests and limits on every container (LimitRange defaults are
@@ -41,7 +42,8 @@ is off; the signature itself is always checked.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
+from dataclasses import dataclass
 
 from stackyard.plan import ClusterPlan
 from stackyard.render.context import RenderContext
@@ -53,6 +55,8 @@ API_VERSION = "policies.kyverno.io/v1"
 SYSTEM_NAMESPACES = ("kube-node-lease", "kube-public", "kube-system")
 COSIGN_CONFIGMAP = "cosign-public-key"
 COSIGN_KEY = "cosign.pub"
+SIGNATURE_POLICY = "verify-image-signatures"
+"""The one rule that is an ImageValidatingPolicy (it verifies, rather than checks, images)."""
 
 # Every image of a Pod, wherever it is declared.
 ALL_IMAGES = (
@@ -113,18 +117,82 @@ def _actions(mode: str) -> Manifest:
     return {"failurePolicy": "Ignore", "validationActions": ["Audit"]}
 
 
+@dataclass(frozen=True)
+class Validation:
+    """The rule of one ValidatingPolicy: a CEL check of each Pod and what a refusal says.
+
+    ``expression`` and ``message`` may name ``{registry}`` (the platform's Harbor);
+    ``images`` binds ``variables.images`` to every image of the Pod.
+    """
+
+    expression: str
+    message: str
+    images: bool = False
+
+
+VALIDATIONS: dict[str, Validation] = {
+    # Images only from the platform's Harbor.
+    "restrict-image-registries": Validation(
+        "variables.images.all(image, image.startsWith('{registry}/'))",
+        "Images must be pulled from {registry}.",
+        images=True,
+    ),
+    "require-requests-limits": Validation(
+        f"({ALL_CONTAINERS}).all(c, {HAS_RESOURCES})",
+        "Every container must set CPU and memory requests and limits.",
+    ),
+    "disallow-privileged-containers": Validation(
+        f"({ALL_CONTAINERS}).all(c, {NOT_PRIVILEGED})",
+        "Privileged containers are not allowed.",
+    ),
+    "require-app-version-labels": Validation(
+        "has(object.metadata.labels) && 'app' in object.metadata.labels"
+        " && 'version' in object.metadata.labels",
+        "Pods should carry the labels app and version.",
+    ),
+    # Pinned by digest, or by a tag other than latest. An image without a tag means
+    # latest; the tag is what follows the last ':' after the last '/' (a registry's port
+    # is not a tag).
+    "disallow-latest-tag": Validation(
+        "variables.images.all(image, image.contains('@sha256:') || "
+        f"(image.matches('{PINNED_TAG}') && !image.endsWith(':latest')))",
+        "Images must name a tag other than latest, or a digest.",
+        images=True,
+    ),
+    # Nothing runs before its namespace has traffic rules. Kyverno's resource library
+    # lists the namespace's NetworkPolicies at admission
+    # (https://kyverno.io/docs/policy-types/cel-libraries/#resource-library); the admission
+    # controller may read them through the ``view`` ClusterRole its chart binds by default
+    # (``admissionController.rbac.createViewRoleBinding``), which the catalog leaves on.
+    "require-network-policy": Validation(
+        'resource.List("networking.k8s.io/v1", "networkpolicies", '
+        "object.metadata.namespace).items.size() > 0",
+        "The namespace needs a NetworkPolicy before pods run in it.",
+    ),
+    # What runs is what was scanned and signed.
+    "require-image-digest": Validation(
+        "variables.images.all(image, image.contains('@sha256:'))",
+        "Images must be referenced by digest (image@sha256:...).",
+        images=True,
+    ),
+}
+"""Every ValidatingPolicy a template may name, by the name the policy library gives it."""
+
+
 def validating_policy(
-    cluster: ClusterPlan,
-    name: str,
-    mode: str,
-    validations: list[Manifest],
-    variables: list[Manifest] | None = None,
+    context: RenderContext, cluster: ClusterPlan, name: str, mode: str
 ) -> Manifest:
-    """A cluster-wide ValidatingPolicy on Pods outside system and platform namespaces."""
+    """The ValidatingPolicy ``name`` on Pods outside system and platform namespaces."""
+    rule = VALIDATIONS[name]
     spec: Manifest = {**_actions(mode), "matchConstraints": _match(cluster)}
-    if variables:
-        spec["variables"] = variables
-    spec["validations"] = validations
+    if rule.images:
+        spec["variables"] = [{"name": "images", "expression": ALL_IMAGES}]
+    spec["validations"] = [
+        {
+            "expression": rule.expression.replace("{registry}", registry(context)),
+            "message": rule.message.replace("{registry}", registry(context)),
+        }
+    ]
     return {
         "apiVersion": API_VERSION,
         "kind": "ValidatingPolicy",
@@ -138,134 +206,6 @@ def registry(context: RenderContext) -> str:
     return f"harbor.{context.platform.domain}"
 
 
-def registry_policy(context: RenderContext, cluster: ClusterPlan, mode: str) -> Manifest:
-    """Images only from the platform's Harbor."""
-    prefix = f"{registry(context)}/"
-    return validating_policy(
-        cluster,
-        "restrict-image-registries",
-        mode,
-        [
-            {
-                "expression": f"variables.images.all(image, image.startsWith('{prefix}'))",
-                "message": f"Images must be pulled from {registry(context)}.",
-            }
-        ],
-        [{"name": "images", "expression": ALL_IMAGES}],
-    )
-
-
-def resources_policy(context: RenderContext, cluster: ClusterPlan, mode: str) -> Manifest:
-    """CPU and memory requests and limits on every container."""
-    return validating_policy(
-        cluster,
-        "require-requests-limits",
-        mode,
-        [
-            {
-                "expression": f"({ALL_CONTAINERS}).all(c, {HAS_RESOURCES})",
-                "message": "Every container must set CPU and memory requests and limits.",
-            }
-        ],
-    )
-
-
-def privileged_policy(context: RenderContext, cluster: ClusterPlan, mode: str) -> Manifest:
-    """No privileged containers."""
-    return validating_policy(
-        cluster,
-        "disallow-privileged-containers",
-        mode,
-        [
-            {
-                "expression": f"({ALL_CONTAINERS}).all(c, {NOT_PRIVILEGED})",
-                "message": "Privileged containers are not allowed.",
-            }
-        ],
-    )
-
-
-def labels_policy(context: RenderContext, cluster: ClusterPlan, mode: str) -> Manifest:
-    """The labels app and version on every pod."""
-    return validating_policy(
-        cluster,
-        "require-app-version-labels",
-        mode,
-        [
-            {
-                "expression": (
-                    "has(object.metadata.labels) && 'app' in object.metadata.labels"
-                    " && 'version' in object.metadata.labels"
-                ),
-                "message": "Pods should carry the labels app and version.",
-            }
-        ],
-    )
-
-
-def latest_tag_policy(context: RenderContext, cluster: ClusterPlan, mode: str) -> Manifest:
-    """Every image pinned: by digest, or by a tag other than ``latest``.
-
-    An image without a tag means ``latest``; the tag is what follows the last ``:`` after
-    the last ``/`` (a registry's port is not a tag).
-    """
-    return validating_policy(
-        cluster,
-        "disallow-latest-tag",
-        mode,
-        [
-            {
-                "expression": (
-                    "variables.images.all(image, image.contains('@sha256:') || "
-                    f"(image.matches('{PINNED_TAG}') && !image.endsWith(':latest')))"
-                ),
-                "message": "Images must name a tag other than latest, or a digest.",
-            }
-        ],
-        [{"name": "images", "expression": ALL_IMAGES}],
-    )
-
-
-def network_policy_required(context: RenderContext, cluster: ClusterPlan, mode: str) -> Manifest:
-    """A NetworkPolicy in the pod's namespace, so nothing runs before its traffic rules.
-
-    Kyverno's resource library lists the namespace's NetworkPolicies at admission
-    (https://kyverno.io/docs/policy-types/cel-libraries/#resource-library); the admission
-    controller may read them through the ``view`` ClusterRole its chart binds by default
-    (``admissionController.rbac.createViewRoleBinding``), which the catalog leaves on.
-    """
-    return validating_policy(
-        cluster,
-        "require-network-policy",
-        mode,
-        [
-            {
-                "expression": (
-                    'resource.List("networking.k8s.io/v1", "networkpolicies", '
-                    "object.metadata.namespace).items.size() > 0"
-                ),
-                "message": "The namespace needs a NetworkPolicy before pods run in it.",
-            }
-        ],
-    )
-
-
-def digest_policy(context: RenderContext, cluster: ClusterPlan, mode: str) -> Manifest:
-    """Images referenced by digest, so what runs is what was scanned and signed."""
-    return validating_policy(
-        cluster,
-        "require-image-digest",
-        mode,
-        [
-            {
-                "expression": "variables.images.all(image, image.contains('@sha256:'))",
-                "message": "Images must be referenced by digest (image@sha256:...).",
-            }
-        ],
-        [{"name": "images", "expression": ALL_IMAGES}],
-    )
-
-
 def signature_policy(context: RenderContext, cluster: ClusterPlan, mode: str) -> Manifest:
     """Cosign signatures on every Harbor image, checked with the platform's public key."""
     namespace = context.component("kyverno").namespace
@@ -276,7 +216,7 @@ def signature_policy(context: RenderContext, cluster: ClusterPlan, mode: str) ->
     return {
         "apiVersion": API_VERSION,
         "kind": "ImageValidatingPolicy",
-        "metadata": {"name": "verify-image-signatures"},
+        "metadata": {"name": SIGNATURE_POLICY},
         "spec": {
             **_actions(mode),
             # Verification fetches signatures from the registry: allow more than 10 s.
@@ -318,19 +258,15 @@ def signature_policy(context: RenderContext, cluster: ClusterPlan, mode: str) ->
     }
 
 
-RuleBuilder = Callable[[RenderContext, ClusterPlan, str], Manifest]
-
-RULES: dict[str, RuleBuilder] = {
-    "restrict-image-registries": registry_policy,
-    "require-requests-limits": resources_policy,
-    "disallow-privileged-containers": privileged_policy,
-    "require-app-version-labels": labels_policy,
-    "disallow-latest-tag": latest_tag_policy,
-    "require-network-policy": network_policy_required,
-    "require-image-digest": digest_policy,
-    "verify-image-signatures": signature_policy,
-}
+RULES = frozenset({*VALIDATIONS, SIGNATURE_POLICY})
 """Every policy a template may name, by the name the policy library gives it."""
+
+
+def rule_policy(context: RenderContext, cluster: ClusterPlan, name: str, mode: str) -> Manifest:
+    """The policy a template's rule ``name`` stands for, in ``mode``."""
+    if name == SIGNATURE_POLICY:
+        return signature_policy(context, cluster, mode)
+    return validating_policy(context, cluster, name, mode)
 
 
 def policy_manifests(context: RenderContext, cluster: ClusterPlan) -> Iterable[Placed]:
@@ -340,6 +276,8 @@ def policy_manifests(context: RenderContext, cluster: ClusterPlan) -> Iterable[P
     """
     if not cluster.has("kyverno"):
         return
-    objects = [RULES[rule.name](context, cluster, rule.action) for rule in cluster.policy.rules]
+    objects = [
+        rule_policy(context, cluster, rule.name, rule.action) for rule in cluster.policy.rules
+    ]
     group = "kyverno-policies" if cluster.has("kyverno-policies") else "kyverno"
     yield Placed(group, "workload-policies.yaml", [in_wave(o, AFTER_CHART) for o in objects])
