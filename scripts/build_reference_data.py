@@ -1212,16 +1212,86 @@ RKE2_RELEASE = re.compile(r"v(\d+\.\d+)\.(\d+)\+rke2r(\d+)")
 # kubeadm: `kubeadm config images list` names kube-apiserver, kube-controller-manager,
 # kube-scheduler and kube-proxy at the Kubernetes version itself, and CoreDNS, pause and
 # etcd at the versions pinned in cmd/kubeadm/app/constants/constants.go of the kubeadm
-# release (CoreDNSVersion, PauseVersion, DefaultEtcdVersion / SupportedEtcdVersion). Too
-# large to clone, the file is pinned here by hand with its source.
+# release (CoreDNSVersion, PauseVersion, SupportedEtcdVersion[minor]). With a clone of
+# kubernetes/kubernetes under --extra-sources they are read from that file at each minor's
+# v1.N.0 tag (kubeadm_constants). Without one, these copies are kept; they were not read at
+# the tag (the repository is too large to fetch here) but taken from secondary copies of
+# the same constants, and each entry says which.
+KUBERNETES_REPOSITORY = "kubernetes/kubernetes"
+KUBEADM_CONSTANTS_PATH = "cmd/kubeadm/app/constants/constants.go"
+KUBEADM_MINORS = RKE2_MINORS  # the minors the catalog knows Kubernetes releases of
+_SECONDARY = (
+    "not read at the tag: from secondary copies of these constants (third-party version "
+    "tables and test fixtures, Kubernetes release notes); rebuild with a kubernetes/kubernetes "
+    "clone under --extra-sources to read them from the tag"
+)
 KUBEADM_CONSTANTS = {
+    "1.33": {
+        "source": f"{KUBERNETES_REPOSITORY} v1.33.0 {KUBEADM_CONSTANTS_PATH}",
+        "secondary": _SECONDARY,
+        "etcd": "3.5.21-0",
+        "coredns": "v1.12.0",
+        "pause": "3.10",
+    },
+    "1.34": {
+        "source": f"{KUBERNETES_REPOSITORY} v1.34.0 {KUBEADM_CONSTANTS_PATH}",
+        "secondary": _SECONDARY,
+        "etcd": "3.6.4-0",
+        "coredns": "v1.12.1",
+        "pause": "3.10.1",
+    },
     "1.35": {
-        "source": "kubernetes/kubernetes v1.35.0 cmd/kubeadm/app/constants/constants.go",
+        "source": f"{KUBERNETES_REPOSITORY} v1.35.0 {KUBEADM_CONSTANTS_PATH}",
+        "secondary": _SECONDARY,
         "etcd": "3.6.6-0",
         "coredns": "v1.13.1",
         "pause": "3.10.1",
     },
 }
+_GO_STRING = r'\s*=\s*"([^"]+)"'
+_ETCD_MAP = re.compile(r"SupportedEtcdVersion\s*=\s*map\[uint8\]string\{(.*?)\}", re.S)
+_ETCD_ENTRY = re.compile(r'(\d+)\s*:\s*"([^"]+)"')
+
+
+def kubeadm_constants(constants_go: str, minor: str) -> dict[str, str]:
+    """CoreDNS, pause and etcd as kubeadm ``minor``'s ``constants.go`` pins them.
+
+    etcd is looked up as kubeadm's ``EtcdSupportedVersion`` does: the minor's entry of
+    ``SupportedEtcdVersion``, else the nearest entry (the lowest below, the highest above).
+    """
+    found: dict[str, str] = {}
+    for key, name in (("coredns", "CoreDNSVersion"), ("pause", "PauseVersion")):
+        match = re.search(rf"\b{name}{_GO_STRING}", constants_go)
+        if match is None:
+            raise SystemExit(f"kubeadm {minor}: constants.go has no {name}")
+        found[key] = match.group(1)
+    table = _ETCD_MAP.search(constants_go)
+    entries = {int(k): v for k, v in _ETCD_ENTRY.findall(table.group(1))} if table else {}
+    if not entries:
+        raise SystemExit(f"kubeadm {minor}: constants.go has no SupportedEtcdVersion")
+    wanted = int(minor.split(".")[1])
+    nearest = min(entries) if wanted < min(entries) else max(entries)
+    found["etcd"] = entries.get(wanted, entries[nearest])
+    return found
+
+
+def build_kubeadm_constants(extra: Path | None) -> dict[str, dict[str, str]]:
+    """The versions kubeadm pins, by minor: read at each v1.N.0 tag of a clone, else kept."""
+    constants = {minor: dict(pinned) for minor, pinned in KUBEADM_CONSTANTS.items()}
+    git_dir = None if extra is None else _git_dir(extra, KUBERNETES_REPOSITORY)
+    if git_dir is None:
+        return constants
+    for minor in KUBEADM_MINORS:
+        text = _git(git_dir, "show", f"v{minor}.0:{KUBEADM_CONSTANTS_PATH}")
+        if text is None:
+            continue  # not released yet in this clone: keep what is pinned, if anything
+        constants[minor] = {
+            **kubeadm_constants(text.decode(), minor),
+            "source": f"{KUBERNETES_REPOSITORY} v{minor}.0 {KUBEADM_CONSTANTS_PATH}",
+        }
+    return dict(sorted(constants.items()))
+
+
 KUBEADM_REGISTRY = "registry.k8s.io"
 
 _HEREDOC = re.compile(r"<< EOF >>? \S*/images-([a-z0-9-]+)\.txt\n(.*?)\nEOF", re.S)
@@ -1291,7 +1361,7 @@ def build_node_images(extra: Path | None) -> dict[str, Any] | None:
         },
         "kubeadm": {
             "registry": KUBEADM_REGISTRY,
-            "constants": KUBEADM_CONSTANTS,
+            "constants": build_kubeadm_constants(extra),
         },
         "newestKubernetes": dict(sorted(newest.items())),
         "newestKubernetesSource": "the newest RKE2 release of each minor above",

@@ -80,5 +80,41 @@ def test_every_shipped_release_matches_its_tag_and_records_its_commit() -> None:
         assert kubernetes.split(":")[1].startswith(f"v{release['kubernetes']}-"), tag
     for minor, newest in facts["newestKubernetes"].items():
         assert newest.startswith(f"{minor}.")
-    for constants in facts["kubeadm"]["constants"].values():
-        assert constants["source"].startswith("kubernetes/kubernetes v")
+    for minor, constants in facts["kubeadm"]["constants"].items():
+        assert constants["source"] == (
+            f"kubernetes/kubernetes v{minor}.0 cmd/kubeadm/app/constants/constants.go"
+        )
+        assert set(constants) <= {"source", "secondary", "coredns", "pause", "etcd"}
+    assert {"1.33", "1.34", "1.35"} <= set(facts["kubeadm"]["constants"])
+
+
+CONSTANTS_GO = """const (
+	// DefaultEtcdVersion indicates the default etcd version that kubeadm uses
+	DefaultEtcdVersion = "3.6.4-0"
+	// CoreDNSVersion is the version of CoreDNS to be deployed if it is used
+	CoreDNSVersion = "v1.12.1"
+	// PauseVersion indicates the default pause image version for kubeadm
+	PauseVersion = "3.10.1"
+)
+
+var (
+	SupportedEtcdVersion = map[uint8]string{
+		32: "3.5.21-0",
+		33: "3.5.21-0",
+		34: "3.6.4-0",
+	}
+)
+"""
+
+
+def test_kubeadm_s_versions_are_read_from_its_constants_as_kubeadm_looks_etcd_up() -> None:
+    script = _script()
+    assert script.kubeadm_constants(CONSTANTS_GO, "1.34") == {
+        "coredns": "v1.12.1",
+        "pause": "3.10.1",
+        "etcd": "3.6.4-0",
+    }
+    assert script.kubeadm_constants(CONSTANTS_GO, "1.33")["etcd"] == "3.5.21-0"
+    # Outside the table kubeadm takes the nearest entry, and so does the build.
+    assert script.kubeadm_constants(CONSTANTS_GO, "1.36")["etcd"] == "3.6.4-0"
+    assert script.kubeadm_constants(CONSTANTS_GO, "1.30")["etcd"] == "3.5.21-0"

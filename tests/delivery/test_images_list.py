@@ -163,8 +163,32 @@ def test_a_patch_version_picks_that_release() -> None:
     kubeadm = kubeadm_release("v1.35.2")
     assert "registry.k8s.io/kube-proxy:v1.35.2" in kubeadm.images
     assert kubeadm_release("stable-1.35").resolved_from == "1.35"
-    with pytest.raises(UnknownNodeReleaseError, match=r"1\.34"):
-        kubeadm_release("1.34.1")
+    with pytest.raises(UnknownNodeReleaseError, match=r"1\.36"):
+        kubeadm_release("1.36.1")  # no kubeadm constants for 1.36 are pinned yet
+
+
+@pytest.mark.parametrize(
+    ("version", "coredns", "pause", "etcd"),
+    [
+        ("1.33.4", "v1.12.0", "3.10", "3.5.21-0"),
+        ("1.34.1", "v1.12.1", "3.10.1", "3.6.4-0"),
+        ("1.35.2", "v1.13.1", "3.10.1", "3.6.6-0"),
+    ],
+)
+def test_kubeadm_pins_coredns_pause_and_etcd_per_minor(
+    version: str, coredns: str, pause: str, etcd: str
+) -> None:
+    release = kubeadm_release(version)
+    assert release.images[-3:] == (
+        f"registry.k8s.io/coredns/coredns:{coredns}",
+        f"registry.k8s.io/pause:{pause}",
+        f"registry.k8s.io/etcd:{etcd}",
+    )
+    assert f"registry.k8s.io/kube-apiserver:v{version}" in release.images
+    # Read at the tag or not, the source says which.
+    assert (
+        f"v{version.rsplit('.', 1)[0]}.0 cmd/kubeadm/app/constants/constants.go" in release.source
+    )
 
 
 def test_a_chart_store_that_is_not_a_folder_is_a_usage_error(rendered_poc: Path) -> None:

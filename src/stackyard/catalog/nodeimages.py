@@ -106,7 +106,10 @@ def kubeadm_release(version: str, *, kube_proxy: bool = True) -> NodeRelease:
         f"{registry}/etcd:{constants['etcd']}",
     ]
     resolved = None if given else minor
-    return NodeRelease("kubeadm", release, tuple(images), constants["source"], resolved)
+    source = constants["source"]
+    if constants.get("secondary"):  # say so wherever the source is shown
+        source = f"{source} ({constants['secondary']})"
+    return NodeRelease("kubeadm", release, tuple(images), source, resolved)
 
 
 def _version(version: str) -> tuple[str, str | None]:
