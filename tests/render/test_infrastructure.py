@@ -10,6 +10,8 @@ import hcl2
 import pytest
 import yaml
 
+from stackyard.catalog.capaiam import capa_iam
+from stackyard.render.clusterapi.providers import AWS_VERSION
 from stackyard.render.infrastructure import SKIPS
 from stackyard.render.infrastructure.userdata import placement
 from tests.render.conftest import Rendered, example_text, render_text
@@ -231,15 +233,23 @@ def _policies(result: Rendered, role: str) -> set[str]:
     }
 
 
+def _attachments(result: Rendered, cluster: str) -> dict[str, Any]:
+    path = f"infrastructure/{cluster}/modules/cluster-api-iam/main.tf"
+    return blocks(hcl2.loads(result.files[path]), "resource", "aws_iam_role_policy_attachment")
+
+
 def test_mgmt_with_app_clusters_may_run_cluster_apis_aws_controllers(
     standard: Rendered,
 ) -> None:
     text = example_text("aws-standard").replace("role: standalone", "role: mgmt")
     mgmt = render_text(text.replace("hardening:", APP_CLUSTER, 1))
-    assert "cluster-api-aws" in _policies(mgmt, "server")
-    assert "cluster-api-aws" not in _policies(mgmt, "agent")
+    module = blocks(tf(mgmt, "main.tf"), "module")["cluster_api_iam"]
+    assert module["controller_roles"] == ["${module.iam.server_role}"]
+    attached = _attachments(mgmt, "prod")["mgmt_controllers"]
+    assert attached["policy_arn"] == "${aws_iam_policy.controllers.arn}"
     assert not [p for p in mgmt.files if p.startswith("infrastructure/apps/")]
-    assert "cluster-api-aws" not in _policies(standard, "server")
+    assert "cluster_api_iam" not in blocks(tf(standard, "main.tf"), "module")
+    assert STACK + "modules/cluster-api-iam/main.tf" not in standard.files
     assert _policies(standard, "agent") == {"cloud-node", "cilium-eni"}
     assert _policies(standard, "server") == {
         "cloud-controller",
@@ -247,6 +257,16 @@ def test_mgmt_with_app_clusters_may_run_cluster_apis_aws_controllers(
         "cilium-eni",
         "etcd-snapshots",
     }
+
+
+def _documents(result: Rendered, folder: str) -> list[dict[str, Any]]:
+    return [
+        document
+        for path, text in result.files.items()
+        if path.startswith(folder) and path.endswith(".yaml")
+        for document in yaml.safe_load_all(text)
+        if document
+    ]
 
 
 def test_the_multicluster_mgmt_is_built_with_its_own_name_and_cluster_apis_rights() -> None:
@@ -258,6 +278,40 @@ def test_the_multicluster_mgmt_is_built_with_its_own_name_and_cluster_apis_right
     assert {unquote(k): unquote(v) for k, v in tag.items()} == {
         "kubernetes.io/cluster/mgmt": "owned"
     }
-    iam = hcl2.loads(result.files["infrastructure/mgmt/modules/iam/main.tf"])
-    policies = blocks(iam, "resource", "aws_iam_role_policy")
-    assert "server_cluster-api-aws" in policies
+    capa = hcl2.loads(result.files["infrastructure/mgmt/modules/cluster-api-iam/main.tf"])
+    profiles = {
+        unquote(body["name"])
+        for body in blocks(capa, "resource", "aws_iam_instance_profile").values()
+    }
+    named = {
+        document["spec"]["template"]["spec"]["iamInstanceProfile"]
+        for document in _documents(result, "clusters/")
+        if document.get("kind") == "AWSMachineTemplate"
+    }
+    assert named == {
+        "control-plane.cluster-api-provider-aws.sigs.k8s.io",
+        "nodes.cluster-api-provider-aws.sigs.k8s.io",
+    }
+    assert named <= profiles
+    # clusterawsadm's attachments: the cloud controller's policies on the app clusters'
+    # control plane and nodes, the controllers' on controllers, control-plane and mgmt.
+    assert set(_attachments(result, "mgmt")) == {
+        "control_plane_control_plane",
+        "control_plane_nodes",
+        "nodes_nodes",
+        "controllers_controllers",
+        "control_plane_controllers",
+        "mgmt_controllers",
+    }
+
+
+def test_cluster_apis_policies_are_clusterawsadms_of_the_pinned_release() -> None:
+    capa = capa_iam()
+    assert capa.source["tag"] == AWS_VERSION
+    controllers = capa.policy("controllers").document["Statement"]
+    actions = {action for statement in controllers for action in statement["Action"]}
+    # what the provider does that the cloud controller never does
+    assert {"ec2:RunInstances", "ec2:CreateVpc", "iam:PassRole"} <= actions
+    passes = next(s for s in controllers if s["Action"] == ["iam:PassRole"])
+    assert passes["Resource"] == ["arn:*:iam::*:role/*.cluster-api-provider-aws.sigs.k8s.io"]
+    assert not any(action.startswith("eks:Create") and "Cluster" in action for action in actions)

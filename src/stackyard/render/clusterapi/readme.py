@@ -8,6 +8,21 @@ from stackyard.render.clusterapi.providers import CREDENTIALS_SECRET, providers
 from stackyard.render.clusterapi.registration import registers_through_external_secrets
 from stackyard.render.context import RenderContext
 from stackyard.render.etcd_copies import snapshot_copies
+from stackyard.render.infrastructure import ROOT, renders_infrastructure
+
+
+def _iam_step(context: RenderContext) -> list[str]:
+    """Step 1: the IAM the providers use, from mgmt's Terraform where it is rendered."""
+    mgmt = context.argocd_cluster
+    if renders_infrastructure(context, mgmt):
+        return [
+            "1. mgmt's Terraform creates the AWS IAM roles and instance profiles the providers",
+            f"   use, as clusterawsadm would (`{ROOT}/{mgmt.name}/modules/cluster-api-iam`).",
+        ]
+    return [
+        "1. Create the AWS IAM roles and instance profiles the providers use, once per account:",
+        "   `clusterawsadm bootstrap iam create-cloudformation-stack`.",
+    ]
 
 
 def clusterapi_section(context: RenderContext) -> str:
@@ -28,8 +43,7 @@ def clusterapi_section(context: RenderContext) -> str:
         f"applies to `{mgmt}` in the namespace `cluster-<cluster>`. The operator installs the",
         f"providers (`manifests/{mgmt}/{OPERATOR}/providers.yaml`: {versions}).",
         "",
-        "1. Create the AWS IAM roles and instance profiles the providers use, once per account:",
-        "   `clusterawsadm bootstrap iam create-cloudformation-stack`.",
+        *_iam_step(context),
         f"2. Create the Secret `{CREDENTIALS_SECRET}` in `{operator_namespace}` with the key",
         "   `AWS_B64ENCODED_CREDENTIALS`: empty when mgmt's servers carry the provider's",
         "   controllers policy (mgmt's Terraform gives it to them), else the output of",

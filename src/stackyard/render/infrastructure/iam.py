@@ -8,14 +8,10 @@
   (with ``ciliumRoutingMode: eni``).
 - RKE2's etcd snapshot copies: read, write, list and delete in the folder of this cluster
   in its bucket (the servers, when the copies go to S3 on AWS).
-- Cluster API's AWS provider (CAPA), whose controllers run on mgmt and build the app
-  clusters: the controllers policy (not its EKS part) as clusterawsadm's default bootstrap
-  stack writes it (kubernetes-sigs/cluster-api-provider-aws,
-  ``cmd/clusterawsadm/cloudformation/bootstrap/fixtures/default.yaml``), on the servers,
-  where clusterawsadm puts it too (role ``control-plane``), when the platform has app
-  clusters. The app machines' own instance profiles (``*.cluster-api-provider-aws.sigs.k8s.io``,
-  which the controllers may pass) are that stack's: ``clusterawsadm bootstrap iam
-  create-cloudformation-stack``.
+- Cluster API's AWS provider (CAPA) is not here: its roles, instance profiles and
+  policies are clusterawsadm's, derived as data (``catalog/capaiam.py``) and rendered as a
+  module of their own (``modules/cluster-api-iam``), which also attaches the controllers'
+  policy to the servers' role.
 - The KMS v2 plugin of ``hardening.encryptionAtRest.provider: aws-kms``: encrypt and decrypt
   with the spec's key, matched by the alias the plugin names it with.
 
@@ -115,103 +111,6 @@ CILIUM_ENI = (
     "ec2:DescribeSecurityGroups",
     "ec2:DescribeRouteTables",
 )
-CAPA_CONTROLLERS = (
-    "ec2:AttachNetworkInterface",
-    "ec2:DetachNetworkInterface",
-    "ec2:AllocateAddress",
-    "ec2:AssignIpv6Addresses",
-    "ec2:AssignPrivateIpAddresses",
-    "ec2:UnassignPrivateIpAddresses",
-    "ec2:AssociateRouteTable",
-    "ec2:AttachInternetGateway",
-    "ec2:AuthorizeSecurityGroupIngress",
-    "ec2:CreateInternetGateway",
-    "ec2:CreateEgressOnlyInternetGateway",
-    "ec2:CreateNatGateway",
-    "ec2:CreateNetworkInterface",
-    "ec2:CreateRoute",
-    "ec2:CreateRouteTable",
-    "ec2:CreateSecurityGroup",
-    "ec2:CreateSubnet",
-    "ec2:CreateTags",
-    "ec2:CreateVpc",
-    "ec2:ModifyVpcAttribute",
-    "ec2:DeleteInternetGateway",
-    "ec2:DeleteEgressOnlyInternetGateway",
-    "ec2:DeleteNatGateway",
-    "ec2:DeleteRouteTable",
-    "ec2:ReplaceRoute",
-    "ec2:DeleteSecurityGroup",
-    "ec2:DeleteSubnet",
-    "ec2:DeleteTags",
-    "ec2:DeleteVpc",
-    "ec2:DescribeAccountAttributes",
-    "ec2:DescribeAddresses",
-    "ec2:DescribeAvailabilityZones",
-    "ec2:DescribeInstances",
-    "ec2:DescribeInternetGateways",
-    "ec2:DescribeEgressOnlyInternetGateways",
-    "ec2:DescribeInstanceTypes",
-    "ec2:DescribeImages",
-    "ec2:DescribeNatGateways",
-    "ec2:DescribeNetworkInterfaces",
-    "ec2:DescribeNetworkInterfaceAttribute",
-    "ec2:DescribeRouteTables",
-    "ec2:DescribeSecurityGroups",
-    "ec2:DescribeSubnets",
-    "ec2:DescribeVpcs",
-    "ec2:DescribeVpcAttribute",
-    "ec2:DescribeVolumes",
-    "ec2:DescribeTags",
-    "ec2:DetachInternetGateway",
-    "ec2:DisassociateRouteTable",
-    "ec2:DisassociateAddress",
-    "ec2:ModifyInstanceAttribute",
-    "ec2:ModifyNetworkInterfaceAttribute",
-    "ec2:ModifySubnetAttribute",
-    "ec2:ReleaseAddress",
-    "ec2:RevokeSecurityGroupIngress",
-    "ec2:RunInstances",
-    "ec2:TerminateInstances",
-    "tag:GetResources",
-    "elasticloadbalancing:AddTags",
-    "elasticloadbalancing:CreateLoadBalancer",
-    "elasticloadbalancing:ConfigureHealthCheck",
-    "elasticloadbalancing:DeleteLoadBalancer",
-    "elasticloadbalancing:DeleteTargetGroup",
-    "elasticloadbalancing:DescribeLoadBalancers",
-    "elasticloadbalancing:DescribeLoadBalancerAttributes",
-    "elasticloadbalancing:ApplySecurityGroupsToLoadBalancer",
-    "elasticloadbalancing:DescribeTags",
-    "elasticloadbalancing:ModifyLoadBalancerAttributes",
-    "elasticloadbalancing:RegisterInstancesWithLoadBalancer",
-    "elasticloadbalancing:DeregisterInstancesFromLoadBalancer",
-    "elasticloadbalancing:RemoveTags",
-    "autoscaling:DescribeAutoScalingGroups",
-    "autoscaling:DescribeInstanceRefreshes",
-    "ec2:CreateLaunchTemplate",
-    "ec2:CreateLaunchTemplateVersion",
-    "ec2:DescribeLaunchTemplates",
-    "ec2:DescribeLaunchTemplateVersions",
-    "ec2:DeleteLaunchTemplate",
-    "ec2:DeleteLaunchTemplateVersions",
-    "ec2:DescribeKeyPairs",
-)
-CAPA_ASG = (
-    "autoscaling:CreateAutoScalingGroup",
-    "autoscaling:UpdateAutoScalingGroup",
-    "autoscaling:CreateOrUpdateTags",
-    "autoscaling:StartInstanceRefresh",
-    "autoscaling:DeleteAutoScalingGroup",
-    "autoscaling:DeleteTags",
-)
-CAPA_SERVICE_ROLES = {
-    "autoscaling.amazonaws.com": "AWSServiceRoleForAutoScaling",
-    "elasticloadbalancing.amazonaws.com": "AWSServiceRoleForElasticLoadBalancing",
-    "spot.amazonaws.com": "AWSServiceRoleForEC2Spot",
-}
-CAPA_ROLES = "arn:*:iam::*:role/*.cluster-api-provider-aws.sigs.k8s.io"
-CAPA_SECRETS = "arn:*:secretsmanager:*:*:secret:aws.cluster.x-k8s.io/*"
 # checkov's rules against write, permissions-management and exposure actions on
 # Resource "*", skipped on the upstream policies only (see module docs).
 UNCONSTRAINED = ("CKV_AWS_290", "CKV_AWS_355", "CKV_AWS_289")
@@ -253,7 +152,6 @@ class Needs:
     etcd_folder: str
     kms_key: str | None
     """``hardening.encryptionAtRest.key``: a key ARN, an alias, or an alias ARN."""
-    cluster_api: bool = False
 
 
 def _kms_statement(key: str) -> dict[str, Any]:
@@ -268,32 +166,6 @@ def _kms_statement(key: str) -> dict[str, Any]:
         }
     arn = key if key.startswith("arn:") else f"arn:aws:kms:*:*:key/{key}"
     return {"Effect": "Allow", "Action": actions, "Resource": arn}
-
-
-def _capa_controllers() -> dict[str, Any]:
-    linked = [
-        {
-            "Effect": "Allow",
-            "Action": ["iam:CreateServiceLinkedRole"],
-            "Resource": [f"arn:*:iam::*:role/aws-service-role/{service}/{role}"],
-            "Condition": {"StringLike": {"iam:AWSServiceName": service}},
-        }
-        for service, role in CAPA_SERVICE_ROLES.items()
-    ]
-    return _document(
-        _allow(CAPA_CONTROLLERS, ["*"]),
-        _allow(CAPA_ASG, ["arn:*:autoscaling:*:*:autoScalingGroup:*:autoScalingGroupName/*"]),
-        *linked,
-        _allow(("iam:PassRole",), [CAPA_ROLES]),
-        _allow(
-            (
-                "secretsmanager:CreateSecret",
-                "secretsmanager:DeleteSecret",
-                "secretsmanager:TagResource",
-            ),
-            [CAPA_SECRETS],
-        ),
-    )
 
 
 def roles(needs: Needs) -> list[Role]:
@@ -328,15 +200,6 @@ def roles(needs: Needs) -> list[Role]:
                     UNCONSTRAINED,
                 )
             )
-    if needs.cluster_api:
-        server.policies.append(
-            Policy(
-                "cluster-api-aws",
-                "Cluster API's AWS controllers build the app clusters (clusterawsadm's policy).",
-                _capa_controllers(),
-                UNCONSTRAINED,
-            )
-        )
     if needs.etcd_bucket is not None:
         bucket, folder = f"arn:aws:s3:::{needs.etcd_bucket}", needs.etcd_folder
         server.policies.append(

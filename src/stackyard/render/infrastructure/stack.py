@@ -20,6 +20,7 @@ from typing import Any
 
 import jinja2
 
+from stackyard.catalog.capaiam import capa_iam
 from stackyard.catalog.instancetypes import instance_type
 from stackyard.plan import ClusterPlan
 from stackyard.render.bootstrap.aws_ccm import CCM
@@ -260,10 +261,9 @@ def infrastructure_files(context: RenderContext, cluster: ClusterPlan) -> list[t
             etcd_bucket=etcd_bucket,
             etcd_folder=name,
             kms_key=_kms_key(context),
-            cluster_api=cluster.cluster.role == "mgmt"
-            and any(c.role == "app" for c in context.platform.clusters),
         )
     )
+    cluster_api = cluster.cluster.role == "mgmt" and bool(context.platform.cluster_api_clusters)
     arches = sorted({_arch(m.instance_type) for m in machines})
     kinds = _kinds(cluster)
     values: dict[str, Any] = {
@@ -311,6 +311,9 @@ def infrastructure_files(context: RenderContext, cluster: ClusterPlan) -> list[t
         "routing_note": f"routing: {routing}" if cni == "cilium" else "VXLAN",
         "roles": roles,
         "listeners": LISTENERS,
+        "cluster_api": cluster_api,
+        "capa": capa_iam(),
+        "unconstrained": iam.UNCONSTRAINED,
     }
     files: list[tuple[str, str]] = []
     templates = {
@@ -323,6 +326,8 @@ def infrastructure_files(context: RenderContext, cluster: ClusterPlan) -> list[t
         "modules/api-lb/main.tf": "the API load balancer",
         "modules/nodes/main.tf": "machines",
     }
+    if cluster_api:
+        templates["modules/cluster-api-iam/main.tf"] = "the IAM Cluster API's AWS provider expects"
     if values["etcd_bucket"]:
         templates["modules/etcd-snapshots/main.tf"] = "the etcd snapshot bucket"
     for path, what in templates.items():
