@@ -15,16 +15,19 @@ import uvicorn
 
 from stackyard.app import Fleet
 from stackyard.service import create_app
+from stackyard.service.security import OPEN, Security
 from tests.servers import free_port
 
 STARTUP_SECONDS = 30.0
 
 
 @contextmanager
-def live_service(fleet: Fleet) -> Iterator[str]:
-    """Serve ``fleet`` on loopback for the ``with`` block; its base URL."""
+def live_service(fleet: Fleet, security: Security = OPEN) -> Iterator[str]:
+    """Serve ``fleet`` on loopback for the ``with`` block, secured as ``security`` says;
+    its base URL."""
     port = free_port()
-    config = uvicorn.Config(create_app(fleet), host="127.0.0.1", port=port, log_level="warning")
+    app = create_app(fleet, security=security)
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -76,3 +76,23 @@ def test_serve_with_a_store_that_does_not_answer_exits_2_before_listening(
     assert result.returncode == 2
     assert result.stderr.startswith("error: cannot open the store at postgresql+psycopg://")
     assert "Traceback" not in result.stderr
+
+
+def test_serve_on_a_network_address_without_sign_in_exits_2_before_listening(
+    tmp_path: Path,
+) -> None:
+    port = free_port()
+    result = subprocess.run(
+        [sys.executable, "-m", "stackyard", "serve", "--host", "0.0.0.0", "--port", str(port)],
+        env=_environment(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 2
+    assert result.stderr.startswith(
+        "error: command line: --host: refusing to serve on 0.0.0.0 without sign-in"
+    )
+    assert "--insecure-no-auth" in result.stderr
+    assert "serving the fleet" not in result.stderr
+    assert not (tmp_path / ".local" / "share" / "stackyard").exists()

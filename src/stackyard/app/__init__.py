@@ -157,7 +157,7 @@ from stackyard.identity import DirectoryReport
 from stackyard.plan import ClusterPolicy
 from stackyard.spec import Edition, Provider, Role
 from stackyard.spec.starter import Topology
-from stackyard.store import PlatformExistsError, StoreError
+from stackyard.store import PlatformExistsError, StoreError, default_data_dir
 from stackyard.versioning import schema_id
 
 __all__ = [
@@ -242,6 +242,7 @@ __all__ = [
     "check_render",
     "check_simulate_usage",
     "compare_reports",
+    "default_data_dir",
     "deregister_cluster",
     "deregister_fleet_cluster",
     "diff",

@@ -1131,9 +1131,78 @@ def serve(
             show_default=False,
         ),
     ] = None,
+    oidc_issuer: Annotated[
+        str | None,
+        typer.Option(
+            "--oidc-issuer",
+            help="Sign users in with this OpenID Connect provider (its issuer URL, e.g. a "
+            "Keycloak realm's); needed to serve on a non-loopback address.",
+            show_default=False,
+        ),
+    ] = None,
+    oidc_client_id: Annotated[
+        str | None,
+        typer.Option(
+            "--oidc-client-id", help="The service's client id at the provider.", show_default=False
+        ),
+    ] = None,
+    oidc_client_secret_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--oidc-client-secret-file",
+            help="File holding the client secret (none: a public client, PKCE only).",
+            show_default=False,
+        ),
+    ] = None,
+    oidc_group_role: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--oidc-group-role",
+            help="GROUP=ROLE (viewer, operator or admin), repeatable: the roles the groups "
+            "claim grants (default: stackyard-viewers, stackyard-operators, stackyard-admins).",
+            show_default=False,
+        ),
+    ] = None,
+    session_secret_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--session-secret-file",
+            help="File holding the secret that signs session cookies (default: "
+            "session-secret in the data directory, made on first start).",
+            show_default=False,
+        ),
+    ] = None,
+    public_url: Annotated[
+        str | None,
+        typer.Option(
+            "--public-url",
+            help="The service's address as browsers reach it (behind a proxy): the sign-in "
+            "redirect URI and whether cookies are Secure follow it.",
+            show_default=False,
+        ),
+    ] = None,
+    insecure_no_auth: Annotated[
+        bool,
+        typer.Option(
+            "--insecure-no-auth",
+            help="Serve a non-loopback address without sign-in: every caller an operator.",
+        ),
+    ] = False,
 ) -> int:
     """Serve the fleet: its web dashboard and the /api/v1 API (until interrupted)."""
-    return serve_command(host=host, port=port, database_url=database_url, data_dir=data_dir)
+    return serve_command(
+        host=host,
+        port=port,
+        database_url=database_url,
+        data_dir=data_dir,
+        oidc_issuer=oidc_issuer,
+        oidc_client_id=oidc_client_id,
+        oidc_client_secret_file=oidc_client_secret_file,
+        oidc_group_roles=oidc_group_role or [],
+        session_secret_file=session_secret_file,
+        public_url=public_url,
+        insecure_no_auth=insecure_no_auth,
+    )
 
 
 @command("catalog")

@@ -3,7 +3,10 @@
 A name the fleet does not know is 404; a platform that exists already is 409; input the
 application layer refuses (a path that is no repository, a spec that does not load) is
 422 with every problem, located; a plan refused for its error findings is 409 with the
-findings; a store that does not answer is 503. Anything else is a bug: 500 with one
+findings; a store that does not answer is 503. A caller nobody identified is sent to sign
+in (a page) or gets 401 with ``WWW-Authenticate`` (the API); a caller without the role a
+route needs gets 403 naming the groups that grant it; a sign-in that cannot complete gets
+a page saying why. Anything else is a bug: 500 with one
 line, never a traceback, and the traceback in the server's log.
 """
 
@@ -11,9 +14,10 @@ from __future__ import annotations
 
 import logging
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request, status
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from stackyard.app import (
     PlanRefusedError,
@@ -22,12 +26,22 @@ from stackyard.app import (
     UnknownPlatformError,
 )
 from stackyard.errors import InputError, StackyardError
+from stackyard.service.auth import SignInError
 from stackyard.service.pages import templates
 from stackyard.service.responses import Error
+from stackyard.service.users import ForbiddenError, NotSignedInError
 
 log = logging.getLogger("stackyard.service")
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status.HTTP_401_UNAUTHORIZED: {
+        "model": Error,
+        "description": "No valid API token and no signed-in session (when sign-in is configured)",
+    },
+    status.HTTP_403_FORBIDDEN: {
+        "model": Error,
+        "description": "The caller lacks the role the call needs; the groups granting it named",
+    },
     status.HTTP_404_NOT_FOUND: {"model": Error, "description": "No platform or cluster so named"},
     status.HTTP_409_CONFLICT: {
         "model": Error,
@@ -75,6 +89,8 @@ def error_document(error: StackyardError) -> dict[str, Any]:
 
 
 TITLES = {
+    status.HTTP_400_BAD_REQUEST: "Sign-in failed",
+    status.HTTP_403_FORBIDDEN: "No access",
     status.HTTP_404_NOT_FOUND: "Not found",
     status.HTTP_409_CONFLICT: "Refused",
     status.HTTP_422_UNPROCESSABLE_CONTENT: "Cannot use this input",
@@ -83,9 +99,13 @@ TITLES = {
 }
 
 
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
 def _respond(request: Request, code: int, document: dict[str, Any]) -> Response:
     """JSON for the API, an HTML page for the dashboard."""
-    if request.url.path.startswith("/api/"):
+    if _is_api(request):
         return JSONResponse(document, status_code=code)
     context = {"status": code, "title": TITLES.get(code, "Error"), "detail": document["detail"]}
     context["user"] = {"name": ""}
@@ -98,6 +118,30 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(StackyardError)
     async def stackyard_error(request: Request, error: StackyardError) -> Response:
         return _respond(request, status_of(error), error_document(error))
+
+    @app.exception_handler(NotSignedInError)
+    async def not_signed_in(request: Request, error: NotSignedInError) -> Response:
+        if _is_api(request) or request.headers.get("authorization"):
+            challenge = 'Bearer realm="stackyard"'
+            if error.invalid_token:
+                challenge += ', error="invalid_token"'
+            return JSONResponse(
+                {"detail": error.detail},
+                status_code=status.HTTP_401_UNAUTHORIZED,
+                headers={"WWW-Authenticate": challenge},
+            )
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(
+            f"/login?{urlencode({'next': target})}", status_code=status.HTTP_303_SEE_OTHER
+        )
+
+    @app.exception_handler(ForbiddenError)
+    async def forbidden(request: Request, error: ForbiddenError) -> Response:
+        return _respond(request, status.HTTP_403_FORBIDDEN, {"detail": error.detail})
+
+    @app.exception_handler(SignInError)
+    async def sign_in_failed(request: Request, error: SignInError) -> Response:
+        return _respond(request, error.code, {"detail": error.detail})
 
     @app.exception_handler(Exception)
     async def bug(request: Request, error: Exception) -> Response:

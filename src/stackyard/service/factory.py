@@ -2,7 +2,9 @@
 
 :func:`create_app` takes an open fleet (tests, embedding) or opens one at startup from a
 database URL or a data directory and closes it at shutdown. Nothing is configured from
-the environment here: ``stackyard serve`` passes its options in.
+the environment here: ``stackyard serve`` passes its options in, security included
+(``security``: sign-in through OIDC, or open to every caller; API tokens through
+``bearer_tokens``).
 """
 
 from __future__ import annotations
@@ -15,7 +17,9 @@ from fastapi import FastAPI
 
 from stackyard import __version__
 from stackyard.app import Fleet, open_fleet
-from stackyard.service import api, errors, pages
+from stackyard.service import api, auth, errors, pages, sessions
+from stackyard.service.security import OPEN, Security
+from stackyard.service.users import Access, BearerResolver
 
 DESCRIPTION = """\
 The fleet of platforms Stackyard manages: each a Git repository holding a platform spec
@@ -23,7 +27,10 @@ and its rendered GitOps tree. Reads come from the repositories through the same 
 as the command line; the store keeps which repositories form the fleet and the history of
 assessed rendered commits.
 
-Every caller is anonymous in this version: bind the service to loopback (the default).
+Callers sign in through the organisation's OIDC provider (the dashboard) or send an API
+token as `Authorization: Bearer` (automation); roles come from the provider's groups:
+viewer reads, operator registers and deregisters clusters, admin sees the audit log. A
+service started without sign-in (on loopback only) treats every caller as an operator.
 """
 
 TAGS = [
@@ -34,13 +41,20 @@ TAGS = [
 
 
 def create_app(
-    fleet: Fleet | None = None, *, database_url: str | None = None, data_dir: Path | None = None
+    fleet: Fleet | None = None,
+    *,
+    database_url: str | None = None,
+    data_dir: Path | None = None,
+    security: Security = OPEN,
+    bearer_tokens: BearerResolver | None = None,
 ) -> FastAPI:
     """The service over ``fleet``, or over the fleet it opens at startup.
 
     Without ``fleet``, the store is ``database_url``, else SQLite in ``data_dir``, else
     SQLite in the user's data directory; it is opened (and migrated) when the service
-    starts and closed when it stops.
+    starts and closed when it stops. ``security`` says how callers sign in (open to every
+    caller by default: the caller of this function decides where that is safe);
+    ``bearer_tokens`` turns an ``Authorization: Bearer`` token into its user.
     """
 
     @asynccontextmanager
@@ -65,6 +79,14 @@ def create_app(
     )
     if fleet is not None:  # usable without running the lifespan (a plain TestClient)
         app.state.fleet = fleet
+    if security.oidc is not None and security.session is not None:
+        app.state.access = Access(
+            anonymous=None, group_roles=security.oidc.group_roles, bearer=bearer_tokens
+        )
+        auth.install(app, security.oidc, security.session)
+        sessions.install(app, security.session)
+    else:
+        app.state.access = Access(bearer=bearer_tokens)
     app.include_router(api.router)
     app.include_router(pages.router)
 

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import uvicorn
 
 from stackyard.app import open_fleet
 from stackyard.service.factory import create_app
+from stackyard.service.security import security_from_options
+from stackyard.service.sessions import is_loopback
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8080
+log = logging.getLogger("stackyard.service")
 
 
 def serve(
@@ -19,17 +24,43 @@ def serve(
     port: int = DEFAULT_PORT,
     database_url: str | None = None,
     data_dir: Path | None = None,
+    oidc_issuer: str | None = None,
+    oidc_client_id: str | None = None,
+    oidc_client_secret_file: Path | None = None,
+    oidc_group_roles: Iterable[str] = (),
+    session_secret_file: Path | None = None,
+    public_url: str | None = None,
+    insecure_no_auth: bool = False,
+    ready: Callable[[], None] | None = None,
 ) -> None:
-    """Open the fleet's store, then serve the API and dashboard until interrupted.
+    """Check the security options, open the fleet's store, then serve until interrupted.
 
-    The store is opened (and migrated) before the server listens, so a URL that does
-    not answer is an error on the command line, not a server that fails every request.
+    Both happen before the server listens (``ready`` is called then), so bad options or a
+    store URL that does not answer are an error on the command line, not a server that
+    fails every request.
 
     Raises:
+        InputError: contradicting or incomplete security options (see
+            :func:`~stackyard.service.security.security_from_options`).
         StoreError: the store cannot be opened.
     """
+    security = security_from_options(
+        host=host,
+        data_dir=data_dir,
+        oidc_issuer=oidc_issuer,
+        oidc_client_id=oidc_client_id,
+        oidc_client_secret_file=oidc_client_secret_file,
+        oidc_group_roles=oidc_group_roles,
+        session_secret_file=session_secret_file,
+        public_url=public_url,
+        insecure_no_auth=insecure_no_auth,
+    )
+    if security.oidc is None and not is_loopback(host):
+        log.warning("serving on %s without sign-in: every caller is an operator", host)
     fleet = open_fleet(database_url, data_dir)
+    if ready is not None:
+        ready()
     try:
-        uvicorn.run(create_app(fleet), host=host, port=port, log_level="info")
+        uvicorn.run(create_app(fleet, security=security), host=host, port=port, log_level="info")
     finally:
         fleet.close()

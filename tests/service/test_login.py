@@ -1,0 +1,230 @@
+"""Signing in through a real OIDC provider, against the service on a real socket.
+
+Every test runs the whole flow as a browser does — the service's ``/login``, the provider's
+form, the service's callback — with an HTTP client that follows no redirect, so each hop
+is checked; on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+import pytest
+from itsdangerous import TimestampSigner
+
+from stackyard.app import Fleet
+from stackyard.service.security import Security
+from stackyard.service.sessions import COOKIE
+from tests.oidc import OidcProvider, authorize, sign_in, start_sign_in
+from tests.service.live import live_service
+
+
+@pytest.fixture
+def service(fleet: Fleet, oidc_security: Security) -> Iterator[str]:
+    """The service signing in through the test provider; its base URL."""
+    with live_service(fleet, oidc_security) as base_url:
+        yield base_url
+
+
+@pytest.fixture
+def browser() -> Iterator[httpx.Client]:
+    """A client with a cookie jar that follows no redirect."""
+    with httpx.Client(follow_redirects=False, timeout=30) as client:
+        yield client
+
+
+def _session(cookie: str) -> dict[str, Any]:
+    """What a session cookie holds (signed, not encrypted: readable without the secret)."""
+    payload = cookie.split(".")[0]
+    document: dict[str, Any] = json.loads(base64.b64decode(payload))
+    return document
+
+
+def _signed(secret: str, session: dict[str, Any]) -> str:
+    """A session cookie as the service would sign ``session`` with ``secret``."""
+    payload = base64.b64encode(json.dumps(session).encode())
+    return TimestampSigner(secret).sign(payload).decode()
+
+
+def _with_cookie(url: str, cookie: str) -> httpx.Response:
+    return httpx.get(url, headers={"Cookie": f"{COOKIE}={cookie}"}, timeout=30)
+
+
+def test_signing_in_uses_pkce_and_keeps_only_name_roles_and_expiry_in_a_safe_cookie(
+    service: str, browser: httpx.Client
+) -> None:
+    first = browser.get(f"{service}/platforms/x?tab=1")
+    assert first.status_code == 303
+    assert first.headers["location"] == "/login?next=%2Fplatforms%2Fx%3Ftab%3D1"
+
+    authorization = start_sign_in(browser, service, "/")
+    query = parse_qs(urlsplit(authorization).query)
+    assert query["code_challenge_method"] == ["S256"]
+    assert len(query["code_challenge"][0]) == 43  # base64url of a SHA-256 digest
+    assert query["redirect_uri"] == [f"{service}/auth/callback"]
+    assert query["state"] and query["nonce"]
+    assert "openid" in query["scope"][0].split()
+
+    done = browser.get(authorize(browser, authorization, "vera"))
+    assert done.status_code == 303, done.text
+    assert done.headers["location"] == "/"
+    set_cookie = done.headers["set-cookie"].lower()
+    assert set_cookie.startswith(f"{COOKIE}=")
+    assert "httponly" in set_cookie
+    assert "samesite=lax" in set_cookie
+    assert "max-age=28800" in set_cookie
+    assert "secure" not in set_cookie  # plain HTTP on loopback: no TLS to send it over
+    session = _session(browser.cookies[COOKIE])
+    assert list(session) == ["user"]
+    assert sorted(session["user"]) == ["expires", "name", "roles"]
+    assert session["user"]["name"] == "vera"
+    assert session["user"]["roles"] == ["viewer"]
+
+    page = browser.get(f"{service}/")
+    assert page.status_code == 200
+    assert "vera" in page.text
+    assert 'href="/logout"' in page.text
+    assert browser.get(f"{service}/api/v1/platforms").status_code == 200
+
+
+def test_the_api_answers_401_with_a_challenge_to_a_caller_without_session_or_token(
+    service: str,
+) -> None:
+    anonymous = httpx.get(f"{service}/api/v1/platforms", timeout=30)
+    assert anonymous.status_code == 401
+    assert anonymous.headers["www-authenticate"] == 'Bearer realm="stackyard"'
+    assert "sign in" in anonymous.json()["detail"]
+
+    token = httpx.get(
+        f"{service}/api/v1/platforms", headers={"Authorization": "Bearer nonsense"}, timeout=30
+    )
+    assert token.status_code == 401
+    assert token.headers["www-authenticate"] == 'Bearer realm="stackyard", error="invalid_token"'
+
+
+def test_a_viewer_may_read_but_not_change_and_an_operator_may_change(
+    service: str, browser: httpx.Client, repositories: dict[str, Path], fleet: Fleet
+) -> None:
+    body = {"repository": str(repositories["community-poc"])}
+    assert sign_in(browser, service, "vera").status_code == 303
+    refused = browser.post(f"{service}/api/v1/platforms", json=body)
+    assert refused.status_code == 403
+    assert refused.json()["detail"] == (
+        "vera may not change platforms: it needs the operator role; membership of one of "
+        "these groups grants it: stackyard-admins, stackyard-operators"
+    )
+    assert fleet.store.audit_events() == []
+
+    with httpx.Client(follow_redirects=False, timeout=30) as other:
+        assert sign_in(other, service, "otto").status_code == 303
+        added = other.post(f"{service}/api/v1/platforms", json=body)
+        assert added.status_code == 201, added.text
+    (event,) = fleet.store.audit_events()
+    assert (event.actor, event.action) == ("otto", "platform.add")
+    assert browser.get(f"{service}/api/v1/platforms").json()["platforms"][0]["name"] == (
+        "community-poc"
+    )
+
+
+def test_a_user_whose_groups_grant_no_role_gets_no_session_and_is_told_which_groups_do(
+    service: str, browser: httpx.Client
+) -> None:
+    refused = sign_in(browser, service, "nemo")
+    assert refused.status_code == 403
+    assert "nemo signed in, but none of their groups grants access" in refused.text
+    assert "stackyard-admins, stackyard-operators, stackyard-viewers" in refused.text
+    assert browser.get(f"{service}/").status_code == 303
+    assert browser.get(f"{service}/api/v1/platforms").status_code == 401
+
+
+def test_a_callback_with_another_state_or_from_another_browser_is_refused(
+    service: str, browser: httpx.Client
+) -> None:
+    callback = authorize(browser, start_sign_in(browser, service), "otto")
+    forged = callback.replace("state=", "state=x")
+    wrong_state = browser.get(forged)
+    assert wrong_state.status_code == 400
+    assert "its state does not match" in wrong_state.text
+
+    callback = authorize(browser, start_sign_in(browser, service), "otto")
+    elsewhere = httpx.get(callback, timeout=30)  # the code, but not the browser that asked
+    assert elsewhere.status_code == 400
+    assert COOKIE not in elsewhere.cookies
+    assert browser.get(f"{service}/api/v1/platforms").status_code == 401
+
+
+def test_a_flow_without_its_pkce_code_verifier_is_refused_before_the_code_is_used(
+    service: str, browser: httpx.Client, oidc_security: Security
+) -> None:
+    assert oidc_security.session is not None
+    authorization = start_sign_in(browser, service)
+    flow = _session(browser.cookies[COOKIE])
+    (key,) = [k for k in flow if k.startswith("_state_")]
+    assert flow[key]["data"]["code_verifier"]
+    del flow[key]["data"]["code_verifier"]
+    callback = authorize(browser, authorization, "ada")
+
+    refused = _with_cookie(callback, _signed(oidc_security.session.secret, flow))
+    assert refused.status_code == 400
+    assert "no PKCE code verifier" in refused.text
+
+    # the code was not spent: the flow with its verifier still completes
+    assert browser.get(callback).status_code == 303
+
+
+def test_a_changed_or_expired_session_cookie_is_no_session(
+    service: str, browser: httpx.Client, oidc_security: Security
+) -> None:
+    assert oidc_security.session is not None
+    assert sign_in(browser, service, "vera").status_code == 303
+    cookie = browser.cookies[COOKIE]
+    payload, timestamp, signature = cookie.split(".")
+    promoted = _session(cookie)
+    promoted["user"]["roles"] = ["admin"]
+    tampered = ".".join(
+        [base64.b64encode(json.dumps(promoted).encode()).decode(), timestamp, signature]
+    )
+    for bad in (tampered, f"{payload}.{timestamp}.{signature[:-2]}AA"):
+        assert _with_cookie(f"{service}/api/v1/platforms", bad).status_code == 401
+
+    expired = _session(cookie)
+    expired["user"]["expires"] = 1_000_000_000
+    assert (
+        _with_cookie(
+            f"{service}/api/v1/platforms", _signed(oidc_security.session.secret, expired)
+        ).status_code
+        == 401
+    )
+    assert _with_cookie(f"{service}/api/v1/platforms", cookie).status_code == 200
+
+
+def test_signing_out_clears_the_session_and_ends_the_providers(
+    service: str, browser: httpx.Client, oidc: OidcProvider
+) -> None:
+    assert sign_in(browser, service, "ada").status_code == 303
+    out = browser.get(f"{service}/logout")
+    assert out.status_code == 303
+    target = urlsplit(out.headers["location"])
+    assert f"{target.scheme}://{target.netloc}" == oidc.issuer
+    assert parse_qs(target.query)["post_logout_redirect_uri"] == [f"{service}/signed-out"]
+    assert out.headers["set-cookie"].startswith(f"{COOKIE}=null;")
+    assert COOKIE not in browser.cookies
+    assert browser.get(f"{service}/api/v1/platforms").status_code == 401
+    page = browser.get(f"{service}/signed-out")
+    assert page.status_code == 200
+    assert 'href="/login"' in page.text
+
+
+def test_login_sends_back_only_to_a_path_on_the_service(
+    service: str, browser: httpx.Client
+) -> None:
+    done = sign_in(browser, service, "vera", next_path="https://elsewhere.example/")
+    assert done.headers["location"] == "/"
+    done = sign_in(browser, service, "vera", next_path="//elsewhere.example/x")
+    assert done.headers["location"] == "/"
