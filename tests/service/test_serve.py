@@ -1,9 +1,11 @@
-"""``stackyard serve`` as a user starts it: a real process, no configuration at all."""
+"""``stackyard serve`` as a user starts it: a real process, with no configuration at all, on
+a network address without sign-in (refused), and signing users in through OIDC."""
 
 from __future__ import annotations
 
 import os
 import signal
+import stat
 import subprocess
 import sys
 import time
@@ -11,6 +13,7 @@ from pathlib import Path
 
 import httpx
 
+from tests.oidc import CLIENT_ID, CLIENT_SECRET, OidcProvider, sign_in
 from tests.servers import free_port
 
 STARTUP_SECONDS = 60.0
@@ -96,3 +99,52 @@ def test_serve_on_a_network_address_without_sign_in_exits_2_before_listening(
     assert "--insecure-no-auth" in result.stderr
     assert "serving the fleet" not in result.stderr
     assert not (tmp_path / ".local" / "share" / "stackyard").exists()
+
+
+def test_serve_with_oidc_signs_users_in_with_the_roles_its_options_map(
+    tmp_path: Path, oidc: OidcProvider
+) -> None:
+    oidc.set_user("olga", preferred_username="olga", groups=["platform-team"])
+    client_secret = tmp_path / "client-secret"
+    client_secret.write_text(CLIENT_SECRET, encoding="utf-8")
+    port = free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen(
+        [
+            *(sys.executable, "-m", "stackyard", "serve", "--port", str(port)),
+            *("--data-dir", str(tmp_path / "data"), "--oidc-issuer", oidc.issuer),
+            *("--oidc-client-id", CLIENT_ID, "--oidc-client-secret-file", str(client_secret)),
+            *("--oidc-group-role", "platform-team=operator"),
+        ],
+        env=_environment(tmp_path),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + STARTUP_SECONDS
+        while True:
+            assert server.poll() is None, server.communicate()[1]
+            try:
+                anonymous = httpx.get(f"{base_url}/api/v1/platforms", timeout=5)
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline, "stackyard serve did not answer"
+                time.sleep(0.2)
+        assert anonymous.status_code == 401
+        with httpx.Client(follow_redirects=False, timeout=30) as browser:
+            assert browser.get(f"{base_url}/").headers["location"] == "/login?next=%2F"
+            assert sign_in(browser, base_url, "olga").status_code == 303
+            page = browser.get(f"{base_url}/")
+            assert page.status_code == 200
+            assert "olga" in page.text
+        secret = tmp_path / "data" / "session-secret"
+        assert stat.S_IMODE(secret.stat().st_mode) == 0o600
+    finally:
+        server.send_signal(signal.SIGINT)
+        _, stderr = server.communicate(timeout=30)
+    assert server.returncode == 0, stderr
+    assert f"serving the fleet on {base_url} (store: " in stderr
+    assert f"sign-in: {oidc.issuer})" in stderr
+    assert "signed in olga as operator" in stderr, stderr
+    assert secret.read_text(encoding="utf-8").strip() not in stderr

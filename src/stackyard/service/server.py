@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import copy
 import logging
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import uvicorn
+from uvicorn.config import LOGGING_CONFIG
 
 from stackyard.app import open_fleet
 from stackyard.service.factory import create_app
@@ -16,6 +18,17 @@ from stackyard.service.sessions import is_loopback
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8080
 log = logging.getLogger("stackyard.service")
+
+
+def _log_config() -> dict[str, object]:
+    """Uvicorn's logging, with the service's own messages (sign-ins, bugs) beside its own."""
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config["loggers"]["stackyard.service"] = {
+        "handlers": ["default"],
+        "level": "INFO",
+        "propagate": False,
+    }
+    return config
 
 
 def serve(
@@ -61,6 +74,12 @@ def serve(
     if ready is not None:
         ready()
     try:
-        uvicorn.run(create_app(fleet, security=security), host=host, port=port, log_level="info")
+        uvicorn.run(
+            create_app(fleet, security=security),
+            host=host,
+            port=port,
+            log_level="info",
+            log_config=_log_config(),
+        )
     finally:
         fleet.close()
