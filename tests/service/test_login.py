@@ -10,18 +10,22 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
+from fastapi.testclient import TestClient
 from itsdangerous import TimestampSigner
 
 from stackyard.app import Fleet
-from stackyard.service.security import Security
+from stackyard.service import create_app
+from stackyard.service.security import Security, security_from_options
 from stackyard.service.sessions import COOKIE
 from tests.oidc import OidcProvider, authorize, sign_in, start_sign_in
+from tests.servers import free_port, serve_in_thread, stop_serving
 from tests.service.live import live_service
 
 
@@ -228,3 +232,66 @@ def test_login_sends_back_only_to_a_path_on_the_service(
     assert done.headers["location"] == "/"
     done = sign_in(browser, service, "vera", next_path="//elsewhere.example/x")
     assert done.headers["location"] == "/"
+
+
+def test_an_id_token_for_another_nonce_is_refused(
+    service: str, browser: httpx.Client, oidc_security: Security
+) -> None:
+    assert oidc_security.session is not None
+    authorization = start_sign_in(browser, service)
+    flow = _session(browser.cookies[COOKIE])
+    (key,) = [k for k in flow if k.startswith("_state_")]
+    flow[key]["data"]["nonce"] = "not-the-nonce-the-provider-was-given"
+    callback = authorize(browser, authorization, "ada")
+
+    refused = _with_cookie(callback, _signed(oidc_security.session.secret, flow))
+    assert refused.status_code == 400
+    assert "the provider&#39;s ID token does not verify" in refused.text
+    assert "nonce" in refused.text
+    assert COOKIE not in refused.cookies or "user" not in _session(refused.cookies[COOKIE])
+
+
+class _Impostor(BaseHTTPRequestHandler):
+    """A discovery document naming another issuer than the URL it is served under."""
+
+    def do_GET(self) -> None:
+        body = json.dumps(
+            {
+                "issuer": "https://sso.example.com/realms/other",
+                "authorization_endpoint": "https://sso.example.com/auth",
+                "token_endpoint": "https://sso.example.com/token",
+                "jwks_uri": "https://sso.example.com/certs",
+            }
+        ).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+def test_a_provider_that_does_not_answer_or_names_another_issuer_is_a_clear_503(
+    fleet: Fleet, tmp_path: Path
+) -> None:
+    impostor = ThreadingHTTPServer(("127.0.0.1", 0), _Impostor)
+    thread = serve_in_thread(impostor, "impostor")
+    try:
+        for issuer, says in (
+            (f"http://127.0.0.1:{free_port()}", "does not answer"),
+            (
+                f"http://127.0.0.1:{impostor.server_port}",
+                "names itself https://sso.example.com/realms/other",
+            ),
+        ):
+            security = security_from_options(
+                host="127.0.0.1", data_dir=tmp_path, oidc_issuer=issuer, oidc_client_id="x"
+            )
+            with TestClient(create_app(fleet, security=security)) as client:
+                page = client.get("/login", follow_redirects=False)
+            assert page.status_code == 503
+            assert f"the sign-in provider at {issuer} {says}" in page.text
+    finally:
+        stop_serving(impostor, thread)

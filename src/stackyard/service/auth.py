@@ -22,10 +22,11 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
-import httpx
+import httpx2  # Authlib's HTTP client: its errors are httpx2's
 from authlib.integrations.starlette_client import OAuth, OAuthError, StarletteOAuth2App
 from fastapi import APIRouter, FastAPI, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from joserfc.errors import JoseError
 
 from stackyard.errors import COMMAND_LINE, InputError, Problem
 from stackyard.service import sessions
@@ -134,8 +135,34 @@ def install(app: FastAPI, settings: OidcSettings, session: sessions.SessionSetti
     app.include_router(router)
 
 
-def _client(request: Request) -> StarletteOAuth2App:
+async def _provider(request: Request) -> StarletteOAuth2App:
+    """The provider's client, its metadata loaded (once) and its issuer checked.
+
+    OpenID Connect Discovery requires the metadata's ``issuer`` to be the URL it was
+    fetched under; a provider calling itself by another name is a misconfigured
+    ``--oidc-issuer`` (or not the provider meant), and every ID token would fail its
+    issuer check anyway.
+
+    Raises:
+        SignInError: the provider does not answer, or names another issuer (503).
+    """
     client: StarletteOAuth2App = request.app.state.oidc
+    issuer = _settings(request).issuer
+    try:
+        metadata = await client.load_server_metadata()
+    except (httpx2.HTTPError, ValueError) as e:
+        raise SignInError(
+            status.HTTP_503_SERVICE_UNAVAILABLE,
+            f"the sign-in provider at {issuer} does not answer: {e}",
+        ) from e
+    named = str(metadata.get("issuer", ""))
+    if named.rstrip("/") != issuer.rstrip("/"):
+        client.server_metadata = {}  # read it again next time: it may be fixed meanwhile
+        raise SignInError(
+            status.HTTP_503_SERVICE_UNAVAILABLE,
+            f"the sign-in provider at {issuer} names itself {named or 'nothing'}: the "
+            "service's issuer URL must be the provider's own",
+        )
     return client
 
 
@@ -170,13 +197,8 @@ class SignInError(Exception):
 async def login(request: Request, next: str | None = None) -> Response:
     """Send the browser to the provider; after the callback, back to ``next``."""
     redirect_uri = _base_url(request) + "/auth/callback"
-    try:
-        response: Response = await _client(request).authorize_redirect(request, redirect_uri)
-    except (httpx.HTTPError, OAuthError, ValueError) as e:
-        raise SignInError(
-            status.HTTP_503_SERVICE_UNAVAILABLE,
-            f"the sign-in provider at {_settings(request).issuer} does not answer: {e}",
-        ) from e
+    provider = await _provider(request)
+    response: Response = await provider.authorize_redirect(request, redirect_uri)
     request.session[_NEXT] = _local_path(next)
     return response
 
@@ -231,14 +253,20 @@ async def callback(request: Request) -> Response:
             status.HTTP_403_FORBIDDEN, f"the provider did not sign you in: {description}"
         )
     _flow(request)
+    provider = await _provider(request)
     try:
-        token = await _client(request).authorize_access_token(request)
+        token = await provider.authorize_access_token(request)
     except OAuthError as e:
         raise SignInError(
             status.HTTP_400_BAD_REQUEST,
             f"the provider refused the sign-in ({e.error}): sign in again",
         ) from e
-    except httpx.HTTPError as e:
+    except JoseError as e:
+        raise SignInError(
+            status.HTTP_400_BAD_REQUEST,
+            f"the provider's ID token does not verify ({e}): sign in again",
+        ) from e
+    except httpx2.HTTPError as e:
         raise SignInError(
             status.HTTP_503_SERVICE_UNAVAILABLE,
             f"the sign-in provider at {_settings(request).issuer} does not answer: {e}",
@@ -273,9 +301,9 @@ async def logout(request: Request) -> Response:
     sessions.sign_out(request.session)
     signed_out = _base_url(request) + "/signed-out"
     try:
-        metadata = await _client(request).load_server_metadata()
-    except (httpx.HTTPError, ValueError):
-        metadata = {}
+        metadata = await (await _provider(request)).load_server_metadata()
+    except SignInError:
+        metadata = {}  # signed out here all the same; the provider's session stays
     end_session = metadata.get("end_session_endpoint")
     if isinstance(end_session, str) and end_session:
         query = urlencode(
