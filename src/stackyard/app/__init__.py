@@ -102,6 +102,7 @@ from stackyard.app.planning import (
     plan,
     plan_without_errors,
 )
+from stackyard.app.policychoices import PolicyChoice, policy_choices
 from stackyard.app.pulling import ImagesPullResult, pull_images
 from stackyard.app.pushing import (
     BundlePushResult,
@@ -211,6 +212,7 @@ __all__ = [
     "PlatformDetail",
     "PlatformExistsError",
     "PlatformSummary",
+    "PolicyChoice",
     "Provider",
     "RenderCheck",
     "RenderResult",
@@ -269,6 +271,7 @@ __all__ = [
     "platform_record",
     "platform_schema",
     "platform_spec",
+    "policy_choices",
     "pull_charts_for",
     "pull_images",
     "push_bundle",

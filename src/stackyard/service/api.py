@@ -30,11 +30,16 @@ from stackyard.app import (
     read_platform,
     register_fleet_cluster,
 )
-from stackyard.service import responses
+from stackyard.service import csrf, responses
 from stackyard.service.errors import ERROR_RESPONSES
 from stackyard.service.users import User, current_user, operator
 
-router = APIRouter(prefix="/api/v1", responses=ERROR_RESPONSES)
+# A change made with the session cookie needs the CSRF token too (csrf.require_api_token).
+router = APIRouter(
+    prefix="/api/v1",
+    responses=ERROR_RESPONSES,
+    dependencies=[Depends(csrf.require_api_token)],
+)
 Viewer = Annotated[User, Depends(current_user)]
 Operator = Annotated[User, Depends(operator)]
 PLATFORMS = "platforms"

@@ -16,7 +16,8 @@ import logging
 from typing import Any
 from urllib.parse import urlencode
 
-from fastapi import FastAPI, Request, status
+from fastapi import FastAPI, HTTPException, Request, status
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from stackyard.app import (
@@ -142,6 +143,16 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(SignInError)
     async def sign_in_failed(request: Request, error: SignInError) -> Response:
         return _respond(request, error.code, {"detail": error.detail})
+
+    @app.exception_handler(HTTPException)
+    async def refused(request: Request, error: HTTPException) -> Response:
+        # The API keeps FastAPI's JSON; a dashboard page or form gets a page to read.
+        if _is_api(request) or request.url.path in ("/docs", "/openapi.json"):
+            return await http_exception_handler(request, error)
+        document = {"detail": str(error.detail)}
+        response = _respond(request, error.status_code, document)
+        response.headers.update(error.headers or {})
+        return response
 
     @app.exception_handler(Exception)
     async def bug(request: Request, error: Exception) -> Response:

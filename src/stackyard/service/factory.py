@@ -9,6 +9,7 @@ the environment here: ``stackyard serve`` passes its options in, security includ
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -17,7 +18,7 @@ from fastapi import FastAPI
 
 from stackyard import __version__
 from stackyard.app import Fleet, open_fleet
-from stackyard.service import api, auth, errors, pages, sessions
+from stackyard.service import api, auth, errors, forms, pages, sessions
 from stackyard.service.security import OPEN, Security
 from stackyard.service.users import Access, BearerResolver
 
@@ -77,6 +78,10 @@ def create_app(
         openapi_tags=TAGS,
         lifespan=lifespan,
     )
+    # The forms' CSRF tokens are signed with the session secret, which replicas share; an
+    # open service has no session and signs with a key of this process.
+    session = security.session
+    app.state.secret_key = session.secret if session else secrets.token_urlsafe(32)
     if fleet is not None:  # usable without running the lifespan (a plain TestClient)
         app.state.fleet = fleet
     if security.oidc is not None and security.session is not None:
@@ -89,6 +94,7 @@ def create_app(
         app.state.access = Access(bearer=bearer_tokens)
     app.include_router(api.router)
     app.include_router(pages.router)
+    app.include_router(forms.router)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:

@@ -3,14 +3,17 @@
 Jinja2 templates (``templates/``) with inline CSS and inline SVG charts (``charts``): no
 script and no front-end build, so what the server sends is the whole page. Each page
 calls the same use cases as the API, so the dashboard and ``/api/v1`` show the same data.
+An operator also sees the forms that change the fleet (sent to ``forms``): each page here
+takes the state of its form, so a form sent with a problem comes back on its own page.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Request, status
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
@@ -21,11 +24,13 @@ from stackyard.app import (
     PlanRefusedError,
     incident_matrix,
     list_fleet,
+    policy_choices,
     read_platform,
 )
 from stackyard.errors import StackyardError
-from stackyard.service import charts
-from stackyard.service.users import User, current_user
+from stackyard.service import charts, csrf
+from stackyard.service.formstate import FormState
+from stackyard.service.users import Role, User, current_user
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 templates.env.globals["version"] = __version__
@@ -51,31 +56,93 @@ def _matrix(fleet: Fleet, name: str) -> tuple[FailureMatrixResult | None, str]:
         return None, f"no incident matrix: {str(e).splitlines()[0]}"
 
 
+def show(
+    request: Request,
+    template: str,
+    context: dict[str, Any],
+    user: User,
+    status_code: int = status.HTTP_200_OK,
+) -> HTMLResponse:
+    """Render ``template`` for ``user``; an operator's forms get their hidden token."""
+    operator = user.may(Role.operator)
+    context = {**context, "user": user, "operator": operator}
+    if operator:
+        context["csrf_field"] = csrf.FIELD
+        context["csrf_token"] = csrf.form_token(request)
+    response: HTMLResponse = templates.TemplateResponse(
+        request, template, context, status_code=status_code
+    )
+    csrf.set_cookie(request, response)
+    return response
+
+
+def fleet_view(
+    request: Request,
+    fleet: Fleet,
+    user: User,
+    form: FormState | None = None,
+    status_code: int = status.HTTP_200_OK,
+) -> HTMLResponse:
+    """The fleet page, with the add-platform form as ``form`` has it."""
+    defaults = FormState({"spec_path": "platform.yaml", "rendered": "rendered"})
+    context = {"fleet": list_fleet(fleet), "form": form or defaults}
+    return show(request, "fleet.html", context, user, status_code)
+
+
+def platform_view(
+    request: Request,
+    fleet: Fleet,
+    user: User,
+    name: str,
+    form: FormState | None = None,
+    status_code: int = status.HTTP_200_OK,
+) -> HTMLResponse:
+    """A platform's page, with the register-cluster form as ``form`` has it."""
+    detail = read_platform(fleet, name)
+    matrix, no_matrix = _matrix(fleet, name)
+    context = {
+        "platform": detail,
+        "radar": charts.radar(detail.areas),
+        "trend": charts.trend(detail.history),
+        "matrix": matrix,
+        "no_matrix": no_matrix,
+        "form": form or FormState({"role": "app"}),
+        "templates": policy_choices(fleet, name),
+        "notice": _notice(request),
+    }
+    return show(request, "platform.html", context, user, status_code)
+
+
+_SHA = re.compile(r"[0-9a-f]{40}")
+_NAME = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
+_DONE = {"registered": "registered", "deregistered": "deregistered", "unchanged": "unchanged"}
+
+
+def _notice(request: Request) -> dict[str, str] | None:
+    """What the change that redirected here did (``?done=registered&cluster=…&commit=…``).
+
+    Only a known verb, a cluster name and a commit id are shown, so a link cannot make the
+    page say anything else.
+    """
+    query = request.query_params
+    done, cluster, commit = query.get("done", ""), query.get("cluster", ""), query.get("commit")
+    if done not in _DONE or not _NAME.fullmatch(cluster):
+        return None
+    if commit is not None and not _SHA.fullmatch(commit):
+        return None
+    return {"done": _DONE[done], "cluster": cluster, "commit": commit or ""}
+
+
 @router.get("/", response_class=HTMLResponse)
 def fleet_page(request: Request, fleet: FleetDep, user: Viewer) -> HTMLResponse:
     """Every platform of the fleet, one row each."""
-    return templates.TemplateResponse(
-        request, "fleet.html", {"fleet": list_fleet(fleet), "user": user}
-    )
+    return fleet_view(request, fleet, user)
 
 
 @router.get("/platforms/{name}", response_class=HTMLResponse)
 def platform_page(request: Request, name: str, fleet: FleetDep, user: Viewer) -> HTMLResponse:
     """One platform: clusters and components, findings, maturity and incidents."""
-    detail = read_platform(fleet, name)
-    matrix, no_matrix = _matrix(fleet, name)
-    return templates.TemplateResponse(
-        request,
-        "platform.html",
-        {
-            "platform": detail,
-            "radar": charts.radar(detail.areas),
-            "trend": charts.trend(detail.history),
-            "matrix": matrix,
-            "no_matrix": no_matrix,
-            "user": user,
-        },
-    )
+    return platform_view(request, fleet, user, name)
 
 
 @router.get("/platforms/{name}/clusters/{cluster}", response_class=HTMLResponse)
@@ -89,14 +156,11 @@ def cluster_page(
     outage = None
     if matrix is not None:
         outage = next((row for row in matrix.matrix.rows if row.target == cluster), None)
-    return templates.TemplateResponse(
-        request,
-        "cluster.html",
-        {
-            "platform": detail,
-            "cluster": view,
-            "outage": outage,
-            "no_matrix": no_matrix,
-            "user": user,
-        },
-    )
+    context = {
+        "platform": detail,
+        "cluster": view,
+        "outage": outage,
+        "no_matrix": no_matrix,
+        "notice": _notice(request),
+    }
+    return show(request, "cluster.html", context, user)

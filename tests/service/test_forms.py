@@ -1,0 +1,241 @@
+"""The dashboard's forms over HTTP: CSRF tokens, problems shown at their fields (422), success
+redirects (303), the deregistration's confirmation step, and forms only for operators."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from itsdangerous import URLSafeTimedSerializer
+
+from stackyard.app import Fleet, add_platform
+from stackyard.service import create_app
+from stackyard.service.csrf import COOKIE, FIELD
+from stackyard.service.users import Access, Role, User
+from tests.fleet_repos import git, platform_repository
+
+pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+PLATFORM = "local-multicluster"
+
+
+def hidden(html: str, name: str) -> str:
+    """The value of the hidden field ``name`` in ``html``."""
+    found = re.search(rf'name="{name}" value="([^"]+)"', html)
+    assert found, f"no hidden field {name}"
+    return found.group(1)
+
+
+def field_problems(html: str) -> dict[str, str]:
+    """The problems shown under the form's fields, by field name."""
+    return {
+        name: re.sub(r"<[^>]+>", " ", text).strip()
+        for name, text in re.findall(r'class="problem" id="e-([a-z_]+)">(.*?)</div>', html, re.S)
+    }
+
+
+def alerts(html: str) -> str:
+    """The text of the problems shown above a form."""
+    return " ".join(re.findall(r'role="alert">(.*?)</div>', html, re.S))
+
+
+def app3(**changed: str) -> dict[str, str]:
+    """The register form filled in for an app cluster beside the example's three."""
+    return {
+        "name": "app3",
+        "role": "app",
+        "node_range": "192.168.64.40-192.168.64.49",
+        "node_subnet": "192.168.64.0/24",
+        "pod_cidr": "10.104.0.0/16",
+        "service_cidr": "10.100.0.0/16",
+        "load_balancer_pool": "192.168.64.140-192.168.64.149",
+        "node_pools": "name=cp,role=control-plane,count=1,cpu=2,memory=3Gi\n"
+        "name=worker,count=1,cpu=2,memory=4Gi",
+        "labels": "team=payments, tier=gold",
+        "policy_template": "restricted",
+        **changed,
+    }
+
+
+@pytest.fixture
+def repository(tmp_path: Path, git_identity: None) -> Path:
+    return platform_repository(tmp_path / "multi", PLATFORM, roomy=True)
+
+
+@pytest.fixture
+def token(client: TestClient) -> str:
+    """The form token of a page the client opened (its cookie now in the client)."""
+    return hidden(client.get("/").text, FIELD)
+
+
+def test_a_form_post_without_its_token_is_refused_with_a_page(
+    client: TestClient, fleet: Fleet, repository: Path, token: str
+) -> None:
+    assert client.cookies.get(COOKIE)
+    bare = client.post("/platforms", data={"repository": str(repository)})
+    assert bare.status_code == 403
+    assert "text/html" in bare.headers["content-type"]
+    assert "carries no token" in bare.text
+
+    other_key = URLSafeTimedSerializer("another service", salt="stackyard.dashboard.csrf")
+    forged = other_key.dumps(client.cookies[COOKIE])
+    refused = client.post("/platforms", data={"repository": str(repository), FIELD: forged})
+    assert refused.status_code == 403
+    assert "not one this service signed" in refused.text
+
+    stranger = TestClient(client.app)  # a browser with a cookie of its own
+    stranger.get("/")
+    theirs = stranger.post("/platforms", data={"repository": str(repository), FIELD: token})
+    assert theirs.status_code == 403
+    assert "belongs to another browser" in theirs.text
+
+    no_cookie = TestClient(client.app)
+    assert no_cookie.post("/platforms", data={FIELD: token}).status_code == 403
+    assert fleet.store.platforms() == []
+
+
+def test_the_cookie_is_http_only_and_same_site_strict(client: TestClient) -> None:
+    cookie = client.get("/").headers["set-cookie"]
+    assert cookie.startswith(f"{COOKIE}=")
+    assert "HttpOnly" in cookie and "SameSite=strict" in cookie
+    assert "Secure" not in cookie  # plain HTTP on loopback: a Secure cookie would not return
+    again = client.get("/")
+    assert "set-cookie" not in again.headers  # one secret per browser, kept
+    assert client.cookies[COOKIE] == hidden_secret(client, again.text)
+
+
+def hidden_secret(client: TestClient, html: str) -> str:
+    key = client.app.state.secret_key  # type: ignore[attr-defined]
+    secret: str = URLSafeTimedSerializer(key, salt="stackyard.dashboard.csrf").loads(
+        hidden(html, FIELD)
+    )
+    return secret
+
+
+def test_adding_a_platform_redirects_to_it_and_problems_stay_on_the_form(
+    client: TestClient, fleet: Fleet, repository: Path, token: str, tmp_path: Path
+) -> None:
+    missing = client.post("/platforms", data={"repository": str(tmp_path / "nope"), FIELD: token})
+    assert missing.status_code == 422
+    assert "is not a folder" in field_problems(missing.text)["repository"]
+    assert str(tmp_path / "nope") in missing.text  # typed values come back
+
+    bad_name = client.post(
+        "/platforms", data={"repository": str(repository), "name": "Acme Prod", FIELD: token}
+    )
+    assert bad_name.status_code == 422
+    assert "lower case letters" in field_problems(bad_name.text)["name"]
+
+    added = client.post(
+        "/platforms", data={"repository": str(repository), FIELD: token}, follow_redirects=False
+    )
+    assert added.status_code == 303
+    assert added.headers["location"] == f"/platforms/{PLATFORM}"
+    assert [p.name for p in fleet.store.platforms()] == [PLATFORM]
+
+    taken = client.post("/platforms", data={"repository": str(repository), FIELD: token})
+    assert taken.status_code == 422
+    assert "give it another name" in alerts(taken.text)
+
+
+def test_registering_shows_each_problem_at_its_field_then_commits_once(
+    client: TestClient, fleet: Fleet, repository: Path, token: str
+) -> None:
+    add_platform(fleet, repository)
+    head = git(repository, "rev-parse", "HEAD")
+    page = client.get(f"/platforms/{PLATFORM}").text
+    key = hidden(page, "idempotency_key")
+    assert '<option value="restricted"' in page and '<option value="regulated"' in page
+
+    def send(form: dict[str, str], **extra: Any) -> Any:
+        data = {**form, FIELD: token, "idempotency_key": key}
+        return client.post(f"/platforms/{PLATFORM}/clusters", data=data, **extra)
+
+    bad_cidr = send(app3(service_cidr="10.100.0.0/33"))
+    assert bad_cidr.status_code == 422
+    assert "is not a CIDR" in field_problems(bad_cidr.text)["service_cidr"]
+    assert 'value="10.100.0.0/33"' in bad_cidr.text
+
+    overlapping = send(app3(node_range="192.168.64.30-192.168.64.39"))
+    assert overlapping.status_code == 422
+    assert "overlaps" in field_problems(overlapping.text)["node_range"]
+    assert "SY102" in field_problems(overlapping.text)["node_range"]
+    assert "the plan refused cluster app3" in alerts(overlapping.text)
+
+    bad_pool = send(app3(node_pools="name=cp,role"))
+    assert "is not key=value" in field_problems(bad_pool.text)["node_pools"]
+    empty = send(app3(name="", node_pools=" "))
+    assert set(field_problems(empty.text)) == {"name", "node_pools"}
+    assert git(repository, "rev-parse", "HEAD") == head
+
+    done = send(app3(), follow_redirects=False)
+    assert done.status_code == 303
+    commit = git(repository, "rev-parse", "HEAD")
+    assert done.headers["location"] == (
+        f"/platforms/{PLATFORM}/clusters/app3?done=registered&cluster=app3&commit={commit}"
+    )
+    assert git(repository, "rev-parse", "HEAD~1") == head
+    spec = (repository / "platform.yaml").read_text()
+    assert "policyTemplate: restricted" in spec and "tier: gold" in spec
+
+    resent = send(app3(), follow_redirects=False)  # the browser sends the form again
+    assert resent.headers["location"] == done.headers["location"]
+    assert git(repository, "rev-parse", "HEAD") == commit
+
+    shown = client.get(done.headers["location"]).text
+    assert re.search(r"app3</strong> registered: commit <span class=\"sha\">" + commit[:12], shown)
+    events = [(e.action, e.detail) for e in fleet.store.audit_events()]
+    assert ("cluster.register", "app3") in events
+
+
+def test_a_deregistration_shows_its_disruptive_changes_before_the_confirming_post(
+    client: TestClient, fleet: Fleet, repository: Path, token: str
+) -> None:
+    add_platform(fleet, repository)
+    head = git(repository, "rev-parse", "HEAD")
+    path = f"/platforms/{PLATFORM}/clusters/app1/deregister"
+    assert 'action="' + path + '"' in client.get(f"/platforms/{PLATFORM}/clusters/app1").text
+
+    asked = client.post(path, data={FIELD: token})
+    assert asked.status_code == 200
+    assert asked.text.count('class="disruptive"') >= 2  # app1 itself, app2's Cilium id
+    assert "the cluster and everything on it is removed" in asked.text
+    assert hidden(asked.text, "confirm") == "yes"
+    assert git(repository, "rev-parse", "HEAD") == head
+
+    confirmed = client.post(
+        path,
+        data={
+            FIELD: token,
+            "confirm": "yes",
+            "idempotency_key": hidden(asked.text, "idempotency_key"),
+        },
+        follow_redirects=False,
+    )
+    assert confirmed.status_code == 303
+    assert confirmed.headers["location"].startswith(
+        f"/platforms/{PLATFORM}?done=deregistered&cluster=app1&commit="
+    )
+    assert git(repository, "log", "-1", "--format=%s") == "Deregister cluster app1"
+    assert "name: app1" not in (repository / "platform.yaml").read_text()
+
+
+def test_viewers_see_no_forms_and_may_not_post_them(fleet: Fleet, repository: Path) -> None:
+    add_platform(fleet, repository)
+    app = create_app(fleet)
+    app.state.access = Access(anonymous=User("vera", frozenset({Role.viewer})))
+    with TestClient(app) as client:
+        for path in ("/", f"/platforms/{PLATFORM}", f"/platforms/{PLATFORM}/clusters/app1"):
+            page = client.get(path)
+            assert page.status_code == 200
+            assert "<form" not in page.text and FIELD not in page.text
+        secret = "s" * 43  # a browser holding a valid token pair still needs the role
+        client.cookies.set(COOKIE, secret)
+        signed = URLSafeTimedSerializer(app.state.secret_key, salt="stackyard.dashboard.csrf")
+        data = {FIELD: signed.dumps(secret), "confirm": "yes"}
+        refused = client.post(f"/platforms/{PLATFORM}/clusters/app1/deregister", data=data)
+        assert refused.status_code == 403
+        assert "needs the operator role" in refused.text
+        assert "name: app1" in (repository / "platform.yaml").read_text()
