@@ -4,18 +4,23 @@ redirects (303), the deregistration's confirmation step, and forms only for oper
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from itsdangerous import URLSafeTimedSerializer
 
 from stackyard.app import Fleet, add_platform
 from stackyard.service import create_app
-from stackyard.service.csrf import COOKIE, FIELD
+from stackyard.service.csrf import COOKIE, FIELD, HEADER
+from stackyard.service.security import Security
 from stackyard.service.users import Access, Role, User
 from tests.fleet_repos import git, platform_repository
+from tests.oidc import sign_in
+from tests.service.live import live_service
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 PLATFORM = "local-multicluster"
@@ -239,3 +244,43 @@ def test_viewers_see_no_forms_and_may_not_post_them(fleet: Fleet, repository: Pa
         assert refused.status_code == 403
         assert "needs the operator role" in refused.text
         assert "name: app1" in (repository / "platform.yaml").read_text()
+
+
+@pytest.fixture
+def signed_in_service(fleet: Fleet, oidc_security: Security) -> Iterator[str]:
+    """The service signing in through the real test provider; its base URL."""
+    with live_service(fleet, oidc_security) as base_url:
+        yield base_url
+
+
+def test_signed_in_the_token_is_bound_to_the_session_and_covers_the_api(
+    signed_in_service: str, fleet: Fleet, repository: Path
+) -> None:
+    base = signed_in_service
+    add_platform(fleet, repository)
+    head = git(repository, "rev-parse", "HEAD")
+    deregister = f"{base}/platforms/{PLATFORM}/clusters/app1/deregister"
+    with httpx.Client(follow_redirects=False, timeout=120) as otto:
+        assert sign_in(otto, base, "otto").status_code == 303
+        token = hidden(otto.get(f"{base}/").text, FIELD)
+        assert COOKIE not in otto.cookies  # the secret is in the session, no cookie of its own
+        asked = otto.post(deregister, data={FIELD: token})
+        assert asked.status_code == 200 and "Deregister app1?" in asked.text
+
+        with httpx.Client(follow_redirects=False, timeout=120) as again:
+            sign_in(again, base, "otto")  # the same user, another sign-in
+            hidden(again.get(f"{base}/").text, FIELD)  # with a token secret of its own
+            theirs = again.post(deregister, data={FIELD: token, "confirm": "yes"})
+            assert theirs.status_code == 403
+            assert "belongs to another browser or sign-in" in theirs.text
+
+        api = f"{base}/api/v1/platforms/{PLATFORM}/clusters/app1?confirm=true"
+        bare = otto.delete(api)  # the session cookie alone, as a forged request would carry
+        assert bare.status_code == 403
+        assert "carries no token" in bare.json()["detail"]
+        assert git(repository, "rev-parse", "HEAD") == head
+        done = otto.delete(api, headers={HEADER: token})
+        assert done.status_code == 201, done.text
+        assert git(repository, "log", "-1", "--format=%an %s").endswith("Deregister cluster app1")
+    events = [(e.actor, e.action, e.detail) for e in fleet.store.audit_events()]
+    assert ("otto", "cluster.deregister", "app1") in events

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -127,7 +128,11 @@ def test_a_viewer_may_read_but_not_change_and_an_operator_may_change(
 
     with httpx.Client(follow_redirects=False, timeout=30) as other:
         assert sign_in(other, service, "otto").status_code == 303
-        added = other.post(f"{service}/api/v1/platforms", json=body)
+        page = other.get(f"{service}/").text  # a change with the session needs its CSRF token
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page)
+        assert token is not None
+        headers = {"X-CSRF-Token": token.group(1)}
+        added = other.post(f"{service}/api/v1/platforms", json=body, headers=headers)
         assert added.status_code == 201, added.text
     (event,) = fleet.store.audit_events()
     assert (event.actor, event.action) == ("otto", "platform.add")
