@@ -1,5 +1,6 @@
 """The dashboard in Debian's Chromium (through Playwright): the pages, and an operator's
-changes through the forms, end to end (a real Git repository, its commits validated).
+changes through the forms, end to end: signed in through the real OIDC provider process, a
+real Git repository, its commits validated.
 
 Chromium is the system's (/usr/bin/chromium, installed by .ci/run), never a browser
 Playwright downloads. Each page must show its data and fit the viewport without
@@ -18,6 +19,7 @@ import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from stackyard.app import Fleet, add_platform
+from stackyard.service.security import Security
 from tests.fleet_repos import git, platform_repository
 from tests.service.live import live_service
 
@@ -80,6 +82,7 @@ def test_an_operator_adds_a_platform_registers_and_deregisters_a_cluster_in_the_
     browser: Browser,
     fleet: Fleet,
     repositories: dict[str, Path],
+    oidc_security: Security,
     tmp_path: Path,
     git_identity: None,
     width: int,
@@ -87,9 +90,14 @@ def test_an_operator_adds_a_platform_registers_and_deregisters_a_cluster_in_the_
     add_platform(fleet, repositories["community-poc"])
     repository = platform_repository(tmp_path / "multi", "local-multicluster", roomy=True)
     before = git(repository, "rev-parse", "HEAD")
-    with live_service(fleet) as base:
+    with live_service(fleet, oidc_security) as base:
         page = browser.new_page(viewport={"width": width, "height": 900})
-        page.goto(base + "/")
+        page.goto(base + "/")  # not signed in: off to the provider's sign-in form
+        assert not page.url.startswith(base)
+        page.locator("input[name=sub]").fill("otto")  # an operator by his groups
+        page.get_by_role("button", name="Authorize").click()
+        page.wait_for_url(base + "/")
+        assert "otto" in page.locator("header.top").inner_text()
         page.locator("summary", has_text="Add a platform").click()
         page.locator("#f-repository").fill(str(repository))
         fits(page, width)
@@ -159,3 +167,6 @@ def test_an_operator_adds_a_platform_registers_and_deregisters_a_cluster_in_the_
         assert git(repository, "log", "-1", "--format=%s") == "Deregister cluster app3"
         assert git(repository, "rev-parse", "HEAD~1") == commit
         page.close()
+    events = [(e.actor, e.action, e.detail) for e in fleet.store.audit_events()]
+    assert ("otto", "cluster.register", "app3") in events
+    assert ("otto", "cluster.deregister", "app3") in events
