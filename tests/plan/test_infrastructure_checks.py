@@ -90,3 +90,25 @@ def test_a_pod_cidr_inside_the_vpc_is_sy101(plan_text: PlanText) -> None:
     )
     (finding,) = findings(plan_text(text), "SY101")
     assert "pod CIDR 10.0.128.0/17 overlaps the node range 10.0.0.0/16" in finding.message
+
+
+AIRGAP = "airgap:\n  registry: harbor.corp.internal/platform\n  git: https://git.corp.internal/platform\n"
+
+
+def test_an_air_gapped_aws_cluster_that_still_needs_the_internet_warns(
+    plan_text: PlanText,
+) -> None:
+    found = findings(plan_text(AWS + AIRGAP), "SY414")
+    assert [f.severity for f in found] == ["warning", "warning"]
+    messages = " ".join(f.message for f in found)
+    assert "internet-facing load balancer" in messages
+    assert "Route 53" in messages
+    assert {f.cluster for f in found} == {"prod"}
+
+
+def test_the_aws_example_with_internet_and_an_air_gapped_lab_are_quiet(
+    plan_text: PlanText,
+) -> None:
+    assert findings(plan_text(AWS), "SY414") == []
+    local = example_text("local-multicluster") + AIRGAP
+    assert findings(plan_text(local), "SY414") == []

@@ -39,7 +39,24 @@ def test_no_failed_checks_and_every_skip_documented(
     checkov: Path, example: str, cluster: str, tmp_path: Path
 ) -> None:
     render_example(EXAMPLES / f"{example}.yaml", tmp_path)
-    stack = tmp_path / "infrastructure" / cluster
+    _scan(tmp_path / "infrastructure" / cluster)
+
+
+def test_an_air_gapped_stack_with_its_endpoints_passes_too(checkov: Path, tmp_path: Path) -> None:
+    spec = tmp_path / "platform.yaml"
+    spec.write_text(
+        (EXAMPLES / "aws-standard.yaml").read_text(encoding="utf-8")
+        + "airgap:\n  registry: 111122223333.dkr.ecr.ap-northeast-2.amazonaws.com/platform\n"
+        "  git: https://git.corp.internal/platform\n",
+        encoding="utf-8",
+    )
+    render_example(spec, tmp_path / "out")
+    stack = tmp_path / "out" / "infrastructure" / "prod"
+    assert (stack / "modules" / "endpoints" / "main.tf").exists()
+    _scan(stack)
+
+
+def _scan(stack: Path) -> None:
     run = subprocess.run(
         [str(SCRIPT), str(stack), "--output", "json"],
         capture_output=True,

@@ -315,3 +315,50 @@ def test_cluster_apis_policies_are_clusterawsadms_of_the_pinned_release() -> Non
     passes = next(s for s in controllers if s["Action"] == ["iam:PassRole"])
     assert passes["Resource"] == ["arn:*:iam::*:role/*.cluster-api-provider-aws.sigs.k8s.io"]
     assert not any(action.startswith("eks:Create") and "Cluster" in action for action in actions)
+
+
+ECR = "111122223333.dkr.ecr.ap-northeast-2.amazonaws.com/platform"
+
+
+def _air_gapped(registry: str) -> Rendered:
+    airgap = f"airgap:\n  registry: {registry}\n  git: https://git.corp.internal/platform\n"
+    return render_text(example_text("aws-standard") + airgap)
+
+
+def test_an_air_gapped_vpc_has_no_way_out_and_reaches_aws_through_endpoints() -> None:
+    result = _air_gapped(ECR)
+    network = tf(result, "modules/network/main.tf")
+    for kind in ("aws_nat_gateway", "aws_internet_gateway", "aws_eip", "aws_route"):
+        assert blocks(network, "resource", kind) == {}, kind
+    assert set(blocks(network, "resource", "aws_subnet")) == {"private"}
+    assert "public_subnets" not in blocks(tf(result, "main.tf"), "module")["network"]
+    endpoints = tf(result, "modules/endpoints/main.tf")
+    made = blocks(endpoints, "resource", "aws_vpc_endpoint")
+    gateway = made.pop("s3")
+    assert gateway["vpc_endpoint_type"] == '"Gateway"'
+    assert gateway["route_table_ids"] == "${var.route_table_ids}"
+    services = {unquote(body["service_name"]).rsplit(".", 1)[-1] for body in made.values()}
+    assert {"ec2", "sts", "elasticloadbalancing", "ssm", "api", "dkr"} <= services
+    assert all(body["private_dns_enabled"] is True for body in made.values())
+    (https,) = blocks(endpoints, "resource", "aws_vpc_security_group_ingress_rule").values()
+    assert (https["from_port"], https["to_port"], https["cidr_ipv4"]) == (
+        443,
+        443,
+        "${var.vpc_cidr}",
+    )
+    module = blocks(tf(result, "main.tf"), "module")["endpoints"]
+    assert module["route_table_ids"] == "${module.network.private_route_table_ids}"
+
+
+def test_ecr_endpoints_only_for_an_ecr_registry() -> None:
+    made = blocks(
+        tf(_air_gapped("harbor.corp.internal/platform"), "modules/endpoints/main.tf"),
+        "resource",
+        "aws_vpc_endpoint",
+    )
+    assert "ecr_api" not in made and "ecr_dkr" not in made and "ec2" in made
+
+
+def test_with_internet_there_are_no_endpoints(standard: Rendered) -> None:
+    assert STACK + "modules/endpoints/main.tf" not in standard.files
+    assert "nat" in blocks(tf(standard, "modules/network/main.tf"), "resource", "aws_eip")

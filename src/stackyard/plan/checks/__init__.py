@@ -44,6 +44,7 @@ ALL_CHECKS: tuple[Check, ...] = (
     infrastructure.instance_type_fits_pool,
     infrastructure.instance_type_known,
     infrastructure.ha_control_plane_spans_zones,
+    infrastructure.air_gapped_aws_needs_internet,
     clusterapi.cluster_api_patch_version,
     clusterapi.cluster_api_offline,
     placement.forced_outside_eligibility,

@@ -127,3 +127,46 @@ def ha_control_plane_spans_zones(context: CheckContext, emit: Emit) -> Iterable[
                 hint="name three zones (or leave zones out for the region's first three)",
                 cluster=cluster.name,
             )
+
+
+INTERNET_FACING = ("aws-load-balancer-controller", "aws-ccm-load-balancer")
+ROUTE53 = "external-dns"
+
+
+@check("SY414", "Air-gapped AWS cluster that still needs the internet", "warning")
+def air_gapped_aws_needs_internet(context: CheckContext, emit: Emit) -> Iterable[Finding]:
+    """Air-gapped AWS cluster that still needs the internet.
+
+    With the ``airgap`` section the rendered VPC has no internet gateway and no NAT
+    gateway: AWS's APIs are reached through VPC endpoints, images and charts through the
+    internal registry. Two things the plan runs still need a way out: the public Gateway,
+    whose internet-facing load balancer AWS creates only in a VPC with an internet gateway
+    (the platform Gateway beside it is internal and keeps working), and external-dns,
+    which writes records through Route 53's API (``route53.amazonaws.com``), for which the
+    VPC gets no endpoint. Cluster API's providers, fetched from GitHub, are SY421's.
+    """
+    platform = context.platform
+    if platform.provider != "aws" or platform.airgap is None:
+        return
+    for plan in context.clusters:
+        gateways = [p.name for p in plan.components if p.component.gatewayClass]
+        balancer = next((name for name in INTERNET_FACING if plan.has(name)), None)
+        if gateways and balancer is not None:
+            yield emit(
+                f"cluster {plan.name}: the public Gateway of {gateways[0]} asks {balancer} for "
+                "an internet-facing load balancer, which an air-gapped VPC (no internet "
+                "gateway) cannot have",
+                ("airgap",),
+                hint="publish nothing to the internet from an air-gapped platform, or give "
+                "the VPC an internet gateway and public subnets of your own",
+                cluster=plan.name,
+            )
+        if plan.has(ROUTE53):
+            yield emit(
+                f"cluster {plan.name}: external-dns writes records through Route 53's API, "
+                "which the air-gapped VPC's endpoints do not reach",
+                plan.source(ROUTE53),
+                hint="give external-dns a proxy to route53.amazonaws.com, or disable it "
+                "and keep the records by hand",
+                cluster=plan.name,
+            )

@@ -29,7 +29,7 @@ from stackyard.render.bootstrap.cloudinit import UBUNTU
 from stackyard.render.bootstrap.rke2 import TOKEN_FILE, rke2_files
 from stackyard.render.context import RenderContext
 from stackyard.render.etcd_copies import snapshot_copies
-from stackyard.render.infrastructure import iam, layout, ports
+from stackyard.render.infrastructure import endpoints, iam, layout, ports
 from stackyard.render.infrastructure.hcl import hcl, quote
 from stackyard.render.infrastructure.userdata import KINDS, Kind, user_data_files
 
@@ -264,6 +264,10 @@ def infrastructure_files(context: RenderContext, cluster: ClusterPlan) -> list[t
         )
     )
     cluster_api = cluster.cluster.role == "mgmt" and bool(context.platform.cluster_api_clusters)
+    internet = not endpoints.air_gapped(context)
+    interface_endpoints = endpoints.interface_endpoints(
+        context, cluster, cluster_api=cluster_api, kms=_kms_key(context) is not None
+    )
     arches = sorted({_arch(m.instance_type) for m in machines})
     kinds = _kinds(cluster)
     values: dict[str, Any] = {
@@ -312,6 +316,8 @@ def infrastructure_files(context: RenderContext, cluster: ClusterPlan) -> list[t
         "roles": roles,
         "listeners": LISTENERS,
         "cluster_api": cluster_api,
+        "internet": internet,
+        "endpoints": interface_endpoints,
         "capa": capa_iam(),
         "unconstrained": iam.UNCONSTRAINED,
     }
@@ -321,6 +327,7 @@ def infrastructure_files(context: RenderContext, cluster: ClusterPlan) -> list[t
         "main.tf": "the modules, wired together",
         "outputs.tf": "what the stack tells its operator",
         "modules/network/main.tf": "network",
+        **({} if internet else {"modules/endpoints/main.tf": "the VPC endpoints of AWS's APIs"}),
         "modules/security/main.tf": "security groups",
         "modules/iam/main.tf": "instance profiles",
         "modules/api-lb/main.tf": "the API load balancer",
