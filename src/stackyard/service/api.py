@@ -38,13 +38,13 @@ router = APIRouter(prefix="/api/v1", responses=ERROR_RESPONSES)
 Viewer = Annotated[User, Depends(current_user)]
 
 
-def changer(request: Request) -> User:
+def changer(request: Request, user: Annotated[User, Depends(operator)]) -> User:
     """The caller, who may change platforms, and whose change is no cross-site forgery.
 
-    The role is checked first (403 naming the groups that grant it); a caller using the
-    session cookie must then send the dashboard's CSRF token (``csrf.require_api_token``).
+    The role is checked first, as a dependency (403 naming the groups that grant it); a
+    caller using the session cookie must then send the dashboard's CSRF token
+    (``csrf.require_api_token``).
     """
-    user = operator(request)
     csrf.require_api_token(request)
     return user
 
