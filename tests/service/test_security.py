@@ -30,6 +30,18 @@ def test_without_sign_in_only_loopback_is_served_unless_told_otherwise() -> None
     assert problem.startswith("command line: --host: refusing to serve on 10.0.0.5 without sign-in")
 
 
+def test_a_public_url_is_an_https_address_at_the_root_of_its_host() -> None:
+    for url, problem in (
+        ("fleet.example.com", "'fleet.example.com' is not an http(s) URL"),
+        ("http://fleet.example.com", "http://fleet.example.com is plain HTTP to another host"),
+        ("https://example.com/fleet", "https://example.com/fleet has a path"),
+    ):
+        with pytest.raises(InputError) as refused:
+            security_from_options(host="127.0.0.1", public_url=url)
+        assert _problems(refused)[0].startswith(f"command line: --public-url: {problem}")
+    assert security_from_options(host="127.0.0.1", public_url="https://fleet.example.com/") is OPEN
+
+
 def test_sign_in_options_without_an_issuer_or_a_client_id_are_refused(tmp_path: Path) -> None:
     with pytest.raises(InputError) as no_issuer:
         security_from_options(

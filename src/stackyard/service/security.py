@@ -94,6 +94,16 @@ def security_from_options(
     problems: list[Problem] = []
     if public_url is not None and (problem := _url_problem("--public-url", public_url)):
         problems.append(problem)
+    elif public_url is not None and urlsplit(public_url).path.strip("/"):
+        # The dashboard's links and redirects are paths from the root of the host.
+        problems.append(
+            Problem(
+                COMMAND_LINE,
+                "--public-url",
+                f"{public_url} has a path",
+                "serve the service at the root of its own host name",
+            )
+        )
     if oidc_issuer is None:
         for option, given in (
             ("--oidc-client-id", oidc_client_id),
