@@ -11,13 +11,15 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+import pytest
+from fastapi import Request
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from starlette.routing import BaseRoute
 
 from stackyard.service import create_app
 from stackyard.service.security import security_from_options
-from stackyard.service.users import admin, current_user, operator
+from stackyard.service.users import ForbiddenError, admin, current_user, operator
 
 OPEN = {"/healthz", "/login", "/auth/callback", "/logout", "/signed-out"}
 """Routes anyone may call: signing in and out, and whether the process runs."""
@@ -63,3 +65,14 @@ def test_every_route_needs_a_role_and_every_change_to_a_platform_the_operator_ro
         if changes and "/platforms" in route.path:
             assert calls & {operator, admin}, f"{sorted(changes)} {route.path} needs no operator"
     assert {r.path for r in every} >= OPEN
+
+
+def test_without_sign_in_the_anonymous_caller_is_an_operator_and_no_admin() -> None:
+    scope = {"type": "http", "app": create_app(), "method": "GET", "path": "/", "headers": []}
+    assert operator(Request(scope)).name == "anonymous"
+    with pytest.raises(ForbiddenError) as refused:
+        admin(Request(scope))
+    assert str(refused.value) == (
+        "anonymous may not see administration pages: it needs the admin role; without "
+        "sign-in every caller is an operator (start the service with OIDC)"
+    )

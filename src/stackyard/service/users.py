@@ -137,12 +137,14 @@ def _require(request: Request, role: Role, what: str) -> User:
     user = authenticate(request)
     if user.may(role):
         return user
-    groups = granting(access_of(request), role)
-    how = (
-        f"; membership of one of these groups grants it: {', '.join(groups)}"
-        if groups
-        else "; ask an administrator for it"
-    )
+    access = access_of(request)
+    groups = granting(access, role)
+    if groups:
+        how = f"; membership of one of these groups grants it: {', '.join(groups)}"
+    elif access.anonymous is not None and user == access.anonymous:
+        how = "; without sign-in every caller is an operator (start the service with OIDC)"
+    else:
+        how = "; ask an administrator for it"
     raise ForbiddenError(f"{user.name} may not {what}: it needs the {role} role{how}")
 
 
