@@ -165,8 +165,9 @@ UPSTREAM_CRDS = (
 
 # Cluster API, at the releases the catalog's cluster-api-operator entry installs: core and
 # kubeadm v1.13.5 (the line cluster-api-provider-rke2 v0.25.0 is built against), the AWS
-# provider v2.11.1, the RKE2 providers v0.25.0, and the operator v0.28.0 whose provider
-# objects install them. Only the kinds Stackyard writes.
+# provider v2.11.1, the vSphere provider v1.16.1 (built against Cluster API 1.13), the
+# RKE2 providers v0.25.0, and the operator v0.28.0 whose provider objects install them.
+# Only the kinds Stackyard writes.
 _CAPI = ("kubernetes-sigs/cluster-api", "v1.13.5", "30be34da2ba56735e128c280370df3135d048015")
 _CAPI_OPERATOR = (
     "kubernetes-sigs/cluster-api-operator",
@@ -194,6 +195,16 @@ CLUSTER_API_CRDS = (
         (
             "config/crd/bases/infrastructure.cluster.x-k8s.io_awsclusters.yaml",
             "config/crd/bases/infrastructure.cluster.x-k8s.io_awsmachinetemplates.yaml",
+        ),
+    ),
+    Upstream(
+        "cluster-api-provider-vsphere",
+        "kubernetes-sigs/cluster-api-provider-vsphere",
+        "v1.16.1",
+        "5b57d1db50a72f8d7ac605f9860f18d517215b4d",
+        (
+            "config/default/crd/bases/infrastructure.cluster.x-k8s.io_vsphereclusters.yaml",
+            "config/default/crd/bases/infrastructure.cluster.x-k8s.io_vspheremachinetemplates.yaml",
         ),
     ),
     Upstream(
