@@ -41,6 +41,7 @@ BASES = [
     EXAMPLES / "aws-enterprise.yaml",
     EXAMPLES / "local-multicluster.yaml",
     EXAMPLES / "mesh-local.yaml",
+    EXAMPLES / "onprem-vsphere.yaml",
     SPEC_DATA / "services.yaml",
     SPEC_DATA / "identity.yaml",
     SPEC_DATA / "policy-templates.yaml",

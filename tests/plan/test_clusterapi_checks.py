@@ -1,4 +1,4 @@
-"""The Cluster API checks (SY420, SY421): each fires on its mistake and stays quiet without."""
+"""The Cluster API checks (SY420 to SY424): each fires on its mistake and stays quiet without."""
 
 from __future__ import annotations
 
@@ -58,3 +58,59 @@ def test_an_air_gap_with_clusters_made_by_hand_is_quiet(plan_text: PlanText) -> 
         "  - name: staging\n    role: app\n    provisioning: manual\n",
     )
     assert findings(plan_text(text + AIRGAP), "SY421") == []
+
+
+VSPHERE = example_text("onprem-vsphere")
+VIP_LINE = "    vsphere:\n      apiVIP: 10.50.0.10\n"
+
+
+@pytest.mark.parametrize("check", ["SY422", "SY423", "SY424"])
+def test_the_vsphere_example_is_quiet(plan_text: PlanText, check: str) -> None:
+    assert findings(plan_text(VSPHERE), check) == []
+
+
+@pytest.mark.parametrize("check", ["SY422", "SY423", "SY424"])
+def test_vsphere_checks_are_quiet_on_aws(plan_text: PlanText, check: str) -> None:
+    assert findings(plan_text(MULTICLUSTER), check) == []
+
+
+def test_a_vsphere_cluster_without_a_vip_is_an_error(plan_text: PlanText) -> None:
+    assert VIP_LINE in VSPHERE
+    (finding,) = findings(plan_text(VSPHERE.replace(VIP_LINE, "")), "SY422")
+    assert finding.severity == "error"
+    assert finding.cluster == "prod"
+    assert "virtual IP" in finding.message
+
+
+def test_a_vip_made_by_hand_needs_no_vip_check(plan_text: PlanText) -> None:
+    text = VSPHERE.replace(VIP_LINE, "").replace(
+        "    role: app                     # provisioning: auto",
+        "    role: app\n    provisioning: manual  #",
+    )
+    assert findings(plan_text(text), "SY422") == []
+
+
+@pytest.mark.parametrize(
+    ("vip", "field"),
+    [
+        ("10.50.0.150", "network.nodeRange"),  # the machines' DHCP range
+        ("10.50.0.210", "network.loadBalancerPool"),  # MetalLB's pool
+        ("10.60.0.10", "node subnet"),  # another L2 network
+    ],
+)
+def test_a_vip_handed_out_elsewhere_or_off_the_subnet_is_an_error(
+    plan_text: PlanText, vip: str, field: str
+) -> None:
+    text = VSPHERE.replace("apiVIP: 10.50.0.10", f"apiVIP: {vip}")
+    (finding,) = findings(plan_text(text), "SY423")
+    assert finding.severity == "error"
+    assert field in finding.message and vip in finding.message
+    assert finding.location.line == line_of(text, f"apiVIP: {vip}")
+
+
+def test_a_vcenter_without_a_template_is_an_error(plan_text: PlanText) -> None:
+    text = VSPHERE.replace("    template: ubuntu-2404-kube-v1.35.2\n", "")
+    (finding,) = findings(plan_text(text), "SY424")
+    assert finding.severity == "error"
+    assert "prod" in finding.message
+    assert finding.location.line == line_of(text, "server: vcenter.corp.example")

@@ -55,3 +55,17 @@ def test_a_cluster_made_by_hand_does_not_depend_on_cluster_api() -> None:
     )
     machines = outcomes(down("mgmt", text=text), "machine-management")
     assert set(machines) == {"staging"}
+
+
+def test_clusters_in_a_vcenter_depend_on_mgmt_as_aws_ones_do() -> None:
+    text = (EXAMPLES / "onprem-vsphere.yaml").read_text(encoding="utf-8")
+    report = down("mgmt", text=text)
+    machines = outcomes(report, "machine-management")
+    assert set(machines) == {"prod"}
+    assert machines["prod"].state == "kept" and machines["prod"].down_seconds == 3 * 3600
+    assert outcomes(report, "workloads")["prod"].state == "held"
+    alone = down("cluster-api-controllers@mgmt", text=text)
+    affected = {
+        (o.function.id, o.function.cluster) for o in alone.simulation.outcomes if o.state != "held"
+    }
+    assert affected == {("machine-management", "prod")}

@@ -328,6 +328,8 @@ SecretNeeded = Literal[
     "enterprise",
     "metrics-store-elsewhere",
     "with-keycloak-groups",
+    "on-aws",
+    "vsphere-by-hand",
 ]
 
 

@@ -209,6 +209,25 @@ RULES: tuple[Rule, ...] = (
     Rule("aws", disrupts("clusters run in one region; another region means new clusters")),
     Rule("aws.region", disrupts("clusters run in one region; another region means new clusters")),
     Rule(
+        "onprem.vsphere.credentialsRef",
+        calm("External Secrets copies the account from the other key at its next refresh"),
+    ),
+    Rule(
+        "onprem.vsphere.thumbprint",
+        calm("the vSphere provider checks vCenter's certificate against the new fingerprint"),
+    ),
+    Rule(
+        "onprem.vsphere.template",
+        disrupts("Cluster API replaces every machine with a clone of the new template"),
+    ),
+    Rule(
+        "onprem**",
+        disrupts(
+            "Cluster API replaces the machines in the other place of the vCenter, or "
+            "stops or starts making the app clusters there"
+        ),
+    ),
+    Rule(
         "aws.stateBucket",
         calm("Terraform's state moves with terraform init -migrate-state; nothing else changes"),
     ),
@@ -263,6 +282,10 @@ RULES: tuple[Rule, ...] = (
         disrupts("subnets move to other zones; the nodes in them are replaced"),
     ),
     Rule("clusters[*].aws**", disrupts("another region means a new cluster")),
+    Rule(
+        "clusters[*].vsphere**",
+        disrupts("the API server's address changes: every node and client must follow"),
+    ),
     Rule("clusters[*].ha", calm("replica counts change by a sync")),
     Rule(
         "clusters[*].provisioning",

@@ -16,6 +16,7 @@ from stackyard.render.addresses import CA_BUNDLE_SECRET, CA_KEY
 from stackyard.render.airgap import airgap_section, gitops_url, helm_chart_argument
 from stackyard.render.clusterapi import provisioned
 from stackyard.render.clusterapi.readme import clusterapi_section
+from stackyard.render.clusterapi.vsphere import credentials_through_external_secrets, on_vsphere
 from stackyard.render.context import IN_CLUSTER, RenderContext
 from stackyard.render.etcd_copies import snapshot_copies
 from stackyard.render.infrastructure import ROOT as INFRASTRUCTURE
@@ -57,6 +58,14 @@ def _without_external_store(context: RenderContext, cluster: ClusterPlan) -> boo
     return external_store(context) is None
 
 
+def _on_aws(context: RenderContext, cluster: ClusterPlan) -> bool:
+    return context.platform.provider == "aws"
+
+
+def _vsphere_by_hand(context: RenderContext, cluster: ClusterPlan) -> bool:
+    return on_vsphere(context) and not credentials_through_external_secrets(context)
+
+
 def _on_prem(context: RenderContext, cluster: ClusterPlan) -> bool:
     return context.platform.provider == "onprem"
 
@@ -89,6 +98,8 @@ NEEDED: Mapping[SecretNeeded, Needed] = {
     "enterprise": _enterprise,
     "metrics-store-elsewhere": _metrics_store_elsewhere,
     "with-keycloak-groups": _with_keycloak_groups,
+    "on-aws": _on_aws,
+    "vsphere-by-hand": _vsphere_by_hand,
 }
 
 # The README lists required Secrets in this order of their components (operators' order:

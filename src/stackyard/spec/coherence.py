@@ -37,6 +37,15 @@ def coherence_problems(platform: Platform, document: LocatedDocument) -> list[Pr
                 "add aws: {region: eu-central-1}",
             )
         )
+    if platform.onprem is not None and platform.provider != "onprem":
+        problems.append(
+            Problem(
+                document.locate(("onprem",)),
+                "onprem",
+                f"the onprem section is for provider onprem, not {platform.provider}",
+                "remove it, or set provider: onprem",
+            )
+        )
     if platform.provider == "local" and platform.host is None:
         problems.append(
             Problem(
@@ -79,21 +88,32 @@ def _choices(names: list[str], what: str) -> str:
 
 
 def _provisioning_problems(platform: Platform, document: LocatedDocument) -> list[Problem]:
-    """Cluster API runs on mgmt and, here, creates machines on AWS only."""
+    """Cluster API runs on mgmt and creates machines on AWS or in a vCenter only."""
     problems: list[Problem] = []
     has_mgmt = any(c.role == "mgmt" for c in platform.clusters)
     for index, cluster in enumerate(platform.clusters):
         if platform.provisioned_by_cluster_api(cluster) and platform.provider == "aws":
             problems += _machine_problems(platform, document, index)
+        if cluster.vsphere is not None and platform.vsphere is None:
+            problems.append(
+                _problem(
+                    document,
+                    ("clusters", index, "vsphere"),
+                    "clusters[].vsphere needs a vCenter: provider onprem with onprem.vsphere",
+                    "add onprem: {vsphere: {...}}, or remove the cluster's vsphere section",
+                )
+            )
         if cluster.provisioning != "clusterapi":
             continue
         path = ("clusters", index, "provisioning")
-        if platform.provider != "aws":
+        if platform.provider != "aws" and platform.vsphere is None:
             problems.append(
                 _problem(
                     document,
                     path,
-                    f"provisioning clusterapi needs provider aws, not {platform.provider}",
+                    "provisioning clusterapi on provider onprem needs onprem.vsphere"
+                    if platform.provider == "onprem"
+                    else "provisioning clusterapi needs provider aws, or onprem with a vCenter",
                     "use provisioning: manual and the rendered node files",
                 )
             )

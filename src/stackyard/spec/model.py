@@ -8,6 +8,7 @@ planner defaults from edition and provider are written ``auto``.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import re
 from typing import Annotated, Any, Literal
@@ -187,6 +188,30 @@ class AwsCluster(_Spec):
         return zones
 
 
+class VSphereCluster(_Spec):
+    """vSphere details of one cluster Cluster API creates there."""
+
+    apiVIP: Text | None = Field(
+        default=None,
+        description=(
+            "The API server's virtual IP, which kube-vip on the control-plane nodes holds: "
+            "an unused address of network.nodeSubnet, outside network.nodeRange (the "
+            "machines' DHCP range) and network.loadBalancerPool; required (SY422, SY423)."
+        ),
+    )
+
+    @field_validator("apiVIP")
+    @classmethod
+    def _an_address(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            ipaddress.ip_address(value)
+        except ValueError as e:
+            raise ValueError(f"{value!r} is not an IP address such as 192.168.10.5") from e
+        return value
+
+
 class Cluster(_Spec):
     """One Kubernetes cluster of the platform."""
 
@@ -216,6 +241,9 @@ class Cluster(_Spec):
         ),
     )
     aws: AwsCluster | None = Field(default=None, description="AWS details of this cluster.")
+    vsphere: VSphereCluster | None = Field(
+        default=None, description="vSphere details of this cluster (provider onprem)."
+    )
     ha: bool | None = Field(
         default=None, description="Run HA replicas; default: true when 3+ control-plane nodes."
     )
@@ -223,9 +251,10 @@ class Cluster(_Spec):
         default="auto",
         description=(
             "Who creates the cluster's machines. clusterapi: Cluster API on the mgmt cluster "
-            "(provider aws; the render writes the cluster's Cluster API objects there); "
-            "manual: you do, from the rendered node files. auto: clusterapi for app clusters "
-            "on AWS, manual otherwise."
+            "(provider aws, or onprem with onprem.vsphere; the render writes the cluster's "
+            "Cluster API objects there); manual: you do, from the rendered node files. auto: "
+            "clusterapi for app clusters on AWS and on onprem with a vCenter, manual "
+            "otherwise."
         ),
     )
     serviceAccountJwks: Text | None = Field(
@@ -431,6 +460,66 @@ class Aws(_Spec):
     )
 
 
+class VSphere(_Spec):
+    """The vCenter in which Cluster API creates the onprem clusters' VMs.
+
+    Through its vSphere provider; every cluster's machines go to the same datacenter,
+    datastore and network.
+    """
+
+    server: Text = Field(min_length=1, description="vCenter's address, e.g. vcenter.corp.example.")
+    thumbprint: Text | None = Field(
+        default=None,
+        pattern=r"^([0-9A-Fa-f]{2}:){19,31}[0-9A-Fa-f]{2}$",
+        description=(
+            "Fingerprint of vCenter's TLS certificate (SHA-1 or SHA-256, colon-separated "
+            "hex); default: its certificate must chain to a trusted CA."
+        ),
+    )
+    datacenter: Text = Field(min_length=1, description="Datacenter the VMs are created in.")
+    datastore: Text = Field(min_length=1, description="Datastore of the VMs' disks.")
+    network: Text = Field(
+        min_length=1,
+        description=(
+            "Port group of the VMs' NIC; its DHCP gives them addresses from network.nodeRange."
+        ),
+    )
+    resourcePool: Text | None = Field(
+        default=None, description="Resource pool of the VMs; default: the datacenter's root."
+    )
+    folder: Text | None = Field(
+        default=None, description="VM folder of the VMs; default: the datacenter's root."
+    )
+    template: Text | None = Field(
+        default=None,
+        description=(
+            "The VM template every machine is cloned from: an image with the distribution's "
+            "binaries for kubernetes.version (image-builder's OVAs); required (SY424)."
+        ),
+    )
+    credentialsRef: Text = Field(
+        pattern=r"^[A-Za-z0-9][-A-Za-z0-9_./]*$",
+        max_length=253,
+        description=(
+            "Key in Vault's KV engine (secret/) holding the vCenter account's username and "
+            "password; External Secrets on mgmt copies them to Cluster API, and without it "
+            "you create the Secrets the README names. Never the credentials themselves."
+        ),
+    )
+
+
+class Onprem(_Spec):
+    """On-premises settings shared by every cluster (provider onprem)."""
+
+    vsphere: VSphere | None = Field(
+        default=None,
+        description=(
+            "A vCenter: Cluster API on mgmt creates the app clusters' VMs there; without "
+            "it every cluster runs on machines you provide, from the rendered node files."
+        ),
+    )
+
+
 _S3_BUCKET = r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$"
 _SECRET_NAME = r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$"
 
@@ -512,6 +601,7 @@ class Platform(_Spec):
     )
     host: Host | None = Field(default=None, description="Required for provider local.")
     aws: Aws | None = Field(default=None, description="Required for provider aws.")
+    onprem: Onprem | None = Field(default=None, description="For provider onprem only.")
     objectStorage: ObjectStorage | None = Field(
         default=None,
         description="An external S3-compatible store; without it MinIO (or S3 on AWS) is used.",
@@ -581,8 +671,15 @@ class Platform(_Spec):
     def provisioned_by_cluster_api(self, cluster: Cluster) -> bool:
         """Whether Cluster API on mgmt creates ``cluster``'s machines (``provisioning``)."""
         if cluster.provisioning == "auto":
-            return self.provider == "aws" and cluster.role == "app"
+            return cluster.role == "app" and (self.provider == "aws" or self.vsphere is not None)
         return cluster.provisioning == "clusterapi"
+
+    @property
+    def vsphere(self) -> VSphere | None:
+        """The vCenter of an onprem platform, if the spec names one."""
+        if self.provider != "onprem" or self.onprem is None:
+            return None
+        return self.onprem.vsphere
 
     @property
     def cluster_api_clusters(self) -> list[Cluster]:

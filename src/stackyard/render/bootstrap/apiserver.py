@@ -30,7 +30,13 @@ def api_endpoint(context: RenderContext, cluster: ClusterPlan) -> str:
 
 
 def tls_sans(context: RenderContext, cluster: ClusterPlan) -> list[str]:
-    """Names and addresses the API server certificate must be valid for."""
+    """Names and addresses the API server certificate must be valid for.
+
+    The servers' own addresses where the spec fixes them; Cluster API's machines take
+    theirs from the cloud or DHCP, and the distribution adds each server's own.
+    """
+    if context.platform.provisioned_by_cluster_api(cluster.cluster):
+        return [context.api_host(cluster)]
     addresses = [
         str(node.address)
         for node in cluster_nodes(context, cluster)

@@ -48,6 +48,13 @@ from stackyard.render.clusterapi.registration import (
     registers_through_external_secrets,
     registration_manifests,
 )
+from stackyard.render.clusterapi.vsphere import (
+    cluster_credentials,
+    on_vsphere,
+    provider_variables,
+    vsphere_cluster,
+    vsphere_machine_template,
+)
 from stackyard.render.context import LABEL_PREFIX, RenderContext
 from stackyard.render.manifests.base import AFTER_CHART, Placed, in_wave
 from stackyard.render.tree import Manifest
@@ -72,6 +79,20 @@ def cluster_manifests(context: RenderContext, cluster: ClusterPlan) -> list[Mani
         if key.startswith(f"{LABEL_PREFIX}/")
     }
     pools = worker_pools(cluster)
+    if on_vsphere(context):
+        infrastructure = [
+            vsphere_cluster(context, cluster),
+            *cluster_credentials(context, cluster),
+        ]
+        templates = [
+            vsphere_machine_template(context, cluster, pool)
+            for pool in [control_plane_pool(cluster), *pools]
+        ]
+    else:
+        infrastructure = [aws_cluster(context, cluster)]
+        templates = [machine_template(cluster, p) for p in [control_plane_pool(cluster), *pools]]
+    infrastructure_kind = str(infrastructure[0]["kind"])
+    template_kind = str(templates[0]["kind"])
     manifests: list[Manifest] = [
         {
             "apiVersion": "v1",
@@ -83,13 +104,15 @@ def cluster_manifests(context: RenderContext, cluster: ClusterPlan) -> list[Mani
             },
         },
         *as_objects(context.argocd_cluster, idle_policies(namespace(cluster))),
-        cluster_object(cluster, control_plane_kind(context), labels),
-        aws_cluster(context, cluster),
+        cluster_object(cluster, control_plane_kind(context), labels, infrastructure_kind),
+        *infrastructure,
         control_plane(context, cluster),
-        machine_template(cluster, control_plane_pool(cluster)),
-        *(machine_template(cluster, pool) for pool in pools),
+        *templates,
         *worker_bootstrap(context, cluster),
-        *(machine_deployment(cluster, pool, version, bootstrap_kind(context)) for pool in pools),
+        *(
+            machine_deployment(cluster, pool, version, bootstrap_kind(context), template_kind)
+            for pool in pools
+        ),
         *(health_check(cluster, pool) for pool in pools),
     ]
     if registers_through_external_secrets(context):
@@ -107,6 +130,8 @@ def clusterapi_manifests(context: RenderContext, cluster: ClusterPlan) -> Iterab
         return
     operator_namespace = context.component(OPERATOR).namespace
     shared = provider_manifests(context, operator_namespace)
+    if on_vsphere(context):
+        shared += provider_variables(context, operator_namespace)
     if registers_through_external_secrets(context):
         shared.append(reader_account(context))
     for provider in providers(context):

@@ -45,6 +45,13 @@ from stackyard.render.clusterapi.names import (
     namespace,
     pool_name,
 )
+from stackyard.render.clusterapi.vsphere import (
+    api_vip,
+    control_plane_files,
+    kubeadm_init_command,
+    on_vsphere,
+)
+from stackyard.render.clusterapi.vsphere import provider_id as vsphere_provider_id
 from stackyard.render.context import RenderContext
 from stackyard.render.etcd_copies import snapshot_copies
 from stackyard.render.tree import Manifest, RenderError
@@ -110,7 +117,10 @@ def worker_bootstrap(context: RenderContext, cluster: ClusterPlan) -> list[Manif
     if context.platform.kubernetes.distribution == "rke2":
         spec = _rke2_agent(context, cluster)
     else:
-        spec = {"joinConfiguration": {"nodeRegistration": _kubeadm_registration(cluster)}}
+        spec = {"joinConfiguration": {"nodeRegistration": _kubeadm_registration(context, cluster)}}
+        script, commands = _provider_id(context, cluster)
+        if on_vsphere(context):
+            spec |= {"files": script, "preKubeadmCommands": commands}
     return [
         {
             "apiVersion": BOOTSTRAP,
@@ -122,13 +132,14 @@ def worker_bootstrap(context: RenderContext, cluster: ClusterPlan) -> list[Manif
     ]
 
 
-def _machine_template(cluster: ClusterPlan) -> dict[str, Any]:
+def _machine_template(context: RenderContext, cluster: ClusterPlan) -> dict[str, Any]:
     pool = control_plane_pool(cluster)
+    kind = "VSphereMachineTemplate" if on_vsphere(context) else "AWSMachineTemplate"
     return {
         "spec": {
             "infrastructureRef": {
                 "apiGroup": INFRASTRUCTURE_GROUP,
-                "kind": "AWSMachineTemplate",
+                "kind": kind,
                 "name": pool_name(cluster, pool),
             }
         }
@@ -147,8 +158,15 @@ def _drop_in(options: dict[str, Any], cluster: ClusterPlan) -> str:
     return dump_documents([options], note)
 
 
-def _provider_id(cluster: ClusterPlan) -> tuple[list[dict[str, str]], list[str]]:
-    """The providerID script as a file and the command that runs it, where the CCM runs."""
+def _provider_id(
+    context: RenderContext, cluster: ClusterPlan
+) -> tuple[list[dict[str, str]], list[str]]:
+    """The providerID script as a file and the command that runs it.
+
+    On AWS where the CCM runs; on vSphere, where none does, from the VM's UUID.
+    """
+    if on_vsphere(context):
+        return vsphere_provider_id(context, cluster)
     if not cluster.has(CCM):
         return [], []
     script = PROVIDER_ID_SCRIPT.format(header=f"Cluster {cluster.name}, from Cluster API.")
@@ -197,6 +215,8 @@ def _rke2_control_plane(context: RenderContext, cluster: ClusterPlan) -> Manifes
     if disabled:
         server["disableComponents"] = {"kubernetesComponents": disabled}
     server["tlsSan"] = tls_sans(context, cluster)
+    if on_vsphere(context):
+        server["tlsSan"].append(api_vip(cluster))
     if "kube-apiserver-arg" in config:
         server["kubeAPIServer"] = {"extraArgs": list(config["kube-apiserver-arg"])}
     server["etcd"] = _etcd(context, cluster, config)
@@ -208,14 +228,16 @@ def _rke2_control_plane(context: RenderContext, cluster: ClusterPlan) -> Manifes
     if runs_cilium(cluster):
         chart = dump_documents([helm_chart(context, bootstrap_values(context, cluster))])
         files.append(_file(f"{MANIFESTS_DIR}/cilium.yaml", chart))
-    script, commands = _provider_id(cluster)
+    if on_vsphere(context):
+        files += control_plane_files(context, cluster)
+    script, commands = _provider_id(context, cluster)
     files += script
     if gateway_api_enabled(context, cluster):  # the CRDs before Cilium starts
         commands = [f"mkdir -p {MANIFESTS_DIR}", rke2_command(), *commands]
     spec: dict[str, Any] = {
         "version": kubernetes_version(context),
         "replicas": cluster.cluster.control_plane_nodes,
-        "machineTemplate": _machine_template(cluster),
+        "machineTemplate": _machine_template(context, cluster),
         # Nodes register through the API load balancer's supervisor listener.
         "registrationMethod": "control-plane-endpoint",
         "rolloutStrategy": {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1}},
@@ -235,17 +257,21 @@ def _rke2_control_plane(context: RenderContext, cluster: ClusterPlan) -> Manifes
 def _rke2_agent(context: RenderContext, cluster: ClusterPlan) -> dict[str, Any]:
     config = agent_config(context, cluster)
     rest = {k: v for k, v in config.items() if k not in _PROVIDER_OWNED}
-    script, commands = _provider_id(cluster)
+    script, commands = _provider_id(context, cluster)
     spec: dict[str, Any] = {"files": [_file(DROP_IN, _drop_in(rest, cluster)), *script]}
     if commands:
         spec["preRKE2Commands"] = commands
     return spec
 
 
-def _kubeadm_registration(cluster: ClusterPlan) -> dict[str, Any]:
-    # The node is named as the instance's private DNS name, which the AWS cloud
-    # controller and the provider's providerID expect (cloud-init fills it in).
-    registration: dict[str, Any] = {"name": "{{ ds.meta_data.local_hostname }}"}
+def _kubeadm_registration(context: RenderContext, cluster: ClusterPlan) -> dict[str, Any]:
+    # On AWS the node is named as the instance's private DNS name, which the AWS cloud
+    # controller and the provider's providerID expect; on vSphere as the VM, whose name
+    # the provider hands cloud-init (cloud-init fills both in).
+    hostname = (
+        "{{ local_hostname }}" if on_vsphere(context) else "{{ ds.meta_data.local_hostname }}"
+    )
+    registration: dict[str, Any] = {"name": hostname}
     if cluster.has(CCM):
         registration["kubeletExtraArgs"] = [{"name": "cloud-provider", "value": "external"}]
     return registration
@@ -260,13 +286,24 @@ def _kubeadm_control_plane(context: RenderContext, cluster: ClusterPlan) -> Mani
     # The API server's names and flags (OIDC, hardening) as for hand-made nodes; the
     # networks, version and endpoint come from the Cluster and the control plane object.
     api_server = {k: v for k, v in rendered["apiServer"].items() if k in ("certSANs", "extraArgs")}
+    if on_vsphere(context):
+        api_server["certSANs"] = [*api_server["certSANs"], api_vip(cluster)]
     configuration: dict[str, Any] = {"apiServer": api_server}
     for part in ("controllerManager", "scheduler"):
         if part in rendered:
             configuration[part] = rendered[part]
-    init: dict[str, Any] = {"nodeRegistration": _kubeadm_registration(cluster)}
+    init: dict[str, Any] = {"nodeRegistration": _kubeadm_registration(context, cluster)}
     if skips_kube_proxy(context, cluster):
         init["skipPhases"] = [KUBE_PROXY_PHASE]
+    config_spec: dict[str, Any] = {
+        "clusterConfiguration": configuration,
+        "initConfiguration": init,
+        "joinConfiguration": {"nodeRegistration": _kubeadm_registration(context, cluster)},
+    }
+    if on_vsphere(context):
+        script, commands = _provider_id(context, cluster)
+        config_spec["files"] = [*control_plane_files(context, cluster), *script]
+        config_spec["preKubeadmCommands"] = [kubeadm_init_command(), *commands]
     return {
         "apiVersion": CONTROL_PLANE,
         "kind": "KubeadmControlPlane",
@@ -274,11 +311,7 @@ def _kubeadm_control_plane(context: RenderContext, cluster: ClusterPlan) -> Mani
         "spec": {
             "version": kubernetes_version(context),
             "replicas": cluster.cluster.control_plane_nodes,
-            "machineTemplate": _machine_template(cluster),
-            "kubeadmConfigSpec": {
-                "clusterConfiguration": configuration,
-                "initConfiguration": init,
-                "joinConfiguration": {"nodeRegistration": _kubeadm_registration(cluster)},
-            },
+            "machineTemplate": _machine_template(context, cluster),
+            "kubeadmConfigSpec": config_spec,
         },
     }

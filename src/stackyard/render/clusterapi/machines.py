@@ -102,7 +102,10 @@ def worker_pools(cluster: ClusterPlan) -> list[NodePool]:
 
 
 def cluster_object(
-    cluster: ClusterPlan, control_plane_kind: str, labels: dict[str, str]
+    cluster: ClusterPlan,
+    control_plane_kind: str,
+    labels: dict[str, str],
+    infrastructure_kind: str = "AWSCluster",
 ) -> Manifest:
     """The ``Cluster``: networks and references to its infrastructure and control plane."""
     network = cluster.cluster.network
@@ -120,7 +123,7 @@ def cluster_object(
             "clusterNetwork": cluster_network,
             "infrastructureRef": {
                 "apiGroup": INFRASTRUCTURE_GROUP,
-                "kind": "AWSCluster",
+                "kind": infrastructure_kind,
                 "name": cluster.name,
             },
             "controlPlaneRef": {
@@ -223,7 +226,11 @@ def machine_template(cluster: ClusterPlan, pool: NodePool) -> Manifest:
 
 
 def machine_deployment(
-    cluster: ClusterPlan, pool: NodePool, version: str, bootstrap_kind: str
+    cluster: ClusterPlan,
+    pool: NodePool,
+    version: str,
+    bootstrap_kind: str,
+    template_kind: str = "AWSMachineTemplate",
 ) -> Manifest:
     """The ``MachineDeployment`` of a worker pool: ``count`` machines of its template."""
     name = pool_name(cluster, pool)
@@ -250,7 +257,7 @@ def machine_deployment(
                     },
                     "infrastructureRef": {
                         "apiGroup": INFRASTRUCTURE_GROUP,
-                        "kind": "AWSMachineTemplate",
+                        "kind": template_kind,
                         "name": name,
                     },
                 },

@@ -1,8 +1,10 @@
 """The Cluster API providers the operator installs on mgmt, pinned.
 
 One tested set of releases: Cluster API core (and, for kubeadm, its bootstrap and control
-plane providers) v1.13.5, the AWS provider v2.11.1 and, for RKE2, rancher's bootstrap and
-control plane providers v0.25.0, which are built against Cluster API 1.13. The CRD schemas
+plane providers) v1.13.5, the AWS provider v2.11.1 or, on an onprem platform with a
+vCenter, the vSphere provider v1.16.1 (built against Cluster API 1.13), and, for RKE2,
+rancher's bootstrap and control plane providers v0.25.0, which are built against Cluster
+API 1.13. The CRD schemas
 ``stackyard validate`` checks the clusters against are derived from the same tags
 (``scripts/build_reference_data.py``), so a version bump here without new schemas fails
 the tests.
@@ -13,7 +15,10 @@ provider's controllers run on mgmt's servers, whose instance profile carries
 so they need no key: they tolerate the servers' taints and select them. Its variables,
 clusterctl's ``AWS_B64ENCODED_CREDENTIALS`` among them (empty for the instance profile,
 else a base64 credentials file), come from the Secret ``capa-variables`` in the
-operator's namespace (the README lists it; it is never rendered).
+operator's namespace (the README lists it; it is never rendered). The vSphere provider's,
+``VSPHERE_USERNAME`` and ``VSPHERE_PASSWORD``, come from ``capv-variables`` there
+(``vsphere`` says where from); its controllers reach vCenter over the network and run
+anywhere.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass
 
+from stackyard.render.clusterapi.vsphere import VARIABLES_SECRET, VSPHERE_VERSION, on_vsphere
 from stackyard.render.context import RenderContext
 from stackyard.render.tree import Manifest
 
@@ -53,10 +59,11 @@ class Provider:
 
 def providers(context: RenderContext) -> list[Provider]:
     """The providers of the platform's distribution, core first."""
-    found = [
-        Provider("CoreProvider", "cluster-api", "capi-system", CLUSTER_API_VERSION),
-        Provider("InfrastructureProvider", "aws", "capa-system", AWS_VERSION),
-    ]
+    found = [Provider("CoreProvider", "cluster-api", "capi-system", CLUSTER_API_VERSION)]
+    if on_vsphere(context):
+        found.append(Provider("InfrastructureProvider", "vsphere", "capv-system", VSPHERE_VERSION))
+    else:
+        found.append(Provider("InfrastructureProvider", "aws", "capa-system", AWS_VERSION))
     if context.platform.kubernetes.distribution == "rke2":
         found += [
             Provider("BootstrapProvider", "rke2", "rke2-bootstrap-system", RKE2_VERSION),
@@ -93,7 +100,9 @@ def provider_manifests(context: RenderContext, operator_namespace: str) -> list[
             }
         )
         spec: dict[str, object] = {"version": provider.version}
-        if provider.kind == "InfrastructureProvider":
+        if provider.kind == "InfrastructureProvider" and provider.name == "vsphere":
+            spec["configSecret"] = {"name": VARIABLES_SECRET, "namespace": operator_namespace}
+        elif provider.kind == "InfrastructureProvider":
             spec["configSecret"] = {"name": CREDENTIALS_SECRET, "namespace": operator_namespace}
             spec["deployment"] = copy.deepcopy(ON_SERVERS)
         manifests.append(

@@ -6,6 +6,12 @@ from stackyard.render.clusterapi.build import OPERATOR, provisioned
 from stackyard.render.clusterapi.controlplane import ETCD_S3_CREDENTIALS
 from stackyard.render.clusterapi.providers import CREDENTIALS_SECRET, providers
 from stackyard.render.clusterapi.registration import registers_through_external_secrets
+from stackyard.render.clusterapi.vsphere import (
+    VARIABLES_SECRET,
+    credentials_secret,
+    credentials_through_external_secrets,
+    on_vsphere,
+)
 from stackyard.render.context import RenderContext
 from stackyard.render.etcd_copies import snapshot_copies
 from stackyard.render.infrastructure import ROOT, renders_infrastructure
@@ -43,11 +49,11 @@ def clusterapi_section(context: RenderContext) -> str:
         f"applies to `{mgmt}` in the namespace `cluster-<cluster>`. The operator installs the",
         f"providers (`manifests/{mgmt}/{OPERATOR}/providers.yaml`: {versions}).",
         "",
-        *_iam_step(context),
-        f"2. Create the Secret `{CREDENTIALS_SECRET}` in `{operator_namespace}` with the key",
-        "   `AWS_B64ENCODED_CREDENTIALS`: empty when mgmt's servers carry the provider's",
-        "   controllers policy (mgmt's Terraform gives it to them), else the output of",
-        "   `clusterawsadm bootstrap credentials encode-as-profile`.",
+        *(
+            _vsphere_steps(context, operator_namespace)
+            if on_vsphere(context)
+            else _aws_steps(context, operator_namespace)
+        ),
         "3. The root app installs the operator, the providers and the clusters. Follow a",
         "   cluster with `kubectl get cluster,machines -n cluster-<cluster>`.",
     ]
@@ -76,3 +82,41 @@ def clusterapi_section(context: RenderContext) -> str:
         "scale, replace a failed machine or upgrade.",
     ]
     return "\n".join(lines) + "\n"
+
+
+def _aws_steps(context: RenderContext, operator_namespace: str) -> list[str]:
+    return [
+        *_iam_step(context),
+        f"2. Create the Secret `{CREDENTIALS_SECRET}` in `{operator_namespace}` with the key",
+        "   `AWS_B64ENCODED_CREDENTIALS`: empty when mgmt's servers carry the provider's",
+        "   controllers policy (mgmt's Terraform gives it to them), else the output of",
+        "   `clusterawsadm bootstrap credentials encode-as-profile`.",
+    ]
+
+
+def _vsphere_steps(context: RenderContext, operator_namespace: str) -> list[str]:
+    vsphere = context.platform.vsphere
+    assert vsphere is not None
+    lines = [
+        f"1. In vCenter `{vsphere.server}`: the VM template `{vsphere.template}` (an image with",
+        "   the distribution's binaries of this Kubernetes version, e.g. image-builder's OVA),",
+        "   and an account allowed to clone it and manage VMs in the folder and resource pool.",
+        "   Keep each cluster's `vsphere.apiVIP` out of the port group's DHCP range.",
+    ]
+    if credentials_through_external_secrets(context):
+        lines += [
+            "2. Put the account's `username` and `password` into Vault at",
+            f"   `{vsphere.credentialsRef}` (KV engine `secret/`): External Secrets on mgmt",
+            f"   writes them to `{operator_namespace}/{VARIABLES_SECRET}` and to each cluster's",
+            "   `cluster-<cluster>/<cluster>-vsphere-credentials`.",
+        ]
+    else:
+        names = ", ".join(
+            f"`cluster-{c.name}/{credentials_secret(c)}`" for c in provisioned(context)
+        )
+        lines += [
+            f"2. Create the Secret `{VARIABLES_SECRET}` in `{operator_namespace}` with the keys",
+            "   `VSPHERE_USERNAME` and `VSPHERE_PASSWORD`, and " + names,
+            "   with the keys `username` and `password` of the account.",
+        ]
+    return lines

@@ -39,8 +39,9 @@ def _api_server_host(context: RenderContext, cluster: ClusterPlan) -> str:
 
     A cluster Cluster API makes on RKE2 has its API behind a load balancer whose name
     exists only once the AWS provider has made it, and nothing makes ``api.<cluster>``
-    resolve to it, so Cilium uses RKE2's node-local endpoint there; elsewhere the
-    cluster's API name, which the operator points at the servers.
+    resolve to it, so Cilium uses RKE2's node-local endpoint there; a kubeadm cluster
+    Cluster API makes on vSphere, the API's virtual IP; elsewhere the cluster's API name,
+    which the operator points at the servers.
     """
     platform = context.platform
     if (
@@ -48,6 +49,9 @@ def _api_server_host(context: RenderContext, cluster: ClusterPlan) -> str:
         and platform.kubernetes.distribution == "rke2"
     ):
         return RKE2_LOCAL_API
+    vsphere = cluster.cluster.vsphere
+    if platform.provisioned_by_cluster_api(cluster.cluster) and vsphere and vsphere.apiVIP:
+        return vsphere.apiVIP  # kube-vip's address: no name need resolve to it
     return context.api_host(cluster)
 
 
