@@ -60,6 +60,29 @@ class Postgres:
             connection.execute(f'CREATE DATABASE "{name}"')
         return self.url(name)
 
+    def halt(self) -> None:
+        """Stop the server at once, as a crash or a restart would; :meth:`resume` starts it."""
+        subprocess.run(
+            [
+                *self.run_as,
+                str(self.bin_dir / "pg_ctl"),
+                "-D",
+                str(self.folder / "data"),
+                "-m",
+                "immediate",
+                "-w",
+                "stop",
+            ],
+            check=True,
+            capture_output=True,
+        )
+
+    def resume(self) -> None:
+        """Start the halted server again on the same port, with the same data."""
+        started = _pg_ctl_start(self)
+        if started.returncode != 0:
+            raise RuntimeError(f"PostgreSQL did not start again: {started.stderr}")
+
     def stop(self) -> None:
         """Stop the server, then remove its folder."""
         subprocess.run(
@@ -119,18 +142,28 @@ def start_postgres() -> Postgres:
         capture_output=True,
     )
     port = free_port()
+    server = Postgres(binaries, folder, port, run_as)
+    started = _pg_ctl_start(server)
+    if started.returncode != 0:
+        log = (folder / "server.log").read_text(errors="replace")
+        server.stop()
+        raise RuntimeError(f"PostgreSQL did not start: {started.stderr}\n{log}")
+    return server
+
+
+def _pg_ctl_start(server: Postgres) -> subprocess.CompletedProcess[str]:
     # -F: no fsync (a throwaway cluster); -k: the socket in our folder, not /var/run.
-    options = f"-h 127.0.0.1 -p {port} -k {folder} -F -c max_connections=200"
-    started = subprocess.run(
+    options = f"-h 127.0.0.1 -p {server.port} -k {server.folder} -F -c max_connections=200"
+    return subprocess.run(
         [
-            *run_as,
-            str(binaries / "pg_ctl"),
+            *server.run_as,
+            str(server.bin_dir / "pg_ctl"),
             "-D",
-            str(folder / "data"),
+            str(server.folder / "data"),
             "-o",
             options,
             "-l",
-            str(folder / "server.log"),
+            str(server.folder / "server.log"),
             "-t",
             str(STARTUP_SECONDS),
             "-w",
@@ -140,12 +173,6 @@ def start_postgres() -> Postgres:
         capture_output=True,
         text=True,
     )
-    server = Postgres(binaries, folder, port, run_as)
-    if started.returncode != 0:
-        log = (folder / "server.log").read_text(errors="replace")
-        server.stop()
-        raise RuntimeError(f"PostgreSQL did not start: {started.stderr}\n{log}")
-    return server
 
 
 @pytest.fixture(scope="session")

@@ -66,6 +66,10 @@ class InputError(StackyardError):
         super().__init__("\n".join(str(p) for p in problems))
 
 
+class StorageFullError(InputError):
+    """The file system (or the quota) is full: what was to be written there was not."""
+
+
 class YamlError(InputError):
     """A YAML file that is unreadable, invalid or hostile."""
 

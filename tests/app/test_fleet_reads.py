@@ -47,6 +47,7 @@ def plans(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
 def forget_this_process(monkeypatch: pytest.MonkeyPatch) -> None:
     """What a new replica knows: only the store."""
     monkeypatch.setattr(fleet_module, "_readings", fleet_module._StateCache())
+    monkeypatch.setattr(fleet_module, "_summaries_seen", fleet_module._StateCache())
 
 
 def test_each_state_is_planned_once_and_saved_for_every_replica(

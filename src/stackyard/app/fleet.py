@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import os
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
@@ -294,6 +295,7 @@ class _Reading:
     rendered: CommitRef | None
     rendered_clean: bool
     head: str | None
+    clusters: tuple[ClusterView, ...] = ()
 
 
 def _spec(record: PlatformRecord) -> Path:
@@ -315,41 +317,63 @@ class _StateCache(Generic[Key, Value]):
 
     def __init__(self) -> None:
         self._values: OrderedDict[Key, Value] = OrderedDict()
+        self._flights: dict[Key, threading.Lock] = {}
         self._lock = threading.Lock()
+
+    def peek(self, key: Key) -> Value | None:
+        """The value kept under ``key``, or None."""
+        with self._lock:
+            return self._values.get(key)
+
+    def put(self, key: Key, value: Value) -> None:
+        """Keep ``value`` under ``key``."""
+        self.get(key, lambda: value, lambda: True)
 
     def get(self, key: Key, compute: Callable[[], Value], still: Callable[[], bool]) -> Value:
         """The value kept under ``key``, else ``compute()``'s, kept if ``still()`` holds.
 
         ``still`` says whether the state is still the key's after computing: a spec saved
-        while it was read gives a value that belongs to no key, so it is not kept.
+        while it was read gives a value that belongs to no key, so it is not kept. One
+        thread computes a key at a time; the others asking for it wait and take its
+        value (a hundred readers of a platform just committed plan it once, not a
+        hundred times at once).
         """
         with self._lock:
             if key in self._values:
                 self._values.move_to_end(key)
                 return self._values[key]
-        value = compute()
-        if still():
+            flight = self._flights.setdefault(key, threading.Lock())
+        with flight:
             with self._lock:
-                self._values[key] = value
-                while len(self._values) > CACHED_STATES:
-                    self._values.popitem(last=False)
+                if key in self._values:
+                    return self._values[key]
+            value = compute()
+            keep = still()
+            with self._lock:
+                if keep:
+                    self._values[key] = value
+                    while len(self._values) > CACHED_STATES:
+                        self._values.popitem(last=False)
+                self._flights.pop(key, None)
         return value
 
 
-Where = tuple[str, str, str]
-"""Where a platform's files are: its repository, spec and rendered folder (what a read reads)."""
+Where = tuple[str, str, str | None, str, str]
+"""A platform as a read sees it: name, repository, remote, spec and rendered folder."""
 _readings: _StateCache[tuple[Where, State], _Reading] = _StateCache()
+_summaries_seen: _StateCache[tuple[Where, State], PlatformSummary] = _StateCache()
 _matrices: _StateCache[tuple[Where, str, str], FailureMatrixResult] = _StateCache()
 
 
 def _where(record: PlatformRecord) -> Where:
-    return record.repository, record.spec_path, record.rendered
+    return record.name, record.repository, record.remote, record.spec_path, record.rendered
 
 
 def _state(record: PlatformRecord) -> State:
     """The repository's state, cheaply: no process unless a ref file changed."""
     try:
-        spec = blob_id(_spec(record).read_bytes())
+        with open(os.path.join(record.repository, record.spec_path), "rb") as spec_file:
+            spec = blob_id(spec_file.read())
     except OSError:
         spec = ""
     return current_head(Path(record.repository)) or "", spec
@@ -382,7 +406,7 @@ def _read_state(record: PlatformRecord) -> _Reading:
             drift = None
         else:
             drift = tuple(d.path for d in check.differences)
-    return _Reading(planned, "", drift, assessment, rendered, clean, head)
+    return _Reading(planned, "", drift, assessment, rendered, clean, head, _cluster_views(planned))
 
 
 def _open_findings(assessment: Assessment) -> int:
@@ -505,14 +529,25 @@ def _fresh(fleet: Fleet, record: PlatformRecord, state: State) -> PlatformSummar
 def _summaries(
     fleet: Fleet, records: Sequence[PlatformRecord], states: dict[str, State]
 ) -> tuple[PlatformSummary, ...]:
-    """Each platform's summary in its state: saved in the store, or read and saved now."""
-    saved = fleet.store.readings(states)
-    return tuple(
-        PlatformSummary.saved(r, saved[r.name])
-        if r.name in saved
-        else _fresh(fleet, r, states[r.name])
-        for r in records
-    )
+    """Each platform's summary in its state: known here, saved in the store, or read now.
+
+    Only the platforms this process has not seen in their state cost a query (one for all).
+    """
+    known = {r.name: _summaries_seen.peek((_where(r), states[r.name])) for r in records}
+    saved = fleet.store.readings({n: states[n] for n, summary in known.items() if not summary})
+    found: list[PlatformSummary] = []
+    for record in records:
+        summary = known[record.name]
+        if summary is None:
+            state = states[record.name]
+            if record.name in saved:
+                summary = PlatformSummary.saved(record, saved[record.name])
+            else:
+                summary = _fresh(fleet, record, state)
+            if _state(record) == state:  # not a state that passed while it was read
+                _summaries_seen.put((_where(record), state), summary)
+        found.append(summary)
+    return tuple(found)
 
 
 def add_platform(
@@ -596,10 +631,10 @@ def read_platform(fleet: Fleet, name: str) -> PlatformDetail:
     planned = reading.plan
     return PlatformDetail(
         summary=summary,
-        clusters=_cluster_views(planned) if planned else (),
+        clusters=reading.clusters,
         findings=planned.findings if planned else (),
         areas=areas,
-        history=platform_history(fleet, name),
+        history=_points(fleet.store.assessments(name)),
     )
 
 
@@ -633,10 +668,11 @@ def platform_history(fleet: Fleet, name: str) -> tuple[HistoryPoint, ...]:
     Raises:
         UnknownPlatformError: the fleet has no platform of that name.
     """
-    return tuple(
-        HistoryPoint(a.commit, a.level, a.areas, a.findings, a.at)
-        for a in _history(fleet, platform_record(fleet, name))
-    )
+    return _points(_history(fleet, platform_record(fleet, name)))
+
+
+def _points(history: list[AssessmentRecord]) -> tuple[HistoryPoint, ...]:
+    return tuple(HistoryPoint(a.commit, a.level, a.areas, a.findings, a.at) for a in history)
 
 
 def incident_matrix(fleet: Fleet, name: str, window: str = INCIDENT_WINDOW) -> FailureMatrixResult:

@@ -96,19 +96,19 @@ def blob_id(data: bytes) -> str:
 
 
 _FileState = tuple[int, int, int] | None
-_git_dirs: dict[Path, tuple[Path, Path]] = {}
+_git_dirs: dict[Path, tuple[str, str]] = {}
 _heads: dict[Path, tuple[tuple[str, _FileState, _FileState], str | None]] = {}
 
 
-def _file_state(path: Path) -> _FileState:
+def _file_state(path: str) -> _FileState:
     try:
-        found = path.stat()
+        found = os.stat(path)
     except OSError:
         return None
     return (found.st_ino, found.st_mtime_ns, found.st_size)
 
 
-def _dirs(repository: Path) -> tuple[Path, Path] | None:
+def _dirs(repository: Path) -> tuple[str, str] | None:
     """The repository's Git folder and the folder its refs are in (they differ in a worktree)."""
     known = _git_dirs.get(repository)
     if known is not None:
@@ -117,7 +117,10 @@ def _dirs(repository: Path) -> tuple[Path, Path] | None:
     if result.returncode != 0:
         return None
     git_dir, common = result.stdout.splitlines()
-    _git_dirs[repository] = found = (Path(git_dir), (repository / common).resolve())
+    found = (git_dir, str((repository / common).resolve()))
+    if os.path.exists(os.path.join(found[1], "reftable")):
+        return None  # no HEAD file to watch: always ask Git
+    _git_dirs[repository] = found
     return found
 
 
@@ -125,22 +128,22 @@ def current_head(repository: Path) -> str | None:
     """The commit HEAD points at (:func:`repository_head`), re-read only when it can differ.
 
     Repositories keeping refs in a reftable (no ``HEAD`` file to watch) are always asked.
+    Paths are plain strings here: this runs for every platform on every fleet request.
     """
     dirs = _dirs(repository)
     if dirs is None:
         return repository_head(repository)
     git_dir, common = dirs
     try:
-        pointer = (git_dir / "HEAD").read_text(encoding="utf-8")
+        with open(os.path.join(git_dir, "HEAD"), encoding="utf-8") as head_file:
+            pointer = head_file.read()
     except (OSError, UnicodeDecodeError):
-        return repository_head(repository)
-    if (common / "reftable").exists():
         return repository_head(repository)
     ref = pointer.removeprefix("ref:").strip() if pointer.startswith("ref:") else ""
     state = (
         pointer,
-        _file_state(common / ref) if ref else None,
-        _file_state(common / "packed-refs"),
+        _file_state(os.path.join(common, ref)) if ref else None,
+        _file_state(os.path.join(common, "packed-refs")),
     )
     seen = _heads.get(repository)
     if seen is not None and seen[0] == state:

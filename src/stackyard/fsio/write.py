@@ -22,6 +22,7 @@ the leftovers of a killed one (see ``is_temporary``).
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 import tempfile
@@ -29,7 +30,7 @@ import threading
 from contextlib import suppress
 from pathlib import Path
 
-from stackyard.errors import InputError, Location, Problem
+from stackyard.errors import InputError, Location, Problem, StorageFullError
 from stackyard.fsio.read import file_kind
 
 TEMPORARY_MARK = ".stackyard-tmp-"
@@ -45,6 +46,9 @@ def write_error(path: Path, option: str, message: str) -> InputError:
 
 
 def _os_error(path: Path, option: str, error: OSError, doing: str = "cannot write") -> InputError:
+    if error.errno in (errno.ENOSPC, errno.EDQUOT):
+        message = f"{doing}: {error.strerror or error}"
+        return StorageFullError([Problem(Location(str(path)), option, message)])
     return write_error(path, option, f"{doing}: {error.strerror or error}")
 
 

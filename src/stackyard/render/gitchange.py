@@ -22,13 +22,14 @@ from __future__ import annotations
 import os
 import subprocess
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
-from stackyard.errors import InputError, Location, Problem
+from stackyard.errors import InputError, Location, Problem, StorageFullError
 from stackyard.fsio.lock import exclusive_lock
 from stackyard.fsio.write import write_bytes
+from stackyard.render.gitwork import DISK_FULL
 
 KEY_TRAILER = "Stackyard-Idempotency-Key"
 REQUEST_TRAILER = "Stackyard-Request"
@@ -69,7 +70,10 @@ def _run(
     except subprocess.TimeoutExpired as e:
         raise _failure(top, f"git {args[0]} did not finish in {timeout:.0f} seconds") from e
     if check and result.returncode != 0:
-        raise _failure(top, f"git {args[0]} failed: {cause(result.stderr)}")
+        message = f"git {args[0]} failed: {cause(result.stderr)}"
+        if any(full in result.stderr for full in DISK_FULL):
+            raise StorageFullError([Problem(Location(str(top)), "", message)])
+        raise _failure(top, message)
     return result
 
 
@@ -160,12 +164,57 @@ def roll_back(top: Path, spec: Path, original: bytes, rendered: Path) -> None:
     began: every difference now is the change's own.
     """
     names = [os.path.relpath(path.absolute(), top) for path in (spec, rendered)]
-    _run(top, "reset", "-q", "HEAD", "--", *names, check=False)
     folder = names[1]
-    if _run(top, "ls-tree", "-d", "--name-only", "HEAD", "--", folder).stdout.strip():
-        _run(top, "checkout", "-q", "HEAD", "--", folder)
-    _run(top, "clean", "-f", "-d", "-q", "--", folder)
-    write_bytes(spec, original)
+    # A full disk is one reason to roll back, so first free what the change wrote (its
+    # new files, then the files it changed or staged), and write back only what HEAD
+    # holds of those, without the index where possible: rewriting the index needs room
+    # for all of it, and Git's own checkout rewrites it.
+    _run(top, "clean", "-f", "-d", "-q", "--", folder, check=False)
+    changed = _run(top, "diff-index", "--name-only", "-z", "HEAD", "--", folder, check=False)
+    paths = [name for name in changed.stdout.split("\0") if name]
+    for name in paths:
+        with suppress(FileNotFoundError, IsADirectoryError, NotADirectoryError):
+            (top / name).unlink()
+    staged = _run(top, "diff-index", "--cached", "--quiet", "HEAD", "--", *names, check=False)
+    if staged.returncode != 0:
+        _run(top, "reset", "-q", "HEAD", "--", *names)
+    _write_from_head(top, paths)
+    if spec.read_bytes() != original:
+        write_bytes(spec, original)
+
+
+def _write_from_head(top: Path, paths: list[str]) -> None:
+    """Write ``paths`` as HEAD holds them (those it holds), mode and all, leaving the index."""
+    if not paths:
+        return
+    listing = _run(top, "ls-tree", "-z", "HEAD", "--", *paths).stdout
+    entries = []
+    for entry in filter(None, listing.split("\0")):
+        meta, name = entry.split("\t", 1)
+        mode, kind, sha = meta.split()
+        if kind == "blob":
+            entries.append((mode, sha, name))
+    batch = subprocess.run(
+        ["git", "-C", str(top), "cat-file", "--batch"],
+        input="".join(f"{sha}\n" for _, sha, _ in entries).encode(),
+        capture_output=True,
+        check=True,
+    ).stdout
+    offset = 0
+    for mode, _, name in entries:
+        header_end = batch.index(b"\n", offset)
+        size = int(batch[offset:header_end].split()[2])
+        data = batch[header_end + 1 : header_end + 1 + size]
+        offset = header_end + 1 + size + 1
+        target = top / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if mode == "120000":
+            target.symlink_to(data.decode())
+            continue
+        write_bytes(target, data)
+        if mode == "100755":
+            current = target.stat().st_mode
+            target.chmod(current | (current & 0o444) >> 2)  # execute wherever read is allowed
 
 
 @dataclass(frozen=True)

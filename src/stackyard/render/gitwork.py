@@ -19,11 +19,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from stackyard import __version__
-from stackyard.errors import InputError, Location, Problem
+from stackyard.errors import InputError, Location, Problem, StorageFullError
 from stackyard.render.marker import MARKER, parse_marker
 from stackyard.render.metadata import RenderMetadata
 
 _OPTION = "--commit"
+DISK_FULL = ("No space left on device", "Out of diskspace", "Disk quota exceeded")
+"""How Git says the file system is full (its messages are not translated: LC_ALL=C)."""
 
 
 def _failure(where: Path, message: str, hint: str = "") -> InputError:
@@ -47,7 +49,10 @@ def _git(
     except OSError as e:
         raise _failure(folder, f"cannot run git: {e.strerror or e}") from e
     if check and result.returncode != 0:
-        raise _failure(folder, f"git {args[0]} failed: {_cause(result.stderr)}")
+        message = f"git {args[0]} failed: {_cause(result.stderr)}"
+        if any(full.encode() in result.stderr for full in DISK_FULL):
+            raise StorageFullError([Problem(Location(str(folder)), _OPTION, message)])
+        raise _failure(folder, message)
     return result
 
 

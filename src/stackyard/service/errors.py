@@ -3,7 +3,8 @@
 A name the fleet does not know is 404; a platform that exists already is 409; input the
 application layer refuses (a path that is no repository, a spec that does not load) is
 422 with every problem, located; a plan refused for its error findings is 409 with the
-findings; a store that does not answer is 503. A caller nobody identified is sent to sign
+findings; a store that does not answer is 503; a full disk (the repository's file system
+or quota) is 507, the change rolled back. A caller nobody identified is sent to sign
 in (a page) or gets 401 with ``WWW-Authenticate`` (the API); a caller without the role a
 route needs gets 403 naming the groups that grant it; a sign-in that cannot complete gets
 a page saying why. Anything else is a bug: 500 with one
@@ -26,7 +27,7 @@ from stackyard.app import (
     StoreError,
     UnknownPlatformError,
 )
-from stackyard.errors import InputError, StackyardError
+from stackyard.errors import InputError, StackyardError, StorageFullError
 from stackyard.service.auth import SignInError
 from stackyard.service.pages import templates
 from stackyard.service.responses import Error
@@ -56,6 +57,10 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
         "model": Error,
         "description": "The store does not answer",
     },
+    status.HTTP_507_INSUFFICIENT_STORAGE: {
+        "model": Error,
+        "description": "The repository's disk is full: nothing was committed",
+    },
 }
 
 
@@ -67,6 +72,8 @@ def status_of(error: StackyardError) -> int:
         return status.HTTP_409_CONFLICT
     if isinstance(error, StoreError):
         return status.HTTP_503_SERVICE_UNAVAILABLE
+    if isinstance(error, StorageFullError):
+        return status.HTTP_507_INSUFFICIENT_STORAGE
     return status.HTTP_422_UNPROCESSABLE_CONTENT
 
 
@@ -97,6 +104,7 @@ TITLES = {
     status.HTTP_422_UNPROCESSABLE_CONTENT: "Cannot use this input",
     status.HTTP_500_INTERNAL_SERVER_ERROR: "Internal error",
     status.HTTP_503_SERVICE_UNAVAILABLE: "The store does not answer",
+    status.HTTP_507_INSUFFICIENT_STORAGE: "The disk is full",
 }
 
 

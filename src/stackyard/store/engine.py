@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import os
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import Connection, make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
+from sqlalchemy.exc import ArgumentError, InterfaceError, NoSuchModuleError, OperationalError
 
 from stackyard.errors import StackyardError
 
@@ -126,5 +128,23 @@ def open_store(url: str) -> Engine:
     return engine
 
 
-def _first_line(error: OperationalError) -> str:
+@contextmanager
+def answering(engine: Engine) -> Iterator[None]:
+    """Turn a database that stopped answering into a :class:`StoreError` naming it.
+
+    A restarted PostgreSQL drops every pooled connection; the engine's ``pool_pre_ping``
+    replaces them on the next checkout, so only the requests made while it is down fail,
+    and they fail with this error (the service's 503), not with a driver's traceback.
+
+    Raises:
+        StoreError: the block lost its connection or could not get one.
+    """
+    try:
+        yield
+    except (OperationalError, InterfaceError) as e:
+        where = engine.url.render_as_string(hide_password=True)
+        raise StoreError(f"the store at {where} does not answer: {_first_line(e)}") from e
+
+
+def _first_line(error: OperationalError | InterfaceError) -> str:
     return str(error.orig).strip().splitlines()[0] if error.orig else str(error)

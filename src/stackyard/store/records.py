@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from stackyard.errors import StackyardError
 from stackyard.store import models
+from stackyard.store.engine import answering
 from stackyard.store.locks import platform_lock
 
 
@@ -110,7 +111,7 @@ class Store:
             yield held
             held.flush()
             return
-        with self._sessions.begin() as session:
+        with answering(self.engine), self._sessions.begin() as session:
             yield session
 
     @contextmanager
@@ -123,7 +124,7 @@ class Store:
         SQLite that is also the only way to write while holding the lock, which is the
         database's one write lock.
         """
-        with platform_lock(self.engine, platform) as session:
+        with answering(self.engine), platform_lock(self.engine, platform) as session:
             token = self._held.set(session)
             try:
                 yield

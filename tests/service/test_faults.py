@@ -1,0 +1,237 @@
+"""Fault drills: the database restarted, the Git remote unreachable, the disk full.
+
+Each drill breaks the real thing (a PostgreSQL server of its own halted and started again,
+a remote on a port nobody listens on, a tiny private file system filled up) and checks
+what the caller is told and what is left behind: a clear error, the service recovering
+without a restart, and nothing half-committed in the repository.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from stackyard.app import Fleet, add_platform, open_fleet
+from tests.fleet_repos import git, platform_repository
+from tests.postgres import Postgres, start_postgres
+from tests.servers import free_port
+from tests.service.live import live_service
+
+PLATFORM = "local-multicluster"
+
+
+def cluster(name: str, number: int) -> dict[str, Any]:
+    """An app cluster beside the example's three, on addresses of its own (``number`` 4-6)."""
+    return {
+        "name": name,
+        "role": "app",
+        "network": {
+            "nodeSubnet": "192.168.64.0/24",
+            "nodeRange": f"192.168.64.{number}0-192.168.64.{number}9",
+            "podCIDR": f"10.{100 + number}.0.0/16",
+            "serviceCIDR": f"10.{96 + number}.0.0/16",
+            "loadBalancerPool": f"192.168.64.1{number}0-192.168.64.1{number}9",
+        },
+        "nodePools": [
+            {"name": "cp", "role": "control-plane", "count": 1, "cpu": 2, "memory": "3Gi"},
+            {"name": "worker", "count": 1, "cpu": 2, "memory": "4Gi"},
+        ],
+    }
+
+
+@pytest.fixture
+def repository(tmp_path: Path, git_identity: None) -> Path:
+    return platform_repository(tmp_path / "multi", "local-multicluster", roomy=True)
+
+
+@pytest.fixture
+def own_postgres() -> Iterator[Postgres]:
+    """A PostgreSQL server this test alone may halt (the session's is shared)."""
+    server = start_postgres()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def test_a_restarted_database_is_503_while_down_and_the_service_recovers_alone(
+    own_postgres: Postgres, repository: Path
+) -> None:
+    url = own_postgres.create_database("faults")
+    fleet = open_fleet(url)
+    head = git(repository, "rev-parse", "HEAD")
+    try:
+        add_platform(fleet, repository)
+        with live_service(fleet) as base, httpx.Client(base_url=base, timeout=60) as client:
+            assert client.get("/api/v1/platforms").status_code == 200
+
+            own_postgres.halt()
+            down = client.get("/api/v1/platforms")
+            assert down.status_code == 503
+            detail = down.json()["detail"]
+            store = f"postgresql+psycopg://postgres@127.0.0.1:{own_postgres.port}/faults"
+            assert detail.startswith(f"the store at {store} does not answer: "), detail
+            page = client.get("/")
+            assert page.status_code == 503
+            assert "The store does not answer" in page.text and "Traceback" not in page.text
+            refused = client.post(f"/api/v1/platforms/{PLATFORM}/clusters", json=cluster("app3", 4))
+            assert refused.status_code == 503
+            assert git(repository, "rev-parse", "HEAD") == head  # nothing committed meanwhile
+
+            own_postgres.resume()
+            back = client.get("/api/v1/platforms")  # the same process: the pool reconnects
+            assert back.status_code == 200, back.text
+            assert [p["name"] for p in back.json()["platforms"]] == [PLATFORM]
+            registered = client.post(
+                f"/api/v1/platforms/{PLATFORM}/clusters", json=cluster("app3", 4)
+            )
+            assert registered.status_code == 201, registered.text
+    finally:
+        fleet.close()
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_an_unreachable_remote_keeps_the_commit_and_a_retry_pushes_it(
+    fleet: Fleet, repository: Path, tmp_path: Path
+) -> None:
+    unreachable = f"http://127.0.0.1:{free_port()}/multi.git"
+    git(repository, "remote", "add", "origin", unreachable)
+    add_platform(fleet, repository)
+    with live_service(fleet) as base, httpx.Client(base_url=base, timeout=300) as client:
+        first = client.post(
+            f"/api/v1/platforms/{PLATFORM}/clusters",
+            json=cluster("app3", 4),
+            headers={"Idempotency-Key": "app3-once"},
+        )
+        assert first.status_code == 502, first.text
+        change = first.json()
+        assert change["status"] == "committed"
+        assert change["push"]["remote"] == "origin"
+        assert "127.0.0.1" in change["push"]["error"], change["push"]["error"]
+        # The commit is kept, whole: the spec, the render and the key's trailer in one.
+        assert change["commit"] == git(repository, "rev-parse", "HEAD")
+        assert git(repository, "status", "--porcelain") == ""
+        assert "Idempotency-Key: app3-once" in git(repository, "log", "-1", "--format=%B")
+        (listed,) = client.get("/api/v1/platforms").json()["platforms"]
+        assert "app3" in listed["clusters"]
+
+        reachable = tmp_path / "remote.git"
+        git(tmp_path, "init", "--quiet", "--bare", str(reachable))
+        git(repository, "remote", "set-url", "origin", str(reachable))
+        retry = client.post(
+            f"/api/v1/platforms/{PLATFORM}/clusters",
+            json=cluster("app3", 4),
+            headers={"Idempotency-Key": "app3-once"},
+        )
+        assert retry.status_code == 200, retry.text
+        assert (retry.json()["commit"], retry.json()["replayed"]) == (change["commit"], True)
+        assert retry.json()["push"]["error"] is None
+        assert git(reachable, "rev-parse", "main") == change["commit"]
+        commits = int(git(repository, "rev-list", "--count", "HEAD"))
+        assert commits == int(git(reachable, "rev-list", "--count", "main"))
+
+
+# Runs inside a user and mount namespace with $MNT a private tmpfs: copies the platform
+# repository onto it, fills the file system to leave FREE bytes, registers a cluster
+# through the service and reports what the caller got and what the repository holds.
+DISK_FULL_DRILL = textwrap.dedent(
+    """
+    import json, os, shutil, subprocess, sys
+    from pathlib import Path
+    from fastapi.testclient import TestClient
+    from stackyard.app import add_platform, open_fleet
+    from stackyard.service import create_app
+
+    mnt, source, store, free = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3], int(sys.argv[4])
+    body = json.loads(sys.argv[5])
+    repository = mnt / "multi"
+    shutil.copytree(source, repository, symlinks=True)
+    spec = (repository / "platform.yaml").read_bytes()
+
+    def git(*args):
+        done = subprocess.run(["git", "-C", str(repository), *args], capture_output=True, text=True)
+        return done.returncode, (done.stdout + done.stderr).strip()
+
+    head = git("rev-parse", "HEAD")[1]
+    fleet = open_fleet(store)
+    add_platform(fleet, repository)
+    filler = mnt / "filler"
+    with open(filler, "wb", buffering=0) as f:
+        try:
+            while True:
+                f.write(b"\\0" * 65536)
+        except OSError:
+            pass
+    os.truncate(filler, max(0, filler.stat().st_size - free))
+    with TestClient(create_app(fleet)) as client:
+        answer = client.post("/api/v1/platforms/local-multicluster/clusters", json=body)
+    os.remove(filler)
+    fsck = git("fsck", "--full", "--no-progress", "--no-dangling")
+    print(json.dumps({
+        "status": answer.status_code,
+        "detail": answer.json().get("detail", ""),
+        "moved": git("rev-parse", "HEAD")[1] != head,
+        "specKept": (repository / "platform.yaml").read_bytes() == spec,
+        "clean": git("status", "--porcelain")[1] == "",
+        "fsck": fsck[0] == 0 and fsck[1] == "",
+        "fsckOutput": fsck[1][:300],
+    }))
+    fleet.close()
+    """
+)
+FREE_BYTES = (0, 16 * 1024, 256 * 1024, 1024 * 1024)
+"""Where the disk fills: at once (the spec's write), during the render, during the commit."""
+
+
+def _private_mounts() -> None:
+    if shutil.which("unshare") is None:
+        pytest.skip("unshare is not installed: cannot mount a private file system")
+    probe = subprocess.run(
+        ["unshare", "-rm", "sh", "-c", "mount -t tmpfs -o size=64k tmpfs /mnt"],
+        capture_output=True,
+        check=False,
+    )
+    if probe.returncode != 0:
+        pytest.skip(f"this machine does not allow private mounts: {probe.stderr.decode()[:80]}")
+
+
+@pytest.mark.parametrize("free", FREE_BYTES)
+def test_a_full_disk_fails_the_registration_clearly_and_leaves_the_repository_whole(
+    repository: Path, tmp_path: Path, free: int
+) -> None:
+    _private_mounts()
+    drill = tmp_path / "drill.py"
+    drill.write_text(DISK_FULL_DRILL)
+    store = f"sqlite:///{tmp_path / 'store.db'}"
+    script = (
+        'MNT=$(mktemp -d); mount -t tmpfs -o size=8m tmpfs "$MNT"; '
+        f'"$PYTHON" {drill} "$MNT" {repository} {store} {free} \'{json.dumps(cluster("app3", 4))}\''
+    )
+    done = subprocess.run(
+        ["unshare", "-rm", "sh", "-ec", script],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+        env={**os.environ, "PYTHON": sys.executable},
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    found = json.loads(done.stdout.strip().splitlines()[-1])
+    assert found["fsck"], found["fsckOutput"]
+    assert found["clean"], found
+    if found["status"] == 201:  # room enough after all: one whole commit
+        assert found["moved"] and not found["specKept"]
+        return
+    assert found["status"] == 507, found
+    assert "No space left on device" in found["detail"], found
+    assert not found["moved"] and found["specKept"], found
