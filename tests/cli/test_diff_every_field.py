@@ -34,7 +34,8 @@ ITEM, KEY = "<item>", "<key>"  # a list element / a mapping entry in a field pat
 # Specs to mutate; the services spec of the spec tests brings an API and its OpenAPI
 # document, which every mutated spec reads from beside it (SPEC_DATA); the identity
 # spec brings a directory with every field written out, its CA file beside it too; the
-# policy-templates spec defines, replaces, assigns and chooses policy templates.
+# policy-templates spec defines, replaces, assigns and chooses policy templates; the
+# fleet-service spec deploys the fleet service with every field of its section written.
 SPEC_DATA = Path(__file__).resolve().parents[1] / "spec" / "data"
 AIRGAP = SPEC_DATA / "airgap.yaml"
 BASES = [
@@ -45,6 +46,7 @@ BASES = [
     SPEC_DATA / "services.yaml",
     SPEC_DATA / "identity.yaml",
     SPEC_DATA / "policy-templates.yaml",
+    SPEC_DATA / "fleet-service.yaml",
 ]
 STRINGS = [
     "changed",

@@ -300,3 +300,24 @@ def test_removing_the_last_cluster_moves_no_id() -> None:
     changes = list(compare_plans(_plan(text), _plan(_without(text, "c5"))).changes)
     assert [c.cluster for c in changes if c.disruptive] == ["c5"]
     assert [c for c in changes if c.subject == "cluster id"] == []
+
+
+def test_turning_the_fleet_service_off_deletes_its_store_and_is_listed_once() -> None:
+    off = "fleet:\n  service:\n    enabled: false\n"
+    text = example_text("aws-standard") + off
+    on = _changes(text, (off, off.replace("false", "true")))
+    assert not _at(on, "fleet.service.enabled").disruptive
+    gone = _changes(
+        text.replace(off, off.replace("false", "true")), ("enabled: true", "enabled: false")
+    )
+    change = _at(gone, "fleet.service.enabled")
+    assert change.kind == "setting" and change.disruptive
+    assert "SQLite store" in change.reason
+    assert _at(gone, "stackyard-fleet").kind == "component"
+
+
+def test_moving_the_fleet_service_to_another_database_is_disruptive() -> None:
+    text = example_text("aws-standard") + "fleet:\n  service:\n    enabled: true\n"
+    changes = _changes(text, ("enabled: true\n", "enabled: true\n    database: postgresql\n"))
+    change = _at(changes, "fleet.service.database")
+    assert change.disruptive and "not copied" in change.reason

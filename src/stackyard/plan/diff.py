@@ -63,6 +63,8 @@ def _judge_setting(
         return True, why
     if name == "mesh.enabled":
         return True, _MESH_ON if after else _MESH_OFF
+    if name == "fleet.service":
+        return judge("fleet.service.enabled", before, after)
     if name == "mesh.mode":
         if "none" in (before, after):
             return False, "follows mesh.enabled, judged there"
@@ -163,6 +165,7 @@ def diff_plans(old: Plan, new: Plan) -> list[Change]:
     changes = _platform_changes(old, new)
     # A field whose effect is listed (a setting, the CIS profile) is listed once, as that.
     moved_settings = {c.subject for c in changes if c.kind == "setting" or c.subject == CIS}
+    moved_settings |= {c.path for c in changes if c.kind == "setting"}
     per_cluster: dict[str, list[Change]] = {}
     for found in field_changes(old.spec.platform, new.spec.platform):
         path = path_text(found.path)
@@ -300,6 +303,8 @@ def _platform_changes(old: Plan, new: Plan) -> list[Change]:
         if before.value == setting.value:
             continue
         disruptive, why = _judge_setting(setting.name, before.value, setting.value, setting.reason)
+        # Where the spec sets it (fleet.service is the field fleet.service.enabled).
+        where = setting.path or before.path
         changes.append(
             Change(
                 "setting",
@@ -308,7 +313,7 @@ def _platform_changes(old: Plan, new: Plan) -> list[Change]:
                 setting.text,
                 disruptive,
                 why,
-                path=setting.name,
+                path=".".join(map(str, where)) if where else setting.name,
             )
         )
     if a.cis != b.cis:

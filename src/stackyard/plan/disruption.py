@@ -55,6 +55,13 @@ def _added_or_removed(added: str, removed: str) -> Judge:
     return judge
 
 
+def _switched_on_or_off(on: str, off: str) -> Judge:
+    def judge(old: Any, new: Any, owner: Any) -> tuple[bool, str]:
+        return (False, on) if new else (True, off)
+
+    return judge
+
+
 def _list_members(removed: str, added: str) -> Judge:
     def judge(old: Any, new: Any, owner: Any) -> tuple[bool, str]:
         gone = set(old or ()) - set(new or ())
@@ -544,6 +551,45 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "hardening.audit**",
         calm("the audit policy and log rotation change; the API servers restart one at a time"),
+    ),
+    # The fleet service on mgmt. Its volume is pruned with it, and with it the SQLite
+    # store: the audit log, the assessment history and the API tokens.
+    Rule(
+        "fleet.service.enabled",
+        _switched_on_or_off(
+            "the fleet service is deployed by a sync",
+            "the fleet service is removed with its volume: a SQLite store (audit log, "
+            "assessment history, API tokens) is deleted",
+        ),
+    ),
+    Rule(
+        "fleet.service.image",
+        calm("the service's pods are replaced with the new image by a sync"),
+    ),
+    Rule(
+        "fleet.service.database",
+        disrupts(
+            "the service starts on another store: what the old one holds (audit log, "
+            "assessment history, API tokens) is not copied over"
+        ),
+    ),
+    Rule(
+        "fleet.service.databaseUrlRef**",
+        disrupts(
+            "the service reads its database URL from elsewhere in Vault: another database "
+            "starts empty, and the pods see it only when they restart"
+        ),
+    ),
+    Rule(
+        "fleet.service.sessionSecretRef**",
+        disrupts("sessions signed with the old secret end: everyone signs in again"),
+    ),
+    Rule(
+        "fleet.service.oidc**",
+        disrupts(
+            "people sign in through another provider or client: sessions end, and whoever "
+            "the new one puts in other groups gets other roles"
+        ),
     ),
     # The air gap: where Argo CD and the nodes fetch from. Every change needs the node
     # files reinstalled and the new servers to hold everything already.

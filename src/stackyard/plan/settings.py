@@ -94,6 +94,13 @@ class MeshSettings:
 
 
 @dataclass(frozen=True)
+class FleetSettings:
+    """The resolved ``fleet`` choices."""
+
+    service: Setting[bool]
+
+
+@dataclass(frozen=True)
 class Settings:
     """Every setting a catalog selector or a check can ask for, by section and name."""
 
@@ -101,6 +108,7 @@ class Settings:
     observability: ObservabilitySettings
     pki: PkiSettings
     mesh: MeshSettings
+    fleet: FleetSettings
 
     def __iter__(self) -> Iterator[Setting[Any]]:
         """Every setting, in the order a plan lists them."""
@@ -222,6 +230,7 @@ def resolve_settings(platform: Platform) -> Settings:
         ),
         PkiSettings(issuer),
         _mesh_settings(platform),
+        _fleet_settings(platform),
     )
 
 
@@ -240,6 +249,15 @@ def _mesh_settings(platform: Platform) -> MeshSettings:
         reason = "default: ambient (GA since Istio 1.24, no sidecar per pod)"
         mode = Setting("mesh.mode", mesh.mode, reason)
     return MeshSettings(enabled, mode)
+
+
+def _fleet_settings(platform: Platform) -> FleetSettings:
+    service = platform.fleet.service
+    if "enabled" in service.model_fields_set:
+        enabled = Setting("fleet.service", service.enabled, SPEC, ("fleet", "service", "enabled"))
+    else:
+        enabled = Setting("fleet.service", False, "default: the fleet service runs elsewhere")
+    return FleetSettings(enabled)
 
 
 @dataclass(frozen=True)

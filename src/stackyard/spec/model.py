@@ -22,6 +22,7 @@ from stackyard.spec.base import EDITIONS as EDITIONS
 from stackyard.spec.base import Edition as Edition
 from stackyard.spec.base import SpecModel as _Spec
 from stackyard.spec.base import refuse_bad_labels
+from stackyard.spec.fleet import Fleet
 from stackyard.spec.hardening import Hardening
 from stackyard.spec.identity import Identity
 from stackyard.spec.mesh import Mesh, Service
@@ -635,6 +636,10 @@ class Platform(_Spec):
         default=None,
         description="The internal OCI registry and Git server of a disconnected platform: "
         "charts, images and the GitOps repository come from there, never the internet.",
+    )
+    fleet: Fleet = Field(
+        default_factory=Fleet,
+        description="The fleet service (stackyard serve) deployed on the mgmt cluster.",
     )
 
     @field_validator("domain")
