@@ -128,6 +128,12 @@ class ManifestInstall(_Strict):
         default=False, description="Installed by the node bootstrap, before any pod runs."
     )
     source: str = Field(description="Where the manifests come from (URL or description).")
+    image: str | None = Field(
+        default=None,
+        pattern=r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:[0-9]{1,5})?(/[a-z0-9]([-a-z0-9._]*[a-z0-9])?)+$",
+        description="Repository of the image the rendered workload runs, for manifests "
+        "Stackyard writes itself; its tag is Stackyard's version.",
+    )
 
 
 class FeatureInstall(_Strict):

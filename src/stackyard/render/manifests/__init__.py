@@ -16,6 +16,7 @@ from stackyard.render.manifests.backup import backup_manifests
 from stackyard.render.manifests.backupalerts import backup_alert_manifests
 from stackyard.render.manifests.base import ManifestBuilder, Placed, builders_output
 from stackyard.render.manifests.etcd_backup import etcd_backup_manifests
+from stackyard.render.manifests.fleetservice import fleet_service_manifests
 from stackyard.render.manifests.identity import identity_manifests
 from stackyard.render.manifests.kiali import kiali_manifests
 from stackyard.render.manifests.loadbalancing import loadbalancing_manifests
@@ -59,6 +60,7 @@ ALL_BUILDERS: tuple[ManifestBuilder, ...] = (
     apimetrics_manifests,
     apiclients_manifests,
     audit_dashboard_manifests,
+    fleet_service_manifests,
 )
 
 __all__ = ["ALL_BUILDERS", "ManifestBuilder", "Placed", "builders_output"]
