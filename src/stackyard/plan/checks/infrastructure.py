@@ -129,7 +129,6 @@ def ha_control_plane_spans_zones(context: CheckContext, emit: Emit) -> Iterable[
             )
 
 
-INTERNET_FACING = ("aws-load-balancer-controller", "aws-ccm-load-balancer")
 ROUTE53 = "external-dns"
 
 
@@ -150,7 +149,15 @@ def air_gapped_aws_needs_internet(context: CheckContext, emit: Emit) -> Iterable
         return
     for plan in context.clusters:
         gateways = [p.name for p in plan.components if p.component.gatewayClass]
-        balancer = next((name for name in INTERNET_FACING if plan.has(name)), None)
+        # AWS's load-balancer providers make internet-facing load balancers on request.
+        balancer = next(
+            (
+                p.name
+                for p in plan.components
+                if "load-balancer" in p.component.provides and "aws" in p.component.providers
+            ),
+            None,
+        )
         if gateways and balancer is not None:
             yield emit(
                 f"cluster {plan.name}: the public Gateway of {gateways[0]} asks {balancer} for "
