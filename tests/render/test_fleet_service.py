@@ -16,7 +16,7 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.main import get_command
 
-from stackyard.app import open_fleet
+from stackyard.app import open_fleet, validate
 from stackyard.assess import assess_directory
 from stackyard.cli.main import app as cli
 from stackyard.service import create_app
@@ -199,14 +199,30 @@ def test_the_objects_pass_their_real_schemas(multicluster: Rendered) -> None:
     assert fleet_objects(multicluster)
 
 
-def test_assess_finds_no_new_gap(tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def on_disk(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """aws-standard rendered to ``before/`` and, with the service, to ``after/``."""
+    root = tmp_path_factory.mktemp("fleet")
     text = example_text("aws-standard")
     for name, spec in (("before", text), ("after", text + SWITCH)):
-        path = with_example_apis(tmp_path / f"{name}.yaml")
+        path = with_example_apis(root / f"{name}.yaml")
         path.write_text(spec, encoding="utf-8")
-        render_example(path, tmp_path / name)
-    old = assess_directory(tmp_path / "before", workers=0)
-    new = assess_directory(tmp_path / "after", workers=0)
+        render_example(path, root / name)
+    return root
+
+
+def test_the_rendered_tree_validates_clean(on_disk: Path) -> None:
+    result = validate(on_disk / "after")
+    assert not result.failed and result.errors == []
+    before = validate(on_disk / "before")
+    assert [(w.check, w.message) for w in result.warnings] == [
+        (w.check, w.message) for w in before.warnings
+    ]
+
+
+def test_assess_finds_no_new_gap(on_disk: Path) -> None:
+    old = assess_directory(on_disk / "before", workers=0)
+    new = assess_directory(on_disk / "after", workers=0)
     assert [f.object_ref for f in new.workload_findings if "stackyard" in f.object_ref] == []
     assert {a.area: a.rating for a in new.areas} == {a.area: a.rating for a in old.areas}
     assert new.level == old.level
