@@ -285,6 +285,10 @@ def _airgap(change: dict[str, Any]) -> Callable[[dict[str, Any]], None]:
     return lambda spec: spec["airgap"].update(change)
 
 
+def _signing_key(spec: dict[str, Any]) -> None:
+    spec["policy"]["signingKey"] = "keys/cosign.pub"
+
+
 _LAB = {"git": "http://git.lab.example/mirror", "plainHttp": True, "caFile": None}
 
 
@@ -310,6 +314,8 @@ TOGETHER: dict[tuple[str, ...], tuple[Callable[[dict[str, Any]], None], int, Pat
     ("airgap", "git"): (_airgap({"git": "https://git.corp.example/other"}), 0, AIRGAP),
     ("airgap", "caFile"): (_airgap({"caFile": None}), 0, AIRGAP),
     ("airgap", "plainHttp"): (_airgap(_LAB), 0, AIRGAP),
+    # The signing key is a file beside the spec: the test data's own public key.
+    ("policy", "signingKey"): (_signing_key, 0, SPEC_DATA / "policy-templates.yaml"),
 }
 
 
@@ -370,7 +376,7 @@ def test_diff_reports_a_change_of_every_spec_field(
     found = next(mutations(path, annotation), None)
     assert found is not None, f"no valid change of {'.'.join(path)}: add a sample for its type"
     old, new, pick = found
-    for folder in ("apis", "ca"):  # the OpenAPI documents and the directories' CA files
+    for folder in ("apis", "ca", "keys"):  # OpenAPI documents, CA files, the signing key
         shutil.copytree(SPEC_DATA / folder, tmp_path / folder)
     old_file, new_file = tmp_path / "old.yaml", tmp_path / "new.yaml"
     old_file.write_text(yaml.safe_dump(old, sort_keys=False), encoding="utf-8")

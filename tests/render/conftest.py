@@ -81,9 +81,9 @@ def example_text(name: str) -> str:
     return (EXAMPLES / f"{name}.yaml").read_text(encoding="utf-8")
 
 
-def render_text(text: str) -> Rendered:
+def render_text(text: str, folder: Path = EXAMPLES) -> Rendered:
     # Beside the examples, so the OpenAPI documents their APIs name are found.
-    plan = make_plan(load_spec_text(text, "platform.yaml", EXAMPLES))
+    plan = make_plan(load_spec_text(text, "platform.yaml", folder))
     return Rendered(plan, dict(render_plan(plan)))
 
 

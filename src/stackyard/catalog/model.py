@@ -336,6 +336,7 @@ SecretNeeded = Literal[
     "with-keycloak-groups",
     "on-aws",
     "vsphere-by-hand",
+    "signatures-without-key",
 ]
 
 

@@ -183,6 +183,13 @@ RULES: tuple[Rule, ...] = (
     Rule("policy.mode", _policy_mode),
     Rule("policy.templates**", _policy_template),
     Rule("policy.assignments**", _policy_template),
+    Rule(
+        "policy.signingKey",
+        disrupts(
+            "Kyverno verifies image signatures with another key (or with the one created at "
+            "bootstrap): pods whose images are not signed with it are refused when created"
+        ),
+    ),
     Rule("slo.availability", calm("the burn-rate alert thresholds change")),
     Rule("slo.rpo", calm("backup and etcd snapshot schedules change")),
     Rule(

@@ -23,6 +23,7 @@ from stackyard.render.infrastructure import ROOT as INFRASTRUCTURE
 from stackyard.render.manifests.backupalerts import readme_section
 from stackyard.render.manifests.etcd_backup import NAMESPACE as ETCD_NAMESPACE
 from stackyard.render.manifests.kiali import queries_metrics_over_https
+from stackyard.render.manifests.policy import SIGNATURE_POLICY
 from stackyard.render.objectstore import (
     ENV_ACCESS_KEY,
     ENV_SECRET_KEY,
@@ -82,6 +83,12 @@ def _enterprise(context: RenderContext, cluster: ClusterPlan) -> bool:
     return context.platform.edition == "enterprise"
 
 
+def _signatures_without_key(context: RenderContext, cluster: ClusterPlan) -> bool:
+    # With policy.signingKey the render writes the key's ConfigMap itself.
+    verifies = any(rule.name == SIGNATURE_POLICY for rule in cluster.policy.rules)
+    return verifies and cluster.has("kyverno") and context.plan.spec.signing_key is None
+
+
 def _metrics_store_elsewhere(context: RenderContext, cluster: ClusterPlan) -> bool:
     return queries_metrics_over_https(context, cluster)
 
@@ -100,6 +107,7 @@ NEEDED: Mapping[SecretNeeded, Needed] = {
     "with-keycloak-groups": _with_keycloak_groups,
     "on-aws": _on_aws,
     "vsphere-by-hand": _vsphere_by_hand,
+    "signatures-without-key": _signatures_without_key,
 }
 
 # The README lists required Secrets in this order of their components (operators' order:

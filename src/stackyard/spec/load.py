@@ -12,12 +12,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from stackyard.errors import SpecError
+from stackyard.errors import Problem, SpecError
 from stackyard.spec.airgap import read_airgap_ca
 from stackyard.spec.coherence import coherence_problems
 from stackyard.spec.directorycas import DirectoryCa, read_directory_cas
 from stackyard.spec.model import Platform
 from stackyard.spec.openapi import OpenApiDocument, read_openapi_documents
+from stackyard.spec.specfiles import RefusedFileError, read_public_key
 from stackyard.yamlio import (
     LocatedDocument,
     load_yaml_text,
@@ -40,6 +41,8 @@ class LoadedSpec:
     """Each directory's CA certificates (``tls.caFile``), read and checked, by directory."""
     airgap_ca: str | None = None
     """The internal registry's and Git server's CA certificates (``airgap.caFile``)."""
+    signing_key: str | None = None
+    """The Cosign public key of ``policy.signingKey``, one PEM block."""
 
     @property
     def source(self) -> str:
@@ -84,12 +87,27 @@ def validate_spec(document: LocatedDocument, folder: Path | None = None) -> Load
     openapi, unreadable = read_openapi_documents(platform, document, folder)
     cas, bad_cas = read_directory_cas(platform, document, folder)
     airgap_ca, bad_airgap_ca = read_airgap_ca(platform.airgap, document, folder)
-    if problems or unreadable or bad_cas or bad_airgap_ca:
-        raise SpecError(problems + unreadable + bad_cas + bad_airgap_ca)
+    signing_key, bad_key = _signing_key(platform, document, folder)
+    if problems or unreadable or bad_cas or bad_airgap_ca or bad_key:
+        raise SpecError(problems + unreadable + bad_cas + bad_airgap_ca + bad_key)
     return LoadedSpec(
         platform=platform,
         document=document,
         openapi=openapi,
         directory_cas=cas,
         airgap_ca=airgap_ca,
+        signing_key=signing_key,
     )
+
+
+def _signing_key(
+    platform: Platform, document: LocatedDocument, folder: Path | None
+) -> tuple[str | None, list[Problem]]:
+    """The public key of ``policy.signingKey``, or the problem that keeps it out."""
+    if platform.policy.signingKey is None:
+        return None, []
+    try:
+        return read_public_key(platform.policy.signingKey, folder), []
+    except RefusedFileError as e:
+        at = document.locate(("policy", "signingKey"))
+        return None, [Problem(at, "policy.signingKey", str(e), e.hint)]

@@ -111,6 +111,17 @@ class Policy(_Spec):
         default_factory=list,
         description="Templates by cluster labels; the first match wins over the default.",
     )
+    signingKey: Text | None = Field(
+        default=None,
+        min_length=1,
+        max_length=1024,
+        description=(
+            "PEM file of the Cosign public key the platform's images are signed with, "
+            "relative to the spec's folder; rendered as the ConfigMap cosign-public-key the "
+            "verify-image-signatures policy reads. Without it that ConfigMap is created at "
+            "bootstrap (the README lists it). A public key only, never cosign.key."
+        ),
+    )
 
     @field_validator("templates")
     @classmethod

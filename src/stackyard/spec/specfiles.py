@@ -5,6 +5,10 @@ a directory's CA certificate). Each is read as hostile input the same way: the p
 stay inside the spec's folder once symbolic links are resolved, so a spec from an
 untrusted repository cannot make Stackyard read ``/etc/shadow`` or put it into a render.
 
+A signing key file must hold exactly one ``PUBLIC KEY`` PEM block that the cryptography
+library loads as an ECDSA, RSA or Ed25519 public key (what Cosign signs with), and no
+other block: it is rendered into the repository, so a private key must never get in.
+
 A CA file must hold at least one ``CERTIFICATE`` PEM block, each of which OpenSSL loads as
 a trust anchor (:meth:`ssl.SSLContext.load_verify_locations`, the parser the TLS clients
 use), and no other PEM block: a ``PRIVATE KEY`` block would put a secret into the rendered
@@ -19,12 +23,18 @@ import re
 import ssl
 from pathlib import Path
 
+from cryptography.exceptions import UnsupportedAlgorithm
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+from cryptography.hazmat.primitives.serialization import load_pem_public_key
+
 from stackyard.errors import InputError
 from stackyard.fsio.read import read_input_bytes
 from stackyard.spec.text import shown
 
 MAX_CA_BYTES = 256 * 1024
 """The largest CA file read (a bundle of a few hundred certificates)."""
+MAX_KEY_BYTES = 16 * 1024
+"""The largest public key file read (an RSA 8192 key in PEM is under 2 KiB)."""
 
 _BLOCK = re.compile(
     r"-----BEGIN (?P<label>[A-Z0-9 ]+)-----\r?\n(?P<body>[A-Za-z0-9+/=\r\n]*?)"
@@ -64,6 +74,39 @@ def beside_spec(relative: str, folder: Path | None, what: str) -> str:
             f"keep {what} in the platform repository beside the spec",
         )
     return real
+
+
+def read_public_key(relative: str, folder: Path | None) -> str:
+    """The ``PUBLIC KEY`` block of the signing key file ``relative``, ending in a newline."""
+    real = beside_spec(relative, folder, "the signing key")
+    hint = "give the Cosign public key in PEM form (cosign.pub: -----BEGIN PUBLIC KEY-----)"
+    try:
+        text = read_input_bytes(real, max_bytes=MAX_KEY_BYTES, what="the key file").decode("ascii")
+    except InputError as e:
+        raise RefusedFileError(f"{relative}: {e.problems[0].message}") from e
+    except UnicodeDecodeError as e:
+        raise RefusedFileError(
+            f"{relative} is not a PEM file: byte {e.start} is not ASCII", hint
+        ) from e
+    labels = _BEGIN.findall(text)
+    if any("PRIVATE KEY" in label for label in labels):
+        raise RefusedFileError(
+            f"{relative} holds a private key, which must never be committed",
+            "give the public half only (cosign.pub), never cosign.key",
+        )
+    blocks = [m.group(0).replace("\r\n", "\n") for m in _BLOCK.finditer(text)]
+    if labels != ["PUBLIC KEY"] or len(blocks) != 1:
+        raise RefusedFileError(f"{relative} holds no single PEM public key", hint)
+    try:
+        key = load_pem_public_key(blocks[0].encode())
+    except (ValueError, UnsupportedAlgorithm) as e:
+        raise RefusedFileError(f"{relative}: the public key cannot be read ({e})", hint) from e
+    if not isinstance(key, ec.EllipticCurvePublicKey | rsa.RSAPublicKey | ed25519.Ed25519PublicKey):
+        raise RefusedFileError(
+            f"{relative}: a {type(key).__name__} cannot verify Cosign signatures",
+            "Cosign signs with ECDSA, RSA or Ed25519 keys",
+        )
+    return f"{blocks[0]}\n"
 
 
 def read_ca_certificates(relative: str, folder: Path | None) -> str:

@@ -34,8 +34,10 @@ by a tenant to escape): platform charts pull upstream images that the tenant-fac
 would refuse, and so do the check's canary writer and Velero's restore helper.
 
 Signature verification reads the Cosign public key from the ConfigMap
-``cosign-public-key`` (key ``cosign.pub``) in Kyverno's namespace, created at bootstrap:
-a public key, so a reference and not a secret. Key-signed images in a private,
+``cosign-public-key`` (key ``cosign.pub``) in Kyverno's namespace: a public key, so a
+reference and not a secret. With ``policy.signingKey`` the render writes that ConfigMap
+beside the policy, so the policy never refers to something the repository lacks;
+without it the README lists it as created at bootstrap. Key-signed images in a private,
 possibly air-gapped Harbor are not in the public Rekor log, so the transparency-log check
 is off; the signature itself is always checked.
 """
@@ -258,6 +260,19 @@ def signature_policy(context: RenderContext, cluster: ClusterPlan, mode: str) ->
     }
 
 
+def signing_key_configmap(context: RenderContext, key: str) -> Manifest:
+    """The ConfigMap the signature policy reads the Cosign public key from."""
+    return {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {
+            "name": COSIGN_CONFIGMAP,
+            "namespace": context.component("kyverno").namespace,
+        },
+        "data": {COSIGN_KEY: key},
+    }
+
+
 RULES = frozenset({*VALIDATIONS, SIGNATURE_POLICY})
 """Every policy a template may name, by the name the policy library gives it."""
 
@@ -279,5 +294,8 @@ def policy_manifests(context: RenderContext, cluster: ClusterPlan) -> Iterable[P
     objects = [
         rule_policy(context, cluster, rule.name, rule.action) for rule in cluster.policy.rules
     ]
+    key = context.plan.spec.signing_key
+    if key is not None and any(rule.name == SIGNATURE_POLICY for rule in cluster.policy.rules):
+        objects.insert(0, signing_key_configmap(context, key))
     group = "kyverno-policies" if cluster.has("kyverno-policies") else "kyverno"
     yield Placed(group, "workload-policies.yaml", [in_wave(o, AFTER_CHART) for o in objects])
