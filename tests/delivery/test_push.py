@@ -244,8 +244,11 @@ class _CuttingProxy:
 def test_a_chunk_cut_on_the_wire_starts_only_that_blob_over(
     registry: Registry, tmp_path: Path
 ) -> None:
-    """The distribution registry drops an upload whose PATCH broke (GET answers 404), so the
-    push cannot continue it from its Range: it uploads that blob again, and nothing else."""
+    """A PATCH cut mid-body: the push asks the upload how far it got and goes on from there,
+    or starts that blob over when the distribution registry has dropped the session (GET
+    answers 404), or drops it only after answering (the next PATCH gets 404). Which of the
+    three happens depends on when the registry notices the cut, so the test accepts each:
+    the blob arrives whole, nothing else is sent again, and never the whole blob twice."""
     layout = build_layout(tmp_path / "layout", big_layer_bytes=4 * 1024 * 1024)
     proxy = _CuttingProxy(registry.port, cut_after=2 * 1024 * 1024 + 300_000)
     try:
@@ -265,7 +268,7 @@ def test_a_chunk_cut_on_the_wire_starts_only_that_blob_over(
     assert report.blobs_pushed == 8  # app now has the big layer too; web mounts the base
     # only what had gone of the big blob before the cut went twice (plus TLS and headers)
     resent = proxy.sent - report.bytes_pushed
-    assert 2 * 1024 * 1024 < resent < layout.blobs[big], resent
+    assert 0 < resent < layout.blobs[big], resent
 
 
 def test_a_registry_that_does_not_answer_is_a_clear_error(tmp_path: Path) -> None:

@@ -21,7 +21,9 @@ Policy:
 - Small blobs go up in one PUT; large ones in chunks (POST, PATCH with Content-Range, PUT
   ``?digest=``). A chunk that breaks on the wire asks the upload URL how far it got (GET,
   ``Range``) and continues from there; if the registry cannot say (the distribution registry
-  drops an upload whose PATCH broke), that blob starts over. Any other broken connection
+  drops an upload whose PATCH broke), that blob starts over, and so it does when the session
+  it continued is dropped after all (the registry cancels it only once its handler notices
+  the break, which may be after it answered the question). Any other broken connection
   stops the push with an error; running it again resumes it.
 - After each upload HEAD must answer with the same ``Docker-Content-Digest`` and size;
   manifests go up children first (an index after the manifests it lists) and the digest the
@@ -61,6 +63,7 @@ from stackyard.delivery.registry_client import (
     RegistryClient,
     RegistryPushError,
     Target,
+    UploadLostError,
 )
 from stackyard.progress import Progress, no_progress
 
@@ -375,19 +378,22 @@ def _chunked_upload(
     for _ in range(CHUNK_ATTEMPTS):
         location = client.start_upload(repository)
         offset = 0
-        while offset < blob.size:
-            piece = _piece(layout, blob, offset, chunk)
-            try:
-                location = client.patch(location, offset, piece)
-                offset += len(piece)
-            except urllib3.exceptions.HTTPError:
-                resumed = client.upload_offset(location)
-                if resumed is None:
-                    break  # the registry cannot say how far it got: start this blob over
-                offset = resumed
-        else:
-            client.finish_upload(location, blob.digest, b"")
-            return
+        try:
+            while offset < blob.size:
+                piece = _piece(layout, blob, offset, chunk)
+                try:
+                    location = client.patch(location, offset, piece)
+                    offset += len(piece)
+                except urllib3.exceptions.HTTPError:
+                    resumed = client.upload_offset(location)
+                    if resumed is None:
+                        break  # the registry cannot say how far it got: start this blob over
+                    offset = resumed
+            else:
+                client.finish_upload(location, blob.digest, b"")
+                return
+        except UploadLostError:
+            continue  # the session the push continued was dropped after all: start over
     raise RegistryPushError(
         f"{client.target.base_url}: the upload of {blob.digest} to {repository} kept breaking"
     )

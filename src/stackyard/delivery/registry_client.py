@@ -40,6 +40,18 @@ class RegistryPushError(StackyardError):
     """A push that could not complete: a bad layout, a refused login, a registry fault."""
 
 
+class UploadLostError(RegistryPushError):
+    """The registry no longer knows an upload session (404), or not at that offset (416).
+
+    After a chunk broke on the wire the distribution registry cancels the session once
+    its handler notices; a status asked before then still answers, so a push that
+    continued from it finds the session gone on its next request.
+    """
+
+
+LOST_UPLOAD = (404, 416)
+
+
 @dataclass(frozen=True)
 class Target:
     """Where images go: ``https://HOST[:PORT]`` and a repository prefix (may be empty)."""
@@ -165,7 +177,7 @@ class RegistryClient:
             "Content-Length": str(len(piece)),
         }
         response = self.request("PATCH", location, self._repository(location), piece, headers)
-        self._expect(response, (202,), "uploading a chunk")
+        self._expect_session(response, (202,), "uploading a chunk")
         return self._location(location, response)
 
     def upload_offset(self, location: str) -> int | None:
@@ -183,7 +195,7 @@ class RegistryClient:
         url = f"{location}{separator}{urlencode({'digest': digest})}"
         headers = {"Content-Type": "application/octet-stream", "Content-Length": str(len(body))}
         response = self.request("PUT", url, self._repository(location), body, headers)
-        self._expect(response, (201,), f"finishing the upload of {digest}")
+        self._expect_session(response, (201,), f"finishing the upload of {digest}")
 
     def manifest_digest(self, repository: str, reference: str) -> str | None:
         """The digest of ``repository:reference`` in the registry, or None when absent."""
@@ -365,6 +377,17 @@ class RegistryClient:
             raise RegistryPushError(
                 f"{self.target.base_url}: {what} failed: HTTP {response.status} {text}"
             )
+
+    def _expect_session(
+        self, response: urllib3.BaseHTTPResponse, statuses: tuple[int, ...], what: str
+    ) -> None:
+        """As :meth:`_expect`, telling a lost upload session apart (:class:`UploadLostError`)."""
+        if response.status in LOST_UPLOAD:
+            raise UploadLostError(
+                f"{self.target.base_url}: {what} failed: the registry dropped the upload "
+                f"(HTTP {response.status})"
+            )
+        self._expect(response, statuses, what)
 
     def _location(self, base: str, response: urllib3.BaseHTTPResponse) -> str:
         location = response.headers.get("Location", "")
