@@ -42,17 +42,29 @@ def test_no_failed_checks_and_every_skip_documented(
     _scan(tmp_path / "infrastructure" / cluster)
 
 
-def test_an_air_gapped_stack_with_its_endpoints_passes_too(checkov: Path, tmp_path: Path) -> None:
+AIRGAP = (
+    "airgap:\n  registry: 111122223333.dkr.ecr.ap-northeast-2.amazonaws.com/platform\n"
+    "  git: https://git.corp.internal/platform\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("variant", "module"),
+    [("air-gapped", "endpoints"), ("kubeadm", "iam")],
+)
+def test_the_air_gapped_and_kubeadm_stacks_pass_too(
+    checkov: Path, variant: str, module: str, tmp_path: Path
+) -> None:
+    text = (EXAMPLES / "aws-standard.yaml").read_text(encoding="utf-8")
+    if variant == "air-gapped":
+        text += AIRGAP
+    else:
+        text = text.replace("distribution: rke2", "distribution: kubeadm")
     spec = tmp_path / "platform.yaml"
-    spec.write_text(
-        (EXAMPLES / "aws-standard.yaml").read_text(encoding="utf-8")
-        + "airgap:\n  registry: 111122223333.dkr.ecr.ap-northeast-2.amazonaws.com/platform\n"
-        "  git: https://git.corp.internal/platform\n",
-        encoding="utf-8",
-    )
+    spec.write_text(text, encoding="utf-8")
     render_example(spec, tmp_path / "out")
     stack = tmp_path / "out" / "infrastructure" / "prod"
-    assert (stack / "modules" / "endpoints" / "main.tf").exists()
+    assert (stack / "modules" / module / "main.tf").exists()
     _scan(stack)
 
 

@@ -56,7 +56,8 @@ def package_repository(context: RenderContext) -> str:
     return f"https://pkgs.k8s.io/core:/stable:/v{major}.{minor}/deb/"
 
 
-def _packages(context: RenderContext) -> str:
+def pinned_packages(context: RenderContext) -> str:
+    """The Kubernetes packages to install: pinned to the spec's patch when it names one."""
     version = context.platform.kubernetes.version.removeprefix("v")
     if version.count(".") == 2:
         return " ".join(f"{name}={version}-{PACKAGE_REVISION}" for name in K8S_PACKAGES)
@@ -112,7 +113,7 @@ def user_data(
         f"echo 'deb [signed-by={KEYRING}] {repository} /' "
         "> /etc/apt/sources.list.d/kubernetes.list",
         "apt-get update",
-        f"apt-get install -y {_packages(context)}",
+        f"apt-get install -y {pinned_packages(context)}",
         f"apt-mark hold {packages}",
         "containerd config default > /etc/containerd/config.toml",
         "sed -i 's/SystemdCgroup = false/SystemdCgroup = true/' /etc/containerd/config.toml",

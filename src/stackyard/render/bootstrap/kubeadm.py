@@ -30,6 +30,7 @@ from typing import Any
 
 from stackyard.plan import ClusterPlan
 from stackyard.render.bootstrap.apiserver import API_PORT, api_endpoint, oidc_args, tls_sans
+from stackyard.render.bootstrap.aws_ccm import CCM, ccm_manifests
 from stackyard.render.bootstrap.base import NodeFile, header, yaml_file
 from stackyard.render.bootstrap.cilium import (
     bootstrap_values,
@@ -66,6 +67,27 @@ from stackyard.render.context import RenderContext
 from stackyard.render.tree import RenderError
 from stackyard.spec.units import AddressRange
 
+CCM_FILE = "kubeadm/aws-ccm.yaml"
+PROVIDER_ID_FILE = "kubeadm/aws-provider-id.sh"
+KUBELET_DEFAULTS = "/etc/default/kubelet"
+"""Read by the kubelet unit of the Kubernetes packages (``KUBELET_EXTRA_ARGS``)."""
+KUBEADM_PROVIDER_ID_SCRIPT = """\
+#!/bin/sh
+# {header}
+#
+# Run on every node before kubeadm init or join. Sets the kubelet providerID
+# aws:///<zone>/<instance-id> from instance metadata (IMDSv2), so the AWS
+# cloud-controller-manager maps the node to its EC2 instance whatever the node's name.
+set -eu
+imds=http://169.254.169.254/latest
+token=$(curl -sSf -X PUT "$imds/api/token" -H 'X-aws-ec2-metadata-token-ttl-seconds: 300')
+metadata() {{
+  curl -sSf -H "X-aws-ec2-metadata-token: $token" "$imds/meta-data/$1"
+}}
+zone=$(metadata placement/availability-zone)
+id=$(metadata instance-id)
+printf 'KUBELET_EXTRA_ARGS=--provider-id=aws:///%s/%s\\n' "$zone" "$id" > {defaults}
+"""
 API_VERSION = "kubeadm.k8s.io/v1beta4"
 TOKEN = "${KUBEADM_TOKEN}"
 CA_CERT_HASH = "${KUBEADM_CA_CERT_HASH}"
@@ -139,14 +161,24 @@ def cluster_configuration(context: RenderContext, cluster: ClusterPlan) -> dict[
 
 
 def _node_registration(
-    node: Node | None, control_plane: bool, schedulable: bool, ignores: list[str]
+    node: Node | None,
+    control_plane: bool,
+    schedulable: bool,
+    ignores: list[str],
+    cloud_provider: bool = False,
 ) -> dict[str, Any]:
     registration: dict[str, Any] = {}
     if node is not None:
         registration["name"] = node.name
     registration["criSocket"] = CRI_SOCKET
+    kubelet: list[tuple[str, str]] = []
     if node is not None and node.address is not None:
-        registration["kubeletExtraArgs"] = _args([("node-ip", str(node.address))])
+        kubelet.append(("node-ip", str(node.address)))
+    if cloud_provider:
+        # The AWS cloud controller initialises the node (providerID from aws-provider-id.sh).
+        kubelet.append(("cloud-provider", "external"))
+    if kubelet:
+        registration["kubeletExtraArgs"] = _args(kubelet)
     if control_plane and schedulable:
         registration["taints"] = []
     if control_plane and ignores:
@@ -179,6 +211,7 @@ def init_configuration(
         control_plane=True,
         schedulable=control_plane_schedulable(cluster),
         ignores=preflight_ignores(context, cluster),
+        cloud_provider=cluster.has(CCM),
     )
     if skips_kube_proxy(context, cluster):
         config["skipPhases"] = [KUBE_PROXY_PHASE]
@@ -204,6 +237,7 @@ def join_configuration(
             control_plane,
             control_plane and control_plane_schedulable(cluster),
             preflight_ignores(context, cluster),
+            cluster.has(CCM),
         ),
     }
     if control_plane:
@@ -268,6 +302,20 @@ def kubeadm_files(context: RenderContext, cluster: ClusterPlan) -> Iterable[Node
             )
         )
     files += kubeadm_hardening_files(context, cluster)
+    if cluster.has(CCM):
+        files += [
+            yaml_file(
+                CCM_FILE,
+                ccm_manifests(context, cluster),
+                header(cluster, "kubectl apply -f on the first control-plane node after init."),
+            ),
+            NodeFile(
+                PROVIDER_ID_FILE,
+                KUBEADM_PROVIDER_ID_SCRIPT.format(
+                    header=header(cluster).replace("\n", "\n# "), defaults=KUBELET_DEFAULTS
+                ),
+            ),
+        ]
     if context.platform.provider == "local":
         user_data = cloud_init_files(context, cluster, nodes, node_kubeadm)
         files += user_data
@@ -345,6 +393,13 @@ def kubeadm_readme(context: RenderContext, cluster: ClusterPlan) -> str:
             "3. Read the CA hash there (`sha256:` plus the SHA-256 of the CA's public key) and run",
             "   `kubeadm join --config` with the join files on the other nodes.",
         ]
+        if cluster.has(CCM):
+            lines += [
+                f"   On AWS: run `sh {PROVIDER_ID_FILE}` as root on every node before",
+                "   `kubeadm init` or `join` (the kubelet's providerID), and apply the cloud",
+                f"   controller on the first node right after init: `kubectl apply -f {CCM_FILE}`",
+                "   (nodes stay tainted uninitialized until it runs).",
+            ]
     if runs_cilium(cluster):
         lines += [
             "4. Install Cilium once, from the repository root, with the values Argo CD will use",

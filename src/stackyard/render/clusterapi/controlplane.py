@@ -60,6 +60,7 @@ from stackyard.render.yamlout import dump_documents
 DROP_IN = "/etc/rancher/rke2/config.yaml.d/50-stackyard.yaml"
 MANIFESTS_DIR = "/var/lib/rancher/rke2/server/manifests"
 PROVIDER_ID_PATH = "/opt/stackyard/aws-provider-id.sh"
+KUBEADM_CCM = "/etc/kubernetes/stackyard/aws-ccm.yaml"
 ETCD_S3_CREDENTIALS = "etcd-s3-credentials"
 """Keys ``aws_access_key_id`` and ``aws_secret_access_key``, as the RKE2 provider reads them."""
 RKE2_RELEASE = "rke2r1"
@@ -304,6 +305,13 @@ def _kubeadm_control_plane(context: RenderContext, cluster: ClusterPlan) -> Mani
         script, commands = _provider_id(context, cluster)
         config_spec["files"] = [*control_plane_files(context, cluster), *script]
         config_spec["preKubeadmCommands"] = [kubeadm_init_command(), *commands]
+    elif cluster.has(CCM):
+        # The kubelets wait for the external AWS cloud controller (cloud-provider: external):
+        # every control-plane machine applies it once its API server runs (idempotent).
+        config_spec["files"] = [_file(KUBEADM_CCM, dump_documents(ccm_manifests(context, cluster)))]
+        config_spec["postKubeadmCommands"] = [
+            f"kubectl --kubeconfig /etc/kubernetes/admin.conf apply -f {KUBEADM_CCM}"
+        ]
     return {
         "apiVersion": CONTROL_PLANE,
         "kind": "KubeadmControlPlane",

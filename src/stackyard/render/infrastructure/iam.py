@@ -12,6 +12,9 @@
   policies are clusterawsadm's, derived as data (``catalog/capaiam.py``) and rendered as a
   module of their own (``modules/cluster-api-iam``), which also attaches the controllers'
   policy to the servers' role.
+- kubeadm's join credentials in SSM Parameter Store (``kubeadm_userdata.py``): the
+  servers read and write the cluster's parameters, the agents read the token and the CA
+  hash only. SecureStrings with the account's ``aws/ssm`` key need no KMS statement.
 - The KMS v2 plugin of ``hardening.encryptionAtRest.provider: aws-kms``: encrypt and decrypt
   with the spec's key, matched by the alias the plugin names it with.
 
@@ -152,6 +155,8 @@ class Needs:
     etcd_folder: str
     kms_key: str | None
     """``hardening.encryptionAtRest.key``: a key ARN, an alias, or an alias ARN."""
+    join_parameters: str | None = None
+    """kubeadm: the SSM Parameter Store path of the join credentials."""
 
 
 def _kms_statement(key: str) -> dict[str, Any]:
@@ -200,6 +205,29 @@ def roles(needs: Needs) -> list[Role]:
                     UNCONSTRAINED,
                 )
             )
+    if needs.join_parameters is not None:
+        path = f"arn:aws:ssm:*:*:parameter{needs.join_parameters}"
+        server.policies.append(
+            Policy(
+                "kubeadm-join",
+                "kubeadm's join credentials: the first server writes them, the others read.",
+                _document(
+                    _allow(("ssm:GetParameter", "ssm:PutParameter"), f"{path}/*"),
+                ),
+            )
+        )
+        agent.policies.append(
+            Policy(
+                "kubeadm-join",
+                "kubeadm's join credentials: a worker reads the token and the CA hash only.",
+                _document(
+                    _allow(
+                        ("ssm:GetParameter",),
+                        [f"{path}/token", f"{path}/ca-cert-hash"],
+                    ),
+                ),
+            )
+        )
     if needs.etcd_bucket is not None:
         bucket, folder = f"arn:aws:s3:::{needs.etcd_bucket}", needs.etcd_folder
         server.policies.append(

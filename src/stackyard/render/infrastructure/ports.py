@@ -1,4 +1,4 @@
-"""The ports the security groups open: exactly what RKE2 and the planned CNI need.
+"""The ports the security groups open: exactly what RKE2 or kubeadm and the planned CNI need.
 
 Three groups: ``nodes`` on every machine (the only one carrying the cluster tag, which the
 cloud controller and the AWS Load Balancer Controller require of exactly one group per
@@ -7,6 +7,9 @@ balancer. Sources are groups, never address ranges, except the API's 6443, open 
 VPC for kubectl through a node or a VPN into it.
 
 Sources of the numbers:
+
+- kubeadm's: Kubernetes' ports and protocols, kept with their source in
+  ``catalog/facts/kubeadm-ports.yaml`` (no supervisor: kubeadm joins through the API).
 
 - RKE2's inbound rules, https://docs.rke2.io/install/requirements#inbound-network-rules:
   9345 (supervisor) and 6443 (API) from agents to servers; 2379, 2380 (etcd client and
@@ -25,7 +28,11 @@ Sources of the numbers:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
+from importlib import resources
 from typing import Literal
+
+import yaml
 
 Group = Literal["nodes", "servers", "api"]
 Source = Literal["nodes", "servers", "api", "vpc"]
@@ -45,9 +52,28 @@ class Rule:
     description: str
 
 
-def rules(cni: str, routing: str) -> list[Rule]:
-    """Every ingress rule for ``cni`` (canal, cilium or none) and Cilium's routing mode."""
-    result = [
+@cache
+def _kubeadm() -> list[Rule]:
+    """The rules of kubeadm's own components, from ``catalog/facts/kubeadm-ports.yaml``."""
+    text = resources.files("stackyard.catalog").joinpath("facts/kubeadm-ports.yaml")
+    data = yaml.safe_load(text.read_text(encoding="utf-8"))
+    return [
+        Rule(r["group"], r["source"], r["protocol"], r["from"], r["to"], r["description"])
+        for r in data["rules"]
+    ]
+
+
+def rules(cni: str, routing: str, distribution: str = "rke2") -> list[Rule]:
+    """Every ingress rule for the distribution, the CNI and Cilium's routing mode.
+
+    ``cni`` is canal, cilium or none; ``distribution`` rke2 or kubeadm.
+    """
+    result = list(_kubeadm()) if distribution == "kubeadm" else _rke2()
+    return result + _cni(cni, routing)
+
+
+def _rke2() -> list[Rule]:
+    return [
         Rule("servers", "nodes", "tcp", SUPERVISOR, SUPERVISOR, "RKE2 supervisor: node joins"),
         Rule("servers", "nodes", "tcp", API, API, "Kubernetes API from the nodes"),
         Rule("servers", "api", "tcp", SUPERVISOR, SUPERVISOR, "RKE2 supervisor via the API LB"),
@@ -59,6 +85,10 @@ def rules(cni: str, routing: str) -> list[Rule]:
         Rule("api", "vpc", "tcp", API, API, "Kubernetes API clients in the VPC"),
         Rule("api", "nodes", "tcp", SUPERVISOR, SUPERVISOR, "RKE2 supervisor: node joins"),
     ]
+
+
+def _cni(cni: str, routing: str) -> list[Rule]:
+    result: list[Rule] = []
     eni = cni == "cilium" and routing == "eni"
     if cni == "canal":
         result += [

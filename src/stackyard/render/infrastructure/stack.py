@@ -1,13 +1,14 @@
 """A cluster's AWS infrastructure as a Terraform stack: ``infrastructure/<cluster>/``.
 
 A mgmt or standalone cluster cannot create itself (app clusters are made from mgmt), so
-on AWS with RKE2 its VPC, subnets, security groups, instance profiles, API load balancer,
+on AWS (RKE2 or kubeadm) its VPC, subnets, security groups, instance profiles, API load balancer,
 machines and etcd snapshot bucket are rendered as Terraform, one module per concern as
 the platform's source stacks are (network, security, IAM, API load balancer, nodes, etcd
 snapshots), from the spec alone: region, zones, address plan, pools, instance types,
 tags, CNI, object store and hardening. The root module wires the modules together, pins
 the providers and keeps its state in S3 (``aws.stateBucket``, key per cluster, S3-native
-locking). The machines' user-data is the rendered node bootstrap (``userdata.py``).
+locking). The machines' user-data is the rendered node bootstrap (``userdata.py`` for
+RKE2, ``kubeadm_userdata.py`` for kubeadm).
 
 Every ``#checkov:skip`` in the templates takes its reason from :data:`SKIPS`;
 docs/provisioning.md lists the same table and a test keeps the two equal.
@@ -26,11 +27,16 @@ from stackyard.plan import ClusterPlan
 from stackyard.render.bootstrap.aws_ccm import CCM
 from stackyard.render.bootstrap.base import NodeFile
 from stackyard.render.bootstrap.cloudinit import UBUNTU
+from stackyard.render.bootstrap.kubeadm import kubeadm_files
 from stackyard.render.bootstrap.rke2 import TOKEN_FILE, rke2_files
 from stackyard.render.context import RenderContext
 from stackyard.render.etcd_copies import snapshot_copies
 from stackyard.render.infrastructure import endpoints, iam, layout, ports
 from stackyard.render.infrastructure.hcl import hcl, quote
+from stackyard.render.infrastructure.kubeadm_userdata import (
+    kubeadm_user_data_files,
+    parameter_prefix,
+)
 from stackyard.render.infrastructure.userdata import KINDS, Kind, user_data_files
 
 ROOT = "infrastructure"
@@ -42,6 +48,7 @@ PROVIDERS = {
 }
 """Exact provider versions; ``terraform init`` writes their checksums to the lock file."""
 INFRASTRUCTURE_ROLES = ("mgmt", "standalone")
+DISTRIBUTIONS = ("rke2", "kubeadm")
 CLUSTER_TAG_PREFIX = "kubernetes.io/cluster/"
 
 SKIPS: dict[str, str] = {
@@ -109,34 +116,47 @@ class Listener:
     health_why: str
 
 
-LISTENERS = (
-    Listener(
-        "kubernetes",
-        ports.API,
-        "TCP",
-        None,
-        "TCP: RKE2's API server refuses anonymous requests, so /readyz answers 401 here.",
+LISTENERS: dict[str, tuple[Listener, ...]] = {
+    "rke2": (
+        Listener(
+            "kubernetes",
+            ports.API,
+            "TCP",
+            None,
+            "TCP: RKE2's API server refuses anonymous requests, so /readyz answers 401 here.",
+        ),
+        Listener(
+            "supervisor",
+            ports.SUPERVISOR,
+            "HTTPS",
+            "/ping",
+            "HTTPS /ping: the supervisor answers it without credentials once it serves joins.",
+        ),
     ),
-    Listener(
-        "supervisor",
-        ports.SUPERVISOR,
-        "HTTPS",
-        "/ping",
-        "HTTPS /ping: the supervisor answers it without credentials once it serves joins.",
+    # kubeadm joins through the API server: 6443 only.
+    "kubeadm": (
+        Listener(
+            "kubernetes",
+            ports.API,
+            "HTTPS",
+            "/readyz",
+            "HTTPS /readyz: kubeadm keeps anonymous requests on, and anyone may read /readyz.",
+        ),
     ),
-)
+}
+"""The API load balancer's listeners per distribution."""
 
 
 def renders_infrastructure(context: RenderContext, cluster: ClusterPlan) -> bool:
     """Whether ``cluster`` gets ``infrastructure/<cluster>/``.
 
-    On AWS with RKE2, for mgmt and standalone clusters (app clusters come from mgmt), once
-    every node pool names its instance type (SY412 says when one does not).
+    On AWS with RKE2 or kubeadm, for mgmt and standalone clusters (app clusters come from
+    mgmt), once every node pool names its instance type (SY412 says when one does not).
     """
     platform = context.platform
     return (
         platform.provider == "aws"
-        and platform.kubernetes.distribution == "rke2"
+        and platform.kubernetes.distribution in DISTRIBUTIONS
         and cluster.cluster.role in INFRASTRUCTURE_ROLES
         and all(pool.instanceType is not None for pool in cluster.cluster.nodePools)
     )
@@ -252,7 +272,9 @@ def infrastructure_files(context: RenderContext, cluster: ClusterPlan) -> list[t
     machines = layout.machines(context, cluster)
     cni = "cilium" if cluster.has("cilium") else "canal" if cluster.has("canal") else "none"
     routing = context.plan.settings.networking.ciliumRoutingMode.value
-    rule_set = ports.rules(cni, str(routing))
+    distribution = context.platform.kubernetes.distribution
+    rke2 = distribution == "rke2"
+    rule_set = ports.rules(cni, str(routing), distribution)
     etcd_bucket, creates_bucket = _etcd_bucket(context, cluster)
     roles = iam.roles(
         iam.Needs(
@@ -261,6 +283,7 @@ def infrastructure_files(context: RenderContext, cluster: ClusterPlan) -> list[t
             etcd_bucket=etcd_bucket,
             etcd_folder=name,
             kms_key=_kms_key(context),
+            join_parameters=None if rke2 else parameter_prefix(cluster),
         )
     )
     cluster_api = cluster.cluster.role == "mgmt" and bool(context.platform.cluster_api_clusters)
@@ -314,7 +337,8 @@ def infrastructure_files(context: RenderContext, cluster: ClusterPlan) -> list[t
         "cni_name": {"cilium": "Cilium", "canal": "Canal", "none": "no CNI"}[cni],
         "routing_note": f"routing: {routing}" if cni == "cilium" else "VXLAN",
         "roles": roles,
-        "listeners": LISTENERS,
+        "listeners": LISTENERS[distribution],
+        "rke2": rke2,
         "cluster_api": cluster_api,
         "internet": internet,
         "endpoints": interface_endpoints,
@@ -341,6 +365,12 @@ def infrastructure_files(context: RenderContext, cluster: ClusterPlan) -> list[t
         note = f"Terraform of {name}'s AWS infrastructure: {what}."
         text = env.get_template(f"{path}.j2").render(header=_comment(cluster, note), **values)
         files.append((path, text))
-    node_files: list[NodeFile] = list(rke2_files(context, cluster))
-    files += user_data_files(context, cluster, node_files, kinds)
+    if rke2:
+        node_files: list[NodeFile] = list(rke2_files(context, cluster))
+        files += user_data_files(context, cluster, node_files, kinds)
+    else:
+        node_files = list(kubeadm_files(context, cluster))
+        files += kubeadm_user_data_files(
+            context, cluster, node_files, kinds, region(context, cluster)
+        )
     return [(f"{ROOT}/{name}/{path}", text) for path, text in files]
