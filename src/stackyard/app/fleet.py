@@ -23,6 +23,7 @@ assessed and recorded, so every rendered commit the service sees is in the histo
 from __future__ import annotations
 
 import datetime
+import functools
 import hashlib
 import os
 import threading
@@ -540,14 +541,28 @@ def _summaries(
         summary = known[record.name]
         if summary is None:
             state = states[record.name]
-            if record.name in saved:
-                summary = PlatformSummary.saved(record, saved[record.name])
-            else:
-                summary = _fresh(fleet, record, state)
-            if _state(record) == state:  # not a state that passed while it was read
-                _summaries_seen.put((_where(record), state), summary)
+            document = saved.get(record.name)
+            # One thread per process reads a new state; the others asking wait for it.
+            summary = _summaries_seen.get(
+                (_where(record), state),
+                functools.partial(_saved_or_fresh, fleet, record, state, document),
+                functools.partial(_still, record, state),
+            )
         found.append(summary)
     return tuple(found)
+
+
+def _saved_or_fresh(
+    fleet: Fleet, record: PlatformRecord, state: State, document: dict[str, Any] | None
+) -> PlatformSummary:
+    if document is not None:
+        return PlatformSummary.saved(record, document)
+    return _fresh(fleet, record, state)
+
+
+def _still(record: PlatformRecord, state: State) -> bool:
+    """Whether the repository is still in ``state`` (not a state that passed while read)."""
+    return _state(record) == state
 
 
 def add_platform(

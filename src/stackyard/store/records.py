@@ -102,16 +102,23 @@ class Store:
         """Use ``engine``, whose schema is already migrated."""
         self.engine = engine
         self._sessions = sessionmaker(engine, expire_on_commit=False)
+        # SQLite: a transaction that reads, then writes, fails at once (SQLITE_BUSY, no
+        # waiting) if another connection wrote in between; beginning writes IMMEDIATE
+        # takes the write lock first, so concurrent writers wait their turn instead.
+        self._writes = sessionmaker(
+            engine.execution_options(immediate=True), expire_on_commit=False
+        )
         self._held: ContextVar[Session | None] = ContextVar(f"held-{id(self)}", default=None)
 
     @contextmanager
-    def _session(self) -> Iterator[Session]:
+    def _session(self, *, write: bool = False) -> Iterator[Session]:
         held = self._held.get()
         if held is not None:  # inside locked(): one transaction, committed when it ends
             yield held
             held.flush()
             return
-        with answering(self.engine), self._sessions.begin() as session:
+        sessions = self._writes if write else self._sessions
+        with answering(self.engine), sessions.begin() as session:
             yield session
 
     @contextmanager
@@ -149,7 +156,7 @@ class Store:
             name=name, repository=repository, remote=remote, spec_path=spec_path, rendered=rendered
         )
         try:
-            with self._session() as session:
+            with self._session(write=True) as session:
                 session.add(row)
                 session.flush()
                 return _platform(row)
@@ -177,22 +184,29 @@ class Store:
         files: int,
         clusters: Sequence[ClusterRecord],
     ) -> None:
-        """Record a render committed as ``commit``, and the clusters it rendered."""
-        with self._session() as session:
-            row = self._platform_row(session, platform)
-            session.add(
-                models.Render(
-                    platform_id=row.id, commit=commit, spec_digest=spec_digest, files=files
+        """Record a render committed as ``commit``, and the clusters it rendered.
+
+        Two replicas seeing the commit at once both record it; the second one's clusters
+        collide with the first's and it keeps them (the same commit gives the same ones).
+        """
+        try:
+            with self._session(write=True) as session:
+                row = self._platform_row(session, platform)
+                session.add(
+                    models.Render(
+                        platform_id=row.id, commit=commit, spec_digest=spec_digest, files=files
+                    )
                 )
-            )
-            row.clusters.clear()
-            session.flush()  # the old rows go before the new ones take their names
-            row.clusters = [
-                models.Cluster(
-                    name=c.name, role=c.role, components=c.components, rendered_commit=commit
-                )
-                for c in clusters
-            ]
+                row.clusters.clear()
+                session.flush()  # the old rows go before the new ones take their names
+                row.clusters = [
+                    models.Cluster(
+                        name=c.name, role=c.role, components=c.components, rendered_commit=commit
+                    )
+                    for c in clusters
+                ]
+        except IntegrityError:
+            return  # another replica recorded this render at the same moment
 
     def last_render(self, platform: str) -> RenderRecord | None:
         """The newest render recorded for ``platform``, or None."""
@@ -232,7 +246,7 @@ class Store:
     def _record_assessment(
         self, platform: str, commit: str, level: str, areas: dict[str, int], findings: int
     ) -> AssessmentRecord:
-        with self._session() as session:
+        with self._session(write=True) as session:
             row = self._platform_row(session, platform)
             existing = session.scalar(
                 select(models.Assessment).where(
@@ -271,7 +285,7 @@ class Store:
         commit: str | None = None,
     ) -> None:
         """Append an event to the audit log."""
-        with self._session() as session:
+        with self._session(write=True) as session:
             session.add(
                 models.AuditEvent(
                     actor=actor, action=action, platform=platform, detail=detail, commit=commit
@@ -319,7 +333,7 @@ class Store:
         finds the first's row, which says the same, and keeps it.
         """
         try:
-            with self._session() as session:
+            with self._session(write=True) as session:
                 row = self._platform_row(session, platform)
                 session.add(
                     models.PlatformReading(

@@ -1,0 +1,498 @@
+"""Benchmark: the fleet service under load, a real uvicorn over real platform repositories.
+
+Usage: python benchmarks/service.py [--platforms 50] [--clients 100] [--seconds 20]
+       [--registrations 10] [--database sqlite|postgresql|both] [--database-url URL]
+       [--think 0] [--quick] [-o markdown|json]
+
+Makes ``--platforms`` Git repositories, each a generated fleet spec (``fleet.py``: every
+edition and provider in turn, one to four app clusters, its own name) rendered and
+committed as a user would, adds them to a fresh store and starts ``stackyard serve`` (a
+process of its own, so the load generator does not share its interpreter) on loopback.
+Then:
+
+- **reads**: ``--clients`` concurrent clients, each a loop of requests over one HTTP/1.1
+  connection for ``--seconds``: the fleet page (``/``), the fleet API
+  (``/api/v1/platforms``), a platform page and a platform's API document, in turn,
+  platforms round-robin. Latency is request to last byte, as the client sees it;
+  ``--think`` seconds between a client's requests (0: each asks again at once, the
+  hardest case). Every platform's page is fetched once before the clock starts (the
+  first read of a platform after start plans it; that figure is reported apart).
+  Target: p99 < 200 ms.
+- **registrations**: ``--registrations`` clusters registered on one platform
+  (``local-multicluster``, its host given room) at the same moment. Asserted: every
+  answer 201, every cluster in the final spec (no lost update), one commit each, a clean
+  work tree and ``git fsck --full`` without a complaint.
+
+``--database both`` runs everything on SQLite, then on PostgreSQL (a throwaway server
+started like the tests' own, or ``--database-url``). The load generator is an asyncio
+pool of httpx clients, not locust: httpx is a dependency already, a hundred coroutines
+cost one process instead of locust's gevent workers and web UI, and on two shared cores
+a lighter generator leaves more of the machine to the server being measured.
+
+Timings are never asserted in tests: tests/test_benchmark_service.py runs ``--quick``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import re
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+from fleet import EDITIONS, PROVIDERS, fleet_spec
+from scale import machine
+
+from stackyard.app import add_platform, open_fleet, render
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+TARGET_P99_MS = 200.0
+STARTUP_SECONDS = 60.0
+REGISTERED_PLATFORM = "local-multicluster"
+IDENTITY = {
+    "GIT_AUTHOR_NAME": "Benchmark",
+    "GIT_AUTHOR_EMAIL": "benchmark@example.com",
+    "GIT_COMMITTER_NAME": "Benchmark",
+    "GIT_COMMITTER_EMAIL": "benchmark@example.com",
+    "GIT_CONFIG_GLOBAL": "/dev/null",
+    "GIT_CONFIG_NOSYSTEM": "1",
+}
+
+
+def git(repository: Path, *args: str) -> str:
+    """Run git in ``repository``; its stdout."""
+    return subprocess.run(
+        ["git", "-C", str(repository), *args],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, **IDENTITY},
+    ).stdout.strip()
+
+
+def _commit_rendered(folder: Path, text: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "platform.yaml").write_text(text, encoding="utf-8")
+    git(folder, "init", "--quiet", "--initial-branch=main")
+    for key, value in (("user.name", "Benchmark"), ("user.email", "benchmark@example.com")):
+        git(folder, "config", key, value)  # the service commits with the repository's identity
+    git(folder, "add", "-A")
+    git(folder, "commit", "--quiet", "-m", "the platform spec")
+    render(folder / "platform.yaml", folder / "rendered", commit=True)
+    return folder
+
+
+def platform_spec(number: int) -> tuple[str, str]:
+    """The name and spec of generated platform ``number``: editions, providers and sizes vary."""
+    edition = EDITIONS[number % len(EDITIONS)]
+    provider = PROVIDERS[(number // len(EDITIONS)) % len(PROVIDERS)]
+    name = f"{edition}-{provider}-{number:02d}"
+    text = fleet_spec(1 + number % 4, edition=edition, provider=provider, mixed_pools=True)
+    text = text.replace("name: fleet", f"name: {name}", 1)
+    text = text.replace(
+        "gitops: {repoURL: https://git.example.com/fleet.git}",
+        f"gitops: {{repoURL: https://git.example.com/{name}.git, path: rendered}}",
+        1,
+    )
+    return name, text
+
+
+def registration_platform(folder: Path) -> Path:
+    """``local-multicluster`` with room on its host for the clusters registered on it."""
+    text = (EXAMPLES / "local-multicluster.yaml").read_text(encoding="utf-8")
+    text = re.sub(r"(?m)^(  path:) \.$", r"\1 rendered", text, count=1)
+    text = text.replace("\n  cpu: 10\n", "\n  cpu: 96\n", 1)
+    text = text.replace("\n  memory: 64Gi\n", "\n  memory: 512Gi\n", 1)
+    shutil.copytree(EXAMPLES / "apis", folder / "apis")  # the OpenAPI documents it names
+    return _commit_rendered(folder, text)
+
+
+def make_platforms(root: Path, count: int) -> list[Path]:
+    """``count`` rendered platform repositories under ``root``, the registration one first."""
+    made = [registration_platform(root / REGISTERED_PLATFORM)]
+    for number in range(1, count):
+        name, text = platform_spec(number)
+        made.append(_commit_rendered(root / name, text))
+    return made
+
+
+def registration(number: int) -> dict[str, Any]:
+    """App cluster ``number`` (0-9): addresses none of the example's clusters use."""
+    return {
+        "name": f"load{number}",
+        "role": "app",
+        "network": {
+            "nodeSubnet": "192.168.64.0/24",
+            "nodeRange": f"192.168.64.{40 + 10 * number}-192.168.64.{49 + 10 * number}",
+            "podCIDR": f"10.{110 + number}.0.0/16",
+            "serviceCIDR": f"10.{200 + number}.0.0/16",
+            "loadBalancerPool": f"192.168.64.{140 + 6 * number}-192.168.64.{145 + 6 * number}",
+        },
+        "nodePools": [
+            {"name": "cp", "role": "control-plane", "count": 1, "cpu": 2, "memory": "3Gi"},
+            {"name": "worker", "count": 1, "cpu": 2, "memory": "4Gi"},
+        ],
+    }
+
+
+@dataclass
+class Latencies:
+    """Every request's latency (ms) and status, per kind of request."""
+
+    by_kind: dict[str, list[float]] = field(default_factory=dict)
+    failures: dict[str, int] = field(default_factory=dict)
+
+    def add(self, kind: str, ms: float, status: int) -> None:
+        """Count one answer; anything but 200 is a failure."""
+        self.by_kind.setdefault(kind, []).append(ms)
+        if status != 200:
+            key = f"{kind} {status}"
+            self.failures[key] = self.failures.get(key, 0) + 1
+
+
+def percentiles(values: list[float]) -> dict[str, float]:
+    """p50, p95, p99 and the maximum of ``values`` (ms)."""
+    if len(values) < 2:
+        only = values[0] if values else 0.0
+        return {"p50": only, "p95": only, "p99": only, "max": only}
+    cuts = statistics.quantiles(values, n=100, method="inclusive")
+    return {"p50": cuts[49], "p95": cuts[94], "p99": cuts[98], "max": max(values)}
+
+
+def read_paths(names: list[str]) -> list[tuple[str, str]]:
+    """The requests a client cycles through: (kind, path)."""
+    paths: list[tuple[str, str]] = []
+    for name in names:
+        paths += [
+            ("fleet page", "/"),
+            ("fleet API", "/api/v1/platforms"),
+            ("platform page", f"/platforms/{name}"),
+            ("platform API", f"/api/v1/platforms/{name}"),
+        ]
+    return paths
+
+
+async def _client(
+    base: str, paths: list[tuple[str, str]], start: int, deadline: float, think: float
+) -> Latencies:
+    found = Latencies()
+    async with httpx.AsyncClient(base_url=base, timeout=60.0) as client:
+        index = start
+        while time.perf_counter() < deadline:
+            kind, path = paths[index % len(paths)]
+            index += 1
+            began = time.perf_counter()
+            response = await client.get(path)
+            await response.aread()
+            found.add(kind, (time.perf_counter() - began) * 1000, response.status_code)
+            if think:
+                await asyncio.sleep(think)
+    return found
+
+
+async def read_load(
+    base: str, names: list[str], clients: int, seconds: float, think: float
+) -> dict[str, Any]:
+    """``clients`` concurrent clients reading for ``seconds``: latencies and throughput."""
+    paths = read_paths(names)
+    load_before = os.getloadavg()[0]
+    began = time.perf_counter()
+    deadline = began + seconds
+    results = await asyncio.gather(
+        *(_client(base, paths, i * 7, deadline, think) for i in range(clients))
+    )
+    elapsed = time.perf_counter() - began
+    merged = Latencies()
+    for result in results:
+        for kind, values in result.by_kind.items():
+            merged.by_kind.setdefault(kind, []).extend(values)
+        for key, count in result.failures.items():
+            merged.failures[key] = merged.failures.get(key, 0) + count
+    every = [ms for values in merged.by_kind.values() for ms in values]
+    return {
+        "clients": clients,
+        "seconds": round(elapsed, 1),
+        "think": think,
+        "requests": len(every),
+        "throughput": round(len(every) / elapsed, 1),
+        "all": percentiles(every),
+        "kinds": {kind: percentiles(values) for kind, values in sorted(merged.by_kind.items())},
+        "failures": merged.failures,
+        "loadAverage": [round(load_before, 2), round(os.getloadavg()[0], 2)],
+    }
+
+
+async def register_at_once(base: str, count: int) -> dict[str, Any]:
+    """``count`` registrations on one platform at the same moment: statuses and wall time."""
+    async with httpx.AsyncClient(base_url=base, timeout=900.0) as client:
+        began = time.perf_counter()
+        answers = await asyncio.gather(
+            *(
+                client.post(
+                    f"/api/v1/platforms/{REGISTERED_PLATFORM}/clusters", json=registration(n)
+                )
+                for n in range(count)
+            )
+        )
+        elapsed = time.perf_counter() - began
+    return {
+        "registrations": count,
+        "seconds": round(elapsed, 1),
+        "statuses": sorted(a.status_code for a in answers),
+        "details": [a.json().get("detail", "") for a in answers if a.status_code != 201],
+    }
+
+
+def check_repository(repository: Path, count: int, commits_before: int) -> dict[str, Any]:
+    """What the registrations left: every cluster in the spec, one commit each, Git intact."""
+    spec = (repository / "platform.yaml").read_text(encoding="utf-8")
+    missing = [f"load{n}" for n in range(count) if f"name: load{n}\n" not in spec]
+    fsck = subprocess.run(
+        ["git", "-C", str(repository), "fsck", "--full", "--no-progress"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    subjects = git(repository, "log", "--format=%s", f"-{count}").splitlines() if count else []
+    facts = {
+        "missing": missing,
+        "newCommits": int(git(repository, "rev-list", "--count", "HEAD")) - commits_before,
+        "subjects": sorted(subjects),
+        "clean": git(repository, "status", "--porcelain") == "",
+        "fsck": fsck.returncode == 0 and not fsck.stdout.strip() and not fsck.stderr.strip(),
+    }
+    expected = sorted(f"Register cluster load{n}" for n in range(count))
+    facts["ok"] = (
+        not missing
+        and facts["newCommits"] == count
+        and facts["subjects"] == expected
+        and facts["clean"]
+        and facts["fsck"]
+    )
+    return facts
+
+
+@contextmanager
+def serving(database_url: str, workdir: Path) -> Iterator[str]:
+    """``stackyard serve`` on a free loopback port over ``database_url``; its base URL."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    log = (workdir / f"serve-{port}.log").open("wb")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "stackyard", "serve", "--port", str(port)],
+        env={**os.environ, **IDENTITY, "STACKYARD_DATABASE_URL": database_url},
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + STARTUP_SECONDS
+        while True:
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"stackyard serve did not start: see {log.name}")
+            try:
+                if httpx.get(f"{base}/healthz", timeout=1.0).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        yield base
+    finally:
+        server.send_signal(signal.SIGINT)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+        log.close()
+
+
+def warm_up(base: str, names: list[str]) -> dict[str, float]:
+    """Each platform's page and API once, one after the other: the first reads after start."""
+    took: list[float] = []
+    with httpx.Client(base_url=base, timeout=300.0) as client:
+        for name in names:
+            began = time.perf_counter()
+            for path in (f"/platforms/{name}", f"/api/v1/platforms/{name}"):
+                client.get(path).raise_for_status()
+            took.append((time.perf_counter() - began) * 1000)
+    return percentiles(took)
+
+
+@contextmanager
+def database(kind: str, url: str | None, workdir: Path) -> Iterator[str]:
+    """A fresh store's URL: SQLite in ``workdir``, or PostgreSQL (``url`` or a throwaway)."""
+    if kind == "sqlite":
+        yield f"sqlite:///{workdir / 'store.db'}"
+        return
+    if url:
+        yield url
+        return
+    sys.path.insert(0, str(ROOT))
+    from tests.postgres import start_postgres  # the tests' throwaway server, nothing installed
+
+    server = start_postgres()
+    try:
+        yield server.create_database("stackyard_benchmark")
+    finally:
+        server.stop()
+
+
+def run(
+    kind: str, args: argparse.Namespace, repositories: list[Path], workdir: Path
+) -> dict[str, Any]:
+    """Every measurement on one database."""
+    with database(kind, args.database_url, workdir / kind) as url:
+        (workdir / kind).mkdir(exist_ok=True)
+        fleet = open_fleet(url)
+        try:
+            names = [add_platform(fleet, repository).name for repository in repositories]
+        finally:
+            fleet.close()
+        result: dict[str, Any] = {"database": kind}
+        with serving(url, workdir) as base:
+            result["firstRead"] = warm_up(base, names)
+            # One client alone: what a request costs the server when nobody queues for it.
+            result["oneClient"] = asyncio.run(
+                read_load(base, names, 1, min(args.seconds, 5.0), 0.0)
+            )
+            result["reads"] = [
+                asyncio.run(read_load(base, names, args.clients, args.seconds, args.think))
+                for _ in range(args.runs)
+            ]
+            registered = repositories[0]
+            first = git(registered, "rev-parse", "HEAD")
+            before = int(git(registered, "rev-list", "--count", "HEAD"))
+            result["registrations"] = asyncio.run(register_at_once(base, args.registrations))
+            result["registrations"]["repository"] = check_repository(
+                registered, args.registrations, before
+            )
+            result["readsAfter"] = asyncio.run(
+                read_load(base, names, args.clients, min(args.seconds, 5.0), args.think)
+            )
+        git(registered, "reset", "--quiet", "--hard", first)  # the next database starts alike
+        return result
+
+
+def markdown(result: dict[str, Any]) -> str:
+    """The figures as docs/benchmarks.md records them."""
+    lines = [
+        f"{result['platforms']} platforms, {result['clients']} clients, "
+        f"think time {result['think']} s, {result['machine']['cores']} cores "
+        f"({result['machine']['cpu']}), commit {result['machine']['commit']}",
+        "",
+        "| database | run | requests/s | p50 ms | p95 ms | p99 ms | max ms | failures | "
+        "load avg before → after | p99 < 200 ms |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for each in result["databases"]:
+        for number, reads in enumerate(each["reads"], 1):
+            figures = reads["all"]
+            verdict = "PASS" if figures["p99"] < TARGET_P99_MS else "MISS"
+            lines.append(
+                f"| {each['database']} | {number} | {reads['throughput']:.0f} | "
+                f"{figures['p50']:.0f} | {figures['p95']:.0f} | {figures['p99']:.0f} | "
+                f"{figures['max']:.0f} | {sum(reads['failures'].values())} | "
+                f"{reads['loadAverage'][0]} → {reads['loadAverage'][1]} | {verdict} |"
+            )
+    for each in result["databases"]:
+        alone = each["oneClient"]
+        lines.append(
+            f"| {each['database']} | 1 client alone | {alone['throughput']:.0f} | "
+            f"{alone['all']['p50']:.0f} | {alone['all']['p95']:.0f} | "
+            f"{alone['all']['p99']:.0f} | {alone['all']['max']:.0f} | "
+            f"{sum(alone['failures'].values())} | {alone['loadAverage'][0]} → "
+            f"{alone['loadAverage'][1]} | |"
+        )
+    lines += ["", "| database | request | p50 ms | p95 ms | p99 ms |", "|---|---|---|---|---|"]
+    for each in result["databases"]:
+        kinds: dict[str, list[float]] = {}
+        for reads in each["reads"]:
+            for kind, figures in reads["kinds"].items():
+                kinds.setdefault(kind, []).append(figures["p99"])
+        last = each["reads"][-1]["kinds"]
+        for kind, figures in last.items():
+            lines.append(
+                f"| {each['database']} | {kind} | {figures['p50']:.0f} | "
+                f"{figures['p95']:.0f} | {figures['p99']:.0f} |"
+            )
+    lines += [
+        "",
+        "| database | first read of a platform p50 / max ms | registrations at once | "
+        "wall s | answers | lost | commits | git fsck | p99 ms just after |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for each in result["databases"]:
+        registered = each["registrations"]
+        facts = registered["repository"]
+        statuses = ", ".join(str(s) for s in sorted(set(registered["statuses"])))
+        lines.append(
+            f"| {each['database']} | {each['firstRead']['p50']:.0f} / "
+            f"{each['firstRead']['max']:.0f} | {registered['registrations']} | "
+            f"{registered['seconds']} | {statuses} | {len(facts['missing'])} | "
+            f"{facts['newCommits']} | {'clean' if facts['fsck'] else 'FAILED'} | "
+            f"{each['readsAfter']['all']['p99']:.0f} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark; print the figures."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--platforms", type=int, default=50)
+    parser.add_argument("--clients", type=int, default=100)
+    parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--think", type=float, default=0.0)
+    parser.add_argument("--registrations", type=int, default=10)
+    parser.add_argument("--database", choices=["sqlite", "postgresql", "both"], default="both")
+    parser.add_argument("--database-url", help="an empty PostgreSQL database to use instead")
+    parser.add_argument("--quick", action="store_true", help="a smoke run: tiny and short")
+    parser.add_argument("-o", "--output", choices=["markdown", "json"], default="markdown")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.platforms, args.clients, args.seconds = 3, 4, 1.0
+        args.runs, args.registrations = 1, 2
+    if not 1 <= args.registrations <= 10:
+        parser.error("--registrations: 1 to 10 (the addresses registration() hands out)")
+    kinds = ["sqlite", "postgresql"] if args.database == "both" else [args.database]
+    os.environ.update(IDENTITY)
+    with tempfile.TemporaryDirectory(prefix="stackyard-service-bench-") as folder:
+        workdir = Path(folder)
+        began = time.perf_counter()
+        repositories = make_platforms(workdir / "platforms", args.platforms)
+        made = time.perf_counter() - began
+        result: dict[str, Any] = {
+            "platforms": args.platforms,
+            "clients": args.clients,
+            "think": args.think,
+            "setupSeconds": round(made, 1),
+            "machine": machine(),
+            "databases": [run(kind, args, repositories, workdir) for kind in kinds],
+        }
+    if args.output == "json":
+        print(json.dumps(result, indent=2))
+    else:
+        print(markdown(result), end="")
+    failed = any(not each["registrations"]["repository"]["ok"] for each in result["databases"])
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
