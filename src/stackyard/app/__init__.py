@@ -151,6 +151,22 @@ from stackyard.app.simulation import (
     check_simulate_usage,
     simulate,
 )
+from stackyard.app.tokens import (
+    AuditLog,
+    TokenList,
+    TokenRefusedError,
+    TokenResult,
+    TokenScope,
+    TokenView,
+    UnknownTokenError,
+    audit_log,
+    authenticate_token,
+    create_token,
+    list_tokens,
+    parse_lifetime,
+    revoke_token,
+    token_hash,
+)
 from stackyard.app.validation import Validation, validate
 from stackyard.assess import Assessment
 from stackyard.findings import Finding
@@ -158,7 +174,13 @@ from stackyard.identity import DirectoryReport
 from stackyard.plan import ClusterPolicy
 from stackyard.spec import Edition, Provider, Role
 from stackyard.spec.starter import Topology
-from stackyard.store import PlatformExistsError, StoreError, default_data_dir
+from stackyard.store import (
+    AuditRecord,
+    PlatformExistsError,
+    StoreError,
+    TokenExistsError,
+    default_data_dir,
+)
 from stackyard.versioning import schema_id
 
 __all__ = [
@@ -166,6 +188,8 @@ __all__ = [
     "AssessRequest",
     "AssessResult",
     "Assessment",
+    "AuditLog",
+    "AuditRecord",
     "BundlePushResult",
     "BundleResult",
     "CatalogListing",
@@ -228,14 +252,23 @@ __all__ = [
     "SpecDiffResult",
     "Starter",
     "StoreError",
+    "TokenExistsError",
+    "TokenList",
+    "TokenRefusedError",
+    "TokenResult",
+    "TokenScope",
+    "TokenView",
     "Topology",
     "UnknownPlatformError",
+    "UnknownTokenError",
     "Use",
     "Validation",
     "Waiting",
     "add_platform",
     "assess",
     "assess_platform",
+    "audit_log",
+    "authenticate_token",
     "capped_jobs",
     "catalog",
     "check_bundle",
@@ -244,6 +277,7 @@ __all__ = [
     "check_render",
     "check_simulate_usage",
     "compare_reports",
+    "create_token",
     "default_data_dir",
     "deregister_cluster",
     "deregister_fleet_cluster",
@@ -256,11 +290,13 @@ __all__ = [
     "last_commit_touching",
     "list_fleet",
     "list_images",
+    "list_tokens",
     "make_bundle",
     "make_signing_keys",
     "measured_recoveries",
     "open_fleet",
     "parse_labels",
+    "parse_lifetime",
     "parse_node_pool",
     "parse_repository_map",
     "plan",
@@ -283,8 +319,10 @@ __all__ = [
     "render",
     "repository_head",
     "repository_top",
+    "revoke_token",
     "schema_id",
     "simulate",
+    "token_hash",
     "uncommitted_changes",
     "validate",
     "write_evidence",

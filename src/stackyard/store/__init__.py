@@ -25,6 +25,8 @@ from stackyard.store.records import (
     PlatformRecord,
     RenderRecord,
     Store,
+    TokenExistsError,
+    TokenRecord,
 )
 
 __all__ = [
@@ -36,6 +38,8 @@ __all__ = [
     "RenderRecord",
     "Store",
     "StoreError",
+    "TokenExistsError",
+    "TokenRecord",
     "default_data_dir",
     "lock_key",
     "make_engine",

@@ -29,6 +29,10 @@ class PlatformExistsError(StackyardError):
     """A platform of that name is already in the fleet."""
 
 
+class TokenExistsError(StackyardError):
+    """An API token of that name exists already."""
+
+
 @dataclass(frozen=True)
 class PlatformRecord:
     """A platform of the fleet: its name and where its repository is."""
@@ -82,6 +86,31 @@ class AuditRecord:
     detail: str
     commit: str | None
     at: datetime.datetime
+    id: int = 0
+    """Its place in the log: later events have larger ids (the audit log pages by it)."""
+
+
+@dataclass(frozen=True)
+class TokenRecord:
+    """An API token as the store keeps it: its hash, never the token itself."""
+
+    name: str
+    token_hash: str
+    scopes: tuple[str, ...]
+    owner: str
+    expires_at: datetime.datetime
+    created_at: datetime.datetime
+
+
+def _token(row: models.ApiToken) -> TokenRecord:
+    return TokenRecord(
+        row.name,
+        row.token_hash,
+        tuple(row.scopes),
+        row.owner,
+        _aware(row.expires_at),
+        _aware(row.created_at),
+    )
 
 
 def _platform(row: models.Platform) -> PlatformRecord:
@@ -292,15 +321,15 @@ class Store:
                 )
             )
 
-    def audit_events(self, limit: int = 100) -> list[AuditRecord]:
-        """The newest ``limit`` audit events, newest first."""
+    def audit_events(self, limit: int = 100, *, before: int | None = None) -> list[AuditRecord]:
+        """The newest ``limit`` audit events (older than the event ``before``), newest first."""
+        query = select(models.AuditEvent).order_by(models.AuditEvent.id.desc()).limit(limit)
+        if before is not None:
+            query = query.where(models.AuditEvent.id < before)
         with self._session() as session:
-            rows = session.scalars(
-                select(models.AuditEvent).order_by(models.AuditEvent.id.desc()).limit(limit)
-            )
             return [
-                AuditRecord(e.actor, e.action, e.platform, e.detail, e.commit, _aware(e.at))
-                for e in rows
+                AuditRecord(e.actor, e.action, e.platform, e.detail, e.commit, _aware(e.at), e.id)
+                for e in session.scalars(query)
             ]
 
     def readings(self, keys: Mapping[str, tuple[str, str]]) -> dict[str, dict[str, Any]]:
@@ -343,6 +372,66 @@ class Store:
                 session.flush()
         except IntegrityError:
             return
+    def add_token(
+        self,
+        name: str,
+        token_hash: str,
+        *,
+        scopes: Sequence[str],
+        owner: str,
+        expires_at: datetime.datetime,
+    ) -> TokenRecord:
+        """Keep a new API token's hash.
+
+        Raises:
+            TokenExistsError: a token of that name exists already.
+        """
+        row = models.ApiToken(
+            name=name,
+            token_hash=token_hash,
+            scopes=list(scopes),
+            owner=owner,
+            expires_at=expires_at,
+            created_at=models.utc_now(),
+        )
+        try:
+            with self._session() as session:
+                session.add(row)
+                session.flush()
+                return _token(row)
+        except IntegrityError as e:
+            raise TokenExistsError(f"an API token named {name!r} exists already") from e
+
+    def tokens(self, owner: str | None = None) -> list[TokenRecord]:
+        """Every API token (or ``owner``'s), by name."""
+        query = select(models.ApiToken).order_by(models.ApiToken.name)
+        if owner is not None:
+            query = query.where(models.ApiToken.owner == owner)
+        with self._session() as session:
+            return [_token(row) for row in session.scalars(query)]
+
+    def token(self, name: str) -> TokenRecord | None:
+        """The API token named ``name``, or None."""
+        with self._session() as session:
+            row = session.scalar(select(models.ApiToken).where(models.ApiToken.name == name))
+            return None if row is None else _token(row)
+
+    def token_by_hash(self, token_hash: str) -> TokenRecord | None:
+        """The API token whose hash is ``token_hash``, or None."""
+        with self._session() as session:
+            row = session.scalar(
+                select(models.ApiToken).where(models.ApiToken.token_hash == token_hash)
+            )
+            return None if row is None else _token(row)
+
+    def delete_token(self, name: str) -> bool:
+        """Forget the API token named ``name``; whether there was one."""
+        with self._session() as session:
+            row = session.scalar(select(models.ApiToken).where(models.ApiToken.name == name))
+            if row is None:
+                return False
+            session.delete(row)
+            return True
 
     @staticmethod
     def _platform_row(session: Session, name: str) -> models.Platform:
