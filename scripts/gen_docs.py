@@ -28,7 +28,7 @@ from stackyard.catalog.model import Component
 from stackyard.catalog.settings import value_text
 from stackyard.plan import ALL_CHECKS
 from stackyard.plan.preflight import PREFLIGHT
-from stackyard.service import responses
+from stackyard.service import audit, responses, tokenroutes
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
@@ -525,10 +525,45 @@ def fleet_platform_schema() -> str:
     )
 
 
+def token_schema() -> str:
+    """docs/schemas/token.v1.json: one API token, as created (with its secret) or revoked."""
+    return _service_schema(
+        "token",
+        tokenroutes.Token,
+        "One API token (stackyard token create|revoke, POST and DELETE /api/v1/tokens)",
+        "An API token of the fleet service: its name, scope, owner and expiry; its secret "
+        "only in the answer that created it, which is the only time it is ever shown.",
+    )
+
+
+def tokens_schema() -> str:
+    """docs/schemas/tokens.v1.json: the API tokens, never with a secret."""
+    return _service_schema(
+        "tokens",
+        tokenroutes.Tokens,
+        "API tokens (stackyard token list, GET /api/v1/tokens)",
+        "API tokens of the fleet service by name: scope, owner, expiry; never a secret.",
+    )
+
+
+def audit_log_schema() -> str:
+    """docs/schemas/audit-log.v1.json: a page of the fleet service's audit log."""
+    return _service_schema(
+        "audit-log",
+        audit.AuditPage,
+        "GET /api/v1/audit (the fleet service)",
+        "A page of the audit log, newest first: every change made to the fleet (who, what, "
+        "which platform, which commit, when), and where the next, older page starts.",
+    )
+
+
 PAGES = {
     "spec-reference.md": spec_reference,
     "schemas/fleet.v1.json": fleet_schema,
     "schemas/fleet-platform.v1.json": fleet_platform_schema,
+    "schemas/token.v1.json": token_schema,
+    "schemas/tokens.v1.json": tokens_schema,
+    "schemas/audit-log.v1.json": audit_log_schema,
     "catalog.md": catalog_reference,
     "checks.md": checks_reference,
     "assessment-model.md": assessment_model_reference,

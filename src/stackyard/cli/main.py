@@ -15,7 +15,15 @@ from typing import Annotated, ParamSpec
 import typer
 
 from stackyard import __version__
-from stackyard.app import AssessRequest, Edition, Provider, Role, SimulateRequest, Topology
+from stackyard.app import (
+    AssessRequest,
+    Edition,
+    Provider,
+    Role,
+    SimulateRequest,
+    TokenScope,
+    Topology,
+)
 from stackyard.cli import options
 from stackyard.cli.assessment_tables import REPORT_WIDTH
 from stackyard.cli.commands.assess import AssessOutput, assess_command
@@ -46,6 +54,12 @@ from stackyard.cli.commands.render import RenderOptions, render_command
 from stackyard.cli.commands.schema import schema_command
 from stackyard.cli.commands.serve import DEFAULT_HOST, DEFAULT_PORT, serve_command
 from stackyard.cli.commands.simulate import simulate_command
+from stackyard.cli.commands.token import (
+    StoreOptions,
+    token_create_command,
+    token_list_command,
+    token_revoke_command,
+)
 from stackyard.cli.commands.validate import validate_command
 from stackyard.cli.deprecated import OldOutputPath, format_or_path
 from stackyard.cli.errors import OK, exit_codes
@@ -1203,6 +1217,85 @@ def serve(
         public_url=public_url,
         insecure_no_auth=insecure_no_auth,
     )
+
+
+token_app = command_group(
+    app, "token", "API tokens of the fleet service, made and revoked on its store directly."
+)
+DataDirOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--data-dir",
+        help="Folder of the service's SQLite store (default: as stackyard serve).",
+        show_default=False,
+    ),
+]
+DatabaseUrlOption = Annotated[
+    str | None,
+    typer.Option(
+        "--database-url",
+        help="The service's store as a URL instead (also STACKYARD_DATABASE_URL).",
+        envvar="STACKYARD_DATABASE_URL",
+        show_default=False,
+    ),
+]
+TokenNameArgument = Annotated[
+    str, typer.Argument(metavar="NAME", help="The token's name.", show_default=False)
+]
+
+
+@token_app.command("create", cls=Command)
+@exit_codes
+def token_create(
+    name: TokenNameArgument,
+    scope: Annotated[
+        TokenScope,
+        typer.Option("--scope", help="What the token's caller may do.", show_default=False),
+    ],
+    expires: Annotated[
+        str,
+        typer.Option(
+            "--expires", help="How long it lives: 12h, 30d, 4w (365d at most).", show_default=False
+        ),
+    ],
+    owner: Annotated[
+        str | None,
+        typer.Option(
+            "--owner",
+            help="The person it acts for (default: your login name).",
+            show_default=False,
+        ),
+    ] = None,
+    data_dir: DataDirOption = None,
+    database_url: DatabaseUrlOption = None,
+    output: OutputOption = OutputFormat.text,
+) -> int:
+    """Create an API token and print it: the only time it is ever shown."""
+    store = StoreOptions(database_url, data_dir)
+    return token_create_command(name, scope, expires, owner, store, output)
+
+
+@token_app.command("list", cls=Command)
+@exit_codes
+def token_list(
+    data_dir: DataDirOption = None,
+    database_url: DatabaseUrlOption = None,
+    output: OutputOption = OutputFormat.text,
+) -> int:
+    """List the API tokens: name, scope, owner, expiry (never a secret)."""
+    return token_list_command(StoreOptions(database_url, data_dir), output)
+
+
+@token_app.command("revoke", cls=Command)
+@exit_codes
+def token_revoke(
+    name: TokenNameArgument,
+    data_dir: DataDirOption = None,
+    database_url: DatabaseUrlOption = None,
+    output: OutputOption = OutputFormat.text,
+) -> int:
+    """Revoke an API token: it stops working at once."""
+    return token_revoke_command(name, StoreOptions(database_url, data_dir), output)
 
 
 @command("catalog")

@@ -84,7 +84,7 @@ def post_platform(body: responses.AddPlatform, fleet: FleetDep, user: Operator) 
         remote=body.remote,
         spec_path=body.spec_path,
         rendered=body.rendered,
-        actor=user.name,
+        actor=user.actor,
     )
     return summary.as_dict()
 
@@ -159,7 +159,7 @@ def get_history(name: str, fleet: FleetDep, user: Viewer) -> list[dict[str, Any]
 )
 def post_history(name: str, fleet: FleetDep, user: Operator) -> dict[str, Any]:
     """Assess the platform's rendered tree now and record it under its rendered commit."""
-    return assess_platform(fleet, name, actor=user.name).as_dict()
+    return assess_platform(fleet, name, actor=user.actor).as_dict()
 
 
 CLUSTERS = "clusters"
@@ -231,7 +231,7 @@ def post_cluster(
         policy_template=body.policyTemplate,
     )
     result = register_fleet_cluster(
-        fleet, name, registration, actor=user.name, idempotency_key=idempotency_key
+        fleet, name, registration, actor=user.actor, idempotency_key=idempotency_key
     )
     return _change_response(result)
 
@@ -256,7 +256,7 @@ def delete_cluster(
         name,
         cluster,
         confirm=confirm,
-        actor=user.name,
+        actor=user.actor,
         idempotency_key=idempotency_key,
     )
     return _change_response(result)

@@ -25,7 +25,10 @@ from stackyard.app import (
     PlanRefusedError,
     PlatformExistsError,
     StoreError,
+    TokenExistsError,
+    TokenRefusedError,
     UnknownPlatformError,
+    UnknownTokenError,
 )
 from stackyard.errors import InputError, StackyardError, StorageFullError
 from stackyard.service.auth import SignInError
@@ -44,10 +47,13 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
         "model": Error,
         "description": "The caller lacks the role the call needs; the groups granting it named",
     },
-    status.HTTP_404_NOT_FOUND: {"model": Error, "description": "No platform or cluster so named"},
+    status.HTTP_404_NOT_FOUND: {
+        "model": Error,
+        "description": "No platform, cluster or API token so named",
+    },
     status.HTTP_409_CONFLICT: {
         "model": Error,
-        "description": "The platform exists already, or its plan has error findings",
+        "description": "The platform or API token exists already, or the plan has error findings",
     },
     status.HTTP_422_UNPROCESSABLE_CONTENT: {
         "model": Error,
@@ -66,9 +72,11 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 
 def status_of(error: StackyardError) -> int:
     """The HTTP status of an error the application layer raised on purpose."""
-    if isinstance(error, UnknownPlatformError):
+    if isinstance(error, UnknownPlatformError | UnknownTokenError):
         return status.HTTP_404_NOT_FOUND
-    if isinstance(error, PlatformExistsError | PlanRefusedError):
+    if isinstance(error, TokenRefusedError):
+        return status.HTTP_403_FORBIDDEN
+    if isinstance(error, PlatformExistsError | TokenExistsError | PlanRefusedError):
         return status.HTTP_409_CONFLICT
     if isinstance(error, StoreError):
         return status.HTTP_503_SERVICE_UNAVAILABLE

@@ -18,7 +18,7 @@ from fastapi import FastAPI
 
 from stackyard import __version__
 from stackyard.app import Fleet, open_fleet
-from stackyard.service import api, auth, errors, forms, pages, sessions
+from stackyard.service import api, audit, auth, errors, forms, pages, sessions, tokenroutes, tokens
 from stackyard.service.security import OPEN, Security
 from stackyard.service.users import Access, BearerResolver
 
@@ -38,6 +38,11 @@ TAGS = [
     {"name": api.PLATFORMS, "description": "The fleet's platforms, specs, plans and clusters."},
     {"name": api.CLUSTERS, "description": "Register and deregister clusters: each one commit."},
     {"name": api.HISTORY, "description": "Assessments of rendered commits, over time."},
+    {
+        "name": tokenroutes.TOKENS,
+        "description": "API tokens for automation: hashed, scoped, expiring.",
+    },
+    {"name": audit.AUDIT, "description": "Every change made to the fleet (admins only)."},
 ]
 
 
@@ -55,8 +60,10 @@ def create_app(
     SQLite in the user's data directory; it is opened (and migrated) when the service
     starts and closed when it stops. ``security`` says how callers sign in (open to every
     caller by default: the caller of this function decides where that is safe);
-    ``bearer_tokens`` turns an ``Authorization: Bearer`` token into its user.
+    ``bearer_tokens`` turns an ``Authorization: Bearer`` token into its user (by default,
+    the fleet's API tokens: ``tokens.user_from_bearer``).
     """
+    bearer_tokens = bearer_tokens or tokens.user_from_bearer
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -93,7 +100,10 @@ def create_app(
     else:
         app.state.access = Access(bearer=bearer_tokens)
     app.include_router(api.router)
+    app.include_router(tokenroutes.router)
+    app.include_router(audit.api)
     app.include_router(pages.router)
+    app.include_router(audit.pages)
     app.include_router(forms.router)
 
     @app.get("/healthz", include_in_schema=False)

@@ -144,7 +144,7 @@ def add_platform_form(
             remote=body.remote,
             spec_path=body.spec_path,
             rendered=body.rendered,
-            actor=user.name,
+            actor=user.actor,
         )
     except PlatformExistsError as e:
         form.add("name" if body.name else None, f"{e}: give it another name")
@@ -236,7 +236,7 @@ def register_form(
             fleet,
             platform,
             _registration(form),
-            actor=user.name,
+            actor=user.actor,
             idempotency_key=idempotency_key or None,
         )
     except InputError as e:
@@ -285,7 +285,7 @@ def deregister_form(
         platform,
         cluster,
         confirm=confirmed,
-        actor=user.name,
+        actor=user.actor,
         idempotency_key=(idempotency_key or None) if confirmed else None,
     )
     if result.push_failed:

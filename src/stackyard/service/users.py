@@ -44,6 +44,13 @@ class User:
     roles: frozenset[Role]
     signed_in: bool = False
     """Whether the caller signed in through OIDC (and so may sign out)."""
+    token: str | None = None
+    """The name of the API token the caller came with (``service.tokens``); None otherwise."""
+
+    @property
+    def actor(self) -> str:
+        """Who the audit log says made a change: the person, and their token if any."""
+        return f"{self.name} (token {self.token})" if self.token else self.name
 
     def may(self, role: Role) -> bool:
         """Whether the caller holds ``role`` (or a role that includes it)."""

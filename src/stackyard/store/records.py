@@ -372,6 +372,7 @@ class Store:
                 session.flush()
         except IntegrityError:
             return
+
     def add_token(
         self,
         name: str,

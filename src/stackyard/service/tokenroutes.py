@@ -1,0 +1,172 @@
+"""``/api/v1/tokens``: create, list and revoke API tokens, and the shapes they answer with.
+
+Who may do what:
+
+- A token belongs to a person. The anonymous caller (no login configured) has none and
+  may not make one; on the service's host, ``stackyard token create`` makes the first.
+- Anyone identified creates tokens for themselves, with a scope up to their own role;
+  a caller that came with a token may not create another (a leaked token must not be
+  able to mint fresh ones that outlive its revocation).
+- Everyone lists and revokes their own tokens; an admin lists and revokes everyone's.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Request, status
+from pydantic import BaseModel, ConfigDict, Field
+
+from stackyard.app import (
+    Fleet,
+    TokenScope,
+    create_token,
+    list_tokens,
+    parse_lifetime,
+    revoke_token,
+)
+from stackyard.service import csrf
+from stackyard.service.errors import ERROR_RESPONSES
+from stackyard.service.users import ANONYMOUS, ForbiddenError, Role, User, current_user
+
+TOKENS = "tokens"
+router = APIRouter(prefix="/api/v1", tags=[TOKENS], responses=ERROR_RESPONSES)
+
+
+def _person(request: Request) -> User:
+    """The caller, who must be someone: tokens are a person's (403 for the anonymous user).
+
+    A change made with the session cookie must carry the dashboard's CSRF token, as every
+    other change through the API (``csrf.require_api_token``).
+    """
+    user = current_user(request)
+    if user.name == ANONYMOUS.name and user.token is None:
+        raise ForbiddenError(
+            "API tokens belong to a person: sign in, or run stackyard token create on the "
+            "service's host"
+        )
+    csrf.require_api_token(request)
+    return user
+
+
+Person = Annotated[User, Depends(_person)]
+
+
+class _Shape(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class NewToken(_Shape):
+    """A token to create for the caller."""
+
+    name: str = Field(
+        min_length=1,
+        max_length=63,
+        pattern=r"^[a-z0-9]([a-z0-9._-]*[a-z0-9])?$",
+        description="Unique among all tokens: lowercase letters, digits and . _ -",
+    )
+    scope: Literal["viewer", "operator", "admin"] = Field(
+        description="What the token's caller may do; at most the creator's own role"
+    )
+    expires: str = Field(
+        min_length=2,
+        max_length=10,
+        description="How long the token lives: 12h, 30d, 4w (365 days at most)",
+        examples=["30d"],
+    )
+
+
+Scope = Literal["viewer", "operator", "admin"]
+OWNER = Field(description="The person the token acts for")
+CREATED = Field(description="ISO 8601")
+EXPIRES = Field(description="ISO 8601")
+REVOKED = Field(description="True only in the answer to its revocation")
+SECRET = Field(
+    description="The token (sy_…), only in the answer that created it: keep it now, it is "
+    "never shown again"
+)
+
+
+class TokenFields(_Shape):
+    """A token in a list: never with its secret."""
+
+    name: str
+    scope: Scope
+    owner: str = OWNER
+    createdAt: str = CREATED
+    expiresAt: str = EXPIRES
+    expired: bool
+    revoked: bool = REVOKED
+    secret: None = SECRET
+
+
+class Token(_Shape):
+    """One token (``token``): with its secret only in the answer that created it."""
+
+    schema_: str = Field(alias="schema", examples=["stackyard.dev/token/v1"])
+    name: str
+    scope: Scope
+    owner: str = OWNER
+    createdAt: str = CREATED
+    expiresAt: str = EXPIRES
+    expired: bool
+    revoked: bool = REVOKED
+    secret: str | None = SECRET
+
+
+class Tokens(_Shape):
+    """Tokens by name (``tokens``)."""
+
+    schema_: str = Field(alias="schema", examples=["stackyard.dev/tokens/v1"])
+    tokens: list[TokenFields]
+
+
+def _fleet(request: Request) -> Fleet:
+    fleet: Fleet = request.app.state.fleet
+    return fleet
+
+
+FleetDep = Annotated[Fleet, Depends(_fleet)]
+
+
+def _highest(user: User) -> TokenScope:
+    return max((TokenScope(str(role)) for role in user.roles), key=list(TokenScope).index)
+
+
+def _owner_filter(user: User) -> str | None:
+    """Whose tokens the caller may list and revoke: everyone's for an admin (None)."""
+    return None if user.may(Role.admin) else user.name
+
+
+@router.post(
+    "/tokens",
+    status_code=status.HTTP_201_CREATED,
+    response_model=Token,
+)
+def post_token(body: NewToken, fleet: FleetDep, user: Person) -> dict[str, Any]:
+    """Create a token for the caller; its secret is in this answer and never again."""
+    if user.token is not None:
+        raise ForbiddenError(
+            "a token may not create tokens: sign in, or run stackyard token create"
+        )
+    return create_token(
+        fleet,
+        body.name,
+        TokenScope(body.scope),
+        parse_lifetime(body.expires),
+        owner=user.name,
+        creator_scope=_highest(user),
+        actor=user.actor,
+    ).as_dict()
+
+
+@router.get("/tokens", response_model=Tokens)
+def get_tokens(fleet: FleetDep, user: Person) -> dict[str, Any]:
+    """The caller's tokens (an admin's answer: everyone's), without their secrets."""
+    return list_tokens(fleet, owner=_owner_filter(user)).as_dict()
+
+
+@router.delete("/tokens/{name}", response_model=Token)
+def delete_token(name: str, fleet: FleetDep, user: Person) -> dict[str, Any]:
+    """Revoke a token of the caller's (an admin: anyone's); it stops working at once."""
+    return revoke_token(fleet, name, owner=_owner_filter(user), actor=user.actor).as_dict()
