@@ -139,7 +139,13 @@ def test_a_spec_that_stops_loading_is_shown_not_failed(
 def test_the_openapi_document_names_tags_and_response_shapes(client: TestClient) -> None:
     document = client.get("/openapi.json").json()
     assert document["info"]["title"] == "Stackyard fleet"
-    assert {t["name"] for t in document["tags"]} == {"platforms", "clusters", "history"}
+    assert {t["name"] for t in document["tags"]} == {
+        "platforms",
+        "clusters",
+        "history",
+        "tokens",
+        "audit",
+    }
     paths = document["paths"]
     listed = paths["/api/v1/platforms"]["get"]["responses"]["200"]
     assert listed["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Fleet"}
