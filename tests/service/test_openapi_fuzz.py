@@ -36,6 +36,10 @@ OPERATIONS = (
     "GET /api/v1/platforms/{name}/incidents",
     "GET /api/v1/platforms/{name}/history",
     "POST /api/v1/platforms/{name}/history",
+    "POST /api/v1/tokens",
+    "GET /api/v1/tokens",
+    "DELETE /api/v1/tokens/{name}",
+    "GET /api/v1/audit",
 )
 # A request the document calls valid may still name no platform (404) or be refused for
 # the platform's state (409). Only where the input names something on the service's host
