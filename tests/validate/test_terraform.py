@@ -33,3 +33,13 @@ def test_validate_reports_it_and_passes_the_rendered_stack(tmp_path: Path) -> No
     report = validate_directory(tmp_path)
     broken = [f for f in report.errors if f.check == "terraform"]
     assert [(f.location.file, f.location.line) for f in broken] == [(str(stack / "main.tf"), 3)]
+
+
+def test_a_packer_template_that_does_not_parse_is_an_error_too(tmp_path: Path) -> None:
+    (tmp_path / "packer").mkdir()
+    (tmp_path / "packer" / "golden-image.pkr.hcl").write_text(BAD, encoding="utf-8")
+    count, findings = check_terraform(tmp_path)
+    assert count == 1
+    assert [(f.location.line, f.message.split(" (")[0]) for f in findings] == [
+        (3, "not valid Packer")
+    ]

@@ -1,9 +1,9 @@
-"""Terraform files of the tree (``infrastructure/<cluster>/``), parsed with python-hcl2.
+"""Terraform and Packer files of the tree (``infrastructure/<cluster>/``), parsed.
 
-Every ``.tf`` file under the root is parsed whole; one that does not parse is a finding
-at the line and column python-hcl2's parser stops at (its first line when the parser
-names none). Whether the configuration is also sound is checkov's part
-(``scripts/checkov.sh``): it needs its own environment, so it is not run here.
+Every ``.tf`` and ``.pkr.hcl`` file under the root is parsed whole with python-hcl2; one
+that does not parse is a finding at the line and column the parser stops at (its first
+line when the parser names none). Whether the configuration is also sound is checkov's
+part (``scripts/checkov.sh``): it needs its own environment, so it is not run here.
 """
 
 from __future__ import annotations
@@ -18,17 +18,21 @@ from stackyard.findings import Finding
 CHECK = "terraform"
 
 
+PATTERNS = ("*.tf", "*.pkr.hcl")
+
+
 def terraform_files(root: Path) -> list[Path]:
-    """Every regular ``.tf`` file under ``root``, sorted, symlinks not followed."""
+    """Every regular ``.tf`` and ``.pkr.hcl`` file under ``root``, sorted, no symlinks."""
     return sorted(
         path
-        for path in root.rglob("*.tf")
+        for pattern in PATTERNS
+        for path in root.rglob(pattern)
         if path.is_file() and not path.is_symlink() and ".terraform" not in path.parts
     )
 
 
 def check_terraform(root: Path) -> tuple[int, list[Finding]]:
-    """How many ``.tf`` files there are, and a finding for each that does not parse."""
+    """How many such files there are, and a finding for each that does not parse."""
     files = terraform_files(root)
     findings = []
     for path in files:
@@ -51,7 +55,11 @@ def check_terraform(root: Path) -> tuple[int, list[Finding]]:
                         column if isinstance(column, int) and column > 0 else 1,
                     ),
                     CHECK,
-                    f"not valid Terraform (HCL): {first[:200]}",
+                    f"not valid {_tool(path)} (HCL): {first[:200]}",
                 )
             )
     return len(files), findings
+
+
+def _tool(path: Path) -> str:
+    return "Packer" if path.name.endswith(".pkr.hcl") else "Terraform"

@@ -37,6 +37,7 @@ from stackyard.render.infrastructure.kubeadm_userdata import (
     kubeadm_user_data_files,
     parameter_prefix,
 )
+from stackyard.render.infrastructure.packer import packer_values, renders_image
 from stackyard.render.infrastructure.userdata import KINDS, Kind, user_data_files
 
 ROOT = "infrastructure"
@@ -359,10 +360,15 @@ def infrastructure_files(context: RenderContext, cluster: ClusterPlan) -> list[t
     }
     if cluster_api:
         templates["modules/cluster-api-iam/main.tf"] = "the IAM Cluster API's AWS provider expects"
+    if renders_image(context):
+        values.update(packer_values(context, cluster, values["machines"]))
+        templates["packer/golden-image.pkr.hcl"] = "the golden image of its machines"
     if values["etcd_bucket"]:
         templates["modules/etcd-snapshots/main.tf"] = "the etcd snapshot bucket"
     for path, what in templates.items():
         note = f"Terraform of {name}'s AWS infrastructure: {what}."
+        if path.startswith("packer/"):
+            note = f"Packer template of {name}'s machine image."
         text = env.get_template(f"{path}.j2").render(header=_comment(cluster, note), **values)
         files.append((path, text))
     if rke2:
