@@ -4,7 +4,8 @@ Each image has a few gzip-compressed tar layers made with ``tarfile``, a config 
 ``rootfs.diff_ids`` are the uncompressed layers' digests, and a manifest, as ``docker
 build`` or ``buildah`` would write them; a multi-platform image adds an image index. The
 layers' contents are chosen by the caller, so two images can share a layer (stored once)
-or differ by one.
+or differ by one. :func:`build_layout` is the fixed pair of images the push tests use:
+uncompressed layers, so a layer is large enough to be told from a config by its size.
 """
 
 from __future__ import annotations
@@ -13,7 +14,9 @@ import gzip
 import hashlib
 import io
 import json
+import os
 import tarfile
+from dataclasses import dataclass
 from pathlib import Path
 
 from stackyard.delivery.layout import (
@@ -25,6 +28,7 @@ from stackyard.delivery.layout import (
 )
 
 LAYER_MEDIA_TYPE = "application/vnd.oci.image.layer.v1.tar+gzip"
+PLAIN_LAYER_MEDIA_TYPE = "application/vnd.oci.image.layer.v1.tar"
 CONFIG_MEDIA_TYPE = "application/vnd.oci.image.config.v1+json"
 
 
@@ -47,13 +51,17 @@ def add_image(
     *,
     architecture: str = "amd64",
     os_name: str = "linux",
+    compressed: bool = True,
 ) -> Descriptor:
     """Store one single-platform image's blobs in ``layout``; return its manifest."""
     descriptors = []
     diff_ids = []
     for files in layers:
-        compressed, plain = layer(files)
-        descriptors.append(layout.add_bytes(compressed, LAYER_MEDIA_TYPE))
+        gzipped, plain = layer(files)
+        if compressed:
+            descriptors.append(layout.add_bytes(gzipped, LAYER_MEDIA_TYPE))
+        else:
+            descriptors.append(layout.add_bytes(plain, PLAIN_LAYER_MEDIA_TYPE))
         diff_ids.append("sha256:" + hashlib.sha256(plain).hexdigest())
     config = {
         "architecture": architecture,
@@ -105,3 +113,50 @@ def image_layout(
     named = Descriptor(top.media_type, top.digest, top.size, annotations={REF_NAME: reference})
     layout.write_index([*layout.manifests(), named])
     return layout
+
+
+@dataclass(frozen=True)
+class BuiltLayout:
+    """A layout :func:`build_layout` wrote and what is in it."""
+
+    path: Path
+    blobs: dict[str, int]
+    """Every blob (layers, configs, manifests, the index) by digest → size."""
+    images: dict[str, str]
+    """Ref name → digest of the top-level manifest or index."""
+
+    def blob_path(self, digest: str) -> Path:
+        """The file that holds ``digest``."""
+        return self.path / "blobs" / "sha256" / digest.removeprefix("sha256:")
+
+
+def build_layout(path: Path, *, big_layer_bytes: int = 0) -> BuiltLayout:
+    """Two images sharing a base layer, one of them a two-platform index, under ``path``.
+
+    ``big_layer_bytes`` adds a layer of that many random bytes to the first image, for
+    tests of chunked uploads.
+    """
+    layout = Layout.create(path)
+    base = {"etc/os-release": b"ID=stackyard-test\n", "bin/sh": b"#!/bin/true\n"}
+    extra = [{"data/blob": os.urandom(big_layer_bytes)}] if big_layer_bytes else []
+    app = [base, {"bin/app": b"#!/bin/sh\necho app\n"}, *extra]
+    first = add_image(layout, app, compressed=False)
+    children = []
+    for architecture in ("amd64", "arm64"):
+        web_layers = [base, {"bin/web": f"{architecture}\n".encode()}]
+        child = add_image(layout, web_layers, architecture=architecture, compressed=False)
+        platform = {"architecture": architecture, "os": "linux"}
+        children.append(
+            Descriptor(child.media_type, child.digest, child.size, platform=platform).as_dict()
+        )
+    index = {"schemaVersion": 2, "mediaType": INDEX_MEDIA_TYPE, "manifests": children}
+    web = layout.add_bytes(json.dumps(index).encode(), INDEX_MEDIA_TYPE)
+    refs = {"ghcr.io/example/app:1.0": first, "docker.io/example/web:2.1": web}
+    layout.write_index(
+        [
+            Descriptor(d.media_type, d.digest, d.size, annotations={REF_NAME: ref})
+            for ref, d in refs.items()
+        ]
+    )
+    blobs = {"sha256:" + p.name: p.stat().st_size for p in (path / "blobs" / "sha256").iterdir()}
+    return BuiltLayout(path, blobs, {ref: d.digest for ref, d in refs.items()})

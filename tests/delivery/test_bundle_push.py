@@ -26,6 +26,7 @@ from stackyard.app import make_bundle, make_signing_keys
 from stackyard.cli.main import app
 from stackyard.delivery.layout import REF_NAME, Descriptor
 from tests.app.schemas import assert_matches, printed
+from tests.delivery.gitrepos import commit_tree, git
 from tests.gitserver import PASSWORD as GIT_PASSWORD
 from tests.gitserver import USERNAME as GIT_USERNAME
 from tests.gitserver import GitServer
@@ -54,21 +55,12 @@ def credentials(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("STACKYARD_GIT_PASSWORD", GIT_PASSWORD)
 
 
-def _git(folder: Path, *args: str) -> str:
-    result = subprocess.run(
-        ["git", "-C", str(folder), *args], capture_output=True, check=True, text=True
-    )
-    return result.stdout.strip()
-
-
 def _signed_bundle(root: Path, layers: list[dict[str, bytes]]) -> tuple[Path, Path, str]:
     """A bundle of a committed repository, a chart and one image; its public key; the commit."""
     repo = root / "repo"
     repo.mkdir()
     (repo / "README.md").write_text("platform\n")
-    _git(repo, "init", "-q", "-b", "main")
-    _git(repo, "add", "-A")
-    _git(repo, "-c", "user.name=t", "-c", "user.email=t@example.org", "commit", "-qm", "render")
+    commit_tree(repo)
     charts = root / "charts"
     charts.mkdir()
     with tarfile.open(charts / "demo-1.2.3.tgz", "w:gz") as tar:
@@ -79,7 +71,7 @@ def _signed_bundle(root: Path, layers: list[dict[str, bytes]]) -> tuple[Path, Pa
     make_signing_keys(root / "signing.key")
     bundle = root / "platform.tar"
     make_bundle(repo, bundle, key=root / "signing.key", charts=charts, images=(root / "app",))
-    return bundle, root / "signing.key.pub", _git(repo, "rev-parse", "HEAD")
+    return bundle, root / "signing.key.pub", git(repo, "rev-parse", "HEAD")
 
 
 @pytest.fixture(scope="module")
@@ -126,7 +118,7 @@ def _fresh(git_server: GitServer, kind: str) -> tuple[str, str]:
 
 def _nothing_pushed(registry: Registry, prefix: str, git_server: GitServer, repo: str) -> None:
     assert not [name for name in registry.catalog() if name.startswith(f"{prefix}/")]
-    assert _git(git_server.root / repo, "for-each-ref") == ""
+    assert git(git_server.root / repo, "for-each-ref") == ""
 
 
 def _image_blobs(result: dict[str, Any], registry: Registry, image: str) -> dict[str, bytes]:
@@ -297,7 +289,7 @@ def test_an_unreachable_registry_exits_2(
     result = _invoke(args)
     assert result.exit_code == 2, result.stdout
     assert "the connection failed" in result.stderr and "run the same push again" in result.stderr
-    assert _git(git_server.root / url.rsplit("/", 1)[1], "for-each-ref") == ""
+    assert git(git_server.root / url.rsplit("/", 1)[1], "for-each-ref") == ""
 
 
 def test_a_push_killed_mid_way_completes_when_run_again(
@@ -336,7 +328,7 @@ def test_a_push_killed_mid_way_completes_when_run_again(
     assert child.returncode == -signal.SIGKILL, log_text
     before = landed()
     assert before and before != image, "the kill did not land half-way through the push"
-    assert _git(git_server.root / f"{prefix}.git", "for-each-ref") == ""  # Git goes last
+    assert git(git_server.root / f"{prefix}.git", "for-each-ref") == ""  # Git goes last
 
     again = printed(*args)
     blobs = again["registry"]["blobs"]
@@ -372,9 +364,7 @@ def test_an_index_pinned_by_digest_is_carried_whole_and_pulls_by_that_digest(
     )
     if pinned_by == "layout name":
         layout.write_index([Descriptor(top.media_type, top.digest, top.size, {REF_NAME: pinned})])
-    _git(repo, "init", "-q", "-b", "main")
-    _git(repo, "add", "-A")
-    _git(repo, "-c", "user.name=t", "-c", "user.email=t@example.org", "commit", "-qm", "render")
+    commit_tree(repo)
     make_signing_keys(tmp_path / "signing.key")
     bundle = tmp_path / "amd64.tar"
     result = make_bundle(

@@ -28,6 +28,7 @@ from stackyard.delivery.registry import push_layout
 from stackyard.delivery.registry_client import Credentials, parse_target
 from tests.app.schemas import assert_matches
 from tests.conftest import ROOT
+from tests.delivery.gitrepos import commit_tree
 from tests.ociimages import LAYER_MEDIA_TYPE, image_layout
 from tests.registry import PASSWORD, READER, READER_PASSWORD, USERNAME, Registry
 from tests.servers import free_port
@@ -494,18 +495,14 @@ def test_too_little_room_is_refused_before_a_layer_is_written(
 
 
 def test_pulled_images_go_into_a_bundle_that_verifies(
-    registry: Registry, sources: Sources, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    registry: Registry, sources: Sources, tmp_path: Path
 ) -> None:
     target = tmp_path / "images"
     _pull(registry, APP, TOOL, "-d", str(target), "--platform", "linux/amd64", *sources.maps)
     tree = tmp_path / "repo"
     tree.mkdir()
     (tree / "README.md").write_text("platform\n", encoding="utf-8")
-    for role in ("AUTHOR", "COMMITTER"):
-        monkeypatch.setenv(f"GIT_{role}_NAME", "platform team")
-        monkeypatch.setenv(f"GIT_{role}_EMAIL", "platform@example.org")
-    for git in (["init", "-q", "-b", "main"], ["add", "."], ["commit", "-qm", "render"]):
-        subprocess.run(["git", "-C", str(tree), *git], check=True, env={**os.environ})
+    commit_tree(tree)
     runner = CliRunner()
     key = tmp_path / "signing.key"
     assert runner.invoke(app, ["bundle", "keygen", str(key)]).exit_code == 0

@@ -18,7 +18,7 @@ from stackyard.delivery.registry_client import (
     Target,
     parse_target,
 )
-from tests.delivery.oci import Layout, build_layout
+from tests.ociimages import BuiltLayout, build_layout
 from tests.registry import PASSWORD, USERNAME, Registry
 from tests.servers import free_port
 
@@ -29,7 +29,7 @@ def _target(registry: Registry) -> Target:
     return parse_target(f"{registry.host}/test{next(_prefixes)}")
 
 
-def _push(layout: Layout, registry: Registry, target: Target, **options: object) -> PushReport:
+def _push(layout: BuiltLayout, registry: Registry, target: Target, **options: object) -> PushReport:
     return push_layout(
         layout.path,
         target,

@@ -9,10 +9,10 @@ from typer.testing import CliRunner
 
 from stackyard.cli.main import app
 from tests.app.schemas import assert_matches, printed
-from tests.delivery.oci import build_layout
 from tests.gitserver import PASSWORD as GIT_PASSWORD
 from tests.gitserver import USERNAME as GIT_USERNAME
 from tests.gitserver import GitServer, sample_bundle
+from tests.ociimages import build_layout
 from tests.registry import PASSWORD, USERNAME, Registry
 
 
