@@ -16,6 +16,7 @@ import shutil
 import subprocess
 import tarfile
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import jsonschema
@@ -33,6 +34,7 @@ from stackyard.delivery.registry_client import Credentials, parse_target
 from stackyard.delivery.signing import load_private_key
 from stackyard.errors import InputError
 from tests.conftest import ROOT
+from tests.delivery.gitrepos import commit_tree, git
 from tests.ociimages import image_layout
 from tests.registry import PASSWORD, USERNAME, Registry
 
@@ -41,22 +43,13 @@ CHART_YAML = b"apiVersion: v2\nname: demo\nversion: 1.2.3\ndescription: a test c
 Cli = Callable[..., Result]
 
 
-def _git(folder: Path, *args: str) -> str:
-    result = subprocess.run(
-        ["git", "-C", str(folder), *args], capture_output=True, check=True, text=True
-    )
-    return result.stdout.strip()
-
-
 @pytest.fixture(scope="module")
 def sources(tmp_path_factory: pytest.TempPathFactory, rendered_poc: Path) -> Path:
     """A committed GitOps repository, a chart store, two image layouts and a key pair."""
     root = tmp_path_factory.mktemp("sources")
     repo = root / "repo"
     shutil.copytree(rendered_poc, repo)
-    _git(repo, "init", "-q", "-b", "main")
-    _git(repo, "add", "-A")
-    _git(repo, "-c", "user.name=t", "-c", "user.email=t@example.org", "commit", "-qm", "render")
+    commit_tree(repo)
     charts = root / "charts"
     charts.mkdir()
     with tarfile.open(charts / "demo-1.2.3.tgz", "w:gz") as tar:
@@ -123,7 +116,7 @@ def test_a_bundle_verifies_and_untars_to_an_oci_layout_of_every_artifact(
 ) -> None:
     result = check_bundle(bundle, key=sources / "signing.key.pub", unpack=tmp_path / "layout")
     references = {a["reference"]: a for a in result.artifacts}
-    head = _git(sources / "repo", "rev-parse", "HEAD")
+    head = git(sources / "repo", "rev-parse", "HEAD")
     assert set(references) == {
         "charts/demo:1.2.3",
         "docker.io/library/app:1",
@@ -154,7 +147,7 @@ def test_the_git_bundle_clones_to_the_rendered_commit(
     subprocess.run(
         ["git", "clone", "-q", str(layout.blob_path(git_layer.digest)), str(clone)], check=True
     )
-    assert _git(clone, "rev-parse", "HEAD") == _git(sources / "repo", "rev-parse", "HEAD")
+    assert git(clone, "rev-parse", "HEAD") == git(sources / "repo", "rev-parse", "HEAD")
     assert (clone / "README.md").read_bytes() == (sources / "repo" / "README.md").read_bytes()
 
 
@@ -257,13 +250,11 @@ def test_a_differential_bundle_holds_only_the_new_blobs(sources: Path, tmp_path:
     assert result.blobs_in_base == len(in_base)
 
 
-@pytest.fixture
-def tiny_disk(tmp_path: Path) -> Iterator[Path]:
-    """A 1 MiB tmpfs: a real filesystem with too little room for the bundle."""
-    mount = tmp_path / "tiny"
+@contextmanager
+def _tmpfs(mount: Path, size: str) -> Iterator[Path]:
     mount.mkdir()
     mounted = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mount)], capture_output=True
+        ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(mount)], capture_output=True
     )
     if mounted.returncode != 0:
         pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.decode().strip()}")
@@ -271,6 +262,35 @@ def tiny_disk(tmp_path: Path) -> Iterator[Path]:
         yield mount
     finally:
         subprocess.run(["umount", str(mount)], check=True)
+
+
+@pytest.fixture
+def tiny_disk(tmp_path: Path) -> Iterator[Path]:
+    """A 1 MiB tmpfs: a real filesystem with too little room for the bundle."""
+    with _tmpfs(tmp_path / "tiny", "1m") as mount:
+        yield mount
+
+
+def test_a_source_blob_changed_on_disk_is_refused_and_nothing_is_left(
+    sources: Path, tmp_path: Path
+) -> None:
+    """Same size, one byte flipped: only the hash of the bytes in the archive catches it."""
+    shutil.copytree(sources / "app", tmp_path / "app")
+    layout = Layout.open(tmp_path / "app")
+    layers = [d for d in layout.walk(layout.manifests()[0]) if "layer" in d.media_type]
+    layer = max(layers, key=lambda d: d.size)  # a layer is only read when it is copied
+    path = layout.blob_path(layer.digest)
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    path.write_bytes(bytes(data))
+    with pytest.raises(InputError) as caught:
+        make_bundle(
+            sources / "repo", tmp_path / "b.tar", key=sources / "signing.key",
+            images=(tmp_path / "app",),
+        )  # fmt: skip
+    assert f"{path}: {layer.digest}: does not match its digest" in str(caught.value)
+    assert "nothing was written" in str(caught.value)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["app"]  # no bundle, no partial
 
 
 def test_a_bundle_too_large_for_the_disk_is_refused_before_writing(
