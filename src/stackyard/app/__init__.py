@@ -129,6 +129,8 @@ from stackyard.app.rendering import (
 )
 from stackyard.app.repositories import (
     CommitRef,
+    blob_id,
+    current_head,
     last_commit_touching,
     repository_head,
     repository_top,
@@ -269,6 +271,7 @@ __all__ = [
     "assess_platform",
     "audit_log",
     "authenticate_token",
+    "blob_id",
     "capped_jobs",
     "catalog",
     "check_bundle",
@@ -278,6 +281,7 @@ __all__ = [
     "check_simulate_usage",
     "compare_reports",
     "create_token",
+    "current_head",
     "default_data_dir",
     "deregister_cluster",
     "deregister_fleet_cluster",

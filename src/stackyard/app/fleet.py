@@ -307,30 +307,30 @@ def _rendered(record: PlatformRecord) -> Path:
     return Path(record.repository) / record.rendered
 
 
-State = tuple[str, str]
+_State = tuple[str, str]
 """A platform repository's state: the commit HEAD points at, and the spec's blob id."""
-Key = TypeVar("Key", bound=Hashable)
-Value = TypeVar("Value")
+_Key = TypeVar("_Key", bound=Hashable)
+_Value = TypeVar("_Value")
 
 
-class _StateCache(Generic[Key, Value]):
+class _StateCache(Generic[_Key, _Value]):
     """The newest ``CACHED_STATES`` values computed per state, shared by the service's threads."""
 
     def __init__(self) -> None:
-        self._values: OrderedDict[Key, Value] = OrderedDict()
-        self._flights: dict[Key, threading.Lock] = {}
+        self._values: OrderedDict[_Key, _Value] = OrderedDict()
+        self._flights: dict[_Key, threading.Lock] = {}
         self._lock = threading.Lock()
 
-    def peek(self, key: Key) -> Value | None:
+    def peek(self, key: _Key) -> _Value | None:
         """The value kept under ``key``, or None."""
         with self._lock:
             return self._values.get(key)
 
-    def put(self, key: Key, value: Value) -> None:
+    def put(self, key: _Key, value: _Value) -> None:
         """Keep ``value`` under ``key``."""
         self.get(key, lambda: value, lambda: True)
 
-    def get(self, key: Key, compute: Callable[[], Value], still: Callable[[], bool]) -> Value:
+    def get(self, key: _Key, compute: Callable[[], _Value], still: Callable[[], bool]) -> _Value:
         """The value kept under ``key``, else ``compute()``'s, kept if ``still()`` holds.
 
         ``still`` says whether the state is still the key's after computing: a spec saved
@@ -359,18 +359,18 @@ class _StateCache(Generic[Key, Value]):
         return value
 
 
-Where = tuple[str, str, str | None, str, str]
+_Where = tuple[str, str, str | None, str, str]
 """A platform as a read sees it: name, repository, remote, spec and rendered folder."""
-_readings: _StateCache[tuple[Where, State], _Reading] = _StateCache()
-_summaries_seen: _StateCache[tuple[Where, State], PlatformSummary] = _StateCache()
-_matrices: _StateCache[tuple[Where, str, str], FailureMatrixResult] = _StateCache()
+_readings: _StateCache[tuple[_Where, _State], _Reading] = _StateCache()
+_summaries_seen: _StateCache[tuple[_Where, _State], PlatformSummary] = _StateCache()
+_matrices: _StateCache[tuple[_Where, str, str], FailureMatrixResult] = _StateCache()
 
 
-def _where(record: PlatformRecord) -> Where:
+def _where(record: PlatformRecord) -> _Where:
     return record.name, record.repository, record.remote, record.spec_path, record.rendered
 
 
-def _state(record: PlatformRecord) -> State:
+def _state(record: PlatformRecord) -> _State:
     """The repository's state, cheaply: no process unless a ref file changed."""
     try:
         with open(os.path.join(record.repository, record.spec_path), "rb") as spec_file:
@@ -380,7 +380,7 @@ def _state(record: PlatformRecord) -> State:
     return current_head(Path(record.repository)) or "", spec
 
 
-def _reading(record: PlatformRecord, state: State) -> _Reading:
+def _reading(record: PlatformRecord, state: _State) -> _Reading:
     """What the repository says in ``state``, computed once per process."""
     return _readings.get(
         (_where(record), state), lambda: _read_state(record), lambda: _state(record) == state
@@ -515,7 +515,7 @@ def platform_record(fleet: Fleet, name: str) -> PlatformRecord:
     return record
 
 
-def _fresh(fleet: Fleet, record: PlatformRecord, state: State) -> PlatformSummary:
+def _fresh(fleet: Fleet, record: PlatformRecord, state: _State) -> PlatformSummary:
     """Read the platform in ``state``, record what its history lacks, save its summary."""
     reading = _reading(record, state)
     _remember(fleet, record, reading)
@@ -528,7 +528,7 @@ def _fresh(fleet: Fleet, record: PlatformRecord, state: State) -> PlatformSummar
 
 
 def _summaries(
-    fleet: Fleet, records: Sequence[PlatformRecord], states: dict[str, State]
+    fleet: Fleet, records: Sequence[PlatformRecord], states: dict[str, _State]
 ) -> tuple[PlatformSummary, ...]:
     """Each platform's summary in its state: known here, saved in the store, or read now.
 
@@ -553,14 +553,14 @@ def _summaries(
 
 
 def _saved_or_fresh(
-    fleet: Fleet, record: PlatformRecord, state: State, document: dict[str, Any] | None
+    fleet: Fleet, record: PlatformRecord, state: _State, document: dict[str, Any] | None
 ) -> PlatformSummary:
     if document is not None:
         return PlatformSummary.saved(record, document)
     return _fresh(fleet, record, state)
 
 
-def _still(record: PlatformRecord, state: State) -> bool:
+def _still(record: PlatformRecord, state: _State) -> bool:
     """Whether the repository is still in ``state`` (not a state that passed while read)."""
     return _state(record) == state
 

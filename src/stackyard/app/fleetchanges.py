@@ -21,11 +21,11 @@ from stackyard.app.fleet import ANONYMOUS, Fleet, platform_record
 from stackyard.app.registration import ChangeResult, deregister_cluster, register_cluster
 from stackyard.store import PlatformRecord
 
-Change = Callable[[PlatformRecord], ChangeResult]
+_Change = Callable[[PlatformRecord], ChangeResult]
 """A change of one platform's repository, given the fleet's record of that platform."""
 
 
-def _locked_change(fleet: Fleet, platform: str, actor: str, change: Change) -> ChangeResult:
+def _locked_change(fleet: Fleet, platform: str, actor: str, change: _Change) -> ChangeResult:
     """Run ``change`` on ``platform`` under its database lock and audit what it committed.
 
     A replayed or refused change committed nothing new, so it leaves no audit event.
