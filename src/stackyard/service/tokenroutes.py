@@ -33,13 +33,12 @@ TOKENS = "tokens"
 router = APIRouter(prefix="/api/v1", tags=[TOKENS], responses=ERROR_RESPONSES)
 
 
-def _person(request: Request) -> User:
+def _person(request: Request, user: Annotated[User, Depends(current_user)]) -> User:
     """The caller, who must be someone: tokens are a person's (403 for the anonymous user).
 
     A change made with the session cookie must carry the dashboard's CSRF token, as every
     other change through the API (``csrf.require_api_token``).
     """
-    user = current_user(request)
     if user.name == ANONYMOUS.name and user.token is None:
         raise ForbiddenError(
             "API tokens belong to a person: sign in, or run stackyard token create on the "
