@@ -12,6 +12,7 @@ import re
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -74,3 +75,23 @@ def git_identity(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
     for key, value in GIT_IDENTITY.items():
         monkeypatch.setenv(key, value)
+
+
+def app_cluster(name: str, number: int) -> dict[str, Any]:
+    """An app cluster beside local-multicluster's three, on addresses of its own (4-6)."""
+    return {
+        "name": name,
+        "role": "app",
+        "network": {
+            "nodeSubnet": "192.168.64.0/24",
+            "nodeRange": f"192.168.64.{number}0-192.168.64.{number}9",
+            "podCIDR": f"10.{100 + number}.0.0/16",
+            "serviceCIDR": f"10.{96 + number}.0.0/16",
+            "loadBalancerPool": f"192.168.64.1{number}0-192.168.64.1{number}9",
+        },
+        "nodePools": [
+            {"name": "cp", "role": "control-plane", "count": 1, "cpu": 2, "memory": "3Gi"},
+            {"name": "worker", "count": 1, "cpu": 2, "memory": "4Gi"},
+        ],
+        "labels": {"team": "payments"},
+    }

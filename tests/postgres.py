@@ -62,20 +62,7 @@ class Postgres:
 
     def halt(self) -> None:
         """Stop the server at once, as a crash or a restart would; :meth:`resume` starts it."""
-        subprocess.run(
-            [
-                *self.run_as,
-                str(self.bin_dir / "pg_ctl"),
-                "-D",
-                str(self.folder / "data"),
-                "-m",
-                "immediate",
-                "-w",
-                "stop",
-            ],
-            check=True,
-            capture_output=True,
-        )
+        _pg_ctl_stop(self, check=True)
 
     def resume(self) -> None:
         """Start the halted server again on the same port, with the same data."""
@@ -85,20 +72,7 @@ class Postgres:
 
     def stop(self) -> None:
         """Stop the server, then remove its folder."""
-        subprocess.run(
-            [
-                *self.run_as,
-                str(self.bin_dir / "pg_ctl"),
-                "-D",
-                str(self.folder / "data"),
-                "-m",
-                "immediate",
-                "-w",
-                "stop",
-            ],
-            check=False,
-            capture_output=True,
-        )
+        _pg_ctl_stop(self, check=False)
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
@@ -149,6 +123,24 @@ def start_postgres() -> Postgres:
         server.stop()
         raise RuntimeError(f"PostgreSQL did not start: {started.stderr}\n{log}")
     return server
+
+
+def _pg_ctl_stop(server: Postgres, *, check: bool) -> None:
+    # -m immediate: as a crash would, which is what halt() stands for and all stop() needs.
+    subprocess.run(
+        [
+            *server.run_as,
+            str(server.bin_dir / "pg_ctl"),
+            "-D",
+            str(server.folder / "data"),
+            "-m",
+            "immediate",
+            "-w",
+            "stop",
+        ],
+        check=check,
+        capture_output=True,
+    )
 
 
 def _pg_ctl_start(server: Postgres) -> subprocess.CompletedProcess[str]:

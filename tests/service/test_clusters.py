@@ -5,34 +5,13 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
-from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
 from stackyard.app import Fleet, add_platform, open_fleet
 from stackyard.service import create_app
-from tests.fleet_repos import git, platform_repository
-
-
-def cluster(name: str, number: int) -> dict[str, Any]:
-    """An app cluster beside the example's three, on addresses of its own (``number`` 4-6)."""
-    return {
-        "name": name,
-        "role": "app",
-        "network": {
-            "nodeSubnet": "192.168.64.0/24",
-            "nodeRange": f"192.168.64.{number}0-192.168.64.{number}9",
-            "podCIDR": f"10.{100 + number}.0.0/16",
-            "serviceCIDR": f"10.{96 + number}.0.0/16",
-            "loadBalancerPool": f"192.168.64.1{number}0-192.168.64.1{number}9",
-        },
-        "nodePools": [
-            {"name": "cp", "role": "control-plane", "count": 1, "cpu": 2, "memory": "3Gi"},
-            {"name": "worker", "count": 1, "cpu": 2, "memory": "4Gi"},
-        ],
-        "labels": {"team": "payments"},
-    }
+from tests.fleet_repos import app_cluster, git, platform_repository
 
 
 @pytest.fixture
@@ -52,7 +31,7 @@ def test_a_registered_cluster_is_one_audited_commit_and_joins_the_fleet(
     before = int(git(repository, "rev-list", "--count", "HEAD"))
     response = client.post(
         f"/api/v1/platforms/{platform}/clusters",
-        json=cluster("app3", 4),
+        json=app_cluster("app3", 4),
         headers={"Idempotency-Key": "app3-once"},
     )
     assert response.status_code == 201, response.text
@@ -64,7 +43,7 @@ def test_a_registered_cluster_is_one_audited_commit_and_joins_the_fleet(
 
     again = client.post(
         f"/api/v1/platforms/{platform}/clusters",
-        json=cluster("app3", 4),
+        json=app_cluster("app3", 4),
         headers={"Idempotency-Key": "app3-once"},
     )
     assert again.status_code == 200
@@ -105,7 +84,7 @@ def test_concurrent_registrations_through_two_replicas_lose_none(
     def register(fleet: Fleet, name: str, number: int) -> None:
         with TestClient(create_app(fleet)) as replica:
             response = replica.post(
-                "/api/v1/platforms/local-multicluster/clusters", json=cluster(name, number)
+                "/api/v1/platforms/local-multicluster/clusters", json=app_cluster(name, number)
             )
             answers[name] = response.status_code
 
@@ -132,16 +111,16 @@ def test_concurrent_registrations_through_two_replicas_lose_none(
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_bad_requests_change_nothing(client: TestClient, repository: Path, platform: str) -> None:
     head = git(repository, "rev-parse", "HEAD")
-    unknown = client.post("/api/v1/platforms/nope/clusters", json=cluster("app3", 4))
+    unknown = client.post("/api/v1/platforms/nope/clusters", json=app_cluster("app3", 4))
     assert unknown.status_code == 404
-    taken = client.post(f"/api/v1/platforms/{platform}/clusters", json=cluster("app1", 4))
+    taken = client.post(f"/api/v1/platforms/{platform}/clusters", json=app_cluster("app1", 4))
     assert taken.status_code == 422
     assert "app1" in taken.json()["detail"]
     no_pools = client.post(
-        f"/api/v1/platforms/{platform}/clusters", json={**cluster("app3", 4), "nodePools": []}
+        f"/api/v1/platforms/{platform}/clusters", json={**app_cluster("app3", 4), "nodePools": []}
     )
     assert no_pools.status_code == 422
-    overlapping = client.post(f"/api/v1/platforms/{platform}/clusters", json=cluster("app3", 3))
+    overlapping = client.post(f"/api/v1/platforms/{platform}/clusters", json=app_cluster("app3", 3))
     assert overlapping.status_code == 409
     assert overlapping.json()["status"] == "refused"
     assert [f["check"] for f in overlapping.json()["findings"]] == ["SY102"]

@@ -16,37 +16,17 @@ import sys
 import textwrap
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 
 from stackyard.app import Fleet, add_platform, open_fleet
-from tests.fleet_repos import git, platform_repository
+from tests.fleet_repos import app_cluster, git, platform_repository
 from tests.postgres import Postgres, start_postgres
 from tests.servers import free_port
 from tests.service.live import live_service
 
 PLATFORM = "local-multicluster"
-
-
-def cluster(name: str, number: int) -> dict[str, Any]:
-    """An app cluster beside the example's three, on addresses of its own (``number`` 4-6)."""
-    return {
-        "name": name,
-        "role": "app",
-        "network": {
-            "nodeSubnet": "192.168.64.0/24",
-            "nodeRange": f"192.168.64.{number}0-192.168.64.{number}9",
-            "podCIDR": f"10.{100 + number}.0.0/16",
-            "serviceCIDR": f"10.{96 + number}.0.0/16",
-            "loadBalancerPool": f"192.168.64.1{number}0-192.168.64.1{number}9",
-        },
-        "nodePools": [
-            {"name": "cp", "role": "control-plane", "count": 1, "cpu": 2, "memory": "3Gi"},
-            {"name": "worker", "count": 1, "cpu": 2, "memory": "4Gi"},
-        ],
-    }
 
 
 @pytest.fixture
@@ -84,7 +64,9 @@ def test_a_restarted_database_is_503_while_down_and_the_service_recovers_alone(
             page = client.get("/")
             assert page.status_code == 503
             assert "The store does not answer" in page.text and "Traceback" not in page.text
-            refused = client.post(f"/api/v1/platforms/{PLATFORM}/clusters", json=cluster("app3", 4))
+            refused = client.post(
+                f"/api/v1/platforms/{PLATFORM}/clusters", json=app_cluster("app3", 4)
+            )
             assert refused.status_code == 503
             assert git(repository, "rev-parse", "HEAD") == head  # nothing committed meanwhile
 
@@ -93,7 +75,7 @@ def test_a_restarted_database_is_503_while_down_and_the_service_recovers_alone(
             assert back.status_code == 200, back.text
             assert [p["name"] for p in back.json()["platforms"]] == [PLATFORM]
             registered = client.post(
-                f"/api/v1/platforms/{PLATFORM}/clusters", json=cluster("app3", 4)
+                f"/api/v1/platforms/{PLATFORM}/clusters", json=app_cluster("app3", 4)
             )
             assert registered.status_code == 201, registered.text
     finally:
@@ -110,7 +92,7 @@ def test_an_unreachable_remote_keeps_the_commit_and_a_retry_pushes_it(
     with live_service(fleet) as base, httpx.Client(base_url=base, timeout=300) as client:
         first = client.post(
             f"/api/v1/platforms/{PLATFORM}/clusters",
-            json=cluster("app3", 4),
+            json=app_cluster("app3", 4),
             headers={"Idempotency-Key": "app3-once"},
         )
         assert first.status_code == 502, first.text
@@ -130,7 +112,7 @@ def test_an_unreachable_remote_keeps_the_commit_and_a_retry_pushes_it(
         git(repository, "remote", "set-url", "origin", str(reachable))
         retry = client.post(
             f"/api/v1/platforms/{PLATFORM}/clusters",
-            json=cluster("app3", 4),
+            json=app_cluster("app3", 4),
             headers={"Idempotency-Key": "app3-once"},
         )
         assert retry.status_code == 200, retry.text
@@ -213,9 +195,10 @@ def test_a_full_disk_fails_the_registration_clearly_and_leaves_the_repository_wh
     drill = tmp_path / "drill.py"
     drill.write_text(DISK_FULL_DRILL)
     store = f"sqlite:///{tmp_path / 'store.db'}"
+    registration = app_cluster("app3", 4)
     script = (
         'MNT=$(mktemp -d); mount -t tmpfs -o size=8m tmpfs "$MNT"; '
-        f'"$PYTHON" {drill} "$MNT" {repository} {store} {free} \'{json.dumps(cluster("app3", 4))}\''
+        f'"$PYTHON" {drill} "$MNT" {repository} {store} {free} \'{json.dumps(registration)}\''
     )
     done = subprocess.run(
         ["unshare", "-rm", "sh", "-ec", script],
