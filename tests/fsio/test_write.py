@@ -8,7 +8,6 @@ exits 2 with one line and no traceback, leaving what was there untouched.
 from __future__ import annotations
 
 import os
-import shutil
 import socket
 import stat
 import subprocess
@@ -20,6 +19,7 @@ import pytest
 
 from stackyard.errors import InputError
 from stackyard.fsio.write import is_temporary, make_folders, remove_file, write_text
+from tests.mounts import require_private_mounts
 
 Target = Callable[[Path], Path]
 
@@ -186,15 +186,7 @@ def test_files_and_folders_get_the_users_umask(tmp_path: Path, umask: int) -> No
 
 def _in_own_mount(script: str) -> subprocess.CompletedProcess[str]:
     """Run ``script`` with a private tmpfs at $MNT (a user and mount namespace)."""
-    if shutil.which("unshare") is None:
-        pytest.skip("unshare is not installed: cannot mount a private file system")
-    probe = subprocess.run(
-        ["unshare", "-rm", "sh", "-c", "mount -t tmpfs -o size=64k tmpfs /mnt"],
-        capture_output=True,
-        check=False,
-    )
-    if probe.returncode != 0:
-        pytest.skip(f"this machine does not allow private mounts: {probe.stderr.decode()[:80]}")
+    require_private_mounts()
     return subprocess.run(
         ["unshare", "-rm", "sh", "-ec", script],
         capture_output=True,

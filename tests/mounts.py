@@ -1,0 +1,25 @@
+"""A private file system for the full-disk tests: a tmpfs in a user and mount namespace.
+
+A small tmpfs fills in a few writes, without root and without touching the machine's
+disks; ``unshare -rm`` gives the test its own mount namespace for it.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+
+import pytest
+
+
+def require_private_mounts() -> None:
+    """Skip the calling test where this machine cannot mount a private tmpfs."""
+    if shutil.which("unshare") is None:
+        pytest.skip("unshare is not installed: cannot mount a private file system")
+    probe = subprocess.run(
+        ["unshare", "-rm", "sh", "-c", "mount -t tmpfs -o size=64k tmpfs /mnt"],
+        capture_output=True,
+        check=False,
+    )
+    if probe.returncode != 0:
+        pytest.skip(f"this machine does not allow private mounts: {probe.stderr.decode()[:80]}")
