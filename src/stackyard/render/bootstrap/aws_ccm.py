@@ -52,6 +52,18 @@ from stackyard.render.tree import Manifest
 CCM = "aws-cloud-controller-manager"
 LOAD_BALANCER_FEATURE = "aws-ccm-load-balancer"
 CHART = "aws-cloud-controller-manager"
+INSTANCE_FROM_METADATA = """\
+imds=http://169.254.169.254/latest
+token=$(curl -sSf -X PUT "$imds/api/token" -H 'X-aws-ec2-metadata-token-ttl-seconds: 300')
+metadata() {{
+  curl -sSf -H "X-aws-ec2-metadata-token: $token" "$imds/meta-data/$1"
+}}
+zone=$(metadata placement/availability-zone)
+id=$(metadata instance-id)
+"""
+"""Shell lines setting ``$zone`` and ``$id`` of the EC2 instance they run on (IMDSv2): the
+providerID ``aws:///<zone>/<id>`` the CCM maps a node by, written by each distribution's
+provider-id script its own way. Braces doubled: the scripts are ``str.format`` templates."""
 CHART_VERSION = "0.0.11"
 IMAGE = "registry.k8s.io/provider-aws/cloud-controller-manager:v1.35.0"
 UNINITIALIZED_TAINT = "node.cloudprovider.kubernetes.io/uninitialized"

@@ -30,7 +30,7 @@ from typing import Any
 
 from stackyard.plan import ClusterPlan
 from stackyard.render.bootstrap.apiserver import API_PORT, api_endpoint, oidc_args, tls_sans
-from stackyard.render.bootstrap.aws_ccm import CCM, ccm_manifests
+from stackyard.render.bootstrap.aws_ccm import CCM, INSTANCE_FROM_METADATA, ccm_manifests
 from stackyard.render.bootstrap.base import NodeFile, header, yaml_file
 from stackyard.render.bootstrap.cilium import (
     bootstrap_values,
@@ -71,7 +71,8 @@ CCM_FILE = "kubeadm/aws-ccm.yaml"
 PROVIDER_ID_FILE = "kubeadm/aws-provider-id.sh"
 KUBELET_DEFAULTS = "/etc/default/kubelet"
 """Read by the kubelet unit of the Kubernetes packages (``KUBELET_EXTRA_ARGS``)."""
-KUBEADM_PROVIDER_ID_SCRIPT = """\
+KUBEADM_PROVIDER_ID_SCRIPT = (
+    """\
 #!/bin/sh
 # {header}
 #
@@ -79,15 +80,12 @@ KUBEADM_PROVIDER_ID_SCRIPT = """\
 # aws:///<zone>/<instance-id> from instance metadata (IMDSv2), so the AWS
 # cloud-controller-manager maps the node to its EC2 instance whatever the node's name.
 set -eu
-imds=http://169.254.169.254/latest
-token=$(curl -sSf -X PUT "$imds/api/token" -H 'X-aws-ec2-metadata-token-ttl-seconds: 300')
-metadata() {{
-  curl -sSf -H "X-aws-ec2-metadata-token: $token" "$imds/meta-data/$1"
-}}
-zone=$(metadata placement/availability-zone)
-id=$(metadata instance-id)
+"""
+    + INSTANCE_FROM_METADATA
+    + """\
 printf 'KUBELET_EXTRA_ARGS=--provider-id=aws:///%s/%s\\n' "$zone" "$id" > {defaults}
 """
+)
 API_VERSION = "kubeadm.k8s.io/v1beta4"
 TOKEN = "${KUBEADM_TOKEN}"
 CA_CERT_HASH = "${KUBEADM_CA_CERT_HASH}"

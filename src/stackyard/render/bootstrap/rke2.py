@@ -53,7 +53,7 @@ from typing import Any
 
 from stackyard.plan import ClusterPlan
 from stackyard.render.bootstrap.apiserver import oidc_args, tls_sans
-from stackyard.render.bootstrap.aws_ccm import CCM, ccm_manifests
+from stackyard.render.bootstrap.aws_ccm import CCM, INSTANCE_FROM_METADATA, ccm_manifests
 from stackyard.render.bootstrap.base import NodeFile, header, yaml_file
 from stackyard.render.bootstrap.cilium import (
     UNMANAGED_ANNOTATION,
@@ -209,7 +209,8 @@ def agent_config(context: RenderContext, cluster: ClusterPlan) -> dict[str, Any]
     return config
 
 
-PROVIDER_ID_SCRIPT = """\
+PROVIDER_ID_SCRIPT = (
+    """\
 #!/bin/sh
 # {header}
 #
@@ -217,17 +218,14 @@ PROVIDER_ID_SCRIPT = """\
 # providerID aws:///<zone>/<instance-id> from instance metadata (IMDSv2), so the AWS
 # cloud-controller-manager maps the node to its EC2 instance.
 set -eu
-imds=http://169.254.169.254/latest
-token=$(curl -sSf -X PUT "$imds/api/token" -H 'X-aws-ec2-metadata-token-ttl-seconds: 300')
-metadata() {{
-  curl -sSf -H "X-aws-ec2-metadata-token: $token" "$imds/meta-data/$1"
-}}
-zone=$(metadata placement/availability-zone)
-id=$(metadata instance-id)
+"""
+    + INSTANCE_FROM_METADATA
+    + """\
 mkdir -p /etc/rancher/rke2/config.yaml.d
 printf 'kubelet-arg+:\\n  - provider-id=aws:///%s/%s\\n' "$zone" "$id" \\
   > /etc/rancher/rke2/config.yaml.d/10-provider-id.yaml
 """
+)
 
 
 def rke2_files(context: RenderContext, cluster: ClusterPlan) -> Iterable[NodeFile]:
