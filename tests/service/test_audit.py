@@ -133,7 +133,6 @@ def test_no_token_secret_is_stored_or_shown_anywhere(
             cli, ["token", "list", "--database-url", database_url, "-o", "json"]
         )
         answers += [listed.stdout, listed.stderr]
-    assert len(secrets) == 3
     # Everything the database holds, as text: every row of every table.
     with fleet.store.engine.connect() as connection:
         tables = MetaData()

@@ -17,10 +17,9 @@ from stackyard.app import Fleet, TokenScope, add_platform, create_token, token_h
 from stackyard.service import create_app
 from stackyard.service.security import Security
 from tests.app.schemas import assert_matches
-from tests.fleet_repos import git, platform_repository
+from tests.fleet_repos import app_cluster, git, platform_repository
 from tests.oidc import sign_in
 from tests.service.live import live_service
-from tests.service.test_clusters import cluster
 
 INVALID = 'Bearer realm="stackyard", error="invalid_token"'
 
@@ -131,14 +130,14 @@ def test_a_viewer_token_reads_but_may_not_register_a_cluster_and_an_operator_tok
     with TestClient(create_app(fleet)) as client:
         assert client.get("/api/v1/platforms", headers=bearer(viewer)).status_code == 200
         path = "/api/v1/platforms/local-multicluster/clusters"
-        refused = client.post(path, json=cluster("app3", 4), headers=bearer(viewer))
+        refused = client.post(path, json=app_cluster("app3", 4), headers=bearer(viewer))
         assert refused.status_code == 403
         assert refused.json()["detail"].startswith(
             "ann may not change platforms: it needs the operator role"
         )
         assert git(repository, "rev-parse", "HEAD") == head
 
-        done = client.post(path, json=cluster("app3", 4), headers=bearer(operator))
+        done = client.post(path, json=app_cluster("app3", 4), headers=bearer(operator))
         assert done.status_code == 201, done.text
         assert done.json()["commit"] == git(repository, "rev-parse", "HEAD") != head
     event = fleet.store.audit_events()[0]

@@ -326,10 +326,6 @@ class _StateCache(Generic[_Key, _Value]):
         with self._lock:
             return self._values.get(key)
 
-    def put(self, key: _Key, value: _Value) -> None:
-        """Keep ``value`` under ``key``."""
-        self.get(key, lambda: value, lambda: True)
-
     def get(self, key: _Key, compute: Callable[[], _Value], still: Callable[[], bool]) -> _Value:
         """The value kept under ``key``, else ``compute()``'s, kept if ``still()`` holds.
 
@@ -649,7 +645,7 @@ def read_platform(fleet: Fleet, name: str) -> PlatformDetail:
         clusters=reading.clusters,
         findings=planned.findings if planned else (),
         areas=areas,
-        history=_points(fleet.store.assessments(name)),
+        history=_points(_history(fleet, record)),
     )
 
 

@@ -18,7 +18,6 @@ from stackyard.app import (
     ChangeResult,
     ClusterAddresses,
     ClusterRegistration,
-    Fleet,
     add_platform,
     assess_platform,
     deregister_fleet_cluster,
@@ -32,6 +31,7 @@ from stackyard.app import (
 )
 from stackyard.service import csrf, responses
 from stackyard.service.errors import ERROR_RESPONSES
+from stackyard.service.fleetdep import FleetDep
 from stackyard.service.users import User, current_user, operator
 
 router = APIRouter(prefix="/api/v1", responses=ERROR_RESPONSES)
@@ -52,15 +52,6 @@ def changer(request: Request, user: Annotated[User, Depends(operator)]) -> User:
 Operator = Annotated[User, Depends(changer)]
 PLATFORMS = "platforms"
 HISTORY = "history"
-
-
-def fleet_of(request: Request) -> Fleet:
-    """The fleet the service was started with."""
-    fleet: Fleet = request.app.state.fleet
-    return fleet
-
-
-FleetDep = Annotated[Fleet, Depends(fleet_of)]
 
 
 @router.get("/platforms", tags=[PLATFORMS], response_model=responses.Fleet)

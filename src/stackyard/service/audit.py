@@ -15,8 +15,9 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from stackyard.app import AuditLog, Fleet, audit_log
+from stackyard.app import AuditLog, audit_log
 from stackyard.service.errors import ERROR_RESPONSES
+from stackyard.service.fleetdep import FleetDep
 from stackyard.service.pages import templates
 from stackyard.service.users import User, admin
 
@@ -55,14 +56,6 @@ class AuditPage(BaseModel):
     schema_: str = Field(alias="schema", examples=["stackyard.dev/audit-log/v1"])
     events: list[AuditEvent]
     nextBefore: int | None = Field(description="Pass as before= for the next, older page")
-
-
-def _fleet(request: Request) -> Fleet:
-    fleet: Fleet = request.app.state.fleet
-    return fleet
-
-
-FleetDep = Annotated[Fleet, Depends(_fleet)]
 
 
 @api.get("/audit", response_model=AuditPage)

@@ -22,7 +22,6 @@ from stackyard.app import (
     ChangeResult,
     ClusterAddresses,
     ClusterRegistration,
-    Fleet,
     PlatformExistsError,
     add_platform,
     deregister_fleet_cluster,
@@ -32,6 +31,7 @@ from stackyard.app import (
 )
 from stackyard.errors import COMMAND_LINE, InputError
 from stackyard.service import csrf
+from stackyard.service.fleetdep import FleetDep
 from stackyard.service.formstate import FormState
 from stackyard.service.pages import fleet_view, platform_view, show
 from stackyard.service.responses import AddPlatform
@@ -70,14 +70,6 @@ REGISTER_FIELDS = {
 """Where a registration's problems go: spec fields (``clusters[N].`` dropped) to form fields."""
 
 ROLES: tuple[Literal["app", "mgmt", "standalone"], ...] = ("app", "mgmt", "standalone")
-
-
-def _fleet(request: Request) -> Fleet:
-    fleet: Fleet = request.app.state.fleet
-    return fleet
-
-
-FleetDep = Annotated[Fleet, Depends(_fleet)]
 
 
 def _problems(error: InputError, *, located: bool = False) -> list[tuple[str, str]]:

@@ -29,6 +29,7 @@ from stackyard.app import (
 )
 from stackyard.errors import StackyardError
 from stackyard.service import charts, csrf
+from stackyard.service.fleetdep import FleetDep
 from stackyard.service.formstate import FormState
 from stackyard.service.users import Role, User, current_user
 
@@ -36,14 +37,6 @@ templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 templates.env.globals["version"] = __version__
 router = APIRouter(include_in_schema=False)
 Viewer = Annotated[User, Depends(current_user)]
-
-
-def _fleet(request: Request) -> Fleet:
-    fleet: Fleet = request.app.state.fleet
-    return fleet
-
-
-FleetDep = Annotated[Fleet, Depends(_fleet)]
 
 
 def _matrix(fleet: Fleet, name: str) -> tuple[FailureMatrixResult | None, str]:

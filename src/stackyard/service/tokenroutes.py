@@ -18,7 +18,6 @@ from fastapi import APIRouter, Depends, Request, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from stackyard.app import (
-    Fleet,
     TokenScope,
     create_token,
     list_tokens,
@@ -27,7 +26,8 @@ from stackyard.app import (
 )
 from stackyard.service import csrf
 from stackyard.service.errors import ERROR_RESPONSES
-from stackyard.service.users import ANONYMOUS, ForbiddenError, Role, User, current_user
+from stackyard.service.fleetdep import FleetDep
+from stackyard.service.users import ForbiddenError, Role, User, access_of, current_user
 
 TOKENS = "tokens"
 router = APIRouter(prefix="/api/v1", tags=[TOKENS], responses=ERROR_RESPONSES)
@@ -39,7 +39,7 @@ def _person(request: Request, user: Annotated[User, Depends(current_user)]) -> U
     A change made with the session cookie must carry the dashboard's CSRF token, as every
     other change through the API (``csrf.require_api_token``).
     """
-    if user.name == ANONYMOUS.name and user.token is None:
+    if user == access_of(request).anonymous:  # a token caller never is: its token is set
         raise ForbiddenError(
             "API tokens belong to a person: sign in, or run stackyard token create on the "
             "service's host"
@@ -118,14 +118,6 @@ class Tokens(_Shape):
 
     schema_: str = Field(alias="schema", examples=["stackyard.dev/tokens/v1"])
     tokens: list[TokenFields]
-
-
-def _fleet(request: Request) -> Fleet:
-    fleet: Fleet = request.app.state.fleet
-    return fleet
-
-
-FleetDep = Annotated[Fleet, Depends(_fleet)]
 
 
 def _highest(user: User) -> TokenScope:

@@ -393,10 +393,9 @@ class Store:
             scopes=list(scopes),
             owner=owner,
             expires_at=expires_at,
-            created_at=models.utc_now(),
         )
         try:
-            with self._session() as session:
+            with self._session(write=True) as session:
                 session.add(row)
                 session.flush()
                 return _token(row)
@@ -427,7 +426,7 @@ class Store:
 
     def delete_token(self, name: str) -> bool:
         """Forget the API token named ``name``; whether there was one."""
-        with self._session() as session:
+        with self._session(write=True) as session:
             row = session.scalar(select(models.ApiToken).where(models.ApiToken.name == name))
             if row is None:
                 return False
