@@ -151,3 +151,44 @@ def test_kubeadm_app_clusters_from_cluster_api_apply_the_cloud_controller_too() 
     assert spec["postKubeadmCommands"] == [
         f"kubectl --kubeconfig /etc/kubernetes/admin.conf apply -f {ccm['path']}"
     ]
+
+
+# kubeadm labels its control-plane nodes with this label and an empty value (kubeadm's
+# LabelNodeRoleControlPlane); RKE2 gives its servers the value "true".
+KUBEADM_CONTROL_PLANE = {"node-role.kubernetes.io/control-plane": ""}
+
+
+def _daemonset(text: str) -> dict[str, Any]:
+    (daemonset,) = [d for d in yaml.safe_load_all(text) if d and d["kind"] == "DaemonSet"]
+    return daemonset
+
+
+def test_the_cloud_controller_is_scheduled_on_kubeadms_control_plane_nodes(
+    kubeadm: Rendered,
+) -> None:
+    ccm = _daemonset(kubeadm.files["nodes/prod/kubeadm/aws-ccm.yaml"])
+    assert ccm["spec"]["template"]["spec"]["nodeSelector"] == KUBEADM_CONTROL_PLANE
+
+
+def test_cluster_apis_aws_provider_runs_on_kubeadms_control_plane_nodes_of_mgmt() -> None:
+    text = example_text("aws-multicluster").replace("distribution: rke2", "distribution: kubeadm")
+    result = render_text(text)
+    providers = [
+        d
+        for path in result.files
+        if path.endswith(".yaml") and "cluster-api" in path
+        for d in result.documents(path)
+        if d and d.get("kind") == "InfrastructureProvider"
+    ]
+    assert providers
+    for provider in providers:
+        assert provider["spec"]["deployment"]["nodeSelector"] == KUBEADM_CONTROL_PLANE
+    (plane,) = [
+        d
+        for d in result.documents("clusters/prod/cluster-api/prod.yaml")
+        if d["kind"] == "KubeadmControlPlane"
+    ]
+    (ccm,) = plane["spec"]["kubeadmConfigSpec"]["files"]
+    assert _daemonset(ccm["content"])["spec"]["template"]["spec"]["nodeSelector"] == (
+        KUBEADM_CONTROL_PLANE
+    )

@@ -21,7 +21,8 @@ values changed:
 - ``hostNetworking: true`` (the upstream example manifest's choice: the CCM must work
   before the CNI is up and without pod networking);
 - ``nodeSelector``: RKE2 labels servers ``node-role.kubernetes.io/control-plane: "true"``,
-  not the ``""`` kubeadm uses and the chart defaults to, which would match no node;
+  not the ``""`` kubeadm uses and the chart defaults to, which would match no RKE2 node;
+  kubeadm's clusters keep ``""`` (:func:`control_plane_selector`);
 - ``tolerations``: the chart's three plus ``CriticalAddonsOnly``, the taint RKE2 servers
   carry when the control plane is kept free of workloads;
 - ``resources``: the catalog's numbers for the component.
@@ -71,7 +72,19 @@ SERVICE_ACCOUNT = "cloud-controller-manager"
 CLUSTER_ROLE = "system:cloud-controller-manager"
 ROLE_BINDING = "cloud-controller-manager:apiserver-authentication-reader"
 AUTH_READER_ROLE = "extension-apiserver-authentication-reader"
-RKE2_CONTROL_PLANE_LABEL = {"node-role.kubernetes.io/control-plane": "true"}
+CONTROL_PLANE_LABEL = "node-role.kubernetes.io/control-plane"
+
+
+def control_plane_selector(context: RenderContext) -> dict[str, str]:
+    """The nodeSelector of the platform's control-plane nodes.
+
+    RKE2 labels its servers ``control-plane: "true"``, kubeadm its control-plane nodes
+    ``control-plane: ""``: either selector matches no node of the other distribution.
+    """
+    rke2 = context.platform.kubernetes.distribution == "rke2"
+    return {CONTROL_PLANE_LABEL: "true" if rke2 else ""}
+
+
 EXEMPTIONS = {
     "polaris.fairwinds.com/hostNetworkSet-exempt": "true",
     "polaris.fairwinds.com/runAsRootAllowed-exempt": "true",
@@ -207,7 +220,7 @@ def ccm_manifests(context: RenderContext, cluster: ClusterPlan) -> list[Manifest
                     "metadata": {"name": CCM, "labels": app_label()},
                     "spec": {
                         "tolerations": copy.deepcopy(TOLERATIONS),
-                        "nodeSelector": dict(RKE2_CONTROL_PLANE_LABEL),
+                        "nodeSelector": control_plane_selector(context),
                         "dnsPolicy": "Default",
                         "priorityClassName": "system-node-critical",
                         "serviceAccountName": SERVICE_ACCOUNT,

@@ -26,6 +26,7 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass
 
+from stackyard.render.bootstrap.aws_ccm import CONTROL_PLANE_LABEL, control_plane_selector
 from stackyard.render.clusterapi.vsphere import VARIABLES_SECRET, VSPHERE_VERSION, on_vsphere
 from stackyard.render.context import RenderContext
 from stackyard.render.tree import Manifest
@@ -35,16 +36,13 @@ CLUSTER_API_VERSION = "v1.13.5"
 AWS_VERSION = "v2.11.1"
 RKE2_VERSION = "v0.25.0"
 CREDENTIALS_SECRET = "capa-variables"
-CONTROL_PLANE_LABEL = "node-role.kubernetes.io/control-plane"
-# RKE2 labels servers control-plane=true; a server that takes no platform pods is also
-# tainted CriticalAddonsOnly (render.bootstrap.rke2); kubeadm taints control-plane.
-ON_SERVERS = {
-    "nodeSelector": {CONTROL_PLANE_LABEL: "true"},
-    "tolerations": [
-        {"key": "CriticalAddonsOnly", "operator": "Exists"},
-        {"key": CONTROL_PLANE_LABEL, "operator": "Exists", "effect": "NoSchedule"},
-    ],
-}
+# On mgmt's servers: the control-plane label of the platform's distribution; a server that
+# takes no platform pods is also tainted CriticalAddonsOnly (render.bootstrap.rke2), and
+# kubeadm taints control-plane.
+SERVER_TOLERATIONS = [
+    {"key": "CriticalAddonsOnly", "operator": "Exists"},
+    {"key": CONTROL_PLANE_LABEL, "operator": "Exists", "effect": "NoSchedule"},
+]
 
 
 @dataclass(frozen=True)
@@ -104,7 +102,10 @@ def provider_manifests(context: RenderContext, operator_namespace: str) -> list[
             spec["configSecret"] = {"name": VARIABLES_SECRET, "namespace": operator_namespace}
         elif provider.kind == "InfrastructureProvider":
             spec["configSecret"] = {"name": CREDENTIALS_SECRET, "namespace": operator_namespace}
-            spec["deployment"] = copy.deepcopy(ON_SERVERS)
+            spec["deployment"] = {
+                "nodeSelector": control_plane_selector(context),
+                "tolerations": copy.deepcopy(SERVER_TOLERATIONS),
+            }
         manifests.append(
             {
                 "apiVersion": OPERATOR_API,
