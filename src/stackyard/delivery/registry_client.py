@@ -383,9 +383,10 @@ class RegistryClient:
     ) -> None:
         """As :meth:`_expect`, telling a lost upload session apart (:class:`UploadLostError`)."""
         if response.status in LOST_UPLOAD:
+            text = response.data[:300].decode("utf-8", "replace").strip()
             raise UploadLostError(
                 f"{self.target.base_url}: {what} failed: the registry dropped the upload "
-                f"(HTTP {response.status})"
+                f"(HTTP {response.status} {text})"
             )
         self._expect(response, statuses, what)
 

@@ -177,7 +177,9 @@ def roll_back(top: Path, spec: Path, original: bytes, rendered: Path) -> None:
             (top / name).unlink()
     staged = _run(top, "diff-index", "--cached", "--quiet", "HEAD", "--", *names, check=False)
     if staged.returncode != 0:
-        _run(top, "reset", "-q", "HEAD", "--", *names)
+        # Unchecked: on a full disk the index may not be rewritable, and the files must
+        # still be written back below; the caller reports the change's own error.
+        _run(top, "reset", "-q", "HEAD", "--", *names, check=False)
     _write_from_head(top, paths)
     if spec.read_bytes() != original:
         write_bytes(spec, original)
