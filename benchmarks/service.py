@@ -422,10 +422,6 @@ def markdown(result: dict[str, Any]) -> str:
         )
     lines += ["", "| database | request | p50 ms | p95 ms | p99 ms |", "|---|---|---|---|---|"]
     for each in result["databases"]:
-        kinds: dict[str, list[float]] = {}
-        for reads in each["reads"]:
-            for kind, figures in reads["kinds"].items():
-                kinds.setdefault(kind, []).append(figures["p99"])
         last = each["reads"][-1]["kinds"]
         for kind, figures in last.items():
             lines.append(
