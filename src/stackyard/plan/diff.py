@@ -25,7 +25,7 @@ from typing import Any
 from stackyard.catalog.settings import SettingName, SettingValue
 from stackyard.plan.build import make_plan
 from stackyard.plan.clustermesh import DEFAULT_MAX_CLUSTERS, cluster_id, max_connected_clusters
-from stackyard.plan.disruption import ChangeKind, judge, kind_of
+from stackyard.plan.disruption import ChangeKind, judge, kind_of, rule_for
 from stackyard.plan.fieldchanges import field_changes, path_text, value_text
 from stackyard.plan.model import ClusterPlan, Plan
 from stackyard.spec import load_spec
@@ -63,8 +63,6 @@ def _judge_setting(
         return True, why
     if name == "mesh.enabled":
         return True, _MESH_ON if after else _MESH_OFF
-    if name == "fleet.service":
-        return judge("fleet.service.enabled", before, after)
     if name == "mesh.mode":
         if "none" in (before, after):
             return False, "follows mesh.enabled, judged there"
@@ -76,6 +74,10 @@ def _judge_setting(
             "the Cluster Mesh is taken down: services shared across clusters and network "
             f"policies that name other clusters stop working (now: {why_now})"
         )
+    rule = rule_for(name)
+    if rule is not None:
+        # The setting is its spec field (fleet.service.enabled): the field's rule judges it.
+        return rule.judge(before, after, None)
     return False, "applied by an Argo CD sync"
 
 
@@ -165,7 +167,6 @@ def diff_plans(old: Plan, new: Plan) -> list[Change]:
     changes = _platform_changes(old, new)
     # A field whose effect is listed (a setting, the CIS profile) is listed once, as that.
     moved_settings = {c.subject for c in changes if c.kind == "setting" or c.subject == CIS}
-    moved_settings |= {c.path for c in changes if c.kind == "setting"}
     per_cluster: dict[str, list[Change]] = {}
     for found in field_changes(old.spec.platform, new.spec.platform):
         path = path_text(found.path)
@@ -303,8 +304,6 @@ def _platform_changes(old: Plan, new: Plan) -> list[Change]:
         if before.value == setting.value:
             continue
         disruptive, why = _judge_setting(setting.name, before.value, setting.value, setting.reason)
-        # Where the spec sets it (fleet.service is the field fleet.service.enabled).
-        where = setting.path or before.path
         changes.append(
             Change(
                 "setting",
@@ -313,7 +312,7 @@ def _platform_changes(old: Plan, new: Plan) -> list[Change]:
                 setting.text,
                 disruptive,
                 why,
-                path=".".join(map(str, where)) if where else setting.name,
+                path=setting.name,
             )
         )
     if a.cis != b.cis:

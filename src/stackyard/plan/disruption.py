@@ -633,10 +633,15 @@ def judge(path: str, old: Any, new: Any, owner: Any = None) -> tuple[bool, str]:
         new: its value after (None: removed).
         owner: the named item holding the field (a node pool, a tenant), if any.
     """
-    for rule in RULES:
-        if _regex(rule.pattern).fullmatch(path):
-            return rule.judge(old, new, owner)
-    return True, UNJUDGED
+    rule = rule_for(path)
+    if rule is None:
+        return True, UNJUDGED
+    return rule.judge(old, new, owner)
+
+
+def rule_for(path: str) -> Rule | None:
+    """The first rule whose pattern matches the field at ``path``, if any."""
+    return next((rule for rule in RULES if _regex(rule.pattern).fullmatch(path)), None)
 
 
 _CLUSTER_SECTIONS: dict[str, ChangeKind] = {

@@ -94,10 +94,17 @@ class MeshSettings:
 
 
 @dataclass(frozen=True)
+class FleetServiceSettings:
+    """The resolved ``fleet.service`` choices."""
+
+    enabled: Setting[bool]
+
+
+@dataclass(frozen=True)
 class FleetSettings:
     """The resolved ``fleet`` choices."""
 
-    service: Setting[bool]
+    service: FleetServiceSettings
 
 
 @dataclass(frozen=True)
@@ -112,16 +119,15 @@ class Settings:
 
     def __iter__(self) -> Iterator[Setting[Any]]:
         """Every setting, in the order a plan lists them."""
-        for section in fields(self):
-            group = getattr(self, section.name)
-            for entry in fields(group):
-                yield getattr(group, entry.name)
+        return _settings_in(self)
 
     def get(self, name: SettingName) -> Setting[Any]:
-        """The setting with the dotted ``name`` (``networking.cni``)."""
-        section, _, key = name.partition(".")
-        found: Setting[Any] = getattr(getattr(self, section), key)
-        return found
+        """The setting with the dotted ``name`` (``networking.cni``, ``fleet.service.enabled``)."""
+        found: Any = self
+        for part in name.split("."):
+            found = getattr(found, part)
+        setting: Setting[Any] = found
+        return setting
 
     def find(self, name: str) -> Setting[Any] | None:
         """The setting with the dotted ``name``, or ``None`` when no setting has that name."""
@@ -130,6 +136,16 @@ class Settings:
     def as_dict(self) -> dict[str, dict[str, Any]]:
         """The JSON shape: dotted name -> value (a boolean for a boolean) and reason."""
         return {s.name: {"value": s.value, "reason": s.reason} for s in self}
+
+
+def _settings_in(group: Any) -> Iterator[Setting[Any]]:
+    """The settings of a section, and of the sections within it, in declaration order."""
+    for entry in fields(group):
+        value = getattr(group, entry.name)
+        if isinstance(value, Setting):
+            yield value
+        else:
+            yield from _settings_in(value)
 
 
 def resolve_settings(platform: Platform) -> Settings:
@@ -253,11 +269,12 @@ def _mesh_settings(platform: Platform) -> MeshSettings:
 
 def _fleet_settings(platform: Platform) -> FleetSettings:
     service = platform.fleet.service
+    name: SettingName = "fleet.service.enabled"
     if "enabled" in service.model_fields_set:
-        enabled = Setting("fleet.service", service.enabled, SPEC, ("fleet", "service", "enabled"))
+        enabled = Setting(name, service.enabled, SPEC, ("fleet", "service", "enabled"))
     else:
-        enabled = Setting("fleet.service", False, "default: the fleet service runs elsewhere")
-    return FleetSettings(enabled)
+        enabled = Setting(name, False, "default: the fleet service runs elsewhere")
+    return FleetSettings(FleetServiceSettings(enabled))
 
 
 @dataclass(frozen=True)
