@@ -102,6 +102,14 @@ def test_argo_cds_admin_group_left_undeclared_is_a_group_with_no_role() -> None:
     assert finding.location.line == line_of(text, "  groups:")
 
 
+def test_the_fleet_services_viewer_group_left_undeclared_is_a_group_with_no_role() -> None:
+    text = spec(ALL_GOOD) + "fleet:\n  service:\n    enabled: true\n"
+    [finding] = findings(text, "SY968")
+    assert "group platform-viewers is mapped by Stackyard fleet service (viewer)" in (
+        finding.message
+    )
+
+
 def test_without_groups_the_tools_groups_are_not_questioned() -> None:
     assert findings(ENTERPRISE, "SY968") == []
 

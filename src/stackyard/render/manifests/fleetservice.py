@@ -55,8 +55,6 @@ DATABASE_URL_ENV = "STACKYARD_DATABASE_URL"
 SESSION_SECRET_KEY = "session-secret"
 CLIENT_SECRET_KEY = "oidc-client-secret"
 DATABASE_URL_KEY = "database-url"
-PLATFORM_GROUP_ROLES = {"platform-admins": "admin", "platform-viewers": "viewer"}
-"""The platform realm's groups (``identity``) and the service's roles they carry."""
 KEYCLOAK_CLIENT_SECRETS = "keycloak/clients"
 """Where the operator stores each platform-realm client's generated secret (``identity``)."""
 
@@ -154,8 +152,9 @@ def _sign_in(context: RenderContext, keys: dict[str, VaultKey]) -> list[str]:
         component = context.component(COMPONENT)
         issuer = oidc_issuer(context)
         client = component.oidc.clientId if component.oidc else "stackyard"
-        # The realm's groups, as Argo CD and Grafana map them.
-        roles = [f"{group}={role}" for group, role in PLATFORM_GROUP_ROLES.items()]
+        # The realm's groups and the roles they carry (catalog oidc.groupRoles).
+        group_roles = component.oidc.groupRoles if component.oidc else {}
+        roles = [f"{group}={role}" for group, role in group_roles.items()]
     else:
         return []
     options = ["--oidc-issuer", issuer, "--oidc-client-id", client]
