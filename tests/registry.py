@@ -9,7 +9,8 @@ Harbor logs clients in. Nothing of the machine's own registry setup is read or t
 is ready once ``/v2/`` answers (401 without credentials).
 
 A :class:`Registry` also reads back what arrived (:meth:`Registry.pull`,
-:meth:`Registry.catalog`), logged in as its user either way.
+:meth:`Registry.catalog`), logged in as its user either way, and names the files a test
+reaches into: its access log, an upload session's folder in its storage.
 
 CI installs ``docker-registry`` (.ci/run); where it is missing the tests that need the
 registry fail, saying what to install.
@@ -27,7 +28,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import bcrypt
 import urllib3
@@ -73,6 +74,17 @@ class Registry:
         stop_process(self.process)
         if self.token_server is not None:
             self.token_server.stop()
+
+    def access_log(self) -> list[str]:
+        """The registry's access log so far, one request a line."""
+        log = (self.folder / "registry.log").read_text(encoding="utf-8", errors="replace")
+        return [line for line in log.splitlines() if line.startswith("127.0.0.1 - ")]
+
+    def upload_folder(self, location: str) -> Path:
+        """Where the filesystem storage keeps the upload session at ``location`` (its URL)."""
+        path = urlsplit(location).path.removeprefix("/v2/")
+        repository, _, session = path.partition("/blobs/uploads/")
+        return self.storage / "docker/registry/v2/repositories" / repository / "_uploads" / session
 
     def get(self, path: str, scope: str, accept: str = "*/*") -> urllib3.BaseHTTPResponse:
         """``GET /v2/PATH`` as the registry's user, with a token for ``scope`` in token mode."""

@@ -5,24 +5,29 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import shutil
 import socket
 import threading
+from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
-from stackyard.delivery.registry import PushReport, push_layout
+from stackyard.delivery.registry import CHUNK_ATTEMPTS, PushReport, push_layout
 from stackyard.delivery.registry_client import (
     Credentials,
+    RegistryClient,
     RegistryPushError,
     Target,
     parse_target,
 )
 from tests.ociimages import BuiltLayout, build_layout
-from tests.registry import PASSWORD, USERNAME, Registry
+from tests.registry import MANIFEST_ACCEPT, PASSWORD, USERNAME, Registry
 from tests.servers import free_port
 
 _prefixes = itertools.count()
+MIB = 1024 * 1024
 
 
 def _target(registry: Registry) -> Target:
@@ -275,3 +280,77 @@ def test_a_registry_that_does_not_answer_is_a_clear_error(tmp_path: Path) -> Non
     layout = build_layout(tmp_path / "layout")
     with pytest.raises(RegistryPushError, match=r"the connection failed.*run the same push again"):
         push_layout(layout.path, parse_target(f"127.0.0.1:{free_port()}"))
+
+
+def _session(location: str) -> str:
+    """The upload session an upload URL names (its last path segment)."""
+    return urlsplit(location).path.rsplit("/", 1)[1]
+
+
+def _watch_chunks(
+    monkeypatch: pytest.MonkeyPatch, before: Callable[[str, int], None]
+) -> list[tuple[str, int]]:
+    """Every chunk the push sends, as (session, offset); ``before(location, offset)`` runs
+    just before each PATCH leaves, to change what the registry holds at that moment."""
+    sent: list[tuple[str, int]] = []
+    real_patch = RegistryClient.patch
+
+    def patch(client: RegistryClient, location: str, offset: int, piece: bytes) -> str:
+        sent.append((_session(location), offset))
+        before(location, offset)
+        return real_patch(client, location, offset, piece)
+
+    monkeypatch.setattr(RegistryClient, "patch", patch)
+    return sent
+
+
+def test_an_upload_session_the_registry_loses_starts_that_blob_over(
+    registry: Registry, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The session vanishes from the registry's storage between two chunks: the registry
+    answers the next PATCH 404 (BLOB_UPLOAD_UNKNOWN) and the blob goes up again, whole, in
+    a session of its own."""
+    layout = build_layout(tmp_path / "layout", big_layer_bytes=3 * MIB + 17)
+    target = _target(registry)
+    lost: list[str] = []
+
+    def lose_the_first_session(location: str, offset: int) -> None:
+        if offset == MIB and not lost:
+            lost.append(_session(location))
+            shutil.rmtree(registry.upload_folder(location))
+
+    sent = _watch_chunks(monkeypatch, lose_the_first_session)
+    report = _push(layout, registry, target, chunk_bytes=MIB)
+    first, second = dict.fromkeys(session for session, _ in sent)
+    assert lost == [first]
+    assert [offset for session, offset in sent if session == first] == [0, MIB]
+    assert [offset for session, offset in sent if session == second] == [0, MIB, 2 * MIB, 3 * MIB]
+    refused = [line for line in registry.access_log() if f"/blobs/uploads/{first}?" in line]
+    assert '"PATCH ' in refused[-1] and '" 404 ' in refused[-1], refused[-1]
+    big = max(layout.blobs, key=layout.blobs.__getitem__)
+    pulled = registry.pull(f"{target.prefix}/ghcr.io/example/app", "1.0")  # by sha256 of bytes
+    assert pulled[big] == layout.blob_path(big).read_bytes()
+    assert report.blobs_pushed == 8 and report.manifests_pushed == 4
+
+
+def test_an_upload_session_lost_every_time_stops_the_push_before_its_image(
+    registry: Registry, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    layout = build_layout(tmp_path / "layout", big_layer_bytes=3 * MIB)
+    target = _target(registry)
+
+    def lose_every_session(location: str, offset: int) -> None:
+        if offset == MIB:
+            shutil.rmtree(registry.upload_folder(location))
+
+    sent = _watch_chunks(monkeypatch, lose_every_session)
+    big = max(layout.blobs, key=layout.blobs.__getitem__)
+    app = f"{target.prefix}/ghcr.io/example/app"
+    with pytest.raises(RegistryPushError, match=f"the upload of {big} to {app} kept breaking"):
+        _push(layout, registry, target, chunk_bytes=MIB)
+    assert len(dict.fromkeys(session for session, _ in sent)) == CHUNK_ATTEMPTS
+    scope = f"repository:{app}:pull"
+    assert registry.get(f"{app}/blobs/{big}", scope).status == 404
+    assert registry.get(f"{app}/manifests/1.0", scope, MANIFEST_ACCEPT).status == 404
+    web = f"{target.prefix}/docker.io/example/web"
+    assert web not in registry.catalog()  # the push stopped before the next image
