@@ -13,6 +13,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+import urllib3
 
 from stackyard.delivery.registry import CHUNK_ATTEMPTS, PushReport, push_layout
 from stackyard.delivery.registry_client import (
@@ -354,3 +355,31 @@ def test_an_upload_session_lost_every_time_stops_the_push_before_its_image(
     assert registry.get(f"{app}/manifests/1.0", scope, MANIFEST_ACCEPT).status == 404
     web = f"{target.prefix}/docker.io/example/web"
     assert web not in registry.catalog()  # the push stopped before the next image
+
+
+def _line_breaks() -> urllib3.exceptions.ProtocolError:
+    """What urllib3 raises for a request whose connection was reset under it."""
+    return urllib3.exceptions.ProtocolError("Connection aborted.", ConnectionResetError())
+
+
+def test_a_line_that_keeps_breaking_stops_the_push_though_the_session_lives(
+    registry: Registry, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every chunk after the first breaks before it reaches the registry, which keeps the
+    session and says it holds the first chunk: the push goes on from there each time, and
+    gives up after CHUNK_ATTEMPTS tries instead of asking and breaking for ever."""
+    layout = build_layout(tmp_path / "layout", big_layer_bytes=3 * MIB)
+    target = _target(registry)
+
+    def break_after_the_first_chunk(location: str, offset: int) -> None:
+        if len(sent) > 50:
+            raise AssertionError("the push never gave up")
+        if offset > 0:
+            raise _line_breaks()
+
+    sent = _watch_chunks(monkeypatch, break_after_the_first_chunk)
+    big = max(layout.blobs, key=layout.blobs.__getitem__)
+    with pytest.raises(RegistryPushError, match=f"the upload of {big} to .* kept breaking"):
+        _push(layout, registry, target, chunk_bytes=MIB)
+    assert [offset for _, offset in sent] == [0] + [MIB] * CHUNK_ATTEMPTS
+    assert len({session for session, _ in sent}) == 1  # resumed each time, never started over

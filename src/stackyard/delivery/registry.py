@@ -19,12 +19,13 @@ Policy:
 - An image's blobs go up a few at a time (:data:`PARALLEL_BLOBS`): the registry hashes and
   stores one while the next is on the wire, which is where a one-at-a-time push waits.
 - Small blobs go up in one PUT; large ones in chunks (POST, PATCH with Content-Range, PUT
-  ``?digest=``). A chunk that breaks on the wire asks the upload URL how far it got (GET,
-  ``Range``) and continues from there; if the registry cannot say (the distribution registry
-  drops an upload whose PATCH broke), that blob starts over, and so it does when the session
-  it continued is dropped after all (the registry cancels it only once its handler notices
-  the break, which may be after it answered the question). Any other broken connection
-  stops the push with an error; running it again resumes it.
+  ``?digest=``). A request of it that breaks on the wire asks the upload URL how far it got
+  (GET, ``Range``) and continues from there; if the registry cannot say (the distribution
+  registry drops an upload whose PATCH broke), that blob starts over, and so it does when
+  the session it continued is dropped after all (the registry cancels it only once its
+  handler notices the break, which may be after it answered the question). A blob that
+  keeps breaking (:data:`CHUNK_ATTEMPTS`) stops the push, as any other broken connection
+  does, with an error; running it again resumes it.
 - After each upload HEAD must answer with the same ``Docker-Content-Digest`` and size;
   manifests go up children first (an index after the manifests it lists) and the digest the
   registry computes must equal the layout's. A push that ends with any manifest missing
@@ -72,7 +73,9 @@ UNHOSTED = frozenset({"charts", "gitops"})
 """First path segments of a bundle's own artifacts, which come from no registry."""
 CHUNK_BYTES = 8 * 1024 * 1024
 """Blobs larger than this go up in chunks of this size; smaller ones in one request."""
-CHUNK_ATTEMPTS = 3
+CHUNK_ATTEMPTS = 5
+"""Tries a chunked blob gets in all: each break (a request cut on the wire, a session the
+registry dropped) costs one, and the push stops when none is left."""
 PARALLEL_BLOBS = 4
 """Blobs of one image sent at once (skopeo sends up to six): while the registry hashes and
 stores one, the next is on the wire."""
@@ -375,25 +378,31 @@ def _check_arrived(client: RegistryClient, repository: str, blob: Descriptor) ->
 def _chunked_upload(
     client: RegistryClient, repository: str, layout: Layout, blob: Descriptor, chunk: int
 ) -> None:
+    """Send ``blob`` in chunks, going on after a break while CHUNK_ATTEMPTS last.
+
+    After any request of the upload broken on the wire the session is asked how far it got
+    and the upload goes on from there; when the registry cannot say, or answers that it
+    dropped the session (the distribution registry does once its handler notices a broken
+    PATCH, which may be after it answered the question), the blob starts over in a new
+    session.
+    """
+    session: str | None = None
+    offset = 0
     for _ in range(CHUNK_ATTEMPTS):
-        location = client.start_upload(repository)
-        offset = 0
+        if session is None:
+            session, offset = client.start_upload(repository), 0
         try:
             while offset < blob.size:
                 piece = _piece(layout, blob, offset, chunk)
-                try:
-                    location = client.patch(location, offset, piece)
-                    offset += len(piece)
-                except urllib3.exceptions.HTTPError:
-                    resumed = client.upload_offset(location)
-                    if resumed is None:
-                        break  # the registry cannot say how far it got: start this blob over
-                    offset = resumed
-            else:
-                client.finish_upload(location, blob.digest, b"")
-                return
+                session = client.patch(session, offset, piece)
+                offset += len(piece)
+            client.finish_upload(session, blob.digest, b"")
+            return
         except UploadLostError:
-            continue  # the session the push continued was dropped after all: start over
+            session = None
+        except urllib3.exceptions.HTTPError:
+            held = client.upload_offset(session)
+            session, offset = (None, 0) if held is None else (session, held)
     raise RegistryPushError(
         f"{client.target.base_url}: the upload of {blob.digest} to {repository} kept breaking"
     )
