@@ -383,3 +383,26 @@ def test_a_line_that_keeps_breaking_stops_the_push_though_the_session_lives(
         _push(layout, registry, target, chunk_bytes=MIB)
     assert [offset for _, offset in sent] == [0] + [MIB] * CHUNK_ATTEMPTS
     assert len({session for session, _ in sent}) == 1  # resumed each time, never started over
+
+
+def test_a_first_chunk_that_never_arrived_starts_the_blob_over(
+    registry: Registry, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The distribution registry says ``Range: 0-0`` for an empty session and for one holding
+    a byte alike, and appends a chunk wherever its Content-Range says it starts: going on
+    "after byte 0" would store the blob shifted by one. The push starts it over instead."""
+    layout = build_layout(tmp_path / "layout", big_layer_bytes=2 * MIB)
+    target = _target(registry)
+
+    def break_the_very_first_chunk(location: str, offset: int) -> None:
+        if len(sent) == 1:
+            raise _line_breaks()
+
+    sent = _watch_chunks(monkeypatch, break_the_very_first_chunk)
+    _push(layout, registry, target, chunk_bytes=MIB)
+    first, second = dict.fromkeys(session for session, _ in sent)
+    assert [offset for session, offset in sent if session == first] == [0]
+    assert [offset for session, offset in sent if session == second] == [0, MIB, 2 * MIB]
+    big = max(layout.blobs, key=layout.blobs.__getitem__)
+    pulled = registry.pull(f"{target.prefix}/ghcr.io/example/app", "1.0")
+    assert pulled[big] == layout.blob_path(big).read_bytes()

@@ -181,12 +181,19 @@ class RegistryClient:
         return self._location(location, response)
 
     def upload_offset(self, location: str) -> int | None:
-        """How many bytes an upload session holds, when the registry says (``Range``)."""
+        """How many bytes an upload session holds, when the registry says (``Range``).
+
+        None when it cannot say, and for ``0-0``: the distribution registry answers that for
+        an empty session and for one holding a byte alike (``blobUploadResponse`` in
+        https://github.com/distribution/distribution/blob/v2.8.2/registry/handlers/blobupload.go),
+        and appends a chunk where its data ends whatever Content-Range says, so a guess
+        stores the blob shifted. Starting over costs one byte at most.
+        """
         try:
             response = self.request("GET", location, self._repository(location))
         except urllib3.exceptions.HTTPError:
             return None
-        match = re.fullmatch(r"0-(\d+)", response.headers.get("Range", ""))
+        match = re.fullmatch(r"0-([1-9]\d*)", response.headers.get("Range", ""))
         return int(match.group(1)) + 1 if response.status == 204 and match else None
 
     def finish_upload(self, location: str, digest: str, body: bytes) -> None:
