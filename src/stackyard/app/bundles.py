@@ -47,6 +47,10 @@ class BundleResult(Describes):
     """Images of the platform's full inventory (``images list``) the bundle does not carry."""
     not_inspected: tuple[NotInspected, ...] = ()
     """What the inventory could not look into: its images may be missing too."""
+    blobs_hashed: int = 0
+    """Blobs read from files and hashed: at create, as they were copied; at verify, all."""
+    blobs_trusted: int = 0
+    """Image blobs create copied on the word of their layout's verification record."""
 
     def as_dict(self) -> dict[str, Any]:
         """The versioned JSON document (``bundle-result``)."""
@@ -60,6 +64,8 @@ class BundleResult(Describes):
             "keyFingerprint": self.key_fingerprint,
             "blobsStored": self.blobs_stored,
             "blobsInBase": self.blobs_in_base,
+            "blobsHashed": self.blobs_hashed,
+            "blobsTrusted": self.blobs_trusted,
             "artifacts": list(self.artifacts),
             "missingImages": list(self.missing_images),
             "notInspected": [gap.as_dict() for gap in self.not_inspected],
@@ -84,11 +90,16 @@ def make_bundle(
     images: tuple[Path, ...] = (),
     since: Path | None = None,
     platforms: tuple[str, ...] = (),
+    rehash: bool = False,
     progress: Progress = no_progress,
 ) -> BundleResult:
-    """Create a signed bundle of the rendered repository, the charts and the images."""
+    """Create a signed bundle of the rendered repository, the charts and the images.
+
+    With ``rehash``, every image blob is hashed, whatever its layout's verification
+    record vouches for.
+    """
     refuse_bad_platforms(platforms)
-    request = BundleRequest(rendered, target, key, charts, images, since, platforms)
+    request = BundleRequest(rendered, target, key, charts, images, since, platforms, rehash=rehash)
     refuse_same_file(request)
     # The full inventory first: a tree that cannot be read fails before a byte is written.
     inventory = list_images(rendered, charts=charts, progress=progress)
@@ -106,6 +117,8 @@ def make_bundle(
         base=created.base,
         missing_images=tuple(i for i in inventory.references if i not in carried),
         not_inspected=inventory.not_inspected,
+        blobs_hashed=created.blobs_hashed,
+        blobs_trusted=created.blobs_trusted,
     )
 
 
@@ -136,6 +149,7 @@ def check_bundle(
         size=verified.size,
         base=verified.base,
         key_fingerprint=verified.key_fingerprint,
+        blobs_hashed=verified.blobs_checked,
     )
 
 

@@ -630,6 +630,14 @@ def bundle_create(
             "linux/arm64 (repeatable; default: every platform).",
         ),
     ] = None,
+    rehash: Annotated[
+        bool,
+        typer.Option(
+            "--rehash",
+            help="Hash every image blob, even one its layout's verification record shows "
+            "unchanged since images pull checked it.",
+        ),
+    ] = False,
     output: OutputOption = OutputFormat.text,
 ) -> int:
     """Pack the charts, images and GitOps repository into one signed bundle."""
@@ -642,6 +650,7 @@ def bundle_create(
         images=tuple(images or ()),
         since=since,
         platforms=tuple(platform or ()),
+        rehash=rehash,
     )
 
 

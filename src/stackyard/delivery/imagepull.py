@@ -33,6 +33,10 @@ Policy:
   than failing: it is usually the same list run again (a CI job and a person, two jobs
   sharing a cache), and once the first is done it finds the blobs there and fetches
   nothing twice. The wait is bounded (:data:`LOCK_WAIT_SECONDS`), then it fails clearly.
+- Every layer fetched and checked is entered in the layout's verification record
+  (:mod:`stackyard.delivery.verified`) with the state of its file, under the lock, once
+  the images are named: ``bundle create`` then copies it without hashing it again for as
+  long as the file stays exactly as the pull left it.
 - Credentials come from the environment, the login is negotiated as each registry asks
   (basic, a bearer token, an anonymous token for Docker Hub and ghcr.io) by
   :mod:`stackyard.delivery.registry_client`, asking for pull access only.
@@ -73,6 +77,13 @@ from stackyard.delivery.registry_client import (
     Target,
     parse_target,
 )
+from stackyard.delivery.verified import (
+    WRITER_LOCK,
+    FileKey,
+    add_verified,
+    file_key,
+    filesystem_clock,
+)
 from stackyard.errors import Location, StackyardError
 from stackyard.fsio import exclusive_lock
 from stackyard.progress import Progress, no_progress
@@ -84,7 +95,7 @@ MAX_MANIFEST_BYTES = 4 * 1024 * 1024
 """The distribution registry's own limit on a manifest; anything larger is not one."""
 MAX_CONFIG_BYTES = 64 * 1024 * 1024
 TOP_TYPES = INDEX_TYPES | MANIFEST_TYPES
-LOCK_FILE = ".stackyard-pull.lock"
+LOCK_FILE = WRITER_LOCK
 """The lock file a pull holds in the layout; OCI tools ignore a file they do not know."""
 LOCK_WAIT_SECONDS = 3600.0
 """How long a second pull waits for the first: a large pull over a slow line takes long."""
@@ -208,6 +219,8 @@ class _Tally:
     bytes_resumed: int = 0
     done: int = 0
     seen: set[str] = field(default_factory=set)
+    checked: dict[str, FileKey] = field(default_factory=dict)
+    """Blobs fetched and checked, and the state of their files once renamed into place."""
 
 
 def pull_images(
@@ -284,6 +297,8 @@ def _pull_locked(
         pulled = [_fetch_image(layout, image, tally, total, progress) for image in images]
     except RegistryPushError as error:
         raise ImagePullError(str(error)) from error
+    if tally.checked:
+        _record_checked(layout, tally.checked)
     return PullReport(
         layout.root,
         tuple(pulled),
@@ -583,6 +598,7 @@ def _fetch_image(
             progress("pulling images", tally.done, total)
 
         moved = _fetch_blob(layout, image, descriptor, advanced)
+        tally.checked[descriptor.digest] = file_key(layout.blob_path(descriptor.digest).stat())
         tally.seen.add(descriptor.digest)
         tally.fetched += 1
         tally.bytes_fetched += moved
@@ -605,6 +621,15 @@ def _fetch_image(
         blobs_fetched=fetched,
         bytes_fetched=bytes_fetched,
     )
+
+
+def _record_checked(layout: Layout, checked: dict[str, FileKey]) -> None:
+    """Enter the blobs this pull checked in the layout's verification record."""
+    try:
+        clock = filesystem_clock(layout.root)  # after every checked file was in place
+    except OSError as error:
+        raise ImagePullError(f"{layout.root}: cannot be written: {error.strerror}") from error
+    add_verified(layout.root, checked, clock)
 
 
 def _fetch_blob(

@@ -29,6 +29,7 @@ def bundle_create_command(
     images: tuple[Path, ...],
     since: Path | None,
     platforms: tuple[str, ...] = (),
+    rehash: bool = False,
 ) -> int:
     """Write the bundle; list what it holds."""
     with progress_display() as progress:
@@ -40,6 +41,7 @@ def bundle_create_command(
             images=images,
             since=since,
             platforms=platforms,
+            rehash=rehash,
             progress=progress,
         )
     _print(result, output)
@@ -107,8 +109,13 @@ def _print(result: BundleResult, output: OutputFormat) -> None:
         platforms = f" ({', '.join(artifact['platforms'])})" if artifact["platforms"] else ""
         say(escape(f"{artifact['kind']}: {artifact['reference']}{platforms} {artifact['digest']}"))
     base = f", {result.blobs_in_base} in base {result.base}" if result.base else ""
+    checked = (
+        f" ({result.blobs_hashed} hashed, {result.blobs_trusted} unchanged since verified)"
+        if result.action == "created"
+        else ""
+    )
     notice(
         f"bundle {result.path} {result.action}: {len(result.artifacts)} artifacts, "
-        f"{result.blobs_stored} blobs stored{base}, {result.size} bytes, "
+        f"{result.blobs_stored} blobs stored{checked}{base}, {result.size} bytes, "
         f"manifest {result.manifest_digest}"
     )
