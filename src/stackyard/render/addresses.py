@@ -41,6 +41,14 @@ def oidc_issuer(context: RenderContext) -> str:
     return realm_issuer(context, KEYCLOAK_REALM)
 
 
+def oidc_client_id(context: RenderContext, component: str) -> str:
+    """The id of ``component``'s client in the platform realm (its catalog ``oidc``)."""
+    oidc = context.component(component).oidc
+    if oidc is None:  # a catalog invariant for the components that sign in through Keycloak
+        raise ValueError(f"catalog entry {component} has no oidc client")
+    return oidc.clientId
+
+
 def realm_issuer(context: RenderContext, realm: str) -> str:
     """The OIDC issuer of Keycloak realm ``realm``: ``https://keycloak.<domain>/realms/<realm>``.
 

@@ -35,7 +35,7 @@ from stackyard import __version__
 from stackyard.catalog import Component
 from stackyard.catalog.model import ManifestInstall, UserInterface
 from stackyard.plan import ClusterPlan
-from stackyard.render.addresses import oidc_issuer
+from stackyard.render.addresses import oidc_client_id, oidc_issuer
 from stackyard.render.context import RenderContext
 from stackyard.render.manifests.base import BEFORE_CHART, Placed, in_wave
 from stackyard.render.manifests.endpoints import public_url
@@ -100,8 +100,7 @@ def client_secret_key(context: RenderContext) -> VaultKey | None:
     if service.oidc is not None:
         return service.oidc.clientSecretRef
     if _platform_keycloak(context):
-        component = context.component(COMPONENT)
-        client = component.oidc.clientId if component.oidc else "stackyard"
+        client = oidc_client_id(context, COMPONENT)
         return VaultKey(key=f"{KEYCLOAK_CLIENT_SECRETS}/{client}", property="client-secret")
     return None
 
@@ -149,11 +148,10 @@ def _sign_in(context: RenderContext, keys: dict[str, VaultKey]) -> list[str]:
         issuer, client = service.oidc.issuer, service.oidc.clientId
         roles: list[str] = []
     elif _platform_keycloak(context):
-        component = context.component(COMPONENT)
-        issuer = oidc_issuer(context)
-        client = component.oidc.clientId if component.oidc else "stackyard"
+        oidc = context.component(COMPONENT).oidc
+        issuer, client = oidc_issuer(context), oidc_client_id(context, COMPONENT)
         # The realm's groups and the roles they carry (catalog oidc.groupRoles).
-        group_roles = component.oidc.groupRoles if component.oidc else {}
+        group_roles = oidc.groupRoles if oidc else {}
         roles = [f"{group}={role}" for group, role in group_roles.items()]
     else:
         return []

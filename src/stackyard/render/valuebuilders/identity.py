@@ -12,7 +12,7 @@ docstring).
 from __future__ import annotations
 
 from stackyard.plan import ClusterPlan
-from stackyard.render.addresses import KEYCLOAK_REALM, oidc_issuer, public_host
+from stackyard.render.addresses import KEYCLOAK_REALM, oidc_client_id, oidc_issuer, public_host
 from stackyard.render.airgap import argocd_certificates
 from stackyard.render.apicatalog import ALLOWED_KINDS, catalog_location_url
 from stackyard.render.apis import realm_configmap_name, tenant_realms
@@ -45,14 +45,6 @@ from stackyard.spec.identity import Directory
 def keycloak_issuer(context: RenderContext) -> str | None:
     """The OIDC issuer of the platform realm, or None when Keycloak is not planned."""
     return oidc_issuer(context) if context.clusters_running("keycloak") else None
-
-
-def oidc_client_id(context: RenderContext, component: str) -> str:
-    """The id of ``component``'s client in the platform realm (its catalog ``oidc``)."""
-    oidc = context.component(component).oidc
-    if oidc is None:  # a catalog invariant for the components that sign in through Keycloak
-        raise ValueError(f"catalog entry {component} has no oidc client")
-    return oidc.clientId
 
 
 def _vault(context: RenderContext, cluster: ClusterPlan) -> Values:

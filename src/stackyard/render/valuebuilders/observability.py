@@ -17,7 +17,13 @@ from typing import Any, Literal
 
 from stackyard.kube import merge_values
 from stackyard.plan import ClusterPlan
-from stackyard.render.addresses import CA_BUNDLE_SECRET, CA_KEY, endpoint_url, public_host
+from stackyard.render.addresses import (
+    CA_BUNDLE_SECRET,
+    CA_KEY,
+    endpoint_url,
+    oidc_client_id,
+    public_host,
+)
 from stackyard.render.auditlog import alloy_audit_values, promtail_audit_values
 from stackyard.render.context import RenderContext
 from stackyard.render.objectstore import (
@@ -26,7 +32,7 @@ from stackyard.render.objectstore import (
     credentials_env_from,
     external_store,
 )
-from stackyard.render.valuebuilders.identity import keycloak_issuer, oidc_client_id
+from stackyard.render.valuebuilders.identity import keycloak_issuer
 from stackyard.render.valuebuilders.provider import aws_region
 from stackyard.render.valuebuilders.storage import (
     loki_store,
