@@ -86,7 +86,7 @@ def test_bad_tokens_and_stores_are_refused_with_exit_2(cli: Cli, tmp_path: Path)
     )
     cases = [
         (("create", "a", "--scope", "viewer", "--expires", "1d"), "named 'a' exists already"),
-        (("create", "b", "--scope", "viewer", "--expires", "366d"), "expires: 366d is longer"),
+        (("create", "b", "--scope", "viewer", "--expires", "366d"), "expires: 366 days is longer"),
         (("create", "b", "--scope", "viewer", "--expires", "soon"), "'soon' is not a lifetime"),
         (("create", "Bad Name", "--scope", "viewer", "--expires", "1d"), "is not a token name"),
         (("revoke", "nope"), "no API token named 'nope'"),

@@ -18,7 +18,7 @@ from stackyard.service import create_app
 from stackyard.service.security import Security
 from tests.app.schemas import assert_matches
 from tests.fleet_repos import app_cluster, git, platform_repository
-from tests.oidc import sign_in
+from tests.oidc import OidcProvider, sign_in
 from tests.service.live import live_service
 
 INVALID = 'Bearer realm="stackyard", error="invalid_token"'
@@ -218,3 +218,54 @@ def test_the_anonymous_caller_has_no_tokens_to_manage(client: TestClient) -> Non
     ):
         assert answer.status_code == 403
         assert "stackyard token create" in answer.json()["detail"]
+
+
+def test_a_token_a_person_made_follows_their_role_at_each_sign_in_and_a_bootstrap_one_does_not(
+    service: str, fleet: Fleet, oidc: OidcProvider
+) -> None:
+    def groups(*names: str) -> None:
+        oidc.set_user("tess", preferred_username="tess", groups=list(names))
+
+    # A change (operator) to a platform that does not exist: 404 for a caller who may
+    # change platforms, 403 for one who may not, and nothing changes either way.
+    change = "/api/v1/platforms/nowhere/clusters/app1"
+    groups("stackyard-operators")
+    with signed_in(service, "tess") as tess:
+        made = tess.post(
+            "/api/v1/tokens", json={"name": "tess-ci", "scope": "operator", "expires": "1d"}
+        )
+        assert made.status_code == 201, made.text
+    bootstrap = make_token(fleet, "tess-boot", TokenScope.operator, owner="tess")
+    with (
+        httpx.Client(base_url=service, timeout=30, headers=bearer(made.json()["secret"])) as ci,
+        httpx.Client(base_url=service, timeout=30, headers=bearer(bootstrap)) as boot,
+    ):
+        assert ci.delete(change).status_code == 404
+
+        groups("stackyard-viewers")
+        with signed_in(service, "tess"):
+            pass
+        assert ci.get("/api/v1/platforms").status_code == 200  # still reads
+        lowered = ci.delete(change)
+        assert lowered.status_code == 403
+        assert (
+            "tess may not change platforms: it needs the operator role" in lowered.json()["detail"]
+        )
+        assert boot.delete(change).status_code == 404  # made on the host: keeps its scope
+
+        groups("staff")  # no group of theirs grants a role: the sign-in itself is refused
+        with httpx.Client(follow_redirects=False, timeout=30) as browser:
+            assert sign_in(browser, service, "tess").status_code == 403
+        for answer in (ci.get("/api/v1/platforms"), ci.get("/")):
+            assert answer.status_code == 403
+            assert (
+                "the API token tess-ci acts for tess, whose groups granted no role" in answer.text
+            )
+        assert boot.get("/api/v1/platforms").status_code == 200
+
+        groups("stackyard-operators")
+        with signed_in(service, "tess"):
+            pass
+        assert ci.delete(change).status_code == 404  # the role is back, and so is the token's
+    seen = fleet.store.sign_in("tess")
+    assert seen is not None and seen.roles == ("operator",)

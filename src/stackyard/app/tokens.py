@@ -2,9 +2,18 @@
 
 A token is a secret a program sends as ``Authorization: Bearer sy_…`` instead of logging
 in. It has a name, a scope (viewer, operator or admin: what its caller may do, never more
-than whoever created it may) and an expiry (at most :data:`MAX_LIFETIME`). The secret is
+than whoever created it may) and an expiry (at most :data:`TOKEN_MAX_LIFETIME`). The secret is
 shown once, when the token is created; the store keeps only its SHA-256 digest, so a copy
 of the database gives no one a token. Revoking a token forgets it.
+
+A token a signed-in person made follows its owner: it acts with at most the role their
+groups granted at their latest sign-in (:func:`record_sign_in`), so a person whose role is
+lowered or taken away in the provider cannot keep it through a token. A token made on the
+service's host with ``stackyard token create`` (the bootstrap token, whose owner may never
+sign in) keeps its scope until it expires or is revoked.
+
+The rules of a token (its name, scope and lifetime) are this module's; the command line,
+the API and the dashboard's form take them from here.
 
 Every creation and revocation is written to the audit log with the other changes
 (platforms added, clusters registered and deregistered, assessments recorded): who,
@@ -17,6 +26,7 @@ import datetime
 import hashlib
 import re
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, ClassVar
@@ -30,12 +40,17 @@ from stackyard.versioning import schema_id
 PREFIX = "sy_"
 """Every token starts with it, so a secret scanner (or a person) can tell what it is."""
 SECRET_BYTES = 32
-MAX_LIFETIME = datetime.timedelta(days=365)
+TOKEN_MAX_LIFETIME = datetime.timedelta(days=365)
 """A token lives at most a year: automation that runs longer rotates its token."""
 AUDIT_PAGE = 50
 """How many audit events one page holds unless asked otherwise."""
 MAX_AUDIT_PAGE = 500
-_NAME = re.compile(r"[a-z0-9]([a-z0-9._-]{0,61}[a-z0-9])?")
+TOKEN_NAME_PATTERN = r"^[a-z0-9]([a-z0-9._-]{0,61}[a-z0-9])?$"
+"""A token's name: unique among all tokens, a label a log line or a URL holds as it is."""
+TOKEN_NAME_RULE = (
+    "lowercase letters, digits and . _ - (63 at most), starting and ending alphanumeric"
+)
+_NAME = re.compile(TOKEN_NAME_PATTERN)
 _LIFETIME = re.compile(r"(?P<count>[1-9][0-9]*)(?P<unit>[hdw])")
 _UNITS = {
     "h": datetime.timedelta(hours=1),
@@ -61,6 +76,24 @@ class TokenRefusedError(StackyardError):
     """A token its creator may not make: a scope above their own."""
 
 
+class OwnerWithoutRoleError(StackyardError):
+    """A token that follows its owner, whose latest sign-in granted no role: it allows nothing."""
+
+    def __init__(self, token: str, owner: str, at: datetime.datetime | None) -> None:
+        """Name the token, its owner and when they last signed in (None: never seen)."""
+        self.token = token
+        self.owner = owner
+        when = (
+            f"when they last signed in ({at:%Y-%m-%d %H:%M} UTC)"
+            if at is not None
+            else "since tokens follow their owner's role (they have not signed in since)"
+        )
+        super().__init__(
+            f"the API token {token} acts for {owner}, whose groups granted no role {when}: "
+            f"it allows nothing until {owner} signs in with a group that grants one"
+        )
+
+
 class UnknownTokenError(StackyardError):
     """No token of that name (or none the caller may see)."""
 
@@ -75,20 +108,19 @@ def _problem(field: str, message: str, hint: str) -> InputError:
 
 
 def parse_lifetime(text: str) -> datetime.timedelta:
-    """How long a token lives, from ``30d``, ``12h`` or ``4w`` (at most 365 days).
+    """How long a token lives, from ``30d``, ``12h`` or ``4w``.
+
+    Whether it is short enough is :func:`create_token`'s to say, for every way of asking.
 
     Raises:
-        InputError: not a lifetime, or longer than a year.
+        InputError: not a lifetime.
     """
     match = _LIFETIME.fullmatch(text.strip())
     if match is None:
         raise _problem(
             "expires", f"{text!r} is not a lifetime", "a number and a unit: 12h, 30d or 4w"
         )
-    lifetime = int(match["count"]) * _UNITS[match["unit"]]
-    if lifetime > MAX_LIFETIME:
-        raise _problem("expires", f"{text} is longer than a token may live", "365d at most")
-    return lifetime
+    return int(match["count"]) * _UNITS[match["unit"]]
 
 
 def token_hash(secret: str) -> str:
@@ -104,6 +136,10 @@ def token_hash(secret: str) -> str:
 class TokenView:
     """A token as its owner and admins see it: never its secret (except once, at creation)."""
 
+    NAME_PATTERN: ClassVar[str] = TOKEN_NAME_PATTERN
+    NAME_RULE: ClassVar[str] = TOKEN_NAME_RULE
+    MAX_LIFETIME: ClassVar[datetime.timedelta] = TOKEN_MAX_LIFETIME
+
     name: str
     scope: TokenScope
     owner: str
@@ -112,6 +148,8 @@ class TokenView:
     secret: str | None = None
     """The token itself, only in the answer that created it."""
     revoked: bool = False
+    follows_owner: bool = False
+    """Whether it acts with at most its owner's role at their latest sign-in."""
 
     @property
     def expired(self) -> bool:
@@ -185,11 +223,44 @@ class AuditLog(Describes):
         }
 
 
+@dataclass(frozen=True)
+class TokenCaller:
+    """A live token presented by a caller, and what it allows them now."""
+
+    token: TokenView
+    scope: TokenScope
+    """The token's scope, or less: its owner's role at their latest sign-in, when lower."""
+
+
 def _view(record: TokenRecord, *, secret: str | None = None, revoked: bool = False) -> TokenView:
     scope = TokenScope(record.scopes[0]) if record.scopes else TokenScope.viewer
     return TokenView(
-        record.name, scope, record.owner, record.created_at, record.expires_at, secret, revoked
+        record.name,
+        scope,
+        record.owner,
+        record.created_at,
+        record.expires_at,
+        secret,
+        revoked,
+        record.follows_owner,
     )
+
+
+def highest_scope(roles: Iterable[str]) -> TokenScope | None:
+    """The largest scope among ``roles`` (names of scopes; others are ignored), or None."""
+    held = [TokenScope(role) for role in roles if role in TokenScope.__members__]
+    return max(held, key=list(TokenScope).index, default=None)
+
+
+def _checked_lifetime(lifetime: datetime.timedelta) -> datetime.timedelta:
+    if lifetime <= datetime.timedelta(0):
+        raise _problem("expires", "a token must live for a while", "e.g. 30d")
+    if lifetime > TOKEN_MAX_LIFETIME:
+        days = lifetime / datetime.timedelta(days=1)
+        raise _problem(
+            "expires", f"{days:g} days is longer than a token may live", "365 days at most"
+        )
+    return lifetime
 
 
 def create_token(
@@ -201,8 +272,13 @@ def create_token(
     owner: str,
     creator_scope: TokenScope,
     actor: str,
+    follows_owner: bool = False,
 ) -> TokenResult:
     """Make a token for ``owner``; its secret is in the result, and nowhere else ever again.
+
+    ``follows_owner``: the token acts with at most its owner's role at their latest
+    sign-in (a token a signed-in person makes); without it, it keeps ``scope`` (a
+    bootstrap token made on the service's host).
 
     Raises:
         InputError: a name that is not a lowercase label, or a lifetime out of range.
@@ -210,13 +286,8 @@ def create_token(
         TokenExistsError: a token of that name exists already.
     """
     if not _NAME.fullmatch(name):
-        raise _problem(
-            "name",
-            f"{name!r} is not a token name",
-            "lowercase letters, digits and . _ - (63 at most), starting and ending alphanumeric",
-        )
-    if not datetime.timedelta(0) < lifetime <= MAX_LIFETIME:
-        raise _problem("expires", "a token lives for a while, 365 days at most", "e.g. 30d")
+        raise _problem("name", f"{name!r} is not a token name", TOKEN_NAME_RULE)
+    _checked_lifetime(lifetime)
     if not creator_scope.includes(scope):
         raise TokenRefusedError(
             f"a {creator_scope} may not create a token with the {scope} scope: a token never "
@@ -225,7 +296,12 @@ def create_token(
     secret = PREFIX + secrets.token_urlsafe(SECRET_BYTES)
     expires_at = datetime.datetime.now(datetime.UTC) + lifetime
     record = fleet.store.add_token(
-        name, token_hash(secret), scopes=[str(scope)], owner=owner, expires_at=expires_at
+        name,
+        token_hash(secret),
+        scopes=[str(scope)],
+        owner=owner,
+        expires_at=expires_at,
+        follows_owner=follows_owner,
     )
     fleet.store.audit(
         actor,
@@ -258,8 +334,22 @@ def revoke_token(fleet: Fleet, name: str, *, owner: str | None = None, actor: st
     return TokenResult(_view(record, revoked=True))
 
 
-def authenticate_token(fleet: Fleet, secret: str) -> TokenView | None:
-    """The live token whose secret is ``secret``; None when unknown, revoked or expired."""
+def record_sign_in(fleet: Fleet, name: str, roles: Iterable[str]) -> None:
+    """Remember that ``name`` signed in now with ``roles`` (none: refused for want of one).
+
+    The tokens ``name`` made act with at most the highest of these from now on.
+    """
+    fleet.store.record_sign_in(name, roles)
+
+
+def authenticate_token(fleet: Fleet, secret: str) -> TokenCaller | None:
+    """The live token whose secret is ``secret``; None when unknown, revoked or expired.
+
+    A token that follows its owner allows at most its owner's role at their latest sign-in.
+
+    Raises:
+        OwnerWithoutRoleError: the token follows its owner, who holds no role now.
+    """
     if not secret.startswith(PREFIX):
         return None
     # The lookup compares digests, which an attacker cannot steer byte by byte without
@@ -269,7 +359,15 @@ def authenticate_token(fleet: Fleet, secret: str) -> TokenView | None:
     if record is None:
         return None
     view = _view(record)
-    return None if view.expired else view
+    if view.expired:
+        return None
+    if not view.follows_owner:
+        return TokenCaller(view, view.scope)
+    seen = fleet.store.sign_in(view.owner)
+    held = highest_scope(seen.roles) if seen is not None else None
+    if held is None:
+        raise OwnerWithoutRoleError(view.name, view.owner, seen.at if seen else None)
+    return TokenCaller(view, min(view.scope, held, key=list(TokenScope).index))
 
 
 def audit_log(fleet: Fleet, *, limit: int = AUDIT_PAGE, before: int | None = None) -> AuditLog:

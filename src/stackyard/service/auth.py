@@ -8,7 +8,9 @@ with a fresh state, nonce and code challenge, kept in the session until the call
 code verifier, exchanges the code (with the verifier and the client secret) for tokens,
 checks the ID token's signature, issuer, audience and nonce, and keeps from it only the
 user's name and the roles their ``groups`` claim maps to (``--oidc-group-role``). The
-tokens themselves are dropped: the service calls nothing on the user's behalf.
+tokens themselves are dropped: the service calls nothing on the user's behalf. The roles
+of every sign-in, none for a refused one, are recorded in the store: the API tokens a
+person made act with at most the role of their latest sign-in (``app.record_sign_in``).
 
 A user none of whose groups maps to a role gets no session and a 403 page naming the
 groups that grant access: signing in is not a role of its own.
@@ -27,7 +29,9 @@ from authlib.integrations.starlette_client import OAuth, OAuthError, StarletteOA
 from fastapi import APIRouter, FastAPI, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from joserfc.errors import JoseError
+from starlette.concurrency import run_in_threadpool
 
+from stackyard.app import record_sign_in
 from stackyard.errors import COMMAND_LINE, InputError, Problem
 from stackyard.service import sessions
 from stackyard.service.pages import templates
@@ -278,6 +282,10 @@ async def callback(request: Request) -> Response:
     settings = _settings(request)
     roles = roles_of(_groups(claims), settings.group_roles)
     target = _local_path(request.session.get(_NEXT))
+    # Every sign-in, a refused one too, is what the tokens this person made may do now.
+    await run_in_threadpool(
+        record_sign_in, request.app.state.fleet, name, [str(role) for role in roles]
+    )
     if not roles:
         sessions.sign_out(request.session)
         groups = granting(Access(anonymous=None, group_roles=settings.group_roles), Role.viewer)

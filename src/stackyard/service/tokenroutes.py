@@ -12,14 +12,16 @@ Who may do what:
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from stackyard.app import (
     TokenScope,
+    TokenView,
     create_token,
+    highest_scope,
     list_tokens,
     parse_lifetime,
     revoke_token,
@@ -59,58 +61,47 @@ class NewToken(_Shape):
     """A token to create for the caller."""
 
     name: str = Field(
-        min_length=1,
-        max_length=63,
-        pattern=r"^[a-z0-9]([a-z0-9._-]*[a-z0-9])?$",
-        description="Unique among all tokens: lowercase letters, digits and . _ -",
+        pattern=TokenView.NAME_PATTERN,
+        description=f"Unique among all tokens: {TokenView.NAME_RULE}",
     )
-    scope: Literal["viewer", "operator", "admin"] = Field(
+    scope: TokenScope = Field(
         description="What the token's caller may do; at most the creator's own role"
     )
     expires: str = Field(
         min_length=2,
         max_length=10,
-        description="How long the token lives: 12h, 30d, 4w (365 days at most)",
+        description=f"How long the token lives: 12h, 30d, 4w "
+        f"({TokenView.MAX_LIFETIME.days} days at most)",
         examples=["30d"],
     )
-
-
-Scope = Literal["viewer", "operator", "admin"]
-OWNER = Field(description="The person the token acts for")
-CREATED = Field(description="ISO 8601")
-EXPIRES = Field(description="ISO 8601")
-REVOKED = Field(description="True only in the answer to its revocation")
-SECRET = Field(
-    description="The token (sy_…), only in the answer that created it: keep it now, it is "
-    "never shown again"
-)
 
 
 class TokenFields(_Shape):
     """A token in a list: never with its secret."""
 
     name: str
-    scope: Scope
-    owner: str = OWNER
-    createdAt: str = CREATED
-    expiresAt: str = EXPIRES
+    scope: TokenScope
+    owner: str = Field(description="The person the token acts for")
+    createdAt: str = Field(description="ISO 8601")
+    expiresAt: str = Field(description="ISO 8601")
     expired: bool
-    revoked: bool = REVOKED
-    secret: None = SECRET
+    revoked: bool = Field(description="True only in the answer to its revocation")
+    secret: str | None = Field(
+        description="The token (sy_…), only in the answer that created it: keep it now, it "
+        "is never shown again"
+    )
 
 
-class Token(_Shape):
-    """One token (``token``): with its secret only in the answer that created it."""
-
+class _TokenSchema(_Shape):
     schema_: str = Field(alias="schema", examples=["stackyard.dev/token/v1"])
-    name: str
-    scope: Scope
-    owner: str = OWNER
-    createdAt: str = CREATED
-    expiresAt: str = EXPIRES
-    expired: bool
-    revoked: bool = REVOKED
-    secret: str | None = SECRET
+
+
+class Token(TokenFields, _TokenSchema):
+    """One token (``token``): with its secret only in the answer that created it.
+
+    The schema id comes first in the answer, as in every document: pydantic orders the
+    fields of the last base first.
+    """
 
 
 class Tokens(_Shape):
@@ -120,11 +111,14 @@ class Tokens(_Shape):
     tokens: list[TokenFields]
 
 
-def _highest(user: User) -> TokenScope:
-    return max((TokenScope(str(role)) for role in user.roles), key=list(TokenScope).index)
+def highest_role(user: User) -> TokenScope:
+    """The largest scope ``user``'s roles allow a token of theirs."""
+    held = highest_scope(user.roles)
+    assert held is not None  # every caller holds a role: current_user requires one
+    return held
 
 
-def _owner_filter(user: User) -> str | None:
+def owner_filter(user: User) -> str | None:
     """Whose tokens the caller may list and revoke: everyone's for an admin (None)."""
     return None if user.may(Role.admin) else user.name
 
@@ -143,21 +137,22 @@ def post_token(body: NewToken, fleet: FleetDep, user: Person) -> dict[str, Any]:
     return create_token(
         fleet,
         body.name,
-        TokenScope(body.scope),
+        body.scope,
         parse_lifetime(body.expires),
         owner=user.name,
-        creator_scope=_highest(user),
+        creator_scope=highest_role(user),
         actor=user.actor,
+        follows_owner=user.signed_in,
     ).as_dict()
 
 
 @router.get("/tokens", response_model=Tokens)
 def get_tokens(fleet: FleetDep, user: Person) -> dict[str, Any]:
     """The caller's tokens (an admin's answer: everyone's), without their secrets."""
-    return list_tokens(fleet, owner=_owner_filter(user)).as_dict()
+    return list_tokens(fleet, owner=owner_filter(user)).as_dict()
 
 
 @router.delete("/tokens/{name}", response_model=Token)
 def delete_token(name: str, fleet: FleetDep, user: Person) -> dict[str, Any]:
     """Revoke a token of the caller's (an admin: anyone's); it stops working at once."""
-    return revoke_token(fleet, name, owner=_owner_filter(user), actor=user.actor).as_dict()
+    return revoke_token(fleet, name, owner=owner_filter(user), actor=user.actor).as_dict()

@@ -4,8 +4,9 @@ The store is an index and a history, never the truth: every platform is a Git re
 that Argo CD reads, and every change the service makes is a commit there. What is kept
 here is what is costly to recompute or cannot be recomputed: which repositories form the
 fleet, what each render and assessment found at which commit, what a platform's summary is at
-each state of its repository, who changed what, and the API tokens of callers. (A change's
-idempotency key is a trailer of its commit, so retries are answered from Git itself.)
+each state of its repository, who changed what, the API tokens of callers, and the roles
+each person last signed in with. (A change's idempotency key is a trailer of its commit, so
+retries are answered from Git itself.)
 Migrations (``store/migrations``) create these tables; a change here without a migration
 fails the store's tests.
 """
@@ -14,7 +15,17 @@ from __future__ import annotations
 
 import datetime
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -122,6 +133,24 @@ class ApiToken(Base):
     owner: Mapped[str] = mapped_column(String(200))
     expires_at: Mapped[datetime.datetime]
     created_at: Mapped[datetime.datetime] = mapped_column(default=utc_now)
+    follows_owner: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    """Whether the token's scope is capped at its owner's role as of their latest sign-in
+    (a token a signed-in person made); a bootstrap token made on the service's host is not."""
+
+
+class SignIn(Base):
+    """The roles a person's groups granted at their latest sign-in (none: refused).
+
+    A token a person made acts with at most these, so a token cannot keep a role its
+    owner has lost in the provider.
+    """
+
+    __tablename__ = "sign_ins"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    roles: Mapped[list[str]] = mapped_column(JSON)
+    at: Mapped[datetime.datetime] = mapped_column(default=utc_now)
 
 
 class PlatformReading(Base):

@@ -9,7 +9,7 @@ interleave with another on the same platform runs inside :meth:`Store.locked`.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -100,6 +100,17 @@ class TokenRecord:
     owner: str
     expires_at: datetime.datetime
     created_at: datetime.datetime
+    follows_owner: bool = False
+    """Whether the token acts with at most its owner's role at their latest sign-in."""
+
+
+@dataclass(frozen=True)
+class SignInRecord:
+    """A person's latest sign-in: the roles their groups granted then (none: refused)."""
+
+    name: str
+    roles: tuple[str, ...]
+    at: datetime.datetime
 
 
 def _token(row: models.ApiToken) -> TokenRecord:
@@ -110,6 +121,7 @@ def _token(row: models.ApiToken) -> TokenRecord:
         row.owner,
         _aware(row.expires_at),
         _aware(row.created_at),
+        row.follows_owner,
     )
 
 
@@ -381,6 +393,7 @@ class Store:
         scopes: Sequence[str],
         owner: str,
         expires_at: datetime.datetime,
+        follows_owner: bool = False,
     ) -> TokenRecord:
         """Keep a new API token's hash.
 
@@ -393,6 +406,7 @@ class Store:
             scopes=list(scopes),
             owner=owner,
             expires_at=expires_at,
+            follows_owner=follows_owner,
         )
         try:
             with self._session(write=True) as session:
@@ -432,6 +446,29 @@ class Store:
                 return False
             session.delete(row)
             return True
+
+    def record_sign_in(self, name: str, roles: Iterable[str]) -> None:
+        """Remember the roles ``name`` signed in with now, in place of any earlier ones."""
+        held = sorted(roles)
+        try:
+            self._record_sign_in(name, held)
+        except IntegrityError:  # their first sign-in twice at once: the other row is there now
+            self._record_sign_in(name, held)
+
+    def _record_sign_in(self, name: str, roles: list[str]) -> None:
+        with self._session(write=True) as session:
+            row = session.scalar(select(models.SignIn).where(models.SignIn.name == name))
+            if row is None:
+                row = models.SignIn(name=name)
+                session.add(row)
+            row.roles = roles
+            row.at = models.utc_now()
+
+    def sign_in(self, name: str) -> SignInRecord | None:
+        """``name``'s latest sign-in, or None if they never signed in."""
+        with self._session() as session:
+            row = session.scalar(select(models.SignIn).where(models.SignIn.name == name))
+            return None if row is None else SignInRecord(name, tuple(row.roles), _aware(row.at))
 
     @staticmethod
     def _platform_row(session: Session, name: str) -> models.Platform:
