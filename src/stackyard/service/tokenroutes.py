@@ -76,9 +76,7 @@ class NewToken(_Shape):
     )
 
 
-class TokenFields(_Shape):
-    """A token in a list: never with its secret."""
-
+class _TokenBase(_Shape):
     name: str
     scope: TokenScope
     owner: str = Field(description="The person the token acts for")
@@ -86,22 +84,29 @@ class TokenFields(_Shape):
     expiresAt: str = Field(description="ISO 8601")
     expired: bool
     revoked: bool = Field(description="True only in the answer to its revocation")
-    secret: str | None = Field(
-        description="The token (sy_…), only in the answer that created it: keep it now, it "
-        "is never shown again"
-    )
+
+
+class TokenFields(_TokenBase):
+    """A token in a list: never with its secret."""
+
+    secret: None = Field(description="Never in a list: shown once, when the token is created")
 
 
 class _TokenSchema(_Shape):
     schema_: str = Field(alias="schema", examples=["stackyard.dev/token/v1"])
 
 
-class Token(TokenFields, _TokenSchema):
+class Token(_TokenBase, _TokenSchema):
     """One token (``token``): with its secret only in the answer that created it.
 
     The schema id comes first in the answer, as in every document: pydantic orders the
     fields of the last base first.
     """
+
+    secret: str | None = Field(
+        description="The token (sy_…), only in the answer that created it: keep it now, it "
+        "is never shown again"
+    )
 
 
 class Tokens(_Shape):
