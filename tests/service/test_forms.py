@@ -153,6 +153,12 @@ def test_registering_shows_each_problem_at_its_field_then_commits_once(
     page = client.get(f"/platforms/{PLATFORM}").text
     key = hidden(page, "idempotency_key")
     assert '<option value="restricted"' in page and '<option value="regulated"' in page
+    roles = re.search(r'<select id="f-role" name="role">(.*?)</select>', page)
+    assert roles and re.findall(r"<option( selected)?>([a-z]+)<", roles.group(1)) == [
+        ("", "mgmt"),
+        (" selected", "app"),
+        ("", "standalone"),
+    ]
 
     def send(form: dict[str, str], **extra: Any) -> Any:
         data = {**form, FIELD: token, "idempotency_key": key}
@@ -168,6 +174,11 @@ def test_registering_shows_each_problem_at_its_field_then_commits_once(
     assert "overlaps" in field_problems(overlapping.text)["node_range"]
     assert "SY102" in field_problems(overlapping.text)["node_range"]
     assert "the plan refused cluster app3" in alerts(overlapping.text)
+
+    bad_role = send(app3(role="edge"))
+    assert field_problems(bad_role.text)["role"] == (
+        "&#39;edge&#39; is not one of mgmt, app, standalone"
+    )
 
     bad_pool = send(app3(node_pools="name=cp,role"))
     assert "is not key=value" in field_problems(bad_pool.text)["node_pools"]

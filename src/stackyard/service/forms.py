@@ -11,7 +11,7 @@ the cluster changes, the disruptive changes marked, and needs a second, confirmi
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Request, status
@@ -33,7 +33,7 @@ from stackyard.errors import COMMAND_LINE, InputError
 from stackyard.service import csrf
 from stackyard.service.fleetdep import FleetDep
 from stackyard.service.formstate import FormState
-from stackyard.service.pages import fleet_view, platform_view, show
+from stackyard.service.pages import CLUSTER_ROLES, fleet_view, platform_view, show
 from stackyard.service.responses import AddPlatform
 from stackyard.service.users import User, operator
 
@@ -68,8 +68,6 @@ REGISTER_FIELDS = {
     "policyTemplate": "policy_template",
 }
 """Where a registration's problems go: spec fields (``clusters[N].`` dropped) to form fields."""
-
-ROLES: tuple[Literal["app", "mgmt", "standalone"], ...] = ("app", "mgmt", "standalone")
 
 
 def _problems(error: InputError, *, located: bool = False) -> list[tuple[str, str]]:
@@ -165,7 +163,7 @@ def _registration(form: FormState) -> ClusterRegistration:
     )
     return ClusterRegistration(
         name=value("name"),
-        role=next(r for r in ROLES if r == value("role")),
+        role=next(r for r in CLUSTER_ROLES if r == value("role")),
         network=ClusterAddresses(
             node_range=value("node_range"),
             service_cidr=value("service_cidr"),
@@ -219,8 +217,8 @@ def register_form(
     for required in ("name", "node_range", "service_cidr", "node_pools"):
         if not values[required]:
             form.add(required, "required")
-    if values["role"] not in ROLES:
-        form.add("role", f"{values['role']!r} is not one of {', '.join(ROLES)}")
+    if values["role"] not in CLUSTER_ROLES:
+        form.add("role", f"{values['role']!r} is not one of {', '.join(CLUSTER_ROLES)}")
     if form.failed:
         return platform_view(request, fleet, user, platform, form, UNPROCESSABLE)
     try:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, get_args
 
 from fastapi import APIRouter, Depends, Request, status
 from fastapi.responses import HTMLResponse
@@ -27,6 +27,7 @@ from stackyard.app import (
     policy_choices,
     read_platform,
 )
+from stackyard.app import Role as ClusterRole
 from stackyard.errors import StackyardError
 from stackyard.service import charts, csrf
 from stackyard.service.fleetdep import FleetDep
@@ -37,6 +38,8 @@ templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 templates.env.globals["version"] = __version__
 router = APIRouter(include_in_schema=False)
 Viewer = Annotated[User, Depends(current_user)]
+CLUSTER_ROLES: tuple[ClusterRole, ...] = get_args(ClusterRole)
+"""The roles the register-cluster form offers: the spec's, in its order."""
 
 
 def _matrix(fleet: Fleet, name: str) -> tuple[FailureMatrixResult | None, str]:
@@ -100,6 +103,7 @@ def platform_view(
         "matrix": matrix,
         "no_matrix": no_matrix,
         "form": form or FormState({"role": "app"}),
+        "roles": CLUSTER_ROLES,
         "templates": policy_choices(fleet, name),
         "notice": _notice(request),
     }
