@@ -21,8 +21,8 @@ from typing import Any, Literal
 
 from stackyard.catalog import Catalog
 from stackyard.plan.settings import SpecPath
-from stackyard.spec import Platform
-from stackyard.spec.policy import DEFAULT_TEMPLATE, PodSecurityLevel, PolicyTemplate
+from stackyard.spec import Edition, Platform
+from stackyard.spec.policy import DEFAULT_TEMPLATE, PodSecurityLevel, PolicyRule, PolicyTemplate
 
 ChosenBy = Literal["cluster", "assignment", "default"]
 Action = Literal["enforce", "audit"]
@@ -101,6 +101,16 @@ def templates(platform: Platform, catalog: Catalog) -> dict[str, PolicyTemplate]
     return catalog.policies.with_templates(platform.policy.templates)
 
 
+def edition_rules(template: PolicyTemplate, catalog: Catalog, edition: Edition) -> list[PolicyRule]:
+    """The template's Kyverno policies that run in ``edition`` (each one the catalog has)."""
+    return [
+        rule
+        for rule in template.policies
+        if rule.name in catalog.policies.rules
+        and (rule.editions is None or edition in rule.editions)
+    ]
+
+
 def choose_template(platform: Platform, index: int) -> tuple[str, ChosenBy, SpecPath]:
     """The template name cluster ``index`` carries, what chose it and where."""
     cluster = platform.clusters[index]
@@ -132,9 +142,7 @@ def cluster_policy(
             mode if rule.action == "mode" else rule.action,
             catalog.policies.rules[rule.name].summary,
         )
-        for rule in template.policies
-        if rule.name in catalog.policies.rules
-        and (rule.editions is None or platform.edition in rule.editions)
+        for rule in edition_rules(template, catalog, platform.edition)
     )
     levels = template.podSecurity
     return ClusterPolicy(
