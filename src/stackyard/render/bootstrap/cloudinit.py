@@ -18,6 +18,10 @@ a fresh Ubuntu 24.04 VM into a kubeadm node:
 - the node's kubeadm documents in ``/etc/kubernetes/kubeadm/config.yaml`` (mode 0600)
   and ``kubeadm init`` or ``kubeadm join`` with them.
 
+The host steps (kernel settings, packages, containerd) are also those of a kubeadm
+cluster's EC2 machines (``render/infrastructure/kubeadm_userdata.py``), which use the
+functions below rather than a copy.
+
 Secrets stay out: the join token, CA hash, certificate key and the SSH public key are
 ``${...}`` placeholders the provisioning script substitutes with ``envsubst``. The file
 uses no other ``${`` so that substitution cannot touch anything else.
@@ -64,6 +68,55 @@ def pinned_packages(context: RenderContext) -> str:
     return " ".join(K8S_PACKAGES)
 
 
+KERNEL_FILES: tuple[tuple[str, str], ...] = (
+    ("/etc/modules-load.d/kubernetes.conf", "overlay\nbr_netfilter\n"),
+    (
+        "/etc/sysctl.d/99-kubernetes.conf",
+        "net.bridge.bridge-nf-call-iptables = 1\n"
+        "net.bridge.bridge-nf-call-ip6tables = 1\n"
+        "net.ipv4.ip_forward = 1\n",
+    ),
+)
+"""What every kubeadm node loads at boot: the kernel modules, bridge netfilter, forwarding."""
+HOST_SETUP = ("modprobe overlay", "modprobe br_netfilter", "sysctl --system", "swapoff -a")
+"""The same settings applied now, and swap off, as the kubelet requires."""
+
+
+def kernel_files() -> list[dict[str, str]]:
+    """``write_files`` entries of :data:`KERNEL_FILES`."""
+    return [{"path": path, "content": content} for path, content in KERNEL_FILES]
+
+
+def kubernetes_packages(context: RenderContext, *also: str) -> list[str]:
+    """Commands that add pkgs.k8s.io and install (and hold) the Kubernetes packages.
+
+    ``also`` are Ubuntu packages installed in the same step. The keyring folder must exist.
+    """
+    repository = package_repository(context)
+    return [
+        f"curl -fsSL {repository}Release.key | gpg --dearmor -o {KEYRING}",
+        f"echo 'deb [signed-by={KEYRING}] {repository} /' "
+        "> /etc/apt/sources.list.d/kubernetes.list",
+        "apt-get update",
+        f"apt-get install -y {' '.join([*also, pinned_packages(context)])}",
+        f"apt-mark hold {' '.join(K8S_PACKAGES)}",
+    ]
+
+
+def containerd_and_kubelet(context: RenderContext) -> list[str]:
+    """Commands that configure containerd (systemd cgroups, mirrors) and enable the kubelet.
+
+    ``/etc/containerd`` must exist.
+    """
+    return [
+        "containerd config default > /etc/containerd/config.toml",
+        "sed -i 's/SystemdCgroup = false/SystemdCgroup = true/' /etc/containerd/config.toml",
+        *cloud_init_mirror_commands(context),
+        "systemctl restart containerd",
+        "systemctl enable kubelet",
+    ]
+
+
 def _prefix(cluster: ClusterPlan, node: Node) -> int:
     subnet = cluster.cluster.network.nodeSubnet
     if subnet is not None and "-" not in subnet.text:
@@ -98,28 +151,14 @@ def user_data(
 ) -> dict[str, Any]:
     """The cloud-config of one node (see module docs)."""
     documents, command = kubeadm
-    repository = package_repository(context)
-    packages = " ".join(K8S_PACKAGES)
     runcmd = [
         "rm -f /etc/netplan/50-cloud-init.yaml",
         "netplan apply",
         f"echo '{api_address} {context.api_host(cluster)}' >> /etc/hosts",
-        "modprobe overlay",
-        "modprobe br_netfilter",
-        "sysctl --system",
-        "swapoff -a",
+        *HOST_SETUP,
         "mkdir -p /etc/apt/keyrings /etc/containerd",
-        f"curl -fsSL {repository}Release.key | gpg --dearmor -o {KEYRING}",
-        f"echo 'deb [signed-by={KEYRING}] {repository} /' "
-        "> /etc/apt/sources.list.d/kubernetes.list",
-        "apt-get update",
-        f"apt-get install -y {pinned_packages(context)}",
-        f"apt-mark hold {packages}",
-        "containerd config default > /etc/containerd/config.toml",
-        "sed -i 's/SystemdCgroup = false/SystemdCgroup = true/' /etc/containerd/config.toml",
-        *cloud_init_mirror_commands(context),
-        "systemctl restart containerd",
-        "systemctl enable kubelet",
+        *kubernetes_packages(context),
+        *containerd_and_kubelet(context),
         command,
         *after_kubeadm(context, node.control_plane),
     ]
@@ -134,18 +173,7 @@ def user_data(
         "package_update": True,
         "packages": ["apt-transport-https", "ca-certificates", "containerd", "curl", "gpg"],
         "write_files": [
-            {
-                "path": "/etc/modules-load.d/kubernetes.conf",
-                "content": "overlay\nbr_netfilter\n",
-            },
-            {
-                "path": "/etc/sysctl.d/99-kubernetes.conf",
-                "content": (
-                    "net.bridge.bridge-nf-call-iptables = 1\n"
-                    "net.bridge.bridge-nf-call-ip6tables = 1\n"
-                    "net.ipv4.ip_forward = 1\n"
-                ),
-            },
+            *kernel_files(),
             {
                 "path": "/etc/cloud/cloud.cfg.d/99-stackyard-network.cfg",
                 "content": "network: {config: disabled}\n",

@@ -7,8 +7,9 @@ Terraform starts the machines, so each kind of node gets a ``#cloud-config`` who
 ``/etc/kubernetes/kubeadm/config.yaml`` (``server-init``: ``init-config.yaml``;
 ``server-join``: ``join-control-plane-config.yaml``; ``agent``: ``join-config.yaml``),
 the hardening files, the containerd mirrors and the providerID script; ``runcmd`` sets up
-the host as the local VMs' cloud-init does, installs containerd, the Kubernetes packages
-and the AWS CLI (air-gapped: the golden image carries them, nothing is downloaded), then:
+the host with the local VMs' own steps (``render/bootstrap/cloudinit.py``), installs
+containerd, the Kubernetes packages and the AWS CLI (air-gapped: the golden image carries
+them, nothing is downloaded), then:
 
 1. ``kubeadm-credentials.sh`` fills the placeholders. The first control-plane node
    generates the bootstrap token and certificate key (and the encryption key of
@@ -37,11 +38,11 @@ from stackyard.plan import ClusterPlan
 from stackyard.render.bootstrap.aws_ccm import CCM
 from stackyard.render.bootstrap.base import NodeFile, header
 from stackyard.render.bootstrap.cloudinit import (
-    K8S_PACKAGES,
-    KEYRING,
+    HOST_SETUP,
     KUBEADM_FILE,
-    package_repository,
-    pinned_packages,
+    containerd_and_kubelet,
+    kernel_files,
+    kubernetes_packages,
 )
 from stackyard.render.bootstrap.kubeadm import (
     CCM_FILE,
@@ -55,7 +56,7 @@ from stackyard.render.bootstrap.kubeadm_hardening import (
     secret_placeholders,
     uses_encryption_key,
 )
-from stackyard.render.bootstrap.mirrors import cloud_init_mirror_commands, cloud_init_mirror_files
+from stackyard.render.bootstrap.mirrors import cloud_init_mirror_files
 from stackyard.render.context import RenderContext
 from stackyard.render.infrastructure.userdata import SCRIPTS, Kind
 from stackyard.render.yamlout import dump_yaml
@@ -181,15 +182,10 @@ esac
 def _install(context: RenderContext) -> list[str]:
     if context.platform.airgap is not None:
         return []  # the golden image carries containerd, the packages and the AWS CLI
-    repository = package_repository(context)
     return [
         "mkdir -p /etc/apt/keyrings",
-        f"curl -fsSL {repository}Release.key | gpg --dearmor -o {KEYRING}",
-        f"echo 'deb [signed-by={KEYRING}] {repository} /' "
-        "> /etc/apt/sources.list.d/kubernetes.list",
-        "apt-get update",
-        f"apt-get install -y containerd gettext-base {pinned_packages(context)}",
-        f"apt-mark hold {' '.join(K8S_PACKAGES)}",
+        # containerd is not in the EC2 image; envsubst (gettext-base) fills in credentials.
+        *kubernetes_packages(context, "containerd", "gettext-base"),
         "snap install aws-cli --classic",
     ]
 
@@ -205,15 +201,7 @@ def kubeadm_user_data(
     by_path = {f.path: f.text for f in files}
     control_plane = kind != "agent"
     written: list[dict[str, Any]] = [
-        {"path": "/etc/modules-load.d/kubernetes.conf", "content": "overlay\nbr_netfilter\n"},
-        {
-            "path": "/etc/sysctl.d/99-kubernetes.conf",
-            "content": (
-                "net.bridge.bridge-nf-call-iptables = 1\n"
-                "net.bridge.bridge-nf-call-ip6tables = 1\n"
-                "net.ipv4.ip_forward = 1\n"
-            ),
-        },
+        *kernel_files(),
         {
             "path": KUBEADM_FILE,
             "permissions": "0600",
@@ -242,17 +230,10 @@ def kubeadm_user_data(
     placeholders = [f["path"] for f in written if "${" in f["content"] and f["path"] != CREDENTIALS]
     step = {"server-init": "init", "server-join": "join-control-plane", "agent": "join"}[kind]
     runcmd = [
-        "modprobe overlay",
-        "modprobe br_netfilter",
-        "sysctl --system",
-        "swapoff -a",
+        *HOST_SETUP,
         *_install(context),
         "mkdir -p /etc/containerd",
-        "containerd config default > /etc/containerd/config.toml",
-        "sed -i 's/SystemdCgroup = false/SystemdCgroup = true/' /etc/containerd/config.toml",
-        *cloud_init_mirror_commands(context),
-        "systemctl restart containerd",
-        "systemctl enable kubelet",
+        *containerd_and_kubelet(context),
     ]
     if ccm:
         runcmd.append(f"sh {PROVIDER_ID}")
