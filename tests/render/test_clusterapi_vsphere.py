@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from stackyard.render.build import render_plan
-from stackyard.render.clusterapi.vsphere import VSPHERE_VERSION
+from stackyard.render.clusterapi.providers import VSPHERE_VERSION
 from stackyard.render.write import write_tree
 from stackyard.spec.units import GIB, parse_quantity
 from stackyard.validate.crdschemas import check_resource

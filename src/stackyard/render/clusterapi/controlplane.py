@@ -36,7 +36,7 @@ from stackyard.render.bootstrap.kubeadm import (
     skips_kube_proxy,
 )
 from stackyard.render.bootstrap.rke2 import PROVIDER_ID_SCRIPT, agent_config, server_config
-from stackyard.render.clusterapi.machines import control_plane_pool, worker_pools
+from stackyard.render.clusterapi.machines import control_plane_pool, machine_file, worker_pools
 from stackyard.render.clusterapi.names import (
     BOOTSTRAP,
     CONTROL_PLANE,
@@ -147,10 +147,6 @@ def _machine_template(context: RenderContext, cluster: ClusterPlan) -> dict[str,
     }
 
 
-def _file(path: str, content: str, permissions: str = "0600") -> dict[str, str]:
-    return {"path": path, "owner": "root:root", "permissions": permissions, "content": content}
-
-
 def _drop_in(options: dict[str, Any], cluster: ClusterPlan) -> str:
     note = (
         f"Cluster {cluster.name}: options the Cluster API provider does not model, "
@@ -171,7 +167,7 @@ def _provider_id(
     if not cluster.has(CCM):
         return [], []
     script = PROVIDER_ID_SCRIPT.format(header=f"Cluster {cluster.name}, from Cluster API.")
-    return [_file(PROVIDER_ID_PATH, script, "0700")], [f"sh {PROVIDER_ID_PATH}"]
+    return [machine_file(PROVIDER_ID_PATH, script, "0700")], [f"sh {PROVIDER_ID_PATH}"]
 
 
 def _etcd(context: RenderContext, cluster: ClusterPlan, config: dict[str, Any]) -> dict[str, Any]:
@@ -222,13 +218,13 @@ def _rke2_control_plane(context: RenderContext, cluster: ClusterPlan) -> Manifes
         server["kubeAPIServer"] = {"extraArgs": list(config["kube-apiserver-arg"])}
     server["etcd"] = _etcd(context, cluster, config)
     rest = {k: v for k, v in config.items() if k not in _PROVIDER_OWNED | _TYPED}
-    files = [_file(DROP_IN, _drop_in(rest, cluster))]
+    files = [machine_file(DROP_IN, _drop_in(rest, cluster))]
     if cluster.has(CCM):
         manifests = dump_documents(ccm_manifests(context, cluster))
-        files.append(_file(f"{MANIFESTS_DIR}/aws-ccm.yaml", manifests))
+        files.append(machine_file(f"{MANIFESTS_DIR}/aws-ccm.yaml", manifests))
     if runs_cilium(cluster):
         chart = dump_documents([helm_chart(context, bootstrap_values(context, cluster))])
-        files.append(_file(f"{MANIFESTS_DIR}/cilium.yaml", chart))
+        files.append(machine_file(f"{MANIFESTS_DIR}/cilium.yaml", chart))
     if on_vsphere(context):
         files += control_plane_files(context, cluster)
     script, commands = _provider_id(context, cluster)
@@ -259,7 +255,7 @@ def _rke2_agent(context: RenderContext, cluster: ClusterPlan) -> dict[str, Any]:
     config = agent_config(context, cluster)
     rest = {k: v for k, v in config.items() if k not in _PROVIDER_OWNED}
     script, commands = _provider_id(context, cluster)
-    spec: dict[str, Any] = {"files": [_file(DROP_IN, _drop_in(rest, cluster)), *script]}
+    spec: dict[str, Any] = {"files": [machine_file(DROP_IN, _drop_in(rest, cluster)), *script]}
     if commands:
         spec["preRKE2Commands"] = commands
     return spec
@@ -308,7 +304,8 @@ def _kubeadm_control_plane(context: RenderContext, cluster: ClusterPlan) -> Mani
     elif cluster.has(CCM):
         # The kubelets wait for the external AWS cloud controller (cloud-provider: external):
         # every control-plane machine applies it once its API server runs (idempotent).
-        config_spec["files"] = [_file(KUBEADM_CCM, dump_documents(ccm_manifests(context, cluster)))]
+        manifests = dump_documents(ccm_manifests(context, cluster))
+        config_spec["files"] = [machine_file(KUBEADM_CCM, manifests)]
         config_spec["postKubeadmCommands"] = [
             f"kubectl --kubeconfig /etc/kubernetes/admin.conf apply -f {KUBEADM_CCM}"
         ]

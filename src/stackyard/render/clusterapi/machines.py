@@ -101,6 +101,11 @@ def worker_pools(cluster: ClusterPlan) -> list[NodePool]:
     return [p for p in cluster.cluster.nodePools if p.role == "worker"]
 
 
+def machine_file(path: str, content: str, permissions: str = "0600") -> dict[str, str]:
+    """One file of a bootstrap config's ``files``: written, owned by root, before it starts."""
+    return {"path": path, "owner": "root:root", "permissions": permissions, "content": content}
+
+
 def cluster_object(
     cluster: ClusterPlan,
     control_plane_kind: str,

@@ -27,7 +27,7 @@ import copy
 from dataclasses import dataclass
 
 from stackyard.render.bootstrap.aws_ccm import CONTROL_PLANE_LABEL, control_plane_selector
-from stackyard.render.clusterapi.vsphere import VARIABLES_SECRET, VSPHERE_VERSION, on_vsphere
+from stackyard.render.clusterapi.vsphere import VARIABLES_SECRET, on_vsphere
 from stackyard.render.context import RenderContext
 from stackyard.render.tree import Manifest
 
@@ -35,6 +35,8 @@ OPERATOR_API = "operator.cluster.x-k8s.io/v1alpha2"
 CLUSTER_API_VERSION = "v1.13.5"
 AWS_VERSION = "v2.11.1"
 RKE2_VERSION = "v0.25.0"
+VSPHERE_VERSION = "v1.16.1"
+"""The vSphere provider release built against Cluster API 1.13 (its v1beta2 contract)."""
 CREDENTIALS_SECRET = "capa-variables"
 # On mgmt's servers: the control-plane label of the platform's distribution; a server that
 # takes no platform pods is also tainted CriticalAddonsOnly (render.bootstrap.rke2), and

@@ -24,11 +24,11 @@ from __future__ import annotations
 from stackyard.plan import ClusterPlan
 from stackyard.render.clusterapi.names import kubeconfig_secret, namespace
 from stackyard.render.context import RenderContext
+from stackyard.render.manifests.secrets import ESO_API
 from stackyard.render.tree import Manifest
 
 EXTERNAL_SECRETS = "external-secrets"
 READER = "cluster-api-kubeconfig-reader"
-ESO_API = "external-secrets.io/v1"
 KUBECONFIG_KEY = "kubeconfig"
 _CONFIG = (
     "{{- $k := .kubeconfig | fromYaml -}}"

@@ -33,19 +33,19 @@ import math
 from typing import Any
 
 from stackyard.plan import ClusterPlan
+from stackyard.render.bootstrap.apiserver import API_PORT
+from stackyard.render.clusterapi.machines import machine_file
 from stackyard.render.clusterapi.names import INFRASTRUCTURE, namespace, pool_name
 from stackyard.render.context import RenderContext
+from stackyard.render.manifests.secrets import VaultProperty, vault_external_secret
 from stackyard.render.tree import Manifest, RenderError
 from stackyard.render.yamlout import dump_yaml
 from stackyard.spec.model import NodePool, VSphere
 from stackyard.spec.units import GIB, parse_quantity
 
-VSPHERE_VERSION = "v1.16.1"
-"""The vSphere provider release built against Cluster API 1.13 (its v1beta2 contract)."""
 VARIABLES_SECRET = "capv-variables"
 """The provider's clusterctl variables ``VSPHERE_USERNAME`` and ``VSPHERE_PASSWORD``."""
 CREDENTIAL_KEYS = ("username", "password")
-API_PORT = 6443
 MIB = 1024**2
 KUBE_VIP_IMAGE = "ghcr.io/kube-vip/kube-vip:v0.6.4"
 """The kube-vip release the vSphere provider's v1.16.1 cluster templates run."""
@@ -53,8 +53,6 @@ KUBE_VIP_HOSTS = "/etc/kube-vip.hosts"
 KUBEADM_MANIFESTS = "/etc/kubernetes/manifests"
 RKE2_MANIFESTS = "/var/lib/rancher/rke2/agent/pod-manifests"
 PROVIDER_ID_PATH = "/opt/stackyard/vsphere-provider-id.sh"
-ESO_API = "external-secrets.io/v1"
-VAULT_STORE = "vault"
 
 PROVIDER_ID_SCRIPT = """\
 #!/bin/sh
@@ -207,10 +205,6 @@ def kube_vip_pod(cluster: ClusterPlan, kubeconfig: str) -> dict[str, Any]:
     }
 
 
-def _file(path: str, content: str, permissions: str) -> dict[str, str]:
-    return {"path": path, "owner": "root:root", "permissions": permissions, "content": content}
-
-
 def control_plane_files(context: RenderContext, cluster: ClusterPlan) -> list[dict[str, str]]:
     """kube-vip's static pod and its hosts file, on the control-plane machines."""
     if context.platform.kubernetes.distribution == "rke2":
@@ -218,9 +212,9 @@ def control_plane_files(context: RenderContext, cluster: ClusterPlan) -> list[di
     else:
         manifest, kubeconfig = f"{KUBEADM_MANIFESTS}/kube-vip.yaml", "/etc/kubernetes/admin.conf"
     return [
-        _file(manifest, dump_yaml(kube_vip_pod(cluster, kubeconfig)), "0644"),
+        machine_file(manifest, dump_yaml(kube_vip_pod(cluster, kubeconfig)), "0644"),
         # kube-vip reaches the API server as "kubernetes": the node itself.
-        _file(KUBE_VIP_HOSTS, "127.0.0.1 localhost kubernetes\n", "0644"),
+        machine_file(KUBE_VIP_HOSTS, "127.0.0.1 localhost kubernetes\n", "0644"),
     ]
 
 
@@ -242,7 +236,7 @@ def provider_id(
         header=f"Cluster {cluster.name}, from Cluster API.",
         write=_RKE2_PROVIDER_ID if rke2 else _KUBEADM_PROVIDER_ID,
     )
-    return [_file(PROVIDER_ID_PATH, script, "0700")], [f"sh {PROVIDER_ID_PATH}"]
+    return [machine_file(PROVIDER_ID_PATH, script, "0700")], [f"sh {PROVIDER_ID_PATH}"]
 
 
 def credentials_through_external_secrets(context: RenderContext) -> bool:
@@ -252,37 +246,23 @@ def credentials_through_external_secrets(context: RenderContext) -> bool:
     )
 
 
-def _external_secret(
-    context: RenderContext, name: str, target_namespace: str, keys: dict[str, str]
-) -> Manifest:
+def _from_vault(context: RenderContext, fields: dict[str, str]) -> dict[str, VaultProperty]:
+    """Each Secret key's field of the vCenter account in Vault (``credentialsRef``)."""
     remote = _vsphere(context).credentialsRef
-    return {
-        "apiVersion": ESO_API,
-        "kind": "ExternalSecret",
-        "metadata": {"name": name, "namespace": target_namespace},
-        "spec": {
-            "refreshInterval": context.platform.secrets.refreshInterval,
-            "secretStoreRef": {"kind": "ClusterSecretStore", "name": VAULT_STORE},
-            "target": {"name": name, "creationPolicy": "Owner"},
-            "data": [
-                {"secretKey": key, "remoteRef": {"key": remote, "property": field}}
-                for key, field in keys.items()
-            ],
-        },
-    }
+    return {key: VaultProperty(remote, field) for key, field in fields.items()}
 
 
 def cluster_credentials(context: RenderContext, cluster: ClusterPlan) -> list[Manifest]:
     """The ExternalSecret of the cluster's vCenter Secret (none without External Secrets)."""
     if not credentials_through_external_secrets(context):
         return []
-    keys = {key: key for key in CREDENTIAL_KEYS}
-    return [_external_secret(context, credentials_secret(cluster), namespace(cluster), keys)]
+    data = _from_vault(context, {key: key for key in CREDENTIAL_KEYS})
+    return [vault_external_secret(context, credentials_secret(cluster), namespace(cluster), data)]
 
 
 def provider_variables(context: RenderContext, operator_namespace: str) -> list[Manifest]:
     """The ExternalSecret of the provider's variables (none without External Secrets)."""
     if not credentials_through_external_secrets(context):
         return []
-    keys = {f"VSPHERE_{key.upper()}": key for key in CREDENTIAL_KEYS}
-    return [_external_secret(context, VARIABLES_SECRET, operator_namespace, keys)]
+    data = _from_vault(context, {f"VSPHERE_{key.upper()}": key for key in CREDENTIAL_KEYS})
+    return [vault_external_secret(context, VARIABLES_SECRET, operator_namespace, data)]

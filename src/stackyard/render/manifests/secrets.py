@@ -17,7 +17,8 @@ certificate is ever rendered.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import NamedTuple
 
 from stackyard.plan import ClusterPlan
 from stackyard.render.context import RenderContext
@@ -25,6 +26,7 @@ from stackyard.render.manifests.base import AFTER_CHART, Placed, in_wave
 from stackyard.render.manifests.endpoints import vault_address, vault_auth_mount, vault_ca
 from stackyard.render.tree import Manifest
 
+ESO_API = "external-secrets.io/v1"
 STORE_NAME = "vault"
 VAULT_ROLE = "external-secrets"
 KV_MOUNT = "secret"
@@ -35,7 +37,7 @@ def cluster_secret_store(context: RenderContext, cluster: ClusterPlan) -> Manife
     """The ClusterSecretStore that reads Vault's KV v2 engine at ``secret/``."""
     ca = vault_ca(context, cluster)
     store: Manifest = {
-        "apiVersion": "external-secrets.io/v1",
+        "apiVersion": ESO_API,
         "kind": "ClusterSecretStore",
         "metadata": {"name": STORE_NAME},
         "spec": {
@@ -63,6 +65,37 @@ def cluster_secret_store(context: RenderContext, cluster: ClusterPlan) -> Manife
         },
     }
     return in_wave(store, AFTER_CHART)
+
+
+class VaultProperty(NamedTuple):
+    """A property of a key in Vault's KV engine (``secret/``)."""
+
+    key: str
+    property: str
+
+
+def vault_external_secret(
+    context: RenderContext, name: str, namespace: str, data: Mapping[str, VaultProperty]
+) -> Manifest:
+    """The ExternalSecret that fills Secret ``name`` from Vault through the ``vault`` store.
+
+    ``data`` maps each of the Secret's keys to where Vault keeps its value; the values
+    never pass through Git.
+    """
+    return {
+        "apiVersion": ESO_API,
+        "kind": "ExternalSecret",
+        "metadata": {"name": name, "namespace": namespace},
+        "spec": {
+            "refreshInterval": context.platform.secrets.refreshInterval,
+            "secretStoreRef": {"kind": "ClusterSecretStore", "name": STORE_NAME},
+            "target": {"name": name, "creationPolicy": "Owner"},
+            "data": [
+                {"secretKey": key, "remoteRef": {"key": ref.key, "property": ref.property}}
+                for key, ref in data.items()
+            ],
+        },
+    }
 
 
 def secret_store_manifests(context: RenderContext, cluster: ClusterPlan) -> Iterable[Placed]:
