@@ -145,7 +145,8 @@ def test_kubeadm_control_planes_hold_the_vip_with_kube_vip(kubeadm: Rendered) ->
     assert _env(pod)["address"] == VIP
     assert config["preKubeadmCommands"][0].startswith("if [ -f /run/kubeadm/kubeadm.yaml ]")
     assert "super-admin.conf" in config["preKubeadmCommands"][0]
-    assert VIP in config["clusterConfiguration"]["apiServer"]["certSANs"]
+    sans = config["clusterConfiguration"]["apiServer"]["certSANs"]
+    assert sans == ["api.prod.platform.corp.example", VIP]
     assert config["initConfiguration"]["nodeRegistration"]["name"] == "{{ local_hostname }}"
     (workers,) = kind(kubeadm, "KubeadmConfigTemplate")
     worker = workers["spec"]["template"]["spec"]

@@ -1,7 +1,8 @@
 """API server settings every distribution shares: its names and its OIDC login.
 
 Certificate SANs: the API host (``api.<cluster>.<domain>``, what kubeconfigs and Argo CD
-use) plus the fixed addresses of the control-plane nodes where the spec fixes them.
+use) plus the fixed addresses of the control-plane nodes where the spec fixes them, or
+the API's virtual IP of a cluster Cluster API makes on vSphere.
 
 OIDC (layer 1 of the identity stack): when Keycloak runs anywhere on the platform, every
 cluster's API server accepts its tokens: issuer ``https://keycloak.<domain>/realms/platform``,
@@ -33,10 +34,14 @@ def tls_sans(context: RenderContext, cluster: ClusterPlan) -> list[str]:
     """Names and addresses the API server certificate must be valid for.
 
     The servers' own addresses where the spec fixes them; Cluster API's machines take
-    theirs from the cloud or DHCP, and the distribution adds each server's own.
+    theirs from the cloud or DHCP, and the distribution adds each server's own. On
+    vSphere, Cluster API's clusters are reached at the virtual IP kube-vip holds
+    (``vsphere.apiVIP``), their control plane endpoint.
     """
     if context.platform.provisioned_by_cluster_api(cluster.cluster):
-        return [context.api_host(cluster)]
+        vsphere = cluster.cluster.vsphere if context.platform.vsphere is not None else None
+        vip = [vsphere.apiVIP] if vsphere is not None and vsphere.apiVIP is not None else []
+        return [context.api_host(cluster), *vip]
     addresses = [
         str(node.address)
         for node in cluster_nodes(context, cluster)

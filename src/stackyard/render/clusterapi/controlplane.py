@@ -46,7 +46,6 @@ from stackyard.render.clusterapi.names import (
     pool_name,
 )
 from stackyard.render.clusterapi.vsphere import (
-    api_vip,
     control_plane_files,
     kubeadm_init_command,
     on_vsphere,
@@ -212,8 +211,6 @@ def _rke2_control_plane(context: RenderContext, cluster: ClusterPlan) -> Manifes
     if disabled:
         server["disableComponents"] = {"kubernetesComponents": disabled}
     server["tlsSan"] = tls_sans(context, cluster)
-    if on_vsphere(context):
-        server["tlsSan"].append(api_vip(cluster))
     if "kube-apiserver-arg" in config:
         server["kubeAPIServer"] = {"extraArgs": list(config["kube-apiserver-arg"])}
     server["etcd"] = _etcd(context, cluster, config)
@@ -283,8 +280,6 @@ def _kubeadm_control_plane(context: RenderContext, cluster: ClusterPlan) -> Mani
     # The API server's names and flags (OIDC, hardening) as for hand-made nodes; the
     # networks, version and endpoint come from the Cluster and the control plane object.
     api_server = {k: v for k, v in rendered["apiServer"].items() if k in ("certSANs", "extraArgs")}
-    if on_vsphere(context):
-        api_server["certSANs"] = [*api_server["certSANs"], api_vip(cluster)]
     configuration: dict[str, Any] = {"apiServer": api_server}
     for part in ("controllerManager", "scheduler"):
         if part in rendered:
