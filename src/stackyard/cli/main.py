@@ -1126,6 +1126,28 @@ def schema() -> int:
     return schema_command()
 
 
+# The fleet service's store, for serve and for the token commands that work on it directly.
+DataDirOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--data-dir",
+        help="Folder of the fleet service's SQLite store (default: $XDG_DATA_HOME/stackyard, "
+        "else ~/.local/share/stackyard).",
+        show_default=False,
+    ),
+]
+DatabaseUrlOption = Annotated[
+    str | None,
+    typer.Option(
+        "--database-url",
+        help="The store as a URL instead: postgresql+psycopg://USER@HOST/DB, or "
+        "sqlite:///FILE. Also read from STACKYARD_DATABASE_URL.",
+        envvar="STACKYARD_DATABASE_URL",
+        show_default=False,
+    ),
+]
+
+
 @command("serve")
 @exit_codes
 def serve(
@@ -1135,25 +1157,8 @@ def serve(
     port: Annotated[int, typer.Option("--port", help="Port to listen on.", min=1, max=65535)] = (
         DEFAULT_PORT
     ),
-    data_dir: Annotated[
-        Path | None,
-        typer.Option(
-            "--data-dir",
-            help="Folder of the SQLite store (default: $XDG_DATA_HOME/stackyard, "
-            "else ~/.local/share/stackyard).",
-            show_default=False,
-        ),
-    ] = None,
-    database_url: Annotated[
-        str | None,
-        typer.Option(
-            "--database-url",
-            help="The store as a URL instead: postgresql+psycopg://USER@HOST/DB, or "
-            "sqlite:///FILE. Also read from STACKYARD_DATABASE_URL.",
-            envvar="STACKYARD_DATABASE_URL",
-            show_default=False,
-        ),
-    ] = None,
+    data_dir: DataDirOption = None,
+    database_url: DatabaseUrlOption = None,
     oidc_issuer: Annotated[
         str | None,
         typer.Option(
@@ -1231,23 +1236,6 @@ def serve(
 token_app = command_group(
     app, "token", "API tokens of the fleet service, made and revoked on its store directly."
 )
-DataDirOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--data-dir",
-        help="Folder of the service's SQLite store (default: as stackyard serve).",
-        show_default=False,
-    ),
-]
-DatabaseUrlOption = Annotated[
-    str | None,
-    typer.Option(
-        "--database-url",
-        help="The service's store as a URL instead (also STACKYARD_DATABASE_URL).",
-        envvar="STACKYARD_DATABASE_URL",
-        show_default=False,
-    ),
-]
 TokenNameArgument = Annotated[
     str, typer.Argument(metavar="NAME", help="The token's name.", show_default=False)
 ]
