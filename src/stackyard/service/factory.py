@@ -18,7 +18,18 @@ from fastapi import FastAPI
 
 from stackyard import __version__
 from stackyard.app import Fleet, open_fleet
-from stackyard.service import api, audit, auth, errors, forms, pages, sessions, tokenroutes, tokens
+from stackyard.service import (
+    api,
+    audit,
+    auth,
+    errors,
+    forms,
+    pages,
+    sessions,
+    tokenpages,
+    tokenroutes,
+    tokens,
+)
 from stackyard.service.security import OPEN, Security
 from stackyard.service.users import Access, BearerResolver
 
@@ -105,6 +116,7 @@ def create_app(
     app.include_router(pages.router)
     app.include_router(audit.pages)
     app.include_router(forms.router)
+    app.include_router(tokenpages.router)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:

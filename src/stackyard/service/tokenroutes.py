@@ -35,22 +35,34 @@ TOKENS = "tokens"
 router = APIRouter(prefix="/api/v1", tags=[TOKENS], responses=ERROR_RESPONSES)
 
 
-def _person(request: Request, user: Annotated[User, Depends(current_user)]) -> User:
-    """The caller, who must be someone: tokens are a person's (403 for the anonymous user).
-
-    A change made with the session cookie must carry the dashboard's CSRF token, as every
-    other change through the API (``csrf.require_api_token``).
-    """
+def person(request: Request, user: Annotated[User, Depends(current_user)]) -> User:
+    """The caller, who must be someone: tokens are a person's (403 for the anonymous user)."""
     if user == access_of(request).anonymous:  # a token caller never is: its token is set
         raise ForbiddenError(
             "API tokens belong to a person: sign in, or run stackyard token create on the "
             "service's host"
         )
+    return user
+
+
+def may_create(user: User) -> None:
+    """Refuse (403) a caller who came with a token: a leaked one must not mint more."""
+    if user.token is not None:
+        raise ForbiddenError(
+            "a token may not create tokens: sign in, or run stackyard token create"
+        )
+
+
+def _api_person(request: Request, user: Annotated[User, Depends(person)]) -> User:
+    """:func:`person`, with the dashboard's CSRF token on a change made with the session.
+
+    As every other change through the API (``csrf.require_api_token``).
+    """
     csrf.require_api_token(request)
     return user
 
 
-Person = Annotated[User, Depends(_person)]
+Person = Annotated[User, Depends(_api_person)]
 
 
 class _Shape(BaseModel):
@@ -135,10 +147,7 @@ def owner_filter(user: User) -> str | None:
 )
 def post_token(body: NewToken, fleet: FleetDep, user: Person) -> dict[str, Any]:
     """Create a token for the caller; its secret is in this answer and never again."""
-    if user.token is not None:
-        raise ForbiddenError(
-            "a token may not create tokens: sign in, or run stackyard token create"
-        )
+    may_create(user)
     return create_token(
         fleet,
         body.name,
