@@ -14,24 +14,20 @@ Nothing is committed: the registration is refused and the deregistration not con
 from __future__ import annotations
 
 import os
-import re
-import shutil
-import socket
-import subprocess
 import sys
 import tempfile
-import threading
-import time
 from pathlib import Path
 
-import uvicorn
 from playwright.sync_api import Browser, sync_playwright
 
-from stackyard.app import add_platform, open_fleet, render
-from stackyard.service import create_app
+from stackyard.app import add_platform, open_fleet
 
 ROOT = Path(__file__).resolve().parent.parent
-EXAMPLES = ROOT / "examples"
+sys.path.insert(0, str(ROOT))
+# The tests' repositories and live server: the pages shown are the ones the tests check.
+from tests.fleet_repos import GIT_IDENTITY, platform_repository  # noqa: E402
+from tests.service.live import live_service  # noqa: E402
+
 IMAGES = ROOT / "docs" / "images"
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
@@ -43,12 +39,6 @@ ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-IDENTITY = {
-    "GIT_AUTHOR_NAME": "Platform Team",
-    "GIT_AUTHOR_EMAIL": "platform@example.com",
-    "GIT_COMMITTER_NAME": "Platform Team",
-    "GIT_COMMITTER_EMAIL": "platform@example.com",
-}
 PLATFORM = "/platforms/local-multicluster"
 SHOTS = [  # file, path, width
     ("service-fleet.png", "/", 1280),
@@ -67,20 +57,6 @@ REGISTRATION = {  # an app cluster whose node range overlaps app2's: the plan re
     "name=worker,count=2,cpu=4,memory=8Gi",
     "#f-labels": "team=payments",
 }
-
-
-def _repository(folder: Path, example: str) -> Path:
-    folder.mkdir(parents=True)
-    text = (EXAMPLES / f"{example}.yaml").read_text(encoding="utf-8")
-    text = re.sub(r"(?m)^(  path:) \.$", r"\1 rendered", text, count=1)
-    # The local example's host gets memory for a fourth cluster's VMs, as in the tests.
-    text = text.replace("\n  memory: 64Gi\n", "\n  memory: 160Gi\n", 1)
-    (folder / "platform.yaml").write_text(text, encoding="utf-8")
-    shutil.copytree(EXAMPLES / "apis", folder / "apis")
-    for args in (("init", "-q", "-b", "main"), ("add", "."), ("commit", "-qm", "the spec")):
-        subprocess.run(["git", "-C", str(folder), *args], check=True)
-    render(folder / "platform.yaml", folder / "rendered", commit=True)
-    return folder
 
 
 def _forms(browser: Browser, base: str) -> None:
@@ -114,36 +90,25 @@ def _forms(browser: Browser, base: str) -> None:
 
 def main() -> int:
     """Write the screenshots."""
-    os.environ.update(IDENTITY)
+    os.environ.update(GIT_IDENTITY)  # render's commits take their identity from here
     with tempfile.TemporaryDirectory() as scratch:
         root = Path(scratch)
         fleet = open_fleet(f"sqlite:///{root / 'store.db'}")
-        for example in ("community-poc", "local-multicluster"):
-            add_platform(fleet, _repository(root / example, example))
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            port = probe.getsockname()[1]
-        server = uvicorn.Server(
-            uvicorn.Config(create_app(fleet), host="127.0.0.1", port=port, log_level="warning")
-        )
-        thread = threading.Thread(target=server.run, daemon=True)
-        thread.start()
-        while not server.started:
-            time.sleep(0.05)
         try:
-            with sync_playwright() as playwright:
+            for example in ("community-poc", "local-multicluster"):
+                # roomy: the local example's host gets memory for a fourth cluster's VMs.
+                add_platform(fleet, platform_repository(root / example, example, roomy=True))
+            with live_service(fleet) as base, sync_playwright() as playwright:
                 browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
                 for name, path, width in SHOTS:
                     page = browser.new_page(viewport={"width": width, "height": 860})
-                    page.goto(f"http://127.0.0.1:{port}{path}")
+                    page.goto(base + path)
                     page.screenshot(path=str(IMAGES / name))
                     page.close()
                     print(f"wrote docs/images/{name}", file=sys.stderr)
-                _forms(browser, f"http://127.0.0.1:{port}")
+                _forms(browser, base)
                 browser.close()
         finally:
-            server.should_exit = True
-            thread.join()
             fleet.close()
     return 0
 
