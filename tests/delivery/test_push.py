@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import json
 import shutil
 import socket
 import threading
@@ -15,6 +16,7 @@ from urllib.parse import urlsplit
 import pytest
 import urllib3
 
+from stackyard.delivery.layout import MANIFEST_MEDIA_TYPE
 from stackyard.delivery.registry import CHUNK_ATTEMPTS, PushReport, push_layout
 from stackyard.delivery.registry_client import (
     Credentials,
@@ -98,6 +100,37 @@ def test_a_repush_moves_no_blobs(registry: Registry, tmp_path: Path) -> None:
     assert again.blobs_pushed == 0 and again.bytes_pushed == 0
     assert again.blobs_skipped == first.blobs_pushed + first.blobs_skipped
     assert again.manifests_pushed == 0 and again.manifests_skipped == first.manifests_pushed
+
+
+def test_a_tag_pushed_over_during_the_push_is_not_reported_as_pushed(
+    registry: Registry, tmp_path: Path
+) -> None:
+    """Another client pushes app:1.0 while web's blobs go up: the push ends with an error
+    naming the tag, not a report that app:1.0 is the image it sent."""
+    layout = build_layout(tmp_path / "layout")
+    target = _target(registry)
+    app = f"{target.prefix}/ghcr.io/example/app"
+    other = RegistryClient(target, Credentials(USERNAME, PASSWORD), registry.ca_file)
+    moved: list[str] = []
+
+    def push_over_app(step: str, done: int, total: int | None) -> None:
+        if moved or other.manifest_digest(app, "1.0") is None:
+            return
+        ours = layout.blob_path(layout.images["ghcr.io/example/app:1.0"]).read_bytes()
+        theirs = {**json.loads(ours), "layers": json.loads(ours)["layers"][:1]}
+        moved.append(
+            other.put_manifest(app, "1.0", MANIFEST_MEDIA_TYPE, json.dumps(theirs).encode())
+        )
+
+    try:
+        with pytest.raises(RegistryPushError) as caught:
+            _push(layout, registry, target, progress=push_over_app)
+    finally:
+        other.close()
+    assert moved, "app:1.0 was never pushed over: the test did not test the final check"
+    pushed = layout.images["ghcr.io/example/app:1.0"]
+    assert f"{app}:1.0 is {moved[0]} after the push, not {pushed}" in str(caught.value)
+    assert registry.pull(f"{target.prefix}/docker.io/example/web", "2.1")  # the check came last
 
 
 def test_an_interrupted_push_resumes_with_only_the_rest(registry: Registry, tmp_path: Path) -> None:

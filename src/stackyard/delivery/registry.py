@@ -28,8 +28,9 @@ Policy:
   does, with an error; running it again resumes it.
 - After each upload HEAD must answer with the same ``Docker-Content-Digest`` and size;
   manifests go up children first (an index after the manifests it lists) and the digest the
-  registry computes must equal the layout's. A push that ends with any manifest missing
-  raises: nothing half-pushed is reported as done.
+  registry computes must equal the layout's. A push that ends with any manifest missing, or
+  a tag naming another digest than the one pushed, raises: nothing half-pushed is reported
+  as done.
 - Credentials come from the environment, never from the command line; how the login is
   negotiated (basic or a bearer token) lives in :mod:`stackyard.delivery.registry_client`.
 
@@ -200,11 +201,13 @@ def _push_images(
             for manifest in manifests:  # children first, the image's own descriptor last
                 reference = image.reference if manifest == image.descriptor else manifest.digest
                 _push_manifest(client, layout, repository, reference, manifest, tally)
-    for pushed in tally.manifests:
-        if client.manifest_digest(pushed.repository, pushed.digest) != pushed.digest:
+    for pushed in tally.manifests:  # by the tag too: another push may have moved it since
+        found = client.manifest_digest(pushed.repository, pushed.reference)
+        if found != pushed.digest:
+            held = "is missing" if found is None else f"is {found}"
             raise RegistryPushError(
-                f"{client.target.base_url}: {pushed.repository}@{pushed.digest} is missing "
-                "after the push"
+                f"{client.target.base_url}: {pushed.repository}:{pushed.reference} {held} "
+                f"after the push, not {pushed.digest}"
             )
     return tally
 
