@@ -16,7 +16,8 @@ import io
 import json
 import os
 import tarfile
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from stackyard.delivery.layout import (
@@ -25,6 +26,7 @@ from stackyard.delivery.layout import (
     REF_NAME,
     Descriptor,
     Layout,
+    index_bytes,
 )
 
 LAYER_MEDIA_TYPE = "application/vnd.oci.image.layer.v1.tar+gzip"
@@ -79,6 +81,27 @@ def add_image(
     return layout.add_bytes(json.dumps(manifest).encode(), MANIFEST_MEDIA_TYPE)
 
 
+def platform_index(
+    layout: Layout,
+    layers_for: Callable[[str], list[dict[str, bytes]]],
+    architectures: tuple[str, ...],
+    *,
+    compressed: bool = True,
+) -> Descriptor:
+    """Store an image index of one manifest per architecture, with ``layers_for(arch)``."""
+    children = []
+    for architecture in architectures:
+        layers = layers_for(architecture)
+        manifest = add_image(layout, layers, architecture=architecture, compressed=compressed)
+        children.append(replace(manifest, platform={"architecture": architecture, "os": "linux"}))
+    return layout.add_bytes(index_bytes(children), INDEX_MEDIA_TYPE)
+
+
+def named(descriptor: Descriptor, reference: str) -> Descriptor:
+    """``descriptor`` as a top-level entry of ``index.json``, named ``reference``."""
+    return replace(descriptor, annotations={REF_NAME: reference})
+
+
 def image_layout(
     root: Path,
     reference: str,
@@ -93,25 +116,12 @@ def image_layout(
     """
     layout = Layout.create(root)
     if len(architectures) == 1:
-        manifest = add_image(layout, layers, architecture=architectures[0])
-        top = Descriptor(manifest.media_type, manifest.digest, manifest.size)
+        top = add_image(layout, layers, architecture=architectures[0])
     else:
-        children = []
-        for architecture in architectures:
-            own = [*layers, {"etc/arch": architecture.encode()}]
-            child = add_image(layout, own, architecture=architecture)
-            children.append(
-                Descriptor(
-                    child.media_type,
-                    child.digest,
-                    child.size,
-                    platform={"architecture": architecture, "os": "linux"},
-                ).as_dict()
-            )
-        index = {"schemaVersion": 2, "mediaType": INDEX_MEDIA_TYPE, "manifests": children}
-        top = layout.add_bytes(json.dumps(index).encode(), INDEX_MEDIA_TYPE)
-    named = Descriptor(top.media_type, top.digest, top.size, annotations={REF_NAME: reference})
-    layout.write_index([*layout.manifests(), named])
+        top = platform_index(
+            layout, lambda arch: [*layers, {"etc/arch": arch.encode()}], architectures
+        )
+    layout.write_index([*layout.manifests(), named(top, reference)])
     return layout
 
 
@@ -119,15 +129,20 @@ def image_layout(
 class BuiltLayout:
     """A layout :func:`build_layout` wrote and what is in it."""
 
-    path: Path
+    layout: Layout
     blobs: dict[str, int]
     """Every blob (layers, configs, manifests, the index) by digest → size."""
     images: dict[str, str]
     """Ref name → digest of the top-level manifest or index."""
 
+    @property
+    def path(self) -> Path:
+        """The layout's folder."""
+        return self.layout.root
+
     def blob_path(self, digest: str) -> Path:
         """The file that holds ``digest``."""
-        return self.path / "blobs" / "sha256" / digest.removeprefix("sha256:")
+        return self.layout.blob_path(digest)
 
 
 def build_layout(path: Path, *, big_layer_bytes: int = 0) -> BuiltLayout:
@@ -140,23 +155,15 @@ def build_layout(path: Path, *, big_layer_bytes: int = 0) -> BuiltLayout:
     base = {"etc/os-release": b"ID=stackyard-test\n", "bin/sh": b"#!/bin/true\n"}
     extra = [{"data/blob": os.urandom(big_layer_bytes)}] if big_layer_bytes else []
     app = [base, {"bin/app": b"#!/bin/sh\necho app\n"}, *extra]
-    first = add_image(layout, app, compressed=False)
-    children = []
-    for architecture in ("amd64", "arm64"):
-        web_layers = [base, {"bin/web": f"{architecture}\n".encode()}]
-        child = add_image(layout, web_layers, architecture=architecture, compressed=False)
-        platform = {"architecture": architecture, "os": "linux"}
-        children.append(
-            Descriptor(child.media_type, child.digest, child.size, platform=platform).as_dict()
-        )
-    index = {"schemaVersion": 2, "mediaType": INDEX_MEDIA_TYPE, "manifests": children}
-    web = layout.add_bytes(json.dumps(index).encode(), INDEX_MEDIA_TYPE)
-    refs = {"ghcr.io/example/app:1.0": first, "docker.io/example/web:2.1": web}
-    layout.write_index(
-        [
-            Descriptor(d.media_type, d.digest, d.size, annotations={REF_NAME: ref})
-            for ref, d in refs.items()
-        ]
-    )
+    refs = {
+        "ghcr.io/example/app:1.0": add_image(layout, app, compressed=False),
+        "docker.io/example/web:2.1": platform_index(
+            layout,
+            lambda arch: [base, {"bin/web": f"{arch}\n".encode()}],
+            ("amd64", "arm64"),
+            compressed=False,
+        ),
+    }
+    layout.write_index([named(top, ref) for ref, top in refs.items()])
     blobs = {"sha256:" + p.name: p.stat().st_size for p in (path / "blobs" / "sha256").iterdir()}
-    return BuiltLayout(path, blobs, {ref: d.digest for ref, d in refs.items()})
+    return BuiltLayout(layout, blobs, {ref: top.digest for ref, top in refs.items()})
