@@ -2,23 +2,14 @@
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
-IDENTITY = ("-c", "user.name=platform team", "-c", "user.email=platform@example.org")
-
-
-def git(folder: Path, *args: str) -> str:
-    """``git -C folder ARGS``'s output, stripped; a failure fails the test."""
-    result = subprocess.run(
-        ["git", "-C", str(folder), *args], capture_output=True, check=True, text=True
-    )
-    return result.stdout.strip()
+from tests.fleet_repos import git
 
 
 def commit_tree(folder: Path) -> str:
     """Make ``folder`` (holding a rendered tree) a repository with one commit; its hash."""
     git(folder, "init", "-q", "-b", "main")
     git(folder, "add", "-A")
-    git(folder, *IDENTITY, "commit", "-qm", "render")
+    git(folder, "commit", "-qm", "render")
     return git(folder, "rev-parse", "HEAD")

@@ -34,7 +34,8 @@ from stackyard.delivery.registry_client import Credentials, parse_target
 from stackyard.delivery.signing import load_private_key
 from stackyard.errors import InputError
 from tests.conftest import ROOT
-from tests.delivery.gitrepos import commit_tree, git
+from tests.delivery.gitrepos import commit_tree
+from tests.fleet_repos import git
 from tests.ociimages import image_layout
 from tests.registry import PASSWORD, USERNAME, Registry
 

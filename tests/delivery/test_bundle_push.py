@@ -26,7 +26,8 @@ from stackyard.app import make_bundle, make_signing_keys
 from stackyard.cli.main import app
 from stackyard.delivery.layout import REF_NAME, Descriptor
 from tests.app.schemas import assert_matches, printed
-from tests.delivery.gitrepos import commit_tree, git
+from tests.delivery.gitrepos import commit_tree
+from tests.fleet_repos import git
 from tests.gitserver import PASSWORD as GIT_PASSWORD
 from tests.gitserver import USERNAME as GIT_USERNAME
 from tests.gitserver import GitServer
