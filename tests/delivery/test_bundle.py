@@ -15,8 +15,7 @@ import os
 import shutil
 import subprocess
 import tarfile
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 
 import jsonschema
@@ -249,27 +248,6 @@ def test_a_differential_bundle_holds_only_the_new_blobs(sources: Path, tmp_path:
     assert result.base == "sha256:" + hashlib.sha256(base_manifest).hexdigest()
     assert result.blobs_stored == len(stored)
     assert result.blobs_in_base == len(in_base)
-
-
-@contextmanager
-def _tmpfs(mount: Path, size: str) -> Iterator[Path]:
-    mount.mkdir()
-    mounted = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(mount)], capture_output=True
-    )
-    if mounted.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.decode().strip()}")
-    try:
-        yield mount
-    finally:
-        subprocess.run(["umount", str(mount)], check=True)
-
-
-@pytest.fixture
-def tiny_disk(tmp_path: Path) -> Iterator[Path]:
-    """A 1 MiB tmpfs: a real filesystem with too little room for the bundle."""
-    with _tmpfs(tmp_path / "tiny", "1m") as mount:
-        yield mount
 
 
 def test_a_source_blob_changed_on_disk_is_refused_and_nothing_is_left(

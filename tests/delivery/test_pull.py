@@ -470,22 +470,6 @@ def test_a_pull_killed_mid_blob_resumes_from_where_the_partial_file_ends(
     assert [top.reference for top in Layout.open(target).manifests()] == [BIG]
 
 
-@pytest.fixture
-def tiny_disk(tmp_path: Path) -> Iterator[Path]:
-    """A 1 MiB tmpfs: a real filesystem with too little room for the big image."""
-    mount = tmp_path / "tiny"
-    mount.mkdir()
-    mounted = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mount)], capture_output=True
-    )
-    if mounted.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.decode().strip()}")
-    try:
-        yield mount
-    finally:
-        subprocess.run(["umount", str(mount)], check=True)
-
-
 def test_too_little_room_is_refused_before_a_layer_is_written(
     registry: Registry, sources: Sources, tiny_disk: Path
 ) -> None:
