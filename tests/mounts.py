@@ -2,12 +2,15 @@
 
 A small tmpfs fills in a few writes, without root and without touching the machine's
 disks; ``unshare -rm`` gives the test its own mount namespace for it.
+:func:`run_in_private_mount` runs a test's shell script there.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
+import sys
 
 import pytest
 
@@ -23,3 +26,20 @@ def require_private_mounts() -> None:
     )
     if probe.returncode != 0:
         pytest.skip(f"this machine does not allow private mounts: {probe.stderr.decode()[:80]}")
+
+
+def run_in_private_mount(script: str, *, timeout: int = 60) -> subprocess.CompletedProcess[str]:
+    """Run the shell ``script`` (``sh -e``) in a user and mount namespace of its own.
+
+    The script mounts what it needs itself; ``$PYTHON`` names this interpreter, to run
+    Stackyard there. Skips the calling test where private mounts are not allowed.
+    """
+    require_private_mounts()
+    return subprocess.run(
+        ["unshare", "-rm", "sh", "-ec", script],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=timeout,
+        env={**os.environ, "PYTHON": sys.executable},
+    )

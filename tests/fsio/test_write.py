@@ -19,7 +19,7 @@ import pytest
 
 from stackyard.errors import InputError
 from stackyard.fsio.write import is_temporary, make_folders, remove_file, write_text
-from tests.mounts import require_private_mounts
+from tests.mounts import run_in_private_mount
 
 Target = Callable[[Path], Path]
 
@@ -184,26 +184,13 @@ def test_files_and_folders_get_the_users_umask(tmp_path: Path, umask: int) -> No
         assert stat.S_IMODE(file.stat().st_mode) == 0o666 & ~umask, file
 
 
-def _in_own_mount(script: str) -> subprocess.CompletedProcess[str]:
-    """Run ``script`` with a private tmpfs at $MNT (a user and mount namespace)."""
-    require_private_mounts()
-    return subprocess.run(
-        ["unshare", "-rm", "sh", "-ec", script],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=60,
-        env={**os.environ, "PYTHON": sys.executable},
-    )
-
-
 def test_a_read_only_file_system_exits_two_and_keeps_the_file(tmp_path: Path) -> None:
     script = (
         "MNT=$(mktemp -d); mount -t tmpfs -o size=64k tmpfs $MNT; echo kept > $MNT/p.yaml; "
         "mount -o remount,ro $MNT; set +e; "
         '"$PYTHON" -m stackyard init --force $MNT/p.yaml; echo "exit=$?"; cat $MNT/p.yaml'
     )
-    result = _in_own_mount(script)
+    result = run_in_private_mount(script)
     assert "exit=2" in result.stdout, result.stderr
     assert result.stdout.rstrip().endswith("kept")
     assert "Read-only file system" in result.stderr and "Traceback" not in result.stderr
@@ -217,7 +204,7 @@ def test_a_full_file_system_exits_two_and_leaves_no_temporary(tmp_path: Path) ->
         '"$PYTHON" -m stackyard init --force $MNT/p.yaml; echo "exit=$?"; '
         "cat $MNT/p.yaml; ls -A $MNT"
     )
-    result = _in_own_mount(script)
+    result = run_in_private_mount(script)
     assert "exit=2" in result.stdout, result.stderr
     assert "No space left on device" in result.stderr and "Traceback" not in result.stderr
     listing = result.stdout.split()

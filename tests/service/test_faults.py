@@ -9,9 +9,6 @@ without a restart, and nothing half-committed in the repository.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import textwrap
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,7 +18,7 @@ import pytest
 
 from stackyard.app import Fleet, add_platform, open_fleet
 from tests.fleet_repos import app_cluster, git, platform_repository
-from tests.mounts import require_private_mounts
+from tests.mounts import run_in_private_mount
 from tests.postgres import Postgres, start_postgres
 from tests.servers import free_port
 from tests.service.live import live_service
@@ -181,7 +178,6 @@ leaves a working repository rather than failing every change."""
 def test_a_full_disk_fails_the_registration_clearly_and_leaves_the_repository_whole(
     repository: Path, tmp_path: Path, free: int, expected: int
 ) -> None:
-    require_private_mounts()
     drill = tmp_path / "drill.py"
     drill.write_text(DISK_FULL_DRILL)
     store = f"sqlite:///{tmp_path / 'store.db'}"
@@ -190,14 +186,7 @@ def test_a_full_disk_fails_the_registration_clearly_and_leaves_the_repository_wh
         'MNT=$(mktemp -d); mount -t tmpfs -o size=8m tmpfs "$MNT"; '
         f'"$PYTHON" {drill} "$MNT" {repository} {store} {free} \'{json.dumps(registration)}\''
     )
-    done = subprocess.run(
-        ["unshare", "-rm", "sh", "-ec", script],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=600,
-        env={**os.environ, "PYTHON": sys.executable},
-    )
+    done = run_in_private_mount(script, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
     found = json.loads(done.stdout.strip().splitlines()[-1])
     assert found["fsck"], found["fsckOutput"]
