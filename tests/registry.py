@@ -80,11 +80,15 @@ class Registry:
         log = (self.folder / "registry.log").read_text(encoding="utf-8", errors="replace")
         return [line for line in log.splitlines() if line.startswith("127.0.0.1 - ")]
 
+    def repository_folder(self, repository: str) -> Path:
+        """Where the filesystem storage keeps ``repository``'s links and upload sessions."""
+        return self.storage / "docker/registry/v2/repositories" / repository
+
     def upload_folder(self, location: str) -> Path:
         """Where the filesystem storage keeps the upload session at ``location`` (its URL)."""
         path = urlsplit(location).path.removeprefix("/v2/")
         repository, _, session = path.partition("/blobs/uploads/")
-        return self.storage / "docker/registry/v2/repositories" / repository / "_uploads" / session
+        return self.repository_folder(repository) / "_uploads" / session
 
     def get(self, path: str, scope: str, accept: str = "*/*") -> urllib3.BaseHTTPResponse:
         """``GET /v2/PATH`` as the registry's user, with a token for ``scope`` in token mode."""

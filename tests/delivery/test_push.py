@@ -92,6 +92,33 @@ def test_a_shared_layer_is_mounted_under_a_token_login_too(
     assert f"{web}:pull,push {app}:pull" in token_registry.token_server.issued
 
 
+def test_a_mount_the_registry_cannot_make_sends_the_blob_into_the_session_it_opened(
+    registry: Registry, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The base layer leaves app's repository just before web mounts it from there: the
+    registry answers the mount with a new upload session (202), and the layer goes up in
+    that one, not in yet another while the first is left open."""
+    layout = build_layout(tmp_path / "layout")
+    target = _target(registry)
+    real_mount = RegistryClient.mount
+
+    def mount_from_a_repository_that_lost_it(
+        client: RegistryClient, repository: str, digest: str, source: str
+    ) -> str | None:
+        shutil.rmtree(registry.repository_folder(source) / "_layers" / digest.replace(":", "/"))
+        return real_mount(client, repository, digest, source)
+
+    monkeypatch.setattr(RegistryClient, "mount", mount_from_a_repository_that_lost_it)
+    report = _push(layout, registry, target)
+    web = f"{target.prefix}/docker.io/example/web"
+    assert set(registry.pull(web, "2.1")) <= set(layout.blobs)
+    assert report.blobs_pushed == 8 and report.blobs_skipped == 0
+    uploads = registry.repository_folder(web) / "_uploads"
+    assert not list(uploads.iterdir()), "an upload session was left open"
+    started = [line for line in registry.access_log() if f'"POST /v2/{web}/blobs/uploads/' in line]
+    assert len(started) == 5, "\n".join(started)  # four sessions, and the mount that became one
+
+
 def test_a_repush_moves_no_blobs(registry: Registry, tmp_path: Path) -> None:
     layout = build_layout(tmp_path / "layout")
     target = _target(registry)

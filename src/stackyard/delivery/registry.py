@@ -358,14 +358,19 @@ def _push_blob(
     """
     if client.blob_size(repository, blob.digest) == blob.size:
         return False
-    if source is not None and client.mount(repository, blob.digest, source) is None:
+    # A mount the registry cannot make opens an upload session instead: the bytes go there.
+    session: str | None
+    if source is None:
+        session = client.start_upload(repository)
+    else:
+        session = client.mount(repository, blob.digest, source)
+    if session is None:
         _check_arrived(client, repository, blob)
         return False
     if blob.size <= chunk:
-        location = client.start_upload(repository)
-        client.finish_upload(location, blob.digest, layout.read_blob(blob))
+        client.finish_upload(session, blob.digest, layout.read_blob(blob))
     else:
-        _chunked_upload(client, repository, layout, blob, chunk)
+        _chunked_upload(client, repository, layout, blob, chunk, session)
     _check_arrived(client, repository, blob)
     return True
 
@@ -379,17 +384,22 @@ def _check_arrived(client: RegistryClient, repository: str, blob: Descriptor) ->
 
 
 def _chunked_upload(
-    client: RegistryClient, repository: str, layout: Layout, blob: Descriptor, chunk: int
+    client: RegistryClient,
+    repository: str,
+    layout: Layout,
+    blob: Descriptor,
+    chunk: int,
+    opened: str,
 ) -> None:
-    """Send ``blob`` in chunks, going on after a break while CHUNK_ATTEMPTS last.
+    """Send ``blob`` in chunks from the session ``opened``, going on after a break.
 
     After any request of the upload broken on the wire the session is asked how far it got
     and the upload goes on from there; when the registry cannot say, or answers that it
     dropped the session (the distribution registry does once its handler notices a broken
     PATCH, which may be after it answered the question), the blob starts over in a new
-    session.
+    session. The CHUNK_ATTEMPTS-th try that breaks stops the push.
     """
-    session: str | None = None
+    session: str | None = opened
     offset = 0
     for _ in range(CHUNK_ATTEMPTS):
         if session is None:
