@@ -15,7 +15,8 @@ Policy:
 - A blob the registry already has (HEAD answers 200) is skipped and counted, so a re-push of
   an unchanged layout moves no blob bytes and an interrupted push resumes where it stopped.
   A blob an earlier image of the same push sent (a shared base layer) is mounted from that
-  image's repository instead of sent again, and counted as skipped: no byte moves.
+  image's repository instead of sent again, and counted as skipped: no byte moves. A mount
+  the registry cannot make (it answers with an upload session) sends the blob there.
 - An image's blobs go up a few at a time (:data:`PARALLEL_BLOBS`): the registry hashes and
   stores one while the next is on the wire, which is where a one-at-a-time push waits.
 - Small blobs go up in one PUT; large ones in chunks (POST, PATCH with Content-Range, PUT
