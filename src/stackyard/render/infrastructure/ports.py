@@ -9,7 +9,8 @@ VPC for kubectl through a node or a VPN into it.
 Sources of the numbers:
 
 - kubeadm's: Kubernetes' ports and protocols, kept with their source in
-  ``catalog/facts/kubeadm-ports.yaml`` (no supervisor: kubeadm joins through the API).
+  ``catalog/facts/kubeadm-ports.yaml``, read through ``stackyard.catalog.kubeadmports``
+  (no supervisor: kubeadm joins through the API).
 
 - RKE2's inbound rules, https://docs.rke2.io/install/requirements#inbound-network-rules:
   9345 (supervisor) and 6443 (API) from agents to servers; 2379, 2380 (etcd client and
@@ -28,14 +29,10 @@ Sources of the numbers:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
-from importlib import resources
 from typing import Literal
 
-import yaml
+from stackyard.catalog.kubeadmports import Group, Source, kubeadm_ports
 
-Group = Literal["nodes", "servers", "api"]
-Source = Literal["nodes", "servers", "api", "vpc"]
 SUPERVISOR = 9345
 API = 6443
 
@@ -52,14 +49,11 @@ class Rule:
     description: str
 
 
-@cache
 def _kubeadm() -> list[Rule]:
-    """The rules of kubeadm's own components, from ``catalog/facts/kubeadm-ports.yaml``."""
-    text = resources.files("stackyard.catalog").joinpath("facts/kubeadm-ports.yaml")
-    data = yaml.safe_load(text.read_text(encoding="utf-8"))
+    """The rules of kubeadm's own components, from the catalog's ``kubeadm-ports.yaml``."""
     return [
-        Rule(r["group"], r["source"], r["protocol"], r["from"], r["to"], r["description"])
-        for r in data["rules"]
+        Rule(r.group, r.source, r.protocol, r.from_port, r.to_port, r.description)
+        for r in kubeadm_ports().rules
     ]
 
 
@@ -68,7 +62,7 @@ def rules(cni: str, routing: str, distribution: str = "rke2") -> list[Rule]:
 
     ``cni`` is canal, cilium or none; ``distribution`` rke2 or kubeadm.
     """
-    result = list(_kubeadm()) if distribution == "kubeadm" else _rke2()
+    result = _kubeadm() if distribution == "kubeadm" else _rke2()
     return result + _cni(cni, routing)
 
 
