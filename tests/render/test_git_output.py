@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 
 from stackyard import __version__
 from stackyard.cli.main import app
+from stackyard.render.gitwork import says_disk_full
 from stackyard.render.marker import MARKER, read_marker
 from tests.render.conftest import EXAMPLES
 
@@ -321,3 +322,12 @@ def test_every_version_the_spec_accepts_renders_a_marker_that_reads_back(
 def test_check_and_commit_cannot_be_combined(cli: Cli, tmp_path: Path) -> None:
     result = cli("render", SPEC, tmp_path, "--check", "--commit")
     assert result.exit_code == 2 and "cannot be combined" in result.stderr
+
+
+def test_gits_full_disk_messages_are_recognised_as_text_and_as_bytes() -> None:
+    full = "error: unable to write file .git/objects/ab/cdef: No space left on device\n"
+    quota = "fatal: write error: Disk quota exceeded\n"
+    other = "fatal: unable to write new index file\n"
+    assert says_disk_full(full) and says_disk_full(full.encode())
+    assert says_disk_full(quota.encode())
+    assert not says_disk_full(other) and not says_disk_full(other.encode())

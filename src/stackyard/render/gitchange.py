@@ -29,7 +29,7 @@ from pathlib import Path
 from stackyard.errors import InputError, Location, Problem, StorageFullError
 from stackyard.fsio.lock import exclusive_lock
 from stackyard.fsio.write import write_bytes
-from stackyard.render.gitwork import DISK_FULL
+from stackyard.render.gitwork import says_disk_full
 
 KEY_TRAILER = "Stackyard-Idempotency-Key"
 REQUEST_TRAILER = "Stackyard-Request"
@@ -71,7 +71,7 @@ def _run(
         raise _failure(top, f"git {args[0]} did not finish in {timeout:.0f} seconds") from e
     if check and result.returncode != 0:
         message = f"git {args[0]} failed: {cause(result.stderr)}"
-        if any(full in result.stderr for full in DISK_FULL):
+        if says_disk_full(result.stderr):
             raise StorageFullError([Problem(Location(str(top)), "", message)])
         raise _failure(top, message)
     return result

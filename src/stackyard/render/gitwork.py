@@ -28,6 +28,12 @@ DISK_FULL = ("No space left on device", "Out of diskspace", "Disk quota exceeded
 """How Git says the file system is full (its messages are not translated: LC_ALL=C)."""
 
 
+def says_disk_full(stderr: str | bytes) -> bool:
+    """Whether git's error output says the file system is full (:data:`DISK_FULL`)."""
+    text = stderr.decode("utf-8", "replace") if isinstance(stderr, bytes) else stderr
+    return any(full in text for full in DISK_FULL)
+
+
 def _failure(where: Path, message: str, hint: str = "") -> InputError:
     return InputError([Problem(Location(str(where)), _OPTION, message, hint)])
 
@@ -50,7 +56,7 @@ def _git(
         raise _failure(folder, f"cannot run git: {e.strerror or e}") from e
     if check and result.returncode != 0:
         message = f"git {args[0]} failed: {_cause(result.stderr)}"
-        if any(full.encode() in result.stderr for full in DISK_FULL):
+        if says_disk_full(result.stderr):
             raise StorageFullError([Problem(Location(str(folder)), _OPTION, message)])
         raise _failure(folder, message)
     return result

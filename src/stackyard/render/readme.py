@@ -23,7 +23,7 @@ from stackyard.render.infrastructure import ROOT as INFRASTRUCTURE
 from stackyard.render.manifests.backupalerts import readme_section
 from stackyard.render.manifests.etcd_backup import NAMESPACE as ETCD_NAMESPACE
 from stackyard.render.manifests.kiali import queries_metrics_over_https
-from stackyard.render.manifests.policy import SIGNATURE_POLICY
+from stackyard.render.manifests.policy import verifies_signatures
 from stackyard.render.objectstore import (
     ENV_ACCESS_KEY,
     ENV_SECRET_KEY,
@@ -85,8 +85,7 @@ def _enterprise(context: RenderContext, cluster: ClusterPlan) -> bool:
 
 def _signatures_without_key(context: RenderContext, cluster: ClusterPlan) -> bool:
     # With policy.signingKey the render writes the key's ConfigMap itself.
-    verifies = any(rule.name == SIGNATURE_POLICY for rule in cluster.policy.rules)
-    return verifies and cluster.has("kyverno") and context.plan.spec.signing_key is None
+    return verifies_signatures(cluster) and context.plan.spec.signing_key is None
 
 
 def _metrics_store_elsewhere(context: RenderContext, cluster: ClusterPlan) -> bool:

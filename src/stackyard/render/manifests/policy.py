@@ -277,6 +277,13 @@ RULES = frozenset({*VALIDATIONS, SIGNATURE_POLICY})
 """Every policy a template may name, by the name the policy library gives it."""
 
 
+def verifies_signatures(cluster: ClusterPlan) -> bool:
+    """Whether Kyverno runs on ``cluster`` and its template verifies image signatures."""
+    return cluster.has("kyverno") and any(
+        rule.name == SIGNATURE_POLICY for rule in cluster.policy.rules
+    )
+
+
 def rule_policy(context: RenderContext, cluster: ClusterPlan, name: str, mode: str) -> Manifest:
     """The policy a template's rule ``name`` stands for, in ``mode``."""
     if name == SIGNATURE_POLICY:
@@ -295,7 +302,7 @@ def policy_manifests(context: RenderContext, cluster: ClusterPlan) -> Iterable[P
         rule_policy(context, cluster, rule.name, rule.action) for rule in cluster.policy.rules
     ]
     key = context.plan.spec.signing_key
-    if key is not None and any(rule.name == SIGNATURE_POLICY for rule in cluster.policy.rules):
+    if key is not None and verifies_signatures(cluster):
         objects.insert(0, signing_key_configmap(context, key))
     group = "kyverno-policies" if cluster.has("kyverno-policies") else "kyverno"
     yield Placed(group, "workload-policies.yaml", [in_wave(o, AFTER_CHART) for o in objects])
