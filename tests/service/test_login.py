@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+import ssl
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -25,7 +26,17 @@ from stackyard.app import Fleet
 from stackyard.service import create_app
 from stackyard.service.security import Security, security_from_options
 from stackyard.service.sessions import COOKIE
-from tests.oidc import OidcProvider, authorize, sign_in, start_sign_in
+from tests.oidc import (
+    CLIENT_ID,
+    CLIENT_SECRET,
+    OidcProvider,
+    authorize,
+    oidc_provider,
+    server_tls,
+    sign_in,
+    start_sign_in,
+)
+from tests.oidc_server import s256
 from tests.servers import free_port, serve_in_thread, stop_serving
 from tests.service.live import live_service
 
@@ -300,3 +311,80 @@ def test_a_provider_that_does_not_answer_or_names_another_issuer_is_a_clear_503(
             assert f"the sign-in provider at {issuer} {says}" in page.text
     finally:
         stop_serving(impostor, thread)
+
+
+def test_the_provider_checks_the_services_pkce_verifier_and_refuses_any_other(
+    service: str, browser: httpx.Client, oidc: OidcProvider
+) -> None:
+    before = len(oidc.pkce_checks())
+    authorization = start_sign_in(browser, service, "/")
+    query = parse_qs(urlsplit(authorization).query)
+    assert query["code_challenge_method"] == ["S256"]
+    challenge = query["code_challenge"][0]
+    callback = authorize(browser, authorization, "vera")
+    (flow,) = [
+        value["data"]
+        for key, value in _session(browser.cookies[COOKIE]).items()
+        if key.startswith("_state_oidc_")
+    ]
+    assert s256(flow["code_verifier"]) == challenge  # what the token request will carry
+
+    # The code alone, as someone who intercepted the redirect holds it: refused without
+    # the verifier, with a made-up one, and with the challenge itself.
+    exchange = {
+        "grant_type": "authorization_code",
+        "code": parse_qs(urlsplit(callback).query)["code"][0],
+        "redirect_uri": f"{service}/auth/callback",
+    }
+    for verifier in ({}, {"code_verifier": "x" * 43}, {"code_verifier": challenge}):
+        stolen = httpx.post(
+            f"{oidc.issuer}/oauth2/token",
+            data={**exchange, **verifier},
+            auth=(CLIENT_ID, CLIENT_SECRET),
+            timeout=30,
+        )
+        assert stolen.status_code == 400, verifier
+        assert stolen.json()["error"] == "invalid_grant"
+
+    assert browser.get(callback).status_code == 303  # the service's exchange goes through
+    checks = oidc.pkce_checks()[before:]
+    assert [c["verified"] for c in checks] == [False, False, False, True]
+    assert {(c["method"], c["challenge"]) for c in checks} == {("S256", challenge)}
+
+
+def test_a_provider_over_https_is_trusted_through_its_ca_file_and_named_without_it(
+    fleet: Fleet, tmp_path: Path
+) -> None:
+    tls = server_tls(tmp_path)
+    secret = tmp_path / "client-secret"
+    secret.write_text(CLIENT_SECRET, encoding="utf-8")
+    with oidc_provider(tmp_path, tls) as provider:
+        assert provider.issuer.startswith("https://")
+        provider.set_user("vera", preferred_username="vera", groups=["stackyard-viewers"])
+
+        def security(**ca: Path) -> Security:
+            return security_from_options(
+                host="127.0.0.1",
+                data_dir=tmp_path,
+                oidc_issuer=provider.issuer,
+                oidc_client_id=CLIENT_ID,
+                oidc_client_secret_file=secret,
+                **ca,
+            )
+
+        verify = ssl.create_default_context(cafile=tls.ca_file)  # the browser trusts it
+        with (
+            live_service(fleet, security(oidc_ca_file=tls.ca_file)) as base,
+            httpx.Client(follow_redirects=False, timeout=30, verify=verify) as browser,
+        ):
+            assert sign_in(browser, base, "vera").status_code == 303  # discovery, token, keys
+            assert browser.get(f"{base}/").status_code == 200
+
+        with live_service(fleet, security()) as base:
+            refused = httpx.get(f"{base}/login", timeout=30)
+        assert refused.status_code == 503
+        assert (
+            f"the sign-in provider at {provider.issuer} presents a certificate this service "
+            "does not trust (" in refused.text
+        )
+        assert "--oidc-ca-file" in refused.text

@@ -142,3 +142,26 @@ def test_groups_map_to_roles_with_or_without_keycloaks_leading_slash() -> None:
     assert roles_of(["/platform-team", "other"], mapping) == {Role.operator}
     assert roles_of(["stackyard-viewers"], mapping) == frozenset()
     assert parse_group_roles([]) == DEFAULT_GROUP_ROLES
+
+
+def test_a_ca_file_for_the_provider_must_hold_a_certificate_and_needs_an_issuer(
+    tmp_path: Path,
+) -> None:
+    not_pem = tmp_path / "ca.pem"
+    not_pem.write_text("not a certificate\n", encoding="utf-8")
+    with pytest.raises(InputError) as without_issuer:
+        security_from_options(host="127.0.0.1", oidc_ca_file=not_pem)
+    assert _problems(without_issuer) == ["command line: --oidc-ca-file: needs --oidc-issuer"]
+    for path, problem in (
+        (tmp_path / "missing.pem", f"there is no file {tmp_path / 'missing.pem'}"),
+        (not_pem, f"{not_pem} holds no CA certificate"),
+    ):
+        with pytest.raises(InputError) as refused:
+            security_from_options(
+                host="127.0.0.1",
+                data_dir=tmp_path,
+                oidc_issuer="https://sso.example.com/realms/platform",
+                oidc_client_id="stackyard",
+                oidc_ca_file=path,
+            )
+        assert _problems(refused)[0].startswith(f"command line: --oidc-ca-file: {problem}")

@@ -1182,6 +1182,15 @@ def serve(
             show_default=False,
         ),
     ] = None,
+    oidc_ca_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--oidc-ca-file",
+            help="PEM file of the CA certificates to trust for the provider's HTTPS "
+            "(discovery, token, keys) instead of the system's.",
+            show_default=False,
+        ),
+    ] = None,
     oidc_group_role: Annotated[
         list[str] | None,
         typer.Option(
@@ -1226,6 +1235,7 @@ def serve(
         oidc_issuer=oidc_issuer,
         oidc_client_id=oidc_client_id,
         oidc_client_secret_file=oidc_client_secret_file,
+        oidc_ca_file=oidc_ca_file,
         oidc_group_roles=oidc_group_role or [],
         session_secret_file=session_secret_file,
         public_url=public_url,

@@ -19,8 +19,10 @@ groups that grant access: signing in is not a role of its own.
 from __future__ import annotations
 
 import logging
+import ssl
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -61,6 +63,8 @@ class OidcSettings:
     client_id: str
     client_secret: str | None
     """None for a public client: PKCE alone proves the callback's caller started the flow."""
+    ca_file: Path | None = None
+    """The CA certificates that verify the provider's HTTPS, instead of the system's."""
     group_roles: Mapping[str, Role] = field(default_factory=lambda: dict(DEFAULT_GROUP_ROLES))
     public_url: str | None = None
     """The service's address as browsers reach it (behind a proxy); the redirect URI is
@@ -118,20 +122,23 @@ def roles_of(groups: Iterable[str], group_roles: Mapping[str, Role]) -> frozense
 
 def install(app: FastAPI, settings: OidcSettings, session: sessions.SessionSettings) -> None:
     """Sign users in with the provider ``settings`` name, sessions as ``session`` says."""
+    client_kwargs: dict[str, Any] = {
+        "scope": SCOPE,
+        "code_challenge_method": "S256",
+        # A public client (no secret) authenticates at the token endpoint by its id.
+        "token_endpoint_auth_method": "client_secret_basic" if settings.client_secret else "none",
+    }
+    if settings.ca_file is not None:
+        # Authlib hands this to every HTTP client it makes for the provider: discovery,
+        # the token exchange and the key set.
+        client_kwargs["verify"] = ssl.create_default_context(cafile=settings.ca_file)
     oauth = OAuth()
     oauth.register(
         CLIENT,
         client_id=settings.client_id,
         client_secret=settings.client_secret,
         server_metadata_url=settings.metadata_url,
-        client_kwargs={
-            "scope": SCOPE,
-            "code_challenge_method": "S256",
-            # A public client (no secret) authenticates at the token endpoint by its id.
-            "token_endpoint_auth_method": "client_secret_basic"
-            if settings.client_secret
-            else "none",
-        },
+        client_kwargs=client_kwargs,
     )
     app.state.oidc = oauth.create_client(CLIENT)
     app.state.oidc_settings = settings
@@ -155,10 +162,7 @@ async def _provider(request: Request) -> StarletteOAuth2App:
     try:
         metadata = await client.load_server_metadata()
     except (httpx2.HTTPError, ValueError) as e:
-        raise SignInError(
-            status.HTTP_503_SERVICE_UNAVAILABLE,
-            f"the sign-in provider at {issuer} does not answer: {e}",
-        ) from e
+        raise _unreachable(issuer, e) from e
     named = str(metadata.get("issuer", ""))
     if named.rstrip("/") != issuer.rstrip("/"):
         client.server_metadata = {}  # read it again next time: it may be fixed meanwhile
@@ -168,6 +172,32 @@ async def _provider(request: Request) -> StarletteOAuth2App:
             "service's issuer URL must be the provider's own",
         )
     return client
+
+
+def _untrusted(error: BaseException) -> ssl.SSLCertVerificationError | None:
+    """The certificate check that failed somewhere under ``error``, if one did."""
+    seen: BaseException | None = error
+    while seen is not None:
+        if isinstance(seen, ssl.SSLCertVerificationError):
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
+def _unreachable(issuer: str, error: Exception) -> SignInError:
+    """A 503 for a provider the service could not talk to, saying why as far as known."""
+    untrusted = _untrusted(error)
+    if untrusted is not None:
+        return SignInError(
+            status.HTTP_503_SERVICE_UNAVAILABLE,
+            f"the sign-in provider at {issuer} presents a certificate this service does not "
+            f"trust ({untrusted.verify_message}): give the CA that signed it with "
+            "--oidc-ca-file",
+        )
+    return SignInError(
+        status.HTTP_503_SERVICE_UNAVAILABLE,
+        f"the sign-in provider at {issuer} does not answer: {error}",
+    )
 
 
 def _settings(request: Request) -> OidcSettings:
@@ -271,10 +301,7 @@ async def callback(request: Request) -> Response:
             f"the provider's ID token does not verify ({e}): sign in again",
         ) from e
     except httpx2.HTTPError as e:
-        raise SignInError(
-            status.HTTP_503_SERVICE_UNAVAILABLE,
-            f"the sign-in provider at {_settings(request).issuer} does not answer: {e}",
-        ) from e
+        raise _unreachable(_settings(request).issuer, e) from e
     claims = token.get("userinfo")
     if not claims:
         raise SignInError(status.HTTP_400_BAD_REQUEST, "the provider sent no ID token")

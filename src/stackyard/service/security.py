@@ -11,11 +11,14 @@ Two ways to run:
   who reaches it change platforms.
 
 Secrets come from files (``--oidc-client-secret-file``, ``--session-secret-file``), never
-from the command line, which other users of the host see in the process list.
+from the command line, which other users of the host see in the process list. A provider
+whose certificate a private CA signed is trusted through ``--oidc-ca-file``, checked here
+so that a missing or unreadable bundle stops the start, not the first sign-in.
 """
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -68,6 +71,22 @@ def _read_client_secret(path: Path) -> str:
     return secret
 
 
+def _ca_problem(path: Path) -> Problem | None:
+    """Why ``path`` is no CA bundle to verify the provider with, or None."""
+    try:
+        ssl.create_default_context(cafile=path)
+    except FileNotFoundError:
+        return Problem(COMMAND_LINE, "--oidc-ca-file", f"there is no file {path}")
+    except (OSError, ssl.SSLError) as e:
+        return Problem(
+            COMMAND_LINE,
+            "--oidc-ca-file",
+            f"{path} holds no CA certificate ({e.strerror or e})",
+            "a PEM file of one or more CA certificates",
+        )
+    return None
+
+
 def security_from_options(
     *,
     host: str,
@@ -75,6 +94,7 @@ def security_from_options(
     oidc_issuer: str | None = None,
     oidc_client_id: str | None = None,
     oidc_client_secret_file: Path | None = None,
+    oidc_ca_file: Path | None = None,
     oidc_group_roles: Iterable[str] = (),
     session_secret_file: Path | None = None,
     public_url: str | None = None,
@@ -108,6 +128,7 @@ def security_from_options(
         for option, given in (
             ("--oidc-client-id", oidc_client_id),
             ("--oidc-client-secret-file", oidc_client_secret_file),
+            ("--oidc-ca-file", oidc_ca_file),
             ("--oidc-group-role", group_roles or None),
             ("--session-secret-file", session_secret_file),
         ):
@@ -136,6 +157,8 @@ def security_from_options(
         problems.append(problem)
     if not oidc_client_id:
         problems.append(Problem(COMMAND_LINE, "--oidc-client-id", "is needed with --oidc-issuer"))
+    if oidc_ca_file is not None and (problem := _ca_problem(oidc_ca_file)):
+        problems.append(problem)
     try:
         roles = parse_group_roles(group_roles)
     except InputError as e:
@@ -153,6 +176,7 @@ def security_from_options(
             issuer=oidc_issuer,
             client_id=oidc_client_id,
             client_secret=client_secret,
+            ca_file=oidc_ca_file,
             group_roles=roles,
             public_url=public_url,
         ),
