@@ -362,3 +362,43 @@ def test_ecr_endpoints_only_for_an_ecr_registry() -> None:
 def test_with_internet_there_are_no_endpoints(standard: Rendered) -> None:
     assert STACK + "modules/endpoints/main.tf" not in standard.files
     assert "nat" in blocks(tf(standard, "modules/network/main.tf"), "resource", "aws_eip")
+
+
+def _standalone(name: str, region: str, vpc: str) -> str:
+    pools = (
+        "      - {name: server, role: control-plane, count: 1, cpu: 4, memory: 16Gi, "
+        "instanceType: m6i.xlarge}\n"
+        "      - {name: agent, role: worker, count: 2, cpu: 4, memory: 16Gi, "
+        "instanceType: m6i.xlarge}\n"
+    )
+    return (
+        f"  - name: {name}\n    role: standalone\n    nodePools:\n{pools}"
+        f"    network:\n      nodeRange: {vpc}\n      serviceCIDR: 10.43.0.0/16\n"
+        f"    aws:\n      region: {region}\n"
+    )
+
+
+def test_each_region_has_its_own_etcd_bucket_made_by_its_first_cluster() -> None:
+    text = example_text("aws-standard")
+    clusters = _standalone("west", "eu-west-1", "10.1.0.0/16") + _standalone(
+        "west2", "eu-west-1", "10.2.0.0/16"
+    )
+    text = text.replace("hardening:", clusters + "hardening:", 1)
+    result = render_text(text)
+
+    def created(cluster: str) -> str | None:
+        main = hcl2.loads(result.files[f"infrastructure/{cluster}/main.tf"])
+        module = blocks(main, "module").get("etcd_snapshots")
+        return None if module is None else str(unquote(module["bucket"]))
+
+    def written(cluster: str) -> tuple[str, str]:
+        config = yaml.safe_load(result.files[f"nodes/{cluster}/rke2/config.yaml"])
+        return config["etcd-s3-bucket"], config["etcd-s3-region"]
+
+    home, west = "aws-standard-etcd-snapshots", "aws-standard-etcd-eu-west-1"
+    assert written("prod") == (home, "ap-northeast-2")
+    assert written("west") == written("west2") == (west, "eu-west-1")
+    assert (created("prod"), created("west"), created("west2")) == (home, west, None)
+    # Each region's servers may write their own folder of their region's bucket only.
+    policy = result.files["infrastructure/west2/modules/iam/main.tf"]
+    assert f"arn:aws:s3:::{west}" in policy and home not in policy

@@ -13,8 +13,12 @@ Which store, first match (:mod:`stackyard.render.objectstore` for the addressing
 - the spec's ``objectStorage``: its endpoint, region and addressing, its
   ``etcdSnapshots`` bucket, its ``credentialsSecret`` (in ``kube-system``), or without one
   the nodes' role;
-- on AWS: S3 in the cluster's region, bucket ``<platform>-etcd-snapshots``, the control
-  plane's instance profile;
+- on AWS: S3 in the cluster's region, the control plane's instance profile, bucket
+  ``<platform>-etcd-snapshots`` in the platform's region (``aws.region``, else the first
+  cluster's) and ``<platform>-etcd-<region>`` in any other: a bucket lives in one region
+  and its name is global, so a cluster in another region cannot reuse the first one's
+  name with its own region (S3 would answer from the wrong region, and Terraform could
+  not create a second bucket of that name);
 - MinIO in the plan: bucket ``<platform>-etcd-snapshots`` in MinIO, over its in-cluster
   Service on the cluster that runs it, through that cluster's gateway
   (``https://minio.<domain>``, trusting the platform CA bundle) elsewhere. RKE2 reads this
@@ -89,6 +93,22 @@ def etcd_bucket(context: RenderContext) -> str:
     return bucket_name(context, ETCD_SNAPSHOTS_SUFFIX)
 
 
+def _home_region(context: RenderContext) -> str | None:
+    """The region whose bucket keeps the plain name: the platform's, else the first cluster's."""
+    platform = context.platform
+    if platform.aws is not None and platform.aws.region:
+        return platform.aws.region
+    own = (p.cluster.aws.region for p in context.plan.clusters if p.cluster.aws is not None)
+    return next((region for region in own if region), None)
+
+
+def s3_etcd_bucket(context: RenderContext, region: str) -> str:
+    """The S3 bucket of the snapshot copies of the clusters in ``region`` (module docs)."""
+    if region == _home_region(context):
+        return etcd_bucket(context)
+    return f"{context.platform.name}-etcd-{region}"
+
+
 def snapshot_copies(context: RenderContext, cluster: ClusterPlan) -> SnapshotCopies | None:
     """Where ``cluster``'s etcd snapshots are copied (module docs); None: nowhere.
 
@@ -117,7 +137,15 @@ def snapshot_copies(context: RenderContext, cluster: ClusterPlan) -> SnapshotCop
         if not region:
             raise RenderError(f"cluster {cluster.name}: provider aws needs aws.region")
         return SnapshotCopies(
-            "s3", None, None, region, False, etcd_bucket(context), cluster.name, None, False
+            "s3",
+            None,
+            None,
+            region,
+            False,
+            s3_etcd_bucket(context, region),
+            cluster.name,
+            None,
+            False,
         )
     if context.clusters_running(MINIO):
         url = object_store_url(context, cluster, MINIO)

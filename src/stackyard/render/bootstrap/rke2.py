@@ -30,8 +30,8 @@ Policy, setting by setting (RKE2 v1.35 server options):
   credentials Secret, reach ``rke2-server`` as ``AWS_ACCESS_KEY_ID`` and
   ``AWS_SECRET_ACCESS_KEY`` in ``/etc/default/rke2-server``, the environment variables
   of ``etcd-s3-access-key`` and ``etcd-s3-secret-key`` (the README says so), never in
-  the rendered file. Without one: on AWS to S3 bucket ``<platform>-etcd-snapshots``,
-  folder ``<cluster>``, in the cluster's region, with the server instance profile's
+  the rendered file. Without one: on AWS to the S3 bucket of the cluster's region
+  (``render/etcd_copies.py``), folder ``<cluster>``, with the server instance profile's
   credentials (none rendered); elsewhere, when MinIO runs, through
   ``etcd-s3-config-secret: etcd-s3-secret`` only, because RKE2 ignores that Secret as
   soon as any other ``etcd-s3-*`` option is set, so endpoint, bucket and keys live in the

@@ -204,23 +204,21 @@ def state_bucket(context: RenderContext) -> str:
     return chosen or f"{platform.name}-{STATE_SUFFIX}"
 
 
-def _first_infrastructure_cluster(context: RenderContext) -> str | None:
-    for planned in context.plan.clusters:
-        if renders_infrastructure(context, planned):
-            return planned.name
-    return None
-
-
 def _etcd_bucket(context: RenderContext, cluster: ClusterPlan) -> tuple[str | None, bool]:
     """The S3 bucket of the snapshot copies (None: not S3 on AWS), and whether to create it.
 
-    One bucket serves the platform (a folder per cluster): the first cluster with a stack
-    creates it.
+    One bucket per region serves its clusters (a folder each): the first cluster with a
+    stack in that region creates it.
     """
     copies = snapshot_copies(context, cluster)
     if copies is None or copies.url is not None:
         return None, False
-    return copies.bucket, _first_infrastructure_cluster(context) == cluster.name
+    creator = next(
+        planned.name
+        for planned in context.plan.clusters
+        if renders_infrastructure(context, planned) and region(context, planned) == copies.region
+    )
+    return copies.bucket, creator == cluster.name
 
 
 def _kms_key(context: RenderContext) -> str | None:
