@@ -84,6 +84,20 @@ def test_renders_assessments_and_audit_events_come_back_as_recorded(
     )
 
 
+def test_a_sign_in_replaces_the_roles_of_the_one_before(
+    database_url: str, engines: Engines
+) -> None:
+    store = Store(engines(database_url))
+    assert store.sign_in("otto") is None
+    store.record_sign_in("otto", ["operator", "admin"])
+    first = store.sign_in("otto")
+    assert first is not None and first.roles == ("admin", "operator")
+    store.record_sign_in("otto", [])  # refused: no group of theirs grants a role
+    again = Store(engines(database_url)).sign_in("otto")
+    assert again is not None and again.roles == () and again.at >= first.at
+    assert store.sign_in("vera") is None
+
+
 def test_a_change_that_raises_inside_the_lock_writes_nothing(
     database_url: str, engines: Engines
 ) -> None:

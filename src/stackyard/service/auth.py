@@ -12,6 +12,10 @@ tokens themselves are dropped: the service calls nothing on the user's behalf. T
 of every sign-in, none for a refused one, are recorded in the store: the API tokens a
 person made act with at most the role of their latest sign-in (``app.record_sign_in``).
 
+The provider's HTTPS is verified with the system's CA certificates, or with the bundle of
+``--oidc-ca-file`` (:attr:`OidcSettings.ca_file`) for a provider behind a private CA; a
+certificate that does not verify is a 503 naming the issuer and that option.
+
 A user none of whose groups maps to a role gets no session and a 403 page naming the
 groups that grant access: signing in is not a role of its own.
 """
