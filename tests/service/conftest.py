@@ -6,7 +6,8 @@ repository makes its own. Each test gets an empty store of its own on both datab
 
 Sign-in runs against a real OIDC provider process (``tests/oidc.py``), started once per
 session (``oidc``); ``oidc_security`` is the service's security signing in with it, and
-``OIDC_USERS`` are the users it knows, one per role and one whose groups grant none.
+``OIDC_USERS`` are the users it knows, one per role and one whose groups grant none;
+``service`` is the service on a real socket signing in with it.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from stackyard.service.security import Security, security_from_options
 from tests.fleet_repos import GIT_IDENTITY, git_identity, platform_repository
 from tests.oidc import CLIENT_ID, CLIENT_SECRET, OidcProvider, oidc_provider
 from tests.postgres import database_url, postgres
+from tests.service.live import live_service
 
 __all__ = ["database_url", "git_identity", "postgres"]
 
@@ -47,6 +49,12 @@ def fleet(database_url: str, git_identity: None) -> Iterator[Fleet]:
     opened = open_fleet(database_url)
     yield opened
     opened.close()
+
+
+@pytest.fixture
+def repository(tmp_path: Path, git_identity: None) -> Path:
+    """A ``local-multicluster`` repository of this test's own, with room for a fourth cluster."""
+    return platform_repository(tmp_path / "multi", "local-multicluster", roomy=True)
 
 
 @pytest.fixture
@@ -96,3 +104,10 @@ def oidc_security(oidc: OidcProvider, tmp_path: Path) -> Security:
         oidc_client_id=CLIENT_ID,
         oidc_client_secret_file=secret,
     )
+
+
+@pytest.fixture
+def service(fleet: Fleet, oidc_security: Security) -> Iterator[str]:
+    """The service over ``fleet`` signing in through ``oidc``; its base URL."""
+    with live_service(fleet, oidc_security) as base_url:
+        yield base_url

@@ -17,9 +17,7 @@ from stackyard.cli.main import app as cli
 from stackyard.service import create_app
 from tests.app.schemas import assert_matches
 from tests.service.test_pages import _balanced
-from tests.service.test_tokens import bearer, make_token, service, signed_in
-
-__all__ = ["service"]
+from tests.service.test_tokens import bearer, make_token, signed_in
 
 
 def test_only_admins_read_the_audit_log(fleet: Fleet, client: TestClient) -> None:

@@ -11,12 +11,7 @@ from fastapi.testclient import TestClient
 
 from stackyard.app import Fleet, add_platform, open_fleet
 from stackyard.service import create_app
-from tests.fleet_repos import app_cluster, git, platform_repository
-
-
-@pytest.fixture
-def repository(tmp_path: Path, git_identity: None) -> Path:
-    return platform_repository(tmp_path / "multi", "local-multicluster", roomy=True)
+from tests.fleet_repos import app_cluster, git
 
 
 @pytest.fixture

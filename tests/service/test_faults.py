@@ -17,18 +17,13 @@ import httpx
 import pytest
 
 from stackyard.app import Fleet, add_platform, open_fleet
-from tests.fleet_repos import app_cluster, git, platform_repository
+from tests.fleet_repos import app_cluster, git
 from tests.mounts import run_in_private_mount
 from tests.postgres import Postgres, start_postgres
 from tests.servers import free_port
 from tests.service.live import live_service
 
 PLATFORM = "local-multicluster"
-
-
-@pytest.fixture
-def repository(tmp_path: Path, git_identity: None) -> Path:
-    return platform_repository(tmp_path / "multi", "local-multicluster", roomy=True)
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ redirects (303), the deregistration's confirmation step, and forms only for oper
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,34 +15,13 @@ from itsdangerous import URLSafeTimedSerializer
 from stackyard.app import Fleet, add_platform
 from stackyard.service import create_app
 from stackyard.service.csrf import COOKIE, FIELD, HEADER
-from stackyard.service.security import Security
 from stackyard.service.users import Access, Role, User
-from tests.fleet_repos import git, platform_repository
+from tests.fleet_repos import git
 from tests.oidc import sign_in
-from tests.service.live import live_service
+from tests.service.pagetext import alerts, field_problems, hidden
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 PLATFORM = "local-multicluster"
-
-
-def hidden(html: str, name: str) -> str:
-    """The value of the hidden field ``name`` in ``html``."""
-    found = re.search(rf'name="{name}" value="([^"]+)"', html)
-    assert found, f"no hidden field {name}"
-    return found.group(1)
-
-
-def field_problems(html: str) -> dict[str, str]:
-    """The problems shown under the form's fields, by field name."""
-    return {
-        name: re.sub(r"<[^>]+>", " ", text).strip()
-        for name, text in re.findall(r'class="problem" id="e-([a-z_]+)">(.*?)</div>', html, re.S)
-    }
-
-
-def alerts(html: str) -> str:
-    """The text of the problems shown above a form."""
-    return " ".join(re.findall(r'role="alert">(.*?)</div>', html, re.S))
 
 
 def app3(**changed: str) -> dict[str, str]:
@@ -62,11 +40,6 @@ def app3(**changed: str) -> dict[str, str]:
         "policy_template": "restricted",
         **changed,
     }
-
-
-@pytest.fixture
-def repository(tmp_path: Path, git_identity: None) -> Path:
-    return platform_repository(tmp_path / "multi", PLATFORM, roomy=True)
 
 
 @pytest.fixture
@@ -257,17 +230,10 @@ def test_viewers_see_no_forms_and_may_not_post_them(fleet: Fleet, repository: Pa
         assert "name: app1" in (repository / "platform.yaml").read_text()
 
 
-@pytest.fixture
-def signed_in_service(fleet: Fleet, oidc_security: Security) -> Iterator[str]:
-    """The service signing in through the real test provider; its base URL."""
-    with live_service(fleet, oidc_security) as base_url:
-        yield base_url
-
-
 def test_signed_in_the_token_is_bound_to_the_session_and_covers_the_api(
-    signed_in_service: str, fleet: Fleet, repository: Path
+    service: str, fleet: Fleet, repository: Path
 ) -> None:
-    base = signed_in_service
+    base = service
     add_platform(fleet, repository)
     head = git(repository, "rev-parse", "HEAD")
     deregister = f"{base}/platforms/{PLATFORM}/clusters/app1/deregister"

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import json
-import re
 import ssl
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -24,6 +23,7 @@ from itsdangerous import TimestampSigner
 
 from stackyard.app import Fleet
 from stackyard.service import create_app
+from stackyard.service.csrf import FIELD
 from stackyard.service.security import Security, security_from_options
 from stackyard.service.sessions import COOKIE
 from tests.oidc import (
@@ -39,13 +39,7 @@ from tests.oidc import (
 from tests.oidc_server import s256
 from tests.servers import free_port, serve_in_thread, stop_serving
 from tests.service.live import live_service
-
-
-@pytest.fixture
-def service(fleet: Fleet, oidc_security: Security) -> Iterator[str]:
-    """The service signing in through the test provider; its base URL."""
-    with live_service(fleet, oidc_security) as base_url:
-        yield base_url
+from tests.service.pagetext import hidden
 
 
 @pytest.fixture
@@ -140,9 +134,7 @@ def test_a_viewer_may_read_but_not_change_and_an_operator_may_change(
     with httpx.Client(follow_redirects=False, timeout=30) as other:
         assert sign_in(other, service, "otto").status_code == 303
         page = other.get(f"{service}/").text  # a change with the session needs its CSRF token
-        token = re.search(r'name="csrf_token" value="([^"]+)"', page)
-        assert token is not None
-        headers = {"X-CSRF-Token": token.group(1)}
+        headers = {"X-CSRF-Token": hidden(page, FIELD)}
         added = other.post(f"{service}/api/v1/platforms", json=body, headers=headers)
         assert added.status_code == 201, added.text
     (event,) = fleet.store.audit_events()

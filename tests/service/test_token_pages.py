@@ -15,9 +15,8 @@ from fastapi.testclient import TestClient
 from stackyard.app import Fleet, TokenScope
 from stackyard.service import create_app
 from stackyard.service.csrf import FIELD
-from stackyard.service.security import Security
 from tests.oidc import sign_in
-from tests.service.live import live_service
+from tests.service.pagetext import field_problems, hidden
 from tests.service.test_tokens import make_token
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
@@ -26,24 +25,7 @@ SECRET = re.compile(r"sy_[A-Za-z0-9_-]{43}")
 
 def hidden_token(html: str) -> str:
     """The page's CSRF token (the hidden field of its forms)."""
-    found = re.search(rf'name="{FIELD}" value="([^"]+)"', html)
-    assert found, "no CSRF field on the page"
-    return found.group(1)
-
-
-def field_problems(html: str) -> dict[str, str]:
-    """The problems shown under the form's fields, by field name."""
-    return {
-        name: re.sub(r"<[^>]+>", " ", text).strip()
-        for name, text in re.findall(r'class="problem" id="e-([a-z_]+)">(.*?)</div>', html, re.S)
-    }
-
-
-@pytest.fixture
-def service(fleet: Fleet, oidc_security: Security) -> Iterator[str]:
-    """The service signing in through the test OIDC provider; its base URL."""
-    with live_service(fleet, oidc_security) as base_url:
-        yield base_url
+    return hidden(html, FIELD)
 
 
 @pytest.fixture

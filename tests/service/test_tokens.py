@@ -4,22 +4,20 @@ on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import datetime
-import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
-import pytest
 from fastapi.testclient import TestClient
 
 from stackyard.app import Fleet, TokenScope, add_platform, create_token, token_hash
 from stackyard.service import create_app
-from stackyard.service.security import Security
+from stackyard.service.csrf import FIELD
 from tests.app.schemas import assert_matches
 from tests.fleet_repos import app_cluster, git, platform_repository
 from tests.oidc import OidcProvider, sign_in
-from tests.service.live import live_service
+from tests.service.pagetext import hidden_value
 
 INVALID = 'Bearer realm="stackyard", error="invalid_token"'
 
@@ -43,13 +41,6 @@ def make_token(fleet: Fleet, name: str, scope: TokenScope, owner: str = "ann") -
     return result.token.secret
 
 
-@pytest.fixture
-def service(fleet: Fleet, oidc_security: Security) -> Iterator[str]:
-    """The service signing in through the test OIDC provider; its base URL."""
-    with live_service(fleet, oidc_security) as base_url:
-        yield base_url
-
-
 @contextmanager
 def signed_in(service: str, sub: str) -> Iterator[httpx.Client]:
     """A browser signed in as ``sub``, sending the CSRF token of its session with changes.
@@ -58,9 +49,9 @@ def signed_in(service: str, sub: str) -> Iterator[httpx.Client]:
     """
     with httpx.Client(base_url=service, follow_redirects=False, timeout=30) as browser:
         assert sign_in(browser, service, sub).status_code == 303
-        form = re.search(r'name="csrf_token" value="([^"]+)"', browser.get("/").text)
-        if form is not None:
-            browser.headers["X-CSRF-Token"] = form.group(1)
+        token = hidden_value(browser.get("/").text, FIELD)
+        if token is not None:
+            browser.headers["X-CSRF-Token"] = token
         yield browser
 
 
