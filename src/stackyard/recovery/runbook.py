@@ -18,6 +18,11 @@ writes for it, read from the render's own functions rather than retyped:
 - nodes: the rendered node files under ``nodes/<cluster>/`` and the node names and
   addresses of :func:`stackyard.render.bootstrap.nodes.cluster_nodes`.
 
+A cluster Cluster API made has no node files and no fixed node names: its runbook finds
+the control-plane Machines on mgmt, replaces a lost one by deleting its Machine (the
+KubeadmControlPlane or RKE2ControlPlane removes its etcd member and makes a new machine),
+and restores etcd on one machine from the snapshot bucket with Cluster API paused.
+
 A kubeadm cluster with several control-plane nodes runs a stacked etcd member on each:
 its etcd restore restores every member from the same snapshot (each node's name and peer
 URL, one new cluster token) and starts them together, as etcd's disaster-recovery guide
@@ -47,6 +52,7 @@ from stackyard.render.bootstrap.rke2 import (
 )
 from stackyard.render.clusterapi import names as clusterapi_names
 from stackyard.render.clusterapi import objects_folder, registers_through_external_secrets
+from stackyard.render.clusterapi.controlplane import control_plane_kind
 from stackyard.render.context import RenderContext
 from stackyard.render.etcd_copies import SnapshotCopies, etcd_bucket, snapshot_copies
 from stackyard.render.gitops import application_name
@@ -120,6 +126,16 @@ SOURCES: dict[str, tuple[str, str]] = {
     "argocd-sync": (
         "Argo CD: argocd app sync",
         "https://argo-cd.readthedocs.io/en/stable/user-guide/commands/argocd_app_sync/",
+    ),
+    "capi-kcp-remediation": (
+        "Cluster API: KubeadmControlPlane remediation (a deleted control-plane Machine is "
+        "replaced; its etcd member is removed first)",
+        "https://cluster-api.sigs.k8s.io/tasks/control-plane/kubeadm-control-plane",
+    ),
+    "capi-rke2-controlplane": (
+        "Cluster API provider RKE2: the RKE2ControlPlane (control-plane Machines and their "
+        "etcd members)",
+        "https://github.com/rancher/cluster-api-provider-rke2",
     ),
     "capi-delete": (
         "Cluster API: deleting a cluster (delete the Cluster object, not its parts)",
@@ -341,7 +357,9 @@ def _rke2_s3(context: RenderContext, cluster: ClusterPlan) -> dict[str, Any]:
 def _etcd_corruption(
     page: _Page, context: RenderContext, cluster: ClusterPlan, velero: _Velero | None
 ) -> None:
-    if context.platform.kubernetes.distribution == "rke2":
+    if context.platform.provisioned_by_cluster_api(cluster.cluster):
+        _cluster_api_restore(page, context, cluster)
+    elif context.platform.kubernetes.distribution == "rke2":
         _rke2_restore(page, context, cluster)
     else:
         _kubeadm_restore(page, context, cluster)
@@ -635,6 +653,9 @@ def _kubeadm_restore_members(
 def _control_plane_loss(
     page: _Page, context: RenderContext, cluster: ClusterPlan, velero: _Velero | None
 ) -> None:
+    if context.platform.provisioned_by_cluster_api(cluster.cluster):
+        _cluster_api_machine_loss(page, context, cluster)
+        return
     planes = [n for n in cluster_nodes(context, cluster) if n.control_plane]
     rke2 = context.platform.kubernetes.distribution == "rke2"
     if len(planes) == 1:
@@ -739,6 +760,211 @@ def _control_plane_loss(
         "envsubst '${KUBEADM_TOKEN} ${KUBEADM_CA_CERT_HASH} ${KUBEADM_CERTIFICATE_KEY}' \\",
         "  < join-control-plane-config.yaml > /etc/kubernetes/kubeadm/config.yaml",
         "kubeadm join --config /etc/kubernetes/kubeadm/config.yaml",
+    )
+
+
+# --- a cluster Cluster API made: its control-plane Machines ----------------------------
+
+
+def _control_plane_machines(context: RenderContext, cluster: ClusterPlan) -> str:
+    """``kubectl get machines`` of ``cluster``'s control plane, with nodes and addresses."""
+    return (
+        f"kubectl get machines -n {clusterapi_names.namespace(cluster)} "
+        f"-l {clusterapi_names.CLUSTER_NAME_LABEL}={cluster.name},"
+        f"{clusterapi_names.CONTROL_PLANE_MACHINE_LABEL} \\\n"
+        "  -o custom-columns=MACHINE:.metadata.name,NODE:.status.nodeRef.name,"
+        "ADDRESS:.status.addresses[0].address,PHASE:.status.phase"
+    )
+
+
+def _cluster_api_machine_loss(page: _Page, context: RenderContext, cluster: ClusterPlan) -> None:
+    """A control-plane machine lost on a cluster Cluster API made: the provider replaces it.
+
+    Both control plane providers put a pre-terminate hook on their Machines that removes
+    the machine's etcd member before the machine goes, then create a replacement that
+    joins as a new member, so nothing is provisioned or joined by hand.
+    """
+    mgmt = context.argocd_cluster.name
+    ns = clusterapi_names.namespace(cluster)
+    kind = control_plane_kind(context)
+    name = clusterapi_names.control_plane_name(cluster)
+    replicas = cluster.cluster.control_plane_nodes
+    source = "capi-rke2-controlplane" if kind == "RKE2ControlPlane" else "capi-kcp-remediation"
+    if replicas == 1:
+        page.add(
+            f"`{cluster.name}` has one control-plane machine, kept by the {kind} "
+            f"`{ns}/{name}` on `{mgmt}`: losing it loses etcd's only member, which the "
+            "provider cannot replace (a new machine has no member to join). Rebuild the "
+            "cluster as in section 4."
+        )
+        return
+    page.add(
+        f"`{cluster.name}` has {replicas} control-plane machines, which Cluster API made "
+        f"and the {kind} `{ns}/{name}` on `{mgmt}` keeps at {replicas}; there are no node "
+        f"files to provision by hand. etcd keeps quorum while a majority "
+        f"({replicas // 2 + 1} of {replicas}) is up; replace the lost one before another "
+        f"fails {page.cite(source)}.",
+        "",
+        f"1. On `{mgmt}`, find the failed machine (its node not Ready, or none at all):",
+    )
+    page.sh(
+        _control_plane_machines(context, cluster),
+        f"clusterctl describe cluster {cluster.name} -n {ns}",
+    )
+    page.add(
+        "2. Delete its Machine. Before the machine goes, the provider's pre-terminate hook "
+        "removes its etcd member; then the provider creates a replacement, which joins as "
+        f"a new member, until {replicas} machines are Ready again:"
+    )
+    page.sh(
+        f"kubectl delete machine <MACHINE> -n {ns} --wait=false",
+        f"kubectl get {kind.lower()} {name} -n {ns} -w",
+    )
+    page.add(
+        "   Delete one machine at a time: a second deletion before the replacement is Ready "
+        "can cost etcd its quorum. A deletion that does not finish says why in "
+        f"`clusterctl describe cluster {cluster.name} -n {ns} --show-conditions all`."
+    )
+
+
+def _cluster_api_restore(page: _Page, context: RenderContext, cluster: ClusterPlan) -> None:
+    """Restore etcd on a cluster Cluster API made: on one machine, the others replaced.
+
+    Cluster API is paused first, so no controller replaces or remediates a machine while
+    etcd is down; the snapshot comes from the bucket where the copies are, as the
+    machines' local snapshots may be gone with a replaced machine. RKE2 resets etcd on one
+    server and the others rejoin (RKE2's procedure); on kubeadm one machine restores a
+    one-member etcd and the provider replaces the other control-plane machines, whose new
+    members join it.
+    """
+    ns = clusterapi_names.namespace(cluster)
+    mgmt = context.argocd_cluster.name
+    rke2 = context.platform.kubernetes.distribution == "rke2"
+    copies = snapshot_copies(context, cluster)
+    if copies is None:
+        where = "on the machines only: no copy off them is configured"
+    else:
+        where = f"copied to bucket `{copies.bucket}` folder `{copies.folder}/`"
+    page.add(
+        f"`{cluster.name}` was made by Cluster API: its control-plane machines have no fixed "
+        f"names or addresses, so they are found on `{mgmt}`. Snapshots are taken on the "
+        f"control-plane machines and {where}. You need a shell on the control-plane "
+        "machines (Cluster API gives them no SSH key: use your image's access or the "
+        "cloud's or vCenter's console).",
+        "",
+        f"1. On `{mgmt}`, pause Cluster API for the cluster, so no machine is replaced or "
+        f"remediated while etcd is down (`spec.paused`), and list the "
+        "control-plane machines with their nodes and addresses:",
+    )
+    page.sh(
+        f"kubectl patch cluster {cluster.name} -n {ns} --type merge "
+        '-p \'{"spec":{"paused":true}}\'',
+        _control_plane_machines(context, cluster),
+    )
+    if rke2:
+        _cluster_api_rke2_restore(page, context, cluster)
+    else:
+        _cluster_api_kubeadm_restore(page, context, cluster)
+    page.add(
+        "Workloads changed after the snapshot are put back by Argo CD from Git. Without any "
+        "snapshot left, rebuild the cluster as in section 4."
+    )
+
+
+def _cluster_api_rke2_restore(page: _Page, context: RenderContext, cluster: ClusterPlan) -> None:
+    etcd = _rke2_s3(context, cluster)
+    ns = clusterapi_names.namespace(cluster)
+    page.add(
+        f"2. Stop RKE2 on every control-plane machine {page.cite('rke2-restore')}:",
+    )
+    page.sh("systemctl stop rke2-server")
+    if etcd.get("etcd-s3"):
+        page.add(
+            "3. On one of them (`<FIRST>`), reset etcd to the newest copy in object storage "
+            "(only the snapshot's name: RKE2 fetches it with the `etcd-s3-*` settings the "
+            "provider wrote), then start RKE2:"
+        )
+        page.sh(*_rke2_s3_restore(context, cluster, etcd), "systemctl start rke2-server")
+    else:
+        page.add(
+            f"3. On one of them (`<FIRST>`), reset etcd to its newest snapshot in "
+            f"`{SNAPSHOT_DIR}`, then start RKE2:"
+        )
+        page.sh(
+            f"ls -t {SNAPSHOT_DIR} | head -n 1",
+            f"rke2 server --cluster-reset --cluster-reset-restore-path={SNAPSHOT_DIR}/<SNAPSHOT>",
+            "systemctl start rke2-server",
+        )
+    page.add("4. On the other control-plane machines, drop the old etcd data and rejoin:")
+    page.sh(f"rm -rf {RKE2_DATA_DIR}/server/db", "systemctl start rke2-server")
+    page.add(f"5. On `{context.argocd_cluster.name}`, resume Cluster API for the cluster:")
+    page.sh(
+        f"kubectl patch cluster {cluster.name} -n {ns} --type merge "
+        '-p \'{"spec":{"paused":false}}\'',
+        f"clusterctl describe cluster {cluster.name} -n {ns}",
+    )
+
+
+def _cluster_api_kubeadm_restore(page: _Page, context: RenderContext, cluster: ClusterPlan) -> None:
+    ns = clusterapi_names.namespace(cluster)
+    data_dir = cluster_configuration(context, cluster)["etcd"]["local"]["dataDir"]
+    restored = data_dir + RESTORED_SUFFIX
+    version = IMAGE.rsplit(":", 1)[1].split("-")[0]
+    page.add(
+        "2. On every control-plane machine, stop the API server and etcd (the kubelet stops "
+        "a static Pod whose manifest leaves its folder):"
+    )
+    page.sh(
+        f"mv {KUBEADM_MANIFESTS}/kube-apiserver.yaml /etc/kubernetes/kube-apiserver.yaml",
+        f"mv {KUBEADM_MANIFESTS}/etcd.yaml /etc/kubernetes/etcd.yaml",
+    )
+    copies = snapshot_copies(context, cluster)
+    page.add(
+        "3. On one of them (`<NODE>` at `<ADDRESS>` in the list above), get the newest "
+        + (
+            "copy from object storage"
+            if copies is not None
+            else f"snapshot in `{HOST_BACKUP_DIR}` of any control-plane machine"
+        )
+        + f" and restore it with `etcdutl` {version} (the etcd of `{IMAGE}`) as a one-member "
+        f"cluster {page.cite('k8s-etcd', 'etcd-recovery')}:"
+    )
+    commands = [] if copies is None else _kubeadm_s3_download(copies)
+    snapshot = (
+        f"{HOST_BACKUP_DIR}/etcd-snapshot-0.db"
+        if copies is not None
+        else f"{HOST_BACKUP_DIR}/etcd-snapshot-<SLOT>.db"
+    )
+    page.sh(
+        *commands,
+        f"etcdutl snapshot restore {snapshot} \\",
+        f"  --data-dir {restored} --name <NODE> \\",
+        f"  --initial-cluster <NODE>=https://<ADDRESS>:{ETCD_PEER_PORT} \\",
+        f"  --initial-advertise-peer-urls https://<ADDRESS>:{ETCD_PEER_PORT}",
+    )
+    page.add(
+        f"4. There, point the `etcd-data` volume of the etcd manifest at `{restored}`, put "
+        "the manifests back and check etcd:"
+    )
+    page.sh(
+        f"sed -i 's#^\\( *path: \\){data_dir}$#\\1{restored}#' /etc/kubernetes/etcd.yaml",
+        f"mv /etc/kubernetes/etcd.yaml {KUBEADM_MANIFESTS}/etcd.yaml",
+        f"mv /etc/kubernetes/kube-apiserver.yaml {KUBEADM_MANIFESTS}/kube-apiserver.yaml",
+        "systemctl restart kubelet",
+        _etcdctl_kubeadm("member list -w table"),
+    )
+    page.add(
+        f"5. On `{context.argocd_cluster.name}`, resume Cluster API for the cluster and delete "
+        "the Machines of the other control-plane machines, all of them (their etcd members "
+        "belong to the old cluster; the KubeadmControlPlane adds machines only while every "
+        "remaining one is healthy). It replaces them one by one with machines whose new "
+        f"members join the restored etcd {page.cite('capi-kcp-remediation')}:"
+    )
+    page.sh(
+        f"kubectl patch cluster {cluster.name} -n {ns} --type merge "
+        '-p \'{"spec":{"paused":false}}\'',
+        f"kubectl delete machine -n {ns} <OTHER-MACHINE> <OTHER-MACHINE> --wait=false",
+        f"clusterctl describe cluster {cluster.name} -n {ns}",
     )
 
 

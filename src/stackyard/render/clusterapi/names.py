@@ -18,6 +18,8 @@ CONTROL_PLANE = f"{CONTROL_PLANE_GROUP}/v1beta2"
 BOOTSTRAP_GROUP = "bootstrap.cluster.x-k8s.io"
 BOOTSTRAP = f"{BOOTSTRAP_GROUP}/v1beta2"
 CLUSTER_NAME_LABEL = "cluster.x-k8s.io/cluster-name"
+CONTROL_PLANE_MACHINE_LABEL = "cluster.x-k8s.io/control-plane"
+"""The label every control-plane Machine carries (set by its control plane provider)."""
 
 
 def namespace(cluster: ClusterPlan) -> str:
