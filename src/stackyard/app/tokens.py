@@ -252,15 +252,28 @@ def highest_scope(roles: Iterable[str]) -> TokenScope | None:
     return max(held, key=list(TokenScope).index, default=None)
 
 
-def _checked_lifetime(lifetime: datetime.timedelta) -> datetime.timedelta:
-    if lifetime <= datetime.timedelta(0):
-        raise _problem("expires", "a token must live for a while", "e.g. 30d")
-    if lifetime > TOKEN_MAX_LIFETIME:
-        days = lifetime / datetime.timedelta(days=1)
-        raise _problem(
-            "expires", f"{days:g} days is longer than a token may live", "365 days at most"
+def _token_problems(name: str, lifetime: datetime.timedelta) -> list[Problem]:
+    """What is wrong with a token's name and lifetime, every problem at once."""
+    problems = []
+    if not _NAME.fullmatch(name):
+        problems.append(
+            Problem(Location("token"), "name", f"{name!r} is not a token name", TOKEN_NAME_RULE)
         )
-    return lifetime
+    if lifetime <= datetime.timedelta(0):
+        problems.append(
+            Problem(Location("token"), "expires", "a token must live for a while", "e.g. 30d")
+        )
+    elif lifetime > TOKEN_MAX_LIFETIME:
+        days = lifetime / datetime.timedelta(days=1)
+        problems.append(
+            Problem(
+                Location("token"),
+                "expires",
+                f"{days:g} days is longer than a token may live",
+                f"{TOKEN_MAX_LIFETIME.days} days at most",
+            )
+        )
+    return problems
 
 
 def create_token(
@@ -285,9 +298,8 @@ def create_token(
         TokenRefusedError: ``scope`` is above ``creator_scope``.
         TokenExistsError: a token of that name exists already.
     """
-    if not _NAME.fullmatch(name):
-        raise _problem("name", f"{name!r} is not a token name", TOKEN_NAME_RULE)
-    _checked_lifetime(lifetime)
+    if problems := _token_problems(name, lifetime):
+        raise InputError(problems)
     if not creator_scope.includes(scope):
         raise TokenRefusedError(
             f"a {creator_scope} may not create a token with the {scope} scope: a token never "
