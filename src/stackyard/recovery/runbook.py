@@ -18,10 +18,10 @@ writes for it, read from the render's own functions rather than retyped:
 - nodes: the rendered node files under ``nodes/<cluster>/`` and the node names and
   addresses of :func:`stackyard.render.bootstrap.nodes.cluster_nodes`.
 
-A cluster Cluster API made has no node files and no fixed node names: its runbook finds
-the control-plane Machines on mgmt, replaces a lost one by deleting its Machine (the
-KubeadmControlPlane or RKE2ControlPlane removes its etcd member and makes a new machine),
-and restores etcd on one machine from the snapshot bucket with Cluster API paused.
+A cluster Cluster API made has no node files and no fixed node names: its sections come
+from :mod:`stackyard.recovery.clusterapisteps`. The etcd paths and commands both kinds of
+cluster share are :mod:`stackyard.recovery.etcdcommands`; the page and the sources it
+cites, :mod:`stackyard.recovery.runbookpage`.
 
 A kubeadm cluster with several control-plane nodes runs a stacked etcd member on each:
 its etcd restore restores every member from the same snapshot (each node's name and peer
@@ -42,106 +42,44 @@ from typing import Any
 
 from stackyard.plan import ClusterPlan
 from stackyard.plan.recoverytime import RecoveryTime
+from stackyard.recovery.clusterapisteps import (
+    cluster_api_machine_loss,
+    cluster_api_rebuild,
+    cluster_api_restore,
+)
+from stackyard.recovery.etcdcommands import (
+    ETCD_PEER_PORT,
+    ETCD_TOKEN_SUFFIX,
+    KUBEADM_ADMIN,
+    KUBEADM_MANIFESTS,
+    RESTORE_SNAPSHOT,
+    RESTORED_SUFFIX,
+    RKE2_DATA_DIR,
+    etcdctl_kubeadm,
+    etcdctl_rke2,
+    kubeadm_s3_download,
+    rke2_etcd_options,
+    rke2_s3_restore,
+)
+from stackyard.recovery.runbookpage import SOURCES, Page
 from stackyard.render.bootstrap.kubeadm import cluster_configuration
 from stackyard.render.bootstrap.nodes import Node, cluster_nodes
 from stackyard.render.bootstrap.rke2 import (
     ETCD_S3_SECRET,
     SNAPSHOT_DIR,
     TOKEN_FILE,
-    server_config,
 )
-from stackyard.render.clusterapi import names as clusterapi_names
-from stackyard.render.clusterapi import objects_folder, registers_through_external_secrets
-from stackyard.render.clusterapi.controlplane import control_plane_kind
 from stackyard.render.context import RenderContext
-from stackyard.render.etcd_copies import SnapshotCopies, etcd_bucket, snapshot_copies
-from stackyard.render.gitops import application_name
+from stackyard.render.etcd_copies import etcd_bucket, snapshot_copies
 from stackyard.render.manifests.backup import location_store, schedules, storage_location
 from stackyard.render.manifests.etcd_backup import (
     HOST_BACKUP_DIR,
     IMAGE,
     NAME,
     NAMESPACE,
-    PKI_DIR,
     etcd_snapshot_cronjob,
     snapshot_container,
 )
-
-RKE2_DATA_DIR = "/var/lib/rancher/rke2"
-"""RKE2's default ``data-dir`` (the render never changes it)."""
-RKE2_ETCD_TLS = f"{RKE2_DATA_DIR}/server/tls/etcd"
-RKE2_ENV_FILE = "/etc/default/rke2-server"
-KUBEADM_MANIFESTS = "/etc/kubernetes/manifests"
-"""Where the kubelet reads kubeadm's static Pods (kubeadm's default)."""
-KUBEADM_ADMIN = "/etc/kubernetes/admin.conf"
-ETCD_PEER_PORT = 2380
-RESTORED_SUFFIX = "-restored"
-RESTORE_SNAPSHOT = "/root/etcd-restore.db"
-"""Where the one snapshot every member restores is copied to on each node."""
-ETCD_TOKEN_SUFFIX = "-etcd-restored"
-"""The restored cluster's ``--initial-cluster-token``: ``<cluster>-etcd-restored``, not
-kubeadm's (etcd's default ``etcd-cluster``), so no old member can join it."""
-
-SOURCES: dict[str, tuple[str, str]] = {
-    "rke2-restore": (
-        "RKE2: Backup and Restore (cluster reset, restoring to existing and new nodes, S3)",
-        "https://docs.rke2.io/datastore/backup_restore",
-    ),
-    "rke2-ha": (
-        "RKE2: High Availability (launching additional server nodes)",
-        "https://docs.rke2.io/install/ha",
-    ),
-    "rke2-remove": (
-        "RKE2: deleting a server node removes its etcd member (rancher/rke2#3842)",
-        "https://github.com/rancher/rke2/issues/3842",
-    ),
-    "k8s-etcd": (
-        "Kubernetes: Operating etcd clusters for Kubernetes (restoring an etcd cluster)",
-        "https://kubernetes.io/docs/tasks/administer-cluster/configure-upgrade-etcd/",
-    ),
-    "etcd-recovery": (
-        "etcd: Disaster recovery (snapshot restore with etcdutl)",
-        "https://etcd.io/docs/v3.6/op-guide/recovery/",
-    ),
-    "etcd-members": (
-        "etcd: How to add and remove members",
-        "https://etcd.io/docs/v3.6/tutorials/how-to-deal-with-membership/",
-    ),
-    "kubeadm-ha": (
-        "kubeadm: Creating highly available clusters (upload-certs, join --control-plane)",
-        "https://kubernetes.io/docs/setup/production-environment/tools/kubeadm/high-availability/",
-    ),
-    "kubeadm-reset": (
-        "kubeadm reset",
-        "https://kubernetes.io/docs/reference/setup-tools/kubeadm/kubeadm-reset/",
-    ),
-    "velero-restore": (
-        "Velero: Restore Reference (velero restore create, --from-backup, --include-*)",
-        "https://velero.io/docs/main/restore-reference/",
-    ),
-    "velero-disaster": (
-        "Velero: Disaster case (read-only backup storage location during a restore)",
-        "https://velero.io/docs/main/disaster-case/",
-    ),
-    "argocd-sync": (
-        "Argo CD: argocd app sync",
-        "https://argo-cd.readthedocs.io/en/stable/user-guide/commands/argocd_app_sync/",
-    ),
-    "capi-kcp-remediation": (
-        "Cluster API: KubeadmControlPlane remediation (a deleted control-plane Machine is "
-        "replaced; its etcd member is removed first)",
-        "https://cluster-api.sigs.k8s.io/tasks/control-plane/kubeadm-control-plane",
-    ),
-    "capi-rke2-controlplane": (
-        "Cluster API provider RKE2: the RKE2ControlPlane (control-plane Machines and their "
-        "etcd members)",
-        "https://github.com/rancher/cluster-api-provider-rke2",
-    ),
-    "capi-delete": (
-        "Cluster API: deleting a cluster (delete the Cluster object, not its parts)",
-        "https://cluster-api.sigs.k8s.io/user/quick-start#clean-up",
-    ),
-}
 
 
 @dataclass(frozen=True)
@@ -179,26 +117,6 @@ class _Velero:
     volumes: tuple[str, str, str] | None
     kept_on: str | None
     """The cluster whose object store keeps the backups (None: a store outside)."""
-
-
-class _Page:
-    """Markdown lines, with the sources cited so far."""
-
-    def __init__(self) -> None:
-        self.lines: list[str] = []
-        self.cited: list[str] = []
-
-    def add(self, *lines: str) -> None:
-        self.lines.extend(lines)
-
-    def cite(self, *keys: str) -> str:
-        for key in keys:
-            if key not in self.cited:
-                self.cited.append(key)
-        return " ".join(f"[{self.cited.index(k) + 1}]" for k in keys)
-
-    def sh(self, *commands: str) -> None:
-        self.lines += ["", "```sh", *commands, "```", ""]
 
 
 def _velero(context: RenderContext, cluster: ClusterPlan) -> _Velero | None:
@@ -242,7 +160,7 @@ def cluster_runbook(
     """The Markdown runbook of ``cluster``; ``estimates`` by scenario id (every one of them)."""
     platform = context.platform
     distribution = platform.kubernetes.distribution
-    page = _Page()
+    page = Page()
     page.add(
         f"# Recovery runbook: {cluster.name}",
         "",
@@ -294,7 +212,7 @@ def _distribution(name: str) -> str:
 
 
 def _deleted_resource(
-    page: _Page, context: RenderContext, cluster: ClusterPlan, velero: _Velero | None
+    page: Page, context: RenderContext, cluster: ClusterPlan, velero: _Velero | None
 ) -> None:
     page.add(
         "1. What Argo CD manages comes back from Git: find the Application of the object's "
@@ -350,23 +268,19 @@ def _deleted_resource(
 # --- etcd corrupted ------------------------------------------------------------------
 
 
-def _rke2_s3(context: RenderContext, cluster: ClusterPlan) -> dict[str, Any]:
-    return {k: v for k, v in server_config(context, cluster).items() if k.startswith("etcd-")}
-
-
 def _etcd_corruption(
-    page: _Page, context: RenderContext, cluster: ClusterPlan, velero: _Velero | None
+    page: Page, context: RenderContext, cluster: ClusterPlan, velero: _Velero | None
 ) -> None:
     if context.platform.provisioned_by_cluster_api(cluster.cluster):
-        _cluster_api_restore(page, context, cluster)
+        cluster_api_restore(page, context, cluster)
     elif context.platform.kubernetes.distribution == "rke2":
         _rke2_restore(page, context, cluster)
     else:
         _kubeadm_restore(page, context, cluster)
 
 
-def _rke2_restore(page: _Page, context: RenderContext, cluster: ClusterPlan) -> None:
-    etcd = _rke2_s3(context, cluster)
+def _rke2_restore(page: Page, context: RenderContext, cluster: ClusterPlan) -> None:
+    etcd = rke2_etcd_options(context, cluster)
     servers = [n for n in cluster_nodes(context, cluster) if n.control_plane]
     first = servers[0].name
     page.add(
@@ -392,7 +306,7 @@ def _rke2_restore(page: _Page, context: RenderContext, cluster: ClusterPlan) -> 
             "   Or, when the nodes lost their snapshots, the newest copy in object storage "
             "(only the snapshot's name: RKE2 fetches it with the `etcd-s3-*` settings):"
         )
-        page.sh(*_rke2_s3_restore(context, cluster, etcd))
+        page.sh(*rke2_s3_restore(context, cluster, etcd))
     page.add(
         f"3. Start RKE2 on `{first}` and wait until the node is Ready "
         f"(`kubectl --kubeconfig /etc/rancher/rke2/rke2.yaml get nodes`):"
@@ -420,16 +334,6 @@ def _kubeadm_s3_words(context: RenderContext, cluster: ClusterPlan) -> str:
     )
 
 
-def _kubeadm_s3_download(copies: SnapshotCopies) -> list[str]:
-    endpoint = "" if copies.outside_url is None else f" --endpoint-url {copies.outside_url}"
-    folder = f"s3://{copies.bucket}/{copies.folder}/"
-    return [
-        f"aws s3 ls{endpoint} {folder}",
-        f"mkdir -p {HOST_BACKUP_DIR}",
-        f"aws s3 cp{endpoint} {folder}<NEWEST> {HOST_BACKUP_DIR}/etcd-snapshot-0.db",
-    ]
-
-
 def _rke2_s3_words(context: RenderContext, etcd: Mapping[str, Any]) -> str:
     if "etcd-s3-bucket" in etcd:
         return (
@@ -444,50 +348,11 @@ def _rke2_s3_words(context: RenderContext, etcd: Mapping[str, Any]) -> str:
     return "; no copy off the nodes is configured"
 
 
-def _rke2_s3_restore(
-    context: RenderContext, cluster: ClusterPlan, etcd: Mapping[str, Any]
-) -> list[str]:
-    if "etcd-s3-bucket" in etcd:
-        # rke2 server reads the etcd-s3-* settings from config.yaml; the keys, when the
-        # store has any, come from the service's environment file, which only systemd loads.
-        return [
-            f"set -a; [ -f {RKE2_ENV_FILE} ] && . {RKE2_ENV_FILE}; set +a",
-            f"# <SNAPSHOT-NAME>: the newest object in {etcd['etcd-s3-bucket']}"
-            f"/{etcd['etcd-s3-folder']}/",
-            "rke2 server --cluster-reset --cluster-reset-restore-path=<SNAPSHOT-NAME>",
-        ]
-    # MinIO through the Secret: the API server is down, so the settings go on the command
-    # line (the node README says the same).
-    return [
-        "rke2 server --cluster-reset --etcd-s3 \\",
-        f"  --etcd-s3-endpoint=minio.{context.platform.domain} \\",
-        f"  --etcd-s3-bucket={etcd_bucket(context)} --etcd-s3-folder={cluster.name} \\",
-        "  --etcd-s3-access-key=<ACCESS-KEY> --etcd-s3-secret-key=<SECRET-KEY> \\",
-        "  --cluster-reset-restore-path=<SNAPSHOT-NAME>",
-    ]
-
-
-def _etcdctl_kubeadm(command: str) -> str:
-    return (
-        f"ETCDCTL_API=3 etcdctl --endpoints https://127.0.0.1:2379 "
-        f"--cacert {PKI_DIR}/ca.crt --cert {PKI_DIR}/healthcheck-client.crt "
-        f"--key {PKI_DIR}/healthcheck-client.key {command}"
-    )
-
-
-def _etcdctl_rke2(command: str) -> str:
-    return (
-        f"ETCDCTL_API=3 etcdctl --endpoints https://127.0.0.1:2379 "
-        f"--cacert {RKE2_ETCD_TLS}/server-ca.crt --cert {RKE2_ETCD_TLS}/server-client.crt "
-        f"--key {RKE2_ETCD_TLS}/server-client.key {command}"
-    )
-
-
 def _address(node: Node) -> str:
     return str(node.address) if node.address is not None else f"<{node.name.upper()}-IP>"
 
 
-def _kubeadm_restore(page: _Page, context: RenderContext, cluster: ClusterPlan) -> None:
+def _kubeadm_restore(page: Page, context: RenderContext, cluster: ClusterPlan) -> None:
     cronjob = etcd_snapshot_cronjob(context, cluster)
     env = {e["name"]: e["value"] for e in snapshot_container(cronjob)["env"]}
     data_dir = cluster_configuration(context, cluster)["etcd"]["local"]["dataDir"]
@@ -536,7 +401,7 @@ def _kubeadm_restore(page: _Page, context: RenderContext, cluster: ClusterPlan) 
     page.sh(
         f"sed -i 's#^\\( *path: \\){data_dir}$#\\1{restored}#' {KUBEADM_MANIFESTS}/etcd.yaml",
         f"grep -n '{restored}' {KUBEADM_MANIFESTS}/etcd.yaml",
-        _etcdctl_kubeadm("endpoint health"),
+        etcdctl_kubeadm("endpoint health"),
     )
     page.add(
         "4. Start the API server again and restart the kubelet, so every component "
@@ -555,7 +420,7 @@ def _kubeadm_restore(page: _Page, context: RenderContext, cluster: ClusterPlan) 
 
 
 def _kubeadm_restore_members(
-    page: _Page, cluster: ClusterPlan, planes: Sequence[Node], data_dir: str
+    page: Page, cluster: ClusterPlan, planes: Sequence[Node], data_dir: str
 ) -> None:
     """Stacked etcd on several control-plane nodes: every member restored from one snapshot.
 
@@ -629,8 +494,8 @@ def _kubeadm_restore_members(
         "members, all healthy):"
     )
     page.sh(
-        _etcdctl_kubeadm("member list -w table"),
-        _etcdctl_kubeadm("endpoint health --cluster"),
+        etcdctl_kubeadm("member list -w table"),
+        etcdctl_kubeadm("endpoint health --cluster"),
     )
     page.add(
         "6. On every node, start the API server again and restart the kubelet, so every "
@@ -651,10 +516,10 @@ def _kubeadm_restore_members(
 
 
 def _control_plane_loss(
-    page: _Page, context: RenderContext, cluster: ClusterPlan, velero: _Velero | None
+    page: Page, context: RenderContext, cluster: ClusterPlan, velero: _Velero | None
 ) -> None:
     if context.platform.provisioned_by_cluster_api(cluster.cluster):
-        _cluster_api_machine_loss(page, context, cluster)
+        cluster_api_machine_loss(page, context, cluster)
         return
     planes = [n for n in cluster_nodes(context, cluster) if n.control_plane]
     rke2 = context.platform.kubernetes.distribution == "rke2"
@@ -667,7 +532,7 @@ def _control_plane_loss(
             "",
         )
         if rke2:
-            etcd = _rke2_s3(context, cluster)
+            etcd = rke2_etcd_options(context, cluster)
             if etcd.get("etcd-s3"):
                 page.add(
                     f"The node's own snapshots went with it; restore the newest copy in "
@@ -675,7 +540,7 @@ def _control_plane_loss(
                     f"`{TOKEN_FILE}`, which the restore needs to decrypt the snapshot's "
                     f"bootstrap data) {page.cite('rke2-restore')}:"
                 )
-                page.sh(*_rke2_s3_restore(context, cluster, etcd), "systemctl start rke2-server")
+                page.sh(*rke2_s3_restore(context, cluster, etcd), "systemctl start rke2-server")
             else:
                 page.add(
                     "The snapshots were on that node only: nothing is left to restore from, "
@@ -688,7 +553,7 @@ def _control_plane_loss(
                 f"`{HOST_BACKUP_DIR}/etcd-snapshot-0.db` (the newest `LastModified` under the "
                 "folder) and restore it as in section 2:"
             )
-            page.sh(*_kubeadm_s3_download(copies))
+            page.sh(*kubeadm_s3_download(copies))
         else:
             page.add(
                 f"The snapshots in `{HOST_BACKUP_DIR}` were on that node only: unless its disk "
@@ -713,8 +578,8 @@ def _control_plane_loss(
         page.sh(
             "export KUBECONFIG=/etc/rancher/rke2/rke2.yaml",
             f"kubectl delete node {dead}",
-            _etcdctl_rke2("member list -w table"),
-            _etcdctl_rke2("member remove <MEMBER-ID>"),
+            etcdctl_rke2("member list -w table"),
+            etcdctl_rke2("member remove <MEMBER-ID>"),
         )
         page.add(
             "2. Provision the replacement (same name and address) with "
@@ -737,8 +602,8 @@ def _control_plane_loss(
     page.sh(
         f"export KUBECONFIG={KUBEADM_ADMIN}",
         f"kubectl delete node {dead}",
-        _etcdctl_kubeadm("member list -w table"),
-        _etcdctl_kubeadm("member remove <MEMBER-ID>"),
+        etcdctl_kubeadm("member list -w table"),
+        etcdctl_kubeadm("member remove <MEMBER-ID>"),
     )
     page.add(
         "2. Make fresh join credentials there: a token, and a certificate key with the "
@@ -763,266 +628,15 @@ def _control_plane_loss(
     )
 
 
-# --- a cluster Cluster API made: its control-plane Machines ----------------------------
-
-
-def _control_plane_machines(context: RenderContext, cluster: ClusterPlan) -> str:
-    """``kubectl get machines`` of ``cluster``'s control plane, with nodes and addresses."""
-    return (
-        f"kubectl get machines -n {clusterapi_names.namespace(cluster)} "
-        f"-l {clusterapi_names.CLUSTER_NAME_LABEL}={cluster.name},"
-        f"{clusterapi_names.CONTROL_PLANE_MACHINE_LABEL} \\\n"
-        "  -o custom-columns=MACHINE:.metadata.name,NODE:.status.nodeRef.name,"
-        "ADDRESS:.status.addresses[0].address,PHASE:.status.phase"
-    )
-
-
-def _cluster_api_machine_loss(page: _Page, context: RenderContext, cluster: ClusterPlan) -> None:
-    """A control-plane machine lost on a cluster Cluster API made: the provider replaces it.
-
-    Both control plane providers put a pre-terminate hook on their Machines that removes
-    the machine's etcd member before the machine goes, then create a replacement that
-    joins as a new member, so nothing is provisioned or joined by hand.
-    """
-    mgmt = context.argocd_cluster.name
-    ns = clusterapi_names.namespace(cluster)
-    kind = control_plane_kind(context)
-    name = clusterapi_names.control_plane_name(cluster)
-    replicas = cluster.cluster.control_plane_nodes
-    source = "capi-rke2-controlplane" if kind == "RKE2ControlPlane" else "capi-kcp-remediation"
-    if replicas == 1:
-        page.add(
-            f"`{cluster.name}` has one control-plane machine, kept by the {kind} "
-            f"`{ns}/{name}` on `{mgmt}`: losing it loses etcd's only member, which the "
-            "provider cannot replace (a new machine has no member to join). Rebuild the "
-            "cluster as in section 4."
-        )
-        return
-    page.add(
-        f"`{cluster.name}` has {replicas} control-plane machines, which Cluster API made "
-        f"and the {kind} `{ns}/{name}` on `{mgmt}` keeps at {replicas}; there are no node "
-        f"files to provision by hand. etcd keeps quorum while a majority "
-        f"({replicas // 2 + 1} of {replicas}) is up; replace the lost one before another "
-        f"fails {page.cite(source)}.",
-        "",
-        f"1. On `{mgmt}`, find the failed machine (its node not Ready, or none at all):",
-    )
-    page.sh(
-        _control_plane_machines(context, cluster),
-        f"clusterctl describe cluster {cluster.name} -n {ns}",
-    )
-    page.add(
-        "2. Delete its Machine. Before the machine goes, the provider's pre-terminate hook "
-        "removes its etcd member; then the provider creates a replacement, which joins as "
-        f"a new member, until {replicas} machines are Ready again:"
-    )
-    page.sh(
-        f"kubectl delete machine <MACHINE> -n {ns} --wait=false",
-        f"kubectl get {kind.lower()} {name} -n {ns} -w",
-    )
-    page.add(
-        "   Delete one machine at a time: a second deletion before the replacement is Ready "
-        "can cost etcd its quorum. A deletion that does not finish says why in "
-        f"`clusterctl describe cluster {cluster.name} -n {ns} --show-conditions all`."
-    )
-
-
-def _cluster_api_restore(page: _Page, context: RenderContext, cluster: ClusterPlan) -> None:
-    """Restore etcd on a cluster Cluster API made: on one machine, the others replaced.
-
-    Cluster API is paused first, so no controller replaces or remediates a machine while
-    etcd is down; the snapshot comes from the bucket where the copies are, as the
-    machines' local snapshots may be gone with a replaced machine. RKE2 resets etcd on one
-    server and the others rejoin (RKE2's procedure); on kubeadm one machine restores a
-    one-member etcd and the provider replaces the other control-plane machines, whose new
-    members join it.
-    """
-    ns = clusterapi_names.namespace(cluster)
-    mgmt = context.argocd_cluster.name
-    rke2 = context.platform.kubernetes.distribution == "rke2"
-    copies = snapshot_copies(context, cluster)
-    if copies is None:
-        where = "on the machines only: no copy off them is configured"
-    else:
-        where = f"copied to bucket `{copies.bucket}` folder `{copies.folder}/`"
-    page.add(
-        f"`{cluster.name}` was made by Cluster API: its control-plane machines have no fixed "
-        f"names or addresses, so they are found on `{mgmt}`. Snapshots are taken on the "
-        f"control-plane machines and {where}. You need a shell on the control-plane "
-        "machines (Cluster API gives them no SSH key: use your image's access or the "
-        "cloud's or vCenter's console).",
-        "",
-        f"1. On `{mgmt}`, pause Cluster API for the cluster, so no machine is replaced or "
-        f"remediated while etcd is down (`spec.paused`), and list the "
-        "control-plane machines with their nodes and addresses:",
-    )
-    page.sh(
-        f"kubectl patch cluster {cluster.name} -n {ns} --type merge "
-        '-p \'{"spec":{"paused":true}}\'',
-        _control_plane_machines(context, cluster),
-    )
-    if rke2:
-        _cluster_api_rke2_restore(page, context, cluster)
-    else:
-        _cluster_api_kubeadm_restore(page, context, cluster)
-    page.add(
-        "Workloads changed after the snapshot are put back by Argo CD from Git. Without any "
-        "snapshot left, rebuild the cluster as in section 4."
-    )
-
-
-def _cluster_api_rke2_restore(page: _Page, context: RenderContext, cluster: ClusterPlan) -> None:
-    etcd = _rke2_s3(context, cluster)
-    ns = clusterapi_names.namespace(cluster)
-    page.add(
-        f"2. Stop RKE2 on every control-plane machine {page.cite('rke2-restore')}:",
-    )
-    page.sh("systemctl stop rke2-server")
-    if etcd.get("etcd-s3"):
-        page.add(
-            "3. On one of them (`<FIRST>`), reset etcd to the newest copy in object storage "
-            "(only the snapshot's name: RKE2 fetches it with the `etcd-s3-*` settings the "
-            "provider wrote), then start RKE2:"
-        )
-        page.sh(*_rke2_s3_restore(context, cluster, etcd), "systemctl start rke2-server")
-    else:
-        page.add(
-            f"3. On one of them (`<FIRST>`), reset etcd to its newest snapshot in "
-            f"`{SNAPSHOT_DIR}`, then start RKE2:"
-        )
-        page.sh(
-            f"ls -t {SNAPSHOT_DIR} | head -n 1",
-            f"rke2 server --cluster-reset --cluster-reset-restore-path={SNAPSHOT_DIR}/<SNAPSHOT>",
-            "systemctl start rke2-server",
-        )
-    page.add("4. On the other control-plane machines, drop the old etcd data and rejoin:")
-    page.sh(f"rm -rf {RKE2_DATA_DIR}/server/db", "systemctl start rke2-server")
-    page.add(f"5. On `{context.argocd_cluster.name}`, resume Cluster API for the cluster:")
-    page.sh(
-        f"kubectl patch cluster {cluster.name} -n {ns} --type merge "
-        '-p \'{"spec":{"paused":false}}\'',
-        f"clusterctl describe cluster {cluster.name} -n {ns}",
-    )
-
-
-def _cluster_api_kubeadm_restore(page: _Page, context: RenderContext, cluster: ClusterPlan) -> None:
-    ns = clusterapi_names.namespace(cluster)
-    data_dir = cluster_configuration(context, cluster)["etcd"]["local"]["dataDir"]
-    restored = data_dir + RESTORED_SUFFIX
-    version = IMAGE.rsplit(":", 1)[1].split("-")[0]
-    page.add(
-        "2. On every control-plane machine, stop the API server and etcd (the kubelet stops "
-        "a static Pod whose manifest leaves its folder):"
-    )
-    page.sh(
-        f"mv {KUBEADM_MANIFESTS}/kube-apiserver.yaml /etc/kubernetes/kube-apiserver.yaml",
-        f"mv {KUBEADM_MANIFESTS}/etcd.yaml /etc/kubernetes/etcd.yaml",
-    )
-    copies = snapshot_copies(context, cluster)
-    page.add(
-        "3. On one of them (`<NODE>` at `<ADDRESS>` in the list above), get the newest "
-        + (
-            "copy from object storage"
-            if copies is not None
-            else f"snapshot in `{HOST_BACKUP_DIR}` of any control-plane machine"
-        )
-        + f" and restore it with `etcdutl` {version} (the etcd of `{IMAGE}`) as a one-member "
-        f"cluster {page.cite('k8s-etcd', 'etcd-recovery')}:"
-    )
-    commands = [] if copies is None else _kubeadm_s3_download(copies)
-    snapshot = (
-        f"{HOST_BACKUP_DIR}/etcd-snapshot-0.db"
-        if copies is not None
-        else f"{HOST_BACKUP_DIR}/etcd-snapshot-<SLOT>.db"
-    )
-    page.sh(
-        *commands,
-        f"etcdutl snapshot restore {snapshot} \\",
-        f"  --data-dir {restored} --name <NODE> \\",
-        f"  --initial-cluster <NODE>=https://<ADDRESS>:{ETCD_PEER_PORT} \\",
-        f"  --initial-advertise-peer-urls https://<ADDRESS>:{ETCD_PEER_PORT}",
-    )
-    page.add(
-        f"4. There, point the `etcd-data` volume of the etcd manifest at `{restored}`, put "
-        "the manifests back and check etcd:"
-    )
-    page.sh(
-        f"sed -i 's#^\\( *path: \\){data_dir}$#\\1{restored}#' /etc/kubernetes/etcd.yaml",
-        f"mv /etc/kubernetes/etcd.yaml {KUBEADM_MANIFESTS}/etcd.yaml",
-        f"mv /etc/kubernetes/kube-apiserver.yaml {KUBEADM_MANIFESTS}/kube-apiserver.yaml",
-        "systemctl restart kubelet",
-        _etcdctl_kubeadm("member list -w table"),
-    )
-    page.add(
-        f"5. On `{context.argocd_cluster.name}`, resume Cluster API for the cluster and delete "
-        "the Machines of the other control-plane machines, all of them (their etcd members "
-        "belong to the old cluster; the KubeadmControlPlane adds machines only while every "
-        "remaining one is healthy). It replaces them one by one with machines whose new "
-        f"members join the restored etcd {page.cite('capi-kcp-remediation')}:"
-    )
-    page.sh(
-        f"kubectl patch cluster {cluster.name} -n {ns} --type merge "
-        '-p \'{"spec":{"paused":false}}\'',
-        f"kubectl delete machine -n {ns} <OTHER-MACHINE> <OTHER-MACHINE> --wait=false",
-        f"clusterctl describe cluster {cluster.name} -n {ns}",
-    )
-
-
 # --- a whole cluster lost -------------------------------------------------------------
 
 
-def _cluster_api_rebuild(page: _Page, context: RenderContext, cluster: ClusterPlan) -> None:
-    """Steps 1 and 2 for a cluster Cluster API made: mgmt builds it again from Git."""
-    argocd = context.argocd_cluster
-    ns = clusterapi_names.namespace(cluster)
-    app = application_name("cluster-api", cluster)
-    page.add(
-        f"1. Cluster API on `{argocd.name}` made `{cluster.name}` from its objects in "
-        f"`{objects_folder(cluster)}/`; there are no node files to provision by hand. On "
-        f"`{argocd.name}`, delete the `Cluster` so Cluster API removes what is left of it "
-        "(machines, load balancer, its kubeconfig Secret), then sync the Application that "
-        "applies its objects: Cluster API builds the cluster again from Git "
-        f"{page.cite('capi-delete', 'argocd-sync')}:"
-    )
-    page.sh(
-        f"kubectl delete cluster {cluster.name} -n {ns} --wait",
-        f"argocd app sync {app}",
-        f"clusterctl describe cluster {cluster.name} -n {ns}",
-    )
-    secret = clusterapi_names.kubeconfig_secret(cluster)
-    if registers_through_external_secrets(context):
-        page.add(
-            "2. The new cluster has a new CA and credentials in the Secret "
-            f"`{ns}/{secret}`. Argo CD's cluster Secret for `{cluster.name}` is built from it "
-            f"by the ExternalSecret `{context.argocd_namespace}/{ns}` (in "
-            f"`apps/clusters/{cluster.name}.yaml`): edit nothing, let it refresh (or force it "
-            "now), then sync the cluster's Applications:"
-        )
-        page.sh(
-            f"kubectl -n {context.argocd_namespace} annotate externalsecret {ns} "
-            'force-sync="$(date +%s)" --overwrite',
-            f"argocd app list | grep -- '-{cluster.name} '",
-            f"argocd app sync platform-base-{cluster.name}",
-        )
-    else:
-        page.add(
-            "2. The new cluster has a new CA and credentials: read its kubeconfig from "
-            f"Cluster API and put its server and credentials into Argo CD's cluster Secret "
-            f"(`apps/clusters/{cluster.name}.yaml` names it), then sync its Applications:"
-        )
-        page.sh(
-            f"clusterctl get kubeconfig {cluster.name} -n {ns} > {cluster.name}.kubeconfig",
-            f"argocd app list | grep -- '-{cluster.name} '",
-            f"argocd app sync platform-base-{cluster.name}",
-        )
-
-
 def _cluster_loss(
-    page: _Page, context: RenderContext, cluster: ClusterPlan, velero: _Velero | None
+    page: Page, context: RenderContext, cluster: ClusterPlan, velero: _Velero | None
 ) -> None:
     argocd = context.argocd_cluster
     if context.platform.provisioned_by_cluster_api(cluster.cluster):
-        _cluster_api_rebuild(page, context, cluster)
+        cluster_api_rebuild(page, context, cluster)
         _velero_restore(page, cluster, velero)
         return
     page.add(
@@ -1055,7 +669,7 @@ def _cluster_loss(
     _velero_restore(page, cluster, velero)
 
 
-def _velero_restore(page: _Page, cluster: ClusterPlan, velero: _Velero | None) -> None:
+def _velero_restore(page: Page, cluster: ClusterPlan, velero: _Velero | None) -> None:
     """Step 3 of a cluster loss: the objects and volumes not in Git, from Velero's backups."""
     if velero is None:
         page.add(
@@ -1113,7 +727,7 @@ def _velero_restore(page: _Page, cluster: ClusterPlan, velero: _Velero | None) -
     )
 
 
-_Writer = Callable[[_Page, RenderContext, ClusterPlan, "_Velero | None"], None]
+_Writer = Callable[[Page, RenderContext, ClusterPlan, "_Velero | None"], None]
 _SECTIONS: dict[str, _Writer] = {
     "deleted-resource": _deleted_resource,
     "etcd-corruption": _etcd_corruption,
