@@ -106,7 +106,8 @@ def oidc_provider(folder: Path, tls: ServerTls | None = None) -> Iterator[OidcPr
     command = [sys.executable, "-m", "tests.oidc_server", "--port", str(port)]
     if tls is not None:
         command += ["--certfile", str(tls.certificate), "--keyfile", str(tls.key)]
-    environment = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), *sys.path])}
+    python_path = [str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]
+    environment = {**os.environ, "PYTHONPATH": os.pathsep.join(python_path)}
     log = folder / "oidc-provider.log"
     with log.open("wb") as output:
         process = subprocess.Popen(
