@@ -7,12 +7,13 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from stackyard.app import Fleet, TokenScope
+from stackyard.app import Fleet, TokenScope, token_hash
 from stackyard.service import create_app
 from stackyard.service.csrf import FIELD
 from tests.oidc import sign_in
@@ -64,6 +65,10 @@ def test_a_viewer_makes_a_token_sees_its_secret_once_then_revokes_it(
     assert (token.owner, token.scopes, token.follows_owner) == ("vera", ("viewer",), True)
     assert secret not in caplog.text
     assert all(secret not in e.detail for e in fleet.store.audit_events())
+    database = Path(fleet.url.removeprefix("sqlite:///"))
+    stored = b"".join(f.read_bytes() for f in database.parent.glob(f"{database.name}*"))
+    assert token_hash(secret).encode() in stored  # the search reaches where the rows are
+    assert secret.encode() not in stored
 
     revoked = vera.post("/tokens/vera-ci/revoke", data={FIELD: hidden_token(listed)})
     assert revoked.status_code == 303
