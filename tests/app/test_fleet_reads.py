@@ -8,15 +8,17 @@ users do: an edited spec, a new commit, a switched branch, packed refs.
 
 from __future__ import annotations
 
+import os
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from stackyard.app import Fleet, add_platform, list_fleet, open_fleet, read_platform
+from stackyard.app import Fleet, add_platform, list_fleet, open_fleet, read_platform, repositories
 from stackyard.app import fleet as fleet_module
-from stackyard.app.repositories import blob_id, current_head
+from stackyard.app.repositories import blob_id, current_head, file_blob_id
 from tests.fleet_repos import git, git_identity, platform_repository
 from tests.postgres import database_url, postgres
 
@@ -134,3 +136,25 @@ def test_the_cheap_head_follows_commits_branches_and_packed_refs(
 
 def test_the_blob_id_is_gits() -> None:
     assert blob_id(b"hello\n") == "ce013625030ba8dba906f756967f9e9ca394464a"
+
+
+def test_the_kept_blob_id_of_a_file_follows_every_change_even_one_hiding_its_time(
+    tmp_path: Path,
+) -> None:
+    spec = tmp_path / "platform.yaml"
+    spec.write_bytes(b"name: one\n")
+    assert file_blob_id(str(spec)) == blob_id(b"name: one\n")
+    settled = time.time() - 5
+    os.utime(spec, (settled, settled))  # mtime settled; ctime is now, so not kept yet
+    time.sleep(1.1)  # let the ctime settle too: the id is kept from here on
+    assert file_blob_id(str(spec)) == blob_id(b"name: one\n")
+    assert str(spec) in repositories._blobs
+    assert file_blob_id(str(spec)) == blob_id(b"name: one\n")
+
+    with spec.open("r+b") as rewritten:  # same size, in place, its mtime put back
+        rewritten.write(b"name: two\n")
+    os.utime(spec, (settled, settled))
+    assert file_blob_id(str(spec)) == blob_id(b"name: two\n")  # the ctime moved
+
+    spec.unlink()
+    assert file_blob_id(str(spec)) is None

@@ -51,6 +51,7 @@ from stackyard.app.clusterrequest import (
     parse_labels,
     parse_node_pool,
 )
+from stackyard.app.coalescing import Coalesced
 from stackyard.app.diffing import ManifestDiffResult, SpecDiffResult, diff
 from stackyard.app.directories import DirectoryCheckResult, check_directories
 from stackyard.app.drills import (
@@ -72,6 +73,7 @@ from stackyard.app.fleet import (
     UnknownPlatformError,
     add_platform,
     assess_platform,
+    fleet_version,
     incident_matrix,
     list_fleet,
     open_fleet,
@@ -79,6 +81,7 @@ from stackyard.app.fleet import (
     platform_plan,
     platform_record,
     platform_spec,
+    platform_version,
     read_platform,
 )
 from stackyard.app.fleetchanges import deregister_fleet_cluster, register_fleet_cluster
@@ -131,6 +134,7 @@ from stackyard.app.repositories import (
     CommitRef,
     blob_id,
     current_head,
+    file_blob_id,
     last_commit_touching,
     repository_head,
     repository_top,
@@ -208,6 +212,7 @@ __all__ = [
     "ClusterPolicy",
     "ClusterRegistration",
     "ClusterView",
+    "Coalesced",
     "CommitRef",
     "ComparisonResult",
     "ComponentView",
@@ -294,6 +299,8 @@ __all__ = [
     "diff",
     "drill_etcd",
     "explain",
+    "file_blob_id",
+    "fleet_version",
     "format_report",
     "highest_scope",
     "incident_matrix",
@@ -318,6 +325,7 @@ __all__ = [
     "platform_record",
     "platform_schema",
     "platform_spec",
+    "platform_version",
     "policy_choices",
     "pull_charts_for",
     "pull_images",

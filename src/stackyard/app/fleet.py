@@ -22,6 +22,7 @@ assessed and recorded, so every rendered commit the service sees is in the histo
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import functools
 import hashlib
@@ -34,12 +35,13 @@ from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 from stackyard.app.assessment import assess
+from stackyard.app.coalescing import Coalesced
 from stackyard.app.planning import PlanResult, plan
 from stackyard.app.rendering import check_render
 from stackyard.app.repositories import (
     CommitRef,
-    blob_id,
     current_head,
+    file_blob_id,
     last_commit_touching,
     repository_top,
     uncommitted_changes,
@@ -85,6 +87,12 @@ class Fleet:
 
     store: Store
     url: str
+    version: Coalesced[str] = dataclasses.field(init=False, repr=False, compare=False)
+    """:func:`fleet_version`'s runs, shared by this process's concurrent callers."""
+
+    def __post_init__(self) -> None:
+        # Frozen: set once, here, as the computation needs the fleet itself.
+        object.__setattr__(self, "version", Coalesced(lambda: _fleet_version(self)))
 
     def close(self) -> None:
         """Close the store's connections."""
@@ -368,11 +376,7 @@ def _where(record: PlatformRecord) -> _Where:
 
 def _state(record: PlatformRecord) -> _State:
     """The repository's state, cheaply: no process unless a ref file changed."""
-    try:
-        with open(os.path.join(record.repository, record.spec_path), "rb") as spec_file:
-            spec = blob_id(spec_file.read())
-    except OSError:
-        spec = ""
+    spec = file_blob_id(os.path.join(record.repository, record.spec_path)) or ""
     return current_head(Path(record.repository)) or "", spec
 
 
@@ -600,6 +604,41 @@ def list_fleet(fleet: Fleet) -> FleetResult:
     """Every platform of the fleet with its edition, clusters, render, drift and level."""
     records = fleet.store.platforms()
     return FleetResult(_summaries(fleet, records, {r.name: _state(r) for r in records}))
+
+
+def fleet_version(fleet: Fleet) -> str:
+    """A tag that changes whenever :func:`list_fleet`'s answer can: the platforms and states.
+
+    Cheap (one query, a few stats per platform, no process and no parse), so a shell can
+    keep an answer per version and check it on every request (the service's answer cache
+    and ETags) instead of building the answer again. Concurrent callers share one run
+    that began after they asked (:mod:`~stackyard.app.coalescing`).
+    """
+    return fleet.version.get()
+
+
+def _fleet_version(fleet: Fleet) -> str:
+    return _tag([(_where(r), _state(r)) for r in fleet.store.platforms()])
+
+
+def platform_version(fleet: Fleet, name: str) -> str:
+    """A tag that changes whenever the platform's answers can: where it is, its state, its history.
+
+    Its answers are :func:`read_platform`, its incident matrix and its policy choices.
+
+    Raises:
+        UnknownPlatformError: the fleet has no platform of that name.
+    """
+    record = platform_record(fleet, name)
+    history = [
+        (a.commit, a.level, sorted(a.areas.items()), a.findings, a.at.isoformat())
+        for a in _history(fleet, record)
+    ]
+    return _tag((_where(record), _state(record), history))
+
+
+def _tag(facts: object) -> str:
+    return hashlib.blake2b(repr(facts).encode(), digest_size=16).hexdigest()
 
 
 def _cluster_views(planned: Plan) -> tuple[ClusterView, ...]:

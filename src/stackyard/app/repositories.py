@@ -8,7 +8,8 @@ A request of the fleet page asks for the state of every platform, so that state 
 cheap form: :func:`current_head` runs ``git rev-parse`` only when one of the files Git
 keeps HEAD in (``HEAD``, the branch's ref, ``packed-refs``) changed since it last did (Git
 replaces each by renaming a new file over it, so a new commit always changes its inode),
-and :func:`blob_id` is the id Git gives a file's bytes, computed here without a process.
+and :func:`file_blob_id` is the id Git gives a file's bytes, computed here without a
+process and again only when the file's stat changed.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import datetime
 import hashlib
 import os
 import subprocess
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -97,7 +99,15 @@ def blob_id(data: bytes) -> str:
 
 _FileState = tuple[int, int, int] | None
 _git_dirs: dict[Path, tuple[str, str]] = {}
+_pointers: dict[str, tuple[_FileState, str]] = {}
 _heads: dict[Path, tuple[tuple[str, _FileState, _FileState], str | None]] = {}
+_blobs: dict[str, tuple[tuple[int, int, int, int, int], str]] = {}
+_SETTLED_NS = 1_000_000_000
+"""How long a file must have been left alone before its stat is trusted to show a change.
+
+File times move in clock ticks (milliseconds); a file rewritten in place within the tick
+it was read in, to the same size, would look unchanged. A file last changed a second or
+more before it was read cannot be: any later write moves its time past that second."""
 
 
 def _file_state(path: str) -> _FileState:
@@ -106,6 +116,31 @@ def _file_state(path: str) -> _FileState:
     except OSError:
         return None
     return (found.st_ino, found.st_mtime_ns, found.st_size)
+
+
+def file_blob_id(path: str) -> str | None:
+    """:func:`blob_id` of the file at ``path`` (None: unreadable), re-read only if it changed.
+
+    Kept per path by the file's device, inode, size and times once the file has settled
+    (``_SETTLED_NS``); a file changed since, or changed too recently to tell, is read again.
+    Paths are plain strings here: this runs for every platform on every fleet request.
+    """
+    try:
+        found = os.stat(path)
+    except OSError:
+        return None
+    key = (found.st_dev, found.st_ino, found.st_size, found.st_mtime_ns, found.st_ctime_ns)
+    kept = _blobs.get(path)
+    if kept is not None and kept[0] == key:
+        return kept[1]
+    try:
+        with open(path, "rb") as opened:
+            blob = blob_id(opened.read())
+    except OSError:
+        return None
+    if time.time_ns() - max(found.st_mtime_ns, found.st_ctime_ns) >= _SETTLED_NS:
+        _blobs[path] = (key, blob)
+    return blob
 
 
 def _dirs(repository: Path) -> tuple[str, str] | None:
@@ -124,20 +159,37 @@ def _dirs(repository: Path) -> tuple[str, str] | None:
     return found
 
 
+def _pointer(git_dir: str) -> str | None:
+    """What the ``HEAD`` file says, re-read only when its stat changed.
+
+    Git replaces the file (a lock file renamed over it) on every change, so each change
+    is a new inode: its stat cannot look unchanged.
+    """
+    path = os.path.join(git_dir, "HEAD")
+    state = _file_state(path)
+    kept = _pointers.get(git_dir)
+    if kept is not None and state is not None and kept[0] == state:
+        return kept[1]
+    try:
+        with open(path, encoding="utf-8") as head_file:
+            pointer = head_file.read()
+    except (OSError, UnicodeDecodeError):
+        return None
+    _pointers[git_dir] = (state, pointer)
+    return pointer
+
+
 def current_head(repository: Path) -> str | None:
     """The commit HEAD points at (:func:`repository_head`), re-read only when it can differ.
 
     Repositories keeping refs in a reftable (no ``HEAD`` file to watch) are always asked.
-    Paths are plain strings here: this runs for every platform on every fleet request.
     """
     dirs = _dirs(repository)
     if dirs is None:
         return repository_head(repository)
     git_dir, common = dirs
-    try:
-        with open(os.path.join(git_dir, "HEAD"), encoding="utf-8") as head_file:
-            pointer = head_file.read()
-    except (OSError, UnicodeDecodeError):
+    pointer = _pointer(git_dir)
+    if pointer is None:
         return repository_head(repository)
     ref = pointer.removeprefix("ref:").strip() if pointer.startswith("ref:") else ""
     state = (
