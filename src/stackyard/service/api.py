@@ -21,15 +21,18 @@ from stackyard.app import (
     add_platform,
     assess_platform,
     deregister_fleet_cluster,
+    fleet_version,
     incident_matrix,
     list_fleet,
     platform_history,
     platform_plan,
     platform_spec,
+    platform_version,
     read_platform,
     register_fleet_cluster,
 )
 from stackyard.service import csrf, responses
+from stackyard.service.answers import json_answer
 from stackyard.service.errors import ERROR_RESPONSES
 from stackyard.service.fleetdep import FleetDep
 from stackyard.service.users import User, current_user, operator
@@ -55,9 +58,18 @@ HISTORY = "history"
 
 
 @router.get("/platforms", tags=[PLATFORMS], response_model=responses.Fleet)
-def get_fleet(fleet: FleetDep, user: Viewer) -> dict[str, Any]:
-    """Every platform: edition, clusters, version, last render, drift, level and warnings."""
-    return list_fleet(fleet).as_dict()
+def get_fleet(request: Request, fleet: FleetDep, user: Viewer) -> Response:
+    """Every platform: edition, clusters, version, last render, drift, level and warnings.
+
+    The ETag changes whenever the answer can: send it as ``If-None-Match`` to poll.
+    """
+    return json_answer(
+        request,
+        "fleet",
+        fleet_version(fleet),
+        lambda: responses.Fleet.model_validate(list_fleet(fleet).as_dict()),
+        lambda: fleet_version(fleet),
+    )
 
 
 @router.post(
@@ -81,9 +93,18 @@ def post_platform(body: responses.AddPlatform, fleet: FleetDep, user: Operator) 
 
 
 @router.get("/platforms/{name}", tags=[PLATFORMS], response_model=responses.Platform)
-def get_platform(name: str, fleet: FleetDep, user: Viewer) -> dict[str, Any]:
-    """One platform: clusters with their components, findings, ratings and history."""
-    return read_platform(fleet, name).as_dict()
+def get_platform(request: Request, name: str, fleet: FleetDep, user: Viewer) -> Response:
+    """One platform: clusters with their components, findings, ratings and history.
+
+    The ETag changes whenever the answer can: send it as ``If-None-Match`` to poll.
+    """
+    return json_answer(
+        request,
+        "platform",
+        platform_version(fleet, name),
+        lambda: responses.Platform.model_validate(read_platform(fleet, name).as_dict()),
+        lambda: platform_version(fleet, name),
+    )
 
 
 @router.get(

@@ -9,8 +9,8 @@ from fastapi import Depends, Request
 from stackyard.app import Fleet
 
 
-def fleet_of(request: Request) -> Fleet:
-    """The fleet the service was started with."""
+async def fleet_of(request: Request) -> Fleet:
+    """The fleet the service was started with (async: nothing to wait for, no thread)."""
     fleet: Fleet = request.app.state.fleet
     return fleet
 

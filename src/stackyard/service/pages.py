@@ -22,14 +22,17 @@ from stackyard.app import (
     FailureMatrixResult,
     Fleet,
     PlanRefusedError,
+    fleet_version,
     incident_matrix,
     list_fleet,
+    platform_version,
     policy_choices,
     read_platform,
 )
 from stackyard.app import Role as ClusterRole
 from stackyard.errors import StackyardError
 from stackyard.service import charts, csrf
+from stackyard.service.answers import page_answer
 from stackyard.service.fleetdep import FleetDep
 from stackyard.service.formstate import FormState
 from stackyard.service.users import Role, User, current_user
@@ -52,6 +55,16 @@ def _matrix(fleet: Fleet, name: str) -> tuple[FailureMatrixResult | None, str]:
         return None, f"no incident matrix: {str(e).splitlines()[0]}"
 
 
+def render(request: Request, template: str, context: dict[str, Any], user: User, token: str) -> str:
+    """``template`` for ``user``; an operator's forms get ``token`` as their hidden token."""
+    operator = user.may(Role.operator)
+    context = {**context, "request": request, "user": user, "operator": operator}
+    if operator:
+        context["csrf_field"] = csrf.FIELD
+        context["csrf_token"] = token
+    return templates.get_template(template).render(context)
+
+
 def show(
     request: Request,
     template: str,
@@ -60,16 +73,15 @@ def show(
     status_code: int = status.HTTP_200_OK,
 ) -> HTMLResponse:
     """Render ``template`` for ``user``; an operator's forms get their hidden token."""
-    operator = user.may(Role.operator)
-    context = {**context, "user": user, "operator": operator}
-    if operator:
-        context["csrf_field"] = csrf.FIELD
-        context["csrf_token"] = csrf.form_token(request)
-    response: HTMLResponse = templates.TemplateResponse(
-        request, template, context, status_code=status_code
-    )
+    token = csrf.form_token(request) if user.may(Role.operator) else ""
+    response = HTMLResponse(render(request, template, context, user, token), status_code)
     csrf.set_cookie(request, response)
     return response
+
+
+def _fleet_context(fleet: Fleet, form: FormState | None) -> dict[str, Any]:
+    defaults = FormState({"spec_path": "platform.yaml", "rendered": "rendered"})
+    return {"fleet": list_fleet(fleet), "form": form or defaults}
 
 
 def fleet_view(
@@ -80,9 +92,30 @@ def fleet_view(
     status_code: int = status.HTTP_200_OK,
 ) -> HTMLResponse:
     """The fleet page, with the add-platform form as ``form`` has it."""
-    defaults = FormState({"spec_path": "platform.yaml", "rendered": "rendered"})
-    context = {"fleet": list_fleet(fleet), "form": form or defaults}
-    return show(request, "fleet.html", context, user, status_code)
+    return show(request, "fleet.html", _fleet_context(fleet, form), user, status_code)
+
+
+def _registration(key: str | None = None) -> FormState:
+    """The register-cluster form as first shown; ``key``: its idempotency key (else new)."""
+    return FormState({"role": "app"}, key=key) if key else FormState({"role": "app"})
+
+
+def _platform_context(
+    request: Request, fleet: Fleet, name: str, form: FormState | None
+) -> dict[str, Any]:
+    detail = read_platform(fleet, name)
+    matrix, no_matrix = _matrix(fleet, name)
+    return {
+        "platform": detail,
+        "radar": charts.radar(detail.areas),
+        "trend": charts.trend(detail.history),
+        "matrix": matrix,
+        "no_matrix": no_matrix,
+        "form": form or _registration(),
+        "roles": CLUSTER_ROLES,
+        "templates": policy_choices(fleet, name),
+        "notice": _notice(request),
+    }
 
 
 def platform_view(
@@ -94,19 +127,7 @@ def platform_view(
     status_code: int = status.HTTP_200_OK,
 ) -> HTMLResponse:
     """A platform's page, with the register-cluster form as ``form`` has it."""
-    detail = read_platform(fleet, name)
-    matrix, no_matrix = _matrix(fleet, name)
-    context = {
-        "platform": detail,
-        "radar": charts.radar(detail.areas),
-        "trend": charts.trend(detail.history),
-        "matrix": matrix,
-        "no_matrix": no_matrix,
-        "form": form or FormState({"role": "app"}),
-        "roles": CLUSTER_ROLES,
-        "templates": policy_choices(fleet, name),
-        "notice": _notice(request),
-    }
+    context = _platform_context(request, fleet, name, form)
     return show(request, "platform.html", context, user, status_code)
 
 
@@ -132,14 +153,41 @@ def _notice(request: Request) -> dict[str, str] | None:
 
 @router.get("/", response_class=HTMLResponse)
 def fleet_page(request: Request, fleet: FleetDep, user: Viewer) -> HTMLResponse:
-    """Every platform of the fleet, one row each."""
-    return fleet_view(request, fleet, user)
+    """Every platform of the fleet, one row each (kept per version: ``answers``)."""
+    return page_answer(
+        request,
+        user,
+        "fleet",
+        fleet_version(fleet),
+        lambda view: render(
+            request, "fleet.html", _fleet_context(fleet, None), user, view.csrf_token
+        ),
+        lambda: fleet_version(fleet),
+    )
 
 
 @router.get("/platforms/{name}", response_class=HTMLResponse)
 def platform_page(request: Request, name: str, fleet: FleetDep, user: Viewer) -> HTMLResponse:
-    """One platform: clusters and components, findings, maturity and incidents."""
-    return platform_view(request, fleet, user, name)
+    """One platform: clusters and components, findings, maturity and incidents.
+
+    Kept per version (``answers``), unless the address carries the notice of a change.
+    """
+    if request.query_params:
+        return platform_view(request, fleet, user, name)
+    return page_answer(
+        request,
+        user,
+        ("platform", name),
+        platform_version(fleet, name),
+        lambda view: render(
+            request,
+            "platform.html",
+            _platform_context(request, fleet, name, _registration(view.form_key)),
+            user,
+            view.csrf_token,
+        ),
+        lambda: platform_version(fleet, name),
+    )
 
 
 @router.get("/platforms/{name}/clusters/{cluster}", response_class=HTMLResponse)
