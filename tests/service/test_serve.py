@@ -4,6 +4,7 @@ a network address without sign-in (refused), and signing users in through OIDC."
 from __future__ import annotations
 
 import os
+import re
 import signal
 import stat
 import subprocess
@@ -148,3 +149,64 @@ def test_serve_with_oidc_signs_users_in_with_the_roles_its_options_map(
     assert f"sign-in: {oidc.issuer})" in stderr
     assert "signed in olga as operator" in stderr, stderr
     assert secret.read_text(encoding="utf-8").strip() not in stderr
+
+
+def test_serve_with_workers_answers_from_each_and_their_forms_share_one_key(
+    tmp_path: Path,
+) -> None:
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "stackyard", "serve", "--port", str(port), "--workers", "2"],
+        env=_environment(tmp_path),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + STARTUP_SECONDS
+        while len(_workers(server.pid)) < 2 or not _answers(f"{base}/healthz"):
+            assert server.poll() is None, server.communicate()[1]
+            assert time.monotonic() < deadline, "stackyard serve --workers 2 did not answer"
+            time.sleep(0.2)
+        # Each request on a connection of its own: the workers take turns accepting, so
+        # a form is often sent to another worker than the one that showed it.
+        for _ in range(30):
+            page = httpx.get(f"{base}/", headers={"Connection": "close"}, timeout=10)
+            token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+            assert token, page.text
+            # A missing folder is a 422 at the field, never the 403 of a token the
+            # worker taking the form cannot check.
+            sent = httpx.post(
+                f"{base}/platforms",
+                data={"repository": str(tmp_path / "nope"), "csrf_token": token.group(1)},
+                cookies=page.cookies,
+                headers={"Connection": "close"},
+                timeout=10,
+            )
+            assert sent.status_code == 422, sent.text
+        assert len(_workers(server.pid)) == 2
+    finally:
+        server.send_signal(signal.SIGINT)
+        _, stderr = server.communicate(timeout=30)
+    assert server.returncode == 0, stderr
+    assert "2 workers" in stderr
+    assert stderr.count("Started server process") == 2, stderr
+
+
+def _workers(pid: int) -> list[int]:
+    """The worker processes ``pid`` started (not multiprocessing's resource tracker)."""
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        for child in (task / "children").read_text().split():
+            command = Path(f"/proc/{child}/cmdline").read_bytes()
+            if b"resource_tracker" not in command:
+                found.append(int(child))
+    return found
+
+
+def _answers(url: str) -> bool:
+    try:
+        return httpx.get(url, timeout=5).status_code == 200
+    except httpx.TransportError:
+        return False

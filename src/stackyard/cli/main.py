@@ -1225,6 +1225,16 @@ def serve(
             help="Serve a non-loopback address without sign-in: every caller an operator.",
         ),
     ] = False,
+    workers: Annotated[
+        int,
+        typer.Option(
+            "--workers",
+            help="Processes answering requests, sharing the port and the store as replicas "
+            "do (one per core the service may use).",
+            min=1,
+            max=64,
+        ),
+    ] = 1,
 ) -> int:
     """Serve the fleet: its web dashboard and the /api/v1 API (until interrupted)."""
     return serve_command(
@@ -1240,6 +1250,7 @@ def serve(
         session_secret_file=session_secret_file,
         public_url=public_url,
         insecure_no_auth=insecure_no_auth,
+        workers=workers,
     )
 
 

@@ -30,6 +30,7 @@ from stackyard.service import (
     tokenroutes,
     tokens,
 )
+from stackyard.service.answers import Answers
 from stackyard.service.security import OPEN, Security
 from stackyard.service.users import Access, BearerResolver
 
@@ -64,6 +65,7 @@ def create_app(
     data_dir: Path | None = None,
     security: Security = OPEN,
     bearer_tokens: BearerResolver | None = None,
+    form_key: str | None = None,
 ) -> FastAPI:
     """The service over ``fleet``, or over the fleet it opens at startup.
 
@@ -72,7 +74,9 @@ def create_app(
     starts and closed when it stops. ``security`` says how callers sign in (open to every
     caller by default: the caller of this function decides where that is safe);
     ``bearer_tokens`` turns an ``Authorization: Bearer`` token into its user (by default,
-    the fleet's API tokens: ``tokens.user_from_bearer``).
+    the fleet's API tokens: ``tokens.user_from_bearer``). ``form_key`` signs the forms'
+    CSRF tokens of a service without sign-in (by default, a key of this process; the
+    workers of one service share one).
     """
     bearer_tokens = bearer_tokens or tokens.user_from_bearer
 
@@ -99,7 +103,8 @@ def create_app(
     # The forms' CSRF tokens are signed with the session secret, which replicas share; an
     # open service has no session and signs with a key of this process.
     session = security.session
-    app.state.secret_key = session.secret if session else secrets.token_urlsafe(32)
+    app.state.secret_key = session.secret if session else form_key or secrets.token_urlsafe(32)
+    app.state.answers = Answers()
     if fleet is not None:  # usable without running the lifespan (a plain TestClient)
         app.state.fleet = fleet
     if security.oidc is not None and security.session is not None:

@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
+import json
 import logging
+import os
+import secrets
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 import uvicorn
+from fastapi import FastAPI
 from uvicorn.config import LOGGING_CONFIG
 
 from stackyard.app import open_fleet
 from stackyard.service.factory import create_app
-from stackyard.service.security import security_from_options
+from stackyard.service.security import Security, security_from_options
 from stackyard.service.sessions import is_loopback
 
 DEFAULT_HOST = "127.0.0.1"
@@ -45,6 +51,7 @@ def serve(
     session_secret_file: Path | None = None,
     public_url: str | None = None,
     insecure_no_auth: bool = False,
+    workers: int = 1,
     ready: Callable[[], None] | None = None,
 ) -> None:
     """Check the security options, open the fleet's store, then serve until interrupted.
@@ -53,28 +60,37 @@ def serve(
     store URL that does not answer are an error on the command line, not a server that
     fails every request.
 
+    ``workers`` above one serves from that many processes sharing the socket (uvicorn's
+    workers), each opening the store and checking the options again as this process did;
+    they share what they read through the store, as replicas do.
+
     Raises:
         InputError: contradicting or incomplete security options (see
             :func:`~stackyard.service.security.security_from_options`).
         StoreError: the store cannot be opened.
     """
-    security = security_from_options(
+    options = _Options(
         host=host,
-        data_dir=data_dir,
+        data_dir=_text(data_dir),
         oidc_issuer=oidc_issuer,
         oidc_client_id=oidc_client_id,
-        oidc_client_secret_file=oidc_client_secret_file,
-        oidc_ca_file=oidc_ca_file,
-        oidc_group_roles=oidc_group_roles,
-        session_secret_file=session_secret_file,
+        oidc_client_secret_file=_text(oidc_client_secret_file),
+        oidc_ca_file=_text(oidc_ca_file),
+        oidc_group_roles=list(oidc_group_roles),
+        session_secret_file=_text(session_secret_file),
         public_url=public_url,
         insecure_no_auth=insecure_no_auth,
     )
+    security = options.security()
     if security.oidc is None and not is_loopback(host):
         log.warning("serving on %s without sign-in: every caller is an operator", host)
     fleet = open_fleet(database_url, data_dir)
     if ready is not None:
         ready()
+    if workers > 1:
+        fleet.close()
+        _serve_workers(options, database_url, port, workers)
+        return
     try:
         uvicorn.run(
             create_app(fleet, security=security),
@@ -85,3 +101,81 @@ def serve(
         )
     finally:
         fleet.close()
+
+
+@dataclass(frozen=True)
+class _Options:
+    """The security options of ``serve``, as its workers are given them (no secret here)."""
+
+    host: str
+    data_dir: str | None
+    oidc_issuer: str | None
+    oidc_client_id: str | None
+    oidc_client_secret_file: str | None
+    oidc_ca_file: str | None
+    oidc_group_roles: list[str]
+    session_secret_file: str | None
+    public_url: str | None
+    insecure_no_auth: bool
+
+    def security(self) -> Security:
+        """The service's security, as :func:`security_from_options` makes it of these."""
+        return security_from_options(
+            host=self.host,
+            data_dir=_path(self.data_dir),
+            oidc_issuer=self.oidc_issuer,
+            oidc_client_id=self.oidc_client_id,
+            oidc_client_secret_file=_path(self.oidc_client_secret_file),
+            oidc_ca_file=_path(self.oidc_ca_file),
+            oidc_group_roles=self.oidc_group_roles,
+            session_secret_file=_path(self.session_secret_file),
+            public_url=self.public_url,
+            insecure_no_auth=self.insecure_no_auth,
+        )
+
+
+def _text(path: Path | None) -> str | None:
+    return str(path) if path else None
+
+
+def _path(text: str | None) -> Path | None:
+    return Path(text) if text else None
+
+
+_WORKER_OPTIONS = "STACKYARD_SERVE_WORKER_OPTIONS"
+_WORKER_FORM_KEY = "STACKYARD_SERVE_WORKER_FORM_KEY"
+
+
+def _serve_workers(options: _Options, database_url: str | None, port: int, workers: int) -> None:
+    """Serve from ``workers`` processes, each building the app with :func:`worker_app`.
+
+    The workers are started afresh (uvicorn spawns them), so they get the options through
+    their environment. A service without sign-in signs its forms' CSRF tokens with a key
+    of its own; the workers must share one, so this process makes it and hands it down
+    the same way (never written anywhere).
+    """
+    os.environ[_WORKER_OPTIONS] = json.dumps(
+        {"options": dataclasses.asdict(options), "database_url": database_url}
+    )
+    os.environ[_WORKER_FORM_KEY] = secrets.token_urlsafe(32)
+    uvicorn.run(
+        f"{__name__}:worker_app",
+        factory=True,
+        host=options.host,
+        port=port,
+        workers=workers,
+        log_level="info",
+        log_config=_log_config(),
+    )
+
+
+def worker_app() -> FastAPI:
+    """The app of one worker process of :func:`serve` (the store is opened at its startup)."""
+    handed = json.loads(os.environ[_WORKER_OPTIONS])
+    options = _Options(**handed["options"])
+    return create_app(
+        database_url=handed["database_url"],
+        data_dir=_path(options.data_dir),
+        security=options.security(),
+        form_key=os.environ[_WORKER_FORM_KEY],
+    )

@@ -26,6 +26,7 @@ def serve_command(
     session_secret_file: Path | None = None,
     public_url: str | None = None,
     insecure_no_auth: bool = False,
+    workers: int = 1,
 ) -> int:
     """Check the options, open the store, then serve on ``host:port``.
 
@@ -41,7 +42,11 @@ def serve_command(
             database_url.split("@")[-1] if database_url else str(data_dir or "the data directory")
         )
         login = f", sign-in: {oidc_issuer}" if oidc_issuer else ", no sign-in"
-        print(f"serving the fleet on http://{host}:{port} (store: {where}{login})", file=sys.stderr)
+        processes = f", {workers} workers" if workers > 1 else ""
+        print(
+            f"serving the fleet on http://{host}:{port} (store: {where}{login}{processes})",
+            file=sys.stderr,
+        )
 
     serve(
         host=host,
@@ -56,6 +61,7 @@ def serve_command(
         session_secret_file=session_secret_file,
         public_url=public_url,
         insecure_no_auth=insecure_no_auth,
+        workers=workers,
         ready=announce,
     )
     return OK
