@@ -11,8 +11,11 @@ import shutil
 
 from tests.benchmark_scripts import load_benchmark, quick_run
 
+HASHED = "bundle create, layouts another tool made (every blob hashed)"
+PULLED = "bundle create, layout images pull made (recorded blobs trusted)"
 ROWS = [
-    "bundle create",
+    HASHED,
+    PULLED,
     "copy floor (copyfileobj + fsync)",
     "stackyard command start (--version)",
     "stackyard images push",
@@ -29,17 +32,25 @@ def test_quick_run_measures_every_row_and_reports_it() -> None:
     facts = result["facts"]
     assert facts["images"] == 2 and facts["blobs"] > 2 * 4
     assert facts["imageBytes"] > facts["distinctBytes"]  # the shared layers count once
-    for name in ("bundle create", "copy floor (copyfileobj + fsync)", "stackyard images push"):
+    for name in (HASHED, PULLED, "copy floor (copyfileobj + fsync)", "stackyard images push"):
         assert measured[name]["seconds"] > 0 and measured[name]["bytes"] > 0, name
     assert measured["copy floor (copyfileobj + fsync)"]["bytes"] == facts["distinctBytes"]
+    # the same bundle both ways: from the other tool's layouts every blob read is hashed
+    # (each config and layer, each manifest, the Git bundle); from the pulled one only the
+    # Git bundle, the record vouching for the rest
+    hashed, pulled = measured[HASHED]["facts"], measured[PULLED]["facts"]
+    assert hashed["bundleBytes"] == pulled["bundleBytes"]
+    assert hashed["blobsTrusted"] == 0 and hashed["blobsHashed"] == pulled["blobsTrusted"] + 1
+    assert pulled["blobsHashed"] == 1 and pulled["blobsTrusted"] > 2 * 4
     pushed = measured["stackyard images push"]["facts"]
     # every config and layer sent once, shared ones too; manifests are not counted as blobs
     assert facts["distinctBytes"] - 64 * 1024 < pushed["bytesPushed"] < facts["distinctBytes"]
     assert measured["stackyard images push again (unchanged)"]["facts"]["blobsPushed"] == 0
     targets = [t["what"] for t in result["targets"]]
-    assert targets == ["create / copy floor"] + (
-        ["images push / skopeo copy"] if with_skopeo else []
-    ) + ["blobs moved by the re-push"]
+    assert targets == [
+        "create (every blob hashed) / copy floor",
+        "create (pulled, recorded) / copy floor",
+    ] + (["images push / skopeo copy"] if with_skopeo else []) + ["blobs moved by the re-push"]
     assert result["machine"]["cores"] > 0 and result["machine"]["python"]
 
     bundle = load_benchmark("bundle")
