@@ -42,6 +42,8 @@ def test_quick_run_measures_every_row_and_reports_it() -> None:
     assert hashed["bundleBytes"] == pulled["bundleBytes"]
     assert hashed["blobsTrusted"] == 0 and hashed["blobsHashed"] == pulled["blobsTrusted"] + 1
     assert pulled["blobsHashed"] == 1 and pulled["blobsTrusted"] > 2 * 4
+    assert hashed["cpuMilliseconds"] > 0 and pulled["cpuMilliseconds"] > 0
+    assert "cpuMilliseconds" in measured["copy floor (copyfileobj + fsync)"]["facts"]
     pushed = measured["stackyard images push"]["facts"]
     # every config and layer sent once, shared ones too; manifests are not counted as blobs
     assert facts["distinctBytes"] - 64 * 1024 < pushed["bytesPushed"] < facts["distinctBytes"]
