@@ -25,9 +25,9 @@ hash every byte.
 Policy:
 
 - The record lives in the layout, in :data:`RECORD_FOLDER` (the image-layout
-  specification names what a layout must hold and forbids nothing else; skopeo, oras and
-  crane read only ``oci-layout``, ``index.json`` and ``blobs/``). It is a hint, never an
-  input: a missing, unreadable or malformed record is an empty one.
+  specification names what a layout must hold and forbids nothing else; skopeo reads
+  and copies a layout holding it as any other, which the tests check). It is a hint,
+  never an input: a missing, unreadable or malformed record is an empty one.
 - It is written only under the layout's writer lock (:data:`WRITER_LOCK`, the one
   ``images pull`` holds), read, merged and replaced atomically (:func:`stackyard.fsio.
   write_bytes`: a temporary file, fsync, rename), so a writer killed half-way leaves the
