@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import random
 import shutil
 import signal
 import subprocess
@@ -309,20 +308,22 @@ def test_the_record_survives_a_writer_killed_mid_write(tmp_path: Path) -> None:
     assert VerificationRecord.read(root).entries == blobs
 
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)])}
+    folder = root / RECORD_FOLDER
     cut_mid_write = 0
-    for _ in range(30):
+    for _ in range(10):
         writer = subprocess.Popen(
             [sys.executable, "-c", WRITER, str(root)], env=env, stdout=subprocess.PIPE
         )
         assert writer.stdout is not None and writer.stdout.readline() == b"ready\n"
-        time.sleep(random.uniform(0.0, 0.05))
+        deadline = time.monotonic() + 10
+        while not any(is_temporary(p.name) for p in folder.iterdir()):  # a write under way
+            assert time.monotonic() < deadline, "the writer never wrote"
         writer.send_signal(signal.SIGKILL)
         writer.wait()
         writer.stdout.close()
         assert VerificationRecord.read(root).entries == blobs
         json.loads(record_path(root).read_bytes())
-        leftovers = [p for p in (root / RECORD_FOLDER).iterdir() if is_temporary(p.name)]
-        cut_mid_write += bool(leftovers)
+        cut_mid_write += any(is_temporary(p.name) for p in folder.iterdir())
         if cut_mid_write >= 3:
             break
     assert cut_mid_write, "no kill landed inside a write: the drill proved nothing"
