@@ -21,19 +21,19 @@ platforms) and every blob with the artifacts that use it. With a base bundle
 (``--since``), blobs already stored in the base are listed but not written, marked as
 living in the base, which is named by its manifest's digest.
 
-Policy: everything is read and hashed first; the free space is checked against the
-archive's exact size before a byte is written; the archive is written to a temporary
-name beside the target and renamed into place only when complete, so a failure leaves
-nothing behind.
+Policy: every source is read first (manifests and configs checked, charts and the Git
+bundle hashed for their digests); the free space is checked against the archive's exact
+size before a byte is written; the archive is written to a temporary name beside the
+target and renamed into place only when complete, so a failure leaves nothing behind.
 
 Every blob read from a file is hashed as it is copied and refused unless it matches its
 digest, except an image blob the layout's verification record vouches for: the file
 that was checked, with the same device, inode, size, mtime and ctime. That one is
 copied without passing through a hash, and its file must still be in that state once
-copied. ``rehash`` ignores the records. Blobs
-create hashed itself are added to their layout's record afterwards, when the layout's
-writer lock is free at once and the layout writable; otherwise the record is left as it
-is (:func:`stackyard.delivery.verified.add_verified_if_free`).
+copied. ``rehash`` ignores the records. The blobs create hashed itself are added to
+their layout's record afterwards, when the layout's writer lock is free at once and the
+layout writable; otherwise the record is left as it is (:func:`stackyard.delivery.
+verified.add_verified_if_free`).
 """
 
 from __future__ import annotations

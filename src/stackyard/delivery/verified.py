@@ -45,6 +45,7 @@ from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 
+from stackyard.delivery.layout import is_sha256
 from stackyard.errors import InputError
 from stackyard.fsio import exclusive_lock, make_folders, write_bytes
 from stackyard.fsio.write import TEMPORARY_MARK, is_temporary
@@ -89,7 +90,8 @@ class VerificationRecord:
             document = json.loads(record_path(root).read_bytes())
             if document.get("version") != RECORD_VERSION:
                 return cls(root, {})
-            entries = {str(digest): _key(values) for digest, values in document["blobs"].items()}
+            blobs = document["blobs"].items()
+            entries = {digest: _key(values) for digest, values in blobs if is_sha256(digest)}
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return cls(root, {})
         return cls(root, entries)
@@ -123,7 +125,8 @@ def filesystem_clock(root: Path) -> int:
         return os.fstat(handle).st_ctime_ns
     finally:
         os.close(handle)
-        os.unlink(name)
+        with suppress(FileNotFoundError):  # a record writer took it for a leftover
+            os.unlink(name)
 
 
 def add_verified(root: Path, checked: Mapping[str, FileKey], clock: int) -> int:
