@@ -39,7 +39,7 @@ from stackyard.render.addresses import oidc_client_id, oidc_issuer
 from stackyard.render.context import RenderContext
 from stackyard.render.manifests.base import BEFORE_CHART, Placed, in_wave
 from stackyard.render.manifests.endpoints import public_url
-from stackyard.render.manifests.secrets import STORE_NAME
+from stackyard.render.manifests.secrets import VaultProperty, vault_external_secret
 from stackyard.render.tree import Manifest, RenderError
 from stackyard.spec.fleet import FleetService, VaultKey
 
@@ -125,20 +125,8 @@ def synced_secrets(context: RenderContext, cluster: ClusterPlan) -> dict[str, Va
 
 def external_secret(context: RenderContext, namespace: str, keys: dict[str, VaultKey]) -> Manifest:
     """The ExternalSecret that builds the service's Secret from Vault (values never in Git)."""
-    return {
-        "apiVersion": "external-secrets.io/v1",
-        "kind": "ExternalSecret",
-        "metadata": {"name": SECRET, "namespace": namespace},
-        "spec": {
-            "refreshInterval": context.platform.secrets.refreshInterval,
-            "secretStoreRef": {"kind": "ClusterSecretStore", "name": STORE_NAME},
-            "target": {"name": SECRET, "creationPolicy": "Owner"},
-            "data": [
-                {"secretKey": name, "remoteRef": {"key": ref.key, "property": ref.property}}
-                for name, ref in keys.items()
-            ],
-        },
-    }
+    data = {name: VaultProperty(ref.key, ref.property) for name, ref in keys.items()}
+    return vault_external_secret(context, SECRET, namespace, data)
 
 
 def _sign_in(context: RenderContext, keys: dict[str, VaultKey]) -> list[str]:
