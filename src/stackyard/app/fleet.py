@@ -89,10 +89,32 @@ class Fleet:
     url: str
     version: Coalesced[str] = dataclasses.field(init=False, repr=False, compare=False)
     """:func:`fleet_version`'s runs, shared by this process's concurrent callers."""
+    _platform_versions: OrderedDict[str, Coalesced[str]] = dataclasses.field(
+        init=False, repr=False, compare=False, default_factory=OrderedDict
+    )
+    """:func:`platform_version`'s runs per platform name (the most recently asked)."""
+    _versions_lock: threading.Lock = dataclasses.field(
+        init=False, repr=False, compare=False, default_factory=threading.Lock
+    )
 
     def __post_init__(self) -> None:
         # Frozen: set once, here, as the computation needs the fleet itself.
         object.__setattr__(self, "version", Coalesced(lambda: _fleet_version(self)))
+
+    def platform_version_runs(self, name: str) -> Coalesced[str]:
+        """The shared runs of :func:`platform_version` for ``name``.
+
+        Kept for the newest ``CACHED_STATES`` names asked for (not all are platforms).
+        """
+        with self._versions_lock:
+            runs = self._platform_versions.get(name)
+            if runs is None:
+                runs = Coalesced(functools.partial(_platform_version, self, name))
+                self._platform_versions[name] = runs
+                while len(self._platform_versions) > CACHED_STATES:
+                    self._platform_versions.popitem(last=False)
+            self._platform_versions.move_to_end(name)
+            return runs
 
     def close(self) -> None:
         """Close the store's connections."""
@@ -625,10 +647,16 @@ def platform_version(fleet: Fleet, name: str) -> str:
     """A tag that changes whenever the platform's answers can: where it is, its state, its history.
 
     Its answers are :func:`read_platform`, its incident matrix and its policy choices.
+    Concurrent callers share one run that began after they asked, as for
+    :func:`fleet_version`.
 
     Raises:
         UnknownPlatformError: the fleet has no platform of that name.
     """
+    return fleet.platform_version_runs(name).get()
+
+
+def _platform_version(fleet: Fleet, name: str) -> str:
     record = platform_record(fleet, name)
     history = [
         (a.commit, a.level, sorted(a.areas.items()), a.findings, a.at.isoformat())
