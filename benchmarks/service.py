@@ -1,33 +1,34 @@
 """Benchmark: the fleet service under load, a real uvicorn over real platform repositories.
 
-Usage: python benchmarks/service.py [--platforms 50] [--clients 100] [--seconds 20]
-       [--registrations 10] [--database sqlite|postgresql|both] [--database-url URL]
-       [--think 0] [--quick] [-o markdown|json]
+Usage: python benchmarks/service.py [--platforms 50] [--clients 100] [--seconds 15]
+       [--runs 2] [--think 0,1] [--workers 1,2] [--registrations 10]
+       [--database sqlite|postgresql|both] [--database-url URL] [--quick]
+       [-o markdown|json]
 
 Makes ``--platforms`` Git repositories, each a generated fleet spec (``fleet.py``: every
 edition and provider in turn, one to four app clusters, its own name) rendered and
-committed as a user would, adds them to a fresh store and starts ``stackyard serve`` (a
-process of its own, so the load generator does not share its interpreter) on loopback.
-Then:
+committed as a user would, adds them to a fresh store and starts ``stackyard serve
+--workers N`` (processes of their own) on loopback, for each N of ``--workers``. Then:
 
-- **reads**: ``--clients`` concurrent clients, each a loop of requests over one HTTP/1.1
-  connection for ``--seconds``: the fleet page (``/``), the fleet API
-  (``/api/v1/platforms``), a platform page and a platform's API document, in turn,
-  platforms round-robin. Latency is request to last byte, as the client sees it;
-  ``--think`` seconds between a client's requests (0: each asks again at once, the
-  hardest case). Every platform's page is fetched once before the clock starts (the
-  first read of a platform after start plans it; that figure is reported apart).
-  Target: p99 < 200 ms.
+- **reads**: ``--clients`` concurrent clients for ``--seconds``, each a connection
+  asking, one request at a time, for the fleet page (``/``), the fleet API
+  (``/api/v1/platforms``), a platform page and a platform's API document in turn,
+  platforms round-robin; ``--think`` seconds between a client's requests on average
+  (each pause drawn between half and one and a half times it; 0: each asks again the
+  moment it is answered, the hardest case; 1: people reading what they got), each value
+  in turn. Latency is request to last byte, as the client sees it. Every
+  platform's page is fetched once before the clock starts (the first read of a platform
+  plans it; that figure is reported apart). Target: p99 < 200 ms.
 - **registrations**: ``--registrations`` clusters registered on one platform
   (``local-multicluster``, its host given room) at the same moment. Asserted: every
   answer 201, every cluster in the final spec (no lost update), one commit each, a clean
   work tree and ``git fsck --full`` without a complaint.
 
 ``--database both`` runs everything on SQLite, then on PostgreSQL (a throwaway server
-started like the tests' own, or ``--database-url``). The load generator is an asyncio
-pool of httpx clients, not locust: httpx is a dependency already, a hundred coroutines
-cost one process instead of locust's gevent workers and web UI, and on two shared cores
-a lighter generator leaves more of the machine to the server being measured.
+started like the tests' own, or ``--database-url``). The load generator is wrk (Debian's
+package): C, one process, so on two shared cores it leaves the server almost all of the
+CPU an asyncio pool of Python clients took (this script's first version used one: a
+third of the machine went to the clients).
 
 Timings are never asserted in tests: tests/test_benchmark_service.py runs ``--quick``.
 """
@@ -46,11 +47,10 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 from fleet import EDITIONS, PROVIDERS, fleet_spec
@@ -61,6 +61,7 @@ from stackyard.app import add_platform, open_fleet, render
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 TARGET_P99_MS = 200.0
+_Number = TypeVar("_Number", int, float)
 STARTUP_SECONDS = 60.0
 REGISTERED_PLATFORM = "local-multicluster"
 IDENTITY = {
@@ -149,21 +150,6 @@ def registration(number: int) -> dict[str, Any]:
     }
 
 
-@dataclass
-class Latencies:
-    """Every request's latency (ms) and status, per kind of request."""
-
-    by_kind: dict[str, list[float]] = field(default_factory=dict)
-    failures: dict[str, int] = field(default_factory=dict)
-
-    def add(self, kind: str, ms: float, status: int) -> None:
-        """Count one answer; anything but 200 is a failure."""
-        self.by_kind.setdefault(kind, []).append(ms)
-        if status != 200:
-            key = f"{kind} {status}"
-            self.failures[key] = self.failures.get(key, 0) + 1
-
-
 def percentiles(values: list[float]) -> dict[str, float]:
     """p50, p95, p99 and the maximum of ``values`` (ms)."""
     if len(values) < 2:
@@ -173,65 +159,80 @@ def percentiles(values: list[float]) -> dict[str, float]:
     return {"p50": cuts[49], "p95": cuts[94], "p99": cuts[98], "max": max(values)}
 
 
-def read_paths(names: list[str]) -> list[tuple[str, str]]:
-    """The requests a client cycles through: (kind, path)."""
-    paths: list[tuple[str, str]] = []
+def read_paths(names: list[str]) -> list[str]:
+    """The requests the clients cycle through: fleet page and API, a platform's page and API."""
+    paths: list[str] = []
     for name in names:
-        paths += [
-            ("fleet page", "/"),
-            ("fleet API", "/api/v1/platforms"),
-            ("platform page", f"/platforms/{name}"),
-            ("platform API", f"/api/v1/platforms/{name}"),
-        ]
+        paths += ["/", "/api/v1/platforms", f"/platforms/{name}", f"/api/v1/platforms/{name}"]
     return paths
 
 
-async def _client(
-    base: str, paths: list[tuple[str, str]], start: int, deadline: float, think: float
-) -> Latencies:
-    found = Latencies()
-    async with httpx.AsyncClient(base_url=base, timeout=60.0) as client:
-        index = start
-        while time.perf_counter() < deadline:
-            kind, path = paths[index % len(paths)]
-            index += 1
-            began = time.perf_counter()
-            response = await client.get(path)
-            await response.aread()
-            found.add(kind, (time.perf_counter() - began) * 1000, response.status_code)
-            if think:
-                await asyncio.sleep(think)
-    return found
+WRK_SCRIPT = """\
+-- Each connection asks for the next of the paths in turn; each wrk thread starts at
+-- another place in the list. delay(): a client's pause before its next request.
+local paths = {%(paths)s}
+local start = 0
+next_path = 0
+setup = function(thread)
+  thread:set("next_path", start)
+  start = start + 7
+end
+request = function()
+  next_path = next_path %% #paths + 1
+  return wrk.format("GET", paths[next_path])
+end
+%(delay)s
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    "WRK-RESULT %%d %%d %%d %%d %%d %%d %%d %%d %%d %%d %%d\\n",
+    summary.requests, summary.duration, latency:percentile(50), latency:percentile(95),
+    latency:percentile(99), latency.max, e.status, e.connect, e.read, e.write, e.timeout))
+end
+"""
+FAILURES = ("non-2xx", "connect", "read", "write", "timeout")
 
 
-async def read_load(
-    base: str, names: list[str], clients: int, seconds: float, think: float
+def read_load(
+    base: str, names: list[str], clients: int, seconds: float, think: float, workdir: Path
 ) -> dict[str, Any]:
-    """``clients`` concurrent clients reading for ``seconds``: latencies and throughput."""
-    paths = read_paths(names)
+    """``clients`` concurrent connections reading for ``seconds`` (wrk): latencies, throughput.
+
+    Each connection is a client: one request at a time, the next the moment it is
+    answered, or after a pause of ``think`` seconds on average.
+    """
+    script = workdir / "reads.lua"
+    # Each pause drawn between half and one and a half times ``think``, as people's are:
+    # equal pauses would keep the clients in step, arriving as one burst each time.
+    low, high = round(think * 500), round(think * 1500)
+    delay = f"delay = function() return math.random({low}, {high}) end" if think else ""
+    quoted = ", ".join(f'"{path}"' for path in read_paths(names))
+    script.write_text(WRK_SCRIPT % {"paths": quoted, "delay": delay}, encoding="utf-8")
     load_before = os.getloadavg()[0]
-    began = time.perf_counter()
-    deadline = began + seconds
-    results = await asyncio.gather(
-        *(_client(base, paths, i * 7, deadline, think) for i in range(clients))
+    done = subprocess.run(
+        [
+            "wrk",
+            f"--threads={min(2, clients)}",
+            f"--connections={clients}",
+            f"--duration={max(1, round(seconds))}s",
+            "--timeout=60s",
+            f"--script={script}",
+            base,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
     )
-    elapsed = time.perf_counter() - began
-    merged = Latencies()
-    for result in results:
-        for kind, values in result.by_kind.items():
-            merged.by_kind.setdefault(kind, []).extend(values)
-        for key, count in result.failures.items():
-            merged.failures[key] = merged.failures.get(key, 0) + count
-    every = [ms for values in merged.by_kind.values() for ms in values]
+    line = next(x for x in done.stdout.splitlines() if x.startswith("WRK-RESULT "))
+    count, micros, p50, p95, p99, most, *errors = (int(x) for x in line.split()[1:])
     return {
         "clients": clients,
-        "seconds": round(elapsed, 1),
+        "seconds": round(micros / 1e6, 1),
         "think": think,
-        "requests": len(every),
-        "throughput": round(len(every) / elapsed, 1),
-        "all": percentiles(every),
-        "kinds": {kind: percentiles(values) for kind, values in sorted(merged.by_kind.items())},
-        "failures": merged.failures,
+        "requests": count,
+        "throughput": round(count / (micros / 1e6), 1),
+        "all": {"p50": p50 / 1000, "p95": p95 / 1000, "p99": p99 / 1000, "max": most / 1000},
+        "failures": {kind: n for kind, n in zip(FAILURES, errors, strict=True) if n},
         "loadAverage": [round(load_before, 2), round(os.getloadavg()[0], 2)],
     }
 
@@ -287,8 +288,8 @@ def check_repository(repository: Path, count: int, commits_before: int) -> dict[
 
 
 @contextmanager
-def serving(database_url: str, workdir: Path) -> Iterator[str]:
-    """``stackyard serve`` on a free loopback port over ``database_url``; its base URL."""
+def serving(database_url: str, workdir: Path, workers: int = 1) -> Iterator[str]:
+    """``stackyard serve --workers N`` on a free loopback port over ``database_url``; its URL."""
     import socket
 
     with socket.socket() as probe:
@@ -296,7 +297,16 @@ def serving(database_url: str, workdir: Path) -> Iterator[str]:
         port = probe.getsockname()[1]
     log = (workdir / f"serve-{port}.log").open("wb")
     server = subprocess.Popen(
-        [sys.executable, "-m", "stackyard", "serve", "--port", str(port)],
+        [
+            sys.executable,
+            "-m",
+            "stackyard",
+            "serve",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+        ],
         env={**os.environ, **IDENTITY, "STACKYARD_DATABASE_URL": database_url},
         stdout=log,
         stderr=subprocess.STDOUT,
@@ -323,16 +333,26 @@ def serving(database_url: str, workdir: Path) -> Iterator[str]:
         log.close()
 
 
+WARM_ROUNDS = 8
+
+
 def warm_up(base: str, names: list[str]) -> dict[str, float]:
-    """Each platform's page and API once, one after the other: the first reads after start."""
-    took: list[float] = []
-    with httpx.Client(base_url=base, timeout=300.0) as client:
+    """Each platform's page and API read until every worker has read it: the first round's
+    figures (the first reads after start).
+
+    Each request goes on a connection of its own, so it lands on whichever worker accepts
+    it; rounds go on until one finds every platform read already (each under 200 ms).
+    """
+    rounds: list[list[float]] = []
+    while len(rounds) < WARM_ROUNDS and (not rounds or max(rounds[-1]) >= TARGET_P99_MS):
+        took: list[float] = []
         for name in names:
-            began = time.perf_counter()
             for path in (f"/platforms/{name}", f"/api/v1/platforms/{name}"):
-                client.get(path).raise_for_status()
-            took.append((time.perf_counter() - began) * 1000)
-    return percentiles(took)
+                began = time.perf_counter()
+                httpx.get(base + path, timeout=300.0).raise_for_status()
+                took.append((time.perf_counter() - began) * 1000)
+        rounds.append(took)
+    return percentiles(rounds[0])
 
 
 @contextmanager
@@ -357,77 +377,78 @@ def database(kind: str, url: str | None, workdir: Path) -> Iterator[str]:
 def run(
     kind: str, args: argparse.Namespace, repositories: list[Path], workdir: Path
 ) -> dict[str, Any]:
-    """Every measurement on one database."""
-    with database(kind, args.database_url, workdir / kind) as url:
-        (workdir / kind).mkdir(exist_ok=True)
+    """Every measurement on one database: reads per worker count and think time, then
+    the registrations (on the last server started)."""
+    folder = workdir / kind
+    with database(kind, args.database_url, folder) as url:
+        folder.mkdir(exist_ok=True)
         fleet = open_fleet(url)
         try:
             names = [add_platform(fleet, repository).name for repository in repositories]
         finally:
             fleet.close()
-        result: dict[str, Any] = {"database": kind}
-        with serving(url, workdir) as base:
-            result["firstRead"] = warm_up(base, names)
-            # One client alone: what a request costs the server when nobody queues for it.
-            result["oneClient"] = asyncio.run(
-                read_load(base, names, 1, min(args.seconds, 5.0), 0.0)
-            )
-            result["reads"] = [
-                asyncio.run(read_load(base, names, args.clients, args.seconds, args.think))
-                for _ in range(args.runs)
-            ]
-            registered = repositories[0]
-            first = git(registered, "rev-parse", "HEAD")
-            before = int(git(registered, "rev-list", "--count", "HEAD"))
-            result["registrations"] = asyncio.run(register_at_once(base, args.registrations))
-            result["registrations"]["repository"] = check_repository(
-                registered, args.registrations, before
-            )
-            result["readsAfter"] = asyncio.run(
-                read_load(base, names, args.clients, min(args.seconds, 5.0), args.think)
-            )
-        git(registered, "reset", "--quiet", "--hard", first)  # the next database starts alike
+        result: dict[str, Any] = {"database": kind, "reads": []}
+        for workers in args.workers:
+            with serving(url, folder, workers) as base:
+                # The first reads of each platform after start plan it, in each worker.
+                first = warm_up(base, names)
+                result.setdefault("firstRead", first)
+                if "oneClient" not in result:
+                    # One client alone: a request's cost when nobody queues for it.
+                    result["oneClient"] = read_load(base, names, 1, 5.0, 0.0, folder)
+                for think in args.think:
+                    for number in range(1, args.runs + 1):
+                        reads = read_load(base, names, args.clients, args.seconds, think, folder)
+                        result["reads"].append({**reads, "workers": workers, "run": number})
+                if workers == args.workers[-1]:
+                    result.update(registrations(base, repositories[0], args, names, folder))
         return result
+
+
+def registrations(
+    base: str, registered: Path, args: argparse.Namespace, names: list[str], folder: Path
+) -> dict[str, Any]:
+    """The registrations at once on ``registered``, what they left, and the reads just after."""
+    first = git(registered, "rev-parse", "HEAD")
+    before = int(git(registered, "rev-list", "--count", "HEAD"))
+    done = asyncio.run(register_at_once(base, args.registrations))
+    done["repository"] = check_repository(registered, args.registrations, before)
+    after = read_load(base, names, args.clients, min(args.seconds, 5.0), args.think[0], folder)
+    git(registered, "reset", "--quiet", "--hard", first)  # the next database starts alike
+    return {"registrations": done, "readsAfter": after}
 
 
 def markdown(result: dict[str, Any]) -> str:
     """The figures as docs/benchmarks.md records them."""
     lines = [
         f"{result['platforms']} platforms, {result['clients']} clients, "
-        f"think time {result['think']} s, {result['machine']['cores']} cores "
-        f"({result['machine']['cpu']}), commit {result['machine']['commit']}",
+        f"{result['machine']['cores']} cores ({result['machine']['cpu']}), "
+        f"commit {result['machine']['commit']}",
         "",
-        "| database | run | requests/s | p50 ms | p95 ms | p99 ms | max ms | failures | "
-        "load avg before → after | p99 < 200 ms |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| database | workers | think s | run | requests/s | p50 ms | p95 ms | p99 ms | max ms | "
+        "failures | load avg before → after | p99 < 200 ms |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for each in result["databases"]:
-        for number, reads in enumerate(each["reads"], 1):
+        for reads in each["reads"]:
             figures = reads["all"]
             verdict = "PASS" if figures["p99"] < TARGET_P99_MS else "MISS"
             lines.append(
-                f"| {each['database']} | {number} | {reads['throughput']:.0f} | "
-                f"{figures['p50']:.0f} | {figures['p95']:.0f} | {figures['p99']:.0f} | "
-                f"{figures['max']:.0f} | {sum(reads['failures'].values())} | "
+                f"| {each['database']} | {reads['workers']} | {reads['think']:g} | "
+                f"{reads['run']} | {reads['throughput']:.0f} | {figures['p50']:.0f} | "
+                f"{figures['p95']:.0f} | {figures['p99']:.0f} | {figures['max']:.0f} | "
+                f"{sum(reads['failures'].values())} | "
                 f"{reads['loadAverage'][0]} → {reads['loadAverage'][1]} | {verdict} |"
             )
     for each in result["databases"]:
         alone = each["oneClient"]
         lines.append(
-            f"| {each['database']} | 1 client alone | {alone['throughput']:.0f} | "
+            f"| {each['database']} | 1 client alone | | | {alone['throughput']:.0f} | "
             f"{alone['all']['p50']:.0f} | {alone['all']['p95']:.0f} | "
             f"{alone['all']['p99']:.0f} | {alone['all']['max']:.0f} | "
             f"{sum(alone['failures'].values())} | {alone['loadAverage'][0]} → "
             f"{alone['loadAverage'][1]} | |"
         )
-    lines += ["", "| database | request | p50 ms | p95 ms | p99 ms |", "|---|---|---|---|---|"]
-    for each in result["databases"]:
-        last = each["reads"][-1]["kinds"]
-        for kind, figures in last.items():
-            lines.append(
-                f"| {each['database']} | {kind} | {figures['p50']:.0f} | "
-                f"{figures['p95']:.0f} | {figures['p99']:.0f} |"
-            )
     lines += [
         "",
         "| database | first read of a platform p50 / max ms | registrations at once | "
@@ -453,9 +474,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--platforms", type=int, default=50)
     parser.add_argument("--clients", type=int, default=100)
-    parser.add_argument("--seconds", type=float, default=20.0)
-    parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--think", type=float, default=0.0)
+    parser.add_argument("--seconds", type=float, default=15.0)
+    parser.add_argument("--runs", type=int, default=2)
+    parser.add_argument("--think", type=_numbers(float), default=[0.0, 1.0])
+    parser.add_argument("--workers", type=_numbers(int), default=[1, 2])
     parser.add_argument("--registrations", type=int, default=10)
     parser.add_argument("--database", choices=["sqlite", "postgresql", "both"], default="both")
     parser.add_argument("--database-url", help="an empty PostgreSQL database to use instead")
@@ -464,7 +486,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.quick:
         args.platforms, args.clients, args.seconds = 3, 4, 1.0
-        args.runs, args.registrations = 1, 2
+        args.runs, args.registrations, args.think, args.workers = 1, 2, [0.0], [1, 2]
     if not 1 <= args.registrations <= 10:
         parser.error("--registrations: 1 to 10 (the addresses registration() hands out)")
     kinds = ["sqlite", "postgresql"] if args.database == "both" else [args.database]
@@ -477,7 +499,6 @@ def main(argv: list[str] | None = None) -> int:
         result: dict[str, Any] = {
             "platforms": args.platforms,
             "clients": args.clients,
-            "think": args.think,
             "setupSeconds": round(made, 1),
             "machine": machine(),
             "databases": [run(kind, args, repositories, workdir) for kind in kinds],
@@ -488,6 +509,11 @@ def main(argv: list[str] | None = None) -> int:
         print(markdown(result), end="")
     failed = any(not each["registrations"]["repository"]["ok"] for each in result["databases"])
     return 1 if failed else 0
+
+
+def _numbers(kind: Callable[[str], _Number]) -> Callable[[str], list[_Number]]:
+    """An argument type: comma-separated numbers (``--think 0,1``)."""
+    return lambda text: [kind(part) for part in text.split(",")]
 
 
 if __name__ == "__main__":
