@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from tests.benchmark_scripts import load_benchmark, quick_run
 
+
 def test_quick_run_reads_and_registers_on_both_databases() -> None:
     result = quick_run("service")
     assert [d["database"] for d in result["databases"]] == ["sqlite", "postgresql"]
