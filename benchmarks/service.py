@@ -18,7 +18,9 @@ committed as a user would, adds them to a fresh store and starts ``stackyard ser
   moment it is answered, the hardest case; 1: people reading what they got), each value
   in turn. Latency is request to last byte, as the client sees it. Every
   platform's page is fetched once before the clock starts (the first read of a platform
-  plans it; that figure is reported apart). Target: p99 < 200 ms.
+  plans it; that figure is reported apart). Target: p99 < 200 ms. Beside them, the
+  **floor**: the same clients with no pause asking the same server for ``/healthz``
+  (an answer that does no work), the best any route could do here.
 - **registrations**: ``--registrations`` clusters registered on one platform
   (``local-multicluster``, its host given room) at the same moment. Asserted: every
   answer 201, every cluster in the final spec (no lost update), one commit each, a clean
@@ -194,7 +196,7 @@ FAILURES = ("non-2xx", "connect", "read", "write", "timeout")
 
 
 def read_load(
-    base: str, names: list[str], clients: int, seconds: float, think: float, workdir: Path
+    base: str, paths: list[str], clients: int, seconds: float, think: float, workdir: Path
 ) -> dict[str, Any]:
     """``clients`` concurrent connections reading for ``seconds`` (wrk): latencies, throughput.
 
@@ -206,7 +208,7 @@ def read_load(
     # equal pauses would keep the clients in step, arriving as one burst each time.
     low, high = round(think * 500), round(think * 1500)
     delay = f"delay = function() return math.random({low}, {high}) end" if think else ""
-    quoted = ", ".join(f'"{path}"' for path in read_paths(names))
+    quoted = ", ".join(f'"{path}"' for path in paths)
     script.write_text(WRK_SCRIPT % {"paths": quoted, "delay": delay}, encoding="utf-8")
     load_before = os.getloadavg()[0]
     done = subprocess.run(
@@ -387,18 +389,22 @@ def run(
             names = [add_platform(fleet, repository).name for repository in repositories]
         finally:
             fleet.close()
-        result: dict[str, Any] = {"database": kind, "reads": []}
+        result: dict[str, Any] = {"database": kind, "reads": [], "floor": []}
+        paths = read_paths(names)
         for workers in args.workers:
             with serving(url, folder, workers) as base:
                 # The first reads of each platform after start plan it, in each worker.
                 first = warm_up(base, names)
                 result.setdefault("firstRead", first)
+                # The floor: the same clients on the same server asking for nothing at all.
+                floor = read_load(base, ["/healthz"], args.clients, args.seconds, 0.0, folder)
+                result["floor"].append({**floor, "workers": workers})
                 if "oneClient" not in result:
                     # One client alone: a request's cost when nobody queues for it.
-                    result["oneClient"] = read_load(base, names, 1, 5.0, 0.0, folder)
+                    result["oneClient"] = read_load(base, paths, 1, 5.0, 0.0, folder)
                 for think in args.think:
                     for number in range(1, args.runs + 1):
-                        reads = read_load(base, names, args.clients, args.seconds, think, folder)
+                        reads = read_load(base, paths, args.clients, args.seconds, think, folder)
                         result["reads"].append({**reads, "workers": workers, "run": number})
                 if workers == args.workers[-1]:
                     result.update(registrations(base, repositories[0], args, names, folder))
@@ -413,7 +419,9 @@ def registrations(
     before = int(git(registered, "rev-list", "--count", "HEAD"))
     done = asyncio.run(register_at_once(base, args.registrations))
     done["repository"] = check_repository(registered, args.registrations, before)
-    after = read_load(base, names, args.clients, min(args.seconds, 5.0), args.think[0], folder)
+    after = read_load(
+        base, read_paths(names), args.clients, min(args.seconds, 5.0), args.think[0], folder
+    )
     git(registered, "reset", "--quiet", "--hard", first)  # the next database starts alike
     return {"registrations": done, "readsAfter": after}
 
@@ -439,6 +447,16 @@ def markdown(result: dict[str, Any]) -> str:
                 f"{figures['p95']:.0f} | {figures['p99']:.0f} | {figures['max']:.0f} | "
                 f"{sum(reads['failures'].values())} | "
                 f"{reads['loadAverage'][0]} → {reads['loadAverage'][1]} | {verdict} |"
+            )
+    for each in result["databases"]:
+        for floor in each["floor"]:
+            figures = floor["all"]
+            lines.append(
+                f"| {each['database']} | {floor['workers']} | 0 | floor: /healthz | "
+                f"{floor['throughput']:.0f} | {figures['p50']:.0f} | {figures['p95']:.0f} | "
+                f"{figures['p99']:.0f} | {figures['max']:.0f} | "
+                f"{sum(floor['failures'].values())} | "
+                f"{floor['loadAverage'][0]} → {floor['loadAverage'][1]} | |"
             )
     for each in result["databases"]:
         alone = each["oneClient"]

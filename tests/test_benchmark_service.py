@@ -16,6 +16,8 @@ def test_quick_run_reads_and_registers_on_both_databases() -> None:
     assert [d["database"] for d in result["databases"]] == ["sqlite", "postgresql"]
     for each in result["databases"]:
         assert [r["workers"] for r in each["reads"]] == [1, 2]  # a server each
+        assert [f["workers"] for f in each["floor"]] == [1, 2]
+        assert all(f["requests"] > 0 and f["failures"] == {} for f in each["floor"])
         for reads in each["reads"]:
             assert reads["requests"] > 0 and reads["failures"] == {}, reads
             assert reads["all"]["p50"] <= reads["all"]["p95"] <= reads["all"]["p99"]
@@ -30,6 +32,7 @@ def test_quick_run_reads_and_registers_on_both_databases() -> None:
     assert report.count("| sqlite | 1 | 0 | 1 |") == 1
     assert report.count("| postgresql | 2 | 0 | 1 |") == 1
     assert report.count("| PASS |") + report.count("| MISS |") == 4
+    assert report.count("| floor: /healthz |") == 4
 
 
 def test_generated_platforms_vary_and_registrations_do_not_overlap() -> None:
