@@ -8,6 +8,7 @@ users do: an edited spec, a new commit, a switched branch, packed refs.
 
 from __future__ import annotations
 
+import gc
 import os
 import time
 from collections.abc import Callable, Iterator
@@ -158,3 +159,21 @@ def test_the_kept_blob_id_of_a_file_follows_every_change_even_one_hiding_its_tim
 
     spec.unlink()
     assert file_blob_id(str(spec)) is None
+
+
+def test_a_service_pays_a_full_collection_per_new_state_and_freezes_what_it_keeps() -> None:
+    cache: Any = fleet_module._StateCache()
+    gc.unfreeze()
+    try:
+        cache.get("a", lambda: ["kept"], lambda: True)
+        assert gc.get_freeze_count() == 0  # off by default: commands and tests keep few
+        fleet_module.settle_collections()
+        cache.get("b", lambda: ["kept"], lambda: True)
+        frozen = gc.get_freeze_count()
+        assert frozen > 0
+        cache.get("b", lambda: ["again"], lambda: True)  # kept already: nothing new
+        cache.get("c", lambda: ["moved"], lambda: False)  # not kept: no collection
+        assert gc.get_freeze_count() == frozen
+    finally:
+        fleet_module.settle_collections(False)
+        gc.unfreeze()

@@ -83,6 +83,7 @@ from stackyard.app.fleet import (
     platform_spec,
     platform_version,
     read_platform,
+    settle_collections,
 )
 from stackyard.app.fleetchanges import deregister_fleet_cluster, register_fleet_cluster
 from stackyard.app.images import (
@@ -341,6 +342,7 @@ __all__ = [
     "repository_top",
     "revoke_token",
     "schema_id",
+    "settle_collections",
     "simulate",
     "token_hash",
     "uncommitted_changes",

@@ -25,6 +25,7 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import functools
+import gc
 import hashlib
 import os
 import threading
@@ -382,7 +383,47 @@ class _StateCache(Generic[_Key, _Value]):
                     while len(self._values) > CACHED_STATES:
                         self._values.popitem(last=False)
                 self._flights.pop(key, None)
+        if keep and _settling.is_set():
+            _settle_kept_objects()
         return value
+
+
+_collecting = threading.Lock()
+_settling = threading.Event()
+
+
+def settle_collections(on: bool = True) -> None:
+    """Whether each new state kept is followed by one full collection and a freeze.
+
+    For a long-running service (``stackyard serve`` turns it on): see
+    :func:`_settle_kept_objects`. Off by default, as a short command or a test run keeps
+    few states and gains nothing from paying a collection for each.
+    """
+    if on:
+        _settling.set()
+    else:
+        _settling.clear()
+
+
+def _settle_kept_objects() -> None:
+    """Collect once now, then keep every object alive so far out of later collections.
+
+    The kept readings are hundreds of thousands of long-lived objects (plans, findings,
+    assessments). Python's full collection walks them all, some 0.3 s with every thread
+    stopped, at a moment of its choosing: a stall of every request in flight (seen in
+    benchmarks/service.py as p99 outliers). A new state has just cost a plan and more,
+    so the collection is paid here instead, once per new state: what was dropped (old
+    states pushed out) is collected, and what is alive is frozen, so the automatic
+    collections only walk what came since. Concurrent readers of new states freeze once.
+    """
+    if not _collecting.acquire(blocking=False):
+        return
+    try:
+        gc.unfreeze()
+        gc.collect()
+        gc.freeze()
+    finally:
+        _collecting.release()
 
 
 _Where = tuple[str, str, str | None, str, str]

@@ -16,7 +16,7 @@ import uvicorn
 from fastapi import FastAPI
 from uvicorn.config import LOGGING_CONFIG
 
-from stackyard.app import open_fleet
+from stackyard.app import open_fleet, settle_collections
 from stackyard.service.factory import create_app
 from stackyard.service.security import Security, security_from_options
 from stackyard.service.sessions import is_loopback
@@ -85,6 +85,7 @@ def serve(
     if security.oidc is None and not is_loopback(host):
         log.warning("serving on %s without sign-in: every caller is an operator", host)
     fleet = open_fleet(database_url, data_dir)
+    settle_collections()  # a long-running process: collections paid per new state
     if ready is not None:
         ready()
     if workers > 1:
@@ -171,6 +172,7 @@ def _serve_workers(options: _Options, database_url: str | None, port: int, worke
 
 def worker_app() -> FastAPI:
     """The app of one worker process of :func:`serve` (the store is opened at its startup)."""
+    settle_collections()
     handed = json.loads(os.environ[_WORKER_OPTIONS])
     options = _Options(**handed["options"])
     return create_app(
