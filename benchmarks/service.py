@@ -426,6 +426,18 @@ def registrations(
     return {"registrations": done, "readsAfter": after}
 
 
+def _row(database: str, where: str, reads: dict[str, Any], verdict: str = "") -> str:
+    """One row of the reads table: ``where`` fills the workers, think time and run columns."""
+    figures = reads["all"]
+    return (
+        f"| {database} | {where} | {reads['throughput']:.0f} | {figures['p50']:.0f} | "
+        f"{figures['p95']:.0f} | {figures['p99']:.0f} | {figures['max']:.0f} | "
+        f"{sum(reads['failures'].values())} | "
+        f"{reads['loadAverage'][0]} → {reads['loadAverage'][1]} | {verdict}".rstrip()
+        + " |"
+    )
+
+
 def markdown(result: dict[str, Any]) -> str:
     """The figures as docs/benchmarks.md records them."""
     lines = [
@@ -439,34 +451,14 @@ def markdown(result: dict[str, Any]) -> str:
     ]
     for each in result["databases"]:
         for reads in each["reads"]:
-            figures = reads["all"]
-            verdict = "PASS" if figures["p99"] < TARGET_P99_MS else "MISS"
-            lines.append(
-                f"| {each['database']} | {reads['workers']} | {reads['think']:g} | "
-                f"{reads['run']} | {reads['throughput']:.0f} | {figures['p50']:.0f} | "
-                f"{figures['p95']:.0f} | {figures['p99']:.0f} | {figures['max']:.0f} | "
-                f"{sum(reads['failures'].values())} | "
-                f"{reads['loadAverage'][0]} → {reads['loadAverage'][1]} | {verdict} |"
-            )
+            verdict = "PASS" if reads["all"]["p99"] < TARGET_P99_MS else "MISS"
+            where = f"{reads['workers']} | {reads['think']:g} | {reads['run']}"
+            lines.append(_row(each["database"], where, reads, verdict))
     for each in result["databases"]:
         for floor in each["floor"]:
-            figures = floor["all"]
-            lines.append(
-                f"| {each['database']} | {floor['workers']} | 0 | floor: /healthz | "
-                f"{floor['throughput']:.0f} | {figures['p50']:.0f} | {figures['p95']:.0f} | "
-                f"{figures['p99']:.0f} | {figures['max']:.0f} | "
-                f"{sum(floor['failures'].values())} | "
-                f"{floor['loadAverage'][0]} → {floor['loadAverage'][1]} | |"
-            )
+            lines.append(_row(each["database"], f"{floor['workers']} | 0 | floor: /healthz", floor))
     for each in result["databases"]:
-        alone = each["oneClient"]
-        lines.append(
-            f"| {each['database']} | 1 client alone | | | {alone['throughput']:.0f} | "
-            f"{alone['all']['p50']:.0f} | {alone['all']['p95']:.0f} | "
-            f"{alone['all']['p99']:.0f} | {alone['all']['max']:.0f} | "
-            f"{sum(alone['failures'].values())} | {alone['loadAverage'][0]} → "
-            f"{alone['loadAverage'][1]} | |"
-        )
+        lines.append(_row(each["database"], "1 client alone | |", each["oneClient"]))
     lines += [
         "",
         "| database | first read of a platform p50 / max ms | registrations at once | "
