@@ -88,34 +88,18 @@ class Fleet:
 
     store: Store
     url: str
-    version: Coalesced[str] = dataclasses.field(init=False, repr=False, compare=False)
-    """:func:`fleet_version`'s runs, shared by this process's concurrent callers."""
-    _platform_versions: OrderedDict[str, Coalesced[str]] = dataclasses.field(
-        init=False, repr=False, compare=False, default_factory=OrderedDict
+    records: Coalesced[dict[str, PlatformRecord]] = dataclasses.field(
+        init=False, repr=False, compare=False
     )
-    """:func:`platform_version`'s runs per platform name (the most recently asked)."""
-    _versions_lock: threading.Lock = dataclasses.field(
-        init=False, repr=False, compare=False, default_factory=threading.Lock
-    )
+    """The store's platform records by name, read once for this process's concurrent
+    callers of :func:`fleet_version` and :func:`platform_version` alike."""
 
     def __post_init__(self) -> None:
-        # Frozen: set once, here, as the computation needs the fleet itself.
-        object.__setattr__(self, "version", Coalesced(lambda: _fleet_version(self)))
+        # Frozen: set once, here, as the computation needs the store.
+        object.__setattr__(self, "records", Coalesced(self._read_records))
 
-    def platform_version_runs(self, name: str) -> Coalesced[str]:
-        """The shared runs of :func:`platform_version` for ``name``.
-
-        Kept for the newest ``CACHED_STATES`` names asked for (not all are platforms).
-        """
-        with self._versions_lock:
-            runs = self._platform_versions.get(name)
-            if runs is None:
-                runs = Coalesced(functools.partial(_platform_version, self, name))
-                self._platform_versions[name] = runs
-                while len(self._platform_versions) > CACHED_STATES:
-                    self._platform_versions.popitem(last=False)
-            self._platform_versions.move_to_end(name)
-            return runs
+    def _read_records(self) -> dict[str, PlatformRecord]:
+        return {r.name: r for r in self.store.platforms()}
 
     def close(self) -> None:
         """Close the store's connections."""
@@ -672,38 +656,32 @@ def list_fleet(fleet: Fleet) -> FleetResult:
 def fleet_version(fleet: Fleet) -> str:
     """A tag that changes whenever :func:`list_fleet`'s answer can: the platforms and states.
 
-    Cheap (one query, a few stats per platform, no process and no parse), so a shell can
-    keep an answer per version and check it on every request (the service's answer cache
-    and ETags) instead of building the answer again. Concurrent callers share one run
-    that began after they asked (:mod:`~stackyard.app.coalescing`).
+    Cheap (one query for the whole fleet, a few stats per platform, no process and no
+    parse), so a shell can keep an answer per version and check it on every request (the
+    service's answer cache and ETags) instead of building the answer again. Concurrent
+    callers share the query, run once after they asked (:mod:`~stackyard.app.coalescing`).
     """
-    return fleet.version.get()
-
-
-def _fleet_version(fleet: Fleet) -> str:
-    return _tag([(_where(r), _state(r)) for r in fleet.store.platforms()])
+    return _tag([_version_facts(r) for r in fleet.records.get().values()])
 
 
 def platform_version(fleet: Fleet, name: str) -> str:
     """A tag that changes whenever the platform's answers can: where it is, its state, its history.
 
     Its answers are :func:`read_platform`, its incident matrix and its policy choices.
-    Concurrent callers share one run that began after they asked, as for
-    :func:`fleet_version`.
+    The history is told by the platform's revision, which each write of it moves; the
+    query is the one :func:`fleet_version` makes, shared with it.
 
     Raises:
         UnknownPlatformError: the fleet has no platform of that name.
     """
-    return fleet.platform_version_runs(name).get()
+    record = fleet.records.get().get(name)
+    if record is None:
+        raise UnknownPlatformError(name)
+    return _tag(_version_facts(record))
 
 
-def _platform_version(fleet: Fleet, name: str) -> str:
-    record = platform_record(fleet, name)
-    history = [
-        (a.commit, a.level, sorted(a.areas.items()), a.findings, a.at.isoformat())
-        for a in _history(fleet, record)
-    ]
-    return _tag((_where(record), _state(record), history))
+def _version_facts(record: PlatformRecord) -> tuple[_Where, int, _State]:
+    return _where(record), record.revision, _state(record)
 
 
 def _tag(facts: object) -> str:

@@ -55,6 +55,9 @@ class Platform(Base):
     rendered: Mapped[str] = mapped_column(String(500), default="rendered")
     """The folder of the repository the rendered tree is in."""
     added_at: Mapped[datetime.datetime] = mapped_column(default=utc_now)
+    revision: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    """Moved by every write of the platform's recorded history (its assessments), in the
+    same transaction: a reader that saw the same revision twice saw the same history."""
 
     clusters: Mapped[list[Cluster]] = relationship(
         back_populates="platform", cascade="all, delete-orphan", order_by="Cluster.name"
