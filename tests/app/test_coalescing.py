@@ -33,7 +33,7 @@ class Gate:
 def waiting(coalesced: Coalesced[int], count: int) -> None:
     """Until ``count`` callers wait on ``coalesced`` (they are past their arrival)."""
     deadline = time.monotonic() + 10
-    while len(coalesced._changed._waiters) < count:  # type: ignore[attr-defined]
+    while coalesced.waiting < count:
         assert time.monotonic() < deadline, "the callers never waited"
         time.sleep(0.001)
 

@@ -10,6 +10,7 @@ import stat
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -35,15 +36,7 @@ def test_serve_with_no_configuration_answers_the_dashboard_from_sqlite(tmp_path:
         text=True,
     )
     try:
-        deadline = time.monotonic() + STARTUP_SECONDS
-        while True:
-            assert server.poll() is None, server.communicate()[1]
-            try:
-                page = httpx.get(f"http://127.0.0.1:{port}/", timeout=5)
-                break
-            except httpx.TransportError:
-                assert time.monotonic() < deadline, "stackyard serve did not answer"
-                time.sleep(0.2)
+        page = _first_answer(server, f"http://127.0.0.1:{port}/")
         assert page.status_code == 200
         assert "<h1>Platforms</h1>" in page.text
         assert "No platform yet" in page.text
@@ -123,15 +116,7 @@ def test_serve_with_oidc_signs_users_in_with_the_roles_its_options_map(
         text=True,
     )
     try:
-        deadline = time.monotonic() + STARTUP_SECONDS
-        while True:
-            assert server.poll() is None, server.communicate()[1]
-            try:
-                anonymous = httpx.get(f"{base_url}/api/v1/platforms", timeout=5)
-                break
-            except httpx.TransportError:
-                assert time.monotonic() < deadline, "stackyard serve did not answer"
-                time.sleep(0.2)
+        anonymous = _first_answer(server, f"{base_url}/api/v1/platforms")
         assert anonymous.status_code == 401
         with httpx.Client(follow_redirects=False, timeout=30) as browser:
             assert browser.get(f"{base_url}/").headers["location"] == "/login?next=%2F"
@@ -164,11 +149,7 @@ def test_serve_with_workers_answers_from_each_and_their_forms_share_one_key(
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + STARTUP_SECONDS
-        while len(_workers(server.pid)) < 2 or not _answers(f"{base}/healthz"):
-            assert server.poll() is None, server.communicate()[1]
-            assert time.monotonic() < deadline, "stackyard serve --workers 2 did not answer"
-            time.sleep(0.2)
+        _first_answer(server, f"{base}/healthz", lambda: len(_workers(server.pid)) == 2)
         # Each request on a connection of its own: the workers take turns accepting, so
         # a form is often sent to another worker than the one that showed it.
         for _ in range(30):
@@ -205,8 +186,17 @@ def _workers(pid: int) -> list[int]:
     return found
 
 
-def _answers(url: str) -> bool:
-    try:
-        return httpx.get(url, timeout=5).status_code == 200
-    except httpx.TransportError:
-        return False
+def _first_answer(
+    server: subprocess.Popen[str], url: str, ready: Callable[[], bool] = lambda: True
+) -> httpx.Response:
+    """The first answer ``server`` gives at ``url`` once ``ready()`` holds too."""
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while True:
+        assert server.poll() is None, server.communicate()[1]
+        assert time.monotonic() < deadline, f"stackyard serve did not answer at {url}"
+        if ready():
+            try:
+                return httpx.get(url, timeout=5)
+            except httpx.TransportError:
+                pass
+        time.sleep(0.2)

@@ -29,6 +29,13 @@ class Coalesced(Generic[_Value]):
         self._finished = 0
         self._running = False
         self._value: _Value | None = None
+        self._waiting = 0
+
+    @property
+    def waiting(self) -> int:
+        """How many callers are waiting for a run (one in flight began before they asked)."""
+        with self._changed:
+            return self._waiting
 
     def get(self) -> _Value:
         """The result of a run of the computation that began after this call did."""
@@ -39,7 +46,9 @@ class Coalesced(Generic[_Value]):
                     return self._value  # type: ignore[return-value]  # set with _finished
                 if not self._running:
                     break
+                self._waiting += 1
                 self._changed.wait()
+                self._waiting -= 1
             self._running = True
             self._started += 1
             run = self._started
