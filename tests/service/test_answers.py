@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -10,7 +12,7 @@ from fastapi.testclient import TestClient
 
 from stackyard.app import Fleet, add_platform
 from stackyard.service import create_app
-from stackyard.service.answers import Answers
+from stackyard.service.answers import Answers, kept_or_built
 from stackyard.service.csrf import FIELD
 from stackyard.service.users import Role, User
 from tests.fleet_repos import git, platform_repository
@@ -114,15 +116,21 @@ def test_a_viewer_and_an_operator_get_their_own_page_of_one_version(
 def test_an_answer_built_while_its_version_moved_is_sent_but_not_kept() -> None:
     answers = Answers(size=2)
     built: list[str] = []
+    versions = iter(["v2"])
 
     def build(text: str) -> bytes:
         built.append(text)
         return text.encode()
 
-    assert answers.get("a", lambda: build("a1"), lambda: False) == b"a1"
-    assert answers.get("a", lambda: build("a2"), lambda: True) == b"a2"
-    assert answers.get("a", lambda: build("a3"), lambda: True) == b"a2"
-    answers.get("b", lambda: build("b"), lambda: True)
-    answers.get("c", lambda: build("c"), lambda: True)  # "a" is the least recently sent
-    assert answers.get("a", lambda: build("a4"), lambda: True) == b"a4"
+    async def answer(key: str, text: str, version: Callable[[], str] = lambda: "v1") -> bytes:
+        return await kept_or_built(answers, "subject", version, "v1", key, lambda: build(text))
+
+    # The version checked again after the build has moved on: sent, not kept.
+    assert asyncio.run(answer("a", "a1", lambda: next(versions))) == b"a1"
+    assert asyncio.run(answer("a", "a2")) == b"a2"
+    assert asyncio.run(answer("a", "a3")) == b"a2"
+    asyncio.run(answer("b", "b"))
+    asyncio.run(answer("c", "c"))  # "a" is the least recently sent
+    assert asyncio.run(answer("a", "a4")) == b"a4"
     assert built == ["a1", "a2", "b", "c", "a4"]
+    assert answers.find("b") is None and answers.find("c") == b"c"

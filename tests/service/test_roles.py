@@ -7,6 +7,7 @@ the sign-in routes and the service's own documents are open.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -69,9 +70,9 @@ def test_every_route_needs_a_role_and_every_change_to_a_platform_the_operator_ro
 
 def test_without_sign_in_the_anonymous_caller_is_an_operator_and_no_admin() -> None:
     scope = {"type": "http", "app": create_app(), "method": "GET", "path": "/", "headers": []}
-    assert operator(Request(scope)).name == "anonymous"
+    assert asyncio.run(operator(Request(scope))).name == "anonymous"
     with pytest.raises(ForbiddenError) as refused:
-        admin(Request(scope))
+        asyncio.run(admin(Request(scope)))
     assert str(refused.value) == (
         "anonymous may not see administration pages: it needs the admin role; without "
         "sign-in every caller is an operator (start the service with OIDC)"

@@ -41,7 +41,7 @@ router = APIRouter(prefix="/api/v1", responses=ERROR_RESPONSES)
 Viewer = Annotated[User, Depends(current_user)]
 
 
-def changer(request: Request, user: Annotated[User, Depends(operator)]) -> User:
+async def changer(request: Request, user: Annotated[User, Depends(operator)]) -> User:
     """The caller, who may change platforms, and whose change is no cross-site forgery.
 
     The role is checked first, as a dependency (403 naming the groups that grant it); a
@@ -58,17 +58,16 @@ HISTORY = "history"
 
 
 @router.get("/platforms", tags=[PLATFORMS], response_model=responses.Fleet)
-def get_fleet(request: Request, fleet: FleetDep, user: Viewer) -> Response:
+async def get_fleet(request: Request, fleet: FleetDep, user: Viewer) -> Response:
     """Every platform: edition, clusters, version, last render, drift, level and warnings.
 
     The ETag changes whenever the answer can: send it as ``If-None-Match`` to poll.
     """
-    return json_answer(
+    return await json_answer(
         request,
         "fleet",
-        fleet_version(fleet),
-        lambda: responses.Fleet.model_validate(list_fleet(fleet).as_dict()),
         lambda: fleet_version(fleet),
+        lambda: responses.Fleet.model_validate(list_fleet(fleet).as_dict()),
     )
 
 
@@ -93,17 +92,16 @@ def post_platform(body: responses.AddPlatform, fleet: FleetDep, user: Operator) 
 
 
 @router.get("/platforms/{name}", tags=[PLATFORMS], response_model=responses.Platform)
-def get_platform(request: Request, name: str, fleet: FleetDep, user: Viewer) -> Response:
+async def get_platform(request: Request, name: str, fleet: FleetDep, user: Viewer) -> Response:
     """One platform: clusters with their components, findings, ratings and history.
 
     The ETag changes whenever the answer can: send it as ``If-None-Match`` to poll.
     """
-    return json_answer(
+    return await json_answer(
         request,
-        "platform",
-        platform_version(fleet, name),
-        lambda: responses.Platform.model_validate(read_platform(fleet, name).as_dict()),
+        ("platform", name),
         lambda: platform_version(fleet, name),
+        lambda: responses.Platform.model_validate(read_platform(fleet, name).as_dict()),
     )
 
 

@@ -124,7 +124,7 @@ def create_app(
     app.include_router(tokenpages.router)
 
     @app.get("/healthz", include_in_schema=False)
-    def healthz() -> dict[str, str]:
+    async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
     errors.install(app)

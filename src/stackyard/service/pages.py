@@ -16,6 +16,7 @@ from typing import Annotated, Any, get_args
 from fastapi import APIRouter, Depends, Request, status
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
+from starlette.concurrency import run_in_threadpool
 
 from stackyard import __version__
 from stackyard.app import (
@@ -152,33 +153,32 @@ def _notice(request: Request) -> dict[str, str] | None:
 
 
 @router.get("/", response_class=HTMLResponse)
-def fleet_page(request: Request, fleet: FleetDep, user: Viewer) -> HTMLResponse:
+async def fleet_page(request: Request, fleet: FleetDep, user: Viewer) -> HTMLResponse:
     """Every platform of the fleet, one row each (kept per version: ``answers``)."""
-    return page_answer(
+    return await page_answer(
         request,
         user,
         "fleet",
-        fleet_version(fleet),
+        lambda: fleet_version(fleet),
         lambda view: render(
             request, "fleet.html", _fleet_context(fleet, None), user, view.csrf_token
         ),
-        lambda: fleet_version(fleet),
     )
 
 
 @router.get("/platforms/{name}", response_class=HTMLResponse)
-def platform_page(request: Request, name: str, fleet: FleetDep, user: Viewer) -> HTMLResponse:
+async def platform_page(request: Request, name: str, fleet: FleetDep, user: Viewer) -> HTMLResponse:
     """One platform: clusters and components, findings, maturity and incidents.
 
     Kept per version (``answers``), unless the address carries the notice of a change.
     """
     if request.query_params:
-        return platform_view(request, fleet, user, name)
-    return page_answer(
+        return await run_in_threadpool(platform_view, request, fleet, user, name)
+    return await page_answer(
         request,
         user,
         ("platform", name),
-        platform_version(fleet, name),
+        lambda: platform_version(fleet, name),
         lambda view: render(
             request,
             "platform.html",
@@ -186,7 +186,6 @@ def platform_page(request: Request, name: str, fleet: FleetDep, user: Viewer) ->
             user,
             view.csrf_token,
         ),
-        lambda: platform_version(fleet, name),
     )
 
 

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from fastapi import Request
+from starlette.concurrency import run_in_threadpool
 
 from stackyard.service import sessions
 
@@ -109,8 +110,11 @@ def _bearer_token(request: Request) -> str | None:
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
 
-def authenticate(request: Request) -> User:
+async def authenticate(request: Request) -> User:
     """The caller of ``request``, whatever their roles.
+
+    On the event loop: only a bearer token costs a worker thread (its lookup is a query);
+    a session or an open service is known from the request itself.
 
     Raises:
         NotSignedInError: no valid token, no session, and the service is not open to all.
@@ -118,7 +122,9 @@ def authenticate(request: Request) -> User:
     access = access_of(request)
     token = _bearer_token(request)
     if token is not None and (access.bearer is not None or access.anonymous is None):
-        user = access.bearer(request, token) if access.bearer is not None else None
+        user = None
+        if access.bearer is not None:
+            user = await run_in_threadpool(access.bearer, request, token)
         if user is None:
             raise NotSignedInError(
                 "the API token is unknown, revoked or expired", invalid_token=True
@@ -140,8 +146,8 @@ def granting(access: Access, role: Role) -> list[str]:
     )
 
 
-def _require(request: Request, role: Role, what: str) -> User:
-    user = authenticate(request)
+async def _require(request: Request, role: Role, what: str) -> User:
+    user = await authenticate(request)
     if user.may(role):
         return user
     access = access_of(request)
@@ -155,16 +161,16 @@ def _require(request: Request, role: Role, what: str) -> User:
     raise ForbiddenError(f"{user.name} may not {what}: it needs the {role} role{how}")
 
 
-def current_user(request: Request) -> User:
+async def current_user(request: Request) -> User:
     """The caller, who must be allowed to read the fleet (the viewer role)."""
-    return _require(request, Role.viewer, "see the fleet")
+    return await _require(request, Role.viewer, "see the fleet")
 
 
-def operator(request: Request) -> User:
+async def operator(request: Request) -> User:
     """The caller, who must be allowed to change platforms (the operator role)."""
-    return _require(request, Role.operator, "change platforms")
+    return await _require(request, Role.operator, "change platforms")
 
 
-def admin(request: Request) -> User:
+async def admin(request: Request) -> User:
     """The caller, who must be allowed to see administration pages (the admin role)."""
-    return _require(request, Role.admin, "see administration pages")
+    return await _require(request, Role.admin, "see administration pages")
