@@ -20,7 +20,7 @@ from fastapi.testclient import TestClient
 
 from stackyard.app import Fleet, add_platform, open_fleet
 from stackyard.service import create_app
-from stackyard.service.security import Security, security_from_options
+from stackyard.service.security import Security, SecurityOptions, security_from_options
 from tests.fleet_repos import GIT_IDENTITY, git_identity, platform_repository
 from tests.oidc import CLIENT_ID, CLIENT_SECRET, OidcProvider, oidc_provider
 from tests.postgres import database_url, postgres
@@ -98,11 +98,13 @@ def oidc_security(oidc: OidcProvider, tmp_path: Path) -> Security:
     secret = tmp_path / "oidc-client-secret"
     secret.write_text(CLIENT_SECRET + "\n", encoding="utf-8")
     return security_from_options(
-        host="127.0.0.1",
-        data_dir=tmp_path / "data",
-        oidc_issuer=oidc.issuer,
-        oidc_client_id=CLIENT_ID,
-        oidc_client_secret_file=secret,
+        SecurityOptions(
+            host="127.0.0.1",
+            data_dir=tmp_path / "data",
+            oidc_issuer=oidc.issuer,
+            oidc_client_id=CLIENT_ID,
+            oidc_client_secret_file=secret,
+        )
     )
 
 

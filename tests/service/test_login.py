@@ -24,7 +24,7 @@ from itsdangerous import TimestampSigner
 from stackyard.app import Fleet
 from stackyard.service import create_app
 from stackyard.service.csrf import FIELD
-from stackyard.service.security import Security, security_from_options
+from stackyard.service.security import Security, SecurityOptions, security_from_options
 from stackyard.service.sessions import COOKIE
 from tests.oidc import (
     CLIENT_ID,
@@ -295,7 +295,9 @@ def test_a_provider_that_does_not_answer_or_names_another_issuer_is_a_clear_503(
             ),
         ):
             security = security_from_options(
-                host="127.0.0.1", data_dir=tmp_path, oidc_issuer=issuer, oidc_client_id="x"
+                SecurityOptions(
+                    host="127.0.0.1", data_dir=tmp_path, oidc_issuer=issuer, oidc_client_id="x"
+                )
             )
             with TestClient(create_app(fleet, security=security)) as client:
                 page = client.get("/login", follow_redirects=False)
@@ -356,12 +358,14 @@ def test_a_provider_over_https_is_trusted_through_its_ca_file_and_named_without_
 
         def security(**ca: Path) -> Security:
             return security_from_options(
-                host="127.0.0.1",
-                data_dir=tmp_path,
-                oidc_issuer=provider.issuer,
-                oidc_client_id=CLIENT_ID,
-                oidc_client_secret_file=secret,
-                **ca,
+                SecurityOptions(
+                    host="127.0.0.1",
+                    data_dir=tmp_path,
+                    oidc_issuer=provider.issuer,
+                    oidc_client_id=CLIENT_ID,
+                    oidc_client_secret_file=secret,
+                    **ca,
+                )
             )
 
         verify = ssl.create_default_context(cafile=tls.ca_file)  # the browser trusts it

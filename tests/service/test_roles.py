@@ -19,7 +19,7 @@ from fastapi.routing import APIRoute
 from starlette.routing import BaseRoute
 
 from stackyard.service import create_app
-from stackyard.service.security import security_from_options
+from stackyard.service.security import SecurityOptions, security_from_options
 from stackyard.service.users import ForbiddenError, admin, current_user, operator
 
 OPEN = {"/healthz", "/login", "/auth/callback", "/logout", "/signed-out"}
@@ -50,10 +50,12 @@ def test_every_route_needs_a_role_and_every_change_to_a_platform_the_operator_ro
     tmp_path: Path,
 ) -> None:
     security = security_from_options(
-        host="127.0.0.1",
-        data_dir=tmp_path,
-        oidc_issuer="https://sso.example.com/realms/platform",
-        oidc_client_id="stackyard",
+        SecurityOptions(
+            host="127.0.0.1",
+            data_dir=tmp_path,
+            oidc_issuer="https://sso.example.com/realms/platform",
+            oidc_client_id="stackyard",
+        )
     )
     app = create_app(security=security)
     every = list(_api_routes(app.routes))

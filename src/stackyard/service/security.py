@@ -19,7 +19,6 @@ so that a missing or unreadable bundle stops the start, not the first sign-in.
 from __future__ import annotations
 
 import ssl
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -87,19 +86,23 @@ def _ca_problem(path: Path) -> Problem | None:
     return None
 
 
-def security_from_options(
-    *,
-    host: str,
-    data_dir: Path | None = None,
-    oidc_issuer: str | None = None,
-    oidc_client_id: str | None = None,
-    oidc_client_secret_file: Path | None = None,
-    oidc_ca_file: Path | None = None,
-    oidc_group_roles: Iterable[str] = (),
-    session_secret_file: Path | None = None,
-    public_url: str | None = None,
-    insecure_no_auth: bool = False,
-) -> Security:
+@dataclass(frozen=True)
+class SecurityOptions:
+    """``stackyard serve``'s security options, as its command line gives them."""
+
+    host: str
+    data_dir: Path | None = None
+    oidc_issuer: str | None = None
+    oidc_client_id: str | None = None
+    oidc_client_secret_file: Path | None = None
+    oidc_ca_file: Path | None = None
+    oidc_group_roles: tuple[str, ...] = ()
+    session_secret_file: Path | None = None
+    public_url: str | None = None
+    insecure_no_auth: bool = False
+
+
+def security_from_options(options: SecurityOptions) -> Security:
     """The service's security from ``stackyard serve``'s options, or every problem with them.
 
     The session secret is ``session_secret_file`` (which must exist), else the file
@@ -110,37 +113,39 @@ def security_from_options(
         InputError: contradicting or incomplete options, an unreadable secret, or an open
             service bound to a non-loopback address without ``insecure_no_auth``.
     """
-    group_roles = list(oidc_group_roles)
+    group_roles = list(options.oidc_group_roles)
     problems: list[Problem] = []
-    if public_url is not None and (problem := _url_problem("--public-url", public_url)):
+    if options.public_url is not None and (
+        problem := _url_problem("--public-url", options.public_url)
+    ):
         problems.append(problem)
-    elif public_url is not None and urlsplit(public_url).path.strip("/"):
+    elif options.public_url is not None and urlsplit(options.public_url).path.strip("/"):
         # The dashboard's links and redirects are paths from the root of the host.
         problems.append(
             Problem(
                 COMMAND_LINE,
                 "--public-url",
-                f"{public_url} has a path",
+                f"{options.public_url} has a path",
                 "serve the service at the root of its own host name",
             )
         )
-    if oidc_issuer is None:
+    if options.oidc_issuer is None:
         for option, given in (
-            ("--oidc-client-id", oidc_client_id),
-            ("--oidc-client-secret-file", oidc_client_secret_file),
-            ("--oidc-ca-file", oidc_ca_file),
+            ("--oidc-client-id", options.oidc_client_id),
+            ("--oidc-client-secret-file", options.oidc_client_secret_file),
+            ("--oidc-ca-file", options.oidc_ca_file),
             ("--oidc-group-role", group_roles or None),
-            ("--session-secret-file", session_secret_file),
+            ("--session-secret-file", options.session_secret_file),
         ):
             if given is not None:
                 problems.append(Problem(COMMAND_LINE, option, "needs --oidc-issuer"))
-        if not insecure_no_auth and not sessions.is_loopback(host):
+        if not options.insecure_no_auth and not sessions.is_loopback(options.host):
             problems.append(
                 Problem(
                     COMMAND_LINE,
                     "--host",
-                    f"refusing to serve on {host} without sign-in: anyone who reaches it could "
-                    "change platforms",
+                    f"refusing to serve on {options.host} without sign-in: anyone who reaches it "
+                    "could change platforms",
                     "configure OIDC with --oidc-issuer and --oidc-client-id, bind to "
                     "127.0.0.1, or pass --insecure-no-auth if something in front of the "
                     "service authenticates every caller",
@@ -149,15 +154,15 @@ def security_from_options(
         if problems:
             raise InputError(problems)
         return OPEN
-    if insecure_no_auth:
+    if options.insecure_no_auth:
         problems.append(
             Problem(COMMAND_LINE, "--insecure-no-auth", "contradicts --oidc-issuer: choose one")
         )
-    if problem := _url_problem("--oidc-issuer", oidc_issuer):
+    if problem := _url_problem("--oidc-issuer", options.oidc_issuer):
         problems.append(problem)
-    if not oidc_client_id:
+    if not options.oidc_client_id:
         problems.append(Problem(COMMAND_LINE, "--oidc-client-id", "is needed with --oidc-issuer"))
-    if oidc_ca_file is not None and (problem := _ca_problem(oidc_ca_file)):
+    if options.oidc_ca_file is not None and (problem := _ca_problem(options.oidc_ca_file)):
         problems.append(problem)
     try:
         roles = parse_group_roles(group_roles)
@@ -165,22 +170,27 @@ def security_from_options(
         problems.extend(e.problems)
     if problems:
         raise InputError(problems)
-    assert oidc_client_id  # checked above; narrows the type
+    assert options.oidc_client_id  # checked above; narrows the type
     client_secret = (
-        _read_client_secret(oidc_client_secret_file) if oidc_client_secret_file else None
+        _read_client_secret(options.oidc_client_secret_file)
+        if options.oidc_client_secret_file
+        else None
     )
-    secret_path = session_secret_file or (data_dir or default_data_dir()) / sessions.SECRET_FILE
-    secret = sessions.read_secret(secret_path, create=session_secret_file is None)
+    secret_path = (
+        options.session_secret_file
+        or (options.data_dir or default_data_dir()) / sessions.SECRET_FILE
+    )
+    secret = sessions.read_secret(secret_path, create=options.session_secret_file is None)
     return Security(
         oidc=OidcSettings(
-            issuer=oidc_issuer,
-            client_id=oidc_client_id,
+            issuer=options.oidc_issuer,
+            client_id=options.oidc_client_id,
             client_secret=client_secret,
-            ca_file=oidc_ca_file,
+            ca_file=options.oidc_ca_file,
             group_roles=roles,
-            public_url=public_url,
+            public_url=options.public_url,
         ),
         session=sessions.SessionSettings(
-            secret=secret, secure=sessions.cookie_secure(host, public_url)
+            secret=secret, secure=sessions.cookie_secure(options.host, options.public_url)
         ),
     )

@@ -3,22 +3,21 @@
 from __future__ import annotations
 
 import copy
-import dataclasses
 import json
 import logging
 import os
 import secrets
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from pathlib import Path
 
 import uvicorn
 from fastapi import FastAPI
+from pydantic import TypeAdapter
 from uvicorn.config import LOGGING_CONFIG
 
 from stackyard.app import open_fleet, settle_collections
 from stackyard.service.factory import create_app
-from stackyard.service.security import Security, security_from_options
+from stackyard.service.security import SecurityOptions, security_from_options
 from stackyard.service.sessions import is_loopback
 
 DEFAULT_HOST = "127.0.0.1"
@@ -69,19 +68,19 @@ def serve(
             :func:`~stackyard.service.security.security_from_options`).
         StoreError: the store cannot be opened.
     """
-    options = _Options(
+    options = SecurityOptions(
         host=host,
-        data_dir=_text(data_dir),
+        data_dir=data_dir,
         oidc_issuer=oidc_issuer,
         oidc_client_id=oidc_client_id,
-        oidc_client_secret_file=_text(oidc_client_secret_file),
-        oidc_ca_file=_text(oidc_ca_file),
-        oidc_group_roles=list(oidc_group_roles),
-        session_secret_file=_text(session_secret_file),
+        oidc_client_secret_file=oidc_client_secret_file,
+        oidc_ca_file=oidc_ca_file,
+        oidc_group_roles=tuple(oidc_group_roles),
+        session_secret_file=session_secret_file,
         public_url=public_url,
         insecure_no_auth=insecure_no_auth,
     )
-    security = options.security()
+    security = security_from_options(options)
     if security.oidc is None and not is_loopback(host):
         log.warning("serving on %s without sign-in: every caller is an operator", host)
     fleet = open_fleet(database_url, data_dir)
@@ -104,50 +103,16 @@ def serve(
         fleet.close()
 
 
-@dataclass(frozen=True)
-class _Options:
-    """The security options of ``serve``, as its workers are given them (no secret here)."""
-
-    host: str
-    data_dir: str | None
-    oidc_issuer: str | None
-    oidc_client_id: str | None
-    oidc_client_secret_file: str | None
-    oidc_ca_file: str | None
-    oidc_group_roles: list[str]
-    session_secret_file: str | None
-    public_url: str | None
-    insecure_no_auth: bool
-
-    def security(self) -> Security:
-        """The service's security, as :func:`security_from_options` makes it of these."""
-        return security_from_options(
-            host=self.host,
-            data_dir=_path(self.data_dir),
-            oidc_issuer=self.oidc_issuer,
-            oidc_client_id=self.oidc_client_id,
-            oidc_client_secret_file=_path(self.oidc_client_secret_file),
-            oidc_ca_file=_path(self.oidc_ca_file),
-            oidc_group_roles=self.oidc_group_roles,
-            session_secret_file=_path(self.session_secret_file),
-            public_url=self.public_url,
-            insecure_no_auth=self.insecure_no_auth,
-        )
-
-
-def _text(path: Path | None) -> str | None:
-    return str(path) if path else None
-
-
-def _path(text: str | None) -> Path | None:
-    return Path(text) if text else None
-
+_HANDED = TypeAdapter(SecurityOptions)
+"""How the options go to the workers: as JSON (no secret is in them, only files' paths)."""
 
 _WORKER_OPTIONS = "STACKYARD_SERVE_WORKER_OPTIONS"
 _WORKER_FORM_KEY = "STACKYARD_SERVE_WORKER_FORM_KEY"
 
 
-def _serve_workers(options: _Options, database_url: str | None, port: int, workers: int) -> None:
+def _serve_workers(
+    options: SecurityOptions, database_url: str | None, port: int, workers: int
+) -> None:
     """Serve from ``workers`` processes, each building the app with :func:`worker_app`.
 
     The workers are started afresh (uvicorn spawns them), so they get the options through
@@ -156,7 +121,7 @@ def _serve_workers(options: _Options, database_url: str | None, port: int, worke
     the same way (never written anywhere).
     """
     os.environ[_WORKER_OPTIONS] = json.dumps(
-        {"options": dataclasses.asdict(options), "database_url": database_url}
+        {"options": _HANDED.dump_python(options, mode="json"), "database_url": database_url}
     )
     os.environ[_WORKER_FORM_KEY] = secrets.token_urlsafe(32)
     uvicorn.run(
@@ -174,10 +139,10 @@ def worker_app() -> FastAPI:
     """The app of one worker process of :func:`serve` (the store is opened at its startup)."""
     settle_collections()
     handed = json.loads(os.environ[_WORKER_OPTIONS])
-    options = _Options(**handed["options"])
+    options = _HANDED.validate_python(handed["options"])
     return create_app(
         database_url=handed["database_url"],
-        data_dir=_path(options.data_dir),
-        security=options.security(),
+        data_dir=options.data_dir,
+        security=security_from_options(options),
         form_key=os.environ[_WORKER_FORM_KEY],
     )
