@@ -75,6 +75,7 @@ def test_a_token_made_as_json_carries_its_secret_once(cli: Cli, tmp_path: Path) 
     document = json.loads(made.stdout)
     assert_matches("token", document)
     assert (document["owner"], document["scope"]) == ("ann", "operator")
+    assert document["followsOwner"] is False
     assert document["secret"].startswith("sy_")
     assert (tmp_path / "stackyard.db").exists()
 

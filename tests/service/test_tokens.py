@@ -66,6 +66,7 @@ def test_a_token_works_until_it_is_revoked(client: TestClient, fleet: Fleet) -> 
     (token,) = document["tokens"]
     assert (token["name"], token["scope"], token["owner"]) == ("ci", "admin", "ann")
     assert (token["secret"], token["expired"]) == (None, False)
+    assert token["followsOwner"] is False  # made on the service's host: its scope alone
 
     revoked = client.delete("/api/v1/tokens/ci", headers=bearer(secret))
     assert revoked.status_code == 200
@@ -157,6 +158,7 @@ def test_people_make_tokens_up_to_their_own_role_and_manage_their_own(
         assert_matches("token", document)
         assert document["secret"].startswith("sy_")
         assert (document["owner"], document["scope"]) == ("otto", "operator")
+        assert document["followsOwner"] is True  # capped at otto's role at each sign-in
         expires = datetime.datetime.fromisoformat(document["expiresAt"])
         lifetime = expires - datetime.datetime.now(datetime.UTC)
         assert datetime.timedelta(days=27) < lifetime <= datetime.timedelta(weeks=4)

@@ -166,6 +166,7 @@ class TokenView:
             "expiresAt": self.expires_at.isoformat(),
             "expired": self.expired,
             "revoked": self.revoked,
+            "followsOwner": self.follows_owner,
             "secret": self.secret,
         }
 

@@ -96,6 +96,11 @@ class _TokenBase(_Shape):
     expiresAt: str = Field(description="ISO 8601")
     expired: bool
     revoked: bool = Field(description="True only in the answer to its revocation")
+    followsOwner: bool = Field(
+        description="Whether it acts with at most its owner's role at their latest sign-in "
+        "(a token a signed-in person made); false: with its scope alone (a token made on "
+        "the service's host, or before the service recorded sign-ins)"
+    )
 
 
 class TokenFields(_TokenBase):
