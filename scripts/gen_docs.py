@@ -124,10 +124,15 @@ def catalog_reference() -> str:
         "",
         "- `ui: {host, service, port}`: a web UI at `https://<host>.<domain>`; render "
         "writes its HTTPRoute (or Ingress where ingress-nginx runs) and lets the gateway in.",
-        "- `oidc: {clientId, host, redirectPaths}`: it signs people in through Keycloak; "
-        "render adds the client to the realm `platform` with redirect URIs under "
-        "`https://<host>.<domain>` (`host` defaults to the UI's), and its value builder "
-        "names `clientId`.",
+        "- `oidc: {clientId, host, redirectPaths, groupRoles, unlessSet}`: it signs people "
+        "in through Keycloak; render adds the client to the realm `platform` with redirect "
+        "URIs under `https://<host>.<domain>` (`host` defaults to the UI's), and its value "
+        "builder names `clientId`. `groupRoles` are the realm's groups it maps to roles of "
+        "its own (SY968 asks the spec to declare them). `unlessSet` names a spec field "
+        "(dotted, checked when the catalog loads) that, when set, gives it a provider of its "
+        "own instead, as `fleet.service.oidc` does for the fleet service: then, as where "
+        "Keycloak does not run, the realm has no client for it and its `groupRoles` do not "
+        "apply (`stackyard.plan.realm`).",
         "- `endpoints: [{use: push|query, host, service, port, path}]`: what other "
         "components push to or query, in-cluster or through the Gateway across clusters.",
         "- `egress: [...]`: the outside services it talks to (Git, registries, cloud APIs); "

@@ -98,6 +98,12 @@ def test_a_good_entry_loads() -> None:
         (lambda t: t + "oidc: {clientId: demo, redirectPaths: [/cb]}\n", "names its 'host'"),
         (lambda t: t + "oidc: {clientId: demo, host: demo, redirectPaths: [cb]}\n", "'/'"),
         (
+            lambda t: (
+                t + "oidc: {clientId: demo, host: demo, redirectPaths: [/cb], unlessSet: fleet.x}\n"
+            ),
+            "the spec has no field fleet.x",
+        ),
+        (
             lambda t: t + "objectStore: {use: demo, bucketSuffix: demo, keys: [cloud]}\n",
             "no objectStorage.buckets field",
         ),

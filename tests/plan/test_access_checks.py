@@ -110,6 +110,27 @@ def test_the_fleet_services_viewer_group_left_undeclared_is_a_group_with_no_role
     )
 
 
+def test_a_fleet_service_signing_in_with_a_provider_of_its_own_maps_no_realm_group() -> None:
+    text = spec(ALL_GOOD) + (
+        "fleet:\n  service:\n    enabled: true\n    oidc:\n"
+        "      issuer: https://login.example.com/realms/ops\n      clientId: fleet\n"
+    )
+    plan = make_plan(load_spec_text(text, SPEC, EXAMPLES))
+    assert any(c.has("stackyard-fleet") for c in plan.clusters)
+    # platform-viewers is the realm's group for the service's viewers; its own provider
+    # has groups of its own, which the spec does not describe.
+    assert [f for f in plan.findings if f.check == "SY968"] == []
+
+
+def test_without_keycloak_the_tools_sign_in_elsewhere_and_map_no_realm_group() -> None:
+    groups = "    - {name: ops, role: platform-admin}\n"
+    text = spec(groups) + "components:\n  keycloak: {enabled: false}\n"
+    plan = make_plan(load_spec_text(text, SPEC, EXAMPLES))
+    assert any(c.has("argo-cd") for c in plan.clusters)
+    assert not any(c.has("keycloak") for c in plan.clusters)
+    assert [f for f in plan.findings if f.check == "SY968"] == []
+
+
 def test_without_groups_the_tools_groups_are_not_questioned() -> None:
     assert findings(ENTERPRISE, "SY968") == []
 

@@ -121,6 +121,17 @@ def test_the_platform_keycloak_signs_people_in_where_it_runs() -> None:
     }
 
 
+def test_a_provider_of_its_own_leaves_the_realm_without_the_services_client() -> None:
+    result = with_service("aws-standard", OIDC)
+    args = deployment(result, "prod")["spec"]["template"]["spec"]["containers"][0]["args"]
+    assert args[args.index("--oidc-issuer") + 1] == "https://login.example.com/realms/ops"
+    assert "--oidc-group-role" not in args  # the realm's groups mean nothing to that provider
+    realm = result.documents("manifests/prod/keycloak/realm-platform.yaml")[0]
+    clients = realm["data"]["platform-realm.json"]
+    assert '"clientId": "stackyard"' not in clients
+    assert '"clientId": "argocd"' in clients
+
+
 def test_the_probes_ask_the_route_the_service_answers(
     multicluster: Rendered, tmp_path: Path
 ) -> None:

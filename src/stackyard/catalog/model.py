@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime
 import re
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr, model_validator
 
@@ -22,6 +22,7 @@ from stackyard.spec.model import (
     Distribution,
     Edition,
     ObjectStorageBuckets,
+    Platform,
     Provider,
     Role,
 )
@@ -298,13 +299,33 @@ class OidcClient(_Strict):
         description="Groups of the token's groups claim its values map to its own roles "
         "(group: role), e.g. Argo CD's policy line for platform-admins.",
     )
+    unlessSet: str | None = Field(
+        default=None,
+        description="A spec field (dotted) that, when set, names another provider the "
+        "component signs in with instead of the realm, e.g. fleet.service.oidc: then "
+        "neither its client nor its groupRoles apply.",
+    )
 
     @model_validator(mode="after")
     def _paths(self) -> OidcClient:
         for path in self.redirectPaths:
             if not re.fullmatch(r"/[^\s]*", path):
                 raise ValueError(f"redirect path {path!r} must start with '/'")
+        if self.unlessSet is not None and not _spec_has(self.unlessSet):
+            raise ValueError(f"unlessSet: the spec has no field {self.unlessSet}")
         return self
+
+
+def _spec_has(dotted: str) -> bool:
+    """Whether the spec's model has the field ``dotted`` (``fleet.service.oidc``)."""
+    model: Any = Platform
+    for part in dotted.split("."):
+        fields = getattr(model, "model_fields", None)
+        if fields is None or part not in fields:
+            return False
+        annotation = fields[part].annotation
+        model = next((t for t in (annotation, *get_args(annotation)) if isinstance(t, type)), None)
+    return True
 
 
 class Endpoint(_Strict):

@@ -11,6 +11,7 @@ from stackyard.plan.model import (
     PlannedComponent,
 )
 from stackyard.plan.policy import AppliedRule, ClusterPolicy, PodSecurity
+from stackyard.plan.realm import signs_in_through_realm
 from stackyard.plan.settings import Setting, Settings
 
 __all__ = [
@@ -27,4 +28,5 @@ __all__ = [
     "Setting",
     "Settings",
     "make_plan",
+    "signs_in_through_realm",
 ]

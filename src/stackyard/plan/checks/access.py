@@ -13,6 +13,7 @@ from collections.abc import Iterable
 
 from stackyard.findings import Finding
 from stackyard.plan.checks.base import CheckContext, Emit, check
+from stackyard.plan.realm import signs_in_through_realm
 
 
 @check("SY966", "Cluster-admin bound to a human group", "error")
@@ -74,7 +75,8 @@ def tool_groups_declared(context: CheckContext, emit: Emit) -> Iterable[Finding]
     """A group the platform's tools map has no role.
 
     The platform's own portals map groups of the token's ``groups`` claim to their roles
-    (catalog ``oidc.groupRoles``: Argo CD makes ``platform-admins`` its admins). Once
+    (catalog ``oidc.groupRoles``: Argo CD makes ``platform-admins`` its admins) when they
+    sign in through the platform realm (``plan.realm``). Once
     ``identity.groups`` declares the groups and roles, a group the tools map but the
     spec does not declare is a group with no role: its members are Argo CD admins, yet
     Kubernetes binds them to nothing, and nobody reviewing the spec sees that the group
@@ -88,7 +90,11 @@ def tool_groups_declared(context: CheckContext, emit: Emit) -> Iterable[Finding]
     mapped: dict[str, list[str]] = {}
     for component in context.catalog:
         oidc = component.oidc
-        if oidc is None or not any(c.has(component.name) for c in context.clusters):
+        # A tool signing in elsewhere (no Keycloak, or a provider the spec names for it)
+        # gets its groups from there: the realm's groups are not its business.
+        if oidc is None or not signs_in_through_realm(
+            context.platform, context.clusters, component
+        ):
             continue
         for group, role in oidc.groupRoles.items():
             mapped.setdefault(group, []).append(f"{component.title} ({role})")

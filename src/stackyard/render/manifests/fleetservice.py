@@ -34,7 +34,7 @@ from collections.abc import Iterable
 from stackyard import __version__
 from stackyard.catalog import Component
 from stackyard.catalog.model import ManifestInstall, UserInterface
-from stackyard.plan import ClusterPlan
+from stackyard.plan import ClusterPlan, signs_in_through_realm
 from stackyard.render.addresses import oidc_client_id, oidc_issuer
 from stackyard.render.context import RenderContext
 from stackyard.render.manifests.base import BEFORE_CHART, Placed, in_wave
@@ -106,7 +106,10 @@ def client_secret_key(context: RenderContext) -> VaultKey | None:
 
 
 def _platform_keycloak(context: RenderContext) -> bool:
-    return bool(context.clusters_running("keycloak"))
+    """Whether the service signs in through the platform realm (``plan.realm``)."""
+    return signs_in_through_realm(
+        context.platform, context.plan.clusters, context.component(COMPONENT)
+    )
 
 
 def synced_secrets(context: RenderContext, cluster: ClusterPlan) -> dict[str, VaultKey]:

@@ -29,7 +29,7 @@ import json
 from collections.abc import Iterable
 
 from stackyard.catalog import Component
-from stackyard.plan import ClusterPlan
+from stackyard.plan import ClusterPlan, signs_in_through_realm
 from stackyard.render.addresses import KEYCLOAK_REALM
 from stackyard.render.context import RenderContext
 from stackyard.render.identityrealm import groups_mapper, with_identity
@@ -51,8 +51,16 @@ SSO_SESSION_MAX_SECONDS = 36000
 
 
 def planned_clients(context: RenderContext) -> list[Component]:
-    """The components with an OIDC client (catalog ``oidc``) the plan runs somewhere."""
-    return [c for c in context.catalog if c.oidc is not None and context.clusters_running(c.name)]
+    """The components the plan runs that sign in through the realm (``plan.realm``).
+
+    A component given a provider of its own in the spec (``fleet.service.oidc``) has no
+    client here: nobody would sign in with it.
+    """
+    return [
+        c
+        for c in context.catalog
+        if signs_in_through_realm(context.platform, context.plan.clusters, c)
+    ]
 
 
 def client(context: RenderContext, component: Component) -> Manifest:
