@@ -57,7 +57,8 @@ class Platform(Base):
     added_at: Mapped[datetime.datetime] = mapped_column(default=utc_now)
     revision: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     """Moved by every write of the platform's recorded history (its assessments), in the
-    same transaction: a reader that saw the same revision twice saw the same history."""
+    same transaction, by the database itself (triggers of migration 0005): a reader that
+    saw the same revision twice saw the same history."""
 
     clusters: Mapped[list[Cluster]] = relationship(
         back_populates="platform", cascade="all, delete-orphan", order_by="Cluster.name"

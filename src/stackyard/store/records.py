@@ -321,9 +321,7 @@ class Store:
                 session.add(existing)
             existing.level, existing.areas, existing.findings = level, dict(areas), findings
             existing.at = models.utc_now()
-            # In SQL, not from the value read: two replicas' writes each move it.
-            row.revision = models.Platform.revision + 1
-            session.flush()
+            session.flush()  # the database moves the platform's revision (migration 0005)
             return AssessmentRecord(commit, level, dict(areas), findings, existing.at)
 
     def assessments(self, platform: str) -> list[AssessmentRecord]:
