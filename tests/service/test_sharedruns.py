@@ -99,3 +99,24 @@ def test_a_request_that_gives_up_leaves_the_run_to_the_others() -> None:
         return await stays, gone.cancelled()
 
     assert asyncio.run(scenario()) == (1, True)
+
+
+def test_a_run_cancelled_before_it_began_leaves_the_key_to_the_next_request() -> None:
+    async def scenario() -> tuple[int, int, int]:
+        runs, compute = SharedRuns(), _Gated()
+        compute.hold.set()
+        first = asyncio.ensure_future(runs.get("fleet", compute))
+        await _until(compute.held)
+        before = asyncio.all_tasks()  # this test, the first request and the first run
+        queued = asyncio.ensure_future(runs.get("fleet", compute))
+        await asyncio.sleep(0.01)  # its run is waiting for the first to end
+        (run,) = asyncio.all_tasks() - before - {queued}
+        run.cancel()  # the queued run itself, as a closing loop cancels it
+        with pytest.raises(asyncio.CancelledError):
+            await queued
+        compute.go.set()
+        done = await first
+        again = await runs.get("fleet", compute)
+        return done, again, len(runs)
+
+    assert asyncio.run(scenario()) == (1, 2, 0)

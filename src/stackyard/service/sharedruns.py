@@ -48,7 +48,7 @@ class SharedRuns:
         for the others.
         """
         runs = self._keys.setdefault(key, _Runs())
-        if runs.next is None:
+        if runs.next is None or runs.next.done():  # done: cancelled before it began
             runs.next = asyncio.ensure_future(self._run(key, runs, compute))
             runs.next.add_done_callback(_retrieved)
         result: _Value = await asyncio.shield(runs.next)
@@ -57,13 +57,20 @@ class SharedRuns:
     async def _run(self, key: Hashable, runs: _Runs, compute: Callable[[], _Value]) -> _Value:
         if runs.running is not None:
             # A run that began before some of this run's requests arrived: wait it out.
-            await asyncio.wait([runs.running])
+            try:
+                await asyncio.wait([runs.running])
+            except asyncio.CancelledError:
+                # Cancelled before it began (the loop closing): the next request starts anew.
+                if runs.running is None and self._keys.get(key) is runs:
+                    del self._keys[key]
+                raise
         runs.running, runs.next = runs.next, None  # from here on, new requests wait for the next
         try:
             return await run_in_threadpool(compute)
         finally:
             runs.running = None
-            if runs.next is None and self._keys.get(key) is runs:
+            idle = runs.next is None or runs.next.done()
+            if idle and self._keys.get(key) is runs:
                 del self._keys[key]  # idle: a key asked for once (any name) is not kept
 
 
