@@ -43,3 +43,15 @@ def test_an_oidc_client_named_like_an_api_consumer_is_an_error() -> None:
 def test_the_examples_have_no_such_finding(example: str) -> None:
     text = example_text(example)
     assert found(text, "SY963") == []
+
+
+def test_the_fleet_services_id_is_free_when_it_signs_in_with_a_provider_of_its_own() -> None:
+    application = (
+        "  oidcClients:\n    - {name: stackyard, redirectUris: [https://s.example.com/cb]}\n"
+    )
+    text = STANDARD.replace("  mfa:\n", application + "  mfa:\n")
+    with_realm = text + "fleet:\n  service:\n    enabled: true\n"
+    (finding,) = found(with_realm, "SY963")
+    assert "client id 'stackyard' is already the client of stackyard-fleet" in finding.message
+    own = with_realm + "    oidc: {issuer: https://login.example.com/realms/ops, clientId: x}\n"
+    assert found(own, "SY963") == []  # the realm has no client of the service then

@@ -33,8 +33,13 @@ def signs_in_through_realm(
 
 
 def _spec_value(platform: Platform, dotted: str) -> Any:
-    """The spec's value at ``dotted`` (a path the catalog checked when it loaded)."""
+    """The spec's value at ``dotted``, or None where a section on the way is not set.
+
+    The catalog checked the path when it loaded.
+    """
     value: Any = platform
     for part in dotted.split("."):
+        if value is None:
+            return None
         value = getattr(value, part)
     return value

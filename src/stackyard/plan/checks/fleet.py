@@ -12,6 +12,7 @@ from collections.abc import Iterable
 
 from stackyard.findings import Finding
 from stackyard.plan.checks.base import CheckContext, Emit, check
+from stackyard.plan.realm import signs_in_through_realm
 
 COMPONENT = "stackyard-fleet"
 SECRETS_SYNC = "external-secrets"
@@ -72,10 +73,10 @@ def fleet_service_signs_in(context: CheckContext, emit: Emit) -> Iterable[Findin
     service = context.platform.fleet.service
     if not service.enabled or service.oidc is not None:
         return
-    if any(c.has("keycloak") for c in context.clusters):
-        return
     if not any(c.has(COMPONENT) for c in context.clusters):
         return  # SY980 says it has nowhere to run
+    if signs_in_through_realm(context.platform, context.clusters, context.catalog[COMPONENT]):
+        return
     yield emit(
         "the fleet service would be published without a sign-in: the plan runs no "
         "Keycloak and fleet.service.oidc names no provider",

@@ -15,6 +15,7 @@ from collections.abc import Iterable
 
 from stackyard.findings import Finding
 from stackyard.plan.checks.base import CheckContext, Emit, check
+from stackyard.plan.realm import signs_in_through_realm
 
 
 @check("SY963", "Application client id already used by the platform", "error")
@@ -24,10 +25,14 @@ def application_client_taken(context: CheckContext, emit: Emit) -> Iterable[Find
     Each of ``identity.oidcClients`` is a client of the platform realm whose client id is
     its name, and each of ``identity.samlProviders`` one whose client id is its entity ID.
     Keycloak refuses to import a realm with two clients of one id, so one that is already
-    a platform component's client (Argo CD, Grafana...) or an API consumer's stops the
-    realm import.
+    the client of a platform component signing in through the realm (Argo CD, Grafana...:
+    ``plan.realm``) or an API consumer's stops the realm import.
     """
-    taken = {c.oidc.clientId: f"the client of {c.name}" for c in context.catalog if c.oidc}
+    taken = {
+        c.oidc.clientId: f"the client of {c.name}"
+        for c in context.catalog
+        if c.oidc and signs_in_through_realm(context.platform, context.clusters, c)
+    }
     for api in context.platform.apis:
         if api.auth.realm == "platform":
             taken.update({c.name: f"a consumer of API {api.name}" for c in api.consumers})
