@@ -14,7 +14,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 import httpx
+import pytest
 
+from stackyard.app import settle_collections
+from stackyard.service.security import SecurityOptions, security_from_options
+from stackyard.service.server import worker_app, worker_environment
+from stackyard.service.users import Role
+from tests.certificates import certificate_authority, write_certificate
 from tests.oidc import CLIENT_ID, CLIENT_SECRET, OidcProvider, sign_in
 from tests.servers import free_port
 
@@ -136,6 +142,39 @@ def test_serve_with_oidc_signs_users_in_with_the_roles_its_options_map(
     assert secret.read_text(encoding="utf-8").strip() not in stderr
 
 
+def test_a_worker_builds_the_service_its_parent_checked_from_every_option(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Paths, group roles and the rest reach a worker as the parent had them."""
+    client_secret = tmp_path / "client-secret"
+    client_secret.write_text("s3cret\n", encoding="utf-8")
+    session_secret = tmp_path / "session-secret"
+    session_secret.write_text("x" * 48, encoding="utf-8")
+    _, authority = certificate_authority("Test provider CA")
+    options = SecurityOptions(
+        host="10.1.2.3",
+        data_dir=tmp_path / "data",
+        oidc_issuer="https://sso.example.com/realms/platform",
+        oidc_client_id="stackyard",
+        oidc_client_secret_file=client_secret,
+        oidc_ca_file=write_certificate(tmp_path / "ca.pem", authority),
+        oidc_group_roles=("ops=operator", "leads=admin"),
+        session_secret_file=session_secret,
+        public_url="https://fleet.example.com",
+    )
+    for name, value in worker_environment(options, f"sqlite:///{tmp_path / 'fleet.db'}").items():
+        monkeypatch.setenv(name, value)
+    try:
+        app = worker_app()
+    finally:
+        settle_collections(False)  # worker_app turns it on for its process
+    parent = security_from_options(options)
+    assert parent.oidc is not None
+    assert app.state.access.group_roles == parent.oidc.group_roles
+    assert app.state.access.group_roles == {"ops": Role.operator, "leads": Role.admin}
+    assert app.state.secret_key == "x" * 48
+
+
 def test_serve_with_workers_answers_from_each_and_their_forms_share_one_key(
     tmp_path: Path,
 ) -> None:
@@ -149,7 +188,8 @@ def test_serve_with_workers_answers_from_each_and_their_forms_share_one_key(
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        _first_answer(server, f"{base}/healthz", lambda: len(_workers(server.pid)) == 2)
+        ready = _first_answer(server, f"{base}/healthz", lambda: len(_workers(server.pid)) == 2)
+        assert ready.status_code == 200
         # Each request on a connection of its own: the workers take turns accepting, so
         # a form is often sent to another worker than the one that showed it.
         for _ in range(30):

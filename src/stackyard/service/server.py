@@ -120,10 +120,7 @@ def _serve_workers(
     of its own; the workers must share one, so this process makes it and hands it down
     the same way (never written anywhere).
     """
-    os.environ[_WORKER_OPTIONS] = json.dumps(
-        {"options": _HANDED.dump_python(options, mode="json"), "database_url": database_url}
-    )
-    os.environ[_WORKER_FORM_KEY] = secrets.token_urlsafe(32)
+    os.environ.update(worker_environment(options, database_url))
     uvicorn.run(
         f"{__name__}:worker_app",
         factory=True,
@@ -133,6 +130,19 @@ def _serve_workers(
         log_level="info",
         log_config=_log_config(),
     )
+
+
+def worker_environment(options: SecurityOptions, database_url: str | None) -> dict[str, str]:
+    """What :func:`worker_app` reads from its environment.
+
+    The options, the store's URL and a new key for the forms' CSRF tokens, which every
+    worker shares.
+    """
+    handed = {"options": _HANDED.dump_python(options, mode="json"), "database_url": database_url}
+    return {
+        _WORKER_OPTIONS: json.dumps(handed),
+        _WORKER_FORM_KEY: secrets.token_urlsafe(32),
+    }
 
 
 def worker_app() -> FastAPI:
