@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime
 import re
-from typing import Annotated, Any, Literal, get_args
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr, model_validator
 
@@ -26,6 +26,7 @@ from stackyard.spec.model import (
     Provider,
     Role,
 )
+from stackyard.yamlio import type_at
 
 PodSecurityLevel = Literal["privileged", "baseline", "restricted"]
 Lifecycle = Literal["maintained", "deprecated", "retired"]
@@ -311,21 +312,12 @@ class OidcClient(_Strict):
         for path in self.redirectPaths:
             if not re.fullmatch(r"/[^\s]*", path):
                 raise ValueError(f"redirect path {path!r} must start with '/'")
-        if self.unlessSet is not None and not _spec_has(self.unlessSet):
+        if (
+            self.unlessSet is not None
+            and type_at(Platform, tuple(self.unlessSet.split("."))) is None
+        ):
             raise ValueError(f"unlessSet: the spec has no field {self.unlessSet}")
         return self
-
-
-def _spec_has(dotted: str) -> bool:
-    """Whether the spec's model has the field ``dotted`` (``fleet.service.oidc``)."""
-    model: Any = Platform
-    for part in dotted.split("."):
-        fields = getattr(model, "model_fields", None)
-        if fields is None or part not in fields:
-            return False
-        annotation = fields[part].annotation
-        model = next((t for t in (annotation, *get_args(annotation)) if isinstance(t, type)), None)
-    return True
 
 
 class Endpoint(_Strict):

@@ -9,7 +9,7 @@ from stackyard.yamlio.loader import (
     read_yaml_document,
     read_yaml_file,
 )
-from stackyard.yamlio.models import field_path, validate_document
+from stackyard.yamlio.models import field_path, type_at, validate_document
 
 __all__ = [
     "LocatedDocument",
@@ -20,5 +20,6 @@ __all__ = [
     "read_text_file",
     "read_yaml_document",
     "read_yaml_file",
+    "type_at",
     "validate_document",
 ]

@@ -130,7 +130,7 @@ def _fields(model: type[BaseModel]) -> dict[str, Any]:
     return {field.alias or name: field for name, field in model.model_fields.items()}
 
 
-def _type_at(model: type[BaseModel], loc: PathKey) -> Any:
+def type_at(model: type[BaseModel], loc: PathKey) -> Any:
     """The annotation of the model field at ``loc``, or None if the path leaves the model."""
     current: Any = model
     for part in loc:
@@ -164,7 +164,7 @@ def _unwrap(annotation: Any) -> Any:
 
 
 def _keys_at(model: type[BaseModel], loc: PathKey) -> list[str]:
-    found = _type_at(model, loc)
+    found = type_at(model, loc)
     if isinstance(found, type) and issubclass(found, BaseModel):
         return list(_fields(found))
     if typing.get_origin(found) is dict:
@@ -175,9 +175,9 @@ def _keys_at(model: type[BaseModel], loc: PathKey) -> list[str]:
 
 
 def _choices_at(model: type[BaseModel], loc: PathKey) -> list[object]:
-    annotation = _type_at(model, loc)
+    annotation = type_at(model, loc)
     if annotation is None and loc:
-        parent = _type_at(model, loc[:-1])  # a dict key, e.g. tenants[0].quota.<key>
+        parent = type_at(model, loc[:-1])  # a dict key, e.g. tenants[0].quota.<key>
         if typing.get_origin(parent) is dict:
             annotation = typing.get_args(parent)[0]
     if typing.get_origin(annotation) is Literal:

@@ -99,13 +99,13 @@ def client_secret_key(context: RenderContext) -> VaultKey | None:
     service = context.platform.fleet.service
     if service.oidc is not None:
         return service.oidc.clientSecretRef
-    if _platform_keycloak(context):
+    if _signs_in_through_realm(context):
         client = oidc_client_id(context, COMPONENT)
         return VaultKey(key=f"{KEYCLOAK_CLIENT_SECRETS}/{client}", property="client-secret")
     return None
 
 
-def _platform_keycloak(context: RenderContext) -> bool:
+def _signs_in_through_realm(context: RenderContext) -> bool:
     """Whether the service signs in through the platform realm (``plan.realm``)."""
     return signs_in_through_realm(
         context.platform, context.plan.clusters, context.component(COMPONENT)
@@ -138,7 +138,7 @@ def _sign_in(context: RenderContext, keys: dict[str, VaultKey]) -> list[str]:
     if service.oidc is not None:
         issuer, client = service.oidc.issuer, service.oidc.clientId
         roles: list[str] = []
-    elif _platform_keycloak(context):
+    elif _signs_in_through_realm(context):
         oidc = context.component(COMPONENT).oidc
         issuer, client = oidc_issuer(context), oidc_client_id(context, COMPONENT)
         # The realm's groups and the roles they carry (catalog oidc.groupRoles).
